@@ -1,0 +1,24 @@
+package io.georeg.oci;
+
+import java.util.Set;
+
+/** Media types of the OCI image spec and Docker's schema 2 that georeg stores and serves. */
+public final class MediaTypes {
+    public static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
+    public static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
+    public static final String OCI_EMPTY = "application/vnd.oci.empty.v1+json";
+    public static final String DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json";
+    public static final String DOCKER_MANIFEST_LIST = "application/vnd.docker.distribution.manifest.list.v2+json";
+    public static final String DOCKER_SCHEMA1_SIGNED = "application/vnd.docker.distribution.manifest.v1+prettyjws";
+    public static final String OCTET_STREAM = "application/octet-stream";
+
+    public static final Set<String> INDEXES = Set.of(OCI_INDEX, DOCKER_MANIFEST_LIST);
+    public static final Set<String> MANIFESTS = Set.of(OCI_MANIFEST, DOCKER_MANIFEST, OCI_INDEX, DOCKER_MANIFEST_LIST);
+
+    private MediaTypes() {
+    }
+
+    public static boolean isIndex(String mediaType) {
+        return INDEXES.contains(mediaType);
+    }
+}

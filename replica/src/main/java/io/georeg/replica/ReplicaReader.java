@@ -1,0 +1,54 @@
+package io.georeg.replica;
+
+import io.georeg.oci.Descriptor;
+import io.georeg.oci.Digest;
+import io.georeg.oci.Reference;
+import io.georeg.oci.RepositoryName;
+import io.georeg.oci.Tag;
+import java.io.InputStream;
+import java.net.URI;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The read side of the replica: what registry-read serves, answered from the tracking database
+ * (metadata, manifest bytes) and blob storage (blob bytes). Only visible content is returned: a
+ * manifest is visible once everything it references is stored, a blob once it is linked to the
+ * repository asked for.
+ */
+public interface ReplicaReader {
+
+    boolean repositoryExists(RepositoryName repository);
+
+    /** A manifest by tag or digest, with its raw bytes. */
+    Optional<StoredManifest> manifest(RepositoryName repository, Reference reference);
+
+    /** A blob's size when it is stored and linked to the repository. */
+    Optional<Long> blobSize(RepositoryName repository, Digest digest);
+
+    /** Opens a stored blob's bytes from {@code offset} for {@code length} (-1: to the end). */
+    InputStream openBlob(Digest digest, long offset, long length);
+
+    /** A pre-signed URL of the blob where the storage backend can make one and redirects are on. */
+    Optional<URI> blobRedirect(Digest digest);
+
+    /** Tags of a repository in lexical order, strictly after {@code last} (null: from the start), at most {@code limit}. */
+    List<Tag> tags(RepositoryName repository, String last, int limit);
+
+    /** Repositories in lexical order, strictly after {@code last}, at most {@code limit}. */
+    List<RepositoryName> catalog(String last, int limit);
+
+    /**
+     * Manifests whose {@code subject} is {@code subject} in the repository, as descriptors of the
+     * OCI distribution spec's referrers response (mediaType, digest, size, artifactType,
+     * annotations), optionally only those of {@code artifactType}.
+     */
+    List<Descriptor> referrers(RepositoryName repository, Digest subject, Optional<String> artifactType);
+
+    /** A manifest as stored: raw bytes under its digest and media type. */
+    record StoredManifest(Digest digest, String mediaType, byte[] content) {
+        public long size() {
+            return content.length;
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package io.georeg.replica;
+
+import io.georeg.oci.Digest;
+import io.georeg.oci.RepositoryName;
+import io.georeg.oci.Tag;
+import java.io.InputStream;
+
+/**
+ * The write side of the replica: the one way content gets into it. The replicator writes through
+ * it; test loaders do too. Every operation is safe to repeat, and the order rules of a registry
+ * hold: blobs before the manifest that needs them, children before the index, the tag last. A
+ * manifest whose references are not all stored is refused ({@link MissingReferencesException}),
+ * so readers never see a manifest they cannot pull.
+ */
+public interface ReplicaWriter {
+
+    /** True when the blob's bytes are stored (for any repository). */
+    boolean hasBlob(Digest digest);
+
+    /**
+     * Streams a blob into storage, verifying its digest (and size when known), and links it to the
+     * repository. Already stored: links it without reading the stream.
+     *
+     * @param size the size the primary declared, or -1
+     * @return true when bytes were written, false when the blob was already stored (dedup)
+     */
+    boolean putBlob(RepositoryName repository, Digest digest, long size, InputStream content);
+
+    /**
+     * Links a blob that is already stored (for another repository) to this one, without copying.
+     *
+     * @return false when the blob is not stored anywhere
+     */
+    boolean linkBlob(RepositoryName repository, Digest digest);
+
+    /**
+     * Stores a manifest's raw bytes and its references (blobs, index children, subject) and makes
+     * it visible in the repository. The digest is computed from the bytes and checked against
+     * {@code expected} when given.
+     *
+     * @return the manifest's digest
+     * @throws MissingReferencesException when a referenced blob or child manifest is not stored
+     *     in this repository yet; nothing is written
+     */
+    Digest putManifest(RepositoryName repository, byte[] content, String mediaType, Digest expected);
+
+    /** Points a tag at a stored manifest (creating or moving it). */
+    void tag(RepositoryName repository, Tag tag, Digest manifest);
+
+    /** Removes a tag; absent is fine. */
+    void untag(RepositoryName repository, Tag tag);
+
+    /** Deletes a manifest from the repository with every tag pointing at it; absent is fine. */
+    void deleteManifest(RepositoryName repository, Digest manifest);
+
+    /** Unlinks a blob from the repository (the bytes stay while other repositories use them); absent is fine. */
+    void unlinkBlob(RepositoryName repository, Digest digest);
+}

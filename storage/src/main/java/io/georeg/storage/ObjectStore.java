@@ -1,0 +1,60 @@
+package io.georeg.storage;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The small contract a storage backend implements, in the spirit of distribution's storage
+ * driver: keys are '/'-separated relative paths below the backend's root (validated by
+ * {@link ObjectKey}), values are byte streams. Everything content-addressed is built on top of it
+ * by {@link BlobStore}. One conformance suite covers every implementation.
+ */
+public interface ObjectStore extends AutoCloseable {
+
+    /** Size of the object, or empty when absent. */
+    Optional<Long> size(ObjectKey key) throws StorageException;
+
+    /** Reads {@code length} bytes from {@code offset} (-1: to the end). */
+    InputStream read(ObjectKey key, long offset, long length) throws StorageException;
+
+    /** Writes a small object (link files, manifests) in one atomic step. */
+    void writeSmall(ObjectKey key, byte[] content) throws StorageException;
+
+    /**
+     * Starts a streamed write of a possibly huge object. Nothing is visible at
+     * {@code finalKey} until {@link PendingWrite#commit()}; {@link PendingWrite#abort()} (or
+     * close without commit) leaves nothing behind.
+     */
+    PendingWrite beginWrite(ObjectKey finalKey) throws StorageException;
+
+    /** Deletes one object; absent is fine. */
+    void delete(ObjectKey key) throws StorageException;
+
+    /** Keys directly or indirectly below {@code prefix}, in lexical order. */
+    List<ObjectKey> list(ObjectKey prefix) throws StorageException;
+
+    /** A pre-signed GET URL, where the backend can make one. */
+    Optional<URI> presignedGet(ObjectKey key, Duration ttl) throws StorageException;
+
+    @Override
+    void close();
+
+    /** A write in progress: write the bytes to {@link #stream()}, then commit or abort. */
+    interface PendingWrite extends AutoCloseable {
+        OutputStream stream();
+
+        /** Makes the object visible at its final key, atomically. */
+        void commit() throws StorageException;
+
+        /** Discards what was written. Idempotent. */
+        void abort();
+
+        /** Aborts unless committed. */
+        @Override
+        void close();
+    }
+}
