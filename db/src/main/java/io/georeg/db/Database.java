@@ -1,0 +1,99 @@
+package io.georeg.db;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.pool.HikariPool;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The tracking database: a HikariCP pool over PostgreSQL and the {@link Transactions} helper on
+ * it. Created by the app's wiring (one per process) and by tests; nothing connects until
+ * {@link #start()}, and {@link #close()} closes every pooled connection.
+ */
+public final class Database implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Database.class);
+
+    private final DatabaseConfig config;
+    private volatile HikariDataSource pool;
+    private volatile Transactions transactions;
+
+    public Database(DatabaseConfig config) {
+        this.config = config;
+    }
+
+    /**
+     * Validates the configuration, opens the pool (failing fast when the database cannot be
+     * reached within {@code connectionTimeout}) and applies pending migrations when
+     * {@code migrateOnStart} is set. Returns this.
+     */
+    public synchronized Database start() {
+        if (pool != null) {
+            return this;
+        }
+        config.validate();
+        HikariConfig hikari = new HikariConfig();
+        hikari.setPoolName("georeg-db");
+        hikari.setJdbcUrl(config.url());
+        hikari.setUsername(config.user());
+        hikari.setPassword(config.password());
+        hikari.setMaximumPoolSize(config.maxPoolSize());
+        hikari.setConnectionTimeout(config.connectionTimeout().toMillis());
+        hikari.setInitializationFailTimeout(config.connectionTimeout().toMillis());
+        hikari.addDataSourceProperty("ApplicationName", "georeg");
+        HikariDataSource started;
+        try {
+            started = new HikariDataSource(hikari);
+        } catch (HikariPool.PoolInitializationException e) {
+            throw new DatabaseUnavailableException("cannot connect to the tracking database at " + config.url()
+                    + ": " + e.getMessage() + " (check database.url, database.user, database.password and that "
+                    + "PostgreSQL is running)", e);
+        }
+        try {
+            if (config.migrateOnStart()) {
+                Migrations.Result result = Migrations.migrate(started);
+                LOG.info("tracking schema at version {}, applied {}", result.currentVersion(), result.applied());
+            }
+        } catch (RuntimeException e) {
+            started.close();
+            throw e;
+        }
+        pool = started;
+        transactions = new Transactions(started, config.maxTransactionAttempts());
+        return this;
+    }
+
+    public DataSource dataSource() {
+        return requireStarted();
+    }
+
+    public Transactions transactions() {
+        Transactions t = transactions;
+        if (t == null) {
+            throw new IllegalStateException("Database not started: call start() first");
+        }
+        return t;
+    }
+
+    public DatabaseConfig config() {
+        return config;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (pool != null) {
+            pool.close();
+            pool = null;
+            transactions = null;
+        }
+    }
+
+    private HikariDataSource requireStarted() {
+        HikariDataSource p = pool;
+        if (p == null) {
+            throw new IllegalStateException("Database not started: call start() first");
+        }
+        return p;
+    }
+}

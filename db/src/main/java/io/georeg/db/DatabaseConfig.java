@@ -1,0 +1,81 @@
+package io.georeg.db;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Settings of the tracking database connection pool, under the {@code database.*} keys of the
+ * configuration. Built by the app's configuration loader and by tests; {@link #validate()} is
+ * called by {@link Database#start()} and names the key and the fix of every problem.
+ *
+ * @param url JDBC URL, {@code jdbc:postgresql://host:port/db}
+ * @param maxPoolSize connections in the pool at most
+ * @param connectionTimeout how long a caller waits for a pooled connection before the database
+ *     counts as unavailable
+ * @param migrateOnStart apply pending Flyway migrations when the pool starts
+ * @param maxTransactionAttempts attempts of a transaction that fails with a serialization
+ *     failure or deadlock, including the first
+ */
+public record DatabaseConfig(
+        String url,
+        String user,
+        String password,
+        int maxPoolSize,
+        Duration connectionTimeout,
+        boolean migrateOnStart,
+        int maxTransactionAttempts) {
+
+    public static final int DEFAULT_MAX_POOL_SIZE = 16;
+    public static final Duration DEFAULT_CONNECTION_TIMEOUT = Duration.ofSeconds(5);
+    public static final int DEFAULT_MAX_TRANSACTION_ATTEMPTS = 5;
+
+    /** A configuration with the defaults for everything but where the database is. */
+    public static DatabaseConfig of(String url, String user, String password) {
+        return new DatabaseConfig(url, user, password, DEFAULT_MAX_POOL_SIZE, DEFAULT_CONNECTION_TIMEOUT, false,
+                DEFAULT_MAX_TRANSACTION_ATTEMPTS);
+    }
+
+    public DatabaseConfig withMigrateOnStart(boolean migrate) {
+        return new DatabaseConfig(url, user, password, maxPoolSize, connectionTimeout, migrate, maxTransactionAttempts);
+    }
+
+    public DatabaseConfig withMaxPoolSize(int size) {
+        return new DatabaseConfig(url, user, password, size, connectionTimeout, migrateOnStart, maxTransactionAttempts);
+    }
+
+    public DatabaseConfig withConnectionTimeout(Duration timeout) {
+        return new DatabaseConfig(url, user, password, maxPoolSize, timeout, migrateOnStart, maxTransactionAttempts);
+    }
+
+    /** Returns this configuration, or throws listing every invalid key with its fix. */
+    public DatabaseConfig validate() {
+        List<String> problems = new ArrayList<>();
+        if (url == null || !url.startsWith("jdbc:postgresql://")) {
+            problems.add("database.url must be a PostgreSQL JDBC URL such as "
+                    + "jdbc:postgresql://127.0.0.1:5432/georeg (got " + url + ")");
+        }
+        if (maxPoolSize < 1 || maxPoolSize > 1000) {
+            problems.add("database.maxPoolSize must be between 1 and 1000 (got " + maxPoolSize + ")");
+        }
+        // Hikari refuses a timeout under 250 ms.
+        if (connectionTimeout == null || connectionTimeout.toMillis() < 250) {
+            problems.add("database.connectionTimeout must be at least 250ms (got " + connectionTimeout + ")");
+        }
+        if (maxTransactionAttempts < 1 || maxTransactionAttempts > 100) {
+            problems.add("database.maxTransactionAttempts must be between 1 and 100 (got " + maxTransactionAttempts + ")");
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("invalid database configuration: " + String.join("; ", problems));
+        }
+        return this;
+    }
+
+    @Override
+    public String toString() {
+        // Never print the password (configuration dumps, logs).
+        return "DatabaseConfig[url=" + url + ", user=" + user + ", password=" + (password == null ? "null" : "****")
+                + ", maxPoolSize=" + maxPoolSize + ", connectionTimeout=" + connectionTimeout
+                + ", migrateOnStart=" + migrateOnStart + ", maxTransactionAttempts=" + maxTransactionAttempts + "]";
+    }
+}

@@ -1,0 +1,134 @@
+package io.georeg.db;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one way georeg runs SQL: {@link #inTransaction} for writes (and consistent multi-statement
+ * reads), {@link #read} for single-statement reads on an auto-commit connection (no BEGIN/COMMIT
+ * round trips on registry-read's hot path).
+ *
+ * <p>A serialization failure (40001) or deadlock (40P01) rolls back and reruns the whole unit of
+ * work, at most {@code maxAttempts} times in all, so work must be safe to rerun (touch only the
+ * database, or be idempotent). Every other failure is rethrown after the rollback: runtime
+ * exceptions of the work as they are, JDBC errors as {@link DatabaseUnavailableException} when
+ * the database cannot be reached and {@link DatabaseException} otherwise. A rollback that fails
+ * too is attached as a suppressed exception, never dropped.
+ */
+public final class Transactions {
+    private static final Logger LOG = LoggerFactory.getLogger(Transactions.class);
+
+    /** A unit of work on a connection; the helper owns commit, rollback and close. */
+    @FunctionalInterface
+    public interface Work<T> {
+        T apply(Connection connection) throws SQLException;
+    }
+
+    /** Transaction isolation levels (PostgreSQL has no dirty reads, so no READ UNCOMMITTED). */
+    public enum Isolation {
+        READ_COMMITTED(Connection.TRANSACTION_READ_COMMITTED),
+        REPEATABLE_READ(Connection.TRANSACTION_REPEATABLE_READ),
+        SERIALIZABLE(Connection.TRANSACTION_SERIALIZABLE);
+
+        private final int jdbcLevel;
+
+        Isolation(int jdbcLevel) {
+            this.jdbcLevel = jdbcLevel;
+        }
+    }
+
+    private final DataSource dataSource;
+    private final int maxAttempts;
+
+    public Transactions(DataSource dataSource, int maxAttempts) {
+        if (maxAttempts < 1) {
+            throw new IllegalArgumentException("maxAttempts must be at least 1");
+        }
+        this.dataSource = dataSource;
+        this.maxAttempts = maxAttempts;
+    }
+
+    /** Runs {@code work} in a READ COMMITTED transaction. */
+    public <T> T inTransaction(Work<T> work) {
+        return inTransaction(Isolation.READ_COMMITTED, work);
+    }
+
+    /** Runs {@code work} in a transaction of the given isolation, retrying conflicts. */
+    public <T> T inTransaction(Isolation isolation, Work<T> work) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return attemptTransaction(isolation, work);
+            } catch (SQLException | RuntimeException e) {
+                if (attempt < maxAttempts && SqlErrors.isRetryable(e)) {
+                    LOG.debug("transaction conflict ({}), attempt {} of {}", e.getMessage(), attempt, maxAttempts);
+                    backOff(attempt);
+                    continue;
+                }
+                throw rethrowable("transaction", e);
+            }
+        }
+    }
+
+    /**
+     * Runs {@code work} on an auto-commit connection: each statement sees its own snapshot. Meant
+     * for reads that are one statement; conflicts (rare outside transactions) are retried too.
+     */
+    public <T> T read(Work<T> work) {
+        for (int attempt = 1; ; attempt++) {
+            try (Connection c = dataSource.getConnection()) {
+                return work.apply(c);
+            } catch (SQLException | RuntimeException e) {
+                if (attempt < maxAttempts && SqlErrors.isRetryable(e)) {
+                    backOff(attempt);
+                    continue;
+                }
+                throw rethrowable("read", e);
+            }
+        }
+    }
+
+    private <T> T attemptTransaction(Isolation isolation, Work<T> work) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            // Hikari restores auto-commit and isolation when the connection goes back to the pool.
+            c.setAutoCommit(false);
+            if (isolation != Isolation.READ_COMMITTED) {
+                c.setTransactionIsolation(isolation.jdbcLevel);
+            }
+            try {
+                T result = work.apply(c);
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException | Error e) {
+                rollback(c, e);
+                throw e;
+            }
+        }
+    }
+
+    private static void rollback(Connection c, Throwable cause) {
+        try {
+            c.rollback();
+        } catch (SQLException rollbackFailure) {
+            cause.addSuppressed(rollbackFailure);
+        }
+    }
+
+    private static RuntimeException rethrowable(String what, Exception e) {
+        if (e instanceof RuntimeException runtime) {
+            return runtime;
+        }
+        return SqlErrors.translate(what, (SQLException) e);
+    }
+
+    /** A short, jittered pause so that two conflicting transactions do not collide again at once. */
+    private static void backOff(int attempt) {
+        long maxMillis = Math.min(50, 5L * attempt);
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(ThreadLocalRandom.current().nextLong(1, maxMillis + 1)));
+    }
+}

@@ -1,0 +1,32 @@
+package io.georeg.db;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class DatabaseConfigTest {
+
+    @Test
+    void defaultsAreValid() {
+        DatabaseConfig config = DatabaseConfig.of("jdbc:postgresql://127.0.0.1:5432/georeg", "u", "p");
+        assertThat(config.validate()).isSameAs(config);
+        assertThat(config.maxPoolSize()).isEqualTo(DatabaseConfig.DEFAULT_MAX_POOL_SIZE);
+    }
+
+    @Test
+    void validateNamesEveryInvalidKey() {
+        DatabaseConfig config = new DatabaseConfig("mysql://x", "u", "p", 0, Duration.ofMillis(10), false, 0);
+        assertThatThrownBy(config::validate).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("database.url")
+                .hasMessageContaining("database.maxPoolSize")
+                .hasMessageContaining("database.connectionTimeout")
+                .hasMessageContaining("database.maxTransactionAttempts");
+    }
+
+    @Test
+    void toStringHidesThePassword() {
+        assertThat(DatabaseConfig.of("jdbc:postgresql://h/db", "u", "s3cret").toString()).doesNotContain("s3cret");
+    }
+}

@@ -1,0 +1,153 @@
+package io.georeg.db;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.georeg.testkit.db.TestDatabase;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class TransactionsIT {
+
+    @RegisterExtension
+    static final TestDatabase DB = new TestDatabase();
+
+    private static Database database;
+
+    @BeforeAll
+    static void start() {
+        database = new Database(DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password())).start();
+    }
+
+    @AfterAll
+    static void stop() {
+        database.close();
+    }
+
+    @BeforeEach
+    void table() {
+        database.transactions().inTransaction(c -> {
+            try (Statement s = c.createStatement()) {
+                s.execute("drop table if exists counter");
+                s.execute("create table counter (id int primary key, n int not null)");
+                s.execute("insert into counter values (1, 0)");
+            }
+            return null;
+        });
+    }
+
+    @Test
+    void serializationFailureIsRetriedAndTheWorkCommitsOnce() throws Exception {
+        AtomicInteger attempts = new AtomicInteger();
+        CountDownLatch firstAttemptRead = new CountDownLatch(1);
+        CountDownLatch concurrentUpdateDone = new CountDownLatch(1);
+        ExecutorService other = Executors.newSingleThreadExecutor();
+        try {
+            Future<?> concurrent = other.submit(() -> {
+                await(firstAttemptRead);
+                database.transactions().inTransaction(c -> update(c, "update counter set n = n + 100 where id = 1"));
+                concurrentUpdateDone.countDown();
+                return null;
+            });
+            int result = database.transactions().inTransaction(Transactions.Isolation.SERIALIZABLE, c -> {
+                int n = readCounter(c);
+                if (attempts.incrementAndGet() == 1) {
+                    // Another transaction changes the row this one has read: its update must fail with 40001.
+                    firstAttemptRead.countDown();
+                    await(concurrentUpdateDone);
+                }
+                update(c, "update counter set n = " + (n + 1) + " where id = 1");
+                return n + 1;
+            });
+            concurrent.get(10, TimeUnit.SECONDS);
+            assertThat(attempts.get()).isEqualTo(2);
+            assertThat(result).isEqualTo(101);
+            assertThat(database.transactions().read(TransactionsIT::readCounter)).isEqualTo(101);
+        } finally {
+            other.shutdownNow();
+        }
+    }
+
+    @Test
+    void retriesAreBoundedAndTheConflictIsRethrown() {
+        AtomicInteger attempts = new AtomicInteger();
+        assertThatThrownBy(() -> database.transactions().inTransaction(c -> {
+            attempts.incrementAndGet();
+            throw new SQLException("could not serialize access", "40001");
+        })).isInstanceOf(DatabaseException.class).extracting(e -> ((DatabaseException) e).sqlState()).isEqualTo("40001");
+        assertThat(attempts.get()).isEqualTo(DatabaseConfig.DEFAULT_MAX_TRANSACTION_ATTEMPTS);
+    }
+
+    @Test
+    void otherErrorsAreRethrownAtOnceAndRolledBack() {
+        AtomicInteger attempts = new AtomicInteger();
+        IllegalStateException boom = new IllegalStateException("boom");
+        assertThatThrownBy(() -> database.transactions().inTransaction(c -> {
+            attempts.incrementAndGet();
+            update(c, "update counter set n = 42 where id = 1");
+            throw boom;
+        })).isSameAs(boom);
+        assertThat(attempts.get()).isEqualTo(1);
+        assertThat(database.transactions().read(TransactionsIT::readCounter)).isZero();
+
+        assertThatThrownBy(() -> database.transactions().inTransaction(c -> update(c, "update nope set x = 1")))
+                .isInstanceOf(DatabaseException.class).isNotInstanceOf(DatabaseUnavailableException.class)
+                .hasMessageContaining("nope");
+    }
+
+    @Test
+    void unreachableDatabaseIsUnavailable() {
+        DatabaseConfig config = DatabaseConfig.of("jdbc:postgresql://127.0.0.1:1/none", "x", "y")
+                .withConnectionTimeout(Duration.ofMillis(500));
+        assertThatThrownBy(() -> new Database(config).start()).isInstanceOf(DatabaseUnavailableException.class)
+                .hasMessageContaining("database.url");
+    }
+
+    @Test
+    void lostConnectionDuringWorkIsUnavailable() throws Exception {
+        assertThatThrownBy(() -> database.transactions().inTransaction(c -> {
+            try (Statement s = c.createStatement()) {
+                s.execute("select pg_terminate_backend(pg_backend_pid())");
+            }
+            return null;
+        })).isInstanceOf(DatabaseUnavailableException.class);
+    }
+
+    private static int readCounter(Connection c) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("select n from counter where id = 1")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    private static int update(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            return s.executeUpdate(sql);
+        }
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            if (!latch.await(10, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("timed out waiting for the other transaction");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
