@@ -9,7 +9,7 @@ import java.sql.Statement;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-class TestDatabaseIT {
+class FreshDatabaseIT {
 
     @RegisterExtension
     static final TestDatabase DB = new TestDatabase();
