@@ -1,0 +1,191 @@
+package io.georeg.storage.fs;
+
+import io.georeg.storage.ObjectKey;
+import io.georeg.storage.ObjectNotFoundException;
+import io.georeg.storage.ObjectStore;
+import io.georeg.storage.StorageException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The embedded default backend: one file per key below a root directory, in the same tree a
+ * stock distribution filesystem driver uses. Streamed writes go to {@code <root>/.georeg-tmp}
+ * (same filesystem, so the commit is an atomic rename; no key can start with '.', so the
+ * temporary area is never listed or addressed). Reads are positional {@link FileChannel} reads,
+ * one open file per stream and nothing else per read, because registry-read serves from here.
+ *
+ * <p>Empty directories left by deletes are not pruned: a concurrent writer could be creating a
+ * file in them, and distribution ignores empty directories. Temporary files of a crashed process
+ * stay in {@code .georeg-tmp} until removed by hand; they are never visible as objects.
+ */
+public final class FilesystemObjectStore implements ObjectStore {
+    /** The directory below the root for uncommitted writes. */
+    public static final String TEMP_DIR = ".georeg-tmp";
+
+    private final Path root;
+    private final Path tempDir;
+
+    private FilesystemObjectStore(Path root, Path tempDir) {
+        this.root = root;
+        this.tempDir = tempDir;
+    }
+
+    /** Opens (and creates when missing) the store at {@code root}. */
+    public static FilesystemObjectStore open(Path root) {
+        Path absolute = root.toAbsolutePath().normalize();
+        Path temp = absolute.resolve(TEMP_DIR);
+        try {
+            Files.createDirectories(temp);
+        } catch (IOException e) {
+            throw new StorageException("cannot create storage directory " + temp + ": " + e.getMessage(), e);
+        }
+        return new FilesystemObjectStore(absolute, temp);
+    }
+
+    /** The root directory. */
+    public Path root() {
+        return root;
+    }
+
+    /** The file of {@code key}; ObjectKey's grammar keeps it inside the root. */
+    public Path pathOf(ObjectKey key) {
+        return root.resolve(key.value());
+    }
+
+    @Override
+    public Optional<Long> size(ObjectKey key) {
+        try {
+            BasicFileAttributes attributes = Files.readAttributes(pathOf(key), BasicFileAttributes.class);
+            return attributes.isRegularFile() ? Optional.of(attributes.size()) : Optional.empty();
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new StorageException("stat " + key + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public InputStream read(ObjectKey key, long offset, long length) {
+        checkRange(offset, length);
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(pathOf(key), StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            throw notFound(key, e);
+        } catch (IOException e) {
+            throw new StorageException("open " + key + " failed: " + e.getMessage(), e);
+        }
+        return new FileRangeInputStream(channel, offset, length < 0 ? Long.MAX_VALUE : length);
+    }
+
+    @Override
+    public void writeSmall(ObjectKey key, byte[] content) {
+        try (PendingWrite write = beginWrite(key)) {
+            try {
+                write.stream().write(content);
+            } catch (IOException e) {
+                throw new StorageException("write " + key + " failed: " + e.getMessage(), e);
+            }
+            write.commit();
+        }
+    }
+
+    @Override
+    public PendingWrite beginWrite(ObjectKey finalKey) {
+        Path temp = tempDir.resolve(UUID.randomUUID().toString());
+        try {
+            FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            return new FilePendingWrite(channel, temp, pathOf(finalKey), finalKey);
+        } catch (IOException e) {
+            throw new StorageException("cannot create temporary file " + temp + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void delete(ObjectKey key) {
+        try {
+            Files.deleteIfExists(pathOf(key));
+        } catch (IOException e) {
+            throw new StorageException("delete " + key + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public List<ObjectKey> list(ObjectKey prefix) {
+        Path dir = pathOf(prefix);
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        List<ObjectKey> keys = new ArrayList<>();
+        try {
+            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                    if (attrs.isRegularFile()) {
+                        keyOf(file).ifPresent(keys::add);
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                    if (e instanceof NoSuchFileException) {
+                        return FileVisitResult.CONTINUE; // deleted while we walked: not listed
+                    }
+                    throw e;
+                }
+            });
+        } catch (IOException e) {
+            throw new StorageException("list " + prefix + " failed: " + e.getMessage(), e);
+        }
+        keys.sort((a, b) -> a.value().compareTo(b.value()));
+        return keys;
+    }
+
+    /** Always empty: a local file has no URL a client could fetch. */
+    @Override
+    public Optional<URI> presignedGet(ObjectKey key, Duration ttl) {
+        return Optional.empty();
+    }
+
+    @Override
+    public void close() {
+        // Nothing is held open between calls.
+    }
+
+    private Optional<ObjectKey> keyOf(Path file) {
+        String relative = root.relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/");
+        try {
+            return Optional.of(ObjectKey.of(relative));
+        } catch (IllegalArgumentException notOurs) {
+            // A file georeg did not write (its name is not a valid key): not an object.
+            return Optional.empty();
+        }
+    }
+
+    private static ObjectNotFoundException notFound(ObjectKey key, IOException cause) {
+        ObjectNotFoundException e = new ObjectNotFoundException(key);
+        e.initCause(cause);
+        return e;
+    }
+
+    static void checkRange(long offset, long length) {
+        if (offset < 0 || length < -1) {
+            throw new IllegalArgumentException("invalid range: offset " + offset + ", length " + length);
+        }
+    }
+}

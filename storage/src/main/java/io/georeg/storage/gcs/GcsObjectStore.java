@@ -1,0 +1,196 @@
+package io.georeg.storage.gcs;
+
+import com.google.auth.ServiceAccountSigner;
+import com.google.auth.oauth2.GoogleCredentials;
+import com.google.cloud.ReadChannel;
+import com.google.cloud.WriteChannel;
+import com.google.cloud.storage.Blob;
+import com.google.cloud.storage.BlobId;
+import com.google.cloud.storage.BlobInfo;
+import com.google.cloud.storage.Storage;
+import com.google.cloud.storage.StorageOptions;
+import io.georeg.storage.KeyPrefix;
+import io.georeg.storage.ObjectKey;
+import io.georeg.storage.ObjectNotFoundException;
+import io.georeg.storage.ObjectStore;
+import io.georeg.storage.StorageConfig;
+import io.georeg.storage.StorageException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.channels.Channels;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Objects in a Google Cloud Storage bucket, below an optional name prefix.
+ *
+ * <p>Atomic commit: a streamed write is one resumable upload straight to the final name
+ * ({@link GcsPendingWrite}). GCS makes an object visible only when its resumable upload is
+ * finalized (the last chunk), so finalizing is the commit and an unfinalized session is
+ * invisible: no temporary object and no server-side rewrite (which would copy every byte of a
+ * multi-GB blob once more) are needed. Abort stops without finalizing; GCS discards the
+ * abandoned session after a week (the Java client has no call to cancel it).
+ *
+ * <p>Pre-signed GETs are V4 signed URLs; they need credentials that can sign
+ * ({@link ServiceAccountSigner}: a service account key, or a service account with signBlob
+ * permission). With other credentials (e.g. end-user application default credentials)
+ * {@link #presignedGet} is empty and blob GETs are served through registry-read.
+ */
+public final class GcsObjectStore implements ObjectStore {
+    private final Storage storage;
+    private final String bucket;
+    private final KeyPrefix prefix;
+    private final int chunkSize;
+
+    /** Takes ownership of {@code storage}: {@link #close()} closes it. */
+    public GcsObjectStore(Storage storage, String bucket, KeyPrefix prefix, int chunkSize) {
+        this.storage = Objects.requireNonNull(storage, "storage");
+        this.bucket = Objects.requireNonNull(bucket, "bucket");
+        this.prefix = Objects.requireNonNull(prefix, "prefix");
+        if (chunkSize <= 0 || chunkSize % StorageConfig.Gcs.CHUNK_GRANULARITY != 0) {
+            throw new IllegalArgumentException("chunk size must be a positive multiple of 256 KiB, got " + chunkSize);
+        }
+        this.chunkSize = chunkSize;
+    }
+
+    /** Builds the client from a validated configuration. */
+    public static GcsObjectStore open(StorageConfig.Gcs config) {
+        config.validate();
+        StorageOptions.Builder options = StorageOptions.newBuilder();
+        if (config.projectId() != null && !config.projectId().isBlank()) {
+            options.setProjectId(config.projectId());
+        }
+        if (config.credentialsFile() != null) {
+            try (InputStream in = Files.newInputStream(config.credentialsFile())) {
+                options.setCredentials(GoogleCredentials.fromStream(in));
+            } catch (IOException e) {
+                throw new StorageException("storage.gcs.credentialsFile " + config.credentialsFile()
+                        + " could not be read as a service account key: " + e.getMessage(), e);
+            }
+        }
+        if (config.endpoint() != null) {
+            options.setHost(config.endpoint().toString());
+        }
+        return new GcsObjectStore(options.build().getService(), config.bucket(), KeyPrefix.of(config.prefix()),
+                config.effectiveChunkSize());
+    }
+
+    @Override
+    public Optional<Long> size(ObjectKey key) {
+        try {
+            Blob blob = storage.get(id(key));
+            return blob == null ? Optional.empty() : Optional.of(blob.getSize());
+        } catch (com.google.cloud.storage.StorageException e) {
+            throw failed("stat", key, e);
+        }
+    }
+
+    /** {@inheritDoc} A range that starts at or after the end of the object reads as empty. */
+    @Override
+    public InputStream read(ObjectKey key, long offset, long length) {
+        if (offset < 0 || length < -1) {
+            throw new IllegalArgumentException("invalid range: offset " + offset + ", length " + length);
+        }
+        try {
+            // One metadata call first: a reader is lazy and would report a missing object only
+            // at its first read, after the caller committed to an answer.
+            Blob blob = storage.get(id(key));
+            if (blob == null) {
+                throw new ObjectNotFoundException(key);
+            }
+            if (length == 0 || offset >= blob.getSize()) {
+                return InputStream.nullInputStream();
+            }
+            ReadChannel reader = storage.reader(id(key));
+            reader.seek(offset);
+            if (length > 0) {
+                reader.limit(offset + length);
+            }
+            return Channels.newInputStream(reader);
+        } catch (com.google.cloud.storage.StorageException | IOException e) {
+            throw failed("read", key, e);
+        }
+    }
+
+    @Override
+    public void writeSmall(ObjectKey key, byte[] content) {
+        try {
+            storage.create(BlobInfo.newBuilder(id(key)).build(), content);
+        } catch (com.google.cloud.storage.StorageException e) {
+            throw failed("write", key, e);
+        }
+    }
+
+    @Override
+    public PendingWrite beginWrite(ObjectKey finalKey) {
+        try {
+            WriteChannel writer = storage.writer(BlobInfo.newBuilder(id(finalKey)).setContentType("application/octet-stream").build());
+            writer.setChunkSize(chunkSize);
+            return new GcsPendingWrite(writer, finalKey);
+        } catch (com.google.cloud.storage.StorageException e) {
+            throw failed("begin write", finalKey, e);
+        }
+    }
+
+    @Override
+    public void delete(ObjectKey key) {
+        try {
+            storage.delete(id(key));
+        } catch (com.google.cloud.storage.StorageException e) {
+            throw failed("delete", key, e);
+        }
+    }
+
+    @Override
+    public List<ObjectKey> list(ObjectKey below) {
+        List<ObjectKey> keys = new ArrayList<>();
+        try {
+            for (Blob blob : storage.list(bucket, Storage.BlobListOption.prefix(prefix.remoteBelow(below))).iterateAll()) {
+                prefix.key(blob.getName()).ifPresent(keys::add);
+            }
+        } catch (com.google.cloud.storage.StorageException e) {
+            throw failed("list", below, e);
+        }
+        keys.sort((a, b) -> a.value().compareTo(b.value()));
+        return keys;
+    }
+
+    @Override
+    public Optional<URI> presignedGet(ObjectKey key, Duration ttl) {
+        if (!(storage.getOptions().getCredentials() instanceof ServiceAccountSigner)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(storage.signUrl(BlobInfo.newBuilder(id(key)).build(), ttl.toSeconds(), TimeUnit.SECONDS,
+                    Storage.SignUrlOption.withV4Signature()).toURI());
+        } catch (ServiceAccountSigner.SigningException | com.google.cloud.storage.StorageException e) {
+            throw failed("presign", key, e);
+        } catch (URISyntaxException e) {
+            throw new StorageException("signed URL of " + key + " is not a URI: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            storage.close();
+        } catch (Exception e) {
+            throw new StorageException("closing the GCS client failed: " + e.getMessage(), e);
+        }
+    }
+
+    private BlobId id(ObjectKey key) {
+        return BlobId.of(bucket, prefix.remote(key));
+    }
+
+    private StorageException failed(String operation, ObjectKey key, Exception e) {
+        return new StorageException("gcs " + operation + " of gs://" + bucket + "/" + prefix.remote(key) + " failed: " + e.getMessage(), e);
+    }
+}

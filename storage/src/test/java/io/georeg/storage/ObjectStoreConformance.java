@@ -1,0 +1,210 @@
+package io.georeg.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The contract every {@link ObjectStore} backend meets, in the spirit of distribution's storage
+ * driver test suite. A backend's test runs it by extending this class (as a nested class) and
+ * opening a fresh, empty store per test.
+ */
+public abstract class ObjectStoreConformance {
+    /** Bigger than the multipart part size the backends' tests configure (5 MiB). */
+    protected static final int LARGE = 12 * 1024 * 1024 + 17;
+
+    protected ObjectStore store;
+
+    /** A new, empty store; closed after each test. */
+    protected abstract ObjectStore openStore() throws Exception;
+
+    /** Every object name the backend holds, including temporary or uncommitted areas it can list. */
+    protected abstract List<String> everythingStored() throws Exception;
+
+    @BeforeEach
+    void openIt() throws Exception {
+        store = openStore();
+    }
+
+    @AfterEach
+    void closeIt() {
+        store.close();
+    }
+
+    @Test
+    void writeSmallThenReadReturnsTheSameBytes() throws IOException {
+        ObjectKey key = ObjectKey.of("conf/a/link");
+        store.writeSmall(key, bytes("sha256:abc"));
+
+        assertThat(readAll(key)).isEqualTo(bytes("sha256:abc"));
+        assertThat(store.size(key)).contains(10L);
+    }
+
+    @Test
+    void writeSmallOverwritesAtomically() throws IOException {
+        ObjectKey key = ObjectKey.of("conf/tag/current/link");
+        store.writeSmall(key, bytes("first version"));
+        store.writeSmall(key, bytes("second"));
+
+        assertThat(readAll(key)).isEqualTo(bytes("second"));
+        assertThat(store.list(ObjectKey.of("conf"))).containsExactly(key);
+    }
+
+    @Test
+    void emptyObjectIsStoredAndRead() throws IOException {
+        ObjectKey key = ObjectKey.of("conf/empty");
+        store.writeSmall(key, new byte[0]);
+
+        assertThat(store.size(key)).contains(0L);
+        assertThat(readAll(key)).isEmpty();
+    }
+
+    @Test
+    void sizeOfMissingObjectIsEmpty() {
+        assertThat(store.size(ObjectKey.of("conf/missing"))).isEmpty();
+    }
+
+    @Test
+    void readOfMissingObjectThrowsObjectNotFound() {
+        ObjectKey key = ObjectKey.of("conf/missing");
+        assertThatThrownBy(() -> store.read(key, 0, -1)).isInstanceOf(ObjectNotFoundException.class);
+        assertThatThrownBy(() -> store.read(key, 5, 10)).isInstanceOf(ObjectNotFoundException.class);
+    }
+
+    @Test
+    void rangedReadsReturnExactlyTheRange() throws IOException {
+        ObjectKey key = ObjectKey.of("conf/ranged");
+        byte[] content = TestBytes.random(100_000, 1);
+        store.writeSmall(key, content);
+
+        assertThat(read(key, 0, 10)).isEqualTo(Arrays.copyOfRange(content, 0, 10));
+        assertThat(read(key, 40_000, 1234)).isEqualTo(Arrays.copyOfRange(content, 40_000, 41_234));
+        assertThat(read(key, 99_990, 10)).isEqualTo(Arrays.copyOfRange(content, 99_990, 100_000));
+        assertThat(read(key, 99_990, -1)).isEqualTo(Arrays.copyOfRange(content, 99_990, 100_000));
+        assertThat(read(key, 0, -1)).isEqualTo(content);
+        assertThat(read(key, 99_999, 50)).as("a range past the end stops at the end").hasSize(1);
+        assertThat(read(key, 100_000, -1)).as("a range starting at the end is empty").isEmpty();
+        assertThat(read(key, 10, 0)).isEmpty();
+    }
+
+    @Test
+    void streamedWriteIsInvisibleUntilCommit() throws IOException {
+        ObjectKey key = ObjectKey.of("conf/streamed");
+        byte[] content = TestBytes.random(300_000, 2);
+        try (ObjectStore.PendingWrite write = store.beginWrite(key)) {
+            write.stream().write(content);
+
+            assertThat(store.size(key)).isEmpty();
+            assertThat(store.list(ObjectKey.of("conf"))).isEmpty();
+
+            write.commit();
+        }
+        assertThat(readAll(key)).isEqualTo(content);
+    }
+
+    @Test
+    void streamedWriteReplacesAnExistingObject() throws IOException {
+        ObjectKey key = ObjectKey.of("conf/replaced");
+        store.writeSmall(key, bytes("old"));
+        try (ObjectStore.PendingWrite write = store.beginWrite(key)) {
+            write.stream().write(bytes("new content"));
+            assertThat(readAll(key)).isEqualTo(bytes("old"));
+            write.commit();
+        }
+        assertThat(readAll(key)).isEqualTo(bytes("new content"));
+    }
+
+    @Test
+    void abortOfSmallWriteLeavesNothing() throws Exception {
+        ObjectKey key = ObjectKey.of("conf/aborted");
+        try (ObjectStore.PendingWrite write = store.beginWrite(key)) {
+            write.stream().write(bytes("partial"));
+            write.abort();
+            write.abort(); // idempotent
+        }
+        assertThat(store.size(key)).isEmpty();
+        assertThat(everythingStored()).isEmpty();
+    }
+
+    @Test
+    void abortOfLargeWriteSpanningPartsLeavesNothing() throws Exception {
+        ObjectKey key = ObjectKey.of("conf/aborted-large");
+        try (ObjectStore.PendingWrite write = store.beginWrite(key)) {
+            write.stream().write(TestBytes.random(LARGE, 3));
+            write.abort();
+        }
+        assertThat(store.size(key)).isEmpty();
+        assertThat(everythingStored()).isEmpty();
+    }
+
+    @Test
+    void closeWithoutCommitAborts() throws Exception {
+        ObjectKey key = ObjectKey.of("conf/closed");
+        try (ObjectStore.PendingWrite write = store.beginWrite(key)) {
+            write.stream().write(bytes("never committed"));
+        }
+        assertThat(store.size(key)).isEmpty();
+        assertThat(everythingStored()).isEmpty();
+    }
+
+    @Test
+    void largeStreamedWriteRoundTrips() throws IOException {
+        ObjectKey key = ObjectKey.of("conf/large");
+        byte[] content = TestBytes.random(LARGE, 4);
+        try (ObjectStore.PendingWrite write = store.beginWrite(key)) {
+            for (int off = 0; off < content.length; off += 100_000) {
+                write.stream().write(content, off, Math.min(100_000, content.length - off));
+            }
+            write.commit();
+        }
+        assertThat(store.size(key)).contains((long) LARGE);
+        assertThat(readAll(key)).isEqualTo(content);
+        assertThat(read(key, 5 * 1024 * 1024 - 3, 7)).isEqualTo(Arrays.copyOfRange(content, 5 * 1024 * 1024 - 3, 5 * 1024 * 1024 + 4));
+    }
+
+    @Test
+    void deleteRemovesTheObjectAndAbsentIsFine() {
+        ObjectKey key = ObjectKey.of("conf/deleted");
+        store.writeSmall(key, bytes("x"));
+
+        store.delete(key);
+        store.delete(key);
+
+        assertThat(store.size(key)).isEmpty();
+        assertThatThrownBy(() -> store.read(key, 0, -1)).isInstanceOf(ObjectNotFoundException.class);
+    }
+
+    @Test
+    void listReturnsKeysBelowThePrefixInLexicalOrder() {
+        // "a/bc" and "a/b0" share the prefix's characters but are not below "a/b".
+        for (String k : List.of("a/b/z", "a/b/c/d", "a/b/c/a", "a/bc/x", "a/b0", "b/b/x")) {
+            store.writeSmall(ObjectKey.of(k), bytes(k));
+        }
+
+        assertThat(store.list(ObjectKey.of("a/b")))
+                .containsExactly(ObjectKey.of("a/b/c/a"), ObjectKey.of("a/b/c/d"), ObjectKey.of("a/b/z"));
+        assertThat(store.list(ObjectKey.of("a/missing"))).isEmpty();
+    }
+
+    protected byte[] readAll(ObjectKey key) throws IOException {
+        return read(key, 0, -1);
+    }
+
+    protected byte[] read(ObjectKey key, long offset, long length) throws IOException {
+        try (InputStream in = store.read(key, offset, length)) {
+            return in.readAllBytes();
+        }
+    }
+
+    protected static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,64 @@
+package io.georeg.storage.fs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.georeg.storage.BlobStore;
+import io.georeg.storage.BlobStoreConformance;
+import io.georeg.storage.BlobStores;
+import io.georeg.storage.ObjectStore;
+import io.georeg.storage.ObjectStoreConformance;
+import io.georeg.storage.StorageConfig;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The conformance suite against the filesystem backend in a temporary directory. */
+class FilesystemStorageTest {
+    @TempDir
+    Path root;
+
+    /** Every regular file below the root, the temporary upload area included. */
+    List<String> everythingStored() throws IOException {
+        try (Stream<Path> files = Files.walk(root)) {
+            return files.filter(Files::isRegularFile).map(p -> root.relativize(p).toString()).sorted().toList();
+        }
+    }
+
+    @Nested
+    class Objects extends ObjectStoreConformance {
+        @Override
+        protected ObjectStore openStore() {
+            return BlobStores.openObjects(new StorageConfig.Filesystem(root));
+        }
+
+        @Override
+        protected List<String> everythingStored() throws IOException {
+            return FilesystemStorageTest.this.everythingStored();
+        }
+    }
+
+    @Nested
+    class Blobs extends BlobStoreConformance {
+        @Override
+        protected BlobStore openBlobStore() {
+            return BlobStores.open(new StorageConfig.Filesystem(root));
+        }
+
+        @Override
+        protected List<String> everythingStored() throws IOException {
+            return FilesystemStorageTest.this.everythingStored();
+        }
+
+        /** A local file has no URL: registry-read streams it itself. */
+        @Override
+        protected void checkPresignedUrl(Optional<URI> url, byte[] content) {
+            assertThat(url).isEmpty();
+        }
+    }
+}
