@@ -1,0 +1,121 @@
+package io.georeg.read;
+
+import io.georeg.read.auth.Authenticator;
+import io.georeg.read.server.OciErrorHandler;
+import io.georeg.read.server.PathGuard;
+import io.georeg.read.server.ReadResourceConfig;
+import io.georeg.replica.ReplicaReader;
+import java.net.URI;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.glassfish.jersey.servlet.ServletContainer;
+
+/**
+ * registry-read as a server: Jetty 12 with the Jersey application of {@link ReadResourceConfig}
+ * behind the {@link PathGuard}, OCI error bodies for Jetty's own errors. Constructed by the
+ * {@code georeg serve} wiring and by tests; {@link #start()} binds (port 0: ephemeral, see
+ * {@link #port()}), {@link #stop()} releases everything. To mount registry-read inside another
+ * Jetty server (the router), use {@link #handler} and {@link #configure(HttpConfiguration)}.
+ */
+public final class RegistryReadServer implements AutoCloseable {
+    private final ReplicaReader replica;
+    private final Authenticator auth;
+    private final ReadOptions options;
+    private Server server;
+    private ServerConnector connector;
+
+    public RegistryReadServer(ReplicaReader replica, Authenticator auth, ReadOptions options) {
+        this.replica = replica;
+        this.auth = auth;
+        this.options = options.validate();
+    }
+
+    /**
+     * The handler tree of registry-read, for embedding: a {@link PathGuard} around a servlet
+     * context holding Jersey at {@code /*}.
+     */
+    public static Handler handler(ReplicaReader replica, Authenticator auth, ReadOptions options) {
+        ServletContextHandler context = new ServletContextHandler("/", ServletContextHandler.NO_SESSIONS);
+        context.addServlet(new ServletHolder("registry-read", new ServletContainer(ReadResourceConfig.create(replica, auth, options))), "/*");
+        return new PathGuard(context);
+    }
+
+    /**
+     * HTTP settings registry-read needs on the connector that serves it: ambiguous URIs
+     * ({@code %2F}, {@code %2E}, empty segments) must reach the {@link PathGuard}, which answers
+     * them with an OCI body, instead of being refused by Jetty with a bare 400.
+     */
+    public static HttpConfiguration configure(HttpConfiguration http) {
+        http.setUriCompliance(UriCompliance.DEFAULT.with("georeg-read",
+                UriCompliance.Violation.AMBIGUOUS_PATH_SEPARATOR,
+                UriCompliance.Violation.AMBIGUOUS_PATH_SEGMENT,
+                UriCompliance.Violation.AMBIGUOUS_EMPTY_SEGMENT,
+                UriCompliance.Violation.AMBIGUOUS_PATH_ENCODING,
+                UriCompliance.Violation.AMBIGUOUS_PATH_PARAMETER,
+                UriCompliance.Violation.SUSPICIOUS_PATH_CHARACTERS));
+        http.setSendServerVersion(false);
+        http.setSendXPoweredBy(false);
+        return http;
+    }
+
+    public synchronized void start() throws Exception {
+        if (server != null) {
+            throw new IllegalStateException("registry-read is already started");
+        }
+        QueuedThreadPool threads = new QueuedThreadPool(options.maxThreads(), Math.min(8, options.maxThreads()));
+        threads.setName("registry-read");
+        Server s = new Server(threads);
+        ServerConnector c = new ServerConnector(s, new HttpConnectionFactory(configure(new HttpConfiguration())));
+        c.setHost(options.host());
+        c.setPort(options.port());
+        s.addConnector(c);
+        s.setErrorHandler(new OciErrorHandler());
+        s.setHandler(handler(replica, auth, options));
+        s.setStopAtShutdown(false);
+        try {
+            s.start();
+        } catch (Exception e) {
+            s.stop();
+            throw e;
+        }
+        server = s;
+        connector = c;
+    }
+
+    /** The bound port (the ephemeral one when configured with 0). */
+    public synchronized int port() {
+        if (connector == null) {
+            throw new IllegalStateException("registry-read is not started");
+        }
+        return connector.getLocalPort();
+    }
+
+    /** {@code http://127.0.0.1:<port>} when bound to loopback or all interfaces. */
+    public URI uri() {
+        String host = options.host().equals("0.0.0.0") ? "127.0.0.1" : options.host();
+        return URI.create("http://" + host + ":" + port());
+    }
+
+    public synchronized void stop() throws Exception {
+        if (server != null) {
+            try {
+                server.stop();
+            } finally {
+                server = null;
+                connector = null;
+            }
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        stop();
+    }
+}

@@ -1,0 +1,261 @@
+package io.georeg.read.api;
+
+import io.georeg.oci.Digest;
+import io.georeg.oci.ErrorCode;
+import io.georeg.oci.MediaTypes;
+import io.georeg.oci.OciException;
+import io.georeg.oci.RepositoryName;
+import io.georeg.oci.Tag;
+import io.georeg.read.ReadOptions;
+import io.georeg.read.auth.AccessRequest;
+import io.georeg.read.auth.Authenticator;
+import io.georeg.replica.ReplicaReader;
+import io.georeg.replica.ReplicaReader.StoredManifest;
+import io.georeg.storage.BlobNotFoundException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HEAD;
+import jakarta.ws.rs.PATCH;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The pull and content-discovery API of the OCI distribution spec, over a {@link ReplicaReader}.
+ * One catch-all resource: repository names contain slashes, so the path is classified by
+ * {@link OciPath} rather than by Jersey templates. Every handler authorizes first (through the
+ * {@link Authenticator}), then asks the replica; misses become the spec's error codes. Writes
+ * on any path answer 405 {@code UNSUPPORTED}: this is a read replica.
+ *
+ * <p>Registered as a singleton by {@code server.ReadResourceConfig}; it holds no per-request
+ * state.
+ */
+@Path("/")
+public final class RegistryResource {
+    static final String DIGEST_HEADER = "Docker-Content-Digest";
+    private static final byte[] EMPTY_OBJECT = "{}".getBytes(StandardCharsets.UTF_8);
+    private static final String JSON = "application/json";
+
+    private final ReplicaReader replica;
+    private final Authenticator auth;
+    private final ReadOptions options;
+
+    public RegistryResource(ReplicaReader replica, Authenticator auth, ReadOptions options) {
+        this.replica = replica;
+        this.auth = auth;
+        this.options = options;
+    }
+
+    @GET
+    @Path("{any: .*}")
+    public Response get(@Context HttpServletRequest request) {
+        return serve(request, false);
+    }
+
+    @HEAD
+    @Path("{any: .*}")
+    public Response head(@Context HttpServletRequest request) {
+        return serve(request, true);
+    }
+
+    @POST
+    @Path("{any: .*}")
+    public Response post() {
+        throw readOnly();
+    }
+
+    @PUT
+    @Path("{any: .*}")
+    public Response put() {
+        throw readOnly();
+    }
+
+    @PATCH
+    @Path("{any: .*}")
+    public Response patch() {
+        throw readOnly();
+    }
+
+    @DELETE
+    @Path("{any: .*}")
+    public Response delete() {
+        throw readOnly();
+    }
+
+    private Response serve(HttpServletRequest request, boolean head) {
+        OciPath path = OciPath.parse(request.getRequestURI());
+        String authorization = request.getHeader("Authorization");
+        return switch (path) {
+            case OciPath.Base b -> {
+                auth.authorize(authorization, null);
+                yield Response.ok(EMPTY_OBJECT).header("Content-Type", JSON).header("Content-Length", EMPTY_OBJECT.length).build();
+            }
+            case OciPath.Manifest m -> {
+                auth.authorize(authorization, AccessRequest.pull(m.name()));
+                yield manifest(request, m, head);
+            }
+            case OciPath.Blob b -> {
+                auth.authorize(authorization, AccessRequest.pull(b.name()));
+                yield blob(request, b, head);
+            }
+            case OciPath.TagsList t -> {
+                auth.authorize(authorization, AccessRequest.pull(t.name()));
+                yield tags(request, t.name());
+            }
+            case OciPath.Referrers r -> {
+                auth.authorize(authorization, AccessRequest.pull(r.name()));
+                yield referrers(request, r);
+            }
+            case OciPath.Catalog c -> {
+                auth.authorize(authorization, AccessRequest.catalog());
+                yield catalog(request);
+            }
+            case OciPath.Upload u -> throw readOnly();
+            case OciPath.Unknown u -> throw new OciException(ErrorCode.UNSUPPORTED,
+                    "not an endpoint of the OCI distribution API's pull side", Map.of("path", u.rawPath()));
+        };
+    }
+
+    private Response manifest(HttpServletRequest request, OciPath.Manifest m, boolean head) {
+        Optional<StoredManifest> found = replica.manifest(m.name(), m.reference());
+        if (found.isEmpty()) {
+            throw replica.repositoryExists(m.name())
+                    ? OciException.manifestUnknown(m.name(), m.reference().toString())
+                    : OciException.nameUnknown(m.name());
+        }
+        StoredManifest sm = found.get();
+        ManifestAccept.check(request.getHeaders("Accept"), sm.mediaType());
+        String digest = sm.digest().toString();
+        String etag = '"' + digest + '"';
+        if (notModified(request, digest)) {
+            return Response.notModified().header("ETag", etag).header(DIGEST_HEADER, digest).build();
+        }
+        Response.ResponseBuilder r = Response.ok()
+                .header("Content-Type", sm.mediaType())
+                .header(DIGEST_HEADER, digest)
+                .header("Content-Length", sm.content().length)
+                .header("ETag", etag);
+        if (!head) {
+            r.entity(sm.content());
+        }
+        return r.build();
+    }
+
+    private Response blob(HttpServletRequest request, OciPath.Blob b, boolean head) {
+        long size = replica.blobSize(b.name(), b.digest()).orElseThrow(() -> OciException.blobUnknown(b.digest()));
+        String digest = b.digest().toString();
+        String etag = '"' + digest + '"';
+        if (notModified(request, digest)) {
+            return Response.notModified().header("ETag", etag).header(DIGEST_HEADER, digest).build();
+        }
+        if (!head && options.redirectBlobs()) {
+            Optional<URI> redirect = replica.blobRedirect(b.digest());
+            if (redirect.isPresent()) {
+                return Response.temporaryRedirect(redirect.get()).header(DIGEST_HEADER, digest).build();
+            }
+        }
+        ByteRange range = ByteRange.parse(request.getHeader("Range"), size);
+        long length = range == null ? size : range.length();
+        Response.ResponseBuilder r = Response.status(range == null ? 200 : 206)
+                .header("Content-Type", MediaTypes.OCTET_STREAM)
+                .header(DIGEST_HEADER, digest)
+                .header("Content-Length", length)
+                .header("Accept-Ranges", "bytes")
+                .header("ETag", etag);
+        if (range != null) {
+            r.header("Content-Range", range.contentRange(size));
+        }
+        if (!head) {
+            r.entity(stream(b.digest(), range == null ? 0 : range.first(), length));
+        }
+        return r.build();
+    }
+
+    /**
+     * Opens the blob before the response is committed, so that storage losing it still yields a
+     * clean {@code BLOB_UNKNOWN}; then copies with a buffer no larger than the configured bound.
+     */
+    private StreamingOutput stream(Digest digest, long offset, long length) {
+        InputStream in;
+        try {
+            in = replica.openBlob(digest, offset, length);
+        } catch (BlobNotFoundException e) {
+            throw new OciException(ErrorCode.BLOB_UNKNOWN, "blob unknown to registry", Map.of("digest", digest.toString()), e);
+        }
+        int bufferSize = (int) Math.max(1, Math.min(options.blobBufferBytes(), length));
+        return out -> {
+            try (InputStream src = in) {
+                byte[] buffer = new byte[bufferSize];
+                int n;
+                while ((n = src.read(buffer)) >= 0) {
+                    out.write(buffer, 0, n);
+                }
+            }
+        };
+    }
+
+    private Response tags(HttpServletRequest request, RepositoryName name) {
+        Pagination page = Pagination.parse(request.getParameter("n"), request.getParameter("last"), options.maxPageSize());
+        List<Tag> tags = page.n() == 0 ? List.of() : replica.tags(name, page.last(), page.n() + 1);
+        if (tags.isEmpty() && !replica.repositoryExists(name)) {
+            throw OciException.nameUnknown(name);
+        }
+        boolean more = tags.size() > page.n();
+        if (more) {
+            tags = tags.subList(0, page.n());
+        }
+        Response.ResponseBuilder r = Response.ok(JsonBodies.tagsList(name, tags)).header("Content-Type", JSON);
+        if (more) {
+            r.header("Link", page.nextLink("/v2/" + name.value() + "/tags/list", tags.getLast().value()));
+        }
+        return r.build();
+    }
+
+    private Response catalog(HttpServletRequest request) {
+        Pagination page = Pagination.parse(request.getParameter("n"), request.getParameter("last"), options.maxPageSize());
+        List<RepositoryName> repos = page.n() == 0 ? List.of() : replica.catalog(page.last(), page.n() + 1);
+        boolean more = repos.size() > page.n();
+        if (more) {
+            repos = repos.subList(0, page.n());
+        }
+        Response.ResponseBuilder r = Response.ok(JsonBodies.catalog(repos)).header("Content-Type", JSON);
+        if (more) {
+            r.header("Link", page.nextLink("/v2/_catalog", repos.getLast().value()));
+        }
+        return r.build();
+    }
+
+    private Response referrers(HttpServletRequest request, OciPath.Referrers r) {
+        String artifactType = request.getParameter("artifactType");
+        Optional<String> filter = artifactType == null || artifactType.isEmpty() ? Optional.empty() : Optional.of(artifactType);
+        var referrers = replica.referrers(r.name(), r.subject(), filter);
+        if (referrers.isEmpty() && !replica.repositoryExists(r.name())) {
+            throw OciException.nameUnknown(r.name());
+        }
+        Response.ResponseBuilder b = Response.ok(JsonBodies.referrersIndex(referrers)).header("Content-Type", MediaTypes.OCI_INDEX);
+        if (filter.isPresent()) {
+            b.header("OCI-Filters-Applied", "artifactType");
+        }
+        return b.build();
+    }
+
+    private static boolean notModified(HttpServletRequest request, String digest) {
+        String inm = request.getHeader("If-None-Match");
+        return inm != null && (inm.trim().equals("*") || inm.contains(digest));
+    }
+
+    private static OciException readOnly() {
+        return new OciException(ErrorCode.UNSUPPORTED,
+                "this registry is a read replica: pushes, deletes and uploads go to the primary registry");
+    }
+}

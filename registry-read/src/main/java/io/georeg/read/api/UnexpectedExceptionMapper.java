@@ -1,0 +1,57 @@
+package io.georeg.read.api;
+
+import io.georeg.oci.ErrorBody;
+import io.georeg.oci.ErrorCode;
+import io.georeg.oci.OciException;
+import io.georeg.storage.BlobNotFoundException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.ext.ExceptionMapper;
+import java.util.Map;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Everything that is not an {@link OciException}. Storage exceptions with an OCI meaning are
+ * translated here, at the API edge ({@link BlobNotFoundException} is {@code BLOB_UNKNOWN}: the
+ * database said the blob exists but storage lost it, e.g. a race with a delete). Jersey's own
+ * exceptions (405 for an unmapped method, 404, 406) keep their status with an OCI body. Anything
+ * else is 500 {@code UNKNOWN}, logged with the request id and the stack trace, while the client
+ * gets only the request id.
+ */
+public final class UnexpectedExceptionMapper implements ExceptionMapper<Throwable> {
+    private static final Logger LOG = LoggerFactory.getLogger(UnexpectedExceptionMapper.class);
+
+    @Context
+    private HttpHeaders headers;
+
+    @Override
+    public Response toResponse(Throwable t) {
+        if (t instanceof BlobNotFoundException b) {
+            return OciExceptionMapper.render(OciException.blobUnknown(b.digest()));
+        }
+        if (t instanceof WebApplicationException w) {
+            int status = w.getResponse().getStatus();
+            ErrorCode code = status == 405 ? ErrorCode.UNSUPPORTED : status == 404 ? ErrorCode.NAME_UNKNOWN : ErrorCode.UNKNOWN;
+            return Response.status(status)
+                    .entity(ErrorBody.render(code, w.getMessage(), null))
+                    .header("Content-Type", ErrorBody.CONTENT_TYPE)
+                    .build();
+        }
+        String requestId = requestId();
+        LOG.error("request {} failed unexpectedly", requestId, t);
+        return Response.status(500)
+                .entity(ErrorBody.render(ErrorCode.UNKNOWN, "internal error; the server log has the details under request id " + requestId,
+                        Map.of("requestId", requestId)))
+                .header("Content-Type", ErrorBody.CONTENT_TYPE)
+                .build();
+    }
+
+    private String requestId() {
+        String fromClient = headers == null ? null : headers.getHeaderString("X-Request-Id");
+        return fromClient != null && !fromClient.isBlank() && fromClient.length() <= 128 ? fromClient : UUID.randomUUID().toString();
+    }
+}

@@ -1,0 +1,47 @@
+package io.georeg.read.server;
+
+import io.georeg.oci.ErrorBody;
+import io.georeg.oci.ErrorCode;
+import java.nio.ByteBuffer;
+import java.util.Locale;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * Errors Jetty raises before any handler runs (a URI it cannot parse or normalise, e.g.
+ * {@code /v2/../../etc}, oversized headers) still get the OCI error body instead of Jetty's
+ * HTML page. A 400 about the URI or path is {@code NAME_INVALID}, since the repository path is
+ * what a client controls there; other statuses keep their status with the nearest code.
+ */
+public final class OciErrorHandler extends ErrorHandler {
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+        int status = response.getStatus();
+        Object m = request.getAttribute(ERROR_MESSAGE);
+        String message = m == null ? "request refused by the HTTP layer" : m.toString();
+        ErrorCode code = codeFor(status, message);
+        byte[] body = ErrorBody.render(code, message, null);
+        response.getHeaders().put(PathGuard.API_VERSION);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, ErrorBody.CONTENT_TYPE);
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
+        response.write(true, ByteBuffer.wrap(body), callback);
+        return true;
+    }
+
+    static ErrorCode codeFor(int status, String message) {
+        String lower = message.toLowerCase(Locale.ROOT);
+        return switch (status) {
+            case 400 -> lower.contains("uri") || lower.contains("path") ? ErrorCode.NAME_INVALID : ErrorCode.UNKNOWN;
+            case 401 -> ErrorCode.UNAUTHORIZED;
+            case 403 -> ErrorCode.DENIED;
+            case 405 -> ErrorCode.UNSUPPORTED;
+            case 429 -> ErrorCode.TOOMANYREQUESTS;
+            case 503 -> ErrorCode.UNAVAILABLE;
+            default -> ErrorCode.UNKNOWN;
+        };
+    }
+}
