@@ -1,0 +1,410 @@
+package io.georeg.replica;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.georeg.db.Database;
+import io.georeg.db.DatabaseConfig;
+import io.georeg.oci.Descriptor;
+import io.georeg.oci.Digest;
+import io.georeg.oci.ErrorCode;
+import io.georeg.oci.MediaTypes;
+import io.georeg.oci.OciException;
+import io.georeg.oci.Reference;
+import io.georeg.oci.RepositoryName;
+import io.georeg.oci.Tag;
+import io.georeg.storage.BlobStore;
+import io.georeg.storage.DefaultBlobStore;
+import io.georeg.storage.DistributionLayout;
+import io.georeg.storage.ObjectKey;
+import io.georeg.storage.ObjectStore;
+import io.georeg.storage.fs.FilesystemObjectStore;
+import io.georeg.testkit.db.TestDatabase;
+import io.georeg.testkit.oci.TestBlob;
+import io.georeg.testkit.oci.TestImage;
+import io.georeg.testkit.oci.TestImages;
+import io.georeg.testkit.oci.TestManifest;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The replica's write and read sides against a real PostgreSQL and filesystem storage. */
+class ReplicaIT {
+
+    @RegisterExtension
+    static final TestDatabase DB = new TestDatabase();
+
+    @TempDir
+    static Path storageRoot;
+
+    private static Database database;
+    private static BlobStore blobs;
+    private static DatabaseReplicaWriter writer;
+    private static DatabaseReplicaReader reader;
+
+    @BeforeAll
+    static void start() {
+        database = new Database(DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password()).withMigrateOnStart(true)).start();
+        blobs = new DefaultBlobStore(FilesystemObjectStore.open(storageRoot));
+        writer = new DatabaseReplicaWriter(database, blobs);
+        reader = new DatabaseReplicaReader(database, blobs, ReplicaReadOptions.streamOnly());
+    }
+
+    @AfterAll
+    static void stop() {
+        blobs.close();
+        database.close();
+    }
+
+    @Test
+    void singleArchImageIsReadableByTagAndDigestWithItsBlobs() throws Exception {
+        RepositoryName repo = RepositoryName.of("single/app");
+        TestImage image = TestImages.image(101);
+        Digest digest = store(repo, image);
+        writer.tag(repo, Tag.of("latest"), digest);
+
+        assertThat(digest).isEqualTo(image.manifest().digest());
+        assertThat(reader.repositoryExists(repo)).isTrue();
+        assertThat(reader.repositoryExists(RepositoryName.of("single/other"))).isFalse();
+        for (Reference ref : List.of(Reference.parse("latest"), Reference.parse(digest.toString()))) {
+            ReplicaReader.StoredManifest stored = reader.manifest(repo, ref).orElseThrow();
+            assertThat(stored.digest()).isEqualTo(digest);
+            assertThat(stored.mediaType()).isEqualTo(MediaTypes.OCI_MANIFEST);
+            assertThat(stored.content()).isEqualTo(image.manifest().content());
+        }
+        assertThat(reader.manifest(repo, Reference.parse("nope"))).isEmpty();
+        for (TestBlob blob : image.blobs()) {
+            assertThat(reader.blobSize(repo, blob.digest())).contains(blob.size());
+            try (InputStream in = reader.openBlob(blob.digest(), 0, -1)) {
+                assertThat(in.readAllBytes()).isEqualTo(blob.content());
+            }
+        }
+        try (InputStream in = reader.openBlob(image.layers().get(0).digest(), 10, 5)) {
+            assertThat(in.readAllBytes()).isEqualTo(java.util.Arrays.copyOfRange(image.layers().get(0).content(), 10, 15));
+        }
+        assertThat(reader.blobSize(RepositoryName.of("single/other"), image.config().digest())).isEmpty();
+        assertThat(reader.blobRedirect(image.config().digest())).isEmpty();
+    }
+
+    @Test
+    void ociIndexNeedsItsChildrenStoredFirst() {
+        RepositoryName repo = RepositoryName.of("multi/oci");
+        List<TestImage> children = TestImages.multiArch(MediaTypes.OCI_MANIFEST, 7);
+        TestManifest index = TestImages.index(MediaTypes.OCI_INDEX, children);
+
+        assertThatThrownBy(() -> writer.putManifest(repo, index.content(), index.mediaType(), index.digest()))
+                .isInstanceOf(MissingReferencesException.class)
+                .satisfies(e -> assertThat(((MissingReferencesException) e).missing())
+                        .containsExactly(children.get(0).manifest().digest(), children.get(1).manifest().digest()));
+        assertThat(reader.manifest(repo, new Reference.ByDigest(index.digest()))).isEmpty();
+
+        children.forEach(child -> store(repo, child));
+        writer.putManifest(repo, index.content(), index.mediaType(), index.digest());
+        writer.tag(repo, Tag.of("1.0"), index.digest());
+        ReplicaReader.StoredManifest stored = reader.manifest(repo, Reference.parse("1.0")).orElseThrow();
+        assertThat(stored.mediaType()).isEqualTo(MediaTypes.OCI_INDEX);
+        assertThat(stored.content()).isEqualTo(index.content());
+        assertThat(reader.manifest(repo, new Reference.ByDigest(children.get(1).manifest().digest()))).isPresent();
+    }
+
+    @Test
+    void dockerManifestListIsStoredWithDockerMediaTypes() {
+        RepositoryName repo = RepositoryName.of("multi/docker");
+        List<TestImage> children = TestImages.multiArch(MediaTypes.DOCKER_MANIFEST, 8);
+        TestManifest list = TestImages.index(MediaTypes.DOCKER_MANIFEST_LIST, children);
+        children.forEach(child -> store(repo, child));
+        writer.putManifest(repo, list.content(), list.mediaType(), null);
+        writer.tag(repo, Tag.of("latest"), list.digest());
+
+        assertThat(reader.manifest(repo, Reference.parse("latest")).orElseThrow().mediaType())
+                .isEqualTo(MediaTypes.DOCKER_MANIFEST_LIST);
+        assertThat(reader.manifest(repo, new Reference.ByDigest(children.get(0).manifest().digest())).orElseThrow().mediaType())
+                .isEqualTo(MediaTypes.DOCKER_MANIFEST);
+    }
+
+    @Test
+    void referrersAreListedBySubjectWithAndWithoutArtifactTypeFilter() {
+        RepositoryName repo = RepositoryName.of("refs/app");
+        TestImage image = TestImages.image(301);
+        TestImage signature = TestImages.artifact(302, image.manifest(), "application/vnd.example.signature",
+                Map.of("org.opencontainers.image.created", "2024-01-01T00:00:00Z"));
+        TestImage sbom = TestImages.artifact(303, image.manifest(), "application/vnd.example.sbom", Map.of());
+
+        // The subject need not be stored first (OCI distribution spec, "Pushing Manifests with Subject").
+        store(repo, signature);
+        store(repo, image);
+        store(repo, sbom);
+
+        List<Descriptor> all = reader.referrers(repo, image.manifest().digest(), Optional.empty());
+        assertThat(all).extracting(Descriptor::digest)
+                .containsExactlyInAnyOrder(signature.manifest().digest(), sbom.manifest().digest());
+        Descriptor sig = all.stream().filter(d -> d.digest().equals(signature.manifest().digest())).findFirst().orElseThrow();
+        assertThat(sig.mediaType()).isEqualTo(MediaTypes.OCI_MANIFEST);
+        assertThat(sig.size()).isEqualTo(signature.manifest().size());
+        assertThat(sig.artifactType()).isEqualTo("application/vnd.example.signature");
+        assertThat(sig.annotations()).containsEntry("org.opencontainers.image.created", "2024-01-01T00:00:00Z");
+
+        assertThat(reader.referrers(repo, image.manifest().digest(), Optional.of("application/vnd.example.sbom")))
+                .extracting(Descriptor::digest).containsExactly(sbom.manifest().digest());
+        assertThat(reader.referrers(repo, image.manifest().digest(), Optional.of("application/none"))).isEmpty();
+        assertThat(reader.referrers(RepositoryName.of("refs/other"), image.manifest().digest(), Optional.empty())).isEmpty();
+    }
+
+    @Test
+    void movingATagPointsItAtTheNewManifestAndKeepsTheTagHistoryLinks() throws Exception {
+        RepositoryName repo = RepositoryName.of("tags/move");
+        Digest first = store(repo, TestImages.image(401));
+        Digest second = store(repo, TestImages.image(402));
+        writer.tag(repo, Tag.of("stable"), first);
+        writer.tag(repo, Tag.of("stable"), second);
+
+        assertThat(reader.manifest(repo, Reference.parse("stable")).orElseThrow().digest()).isEqualTo(second);
+        assertThat(link(DistributionLayout.tagCurrentLink(repo, Tag.of("stable")))).isEqualTo(second.toString());
+        assertThat(link(DistributionLayout.tagIndexLink(repo, Tag.of("stable"), first))).isEqualTo(first.toString());
+        assertThat(link(DistributionLayout.tagIndexLink(repo, Tag.of("stable"), second))).isEqualTo(second.toString());
+    }
+
+    @Test
+    void taggingAManifestThatIsNotStoredIsRefused() {
+        RepositoryName repo = RepositoryName.of("tags/missing");
+        Digest unknown = TestImages.image(450).manifest().digest();
+        assertThatThrownBy(() -> writer.tag(repo, Tag.of("x"), unknown)).isInstanceOf(MissingReferencesException.class);
+        assertThat(objects().size(DistributionLayout.tagCurrentLink(repo, Tag.of("x")))).isEmpty();
+    }
+
+    @Test
+    void untagRemovesTheTagAndItsLinkFilesButKeepsTheManifest() {
+        RepositoryName repo = RepositoryName.of("tags/untag");
+        Digest digest = store(repo, TestImages.image(501));
+        writer.tag(repo, Tag.of("v1"), digest);
+        writer.tag(repo, Tag.of("v10"), digest);
+        writer.untag(repo, Tag.of("v1"));
+        writer.untag(repo, Tag.of("v1"));
+        writer.untag(repo, Tag.of("never-existed"));
+
+        assertThat(reader.manifest(repo, Reference.parse("v1"))).isEmpty();
+        assertThat(reader.manifest(repo, new Reference.ByDigest(digest))).isPresent();
+        assertThat(reader.tags(repo, null, 100)).containsExactly(Tag.of("v10"));
+        assertThat(objects().list(DistributionLayout.tagRoot(repo, Tag.of("v1")))).isEmpty();
+        assertThat(objects().size(DistributionLayout.tagCurrentLink(repo, Tag.of("v10")))).isPresent();
+    }
+
+    @Test
+    void deletingAManifestRemovesItsTagsAndLinks() {
+        RepositoryName repo = RepositoryName.of("delete/app");
+        TestImage image = TestImages.image(601);
+        Digest digest = store(repo, image);
+        Digest other = store(repo, TestImages.image(602));
+        writer.tag(repo, Tag.of("a"), digest);
+        writer.tag(repo, Tag.of("b"), digest);
+        writer.tag(repo, Tag.of("c"), other);
+
+        writer.deleteManifest(repo, digest);
+        writer.deleteManifest(repo, digest);
+
+        assertThat(reader.manifest(repo, new Reference.ByDigest(digest))).isEmpty();
+        assertThat(reader.tags(repo, null, 100)).containsExactly(Tag.of("c"));
+        assertThat(objects().size(DistributionLayout.manifestRevisionLink(repo, digest))).isEmpty();
+        assertThat(objects().list(DistributionLayout.tagRoot(repo, Tag.of("a")))).isEmpty();
+        // Blobs stay linked: the primary deletes them separately, and other manifests may use them.
+        assertThat(reader.blobSize(repo, image.config().digest())).contains(image.config().size());
+    }
+
+    @Test
+    void blobsAreStoredOnceAndLinkedToOtherRepositoriesWithoutCopying() {
+        TestBlob layer = TestImages.layer(701, 4096);
+        RepositoryName a = RepositoryName.of("dedup/a");
+        RepositoryName b = RepositoryName.of("dedup/b");
+        RepositoryName c = RepositoryName.of("dedup/c");
+
+        assertThat(writer.hasBlob(layer.digest())).isFalse();
+        assertThat(writer.putBlob(a, layer.digest(), layer.size(), layer.stream())).isTrue();
+        assertThat(writer.hasBlob(layer.digest())).isTrue();
+        assertThat(writer.putBlob(b, layer.digest(), layer.size(), unreadable())).isFalse();
+        assertThat(writer.linkBlob(c, layer.digest())).isTrue();
+        assertThat(writer.linkBlob(c, TestImages.layer(702, 10).digest())).isFalse();
+
+        for (RepositoryName repo : List.of(a, b, c)) {
+            assertThat(reader.blobSize(repo, layer.digest())).contains(layer.size());
+            assertThat(objects().size(DistributionLayout.layerLink(repo, layer.digest()))).isPresent();
+        }
+        assertThat(objects().list(ObjectKey.of(DistributionLayout.ROOT + "/blobs/sha256/" + layer.digest().hex().substring(0, 2)
+                + "/" + layer.digest().hex()))).containsExactly(DistributionLayout.blobData(layer.digest()));
+        assertThat(count("select count(*) from blobs where digest = ?", layer.digest().toString())).isEqualTo(1);
+    }
+
+    @Test
+    void unlinkingABlobHidesItFromThatRepositoryOnly() {
+        TestBlob layer = TestImages.layer(751, 100);
+        RepositoryName a = RepositoryName.of("unlink/a");
+        RepositoryName b = RepositoryName.of("unlink/b");
+        writer.putBlob(a, layer.digest(), layer.size(), layer.stream());
+        writer.linkBlob(b, layer.digest());
+        writer.unlinkBlob(a, layer.digest());
+        writer.unlinkBlob(a, layer.digest());
+
+        assertThat(reader.blobSize(a, layer.digest())).isEmpty();
+        assertThat(objects().size(DistributionLayout.layerLink(a, layer.digest()))).isEmpty();
+        assertThat(reader.blobSize(b, layer.digest())).contains(layer.size());
+    }
+
+    @Test
+    void manifestWithUnlinkedBlobsIsRefusedAndNothingIsWritten() {
+        RepositoryName repo = RepositoryName.of("missing/app");
+        TestImage image = TestImages.image(801);
+        // The config is stored, but for another repository only.
+        writer.putBlob(RepositoryName.of("missing/elsewhere"), image.config().digest(), image.config().size(), image.config().stream());
+        writer.putBlob(repo, image.layers().get(0).digest(), image.layers().get(0).size(), image.layers().get(0).stream());
+
+        assertThatThrownBy(() -> writer.putManifest(repo, image.manifest().content(), image.manifest().mediaType(), null))
+                .isInstanceOf(MissingReferencesException.class)
+                .satisfies(e -> assertThat(((MissingReferencesException) e).missing())
+                        .containsExactly(image.config().digest(), image.layers().get(1).digest()));
+        assertThat(reader.manifest(repo, new Reference.ByDigest(image.manifest().digest()))).isEmpty();
+        assertThat(writer.hasBlob(image.manifest().digest())).isFalse();
+        assertThat(objects().size(DistributionLayout.blobData(image.manifest().digest()))).isEmpty();
+        assertThat(objects().size(DistributionLayout.manifestRevisionLink(repo, image.manifest().digest()))).isEmpty();
+    }
+
+    @Test
+    void manifestWhoseBytesDoNotMatchTheExpectedDigestIsRefused() {
+        RepositoryName repo = RepositoryName.of("mismatch/app");
+        TestImage image = TestImages.image(851);
+        image.blobs().forEach(blob -> writer.putBlob(repo, blob.digest(), blob.size(), blob.stream()));
+        Digest wrong = TestImages.image(852).manifest().digest();
+        assertThatThrownBy(() -> writer.putManifest(repo, image.manifest().content(), image.manifest().mediaType(), wrong))
+                .isInstanceOf(OciException.class)
+                .satisfies(e -> assertThat(((OciException) e).code()).isEqualTo(ErrorCode.DIGEST_INVALID));
+    }
+
+    @Test
+    void repeatedAndConcurrentWritesAreIdempotent() throws Exception {
+        RepositoryName repo = RepositoryName.of("repeat/app");
+        List<TestImage> children = TestImages.multiArch(MediaTypes.OCI_MANIFEST, 901);
+        TestManifest index = TestImages.index(MediaTypes.OCI_INDEX, children);
+        Callable<Digest> writeAll = () -> {
+            children.forEach(child -> store(repo, child));
+            writer.putManifest(repo, index.content(), index.mediaType(), index.digest());
+            writer.tag(repo, Tag.of("latest"), index.digest());
+            return index.digest();
+        };
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<Digest>> runs = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                runs.add(pool.submit(writeAll));
+            }
+            for (Future<Digest> run : runs) {
+                assertThat(run.get(60, TimeUnit.SECONDS)).isEqualTo(index.digest());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        writeAll.call();
+
+        assertThat(count("select count(*) from manifests m join repositories r on r.id = m.repository_id where r.name = ?",
+                repo.value())).isEqualTo(3);
+        assertThat(count("select count(*) from repositories where name = ?", repo.value())).isEqualTo(1);
+        assertThat(count("select count(*) from manifest_children mc join manifests m on m.id = mc.manifest_id where m.digest = ?",
+                index.digest().toString())).isEqualTo(2);
+        assertThat(reader.tags(repo, null, 10)).containsExactly(Tag.of("latest"));
+        assertThat(reader.manifest(repo, Reference.parse("latest")).orElseThrow().content()).isEqualTo(index.content());
+    }
+
+    @Test
+    void tagsAndCatalogArePaginatedInLexicalOrder() {
+        RepositoryName repo = RepositoryName.of("page/app");
+        Digest digest = store(repo, TestImages.image(1001));
+        for (String t : List.of("b", "a", "B", "v1.10", "v1.9", "_x")) {
+            writer.tag(repo, Tag.of(t), digest);
+        }
+        // Byte order, as distribution sorts: uppercase before '_' before lowercase.
+        assertThat(reader.tags(repo, null, 100)).extracting(Tag::value).containsExactly("B", "_x", "a", "b", "v1.10", "v1.9");
+        assertThat(reader.tags(repo, null, 2)).extracting(Tag::value).containsExactly("B", "_x");
+        assertThat(reader.tags(repo, "_x", 2)).extracting(Tag::value).containsExactly("a", "b");
+        assertThat(reader.tags(repo, "b", 2)).extracting(Tag::value).containsExactly("v1.10", "v1.9");
+        assertThat(reader.tags(repo, "v1.9", 2)).isEmpty();
+        assertThat(reader.tags(RepositoryName.of("page/none"), null, 2)).isEmpty();
+
+        for (String name : List.of("page/cat/c", "page/cat/a", "page/cat/b")) {
+            writer.linkBlob(RepositoryName.of(name), TestImages.image(1001).config().digest());
+        }
+        assertThat(reader.catalog("page/cat/", 2)).extracting(RepositoryName::value).containsExactly("page/cat/a", "page/cat/b");
+        assertThat(reader.catalog("page/cat/b", 1)).extracting(RepositoryName::value).containsExactly("page/cat/c");
+        assertThat(reader.catalog(null, 1000)).extracting(RepositoryName::value).isSorted().contains("page/app", "page/cat/c");
+    }
+
+    @Test
+    void distributionLayoutHasEveryLinkFileAStockRegistryNeeds() throws Exception {
+        RepositoryName repo = RepositoryName.of("layout/app");
+        TestImage image = TestImages.dockerImage(1101);
+        Digest digest = store(repo, image);
+        writer.tag(repo, Tag.of("1.0"), digest);
+
+        for (TestBlob blob : image.blobs()) {
+            assertThat(link(DistributionLayout.layerLink(repo, blob.digest()))).isEqualTo(blob.digest().toString());
+            assertThat(objects().size(DistributionLayout.blobData(blob.digest()))).contains(blob.size());
+        }
+        assertThat(link(DistributionLayout.manifestRevisionLink(repo, digest))).isEqualTo(digest.toString());
+        assertThat(link(DistributionLayout.tagCurrentLink(repo, Tag.of("1.0")))).isEqualTo(digest.toString());
+        assertThat(link(DistributionLayout.tagIndexLink(repo, Tag.of("1.0"), digest))).isEqualTo(digest.toString());
+        try (InputStream in = objects().read(DistributionLayout.blobData(digest), 0, -1)) {
+            assertThat(in.readAllBytes()).isEqualTo(image.manifest().content());
+        }
+    }
+
+    private static Digest store(RepositoryName repo, TestImage image) {
+        for (TestBlob blob : image.blobs()) {
+            writer.putBlob(repo, blob.digest(), blob.size(), blob.stream());
+        }
+        return writer.putManifest(repo, image.manifest().content(), image.manifest().mediaType(), image.manifest().digest());
+    }
+
+    private static ObjectStore objects() {
+        return blobs.objects();
+    }
+
+    private static String link(ObjectKey key) throws Exception {
+        try (InputStream in = objects().read(key, 0, -1)) {
+            return new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+        }
+    }
+
+    private static long count(String sql, String param) {
+        return database.transactions().read(c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setString(1, param);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }
+        });
+    }
+
+    /** A stream that fails the test if anyone reads it: deduplicated blobs must not be transferred. */
+    private static InputStream unreadable() {
+        return new InputStream() {
+            @Override
+            public int read() {
+                throw new AssertionError("the stream of an already stored blob was read");
+            }
+        };
+    }
+}
