@@ -50,7 +50,7 @@ public final class DatabaseReplicaReader implements ReplicaReader {
             SELECT b.size
             FROM repositories r
             JOIN repository_blobs rb ON rb.repository_id = r.id AND rb.digest = ?
-            JOIN blobs b ON b.digest = rb.digest
+            JOIN blobs b ON b.digest = rb.digest AND b.verify_state IN ('unverified', 'ok')
             WHERE r.name = ?
             """;
     /** Keyset pagination on the tags primary key (COLLATE "C": byte order, as distribution sorts). */
@@ -137,6 +137,10 @@ public final class DatabaseReplicaReader implements ReplicaReader {
         });
     }
 
+    /**
+     * {@inheritDoc} A blob the verifier found missing or corrupt is not served, so the router
+     * falls back to the primary for it until it is copied again.
+     */
     @Override
     public Optional<Long> blobSize(RepositoryName repository, Digest digest) {
         return tx.read(c -> {

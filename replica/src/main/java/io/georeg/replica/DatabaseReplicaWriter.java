@@ -36,12 +36,15 @@ import java.util.Optional;
  */
 public final class DatabaseReplicaWriter implements ReplicaWriter {
 
-    private static final String BLOB_RECORDED = """
-            SELECT 1 FROM blobs WHERE digest = ?
+    private static final String BLOB_STATE = """
+            SELECT verify_state::text FROM blobs WHERE digest = ?
             """;
+    /** A blob the verifier found missing or corrupt counts as stored again once copied anew. */
     private static final String INSERT_BLOB = """
             INSERT INTO blobs (digest, size, media_type) VALUES (?, ?, ?)
-            ON CONFLICT (digest) DO NOTHING
+            ON CONFLICT (digest) DO UPDATE
+                SET size = EXCLUDED.size, stored_at = now(), verify_state = 'unverified', verify_error = NULL
+                WHERE blobs.verify_state IN ('missing', 'failed')
             """;
     private static final String LINK_BLOB = """
             INSERT INTO repository_blobs (repository_id, digest) VALUES (?, ?)
@@ -113,16 +116,37 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
         this.links = new DistributionLinks(blobs.objects());
     }
 
-    @Override
-    public boolean hasBlob(Digest digest) {
-        return tx.read(c -> exists(c, BLOB_RECORDED, digest.toString()));
+    /** What the tracking database knows of a blob's bytes. */
+    private enum BlobState {
+        /** No row. */
+        UNKNOWN,
+        /** Stored, verified or not yet. */
+        STORED,
+        /** The verifier found the bytes missing or corrupt ({@code verify_state} missing/failed): copy again. */
+        LOST
     }
 
+    /** True when the blob is stored and not known to be missing or corrupt. */
+    @Override
+    public boolean hasBlob(Digest digest) {
+        return blobState(digest) == BlobState.STORED;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A blob the verifier marked {@code missing} or {@code failed} is copied again: its
+     * stored bytes (if any) are removed first and its state returns to {@code unverified}.
+     */
     @Override
     public boolean putBlob(RepositoryName repository, Digest digest, long size, InputStream content) {
-        if (hasBlob(digest)) {
+        BlobState state = blobState(digest);
+        if (state == BlobState.STORED) {
             linkRecordedBlob(repository, digest);
             return false;
+        }
+        if (state == BlobState.LOST) {
+            blobs.delete(digest);
         }
         BlobStore.PutResult stored = blobs.put(digest, size, content);
         links.linkLayer(repository, digest);
@@ -134,11 +158,16 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
         return !stored.alreadyPresent();
     }
 
+    /** {@inheritDoc} A blob the verifier marked missing or corrupt is not linked (false): copy it with putBlob. */
     @Override
     public boolean linkBlob(RepositoryName repository, Digest digest) {
-        if (hasBlob(digest)) {
+        BlobState state = blobState(digest);
+        if (state == BlobState.STORED) {
             linkRecordedBlob(repository, digest);
             return true;
+        }
+        if (state == BlobState.LOST) {
+            return false;
         }
         // Bytes in storage without a row (e.g. a write interrupted between the two steps): adopt them.
         Optional<Long> size = blobs.stat(digest);
@@ -164,6 +193,9 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
             throw new MissingReferencesException(digest, missing);
         }
         // distribution keeps manifests as blobs too: a promoted registry reads them from here.
+        if (blobState(digest) == BlobState.LOST) {
+            blobs.delete(digest);
+        }
         blobs.put(digest, content.length, new ByteArrayInputStream(content));
         links.linkRevision(repository, digest);
         String annotations = annotationsJson(parsed.annotations());
@@ -238,6 +270,21 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
     public void unlinkBlob(RepositoryName repository, Digest digest) {
         tx.inTransaction(c -> update(c, UNLINK_BLOB, repository.value(), digest.toString()));
         links.unlinkLayer(repository, digest);
+    }
+
+    private BlobState blobState(Digest digest) {
+        return tx.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement(BLOB_STATE)) {
+                ps.setString(1, digest.toString());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return BlobState.UNKNOWN;
+                    }
+                    String verifyState = rs.getString(1);
+                    return "missing".equals(verifyState) || "failed".equals(verifyState) ? BlobState.LOST : BlobState.STORED;
+                }
+            }
+        });
     }
 
     private void linkRecordedBlob(RepositoryName repository, Digest digest) {
@@ -326,15 +373,6 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
             ps.setString(2, manifest.toString());
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? Optional.of(rs.getLong(1)) : Optional.empty();
-            }
-        }
-    }
-
-    private static boolean exists(Connection c, String sql, String digest) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, digest);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next();
             }
         }
     }

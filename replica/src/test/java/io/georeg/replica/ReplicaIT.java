@@ -250,6 +250,27 @@ class ReplicaIT {
     }
 
     @Test
+    void blobTheVerifierMarkedMissingIsHiddenAndCopiedAgainByPutBlob() {
+        TestBlob layer = TestImages.layer(721, 300);
+        RepositoryName repo = RepositoryName.of("verify/app");
+        writer.putBlob(repo, layer.digest(), layer.size(), layer.stream());
+        // What the replicator's verifier does when the bytes are gone.
+        blobs.delete(layer.digest());
+        count("with u as (update blobs set verify_state = 'missing', verify_failures = 1 where digest = ? returning 1) "
+                + "select count(*) from u", layer.digest().toString());
+
+        assertThat(writer.hasBlob(layer.digest())).isFalse();
+        assertThat(reader.blobSize(repo, layer.digest())).isEmpty();
+        assertThat(writer.linkBlob(RepositoryName.of("verify/other"), layer.digest())).isFalse();
+
+        assertThat(writer.putBlob(repo, layer.digest(), layer.size(), layer.stream())).isTrue();
+        assertThat(writer.hasBlob(layer.digest())).isTrue();
+        assertThat(reader.blobSize(repo, layer.digest())).contains(layer.size());
+        assertThat(count("select count(*) from blobs where digest = ? and verify_state = 'unverified'",
+                layer.digest().toString())).isEqualTo(1);
+    }
+
+    @Test
     void unlinkingABlobHidesItFromThatRepositoryOnly() {
         TestBlob layer = TestImages.layer(751, 100);
         RepositoryName a = RepositoryName.of("unlink/a");
