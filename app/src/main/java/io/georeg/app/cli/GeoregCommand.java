@@ -1,0 +1,68 @@
+package io.georeg.app.cli;
+
+import io.georeg.app.config.ConfigException;
+import io.georeg.app.config.ConfigLoader;
+import io.georeg.app.config.GeoregConfig;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+/**
+ * The {@code georeg} command and its subcommand tree. Adding a subcommand is adding one class
+ * (a {@code Callable<Integer>} with {@code @Command} and a {@code @ParentCommand GeoregCommand}
+ * field for the configuration) and naming it in {@code subcommands} below.
+ *
+ * <p>Exit codes: 0 success, 1 failure at run time, 2 bad usage or bad configuration.
+ */
+@Command(name = "georeg", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
+        description = "Geo secondary for container registries: one hostname for two sites.",
+        subcommands = {ServeCommand.class, MigrateCommand.class, ImportCommand.class, VersionCommand.class,
+                CommandLine.HelpCommand.class})
+public final class GeoregCommand implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(GeoregCommand.class);
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", scope = ScopeType.INHERIT,
+            description = "YAML configuration (keys: docs/configuration.md). Without it: embedded defaults. "
+                    + "GEOREG_* environment variables override either.")
+    Path configFile;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    private final Map<String, String> environment;
+
+    public GeoregCommand(Map<String, String> environment) {
+        this.environment = Map.copyOf(environment);
+    }
+
+    /** The configured command line, with georeg's exit codes for configuration and run-time errors. */
+    public static CommandLine commandLine(Map<String, String> environment) {
+        CommandLine cli = new CommandLine(new GeoregCommand(environment));
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof ConfigException) {
+                commandLine.getErr().println("georeg: " + e.getMessage());
+                return 2;
+            }
+            LOG.error("georeg {} failed", commandLine.getCommandName(), e);
+            commandLine.getErr().println("georeg " + commandLine.getCommandName() + " failed: " + e.getMessage());
+            return 1;
+        });
+        return cli;
+    }
+
+    /** Loads and validates the configuration named by {@code --config}, over defaults and environment. */
+    public GeoregConfig config() {
+        return new ConfigLoader(environment).load(Optional.ofNullable(configFile));
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+}

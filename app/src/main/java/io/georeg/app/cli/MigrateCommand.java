@@ -1,0 +1,39 @@
+package io.georeg.app.cli;
+
+import io.georeg.app.config.GeoregConfig;
+import io.georeg.db.Database;
+import io.georeg.db.Migrations;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code georeg migrate}: applies pending Flyway migrations of the tracking database and prints what ran. */
+@Command(name = "migrate", description = "Apply pending database migrations and print what ran.")
+final class MigrateCommand implements Callable<Integer> {
+    @ParentCommand
+    GeoregCommand georeg;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        GeoregConfig config = georeg.config();
+        PrintWriter out = spec.commandLine().getOut();
+        // The pool must not migrate by itself here: this command reports what it applies.
+        try (Database database = new Database(config.database().withMigrateOnStart(false)).start()) {
+            Migrations.Result result = Migrations.migrate(database.dataSource());
+            if (result.applied().isEmpty()) {
+                out.println("database is up to date at version " + result.currentVersion());
+            } else {
+                result.applied().forEach(m -> out.println("applied " + m));
+                out.println("database is now at version " + result.currentVersion());
+            }
+        }
+        out.flush();
+        return 0;
+    }
+}

@@ -1,0 +1,55 @@
+package io.georeg.app.cli;
+
+import io.georeg.app.config.GeoregConfig;
+import io.georeg.app.wiring.GeoregServer;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code georeg serve}: runs the components named by the {@code components} key until the
+ * process is told to stop (SIGTERM, Ctrl-C), then stops them in reverse order, waiting at most
+ * {@code shutdownTimeout}.
+ */
+@Command(name = "serve", description = "Run the configured components (registry-read, …) until stopped.")
+final class ServeCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
+
+    @ParentCommand
+    GeoregCommand georeg;
+
+    @Override
+    public Integer call() throws Exception {
+        GeoregConfig config = georeg.config();
+        GeoregServer server = new GeoregServer(config).start();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            LOG.info("stopping georeg");
+            Thread closer = new Thread(() -> {
+                try {
+                    server.close();
+                } catch (RuntimeException e) {
+                    LOG.error("georeg did not stop cleanly", e);
+                } finally {
+                    stopped.countDown();
+                }
+            }, "georeg-stop");
+            closer.start();
+            try {
+                if (!stopped.await(config.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                    LOG.warn("components did not stop within shutdownTimeout {}; exiting anyway", config.shutdownTimeout());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "georeg-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        LOG.info("georeg is serving {}; stop with Ctrl-C or SIGTERM", config.components());
+        stopped.await();
+        return 0;
+    }
+}

@@ -1,0 +1,34 @@
+package io.georeg.app.cli;
+
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code georeg version}: the build's version (from the jar manifest) and the Java runtime. */
+@Command(name = "version", description = "Print georeg's version and the Java runtime.")
+final class VersionCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        for (String line : new Provider().getVersion()) {
+            spec.commandLine().getOut().println(line);
+        }
+        return 0;
+    }
+
+    /** Also answers {@code georeg --version}. */
+    static final class Provider implements IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = VersionCommand.class.getPackage().getImplementationVersion();
+            return new String[] {
+                "georeg " + (version == null ? "development build" : version),
+                "Java " + Runtime.version() + " (" + System.getProperty("java.vm.name") + ")"
+            };
+        }
+    }
+}

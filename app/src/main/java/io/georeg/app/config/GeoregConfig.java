@@ -1,0 +1,73 @@
+package io.georeg.app.config;
+
+import io.georeg.db.DatabaseConfig;
+import io.georeg.read.ReadOptions;
+import io.georeg.replica.ReplicaReadOptions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The whole configuration of a georeg process, bound from YAML by {@link ConfigLoader}. Each
+ * module owns its section's record ({@link DatabaseConfig} in db, the storage records in
+ * storage, {@link ReplicaReadOptions} in replica, {@link ReadOptions} and the token auth record in
+ * registry-read); this record only
+ * composes them. Every key is documented in {@code docs/configuration.md} (a test keeps the two
+ * in step).
+ *
+ * @param components what {@code georeg serve} runs, in start order
+ * @param shutdownTimeout how long {@code georeg serve} waits for components to stop
+ */
+public record GeoregConfig(
+        List<ComponentName> components,
+        Duration shutdownTimeout,
+        DatabaseConfig database,
+        StorageSection storage,
+        AuthSection auth,
+        ReplicaReadOptions replica,
+        ReadOptions registryRead) {
+
+    public GeoregConfig {
+        components = components == null ? List.of() : List.copyOf(components);
+        storage = storage == null ? new StorageSection(null, null, null) : storage;
+        auth = auth == null ? new AuthSection(null) : auth;
+    }
+
+    /**
+     * Checks every section and throws one {@link ConfigException} listing every problem, each
+     * naming its key and the fix.
+     */
+    public GeoregConfig validate() {
+        List<String> problems = new ArrayList<>();
+        if (components.isEmpty()) {
+            problems.add("components is empty: list what `georeg serve` runs, e.g. [" + ComponentName.names() + "]");
+        }
+        if (shutdownTimeout == null || shutdownTimeout.isNegative()) {
+            problems.add("shutdownTimeout must be a duration >= 0, e.g. 10s");
+        }
+        problems.addAll(check(database == null ? null : database::validate, "database"));
+        problems.addAll(storage.problems());
+        problems.addAll(auth.problems());
+        if (replica == null) {
+            problems.add("the replica section is missing (see docs/configuration.md)");
+        }
+        problems.addAll(check(registryRead == null ? null : registryRead::validate, "registryRead"));
+        if (!problems.isEmpty()) {
+            throw new ConfigException("invalid configuration:\n  - " + String.join("\n  - ", problems));
+        }
+        return this;
+    }
+
+    private static List<String> check(Runnable validation, String section) {
+        if (validation == null) {
+            return List.of("the " + section + " section is missing (see docs/configuration.md)");
+        }
+        try {
+            validation.run();
+            return List.of();
+        } catch (IllegalArgumentException e) {
+            // The modules name their keys ("read.port"); say which section of this file they mean.
+            return List.of(section + ": " + e.getMessage());
+        }
+    }
+}

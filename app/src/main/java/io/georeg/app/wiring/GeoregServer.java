@@ -1,0 +1,88 @@
+package io.georeg.app.wiring;
+
+import io.georeg.app.config.ComponentName;
+import io.georeg.app.config.GeoregConfig;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What {@code georeg serve} runs: the configured components over one set of shared
+ * {@link Resources}. {@link #start()} builds and starts them in the order of the
+ * {@code components} key (a failure stops what already started); {@link #close()} stops them in
+ * reverse and closes the resources. The serve command and the end-to-end tests use it alike.
+ */
+public final class GeoregServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(GeoregServer.class);
+
+    private final GeoregConfig config;
+    private final Resources resources;
+    private final List<Component> started = new ArrayList<>();
+
+    public GeoregServer(GeoregConfig config) {
+        this.config = config;
+        this.resources = new Resources(config);
+    }
+
+    public synchronized GeoregServer start() throws Exception {
+        try {
+            for (ComponentName name : config.components()) {
+                Component component = ComponentFactories.create(name, config, resources);
+                component.start();
+                started.add(component);
+                LOG.info("started {}", component.describe());
+            }
+        } catch (Exception | Error e) {
+            try {
+                close();
+            } catch (RuntimeException closing) {
+                e.addSuppressed(closing);
+            }
+            throw e;
+        }
+        return this;
+    }
+
+    /** The started component of a type, e.g. to learn registry-read's port. */
+    public synchronized <T extends Component> T component(Class<T> type) {
+        return started.stream().filter(type::isInstance).map(type::cast).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no started component of type " + type.getSimpleName()));
+    }
+
+    public Resources resources() {
+        return resources;
+    }
+
+    @Override
+    public synchronized void close() {
+        RuntimeException failure = null;
+        List<Component> reverse = new ArrayList<>(started);
+        Collections.reverse(reverse);
+        for (Component component : reverse) {
+            try {
+                component.close();
+                LOG.info("stopped {}", component.name());
+            } catch (Exception e) {
+                failure = failure == null ? new IllegalStateException("stopping " + component.name() + " failed", e) : failure;
+                if (failure.getCause() != e) {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        started.clear();
+        try {
+            resources.close();
+        } catch (RuntimeException e) {
+            if (failure == null) {
+                failure = e;
+            } else {
+                failure.addSuppressed(e);
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+}

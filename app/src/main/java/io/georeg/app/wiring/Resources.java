@@ -1,0 +1,90 @@
+package io.georeg.app.wiring;
+
+import io.georeg.app.config.GeoregConfig;
+import io.georeg.db.Database;
+import io.georeg.replica.DatabaseReplicaReader;
+import io.georeg.replica.DatabaseReplicaWriter;
+import io.georeg.replica.ReplicaReader;
+import io.georeg.replica.ReplicaWriter;
+import io.georeg.storage.BlobStore;
+import io.georeg.storage.BlobStores;
+import java.util.ArrayDeque;
+import java.util.Deque;
+
+/**
+ * What components share in one process: the database pool, the blob store and the replica's
+ * read and write sides. Each is opened on first use (so {@code georeg migrate} never opens
+ * storage) and closed by {@link #close()} in the reverse order of opening. Not thread-safe for
+ * opening: components are built on one thread by {@link GeoregServer} and the commands.
+ */
+public final class Resources implements AutoCloseable {
+    private final GeoregConfig config;
+    private final Deque<AutoCloseable> opened = new ArrayDeque<>();
+    private Database database;
+    private BlobStore blobStore;
+    private ReplicaReader reader;
+    private ReplicaWriter writer;
+
+    public Resources(GeoregConfig config) {
+        this.config = config;
+    }
+
+    public GeoregConfig config() {
+        return config;
+    }
+
+    /** The started connection pool (migrations applied first when {@code database.migrateOnStart}). */
+    public synchronized Database database() {
+        if (database == null) {
+            database = new Database(config.database()).start();
+            opened.push(database);
+        }
+        return database;
+    }
+
+    public synchronized BlobStore blobStore() {
+        if (blobStore == null) {
+            blobStore = BlobStores.open(config.storage().selected());
+            opened.push(blobStore);
+        }
+        return blobStore;
+    }
+
+    public synchronized ReplicaReader replicaReader() {
+        if (reader == null) {
+            reader = new DatabaseReplicaReader(database(), blobStore(), config.replica());
+        }
+        return reader;
+    }
+
+    public synchronized ReplicaWriter replicaWriter() {
+        if (writer == null) {
+            writer = new DatabaseReplicaWriter(database(), blobStore());
+        }
+        return writer;
+    }
+
+    /** Closes everything opened, newest first; the first failure is thrown after all were tried. */
+    @Override
+    public synchronized void close() {
+        RuntimeException failure = null;
+        while (!opened.isEmpty()) {
+            try {
+                opened.pop().close();
+            } catch (Exception e) {
+                if (failure == null) {
+                    failure = new IllegalStateException("closing georeg resources failed", e);
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        database = null;
+        blobStore = null;
+        reader = null;
+        writer = null;
+        if (failure != null) {
+            throw failure;
+        }
+    }
+}

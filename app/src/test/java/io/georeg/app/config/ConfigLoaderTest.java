@@ -1,0 +1,159 @@
+package io.georeg.app.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.georeg.storage.StorageConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+    @TempDir
+    Path dir;
+
+    private GeoregConfig load(String yaml, Map<String, String> env) throws IOException {
+        Path file = dir.resolve("georeg.yaml");
+        Files.writeString(file, yaml);
+        return new ConfigLoader(env).load(Optional.of(file));
+    }
+
+    @Test
+    void embeddedDefaultsAloneGiveAValidConfiguration() {
+        GeoregConfig config = new ConfigLoader(Map.of()).load(Optional.empty());
+        assertThat(config.components()).containsExactly(ComponentName.REGISTRY_READ);
+        assertThat(config.database().url()).isEqualTo("jdbc:postgresql://127.0.0.1:5432/georeg");
+        assertThat(config.storage().selected()).isEqualTo(new StorageConfig.Filesystem(Path.of("./georeg-data")));
+        assertThat(config.auth().token()).isNull();
+        assertThat(config.registryRead().port()).isEqualTo(5001);
+    }
+
+    @Test
+    void fileOverridesDefaultsKeyByKey() throws IOException {
+        GeoregConfig config = load("""
+                database:
+                  maxPoolSize: 4
+                  connectionTimeout: 750ms
+                registryRead:
+                  port: 0
+                storage:
+                  filesystem:
+                    root: /srv/blobs
+                """, Map.of());
+        assertThat(config.database().maxPoolSize()).isEqualTo(4);
+        assertThat(config.database().connectionTimeout()).isEqualTo(Duration.ofMillis(750));
+        assertThat(config.database().user()).isEqualTo("georeg");
+        assertThat(config.registryRead().port()).isZero();
+        assertThat(config.registryRead().host()).isEqualTo("127.0.0.1");
+        assertThat(config.storage().selected()).isEqualTo(new StorageConfig.Filesystem(Path.of("/srv/blobs")));
+    }
+
+    @Test
+    void environmentOverridesFileByTheUpperSnakeCaseRule() throws IOException {
+        GeoregConfig config = load("database:\n  url: jdbc:postgresql://file:5432/x\n", Map.of(
+                "GEOREG_DATABASE_URL", "jdbc:postgresql://env:5432/y",
+                "GEOREG_REGISTRY_READ_MAX_PAGE_SIZE", "50",
+                "GEOREG_COMPONENTS", "registry-read",
+                "GEOREG_STORAGE_FILESYSTEM_ROOT", "/env/root",
+                "GEOREG_SHUTDOWN_TIMEOUT", "3s"));
+        assertThat(config.database().url()).isEqualTo("jdbc:postgresql://env:5432/y");
+        assertThat(config.registryRead().maxPageSize()).isEqualTo(50);
+        assertThat(config.storage().selected()).isEqualTo(new StorageConfig.Filesystem(Path.of("/env/root")));
+        assertThat(config.shutdownTimeout()).isEqualTo(Duration.ofSeconds(3));
+    }
+
+    @Test
+    void secretsComeFromFilesNamedInYamlOrEnvironment() throws IOException {
+        Files.writeString(dir.resolve("db-password"), "s3cret\n");
+        GeoregConfig fromYaml = load("database:\n  passwordFile: db-password\n", Map.of());
+        assertThat(fromYaml.database().password()).isEqualTo("s3cret");
+
+        Path other = Files.writeString(dir.resolve("other"), "from-env");
+        GeoregConfig fromEnv = load("{}\n", Map.of("GEOREG_DATABASE_PASSWORD_FILE", other.toString()));
+        assertThat(fromEnv.database().password()).isEqualTo("from-env");
+    }
+
+    @Test
+    void bothValueAndFileInOneLayerIsRejected() {
+        assertThatThrownBy(() -> load("database:\n  password: a\n  passwordFile: b\n", Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("database.password").hasMessageContaining("database.passwordFile");
+    }
+
+    @Test
+    void unknownKeyIsRejectedNamingTheKeyAndTheAllowedOnes() {
+        assertThatThrownBy(() -> load("database:\n  urll: x\n", Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("unknown configuration key 'database.urll'")
+                .hasMessageContaining("maxPoolSize");
+        assertThatThrownBy(() -> load("registry_read:\n  port: 1\n", Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'registry_read'");
+    }
+
+    @Test
+    void badValueNamesTheKey() {
+        assertThatThrownBy(() -> load("registryRead:\n  port: lots\n", Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("registryRead.port");
+        assertThatThrownBy(() -> load("database:\n  connectionTimeout: soon\n", Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("database.connectionTimeout");
+        assertThatThrownBy(() -> load("components: [registry-write]\n", Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("components").hasMessageContaining("registry-read");
+    }
+
+    @Test
+    void validationListsEveryProblemWithItsKey() {
+        assertThatThrownBy(() -> load("""
+                components: []
+                database:
+                  url: mysql://nope
+                storage:
+                  filesystem:
+                    root: /a
+                  s3:
+                    bucket: b
+                    region: r
+                registryRead:
+                  port: 70000
+                """, Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("components is empty")
+                .hasMessageContaining("database.url")
+                .hasMessageContaining("storage.filesystem, storage.s3")
+                .hasMessageContaining("port");
+    }
+
+    @Test
+    void tokenAuthSectionIsBoundToRegistryReadsRecordAndValidated() {
+        assertThatThrownBy(() -> load("""
+                auth:
+                  token:
+                    realm: https://auth.example.com/token
+                    service: container_registry
+                    issuer: issuer
+                    rootCertBundle: /nonexistent/bundle.pem
+                """, Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("rootcertbundle");
+    }
+
+    @Test
+    void environmentVariableNamesFollowTheDocumentedRule() {
+        List<ConfigKey> keys = ConfigKeys.of(GeoregConfig.class);
+        assertThat(keys).extracting(ConfigKey::environmentVariable)
+                .contains("GEOREG_DATABASE_URL", "GEOREG_REGISTRY_READ_PORT", "GEOREG_STORAGE_S3_SECRET_ACCESS_KEY",
+                        "GEOREG_AUTH_TOKEN_ROOT_CERT_BUNDLE", "GEOREG_COMPONENTS");
+    }
+
+    @Test
+    void durationsAcceptOperatorUnitsAndIso() {
+        assertThat(DurationText.parse("250ms")).isEqualTo(Duration.ofMillis(250));
+        assertThat(DurationText.parse("2m")).isEqualTo(Duration.ofMinutes(2));
+        assertThat(DurationText.parse("PT5S")).isEqualTo(Duration.ofSeconds(5));
+        assertThat(DurationText.parse("7")).isEqualTo(Duration.ofSeconds(7));
+    }
+}
