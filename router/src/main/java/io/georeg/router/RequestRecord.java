@@ -1,0 +1,46 @@
+package io.georeg.router;
+
+/**
+ * What the access log says about one request, filled in as the request is routed: its id (the
+ * client's {@code X-Request-Id} when it sent a sane one), the route id, where it was answered
+ * from, and whether a fallback happened. Kept as a request attribute by {@link AccessLogHandler};
+ * written by {@link RoutingHandler}, possibly from another thread than the one that created it.
+ */
+final class RequestRecord {
+    static final String ATTRIBUTE = RequestRecord.class.getName();
+
+    private final String requestId;
+    private volatile String routeId = "-";
+    private volatile String destination = "-";
+    private volatile boolean fallback;
+
+    RequestRecord(String requestId) {
+        this.requestId = requestId;
+    }
+
+    String requestId() {
+        return requestId;
+    }
+
+    String routeId() {
+        return routeId;
+    }
+
+    String destination() {
+        return destination;
+    }
+
+    boolean fallback() {
+        return fallback;
+    }
+
+    void routed(String routeId, String destination) {
+        this.routeId = routeId;
+        this.destination = destination;
+    }
+
+    void fellBack(String destination) {
+        this.destination = destination;
+        this.fallback = true;
+    }
+}

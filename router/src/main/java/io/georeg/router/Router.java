@@ -1,0 +1,217 @@
+package io.georeg.router;
+
+import io.georeg.db.Transactions;
+import io.georeg.router.fence.FenceStore;
+import io.georeg.router.fence.ReadYourWrites;
+import io.georeg.router.health.CircuitBreaker;
+import io.georeg.router.health.OperationsEndpoints;
+import io.georeg.router.health.UpstreamHealthCheck;
+import io.georeg.router.proxy.PublicUrlRewriter;
+import io.georeg.router.proxy.StreamingProxy;
+import io.georeg.router.proxy.Upstream;
+import io.georeg.router.route.RouteTable;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.net.URI;
+import java.util.List;
+import java.util.concurrent.Executors;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.http.HttpCookieStore;
+import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The router, assembled and run: the Jetty 12 server on the public port with its handler tree
+ * ({@link AccessLogHandler} → {@link RoutingHandler}), the upstream HTTP client, health checks
+ * and circuit breakers of the primary and the replica, read-your-writes fences, metrics. The
+ * app's {@code serve} command creates one, calls {@link #start()} and {@link #close()}; tests do
+ * the same.
+ *
+ * <pre>{@code
+ * try (Router router = new Router(config, database.transactions(), registry).start()) {
+ *     URI url = router.localUrl();   // http://127.0.0.1:<port>
+ * }
+ * }</pre>
+ */
+public final class Router implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Router.class);
+
+    private final RouterConfig config;
+    private final Transactions transactions;
+    private final PrometheusRegistry registry;
+    private final CircuitBreaker primaryCircuit;
+    private final CircuitBreaker replicaCircuit;
+    private HttpClient httpClient;
+    private Server server;
+    private Server inProcessReplica;
+    private UpstreamHealthCheck primaryCheck;
+    private UpstreamHealthCheck replicaCheck;
+
+    /**
+     * @param transactions the tracking database's transactions (read-your-writes fences in
+     *                     {@code router_fences}); null runs without read-your-writes
+     * @param registry     where the router's metrics are registered and which {@code /metrics} serves
+     */
+    public Router(RouterConfig config, Transactions transactions, PrometheusRegistry registry) {
+        this.config = config.validate();
+        this.transactions = transactions;
+        this.registry = registry;
+        this.primaryCircuit = new CircuitBreaker("primary", config.circuit().failureThreshold());
+        this.replicaCircuit = new CircuitBreaker("replica", config.circuit().failureThreshold());
+    }
+
+    public synchronized Router start() throws Exception {
+        if (server != null) {
+            return this;
+        }
+        try {
+            httpClient = newHttpClient();
+            httpClient.start();
+            URI replicaUrl = startReplica();
+            Upstream primary = new Upstream("primary", "the primary site's registry (" + config.primaryUrl() + ")", config.primaryUrl());
+            Upstream replica = new Upstream("replica", "the read replica (" + replicaUrl + ")", replicaUrl);
+
+            RouterMetrics metrics = new RouterMetrics(registry, List.of(primaryCircuit, replicaCircuit));
+            StreamingProxy proxy = new StreamingProxy(httpClient,
+                    new PublicUrlRewriter(config.publicUrl(), config.primaryUrl(), config.authUrl(), config.authPath()),
+                    config.publicUrl(), config.timeouts().idle(), config.limits().maxRequestBodyBytes(), config.limits().maxHeldBodyBytes());
+            ReadYourWrites readYourWrites = transactions == null ? null
+                    : new ReadYourWrites(new FenceStore(transactions, config.fenceTtl()), httpClient, replica, config.timeouts().healthTimeout());
+            if (readYourWrites == null) {
+                LOG.warn("router started without a tracking database: read-your-writes is off");
+            }
+            RoutingHandler routing = new RoutingHandler(RouteTable.oci(config.authPath()), proxy, primary, config.authUrl(), replica,
+                    primaryCircuit, replicaCircuit, readYourWrites, metrics,
+                    new OperationsEndpoints(primaryCircuit, replicaCircuit, registry));
+
+            server = newServer(config.bindHost(), config.port(), "router");
+            server.setHandler(new AccessLogHandler(routing));
+            server.start();
+
+            primaryCheck = new UpstreamHealthCheck(httpClient, config.primaryUrl(), config.timeouts().healthInterval(), config.timeouts().healthTimeout(), primaryCircuit);
+            replicaCheck = new UpstreamHealthCheck(httpClient, replicaUrl, config.timeouts().healthInterval(), config.timeouts().healthTimeout(), replicaCircuit);
+            primaryCheck.start();
+            replicaCheck.start();
+            LOG.info("router listening on {} (public {}), primary {}, replica {}", localUrl(), config.publicUrl(), config.primaryUrl(), replicaUrl);
+            return this;
+        } catch (Exception | Error e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** The port the router listens on (the chosen one when configured with 0). */
+    public int port() {
+        Server s = server;
+        if (s == null) {
+            throw new IllegalStateException("router not started");
+        }
+        return ((ServerConnector) s.getConnectors()[0]).getLocalPort();
+    }
+
+    /** {@code http://<bindHost or 127.0.0.1>:<port>}, for tests and logs. */
+    public URI localUrl() {
+        String host = "0.0.0.0".equals(config.bindHost()) ? "127.0.0.1" : config.bindHost();
+        return URI.create("http://" + host + ":" + port());
+    }
+
+    public boolean primaryReachable() {
+        return !primaryCircuit.isOpen();
+    }
+
+    public boolean replicaReachable() {
+        return !replicaCircuit.isOpen();
+    }
+
+    @Override
+    public synchronized void close() throws Exception {
+        Exception failure = null;
+        if (primaryCheck != null) {
+            primaryCheck.close();
+            primaryCheck = null;
+        }
+        if (replicaCheck != null) {
+            replicaCheck.close();
+            replicaCheck = null;
+        }
+        for (AutoCloseable c : new AutoCloseable[] {stopper(server), stopper(inProcessReplica), stopper(httpClient)}) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        server = null;
+        inProcessReplica = null;
+        httpClient = null;
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private static AutoCloseable stopper(org.eclipse.jetty.util.component.LifeCycle lifeCycle) {
+        return () -> {
+            if (lifeCycle != null) {
+                lifeCycle.stop();
+            }
+        };
+    }
+
+    private URI startReplica() throws Exception {
+        return switch (config.replica()) {
+            case RouterConfig.ReplicaEndpoint.Remote remote -> remote.url();
+            case RouterConfig.ReplicaEndpoint.InProcess inProcess -> {
+                inProcessReplica = newServer("127.0.0.1", 0, "replica-in-process");
+                inProcessReplica.setHandler(inProcess.handler());
+                inProcessReplica.start();
+                yield URI.create("http://127.0.0.1:" + ((ServerConnector) inProcessReplica.getConnectors()[0]).getLocalPort());
+            }
+        };
+    }
+
+    private HttpClient newHttpClient() {
+        QueuedThreadPool threads = new QueuedThreadPool();
+        threads.setName("router-client");
+        HttpClient client = new HttpClient();
+        client.setExecutor(threads);
+        client.setFollowRedirects(false);          // a redirect is the client's to follow (pre-signed storage)
+        client.setHttpCookieStore(new HttpCookieStore.Empty());
+        client.setConnectTimeout(config.timeouts().connect().toMillis());
+        client.setIdleTimeout(config.timeouts().idle().toMillis());
+        client.setMaxConnectionsPerDestination(512);
+        client.setUserAgentField(null);            // the client's own User-Agent passes through
+        client.getContentDecoderFactories().clear(); // bodies pass as they are, compressed or not
+        client.getProtocolHandlers().clear();      // no client-side 401/redirect handling: answers go to the client
+        return client;
+    }
+
+    private Server newServer(String host, int port, String name) {
+        QueuedThreadPool threads = new QueuedThreadPool();
+        threads.setName(name);
+        // Handlers block on the fence table and the replica check: let them do it on virtual threads.
+        threads.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        Server s = new Server(threads);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);          // the upstream's Server and Date pass through
+        http.setSendDateHeader(false);
+        http.setRequestHeaderSize(32 * 1024);      // bearer tokens with many scopes are large
+        // Ambiguous paths reach the route table, which refuses them with an OCI error body.
+        http.setUriCompliance(UriCompliance.UNSAFE);
+        ServerConnector connector = new ServerConnector(s, new HttpConnectionFactory(http));
+        connector.setHost(host);
+        connector.setPort(port);
+        connector.setIdleTimeout(config.timeouts().idle().toMillis());
+        s.addConnector(connector);
+        s.setStopTimeout(5_000);
+        return s;
+    }
+}

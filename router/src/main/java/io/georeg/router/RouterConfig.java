@@ -1,0 +1,187 @@
+package io.georeg.router;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.eclipse.jetty.server.Handler;
+
+/**
+ * The router's typed configuration. Built by the app's wiring from YAML (the key names in
+ * {@link #validate()}'s messages are the ones under {@code router:}); {@link Router} refuses to
+ * start with an invalid one.
+ *
+ * @param publicUrl    the one URL clients use (scheme, host, optional port; no path)
+ * @param bindHost     interface to listen on ({@code 0.0.0.0} for all)
+ * @param port         port to listen on; 0 picks a free one (see {@link Router#port()})
+ * @param primaryUrl   the primary site's registry (scheme, host, port)
+ * @param authUrl      the primary's token endpoint, as its registry's {@code auth.token.realm}
+ *                     names it; null when the primary has no token auth
+ * @param authPath     the token endpoint's path on the public URL (GitLab: {@code /jwt/auth})
+ * @param replica      where registry-read is: a URL, or a handler to host in this process
+ * @param timeouts     upstream timeouts and health-check cadence
+ * @param limits       request size limits
+ * @param circuit      when to consider the primary down
+ * @param fenceTtl     how long a read-your-writes fence may pin reads to the primary at most
+ */
+public record RouterConfig(
+        URI publicUrl,
+        String bindHost,
+        int port,
+        URI primaryUrl,
+        URI authUrl,
+        String authPath,
+        ReplicaEndpoint replica,
+        Timeouts timeouts,
+        Limits limits,
+        Circuit circuit,
+        Duration fenceTtl) {
+
+    /** Where the read replica (registry-read) answers. */
+    public sealed interface ReplicaEndpoint {
+        /** registry-read in another process (or anywhere reachable over HTTP). */
+        record Remote(URI url) implements ReplicaEndpoint {
+        }
+
+        /**
+         * registry-read's Jetty handler, hosted by the router in this process on an internal
+         * loopback connector, so that replica answers go through exactly the same proxy path
+         * (fallback, headers, metrics) as a remote replica's.
+         */
+        record InProcess(Handler handler) implements ReplicaEndpoint {
+        }
+    }
+
+    /**
+     * @param connect        TCP connect to an upstream; also bounds how long a write waits on a
+     *                       dead primary before the client gets its 503 (keep it under 2 s)
+     * @param idle           an upstream exchange may be silent this long (large uploads stream
+     *                       for longer than this in total; only silence counts)
+     * @param healthInterval how often the primary and the replica are probed
+     * @param healthTimeout  how long one probe may take
+     */
+    public record Timeouts(Duration connect, Duration idle, Duration healthInterval, Duration healthTimeout) {
+        public static Timeouts defaults() {
+            return new Timeouts(Duration.ofSeconds(1), Duration.ofMinutes(5), Duration.ofSeconds(2), Duration.ofSeconds(1));
+        }
+    }
+
+    /**
+     * @param maxRequestBodyBytes largest request body forwarded (a chunk of a chunked upload is
+     *                            one request); 0 for no limit
+     * @param maxHeldBodyBytes    largest upstream body the router holds to look at (replica 404s
+     *                            before a fallback, manifest PUT answers); larger ones stream
+     */
+    public record Limits(long maxRequestBodyBytes, int maxHeldBodyBytes) {
+        public static Limits defaults() {
+            return new Limits(0, 64 * 1024);
+        }
+    }
+
+    /**
+     * @param failureThreshold consecutive failed probes or connects that open the circuit
+     */
+    public record Circuit(int failureThreshold) {
+        public static Circuit defaults() {
+            return new Circuit(3);
+        }
+    }
+
+    public RouterConfig {
+        Objects.requireNonNull(timeouts, "timeouts");
+        Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(circuit, "circuit");
+    }
+
+    /** A configuration with every optional part at its default. */
+    public static RouterConfig of(URI publicUrl, int port, URI primaryUrl, URI authUrl, ReplicaEndpoint replica) {
+        return new RouterConfig(publicUrl, "127.0.0.1", port, primaryUrl, authUrl, "/jwt/auth", replica,
+                Timeouts.defaults(), Limits.defaults(), Circuit.defaults(), Duration.ofHours(24));
+    }
+
+    public RouterConfig withPublicUrl(URI url) {
+        return new RouterConfig(url, bindHost, port, primaryUrl, authUrl, authPath, replica, timeouts, limits, circuit, fenceTtl);
+    }
+
+    public RouterConfig withTimeouts(Timeouts t) {
+        return new RouterConfig(publicUrl, bindHost, port, primaryUrl, authUrl, authPath, replica, t, limits, circuit, fenceTtl);
+    }
+
+    public RouterConfig withLimits(Limits l) {
+        return new RouterConfig(publicUrl, bindHost, port, primaryUrl, authUrl, authPath, replica, timeouts, l, circuit, fenceTtl);
+    }
+
+    public RouterConfig withAuthPath(String path) {
+        return new RouterConfig(publicUrl, bindHost, port, primaryUrl, authUrl, path, replica, timeouts, limits, circuit, fenceTtl);
+    }
+
+    /** All problems at once, each naming its key and the fix; empty when valid. */
+    public List<String> problems() {
+        List<String> problems = new ArrayList<>();
+        originOnly("router.publicUrl", publicUrl, problems);
+        originOnly("router.primaryUrl", primaryUrl, problems);
+        if (authUrl != null && (!isHttp(authUrl) || authUrl.getHost() == null)) {
+            problems.add("router.authUrl: must be an absolute http(s) URL of the primary's token endpoint, e.g. https://gitlab.example.com/jwt/auth; got " + authUrl);
+        }
+        if (authPath == null || !authPath.startsWith("/") || authPath.startsWith("/v2/") || authPath.equals("/v2")) {
+            problems.add("router.authPath: must be an absolute path outside /v2/, e.g. /jwt/auth; got " + authPath);
+        }
+        if (bindHost == null || bindHost.isBlank()) {
+            problems.add("router.bindHost: set the interface to listen on, e.g. 0.0.0.0");
+        }
+        if (port < 0 || port > 65535) {
+            problems.add("router.port: must be 0..65535 (0 picks a free port); got " + port);
+        }
+        if (replica == null) {
+            problems.add("router.replicaUrl: set the URL of registry-read, or run it in this process");
+        } else if (replica instanceof ReplicaEndpoint.Remote remote) {
+            originOnly("router.replicaUrl", remote.url(), problems);
+        }
+        positive("router.timeouts.connect", timeouts.connect(), problems);
+        positive("router.timeouts.idle", timeouts.idle(), problems);
+        positive("router.timeouts.healthInterval", timeouts.healthInterval(), problems);
+        positive("router.timeouts.healthTimeout", timeouts.healthTimeout(), problems);
+        if (timeouts.connect() != null && timeouts.connect().compareTo(Duration.ofMillis(1900)) > 0) {
+            problems.add("router.timeouts.connect: at most 1.9s, so that writes fail within 2 s when the primary is down; got " + timeouts.connect());
+        }
+        if (limits.maxRequestBodyBytes() < 0) {
+            problems.add("router.limits.maxRequestBodyBytes: 0 (no limit) or a positive byte count; got " + limits.maxRequestBodyBytes());
+        }
+        if (limits.maxHeldBodyBytes() < 1024) {
+            problems.add("router.limits.maxHeldBodyBytes: at least 1024; got " + limits.maxHeldBodyBytes());
+        }
+        if (circuit.failureThreshold() < 1) {
+            problems.add("router.circuit.failureThreshold: at least 1; got " + circuit.failureThreshold());
+        }
+        positive("router.fenceTtl", fenceTtl, problems);
+        return problems;
+    }
+
+    /** Throws with every problem listed when the configuration is invalid. */
+    public RouterConfig validate() {
+        List<String> problems = problems();
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("invalid router configuration:\n  " + String.join("\n  ", problems));
+        }
+        return this;
+    }
+
+    private static void originOnly(String key, URI url, List<String> problems) {
+        if (url == null || !isHttp(url) || url.getHost() == null) {
+            problems.add(key + ": must be an absolute http(s) URL such as https://registry.example.com; got " + url);
+        } else if (url.getRawPath() != null && !url.getRawPath().isEmpty() && !url.getRawPath().equals("/")) {
+            problems.add(key + ": must not have a path (the registry API lives at /v2/); got " + url);
+        }
+    }
+
+    private static boolean isHttp(URI url) {
+        return url.isAbsolute() && ("http".equals(url.getScheme()) || "https".equals(url.getScheme()));
+    }
+
+    private static void positive(String key, Duration d, List<String> problems) {
+        if (d == null || d.isZero() || d.isNegative()) {
+            problems.add(key + ": must be a positive duration; got " + d);
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package io.georeg.router;
+
+import io.georeg.router.health.CircuitBreaker;
+import io.georeg.router.proxy.ProxyObserver;
+import io.georeg.router.proxy.Upstream;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.Unit;
+import java.util.List;
+
+/**
+ * The router's Prometheus metrics, registered on the registry the app passes in (never the
+ * global default): requests by route and destination, fallbacks by outcome, upstream latency
+ * and errors by upstream, fence errors, and the circuit state of each upstream.
+ */
+public final class RouterMetrics implements ProxyObserver {
+    private final Counter requests;
+    private final Counter fallbacks;
+    private final Histogram upstreamLatency;
+    private final Counter upstreamErrors;
+    private final Counter fenceErrors;
+
+    public RouterMetrics(PrometheusRegistry registry, List<CircuitBreaker> circuits) {
+        requests = Counter.builder().name("georeg_router_requests_total")
+                .help("Requests by route id and destination (primary, replica, primary-fallback, primary-fenced, auth, local, reject)")
+                .labelNames("route", "destination").register(registry);
+        fallbacks = Counter.builder().name("georeg_router_fallbacks_total")
+                .help("Replica misses answered from the primary, and misses not sent there because the primary was down")
+                .labelNames("route", "outcome").register(registry);
+        upstreamLatency = Histogram.builder().name("georeg_router_upstream_latency_seconds")
+                .help("Time from sending a request upstream to its status and headers")
+                .unit(Unit.SECONDS)
+                .classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+                .labelNames("upstream").register(registry);
+        upstreamErrors = Counter.builder().name("georeg_router_upstream_errors_total")
+                .help("Upstream exchanges that failed (connect, timeout, reset), by upstream and phase")
+                .labelNames("upstream", "phase").register(registry);
+        fenceErrors = Counter.builder().name("georeg_router_fence_errors_total")
+                .help("Read-your-writes fences that could not be recorded or checked (database errors)")
+                .register(registry);
+        GaugeWithCallback.builder().name("georeg_router_circuit_open")
+                .help("1 while the router considers the upstream unreachable, else 0")
+                .labelNames("upstream")
+                .callback(cb -> circuits.forEach(c -> cb.call(c.isOpen() ? 1 : 0, c.upstream())))
+                .register(registry);
+    }
+
+    public void request(String routeId, String destination) {
+        requests.labelValues(routeId, destination).inc();
+    }
+
+    public void fallback(String routeId, String outcome) {
+        fallbacks.labelValues(routeId, outcome).inc();
+    }
+
+    public void fenceError() {
+        fenceErrors.inc();
+    }
+
+    @Override
+    public void onServerToProxyHeaders(Upstream upstream, int status, long nanos) {
+        upstreamLatency.labelValues(upstream.name()).observe(nanos / 1e9);
+    }
+
+    @Override
+    public void onUpstreamFailure(Upstream upstream, Throwable failure, boolean beforeResponse) {
+        upstreamErrors.labelValues(upstream.name(), beforeResponse ? "request" : "response").inc();
+    }
+}

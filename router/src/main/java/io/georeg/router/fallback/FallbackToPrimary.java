@@ -1,0 +1,59 @@
+package io.georeg.router.fallback;
+
+import io.georeg.router.health.CircuitBreaker;
+import io.georeg.router.proxy.ResponseInterceptor;
+
+/**
+ * The replica leg of a read: holds a replica 404, and when it is a {@link ReplicaMiss} re-issues
+ * the read to the primary (through {@link Actions#fallBack}, which the dispatcher implements by
+ * proxying the same request — the client's own {@code Authorization} included — to the
+ * configured primary and nowhere else). The primary's answer, a redirect to pre-signed storage
+ * included, then goes to the client as it is; the router never follows a redirect itself. An
+ * unreachable replica falls back the same way. When the primary's circuit is open the replica's
+ * answer stands. One instance per request.
+ */
+public final class FallbackToPrimary implements ResponseInterceptor {
+
+    /** What the dispatcher does on each outcome. */
+    public interface Actions {
+        /** Answer the client from the primary instead; {@code reason} is for logs. */
+        void fallBack(String reason);
+
+        /** A miss that could not fall back because the primary is unreachable. */
+        void primaryDown();
+    }
+
+    private final CircuitBreaker primary;
+    private final Actions actions;
+
+    public FallbackToPrimary(CircuitBreaker primary, Actions actions) {
+        this.primary = primary;
+        this.actions = actions;
+    }
+
+    @Override
+    public boolean hold(org.eclipse.jetty.client.Response serverToProxyResponse) {
+        return serverToProxyResponse.getStatus() == 404;
+    }
+
+    @Override
+    public void onHeld(HeldResponse held, Runnable release) {
+        if (!ReplicaMiss.isMiss(held.status(), held.body())) {
+            release.run();
+        } else if (primary.isOpen()) {
+            actions.primaryDown();
+            release.run();
+        } else {
+            actions.fallBack("replica answered 404");
+        }
+    }
+
+    @Override
+    public boolean takeOverFailure(Throwable failure) {
+        if (primary.isOpen()) {
+            return false;
+        }
+        actions.fallBack("replica unreachable: " + failure.getMessage());
+        return true;
+    }
+}

@@ -1,0 +1,82 @@
+package io.georeg.router.health;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.http.HttpMethod;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Probes an upstream with {@code GET /v2/} every interval and feeds the answer to its
+ * {@link CircuitBreaker}: any HTTP answer below 500 (401 included: a registry with token auth
+ * answers the base endpoint so) counts as reachable; a 5xx, a timeout or a refused connection
+ * counts as a failure. Started and stopped by {@code Router}; one scheduler thread each.
+ */
+public final class UpstreamHealthCheck implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(UpstreamHealthCheck.class);
+
+    private final HttpClient httpClient;
+    private final URI probe;
+    private final Duration interval;
+    private final Duration timeout;
+    private final CircuitBreaker circuit;
+    private ScheduledExecutorService scheduler;
+
+    public UpstreamHealthCheck(HttpClient httpClient, URI origin, Duration interval, Duration timeout, CircuitBreaker circuit) {
+        this.httpClient = httpClient;
+        this.probe = origin.resolve("/v2/");
+        this.interval = interval;
+        this.timeout = timeout;
+        this.circuit = circuit;
+    }
+
+    public synchronized void start() {
+        if (scheduler != null) {
+            return;
+        }
+        scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "health-" + circuit.upstream());
+            t.setDaemon(true);
+            return t;
+        });
+        scheduler.scheduleWithFixedDelay(this::probeOnce, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** One probe, also callable directly (tests, readiness on demand). */
+    public void probeOnce() {
+        try {
+            ContentResponse response = httpClient.newRequest(probe).method(HttpMethod.GET)
+                    .timeout(timeout.toMillis(), TimeUnit.MILLISECONDS).send();
+            if (response.getStatus() < 500) {
+                circuit.recordSuccess();
+            } else {
+                circuit.recordFailure("GET " + probe + " answered " + response.getStatus());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            LOG.debug("probe of {} failed", probe, e);
+            circuit.recordFailure("GET " + probe + ": " + e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+            try {
+                if (!scheduler.awaitTermination(5, TimeUnit.SECONDS)) {
+                    LOG.warn("health check of {} did not stop within 5 s", probe);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            scheduler = null;
+        }
+    }
+}

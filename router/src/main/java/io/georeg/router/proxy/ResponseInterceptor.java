@@ -1,0 +1,43 @@
+package io.georeg.router.proxy;
+
+/**
+ * Lets the caller of {@link StreamingProxy} look at a small upstream answer before the client
+ * sees anything: the replica's 404 before a fallback, the primary's 201 to a manifest PUT before
+ * its write fence is recorded. Everything else streams.
+ */
+public interface ResponseInterceptor {
+
+    /** Streams every answer unchanged. */
+    ResponseInterceptor NONE = response -> false;
+
+    /**
+     * Called with the server→proxy status and headers. True holds the answer: its body (up to
+     * the configured limit; a larger one streams after all) is collected and handed to
+     * {@link #onHeld}.
+     */
+    boolean hold(org.eclipse.jetty.client.Response serverToProxyResponse);
+
+    /**
+     * Called once a held answer is complete. Run {@code release} (on any thread) to send it to
+     * the client as is, or answer the client some other way and do not run it.
+     */
+    default void onHeld(HeldResponse held, Runnable release) {
+        release.run();
+    }
+
+    /**
+     * Called when the exchange failed before the upstream answered anything (refused, timed
+     * out). True means the interceptor took over the client response (e.g. asked another
+     * upstream); false lets the proxy answer with a 503.
+     */
+    default boolean takeOverFailure(Throwable failure) {
+        return false;
+    }
+
+    /** A complete, held upstream answer. */
+    record HeldResponse(org.eclipse.jetty.client.Response response, byte[] body) {
+        public int status() {
+            return response.getStatus();
+        }
+    }
+}

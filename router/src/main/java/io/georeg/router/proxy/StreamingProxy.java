@@ -1,0 +1,281 @@
+package io.georeg.router.proxy;
+
+import io.georeg.oci.ErrorCode;
+import java.io.ByteArrayOutputStream;
+import java.net.ConnectException;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.client.ContentSourceRequestContent;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Result;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.BufferUtil;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Forwards one client→proxy request to an upstream and the server→proxy answer back as the
+ * proxy→client response, streaming both bodies chunk by chunk with back-pressure (the next
+ * upstream chunk is demanded only once the previous one is written to the client), so a
+ * multi-GB layer or a chunked PATCH never sits in memory. Modelled on Jetty 12's
+ * {@code ProxyHandler}, whose leg names it uses; unlike it, an answer can be held and replaced
+ * ({@link ResponseInterceptor}) and failures are answered with OCI error bodies.
+ *
+ * <p>Called by the router's dispatcher for every proxied route. Headers: hop-by-hop fields are
+ * dropped both ways, {@code X-Forwarded-For/-Proto/-Host} and {@code X-Request-Id} are set
+ * toward the upstream, everything else (Authorization, Range, Content-Range,
+ * Docker-Upload-UUID, OCI-Chunk-Min-Length, ...) passes unchanged; {@code Location} and
+ * {@code WWW-Authenticate} are rewritten by {@link PublicUrlRewriter}.
+ */
+public final class StreamingProxy {
+    private static final Logger LOG = LoggerFactory.getLogger(StreamingProxy.class);
+    public static final String REQUEST_ID = "X-Request-Id";
+
+    private final HttpClient httpClient;
+    private final PublicUrlRewriter rewriter;
+    private final URI publicUrl;
+    private final Duration idleTimeout;
+    private final long maxRequestBodyBytes;
+    private final int maxHeldBodyBytes;
+
+    public StreamingProxy(HttpClient httpClient, PublicUrlRewriter rewriter, URI publicUrl, Duration idleTimeout,
+                          long maxRequestBodyBytes, int maxHeldBodyBytes) {
+        this.httpClient = httpClient;
+        this.rewriter = rewriter;
+        this.publicUrl = publicUrl;
+        this.idleTimeout = idleTimeout;
+        this.maxRequestBodyBytes = maxRequestBodyBytes;
+        this.maxHeldBodyBytes = maxHeldBodyBytes;
+    }
+
+    /**
+     * Forwards the request to {@code target} on {@code upstream}. The callback completes when the
+     * proxy→client response is fully written (or fails).
+     */
+    public void forward(Request clientToProxyRequest, Response proxyToClientResponse, Callback proxyToClientCallback,
+                        Upstream upstream, URI target, String requestId,
+                        ResponseInterceptor interceptor, ProxyObserver observer) {
+        long length = clientToProxyRequest.getLength();
+        if (maxRequestBodyBytes > 0 && length > maxRequestBodyBytes) {
+            OciErrorResponse.send(proxyToClientResponse, proxyToClientCallback, ErrorCode.SIZE_INVALID,
+                    "request body of " + length + " bytes exceeds the router's limit of " + maxRequestBodyBytes + " bytes");
+            return;
+        }
+        org.eclipse.jetty.client.Request proxyToServerRequest = httpClient.newRequest(target)
+                .method(clientToProxyRequest.getMethod())
+                .idleTimeout(idleTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        copyRequestHeaders(clientToProxyRequest, proxyToServerRequest, requestId);
+        if (hasContent(clientToProxyRequest)) {
+            Content.Source body = maxRequestBodyBytes > 0
+                    ? new LimitedContentSource(clientToProxyRequest, maxRequestBodyBytes)
+                    : clientToProxyRequest;
+            String contentType = clientToProxyRequest.getHeaders().get(HttpHeader.CONTENT_TYPE);
+            proxyToServerRequest.body(new ContentSourceRequestContent(body, contentType) {
+                @Override
+                public long getLength() {
+                    return length;
+                }
+            });
+        }
+        proxyToServerRequest.send(new Exchange(clientToProxyRequest, proxyToClientResponse, proxyToClientCallback,
+                upstream, interceptor, observer, System.nanoTime()));
+    }
+
+    private void copyRequestHeaders(Request clientToProxyRequest, org.eclipse.jetty.client.Request proxyToServerRequest, String requestId) {
+        HopByHopHeaders hop = HopByHopHeaders.of(clientToProxyRequest.getHeaders());
+        String forwardedFor = null;
+        for (HttpField field : clientToProxyRequest.getHeaders()) {
+            HttpHeader header = field.getHeader();
+            if (header == HttpHeader.HOST || hop.isHopByHop(field)) {
+                continue; // the client sets Host from the target; hop-by-hop fields stay here
+            }
+            if (header == HttpHeader.X_FORWARDED_FOR) {
+                forwardedFor = field.getValue();
+                continue;
+            }
+            if (header == HttpHeader.X_FORWARDED_HOST || header == HttpHeader.X_FORWARDED_PROTO
+                    || header == HttpHeader.FORWARDED || REQUEST_ID.equalsIgnoreCase(field.getName())) {
+                continue; // replaced below: the router, not the client, says where it was reached
+            }
+            proxyToServerRequest.headers(h -> h.add(field));
+        }
+        String remote = Request.getRemoteAddr(clientToProxyRequest);
+        String xff = forwardedFor == null || forwardedFor.isBlank() ? remote : forwardedFor + ", " + remote;
+        proxyToServerRequest.headers(h -> h
+                .put(HttpHeader.X_FORWARDED_FOR, xff)
+                .put(HttpHeader.X_FORWARDED_PROTO, publicUrl.getScheme())
+                .put(HttpHeader.X_FORWARDED_HOST, publicUrl.getRawAuthority())
+                .put(REQUEST_ID, requestId));
+    }
+
+    private static boolean hasContent(Request clientToProxyRequest) {
+        long length = clientToProxyRequest.getLength();
+        if (length == 0) {
+            return false;
+        }
+        return length > 0 || clientToProxyRequest.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
+    }
+
+    /** One proxy→server exchange: the server→proxy listener that writes the proxy→client side. */
+    private final class Exchange extends Callback.Completable implements org.eclipse.jetty.client.Response.Listener {
+        private final Request clientToProxyRequest;
+        private final Response proxyToClientResponse;
+        private final Callback proxyToClientCallback;
+        private final Upstream upstream;
+        private final ResponseInterceptor interceptor;
+        private final ProxyObserver observer;
+        private final long sentAt;
+        private boolean headersSeen;
+        private ByteArrayOutputStream held;
+
+        Exchange(Request clientToProxyRequest, Response proxyToClientResponse, Callback proxyToClientCallback,
+                 Upstream upstream, ResponseInterceptor interceptor, ProxyObserver observer, long sentAt) {
+            this.clientToProxyRequest = clientToProxyRequest;
+            this.proxyToClientResponse = proxyToClientResponse;
+            this.proxyToClientCallback = proxyToClientCallback;
+            this.upstream = upstream;
+            this.interceptor = interceptor;
+            this.observer = observer;
+            this.sentAt = sentAt;
+        }
+
+        @Override
+        public void onHeaders(org.eclipse.jetty.client.Response serverToProxyResponse) {
+            headersSeen = true;
+            observer.onServerToProxyHeaders(upstream, serverToProxyResponse.getStatus(), System.nanoTime() - sentAt);
+            if (interceptor.hold(serverToProxyResponse)) {
+                held = new ByteArrayOutputStream();
+            } else {
+                copyResponseHeaders(serverToProxyResponse);
+            }
+        }
+
+        private void copyResponseHeaders(org.eclipse.jetty.client.Response serverToProxyResponse) {
+            proxyToClientResponse.setStatus(serverToProxyResponse.getStatus());
+            HopByHopHeaders hop = HopByHopHeaders.of(serverToProxyResponse.getHeaders());
+            for (HttpField field : serverToProxyResponse.getHeaders()) {
+                if (hop.isHopByHop(field)) {
+                    continue;
+                }
+                HttpField out = field;
+                if (field.getHeader() == HttpHeader.LOCATION) {
+                    out = new HttpField(HttpHeader.LOCATION, rewriter.location(field.getValue()));
+                } else if (field.getHeader() == HttpHeader.WWW_AUTHENTICATE) {
+                    out = new HttpField(HttpHeader.WWW_AUTHENTICATE, rewriter.wwwAuthenticate(field.getValue()));
+                }
+                proxyToClientResponse.getHeaders().add(out);
+            }
+        }
+
+        @Override
+        public void onContent(org.eclipse.jetty.client.Response serverToProxyResponse, Content.Chunk serverToProxyChunk, Runnable serverToProxyDemander) {
+            ByteBuffer content = serverToProxyChunk.getByteBuffer();
+            if (held != null) {
+                if (held.size() + content.remaining() <= maxHeldBodyBytes) {
+                    byte[] bytes = new byte[content.remaining()];
+                    content.get(bytes);
+                    held.write(bytes, 0, bytes.length);
+                    serverToProxyDemander.run();
+                    return;
+                }
+                // Larger than anything worth looking at: send what was held and stream the rest.
+                byte[] sofar = held.toByteArray();
+                held = null;
+                copyResponseHeaders(serverToProxyResponse);
+                serverToProxyChunk.retain();
+                proxyToClientResponse.write(false, ByteBuffer.wrap(sofar), Callback.from(
+                        () -> writeChunk(serverToProxyResponse, serverToProxyChunk, content, serverToProxyDemander),
+                        failure -> {
+                            serverToProxyChunk.release();
+                            serverToProxyResponse.abort(failure);
+                        }));
+                return;
+            }
+            serverToProxyChunk.retain();
+            writeChunk(serverToProxyResponse, serverToProxyChunk, content, serverToProxyDemander);
+        }
+
+        private void writeChunk(org.eclipse.jetty.client.Response serverToProxyResponse, Content.Chunk chunk, ByteBuffer content, Runnable demander) {
+            proxyToClientResponse.write(false, content, new Callback() {
+                @Override
+                public void succeeded() {
+                    chunk.release();
+                    demander.run();
+                }
+
+                @Override
+                public void failed(Throwable failure) {
+                    chunk.release();
+                    // The client is gone: stop reading from the upstream.
+                    serverToProxyResponse.abort(failure);
+                }
+
+                @Override
+                public InvocationType getInvocationType() {
+                    return InvocationType.NON_BLOCKING;
+                }
+            });
+        }
+
+        @Override
+        public void onSuccess(org.eclipse.jetty.client.Response serverToProxyResponse) {
+            if (held == null) {
+                proxyToClientResponse.write(true, BufferUtil.EMPTY_BUFFER, this);
+            }
+        }
+
+        @Override
+        public void onComplete(Result result) {
+            if (result.isFailed()) {
+                onFailure(result);
+                return;
+            }
+            if (held != null) {
+                byte[] body = held.toByteArray();
+                org.eclipse.jetty.client.Response serverToProxyResponse = result.getResponse();
+                interceptor.onHeld(new ResponseInterceptor.HeldResponse(serverToProxyResponse, body), () -> {
+                    copyResponseHeaders(serverToProxyResponse);
+                    proxyToClientResponse.write(true, ByteBuffer.wrap(body), proxyToClientCallback);
+                });
+                return;
+            }
+            whenComplete((ignored, failure) -> {
+                if (failure == null) {
+                    proxyToClientCallback.succeeded();
+                } else {
+                    proxyToClientCallback.failed(failure);
+                }
+            });
+        }
+
+        private void onFailure(Result result) {
+            Throwable failure = result.getFailure();
+            if (failure instanceof LimitedContentSource.BodyTooLargeException tooLarge) {
+                OciErrorResponse.send(proxyToClientResponse, proxyToClientCallback, ErrorCode.SIZE_INVALID, tooLarge.getMessage());
+                return;
+            }
+            observer.onUpstreamFailure(upstream, failure, !headersSeen);
+            if (!headersSeen && !proxyToClientResponse.isCommitted() && interceptor.takeOverFailure(failure)) {
+                return;
+            }
+            LOG.debug("{} exchange with {} failed", clientToProxyRequest.getHttpURI().getPath(), upstream.name(), failure);
+            if (proxyToClientResponse.isCommitted()) {
+                proxyToClientCallback.failed(failure);
+                return;
+            }
+            String why = failure instanceof TimeoutException ? "timed out"
+                    : failure instanceof ConnectException ? "refused the connection"
+                    : "failed: " + failure.getClass().getSimpleName() + ": " + failure.getMessage();
+            OciErrorResponse.send(proxyToClientResponse, proxyToClientCallback, ErrorCode.UNAVAILABLE,
+                    upstream.description() + " is unreachable: " + why);
+        }
+    }
+}

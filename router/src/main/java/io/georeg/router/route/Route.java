@@ -1,0 +1,42 @@
+package io.georeg.router.route;
+
+import java.util.Objects;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One row of the route table: an id (used in access logs and metrics), the HTTP methods it
+ * applies to (empty: any method, compared case-sensitively as RFC 9110 section 9.1 says), a path
+ * pattern matched against the whole raw path, and a destination. A pattern may capture the
+ * groups {@code name} (repository) and {@code reference} (tag or digest) for read-your-writes.
+ */
+public record Route(String id, Set<String> methods, Pattern path, Destination destination) {
+
+    public Route {
+        Objects.requireNonNull(id, "id");
+        methods = Set.copyOf(methods);
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(destination, "destination");
+    }
+
+    public static Route of(String id, Set<String> methods, String pathRegex, Destination destination) {
+        return new Route(id, methods, Pattern.compile(pathRegex), destination);
+    }
+
+    /** The match of this route on a request, or null when it does not apply. */
+    RouteMatch match(String method, String rawPath) {
+        if (!methods.isEmpty() && !methods.contains(method)) {
+            return null;
+        }
+        Matcher m = path.matcher(rawPath);
+        if (!m.matches()) {
+            return null;
+        }
+        return new RouteMatch(this, group(m, "name"), group(m, "reference"));
+    }
+
+    private String group(Matcher m, String name) {
+        return path.pattern().contains("(?<" + name + ">") ? m.group(name) : null;
+    }
+}

@@ -1,0 +1,129 @@
+package io.georeg.router.route;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.Test;
+
+class RouteTableTest {
+
+    private static final String SHA = "sha256:" + "a".repeat(64);
+    private final RouteTable table = RouteTable.oci("/jwt/auth");
+
+    static Stream<Arguments> table() {
+        return Stream.of(
+                // reads go to the replica
+                Arguments.of("GET", "/v2/", "base", Destination.REPLICA),
+                Arguments.of("HEAD", "/v2/", "base", Destination.REPLICA),
+                Arguments.of("GET", "/v2", "base", Destination.REPLICA),
+                Arguments.of("GET", "/v2/_catalog?n=10&last=a", "catalog", Destination.REPLICA),
+                Arguments.of("GET", "/v2/library/alpine/manifests/latest", "manifest-read", Destination.REPLICA),
+                Arguments.of("HEAD", "/v2/library/alpine/manifests/" + SHA, "manifest-read", Destination.REPLICA),
+                Arguments.of("GET", "/v2/a/b/c/d/e/f/g/h/manifests/v1.2.3", "manifest-read", Destination.REPLICA),
+                Arguments.of("GET", "/v2/foo/manifests/manifests/latest", "manifest-read", Destination.REPLICA),
+                Arguments.of("GET", "/v2/library/alpine/blobs/" + SHA, "blob-read", Destination.REPLICA),
+                Arguments.of("HEAD", "/v2/group/sub.group/proj_ect/blobs/" + SHA, "blob-read", Destination.REPLICA),
+                Arguments.of("GET", "/v2/library/alpine/tags/list?n=5&last=b", "tags-list", Destination.REPLICA),
+                Arguments.of("GET", "/v2/library/alpine/referrers/" + SHA + "?artifactType=x%2Fy", "referrers", Destination.REPLICA),
+                // writes go to the primary
+                Arguments.of("POST", "/v2/library/alpine/blobs/uploads/", "blob-upload", Destination.PRIMARY),
+                Arguments.of("POST", "/v2/library/alpine/blobs/uploads/?mount=" + SHA + "&from=other/repo", "blob-upload", Destination.PRIMARY),
+                Arguments.of("POST", "/v2/library/alpine/blobs/uploads/?digest=" + SHA, "blob-upload", Destination.PRIMARY),
+                Arguments.of("PATCH", "/v2/library/alpine/blobs/uploads/8c8e2a7e-1f0b-4a7e-9c31-0e6f0a4a1d2b?_state=abc", "blob-upload", Destination.PRIMARY),
+                Arguments.of("PUT", "/v2/library/alpine/blobs/uploads/8c8e2a7e?digest=" + SHA, "blob-upload", Destination.PRIMARY),
+                Arguments.of("GET", "/v2/library/alpine/blobs/uploads/8c8e2a7e", "blob-upload", Destination.PRIMARY),
+                Arguments.of("DELETE", "/v2/library/alpine/blobs/uploads/8c8e2a7e", "blob-upload", Destination.PRIMARY),
+                Arguments.of("PUT", "/v2/library/alpine/manifests/latest", "manifest-write", Destination.PRIMARY),
+                Arguments.of("DELETE", "/v2/library/alpine/manifests/" + SHA, "manifest-write", Destination.PRIMARY),
+                Arguments.of("DELETE", "/v2/library/alpine/blobs/" + SHA, "blob-delete", Destination.PRIMARY),
+                // token endpoint
+                Arguments.of("GET", "/jwt/auth?service=registry&scope=repository:a:pull", "token", Destination.AUTH),
+                Arguments.of("POST", "/jwt/auth", "token", Destination.AUTH),
+                // the router's own endpoints
+                Arguments.of("GET", "/-/health", "health", Destination.LOCAL),
+                Arguments.of("GET", "/-/ready", "health", Destination.LOCAL),
+                Arguments.of("GET", "/metrics", "metrics", Destination.LOCAL),
+                // odd methods: never the replica, default to the primary
+                Arguments.of("OPTIONS", "/v2/library/alpine/manifests/latest", "default-primary", Destination.PRIMARY),
+                Arguments.of("TRACE", "/v2/library/alpine/blobs/" + SHA, "default-primary", Destination.PRIMARY),
+                Arguments.of("PROPFIND", "/v2/", "default-primary", Destination.PRIMARY),
+                Arguments.of("get", "/v2/library/alpine/manifests/latest", "default-primary", Destination.PRIMARY),
+                Arguments.of("POST", "/v2/library/alpine/manifests/latest", "default-primary", Destination.PRIMARY),
+                Arguments.of("PATCH", "/v2/library/alpine/blobs/" + SHA, "default-primary", Destination.PRIMARY),
+                // not OCI shaped: the primary decides
+                Arguments.of("GET", "/v2/Library/alpine/manifests/latest", "default-primary", Destination.PRIMARY),
+                Arguments.of("GET", "/v2/library/alpine/blobs/notadigest", "default-primary", Destination.PRIMARY),
+                Arguments.of("GET", "/v2/library/alpine/manifests/-bad", "default-primary", Destination.PRIMARY),
+                Arguments.of("GET", "/jwt/auth/extra", "default-primary", Destination.PRIMARY),
+                Arguments.of("GET", "/", "default-primary", Destination.PRIMARY),
+                // traversal and encoded separators are refused
+                Arguments.of("GET", "/v2/library/../secret/manifests/latest", "ambiguous-path", Destination.REJECT),
+                Arguments.of("GET", "/v2/library/alpine/manifests/..", "ambiguous-path", Destination.REJECT),
+                Arguments.of("GET", "/v2/./library/manifests/latest", "ambiguous-path", Destination.REJECT),
+                Arguments.of("GET", "/v2/library/%2e%2e/x/manifests/latest", "ambiguous-path", Destination.REJECT),
+                Arguments.of("GET", "/v2/library/%2E%2E/x/manifests/latest", "ambiguous-path", Destination.REJECT),
+                Arguments.of("GET", "/v2/library%2Falpine/manifests/latest", "ambiguous-path", Destination.REJECT),
+                Arguments.of("PUT", "/v2/library%2falpine/manifests/latest", "ambiguous-path", Destination.REJECT),
+                Arguments.of("GET", "/v2/library%5Calpine/manifests/latest", "ambiguous-path", Destination.REJECT),
+                Arguments.of("GET", "/v2/library\\alpine/manifests/latest", "ambiguous-path", Destination.REJECT),
+                Arguments.of("GET", "/v2//library/manifests/latest", "ambiguous-path", Destination.REJECT),
+                Arguments.of("GET", "/v2/a/manifests/latest%00", "ambiguous-path", Destination.REJECT),
+                Arguments.of("GET", "/jwt/../v2/", "ambiguous-path", Destination.REJECT),
+                Arguments.of("GET", "v2/", "ambiguous-path", Destination.REJECT),
+                Arguments.of("GET", "", "ambiguous-path", Destination.REJECT),
+                // dots inside components are fine
+                Arguments.of("GET", "/v2/a.b/c..d/manifests/x", "default-primary", Destination.PRIMARY),
+                Arguments.of("GET", "/v2/a.b/manifests/v1..2", "manifest-read", Destination.REPLICA));
+    }
+
+    @ParameterizedTest(name = "{0} {1} -> {2} ({3})")
+    @MethodSource("table")
+    void classifiesByMethodAndRawPath(String method, String target, String routeId, Destination destination) {
+        RouteMatch match = table.classify(method, target);
+        assertThat(match.routeId()).isEqualTo(routeId);
+        assertThat(match.destination()).isEqualTo(destination);
+    }
+
+    @Test
+    void capturesRepositoryAndReferenceOfManifestRoutes() {
+        RouteMatch read = table.classify("GET", "/v2/group/sub/app/manifests/v1?x=y");
+        assertThat(read.repository()).isEqualTo("group/sub/app");
+        assertThat(read.reference()).isEqualTo("v1");
+
+        RouteMatch put = table.classify("PUT", "/v2/a/manifests/" + SHA);
+        assertThat(put.repository()).isEqualTo("a");
+        assertThat(put.reference()).isEqualTo(SHA);
+
+        RouteMatch upload = table.classify("POST", "/v2/a/b/blobs/uploads/?mount=" + SHA + "&from=c");
+        assertThat(upload.repository()).isEqualTo("a/b");
+        assertThat(upload.reference()).isNull();
+    }
+
+    @Test
+    void nameWithManyComponentsIsClassifiedWithoutBlowingUp() {
+        String name = String.join("/", java.util.Collections.nCopies(60, "a-b_c.d"));
+        RouteMatch match = table.classify("GET", "/v2/" + name + "/manifests/latest");
+        assertThat(match.routeId()).isEqualTo("manifest-read");
+        assertThat(match.repository()).isEqualTo(name);
+
+        String tooLong = "/v2/" + "a/".repeat(3000) + "manifests/latest";
+        assertThat(table.classify("GET", tooLong).routeId()).isEqualTo("default-primary");
+    }
+
+    @Test
+    void configuredAuthPathIsTheTokenRoute() {
+        RouteTable custom = RouteTable.oci("/auth/token");
+        assertThat(custom.classify("GET", "/auth/token?scope=x").destination()).isEqualTo(Destination.AUTH);
+        assertThat(custom.classify("GET", "/jwt/auth").destination()).isEqualTo(Destination.PRIMARY);
+    }
+
+    @Test
+    void authPathInsideTheRegistryApiIsRefused() {
+        assertThatThrownBy(() -> RouteTable.oci("/v2/token")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> RouteTable.oci("jwt/auth")).isInstanceOf(IllegalArgumentException.class);
+    }
+}
