@@ -25,7 +25,11 @@ public record ObjectKey(String value) {
         return new ObjectKey(value);
     }
 
+    /** The key of one more component below this one; a '/' in {@code component} is refused. */
     public ObjectKey child(String component) {
+        if (component == null || component.indexOf('/') >= 0) {
+            throw new IllegalArgumentException("invalid object key component '" + component + "'");
+        }
         return new ObjectKey(value + "/" + component);
     }
 

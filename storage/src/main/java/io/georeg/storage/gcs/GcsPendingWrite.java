@@ -1,26 +1,45 @@
 package io.georeg.storage.gcs;
 
 import com.google.cloud.WriteChannel;
+import com.google.cloud.storage.BlobId;
+import com.google.cloud.storage.Storage;
 import io.georeg.storage.ObjectKey;
 import io.georeg.storage.ObjectStore;
 import io.georeg.storage.StorageException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * A resumable upload to the final object name: the client sends each full chunk as it fills;
- * {@link #commit()} sends the last one and finalizes, which is when GCS makes the object
- * visible. {@link #abort()} never finalizes, so nothing appears.
+ * A streamed write to GCS: a resumable upload to a temporary object (the client sends each full
+ * chunk as it fills), and on commit the upload is finalized, copied server-side to the final
+ * name (a rewrite, which GCS usually completes in one call without copying data when source
+ * and target share bucket, location and storage class) and the temporary object deleted. GCS creates the
+ * final object in one step, so a reader sees the old object or the whole new one.
+ *
+ * <p>{@link #abort()} never finalizes the upload, so no object appears; GCS discards the
+ * abandoned session after a week. A process that dies between finalize and delete leaves a
+ * temporary object below {@code docker/registry/v2/georeg-uploads/}, never at a final name; a
+ * bucket lifecycle rule on that prefix reclaims it.
  */
 final class GcsPendingWrite implements ObjectStore.PendingWrite {
+    private static final Logger LOG = LoggerFactory.getLogger(GcsPendingWrite.class);
+
+    private final Storage storage;
     private final WriteChannel writer;
+    private final BlobId temp;
+    private final BlobId target;
     private final ObjectKey key;
     private final OutputStream stream = new ChannelOutput();
     private boolean finished;
 
-    GcsPendingWrite(WriteChannel writer, ObjectKey key) {
+    GcsPendingWrite(Storage storage, WriteChannel writer, BlobId temp, BlobId target, ObjectKey key) {
+        this.storage = storage;
         this.writer = writer;
+        this.temp = temp;
+        this.target = target;
         this.key = key;
     }
 
@@ -37,20 +56,36 @@ final class GcsPendingWrite implements ObjectStore.PendingWrite {
         finished = true;
         try {
             writer.close();
+            storage.copy(Storage.CopyRequest.of(temp, target)).getResult();
         } catch (IOException | com.google.cloud.storage.StorageException e) {
+            deleteTemp();
             throw new StorageException("gcs commit of " + key + " failed: " + e.getMessage(), e);
         }
+        deleteTemp();
     }
 
-    /** Leaves the resumable session unfinalized: GCS never shows it and expires it. */
     @Override
     public void abort() {
+        if (finished) {
+            return;
+        }
         finished = true;
+        deleteTemp();
     }
 
     @Override
     public void close() {
         abort();
+    }
+
+    /** Removes the temporary object where one exists (absent is the usual case after abort). */
+    private void deleteTemp() {
+        try {
+            storage.delete(temp);
+        } catch (com.google.cloud.storage.StorageException e) {
+            // Only a temporary name is left behind; the bucket's lifecycle rule reclaims it.
+            LOG.warn("could not delete temporary object {} of write to {}", temp, key, e);
+        }
     }
 
     /** Writes to the upload channel; closing it does not commit (only commit() does). */
