@@ -1,0 +1,151 @@
+package io.georeg.replicator.intake;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.georeg.oci.Digest;
+import io.georeg.oci.MediaTypes;
+import io.georeg.oci.OciException;
+import io.georeg.oci.RepositoryName;
+import io.georeg.oci.Tag;
+import java.io.IOException;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Reads distribution's notification envelope ({@code {"events":[...]}}, media type
+ * {@code application/vnd.docker.distribution.events.v1+json}; distribution's
+ * {@code notifications/event.go}) into {@link NotificationEvent}s, refusing anything the
+ * replicator could not act on with a reason: no events array, an event without id, timestamp,
+ * action or repository, an invalid repository name, digest or tag, a push without digest, a
+ * delete with neither digest nor tag. Called by {@link IntakeHandler}; stateless.
+ */
+public final class EnvelopeParser {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_ID_LENGTH = 200;
+
+    private EnvelopeParser() {
+    }
+
+    public static List<NotificationEvent> parse(byte[] body) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw new MalformedEnvelopeException("body is not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new MalformedEnvelopeException("body is not readable: " + e.getMessage());
+        }
+        if (root == null || !root.isObject()) {
+            throw new MalformedEnvelopeException("body is not a JSON object");
+        }
+        JsonNode events = root.get("events");
+        if (events == null || !events.isArray()) {
+            throw new MalformedEnvelopeException("body has no \"events\" array");
+        }
+        List<NotificationEvent> out = new ArrayList<>(events.size());
+        for (int i = 0; i < events.size(); i++) {
+            out.add(event(events.get(i), "events[" + i + "]"));
+        }
+        return out;
+    }
+
+    private static NotificationEvent event(JsonNode e, String at) {
+        if (!e.isObject()) {
+            throw new MalformedEnvelopeException(at + " is not an object");
+        }
+        String id = requiredText(e, "id", at);
+        if (id.length() > MAX_ID_LENGTH) {
+            throw new MalformedEnvelopeException(at + ".id is longer than " + MAX_ID_LENGTH + " characters");
+        }
+        Instant timestamp;
+        try {
+            timestamp = Instant.parse(requiredText(e, "timestamp", at));
+        } catch (DateTimeParseException ex) {
+            throw new MalformedEnvelopeException(at + ".timestamp is not an RFC 3339 time: " + e.get("timestamp").asText());
+        }
+        String action = requiredText(e, "action", at);
+        JsonNode target = e.get("target");
+        if (target == null || !target.isObject()) {
+            throw new MalformedEnvelopeException(at + " has no target object");
+        }
+        String repositoryText = requiredText(target, "repository", at + ".target");
+        if (!RepositoryName.isValid(repositoryText)) {
+            throw new MalformedEnvelopeException(at + ".target.repository is not a valid repository name: " + repositoryText);
+        }
+        Optional<Digest> digest = optionalText(target, "digest").map(d -> digest(d, at));
+        Optional<Tag> tag = optionalText(target, "tag").map(t -> {
+            if (!Tag.isValid(t)) {
+                throw new MalformedEnvelopeException(at + ".target.tag is not a valid tag: " + t);
+            }
+            return Tag.of(t);
+        });
+        Optional<String> mediaType = optionalText(target, "mediaType");
+        long size = target.path("size").canConvertToLong() ? target.path("size").asLong() : target.path("length").asLong(-1);
+        switch (action) {
+            case "push", "mount" -> {
+                if (digest.isEmpty()) {
+                    throw new MalformedEnvelopeException(at + " is a " + action + " without target.digest");
+                }
+            }
+            case "delete" -> {
+                if (digest.isEmpty() && tag.isEmpty()) {
+                    throw new MalformedEnvelopeException(at + " is a delete with neither target.digest nor target.tag");
+                }
+            }
+            default -> {
+                // pull is counted; an action a newer registry invents is kept and otherwise ignored.
+            }
+        }
+        return new NotificationEvent(id, timestamp, action, target(target, mediaType, digest, tag),
+                RepositoryName.of(repositoryText), digest, tag, mediaType, size, e.toString());
+    }
+
+    /**
+     * Manifest or blob: the target URL says it ({@code /manifests/} or {@code /blobs/}); else the
+     * media type (blob events carry application/octet-stream); deletes carry neither.
+     */
+    private static NotificationEvent.Target target(JsonNode target, Optional<String> mediaType, Optional<Digest> digest,
+            Optional<Tag> tag) {
+        String url = target.path("url").asText("");
+        if (url.contains("/manifests/")) {
+            return NotificationEvent.Target.MANIFEST;
+        }
+        if (url.contains("/blobs/")) {
+            return NotificationEvent.Target.BLOB;
+        }
+        if (tag.isPresent()) {
+            return NotificationEvent.Target.MANIFEST;
+        }
+        if (mediaType.isPresent()) {
+            String type = mediaType.get();
+            return MediaTypes.MANIFESTS.contains(type) || type.startsWith("application/vnd.docker.distribution.manifest.")
+                    ? NotificationEvent.Target.MANIFEST : NotificationEvent.Target.BLOB;
+        }
+        return digest.isPresent() ? NotificationEvent.Target.UNKNOWN : NotificationEvent.Target.MANIFEST;
+    }
+
+    private static Digest digest(String text, String at) {
+        try {
+            return Digest.parse(text);
+        } catch (OciException ex) {
+            throw new MalformedEnvelopeException(at + ".target.digest is not a valid digest: " + text);
+        }
+    }
+
+    private static String requiredText(JsonNode node, String field, String at) {
+        return optionalText(node, field).orElseThrow(() ->
+                new MalformedEnvelopeException(at + " has no " + field));
+    }
+
+    private static Optional<String> optionalText(JsonNode node, String field) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull() || !v.isValueNode() || v.asText().isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(v.asText());
+    }
+}

@@ -1,0 +1,43 @@
+package io.georeg.replicator.intake;
+
+import io.georeg.replicator.queue.WorkRequest;
+import java.util.Optional;
+
+/**
+ * Turns a notification event into the work it asks for (distribution 2.8's event shapes, see
+ * {@code shared/fixtures/notifications/README.md}): a manifest pushed by tag moves the tag; one
+ * pushed by digest (an index child) is stored; a blob push or cross-repository mount links the
+ * blob; a delete with a tag (and no digest) removes the tag; a delete with a digest removes the
+ * manifest or blob (which one, the worker asks the primary). Pulls and unknown actions ask for
+ * nothing. Pure; called by {@link EventStore}.
+ */
+public final class EventClassifier {
+    static final String SOURCE = "event";
+
+    private EventClassifier() {
+    }
+
+    public static Optional<WorkRequest> workFor(NotificationEvent e) {
+        return switch (e.action()) {
+            case "push", "mount" -> Optional.of(push(e));
+            case "delete" -> Optional.of(delete(e));
+            default -> Optional.empty();
+        };
+    }
+
+    private static WorkRequest push(NotificationEvent e) {
+        var digest = e.digest().orElseThrow();
+        if (e.target() == NotificationEvent.Target.MANIFEST) {
+            return e.tag().map(t -> WorkRequest.tagPush(e.repository(), t, digest, e.timestamp(), SOURCE))
+                    .orElseGet(() -> WorkRequest.manifestPush(e.repository(), digest, e.timestamp(), SOURCE));
+        }
+        return WorkRequest.blobPush(e.repository(), digest, e.size(), e.timestamp(), SOURCE);
+    }
+
+    private static WorkRequest delete(NotificationEvent e) {
+        if (e.digest().isPresent()) {
+            return WorkRequest.digestDelete(e.repository(), e.digest().get(), e.timestamp(), SOURCE);
+        }
+        return WorkRequest.tagDelete(e.repository(), e.tag().orElseThrow(), e.timestamp(), SOURCE);
+    }
+}

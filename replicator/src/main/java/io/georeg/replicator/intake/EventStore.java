@@ -1,0 +1,129 @@
+package io.georeg.replicator.intake;
+
+import io.georeg.db.Database;
+import io.georeg.db.Transactions;
+import io.georeg.oci.Digest;
+import io.georeg.replicator.queue.WorkQueue;
+import io.georeg.replicator.queue.WorkRequest;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Commits an envelope's events before the intake answers: inserts them into
+ * {@code replication_event} (a re-sent event id inserts nothing), coalesces the work they ask for
+ * into {@code replication_work} ({@link WorkQueue#COALESCE_ON_CONFLICT}), counts pulls in
+ * {@code pull_counter}, and NOTIFYs the schedulers, all in ONE statement on an auto-commit
+ * connection: one transaction and one round trip per envelope, because the registry sends one
+ * event at a time and waits for each answer. Only events that were new produce work or counts.
+ */
+public final class EventStore {
+    private static final String RECORD = """
+            WITH input AS (
+                SELECT * FROM unnest(?::text[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
+                                     ?::bigint[], ?::jsonb[], ?::text[], ?::text[], ?::text[])
+                    AS i(event_id, event_at, action, repository, digest, tag, media_type, size, event, kind, ref, operation)
+            ), fresh AS (
+                INSERT INTO replication_event (event_id, event_at, action, repository, digest, tag, media_type, size, event)
+                SELECT DISTINCT ON (event_id) event_id, event_at, action, repository, digest, tag, media_type, size, event
+                  FROM input
+                ON CONFLICT (event_id) DO NOTHING
+                RETURNING event_id
+            ), new_input AS (
+                SELECT i.* FROM input i WHERE i.event_id IN (SELECT event_id FROM fresh)
+            ), queued AS (
+                INSERT INTO replication_work
+                    (repository, kind, ref, operation, digest, media_type, size, source, first_event_at, last_event_at)
+                SELECT DISTINCT ON (repository, kind, ref)
+                       repository, kind, ref, operation, digest, media_type, size, 'event', event_at, event_at
+                  FROM new_input WHERE operation IS NOT NULL
+                 ORDER BY repository, kind, ref, event_at DESC
+            """ + WorkQueue.COALESCE_ON_CONFLICT + """
+                RETURNING 1
+            ), pulls AS (
+                INSERT INTO pull_counter AS p (repository, digest, pulls, last_pulled_at)
+                SELECT repository, coalesce(digest, ''), count(*), max(event_at)
+                  FROM new_input WHERE action = 'pull' GROUP BY 1, 2
+                ON CONFLICT (repository, digest) DO UPDATE
+                   SET pulls = p.pulls + excluded.pulls, last_pulled_at = greatest(p.last_pulled_at, excluded.last_pulled_at)
+                RETURNING 1
+            )
+            SELECT (SELECT count(*) FROM fresh), (SELECT count(*) FROM queued), (SELECT count(*) FROM new_input WHERE action = 'pull'),
+                   CASE WHEN EXISTS (SELECT 1 FROM queued) THEN pg_notify('""" + WorkQueue.WAKE_CHANNEL + """
+            ', '') END
+            """;
+
+    private final Transactions tx;
+
+    public EventStore(Database database) {
+        this.tx = database.transactions();
+    }
+
+    /** What one envelope changed. */
+    public record Recorded(int newEvents, int duplicates, int workQueued, int pullsCounted) {
+    }
+
+    /**
+     * Commits the events (one statement, one transaction).
+     *
+     * @throws io.georeg.db.DatabaseUnavailableException when the database cannot be reached
+     */
+    public Recorded record(List<NotificationEvent> events) {
+        if (events.isEmpty()) {
+            return new Recorded(0, 0, 0, 0);
+        }
+        int n = events.size();
+        String[] id = new String[n];
+        String[] at = new String[n];
+        String[] action = new String[n];
+        String[] repository = new String[n];
+        String[] digest = new String[n];
+        String[] tag = new String[n];
+        String[] mediaType = new String[n];
+        Long[] size = new Long[n];
+        String[] json = new String[n];
+        String[] kind = new String[n];
+        String[] ref = new String[n];
+        String[] operation = new String[n];
+        for (int i = 0; i < n; i++) {
+            NotificationEvent e = events.get(i);
+            id[i] = e.id();
+            at[i] = e.timestamp().toString();
+            action[i] = e.action();
+            repository[i] = e.repository().value();
+            digest[i] = e.digest().map(Digest::toString).orElse(null);
+            tag[i] = e.tag().map(Object::toString).orElse(null);
+            mediaType[i] = e.mediaType().orElse(null);
+            size[i] = e.size() >= 0 ? e.size() : null;
+            json[i] = e.json();
+            Optional<WorkRequest> work = EventClassifier.workFor(e);
+            kind[i] = work.map(w -> w.kind().column()).orElse(null);
+            ref[i] = work.map(WorkRequest::ref).orElse(null);
+            operation[i] = work.map(w -> w.operation().column()).orElse(null);
+        }
+        // A single statement on an auto-commit connection is its own transaction: committed (with
+        // the NOTIFY) before the intake answers, in one round trip.
+        return tx.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement(RECORD)) {
+                ps.setArray(1, c.createArrayOf("text", id));
+                ps.setArray(2, c.createArrayOf("text", at));
+                ps.setArray(3, c.createArrayOf("text", action));
+                ps.setArray(4, c.createArrayOf("text", repository));
+                ps.setArray(5, c.createArrayOf("text", digest));
+                ps.setArray(6, c.createArrayOf("text", tag));
+                ps.setArray(7, c.createArrayOf("text", mediaType));
+                ps.setArray(8, c.createArrayOf("bigint", size));
+                ps.setArray(9, c.createArrayOf("text", json));
+                ps.setArray(10, c.createArrayOf("text", kind));
+                ps.setArray(11, c.createArrayOf("text", ref));
+                ps.setArray(12, c.createArrayOf("text", operation));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    int fresh = rs.getInt(1);
+                    return new Recorded(fresh, n - fresh, rs.getInt(2), rs.getInt(3));
+                }
+            }
+        });
+    }
+}

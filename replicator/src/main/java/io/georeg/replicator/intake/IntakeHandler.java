@@ -1,0 +1,156 @@
+package io.georeg.replicator.intake;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.georeg.db.DatabaseException;
+import io.georeg.db.DatabaseUnavailableException;
+import io.georeg.oci.ManifestParser;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code POST <path>}: the primary registry's notification endpoint (distribution's
+ * {@code notifications.endpoints[].url}). Checks the shared secret (401), the size (413), the
+ * media type (415), the envelope (400 with the reason), then commits the events with
+ * {@link EventStore} and only then answers 200. While the database is unreachable it answers 503:
+ * distribution re-sends the same event until it gets a 2xx, so nothing acknowledged is lost and
+ * nothing unacknowledged is dropped. Error answers are a small JSON object
+ * {@code {"error": "...", "reason": "..."}}.
+ *
+ * <p>Mounted by the app's handler tree (or a test's server); does nothing for other paths.
+ */
+public final class IntakeHandler extends Handler.Abstract {
+    private static final Logger LOG = LoggerFactory.getLogger(IntakeHandler.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    public static final String EVENTS_MEDIA_TYPE = "application/vnd.docker.distribution.events.v1+json";
+    private static final Set<String> ACCEPTED_TYPES = Set.of(EVENTS_MEDIA_TYPE, "application/json");
+
+    private final IntakeConfig config;
+    private final SharedSecret secret;
+    private final EventStore store;
+    private final IntakeObserver observer;
+
+    public IntakeHandler(IntakeConfig config, EventStore store, IntakeObserver observer) {
+        this.config = config.validate();
+        this.secret = new SharedSecret(config.resolvedSecret());
+        this.store = store;
+        this.observer = observer;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) throws Exception {
+        if (!config.path().equals(Request.getPathInContext(request))) {
+            return false;
+        }
+        if (!"POST".equals(request.getMethod())) {
+            drain(request);
+            response.getHeaders().put(HttpHeader.ALLOW, "POST");
+            return answer(response, callback, 405, "method_not_allowed", "notifications are POSTed", "method_not_allowed", 0);
+        }
+        if (!secret.matches(request.getHeaders().get(config.secretHeader()))) {
+            drain(request);
+            response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"georeg-replicator\"");
+            return answer(response, callback, 401, "unauthorized",
+                    "missing or wrong shared secret in header " + config.secretHeader(), "unauthorized", 0);
+        }
+        if (request.getLength() > config.maxBodyBytes()) {
+            return tooLarge(response, callback);
+        }
+        String type = ManifestParser.stripParams(request.getHeaders().get(HttpHeader.CONTENT_TYPE));
+        if (type == null || !ACCEPTED_TYPES.contains(type)) {
+            drain(request);
+            return answer(response, callback, 415, "unsupported_media_type",
+                    "Content-Type must be " + EVENTS_MEDIA_TYPE + " or application/json (got " + type + ")",
+                    "unsupported_media_type", 0);
+        }
+        byte[] body;
+        try (InputStream in = Content.Source.asInputStream(request)) {
+            body = in.readNBytes(Math.toIntExact(config.maxBodyBytes() + 1));
+        } catch (IOException e) {
+            LOG.debug("reading a notification body failed", e);
+            return answer(response, callback, 400, "malformed", "body could not be read: " + e.getMessage(), "malformed", 0);
+        }
+        if (body.length > config.maxBodyBytes()) {
+            return tooLarge(response, callback);
+        }
+        List<NotificationEvent> events;
+        try {
+            events = EnvelopeParser.parse(body);
+        } catch (MalformedEnvelopeException e) {
+            LOG.warn("refused a malformed notification: {}", e.getMessage());
+            return answer(response, callback, 400, "malformed", e.getMessage(), "malformed", 0);
+        }
+        EventStore.Recorded recorded;
+        try {
+            recorded = store.record(events);
+        } catch (DatabaseUnavailableException e) {
+            LOG.warn("database unavailable, asking the registry to re-send: {}", e.getMessage());
+            response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
+            return answer(response, callback, 503, "database_unavailable",
+                    "the replication database is unreachable; re-send later", "database_unavailable", events.size());
+        } catch (DatabaseException e) {
+            LOG.error("recording {} notification events failed", events.size(), e);
+            return answer(response, callback, 500, "error", "recording the events failed", "error", events.size());
+        }
+        Map<String, Object> ok = new LinkedHashMap<>();
+        ok.put("accepted", recorded.newEvents());
+        ok.put("duplicates", recorded.duplicates());
+        ok.put("queued", recorded.workQueued());
+        observer.requestHandled(recorded.newEvents() == 0 && recorded.duplicates() > 0 ? "duplicate" : "accepted", events.size());
+        return write(response, callback, 200, ok);
+    }
+
+    /**
+     * Reads and drops a refused request's body (at most the size limit) so the connection stays
+     * usable for the sender's next request; a longer body closes the connection.
+     */
+    private void drain(Request request) {
+        try (InputStream in = Content.Source.asInputStream(request)) {
+            long left = config.maxBodyBytes();
+            byte[] scratch = new byte[8192];
+            for (int n; left > 0 && (n = in.read(scratch, 0, (int) Math.min(scratch.length, left))) >= 0; ) {
+                left -= n;
+            }
+        } catch (IOException e) {
+            LOG.debug("draining a refused request body failed; the connection will be closed", e);
+        }
+    }
+
+    private boolean tooLarge(Response response, Callback callback) {
+        // The rest of the body is not read: the connection cannot be reused.
+        response.getHeaders().put(HttpHeader.CONNECTION, "close");
+        return answer(response, callback, 413, "too_large",
+                "body is larger than " + config.maxBodyBytes() + " bytes (replicator.intake.maxBodyBytes)", "too_large", 0);
+    }
+
+    private boolean answer(Response response, Callback callback, int status, String error, String reason, String outcome,
+            int events) {
+        observer.requestHandled(outcome, events);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", error);
+        body.put("reason", reason);
+        return write(response, callback, status, body);
+    }
+
+    private static boolean write(Response response, Callback callback, int status, Map<String, Object> body) {
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        try {
+            Content.Sink.write(response, true, JSON.writeValueAsString(body), callback);
+        } catch (IOException e) {
+            callback.failed(e);
+        }
+        return true;
+    }
+}

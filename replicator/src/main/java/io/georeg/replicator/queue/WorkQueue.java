@@ -1,0 +1,378 @@
+package io.georeg.replicator.queue;
+
+import io.georeg.db.Database;
+import io.georeg.db.Transactions;
+import io.georeg.oci.Digest;
+import io.georeg.oci.RepositoryName;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The durable work queue in PostgreSQL ({@code replication_work}, migration V2), after
+ * Conductor's PostgreSQL queue: requests are coalesced per (repository, kind, ref); workers claim
+ * due rows with {@code FOR UPDATE SKIP LOCKED} and a lease (owner + expiry) so several replicator
+ * processes share one queue, and a lease that runs out (a crashed process) makes the row
+ * claimable again. Failures are rescheduled in the table with the backoff the caller computed.
+ *
+ * <p>A request for a row that is being worked on bumps its {@code generation} but leaves it
+ * claimed; the worker's completion then sees the newer generation and puts the row back to
+ * pending instead of done, so one row is never worked on by two workers and no request is lost.
+ *
+ * <p>Used by the intake ({@link #COALESCE_ON_CONFLICT}, {@link #WAKE_CHANNEL}), the scheduler,
+ * reconcile/preheat ({@link #enqueue}) and {@code georeg retry} ({@link #retryFailed}).
+ */
+public final class WorkQueue {
+    /** The LISTEN/NOTIFY channel that wakes the schedulers when work is queued. */
+    public static final String WAKE_CHANNEL = "georeg_replication_work";
+
+    /**
+     * The coalescing rule, shared by every INSERT into {@code replication_work}: the newest
+     * request wins (an older one arriving late changes nothing), attempts start over, and a
+     * finished row becomes pending again with its lag measured from this request.
+     */
+    public static final String COALESCE_ON_CONFLICT = """
+            ON CONFLICT ON CONSTRAINT replication_work_key DO UPDATE SET
+                operation = excluded.operation,
+                digest = excluded.digest,
+                media_type = excluded.media_type,
+                size = excluded.size,
+                source = excluded.source,
+                generation = replication_work.generation + 1,
+                state = CASE WHEN replication_work.state = 'in_progress' THEN 'in_progress' ELSE 'pending' END,
+                attempts = 0,
+                next_attempt_at = now(),
+                last_error = NULL,
+                first_event_at = CASE WHEN replication_work.state IN ('done', 'failed') THEN excluded.first_event_at
+                                      ELSE least(replication_work.first_event_at, excluded.first_event_at) END,
+                last_event_at = excluded.last_event_at,
+                enqueued_at = CASE WHEN replication_work.state IN ('done', 'failed') THEN now()
+                                   ELSE replication_work.enqueued_at END,
+                updated_at = now(),
+                done_at = NULL
+            WHERE excluded.last_event_at >= replication_work.last_event_at
+            """;
+
+    private static final String ENQUEUE = """
+            WITH input AS (
+                SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[],
+                                     ?::timestamptz[], ?::text[])
+                    AS i(repository, kind, ref, operation, digest, media_type, size, requested_at, source)
+            ), queued AS (
+                INSERT INTO replication_work
+                    (repository, kind, ref, operation, digest, media_type, size, source, first_event_at, last_event_at)
+                SELECT DISTINCT ON (repository, kind, ref)
+                       repository, kind, ref, operation, digest, media_type, size, source, requested_at, requested_at
+                FROM input
+                ORDER BY repository, kind, ref, requested_at DESC
+            """ + COALESCE_ON_CONFLICT + """
+                RETURNING 1
+            )
+            SELECT count(*), CASE WHEN count(*) > 0 THEN pg_notify('""" + WAKE_CHANNEL + """
+            ', '') END FROM queued
+            """;
+
+    private static final String CLAIM = """
+            UPDATE replication_work w
+               SET state = 'in_progress', lease_owner = ?, lease_expires_at = now() + ? * interval '1 millisecond',
+                   attempts = w.attempts + 1, updated_at = now()
+              FROM (SELECT id FROM replication_work
+                     WHERE (state = 'pending' AND next_attempt_at <= now())
+                        OR (state = 'in_progress' AND lease_expires_at < now())
+                     ORDER BY next_attempt_at, id
+                     LIMIT ?
+                     FOR UPDATE SKIP LOCKED) due
+             WHERE w.id = due.id
+            RETURNING w.id, w.repository, w.kind, w.ref, w.operation, w.digest, w.media_type, w.size, w.generation,
+                      w.attempts, w.first_event_at, w.source
+            """;
+
+    private static final String RENEW = """
+            UPDATE replication_work SET lease_expires_at = now() + ? * interval '1 millisecond'
+             WHERE lease_owner = ? AND state = 'in_progress' AND id = ANY (?)
+            """;
+
+    private static final String COMPLETE = """
+            UPDATE replication_work
+               SET state = CASE WHEN generation = ? THEN 'done' ELSE 'pending' END,
+                   done_at = CASE WHEN generation = ? THEN now() END,
+                   attempts = CASE WHEN generation = ? THEN attempts ELSE 0 END,
+                   next_attempt_at = now(), last_error = NULL, lease_owner = NULL, lease_expires_at = NULL,
+                   updated_at = now()
+             WHERE id = ? AND lease_owner = ? AND state = 'in_progress'
+            RETURNING state, now()
+            """;
+
+    private static final String FAIL = """
+            UPDATE replication_work
+               SET state = CASE WHEN generation <> ? THEN 'pending'
+                                WHEN ? OR attempts >= ? THEN 'failed'
+                                ELSE 'pending' END,
+                   next_attempt_at = CASE WHEN generation <> ? THEN now() ELSE now() + ? * interval '1 millisecond' END,
+                   attempts = CASE WHEN generation <> ? THEN 0 ELSE attempts END,
+                   last_error = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+             WHERE id = ? AND lease_owner = ? AND state = 'in_progress'
+            RETURNING state
+            """;
+
+    private static final String RETRY_FAILED = """
+            WITH requeued AS (
+                UPDATE replication_work
+                   SET state = 'pending', attempts = 0, next_attempt_at = now(), updated_at = now(),
+                       enqueued_at = now()
+                 WHERE state = 'failed' AND (?::text IS NULL OR repository = ?)
+                RETURNING 1
+            )
+            SELECT count(*), CASE WHEN count(*) > 0 THEN pg_notify('""" + WAKE_CHANNEL + """
+            ', '') END FROM requeued
+            """;
+
+    private static final String DEPTH = """
+            SELECT state, count(*), min(first_event_at) FROM replication_work GROUP BY state
+            """;
+
+    private static final String FAILURES = """
+            SELECT id, repository, kind, ref, operation, attempts, last_error, updated_at
+              FROM replication_work WHERE state = 'failed' ORDER BY updated_at DESC LIMIT ?
+            """;
+
+    private final Transactions tx;
+
+    public WorkQueue(Database database) {
+        this.tx = database.transactions();
+    }
+
+    /** Queues (coalesces) requests in one statement and wakes the schedulers; returns rows changed. */
+    public int enqueue(Collection<WorkRequest> requests) {
+        if (requests.isEmpty()) {
+            return 0;
+        }
+        int n = requests.size();
+        String[] repository = new String[n];
+        String[] kind = new String[n];
+        String[] ref = new String[n];
+        String[] operation = new String[n];
+        String[] digest = new String[n];
+        String[] mediaType = new String[n];
+        Long[] size = new Long[n];
+        String[] requestedAt = new String[n];
+        String[] source = new String[n];
+        int i = 0;
+        for (WorkRequest r : requests) {
+            repository[i] = r.repository().value();
+            kind[i] = r.kind().column();
+            ref[i] = r.ref();
+            operation[i] = r.operation().column();
+            digest[i] = r.digest().map(Digest::toString).orElse(null);
+            mediaType[i] = r.mediaType().orElse(null);
+            size[i] = r.size() >= 0 ? r.size() : null;
+            requestedAt[i] = r.requestedAt().toString();
+            source[i] = r.source();
+            i++;
+        }
+        // One statement on an auto-commit connection: atomic, and one round trip.
+        return tx.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement(ENQUEUE)) {
+                ps.setArray(1, c.createArrayOf("text", repository));
+                ps.setArray(2, c.createArrayOf("text", kind));
+                ps.setArray(3, c.createArrayOf("text", ref));
+                ps.setArray(4, c.createArrayOf("text", operation));
+                ps.setArray(5, c.createArrayOf("text", digest));
+                ps.setArray(6, c.createArrayOf("text", mediaType));
+                ps.setArray(7, c.createArrayOf("bigint", size));
+                ps.setArray(8, c.createArrayOf("text", requestedAt));
+                ps.setArray(9, c.createArrayOf("text", source));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getInt(1);
+                }
+            }
+        });
+    }
+
+    /** Claims up to {@code limit} due items for {@code owner}, leased for {@code lease}. */
+    public List<WorkItem> claim(String owner, int limit, Duration lease) {
+        return tx.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement(CLAIM)) {
+                ps.setString(1, owner);
+                ps.setLong(2, lease.toMillis());
+                ps.setInt(3, limit);
+                List<WorkItem> items = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        items.add(item(rs));
+                    }
+                }
+                return items;
+            }
+        });
+    }
+
+    /** Extends the leases of the items {@code owner} is still working on. */
+    public int renewLeases(String owner, Collection<Long> ids, Duration lease) {
+        if (ids.isEmpty()) {
+            return 0;
+        }
+        return tx.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement(RENEW)) {
+                ps.setLong(1, lease.toMillis());
+                ps.setString(2, owner);
+                Array array = c.createArrayOf("bigint", ids.toArray(new Long[0]));
+                ps.setArray(3, array);
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    /**
+     * Marks a claimed item done, or pending again when a newer request arrived meanwhile.
+     *
+     * @return what became of it: empty when the lease was lost (another worker owns it now)
+     */
+    public Optional<Completion> complete(WorkItem item, String owner) {
+        return tx.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement(COMPLETE)) {
+                ps.setInt(1, item.generation());
+                ps.setInt(2, item.generation());
+                ps.setInt(3, item.generation());
+                ps.setLong(4, item.id());
+                ps.setString(5, owner);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return Optional.empty();
+                    }
+                    return Optional.of(new Completion(WorkState.fromColumn(rs.getString(1)), rs.getTimestamp(2).toInstant()));
+                }
+            }
+        });
+    }
+
+    /**
+     * Records a failure: rescheduled after {@code retryAfter}, or failed for good when
+     * {@code permanent} or when the item has had {@code maxAttempts}.
+     *
+     * @return the new state, empty when the lease was lost
+     */
+    public Optional<WorkState> fail(WorkItem item, String owner, String reason, boolean permanent, int maxAttempts,
+            Duration retryAfter) {
+        return tx.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement(FAIL)) {
+                ps.setInt(1, item.generation());
+                ps.setBoolean(2, permanent);
+                ps.setInt(3, maxAttempts);
+                ps.setInt(4, item.generation());
+                ps.setLong(5, retryAfter.toMillis());
+                ps.setInt(6, item.generation());
+                ps.setString(7, truncate(reason));
+                ps.setLong(8, item.id());
+                ps.setString(9, owner);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(WorkState.fromColumn(rs.getString(1))) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    /** {@code georeg retry}: failed items (of one repository, or all) become pending now. */
+    public int retryFailed(Optional<RepositoryName> repository) {
+        return tx.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement(RETRY_FAILED)) {
+                String name = repository.map(RepositoryName::value).orElse(null);
+                ps.setString(1, name);
+                ps.setString(2, name);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getInt(1);
+                }
+            }
+        });
+    }
+
+    /** Rows per state, and the oldest unfinished request (for the oldest-pending-age gauge). */
+    public Depth depth() {
+        return tx.read(c -> {
+            Map<WorkState, Long> counts = new EnumMap<>(WorkState.class);
+            for (WorkState s : WorkState.values()) {
+                counts.put(s, 0L);
+            }
+            Instant oldest = null;
+            try (PreparedStatement ps = c.prepareStatement(DEPTH); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    WorkState state = WorkState.fromColumn(rs.getString(1));
+                    counts.put(state, rs.getLong(2));
+                    Timestamp t = rs.getTimestamp(3);
+                    if (t != null && (state == WorkState.PENDING || state == WorkState.IN_PROGRESS)
+                            && (oldest == null || t.toInstant().isBefore(oldest))) {
+                        oldest = t.toInstant();
+                    }
+                }
+            }
+            return new Depth(Map.copyOf(counts), Optional.ofNullable(oldest));
+        });
+    }
+
+    /** The most recently failed items, newest first, for {@code georeg retry --list} and status. */
+    public List<FailedItem> failures(int limit) {
+        return tx.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement(FAILURES)) {
+                ps.setInt(1, limit);
+                List<FailedItem> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new FailedItem(rs.getLong(1), rs.getString(2), WorkKind.fromColumn(rs.getString(3)),
+                                rs.getString(4), WorkOperation.fromColumn(rs.getString(5)), rs.getInt(6), rs.getString(7),
+                                rs.getTimestamp(8).toInstant()));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    private static WorkItem item(ResultSet rs) throws SQLException {
+        long size = rs.getLong(8);
+        if (rs.wasNull()) {
+            size = -1;
+        }
+        return new WorkItem(rs.getLong(1), RepositoryName.of(rs.getString(2)), WorkKind.fromColumn(rs.getString(3)),
+                rs.getString(4), WorkOperation.fromColumn(rs.getString(5)),
+                Optional.ofNullable(rs.getString(6)).map(Digest::parse), Optional.ofNullable(rs.getString(7)), size,
+                rs.getInt(9), rs.getInt(10), rs.getTimestamp(11).toInstant(), rs.getString(12));
+    }
+
+    private static String truncate(String reason) {
+        String r = reason == null ? "unknown error" : reason;
+        return r.length() > 2000 ? r.substring(0, 2000) : r;
+    }
+
+    /** Outcome of {@link #complete}: the new state and the database's clock when it was applied. */
+    public record Completion(WorkState state, Instant appliedAt) {
+    }
+
+    /** Queue depth by state and the oldest unfinished request. */
+    public record Depth(Map<WorkState, Long> byState, Optional<Instant> oldestPending) {
+    }
+
+    /** A failed item as {@code georeg retry --list} shows it. */
+    public record FailedItem(long id, String repository, WorkKind kind, String ref, WorkOperation operation, int attempts,
+            String lastError, Instant failedAt) {
+    }
+
+    /** Connection-level helper for callers that LISTEN (see {@link WakeListener}). */
+    static void listen(Connection c) throws SQLException {
+        try (var s = c.createStatement()) {
+            s.execute("LISTEN " + WAKE_CHANNEL);
+        }
+    }
+}

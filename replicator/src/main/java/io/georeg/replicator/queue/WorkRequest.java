@@ -1,0 +1,67 @@
+package io.georeg.replicator.queue;
+
+import io.georeg.oci.Digest;
+import io.georeg.oci.RepositoryName;
+import io.georeg.oci.Tag;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A request to make one thing of the replica match the primary, before coalescing: "tag T of R
+ * points at D", "manifest D is in R", "blob D is in R", "T or D is gone from R". Made by the intake
+ * from notification events and by reconcile and preheat from crawls; queued by {@link WorkQueue}.
+ *
+ * @param requestedAt when the primary changed (event timestamp) or when the crawl saw it: lag starts here
+ * @param source event, reconcile, preheat
+ */
+public record WorkRequest(
+        RepositoryName repository,
+        WorkKind kind,
+        String ref,
+        WorkOperation operation,
+        Optional<Digest> digest,
+        Optional<String> mediaType,
+        long size,
+        Instant requestedAt,
+        String source) {
+
+    public WorkRequest {
+        Objects.requireNonNull(repository, "repository");
+        Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(ref, "ref");
+        Objects.requireNonNull(operation, "operation");
+        Objects.requireNonNull(requestedAt, "requestedAt");
+        if (operation != WorkOperation.DELETE && digest.isEmpty()) {
+            throw new IllegalArgumentException(operation + " of " + repository + " " + ref + " needs a digest");
+        }
+    }
+
+    /** The tag {@code tag} of the repository should point at {@code manifest}. */
+    public static WorkRequest tagPush(RepositoryName repository, Tag tag, Digest manifest, Instant at, String source) {
+        return new WorkRequest(repository, WorkKind.TAG, tag.value(), WorkOperation.PUSH_MANIFEST, Optional.of(manifest),
+                Optional.empty(), -1, at, source);
+    }
+
+    /** The manifest should be stored in the repository (no tag: an index child, a referrer, a push by digest). */
+    public static WorkRequest manifestPush(RepositoryName repository, Digest manifest, Instant at, String source) {
+        return new WorkRequest(repository, WorkKind.DIGEST, manifest.toString(), WorkOperation.PUSH_MANIFEST,
+                Optional.of(manifest), Optional.empty(), -1, at, source);
+    }
+
+    public static WorkRequest blobPush(RepositoryName repository, Digest blob, long size, Instant at, String source) {
+        return new WorkRequest(repository, WorkKind.DIGEST, blob.toString(), WorkOperation.PUSH_BLOB, Optional.of(blob),
+                Optional.empty(), size, at, source);
+    }
+
+    public static WorkRequest tagDelete(RepositoryName repository, Tag tag, Instant at, String source) {
+        return new WorkRequest(repository, WorkKind.TAG, tag.value(), WorkOperation.DELETE, Optional.empty(),
+                Optional.empty(), -1, at, source);
+    }
+
+    /** A manifest or blob with this digest was deleted from the repository. */
+    public static WorkRequest digestDelete(RepositoryName repository, Digest digest, Instant at, String source) {
+        return new WorkRequest(repository, WorkKind.DIGEST, digest.toString(), WorkOperation.DELETE, Optional.of(digest),
+                Optional.empty(), -1, at, source);
+    }
+}

@@ -1,0 +1,192 @@
+package io.georeg.replicator.queue;
+
+import io.georeg.db.Database;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The worker pool of one replicator process: one scheduler thread claims due items from the
+ * {@link WorkQueue} (as many as there are free worker slots), hands each to a worker thread
+ * running the {@link WorkHandler}, renews the leases of running items, and records each outcome
+ * (done, rescheduled with {@link Backoff}, failed). It sleeps only on its {@link WakeSignal},
+ * which a NOTIFY from an intake ({@link WakeListener}), a freed slot, or the poll interval ends.
+ * Workers never sleep: a retry is a row with a later {@code next_attempt_at}.
+ *
+ * <p>Started and stopped by the replicator's wiring; {@link #close()} stops claiming, lets
+ * running items finish for the configured grace, then interrupts them (their leases run out and
+ * another process, or this one after restart, takes them over).
+ */
+public final class WorkScheduler implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(WorkScheduler.class);
+    private static final AtomicInteger INSTANCES = new AtomicInteger();
+
+    private final WorkQueue queue;
+    private final WorkHandler handler;
+    private final WorkerConfig config;
+    private final WorkObserver observer;
+    private final String owner;
+    private final Backoff backoff;
+    private final WakeSignal wake = new WakeSignal();
+    private final WakeListener listener;
+    private final Semaphore slots;
+    private final Map<Long, WorkItem> running = new ConcurrentHashMap<>();
+    private final int instance = INSTANCES.incrementAndGet();
+    private volatile boolean active;
+    private ExecutorService workers;
+    private Thread scheduler;
+
+    public WorkScheduler(Database database, WorkQueue queue, WorkHandler handler, WorkerConfig config, WorkObserver observer,
+            String owner) {
+        this.queue = queue;
+        this.handler = handler;
+        this.config = config.validate();
+        this.observer = observer;
+        this.owner = owner;
+        this.backoff = new Backoff(config.backoffInitial(), config.backoffMax());
+        this.listener = new WakeListener(database, wake);
+        this.slots = new Semaphore(config.concurrency());
+    }
+
+    public String owner() {
+        return owner;
+    }
+
+    /** Wakes the scheduler now (e.g. the intake of this process just queued work). */
+    public void wake() {
+        wake.signal();
+    }
+
+    public synchronized void start() {
+        if (active) {
+            return;
+        }
+        active = true;
+        AtomicInteger n = new AtomicInteger();
+        workers = Executors.newFixedThreadPool(config.concurrency(),
+                r -> Thread.ofPlatform().name("georeg-replicator-" + instance + "-worker-" + n.incrementAndGet()).unstarted(r));
+        listener.start("georeg-replicator-" + instance + "-listen");
+        scheduler = Thread.ofPlatform().name("georeg-replicator-" + instance + "-scheduler").start(this::loop);
+    }
+
+    private void loop() {
+        Instant nextRenewal = Instant.now().plus(config.lease().dividedBy(3));
+        while (active) {
+            int free = slots.availablePermits();
+            int claimedCount = 0;
+            if (free > 0) {
+                try {
+                    List<WorkItem> claimed = queue.claim(owner, free, config.lease());
+                    claimedCount = claimed.size();
+                    for (WorkItem item : claimed) {
+                        slots.acquireUninterruptibly();
+                        running.put(item.id(), item);
+                        workers.execute(() -> run(item));
+                    }
+                } catch (RuntimeException e) {
+                    LOG.warn("claiming replication work failed, trying again in {}: {}", config.pollInterval(), e.toString());
+                }
+            }
+            if (!Instant.now().isBefore(nextRenewal)) {
+                renewLeases();
+                nextRenewal = Instant.now().plus(config.lease().dividedBy(3));
+            }
+            if (claimedCount > 0 && claimedCount == free && slots.availablePermits() > 0) {
+                continue; // a full batch: there may be more due right away
+            }
+            try {
+                Duration untilRenewal = Duration.between(Instant.now(), nextRenewal);
+                wake.await(untilRenewal.compareTo(config.pollInterval()) < 0 ? untilRenewal : config.pollInterval());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private void renewLeases() {
+        if (running.isEmpty()) {
+            return;
+        }
+        try {
+            queue.renewLeases(owner, running.keySet(), config.lease());
+        } catch (RuntimeException e) {
+            LOG.warn("renewing leases of {} running items failed: {}", running.size(), e.toString());
+        }
+    }
+
+    private void run(WorkItem item) {
+        try {
+            handler.handle(item);
+            Optional<WorkQueue.Completion> done = queue.complete(item, owner);
+            if (done.isEmpty()) {
+                LOG.warn("{}: lease lost before completion; another worker will redo it", item);
+            } else if (done.get().state() == WorkState.DONE) {
+                observer.applied(item, Duration.between(item.firstEventAt(), done.get().appliedAt()));
+                LOG.debug("{}: applied", item);
+            }
+        } catch (WorkFailedException e) {
+            recordFailure(item, e.reasonCode(), e.getMessage(), e.permanent());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            recordFailure(item, "interrupted", "interrupted by shutdown", false);
+        } catch (Exception e) {
+            recordFailure(item, e.getClass().getSimpleName(), String.valueOf(e), false);
+        } finally {
+            running.remove(item.id());
+            slots.release();
+            wake.signal();
+        }
+    }
+
+    private void recordFailure(WorkItem item, String reasonCode, String message, boolean permanent) {
+        try {
+            Duration retryAfter = backoff.delay(item.attempts(), ThreadLocalRandom.current());
+            Optional<WorkState> state = queue.fail(item, owner, message, permanent, config.maxAttempts(), retryAfter);
+            state.ifPresent(s -> observer.attemptFailed(item, reasonCode, s));
+            if (state.orElse(null) == WorkState.FAILED) {
+                LOG.warn("{}: failed after {} attempts: {}", item, item.attempts(), message);
+            } else {
+                LOG.info("{}: attempt {} failed, retrying in {}: {}", item, item.attempts(), retryAfter, message);
+            }
+        } catch (RuntimeException e) {
+            // The lease will run out and the item be retried; nothing is lost, but say so.
+            e.addSuppressed(new RuntimeException(message));
+            LOG.warn("{}: recording the failure failed; the item is retried when its lease runs out", item, e);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (!active) {
+            return;
+        }
+        active = false;
+        wake.signal();
+        listener.close();
+        try {
+            scheduler.join(Duration.ofSeconds(10));
+            workers.shutdown();
+            if (!workers.awaitTermination(config.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
+                workers.shutdownNow();
+                if (!workers.awaitTermination(5, TimeUnit.SECONDS)) {
+                    LOG.warn("replication workers still running after shutdown: {}", running.values());
+                }
+            }
+        } catch (InterruptedException e) {
+            workers.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+}

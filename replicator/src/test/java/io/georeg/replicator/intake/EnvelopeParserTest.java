@@ -1,0 +1,129 @@
+package io.georeg.replicator.intake;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.georeg.oci.Digest;
+import io.georeg.oci.RepositoryName;
+import io.georeg.oci.Tag;
+import io.georeg.replicator.queue.WorkKind;
+import io.georeg.replicator.queue.WorkOperation;
+import io.georeg.replicator.queue.WorkRequest;
+import io.georeg.replicator.testing.NotificationFixtures;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class EnvelopeParserTest {
+
+    static List<String> envelopes() {
+        return NotificationFixtures.envelopeNames();
+    }
+
+    @ParameterizedTest
+    @MethodSource("envelopes")
+    void everyCapturedEnvelopeParsesToOneEvent(String name) {
+        List<NotificationEvent> events = EnvelopeParser.parse(NotificationFixtures.bytes(name));
+        assertThat(events).hasSize(1);
+        assertThat(events.get(0).id()).isNotBlank();
+        assertThat(events.get(0).timestamp()).isNotNull();
+    }
+
+    @Test
+    void manifestPushedByTagMovesTheTag() {
+        WorkRequest w = work("push-manifest-oci-tag.json").orElseThrow();
+        assertThat(w.kind()).isEqualTo(WorkKind.TAG);
+        assertThat(w.ref()).isEqualTo("v1");
+        assertThat(w.operation()).isEqualTo(WorkOperation.PUSH_MANIFEST);
+        assertThat(w.digest()).contains(Digest.parse("sha256:97ba16bd2fba136cb38b3446a9893a42c565b49c645a6da4c25265d96c8d2007"));
+    }
+
+    @Test
+    void indexChildPushedByDigestIsStoredWithoutTag() {
+        WorkRequest w = work("push-manifest-oci-digest.json").orElseThrow();
+        assertThat(w.kind()).isEqualTo(WorkKind.DIGEST);
+        assertThat(w.operation()).isEqualTo(WorkOperation.PUSH_MANIFEST);
+    }
+
+    @Test
+    void blobPushWithOctetStreamMediaTypeIsABlob() {
+        NotificationEvent e = EnvelopeParser.parse(NotificationFixtures.bytes("push-blob.json")).get(0);
+        assertThat(e.mediaType()).contains("application/octet-stream");
+        assertThat(e.target()).isEqualTo(NotificationEvent.Target.BLOB);
+        assertThat(EventClassifier.workFor(e).orElseThrow().operation()).isEqualTo(WorkOperation.PUSH_BLOB);
+    }
+
+    @Test
+    void crossRepositoryMountLinksTheBlobInTheTargetRepository() {
+        WorkRequest w = work("mount-blob.json").orElseThrow();
+        assertThat(w.repository()).isEqualTo(RepositoryName.of("corpus/app-01"));
+        assertThat(w.operation()).isEqualTo(WorkOperation.PUSH_BLOB);
+    }
+
+    @Test
+    void manifestDeleteAndBlobDeleteHaveTheSameShapeAndBecomeADigestDelete() {
+        for (String name : List.of("delete-manifest.json", "delete-blob.json")) {
+            NotificationEvent e = EnvelopeParser.parse(NotificationFixtures.bytes(name)).get(0);
+            assertThat(e.target()).as(name).isEqualTo(NotificationEvent.Target.UNKNOWN);
+            WorkRequest w = EventClassifier.workFor(e).orElseThrow();
+            assertThat(w.kind()).isEqualTo(WorkKind.DIGEST);
+            assertThat(w.operation()).isEqualTo(WorkOperation.DELETE);
+        }
+    }
+
+    @Test
+    void tagDeleteCarriesOnlyTheTag() {
+        NotificationEvent e = EnvelopeParser.parse(NotificationFixtures.bytes("delete-tag.json")).get(0);
+        assertThat(e.digest()).isEmpty();
+        assertThat(e.tag()).contains(Tag.of("v3"));
+        WorkRequest w = EventClassifier.workFor(e).orElseThrow();
+        assertThat(w.kind()).isEqualTo(WorkKind.TAG);
+        assertThat(w.operation()).isEqualTo(WorkOperation.DELETE);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"pull-blob-get.json", "pull-blob-head.json", "pull-manifest-get-tag.json",
+            "pull-manifest-head-tag.json", "pull-index-get-tag.json"})
+    void pullsAskForNoWork(String name) {
+        assertThat(work(name)).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "",
+            "[]",
+            "{}",
+            "{\"events\": {}}",
+            "{\"events\": [1]}",
+            "{\"events\": [{\"timestamp\": \"2026-11-22T16:07:46Z\", \"action\": \"push\", \"target\": {\"repository\": \"a\", \"digest\": \"sha256:" + HEX + "\"}}]}",
+            "{\"events\": [{\"id\": \"x\", \"timestamp\": \"yesterday\", \"action\": \"push\", \"target\": {\"repository\": \"a\", \"digest\": \"sha256:" + HEX + "\"}}]}",
+            "{\"events\": [{\"id\": \"x\", \"timestamp\": \"2026-11-22T16:07:46Z\", \"action\": \"push\", \"target\": {\"repository\": \"A/../b\", \"digest\": \"sha256:" + HEX + "\"}}]}",
+            "{\"events\": [{\"id\": \"x\", \"timestamp\": \"2026-11-22T16:07:46Z\", \"action\": \"push\", \"target\": {\"repository\": \"a\", \"digest\": \"md5:abc\"}}]}",
+            "{\"events\": [{\"id\": \"x\", \"timestamp\": \"2026-11-22T16:07:46Z\", \"action\": \"push\", \"target\": {\"repository\": \"a\"}}]}",
+            "{\"events\": [{\"id\": \"x\", \"timestamp\": \"2026-11-22T16:07:46Z\", \"action\": \"delete\", \"target\": {\"repository\": \"a\"}}]}",
+            "{\"events\": [{\"id\": \"x\", \"timestamp\": \"2026-11-22T16:07:46Z\", \"action\": \"push\", \"target\": {\"repository\": \"a\", \"tag\": \"-bad\", \"digest\": \"sha256:" + HEX + "\"}}]}",
+            "{\"events\": [{\"id\": \"x\", \"timestamp\": \"2026-11-22T16:07:46Z\", \"action\": \"push\"}]}"})
+    void malformedEnvelopesAreRefusedWithAReason(String body) {
+        assertThatThrownBy(() -> EnvelopeParser.parse(body.getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(MalformedEnvelopeException.class)
+                .hasMessageMatching(".{8,}");
+    }
+
+    @Test
+    void anActionFromANewerRegistryIsKeptButAsksForNoWork() {
+        String body = "{\"events\": [{\"id\": \"x\", \"timestamp\": \"2026-11-22T16:07:46Z\", \"action\": \"replicate\", "
+                + "\"target\": {\"repository\": \"a\"}}]}";
+        NotificationEvent e = EnvelopeParser.parse(body.getBytes(StandardCharsets.UTF_8)).get(0);
+        assertThat(EventClassifier.workFor(e)).isEmpty();
+    }
+
+    private static final String HEX = "97ba16bd2fba136cb38b3446a9893a42c565b49c645a6da4c25265d96c8d2007";
+
+    private static Optional<WorkRequest> work(String fixture) {
+        return EventClassifier.workFor(EnvelopeParser.parse(NotificationFixtures.bytes(fixture)).get(0));
+    }
+}

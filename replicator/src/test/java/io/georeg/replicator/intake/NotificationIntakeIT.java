@@ -1,0 +1,221 @@
+package io.georeg.replicator.intake;
+
+import static io.georeg.replicator.testing.ReplicatorDatabase.count;
+import static io.georeg.replicator.testing.ReplicatorDatabase.text;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.georeg.db.Database;
+import io.georeg.replicator.testing.JettyServers;
+import io.georeg.replicator.testing.NotificationFixtures;
+import io.georeg.replicator.testing.ReplicatorDatabase;
+import io.georeg.replicator.testing.TcpForwarder;
+import io.georeg.testkit.db.TestDatabase;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.server.Server;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The intake endpoint against a real PostgreSQL, fed the real envelopes distribution 2.8 sent. */
+class NotificationIntakeIT {
+    @RegisterExtension
+    static final TestDatabase DB = new TestDatabase();
+
+    private static final String SECRET = "intake-test-secret-0123456789";
+    private static final ConcurrentHashMap<String, AtomicInteger> OUTCOMES = new ConcurrentHashMap<>();
+    private static Database database;
+    private static Server server;
+    private static HttpClient http;
+    private static URI events;
+
+    @BeforeAll
+    static void start() throws Exception {
+        database = ReplicatorDatabase.start(DB);
+        IntakeHandler handler = new IntakeHandler(IntakeConfig.withSecret(SECRET).withMaxBodyBytes(64 * 1024),
+                new EventStore(database), (outcome, n) -> OUTCOMES.computeIfAbsent(outcome, k -> new AtomicInteger()).incrementAndGet());
+        server = JettyServers.start(handler);
+        events = URI.create("http://127.0.0.1:" + JettyServers.port(server) + "/events");
+        http = HttpClient.newHttpClient();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        http.close();
+        server.stop();
+        database.close();
+    }
+
+    @BeforeEach
+    void emptyQueue() {
+        ReplicatorDatabase.truncateQueue(DB);
+    }
+
+    static List<String> envelopes() {
+        return NotificationFixtures.envelopeNames();
+    }
+
+    @ParameterizedTest
+    @MethodSource("envelopes")
+    void everyCapturedEnvelopeIsCommittedBeforeTheAnswer(String fixture) throws Exception {
+        HttpResponse<String> r = post(NotificationFixtures.bytes(fixture), "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        String id = EnvelopeParser.parse(NotificationFixtures.bytes(fixture)).get(0).id();
+        assertThat(count(DB, "SELECT count(*) FROM replication_event WHERE event_id = '" + id + "'")).isEqualTo(1);
+    }
+
+    @Test
+    void plainJsonContentTypeIsAcceptedToo() throws Exception {
+        assertThat(post(NotificationFixtures.bytes("push-blob.json"), "Bearer " + SECRET, "application/json; charset=utf-8")
+                .statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void redeliveredEventIsStoredAndQueuedOnce() throws Exception {
+        byte[] body = NotificationFixtures.bytes("retry-redelivered.json");
+        HttpResponse<String> first = post(body, "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE);
+        HttpResponse<String> again = post(body, "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE);
+        HttpResponse<String> third = post(body, "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE);
+        assertThat(List.of(first.statusCode(), again.statusCode(), third.statusCode())).containsOnly(200);
+        assertThat(first.body()).contains("\"accepted\":1");
+        assertThat(again.body()).contains("\"duplicates\":1").contains("\"accepted\":0");
+        assertThat(count(DB, "SELECT count(*) FROM replication_event")).isEqualTo(1);
+        assertThat(count(DB, "SELECT count(*) FROM replication_work")).isEqualTo(1);
+        assertThat(count(DB, "SELECT generation FROM replication_work")).isEqualTo(1);
+    }
+
+    @Test
+    void pullsAreCountedNotQueued() throws Exception {
+        for (String fixture : List.of("pull-blob-get.json", "pull-blob-head.json", "pull-manifest-get-tag.json")) {
+            assertThat(post(NotificationFixtures.bytes(fixture), "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE).statusCode())
+                    .isEqualTo(200);
+        }
+        post(NotificationFixtures.bytes("pull-blob-get.json"), "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE); // re-send
+        assertThat(count(DB, "SELECT count(*) FROM replication_work")).isZero();
+        assertThat(count(DB, "SELECT sum(pulls) FROM pull_counter")).isEqualTo(3);
+    }
+
+    @Test
+    void deletesQueueADigestDeleteAndATagDelete() throws Exception {
+        post(NotificationFixtures.bytes("delete-manifest.json"), "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE);
+        post(NotificationFixtures.bytes("delete-tag.json"), "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE);
+        post(NotificationFixtures.bytes("delete-blob.json"), "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE);
+        assertThat(count(DB, "SELECT count(*) FROM replication_work WHERE operation = 'delete' AND kind = 'digest'")).isEqualTo(2);
+        assertThat(text(DB, "SELECT ref FROM replication_work WHERE operation = 'delete' AND kind = 'tag'")).isEqualTo("v3");
+    }
+
+    @Test
+    void tagOverwriteCoalescesIntoOneItemPointingAtTheNewDigest() throws Exception {
+        post(NotificationFixtures.bytes("push-manifest-oci-tag.json"), "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE);
+        post(NotificationFixtures.bytes("push-tag-overwrite.json"), "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE);
+        String newDigest = EnvelopeParser.parse(NotificationFixtures.bytes("push-tag-overwrite.json")).get(0).digest().orElseThrow().toString();
+        assertThat(count(DB, "SELECT count(*) FROM replication_work WHERE repository = 'corpus/app-00' AND kind = 'tag' AND ref = 'v1'"))
+                .isEqualTo(1);
+        assertThat(text(DB, "SELECT digest FROM replication_work WHERE kind = 'tag' AND ref = 'v1'")).isEqualTo(newDigest);
+        assertThat(count(DB, "SELECT generation FROM replication_work WHERE kind = 'tag' AND ref = 'v1'")).isEqualTo(2);
+    }
+
+    @Test
+    void anOlderEventArrivingLateDoesNotOverrideANewerOne() throws Exception {
+        post(NotificationFixtures.bytes("push-tag-overwrite.json"), "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE);
+        post(NotificationFixtures.bytes("push-manifest-oci-tag.json"), "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE);
+        String newDigest = EnvelopeParser.parse(NotificationFixtures.bytes("push-tag-overwrite.json")).get(0).digest().orElseThrow().toString();
+        assertThat(text(DB, "SELECT digest FROM replication_work WHERE kind = 'tag' AND ref = 'v1'")).isEqualTo(newDigest);
+    }
+
+    @Test
+    void wrongOrMissingSecretIsRefusedAndNothingIsStored() throws Exception {
+        byte[] body = NotificationFixtures.bytes("push-blob.json");
+        HttpResponse<String> wrong = post(body, "Bearer not-the-secret", IntakeHandler.EVENTS_MEDIA_TYPE);
+        HttpResponse<String> prefix = post(body, "Bearer " + SECRET.substring(0, SECRET.length() - 1), IntakeHandler.EVENTS_MEDIA_TYPE);
+        HttpResponse<String> missing = post(body, null, IntakeHandler.EVENTS_MEDIA_TYPE);
+        assertThat(List.of(wrong.statusCode(), prefix.statusCode(), missing.statusCode())).containsOnly(401);
+        assertThat(wrong.headers().firstValue("WWW-Authenticate")).isPresent();
+        assertThat(count(DB, "SELECT count(*) FROM replication_event")).isZero();
+        assertThat(OUTCOMES.get("unauthorized").get()).isGreaterThanOrEqualTo(3);
+    }
+
+    @Test
+    void malformedBodyIsRefusedWithAReasonAndNothingIsStored() throws Exception {
+        String noDigest = new String(NotificationFixtures.bytes("push-blob.json"), StandardCharsets.UTF_8)
+                .replaceAll("\"digest\": \"[^\"]+\",", "");
+        List<HttpResponse<String>> answers = new ArrayList<>();
+        answers.add(post("{\"events\": [".getBytes(StandardCharsets.UTF_8), "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE));
+        answers.add(post(noDigest.getBytes(StandardCharsets.UTF_8), "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE));
+        for (HttpResponse<String> r : answers) {
+            assertThat(r.statusCode()).isEqualTo(400);
+            assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/json"));
+            assertThat(r.body()).contains("\"error\":\"malformed\"").contains("\"reason\":");
+        }
+        assertThat(answers.get(1).body()).contains("without target.digest");
+        assertThat(count(DB, "SELECT count(*) FROM replication_event")).isZero();
+    }
+
+    @Test
+    void oversizedBodyIsRefusedWith413() throws Exception {
+        byte[] big = new byte[128 * 1024];
+        java.util.Arrays.fill(big, (byte) ' ');
+        HttpResponse<String> r = post(big, "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE);
+        assertThat(r.statusCode()).isEqualTo(413);
+        assertThat(count(DB, "SELECT count(*) FROM replication_event")).isZero();
+    }
+
+    @Test
+    void otherContentTypesAreRefusedWith415() throws Exception {
+        assertThat(post(NotificationFixtures.bytes("push-blob.json"), "Bearer " + SECRET, "text/plain").statusCode()).isEqualTo(415);
+    }
+
+    @Test
+    void unreachableDatabaseAnswers503AndTheResendIsAcceptedOnceItIsBack() throws Exception {
+        int pgPort = URI.create(DB.jdbcUrl().substring("jdbc:".length())).getPort();
+        try (TcpForwarder pg = new TcpForwarder("127.0.0.1", pgPort).start()) {
+            String url = DB.jdbcUrl().replace(":" + pgPort + "/", ":" + pg.port() + "/");
+            try (Database viaForwarder = ReplicatorDatabase.start(url, DB)) {
+                Server second = JettyServers.start(new IntakeHandler(IntakeConfig.withSecret(SECRET), new EventStore(viaForwarder),
+                        IntakeObserver.NONE));
+                try {
+                    URI uri = URI.create("http://127.0.0.1:" + JettyServers.port(second) + "/events");
+                    byte[] body = NotificationFixtures.bytes("push-manifest-oci-tag.json");
+                    pg.cut();
+                    HttpResponse<String> down = post(uri, body, "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE);
+                    assertThat(down.statusCode()).as(down.body()).isEqualTo(503);
+                    assertThat(down.headers().firstValue("Retry-After")).contains("1");
+                    pg.start();
+                    // distribution re-sends the same body until it gets a 2xx; the pool reconnects.
+                    HttpResponse<String> up = post(uri, body, "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE);
+                    for (int i = 0; i < 20 && up.statusCode() == 503; i++) {
+                        up = post(uri, body, "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE);
+                    }
+                    assertThat(up.statusCode()).as(up.body()).isEqualTo(200);
+                    assertThat(count(DB, "SELECT count(*) FROM replication_work WHERE kind = 'tag' AND ref = 'v1'")).isEqualTo(1);
+                } finally {
+                    second.stop();
+                }
+            }
+        }
+    }
+
+    private static HttpResponse<String> post(byte[] body, String authorization, String contentType) throws Exception {
+        return post(events, body, authorization, contentType);
+    }
+
+    private static HttpResponse<String> post(URI uri, byte[] body, String authorization, String contentType) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        if (authorization != null) {
+            b.header("Authorization", authorization);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
