@@ -1,6 +1,7 @@
 package io.georeg.app;
 
 import io.georeg.app.cli.GeoregCommand;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /** Entry point of {@code georeg.jar} (and {@code bin/georeg}). */
 public final class Main {
@@ -8,6 +9,9 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        // Jersey logs through java.util.logging; send it to logback so every line has one format.
+        SLF4JBridgeHandler.removeHandlersForRootLogger();
+        SLF4JBridgeHandler.install();
         System.exit(GeoregCommand.commandLine(System.getenv()).execute(args));
     }
 }

@@ -29,7 +29,7 @@ final class MigrateCommand implements Callable<Integer> {
             if (result.applied().isEmpty()) {
                 out.println("database is up to date at version " + result.currentVersion());
             } else {
-                result.applied().forEach(m -> out.println("applied " + m));
+                result.applied().forEach(m -> out.println("applied migration " + m));
                 out.println("database is now at version " + result.currentVersion());
             }
         }

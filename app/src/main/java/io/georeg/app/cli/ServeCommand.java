@@ -1,5 +1,6 @@
 package io.georeg.app.cli;
 
+import io.georeg.app.config.ComponentName;
 import io.georeg.app.config.GeoregConfig;
 import io.georeg.app.wiring.GeoregServer;
 import java.util.concurrent.Callable;
@@ -48,7 +49,8 @@ final class ServeCommand implements Callable<Integer> {
             }
         }, "georeg-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        LOG.info("georeg is serving {}; stop with Ctrl-C or SIGTERM", config.components());
+        LOG.info("georeg is serving {}; stop with Ctrl-C or SIGTERM",
+                config.components().stream().map(ComponentName::key).toList());
         stopped.await();
         return 0;
     }

@@ -81,7 +81,7 @@ public final class OciLayoutImporter {
                 LOG.warn("{}: ref.name '{}' is not a valid tag; {} imported untagged", dir, refName, digest);
             }
         }
-        LOG.info("imported {} into {}: {} manifests, {} blobs written, {} linked, tags {}", dir, repository,
+        LOG.debug("imported {} into {}: {} manifests, {} blobs written, {} linked, tags {}", dir, repository,
                 session.manifests.size(), session.written, session.linked, tags);
         return new Result(repository, session.manifests.size(), session.written, session.linked, List.copyOf(tags));
     }

@@ -1,0 +1,79 @@
+package io.georeg.testkit.tools;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs Debian's {@code skopeo} as the real OCI client of the end-to-end tests, with a time
+ * limit, collecting its output. A missing binary fails with how to install it (tests never skip).
+ */
+public final class Skopeo {
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(2);
+    private final String binary;
+
+    private Skopeo(String binary) {
+        this.binary = binary;
+    }
+
+    /** The skopeo on PATH (or /usr/bin), or an {@link AssertionError} saying how to install it. */
+    public static Skopeo require() {
+        for (String dir : (System.getenv().getOrDefault("PATH", "") + ":/usr/bin").split(":")) {
+            Path candidate = Path.of(dir.isEmpty() ? "." : dir, "skopeo");
+            if (Files.isExecutable(candidate)) {
+                return new Skopeo(candidate.toString());
+            }
+        }
+        throw new AssertionError("skopeo is not installed: run scripts/test (installs it) or `apt-get install skopeo`");
+    }
+
+    /** {@code skopeo copy --all} from a plain-HTTP registry at {@code 127.0.0.1} to a {@code dir:} directory. */
+    public Result copyAllToDir(String dockerReference, Path dir) {
+        return run(List.of("copy", "--all", "--src-tls-verify=false", "docker://" + dockerReference, "dir:" + dir), DEFAULT_TIMEOUT);
+    }
+
+    /** {@code skopeo inspect --raw} of a plain-HTTP registry reference. */
+    public Result inspectRaw(String dockerReference) {
+        return run(List.of("inspect", "--raw", "--tls-verify=false", "docker://" + dockerReference), DEFAULT_TIMEOUT);
+    }
+
+    public Result run(List<String> args, Duration timeout) {
+        List<String> command = new ArrayList<>();
+        command.add(binary);
+        command.addAll(args);
+        try {
+            Path output = Files.createTempFile("skopeo", ".log");
+            try {
+                Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+                if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                    p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                    throw new AssertionError("skopeo did not finish within " + timeout + ": " + command + "\n" + Files.readString(output));
+                }
+                return new Result(command, p.exitValue(), Files.readString(output, StandardCharsets.UTF_8));
+            } finally {
+                Files.deleteIfExists(output);
+            }
+        } catch (IOException e) {
+            throw new AssertionError("cannot run " + command + ": " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while running " + command, e);
+        }
+    }
+
+    /** What one skopeo run did. */
+    public record Result(List<String> command, int exitCode, String output) {
+        /** Throws with the command and its output unless it exited 0. */
+        public Result requireSuccess() {
+            if (exitCode != 0) {
+                throw new AssertionError("skopeo failed (exit " + exitCode + "): " + String.join(" ", command) + "\n" + output);
+            }
+            return this;
+        }
+    }
+}
