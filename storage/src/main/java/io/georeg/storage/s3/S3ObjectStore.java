@@ -121,7 +121,7 @@ public final class S3ObjectStore implements ObjectStore {
             request.range("bytes=" + offset + "-" + (length > 0 ? String.valueOf(offset + length - 1) : ""));
         }
         try {
-            return client.getObject(request.build());
+            return new AbortOnCloseInputStream(client.getObject(request.build()));
         } catch (NoSuchKeyException e) {
             ObjectNotFoundException notFound = new ObjectNotFoundException(key);
             notFound.initCause(e);
