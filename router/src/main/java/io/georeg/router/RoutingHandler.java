@@ -88,7 +88,7 @@ final class RoutingHandler extends Handler.Abstract {
                     authTarget == null ? primaryTarget(request) : auth.target(authTarget.getRawPath(), request.getHttpURI().getQuery()),
                     ResponseInterceptor.NONE);
             case PRIMARY -> toPrimarySite(request, response, callback, record, match, primary, "primary", primaryTarget(request),
-                    isManifestPush(request, match) ? new FenceOnPush(match) : ResponseInterceptor.NONE);
+                    readYourWrites != null && isManifestPush(request, match) ? new FenceOnPush(match) : ResponseInterceptor.NONE);
             case REPLICA -> read(request, response, callback, record, match);
         }
         return true;

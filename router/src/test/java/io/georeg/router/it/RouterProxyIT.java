@@ -1,0 +1,294 @@
+package io.georeg.router.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.georeg.router.Router;
+import io.georeg.router.RouterConfig;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.InputStreamRequestContent;
+import org.eclipse.jetty.client.InputStreamResponseListener;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.util.Callback;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The proxy legs against scripted upstreams: header handling both ways, streaming of bodies
+ * larger than anything the router could buffer, fallback decisions, redirects to storage,
+ * limits, and failing fast when the primary is down.
+ */
+class RouterProxyIT {
+    private static final String SHA = "sha256:" + "b".repeat(64);
+
+    private FakeUpstream primary;
+    private FakeUpstream replica;
+    private FakeUpstream auth;
+    private Router router;
+    private final HttpClient client = new HttpClient();
+
+    @BeforeEach
+    void start() throws Exception {
+        primary = new FakeUpstream();
+        replica = new FakeUpstream();
+        auth = new FakeUpstream();
+        client.setFollowRedirects(false);
+        client.start();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (router != null) {
+            router.close();
+        }
+        client.stop();
+        primary.close();
+        replica.close();
+        auth.close();
+    }
+
+    private Router router(RouterConfig.Limits limits, URI primaryUrl) throws Exception {
+        RouterConfig config = RouterConfig.of(URI.create("https://registry.example.com"), 0, primaryUrl,
+                        auth.url().resolve("/jwt/auth"), new RouterConfig.ReplicaEndpoint.Remote(replica.url()))
+                .withLimits(limits)
+                .withTimeouts(new RouterConfig.Timeouts(Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofMillis(100), Duration.ofMillis(500)));
+        router = new Router(config, null, new PrometheusRegistry()).start();
+        return router;
+    }
+
+    private Router router() throws Exception {
+        return router(RouterConfig.Limits.defaults(), primary.url());
+    }
+
+    private String url(String path) {
+        return router.localUrl() + path;
+    }
+
+    @Test
+    void endToEndHeadersPassHopByHopHeadersStopAndForwardedHeadersAreSet() throws Exception {
+        router();
+        primary.answer((req, resp, cb) -> {
+            resp.setStatus(202);
+            resp.getHeaders().put("Docker-Upload-UUID", "u-1");
+            resp.getHeaders().put("Range", "0-99");
+            resp.getHeaders().put("OCI-Chunk-Min-Length", "5242880");
+            resp.getHeaders().put("Connection", "X-Upstream-Private");
+            resp.getHeaders().put("X-Upstream-Private", "secret");
+            resp.getHeaders().put("Location", primary.url() + "/v2/a/blobs/uploads/u-1?_state=s");
+            resp.write(true, ByteBuffer.allocate(0), cb);
+        });
+        ContentResponse response = client.newRequest(url("/v2/a/blobs/uploads/u-1?_state=s"))
+                .method(HttpMethod.PATCH)
+                .headers(h -> h.put("Authorization", "Bearer t0k3n")
+                        .put("Content-Range", "0-99")
+                        .put("Connection", "X-Client-Private")
+                        .put("X-Client-Private", "p")
+                        .put("Proxy-Authorization", "Basic eA==")
+                        .put("X-Forwarded-For", "10.0.0.9")
+                        .put("X-Forwarded-Host", "evil.example"))
+                .body(new BytesRequestContent(new byte[100]))
+                .send();
+
+        assertThat(response.getStatus()).isEqualTo(202);
+        FakeUpstream.Seen seen = primary.last();
+        assertThat(seen.pathQuery()).isEqualTo("/v2/a/blobs/uploads/u-1?_state=s");
+        assertThat(seen.headers().get("Authorization")).isEqualTo("Bearer t0k3n");
+        assertThat(seen.headers().get("Content-Range")).isEqualTo("0-99");
+        assertThat(seen.bodyLength()).isEqualTo(100);
+        assertThat(seen.headers().contains("X-Client-Private")).isFalse();
+        assertThat(seen.headers().contains("Proxy-Authorization")).isFalse();
+        assertThat(seen.headers().get("X-Forwarded-For")).isEqualTo("10.0.0.9, 127.0.0.1");
+        assertThat(seen.headers().get("X-Forwarded-Proto")).isEqualTo("https");
+        assertThat(seen.headers().get("X-Forwarded-Host")).isEqualTo("registry.example.com");
+        assertThat(seen.headers().get("X-Request-Id")).isEqualTo(response.getHeaders().get("X-Request-Id"));
+
+        assertThat(response.getHeaders().get("Docker-Upload-UUID")).isEqualTo("u-1");
+        assertThat(response.getHeaders().get("Range")).isEqualTo("0-99");
+        assertThat(response.getHeaders().get("OCI-Chunk-Min-Length")).isEqualTo("5242880");
+        assertThat(response.getHeaders().contains("X-Upstream-Private")).isFalse();
+        assertThat(response.getHeaders().get("Location")).isEqualTo("https://registry.example.com/v2/a/blobs/uploads/u-1?_state=s");
+    }
+
+    @Test
+    void tokenRequestsGoToTheAuthEndpointAndChallengesNameThePublicRealm() throws Exception {
+        router();
+        String realm = auth.url() + "/jwt/auth";
+        replica.answer((req, resp, cb) -> {
+            resp.getHeaders().put("WWW-Authenticate", "Bearer realm=\"" + realm + "\",service=\"registry\"");
+            FakeUpstream.text(resp, cb, 401, "{\"errors\":[{\"code\":\"UNAUTHORIZED\"}]}");
+        });
+        auth.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 200, "{\"token\":\"abc\"}"));
+
+        ContentResponse challenge = client.GET(url("/v2/"));
+        assertThat(challenge.getStatus()).isEqualTo(401);
+        assertThat(challenge.getHeaders().get("WWW-Authenticate"))
+                .isEqualTo("Bearer realm=\"https://registry.example.com/jwt/auth\",service=\"registry\"");
+
+        ContentResponse token = client.newRequest(url("/jwt/auth?service=registry&scope=repository:a:pull"))
+                .headers(h -> h.put("Authorization", "Basic YTpi")).send();
+        assertThat(token.getContentAsString()).isEqualTo("{\"token\":\"abc\"}");
+        assertThat(auth.last().pathQuery()).isEqualTo("/jwt/auth?service=registry&scope=repository:a:pull");
+        assertThat(auth.last().headers().get("Authorization")).isEqualTo("Basic YTpi");
+        assertThat(primary.seen()).isEmpty();
+    }
+
+    @Test
+    void replicaMissFallsBackToThePrimaryWithTheClientsCredentialsAndPassesStorageRedirectsOn() throws Exception {
+        router();
+        replica.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 404, "{\"errors\":[{\"code\":\"BLOB_UNKNOWN\",\"message\":\"blob unknown\"}]}"));
+        String presigned = "https://bucket.storage.example.net/blobs/x?X-Amz-Signature=abc";
+        primary.answer((req, resp, cb) -> {
+            resp.setStatus(307);
+            resp.getHeaders().put("Location", presigned);
+            resp.write(true, ByteBuffer.allocate(0), cb);
+        });
+
+        ContentResponse response = client.newRequest(url("/v2/a/b/blobs/" + SHA)).headers(h -> h.put("Authorization", "Bearer client-token")).send();
+
+        assertThat(response.getStatus()).isEqualTo(307);
+        assertThat(response.getHeaders().get("Location")).isEqualTo(presigned);
+        assertThat(response.getHeaders().get("X-Georeg-Source")).isEqualTo("primary-fallback");
+        assertThat(primary.last().headers().get("Authorization")).isEqualTo("Bearer client-token");
+        assertThat(primary.last().pathQuery()).isEqualTo("/v2/a/b/blobs/" + SHA);
+    }
+
+    @Test
+    void replicaAnswersOtherThanUnknownAreNotFallenBackFrom() throws Exception {
+        router();
+        replica.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 404, "{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\"}]}"));
+        assertThat(client.GET(url("/v2/a/manifests/v1")).getHeaders().get("X-Georeg-Source")).isEqualTo("primary-fallback");
+
+        replica.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 403, "{\"errors\":[{\"code\":\"DENIED\"}]}"));
+        int before = primary.seen().size();
+        ContentResponse denied = client.GET(url("/v2/a/manifests/v1"));
+        assertThat(denied.getStatus()).isEqualTo(403);
+        assertThat(denied.getHeaders().get("X-Georeg-Source")).isEqualTo("replica");
+        assertThat(primary.seen()).hasSize(before);
+    }
+
+    @Test
+    void largeUploadAndDownloadStreamThroughUnchanged() throws Exception {
+        router();
+        long size = 192L * 1024 * 1024;
+        primary.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 202, "{}"));
+        ContentResponse upload = client.newRequest(url("/v2/a/blobs/uploads/u-2"))
+                .method(HttpMethod.PATCH)
+                .body(new InputStreamRequestContent("application/octet-stream", new SeededInputStream(11, size), 64 * 1024))
+                .timeout(120, TimeUnit.SECONDS)
+                .send();
+        assertThat(upload.getStatus()).isEqualTo(202);
+        assertThat(primary.last().bodyLength()).isEqualTo(size);
+        assertThat(primary.last().bodySha256()).isEqualTo(SeededInputStream.sha256(11, size));
+
+        replica.answer((req, resp, cb) -> {
+            resp.setStatus(200);
+            resp.getHeaders().put("Content-Length", size);
+            try (InputStream in = new SeededInputStream(12, size)) {
+                byte[] buffer = new byte[64 * 1024];
+                for (int n; (n = in.read(buffer, 0, buffer.length)) > 0; ) {
+                    org.eclipse.jetty.util.Blocker.Callback blocker = org.eclipse.jetty.util.Blocker.callback();
+                    resp.write(false, ByteBuffer.wrap(buffer, 0, n), blocker);
+                    blocker.block();
+                    blocker.close();
+                }
+            }
+            resp.write(true, ByteBuffer.allocate(0), cb);
+        });
+        InputStreamResponseListener listener = new InputStreamResponseListener();
+        client.newRequest(url("/v2/a/blobs/" + SHA)).send(listener);
+        Response response = listener.get(30, TimeUnit.SECONDS);
+        assertThat(response.getStatus()).isEqualTo(200);
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        long read = 0;
+        try (InputStream in = listener.getInputStream()) {
+            byte[] buffer = new byte[64 * 1024];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                sha.update(buffer, 0, n);
+                read += n;
+            }
+        }
+        assertThat(read).isEqualTo(size);
+        assertThat(HexFormat.of().formatHex(sha.digest())).isEqualTo(SeededInputStream.sha256(12, size));
+    }
+
+    @Test
+    void bodiesOverTheLimitAreRefusedWithSizeInvalid() throws Exception {
+        router(new RouterConfig.Limits(1024 * 1024, 64 * 1024), primary.url());
+        ContentResponse declared = client.newRequest(url("/v2/a/blobs/uploads/u-3")).method(HttpMethod.PATCH)
+                .body(new BytesRequestContent(new byte[2 * 1024 * 1024])).send();
+        assertThat(declared.getStatus()).isEqualTo(400);
+        assertThat(declared.getContentAsString()).contains("SIZE_INVALID");
+        assertThat(primary.seen()).isEmpty();
+
+        ContentResponse chunked = client.newRequest(url("/v2/a/blobs/uploads/u-3")).method(HttpMethod.PATCH)
+                .body(new InputStreamRequestContent("application/octet-stream", new SeededInputStream(3, 2 * 1024 * 1024), 16 * 1024))
+                .send();
+        assertThat(chunked.getStatus()).isEqualTo(400);
+        assertThat(chunked.getContentAsString()).contains("SIZE_INVALID");
+    }
+
+    @Test
+    void whenThePrimaryIsDownWritesAndTokenRequestsFailFastAndReplicatedReadsAreMarked() throws Exception {
+        URI dead = URI.create("http://127.0.0.1:" + FreePort.pick());
+        router(RouterConfig.Limits.defaults(), dead);
+        replica.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 200, "{\"schemaVersion\":2}"));
+
+        long t0 = System.nanoTime();
+        ContentResponse push = client.newRequest(url("/v2/a/manifests/v2")).method(HttpMethod.PUT)
+                .body(new BytesRequestContent("application/vnd.oci.image.manifest.v1+json", "{}".getBytes())).send();
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(2));
+        assertThat(push.getStatus()).isEqualTo(503);
+        assertThat(push.getContentAsString()).contains("\"code\":\"UNAVAILABLE\"").contains("primary");
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> !router.primaryReachable());
+        t0 = System.nanoTime();
+        ContentResponse upload = client.POST(url("/v2/a/blobs/uploads/")).send();
+        ContentResponse token = client.GET(url("/jwt/auth?service=registry"));
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(2));
+        assertThat(upload.getStatus()).isEqualTo(503);
+        assertThat(upload.getContentAsString()).contains("\"code\":\"UNAVAILABLE\"", "the primary site is unreachable");
+        assertThat(token.getStatus()).isEqualTo(503);
+
+        ContentResponse read = client.GET(url("/v2/a/manifests/v1"));
+        assertThat(read.getStatus()).isEqualTo(200);
+        assertThat(read.getHeaders().get("X-Georeg-Source")).isEqualTo("replica");
+        assertThat(read.getHeaders().get("X-Georeg-Possibly-Stale")).isEqualTo("true");
+        ContentResponse byDigest = client.GET(url("/v2/a/manifests/" + SHA));
+        assertThat(byDigest.getHeaders().contains("X-Georeg-Possibly-Stale")).isFalse();
+
+        ContentResponse ready = client.GET(url("/-/ready"));
+        assertThat(ready.getStatus()).isEqualTo(200);
+        assertThat(ready.getContentAsString()).contains("\"primary\":\"unreachable\"");
+        assertThat(client.GET(url("/metrics")).getContentAsString()).contains("georeg_router_circuit_open{upstream=\"primary\"} 1");
+    }
+
+    @Test
+    void replicaHostedInProcessIsReachedThroughTheSameProxyPath() throws Exception {
+        Handler inProcess = new Handler.Abstract() {
+            @Override
+            public boolean handle(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response, Callback callback) {
+                FakeUpstream.text(response, callback, 200, "{\"in\":\"process\"}");
+                return true;
+            }
+        };
+        RouterConfig config = RouterConfig.of(URI.create("https://registry.example.com"), 0, primary.url(), null,
+                new RouterConfig.ReplicaEndpoint.InProcess(inProcess));
+        router = new Router(config, null, new PrometheusRegistry()).start();
+        ContentResponse response = client.GET(url("/v2/a/tags/list"));
+        assertThat(response.getContentAsString()).isEqualTo("{\"in\":\"process\"}");
+        assertThat(response.getHeaders().get("X-Georeg-Source")).isEqualTo("replica");
+    }
+}
