@@ -8,32 +8,27 @@ package io.georeg.read;
  * @param port TCP port, 0 for an ephemeral one (tests)
  * @param maxPageSize the largest {@code n} of the tags list and the catalog (distribution's
  *     {@code catalog.maxentries}, default 1000)
- * @param redirectBlobs answer blob GETs with 307 to the storage's pre-signed URL where it gives one
  * @param blobBufferBytes the copy buffer of a blob stream (bounded memory per download)
  * @param maxThreads Jetty's request thread pool size
  */
-public record ReadOptions(String host, int port, int maxPageSize, boolean redirectBlobs, int blobBufferBytes, int maxThreads) {
+public record ReadOptions(String host, int port, int maxPageSize, int blobBufferBytes, int maxThreads) {
     public static final int DEFAULT_MAX_PAGE_SIZE = 1000;
 
     public static ReadOptions defaults() {
-        return new ReadOptions("0.0.0.0", 5000, DEFAULT_MAX_PAGE_SIZE, false, 64 * 1024, 200);
+        return new ReadOptions("0.0.0.0", 5000, DEFAULT_MAX_PAGE_SIZE, 64 * 1024, 200);
     }
 
     /** Loopback on an ephemeral port: what tests and in-process embedding use. */
     public static ReadOptions loopbackEphemeral() {
-        return new ReadOptions("127.0.0.1", 0, DEFAULT_MAX_PAGE_SIZE, false, 64 * 1024, 64);
+        return new ReadOptions("127.0.0.1", 0, DEFAULT_MAX_PAGE_SIZE, 64 * 1024, 64);
     }
 
     public ReadOptions withPort(int p) {
-        return new ReadOptions(host, p, maxPageSize, redirectBlobs, blobBufferBytes, maxThreads);
+        return new ReadOptions(host, p, maxPageSize, blobBufferBytes, maxThreads);
     }
 
     public ReadOptions withMaxPageSize(int n) {
-        return new ReadOptions(host, port, n, redirectBlobs, blobBufferBytes, maxThreads);
-    }
-
-    public ReadOptions withRedirectBlobs(boolean redirect) {
-        return new ReadOptions(host, port, maxPageSize, redirect, blobBufferBytes, maxThreads);
+        return new ReadOptions(host, port, n, blobBufferBytes, maxThreads);
     }
 
     /** @throws IllegalArgumentException naming the setting and the allowed values */

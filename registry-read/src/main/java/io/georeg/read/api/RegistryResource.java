@@ -158,7 +158,8 @@ public final class RegistryResource {
         if (notModified(request, digest)) {
             return Response.notModified().header("ETag", etag).header(DIGEST_HEADER, digest).build();
         }
-        if (!head && options.redirectBlobs()) {
+        // The replica decides whether redirects are on (ReplicaReader.blobRedirect is empty when off).
+        if (!head) {
             Optional<URI> redirect = replica.blobRedirect(b.digest());
             if (redirect.isPresent()) {
                 return Response.temporaryRedirect(redirect.get()).header(DIGEST_HEADER, digest).build();

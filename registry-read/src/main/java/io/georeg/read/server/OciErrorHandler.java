@@ -4,7 +4,9 @@ import io.georeg.oci.ErrorBody;
 import io.georeg.oci.ErrorCode;
 import java.nio.ByteBuffer;
 import java.util.Locale;
+import io.georeg.read.api.OciPath;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.handler.ErrorHandler;
@@ -23,13 +25,41 @@ public final class OciErrorHandler extends ErrorHandler {
         int status = response.getStatus();
         Object m = request.getAttribute(ERROR_MESSAGE);
         String message = m == null ? "request refused by the HTTP layer" : m.toString();
-        ErrorCode code = codeFor(status, message);
+        String pathProblem = status == 400 ? pathProblem(request) : null;
+        ErrorCode code = pathProblem != null ? ErrorCode.NAME_INVALID : codeFor(status, message);
+        if (pathProblem != null) {
+            message = "invalid repository path: " + pathProblem;
+        }
         byte[] body = ErrorBody.render(code, message, null);
         response.getHeaders().put(PathGuard.API_VERSION);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, ErrorBody.CONTENT_TYPE);
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
         response.write(true, ByteBuffer.wrap(body), callback);
         return true;
+    }
+
+    /**
+     * Why the request path is unacceptable, or null when the 400 is about something else. A
+     * target Jetty cannot parse or normalise ({@code /v2/../../x}) arrives here as a bad message
+     * whose cause says "Bad URI", with the original target already replaced.
+     */
+    private static String pathProblem(Request request) {
+        for (Throwable t = (Throwable) request.getAttribute(ERROR_EXCEPTION); t != null; t = t.getCause()) {
+            String m = t.getMessage();
+            if (m != null && m.toLowerCase(Locale.ROOT).contains("uri")) {
+                return "the request target cannot be parsed or normalised (" + m + ")";
+            }
+        }
+        HttpURI uri = request.getHttpURI();
+        String raw = uri == null ? null : uri.getPath();
+        if (raw == null) {
+            return null;
+        }
+        String why = OciPath.ambiguity(raw);
+        if (why != null) {
+            return why;
+        }
+        return uri.getCanonicalPath() == null || uri.hasViolations() ? "the path cannot be normalised" : null;
     }
 
     static ErrorCode codeFor(int status, String message) {
