@@ -1,0 +1,119 @@
+package io.georeg.router.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.georeg.router.Router;
+import io.georeg.router.RouterConfig;
+import io.georeg.testkit.auth.TestTokenEndpoint;
+import io.georeg.testkit.auth.TestTokenIssuer;
+import io.georeg.testkit.oci.TestBlob;
+import io.georeg.testkit.oci.TestImage;
+import io.georeg.testkit.oci.TestImages;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Token auth end to end: the primary (distribution 2.8) and the stand-in replica both use
+ * distribution's {@code auth.token} with the test issuer's root bundle; the token endpoint is
+ * the testkit's GitLab-style {@code /jwt/auth}. skopeo, with credentials, only ever talks to the
+ * router: the realm it is sent to is the router's, its tokens come through the router, and the
+ * pull of content the replica lacks falls back to the primary with the client's own token.
+ */
+class RouterTokenAuthIT {
+    @TempDir
+    static Path tmp;
+    static TestTokenEndpoint tokens;
+    static Distribution primary;
+    static Distribution replica;
+    static Router router;
+    static PrometheusRegistry metrics = new PrometheusRegistry();
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() throws Exception {
+        TestTokenIssuer issuer = TestTokenIssuer.create(TestTokenIssuer.KeyKind.RSA, "router-it-issuer", "router-it-registry");
+        Path bundle = issuer.writeRootBundle(tmp.resolve("root.pem"));
+        tokens = TestTokenEndpoint.start(issuer, Map.of("alice", "s3cret"), false);
+        Distribution.TokenAuth auth = new Distribution.TokenAuth(tokens.realm(), issuer.service(), issuer.issuer(), bundle);
+        primary = Distribution.start(tmp.resolve("primary"), auth);
+        replica = Distribution.start(tmp.resolve("replica"), auth);
+        int port = FreePort.pick();
+        RouterConfig config = RouterConfig.of(URI.create("http://127.0.0.1:" + port), port, primary.url(), tokens.realm(),
+                        new RouterConfig.ReplicaEndpoint.Remote(replica.url()))
+                .withTimeouts(new RouterConfig.Timeouts(Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofMillis(500), Duration.ofSeconds(1)));
+        router = new Router(config, null, metrics).start();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (router != null) {
+            router.close();
+        }
+        for (AutoCloseable c : new AutoCloseable[] {primary, replica, tokens}) {
+            if (c != null) {
+                c.close();
+            }
+        }
+    }
+
+    @Test
+    void skopeoWithCredentialsPushesAndPullsSeeingOnlyTheRoutersHost() throws Exception {
+        String host = "127.0.0.1:" + router.port();
+        TestImage image = TestImages.image(303);
+        Path layout = OciLayout.write(image, "v1", tmp.resolve("layout"));
+        Skopeo skopeo = new Skopeo(tmp.resolve("skopeo-home"));
+        int tokensBefore = tokens.requests();
+
+        Skopeo.Result push = skopeo.run("copy", "--preserve-digests", "--dest-tls-verify=false", "--dest-creds", "alice:s3cret",
+                "oci:" + layout + ":v1", "docker://" + host + "/secure/app:v1").assertSucceeded();
+        Path back = tmp.resolve("pulled");
+        Skopeo.Result pull = skopeo.run("copy", "--preserve-digests", "--src-tls-verify=false", "--src-creds", "alice:s3cret",
+                "docker://" + host + "/secure/app:v1", "oci:" + back + ":v1").assertSucceeded();
+
+        for (TestBlob blob : image.blobs()) {
+            assertThat(Files.readAllBytes(back.resolve("blobs/sha256/" + blob.digest().hex()))).isEqualTo(blob.content());
+        }
+        assertThat(tokens.requests()).as("tokens were fetched through the router").isGreaterThan(tokensBefore);
+        for (Skopeo.Result r : new Skopeo.Result[] {push, pull}) {
+            assertThat(r.output()).contains(host)
+                    .doesNotContain("127.0.0.1:" + primary.port())
+                    .doesNotContain("127.0.0.1:" + replica.port())
+                    .doesNotContain("127.0.0.1:" + tokens.realm().getPort());
+        }
+        // The replica had nothing: every read of the pull came from the primary, with alice's token.
+        HttpResponse<String> scrape = HTTP.send(HttpRequest.newBuilder(router.localUrl().resolve("/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(scrape.body()).containsPattern("georeg_router_fallbacks_total\\{outcome=\"primary\",route=\"manifest-read\"} [1-9]");
+        assertThat(scrape.body()).containsPattern("georeg_router_fallbacks_total\\{outcome=\"primary\",route=\"blob-read\"} [1-9]");
+    }
+
+    @Test
+    void anonymousClientIsChallengedWithTheRoutersRealmAndGetsNoToken() throws Exception {
+        HttpResponse<String> challenge = HTTP.send(HttpRequest.newBuilder(router.localUrl().resolve("/v2/")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(challenge.statusCode()).isEqualTo(401);
+        assertThat(challenge.headers().firstValue("WWW-Authenticate").orElseThrow())
+                .contains("realm=\"http://127.0.0.1:" + router.port() + "/jwt/auth\"")
+                .contains("service=\"router-it-registry\"");
+
+        HttpResponse<String> push = HTTP.send(HttpRequest.newBuilder(router.localUrl().resolve("/v2/secure/app/blobs/uploads/"))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(push.statusCode()).isEqualTo(401);
+        assertThat(push.headers().firstValue("WWW-Authenticate").orElseThrow())
+                .contains("realm=\"http://127.0.0.1:" + router.port() + "/jwt/auth\"").contains("push");
+
+        HttpResponse<String> token = HTTP.send(HttpRequest.newBuilder(
+                router.localUrl().resolve("/jwt/auth?service=router-it-registry&scope=repository:secure/app:push")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(token.statusCode()).isEqualTo(401);
+    }
+}
