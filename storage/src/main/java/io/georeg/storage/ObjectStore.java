@@ -18,7 +18,12 @@ public interface ObjectStore extends AutoCloseable {
     /** Size of the object, or empty when absent. */
     Optional<Long> size(ObjectKey key) throws StorageException;
 
-    /** Reads {@code length} bytes from {@code offset} (-1: to the end). */
+    /**
+     * Reads {@code length} bytes from {@code offset} (-1: to the end). A range that runs past
+     * the end stops at the end; one that starts at or after the end reads as empty.
+     *
+     * @throws ObjectNotFoundException when no object is stored at {@code key}
+     */
     InputStream read(ObjectKey key, long offset, long length) throws StorageException;
 
     /** Writes a small object (link files, manifests) in one atomic step. */
@@ -43,8 +48,12 @@ public interface ObjectStore extends AutoCloseable {
     @Override
     void close();
 
-    /** A write in progress: write the bytes to {@link #stream()}, then commit or abort. */
+    /**
+     * A write in progress: write the bytes to {@link #stream()}, then commit or abort. Used by
+     * one thread at a time.
+     */
     interface PendingWrite extends AutoCloseable {
+        /** Where the bytes go; closing it neither commits nor aborts. */
         OutputStream stream();
 
         /** Makes the object visible at its final key, atomically. */

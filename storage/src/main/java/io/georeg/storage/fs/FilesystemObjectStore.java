@@ -47,13 +47,13 @@ public final class FilesystemObjectStore implements ObjectStore {
     /** Opens (and creates when missing) the store at {@code root}. */
     public static FilesystemObjectStore open(Path root) {
         Path absolute = root.toAbsolutePath().normalize();
-        Path temp = absolute.resolve(TEMP_DIR);
         try {
-            Files.createDirectories(temp);
+            // The temporary directory is made by the first write: a reader may run on a read-only mount.
+            Files.createDirectories(absolute);
         } catch (IOException e) {
-            throw new StorageException("cannot create storage directory " + temp + ": " + e.getMessage(), e);
+            throw new StorageException("cannot create storage directory " + absolute + " (storage.filesystem.root): " + e.getMessage(), e);
         }
-        return new FilesystemObjectStore(absolute, temp);
+        return new FilesystemObjectStore(absolute, absolute.resolve(TEMP_DIR));
     }
 
     /** The root directory. */
@@ -108,6 +108,7 @@ public final class FilesystemObjectStore implements ObjectStore {
     public PendingWrite beginWrite(ObjectKey finalKey) {
         Path temp = tempDir.resolve(UUID.randomUUID().toString());
         try {
+            Files.createDirectories(tempDir);
             FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             return new FilePendingWrite(channel, temp, pathOf(finalKey), finalKey);
         } catch (IOException e) {
