@@ -1,0 +1,247 @@
+{{/* Names and labels. */}}
+{{- define "georeg.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "georeg.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "georeg.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "georeg.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "georeg.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{ include "georeg.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: georeg
+{{- end -}}
+
+{{- define "georeg.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- end -}}
+
+{{- define "georeg.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "georeg.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "georeg.secretName" -}}
+{{- printf "%s-secrets" (include "georeg.fullname" .) -}}
+{{- end -}}
+
+{{/*
+The Secret holding the notification secret: the user's, the chart's (notifications.secret set),
+or the one generated at install (notification-secret.yaml).
+*/}}
+{{- define "georeg.notificationSecretName" -}}
+{{- if .Values.notifications.existingSecret -}}
+{{- .Values.notifications.existingSecret -}}
+{{- else if .Values.notifications.secret -}}
+{{- include "georeg.secretName" . -}}
+{{- else -}}
+{{- printf "%s-notification" (include "georeg.fullname" .) -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "georeg.publicUrl" -}}
+{{- if .Values.publicUrl -}}
+{{- .Values.publicUrl -}}
+{{- else -}}
+{{- printf "%s://%s" (ternary "https" "http" .Values.ingress.tls.enabled) .Values.ingress.host -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "georeg.pvcName" -}}
+{{- default (printf "%s-data" (include "georeg.fullname" .)) .Values.storage.filesystem.persistence.existingClaim -}}
+{{- end -}}
+
+{{/* Where the secret files are mounted in every container. */}}
+{{- define "georeg.secretDir" -}}/etc/georeg/secrets{{- end -}}
+
+{{/*
+The georeg configuration of one component ("router", "registry-read", "replicator" or "migrate"),
+as YAML. Keys match docs/configuration.md exactly; secrets are never inlined: they are files
+(*File keys) under georeg.secretDir. .Values.config is merged over the result.
+*/}}
+{{- define "georeg.config" -}}
+{{- $root := .root -}}
+{{- $v := $root.Values -}}
+{{- $component := .component -}}
+{{- $secrets := include "georeg.secretDir" $root -}}
+{{- $db := dict "user" $v.database.user "maxPoolSize" $v.database.maxPoolSize "connectionTimeout" $v.database.connectionTimeout "migrateOnStart" false -}}
+{{- if $v.database.url -}}
+{{- $_ := set $db "url" $v.database.url -}}
+{{- else -}}
+{{- $_ := set $db "url" (printf "jdbc:postgresql://%s:%v/%s?sslmode=%s" $v.database.host $v.database.port $v.database.name $v.database.sslmode) -}}
+{{- end -}}
+{{- if or $v.database.password $v.database.existingSecret -}}
+{{- $_ := set $db "passwordFile" (printf "%s/database-password" $secrets) -}}
+{{- end -}}
+{{- $config := dict "shutdownTimeout" $v.shutdownTimeout "database" $db -}}
+{{- if ne $component "migrate" -}}
+{{- $_ := set $config "components" (list $component) -}}
+{{- end -}}
+{{- if or (eq $component "registry-read") (eq $component "replicator") -}}
+{{- $_ := set $config "storage" (include "georeg.storageConfig" $root | fromYaml) -}}
+{{- end -}}
+{{- if eq $component "registry-read" -}}
+{{- $_ := set $config "registryRead" (dict "host" "0.0.0.0" "port" $v.registryRead.port "maxPageSize" $v.registryRead.maxPageSize "maxThreads" $v.registryRead.maxThreads "blobBufferBytes" $v.registryRead.blobBufferBytes "redirectBlobs" $v.registryRead.redirectBlobs) -}}
+{{- if $v.tokenAuth.enabled -}}
+{{- $_ := set $config "auth" (dict "token" (dict "realm" $v.tokenAuth.realm "service" $v.tokenAuth.service "issuer" $v.tokenAuth.issuer "rootCertBundle" (printf "%s/token-rootcertbundle.pem" $secrets) "clockSkew" $v.tokenAuth.clockSkew)) -}}
+{{- end -}}
+{{- end -}}
+{{- if eq $component "router" -}}
+{{- $r := $v.router -}}
+{{- $router := dict "publicUrl" (include "georeg.publicUrl" $root) "bindHost" "0.0.0.0" "port" $r.port "primaryUrl" $v.primary.url "authPath" $v.primary.authPath "replicaUrl" (printf "http://%s-registry-read:%v" (include "georeg.fullname" $root) $v.registryRead.port) "timeouts" $r.timeouts "limits" $r.limits "circuit" $r.circuit "fenceTtl" $r.fenceTtl -}}
+{{- if $v.primary.authUrl -}}
+{{- $_ := set $router "authUrl" $v.primary.authUrl -}}
+{{- end -}}
+{{- $_ := set $config "router" $router -}}
+{{- end -}}
+{{- if eq $component "replicator" -}}
+{{- $p := dict "url" $v.primary.url "connectTimeout" $v.primary.connectTimeout "requestTimeout" $v.primary.requestTimeout -}}
+{{- if $v.primary.username -}}
+{{- $_ := set $p "username" $v.primary.username -}}
+{{- $_ := set $p "passwordFile" (printf "%s/primary-password" $secrets) -}}
+{{- end -}}
+{{- $intake := dict "path" $v.notifications.path "secretHeader" $v.notifications.header "secretFile" (printf "%s/notification-secret" $secrets) "maxBodyBytes" $v.notifications.maxBodyBytes -}}
+{{- $_ := set $config "replicator" (dict "bindHost" "0.0.0.0" "port" $v.replicator.port "primary" $p "intake" $intake "workers" $v.replicator.workers) -}}
+{{- end -}}
+{{- toYaml (mustMergeOverwrite $config (deepCopy $v.config)) -}}
+{{- end -}}
+
+{{/* The storage section for the selected backend. */}}
+{{- define "georeg.storageConfig" -}}
+{{- $v := .Values -}}
+{{- $secrets := include "georeg.secretDir" . -}}
+{{- if eq $v.storage.backend "filesystem" }}
+filesystem:
+  root: {{ $v.storage.filesystem.root | quote }}
+{{- else if eq $v.storage.backend "s3" }}
+{{- $s3 := $v.storage.s3 }}
+s3:
+  bucket: {{ required "storage.s3.bucket is required when storage.backend is s3" $s3.bucket | quote }}
+  region: {{ $s3.region | quote }}
+  pathStyle: {{ $s3.pathStyle }}
+  partSizeBytes: {{ $s3.partSizeBytes | int64 }}
+  {{- with $s3.prefix }}
+  prefix: {{ . | quote }}
+  {{- end }}
+  {{- with $s3.endpoint }}
+  endpoint: {{ . | quote }}
+  {{- end }}
+  {{- if or $s3.accessKeyId $s3.existingSecret }}
+  accessKeyIdFile: {{ printf "%s/s3-access-key-id" $secrets | quote }}
+  secretAccessKeyFile: {{ printf "%s/s3-secret-access-key" $secrets | quote }}
+  {{- end }}
+{{- else if eq $v.storage.backend "gcs" }}
+{{- $gcs := $v.storage.gcs }}
+gcs:
+  bucket: {{ required "storage.gcs.bucket is required when storage.backend is gcs" $gcs.bucket | quote }}
+  uploadChunkSizeBytes: {{ $gcs.uploadChunkSizeBytes | int64 }}
+  {{- with $gcs.prefix }}
+  prefix: {{ . | quote }}
+  {{- end }}
+  {{- with $gcs.projectId }}
+  projectId: {{ . | quote }}
+  {{- end }}
+  {{- with $gcs.endpoint }}
+  endpoint: {{ . | quote }}
+  {{- end }}
+  {{- if or $gcs.credentialsJson $gcs.existingSecret }}
+  credentialsFile: {{ printf "%s/gcs-credentials.json" $secrets | quote }}
+  {{- end }}
+{{- end }}
+{{- end -}}
+
+{{/*
+The projected volume of the secret files a component reads: each source is the chart's Secret
+or the user's existingSecret, each key mapped to the fixed file name the config names.
+*/}}
+{{- define "georeg.secretSources" -}}
+{{- $root := .root -}}
+{{- $v := $root.Values -}}
+{{- $c := .component -}}
+{{- $chart := include "georeg.secretName" $root -}}
+{{- if or $v.database.password $v.database.existingSecret }}
+- secret:
+    name: {{ default $chart $v.database.existingSecret }}
+    items: [{key: {{ ternary $v.database.existingSecretKey "database-password" (ne $v.database.existingSecret "") }}, path: database-password}]
+{{- end }}
+{{- if and (eq $c "replicator") $v.primary.username }}
+- secret:
+    name: {{ default $chart $v.primary.existingSecret }}
+    items: [{key: {{ ternary $v.primary.existingSecretKey "primary-password" (ne $v.primary.existingSecret "") }}, path: primary-password}]
+{{- end }}
+{{- if eq $c "replicator" }}
+- secret:
+    name: {{ include "georeg.notificationSecretName" $root }}
+    items: [{key: {{ ternary $v.notifications.existingSecretKey "notification-secret" (ne $v.notifications.existingSecret "") }}, path: notification-secret}]
+{{- end }}
+{{- if and (eq $c "registry-read") $v.tokenAuth.enabled }}
+- secret:
+    name: {{ default $chart $v.tokenAuth.existingSecret }}
+    items: [{key: {{ ternary $v.tokenAuth.existingSecretKey "token-rootcertbundle.pem" (ne $v.tokenAuth.existingSecret "") }}, path: token-rootcertbundle.pem}]
+{{- end }}
+{{- if or (eq $c "registry-read") (eq $c "replicator") }}
+{{- if and (eq $v.storage.backend "s3") (or $v.storage.s3.accessKeyId $v.storage.s3.existingSecret) }}
+- secret:
+    name: {{ default $chart $v.storage.s3.existingSecret }}
+    items:
+      - {key: {{ ternary $v.storage.s3.accessKeyIdKey "s3-access-key-id" (ne $v.storage.s3.existingSecret "") }}, path: s3-access-key-id}
+      - {key: {{ ternary $v.storage.s3.secretAccessKeyKey "s3-secret-access-key" (ne $v.storage.s3.existingSecret "") }}, path: s3-secret-access-key}
+{{- end }}
+{{- if and (eq $v.storage.backend "gcs") (or $v.storage.gcs.credentialsJson $v.storage.gcs.existingSecret) }}
+- secret:
+    name: {{ default $chart $v.storage.gcs.existingSecret }}
+    items: [{key: {{ ternary $v.storage.gcs.existingSecretKey "gcs-credentials.json" (ne $v.storage.gcs.existingSecret "") }}, path: gcs-credentials.json}]
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* Refuses value combinations that would deploy something broken. */}}
+{{- define "georeg.validate" -}}
+{{- $v := .Values -}}
+{{- if not $v.primary.url }}{{ fail "primary.url is required: set it to the primary site's registry URL, e.g. https://registry.gitlab.example.com" }}{{ end -}}
+{{- if and (not $v.database.url) (not $v.database.host) }}{{ fail "database.host (or database.url) is required: georeg needs a PostgreSQL database" }}{{ end -}}
+{{- if and $v.primary.username (not (or $v.primary.password $v.primary.existingSecret)) }}{{ fail "primary.username is set: also set primary.password or primary.existingSecret" }}{{ end -}}
+{{- if and $v.tokenAuth.enabled (not (or $v.tokenAuth.rootCertBundle $v.tokenAuth.existingSecret)) }}{{ fail "tokenAuth.enabled: set tokenAuth.rootCertBundle (PEM) or tokenAuth.existingSecret" }}{{ end -}}
+{{- if and $v.tokenAuth.enabled (not $v.tokenAuth.realm) }}{{ fail "tokenAuth.enabled: set tokenAuth.realm, the primary's token endpoint URL" }}{{ end -}}
+{{- if and $v.storage.s3.accessKeyId (not $v.storage.s3.secretAccessKey) }}{{ fail "storage.s3.accessKeyId is set: also set storage.s3.secretAccessKey" }}{{ end -}}
+{{- if and (eq $v.storage.backend "filesystem") (not $v.storage.filesystem.persistence.existingClaim) (not (has "ReadWriteMany" $v.storage.filesystem.persistence.accessModes)) (or (gt (int $v.registryRead.replicas) 1) (gt (int $v.replicator.replicas) 1) $v.registryRead.autoscaling.enabled) }}
+{{- fail "storage.backend filesystem with more than one registry-read or replicator pod needs storage.filesystem.persistence.accessModes [ReadWriteMany] (or an existingClaim that is), or use s3/gcs" }}
+{{- end -}}
+{{- if and $v.replicator.ingress.enabled (not $v.replicator.ingress.host) }}{{ fail "replicator.ingress.enabled: set replicator.ingress.host" }}{{ end -}}
+{{- end -}}
+
+{{/* Annotations of the migration hook's objects; .weight orders them (config before Job). */}}
+{{- define "georeg.migrateAnnotations" -}}
+{{- $m := .root.Values.migrations -}}
+{{- $a := deepCopy $m.annotations -}}
+{{- if $m.hook -}}
+{{- $_ := set $a "helm.sh/hook" "pre-install,pre-upgrade" -}}
+{{- $_ := set $a "helm.sh/hook-weight" .weight -}}
+{{- $_ := set $a "helm.sh/hook-delete-policy" "before-hook-creation" -}}
+{{- end -}}
+{{- if $a -}}
+{{- toYaml $a -}}
+{{- else -}}
+{}
+{{- end -}}
+{{- end -}}
