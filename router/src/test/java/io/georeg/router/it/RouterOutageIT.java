@@ -1,0 +1,90 @@
+package io.georeg.router.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.georeg.router.Router;
+import io.georeg.router.RouterConfig;
+import io.georeg.testkit.oci.TestImage;
+import io.georeg.testkit.oci.TestImages;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A primary outage with real parts: the primary process is stopped, replicated pulls with skopeo
+ * keep working (tags marked possibly stale), pushes fail within 2 s with the OCI 503 that says
+ * why, and everything works again once the primary is back.
+ */
+class RouterOutageIT {
+    @TempDir
+    static Path tmp;
+    static Distribution primary;
+    static Distribution replica;
+    static Router router;
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() throws Exception {
+        primary = Distribution.start(tmp.resolve("primary"), null);
+        replica = Distribution.start(tmp.resolve("replica"), null);
+        int port = FreePort.pick();
+        RouterConfig config = RouterConfig.of(URI.create("http://127.0.0.1:" + port), port, primary.url(), null,
+                        new RouterConfig.ReplicaEndpoint.Remote(replica.url()))
+                .withTimeouts(new RouterConfig.Timeouts(Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofMillis(200), Duration.ofMillis(500)));
+        router = new Router(config, null, new PrometheusRegistry()).start();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        for (AutoCloseable c : new AutoCloseable[] {router, primary, replica}) {
+            if (c != null) {
+                c.close();
+            }
+        }
+    }
+
+    @Test
+    void replicatedPullsSurviveAPrimaryOutageWhilePushesFailFastWithAClearError() throws Exception {
+        Skopeo skopeo = new Skopeo(tmp.resolve("skopeo-home"));
+        String host = "127.0.0.1:" + router.port();
+        TestImage image = TestImages.image(501);
+        Path layout = OciLayout.write(image, "v1", tmp.resolve("layout"));
+        skopeo.run("copy", "--preserve-digests", "--dest-tls-verify=false", "oci:" + layout + ":v1", "docker://" + host + "/outage/app:v1").assertSucceeded();
+        skopeo.run("copy", "--preserve-digests", "--src-tls-verify=false", "--dest-tls-verify=false",
+                "docker://127.0.0.1:" + primary.port() + "/outage/app:v1", "docker://127.0.0.1:" + replica.port() + "/outage/app:v1").assertSucceeded();
+
+        primary.stop();
+        await().atMost(Duration.ofSeconds(5)).until(() -> !router.primaryReachable());
+
+        skopeo.run("copy", "--preserve-digests", "--src-tls-verify=false", "docker://" + host + "/outage/app:v1",
+                "oci:" + tmp.resolve("pulled") + ":v1").assertSucceeded();
+        HttpResponse<String> manifest = HTTP.send(HttpRequest.newBuilder(router.localUrl().resolve("/v2/outage/app/manifests/v1"))
+                .header("Accept", image.manifest().mediaType()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(manifest.statusCode()).isEqualTo(200);
+        assertThat(manifest.headers().firstValue("X-Georeg-Possibly-Stale")).hasValue("true");
+
+        long t0 = System.nanoTime();
+        Skopeo.Result push = skopeo.run("copy", "--preserve-digests", "--retry-times", "0", "--dest-tls-verify=false",
+                "oci:" + layout + ":v1", "docker://" + host + "/outage/app:v2");
+        assertThat(push.exitCode()).isNotZero();
+        assertThat(push.output()).contains("503 Service Unavailable");
+        HttpResponse<String> upload = HTTP.send(HttpRequest.newBuilder(router.localUrl().resolve("/v2/outage/app/blobs/uploads/"))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(upload.statusCode()).isEqualTo(503);
+        assertThat(upload.body()).contains("\"code\":\"UNAVAILABLE\"", "the primary site is unreachable");
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
+
+        primary.startProcess();
+        await().atMost(Duration.ofSeconds(5)).until(router::primaryReachable);
+        skopeo.run("copy", "--preserve-digests", "--dest-tls-verify=false", "oci:" + layout + ":v1", "docker://" + host + "/outage/app:v2").assertSucceeded();
+    }
+}
