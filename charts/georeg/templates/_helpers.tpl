@@ -101,7 +101,8 @@ as YAML. Keys match docs/configuration.md exactly; secrets are never inlined: th
 {{- $_ := set $config "storage" (include "georeg.storageConfig" $root | fromYaml) -}}
 {{- end -}}
 {{- if eq $component "registry-read" -}}
-{{- $_ := set $config "registryRead" (dict "host" "0.0.0.0" "port" $v.registryRead.port "maxPageSize" $v.registryRead.maxPageSize "maxThreads" $v.registryRead.maxThreads "blobBufferBytes" $v.registryRead.blobBufferBytes "redirectBlobs" $v.registryRead.redirectBlobs) -}}
+{{- $_ := set $config "registryRead" (dict "host" "0.0.0.0" "port" $v.registryRead.port "maxPageSize" $v.registryRead.maxPageSize "maxThreads" $v.registryRead.maxThreads "blobBufferBytes" $v.registryRead.blobBufferBytes) -}}
+{{- $_ := set $config "replica" (dict "redirectBlobs" $v.registryRead.redirectBlobs "redirectTtl" $v.registryRead.redirectTtl) -}}
 {{- if $v.tokenAuth.enabled -}}
 {{- $_ := set $config "auth" (dict "token" (dict "realm" $v.tokenAuth.realm "service" $v.tokenAuth.service "issuer" $v.tokenAuth.issuer "rootCertBundle" (printf "%s/token-rootcertbundle.pem" $secrets) "clockSkew" $v.tokenAuth.clockSkew)) -}}
 {{- end -}}

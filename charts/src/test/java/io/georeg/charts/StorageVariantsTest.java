@@ -25,7 +25,7 @@ class StorageVariantsTest {
         assertThat(s3.path("pathStyle").asBoolean()).isTrue();
         assertThat(s3.path("accessKeyIdFile").asText()).isEqualTo("/etc/georeg/secrets/s3-access-key-id");
         assertThat(s3.path("secretAccessKeyFile").asText()).isEqualTo("/etc/georeg/secrets/s3-secret-access-key");
-        assertThat(read.path("registryRead").path("redirectBlobs").asBoolean()).isTrue();
+        assertThat(read.path("replica").path("redirectBlobs").asBoolean()).isTrue();
         assertThat(chart.config("replicator").path("storage")).isEqualTo(read.path("storage"));
 
         JsonNode secret = chart.get("Secret", RELEASE + "-georeg-secrets");
