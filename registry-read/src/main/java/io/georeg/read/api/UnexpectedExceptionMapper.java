@@ -3,7 +3,9 @@ package io.georeg.read.api;
 import io.georeg.oci.ErrorBody;
 import io.georeg.oci.ErrorCode;
 import io.georeg.oci.OciException;
+import io.georeg.db.DatabaseUnavailableException;
 import io.georeg.storage.BlobNotFoundException;
+import io.georeg.storage.StorageException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
@@ -18,7 +20,9 @@ import org.slf4j.LoggerFactory;
  * Everything that is not an {@link OciException}. Storage exceptions with an OCI meaning are
  * translated here, at the API edge ({@link BlobNotFoundException} is {@code BLOB_UNKNOWN}: the
  * database said the blob exists but storage lost it, e.g. a race with a delete). Jersey's own
- * exceptions (405 for an unmapped method, 404, 406) keep their status with an OCI body. Anything
+ * exceptions (405 for an unmapped method, 404, 406) keep their status with an OCI body. The
+ * database pool failing to connect and storage backend failures are 503 {@code UNAVAILABLE}
+ * (transient, worth a retry). Anything
  * else is 500 {@code UNKNOWN}, logged with the request id and the stack trace, while the client
  * gets only the request id.
  */
@@ -32,6 +36,14 @@ public final class UnexpectedExceptionMapper implements ExceptionMapper<Throwabl
     public Response toResponse(Throwable t) {
         if (t instanceof BlobNotFoundException b) {
             return OciExceptionMapper.render(OciException.blobUnknown(b.digest()));
+        }
+        if (t instanceof DatabaseUnavailableException || (t instanceof StorageException && !(t instanceof BlobNotFoundException))) {
+            // Transient by contract (the pool cannot connect, the storage backend failed): the
+            // client may retry, so 503 rather than 500. Logged, since an operator must act.
+            String requestId = requestId();
+            LOG.warn("request {}: backend unavailable: {}", requestId, t.toString());
+            return OciExceptionMapper.render(new OciException(ErrorCode.UNAVAILABLE,
+                    "the replica's backend is unavailable; retry later (request id " + requestId + ")", Map.of("requestId", requestId)));
         }
         if (t instanceof WebApplicationException w) {
             int status = w.getResponse().getStatus();
