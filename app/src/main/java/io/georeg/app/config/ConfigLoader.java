@@ -35,6 +35,7 @@ import java.util.stream.Collectors;
  */
 public final class ConfigLoader {
     public static final String DEFAULTS = "/georeg-default.yaml";
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ConfigLoader.class);
 
     private final Map<String, String> environment;
     private final ObjectMapper yaml;
@@ -74,6 +75,9 @@ public final class ConfigLoader {
             base = path.toAbsolutePath().getParent();
         }
         EnvironmentOverrides.apply(tree, keys, environment);
+        for (String name : EnvironmentOverrides.unknown(keys, environment)) {
+            LOG.warn("ignoring environment variable {}: it names no configuration key (see docs/configuration.md)", name);
+        }
         SecretFiles.resolve(tree, keys, base);
         return tree;
     }

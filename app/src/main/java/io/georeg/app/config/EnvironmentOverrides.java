@@ -16,6 +16,10 @@ import java.util.Map;
  * the value. Values stay text here: binding converts and reports a bad value with its key.
  */
 final class EnvironmentOverrides {
+    /** Variables with the prefix that are not configuration: read by logback, the scripts and the tests. */
+    static final java.util.Set<String> NOT_CONFIGURATION = java.util.Set.of(
+            "GEOREG_LOG_LEVEL", "GEOREG_TEST_DATABASE_URL", "GEOREG_JAR", "GEOREG_DEMO_DIR", "GEOREG_PG_PORT");
+
     private EnvironmentOverrides() {
     }
 
@@ -44,6 +48,19 @@ final class EnvironmentOverrides {
             }
         }
         return used;
+    }
+
+    /**
+     * {@code GEOREG_*} variables that name no configuration key (typos such as
+     * {@code GEOREG_DATABASE_URLL}), except those the scripts and tests use for themselves.
+     */
+    static List<String> unknown(List<ConfigKey> keys, Map<String, String> env) {
+        java.util.Set<String> known = new java.util.HashSet<>(NOT_CONFIGURATION);
+        for (ConfigKey key : keys) {
+            known.add(key.environmentVariable());
+            known.add(key.environmentVariable() + "_FILE");
+        }
+        return env.keySet().stream().filter(n -> n.startsWith("GEOREG_") && !known.contains(n)).sorted().toList();
     }
 
     private static ArrayNode list(String value) {

@@ -156,4 +156,12 @@ class ConfigLoaderTest {
         assertThat(DurationText.parse("PT5S")).isEqualTo(Duration.ofSeconds(5));
         assertThat(DurationText.parse("7")).isEqualTo(Duration.ofSeconds(7));
     }
+
+    @Test
+    void misspelledEnvironmentVariablesAreReportedButScriptVariablesAreNot() {
+        List<String> unknown = EnvironmentOverrides.unknown(ConfigKeys.of(GeoregConfig.class), Map.of(
+                "GEOREG_DATABASE_URLL", "x", "GEOREG_DATABASE_URL", "y", "GEOREG_DATABASE_PASSWORD_FILE", "f",
+                "GEOREG_TEST_DATABASE_URL", "z", "PATH", "/bin"));
+        assertThat(unknown).containsExactly("GEOREG_DATABASE_URLL");
+    }
 }
