@@ -171,6 +171,8 @@ public final class Router implements AutoCloseable {
             case RouterConfig.ReplicaEndpoint.Remote remote -> remote.url();
             case RouterConfig.ReplicaEndpoint.InProcess inProcess -> {
                 inProcessReplica = newServer("127.0.0.1", 0, "replica-in-process");
+                // The replica is an origin: its answers carry their own Date.
+                inProcessReplica.getConnectors()[0].getConnectionFactory(HttpConnectionFactory.class).getHttpConfiguration().setSendDateHeader(true);
                 inProcessReplica.setHandler(inProcess.handler());
                 inProcessReplica.start();
                 yield URI.create("http://127.0.0.1:" + ((ServerConnector) inProcessReplica.getConnectors()[0]).getLocalPort());

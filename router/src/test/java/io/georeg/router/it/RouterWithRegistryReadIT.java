@@ -1,0 +1,125 @@
+package io.georeg.router.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.georeg.db.Database;
+import io.georeg.db.DatabaseConfig;
+import io.georeg.oci.RepositoryName;
+import io.georeg.oci.Tag;
+import io.georeg.read.ReadOptions;
+import io.georeg.read.RegistryReadServer;
+import io.georeg.read.auth.Authenticator;
+import io.georeg.replica.DatabaseReplicaReader;
+import io.georeg.replica.DatabaseReplicaWriter;
+import io.georeg.replica.ReplicaReadOptions;
+import io.georeg.router.Router;
+import io.georeg.router.RouterConfig;
+import io.georeg.storage.BlobStore;
+import io.georeg.storage.DefaultBlobStore;
+import io.georeg.storage.fs.FilesystemObjectStore;
+import io.georeg.testkit.db.TestDatabase;
+import io.georeg.testkit.oci.TestBlob;
+import io.georeg.testkit.oci.TestImage;
+import io.georeg.testkit.oci.TestImages;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The router with the real registry-read hosted in its process (the embedded shape of
+ * {@code georeg serve}): replicated content is served by registry-read, content it lacks falls
+ * back to the primary (distribution 2.8), and a push through the router is fenced until the
+ * replica's write side has stored it. One PostgreSQL database holds both the replica's
+ * tracking schema and the router's fences.
+ */
+class RouterWithRegistryReadIT {
+    @RegisterExtension
+    static final TestDatabase DB = new TestDatabase();
+    @TempDir
+    static Path tmp;
+    static Database database;
+    static BlobStore blobs;
+    static DatabaseReplicaWriter writer;
+    static Distribution primary;
+    static Router router;
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() throws Exception {
+        database = new Database(DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password()).withMigrateOnStart(true)).start();
+        blobs = new DefaultBlobStore(FilesystemObjectStore.open(Files.createDirectories(tmp.resolve("replica-storage"))));
+        writer = new DatabaseReplicaWriter(database, blobs);
+        DatabaseReplicaReader reader = new DatabaseReplicaReader(database, blobs, ReplicaReadOptions.streamOnly());
+        primary = Distribution.start(tmp.resolve("primary"), null);
+        int port = FreePort.pick();
+        RouterConfig config = RouterConfig.of(URI.create("http://127.0.0.1:" + port), port, primary.url(), null,
+                new RouterConfig.ReplicaEndpoint.InProcess(RegistryReadServer.handler(reader, Authenticator.anonymous(), ReadOptions.loopbackEphemeral())));
+        router = new Router(config, database.transactions(), new PrometheusRegistry()).start();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        for (AutoCloseable c : new AutoCloseable[] {router, primary, blobs, database}) {
+            if (c != null) {
+                c.close();
+            }
+        }
+    }
+
+    /** What the replicator does: blobs, then the manifest, then the tag. */
+    private static void replicate(String repository, TestImage image, String tag) {
+        RepositoryName repo = RepositoryName.of(repository);
+        for (TestBlob b : image.blobs()) {
+            writer.putBlob(repo, b.digest(), b.size(), b.stream());
+        }
+        writer.putManifest(repo, image.manifest().content(), image.manifest().mediaType(), image.manifest().digest());
+        writer.tag(repo, Tag.of(tag), image.manifest().digest());
+    }
+
+    @Test
+    void replicatedImageIsServedByRegistryReadAndTheRestByThePrimary() throws Exception {
+        Skopeo skopeo = new Skopeo(tmp.resolve("skopeo-home"));
+        String host = "127.0.0.1:" + router.port();
+        TestImage replicated = TestImages.image(601);
+        replicate("embedded/replicated", replicated, "v1");
+        TestImage pushed = TestImages.image(602);
+        skopeo.run("copy", "--preserve-digests", "--dest-tls-verify=false", "oci:" + OciLayout.write(pushed, "v1", tmp.resolve("l602")) + ":v1",
+                "docker://" + host + "/embedded/pushed:v1").assertSucceeded();
+
+        for (String repo : new String[] {"embedded/replicated", "embedded/pushed"}) {
+            Path out = tmp.resolve("pulled-" + repo.replace('/', '-'));
+            skopeo.run("copy", "--preserve-digests", "--src-tls-verify=false", "docker://" + host + "/" + repo + ":v1", "oci:" + out + ":v1").assertSucceeded();
+        }
+        assertThat(Files.readAllBytes(tmp.resolve("pulled-embedded-replicated/blobs/sha256/" + replicated.layers().getFirst().digest().hex())))
+                .isEqualTo(replicated.layers().getFirst().content());
+        assertThat(Files.readAllBytes(tmp.resolve("pulled-embedded-pushed/blobs/sha256/" + pushed.layers().getFirst().digest().hex())))
+                .isEqualTo(pushed.layers().getFirst().content());
+
+        assertThat(source("/v2/embedded/replicated/blobs/" + replicated.layers().getFirst().digest(), null)).isEqualTo("replica");
+        assertThat(source("/v2/embedded/pushed/blobs/" + pushed.layers().getFirst().digest(), null)).isEqualTo("primary-fallback");
+        // Pushed through the router, not replicated yet: fenced to the primary.
+        assertThat(source("/v2/embedded/pushed/manifests/v1", pushed.manifest().mediaType())).isEqualTo("primary-fenced");
+
+        replicate("embedded/pushed", pushed, "v1");
+        assertThat(source("/v2/embedded/pushed/manifests/v1", pushed.manifest().mediaType())).isEqualTo("replica");
+    }
+
+    private static String source(String path, String accept) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(router.localUrl().resolve(path));
+        if (accept != null) {
+            b.header("Accept", accept);
+        }
+        HttpResponse<Void> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.discarding());
+        assertThat(r.statusCode()).as(path).isEqualTo(200);
+        return r.headers().firstValue("X-Georeg-Source").orElseThrow();
+    }
+}
