@@ -86,7 +86,7 @@ class HighAvailabilityTest {
                 "GeoregPrimaryUnreachable", "GeoregFallbackRatioHigh", "GeoregOldestPendingEventOld");
         assertThat(expressions).contains("georeg_replication_lag_seconds_bucket", "> 120",
                 "georeg_router_circuit_open", "upstream=\"primary\"",
-                "georeg_router_requests_total", "destination=\"primary-fallback\"", "> 0.1",
+                "georeg_router_fallbacks_total", "outcome=\"primary\"", "georeg_router_requests_total", "destination=\"replica\"", "> 0.1",
                 "georeg_replication_queue_items", "georeg_replication_failures_total", "georeg_replication_oldest_pending_seconds");
         assertThat(expressions).contains("namespace=\"" + RenderedChart.NAMESPACE + "\"");
     }
