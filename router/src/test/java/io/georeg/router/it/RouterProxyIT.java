@@ -182,7 +182,7 @@ class RouterProxyIT {
     @Test
     void largeUploadAndDownloadStreamThroughUnchanged() throws Exception {
         router();
-        long size = 192L * 1024 * 1024;
+        long size = 64L * 1024 * 1024;
         primary.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 202, "{}"));
         ContentResponse upload = client.newRequest(url("/v2/a/blobs/uploads/u-2"))
                 .method(HttpMethod.PATCH)
