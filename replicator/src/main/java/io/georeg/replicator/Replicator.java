@@ -1,0 +1,105 @@
+package io.georeg.replicator;
+
+import io.georeg.db.Database;
+import io.georeg.replica.ReplicaReader;
+import io.georeg.replica.ReplicaWriter;
+import io.georeg.replicator.copy.CopyObserver;
+import io.georeg.replicator.copy.ReplicationWorker;
+import io.georeg.replicator.copy.Throttle;
+import io.georeg.replicator.intake.EventStore;
+import io.georeg.replicator.intake.IntakeHandler;
+import io.georeg.replicator.intake.IntakeObserver;
+import io.georeg.replicator.primary.PrimaryClient;
+import io.georeg.replicator.queue.WorkObserver;
+import io.georeg.replicator.queue.WorkQueue;
+import io.georeg.replicator.queue.WorkScheduler;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.UUID;
+import org.eclipse.jetty.server.Handler;
+
+/**
+ * The replicator of one process, wired: the notification intake ({@link #intakeHandler()}, for
+ * the caller's Jetty server), the durable queue, the primary client and the worker pool. The app's
+ * {@code georeg serve} and the tests build it with the configuration, the started
+ * {@link Database}, and the replica's two sides; nothing runs until {@link #start()}, and
+ * {@link #close()} stops the workers and the primary client (not the database or the replica,
+ * which the caller owns).
+ *
+ * <p>Several processes may run against one database: they share the queue through
+ * {@code FOR UPDATE SKIP LOCKED} leases, and any intake's NOTIFY wakes every scheduler.
+ */
+public final class Replicator implements AutoCloseable {
+    private final ReplicatorConfig config;
+    private final WorkQueue queue;
+    private final PrimaryClient primary;
+    private final IntakeHandler intake;
+    private final WorkScheduler scheduler;
+
+    public Replicator(ReplicatorConfig config, Database database, ReplicaReader reader, ReplicaWriter writer) {
+        this(config, database, reader, writer, Observers.NONE);
+    }
+
+    public Replicator(ReplicatorConfig config, Database database, ReplicaReader reader, ReplicaWriter writer,
+            Observers observers) {
+        this.config = config.validate();
+        this.queue = new WorkQueue(database);
+        this.primary = PrimaryClient.create(config.primary());
+        this.intake = new IntakeHandler(config.intake(), new EventStore(database), observers.intake());
+        ReplicationWorker worker = new ReplicationWorker(primary, reader, writer, observers.copy(),
+                Throttle.of(config.maxBytesPerSecond()));
+        this.scheduler = new WorkScheduler(database, queue, worker, config.workers(), observers.work(), ownerId());
+    }
+
+    /** Where metrics (or a test) listen to what the replicator does. */
+    public record Observers(IntakeObserver intake, WorkObserver work, CopyObserver copy) {
+        public static final Observers NONE = new Observers(IntakeObserver.NONE, WorkObserver.NONE, CopyObserver.NONE);
+    }
+
+    /** The notification endpoint ({@code POST} at {@code replicator.intake.path}) to mount. */
+    public Handler intakeHandler() {
+        return intake;
+    }
+
+    public WorkQueue queue() {
+        return queue;
+    }
+
+    public PrimaryClient primary() {
+        return primary;
+    }
+
+    public ReplicatorConfig config() {
+        return config;
+    }
+
+    /** Starts the worker pool (the intake works as soon as its handler is mounted). */
+    public void start() {
+        scheduler.start();
+    }
+
+    /** This process's lease owner name, as it appears in {@code replication_work.lease_owner}. */
+    public String owner() {
+        return scheduler.owner();
+    }
+
+    @Override
+    public void close() {
+        try {
+            scheduler.close();
+        } finally {
+            primary.close();
+        }
+    }
+
+    private static String ownerId() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            host = "unknown-host";
+        }
+        return host + "/" + ManagementFactory.getRuntimeMXBean().getPid() + "/" + UUID.randomUUID().toString().substring(0, 8);
+    }
+}

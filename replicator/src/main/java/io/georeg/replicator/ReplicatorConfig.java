@@ -1,0 +1,56 @@
+package io.georeg.replicator;
+
+import io.georeg.replicator.intake.IntakeConfig;
+import io.georeg.replicator.primary.PrimaryConfig;
+import io.georeg.replicator.queue.WorkerConfig;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The {@code replicator} section of the configuration: the notification endpoint, the primary
+ * registry, the workers, and the bandwidth limit. Built by the app's configuration loader and by
+ * tests; {@link #validate()} runs at start-up and lists every problem with its key and fix.
+ *
+ * @param maxBytesPerSecond total bandwidth of blob copies of this process, 0 = unlimited
+ *     ({@code replicator.limits.bytesPerSecond})
+ */
+public record ReplicatorConfig(IntakeConfig intake, PrimaryConfig primary, WorkerConfig workers, long maxBytesPerSecond) {
+
+    public static ReplicatorConfig of(IntakeConfig intake, PrimaryConfig primary) {
+        return new ReplicatorConfig(intake, primary, WorkerConfig.defaults(), 0);
+    }
+
+    public ReplicatorConfig withWorkers(WorkerConfig w) {
+        return new ReplicatorConfig(intake, primary, w, maxBytesPerSecond);
+    }
+
+    public ReplicatorConfig withMaxBytesPerSecond(long limit) {
+        return new ReplicatorConfig(intake, primary, workers, limit);
+    }
+
+    public ReplicatorConfig validate() {
+        List<String> problems = new ArrayList<>();
+        check(problems, "replicator.intake", intake == null ? null : intake::validate);
+        check(problems, "replicator.primary", primary == null ? null : primary::validate);
+        check(problems, "replicator.workers", workers == null ? null : workers::validate);
+        if (maxBytesPerSecond < 0) {
+            problems.add("replicator.limits.bytesPerSecond must not be negative (0 means unlimited)");
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("invalid replicator configuration: " + String.join("; ", problems));
+        }
+        return this;
+    }
+
+    private static void check(List<String> problems, String section, Runnable validation) {
+        if (validation == null) {
+            problems.add(section + " is required");
+            return;
+        }
+        try {
+            validation.run();
+        } catch (IllegalArgumentException e) {
+            problems.add(e.getMessage());
+        }
+    }
+}

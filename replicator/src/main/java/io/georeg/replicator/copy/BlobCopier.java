@@ -1,0 +1,77 @@
+package io.georeg.replicator.copy;
+
+import io.georeg.oci.Digest;
+import io.georeg.oci.RepositoryName;
+import io.georeg.replica.ReplicaWriter;
+import io.georeg.replicator.primary.BlobStream;
+import io.georeg.replicator.primary.PrimaryClient;
+import java.io.InputStream;
+
+/**
+ * Makes a blob present in a repository of the replica: a blob already stored for any repository
+ * is linked (dedup, no bytes move); otherwise it streams from the primary into the replica, which
+ * hashes it on the way to a temporary key and commits it only when the digest matches. Never
+ * holds a blob in memory. Used by {@link ManifestCopier} and {@link ReplicationWorker}.
+ */
+final class BlobCopier {
+    private final PrimaryClient primary;
+    private final ReplicaWriter replica;
+    private final CopyObserver observer;
+    private final Throttle throttle;
+
+    BlobCopier(PrimaryClient primary, ReplicaWriter replica, CopyObserver observer, Throttle throttle) {
+        this.primary = primary;
+        this.replica = replica;
+        this.observer = observer;
+        this.throttle = throttle;
+    }
+
+    void copy(RepositoryName repository, Digest digest, long declaredSize) {
+        if (replica.hasBlob(digest) && replica.linkBlob(repository, digest)) {
+            observer.blobDeduplicated();
+            return;
+        }
+        try (BlobStream download = primary.openBlob(repository, digest)
+                .orElseThrow(() -> Failures.notFound("blob " + repository + "@" + digest))) {
+            long size = declaredSize >= 0 ? declaredSize : download.size();
+            CountingInputStream counted = new CountingInputStream(throttle.wrap(download.content()));
+            boolean written = replica.putBlob(repository, digest, size, counted);
+            if (written) {
+                observer.blobCopied(counted.count());
+            } else {
+                observer.blobDeduplicated();
+            }
+        }
+    }
+
+    /** Counts the bytes that went through, for the bytes-copied metric. */
+    private static final class CountingInputStream extends java.io.FilterInputStream {
+        private long count;
+
+        CountingInputStream(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws java.io.IOException {
+            int b = super.read();
+            if (b >= 0) {
+                count++;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws java.io.IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                count += n;
+            }
+            return n;
+        }
+
+        long count() {
+            return count;
+        }
+    }
+}

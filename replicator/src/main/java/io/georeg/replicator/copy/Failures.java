@@ -1,0 +1,60 @@
+package io.georeg.replicator.copy;
+
+import io.georeg.db.DatabaseUnavailableException;
+import io.georeg.oci.OciException;
+import io.georeg.replica.MissingReferencesException;
+import io.georeg.replicator.primary.PrimaryContentException;
+import io.georeg.replicator.primary.PrimaryException;
+import io.georeg.replicator.queue.WorkFailedException;
+import io.georeg.storage.DigestMismatchException;
+import io.georeg.storage.StorageException;
+import java.io.UncheckedIOException;
+
+/**
+ * Classifies what went wrong in a copy as permanent or transient, with a short reason code for
+ * metrics. Transient: the primary unreachable or answering 5xx/429, content that did not match its
+ * digest (retried: one bad answer may be a proxy's or storage's hiccup; after the attempts run out
+ * the item fails with this reason), storage or database trouble, a reference that raced. Permanent:
+ * the primary does not have it, refuses us (401/403), or serves a manifest that is not one.
+ * Used by {@link ReplicationWorker}.
+ */
+final class Failures {
+    private Failures() {
+    }
+
+    static WorkFailedException notFound(String what) {
+        return new WorkFailedException("not_found", what + " is not on the primary (deleted since?)", true, null);
+    }
+
+    static WorkFailedException classify(RuntimeException e) {
+        if (e instanceof WorkFailedException w) {
+            return w;
+        }
+        if (e instanceof PrimaryContentException p) {
+            return new WorkFailedException("digest_mismatch", p.getMessage(), false, p);
+        }
+        if (e instanceof PrimaryException p) {
+            String code = p.status() == 0 ? "primary_unreachable" : "primary_http_" + p.status();
+            return new WorkFailedException(code, p.getMessage(), !p.isTransient(), p);
+        }
+        if (e instanceof DigestMismatchException d) {
+            return new WorkFailedException("digest_mismatch", "blob from the primary " + d.getMessage(), false, d);
+        }
+        if (e instanceof MissingReferencesException m) {
+            return new WorkFailedException("missing_references", m.getMessage(), false, m);
+        }
+        if (e instanceof OciException o) {
+            return new WorkFailedException("invalid_manifest", o.code() + ": " + o.getMessage(), true, o);
+        }
+        if (e instanceof DatabaseUnavailableException d) {
+            return new WorkFailedException("database_unavailable", d.getMessage(), false, d);
+        }
+        if (e instanceof StorageException s) {
+            return new WorkFailedException("storage", s.getMessage(), false, s);
+        }
+        if (e instanceof UncheckedIOException u) {
+            return new WorkFailedException("io", u.getMessage(), false, u);
+        }
+        return new WorkFailedException(e.getClass().getSimpleName(), String.valueOf(e), false, e);
+    }
+}

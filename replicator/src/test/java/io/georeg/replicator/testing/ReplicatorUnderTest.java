@@ -1,0 +1,120 @@
+package io.georeg.replicator.testing;
+
+import io.georeg.db.Database;
+import io.georeg.replica.DatabaseReplicaReader;
+import io.georeg.replica.DatabaseReplicaWriter;
+import io.georeg.replica.ReplicaReadOptions;
+import io.georeg.replica.ReplicaReader;
+import io.georeg.replica.ReplicaWriter;
+import io.georeg.replicator.Replicator;
+import io.georeg.replicator.ReplicatorConfig;
+import io.georeg.replicator.intake.IntakeConfig;
+import io.georeg.replicator.primary.PrimaryConfig;
+import io.georeg.replicator.queue.WorkerConfig;
+import io.georeg.storage.BlobStore;
+import io.georeg.storage.BlobStores;
+import io.georeg.storage.StorageConfig;
+import io.georeg.testkit.db.TestDatabase;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.eclipse.jetty.server.Server;
+
+/**
+ * A whole replicator as {@code georeg serve} would run it, over a test class's own database and a
+ * filesystem blob store in a temp dir: the replica's read and write sides, the replicator, and a
+ * Jetty server on port 0 serving the intake. The primary's URL may be set after the intake is
+ * listening (distribution needs the intake's URL in its configuration first).
+ */
+public final class ReplicatorUnderTest implements AutoCloseable {
+    public static final String SECRET = "replicator-it-shared-secret-0123";
+
+    private final Database database;
+    private final BlobStore blobs;
+    private final ReplicaReader reader;
+    private final ReplicaWriter writer;
+    private final Server intakeServer;
+    private final IntakeRouter intakeRouter = new IntakeRouter();
+    private Replicator replicator;
+
+    public ReplicatorUnderTest(TestDatabase db, Path storage) throws Exception {
+        this.database = ReplicatorDatabase.start(db);
+        this.blobs = BlobStores.open(new StorageConfig.Filesystem(storage));
+        this.reader = new DatabaseReplicaReader(database, blobs, ReplicaReadOptions.streamOnly());
+        this.writer = new DatabaseReplicaWriter(database, blobs);
+        this.intakeServer = JettyServers.start(intakeRouter);
+    }
+
+    public URI intakeUrl() {
+        return URI.create("http://127.0.0.1:" + JettyServers.port(intakeServer) + "/events");
+    }
+
+    /** Builds and starts the replicator against {@code primary}. */
+    public Replicator start(URI primary, WorkerConfig workers) {
+        ReplicatorConfig config = ReplicatorConfig.of(IntakeConfig.withSecret(SECRET), PrimaryConfig.anonymous(primary))
+                .withWorkers(workers);
+        replicator = new Replicator(config, database, reader, writer);
+        intakeRouter.delegate = replicator.intakeHandler();
+        replicator.start();
+        return replicator;
+    }
+
+    /** Stops the workers only (as a crash or a restart would), keeping the database and storage. */
+    public void stopReplicator() {
+        if (replicator != null) {
+            intakeRouter.delegate = null;
+            replicator.close();
+            replicator = null;
+        }
+    }
+
+    public Replicator replicator() {
+        return replicator;
+    }
+
+    public Database database() {
+        return database;
+    }
+
+    public ReplicaReader reader() {
+        return reader;
+    }
+
+    public ReplicaWriter writer() {
+        return writer;
+    }
+
+    public BlobStore blobs() {
+        return blobs;
+    }
+
+    @Override
+    public void close() throws Exception {
+        stopReplicator();
+        intakeServer.stop();
+        blobs.close();
+        database.close();
+    }
+
+    /** Forwards to the current replicator's intake; 503 while there is none (the registry re-sends). */
+    private static final class IntakeRouter extends org.eclipse.jetty.server.Handler.Abstract {
+        private volatile org.eclipse.jetty.server.Handler delegate;
+
+        @Override
+        public boolean handle(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response,
+                org.eclipse.jetty.util.Callback callback) throws Exception {
+            org.eclipse.jetty.server.Handler d = delegate;
+            if (d == null) {
+                response.setStatus(503);
+                callback.succeeded();
+                return true;
+            }
+            return d.handle(request, response, callback);
+        }
+    }
+
+    public static WorkerConfig fastRetries(int concurrency) {
+        return WorkerConfig.defaults().withConcurrency(concurrency).withRetries(3, Duration.ofMillis(50), Duration.ofMillis(400))
+                .withLease(Duration.ofSeconds(10));
+    }
+}
