@@ -1,0 +1,299 @@
+package io.georeg.replicator.verify;
+
+import io.georeg.db.Database;
+import io.georeg.replicator.queue.WorkQueue;
+import io.georeg.replicator.queue.WorkRequest;
+import io.georeg.storage.BlobStore;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Periodic, rate-limited re-verification of the replica's stored content (issue 3, item 5): every
+ * pass claims due blobs, then due manifests, in small batches ({@link VerifyClaims}), re-hashes
+ * each ({@link ContentCheck}) and records the outcome; a missing or corrupt object is marked
+ * {@code missing}/{@code failed} (readers stop serving a bad blob, so the router falls back to the
+ * primary) and a re-copy is queued on the replicator's {@link WorkQueue} ({@link RepairRequests}).
+ *
+ * <p>Pacing: one token bucket for bytes and one for objects. A pass is a chain of short steps on
+ * one scheduler thread; a step hashes what the budget allows and, when a bucket is empty, schedules
+ * the next step for when it refills. Nothing sleeps, and no database connection is held between
+ * steps (claims and results are short transactions of their own).
+ *
+ * <p>Started by the replicator's wiring ({@link #start()}: a pass now and one {@code interval}
+ * after each pass ends); {@link #runPass()} runs one on demand ({@code georeg promote}, tests).
+ * {@link #close()} stops it, releasing the claims of objects not verified yet.
+ */
+public final class Verifier implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Verifier.class);
+    private static final long SLICE = 64 * 1024;
+    private static final int SLICES_PER_STEP = 16;
+
+    private final VerifyConfig config;
+    private final VerifyClaims claims;
+    private final RepairRequests repairs;
+    private final BlobStore blobs;
+    private final VerifyObserver observer;
+    private final TokenBucket bytes;
+    private final TokenBucket objects;
+
+    private ScheduledThreadPoolExecutor executor;
+    private boolean periodic;
+    private volatile boolean closed;
+    private Pass pass;
+
+    public Verifier(VerifyConfig config, Database database, BlobStore blobs, WorkQueue queue, VerifyObserver observer) {
+        this(config, database, blobs, queue, observer, TokenBucket.perSecond(config.validate().bytesPerSecond()),
+                TokenBucket.perSecond(config.objectsPerSecond()));
+    }
+
+    /** With given buckets (tests read their accounting or drive them with a fake clock). */
+    public Verifier(VerifyConfig config, Database database, BlobStore blobs, WorkQueue queue, VerifyObserver observer,
+            TokenBucket bytes, TokenBucket objects) {
+        this.config = config.validate();
+        this.claims = new VerifyClaims(database);
+        this.repairs = new RepairRequests(database, queue);
+        this.blobs = blobs;
+        this.observer = observer;
+        this.bytes = bytes;
+        this.objects = objects;
+    }
+
+    /** Schedules passes (the first now) when {@code replicator.verify.enabled}; otherwise does nothing. */
+    public synchronized void start() {
+        if (!config.enabled()) {
+            LOG.info("stored-content verification is disabled (replicator.verify.enabled=false)");
+            return;
+        }
+        periodic = true;
+        runPass();
+    }
+
+    /** Starts a pass now, or returns the one running; completes when no object is due any more. */
+    public synchronized CompletableFuture<PassSummary> runPass() {
+        if (closed) {
+            return CompletableFuture.failedFuture(new IllegalStateException("verifier is closed"));
+        }
+        if (pass == null) {
+            if (executor == null) {
+                executor = new ScheduledThreadPoolExecutor(1, r -> {
+                    Thread t = new Thread(r, "georeg-verifier");
+                    t.setDaemon(true);
+                    return t;
+                });
+                executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+                executor.setRemoveOnCancelPolicy(true);
+            }
+            pass = new Pass();
+            executor.execute(pass::step);
+        }
+        return pass.done;
+    }
+
+    /** The byte budget, for metrics and for tests checking the limit. */
+    public TokenBucket byteLimiter() {
+        return bytes;
+    }
+
+    public TokenBucket objectLimiter() {
+        return objects;
+    }
+
+    @Override
+    public void close() {
+        ScheduledThreadPoolExecutor running;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            running = executor;
+        }
+        if (running == null) {
+            return;
+        }
+        // Runs after the step in progress; pending delayed steps are dropped by shutdown().
+        running.execute(this::abortPass);
+        running.shutdown();
+        try {
+            if (!running.awaitTermination(30, TimeUnit.SECONDS)) {
+                running.shutdownNow();
+                LOG.warn("verifier did not stop within 30s; interrupted");
+            }
+        } catch (InterruptedException e) {
+            running.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void abortPass() {
+        Pass p;
+        synchronized (this) {
+            p = pass;
+            pass = null;
+        }
+        if (p != null) {
+            p.abort(new CancellationException("verifier closed"));
+        }
+    }
+
+    private synchronized void passEnded(Pass ended) {
+        if (pass == ended) {
+            pass = null;
+        }
+        if (periodic && !closed) {
+            executor.schedule(this::runPass, config.interval().toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void schedule(Runnable step, long delayNanos) {
+        if (closed) {
+            return; // abortPass cleans up
+        }
+        executor.schedule(step, Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
+    }
+
+    /** One pass: confined to the scheduler thread. */
+    private final class Pass {
+        final CompletableFuture<PassSummary> done = new CompletableFuture<>();
+        private final Map<VerifyTarget, Map<VerifyOutcome, Long>> results = new EnumMap<>(VerifyTarget.class);
+        private final Deque<Claimed> batch = new ArrayDeque<>();
+        private VerifyTarget phase = VerifyTarget.BLOB;
+        private ContentCheck current;
+        private long hashed;
+        private long repaired;
+
+        void step() {
+            if (closed || done.isDone()) {
+                return;
+            }
+            try {
+                long wait = advance();
+                if (wait >= 0) {
+                    schedule(this::step, wait);
+                }
+            } catch (RuntimeException e) {
+                LOG.error("verification pass failed; the next one runs in {}", config.interval(), e);
+                passEnded(this);
+                abort(e);
+            }
+        }
+
+        /** Does one step's work; returns the delay before the next step, or -1 when the pass is over. */
+        private long advance() {
+            if (current == null) {
+                if (batch.isEmpty() && !claimBatch()) {
+                    finish();
+                    return -1;
+                }
+                long wait = objects.nanosUntil(1);
+                if (wait > 0) {
+                    return wait;
+                }
+                objects.consume(1);
+                current = new ContentCheck(batch.poll(), blobs);
+            }
+            for (int i = 0; i < SLICES_PER_STEP && !current.finished(); i++) {
+                long budget = Math.min(SLICE, bytes.available());
+                if (budget == 0) {
+                    return bytes.nanosUntil(Math.min(SLICE, bytes.capacity()));
+                }
+                long n = current.advance(budget);
+                bytes.consume(n);
+                hashed += n;
+                observer.bytesVerified(n);
+            }
+            if (current.finished()) {
+                ContentCheck check = current;
+                current = null;
+                conclude(check.claimed(), check.result());
+            }
+            return 0;
+        }
+
+        /** Claims the next batch of the current phase, moving from blobs to manifests; false when nothing is due. */
+        private boolean claimBatch() {
+            while (true) {
+                List<Claimed> claimed = claims.claim(phase, config.batchSize(), config.reverifyAfter());
+                if (!claimed.isEmpty()) {
+                    batch.addAll(claimed);
+                    return true;
+                }
+                if (phase == VerifyTarget.MANIFEST) {
+                    return false;
+                }
+                phase = VerifyTarget.MANIFEST;
+            }
+        }
+
+        private void conclude(Claimed claimed, ContentCheck.Result result) {
+            VerifyOutcome outcome = result.outcome();
+            if (outcome == VerifyOutcome.ERROR) {
+                LOG.warn("could not verify {}: {}; it stays due", claimed, result.error());
+                claims.release(claimed);
+            } else if (!claims.record(claimed, result)) {
+                LOG.debug("{} was stored again while it was verified; its result is dropped", claimed);
+                return;
+            }
+            if (outcome.needsRepair()) {
+                Optional<WorkRequest> request = repairs.request(claimed);
+                LOG.warn("{} is {}: {}; {}", claimed, outcome.label(), result.error(),
+                        request.map(r -> "re-copy queued: " + r.operation().column() + " " + r.repository() + " " + r.ref())
+                                .orElse("no repository holds it, nothing to re-copy"));
+                observer.repairRequested(claimed.target(), claimed.digest(), request.isPresent());
+                if (request.isPresent()) {
+                    repaired++;
+                }
+            }
+            results.computeIfAbsent(claimed.target(), t -> new EnumMap<>(VerifyOutcome.class)).merge(outcome, 1L, Long::sum);
+            observer.verified(claimed.target(), claimed.digest(), outcome);
+        }
+
+        private void finish() {
+            PassSummary summary = new PassSummary(copy(results), hashed, repaired);
+            LOG.info("verification pass done: {} objects, {} bytes, {} re-copies queued", summary.total(), hashed, repaired);
+            // Ended before completed: a caller that starts the next pass on completion must get a new one.
+            passEnded(this);
+            done.complete(summary);
+        }
+
+        /** Closes the open stream and gives back every claim not verified yet. */
+        void abort(Throwable cause) {
+            List<Claimed> unfinished = new ArrayList<>(batch);
+            batch.clear();
+            if (current != null) {
+                unfinished.add(current.claimed());
+                try {
+                    current.close();
+                } catch (RuntimeException e) {
+                    cause.addSuppressed(e);
+                }
+                current = null;
+            }
+            for (Claimed claimed : unfinished) {
+                try {
+                    claims.release(claimed);
+                } catch (RuntimeException e) {
+                    cause.addSuppressed(e);
+                }
+            }
+            done.completeExceptionally(cause);
+        }
+
+        private static Map<VerifyTarget, Map<VerifyOutcome, Long>> copy(Map<VerifyTarget, Map<VerifyOutcome, Long>> in) {
+            Map<VerifyTarget, Map<VerifyOutcome, Long>> out = new EnumMap<>(VerifyTarget.class);
+            in.forEach((target, byOutcome) -> out.put(target, Map.copyOf(byOutcome)));
+            return Map.copyOf(out);
+        }
+    }
+}

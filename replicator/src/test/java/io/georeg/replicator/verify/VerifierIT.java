@@ -1,0 +1,344 @@
+package io.georeg.replicator.verify;
+
+import static io.georeg.replicator.testing.ReplicatorDatabase.count;
+import static io.georeg.replicator.testing.ReplicatorDatabase.text;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.georeg.db.Database;
+import io.georeg.oci.Digest;
+import io.georeg.oci.MediaTypes;
+import io.georeg.oci.RepositoryName;
+import io.georeg.oci.Tag;
+import io.georeg.replica.DatabaseReplicaReader;
+import io.georeg.replica.DatabaseReplicaWriter;
+import io.georeg.replica.ReplicaReadOptions;
+import io.georeg.replicator.queue.WorkQueue;
+import io.georeg.replicator.testing.ReplicatorDatabase;
+import io.georeg.storage.BlobStore;
+import io.georeg.storage.DefaultBlobStore;
+import io.georeg.storage.DistributionLayout;
+import io.georeg.storage.fs.FilesystemObjectStore;
+import io.georeg.testkit.db.TestDatabase;
+import io.georeg.testkit.oci.TestBlob;
+import io.georeg.testkit.oci.TestImage;
+import io.georeg.testkit.oci.TestImages;
+import io.georeg.testkit.oci.TestManifest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The verifier against a real PostgreSQL (a fresh database per test, since a pass verifies
+ * everything due) and filesystem storage, with content written through the replica's writer.
+ */
+class VerifierIT {
+    private static final RepositoryName REPO = RepositoryName.of("team/app");
+
+    @TempDir
+    Path storageRoot;
+
+    private TestDatabase db;
+    private Database database;
+    private FilesystemObjectStore files;
+    private BlobStore blobs;
+    private DatabaseReplicaWriter writer;
+    private WorkQueue queue;
+    private final List<Verifier> verifiers = new ArrayList<>();
+
+    @BeforeEach
+    void start() {
+        db = TestDatabase.create();
+        database = ReplicatorDatabase.start(db);
+        files = FilesystemObjectStore.open(storageRoot);
+        blobs = new DefaultBlobStore(files);
+        writer = new DatabaseReplicaWriter(database, blobs);
+        queue = new WorkQueue(database);
+    }
+
+    @AfterEach
+    void stop() {
+        verifiers.forEach(Verifier::close);
+        blobs.close();
+        database.close();
+        db.close();
+    }
+
+    @Test
+    void healthyCorpusVerifiesOkAndQueuesNothing() throws Exception {
+        store(REPO, TestImages.image(1), "v1");
+        List<TestImage> children = TestImages.multiArch(MediaTypes.OCI_MANIFEST, 2);
+        children.forEach(child -> store(REPO, child, null));
+        TestManifest index = TestImages.index(MediaTypes.OCI_INDEX, children);
+        writer.putManifest(REPO, index.content(), index.mediaType(), index.digest());
+        long blobRows = count(db, "SELECT count(*) FROM blobs");
+        long manifestRows = count(db, "SELECT count(*) FROM manifests");
+
+        VerifyCounters counters = new VerifyCounters();
+        PassSummary summary = pass(verifier(config(), counters));
+
+        assertThat(summary.count(VerifyTarget.BLOB, VerifyOutcome.OK)).isEqualTo(blobRows);
+        assertThat(summary.count(VerifyTarget.MANIFEST, VerifyOutcome.OK)).isEqualTo(manifestRows);
+        assertThat(summary.total()).isEqualTo(blobRows + manifestRows);
+        assertThat(count(db, "SELECT count(*) FROM blobs WHERE verify_state = 'ok' AND verified_at IS NOT NULL"))
+                .isEqualTo(blobRows);
+        assertThat(count(db, "SELECT count(*) FROM manifests WHERE verify_state = 'ok' AND verified_at IS NOT NULL"))
+                .isEqualTo(manifestRows);
+        assertThat(count(db, "SELECT count(*) FROM replication_work")).isZero();
+        assertThat(counters.results(VerifyTarget.BLOB, VerifyOutcome.OK)).isEqualTo(blobRows);
+        long storedBytes = count(db, "SELECT sum(size) FROM blobs") + count(db, "SELECT sum(size * 2) FROM manifests");
+        assertThat(counters.bytes()).isEqualTo(storedBytes).isEqualTo(summary.bytes());
+    }
+
+    @Test
+    void nothingIsDueAgainRightAfterAPass() throws Exception {
+        store(REPO, TestImages.image(3), "v1");
+        Verifier verifier = verifier(config(), VerifyObserver.NONE);
+        // config, two layers, the manifest's storage copy; the manifest row
+        assertThat(pass(verifier).total()).isEqualTo(5);
+        assertThat(pass(verifier).total()).isZero();
+    }
+
+    @Test
+    void corruptedBlobIsMarkedFailedHiddenFromReadersQueuedForRecopyAndVerifiesOkOnceCopiedAgain() throws Exception {
+        TestImage image = store(REPO, TestImages.image(10), "v1");
+        TestBlob layer = image.layers().get(0);
+        byte[] corrupted = layer.content().clone();
+        corrupted[100] ^= 0x5a;
+        Files.write(files.pathOf(DistributionLayout.blobData(layer.digest())), corrupted);
+        DatabaseReplicaReader reader = new DatabaseReplicaReader(database, blobs, ReplicaReadOptions.streamOnly());
+        assertThat(reader.blobSize(REPO, layer.digest())).contains(layer.size());
+
+        VerifyCounters counters = new VerifyCounters();
+        PassSummary summary = pass(verifier(config(), counters));
+
+        assertThat(summary.count(VerifyTarget.BLOB, VerifyOutcome.FAILED)).isEqualTo(1);
+        assertThat(summary.count(VerifyTarget.BLOB, VerifyOutcome.OK)).as("config, other layer, manifest copy").isEqualTo(3);
+        assertThat(counters.results(VerifyTarget.BLOB, VerifyOutcome.FAILED)).isEqualTo(1);
+        assertThat(counters.repairs(VerifyTarget.BLOB)).isEqualTo(1);
+        String where = " FROM blobs WHERE digest = '" + layer.digest() + "'";
+        assertThat(text(db, "SELECT verify_state" + where)).isEqualTo("failed");
+        assertThat(text(db, "SELECT verify_error" + where)).contains("hashes to").contains(layer.digest().toString());
+        assertThat(count(db, "SELECT verify_failures" + where)).isEqualTo(1);
+        assertThat(reader.blobSize(REPO, layer.digest())).isEmpty();
+        assertQueued(REPO, layer.digest(), "push_blob");
+
+        // The normal copy path heals it: the writer copies a failed blob again, the next pass finds it good.
+        writer.putBlob(REPO, layer.digest(), layer.size(), layer.stream());
+        PassSummary next = pass(verifier(config(), VerifyObserver.NONE));
+        assertThat(next.count(VerifyTarget.BLOB, VerifyOutcome.OK)).isEqualTo(1);
+        assertThat(next.total()).isEqualTo(1);
+        assertThat(text(db, "SELECT verify_state" + where)).isEqualTo("ok");
+        assertThat(reader.blobSize(REPO, layer.digest())).contains(layer.size());
+    }
+
+    @Test
+    void deletedBlobFileIsMarkedMissingAndQueuedForRecopy() throws Exception {
+        TestImage image = store(REPO, TestImages.image(20), "v1");
+        Digest config = image.config().digest();
+        Files.delete(files.pathOf(DistributionLayout.blobData(config)));
+
+        PassSummary summary = pass(verifier(config(), VerifyObserver.NONE));
+
+        assertThat(summary.count(VerifyTarget.BLOB, VerifyOutcome.MISSING)).isEqualTo(1);
+        String where = " FROM blobs WHERE digest = '" + config + "'";
+        assertThat(text(db, "SELECT verify_state" + where)).isEqualTo("missing");
+        assertThat(text(db, "SELECT verify_error" + where)).contains("missing").contains(config.hex());
+        assertQueued(REPO, config, "push_blob");
+    }
+
+    @Test
+    void manifestWhoseStorageCopyIsCorruptedIsMarkedFailedWithItsBlobRowAndQueuedAsManifest() throws Exception {
+        TestImage image = store(REPO, TestImages.image(30), "v1");
+        Digest manifest = image.manifest().digest();
+        byte[] corrupted = image.manifest().content().clone();
+        corrupted[corrupted.length - 2] = (byte) ' ';
+        Files.write(files.pathOf(DistributionLayout.blobData(manifest)), corrupted);
+
+        PassSummary summary = pass(verifier(config(), VerifyObserver.NONE));
+
+        assertThat(summary.count(VerifyTarget.MANIFEST, VerifyOutcome.FAILED)).isEqualTo(1);
+        // Its blob row (the storage copy) is checked in the blob phase as well, and is found bad there first.
+        assertThat(summary.count(VerifyTarget.BLOB, VerifyOutcome.FAILED)).isEqualTo(1);
+        assertThat(text(db, "SELECT verify_state FROM manifests WHERE digest = '" + manifest + "'")).isEqualTo("failed");
+        assertThat(text(db, "SELECT verify_error FROM manifests WHERE digest = '" + manifest + "'"))
+                .startsWith("storage copy hashes to");
+        assertThat(text(db, "SELECT verify_state FROM blobs WHERE digest = '" + manifest + "'")).isEqualTo("failed");
+        assertQueued(REPO, manifest, "push_manifest");
+        assertThat(count(db, "SELECT count(*) FROM replication_work")).isEqualTo(1);
+
+        // What the push_manifest worker does once it stores the manifest again: the writer re-puts a
+        // storage copy marked failed, and the next pass finds manifest and copy good.
+        writer.putManifest(REPO, image.manifest().content(), image.manifest().mediaType(), manifest);
+        PassSummary next = pass(verifier(config(), VerifyObserver.NONE));
+        assertThat(next.count(VerifyTarget.BLOB, VerifyOutcome.OK)).isEqualTo(1);
+        assertThat(next.count(VerifyTarget.MANIFEST, VerifyOutcome.OK)).isEqualTo(1);
+        assertThat(next.total()).isEqualTo(2);
+        assertThat(text(db, "SELECT verify_state FROM manifests WHERE digest = '" + manifest + "'")).isEqualTo("ok");
+    }
+
+    @Test
+    void manifestWhoseDatabaseBytesDoNotMatchItsDigestIsMarkedFailed() throws Exception {
+        TestImage image = store(REPO, TestImages.image(40), null);
+        Digest manifest = image.manifest().digest();
+        ReplicatorDatabase.execute(db, "UPDATE manifests SET content = overlay(content placing '\\x20'::bytea from 3)"
+                + " WHERE digest = '" + manifest + "'");
+
+        PassSummary summary = pass(verifier(config(), VerifyObserver.NONE));
+
+        assertThat(summary.count(VerifyTarget.MANIFEST, VerifyOutcome.FAILED)).isEqualTo(1);
+        assertThat(text(db, "SELECT verify_error FROM manifests WHERE digest = '" + manifest + "'"))
+                .startsWith("database copy hashes to");
+        // The storage copy is fine, so its blob row stays ok.
+        assertThat(text(db, "SELECT verify_state FROM blobs WHERE digest = '" + manifest + "'")).isEqualTo("ok");
+        assertQueued(REPO, manifest, "push_manifest");
+    }
+
+    @Test
+    void hashingStaysWithinTheByteAndObjectBudgets() throws Exception {
+        TestBlob big = TestImages.layer(50, 384 * 1024);
+        store(REPO, TestImages.image(MediaTypes.OCI_MANIFEST, 50, List.of(big, TestImages.layer(51, 1024)), null), "v1");
+        store(REPO, TestImages.image(52), "v2");
+        TokenBucket bytes = new TokenBucket(256 * 1024, 128 * 1024, System::nanoTime);
+        TokenBucket objects = new TokenBucket(20, 3, System::nanoTime);
+        List<String> violations = Collections.synchronizedList(new ArrayList<>());
+        VerifyObserver watcher = new VerifyObserver() {
+            @Override
+            public void bytesVerified(long n) {
+                check(bytes, violations);
+            }
+
+            @Override
+            public void verified(VerifyTarget target, Digest digest, VerifyOutcome outcome) {
+                check(objects, violations);
+            }
+        };
+        Verifier verifier = track(new Verifier(config(), database, blobs, queue, watcher, bytes, objects));
+
+        PassSummary summary = pass(verifier);
+
+        long expectedBytes = count(db, "SELECT sum(size) FROM blobs") + count(db, "SELECT sum(size * 2) FROM manifests");
+        assertThat(summary.bytes()).isEqualTo(expectedBytes);
+        assertThat(bytes.consumed()).isEqualTo(expectedBytes);
+        assertThat(objects.consumed()).isEqualTo(summary.total()).isEqualTo(10);
+        // The corpus is bigger than both bursts, so the limiter had to hold the verifier back...
+        assertThat(bytes.consumed()).isGreaterThan(bytes.capacity());
+        assertThat(objects.consumed()).isGreaterThan(objects.capacity());
+        // ...and never let it take more than the burst plus what accrued, at any point.
+        assertThat(violations).isEmpty();
+        assertThat((double) bytes.consumed()).isLessThanOrEqualTo(bytes.allowance());
+        assertThat((double) objects.consumed()).isLessThanOrEqualTo(objects.allowance());
+    }
+
+    @Test
+    void twoVerifiersOnOneDatabaseNeverVerifyTheSameObjectTwiceInOnePass() throws Exception {
+        for (int i = 0; i < 24; i++) {
+            store(RepositoryName.of("team/app" + i), TestImages.image(100 + i), "v1");
+        }
+        long objects = count(db, "SELECT count(*) FROM blobs") + count(db, "SELECT count(*) FROM manifests");
+        List<String> seen = Collections.synchronizedList(new ArrayList<>());
+        VerifyObserver recorder = new VerifyObserver() {
+            @Override
+            public void verified(VerifyTarget target, Digest digest, VerifyOutcome outcome) {
+                seen.add(target.label() + " " + digest);
+            }
+        };
+        try (Database second = ReplicatorDatabase.start(db)) {
+            VerifyConfig config = config().withBatchSize(3);
+            Verifier one = verifier(config, recorder);
+            Verifier two = track(new Verifier(config, second, blobs, new WorkQueue(second), recorder));
+
+            CompletableFuture<PassSummary> a = one.runPass();
+            CompletableFuture<PassSummary> b = two.runPass();
+            PassSummary first = a.get(60, TimeUnit.SECONDS);
+            PassSummary other = b.get(60, TimeUnit.SECONDS);
+
+            assertThat(first.total() + other.total()).isEqualTo(objects);
+            assertThat(seen).hasSize((int) objects).doesNotHaveDuplicates();
+            two.close();
+        }
+        assertThat(count(db, "SELECT count(*) FROM blobs WHERE verify_state <> 'ok'")).isZero();
+        assertThat(count(db, "SELECT count(*) FROM manifests WHERE verify_state <> 'ok'")).isZero();
+    }
+
+    @Test
+    void startedVerifierRunsPassesByItself() {
+        store(REPO, TestImages.image(60), "v1");
+        Verifier verifier = verifier(config().withInterval(Duration.ofSeconds(1)), VerifyObserver.NONE);
+        verifier.start();
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> count(db, "SELECT count(*) FROM blobs WHERE verify_state = 'ok'") == 4
+                        && count(db, "SELECT count(*) FROM manifests WHERE verify_state = 'ok'") == 1);
+    }
+
+    @Test
+    void closingMidPassGivesBackTheClaimsOfObjectsNotVerifiedYet() throws Exception {
+        TestBlob big = TestImages.layer(70, 256 * 1024);
+        store(REPO, TestImages.image(MediaTypes.OCI_MANIFEST, 70, List.of(big), null), "v1");
+        // 4 KiB/s: the 256 KiB layer takes a minute, so the pass is surely mid-way when closed.
+        Verifier verifier = track(new Verifier(config(), database, blobs, queue, VerifyObserver.NONE,
+                new TokenBucket(4096, 4096, System::nanoTime), new TokenBucket(1000, 1000, System::nanoTime)));
+        CompletableFuture<PassSummary> pass = verifier.runPass();
+        await().atMost(Duration.ofSeconds(30)).until(() -> verifier.byteLimiter().consumed() > 0);
+
+        verifier.close();
+
+        assertThat(pass).isCompletedExceptionally();
+        // Whatever was claimed but not verified has its old (NULL) stamp back, so it is due at once again.
+        assertThat(count(db, "SELECT count(*) FROM blobs WHERE verified_at IS NOT NULL AND verify_state = 'unverified'"))
+                .isZero();
+        assertThat(count(db, "SELECT count(*) FROM blobs WHERE verified_at IS NULL")).isPositive();
+    }
+
+    private static void check(TokenBucket bucket, List<String> violations) {
+        if (bucket.consumed() > bucket.allowance()) {
+            violations.add(bucket.consumed() + " taken after " + bucket.elapsed() + ", allowance " + bucket.allowance());
+        }
+    }
+
+    private void assertQueued(RepositoryName repository, Digest digest, String operation) {
+        String where = " FROM replication_work WHERE repository = '" + repository + "' AND kind = 'digest' AND ref = '"
+                + digest + "'";
+        assertThat(text(db, "SELECT operation" + where)).isEqualTo(operation);
+        assertThat(text(db, "SELECT state" + where)).isEqualTo("pending");
+        assertThat(text(db, "SELECT source" + where)).isEqualTo(RepairRequests.SOURCE);
+    }
+
+    private TestImage store(RepositoryName repository, TestImage image, String tag) {
+        for (TestBlob blob : image.blobs()) {
+            writer.putBlob(repository, blob.digest(), blob.size(), blob.stream());
+        }
+        TestManifest manifest = image.manifest();
+        writer.putManifest(repository, manifest.content(), manifest.mediaType(), manifest.digest());
+        if (tag != null) {
+            writer.tag(repository, Tag.of(tag), manifest.digest());
+        }
+        return image;
+    }
+
+    private static VerifyConfig config() {
+        return VerifyConfig.defaults().withRates(1L << 30, 100_000).withBatchSize(4);
+    }
+
+    private Verifier verifier(VerifyConfig config, VerifyObserver observer) {
+        return track(new Verifier(config, database, blobs, queue, observer));
+    }
+
+    private Verifier track(Verifier verifier) {
+        verifiers.add(verifier);
+        return verifier;
+    }
+
+    private static PassSummary pass(Verifier verifier) throws Exception {
+        return verifier.runPass().get(60, TimeUnit.SECONDS);
+    }
+}
