@@ -1,0 +1,83 @@
+package io.georeg.replicator.status;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Replication state at one moment, read from the tracking database by {@link StatusQuery}: what
+ * {@code georeg status} prints ({@link StatusTable}, {@link StatusJson}) and what the status page
+ * and {@code georeg drill}'s pre-checks can reuse.
+ *
+ * @param generatedAt the database's clock when the report was read
+ * @param window how far back lag and bytes replicated look
+ * @param queue rows of {@code replication_work} per state
+ * @param oldestPending the oldest request not yet applied (pending or in progress), by its event time
+ * @param lag lag of the items applied within the window
+ * @param replicated what was stored within the window
+ * @param lastReconcile what the database knows of reconcile runs
+ * @param verification stored objects per verify state
+ * @param failuresByReason failed items grouped by reason (digests masked, truncated), most frequent first
+ * @param repositories per-repository state, when asked for (else empty)
+ */
+public record StatusReport(
+        Instant generatedAt,
+        Duration window,
+        Queue queue,
+        Optional<Instant> oldestPending,
+        Lag lag,
+        Replicated replicated,
+        Reconcile lastReconcile,
+        Verification verification,
+        List<FailureReason> failuresByReason,
+        List<RepositoryStatus> repositories) {
+
+    /** Age of the oldest unapplied request at {@link #generatedAt}. */
+    public Optional<Duration> oldestPendingAge() {
+        return oldestPending.map(t -> Duration.between(t, generatedAt));
+    }
+
+    /** Work items per state. */
+    public record Queue(long pending, long inProgress, long failed, long done) {
+    }
+
+    /**
+     * Seconds from an item's first event to its application ({@code done_at - first_event_at}),
+     * continuous percentiles ({@code percentile_cont}); empty when nothing was applied in the window.
+     */
+    public record Lag(long samples, Optional<Double> p50Seconds, Optional<Double> p99Seconds) {
+    }
+
+    /** Blob rows (layers, configs, manifests' storage copies) stored within the window, and their bytes. */
+    public record Replicated(long blobs, long bytes) {
+    }
+
+    /**
+     * Reconcile runs are not recorded in the schema (no table for them yet), so the report can only
+     * say when reconcile last queued work ({@code replication_work.source = 'reconcile'}).
+     */
+    public record Reconcile(Optional<Instant> lastQueuedWorkAt, boolean runsRecorded) {
+    }
+
+    /** Counts per {@code verify_state} (unverified, ok, failed, missing) of blobs and manifests. */
+    public record Verification(Map<String, Long> blobs, Map<String, Long> manifests) {
+    }
+
+    /** One group of failed items. */
+    public record FailureReason(String reason, long count, Instant lastFailedAt) {
+    }
+
+    /** One repository's queue and stored content. */
+    public record RepositoryStatus(
+            String name,
+            Queue queue,
+            Optional<Instant> oldestPending,
+            Optional<Instant> lastAppliedAt,
+            long manifests,
+            long tags,
+            long blobs,
+            long manifestsNotOk) {
+    }
+}

@@ -1,0 +1,239 @@
+package io.georeg.replicator.status;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.georeg.db.Database;
+import io.georeg.db.DatabaseConfig;
+import io.georeg.oci.RepositoryName;
+import io.georeg.oci.Tag;
+import io.georeg.replica.DatabaseReplicaWriter;
+import io.georeg.replicator.testing.ReplicatorDatabase;
+import io.georeg.storage.BlobStore;
+import io.georeg.storage.DefaultBlobStore;
+import io.georeg.storage.fs.FilesystemObjectStore;
+import io.georeg.testkit.db.TestDatabase;
+import io.georeg.testkit.oci.TestBlob;
+import io.georeg.testkit.oci.TestImage;
+import io.georeg.testkit.oci.TestImages;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * {@code georeg status} over a seeded tracking database: queue rows in every state with known
+ * event and completion times (so lag percentiles are exact), failures with reasons that differ
+ * only by digest, and one stored image with a blob the verifier found bad.
+ */
+class StatusReportIT {
+    @RegisterExtension
+    static final TestDatabase DB = new TestDatabase();
+
+    @TempDir
+    static Path storageRoot;
+
+    private static final String DIGEST_A = "sha256:" + "a".repeat(64);
+    private static final String DIGEST_B = "sha256:" + "b".repeat(64);
+    private static Database database;
+    private static TestImage image;
+
+    @BeforeAll
+    static void seed() {
+        database = ReplicatorDatabase.start(DB);
+        try (BlobStore blobs = new DefaultBlobStore(FilesystemObjectStore.open(storageRoot))) {
+            DatabaseReplicaWriter writer = new DatabaseReplicaWriter(database, blobs);
+            image = TestImages.image(7);
+            RepositoryName repo = RepositoryName.of("team/app");
+            for (TestBlob blob : image.blobs()) {
+                writer.putBlob(repo, blob.digest(), blob.size(), blob.stream());
+            }
+            writer.putManifest(repo, image.manifest().content(), image.manifest().mediaType(), image.manifest().digest());
+            writer.tag(repo, Tag.of("v1"), image.manifest().digest());
+        }
+        ReplicatorDatabase.execute(DB, "UPDATE blobs SET verify_state = 'failed', verify_error = 'x' WHERE digest = '"
+                + image.layers().get(0).digest() + "'");
+        List<String> rows = new ArrayList<>();
+        // pending: the oldest request is 10 minutes old
+        rows.add(row("team/app", "tag:v2", "pending", "now() - interval '10 minutes'", "NULL", "NULL", "event"));
+        rows.add(row("team/app", "tag:v3", "pending", "now() - interval '2 minutes'", "NULL", "NULL", "reconcile"));
+        rows.add(row("team/web", "tag:v1", "in_progress", "now() - interval '1 minute'", "NULL", "NULL", "event"));
+        // failed: two reasons that differ only by digest group together
+        rows.add(row("team/web", "digest:" + DIGEST_A, "failed", "now() - interval '1 hour'", "NULL",
+                "'primary answered 500 for " + DIGEST_A + "'", "event"));
+        rows.add(row("team/web", "digest:" + DIGEST_B, "failed", "now() - interval '1 hour'", "NULL",
+                "'primary answered 500 for " + DIGEST_B + "'", "event"));
+        rows.add(row("team/db", "tag:bad", "failed", "now() - interval '1 hour'", "NULL", "'manifest invalid: no layers'",
+                "event"));
+        // done within the window, lags 1..5 s; one done long ago (outside the window) with a 100 s lag
+        for (int lag = 1; lag <= 5; lag++) {
+            rows.add(row("team/app", "tag:done" + lag, "done",
+                    "now() - interval '1 minute' - interval '" + lag + " seconds'", "now() - interval '1 minute'", "NULL",
+                    "event"));
+        }
+        rows.add(row("team/app", "tag:old", "done", "now() - interval '2 hours' - interval '100 seconds'",
+                "now() - interval '2 hours'", "NULL", "event"));
+        ReplicatorDatabase.execute(DB, """
+                INSERT INTO replication_work (repository, kind, ref, operation, digest, state, first_event_at,
+                                              last_event_at, done_at, last_error, source, updated_at, enqueued_at)
+                VALUES
+                """ + String.join(",\n", rows));
+    }
+
+    @AfterAll
+    static void stop() {
+        database.close();
+    }
+
+    private static String row(String repo, String kindRef, String state, String firstEvent, String doneAt, String error,
+            String source) {
+        String kind = kindRef.substring(0, kindRef.indexOf(':'));
+        String ref = kindRef.substring(kindRef.indexOf(':') + 1);
+        String operation = kind.equals("tag") ? "push_manifest" : "push_blob";
+        return "('" + repo + "', '" + kind + "', '" + ref + "', '" + operation + "', '" + DIGEST_A + "', '" + state + "', "
+                + firstEvent + ", " + firstEvent + ", " + doneAt + ", " + error + ", '" + source + "', now(), now())";
+    }
+
+    @Test
+    void reportCountsTheQueueMeasuresLagInTheWindowAndGroupsFailures() {
+        StatusReport report = new StatusQuery(database).read(Duration.ofMinutes(15), 10, StatusQuery.Repositories.NONE,
+                Optional.empty(), 100);
+
+        assertThat(report.queue()).isEqualTo(new StatusReport.Queue(2, 1, 3, 6));
+        assertThat(report.oldestPendingAge().orElseThrow()).isBetween(Duration.ofMinutes(10), Duration.ofMinutes(11));
+        assertThat(report.lag().samples()).isEqualTo(5);
+        assertThat(report.lag().p50Seconds().orElseThrow()).isCloseTo(3.0, within(1e-6));
+        assertThat(report.lag().p99Seconds().orElseThrow()).isCloseTo(4.96, within(1e-6));
+        long storedBytes = image.blobs().stream().mapToLong(TestBlob::size).sum() + image.manifest().size();
+        assertThat(report.replicated()).isEqualTo(new StatusReport.Replicated(4, storedBytes));
+        assertThat(report.lastReconcile().runsRecorded()).isFalse();
+        assertThat(report.lastReconcile().lastQueuedWorkAt()).isPresent();
+        assertThat(report.verification().blobs()).containsExactly(
+                java.util.Map.entry("unverified", 3L), java.util.Map.entry("ok", 0L),
+                java.util.Map.entry("failed", 1L), java.util.Map.entry("missing", 0L));
+        assertThat(report.verification().manifests()).containsEntry("unverified", 1L).containsEntry("failed", 0L);
+        assertThat(report.failuresByReason()).extracting(StatusReport.FailureReason::reason, StatusReport.FailureReason::count)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("primary answered 500 for <digest>", 2L),
+                        org.assertj.core.groups.Tuple.tuple("manifest invalid: no layers", 1L));
+        assertThat(report.repositories()).isEmpty();
+    }
+
+    @Test
+    void lagIsEmptyWhenNothingWasAppliedInTheWindowButTheLongWindowSeesTheOldItem() {
+        StatusReport recent = new StatusQuery(database).read(Duration.ofSeconds(30), 10, StatusQuery.Repositories.NONE,
+                Optional.empty(), 100);
+        assertThat(recent.lag()).isEqualTo(new StatusReport.Lag(0, Optional.empty(), Optional.empty()));
+
+        StatusReport day = new StatusQuery(database).read(Duration.ofDays(1), 10, StatusQuery.Repositories.NONE,
+                Optional.empty(), 100);
+        assertThat(day.lag().samples()).isEqualTo(6);
+        assertThat(day.lag().p50Seconds().orElseThrow()).isCloseTo(3.5, within(1e-6));
+    }
+
+    @Test
+    void perRepositoryStateCombinesTheQueueWithStoredContent() {
+        StatusReport all = new StatusQuery(database).read(Duration.ofMinutes(15), 10, StatusQuery.Repositories.ALL,
+                Optional.empty(), 100);
+        assertThat(all.repositories()).extracting(StatusReport.RepositoryStatus::name)
+                .containsExactly("team/app", "team/db", "team/web");
+        StatusReport.RepositoryStatus app = all.repositories().get(0);
+        assertThat(app.queue()).isEqualTo(new StatusReport.Queue(2, 0, 0, 6));
+        assertThat(app.oldestPending()).isPresent();
+        assertThat(app.lastAppliedAt()).isPresent();
+        assertThat(app.manifests()).isEqualTo(1);
+        assertThat(app.tags()).isEqualTo(1);
+        assertThat(app.blobs()).isEqualTo(3);
+        StatusReport.RepositoryStatus web = all.repositories().get(2);
+        assertThat(web.queue()).isEqualTo(new StatusReport.Queue(0, 1, 2, 0));
+        assertThat(web.manifests()).isZero();
+
+        StatusReport one = new StatusQuery(database).read(Duration.ofMinutes(15), 10, StatusQuery.Repositories.ONE,
+                Optional.of("team/db"), 100);
+        assertThat(one.repositories()).singleElement().satisfies(r -> {
+            assertThat(r.name()).isEqualTo("team/db");
+            assertThat(r.queue().failed()).isEqualTo(1);
+        });
+    }
+
+    @Test
+    void jsonHasTheDocumentedStableShape() throws Exception {
+        String out = run("--json", "--repositories");
+        JsonNode root = new ObjectMapper().readTree(out);
+
+        assertThat(fieldNames(root)).containsExactly("generatedAt", "windowSeconds", "queue", "oldestPending", "lag",
+                "replicated", "lastReconcile", "verification", "failuresByReason", "repositories");
+        assertThat(root.get("windowSeconds").asLong()).isEqualTo(900);
+        assertThat(fieldNames(root.get("queue"))).containsExactly("pending", "inProgress", "failed", "done");
+        assertThat(root.at("/queue/failed").asLong()).isEqualTo(3);
+        assertThat(fieldNames(root.get("oldestPending"))).containsExactly("since", "ageSeconds");
+        assertThat(root.at("/oldestPending/ageSeconds").asDouble()).isBetween(600.0, 660.0);
+        assertThat(fieldNames(root.get("lag"))).containsExactly("samples", "p50Seconds", "p99Seconds");
+        assertThat(root.at("/lag/p99Seconds").asDouble()).isCloseTo(4.96, within(1e-6));
+        assertThat(fieldNames(root.get("replicated"))).containsExactly("blobs", "bytes");
+        assertThat(fieldNames(root.get("lastReconcile"))).containsExactly("runsRecorded", "lastQueuedWorkAt");
+        assertThat(fieldNames(root.at("/verification/blobs"))).containsExactly("unverified", "ok", "failed", "missing");
+        assertThat(root.at("/verification/blobs/failed").asLong()).isEqualTo(1);
+        assertThat(fieldNames(root.at("/failuresByReason/0"))).containsExactly("reason", "count", "lastFailedAt");
+        assertThat(root.at("/failuresByReason/0/count").asLong()).isEqualTo(2);
+        assertThat(root.get("repositories")).hasSize(3);
+        assertThat(fieldNames(root.at("/repositories/0"))).containsExactly("name", "queue", "oldestPendingSince",
+                "lastAppliedAt", "manifests", "tags", "blobs", "manifestsNotOk");
+
+        JsonNode plain = new ObjectMapper().readTree(run("--json"));
+        assertThat(plain.has("repositories")).as("only on request").isFalse();
+    }
+
+    @Test
+    void tableShowsEverySectionForPeople() {
+        String out = run("--repository", "team/web");
+
+        assertThat(out).contains("georeg replication status at ");
+        assertThat(out).containsPattern("QUEUE\\s+PENDING\\s+IN PROGRESS\\s+FAILED\\s+DONE\\n\\s+2\\s+1\\s+3\\s+6\\n");
+        assertThat(out).containsPattern("oldest pending\\s+10m( \\d+s)? \\(since ");
+        assertThat(out).contains("p50 3.00s  p99 4.96s  (5 items)");
+        assertThat(out).containsPattern("replicated \\(last 15m\\)\\s+4 blobs, \\d+\\.\\d KiB");
+        assertThat(out).containsPattern("last reconcile\\s+never recorded \\(reconcile last queued work at ");
+        assertThat(out).containsPattern("verified blobs\\s+3 unverified, 0 ok, 1 failed, 0 missing");
+        assertThat(out).containsPattern("\\n2\\s+\\S+\\s+primary answered 500 for <digest>\\n");
+        assertThat(out).containsPattern("REPOSITORY\\s+PENDING.*\\nteam/web\\s+0\\s+1\\s+2\\s+0\\s+");
+        assertThat(out).doesNotContain("team/app  ");
+    }
+
+    @Test
+    void bothRepositoryOptionsAtOnceIsAUsageError() {
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(new StatusCommand(StatusReportIT::config));
+        cli.setErr(new PrintWriter(err));
+        assertThat(cli.execute("--repository", "a/b", "--repositories")).isEqualTo(2);
+        assertThat(err.toString()).contains("either --repository NAME or --repositories");
+    }
+
+    private static String run(String... args) {
+        StringWriter out = new StringWriter();
+        CommandLine cli = new CommandLine(new StatusCommand(StatusReportIT::config));
+        cli.setOut(new PrintWriter(out));
+        assertThat(cli.execute(args)).isZero();
+        return out.toString();
+    }
+
+    private static DatabaseConfig config() {
+        return DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password());
+    }
+
+    private static List<String> fieldNames(JsonNode node) {
+        List<String> names = new ArrayList<>();
+        node.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+}
