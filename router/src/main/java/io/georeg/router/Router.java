@@ -1,6 +1,7 @@
 package io.georeg.router;
 
 import io.georeg.db.Transactions;
+import io.georeg.router.fallback.ReplicaMissListener;
 import io.georeg.router.fence.FenceStore;
 import io.georeg.router.fence.ReadYourWrites;
 import io.georeg.router.health.CircuitBreaker;
@@ -44,6 +45,7 @@ public final class Router implements AutoCloseable {
     private final RouterConfig config;
     private final Transactions transactions;
     private final PrometheusRegistry registry;
+    private final ReplicaMissListener missListener;
     private final CircuitBreaker primaryCircuit;
     private final CircuitBreaker replicaCircuit;
     private HttpClient httpClient;
@@ -58,9 +60,18 @@ public final class Router implements AutoCloseable {
      * @param registry     where the router's metrics are registered and which {@code /metrics} serves
      */
     public Router(RouterConfig config, Transactions transactions, PrometheusRegistry registry) {
+        this(config, transactions, registry, ReplicaMissListener.NONE);
+    }
+
+    /**
+     * @param missListener told about reads the replica missed and the primary served, e.g. to
+     *                     queue their replication (cache on miss)
+     */
+    public Router(RouterConfig config, Transactions transactions, PrometheusRegistry registry, ReplicaMissListener missListener) {
         this.config = config.validate();
         this.transactions = transactions;
         this.registry = registry;
+        this.missListener = missListener;
         this.primaryCircuit = new CircuitBreaker("primary", config.circuit().failureThreshold());
         this.replicaCircuit = new CircuitBreaker("replica", config.circuit().failureThreshold());
     }
@@ -87,7 +98,7 @@ public final class Router implements AutoCloseable {
             }
             RoutingHandler routing = new RoutingHandler(RouteTable.oci(config.authPath()), proxy, primary, config.authUrl(), replica,
                     primaryCircuit, replicaCircuit, readYourWrites, metrics,
-                    new OperationsEndpoints(primaryCircuit, replicaCircuit, registry));
+                    new OperationsEndpoints(primaryCircuit, replicaCircuit, registry), missListener);
 
             server = newServer(config.bindHost(), config.port(), "router");
             server.setHandler(new AccessLogHandler(routing));

@@ -3,6 +3,7 @@ package io.georeg.router;
 import io.georeg.oci.Digest;
 import io.georeg.oci.ErrorCode;
 import io.georeg.router.fallback.FallbackToPrimary;
+import io.georeg.router.fallback.ReplicaMissListener;
 import io.georeg.router.fence.Fence;
 import io.georeg.router.fence.ReadYourWrites;
 import io.georeg.router.health.CircuitBreaker;
@@ -50,11 +51,12 @@ final class RoutingHandler extends Handler.Abstract {
     private final RouterMetrics metrics;
     private final OperationsEndpoints operations;
     private final ProxyObserver observer;
+    private final ReplicaMissListener missListener;
 
     /** {@code authTarget} null: token requests go to the primary's own path; {@code readYourWrites} null: no fences. */
     RoutingHandler(RouteTable table, StreamingProxy proxy, Upstream primary, URI authTarget, Upstream replica,
                    CircuitBreaker primaryCircuit, CircuitBreaker replicaCircuit, ReadYourWrites readYourWrites,
-                   RouterMetrics metrics, OperationsEndpoints operations) {
+                   RouterMetrics metrics, OperationsEndpoints operations, ReplicaMissListener missListener) {
         this.table = table;
         this.proxy = proxy;
         this.primary = primary;
@@ -68,6 +70,7 @@ final class RoutingHandler extends Handler.Abstract {
         this.metrics = metrics;
         this.operations = operations;
         this.observer = new CircuitObserver();
+        this.missListener = missListener;
     }
 
     @Override
@@ -129,7 +132,7 @@ final class RoutingHandler extends Handler.Abstract {
                 record.fellBack("primary-fallback");
                 metrics.fallback(match.routeId(), "primary");
                 response.getHeaders().put(SOURCE, "primary-fallback");
-                proxy.forward(request, response, callback, primary, primaryTarget(request), record.requestId(), ResponseInterceptor.NONE, observer);
+                proxy.forward(request, response, callback, primary, primaryTarget(request), record.requestId(), new MissReport(match), observer);
             }
 
             @Override
@@ -209,6 +212,31 @@ final class RoutingHandler extends Handler.Abstract {
                     release.run();
                 }
             });
+        }
+    }
+
+    /** Tells the miss listener what the primary had that the replica lacked; never holds the answer. */
+    private final class MissReport implements ResponseInterceptor {
+        private final RouteMatch match;
+
+        MissReport(RouteMatch match) {
+            this.match = match;
+        }
+
+        @Override
+        public boolean hold(org.eclipse.jetty.client.Response serverToProxyResponse) {
+            if (serverToProxyResponse.getStatus() == 200 && missListener != ReplicaMissListener.NONE) {
+                ReplicaMissListener.Miss miss = new ReplicaMissListener.Miss(match.routeId(), match.repository(), match.reference(),
+                        serverToProxyResponse.getHeaders().get("Docker-Content-Digest"), serverToProxyResponse.getHeaders().getLongField("Content-Length"));
+                Thread.ofVirtual().name("replica-miss").start(() -> {
+                    try {
+                        missListener.onMiss(miss);
+                    } catch (RuntimeException e) {
+                        LOG.warn("could not report the replica miss {}", miss, e);
+                    }
+                });
+            }
+            return false;
         }
     }
 
