@@ -6,6 +6,7 @@ import io.georeg.read.api.RegistryResource;
 import io.georeg.read.api.UnexpectedExceptionMapper;
 import io.georeg.read.auth.Authenticator;
 import io.georeg.replica.ReplicaReader;
+import org.glassfish.jersey.internal.inject.AbstractBinder;
 import org.glassfish.jersey.server.ResourceConfig;
 import org.glassfish.jersey.server.ServerProperties;
 
@@ -21,7 +22,17 @@ public final class ReadResourceConfig {
 
     public static ResourceConfig create(ReplicaReader replica, Authenticator auth, ReadOptions options) {
         ResourceConfig rc = new ResourceConfig();
-        rc.register(new RegistryResource(replica, auth, options));
+        // The resource is registered as a class and its one instance bound for injection:
+        // registering the instance itself works too but makes Jersey warn that it is "not a
+        // provider" at every start.
+        RegistryResource resource = new RegistryResource(replica, auth, options);
+        rc.register(RegistryResource.class);
+        rc.register(new AbstractBinder() {
+            @Override
+            protected void configure() {
+                bind(resource).to(RegistryResource.class);
+            }
+        });
         rc.register(new OciExceptionMapper());
         rc.register(UnexpectedExceptionMapper.class);
         rc.property(ServerProperties.FEATURE_AUTO_DISCOVERY_DISABLE, true);
