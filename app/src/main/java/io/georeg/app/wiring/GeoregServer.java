@@ -57,7 +57,7 @@ public final class GeoregServer implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        RuntimeException failure = null;
+        List<Exception> failures = new ArrayList<>();
         List<Component> reverse = new ArrayList<>(started);
         Collections.reverse(reverse);
         for (Component component : reverse) {
@@ -65,23 +65,18 @@ public final class GeoregServer implements AutoCloseable {
                 component.close();
                 LOG.info("stopped {}", component.name());
             } catch (Exception e) {
-                failure = failure == null ? new IllegalStateException("stopping " + component.name() + " failed", e) : failure;
-                if (failure.getCause() != e) {
-                    failure.addSuppressed(e);
-                }
+                failures.add(new IllegalStateException("stopping " + component.name() + " failed", e));
             }
         }
         started.clear();
         try {
             resources.close();
         } catch (RuntimeException e) {
-            if (failure == null) {
-                failure = e;
-            } else {
-                failure.addSuppressed(e);
-            }
+            failures.add(e);
         }
-        if (failure != null) {
+        if (!failures.isEmpty()) {
+            IllegalStateException failure = new IllegalStateException("georeg did not stop cleanly", failures.get(0));
+            failures.subList(1, failures.size()).forEach(failure::addSuppressed);
             throw failure;
         }
     }

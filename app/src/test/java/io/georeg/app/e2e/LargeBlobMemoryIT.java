@@ -36,7 +36,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * registry-read streams: the shaded {@code georeg.jar}, started as {@code georeg serve} in a
+ * registry-read streams: the shaded {@code georeg.jar} (first running {@code georeg migrate},
+ * which needs Flyway's merged service files), started as {@code georeg serve} in a
  * child JVM capped at {@code -Xmx256m} (and told to exit on OutOfMemoryError), serves a 1 GiB
  * blob whose bytes arrive complete and under the right digest, and the process is still alive
  * afterwards.
@@ -64,24 +65,25 @@ class LargeBlobMemoryIT {
     void oneGibBlobStreamsFromAProcessWith256MbHeap() throws Exception {
         Path storage = work.resolve("storage");
         RepositoryName repo = RepositoryName.of("big/gib");
+        String jar = System.getProperty("georeg.jar", "target/georeg.jar");
+        assertThat(Path.of(jar)).as("the shaded jar (built in `package`)").exists();
+        String java = ProcessHandle.current().info().command().orElse("java");
+
+        // Flyway finds its PostgreSQL support through META-INF/services: proves the shaded jar merged them.
+        Path migrateLog = work.resolve("migrate.log");
+        Process migrate = georeg(java, jar, storage, migrateLog, "migrate").start();
+        assertThat(migrate.waitFor(60, TimeUnit.SECONDS)).as("georeg migrate finishes").isTrue();
+        assertThat(migrate.exitValue()).as("georeg migrate; output:\n" + Files.readString(migrateLog)).isZero();
+        assertThat(Files.readString(migrateLog)).contains("applied migration 1");
+
         CorpusBlob blob = CorpusBlob.streamed("application/vnd.oci.image.layer.v1.tar", () -> new SeededStream(1234, SIZE));
-        try (Database db = new Database(DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password()).withMigrateOnStart(true)).start();
+        try (Database db = new Database(DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password())).start();
              BlobStore blobs = BlobStores.open(new StorageConfig.Filesystem(storage))) {
             new DatabaseReplicaWriter(db, blobs).putBlob(repo, blob.digest(), blob.size(), blob.open());
         }
 
         Path log = work.resolve("georeg.log");
-        String jar = System.getProperty("georeg.jar", "target/georeg.jar");
-        assertThat(Path.of(jar)).as("the shaded jar (built in `package`)").exists();
-        String java = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-XX:+ExitOnOutOfMemoryError", "-jar", jar, "serve")
-                .redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().put("GEOREG_DATABASE_URL", DB.jdbcUrl());
-        pb.environment().put("GEOREG_DATABASE_USER", DB.user());
-        pb.environment().put("GEOREG_DATABASE_PASSWORD", DB.password());
-        pb.environment().put("GEOREG_STORAGE_FILESYSTEM_ROOT", storage.toString());
-        pb.environment().put("GEOREG_REGISTRY_READ_PORT", "0");
-        child = pb.start();
+        child = georeg(java, jar, storage, log, "serve").start();
 
         int port = await("georeg serve to listen").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
                 .until(() -> listeningPort(log), p -> p > 0 || !child.isAlive());
@@ -103,6 +105,18 @@ class LargeBlobMemoryIT {
         // 143 = terminated by SIGTERM after the shutdown hook ran; anything else (3: OOM exit) is a failure.
         assertThat(child.exitValue()).isIn(0, 143);
         assertThat(Files.readString(log)).doesNotContain("OutOfMemoryError").contains("stopped registry-read");
+    }
+
+    /** {@code java -Xmx256m -jar georeg.jar <command>} configured for the test database and storage. */
+    private static ProcessBuilder georeg(String java, String jar, Path storage, Path log, String command) {
+        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-XX:+ExitOnOutOfMemoryError", "-jar", jar, command)
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("GEOREG_DATABASE_URL", DB.jdbcUrl());
+        pb.environment().put("GEOREG_DATABASE_USER", DB.user());
+        pb.environment().put("GEOREG_DATABASE_PASSWORD", DB.password());
+        pb.environment().put("GEOREG_STORAGE_FILESYSTEM_ROOT", storage.toString());
+        pb.environment().put("GEOREG_REGISTRY_READ_PORT", "0");
+        return pb;
     }
 
     private static int listeningPort(Path log) throws java.io.IOException {
