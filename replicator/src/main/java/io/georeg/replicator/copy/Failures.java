@@ -38,7 +38,7 @@ final class Failures {
             return new WorkFailedException(code, p.getMessage(), !p.isTransient(), p);
         }
         if (e instanceof DigestMismatchException d) {
-            return new WorkFailedException("digest_mismatch", "blob from the primary " + d.getMessage(), false, d);
+            return new WorkFailedException("digest_mismatch", "blob copied from the primary: " + d.getMessage(), false, d);
         }
         if (e instanceof MissingReferencesException m) {
             return new WorkFailedException("missing_references", m.getMessage(), false, m);

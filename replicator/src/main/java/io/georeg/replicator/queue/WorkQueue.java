@@ -98,6 +98,10 @@ public final class WorkQueue {
                       w.attempts, w.first_event_at, w.source
             """;
 
+    private static final String NEXT_DUE = """
+            SELECT EXTRACT(EPOCH FROM (min(next_attempt_at) - now())) * 1000 FROM replication_work WHERE state = 'pending'
+            """;
+
     private static final String RENEW = """
             UPDATE replication_work SET lease_expires_at = now() + ? * interval '1 millisecond'
              WHERE lease_owner = ? AND state = 'in_progress' AND id = ANY (?)
@@ -215,6 +219,17 @@ public final class WorkQueue {
                     }
                 }
                 return items;
+            }
+        });
+    }
+
+    /** How long until the next pending item is due (zero when one is due now); empty when none is pending. */
+    public Optional<Duration> nextDueIn() {
+        return tx.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement(NEXT_DUE); ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                double millis = rs.getDouble(1);
+                return rs.wasNull() ? Optional.<Duration>empty() : Optional.of(Duration.ofMillis(Math.max(0, (long) millis)));
             }
         });
     }

@@ -106,13 +106,28 @@ public final class WorkScheduler implements AutoCloseable {
                 continue; // a full batch: there may be more due right away
             }
             try {
-                Duration untilRenewal = Duration.between(Instant.now(), nextRenewal);
-                wake.await(untilRenewal.compareTo(config.pollInterval()) < 0 ? untilRenewal : config.pollInterval());
+                wake.await(min(min(Duration.between(Instant.now(), nextRenewal), config.pollInterval()), nextDue(free)));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             }
         }
+    }
+
+    /** When a rescheduled item comes due before the poll interval ends, wake up for it (retries stay prompt). */
+    private Duration nextDue(int freeSlots) {
+        if (freeSlots == 0) {
+            return config.pollInterval();
+        }
+        try {
+            return queue.nextDueIn().orElse(config.pollInterval());
+        } catch (RuntimeException e) {
+            return config.pollInterval();
+        }
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) < 0 ? a : b;
     }
 
     private void renewLeases() {

@@ -1,0 +1,160 @@
+package io.georeg.replicator.queue;
+
+import static io.georeg.replicator.testing.ReplicatorDatabase.count;
+import static io.georeg.replicator.testing.ReplicatorDatabase.execute;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.georeg.db.Database;
+import io.georeg.oci.Digest;
+import io.georeg.oci.RepositoryName;
+import io.georeg.oci.Tag;
+import io.georeg.replicator.testing.ReplicatorDatabase;
+import io.georeg.testkit.db.TestDatabase;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The queue's contract on a real PostgreSQL: exclusive claims, leases, coalescing, retries. */
+class WorkQueueIT {
+    @RegisterExtension
+    static final TestDatabase DB = new TestDatabase();
+    private static final RepositoryName REPO = RepositoryName.of("team/app");
+    private static Database database;
+    private static WorkQueue queue;
+
+    @BeforeAll
+    static void start() {
+        database = ReplicatorDatabase.start(DB);
+        queue = new WorkQueue(database);
+    }
+
+    @AfterAll
+    static void stop() {
+        database.close();
+    }
+
+    @BeforeEach
+    void empty() {
+        ReplicatorDatabase.truncateQueue(DB);
+    }
+
+    private static Digest digest(int i) {
+        return Digest.sha256(("content " + i).getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static WorkRequest blob(int i) {
+        return WorkRequest.blobPush(REPO, digest(i), 10, Instant.now(), "test");
+    }
+
+    @Test
+    void concurrentClaimersNeverGetTheSameItem() throws Exception {
+        List<WorkRequest> requests = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            requests.add(blob(i));
+        }
+        assertThat(queue.enqueue(requests)).isEqualTo(200);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Callable<List<Long>>> claimers = new ArrayList<>();
+            for (int w = 0; w < 4; w++) {
+                String owner = "owner-" + w;
+                claimers.add(() -> {
+                    List<Long> mine = new ArrayList<>();
+                    for (List<WorkItem> batch; !(batch = queue.claim(owner, 7, Duration.ofMinutes(1))).isEmpty(); ) {
+                        batch.forEach(item -> mine.add(item.id()));
+                    }
+                    return mine;
+                });
+            }
+            Set<Long> all = new HashSet<>();
+            int total = 0;
+            for (Future<List<Long>> f : pool.invokeAll(claimers)) {
+                all.addAll(f.get());
+                total += f.get().size();
+            }
+            assertThat(total).isEqualTo(200);
+            assertThat(all).hasSize(200);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void anExpiredLeaseIsClaimedByAnotherOwnerAndTheOldOwnerCannotFinishIt() {
+        queue.enqueue(List.of(blob(1)));
+        WorkItem first = queue.claim("crashed", 10, Duration.ofSeconds(30)).get(0);
+        assertThat(queue.claim("other", 10, Duration.ofSeconds(30))).isEmpty();
+        execute(DB, "UPDATE replication_work SET lease_expires_at = now() - interval '1 second'");
+        WorkItem again = queue.claim("other", 10, Duration.ofSeconds(30)).get(0);
+        assertThat(again.id()).isEqualTo(first.id());
+        assertThat(again.attempts()).isEqualTo(2);
+        assertThat(queue.complete(first, "crashed")).isEmpty();
+        assertThat(queue.complete(again, "other")).hasValueSatisfying(c -> assertThat(c.state()).isEqualTo(WorkState.DONE));
+    }
+
+    @Test
+    void aRequestArrivingWhileTheItemRunsMakesItRunAgainInsteadOfDone() {
+        Tag v1 = Tag.of("v1");
+        queue.enqueue(List.of(WorkRequest.tagPush(REPO, v1, digest(1), Instant.now(), "test")));
+        WorkItem running = queue.claim("w", 10, Duration.ofSeconds(30)).get(0);
+        queue.enqueue(List.of(WorkRequest.tagPush(REPO, v1, digest(2), Instant.now(), "test")));
+        assertThat(queue.claim("w2", 10, Duration.ofSeconds(30))).as("still leased: not given to a second worker").isEmpty();
+        assertThat(queue.complete(running, "w")).hasValueSatisfying(c -> assertThat(c.state()).isEqualTo(WorkState.PENDING));
+        WorkItem rerun = queue.claim("w", 10, Duration.ofSeconds(30)).get(0);
+        assertThat(rerun.digest()).contains(digest(2));
+        assertThat(queue.complete(rerun, "w")).hasValueSatisfying(c -> assertThat(c.state()).isEqualTo(WorkState.DONE));
+    }
+
+    @Test
+    void transientFailuresAreRescheduledInTheTableUntilTheAttemptsRunOut() {
+        queue.enqueue(List.of(blob(1)));
+        WorkItem a1 = queue.claim("w", 1, Duration.ofSeconds(30)).get(0);
+        assertThat(queue.fail(a1, "w", "primary unreachable", false, 2, Duration.ofMinutes(5))).contains(WorkState.PENDING);
+        assertThat(queue.claim("w", 1, Duration.ofSeconds(30))).as("not due for 5 minutes").isEmpty();
+        assertThat(count(DB, "SELECT count(*) FROM replication_work WHERE next_attempt_at > now() + interval '4 minutes'")).isEqualTo(1);
+        execute(DB, "UPDATE replication_work SET next_attempt_at = now()");
+        WorkItem a2 = queue.claim("w", 1, Duration.ofSeconds(30)).get(0);
+        assertThat(queue.fail(a2, "w", "primary unreachable again", false, 2, Duration.ofMillis(1))).contains(WorkState.FAILED);
+        assertThat(queue.failures(10)).singleElement().satisfies(f -> {
+            assertThat(f.lastError()).isEqualTo("primary unreachable again");
+            assertThat(f.attempts()).isEqualTo(2);
+        });
+    }
+
+    @Test
+    void permanentFailureFailsAtOnceAndRetryRequeuesIt() {
+        queue.enqueue(List.of(blob(1), WorkRequest.blobPush(RepositoryName.of("other/repo"), digest(2), 1, Instant.now(), "test")));
+        for (WorkItem item : queue.claim("w", 10, Duration.ofSeconds(30))) {
+            assertThat(queue.fail(item, "w", "not on the primary", true, 10, Duration.ZERO)).contains(WorkState.FAILED);
+        }
+        assertThat(queue.retryFailed(Optional.of(REPO))).isEqualTo(1);
+        assertThat(queue.depth().byState()).containsEntry(WorkState.FAILED, 1L).containsEntry(WorkState.PENDING, 1L);
+        assertThat(queue.retryFailed(Optional.empty())).isEqualTo(1);
+        assertThat(queue.claim("w", 10, Duration.ofSeconds(30))).hasSize(2).allSatisfy(i -> assertThat(i.attempts()).isEqualTo(1));
+    }
+
+    @Test
+    void backoffGrowsExponentiallyWithJitterAndIsCapped() {
+        Backoff backoff = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60));
+        java.util.Random random = new java.util.Random(1);
+        for (int attempt = 1; attempt <= 12; attempt++) {
+            long base = Math.min(60_000, 1000L << (attempt - 1));
+            Duration d = backoff.delay(attempt, random);
+            assertThat(d.toMillis()).isBetween(base / 2, base);
+        }
+    }
+}
