@@ -132,6 +132,8 @@ class BadInputIT {
                 row("catalog n over the maximum", "/v2/_catalog?n=100000", () -> rsa.token().catalog().sign(), 400, "PAGINATION_NUMBER_INVALID"),
                 // tokens
                 auth("no Authorization header", manifest, () -> null, scope),
+                auth("GET /v2/ without a token (challenge without scope)", "/v2/", () -> null, "service=\"" + SERVICE + "\""),
+                new Row("HEAD of a manifest without a token", "HEAD", manifest, () -> null, 401, null, null),
                 auth("basic credentials instead of a bearer token", manifest, () -> "Basic dXNlcjpwYXNz", scope),
                 auth("forged signature: x5c chain to an untrusted CA", manifest, () -> rsa.token().pull("team/app").signWithUntrustedKey(), "error=\"invalid_token\""),
                 auth("forged signature: kid of an untrusted key", manifest, () -> ec.token().pull("team/app").keyIdStyle().signWithUntrustedKey(), "error=\"invalid_token\""),
