@@ -49,7 +49,13 @@ public final class GeoregCommand implements Runnable {
                 commandLine.getErr().println("georeg: " + e.getMessage());
                 return 2;
             }
-            LOG.error("georeg {} failed", commandLine.getCommandName(), e);
+            // georeg's own exceptions carry a message that says what to fix: the stack trace only
+            // helps for the unexpected ones (and at debug level for ours).
+            if (e.getClass().getName().startsWith("io.georeg.") && e.getMessage() != null) {
+                LOG.debug("georeg {} failed", commandLine.getCommandName(), e);
+            } else {
+                LOG.error("georeg {} failed", commandLine.getCommandName(), e);
+            }
             commandLine.getErr().println("georeg " + commandLine.getCommandName() + " failed: " + e.getMessage());
             return 1;
         });
