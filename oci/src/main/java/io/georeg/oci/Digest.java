@@ -67,7 +67,9 @@ public record Digest(Algorithm algorithm, String hex) implements Comparable<Dige
     /**
      * Parses a digest string. A string that is not of the spec's grammar, or of a registered
      * algorithm with the wrong encoding, is {@code DIGEST_INVALID}; a well-formed digest of an
-     * algorithm georeg does not implement is {@code UNSUPPORTED}, as the spec asks.
+     * algorithm georeg does not implement is {@code DIGEST_INVALID} too, with a message saying the
+     * algorithm is unsupported: distribution 2.8 maps {@code digest.ErrDigestUnsupported} to
+     * DIGEST_INVALID (400), and clients behind the router must see the same answer from both sites.
      */
     public static Digest parse(String text) {
         if (text == null || text.length() > 200 || !GRAMMAR.matcher(text).matches()) {
@@ -76,7 +78,7 @@ public record Digest(Algorithm algorithm, String hex) implements Comparable<Dige
         int colon = text.indexOf(':');
         Algorithm algorithm = Algorithm.byPrefix(text.substring(0, colon));
         if (algorithm == null) {
-            throw new OciException(ErrorCode.UNSUPPORTED, "unsupported digest algorithm " + text.substring(0, colon),
+            throw new OciException(ErrorCode.DIGEST_INVALID, "unsupported digest algorithm " + text.substring(0, colon),
                     Map.of("digest", text));
         }
         return new Digest(algorithm, text.substring(colon + 1));

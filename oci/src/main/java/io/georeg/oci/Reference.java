@@ -19,8 +19,8 @@ public sealed interface Reference permits Reference.ByTag, Reference.ByDigest {
 
     /**
      * A reference with a colon is a digest (tags cannot contain one); anything else must be a
-     * valid tag. Invalid digests throw DIGEST_INVALID/UNSUPPORTED, invalid tags MANIFEST_UNKNOWN's
-     * neighbour TAG_INVALID.
+     * valid tag. Invalid digests (also of unknown algorithms) throw DIGEST_INVALID, invalid tags
+     * TAG_INVALID.
      */
     static Reference parse(String text) {
         if (Digest.looksLikeDigest(text)) {

@@ -59,7 +59,7 @@ public sealed interface OciPath {
      * Classifies a raw request path (starting with {@code /v2}).
      *
      * @throws OciException NAME_INVALID for traversal, encoded separators or an invalid name;
-     *     DIGEST_INVALID / UNSUPPORTED / TAG_INVALID for a bad reference
+     *     DIGEST_INVALID / TAG_INVALID for a bad reference
      */
     static OciPath parse(String rawPath) {
         if (rawPath.equals("/v2") || rawPath.equals("/v2/")) {

@@ -65,7 +65,7 @@ class OciPathTest {
                 Arguments.of("short digest", "/v2/a/blobs/sha256:abc", ErrorCode.DIGEST_INVALID),
                 Arguments.of("upper-case hex digest", "/v2/a/blobs/sha256:" + "A".repeat(64), ErrorCode.DIGEST_INVALID),
                 Arguments.of("digest without algorithm grammar", "/v2/a/referrers/:abc", ErrorCode.DIGEST_INVALID),
-                Arguments.of("unknown algorithm", "/v2/a/blobs/md5:" + "a".repeat(32), ErrorCode.UNSUPPORTED));
+                Arguments.of("unknown algorithm", "/v2/a/blobs/md5:" + "a".repeat(32), ErrorCode.DIGEST_INVALID));
     }
 
     @ParameterizedTest(name = "{0}: {1} -> {2}")

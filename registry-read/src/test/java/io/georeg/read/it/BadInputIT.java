@@ -122,8 +122,8 @@ class BadInputIT {
                 row("blob digest not of the digest grammar", "/v2/team/app/blobs/sha256:" + HEX64 + "!", good(), 400, "DIGEST_INVALID"),
                 row("manifest digest too short", "/v2/team/app/manifests/sha256:1234", good(), 400, "DIGEST_INVALID"),
                 row("referrers subject digest invalid", "/v2/team/app/referrers/sha256:zz", good(), 400, "DIGEST_INVALID"),
-                row("unknown digest algorithm md5", "/v2/team/app/blobs/md5:" + "a".repeat(32), good(), 405, "UNSUPPORTED"),
-                row("unknown digest algorithm in a manifest reference", "/v2/team/app/manifests/sha1:" + "a".repeat(40), good(), 405, "UNSUPPORTED"),
+                row("unknown digest algorithm md5", "/v2/team/app/blobs/md5:" + "a".repeat(32), good(), 400, "DIGEST_INVALID"),
+                row("unknown digest algorithm in a manifest reference", "/v2/team/app/manifests/sha1:" + "a".repeat(40), good(), 400, "DIGEST_INVALID"),
                 row("invalid tag", "/v2/team/app/manifests/.hidden", good(), 400, "TAG_INVALID"),
                 // pagination
                 row("tags list n over the maximum (1000)", "/v2/team/app/tags/list?n=1001", good(), 400, "PAGINATION_NUMBER_INVALID"),
