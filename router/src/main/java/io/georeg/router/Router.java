@@ -38,6 +38,9 @@ import org.slf4j.LoggerFactory;
  *     URI url = router.localUrl();   // http://127.0.0.1:<port>
  * }
  * }</pre>
+ * One {@code start()} per instance (its metrics are registered by the constructor); metrics
+ * and {@code /metrics} use the registry given, the access log is the logger
+ * {@code io.georeg.router.access}.
  */
 public final class Router implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Router.class);
@@ -48,6 +51,7 @@ public final class Router implements AutoCloseable {
     private final ReplicaMissListener missListener;
     private final CircuitBreaker primaryCircuit;
     private final CircuitBreaker replicaCircuit;
+    private final RouterMetrics metrics;
     private HttpClient httpClient;
     private Server server;
     private Server inProcessReplica;
@@ -74,6 +78,8 @@ public final class Router implements AutoCloseable {
         this.missListener = missListener;
         this.primaryCircuit = new CircuitBreaker("primary", config.circuit().failureThreshold());
         this.replicaCircuit = new CircuitBreaker("replica", config.circuit().failureThreshold());
+        // Registered once per instance: a registry refuses a second metric of the same name.
+        this.metrics = new RouterMetrics(registry, List.of(primaryCircuit, replicaCircuit));
     }
 
     public synchronized Router start() throws Exception {
@@ -87,7 +93,6 @@ public final class Router implements AutoCloseable {
             Upstream primary = new Upstream("primary", "the primary site's registry (" + config.primaryUrl() + ")", config.primaryUrl());
             Upstream replica = new Upstream("replica", "the read replica (" + replicaUrl + ")", replicaUrl);
 
-            RouterMetrics metrics = new RouterMetrics(registry, List.of(primaryCircuit, replicaCircuit));
             StreamingProxy proxy = new StreamingProxy(httpClient,
                     new PublicUrlRewriter(config.publicUrl(), config.primaryUrl(), config.authUrl(), config.authPath()),
                     config.publicUrl(), config.timeouts().idle(), config.limits().maxRequestBodyBytes(), config.limits().maxHeldBodyBytes());
