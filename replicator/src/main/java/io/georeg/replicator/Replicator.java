@@ -13,6 +13,10 @@ import io.georeg.replicator.primary.PrimaryClient;
 import io.georeg.replicator.queue.WorkObserver;
 import io.georeg.replicator.queue.WorkQueue;
 import io.georeg.replicator.queue.WorkScheduler;
+import io.georeg.replicator.reconcile.ReconcileSchedule;
+import io.georeg.replicator.reconcile.Reconciler;
+import io.georeg.replicator.reconcile.SyncConfig;
+import java.util.Optional;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -36,6 +40,8 @@ public final class Replicator implements AutoCloseable {
     private final PrimaryClient primary;
     private final IntakeHandler intake;
     private final WorkScheduler scheduler;
+    private final Reconciler reconciler;
+    private final Optional<ReconcileSchedule> reconcileSchedule;
 
     public Replicator(ReplicatorConfig config, Database database, ReplicaReader reader, ReplicaWriter writer) {
         this(config, database, reader, writer, Observers.NONE);
@@ -46,10 +52,16 @@ public final class Replicator implements AutoCloseable {
         this.config = config.validate();
         this.queue = new WorkQueue(database);
         this.primary = PrimaryClient.create(config.primary());
-        this.intake = new IntakeHandler(config.intake(), new EventStore(database), observers.intake());
+        this.intake = new IntakeHandler(config.intake(), new EventStore(database, config.sync().filter()), observers.intake());
         ReplicationWorker worker = new ReplicationWorker(primary, reader, writer, observers.copy(),
                 Throttle.of(config.maxBytesPerSecond()));
         this.scheduler = new WorkScheduler(database, queue, worker, config.workers(), observers.work(), ownerId());
+        this.reconciler = new Reconciler(primary, reader, queue, config.sync().filter());
+        SyncConfig sync = config.sync();
+        this.reconcileSchedule = sync.reconcileScheduled()
+                ? Optional.of(new ReconcileSchedule(reconciler, sync.reconcileInterval(),
+                        sync.preheatEntries().stream().map(SyncConfig.PreheatEntry::repository).toList()))
+                : Optional.empty();
     }
 
     /** Where metrics (or a test) listen to what the replicator does. */
@@ -66,6 +78,11 @@ public final class Replicator implements AutoCloseable {
         return queue;
     }
 
+    /** The catalog/tags crawl, for {@code georeg reconcile} and {@code georeg preheat} run in-process. */
+    public Reconciler reconciler() {
+        return reconciler;
+    }
+
     public PrimaryClient primary() {
         return primary;
     }
@@ -74,9 +91,13 @@ public final class Replicator implements AutoCloseable {
         return config;
     }
 
-    /** Starts the worker pool (the intake works as soon as its handler is mounted). */
+    /**
+     * Starts the worker pool, and the scheduled reconcile when {@code replicator.sync.reconcileInterval}
+     * is set (the intake works as soon as its handler is mounted).
+     */
     public void start() {
         scheduler.start();
+        reconcileSchedule.ifPresent(ReconcileSchedule::start);
     }
 
     /** This process's lease owner name, as it appears in {@code replication_work.lease_owner}. */
@@ -87,6 +108,7 @@ public final class Replicator implements AutoCloseable {
     @Override
     public void close() {
         try {
+            reconcileSchedule.ifPresent(ReconcileSchedule::close);
             scheduler.close();
         } finally {
             primary.close();

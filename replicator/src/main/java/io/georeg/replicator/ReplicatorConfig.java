@@ -3,6 +3,7 @@ package io.georeg.replicator;
 import io.georeg.replicator.intake.IntakeConfig;
 import io.georeg.replicator.primary.PrimaryConfig;
 import io.georeg.replicator.queue.WorkerConfig;
+import io.georeg.replicator.reconcile.SyncConfig;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,18 +15,23 @@ import java.util.List;
  * @param maxBytesPerSecond total bandwidth of blob copies of this process, 0 = unlimited
  *     ({@code replicator.limits.bytesPerSecond})
  */
-public record ReplicatorConfig(IntakeConfig intake, PrimaryConfig primary, WorkerConfig workers, long maxBytesPerSecond) {
+public record ReplicatorConfig(IntakeConfig intake, PrimaryConfig primary, WorkerConfig workers, SyncConfig sync,
+        long maxBytesPerSecond) {
 
     public static ReplicatorConfig of(IntakeConfig intake, PrimaryConfig primary) {
-        return new ReplicatorConfig(intake, primary, WorkerConfig.defaults(), 0);
+        return new ReplicatorConfig(intake, primary, WorkerConfig.defaults(), SyncConfig.everything(), 0);
     }
 
     public ReplicatorConfig withWorkers(WorkerConfig w) {
-        return new ReplicatorConfig(intake, primary, w, maxBytesPerSecond);
+        return new ReplicatorConfig(intake, primary, w, sync, maxBytesPerSecond);
+    }
+
+    public ReplicatorConfig withSync(SyncConfig s) {
+        return new ReplicatorConfig(intake, primary, workers, s, maxBytesPerSecond);
     }
 
     public ReplicatorConfig withMaxBytesPerSecond(long limit) {
-        return new ReplicatorConfig(intake, primary, workers, limit);
+        return new ReplicatorConfig(intake, primary, workers, sync, limit);
     }
 
     public ReplicatorConfig validate() {
@@ -33,6 +39,7 @@ public record ReplicatorConfig(IntakeConfig intake, PrimaryConfig primary, Worke
         check(problems, "replicator.intake", intake == null ? null : intake::validate);
         check(problems, "replicator.primary", primary == null ? null : primary::validate);
         check(problems, "replicator.workers", workers == null ? null : workers::validate);
+        check(problems, "replicator.sync", sync == null ? null : sync::validate);
         if (maxBytesPerSecond < 0) {
             problems.add("replicator.limits.bytesPerSecond must not be negative (0 means unlimited)");
         }

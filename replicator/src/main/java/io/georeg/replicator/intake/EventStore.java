@@ -5,6 +5,7 @@ import io.georeg.db.Transactions;
 import io.georeg.oci.Digest;
 import io.georeg.replicator.queue.WorkQueue;
 import io.georeg.replicator.queue.WorkRequest;
+import io.georeg.replicator.reconcile.RepositoryFilter;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.List;
@@ -55,9 +56,17 @@ public final class EventStore {
             """;
 
     private final Transactions tx;
+    private final RepositoryFilter filter;
 
+    /** An event store that queues work for every repository. */
     public EventStore(Database database) {
+        this(database, RepositoryFilter.ALL);
+    }
+
+    /** Events of repositories {@code filter} does not replicate are recorded (and pulls counted) but queue nothing. */
+    public EventStore(Database database, RepositoryFilter filter) {
         this.tx = database.transactions();
+        this.filter = filter;
     }
 
     /** What one envelope changed. */
@@ -97,7 +106,7 @@ public final class EventStore {
             mediaType[i] = e.mediaType().orElse(null);
             size[i] = e.size() >= 0 ? e.size() : null;
             json[i] = e.json();
-            Optional<WorkRequest> work = EventClassifier.workFor(e);
+            Optional<WorkRequest> work = filter.replicates(e.repository()) ? EventClassifier.workFor(e) : Optional.empty();
             kind[i] = work.map(w -> w.kind().column()).orElse(null);
             ref[i] = work.map(WorkRequest::ref).orElse(null);
             operation[i] = work.map(w -> w.operation().column()).orElse(null);

@@ -204,6 +204,11 @@ public final class PrimaryClient implements AutoCloseable {
      * else from cosign's tag schema ({@code sha256-<hex>.sig|.att|.sbom}).
      */
     public List<Referrer> referrers(RepositoryName repository, Digest subject) {
+        return referrersApi(repository, subject).orElseGet(() -> referrersByTagSchema(repository, subject));
+    }
+
+    /** The OCI referrers API's answer; empty when the primary does not have the API (404, 405, 400). */
+    public Optional<List<Referrer>> referrersApi(RepositoryName repository, Digest subject) {
         String what = "GET referrers " + repository + "@" + subject;
         HttpResponse<InputStream> r = send("GET", uri("/v2/" + repository + "/referrers/" + subject),
                 pullScope(repository), MediaTypes.OCI_INDEX, what);
@@ -211,9 +216,9 @@ public final class PrimaryClient implements AutoCloseable {
             byte[] body = readLimited(r, ManifestParser.MAX_MANIFEST_BYTES, what);
             try {
                 ParsedManifest index = ManifestParser.parse(body, MediaTypes.OCI_INDEX);
-                return index.children().stream()
+                return Optional.of(index.children().stream()
                         .map((Descriptor d) -> new Referrer(d.digest(), d.mediaType(), Optional.empty()))
-                        .toList();
+                        .toList());
             } catch (OciException e) {
                 throw new PrimaryContentException(what + ": referrers answer is not an image index: " + e.getMessage());
             }
@@ -222,6 +227,11 @@ public final class PrimaryClient implements AutoCloseable {
         if (r.statusCode() != 404 && r.statusCode() != 405 && r.statusCode() != 400) {
             requireOk(r, what);
         }
+        return Optional.empty();
+    }
+
+    /** cosign's tag schema: {@code sha256-<hex>.sig|.att|.sbom} tags of the repository, resolved to digests. */
+    public List<Referrer> referrersByTagSchema(RepositoryName repository, Digest subject) {
         String prefix = subject.algorithm().prefix() + "-" + subject.hex();
         List<Referrer> found = new ArrayList<>();
         for (Tag tag : tags(repository)) {

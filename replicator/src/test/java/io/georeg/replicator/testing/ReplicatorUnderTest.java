@@ -11,6 +11,7 @@ import io.georeg.replicator.ReplicatorConfig;
 import io.georeg.replicator.intake.IntakeConfig;
 import io.georeg.replicator.primary.PrimaryConfig;
 import io.georeg.replicator.queue.WorkerConfig;
+import io.georeg.replicator.reconcile.SyncConfig;
 import io.georeg.storage.BlobStore;
 import io.georeg.storage.BlobStores;
 import io.georeg.storage.StorageConfig;
@@ -51,11 +52,17 @@ public final class ReplicatorUnderTest implements AutoCloseable {
 
     /** Builds and starts the replicator against {@code primary}. */
     public Replicator start(URI primary, WorkerConfig workers) {
+        Replicator r = build(primary, workers, SyncConfig.everything());
+        r.start();
+        return r;
+    }
+
+    /** Builds the replicator (intake mounted) without starting its workers. */
+    public Replicator build(URI primary, WorkerConfig workers, SyncConfig sync) {
         ReplicatorConfig config = ReplicatorConfig.of(IntakeConfig.withSecret(SECRET), PrimaryConfig.anonymous(primary))
-                .withWorkers(workers);
+                .withWorkers(workers).withSync(sync);
         replicator = new Replicator(config, database, reader, writer);
         intakeRouter.delegate = replicator.intakeHandler();
-        replicator.start();
         return replicator;
     }
 

@@ -1,0 +1,79 @@
+package io.georeg.replicator.cli;
+
+import io.georeg.oci.RepositoryName;
+import io.georeg.replicator.Replicator;
+import io.georeg.replicator.reconcile.ReconcileSummary;
+import io.georeg.replicator.reconcile.SyncConfig;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code georeg preheat <repo>[:tag]…}: replicates the named repositories (every tag) or tags now,
+ * whatever the selective-sync patterns say, e.g. before a rollout pulls them at the secondary.
+ * {@code --wait} applies the work in this process and returns when it is done. The app registers
+ * an instance: {@code cli.addSubcommand(new PreheatCommand(() -> session))}.
+ */
+@Command(name = "preheat", description = "Replicate the named repositories or repository:tag references now.")
+public final class PreheatCommand implements Callable<Integer> {
+    private final Supplier<ReplicatorSession> sessions;
+
+    @Parameters(arity = "1..*", paramLabel = "REPO[:TAG]", description = "Repositories or repository:tag references.")
+    List<String> references;
+
+    @Option(names = "--wait", description = "Apply the work in this process and wait until the queue is drained.")
+    boolean await;
+
+    @Option(names = "--timeout", defaultValue = "PT30M", description = "Longest --wait (ISO-8601 duration, default ${DEFAULT-VALUE}).")
+    Duration timeout;
+
+    @Spec
+    CommandSpec spec;
+
+    public PreheatCommand(Supplier<ReplicatorSession> sessions) {
+        this.sessions = sessions;
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        List<SyncConfig.PreheatEntry> entries = new ArrayList<>();
+        for (String reference : references) {
+            entries.add(SyncConfig.PreheatEntry.parse(reference).orElseThrow(() -> new picocli.CommandLine.ParameterException(
+                    spec.commandLine(), "'" + reference + "' is not <repository> or <repository>:<tag>")));
+        }
+        try (ReplicatorSession session = sessions.get()) {
+            Replicator replicator = session.replicator();
+            boolean ok = true;
+            List<RepositoryName> whole = new ArrayList<>();
+            for (SyncConfig.PreheatEntry entry : entries) {
+                if (entry.tag().isEmpty()) {
+                    whole.add(entry.repository());
+                } else if (replicator.reconciler().reconcileTag(entry.repository(), entry.tag().get())) {
+                    out.println("queued " + entry.repository() + ":" + entry.tag().get().value());
+                } else {
+                    out.println("not on the primary: " + entry.repository() + ":" + entry.tag().get().value());
+                    ok = false;
+                }
+            }
+            if (!whole.isEmpty()) {
+                ReconcileSummary summary = replicator.reconciler().reconcile(whole, new ProgressBar(spec.commandLine().getErr()));
+                out.println("preheat: " + summary);
+                ok &= summary.errors().isEmpty();
+            }
+            if (await) {
+                ok &= ReconcileCommand.drain(replicator, out, timeout);
+            }
+            out.flush();
+            return ok ? 0 : 1;
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package io.georeg.replicator.reconcile;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * What one reconcile pass found and queued; printed by {@code georeg reconcile}, logged by the
+ * scheduled pass.
+ *
+ * @param errors one line per repository that could not be crawled (the pass goes on)
+ */
+public record ReconcileSummary(int repositories, int tagsChecked, int tagPushesQueued, int tagDeletesQueued,
+        int referrersQueued, List<String> errors, Duration took) {
+
+    public ReconcileSummary {
+        errors = List.copyOf(errors);
+    }
+
+    public int queued() {
+        return tagPushesQueued + tagDeletesQueued + referrersQueued;
+    }
+
+    @Override
+    public String toString() {
+        return repositories + " repositories, " + tagsChecked + " tags checked; queued " + tagPushesQueued + " tag copies, "
+                + tagDeletesQueued + " tag deletes, " + referrersQueued + " referrers; " + errors.size() + " errors; took "
+                + took.toMillis() + " ms";
+    }
+}

@@ -1,0 +1,168 @@
+package io.georeg.replicator.reconcile;
+
+import io.georeg.oci.Digest;
+import io.georeg.oci.Reference;
+import io.georeg.oci.RepositoryName;
+import io.georeg.oci.Tag;
+import io.georeg.replica.ReplicaReader;
+import io.georeg.replicator.primary.ManifestHead;
+import io.georeg.replicator.primary.PrimaryClient;
+import io.georeg.replicator.primary.Referrer;
+import io.georeg.replicator.queue.WorkQueue;
+import io.georeg.replicator.queue.WorkRequest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The reconcile crawl: compares the primary's catalog and tags with the replica and queues what
+ * differs, through the same work queue the notifications feed (so a crawl and an event for the
+ * same tag coalesce). For each replicated repository: a tag missing on the replica or pointing
+ * elsewhere is queued for copy, a replica tag the primary no longer has is queued for delete, and
+ * referrers the primary's referrers API lists that the replica lacks are queued (tag-schema
+ * referrers are tags and come with the tags). A full pass also queues tag deletes for replicated
+ * repositories that left the primary's catalog. Repairs what notifications missed (distribution
+ * loses queued events on restart) and is all a polling-mode site has.
+ *
+ * <p>Run by {@code georeg reconcile}/{@code georeg preheat} and by the scheduled pass.
+ */
+public final class Reconciler {
+    private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
+    private static final String SOURCE = "reconcile";
+    private static final int REPLICA_PAGE = 1000;
+
+    private final PrimaryClient primary;
+    private final ReplicaReader replica;
+    private final WorkQueue queue;
+    private final RepositoryFilter filter;
+
+    public Reconciler(PrimaryClient primary, ReplicaReader replica, WorkQueue queue, RepositoryFilter filter) {
+        this.primary = primary;
+        this.replica = replica;
+        this.queue = queue;
+        this.filter = filter;
+    }
+
+    /** A full pass over every replicated repository of the primary's catalog (plus {@code extra}, e.g. preheat). */
+    public ReconcileSummary reconcileAll(List<RepositoryName> extra, ReconcileProgress progress) {
+        Set<RepositoryName> onPrimary = new LinkedHashSet<>();
+        primary.forEachRepository(onPrimary::add);
+        Set<RepositoryName> scope = new LinkedHashSet<>();
+        onPrimary.stream().filter(filter::replicates).forEach(scope::add);
+        scope.addAll(extra);
+        // Replicated repositories the primary dropped: their tags go too.
+        for (RepositoryName r : replicaRepositories()) {
+            if (!onPrimary.contains(r) && filter.replicates(r)) {
+                scope.add(r);
+            }
+        }
+        return reconcile(List.copyOf(scope), progress);
+    }
+
+    /** A pass over the named repositories only (what {@code georeg preheat repo} and tests use). */
+    public ReconcileSummary reconcile(List<RepositoryName> repositories, ReconcileProgress progress) {
+        Instant started = Instant.now();
+        progress.started(repositories.size());
+        Counts counts = new Counts();
+        List<String> errors = new ArrayList<>();
+        int done = 0;
+        for (RepositoryName repository : repositories) {
+            try {
+                reconcileRepository(repository, counts);
+            } catch (RuntimeException e) {
+                LOG.warn("reconcile of {} failed: {}", repository, e.toString());
+                errors.add(repository + ": " + e.getMessage());
+            }
+            progress.repositoryDone(repository, ++done, repositories.size());
+        }
+        return new ReconcileSummary(repositories.size(), counts.tagsChecked, counts.pushes, counts.deletes, counts.referrers,
+                errors, Duration.between(started, Instant.now()));
+    }
+
+    /** Queues one tag of the primary as it is now (preheat of {@code repo:tag}); false when the primary has no such tag. */
+    public boolean reconcileTag(RepositoryName repository, Tag tag) {
+        Optional<ManifestHead> head = primary.headManifest(repository, new Reference.ByTag(tag));
+        head.ifPresent(h -> queue.enqueue(List.of(WorkRequest.tagPush(repository, tag, h.digest(), Instant.now(), SOURCE))));
+        return head.isPresent();
+    }
+
+    private void reconcileRepository(RepositoryName repository, Counts counts) {
+        List<WorkRequest> work = new ArrayList<>();
+        Set<String> primaryTags = new HashSet<>();
+        for (Tag tag : primary.tags(repository)) {
+            primaryTags.add(tag.value());
+            counts.tagsChecked++;
+            Optional<ManifestHead> head = primary.headManifest(repository, new Reference.ByTag(tag));
+            if (head.isEmpty()) {
+                continue; // deleted between the tags list and now
+            }
+            Digest want = head.get().digest();
+            Optional<Digest> have = replica.manifest(repository, new Reference.ByTag(tag)).map(ReplicaReader.StoredManifest::digest);
+            if (!have.equals(Optional.of(want))) {
+                work.add(WorkRequest.tagPush(repository, tag, want, Instant.now(), SOURCE));
+                counts.pushes++;
+            }
+            if (counts.referrersApi) {
+                Optional<List<Referrer>> referrers = primary.referrersApi(repository, want);
+                if (referrers.isEmpty()) {
+                    counts.referrersApi = false; // the primary has no referrers API: tag schema only
+                } else {
+                    for (Referrer r : referrers.get()) {
+                        if (replica.manifest(repository, new Reference.ByDigest(r.digest())).isEmpty()) {
+                            work.add(WorkRequest.manifestPush(repository, r.digest(), Instant.now(), SOURCE));
+                            counts.referrers++;
+                        }
+                    }
+                }
+            }
+        }
+        for (Tag tag : replicaTags(repository)) {
+            if (!primaryTags.contains(tag.value())) {
+                work.add(WorkRequest.tagDelete(repository, tag, Instant.now(), SOURCE));
+                counts.deletes++;
+            }
+        }
+        queue.enqueue(work);
+    }
+
+    private List<Tag> replicaTags(RepositoryName repository) {
+        List<Tag> all = new ArrayList<>();
+        String last = null;
+        while (true) {
+            List<Tag> page = replica.tags(repository, last, REPLICA_PAGE);
+            all.addAll(page);
+            if (page.size() < REPLICA_PAGE) {
+                return all;
+            }
+            last = page.get(page.size() - 1).value();
+        }
+    }
+
+    private List<RepositoryName> replicaRepositories() {
+        List<RepositoryName> all = new ArrayList<>();
+        String last = null;
+        while (true) {
+            List<RepositoryName> page = replica.catalog(last, REPLICA_PAGE);
+            all.addAll(page);
+            if (page.size() < REPLICA_PAGE) {
+                return all;
+            }
+            last = page.get(page.size() - 1).value();
+        }
+    }
+
+    private static final class Counts {
+        int tagsChecked;
+        int pushes;
+        int deletes;
+        int referrers;
+        boolean referrersApi = true;
+    }
+}
