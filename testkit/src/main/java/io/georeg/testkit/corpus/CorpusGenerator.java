@@ -76,13 +76,13 @@ public final class CorpusGenerator {
             images.add(new CorpusImage(repo.name, "3.19", image.digest(), image.mediaType(), "OCI image"));
             images.add(new CorpusImage(repo.name, "latest", image.digest(), image.mediaType(), "OCI image, second tag"));
             CorpusBlob empty = repo.blob(CorpusBlob.ofBytes(MediaTypes.OCI_EMPTY, "{}".getBytes(StandardCharsets.US_ASCII)));
-            CorpusBlob sbomBody = repo.blob(CorpusBlob.ofBytes(SBOM_TYPE, ManifestJson.bytes(Map.of(
+            CorpusBlob sbomBody = repo.blob(CorpusBlob.ofBytes(SBOM_TYPE, ManifestJson.bytes(ManifestJson.ordered(
                     "spdxVersion", "SPDX-2.3", "name", "library/alpine", "SPDXID", "SPDXRef-DOCUMENT",
-                    "packages", List.of(Map.of("name", "busybox", "versionInfo", "1.36." + random.nextInt(10)))))));
+                    "packages", List.of(ManifestJson.ordered("name", "busybox", "versionInfo", "1.36." + random.nextInt(10)))))));
             CorpusManifest sbom = repo.manifest(ManifestJson.artifact(SBOM_TYPE, empty, List.of(sbomBody), image,
                     Map.of("org.opencontainers.image.created", "2024-01-01T00:00:00Z")));
-            CorpusBlob sigBody = repo.blob(CorpusBlob.ofBytes(SIGNATURE_TYPE, ManifestJson.bytes(Map.of(
-                    "critical", Map.of("image", Map.of("docker-manifest-digest", image.digest().toString()),
+            CorpusBlob sigBody = repo.blob(CorpusBlob.ofBytes(SIGNATURE_TYPE, ManifestJson.bytes(ManifestJson.ordered(
+                    "critical", ManifestJson.ordered("image", Map.of("docker-manifest-digest", image.digest().toString()),
                             "type", "cosign container image signature")))));
             CorpusManifest sig = repo.manifest(ManifestJson.artifact(SIGNATURE_TYPE, empty, List.of(sigBody), image,
                     Map.of("dev.cosignproject.cosign/signature", Long.toHexString(random.nextLong()))));

@@ -18,6 +18,18 @@ final class ManifestJson {
     private ManifestJson() {
     }
 
+    /**
+     * A map that keeps the given key order. {@code Map.of} with more than one entry iterates in an
+     * order that changes from one JVM run to the next, which would change the bytes and digests.
+     */
+    static Map<String, Object> ordered(Object... keysAndValues) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            map.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return map;
+    }
+
     static Map<String, Object> descriptor(String mediaType, Digest digest, long size) {
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("mediaType", mediaType);

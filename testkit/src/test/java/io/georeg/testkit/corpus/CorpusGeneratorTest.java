@@ -87,4 +87,25 @@ class CorpusGeneratorTest {
         }
         assertThat(Files.readString(alpine.resolve("oci-layout"))).contains("1.0.0");
     }
+
+    @Test
+    void anotherJvmGeneratesTheSameBytes(@TempDir Path dir) throws Exception {
+        // Map iteration order of Map.of changes between JVM runs: only a second JVM catches it.
+        String javaBin = ProcessHandle.current().info().command().orElse("java");
+        Process p = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), CorpusMain.class.getName(),
+                dir.resolve("child").toString(), "11", "4096").redirectErrorStream(true)
+                .redirectOutput(dir.resolve("child.log").toFile()).start();
+        assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(Files.readString(dir.resolve("child.log"))).isZero();
+        OciLayoutWriter.writeAll(CorpusGenerator.withSeed(11).bigLayerSize(4096).generate(), dir.resolve("here"));
+        for (String repo : List.of("library/alpine", "library/app", "team/multiarch", "team/legacy", "big/layer")) {
+            assertThat(Files.readString(dir.resolve("child").resolve(repo).resolve("index.json")))
+                    .as(repo).isEqualTo(Files.readString(dir.resolve("here").resolve(repo).resolve("index.json")));
+            try (var child = Files.list(dir.resolve("child").resolve(repo).resolve("blobs/sha256"));
+                 var here = Files.list(dir.resolve("here").resolve(repo).resolve("blobs/sha256"))) {
+                assertThat(child.map(f -> f.getFileName().toString()).sorted().toList())
+                        .isEqualTo(here.map(f -> f.getFileName().toString()).sorted().toList());
+            }
+        }
+    }
 }
