@@ -9,6 +9,7 @@ import io.georeg.replicator.copy.Throttle;
 import io.georeg.replicator.intake.EventStore;
 import io.georeg.replicator.intake.IntakeHandler;
 import io.georeg.replicator.intake.IntakeObserver;
+import io.georeg.replicator.metrics.ReplicatorMetrics;
 import io.georeg.replicator.primary.PrimaryClient;
 import io.georeg.replicator.queue.WorkObserver;
 import io.georeg.replicator.queue.WorkQueue;
@@ -17,6 +18,7 @@ import io.georeg.replicator.reconcile.ReconcileSchedule;
 import io.georeg.replicator.reconcile.Reconciler;
 import io.georeg.replicator.reconcile.SyncConfig;
 import java.util.Optional;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -47,6 +49,12 @@ public final class Replicator implements AutoCloseable {
         this(config, database, reader, writer, Observers.NONE);
     }
 
+    /** A replicator whose metrics are registered on {@code registry} (the app's {@code /metrics}). */
+    public Replicator(ReplicatorConfig config, Database database, ReplicaReader reader, ReplicaWriter writer,
+            PrometheusRegistry registry) {
+        this(config, database, reader, writer, Observers.of(new ReplicatorMetrics(registry, new WorkQueue(database))));
+    }
+
     public Replicator(ReplicatorConfig config, Database database, ReplicaReader reader, ReplicaWriter writer,
             Observers observers) {
         this.config = config.validate();
@@ -67,6 +75,11 @@ public final class Replicator implements AutoCloseable {
     /** Where metrics (or a test) listen to what the replicator does. */
     public record Observers(IntakeObserver intake, WorkObserver work, CopyObserver copy) {
         public static final Observers NONE = new Observers(IntakeObserver.NONE, WorkObserver.NONE, CopyObserver.NONE);
+
+        /** Everything reported to the replicator's Prometheus metrics. */
+        public static Observers of(ReplicatorMetrics metrics) {
+            return new Observers(metrics, metrics, metrics);
+        }
     }
 
     /** The notification endpoint ({@code POST} at {@code replicator.intake.path}) to mount. */

@@ -81,6 +81,7 @@ class PrimaryFaultsIT {
         assertThat(replica.reader().manifest(REPO, new Reference.ByTag(Tag.of("v1")))).isEmpty();
         assertThat(replica.reader().manifest(REPO, new Reference.ByDigest(Digest.sha256(MANIFEST)))).isEmpty();
 
+        assertThat(replica.metrics()).contains("georeg_replication_failures_total{final=\"true\",reason=\"digest_mismatch\"} 1.0");
         // The primary is fixed; `georeg retry` requeues the failure and it converges.
         primary.corruptBlobs(false);
         assertThat(replica.replicator().queue().retryFailed(java.util.Optional.empty())).isEqualTo(1);

@@ -116,6 +116,21 @@ class ReplicationFromDistributionIT {
             }
         }
         assertThat(ReplicatorDatabase.count(DB, "SELECT count(*) FROM replication_work WHERE state = 'failed'")).isZero();
+        await("queue drained").atMost(Duration.ofSeconds(30)).until(() ->
+                ReplicatorDatabase.count(DB, "SELECT count(*) FROM replication_work WHERE state <> 'done'") == 0);
+        String metrics = replica.metrics();
+        assertThat(metricValue(metrics, "georeg_replication_lag_seconds_count")).isPositive();
+        assertThat(metricValue(metrics, "georeg_replication_bytes_copied_total")).isGreaterThan(100.0 * 1024 * 1024);
+        assertThat(metricValue(metrics, "georeg_replication_blob_dedup_total")).isPositive();
+        assertThat(metricValue(metrics, "georeg_replication_intake_requests_total{outcome=\"accepted\"}")).isPositive();
+        assertThat(metricValue(metrics, "georeg_replication_queue_items{state=\"pending\"}")).isZero();
+        assertThat(metricValue(metrics, "georeg_replication_oldest_pending_seconds")).isZero();
+    }
+
+    private static double metricValue(String text, String series) {
+        return text.lines().filter(l -> l.startsWith(series + " ")).findFirst()
+                .map(l -> Double.parseDouble(l.substring(series.length() + 1).trim()))
+                .orElseThrow(() -> new AssertionError("no series " + series + " in\n" + text));
     }
 
     @Test

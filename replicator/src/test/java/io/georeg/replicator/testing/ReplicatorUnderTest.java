@@ -16,6 +16,8 @@ import io.georeg.storage.BlobStore;
 import io.georeg.storage.BlobStores;
 import io.georeg.storage.StorageConfig;
 import io.georeg.testkit.db.TestDatabase;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,6 +39,7 @@ public final class ReplicatorUnderTest implements AutoCloseable {
     private final Server intakeServer;
     private final IntakeRouter intakeRouter = new IntakeRouter();
     private Replicator replicator;
+    private PrometheusRegistry registry;
 
     public ReplicatorUnderTest(TestDatabase db, Path storage) throws Exception {
         this.database = ReplicatorDatabase.start(db);
@@ -61,7 +64,8 @@ public final class ReplicatorUnderTest implements AutoCloseable {
     public Replicator build(URI primary, WorkerConfig workers, SyncConfig sync) {
         ReplicatorConfig config = ReplicatorConfig.of(IntakeConfig.withSecret(SECRET), PrimaryConfig.anonymous(primary))
                 .withWorkers(workers).withSync(sync);
-        replicator = new Replicator(config, database, reader, writer);
+        registry = new PrometheusRegistry();
+        replicator = new Replicator(config, database, reader, writer, registry);
         intakeRouter.delegate = replicator.intakeHandler();
         return replicator;
     }
@@ -72,6 +76,17 @@ public final class ReplicatorUnderTest implements AutoCloseable {
             intakeRouter.delegate = null;
             replicator.close();
             replicator = null;
+        }
+    }
+
+    /** The current replicator's metrics in Prometheus text format. */
+    public String metrics() {
+        try {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            new PrometheusTextFormatWriter(false).write(out, registry.scrape());
+            return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
