@@ -42,7 +42,12 @@ public final class ReplicatorUnderTest implements AutoCloseable {
     private PrometheusRegistry registry;
 
     public ReplicatorUnderTest(TestDatabase db, Path storage) throws Exception {
-        this.database = ReplicatorDatabase.start(db);
+        this(db, db.jdbcUrl(), storage);
+    }
+
+    /** Connects through {@code jdbcUrl} (e.g. a {@link TcpForwarder} in front of the test database). */
+    public ReplicatorUnderTest(TestDatabase db, String jdbcUrl, Path storage) throws Exception {
+        this.database = ReplicatorDatabase.start(jdbcUrl, db);
         this.blobs = BlobStores.open(new StorageConfig.Filesystem(storage));
         this.reader = new DatabaseReplicaReader(database, blobs, ReplicaReadOptions.streamOnly());
         this.writer = new DatabaseReplicaWriter(database, blobs);
