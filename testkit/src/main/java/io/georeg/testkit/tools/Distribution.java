@@ -1,0 +1,133 @@
+package io.georeg.testkit.tools;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real CNCF distribution 2.8 registry (Debian's {@code docker-registry}) as a child process on
+ * 127.0.0.1, configured by a {@link DistributionConfig}: the primary of the end-to-end tests, a
+ * stand-in replica, or a registry promoted onto the replica's storage. distribution cannot listen
+ * on port 0, so a {@link FreePort} is picked first and kept across {@link #restart()}. A missing
+ * binary fails with how to install it (tests never skip).
+ */
+public final class Distribution implements AutoCloseable {
+    public static final Path BINARY = Path.of("/usr/bin/docker-registry");
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
+
+    private final Path dir;
+    private final DistributionConfig config;
+    private final int port;
+    private Process process;
+
+    private Distribution(Path dir, DistributionConfig config, int port) {
+        this.dir = dir;
+        this.config = config;
+        this.port = port;
+    }
+
+    /** Fails with the install hint when {@code /usr/bin/docker-registry} is absent. */
+    public static void require() {
+        if (!Files.isExecutable(BINARY)) {
+            throw new AssertionError(BINARY + " is missing: install CNCF distribution with "
+                    + "`apt-get install docker-registry` (scripts/test does it)");
+        }
+    }
+
+    /**
+     * Starts a registry and waits until {@code /v2/} answers (200, or 401 with token auth).
+     *
+     * @param dir where its config and log go (the storage root is the config's own)
+     */
+    public static Distribution start(Path dir, DistributionConfig config) {
+        require();
+        Distribution d = new Distribution(dir, config, FreePort.pick());
+        d.startProcess();
+        return d;
+    }
+
+    public URI url() {
+        return URI.create("http://127.0.0.1:" + port);
+    }
+
+    /** {@code 127.0.0.1:<port>}, as skopeo's {@code docker://} references want it. */
+    public String hostPort() {
+        return "127.0.0.1:" + port;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public DistributionConfig config() {
+        return config;
+    }
+
+    public Path log() {
+        return dir.resolve("registry.log");
+    }
+
+    /** Starts the process again (after {@link #stop()}) on the same port and storage, e.g. for outage tests. */
+    public void restart() {
+        stop();
+        startProcess();
+    }
+
+    private void startProcess() {
+        try {
+            Files.createDirectories(config.storageRoot());
+            Path file = dir.resolve("config.yml");
+            Files.writeString(file, config.yaml(port));
+            process = new ProcessBuilder(BINARY.toString(), "serve", file.toString())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile()))
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + BINARY, e);
+        }
+        try (HttpClient client = HttpClient.newHttpClient()) {
+            await("distribution on port " + port).atMost(START_TIMEOUT).pollInterval(Duration.ofMillis(50)).until(() -> {
+                if (!process.isAlive()) {
+                    throw new AssertionError("docker-registry exited: " + Files.readString(log()));
+                }
+                try {
+                    int status = client.send(HttpRequest.newBuilder(url().resolve("/v2/")).timeout(Duration.ofSeconds(1)).build(),
+                            HttpResponse.BodyHandlers.discarding()).statusCode();
+                    return status == 200 || status == 401;
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+        }
+    }
+
+    /** Stops the process (SIGTERM, then SIGKILL after 10 s); the storage stays. */
+    public void stop() {
+        if (process == null || !process.isAlive()) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+}

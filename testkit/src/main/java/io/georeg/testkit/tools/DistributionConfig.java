@@ -1,0 +1,123 @@
+package io.georeg.testkit.tools;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The parts of a distribution 2.8 {@code config.yml} the tests vary: filesystem storage root,
+ * deletes, token auth ({@code auth.token}) and notification endpoints. {@link #yaml(int)} renders
+ * the file {@link Distribution} starts the registry with; the keys are distribution's own
+ * (docs/configuration.md of distribution 2.8).
+ *
+ * @param storageRoot {@code storage.filesystem.rootdirectory}
+ * @param deleteEnabled {@code storage.delete.enabled}
+ * @param logLevel {@code log.level} (error, warn, info, debug)
+ * @param tokenAuth {@code auth.token}, or anonymous
+ * @param notifications {@code notifications.endpoints}, events sent with {@code includereferences: true}
+ */
+public record DistributionConfig(Path storageRoot, boolean deleteEnabled, String logLevel, Optional<TokenAuth> tokenAuth,
+        List<NotificationEndpoint> notifications) {
+
+    public DistributionConfig {
+        notifications = List.copyOf(notifications);
+    }
+
+    /** Anonymous, deletes enabled, warnings only, no notifications. */
+    public static DistributionConfig filesystem(Path storageRoot) {
+        return new DistributionConfig(storageRoot, true, "warn", Optional.empty(), List.of());
+    }
+
+    public DistributionConfig withTokenAuth(TokenAuth auth) {
+        return new DistributionConfig(storageRoot, deleteEnabled, logLevel, Optional.of(auth), notifications);
+    }
+
+    public DistributionConfig withNotification(NotificationEndpoint endpoint) {
+        List<NotificationEndpoint> all = new ArrayList<>(notifications);
+        all.add(endpoint);
+        return new DistributionConfig(storageRoot, deleteEnabled, logLevel, tokenAuth, all);
+    }
+
+    public DistributionConfig withDeleteEnabled(boolean enabled) {
+        return new DistributionConfig(storageRoot, enabled, logLevel, tokenAuth, notifications);
+    }
+
+    public DistributionConfig withLogLevel(String level) {
+        return new DistributionConfig(storageRoot, deleteEnabled, level, tokenAuth, notifications);
+    }
+
+    /** distribution's {@code auth.token} section: clients get a 401 challenge naming {@code realm} and {@code service}. */
+    public record TokenAuth(URI realm, String service, String issuer, Path rootCertBundle) {
+    }
+
+    /**
+     * One {@code notifications.endpoints} entry. distribution retries a failed delivery after
+     * {@code backoff} once {@code threshold} failures are reached, forever, in order.
+     */
+    public record NotificationEndpoint(String name, URI url, Map<String, String> headers, Duration timeout, int threshold,
+            Duration backoff) {
+        public NotificationEndpoint {
+            headers = Map.copyOf(headers);
+        }
+
+        /** Sends {@code Authorization: Bearer <secret>}, retried quickly so tests see redelivery without waiting long. */
+        public static NotificationEndpoint bearer(String name, URI url, String secret) {
+            return new NotificationEndpoint(name, url, Map.of("Authorization", "Bearer " + secret), Duration.ofSeconds(5), 3,
+                    Duration.ofMillis(200));
+        }
+    }
+
+    /** The {@code config.yml} for a registry listening on {@code 127.0.0.1:<port>}. */
+    public String yaml(int port) {
+        StringBuilder yml = new StringBuilder("""
+                version: 0.1
+                log:
+                  level: %s
+                  accesslog:
+                    disabled: true
+                storage:
+                  filesystem:
+                    rootdirectory: %s
+                  delete:
+                    enabled: %s
+                  maintenance:
+                    uploadpurging:
+                      enabled: false
+                http:
+                  addr: 127.0.0.1:%d
+                  secret: georeg-test-secret
+                """.formatted(logLevel, storageRoot, deleteEnabled, port));
+        tokenAuth.ifPresent(auth -> yml.append("""
+                auth:
+                  token:
+                    realm: %s
+                    service: %s
+                    issuer: %s
+                    rootcertbundle: %s
+                """.formatted(auth.realm(), auth.service(), auth.issuer(), auth.rootCertBundle())));
+        if (!notifications.isEmpty()) {
+            yml.append("""
+                    notifications:
+                      events:
+                        includereferences: true
+                      endpoints:
+                    """);
+            for (NotificationEndpoint e : notifications) {
+                yml.append("    - name: ").append(e.name()).append('\n');
+                yml.append("      url: ").append(e.url()).append('\n');
+                if (!e.headers().isEmpty()) {
+                    yml.append("      headers:\n");
+                    e.headers().forEach((k, v) -> yml.append("        ").append(k).append(": [").append(v).append("]\n"));
+                }
+                yml.append("      timeout: ").append(e.timeout().toMillis()).append("ms\n");
+                yml.append("      threshold: ").append(e.threshold()).append('\n');
+                yml.append("      backoff: ").append(e.backoff().toMillis()).append("ms\n");
+            }
+        }
+        return yml.toString();
+    }
+}
