@@ -72,6 +72,11 @@ public final class Distribution implements AutoCloseable {
         return config;
     }
 
+    /** The {@code config.yml} the registry runs with (e.g. for {@code docker-registry garbage-collect}). */
+    public Path configFile() {
+        return dir.resolve("config.yml");
+    }
+
     public Path log() {
         return dir.resolve("registry.log");
     }
@@ -85,7 +90,7 @@ public final class Distribution implements AutoCloseable {
     private void startProcess() {
         try {
             Files.createDirectories(config.storageRoot());
-            Path file = dir.resolve("config.yml");
+            Path file = configFile();
             Files.writeString(file, config.yaml(port));
             process = new ProcessBuilder(BINARY.toString(), "serve", file.toString())
                     .redirectErrorStream(true)
