@@ -135,6 +135,18 @@ class NotificationIntakeIT {
     }
 
     @Test
+    void eventsOfRepositoriesSelectiveSyncExcludesAreRecordedButQueueNothing() {
+        EventStore filtered = new EventStore(database, new io.georeg.replicator.reconcile.RepositoryFilter(
+                List.of(), List.of("corpus/**"), List.of(io.georeg.oci.RepositoryName.of("corpus/app-01"))));
+        EventStore.Recorded excluded = filtered.record(EnvelopeParser.parse(NotificationFixtures.bytes("push-manifest-oci-tag.json")));
+        EventStore.Recorded preheated = filtered.record(EnvelopeParser.parse(NotificationFixtures.bytes("mount-blob.json")));
+        assertThat(excluded.newEvents()).isEqualTo(1);
+        assertThat(excluded.workQueued()).isZero();
+        assertThat(preheated.workQueued()).as("corpus/app-01 is preheated: replicated regardless").isEqualTo(1);
+        assertThat(count(DB, "SELECT count(*) FROM replication_work WHERE repository = 'corpus/app-00'")).isZero();
+    }
+
+    @Test
     void wrongOrMissingSecretIsRefusedAndNothingIsStored() throws Exception {
         byte[] body = NotificationFixtures.bytes("push-blob.json");
         HttpResponse<String> wrong = post(body, "Bearer not-the-secret", IntakeHandler.EVENTS_MEDIA_TYPE);

@@ -165,6 +165,25 @@ class ReplicationFromDistributionIT {
         assertThat(replica.reader().manifest(RepositoryName.of(app.name()), new Reference.ByDigest(overwritten))).isPresent();
     }
 
+    @Test
+    @Order(4)
+    void blobDeleteUnlinksOnlyThatRepositorysBlob() throws Exception {
+        RepositoryName app = RepositoryName.of("library/app");
+        RepositoryName alpine = RepositoryName.of("library/alpine");
+        ReplicaReader.StoredManifest image = replica.reader().manifest(app, new Reference.ByTag(Tag.of("1.0"))).orElseThrow();
+        ParsedManifest parsed = ManifestParser.parse(image.content(), image.mediaType());
+        // The base layer is shared with library/alpine; deleting it from library/app must not touch alpine.
+        Digest shared = parsed.layers().stream().map(Descriptor::digest)
+                .filter(d -> replica.reader().blobSize(alpine, d).isPresent()).findFirst().orElseThrow();
+        HttpResponse<Void> deleted = http.send(HttpRequest.newBuilder(primary.url().resolve("/v2/" + app + "/blobs/" + shared))
+                .DELETE().build(), HttpResponse.BodyHandlers.discarding());
+        assertThat(deleted.statusCode()).isEqualTo(202);
+        await("blob delete reaches the replica").atMost(Duration.ofSeconds(30))
+                .until(() -> replica.reader().blobSize(app, shared).isEmpty());
+        assertThat(replica.reader().blobSize(alpine, shared)).isPresent();
+        assertThat(replica.reader().manifest(app, new Reference.ByTag(Tag.of("1.0")))).as("distribution keeps the manifest").isPresent();
+    }
+
     private static void push(CorpusRepository source, String sourceTag, String repository, String tag) {
         Path dir = SkopeoDirWriter.write(source, sourceTag, temp.resolve("dirs").resolve(source.name()).resolve(sourceTag));
         skopeo.run(List.of("copy", "--all", "--dest-tls-verify=false", "dir:" + dir,

@@ -1,0 +1,232 @@
+package io.georeg.replicator.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.georeg.oci.Digest;
+import io.georeg.oci.MediaTypes;
+import io.georeg.replicator.Replicator;
+import io.georeg.replicator.queue.WorkState;
+import io.georeg.replicator.reconcile.ReconcileProgress;
+import io.georeg.replicator.reconcile.SyncConfig;
+import io.georeg.replicator.testing.DistributionPrimary;
+import io.georeg.replicator.testing.ReplicatorDatabase;
+import io.georeg.replicator.testing.ReplicatorUnderTest;
+import io.georeg.testkit.db.TestDatabase;
+import io.georeg.testkit.tools.Skopeo;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 3's replication benchmark, on demand (not part of {@code verify}: the name does not end in
+ * IT):
+ * <pre>mvn -B -pl replicator verify -Dit.test=ReplicationBenchmark -Dsurefire.skip=true</pre>
+ * <ol>
+ *   <li>61 images (~190 MB, a shared base layer and own layers, 20 repositories) are pushed to a
+ *       distribution primary with skopeo;</li>
+ *   <li>baseline: {@code skopeo sync} of all of them to a second, empty distribution (wall time, MB/s);</li>
+ *   <li>georeg: initial replication into an empty replica, i.e. a full reconcile crawl plus the
+ *       workers draining the queue (wall time, MB/s);</li>
+ *   <li>steady state: new images pushed at 5/s for 20 s while the replicator runs from
+ *       notifications; lag per tag (event timestamp to applied, from the queue table) p50/p99.</li>
+ * </ol>
+ * Prints a Markdown table and writes it to {@code target/replication-benchmark.md}.
+ */
+class ReplicationBenchmark {
+    @RegisterExtension
+    static final TestDatabase DB = new TestDatabase();
+
+    private static final int IMAGES = 61;
+    private static final int REPOSITORIES = 20;
+    private static final int BASE_BYTES = 2 * 1024 * 1024;
+    private static final int OWN_BYTES = 1024 * 1024;
+
+    @TempDir
+    Path temp;
+
+    @Test
+    void replicationBenchmark() throws Exception {
+        Skopeo skopeo = Skopeo.require();
+        try (ReplicatorUnderTest replica = new ReplicatorUnderTest(DB, temp.resolve("replica"));
+                DistributionPrimary primary = DistributionPrimary.start(temp.resolve("primary"), replica.intakeUrl(),
+                        ReplicatorUnderTest.SECRET);
+                DistributionPrimary target = DistributionPrimary.start(temp.resolve("target"), URI.create("http://127.0.0.1:9/"),
+                        "unused-secret-unused")) {
+            Replicator replicator = replica.build(primary.url(),
+                    ReplicatorUnderTest.fastRetries(16).withRetries(8, Duration.ofMillis(100), Duration.ofSeconds(2)),
+                    SyncConfig.everything());
+            // 1. Populate the primary (the replicator's workers are not running yet).
+            byte[] base = seeded(1, BASE_BYTES);
+            long totalBytes = 0;
+            List<Path> dirs = new ArrayList<>();
+            for (int i = 0; i < IMAGES; i++) {
+                Path dir = temp.resolve("images").resolve("img-" + i);
+                totalBytes += writeImage(dir, base, seeded(100 + i, OWN_BYTES), i);
+                dirs.add(dir);
+            }
+            ExecutorService pushers = Executors.newFixedThreadPool(4);
+            List<Future<?>> pushes = new ArrayList<>();
+            for (int i = 0; i < IMAGES; i++) {
+                String ref = "bench/app-" + (i % REPOSITORIES) + ":v" + (i / REPOSITORIES);
+                Path dir = dirs.get(i);
+                pushes.add(pushers.submit(() -> skopeo.run(List.of("copy", "--dest-tls-verify=false", "dir:" + dir,
+                        "docker://" + primary.hostPort() + "/" + ref), Skopeo.DEFAULT_TIMEOUT).requireSuccess()));
+            }
+            for (Future<?> f : pushes) {
+                f.get();
+            }
+            pushers.shutdown();
+            double megabytes = totalBytes / 1e6;
+
+            // 2. Baseline: skopeo sync of the same images to an empty distribution.
+            StringBuilder yaml = new StringBuilder(primary.hostPort() + ":\n  tls-verify: false\n  images:\n");
+            for (int r = 0; r < REPOSITORIES; r++) {
+                yaml.append("    bench/app-").append(r).append(": []\n");
+            }
+            Path syncFile = temp.resolve("sync.yml");
+            Files.writeString(syncFile, yaml.toString());
+            long t0 = System.nanoTime();
+            skopeo.run(List.of("sync", "--src", "yaml", "--dest", "docker", "--dest-tls-verify=false", syncFile.toString(),
+                    target.hostPort() + "/synced"), Duration.ofMinutes(10)).requireSuccess();
+            double skopeoSeconds = (System.nanoTime() - t0) / 1e9;
+
+            // 3. georeg: full crawl and copy into the empty replica (events of step 1 dropped: no head start).
+            ReplicatorDatabase.truncateQueue(DB);
+            long t1 = System.nanoTime();
+            replicator.start();
+            var summary = replicator.reconciler().reconcileAll(List.of(), ReconcileProgress.NONE);
+            await("initial replication").atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(20)).until(() -> {
+                var depth = replicator.queue().depth().byState();
+                return depth.get(WorkState.PENDING) + depth.get(WorkState.IN_PROGRESS) == 0;
+            });
+            double georegSeconds = (System.nanoTime() - t1) / 1e9;
+            assertThat(summary.tagPushesQueued()).isEqualTo(IMAGES);
+            assertThat(ReplicatorDatabase.count(DB, "SELECT count(*) FROM replication_work WHERE state = 'done'")).isEqualTo(IMAGES);
+
+            // 4. Steady state: 5 pushes per second for 20 s, replicated from notifications.
+            ReplicatorDatabase.truncateQueue(DB);
+            int steadyPushes = 100;
+            ScheduledExecutorService ticker = Executors.newScheduledThreadPool(6);
+            List<ScheduledFuture<?>> scheduled = new ArrayList<>();
+            for (int i = 0; i < steadyPushes; i++) {
+                Path dir = temp.resolve("steady").resolve("img-" + i);
+                writeImage(dir, base, seeded(1000 + i, 64 * 1024), 1000 + i);
+                String ref = "steady/app-" + (i % 10) + ":t" + i;
+                scheduled.add(ticker.schedule(() -> skopeo.run(List.of("copy", "--dest-tls-verify=false", "dir:" + dir,
+                        "docker://" + primary.hostPort() + "/" + ref), Skopeo.DEFAULT_TIMEOUT).requireSuccess(), i * 200L, TimeUnit.MILLISECONDS));
+            }
+            for (ScheduledFuture<?> f : scheduled) {
+                f.get();
+            }
+            ticker.shutdown();
+            await("steady-state pushes applied").atMost(Duration.ofMinutes(2)).until(() ->
+                    ReplicatorDatabase.count(DB, "SELECT count(*) FROM replication_work WHERE kind = 'tag' AND state = 'done'") == steadyPushes);
+            List<Double> lags = tagLags();
+
+            // 5. Intake latency: sequential envelopes, as distribution sends them (one at a time).
+            List<Double> intake = intakeLatencies(replica.intakeUrl(), 500);
+
+            String table = """
+                    | Replication benchmark (this machine, one run) | wall time | MB/s |
+                    |---|---|---|
+                    | skopeo sync, distribution → distribution, %d images, %.0f MB | %.2f s | %.1f |
+                    | georeg initial replication (crawl + copy), same images | %.2f s | %.1f |
+                    | georeg / skopeo | %.2f× | |
+
+                    Steady state, %d pushes at 5/s, lag from the primary's event to the tag applied: p50 %.0f ms, p99 %.0f ms, max %.0f ms
+
+                    Intake, %d sequential envelopes (commit + NOTIFY before the answer): p50 %.2f ms, p99 %.2f ms
+                    """.formatted(IMAGES, megabytes, skopeoSeconds, megabytes / skopeoSeconds, georegSeconds, megabytes / georegSeconds,
+                    georegSeconds / skopeoSeconds, steadyPushes, percentile(lags, 50), percentile(lags, 99), percentile(lags, 100),
+                    intake.size(), percentile(intake, 50), percentile(intake, 99));
+            System.out.println(table);
+            Files.writeString(Path.of("target", "replication-benchmark.md"), table);
+        }
+    }
+
+    /** Milliseconds per POST of a real blob-push envelope with a fresh event id, sorted. */
+    private static List<Double> intakeLatencies(URI intake, int n) throws Exception {
+        String template = Files.readString(io.georeg.replicator.testing.NotificationFixtures.directory().resolve("push-blob.json"));
+        List<Double> out = new ArrayList<>();
+        try (java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
+            for (int i = 0; i < n; i++) {
+                String body = template.replace("598a09a3-893a-44c9-97e1-5342032afea7", java.util.UUID.randomUUID().toString());
+                java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(intake)
+                        .header("Content-Type", "application/vnd.docker.distribution.events.v1+json")
+                        .header("Authorization", "Bearer " + ReplicatorUnderTest.SECRET)
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build();
+                long t = System.nanoTime();
+                int status = http.send(request, java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+                out.add((System.nanoTime() - t) / 1e6);
+                assertThat(status).isEqualTo(200);
+            }
+        }
+        out.sort(null);
+        return out;
+    }
+
+    private static List<Double> tagLags() throws Exception {
+        List<Double> lags = new ArrayList<>();
+        try (Connection c = DB.connect(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT EXTRACT(EPOCH FROM (done_at - first_event_at)) * 1000 FROM replication_work "
+                        + "WHERE kind = 'tag' AND state = 'done' ORDER BY 1")) {
+            while (rs.next()) {
+                lags.add(rs.getDouble(1));
+            }
+        }
+        return lags;
+    }
+
+    private static double percentile(List<Double> sorted, int p) {
+        int index = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
+        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index)));
+    }
+
+    private static byte[] seeded(long seed, int size) {
+        byte[] b = new byte[size];
+        new SplittableRandom(seed).nextBytes(b);
+        return b;
+    }
+
+    /** An OCI image in skopeo's dir: format: config, the shared base layer, one own layer. Returns its blob bytes. */
+    private static long writeImage(Path dir, byte[] base, byte[] own, int n) throws IOException {
+        Files.createDirectories(dir);
+        byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Env\":[\"N=" + n + "\"]},"
+                + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + Digest.sha256(base) + "\",\"" + Digest.sha256(own) + "\"]}}")
+                .getBytes(StandardCharsets.UTF_8);
+        String manifest = "{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"config\":"
+                + descriptor("application/vnd.oci.image.config.v1+json", config) + ",\"layers\":["
+                + descriptor("application/vnd.oci.image.layer.v1.tar", base) + ","
+                + descriptor("application/vnd.oci.image.layer.v1.tar", own) + "]}";
+        Files.writeString(dir.resolve("version"), "Directory Transport Version: 1.1\n");
+        Files.writeString(dir.resolve("manifest.json"), manifest);
+        for (byte[] blob : List.of(config, base, own)) {
+            Files.write(dir.resolve(Digest.sha256(blob).hex()), blob);
+        }
+        return config.length + base.length + own.length;
+    }
+
+    private static String descriptor(String mediaType, byte[] content) {
+        return "{\"mediaType\":\"" + mediaType + "\",\"digest\":\"" + Digest.sha256(content) + "\",\"size\":" + content.length + "}";
+    }
+
+}
