@@ -11,6 +11,7 @@ import io.georeg.replicator.intake.IntakeHandler;
 import io.georeg.replicator.intake.IntakeObserver;
 import io.georeg.replicator.metrics.ReplicatorMetrics;
 import io.georeg.replicator.primary.PrimaryClient;
+import io.georeg.replicator.queue.QueuePruner;
 import io.georeg.replicator.queue.WorkObserver;
 import io.georeg.replicator.queue.WorkQueue;
 import io.georeg.replicator.queue.WorkScheduler;
@@ -43,6 +44,7 @@ public final class Replicator implements AutoCloseable {
     private final IntakeHandler intake;
     private final WorkScheduler scheduler;
     private final Reconciler reconciler;
+    private final QueuePruner pruner;
     private final Optional<ReconcileSchedule> reconcileSchedule;
 
     public Replicator(ReplicatorConfig config, Database database, ReplicaReader reader, ReplicaWriter writer) {
@@ -65,6 +67,7 @@ public final class Replicator implements AutoCloseable {
                 Throttle.of(config.maxBytesPerSecond()));
         this.scheduler = new WorkScheduler(database, queue, worker, config.workers(), observers.work(), ownerId());
         this.reconciler = new Reconciler(primary, reader, queue, config.sync().filter());
+        this.pruner = new QueuePruner(database, config.retention());
         SyncConfig sync = config.sync();
         this.reconcileSchedule = sync.reconcileScheduled()
                 ? Optional.of(new ReconcileSchedule(reconciler, sync.reconcileInterval(),
@@ -105,12 +108,13 @@ public final class Replicator implements AutoCloseable {
     }
 
     /**
-     * Starts the worker pool, and the scheduled reconcile when {@code replicator.sync.reconcileInterval}
-     * is set (the intake works as soon as its handler is mounted).
+     * Starts the worker pool, the queue pruning, and the scheduled reconcile when
+     * {@code replicator.sync.reconcileInterval} is set (the intake works as soon as its handler is mounted).
      */
     public void start() {
         scheduler.start();
         reconcileSchedule.ifPresent(ReconcileSchedule::start);
+        pruner.start();
     }
 
     /** This process's lease owner name, as it appears in {@code replication_work.lease_owner}. */
@@ -121,6 +125,7 @@ public final class Replicator implements AutoCloseable {
     @Override
     public void close() {
         try {
+            pruner.close();
             reconcileSchedule.ifPresent(ReconcileSchedule::close);
             scheduler.close();
         } finally {

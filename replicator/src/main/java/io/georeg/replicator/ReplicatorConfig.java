@@ -2,6 +2,7 @@ package io.georeg.replicator;
 
 import io.georeg.replicator.intake.IntakeConfig;
 import io.georeg.replicator.primary.PrimaryConfig;
+import io.georeg.replicator.queue.RetentionConfig;
 import io.georeg.replicator.queue.WorkerConfig;
 import io.georeg.replicator.reconcile.SyncConfig;
 import java.util.ArrayList;
@@ -16,22 +17,26 @@ import java.util.List;
  *     ({@code replicator.limits.bytesPerSecond})
  */
 public record ReplicatorConfig(IntakeConfig intake, PrimaryConfig primary, WorkerConfig workers, SyncConfig sync,
-        long maxBytesPerSecond) {
+        RetentionConfig retention, long maxBytesPerSecond) {
 
     public static ReplicatorConfig of(IntakeConfig intake, PrimaryConfig primary) {
-        return new ReplicatorConfig(intake, primary, WorkerConfig.defaults(), SyncConfig.everything(), 0);
+        return new ReplicatorConfig(intake, primary, WorkerConfig.defaults(), SyncConfig.everything(), RetentionConfig.defaults(), 0);
     }
 
     public ReplicatorConfig withWorkers(WorkerConfig w) {
-        return new ReplicatorConfig(intake, primary, w, sync, maxBytesPerSecond);
+        return new ReplicatorConfig(intake, primary, w, sync, retention, maxBytesPerSecond);
     }
 
     public ReplicatorConfig withSync(SyncConfig s) {
-        return new ReplicatorConfig(intake, primary, workers, s, maxBytesPerSecond);
+        return new ReplicatorConfig(intake, primary, workers, s, retention, maxBytesPerSecond);
+    }
+
+    public ReplicatorConfig withRetention(RetentionConfig r) {
+        return new ReplicatorConfig(intake, primary, workers, sync, r, maxBytesPerSecond);
     }
 
     public ReplicatorConfig withMaxBytesPerSecond(long limit) {
-        return new ReplicatorConfig(intake, primary, workers, sync, limit);
+        return new ReplicatorConfig(intake, primary, workers, sync, retention, limit);
     }
 
     public ReplicatorConfig validate() {
@@ -40,6 +45,7 @@ public record ReplicatorConfig(IntakeConfig intake, PrimaryConfig primary, Worke
         check(problems, "replicator.primary", primary == null ? null : primary::validate);
         check(problems, "replicator.workers", workers == null ? null : workers::validate);
         check(problems, "replicator.sync", sync == null ? null : sync::validate);
+        check(problems, "replicator.retention", retention == null ? null : retention::validate);
         if (maxBytesPerSecond < 0) {
             problems.add("replicator.limits.bytesPerSecond must not be negative (0 means unlimited)");
         }

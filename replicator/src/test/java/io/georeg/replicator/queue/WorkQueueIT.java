@@ -148,6 +148,24 @@ class WorkQueueIT {
     }
 
     @Test
+    void pruningRemovesOldEventsAndOldFinishedItemsButNeverFailedOrPendingOnes() {
+        queue.enqueue(List.of(blob(1), blob(2), blob(3)));
+        List<WorkItem> items = queue.claim("w", 3, Duration.ofSeconds(30));
+        queue.complete(items.get(0), "w");
+        queue.fail(items.get(1), "w", "gone", true, 1, Duration.ZERO);
+        queue.fail(items.get(2), "w", "later", false, 9, Duration.ZERO);
+        execute(DB, "INSERT INTO replication_event (event_id, event_at, action, repository, event) VALUES "
+                + "('old', now(), 'pull', 'team/app', '{}'), ('new', now(), 'pull', 'team/app', '{}')");
+        execute(DB, "UPDATE replication_event SET received_at = now() - interval '8 days' WHERE event_id = 'old'");
+        execute(DB, "UPDATE replication_work SET done_at = now() - interval '8 days', updated_at = now() - interval '8 days'");
+        QueuePruner.Pruned pruned = new QueuePruner(database, RetentionConfig.defaults()).pruneOnce();
+        assertThat(pruned.events()).isEqualTo(1);
+        assertThat(pruned.doneItems()).isEqualTo(1);
+        assertThat(count(DB, "SELECT count(*) FROM replication_work")).isEqualTo(2);
+        assertThat(count(DB, "SELECT count(*) FROM replication_event WHERE event_id = 'new'")).isEqualTo(1);
+    }
+
+    @Test
     void backoffGrowsExponentiallyWithJitterAndIsCapped() {
         Backoff backoff = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60));
         java.util.Random random = new java.util.Random(1);
