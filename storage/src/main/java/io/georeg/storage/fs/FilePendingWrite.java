@@ -1,8 +1,7 @@
 package io.georeg.storage.fs;
 
 import io.georeg.storage.ObjectKey;
-import io.georeg.storage.ObjectStore;
-import io.georeg.storage.StorageException;
+import io.georeg.storage.OneShotWrite;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -18,21 +17,19 @@ import org.slf4j.LoggerFactory;
  * A streamed write to a temporary file, committed by fsync + atomic rename + fsync of the target
  * directory, so that after a crash the final name holds either nothing or every byte.
  */
-final class FilePendingWrite implements ObjectStore.PendingWrite {
+final class FilePendingWrite extends OneShotWrite {
     private static final Logger LOG = LoggerFactory.getLogger(FilePendingWrite.class);
 
     private final FileChannel channel;
     private final Path temp;
     private final Path target;
-    private final ObjectKey key;
     private final OutputStream stream;
-    private boolean finished;
 
     FilePendingWrite(FileChannel channel, Path temp, Path target, ObjectKey key) {
+        super(key);
         this.channel = channel;
         this.temp = temp;
         this.target = target;
-        this.key = key;
         this.stream = new ChannelOutput();
     }
 
@@ -42,42 +39,24 @@ final class FilePendingWrite implements ObjectStore.PendingWrite {
     }
 
     @Override
-    public void commit() {
-        if (finished) {
-            throw new IllegalStateException("write of " + key + " already committed or aborted");
-        }
-        try {
-            channel.force(true);
-            channel.close();
-            Path dir = target.getParent();
-            Files.createDirectories(dir);
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-            finished = true;
-            syncDirectory(dir);
-        } catch (IOException e) {
-            abort();
-            throw new StorageException("commit of " + key + " failed: " + e.getMessage(), e);
-        }
+    protected void publish() throws IOException {
+        channel.force(true);
+        channel.close();
+        Path dir = target.getParent();
+        Files.createDirectories(dir);
+        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+        syncDirectory(dir);
     }
 
     @Override
-    public void abort() {
-        if (finished) {
-            return;
-        }
-        finished = true;
+    protected void discard() {
         try {
             channel.close();
             Files.deleteIfExists(temp);
         } catch (IOException e) {
             // The temporary file is invisible to readers; a leftover only costs disk space.
-            LOG.warn("could not remove temporary file {} of aborted write to {}", temp, key, e);
+            LOG.warn("could not remove temporary file {} of aborted write to {}", temp, key(), e);
         }
-    }
-
-    @Override
-    public void close() {
-        abort();
     }
 
     private static void syncDirectory(Path dir) throws IOException {
@@ -96,6 +75,7 @@ final class FilePendingWrite implements ObjectStore.PendingWrite {
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
+            ensureWritable();
             ByteBuffer buffer = ByteBuffer.wrap(b, off, len);
             while (buffer.hasRemaining()) {
                 channel.write(buffer);

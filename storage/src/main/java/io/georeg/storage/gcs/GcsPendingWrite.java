@@ -4,7 +4,7 @@ import com.google.cloud.WriteChannel;
 import com.google.cloud.storage.BlobId;
 import com.google.cloud.storage.Storage;
 import io.georeg.storage.ObjectKey;
-import io.georeg.storage.ObjectStore;
+import io.georeg.storage.OneShotWrite;
 import io.georeg.storage.StorageException;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -24,23 +24,21 @@ import org.slf4j.LoggerFactory;
  * temporary object below {@code docker/registry/v2/georeg-uploads/}, never at a final name; a
  * bucket lifecycle rule on that prefix reclaims it.
  */
-final class GcsPendingWrite implements ObjectStore.PendingWrite {
+final class GcsPendingWrite extends OneShotWrite {
     private static final Logger LOG = LoggerFactory.getLogger(GcsPendingWrite.class);
 
     private final Storage storage;
     private final WriteChannel writer;
     private final BlobId temp;
     private final BlobId target;
-    private final ObjectKey key;
     private final OutputStream stream = new ChannelOutput();
-    private boolean finished;
 
     GcsPendingWrite(Storage storage, WriteChannel writer, BlobId temp, BlobId target, ObjectKey key) {
+        super(key);
         this.storage = storage;
         this.writer = writer;
         this.temp = temp;
         this.target = target;
-        this.key = key;
     }
 
     @Override
@@ -49,42 +47,24 @@ final class GcsPendingWrite implements ObjectStore.PendingWrite {
     }
 
     @Override
-    public void commit() {
-        if (finished) {
-            throw new IllegalStateException("write of " + key + " already committed or aborted");
-        }
-        finished = true;
+    protected void publish() throws IOException {
         try {
             writer.close();
             storage.copy(Storage.CopyRequest.of(temp, target)).getResult();
-        } catch (IOException | com.google.cloud.storage.StorageException e) {
-            deleteTemp();
-            throw new StorageException("gcs commit of " + key + " failed: " + e.getMessage(), e);
+        } catch (com.google.cloud.storage.StorageException e) {
+            throw new StorageException("gcs commit of " + key() + " failed: " + e.getMessage(), e);
         }
-        deleteTemp();
-    }
-
-    @Override
-    public void abort() {
-        if (finished) {
-            return;
-        }
-        finished = true;
-        deleteTemp();
-    }
-
-    @Override
-    public void close() {
-        abort();
+        discard();
     }
 
     /** Removes the temporary object where one exists (absent is the usual case after abort). */
-    private void deleteTemp() {
+    @Override
+    protected void discard() {
         try {
             storage.delete(temp);
         } catch (com.google.cloud.storage.StorageException e) {
             // Only a temporary name is left behind; the bucket's lifecycle rule reclaims it.
-            LOG.warn("could not delete temporary object {} of write to {}", temp, key, e);
+            LOG.warn("could not delete temporary object {} of write to {}", temp, key(), e);
         }
     }
 
@@ -97,16 +77,14 @@ final class GcsPendingWrite implements ObjectStore.PendingWrite {
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
-            if (finished) {
-                throw new IOException("write of " + key + " already committed or aborted");
-            }
+            ensureWritable();
             ByteBuffer buffer = ByteBuffer.wrap(b, off, len);
             try {
                 while (buffer.hasRemaining()) {
                     writer.write(buffer);
                 }
             } catch (com.google.cloud.storage.StorageException e) {
-                throw new IOException("gcs upload of " + key + " failed: " + e.getMessage(), e);
+                throw new IOException("gcs upload of " + key() + " failed: " + e.getMessage(), e);
             }
         }
     }

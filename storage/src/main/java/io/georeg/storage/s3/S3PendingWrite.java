@@ -1,7 +1,7 @@
 package io.georeg.storage.s3;
 
 import io.georeg.storage.ObjectKey;
-import io.georeg.storage.ObjectStore;
+import io.georeg.storage.OneShotWrite;
 import io.georeg.storage.StorageException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -23,7 +23,7 @@ import software.amazon.awssdk.services.s3.model.CompletedPart;
  * (S3 shows an object only when PutObject or CompleteMultipartUpload succeeds), and abort
  * discards the uploaded parts.
  */
-final class S3PendingWrite implements ObjectStore.PendingWrite {
+final class S3PendingWrite extends OneShotWrite {
     private static final Logger LOG = LoggerFactory.getLogger(S3PendingWrite.class);
     private static final int INITIAL_BUFFER = 64 * 1024;
     private static final String CONTENT_TYPE = "application/octet-stream";
@@ -31,20 +31,18 @@ final class S3PendingWrite implements ObjectStore.PendingWrite {
     private final S3Client client;
     private final String bucket;
     private final String remoteKey;
-    private final ObjectKey key;
     private final int partSize;
     private final List<CompletedPart> parts = new ArrayList<>();
     private final OutputStream stream = new PartOutput();
     private byte[] buffer;
     private int count;
     private String uploadId;
-    private boolean finished;
 
     S3PendingWrite(S3Client client, String bucket, String remoteKey, ObjectKey key, int partSize) {
+        super(key);
         this.client = client;
         this.bucket = bucket;
         this.remoteKey = remoteKey;
-        this.key = key;
         this.partSize = partSize;
         this.buffer = new byte[Math.min(INITIAL_BUFFER, partSize)];
     }
@@ -55,10 +53,7 @@ final class S3PendingWrite implements ObjectStore.PendingWrite {
     }
 
     @Override
-    public void commit() {
-        if (finished) {
-            throw new IllegalStateException("write of " + key + " already committed or aborted");
-        }
+    protected void publish() throws IOException {
         try {
             if (uploadId == null) {
                 client.putObject(b -> b.bucket(bucket).key(remoteKey).contentLength((long) count).contentType(CONTENT_TYPE),
@@ -70,20 +65,14 @@ final class S3PendingWrite implements ObjectStore.PendingWrite {
                 client.completeMultipartUpload(b -> b.bucket(bucket).key(remoteKey).uploadId(uploadId)
                         .multipartUpload(m -> m.parts(parts)));
             }
-            finished = true;
             buffer = null;
-        } catch (SdkException | IOException e) {
-            abort();
+        } catch (SdkException e) {
             throw new StorageException("s3 commit of s3://" + bucket + "/" + remoteKey + " failed: " + e.getMessage(), e);
         }
     }
 
     @Override
-    public void abort() {
-        if (finished) {
-            return;
-        }
-        finished = true;
+    protected void discard() {
         buffer = null;
         if (uploadId != null) {
             try {
@@ -94,11 +83,6 @@ final class S3PendingWrite implements ObjectStore.PendingWrite {
                 LOG.warn("could not abort multipart upload {} of s3://{}/{}", uploadId, bucket, remoteKey, e);
             }
         }
-    }
-
-    @Override
-    public void close() {
-        abort();
     }
 
     private RequestBody bufferedBody() {
@@ -133,9 +117,7 @@ final class S3PendingWrite implements ObjectStore.PendingWrite {
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
-            if (finished) {
-                throw new IOException("write of " + key + " already committed or aborted");
-            }
+            ensureWritable();
             while (len > 0) {
                 if (count == partSize) {
                     uploadPart();
