@@ -18,6 +18,7 @@ import java.util.concurrent.Executors;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
@@ -49,6 +50,7 @@ public final class Router implements AutoCloseable {
     private final Transactions transactions;
     private final PrometheusRegistry registry;
     private final ReplicaMissListener missListener;
+    private final Handler localPages;
     private final CircuitBreaker primaryCircuit;
     private final CircuitBreaker replicaCircuit;
     private final RouterMetrics metrics;
@@ -72,6 +74,16 @@ public final class Router implements AutoCloseable {
      *                     queue their replication (cache on miss)
      */
     public Router(RouterConfig config, Transactions transactions, PrometheusRegistry registry, ReplicaMissListener missListener) {
+        this(config, transactions, registry, missListener, null);
+    }
+
+    /**
+     * @param localPages serves the LOCAL routes other than health and metrics (the app's status
+     *                   page at {@code /-/status}); null answers them 404
+     */
+    public Router(RouterConfig config, Transactions transactions, PrometheusRegistry registry, ReplicaMissListener missListener,
+                  Handler localPages) {
+        this.localPages = localPages;
         this.config = config.validate();
         this.transactions = transactions;
         this.registry = registry;
@@ -103,7 +115,7 @@ public final class Router implements AutoCloseable {
             }
             RoutingHandler routing = new RoutingHandler(RouteTable.oci(config.authPath()), proxy, primary, config.authUrl(), replica,
                     primaryCircuit, replicaCircuit, readYourWrites, metrics,
-                    new OperationsEndpoints(primaryCircuit, replicaCircuit, registry), missListener);
+                    new OperationsEndpoints(primaryCircuit, replicaCircuit, registry, localPages), missListener);
 
             server = newServer(config.bindHost(), config.port(), "router");
             server.setHandler(new AccessLogHandler(routing));

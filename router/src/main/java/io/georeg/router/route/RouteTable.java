@@ -51,6 +51,8 @@ public final class RouteTable {
                 Route.of("ambiguous-path", ANY, "(?is)(?:.*%2e.*|.*%2f.*|.*%5c.*|.*%00.*|.*\\\\.*|.*//.*|(?:.*/)?\\.\\.?(?:/.*)?|[^/].*|)", Destination.REJECT),
                 Route.of("health", READ, "/-/health|/-/ready", Destination.LOCAL),
                 Route.of("metrics", READ, "/metrics", Destination.LOCAL),
+                // The replication status page, served by the process's own handler (the app wires it).
+                Route.of("status", READ, "/-/status|/-/status\\.json", Destination.LOCAL),
                 Route.of("token", ANY, java.util.regex.Pattern.quote(authPath), Destination.AUTH),
                 // Upload sessions live on the primary only; GET of an upload is its status.
                 Route.of("blob-upload", ANY, v2 + "/blobs/uploads/(?:[^/]*)", Destination.PRIMARY),

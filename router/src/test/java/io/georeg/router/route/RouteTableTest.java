@@ -47,6 +47,9 @@ class RouteTableTest {
                 Arguments.of("GET", "/-/health", "health", Destination.LOCAL),
                 Arguments.of("GET", "/-/ready", "health", Destination.LOCAL),
                 Arguments.of("GET", "/metrics", "metrics", Destination.LOCAL),
+                Arguments.of("GET", "/-/status", "status", Destination.LOCAL),
+                Arguments.of("HEAD", "/-/status.json", "status", Destination.LOCAL),
+                Arguments.of("GET", "/-/statusXjson", "default-primary", Destination.PRIMARY),
                 // odd methods: never the replica, default to the primary
                 Arguments.of("OPTIONS", "/v2/library/alpine/manifests/latest", "default-primary", Destination.PRIMARY),
                 Arguments.of("TRACE", "/v2/library/alpine/blobs/" + SHA, "default-primary", Destination.PRIMARY),
