@@ -26,25 +26,26 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The configuration files the chart renders are read by georeg's own {@link ConfigLoader}, so a
- * key renamed in the code fails here rather than in a pod. Sections the app does not compose yet
- * (the router's and the replicator's, while those components are being wired) are checked
- * against the key list once they appear in {@link GeoregConfig}.
+ * key renamed in the code fails here rather than in a pod: every component's file (registry-read,
+ * router, replicator) is loaded and validated, and every rendered key must be one of
+ * {@link GeoregConfig}'s.
  */
 class RenderedConfigTest {
     private static final String SECRET_DIR = "/etc/georeg/secrets";
     /** Sections the chart renders ahead of the app's wiring; each must stay in this list only until the app has it. */
-    private static final Set<String> SECTIONS_AHEAD_OF_THE_APP = Set.of("router", "replicator");
+    private static final Set<String> SECTIONS_AHEAD_OF_THE_APP = Set.of();
 
     @TempDir
     Path dir;
 
     @ParameterizedTest(name = "{0} with {1}")
-    @CsvSource({"registry-read,", "registry-read,s3.yaml", "registry-read,gcs.yaml", "registry-read,ha.yaml"})
-    void registryReadConfigIsAcceptedByGeoregsLoader(String component, String valuesFile) throws IOException {
+    @CsvSource({"registry-read,", "registry-read,s3.yaml", "registry-read,gcs.yaml", "registry-read,ha.yaml",
+            "router,", "router,ha.yaml", "replicator,", "replicator,ha.yaml", "replicator,s3.yaml"})
+    void componentConfigIsAcceptedByGeoregsLoader(String component, String valuesFile) throws IOException {
         RenderedChart chart = RenderedChart.render(valuesFile);
         String yaml = chart.get("ConfigMap", RenderedChart.RELEASE + "-georeg-config").path("data").path(component + ".yaml").asText();
 
-        GeoregConfig config = new ConfigLoader(Map.of()).load(Optional.of(withSecretFiles(yaml)));
+        GeoregConfig config = new ConfigLoader(Map.of()).load(Optional.of(withSecretFiles(yaml))).validateComponents();
 
         assertThat(config.components()).hasSize(1);
         assertThat(config.components().get(0).key()).isEqualTo(component);

@@ -3,6 +3,12 @@ package io.georeg.app.cli;
 import io.georeg.app.config.ConfigException;
 import io.georeg.app.config.ConfigLoader;
 import io.georeg.app.config.GeoregConfig;
+import io.georeg.app.wiring.ReplicatorCommandSession;
+import io.georeg.db.Database;
+import io.georeg.replicator.cli.PreheatCommand;
+import io.georeg.replicator.cli.ReconcileCommand;
+import io.georeg.replicator.cli.RetryCommand;
+import io.georeg.replicator.status.StatusCommand;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -16,7 +22,9 @@ import picocli.CommandLine.ScopeType;
 /**
  * The {@code georeg} command and its subcommand tree. Adding a subcommand is adding one class
  * (a {@code Callable<Integer>} with {@code @Command} and a {@code @ParentCommand GeoregCommand}
- * field for the configuration) and naming it in {@code subcommands} below.
+ * field for the configuration) and naming it in {@code subcommands} below; commands of other
+ * modules ({@code status}, {@code retry}, {@code reconcile}, {@code preheat} from the replicator)
+ * are instances added in {@link #commandLine(Map)}, given the configuration through a supplier.
  *
  * <p>Exit codes: 0 success, 1 failure at run time, 2 bad usage or bad configuration.
  */
@@ -43,7 +51,14 @@ public final class GeoregCommand implements Runnable {
 
     /** The configured command line, with georeg's exit codes for configuration and run-time errors. */
     public static CommandLine commandLine(Map<String, String> environment) {
-        CommandLine cli = new CommandLine(new GeoregCommand(environment));
+        GeoregCommand georeg = new GeoregCommand(environment);
+        CommandLine cli = new CommandLine(georeg);
+        // The replicator module's commands, given this command line's configuration (--config,
+        // environment) through suppliers evaluated when they run.
+        cli.addSubcommand(new StatusCommand(() -> georeg.config().database()));
+        cli.addSubcommand(new RetryCommand(() -> new Database(georeg.config().database()).start()));
+        cli.addSubcommand(new ReconcileCommand(() -> new ReplicatorCommandSession(georeg.config())));
+        cli.addSubcommand(new PreheatCommand(() -> new ReplicatorCommandSession(georeg.config())));
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof ConfigException) {
                 commandLine.getErr().println("georeg: " + e.getMessage());

@@ -16,7 +16,7 @@ import picocli.CommandLine.ParentCommand;
  * process is told to stop (SIGTERM, Ctrl-C), then stops them in reverse order, waiting at most
  * {@code shutdownTimeout}.
  */
-@Command(name = "serve", description = "Run the configured components (registry-read, …) until stopped.")
+@Command(name = "serve", description = "Run the configured components (registry-read, replicator, router) until stopped.")
 final class ServeCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
 

@@ -10,7 +10,9 @@ import java.util.stream.Collectors;
  * its own configuration section; {@link io.georeg.app.wiring.ComponentFactories} builds them.
  */
 public enum ComponentName {
-    REGISTRY_READ("registry-read");
+    REGISTRY_READ("registry-read"),
+    REPLICATOR("replicator"),
+    ROUTER("router");
 
     private final String key;
 

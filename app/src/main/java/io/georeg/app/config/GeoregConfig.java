@@ -11,8 +11,10 @@ import java.util.List;
  * The whole configuration of a georeg process, bound from YAML by {@link ConfigLoader}. Each
  * module owns its section's record ({@link DatabaseConfig} in db, the storage records in
  * storage, {@link ReplicaReadOptions} in replica, {@link ReadOptions} and the token auth record in
- * registry-read); this record only
- * composes them. Every key is documented in {@code docs/configuration.md} (a test keeps the two
+ * registry-read, {@link ReplicatorSection} over the replicator's records, {@link RouterSection}
+ * over the router's); this record only composes them. The {@code replicator} and {@code router}
+ * sections are checked by {@link #validateComponents()} when {@code serve} runs them, and by the
+ * replicator's commands that need them. Every key is documented in {@code docs/configuration.md} (a test keeps the two
  * in step).
  *
  * @param components what {@code georeg serve} runs, in start order
@@ -25,7 +27,9 @@ public record GeoregConfig(
         StorageSection storage,
         AuthSection auth,
         ReplicaReadOptions replica,
-        ReadOptions registryRead) {
+        ReadOptions registryRead,
+        ReplicatorSection replicator,
+        RouterSection router) {
 
     public GeoregConfig {
         components = components == null ? List.of() : List.copyOf(components);
@@ -56,6 +60,41 @@ public record GeoregConfig(
             throw new ConfigException("invalid configuration:\n  - " + String.join("\n  - ", problems));
         }
         return this;
+    }
+
+    /**
+     * Checks the sections of the components {@code georeg serve} runs ({@code replicator},
+     * {@code router}), all problems at once; {@link #validate()} leaves them out so that commands
+     * which never run them ({@code migrate}, {@code status}) need none of their keys.
+     */
+    public GeoregConfig validateComponents() {
+        List<String> problems = new ArrayList<>();
+        if (components.contains(ComponentName.REPLICATOR)) {
+            problems.addAll(replicator == null ? List.of("the replicator section is missing (see docs/configuration.md)") : replicator.problems());
+        }
+        if (components.contains(ComponentName.ROUTER)) {
+            problems.addAll(router == null ? List.of("the router section is missing (see docs/configuration.md)")
+                    : router.problems(routerHostsRegistryRead()));
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigException("invalid configuration:\n  - " + String.join("\n  - ", problems));
+        }
+        return this;
+    }
+
+    /** True when the router mounts registry-read in its own process instead of calling {@code router.replicaUrl}. */
+    public boolean routerHostsRegistryRead() {
+        return components.contains(ComponentName.ROUTER) && components.contains(ComponentName.REGISTRY_READ);
+    }
+
+    /** The replicator section, validated: for {@code serve} and the replicator's commands. */
+    public ReplicatorSection requireReplicator() {
+        List<String> problems = replicator == null ? List.of("the replicator section is missing (see docs/configuration.md)")
+                : replicator.problems();
+        if (!problems.isEmpty()) {
+            throw new ConfigException("invalid configuration:\n  - " + String.join("\n  - ", problems));
+        }
+        return replicator;
     }
 
     private static List<String> check(Runnable validation, String section) {

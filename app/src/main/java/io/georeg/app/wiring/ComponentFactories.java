@@ -12,7 +12,9 @@ import java.util.Map;
  */
 public final class ComponentFactories {
     private static final Map<ComponentName, ComponentFactory> FACTORIES = new EnumMap<>(Map.of(
-            ComponentName.REGISTRY_READ, RegistryReadComponent::new));
+            ComponentName.REGISTRY_READ, RegistryReadComponent::new,
+            ComponentName.REPLICATOR, ReplicatorComponent::new,
+            ComponentName.ROUTER, RouterComponent::new));
 
     private ComponentFactories() {
     }

@@ -22,7 +22,7 @@ public final class GeoregServer implements AutoCloseable {
     private final List<Component> started = new ArrayList<>();
 
     public GeoregServer(GeoregConfig config) {
-        this.config = config;
+        this.config = config.validateComponents();
         this.resources = new Resources(config);
     }
 

@@ -1,24 +1,45 @@
 package io.georeg.app.wiring;
 
 import io.georeg.app.config.GeoregConfig;
+import io.georeg.app.wiring.http.ComponentHttpServer;
+import io.georeg.app.wiring.http.OperationsHandler;
+import io.georeg.read.ReadOptions;
 import io.georeg.read.RegistryReadServer;
 import io.georeg.read.auth.Authenticator;
 import io.georeg.read.auth.TokenAuthenticator;
+import io.georeg.read.server.OciErrorHandler;
 import java.net.URI;
 import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
 
 /**
- * registry-read as a {@code georeg serve} component: its server over the shared replica reader,
- * with token auth when {@code auth.token} is configured, anonymous otherwise.
+ * registry-read as a {@code georeg serve} component: its handler over the shared replica reader,
+ * with token auth when {@code auth.token} is configured, anonymous otherwise, on its own port
+ * ({@code registryRead.host/port}) behind the {@link OperationsHandler} (ready = database
+ * reachable). {@link #handler(GeoregConfig, Resources)} builds the same API for the router to
+ * host in process.
  */
 public final class RegistryReadComponent implements Component {
-    private final RegistryReadServer server;
+    private final ComponentHttpServer server;
+    private final ReadOptions options;
 
     RegistryReadComponent(GeoregConfig config, Resources resources) {
+        this.options = config.registryRead();
+        OperationsHandler operations = new OperationsHandler(resources.metrics(), Map.of("database", resources::databaseReachable));
+        this.server = new ComponentHttpServer("registry-read", options.host(), options.port(), options.maxThreads(),
+                RegistryReadServer.configure(new HttpConfiguration()), new OciErrorHandler(), operations,
+                List.of(handler(config, resources)));
+    }
+
+    /** registry-read's handler tree (API, auth, path guard) over the shared reader. */
+    static Handler handler(GeoregConfig config, Resources resources) {
         Authenticator auth = config.auth().token() == null
                 ? Authenticator.anonymous()
                 : TokenAuthenticator.create(config.auth().token(), Clock.systemUTC());
-        this.server = new RegistryReadServer(resources.replicaReader(), auth, config.registryRead());
+        return RegistryReadServer.handler(resources.replicaReader(), auth, config.registryRead().validate());
     }
 
     @Override
@@ -43,6 +64,6 @@ public final class RegistryReadComponent implements Component {
 
     @Override
     public void close() throws Exception {
-        server.stop();
+        server.close();
     }
 }

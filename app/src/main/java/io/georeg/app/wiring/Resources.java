@@ -8,22 +8,28 @@ import io.georeg.replica.ReplicaReader;
 import io.georeg.replica.ReplicaWriter;
 import io.georeg.storage.BlobStore;
 import io.georeg.storage.BlobStores;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.ArrayDeque;
 import java.util.Deque;
 
 /**
- * What components share in one process: the database pool, the blob store and the replica's
- * read and write sides. Each is opened on first use (so {@code georeg migrate} never opens
+ * What components share in one process: the database pool, the blob store, the replica's
+ * read and write sides, and the one Prometheus registry every component's metrics go to (and
+ * every {@code /metrics} serves). Each is opened on first use (so {@code georeg migrate} never opens
  * storage) and closed by {@link #close()} in the reverse order of opening. Not thread-safe for
  * opening: components are built on one thread by {@link GeoregServer} and the commands.
  */
 public final class Resources implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Resources.class);
     private final GeoregConfig config;
     private final Deque<AutoCloseable> opened = new ArrayDeque<>();
     private Database database;
     private BlobStore blobStore;
     private ReplicaReader reader;
     private ReplicaWriter writer;
+    private final PrometheusRegistry metrics = new PrometheusRegistry();
 
     public Resources(GeoregConfig config) {
         this.config = config;
@@ -62,6 +68,21 @@ public final class Resources implements AutoCloseable {
             writer = new DatabaseReplicaWriter(database(), blobStore());
         }
         return writer;
+    }
+
+    /** The process's one metrics registry. */
+    public PrometheusRegistry metrics() {
+        return metrics;
+    }
+
+    /** Whether the database answers now (a pooled connection that validates within a second): readiness checks. */
+    public boolean databaseReachable() {
+        try (Connection c = database().dataSource().getConnection()) {
+            return c.isValid(1);
+        } catch (SQLException | RuntimeException e) {
+            LOG.debug("database not reachable", e);
+            return false;
+        }
     }
 
     /** Closes everything opened, newest first; the first failure is thrown after all were tried. */

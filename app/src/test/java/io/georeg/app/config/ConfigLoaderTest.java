@@ -21,17 +21,55 @@ class ConfigLoaderTest {
     private GeoregConfig load(String yaml, Map<String, String> env) throws IOException {
         Path file = dir.resolve("georeg.yaml");
         Files.writeString(file, yaml);
-        return new ConfigLoader(env).load(Optional.of(file));
+        // The embedded defaults run the replicator, whose notification secret has no default.
+        Map<String, String> withSecret = new java.util.HashMap<>(env);
+        if (!yaml.contains("intake:")) {
+            withSecret.putIfAbsent("GEOREG_REPLICATOR_INTAKE_SECRET", "test-notification-secret");
+        }
+        return new ConfigLoader(withSecret).load(Optional.of(file));
     }
 
     @Test
-    void embeddedDefaultsAloneGiveAValidConfiguration() {
-        GeoregConfig config = new ConfigLoader(Map.of()).load(Optional.empty());
-        assertThat(config.components()).containsExactly(ComponentName.REGISTRY_READ);
+    void embeddedDefaultsWithTheNotificationSecretAreTheLocalTwoSiteShape() {
+        GeoregConfig config = new ConfigLoader(Map.of("GEOREG_REPLICATOR_INTAKE_SECRET", "0123456789abcdef0123")).load(Optional.empty())
+                .validateComponents();
+        assertThat(config.components()).containsExactly(ComponentName.REGISTRY_READ, ComponentName.REPLICATOR, ComponentName.ROUTER);
+        assertThat(config.routerHostsRegistryRead()).isTrue();
+        assertThat(config.router().publicUrl()).hasToString("http://127.0.0.1:5080");
+        assertThat(config.router().primaryUrl()).isEqualTo(config.replicator().primary().url());
+        assertThat(config.replicator().verify().enabled()).isTrue();
         assertThat(config.database().url()).isEqualTo("jdbc:postgresql://127.0.0.1:5432/georeg");
         assertThat(config.storage().selected()).isEqualTo(new StorageConfig.Filesystem(Path.of("./georeg-data")));
         assertThat(config.auth().token()).isNull();
         assertThat(config.registryRead().port()).isEqualTo(5001);
+    }
+
+    @Test
+    void embeddedDefaultsAskForTheNotificationSecretOnly() {
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(Optional.empty()).validateComponents())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("replicator.intake.secret")
+                .hasMessageNotContaining("router.");
+    }
+
+    @Test
+    void registryReadAloneNeedsNoReplicatorOrRouterKeys() {
+        GeoregConfig config = new ConfigLoader(Map.of("GEOREG_COMPONENTS", "registry-read")).load(Optional.empty());
+        assertThat(config.components()).containsExactly(ComponentName.REGISTRY_READ);
+        assertThat(config.routerHostsRegistryRead()).isFalse();
+    }
+
+    @Test
+    void secretFileOfTheIntakeIsReadLikeEveryOtherSecret() throws IOException {
+        Path secret = dir.resolve("notification-secret");
+        Files.writeString(secret, "from-a-file-0123456789\n");
+        GeoregConfig config = load("replicator:\n  intake:\n    secretFile: " + secret + "\n", Map.of());
+        assertThat(config.replicator().intake().resolvedSecret()).isEqualTo("from-a-file-0123456789");
+    }
+
+    @Test
+    void routerAloneNeedsTheReplicaUrl() {
+        assertThatThrownBy(() -> load("components: [router]\nrouter:\n  replicaUrl: not-a-url\n", Map.of()).validateComponents())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("router.replicaUrl");
     }
 
     @Test

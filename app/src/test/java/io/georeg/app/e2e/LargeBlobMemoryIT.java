@@ -111,6 +111,7 @@ class LargeBlobMemoryIT {
     private static ProcessBuilder georeg(String java, String jar, Path storage, Path log, String command) {
         ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-XX:+ExitOnOutOfMemoryError", "-jar", jar, command)
                 .redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("GEOREG_COMPONENTS", "registry-read");
         pb.environment().put("GEOREG_DATABASE_URL", DB.jdbcUrl());
         pb.environment().put("GEOREG_DATABASE_USER", DB.user());
         pb.environment().put("GEOREG_DATABASE_PASSWORD", DB.password());

@@ -45,6 +45,7 @@ class SkopeoPullIT {
     static void serveTheCorpus() throws Exception {
         Skopeo.require();
         GeoregConfig config = new ConfigLoader(Map.of(
+                "GEOREG_COMPONENTS", "registry-read",
                 "GEOREG_DATABASE_URL", DB.jdbcUrl(),
                 "GEOREG_DATABASE_USER", DB.user(),
                 "GEOREG_DATABASE_PASSWORD", DB.password(),

@@ -1,0 +1,92 @@
+package io.georeg.app.wiring;
+
+import io.georeg.app.config.GeoregConfig;
+import io.georeg.app.config.ReplicatorSection;
+import io.georeg.app.wiring.http.ComponentHttpServer;
+import io.georeg.app.wiring.http.OperationsHandler;
+import io.georeg.replicator.Replicator;
+import io.georeg.replicator.status.web.StatusPageHandler;
+import io.georeg.replicator.verify.Verifier;
+import io.georeg.replicator.verify.VerifyObserver;
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.eclipse.jetty.server.HttpConfiguration;
+
+/**
+ * The replicator as a {@code georeg serve} component: the {@link Replicator} (workers, scheduled
+ * reconcile, pruning) over the shared database and replica, its metrics on the process registry,
+ * the {@link Verifier} when {@code replicator.verify.enabled}, and one HTTP port
+ * ({@code replicator.bindHost/port}) serving the notification intake, the status page
+ * ({@code /-/status}, {@code /-/status.json}), {@code /-/health}, {@code /-/ready} (database
+ * reachable) and {@code /metrics}.
+ */
+public final class ReplicatorComponent implements Component {
+    private final Replicator replicator;
+    private final Optional<Verifier> verifier;
+    private final ComponentHttpServer server;
+    private final String intakePath;
+
+    ReplicatorComponent(GeoregConfig config, Resources resources) {
+        ReplicatorSection section = config.requireReplicator();
+        this.replicator = new Replicator(section.toReplicatorConfig(), resources.database(), resources.replicaReader(),
+                resources.replicaWriter(), resources.metrics());
+        this.verifier = section.verify().enabled()
+                ? Optional.of(new Verifier(section.verify(), resources.database(), resources.blobStore(), replicator.queue(),
+                        VerifyObserver.NONE))
+                : Optional.empty();
+        this.intakePath = section.intake().path();
+        OperationsHandler operations = new OperationsHandler(resources.metrics(), Map.of("database", resources::databaseReachable));
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        this.server = new ComponentHttpServer("replicator", section.bindHost(), section.port(), 64, http, null, operations,
+                List.of(new StatusPageHandler(resources.database()), replicator.intakeHandler()));
+    }
+
+    @Override
+    public String name() {
+        return "replicator";
+    }
+
+    @Override
+    public void start() throws Exception {
+        server.start();
+        replicator.start();
+        verifier.ifPresent(Verifier::start);
+    }
+
+    public Replicator replicator() {
+        return replicator;
+    }
+
+    /** Where the intake, status page and metrics answer, e.g. {@code http://127.0.0.1:5002}. */
+    public URI uri() {
+        return server.uri();
+    }
+
+    @Override
+    public String describe() {
+        return "replicator taking notifications at " + server.uri() + intakePath + ", status page at " + server.uri()
+                + StatusPageHandler.HTML_PATH + (verifier.isPresent() ? ", verifying stored content" : "");
+    }
+
+    @Override
+    public void close() throws Exception {
+        Exception failure = null;
+        for (AutoCloseable c : new AutoCloseable[] {server, () -> verifier.ifPresent(Verifier::close), replicator}) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+}

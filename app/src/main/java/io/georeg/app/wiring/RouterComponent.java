@@ -1,0 +1,63 @@
+package io.georeg.app.wiring;
+
+import io.georeg.app.config.GeoregConfig;
+import io.georeg.replicator.queue.WorkQueue;
+import io.georeg.replicator.status.web.StatusPageHandler;
+import io.georeg.router.Router;
+import io.georeg.router.RouterConfig;
+import java.net.URI;
+import java.time.Clock;
+
+/**
+ * The router as a {@code georeg serve} component: the one front door, with read-your-writes fences
+ * in the shared tracking database, its metrics on the process registry, the status page on its
+ * LOCAL routes, and cache on miss (reads the replica missed are queued for the replicator, see
+ * {@link CacheOnMiss}). When registry-read is a component of the same process the router hosts
+ * registry-read's handler in process ({@link RouterConfig.ReplicaEndpoint.InProcess}); otherwise it
+ * calls {@code router.replicaUrl}.
+ */
+public final class RouterComponent implements Component {
+    private final Router router;
+    private final boolean inProcessReplica;
+    private final RouterConfig routerConfig;
+
+    RouterComponent(GeoregConfig config, Resources resources) {
+        this.inProcessReplica = config.routerHostsRegistryRead();
+        RouterConfig.ReplicaEndpoint replica = inProcessReplica
+                ? new RouterConfig.ReplicaEndpoint.InProcess(RegistryReadComponent.handler(config, resources))
+                : new RouterConfig.ReplicaEndpoint.Remote(config.router().replicaUrl());
+        this.routerConfig = config.router().toRouterConfig(replica);
+        this.router = new Router(routerConfig, resources.database().transactions(), resources.metrics(),
+                new CacheOnMiss(new WorkQueue(resources.database()), Clock.systemUTC()), new StatusPageHandler(resources.database()));
+    }
+
+    @Override
+    public String name() {
+        return "router";
+    }
+
+    @Override
+    public void start() throws Exception {
+        router.start();
+    }
+
+    /** Where the router listens locally, e.g. {@code http://127.0.0.1:5000}. */
+    public URI uri() {
+        return router.localUrl();
+    }
+
+    public Router router() {
+        return router;
+    }
+
+    @Override
+    public String describe() {
+        return "router at " + router.localUrl() + " (public URL " + routerConfig.publicUrl() + "), registry-read "
+                + (inProcessReplica ? "in process" : "at " + ((RouterConfig.ReplicaEndpoint.Remote) routerConfig.replica()).url()) + ", status page at " + router.localUrl() + "/-/status";
+    }
+
+    @Override
+    public void close() throws Exception {
+        router.close();
+    }
+}

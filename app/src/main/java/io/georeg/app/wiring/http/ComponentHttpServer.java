@@ -1,0 +1,64 @@
+package io.georeg.app.wiring.http;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * One component's Jetty 12 server: a connector on {@code host:port} (0: a free port) and a
+ * {@code Handler.Sequence} of the {@link OperationsHandler} followed by the component's own
+ * handlers, first to accept wins. The registry-read and replicator components own one each;
+ * {@link #start()} binds, {@link #close()} stops.
+ */
+public final class ComponentHttpServer implements AutoCloseable {
+    private final Server server;
+    private final ServerConnector connector;
+    private final String host;
+
+    public ComponentHttpServer(String name, String host, int port, int maxThreads, HttpConfiguration http,
+            ErrorHandler errors, OperationsHandler operations, List<Handler> handlers) {
+        QueuedThreadPool threads = new QueuedThreadPool(maxThreads, Math.min(8, maxThreads));
+        threads.setName(name);
+        this.server = new Server(threads);
+        this.connector = new ServerConnector(server, new HttpConnectionFactory(http));
+        connector.setHost(host);
+        connector.setPort(port);
+        server.addConnector(connector);
+        if (errors != null) {
+            server.setErrorHandler(errors);
+        }
+        List<Handler> all = new ArrayList<>();
+        all.add(operations);
+        all.addAll(handlers);
+        server.setHandler(new Handler.Sequence(all));
+        server.setStopTimeout(5_000);
+        this.host = host;
+    }
+
+    public ComponentHttpServer start() throws Exception {
+        server.start();
+        return this;
+    }
+
+    public int port() {
+        return connector.getLocalPort();
+    }
+
+    /** {@code http://host:port}, with 127.0.0.1 for a wildcard bind. */
+    public URI uri() {
+        String h = host == null || host.isBlank() || "0.0.0.0".equals(host) ? "127.0.0.1" : host;
+        return URI.create("http://" + h + ":" + port());
+    }
+
+    @Override
+    public void close() throws Exception {
+        server.stop();
+    }
+}

@@ -1,0 +1,362 @@
+package io.georeg.app.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.georeg.app.config.ConfigLoader;
+import io.georeg.app.config.GeoregConfig;
+import io.georeg.app.wiring.GeoregServer;
+import io.georeg.app.wiring.RegistryReadComponent;
+import io.georeg.app.wiring.ReplicatorComponent;
+import io.georeg.app.wiring.RouterComponent;
+import io.georeg.oci.Digest;
+import io.georeg.testkit.auth.TestTokenEndpoint;
+import io.georeg.testkit.auth.TestTokenIssuer;
+import io.georeg.testkit.corpus.Corpus;
+import io.georeg.testkit.corpus.CorpusGenerator;
+import io.georeg.testkit.corpus.OciLayoutWriter;
+import io.georeg.testkit.db.TestDatabase;
+import io.georeg.testkit.tools.Distribution;
+import io.georeg.testkit.tools.DistributionConfig;
+import io.georeg.testkit.tools.FreePort;
+import io.georeg.testkit.tools.Skopeo;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The two-site product end to end, with real parts only: the primary is Debian's
+ * {@code docker-registry} (distribution 2.8) with token auth, its tokens signed by the testkit's
+ * GitLab-style {@code /jwt/auth} and its notifications sent to georeg's replicator intake with the
+ * shared secret; georeg is one {@code georeg serve} process shape ({@link GeoregServer} with
+ * registry-read, replicator and router, the router hosting registry-read in process); the client
+ * is {@code skopeo} with credentials, talking only to the router's URL.
+ *
+ * <p>The 1 GiB layer pushed and pulled through a router with {@code -Xmx256m} is the router's own
+ * {@code RouterMemoryIT} (same router, same proxy path), not repeated here to keep this class short.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class TwoSiteIT {
+    private static final String SECRET = "e2e-notification-secret-0123456789";
+    private static final String USER = "alice";
+    private static final String PASSWORD = "s3cret";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    @RegisterExtension
+    static final TestDatabase DB = new TestDatabase();
+
+    @TempDir
+    static Path tmp;
+
+    static TestTokenIssuer issuer;
+    static TestTokenEndpoint tokens;
+    static Distribution primary;
+    static GeoregServer georeg;
+    static Skopeo skopeo;
+    static String router;
+    static Path layouts;
+
+    @BeforeAll
+    static void startBothSites() throws Exception {
+        skopeo = Skopeo.require();
+        Distribution.require();
+        issuer = TestTokenIssuer.create(TestTokenIssuer.KeyKind.RSA, "e2e-issuer", "e2e-registry");
+        Path bundle = issuer.writeRootBundle(tmp.resolve("root.pem"));
+        tokens = TestTokenEndpoint.start(issuer, Map.of(USER, PASSWORD), false);
+
+        int routerPort = FreePort.pick();
+        int replicatorPort = FreePort.pick();
+        primary = Distribution.start(Files.createDirectories(tmp.resolve("primary")),
+                DistributionConfig.filesystem(tmp.resolve("primary-storage"))
+                        .withTokenAuth(new DistributionConfig.TokenAuth(tokens.realm(), issuer.service(), issuer.issuer(), bundle))
+                        .withNotification(DistributionConfig.NotificationEndpoint.bearer("georeg",
+                                URI.create("http://127.0.0.1:" + replicatorPort + "/events"), SECRET)));
+
+        Map<String, String> env = new HashMap<>();
+        env.put("GEOREG_COMPONENTS", "registry-read,replicator,router");
+        env.put("GEOREG_DATABASE_URL", DB.jdbcUrl());
+        env.put("GEOREG_DATABASE_USER", DB.user());
+        env.put("GEOREG_DATABASE_PASSWORD", DB.password());
+        env.put("GEOREG_DATABASE_MIGRATE_ON_START", "true");
+        env.put("GEOREG_STORAGE_FILESYSTEM_ROOT", tmp.resolve("replica-storage").toString());
+        env.put("GEOREG_REGISTRY_READ_PORT", "0");
+        env.put("GEOREG_AUTH_TOKEN_REALM", tokens.realm().toString());
+        env.put("GEOREG_AUTH_TOKEN_SERVICE", issuer.service());
+        env.put("GEOREG_AUTH_TOKEN_ISSUER", issuer.issuer());
+        env.put("GEOREG_AUTH_TOKEN_ROOT_CERT_BUNDLE", bundle.toString());
+        env.put("GEOREG_REPLICATOR_PORT", Integer.toString(replicatorPort));
+        env.put("GEOREG_REPLICATOR_INTAKE_SECRET", SECRET);
+        env.put("GEOREG_REPLICATOR_PRIMARY_URL", primary.url().toString());
+        env.put("GEOREG_REPLICATOR_PRIMARY_USERNAME", USER);
+        env.put("GEOREG_REPLICATOR_PRIMARY_PASSWORD", PASSWORD);
+        env.put("GEOREG_REPLICATOR_WORKERS_POLL_INTERVAL", "200ms");
+        // Never replicated: the pulls of this repository are always fallbacks to the primary.
+        env.put("GEOREG_REPLICATOR_SYNC_EXCLUDE", "unreplicated/*");
+        env.put("GEOREG_ROUTER_PORT", Integer.toString(routerPort));
+        env.put("GEOREG_ROUTER_PUBLIC_URL", "http://127.0.0.1:" + routerPort);
+        env.put("GEOREG_ROUTER_PRIMARY_URL", primary.url().toString());
+        env.put("GEOREG_ROUTER_AUTH_URL", tokens.realm().toString());
+        env.put("GEOREG_ROUTER_TIMEOUTS_HEALTH_INTERVAL", "200ms");
+        env.put("GEOREG_ROUTER_TIMEOUTS_HEALTH_TIMEOUT", "500ms");
+        GeoregConfig config = new ConfigLoader(env).load(Optional.empty());
+        georeg = new GeoregServer(config).start();
+        router = "127.0.0.1:" + georeg.component(RouterComponent.class).uri().getPort();
+
+        Corpus corpus = CorpusGenerator.withSeed(CorpusGenerator.DEFAULT_SEED).bigLayerSize(1024 * 1024).generate();
+        layouts = tmp.resolve("layouts");
+        OciLayoutWriter.writeAll(corpus, layouts);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        for (AutoCloseable c : new AutoCloseable[] {georeg, primary, tokens}) {
+            if (c != null) {
+                c.close();
+            }
+        }
+    }
+
+    @Test
+    @Order(1)
+    void pushThroughTheRouterIsPulledBackAtOnce() throws Exception {
+        Digest pushed = push("library/alpine", "3.19", "e2e/alpine:3.19");
+
+        Path back = pull("e2e/alpine:3.19");
+
+        assertThat(Digest.sha256(Files.readAllBytes(back.resolve("manifest.json")))).isEqualTo(pushed);
+    }
+
+    @Test
+    @Order(2)
+    void replicatedPullIsServedByTheLocalReplica() throws Exception {
+        Digest pushed = push("big/layer", "100m", "e2e/app:1.0");
+        awaitReplicated("e2e/app", "1.0", pushed);
+        double before = routerCounter("georeg_router_requests_total", "route=\"manifest-read\"", "destination=\"replica\"");
+
+        Path back = pull("e2e/app:1.0");
+
+        assertThat(Digest.sha256(Files.readAllBytes(back.resolve("manifest.json")))).isEqualTo(pushed);
+        assertThat(routerCounter("georeg_router_requests_total", "route=\"manifest-read\"", "destination=\"replica\"")).isGreaterThan(before);
+        HttpResponse<byte[]> raw = get("/v2/e2e/app/manifests/1.0", pullToken("e2e/app"));
+        assertThat(raw.statusCode()).isEqualTo(200);
+        assertThat(raw.headers().firstValue("X-Georeg-Source")).hasValue("replica");
+        assertThat(Digest.sha256(raw.body())).isEqualTo(pushed);
+    }
+
+    @Test
+    @Order(3)
+    void pullOfContentNotReplicatedFallsBackToThePrimaryWithTheClientsToken() throws Exception {
+        // Straight to the primary (no read-your-writes fence at the router), into an excluded repository.
+        Digest pushed = push("library/alpine", "latest", "unreplicated/alpine:latest", primary.hostPort());
+        double before = routerCounter("georeg_router_fallbacks_total", "route=\"manifest-read\"", "outcome=\"primary\"");
+
+        HttpResponse<byte[]> raw = get("/v2/unreplicated/alpine/manifests/latest", pullToken("unreplicated/alpine"));
+        Path back = pull("unreplicated/alpine:latest");
+
+        assertThat(raw.statusCode()).isEqualTo(200);
+        assertThat(raw.headers().firstValue("X-Georeg-Source")).hasValue("primary-fallback");
+        assertThat(Digest.sha256(Files.readAllBytes(back.resolve("manifest.json")))).isEqualTo(pushed);
+        assertThat(routerCounter("georeg_router_fallbacks_total", "route=\"manifest-read\"", "outcome=\"primary\"")).isGreaterThan(before);
+    }
+
+    @Test
+    @Order(4)
+    void overwrittenTagIsPulledWithItsNewDigestAtOnce() throws Exception {
+        Digest first = push("library/alpine", "3.19", "e2e/moving:stable");
+        awaitReplicated("e2e/moving", "stable", first);
+
+        Digest second = push("big/layer", "100m", "e2e/moving:stable");
+        Path back = pull("e2e/moving:stable");
+
+        assertThat(second).isNotEqualTo(first);
+        assertThat(Digest.sha256(Files.readAllBytes(back.resolve("manifest.json")))).isEqualTo(second);
+    }
+
+    @Test
+    @Order(5)
+    void multiArchIndexIsPushedAndPulledWithEveryPlatform() throws Exception {
+        Path layout = layouts.resolve("team/multiarch");
+        skopeo.run(List.of("copy", "--all", "--preserve-digests", "--dest-tls-verify=false", "--dest-creds", USER + ":" + PASSWORD,
+                "oci:" + layout + ":v1", "docker://" + router + "/e2e/multi:v1"), Duration.ofMinutes(1)).requireSuccess();
+        Digest index = Digest.sha256(rawManifest(layout, "v1"));
+
+        Path atOnce = tmp.resolve("multi-at-once");
+        skopeo.run(List.of("copy", "--all", "--src-tls-verify=false", "--src-creds", USER + ":" + PASSWORD,
+                "docker://" + router + "/e2e/multi:v1", "dir:" + atOnce), Duration.ofMinutes(1)).requireSuccess();
+        awaitReplicated("e2e/multi", "v1", index);
+        Path replicated = tmp.resolve("multi-replicated");
+        skopeo.run(List.of("copy", "--all", "--src-tls-verify=false", "--src-creds", USER + ":" + PASSWORD,
+                "docker://" + router + "/e2e/multi:v1", "dir:" + replicated), Duration.ofMinutes(1)).requireSuccess();
+
+        for (Path back : List.of(atOnce, replicated)) {
+            assertThat(Digest.sha256(Files.readAllBytes(back.resolve("manifest.json")))).isEqualTo(index);
+            // dir: keeps each platform's manifest beside the index: both children came back.
+            try (var files = Files.list(back)) {
+                assertThat(files.filter(f -> f.getFileName().toString().endsWith(".manifest.json")).count()).isEqualTo(2);
+            }
+        }
+    }
+
+    @Test
+    @Order(6)
+    void withThePrimaryStoppedReplicatedPullsWorkAndPushesGetAClear503Quickly() throws Exception {
+        Digest replicated = push("big/layer", "100m", "e2e/outage:1.0");
+        awaitReplicated("e2e/outage", "1.0", replicated);
+        // Token requests need the primary site too: the client holds its token from before the outage.
+        String pullToken = pullToken("e2e/outage");
+        String pushToken = token("repository:e2e/outage:pull,push");
+        primary.stop();
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> routerCounter("georeg_router_circuit_open", "upstream=\"primary\"") == 1.0);
+
+            Path back = tmp.resolve("outage-pull");
+            skopeo.run(List.of("copy", "--src-tls-verify=false", "--src-registry-token", pullToken,
+                    "docker://" + router + "/e2e/outage:1.0", "dir:" + back), Duration.ofMinutes(1)).requireSuccess();
+            long start = System.nanoTime();
+            HttpResponse<String> push = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + router + "/v2/e2e/outage/blobs/uploads/"))
+                    .header("Authorization", "Bearer " + pushToken).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+            assertThat(Digest.sha256(Files.readAllBytes(back.resolve("manifest.json")))).isEqualTo(replicated);
+            assertThat(push.statusCode()).isEqualTo(503);
+            assertThat(push.body()).contains("UNAVAILABLE").contains("primary site is unreachable");
+            assertThat(took).isLessThan(Duration.ofSeconds(2));
+        } finally {
+            primary.restart();
+        }
+    }
+
+    @Test
+    @Order(7)
+    void everyComponentPortAnswersHealthReadinessMetricsAndTheRouterTheStatusPage() throws Exception {
+        List<URI> ports = new ArrayList<>(List.of(georeg.component(RegistryReadComponent.class).uri(),
+                georeg.component(ReplicatorComponent.class).uri(), georeg.component(RouterComponent.class).uri()));
+        for (URI port : ports) {
+            for (String path : List.of("/-/health", "/-/ready", "/metrics")) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> HTTP.send(HttpRequest.newBuilder(port.resolve(path)).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
+            }
+            // One registry per process: any port shows every component's metrics.
+            String metrics = HTTP.send(HttpRequest.newBuilder(port.resolve("/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(metrics).contains("georeg_router_requests_total").contains("georeg_replication_");
+        }
+        for (URI port : List.of(georeg.component(RouterComponent.class).uri(), georeg.component(ReplicatorComponent.class).uri())) {
+            HttpResponse<String> status = HTTP.send(HttpRequest.newBuilder(port.resolve("/-/status.json")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(status.statusCode()).isEqualTo(200);
+            assertThat(JSON.readTree(status.body()).isObject()).isTrue();
+            assertThat(HTTP.send(HttpRequest.newBuilder(port.resolve("/-/status")).build(), HttpResponse.BodyHandlers.ofString()).body())
+                    .contains("<html");
+        }
+    }
+
+    /** Pushes a corpus layout's tag through the router with credentials; returns the manifest digest. */
+    private static Digest push(String layoutRepository, String tag, String destination) throws Exception {
+        return push(layoutRepository, tag, destination, router);
+    }
+
+    private static Digest push(String layoutRepository, String tag, String destination, String registry) throws Exception {
+        Path layout = layouts.resolve(layoutRepository);
+        skopeo.run(List.of("copy", "--preserve-digests", "--dest-tls-verify=false", "--dest-creds", USER + ":" + PASSWORD,
+                "oci:" + layout + ":" + tag, "docker://" + registry + "/" + destination), Duration.ofMinutes(1)).requireSuccess();
+        return Digest.sha256(rawManifest(layout, tag));
+    }
+
+    private static Path pull(String reference) throws Exception {
+        Path dir = Files.createTempDirectory(tmp, "pull");
+        skopeo.run(List.of("copy", "--src-tls-verify=false", "--src-creds", USER + ":" + PASSWORD,
+                "docker://" + router + "/" + reference, "dir:" + dir), Duration.ofMinutes(1)).requireSuccess();
+        return dir;
+    }
+
+    /** The bytes of the manifest a layout's tag names (index.json's ref.name annotation). */
+    private static byte[] rawManifest(Path layout, String tag) throws Exception {
+        for (var m : JSON.readTree(layout.resolve("index.json").toFile()).path("manifests")) {
+            if (tag.equals(m.path("annotations").path(OciLayoutWriter.REF_NAME).asText())) {
+                return Files.readAllBytes(layout.resolve("blobs/sha256/" + Digest.parse(m.path("digest").asText()).hex()));
+            }
+        }
+        throw new AssertionError("no tag " + tag + " in " + layout);
+    }
+
+    /** Waits until registry-read (its own port) serves the tag at the digest: the replicator applied it. */
+    private static void awaitReplicated(String repository, String tag, Digest digest) {
+        URI replica = georeg.component(RegistryReadComponent.class).uri();
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(replica.resolve("/v2/" + repository + "/manifests/" + tag))
+                    .header("Authorization", "Bearer " + pullToken(repository))
+                    .header("Accept", "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, "
+                            + "application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json")
+                    .build(), HttpResponse.BodyHandlers.ofByteArray());
+            return r.statusCode() == 200 && Digest.sha256(r.body()).equals(digest);
+        });
+    }
+
+    private static HttpResponse<byte[]> get(String path, String token) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://" + router + path)).header("Authorization", "Bearer " + token)
+                .header("Accept", "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json")
+                .build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    private static String pullToken(String repository) throws Exception {
+        return token("repository:" + repository + ":pull");
+    }
+
+    /** A token from the router's token route (GitLab's /jwt/auth behind it), as a client gets one. */
+    private static String token(String scope) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + router + "/jwt/auth?service=" + issuer.service()
+                        + "&scope=" + scope))
+                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString((USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8)))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            // The primary site is down: ask the token service directly (the client cached it in real life).
+            r = HTTP.send(HttpRequest.newBuilder(URI.create(tokens.realm() + "?service=" + issuer.service() + "&scope=" + scope))
+                    .header("Authorization", "Basic " + Base64.getEncoder().encodeToString((USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8)))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+        }
+        assertThat(r.statusCode()).as("token for " + scope + ": " + r.body()).isEqualTo(200);
+        return JSON.readTree(r.body()).path("token").asText();
+    }
+
+    /** The sum of a router metric's samples whose labels contain all of {@code labels}. */
+    private static double routerCounter(String name, String... labels) throws Exception {
+        String body = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + router + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        double sum = 0;
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "\\{([^}]*)} (\\S+)$").matcher(body);
+        while (m.find()) {
+            String found = m.group(1);
+            boolean all = true;
+            for (String label : labels) {
+                all &= found.contains(label);
+            }
+            if (all) {
+                sum += Double.parseDouble(m.group(2));
+            }
+        }
+        return sum;
+    }
+}
