@@ -1,6 +1,11 @@
 package io.georeg.router;
 
 import io.georeg.db.Transactions;
+import io.georeg.router.admin.AdminEndpoint;
+import io.georeg.router.admin.AdminStateStore;
+import io.georeg.router.admin.DatabaseAdminStateStore;
+import io.georeg.router.admin.MemoryAdminStateStore;
+import io.georeg.router.admin.SiteControl;
 import io.georeg.router.fallback.ReplicaMissListener;
 import io.georeg.router.fence.FenceStore;
 import io.georeg.router.fence.ReadYourWrites;
@@ -39,6 +44,10 @@ import org.slf4j.LoggerFactory;
  *     URI url = router.localUrl();   // http://127.0.0.1:<port>
  * }
  * }</pre>
+ * The admin API ({@code /-/admin/}, {@link AdminEndpoint}) is on when {@code router.admin.token}
+ * is set; its mode and primary URL are shared through the tracking database
+ * ({@code router_admin_state}) by every router instance, or kept in this process when there is
+ * no database.
  * One {@code start()} per instance (its metrics are registered by the constructor); metrics
  * and {@code /metrics} use the registry given, the access log is the logger
  * {@code io.georeg.router.access}.
@@ -59,6 +68,7 @@ public final class Router implements AutoCloseable {
     private Server inProcessReplica;
     private UpstreamHealthCheck primaryCheck;
     private UpstreamHealthCheck replicaCheck;
+    private SiteControl control;
 
     /**
      * @param transactions the tracking database's transactions (read-your-writes fences in
@@ -102,18 +112,21 @@ public final class Router implements AutoCloseable {
             httpClient = newHttpClient();
             httpClient.start();
             URI replicaUrl = startReplica();
-            Upstream primary = new Upstream("primary", "the primary site's registry (" + config.primaryUrl() + ")", config.primaryUrl());
+            AdminStateStore adminState = transactions == null ? new MemoryAdminStateStore() : new DatabaseAdminStateStore(transactions);
+            control = new SiteControl(config.primaryUrl(), adminState, primaryCircuit, config.admin().pollInterval(), this::probePrimarySoon);
+            control.start();
             Upstream replica = new Upstream("replica", "the read replica (" + replicaUrl + ")", replicaUrl);
 
             StreamingProxy proxy = new StreamingProxy(httpClient,
-                    new PublicUrlRewriter(config.publicUrl(), config.primaryUrl(), config.authUrl(), config.authPath()),
+                    new PublicUrlRewriter(config.publicUrl(), control::primaryUrl, config.authUrl(), config.authPath()),
                     config.publicUrl(), config.timeouts().idle(), config.limits().maxRequestBodyBytes(), config.limits().maxHeldBodyBytes());
             ReadYourWrites readYourWrites = transactions == null ? null
                     : new ReadYourWrites(new FenceStore(transactions, config.fenceTtl()), httpClient, replica, config.timeouts().healthTimeout());
             if (readYourWrites == null) {
                 LOG.warn("router started without a tracking database: read-your-writes is off");
             }
-            RoutingHandler routing = new RoutingHandler(RouteTable.oci(config.authPath()), proxy, primary, config.authUrl(), replica,
+            RoutingHandler routing = new RoutingHandler(RouteTable.oci(config.authPath()), proxy, control,
+                    new AdminEndpoint(config.admin().token(), control), config.authUrl(), replica,
                     primaryCircuit, replicaCircuit, readYourWrites, metrics,
                     new OperationsEndpoints(primaryCircuit, replicaCircuit, registry, localPages), missListener);
 
@@ -121,11 +134,12 @@ public final class Router implements AutoCloseable {
             server.setHandler(new AccessLogHandler(routing));
             server.start();
 
-            primaryCheck = new UpstreamHealthCheck(httpClient, config.primaryUrl(), config.timeouts().healthInterval(), config.timeouts().healthTimeout(), primaryCircuit);
+            primaryCheck = new UpstreamHealthCheck(httpClient, control::primaryUrl, config.timeouts().healthInterval(), config.timeouts().healthTimeout(), primaryCircuit);
             replicaCheck = new UpstreamHealthCheck(httpClient, replicaUrl, config.timeouts().healthInterval(), config.timeouts().healthTimeout(), replicaCircuit);
             primaryCheck.start();
             replicaCheck.start();
-            LOG.info("router listening on {} (public {}), primary {}, replica {}", localUrl(), config.publicUrl(), config.primaryUrl(), replicaUrl);
+            LOG.info("router listening on {} (public {}), primary {}, replica {}, mode {}, admin API {}", localUrl(), config.publicUrl(),
+                    control.primaryUrl(), replicaUrl, control.mode().label(), config.admin().enabled() ? "on" : "off");
             return this;
         } catch (Exception | Error e) {
             close();
@@ -167,6 +181,10 @@ public final class Router implements AutoCloseable {
             replicaCheck.close();
             replicaCheck = null;
         }
+        if (control != null) {
+            control.close();
+            control = null;
+        }
         for (AutoCloseable c : new AutoCloseable[] {stopper(server), stopper(inProcessReplica), stopper(httpClient)}) {
             try {
                 c.close();
@@ -183,6 +201,14 @@ public final class Router implements AutoCloseable {
         httpClient = null;
         if (failure != null) {
             throw failure;
+        }
+    }
+
+    /** After a promotion switched the primary: probe the new one at once instead of at the next interval. */
+    private void probePrimarySoon(URI url) {
+        UpstreamHealthCheck check = primaryCheck;
+        if (check != null) {
+            Thread.ofVirtual().name("probe-new-primary").start(check::probeOnce);
         }
     }
 

@@ -24,6 +24,8 @@ import org.eclipse.jetty.server.Handler;
  * @param limits       request size limits
  * @param circuit      when to consider the primary down
  * @param fenceTtl     how long a read-your-writes fence may pin reads to the primary at most
+ * @param admin        the admin API ({@code /-/admin/}) token and how often the shared admin
+ *                     state is polled
  */
 public record RouterConfig(
         URI publicUrl,
@@ -36,7 +38,37 @@ public record RouterConfig(
         Timeouts timeouts,
         Limits limits,
         Circuit circuit,
-        Duration fenceTtl) {
+        Duration fenceTtl,
+        Admin admin) {
+
+    /** Without the admin API (no token). */
+    public RouterConfig(URI publicUrl, String bindHost, int port, URI primaryUrl, URI authUrl, String authPath, ReplicaEndpoint replica,
+                        Timeouts timeouts, Limits limits, Circuit circuit, Duration fenceTtl) {
+        this(publicUrl, bindHost, port, primaryUrl, authUrl, authPath, replica, timeouts, limits, circuit, fenceTtl, Admin.defaults());
+    }
+
+    /**
+     * The admin API used by {@code georeg drill} and {@code georeg promote}.
+     *
+     * @param token        bearer token the API requires; null or blank: the API answers 404
+     * @param pollInterval how often the router re-reads the mode and primary URL shared through
+     *                     the tracking database (a switch through one router reaches the others
+     *                     within this)
+     */
+    public record Admin(String token, Duration pollInterval) {
+        public static Admin defaults() {
+            return new Admin(null, Duration.ofSeconds(1));
+        }
+
+        public boolean enabled() {
+            return token != null && !token.isBlank();
+        }
+
+        @Override
+        public String toString() {
+            return "Admin[token=" + (enabled() ? "<redacted>" : "none") + ", pollInterval=" + pollInterval + "]";
+        }
+    }
 
     /** Where the read replica (registry-read) answers. */
     public sealed interface ReplicaEndpoint {
@@ -92,6 +124,11 @@ public record RouterConfig(
         Objects.requireNonNull(timeouts, "timeouts");
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(circuit, "circuit");
+        if (admin == null) {
+            admin = Admin.defaults();
+        } else if (admin.pollInterval() == null) {
+            admin = new Admin(admin.token(), Admin.defaults().pollInterval());
+        }
     }
 
     /** A configuration with every optional part at its default. */
@@ -101,19 +138,23 @@ public record RouterConfig(
     }
 
     public RouterConfig withPublicUrl(URI url) {
-        return new RouterConfig(url, bindHost, port, primaryUrl, authUrl, authPath, replica, timeouts, limits, circuit, fenceTtl);
+        return new RouterConfig(url, bindHost, port, primaryUrl, authUrl, authPath, replica, timeouts, limits, circuit, fenceTtl, admin);
     }
 
     public RouterConfig withTimeouts(Timeouts t) {
-        return new RouterConfig(publicUrl, bindHost, port, primaryUrl, authUrl, authPath, replica, t, limits, circuit, fenceTtl);
+        return new RouterConfig(publicUrl, bindHost, port, primaryUrl, authUrl, authPath, replica, t, limits, circuit, fenceTtl, admin);
     }
 
     public RouterConfig withLimits(Limits l) {
-        return new RouterConfig(publicUrl, bindHost, port, primaryUrl, authUrl, authPath, replica, timeouts, l, circuit, fenceTtl);
+        return new RouterConfig(publicUrl, bindHost, port, primaryUrl, authUrl, authPath, replica, timeouts, l, circuit, fenceTtl, admin);
     }
 
     public RouterConfig withAuthPath(String path) {
-        return new RouterConfig(publicUrl, bindHost, port, primaryUrl, authUrl, path, replica, timeouts, limits, circuit, fenceTtl);
+        return new RouterConfig(publicUrl, bindHost, port, primaryUrl, authUrl, path, replica, timeouts, limits, circuit, fenceTtl, admin);
+    }
+
+    public RouterConfig withAdmin(Admin a) {
+        return new RouterConfig(publicUrl, bindHost, port, primaryUrl, authUrl, authPath, replica, timeouts, limits, circuit, fenceTtl, a);
     }
 
     /** All problems at once, each naming its key and the fix; empty when valid. */
@@ -155,6 +196,7 @@ public record RouterConfig(
             problems.add("router.circuit.failureThreshold: at least 1; got " + circuit.failureThreshold());
         }
         positive("router.fenceTtl", fenceTtl, problems);
+        positive("router.admin.pollInterval", admin.pollInterval(), problems);
         return problems;
     }
 

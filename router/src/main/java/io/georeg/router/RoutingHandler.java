@@ -2,6 +2,9 @@ package io.georeg.router;
 
 import io.georeg.oci.Digest;
 import io.georeg.oci.ErrorCode;
+import io.georeg.router.admin.AdminEndpoint;
+import io.georeg.router.admin.RouterMode;
+import io.georeg.router.admin.SiteControl;
 import io.georeg.router.fallback.FallbackToPrimary;
 import io.georeg.router.fallback.ReplicaMissListener;
 import io.georeg.router.fence.Fence;
@@ -31,7 +34,10 @@ import org.slf4j.LoggerFactory;
  * route says — the primary (writes, anything unknown), the token endpoint, the replica with
  * {@link FallbackToPrimary}, the router's own endpoints — applying the circuit breaker
  * (writes and token requests fail at once with 503 {@code UNAVAILABLE} while the primary is
- * down; reads of tags are marked possibly stale) and read-your-writes fences. The only handler
+ * down; reads of tags are marked possibly stale), the admin mode ({@code frozen} refuses writes
+ * and token requests for a planned promotion; {@code primary-down} forces the circuit open) and
+ * read-your-writes fences. The primary is asked of {@link SiteControl} per request, because a
+ * promotion switches it at run time. The only handler
  * under {@link AccessLogHandler}; assembled by {@link Router}.
  */
 final class RoutingHandler extends Handler.Abstract {
@@ -41,8 +47,9 @@ final class RoutingHandler extends Handler.Abstract {
 
     private final RouteTable table;
     private final StreamingProxy proxy;
-    private final Upstream primary;
-    private final Upstream auth;
+    private final SiteControl control;
+    private final AdminEndpoint admin;
+    private final Upstream fixedAuth;
     private final URI authTarget;
     private final Upstream replica;
     private final CircuitBreaker primaryCircuit;
@@ -54,14 +61,15 @@ final class RoutingHandler extends Handler.Abstract {
     private final ReplicaMissListener missListener;
 
     /** {@code authTarget} null: token requests go to the primary's own path; {@code readYourWrites} null: no fences. */
-    RoutingHandler(RouteTable table, StreamingProxy proxy, Upstream primary, URI authTarget, Upstream replica,
+    RoutingHandler(RouteTable table, StreamingProxy proxy, SiteControl control, AdminEndpoint admin, URI authTarget, Upstream replica,
                    CircuitBreaker primaryCircuit, CircuitBreaker replicaCircuit, ReadYourWrites readYourWrites,
                    RouterMetrics metrics, OperationsEndpoints operations, ReplicaMissListener missListener) {
         this.table = table;
         this.proxy = proxy;
-        this.primary = primary;
+        this.control = control;
+        this.admin = admin;
         this.authTarget = authTarget;
-        this.auth = authTarget == null ? primary
+        this.fixedAuth = authTarget == null ? null
                 : new Upstream("auth", "the primary site's token endpoint", URI.create(authTarget.getScheme() + "://" + authTarget.getRawAuthority()));
         this.replica = replica;
         this.primaryCircuit = primaryCircuit;
@@ -85,12 +93,16 @@ final class RoutingHandler extends Handler.Abstract {
             }
             case LOCAL -> {
                 routed(record, match, "local");
-                operations.handle(request, response, callback);
+                if ("admin".equals(match.routeId())) {
+                    admin.handle(request, response, callback);
+                } else {
+                    operations.handle(request, response, callback);
+                }
             }
-            case AUTH -> toPrimarySite(request, response, callback, record, match, auth, "auth",
-                    authTarget == null ? primaryTarget(request) : auth.target(authTarget.getRawPath(), request.getHttpURI().getQuery()),
+            case AUTH -> toPrimarySite(request, response, callback, record, match, fixedAuth == null ? control.primary() : fixedAuth, "auth",
+                    authTarget == null ? primaryTarget(request) : fixedAuth.target(authTarget.getRawPath(), request.getHttpURI().getQuery()),
                     ResponseInterceptor.NONE);
-            case PRIMARY -> toPrimarySite(request, response, callback, record, match, primary, "primary", primaryTarget(request),
+            case PRIMARY -> toPrimarySite(request, response, callback, record, match, control.primary(), "primary", primaryTarget(request),
                     readYourWrites != null && isManifestPush(request, match) ? new FenceOnPush(match) : ResponseInterceptor.NONE);
             case REPLICA -> read(request, response, callback, record, match);
         }
@@ -104,6 +116,13 @@ final class RoutingHandler extends Handler.Abstract {
             OciErrorResponse.send(response, callback, ErrorCode.UNAVAILABLE,
                     "the primary site is unreachable (" + primaryCircuit.lastFailure() + "); pushes, deletes and logins "
                             + "need it, pulls of replicated content keep working");
+            return;
+        }
+        if (control.mode() == RouterMode.FROZEN) {
+            String reason = control.state().reason();
+            OciErrorResponse.send(response, callback, ErrorCode.UNAVAILABLE,
+                    "writes are frozen for a planned promotion: " + (reason.isBlank() ? "no reason given" : reason)
+                            + "; pulls keep working, retry the push after the promotion");
             return;
         }
         response.getHeaders().put(SOURCE, destination);
@@ -121,7 +140,7 @@ final class RoutingHandler extends Handler.Abstract {
             if (fence.isPresent()) {
                 routed(record, match, "primary-fenced");
                 response.getHeaders().put(SOURCE, "primary-fenced");
-                proxy.forward(request, response, callback, primary, primaryTarget(request), record.requestId(), ResponseInterceptor.NONE, observer);
+                proxy.forward(request, response, callback, control.primary(), primaryTarget(request), record.requestId(), ResponseInterceptor.NONE, observer);
                 return;
             }
         }
@@ -132,7 +151,7 @@ final class RoutingHandler extends Handler.Abstract {
                 record.fellBack("primary-fallback");
                 metrics.fallback(match.routeId(), "primary");
                 response.getHeaders().put(SOURCE, "primary-fallback");
-                proxy.forward(request, response, callback, primary, primaryTarget(request), record.requestId(), new MissReport(match), observer);
+                proxy.forward(request, response, callback, control.primary(), primaryTarget(request), record.requestId(), new MissReport(match), observer);
             }
 
             @Override
@@ -173,7 +192,7 @@ final class RoutingHandler extends Handler.Abstract {
     }
 
     private URI primaryTarget(Request request) {
-        return primary.target(request.getHttpURI().getPath(), request.getHttpURI().getQuery());
+        return control.primary().target(request.getHttpURI().getPath(), request.getHttpURI().getQuery());
     }
 
     private void routed(RequestRecord record, RouteMatch match, String destination) {

@@ -11,6 +11,10 @@ import org.slf4j.LoggerFactory;
  * requests), closes on the next success; while open, the dispatcher answers writes at once with
  * a 503 instead of letting each client wait for a connect timeout. There is no separate
  * half-open state: the active probe keeps testing the upstream while the circuit is open.
+ *
+ * <p>An operator can also {@link #force} the circuit open (the router's {@code primary-down}
+ * drill mode, set through {@code /-/admin/mode}): it then stays open whatever the probes say,
+ * so the router behaves exactly as in a real outage, until {@link #release()}.
  */
 public final class CircuitBreaker {
     private static final Logger LOG = LoggerFactory.getLogger(CircuitBreaker.class);
@@ -24,6 +28,7 @@ public final class CircuitBreaker {
     private final AtomicInteger consecutiveFailures = new AtomicInteger();
     private final AtomicReference<State> state = new AtomicReference<>(State.CLOSED);
     private volatile String lastFailure = "";
+    private volatile String forced;
 
     public CircuitBreaker(String upstream, int failureThreshold) {
         if (failureThreshold < 1) {
@@ -56,12 +61,37 @@ public final class CircuitBreaker {
         }
     }
 
+    /** Holds the circuit open whatever the probes say; {@code why} is what clients are told. */
+    public void force(String why) {
+        if (forced == null) {
+            LOG.warn("{} circuit forced open: {}", upstream, why);
+        }
+        forced = why;
+    }
+
+    /** Ends {@link #force}: the probes decide again. */
+    public void release() {
+        if (forced != null) {
+            LOG.info("{} circuit no longer forced open", upstream);
+        }
+        forced = null;
+    }
+
+    public boolean isForced() {
+        return forced != null;
+    }
+
     public boolean isOpen() {
+        return forced != null || state.get() == State.OPEN;
+    }
+
+    /** Whether the probes and connects alone found the upstream down (a forced state aside). */
+    public boolean probedOpen() {
         return state.get() == State.OPEN;
     }
 
     public State state() {
-        return state.get();
+        return forced != null ? State.OPEN : state.get();
     }
 
     public String upstream() {
@@ -69,6 +99,7 @@ public final class CircuitBreaker {
     }
 
     public String lastFailure() {
-        return lastFailure;
+        String f = forced;
+        return f != null ? f : lastFailure;
     }
 }

@@ -21,15 +21,21 @@ public final class UpstreamHealthCheck implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(UpstreamHealthCheck.class);
 
     private final HttpClient httpClient;
-    private final URI probe;
+    private final java.util.function.Supplier<URI> origin;
     private final Duration interval;
     private final Duration timeout;
     private final CircuitBreaker circuit;
     private ScheduledExecutorService scheduler;
 
     public UpstreamHealthCheck(HttpClient httpClient, URI origin, Duration interval, Duration timeout, CircuitBreaker circuit) {
+        this(httpClient, () -> origin, interval, timeout, circuit);
+    }
+
+    /** {@code origin} is asked before every probe: a promotion switches the primary at run time. */
+    public UpstreamHealthCheck(HttpClient httpClient, java.util.function.Supplier<URI> origin, Duration interval, Duration timeout,
+                               CircuitBreaker circuit) {
         this.httpClient = httpClient;
-        this.probe = origin.resolve("/v2/");
+        this.origin = origin;
         this.interval = interval;
         this.timeout = timeout;
         this.circuit = circuit;
@@ -49,6 +55,7 @@ public final class UpstreamHealthCheck implements AutoCloseable {
 
     /** One probe, also callable directly (tests, readiness on demand). */
     public void probeOnce() {
+        URI probe = origin.get().resolve("/v2/");
         try {
             ContentResponse response = httpClient.newRequest(probe).method(HttpMethod.GET)
                     .timeout(timeout.toMillis(), TimeUnit.MILLISECONDS).send();
@@ -71,7 +78,7 @@ public final class UpstreamHealthCheck implements AutoCloseable {
             scheduler.shutdownNow();
             try {
                 if (!scheduler.awaitTermination(5, TimeUnit.SECONDS)) {
-                    LOG.warn("health check of {} did not stop within 5 s", probe);
+                    LOG.warn("health check of {} did not stop within 5 s", origin.get());
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

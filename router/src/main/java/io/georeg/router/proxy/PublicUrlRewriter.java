@@ -17,12 +17,17 @@ public final class PublicUrlRewriter {
     private static final Pattern REALM = Pattern.compile("(?i)(realm=)\"([^\"]*)\"");
 
     private final URI publicUrl;
-    private final URI primaryUrl;
+    private final java.util.function.Supplier<URI> primaryUrl;
     private final URI authUrl;
     private final String publicAuthUrl;
 
     /** {@code authUrl} may be null when the primary has no token auth. */
     public PublicUrlRewriter(URI publicUrl, URI primaryUrl, URI authUrl, String authPath) {
+        this(publicUrl, constant(Objects.requireNonNull(primaryUrl, "primaryUrl")), authUrl, authPath);
+    }
+
+    /** {@code primaryUrl} is asked on every header: a promotion switches the primary at run time. */
+    public PublicUrlRewriter(URI publicUrl, java.util.function.Supplier<URI> primaryUrl, URI authUrl, String authPath) {
         this.publicUrl = Objects.requireNonNull(publicUrl, "publicUrl");
         this.primaryUrl = Objects.requireNonNull(primaryUrl, "primaryUrl");
         this.authUrl = authUrl;
@@ -37,7 +42,7 @@ public final class PublicUrlRewriter {
         } catch (IllegalArgumentException e) {
             return value; // not a URI we understand: not ours to change
         }
-        if (!uri.isAbsolute() || !sameOrigin(uri, primaryUrl)) {
+        if (!uri.isAbsolute() || !sameOrigin(uri, primaryUrl.get())) {
             return value;
         }
         String rest = value.trim().substring(value.trim().indexOf("//") + 2);
@@ -59,6 +64,10 @@ public final class PublicUrlRewriter {
         }
         m.appendTail(out);
         return out.toString();
+    }
+
+    private static java.util.function.Supplier<URI> constant(URI url) {
+        return () -> url;
     }
 
     private boolean isAuthRealm(String realm) {

@@ -53,6 +53,8 @@ public final class RouteTable {
                 Route.of("metrics", READ, "/metrics", Destination.LOCAL),
                 // The replication status page, served by the process's own handler (the app wires it).
                 Route.of("status", READ, "/-/status|/-/status\\.json", Destination.LOCAL),
+                // The admin API of georeg drill and promote (bearer admin token; 404 when not configured).
+                Route.of("admin", Set.of("GET", "PUT"), "/-/admin/[a-z]+", Destination.LOCAL),
                 Route.of("token", ANY, java.util.regex.Pattern.quote(authPath), Destination.AUTH),
                 // Upload sessions live on the primary only; GET of an upload is its status.
                 Route.of("blob-upload", ANY, v2 + "/blobs/uploads/(?:[^/]*)", Destination.PRIMARY),

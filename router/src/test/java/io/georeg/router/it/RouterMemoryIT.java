@@ -3,6 +3,9 @@ package io.georeg.router.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.georeg.testkit.tools.Distribution;
+import io.georeg.testkit.tools.DistributionConfig;
+import io.georeg.testkit.tools.FreePort;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -36,8 +39,8 @@ class RouterMemoryIT {
 
     @BeforeAll
     static void start() throws Exception {
-        primary = Distribution.start(tmp.resolve("primary"), null);
-        replica = Distribution.start(tmp.resolve("replica"), null);
+        primary = Distribution.start(tmp.resolve("primary"), DistributionConfig.filesystem(tmp.resolve("primary").resolve("storage")));
+        replica = Distribution.start(tmp.resolve("replica"), DistributionConfig.filesystem(tmp.resolve("replica").resolve("storage")));
         int port = FreePort.pick();
         routerUrl = URI.create("http://127.0.0.1:" + port);
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");

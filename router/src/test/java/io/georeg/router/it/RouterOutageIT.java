@@ -5,8 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import io.georeg.router.Router;
 import io.georeg.router.RouterConfig;
+import io.georeg.testkit.corpus.OciLayoutWriter;
 import io.georeg.testkit.oci.TestImage;
 import io.georeg.testkit.oci.TestImages;
+import io.georeg.testkit.tools.Distribution;
+import io.georeg.testkit.tools.DistributionConfig;
+import io.georeg.testkit.tools.FreePort;
+import io.georeg.testkit.tools.Skopeo;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -34,8 +39,8 @@ class RouterOutageIT {
 
     @BeforeAll
     static void start() throws Exception {
-        primary = Distribution.start(tmp.resolve("primary"), null);
-        replica = Distribution.start(tmp.resolve("replica"), null);
+        primary = Distribution.start(tmp.resolve("primary"), DistributionConfig.filesystem(tmp.resolve("primary").resolve("storage")));
+        replica = Distribution.start(tmp.resolve("replica"), DistributionConfig.filesystem(tmp.resolve("replica").resolve("storage")));
         int port = FreePort.pick();
         RouterConfig config = RouterConfig.of(URI.create("http://127.0.0.1:" + port), port, primary.url(), null,
                         new RouterConfig.ReplicaEndpoint.Remote(replica.url()))
@@ -54,26 +59,26 @@ class RouterOutageIT {
 
     @Test
     void replicatedPullsSurviveAPrimaryOutageWhilePushesFailFastWithAClearError() throws Exception {
-        Skopeo skopeo = new Skopeo(tmp.resolve("skopeo-home"));
+        Skopeo skopeo = Skopeo.require().withHome(tmp.resolve("skopeo-home"));
         String host = "127.0.0.1:" + router.port();
         TestImage image = TestImages.image(501);
-        Path layout = OciLayout.write(image, "v1", tmp.resolve("layout"));
-        skopeo.run("copy", "--preserve-digests", "--dest-tls-verify=false", "oci:" + layout + ":v1", "docker://" + host + "/outage/app:v1").assertSucceeded();
-        skopeo.run("copy", "--preserve-digests", "--src-tls-verify=false", "--dest-tls-verify=false",
-                "docker://127.0.0.1:" + primary.port() + "/outage/app:v1", "docker://127.0.0.1:" + replica.port() + "/outage/app:v1").assertSucceeded();
+        Path layout = OciLayoutWriter.write(image, "v1", tmp.resolve("layout"));
+        skopeo.run("--debug", "--insecure-policy", "copy", "--preserve-digests", "--dest-tls-verify=false", "oci:" + layout + ":v1", "docker://" + host + "/outage/app:v1").requireSuccess();
+        skopeo.run("--debug", "--insecure-policy", "copy", "--preserve-digests", "--src-tls-verify=false", "--dest-tls-verify=false",
+                "docker://127.0.0.1:" + primary.port() + "/outage/app:v1", "docker://127.0.0.1:" + replica.port() + "/outage/app:v1").requireSuccess();
 
         primary.stop();
         await().atMost(Duration.ofSeconds(5)).until(() -> !router.primaryReachable());
 
-        skopeo.run("copy", "--preserve-digests", "--src-tls-verify=false", "docker://" + host + "/outage/app:v1",
-                "oci:" + tmp.resolve("pulled") + ":v1").assertSucceeded();
+        skopeo.run("--debug", "--insecure-policy", "copy", "--preserve-digests", "--src-tls-verify=false", "docker://" + host + "/outage/app:v1",
+                "oci:" + tmp.resolve("pulled") + ":v1").requireSuccess();
         HttpResponse<String> manifest = HTTP.send(HttpRequest.newBuilder(router.localUrl().resolve("/v2/outage/app/manifests/v1"))
                 .header("Accept", image.manifest().mediaType()).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(manifest.statusCode()).isEqualTo(200);
         assertThat(manifest.headers().firstValue("X-Georeg-Possibly-Stale")).hasValue("true");
 
         long t0 = System.nanoTime();
-        Skopeo.Result push = skopeo.run("copy", "--preserve-digests", "--retry-times", "0", "--dest-tls-verify=false",
+        Skopeo.Result push = skopeo.run("--debug", "--insecure-policy", "copy", "--preserve-digests", "--retry-times", "0", "--dest-tls-verify=false",
                 "oci:" + layout + ":v1", "docker://" + host + "/outage/app:v2");
         assertThat(push.exitCode()).isNotZero();
         assertThat(push.output()).contains("503 Service Unavailable");
@@ -83,8 +88,8 @@ class RouterOutageIT {
         assertThat(upload.body()).contains("\"code\":\"UNAVAILABLE\"", "the primary site is unreachable");
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
 
-        primary.startProcess();
+        primary.restart();
         await().atMost(Duration.ofSeconds(5)).until(router::primaryReachable);
-        skopeo.run("copy", "--preserve-digests", "--dest-tls-verify=false", "oci:" + layout + ":v1", "docker://" + host + "/outage/app:v2").assertSucceeded();
+        skopeo.run("--debug", "--insecure-policy", "copy", "--preserve-digests", "--dest-tls-verify=false", "oci:" + layout + ":v1", "docker://" + host + "/outage/app:v2").requireSuccess();
     }
 }

@@ -4,9 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.georeg.router.Router;
 import io.georeg.router.RouterConfig;
+import io.georeg.testkit.corpus.OciLayoutWriter;
 import io.georeg.testkit.oci.TestBlob;
 import io.georeg.testkit.oci.TestImage;
 import io.georeg.testkit.oci.TestImages;
+import io.georeg.testkit.tools.Distribution;
+import io.georeg.testkit.tools.DistributionConfig;
+import io.georeg.testkit.tools.FreePort;
+import io.georeg.testkit.tools.Skopeo;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -37,8 +42,8 @@ class RouterPrimaryIT {
 
     @BeforeAll
     static void start() throws Exception {
-        primary = Distribution.start(tmp.resolve("primary"), null);
-        replica = Distribution.start(tmp.resolve("replica"), null);
+        primary = Distribution.start(tmp.resolve("primary"), DistributionConfig.filesystem(tmp.resolve("primary").resolve("storage")));
+        replica = Distribution.start(tmp.resolve("replica"), DistributionConfig.filesystem(tmp.resolve("replica").resolve("storage")));
         int port = FreePort.pick();
         routerUrl = URI.create("http://127.0.0.1:" + port);
         RouterConfig config = RouterConfig.of(routerUrl, port, primary.url(), null, new RouterConfig.ReplicaEndpoint.Remote(replica.url()))
@@ -66,16 +71,16 @@ class RouterPrimaryIT {
     @Test
     void imagePushedWithSkopeoThroughTheRouterIsPulledBackByteForByte() throws Exception {
         TestImage image = TestImages.image(101);
-        Path layout = OciLayout.write(image, "v1", tmp.resolve("layout-101"));
-        Skopeo skopeo = new Skopeo(tmp.resolve("skopeo-home"));
+        Path layout = OciLayoutWriter.write(image, "v1", tmp.resolve("layout-101"));
+        Skopeo skopeo = Skopeo.require().withHome(tmp.resolve("skopeo-home"));
 
-        Skopeo.Result push = skopeo.run("copy", "--preserve-digests", "--dest-tls-verify=false", "oci:" + layout + ":v1",
-                "docker://" + host() + "/router-it/app:v1").assertSucceeded();
-        Skopeo.Result inspect = skopeo.run("inspect", "--raw", "--tls-verify=false", "docker://" + host() + "/router-it/app:v1").assertSucceeded();
+        Skopeo.Result push = skopeo.run("--debug", "--insecure-policy", "copy", "--preserve-digests", "--dest-tls-verify=false", "oci:" + layout + ":v1",
+                "docker://" + host() + "/router-it/app:v1").requireSuccess();
+        Skopeo.Result inspect = skopeo.run("--debug", "--insecure-policy", "inspect", "--raw", "--tls-verify=false", "docker://" + host() + "/router-it/app:v1").requireSuccess();
         assertThat(inspect.output()).contains(new String(image.manifest().content()));
 
         Path back = tmp.resolve("pulled-101");
-        Skopeo.Result pull = skopeo.run("copy", "--preserve-digests", "--src-tls-verify=false", "docker://" + host() + "/router-it/app:v1", "oci:" + back + ":v1").assertSucceeded();
+        Skopeo.Result pull = skopeo.run("--debug", "--insecure-policy", "copy", "--preserve-digests", "--src-tls-verify=false", "docker://" + host() + "/router-it/app:v1", "oci:" + back + ":v1").requireSuccess();
         for (TestBlob blob : image.blobs()) {
             assertThat(Files.readAllBytes(back.resolve("blobs/sha256/" + blob.digest().hex()))).isEqualTo(blob.content());
         }
@@ -162,9 +167,9 @@ class RouterPrimaryIT {
     @Test
     void replicaAnswersWhatItHasWithoutAFallback() throws Exception {
         TestImage image = TestImages.image(202);
-        Path layout = OciLayout.write(image, "v1", tmp.resolve("layout-202"));
-        new Skopeo(tmp.resolve("skopeo-home")).run("copy", "--preserve-digests", "--dest-tls-verify=false", "oci:" + layout + ":v1",
-                "docker://127.0.0.1:" + replica.port() + "/router-it/replicated:v1").assertSucceeded();
+        Path layout = OciLayoutWriter.write(image, "v1", tmp.resolve("layout-202"));
+        Skopeo.require().withHome(tmp.resolve("skopeo-home")).run("--debug", "--insecure-policy", "copy", "--preserve-digests", "--dest-tls-verify=false", "oci:" + layout + ":v1",
+                "docker://127.0.0.1:" + replica.port() + "/router-it/replicated:v1").requireSuccess();
 
         HttpResponse<byte[]> get = HTTP.send(HttpRequest.newBuilder(routerUrl.resolve("/v2/router-it/replicated/manifests/v1"))
                 .header("Accept", image.manifest().mediaType()).build(), HttpResponse.BodyHandlers.ofByteArray());

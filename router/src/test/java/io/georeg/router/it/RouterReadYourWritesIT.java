@@ -6,9 +6,14 @@ import io.georeg.db.Database;
 import io.georeg.db.DatabaseConfig;
 import io.georeg.router.Router;
 import io.georeg.router.RouterConfig;
+import io.georeg.testkit.corpus.OciLayoutWriter;
 import io.georeg.testkit.db.TestDatabase;
 import io.georeg.testkit.oci.TestImage;
 import io.georeg.testkit.oci.TestImages;
+import io.georeg.testkit.tools.Distribution;
+import io.georeg.testkit.tools.DistributionConfig;
+import io.georeg.testkit.tools.FreePort;
+import io.georeg.testkit.tools.Skopeo;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -46,8 +51,8 @@ class RouterReadYourWritesIT {
     @BeforeAll
     static void start() throws Exception {
         database = new Database(DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password()).withMigrateOnStart(true)).start();
-        primary = Distribution.start(tmp.resolve("primary"), null);
-        replica = Distribution.start(tmp.resolve("replica"), null);
+        primary = Distribution.start(tmp.resolve("primary"), DistributionConfig.filesystem(tmp.resolve("primary").resolve("storage")));
+        replica = Distribution.start(tmp.resolve("replica"), DistributionConfig.filesystem(tmp.resolve("replica").resolve("storage")));
         pushRouter = startRouter();
         pullRouter = startRouter();
     }
@@ -70,7 +75,7 @@ class RouterReadYourWritesIT {
 
     @Test
     void pullOfAJustPushedTagNeverReturnsTheOlderDigestAndTheReplicaTakesOverOnceCaughtUp() throws Exception {
-        Skopeo skopeo = new Skopeo(tmp.resolve("skopeo-home"));
+        Skopeo skopeo = Skopeo.require().withHome(tmp.resolve("skopeo-home"));
         TestImage v1 = TestImages.image(401);
         TestImage v2 = TestImages.image(402);
         String tag = "docker://127.0.0.1:" + pushRouter.port() + "/ryw/app:latest";
@@ -94,8 +99,8 @@ class RouterReadYourWritesIT {
                 .hasValue("primary-fenced");
         // A whole pull through the other router gets v2 too.
         Path pulled = tmp.resolve("pulled-v2");
-        skopeo.run("copy", "--preserve-digests", "--src-tls-verify=false", "docker://127.0.0.1:" + pullRouter.port() + "/ryw/app:latest",
-                "oci:" + pulled + ":latest").assertSucceeded();
+        skopeo.run("--debug", "--insecure-policy", "copy", "--preserve-digests", "--src-tls-verify=false", "docker://127.0.0.1:" + pullRouter.port() + "/ryw/app:latest",
+                "oci:" + pulled + ":latest").requireSuccess();
         assertThat(java.nio.file.Files.exists(pulled.resolve("blobs/sha256/" + v2.manifest().digest().hex()))).isTrue();
 
         // Replication catches up: the fence clears and the replica answers again.
@@ -107,14 +112,14 @@ class RouterReadYourWritesIT {
     }
 
     private void push(Skopeo skopeo, TestImage image, String dest) {
-        Path layout = OciLayout.write(image, "latest", tmp.resolve("layout-" + image.manifest().digest().hex()));
-        skopeo.run("copy", "--preserve-digests", "--dest-tls-verify=false", "oci:" + layout + ":latest", dest).assertSucceeded();
+        Path layout = OciLayoutWriter.write(image, "latest", tmp.resolve("layout-" + image.manifest().digest().hex()));
+        skopeo.run("--debug", "--insecure-policy", "copy", "--preserve-digests", "--dest-tls-verify=false", "oci:" + layout + ":latest", dest).requireSuccess();
     }
 
     /** What the replicator will do; here skopeo copies primary → replica directly. */
     private void replicate(Skopeo skopeo, String reference) {
-        skopeo.run("copy", "--preserve-digests", "--src-tls-verify=false", "--dest-tls-verify=false",
-                "docker://127.0.0.1:" + primary.port() + "/" + reference, "docker://127.0.0.1:" + replica.port() + "/" + reference).assertSucceeded();
+        skopeo.run("--debug", "--insecure-policy", "copy", "--preserve-digests", "--src-tls-verify=false", "--dest-tls-verify=false",
+                "docker://127.0.0.1:" + primary.port() + "/" + reference, "docker://127.0.0.1:" + replica.port() + "/" + reference).requireSuccess();
     }
 
     private static HttpResponse<byte[]> get(Router router, String path, TestImage accept) throws Exception {

@@ -6,9 +6,14 @@ import io.georeg.router.Router;
 import io.georeg.router.RouterConfig;
 import io.georeg.testkit.auth.TestTokenEndpoint;
 import io.georeg.testkit.auth.TestTokenIssuer;
+import io.georeg.testkit.corpus.OciLayoutWriter;
 import io.georeg.testkit.oci.TestBlob;
 import io.georeg.testkit.oci.TestImage;
 import io.georeg.testkit.oci.TestImages;
+import io.georeg.testkit.tools.Distribution;
+import io.georeg.testkit.tools.DistributionConfig;
+import io.georeg.testkit.tools.FreePort;
+import io.georeg.testkit.tools.Skopeo;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -45,9 +50,9 @@ class RouterTokenAuthIT {
         TestTokenIssuer issuer = TestTokenIssuer.create(TestTokenIssuer.KeyKind.RSA, "router-it-issuer", "router-it-registry");
         Path bundle = issuer.writeRootBundle(tmp.resolve("root.pem"));
         tokens = TestTokenEndpoint.start(issuer, Map.of("alice", "s3cret"), false);
-        Distribution.TokenAuth auth = new Distribution.TokenAuth(tokens.realm(), issuer.service(), issuer.issuer(), bundle);
-        primary = Distribution.start(tmp.resolve("primary"), auth);
-        replica = Distribution.start(tmp.resolve("replica"), auth);
+        DistributionConfig.TokenAuth auth = new DistributionConfig.TokenAuth(tokens.realm(), issuer.service(), issuer.issuer(), bundle);
+        primary = Distribution.start(tmp.resolve("primary"), DistributionConfig.filesystem(tmp.resolve("primary").resolve("storage")).withTokenAuth(auth));
+        replica = Distribution.start(tmp.resolve("replica"), DistributionConfig.filesystem(tmp.resolve("replica").resolve("storage")).withTokenAuth(auth));
         int port = FreePort.pick();
         RouterConfig config = RouterConfig.of(URI.create("http://127.0.0.1:" + port), port, primary.url(), tokens.realm(),
                         new RouterConfig.ReplicaEndpoint.Remote(replica.url()))
@@ -71,15 +76,15 @@ class RouterTokenAuthIT {
     void skopeoWithCredentialsPushesAndPullsSeeingOnlyTheRoutersHost() throws Exception {
         String host = "127.0.0.1:" + router.port();
         TestImage image = TestImages.image(303);
-        Path layout = OciLayout.write(image, "v1", tmp.resolve("layout"));
-        Skopeo skopeo = new Skopeo(tmp.resolve("skopeo-home"));
+        Path layout = OciLayoutWriter.write(image, "v1", tmp.resolve("layout"));
+        Skopeo skopeo = Skopeo.require().withHome(tmp.resolve("skopeo-home"));
         int tokensBefore = tokens.requests();
 
-        Skopeo.Result push = skopeo.run("copy", "--preserve-digests", "--dest-tls-verify=false", "--dest-creds", "alice:s3cret",
-                "oci:" + layout + ":v1", "docker://" + host + "/secure/app:v1").assertSucceeded();
+        Skopeo.Result push = skopeo.run("--debug", "--insecure-policy", "copy", "--preserve-digests", "--dest-tls-verify=false", "--dest-creds", "alice:s3cret",
+                "oci:" + layout + ":v1", "docker://" + host + "/secure/app:v1").requireSuccess();
         Path back = tmp.resolve("pulled");
-        Skopeo.Result pull = skopeo.run("copy", "--preserve-digests", "--src-tls-verify=false", "--src-creds", "alice:s3cret",
-                "docker://" + host + "/secure/app:v1", "oci:" + back + ":v1").assertSucceeded();
+        Skopeo.Result pull = skopeo.run("--debug", "--insecure-policy", "copy", "--preserve-digests", "--src-tls-verify=false", "--src-creds", "alice:s3cret",
+                "docker://" + host + "/secure/app:v1", "oci:" + back + ":v1").requireSuccess();
 
         for (TestBlob blob : image.blobs()) {
             assertThat(Files.readAllBytes(back.resolve("blobs/sha256/" + blob.digest().hex()))).isEqualTo(blob.content());

@@ -17,10 +17,15 @@ import io.georeg.router.RouterConfig;
 import io.georeg.storage.BlobStore;
 import io.georeg.storage.DefaultBlobStore;
 import io.georeg.storage.fs.FilesystemObjectStore;
+import io.georeg.testkit.corpus.OciLayoutWriter;
 import io.georeg.testkit.db.TestDatabase;
 import io.georeg.testkit.oci.TestBlob;
 import io.georeg.testkit.oci.TestImage;
 import io.georeg.testkit.oci.TestImages;
+import io.georeg.testkit.tools.Distribution;
+import io.georeg.testkit.tools.DistributionConfig;
+import io.georeg.testkit.tools.FreePort;
+import io.georeg.testkit.tools.Skopeo;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -59,7 +64,7 @@ class RouterWithRegistryReadIT {
         blobs = new DefaultBlobStore(FilesystemObjectStore.open(Files.createDirectories(tmp.resolve("replica-storage"))));
         writer = new DatabaseReplicaWriter(database, blobs);
         DatabaseReplicaReader reader = new DatabaseReplicaReader(database, blobs, ReplicaReadOptions.streamOnly());
-        primary = Distribution.start(tmp.resolve("primary"), null);
+        primary = Distribution.start(tmp.resolve("primary"), DistributionConfig.filesystem(tmp.resolve("primary").resolve("storage")));
         int port = FreePort.pick();
         RouterConfig config = RouterConfig.of(URI.create("http://127.0.0.1:" + port), port, primary.url(), null,
                 new RouterConfig.ReplicaEndpoint.InProcess(RegistryReadServer.handler(reader, Authenticator.anonymous(), ReadOptions.loopbackEphemeral())));
@@ -87,17 +92,17 @@ class RouterWithRegistryReadIT {
 
     @Test
     void replicatedImageIsServedByRegistryReadAndTheRestByThePrimary() throws Exception {
-        Skopeo skopeo = new Skopeo(tmp.resolve("skopeo-home"));
+        Skopeo skopeo = Skopeo.require().withHome(tmp.resolve("skopeo-home"));
         String host = "127.0.0.1:" + router.port();
         TestImage replicated = TestImages.image(601);
         replicate("embedded/replicated", replicated, "v1");
         TestImage pushed = TestImages.image(602);
-        skopeo.run("copy", "--preserve-digests", "--dest-tls-verify=false", "oci:" + OciLayout.write(pushed, "v1", tmp.resolve("l602")) + ":v1",
-                "docker://" + host + "/embedded/pushed:v1").assertSucceeded();
+        skopeo.run("--debug", "--insecure-policy", "copy", "--preserve-digests", "--dest-tls-verify=false", "oci:" + OciLayoutWriter.write(pushed, "v1", tmp.resolve("l602")) + ":v1",
+                "docker://" + host + "/embedded/pushed:v1").requireSuccess();
 
         for (String repo : new String[] {"embedded/replicated", "embedded/pushed"}) {
             Path out = tmp.resolve("pulled-" + repo.replace('/', '-'));
-            skopeo.run("copy", "--preserve-digests", "--src-tls-verify=false", "docker://" + host + "/" + repo + ":v1", "oci:" + out + ":v1").assertSucceeded();
+            skopeo.run("--debug", "--insecure-policy", "copy", "--preserve-digests", "--src-tls-verify=false", "docker://" + host + "/" + repo + ":v1", "oci:" + out + ":v1").requireSuccess();
         }
         assertThat(Files.readAllBytes(tmp.resolve("pulled-embedded-replicated/blobs/sha256/" + replicated.layers().getFirst().digest().hex())))
                 .isEqualTo(replicated.layers().getFirst().content());

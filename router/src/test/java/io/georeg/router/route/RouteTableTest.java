@@ -50,6 +50,12 @@ class RouteTableTest {
                 Arguments.of("GET", "/-/status", "status", Destination.LOCAL),
                 Arguments.of("HEAD", "/-/status.json", "status", Destination.LOCAL),
                 Arguments.of("GET", "/-/statusXjson", "default-primary", Destination.PRIMARY),
+                Arguments.of("GET", "/-/admin/mode", "admin", Destination.LOCAL),
+                Arguments.of("PUT", "/-/admin/mode", "admin", Destination.LOCAL),
+                Arguments.of("PUT", "/-/admin/primary", "admin", Destination.LOCAL),
+                Arguments.of("POST", "/-/admin/mode", "default-primary", Destination.PRIMARY),
+                Arguments.of("PUT", "/-/admin/../v2/x/manifests/latest", "ambiguous-path", Destination.REJECT),
+                Arguments.of("PUT", "/-/admin/mode/extra", "default-primary", Destination.PRIMARY),
                 // odd methods: never the replica, default to the primary
                 Arguments.of("OPTIONS", "/v2/library/alpine/manifests/latest", "default-primary", Destination.PRIMARY),
                 Arguments.of("TRACE", "/v2/library/alpine/blobs/" + SHA, "default-primary", Destination.PRIMARY),
