@@ -31,6 +31,33 @@ public final class OciLayoutWriter {
     private OciLayoutWriter() {
     }
 
+    /**
+     * Writes one testkit {@link io.georeg.testkit.oci.TestImage} as an OCI layout in {@code dir}
+     * whose {@code index.json} names it {@code tag}, for {@code skopeo copy oci:<dir>:<tag> …}.
+     */
+    public static Path write(io.georeg.testkit.oci.TestImage image, String tag, Path dir) {
+        try {
+            Path blobs = Files.createDirectories(dir.resolve("blobs").resolve("sha256"));
+            Files.writeString(dir.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
+            for (io.georeg.testkit.oci.TestBlob blob : image.blobs()) {
+                Files.write(blobs.resolve(blob.digest().hex()), blob.content());
+            }
+            Files.write(blobs.resolve(image.manifest().digest().hex()), image.manifest().content());
+            Map<String, Object> descriptor = new LinkedHashMap<>();
+            descriptor.put("mediaType", image.manifest().mediaType());
+            descriptor.put("digest", image.manifest().digest().toString());
+            descriptor.put("size", image.manifest().size());
+            descriptor.put("annotations", Map.of(REF_NAME, tag));
+            Map<String, Object> index = new LinkedHashMap<>();
+            index.put("schemaVersion", 2);
+            index.put("manifests", List.of(descriptor));
+            Files.write(dir.resolve("index.json"), JSON.writeValueAsBytes(index));
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write an OCI layout to " + dir, e);
+        }
+    }
+
     /** Writes every repository of the corpus to {@code root/<repository name>/}. */
     public static void writeAll(Corpus corpus, Path root) {
         for (CorpusRepository repo : corpus.repositories()) {

@@ -16,9 +16,20 @@ import java.util.concurrent.TimeUnit;
 public final class Skopeo {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(2);
     private final String binary;
+    private final Path home;
 
-    private Skopeo(String binary) {
+    private Skopeo(String binary, Path home) {
         this.binary = binary;
+        this.home = home;
+    }
+
+    /**
+     * This skopeo with its own {@code HOME}, auth file and runtime dir under {@code home}, so no
+     * credentials or policy of the machine's user leak into a test (pass {@code --insecure-policy}
+     * when there is no policy.json there).
+     */
+    public Skopeo withHome(Path home) {
+        return new Skopeo(binary, home);
     }
 
     /** The skopeo on PATH (or /usr/bin), or an {@link AssertionError} saying how to install it. */
@@ -26,7 +37,7 @@ public final class Skopeo {
         for (String dir : (System.getenv().getOrDefault("PATH", "") + ":/usr/bin").split(":")) {
             Path candidate = Path.of(dir.isEmpty() ? "." : dir, "skopeo");
             if (Files.isExecutable(candidate)) {
-                return new Skopeo(candidate.toString());
+                return new Skopeo(candidate.toString(), null);
             }
         }
         throw new AssertionError("skopeo is not installed: run scripts/test (installs it) or `apt-get install skopeo`");
@@ -42,6 +53,11 @@ public final class Skopeo {
         return run(List.of("inspect", "--raw", "--tls-verify=false", "docker://" + dockerReference), DEFAULT_TIMEOUT);
     }
 
+    /** {@code skopeo <args>} with {@link #DEFAULT_TIMEOUT}. */
+    public Result run(String... args) {
+        return run(List.of(args), DEFAULT_TIMEOUT);
+    }
+
     public Result run(List<String> args, Duration timeout) {
         List<String> command = new ArrayList<>();
         command.add(binary);
@@ -49,7 +65,14 @@ public final class Skopeo {
         try {
             Path output = Files.createTempFile("skopeo", ".log");
             try {
-                Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+                ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
+                if (home != null) {
+                    Files.createDirectories(home);
+                    pb.environment().put("HOME", home.toString());
+                    pb.environment().put("REGISTRY_AUTH_FILE", home.resolve("auth.json").toString());
+                    pb.environment().put("XDG_RUNTIME_DIR", home.toString());
+                }
+                Process p = pb.start();
                 if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                     p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
                     throw new AssertionError("skopeo did not finish within " + timeout + ": " + command + "\n" + Files.readString(output));
