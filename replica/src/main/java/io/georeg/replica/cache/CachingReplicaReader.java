@@ -1,0 +1,158 @@
+package io.georeg.replica.cache;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.georeg.db.DatabaseConfig;
+import io.georeg.oci.Descriptor;
+import io.georeg.oci.Digest;
+import io.georeg.oci.Reference;
+import io.georeg.oci.RepositoryName;
+import io.georeg.oci.Tag;
+import io.georeg.replica.ReplicaReader;
+import java.io.InputStream;
+import java.net.URI;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A {@link ReplicaReader} that answers the hot reads — manifest by tag or digest, blob size —
+ * from memory, in front of the database reader. Built and started by the {@code georeg serve}
+ * wiring (one per process); tests build it the same way.
+ *
+ * <p>Two kinds of facts are cached. Content-addressed ones (a manifest's bytes and media type by
+ * digest) never change and are kept up to {@code maxManifestBytes}. Mutable ones (tag → digest, a
+ * manifest or blob linked to a repository, a blob being servable) are served only while they are
+ * provably current ({@link Freshness}): the process's {@link ChangeListener} is connected and no
+ * change notification touched them since the query that produced them; a lost listener bypasses
+ * the cache, a reconnect flushes it, and {@code tagTtl} bounds their age regardless. Misses are
+ * never cached, so anything newly stored (a pushed manifest, a replicated blob) is visible as
+ * soon as its transaction commits; an overwritten tag, a deleted manifest or an unlinked or
+ * failed blob within the notification latency (the commit's NOTIFY reaching this process).
+ *
+ * <p>Tags lists, the catalog and referrers are not cached: they are not on the pull hot path.
+ */
+public final class CachingReplicaReader implements ReplicaReader, AutoCloseable {
+    private final ReplicaReader delegate;
+    private final Freshness freshness = new Freshness();
+    private final ChangeListener listener;
+    /** Content-addressed: valid for ever, bounded by bytes. */
+    private final Cache<Digest, StoredManifest> manifestContent;
+    /** Mutable: valid while {@link Freshness} says so, at most {@code tagTtl} old. */
+    private final Cache<FactKey, Fact> facts;
+
+    public CachingReplicaReader(ReplicaReader delegate, DatabaseConfig database, ReplicaCacheOptions options) {
+        this.delegate = delegate;
+        this.listener = new ChangeListener(database, options.reconnectDelay(), freshness);
+        this.manifestContent = Caffeine.newBuilder()
+                .maximumWeight(options.maxManifestBytes())
+                .weigher((Digest d, StoredManifest m) -> m.content().length + m.mediaType().length() + 64)
+                .build();
+        this.facts = Caffeine.newBuilder()
+                .maximumSize(options.maxEntries())
+                .expireAfterWrite(options.tagTtl())
+                .build();
+    }
+
+    /** Starts the change listener; until it has connected, every read goes to the database. */
+    public CachingReplicaReader start() {
+        listener.start();
+        return this;
+    }
+
+    /** True while the change listener is connected and cached facts may be served. */
+    public boolean listening() {
+        return freshness.listening();
+    }
+
+    @Override
+    public boolean repositoryExists(RepositoryName repository) {
+        return delegate.repositoryExists(repository);
+    }
+
+    @Override
+    public Optional<StoredManifest> manifest(RepositoryName repository, Reference reference) {
+        FactKey key = switch (reference) {
+            case Reference.ByTag t -> new FactKey(repository, Kind.TAG, t.tag());
+            case Reference.ByDigest d -> new FactKey(repository, Kind.MANIFEST, d.digest());
+        };
+        Fact fact = facts.getIfPresent(key);
+        if (fact != null && freshness.valid(fact.stamp(), false)) {
+            StoredManifest content = manifestContent.getIfPresent(fact.digest());
+            if (content != null) {
+                return Optional.of(content);
+            }
+        }
+        Freshness.Stamp stamp = freshness.stamp(repository);
+        Optional<StoredManifest> found = delegate.manifest(repository, reference);
+        if (found.isPresent()) {
+            StoredManifest m = found.get();
+            manifestContent.put(m.digest(), m);
+            if (stamp != null) {
+                facts.put(key, new Fact(m.digest(), m.size(), stamp));
+                if (key.kind() == Kind.TAG) {
+                    facts.put(new FactKey(repository, Kind.MANIFEST, m.digest()), new Fact(m.digest(), m.size(), stamp));
+                }
+            }
+        }
+        return found;
+    }
+
+    /** {@inheritDoc} Cached with the blob's servability (the verifier's state) as of the query. */
+    @Override
+    public Optional<Long> blobSize(RepositoryName repository, Digest digest) {
+        FactKey key = new FactKey(repository, Kind.BLOB, digest);
+        Fact fact = facts.getIfPresent(key);
+        if (fact != null && freshness.valid(fact.stamp(), true)) {
+            return Optional.of(fact.size());
+        }
+        Freshness.Stamp stamp = freshness.stamp(repository);
+        Optional<Long> size = delegate.blobSize(repository, digest);
+        if (size.isPresent() && stamp != null) {
+            facts.put(key, new Fact(digest, size.get(), stamp));
+        }
+        return size;
+    }
+
+    @Override
+    public InputStream openBlob(Digest digest, long offset, long length) {
+        return delegate.openBlob(digest, offset, length);
+    }
+
+    @Override
+    public Optional<URI> blobRedirect(Digest digest) {
+        return delegate.blobRedirect(digest);
+    }
+
+    @Override
+    public List<Tag> tags(RepositoryName repository, String last, int limit) {
+        return delegate.tags(repository, last, limit);
+    }
+
+    @Override
+    public List<RepositoryName> catalog(String last, int limit) {
+        return delegate.catalog(last, limit);
+    }
+
+    @Override
+    public List<Descriptor> referrers(RepositoryName repository, Digest subject, Optional<String> artifactType) {
+        return delegate.referrers(repository, subject, artifactType);
+    }
+
+    /** Stops the change listener (the cache is bypassed from then on) and drops what is cached. */
+    @Override
+    public void close() {
+        listener.close();
+        facts.invalidateAll();
+        manifestContent.invalidateAll();
+    }
+
+    private enum Kind { TAG, MANIFEST, BLOB }
+
+    /** {@code reference}: a {@link Tag} for {@link Kind#TAG}, a {@link Digest} otherwise. */
+    private record FactKey(RepositoryName repository, Kind kind, Object reference) {
+    }
+
+    /** A tag's or linked manifest's digest, or a linked blob's size, with what it is valid against. */
+    private record Fact(Digest digest, long size, Freshness.Stamp stamp) {
+    }
+}

@@ -1,0 +1,80 @@
+package io.georeg.replica.cache;
+
+import io.georeg.oci.RepositoryName;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * Decides whether a cached mutable fact may still be served, in O(1) per change and per read.
+ * Owned by {@link CachingReplicaReader}; {@link ChangeListener} feeds it.
+ *
+ * <p>A fact is stored with the {@link Stamp} taken <em>before</em> the database query that
+ * produced it and is valid while nothing its stamp covers has moved since: the listener is up
+ * and has not reconnected ({@code epoch}), no change notification named its repository (a
+ * generation per stripe of repository names: an unrelated repository hashing to the same stripe
+ * only costs a miss), and, for blob facts, no blob changed servability. Because the stamp
+ * precedes the query, a change that commits while a query runs always invalidates what that
+ * query returns: either the query saw the change, or the change's notification moves a
+ * generation after the stamp was taken.
+ */
+final class Freshness {
+    private static final int STRIPES = 4096;
+
+    private final AtomicLongArray repositoryGenerations = new AtomicLongArray(STRIPES);
+    private final AtomicLong blobGeneration = new AtomicLong();
+    private final AtomicLong epoch = new AtomicLong();
+    private volatile boolean listening;
+
+    /** What a fact read now is valid against; null when nothing may be cached (no listener). */
+    Stamp stamp(RepositoryName repository) {
+        long e = epoch.get();
+        if (!listening) {
+            return null;
+        }
+        int stripe = stripe(repository);
+        return new Stamp(e, stripe, repositoryGenerations.get(stripe), blobGeneration.get());
+    }
+
+    boolean valid(Stamp s, boolean blobFact) {
+        return listening
+                && s.epoch == epoch.get()
+                && s.repositoryGeneration == repositoryGenerations.get(s.stripe)
+                && (!blobFact || s.blobGeneration == blobGeneration.get());
+    }
+
+    boolean listening() {
+        return listening;
+    }
+
+    /** The listener has just executed LISTEN: everything cached before may have missed changes. */
+    void listenerConnected() {
+        epoch.incrementAndGet();
+        listening = true;
+    }
+
+    /** The listener lost its connection (or stops): bypass the cache until it is back. */
+    void listenerDisconnected() {
+        listening = false;
+        epoch.incrementAndGet();
+    }
+
+    void repositoryChanged(RepositoryName repository) {
+        repositoryGenerations.incrementAndGet(stripe(repository));
+    }
+
+    void blobChanged() {
+        blobGeneration.incrementAndGet();
+    }
+
+    void anythingChanged() {
+        epoch.incrementAndGet();
+    }
+
+    private static int stripe(RepositoryName repository) {
+        int h = repository.value().hashCode();
+        return (h ^ (h >>> 16)) & (STRIPES - 1);
+    }
+
+    record Stamp(long epoch, int stripe, long repositoryGeneration, long blobGeneration) {
+    }
+}

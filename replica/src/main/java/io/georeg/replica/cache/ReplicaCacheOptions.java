@@ -1,0 +1,59 @@
+package io.georeg.replica.cache;
+
+import java.time.Duration;
+
+/**
+ * Settings of the read side's metadata cache ({@link CachingReplicaReader}), the
+ * {@code replica.cache.*} keys of the configuration.
+ *
+ * @param enabled cache at all; off, every read is a database query
+ * @param tagTtl the longest a mutable fact (tag → digest, a manifest or blob linked to a
+ *     repository, a blob being servable) is answered from memory. Change notifications invalidate
+ *     sooner; this bounds staleness should a notification ever be lost without the listener
+ *     noticing (a half-open TCP connection).
+ * @param maxManifestBytes memory for cached manifest bytes (content-addressed, never invalid)
+ * @param maxEntries mutable facts held at most
+ * @param reconnectDelay wait between attempts to re-open the change listener's connection;
+ *     the cache is bypassed meanwhile
+ */
+public record ReplicaCacheOptions(boolean enabled, Duration tagTtl, long maxManifestBytes, int maxEntries,
+        Duration reconnectDelay) {
+
+    public static final Duration DEFAULT_TAG_TTL = Duration.ofSeconds(1);
+    public static final long DEFAULT_MAX_MANIFEST_BYTES = 64L * 1024 * 1024;
+    public static final int DEFAULT_MAX_ENTRIES = 100_000;
+    public static final Duration DEFAULT_RECONNECT_DELAY = Duration.ofSeconds(1);
+
+    public ReplicaCacheOptions {
+        if (tagTtl == null || tagTtl.isNegative() || tagTtl.isZero() || tagTtl.compareTo(Duration.ofMinutes(10)) > 0) {
+            throw new IllegalArgumentException("replica.cache.tagTtl must be > 0 and at most 10m (got " + tagTtl + ")");
+        }
+        if (maxManifestBytes < 0) {
+            throw new IllegalArgumentException("replica.cache.maxManifestBytes must not be negative (got " + maxManifestBytes + ")");
+        }
+        if (maxEntries < 0) {
+            throw new IllegalArgumentException("replica.cache.maxEntries must not be negative (got " + maxEntries + ")");
+        }
+        if (reconnectDelay == null || reconnectDelay.toMillis() < 10 || reconnectDelay.compareTo(Duration.ofMinutes(1)) > 0) {
+            throw new IllegalArgumentException("replica.cache.reconnectDelay must be 10ms..1m (got " + reconnectDelay + ")");
+        }
+    }
+
+    public static ReplicaCacheOptions defaults() {
+        return new ReplicaCacheOptions(true, DEFAULT_TAG_TTL, DEFAULT_MAX_MANIFEST_BYTES, DEFAULT_MAX_ENTRIES,
+                DEFAULT_RECONNECT_DELAY);
+    }
+
+    public static ReplicaCacheOptions disabled() {
+        return new ReplicaCacheOptions(false, DEFAULT_TAG_TTL, DEFAULT_MAX_MANIFEST_BYTES, DEFAULT_MAX_ENTRIES,
+                DEFAULT_RECONNECT_DELAY);
+    }
+
+    public ReplicaCacheOptions withTagTtl(Duration ttl) {
+        return new ReplicaCacheOptions(enabled, ttl, maxManifestBytes, maxEntries, reconnectDelay);
+    }
+
+    public ReplicaCacheOptions withReconnectDelay(Duration delay) {
+        return new ReplicaCacheOptions(enabled, tagTtl, maxManifestBytes, maxEntries, delay);
+    }
+}
