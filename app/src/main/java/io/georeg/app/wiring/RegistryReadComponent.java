@@ -39,7 +39,7 @@ public final class RegistryReadComponent implements Component {
         Authenticator auth = config.auth().token() == null
                 ? Authenticator.anonymous()
                 : TokenAuthenticator.create(config.auth().token(), Clock.systemUTC());
-        return RegistryReadServer.handler(resources.replicaReader(), auth, config.registryRead().validate());
+        return RegistryReadServer.handler(resources.servingReplicaReader(), auth, config.registryRead().validate());
     }
 
     @Override

@@ -6,6 +6,7 @@ import io.georeg.replica.DatabaseReplicaReader;
 import io.georeg.replica.DatabaseReplicaWriter;
 import io.georeg.replica.ReplicaReader;
 import io.georeg.replica.ReplicaWriter;
+import io.georeg.replica.cache.CachingReplicaReader;
 import io.georeg.storage.BlobStore;
 import io.georeg.storage.BlobStores;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -28,6 +29,7 @@ public final class Resources implements AutoCloseable {
     private Database database;
     private BlobStore blobStore;
     private ReplicaReader reader;
+    private ReplicaReader servingReader;
     private ReplicaWriter writer;
     private final PrometheusRegistry metrics = new PrometheusRegistry();
 
@@ -61,6 +63,24 @@ public final class Resources implements AutoCloseable {
             reader = new DatabaseReplicaReader(database(), blobStore(), config.replica());
         }
         return reader;
+    }
+
+    /**
+     * The reader registry-read serves from: {@link #replicaReader()} behind the metadata cache
+     * when {@code replica.cache.enabled}. The replicator keeps the uncached reader: it decides
+     * what to copy and must see a delete the moment it commits.
+     */
+    public synchronized ReplicaReader servingReplicaReader() {
+        if (servingReader == null) {
+            if (config.replica().cache().enabled()) {
+                CachingReplicaReader cached = new CachingReplicaReader(replicaReader(), config.database(), config.replica().cache());
+                opened.push(cached);
+                servingReader = cached.start();
+            } else {
+                servingReader = replicaReader();
+            }
+        }
+        return servingReader;
     }
 
     public synchronized ReplicaWriter replicaWriter() {
@@ -103,6 +123,7 @@ public final class Resources implements AutoCloseable {
         database = null;
         blobStore = null;
         reader = null;
+        servingReader = null;
         writer = null;
         if (failure != null) {
             throw failure;
