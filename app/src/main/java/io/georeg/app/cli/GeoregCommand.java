@@ -4,7 +4,10 @@ import io.georeg.app.config.ConfigException;
 import io.georeg.app.config.ConfigLoader;
 import io.georeg.app.config.GeoregConfig;
 import io.georeg.app.wiring.ReplicatorCommandSession;
+import io.georeg.app.wiring.PromotionCommandSession;
 import io.georeg.db.Database;
+import io.georeg.failover.cli.DrillCommand;
+import io.georeg.failover.cli.PromoteCommand;
 import io.georeg.replicator.cli.PreheatCommand;
 import io.georeg.replicator.cli.ReconcileCommand;
 import io.georeg.replicator.cli.RetryCommand;
@@ -59,6 +62,9 @@ public final class GeoregCommand implements Runnable {
         cli.addSubcommand(new RetryCommand(() -> new Database(georeg.config().database()).start()));
         cli.addSubcommand(new ReconcileCommand(() -> new ReplicatorCommandSession(georeg.config())));
         cli.addSubcommand(new PreheatCommand(() -> new ReplicatorCommandSession(georeg.config())));
+        // The failover module's commands: drill needs the tracking database, promote a replicator and verifier too.
+        cli.addSubcommand(new DrillCommand(() -> new Database(georeg.config().database()).start()));
+        cli.addSubcommand(new PromoteCommand(() -> new PromotionCommandSession(georeg.config())));
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof ConfigException) {
                 commandLine.getErr().println("georeg: " + e.getMessage());

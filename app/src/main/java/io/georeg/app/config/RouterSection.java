@@ -22,14 +22,16 @@ public record RouterSection(
         RouterConfig.Timeouts timeouts,
         RouterConfig.Limits limits,
         RouterConfig.Circuit circuit,
-        Duration fenceTtl) {
+        Duration fenceTtl,
+        RouterConfig.Admin admin) {
 
     /** The router's configuration with registry-read at {@code replica} (in process or {@code replicaUrl}). */
     public RouterConfig toRouterConfig(RouterConfig.ReplicaEndpoint replica) {
         return new RouterConfig(publicUrl, bindHost, port, primaryUrl, authUrl, authPath, replica,
                 timeouts == null ? RouterConfig.Timeouts.defaults() : timeouts,
                 limits == null ? RouterConfig.Limits.defaults() : limits,
-                circuit == null ? RouterConfig.Circuit.defaults() : circuit, fenceTtl);
+                circuit == null ? RouterConfig.Circuit.defaults() : circuit, fenceTtl,
+                admin == null ? RouterConfig.Admin.defaults() : admin);
     }
 
     /** Every problem, each naming its {@code router.*} key; {@code inProcessReplica}: registry-read runs beside it. */

@@ -1,0 +1,86 @@
+package io.georeg.failover.admin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.georeg.failover.FailoverException;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/**
+ * Talks to one router's admin API ({@code /-/admin/mode}, {@code /-/admin/primary}) with the
+ * admin bearer token. Used by {@code georeg drill} and {@code georeg promote}; every failure is a
+ * {@link FailoverException} naming the router and what it answered.
+ */
+public final class RouterAdminClient {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+    private final URI router;
+    private final String token;
+    private final HttpClient http;
+
+    public RouterAdminClient(HttpClient http, URI router, String token) {
+        this.http = http;
+        this.router = router;
+        this.token = token;
+    }
+
+    public URI router() {
+        return router;
+    }
+
+    public RouterAdminView mode() {
+        return send("GET", "/-/admin/mode", null);
+    }
+
+    public RouterAdminView setMode(String mode, String reason) {
+        ObjectNode body = JSON.createObjectNode().put("mode", mode).put("reason", reason);
+        return send("PUT", "/-/admin/mode", body);
+    }
+
+    public RouterAdminView setPrimary(URI url) {
+        return send("PUT", "/-/admin/primary", JSON.createObjectNode().put("url", url.toString()));
+    }
+
+    private RouterAdminView send(String method, String path, ObjectNode body) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(router.resolve(path)).timeout(TIMEOUT)
+                .header("Authorization", "Bearer " + token)
+                .header("Accept", "application/json");
+        if (body == null) {
+            request.GET();
+        } else {
+            request.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body.toString()));
+        }
+        HttpResponse<String> response;
+        try {
+            response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new FailoverException("router " + router + " is unreachable for " + method + " " + path + ": " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new FailoverException("interrupted while calling router " + router, e);
+        }
+        if (response.statusCode() == 401) {
+            throw new FailoverException("router " + router + " refused the admin token: pass the value of its router.admin.token");
+        }
+        if (response.statusCode() == 404) {
+            throw new FailoverException("router " + router + " has no admin API (404): set router.admin.token on it");
+        }
+        if (response.statusCode() != 200) {
+            throw new FailoverException("router " + router + " answered " + response.statusCode() + " to " + method + " " + path
+                    + ": " + response.body());
+        }
+        try {
+            JsonNode n = JSON.readTree(response.body());
+            return new RouterAdminView(router, n.path("mode").asText(), n.path("reason").asText(), URI.create(n.path("primaryUrl").asText()),
+                    n.path("primaryCircuit").asText(), n.path("primaryProbedReachable").asBoolean());
+        } catch (IOException | IllegalArgumentException e) {
+            throw new FailoverException("router " + router + " answered " + method + " " + path + " with unexpected JSON: " + response.body(), e);
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package io.georeg.failover.cli;
+
+import io.georeg.db.Database;
+import io.georeg.failover.drill.Drill;
+import io.georeg.failover.drill.DrillOptions;
+import io.georeg.failover.report.Check;
+import io.georeg.failover.report.Report;
+import io.georeg.failover.report.ReportWriter;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code georeg drill}: rehearses losing the primary against a running deployment ({@link Drill})
+ * and writes {@code drill-report.md} and {@code drill-report.json}. Exit code 0 only when every
+ * check passed. The app registers an instance with a supplier of the started tracking database.
+ */
+@Command(name = "drill", description = "Rehearse a primary outage: switch the routers to primary-down, pull a sample, check pushes are refused, restore, report.")
+public final class DrillCommand implements Callable<Integer> {
+    private final Supplier<Database> databases;
+
+    @Option(names = "--router", required = true, paramLabel = "URL", description = "A router of the secondary site (repeatable).")
+    List<URI> routers;
+
+    @Option(names = "--admin-token", required = true, paramLabel = "TOKEN", description = "The routers' router.admin.token.")
+    String adminToken;
+
+    @Option(names = "--sample", defaultValue = "5", description = "Replicated images to pull (default ${DEFAULT-VALUE}).")
+    int sample;
+
+    @Option(names = "--credentials", paramLabel = "USER:PASSWORD", description = "Registry credentials for the pulls.")
+    String credentials;
+
+    @Option(names = "--observe-outage", description = "Verify a real primary outage instead of switching the routers.")
+    boolean observeOutage;
+
+    @Option(names = "--max-lag", defaultValue = "PT5M", description = "Pre-check: oldest unreplicated change at most this old (ISO-8601, default ${DEFAULT-VALUE}).")
+    Duration maxLag;
+
+    @Option(names = "--max-pending", defaultValue = "100", description = "Pre-check: at most this many changes pending (default ${DEFAULT-VALUE}).")
+    long maxPending;
+
+    @Option(names = "--max-failed", defaultValue = "0", description = "Pre-check: at most this many failed changes (default ${DEFAULT-VALUE}).")
+    long maxFailed;
+
+    @Option(names = "--report", required = true, paramLabel = "DIR", description = "Directory for drill-report.md and drill-report.json.")
+    Path reportDir;
+
+    @Spec
+    CommandSpec spec;
+
+    public DrillCommand(Supplier<Database> databases) {
+        this.databases = databases;
+    }
+
+    @Override
+    public Integer call() {
+        Optional<String> user = Optional.empty();
+        Optional<String> password = Optional.empty();
+        if (credentials != null) {
+            int colon = credentials.indexOf(':');
+            if (colon < 1) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--credentials must be USER:PASSWORD");
+            }
+            user = Optional.of(credentials.substring(0, colon));
+            password = Optional.of(credentials.substring(colon + 1));
+        }
+        DrillOptions options = new DrillOptions(routers, adminToken, sample, user, password, observeOutage, maxLag, maxPending, maxFailed);
+        try (Database database = databases.get();
+             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
+            Report report = new Drill(options, database, http).run();
+            return print(report, ReportWriter.write(report, reportDir), spec.commandLine().getOut());
+        }
+    }
+
+    /** The checks on the terminal and where the report is; 0 when all passed. Shared with promote. */
+    static int print(Report report, Path markdown, PrintWriter out) {
+        for (Check c : report.checks()) {
+            out.printf("%-22s %s  %s%n", c.name(), c.passed() ? "pass" : "FAIL", c.detail());
+        }
+        out.println("RPO: " + report.rpo().size() + " change(s) not replicated"
+                + report.rpo().stream().mapToLong(i -> i.age().toSeconds()).max().stream().mapToObj(s -> ", the oldest " + s + " s old").findFirst().orElse(""));
+        report.timingsMillis().forEach((k, v) -> out.println(k + ": " + v + " ms"));
+        out.println(report.kind() + " " + (report.passed() ? "PASSED" : "FAILED") + "; report: " + markdown);
+        out.flush();
+        return report.passed() ? 0 : 1;
+    }
+}

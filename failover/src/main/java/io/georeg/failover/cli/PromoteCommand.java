@@ -1,0 +1,69 @@
+package io.georeg.failover.cli;
+
+import io.georeg.failover.promote.Promotion;
+import io.georeg.failover.promote.PromotionOptions;
+import io.georeg.failover.promote.PromotionSession;
+import io.georeg.failover.report.Report;
+import io.georeg.failover.report.ReportWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code georeg promote}: the planned failover ({@link Promotion}) — freeze, drain, final
+ * reconcile, verify, switch the routers to the new primary, unfreeze — with a report. Exit code 0
+ * only when every check passed. The app registers an instance with a session supplier.
+ */
+@Command(name = "promote", description = "Planned failover: freeze writes, drain and verify replication, switch the routers to the new primary.")
+public final class PromoteCommand implements Callable<Integer> {
+    private final Supplier<PromotionSession> sessions;
+
+    @Option(names = "--router", required = true, paramLabel = "URL", description = "A router of the secondary site (repeatable).")
+    List<URI> routers;
+
+    @Option(names = "--admin-token", required = true, paramLabel = "TOKEN", description = "The routers' router.admin.token.")
+    String adminToken;
+
+    @Option(names = "--new-primary", required = true, paramLabel = "URL", description = "The registry that takes writes from now on.")
+    URI newPrimary;
+
+    @Option(names = "--drain-timeout", defaultValue = "PT10M", description = "Longest wait for the queue to drain (default ${DEFAULT-VALUE}).")
+    Duration drainTimeout;
+
+    @Option(names = "--verify-timeout", defaultValue = "PT30M", description = "Longest verification pass (default ${DEFAULT-VALUE}).")
+    Duration verifyTimeout;
+
+    @Option(names = "--run-workers", description = "Copy in this process too (when no replicator is running).")
+    boolean runWorkers;
+
+    @Option(names = "--force", description = "Switch even when a check failed (unplanned failover: the old primary is gone).")
+    boolean force;
+
+    @Option(names = "--report", defaultValue = ".", paramLabel = "DIR", description = "Directory for promote-report.md/.json (default: here).")
+    Path reportDir;
+
+    @Spec
+    CommandSpec spec;
+
+    public PromoteCommand(Supplier<PromotionSession> sessions) {
+        this.sessions = sessions;
+    }
+
+    @Override
+    public Integer call() {
+        PromotionOptions options = new PromotionOptions(routers, adminToken, newPrimary, drainTimeout, verifyTimeout, runWorkers, force);
+        try (PromotionSession session = sessions.get();
+             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
+            Report report = new Promotion(options, session, http).run();
+            return DrillCommand.print(report, ReportWriter.write(report, reportDir), spec.commandLine().getOut());
+        }
+    }
+}

@@ -1,0 +1,238 @@
+package io.georeg.failover.drill;
+
+import io.georeg.db.Database;
+import io.georeg.failover.FailoverException;
+import io.georeg.failover.admin.RouterAdminClient;
+import io.georeg.failover.admin.RouterAdminView;
+import io.georeg.failover.report.Check;
+import io.georeg.failover.report.Report;
+import io.georeg.failover.state.ReplicatedImage;
+import io.georeg.failover.state.ReplicatedSample;
+import io.georeg.failover.state.ReplicationGaps;
+import io.georeg.replicator.primary.PrimaryClient;
+import io.georeg.replicator.primary.PrimaryConfig;
+import io.georeg.replicator.status.StatusQuery;
+import io.georeg.replicator.status.StatusReport;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A failover drill against a running deployment: pre-checks from the tracking database (lag,
+ * pending, failed, via {@link StatusQuery}); the routers switched to {@code primary-down} through
+ * their admin API (or a real outage observed); a sample of replicated images pulled through the
+ * routers with their digests verified, timed; a push shown to be refused with the clear 503; the
+ * routers restored to {@code normal} whatever happened. Everything lands in a {@link Report}:
+ * checks, RPO (what was not replicated), time to serve, errors. Run by {@code georeg drill}.
+ */
+public final class Drill {
+    static final int RPO_LIMIT = 1000;
+
+    private final DrillOptions options;
+    private final Database database;
+    private final HttpClient http;
+
+    public Drill(DrillOptions options, Database database, HttpClient http) {
+        this.options = options;
+        this.database = database;
+        this.http = http;
+    }
+
+    public Report run() {
+        Report report = new Report("drill");
+        report.fact("routers", options.routers());
+        report.fact("mode", options.observeOutage() ? "observe a real outage" : "switch routers to primary-down");
+        preChecks(report);
+        report.rpo(new ReplicationGaps(database).list(RPO_LIMIT));
+        List<ReplicatedImage> sample = new ReplicatedSample(database).pick(options.sample());
+        report.fact("sample", sample.size() + " image(s): " + sample);
+        List<RouterAdminClient> routers = options.routers().stream().map(r -> new RouterAdminClient(http, r, options.adminToken())).toList();
+        List<PrimaryClient> clients = options.routers().stream().map(this::client).toList();
+        try {
+            List<SamplePuller> pullers = clients.stream().map(SamplePuller::new).toList();
+            warmUp(report, sample, pullers);
+            boolean switched = false;
+            try {
+                Instant outageStart = options.observeOutage() ? observe(report, routers) : (switched = switchAll(report, routers)) ? Instant.now() : null;
+                if (outageStart != null) {
+                    pullSample(report, sample, pullers, outageStart);
+                    pushRefused(report, sample);
+                }
+            } finally {
+                if (!options.observeOutage()) {
+                    restore(report, routers, switched);
+                }
+            }
+        } finally {
+            clients.forEach(PrimaryClient::close);
+            report.finish();
+        }
+        return report;
+    }
+
+    private void preChecks(Report report) {
+        StatusReport status = new StatusQuery(database).read(Duration.ofMinutes(15), 10, StatusQuery.Repositories.NONE, Optional.empty(), 0);
+        StatusReport.Queue q = status.queue();
+        report.fact("queue", "pending " + q.pending() + ", in progress " + q.inProgress() + ", failed " + q.failed() + ", done " + q.done());
+        report.fact("lag p50/p99 (s, last 15 min)", status.lag().p50Seconds().map(String::valueOf).orElse("-") + " / "
+                + status.lag().p99Seconds().map(String::valueOf).orElse("-"));
+        Optional<Duration> oldest = status.oldestPendingAge();
+        report.check(oldest.isEmpty() || oldest.get().compareTo(options.maxLag()) <= 0
+                ? Check.pass("precheck-lag", "oldest unreplicated change " + oldest.map(d -> d.toSeconds() + " s old").orElse("none")
+                        + " (limit " + options.maxLag().toSeconds() + " s)")
+                : Check.fail("precheck-lag", "oldest unreplicated change is " + oldest.get().toSeconds() + " s old, over the limit of "
+                        + options.maxLag().toSeconds() + " s: the secondary is behind"));
+        long unapplied = q.pending() + q.inProgress();
+        report.check(unapplied <= options.maxPending()
+                ? Check.pass("precheck-pending", unapplied + " change(s) pending or in progress (limit " + options.maxPending() + ")")
+                : Check.fail("precheck-pending", unapplied + " change(s) pending or in progress, over the limit of " + options.maxPending()));
+        report.check(q.failed() <= options.maxFailed()
+                ? Check.pass("precheck-failed", q.failed() + " failed change(s) (limit " + options.maxFailed() + ")")
+                : Check.fail("precheck-failed", q.failed() + " failed change(s), over the limit of " + options.maxFailed()
+                        + ": see georeg retry --list"));
+    }
+
+    /** Tokens for the sample's repositories, fetched while the primary site answers, as clients hold theirs. */
+    private void warmUp(Report report, List<ReplicatedImage> sample, List<SamplePuller> pullers) {
+        for (int i = 0; i < sample.size(); i++) {
+            try {
+                pullers.get(i % pullers.size()).warmUp(sample.get(i));
+            } catch (RuntimeException e) {
+                report.error("before the drill, " + sample.get(i) + ": " + e.getMessage());
+            }
+        }
+    }
+
+    private boolean switchAll(Report report, List<RouterAdminClient> routers) {
+        String reason = "georeg drill started " + Instant.now();
+        List<String> problems = new ArrayList<>();
+        for (RouterAdminClient router : routers) {
+            try {
+                RouterAdminView view = router.setMode("primary-down", reason);
+                if (!"primary-down".equals(view.mode()) || !"open".equals(view.primaryCircuit())) {
+                    problems.add(router.router() + " reports mode " + view.mode() + ", primary circuit " + view.primaryCircuit());
+                }
+            } catch (FailoverException e) {
+                problems.add(e.getMessage());
+            }
+        }
+        problems.forEach(report::error);
+        report.check(problems.isEmpty() ? Check.pass("switch", routers.size() + " router(s) in primary-down mode")
+                : Check.fail("switch", String.join("; ", problems)));
+        return problems.isEmpty();
+    }
+
+    private Instant observe(Report report, List<RouterAdminClient> routers) {
+        List<String> problems = new ArrayList<>();
+        for (RouterAdminClient router : routers) {
+            try {
+                RouterAdminView view = router.mode();
+                if (view.primaryProbedReachable()) {
+                    problems.add(router.router() + " still reaches the primary " + view.primaryUrl());
+                }
+            } catch (FailoverException e) {
+                problems.add(e.getMessage());
+            }
+        }
+        report.check(problems.isEmpty() ? Check.pass("outage-observed", routers.size() + " router(s) find the primary unreachable")
+                : Check.fail("outage-observed", String.join("; ", problems)));
+        return problems.isEmpty() ? Instant.now() : null;
+    }
+
+    private void pullSample(Report report, List<ReplicatedImage> sample, List<SamplePuller> pullers, Instant outageStart) {
+        if (sample.isEmpty()) {
+            report.check(Check.fail("serve-sample", "the replica holds no tagged image yet: nothing to pull"));
+            return;
+        }
+        List<Long> millis = new ArrayList<>();
+        List<String> failures = new ArrayList<>();
+        long bytes = 0;
+        Instant firstServed = null;
+        for (int i = 0; i < sample.size(); i++) {
+            ReplicatedImage image = sample.get(i);
+            long start = System.nanoTime();
+            try {
+                bytes += pullers.get(i % pullers.size()).pull(image);
+                millis.add(Duration.ofNanos(System.nanoTime() - start).toMillis());
+                if (firstServed == null) {
+                    firstServed = Instant.now();
+                }
+            } catch (RuntimeException e) {
+                failures.add(image + ": " + e.getMessage());
+            }
+        }
+        failures.forEach(report::error);
+        if (firstServed != null) {
+            report.timing("time to serve (switch to first complete pull)", Duration.between(outageStart, firstServed).toMillis());
+        }
+        millis.sort(Long::compare);
+        if (!millis.isEmpty()) {
+            report.timing("sample pull p50", percentile(millis, 50));
+            report.timing("sample pull p99", percentile(millis, 99));
+            report.timing("sample pull max", millis.get(millis.size() - 1));
+        }
+        report.fact("sample bytes pulled", bytes);
+        report.check(failures.isEmpty()
+                ? Check.pass("serve-sample", sample.size() + " image(s) pulled through the router(s), every digest verified")
+                : Check.fail("serve-sample", failures.size() + " of " + sample.size() + " image(s) not served: " + failures.get(0)));
+    }
+
+    /** A push must fail fast with the clear OCI 503 while the primary is (taken as) down. */
+    private void pushRefused(Report report, List<ReplicatedImage> sample) {
+        String repository = sample.isEmpty() ? "georeg-drill/probe" : sample.get(0).repository().toString();
+        List<String> problems = new ArrayList<>();
+        for (URI router : options.routers()) {
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(router.resolve("/v2/" + repository + "/blobs/uploads/"))
+                        .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() != 503 || !r.body().contains("UNAVAILABLE") || !r.body().contains("primary site is unreachable")) {
+                    problems.add(router + " answered " + r.statusCode() + " " + r.body());
+                } else {
+                    report.fact("push refused by " + router, r.body().trim());
+                }
+            } catch (java.io.IOException e) {
+                problems.add(router + ": " + e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                problems.add(router + ": interrupted");
+            }
+        }
+        report.check(problems.isEmpty() ? Check.pass("push-refused", "pushes answered 503 UNAVAILABLE with the primary-down message")
+                : Check.fail("push-refused", String.join("; ", problems)));
+    }
+
+    private void restore(Report report, List<RouterAdminClient> routers, boolean switched) {
+        List<String> problems = new ArrayList<>();
+        for (RouterAdminClient router : routers) {
+            try {
+                RouterAdminView view = router.setMode("normal", "georeg drill finished");
+                if (!"normal".equals(view.mode())) {
+                    problems.add(router.router() + " reports mode " + view.mode());
+                }
+            } catch (FailoverException e) {
+                problems.add(e.getMessage() + " — restore it with PUT /-/admin/mode {\"mode\":\"normal\"}");
+            }
+        }
+        problems.forEach(report::error);
+        report.check(problems.isEmpty() ? Check.pass("restore", routers.size() + " router(s) back in normal mode"
+                        + (switched ? "" : " (the switch had failed)"))
+                : Check.fail("restore", String.join("; ", problems)));
+    }
+
+    private PrimaryClient client(URI router) {
+        PrimaryConfig config = new PrimaryConfig(router, options.username().orElse(null), options.password().orElse(null), null,
+                PrimaryConfig.DEFAULT_CONNECT_TIMEOUT, PrimaryConfig.DEFAULT_REQUEST_TIMEOUT);
+        return PrimaryClient.create(config);
+    }
+
+    static long percentile(List<Long> sorted, int p) {
+        int index = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
+        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index)));
+    }
+}

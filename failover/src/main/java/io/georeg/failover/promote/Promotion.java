@@ -1,0 +1,168 @@
+package io.georeg.failover.promote;
+
+import io.georeg.failover.FailoverException;
+import io.georeg.failover.admin.RouterAdminClient;
+import io.georeg.failover.admin.RouterAdminView;
+import io.georeg.failover.report.Check;
+import io.georeg.failover.report.Report;
+import io.georeg.failover.state.ReplicationGaps;
+import io.georeg.replicator.queue.WorkQueue;
+import io.georeg.replicator.queue.WorkState;
+import io.georeg.replicator.reconcile.ReconcileProgress;
+import io.georeg.replicator.reconcile.ReconcileSummary;
+import io.georeg.replicator.status.StatusQuery;
+import io.georeg.replicator.status.StatusReport;
+import io.georeg.replicator.verify.PassSummary;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A planned failover: freeze writes at every router ({@code frozen}), drain the replication queue,
+ * run a final reconcile against the old primary (the replicator's {@code Reconciler}) and drain
+ * again, verify the replica's stored content (the replicator's {@code Verifier}, then no object
+ * failed or missing and no change failed), then switch every router to the new primary and
+ * unfreeze. The routers are unfrozen whatever happens; without {@code force} the primary is only
+ * switched when every check passed. Run by {@code georeg promote}.
+ */
+public final class Promotion {
+    private static final Duration POLL = Duration.ofMillis(200);
+
+    private final PromotionOptions options;
+    private final PromotionSession session;
+    private final HttpClient http;
+
+    public Promotion(PromotionOptions options, PromotionSession session, HttpClient http) {
+        this.options = options;
+        this.session = session;
+        this.http = http;
+    }
+
+    public Report run() {
+        Report report = new Report("promote");
+        report.fact("routers", options.routers());
+        report.fact("new primary", options.newPrimary());
+        List<RouterAdminClient> routers = options.routers().stream().map(r -> new RouterAdminClient(http, r, options.adminToken())).toList();
+        report.fact("old primary", routers.get(0).mode().primaryUrl());
+        try {
+            if (setAll(report, routers, "freeze", r -> r.setMode("frozen", "promotion to " + options.newPrimary()), "frozen")) {
+                if (options.runWorkers()) {
+                    session.replicator().start();
+                }
+                long start = System.nanoTime();
+                drain(report, "drain");
+                report.timing("drain", Duration.ofNanos(System.nanoTime() - start).toMillis());
+                finalReconcile(report);
+                verify(report);
+                report.rpo(new ReplicationGaps(session.database()).list(1000));
+                if (report.passed() || options.force()) {
+                    setAll(report, routers, "switch-primary", r -> r.setPrimary(options.newPrimary()), null);
+                } else {
+                    report.error("a check failed: the routers keep the old primary (run again, or pass --force for an unplanned failover)");
+                }
+            }
+        } finally {
+            setAll(report, routers, "unfreeze", r -> r.setMode("normal", "promotion finished"), "normal");
+            report.finish();
+        }
+        return report;
+    }
+
+    private interface AdminCall {
+        RouterAdminView call(RouterAdminClient router);
+    }
+
+    /** One admin call on every router; {@code mode} the mode each must then report (null: check the primary URL). */
+    private boolean setAll(Report report, List<RouterAdminClient> routers, String check, AdminCall call, String mode) {
+        List<String> problems = new ArrayList<>();
+        for (RouterAdminClient router : routers) {
+            try {
+                RouterAdminView view = call.call(router);
+                if (mode != null && !mode.equals(view.mode())) {
+                    problems.add(router.router() + " reports mode " + view.mode());
+                } else if (mode == null && !options.newPrimary().equals(view.primaryUrl())) {
+                    problems.add(router.router() + " reports primary " + view.primaryUrl());
+                }
+            } catch (FailoverException e) {
+                problems.add(e.getMessage());
+            }
+        }
+        problems.forEach(report::error);
+        report.check(problems.isEmpty() ? Check.pass(check, routers.size() + " router(s) done")
+                : Check.fail(check, String.join("; ", problems)));
+        return problems.isEmpty();
+    }
+
+    private boolean drain(Report report, String check) {
+        WorkQueue queue = session.replicator().queue();
+        Instant deadline = Instant.now().plus(options.drainTimeout());
+        Map<WorkState, Long> depth = queue.depth().byState();
+        while (depth.get(WorkState.PENDING) + depth.get(WorkState.IN_PROGRESS) > 0) {
+            if (Instant.now().isAfter(deadline)) {
+                report.check(Check.fail(check, "queue not drained within " + options.drainTimeout().toSeconds() + " s: "
+                        + depth.get(WorkState.PENDING) + " pending, " + depth.get(WorkState.IN_PROGRESS)
+                        + " in progress (is a replicator running? else pass --run-workers)"));
+                return false;
+            }
+            // Only the table is watched here; the replicators do the copying.
+            LockSupport.parkNanos(POLL.toNanos());
+            depth = queue.depth().byState();
+        }
+        report.check(Check.pass(check, "nothing pending or in progress; " + depth.get(WorkState.FAILED) + " failed"));
+        return true;
+    }
+
+    private void finalReconcile(Report report) {
+        long start = System.nanoTime();
+        try {
+            ReconcileSummary summary = session.replicator().reconciler().reconcileAll(List.of(), ReconcileProgress.NONE);
+            report.fact("final reconcile", summary);
+            summary.errors().forEach(e -> report.error("reconcile: " + e));
+            report.check(summary.errors().isEmpty() ? Check.pass("final-reconcile", summary.toString())
+                    : Check.fail("final-reconcile", summary.errors().size() + " repositories could not be crawled: " + summary.errors().get(0)));
+        } catch (RuntimeException e) {
+            report.error("final reconcile: " + e.getMessage());
+            report.check(Check.fail("final-reconcile", "the old primary could not be crawled: " + e.getMessage()));
+        }
+        drain(report, "drain-after-reconcile");
+        report.timing("final reconcile and drain", Duration.ofNanos(System.nanoTime() - start).toMillis());
+    }
+
+    private void verify(Report report) {
+        long start = System.nanoTime();
+        try {
+            PassSummary pass = session.verifier().runPass().get(options.verifyTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            report.fact("verification pass", pass.total() + " object(s), " + pass.bytes() + " bytes hashed, " + pass.repairs() + " repair(s) queued");
+        } catch (TimeoutException e) {
+            report.check(Check.fail("verify", "verification did not finish within " + options.verifyTimeout().toSeconds() + " s"));
+            return;
+        } catch (ExecutionException e) {
+            report.check(Check.fail("verify", "verification failed: " + e.getCause()));
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new FailoverException("interrupted while verifying", e);
+        }
+        report.timing("verify", Duration.ofNanos(System.nanoTime() - start).toMillis());
+        StatusReport status = new StatusQuery(session.database()).read(Duration.ofMinutes(15), 10, StatusQuery.Repositories.NONE,
+                Optional.empty(), 0);
+        long bad = bad(status.verification().blobs()) + bad(status.verification().manifests());
+        report.fact("verification state", "blobs " + status.verification().blobs() + ", manifests " + status.verification().manifests());
+        report.check(bad == 0 ? Check.pass("verify", "no stored object failed or missing")
+                : Check.fail("verify", bad + " stored object(s) failed verification or are missing"));
+        report.check(status.queue().failed() == 0 ? Check.pass("no-failed-changes", "no change failed to replicate")
+                : Check.fail("no-failed-changes", status.queue().failed() + " change(s) failed to replicate: see georeg retry --list"));
+    }
+
+    private static long bad(Map<String, Long> byState) {
+        return byState.getOrDefault("failed", 0L) + byState.getOrDefault("missing", 0L);
+    }
+}
