@@ -1,0 +1,242 @@
+package io.georeg.app.e2e;
+
+import static io.georeg.app.e2e.FailoverSites.ADMIN_TOKEN;
+import static io.georeg.app.e2e.FailoverSites.PASSWORD;
+import static io.georeg.app.e2e.FailoverSites.USER;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.georeg.app.cli.GeoregCommand;
+import io.georeg.oci.Digest;
+import io.georeg.testkit.corpus.OciLayoutWriter;
+import io.georeg.testkit.db.TestDatabase;
+import io.georeg.testkit.oci.TestImage;
+import io.georeg.testkit.oci.TestImages;
+import io.georeg.testkit.tools.Distribution;
+import io.georeg.testkit.tools.DistributionConfig;
+import io.georeg.testkit.tools.Skopeo;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code georeg drill} and {@code georeg promote} run as the CLI runs them, against the real
+ * two-site set-up of {@link FailoverSites}: a drill of a healthy secondary passes with an empty
+ * RPO; a drill of a secondary whose replicator is stopped lists the unreplicated image with its
+ * age and fails its pre-check; a promotion to a stock distribution started on the replica's
+ * storage keeps every image pullable through the router and sends pushes to the new primary.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class FailoverIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final String ACCEPT = "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, "
+            + "application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json";
+
+    @RegisterExtension
+    static final TestDatabase DB = new TestDatabase();
+
+    @TempDir
+    static Path tmp;
+
+    static FailoverSites sites;
+    static Skopeo skopeo;
+    /** Every image pushed, reference → manifest digest. */
+    static final Map<String, Digest> pushed = new LinkedHashMap<>();
+
+    @BeforeAll
+    static void startSitesAndReplicateTwoImages() throws Exception {
+        skopeo = Skopeo.require();
+        sites = new FailoverSites(DB, tmp);
+        pushed.put("team/api:1.0", push(TestImages.image(701), "team/api:1.0", sites.routerHostPort()));
+        pushed.put("team/web:2.0", push(TestImages.image(702), "team/web:2.0", sites.routerHostPort()));
+        pushed.forEach(FailoverIT::awaitReplicated);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (sites != null) {
+            sites.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void drillOfAHealthySecondaryPassesEveryCheckWithAnEmptyRpoAndRestoresTheRouter() throws Exception {
+        Path reports = tmp.resolve("drill-healthy");
+
+        int exit = georeg("drill", "--router", sites.router().toString(), "--admin-token", ADMIN_TOKEN, "--sample", "2",
+                "--credentials", USER + ":" + PASSWORD, "--report", reports.toString());
+
+        JsonNode report = JSON.readTree(reports.resolve("drill-report.json").toFile());
+        assertThat(exit).as(report.toPrettyString()).isZero();
+        assertThat(report.path("passed").asBoolean()).isTrue();
+        assertThat(checkNames(report)).containsExactly("precheck-lag", "precheck-pending", "precheck-failed", "switch",
+                "serve-sample", "push-refused", "restore");
+        report.path("checks").forEach(c -> assertThat(c.path("passed").asBoolean()).as(c.toString()).isTrue());
+        assertThat(report.path("rpo").path("unreplicated").asInt()).isZero();
+        assertThat(report.path("timingsMillis").has("time to serve (switch to first complete pull)")).isTrue();
+        assertThat(report.path("timingsMillis").has("sample pull p99")).isTrue();
+        assertThat(Files.readString(reports.resolve("drill-report.md"))).contains("PASSED").contains("Nothing: every change");
+        assertThat(adminMode().path("mode").asText()).isEqualTo("normal");
+    }
+
+    @Test
+    @Order(2)
+    void drillOfALaggingSecondaryListsTheUnreplicatedImageWithItsAgeAndFailsItsPreCheck() throws Exception {
+        sites.stopReplicator();
+        // Straight to the primary while nothing replicates; reconcile (without --wait) queues it, as
+        // the replicator's intake would have: the tracking database knows it is missing.
+        Digest lagging = push(TestImages.image(703), "team/lagging:3.0", sites.primary.hostPort());
+        assertThat(georeg("reconcile", "--repository", "team/lagging")).isZero();
+        Path reports = tmp.resolve("drill-lagging");
+
+        int exit = georeg("drill", "--router", sites.router().toString(), "--admin-token", ADMIN_TOKEN, "--sample", "2",
+                "--credentials", USER + ":" + PASSWORD, "--max-pending", "0", "--report", reports.toString());
+
+        JsonNode report = JSON.readTree(reports.resolve("drill-report.json").toFile());
+        assertThat(exit).isEqualTo(1);
+        assertThat(report.path("passed").asBoolean()).isFalse();
+        assertThat(check(report, "precheck-pending").path("passed").asBoolean()).isFalse();
+        assertThat(check(report, "serve-sample").path("passed").asBoolean()).isTrue();
+        assertThat(check(report, "restore").path("passed").asBoolean()).isTrue();
+        assertThat(report.path("rpo").path("unreplicated").asInt()).isEqualTo(1);
+        JsonNode item = report.path("rpo").path("items").get(0);
+        assertThat(item.path("repository").asText()).isEqualTo("team/lagging");
+        assertThat(item.path("ref").asText()).isEqualTo("3.0");
+        assertThat(item.path("state").asText()).isEqualTo("pending");
+        assertThat(item.has("ageSeconds")).isTrue();
+        assertThat(item.path("ageSeconds").asLong()).isGreaterThanOrEqualTo(0);
+        assertThat(Files.readString(reports.resolve("drill-report.md"))).contains("FAILED").contains("team/lagging").contains("1 change(s) not replicated");
+        assertThat(adminMode().path("mode").asText()).isEqualTo("normal");
+
+        // Replication resumes: the queued item and the re-sent notifications are applied.
+        sites.replicator = sites.start("replicator");
+        pushed.put("team/lagging:3.0", lagging);
+        awaitReplicated("team/lagging:3.0", lagging);
+    }
+
+    @Test
+    @Order(3)
+    void promotionToADistributionOnTheReplicasStorageServesEveryImageAndTakesPushes() throws Exception {
+        Distribution promoted = Distribution.start(Files.createDirectories(tmp.resolve("promoted")),
+                DistributionConfig.filesystem(sites.replicaStorage()).withTokenAuth(sites.tokenAuth()));
+        try {
+            Path reports = tmp.resolve("promote");
+
+            int exit = georeg("promote", "--router", sites.router().toString(), "--admin-token", ADMIN_TOKEN,
+                    "--new-primary", promoted.url().toString(), "--drain-timeout", "PT60S", "--verify-timeout", "PT60S",
+                    "--report", reports.toString());
+
+            JsonNode report = JSON.readTree(reports.resolve("promote-report.json").toFile());
+            assertThat(exit).as(report.toPrettyString()).isZero();
+            assertThat(checkNames(report)).contains("freeze", "drain", "final-reconcile", "verify", "switch-primary", "unfreeze");
+            assertThat(adminMode().path("primaryUrl").asText()).isEqualTo(promoted.url().toString());
+            assertThat(adminMode().path("mode").asText()).isEqualTo("normal");
+
+            // The old primary is gone for good: every image still comes through the router.
+            sites.primary.stop();
+            for (Map.Entry<String, Digest> image : pushed.entrySet()) {
+                Path back = Files.createTempDirectory(tmp, "after-promotion");
+                skopeo.run(List.of("copy", "--src-tls-verify=false", "--src-creds", USER + ":" + PASSWORD,
+                        "docker://" + sites.routerHostPort() + "/" + image.getKey(), "dir:" + back), Duration.ofMinutes(1)).requireSuccess();
+                assertThat(Digest.sha256(Files.readAllBytes(back.resolve("manifest.json")))).as(image.getKey()).isEqualTo(image.getValue());
+            }
+            // A push through the router lands in the new primary.
+            await().atMost(Duration.ofSeconds(10)).until(() -> "closed".equals(adminMode().path("primaryCircuit").asText()));
+            Digest afterPromotion = push(TestImages.image(704), "team/after:1.0", sites.routerHostPort());
+            HttpResponse<byte[]> direct = HTTP.send(HttpRequest.newBuilder(promoted.url().resolve("/v2/team/after/manifests/1.0"))
+                    .header("Authorization", "Bearer " + token("repository:team/after:pull")).header("Accept", ACCEPT).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(direct.statusCode()).isEqualTo(200);
+            assertThat(Digest.sha256(direct.body())).isEqualTo(afterPromotion);
+        } finally {
+            promoted.close();
+        }
+    }
+
+    private static int georeg(String... args) {
+        StringWriter out = new StringWriter();
+        var cli = GeoregCommand.commandLine(sites.environment());
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(out, true));
+        int exit = cli.execute(args);
+        System.out.println("georeg " + String.join(" ", args).replace(ADMIN_TOKEN, "<token>") + " -> " + exit + "\n" + out);
+        return exit;
+    }
+
+    private static List<String> checkNames(JsonNode report) {
+        List<String> names = new ArrayList<>();
+        report.path("checks").forEach(c -> names.add(c.path("name").asText()));
+        return names;
+    }
+
+    private static JsonNode check(JsonNode report, String name) {
+        for (JsonNode c : report.path("checks")) {
+            if (name.equals(c.path("name").asText())) {
+                return c;
+            }
+        }
+        throw new AssertionError("no check " + name + " in " + report);
+    }
+
+    private static JsonNode adminMode() throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(sites.router().resolve("/-/admin/mode"))
+                .header("Authorization", "Bearer " + ADMIN_TOKEN).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return JSON.readTree(r.body());
+    }
+
+    /** Pushes a test image with skopeo (credentials) to {@code registry}; returns its manifest digest. */
+    private static Digest push(TestImage image, String reference, String registry) throws Exception {
+        String tag = reference.substring(reference.indexOf(':') + 1);
+        Path layout = OciLayoutWriter.write(image, tag, Files.createTempDirectory(tmp, "layout"));
+        skopeo.run(List.of("copy", "--preserve-digests", "--dest-tls-verify=false", "--dest-creds", USER + ":" + PASSWORD,
+                "oci:" + layout + ":" + tag, "docker://" + registry + "/" + reference), Duration.ofMinutes(1)).requireSuccess();
+        return image.manifest().digest();
+    }
+
+    /** Waits until registry-read serves the tag at the digest: the replicator applied it. */
+    private static void awaitReplicated(String reference, Digest digest) {
+        String repository = reference.substring(0, reference.indexOf(':'));
+        String tag = reference.substring(reference.indexOf(':') + 1);
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(sites.replica().resolve("/v2/" + repository + "/manifests/" + tag))
+                    .header("Authorization", "Bearer " + token("repository:" + repository + ":pull")).header("Accept", ACCEPT).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            return r.statusCode() == 200 && Digest.sha256(r.body()).equals(digest);
+        });
+    }
+
+    /** A token straight from the token service (it outlives either registry). */
+    private static String token(String scope) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(sites.tokens.realm() + "?service=" + sites.issuer.service()
+                        + "&scope=" + scope))
+                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString((USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8)))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return JSON.readTree(r.body()).path("token").asText();
+    }
+}
