@@ -5,19 +5,23 @@ import io.georeg.oci.RepositoryName;
 import io.georeg.replica.ReplicaWriter;
 import io.georeg.replicator.primary.BlobStream;
 import io.georeg.replicator.primary.PrimaryClient;
+import io.georeg.replicator.queue.WorkFailedException;
 import java.io.InputStream;
 
 /**
  * Makes a blob present in a repository of the replica: a blob already stored for any repository
  * is linked (dedup, no bytes move); otherwise it streams from the primary into the replica, which
  * hashes it on the way to a temporary key and commits it only when the digest matches. Never
- * holds a blob in memory. Used by {@link ManifestCopier} and {@link ReplicationWorker}.
+ * holds a blob in memory. Concurrent copies of one digest in this process download it once
+ * ({@link InFlightBlobs}); the others wait and link. Used by {@link ManifestCopier} and
+ * {@link ReplicationWorker}.
  */
 final class BlobCopier {
     private final PrimaryClient primary;
     private final ReplicaWriter replica;
     private final CopyObserver observer;
     private final Throttle throttle;
+    private final InFlightBlobs inFlight = new InFlightBlobs();
 
     BlobCopier(PrimaryClient primary, ReplicaWriter replica, CopyObserver observer, Throttle throttle) {
         this.primary = primary;
@@ -27,10 +31,25 @@ final class BlobCopier {
     }
 
     void copy(RepositoryName repository, Digest digest, long declaredSize) {
-        if (replica.hasBlob(digest) && replica.linkBlob(repository, digest)) {
+        // linkBlob answers "stored?" and links in one go: no separate hasBlob round trip.
+        if (replica.linkBlob(repository, digest)) {
             observer.blobDeduplicated();
             return;
         }
+        try (InFlightBlobs.Held held = inFlight.hold(digest)) {
+            // Another worker copied it while we waited: link instead of downloading again.
+            if (held.waited() && replica.linkBlob(repository, digest)) {
+                observer.blobDeduplicated();
+                return;
+            }
+            download(repository, digest, declaredSize);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new WorkFailedException("interrupted", "interrupted while waiting for another copy of " + digest, false, e);
+        }
+    }
+
+    private void download(RepositoryName repository, Digest digest, long declaredSize) {
         try (BlobStream download = primary.openBlob(repository, digest)
                 .orElseThrow(() -> Failures.notFound("blob " + repository + "@" + digest))) {
             long size = declaredSize >= 0 ? declaredSize : download.size();
