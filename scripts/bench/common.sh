@@ -15,11 +15,15 @@ s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.clos
 PY
 }
 
-# wait_http URL SECONDS: polls until the URL answers with any HTTP status.
+# wait_http URL SECONDS [LOG]: polls until the URL answers with any HTTP status; on time-out
+# shows the end of the server's LOG, if given.
 wait_http() {
-  local url=$1 deadline=$((SECONDS + ${2:-30}))
+  local url=$1 deadline=$((SECONDS + ${2:-30})) logfile=${3:-}
   until curl -s -o /dev/null "$url"; do
-    [[ $SECONDS -lt $deadline ]] || die "$url did not answer within ${2:-30} s"
+    if [[ $SECONDS -ge $deadline ]]; then
+      [[ -z "$logfile" ]] || tail -30 "$logfile" >&2
+      die "$url did not answer within ${2:-30} s"
+    fi
     sleep 0.2
   done
 }
