@@ -177,32 +177,20 @@ public final class RegistryResource {
             r.header("Content-Range", range.contentRange(size));
         }
         if (!head) {
-            r.entity(stream(b.digest(), range == null ? 0 : range.first(), length));
+            r.entity(stream(request, b.digest(), range == null ? 0 : range.first(), length));
         }
         return r.build();
     }
 
-    /**
-     * Opens the blob before the response is committed, so that storage losing it still yields a
-     * clean {@code BLOB_UNKNOWN}; then copies with a buffer no larger than the configured bound.
-     */
-    private StreamingOutput stream(Digest digest, long offset, long length) {
+    /** Opens the blob before the response is committed, so that storage losing it still yields a clean {@code BLOB_UNKNOWN}. */
+    private StreamingOutput stream(HttpServletRequest request, Digest digest, long offset, long length) {
         InputStream in;
         try {
             in = replica.openBlob(digest, offset, length);
         } catch (BlobNotFoundException e) {
             throw new OciException(ErrorCode.BLOB_UNKNOWN, "blob unknown to registry", Map.of("digest", digest.toString()), e);
         }
-        int bufferSize = (int) Math.max(1, Math.min(options.blobBufferBytes(), length));
-        return out -> {
-            try (InputStream src = in) {
-                byte[] buffer = new byte[bufferSize];
-                int n;
-                while ((n = src.read(buffer)) >= 0) {
-                    out.write(buffer, 0, n);
-                }
-            }
-        };
+        return new BlobBody(in, length, options.blobBufferBytes(), request);
     }
 
     private Response tags(HttpServletRequest request, RepositoryName name) {

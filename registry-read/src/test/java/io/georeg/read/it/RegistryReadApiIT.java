@@ -183,6 +183,20 @@ class RegistryReadApiIT {
         assertThat(tail.body()).isEqualTo(Arrays.copyOfRange(big.content(), big.content().length - 10, big.content().length));
     }
 
+    /** Large ranges of filesystem blobs go file → direct buffer → socket (BlobBody); same status, headers and bytes. */
+    @Test
+    void largeRangeIsServedWholeWithItsHeaders() throws Exception {
+        int first = 12_345;
+        int last = first + 2 * 1024 * 1024 + 99;
+        var r = send("GET", "/v2/apps/web/blobs/" + big.digest(), "Range", "bytes=" + first + "-" + last);
+        assertThat(r.statusCode()).isEqualTo(206);
+        assertThat(header(r, "Content-Range")).isEqualTo("bytes " + first + "-" + last + "/" + big.size());
+        assertThat(header(r, "Content-Length")).isEqualTo(Integer.toString(last - first + 1));
+        assertThat(header(r, "Content-Type")).isEqualTo("application/octet-stream");
+        assertThat(header(r, "Docker-Content-Digest")).isEqualTo(big.digest().toString());
+        assertThat(r.body()).isEqualTo(Arrays.copyOfRange(big.content(), first, last + 1));
+    }
+
     @Test
     void unsatisfiableRangeIs416WithTheSize() throws Exception {
         var r = send("GET", "/v2/apps/web/blobs/" + big.digest(), "Range", "bytes=" + big.size() + "-");
