@@ -5,9 +5,9 @@ import io.georeg.app.config.ReplicatorSection;
 import io.georeg.app.wiring.http.ComponentHttpServer;
 import io.georeg.app.wiring.http.OperationsHandler;
 import io.georeg.replicator.Replicator;
+import io.georeg.replicator.metrics.VerifyMetrics;
 import io.georeg.replicator.status.web.StatusPageHandler;
 import io.georeg.replicator.verify.Verifier;
-import io.georeg.replicator.verify.VerifyObserver;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +34,7 @@ public final class ReplicatorComponent implements Component {
                 resources.replicaWriter(), resources.metrics());
         this.verifier = section.verify().enabled()
                 ? Optional.of(new Verifier(section.verify(), resources.database(), resources.blobStore(), replicator.queue(),
-                        VerifyObserver.NONE))
+                        new VerifyMetrics(resources.metrics())))
                 : Optional.empty();
         this.intakePath = section.intake().path();
         OperationsHandler operations = new OperationsHandler(resources.metrics(), Map.of("database", resources::databaseReachable));
