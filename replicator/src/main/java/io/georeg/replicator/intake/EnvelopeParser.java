@@ -8,6 +8,7 @@ import io.georeg.oci.MediaTypes;
 import io.georeg.oci.OciException;
 import io.georeg.oci.RepositoryName;
 import io.georeg.oci.Tag;
+import io.georeg.replicator.primary.PrimaryClient;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -21,7 +22,10 @@ import java.util.Optional;
  * {@code notifications/event.go}) into {@link NotificationEvent}s, refusing anything the
  * replicator could not act on with a reason: no events array, an event without id, timestamp,
  * action or repository, an invalid repository name, digest or tag, a push without digest, a
- * delete with neither digest nor tag. Called by {@link IntakeHandler}; stateless.
+ * delete with neither digest nor tag. Pull events caused by a replicator's own reads of the
+ * primary (its {@link PrimaryClient#USER_AGENT}) are left out: they are not pulls by clients, and
+ * an initial replication causes one per manifest and blob, each of which would otherwise cost a
+ * commit. Called by {@link IntakeHandler}; stateless.
  */
 public final class EnvelopeParser {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -48,9 +52,16 @@ public final class EnvelopeParser {
         }
         List<NotificationEvent> out = new ArrayList<>(events.size());
         for (int i = 0; i < events.size(); i++) {
-            out.add(event(events.get(i), "events[" + i + "]"));
+            NotificationEvent event = event(events.get(i), "events[" + i + "]");
+            if (!isReplicatorPull(events.get(i), event)) {
+                out.add(event);
+            }
         }
         return out;
+    }
+
+    private static boolean isReplicatorPull(JsonNode json, NotificationEvent event) {
+        return "pull".equals(event.action()) && json.path("request").path("useragent").asText("").equals(PrimaryClient.USER_AGENT);
     }
 
     private static NotificationEvent event(JsonNode e, String at) {

@@ -39,6 +39,12 @@ public final class PrimaryClient implements AutoCloseable {
     /** Every manifest type georeg stores, OCI first (distribution picks the first it can serve). */
     static final String MANIFEST_ACCEPT = String.join(", ", MediaTypes.OCI_INDEX, MediaTypes.OCI_MANIFEST,
             MediaTypes.DOCKER_MANIFEST_LIST, MediaTypes.DOCKER_MANIFEST);
+    /**
+     * The User-Agent of every request to the primary: it names the replicator in the primary's
+     * logs, and it comes back in the primary's pull notifications, which the intake drops (the
+     * replicator's own reads are not pulls by clients).
+     */
+    public static final String USER_AGENT = "georeg-replicator/1";
     private static final int MAX_REDIRECTS = 5;
     private static final int PAGE_SIZE = 1000;
     private static final String CATALOG_SCOPE = "registry:catalog:*";
@@ -50,6 +56,7 @@ public final class PrimaryClient implements AutoCloseable {
     private final PrimaryConfig config;
     private final HttpClient http;
     private final RegistryAuth auth;
+    private final ManifestHandoff handoff = new ManifestHandoff(Clock.systemUTC());
 
     private PrimaryClient(PrimaryConfig config, HttpClient http, RegistryAuth auth) {
         this.config = config;
@@ -61,7 +68,10 @@ public final class PrimaryClient implements AutoCloseable {
     public static PrimaryClient create(PrimaryConfig config) {
         config.validate();
         // Redirects are followed by hand: a redirect to another host must not carry Authorization.
+        // Cleartext primaries get HTTP/1.1: HTTP/2 over cleartext would mean an h2c Upgrade offer on
+        // requests, which registries (distribution) ignore. Over TLS, ALPN picks the version.
         HttpClient http = HttpClient.newBuilder()
+                .version("http".equalsIgnoreCase(config.url().getScheme()) ? HttpClient.Version.HTTP_1_1 : HttpClient.Version.HTTP_2)
                 .connectTimeout(config.connectTimeout())
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .build();
@@ -89,6 +99,31 @@ public final class PrimaryClient implements AutoCloseable {
      * @throws PrimaryContentException when the bytes do not match the digest or are not a manifest
      */
     public Optional<FetchedManifest> manifest(RepositoryName repository, Reference reference) {
+        if (reference instanceof Reference.ByDigest byDigest) {
+            Optional<FetchedManifest> prefetched = handoff.take(repository, byDigest.digest());
+            if (prefetched.isPresent()) {
+                return prefetched;
+            }
+        }
+        return fetchManifest(repository, reference);
+    }
+
+    /**
+     * Fetches a tag's manifest for a copy that follows shortly (the reconcile crawl, for a tag the
+     * replica lacks): the caller gets its digest, and the next {@link #manifest} of that digest in
+     * this repository is answered without asking the primary again (see {@link ManifestHandoff}).
+     * Costs the primary what a HEAD costs (distribution reads the manifest for both).
+     *
+     * @return empty when the primary does not have the tag (404)
+     * @throws PrimaryContentException when the bytes do not match the digest or are not a manifest
+     */
+    public Optional<FetchedManifest> prefetchForCopy(RepositoryName repository, Tag tag) {
+        Optional<FetchedManifest> fetched = fetchManifest(repository, new Reference.ByTag(tag));
+        fetched.ifPresent(m -> handoff.offer(repository, m));
+        return fetched;
+    }
+
+    private Optional<FetchedManifest> fetchManifest(RepositoryName repository, Reference reference) {
         String what = "GET manifest " + repository + ":" + reference;
         HttpResponse<InputStream> r = send("GET", uri("/v2/" + repository + "/manifests/" + reference),
                 pullScope(repository), MANIFEST_ACCEPT, what);
@@ -274,7 +309,8 @@ public final class PrimaryClient implements AutoCloseable {
         boolean answered = false;
         while (true) {
             HttpRequest.Builder b = HttpRequest.newBuilder(target).timeout(config.requestTimeout())
-                    .method(method, HttpRequest.BodyPublishers.noBody());
+                    .method(method, HttpRequest.BodyPublishers.noBody())
+                    .header("User-Agent", USER_AGENT);
             if (accept != null) {
                 b.header("Accept", accept);
             }

@@ -5,8 +5,10 @@ import io.georeg.oci.Reference;
 import io.georeg.oci.RepositoryName;
 import io.georeg.oci.Tag;
 import io.georeg.replica.ReplicaReader;
+import io.georeg.replicator.primary.FetchedManifest;
 import io.georeg.replicator.primary.ManifestHead;
 import io.georeg.replicator.primary.PrimaryClient;
+import io.georeg.replicator.primary.PrimaryContentException;
 import io.georeg.replicator.primary.Referrer;
 import io.georeg.replicator.queue.WorkQueue;
 import io.georeg.replicator.queue.WorkRequest;
@@ -18,6 +20,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +40,8 @@ public final class Reconciler {
     private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
     private static final String SOURCE = "reconcile";
     private static final int REPLICA_PAGE = 1000;
+    /** Repositories crawled at once; small, the crawl shares the primary with the copy workers. */
+    static final int CRAWL_PARALLELISM = 4;
 
     private final PrimaryClient primary;
     private final ReplicaReader replica;
@@ -66,24 +71,55 @@ public final class Reconciler {
         return reconcile(List.copyOf(scope), progress);
     }
 
-    /** A pass over the named repositories only (what {@code georeg preheat repo} and tests use). */
+    /**
+     * A pass over the named repositories only (what {@code georeg preheat repo} and tests use).
+     * Up to {@link #CRAWL_PARALLELISM} repositories are crawled at once: the crawl is a chain of
+     * small requests (tags list, a HEAD per tag, a replica lookup per tag), so one at a time it is
+     * bound by round trips, and each repository's work is queued as soon as it is known, so the
+     * workers start copying while the crawl goes on.
+     */
     public ReconcileSummary reconcile(List<RepositoryName> repositories, ReconcileProgress progress) {
         Instant started = Instant.now();
         progress.started(repositories.size());
         Counts counts = new Counts();
         List<String> errors = new ArrayList<>();
-        int done = 0;
-        for (RepositoryName repository : repositories) {
-            try {
-                reconcileRepository(repository, counts);
-            } catch (RuntimeException e) {
-                LOG.warn("reconcile of {} failed: {}", repository, e.toString());
-                errors.add(repository + ": " + e.getMessage());
-            }
-            progress.repositoryDone(repository, ++done, repositories.size());
+        int threads = Math.min(CRAWL_PARALLELISM, repositories.size());
+        if (threads == 0) {
+            return counts.summary(0, errors, started);
         }
-        return new ReconcileSummary(repositories.size(), counts.tagsChecked, counts.pushes, counts.deletes, counts.referrers,
-                errors, Duration.between(started, Instant.now()));
+        AtomicInteger next = new AtomicInteger();
+        AtomicInteger done = new AtomicInteger();
+        Runnable crawler = () -> {
+            for (int i = next.getAndIncrement(); i < repositories.size(); i = next.getAndIncrement()) {
+                RepositoryName repository = repositories.get(i);
+                try {
+                    reconcileRepository(repository, counts);
+                } catch (RuntimeException e) {
+                    LOG.warn("reconcile of {} failed: {}", repository, e.toString());
+                    synchronized (errors) {
+                        errors.add(repository + ": " + e.getMessage());
+                    }
+                }
+                synchronized (progress) {
+                    progress.repositoryDone(repository, done.incrementAndGet(), repositories.size());
+                }
+            }
+        };
+        List<Thread> crawlers = new ArrayList<>();
+        for (int t = 1; t < threads; t++) {
+            crawlers.add(Thread.ofPlatform().name("georeg-reconcile-" + t).start(crawler));
+        }
+        crawler.run(); // the caller's thread crawls too
+        for (Thread t : crawlers) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                crawlers.forEach(Thread::interrupt);
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("reconcile interrupted", e);
+            }
+        }
+        return counts.summary(repositories.size(), errors, started);
     }
 
     /** Queues one tag of the primary as it is now (preheat of {@code repo:tag}); false when the primary has no such tag. */
@@ -98,16 +134,17 @@ public final class Reconciler {
         Set<String> primaryTags = new HashSet<>();
         for (Tag tag : primary.tags(repository)) {
             primaryTags.add(tag.value());
-            counts.tagsChecked++;
-            Optional<ManifestHead> head = primary.headManifest(repository, new Reference.ByTag(tag));
-            if (head.isEmpty()) {
+            counts.tagsChecked.incrementAndGet();
+            Optional<Digest> have = replica.manifest(repository, new Reference.ByTag(tag)).map(ReplicaReader.StoredManifest::digest);
+            Optional<Digest> primaryDigest = have.isEmpty() ? prefetch(repository, tag)
+                    : primary.headManifest(repository, new Reference.ByTag(tag)).map(ManifestHead::digest);
+            if (primaryDigest.isEmpty()) {
                 continue; // deleted between the tags list and now
             }
-            Digest want = head.get().digest();
-            Optional<Digest> have = replica.manifest(repository, new Reference.ByTag(tag)).map(ReplicaReader.StoredManifest::digest);
+            Digest want = primaryDigest.get();
             if (!have.equals(Optional.of(want))) {
                 work.add(WorkRequest.tagPush(repository, tag, want, Instant.now(), SOURCE));
-                counts.pushes++;
+                counts.pushes.incrementAndGet();
             }
             if (counts.referrersApi) {
                 Optional<List<Referrer>> referrers = primary.referrersApi(repository, want);
@@ -117,7 +154,7 @@ public final class Reconciler {
                     for (Referrer r : referrers.get()) {
                         if (replica.manifest(repository, new Reference.ByDigest(r.digest())).isEmpty()) {
                             work.add(WorkRequest.manifestPush(repository, r.digest(), Instant.now(), SOURCE));
-                            counts.referrers++;
+                            counts.referrers.incrementAndGet();
                         }
                     }
                 }
@@ -126,10 +163,24 @@ public final class Reconciler {
         for (Tag tag : replicaTags(repository)) {
             if (!primaryTags.contains(tag.value())) {
                 work.add(WorkRequest.tagDelete(repository, tag, Instant.now(), SOURCE));
-                counts.deletes++;
+                counts.deletes.incrementAndGet();
             }
         }
         queue.enqueue(work);
+    }
+
+    /**
+     * A tag the replica lacks will be copied: GET it now rather than HEAD, for the same cost to
+     * the primary, and the copy takes the bytes from {@link PrimaryClient#prefetchForCopy}'s
+     * handoff. A manifest the primary serves wrongly is left for the copy to fail on (with its
+     * reason, retried and recorded per item), so HEAD it instead of failing the whole repository.
+     */
+    private Optional<Digest> prefetch(RepositoryName repository, Tag tag) {
+        try {
+            return primary.prefetchForCopy(repository, tag).map(FetchedManifest::digest);
+        } catch (PrimaryContentException e) {
+            return primary.headManifest(repository, new Reference.ByTag(tag)).map(ManifestHead::digest);
+        }
     }
 
     private List<Tag> replicaTags(RepositoryName repository) {
@@ -158,11 +209,17 @@ public final class Reconciler {
         }
     }
 
+    /** Totals of one pass, added to by the crawler threads. */
     private static final class Counts {
-        int tagsChecked;
-        int pushes;
-        int deletes;
-        int referrers;
-        boolean referrersApi = true;
+        final AtomicInteger tagsChecked = new AtomicInteger();
+        final AtomicInteger pushes = new AtomicInteger();
+        final AtomicInteger deletes = new AtomicInteger();
+        final AtomicInteger referrers = new AtomicInteger();
+        volatile boolean referrersApi = true;
+
+        ReconcileSummary summary(int repositories, List<String> errors, Instant started) {
+            return new ReconcileSummary(repositories, tagsChecked.get(), pushes.get(), deletes.get(), referrers.get(),
+                    List.copyOf(errors), Duration.between(started, Instant.now()));
+        }
     }
 }

@@ -93,6 +93,17 @@ class EnvelopeParserTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"pull-blob-get.json", "pull-manifest-head-tag.json"})
+    void pullsCausedByTheReplicatorsOwnReadsAreLeftOutAndClientPullsKept(String name) {
+        String client = new String(NotificationFixtures.bytes(name), StandardCharsets.UTF_8);
+        assertThat(client).contains("\"useragent\": ").doesNotContain(io.georeg.replicator.primary.PrimaryClient.USER_AGENT);
+        String ours = client.replaceAll("\"useragent\": \"[^\"]*\"",
+                "\"useragent\": \"" + io.georeg.replicator.primary.PrimaryClient.USER_AGENT + "\"");
+        assertThat(EnvelopeParser.parse(client.getBytes(StandardCharsets.UTF_8))).hasSize(1);
+        assertThat(EnvelopeParser.parse(ours.getBytes(StandardCharsets.UTF_8))).isEmpty();
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {
             "",
             "[]",
