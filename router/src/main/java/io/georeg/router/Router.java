@@ -1,5 +1,6 @@
 package io.georeg.router;
 
+import io.georeg.db.DatabaseConfig;
 import io.georeg.db.Transactions;
 import io.georeg.router.admin.AdminEndpoint;
 import io.georeg.router.admin.AdminStateStore;
@@ -8,10 +9,12 @@ import io.georeg.router.admin.MemoryAdminStateStore;
 import io.georeg.router.admin.SiteControl;
 import io.georeg.router.fallback.ReplicaMissListener;
 import io.georeg.router.fence.FenceStore;
+import io.georeg.router.fence.FenceView;
 import io.georeg.router.fence.ReadYourWrites;
 import io.georeg.router.health.CircuitBreaker;
 import io.georeg.router.health.OperationsEndpoints;
 import io.georeg.router.health.UpstreamHealthCheck;
+import io.georeg.router.proxy.InProcessDispatch;
 import io.georeg.router.proxy.PublicUrlRewriter;
 import io.georeg.router.proxy.StreamingProxy;
 import io.georeg.router.proxy.Upstream;
@@ -23,6 +26,7 @@ import java.util.concurrent.Executors;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -54,12 +58,15 @@ import org.slf4j.LoggerFactory;
  */
 public final class Router implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Router.class);
+    private static final int UPSTREAM_READ_BUFFER = 128 * 1024;
+    private static final java.time.Duration FENCE_RECONNECT_DELAY = java.time.Duration.ofSeconds(1);
 
     private final RouterConfig config;
     private final Transactions transactions;
     private final PrometheusRegistry registry;
     private final ReplicaMissListener missListener;
     private final Handler localPages;
+    private final DatabaseConfig notifications;
     private final CircuitBreaker primaryCircuit;
     private final CircuitBreaker replicaCircuit;
     private final RouterMetrics metrics;
@@ -69,6 +76,7 @@ public final class Router implements AutoCloseable {
     private UpstreamHealthCheck primaryCheck;
     private UpstreamHealthCheck replicaCheck;
     private SiteControl control;
+    private FenceView fenceView;
 
     /**
      * @param transactions the tracking database's transactions (read-your-writes fences in
@@ -93,7 +101,19 @@ public final class Router implements AutoCloseable {
      */
     public Router(RouterConfig config, Transactions transactions, PrometheusRegistry registry, ReplicaMissListener missListener,
                   Handler localPages) {
+        this(config, transactions, registry, missListener, localPages, null);
+    }
+
+    /**
+     * @param notifications the tracking database's connection settings for the router's own
+     *                      {@code LISTEN} connection, which keeps the read-your-writes fences in
+     *                      memory ({@link FenceView}); null checks the fence table on every
+     *                      manifest read
+     */
+    public Router(RouterConfig config, Transactions transactions, PrometheusRegistry registry, ReplicaMissListener missListener,
+                  Handler localPages, DatabaseConfig notifications) {
         this.localPages = localPages;
+        this.notifications = transactions == null ? null : notifications;
         this.config = config.validate();
         this.transactions = transactions;
         this.registry = registry;
@@ -120,13 +140,19 @@ public final class Router implements AutoCloseable {
             StreamingProxy proxy = new StreamingProxy(httpClient,
                     new PublicUrlRewriter(config.publicUrl(), control::primaryUrl, config.authUrl(), config.authPath()),
                     config.publicUrl(), config.timeouts().idle(), config.limits().maxRequestBodyBytes(), config.limits().maxHeldBodyBytes());
+            FenceStore fences = transactions == null ? null : new FenceStore(transactions, config.fenceTtl());
+            fenceView = notifications == null ? null : new FenceView(fences, notifications, FENCE_RECONNECT_DELAY).start();
             ReadYourWrites readYourWrites = transactions == null ? null
-                    : new ReadYourWrites(new FenceStore(transactions, config.fenceTtl()), httpClient, replica, config.timeouts().healthTimeout());
+                    : new ReadYourWrites(fences, fenceView, httpClient, replica, config.timeouts().healthTimeout());
             if (readYourWrites == null) {
                 LOG.warn("router started without a tracking database: read-your-writes is off");
             }
             RoutingHandler routing = new RoutingHandler(RouteTable.oci(config.authPath()), proxy, control,
                     new AdminEndpoint(config.admin().token(), control), config.authUrl(), replica,
+                    // In process: reads go straight into registry-read's handler; its loopback
+                    // server only answers health probes and read-your-writes catch-up checks.
+                    config.replica() instanceof RouterConfig.ReplicaEndpoint.InProcess inProcess
+                            ? new InProcessDispatch(inProcess.handler(), config.limits().maxHeldBodyBytes()) : null,
                     primaryCircuit, replicaCircuit, readYourWrites, metrics,
                     new OperationsEndpoints(primaryCircuit, replicaCircuit, registry, localPages), missListener);
 
@@ -184,6 +210,10 @@ public final class Router implements AutoCloseable {
         if (control != null) {
             control.close();
             control = null;
+        }
+        if (fenceView != null) {
+            fenceView.close();
+            fenceView = null;
         }
         for (AutoCloseable c : new AutoCloseable[] {stopper(server), stopper(inProcessReplica), stopper(httpClient)}) {
             try {
@@ -247,6 +277,11 @@ public final class Router implements AutoCloseable {
         client.setUserAgentField(null);            // the client's own User-Agent passes through
         client.getContentDecoderFactories().clear(); // bodies pass as they are, compressed or not
         client.getProtocolHandlers().clear();      // no client-side 401/redirect handling: answers go to the client
+        // Large blobs: each upstream read becomes one write to the client and one demand round
+        // trip, so read in large pieces (16 KiB by default), from a pool that keeps buffers that
+        // large (Jetty's default pool allocates anything above 64 KiB afresh every time).
+        client.setByteBufferPool(new ArrayByteBufferPool(0, 4096, UPSTREAM_READ_BUFFER));
+        client.setResponseBufferSize(UPSTREAM_READ_BUFFER);
         return client;
     }
 

@@ -11,6 +11,7 @@ import io.georeg.router.fence.Fence;
 import io.georeg.router.fence.ReadYourWrites;
 import io.georeg.router.health.CircuitBreaker;
 import io.georeg.router.health.OperationsEndpoints;
+import io.georeg.router.proxy.InProcessDispatch;
 import io.georeg.router.proxy.OciErrorResponse;
 import io.georeg.router.proxy.ProxyObserver;
 import io.georeg.router.proxy.ResponseInterceptor;
@@ -52,6 +53,7 @@ final class RoutingHandler extends Handler.Abstract {
     private final Upstream fixedAuth;
     private final URI authTarget;
     private final Upstream replica;
+    private final InProcessDispatch localReplica;
     private final CircuitBreaker primaryCircuit;
     private final CircuitBreaker replicaCircuit;
     private final ReadYourWrites readYourWrites;
@@ -60,9 +62,13 @@ final class RoutingHandler extends Handler.Abstract {
     private final ProxyObserver observer;
     private final ReplicaMissListener missListener;
 
-    /** {@code authTarget} null: token requests go to the primary's own path; {@code readYourWrites} null: no fences. */
+    /**
+     * {@code authTarget} null: token requests go to the primary's own path; {@code readYourWrites}
+     * null: no fences; {@code localReplica} non-null: replica reads are handed to registry-read's
+     * handler in this process instead of being proxied to {@code replica}.
+     */
     RoutingHandler(RouteTable table, StreamingProxy proxy, SiteControl control, AdminEndpoint admin, URI authTarget, Upstream replica,
-                   CircuitBreaker primaryCircuit, CircuitBreaker replicaCircuit, ReadYourWrites readYourWrites,
+                   InProcessDispatch localReplica, CircuitBreaker primaryCircuit, CircuitBreaker replicaCircuit, ReadYourWrites readYourWrites,
                    RouterMetrics metrics, OperationsEndpoints operations, ReplicaMissListener missListener) {
         this.table = table;
         this.proxy = proxy;
@@ -72,6 +78,7 @@ final class RoutingHandler extends Handler.Abstract {
         this.fixedAuth = authTarget == null ? null
                 : new Upstream("auth", "the primary site's token endpoint", URI.create(authTarget.getScheme() + "://" + authTarget.getRawAuthority()));
         this.replica = replica;
+        this.localReplica = localReplica;
         this.primaryCircuit = primaryCircuit;
         this.replicaCircuit = replicaCircuit;
         this.readYourWrites = readYourWrites;
@@ -129,7 +136,7 @@ final class RoutingHandler extends Handler.Abstract {
         proxy.forward(request, response, callback, upstream, target, record.requestId(), interceptor, observer);
     }
 
-    private void read(Request request, Response response, Callback callback, RequestRecord record, RouteMatch match) {
+    private void read(Request request, Response response, Callback callback, RequestRecord record, RouteMatch match) throws Exception {
         boolean primaryDown = primaryCircuit.isOpen();
         if (primaryDown && readsATag(match)) {
             // Replicated reads keep working, but the tag may have moved on the primary since.
@@ -166,6 +173,10 @@ final class RoutingHandler extends Handler.Abstract {
         }
         routed(record, match, "replica");
         response.getHeaders().put(SOURCE, "replica");
+        if (localReplica != null) {
+            localReplica.dispatch(request, response, callback, new FallbackToPrimary(primaryCircuit, actions));
+            return;
+        }
         proxy.forward(request, response, callback, replica, replica.target(request.getHttpURI().getPath(), request.getHttpURI().getQuery()),
                 record.requestId(), new FallbackToPrimary(primaryCircuit, actions), observer);
     }

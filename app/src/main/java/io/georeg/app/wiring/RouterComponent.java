@@ -28,7 +28,8 @@ public final class RouterComponent implements Component {
                 : new RouterConfig.ReplicaEndpoint.Remote(config.router().replicaUrl());
         this.routerConfig = config.router().toRouterConfig(replica);
         this.router = new Router(routerConfig, resources.database().transactions(), resources.metrics(),
-                new CacheOnMiss(new WorkQueue(resources.database()), Clock.systemUTC()), new StatusPageHandler(resources.database()));
+                new CacheOnMiss(new WorkQueue(resources.database()), Clock.systemUTC()), new StatusPageHandler(resources.database()),
+                resources.database().config());
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.georeg.router.fallback;
 
 import io.georeg.router.health.CircuitBreaker;
+import io.georeg.router.proxy.InProcessDispatch;
 import io.georeg.router.proxy.ResponseInterceptor;
 
 /**
@@ -10,9 +11,10 @@ import io.georeg.router.proxy.ResponseInterceptor;
  * configured primary and nowhere else). The primary's answer, a redirect to pre-signed storage
  * included, then goes to the client as it is; the router never follows a redirect itself. An
  * unreachable replica falls back the same way. When the primary's circuit is open the replica's
- * answer stands. One instance per request.
+ * answer stands. The same decision serves an in-process replica ({@link InProcessDispatch.Decision}).
+ * One instance per request.
  */
-public final class FallbackToPrimary implements ResponseInterceptor {
+public final class FallbackToPrimary implements ResponseInterceptor, InProcessDispatch.Decision {
 
     /** What the dispatcher does on each outcome. */
     public interface Actions {
@@ -38,7 +40,17 @@ public final class FallbackToPrimary implements ResponseInterceptor {
 
     @Override
     public void onHeld(HeldResponse held, Runnable release) {
-        if (!ReplicaMiss.isMiss(held.status(), held.body())) {
+        onHeld(held.status(), held.body(), release);
+    }
+
+    @Override
+    public boolean hold(int status) {
+        return status == 404;
+    }
+
+    @Override
+    public void onHeld(int status, byte[] body, Runnable release) {
+        if (!ReplicaMiss.isMiss(status, body)) {
             release.run();
         } else if (primary.isOpen()) {
             actions.primaryDown();

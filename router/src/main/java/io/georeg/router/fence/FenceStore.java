@@ -3,13 +3,16 @@ package io.georeg.router.fence;
 import io.georeg.db.Transactions;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
  * The {@code router_fences} table (migration V3): records a fence for each manifest pushed
  * through the router, finds the fence that pins a read, and clears a fence once the replica
- * serves its digest. Called by {@link ReadYourWrites}; all access through the db module's
+ * serves its digest; loads live fences for {@link FenceView}. Called by {@link ReadYourWrites}; all access through the db module's
  * {@link Transactions}.
  */
 public final class FenceStore {
@@ -41,6 +44,16 @@ public final class FenceStore {
             SELECT repository, tag, digest, created_at, expires_at FROM router_fences
             WHERE repository = ? AND digest = ? AND expires_at > now()
             ORDER BY created_at DESC LIMIT 1
+            """;
+
+    private static final String ALL_LIVE = """
+            SELECT repository, tag, digest, created_at, expires_at FROM router_fences
+            WHERE expires_at > now()
+            """;
+
+    private static final String LIVE_OF_REPOSITORY = """
+            SELECT repository, tag, digest, created_at, expires_at FROM router_fences
+            WHERE repository = ? AND expires_at > now()
             """;
 
     // Only the fence that was checked: a newer push of the same tag has its own digest and stays.
@@ -97,6 +110,39 @@ public final class FenceStore {
         });
     }
 
+    /** Every live fence, for {@link FenceView}'s load on (re)connect. */
+    public List<Fence> allLive() {
+        return list(ALL_LIVE, null);
+    }
+
+    /** The live fences of one repository, for {@link FenceView}'s reload on a notification. */
+    public List<Fence> liveOf(String repository) {
+        return list(LIVE_OF_REPOSITORY, repository);
+    }
+
+    private List<Fence> list(String sql, String repository) {
+        return transactions.read(c -> {
+            try (PreparedStatement s = c.prepareStatement(sql)) {
+                if (repository != null) {
+                    s.setString(1, repository);
+                }
+                try (ResultSet rs = s.executeQuery()) {
+                    List<Fence> fences = new ArrayList<>();
+                    while (rs.next()) {
+                        fences.add(row(rs));
+                    }
+                    return fences;
+                }
+            }
+        });
+    }
+
+    private static Fence row(ResultSet rs) throws SQLException {
+        return new Fence(rs.getString(1), rs.getString(2), rs.getString(3),
+                rs.getObject(4, java.time.OffsetDateTime.class).toInstant(),
+                rs.getObject(5, java.time.OffsetDateTime.class).toInstant());
+    }
+
     private Optional<Fence> find(String sql, String repository, String key) {
         return transactions.read(c -> {
             try (PreparedStatement s = c.prepareStatement(sql)) {
@@ -106,9 +152,7 @@ public final class FenceStore {
                     if (!rs.next()) {
                         return Optional.empty();
                     }
-                    return Optional.of(new Fence(rs.getString(1), rs.getString(2), rs.getString(3),
-                            rs.getObject(4, java.time.OffsetDateTime.class).toInstant(),
-                            rs.getObject(5, java.time.OffsetDateTime.class).toInstant()));
+                    return Optional.of(row(rs));
                 }
             }
         });

@@ -21,6 +21,9 @@ import org.slf4j.LoggerFactory;
  * same reference with the fenced digest, which clears the fence. The HEAD carries the client's
  * own {@code Authorization}, so the check sees what the client would see.
  *
+ * <p>Fences are looked up in this process's {@link FenceView} while it is live (no database
+ * round trip on the read path), in the table otherwise.
+ *
  * <p>Called by the router's dispatcher for the {@code manifest-write} and {@code manifest-read}
  * routes; blocking (a database query, and a HEAD while fenced), run on the server's virtual
  * threads.
@@ -28,13 +31,19 @@ import org.slf4j.LoggerFactory;
 public final class ReadYourWrites {
     private static final Logger LOG = LoggerFactory.getLogger(ReadYourWrites.class);
 
+    /** How long a push waits for its own fence notification before its 2xx is released. */
+    private static final Duration NOTIFY_WAIT = Duration.ofMillis(500);
+
     private final FenceStore store;
+    private final FenceView view;
     private final HttpClient httpClient;
     private final Upstream replica;
     private final Duration checkTimeout;
 
-    public ReadYourWrites(FenceStore store, HttpClient httpClient, Upstream replica, Duration checkTimeout) {
+    /** @param view this process's fences in memory, or null to query the table for every read */
+    public ReadYourWrites(FenceStore store, FenceView view, HttpClient httpClient, Upstream replica, Duration checkTimeout) {
         this.store = store;
+        this.view = view;
         this.httpClient = httpClient;
         this.replica = replica;
         this.checkTimeout = checkTimeout;
@@ -52,7 +61,20 @@ public final class ReadYourWrites {
             LOG.warn("manifest PUT {}:{} answered without Docker-Content-Digest: no read-your-writes fence", repository, reference);
             return;
         }
+        long mark = view == null ? 0 : view.notificationMark();
         store.record(repository, byDigest ? null : reference, digest);
+        if (view != null) {
+            // In this router's view before the client sees the 2xx; other routers' views once the
+            // commit's notification reached them, which it has reached ours when this returns.
+            view.reload(repository);
+            try {
+                if (view.live() && !view.awaitNotified(mark, NOTIFY_WAIT)) {
+                    LOG.debug("fence notification of {}:{} not seen within {}", repository, reference, NOTIFY_WAIT);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         LOG.debug("fenced {}:{} at {}", repository, reference, digest);
     }
 
@@ -61,14 +83,17 @@ public final class ReadYourWrites {
      * caught up with is cleared on the way.
      */
     public Optional<Fence> pinning(String repository, String reference, HttpFields clientHeaders) {
-        Optional<Fence> fence = Digest.looksLikeDigest(reference)
-                ? store.byDigest(repository, reference)
+        Optional<Fence> fence = view != null && view.live() ? view.find(repository, reference)
+                : Digest.looksLikeDigest(reference) ? store.byDigest(repository, reference)
                 : store.byTag(repository, reference);
         if (fence.isEmpty()) {
             return fence;
         }
         if (replicaServes(fence.get(), reference, clientHeaders)) {
             store.clear(fence.get());
+            if (view != null) {
+                view.reload(repository);
+            }
             LOG.debug("replica caught up with {}:{} at {}: fence cleared", repository, reference, fence.get().digest());
             return Optional.empty();
         }

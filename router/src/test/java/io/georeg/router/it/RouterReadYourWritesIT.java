@@ -6,6 +6,7 @@ import io.georeg.db.Database;
 import io.georeg.db.DatabaseConfig;
 import io.georeg.router.Router;
 import io.georeg.router.RouterConfig;
+import io.georeg.router.fallback.ReplicaMissListener;
 import io.georeg.testkit.corpus.OciLayoutWriter;
 import io.georeg.testkit.db.TestDatabase;
 import io.georeg.testkit.oci.TestImage;
@@ -61,7 +62,8 @@ class RouterReadYourWritesIT {
         int port = FreePort.pick();
         RouterConfig config = RouterConfig.of(URI.create("http://127.0.0.1:" + port), port, primary.url(), null,
                 new RouterConfig.ReplicaEndpoint.Remote(replica.url()));
-        return new Router(config, database.transactions(), new PrometheusRegistry()).start();
+        // Fences kept in memory through LISTEN, as georeg serve runs them; two routers, one database.
+        return new Router(config, database.transactions(), new PrometheusRegistry(), ReplicaMissListener.NONE, null, database.config()).start();
     }
 
     @AfterAll

@@ -1,0 +1,191 @@
+package io.georeg.router.proxy;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.jetty.http.DateGenerator;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.BufferUtil;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * Hands a client request straight to a handler running in this process (registry-read's, when
+ * the router hosts it) instead of proxying it over a loopback HTTP connection: the same request
+ * object, a response whose status and headers are kept aside until the handler's first write,
+ * so a small answer can be held and replaced exactly like {@link ResponseInterceptor} does for
+ * proxied ones (the replica's 404 before a fallback to the primary). Everything else streams
+ * into the client response as the handler writes it. Called by the router's dispatcher for
+ * REPLICA routes when the replica is in process.
+ */
+public final class InProcessDispatch {
+
+    /** What the caller decides about an in-process answer. */
+    public interface Decision {
+        /** True holds an answer of this status: its body is collected and handed to {@link #onHeld}. */
+        boolean hold(int status);
+
+        /**
+         * Called once a held answer is complete. Run {@code release} to send it to the client as
+         * is, or answer the client some other way (the client response is untouched) and do not.
+         */
+        void onHeld(int status, byte[] body, Runnable release);
+    }
+
+    private final Handler handler;
+    private final int maxHeldBodyBytes;
+
+    /** @param handler started with the router (or in its own server); called from the router's request threads */
+    public InProcessDispatch(Handler handler, int maxHeldBodyBytes) {
+        this.handler = handler;
+        this.maxHeldBodyBytes = maxHeldBodyBytes;
+    }
+
+    public void dispatch(Request request, Response response, Callback callback, Decision decision) throws Exception {
+        Intercepted intercepted = new Intercepted(request, response, callback, decision);
+        if (!handler.handle(request, intercepted, intercepted.completion)) {
+            Response.writeError(request, response, callback, HttpStatus.NOT_FOUND_404);
+        }
+    }
+
+    /**
+     * The handler's view of the response. Status and headers stay here until the first write
+     * (or completion without a write) decides: copied to the client response and streamed, or
+     * held.
+     */
+    private final class Intercepted extends Response.Wrapper {
+        private final Callback clientCallback;
+        private final Decision decision;
+        private final HttpFields.Mutable headers = HttpFields.build();
+        private final AtomicBoolean completed = new AtomicBoolean();
+        private final Callback completion;
+        private int status = HttpStatus.OK_200;
+        private boolean committed;
+        private ByteArrayOutputStream held;
+
+        Intercepted(Request request, Response clientResponse, Callback clientCallback, Decision decision) {
+            super(request, clientResponse);
+            this.clientCallback = clientCallback;
+            this.decision = decision;
+            this.completion = new Callback() {
+                @Override
+                public void succeeded() {
+                    if (completed.compareAndSet(false, true)) {
+                        complete();
+                    }
+                }
+
+                @Override
+                public void failed(Throwable failure) {
+                    if (completed.compareAndSet(false, true)) {
+                        clientCallback.failed(failure);
+                    }
+                }
+
+                @Override
+                public InvocationType getInvocationType() {
+                    return clientCallback.getInvocationType();
+                }
+            };
+        }
+
+        @Override
+        public int getStatus() {
+            return status;
+        }
+
+        @Override
+        public void setStatus(int code) {
+            if (!committed && held == null) {
+                status = code;
+            }
+        }
+
+        @Override
+        public HttpFields.Mutable getHeaders() {
+            return headers;
+        }
+
+        @Override
+        public boolean isCommitted() {
+            return committed || held != null;
+        }
+
+        @Override
+        public void reset() {
+            if (isCommitted()) {
+                throw new IllegalStateException("response committed");
+            }
+            status = HttpStatus.OK_200;
+            headers.clear();
+        }
+
+        @Override
+        public void write(boolean last, ByteBuffer content, Callback callback) {
+            if (!committed && held == null) {
+                if (decision.hold(status)) {
+                    held = new ByteArrayOutputStream();
+                } else {
+                    commitHeaders();
+                }
+            }
+            if (held != null) {
+                int size = content == null ? 0 : content.remaining();
+                if (held.size() + size <= maxHeldBodyBytes) {
+                    if (size > 0) {
+                        byte[] bytes = new byte[size];
+                        content.get(bytes);
+                        held.write(bytes, 0, size);
+                    }
+                    callback.succeeded();
+                    return;
+                }
+                // Larger than anything worth looking at: send what was held and stream the rest.
+                byte[] sofar = held.toByteArray();
+                held = null;
+                commitHeaders();
+                getWrapped().write(false, ByteBuffer.wrap(sofar), Callback.from(
+                        () -> getWrapped().write(last, content, callback), callback::failed));
+                return;
+            }
+            getWrapped().write(last, content, callback);
+        }
+
+        /** The handler is done: decide about a held answer, or let Jetty finish a streamed one. */
+        private void complete() {
+            if (held != null) {
+                byte[] body = held.toByteArray();
+                held = null;
+                decision.onHeld(status, body, () -> {
+                    commitHeaders();
+                    getWrapped().write(true, ByteBuffer.wrap(body), clientCallback);
+                });
+                return;
+            }
+            if (!committed) {
+                commitHeaders();
+                getWrapped().write(true, BufferUtil.EMPTY_BUFFER, clientCallback);
+                return;
+            }
+            clientCallback.succeeded();
+        }
+
+        private void commitHeaders() {
+            committed = true;
+            Response client = getWrapped();
+            client.setStatus(status);
+            HttpFields.Mutable out = client.getHeaders();
+            for (var field : headers) {
+                out.add(field);
+            }
+            // The replica is an origin: its answers carry their own Date, as over HTTP.
+            if (!out.contains(HttpHeader.DATE)) {
+                out.put(HttpHeader.DATE, DateGenerator.formatDate(System.currentTimeMillis()));
+            }
+        }
+    }
+}
