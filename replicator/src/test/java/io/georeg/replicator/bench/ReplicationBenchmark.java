@@ -7,6 +7,7 @@ import io.georeg.oci.Digest;
 import io.georeg.oci.MediaTypes;
 import io.georeg.replicator.Replicator;
 import io.georeg.replicator.queue.WorkState;
+import io.georeg.replicator.queue.WorkerConfig;
 import io.georeg.replicator.reconcile.ReconcileProgress;
 import io.georeg.replicator.reconcile.SyncConfig;
 import io.georeg.replicator.testing.DistributionPrimary;
@@ -39,17 +40,21 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue 3's replication benchmark, on demand (not part of {@code verify}: the name does not end in
  * IT):
- * <pre>mvn -B -pl replicator verify -Dit.test=ReplicationBenchmark -Dsurefire.skip=true</pre>
+ * <pre>mvn -B -pl replicator verify -Dit.test=ReplicationBenchmark -Dtest=NoSuchTest -Dsurefire.failIfNoSpecifiedTests=false</pre>
  * <ol>
  *   <li>61 images (~190 MB, a shared base layer and own layers, 20 repositories) are pushed to a
  *       distribution primary with skopeo;</li>
  *   <li>baseline: {@code skopeo sync} of all of them to a second, empty distribution (wall time, MB/s);</li>
  *   <li>georeg: initial replication into an empty replica, i.e. a full reconcile crawl plus the
- *       workers draining the queue (wall time, MB/s);</li>
+ *       workers draining the queue (wall time, MB/s), twice: first in the cold JVM (its first copies,
+ *       JIT compiling meanwhile), then into a second empty replica (own database and storage) in the
+ *       same, now warm JVM; with the blobs and bytes actually pulled from the primary, the JVM's
+ *       CPU time and JIT compilation time of each;</li>
  *   <li>steady state: new images pushed at 5/s for 20 s while the replicator runs from
  *       notifications; lag per tag (event timestamp to applied, from the queue table) p50/p99.</li>
  * </ol>
- * Prints a Markdown table and writes it to {@code target/replication-benchmark.md}.
+ * Prints a Markdown table and writes it to {@code target/replication-benchmark.md};
+ * {@code scripts/bench-replication} runs it and keeps the table in {@code bench-results/}.
  */
 class ReplicationBenchmark {
     @RegisterExtension
@@ -59,6 +64,10 @@ class ReplicationBenchmark {
     private static final int REPOSITORIES = 20;
     private static final int BASE_BYTES = 2 * 1024 * 1024;
     private static final int OWN_BYTES = 1024 * 1024;
+
+    /** 16 workers (the default is 8; copies wait on the primary, the database and fsync more than on CPU), quick retries. */
+    private static final WorkerConfig WORKERS =
+            ReplicatorUnderTest.fastRetries(16).withRetries(8, Duration.ofMillis(100), Duration.ofSeconds(2));
 
     @TempDir
     Path temp;
@@ -71,9 +80,7 @@ class ReplicationBenchmark {
                         ReplicatorUnderTest.SECRET);
                 DistributionPrimary target = DistributionPrimary.start(temp.resolve("target"), URI.create("http://127.0.0.1:9/"),
                         "unused-secret-unused")) {
-            Replicator replicator = replica.build(primary.url(),
-                    ReplicatorUnderTest.fastRetries(16).withRetries(8, Duration.ofMillis(100), Duration.ofSeconds(2)),
-                    SyncConfig.everything());
+            Replicator replicator = replica.build(primary.url(), WORKERS, SyncConfig.everything());
             // 1. Populate the primary (the replicator's workers are not running yet).
             byte[] base = seeded(1, BASE_BYTES);
             long totalBytes = 0;
@@ -110,17 +117,16 @@ class ReplicationBenchmark {
             double skopeoSeconds = (System.nanoTime() - t0) / 1e9;
 
             // 3. georeg: full crawl and copy into the empty replica (events of step 1 dropped: no head start).
+            //    First in a cold JVM (the process's first copies: the JIT compiles the copy path meanwhile),
+            //    then again into a second, empty replica (own database and storage) in the now warm JVM.
             ReplicatorDatabase.truncateQueue(DB);
-            long t1 = System.nanoTime();
-            replicator.start();
-            var summary = replicator.reconciler().reconcileAll(List.of(), ReconcileProgress.NONE);
-            await("initial replication").atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(20)).until(() -> {
-                var depth = replicator.queue().depth().byState();
-                return depth.get(WorkState.PENDING) + depth.get(WorkState.IN_PROGRESS) == 0;
-            });
-            double georegSeconds = (System.nanoTime() - t1) / 1e9;
-            assertThat(summary.tagPushesQueued()).isEqualTo(IMAGES);
-            assertThat(ReplicatorDatabase.count(DB, "SELECT count(*) FROM replication_work WHERE state = 'done'")).isEqualTo(IMAGES);
+            InitialRun cold = initialReplication(DB, replica, replicator);
+            InitialRun warm;
+            try (TestDatabase warmDb = TestDatabase.create();
+                    ReplicatorUnderTest warmReplica = new ReplicatorUnderTest(warmDb, temp.resolve("replica-warm"))) {
+                Replicator second = warmReplica.build(primary.url(), WORKERS, SyncConfig.everything());
+                warm = initialReplication(warmDb, warmReplica, second);
+            }
 
             // 4. Steady state: 5 pushes per second for 20 s, replicated from notifications.
             ReplicatorDatabase.truncateQueue(DB);
@@ -149,14 +155,20 @@ class ReplicationBenchmark {
                     | Replication benchmark (this machine, one run) | wall time | MB/s |
                     |---|---|---|
                     | skopeo sync, distribution → distribution, %d images, %.0f MB | %.2f s | %.1f |
-                    | georeg initial replication (crawl + copy), same images | %.2f s | %.1f |
-                    | georeg / skopeo | %.2f× | |
+                    | georeg initial replication (crawl + copy), cold JVM: the process's first copies | %.2f s | %.1f |
+                    | georeg initial replication, warm JVM: a second empty replica, same process | %.2f s | %.1f |
+                    | georeg / skopeo | cold %.2f×, warm %.2f× | |
+
+                    %s
+                    %s
 
                     Steady state, %d pushes at 5/s, lag from the primary's event to the tag applied: p50 %.0f ms, p99 %.0f ms, max %.0f ms
 
                     Intake, %d sequential envelopes (commit + NOTIFY before the answer): p50 %.2f ms, p99 %.2f ms
-                    """.formatted(IMAGES, megabytes, skopeoSeconds, megabytes / skopeoSeconds, georegSeconds, megabytes / georegSeconds,
-                    georegSeconds / skopeoSeconds, steadyPushes, percentile(lags, 50), percentile(lags, 99), percentile(lags, 100),
+                    """.formatted(IMAGES, megabytes, skopeoSeconds, megabytes / skopeoSeconds, cold.seconds(), megabytes / cold.seconds(),
+                    warm.seconds(), megabytes / warm.seconds(), cold.seconds() / skopeoSeconds, warm.seconds() / skopeoSeconds,
+                    cold.describe("cold"), warm.describe("warm"),
+                    steadyPushes, percentile(lags, 50), percentile(lags, 99), percentile(lags, 100),
                     intake.size(), percentile(intake, 50), percentile(intake, 99));
             System.out.println(table);
             Files.writeString(Path.of("target", "replication-benchmark.md"), table);
@@ -194,6 +206,52 @@ class ReplicationBenchmark {
             }
         }
         return lags;
+    }
+
+    /** One initial replication: a full reconcile crawl, then until the queue is drained. */
+    private static InitialRun initialReplication(TestDatabase db, ReplicatorUnderTest replica, Replicator replicator) {
+        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        var jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        long cpu0 = os.getProcessCpuTime();
+        long jit0 = jit.getTotalCompilationTime();
+        long t0 = System.nanoTime();
+        replicator.start();
+        var summary = replicator.reconciler().reconcileAll(List.of(), ReconcileProgress.NONE);
+        await("initial replication").atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(20)).until(() -> {
+            var depth = replicator.queue().depth().byState();
+            return depth.get(WorkState.PENDING) + depth.get(WorkState.IN_PROGRESS) == 0;
+        });
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        double cpuSeconds = (os.getProcessCpuTime() - cpu0) / 1e9;
+        double jitSeconds = (jit.getTotalCompilationTime() - jit0) / 1e3;
+        assertThat(summary.tagPushesQueued()).isEqualTo(IMAGES);
+        assertThat(ReplicatorDatabase.count(db, "SELECT count(*) FROM replication_work WHERE state = 'done'")).isEqualTo(IMAGES);
+        String metrics = replica.metrics();
+        return new InitialRun(seconds, summary.took().toMillis() / 1e3, metric(metrics, "georeg_replication_blobs_copied_total"),
+                metric(metrics, "georeg_replication_bytes_copied_total") / 1e6, metric(metrics, "georeg_replication_blob_dedup_total"),
+                cpuSeconds, jitSeconds);
+    }
+
+    /** What one initial replication took and moved. */
+    private record InitialRun(double seconds, double crawlSeconds, double blobs, double megabytes, double linked, double jvmCpuSeconds,
+            double jitSeconds) {
+        String describe(String name) {
+            return ("georeg %s: crawl (catalog, tags, a GET per missing tag; queued per repository, copies start meanwhile) %.2f s; "
+                    + "%.0f blobs / %.1f MB pulled from the primary (the shared base layer once), %.0f linked instead of copied; "
+                    + "JVM CPU %.2f s (the whole test process: replicator, intake, test harness), "
+                    + "JIT compilation %.2f s").formatted(name, crawlSeconds, blobs, megabytes, linked, jvmCpuSeconds, jitSeconds);
+        }
+    }
+
+    /** The sum of a metric's samples in Prometheus text format (0 when absent). */
+    private static double metric(String exposition, String name) {
+        double sum = 0;
+        for (String line : exposition.split("\n")) {
+            if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return sum;
     }
 
     private static double percentile(List<Double> sorted, int p) {
