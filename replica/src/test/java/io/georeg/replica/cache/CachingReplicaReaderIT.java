@@ -26,6 +26,7 @@ import java.nio.file.Path;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -82,9 +83,8 @@ class CachingReplicaReaderIT {
         writer.tag(repo, Tag.of("latest"), first);
 
         assertThat(reader.manifest(repo, latest)).map(m -> m.digest()).contains(first);
-        int before = databaseReads.get();
-        assertThat(reader.manifest(repo, latest)).map(m -> m.digest()).contains(first);
-        assertThat(databaseReads.get()).as("second read is served from the cache").isEqualTo(before);
+        // The tag's own notification may still be on its way and drop the first fill: then the next read fills again.
+        await().atMost(NOTIFY_BOUND).until(() -> servedFromCache(repo, latest, first));
 
         writer.tag(repo, Tag.of("latest"), second);
 
@@ -154,9 +154,14 @@ class CachingReplicaReaderIT {
 
         await().atMost(Duration.ofSeconds(10)).until(reader::listening);
         assertThat(reader.manifest(repo, tag)).map(m -> m.digest()).contains(second);
-        int afterReconnect = databaseReads.get();
-        assertThat(reader.manifest(repo, tag)).map(m -> m.digest()).contains(second);
-        assertThat(databaseReads.get()).as("cached again after reconnect").isEqualTo(afterReconnect);
+        await("cached again after reconnect").atMost(NOTIFY_BOUND).until(() -> servedFromCache(repo, tag, second));
+    }
+
+    /** True when a read returns {@code expected} without reaching the database. */
+    private static boolean servedFromCache(RepositoryName repo, Reference reference, Digest expected) {
+        int before = databaseReads.get();
+        Optional<Digest> got = reader.manifest(repo, reference).map(m -> m.digest());
+        return got.equals(Optional.of(expected)) && databaseReads.get() == before;
     }
 
     private static Digest store(RepositoryName repo, TestImage image) {
