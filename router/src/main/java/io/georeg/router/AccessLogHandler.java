@@ -1,8 +1,8 @@
 package io.georeg.router;
 
 import io.georeg.router.proxy.StreamingProxy;
-import java.util.UUID;
-import java.util.regex.Pattern;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -12,13 +12,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The outermost wrapper: gives each request an id (kept from the client's {@code X-Request-Id}
- * when it is a sane token, else a new UUID), echoes it in the response, and writes one access
+ * when it is a sane token, else this process's random prefix and a counter: unique without a
+ * {@code SecureRandom} draw per request), echoes it in the response, and writes one access
  * log line per completed request to the logger {@code io.georeg.router.access}: request id,
- * method, path, route id, destination, fallback flag, status, bytes, milliseconds, client.
+ * method, path, route id, destination, fallback flag, status, bytes, milliseconds, client. The
+ * line is built with one {@link StringBuilder}, not SLF4J's placeholder formatting: it is on
+ * every request's path.
  */
 final class AccessLogHandler extends Handler.Wrapper {
     private static final Logger ACCESS = LoggerFactory.getLogger("io.georeg.router.access");
-    private static final Pattern SANE_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+    private static final String ID_PREFIX = Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36) + "-";
+    private final AtomicLong ids = new AtomicLong();
 
     AccessLogHandler(Handler handler) {
         super(handler);
@@ -27,7 +31,7 @@ final class AccessLogHandler extends Handler.Wrapper {
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
         String offered = request.getHeaders().get(StreamingProxy.REQUEST_ID);
-        String id = offered != null && SANE_ID.matcher(offered).matches() ? offered : UUID.randomUUID().toString();
+        String id = offered != null && sane(offered) ? offered : ID_PREFIX + Long.toString(ids.incrementAndGet(), 36);
         RequestRecord record = new RequestRecord(id);
         request.setAttribute(RequestRecord.ATTRIBUTE, record);
         response.getHeaders().put(StreamingProxy.REQUEST_ID, id);
@@ -53,14 +57,41 @@ final class AccessLogHandler extends Handler.Wrapper {
         return super.handle(request, response, logged);
     }
 
+    /** {@code [A-Za-z0-9._:-]{1,128}}, without a regex on every request. */
+    static boolean sane(String id) {
+        int n = id.length();
+        if (n == 0 || n > 128) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            char c = id.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || c == '.' || c == '_' || c == ':' || c == '-';
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static void log(Request request, Response response, RequestRecord record, long start, Throwable failure) {
         if (!ACCESS.isInfoEnabled()) {
             return;
         }
-        ACCESS.info("id={} method={} path={} route={} destination={} fallback={} status={} bytes={} ms={} client={}{}",
-                record.requestId(), request.getMethod(), request.getHttpURI().getPath(), record.routeId(),
-                record.destination(), record.fallback(), response.getStatus(), Response.getContentBytesWritten(response),
-                (System.nanoTime() - start) / 1_000_000, Request.getRemoteAddr(request),
-                failure == null ? "" : " failure=\"" + failure + "\"");
+        StringBuilder line = new StringBuilder(192)
+                .append("id=").append(record.requestId())
+                .append(" method=").append(request.getMethod())
+                .append(" path=").append(request.getHttpURI().getPath())
+                .append(" route=").append(record.routeId())
+                .append(" destination=").append(record.destination())
+                .append(" fallback=").append(record.fallback())
+                .append(" status=").append(response.getStatus())
+                .append(" bytes=").append(Response.getContentBytesWritten(response))
+                .append(" ms=").append((System.nanoTime() - start) / 1_000_000)
+                .append(" client=").append(Request.getRemoteAddr(request));
+        if (failure != null) {
+            line.append(" failure=\"").append(failure).append('"');
+        }
+        ACCESS.info(line.toString());
     }
 }

@@ -3,17 +3,23 @@ package io.georeg.router;
 import io.georeg.router.health.CircuitBreaker;
 import io.georeg.router.proxy.ProxyObserver;
 import io.georeg.router.proxy.Upstream;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The router's Prometheus metrics, registered on the registry the app passes in (never the
  * global default): requests by route and destination, fallbacks by outcome, upstream latency
- * and errors by upstream, fence errors, and the circuit state of each upstream.
+ * and errors by upstream, fence errors, and the circuit state of each upstream. The label
+ * children of the per-request series are looked up once and kept (route ids, destinations and
+ * upstream names are small fixed sets), so counting a request is one map lookup and an add.
  */
 public final class RouterMetrics implements ProxyObserver {
     private final Counter requests;
@@ -21,6 +27,8 @@ public final class RouterMetrics implements ProxyObserver {
     private final Histogram upstreamLatency;
     private final Counter upstreamErrors;
     private final Counter fenceErrors;
+    private final Map<String, Map<String, CounterDataPoint>> requestsByRoute = new ConcurrentHashMap<>();
+    private final Map<String, DistributionDataPoint> latencyByUpstream = new ConcurrentHashMap<>();
 
     public RouterMetrics(PrometheusRegistry registry, List<CircuitBreaker> circuits) {
         requests = Counter.builder().name("georeg_router_requests_total")
@@ -32,6 +40,7 @@ public final class RouterMetrics implements ProxyObserver {
         upstreamLatency = Histogram.builder().name("georeg_router_upstream_latency_seconds")
                 .help("Time from sending a request upstream to its status and headers")
                 .unit(Unit.SECONDS)
+                .classicOnly()             // on every request: no native-histogram bucket maps to update
                 .classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
                 .labelNames("upstream").register(registry);
         upstreamErrors = Counter.builder().name("georeg_router_upstream_errors_total")
@@ -48,7 +57,8 @@ public final class RouterMetrics implements ProxyObserver {
     }
 
     public void request(String routeId, String destination) {
-        requests.labelValues(routeId, destination).inc();
+        requestsByRoute.computeIfAbsent(routeId, r -> new ConcurrentHashMap<>())
+                .computeIfAbsent(destination, d -> requests.labelValues(routeId, d)).inc();
     }
 
     public void fallback(String routeId, String outcome) {
@@ -61,7 +71,7 @@ public final class RouterMetrics implements ProxyObserver {
 
     @Override
     public void onServerToProxyHeaders(Upstream upstream, int status, long nanos) {
-        upstreamLatency.labelValues(upstream.name()).observe(nanos / 1e9);
+        latencyByUpstream.computeIfAbsent(upstream.name(), upstreamLatency::labelValues).observe(nanos / 1e9);
     }
 
     @Override

@@ -40,6 +40,12 @@ import org.slf4j.LoggerFactory;
  * read-your-writes fences. The primary is asked of {@link SiteControl} per request, because a
  * promotion switches it at run time. The only handler
  * under {@link AccessLogHandler}; assembled by {@link Router}.
+ *
+ * <p>Declared non-blocking, so Jetty runs it on the thread that parsed the request: proxying is
+ * asynchronous end to end, and most requests never need a thread of their own. What may block —
+ * the router's own endpoints (database, metrics), registry-read in process (a servlet), a
+ * manifest read whose fence must be checked in the table or against the replica — is handed to a
+ * virtual thread first ({@link #needsThread}).
  */
 final class RoutingHandler extends Handler.Abstract {
     private static final Logger LOG = LoggerFactory.getLogger(RoutingHandler.class);
@@ -89,9 +95,40 @@ final class RoutingHandler extends Handler.Abstract {
     }
 
     @Override
+    public InvocationType getInvocationType() {
+        return InvocationType.NON_BLOCKING;
+    }
+
+    @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
         RequestRecord record = (RequestRecord) request.getAttribute(RequestRecord.ATTRIBUTE);
         RouteMatch match = table.classify(request.getMethod(), request.getHttpURI().getPath());
+        if (needsThread(match)) {
+            Thread.ofVirtual().name("router-blocking").start(() -> {
+                try {
+                    route(request, response, callback, record, match);
+                } catch (Throwable e) {
+                    callback.failed(e);
+                }
+            });
+        } else {
+            route(request, response, callback, record, match);
+        }
+        return true;
+    }
+
+    /** Whether answering this request may block (see the class comment). */
+    private boolean needsThread(RouteMatch match) {
+        return switch (match.destination()) {
+            case LOCAL -> true;
+            case REPLICA -> localReplica != null
+                    || ("manifest-read".equals(match.routeId()) && readYourWrites != null
+                        && !readYourWrites.certainlyUnfenced(match.repository(), match.reference()));
+            default -> false;
+        };
+    }
+
+    private void route(Request request, Response response, Callback callback, RequestRecord record, RouteMatch match) throws Exception {
         switch (match.destination()) {
             case REJECT -> {
                 routed(record, match, "reject");
@@ -113,7 +150,6 @@ final class RoutingHandler extends Handler.Abstract {
                     readYourWrites != null && isManifestPush(request, match) ? new FenceOnPush(match) : ResponseInterceptor.NONE);
             case REPLICA -> read(request, response, callback, record, match);
         }
-        return true;
     }
 
     private void toPrimarySite(Request request, Response response, Callback callback, RequestRecord record, RouteMatch match,

@@ -79,6 +79,14 @@ public final class ReadYourWrites {
     }
 
     /**
+     * True when this process knows without blocking that no fence pins the read (its
+     * {@link FenceView} is live and holds none); false means {@link #pinning} may block.
+     */
+    public boolean certainlyUnfenced(String repository, String reference) {
+        return view != null && view.live() && view.find(repository, reference).isEmpty();
+    }
+
+    /**
      * The fence that pins a manifest read to the primary, if any. A fence the replica has
      * caught up with is cleared on the way.
      */

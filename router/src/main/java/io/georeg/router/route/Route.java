@@ -10,14 +10,21 @@ import java.util.regex.Pattern;
  * applies to (empty: any method, compared case-sensitively as RFC 9110 section 9.1 says), a path
  * pattern matched against the whole raw path, and a destination. A pattern may capture the
  * groups {@code name} (repository) and {@code reference} (tag or digest) for read-your-writes.
+ *
+ * <p>{@code nameGroup} and {@code referenceGroup} are the indices of those groups (0: absent),
+ * resolved once: looking a group up by name copies the pattern's group map on every call.
  */
-public record Route(String id, Set<String> methods, Pattern path, Destination destination) {
+public record Route(String id, Set<String> methods, Pattern path, Destination destination, int nameGroup, int referenceGroup) {
 
     public Route {
         Objects.requireNonNull(id, "id");
         methods = Set.copyOf(methods);
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(destination, "destination");
+    }
+
+    public Route(String id, Set<String> methods, Pattern path, Destination destination) {
+        this(id, methods, path, destination, path.namedGroups().getOrDefault("name", 0), path.namedGroups().getOrDefault("reference", 0));
     }
 
     public static Route of(String id, Set<String> methods, String pathRegex, Destination destination) {
@@ -33,10 +40,6 @@ public record Route(String id, Set<String> methods, Pattern path, Destination de
         if (!m.matches()) {
             return null;
         }
-        return new RouteMatch(this, group(m, "name"), group(m, "reference"));
-    }
-
-    private String group(Matcher m, String name) {
-        return path.pattern().contains("(?<" + name + ">") ? m.group(name) : null;
+        return new RouteMatch(this, nameGroup == 0 ? null : m.group(nameGroup), referenceGroup == 0 ? null : m.group(referenceGroup));
     }
 }
