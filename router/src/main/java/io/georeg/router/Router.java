@@ -58,7 +58,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Router implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Router.class);
-    private static final int UPSTREAM_READ_BUFFER = 128 * 1024;
+    private static final int UPSTREAM_READ_BUFFER = 512 * 1024;
     private static final java.time.Duration FENCE_RECONNECT_DELAY = java.time.Duration.ofSeconds(1);
 
     private final RouterConfig config;

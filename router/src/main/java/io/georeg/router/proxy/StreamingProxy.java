@@ -6,6 +6,7 @@ import java.net.ConnectException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.client.ContentSourceRequestContent;
@@ -23,9 +24,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Forwards one client→proxy request to an upstream and the server→proxy answer back as the
- * proxy→client response, streaming both bodies chunk by chunk with back-pressure (the next
- * upstream chunk is demanded only once the previous one is written to the client), so a
- * multi-GB layer or a chunked PATCH never sits in memory. Modelled on Jetty 12's
+ * proxy→client response, streaming both bodies chunk by chunk with back-pressure (at most
+ * {@link #CHUNKS_IN_FLIGHT} upstream chunks are held: the next is read while one is written to
+ * the client), so a multi-GB layer or a chunked PATCH never sits in memory. Modelled on Jetty 12's
  * {@code ProxyHandler}, whose leg names it uses; unlike it, an answer can be held and replaced
  * ({@link ResponseInterceptor}) and failures are answered with OCI error bodies.
  *
@@ -38,6 +39,11 @@ import org.slf4j.LoggerFactory;
 public final class StreamingProxy {
     private static final Logger LOG = LoggerFactory.getLogger(StreamingProxy.class);
     public static final String REQUEST_ID = "X-Request-Id";
+    /**
+     * Upstream chunks a response may hold at once: one being written to the client while the
+     * next is read, so a large blob does not alternate between reading and writing.
+     */
+    private static final int CHUNKS_IN_FLIGHT = 2;
 
     private final HttpClient httpClient;
     private final PublicUrlRewriter rewriter;
@@ -135,6 +141,14 @@ public final class StreamingProxy {
         private final long sentAt;
         private boolean headersSeen;
         private ByteArrayOutputStream held;
+        // The client side's write queue (guarded by this): chunks read from the upstream and not
+        // yet written, whether a write is in progress, the upstream demand held back while
+        // CHUNKS_IN_FLIGHT chunks are, and the end of the upstream response.
+        private final ArrayDeque<Content.Chunk> pending = new ArrayDeque<>();
+        private boolean writing;
+        private Runnable withheldDemand;
+        private boolean upstreamDone;
+        private boolean lastWritten;
 
         Exchange(Request clientToProxyRequest, Response proxyToClientResponse, Callback proxyToClientCallback,
                  Upstream upstream, ResponseInterceptor interceptor, ProxyObserver observer, long sentAt) {
@@ -191,44 +205,127 @@ public final class StreamingProxy {
                 held = null;
                 copyResponseHeaders(serverToProxyResponse);
                 serverToProxyChunk.retain();
-                proxyToClientResponse.write(false, ByteBuffer.wrap(sofar), Callback.from(
-                        () -> writeChunk(serverToProxyResponse, serverToProxyChunk, content, serverToProxyDemander),
-                        failure -> {
-                            serverToProxyChunk.release();
-                            serverToProxyResponse.abort(failure);
-                        }));
+                synchronized (this) {
+                    pending.add(serverToProxyChunk);
+                    writing = true;
+                    withheldDemand = serverToProxyDemander;
+                }
+                proxyToClientResponse.write(false, ByteBuffer.wrap(sofar), new ChunkWritten(null, serverToProxyResponse));
                 return;
             }
             serverToProxyChunk.retain();
-            writeChunk(serverToProxyResponse, serverToProxyChunk, content, serverToProxyDemander);
+            Runnable demandNow = null;
+            boolean start;
+            synchronized (this) {
+                pending.add(serverToProxyChunk);
+                if (pending.size() + (writing ? 1 : 0) < CHUNKS_IN_FLIGHT) {
+                    demandNow = serverToProxyDemander;
+                } else {
+                    withheldDemand = serverToProxyDemander;
+                }
+                start = !writing;
+                writing = true;
+            }
+            if (start) {
+                writeNext(serverToProxyResponse);
+            }
+            if (demandNow != null) {
+                demandNow.run();
+            }
         }
 
-        private void writeChunk(org.eclipse.jetty.client.Response serverToProxyResponse, Content.Chunk chunk, ByteBuffer content, Runnable demander) {
-            proxyToClientResponse.write(false, content, new Callback() {
-                @Override
-                public void succeeded() {
-                    chunk.release();
-                    demander.run();
+        /**
+         * Writes the next pending chunk (or, once the upstream is done and nothing is pending, the
+         * end of the response). At most one write is in progress; it is started by whoever finds
+         * none in progress, and each completed write starts the next.
+         */
+        private void writeNext(org.eclipse.jetty.client.Response serverToProxyResponse) {
+            Content.Chunk next;
+            boolean finish = false;
+            synchronized (this) {
+                next = pending.poll();
+                if (next == null) {
+                    if (upstreamDone && !lastWritten) {
+                        lastWritten = true;
+                        finish = true;
+                    } else {
+                        writing = false;
+                        return;
+                    }
                 }
+            }
+            if (finish) {
+                proxyToClientResponse.write(true, BufferUtil.EMPTY_BUFFER, this);
+                return;
+            }
+            proxyToClientResponse.write(false, next.getByteBuffer(), new ChunkWritten(next, serverToProxyResponse));
+        }
 
-                @Override
-                public void failed(Throwable failure) {
-                    chunk.release();
-                    // The client is gone: stop reading from the upstream.
-                    serverToProxyResponse.abort(failure);
-                }
+        /** Completion of one write to the client: frees its chunk, lets the upstream read on, writes the next. */
+        private final class ChunkWritten implements Callback {
+            private final Content.Chunk chunk;
+            private final org.eclipse.jetty.client.Response serverToProxyResponse;
 
-                @Override
-                public InvocationType getInvocationType() {
-                    return InvocationType.NON_BLOCKING;
+            ChunkWritten(Content.Chunk chunk, org.eclipse.jetty.client.Response serverToProxyResponse) {
+                this.chunk = chunk;
+                this.serverToProxyResponse = serverToProxyResponse;
+            }
+
+            @Override
+            public void succeeded() {
+                if (chunk != null) {
+                    chunk.release();
                 }
-            });
+                Runnable demand;
+                synchronized (Exchange.this) {
+                    demand = withheldDemand;
+                    withheldDemand = null;
+                }
+                if (demand != null) {
+                    demand.run();
+                }
+                writeNext(serverToProxyResponse);
+            }
+
+            @Override
+            public void failed(Throwable failure) {
+                if (chunk != null) {
+                    chunk.release();
+                }
+                releasePending();
+                // The client is gone: stop reading from the upstream.
+                serverToProxyResponse.abort(failure);
+            }
+
+            @Override
+            public InvocationType getInvocationType() {
+                return InvocationType.NON_BLOCKING;
+            }
+        }
+
+        private void releasePending() {
+            synchronized (this) {
+                Content.Chunk c;
+                while ((c = pending.poll()) != null) {
+                    c.release();
+                }
+                withheldDemand = null;
+            }
         }
 
         @Override
         public void onSuccess(org.eclipse.jetty.client.Response serverToProxyResponse) {
-            if (held == null) {
-                proxyToClientResponse.write(true, BufferUtil.EMPTY_BUFFER, this);
+            if (held != null) {
+                return;
+            }
+            boolean start;
+            synchronized (this) {
+                upstreamDone = true;
+                start = !writing;
+                writing = true;
+            }
+            if (start) {
+                writeNext(serverToProxyResponse);
             }
         }
 
@@ -258,6 +355,7 @@ public final class StreamingProxy {
 
         private void onFailure(Result result) {
             Throwable failure = result.getFailure();
+            releasePending();
             if (failure instanceof LimitedContentSource.BodyTooLargeException tooLarge) {
                 OciErrorResponse.send(proxyToClientResponse, proxyToClientCallback, ErrorCode.SIZE_INVALID, tooLarge.getMessage());
                 return;
