@@ -93,6 +93,15 @@ public final class Transactions {
         }
     }
 
+    /**
+     * Runs {@code work} that is one writing statement on an auto-commit connection: the statement
+     * is its own transaction (atomic, one round trip, no BEGIN/COMMIT). Conflicts are retried like
+     * {@link #read}, so the statement must be safe to rerun.
+     */
+    public <T> T autoCommit(Work<T> work) {
+        return read(work);
+    }
+
     private <T> T attemptTransaction(Isolation isolation, Work<T> work) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             // Hikari restores auto-commit and isolation when the connection goes back to the pool.

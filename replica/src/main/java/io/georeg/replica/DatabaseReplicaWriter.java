@@ -33,59 +33,105 @@ import java.util.Optional;
  * then the link files. A failure between the two steps leaves a state the same call repairs when
  * repeated, and every call is safe to repeat and to run concurrently with itself (INSERT … ON
  * CONFLICT, deletes of absent rows are no-ops).
+ *
+ * <p>Round trips: the replicator copies an image with a few calls per blob, so each call spends
+ * as few as it can. A blob's row and link, and a tag, are each one statement in auto-commit
+ * (atomic by itself; the repository row is found or created inside it, see
+ * {@link RepositoryRows}); a manifest is a pre-check read, then one transaction of a locking
+ * reference check and one set-based insert. Only the checks that must come before the storage
+ * writes (blob state, references, the tagged manifest) are separate reads.
  */
 public final class DatabaseReplicaWriter implements ReplicaWriter {
 
     private static final String BLOB_STATE = """
             SELECT verify_state::text FROM blobs WHERE digest = ?
             """;
-    /** A blob the verifier found missing or corrupt counts as stored again once copied anew. */
-    private static final String INSERT_BLOB = """
-            INSERT INTO blobs (digest, size, media_type) VALUES (?, ?, ?)
-            ON CONFLICT (digest) DO UPDATE
-                SET size = EXCLUDED.size, stored_at = now(), verify_state = 'unverified', verify_error = NULL
-                WHERE blobs.verify_state IN ('missing', 'failed')
+    /**
+     * The blob's row and its repository link in one statement (its own transaction). A blob the
+     * verifier found missing or corrupt counts as stored again once copied anew. The link's
+     * foreign key to blobs is checked at the end of the statement, so it sees the row inserted
+     * here. Parameters: name, name, digest, size, media type, digest. Returns the count of
+     * {@code repo} (see {@link RepositoryRows#ENSURE_CTES}).
+     */
+    private static final String RECORD_AND_LINK_BLOB = "WITH " + RepositoryRows.ENSURE_CTES + """
+            ,
+            blob AS (
+                INSERT INTO blobs (digest, size, media_type) VALUES (?, ?, ?)
+                ON CONFLICT (digest) DO UPDATE
+                    SET size = EXCLUDED.size, stored_at = now(), verify_state = 'unverified', verify_error = NULL
+                    WHERE blobs.verify_state IN ('missing', 'failed')),
+            link AS (
+                INSERT INTO repository_blobs (repository_id, digest) SELECT id, ? FROM repo
+                ON CONFLICT (repository_id, digest) DO NOTHING)
+            SELECT count(*) FROM repo
             """;
-    private static final String LINK_BLOB = """
-            INSERT INTO repository_blobs (repository_id, digest) VALUES (?, ?)
-            ON CONFLICT (repository_id, digest) DO NOTHING
+    /** Links a blob whose row exists. Parameters: name, name, digest. Returns the count of {@code repo}. */
+    private static final String LINK_BLOB = "WITH " + RepositoryRows.ENSURE_CTES + """
+            ,
+            link AS (
+                INSERT INTO repository_blobs (repository_id, digest) SELECT id, ? FROM repo
+                ON CONFLICT (repository_id, digest) DO NOTHING)
+            SELECT count(*) FROM repo
             """;
     private static final String UNLINK_BLOB = """
             DELETE FROM repository_blobs rb
             USING repositories r
             WHERE r.id = rb.repository_id AND r.name = ? AND rb.digest = ?
             """;
-    private static final String INSERT_MANIFEST = """
-            INSERT INTO manifests (repository_id, digest, media_type, artifact_type, subject_digest, annotations, content, size)
-            VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?)
-            ON CONFLICT (repository_id, digest) DO NOTHING
-            RETURNING id
+    /**
+     * The manifest's own blob row, the manifest and its reference rows in one statement, run
+     * after its references were found and locked in the same transaction. The reference rows are
+     * only written with a new manifest row: an existing row got them from the transaction that
+     * created it (same digest, same content, same references). Parameters: name, name, digest,
+     * size, media type, then the manifest columns, then the blob and child digest arrays.
+     * Returns the count of {@code repo}.
+     */
+    private static final String INSERT_MANIFEST = "WITH " + RepositoryRows.ENSURE_CTES + """
+            ,
+            blob AS (
+                INSERT INTO blobs (digest, size, media_type) VALUES (?, ?, ?)
+                ON CONFLICT (digest) DO UPDATE
+                    SET size = EXCLUDED.size, stored_at = now(), verify_state = 'unverified', verify_error = NULL
+                    WHERE blobs.verify_state IN ('missing', 'failed')),
+            manifest AS (
+                INSERT INTO manifests (repository_id, digest, media_type, artifact_type, subject_digest, annotations, content, size)
+                SELECT id, ?, ?, ?, ?, ?::jsonb, ?, ? FROM repo
+                ON CONFLICT (repository_id, digest) DO NOTHING
+                RETURNING id),
+            manifest_blob_rows AS (
+                INSERT INTO manifest_blobs (manifest_id, digest)
+                SELECT manifest.id, d FROM manifest, unnest(?::text[]) AS d
+                ON CONFLICT (manifest_id, digest) DO NOTHING),
+            manifest_child_rows AS (
+                INSERT INTO manifest_children (manifest_id, child_digest)
+                SELECT manifest.id, d FROM manifest, unnest(?::text[]) AS d
+                ON CONFLICT (manifest_id, child_digest) DO NOTHING)
+            SELECT count(*) FROM repo
             """;
-    private static final String MANIFEST_ID = """
-            SELECT id FROM manifests WHERE repository_id = ? AND digest = ?
-            """;
-    private static final String INSERT_MANIFEST_BLOBS = """
-            INSERT INTO manifest_blobs (manifest_id, digest)
-            SELECT ?, d FROM unnest(?::text[]) AS d
-            ON CONFLICT (manifest_id, digest) DO NOTHING
-            """;
-    private static final String INSERT_MANIFEST_CHILDREN = """
-            INSERT INTO manifest_children (manifest_id, child_digest)
-            SELECT ?, d FROM unnest(?::text[]) AS d
-            ON CONFLICT (manifest_id, child_digest) DO NOTHING
-            """;
-    private static final String MANIFEST_REPOSITORY_LOCKED = """
-            SELECT m.repository_id
+    private static final String MANIFEST_STORED = """
+            SELECT 1
             FROM manifests m
             JOIN repositories r ON r.id = m.repository_id
             WHERE r.name = ? AND m.digest = ?
-            FOR KEY SHARE OF m
             """;
-    private static final String UPSERT_TAG = """
-            INSERT INTO tags (repository_id, name, manifest_digest) VALUES (?, ?, ?)
-            ON CONFLICT (repository_id, name) DO UPDATE
-                SET manifest_digest = EXCLUDED.manifest_digest, updated_at = now()
-                WHERE tags.manifest_digest IS DISTINCT FROM EXCLUDED.manifest_digest
+    /**
+     * Checks and tags in one statement (its own transaction): the manifest row is key-share
+     * locked, so a concurrent delete waits, or, having committed first, makes it count as
+     * absent. Parameters: name, digest, tag, digest. Returns 0 when the manifest is not stored.
+     */
+    private static final String TAG = """
+            WITH target AS (
+                SELECT m.repository_id
+                FROM manifests m
+                JOIN repositories r ON r.id = m.repository_id
+                WHERE r.name = ? AND m.digest = ?
+                FOR KEY SHARE OF m),
+            upsert AS (
+                INSERT INTO tags (repository_id, name, manifest_digest) SELECT repository_id, ?, ? FROM target
+                ON CONFLICT (repository_id, name) DO UPDATE
+                    SET manifest_digest = EXCLUDED.manifest_digest, updated_at = now()
+                    WHERE tags.manifest_digest IS DISTINCT FROM EXCLUDED.manifest_digest)
+            SELECT count(*) FROM target
             """;
     private static final String DELETE_TAG = """
             DELETE FROM tags t
@@ -150,11 +196,7 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
         }
         BlobStore.PutResult stored = blobs.put(digest, size, content);
         links.linkLayer(repository, digest);
-        tx.inTransaction(c -> {
-            recordBlob(c, digest, stored.size(), null);
-            link(c, repository, digest);
-            return null;
-        });
+        recordAndLink(repository, digest, stored.size());
         return !stored.alreadyPresent();
     }
 
@@ -175,11 +217,7 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
             return false;
         }
         links.linkLayer(repository, digest);
-        tx.inTransaction(c -> {
-            recordBlob(c, digest, size.get(), null);
-            link(c, repository, digest);
-            return null;
-        });
+        recordAndLink(repository, digest, size.get());
         return true;
     }
 
@@ -188,12 +226,13 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
         ParsedManifest parsed = ManifestParser.parse(content, mediaType);
         Digest digest = verifiedDigest(parsed, content, expected);
         References references = References.of(parsed);
-        List<Digest> missing = tx.read(c -> references.missingIn(c, repository, false));
-        if (!missing.isEmpty()) {
-            throw new MissingReferencesException(digest, missing);
+        // One connection, no transaction: the references not stored yet, and the manifest's own blob.
+        PreCheck pre = tx.read(c -> new PreCheck(references.missingIn(c, repository, false), blobState(c, digest)));
+        if (!pre.missing().isEmpty()) {
+            throw new MissingReferencesException(digest, pre.missing());
         }
         // distribution keeps manifests as blobs too: a promoted registry reads them from here.
-        if (blobState(digest) == BlobState.LOST) {
+        if (pre.state() == BlobState.LOST) {
             blobs.delete(digest);
         }
         blobs.put(digest, content.length, new ByteArrayInputStream(content));
@@ -204,11 +243,9 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
             if (!stillMissing.isEmpty()) {
                 throw new MissingReferencesException(digest, stillMissing);
             }
-            long repositoryId = RepositoryRows.ensure(c, repository);
-            recordBlob(c, digest, content.length, parsed.mediaType());
-            long manifestId = insertManifest(c, repositoryId, digest, parsed, annotations, content);
-            insertAll(c, INSERT_MANIFEST_BLOBS, manifestId, references.blobs());
-            insertAll(c, INSERT_MANIFEST_CHILDREN, manifestId, references.children());
+            for (int attempt = 1; !insertManifest(c, repository, digest, parsed, annotations, content, references); attempt++) {
+                checkRepositoryAttempts(repository, attempt);
+            }
             return null;
         });
         return digest;
@@ -221,21 +258,23 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
      */
     @Override
     public void tag(RepositoryName repository, Tag tag, Digest manifest) {
-        if (!tx.read(c -> manifestRepositoryId(c, repository, manifest).isPresent())) {
+        // Checked before the link files are written, so a refused tag leaves none behind.
+        if (!tx.read(c -> exists(c, MANIFEST_STORED, repository.value(), manifest.toString()))) {
             throw new MissingReferencesException(manifest, List.of(manifest));
         }
         links.linkTag(repository, tag, manifest);
-        tx.inTransaction(c -> {
-            long repositoryId = manifestRepositoryId(c, repository, manifest)
-                    .orElseThrow(() -> new MissingReferencesException(manifest, List.of(manifest)));
-            try (PreparedStatement ps = c.prepareStatement(UPSERT_TAG)) {
-                ps.setLong(1, repositoryId);
-                ps.setString(2, tag.value());
-                ps.setString(3, manifest.toString());
-                ps.executeUpdate();
+        long found = tx.autoCommit(c -> {
+            try (PreparedStatement ps = c.prepareStatement(TAG)) {
+                ps.setString(1, repository.value());
+                ps.setString(2, manifest.toString());
+                ps.setString(3, tag.value());
+                ps.setString(4, manifest.toString());
+                return count(ps);
             }
-            return null;
         });
+        if (found == 0) {
+            throw new MissingReferencesException(manifest, List.of(manifest));
+        }
     }
 
     @Override
@@ -272,27 +311,72 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
         links.unlinkLayer(repository, digest);
     }
 
+    /** The references a manifest still lacks and its own blob's state, read in one statement. */
+    private record PreCheck(List<Digest> missing, BlobState state) {
+    }
+
     private BlobState blobState(Digest digest) {
-        return tx.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement(BLOB_STATE)) {
-                ps.setString(1, digest.toString());
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) {
-                        return BlobState.UNKNOWN;
-                    }
-                    String verifyState = rs.getString(1);
-                    return "missing".equals(verifyState) || "failed".equals(verifyState) ? BlobState.LOST : BlobState.STORED;
+        return tx.read(c -> blobState(c, digest));
+    }
+
+    private static BlobState blobState(Connection c, Digest digest) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(BLOB_STATE)) {
+            ps.setString(1, digest.toString());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return BlobState.UNKNOWN;
                 }
+                String verifyState = rs.getString(1);
+                return "missing".equals(verifyState) || "failed".equals(verifyState) ? BlobState.LOST : BlobState.STORED;
             }
-        });
+        }
     }
 
     private void linkRecordedBlob(RepositoryName repository, Digest digest) {
         links.linkLayer(repository, digest);
-        tx.inTransaction(c -> {
-            link(c, repository, digest);
-            return null;
-        });
+        for (int attempt = 1; ; attempt++) {
+            long found = tx.autoCommit(c -> {
+                try (PreparedStatement ps = c.prepareStatement(LINK_BLOB)) {
+                    ps.setString(1, repository.value());
+                    ps.setString(2, repository.value());
+                    ps.setString(3, digest.toString());
+                    return count(ps);
+                }
+            });
+            if (found > 0) {
+                return;
+            }
+            checkRepositoryAttempts(repository, attempt);
+        }
+    }
+
+    /** The blob's row and link: one statement, so one round trip and one commit. */
+    private void recordAndLink(RepositoryName repository, Digest digest, long size) {
+        for (int attempt = 1; ; attempt++) {
+            long found = tx.autoCommit(c -> {
+                try (PreparedStatement ps = c.prepareStatement(RECORD_AND_LINK_BLOB)) {
+                    ps.setString(1, repository.value());
+                    ps.setString(2, repository.value());
+                    ps.setString(3, digest.toString());
+                    ps.setLong(4, size);
+                    ps.setString(5, null);
+                    ps.setString(6, digest.toString());
+                    return count(ps);
+                }
+            });
+            if (found > 0) {
+                return;
+            }
+            checkRepositoryAttempts(repository, attempt);
+        }
+    }
+
+    /** After a statement found no repository row (see {@link RepositoryRows#ENSURE_CTES}): rerun, within bounds. */
+    private static void checkRepositoryAttempts(RepositoryName repository, int attempt) {
+        if (attempt >= RepositoryRows.ATTEMPTS) {
+            throw new IllegalStateException("repository " + repository + " was neither found nor created in "
+                    + attempt + " attempts");
+        }
     }
 
     /** The manifest's digest: the expected one (of any algorithm) when the bytes match it. */
@@ -308,71 +392,42 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
         return expected;
     }
 
-    private static void recordBlob(Connection c, Digest digest, long size, String mediaType) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(INSERT_BLOB)) {
-            ps.setString(1, digest.toString());
-            ps.setLong(2, size);
-            ps.setString(3, mediaType);
-            ps.executeUpdate();
-        }
-    }
-
-    private static void link(Connection c, RepositoryName repository, Digest digest) throws SQLException {
-        long repositoryId = RepositoryRows.ensure(c, repository);
-        try (PreparedStatement ps = c.prepareStatement(LINK_BLOB)) {
-            ps.setLong(1, repositoryId);
-            ps.setString(2, digest.toString());
-            ps.executeUpdate();
-        }
-    }
-
-    private static long insertManifest(Connection c, long repositoryId, Digest digest, ParsedManifest parsed,
-            String annotations, byte[] content) throws SQLException {
+    /** Runs {@link #INSERT_MANIFEST}; false when the repository row was not there to use (rerun). */
+    private static boolean insertManifest(Connection c, RepositoryName repository, Digest digest, ParsedManifest parsed,
+            String annotations, byte[] content, References references) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(INSERT_MANIFEST)) {
-            ps.setLong(1, repositoryId);
-            ps.setString(2, digest.toString());
-            ps.setString(3, parsed.mediaType());
-            ps.setString(4, parsed.artifactType());
-            ps.setString(5, parsed.subject().map(s -> s.digest().toString()).orElse(null));
-            ps.setString(6, annotations);
-            ps.setBytes(7, content);
-            ps.setLong(8, content.length);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (rs.next()) {
-                    return rs.getLong(1);
-                }
-            }
-        }
-        try (PreparedStatement ps = c.prepareStatement(MANIFEST_ID)) {
-            ps.setLong(1, repositoryId);
-            ps.setString(2, digest.toString());
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    throw new SQLException("manifest " + digest + " vanished while it was being stored");
-                }
-                return rs.getLong(1);
-            }
+            int i = 1;
+            ps.setString(i++, repository.value());
+            ps.setString(i++, repository.value());
+            ps.setString(i++, digest.toString());
+            ps.setLong(i++, content.length);
+            ps.setString(i++, parsed.mediaType());
+            ps.setString(i++, digest.toString());
+            ps.setString(i++, parsed.mediaType());
+            ps.setString(i++, parsed.artifactType());
+            ps.setString(i++, parsed.subject().map(s -> s.digest().toString()).orElse(null));
+            ps.setString(i++, annotations);
+            ps.setBytes(i++, content);
+            ps.setLong(i++, content.length);
+            ps.setArray(i++, References.textArray(c, references.blobs()));
+            ps.setArray(i, References.textArray(c, references.children()));
+            return count(ps) > 0;
         }
     }
 
-    private static void insertAll(Connection c, String sql, long manifestId, List<Digest> digests) throws SQLException {
-        if (digests.isEmpty()) {
-            return;
+    private static long count(PreparedStatement ps) throws SQLException {
+        try (ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
         }
+    }
+
+    private static boolean exists(Connection c, String sql, String first, String second) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setLong(1, manifestId);
-            ps.setArray(2, c.createArrayOf("text", digests.stream().map(Digest::toString).toArray()));
-            ps.executeUpdate();
-        }
-    }
-
-    private static Optional<Long> manifestRepositoryId(Connection c, RepositoryName repository, Digest manifest)
-            throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(MANIFEST_REPOSITORY_LOCKED)) {
-            ps.setString(1, repository.value());
-            ps.setString(2, manifest.toString());
+            ps.setString(1, first);
+            ps.setString(2, second);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(rs.getLong(1)) : Optional.empty();
+                return rs.next();
             }
         }
     }

@@ -12,6 +12,13 @@ import io.georeg.storage.ObjectStore;
  * paths.go), so that a stock distribution registry pointed at the replica's storage after a
  * promotion serves everything the tracking database shows. Called by
  * {@link DatabaseReplicaWriter} only; every operation is idempotent.
+ *
+ * <p>Each link is written with the store's full durability (file fsync, atomic rename, directory
+ * fsync), although link files are derived from the database: the writer commits the row right
+ * after the link, the commit is durable, and nothing rebuilds links from the database before a
+ * promoted registry serves the storage, so a link lost in a crash would be a row the promoted
+ * registry cannot serve. Skipping the directory fsync would save one fsync per link but leave
+ * exactly that window open.
  */
 final class DistributionLinks {
     private final ObjectStore objects;

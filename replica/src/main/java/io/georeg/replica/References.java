@@ -4,12 +4,12 @@ import io.georeg.oci.Descriptor;
 import io.georeg.oci.Digest;
 import io.georeg.oci.ParsedManifest;
 import io.georeg.oci.RepositoryName;
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -23,23 +23,30 @@ import java.util.Set;
  */
 record References(List<Digest> blobs, List<Digest> children) {
 
-    private static final String PRESENT_BLOBS = """
-            SELECT rb.digest
-            FROM repository_blobs rb
-            JOIN repositories r ON r.id = rb.repository_id
-            WHERE r.name = ? AND rb.digest = ANY (?::text[])
-            """;
-    private static final String PRESENT_CHILDREN = """
-            SELECT m.digest
-            FROM manifests m
-            JOIN repositories r ON r.id = m.repository_id
-            WHERE r.name = ? AND m.digest = ANY (?::text[])
-            """;
     /**
-     * Inside the writing transaction the rows found are share-locked, so a concurrent unlink or
-     * delete waits until the manifest that needs them is committed.
+     * The absent references in one statement, blobs first, each kind in manifest order.
+     * Parameters: repository name, blobs, children, blobs, children. {@code %s} is the locking
+     * clause of the present rows: inside the writing transaction they are share-locked, so a
+     * concurrent unlink or delete waits until the manifest that needs them is committed (and one
+     * that got there first makes the row count as absent).
      */
-    private static final String LOCK = "FOR KEY SHARE OF ";
+    private static final String ABSENT = """
+            WITH r AS (SELECT id FROM repositories WHERE name = ?),
+            present_blobs AS (
+                SELECT rb.digest FROM repository_blobs rb JOIN r ON rb.repository_id = r.id
+                WHERE rb.digest = ANY (?::text[]) %s),
+            present_children AS (
+                SELECT m.digest FROM manifests m JOIN r ON m.repository_id = r.id
+                WHERE m.digest = ANY (?::text[]) %s)
+            SELECT 1 AS kind, w.ord, w.d FROM unnest(?::text[]) WITH ORDINALITY AS w (d, ord)
+            WHERE w.d NOT IN (SELECT digest FROM present_blobs)
+            UNION ALL
+            SELECT 2, w.ord, w.d FROM unnest(?::text[]) WITH ORDINALITY AS w (d, ord)
+            WHERE w.d NOT IN (SELECT digest FROM present_children)
+            ORDER BY 1, 2
+            """;
+    private static final String ABSENT_UNLOCKED = ABSENT.formatted("", "");
+    private static final String ABSENT_LOCKED = ABSENT.formatted("FOR KEY SHARE OF rb", "FOR KEY SHARE OF m");
 
     static References of(ParsedManifest manifest) {
         Set<Digest> blobs = new LinkedHashSet<>();
@@ -66,27 +73,28 @@ record References(List<Digest> blobs, List<Digest> children) {
 
     /** References not stored in the repository, blobs first; locks the present ones when {@code lock}. */
     List<Digest> missingIn(Connection c, RepositoryName repository, boolean lock) throws SQLException {
-        List<Digest> missing = new ArrayList<>();
-        missing.addAll(absent(c, lock ? PRESENT_BLOBS + LOCK + "rb" : PRESENT_BLOBS, repository, blobs));
-        missing.addAll(absent(c, lock ? PRESENT_CHILDREN + LOCK + "m" : PRESENT_CHILDREN, repository, children));
-        return missing;
-    }
-
-    private static List<Digest> absent(Connection c, String sql, RepositoryName repository, List<Digest> wanted)
-            throws SQLException {
-        if (wanted.isEmpty()) {
+        if (blobs.isEmpty() && children.isEmpty()) {
             return List.of();
         }
-        Set<String> present = new HashSet<>();
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
+        List<Digest> missing = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(lock ? ABSENT_LOCKED : ABSENT_UNLOCKED)) {
+            Array blobArray = textArray(c, blobs);
+            Array childArray = textArray(c, children);
             ps.setString(1, repository.value());
-            ps.setArray(2, c.createArrayOf("text", wanted.stream().map(Digest::toString).toArray()));
+            ps.setArray(2, blobArray);
+            ps.setArray(3, childArray);
+            ps.setArray(4, blobArray);
+            ps.setArray(5, childArray);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    present.add(rs.getString(1));
+                    missing.add(Digest.parse(rs.getString(3)));
                 }
             }
         }
-        return wanted.stream().filter(d -> !present.contains(d.toString())).toList();
+        return missing;
+    }
+
+    static Array textArray(Connection c, List<Digest> digests) throws SQLException {
+        return c.createArrayOf("text", digests.stream().map(Digest::toString).toArray());
     }
 }

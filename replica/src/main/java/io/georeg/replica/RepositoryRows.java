@@ -1,46 +1,31 @@
 package io.georeg.replica;
 
-import io.georeg.oci.RepositoryName;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-
-/** Finds or creates a repository row inside the caller's transaction. Used by the write side. */
+/**
+ * Finds or creates a repository row as part of the statement that needs its id, so that the
+ * write side spends no round trip of its own on it. Used by {@link DatabaseReplicaWriter}.
+ *
+ * <p>No id is cached in the process: repository rows can be removed (tests truncate them, an
+ * operator may), and a stale id would fail the caller's insert; the lookup is an index probe in a
+ * statement that runs anyway.
+ */
 final class RepositoryRows {
-    private static final String INSERT = """
-            INSERT INTO repositories (name) VALUES (?)
-            ON CONFLICT (name) DO NOTHING
-            RETURNING id
-            """;
-    private static final String SELECT_ID = """
-            SELECT id FROM repositories WHERE name = ?
-            """;
+    /**
+     * CTEs ending in {@code repo(id)}: the repository named by the first two parameters (the
+     * name, twice), created when absent. {@code repo} is empty only when a concurrent transaction
+     * created the row after this statement's snapshot was taken (our insert waited and did
+     * nothing); rerunning the statement, with a new snapshot under READ COMMITTED, sees it.
+     */
+    static final String ENSURE_CTES = """
+            existing AS (SELECT id FROM repositories WHERE name = ?),
+            created AS (
+                INSERT INTO repositories (name) SELECT ? WHERE NOT EXISTS (SELECT 1 FROM existing)
+                ON CONFLICT (name) DO NOTHING
+                RETURNING id),
+            repo AS (SELECT id FROM existing UNION ALL SELECT id FROM created)""";
+
+    /** How often a statement with {@link #ENSURE_CTES} is run before the race above is a bug. */
+    static final int ATTEMPTS = 3;
 
     private RepositoryRows() {
-    }
-
-    /**
-     * The repository's id, creating the row when absent. Under READ COMMITTED a concurrent insert
-     * makes ours wait and then do nothing; the following SELECT (a new snapshot) sees that row.
-     */
-    static long ensure(Connection c, RepositoryName repository) throws SQLException {
-        try (PreparedStatement insert = c.prepareStatement(INSERT)) {
-            insert.setString(1, repository.value());
-            try (ResultSet rs = insert.executeQuery()) {
-                if (rs.next()) {
-                    return rs.getLong(1);
-                }
-            }
-        }
-        try (PreparedStatement select = c.prepareStatement(SELECT_ID)) {
-            select.setString(1, repository.value());
-            try (ResultSet rs = select.executeQuery()) {
-                if (!rs.next()) {
-                    throw new SQLException("repository " + repository + " vanished while it was being created");
-                }
-                return rs.getLong(1);
-            }
-        }
     }
 }
