@@ -14,7 +14,8 @@ import java.util.regex.Pattern;
  * <p>{@code nameGroup} and {@code referenceGroup} are the indices of those groups (0: absent),
  * resolved once: looking a group up by name copies the pattern's group map on every call.
  */
-public record Route(String id, Set<String> methods, Pattern path, Destination destination, int nameGroup, int referenceGroup) {
+public record Route(String id, Set<String> methods, Pattern path, Destination destination, int nameGroup, int referenceGroup,
+                    String literalPrefix) {
 
     public Route {
         Objects.requireNonNull(id, "id");
@@ -24,7 +25,55 @@ public record Route(String id, Set<String> methods, Pattern path, Destination de
     }
 
     public Route(String id, Set<String> methods, Pattern path, Destination destination) {
-        this(id, methods, path, destination, path.namedGroups().getOrDefault("name", 0), path.namedGroups().getOrDefault("reference", 0));
+        this(id, methods, path, destination, path.namedGroups().getOrDefault("name", 0), path.namedGroups().getOrDefault("reference", 0),
+                literalPrefix(path));
+    }
+
+    /**
+     * The characters every match must start with: the pattern's leading plain characters, up to
+     * the first one with a regex meaning (and none when a flag or alternation may apply to
+     * them). Lets {@link #match} skip the regex for most paths with one {@code startsWith}.
+     */
+    static String literalPrefix(Pattern pattern) {
+        String regex = pattern.pattern();
+        if (pattern.flags() != 0 || hasTopLevelAlternation(regex)) {
+            return "";
+        }
+        StringBuilder prefix = new StringBuilder();
+        for (int i = 0; i < regex.length(); i++) {
+            char c = regex.charAt(i);
+            if ("\\[](){}.*+?^$|".indexOf(c) >= 0) {
+                // A quantifier applies to the character before it: that one is not required.
+                if ((c == '*' || c == '?' || c == '{') && !prefix.isEmpty()) {
+                    prefix.setLength(prefix.length() - 1);
+                }
+                break;
+            }
+            prefix.append(c);
+        }
+        return prefix.toString();
+    }
+
+    private static boolean hasTopLevelAlternation(String regex) {
+        int depth = 0;
+        boolean inClass = false;
+        for (int i = 0; i < regex.length(); i++) {
+            char c = regex.charAt(i);
+            if (c == '\\') {
+                i++;
+            } else if (inClass) {
+                inClass = c != ']';
+            } else if (c == '[') {
+                inClass = true;
+            } else if (c == '(') {
+                depth++;
+            } else if (c == ')') {
+                depth--;
+            } else if (c == '|' && depth == 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public static Route of(String id, Set<String> methods, String pathRegex, Destination destination) {
@@ -34,6 +83,9 @@ public record Route(String id, Set<String> methods, Pattern path, Destination de
     /** The match of this route on a request, or null when it does not apply. */
     RouteMatch match(String method, String rawPath) {
         if (!methods.isEmpty() && !methods.contains(method)) {
+            return null;
+        }
+        if (!rawPath.startsWith(literalPrefix)) {
             return null;
         }
         Matcher m = path.matcher(rawPath);

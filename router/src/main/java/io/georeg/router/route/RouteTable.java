@@ -48,7 +48,8 @@ public final class RouteTable {
         return new RouteTable(List.of(
                 // Paths a proxy and its upstream could resolve differently are refused before
                 // anything else is looked at (CVE-class "path confusion" between proxy and origin).
-                Route.of("ambiguous-path", ANY, "(?is)(?:.*%2e.*|.*%2f.*|.*%5c.*|.*%00.*|.*\\\\.*|.*//.*|(?:.*/)?\\.\\.?(?:/.*)?|[^/].*|)", Destination.REJECT),
+                // One forward scan for the forbidden sequences (each on every request).
+                Route.of("ambiguous-path", ANY, "(?is)(?:.*?(?:%2e|%2f|%5c|%00|\\\\|//).*|(?:.*/)?\\.\\.?(?:/.*)?|[^/].*|)", Destination.REJECT),
                 Route.of("health", READ, "/-/health|/-/ready", Destination.LOCAL),
                 Route.of("metrics", READ, "/metrics", Destination.LOCAL),
                 // The replication status page, served by the process's own handler (the app wires it).
