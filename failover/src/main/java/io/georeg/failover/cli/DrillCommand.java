@@ -7,16 +7,15 @@ import io.georeg.failover.report.Check;
 import io.georeg.failover.report.Report;
 import io.georeg.failover.report.ReportWriter;
 import java.io.PrintWriter;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -29,11 +28,8 @@ import picocli.CommandLine.Spec;
 public final class DrillCommand implements Callable<Integer> {
     private final Supplier<Database> databases;
 
-    @Option(names = "--router", required = true, paramLabel = "URL", description = "A router of the secondary site (repeatable).")
-    List<URI> routers;
-
-    @Option(names = "--admin-token", required = true, paramLabel = "TOKEN", description = "The routers' router.admin.token.")
-    String adminToken;
+    @Mixin
+    RouterTargets targets;
 
     @Option(names = "--sample", defaultValue = "5", description = "Replicated images to pull (default ${DEFAULT-VALUE}).")
     int sample;
@@ -75,7 +71,7 @@ public final class DrillCommand implements Callable<Integer> {
             user = Optional.of(credentials.substring(0, colon));
             password = Optional.of(credentials.substring(colon + 1));
         }
-        DrillOptions options = new DrillOptions(routers, adminToken, sample, user, password, observeOutage, maxLag, maxPending, maxFailed);
+        DrillOptions options = new DrillOptions(targets.routers, targets.adminToken, sample, user, password, observeOutage, maxLag, maxPending, maxFailed);
         try (Database database = databases.get();
              HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
             Report report = new Drill(options, database, http).run();

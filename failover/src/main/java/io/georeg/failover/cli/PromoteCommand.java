@@ -9,11 +9,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -26,11 +26,8 @@ import picocli.CommandLine.Spec;
 public final class PromoteCommand implements Callable<Integer> {
     private final Supplier<PromotionSession> sessions;
 
-    @Option(names = "--router", required = true, paramLabel = "URL", description = "A router of the secondary site (repeatable).")
-    List<URI> routers;
-
-    @Option(names = "--admin-token", required = true, paramLabel = "TOKEN", description = "The routers' router.admin.token.")
-    String adminToken;
+    @Mixin
+    RouterTargets targets;
 
     @Option(names = "--new-primary", required = true, paramLabel = "URL", description = "The registry that takes writes from now on.")
     URI newPrimary;
@@ -59,7 +56,7 @@ public final class PromoteCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PromotionOptions options = new PromotionOptions(routers, adminToken, newPrimary, drainTimeout, verifyTimeout, runWorkers, force);
+        PromotionOptions options = new PromotionOptions(targets.routers, targets.adminToken, newPrimary, drainTimeout, verifyTimeout, runWorkers, force);
         try (PromotionSession session = sessions.get();
              HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
             Report report = new Promotion(options, session, http).run();
