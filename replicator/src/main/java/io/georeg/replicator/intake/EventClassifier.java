@@ -5,7 +5,7 @@ import java.util.Optional;
 
 /**
  * Turns a notification event into the work it asks for (distribution 2.8's event shapes, see
- * {@code shared/fixtures/notifications/README.md}): a manifest pushed by tag moves the tag; one
+ * {@code replicator/src/test/resources/notifications/distribution-2.8/README.md}): a manifest pushed by tag moves the tag; one
  * pushed by digest (an index child) is stored; a blob push or cross-repository mount links the
  * blob; a delete with a tag (and no digest) removes the tag; a delete with a digest removes the
  * manifest or blob (which one, the worker asks the primary). Pulls and unknown actions ask for

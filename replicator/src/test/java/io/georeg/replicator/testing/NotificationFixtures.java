@@ -2,34 +2,35 @@ package io.georeg.replicator.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * The real notification envelopes captured from distribution 2.8, in
- * {@code shared/fixtures/notifications/} beside the clone. The pom passes the directory as system
- * property {@value #PROPERTY}; run from an IDE, {@code ../shared} and {@code ../../shared} of the
- * working directory are tried.
+ * The real notification envelopes captured from distribution 2.8, kept as test resources in
+ * {@code replicator/src/test/resources/notifications/distribution-2.8/} (its README says how they were
+ * captured and how to capture more). Read from the test class path, so a clone needs nothing beside it.
  */
 public final class NotificationFixtures {
-    public static final String PROPERTY = "georeg.fixtures.notifications";
+    private static final String RESOURCE_DIRECTORY = "notifications/distribution-2.8";
 
     private NotificationFixtures() {
     }
 
     public static Path directory() {
-        String configured = System.getProperty(PROPERTY);
-        List<Path> candidates = configured != null ? List.of(Path.of(configured))
-                : List.of(Path.of("../shared/fixtures/notifications"), Path.of("../../shared/fixtures/notifications"));
-        for (Path p : candidates) {
-            if (Files.isRegularFile(p.resolve("_index.json"))) {
-                return p.toAbsolutePath().normalize();
-            }
+        URL index = NotificationFixtures.class.getClassLoader().getResource(RESOURCE_DIRECTORY + "/_index.json");
+        if (index == null) {
+            throw new IllegalStateException("notification fixtures missing from the test class path: expected "
+                    + "replicator/src/test/resources/" + RESOURCE_DIRECTORY + "/_index.json (run the tests through Maven)");
         }
-        throw new IllegalStateException("notification fixtures not found at " + candidates + ": the repository expects "
-                + "the shared/ directory beside the clone (<clone>/../shared/fixtures/notifications), or set -D" + PROPERTY);
+        try {
+            return Path.of(index.toURI()).getParent();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException("unreadable fixture location " + index, e);
+        }
     }
 
     public static byte[] bytes(String name) {
