@@ -63,11 +63,11 @@ public final class Replicator implements AutoCloseable {
         this.queue = new WorkQueue(database);
         this.primary = PrimaryClient.create(config.primary());
         this.intake = new IntakeHandler(config.intake(), new EventStore(database, config.sync().filter()), observers.intake());
-        ReplicationWorker worker = new ReplicationWorker(primary, reader, writer, observers.copy(),
+        ReplicationWorker worker = new ReplicationWorker(primary.content(), reader, writer, observers.copy(),
                 Throttle.of(config.maxBytesPerSecond()));
         this.scheduler = new WorkScheduler(database, queue, worker, config.workers(), observers.work(), ownerId());
-        this.reconciler = new Reconciler(primary, reader, queue, config.sync().filter());
-        this.pruner = new QueuePruner(database, config.retention());
+        this.reconciler = new Reconciler(primary.content(), primary.catalog(), reader, queue, config.sync().filter());
+        this.pruner = new QueuePruner(database, queue, config.retention());
         SyncConfig sync = config.sync();
         this.reconcileSchedule = sync.reconcileScheduled()
                 ? Optional.of(new ReconcileSchedule(reconciler, sync.reconcileInterval(),

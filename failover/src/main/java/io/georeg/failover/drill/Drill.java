@@ -55,7 +55,7 @@ public final class Drill {
         List<RouterAdminClient> routers = options.routers().stream().map(r -> new RouterAdminClient(http, r, options.adminToken())).toList();
         List<PrimaryClient> clients = options.routers().stream().map(this::client).toList();
         try {
-            List<SamplePuller> pullers = clients.stream().map(SamplePuller::new).toList();
+            List<SamplePuller> pullers = clients.stream().map(c -> new SamplePuller(c.content())).toList();
             warmUp(report, sample, pullers);
             boolean switched = false;
             try {

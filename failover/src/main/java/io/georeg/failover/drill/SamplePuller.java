@@ -9,7 +9,7 @@ import io.georeg.oci.ParsedManifest;
 import io.georeg.oci.Reference;
 import io.georeg.replicator.primary.BlobStream;
 import io.georeg.replicator.primary.FetchedManifest;
-import io.georeg.replicator.primary.PrimaryClient;
+import io.georeg.replicator.primary.PrimaryContent;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
@@ -18,14 +18,14 @@ import java.util.Optional;
 
 /**
  * Pulls one image as a client would, through a router, with the replicator's registry client
- * ({@link PrimaryClient}, pointed at the router: distribution's token flow and basic auth):
+ * ({@link PrimaryContent}, pointed at the router: distribution's token flow and basic auth):
  * the manifest by tag (its bytes checked against the digest the replica recorded), the children
  * of an index, and every blob, each streamed through its digest. Used by the drill.
  */
 final class SamplePuller {
-    private final PrimaryClient client;
+    private final PrimaryContent client;
 
-    SamplePuller(PrimaryClient client) {
+    SamplePuller(PrimaryContent client) {
         this.client = client;
     }
 

@@ -4,7 +4,7 @@ import io.georeg.oci.Digest;
 import io.georeg.oci.RepositoryName;
 import io.georeg.replica.ReplicaWriter;
 import io.georeg.replicator.primary.BlobStream;
-import io.georeg.replicator.primary.PrimaryClient;
+import io.georeg.replicator.primary.PrimaryContent;
 import io.georeg.replicator.queue.WorkFailedException;
 import java.io.InputStream;
 
@@ -17,13 +17,13 @@ import java.io.InputStream;
  * {@link ReplicationWorker}.
  */
 final class BlobCopier {
-    private final PrimaryClient primary;
+    private final PrimaryContent primary;
     private final ReplicaWriter replica;
     private final CopyObserver observer;
     private final Throttle throttle;
     private final InFlightBlobs inFlight = new InFlightBlobs();
 
-    BlobCopier(PrimaryClient primary, ReplicaWriter replica, CopyObserver observer, Throttle throttle) {
+    BlobCopier(PrimaryContent primary, ReplicaWriter replica, CopyObserver observer, Throttle throttle) {
         this.primary = primary;
         this.replica = replica;
         this.observer = observer;

@@ -9,7 +9,7 @@ import io.georeg.oci.RepositoryName;
 import io.georeg.replica.ReplicaReader;
 import io.georeg.replica.ReplicaWriter;
 import io.georeg.replicator.primary.FetchedManifest;
-import io.georeg.replicator.primary.PrimaryClient;
+import io.georeg.replicator.primary.PrimaryContent;
 
 /**
  * Copies a manifest by digest into a repository of the replica, in the order that keeps the
@@ -17,19 +17,19 @@ import io.georeg.replicator.primary.PrimaryClient;
  * (config and layers) first, the manifest itself last, and it becomes visible only then (the
  * replica refuses it while anything is missing). A manifest already stored in the repository is
  * skipped without asking the primary. The primary's bytes are verified against the digest by
- * {@link PrimaryClient} before anything is written. Used by {@link ReplicationWorker}.
+ * {@link PrimaryContent} before anything is written. Used by {@link ReplicationWorker}.
  */
 final class ManifestCopier {
     /** An index of indexes of indexes is already exotic; deeper means a loop or an attack. */
     private static final int MAX_DEPTH = 4;
 
-    private final PrimaryClient primary;
+    private final PrimaryContent primary;
     private final ReplicaReader reader;
     private final ReplicaWriter replica;
     private final BlobCopier blobs;
     private final CopyObserver observer;
 
-    ManifestCopier(PrimaryClient primary, ReplicaReader reader, ReplicaWriter replica, BlobCopier blobs, CopyObserver observer) {
+    ManifestCopier(PrimaryContent primary, ReplicaReader reader, ReplicaWriter replica, BlobCopier blobs, CopyObserver observer) {
         this.primary = primary;
         this.reader = reader;
         this.replica = replica;

@@ -7,7 +7,7 @@ import io.georeg.oci.Tag;
 import io.georeg.replica.ReplicaReader;
 import io.georeg.replica.ReplicaWriter;
 import io.georeg.replicator.primary.ManifestHead;
-import io.georeg.replicator.primary.PrimaryClient;
+import io.georeg.replicator.primary.PrimaryContent;
 import io.georeg.replicator.queue.WorkHandler;
 import io.georeg.replicator.queue.WorkItem;
 import io.georeg.replicator.queue.WorkKind;
@@ -27,13 +27,13 @@ import java.util.Optional;
  * {@link Failures}. Run by the {@link io.georeg.replicator.queue.WorkScheduler}'s workers.
  */
 public final class ReplicationWorker implements WorkHandler {
-    private final PrimaryClient primary;
+    private final PrimaryContent primary;
     private final ReplicaWriter replica;
     private final CopyObserver observer;
     private final BlobCopier blobs;
     private final ManifestCopier manifests;
 
-    public ReplicationWorker(PrimaryClient primary, ReplicaReader reader, ReplicaWriter replica, CopyObserver observer,
+    public ReplicationWorker(PrimaryContent primary, ReplicaReader reader, ReplicaWriter replica, CopyObserver observer,
             Throttle throttle) {
         this.primary = primary;
         this.replica = replica;

@@ -14,7 +14,7 @@ import java.util.Optional;
 /**
  * Commits an envelope's events before the intake answers: inserts them into
  * {@code replication_event} (a re-sent event id inserts nothing), coalesces the work they ask for
- * into {@code replication_work} ({@link WorkQueue#COALESCE_ON_CONFLICT}), counts pulls in
+ * into the queue ({@link WorkQueue#queuedFrom}, the queue's own SQL), counts pulls in
  * {@code pull_counter}, and NOTIFYs the schedulers, all in ONE statement on an auto-commit
  * connection: one transaction and one round trip per envelope, because the registry sends one
  * event at a time and waits for each answer. Only events that were new produce work or counts.
@@ -33,16 +33,11 @@ public final class EventStore {
                 RETURNING event_id
             ), new_input AS (
                 SELECT i.* FROM input i WHERE i.event_id IN (SELECT event_id FROM fresh)
-            ), queued AS (
-                INSERT INTO replication_work
-                    (repository, kind, ref, operation, digest, media_type, size, source, first_event_at, last_event_at)
-                SELECT DISTINCT ON (repository, kind, ref)
-                       repository, kind, ref, operation, digest, media_type, size, 'event', event_at, event_at
+            ), event_work AS (
+                SELECT repository, kind, ref, operation, digest, media_type, size, event_at AS requested_at, 'event' AS source
                   FROM new_input WHERE operation IS NOT NULL
-                 ORDER BY repository, kind, ref, event_at DESC
-            """ + WorkQueue.COALESCE_ON_CONFLICT + """
-                RETURNING 1
-            ), pulls AS (
+            ), """ + WorkQueue.queuedFrom("event_work") + """
+            , pulls AS (
                 INSERT INTO pull_counter AS p (repository, digest, pulls, last_pulled_at)
                 SELECT repository, coalesce(digest, ''), count(*), max(event_at)
                   FROM new_input WHERE action = 'pull' GROUP BY 1, 2
@@ -51,8 +46,8 @@ public final class EventStore {
                 RETURNING 1
             )
             SELECT (SELECT count(*) FROM fresh), (SELECT count(*) FROM queued), (SELECT count(*) FROM new_input WHERE action = 'pull'),
-                   CASE WHEN EXISTS (SELECT 1 FROM queued) THEN pg_notify('""" + WorkQueue.WAKE_CHANNEL + """
-            ', '') END
+                   """ + WorkQueue.wakeIfAny("queued") + """
+
             """;
 
     private final Transactions tx;

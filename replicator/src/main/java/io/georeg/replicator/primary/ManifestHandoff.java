@@ -19,7 +19,7 @@ import java.util.Optional;
  * <p>Content-addressed and already verified against its digest, so an entry can only be stale in
  * one way, a manifest deleted on the primary in between, which is the same race a fetch a moment
  * earlier has; entries are taken once, and bounded by count, bytes and age so nothing lingers.
- * Owned by {@link PrimaryClient}; thread-safe.
+ * Owned by {@link PrimaryContent}; thread-safe.
  */
 final class ManifestHandoff {
     static final int MAX_ENTRIES = 1024;

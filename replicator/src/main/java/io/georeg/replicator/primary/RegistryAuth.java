@@ -23,7 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * challenge names a realm, service and scope; a token is fetched from the realm with HTTP basic
  * credentials (or anonymously), cached per scope until shortly before {@code expires_in} runs out,
  * and sent as {@code Authorization: Bearer}. A {@code Basic} challenge (htpasswd auth) switches to
- * sending basic credentials on every request. Used only by {@link PrimaryClient}; thread-safe.
+ * sending basic credentials on every request. Used only by {@link PrimaryTransport}; thread-safe.
  */
 final class RegistryAuth {
     /** Distribution's token spec: a token without expires_in is good for 60 seconds. */

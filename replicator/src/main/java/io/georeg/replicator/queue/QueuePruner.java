@@ -10,9 +10,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Deletes received events and finished work items older than their {@link RetentionConfig}
- * periods, in batches so that no statement holds many row locks for long. Pruning a done item is
- * safe: a later request for the same key simply inserts it again. Scheduled by the replicator's
+ * Deletes received events and finished work items ({@link WorkQueue#pruneDone}) older than their
+ * {@link RetentionConfig} periods, in batches so that no statement holds many row locks for long. Scheduled by the replicator's
  * wiring; {@link #pruneOnce()} is what each run (and a test) does.
  */
 public final class QueuePruner implements AutoCloseable {
@@ -23,17 +22,15 @@ public final class QueuePruner implements AutoCloseable {
             DELETE FROM replication_event WHERE event_id IN (
                 SELECT event_id FROM replication_event WHERE received_at < now() - ? * interval '1 millisecond' LIMIT ?)
             """;
-    private static final String PRUNE_DONE = """
-            DELETE FROM replication_work WHERE id IN (
-                SELECT id FROM replication_work WHERE state = 'done' AND done_at < now() - ? * interval '1 millisecond' LIMIT ?)
-            """;
 
     private final Transactions tx;
+    private final WorkQueue queue;
     private final RetentionConfig config;
     private ScheduledExecutorService executor;
 
-    public QueuePruner(Database database, RetentionConfig config) {
+    public QueuePruner(Database database, WorkQueue queue, RetentionConfig config) {
         this.tx = database.transactions();
+        this.queue = queue;
         this.config = config.validate();
     }
 
@@ -42,19 +39,24 @@ public final class QueuePruner implements AutoCloseable {
     }
 
     public Pruned pruneOnce() {
-        return new Pruned(prune(PRUNE_EVENTS, config.events().toMillis()), prune(PRUNE_DONE, config.doneItems().toMillis()));
+        return new Pruned(inBatches(() -> pruneEvents(config.events().toMillis())),
+                inBatches(() -> queue.pruneDone(config.doneItems(), BATCH)));
     }
 
-    private long prune(String sql, long olderThanMillis) {
+    private int pruneEvents(long olderThanMillis) {
+        return tx.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement(PRUNE_EVENTS)) {
+                ps.setLong(1, olderThanMillis);
+                ps.setInt(2, BATCH);
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    private static long inBatches(java.util.function.IntSupplier batch) {
         long total = 0;
         while (true) {
-            int n = tx.inTransaction(c -> {
-                try (PreparedStatement ps = c.prepareStatement(sql)) {
-                    ps.setLong(1, olderThanMillis);
-                    ps.setInt(2, BATCH);
-                    return ps.executeUpdate();
-                }
-            });
+            int n = batch.getAsInt();
             total += n;
             if (n < BATCH) {
                 return total;

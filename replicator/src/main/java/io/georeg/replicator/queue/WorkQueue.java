@@ -30,19 +30,22 @@ import java.util.Optional;
  * claimed; the worker's completion then sees the newer generation and puts the row back to
  * pending instead of done, so one row is never worked on by two workers and no request is lost.
  *
- * <p>Used by the intake ({@link #COALESCE_ON_CONFLICT}, {@link #WAKE_CHANNEL}), the scheduler,
- * reconcile/preheat ({@link #enqueue}) and {@code georeg retry} ({@link #retryFailed}).
+ * <p>The one writer of {@code replication_work}: every statement that inserts, updates or deletes
+ * its rows is declared here. Used by the intake ({@link #queuedFrom}, embedded in its
+ * one-statement commit), cache-on-miss, reconcile and preheat ({@link #enqueue}), the scheduler
+ * (claim, renew, complete, fail), {@code georeg retry} ({@link #retryFailed}) and the retention
+ * pruner ({@link #pruneDone}).
  */
 public final class WorkQueue {
     /** The LISTEN/NOTIFY channel that wakes the schedulers when work is queued. */
     public static final String WAKE_CHANNEL = "georeg_replication_work";
 
     /**
-     * The coalescing rule, shared by every INSERT into {@code replication_work}: the newest
-     * request wins (an older one arriving late changes nothing), attempts start over, and a
-     * finished row becomes pending again with its lag measured from this request.
+     * The coalescing rule of every request: the newest request wins (an older one arriving late
+     * changes nothing), attempts start over, and a finished row becomes pending again with its lag
+     * measured from this request.
      */
-    public static final String COALESCE_ON_CONFLICT = """
+    private static final String COALESCE_ON_CONFLICT = """
             ON CONFLICT ON CONSTRAINT replication_work_key DO UPDATE SET
                 operation = excluded.operation,
                 digest = excluded.digest,
@@ -69,20 +72,10 @@ public final class WorkQueue {
                 SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[],
                                      ?::timestamptz[], ?::text[])
                     AS i(repository, kind, ref, operation, digest, media_type, size, requested_at, source)
-            ), queued AS (
-                INSERT INTO replication_work
-                    (repository, kind, ref, operation, digest, media_type, size, source, first_event_at, last_event_at)
-                SELECT DISTINCT ON (repository, kind, ref)
-                       repository, kind, ref, operation, digest, media_type, size, source, requested_at, requested_at
-                FROM input
-                ORDER BY repository, kind, ref, requested_at DESC
-            """ + COALESCE_ON_CONFLICT + """
-                RETURNING 1
-            )
-            SELECT count(*), CASE WHEN count(*) > 0 THEN pg_notify('""" + WAKE_CHANNEL + """
-            ', '') END FROM queued
+            ), """ + queuedFrom("input") + """
+            SELECT count(*), """ + wakeIfAny("queued") + """
+             FROM queued
             """;
-
     private static final String CLAIM = """
             UPDATE replication_work w
                SET state = 'in_progress', lease_owner = ?, lease_expires_at = now() + ? * interval '1 millisecond',
@@ -151,10 +144,43 @@ public final class WorkQueue {
               FROM replication_work WHERE state = 'failed' ORDER BY updated_at DESC LIMIT ?
             """;
 
+    private static final String PRUNE_DONE = """
+            DELETE FROM replication_work WHERE id IN (
+                SELECT id FROM replication_work WHERE state = 'done' AND done_at < now() - ? * interval '1 millisecond' LIMIT ?)
+            """;
+
     private final Transactions tx;
 
     public WorkQueue(Database database) {
         this.tx = database.transactions();
+    }
+
+    /**
+     * The common table expression {@code queued} that coalesces the requests of relation
+     * {@code input} (columns repository, kind, ref, operation, digest, media_type, size,
+     * requested_at, source) into the queue, one row per key, the newest request of each key
+     * first; it returns one row per row changed. For a statement that must queue work together
+     * with its own writes (the intake records an envelope's events and their work in one
+     * statement, one round trip): the queue's rows are still written only by this class's SQL.
+     */
+    public static String queuedFrom(String input) {
+        return """
+                queued AS (
+                    INSERT INTO replication_work
+                        (repository, kind, ref, operation, digest, media_type, size, source, first_event_at, last_event_at)
+                    SELECT DISTINCT ON (repository, kind, ref)
+                           repository, kind, ref, operation, digest, media_type, size, source, requested_at, requested_at
+                      FROM %s
+                     ORDER BY repository, kind, ref, requested_at DESC
+                """.formatted(input) + COALESCE_ON_CONFLICT + """
+                    RETURNING 1
+                )
+                """;
+    }
+
+    /** A select-list expression that wakes the schedulers when relation {@code queued} has rows. */
+    public static String wakeIfAny(String queued) {
+        return "CASE WHEN EXISTS (SELECT 1 FROM " + queued + ") THEN pg_notify('" + WAKE_CHANNEL + "', '') END";
     }
 
     /** Queues (coalesces) requests in one statement and wakes the schedulers; returns rows changed. */
@@ -310,6 +336,22 @@ public final class WorkQueue {
                     rs.next();
                     return rs.getInt(1);
                 }
+            }
+        });
+    }
+
+    /**
+     * Deletes up to {@code batch} finished items older than {@code olderThan} (the retention
+     * pruner's job); safe, because a later request for the same key simply inserts it again.
+     *
+     * @return rows deleted
+     */
+    public int pruneDone(Duration olderThan, int batch) {
+        return tx.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement(PRUNE_DONE)) {
+                ps.setLong(1, olderThan.toMillis());
+                ps.setInt(2, batch);
+                return ps.executeUpdate();
             }
         });
     }

@@ -7,7 +7,8 @@ import io.georeg.oci.Tag;
 import io.georeg.replica.ReplicaReader;
 import io.georeg.replicator.primary.FetchedManifest;
 import io.georeg.replicator.primary.ManifestHead;
-import io.georeg.replicator.primary.PrimaryClient;
+import io.georeg.replicator.primary.PrimaryCatalog;
+import io.georeg.replicator.primary.PrimaryContent;
 import io.georeg.replicator.primary.PrimaryContentException;
 import io.georeg.replicator.primary.Referrer;
 import io.georeg.replicator.queue.WorkQueue;
@@ -43,13 +44,15 @@ public final class Reconciler {
     /** Repositories crawled at once; small, the crawl shares the primary with the copy workers. */
     static final int CRAWL_PARALLELISM = 4;
 
-    private final PrimaryClient primary;
+    private final PrimaryContent primary;
+    private final PrimaryCatalog catalog;
     private final ReplicaReader replica;
     private final WorkQueue queue;
     private final RepositoryFilter filter;
 
-    public Reconciler(PrimaryClient primary, ReplicaReader replica, WorkQueue queue, RepositoryFilter filter) {
+    public Reconciler(PrimaryContent primary, PrimaryCatalog catalog, ReplicaReader replica, WorkQueue queue, RepositoryFilter filter) {
         this.primary = primary;
+        this.catalog = catalog;
         this.replica = replica;
         this.queue = queue;
         this.filter = filter;
@@ -58,7 +61,7 @@ public final class Reconciler {
     /** A full pass over every replicated repository of the primary's catalog (plus {@code extra}, e.g. preheat). */
     public ReconcileSummary reconcileAll(List<RepositoryName> extra, ReconcileProgress progress) {
         Set<RepositoryName> onPrimary = new LinkedHashSet<>();
-        primary.forEachRepository(onPrimary::add);
+        catalog.forEachRepository(onPrimary::add);
         Set<RepositoryName> scope = new LinkedHashSet<>();
         onPrimary.stream().filter(filter::replicates).forEach(scope::add);
         scope.addAll(extra);
@@ -132,7 +135,7 @@ public final class Reconciler {
     private void reconcileRepository(RepositoryName repository, Counts counts) {
         List<WorkRequest> work = new ArrayList<>();
         Set<String> primaryTags = new HashSet<>();
-        for (Tag tag : primary.tags(repository)) {
+        for (Tag tag : catalog.tags(repository)) {
             primaryTags.add(tag.value());
             counts.tagsChecked.incrementAndGet();
             Optional<Digest> have = replica.manifest(repository, new Reference.ByTag(tag)).map(ReplicaReader.StoredManifest::digest);
@@ -171,7 +174,7 @@ public final class Reconciler {
 
     /**
      * A tag the replica lacks will be copied: GET it now rather than HEAD, for the same cost to
-     * the primary, and the copy takes the bytes from {@link PrimaryClient#prefetchForCopy}'s
+     * the primary, and the copy takes the bytes from {@link PrimaryContent#prefetchForCopy}'s
      * handoff. A manifest the primary serves wrongly is left for the copy to fail on (with its
      * reason, retried and recorded per item), so HEAD it instead of failing the whole repository.
      */

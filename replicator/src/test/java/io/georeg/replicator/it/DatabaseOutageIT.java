@@ -60,7 +60,7 @@ class DatabaseOutageIT {
                     .ignoreException(DatabaseUnavailableException.class)
                     .until(() -> replica.reader().manifest(RepositoryName.of("outage/app"), new Reference.ByTag(Tag.of("v1"))).isPresent());
             assertThat(replica.reader().manifest(RepositoryName.of("outage/app"), new Reference.ByTag(Tag.of("v1"))).get().digest())
-                    .isEqualTo(replica.replicator().primary().headManifest(RepositoryName.of("outage/app"),
+                    .isEqualTo(replica.replicator().primary().content().headManifest(RepositoryName.of("outage/app"),
                             new Reference.ByTag(Tag.of("v1"))).orElseThrow().digest());
         }
     }

@@ -52,10 +52,10 @@ class PrimaryClientTest {
     void tokenFlowFetchesOneTokenPerScopeWithBasicCredentialsAndReusesIt() {
         primary.tokenAuth(true);
         try (PrimaryClient client = client(true)) {
-            FetchedManifest byTag = client.manifest(REPO, new Reference.ByTag(Tag.of("v1"))).orElseThrow();
+            FetchedManifest byTag = client.content().manifest(REPO, new Reference.ByTag(Tag.of("v1"))).orElseThrow();
             assertThat(byTag.digest()).isEqualTo(Digest.sha256(MANIFEST));
-            assertThat(client.manifest(REPO, new Reference.ByDigest(byTag.digest()))).isPresent();
-            assertThat(client.blobExists(REPO, Digest.sha256(LAYER))).isTrue();
+            assertThat(client.content().manifest(REPO, new Reference.ByDigest(byTag.digest()))).isPresent();
+            assertThat(client.content().blobExists(REPO, Digest.sha256(LAYER))).isTrue();
             assertThat(primary.tokensIssued()).isEqualTo(1);
             assertThat(primary.seen()).filteredOn(s -> s.pathAndQuery().startsWith("/token"))
                     .singleElement()
@@ -63,7 +63,7 @@ class PrimaryClientTest {
                         assertThat(s.authorization()).startsWith("Basic ");
                         assertThat(s.pathAndQuery()).contains("service=stand-in").contains("scope=repository%3Ateam%2Fapp%3Apull");
                     });
-            client.tags(RepositoryName.of("other/repo"));
+            client.catalog().tags(RepositoryName.of("other/repo"));
             assertThat(primary.tokensIssued()).isEqualTo(2);
         }
     }
@@ -73,7 +73,7 @@ class PrimaryClientTest {
         primary.tokenAuth(true);
         PrimaryConfig config = PrimaryConfig.anonymous(URI.create(primary.url())).withCredentials("replicator", "wrong");
         try (PrimaryClient client = PrimaryClient.create(config)) {
-            assertThatThrownBy(() -> client.manifest(REPO, new Reference.ByTag(Tag.of("v1"))))
+            assertThatThrownBy(() -> client.content().manifest(REPO, new Reference.ByTag(Tag.of("v1"))))
                     .isInstanceOfSatisfying(PrimaryException.class, e -> {
                         assertThat(e.status()).isEqualTo(401);
                         assertThat(e.isTransient()).isFalse();
@@ -86,7 +86,7 @@ class PrimaryClientTest {
         storage = new StandInPrimary().blob(LAYER);
         storage.listen();
         primary.tokenAuth(true).redirectBlobsTo(storage.url());
-        try (PrimaryClient client = client(true); BlobStream blob = client.openBlob(REPO, Digest.sha256(LAYER)).orElseThrow()) {
+        try (PrimaryClient client = client(true); BlobStream blob = client.content().openBlob(REPO, Digest.sha256(LAYER)).orElseThrow()) {
             try (InputStream in = blob.content()) {
                 assertThat(in.readAllBytes()).isEqualTo(LAYER);
             }
@@ -104,7 +104,7 @@ class PrimaryClientTest {
         Digest claimed = Digest.sha256("something else".getBytes(StandardCharsets.UTF_8));
         primary.mismatchedManifest(REPO.value(), claimed, MediaTypes.OCI_MANIFEST, MANIFEST);
         try (PrimaryClient client = client(false)) {
-            assertThatThrownBy(() -> client.manifest(REPO, new Reference.ByDigest(claimed)))
+            assertThatThrownBy(() -> client.content().manifest(REPO, new Reference.ByDigest(claimed)))
                     .isInstanceOf(PrimaryContentException.class)
                     .hasMessageContaining("does not match");
         }
@@ -113,10 +113,10 @@ class PrimaryClientTest {
     @Test
     void missingManifestAndBlobAreEmptyNotErrors() {
         try (PrimaryClient client = client(false)) {
-            assertThat(client.manifest(REPO, new Reference.ByTag(Tag.of("nope")))).isEmpty();
-            assertThat(client.headManifest(REPO, new Reference.ByTag(Tag.of("nope")))).isEmpty();
-            assertThat(client.openBlob(REPO, Digest.sha256("x".getBytes(StandardCharsets.UTF_8)))).isEmpty();
-            assertThat(client.blobExists(REPO, Digest.sha256("x".getBytes(StandardCharsets.UTF_8)))).isFalse();
+            assertThat(client.content().manifest(REPO, new Reference.ByTag(Tag.of("nope")))).isEmpty();
+            assertThat(client.content().headManifest(REPO, new Reference.ByTag(Tag.of("nope")))).isEmpty();
+            assertThat(client.content().openBlob(REPO, Digest.sha256("x".getBytes(StandardCharsets.UTF_8)))).isEmpty();
+            assertThat(client.content().blobExists(REPO, Digest.sha256("x".getBytes(StandardCharsets.UTF_8)))).isFalse();
         }
     }
 
@@ -128,9 +128,9 @@ class PrimaryClientTest {
         primary.manifest("a/first", "x", MediaTypes.OCI_MANIFEST, MANIFEST).manifest("z/last", "x", MediaTypes.OCI_MANIFEST, MANIFEST);
         primary.pageSize(2);
         try (PrimaryClient client = client(false)) {
-            assertThat(client.tags(REPO)).extracting(Tag::value).containsExactly("v1", "v2", "v3", "v4", "v5");
+            assertThat(client.catalog().tags(REPO)).extracting(Tag::value).containsExactly("v1", "v2", "v3", "v4", "v5");
             List<String> repos = new java.util.ArrayList<>();
-            client.forEachRepository(r -> repos.add(r.value()));
+            client.catalog().forEachRepository(r -> repos.add(r.value()));
             assertThat(repos).containsExactly("a/first", "team/app", "z/last");
         }
         assertThat(primary.seen()).filteredOn(s -> s.pathAndQuery().contains("/tags/list")).hasSize(3);
@@ -144,7 +144,7 @@ class PrimaryClientTest {
         primary.manifest(REPO.value(), "sha256-" + subject.hex() + ".sig", MediaTypes.OCI_MANIFEST, signature)
                 .manifest(REPO.value(), "sha256-" + subject.hex() + ".unrelated", MediaTypes.OCI_MANIFEST, signature);
         try (PrimaryClient client = client(false)) {
-            List<Referrer> referrers = client.referrers(REPO, subject);
+            List<Referrer> referrers = client.content().referrers(REPO, subject);
             assertThat(referrers).singleElement().satisfies(r -> {
                 assertThat(r.digest()).isEqualTo(Digest.sha256(signature));
                 assertThat(r.tag()).contains(Tag.of("sha256-" + subject.hex() + ".sig"));

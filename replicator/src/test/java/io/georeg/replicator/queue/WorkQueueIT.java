@@ -158,7 +158,7 @@ class WorkQueueIT {
                 + "('old', now(), 'pull', 'team/app', '{}'), ('new', now(), 'pull', 'team/app', '{}')");
         execute(DB, "UPDATE replication_event SET received_at = now() - interval '8 days' WHERE event_id = 'old'");
         execute(DB, "UPDATE replication_work SET done_at = now() - interval '8 days', updated_at = now() - interval '8 days'");
-        QueuePruner.Pruned pruned = new QueuePruner(database, RetentionConfig.defaults()).pruneOnce();
+        QueuePruner.Pruned pruned = new QueuePruner(database, new WorkQueue(database), RetentionConfig.defaults()).pruneOnce();
         assertThat(pruned.events()).isEqualTo(1);
         assertThat(pruned.doneItems()).isEqualTo(1);
         assertThat(count(DB, "SELECT count(*) FROM replication_work")).isEqualTo(2);
