@@ -1,14 +1,23 @@
 # shellcheck shell=bash
-# Shared helpers for georeg's scripts (scripts/test, scripts/demo, bin/georeg).
+# Shared helpers for georeg's scripts (scripts/test, scripts/demo, scripts/setup-database, bin/georeg).
 # Source it; it defines functions only and changes nothing by itself.
 #
-#   pick_jdk          sets JAVA_HOME/PATH to a JDK >= 21 (JAVA_HOME if new enough, else the
-#                     newest under /usr/lib/jvm), or fails saying how to install one
-#   ensure_packages   installs the named Debian packages that are missing (apt-get update once)
-#   ensure_postgres   installs and starts PostgreSQL, creates role georeg/georeg and exports
-#                     GEOREG_TEST_DATABASE_URL
+#   pick_jdk            sets JAVA_HOME/PATH to a JDK >= 21 (JAVA_HOME if new enough, else the
+#                       newest under /usr/lib/jvm), or fails saying how to install one
+#   pick_jdk_for_maven  pick_jdk, then adds to MAVEN_OPTS the optional JVM options that JDK knows
+#   ensure_packages     installs the named Debian packages that are missing (apt-get update once)
+#   ensure_postgres     installs and starts PostgreSQL, creates role georeg/georeg and exports
+#                       GEOREG_TEST_DATABASE_URL
+#   ensure_database     creates the named database (owner georeg) unless it exists
 
 GEOREG_MIN_JAVA=21
+
+# JVM options wanted only where the JDK knows them. JDK 23 and later warn when a library calls the
+# memory-access methods of sun.misc.Unsafe (Maven's own Guava does, at every build); this option
+# silences that, but JDK 21 and 22 do not know it and refuse to start with it. So the scripts that
+# run Maven add each option only after the picked JDK has started with it (pick_jdk_for_maven).
+# georeg itself makes no such call (bin/georeg passes none of them).
+GEOREG_OPTIONAL_JVM_OPTS=(--sun-misc-unsafe-memory-access=allow)
 
 log() { printf '%s %s\n' "[georeg]" "$*" >&2; }
 die() { printf '%s %s\n' "[georeg] error:" "$*" >&2; exit 1; }
@@ -38,12 +47,30 @@ find_jdk() {
   [[ -n "$best" ]] && printf '%s\n' "$best"
 }
 
+# Prints, space-separated, those of GEOREG_OPTIONAL_JVM_OPTS that the java binary $1 starts with.
+jvm_options_for() {
+  local known=() option
+  for option in "${GEOREG_OPTIONAL_JVM_OPTS[@]}"; do
+    "$1" "$option" -version >/dev/null 2>&1 && known+=("$option")
+  done
+  printf '%s\n' "${known[*]}"
+}
+
 pick_jdk() {
   local home
   home=$(find_jdk) || true
   [[ -n "$home" ]] || die "georeg needs a JDK >= $GEOREG_MIN_JAVA. None found in JAVA_HOME or under /usr/lib/jvm. Install one, e.g. 'apt-get install openjdk-21-jdk' (or a Temurin 21+ package), or set JAVA_HOME to it."
   export JAVA_HOME=$home
   export PATH="$JAVA_HOME/bin:$PATH"
+}
+
+pick_jdk_for_maven() {
+  pick_jdk
+  local option
+  for option in $(jvm_options_for "$JAVA_HOME/bin/java"); do
+    [[ " ${MAVEN_OPTS:-} " == *" $option "* ]] || MAVEN_OPTS="${MAVEN_OPTS:+$MAVEN_OPTS }$option"
+  done
+  export MAVEN_OPTS="${MAVEN_OPTS:-}"
 }
 
 _GEOREG_APT_UPDATED=""
@@ -121,4 +148,17 @@ ensure_postgres() {
       END IF; END \$\$;" >/dev/null || die "could not create role georeg"
   _pg_reachable || die "PostgreSQL runs but georeg/georeg cannot log in over TCP at 127.0.0.1:$port (check pg_hba.conf allows md5/scram for 127.0.0.1)"
   log "PostgreSQL ready at 127.0.0.1:$port (role georeg)"
+}
+
+# ensure_database NAME: creates database NAME owned by georeg on the server ensure_postgres set up,
+# unless it exists (georeg's embedded defaults name the database "georeg").
+ensure_database() {
+  local name=$1 port=${GEOREG_PG_PORT:-5432}
+  [[ "$name" =~ ^[a-z_][a-z0-9_]*$ ]] || die "ensure_database: '$name' is not a plain lower-case database name"
+  if [[ -z $(PGPASSWORD=georeg psql -h 127.0.0.1 -p "$port" -U georeg -d postgres -Atqc \
+      "SELECT 1 FROM pg_database WHERE datname = '$name'") ]]; then
+    PGPASSWORD=georeg psql -h 127.0.0.1 -p "$port" -U georeg -d postgres -v ON_ERROR_STOP=1 -qc "CREATE DATABASE $name" >/dev/null \
+      || die "could not create database $name"
+    log "created database $name"
+  fi
 }

@@ -2,6 +2,7 @@ package io.georeg.app.cli;
 
 import io.georeg.app.config.ConfigException;
 import io.georeg.app.config.ConfigLoader;
+import io.georeg.app.config.DurationText;
 import io.georeg.app.config.GeoregConfig;
 import io.georeg.app.wiring.ReplicatorCommandSession;
 import io.georeg.app.wiring.PromotionCommandSession;
@@ -13,6 +14,7 @@ import io.georeg.replicator.cli.ReconcileCommand;
 import io.georeg.replicator.cli.RetryCommand;
 import io.georeg.replicator.status.StatusCommand;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -29,9 +31,14 @@ import picocli.CommandLine.ScopeType;
  * modules ({@code status}, {@code retry}, {@code reconcile}, {@code preheat} from the replicator)
  * are instances added in {@link #commandLine(Map)}, given the configuration through a supplier.
  *
+ * <p>Every subcommand, wherever it is declared, inherits {@code --help} and {@code --version} from
+ * this command ({@code scope = INHERIT}) and reads {@link Duration} options with
+ * {@link DurationText}, as the configuration file reads its durations.
+ *
  * <p>Exit codes: 0 success, 1 failure at run time, 2 bad usage or bad configuration.
  */
 @Command(name = "georeg", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
+        scope = ScopeType.INHERIT,
         description = "Geo secondary for container registries: one hostname for two sites.",
         subcommands = {ServeCommand.class, MigrateCommand.class, ImportCommand.class, VersionCommand.class,
                 CommandLine.HelpCommand.class})
@@ -65,6 +72,9 @@ public final class GeoregCommand implements Runnable {
         // The failover module's commands: drill needs the tracking database, promote a replicator and verifier too.
         cli.addSubcommand(new DrillCommand(() -> new Database(georeg.config().database()).start()));
         cli.addSubcommand(new PromoteCommand(() -> new PromotionCommandSession(georeg.config())));
+        // After every subcommand is added (picocli gives a converter to the subcommands present):
+        // a duration option reads like a duration key of the configuration file (5m, PT5M).
+        cli.registerConverter(Duration.class, GeoregCommand::duration);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof ConfigException) {
                 commandLine.getErr().println("georeg: " + e.getMessage());
@@ -81,6 +91,14 @@ public final class GeoregCommand implements Runnable {
             return 1;
         });
         return cli;
+    }
+
+    private static Duration duration(String text) {
+        try {
+            return DurationText.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.TypeConversionException(e.getMessage());
+        }
     }
 
     /** Loads and validates the configuration named by {@code --config}, over defaults and environment. */

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -67,6 +68,8 @@ public final class ConfigLoader {
             } catch (JsonProcessingException e) {
                 throw new ConfigException(path + " is not valid YAML: " + e.getOriginalMessage()
                         + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")"), e);
+            } catch (NoSuchFileException e) {
+                throw new ConfigException("configuration file " + path + " does not exist (--config names it)", e);
             } catch (IOException e) {
                 throw new ConfigException("cannot read configuration file " + path + ": " + e, e);
             }

@@ -12,17 +12,19 @@ import java.util.regex.Pattern;
 
 /**
  * Reads durations as operators write them: {@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h},
- * {@code 1d}, or ISO-8601 ({@code PT5S}); a bare number means seconds. Registered by
- * {@link ConfigLoader} for every {@link Duration} key.
+ * {@code 1d}, or ISO-8601 ({@code PT5S}); a bare number means seconds. The one reading of a
+ * duration: registered by {@link ConfigLoader} for every {@link Duration} key, and by the command
+ * line ({@code io.georeg.app.cli.GeoregCommand}) for every {@link Duration} option.
  */
-final class DurationText extends StdDeserializer<Duration> {
+public final class DurationText extends StdDeserializer<Duration> {
     private static final Pattern SIMPLE = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
 
     DurationText() {
         super(Duration.class);
     }
 
-    static Duration parse(String text) {
+    /** The duration {@code text} names; an {@link IllegalArgumentException} that shows the forms if none. */
+    public static Duration parse(String text) {
         String t = text.trim();
         Matcher m = SIMPLE.matcher(t);
         if (m.matches()) {

@@ -40,7 +40,7 @@ public final class DrillCommand implements Callable<Integer> {
     @Option(names = "--observe-outage", description = "Verify a real primary outage instead of switching the routers.")
     boolean observeOutage;
 
-    @Option(names = "--max-lag", defaultValue = "PT5M", description = "Pre-check: oldest unreplicated change at most this old (ISO-8601, default ${DEFAULT-VALUE}).")
+    @Option(names = "--max-lag", defaultValue = "PT5M", description = "Pre-check: oldest unreplicated change at most this old, e.g. 5m or PT5M (default ${DEFAULT-VALUE}).")
     Duration maxLag;
 
     @Option(names = "--max-pending", defaultValue = "100", description = "Pre-check: at most this many changes pending (default ${DEFAULT-VALUE}).")

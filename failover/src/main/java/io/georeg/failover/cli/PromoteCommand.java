@@ -32,10 +32,10 @@ public final class PromoteCommand implements Callable<Integer> {
     @Option(names = "--new-primary", required = true, paramLabel = "URL", description = "The registry that takes writes from now on.")
     URI newPrimary;
 
-    @Option(names = "--drain-timeout", defaultValue = "PT10M", description = "Longest wait for the queue to drain (default ${DEFAULT-VALUE}).")
+    @Option(names = "--drain-timeout", defaultValue = "PT10M", description = "Longest wait for the queue to drain, e.g. 10m or PT10M (default ${DEFAULT-VALUE}).")
     Duration drainTimeout;
 
-    @Option(names = "--verify-timeout", defaultValue = "PT30M", description = "Longest verification pass (default ${DEFAULT-VALUE}).")
+    @Option(names = "--verify-timeout", defaultValue = "PT30M", description = "Longest verification pass, e.g. 30m or PT30M (default ${DEFAULT-VALUE}).")
     Duration verifyTimeout;
 
     @Option(names = "--run-workers", description = "Copy in this process too (when no replicator is running).")

@@ -32,7 +32,7 @@ public final class PreheatCommand implements Callable<Integer> {
     @Option(names = "--wait", description = "Apply the work in this process and wait until the queue is drained.")
     boolean await;
 
-    @Option(names = "--timeout", defaultValue = "PT30M", description = "Longest --wait (ISO-8601 duration, default ${DEFAULT-VALUE}).")
+    @Option(names = "--timeout", defaultValue = "PT30M", description = "Longest --wait, e.g. 90s, 30m or PT30M (default ${DEFAULT-VALUE}).")
     Duration timeout;
 
     @Spec
