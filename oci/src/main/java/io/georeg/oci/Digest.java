@@ -54,8 +54,7 @@ public record Digest(Algorithm algorithm, String hex) implements Comparable<Dige
         }
     }
 
-    // image-spec descriptor.md: algorithm-component [a-z0-9]+ with separators [+._-]; encoded [a-zA-Z0-9=_-]+
-    private static final Pattern GRAMMAR = Pattern.compile("[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+");
+    private static final Pattern GRAMMAR = Pattern.compile(PathGrammar.DIGEST);
     private static final Pattern LOWER_HEX = Pattern.compile("[a-f0-9]+");
 
     public Digest {

@@ -5,7 +5,7 @@ import java.util.regex.Pattern;
 
 /** A tag: {@code [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}} (OCI distribution spec, "Pulling manifests"). */
 public record Tag(String value) implements Comparable<Tag> {
-    private static final Pattern GRAMMAR = Pattern.compile("[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}");
+    private static final Pattern GRAMMAR = Pattern.compile(PathGrammar.TAG);
 
     public Tag {
         if (value == null || !GRAMMAR.matcher(value).matches()) {

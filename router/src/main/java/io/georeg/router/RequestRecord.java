@@ -1,10 +1,12 @@
 package io.georeg.router;
 
+import io.georeg.router.route.RouteId;
+
 /**
  * What the access log says about one request, filled in as the request is routed: its id (the
  * client's {@code X-Request-Id} when it sent a sane one), the route id, where it was answered
  * from, and whether a fallback happened. Kept as a request attribute by {@link AccessLogHandler};
- * written by {@link RoutingHandler}, possibly from another thread than the one that created it.
+ * written by the route legs ({@link RouteLeg}), possibly from another thread than the one that created it.
  */
 final class RequestRecord {
     static final String ATTRIBUTE = RequestRecord.class.getName();
@@ -34,8 +36,8 @@ final class RequestRecord {
         return fallback;
     }
 
-    void routed(String routeId, String destination) {
-        this.routeId = routeId;
+    void routed(RouteId routeId, String destination) {
+        this.routeId = routeId.label();
         this.destination = destination;
     }
 

@@ -2,6 +2,7 @@ package io.georeg.router;
 
 import io.georeg.db.DatabaseConfig;
 import io.georeg.db.Transactions;
+import io.georeg.ops.OperationsHandler;
 import io.georeg.router.admin.AdminEndpoint;
 import io.georeg.router.admin.AdminStateStore;
 import io.georeg.router.admin.DatabaseAdminStateStore;
@@ -12,7 +13,6 @@ import io.georeg.router.fence.FenceStore;
 import io.georeg.router.fence.FenceView;
 import io.georeg.router.fence.ReadYourWrites;
 import io.georeg.router.health.CircuitBreaker;
-import io.georeg.router.health.OperationsEndpoints;
 import io.georeg.router.health.UpstreamHealthCheck;
 import io.georeg.router.proxy.InProcessDispatch;
 import io.georeg.router.proxy.PublicUrlRewriter;
@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The router, assembled and run: the Jetty 12 server on the public port with its handler tree
- * ({@link AccessLogHandler} → {@link RoutingHandler}), the upstream HTTP client, health checks
+ * ({@link AccessLogHandler} → {@link RoutingHandler} → its legs, put together in one place,
+ * {@code routingHandler}), the upstream HTTP client, health checks
  * and circuit breakers of the primary and the replica, read-your-writes fences, metrics. The
  * app's {@code serve} command creates one, calls {@link #start()} and {@link #close()}; tests do
  * the same.
@@ -147,17 +148,8 @@ public final class Router implements AutoCloseable {
             if (readYourWrites == null) {
                 LOG.warn("router started without a tracking database: read-your-writes is off");
             }
-            RoutingHandler routing = new RoutingHandler(RouteTable.oci(config.authPath()), proxy, control,
-                    new AdminEndpoint(config.admin().token(), control), config.authUrl(), replica,
-                    // In process: reads go straight into registry-read's handler; its loopback
-                    // server only answers health probes and read-your-writes catch-up checks.
-                    config.replica() instanceof RouterConfig.ReplicaEndpoint.InProcess inProcess
-                            ? new InProcessDispatch(inProcess.handler(), config.limits().maxHeldBodyBytes()) : null,
-                    primaryCircuit, replicaCircuit, readYourWrites, metrics,
-                    new OperationsEndpoints(primaryCircuit, replicaCircuit, registry, localPages), missListener);
-
             server = newServer(config.bindHost(), config.port(), "router");
-            server.setHandler(new AccessLogHandler(routing));
+            server.setHandler(new AccessLogHandler(routingHandler(proxy, replica, readYourWrites)));
             server.start();
 
             primaryCheck = new UpstreamHealthCheck(httpClient, control::primaryUrl, config.timeouts().healthInterval(), config.timeouts().healthTimeout(), primaryCircuit);
@@ -171,6 +163,28 @@ public final class Router implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    /** The dispatcher and its legs: the one place the handler tree is put together. */
+    private RoutingHandler routingHandler(StreamingProxy proxy, Upstream replica, ReadYourWrites readYourWrites) {
+        CircuitObserver observer = new CircuitObserver(metrics, replica, primaryCircuit, replicaCircuit);
+        PrimarySite primarySite = new PrimarySite(proxy, control, primaryCircuit, observer);
+        // In process: reads go straight into registry-read's handler; its loopback server only
+        // answers health probes and read-your-writes catch-up checks.
+        InProcessDispatch inProcess = config.replica() instanceof RouterConfig.ReplicaEndpoint.InProcess local
+                ? new InProcessDispatch(local.handler(), config.limits().maxHeldBodyBytes()) : null;
+        ReplicaSite replicaSite = new ReplicaSite(proxy, replica, inProcess, replicaCircuit, observer);
+        RouterFences fences = new RouterFences(readYourWrites, metrics);
+        // Ready while reads can be served (the replica is reachable); the primary's state is reported.
+        OperationsHandler operations = new OperationsHandler(registry, List.of(
+                OperationsHandler.Check.reported("primary", () -> !primaryCircuit.isOpen()),
+                OperationsHandler.Check.required("replica", () -> !replicaCircuit.isOpen())));
+        return new RoutingHandler(RouteTable.oci(config.authPath()),
+                new RefusedPath(metrics),
+                new LocalEndpoints(new AdminEndpoint(config.admin().token(), control), operations, localPages, metrics),
+                new TokenRoute(primarySite, config.authUrl(), metrics),
+                new PrimaryWrite(primarySite, fences, metrics),
+                new ReplicaRead(replicaSite, primarySite, fences, metrics, missListener));
     }
 
     /** The port the router listens on (the chosen one when configured with 0). */

@@ -3,6 +3,8 @@ package io.georeg.router;
 import io.georeg.router.health.CircuitBreaker;
 import io.georeg.router.proxy.ProxyObserver;
 import io.georeg.router.proxy.Upstream;
+import io.georeg.router.route.RouteId;
+import io.georeg.router.route.RouteMatch;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
@@ -27,7 +29,7 @@ public final class RouterMetrics implements ProxyObserver {
     private final Histogram upstreamLatency;
     private final Counter upstreamErrors;
     private final Counter fenceErrors;
-    private final Map<String, Map<String, CounterDataPoint>> requestsByRoute = new ConcurrentHashMap<>();
+    private final Map<RouteId, Map<String, CounterDataPoint>> requestsByRoute = new ConcurrentHashMap<>();
     private final Map<String, DistributionDataPoint> latencyByUpstream = new ConcurrentHashMap<>();
 
     public RouterMetrics(PrometheusRegistry registry, List<CircuitBreaker> circuits) {
@@ -56,13 +58,15 @@ public final class RouterMetrics implements ProxyObserver {
                 .register(registry);
     }
 
-    public void request(String routeId, String destination) {
-        requestsByRoute.computeIfAbsent(routeId, r -> new ConcurrentHashMap<>())
-                .computeIfAbsent(destination, d -> requests.labelValues(routeId, d)).inc();
+    /** A request classified and sent to {@code destination}: counted, and noted for its access log line. */
+    void routed(RequestRecord record, RouteMatch match, String destination) {
+        record.routed(match.routeId(), destination);
+        requestsByRoute.computeIfAbsent(match.routeId(), r -> new ConcurrentHashMap<>())
+                .computeIfAbsent(destination, d -> requests.labelValues(match.routeId().label(), d)).inc();
     }
 
-    public void fallback(String routeId, String outcome) {
-        fallbacks.labelValues(routeId, outcome).inc();
+    public void fallback(RouteId routeId, String outcome) {
+        fallbacks.labelValues(routeId.label(), outcome).inc();
     }
 
     public void fenceError() {

@@ -46,14 +46,14 @@ final class CacheOnMiss implements ReplicaMissListener {
         }
         RepositoryName repository = RepositoryName.of(miss.repository());
         return switch (miss.routeId()) {
-            case "manifest-read" -> {
+            case MANIFEST_READ -> {
                 if (Tag.isValid(miss.reference())) {
                     yield miss.digest() == null ? Optional.empty()
                             : Optional.of(WorkRequest.tagPush(repository, Tag.of(miss.reference()), Digest.parse(miss.digest()), now, SOURCE));
                 }
                 yield Optional.of(WorkRequest.manifestPush(repository, Digest.parse(miss.reference()), now, SOURCE));
             }
-            case "blob-read" -> Optional.of(WorkRequest.blobPush(repository, Digest.parse(miss.reference()), miss.size(), now, SOURCE));
+            case BLOB_READ -> Optional.of(WorkRequest.blobPush(repository, Digest.parse(miss.reference()), miss.size(), now, SOURCE));
             default -> Optional.empty();
         };
     }

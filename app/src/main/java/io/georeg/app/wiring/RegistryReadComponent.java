@@ -2,7 +2,7 @@ package io.georeg.app.wiring;
 
 import io.georeg.app.config.GeoregConfig;
 import io.georeg.app.wiring.http.ComponentHttpServer;
-import io.georeg.app.wiring.http.OperationsHandler;
+import io.georeg.ops.OperationsHandler;
 import io.georeg.read.ReadOptions;
 import io.georeg.read.RegistryReadServer;
 import io.georeg.read.auth.Authenticator;
@@ -11,7 +11,6 @@ import io.georeg.read.server.OciErrorHandler;
 import java.net.URI;
 import java.time.Clock;
 import java.util.List;
-import java.util.Map;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 
@@ -28,7 +27,7 @@ public final class RegistryReadComponent implements Component {
 
     RegistryReadComponent(GeoregConfig config, Resources resources) {
         this.options = config.registryRead();
-        OperationsHandler operations = new OperationsHandler(resources.metrics(), Map.of("database", resources::databaseReachable));
+        OperationsHandler operations = new OperationsHandler(resources.metrics(), List.of(OperationsHandler.Check.required("database", resources::databaseReachable)));
         this.server = new ComponentHttpServer("registry-read", options.host(), options.port(), options.maxThreads(),
                 RegistryReadServer.configure(new HttpConfiguration()), new OciErrorHandler(), operations,
                 List.of(handler(config, resources)));

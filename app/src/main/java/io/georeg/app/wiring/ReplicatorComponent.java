@@ -3,14 +3,13 @@ package io.georeg.app.wiring;
 import io.georeg.app.config.GeoregConfig;
 import io.georeg.app.config.ReplicatorSection;
 import io.georeg.app.wiring.http.ComponentHttpServer;
-import io.georeg.app.wiring.http.OperationsHandler;
+import io.georeg.ops.OperationsHandler;
 import io.georeg.replicator.Replicator;
 import io.georeg.replicator.metrics.VerifyMetrics;
 import io.georeg.replicator.status.web.StatusPageHandler;
 import io.georeg.replicator.verify.Verifier;
 import java.net.URI;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.eclipse.jetty.server.HttpConfiguration;
 
@@ -37,7 +36,7 @@ public final class ReplicatorComponent implements Component {
                         new VerifyMetrics(resources.metrics())))
                 : Optional.empty();
         this.intakePath = section.intake().path();
-        OperationsHandler operations = new OperationsHandler(resources.metrics(), Map.of("database", resources::databaseReachable));
+        OperationsHandler operations = new OperationsHandler(resources.metrics(), List.of(OperationsHandler.Check.required("database", resources::databaseReachable)));
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         this.server = new ComponentHttpServer("replicator", section.bindHost(), section.port(), 64, http, null, operations,

@@ -3,11 +3,11 @@ package io.georeg.read.api;
 import io.georeg.oci.Digest;
 import io.georeg.oci.ErrorCode;
 import io.georeg.oci.OciException;
+import io.georeg.oci.PathGrammar;
 import io.georeg.oci.Reference;
 import io.georeg.oci.RepositoryName;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -17,10 +17,11 @@ import java.util.Map;
  * {@code /tags/list} is matched as a suffix; everything in between is the name, validated with
  * {@link RepositoryName}.
  *
- * <p>The parse works on the raw (still percent-encoded) path. Dot segments, empty segments,
- * backslashes and encoded separators ({@code %2F}, {@code %2E}, {@code %5C}, {@code %25},
- * {@code %00}) are refused with {@code NAME_INVALID} before anything else, so that no encoding
- * trick can make a name mean something other than what the bytes say. Called by
+ * <p>The parse works on the raw (still percent-encoded) path. Paths that
+ * {@link PathGrammar#ambiguity} refuses (dot segments, empty segments, backslashes, encoded
+ * separators, {@code %25}) and over-long ones are refused with {@code NAME_INVALID} before
+ * anything else, so that no encoding trick can make a name mean something other than what the
+ * bytes say. Called by
  * {@link RegistryResource} for every request and by the server's path guard.
  */
 public sealed interface OciPath {
@@ -112,65 +113,18 @@ public sealed interface OciPath {
     }
 
     /**
-     * Refuses a raw path whose meaning depends on how it is decoded or normalised: dot segments
-     * ({@code ..} would climb out of a repository), empty segments, backslashes, and the
-     * percent-encodings of {@code / . \ %} and NUL. Jetty would otherwise normalise some of these
-     * away before the name is seen, or answer a bare 400 (see {@code server.PathGuard}).
+     * Refuses a raw path that is longer than any path of the API, or whose meaning depends on
+     * how it is decoded or normalised ({@link PathGrammar#ambiguity}, the rule the router's route
+     * table applies too). Jetty would otherwise normalise some of these away before the name is
+     * seen, or answer a bare 400 (see {@code server.PathGuard}).
      */
     static void rejectAmbiguous(String rawPath) {
-        String why = ambiguity(rawPath);
+        String why = rawPath.length() > PathGrammar.MAX_PATH_LENGTH ? "path longer than " + PathGrammar.MAX_PATH_LENGTH + " characters"
+                : PathGrammar.ambiguity(rawPath);
         if (why != null) {
-            throw new OciException(ErrorCode.NAME_INVALID, "invalid repository path: " + why, Map.of("path", rawPath));
+            throw new OciException(ErrorCode.NAME_INVALID, "invalid repository path: " + why,
+                    Map.of("path", rawPath.length() > 300 ? rawPath.substring(0, 300) + "..." : rawPath));
         }
-    }
-
-    /** The reason a raw path is ambiguous, or null when it is not. Allocation-free on the clean path. */
-    static String ambiguity(String rawPath) {
-        int n = rawPath.length();
-        int segmentStart = 0;
-        for (int i = 0; i <= n; i++) {
-            char c = i < n ? rawPath.charAt(i) : '/';
-            if (c == '/') {
-                int len = i - segmentStart;
-                if (i > 0 && len == 0 && i < n) {
-                    return "empty path segment";
-                }
-                if ((len == 1 && rawPath.charAt(segmentStart) == '.')
-                        || (len == 2 && rawPath.charAt(segmentStart) == '.' && rawPath.charAt(segmentStart + 1) == '.')) {
-                    return "dot segment (path traversal)";
-                }
-                segmentStart = i + 1;
-            } else if (c == '\\') {
-                return "backslash in path";
-            } else if (c == '%') {
-                if (i + 2 >= n) {
-                    return "truncated percent-encoding";
-                }
-                String enc = rawPath.substring(i + 1, i + 3).toLowerCase(Locale.ROOT);
-                switch (enc) {
-                    case "2f" -> {
-                        return "encoded slash (%2F)";
-                    }
-                    case "2e" -> {
-                        return "encoded dot (%2E)";
-                    }
-                    case "5c" -> {
-                        return "encoded backslash (%5C)";
-                    }
-                    case "25" -> {
-                        return "double percent-encoding (%25)";
-                    }
-                    case "00" -> {
-                        return "encoded NUL (%00)";
-                    }
-                    default -> {
-                        // Other encodings are decoded only in the last segment; in a name they
-                        // fail the name grammar, which is the right answer (NAME_INVALID).
-                    }
-                }
-            }
-        }
-        return null;
     }
 
     private static RepositoryName name(String raw) {

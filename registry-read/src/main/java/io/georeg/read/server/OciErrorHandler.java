@@ -2,9 +2,9 @@ package io.georeg.read.server;
 
 import io.georeg.oci.ErrorBody;
 import io.georeg.oci.ErrorCode;
+import io.georeg.oci.PathGrammar;
 import java.nio.ByteBuffer;
 import java.util.Locale;
-import io.georeg.read.api.OciPath;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.server.Request;
@@ -55,7 +55,7 @@ public final class OciErrorHandler extends ErrorHandler {
         if (raw == null) {
             return null;
         }
-        String why = OciPath.ambiguity(raw);
+        String why = PathGrammar.ambiguity(raw);
         if (why != null) {
             return why;
         }

@@ -2,7 +2,7 @@ package io.georeg.read.server;
 
 import io.georeg.oci.ErrorBody;
 import io.georeg.oci.ErrorCode;
-import io.georeg.read.api.OciPath;
+import io.georeg.oci.PathGrammar;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import org.eclipse.jetty.http.HttpHeader;
@@ -15,7 +15,7 @@ import org.eclipse.jetty.util.Callback;
 /**
  * The first handler of registry-read (a Jetty core wrapper in front of the servlet context).
  * It adds {@code Docker-Distribution-API-Version: registry/2.0} to every answer, as distribution
- * does, and refuses raw paths under {@code /v2/} that are ambiguous ({@link OciPath#ambiguity}:
+ * does, and refuses raw paths under {@code /v2/} that are ambiguous ({@link PathGrammar#ambiguity}:
  * dot segments, encoded slashes and dots) with 400 {@code NAME_INVALID} and the OCI error body.
  * It must run on the raw path before the servlet layer, which would otherwise normalise
  * {@code ..} away or refuse ambiguous URIs with a bare error.
@@ -32,7 +32,7 @@ public final class PathGuard extends Handler.Wrapper {
         response.getHeaders().add(API_VERSION);
         String raw = request.getHttpURI().getPath();
         if (raw != null && raw.startsWith("/v2/")) {
-            String why = OciPath.ambiguity(raw);
+            String why = PathGrammar.ambiguity(raw);
             if (why != null) {
                 byte[] body = ErrorBody.render(ErrorCode.NAME_INVALID, "invalid repository path: " + why, Map.of("path", raw));
                 response.setStatus(ErrorCode.NAME_INVALID.httpStatus());

@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * copiers through their observer interfaces. Queue depth by state and the oldest unfinished
  * request's age are read from the queue table at scrape time, so every replicator process reports
  * the shared queue, and the numbers survive restarts. Registered once per process on the
- * registry the app exposes at {@code /metrics} ({@link MetricsHandler} serves one).
+ * registry the app exposes at {@code /metrics} (the ops module's {@code OperationsHandler}).
  */
 public final class ReplicatorMetrics implements IntakeObserver, WorkObserver, CopyObserver {
     private static final Logger LOG = LoggerFactory.getLogger(ReplicatorMetrics.class);

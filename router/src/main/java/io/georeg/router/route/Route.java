@@ -6,7 +6,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * One row of the route table: an id (used in access logs and metrics), the HTTP methods it
+ * One row of the route table: an id ({@link RouteId}, named in access logs and metrics), the HTTP methods it
  * applies to (empty: any method, compared case-sensitively as RFC 9110 section 9.1 says), a path
  * pattern matched against the whole raw path, and a destination. A pattern may capture the
  * groups {@code name} (repository) and {@code reference} (tag or digest) for read-your-writes.
@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  * <p>{@code nameGroup} and {@code referenceGroup} are the indices of those groups (0: absent),
  * resolved once: looking a group up by name copies the pattern's group map on every call.
  */
-public record Route(String id, Set<String> methods, Pattern path, Destination destination, int nameGroup, int referenceGroup,
+public record Route(RouteId id, Set<String> methods, Pattern path, Destination destination, int nameGroup, int referenceGroup,
                     String literalPrefix) {
 
     public Route {
@@ -24,7 +24,7 @@ public record Route(String id, Set<String> methods, Pattern path, Destination de
         Objects.requireNonNull(destination, "destination");
     }
 
-    public Route(String id, Set<String> methods, Pattern path, Destination destination) {
+    public Route(RouteId id, Set<String> methods, Pattern path, Destination destination) {
         this(id, methods, path, destination, path.namedGroups().getOrDefault("name", 0), path.namedGroups().getOrDefault("reference", 0),
                 literalPrefix(path));
     }
@@ -76,7 +76,7 @@ public record Route(String id, Set<String> methods, Pattern path, Destination de
         return false;
     }
 
-    public static Route of(String id, Set<String> methods, String pathRegex, Destination destination) {
+    public static Route of(RouteId id, Set<String> methods, String pathRegex, Destination destination) {
         return new Route(id, methods, Pattern.compile(pathRegex), destination);
     }
 

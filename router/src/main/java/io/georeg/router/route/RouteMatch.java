@@ -10,7 +10,7 @@ public record RouteMatch(Route route, String repository, String reference) {
         return route.destination();
     }
 
-    public String routeId() {
+    public RouteId routeId() {
         return route.id();
     }
 }

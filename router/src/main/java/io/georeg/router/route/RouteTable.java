@@ -1,32 +1,52 @@
 package io.georeg.router.route;
 
+import static io.georeg.router.route.RouteId.ADMIN;
+import static io.georeg.router.route.RouteId.BASE;
+import static io.georeg.router.route.RouteId.BLOB_DELETE;
+import static io.georeg.router.route.RouteId.BLOB_READ;
+import static io.georeg.router.route.RouteId.BLOB_UPLOAD;
+import static io.georeg.router.route.RouteId.CATALOG;
+import static io.georeg.router.route.RouteId.HEALTH;
+import static io.georeg.router.route.RouteId.MANIFEST_READ;
+import static io.georeg.router.route.RouteId.MANIFEST_WRITE;
+import static io.georeg.router.route.RouteId.METRICS;
+import static io.georeg.router.route.RouteId.REFERRERS;
+import static io.georeg.router.route.RouteId.STATUS;
+import static io.georeg.router.route.RouteId.TAGS_LIST;
+import static io.georeg.router.route.RouteId.TOKEN;
+
+import io.georeg.oci.PathGrammar;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * The router's route table: the one ordered list of {@link Route}s, first match wins, and an
  * explicit default (to the primary) for everything no row claims — in the spirit of GitLab
- * Workhorse's route list and distribution's {@code v2} router. {@link #classify} is a pure
- * function of method and raw path, so the whole table is unit-tested without Jetty.
+ * Workhorse's route list and distribution's {@code v2} router. Before any row, a path that
+ * {@link PathGrammar#ambiguity} refuses is classified {@link RouteId#AMBIGUOUS_PATH}. The name,
+ * tag and digest patterns are {@link PathGrammar}'s, the same ones registry-read parses paths
+ * with. {@link #classify} is a pure function of method and raw path, so the whole table is
+ * unit-tested without Jetty.
  *
  * <p>Built by {@link #oci(String)}; the request dispatcher in {@code io.georeg.router} is its
  * only runtime caller.
  */
 public final class RouteTable {
 
-    /** Longest path the table will look at; longer ones go to the default (the primary decides). */
-    static final int MAX_PATH_LENGTH = 4096;
+    /** Longest path the table will match; longer ones go to the default (the primary decides). */
+    static final int MAX_PATH_LENGTH = PathGrammar.MAX_PATH_LENGTH;
 
     private static final Set<String> READ = Set.of("GET", "HEAD");
     private static final Set<String> ANY = Set.of();
 
-    // OCI distribution spec, "Pulling manifests": repository name grammar, tag and digest grammar.
-    private static final String COMPONENT = "[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*";
-    private static final String NAME = "(?<name>" + COMPONENT + "(?:/" + COMPONENT + ")*)";
-    private static final String TAG = "[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}";
-    private static final String DIGEST = "[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+";
-    private static final String REFERENCE = "(?<reference>" + TAG + "|" + DIGEST + ")";
+    private static final String NAME = "(?<name>" + PathGrammar.NAME + ")";
+    private static final String REFERENCE = "(?<reference>" + PathGrammar.TAG + "|" + PathGrammar.DIGEST + ")";
+    private static final String DIGEST = "(?<reference>" + PathGrammar.DIGEST + ")";
+
+    /** The row of refused paths; its pattern is never matched ({@link PathGrammar#ambiguity} decides). */
+    private static final Route AMBIGUOUS = Route.of(RouteId.AMBIGUOUS_PATH, ANY, "", Destination.REJECT);
 
     private final List<Route> routes;
     private final Route defaultRoute;
@@ -46,28 +66,24 @@ public final class RouteTable {
         }
         String v2 = "/v2/" + NAME;
         return new RouteTable(List.of(
-                // Paths a proxy and its upstream could resolve differently are refused before
-                // anything else is looked at (CVE-class "path confusion" between proxy and origin).
-                // One forward scan for the forbidden sequences (each on every request).
-                Route.of("ambiguous-path", ANY, "(?is)(?:.*?(?:%2e|%2f|%5c|%00|\\\\|//).*|(?:.*/)?\\.\\.?(?:/.*)?|[^/].*|)", Destination.REJECT),
-                Route.of("health", READ, "/-/health|/-/ready", Destination.LOCAL),
-                Route.of("metrics", READ, "/metrics", Destination.LOCAL),
+                Route.of(HEALTH, READ, "/-/health|/-/ready", Destination.LOCAL),
+                Route.of(METRICS, READ, "/metrics", Destination.LOCAL),
                 // The replication status page, served by the process's own handler (the app wires it).
-                Route.of("status", READ, "/-/status|/-/status\\.json", Destination.LOCAL),
+                Route.of(STATUS, READ, "/-/status|/-/status\\.json", Destination.LOCAL),
                 // The admin API of georeg drill and promote (bearer admin token; 404 when not configured).
-                Route.of("admin", Set.of("GET", "PUT"), "/-/admin/[a-z]+", Destination.LOCAL),
-                Route.of("token", ANY, java.util.regex.Pattern.quote(authPath), Destination.AUTH),
+                Route.of(ADMIN, Set.of("GET", "PUT"), "/-/admin/[a-z]+", Destination.LOCAL),
+                Route.of(TOKEN, ANY, Pattern.quote(authPath), Destination.AUTH),
                 // Upload sessions live on the primary only; GET of an upload is its status.
-                Route.of("blob-upload", ANY, v2 + "/blobs/uploads/(?:[^/]*)", Destination.PRIMARY),
-                Route.of("base", READ, "/v2/?", Destination.REPLICA),
-                Route.of("catalog", READ, "/v2/_catalog", Destination.REPLICA),
-                Route.of("manifest-read", READ, v2 + "/manifests/" + REFERENCE, Destination.REPLICA),
-                Route.of("blob-read", READ, v2 + "/blobs/(?<reference>" + DIGEST + ")", Destination.REPLICA),
-                Route.of("tags-list", READ, v2 + "/tags/list", Destination.REPLICA),
-                Route.of("referrers", READ, v2 + "/referrers/(?<reference>" + DIGEST + ")", Destination.REPLICA),
-                Route.of("manifest-write", Set.of("PUT", "DELETE"), v2 + "/manifests/" + REFERENCE, Destination.PRIMARY),
-                Route.of("blob-delete", Set.of("DELETE"), v2 + "/blobs/(?<reference>" + DIGEST + ")", Destination.PRIMARY)),
-                Route.of("default-primary", ANY, ".*", Destination.PRIMARY));
+                Route.of(BLOB_UPLOAD, ANY, v2 + "/blobs/uploads/(?:[^/]*)", Destination.PRIMARY),
+                Route.of(BASE, READ, "/v2/?", Destination.REPLICA),
+                Route.of(CATALOG, READ, "/v2/_catalog", Destination.REPLICA),
+                Route.of(MANIFEST_READ, READ, v2 + "/manifests/" + REFERENCE, Destination.REPLICA),
+                Route.of(BLOB_READ, READ, v2 + "/blobs/" + DIGEST, Destination.REPLICA),
+                Route.of(TAGS_LIST, READ, v2 + "/tags/list", Destination.REPLICA),
+                Route.of(REFERRERS, READ, v2 + "/referrers/" + DIGEST, Destination.REPLICA),
+                Route.of(MANIFEST_WRITE, Set.of("PUT", "DELETE"), v2 + "/manifests/" + REFERENCE, Destination.PRIMARY),
+                Route.of(BLOB_DELETE, Set.of("DELETE"), v2 + "/blobs/" + DIGEST, Destination.PRIMARY)),
+                Route.of(RouteId.DEFAULT_PRIMARY, ANY, ".*", Destination.PRIMARY));
     }
 
     /**
@@ -79,6 +95,11 @@ public final class RouteTable {
         int query = path.indexOf('?');
         if (query >= 0) {
             path = path.substring(0, query);
+        }
+        // Paths a proxy and its upstream could resolve differently are refused before anything
+        // else is looked at (CVE-class "path confusion" between proxy and origin), long ones too.
+        if (PathGrammar.ambiguity(path) != null) {
+            return new RouteMatch(AMBIGUOUS, null, null);
         }
         if (path.length() > MAX_PATH_LENGTH) {
             return new RouteMatch(defaultRoute, null, null);
@@ -92,6 +113,7 @@ public final class RouteTable {
         return new RouteMatch(defaultRoute, null, null);
     }
 
+    /** The rows after the ambiguous-path check, in order. */
     public List<Route> routes() {
         return routes;
     }

@@ -181,7 +181,7 @@ class RouterProxyIT {
         assertThat(client.GET(url("/v2/team/app/manifests/v3")).getStatus()).isEqualTo(200);
 
         await().atMost(Duration.ofSeconds(5)).until(() -> !misses.isEmpty());
-        assertThat(misses).containsExactly(new io.georeg.router.fallback.ReplicaMissListener.Miss("manifest-read", "team/app", "v3", SHA, 19));
+        assertThat(misses).containsExactly(new io.georeg.router.fallback.ReplicaMissListener.Miss(io.georeg.router.route.RouteId.MANIFEST_READ, "team/app", "v3", SHA, 19));
     }
 
     @Test

@@ -84,6 +84,12 @@ class RouteTableTest {
                 Arguments.of("GET", "/jwt/../v2/", "ambiguous-path", Destination.REJECT),
                 Arguments.of("GET", "v2/", "ambiguous-path", Destination.REJECT),
                 Arguments.of("GET", "", "ambiguous-path", Destination.REJECT),
+                // double encoding and cut-off encodings: registry-read refuses them too (one rule)
+                Arguments.of("GET", "/v2/library%252falpine/manifests/latest", "ambiguous-path", Destination.REJECT),
+                Arguments.of("GET", "/v2/library/alpine/manifests/v1%2541", "ambiguous-path", Destination.REJECT),
+                Arguments.of("DELETE", "/v2/a/blobs/%25" + SHA, "ambiguous-path", Destination.REJECT),
+                Arguments.of("GET", "/v2/a/manifests/latest%2", "ambiguous-path", Destination.REJECT),
+                Arguments.of("GET", "/v2/a/manifests/latest%", "ambiguous-path", Destination.REJECT),
                 // dots inside components are fine
                 Arguments.of("GET", "/v2/a.b/c..d/manifests/x", "default-primary", Destination.PRIMARY),
                 Arguments.of("GET", "/v2/a.b/manifests/v1..2", "manifest-read", Destination.REPLICA));
@@ -93,7 +99,7 @@ class RouteTableTest {
     @MethodSource("table")
     void classifiesByMethodAndRawPath(String method, String target, String routeId, Destination destination) {
         RouteMatch match = table.classify(method, target);
-        assertThat(match.routeId()).isEqualTo(routeId);
+        assertThat(match.routeId().label()).isEqualTo(routeId);
         assertThat(match.destination()).isEqualTo(destination);
     }
 
@@ -116,11 +122,13 @@ class RouteTableTest {
     void nameWithManyComponentsIsClassifiedWithoutBlowingUp() {
         String name = String.join("/", java.util.Collections.nCopies(60, "a-b_c.d"));
         RouteMatch match = table.classify("GET", "/v2/" + name + "/manifests/latest");
-        assertThat(match.routeId()).isEqualTo("manifest-read");
+        assertThat(match.routeId().label()).isEqualTo("manifest-read");
         assertThat(match.repository()).isEqualTo(name);
 
         String tooLong = "/v2/" + "a/".repeat(3000) + "manifests/latest";
-        assertThat(table.classify("GET", tooLong).routeId()).isEqualTo("default-primary");
+        assertThat(table.classify("GET", tooLong).routeId().label()).isEqualTo("default-primary");
+        // Length never exempts a path from the ambiguity check.
+        assertThat(table.classify("GET", "/v2/" + "a/".repeat(3000) + "../manifests/latest").routeId()).isEqualTo(RouteId.AMBIGUOUS_PATH);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.georeg.app.wiring.http;
 
+import io.georeg.ops.OperationsHandler;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;

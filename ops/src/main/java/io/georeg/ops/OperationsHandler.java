@@ -1,12 +1,12 @@
-package io.georeg.app.wiring.http;
+package io.georeg.ops;
 
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.List;
+import java.util.Objects;
 import java.util.function.BooleanSupplier;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
@@ -15,31 +15,52 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * The operations endpoints of a component's HTTP port (registry-read's, the replicator's; the
- * router has its own, in its route table): {@code GET /-/health} answers 200 while the process
- * serves; {@code GET /-/ready} answers 200 when every named dependency check passes, else 503,
- * with each check's result in the JSON body; {@code GET /metrics} is the Prometheus text
- * exposition of the process's one registry. Declines every other request, so it sits first in a
- * {@code Handler.Sequence} before the component's own handler. Built by {@link ComponentHttpServer}.
+ * The operations endpoints of every georeg HTTP port (the router's, registry-read's, the
+ * replicator's): {@code GET /-/health} answers 200 while the process serves; {@code GET /-/ready}
+ * answers 200 when every {@linkplain Check#required() required} check passes, else 503, with each
+ * check's state ({@code reachable} / {@code unreachable}) in the JSON body; {@code GET /metrics}
+ * is the Prometheus text exposition of the process's one registry. Declines every other request
+ * ({@link #handle} returns false), so it sits first in a {@code Handler.Sequence} or is asked
+ * first by a dispatcher. HEAD is answered like GET.
  */
 public final class OperationsHandler extends Handler.Abstract {
     private final PrometheusRegistry registry;
-    private final Map<String, BooleanSupplier> readiness;
+    private final List<Check> readiness;
     private final PrometheusTextFormatWriter writer = new PrometheusTextFormatWriter(false);
 
-    /** @param readiness dependency name → whether it is reachable now, e.g. {@code "database"} */
-    public OperationsHandler(PrometheusRegistry registry, Map<String, BooleanSupplier> readiness) {
-        this.registry = registry;
-        this.readiness = new LinkedHashMap<>(readiness);
+    /**
+     * One dependency the readiness answer reports, in the order given.
+     *
+     * @param required whether readiness needs it; a reported-only check shows up in the body
+     *                 without making the port unready (the router stays ready while the primary
+     *                 is down, because pulls of replicated content keep working)
+     */
+    public record Check(String name, BooleanSupplier reachable, boolean required) {
+        public Check {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(reachable, "reachable");
+        }
+
+        public static Check required(String name, BooleanSupplier reachable) {
+            return new Check(name, reachable, true);
+        }
+
+        public static Check reported(String name, BooleanSupplier reachable) {
+            return new Check(name, reachable, false);
+        }
+    }
+
+    public OperationsHandler(PrometheusRegistry registry, List<Check> readiness) {
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.readiness = List.copyOf(readiness);
     }
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
-        String path = Request.getPathInContext(request);
         if (!"GET".equals(request.getMethod()) && !"HEAD".equals(request.getMethod())) {
             return false;
         }
-        switch (path) {
+        switch (Request.getPathInContext(request)) {
             case "/-/health" -> send(response, callback, 200, "application/json", "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8));
             case "/-/ready" -> ready(response, callback);
             case "/metrics" -> {
@@ -57,10 +78,10 @@ public final class OperationsHandler extends Handler.Abstract {
     private void ready(Response response, Callback callback) {
         StringBuilder body = new StringBuilder();
         boolean ready = true;
-        for (Map.Entry<String, BooleanSupplier> check : readiness.entrySet()) {
-            boolean ok = check.getValue().getAsBoolean();
-            ready &= ok;
-            body.append(",\"").append(check.getKey()).append("\":\"").append(ok ? "reachable" : "unreachable").append('"');
+        for (Check check : readiness) {
+            boolean ok = check.reachable().getAsBoolean();
+            ready &= ok || !check.required();
+            body.append(",\"").append(check.name()).append("\":\"").append(ok ? "reachable" : "unreachable").append('"');
         }
         send(response, callback, ready ? 200 : 503, "application/json",
                 ("{\"ready\":" + ready + body + "}").getBytes(StandardCharsets.UTF_8));

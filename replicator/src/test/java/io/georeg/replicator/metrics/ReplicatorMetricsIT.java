@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.georeg.db.Database;
 import io.georeg.oci.Digest;
 import io.georeg.oci.RepositoryName;
+import io.georeg.ops.OperationsHandler;
 import io.georeg.replicator.queue.WorkQueue;
 import io.georeg.replicator.queue.WorkRequest;
 import io.georeg.replicator.testing.JettyServers;
@@ -22,7 +23,8 @@ import org.eclipse.jetty.server.Server;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-class MetricsHandlerIT {
+/** The replicator's metrics as a scrape of the operations endpoint shows them. */
+class ReplicatorMetricsIT {
     @RegisterExtension
     static final TestDatabase DB = new TestDatabase();
 
@@ -35,7 +37,7 @@ class MetricsHandlerIT {
             metrics.requestHandled("unauthorized", 0);
             queue.enqueue(List.of(WorkRequest.blobPush(RepositoryName.of("team/app"),
                     Digest.sha256("b".getBytes(StandardCharsets.UTF_8)), 1, Instant.now().minusSeconds(30), "test")));
-            Server server = JettyServers.start(new MetricsHandler(registry));
+            Server server = JettyServers.start(new OperationsHandler(registry, List.of()));
             try {
                 HttpResponse<String> r = http.send(HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + JettyServers.port(server) + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());

@@ -1,0 +1,85 @@
+package io.georeg.router;
+
+import io.georeg.oci.ErrorCode;
+import io.georeg.router.admin.RouterMode;
+import io.georeg.router.admin.SiteControl;
+import io.georeg.router.health.CircuitBreaker;
+import io.georeg.router.proxy.OciErrorResponse;
+import io.georeg.router.proxy.ProxyObserver;
+import io.georeg.router.proxy.ResponseInterceptor;
+import io.georeg.router.proxy.StreamingProxy;
+import io.georeg.router.proxy.Upstream;
+import java.net.URI;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * The primary site as the legs reach it. Writes and logins pass the admission check first
+ * ({@link #sendAdmitted}): while the primary's circuit is open they fail at once with 503
+ * {@code UNAVAILABLE}, and while the admin mode is {@code frozen} (a planned promotion) they are
+ * refused the same way. Reads that the primary answers (a fallback, a fenced read) go straight
+ * ({@link #sendRead}). The primary is asked of {@link SiteControl} per request, because a
+ * promotion switches it at run time.
+ */
+final class PrimarySite {
+    private final StreamingProxy proxy;
+    private final SiteControl control;
+    private final CircuitBreaker circuit;
+    private final ProxyObserver observer;
+
+    PrimarySite(StreamingProxy proxy, SiteControl control, CircuitBreaker circuit, ProxyObserver observer) {
+        this.proxy = proxy;
+        this.control = control;
+        this.circuit = circuit;
+        this.observer = observer;
+    }
+
+    boolean isDown() {
+        return circuit.isOpen();
+    }
+
+    CircuitBreaker circuit() {
+        return circuit;
+    }
+
+    /** The primary's registry as configured now. */
+    Upstream registry() {
+        return control.primary();
+    }
+
+    /** The request's raw path and query on the primary's registry. */
+    URI target(Request request) {
+        return control.primary().target(request.getHttpURI().getPath(), request.getHttpURI().getQuery());
+    }
+
+    /**
+     * A write or a token request: refused while the primary is down or writes are frozen,
+     * otherwise proxied to {@code upstream} (the registry or the token endpoint) at {@code target}
+     * with {@code X-Georeg-Source: source}.
+     */
+    void sendAdmitted(Request request, Response response, Callback callback, RequestRecord record, Upstream upstream, String source,
+                      URI target, ResponseInterceptor interceptor) {
+        if (circuit.isOpen()) {
+            OciErrorResponse.send(response, callback, ErrorCode.UNAVAILABLE,
+                    "the primary site is unreachable (" + circuit.lastFailure() + "); pushes, deletes and logins "
+                            + "need it, pulls of replicated content keep working");
+            return;
+        }
+        if (control.mode() == RouterMode.FROZEN) {
+            String reason = control.state().reason();
+            OciErrorResponse.send(response, callback, ErrorCode.UNAVAILABLE,
+                    "writes are frozen for a planned promotion: " + (reason.isBlank() ? "no reason given" : reason)
+                            + "; pulls keep working, retry the push after the promotion");
+            return;
+        }
+        response.getHeaders().put(GeoregHeaders.SOURCE, source);
+        proxy.forward(request, response, callback, upstream, target, record.requestId(), interceptor, observer);
+    }
+
+    /** A read the primary answers instead of the replica, with {@code X-Georeg-Source: source}. */
+    void sendRead(Request request, Response response, Callback callback, RequestRecord record, String source, ResponseInterceptor interceptor) {
+        response.getHeaders().put(GeoregHeaders.SOURCE, source);
+        proxy.forward(request, response, callback, control.primary(), target(request), record.requestId(), interceptor, observer);
+    }
+}

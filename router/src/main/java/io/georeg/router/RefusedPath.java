@@ -1,0 +1,27 @@
+package io.georeg.router;
+
+import io.georeg.oci.ErrorCode;
+import io.georeg.oci.PathGrammar;
+import io.georeg.router.proxy.OciErrorResponse;
+import io.georeg.router.route.RouteMatch;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+
+/** The leg of refused paths: 400 {@code NAME_INVALID} with the reason {@link PathGrammar#ambiguity} gives. */
+final class RefusedPath implements RouteLeg {
+    private final RouterMetrics metrics;
+
+    RefusedPath(RouterMetrics metrics) {
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void answer(Request request, Response response, Callback callback, RequestRecord record, RouteMatch match) {
+        metrics.routed(record, match, "reject");
+        String why = PathGrammar.ambiguity(request.getHttpURI().getPath());
+        OciErrorResponse.send(response, callback, ErrorCode.NAME_INVALID, "ambiguous request path refused ("
+                + (why == null ? "not a path of the registry API" : why)
+                + "): dot segments, encoded '/', '\\', '.' or '%', and empty segments are not allowed");
+    }
+}
