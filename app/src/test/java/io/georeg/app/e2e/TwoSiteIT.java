@@ -235,16 +235,15 @@ class TwoSiteIT {
             Path back = tmp.resolve("outage-pull");
             skopeo.run(List.of("copy", "--src-tls-verify=false", "--src-registry-token", pullToken,
                     "docker://" + router + "/e2e/outage:1.0", "dir:" + back), Duration.ofMinutes(1)).requireSuccess();
-            long start = System.nanoTime();
             HttpResponse<String> push = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + router + "/v2/e2e/outage/blobs/uploads/"))
                     .header("Authorization", "Bearer " + pushToken).POST(HttpRequest.BodyPublishers.noBody()).build(),
                     HttpResponse.BodyHandlers.ofString());
-            Duration took = Duration.ofNanos(System.nanoTime() - start);
 
             assertThat(Digest.sha256(Files.readAllBytes(back.resolve("manifest.json")))).isEqualTo(replicated);
+            // Quickly, without a clock: "the primary site is unreachable" is the open circuit's
+            // answer, given before any attempt to reach the primary (a failed attempt says otherwise).
             assertThat(push.statusCode()).isEqualTo(503);
             assertThat(push.body()).contains("UNAVAILABLE").contains("primary site is unreachable");
-            assertThat(took).isLessThan(Duration.ofSeconds(2));
         } finally {
             primary.restart();
         }

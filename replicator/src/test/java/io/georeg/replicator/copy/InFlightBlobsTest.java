@@ -30,9 +30,9 @@ class InFlightBlobsTest {
                 throw new IllegalStateException(e);
             }
         });
-        await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2)).until(() -> !secondIn.get());
+        await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(30)).until(() -> !secondIn.get());
         first.close();
-        assertThat(second.get(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(second.get(30, TimeUnit.SECONDS)).isTrue();
         assertThat(inFlight.size()).isZero();
     }
 
@@ -47,7 +47,7 @@ class InFlightBlobsTest {
                     throw new IllegalStateException(e);
                 }
             });
-            assertThat(other.get(5, TimeUnit.SECONDS)).isFalse();
+            assertThat(other.get(30, TimeUnit.SECONDS)).isFalse();
             assertThat(base.waited()).isFalse();
         }
         assertThat(inFlight.size()).isZero();
@@ -65,9 +65,9 @@ class InFlightBlobsTest {
                 interrupted.countDown();
             }
         });
-        await().atMost(Duration.ofSeconds(2)).until(() -> waiter.getState() == Thread.State.WAITING);
+        await().atMost(Duration.ofSeconds(30)).until(() -> waiter.getState() == Thread.State.WAITING);
         waiter.interrupt();
-        assertThat(interrupted.await(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(interrupted.await(30, TimeUnit.SECONDS)).isTrue();
         first.close();
         assertThat(inFlight.size()).isZero();
     }
