@@ -284,7 +284,7 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
     }
 
     @Override
-    public void deleteManifest(RepositoryName repository, Digest manifest) {
+    public List<Tag> deleteManifest(RepositoryName repository, Digest manifest) {
         List<Tag> removedTags = tx.inTransaction(c -> {
             List<Tag> tags = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement(DELETE_TAGS_OF_MANIFEST)) {
@@ -303,6 +303,7 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
             links.removeTag(repository, tag);
         }
         links.unlinkRevision(repository, manifest);
+        return removedTags;
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.georeg.oci.Digest;
 import io.georeg.oci.RepositoryName;
 import io.georeg.oci.Tag;
 import java.io.InputStream;
+import java.util.List;
 
 /**
  * The write side of the replica: the one way content gets into it. The replicator writes through
@@ -50,8 +51,12 @@ public interface ReplicaWriter {
     /** Removes a tag; absent is fine. */
     void untag(RepositoryName repository, Tag tag);
 
-    /** Deletes a manifest from the repository with every tag pointing at it; absent is fine. */
-    void deleteManifest(RepositoryName repository, Digest manifest);
+    /**
+     * Deletes a manifest from the repository with every tag pointing at it; absent is fine.
+     *
+     * @return the tags that pointed at it and are gone with it
+     */
+    List<Tag> deleteManifest(RepositoryName repository, Digest manifest);
 
     /** Unlinks a blob from the repository (the bytes stay while other repositories use them); absent is fine. */
     void unlinkBlob(RepositoryName repository, Digest digest);

@@ -63,7 +63,7 @@ public final class Replicator implements AutoCloseable {
         this.queue = new WorkQueue(database);
         this.primary = PrimaryClient.create(config.primary());
         this.intake = new IntakeHandler(config.intake(), new EventStore(database, config.sync().filter()), observers.intake());
-        ReplicationWorker worker = new ReplicationWorker(primary.content(), reader, writer, observers.copy(),
+        ReplicationWorker worker = new ReplicationWorker(primary.content(), reader, writer, queue, observers.copy(),
                 Throttle.of(config.maxBytesPerSecond()));
         this.scheduler = new WorkScheduler(database, queue, worker, config.workers(), observers.work(), ownerId());
         this.reconciler = new Reconciler(primary.content(), primary.catalog(), reader, queue, config.sync().filter());

@@ -41,6 +41,14 @@ final class ManifestCopier {
         copy(repository, digest, 0);
     }
 
+    /** Copies a manifest already fetched from the primary (a tag's current answer). */
+    void copy(RepositoryName repository, FetchedManifest fetched) {
+        if (reader.manifest(repository, new Reference.ByDigest(fetched.digest())).isPresent()) {
+            return;
+        }
+        store(repository, fetched, 0);
+    }
+
     private void copy(RepositoryName repository, Digest digest, int depth) {
         if (depth > MAX_DEPTH) {
             throw new io.georeg.replicator.queue.WorkFailedException("invalid_manifest",
@@ -51,6 +59,10 @@ final class ManifestCopier {
         }
         FetchedManifest fetched = primary.manifest(repository, new Reference.ByDigest(digest))
                 .orElseThrow(() -> Failures.notFound("manifest " + repository + "@" + digest));
+        store(repository, fetched, depth);
+    }
+
+    private void store(RepositoryName repository, FetchedManifest fetched, int depth) {
         ParsedManifest parsed = ManifestParser.parse(fetched.content(), fetched.mediaType());
         for (Descriptor child : parsed.children()) {
             copy(repository, child.digest(), depth + 1);
@@ -58,7 +70,7 @@ final class ManifestCopier {
         for (Descriptor blob : parsed.blobs()) {
             blobs.copy(repository, blob.digest(), blob.size());
         }
-        replica.putManifest(repository, fetched.content(), fetched.mediaType(), digest);
+        replica.putManifest(repository, fetched.content(), fetched.mediaType(), fetched.digest());
         observer.manifestCopied();
     }
 }

@@ -6,37 +6,59 @@ import io.georeg.oci.RepositoryName;
 import io.georeg.oci.Tag;
 import io.georeg.replica.ReplicaReader;
 import io.georeg.replica.ReplicaWriter;
-import io.georeg.replicator.primary.ManifestHead;
+import io.georeg.replicator.primary.FetchedManifest;
 import io.georeg.replicator.primary.PrimaryContent;
 import io.georeg.replicator.queue.WorkHandler;
 import io.georeg.replicator.queue.WorkItem;
 import io.georeg.replicator.queue.WorkKind;
+import io.georeg.replicator.queue.WorkQueue;
+import io.georeg.replicator.queue.WorkRequest;
+import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 /**
  * Carries out one work item against the replica, reading from the primary:
  * <ul>
- *   <li>push of a manifest: copy it with everything it references ({@link ManifestCopier}), then,
- *       for a tag, move the tag last;</li>
+ *   <li>a tag (pushed, overwritten or deleted, whatever the request said): the replica's tag
+ *       becomes what the primary answers for it now ({@link #syncTag});</li>
+ *   <li>push of a manifest by digest: copy it with everything it references ({@link ManifestCopier});</li>
  *   <li>push or mount of a blob: link or copy it ({@link BlobCopier});</li>
- *   <li>delete of a tag: remove it, unless the primary has the tag again (then follow it there);</li>
  *   <li>delete of a digest: distribution sends the same event for a manifest and a blob delete,
  *       so ask the primary which of the two is gone and remove that (both, when both are).</li>
  * </ul>
- * Failures leave as {@link io.georeg.replicator.queue.WorkFailedException} classified by
+ *
+ * <p><b>Tag truth.</b> A notification's digest is only a hint that the tag changed: events from
+ * several primary instances arrive in any order, are re-sent, and can be forged, so a tag is
+ * never moved to the digest an event carries. The worker GETs the tag from the primary (every
+ * manifest type in {@code Accept}, bytes checked against the digest) when it runs and applies that
+ * answer, or removes the tag when the primary answers 404. Whatever happens on the primary after
+ * that GET is a newer change, with an event (or the next reconcile) of its own, which makes the
+ * tag's work row run again (see {@link WorkQueue}: a request for a running row bumps its
+ * generation, and the row runs again when this run completes); one row per tag means no two
+ * workers apply one tag at once, and a run that lost its lease has its row run again
+ * ({@link WorkQueue#requeue}). So the replica's tag converges to the primary's current one.
+ *
+ * <p>A manifest delete also drops the replica's tags that pointed at it; the primary may have
+ * pointed one of them at the same digest again meanwhile, so each dropped tag is queued to be
+ * synced from the primary.
+ *
+ * <p>Failures leave as {@link io.georeg.replicator.queue.WorkFailedException} classified by
  * {@link Failures}. Run by the {@link io.georeg.replicator.queue.WorkScheduler}'s workers.
  */
 public final class ReplicationWorker implements WorkHandler {
     private final PrimaryContent primary;
     private final ReplicaWriter replica;
+    private final WorkQueue queue;
     private final CopyObserver observer;
     private final BlobCopier blobs;
     private final ManifestCopier manifests;
 
-    public ReplicationWorker(PrimaryContent primary, ReplicaReader reader, ReplicaWriter replica, CopyObserver observer,
-            Throttle throttle) {
+    public ReplicationWorker(PrimaryContent primary, ReplicaReader reader, ReplicaWriter replica, WorkQueue queue,
+            CopyObserver observer, Throttle throttle) {
         this.primary = primary;
         this.replica = replica;
+        this.queue = queue;
         this.observer = observer;
         this.blobs = new BlobCopier(primary, replica, observer, throttle);
         this.manifests = new ManifestCopier(primary, reader, replica, blobs, observer);
@@ -45,42 +67,39 @@ public final class ReplicationWorker implements WorkHandler {
     @Override
     public void handle(WorkItem item) {
         try {
+            if (item.kind() == WorkKind.TAG) {
+                syncTag(item.repository(), Tag.of(item.ref()));
+                return;
+            }
             switch (item.operation()) {
-                case PUSH_MANIFEST -> pushManifest(item);
+                case PUSH_MANIFEST -> manifests.copy(item.repository(), item.digest().orElseThrow());
                 case PUSH_BLOB -> blobs.copy(item.repository(), item.digest().orElseThrow(), item.size());
-                case DELETE -> delete(item);
+                case DELETE -> deleteDigest(item);
             }
         } catch (RuntimeException e) {
             throw Failures.classify(e);
         }
     }
 
-    private void pushManifest(WorkItem item) {
-        Digest digest = item.digest().orElseThrow();
-        manifests.copy(item.repository(), digest);
-        if (item.kind() == WorkKind.TAG) {
-            replica.tag(item.repository(), Tag.of(item.ref()), digest);
-        }
-    }
-
-    private void delete(WorkItem item) {
-        RepositoryName repository = item.repository();
-        if (item.kind() == WorkKind.TAG) {
-            Tag tag = Tag.of(item.ref());
-            Optional<ManifestHead> now = primary.headManifest(repository, new Reference.ByTag(tag));
-            if (now.isPresent()) {
-                // Pushed again since the delete: the replica follows the primary's current state.
-                manifests.copy(repository, now.get().digest());
-                replica.tag(repository, tag, now.get().digest());
-            } else {
-                replica.untag(repository, tag);
-                observer.deletePropagated();
-            }
+    /** Makes the replica's tag what the primary answers for it now: its manifest, or no tag. */
+    private void syncTag(RepositoryName repository, Tag tag) {
+        Optional<FetchedManifest> current = primary.manifest(repository, new Reference.ByTag(tag));
+        if (current.isEmpty()) {
+            replica.untag(repository, tag);
+            observer.deletePropagated();
             return;
         }
+        manifests.copy(repository, current.get());
+        replica.tag(repository, tag, current.get().digest());
+    }
+
+    private void deleteDigest(WorkItem item) {
+        RepositoryName repository = item.repository();
         Digest digest = item.digest().orElseThrow();
         if (primary.headManifest(repository, new Reference.ByDigest(digest)).isEmpty()) {
-            replica.deleteManifest(repository, digest);
+            List<Tag> dropped = replica.deleteManifest(repository, digest);
+            Instant now = Instant.now();
+            queue.enqueue(dropped.stream().map(t -> WorkRequest.tagDelete(repository, t, now, item.source())).toList());
         }
         if (!primary.blobExists(repository, digest)) {
             replica.unlinkBlob(repository, digest);

@@ -11,7 +11,6 @@ import io.georeg.oci.RepositoryName;
 import io.georeg.oci.Tag;
 import java.io.InputStream;
 import java.net.http.HttpResponse;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -35,7 +34,6 @@ public final class PrimaryContent {
 
     private final PrimaryTransport transport;
     private final PrimaryCatalog catalog;
-    private final ManifestHandoff handoff = new ManifestHandoff(Clock.systemUTC());
 
     PrimaryContent(PrimaryTransport transport, PrimaryCatalog catalog) {
         this.transport = transport;
@@ -50,31 +48,6 @@ public final class PrimaryContent {
      * @throws PrimaryContentException when the bytes do not match the digest or are not a manifest
      */
     public Optional<FetchedManifest> manifest(RepositoryName repository, Reference reference) {
-        if (reference instanceof Reference.ByDigest byDigest) {
-            Optional<FetchedManifest> prefetched = handoff.take(repository, byDigest.digest());
-            if (prefetched.isPresent()) {
-                return prefetched;
-            }
-        }
-        return fetchManifest(repository, reference);
-    }
-
-    /**
-     * Fetches a tag's manifest for a copy that follows shortly: the caller gets its digest, and
-     * the next {@link #manifest} of that digest in this repository is answered without asking the
-     * primary again (see {@link ManifestHandoff}). Costs the primary what a HEAD costs
-     * (distribution reads the manifest for both).
-     *
-     * @return empty when the primary does not have the tag (404)
-     * @throws PrimaryContentException when the bytes do not match the digest or are not a manifest
-     */
-    public Optional<FetchedManifest> prefetchForCopy(RepositoryName repository, Tag tag) {
-        Optional<FetchedManifest> fetched = fetchManifest(repository, new Reference.ByTag(tag));
-        fetched.ifPresent(m -> handoff.offer(repository, m));
-        return fetched;
-    }
-
-    private Optional<FetchedManifest> fetchManifest(RepositoryName repository, Reference reference) {
         String what = "GET manifest " + repository + ":" + reference;
         HttpResponse<InputStream> r = transport.send("GET", transport.uri("/v2/" + repository + "/manifests/" + reference),
                 PrimaryTransport.pullScope(repository), MANIFEST_ACCEPT, what);

@@ -41,17 +41,26 @@ public final class WorkQueue {
     public static final String WAKE_CHANNEL = "georeg_replication_work";
 
     /**
-     * The coalescing rule of every request: the newest request wins (an older one arriving late
-     * changes nothing), attempts start over, and a finished row becomes pending again with its lag
-     * measured from this request.
+     * The coalescing rule of every request: the row's description (operation, digest, source)
+     * is the newest request's by its timestamp, so an older one arriving late does not replace
+     * it; but every request makes the row run again (a running row's generation goes up, a
+     * finished one becomes pending, attempts start over), whatever its timestamp, because
+     * timestamps come from the clocks of several primary instances and a late, old-looking event
+     * may be the newest change: the worker then asks the primary what is true now. A finished
+     * row's lag is measured from this request.
      */
     private static final String COALESCE_ON_CONFLICT = """
             ON CONFLICT ON CONSTRAINT replication_work_key DO UPDATE SET
-                operation = excluded.operation,
-                digest = excluded.digest,
-                media_type = excluded.media_type,
-                size = excluded.size,
-                source = excluded.source,
+                operation = CASE WHEN excluded.last_event_at >= replication_work.last_event_at
+                                 THEN excluded.operation ELSE replication_work.operation END,
+                digest = CASE WHEN excluded.last_event_at >= replication_work.last_event_at
+                              THEN excluded.digest ELSE replication_work.digest END,
+                media_type = CASE WHEN excluded.last_event_at >= replication_work.last_event_at
+                                  THEN excluded.media_type ELSE replication_work.media_type END,
+                size = CASE WHEN excluded.last_event_at >= replication_work.last_event_at
+                            THEN excluded.size ELSE replication_work.size END,
+                source = CASE WHEN excluded.last_event_at >= replication_work.last_event_at
+                              THEN excluded.source ELSE replication_work.source END,
                 generation = replication_work.generation + 1,
                 state = CASE WHEN replication_work.state = 'in_progress' THEN 'in_progress' ELSE 'pending' END,
                 attempts = 0,
@@ -59,12 +68,11 @@ public final class WorkQueue {
                 last_error = NULL,
                 first_event_at = CASE WHEN replication_work.state IN ('done', 'failed') THEN excluded.first_event_at
                                       ELSE least(replication_work.first_event_at, excluded.first_event_at) END,
-                last_event_at = excluded.last_event_at,
+                last_event_at = greatest(replication_work.last_event_at, excluded.last_event_at),
                 enqueued_at = CASE WHEN replication_work.state IN ('done', 'failed') THEN now()
                                    ELSE replication_work.enqueued_at END,
                 updated_at = now(),
                 done_at = NULL
-            WHERE excluded.last_event_at >= replication_work.last_event_at
             """;
 
     private static final String ENQUEUE = """
@@ -142,6 +150,19 @@ public final class WorkQueue {
     private static final String FAILURES = """
             SELECT id, repository, kind, ref, operation, attempts, last_error, updated_at
               FROM replication_work WHERE state = 'failed' ORDER BY updated_at DESC LIMIT ?
+            """;
+
+    private static final String REQUEUE = """
+            WITH requeued AS (
+                UPDATE replication_work
+                   SET generation = generation + 1,
+                       state = CASE WHEN state = 'in_progress' THEN 'in_progress' ELSE 'pending' END,
+                       attempts = 0, next_attempt_at = now(), last_error = NULL, done_at = NULL, updated_at = now()
+                 WHERE id = ?
+                RETURNING 1
+            )
+            SELECT count(*), """ + "CASE WHEN count(*) > 0 THEN pg_notify('" + WAKE_CHANNEL + "', '') END" + """
+             FROM requeued
             """;
 
     private static final String PRUNE_DONE = """
@@ -335,6 +356,25 @@ public final class WorkQueue {
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     return rs.getInt(1);
+                }
+            }
+        });
+    }
+
+    /**
+     * Makes an item run again, as a new request for it would: for a run that lost its lease
+     * (another worker may have applied the item meanwhile, and this run's writes may have landed
+     * after that one's), so that a run that starts after those writes has the last word.
+     *
+     * @return false when the row is gone
+     */
+    public boolean requeue(WorkItem item) {
+        return tx.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement(REQUEUE)) {
+                ps.setLong(1, item.id());
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getInt(1) > 0;
                 }
             }
         });

@@ -146,7 +146,10 @@ public final class WorkScheduler implements AutoCloseable {
             handler.handle(item);
             Optional<WorkQueue.Completion> done = queue.complete(item, owner);
             if (done.isEmpty()) {
-                LOG.warn("{}: lease lost before completion; another worker will redo it", item);
+                // Another worker may have applied this item meanwhile, and our writes landed after
+                // its: run the item once more, so that the last writes come from a fresh run.
+                queue.requeue(item);
+                LOG.warn("{}: lease lost before completion; queued to run again", item);
             } else if (done.get().state() == WorkState.DONE) {
                 observer.applied(item, Duration.between(item.firstEventAt(), done.get().appliedAt()));
                 LOG.debug("{}: applied", item);

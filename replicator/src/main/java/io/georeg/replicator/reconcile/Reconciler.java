@@ -5,11 +5,9 @@ import io.georeg.oci.Reference;
 import io.georeg.oci.RepositoryName;
 import io.georeg.oci.Tag;
 import io.georeg.replica.ReplicaReader;
-import io.georeg.replicator.primary.FetchedManifest;
 import io.georeg.replicator.primary.ManifestHead;
 import io.georeg.replicator.primary.PrimaryCatalog;
 import io.georeg.replicator.primary.PrimaryContent;
-import io.georeg.replicator.primary.PrimaryContentException;
 import io.georeg.replicator.primary.Referrer;
 import io.georeg.replicator.queue.WorkQueue;
 import io.georeg.replicator.queue.WorkRequest;
@@ -34,6 +32,10 @@ import org.slf4j.LoggerFactory;
  * referrers are tags and come with the tags). A full pass also queues tag deletes for replicated
  * repositories that left the primary's catalog. Repairs what notifications missed (distribution
  * loses queued events on restart) and is all a polling-mode site has.
+ *
+ * <p>The crawl only decides which tags to look at: like an event, its request is applied by the
+ * worker from the primary's answer when the item runs (see the copy worker's tag truth), so a
+ * crawl that saw a tag a moment before it moved cannot move the replica back.
  *
  * <p>Run by {@code georeg reconcile}/{@code georeg preheat} and by the scheduled pass.
  */
@@ -139,8 +141,7 @@ public final class Reconciler {
             primaryTags.add(tag.value());
             counts.tagsChecked.incrementAndGet();
             Optional<Digest> have = replica.manifest(repository, new Reference.ByTag(tag)).map(ReplicaReader.StoredManifest::digest);
-            Optional<Digest> primaryDigest = have.isEmpty() ? prefetch(repository, tag)
-                    : primary.headManifest(repository, new Reference.ByTag(tag)).map(ManifestHead::digest);
+            Optional<Digest> primaryDigest = primary.headManifest(repository, new Reference.ByTag(tag)).map(ManifestHead::digest);
             if (primaryDigest.isEmpty()) {
                 continue; // deleted between the tags list and now
             }
@@ -170,20 +171,6 @@ public final class Reconciler {
             }
         }
         queue.enqueue(work);
-    }
-
-    /**
-     * A tag the replica lacks will be copied: GET it now rather than HEAD, for the same cost to
-     * the primary, and the copy takes the bytes from {@link PrimaryContent#prefetchForCopy}'s
-     * handoff. A manifest the primary serves wrongly is left for the copy to fail on (with its
-     * reason, retried and recorded per item), so HEAD it instead of failing the whole repository.
-     */
-    private Optional<Digest> prefetch(RepositoryName repository, Tag tag) {
-        try {
-            return primary.prefetchForCopy(repository, tag).map(FetchedManifest::digest);
-        } catch (PrimaryContentException e) {
-            return primary.headManifest(repository, new Reference.ByTag(tag)).map(ManifestHead::digest);
-        }
     }
 
     private List<Tag> replicaTags(RepositoryName repository) {

@@ -236,7 +236,7 @@ class ReplicationBenchmark {
     private record InitialRun(double seconds, double crawlSeconds, double blobs, double megabytes, double linked, double jvmCpuSeconds,
             double jitSeconds) {
         String describe(String name) {
-            return ("georeg %s: crawl (catalog, tags, a GET per missing tag; queued per repository, copies start meanwhile) %.2f s; "
+            return ("georeg %s: crawl (catalog, tags, a HEAD per tag; queued per repository, copies start meanwhile) %.2f s; "
                     + "%.0f blobs / %.1f MB pulled from the primary (the shared base layer once), %.0f linked instead of copied; "
                     + "JVM CPU %.2f s (the whole test process: replicator, intake, test harness), "
                     + "JIT compilation %.2f s").formatted(name, crawlSeconds, blobs, megabytes, linked, jvmCpuSeconds, jitSeconds);
