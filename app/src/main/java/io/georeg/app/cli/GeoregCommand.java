@@ -12,7 +12,7 @@ import io.georeg.failover.cli.PromoteCommand;
 import io.georeg.replicator.cli.PreheatCommand;
 import io.georeg.replicator.cli.ReconcileCommand;
 import io.georeg.replicator.cli.RetryCommand;
-import io.georeg.replicator.status.StatusCommand;
+import io.georeg.status.StatusCommand;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;

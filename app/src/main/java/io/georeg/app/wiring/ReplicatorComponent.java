@@ -6,7 +6,7 @@ import io.georeg.app.wiring.http.ComponentHttpServer;
 import io.georeg.ops.OperationsHandler;
 import io.georeg.replicator.Replicator;
 import io.georeg.replicator.metrics.VerifyMetrics;
-import io.georeg.replicator.status.web.StatusPageHandler;
+import io.georeg.status.web.StatusPageHandler;
 import io.georeg.replicator.verify.Verifier;
 import java.net.URI;
 import java.util.List;

@@ -2,7 +2,7 @@ package io.georeg.app.wiring;
 
 import io.georeg.app.config.GeoregConfig;
 import io.georeg.replicator.queue.WorkQueue;
-import io.georeg.replicator.status.web.StatusPageHandler;
+import io.georeg.status.web.StatusPageHandler;
 import io.georeg.router.Router;
 import io.georeg.router.RouterConfig;
 import java.net.URI;

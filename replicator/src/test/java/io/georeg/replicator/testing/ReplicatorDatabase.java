@@ -45,11 +45,7 @@ public final class ReplicatorDatabase {
     }
 
     public static void execute(TestDatabase db, String sql) {
-        try (Connection c = db.connect(); Statement s = c.createStatement()) {
-            s.execute(sql);
-        } catch (SQLException e) {
-            throw new IllegalStateException(sql, e);
-        }
+        db.execute(sql);
     }
 
     public static void truncateQueue(TestDatabase db) {

@@ -99,6 +99,15 @@ public final class TestDatabase implements BeforeAllCallback, AfterAllCallback, 
         return DriverManager.getConnection(jdbcUrl(), user(), password());
     }
 
+    /** Runs one SQL statement on the test database, e.g. to put rows into a state a test needs. */
+    public void execute(String sql) {
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            s.execute(sql);
+        } catch (SQLException e) {
+            throw new IllegalStateException(sql, e);
+        }
+    }
+
     /** Drops the database, terminating any connection still open to it. Idempotent. */
     @Override
     public synchronized void close() {

@@ -1,4 +1,4 @@
-package io.georeg.replicator.status;
+package io.georeg.status;
 
 import io.georeg.db.Database;
 import io.georeg.db.Transactions;

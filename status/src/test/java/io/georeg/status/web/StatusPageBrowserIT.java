@@ -1,4 +1,4 @@
-package io.georeg.replicator.status.web;
+package io.georeg.status.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -6,11 +6,10 @@ import static org.assertj.core.api.Assertions.within;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.georeg.db.Database;
+import io.georeg.db.DatabaseConfig;
 import io.georeg.oci.RepositoryName;
 import io.georeg.oci.Tag;
 import io.georeg.replica.DatabaseReplicaWriter;
-import io.georeg.replicator.testing.JettyServers;
-import io.georeg.replicator.testing.ReplicatorDatabase;
 import io.georeg.storage.BlobStore;
 import io.georeg.storage.DefaultBlobStore;
 import io.georeg.storage.fs.FilesystemObjectStore;
@@ -19,6 +18,7 @@ import io.georeg.testkit.oci.TestBlob;
 import io.georeg.testkit.oci.TestImage;
 import io.georeg.testkit.oci.TestImages;
 import io.georeg.testkit.tools.HeadlessChromium;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -62,7 +63,7 @@ class StatusPageBrowserIT {
     @BeforeAll
     static void serveSeededStatus() throws Exception {
         HeadlessChromium.require(work);
-        database = ReplicatorDatabase.start(DB);
+        database = new Database(DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password()).withMigrateOnStart(true)).start();
         try (BlobStore blobs = new DefaultBlobStore(FilesystemObjectStore.open(work.resolve("storage")))) {
             DatabaseReplicaWriter writer = new DatabaseReplicaWriter(database, blobs);
             TestImage image = TestImages.image(3);
@@ -90,14 +91,16 @@ class StatusPageBrowserIT {
         for (int lag : new int[] {30, 60}) {
             rows.add(row("library/alpine", "tag", "old" + lag, "done", twentyAgo + " - interval '" + lag + " seconds'", twentyAgo, "NULL"));
         }
-        ReplicatorDatabase.execute(DB, """
+        DB.execute("""
                 INSERT INTO replication_work (repository, kind, ref, operation, digest, state, first_event_at,
                                               last_event_at, done_at, last_error, source, updated_at, enqueued_at)
                 VALUES
                 """ + String.join(",\n", rows));
 
-        server = JettyServers.start(new StatusPageHandler(database));
-        base = URI.create("http://127.0.0.1:" + JettyServers.port(server));
+        server = new Server(new InetSocketAddress("127.0.0.1", 0));
+        server.setHandler(new StatusPageHandler(database));
+        server.start();
+        base = URI.create("http://127.0.0.1:" + ((ServerConnector) server.getConnectors()[0]).getLocalPort());
     }
 
     @AfterAll

@@ -1,13 +1,13 @@
-package io.georeg.replicator.status.web;
+package io.georeg.status.web;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.georeg.replicator.status.LagHistoryQuery;
-import io.georeg.replicator.status.RecentFailuresQuery;
-import io.georeg.replicator.status.StatusJson;
+import io.georeg.status.LagHistoryQuery;
+import io.georeg.status.RecentFailuresQuery;
+import io.georeg.status.StatusJson;
 import java.util.Optional;
 
 /**

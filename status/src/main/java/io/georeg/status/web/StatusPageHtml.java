@@ -1,7 +1,7 @@
-package io.georeg.replicator.status.web;
+package io.georeg.status.web;
 
-import io.georeg.replicator.status.RecentFailuresQuery;
-import io.georeg.replicator.status.StatusReport;
+import io.georeg.status.RecentFailuresQuery;
+import io.georeg.status.StatusReport;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

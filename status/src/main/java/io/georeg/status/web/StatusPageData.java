@@ -1,10 +1,10 @@
-package io.georeg.replicator.status.web;
+package io.georeg.status.web;
 
 import io.georeg.db.Database;
-import io.georeg.replicator.status.LagHistoryQuery;
-import io.georeg.replicator.status.RecentFailuresQuery;
-import io.georeg.replicator.status.StatusQuery;
-import io.georeg.replicator.status.StatusReport;
+import io.georeg.status.LagHistoryQuery;
+import io.georeg.status.RecentFailuresQuery;
+import io.georeg.status.StatusQuery;
+import io.georeg.status.StatusReport;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;

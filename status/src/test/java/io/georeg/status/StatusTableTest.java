@@ -1,4 +1,4 @@
-package io.georeg.replicator.status;
+package io.georeg.status;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.georeg.replicator.status.web;
+package io.georeg.status.web;
 
 import java.time.Duration;
 

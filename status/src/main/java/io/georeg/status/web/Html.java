@@ -1,4 +1,4 @@
-package io.georeg.replicator.status.web;
+package io.georeg.status.web;
 
 /**
  * Escapes text for HTML element content and quoted attribute values (the five characters

@@ -1,4 +1,4 @@
-package io.georeg.replicator.status;
+package io.georeg.status;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.georeg.replicator.status;
+package io.georeg.status;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -10,7 +10,6 @@ import io.georeg.db.DatabaseConfig;
 import io.georeg.oci.RepositoryName;
 import io.georeg.oci.Tag;
 import io.georeg.replica.DatabaseReplicaWriter;
-import io.georeg.replicator.testing.ReplicatorDatabase;
 import io.georeg.storage.BlobStore;
 import io.georeg.storage.DefaultBlobStore;
 import io.georeg.storage.fs.FilesystemObjectStore;
@@ -51,7 +50,7 @@ class StatusReportIT {
 
     @BeforeAll
     static void seed() {
-        database = ReplicatorDatabase.start(DB);
+        database = new Database(DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password()).withMigrateOnStart(true)).start();
         try (BlobStore blobs = new DefaultBlobStore(FilesystemObjectStore.open(storageRoot))) {
             DatabaseReplicaWriter writer = new DatabaseReplicaWriter(database, blobs);
             image = TestImages.image(7);
@@ -62,7 +61,7 @@ class StatusReportIT {
             writer.putManifest(repo, image.manifest().content(), image.manifest().mediaType(), image.manifest().digest());
             writer.tag(repo, Tag.of("v1"), image.manifest().digest());
         }
-        ReplicatorDatabase.execute(DB, "UPDATE blobs SET verify_state = 'failed', verify_error = 'x' WHERE digest = '"
+        DB.execute("UPDATE blobs SET verify_state = 'failed', verify_error = 'x' WHERE digest = '"
                 + image.layers().get(0).digest() + "'");
         List<String> rows = new ArrayList<>();
         // pending: the oldest request is 10 minutes old
@@ -84,7 +83,7 @@ class StatusReportIT {
         }
         rows.add(row("team/app", "tag:old", "done", "now() - interval '2 hours' - interval '100 seconds'",
                 "now() - interval '2 hours'", "NULL", "event"));
-        ReplicatorDatabase.execute(DB, """
+        DB.execute("""
                 INSERT INTO replication_work (repository, kind, ref, operation, digest, state, first_event_at,
                                               last_event_at, done_at, last_error, source, updated_at, enqueued_at)
                 VALUES

@@ -1,4 +1,4 @@
-package io.georeg.replicator.status;
+package io.georeg.status;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /** {@code georeg status} without {@code --json}: the report as text tables for people. */
-public final class StatusTable {
+final class StatusTable {
     private StatusTable() {
     }
 
