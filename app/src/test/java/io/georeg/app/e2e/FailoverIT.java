@@ -1,8 +1,7 @@
 package io.georeg.app.e2e;
 
-import static io.georeg.app.e2e.FailoverSites.ADMIN_TOKEN;
-import static io.georeg.app.e2e.FailoverSites.PASSWORD;
-import static io.georeg.app.e2e.FailoverSites.USER;
+import static io.georeg.app.e2e.TwoSites.PASSWORD;
+import static io.georeg.app.e2e.TwoSites.USER;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -43,8 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code georeg drill} and {@code georeg promote} run as the CLI runs them, against the real
- * two-site set-up of {@link FailoverSites}: a drill of a healthy secondary passes with an empty
- * RPO; a drill of a secondary whose replicator is stopped lists the unreplicated image with its
+ * two sites of {@link TwoSites} (front and replicator in two processes, so that replication can
+ * stop alone): a drill of a healthy secondary passes with an empty RPO; a drill of a secondary whose replicator is stopped lists the unreplicated image with its
  * age and fails its pre-check; a promotion to a stock distribution started on the replica's
  * storage keeps every image pullable through the router and sends pushes to the new primary.
  */
@@ -61,7 +60,9 @@ class FailoverIT {
     @TempDir
     static Path tmp;
 
-    static FailoverSites sites;
+    static final String ADMIN_TOKEN = "failover-admin-token-0123456789";
+
+    static TwoSites sites;
     static Skopeo skopeo;
     /** Every image pushed, reference → manifest digest. */
     static final Map<String, Digest> pushed = new LinkedHashMap<>();
@@ -69,7 +70,8 @@ class FailoverIT {
     @BeforeAll
     static void startSitesAndReplicateTwoImages() throws Exception {
         skopeo = Skopeo.require();
-        sites = new FailoverSites(DB, tmp);
+        sites = new TwoSites(DB, tmp, TwoSites.Shape.FRONT_AND_REPLICATOR,
+                Map.of("GEOREG_ROUTER_ADMIN_TOKEN", ADMIN_TOKEN, "GEOREG_ROUTER_ADMIN_POLL_INTERVAL", "200ms"));
         pushed.put("team/api:1.0", push(TestImages.image(701), "team/api:1.0", sites.routerHostPort()));
         pushed.put("team/web:2.0", push(TestImages.image(702), "team/web:2.0", sites.routerHostPort()));
         pushed.forEach(FailoverIT::awaitReplicated);

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.georeg.app.config.ConfigLoader;
-import io.georeg.app.config.GeoregConfig;
 import io.georeg.app.wiring.GeoregServer;
 import io.georeg.app.wiring.RegistryReadComponent;
 import io.georeg.app.wiring.ReplicatorComponent;
@@ -18,8 +16,6 @@ import io.georeg.testkit.corpus.CorpusGenerator;
 import io.georeg.testkit.corpus.OciLayoutWriter;
 import io.georeg.testkit.db.TestDatabase;
 import io.georeg.testkit.tools.Distribution;
-import io.georeg.testkit.tools.DistributionConfig;
-import io.georeg.testkit.tools.FreePort;
 import io.georeg.testkit.tools.Skopeo;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -31,10 +27,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -47,7 +41,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The two-site product end to end, with real parts only: the primary is Debian's
+ * The two-site product end to end, with real parts only ({@link TwoSites}): the primary is Debian's
  * {@code docker-registry} (distribution 2.8) with token auth, its tokens signed by the testkit's
  * GitLab-style {@code /jwt/auth} and its notifications sent to georeg's replicator intake with the
  * shared secret; georeg is one {@code georeg serve} process shape ({@link GeoregServer} with
@@ -59,9 +53,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class TwoSiteIT {
-    private static final String SECRET = "e2e-notification-secret-0123456789";
-    private static final String USER = "alice";
-    private static final String PASSWORD = "s3cret";
+    private static final String USER = TwoSites.USER;
+    private static final String PASSWORD = TwoSites.PASSWORD;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -71,6 +64,7 @@ class TwoSiteIT {
     @TempDir
     static Path tmp;
 
+    static TwoSites sites;
     static TestTokenIssuer issuer;
     static TestTokenEndpoint tokens;
     static Distribution primary;
@@ -82,48 +76,13 @@ class TwoSiteIT {
     @BeforeAll
     static void startBothSites() throws Exception {
         skopeo = Skopeo.require();
-        Distribution.require();
-        issuer = TestTokenIssuer.create(TestTokenIssuer.KeyKind.RSA, "e2e-issuer", "e2e-registry");
-        Path bundle = issuer.writeRootBundle(tmp.resolve("root.pem"));
-        tokens = TestTokenEndpoint.start(issuer, Map.of(USER, PASSWORD), false);
-
-        int routerPort = FreePort.pick();
-        int replicatorPort = FreePort.pick();
-        primary = Distribution.start(Files.createDirectories(tmp.resolve("primary")),
-                DistributionConfig.filesystem(tmp.resolve("primary-storage"))
-                        .withTokenAuth(new DistributionConfig.TokenAuth(tokens.realm(), issuer.service(), issuer.issuer(), bundle))
-                        .withNotification(DistributionConfig.NotificationEndpoint.bearer("georeg",
-                                URI.create("http://127.0.0.1:" + replicatorPort + "/events"), SECRET)));
-
-        Map<String, String> env = new HashMap<>();
-        env.put("GEOREG_COMPONENTS", "registry-read,replicator,router");
-        env.put("GEOREG_DATABASE_URL", DB.jdbcUrl());
-        env.put("GEOREG_DATABASE_USER", DB.user());
-        env.put("GEOREG_DATABASE_PASSWORD", DB.password());
-        env.put("GEOREG_DATABASE_MIGRATE_ON_START", "true");
-        env.put("GEOREG_STORAGE_FILESYSTEM_ROOT", tmp.resolve("replica-storage").toString());
-        env.put("GEOREG_REGISTRY_READ_PORT", "0");
-        env.put("GEOREG_AUTH_TOKEN_REALM", tokens.realm().toString());
-        env.put("GEOREG_AUTH_TOKEN_SERVICE", issuer.service());
-        env.put("GEOREG_AUTH_TOKEN_ISSUER", issuer.issuer());
-        env.put("GEOREG_AUTH_TOKEN_ROOT_CERT_BUNDLE", bundle.toString());
-        env.put("GEOREG_REPLICATOR_PORT", Integer.toString(replicatorPort));
-        env.put("GEOREG_REPLICATOR_INTAKE_SECRET", SECRET);
-        env.put("GEOREG_REPLICATOR_PRIMARY_URL", primary.url().toString());
-        env.put("GEOREG_REPLICATOR_PRIMARY_USERNAME", USER);
-        env.put("GEOREG_REPLICATOR_PRIMARY_PASSWORD", PASSWORD);
-        env.put("GEOREG_REPLICATOR_WORKERS_POLL_INTERVAL", "200ms");
         // Never replicated: the pulls of this repository are always fallbacks to the primary.
-        env.put("GEOREG_REPLICATOR_SYNC_EXCLUDE", "unreplicated/*");
-        env.put("GEOREG_ROUTER_PORT", Integer.toString(routerPort));
-        env.put("GEOREG_ROUTER_PUBLIC_URL", "http://127.0.0.1:" + routerPort);
-        env.put("GEOREG_ROUTER_PRIMARY_URL", primary.url().toString());
-        env.put("GEOREG_ROUTER_AUTH_URL", tokens.realm().toString());
-        env.put("GEOREG_ROUTER_TIMEOUTS_HEALTH_INTERVAL", "200ms");
-        env.put("GEOREG_ROUTER_TIMEOUTS_HEALTH_TIMEOUT", "500ms");
-        GeoregConfig config = new ConfigLoader(env).load(Optional.empty());
-        georeg = new GeoregServer(config).start();
-        router = "127.0.0.1:" + georeg.component(RouterComponent.class).uri().getPort();
+        sites = new TwoSites(DB, tmp, TwoSites.Shape.ONE_PROCESS, Map.of("GEOREG_REPLICATOR_SYNC_EXCLUDE", "unreplicated/*"));
+        issuer = sites.issuer;
+        tokens = sites.tokens;
+        primary = sites.primary;
+        georeg = sites.front;
+        router = sites.routerHostPort();
 
         Corpus corpus = CorpusGenerator.withSeed(CorpusGenerator.DEFAULT_SEED).bigLayerSize(1024 * 1024).generate();
         layouts = tmp.resolve("layouts");
@@ -132,10 +91,8 @@ class TwoSiteIT {
 
     @AfterAll
     static void stop() throws Exception {
-        for (AutoCloseable c : new AutoCloseable[] {georeg, primary, tokens}) {
-            if (c != null) {
-                c.close();
-            }
+        if (sites != null) {
+            sites.close();
         }
     }
 

@@ -10,10 +10,10 @@ import io.georeg.replicator.queue.WorkState;
 import io.georeg.replicator.queue.WorkerConfig;
 import io.georeg.replicator.reconcile.ReconcileProgress;
 import io.georeg.replicator.reconcile.SyncConfig;
-import io.georeg.replicator.testing.DistributionPrimary;
 import io.georeg.replicator.testing.ReplicatorDatabase;
 import io.georeg.replicator.testing.ReplicatorUnderTest;
 import io.georeg.testkit.db.TestDatabase;
+import io.georeg.testkit.tools.Distribution;
 import io.georeg.testkit.tools.Skopeo;
 import java.io.IOException;
 import java.net.URI;
@@ -76,9 +76,9 @@ class ReplicationBenchmark {
     void replicationBenchmark() throws Exception {
         Skopeo skopeo = Skopeo.require();
         try (ReplicatorUnderTest replica = new ReplicatorUnderTest(DB, temp.resolve("replica"));
-                DistributionPrimary primary = DistributionPrimary.start(temp.resolve("primary"), replica.intakeUrl(),
+                Distribution primary = Distribution.notifying(temp.resolve("primary"), replica.intakeUrl(),
                         ReplicatorUnderTest.SECRET);
-                DistributionPrimary target = DistributionPrimary.start(temp.resolve("target"), URI.create("http://127.0.0.1:9/"),
+                Distribution target = Distribution.notifying(temp.resolve("target"), URI.create("http://127.0.0.1:9/"),
                         "unused-secret-unused")) {
             Replicator replicator = replica.build(primary.url(), WORKERS, SyncConfig.everything());
             // 1. Populate the primary (the replicator's workers are not running yet).

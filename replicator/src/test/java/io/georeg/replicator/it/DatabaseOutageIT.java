@@ -7,13 +7,13 @@ import io.georeg.db.DatabaseUnavailableException;
 import io.georeg.oci.Reference;
 import io.georeg.oci.RepositoryName;
 import io.georeg.oci.Tag;
-import io.georeg.replicator.testing.DistributionPrimary;
 import io.georeg.replicator.testing.ReplicatorUnderTest;
 import io.georeg.replicator.testing.SkopeoDirWriter;
 import io.georeg.replicator.testing.TcpForwarder;
 import io.georeg.testkit.corpus.Corpus;
 import io.georeg.testkit.corpus.CorpusGenerator;
 import io.georeg.testkit.db.TestDatabase;
+import io.georeg.testkit.tools.Distribution;
 import io.georeg.testkit.tools.Skopeo;
 import java.net.URI;
 import java.nio.file.Path;
@@ -41,7 +41,7 @@ class DatabaseOutageIT {
         try (TcpForwarder pg = new TcpForwarder("127.0.0.1", pgPort).start();
                 ReplicatorUnderTest replica = new ReplicatorUnderTest(DB,
                         DB.jdbcUrl().replace(":" + pgPort + "/", ":" + pg.port() + "/"), temp.resolve("replica"));
-                DistributionPrimary primary = DistributionPrimary.start(temp.resolve("primary"), replica.intakeUrl(),
+                Distribution primary = Distribution.notifying(temp.resolve("primary"), replica.intakeUrl(),
                         ReplicatorUnderTest.SECRET)) {
             replica.start(primary.url(), ReplicatorUnderTest.fastRetries(2));
             Corpus corpus = CorpusGenerator.withSeed(3).bigLayerSize(64 * 1024).generate();

@@ -12,13 +12,13 @@ import io.georeg.replicator.cli.PreheatCommand;
 import io.georeg.replicator.cli.ReconcileCommand;
 import io.georeg.replicator.cli.ReplicatorSession;
 import io.georeg.replicator.reconcile.SyncConfig;
-import io.georeg.replicator.testing.DistributionPrimary;
 import io.georeg.replicator.testing.ReplicatorUnderTest;
 import io.georeg.replicator.testing.SkopeoDirWriter;
 import io.georeg.testkit.corpus.Corpus;
 import io.georeg.testkit.corpus.CorpusGenerator;
 import io.georeg.testkit.corpus.CorpusRepository;
 import io.georeg.testkit.db.TestDatabase;
+import io.georeg.testkit.tools.Distribution;
 import io.georeg.testkit.tools.Skopeo;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -51,7 +51,7 @@ class ReconcileFromDistributionIT {
     static Path temp;
 
     private static ReplicatorUnderTest replica;
-    private static DistributionPrimary primary;
+    private static Distribution primary;
     private static Corpus corpus;
     private static Skopeo skopeo;
     private static Replicator replicator;
@@ -61,7 +61,7 @@ class ReconcileFromDistributionIT {
         skopeo = Skopeo.require();
         replica = new ReplicatorUnderTest(DB, temp.resolve("replica"));
         // Notifications to a port nothing listens on: nothing arrives by events.
-        primary = DistributionPrimary.start(temp.resolve("primary"), URI.create("http://127.0.0.1:9/events"), "unused-secret-unused");
+        primary = Distribution.notifying(temp.resolve("primary"), URI.create("http://127.0.0.1:9/events"), "unused-secret-unused");
         replicator = replica.build(primary.url(), ReplicatorUnderTest.fastRetries(4),
                 new SyncConfig(List.of(), List.of("private/**"), List.of(), Duration.ZERO));
         corpus = CorpusGenerator.withSeed(11).bigLayerSize(1024 * 1024).generate();

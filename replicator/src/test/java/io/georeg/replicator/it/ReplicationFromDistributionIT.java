@@ -11,7 +11,6 @@ import io.georeg.oci.Reference;
 import io.georeg.oci.RepositoryName;
 import io.georeg.oci.Tag;
 import io.georeg.replica.ReplicaReader;
-import io.georeg.replicator.testing.DistributionPrimary;
 import io.georeg.replicator.testing.ReplicatorDatabase;
 import io.georeg.replicator.testing.ReplicatorUnderTest;
 import io.georeg.replicator.testing.SkopeoDirWriter;
@@ -19,6 +18,7 @@ import io.georeg.testkit.corpus.Corpus;
 import io.georeg.testkit.corpus.CorpusGenerator;
 import io.georeg.testkit.corpus.CorpusRepository;
 import io.georeg.testkit.db.TestDatabase;
+import io.georeg.testkit.tools.Distribution;
 import io.georeg.testkit.tools.Skopeo;
 import java.io.IOException;
 import java.io.InputStream;
@@ -59,7 +59,7 @@ class ReplicationFromDistributionIT {
     static Path temp;
 
     private static ReplicatorUnderTest replica;
-    private static DistributionPrimary primary;
+    private static Distribution primary;
     private static Corpus corpus;
     private static Skopeo skopeo;
     private static HttpClient http;
@@ -68,7 +68,7 @@ class ReplicationFromDistributionIT {
     static void start() throws Exception {
         skopeo = Skopeo.require();
         replica = new ReplicatorUnderTest(DB, temp.resolve("replica"));
-        primary = DistributionPrimary.start(temp.resolve("primary"), replica.intakeUrl(), ReplicatorUnderTest.SECRET);
+        primary = Distribution.notifying(temp.resolve("primary"), replica.intakeUrl(), ReplicatorUnderTest.SECRET);
         replica.start(primary.url(), ReplicatorUnderTest.fastRetries(4));
         corpus = CorpusGenerator.withSeed(7).bigLayerSize(100L * 1024 * 1024).generate();
         http = HttpClient.newHttpClient();

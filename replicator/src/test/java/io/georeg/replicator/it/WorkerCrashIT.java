@@ -10,7 +10,6 @@ import io.georeg.oci.Reference;
 import io.georeg.oci.RepositoryName;
 import io.georeg.oci.Tag;
 import io.georeg.replica.ReplicaReader;
-import io.georeg.replicator.testing.DistributionPrimary;
 import io.georeg.replicator.testing.ReplicatorDatabase;
 import io.georeg.replicator.testing.ReplicatorUnderTest;
 import io.georeg.replicator.testing.SkopeoDirWriter;
@@ -18,6 +17,7 @@ import io.georeg.replicator.testing.WorkerProcessMain;
 import io.georeg.testkit.corpus.Corpus;
 import io.georeg.testkit.corpus.CorpusGenerator;
 import io.georeg.testkit.db.TestDatabase;
+import io.georeg.testkit.tools.Distribution;
 import io.georeg.testkit.tools.Skopeo;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -48,7 +48,7 @@ class WorkerCrashIT {
         Skopeo skopeo = Skopeo.require();
         Path storage = temp.resolve("replica");
         try (ReplicatorUnderTest replica = new ReplicatorUnderTest(DB, storage);
-                DistributionPrimary primary = DistributionPrimary.start(temp.resolve("primary"), replica.intakeUrl(),
+                Distribution primary = Distribution.notifying(temp.resolve("primary"), replica.intakeUrl(),
                         ReplicatorUnderTest.SECRET)) {
             // This process only takes notifications for now; the copying happens in the child.
             replica.build(primary.url(), ReplicatorUnderTest.fastRetries(2), io.georeg.replicator.reconcile.SyncConfig.everything());

@@ -8,6 +8,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,13 +17,15 @@ import java.util.concurrent.TimeUnit;
 /**
  * A real CNCF distribution 2.8 registry (Debian's {@code docker-registry}) as a child process on
  * 127.0.0.1, configured by a {@link DistributionConfig}: the primary of the end-to-end tests, a
- * stand-in replica, or a registry promoted onto the replica's storage. distribution cannot listen
- * on port 0, so a {@link FreePort} is picked first and kept across {@link #restart()}. A missing
+ * stand-in replica, a registry promoted onto the replica's storage, the primary of the replicator's
+ * tests ({@link #notifying}). distribution cannot listen on port 0, so a {@link FreePort} is picked
+ * first (again if it was taken before the registry bound it) and kept across {@link #restart()}. A missing
  * binary fails with how to install it (tests never skip).
  */
 public final class Distribution implements AutoCloseable {
     public static final Path BINARY = Path.of("/usr/bin/docker-registry");
     private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
+    private static final int PORT_ATTEMPTS = 5;
 
     private final Path dir;
     private final DistributionConfig config;
@@ -44,15 +47,34 @@ public final class Distribution implements AutoCloseable {
     }
 
     /**
-     * Starts a registry and waits until {@code /v2/} answers (200, or 401 with token auth).
+     * Starts a registry and waits until {@code /v2/} answers (200, or 401 with token auth). The
+     * port is picked free just before the start, and another process can take it in between: the
+     * registry then exits with "address already in use", and it is started again on another port.
      *
      * @param dir where its config and log go (the storage root is the config's own)
      */
     public static Distribution start(Path dir, DistributionConfig config) {
         require();
-        Distribution d = new Distribution(dir, config, FreePort.pick());
-        d.startProcess();
-        return d;
+        for (int attempt = 1; ; attempt++) {
+            Distribution d = new Distribution(dir, config, FreePort.pick());
+            try {
+                d.startProcess();
+                return d;
+            } catch (PortTaken e) {
+                if (attempt == PORT_ATTEMPTS) {
+                    throw new AssertionError("docker-registry found its port taken " + PORT_ATTEMPTS + " times: " + e.getMessage());
+                }
+            }
+        }
+    }
+
+    /**
+     * The primary of the replicator's tests: anonymous, filesystem storage in {@code dir/storage},
+     * notifications to {@code notify} with {@code Authorization: Bearer <secret>}, retried quickly.
+     */
+    public static Distribution notifying(Path dir, URI notify, String secret) {
+        return start(dir, DistributionConfig.filesystem(dir.resolve("storage"))
+                .withNotification(DistributionConfig.NotificationEndpoint.bearer("georeg", notify, secret)));
     }
 
     public URI url() {
@@ -88,10 +110,12 @@ public final class Distribution implements AutoCloseable {
     }
 
     private void startProcess() {
+        long logStart;
         try {
             Files.createDirectories(config.storageRoot());
             Path file = configFile();
             Files.writeString(file, config.yaml(port));
+            logStart = Files.exists(log()) ? Files.size(log()) : 0;
             process = new ProcessBuilder(BINARY.toString(), "serve", file.toString())
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile()))
@@ -102,7 +126,7 @@ public final class Distribution implements AutoCloseable {
         try (HttpClient client = HttpClient.newHttpClient()) {
             await("distribution on port " + port).atMost(START_TIMEOUT).pollInterval(Duration.ofMillis(50)).until(() -> {
                 if (!process.isAlive()) {
-                    throw new AssertionError("docker-registry exited: " + Files.readString(log()));
+                    return true;
                 }
                 try {
                     int status = client.send(HttpRequest.newBuilder(url().resolve("/v2/")).timeout(Duration.ofSeconds(1)).build(),
@@ -112,6 +136,29 @@ public final class Distribution implements AutoCloseable {
                     return false;
                 }
             });
+        }
+        if (!process.isAlive()) {
+            String output = logSince(logStart);
+            if (output.contains("address already in use")) {
+                throw new PortTaken(output);
+            }
+            throw new AssertionError("docker-registry exited: " + output);
+        }
+    }
+
+    private String logSince(long offset) {
+        try {
+            byte[] all = Files.readAllBytes(log());
+            return new String(all, (int) Math.min(offset, all.length), (int) Math.max(0, all.length - offset), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The registry exited because its port was taken between the pick and its bind. */
+    private static final class PortTaken extends RuntimeException {
+        PortTaken(String output) {
+            super(output);
         }
     }
 

@@ -18,33 +18,49 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The two sites of the failover tests, with real parts: a distribution primary with token auth
- * (the testkit's {@code /jwt/auth}) and notifications to georeg's replicator; georeg as two
- * {@code georeg serve} processes sharing one database and storage — the front (registry-read and
- * the router, with an admin token) and the replicator — so a test can stop replication alone and
- * let the secondary fall behind. {@link #environment()} is the configuration the CLI commands
- * ({@code georeg drill}, {@code promote}) run with. Distinct from {@code TwoSiteIT}'s inline set-up,
- * which runs all components in one process.
+ * The two sites of the end-to-end tests ({@code TwoSiteIT}, {@code FailoverIT}), with real parts:
+ * site A is a distribution primary with token auth (the testkit's GitLab-style {@code /jwt/auth},
+ * user {@value #USER}) whose notifications go to georeg's replicator with the shared secret; site B
+ * is georeg over the test class's database and a storage directory, in one of two process
+ * shapes ({@link Shape}). {@link #environment()} is the configuration that {@code georeg serve}
+ * and the CLI commands ({@code georeg drill}, {@code promote}) run with.
  */
-final class FailoverSites implements AutoCloseable {
+final class TwoSites implements AutoCloseable {
     static final String USER = "alice";
     static final String PASSWORD = "s3cret";
-    static final String ADMIN_TOKEN = "failover-admin-token-0123456789";
-    private static final String SECRET = "failover-notification-secret-0123";
+    private static final String SECRET = "two-sites-notification-secret-0123";
+
+    /** How site B's georeg runs. */
+    enum Shape {
+        /** One {@code georeg serve} with every component, the router hosting registry-read in process. */
+        ONE_PROCESS,
+        /**
+         * Two {@code georeg serve} sharing the database and storage: the front (registry-read and
+         * the router) and the replicator, so a test can stop replication alone.
+         */
+        FRONT_AND_REPLICATOR
+    }
 
     final Path dir;
     final TestTokenIssuer issuer;
     final TestTokenEndpoint tokens;
     final Path bundle;
     final Distribution primary;
-    final Map<String, String> env = new HashMap<>();
-    GeoregServer front;
+    private final Map<String, String> env = new HashMap<>();
+    /** Registry-read and the router; in {@link Shape#ONE_PROCESS} the replicator too. */
+    final GeoregServer front;
+    /** The replicator's own process in {@link Shape#FRONT_AND_REPLICATOR}, else null. */
     GeoregServer replicator;
 
-    FailoverSites(TestDatabase db, Path dir) throws Exception {
+    /**
+     * Starts both sites.
+     *
+     * @param settings {@code GEOREG_*} settings of site B beyond the harness's own (e.g. sync rules, an admin token)
+     */
+    TwoSites(TestDatabase db, Path dir, Shape shape, Map<String, String> settings) throws Exception {
         this.dir = dir;
         Distribution.require();
-        issuer = TestTokenIssuer.create(TestTokenIssuer.KeyKind.RSA, "failover-issuer", "failover-registry");
+        issuer = TestTokenIssuer.create(TestTokenIssuer.KeyKind.RSA, "two-sites-issuer", "two-sites-registry");
         bundle = issuer.writeRootBundle(dir.resolve("root.pem"));
         tokens = TestTokenEndpoint.start(issuer, Map.of(USER, PASSWORD), false);
         int routerPort = FreePort.pick();
@@ -75,10 +91,13 @@ final class FailoverSites implements AutoCloseable {
         env.put("GEOREG_ROUTER_AUTH_URL", tokens.realm().toString());
         env.put("GEOREG_ROUTER_TIMEOUTS_HEALTH_INTERVAL", "200ms");
         env.put("GEOREG_ROUTER_TIMEOUTS_HEALTH_TIMEOUT", "500ms");
-        env.put("GEOREG_ROUTER_ADMIN_TOKEN", ADMIN_TOKEN);
-        env.put("GEOREG_ROUTER_ADMIN_POLL_INTERVAL", "200ms");
-        replicator = start("replicator");
-        front = start("registry-read,router");
+        env.putAll(settings);
+        if (shape == Shape.ONE_PROCESS) {
+            front = start("registry-read,replicator,router");
+        } else {
+            replicator = start("replicator");
+            front = start("registry-read,router");
+        }
     }
 
     DistributionConfig.TokenAuth tokenAuth() {
@@ -89,6 +108,7 @@ final class FailoverSites implements AutoCloseable {
         return dir.resolve("replica-storage");
     }
 
+    /** Starts one more {@code georeg serve} of site B running {@code components} (comma-separated). */
     GeoregServer start(String components) throws Exception {
         Map<String, String> e = new HashMap<>(env);
         e.put("GEOREG_COMPONENTS", components);
