@@ -1,5 +1,6 @@
 package io.georeg.app.config;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
@@ -7,12 +8,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -26,7 +28,7 @@ import java.util.stream.Collectors;
 /**
  * Builds the {@link GeoregConfig} of a process, in layers, each overriding the one before:
  * <ol>
- *   <li>the embedded defaults ({@value #DEFAULTS} in the jar);</li>
+ *   <li>the defaults ({@link ConfigDefaults}, written out as the tree a configuration file would be);</li>
  *   <li>the YAML file given with {@code --config}, if any;</li>
  *   <li>environment variables ({@link EnvironmentOverrides}: {@code GEOREG_DATABASE_URL} …);</li>
  * </ol>
@@ -35,7 +37,11 @@ import java.util.stream.Collectors;
  * by the command line once at start-up.
  */
 public final class ConfigLoader {
-    public static final String DEFAULTS = "/georeg-default.yaml";
+    /** Writes {@link ConfigDefaults} as a configuration tree: durations as ISO-8601 text, absent values left out. */
+    private static final ObjectMapper DEFAULTS_WRITER = JsonMapper.builder()
+            .serializationInclusion(JsonInclude.Include.NON_NULL)
+            .addModule(new SimpleModule("georeg-config-defaults").addSerializer(Duration.class, ToStringSerializer.instance))
+            .build();
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ConfigLoader.class);
 
     private final Map<String, String> environment;
@@ -106,15 +112,8 @@ public final class ConfigLoader {
         }
     }
 
-    private ObjectNode defaults() {
-        try (InputStream in = ConfigLoader.class.getResourceAsStream(DEFAULTS)) {
-            if (in == null) {
-                throw new IllegalStateException(DEFAULTS + " is missing from the georeg jar");
-            }
-            return (ObjectNode) yaml.readTree(in);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read embedded " + DEFAULTS, e);
-        }
+    private static ObjectNode defaults() {
+        return DEFAULTS_WRITER.valueToTree(ConfigDefaults.configuration());
     }
 
     private static String dottedPath(List<JsonMappingException.Reference> path) {

@@ -24,11 +24,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * An empty configuration is the defaults. Every module declares the defaults of its own tuning
- * (pool, workers, verification, retention, router timeouts, limits, circuit, caches) in its
- * records; the embedded {@value ConfigLoader#DEFAULTS} writes them out for operators beside the
- * shape of the local site (components, hosts, ports, URLs, database). This test holds the two
- * together: it fails when the embedded file says something a module's defaults do not.
+ * An empty configuration is {@link ConfigDefaults}, the one source of defaults: written out as a
+ * tree and bound back, nothing is lost or changed, and the tuning of each section is its
+ * module's own defaults record.
  */
 class ConfigDefaultsTest {
     @TempDir
@@ -42,6 +40,11 @@ class ConfigDefaultsTest {
     @Test
     void anEmptyConfigurationFileIsNoConfigurationFile() throws Exception {
         assertThat(empty()).isEqualTo(new ConfigLoader(Map.of()).load(Optional.empty()));
+    }
+
+    @Test
+    void anEmptyConfigurationEqualsTheDefaults() throws Exception {
+        assertThat(empty()).isEqualTo(ConfigDefaults.configuration());
     }
 
     @Test
