@@ -55,20 +55,25 @@ public final class RegistryHttp implements AutoCloseable {
 
     /** Uploads a blob in one piece ({@code POST} for a session, {@code PUT} with the digest); fails unless 201. */
     public void pushBlob(String repository, Digest digest, byte[] content) {
+        Answer done = uploadBlob(repository, digest, content);
+        if (done.status() != 201) {
+            throw new IllegalStateException("upload of " + digest + " to " + repository + ": " + done.status() + " "
+                    + new String(done.body(), java.nio.charset.StandardCharsets.UTF_8));
+        }
+    }
+
+    /** Uploads a blob in one piece; the answer of the step that ended it (201 when stored). */
+    public Answer uploadBlob(String repository, Digest digest, byte[] content) {
         HttpResponse<byte[]> started = send(HttpRequest.newBuilder(uri("/v2/" + repository + "/blobs/uploads/"))
                 .POST(HttpRequest.BodyPublishers.noBody()), "start upload to " + repository);
         if (started.statusCode() != 202) {
-            throw new IllegalStateException("start upload to " + repository + ": " + started.statusCode() + " " + text(started));
+            return answer(started);
         }
         String location = started.headers().firstValue("Location").orElseThrow();
         URI session = uri("/").resolve(location);
         URI put = URI.create(session + (session.getRawQuery() == null ? "?" : "&") + "digest=" + digest);
-        HttpResponse<byte[]> done = send(HttpRequest.newBuilder(put).header("Content-Type", "application/octet-stream")
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(content)), "finish upload of " + digest);
-        if (done.statusCode() != 201) {
-            throw new IllegalStateException("finish upload of " + digest + " to " + repository + ": " + done.statusCode() + " "
-                    + text(done));
-        }
+        return answer(send(HttpRequest.newBuilder(put).header("Content-Type", "application/octet-stream")
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(content)), "finish upload of " + digest));
     }
 
     public Answer putManifest(String repository, String reference, String mediaType, byte[] content) {
@@ -135,9 +140,5 @@ public final class RegistryHttp implements AutoCloseable {
     private static Answer answer(HttpResponse<byte[]> r) {
         return new Answer(r.statusCode(), r.headers().firstValue("Docker-Content-Digest").map(Digest::parse),
                 r.headers().firstValue("X-Georeg-Source"), r.body() == null ? new byte[0] : r.body());
-    }
-
-    private static String text(HttpResponse<byte[]> r) {
-        return new String(r.body(), java.nio.charset.StandardCharsets.UTF_8);
     }
 }

@@ -1,0 +1,68 @@
+package io.georeg.app.history;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.georeg.testkit.db.TestDatabase;
+import io.georeg.testkit.history.Op;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A short history run in the suite (see {@link HistoryRun}): four clients on two routers for 25
+ * seconds against a real distribution primary with the real replicator, then the checker over
+ * every operation, and the replica's tags against the primary's after quiescence.
+ */
+class HistoryCheckIT {
+    private static final Logger LOG = LoggerFactory.getLogger(HistoryCheckIT.class);
+
+    /**
+     * Key groups whose every write kind the routers fence: no violation allowed for a read through
+     * the router that took the write. A read through the other router right after the write can
+     * still miss the fence today (each router learns of another's fence by a PostgreSQL NOTIFY,
+     * which may arrive after the read): those violations are reported, not asserted, until the
+     * router waits for its fence to be visible everywhere before it answers the write.
+     */
+    static final List<String> ASSERTED = List.of("tag:" + HistoryWorkload.SHARED);
+    /**
+     * Key groups checked and reported but not asserted yet, because their histories hold write
+     * kinds the router does not fence yet: manifest deletes (owned tags, manifests by digest),
+     * blob deletes (blobs) and pushes of manifests with a {@code subject} (referrers lists). A read
+     * through either router right after such a write can still be served from the replica's older
+     * state until the replicator applies the write. Move a group to {@link #ASSERTED} as its
+     * fences land; the test below insists that every group is in one list or the other.
+     */
+    static final List<String> NOT_YET_ASSERTED = List.of("tag:" + HistoryWorkload.OWNED, "manifest", "blob", "referrers");
+
+    @RegisterExtension
+    static final TestDatabase DB = new TestDatabase();
+
+    @TempDir
+    Path temp;
+
+    @Test
+    void noReadSeesAStateOlderThanAWriteThatCompletedBeforeItAndTheReplicaConvergesToThePrimary() throws Exception {
+        HistoryRun.Result result = HistoryRun.run(DB, temp, 4, Duration.ofSeconds(25), 1);
+        LOG.info("history check:\n{}", result.figures());
+        HistoryRun.sample(result.violations(), 5).forEach(v -> LOG.info("violation: {}", v));
+
+        List<String> groups = new ArrayList<>(ASSERTED);
+        groups.addAll(NOT_YET_ASSERTED);
+        assertThat(groups).as("every key group is asserted or listed as not yet").containsExactlyInAnyOrderElementsOf(HistoryRun.GROUPS);
+        assertThat(result.ops()).filteredOn(o -> o.type() == Op.Type.READ && o.outcome() == Op.Outcome.OK
+                        && HistoryRun.groupOf(o.key()).equals(ASSERTED.get(0)))
+                .as("reads of the asserted tags judged").hasSizeGreaterThan(10)
+                .extracting(Op::source).as("served by the replica and by the primary")
+                .anyMatch(source -> source.startsWith("replica")).anyMatch(source -> source.startsWith("primary"));
+        assertThat(HistoryRun.Result.sameRouter(result.violationsIn(ASSERTED))).isEmpty();
+        HistoryRun.Result.acrossRouters(result.violationsIn(ASSERTED))
+                .forEach(v -> LOG.warn("not asserted yet (a fence not yet seen by the other router): {}", v));
+        assertThat(result.diverged()).isEmpty();
+    }
+}

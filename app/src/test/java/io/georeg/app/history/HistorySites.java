@@ -1,0 +1,94 @@
+package io.georeg.app.history;
+
+import io.georeg.app.config.ConfigLoader;
+import io.georeg.app.wiring.GeoregServer;
+import io.georeg.app.wiring.RegistryReadComponent;
+import io.georeg.app.wiring.RouterComponent;
+import io.georeg.testkit.db.TestDatabase;
+import io.georeg.testkit.tools.Distribution;
+import io.georeg.testkit.tools.DistributionConfig;
+import io.georeg.testkit.tools.FreePort;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The parts a history run needs, all real: a distribution primary (deletes enabled, no auth)
+ * notifying georeg's replicator, the replicator in a {@code georeg serve} of its own, and two
+ * fronts ({@code registry-read,router}, each its own {@code georeg serve}) sharing the one
+ * PostgreSQL database and replica storage — two router instances, so that a write through one
+ * and a read through the other is part of the history.
+ */
+final class HistorySites implements AutoCloseable {
+    private static final String SECRET = "history-notification-secret-0123";
+
+    final Distribution primary;
+    final GeoregServer replicator;
+    final List<GeoregServer> fronts;
+
+    HistorySites(TestDatabase db, Path dir) throws Exception {
+        int replicatorPort = FreePort.pick();
+        primary = Distribution.start(Files.createDirectories(dir.resolve("primary")),
+                DistributionConfig.filesystem(dir.resolve("primary-storage")).withDeleteEnabled(true)
+                        .withNotification(DistributionConfig.NotificationEndpoint.bearer("georeg",
+                                URI.create("http://127.0.0.1:" + replicatorPort + "/events"), SECRET)));
+        Map<String, String> env = new HashMap<>();
+        env.put("GEOREG_DATABASE_URL", db.jdbcUrl());
+        env.put("GEOREG_DATABASE_USER", db.user());
+        env.put("GEOREG_DATABASE_PASSWORD", db.password());
+        env.put("GEOREG_DATABASE_MIGRATE_ON_START", "true");
+        env.put("GEOREG_STORAGE_FILESYSTEM_ROOT", dir.resolve("replica-storage").toString());
+        env.put("GEOREG_REGISTRY_READ_PORT", "0");
+        env.put("GEOREG_REPLICATOR_PORT", Integer.toString(replicatorPort));
+        env.put("GEOREG_REPLICATOR_INTAKE_SECRET", SECRET);
+        env.put("GEOREG_REPLICATOR_PRIMARY_URL", primary.url().toString());
+        env.put("GEOREG_REPLICATOR_WORKERS_POLL_INTERVAL", "200ms");
+        env.put("GEOREG_ROUTER_PRIMARY_URL", primary.url().toString());
+        env.put("GEOREG_ROUTER_TIMEOUTS_HEALTH_INTERVAL", "200ms");
+        env.put("GEOREG_ROUTER_TIMEOUTS_HEALTH_TIMEOUT", "500ms");
+        replicator = start(env, "replicator", 0);
+        fronts = List.of(start(env, "registry-read,router", FreePort.pick()), start(env, "registry-read,router", FreePort.pick()));
+    }
+
+    private static GeoregServer start(Map<String, String> base, String components, int routerPort) throws Exception {
+        Map<String, String> env = new HashMap<>(base);
+        env.put("GEOREG_COMPONENTS", components);
+        if (routerPort > 0) {
+            env.put("GEOREG_ROUTER_PORT", Integer.toString(routerPort));
+            env.put("GEOREG_ROUTER_PUBLIC_URL", "http://127.0.0.1:" + routerPort);
+        }
+        return new GeoregServer(new ConfigLoader(env).load(Optional.empty())).start();
+    }
+
+    List<URI> routers() {
+        return fronts.stream().map(f -> f.component(RouterComponent.class).uri()).toList();
+    }
+
+    /** The first front's registry-read, straight (no router): what the replica itself holds. */
+    URI replica() {
+        return fronts.get(0).component(RegistryReadComponent.class).uri();
+    }
+
+    @Override
+    public void close() throws Exception {
+        Exception failure = null;
+        for (AutoCloseable c : new AutoCloseable[] {fronts.get(1), fronts.get(0), replicator, primary}) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+}
