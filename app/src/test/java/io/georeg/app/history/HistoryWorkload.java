@@ -167,7 +167,7 @@ final class HistoryWorkload {
             return routers.get(via);
         }
 
-        /** Records a write with the router it went through ({@code @r1}). */
+        /** Records a write (or a set add) with the router it went through ({@code @r1}). */
         private void recordWrite(Op write) {
             history.record(write.withSource("@r" + via));
         }
@@ -252,7 +252,7 @@ final class HistoryWorkload {
                     artifact.manifest().content()).status());
             long end = history.now();
             recordWrite(Op.write(id, manifestKey(OWNED, digest), digest.toString(), Map.of(), start, end, outcome));
-            history.record(Op.add(id, referrersKey(OWNED, subject.digest()), digest.toString(), start, end, outcome));
+            recordWrite(Op.add(id, referrersKey(OWNED, subject.digest()), digest.toString(), start, end, outcome));
             if (outcome != Outcome.FAILED) {
                 manifests.add(new Stored(OWNED, digest));
                 Stored stored = new Stored(OWNED, subject.digest());
