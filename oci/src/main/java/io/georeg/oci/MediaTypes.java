@@ -15,6 +15,14 @@ public final class MediaTypes {
     public static final Set<String> INDEXES = Set.of(OCI_INDEX, DOCKER_MANIFEST_LIST);
     public static final Set<String> MANIFESTS = Set.of(OCI_MANIFEST, DOCKER_MANIFEST, OCI_INDEX, DOCKER_MANIFEST_LIST);
 
+    /**
+     * An {@code Accept} value naming every manifest type georeg stores, OCI first (distribution
+     * picks the first it can serve). Asking with it gets what a registry stores under a tag, never
+     * a representation converted for an older client (distribution 2.8 answers a client that does
+     * not accept manifest lists with the list's linux/amd64 child).
+     */
+    public static final String ACCEPT_EVERY_MANIFEST = String.join(", ", OCI_INDEX, OCI_MANIFEST, DOCKER_MANIFEST_LIST, DOCKER_MANIFEST);
+
     private MediaTypes() {
     }
 

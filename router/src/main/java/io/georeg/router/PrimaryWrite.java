@@ -26,6 +26,6 @@ final class PrimaryWrite implements RouteLeg {
     public void answer(Request request, Response response, Callback callback, RequestRecord record, RouteMatch match) {
         metrics.routed(record, match, "primary");
         primary.sendAdmitted(request, response, callback, record, primary.registry(), "primary", primary.target(request),
-                fences.onWrite(request, match));
+                fences.onWrite(request, response, match));
     }
 }

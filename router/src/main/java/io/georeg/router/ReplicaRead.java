@@ -4,9 +4,11 @@ import io.georeg.oci.Digest;
 import io.georeg.router.fallback.FallbackToPrimary;
 import io.georeg.router.fallback.MissReport;
 import io.georeg.router.fallback.ReplicaMissListener;
+import io.georeg.router.fallback.StoredTagLookup;
 import io.georeg.router.proxy.ResponseInterceptor;
 import io.georeg.router.route.RouteId;
 import io.georeg.router.route.RouteMatch;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
@@ -22,9 +24,11 @@ import org.slf4j.LoggerFactory;
  *     ({@code primary-fenced});</li>
  * <li>while the replica's circuit is open (and the primary's is not), the primary answers
  *     ({@code primary-fallback});</li>
- * <li>otherwise the replica answers, and a miss (404 not-replicated, or an unreachable replica)
+ * <li>otherwise the replica answers — a referrers list corrected with the fences of writes it
+ *     does not show yet ({@link ReferrersCorrection}) — and a miss (404 not-replicated, or an unreachable replica)
  *     falls back to the primary ({@link FallbackToPrimary}), whose 200 is reported to the
- *     {@link ReplicaMissListener} (cache on miss).</li>
+ *     {@link ReplicaMissListener} (cache on miss) with what the primary stores, not what this
+ *     client negotiated ({@link MissReport}).</li>
  * </ol>
  */
 final class ReplicaRead implements RouteLeg {
@@ -35,13 +39,16 @@ final class ReplicaRead implements RouteLeg {
     private final RouterFences fences;
     private final RouterMetrics metrics;
     private final ReplicaMissListener missListener;
+    private final StoredTagLookup storedTags;
 
-    ReplicaRead(ReplicaSite replica, PrimarySite primary, RouterFences fences, RouterMetrics metrics, ReplicaMissListener missListener) {
+    ReplicaRead(ReplicaSite replica, PrimarySite primary, RouterFences fences, RouterMetrics metrics, ReplicaMissListener missListener,
+                StoredTagLookup storedTags) {
         this.replica = replica;
         this.primary = primary;
         this.fences = fences;
         this.metrics = metrics;
         this.missListener = missListener;
+        this.storedTags = storedTags;
     }
 
     @Override
@@ -55,7 +62,7 @@ final class ReplicaRead implements RouteLeg {
         if (primaryDown && readsATag(match)) {
             response.getHeaders().put(GeoregHeaders.POSSIBLY_STALE, "true");
         }
-        if (!primaryDown && fences.pinning(request, match).isPresent()) {
+        if (!primaryDown && fences.pinned(request, match)) {
             metrics.routed(record, match, "primary-fenced");
             primary.sendRead(request, response, callback, record, "primary-fenced", ResponseInterceptor.NONE);
             return;
@@ -67,7 +74,9 @@ final class ReplicaRead implements RouteLeg {
             return;
         }
         response.getHeaders().put(GeoregHeaders.SOURCE, "replica");
-        replica.send(request, response, callback, record, new FallbackToPrimary(primary.circuit(), actions));
+        FallbackToPrimary fallback = new FallbackToPrimary(primary.circuit(), actions);
+        replica.send(request, response, callback, record,
+                match.routeId() == RouteId.REFERRERS ? fences.referrers(request, response, callback, match, fallback) : fallback);
     }
 
     private static boolean readsATag(RouteMatch match) {
@@ -96,7 +105,8 @@ final class ReplicaRead implements RouteLeg {
             LOG.debug("{} {}: {}, answering from the primary", record.requestId(), request.getHttpURI().getPath(), reason);
             record.fellBack("primary-fallback");
             metrics.fallback(match.routeId(), "primary");
-            primary.sendRead(request, response, callback, record, "primary-fallback", new MissReport(missListener, match));
+            primary.sendRead(request, response, callback, record, "primary-fallback", new MissReport(missListener, storedTags, match,
+                    request.getHeaders().getValuesList(HttpHeader.AUTHORIZATION)));
         }
 
         @Override

@@ -1,6 +1,7 @@
 package io.georeg.router;
 
 import io.georeg.router.fallback.FallbackToPrimary;
+import io.georeg.router.fallback.ReplicaDecision;
 import io.georeg.router.health.CircuitBreaker;
 import io.georeg.router.proxy.InProcessDispatch;
 import io.georeg.router.proxy.ProxyObserver;
@@ -12,8 +13,8 @@ import org.eclipse.jetty.util.Callback;
 
 /**
  * The read replica as reads reach it: registry-read's handler in this process when the router
- * hosts it (no loopback hop), else proxied to its URL. Either way its answer passes the
- * {@link FallbackToPrimary} decision of the read.
+ * hosts it (no loopback hop), else proxied to its URL. Either way its answer passes the read's
+ * {@link ReplicaDecision} ({@link FallbackToPrimary}, possibly corrected).
  */
 final class ReplicaSite {
     private final StreamingProxy proxy;
@@ -40,7 +41,7 @@ final class ReplicaSite {
         return circuit.isOpen();
     }
 
-    void send(Request request, Response response, Callback callback, RequestRecord record, FallbackToPrimary decision) throws Exception {
+    void send(Request request, Response response, Callback callback, RequestRecord record, ReplicaDecision decision) throws Exception {
         if (inProcess != null) {
             inProcess.dispatch(request, response, callback, decision);
             return;

@@ -9,6 +9,7 @@ import io.georeg.router.admin.DatabaseAdminStateStore;
 import io.georeg.router.admin.MemoryAdminStateStore;
 import io.georeg.router.admin.SiteControl;
 import io.georeg.router.fallback.ReplicaMissListener;
+import io.georeg.router.fallback.StoredTagLookup;
 import io.georeg.router.fence.FenceStore;
 import io.georeg.router.fence.FenceView;
 import io.georeg.router.fence.ReadYourWrites;
@@ -61,6 +62,8 @@ public final class Router implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Router.class);
     private static final int UPSTREAM_READ_BUFFER = 512 * 1024;
     private static final java.time.Duration FENCE_RECONNECT_DELAY = java.time.Duration.ofSeconds(1);
+    /** Off the request path (cache on miss), so a loaded primary may take its time. */
+    private static final java.time.Duration STORED_TAG_LOOKUP_TIMEOUT = java.time.Duration.ofSeconds(10);
 
     private final RouterConfig config;
     private final Transactions transactions;
@@ -184,7 +187,8 @@ public final class Router implements AutoCloseable {
                 new LocalEndpoints(new AdminEndpoint(config.admin().token(), control), operations, localPages, metrics),
                 new TokenRoute(primarySite, config.authUrl(), metrics),
                 new PrimaryWrite(primarySite, fences, metrics),
-                new ReplicaRead(replicaSite, primarySite, fences, metrics, missListener));
+                new ReplicaRead(replicaSite, primarySite, fences, metrics, missListener,
+                        new StoredTagLookup(httpClient, control::primary, STORED_TAG_LOOKUP_TIMEOUT)));
     }
 
     /** The port the router listens on (the chosen one when configured with 0). */

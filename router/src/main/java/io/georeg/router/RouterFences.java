@@ -1,20 +1,25 @@
 package io.georeg.router;
 
+import io.georeg.router.fallback.FallbackToPrimary;
+import io.georeg.router.fallback.ReplicaDecision;
 import io.georeg.router.fence.Fence;
+import io.georeg.router.fence.FencedRead;
 import io.georeg.router.fence.ReadYourWrites;
 import io.georeg.router.proxy.ResponseInterceptor;
-import io.georeg.router.route.RouteId;
 import io.georeg.router.route.RouteMatch;
-import java.util.Optional;
+import java.util.List;
 import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Read-your-writes as the legs apply it ({@link ReadYourWrites} keeps the fences): a write's
- * answer is held until its fence is recorded ({@link #onWrite}), a read that a fence pins goes
- * to the primary ({@link #pinning}). Without a tracking database there are no fences and every
- * method says so. A fence that cannot be checked pins the read: the primary is always current.
+ * answer is held until its fences are recorded ({@link #onWrite}); a read that a fence pins goes
+ * to the primary ({@link #pinned}); a referrers read is corrected with the fences
+ * ({@link #referrers}). Without a tracking database there are no fences and every method says
+ * so. A fence that cannot be checked pins the read: the primary is always current.
  */
 final class RouterFences {
     private static final Logger LOG = LoggerFactory.getLogger(RouterFences.class);
@@ -28,35 +33,88 @@ final class RouterFences {
         this.metrics = metrics;
     }
 
-    /** Whether reads of this route are checked against fences. */
-    boolean fencesReadsOf(RouteMatch match) {
-        return readYourWrites != null && match.routeId() == RouteId.MANIFEST_READ;
+    /** Whether fences concern this read at all (by route; the fences themselves are looked at later). */
+    boolean concerns(RouteMatch match) {
+        return readYourWrites != null && switch (match.routeId()) {
+            case MANIFEST_READ, BLOB_READ, TAGS_LIST, CATALOG, REFERRERS -> true;
+            default -> false;
+        };
     }
 
-    /** Whether checking the read may block (a database query, a HEAD to the replica). */
+    /** Whether checking the read may block (a database query, a request to the replica). */
     boolean mayBlock(RouteMatch match) {
-        return fencesReadsOf(match) && !readYourWrites.certainlyUnfenced(match.repository(), match.reference());
+        return concerns(match) && !readYourWrites.certainlyUnfenced(match.repository());
     }
 
-    /** The fence that pins this read to the primary, if any; blocking. */
-    Optional<Fence> pinning(Request request, RouteMatch match) {
-        if (!fencesReadsOf(match)) {
-            return Optional.empty();
+    /** Whether a fence pins this read to the primary; blocking. */
+    boolean pinned(Request request, RouteMatch match) {
+        FencedRead read = concerns(match) ? readOf(match) : null;
+        if (read == null || readYourWrites.certainlyUnfenced(match.repository())) {
+            return false;
         }
         try {
-            return readYourWrites.pinning(match.repository(), match.reference(), request.getHeaders());
+            return readYourWrites.pinned(read, request.getHeaders());
         } catch (RuntimeException e) {
             metrics.fenceError();
-            LOG.warn("cannot check write fences of {}:{}, reading from the primary", match.repository(), match.reference(), e);
-            return Optional.of(new Fence(match.repository(), null, "unknown", null, null));
+            LOG.warn("cannot check write fences of {} {}:{}, reading from the primary", match.routeId(), match.repository(), match.reference(), e);
+            return true;
         }
     }
 
-    /** What holds the primary's answer to this write until its fence is recorded; NONE when it needs none. */
-    ResponseInterceptor onWrite(Request request, RouteMatch match) {
-        if (readYourWrites != null && match.routeId() == RouteId.MANIFEST_WRITE && "PUT".equals(request.getMethod())) {
-            return new FenceOnPush(readYourWrites, metrics, match);
+    /**
+     * The decision on the replica's answer to a referrers read: corrected with the repository's
+     * fences when it has any that concern the subject, else just {@code fallback}.
+     */
+    ReplicaDecision referrers(Request request, Response response, Callback callback, RouteMatch match, FallbackToPrimary fallback) {
+        if (readYourWrites == null || readYourWrites.certainlyUnfenced(match.repository())) {
+            return fallback;
         }
-        return ResponseInterceptor.NONE;
+        List<Fence> corrections;
+        try {
+            corrections = readYourWrites.referrerCorrections(match.repository(), match.reference());
+        } catch (RuntimeException e) {
+            metrics.fenceError();
+            LOG.warn("cannot read write fences of {}, referrers of {} answered uncorrected", match.repository(), match.reference(), e);
+            return fallback;
+        }
+        if (corrections.isEmpty()) {
+            return fallback;
+        }
+        String artifactType = queryParameter(request.getHttpURI().getQuery(), "artifactType");
+        return new ReferrersCorrection(readYourWrites, corrections, artifactType, fallback, response, callback);
+    }
+
+    /** What holds the primary's answer to this write until its fences are recorded; NONE when it needs none. */
+    ResponseInterceptor onWrite(Request request, Response response, RouteMatch match) {
+        if (readYourWrites == null) {
+            return ResponseInterceptor.NONE;
+        }
+        return switch (match.routeId()) {
+            case MANIFEST_WRITE, BLOB_DELETE -> new FenceOnWrite(readYourWrites, metrics, match, request, response);
+            default -> ResponseInterceptor.NONE;
+        };
+    }
+
+    private static FencedRead readOf(RouteMatch match) {
+        return switch (match.routeId()) {
+            case MANIFEST_READ -> FencedRead.manifest(match.repository(), match.reference());
+            case BLOB_READ -> new FencedRead.Blob(match.repository(), match.reference());
+            case TAGS_LIST -> new FencedRead.TagsList(match.repository());
+            case CATALOG -> new FencedRead.Catalog();
+            default -> null;
+        };
+    }
+
+    private static String queryParameter(String query, String name) {
+        if (query == null) {
+            return null;
+        }
+        for (String pair : query.split("&")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0 && pair.substring(0, eq).equals(name)) {
+                return java.net.URLDecoder.decode(pair.substring(eq + 1), java.nio.charset.StandardCharsets.UTF_8);
+            }
+        }
+        return null;
     }
 }

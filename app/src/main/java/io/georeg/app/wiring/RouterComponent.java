@@ -2,6 +2,7 @@ package io.georeg.app.wiring;
 
 import io.georeg.app.config.GeoregConfig;
 import io.georeg.replicator.queue.WorkQueue;
+import io.georeg.replicator.reconcile.RepositoryFilter;
 import io.georeg.status.web.StatusPageHandler;
 import io.georeg.router.Router;
 import io.georeg.router.RouterConfig;
@@ -28,8 +29,13 @@ public final class RouterComponent implements Component {
                 : new RouterConfig.ReplicaEndpoint.Remote(config.router().replicaUrl());
         this.routerConfig = config.router().toRouterConfig(replica);
         this.router = new Router(routerConfig, resources.database().transactions(), resources.metrics(),
-                new CacheOnMiss(new WorkQueue(resources.database()), Clock.systemUTC()), new StatusPageHandler(resources.database()),
+                new CacheOnMiss(new WorkQueue(resources.database()), syncFilter(config), Clock.systemUTC()), new StatusPageHandler(resources.database()),
                 resources.database().config());
+    }
+
+    /** The replicator's selective sync, which cache on miss obeys too; everything without a replicator section. */
+    private static RepositoryFilter syncFilter(GeoregConfig config) {
+        return config.replicator() == null || config.replicator().sync() == null ? RepositoryFilter.ALL : config.replicator().sync().filter();
     }
 
     @Override

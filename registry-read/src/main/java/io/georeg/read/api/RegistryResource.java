@@ -26,6 +26,7 @@ import jakarta.ws.rs.core.StreamingOutput;
 import java.io.InputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -133,8 +134,8 @@ public final class RegistryResource {
                     ? OciException.manifestUnknown(m.name(), m.reference().toString())
                     : OciException.nameUnknown(m.name());
         }
-        StoredManifest sm = found.get();
-        ManifestAccept.check(request.getHeaders("Accept"), sm.mediaType());
+        StoredManifest sm = ManifestNegotiation.answer(replica, m.name(), m.reference(), found.get(),
+                request.getHeaders("Accept") == null ? List.of() : Collections.list(request.getHeaders("Accept")));
         String digest = sm.digest().toString();
         String etag = '"' + digest + '"';
         if (notModified(request, digest)) {

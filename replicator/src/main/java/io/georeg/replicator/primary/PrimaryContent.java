@@ -26,9 +26,7 @@ import java.util.Optional;
  * is what the primary stores for it, never a representation converted for an older client.
  */
 public final class PrimaryContent {
-    /** Every manifest type georeg stores, OCI first (distribution picks the first it can serve). */
-    static final String MANIFEST_ACCEPT = String.join(", ", MediaTypes.OCI_INDEX, MediaTypes.OCI_MANIFEST,
-            MediaTypes.DOCKER_MANIFEST_LIST, MediaTypes.DOCKER_MANIFEST);
+    static final String MANIFEST_ACCEPT = MediaTypes.ACCEPT_EVERY_MANIFEST;
     /** cosign's tag schema for registries without the referrers API. */
     private static final List<String> REFERRER_TAG_SUFFIXES = List.of(".sig", ".att", ".sbom");
 

@@ -2,7 +2,6 @@ package io.georeg.router.fallback;
 
 import io.georeg.router.health.CircuitBreaker;
 import io.georeg.router.proxy.InProcessDispatch;
-import io.georeg.router.proxy.ResponseInterceptor;
 
 /**
  * The replica leg of a read: holds a replica 404, and when it is a {@link ReplicaMiss} re-issues
@@ -14,7 +13,7 @@ import io.georeg.router.proxy.ResponseInterceptor;
  * answer stands. The same decision serves an in-process replica ({@link InProcessDispatch.Decision}).
  * One instance per request.
  */
-public final class FallbackToPrimary implements ResponseInterceptor, InProcessDispatch.Decision {
+public final class FallbackToPrimary implements ReplicaDecision {
 
     /** What the dispatcher does on each outcome. */
     public interface Actions {

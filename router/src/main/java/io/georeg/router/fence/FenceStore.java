@@ -5,60 +5,49 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 /**
- * The {@code router_fences} table (migration V3): records a fence for each manifest pushed
- * through the router, finds the fence that pins a read, and clears a fence once the replica
- * serves its digest; loads live fences for {@link FenceView}. Called by {@link ReadYourWrites}; all access through the db module's
- * {@link Transactions}.
+ * The {@code router_fences} table (migrations V3, V6, V7): records the fences of a write, loads
+ * the live fences of a repository (or all of them, for {@link FenceView}), and clears a fence
+ * once the replica shows what its write left. Called by {@link ReadYourWrites}; all access
+ * through the db module's {@link Transactions}.
  */
 public final class FenceStore {
 
-    private static final String UPSERT_TAG = """
-            INSERT INTO router_fences (repository, tag, digest, expires_at)
-            VALUES (?, ?, ?, now() + make_interval(secs => ?))
-            ON CONFLICT (repository, tag) WHERE tag IS NOT NULL
-            DO UPDATE SET digest = EXCLUDED.digest, created_at = now(), expires_at = EXCLUDED.expires_at
+    // The latest write to a target replaces its fence; created_at tells a replaced fence from
+    // the one a reader checked (see CLEAR).
+    private static final String UPSERT = """
+            INSERT INTO router_fences (repository, kind, target, digest, present, descriptor, expires_at)
+            VALUES (?, ?, ?, ?, ?, ?, now() + make_interval(secs => ?))
+            ON CONFLICT (repository, kind, target) WHERE kind <> 'referrer'
+            DO UPDATE SET digest = EXCLUDED.digest, present = EXCLUDED.present, descriptor = EXCLUDED.descriptor,
+                          created_at = clock_timestamp(), expires_at = EXCLUDED.expires_at
             """;
 
-    private static final String UPSERT_DIGEST = """
-            INSERT INTO router_fences (repository, tag, digest, expires_at)
-            VALUES (?, NULL, ?, now() + make_interval(secs => ?))
-            ON CONFLICT (repository, digest) WHERE tag IS NULL
-            DO UPDATE SET created_at = now(), expires_at = EXCLUDED.expires_at
+    private static final String UPSERT_REFERRER = """
+            INSERT INTO router_fences (repository, kind, target, digest, present, descriptor, expires_at)
+            VALUES (?, ?, ?, ?, ?, ?, now() + make_interval(secs => ?))
+            ON CONFLICT (repository, target, digest) WHERE kind = 'referrer'
+            DO UPDATE SET present = EXCLUDED.present, descriptor = EXCLUDED.descriptor,
+                          created_at = clock_timestamp(), expires_at = EXCLUDED.expires_at
             """;
 
     private static final String DELETE_EXPIRED = """
             DELETE FROM router_fences WHERE expires_at < now()
             """;
 
-    private static final String FIND_BY_TAG = """
-            SELECT repository, tag, digest, created_at, expires_at FROM router_fences
-            WHERE repository = ? AND tag = ? AND expires_at > now()
-            """;
+    private static final String COLUMNS = "id, repository, kind, target, digest, present, descriptor, created_at, expires_at";
 
-    private static final String FIND_BY_DIGEST = """
-            SELECT repository, tag, digest, created_at, expires_at FROM router_fences
-            WHERE repository = ? AND digest = ? AND expires_at > now()
-            ORDER BY created_at DESC LIMIT 1
-            """;
+    private static final String ALL_LIVE = "SELECT " + COLUMNS + " FROM router_fences WHERE expires_at > now()";
 
-    private static final String ALL_LIVE = """
-            SELECT repository, tag, digest, created_at, expires_at FROM router_fences
-            WHERE expires_at > now()
-            """;
+    private static final String LIVE_OF_REPOSITORY = "SELECT " + COLUMNS + " FROM router_fences WHERE repository = ? AND expires_at > now()";
 
-    private static final String LIVE_OF_REPOSITORY = """
-            SELECT repository, tag, digest, created_at, expires_at FROM router_fences
-            WHERE repository = ? AND expires_at > now()
-            """;
-
-    // Only the fence that was checked: a newer push of the same tag has its own digest and stays.
+    // Only the fence that was checked: a later write to the same target has a newer created_at and stays.
     private static final String CLEAR = """
-            DELETE FROM router_fences WHERE repository = ? AND tag IS NOT DISTINCT FROM ? AND digest = ?
+            DELETE FROM router_fences WHERE id = ? AND created_at = ?
             """;
 
     private final Transactions transactions;
@@ -69,18 +58,20 @@ public final class FenceStore {
         this.ttl = ttl;
     }
 
-    /** Records the fence of a push; tag null for a push by digest. Also drops expired fences. */
-    public void record(String repository, String tag, String digest) {
+    /** Records the fences of one write in one transaction. Also drops expired fences. */
+    public void record(List<Fence.Write> writes) {
         transactions.inTransaction(c -> {
-            try (PreparedStatement s = c.prepareStatement(tag == null ? UPSERT_DIGEST : UPSERT_TAG)) {
-                int i = 1;
-                s.setString(i++, repository);
-                if (tag != null) {
-                    s.setString(i++, tag);
+            for (Fence.Write w : writes) {
+                try (PreparedStatement s = c.prepareStatement(w.kind() == Fence.Kind.REFERRER ? UPSERT_REFERRER : UPSERT)) {
+                    s.setString(1, w.repository());
+                    s.setString(2, w.kind().column());
+                    s.setString(3, w.target());
+                    s.setString(4, w.digest());
+                    s.setBoolean(5, w.present());
+                    s.setString(6, w.descriptor());
+                    s.setDouble(7, ttl.toMillis() / 1000.0);
+                    s.executeUpdate();
                 }
-                s.setString(i++, digest);
-                s.setDouble(i, ttl.toMillis() / 1000.0);
-                s.executeUpdate();
             }
             try (PreparedStatement s = c.prepareStatement(DELETE_EXPIRED)) {
                 s.executeUpdate();
@@ -89,33 +80,27 @@ public final class FenceStore {
         });
     }
 
-    /** The live fence on a tag of a repository. */
-    public Optional<Fence> byTag(String repository, String tag) {
-        return find(FIND_BY_TAG, repository, tag);
-    }
-
-    /** The latest live fence on a digest pushed to a repository. */
-    public Optional<Fence> byDigest(String repository, String digest) {
-        return find(FIND_BY_DIGEST, repository, digest);
+    /** Records the fence of a manifest push: {@code tag} null for a push by digest. */
+    public void record(String repository, String tag, String digest) {
+        record(List.of(tag == null ? Fence.Write.manifestPushed(repository, digest) : Fence.Write.tagPushed(repository, tag, digest)));
     }
 
     public void clear(Fence fence) {
         transactions.inTransaction(c -> {
             try (PreparedStatement s = c.prepareStatement(CLEAR)) {
-                s.setString(1, fence.repository());
-                s.setString(2, fence.tag());
-                s.setString(3, fence.digest());
+                s.setLong(1, fence.id());
+                s.setObject(2, fence.createdAt().atOffset(java.time.ZoneOffset.UTC));
                 return s.executeUpdate();
             }
         });
     }
 
-    /** Every live fence, for {@link FenceView}'s load on (re)connect. */
+    /** Every live fence, for {@link FenceView}'s load on (re)connect and the catalog's check without one. */
     public List<Fence> allLive() {
         return list(ALL_LIVE, null);
     }
 
-    /** The live fences of one repository, for {@link FenceView}'s reload on a notification. */
+    /** The live fences of one repository. */
     public List<Fence> liveOf(String repository) {
         return list(LIVE_OF_REPOSITORY, repository);
     }
@@ -138,23 +123,8 @@ public final class FenceStore {
     }
 
     private static Fence row(ResultSet rs) throws SQLException {
-        return new Fence(rs.getString(1), rs.getString(2), rs.getString(3),
-                rs.getObject(4, java.time.OffsetDateTime.class).toInstant(),
-                rs.getObject(5, java.time.OffsetDateTime.class).toInstant());
-    }
-
-    private Optional<Fence> find(String sql, String repository, String key) {
-        return transactions.read(c -> {
-            try (PreparedStatement s = c.prepareStatement(sql)) {
-                s.setString(1, repository);
-                s.setString(2, key);
-                try (ResultSet rs = s.executeQuery()) {
-                    if (!rs.next()) {
-                        return Optional.empty();
-                    }
-                    return Optional.of(row(rs));
-                }
-            }
-        });
+        return new Fence(rs.getLong(1), rs.getString(2), Fence.Kind.ofColumn(rs.getString(3)), rs.getString(4), rs.getString(5),
+                rs.getBoolean(6), rs.getString(7), rs.getObject(8, OffsetDateTime.class).toInstant(),
+                rs.getObject(9, OffsetDateTime.class).toInstant());
     }
 }

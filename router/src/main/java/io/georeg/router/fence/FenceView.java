@@ -2,7 +2,6 @@ package io.georeg.router.fence;
 
 import io.georeg.db.DatabaseConfig;
 import io.georeg.db.notify.NotifyListener;
-import io.georeg.oci.Digest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -16,8 +15,8 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * This process's copy of the live read-your-writes fences, so a manifest read checks them in
- * memory instead of querying {@code router_fences}. Exact while it is {@link #live()}: loaded
+ * This process's copy of the live read-your-writes fences, so a read checks them in memory
+ * instead of querying {@code router_fences}. Exact while it is {@link #live()}: loaded
  * right after {@code LISTEN georeg_router_fences} (migration V6 notifies every change with its
  * repository), each notification reloads that repository's fences, and a fence this router
  * writes is reloaded before the push's 2xx reaches the client. While the LISTEN connection is
@@ -36,7 +35,7 @@ public final class FenceView implements NotifyListener.Subscriber, AutoCloseable
 
     private final FenceStore store;
     private final NotifyListener listener;
-    private final Map<String, RepositoryFences> byRepository = new ConcurrentHashMap<>();
+    private final Map<String, List<Fence>> byRepository = new ConcurrentHashMap<>();
     private final ReentrantLock reloads = new ReentrantLock();
     private final ReentrantLock notices = new ReentrantLock();
     private final Condition noticed = notices.newCondition();
@@ -58,23 +57,28 @@ public final class FenceView implements NotifyListener.Subscriber, AutoCloseable
         return live;
     }
 
-    /** The live fence pinning a read of {@code reference} (tag or digest) in {@code repository}. */
+    /** The live fences of a repository (none when it has none). */
+    public List<Fence> fencesOf(String repository) {
+        List<Fence> fences = byRepository.get(repository);
+        return fences == null ? List.of() : unexpired(fences);
+    }
+
+    /** Every live fence, for the catalog's check. */
+    public List<Fence> all() {
+        List<Fence> all = new ArrayList<>();
+        byRepository.values().forEach(fences -> all.addAll(unexpired(fences)));
+        return all;
+    }
+
+    /** Whether any fence is live at all (the catalog is pinned by none otherwise). */
+    public boolean isEmpty() {
+        return byRepository.isEmpty();
+    }
+
+    /** The live fence that pins a manifest read of {@code reference} (tag or digest) in {@code repository}. */
     public Optional<Fence> find(String repository, String reference) {
-        RepositoryFences fences = byRepository.get(repository);
-        if (fences == null) {
-            return Optional.empty();
-        }
-        Instant now = Instant.now();
-        if (!Digest.looksLikeDigest(reference)) {
-            Fence f = fences.byTag().get(reference);
-            return f != null && f.expiresAt().isAfter(now) ? Optional.of(f) : Optional.empty();
-        }
-        for (Fence f : fences.byDigest().getOrDefault(reference, List.of())) {
-            if (f.expiresAt().isAfter(now)) {
-                return Optional.of(f);
-            }
-        }
-        return Optional.empty();
+        FencedRead read = FencedRead.manifest(repository, reference);
+        return fencesOf(repository).stream().filter(read::isPinnedBy).findFirst();
     }
 
     /** Re-reads one repository's fences after this router changed them. */
@@ -158,26 +162,19 @@ public final class FenceView implements NotifyListener.Subscriber, AutoCloseable
     private void install(String repository, List<Fence> fences) {
         if (fences.isEmpty()) {
             byRepository.remove(repository);
-            return;
+        } else {
+            // Latest first, so the fence a reader finds is the latest write.
+            byRepository.put(repository, fences.stream().sorted(Comparator.comparing(Fence::createdAt).reversed()).toList());
         }
-        Map<String, Fence> byTag = new HashMap<>();
-        Map<String, List<Fence>> byDigest = new HashMap<>();
-        for (Fence f : fences) {
-            if (f.tag() != null) {
-                byTag.put(f.tag(), f);
-            }
-            byDigest.computeIfAbsent(f.digest(), d -> new ArrayList<>()).add(f);
-        }
-        // Latest first, as the table's query orders them.
-        byDigest.values().forEach(l -> l.sort(Comparator.comparing(Fence::createdAt).reversed()));
-        byRepository.put(repository, new RepositoryFences(Map.copyOf(byTag), Map.copyOf(byDigest)));
+    }
+
+    private static List<Fence> unexpired(List<Fence> fences) {
+        Instant now = Instant.now();
+        return fences.stream().filter(f -> f.expiresAt().isAfter(now)).toList();
     }
 
     @Override
     public void close() {
         listener.close();
-    }
-
-    private record RepositoryFences(Map<String, Fence> byTag, Map<String, List<Fence>> byDigest) {
     }
 }

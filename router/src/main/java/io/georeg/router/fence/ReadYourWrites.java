@@ -1,9 +1,14 @@
 package io.georeg.router.fence;
 
-import io.georeg.oci.Digest;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.georeg.oci.MediaTypes;
 import io.georeg.router.proxy.Upstream;
+import java.io.IOException;
 import java.time.Duration;
-import java.util.Optional;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
@@ -14,25 +19,27 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Read-your-writes: no pull through any router instance returns an older manifest than one
- * pushed through it. A manifest PUT answered 2xx by the primary records a fence
- * ({@link #recordPush}, before the client sees the answer); a manifest read of a fenced tag or
- * digest is pinned to the primary ({@link #pinning}) until the replica answers a HEAD of the
- * same reference with the fenced digest, which clears the fence. The HEAD carries the client's
- * own {@code Authorization}, so the check sees what the client would see.
+ * Read-your-writes: no read through any router instance returns a state older than a write that
+ * went through one of them. A write the primary accepted records its fences ({@link #record},
+ * before the client sees the answer); a read that a fence pins ({@link FencedRead#isPinnedBy})
+ * goes to the primary ({@link #pinned}) until the replica shows what the write left, checked by
+ * asking the replica as the client (its {@code Authorization}) — which clears the fence. The
+ * referrers API is corrected instead of pinned ({@link #referrerCorrections}).
  *
  * <p>Fences are looked up in this process's {@link FenceView} while it is live (no database
  * round trip on the read path), in the table otherwise.
  *
- * <p>Called by the router's dispatcher for the {@code manifest-write} and {@code manifest-read}
- * routes; blocking (a database query, and a HEAD while fenced), run on the server's virtual
- * threads.
+ * <p>Called by the router's legs; blocking (a database query, requests to the replica), run on
+ * the server's virtual threads.
  */
 public final class ReadYourWrites {
     private static final Logger LOG = LoggerFactory.getLogger(ReadYourWrites.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** How long a push waits for its own fence notification before its 2xx is released. */
+    /** How long a write waits for its own fence notification before its answer is released. */
     private static final Duration NOTIFY_WAIT = Duration.ofMillis(500);
+    /** More new repositories than this at once: the catalog is answered by the primary without asking. */
+    private static final int MAX_CATALOG_CHECKS = 16;
 
     private final FenceStore store;
     private final FenceView view;
@@ -49,89 +56,193 @@ public final class ReadYourWrites {
         this.checkTimeout = checkTimeout;
     }
 
-    /**
-     * Records the fence of a manifest PUT to {@code reference} that the primary accepted with
-     * {@code Docker-Content-Digest: digestHeader}.
-     */
-    public void recordPush(String repository, String reference, String digestHeader) {
-        boolean byDigest = Digest.looksLikeDigest(reference);
-        String digest = digestHeader != null && !digestHeader.isBlank() ? digestHeader.trim() : byDigest ? reference : null;
-        if (digest == null) {
-            // distribution always sends it; a primary that does not cannot be fenced by digest.
-            LOG.warn("manifest PUT {}:{} answered without Docker-Content-Digest: no read-your-writes fence", repository, reference);
+    /** Records the fences of a write to {@code repository} that the primary accepted. */
+    public void record(String repository, List<Fence.Write> writes) {
+        if (writes.isEmpty()) {
             return;
         }
         long mark = view == null ? 0 : view.notificationMark();
-        store.record(repository, byDigest ? null : reference, digest);
+        store.record(writes);
         if (view != null) {
-            // In this router's view before the client sees the 2xx; other routers' views once the
-            // commit's notification reached them, which it has reached ours when this returns.
+            // In this router's view before the client sees the answer; other routers' views once
+            // the commit's notification reached them, which it has reached ours when this returns.
             view.reload(repository);
             try {
                 if (view.live() && !view.awaitNotified(mark, NOTIFY_WAIT)) {
-                    LOG.debug("fence notification of {}:{} not seen within {}", repository, reference, NOTIFY_WAIT);
+                    LOG.debug("fence notification of {} not seen within {}", repository, NOTIFY_WAIT);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         }
-        LOG.debug("fenced {}:{} at {}", repository, reference, digest);
+        LOG.debug("fenced {}: {}", repository, writes);
     }
 
     /**
-     * True when this process knows without blocking that no fence pins the read (its
-     * {@link FenceView} is live and holds none); false means {@link #pinning} may block.
+     * True when this process knows without blocking that no fence concerns reads of
+     * {@code repository} (null: of any repository, for the catalog) — its {@link FenceView} is
+     * live and holds none; false means the other methods may block.
      */
-    public boolean certainlyUnfenced(String repository, String reference) {
-        return view != null && view.live() && view.find(repository, reference).isEmpty();
-    }
-
-    /**
-     * The fence that pins a manifest read to the primary, if any. A fence the replica has
-     * caught up with is cleared on the way.
-     */
-    public Optional<Fence> pinning(String repository, String reference, HttpFields clientHeaders) {
-        Optional<Fence> fence = view != null && view.live() ? view.find(repository, reference)
-                : Digest.looksLikeDigest(reference) ? store.byDigest(repository, reference)
-                : store.byTag(repository, reference);
-        if (fence.isEmpty()) {
-            return fence;
+    public boolean certainlyUnfenced(String repository) {
+        if (view == null || !view.live()) {
+            return false;
         }
-        if (replicaServes(fence.get(), reference, clientHeaders)) {
-            store.clear(fence.get());
-            if (view != null) {
-                view.reload(repository);
+        return repository == null ? view.isEmpty() : view.fencesOf(repository).isEmpty();
+    }
+
+    /**
+     * Whether a fence pins the read to the primary. A fence whose write the replica already
+     * shows is cleared on the way; for the catalog, a push pins it only while the replica does
+     * not know its repository.
+     */
+    public boolean pinned(FencedRead read, HttpFields clientHeaders) {
+        if (read instanceof FencedRead.Catalog) {
+            return catalogPinned(clientHeaders);
+        }
+        for (Fence fence : fencesOf(read.repository())) {
+            if (!read.isPinnedBy(fence)) {
+                continue;
             }
-            LOG.debug("replica caught up with {}:{} at {}: fence cleared", repository, reference, fence.get().digest());
-            return Optional.empty();
+            if (!replicaShows(fence, clientHeaders)) {
+                return true;
+            }
+            clear(fence);
         }
-        return fence;
+        return false;
     }
 
-    private boolean replicaServes(Fence fence, String reference, HttpFields clientHeaders) {
+    /**
+     * The fences that correct the replica's referrers list of {@code subject}: referrers pushed
+     * or deleted through a router, and manifests deleted (a deleted referrer leaves every list).
+     */
+    public List<Fence> referrerCorrections(String repository, String subject) {
+        return fencesOf(repository).stream()
+                .filter(f -> (f.kind() == Fence.Kind.REFERRER && f.target().equals(subject))
+                        || (f.kind() == Fence.Kind.MANIFEST && !f.present()))
+                .toList();
+    }
+
+    /**
+     * Clears the referrer fences that the replica's unfiltered list (the digests it lists)
+     * already shows: a referrer pushed is listed, one deleted (or whose manifest was deleted
+     * since) is not.
+     */
+    public void clearShownReferrers(List<Fence> corrections, Set<String> listed) {
+        Set<String> deleted = deletedManifests(corrections);
+        for (Fence f : corrections) {
+            if (f.kind() == Fence.Kind.REFERRER && (f.present() && !deleted.contains(f.digest())) == listed.contains(f.digest())) {
+                clear(f);
+            }
+        }
+    }
+
+    /** The manifests the corrections say were deleted. */
+    public static Set<String> deletedManifests(List<Fence> corrections) {
+        Set<String> deleted = new LinkedHashSet<>();
+        for (Fence f : corrections) {
+            if (!f.present()) {
+                deleted.add(f.digest());
+            }
+        }
+        return deleted;
+    }
+
+    private boolean catalogPinned(HttpFields clientHeaders) {
+        List<Fence> pushes = (view != null && view.live() ? view.all() : store.allLive()).stream()
+                .filter(new FencedRead.Catalog()::isPinnedBy).toList();
+        Set<String> repositories = new LinkedHashSet<>();
+        pushes.forEach(f -> repositories.add(f.repository()));
+        if (repositories.size() > MAX_CATALOG_CHECKS) {
+            return true;
+        }
+        for (String repository : repositories) {
+            // The replica lists a repository in its catalog once it knows it at all.
+            if (status(HttpMethod.GET, "/v2/" + repository + "/tags/list?n=1", clientHeaders) != 200) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private List<Fence> fencesOf(String repository) {
+        return view != null && view.live() ? view.fencesOf(repository) : store.liveOf(repository);
+    }
+
+    private void clear(Fence fence) {
+        store.clear(fence);
+        if (view != null) {
+            view.reload(fence.repository());
+        }
+        LOG.debug("replica shows {} {}:{}: fence cleared", fence.kind(), fence.repository(), fence.target());
+    }
+
+    /** Whether the replica shows what the fence's write left. */
+    private boolean replicaShows(Fence f, HttpFields clientHeaders) {
+        String name = "/v2/" + f.repository();
+        return switch (f.kind()) {
+            case TAG -> {
+                ContentResponse head = send(HttpMethod.HEAD, name + "/manifests/" + f.target(), clientHeaders);
+                yield head != null && (f.present()
+                        ? head.getStatus() == 200 && f.digest().equals(head.getHeaders().get("Docker-Content-Digest"))
+                        : head.getStatus() == 404);
+            }
+            case MANIFEST -> status(HttpMethod.HEAD, name + "/manifests/" + f.target(), clientHeaders) == (f.present() ? 200 : 404);
+            case BLOB -> status(HttpMethod.HEAD, name + "/blobs/" + f.target(), clientHeaders) == (f.present() ? 200 : 404);
+            case REFERRER -> {
+                Set<String> listed = listedReferrers(f.repository(), f.target(), clientHeaders);
+                yield listed != null && listed.contains(f.digest()) == f.present();
+            }
+        };
+    }
+
+    /** The digests the replica lists as referrers of {@code subject}, null when it cannot tell. */
+    private Set<String> listedReferrers(String repository, String subject, HttpFields clientHeaders) {
+        ContentResponse r = send(HttpMethod.GET, "/v2/" + repository + "/referrers/" + subject, clientHeaders);
+        if (r == null || r.getStatus() != 200) {
+            return null;
+        }
         try {
-            ContentResponse head = httpClient.newRequest(replica.target("/v2/" + fence.repository() + "/manifests/" + reference, null))
-                    .method(HttpMethod.HEAD)
+            return digestsOf(JSON.readTree(r.getContent()));
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** The digests of an index's {@code manifests}. */
+    public static Set<String> digestsOf(JsonNode index) {
+        Set<String> digests = new LinkedHashSet<>();
+        for (JsonNode m : index.path("manifests")) {
+            digests.add(m.path("digest").asText());
+        }
+        return digests;
+    }
+
+    private int status(HttpMethod method, String path, HttpFields clientHeaders) {
+        ContentResponse r = send(method, path, clientHeaders);
+        return r == null ? -1 : r.getStatus();
+    }
+
+    /** A request to the replica as the client; null when it failed (cannot tell: the fence stays). */
+    private ContentResponse send(HttpMethod method, String path, HttpFields clientHeaders) {
+        try {
+            return httpClient.newRequest(replica.target(path, null))
+                    .method(method)
                     .headers(h -> {
-                        copy(clientHeaders, h, HttpHeader.AUTHORIZATION);
-                        copy(clientHeaders, h, HttpHeader.ACCEPT);
+                        for (String value : clientHeaders.getValuesList(HttpHeader.AUTHORIZATION)) {
+                            h.add(HttpHeader.AUTHORIZATION, value);
+                        }
+                        // What the replica stores under the reference, as the fence recorded it:
+                        // not the representation the client's Accept would negotiate.
+                        h.put(HttpHeader.ACCEPT, MediaTypes.ACCEPT_EVERY_MANIFEST);
                     })
                     .timeout(checkTimeout.toMillis(), TimeUnit.MILLISECONDS)
                     .send();
-            return head.getStatus() == 200 && fence.digest().equals(head.getHeaders().get("Docker-Content-Digest"));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return false;
+            return null;
         } catch (Exception e) {
-            // Cannot tell: keep the fence, the primary answers.
-            LOG.debug("replica check of {}:{} failed", fence.repository(), reference, e);
-            return false;
-        }
-    }
-
-    private static void copy(HttpFields from, HttpFields.Mutable to, HttpHeader header) {
-        for (String value : from.getValuesList(header)) {
-            to.add(header, value);
+            LOG.debug("replica check {} {} failed", method, path, e);
+            return null;
         }
     }
 }

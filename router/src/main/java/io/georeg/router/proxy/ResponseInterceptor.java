@@ -1,5 +1,7 @@
 package io.georeg.router.proxy;
 
+import org.eclipse.jetty.io.Content;
+
 /**
  * Lets the caller of {@link StreamingProxy} look at a small upstream answer before the client
  * sees anything: the replica's 404 before a fallback, the primary's 201 to a manifest PUT before
@@ -32,6 +34,14 @@ public interface ResponseInterceptor {
      */
     default boolean takeOverFailure(Throwable failure) {
         return false;
+    }
+
+    /**
+     * The proxy→server body: the client's as it is, or wrapped by an interceptor that keeps a
+     * copy as it streams (the fence of a manifest push reads the manifest's {@code subject}).
+     */
+    default Content.Source requestBody(Content.Source clientToProxyBody) {
+        return clientToProxyBody;
     }
 
     /** A complete, held upstream answer. */

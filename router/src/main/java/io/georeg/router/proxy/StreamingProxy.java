@@ -80,9 +80,9 @@ public final class StreamingProxy {
                 .idleTimeout(idleTimeout.toMillis(), TimeUnit.MILLISECONDS);
         copyRequestHeaders(clientToProxyRequest, proxyToServerRequest, requestId);
         if (hasContent(clientToProxyRequest)) {
-            Content.Source body = maxRequestBodyBytes > 0
+            Content.Source body = interceptor.requestBody(maxRequestBodyBytes > 0
                     ? new LimitedContentSource(clientToProxyRequest, maxRequestBodyBytes)
-                    : clientToProxyRequest;
+                    : clientToProxyRequest);
             String contentType = clientToProxyRequest.getHeaders().get(HttpHeader.CONTENT_TYPE);
             proxyToServerRequest.body(new ContentSourceRequestContent(body, contentType) {
                 @Override

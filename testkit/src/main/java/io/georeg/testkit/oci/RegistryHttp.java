@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -19,8 +20,7 @@ import java.util.Optional;
  */
 public final class RegistryHttp implements AutoCloseable {
     /** What a client that takes every manifest type sends (skopeo, current docker and containerd). */
-    public static final String ACCEPT_ALL = String.join(", ", MediaTypes.OCI_INDEX, MediaTypes.OCI_MANIFEST,
-            MediaTypes.DOCKER_MANIFEST_LIST, MediaTypes.DOCKER_MANIFEST);
+    public static final String ACCEPT_ALL = MediaTypes.ACCEPT_EVERY_MANIFEST;
     /** What an old docker client or a script sends: schema 2 only, no lists. */
     public static final String ACCEPT_DOCKER_V2 = MediaTypes.DOCKER_MANIFEST;
 
@@ -38,10 +38,14 @@ public final class RegistryHttp implements AutoCloseable {
         return base;
     }
 
-    /** An answer: status, {@code Docker-Content-Digest}, {@code X-Georeg-Source} (router only), body. */
-    public record Answer(int status, Optional<Digest> digest, Optional<String> source, byte[] body) {
+    /** An answer: status, {@code Docker-Content-Digest}, {@code X-Georeg-Source} (router only), body, every header. */
+    public record Answer(int status, Optional<Digest> digest, Optional<String> source, byte[] body, HttpHeaders headers) {
         public boolean ok() {
             return status / 100 == 2;
+        }
+
+        public Optional<String> header(String name) {
+            return headers.firstValue(name);
         }
     }
 
@@ -108,6 +112,11 @@ public final class RegistryHttp implements AutoCloseable {
                 "DELETE blob " + repository + "@" + digest));
     }
 
+    /** A {@code GET} of any path of the API, with its query (tags list or catalog pages, filtered referrers). */
+    public Answer get(String pathAndQuery, String accept) {
+        return answer(send(HttpRequest.newBuilder(uri(pathAndQuery)).header("Accept", accept).GET(), "GET " + pathAndQuery));
+    }
+
     public Answer tagsList(String repository) {
         return answer(send(HttpRequest.newBuilder(uri("/v2/" + repository + "/tags/list")).GET(), "GET tags " + repository));
     }
@@ -139,6 +148,6 @@ public final class RegistryHttp implements AutoCloseable {
 
     private static Answer answer(HttpResponse<byte[]> r) {
         return new Answer(r.statusCode(), r.headers().firstValue("Docker-Content-Digest").map(Digest::parse),
-                r.headers().firstValue("X-Georeg-Source"), r.body() == null ? new byte[0] : r.body());
+                r.headers().firstValue("X-Georeg-Source"), r.body() == null ? new byte[0] : r.body(), r.headers());
     }
 }
