@@ -1,0 +1,112 @@
+package io.georeg.router.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.georeg.db.Database;
+import io.georeg.db.DatabaseConfig;
+import io.georeg.router.Router;
+import io.georeg.router.RouterConfig;
+import io.georeg.router.fallback.ReplicaMissListener;
+import io.georeg.testkit.db.TestDatabase;
+import io.georeg.testkit.oci.RegistryHttp;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A tag deleted through the router, against a primary that allows tag deletes (distribution 2.8
+ * answers them 400, so the primary here is scripted; newer registries answer 202): reads of the
+ * tag and the tags list go to the primary until the replica no longer has the tag. Real
+ * PostgreSQL for the fences, scripted primary and replica.
+ */
+class RouterTagDeleteIT {
+    private static final String DIGEST = "sha256:" + "5".repeat(64);
+    private static final String UNKNOWN = "{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\",\"message\":\"manifest unknown\"}]}";
+
+    @RegisterExtension
+    static final TestDatabase DB = new TestDatabase();
+    static Database database;
+    static FakeUpstream primary;
+    static FakeUpstream replica;
+    static Router router;
+    static RegistryHttp client;
+    static volatile boolean replicaHasTag = true;
+
+    @BeforeAll
+    static void start() throws Exception {
+        database = new Database(DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password()).withMigrateOnStart(true)).start();
+        primary = new FakeUpstream();
+        primary.answer((req, resp, cb) -> {
+            String path = req.getHttpURI().getPath();
+            if ("DELETE".equals(req.getMethod())) {
+                resp.setStatus(202);
+                resp.write(true, java.nio.ByteBuffer.allocate(0), cb);
+            } else if (path.endsWith("/tags/list")) {
+                FakeUpstream.text(resp, cb, 200, "{\"name\":\"t/app\",\"tags\":[]}");
+            } else {
+                FakeUpstream.text(resp, cb, 404, UNKNOWN);
+            }
+        });
+        replica = new FakeUpstream();
+        replica.answer((req, resp, cb) -> {
+            String path = req.getHttpURI().getPath();
+            if (path.endsWith("/tags/list")) {
+                FakeUpstream.text(resp, cb, 200, replicaHasTag ? "{\"name\":\"t/app\",\"tags\":[\"v1\"]}" : "{\"name\":\"t/app\",\"tags\":[]}");
+            } else if (replicaHasTag) {
+                resp.getHeaders().put("Docker-Content-Digest", DIGEST);
+                FakeUpstream.text(resp, cb, 200, "{\"schemaVersion\":2}");
+            } else {
+                FakeUpstream.text(resp, cb, 404, UNKNOWN);
+            }
+        });
+        URI publicUrl = URI.create("http://127.0.0.1:" + io.georeg.testkit.tools.FreePort.pick());
+        RouterConfig config = RouterConfig.of(publicUrl, publicUrl.getPort(), primary.url(), null, new RouterConfig.ReplicaEndpoint.Remote(replica.url()));
+        router = new Router(config, database.transactions(), new PrometheusRegistry(), ReplicaMissListener.NONE, null, database.config()).start();
+        client = new RegistryHttp(router.localUrl());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        for (AutoCloseable c : new AutoCloseable[] {client, router, primary, replica, database}) {
+            if (c != null) {
+                c.close();
+            }
+        }
+    }
+
+    @Test
+    void aTagDeletedThroughTheRouterIsGoneFromTagReadsAndTheTagsListUntilTheReplicaDropsIt() throws Exception {
+        assertThat(client.getManifest("t/app", "v1", RegistryHttp.ACCEPT_ALL).source()).hasValue("replica");
+
+        assertThat(client.deleteManifest("t/app", "v1").status()).isEqualTo(202);
+
+        RegistryHttp.Answer tag = client.getManifest("t/app", "v1", RegistryHttp.ACCEPT_ALL);
+        assertThat(tag.status()).isEqualTo(404);
+        assertThat(tag.source()).hasValue("primary-fenced");
+        RegistryHttp.Answer tags = client.tagsList("t/app");
+        assertThat(tags.source()).hasValue("primary-fenced");
+        assertThat(new String(tags.body(), StandardCharsets.UTF_8)).doesNotContain("v1");
+        assertThat(fences()).isEqualTo(1);
+
+        // The replicator applies the delete: the fence clears on the next read.
+        replicaHasTag = false;
+        assertThat(client.getManifest("t/app", "v1", RegistryHttp.ACCEPT_ALL).status()).isEqualTo(404);
+        assertThat(fences()).isZero();
+        assertThat(client.tagsList("t/app").source()).hasValue("replica");
+    }
+
+    private static int fences() throws Exception {
+        try (Connection c = DB.connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM router_fences WHERE repository = 't/app'")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+}
