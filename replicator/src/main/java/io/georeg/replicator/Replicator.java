@@ -15,6 +15,7 @@ import io.georeg.replicator.queue.QueuePruner;
 import io.georeg.replicator.queue.WorkObserver;
 import io.georeg.replicator.queue.WorkQueue;
 import io.georeg.replicator.queue.WorkScheduler;
+import io.georeg.replicator.reconcile.ReconcileRuns;
 import io.georeg.replicator.reconcile.ReconcileSchedule;
 import io.georeg.replicator.reconcile.Reconciler;
 import io.georeg.replicator.reconcile.SyncConfig;
@@ -66,7 +67,8 @@ public final class Replicator implements AutoCloseable {
         ReplicationWorker worker = new ReplicationWorker(primary.content(), reader, writer, queue, observers.copy(),
                 Throttle.of(config.maxBytesPerSecond()));
         this.scheduler = new WorkScheduler(database, queue, worker, config.workers(), observers.work(), ownerId());
-        this.reconciler = new Reconciler(primary.content(), primary.catalog(), reader, queue, config.sync().filter());
+        this.reconciler = new Reconciler(primary.content(), primary.catalog(), reader, queue, config.sync().filter(),
+                new ReconcileRuns(database));
         this.pruner = new QueuePruner(database, queue, config.retention());
         SyncConfig sync = config.sync();
         this.reconcileSchedule = sync.reconcileScheduled()

@@ -23,7 +23,10 @@ import java.util.Optional;
  *   "oldestPending": {"since": "2026-01-01T11:58:00Z", "ageSeconds": 120.0},      // null when none
  *   "lag": {"samples": 40, "p50Seconds": 0.4, "p99Seconds": 2.1},                 // p* null when samples = 0
  *   "replicated": {"blobs": 12, "bytes": 104857600},
- *   "lastReconcile": {"runsRecorded": false, "lastQueuedWorkAt": null},
+ *   "lastReconcile": {"runsRecorded": true, "lastQueuedWorkAt": "2026-01-01T11:00:01Z",
+ *                     "startedAt": "2026-01-01T11:00:00Z", "finishedAt": "2026-01-01T11:00:02Z",
+ *                     "fullPass": true, "repositories": 12, "tagsChecked": 80, "queued": 3,
+ *                     "errors": 0},                                  // all but the first two null before a pass
  *   "verification": {"blobs": {"unverified": 0, "ok": 10, "failed": 1, "missing": 0},
  *                    "manifests": {"unverified": 0, "ok": 4, "failed": 0, "missing": 0}},
  *   "failuresByReason": [{"reason": "primary answered 404 for &lt;digest&gt;", "count": 2,
@@ -69,8 +72,23 @@ public final class StatusJson {
         replicated.put("blobs", report.replicated().blobs());
         replicated.put("bytes", report.replicated().bytes());
         ObjectNode reconcile = root.putObject("lastReconcile");
-        reconcile.put("runsRecorded", report.lastReconcile().runsRecorded());
-        instant(reconcile, "lastQueuedWorkAt", report.lastReconcile().lastQueuedWorkAt());
+        StatusReport.Reconcile lastReconcile = report.lastReconcile();
+        reconcile.put("runsRecorded", lastReconcile.runsRecorded());
+        instant(reconcile, "lastQueuedWorkAt", lastReconcile.lastQueuedWorkAt());
+        Optional<StatusReport.ReconcileRun> run = lastReconcile.lastRun();
+        instant(reconcile, "startedAt", run.map(StatusReport.ReconcileRun::startedAt));
+        instant(reconcile, "finishedAt", run.map(StatusReport.ReconcileRun::finishedAt));
+        if (run.isPresent()) {
+            reconcile.put("fullPass", run.get().fullPass());
+            reconcile.put("repositories", run.get().repositories());
+            reconcile.put("tagsChecked", run.get().tagsChecked());
+            reconcile.put("queued", run.get().queued());
+            reconcile.put("errors", run.get().errors());
+        } else {
+            for (String field : new String[] {"fullPass", "repositories", "tagsChecked", "queued", "errors"}) {
+                reconcile.putNull(field);
+            }
+        }
         ObjectNode verification = root.putObject("verification");
         verification.set("blobs", counts(report.verification().blobs()));
         verification.set("manifests", counts(report.verification().manifests()));

@@ -42,6 +42,11 @@ public final class StatusQuery {
               FROM replication_work
             """;
 
+    private static final String LAST_RECONCILE = """
+            SELECT started_at, finished_at, full_pass, repositories, tags_checked, queued, errors
+              FROM reconcile_runs ORDER BY finished_at DESC, id DESC LIMIT 1
+            """;
+
     private static final String REPLICATED = """
             SELECT count(*), coalesce(sum(size), 0) FROM blobs WHERE stored_at >= now() - ? * interval '1 millisecond'
             """;
@@ -130,7 +135,7 @@ public final class StatusQuery {
                 case ALL -> repositories(c, Optional.empty(), maxRepositories);
             };
             return new StatusReport(summary.now, window, summary.queue, summary.oldest, summary.lag, replicated,
-                    new StatusReport.Reconcile(summary.lastReconcileWork, false), verification, failures, repos);
+                    new StatusReport.Reconcile(lastReconcileRun(c), summary.lastReconcileWork), verification, failures, repos);
         });
     }
 
@@ -150,6 +155,16 @@ public final class StatusQuery {
                 return new Summary(queue, instant(rs.getTimestamp(5)), lag, instant(rs.getTimestamp(9)),
                         rs.getTimestamp(10).toInstant());
             }
+        }
+    }
+
+    private static Optional<StatusReport.ReconcileRun> lastReconcileRun(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(LAST_RECONCILE); ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) {
+                return Optional.empty();
+            }
+            return Optional.of(new StatusReport.ReconcileRun(rs.getTimestamp(1).toInstant(), rs.getTimestamp(2).toInstant(),
+                    rs.getBoolean(3), rs.getInt(4), rs.getInt(5), rs.getInt(6), rs.getInt(7)));
         }
     }
 

@@ -55,10 +55,24 @@ public record StatusReport(
     }
 
     /**
-     * Reconcile runs are not recorded in the schema (no table for them yet), so the report can only
-     * say when reconcile last queued work ({@code replication_work.source = 'reconcile'}).
+     * The last recorded reconcile pass ({@code reconcile_runs}; empty before the first one) and
+     * when reconcile last queued work ({@code replication_work.source = 'reconcile'}).
      */
-    public record Reconcile(Optional<Instant> lastQueuedWorkAt, boolean runsRecorded) {
+    public record Reconcile(Optional<ReconcileRun> lastRun, Optional<Instant> lastQueuedWorkAt) {
+        public boolean runsRecorded() {
+            return lastRun.isPresent();
+        }
+    }
+
+    /**
+     * One finished reconcile pass.
+     *
+     * @param fullPass the primary's whole catalog rather than named repositories
+     * @param queued work items queued (tag copies, tag deletes, referrers)
+     * @param errors repositories that could not be crawled
+     */
+    public record ReconcileRun(Instant startedAt, Instant finishedAt, boolean fullPass, int repositories, int tagsChecked,
+            int queued, int errors) {
     }
 
     /** Counts per {@code verify_state} (unverified, ok, failed, missing) of blobs and manifests. */

@@ -34,9 +34,9 @@ final class StatusTable {
                                 + " items)")
                 .row("replicated (last " + window + ")", report.replicated().blobs() + " blobs, "
                         + bytes(report.replicated().bytes()))
-                .row("last reconcile", report.lastReconcile().runsRecorded() ? "recorded"
-                        : "never recorded" + report.lastReconcile().lastQueuedWorkAt()
-                                .map(t -> " (reconcile last queued work at " + t + ")").orElse(""))
+                .row("last reconcile", report.lastReconcile().lastRun().map(StatusTable::reconcileRun)
+                        .orElse("never recorded" + report.lastReconcile().lastQueuedWorkAt()
+                                .map(t -> " (reconcile last queued work at " + t + ")").orElse("")))
                 .row("verified blobs", states(report.verification().blobs()))
                 .row("verified manifests", states(report.verification().manifests()));
         summary.appendTo(out, "");
@@ -67,6 +67,12 @@ final class StatusTable {
             }
         }
         return out.toString();
+    }
+
+    private static String reconcileRun(StatusReport.ReconcileRun run) {
+        return "finished " + run.finishedAt() + ", " + (run.fullPass() ? "full pass" : "named repositories") + ": "
+                + run.repositories() + " repositories, " + run.tagsChecked() + " tags checked, " + run.queued() + " queued, "
+                + run.errors() + " errors";
     }
 
     private static String states(Map<String, Long> byState) {

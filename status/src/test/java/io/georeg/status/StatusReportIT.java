@@ -180,7 +180,8 @@ class StatusReportIT {
         assertThat(fieldNames(root.get("lag"))).containsExactly("samples", "p50Seconds", "p99Seconds");
         assertThat(root.at("/lag/p99Seconds").asDouble()).isCloseTo(4.96, within(1e-6));
         assertThat(fieldNames(root.get("replicated"))).containsExactly("blobs", "bytes");
-        assertThat(fieldNames(root.get("lastReconcile"))).containsExactly("runsRecorded", "lastQueuedWorkAt");
+        assertThat(fieldNames(root.get("lastReconcile"))).containsExactly("runsRecorded", "lastQueuedWorkAt", "startedAt",
+                "finishedAt", "fullPass", "repositories", "tagsChecked", "queued", "errors");
         assertThat(fieldNames(root.at("/verification/blobs"))).containsExactly("unverified", "ok", "failed", "missing");
         assertThat(root.at("/verification/blobs/failed").asLong()).isEqualTo(1);
         assertThat(fieldNames(root.at("/failuresByReason/0"))).containsExactly("reason", "count", "lastFailedAt");

@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * worker from the primary's answer when the item runs (see the copy worker's tag truth), so a
  * crawl that saw a tag a moment before it moved cannot move the replica back.
  *
- * <p>Run by {@code georeg reconcile}/{@code georeg preheat} and by the scheduled pass.
+ * <p>Run by {@code georeg reconcile}/{@code georeg preheat} and by the scheduled pass; every pass
+ * is recorded ({@link ReconcileRuns}) for {@code georeg status}.
  */
 public final class Reconciler {
     private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
@@ -51,17 +52,21 @@ public final class Reconciler {
     private final ReplicaReader replica;
     private final WorkQueue queue;
     private final RepositoryFilter filter;
+    private final ReconcileRuns runs;
 
-    public Reconciler(PrimaryContent primary, PrimaryCatalog catalog, ReplicaReader replica, WorkQueue queue, RepositoryFilter filter) {
+    public Reconciler(PrimaryContent primary, PrimaryCatalog catalog, ReplicaReader replica, WorkQueue queue, RepositoryFilter filter,
+            ReconcileRuns runs) {
         this.primary = primary;
         this.catalog = catalog;
         this.replica = replica;
         this.queue = queue;
         this.filter = filter;
+        this.runs = runs;
     }
 
     /** A full pass over every replicated repository of the primary's catalog (plus {@code extra}, e.g. preheat). */
     public ReconcileSummary reconcileAll(List<RepositoryName> extra, ReconcileProgress progress) {
+        Instant started = Instant.now();
         Set<RepositoryName> onPrimary = new LinkedHashSet<>();
         catalog.forEachRepository(onPrimary::add);
         Set<RepositoryName> scope = new LinkedHashSet<>();
@@ -73,7 +78,7 @@ public final class Reconciler {
                 scope.add(r);
             }
         }
-        return reconcile(List.copyOf(scope), progress);
+        return recorded(started, true, crawl(List.copyOf(scope), progress));
     }
 
     /**
@@ -84,6 +89,20 @@ public final class Reconciler {
      * workers start copying while the crawl goes on.
      */
     public ReconcileSummary reconcile(List<RepositoryName> repositories, ReconcileProgress progress) {
+        return recorded(Instant.now(), false, crawl(repositories, progress));
+    }
+
+    private ReconcileSummary recorded(Instant started, boolean fullPass, ReconcileSummary summary) {
+        try {
+            runs.record(started, fullPass, summary);
+        } catch (RuntimeException e) {
+            // The pass itself is done and its work queued; only the status loses this pass.
+            LOG.warn("could not record the reconcile pass ({}): {}", summary, e.toString());
+        }
+        return summary;
+    }
+
+    private ReconcileSummary crawl(List<RepositoryName> repositories, ReconcileProgress progress) {
         Instant started = Instant.now();
         progress.started(repositories.size());
         Counts counts = new Counts();

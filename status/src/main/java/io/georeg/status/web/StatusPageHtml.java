@@ -60,7 +60,9 @@ final class StatusPageHtml {
         tile(h, "lag-p99", "lag p99", r.lag().p99Seconds().map(StatusPageHtml::seconds).orElse("–"));
         tile(h, "applied", "applied in window", Long.toString(r.lag().samples()));
         tile(h, "replicated", "replicated in window", r.replicated().blobs() + " blobs, " + bytes(r.replicated().bytes()));
-        tile(h, "last-reconcile", "reconcile last queued work", r.lastReconcile().lastQueuedWorkAt().map(StatusPageHtml::time).orElse("never"));
+        tile(h, "last-reconcile", "last reconcile", r.lastReconcile().lastRun()
+                .map(run -> time(run.finishedAt()) + " (" + run.queued() + " queued, " + run.errors() + " errors)")
+                .orElse("never recorded"));
         h.append("</section>\n");
     }
 
