@@ -7,8 +7,10 @@ import io.georeg.oci.Tag;
 import io.georeg.replica.ReplicaReader;
 import io.georeg.replica.ReplicaWriter;
 import io.georeg.replicator.primary.FetchedManifest;
+import io.georeg.replicator.primary.ManifestHead;
 import io.georeg.replicator.primary.PrimaryContent;
 import io.georeg.replicator.queue.WorkHandler;
+import io.georeg.replicator.queue.WorkFailedException;
 import io.georeg.replicator.queue.WorkItem;
 import io.georeg.replicator.queue.WorkKind;
 import io.georeg.replicator.queue.WorkQueue;
@@ -41,12 +43,18 @@ import java.util.Optional;
  *
  * <p>A manifest delete also drops the replica's tags that pointed at it; the primary may have
  * pointed one of them at the same digest again meanwhile, so each dropped tag is queued to be
- * synced from the primary.
+ * synced from the primary. A tag sync confirms its write with a HEAD of the tag: a copy that a
+ * delete on the primary overtook (the manifest deleted after the GET, its delete applied here
+ * before the copy stored it again) is removed again at once, so a deleted manifest does not come
+ * back for good. Between that copy and its removal (a few milliseconds) the replica can serve it.
  *
  * <p>Failures leave as {@link io.georeg.replicator.queue.WorkFailedException} classified by
  * {@link Failures}. Run by the {@link io.georeg.replicator.queue.WorkScheduler}'s workers.
  */
 public final class ReplicationWorker implements WorkHandler {
+    /** A tag that moves on the primary during this many syncs in a row is retried later (with backoff). */
+    private static final int MAX_SYNC_ROUNDS = 3;
+
     private final PrimaryContent primary;
     private final ReplicaWriter replica;
     private final WorkQueue queue;
@@ -81,25 +89,48 @@ public final class ReplicationWorker implements WorkHandler {
         }
     }
 
-    /** Makes the replica's tag what the primary answers for it now: its manifest, or no tag. */
+    /**
+     * Makes the replica's tag what the primary answers for it now: its manifest, or no tag. The
+     * answer can be overtaken while the copy runs (the tag moved, or the manifest was deleted and
+     * its delete already applied here, which the copy would undo): a HEAD of the tag after the
+     * write confirms it, and otherwise the manifest is removed again when the primary no longer
+     * has it, and the tag synced once more.
+     */
     private void syncTag(RepositoryName repository, Tag tag) {
-        Optional<FetchedManifest> current = primary.manifest(repository, new Reference.ByTag(tag));
-        if (current.isEmpty()) {
-            replica.untag(repository, tag);
-            observer.deletePropagated();
-            return;
+        for (int round = 1; round <= MAX_SYNC_ROUNDS; round++) {
+            Optional<FetchedManifest> current = primary.manifest(repository, new Reference.ByTag(tag));
+            if (current.isEmpty()) {
+                replica.untag(repository, tag);
+                observer.deletePropagated();
+                return;
+            }
+            Digest digest = current.get().digest();
+            manifests.copy(repository, current.get());
+            replica.tag(repository, tag, digest);
+            Optional<Digest> confirmed = primary.headManifest(repository, new Reference.ByTag(tag)).map(ManifestHead::digest);
+            if (confirmed.equals(Optional.of(digest))) {
+                return;
+            }
+            if (primary.headManifest(repository, new Reference.ByDigest(digest)).isEmpty()) {
+                List<Tag> dropped = replica.deleteManifest(repository, digest);
+                resync(repository, dropped.stream().filter(t -> !t.equals(tag)).toList(), "event");
+            }
         }
-        manifests.copy(repository, current.get());
-        replica.tag(repository, tag, current.get().digest());
+        throw new WorkFailedException("tag_moving", repository + ":" + tag + " moved on the primary during each of "
+                + MAX_SYNC_ROUNDS + " syncs", false, null);
+    }
+
+    /** Queues a sync of tags a manifest delete took from the replica (the primary may have them elsewhere). */
+    private void resync(RepositoryName repository, List<Tag> tags, String source) {
+        Instant now = Instant.now();
+        queue.enqueue(tags.stream().map(t -> WorkRequest.tagDelete(repository, t, now, source)).toList());
     }
 
     private void deleteDigest(WorkItem item) {
         RepositoryName repository = item.repository();
         Digest digest = item.digest().orElseThrow();
         if (primary.headManifest(repository, new Reference.ByDigest(digest)).isEmpty()) {
-            List<Tag> dropped = replica.deleteManifest(repository, digest);
-            Instant now = Instant.now();
-            queue.enqueue(dropped.stream().map(t -> WorkRequest.tagDelete(repository, t, now, item.source())).toList());
+            resync(repository, replica.deleteManifest(repository, digest), item.source());
         }
         if (!primary.blobExists(repository, digest)) {
             replica.unlinkBlob(repository, digest);
