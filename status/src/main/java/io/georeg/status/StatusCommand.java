@@ -24,10 +24,15 @@ import picocli.CommandLine.Spec;
 @Command(name = "status", mixinStandardHelpOptions = true,
         description = {"Show replication state: queue by state, oldest pending age, lag p50/p99, bytes replicated, "
                 + "last reconcile, verification results and failures by reason.",
-                "Exit code 0 whatever the state; scripts read --json."})
+                "Exit code 0, or 1 with --fail-on-lag when the oldest pending change is older than its limit "
+                        + "(the report is printed either way); 2 for invalid options. Scripts read --json."})
 public final class StatusCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object with stable field names instead of tables.")
     boolean json;
+
+    @Option(names = "--fail-on-lag", paramLabel = "DURATION",
+            description = "Exit 1 when the oldest pending change is older than this, e.g. 5m or PT5M (a pipeline's lag gate).")
+    Duration failOnLag;
 
     @Option(names = "--window", paramLabel = "MINUTES", defaultValue = "15",
             description = "How far back lag and bytes replicated look, in minutes (default: ${DEFAULT-VALUE}).")
@@ -58,6 +63,9 @@ public final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (failOnLag != null && failOnLag.isNegative()) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--fail-on-lag must not be negative");
+        }
         if (windowMinutes < 1 || failureGroups < 0 || maxRepositories < 1) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--window must be at least 1 minute, --failures at least 0 and --max-repositories at least 1");
@@ -77,6 +85,10 @@ public final class StatusCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         out.print(json ? StatusJson.render(report, withRepositories) + "\n" : StatusTable.render(report, withRepositories));
         out.flush();
-        return 0;
+        return lagExceeded(report) ? 1 : 0;
+    }
+
+    private boolean lagExceeded(StatusReport report) {
+        return failOnLag != null && report.oldestPendingAge().filter(age -> age.compareTo(failOnLag) > 0).isPresent();
     }
 }

@@ -211,6 +211,19 @@ class StatusReportIT {
     }
 
     @Test
+    void failOnLagExitsOneOnlyWhenTheOldestPendingChangeIsOlderThanTheLimit() {
+        // The oldest pending change of the fixture is 10 minutes old.
+        StringWriter out = new StringWriter();
+        CommandLine cli = new CommandLine(new StatusCommand(StatusReportIT::config));
+        cli.setOut(new PrintWriter(out));
+        assertThat(cli.execute("--json", "--fail-on-lag", "PT5M")).isEqualTo(1);
+        assertThat(out.toString()).contains("\"oldestPending\"");
+
+        assertThat(new CommandLine(new StatusCommand(StatusReportIT::config)).setOut(new PrintWriter(new StringWriter()))
+                .execute("--fail-on-lag", "PT1H")).isZero();
+    }
+
+    @Test
     void bothRepositoryOptionsAtOnceIsAUsageError() {
         StringWriter err = new StringWriter();
         CommandLine cli = new CommandLine(new StatusCommand(StatusReportIT::config));

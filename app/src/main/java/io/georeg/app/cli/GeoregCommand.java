@@ -4,12 +4,14 @@ import io.georeg.app.config.ConfigException;
 import io.georeg.app.config.ConfigLoader;
 import io.georeg.app.config.DurationText;
 import io.georeg.app.config.GeoregConfig;
+import io.georeg.app.config.RouterSection;
 import io.georeg.app.wiring.ReplicatorCommandSession;
 import io.georeg.app.wiring.PromotionCommandSession;
 import io.georeg.db.Database;
 import io.georeg.failover.cli.DrillCommand;
 import io.georeg.failover.cli.PromoteCommand;
 import io.georeg.replicator.cli.PreheatCommand;
+import io.georeg.router.RouterConfig;
 import io.georeg.replicator.cli.ReconcileCommand;
 import io.georeg.replicator.cli.RetryCommand;
 import io.georeg.status.StatusCommand;
@@ -70,8 +72,8 @@ public final class GeoregCommand implements Runnable {
         cli.addSubcommand(new ReconcileCommand(() -> new ReplicatorCommandSession(georeg.config())));
         cli.addSubcommand(new PreheatCommand(() -> new ReplicatorCommandSession(georeg.config())));
         // The failover module's commands: drill needs the tracking database, promote a replicator and verifier too.
-        cli.addSubcommand(new DrillCommand(() -> new Database(georeg.config().database()).start()));
-        cli.addSubcommand(new PromoteCommand(() -> new PromotionCommandSession(georeg.config())));
+        cli.addSubcommand(new DrillCommand(() -> new Database(georeg.config().database()).start(), georeg::configuredAdminToken));
+        cli.addSubcommand(new PromoteCommand(() -> new PromotionCommandSession(georeg.config()), georeg::configuredAdminToken));
         // After every subcommand is added (picocli gives a converter to the subcommands present):
         // a duration option reads like a duration key of the configuration file (5m, PT5M).
         cli.registerConverter(Duration.class, GeoregCommand::duration);
@@ -104,6 +106,11 @@ public final class GeoregCommand implements Runnable {
     /** Loads and validates the configuration named by {@code --config}, over defaults and environment. */
     public GeoregConfig config() {
         return new ConfigLoader(environment).load(Optional.ofNullable(configFile));
+    }
+
+    /** The configuration's {@code router.admin.token}, the token drill and promote send when no option names one. */
+    Optional<String> configuredAdminToken() {
+        return Optional.ofNullable(config().router()).map(RouterSection::admin).map(RouterConfig.Admin::token);
     }
 
     @Override

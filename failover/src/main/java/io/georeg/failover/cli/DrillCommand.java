@@ -27,6 +27,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "drill", description = "Rehearse a primary outage: switch the routers to primary-down, pull a sample, check pushes are refused, restore, report.")
 public final class DrillCommand implements Callable<Integer> {
     private final Supplier<Database> databases;
+    private final Supplier<Optional<String>> configuredAdminToken;
 
     @Mixin
     RouterTargets targets;
@@ -55,8 +56,10 @@ public final class DrillCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    public DrillCommand(Supplier<Database> databases) {
+    /** @param configuredAdminToken the configuration's router.admin.token, used when no option names one */
+    public DrillCommand(Supplier<Database> databases, Supplier<Optional<String>> configuredAdminToken) {
         this.databases = databases;
+        this.configuredAdminToken = configuredAdminToken;
     }
 
     @Override
@@ -71,9 +74,11 @@ public final class DrillCommand implements Callable<Integer> {
             user = Optional.of(credentials.substring(0, colon));
             password = Optional.of(credentials.substring(colon + 1));
         }
-        DrillOptions options = new DrillOptions(targets.routers, targets.adminToken, sample, user, password, observeOutage, maxLag, maxPending, maxFailed);
         try (Database database = databases.get();
              HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
+            // After the configuration loaded: its errors come first, and it may hold the token.
+            DrillOptions options = new DrillOptions(targets.routers, targets.adminToken(spec, configuredAdminToken), sample, user,
+                    password, observeOutage, maxLag, maxPending, maxFailed);
             Report report = new Drill(options, database, http).run();
             return print(report, ReportWriter.write(report, reportDir), spec.commandLine().getOut());
         }

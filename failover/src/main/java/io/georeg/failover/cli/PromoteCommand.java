@@ -9,6 +9,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
@@ -25,6 +26,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "promote", description = "Planned failover: freeze writes, drain and verify replication, switch the routers to the new primary.")
 public final class PromoteCommand implements Callable<Integer> {
     private final Supplier<PromotionSession> sessions;
+    private final Supplier<Optional<String>> configuredAdminToken;
 
     @Mixin
     RouterTargets targets;
@@ -50,15 +52,19 @@ public final class PromoteCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    public PromoteCommand(Supplier<PromotionSession> sessions) {
+    /** @param configuredAdminToken the configuration's router.admin.token, used when no option names one */
+    public PromoteCommand(Supplier<PromotionSession> sessions, Supplier<Optional<String>> configuredAdminToken) {
         this.sessions = sessions;
+        this.configuredAdminToken = configuredAdminToken;
     }
 
     @Override
     public Integer call() {
-        PromotionOptions options = new PromotionOptions(targets.routers, targets.adminToken, newPrimary, drainTimeout, verifyTimeout, runWorkers, force);
         try (PromotionSession session = sessions.get();
              HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
+            // After the configuration loaded: its errors come first, and it may hold the token.
+            PromotionOptions options = new PromotionOptions(targets.routers, targets.adminToken(spec, configuredAdminToken),
+                    newPrimary, drainTimeout, verifyTimeout, runWorkers, force);
             Report report = new Promotion(options, session, http).run();
             return DrillCommand.print(report, ReportWriter.write(report, reportDir), spec.commandLine().getOut());
         }
