@@ -1,6 +1,8 @@
 package io.georeg.replicator.copy;
 
+import io.georeg.oci.Descriptor;
 import io.georeg.oci.Digest;
+import io.georeg.oci.ManifestParser;
 import io.georeg.oci.Reference;
 import io.georeg.oci.RepositoryName;
 import io.georeg.oci.Tag;
@@ -45,8 +47,8 @@ import java.util.Optional;
  * pointed one of them at the same digest again meanwhile, so each dropped tag is queued to be
  * synced from the primary. A tag sync confirms its write with a HEAD of the tag: a copy that a
  * delete on the primary overtook (the manifest deleted after the GET, its delete applied here
- * before the copy stored it again) is removed again at once, so a deleted manifest does not come
- * back for good. Between that copy and its removal (a few milliseconds) the replica can serve it.
+ * before the copy stored it again) is removed again at once, with the blob links the primary no
+ * longer has, so deleted content does not come back for good. Between that copy and its removal (a few milliseconds) the replica can serve it.
  *
  * <p>Failures leave as {@link io.georeg.replicator.queue.WorkFailedException} classified by
  * {@link Failures}. Run by the {@link io.georeg.replicator.queue.WorkScheduler}'s workers.
@@ -112,12 +114,26 @@ public final class ReplicationWorker implements WorkHandler {
                 return;
             }
             if (primary.headManifest(repository, new Reference.ByDigest(digest)).isEmpty()) {
-                List<Tag> dropped = replica.deleteManifest(repository, digest);
-                resync(repository, dropped.stream().filter(t -> !t.equals(tag)).toList(), "event");
+                undoCopy(repository, tag, current.get());
             }
         }
         throw new WorkFailedException("tag_moving", repository + ":" + tag + " moved on the primary during each of "
                 + MAX_SYNC_ROUNDS + " syncs", false, null);
+    }
+
+    /**
+     * Removes a manifest this sync stored although the primary had deleted it meanwhile, and the
+     * links to its blobs that the primary no longer has in the repository (a blob delete applied
+     * here before the copy linked the blob again).
+     */
+    private void undoCopy(RepositoryName repository, Tag tag, FetchedManifest copied) {
+        List<Tag> dropped = replica.deleteManifest(repository, copied.digest());
+        resync(repository, dropped.stream().filter(t -> !t.equals(tag)).toList(), "event");
+        for (Descriptor blob : ManifestParser.parse(copied.content(), copied.mediaType()).blobs()) {
+            if (!primary.blobExists(repository, blob.digest())) {
+                replica.unlinkBlob(repository, blob.digest());
+            }
+        }
     }
 
     /** Queues a sync of tags a manifest delete took from the replica (the primary may have them elsewhere). */
