@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * {@code georeg status} after {@code georeg reconcile}, both run as an operator runs them, against a
+ * {@code georeg status} after {@code georeg reconcile} (and {@code retry}, {@code --json} as scripts read them), both run as an operator runs them, against a
  * real PostgreSQL and a real distribution primary: the pass the operator just ran is the last
  * reconcile the status reports, with what it checked and queued.
  */
@@ -49,8 +49,19 @@ class ReconcileStatusCommandIT {
             assertThat(run(env, "migrate").exit()).isZero();
             assertThat(run(env, "status").out()).contains("never recorded");
 
-            Result reconcile = run(env, "reconcile");
+            Result reconcile = run(env, "reconcile", "--json");
             assertThat(reconcile.exit()).as(reconcile.toString()).isZero();
+            JsonNode summary = JSON.readTree(reconcile.out());
+            assertThat(summary.path("repositories").asInt()).as(reconcile.out()).isEqualTo(1);
+            assertThat(summary.path("tagPushesQueued").asInt()).isEqualTo(1);
+            assertThat(summary.path("errors")).isEmpty();
+            assertThat(summary.path("drained").isNull()).isTrue();
+
+            Result failures = run(env, "retry", "--list", "--json");
+            assertThat(failures.exit()).isZero();
+            assertThat(JSON.readTree(failures.out()).path("failures").isArray()).as(failures.out()).isTrue();
+            Result retry = run(env, "retry", "--json");
+            assertThat(JSON.readTree(retry.out()).path("requeued").asInt()).as(retry.out()).isZero();
 
             Result status = run(env, "status");
             assertThat(status.out()).doesNotContain("never recorded")

@@ -50,6 +50,9 @@ public final class DrillCommand implements Callable<Integer> {
     @Option(names = "--max-failed", defaultValue = "0", description = "Pre-check: at most this many failed changes (default ${DEFAULT-VALUE}).")
     long maxFailed;
 
+    @Option(names = "--json", description = "Print the report as JSON on stdout (the object drill-report.json holds) instead of text.")
+    boolean json;
+
     @Option(names = "--report", required = true, paramLabel = "DIR", description = "Directory for drill-report.md and drill-report.json.")
     Path reportDir;
 
@@ -80,12 +83,20 @@ public final class DrillCommand implements Callable<Integer> {
             DrillOptions options = new DrillOptions(targets.routers, targets.adminToken(spec, configuredAdminToken), sample, user,
                     password, observeOutage, maxLag, maxPending, maxFailed);
             Report report = new Drill(options, database, http).run();
-            return print(report, ReportWriter.write(report, reportDir), spec.commandLine().getOut());
+            return print(report, ReportWriter.write(report, reportDir), spec.commandLine().getOut(), json);
         }
     }
 
-    /** The checks on the terminal and where the report is; 0 when all passed. Shared with promote. */
-    static int print(Report report, Path markdown, PrintWriter out) {
+    /**
+     * The checks on the terminal and where the report is, or with {@code json} the report's JSON
+     * object alone (for pipelines); 0 when all passed. Shared with promote.
+     */
+    static int print(Report report, Path markdown, PrintWriter out, boolean json) {
+        if (json) {
+            out.println(ReportWriter.json(report).toPrettyString());
+            out.flush();
+            return report.passed() ? 0 : 1;
+        }
         for (Check c : report.checks()) {
             out.printf("%-22s %s  %s%n", c.name(), c.passed() ? "pass" : "FAIL", c.detail());
         }

@@ -46,6 +46,9 @@ public final class PromoteCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Switch even when a check failed (unplanned failover: the old primary is gone).")
     boolean force;
 
+    @Option(names = "--json", description = "Print the report as JSON on stdout (the object promote-report.json holds) instead of text.")
+    boolean json;
+
     @Option(names = "--report", defaultValue = ".", paramLabel = "DIR", description = "Directory for promote-report.md/.json (default: here).")
     Path reportDir;
 
@@ -66,7 +69,7 @@ public final class PromoteCommand implements Callable<Integer> {
             PromotionOptions options = new PromotionOptions(targets.routers, targets.adminToken(spec, configuredAdminToken),
                     newPrimary, drainTimeout, verifyTimeout, runWorkers, force);
             Report report = new Promotion(options, session, http).run();
-            return DrillCommand.print(report, ReportWriter.write(report, reportDir), spec.commandLine().getOut());
+            return DrillCommand.print(report, ReportWriter.write(report, reportDir), spec.commandLine().getOut(), json);
         }
     }
 }

@@ -37,7 +37,8 @@ public final class ReportWriter {
         }
     }
 
-    static ObjectNode json(Report report) {
+    /** The report as the JSON file holds it; {@code --json} prints the same object on stdout. */
+    public static ObjectNode json(Report report) {
         ObjectNode root = JSON.createObjectNode();
         root.put("kind", report.kind());
         root.put("passed", report.passed());

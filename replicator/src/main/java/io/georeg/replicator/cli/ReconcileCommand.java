@@ -1,5 +1,8 @@
 package io.georeg.replicator.cli;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.georeg.oci.RepositoryName;
 import io.georeg.replicator.Replicator;
 import io.georeg.replicator.queue.WorkQueue;
@@ -10,6 +13,7 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
@@ -37,6 +41,9 @@ public final class ReconcileCommand implements Callable<Integer> {
     @Option(names = "--wait", description = "Apply the queued work in this process and wait until the queue is drained.")
     boolean await;
 
+    @Option(names = "--json", description = "Print the pass's summary as one JSON object on stdout (--wait's progress goes to stderr).")
+    boolean json;
+
     @Option(names = "--timeout", defaultValue = "PT30M", description = "Longest --wait, e.g. 90s, 30m or PT30M (default ${DEFAULT-VALUE}).")
     Duration timeout;
 
@@ -62,15 +69,43 @@ public final class ReconcileCommand implements Callable<Integer> {
             } else {
                 summary = replicator.reconciler().reconcile(repositories.stream().map(RepositoryName::of).toList(), progress);
             }
+            boolean ok = summary.errors().isEmpty();
+            if (json) {
+                boolean drained = !await || drain(replicator, err);
+                out.println(json(summary, await ? Optional.of(drained) : Optional.empty()).toPrettyString());
+                out.flush();
+                return ok && drained ? 0 : 1;
+            }
             out.println("reconcile: " + summary);
             summary.errors().forEach(e -> out.println("  error: " + e));
-            boolean ok = summary.errors().isEmpty();
             if (await) {
                 ok &= drain(replicator, out);
             }
             out.flush();
             return ok ? 0 : 1;
         }
+    }
+
+    /**
+     * {@code reconcile --json}: the summary's counts, one line per repository that could not be
+     * crawled, and with {@code --wait} whether the queue drained without new failures.
+     */
+    static ObjectNode json(ReconcileSummary summary, Optional<Boolean> drained) {
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
+        root.put("repositories", summary.repositories());
+        root.put("tagsChecked", summary.tagsChecked());
+        root.put("tagPushesQueued", summary.tagPushesQueued());
+        root.put("tagDeletesQueued", summary.tagDeletesQueued());
+        root.put("referrersQueued", summary.referrersQueued());
+        ArrayNode errors = root.putArray("errors");
+        summary.errors().forEach(errors::add);
+        root.put("tookMillis", summary.took().toMillis());
+        if (drained.isPresent()) {
+            root.put("drained", drained.get());
+        } else {
+            root.putNull("drained");
+        }
+        return root;
     }
 
     /** Runs this process's workers until nothing is pending or in progress; true when nothing failed. */

@@ -1,9 +1,13 @@
 package io.georeg.replicator.cli;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.georeg.db.Database;
 import io.georeg.oci.RepositoryName;
 import io.georeg.replicator.queue.WorkQueue;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
@@ -30,6 +34,9 @@ public final class RetryCommand implements Callable<Integer> {
     @Option(names = "--list", description = "List the most recent failures with their reasons; requeue nothing.")
     boolean list;
 
+    @Option(names = "--json", description = "Print one JSON object on stdout: {\"failures\": [...]} with --list, {\"requeued\": N} otherwise.")
+    boolean json;
+
     @Option(names = "--limit", defaultValue = "50", description = "How many failures --list shows (default ${DEFAULT-VALUE}).")
     int limit;
 
@@ -50,16 +57,43 @@ public final class RetryCommand implements Callable<Integer> {
                 var failures = queue.failures(limit).stream()
                         .filter(f -> only.isEmpty() || f.repository().equals(only.get().value()))
                         .toList();
+                if (json) {
+                    out.println(failuresJson(failures).toPrettyString());
+                    out.flush();
+                    return 0;
+                }
                 failures.forEach(f -> out.printf("%s  %s %s%s%s  attempts=%d  %s%n", f.failedAt(), f.operation().column(),
                         f.repository(), f.kind() == io.georeg.replicator.queue.WorkKind.TAG ? ":" : "@", f.ref(), f.attempts(),
                         f.lastError()));
                 out.println(failures.size() + " failed item(s) shown");
             } else {
                 int requeued = queue.retryFailed(only);
+                if (json) {
+                    out.println(JsonNodeFactory.instance.objectNode().put("requeued", requeued).toPrettyString());
+                    out.flush();
+                    return 0;
+                }
                 out.println("requeued " + requeued + " failed replication item(s)" + only.map(r -> " of " + r).orElse(""));
             }
         }
         out.flush();
         return 0;
+    }
+
+    /** {@code retry --list --json}: the failures, newest first, one object each. */
+    static ObjectNode failuresJson(List<WorkQueue.FailedItem> failures) {
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
+        ArrayNode items = root.putArray("failures");
+        for (WorkQueue.FailedItem f : failures) {
+            items.addObject()
+                    .put("failedAt", f.failedAt().toString())
+                    .put("operation", f.operation().column())
+                    .put("repository", f.repository())
+                    .put("kind", f.kind().name().toLowerCase(java.util.Locale.ROOT))
+                    .put("ref", f.ref())
+                    .put("attempts", f.attempts())
+                    .put("lastError", f.lastError());
+        }
+        return root;
     }
 }
