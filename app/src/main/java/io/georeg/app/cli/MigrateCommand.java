@@ -1,11 +1,14 @@
 package io.georeg.app.cli;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.georeg.app.config.GeoregConfig;
 import io.georeg.db.Database;
 import io.georeg.db.Migrations;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -15,6 +18,9 @@ import picocli.CommandLine.Model.CommandSpec;
 final class MigrateCommand implements Callable<Integer> {
     @ParentCommand
     GeoregCommand georeg;
+
+    @Option(names = "--json", description = "Print {\"applied\": [...], \"version\": \"N\"} on stdout instead of text.")
+    boolean json;
 
     @Spec
     CommandSpec spec;
@@ -26,7 +32,12 @@ final class MigrateCommand implements Callable<Integer> {
         // The pool must not migrate by itself here: this command reports what it applies.
         try (Database database = new Database(config.database().withMigrateOnStart(false)).start()) {
             Migrations.Result result = Migrations.migrate(database.dataSource());
-            if (result.applied().isEmpty()) {
+            if (json) {
+                ObjectNode root = JsonNodeFactory.instance.objectNode();
+                result.applied().forEach(root.putArray("applied")::add);
+                root.put("version", result.currentVersion());
+                out.println(root.toPrettyString());
+            } else if (result.applied().isEmpty()) {
                 out.println("database is up to date at version " + result.currentVersion());
             } else {
                 result.applied().forEach(m -> out.println("applied migration " + m));

@@ -2,6 +2,8 @@ package io.georeg.app.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.georeg.testkit.corpus.Corpus;
 import io.georeg.testkit.corpus.CorpusGenerator;
 import io.georeg.testkit.corpus.OciLayoutWriter;
@@ -39,9 +41,12 @@ class MigrateAndImportCommandIT {
     }
 
     @Test
-    void migrateAppliesOnceThenReportsUpToDateAndImportIsRepeatable() {
+    void migrateAppliesOnceThenReportsUpToDateAndImportIsRepeatable() throws Exception {
         assertThat(run("migrate")).contains("applied migration 1").contains("database is now at version");
         assertThat(run("migrate")).contains("database is up to date");
+        JsonNode upToDate = new ObjectMapper().readTree(run("migrate", "--json"));
+        assertThat(upToDate.path("applied")).isEmpty();
+        assertThat(upToDate.path("version").asText()).isNotBlank();
 
         Corpus corpus = CorpusGenerator.withSeed(5).bigLayerSize(100_000).generate();
         OciLayoutWriter.writeAll(corpus, dir.resolve("layouts"));
