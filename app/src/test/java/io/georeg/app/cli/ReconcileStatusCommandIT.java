@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * {@code georeg status} after {@code georeg reconcile} (and {@code retry}, {@code --json} as scripts read them), both run as an operator runs them, against a
+ * {@code georeg status} after {@code georeg reconcile} (and {@code retry} and {@code preheat}, {@code --json} as scripts read them), both run as an operator runs them, against a
  * real PostgreSQL and a real distribution primary: the pass the operator just ran is the last
  * reconcile the status reports, with what it checked and queued.
  */
@@ -56,6 +56,13 @@ class ReconcileStatusCommandIT {
             assertThat(summary.path("tagPushesQueued").asInt()).isEqualTo(1);
             assertThat(summary.path("errors")).isEmpty();
             assertThat(summary.path("drained").isNull()).isTrue();
+
+            Result preheat = run(env, "preheat", "--json", "team/app:1.0", "team/app:absent");
+            assertThat(preheat.exit()).as("one tag is not on the primary").isEqualTo(1);
+            JsonNode preheated = JSON.readTree(preheat.out());
+            assertThat(preheated.path("tags").toString())
+                    .isEqualTo("[{\"reference\":\"team/app:1.0\",\"queued\":true},{\"reference\":\"team/app:absent\",\"queued\":false}]");
+            assertThat(preheated.path("repositories").isNull()).isTrue();
 
             Result failures = run(env, "retry", "--list", "--json");
             assertThat(failures.exit()).isZero();

@@ -1,5 +1,8 @@
 package io.georeg.replicator.cli;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.georeg.oci.RepositoryName;
 import io.georeg.replicator.Replicator;
 import io.georeg.replicator.reconcile.ReconcileSummary;
@@ -8,6 +11,7 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
@@ -32,6 +36,10 @@ public final class PreheatCommand implements Callable<Integer> {
     @Option(names = "--wait", description = "Apply the work in this process and wait until the queue is drained.")
     boolean await;
 
+    @Option(names = "--json", description = "Print one JSON object on stdout: each tag and whether it was queued, the "
+            + "repositories' pass as reconcile --json prints it, and with --wait whether the queue drained.")
+    boolean json;
+
     @Option(names = "--timeout", defaultValue = "PT30M", description = "Longest --wait, e.g. 90s, 30m or PT30M (default ${DEFAULT-VALUE}).")
     Duration timeout;
 
@@ -45,6 +53,10 @@ public final class PreheatCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        // With --json the text lines go to stderr and stdout carries the one object.
+        PrintWriter text = json ? spec.commandLine().getErr() : out;
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
+        ArrayNode tags = root.putArray("tags");
         List<SyncConfig.PreheatEntry> entries = new ArrayList<>();
         for (String reference : references) {
             entries.add(SyncConfig.PreheatEntry.parse(reference).orElseThrow(() -> new picocli.CommandLine.ParameterException(
@@ -57,21 +69,33 @@ public final class PreheatCommand implements Callable<Integer> {
             for (SyncConfig.PreheatEntry entry : entries) {
                 if (entry.tag().isEmpty()) {
                     whole.add(entry.repository());
-                } else if (replicator.reconciler().reconcileTag(entry.repository(), entry.tag().get())) {
-                    out.println("queued " + entry.repository() + ":" + entry.tag().get().value());
                 } else {
-                    out.println("not on the primary: " + entry.repository() + ":" + entry.tag().get().value());
-                    ok = false;
+                    String reference = entry.repository() + ":" + entry.tag().get().value();
+                    boolean queued = replicator.reconciler().reconcileTag(entry.repository(), entry.tag().get());
+                    tags.addObject().put("reference", reference).put("queued", queued);
+                    text.println((queued ? "queued " : "not on the primary: ") + reference);
+                    ok &= queued;
                 }
             }
             if (!whole.isEmpty()) {
                 ReconcileSummary summary = replicator.reconciler().reconcile(whole, new ProgressBar(spec.commandLine().getErr()));
-                out.println("preheat: " + summary);
+                text.println("preheat: " + summary);
+                root.set("repositories", ReconcileCommand.json(summary, Optional.empty()));
                 ok &= summary.errors().isEmpty();
+            } else {
+                root.putNull("repositories");
             }
             if (await) {
-                ok &= ReconcileCommand.drain(replicator, out, timeout);
+                boolean drained = ReconcileCommand.drain(replicator, text, timeout);
+                root.put("drained", drained);
+                ok &= drained;
+            } else {
+                root.putNull("drained");
             }
+            if (json) {
+                out.println(root.toPrettyString());
+            }
+            text.flush();
             out.flush();
             return ok ? 0 : 1;
         }
