@@ -13,71 +13,196 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A token service in the style of GitLab's {@code /jwt/auth} (the distribution token
- * protocol), on the JDK's HTTP server, bound to 127.0.0.1 on an ephemeral port:
- * {@code GET /jwt/auth?service=…&scope=repository:a/b:pull,push[&scope=…]} with HTTP basic
- * auth answers {@code {"token":…,"access_token":…,"expires_in":300,"issued_at":…}}.
+ * protocol): a process of its own beside the primary registry, as GitLab serves {@code /jwt/auth}
+ * from Rails and not from the registry. The JDK's HTTP server on 127.0.0.1, on an ephemeral port
+ * kept across {@link #stop()} and {@link #restart()} so a test can take the token service down and
+ * bring it back independently of the registry. {@code GET /jwt/auth?service=…&scope=repository:a/b:pull,push[&scope=…]}
+ * with HTTP basic auth answers {@code {"token":…,"access_token":…,"expires_in":300,"issued_at":…}}
+ * with a 5-minute token of {@link TestTokenIssuer}.
  *
- * <p>Users are name → password. Known users get every action they ask for (the tests decide
- * what to ask); no credentials give an anonymous token with only the {@code pull} actions
- * asked for when {@code anonymousPull} is on, else 401; bad credentials are 401. A wrong
- * {@code service} is 400. {@link #requests()} counts the tokens issued, so tests can check
- * that a client fetched one.
+ * <p>Users are name → password; what each may do is a list of grants (repository pattern →
+ * actions, a pattern ending in {@code /*} covers everything below it, {@code *} everything), and
+ * the token holds only the asked actions a grant allows, as GitLab's {@code JwtController} does.
+ * Without credentials, only {@code pull} of the anonymous repositories is granted (or 401 when there
+ * are none); bad credentials are 401 and a wrong {@code service} is 400. {@link #start(TestTokenIssuer, Map, boolean)}
+ * is the short form: every user may do everything. {@link #requests()} counts the tokens issued.
+ *
+ * <pre>{@code
+ * TestTokenEndpoint tokens = TestTokenEndpoint.builder(issuer)
+ *         .user("alice", "s3cret").grant("alice", "team/*", "pull", "push")
+ *         .anonymousPull("public/*").start();
+ * tokens.stop();      // connection refused, like a token service that is down
+ * tokens.restart();   // the same realm again
+ * tokens.failWith(503);   // up, but answering 503 until failWith(0)
+ * }</pre>
  */
 public final class TestTokenEndpoint implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     public static final String PATH = "/jwt/auth";
+    public static final int LIFETIME_SECONDS = 300;
 
     private final TestTokenIssuer issuer;
     private final Map<String, String> users;
-    private final boolean anonymousPull;
-    private final HttpServer server;
+    private final Map<String, List<Grant>> grants;
+    private final List<String> anonymousRepositories;
     private final ExecutorService executor;
     private final AtomicInteger issued = new AtomicInteger();
+    private final AtomicInteger failureStatus = new AtomicInteger();
+    private final int port;
+    private HttpServer server;
 
-    private TestTokenEndpoint(TestTokenIssuer issuer, Map<String, String> users, boolean anonymousPull) throws IOException {
+    /** One grant: actions on the repositories a pattern covers. */
+    private record Grant(String pattern, Set<String> actions) {
+        boolean covers(String repository) {
+            return covers(pattern, repository);
+        }
+
+        static boolean covers(String pattern, String repository) {
+            if (pattern.equals("*")) {
+                return true;
+            }
+            if (pattern.endsWith("/*")) {
+                return repository.startsWith(pattern.substring(0, pattern.length() - 1));
+            }
+            return pattern.equals(repository);
+        }
+    }
+
+    /** Builds a token service: its users, their grants and the anonymous repositories. */
+    public static final class Builder {
+        private final TestTokenIssuer issuer;
+        private final Map<String, String> users = new LinkedHashMap<>();
+        private final Map<String, List<Grant>> grants = new LinkedHashMap<>();
+        private final List<String> anonymous = new ArrayList<>();
+
+        private Builder(TestTokenIssuer issuer) {
+            this.issuer = issuer;
+        }
+
+        public Builder user(String name, String password) {
+            users.put(name, password);
+            return this;
+        }
+
+        /** Lets {@code user} do {@code actions} on the repositories {@code pattern} covers ({@code a/b}, {@code team/*}, {@code *}). */
+        public Builder grant(String user, String pattern, String... actions) {
+            grants.computeIfAbsent(user, u -> new ArrayList<>()).add(new Grant(pattern, Set.of(actions)));
+            return this;
+        }
+
+        /** Lets requests without credentials pull the repositories {@code pattern} covers. */
+        public Builder anonymousPull(String pattern) {
+            anonymous.add(pattern);
+            return this;
+        }
+
+        public TestTokenEndpoint start() {
+            try {
+                TestTokenEndpoint e = new TestTokenEndpoint(issuer, users, grants, anonymous);
+                e.server.start();
+                return e;
+            } catch (IOException ex) {
+                throw new IllegalStateException("cannot start the test token endpoint", ex);
+            }
+        }
+    }
+
+    private TestTokenEndpoint(TestTokenIssuer issuer, Map<String, String> users, Map<String, List<Grant>> grants,
+                              List<String> anonymousRepositories) throws IOException {
         this.issuer = issuer;
-        this.users = Map.copyOf(users);
-        this.anonymousPull = anonymousPull;
-        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        this.users = new ConcurrentHashMap<>(users);
+        this.grants = Map.copyOf(grants);
+        this.anonymousRepositories = List.copyOf(anonymousRepositories);
         this.executor = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "test-token-endpoint");
             t.setDaemon(true);
             return t;
         });
-        server.setExecutor(executor);
-        server.createContext(PATH, this::handle);
+        this.server = bind(0);
+        this.port = server.getAddress().getPort();
     }
 
-    /** Starts the endpoint; close it to stop. */
+    public static Builder builder(TestTokenIssuer issuer) {
+        return new Builder(issuer);
+    }
+
+    /** Starts the endpoint; every user may do everything; {@code anonymousPull}: anyone may pull anything. */
     public static TestTokenEndpoint start(TestTokenIssuer issuer, Map<String, String> users, boolean anonymousPull) {
-        try {
-            TestTokenEndpoint e = new TestTokenEndpoint(issuer, users, anonymousPull);
-            e.server.start();
-            return e;
-        } catch (IOException ex) {
-            throw new IllegalStateException("cannot start the test token endpoint", ex);
+        Builder b = builder(issuer);
+        users.forEach((name, password) -> b.user(name, password).grant(name, "*", "*", "pull", "push", "delete"));
+        if (anonymousPull) {
+            b.anonymousPull("*");
         }
+        return b.start();
     }
 
     /** The realm to configure: {@code http://127.0.0.1:<port>/jwt/auth}. */
     public URI realm() {
-        return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + PATH);
+        return URI.create("http://127.0.0.1:" + port + PATH);
     }
 
     public int requests() {
         return issued.get();
     }
 
+    /** Stops listening: connections are refused until {@link #restart()}. */
+    public synchronized void stop() {
+        if (server != null) {
+            server.stop(0);
+            server = null;
+        }
+    }
+
+    /** Listens again on the same port. */
+    public synchronized void restart() {
+        stop();
+        try {
+            server = bind(port);
+            server.start();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot restart the test token endpoint on port " + port, e);
+        }
+    }
+
+    /** Answers every request with this status (e.g. 503) while up; 0 serves tokens again. */
+    public void failWith(int status) {
+        failureStatus.set(status);
+    }
+
+    /** Changes a user's password (the old one is refused from now on); null removes the user. */
+    public void setPassword(String user, String password) {
+        if (password == null) {
+            users.remove(user);
+        } else {
+            users.put(user, password);
+        }
+    }
+
+    private HttpServer bind(int port) throws IOException {
+        HttpServer s = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
+        s.setExecutor(executor);
+        s.createContext(PATH, this::handle);
+        return s;
+    }
+
     private void handle(HttpExchange ex) throws IOException {
         try (ex) {
+            int failure = failureStatus.get();
+            if (failure != 0) {
+                send(ex, failure, Map.of("error", "token service failing on purpose"));
+                return;
+            }
             if (!"GET".equals(ex.getRequestMethod())) {
                 send(ex, 405, Map.of("error", "use GET"));
                 return;
@@ -94,11 +219,10 @@ public final class TestTokenEndpoint implements AutoCloseable {
                 send(ex, 401, Map.of("error", "bad credentials"));
                 return;
             }
-            boolean anonymous = user.isEmpty();
-            TestTokenIssuer.TokenSpec spec = issuer.token().subject(anonymous ? "" : user);
+            TestTokenIssuer.TokenSpec spec = issuer.token().subject(user);
             for (String scope : query.getOrDefault("scope", List.of())) {
                 for (String one : scope.split(" ")) {
-                    grant(spec, one, anonymous);
+                    grant(spec, one, user);
                 }
             }
             String token = spec.sign();
@@ -106,14 +230,14 @@ public final class TestTokenEndpoint implements AutoCloseable {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("token", token);
             body.put("access_token", token);
-            body.put("expires_in", 300);
+            body.put("expires_in", LIFETIME_SECONDS);
             body.put("issued_at", Instant.now().toString());
             send(ex, 200, body);
         }
     }
 
-    private static void grant(TestTokenIssuer.TokenSpec spec, String scope, boolean anonymous) {
-        // type:name:actions, where the name may itself contain ':' only before a port (not used here)
+    /** Adds to the token the actions of {@code scope} that {@code user} ("" for anonymous) is granted. */
+    private void grant(TestTokenIssuer.TokenSpec spec, String scope, String user) {
         int first = scope.indexOf(':');
         int last = scope.lastIndexOf(':');
         if (first < 0 || last <= first) {
@@ -121,21 +245,43 @@ public final class TestTokenEndpoint implements AutoCloseable {
         }
         String type = scope.substring(0, first);
         String name = scope.substring(first + 1, last);
-        List<String> actions = new ArrayList<>();
-        for (String a : scope.substring(last + 1).split(",")) {
-            if (!a.isEmpty() && (!anonymous || a.equals("pull"))) {
-                actions.add(a);
+        Set<String> allowed = new LinkedHashSet<>();
+        if (!"repository".equals(type)) {
+            // registry:catalog:* and the like: only for users granted everything.
+            if (user.isEmpty() || grants.getOrDefault(user, List.of()).stream().noneMatch(g -> g.pattern().equals("*") && g.actions().contains("*"))) {
+                return;
             }
         }
-        if (!actions.isEmpty()) {
-            spec.access(type, name, actions.toArray(String[]::new));
+        for (String a : scope.substring(last + 1).split(",")) {
+            if (!a.isEmpty() && allows(user, type, name, a)) {
+                allowed.add(a);
+            }
         }
+        if (!allowed.isEmpty()) {
+            spec.access(type, name, allowed.toArray(String[]::new));
+        }
+    }
+
+    private boolean allows(String user, String type, String name, String action) {
+        if (!"repository".equals(type)) {
+            return true;
+        }
+        if (user.isEmpty()) {
+            return "pull".equals(action) && anonymousRepositories.stream().anyMatch(p -> Grant.covers(p, name));
+        }
+        for (Grant g : grants.getOrDefault(user, List.of())) {
+            if (g.covers(name) && (g.actions().contains(action) || g.actions().contains("*"))) {
+                return true;
+            }
+        }
+        // GitLab lets anyone pull a public project, signed in or not.
+        return "pull".equals(action) && anonymousRepositories.stream().anyMatch(p -> Grant.covers(p, name));
     }
 
     /** The user name, "" for anonymous, null when refused. */
     private String authenticate(String header) {
         if (header == null) {
-            return anonymousPull ? "" : null;
+            return anonymousRepositories.isEmpty() ? null : "";
         }
         if (!header.regionMatches(true, 0, "Basic ", 0, 6)) {
             return null;
@@ -182,7 +328,7 @@ public final class TestTokenEndpoint implements AutoCloseable {
 
     @Override
     public void close() {
-        server.stop(0);
+        stop();
         executor.shutdownNow();
     }
 }
