@@ -16,7 +16,8 @@ import org.eclipse.jetty.server.HttpConfiguration;
 
 /**
  * registry-read as a {@code georeg serve} component: its handler over the shared replica reader,
- * with token auth when {@code auth.token} is configured, anonymous otherwise, on its own port
+ * with token auth when {@code auth.token} is configured (trusting this site's outage tokens too when
+ * {@code auth.outage} has a signing key), anonymous otherwise, on its own port
  * ({@code registryRead.host/port}) behind the {@link OperationsHandler} (ready = database
  * reachable). {@link #handler(GeoregConfig, Resources)} builds the same API for the router to
  * host in process.
@@ -37,7 +38,7 @@ public final class RegistryReadComponent implements Component {
     static Handler handler(GeoregConfig config, Resources resources) {
         Authenticator auth = config.auth().token() == null
                 ? Authenticator.anonymous()
-                : TokenAuthenticator.create(config.auth().token(), Clock.systemUTC());
+                : TokenAuthenticator.create(config.auth().token(), config.auth().siteTrust(), Clock.systemUTC());
         return RegistryReadServer.handler(resources.servingReplicaReader(), auth, config.registryRead().validate());
     }
 

@@ -1,5 +1,7 @@
 package io.georeg.read.auth;
 
+import io.georeg.token.AccessRequest;
+
 /**
  * Decides whether a request may do what it asks. Called by the API resource before it touches
  * the replica; implementations are {@link #anonymous()} (auth off) and

@@ -2,6 +2,12 @@ package io.georeg.read.auth;
 
 import io.georeg.oci.ErrorCode;
 import io.georeg.read.api.OciHttpException;
+import io.georeg.token.AccessRequest;
+import io.georeg.token.TokenAuthConfig;
+import io.georeg.token.TokenRejectedException;
+import io.georeg.token.TokenVerifier;
+import io.georeg.token.TrustedKeys;
+import io.georeg.token.VerifiedToken;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -46,9 +52,17 @@ public final class TokenAuthenticator implements Authenticator {
 
     /** Validates the configuration, loads the root bundle, and caches up to 10,000 tokens for at most 5 minutes each. */
     public static TokenAuthenticator create(TokenAuthConfig config, Clock clock) {
+        return create(config, null, clock);
+    }
+
+    /**
+     * As {@link #create(TokenAuthConfig, Clock)}, also trusting the outage tokens of this site's
+     * routers ({@code site} null: the primary's tokens only).
+     */
+    public static TokenAuthenticator create(TokenAuthConfig config, TokenVerifier.SiteTrust site, Clock clock) {
         config.validate();
         TrustedKeys keys = TrustedKeys.load(config.rootCertBundle());
-        return new TokenAuthenticator(config, new TokenVerifier(config, keys, clock), new TokenCache(10_000, Duration.ofMinutes(5)), clock);
+        return new TokenAuthenticator(config, new TokenVerifier(config, keys, site, clock), new TokenCache(10_000, Duration.ofMinutes(5)), clock);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.georeg.read.auth;
 
+import io.georeg.token.VerifiedToken;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.ConcurrentHashMap;

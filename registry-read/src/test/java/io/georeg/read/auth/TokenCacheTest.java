@@ -2,6 +2,7 @@ package io.georeg.read.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.georeg.token.VerifiedToken;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;

@@ -1,4 +1,4 @@
-package io.georeg.read.auth;
+package io.georeg.token;
 
 import io.georeg.oci.RepositoryName;
 

@@ -1,4 +1,4 @@
-package io.georeg.read.auth;
+package io.georeg.token;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,5 @@
-package io.georeg.read.auth;
+package io.georeg.token;
+
 
 /** A bearer token failed verification; the message says why (logged, never sent to the client). */
 public class TokenRejectedException extends Exception {

@@ -1,4 +1,4 @@
-package io.georeg.read.auth;
+package io.georeg.token;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
@@ -10,6 +10,7 @@ import com.nimbusds.jose.util.Base64;
 import com.nimbusds.jose.util.X509CertUtils;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import io.georeg.token.site.SiteKeys;
 import java.security.GeneralSecurityException;
 import java.security.PublicKey;
 import java.security.cert.CertPath;
@@ -43,7 +44,11 @@ import java.util.Set;
  *       and not past, {@code nbf} not in the future, both with the clock skew;
  *   <li>the {@code access} claim is read into the grants of a {@link VerifiedToken}.
  * </ul>
- * Called by {@link TokenAuthenticator} on a cache miss.
+ * With the site's own keys ({@link SiteKeys}, {@code auth.outage}) it also accepts the outage
+ * tokens a router of this site mints while the primary's token service is down: signed by a site
+ * key named by {@code kid}, {@code iss} the site's issuer (never the primary's), and only their
+ * {@code pull} grants count whatever else they claim. Called by registry-read's token
+ * authenticator on a cache miss, and by the router on the primary's token answers.
  */
 public final class TokenVerifier {
     private static final Set<JWSAlgorithm> ALLOWED = Set.of(
@@ -52,11 +57,22 @@ public final class TokenVerifier {
 
     private final TokenAuthConfig config;
     private final TrustedKeys trusted;
+    private final SiteTrust site;
     private final Clock clock;
 
+    /** The site's keys and the issuer its outage tokens carry. */
+    public record SiteTrust(String issuer, SiteKeys keys) {
+    }
+
     public TokenVerifier(TokenAuthConfig config, TrustedKeys trusted, Clock clock) {
+        this(config, trusted, null, clock);
+    }
+
+    /** {@code site} null: only the primary's tokens are accepted. */
+    public TokenVerifier(TokenAuthConfig config, TrustedKeys trusted, SiteTrust site, Clock clock) {
         this.config = config;
         this.trusted = trusted;
+        this.site = site;
         this.clock = clock;
     }
 
@@ -72,7 +88,8 @@ public final class TokenVerifier {
         if (!ALLOWED.contains(header.getAlgorithm())) {
             throw new TokenRejectedException("signature algorithm " + header.getAlgorithm() + " is not accepted");
         }
-        PublicKey key = signingKey(header);
+        PublicKey siteKey = site == null || hasChain(header) ? null : site.keys().trusted(header.getKeyID());
+        PublicKey key = siteKey != null ? siteKey : signingKey(header);
         try {
             if (!jwt.verify(verifierFor(header.getAlgorithm(), key))) {
                 throw new TokenRejectedException("signature does not verify");
@@ -86,7 +103,11 @@ public final class TokenVerifier {
         } catch (ParseException e) {
             throw new TokenRejectedException("claims are not a JSON object: " + e.getMessage(), e);
         }
-        return checkClaims(claims);
+        return siteKey != null ? checkClaims(claims, site.issuer(), true) : checkClaims(claims, config.issuer(), false);
+    }
+
+    private static boolean hasChain(JWSHeader header) {
+        return header.getX509CertChain() != null && !header.getX509CertChain().isEmpty();
     }
 
     private PublicKey signingKey(JWSHeader header) throws TokenRejectedException {
@@ -134,9 +155,9 @@ public final class TokenVerifier {
         throw new TokenRejectedException("algorithm " + alg + " does not fit a " + key.getAlgorithm() + " key");
     }
 
-    private VerifiedToken checkClaims(JWTClaimsSet claims) throws TokenRejectedException {
-        if (!config.issuer().equals(claims.getIssuer())) {
-            throw new TokenRejectedException("issuer " + claims.getIssuer() + " is not " + config.issuer());
+    private VerifiedToken checkClaims(JWTClaimsSet claims, String issuer, boolean pullOnly) throws TokenRejectedException {
+        if (!issuer.equals(claims.getIssuer())) {
+            throw new TokenRejectedException("issuer " + claims.getIssuer() + " is not " + issuer);
         }
         List<String> aud = claims.getAudience();
         if (aud == null || !aud.contains(config.service())) {
@@ -156,7 +177,12 @@ public final class TokenVerifier {
         if (nbf != null && now.isBefore(nbf.toInstant().minus(skew))) {
             throw new TokenRejectedException("token not valid before " + nbf.toInstant());
         }
-        return new VerifiedToken(claims.getSubject(), validUntil, grants(claims.getClaim("access")));
+        Set<String> grants = grants(claims.getClaim("access"));
+        if (pullOnly) {
+            // An outage token never grants more than pull, whatever it says.
+            grants = grants.stream().filter(g -> g.startsWith("repository:") && g.endsWith(":pull")).collect(java.util.stream.Collectors.toUnmodifiableSet());
+        }
+        return new VerifiedToken(claims.getSubject(), validUntil, grants);
     }
 
     private static Set<String> grants(Object access) throws TokenRejectedException {
