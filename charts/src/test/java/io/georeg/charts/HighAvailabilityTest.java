@@ -83,11 +83,12 @@ class HighAvailabilityTest {
         }
 
         assertThat(alerts).contains("GeoregReplicationLagHigh", "GeoregReplicationFailuresRising", "GeoregReplicationQueueNotDraining",
-                "GeoregPrimaryUnreachable", "GeoregFallbackRatioHigh", "GeoregOldestPendingEventOld");
+                "GeoregPrimaryUnreachable", "GeoregFallbackRatioHigh", "GeoregOldestPendingEventOld", "GeoregOutageShieldUnarmed");
         assertThat(expressions).contains("georeg_replication_lag_seconds_bucket", "> 120",
                 "georeg_router_circuit_open", "upstream=\"primary\"",
                 "georeg_router_fallbacks_total", "outcome=\"primary\"", "georeg_router_requests_total", "destination=\"replica\"", "> 0.1",
-                "georeg_replication_queue_items", "georeg_replication_failures_total", "georeg_replication_oldest_pending_seconds");
+                "georeg_replication_queue_items", "georeg_replication_failures_total", "georeg_replication_oldest_pending_seconds",
+                "georeg_router_outage_shield_armed");
         assertThat(expressions).contains("namespace=\"" + RenderedChart.NAMESPACE + "\"");
     }
 

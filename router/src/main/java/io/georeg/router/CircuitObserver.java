@@ -12,13 +12,22 @@ final class CircuitObserver implements ProxyObserver {
     private final Upstream replica;
     private final CircuitBreaker primaryCircuit;
     private final CircuitBreaker replicaCircuit;
+    private final Upstream tokenService;
+    private final CircuitBreaker tokenServiceCircuit;
 
-    /** @param replica the replica's upstream; every other upstream is the primary site's */
-    CircuitObserver(RouterMetrics metrics, Upstream replica, CircuitBreaker primaryCircuit, CircuitBreaker replicaCircuit) {
+    /**
+     * @param replica      the replica's upstream
+     * @param tokenService the primary's token service ({@code router.authUrl}) with its own circuit,
+     *                     or null; every other upstream is the primary site's registry
+     */
+    CircuitObserver(RouterMetrics metrics, Upstream replica, CircuitBreaker primaryCircuit, CircuitBreaker replicaCircuit,
+                    Upstream tokenService, CircuitBreaker tokenServiceCircuit) {
         this.metrics = metrics;
         this.replica = replica;
         this.primaryCircuit = primaryCircuit;
         this.replicaCircuit = replicaCircuit;
+        this.tokenService = tokenService;
+        this.tokenServiceCircuit = tokenServiceCircuit;
     }
 
     @Override
@@ -30,7 +39,9 @@ final class CircuitObserver implements ProxyObserver {
     public void onUpstreamFailure(Upstream upstream, Throwable failure, boolean beforeResponse) {
         metrics.onUpstreamFailure(upstream, failure, beforeResponse);
         if (beforeResponse && (failure instanceof ConnectException || failure instanceof TimeoutException)) {
-            CircuitBreaker circuit = upstream == replica ? replicaCircuit : primaryCircuit;
+            // A dead token service says nothing about the registry, and the other way round.
+            CircuitBreaker circuit = upstream == replica ? replicaCircuit
+                    : tokenService != null && upstream == tokenService ? tokenServiceCircuit : primaryCircuit;
             circuit.recordFailure(upstream.name() + ": " + failure);
         }
     }

@@ -60,9 +60,19 @@ final class PrimarySite {
      */
     void sendAdmitted(Request request, Response response, Callback callback, RequestRecord record, Upstream upstream, String source,
                       URI target, ResponseInterceptor interceptor) {
-        if (circuit.isOpen()) {
+        sendAdmitted(request, response, callback, record, upstream, source, target, interceptor, circuit, null);
+    }
+
+    /**
+     * As {@link #sendAdmitted(Request, Response, Callback, RequestRecord, Upstream, String, URI, ResponseInterceptor)},
+     * admitted by {@code admission} (the token service's own circuit for token requests) and with the
+     * whole exchange bounded by {@code timeout} (null: only silence is bounded).
+     */
+    void sendAdmitted(Request request, Response response, Callback callback, RequestRecord record, Upstream upstream, String source,
+                      URI target, ResponseInterceptor interceptor, CircuitBreaker admission, java.time.Duration timeout) {
+        if (admission.isOpen()) {
             OciErrorResponse.send(response, callback, ErrorCode.UNAVAILABLE,
-                    "the primary site is unreachable (" + circuit.lastFailure() + "); pushes, deletes and logins "
+                    "the primary site is unreachable (" + admission.lastFailure() + "); pushes, deletes and logins "
                             + "need it, pulls of replicated content keep working");
             return;
         }
@@ -74,7 +84,12 @@ final class PrimarySite {
             return;
         }
         response.getHeaders().put(GeoregHeaders.SOURCE, source);
-        proxy.forward(request, response, callback, upstream, target, record.requestId(), interceptor, observer);
+        proxy.forward(request, response, callback, upstream, target, record.requestId(), interceptor, observer, timeout);
+    }
+
+    /** True in {@code primary-down} mode: a drill takes the whole primary site as down. */
+    boolean drillsAnOutage() {
+        return control.mode() == RouterMode.PRIMARY_DOWN;
     }
 
     /** A read the primary answers instead of the replica, with {@code X-Georeg-Source: source}. */

@@ -15,13 +15,24 @@ import io.georeg.router.fence.FenceView;
 import io.georeg.router.fence.ReadYourWrites;
 import io.georeg.router.health.CircuitBreaker;
 import io.georeg.router.health.UpstreamHealthCheck;
+import io.georeg.router.outage.GrantsMaintenance;
+import io.georeg.router.outage.OutageGrants;
+import io.georeg.router.outage.OutageMetrics;
+import io.georeg.router.outage.TokenShield;
 import io.georeg.router.proxy.InProcessDispatch;
 import io.georeg.router.proxy.PublicUrlRewriter;
 import io.georeg.router.proxy.StreamingProxy;
 import io.georeg.router.proxy.Upstream;
 import io.georeg.router.route.RouteTable;
+import io.georeg.token.TokenAuthConfig;
+import io.georeg.token.TokenVerifier;
+import io.georeg.token.TrustedKeys;
+import io.georeg.token.site.OutageTokenConfig;
+import io.georeg.token.site.OutageTokenSigner;
+import io.georeg.token.site.SiteKeys;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.URI;
+import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.Executors;
 import org.eclipse.jetty.client.HttpClient;
@@ -41,7 +52,8 @@ import org.slf4j.LoggerFactory;
  * The router, assembled and run: the Jetty 12 server on the public port with its handler tree
  * ({@link AccessLogHandler} → {@link RoutingHandler} → its legs, put together in one place,
  * {@code routingHandler}), the upstream HTTP client, health checks
- * and circuit breakers of the primary and the replica, read-your-writes fences, metrics. The
+ * and circuit breakers of the primary, its token service and the replica, read-your-writes fences,
+ * the outage shield of the token route ({@link TokenShield}, with {@code auth.outage}), metrics. The
  * app's {@code serve} command creates one, calls {@link #start()} and {@link #close()}; tests do
  * the same.
  *
@@ -64,6 +76,7 @@ public final class Router implements AutoCloseable {
     private static final java.time.Duration FENCE_RECONNECT_DELAY = java.time.Duration.ofSeconds(1);
     /** Off the request path (cache on miss), so a loaded primary may take its time. */
     private static final java.time.Duration STORED_TAG_LOOKUP_TIMEOUT = java.time.Duration.ofSeconds(10);
+    private static final java.time.Duration GRANTS_MAINTENANCE_INTERVAL = java.time.Duration.ofMinutes(1);
 
     private final RouterConfig config;
     private final Transactions transactions;
@@ -73,12 +86,17 @@ public final class Router implements AutoCloseable {
     private final DatabaseConfig notifications;
     private final CircuitBreaker primaryCircuit;
     private final CircuitBreaker replicaCircuit;
+    private final CircuitBreaker tokenServiceCircuit;
     private final RouterMetrics metrics;
+    private final OutageMetrics outageMetrics;
     private HttpClient httpClient;
     private Server server;
     private Server inProcessReplica;
     private UpstreamHealthCheck primaryCheck;
     private UpstreamHealthCheck replicaCheck;
+    private UpstreamHealthCheck tokenServiceCheck;
+    private GrantsMaintenance grantsMaintenance;
+    private volatile TokenRoute tokenRoute;
     private SiteControl control;
     private FenceView fenceView;
 
@@ -124,8 +142,16 @@ public final class Router implements AutoCloseable {
         this.missListener = missListener;
         this.primaryCircuit = new CircuitBreaker("primary", config.circuit().failureThreshold());
         this.replicaCircuit = new CircuitBreaker("replica", config.circuit().failureThreshold());
+        this.tokenServiceCircuit = config.authUrl() == null ? null : new CircuitBreaker("auth", config.circuit().failureThreshold());
         // Registered once per instance: a registry refuses a second metric of the same name.
-        this.metrics = new RouterMetrics(registry, List.of(primaryCircuit, replicaCircuit));
+        this.metrics = new RouterMetrics(registry, tokenServiceCircuit == null ? List.of(primaryCircuit, replicaCircuit)
+                : List.of(primaryCircuit, replicaCircuit, tokenServiceCircuit));
+        // With token auth the shield's metrics are there, armed or not, so an unarmed shield can alert.
+        this.outageMetrics = config.outageTokens().primaryTokens() == null ? null
+                : new OutageMetrics(registry, config.outageTokens().enabled() && transactions != null, () -> {
+                    TokenRoute route = tokenRoute;
+                    return route != null && route.shieldAnswers();
+                });
     }
 
     public synchronized Router start() throws Exception {
@@ -141,8 +167,8 @@ public final class Router implements AutoCloseable {
             control.start();
             Upstream replica = new Upstream("replica", "the read replica (" + replicaUrl + ")", replicaUrl);
 
-            StreamingProxy proxy = new StreamingProxy(httpClient,
-                    new PublicUrlRewriter(config.publicUrl(), control::primaryUrl, config.authUrl(), config.authPath()),
+            PublicUrlRewriter rewriter = new PublicUrlRewriter(config.publicUrl(), control::primaryUrl, config.authUrl(), config.authPath());
+            StreamingProxy proxy = new StreamingProxy(httpClient, rewriter,
                     config.publicUrl(), config.timeouts().idle(), config.limits().maxRequestBodyBytes(), config.limits().maxHeldBodyBytes());
             FenceStore fences = transactions == null ? null : new FenceStore(transactions, config.fenceTtl());
             fenceView = notifications == null ? null : new FenceView(fences, notifications, FENCE_RECONNECT_DELAY).start();
@@ -152,15 +178,25 @@ public final class Router implements AutoCloseable {
                 LOG.warn("router started without a tracking database: read-your-writes is off");
             }
             server = newServer(config.bindHost(), config.port(), "router");
-            server.setHandler(new AccessLogHandler(routingHandler(proxy, replica, readYourWrites)));
+            TokenShield shield = outageShield();
+            server.setHandler(new AccessLogHandler(routingHandler(proxy, rewriter, replica, readYourWrites, shield)));
             server.start();
 
             primaryCheck = new UpstreamHealthCheck(httpClient, control::primaryUrl, config.timeouts().healthInterval(), config.timeouts().healthTimeout(), primaryCircuit);
             replicaCheck = new UpstreamHealthCheck(httpClient, replicaUrl, config.timeouts().healthInterval(), config.timeouts().healthTimeout(), replicaCircuit);
             primaryCheck.start();
             replicaCheck.start();
-            LOG.info("router listening on {} (public {}), primary {}, replica {}, mode {}, admin API {}", localUrl(), config.publicUrl(),
-                    control.primaryUrl(), replicaUrl, control.mode().label(), config.admin().enabled() ? "on" : "off");
+            if (tokenServiceCircuit != null) {
+                tokenServiceCheck = UpstreamHealthCheck.ofUrl(httpClient, config.authUrl(), config.timeouts().healthInterval(),
+                        config.timeouts().healthTimeout(), tokenServiceCircuit);
+                tokenServiceCheck.start();
+            }
+            if (shield != null) {
+                grantsMaintenance = new GrantsMaintenance(shield, GRANTS_MAINTENANCE_INTERVAL).start();
+            }
+            LOG.info("router listening on {} (public {}), primary {}, replica {}, mode {}, admin API {}, outage tokens {}", localUrl(),
+                    config.publicUrl(), control.primaryUrl(), replicaUrl, control.mode().label(), config.admin().enabled() ? "on" : "off",
+                    shield == null ? "off" : "on (issuer " + config.outageTokens().outage().issuer() + ")");
             return this;
         } catch (Exception | Error e) {
             close();
@@ -169,13 +205,18 @@ public final class Router implements AutoCloseable {
     }
 
     /** The dispatcher and its legs: the one place the handler tree is put together. */
-    private RoutingHandler routingHandler(StreamingProxy proxy, Upstream replica, ReadYourWrites readYourWrites) {
-        CircuitObserver observer = new CircuitObserver(metrics, replica, primaryCircuit, replicaCircuit);
+    private RoutingHandler routingHandler(StreamingProxy proxy, PublicUrlRewriter rewriter, Upstream replica, ReadYourWrites readYourWrites,
+                                          TokenShield shield) {
+        URI authUrl = config.authUrl();
+        Upstream tokenService = authUrl == null ? null
+                : new Upstream("auth", "the primary site's token endpoint", URI.create(authUrl.getScheme() + "://" + authUrl.getRawAuthority()));
+        CircuitObserver observer = new CircuitObserver(metrics, replica, primaryCircuit, replicaCircuit, tokenService, tokenServiceCircuit);
         PrimarySite primarySite = new PrimarySite(proxy, control, primaryCircuit, observer);
         // In process: reads go straight into registry-read's handler; its loopback server only
-        // answers health probes and read-your-writes catch-up checks.
+        // answers health probes and read-your-writes catch-up checks. Its challenges name the public
+        // token endpoint, as a remote replica's do through the proxy, so clients ask the router.
         InProcessDispatch inProcess = config.replica() instanceof RouterConfig.ReplicaEndpoint.InProcess local
-                ? new InProcessDispatch(local.handler(), config.limits().maxHeldBodyBytes()) : null;
+                ? new InProcessDispatch(local.handler(), config.limits().maxHeldBodyBytes(), rewriter) : null;
         ReplicaSite replicaSite = new ReplicaSite(proxy, replica, inProcess, replicaCircuit, observer);
         RouterFences fences = new RouterFences(readYourWrites, metrics);
         // Ready while reads can be served (the replica is reachable); the primary's state is reported.
@@ -185,10 +226,32 @@ public final class Router implements AutoCloseable {
         return new RoutingHandler(RouteTable.oci(config.authPath()),
                 new RefusedPath(metrics),
                 new LocalEndpoints(new AdminEndpoint(config.admin().token(), control), operations, localPages, metrics),
-                new TokenRoute(primarySite, config.authUrl(), metrics),
+                tokenRoute = new TokenRoute(primarySite, tokenService, authUrl, tokenServiceCircuit, shield, metrics),
                 new PrimaryWrite(primarySite, fences, metrics),
                 new ReplicaRead(replicaSite, primarySite, fences, metrics, missListener,
                         new StoredTagLookup(httpClient, control::primary, STORED_TAG_LOOKUP_TIMEOUT)));
+    }
+
+    /**
+     * The outage shield of the token route ({@code auth.outage}), or null when it is off or the
+     * router has no tracking database to share grants in.
+     */
+    private TokenShield outageShield() {
+        RouterConfig.OutageTokens outage = config.outageTokens();
+        if (!outage.enabled()) {
+            return null;
+        }
+        if (transactions == null) {
+            LOG.warn("auth.outage is set but the router runs without a tracking database: outage tokens are off");
+            return null;
+        }
+        OutageTokenConfig site = outage.outage();
+        TokenAuthConfig primaryTokens = outage.primaryTokens().validate();
+        Clock clock = Clock.systemUTC();
+        return new TokenShield(new OutageGrants(transactions, site.grantWindow(), site.maxGrants(), clock),
+                new OutageTokenSigner(SiteKeys.load(site.signingKey(), site.previousPublicKey()), site.issuer(), clock),
+                new TokenVerifier(primaryTokens, TrustedKeys.load(primaryTokens.rootCertBundle()), clock),
+                primaryTokens.service(), site.tokenLifetime(), outageMetrics);
     }
 
     /** The port the router listens on (the chosen one when configured with 0). */
@@ -224,6 +287,14 @@ public final class Router implements AutoCloseable {
         if (replicaCheck != null) {
             replicaCheck.close();
             replicaCheck = null;
+        }
+        if (tokenServiceCheck != null) {
+            tokenServiceCheck.close();
+            tokenServiceCheck = null;
+        }
+        if (grantsMaintenance != null) {
+            grantsMaintenance.close();
+            grantsMaintenance = null;
         }
         if (control != null) {
             control.close();

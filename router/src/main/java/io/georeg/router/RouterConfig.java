@@ -26,6 +26,8 @@ import org.eclipse.jetty.server.Handler;
  * @param fenceTtl     how long a read-your-writes fence may pin reads to the primary at most
  * @param admin        the admin API ({@code /-/admin/}) token and how often the shared admin
  *                     state is polled
+ * @param outageTokens the outage shield of the token route (the app's {@code auth.token} and
+ *                     {@code auth.outage}); off by default
  */
 public record RouterConfig(
         URI publicUrl,
@@ -39,12 +41,40 @@ public record RouterConfig(
         Limits limits,
         Circuit circuit,
         Duration fenceTtl,
-        Admin admin) {
+        Admin admin,
+        OutageTokens outageTokens) {
 
     /** Without the admin API (no token). */
     public RouterConfig(URI publicUrl, String bindHost, int port, URI primaryUrl, URI authUrl, String authPath, ReplicaEndpoint replica,
                         Timeouts timeouts, Limits limits, Circuit circuit, Duration fenceTtl) {
         this(publicUrl, bindHost, port, primaryUrl, authUrl, authPath, replica, timeouts, limits, circuit, fenceTtl, Admin.defaults());
+    }
+
+    /** Without the outage shield. */
+    public RouterConfig(URI publicUrl, String bindHost, int port, URI primaryUrl, URI authUrl, String authPath, ReplicaEndpoint replica,
+                        Timeouts timeouts, Limits limits, Circuit circuit, Duration fenceTtl, Admin admin) {
+        this(publicUrl, bindHost, port, primaryUrl, authUrl, authPath, replica, timeouts, limits, circuit, fenceTtl, admin, OutageTokens.off());
+    }
+
+    /**
+     * The outage shield: while the primary's token service is unreachable the router answers token
+     * requests itself, pull only, for what the primary granted (see {@code docs/security.md}).
+     * These keys live in the app's {@code auth} section, beside registry-read's.
+     *
+     * @param primaryTokens the primary's {@code auth.token} settings: its answers are verified
+     *                      against this bundle before their grants are believed, and outage tokens
+     *                      carry its {@code service}
+     * @param outage        {@code auth.outage}: the site key and the rules of outage tokens
+     */
+    public record OutageTokens(io.georeg.token.TokenAuthConfig primaryTokens, io.georeg.token.site.OutageTokenConfig outage) {
+        public static OutageTokens off() {
+            return new OutageTokens(null, io.georeg.token.site.OutageTokenConfig.off());
+        }
+
+        /** Both the primary's token settings and an enabled {@code auth.outage}. */
+        public boolean enabled() {
+            return primaryTokens != null && outage != null && outage.enabled();
+        }
     }
 
     /**
@@ -129,6 +159,7 @@ public record RouterConfig(
         } else if (admin.pollInterval() == null) {
             admin = new Admin(admin.token(), Admin.defaults().pollInterval());
         }
+        outageTokens = outageTokens == null ? OutageTokens.off() : outageTokens;
     }
 
     /** A configuration with every optional part at its default. */
@@ -138,23 +169,27 @@ public record RouterConfig(
     }
 
     public RouterConfig withPublicUrl(URI url) {
-        return new RouterConfig(url, bindHost, port, primaryUrl, authUrl, authPath, replica, timeouts, limits, circuit, fenceTtl, admin);
+        return new RouterConfig(url, bindHost, port, primaryUrl, authUrl, authPath, replica, timeouts, limits, circuit, fenceTtl, admin, outageTokens);
     }
 
     public RouterConfig withTimeouts(Timeouts t) {
-        return new RouterConfig(publicUrl, bindHost, port, primaryUrl, authUrl, authPath, replica, t, limits, circuit, fenceTtl, admin);
+        return new RouterConfig(publicUrl, bindHost, port, primaryUrl, authUrl, authPath, replica, t, limits, circuit, fenceTtl, admin, outageTokens);
     }
 
     public RouterConfig withLimits(Limits l) {
-        return new RouterConfig(publicUrl, bindHost, port, primaryUrl, authUrl, authPath, replica, timeouts, l, circuit, fenceTtl, admin);
+        return new RouterConfig(publicUrl, bindHost, port, primaryUrl, authUrl, authPath, replica, timeouts, l, circuit, fenceTtl, admin, outageTokens);
     }
 
     public RouterConfig withAuthPath(String path) {
-        return new RouterConfig(publicUrl, bindHost, port, primaryUrl, authUrl, path, replica, timeouts, limits, circuit, fenceTtl, admin);
+        return new RouterConfig(publicUrl, bindHost, port, primaryUrl, authUrl, path, replica, timeouts, limits, circuit, fenceTtl, admin, outageTokens);
     }
 
     public RouterConfig withAdmin(Admin a) {
-        return new RouterConfig(publicUrl, bindHost, port, primaryUrl, authUrl, authPath, replica, timeouts, limits, circuit, fenceTtl, a);
+        return new RouterConfig(publicUrl, bindHost, port, primaryUrl, authUrl, authPath, replica, timeouts, limits, circuit, fenceTtl, a, outageTokens);
+    }
+
+    public RouterConfig withOutageTokens(OutageTokens o) {
+        return new RouterConfig(publicUrl, bindHost, port, primaryUrl, authUrl, authPath, replica, timeouts, limits, circuit, fenceTtl, admin, o);
     }
 
     /** All problems at once, each naming its key and the fix; empty when valid. */

@@ -1,42 +1,91 @@
 package io.georeg.router;
 
+import io.georeg.router.health.CircuitBreaker;
+import io.georeg.router.outage.TokenShield;
 import io.georeg.router.proxy.ResponseInterceptor;
 import io.georeg.router.proxy.Upstream;
 import io.georeg.router.route.RouteMatch;
 import java.net.URI;
+import java.time.Duration;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * The leg of the token endpoint ({@code AUTH}): admitted like a write (a login needs the primary
- * site), proxied to the configured token URL ({@code router.authUrl}), or to the same path on the
- * primary's registry when none is configured.
+ * The leg of the token endpoint ({@code AUTH}): proxied to the configured token URL
+ * ({@code router.authUrl}), or to the same path on the primary's registry when none is configured.
+ * Token requests follow the token service's health, not the registry's: with {@code router.authUrl}
+ * they are admitted by the token service's own circuit (GitLab serves {@code /jwt/auth} from Rails,
+ * which may answer while its registry does not), refused while writes are frozen, and refused like
+ * the rest of the primary site in {@code primary-down} mode.
+ *
+ * <p>With the outage shield ({@link TokenShield}, {@code auth.outage}) the forwarded answers are
+ * watched (grants learned, refused credentials forgotten, a failure or 5xx answered by the shield),
+ * and while the token service is unreachable or the routers are in {@code primary-down} mode the
+ * shield answers every token request itself.
  */
 final class TokenRoute implements RouteLeg {
+    /** A forwarded token request that takes longer than this is answered by the shield. */
+    static final Duration TOKEN_SERVICE_TIMEOUT = Duration.ofSeconds(10);
+
     private final PrimarySite primary;
-    private final Upstream fixedAuth;
+    private final Upstream tokenService;
     private final URI authTarget;
+    private final CircuitBreaker tokenServiceCircuit;
+    private final TokenShield shield;
     private final RouterMetrics metrics;
 
-    /** @param authTarget the token endpoint's URL, or null for the primary's own path */
-    TokenRoute(PrimarySite primary, URI authTarget, RouterMetrics metrics) {
+    /**
+     * @param tokenService        the token service ({@code router.authUrl}'s origin), or null for the
+     *                            primary registry's own path
+     * @param authTarget          the token endpoint's URL, or null for the primary's own path
+     * @param tokenServiceCircuit the token service's circuit, or null with no {@code tokenService}
+     *                            (the primary's circuit admits token requests then)
+     * @param shield              the outage shield, or null when it is off
+     */
+    TokenRoute(PrimarySite primary, Upstream tokenService, URI authTarget, CircuitBreaker tokenServiceCircuit, TokenShield shield,
+               RouterMetrics metrics) {
         this.primary = primary;
+        this.tokenService = tokenService;
         this.authTarget = authTarget;
-        this.fixedAuth = authTarget == null ? null
-                : new Upstream("auth", "the primary site's token endpoint", URI.create(authTarget.getScheme() + "://" + authTarget.getRawAuthority()));
+        this.tokenServiceCircuit = tokenServiceCircuit == null ? primary.circuit() : tokenServiceCircuit;
+        this.shield = shield;
         this.metrics = metrics;
+    }
+
+    /** Whether the shield answers token requests itself now (token service unreachable, or a drill). */
+    boolean shieldAnswers() {
+        return shield != null && (tokenServiceCircuit.isOpen() || primary.drillsAnOutage());
+    }
+
+    @Override
+    public boolean mayBlock(RouteMatch match) {
+        // The shield's answer reads the grants table and hashes a password.
+        return shieldAnswers();
     }
 
     @Override
     public void answer(Request request, Response response, Callback callback, RequestRecord record, RouteMatch match) {
+        if (shieldAnswers()) {
+            metrics.routed(record, match, TokenShield.SOURCE_OUTAGE);
+            String why = primary.drillsAnOutage() ? "primary-down mode" : "the token service is unreachable: " + tokenServiceCircuit.lastFailure();
+            if (Thread.currentThread().isVirtual()) {
+                shield.answer(request, response, callback, why);
+            } else {
+                Thread.ofVirtual().name("token-shield").start(() -> shield.answer(request, response, callback, why));
+            }
+            return;
+        }
         metrics.routed(record, match, "auth");
-        if (fixedAuth == null) {
-            primary.sendAdmitted(request, response, callback, record, primary.registry(), "auth", primary.target(request),
-                    ResponseInterceptor.NONE);
+        ResponseInterceptor watch = shield == null ? ResponseInterceptor.NONE : shield.watching(request, response, callback);
+        Duration timeout = shield == null ? null : TOKEN_SERVICE_TIMEOUT;
+        // In primary-down mode the whole primary site counts as down, its token service included.
+        CircuitBreaker admission = primary.drillsAnOutage() ? primary.circuit() : tokenServiceCircuit;
+        if (tokenService == null) {
+            primary.sendAdmitted(request, response, callback, record, primary.registry(), "auth", primary.target(request), watch, admission, timeout);
         } else {
-            primary.sendAdmitted(request, response, callback, record, fixedAuth, "auth",
-                    fixedAuth.target(authTarget.getRawPath(), request.getHttpURI().getQuery()), ResponseInterceptor.NONE);
+            primary.sendAdmitted(request, response, callback, record, tokenService, "auth",
+                    tokenService.target(authTarget.getRawPath(), request.getHttpURI().getQuery()), watch, admission, timeout);
         }
     }
 }

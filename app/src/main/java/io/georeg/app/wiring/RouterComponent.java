@@ -13,7 +13,8 @@ import java.time.Clock;
  * The router as a {@code georeg serve} component: the one front door, with read-your-writes fences
  * in the shared tracking database, its metrics on the process registry, the status page on its
  * LOCAL routes, and cache on miss (reads the replica missed are queued for the replicator, see
- * {@link CacheOnMiss}). When registry-read is a component of the same process the router hosts
+ * {@link CacheOnMiss}), and the outage shield of the token route when {@code auth.outage} is on
+ * (grants in the shared tracking database). When registry-read is a component of the same process the router hosts
  * registry-read's handler in process ({@link RouterConfig.ReplicaEndpoint.InProcess}); otherwise it
  * calls {@code router.replicaUrl}.
  */
@@ -27,7 +28,8 @@ public final class RouterComponent implements Component {
         RouterConfig.ReplicaEndpoint replica = inProcessReplica
                 ? new RouterConfig.ReplicaEndpoint.InProcess(RegistryReadComponent.handler(config, resources))
                 : new RouterConfig.ReplicaEndpoint.Remote(config.router().replicaUrl());
-        this.routerConfig = config.router().toRouterConfig(replica);
+        this.routerConfig = config.router().toRouterConfig(replica)
+                .withOutageTokens(new RouterConfig.OutageTokens(config.auth().token(), config.auth().outage()));
         this.router = new Router(routerConfig, resources.database().transactions(), resources.metrics(),
                 new CacheOnMiss(new WorkQueue(resources.database()), syncFilter(config), Clock.systemUTC()), new StatusPageHandler(resources.database()),
                 resources.database().config());

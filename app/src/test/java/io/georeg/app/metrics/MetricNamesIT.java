@@ -8,6 +8,7 @@ import io.georeg.replicator.metrics.ReplicatorMetrics;
 import io.georeg.replicator.metrics.VerifyMetrics;
 import io.georeg.replicator.queue.WorkQueue;
 import io.georeg.router.RouterMetrics;
+import io.georeg.router.outage.OutageMetrics;
 import io.georeg.router.health.CircuitBreaker;
 import io.georeg.testkit.db.TestDatabase;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -73,6 +74,7 @@ class MetricNamesIT {
         new ReplicatorMetrics(registry, new WorkQueue(database));
         new VerifyMetrics(registry);
         new RouterMetrics(registry, List.of(new CircuitBreaker("primary", 3), new CircuitBreaker("replica", 3)));
+        new OutageMetrics(registry, false, () -> false);
         Set<String> names = new TreeSet<>();
         for (MetricSnapshot snapshot : registry.scrape()) {
             names.add(snapshot.getMetadata().getPrometheusName());

@@ -12,7 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Probes an upstream with {@code GET /v2/} every interval and feeds the answer to its
+ * Probes an upstream with {@code GET /v2/} (or a given URL, {@link #ofUrl}) every interval and feeds the answer to its
  * {@link CircuitBreaker}: any HTTP answer below 500 (401 included: a registry with token auth
  * answers the base endpoint so) counts as reachable; a 5xx, a timeout or a refused connection
  * counts as a failure. Started and stopped by {@code Router}; one scheduler thread each.
@@ -21,7 +21,7 @@ public final class UpstreamHealthCheck implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(UpstreamHealthCheck.class);
 
     private final HttpClient httpClient;
-    private final java.util.function.Supplier<URI> origin;
+    private final java.util.function.Supplier<URI> probeUrl;
     private final Duration interval;
     private final Duration timeout;
     private final CircuitBreaker circuit;
@@ -34,11 +34,25 @@ public final class UpstreamHealthCheck implements AutoCloseable {
     /** {@code origin} is asked before every probe: a promotion switches the primary at run time. */
     public UpstreamHealthCheck(HttpClient httpClient, java.util.function.Supplier<URI> origin, Duration interval, Duration timeout,
                                CircuitBreaker circuit) {
+        this(httpClient, interval, timeout, circuit, () -> origin.get().resolve("/v2/"));
+    }
+
+    private UpstreamHealthCheck(HttpClient httpClient, Duration interval, Duration timeout, CircuitBreaker circuit,
+                                java.util.function.Supplier<URI> probeUrl) {
         this.httpClient = httpClient;
-        this.origin = origin;
+        this.probeUrl = probeUrl;
         this.interval = interval;
         this.timeout = timeout;
         this.circuit = circuit;
+    }
+
+    /**
+     * Probes {@code url} itself instead of an origin's {@code /v2/}: for the primary's token service
+     * (GitLab's {@code /jwt/auth}), which answers a request without credentials or scope with a
+     * 4xx while it is up.
+     */
+    public static UpstreamHealthCheck ofUrl(HttpClient httpClient, URI url, Duration interval, Duration timeout, CircuitBreaker circuit) {
+        return new UpstreamHealthCheck(httpClient, interval, timeout, circuit, () -> url);
     }
 
     public synchronized void start() {
@@ -55,7 +69,7 @@ public final class UpstreamHealthCheck implements AutoCloseable {
 
     /** One probe, also callable directly (tests, readiness on demand). */
     public void probeOnce() {
-        URI probe = origin.get().resolve("/v2/");
+        URI probe = probeUrl.get();
         try {
             ContentResponse response = httpClient.newRequest(probe).method(HttpMethod.GET)
                     .timeout(timeout.toMillis(), TimeUnit.MILLISECONDS).send();
@@ -78,7 +92,7 @@ public final class UpstreamHealthCheck implements AutoCloseable {
             scheduler.shutdownNow();
             try {
                 if (!scheduler.awaitTermination(5, TimeUnit.SECONDS)) {
-                    LOG.warn("health check of {} did not stop within 5 s", origin.get());
+                    LOG.warn("health check of {} did not stop within 5 s", probeUrl.get());
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

@@ -38,11 +38,23 @@ public final class InProcessDispatch {
 
     private final Handler handler;
     private final int maxHeldBodyBytes;
+    private final PublicUrlRewriter rewriter;
 
     /** @param handler started with the router (or in its own server); called from the router's request threads */
     public InProcessDispatch(Handler handler, int maxHeldBodyBytes) {
+        this(handler, maxHeldBodyBytes, null);
+    }
+
+    /**
+     * @param rewriter rewrites the realm of the handler's {@code WWW-Authenticate} challenges to the
+     *                 public token endpoint, as the proxy does for a remote replica's, so that
+     *                 clients fetch their tokens through the router (and its outage shield); null
+     *                 passes them as they are
+     */
+    public InProcessDispatch(Handler handler, int maxHeldBodyBytes, PublicUrlRewriter rewriter) {
         this.handler = handler;
         this.maxHeldBodyBytes = maxHeldBodyBytes;
+        this.rewriter = rewriter;
     }
 
     public void dispatch(Request request, Response response, Callback callback, Decision decision) throws Exception {
@@ -180,7 +192,11 @@ public final class InProcessDispatch {
             client.setStatus(status);
             HttpFields.Mutable out = client.getHeaders();
             for (var field : headers) {
-                out.add(field);
+                if (rewriter != null && field.getHeader() == HttpHeader.WWW_AUTHENTICATE) {
+                    out.add(HttpHeader.WWW_AUTHENTICATE, rewriter.wwwAuthenticate(field.getValue()));
+                } else {
+                    out.add(field);
+                }
             }
             // The replica is an origin: its answers carry their own Date, as over HTTP.
             if (!out.contains(HttpHeader.DATE)) {

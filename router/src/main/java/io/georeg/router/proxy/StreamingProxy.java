@@ -69,6 +69,18 @@ public final class StreamingProxy {
     public void forward(Request clientToProxyRequest, Response proxyToClientResponse, Callback proxyToClientCallback,
                         Upstream upstream, URI target, String requestId,
                         ResponseInterceptor interceptor, ProxyObserver observer) {
+        forward(clientToProxyRequest, proxyToClientResponse, proxyToClientCallback, upstream, target, requestId, interceptor, observer, null);
+    }
+
+    /**
+     * As {@link #forward(Request, Response, Callback, Upstream, URI, String, ResponseInterceptor, ProxyObserver)},
+     * with the whole exchange bounded by {@code totalTimeout} (null: only silence is bounded, by the
+     * idle timeout): for small exchanges such as token requests, whose interceptor answers another
+     * way when the upstream is too slow.
+     */
+    public void forward(Request clientToProxyRequest, Response proxyToClientResponse, Callback proxyToClientCallback,
+                        Upstream upstream, URI target, String requestId,
+                        ResponseInterceptor interceptor, ProxyObserver observer, Duration totalTimeout) {
         long length = clientToProxyRequest.getLength();
         if (maxRequestBodyBytes > 0 && length > maxRequestBodyBytes) {
             OciErrorResponse.send(proxyToClientResponse, proxyToClientCallback, ErrorCode.SIZE_INVALID,
@@ -78,6 +90,9 @@ public final class StreamingProxy {
         org.eclipse.jetty.client.Request proxyToServerRequest = httpClient.newRequest(target)
                 .method(clientToProxyRequest.getMethod())
                 .idleTimeout(idleTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (totalTimeout != null) {
+            proxyToServerRequest.timeout(totalTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        }
         copyRequestHeaders(clientToProxyRequest, proxyToServerRequest, requestId);
         if (hasContent(clientToProxyRequest)) {
             Content.Source body = interceptor.requestBody(maxRequestBodyBytes > 0

@@ -21,7 +21,8 @@ import org.eclipse.jetty.util.Callback;
  * A scripted upstream for proxy tests that need answers a real registry will not give on demand
  * (a redirect to storage, a 401 from the replica, a huge streamed body): records every request
  * (headers, body length and SHA-256, read as a stream) and answers with the current
- * {@link Answer}; the router's health probes get a plain 200. Loopback, port 0.
+ * {@link Answer}; the router's health probes (of {@code /v2/} and of a token service) get a plain
+ * 200. Loopback, port 0.
  */
 final class FakeUpstream implements AutoCloseable {
 
@@ -67,8 +68,15 @@ final class FakeUpstream implements AutoCloseable {
     }
 
     /** The router's active health checks: answered, not recorded, whatever the script says. */
+    /**
+     * The router's health probes: a GET of {@code /v2/}, or of a token service's URL without a
+     * query, and no request id (proxied requests always carry one; the router's own look-ups at
+     * other paths are answered like any request).
+     */
     private static boolean isHealthProbe(Request request) {
-        return "/v2/".equals(request.getHttpURI().getPath()) && !request.getHeaders().contains("X-Request-Id");
+        String path = request.getHttpURI().getPath();
+        return !request.getHeaders().contains("X-Request-Id")
+                && ("/v2/".equals(path) || "/jwt/auth".equals(path) && request.getHttpURI().getQuery() == null);
     }
 
     URI url() {

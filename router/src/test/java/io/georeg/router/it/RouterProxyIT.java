@@ -67,8 +67,12 @@ class RouterProxyIT {
     }
 
     private Router router(RouterConfig.Limits limits, URI primaryUrl) throws Exception {
+        return router(limits, primaryUrl, auth.url().resolve("/jwt/auth"));
+    }
+
+    private Router router(RouterConfig.Limits limits, URI primaryUrl, URI authUrl) throws Exception {
         RouterConfig config = RouterConfig.of(URI.create("https://registry.example.com"), 0, primaryUrl,
-                        auth.url().resolve("/jwt/auth"), new RouterConfig.ReplicaEndpoint.Remote(replica.url()))
+                        authUrl, new RouterConfig.ReplicaEndpoint.Remote(replica.url()))
                 .withLimits(limits)
                 .withTimeouts(new RouterConfig.Timeouts(Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofMillis(100), Duration.ofMillis(500)));
         router = new Router(config, null, new PrometheusRegistry()).start();
@@ -317,7 +321,7 @@ class RouterProxyIT {
     }
 
     @Test
-    void whenThePrimaryIsDownWritesAndTokenRequestsFailFastAndReplicatedReadsAreMarked() throws Exception {
+    void whenThePrimaryIsDownWritesFailFastTokenRequestsStillReachTheTokenServiceAndReplicatedReadsAreMarked() throws Exception {
         URI dead = URI.create("http://127.0.0.1:" + FreePort.pick());
         router(RouterConfig.Limits.defaults(), dead);
         replica.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 200, "{\"schemaVersion\":2}"));
@@ -330,13 +334,16 @@ class RouterProxyIT {
         assertThat(push.getContentAsString()).contains("\"code\":\"UNAVAILABLE\"").contains("primary");
 
         await().atMost(Duration.ofSeconds(5)).until(() -> !router.primaryReachable());
+        auth.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 200, "{\"token\":\"abc\"}"));
         t0 = System.nanoTime();
         ContentResponse upload = client.POST(url("/v2/a/blobs/uploads/")).send();
         ContentResponse token = client.GET(url("/jwt/auth?service=registry"));
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(2));
         assertThat(upload.getStatus()).isEqualTo(503);
         assertThat(upload.getContentAsString()).contains("\"code\":\"UNAVAILABLE\"", "the primary site is unreachable");
-        assertThat(token.getStatus()).isEqualTo(503);
+        // The token service is not the registry (GitLab serves /jwt/auth from Rails): it still answers.
+        assertThat(token.getStatus()).isEqualTo(200);
+        assertThat(token.getHeaders().get("X-Georeg-Source")).isEqualTo("auth");
 
         ContentResponse read = client.GET(url("/v2/a/manifests/v1"));
         assertThat(read.getStatus()).isEqualTo(200);
@@ -349,6 +356,26 @@ class RouterProxyIT {
         assertThat(ready.getStatus()).isEqualTo(200);
         assertThat(ready.getContentAsString()).contains("\"primary\":\"unreachable\"");
         assertThat(client.GET(url("/metrics")).getContentAsString()).contains("georeg_router_circuit_open{upstream=\"primary\"} 1");
+    }
+
+    @Test
+    void whenTheTokenServiceIsDownTokenRequestsFailFastWhileTheRegistryStillTakesWrites() throws Exception {
+        URI deadTokenService = URI.create("http://127.0.0.1:" + FreePort.pick() + "/jwt/auth");
+        router(RouterConfig.Limits.defaults(), primary.url(), deadTokenService);
+        primary.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 202, ""));
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> client.GET(url("/metrics")).getContentAsString()
+                .contains("georeg_router_circuit_open{upstream=\"auth\"} 1"));
+        long t0 = System.nanoTime();
+        ContentResponse token = client.GET(url("/jwt/auth?service=registry"));
+        ContentResponse upload = client.POST(url("/v2/a/blobs/uploads/")).send();
+
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(2));
+        assertThat(token.getStatus()).isEqualTo(503);
+        assertThat(token.getContentAsString()).contains("\"code\":\"UNAVAILABLE\"");
+        assertThat(upload.getStatus()).isEqualTo(202);
+        assertThat(router.primaryReachable()).isTrue();
+        assertThat(client.GET(url("/metrics")).getContentAsString()).contains("georeg_router_circuit_open{upstream=\"primary\"} 0");
     }
 
     @Test

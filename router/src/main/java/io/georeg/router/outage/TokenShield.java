@@ -1,0 +1,260 @@
+package io.georeg.router.outage;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.georeg.oci.ErrorCode;
+import io.georeg.router.proxy.OciErrorResponse;
+import io.georeg.router.proxy.ResponseInterceptor;
+import io.georeg.token.TokenRejectedException;
+import io.georeg.token.TokenVerifier;
+import io.georeg.token.VerifiedToken;
+import io.georeg.token.site.OutageTokenSigner;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The outage shield of the token route (issue 17, {@code docs/security.md}). While the primary's
+ * token service answers, it watches the answers the router forwards ({@link #watching}): a 200 is
+ * verified against the primary's root bundle and the {@code pull} scopes both asked for and granted
+ * are learned for the request's credentials; a 401 deletes the stored credential it refuses at
+ * once; a 5xx, a refused or timed-out connection is answered by the shield instead. When the token
+ * service is unreachable or the routers are in primary-down mode, the router's dispatcher calls
+ * {@link #answer} directly.
+ *
+ * <p>An answer grants {@code pull} only, only on repositories the primary granted to the same
+ * credentials (or to anonymous requests) within the window, with a token signed by the site key
+ * that lives no longer than the primary's own. Unknown user, wrong password, malformed credentials
+ * and a scope never granted all get the same 401: nothing in it tells which it was. Everything here
+ * may block (database, Argon2id): callers run it on a virtual thread.
+ */
+public final class TokenShield {
+    private static final Logger LOG = LoggerFactory.getLogger(TokenShield.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Distribution's token spec: a token answer without {@code expires_in} is good for 60 seconds. */
+    private static final Duration DEFAULT_PRIMARY_LIFETIME = Duration.ofSeconds(60);
+    public static final String SOURCE_OUTAGE = "outage-token";
+    private static final String CHALLENGE = "Basic realm=\"georeg outage tokens: the primary's auth service is unavailable\"";
+
+    private final OutageGrants grants;
+    private final OutageTokenSigner signer;
+    private final TokenVerifier primaryTokens;
+    private final String service;
+    private final Duration maxLifetime;
+    private final OutageMetrics metrics;
+
+    /**
+     * @param primaryTokens verifies the primary's token answers (its {@code auth.token} bundle)
+     * @param service       the registry's {@code service}: the {@code aud} of outage tokens
+     * @param maxLifetime   {@code auth.outage.tokenLifetime}
+     */
+    public TokenShield(OutageGrants grants, OutageTokenSigner signer, TokenVerifier primaryTokens, String service, Duration maxLifetime,
+                       OutageMetrics metrics) {
+        this.grants = grants;
+        this.signer = signer;
+        this.primaryTokens = primaryTokens;
+        this.service = service;
+        this.maxLifetime = maxLifetime;
+        this.metrics = metrics;
+    }
+
+    /** Answers a token request with an outage token or a refusal; {@code why} says why the primary is not asked. */
+    public void answer(Request request, Response response, Callback callback, String why) {
+        Optional<Credentials> credentials = Credentials.fromAuthorization(request.getHeaders().get(HttpHeader.AUTHORIZATION));
+        ScopeRequest scopes;
+        try {
+            scopes = ScopeRequest.of(scopeValues(request));
+        } catch (RuntimeException e) {
+            // A query Jetty cannot decode: nothing in it can be granted.
+            scopes = ScopeRequest.of(List.of());
+        }
+        if (scopes.tooMany()) {
+            metrics.refused(OutageMetrics.Refusal.TOO_MANY_SCOPES);
+            send(response, callback, ErrorCode.DENIED, "a token request may ask for at most " + ScopeRequest.MAX_SCOPES
+                    + " scopes while the primary's auth service is unavailable; this one asks for " + scopes.scopes());
+            return;
+        }
+        Optional<OutageGrants.Granted> own;
+        Optional<OutageGrants.Granted> anonymous;
+        try {
+            own = credentials.isEmpty() ? Optional.empty() : grants.lookup(credentials.get());
+            anonymous = own.isEmpty() || credentials.get().anonymous() ? Optional.empty() : grants.lookup(Credentials.ANONYMOUS);
+        } catch (RuntimeException e) {
+            LOG.error("cannot read the outage grants to answer a token request while {}", why, e);
+            metrics.refused(OutageMetrics.Refusal.ERROR);
+            send(response, callback, ErrorCode.UNAVAILABLE, "the primary's auth service is unavailable and this site cannot read "
+                    + "its grants to stand in for it; retry later");
+            return;
+        }
+        if (own.isEmpty()) {
+            LOG.debug("outage token refused to {} ({}): no stored credential matches", credentials.orElse(null), why);
+            metrics.refused(OutageMetrics.Refusal.CREDENTIALS);
+            refuse(response, callback);
+            return;
+        }
+        Set<String> grantable = new TreeSet<>(own.get().repositories());
+        Duration lifetime = min(maxLifetime, own.get().primaryTokenLifetime());
+        Set<String> fromAnonymous = new TreeSet<>(anonymous.map(OutageGrants.Granted::repositories).orElse(Set.of()));
+        Set<String> granted = new TreeSet<>();
+        for (String repository : scopes.pullRepositories()) {
+            if (grantable.contains(repository)) {
+                granted.add(repository);
+            } else if (fromAnonymous.contains(repository)) {
+                granted.add(repository);
+                lifetime = min(lifetime, anonymous.get().primaryTokenLifetime());
+            }
+        }
+        if (granted.isEmpty() && scopes.scopes() > 0) {
+            LOG.debug("outage token refused to {} ({}): nothing asked for was granted", credentials.get(), why);
+            metrics.refused(OutageMetrics.Refusal.SCOPE);
+            refuse(response, callback);
+            return;
+        }
+        OutageTokenSigner.Minted minted = signer.mint(credentials.get().username(), service, List.copyOf(granted), lifetime);
+        metrics.issued();
+        LOG.info("outage token for {} ({}): pull on {} for {}s, issuer {}", credentials.get(), why, granted, lifetime.toSeconds(), signer.issuer());
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("token", minted.token());
+        body.put("access_token", minted.token());
+        body.put("expires_in", minted.lifetime().toSeconds());
+        body.put("issued_at", minted.issuedAt().toString());
+        byte[] bytes = json(body);
+        response.setStatus(200);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);
+        response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+        response.getHeaders().put("X-Georeg-Source", SOURCE_OUTAGE);
+        response.write(true, ByteBuffer.wrap(bytes), callback);
+    }
+
+    /**
+     * Watches a token request forwarded to the primary's token service: learns from its 200,
+     * revokes on its 401, and answers instead of its 5xx or of a failed connection.
+     */
+    public ResponseInterceptor watching(Request request, Response response, Callback callback) {
+        Optional<Credentials> credentials = Credentials.fromAuthorization(request.getHeaders().get(HttpHeader.AUTHORIZATION));
+        return new ResponseInterceptor() {
+            @Override
+            public boolean hold(org.eclipse.jetty.client.Response serverToProxyResponse) {
+                int status = serverToProxyResponse.getStatus();
+                return status == 200 || status == 401 || status >= 500;
+            }
+
+            @Override
+            public void onHeld(HeldResponse held, Runnable release) {
+                Thread.ofVirtual().name("token-shield").start(() -> {
+                    if (held.status() >= 500) {
+                        answer(request, response, callback, "the primary's token service answered " + held.status());
+                        return;
+                    }
+                    try {
+                        if (held.status() == 200 && credentials.isPresent()) {
+                            learn(request, credentials.get(), held.body());
+                        } else if (held.status() == 401 && credentials.isPresent() && !credentials.get().anonymous()) {
+                            revoke(credentials.get());
+                        }
+                    } finally {
+                        release.run();
+                    }
+                });
+            }
+
+            @Override
+            public boolean takeOverFailure(Throwable failure) {
+                String why = "the primary's token service is unreachable: " + failure.getClass().getSimpleName();
+                Thread.ofVirtual().name("token-shield").start(() -> answer(request, response, callback, why));
+                return true;
+            }
+        };
+    }
+
+    /** Counts the grants held now (for the metrics and the status), and prunes the table. */
+    public void maintain() {
+        grants.prune();
+        metrics.held(grants.held());
+    }
+
+    private void learn(Request request, Credentials credentials, byte[] body) {
+        try {
+            JsonNode answer = JSON.readTree(body);
+            String token = answer.path("token").asText(answer.path("access_token").asText(""));
+            VerifiedToken verified = primaryTokens.verify(token);
+            Set<String> learned = new TreeSet<>();
+            for (String repository : ScopeRequest.of(scopeValues(request)).pullRepositories()) {
+                if (verified.grants().contains("repository:" + repository + ":pull") || verified.grants().contains("repository:" + repository + ":*")) {
+                    learned.add(repository);
+                }
+            }
+            long expiresIn = answer.path("expires_in").asLong(0);
+            Duration lifetime = expiresIn > 0 ? Duration.ofSeconds(expiresIn) : DEFAULT_PRIMARY_LIFETIME;
+            grants.learn(credentials, learned, lifetime);
+            metrics.learned("learned");
+            metrics.held(grants.held());
+        } catch (TokenRejectedException e) {
+            // Never believe access claims that do not verify against the primary's bundle.
+            metrics.learned("unverified");
+            LOG.warn("the primary's token answer does not verify against auth.token.rootCertBundle ({}): nothing learned", e.getMessage());
+        } catch (Exception e) {
+            metrics.learned("error");
+            LOG.warn("cannot learn the grants of a token answer for {}", credentials, e);
+        }
+    }
+
+    private void revoke(Credentials credentials) {
+        try {
+            if (grants.revoke(credentials)) {
+                metrics.revoked();
+                metrics.held(grants.held());
+                LOG.info("the primary refused {}: its outage grants are deleted", credentials);
+            }
+        } catch (RuntimeException e) {
+            LOG.error("the primary refused {} but its outage grants could not be deleted", credentials, e);
+        }
+    }
+
+    private static List<String> scopeValues(Request request) {
+        Fields query = Request.extractQueryParameters(request, StandardCharsets.UTF_8);
+        List<String> values = query.getValues("scope");
+        return values == null ? List.of() : values;
+    }
+
+    /**
+     * The one refusal: the same body and challenge for every reason, so none can be told apart,
+     * and nothing about the primary's addresses (the reason it is not asked is logged instead).
+     */
+    private static void refuse(Response response, Callback callback) {
+        response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, CHALLENGE);
+        send(response, callback, ErrorCode.UNAUTHORIZED, "the primary's auth service is unavailable; this site stands in for it "
+                + "with pull-only tokens for what it granted these credentials, and it granted nothing asked for here");
+    }
+
+    private static void send(Response response, Callback callback, ErrorCode code, String message) {
+        response.getHeaders().put("X-Georeg-Source", SOURCE_OUTAGE);
+        OciErrorResponse.send(response, callback, code, message);
+    }
+
+    private static byte[] json(Map<String, Object> body) {
+        try {
+            return JSON.writeValueAsBytes(body);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+}
