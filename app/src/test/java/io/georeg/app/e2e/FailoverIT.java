@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.georeg.app.cli.GeoregCommand;
 import io.georeg.oci.Digest;
+import io.georeg.testkit.auth.TestSiteKey;
 import io.georeg.testkit.corpus.OciLayoutWriter;
 import io.georeg.testkit.db.TestDatabase;
 import io.georeg.testkit.oci.TestImage;
@@ -43,8 +44,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code georeg drill} and {@code georeg promote} run as the CLI runs them, against the real
  * two sites of {@link TwoSites} (front and replicator in two processes, so that replication can
- * stop alone): a drill of a healthy secondary passes with an empty RPO; a drill of a secondary whose replicator is stopped lists the unreplicated image with its
- * age and fails its pre-check; a promotion to a stock distribution started on the replica's
+ * stop alone; outage tokens on): a drill of a healthy secondary passes with an empty RPO; a drill
+ * of a secondary whose replicator is stopped lists the unreplicated image with its age and fails
+ * its pre-check; a drill observing a real outage of the primary and its token service pulls with
+ * the tokens its fresh clients get then (outage tokens); a promotion to a stock distribution
+ * started on the replica's
  * storage keeps every image pullable through the router and sends pushes to the new primary.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -70,8 +74,11 @@ class FailoverIT {
     @BeforeAll
     static void startSitesAndReplicateTwoImages() throws Exception {
         skopeo = Skopeo.require();
+        // Outage tokens: the drills' fresh clients fetch their tokens during the (real or rehearsed) outage.
+        Path siteKey = Files.writeString(tmp.resolve("site-key.pem"), TestSiteKey.ec().privatePem());
         sites = new TwoSites(DB, tmp, TwoSites.Shape.FRONT_AND_REPLICATOR,
-                Map.of("GEOREG_ROUTER_ADMIN_TOKEN", ADMIN_TOKEN, "GEOREG_ROUTER_ADMIN_POLL_INTERVAL", "200ms"));
+                Map.of("GEOREG_ROUTER_ADMIN_TOKEN", ADMIN_TOKEN, "GEOREG_ROUTER_ADMIN_POLL_INTERVAL", "200ms",
+                        "GEOREG_AUTH_OUTAGE_ISSUER", "failover-site-b", "GEOREG_AUTH_OUTAGE_SIGNING_KEY_FILE", siteKey.toString()));
         pushed.put("team/api:1.0", push(TestImages.image(701), "team/api:1.0", sites.routerHostPort()));
         pushed.put("team/web:2.0", push(TestImages.image(702), "team/web:2.0", sites.routerHostPort()));
         pushed.forEach(FailoverIT::awaitReplicated);
@@ -145,6 +152,41 @@ class FailoverIT {
 
     @Test
     @Order(3)
+    void drillObservingARealOutageOfThePrimaryAndItsTokenServicePullsWithTokensFetchedDuringTheOutage() throws Exception {
+        // The drill's credentials pulled every image through the router before the outage (team/lagging
+        // was pushed to the primary directly): the router learned what the primary grants them.
+        for (String reference : pushed.keySet()) {
+            String repository = reference.substring(0, reference.indexOf(':'));
+            HttpResponse<String> t = HTTP.send(HttpRequest.newBuilder(sites.router().resolve("/jwt/auth?service=" + sites.issuer.service()
+                    + "&scope=repository:" + repository + ":pull")).header("Authorization", "Basic " + java.util.Base64.getEncoder()
+                    .encodeToString((USER + ":" + PASSWORD).getBytes(java.nio.charset.StandardCharsets.UTF_8))).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(t.statusCode()).as(t.body()).isEqualTo(200);
+        }
+        sites.primary.stop();
+        sites.tokens.stop();
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> "open".equals(adminMode().path("primaryCircuit").asText()));
+            double issued = MetricsScrape.sum(HTTP, sites.router().resolve("/metrics"), "georeg_router_outage_tokens_issued_total");
+            Path reports = tmp.resolve("drill-observed");
+
+            int exit = georeg("drill", "--router", sites.router().toString(), "--admin-token", ADMIN_TOKEN, "--observe-outage",
+                    "--sample", "2", "--credentials", USER + ":" + PASSWORD, "--report", reports.toString());
+
+            JsonNode report = JSON.readTree(reports.resolve("drill-report.json").toFile());
+            assertThat(exit).as(report.toPrettyString()).isZero();
+            assertThat(checkNames(report)).contains("outage-observed", "serve-sample", "push-refused");
+            assertThat(check(report, "serve-sample").path("passed").asBoolean()).isTrue();
+            // The drill's clients held no token: they got the router's outage tokens.
+            assertThat(MetricsScrape.sum(HTTP, sites.router().resolve("/metrics"), "georeg_router_outage_tokens_issued_total")).isGreaterThan(issued);
+        } finally {
+            sites.tokens.restart();
+            sites.primary.restart();
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> "closed".equals(adminMode().path("primaryCircuit").asText()));
+    }
+
+    @Test
+    @Order(4)
     void promotionToADistributionOnTheReplicasStorageServesEveryImageAndTakesPushes() throws Exception {
         Distribution promoted = Distribution.start(Files.createDirectories(tmp.resolve("promoted")),
                 DistributionConfig.filesystem(sites.replicaStorage()).withTokenAuth(sites.tokenAuth()));

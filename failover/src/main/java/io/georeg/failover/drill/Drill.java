@@ -27,7 +27,7 @@ import java.util.Optional;
  * A failover drill against a running deployment: pre-checks from the tracking database (lag,
  * pending, failed, via {@link StatusQuery}); the routers switched to {@code primary-down} through
  * their admin API (or a real outage observed); a sample of replicated images pulled through the
- * routers with their digests verified, timed; a push shown to be refused with the clear 503; the
+ * routers by fresh clients (their tokens fetched during the outage) with their digests verified, timed; a push shown to be refused with the clear 503; the
  * routers restored to {@code normal} whatever happened. Everything lands in a {@link Report}:
  * checks, RPO (what was not replicated), time to serve, errors. Run by {@code georeg drill}.
  */
@@ -53,24 +53,17 @@ public final class Drill {
         List<ReplicatedImage> sample = new ReplicatedSample(database).pick(options.sample());
         report.fact("sample", sample.size() + " image(s): " + sample);
         List<RouterAdminClient> routers = options.routers().stream().map(r -> new RouterAdminClient(http, r, options.adminToken())).toList();
-        List<PrimaryClient> clients = options.routers().stream().map(this::client).toList();
+        boolean switched = false;
         try {
-            List<SamplePuller> pullers = clients.stream().map(c -> new SamplePuller(c.content())).toList();
-            warmUp(report, sample, pullers);
-            boolean switched = false;
-            try {
-                Instant outageStart = options.observeOutage() ? observe(report, routers) : (switched = switchAll(report, routers)) ? Instant.now() : null;
-                if (outageStart != null) {
-                    pullSample(report, sample, pullers, outageStart);
-                    pushRefused(report, sample);
-                }
-            } finally {
-                if (!options.observeOutage()) {
-                    restore(report, routers, switched);
-                }
+            Instant outageStart = options.observeOutage() ? observe(report, routers) : (switched = switchAll(report, routers)) ? Instant.now() : null;
+            if (outageStart != null) {
+                pullSample(report, sample, outageStart);
+                pushRefused(report, sample);
             }
         } finally {
-            clients.forEach(PrimaryClient::close);
+            if (!options.observeOutage()) {
+                restore(report, routers, switched);
+            }
             report.finish();
         }
         return report;
@@ -96,17 +89,6 @@ public final class Drill {
                 ? Check.pass("precheck-failed", q.failed() + " failed change(s) (limit " + options.maxFailed() + ")")
                 : Check.fail("precheck-failed", q.failed() + " failed change(s), over the limit of " + options.maxFailed()
                         + ": see georeg retry --list"));
-    }
-
-    /** Tokens for the sample's repositories, fetched while the primary site answers, as clients hold theirs. */
-    private void warmUp(Report report, List<ReplicatedImage> sample, List<SamplePuller> pullers) {
-        for (int i = 0; i < sample.size(); i++) {
-            try {
-                pullers.get(i % pullers.size()).warmUp(sample.get(i));
-            } catch (RuntimeException e) {
-                report.error("before the drill, " + sample.get(i) + ": " + e.getMessage());
-            }
-        }
     }
 
     private boolean switchAll(Report report, List<RouterAdminClient> routers) {
@@ -145,11 +127,25 @@ public final class Drill {
         return problems.isEmpty() ? Instant.now() : null;
     }
 
-    private void pullSample(Report report, List<ReplicatedImage> sample, List<SamplePuller> pullers, Instant outageStart) {
+    /**
+     * Pulls the sample round-robin through the routers with clients made only now: their first
+     * request fetches a token during the outage, as a client holding none does (with token auth,
+     * the routers' outage tokens), so the report shows what a real client gets.
+     */
+    private void pullSample(Report report, List<ReplicatedImage> sample, Instant outageStart) {
         if (sample.isEmpty()) {
             report.check(Check.fail("serve-sample", "the replica holds no tagged image yet: nothing to pull"));
             return;
         }
+        List<PrimaryClient> clients = options.routers().stream().map(this::client).toList();
+        try {
+            pullSample(report, sample, clients.stream().map(c -> new SamplePuller(c.content())).toList(), outageStart);
+        } finally {
+            clients.forEach(PrimaryClient::close);
+        }
+    }
+
+    private void pullSample(Report report, List<ReplicatedImage> sample, List<SamplePuller> pullers, Instant outageStart) {
         List<Long> millis = new ArrayList<>();
         List<String> failures = new ArrayList<>();
         long bytes = 0;

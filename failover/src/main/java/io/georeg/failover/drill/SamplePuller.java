@@ -29,11 +29,6 @@ final class SamplePuller {
         this.client = client;
     }
 
-    /** Fetches tokens for the image's repository while the primary site still answers (clients hold theirs). */
-    void warmUp(ReplicatedImage image) {
-        client.headManifest(image.repository(), new Reference.ByTag(image.tag()));
-    }
-
     /** Pulls the whole image; returns the bytes read. Throws with what went wrong. */
     long pull(ReplicatedImage image) {
         FetchedManifest top = client.manifest(image.repository(), new Reference.ByTag(image.tag()))
