@@ -11,7 +11,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -22,7 +24,8 @@ import java.util.TreeSet;
  * site shares them: which repositories the primary let which credentials pull, and when it last
  * did. Credentials are kept as the user name and an Argon2id hash ({@link PasswordHash}); a user
  * keeps at most {@value #CREDENTIALS_PER_USER} credentials (CI job tokens share one user name), the
- * most recently learned. Grants older than the window do not count and are pruned, as are the
+ * most recently learned. A client's repeated token requests are matched from
+ * {@link VerifiedCredentials} (no new hash, no new write within a minute). Grants older than the window do not count and are pruned, as are the
  * oldest beyond {@code maxGrants}. Called by {@link TokenShield}.
  */
 public final class OutageGrants {
@@ -80,6 +83,7 @@ public final class OutageGrants {
     private final Duration window;
     private final int maxGrants;
     private final Clock clock;
+    private final VerifiedCredentials verified = new VerifiedCredentials();
 
     public OutageGrants(Transactions transactions, Duration window, int maxGrants, Clock clock) {
         this.transactions = transactions;
@@ -97,16 +101,16 @@ public final class OutageGrants {
 
     /** Records that the primary granted {@code pull} on {@code repositories} to {@code credentials} just now. */
     public void learn(Credentials credentials, Collection<String> repositories, Duration primaryTokenLifetime) {
-        if (repositories.isEmpty()) {
+        if (repositories.isEmpty() || verified.learnedRecently(credentials, Set.copyOf(repositories), clock.instant())) {
             return;
         }
         // The slow hash runs before the transaction, so no connection is held while it does.
         List<Candidate> candidates = transactions.read(c -> candidates(c, credentials.username()));
         Optional<Candidate> known = match(credentials, candidates);
-        String newHash = known.isPresent() ? null : credentials.anonymous() ? "" : PasswordHash.hash(credentials.password());
+        String newHash = known.isPresent() ? known.get().hash() : credentials.anonymous() ? "" : PasswordHash.hash(credentials.password());
         int lifetime = (int) Math.max(1, Math.min(Integer.MAX_VALUE, primaryTokenLifetime.toSeconds()));
         Timestamp now = Timestamp.from(clock.instant());
-        transactions.inTransaction(c -> {
+        long credentialId = transactions.inTransaction(c -> {
             long id;
             if (known.isPresent()) {
                 id = known.get().id();
@@ -142,8 +146,9 @@ public final class OutageGrants {
                 }
                 ps.executeBatch();
             }
-            return null;
+            return id;
         });
+        verified.learned(credentials, credentialId, newHash, Set.copyOf(repositories), now.toInstant());
     }
 
     /**
@@ -180,6 +185,7 @@ public final class OutageGrants {
         if (match.isEmpty()) {
             return false;
         }
+        verified.forget(credentials);
         return transactions.autoCommit(c -> {
             try (PreparedStatement ps = c.prepareStatement(DELETE_CREDENTIAL)) {
                 ps.setLong(1, match.get().id());
@@ -239,9 +245,15 @@ public final class OutageGrants {
      * exit) and a user with none costs one decoy hash, so the time says nothing about which user
      * names exist.
      */
-    private static Optional<Candidate> match(Credentials credentials, List<Candidate> candidates) {
+    private Optional<Candidate> match(Credentials credentials, List<Candidate> candidates) {
         if (credentials.anonymous()) {
             return candidates.stream().filter(c -> c.hash().isEmpty()).findFirst();
+        }
+        Map<Long, String> hashes = new HashMap<>();
+        candidates.forEach(c -> hashes.put(c.id(), c.hash()));
+        Optional<Long> remembered = verified.verified(credentials, hashes, clock.instant());
+        if (remembered.isPresent()) {
+            return candidates.stream().filter(c -> c.id() == remembered.get()).findFirst();
         }
         if (candidates.isEmpty()) {
             PasswordHash.verifyNothing(credentials.password());
@@ -252,6 +264,9 @@ public final class OutageGrants {
             if (!c.hash().isEmpty() && PasswordHash.verify(credentials.password(), c.hash()) && found == null) {
                 found = c;
             }
+        }
+        if (found != null) {
+            verified.remember(credentials, found.id(), found.hash(), clock.instant());
         }
         return Optional.ofNullable(found);
     }

@@ -143,6 +143,23 @@ class OutageGrantsIT {
     }
 
     @Test
+    void repeatedGrantsAreWrittenAtMostOncePerMinuteAndARevokedCredentialIsVerifiedAfresh() {
+        grants.learn(alice("s3cret"), Set.of("team/app"), Duration.ofMinutes(5));
+        List<String> first = rows("SELECT granted_at::text FROM outage_grants");
+        NOW.set(NOW.get().plusSeconds(30));
+        grants.learn(alice("s3cret"), Set.of("team/app"), Duration.ofMinutes(5));
+        assertThat(rows("SELECT granted_at::text FROM outage_grants")).isEqualTo(first);
+        NOW.set(NOW.get().plus(VerifiedCredentials.RELEARN_AFTER));
+        grants.learn(alice("s3cret"), Set.of("team/app"), Duration.ofMinutes(5));
+        assertThat(rows("SELECT granted_at::text FROM outage_grants")).isNotEqualTo(first);
+
+        assertThat(grants.lookup(alice("s3cret"))).isPresent();
+        // Deleted by another router: the remembered match no longer counts.
+        new OutageGrants(database.transactions(), WINDOW, 1000, CLOCK).revoke(alice("s3cret"));
+        assertThat(grants.lookup(alice("s3cret"))).isEmpty();
+    }
+
+    @Test
     void theTablesHoldNoPlaintextCredentialOnlySaltedArgon2idHashes() {
         String password = "correct-horse-battery-staple";
         grants.learn(alice(password), Set.of("team/app"), Duration.ofMinutes(5));
