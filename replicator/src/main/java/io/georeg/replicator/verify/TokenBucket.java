@@ -93,10 +93,17 @@ public final class TokenBucket {
         return Duration.ofNanos(elapsedNanos());
     }
 
+    /**
+     * Adds what accrued since the last refill. The elapsed time is converted to seconds before it
+     * is multiplied by the rate: nanoseconds times bytes per second overflows a {@code long} after
+     * a few minutes (about 176 s at 50 MiB/s), and a bucket left alone between passes is idle far
+     * longer than that.
+     */
     private void refill() {
         long now = nanoClock.getAsLong();
         if (now > refilledAt) {
-            tokens = Math.min(capacity, tokens + (now - refilledAt) * ratePerSecond / NANOS_PER_SECOND);
+            double accrued = (now - refilledAt) / NANOS_PER_SECOND * ratePerSecond;
+            tokens = Math.min(capacity, tokens + accrued);
             refilledAt = now;
         }
     }

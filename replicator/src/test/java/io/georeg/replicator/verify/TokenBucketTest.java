@@ -3,6 +3,7 @@ package io.georeg.replicator.verify;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -46,5 +47,34 @@ class TokenBucketTest {
             now.addAndGet(7_000_000);
         }
         assertThat(bucket.consumed()).isEqualTo(taken).isEqualTo(500 + 99 * 7);
+    }
+
+    /**
+     * The verifier's bucket sits idle between passes (10 minutes by default) and the next pass
+     * takes from it: at 50 MiB/s an idle time of about 176 s once overflowed the refill
+     * arithmetic, and every later pass failed with "cannot take 0 tokens, -5378217352 available".
+     */
+    @Test
+    void keepsItsLimitAcrossHoursOfSimulatedTimeWithLongIdleGaps() {
+        long rate = 50L * 1024 * 1024;
+        TokenBucket verifier = new TokenBucket(rate, rate, now::get);
+        long[] idleSeconds = {0, 1, 175, 177, 600, 3_600, 6 * 3_600, 7 * 24 * 3_600};
+        long slice = 64 * 1024;
+        for (long idle : idleSeconds) {
+            now.addAndGet(idle * 1_000_000_000L);
+            assertThat(verifier.available()).as("after %d s idle", idle).isBetween(0L, rate);
+            // A pass: drains the bucket slice by slice for a simulated minute, waiting as told.
+            long passEnd = now.get() + 60_000_000_000L;
+            while (now.get() < passEnd) {
+                long wait = verifier.nanosUntil(slice);
+                now.addAndGet(wait);
+                long n = Math.min(slice, verifier.available());
+                assertThat(n).isPositive();
+                verifier.consume(n);
+            }
+            assertThat((double) verifier.consumed()).isLessThanOrEqualTo(verifier.allowance());
+        }
+        assertThat(verifier.elapsed()).isGreaterThan(Duration.ofDays(7));
+        assertThat(verifier.available()).isBetween(0L, rate);
     }
 }
