@@ -4,6 +4,7 @@ import io.georeg.oci.Digest;
 import java.io.InputStream;
 import java.net.URI;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -44,6 +45,11 @@ public interface BlobStore extends AutoCloseable {
 
     /** The backend under this store, for link files and other non-blob objects. */
     ObjectStore objects();
+
+    /** {@link ObjectStore#removeAbandonedWrites} of the underlying store. */
+    default int removeAbandonedWrites(Instant startedBefore) throws StorageException {
+        return objects().removeAbandonedWrites(startedBefore);
+    }
 
     @Override
     void close();

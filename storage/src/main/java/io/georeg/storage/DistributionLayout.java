@@ -45,9 +45,14 @@ public final class DistributionLayout {
         return ObjectKey.of(repoRoot(repo) + "/_manifests/tags/" + tag.value());
     }
 
+    /** Where the temporary keys of streamed writes live (see {@link #upload}). */
+    public static ObjectKey uploads() {
+        return ObjectKey.of(ROOT + "/georeg-uploads");
+    }
+
     /** Temporary keys for streamed writes: {@code docker/registry/v2/georeg-uploads/<id>}. */
     public static ObjectKey upload(String id) {
-        return ObjectKey.of(ROOT + "/georeg-uploads/" + id);
+        return ObjectKey.of(uploads().value() + "/" + id);
     }
 
     /** The content of a link file: the digest as text, as distribution writes it. */

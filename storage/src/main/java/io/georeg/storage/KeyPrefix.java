@@ -35,6 +35,11 @@ public record KeyPrefix(String value) {
         return remote(key) + "/";
     }
 
+    /** The remote name prefix of every key (empty, or the prefix and '/'). */
+    public String remoteRoot() {
+        return value.isEmpty() ? "" : value + "/";
+    }
+
     /** The key of a remote name, or empty when the name is not a valid key below this prefix. */
     public Optional<ObjectKey> key(String remoteName) {
         String local = remoteName;

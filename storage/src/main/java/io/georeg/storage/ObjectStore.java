@@ -4,6 +4,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -41,6 +42,15 @@ public interface ObjectStore extends AutoCloseable {
 
     /** Keys directly or indirectly below {@code prefix}, in lexical order. */
     List<ObjectKey> list(ObjectKey prefix) throws StorageException;
+
+    /**
+     * Removes what streamed writes begun before {@code startedBefore} and never committed or
+     * aborted left behind: a process killed mid-copy leaves a temporary file (filesystem), an
+     * incomplete multipart upload (S3) or a temporary object (GCS) that nothing else would ever
+     * remove. A write still in progress is spared as long as it began after the cutoff, so the
+     * cutoff must lie further back than the longest copy. Returns how many leftovers it removed.
+     */
+    int removeAbandonedWrites(Instant startedBefore) throws StorageException;
 
     /** A pre-signed GET URL, where the backend can make one. */
     Optional<URI> presignedGet(ObjectKey key, Duration ttl) throws StorageException;

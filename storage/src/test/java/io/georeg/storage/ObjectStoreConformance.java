@@ -6,8 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -206,6 +209,53 @@ public abstract class ObjectStoreConformance {
         assertThat(store.list(ObjectKey.of("a/b")))
                 .containsExactly(ObjectKey.of("a/b/c/a"), ObjectKey.of("a/b/c/d"), ObjectKey.of("a/b/z"));
         assertThat(store.list(ObjectKey.of("a/missing"))).isEmpty();
+    }
+
+    /**
+     * Leaves behind what a copy killed in the middle of a streamed write to {@code key} leaves on
+     * this backend. By default: a write begun, fed more than one part, and never committed,
+     * aborted or closed (as after kill -9). Returns the abandoned write, if any, to be released
+     * once the test is done with it.
+     */
+    protected Optional<ObjectStore.PendingWrite> leaveWriteOfKilledCopy(ObjectKey key) throws Exception {
+        ObjectStore.PendingWrite write = store.beginWrite(key);
+        write.stream().write(TestBytes.random(LARGE, 9));
+        return Optional.of(write);
+    }
+
+    @Test
+    void leftoversOfAKilledCopyAreRemovedAndNothingElse() throws Exception {
+        ObjectKey kept = ObjectKey.of("conf/kept");
+        store.writeSmall(kept, bytes("kept"));
+        List<String> before = everythingStored();
+        Optional<ObjectStore.PendingWrite> killed = leaveWriteOfKilledCopy(ObjectKey.of("conf/killed"));
+        try {
+            assertThat(everythingStored()).as("the killed copy left something behind").hasSizeGreaterThan(before.size());
+
+            assertThat(store.removeAbandonedWrites(Instant.now().plusSeconds(60))).isEqualTo(1);
+
+            assertThat(everythingStored()).containsExactlyInAnyOrderElementsOf(before);
+            assertThat(readAll(kept)).isEqualTo(bytes("kept"));
+            assertThat(store.size(ObjectKey.of("conf/killed"))).isEmpty();
+            assertThat(store.removeAbandonedWrites(Instant.now().plusSeconds(60))).isZero();
+        } finally {
+            killed.ifPresent(ObjectStore.PendingWrite::close);
+        }
+    }
+
+    @Test
+    void writeBegunAfterTheCutoffIsLeftToFinish() throws Exception {
+        ObjectKey key = ObjectKey.of("conf/in-progress");
+        byte[] content = TestBytes.random(LARGE, 10);
+        try (ObjectStore.PendingWrite write = store.beginWrite(key)) {
+            write.stream().write(content, 0, LARGE / 2);
+
+            assertThat(store.removeAbandonedWrites(Instant.now().minus(Duration.ofHours(1)))).isZero();
+
+            write.stream().write(content, LARGE / 2, LARGE - LARGE / 2);
+            write.commit();
+        }
+        assertThat(readAll(key)).isEqualTo(content);
     }
 
     protected byte[] readAll(ObjectKey key) throws IOException {

@@ -5,10 +5,12 @@ import io.georeg.app.config.ReplicatorSection;
 import io.georeg.app.wiring.http.ComponentHttpServer;
 import io.georeg.ops.OperationsHandler;
 import io.georeg.replicator.Replicator;
+import io.georeg.replicator.copy.AbandonedWriteSweeper;
 import io.georeg.replicator.metrics.VerifyMetrics;
 import io.georeg.status.web.StatusPageHandler;
 import io.georeg.replicator.verify.Verifier;
 import java.net.URI;
+import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -16,7 +18,8 @@ import org.eclipse.jetty.server.HttpConfiguration;
 /**
  * The replicator as a {@code georeg serve} component: the {@link Replicator} (workers, scheduled
  * reconcile, pruning) over the shared database and replica, its metrics on the process registry,
- * the {@link Verifier} when {@code replicator.verify.enabled}, and one HTTP port
+ * the {@link Verifier} when {@code replicator.verify.enabled}, the {@link AbandonedWriteSweeper}
+ * of copies killed mid-write, and one HTTP port
  * ({@code replicator.bindHost/port}) serving the notification intake, the status page
  * ({@code /-/status}, {@code /-/status.json}), {@code /-/health}, {@code /-/ready} (database
  * reachable) and {@code /metrics}.
@@ -24,6 +27,7 @@ import org.eclipse.jetty.server.HttpConfiguration;
 public final class ReplicatorComponent implements Component {
     private final Replicator replicator;
     private final Optional<Verifier> verifier;
+    private final AbandonedWriteSweeper sweeper;
     private final ComponentHttpServer server;
     private final String intakePath;
 
@@ -35,6 +39,7 @@ public final class ReplicatorComponent implements Component {
                 ? Optional.of(new Verifier(section.verify(), resources.database(), resources.blobStore(), replicator.queue(),
                         new VerifyMetrics(resources.metrics())))
                 : Optional.empty();
+        this.sweeper = new AbandonedWriteSweeper(resources.blobStore(), section.toReplicatorConfig().retention(), Clock.systemUTC());
         this.intakePath = section.intake().path();
         OperationsHandler operations = new OperationsHandler(resources.metrics(), List.of(OperationsHandler.Check.required("database", resources::databaseReachable)));
         HttpConfiguration http = new HttpConfiguration();
@@ -53,6 +58,7 @@ public final class ReplicatorComponent implements Component {
         server.start();
         replicator.start();
         verifier.ifPresent(Verifier::start);
+        sweeper.start();
     }
 
     public Replicator replicator() {
@@ -73,7 +79,7 @@ public final class ReplicatorComponent implements Component {
     @Override
     public void close() throws Exception {
         Exception failure = null;
-        for (AutoCloseable c : new AutoCloseable[] {server, () -> verifier.ifPresent(Verifier::close), replicator}) {
+        for (AutoCloseable c : new AutoCloseable[] {server, sweeper, () -> verifier.ifPresent(Verifier::close), replicator}) {
             try {
                 c.close();
             } catch (Exception e) {

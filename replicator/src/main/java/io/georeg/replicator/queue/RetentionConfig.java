@@ -12,12 +12,15 @@ import java.util.List;
  *
  * @param events how long received events are kept
  * @param doneItems how long finished work items are kept
- * @param interval how often the pruning runs
+ * @param interval how often the pruning runs (and the removal of abandoned writes)
+ * @param abandonedWrites how long ago a streamed write into storage must have begun before what it
+ *     left uncommitted counts as abandoned (a copy killed mid-write) and is removed; longer than the
+ *     longest copy of one blob, since a write in progress is told from an abandoned one by age
  */
-public record RetentionConfig(Duration events, Duration doneItems, Duration interval) {
+public record RetentionConfig(Duration events, Duration doneItems, Duration interval, Duration abandonedWrites) {
 
     public static RetentionConfig defaults() {
-        return new RetentionConfig(Duration.ofDays(7), Duration.ofDays(7), Duration.ofHours(1));
+        return new RetentionConfig(Duration.ofDays(7), Duration.ofDays(7), Duration.ofHours(1), Duration.ofHours(24));
     }
 
     public RetentionConfig validate() {
@@ -30,6 +33,10 @@ public record RetentionConfig(Duration events, Duration doneItems, Duration inte
         }
         if (interval == null || interval.toSeconds() < 1) {
             problems.add("replicator.retention.interval must be at least 1s (got " + interval + ")");
+        }
+        if (abandonedWrites == null || abandonedWrites.toMinutes() < 60) {
+            problems.add("replicator.retention.abandonedWrites must be at least 1h, longer than the longest copy of one blob"
+                    + " (got " + abandonedWrites + ")");
         }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("invalid replicator retention configuration: " + String.join("; ", problems));

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -16,6 +17,7 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -30,7 +32,7 @@ import java.util.UUID;
  *
  * <p>Empty directories left by deletes are not pruned: a concurrent writer could be creating a
  * file in them, and distribution ignores empty directories. Temporary files of a crashed process
- * stay in {@code .georeg-tmp} until removed by hand; they are never visible as objects.
+ * stay in {@code .georeg-tmp}, never visible as objects, until {@link #removeAbandonedWrites}.
  */
 public final class FilesystemObjectStore implements ObjectStore {
     /** The directory below the root for uncommitted writes. */
@@ -113,6 +115,36 @@ public final class FilesystemObjectStore implements ObjectStore {
             return new FilePendingWrite(channel, temp, pathOf(finalKey), finalKey);
         } catch (IOException e) {
             throw new StorageException("cannot create temporary file " + temp + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * {@inheritDoc} Here: files in {@value #TEMP_DIR} not written to since the cutoff (a write in
+     * progress touches its file with every chunk, so its modification time stays recent).
+     */
+    @Override
+    public int removeAbandonedWrites(Instant startedBefore) {
+        if (!Files.isDirectory(tempDir)) {
+            return 0;
+        }
+        int removed = 0;
+        try (DirectoryStream<Path> temps = Files.newDirectoryStream(tempDir)) {
+            for (Path temp : temps) {
+                if (abandoned(temp, startedBefore) && Files.deleteIfExists(temp)) {
+                    removed++;
+                }
+            }
+        } catch (IOException e) {
+            throw new StorageException("cannot remove abandoned temporary files in " + tempDir + ": " + e.getMessage(), e);
+        }
+        return removed;
+    }
+
+    private static boolean abandoned(Path temp, Instant startedBefore) throws IOException {
+        try {
+            return Files.isRegularFile(temp) && Files.getLastModifiedTime(temp).toInstant().isBefore(startedBefore);
+        } catch (NoSuchFileException e) {
+            return false; // committed or aborted meanwhile
         }
     }
 

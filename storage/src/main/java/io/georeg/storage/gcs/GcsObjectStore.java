@@ -23,11 +23,14 @@ import java.net.URISyntaxException;
 import java.nio.channels.Channels;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -47,6 +50,9 @@ import java.util.concurrent.TimeUnit;
  * {@link #presignedGet} is empty and blob GETs are served through registry-read.
  */
 public final class GcsObjectStore implements ObjectStore {
+    private static final Pattern TEMPORARY_NAME =
+            Pattern.compile(Pattern.quote(DistributionLayout.uploads().value()) + "/(\\d{1,18})-[0-9a-f-]{36}");
+
     private final Storage storage;
     private final String bucket;
     private final KeyPrefix prefix;
@@ -134,13 +140,50 @@ public final class GcsObjectStore implements ObjectStore {
     @Override
     public PendingWrite beginWrite(ObjectKey finalKey) {
         try {
-            BlobId temp = id(DistributionLayout.upload(UUID.randomUUID().toString()));
+            BlobId temp = id(temporaryKey(Instant.now()));
             WriteChannel writer = storage.writer(BlobInfo.newBuilder(temp).setContentType("application/octet-stream").build());
             writer.setChunkSize(chunkSize);
             return new GcsPendingWrite(storage, writer, temp, id(finalKey), finalKey);
         } catch (com.google.cloud.storage.StorageException e) {
             throw failed("begin write", finalKey, e);
         }
+    }
+
+    /**
+     * {@inheritDoc} Here: temporary objects below {@link DistributionLayout#uploads()} of writes
+     * begun before the cutoff, as their names say (see {@link #temporaryKey}); a process killed
+     * between finalizing its upload and deleting the temporary object leaves one. An upload never
+     * finalized is no object at all; GCS discards its session after a week.
+     */
+    @Override
+    public int removeAbandonedWrites(Instant startedBefore) {
+        int removed = 0;
+        try {
+            for (Blob blob : storage.list(bucket, Storage.BlobListOption.prefix(prefix.remoteBelow(DistributionLayout.uploads())))
+                    .iterateAll()) {
+                Optional<Instant> begun = prefix.key(blob.getName()).flatMap(GcsObjectStore::writeBegunAt);
+                if (begun.isPresent() && begun.get().isBefore(startedBefore) && storage.delete(blob.getBlobId())) {
+                    removed++;
+                }
+            }
+        } catch (com.google.cloud.storage.StorageException e) {
+            throw failed("remove abandoned writes below", DistributionLayout.uploads(), e);
+        }
+        return removed;
+    }
+
+    /**
+     * The temporary key of a write begun at {@code begun}: its name starts with the time in
+     * milliseconds, so that leftovers are told by name, whatever the object's metadata says.
+     */
+    static ObjectKey temporaryKey(Instant begun) {
+        return DistributionLayout.upload(begun.toEpochMilli() + "-" + UUID.randomUUID());
+    }
+
+    /** When the write of a temporary key began; empty for names not made by {@link #temporaryKey}. */
+    private static Optional<Instant> writeBegunAt(ObjectKey temporary) {
+        Matcher m = TEMPORARY_NAME.matcher(temporary.value());
+        return m.matches() ? Optional.of(Instant.ofEpochMilli(Long.parseLong(m.group(1)))) : Optional.empty();
     }
 
     @Override

@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #abort()} never finalizes the upload, so no object appears; GCS discards the
  * abandoned session after a week. A process that dies between finalize and delete leaves a
- * temporary object below {@code docker/registry/v2/georeg-uploads/}, never at a final name; a
- * bucket lifecycle rule on that prefix reclaims it.
+ * temporary object below {@code docker/registry/v2/georeg-uploads/}, never at a final name; the
+ * replicator's sweep of abandoned writes ({@link GcsObjectStore#removeAbandonedWrites}) removes it.
  */
 final class GcsPendingWrite extends OneShotWrite {
     private static final Logger LOG = LoggerFactory.getLogger(GcsPendingWrite.class);
@@ -63,7 +63,7 @@ final class GcsPendingWrite extends OneShotWrite {
         try {
             storage.delete(temp);
         } catch (com.google.cloud.storage.StorageException e) {
-            // Only a temporary name is left behind; the bucket's lifecycle rule reclaims it.
+            // Only a temporary name is left behind; the sweep of abandoned writes removes it.
             LOG.warn("could not delete temporary object {} of write to {}", temp, key(), e);
         }
     }

@@ -10,6 +10,7 @@ import java.io.InputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -27,6 +28,8 @@ import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.MultipartUpload;
+import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
@@ -149,6 +152,37 @@ public final class S3ObjectStore implements ObjectStore {
     @Override
     public PendingWrite beginWrite(ObjectKey finalKey) {
         return new S3PendingWrite(client, bucket, prefix.remote(finalKey), finalKey, partSize);
+    }
+
+    /**
+     * {@inheritDoc} Here: incomplete multipart uploads below the store's prefix initiated before
+     * the cutoff, aborted (which frees their parts). A single-part write is one PutObject and
+     * leaves nothing behind.
+     */
+    @Override
+    public int removeAbandonedWrites(Instant startedBefore) {
+        int removed = 0;
+        try {
+            for (MultipartUpload upload : client.listMultipartUploadsPaginator(b -> b.bucket(bucket).prefix(prefix.remoteRoot()))
+                    .uploads()) {
+                // Only uploads to names georeg writes: another tenant of the bucket keeps its own.
+                if (upload.initiated().isBefore(startedBefore) && prefix.key(upload.key()).isPresent()) {
+                    removed += abort(upload);
+                }
+            }
+        } catch (SdkException e) {
+            throw new StorageException("s3 removal of abandoned uploads in s3://" + bucket + " failed: " + e.getMessage(), e);
+        }
+        return removed;
+    }
+
+    private int abort(MultipartUpload upload) {
+        try {
+            client.abortMultipartUpload(b -> b.bucket(bucket).key(upload.key()).uploadId(upload.uploadId()));
+            return 1;
+        } catch (NoSuchUploadException e) {
+            return 0; // completed or aborted by its writer meanwhile
+        }
     }
 
     @Override

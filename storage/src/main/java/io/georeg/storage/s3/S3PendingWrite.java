@@ -78,8 +78,8 @@ final class S3PendingWrite extends OneShotWrite {
             try {
                 client.abortMultipartUpload(b -> b.bucket(bucket).key(remoteKey).uploadId(uploadId));
             } catch (SdkException e) {
-                // The parts are invisible; a bucket lifecycle rule for incomplete multipart
-                // uploads reclaims them (docs/configuration.md recommends one).
+                // The parts are invisible; the replicator's sweep of abandoned writes
+                // (S3ObjectStore.removeAbandonedWrites) aborts the upload later.
                 LOG.warn("could not abort multipart upload {} of s3://{}/{}", uploadId, bucket, remoteKey, e);
             }
         }

@@ -3,6 +3,8 @@ package io.georeg.storage.gcs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.cloud.storage.Blob;
+import com.google.cloud.storage.BlobId;
+import com.google.cloud.storage.BlobInfo;
 import com.google.cloud.storage.Storage;
 import com.google.cloud.storage.StorageOptions;
 import com.google.cloud.storage.contrib.nio.testing.LocalStorageHelper;
@@ -10,9 +12,11 @@ import io.georeg.storage.BlobStore;
 import io.georeg.storage.BlobStoreConformance;
 import io.georeg.storage.DefaultBlobStore;
 import io.georeg.storage.KeyPrefix;
+import io.georeg.storage.ObjectKey;
 import io.georeg.storage.ObjectStore;
 import io.georeg.storage.ObjectStoreConformance;
 import java.net.URI;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -71,6 +75,18 @@ class GcsStorageTest {
         @Override
         protected List<String> everythingStored() {
             return GcsStorageTest.this.everythingStored();
+        }
+
+        /**
+         * An upload that is never finalized is no object in GCS (nor in the fake). What a killed
+         * copy leaves is the finalized temporary object of a process that died between the
+         * finalize and the delete of its commit.
+         */
+        @Override
+        protected Optional<ObjectStore.PendingWrite> leaveWriteOfKilledCopy(ObjectKey key) {
+            String temp = "site-b/" + GcsObjectStore.temporaryKey(Instant.now().minusSeconds(300)).value();
+            options.getService().create(BlobInfo.newBuilder(BlobId.of(BUCKET, temp)).build(), new byte[] {1, 2, 3});
+            return Optional.empty();
         }
     }
 
