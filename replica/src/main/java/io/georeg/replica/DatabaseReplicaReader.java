@@ -87,6 +87,27 @@ public final class DatabaseReplicaReader implements ReplicaReader {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() { };
 
+    /**
+     * The channel on which {@link #quarantineBlob} tells the verifier (replicator) that a blob is
+     * due for verification now; the payload is the digest.
+     */
+    public static final String VERIFY_DUE_CHANNEL = "georeg_verify_due";
+
+    /**
+     * Marks the blob failed (readers stop serving it; the V5 trigger tells caching readers) and
+     * due for verification at once ({@code verified_at} NULL sorts first in the verifier's claim),
+     * and wakes the verifier, which confirms the damage and queues the re-copy.
+     */
+    private static final String QUARANTINE = """
+            WITH marked AS (
+                UPDATE blobs SET verify_state = 'failed', verify_error = ?, verified_at = NULL,
+                                 verify_failures = verify_failures + 1
+                 WHERE digest = ?
+                RETURNING digest
+            )
+            SELECT pg_notify('%s', digest) FROM marked
+            """.formatted(VERIFY_DUE_CHANNEL);
+
     private final Transactions tx;
     private final BlobStore blobs;
     private final ReplicaReadOptions options;
@@ -157,6 +178,19 @@ public final class DatabaseReplicaReader implements ReplicaReader {
     @Override
     public InputStream openBlob(Digest digest, long offset, long length) {
         return blobs.open(digest, offset, length);
+    }
+
+    @Override
+    public void quarantineBlob(Digest digest, String evidence) {
+        tx.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement(QUARANTINE)) {
+                ps.setString(1, evidence.length() > 1000 ? evidence.substring(0, 1000) : evidence);
+                ps.setString(2, digest.toString());
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next();
+                }
+            }
+        });
     }
 
     @Override

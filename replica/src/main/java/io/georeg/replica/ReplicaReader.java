@@ -29,6 +29,15 @@ public interface ReplicaReader {
     /** Opens a stored blob's bytes from {@code offset} for {@code length} (-1: to the end). */
     InputStream openBlob(Digest digest, long offset, long length);
 
+    /**
+     * Takes a blob out of serving because its stored bytes did not hash to its digest while they
+     * were served: it is not visible again until the verifier has checked it (and, when its bytes
+     * are bad, until it is copied again).
+     *
+     * @param evidence what the server saw, for the operator (e.g. the digest the bytes hashed to)
+     */
+    void quarantineBlob(Digest digest, String evidence);
+
     /** A pre-signed URL of the blob where the storage backend can make one and redirects are on. */
     Optional<URI> blobRedirect(Digest digest);
 

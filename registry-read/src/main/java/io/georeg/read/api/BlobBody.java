@@ -27,6 +27,10 @@ import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
  * downloads beyond that, object stores and small blobs are copied through a heap buffer of at
  * most {@code registryRead.blobBufferBytes}. Jersey still commits the status and headers: the
  * first 64 KiB go through its stream.
+ *
+ * <p>A whole-blob GET is hashed on the way out ({@link ServedBytesCheck}): every path hashes each
+ * chunk before it sends it and compares the digest before the last one, so damaged storage ends
+ * in an aborted transfer instead of a complete wrong blob.
  */
 final class BlobBody implements StreamingOutput {
     /** Below this, the extra flush of the headers costs more than the copies it saves. */
@@ -43,12 +47,15 @@ final class BlobBody implements StreamingOutput {
     private final long length;
     private final int bufferSize;
     private final HttpServletRequest request;
+    private final ServedBytesCheck check;
 
-    BlobBody(InputStream in, long length, int maxBufferBytes, HttpServletRequest request) {
+    /** @param check hashes the whole blob as it is sent; null for a range, which cannot be checked */
+    BlobBody(InputStream in, long length, int maxBufferBytes, HttpServletRequest request, ServedBytesCheck check) {
         this.in = in;
         this.length = length;
         this.bufferSize = (int) Math.max(1, Math.min(maxBufferBytes, length));
         this.request = request;
+        this.check = check;
     }
 
     @Override
@@ -64,6 +71,9 @@ final class BlobBody implements StreamingOutput {
                 // own small buffer, not on a flush before that. So the first bytes go through it.
                 byte[] first = new byte[FIRST_WRITE_BYTES];
                 int n = src.readNBytes(first, 0, first.length);
+                if (check != null && check.update(first, 0, n)) {
+                    check.beforeLastChunk();
+                }
                 out.write(first, 0, n);
                 out.flush();
                 HttpOutput direct = committedHttpOutput();
@@ -82,11 +92,17 @@ final class BlobBody implements StreamingOutput {
         byte[] buffer = new byte[bufferSize];
         int n;
         while ((n = src.read(buffer)) >= 0) {
+            if (check != null && check.update(buffer, 0, n)) {
+                check.beforeLastChunk();
+            }
             out.write(buffer, 0, n);
+        }
+        if (check != null) {
+            check.atEnd();
         }
     }
 
-    private static void sendFile(FileRangeInputStream file, HttpOutput out, ByteBuffer buffer) throws IOException {
+    private void sendFile(FileRangeInputStream file, HttpOutput out, ByteBuffer buffer) throws IOException {
         FileChannel channel = file.channel();
         long position = file.position();
         long end = position + file.remaining();
@@ -94,10 +110,20 @@ final class BlobBody implements StreamingOutput {
             buffer.clear().limit((int) Math.min(buffer.capacity(), end - position));
             int n = channel.read(buffer, position);
             if (n < 0) {
+                if (check != null) {
+                    check.atEnd();
+                }
                 throw new IOException("blob file ended " + (end - position) + " bytes early");
             }
             position += n;
-            out.write(buffer.flip());
+            buffer.flip();
+            if (check != null && check.update(buffer)) {
+                check.beforeLastChunk();
+            }
+            out.write(buffer);
+        }
+        if (check != null) {
+            check.atEnd();
         }
     }
 

@@ -178,20 +178,21 @@ public final class RegistryResource {
             r.header("Content-Range", range.contentRange(size));
         }
         if (!head) {
-            r.entity(stream(request, b.digest(), range == null ? 0 : range.first(), length));
+            ServedBytesCheck check = range == null ? new ServedBytesCheck(b.digest(), size, replica) : null;
+            r.entity(stream(request, b.digest(), range == null ? 0 : range.first(), length, check));
         }
         return r.build();
     }
 
     /** Opens the blob before the response is committed, so that storage losing it still yields a clean {@code BLOB_UNKNOWN}. */
-    private StreamingOutput stream(HttpServletRequest request, Digest digest, long offset, long length) {
+    private StreamingOutput stream(HttpServletRequest request, Digest digest, long offset, long length, ServedBytesCheck check) {
         InputStream in;
         try {
             in = replica.openBlob(digest, offset, length);
         } catch (BlobNotFoundException e) {
             throw new OciException(ErrorCode.BLOB_UNKNOWN, "blob unknown to registry", Map.of("digest", digest.toString()), e);
         }
-        return new BlobBody(in, length, options.blobBufferBytes(), request);
+        return new BlobBody(in, length, options.blobBufferBytes(), request, check);
     }
 
     private Response tags(HttpServletRequest request, RepositoryName name) {

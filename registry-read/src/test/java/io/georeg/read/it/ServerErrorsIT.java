@@ -52,6 +52,11 @@ class ServerErrorsIT {
         }
 
         @Override
+        public void quarantineBlob(Digest digest, String evidence) {
+            throw new AssertionError("served bytes of " + digest + " were reported corrupt: " + evidence);
+        }
+
+        @Override
         public Optional<URI> blobRedirect(Digest digest) {
             return Optional.empty();
         }

@@ -118,6 +118,12 @@ public final class CachingReplicaReader implements ReplicaReader, AutoCloseable 
         return delegate.openBlob(digest, offset, length);
     }
 
+    /** {@inheritDoc} The database's trigger drops the cached servability of the blob. */
+    @Override
+    public void quarantineBlob(Digest digest, String evidence) {
+        delegate.quarantineBlob(digest, evidence);
+    }
+
     @Override
     public Optional<URI> blobRedirect(Digest digest) {
         return delegate.blobRedirect(digest);

@@ -1,9 +1,12 @@
 package io.georeg.replicator.verify;
 
 import io.georeg.db.Database;
+import io.georeg.db.notify.NotifyListener;
+import io.georeg.replica.DatabaseReplicaReader;
 import io.georeg.replicator.queue.WorkQueue;
 import io.georeg.replicator.queue.WorkRequest;
 import io.georeg.storage.BlobStore;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -32,6 +35,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Started by the replicator's wiring ({@link #start()}: a pass now and one {@code interval}
  * after each pass ends); {@link #runPass()} runs one on demand ({@code georeg promote}, tests).
+ * A blob registry-read found damaged while serving it is due at once: the reader's
+ * {@code NOTIFY} on {@link DatabaseReplicaReader#VERIFY_DUE_CHANNEL} starts a pass (or another
+ * one right after the running pass), which confirms the damage and queues the re-copy.
  * {@link #close()} stops it, releasing the claims of objects not verified yet.
  */
 public final class Verifier implements AutoCloseable {
@@ -46,9 +52,13 @@ public final class Verifier implements AutoCloseable {
     private final VerifyObserver observer;
     private final TokenBucket bytes;
     private final TokenBucket objects;
+    private final Database database;
 
     private ScheduledThreadPoolExecutor executor;
     private boolean periodic;
+    /** Something became due while a pass ran: start the next pass when it ends, not after the interval. */
+    private boolean dueAgain;
+    private NotifyListener dueListener;
     private volatile boolean closed;
     private Pass pass;
 
@@ -67,6 +77,7 @@ public final class Verifier implements AutoCloseable {
         this.observer = observer;
         this.bytes = bytes;
         this.objects = objects;
+        this.database = database;
     }
 
     /** Schedules passes (the first now) when {@code replicator.verify.enabled}; otherwise does nothing. */
@@ -76,7 +87,22 @@ public final class Verifier implements AutoCloseable {
             return;
         }
         periodic = true;
+        dueListener = new NotifyListener(database.config(), DatabaseReplicaReader.VERIFY_DUE_CHANNEL, "georeg-verify-due",
+                Duration.ofSeconds(5), new DueSubscriber());
+        dueListener.start();
         runPass();
+    }
+
+    /** Starts a pass for objects that just became due, or makes the running pass be followed by another. */
+    private synchronized void verifyDueNow() {
+        if (closed) {
+            return;
+        }
+        if (pass != null) {
+            dueAgain = true;
+        } else {
+            runPass();
+        }
     }
 
     /** Starts a pass now, or returns the one running; completes when no object is due any more. */
@@ -112,12 +138,17 @@ public final class Verifier implements AutoCloseable {
     @Override
     public void close() {
         ScheduledThreadPoolExecutor running;
+        NotifyListener listener;
         synchronized (this) {
             if (closed) {
                 return;
             }
             closed = true;
             running = executor;
+            listener = dueListener;
+        }
+        if (listener != null) {
+            listener.close();
         }
         if (running == null) {
             return;
@@ -151,7 +182,13 @@ public final class Verifier implements AutoCloseable {
         if (pass == ended) {
             pass = null;
         }
-        if (periodic && !closed) {
+        if (closed) {
+            return;
+        }
+        if (dueAgain) {
+            dueAgain = false;
+            executor.execute(this::runPass);
+        } else if (periodic) {
             executor.schedule(this::runPass, config.interval().toMillis(), TimeUnit.MILLISECONDS);
         }
     }
@@ -161,6 +198,24 @@ public final class Verifier implements AutoCloseable {
             return; // abortPass cleans up
         }
         executor.schedule(step, Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
+    }
+
+    /** Wakes the verifier when registry-read quarantines a blob (and on (re)connecting, for what it missed). */
+    private final class DueSubscriber implements NotifyListener.Subscriber {
+        @Override
+        public void connected() {
+            verifyDueNow();
+        }
+
+        @Override
+        public void notified(String payload) {
+            verifyDueNow();
+        }
+
+        @Override
+        public void disconnected() {
+            // The periodic passes still run; only the prompt start is lost until it reconnects.
+        }
     }
 
     /** One pass: confined to the scheduler thread. */

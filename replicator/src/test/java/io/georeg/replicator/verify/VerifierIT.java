@@ -141,6 +141,64 @@ class VerifierIT {
         assertThat(reader.blobSize(REPO, layer.digest())).contains(layer.size());
     }
 
+    /**
+     * The scrub: once {@code reverifyAfter} has passed since a pass (simulated by moving every
+     * verification stamp back eight days), the next pass re-reads every stored object again and
+     * finds damage done since the last one. Before the token bucket's overflow was fixed, a pass
+     * after the first idle gap of ~3 minutes failed and nothing was ever re-read.
+     */
+    @Test
+    void everyObjectIsReReadOncePerPeriodAndDamageSinceTheLastPassIsFound() throws Exception {
+        TestImage image = store(REPO, TestImages.image(16), "v1");
+        Verifier verifier = verifier(config(), VerifyObserver.NONE);
+        assertThat(pass(verifier).total()).isEqualTo(5);
+        assertThat(pass(verifier).total()).as("nothing due within the period").isZero();
+        TestBlob layer = image.layers().get(1);
+        byte[] corrupted = layer.content().clone();
+        corrupted[0] ^= 0x01;
+        Files.write(files.pathOf(DistributionLayout.blobData(layer.digest())), corrupted);
+
+        ReplicatorDatabase.execute(db, "UPDATE blobs SET verified_at = verified_at - interval '8 days'");
+        ReplicatorDatabase.execute(db, "UPDATE manifests SET verified_at = verified_at - interval '8 days'");
+        PassSummary next = pass(verifier);
+
+        assertThat(next.total()).as("every object re-read").isEqualTo(5);
+        assertThat(next.count(VerifyTarget.BLOB, VerifyOutcome.FAILED)).isEqualTo(1);
+        assertThat(count(db, "SELECT count(*) FROM blobs WHERE verified_at < now() - interval '1 day'")).isZero();
+        assertQueued(REPO, layer.digest(), "push_blob");
+    }
+
+    /**
+     * registry-read quarantines a blob whose bytes did not hash to its digest while it served
+     * them: the running verifier, idle until its next periodic pass an hour away, is woken by the
+     * notification, confirms the damage and queues the re-copy at once.
+     */
+    @Test
+    void blobQuarantinedWhileServedIsVerifiedAtOnceAndQueuedForRecopy() throws Exception {
+        TestImage image = store(REPO, TestImages.image(15), "v1");
+        TestBlob layer = image.layers().get(0);
+        Verifier verifier = verifier(config().withInterval(Duration.ofHours(1)), VerifyObserver.NONE);
+        verifier.start();
+        await().atMost(60, TimeUnit.SECONDS).untilAsserted(() -> {
+            assertThat(count(db, "SELECT count(*) FROM blobs WHERE verify_state = 'ok'")).isEqualTo(4);
+            assertThat(count(db, "SELECT count(*) FROM manifests WHERE verify_state = 'ok'")).isEqualTo(1);
+        });
+        byte[] corrupted = layer.content().clone();
+        corrupted[3] ^= 0x40;
+        Files.write(files.pathOf(DistributionLayout.blobData(layer.digest())), corrupted);
+        DatabaseReplicaReader reader = new DatabaseReplicaReader(database, blobs, ReplicaReadOptions.streamOnly());
+
+        reader.quarantineBlob(layer.digest(), "stored bytes hash to something else while served");
+
+        assertThat(reader.blobSize(REPO, layer.digest())).as("not served from the moment it is quarantined").isEmpty();
+        String where = " FROM blobs WHERE digest = '" + layer.digest() + "'";
+        await().atMost(60, TimeUnit.SECONDS).untilAsserted(() -> {
+            assertThat(text(db, "SELECT verify_error" + where)).as("the verifier's own finding").contains("hashes to");
+            assertQueued(REPO, layer.digest(), "push_blob");
+        });
+        assertThat(text(db, "SELECT verify_state" + where)).isEqualTo("failed");
+    }
+
     @Test
     void deletedBlobFileIsMarkedMissingAndQueuedForRecopy() throws Exception {
         TestImage image = store(REPO, TestImages.image(20), "v1");

@@ -1,0 +1,179 @@
+package io.georeg.read.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.georeg.oci.Descriptor;
+import io.georeg.oci.MediaTypes;
+import io.georeg.oci.RepositoryName;
+import io.georeg.read.ReadOptions;
+import io.georeg.read.auth.Authenticator;
+import io.georeg.storage.DistributionLayout;
+import io.georeg.storage.fs.FilesystemObjectStore;
+import io.georeg.testkit.db.TestDatabase;
+import io.georeg.testkit.oci.TestBlob;
+import io.georeg.testkit.oci.TestImage;
+import io.georeg.testkit.oci.TestImages;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Stored bytes damaged after the copy (bit rot, an operator's mistake) are never delivered as the
+ * blob: a whole-blob GET hashes as it streams and aborts before the last chunk, and the blob is
+ * quarantined so that it is not served again (the router then falls back to the primary). Real
+ * PostgreSQL and filesystem storage; the damage is written straight into the blob's data file.
+ */
+class CorruptBlobIT {
+    @TempDir
+    Path dir;
+
+    static final RepositoryName REPO = RepositoryName.of("team/app");
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    TestDatabase db;
+    ReadStack stack;
+    HttpClient http;
+
+    @BeforeEach
+    void start() throws Exception {
+        db = TestDatabase.create();
+        stack = new ReadStack(db, dir.resolve("storage"), Authenticator.anonymous(), ReadOptions.loopbackEphemeral());
+        http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        http.close();
+        stack.close();
+        db.close();
+    }
+
+    /** Large enough for the direct file-to-socket path (and several of its 1 MiB buffers). */
+    @Test
+    void damagedLargeBlobIsAbortedBeforeItsLastChunkAndNeverServedAgain() throws Exception {
+        TestBlob layer = TestImages.layer(41, 3 * 1024 * 1024 + 5);
+        damagedBlobIsNotDelivered(layer);
+    }
+
+    /**
+     * Small enough for the heap copy in one chunk: nothing is sent before the comparison, so the
+     * answer is a clean 404 on which the router fetches the blob from the primary.
+     */
+    @Test
+    void damagedSmallBlobIsAnsweredBlobUnknownAndNeverServedAgain() throws Exception {
+        TestBlob layer = TestImages.layer(42, 10_000);
+        store(layer);
+        byte[] damaged = layer.content().clone();
+        damaged[7] ^= 0x01;
+        Files.write(dataFile(layer), damaged);
+
+        HttpResponse<byte[]> r = get(layer);
+        assertThat(r.statusCode()).isEqualTo(404);
+        assertThat(JSON.readTree(r.body()).at("/errors/0/code").asText()).isEqualTo("BLOB_UNKNOWN");
+        assertQuarantined(layer, "hash to");
+    }
+
+    @Test
+    void truncatedBlobIsNeverDeliveredAndNeverServedAgain() throws Exception {
+        TestBlob layer = TestImages.layer(43, 2 * 1024 * 1024);
+        store(layer);
+        Path data = dataFile(layer);
+        Files.write(data, Arrays.copyOf(layer.content(), layer.content().length - 100));
+
+        assertNotDelivered(layer);
+        assertQuarantined(layer, "ended after");
+    }
+
+    @Test
+    void intactBlobIsServedWholeAndStaysServable() throws Exception {
+        TestBlob layer = TestImages.layer(44, 3 * 1024 * 1024);
+        store(layer);
+
+        HttpResponse<byte[]> r = get(layer);
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo(layer.content());
+        assertThat(state(layer)).isEqualTo("unverified");
+    }
+
+    private void damagedBlobIsNotDelivered(TestBlob layer) throws Exception {
+        store(layer);
+        byte[] damaged = layer.content().clone();
+        damaged[damaged.length / 2] ^= 0x20;
+        Files.write(dataFile(layer), damaged);
+
+        assertNotDelivered(layer);
+        assertQuarantined(layer, "hash to");
+    }
+
+    private void assertNotDelivered(TestBlob layer) {
+        // Either the transfer breaks off (the headers were sent) or an error comes instead: never a whole 200.
+        try {
+            HttpResponse<byte[]> r = get(layer);
+            assertThat(r.statusCode()).as("a damaged blob must not be answered 200 in full").isNotEqualTo(200);
+            assertThat(r.body()).isNotEqualTo(layer.content());
+        } catch (IOException aborted) {
+            assertThat(aborted).isNotNull();
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private void assertQuarantined(TestBlob layer, String evidence) throws Exception {
+        assertThat(state(layer)).isEqualTo("failed");
+        assertThat(text("SELECT verify_error FROM blobs WHERE digest = '" + layer.digest() + "'")).contains(evidence);
+        assertThat(text("SELECT verified_at IS NULL FROM blobs WHERE digest = '" + layer.digest() + "'"))
+                .as("due for verification at once").isEqualTo("t");
+        HttpResponse<byte[]> again = get(layer);
+        assertThat(again.statusCode()).isEqualTo(404);
+        assertThat(JSON.readTree(again.body()).at("/errors/0/code").asText()).isEqualTo("BLOB_UNKNOWN");
+        assertThat(http.send(HttpRequest.newBuilder(blobUri(layer)).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(404);
+    }
+
+    private void store(TestBlob layer) {
+        TestImage image = TestImages.image(MediaTypes.OCI_MANIFEST, layer.content().length, List.of(layer), (Descriptor.Platform) null);
+        stack.store(REPO, image, "v1");
+    }
+
+    private Path dataFile(TestBlob layer) {
+        return ((FilesystemObjectStore) stack.blobs.objects()).pathOf(DistributionLayout.blobData(layer.digest()));
+    }
+
+    private URI blobUri(TestBlob layer) {
+        return URI.create(stack.server.uri() + "/v2/" + REPO + "/blobs/" + layer.digest());
+    }
+
+    private HttpResponse<byte[]> get(TestBlob layer) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(blobUri(layer)).timeout(Duration.ofSeconds(30)).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    private String state(TestBlob layer) throws Exception {
+        return text("SELECT verify_state::text FROM blobs WHERE digest = '" + layer.digest() + "'");
+    }
+
+    private String text(String sql) throws Exception {
+        try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(sql)) {
+            assertThat(rs.next()).isTrue();
+            return rs.getString(1);
+        }
+    }
+}
