@@ -1,6 +1,7 @@
 package io.georeg.oci;
 
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /** Media types of the OCI image spec and Docker's schema 2 that georeg stores and serves. */
 public final class MediaTypes {
@@ -23,7 +24,16 @@ public final class MediaTypes {
      */
     public static final String ACCEPT_EVERY_MANIFEST = String.join(", ", OCI_INDEX, OCI_MANIFEST, DOCKER_MANIFEST_LIST, DOCKER_MANIFEST);
 
+    /** RFC 6838 section 4.2: {@code type "/" subtype}, each a restricted-name of at most 127 characters. */
+    private static final Pattern MEDIA_TYPE = Pattern.compile(
+            "[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}");
+
     private MediaTypes() {
+    }
+
+    /** Whether {@code value} is a media type without parameters (what an artifactType is). */
+    public static boolean isValid(String value) {
+        return value != null && MEDIA_TYPE.matcher(value).matches();
     }
 
     public static boolean isIndex(String mediaType) {

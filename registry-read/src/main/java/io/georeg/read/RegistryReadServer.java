@@ -1,7 +1,7 @@
 package io.georeg.read;
 
+import io.georeg.ops.OciErrorHandler;
 import io.georeg.read.auth.Authenticator;
-import io.georeg.read.server.OciErrorHandler;
 import io.georeg.read.server.PathGuard;
 import io.georeg.read.server.ReadResourceConfig;
 import io.georeg.replica.ReplicaReader;
@@ -76,7 +76,7 @@ public final class RegistryReadServer implements AutoCloseable {
         c.setHost(options.host());
         c.setPort(options.port());
         s.addConnector(c);
-        s.setErrorHandler(new OciErrorHandler());
+        s.setErrorHandler(OciErrorHandler.forRegistryApi());
         s.setHandler(handler(replica, auth, options));
         s.setStopAtShutdown(false);
         try {

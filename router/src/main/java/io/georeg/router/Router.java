@@ -2,6 +2,7 @@ package io.georeg.router;
 
 import io.georeg.db.DatabaseConfig;
 import io.georeg.db.Transactions;
+import io.georeg.ops.OciErrorHandler;
 import io.georeg.ops.OperationsHandler;
 import io.georeg.router.admin.AdminEndpoint;
 import io.georeg.router.admin.AdminStateStore;
@@ -36,6 +37,10 @@ import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.Executors;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.ProtocolHandlers;
+import org.eclipse.jetty.client.ProxyAuthenticationProtocolHandler;
+import org.eclipse.jetty.client.RedirectProtocolHandler;
+import org.eclipse.jetty.client.WWWAuthenticationProtocolHandler;
 import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.io.ArrayByteBufferPool;
@@ -161,6 +166,7 @@ public final class Router implements AutoCloseable {
         try {
             httpClient = newHttpClient();
             httpClient.start();
+            passUpstreamStatusesThrough(httpClient);
             URI replicaUrl = startReplica();
             AdminStateStore adminState = transactions == null ? new MemoryAdminStateStore() : new DatabaseAdminStateStore(transactions);
             control = new SiteControl(config.primaryUrl(), adminState, primaryCircuit, config.admin().pollInterval(), this::probePrimarySoon);
@@ -365,13 +371,28 @@ public final class Router implements AutoCloseable {
         client.setMaxConnectionsPerDestination(512);
         client.setUserAgentField(null);            // the client's own User-Agent passes through
         client.getContentDecoderFactories().clear(); // bodies pass as they are, compressed or not
-        client.getProtocolHandlers().clear();      // no client-side 401/redirect handling: answers go to the client
         // Large blobs: each upstream read becomes one write to the client and one demand round
         // trip, so read in large pieces (16 KiB by default), from a pool that keeps buffers that
         // large (Jetty's default pool allocates anything above 64 KiB afresh every time).
         client.setByteBufferPool(new ArrayByteBufferPool(0, 4096, UPSTREAM_READ_BUFFER));
         client.setResponseBufferSize(UPSTREAM_READ_BUFFER);
         return client;
+    }
+
+    /**
+     * Jetty's client installs its protocol handlers in {@code doStart()} (100 Continue, 102, 103,
+     * redirects, WWW- and Proxy-Authentication), so clearing them before the start does nothing. The
+     * authentication handlers would act on a 401 themselves (a bare 401 without a challenge, as a
+     * token service answers wrong credentials, fails the exchange and became a 503) and the
+     * redirect handler would follow what is the client's to follow: every upstream answer must
+     * reach the client untouched. The interim-response handlers (100, 102, 103) stay: they only
+     * consume interim responses, which the proxy does not forward.
+     */
+    static void passUpstreamStatusesThrough(HttpClient client) {
+        ProtocolHandlers handlers = client.getProtocolHandlers();
+        handlers.remove(WWWAuthenticationProtocolHandler.NAME);
+        handlers.remove(ProxyAuthenticationProtocolHandler.NAME);
+        handlers.remove(RedirectProtocolHandler.NAME);
     }
 
     private Server newServer(String host, int port, String name) {
@@ -391,6 +412,8 @@ public final class Router implements AutoCloseable {
         connector.setPort(port);
         connector.setIdleTimeout(config.timeouts().idle().toMillis());
         s.addConnector(connector);
+        // Jetty's own refusals (malformed requests, oversized headers) answer with an OCI error body, never HTML.
+        s.setErrorHandler(OciErrorHandler.forRegistryApi());
         s.setStopTimeout(5_000);
         return s;
     }

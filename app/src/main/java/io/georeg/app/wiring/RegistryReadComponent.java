@@ -2,12 +2,12 @@ package io.georeg.app.wiring;
 
 import io.georeg.app.config.GeoregConfig;
 import io.georeg.app.wiring.http.ComponentHttpServer;
+import io.georeg.ops.OciErrorHandler;
 import io.georeg.ops.OperationsHandler;
 import io.georeg.read.ReadOptions;
 import io.georeg.read.RegistryReadServer;
 import io.georeg.read.auth.Authenticator;
 import io.georeg.read.auth.TokenAuthenticator;
-import io.georeg.read.server.OciErrorHandler;
 import java.net.URI;
 import java.time.Clock;
 import java.util.List;
@@ -30,7 +30,7 @@ public final class RegistryReadComponent implements Component {
         this.options = config.registryRead();
         OperationsHandler operations = new OperationsHandler(resources.metrics(), List.of(OperationsHandler.Check.required("database", resources::databaseReachable)));
         this.server = new ComponentHttpServer("registry-read", options.host(), options.port(), options.maxThreads(),
-                RegistryReadServer.configure(new HttpConfiguration()), new OciErrorHandler(), operations,
+                RegistryReadServer.configure(new HttpConfiguration()), OciErrorHandler.forRegistryApi(), operations,
                 List.of(handler(config, resources)));
     }
 

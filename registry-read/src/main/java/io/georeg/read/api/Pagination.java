@@ -2,6 +2,8 @@ package io.georeg.read.api;
 
 import io.georeg.oci.ErrorCode;
 import io.georeg.oci.OciException;
+import io.georeg.oci.RepositoryName;
+import io.georeg.oci.Tag;
 import java.util.Map;
 
 /**
@@ -13,10 +15,50 @@ import java.util.Map;
  * does for tags too. Silently clamping would also be spec-legal ("may return fewer"), but an
  * error tells the client its page size was not honoured. A non-numeric or negative {@code n} is
  * the same error. {@code n} absent means the maximum, with a {@code Link} when there is more.
+ *
+ * <p>{@code last} is a value of an earlier page (spec: "the last tag value"): a tag in the tags
+ * list, a repository name in the catalog. Anything else (a NUL byte, invalid UTF-8, any character
+ * neither grammar allows) is refused with 400 before it reaches the database, which would fail on
+ * some of them; distribution compares any string, but no page of ours can have produced it.
  */
 public record Pagination(int n, String last) {
 
-    public static Pagination parse(String nParam, String last, int max) {
+    /** What {@code last} names, with its grammar and the error a value outside it gets. */
+    public enum Listing {
+        TAGS(ErrorCode.TAG_INVALID, "a tag") {
+            @Override
+            boolean valid(String last) {
+                return Tag.isValid(last);
+            }
+        },
+        CATALOG(ErrorCode.NAME_INVALID, "a repository name") {
+            @Override
+            boolean valid(String last) {
+                return RepositoryName.isValid(last);
+            }
+        };
+
+        private final ErrorCode invalid;
+        private final String what;
+
+        Listing(ErrorCode invalid, String what) {
+            this.invalid = invalid;
+            this.what = what;
+        }
+
+        abstract boolean valid(String last);
+    }
+
+    public static Pagination parse(Listing listing, String nParam, String last, int max) {
+        if (last != null && !last.isEmpty() && !listing.valid(last)) {
+            throw new OciException(listing.invalid, "invalid last: it must be " + listing.what + " from an earlier page",
+                    Map.of("last", printable(last)));
+        }
+        return parse(nParam, last, max);
+    }
+
+    /** {@code n} and {@code last} without checking {@code last} (a listing's own rule is {@link #parse(Listing, String, String, int)}). */
+    static Pagination parse(String nParam, String last, int max) {
         int n = max;
         if (nParam != null && !nParam.isEmpty()) {
             try {
@@ -34,6 +76,19 @@ public record Pagination(int n, String last) {
     /** {@code <path?last=…&n=…>; rel="next"} (spec: "Listing Tags", distribution's catalog). */
     public String nextLink(String path, String lastReturned) {
         return "<" + path + "?last=" + lastReturned + "&n=" + n + ">; rel=\"next\"";
+    }
+
+    /** The value for an error detail: control characters shown as escapes, at most 100 characters. */
+    private static String printable(String value) {
+        StringBuilder out = new StringBuilder();
+        value.codePoints().limit(100).forEach(c -> {
+            if (Character.isISOControl(c)) {
+                out.append(String.format("\\u%04x", c));
+            } else {
+                out.appendCodePoint(c);
+            }
+        });
+        return out.toString();
     }
 
     private static OciException invalid(String n, int max) {

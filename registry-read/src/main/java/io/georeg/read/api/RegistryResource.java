@@ -30,6 +30,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.eclipse.jetty.http.BadMessageException;
 
 /**
  * The pull and content-discovery API of the OCI distribution spec, over a {@link ReplicaReader}.
@@ -196,7 +197,8 @@ public final class RegistryResource {
     }
 
     private Response tags(HttpServletRequest request, RepositoryName name) {
-        Pagination page = Pagination.parse(request.getParameter("n"), request.getParameter("last"), options.maxPageSize());
+        Pagination page = Pagination.parse(Pagination.Listing.TAGS, parameter(request, "n", ErrorCode.TAG_INVALID),
+                parameter(request, "last", ErrorCode.TAG_INVALID), options.maxPageSize());
         List<Tag> tags = page.n() == 0 ? List.of() : replica.tags(name, page.last(), page.n() + 1);
         if (tags.isEmpty() && !replica.repositoryExists(name)) {
             throw OciException.nameUnknown(name);
@@ -213,7 +215,8 @@ public final class RegistryResource {
     }
 
     private Response catalog(HttpServletRequest request) {
-        Pagination page = Pagination.parse(request.getParameter("n"), request.getParameter("last"), options.maxPageSize());
+        Pagination page = Pagination.parse(Pagination.Listing.CATALOG, parameter(request, "n", ErrorCode.NAME_INVALID),
+                parameter(request, "last", ErrorCode.NAME_INVALID), options.maxPageSize());
         List<RepositoryName> repos = page.n() == 0 ? List.of() : replica.catalog(page.last(), page.n() + 1);
         boolean more = repos.size() > page.n();
         if (more) {
@@ -227,8 +230,13 @@ public final class RegistryResource {
     }
 
     private Response referrers(HttpServletRequest request, OciPath.Referrers r) {
-        String artifactType = request.getParameter("artifactType");
+        String artifactType = parameter(request, "artifactType", ErrorCode.MANIFEST_INVALID);
         Optional<String> filter = artifactType == null || artifactType.isEmpty() ? Optional.empty() : Optional.of(artifactType);
+        // Refused before the database sees it (a NUL byte fails there): no manifest can carry such a type.
+        if (filter.isPresent() && !MediaTypes.isValid(artifactType)) {
+            throw new OciException(ErrorCode.MANIFEST_INVALID, "invalid artifactType: it must be a media type (type/subtype)",
+                    Map.of("artifactType", artifactType.length() > 100 ? artifactType.substring(0, 100) : artifactType));
+        }
         var referrers = replica.referrers(r.name(), r.subject(), filter);
         if (referrers.isEmpty() && !replica.repositoryExists(r.name())) {
             throw OciException.nameUnknown(r.name());
@@ -238,6 +246,19 @@ public final class RegistryResource {
             b.header("OCI-Filters-Applied", "artifactType");
         }
         return b.build();
+    }
+
+    /**
+     * A query parameter; a query that is not valid percent-encoded UTF-8 (e.g. {@code last=%ff}),
+     * which Jetty refuses to decode, is the client's error {@code unreadable} (400).
+     */
+    private static String parameter(HttpServletRequest request, String name, ErrorCode unreadable) {
+        try {
+            return request.getParameter(name);
+        } catch (BadMessageException e) {
+            throw new OciException(unreadable, "invalid query: it is not valid percent-encoded UTF-8", Map.of("query",
+                    String.valueOf(request.getQueryString())));
+        }
     }
 
     private static boolean notModified(HttpServletRequest request, String digest) {

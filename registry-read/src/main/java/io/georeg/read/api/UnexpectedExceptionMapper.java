@@ -4,6 +4,7 @@ import io.georeg.oci.ErrorBody;
 import io.georeg.oci.ErrorCode;
 import io.georeg.oci.OciException;
 import io.georeg.db.DatabaseUnavailableException;
+import io.georeg.ops.OciErrorHandler;
 import io.georeg.storage.BlobNotFoundException;
 import io.georeg.storage.StorageException;
 import jakarta.ws.rs.WebApplicationException;
@@ -13,6 +14,7 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.ExceptionMapper;
 import java.util.Map;
 import java.util.UUID;
+import org.eclipse.jetty.http.HttpException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * database said the blob exists but storage lost it, e.g. a race with a delete). Jersey's own
  * exceptions (405 for an unmapped method, 404, 406) keep their status with an OCI body. The
  * database pool failing to connect and storage backend failures are 503 {@code UNAVAILABLE}
- * (transient, worth a retry). Anything
+ * (transient, worth a retry). A client error Jetty raises while the resource reads the request
+ * (e.g. a query that is not valid percent-encoded UTF-8) keeps its 4xx status with an OCI body and
+ * is not logged as a failure. Anything
  * else is 500 {@code UNKNOWN}, logged with the request id and the stack trace, while the client
  * gets only the request id.
  */
@@ -44,6 +48,14 @@ public final class UnexpectedExceptionMapper implements ExceptionMapper<Throwabl
             LOG.warn("request {}: backend unavailable: {}", requestId, t.toString());
             return OciExceptionMapper.render(new OciException(ErrorCode.UNAVAILABLE,
                     "the replica's backend is unavailable; retry later (request id " + requestId + ")", Map.of("requestId", requestId)));
+        }
+        if (t instanceof HttpException h && h.getCode() >= 400 && h.getCode() < 500) {
+            LOG.debug("request {} refused by the HTTP layer: {}", requestId(), h.getReason());
+            return Response.status(h.getCode())
+                    .entity(ErrorBody.render(OciErrorHandler.codeFor(h.getCode(), String.valueOf(h.getReason())),
+                            "bad request: " + h.getReason(), null))
+                    .header("Content-Type", ErrorBody.CONTENT_TYPE)
+                    .build();
         }
         if (t instanceof WebApplicationException w) {
             int status = w.getResponse().getStatus();

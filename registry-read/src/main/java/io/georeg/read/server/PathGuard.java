@@ -3,6 +3,7 @@ package io.georeg.read.server;
 import io.georeg.oci.ErrorBody;
 import io.georeg.oci.ErrorCode;
 import io.georeg.oci.PathGrammar;
+import io.georeg.ops.OciErrorHandler;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import org.eclipse.jetty.http.HttpHeader;
@@ -21,7 +22,7 @@ import org.eclipse.jetty.util.Callback;
  * {@code ..} away or refuse ambiguous URIs with a bare error.
  */
 public final class PathGuard extends Handler.Wrapper {
-    static final PreEncodedHttpField API_VERSION = new PreEncodedHttpField("Docker-Distribution-API-Version", "registry/2.0");
+    static final PreEncodedHttpField API_VERSION = OciErrorHandler.API_VERSION;
 
     public PathGuard(Handler next) {
         super(next);

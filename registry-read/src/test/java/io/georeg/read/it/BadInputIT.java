@@ -2,6 +2,10 @@ package io.georeg.read.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.georeg.oci.RepositoryName;
@@ -28,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.slf4j.LoggerFactory;
 
 /**
  * The bad-input table of issue 2: each row is one thing a client (or attacker) tries against
@@ -74,8 +79,13 @@ class BadInputIT {
         }
     }
 
-    /** One row: what was tried, the request, the token, and the answer it must get. */
-    record Row(String tried, String method, String target, Supplier<String> token, int status, String code, String challengeMust) {
+    /** One row: what was tried, the request (and any extra raw header lines), the token, and the answer it must get. */
+    record Row(String tried, String method, String target, Supplier<String> token, int status, String code, String challengeMust,
+            Map<String, String> headers) {
+        Row(String tried, String method, String target, Supplier<String> token, int status, String code, String challengeMust) {
+            this(tried, method, target, token, status, code, challengeMust, Map.of());
+        }
+
         @Override
         public String toString() {
             return tried;
@@ -130,6 +140,22 @@ class BadInputIT {
                 row("tags list n negative", "/v2/team/app/tags/list?n=-5", good(), 400, "PAGINATION_NUMBER_INVALID"),
                 row("tags list n not a number", "/v2/team/app/tags/list?n=lots", good(), 400, "PAGINATION_NUMBER_INVALID"),
                 row("catalog n over the maximum", "/v2/_catalog?n=100000", () -> rsa.token().catalog().sign(), 400, "PAGINATION_NUMBER_INVALID"),
+                // query values the database cannot take (a NUL byte failed there as 500 UNKNOWN with a stack trace)
+                row("tags list last with a NUL byte (%00)", "/v2/team/app/tags/list?last=%00", good(), 400, "TAG_INVALID"),
+                row("tags list last of invalid UTF-8 (%ff)", "/v2/team/app/tags/list?last=%ff", good(), 400, "TAG_INVALID"),
+                row("tags list last not a tag", "/v2/team/app/tags/list?last=a%20b", good(), 400, "TAG_INVALID"),
+                row("catalog last with a NUL byte (%00)", "/v2/_catalog?last=%00", () -> rsa.token().catalog().sign(), 400, "NAME_INVALID"),
+                row("catalog last of invalid UTF-8 (%ff)", "/v2/_catalog?last=%ff", () -> rsa.token().catalog().sign(), 400, "NAME_INVALID"),
+                row("referrers artifactType with a NUL byte (%00)", "/v2/team/app/referrers/sha256:" + HEX64 + "?artifactType=%00", good(), 400, "MANIFEST_INVALID"),
+                row("referrers artifactType of invalid UTF-8 (%ff)", "/v2/team/app/referrers/sha256:" + HEX64 + "?artifactType=%ff", good(), 400, "MANIFEST_INVALID"),
+                // long paths
+                row("path longer than 4096 characters", "/v2/" + "a/".repeat(2100) + "tags/list", good(), 400, "NAME_INVALID"),
+                row("path longer than 4096 characters with '..'", "/v2/" + "a/".repeat(2100) + "../tags/list", good(), 400, "NAME_INVALID"),
+                // refused by Jetty itself, before any handler: still the OCI error body, never an HTML page
+                new Row("header name with a space (Jetty refuses the request)", "GET", manifest, good(), 400, "UNKNOWN", null,
+                        Map.of("Bad Header", "x")),
+                new Row("headers larger than the limit", "GET", manifest, good(), 431, "UNKNOWN", null,
+                        Map.of("X-Padding", "p".repeat(64 * 1024))),
                 // tokens
                 auth("no Authorization header", manifest, () -> null, scope),
                 auth("GET /v2/ without a token (challenge without scope)", "/v2/", () -> null, "service=\"" + SERVICE + "\""),
@@ -160,12 +186,23 @@ class BadInputIT {
     @ParameterizedTest(name = "{0}")
     @MethodSource("table")
     void badInputGetsTheRightStatusAndOciCode(Row row) throws Exception {
-        Map<String, String> headers = new LinkedHashMap<>();
+        Map<String, String> headers = new LinkedHashMap<>(row.headers());
         String token = row.token().get();
         if (token != null) {
             headers.put("Authorization", token.startsWith("Basic ") || token.startsWith("Bearer ") ? token : "Bearer " + token);
         }
-        RawHttp.Reply reply = RawHttp.send(stack.port(), row.method(), row.target(), headers);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        logged.start();
+        root.addAppender(logged);
+        RawHttp.Reply reply;
+        try {
+            reply = RawHttp.send(stack.port(), row.method(), row.target(), headers);
+        } finally {
+            root.detachAppender(logged);
+        }
+        assertThat(logged.list).as(row.tried() + ": bad input is no server error, so no stack trace is logged")
+                .noneMatch(e -> e.getThrowableProxy() != null && e.getLevel().isGreaterOrEqual(Level.WARN));
         assertThat(reply.status()).as(row.tried() + ": status; body " + reply.body()).isEqualTo(row.status());
         assertThat(reply.header("Docker-Distribution-API-Version")).as(row.tried() + ": API version header").isEqualTo("registry/2.0");
         if (row.code() == null) {

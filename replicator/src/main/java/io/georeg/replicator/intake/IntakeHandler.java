@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -54,12 +55,12 @@ public final class IntakeHandler extends Handler.Abstract {
             return false;
         }
         if (!"POST".equals(request.getMethod())) {
-            drain(request);
+            refuseBody(request, response);
             response.getHeaders().put(HttpHeader.ALLOW, "POST");
             return answer(response, callback, 405, "method_not_allowed", "notifications are POSTed", "method_not_allowed", 0);
         }
         if (!secret.matches(request.getHeaders().get(config.secretHeader()))) {
-            drain(request);
+            refuseBody(request, response);
             response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"georeg-replicator\"");
             return answer(response, callback, 401, "unauthorized",
                     "missing or wrong shared secret in header " + config.secretHeader(), "unauthorized", 0);
@@ -69,7 +70,7 @@ public final class IntakeHandler extends Handler.Abstract {
         }
         String type = ManifestParser.stripParams(request.getHeaders().get(HttpHeader.CONTENT_TYPE));
         if (type == null || !ACCEPTED_TYPES.contains(type)) {
-            drain(request);
+            refuseBody(request, response);
             return answer(response, callback, 415, "unsupported_media_type",
                     "Content-Type must be " + EVENTS_MEDIA_TYPE + " or application/json (got " + type + ")",
                     "unsupported_media_type", 0);
@@ -109,6 +110,20 @@ public final class IntakeHandler extends Handler.Abstract {
         ok.put("queued", recorded.workQueued());
         observer.requestHandled(recorded.newEvents() == 0 && recorded.duplicates() > 0 ? "duplicate" : "accepted", events.size());
         return write(response, callback, 200, ok);
+    }
+
+    /**
+     * Gets rid of a refused request's body. A sender that asked {@code Expect: 100-continue} has
+     * not sent it yet and must never be told to (reading the body is what makes Jetty send the
+     * 100): the refusal is its final answer, and the connection closes after it. Any other body is
+     * read and dropped so that the connection stays usable.
+     */
+    private void refuseBody(Request request, Response response) {
+        if (request.getHeaders().contains(HttpHeader.EXPECT, HttpHeaderValue.CONTINUE.asString())) {
+            response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+            return;
+        }
+        drain(request);
     }
 
     /**

@@ -10,6 +10,10 @@ import io.georeg.replicator.testing.NotificationFixtures;
 import io.georeg.replicator.testing.ReplicatorDatabase;
 import io.georeg.replicator.testing.TcpForwarder;
 import io.georeg.testkit.db.TestDatabase;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,6 +21,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.server.Server;
@@ -156,6 +161,31 @@ class NotificationIntakeIT {
         assertThat(wrong.headers().firstValue("WWW-Authenticate")).isPresent();
         assertThat(count(DB, "SELECT count(*) FROM replication_event")).isZero();
         assertThat(OUTCOMES.get("unauthorized").get()).isGreaterThanOrEqualTo(3);
+    }
+
+    /**
+     * A sender without the secret that asks {@code Expect: 100-continue} is refused before it is
+     * ever told to send the body: the first (and only) answer is the 401, never a 100 followed by
+     * a reset. Raw socket, so that no client library handles the interim response.
+     */
+    @Test
+    void missingSecretIsRefusedBefore100Continue() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", events.getPort())) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: " + IntakeHandler.EVENTS_MEDIA_TYPE
+                    + "\r\nContent-Length: 1000\r\nExpect: 100-continue\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+            assertThat(in.readLine()).startsWith("HTTP/1.1 401");
+            String line;
+            List<String> headers = new ArrayList<>();
+            while ((line = in.readLine()) != null && !line.isEmpty()) {
+                headers.add(line.toLowerCase(Locale.ROOT));
+            }
+            assertThat(headers).contains("connection: close");
+        }
+        assertThat(count(DB, "SELECT count(*) FROM replication_event")).isZero();
     }
 
     @Test

@@ -9,6 +9,8 @@ import io.georeg.testkit.tools.FreePort;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.InputStream;
 import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -153,6 +155,33 @@ class RouterProxyIT {
         assertThat(auth.last().pathQuery()).isEqualTo("/jwt/auth?service=registry&scope=repository:a:pull");
         assertThat(auth.last().headers().get("Authorization")).isEqualTo("Basic YTpi");
         assertThat(primary.seen()).isEmpty();
+    }
+
+    /**
+     * A token service answers wrong credentials with a bare 401 (no challenge). Jetty's client
+     * re-adds its authentication handler when it starts, which failed such an exchange ("401
+     * without WWW-Authenticate") and the client got 503; the status must pass through, as every
+     * other upstream status does.
+     */
+    @Test
+    void bareUnauthorizedFromTheTokenServiceReachesTheClientAs401() throws Exception {
+        router();
+        auth.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 401, "{\"details\":\"wrong credentials\"}"));
+        primary.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 401, ""));
+
+        // The JDK's client: it hands a bare 401 to the caller (the test's Jetty client would act on it itself).
+        try (java.net.http.HttpClient jdk = java.net.http.HttpClient.newHttpClient()) {
+            HttpResponse<String> token = jdk.send(HttpRequest.newBuilder(
+                            URI.create(url("/jwt/auth?service=registry&scope=repository:a:pull")))
+                    .header("Authorization", "Basic d3Jvbmc6d3Jvbmc=").build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> write = jdk.send(HttpRequest.newBuilder(URI.create(url("/v2/a/blobs/uploads/")))
+                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+
+            assertThat(token.statusCode()).isEqualTo(401);
+            assertThat(token.body()).isEqualTo("{\"details\":\"wrong credentials\"}");
+            assertThat(write.statusCode()).as("a bare 401 of the primary too").isEqualTo(401);
+        }
+        assertThat(auth.seen()).hasSize(1);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.georeg.app.wiring.http;
 
+import io.georeg.ops.OciErrorHandler;
 import io.georeg.ops.OperationsHandler;
 import java.net.URI;
 import java.util.ArrayList;
@@ -32,9 +33,8 @@ public final class ComponentHttpServer implements AutoCloseable {
         connector.setHost(host);
         connector.setPort(port);
         server.addConnector(connector);
-        if (errors != null) {
-            server.setErrorHandler(errors);
-        }
+        // Jetty's own refusals (malformed requests, oversized headers) answer with an OCI error body, never HTML.
+        server.setErrorHandler(errors != null ? errors : OciErrorHandler.plain());
         List<Handler> all = new ArrayList<>();
         all.add(operations);
         all.addAll(handlers);

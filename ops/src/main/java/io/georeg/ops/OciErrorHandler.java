@@ -1,4 +1,4 @@
-package io.georeg.read.server;
+package io.georeg.ops;
 
 import io.georeg.oci.ErrorBody;
 import io.georeg.oci.ErrorCode;
@@ -6,6 +6,7 @@ import io.georeg.oci.PathGrammar;
 import java.nio.ByteBuffer;
 import java.util.Locale;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.PreEncodedHttpField;
 import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -14,11 +15,32 @@ import org.eclipse.jetty.util.Callback;
 
 /**
  * Errors Jetty raises before any handler runs (a URI it cannot parse or normalise, e.g.
- * {@code /v2/../../etc}, oversized headers) still get the OCI error body instead of Jetty's
- * HTML page. A 400 about the URI or path is {@code NAME_INVALID}, since the repository path is
- * what a client controls there; other statuses keep their status with the nearest code.
+ * {@code /v2/../../etc}, a malformed request line or header, oversized headers, a request or
+ * header deadline passed) still get the OCI error body instead of Jetty's HTML page, on every
+ * listener georeg opens. A 400 about the URI or path is {@code NAME_INVALID}, since the
+ * repository path is what a client controls there; other statuses keep their status with the
+ * nearest code. Listeners that serve the registry API ({@link #forRegistryApi()}) also send the
+ * API version header.
  */
 public final class OciErrorHandler extends ErrorHandler {
+    /** distribution's API version header, on every answer of the registry API. */
+    public static final PreEncodedHttpField API_VERSION = new PreEncodedHttpField("Docker-Distribution-API-Version", "registry/2.0");
+
+    private final boolean registryApi;
+
+    private OciErrorHandler(boolean registryApi) {
+        this.registryApi = registryApi;
+    }
+
+    /** For a listener serving the registry API (router, registry-read). */
+    public static OciErrorHandler forRegistryApi() {
+        return new OciErrorHandler(true);
+    }
+
+    /** For other listeners (replicator, operator). */
+    public static OciErrorHandler plain() {
+        return new OciErrorHandler(false);
+    }
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
@@ -31,7 +53,9 @@ public final class OciErrorHandler extends ErrorHandler {
             message = "invalid repository path: " + pathProblem;
         }
         byte[] body = ErrorBody.render(code, message, null);
-        response.getHeaders().put(PathGuard.API_VERSION);
+        if (registryApi) {
+            response.getHeaders().put(API_VERSION);
+        }
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, ErrorBody.CONTENT_TYPE);
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
         response.write(true, ByteBuffer.wrap(body), callback);
@@ -62,7 +86,8 @@ public final class OciErrorHandler extends ErrorHandler {
         return uri.getCanonicalPath() == null || uri.hasViolations() ? "the path cannot be normalised" : null;
     }
 
-    static ErrorCode codeFor(int status, String message) {
+    /** The OCI code nearest to a status Jetty chose, e.g. 400 about the URI is {@code NAME_INVALID}. */
+    public static ErrorCode codeFor(int status, String message) {
         String lower = message.toLowerCase(Locale.ROOT);
         return switch (status) {
             case 400 -> lower.contains("uri") || lower.contains("path") ? ErrorCode.NAME_INVALID : ErrorCode.UNKNOWN;
