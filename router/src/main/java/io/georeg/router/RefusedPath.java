@@ -3,12 +3,16 @@ package io.georeg.router;
 import io.georeg.oci.ErrorCode;
 import io.georeg.oci.PathGrammar;
 import io.georeg.router.proxy.OciErrorResponse;
+import io.georeg.router.route.RouteId;
 import io.georeg.router.route.RouteMatch;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
-/** The leg of refused paths: 400 {@code NAME_INVALID} with the reason {@link PathGrammar#ambiguity} gives. */
+/**
+ * The leg of refused paths: 400 {@code NAME_INVALID} with the reason, {@link PathGrammar#ambiguity}
+ * or a length over {@link PathGrammar#MAX_PATH_LENGTH}.
+ */
 final class RefusedPath implements RouteLeg {
     private final RouterMetrics metrics;
 
@@ -19,6 +23,11 @@ final class RefusedPath implements RouteLeg {
     @Override
     public void answer(Request request, Response response, Callback callback, RequestRecord record, RouteMatch match) {
         metrics.routed(record, match, "reject");
+        if (match.routeId() == RouteId.PATH_TOO_LONG) {
+            OciErrorResponse.send(response, callback, ErrorCode.NAME_INVALID,
+                    "request path refused: longer than " + PathGrammar.MAX_PATH_LENGTH + " characters, which no registry API path is");
+            return;
+        }
         String why = PathGrammar.ambiguity(request.getHttpURI().getPath());
         OciErrorResponse.send(response, callback, ErrorCode.NAME_INVALID, "ambiguous request path refused ("
                 + (why == null ? "not a path of the registry API" : why)

@@ -10,6 +10,11 @@ import java.util.Locale;
 public enum RouteId {
     /** A path that could be read two ways ({@code io.georeg.oci.PathGrammar#ambiguity}): refused. */
     AMBIGUOUS_PATH,
+    /**
+     * A path longer than {@code PathGrammar.MAX_PATH_LENGTH}: no registry API path is (names are at
+     * most 255 characters, references 128 or a digest), so it is refused rather than proxied.
+     */
+    PATH_TOO_LONG,
     /** {@code /-/health} and {@code /-/ready}. */
     HEALTH,
     METRICS,

@@ -47,6 +47,7 @@ public final class RouteTable {
 
     /** The row of refused paths; its pattern is never matched ({@link PathGrammar#ambiguity} decides). */
     private static final Route AMBIGUOUS = Route.of(RouteId.AMBIGUOUS_PATH, ANY, "", Destination.REJECT);
+    private static final Route TOO_LONG = Route.of(RouteId.PATH_TOO_LONG, ANY, "", Destination.REJECT);
 
     private final List<Route> routes;
     private final Route defaultRoute;
@@ -102,7 +103,8 @@ public final class RouteTable {
             return new RouteMatch(AMBIGUOUS, null, null);
         }
         if (path.length() > MAX_PATH_LENGTH) {
-            return new RouteMatch(defaultRoute, null, null);
+            // Not proxied either: the primary would only fail on it, and no API path is this long.
+            return new RouteMatch(TOO_LONG, null, null);
         }
         for (Route route : routes) {
             RouteMatch match = route.match(method, path);

@@ -126,7 +126,8 @@ class RouteTableTest {
         assertThat(match.repository()).isEqualTo(name);
 
         String tooLong = "/v2/" + "a/".repeat(3000) + "manifests/latest";
-        assertThat(table.classify("GET", tooLong).routeId().label()).isEqualTo("default-primary");
+        assertThat(table.classify("GET", tooLong).routeId()).as("refused, not proxied").isEqualTo(RouteId.PATH_TOO_LONG);
+        assertThat(table.classify("GET", tooLong).route().destination()).isEqualTo(Destination.REJECT);
         // Length never exempts a path from the ambiguity check.
         assertThat(table.classify("GET", "/v2/" + "a/".repeat(3000) + "../manifests/latest").routeId()).isEqualTo(RouteId.AMBIGUOUS_PATH);
     }
