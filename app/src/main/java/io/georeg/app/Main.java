@@ -5,8 +5,7 @@ import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /** Entry point of {@code georeg.jar} (and {@code bin/georeg}). */
 public final class Main {
-    private Main() {
-    }
+    private Main() {}
 
     public static void main(String[] args) {
         // Jersey logs through java.util.logging; send it to logback so every line has one format.

@@ -13,6 +13,8 @@ class ChartLintTest {
     void chartPassesStrictLint() {
         LintResult result = new Helm(RenderedChart.CHART).lint().strict().call();
 
-        assertThat(result.isFailed()).as("lint messages: %s", result.getMessages()).isFalse();
+        assertThat(result.isFailed())
+                .as("lint messages: %s", result.getMessages())
+                .isFalse();
     }
 }

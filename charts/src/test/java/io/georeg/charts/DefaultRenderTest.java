@@ -28,18 +28,31 @@ class DefaultRenderTest {
         JsonNode deployment = chart.deployment(component);
         JsonNode c = container(deployment);
 
-        assertThat(c.path("args").toString()).isEqualTo("[\"serve\",\"--config\",\"/etc/georeg/" + component + ".yaml\"]");
+        assertThat(c.path("args").toString())
+                .isEqualTo("[\"serve\",\"--config\",\"/etc/georeg/" + component + ".yaml\"]");
         assertThat(c.path("image").asText()).isEqualTo("georeg/georeg:0.1.0");
-        assertThat(c.path("livenessProbe").path("httpGet").path("path").asText()).isEqualTo("/-/health");
-        assertThat(c.path("readinessProbe").path("httpGet").path("path").asText()).isEqualTo("/-/ready");
+        assertThat(c.path("livenessProbe").path("httpGet").path("path").asText())
+                .isEqualTo("/-/health");
+        assertThat(c.path("readinessProbe").path("httpGet").path("path").asText())
+                .isEqualTo("/-/ready");
         assertThat(c.path("startupProbe").path("httpGet").path("path").asText()).isEqualTo("/-/health");
         assertThat(c.path("resources").path("requests").path("cpu").asText()).isNotEmpty();
         assertThat(c.path("resources").path("limits").path("memory").asText()).isNotEmpty();
 
         JsonNode service = chart.get("Service", RELEASE + "-georeg-" + component);
-        assertThat(service.path("spec").path("selector").path("app.kubernetes.io/component").asText()).isEqualTo(component);
-        assertThat(service.path("spec").path("ports").get(0).path("targetPort").asText()).isEqualTo("http");
-        assertThat(deployment.path("spec").path("selector").path("matchLabels").path("app.kubernetes.io/component").asText())
+        assertThat(service.path("spec")
+                        .path("selector")
+                        .path("app.kubernetes.io/component")
+                        .asText())
+                .isEqualTo(component);
+        assertThat(service.path("spec").path("ports").get(0).path("targetPort").asText())
+                .isEqualTo("http");
+        assertThat(deployment
+                        .path("spec")
+                        .path("selector")
+                        .path("matchLabels")
+                        .path("app.kubernetes.io/component")
+                        .asText())
                 .isEqualTo(component);
     }
 
@@ -49,7 +62,11 @@ class DefaultRenderTest {
         JsonNode pod = chart.deployment(component).path("spec").path("template").path("spec");
 
         assertThat(pod.path("securityContext").path("runAsNonRoot").asBoolean()).isTrue();
-        assertThat(container(chart.deployment(component)).path("securityContext").path("readOnlyRootFilesystem").asBoolean()).isTrue();
+        assertThat(container(chart.deployment(component))
+                        .path("securityContext")
+                        .path("readOnlyRootFilesystem")
+                        .asBoolean())
+                .isTrue();
         assertThat(pod.path("automountServiceAccountToken").asBoolean(true)).isFalse();
     }
 
@@ -59,7 +76,12 @@ class DefaultRenderTest {
         JsonNode pdb = chart.get("PodDisruptionBudget", RELEASE + "-georeg-" + component);
 
         assertThat(pdb.path("spec").path("maxUnavailable").asInt()).isEqualTo(1);
-        assertThat(pdb.path("spec").path("selector").path("matchLabels").path("app.kubernetes.io/component").asText()).isEqualTo(component);
+        assertThat(pdb.path("spec")
+                        .path("selector")
+                        .path("matchLabels")
+                        .path("app.kubernetes.io/component")
+                        .asText())
+                .isEqualTo(component);
     }
 
     @Test
@@ -74,19 +96,36 @@ class DefaultRenderTest {
         assertThat(paths).hasSize(1);
         assertThat(paths.get(0).path("path").asText()).isEqualTo("/");
         assertThat(paths.get(0).path("pathType").asText()).isEqualTo("Prefix");
-        assertThat(paths.get(0).path("backend").path("service").path("name").asText()).isEqualTo(RELEASE + "-georeg-router");
-        assertThat(ingresses.get(0).path("spec").path("ingressClassName").asText()).isEqualTo("nginx");
+        assertThat(paths.get(0).path("backend").path("service").path("name").asText())
+                .isEqualTo(RELEASE + "-georeg-router");
+        assertThat(ingresses.get(0).path("spec").path("ingressClassName").asText())
+                .isEqualTo("nginx");
     }
 
     @Test
     void ingressLetsMultiGigabyteUploadsStreamThroughIngressNginx() {
         JsonNode annotations = chart.ofKind("Ingress").get(0).path("metadata").path("annotations");
 
-        assertThat(annotations.path("nginx.ingress.kubernetes.io/proxy-body-size").asText()).isEqualTo("0");
-        assertThat(annotations.path("nginx.ingress.kubernetes.io/proxy-request-buffering").asText()).isEqualTo("off");
-        assertThat(annotations.path("nginx.ingress.kubernetes.io/proxy-buffering").asText()).isEqualTo("off");
-        assertThat(annotations.path("nginx.ingress.kubernetes.io/proxy-read-timeout").asText()).isEqualTo("900");
-        assertThat(annotations.path("nginx.ingress.kubernetes.io/proxy-send-timeout").asText()).isEqualTo("900");
+        assertThat(annotations
+                        .path("nginx.ingress.kubernetes.io/proxy-body-size")
+                        .asText())
+                .isEqualTo("0");
+        assertThat(annotations
+                        .path("nginx.ingress.kubernetes.io/proxy-request-buffering")
+                        .asText())
+                .isEqualTo("off");
+        assertThat(annotations
+                        .path("nginx.ingress.kubernetes.io/proxy-buffering")
+                        .asText())
+                .isEqualTo("off");
+        assertThat(annotations
+                        .path("nginx.ingress.kubernetes.io/proxy-read-timeout")
+                        .asText())
+                .isEqualTo("900");
+        assertThat(annotations
+                        .path("nginx.ingress.kubernetes.io/proxy-send-timeout")
+                        .asText())
+                .isEqualTo("900");
     }
 
     @Test
@@ -98,21 +137,29 @@ class DefaultRenderTest {
         assertThat(router.path("components").toString()).isEqualTo("[\"router\"]");
         assertThat(read.path("components").toString()).isEqualTo("[\"registry-read\"]");
         assertThat(replicator.path("components").toString()).isEqualTo("[\"replicator\"]");
-        assertThat(router.path("router").path("replicaUrl").asText()).isEqualTo("http://" + RELEASE + "-georeg-registry-read:5000");
+        assertThat(router.path("router").path("replicaUrl").asText())
+                .isEqualTo("http://" + RELEASE + "-georeg-registry-read:5000");
         assertThat(router.path("router").path("primaryUrl").asText()).isEqualTo("https://primary.registry.example.com");
         assertThat(router.path("router").path("publicUrl").asText()).isEqualTo("http://registry.example.com");
         assertThat(read.path("registryRead").path("port").asInt()).isEqualTo(5000);
-        assertThat(read.path("storage").path("filesystem").path("root").asText()).isEqualTo("/var/lib/georeg");
+        assertThat(read.path("storage").path("filesystem").path("root").asText())
+                .isEqualTo("/var/lib/georeg");
         assertThat(router.has("storage")).as("the router needs no blob storage").isFalse();
-        assertThat(replicator.path("replicator").path("intake").path("secretFile").asText())
+        assertThat(replicator
+                        .path("replicator")
+                        .path("intake")
+                        .path("secretFile")
+                        .asText())
                 .isEqualTo("/etc/georeg/secrets/notification-secret");
         assertThat(replicator.path("replicator").path("intake").has("secret")).isFalse();
-        assertThat(read.path("database").path("url").asText()).isEqualTo("jdbc:postgresql://postgresql:5432/georeg?sslmode=prefer");
+        assertThat(read.path("database").path("url").asText())
+                .isEqualTo("jdbc:postgresql://postgresql:5432/georeg?sslmode=prefer");
     }
 
     @Test
     void noSecretValueIsWrittenIntoTheConfigMap() {
-        String configs = chart.get("ConfigMap", RELEASE + "-georeg-config").path("data").toString();
+        String configs =
+                chart.get("ConfigMap", RELEASE + "-georeg-config").path("data").toString();
 
         assertThat(configs).doesNotContainPattern("(?i)\"?(password|secret|secretAccessKey)\"?\\s*:");
     }
@@ -130,10 +177,18 @@ class DefaultRenderTest {
     void filesystemStorageIsAPersistentVolumeClaimThatOutlivesTheRelease() {
         JsonNode pvc = chart.get("PersistentVolumeClaim", RELEASE + "-georeg-data");
 
-        assertThat(pvc.path("metadata").path("annotations").path("helm.sh/resource-policy").asText()).isEqualTo("keep");
+        assertThat(pvc.path("metadata")
+                        .path("annotations")
+                        .path("helm.sh/resource-policy")
+                        .asText())
+                .isEqualTo("keep");
         List<String> claimants = new ArrayList<>();
         for (String component : List.of("router", "registry-read", "replicator")) {
-            for (JsonNode v : chart.deployment(component).path("spec").path("template").path("spec").path("volumes")) {
+            for (JsonNode v : chart.deployment(component)
+                    .path("spec")
+                    .path("template")
+                    .path("spec")
+                    .path("volumes")) {
                 if (v.path("persistentVolumeClaim").path("claimName").asText().equals(RELEASE + "-georeg-data")) {
                     claimants.add(component);
                 }
@@ -144,7 +199,9 @@ class DefaultRenderTest {
 
     @Test
     void migrationJobIsAHookKeptOutOfTheReleaseManifest() {
-        assertThat(chart.ofKind("Job")).as("a pre-install/pre-upgrade hook is not part of the manifest").isEmpty();
+        assertThat(chart.ofKind("Job"))
+                .as("a pre-install/pre-upgrade hook is not part of the manifest")
+                .isEmpty();
     }
 
     @Test

@@ -22,24 +22,38 @@ class HighAvailabilityTest {
     void routerAndRegistryReadScaleWithAnHpaThatOwnsTheirReplicaCount() {
         for (String component : List.of("router", "registry-read")) {
             JsonNode hpa = chart.get("HorizontalPodAutoscaler", RELEASE + "-georeg-" + component);
-            assertThat(hpa.path("spec").path("scaleTargetRef").path("name").asText()).isEqualTo(RELEASE + "-georeg-" + component);
+            assertThat(hpa.path("spec").path("scaleTargetRef").path("name").asText())
+                    .isEqualTo(RELEASE + "-georeg-" + component);
             assertThat(hpa.path("spec").path("minReplicas").asInt()).isEqualTo(3);
             assertThat(chart.deployment(component).path("spec").has("replicas"))
-                    .as("%s: the HPA, not the Deployment, sets the replica count", component).isFalse();
+                    .as("%s: the HPA, not the Deployment, sets the replica count", component)
+                    .isFalse();
         }
-        assertThat(chart.get("HorizontalPodAutoscaler", RELEASE + "-georeg-registry-read").path("spec").path("maxReplicas").asInt()).isEqualTo(20);
-        assertThat(chart.has("HorizontalPodAutoscaler", RELEASE + "-georeg-replicator")).isFalse();
+        assertThat(chart.get("HorizontalPodAutoscaler", RELEASE + "-georeg-registry-read")
+                        .path("spec")
+                        .path("maxReplicas")
+                        .asInt())
+                .isEqualTo(20);
+        assertThat(chart.has("HorizontalPodAutoscaler", RELEASE + "-georeg-replicator"))
+                .isFalse();
     }
 
     @Test
     void replicatorRunsSeveralInstancesOnTheSharedQueue() {
-        assertThat(chart.deployment("replicator").path("spec").path("replicas").asInt()).isEqualTo(2);
-        assertThat(chart.config("replicator").path("replicator").path("workers").path("concurrency").asInt()).isEqualTo(16);
+        assertThat(chart.deployment("replicator").path("spec").path("replicas").asInt())
+                .isEqualTo(2);
+        assertThat(chart.config("replicator")
+                        .path("replicator")
+                        .path("workers")
+                        .path("concurrency")
+                        .asInt())
+                .isEqualTo(16);
     }
 
     @Test
     void disruptionBudgetTakesMinAvailableWhenGiven() {
-        JsonNode router = chart.get("PodDisruptionBudget", RELEASE + "-georeg-router").path("spec");
+        JsonNode router =
+                chart.get("PodDisruptionBudget", RELEASE + "-georeg-router").path("spec");
 
         assertThat(router.path("minAvailable").asInt()).isEqualTo(2);
         assertThat(router.has("maxUnavailable")).isFalse();
@@ -47,7 +61,8 @@ class HighAvailabilityTest {
 
     @Test
     void sharedFilesystemIsAReadWriteManyClaim() {
-        JsonNode pvc = chart.get("PersistentVolumeClaim", RELEASE + "-georeg-data").path("spec");
+        JsonNode pvc =
+                chart.get("PersistentVolumeClaim", RELEASE + "-georeg-data").path("spec");
 
         assertThat(pvc.path("accessModes").toString()).isEqualTo("[\"ReadWriteMany\"]");
         assertThat(pvc.path("storageClassName").asText()).isEqualTo("nfs");
@@ -57,15 +72,22 @@ class HighAvailabilityTest {
     void serviceMonitorScrapesMetricsOfEveryComponentService() {
         JsonNode monitor = chart.get("ServiceMonitor", RELEASE + "-georeg");
 
-        assertThat(monitor.path("metadata").path("labels").path("release").asText()).isEqualTo("kube-prometheus-stack");
+        assertThat(monitor.path("metadata").path("labels").path("release").asText())
+                .isEqualTo("kube-prometheus-stack");
         JsonNode endpoint = monitor.path("spec").path("endpoints").get(0);
         assertThat(endpoint.path("port").asText()).isEqualTo("http");
         assertThat(endpoint.path("path").asText()).isEqualTo("/metrics");
         JsonNode selector = monitor.path("spec").path("selector").path("matchLabels");
         for (JsonNode service : chart.ofKind("Service")) {
-            selector.fields().forEachRemaining(e -> assertThat(service.path("metadata").path("labels").path(e.getKey()).asText())
-                    .as("Service %s carries the ServiceMonitor's label %s", service.path("metadata").path("name").asText(), e.getKey())
-                    .isEqualTo(e.getValue().asText()));
+            selector.fields()
+                    .forEachRemaining(e -> assertThat(service.path("metadata")
+                                    .path("labels")
+                                    .path(e.getKey())
+                                    .asText())
+                            .as(
+                                    "Service %s carries the ServiceMonitor's label %s",
+                                    service.path("metadata").path("name").asText(), e.getKey())
+                            .isEqualTo(e.getValue().asText()));
         }
         assertThat(chart.ofKind("Service")).hasSize(3);
     }
@@ -82,31 +104,67 @@ class HighAvailabilityTest {
             }
         }
 
-        assertThat(alerts).contains("GeoregReplicationLagHigh", "GeoregReplicationFailuresRising", "GeoregReplicationQueueNotDraining",
-                "GeoregPrimaryUnreachable", "GeoregFallbackRatioHigh", "GeoregOldestPendingEventOld", "GeoregOutageShieldUnarmed");
-        assertThat(expressions).contains("georeg_replication_lag_seconds_bucket", "> 120",
-                "georeg_router_circuit_open", "upstream=\"primary\"",
-                "georeg_router_fallbacks_total", "outcome=\"primary\"", "georeg_router_requests_total", "destination=\"replica\"", "> 0.1",
-                "georeg_replication_queue_items", "georeg_replication_failures_total", "georeg_replication_oldest_pending_seconds",
-                "georeg_router_outage_shield_armed");
+        assertThat(alerts)
+                .contains(
+                        "GeoregReplicationLagHigh",
+                        "GeoregReplicationFailuresRising",
+                        "GeoregReplicationQueueNotDraining",
+                        "GeoregPrimaryUnreachable",
+                        "GeoregFallbackRatioHigh",
+                        "GeoregOldestPendingEventOld",
+                        "GeoregOutageShieldUnarmed");
+        assertThat(expressions)
+                .contains(
+                        "georeg_replication_lag_seconds_bucket",
+                        "> 120",
+                        "georeg_router_circuit_open",
+                        "upstream=\"primary\"",
+                        "georeg_router_fallbacks_total",
+                        "outcome=\"primary\"",
+                        "georeg_router_requests_total",
+                        "destination=\"replica\"",
+                        "> 0.1",
+                        "georeg_replication_queue_items",
+                        "georeg_replication_failures_total",
+                        "georeg_replication_oldest_pending_seconds",
+                        "georeg_router_outage_shield_armed");
         assertThat(expressions).contains("namespace=\"" + RenderedChart.NAMESPACE + "\"");
     }
 
     @Test
     void dashboardShipsAsASidecarConfigMapOfValidGrafanaJson() throws Exception {
         JsonNode configMap = chart.get("ConfigMap", RELEASE + "-georeg-dashboard");
-        assertThat(configMap.path("metadata").path("labels").path("grafana_dashboard").asText()).isEqualTo("1");
+        assertThat(configMap
+                        .path("metadata")
+                        .path("labels")
+                        .path("grafana_dashboard")
+                        .asText())
+                .isEqualTo("1");
 
-        JsonNode dashboard = RenderedChart.json().readTree(configMap.path("data").path("georeg.json").asText());
+        JsonNode dashboard = RenderedChart.json()
+                .readTree(configMap.path("data").path("georeg.json").asText());
         List<String> titles = new ArrayList<>();
         StringBuilder queries = new StringBuilder();
         for (JsonNode panel : dashboard.path("panels")) {
             titles.add(panel.path("title").asText());
-            panel.path("targets").forEach(t -> queries.append(t.path("expr").asText()).append('\n'));
+            panel.path("targets")
+                    .forEach(t -> queries.append(t.path("expr").asText()).append('\n'));
         }
-        assertThat(String.join("|", titles).toLowerCase()).contains("lag", "oldest pending", "queue by state", "bytes", "fallback ratio",
-                "failures", "errors", "circuit");
-        assertThat(queries).contains("georeg_replication_lag_seconds_bucket", "georeg_replication_bytes_copied_total",
-                "georeg_router_circuit_open", "georeg_replication_queue_items");
+        assertThat(String.join("|", titles).toLowerCase())
+                .contains(
+                        "lag",
+                        "oldest pending",
+                        "queue by state",
+                        "bytes",
+                        "fallback ratio",
+                        "failures",
+                        "errors",
+                        "circuit");
+        assertThat(queries)
+                .contains(
+                        "georeg_replication_lag_seconds_bucket",
+                        "georeg_replication_bytes_copied_total",
+                        "georeg_router_circuit_open",
+                        "georeg_replication_queue_items");
     }
 }

@@ -25,16 +25,28 @@ class IngressTlsTest {
         assertThat(tls).hasSize(1);
         assertThat(tls.get(0).path("secretName").asText()).isEqualTo("registry-site-b-tls");
         assertThat(tls.get(0).path("hosts").toString()).isEqualTo("[\"registry.site-b.example.com\"]");
-        assertThat(ingress.path("metadata").path("annotations").path("cert-manager.io/cluster-issuer").asText()).isEqualTo("letsencrypt-prod");
-        assertThat(chart.config("router").path("router").path("publicUrl").asText()).isEqualTo("https://registry.site-b.example.com");
+        assertThat(ingress.path("metadata")
+                        .path("annotations")
+                        .path("cert-manager.io/cluster-issuer")
+                        .asText())
+                .isEqualTo("letsencrypt-prod");
+        assertThat(chart.config("router").path("router").path("publicUrl").asText())
+                .isEqualTo("https://registry.site-b.example.com");
     }
 
     @Test
     void userAnnotationsOverrideTheDefaultsAndKeepTheRest() {
-        JsonNode annotations = chart.get("Ingress", RELEASE + "-georeg").path("metadata").path("annotations");
+        JsonNode annotations =
+                chart.get("Ingress", RELEASE + "-georeg").path("metadata").path("annotations");
 
-        assertThat(annotations.path("nginx.ingress.kubernetes.io/proxy-read-timeout").asText()).isEqualTo("3600");
-        assertThat(annotations.path("nginx.ingress.kubernetes.io/proxy-body-size").asText()).isEqualTo("0");
+        assertThat(annotations
+                        .path("nginx.ingress.kubernetes.io/proxy-read-timeout")
+                        .asText())
+                .isEqualTo("3600");
+        assertThat(annotations
+                        .path("nginx.ingress.kubernetes.io/proxy-body-size")
+                        .asText())
+                .isEqualTo("0");
     }
 
     @Test
@@ -44,10 +56,16 @@ class IngressTlsTest {
         JsonNode annotations = ingress.path("metadata").path("annotations");
 
         assertThat(ingress.path("spec").path("ingressClassName").asText()).isEqualTo("traefik");
-        assertThat(annotations.fieldNames()).toIterable().noneMatch(name -> name.startsWith("nginx.ingress.kubernetes.io/"));
-        assertThat(annotations.path("traefik.ingress.kubernetes.io/router.entrypoints").asText()).isEqualTo("websecure");
+        assertThat(annotations.fieldNames())
+                .toIterable()
+                .noneMatch(name -> name.startsWith("nginx.ingress.kubernetes.io/"));
+        assertThat(annotations
+                        .path("traefik.ingress.kubernetes.io/router.entrypoints")
+                        .asText())
+                .isEqualTo("websecure");
         assertThat(annotations.path("cert-manager.io/issuer").asText()).isEqualTo("site-b-issuer");
-        assertThat(ingress.path("spec").path("tls").get(0).path("secretName").asText()).isEqualTo(RELEASE + "-georeg-tls");
+        assertThat(ingress.path("spec").path("tls").get(0).path("secretName").asText())
+                .isEqualTo(RELEASE + "-georeg-tls");
     }
 
     @Test
@@ -58,9 +76,17 @@ class IngressTlsTest {
         assertThat(rule.path("host").asText()).isEqualTo("georeg-events.site-b.example.com");
         assertThat(rule.path("http").path("paths")).hasSize(1);
         assertThat(rule.path("http").path("paths").get(0).path("path").asText()).isEqualTo("/events");
-        assertThat(rule.path("http").path("paths").get(0).path("pathType").asText()).isEqualTo("Exact");
-        assertThat(rule.path("http").path("paths").get(0).path("backend").path("service").path("name").asText())
+        assertThat(rule.path("http").path("paths").get(0).path("pathType").asText())
+                .isEqualTo("Exact");
+        assertThat(rule.path("http")
+                        .path("paths")
+                        .get(0)
+                        .path("backend")
+                        .path("service")
+                        .path("name")
+                        .asText())
                 .isEqualTo(RELEASE + "-georeg-replicator");
-        assertThat(ingress.path("spec").path("tls").get(0).path("secretName").asText()).isEqualTo(RELEASE + "-georeg-replicator-tls");
+        assertThat(ingress.path("spec").path("tls").get(0).path("secretName").asText())
+                .isEqualTo(RELEASE + "-georeg-replicator-tls");
     }
 }

@@ -36,7 +36,7 @@ final class RenderedChart {
 
     /** Renders with the chart's defaults plus the given test values file (under values/), if any. */
     static RenderedChart render(String valuesFile) {
-        return render(valuesFile, t -> { });
+        return render(valuesFile, t -> {});
     }
 
     static RenderedChart render(String valuesFile, Consumer<TemplateCommand> settings) {
@@ -46,9 +46,13 @@ final class RenderedChart {
     /** The raw output of {@code helm template}; throws Helm's own error when rendering fails. */
     static String template(String valuesFile, Consumer<TemplateCommand> settings) {
         if (!Files.isDirectory(CHART)) {
-            throw new IllegalStateException("chart directory " + CHART + " not found: run the tests from the charts module");
+            throw new IllegalStateException(
+                    "chart directory " + CHART + " not found: run the tests from the charts module");
         }
-        TemplateCommand command = new Helm(CHART).template().withName(RELEASE).withNamespace(NAMESPACE)
+        TemplateCommand command = new Helm(CHART)
+                .template()
+                .withName(RELEASE)
+                .withNamespace(NAMESPACE)
                 .withKubeVersion("1.30.0");
         if (valuesFile != null) {
             command.withValuesFile(valuesPath(valuesFile));
@@ -85,22 +89,29 @@ final class RenderedChart {
     }
 
     List<JsonNode> ofKind(String kind) {
-        return objects.stream().filter(o -> o.path("kind").asText().equals(kind)).toList();
+        return objects.stream()
+                .filter(o -> o.path("kind").asText().equals(kind))
+                .toList();
     }
 
     /** The one object of this kind and name; fails listing what exists otherwise. */
     JsonNode get(String kind, String name) {
         return objects.stream()
-                .filter(o -> o.path("kind").asText().equals(kind) && o.path("metadata").path("name").asText().equals(name))
+                .filter(o -> o.path("kind").asText().equals(kind)
+                        && o.path("metadata").path("name").asText().equals(name))
                 .findFirst()
-                .orElseThrow(() -> new AssertionError("no " + kind + " named " + name + " in the rendered chart; it has "
-                        + objects.stream().map(o -> o.path("kind").asText() + "/" + o.path("metadata").path("name").asText())
+                .orElseThrow(() -> new AssertionError("no " + kind + " named " + name
+                        + " in the rendered chart; it has "
+                        + objects.stream()
+                                .map(o -> o.path("kind").asText() + "/"
+                                        + o.path("metadata").path("name").asText())
                                 .collect(Collectors.joining(", "))));
     }
 
     boolean has(String kind, String name) {
-        return objects.stream().anyMatch(o -> o.path("kind").asText().equals(kind)
-                && o.path("metadata").path("name").asText().equals(name));
+        return objects.stream()
+                .anyMatch(o -> o.path("kind").asText().equals(kind)
+                        && o.path("metadata").path("name").asText().equals(name));
     }
 
     JsonNode deployment(String component) {
@@ -108,12 +119,19 @@ final class RenderedChart {
     }
 
     static JsonNode container(JsonNode workload) {
-        return workload.path("spec").path("template").path("spec").path("containers").get(0);
+        return workload.path("spec")
+                .path("template")
+                .path("spec")
+                .path("containers")
+                .get(0);
     }
 
     /** A component's rendered georeg configuration file (from the ConfigMap), parsed. */
     ObjectNode config(String component) {
-        String text = get("ConfigMap", RELEASE + "-georeg-config").path("data").path(component + ".yaml").asText();
+        String text = get("ConfigMap", RELEASE + "-georeg-config")
+                .path("data")
+                .path(component + ".yaml")
+                .asText();
         try {
             return (ObjectNode) YAML.readTree(text);
         } catch (IOException e) {
@@ -124,10 +142,14 @@ final class RenderedChart {
     /** The secret file names a component's projected secrets volume provides. */
     static Map<String, String> secretFiles(JsonNode workload) {
         Map<String, String> files = new java.util.TreeMap<>();
-        for (JsonNode volume : workload.path("spec").path("template").path("spec").path("volumes")) {
+        for (JsonNode volume :
+                workload.path("spec").path("template").path("spec").path("volumes")) {
             for (JsonNode source : volume.path("projected").path("sources")) {
                 for (JsonNode item : source.path("secret").path("items")) {
-                    files.put(item.path("path").asText(), source.path("secret").path("name").asText() + ":" + item.path("key").asText());
+                    files.put(
+                            item.path("path").asText(),
+                            source.path("secret").path("name").asText() + ":"
+                                    + item.path("key").asText());
                 }
             }
         }

@@ -2,11 +2,11 @@ package io.georeg.charts;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.georeg.app.config.ConfigKey;
 import io.georeg.app.config.ConfigKeys;
 import io.georeg.app.config.ConfigLoader;
 import io.georeg.app.config.GeoregConfig;
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,13 +39,27 @@ class RenderedConfigTest {
     Path dir;
 
     @ParameterizedTest(name = "{0} with {1}")
-    @CsvSource({"registry-read,", "registry-read,s3.yaml", "registry-read,gcs.yaml", "registry-read,ha.yaml",
-            "router,", "router,ha.yaml", "replicator,", "replicator,ha.yaml", "replicator,s3.yaml"})
+    @CsvSource({
+        "registry-read,",
+        "registry-read,s3.yaml",
+        "registry-read,gcs.yaml",
+        "registry-read,ha.yaml",
+        "router,",
+        "router,ha.yaml",
+        "replicator,",
+        "replicator,ha.yaml",
+        "replicator,s3.yaml"
+    })
     void componentConfigIsAcceptedByGeoregsLoader(String component, String valuesFile) throws IOException {
         RenderedChart chart = RenderedChart.render(valuesFile);
-        String yaml = chart.get("ConfigMap", RenderedChart.RELEASE + "-georeg-config").path("data").path(component + ".yaml").asText();
+        String yaml = chart.get("ConfigMap", RenderedChart.RELEASE + "-georeg-config")
+                .path("data")
+                .path(component + ".yaml")
+                .asText();
 
-        GeoregConfig config = new ConfigLoader(Map.of()).load(Optional.of(withSecretFiles(yaml))).validateComponents();
+        GeoregConfig config = new ConfigLoader(Map.of())
+                .load(Optional.of(withSecretFiles(yaml)))
+                .validateComponents();
 
         assertThat(config.components()).hasSize(1);
         assertThat(config.components().get(0).key()).isEqualTo(component);
@@ -54,7 +68,10 @@ class RenderedConfigTest {
     @Test
     void migrateConfigIsAcceptedByGeoregsLoader() throws IOException {
         RenderedChart chart = RenderedChart.render("ha.yaml", t -> t.set("migrations.hook", false));
-        String yaml = chart.get("ConfigMap", RenderedChart.RELEASE + "-georeg-migrate").path("data").path("migrate.yaml").asText();
+        String yaml = chart.get("ConfigMap", RenderedChart.RELEASE + "-georeg-migrate")
+                .path("data")
+                .path("migrate.yaml")
+                .asText();
 
         GeoregConfig config = new ConfigLoader(Map.of()).load(Optional.of(withSecretFiles(yaml)));
 
@@ -62,7 +79,8 @@ class RenderedConfigTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"router,ha.yaml", "replicator,ha.yaml", "router,s3.yaml", "replicator,s3.yaml", "registry-read,gcs.yaml"})
+    @CsvSource({"router,ha.yaml", "replicator,ha.yaml", "router,s3.yaml", "replicator,s3.yaml", "registry-read,gcs.yaml"
+    })
     void everyRenderedKeyIsAKeyOfTheConfigurationOnceTheAppHasItsSection(String component, String valuesFile) {
         Set<String> known = new TreeSet<>();
         Set<String> sections = new TreeSet<>();
@@ -82,14 +100,19 @@ class RenderedConfigTest {
             }
         });
 
-        assertThat(unknown).as("keys the chart renders that georeg does not have (see docs/configuration.md)").isEmpty();
+        assertThat(unknown)
+                .as("keys the chart renders that georeg does not have (see docs/configuration.md)")
+                .isEmpty();
         assertThat(ahead.stream().map(p -> p.split("\\.")[0]).collect(Collectors.toSet()))
-                .as("sections rendered before the app composes them").isSubsetOf(SECTIONS_AHEAD_OF_THE_APP);
+                .as("sections rendered before the app composes them")
+                .isSubsetOf(SECTIONS_AHEAD_OF_THE_APP);
     }
 
     private static void leaves(JsonNode node, String prefix, java.util.function.Consumer<String> out) {
         if (node.isObject()) {
-            node.fields().forEachRemaining(e -> leaves(e.getValue(), prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey(), out));
+            node.fields()
+                    .forEachRemaining(
+                            e -> leaves(e.getValue(), prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey(), out));
         } else {
             out.accept(prefix);
         }
@@ -98,7 +121,8 @@ class RenderedConfigTest {
     /** Writes the config with its secret files under the temp dir, each holding a recognisable value. */
     private Path withSecretFiles(String yaml) throws IOException {
         Path secrets = Files.createDirectories(dir.resolve("secrets"));
-        Matcher m = Pattern.compile(Pattern.quote(SECRET_DIR) + "/([A-Za-z0-9._-]+)").matcher(yaml);
+        Matcher m = Pattern.compile(Pattern.quote(SECRET_DIR) + "/([A-Za-z0-9._-]+)")
+                .matcher(yaml);
         while (m.find()) {
             Path file = secrets.resolve(m.group(1));
             String content = m.group(1).endsWith(".pem") ? selfSignedBundle() : "secret-from-" + m.group(1) + "\n";

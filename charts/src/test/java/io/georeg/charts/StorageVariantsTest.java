@@ -36,7 +36,11 @@ class StorageVariantsTest {
                 .containsEntry("database-password", RELEASE + "-georeg-secrets:database-password");
         assertThat(RenderedChart.secretFiles(chart.deployment("router"))).doesNotContainKey("s3-access-key-id");
         assertThat(chart.ofKind("PersistentVolumeClaim")).isEmpty();
-        assertThat(chart.deployment("registry-read").path("spec").path("replicas").asInt()).isEqualTo(3);
+        assertThat(chart.deployment("registry-read")
+                        .path("spec")
+                        .path("replicas")
+                        .asInt())
+                .isEqualTo(3);
     }
 
     @Test
@@ -47,17 +51,28 @@ class StorageVariantsTest {
         assertThat(primary.path("url").asText()).isEqualTo("https://registry.gitlab.example.com");
         assertThat(primary.path("username").asText()).isEqualTo("georeg-replicator");
         assertThat(primary.path("passwordFile").asText()).isEqualTo("/etc/georeg/secrets/primary-password");
-        assertThat(chart.config("router").path("router").path("authUrl").asText()).isEqualTo("https://gitlab.example.com/jwt/auth");
+        assertThat(chart.config("router").path("router").path("authUrl").asText())
+                .isEqualTo("https://gitlab.example.com/jwt/auth");
     }
 
     @Test
     void s3WithoutStaticKeysUsesTheDefaultCredentialsChain() {
-        RenderedChart chart = RenderedChart.render("s3.yaml", t -> t.set("storage.s3.accessKeyId", "").set("storage.s3.secretAccessKey", "")
-                .set("serviceAccount.annotations.eks\\.amazonaws\\.com/role-arn", "arn:aws:iam::123456789012:role/georeg"));
+        RenderedChart chart = RenderedChart.render(
+                "s3.yaml",
+                t -> t.set("storage.s3.accessKeyId", "")
+                        .set("storage.s3.secretAccessKey", "")
+                        .set(
+                                "serviceAccount.annotations.eks\\.amazonaws\\.com/role-arn",
+                                "arn:aws:iam::123456789012:role/georeg"));
 
-        assertThat(chart.config("registry-read").path("storage").path("s3").has("accessKeyIdFile")).isFalse();
-        assertThat(chart.get("ServiceAccount", RELEASE + "-georeg").path("metadata").path("annotations")
-                .path("eks.amazonaws.com/role-arn").asText()).isEqualTo("arn:aws:iam::123456789012:role/georeg");
+        assertThat(chart.config("registry-read").path("storage").path("s3").has("accessKeyIdFile"))
+                .isFalse();
+        assertThat(chart.get("ServiceAccount", RELEASE + "-georeg")
+                        .path("metadata")
+                        .path("annotations")
+                        .path("eks.amazonaws.com/role-arn")
+                        .asText())
+                .isEqualTo("arn:aws:iam::123456789012:role/georeg");
     }
 
     @Test
@@ -68,24 +83,36 @@ class StorageVariantsTest {
         assertThat(gcs.path("bucket").asText()).isEqualTo("georeg-replica");
         assertThat(gcs.path("projectId").asText()).isEqualTo("my-project");
         assertThat(gcs.has("credentialsFile")).isFalse();
-        assertThat(chart.get("ServiceAccount", RELEASE + "-georeg").path("metadata").path("annotations")
-                .path("iam.gke.io/gcp-service-account").asText()).isEqualTo("georeg@my-project.iam.gserviceaccount.com");
+        assertThat(chart.get("ServiceAccount", RELEASE + "-georeg")
+                        .path("metadata")
+                        .path("annotations")
+                        .path("iam.gke.io/gcp-service-account")
+                        .asText())
+                .isEqualTo("georeg@my-project.iam.gserviceaccount.com");
         assertThat(RenderedChart.secretFiles(chart.deployment("registry-read")))
                 .containsEntry("database-password", "georeg-db:pg-password")
                 .containsEntry("token-rootcertbundle.pem", "gitlab-registry-cert:rootcertbundle.pem");
         assertThat(RenderedChart.secretFiles(chart.deployment("replicator")))
                 .containsEntry("notification-secret", "georeg-notify:secret");
-        assertThat(chart.ofKind("Secret")).as("every secret comes from an existing Secret").isEmpty();
+        assertThat(chart.ofKind("Secret"))
+                .as("every secret comes from an existing Secret")
+                .isEmpty();
         assertThat(chart.ofKind("PersistentVolumeClaim")).isEmpty();
     }
 
     @Test
     void gcsKeyFileIsMountedWhenGiven() {
-        RenderedChart chart = RenderedChart.render("gcs.yaml", t -> t.set("storage.gcs.credentialsJson", "{\"type\":\"service_account\"}"));
+        RenderedChart chart = RenderedChart.render(
+                "gcs.yaml", t -> t.set("storage.gcs.credentialsJson", "{\"type\":\"service_account\"}"));
 
-        assertThat(chart.config("replicator").path("storage").path("gcs").path("credentialsFile").asText())
+        assertThat(chart.config("replicator")
+                        .path("storage")
+                        .path("gcs")
+                        .path("credentialsFile")
+                        .asText())
                 .isEqualTo("/etc/georeg/secrets/gcs-credentials.json");
-        assertThat(decode(chart.get("Secret", RELEASE + "-georeg-secrets"), "gcs-credentials.json")).isEqualTo("{\"type\":\"service_account\"}");
+        assertThat(decode(chart.get("Secret", RELEASE + "-georeg-secrets"), "gcs-credentials.json"))
+                .isEqualTo("{\"type\":\"service_account\"}");
     }
 
     @Test
@@ -100,6 +127,8 @@ class StorageVariantsTest {
     }
 
     private static String decode(JsonNode secret, String key) {
-        return new String(Base64.getDecoder().decode(secret.path("data").path(key).asText()), java.nio.charset.StandardCharsets.UTF_8);
+        return new String(
+                Base64.getDecoder().decode(secret.path("data").path(key).asText()),
+                java.nio.charset.StandardCharsets.UTF_8);
     }
 }

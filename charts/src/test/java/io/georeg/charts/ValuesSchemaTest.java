@@ -1,7 +1,6 @@
 package io.georeg.charts;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.marcnuri.helm.TemplateCommand;
 import java.util.function.Consumer;
@@ -14,7 +13,8 @@ import org.junit.jupiter.api.Test;
 class ValuesSchemaTest {
 
     private static String failure(String valuesFile, Consumer<TemplateCommand> settings) {
-        Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(() -> RenderedChart.template(valuesFile, settings));
+        Throwable thrown =
+                org.assertj.core.api.Assertions.catchThrowable(() -> RenderedChart.template(valuesFile, settings));
         assertThat(thrown).as("rendering should have been refused").isNotNull();
         return thrown.getMessage();
     }
@@ -22,25 +22,29 @@ class ValuesSchemaTest {
     @Test
     void stringForReplicasIsRefusedNamingTheKeyAndType() {
         assertThat(failure("s3.yaml", t -> t.set("router.replicas", "three")))
-                .contains("/router/replicas").contains("got string, want integer");
+                .contains("/router/replicas")
+                .contains("got string, want integer");
     }
 
     @Test
     void unknownStorageBackendIsRefusedListingTheBackends() {
         assertThat(failure("s3.yaml", t -> t.set("storage.backend", "azure")))
-                .contains("/storage/backend").contains("'filesystem', 's3', 'gcs'");
+                .contains("/storage/backend")
+                .contains("'filesystem', 's3', 'gcs'");
     }
 
     @Test
     void misspelledKeyIsRefused() {
         assertThat(failure("s3.yaml", t -> t.set("registryRead.replica", 2)))
-                .contains("/registryRead").contains("additional properties 'replica' not allowed");
+                .contains("/registryRead")
+                .contains("additional properties 'replica' not allowed");
     }
 
     @Test
     void durationThatGeoregCannotReadIsRefused() {
         assertThat(failure("s3.yaml", t -> t.set("router.timeouts.idle", "forever")))
-                .contains("/router/timeouts/idle").contains("'forever' does not match pattern");
+                .contains("/router/timeouts/idle")
+                .contains("'forever' does not match pattern");
     }
 
     @Test
@@ -52,13 +56,13 @@ class ValuesSchemaTest {
     @Test
     void primaryUrlWithAPathIsRefused() {
         assertThat(failure("s3.yaml", t -> t.set("primary.url", "https://registry.example.com/v2/")))
-                .contains("/primary/url").contains("does not match pattern");
+                .contains("/primary/url")
+                .contains("does not match pattern");
     }
 
     @Test
     void emptyPrimaryUrlFailsWithTheFix() {
-        assertThat(failure("s3.yaml", t -> t.set("primary.url", "")))
-                .contains("primary.url is required");
+        assertThat(failure("s3.yaml", t -> t.set("primary.url", ""))).contains("primary.url is required");
     }
 
     @Test
@@ -75,7 +79,10 @@ class ValuesSchemaTest {
 
     @Test
     void tokenAuthWithoutCertificatesFailsWithTheFix() {
-        assertThat(failure("s3.yaml", t -> t.set("tokenAuth.enabled", true).set("tokenAuth.realm", "https://gitlab.example.com/jwt/auth")))
+        assertThat(failure(
+                        "s3.yaml",
+                        t -> t.set("tokenAuth.enabled", true)
+                                .set("tokenAuth.realm", "https://gitlab.example.com/jwt/auth")))
                 .contains("tokenAuth.rootCertBundle");
     }
 

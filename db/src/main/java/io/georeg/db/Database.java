@@ -46,9 +46,11 @@ public final class Database implements AutoCloseable {
         try {
             started = new HikariDataSource(hikari);
         } catch (HikariPool.PoolInitializationException e) {
-            throw new DatabaseUnavailableException("cannot connect to the tracking database at " + config.url()
-                    + ": " + e.getMessage() + " (check database.url, database.user, database.password and that "
-                    + "PostgreSQL is running)", e);
+            throw new DatabaseUnavailableException(
+                    "cannot connect to the tracking database at " + config.url()
+                            + ": " + e.getMessage() + " (check database.url, database.user, database.password and that "
+                            + "PostgreSQL is running)",
+                    e);
         }
         try {
             if (config.migrateOnStart()) {

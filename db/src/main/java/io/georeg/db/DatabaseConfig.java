@@ -32,7 +32,13 @@ public record DatabaseConfig(
 
     /** A configuration with the defaults for everything but where the database is. */
     public static DatabaseConfig of(String url, String user, String password) {
-        return new DatabaseConfig(url, user, password, DEFAULT_MAX_POOL_SIZE, DEFAULT_CONNECTION_TIMEOUT, false,
+        return new DatabaseConfig(
+                url,
+                user,
+                password,
+                DEFAULT_MAX_POOL_SIZE,
+                DEFAULT_CONNECTION_TIMEOUT,
+                false,
                 DEFAULT_MAX_TRANSACTION_ATTEMPTS);
     }
 
@@ -63,7 +69,8 @@ public record DatabaseConfig(
             problems.add("database.connectionTimeout must be at least 250ms (got " + connectionTimeout + ")");
         }
         if (maxTransactionAttempts < 1 || maxTransactionAttempts > 100) {
-            problems.add("database.maxTransactionAttempts must be between 1 and 100 (got " + maxTransactionAttempts + ")");
+            problems.add(
+                    "database.maxTransactionAttempts must be between 1 and 100 (got " + maxTransactionAttempts + ")");
         }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("invalid database configuration: " + String.join("; ", problems));

@@ -15,8 +15,7 @@ import org.flywaydb.core.api.output.MigrateResult;
 public final class Migrations {
     public static final String LOCATION = "classpath:db/migration";
 
-    private Migrations() {
-    }
+    private Migrations() {}
 
     /** What a migration run did. */
     public record Result(List<String> applied, String currentVersion) {
@@ -34,8 +33,10 @@ public final class Migrations {
                 .load();
         try {
             MigrateResult result = flyway.migrate();
-            List<String> applied = result.migrations.stream().map(m -> m.version).toList();
-            String current = result.targetSchemaVersion != null ? result.targetSchemaVersion : result.initialSchemaVersion;
+            List<String> applied =
+                    result.migrations.stream().map(m -> m.version).toList();
+            String current =
+                    result.targetSchemaVersion != null ? result.targetSchemaVersion : result.initialSchemaVersion;
             return new Result(applied, current);
         } catch (FlywayException e) {
             if (SqlErrors.isUnavailable(e)) {

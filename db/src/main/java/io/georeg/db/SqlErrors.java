@@ -14,8 +14,7 @@ final class SqlErrors {
     /** admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections. */
     private static final Set<String> UNAVAILABLE_STATES = Set.of("57P01", "57P02", "57P03", "53300");
 
-    private SqlErrors() {
-    }
+    private SqlErrors() {}
 
     static boolean isRetryable(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {

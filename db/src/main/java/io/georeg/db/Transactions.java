@@ -138,6 +138,7 @@ public final class Transactions {
     /** A short, jittered pause so that two conflicting transactions do not collide again at once. */
     private static void backOff(int attempt) {
         long maxMillis = Math.min(50, 5L * attempt);
-        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(ThreadLocalRandom.current().nextLong(1, maxMillis + 1)));
+        LockSupport.parkNanos(
+                TimeUnit.MILLISECONDS.toNanos(ThreadLocalRandom.current().nextLong(1, maxMillis + 1)));
     }
 }

@@ -18,7 +18,8 @@ class DatabaseConfigTest {
     @Test
     void validateNamesEveryInvalidKey() {
         DatabaseConfig config = new DatabaseConfig("mysql://x", "u", "p", 0, Duration.ofMillis(10), false, 0);
-        assertThatThrownBy(config::validate).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(config::validate)
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("database.url")
                 .hasMessageContaining("database.maxPoolSize")
                 .hasMessageContaining("database.connectionTimeout")
@@ -27,6 +28,7 @@ class DatabaseConfigTest {
 
     @Test
     void toStringHidesThePassword() {
-        assertThat(DatabaseConfig.of("jdbc:postgresql://h/db", "u", "s3cret").toString()).doesNotContain("s3cret");
+        assertThat(DatabaseConfig.of("jdbc:postgresql://h/db", "u", "s3cret").toString())
+                .doesNotContain("s3cret");
     }
 }

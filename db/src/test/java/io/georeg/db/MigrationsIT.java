@@ -19,7 +19,8 @@ class MigrationsIT {
     @Test
     void migrationsApplyToAnEmptyDatabaseAndASecondRunAppliesNothing() throws Exception {
         try (TestDatabase empty = TestDatabase.create();
-                Database db = new Database(DatabaseConfig.of(empty.jdbcUrl(), empty.user(), empty.password())).start()) {
+                Database db =
+                        new Database(DatabaseConfig.of(empty.jdbcUrl(), empty.user(), empty.password())).start()) {
             Migrations.Result first = Migrations.migrate(db.dataSource());
             assertThat(first.applied()).startsWith("1");
             assertThat(first.currentVersion()).isNotNull();
@@ -28,28 +29,41 @@ class MigrationsIT {
             assertThat(second.applied()).isEmpty();
             assertThat(second.currentVersion()).isEqualTo(first.currentVersion());
 
-            assertThat(tables(db)).contains("repositories", "blobs", "repository_blobs", "manifests",
-                    "manifest_blobs", "manifest_children", "tags");
+            assertThat(tables(db))
+                    .contains(
+                            "repositories",
+                            "blobs",
+                            "repository_blobs",
+                            "manifests",
+                            "manifest_blobs",
+                            "manifest_children",
+                            "tags");
         }
     }
 
     @Test
     void digestColumnsRefuseMalformedDigests() throws Exception {
         try (Database db = new Database(DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password())
-                .withMigrateOnStart(true)).start()) {
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> db.transactions().inTransaction(c -> {
-                try (Statement s = c.createStatement()) {
-                    return s.executeUpdate("insert into blobs (digest, size) values ('sha256:XYZ', 1)");
-                }
-            })).isInstanceOf(DatabaseException.class)
+                        .withMigrateOnStart(true))
+                .start()) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> db.transactions()
+                            .inTransaction(c -> {
+                                try (Statement s = c.createStatement()) {
+                                    return s.executeUpdate("insert into blobs (digest, size) values ('sha256:XYZ', 1)");
+                                }
+                            }))
+                    .isInstanceOf(DatabaseException.class)
                     .isNotInstanceOf(DatabaseUnavailableException.class)
-                    .extracting(e -> ((DatabaseException) e).sqlState()).isEqualTo("23514");
+                    .extracting(e -> ((DatabaseException) e).sqlState())
+                    .isEqualTo("23514");
         }
     }
 
     private static List<String> tables(Database db) throws Exception {
-        try (Connection c = db.dataSource().getConnection(); Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("select table_name from information_schema.tables where table_schema = 'public'")) {
+        try (Connection c = db.dataSource().getConnection();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(
+                        "select table_name from information_schema.tables where table_schema = 'public'")) {
             List<String> names = new ArrayList<>();
             while (rs.next()) {
                 names.add(rs.getString(1));

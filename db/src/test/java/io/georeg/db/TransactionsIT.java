@@ -76,7 +76,8 @@ class TransactionsIT {
             concurrent.get(10, TimeUnit.SECONDS);
             assertThat(attempts.get()).isEqualTo(2);
             assertThat(result).isEqualTo(101);
-            assertThat(database.transactions().read(TransactionsIT::readCounter)).isEqualTo(101);
+            assertThat(database.transactions().read(TransactionsIT::readCounter))
+                    .isEqualTo(101);
         } finally {
             other.shutdownNow();
         }
@@ -86,9 +87,12 @@ class TransactionsIT {
     void retriesAreBoundedAndTheConflictIsRethrown() {
         AtomicInteger attempts = new AtomicInteger();
         assertThatThrownBy(() -> database.transactions().inTransaction(c -> {
-            attempts.incrementAndGet();
-            throw new SQLException("could not serialize access", "40001");
-        })).isInstanceOf(DatabaseException.class).extracting(e -> ((DatabaseException) e).sqlState()).isEqualTo("40001");
+                    attempts.incrementAndGet();
+                    throw new SQLException("could not serialize access", "40001");
+                }))
+                .isInstanceOf(DatabaseException.class)
+                .extracting(e -> ((DatabaseException) e).sqlState())
+                .isEqualTo("40001");
         assertThat(attempts.get()).isEqualTo(DatabaseConfig.DEFAULT_MAX_TRANSACTION_ATTEMPTS);
     }
 
@@ -97,15 +101,17 @@ class TransactionsIT {
         AtomicInteger attempts = new AtomicInteger();
         IllegalStateException boom = new IllegalStateException("boom");
         assertThatThrownBy(() -> database.transactions().inTransaction(c -> {
-            attempts.incrementAndGet();
-            update(c, "update counter set n = 42 where id = 1");
-            throw boom;
-        })).isSameAs(boom);
+                    attempts.incrementAndGet();
+                    update(c, "update counter set n = 42 where id = 1");
+                    throw boom;
+                }))
+                .isSameAs(boom);
         assertThat(attempts.get()).isEqualTo(1);
         assertThat(database.transactions().read(TransactionsIT::readCounter)).isZero();
 
         assertThatThrownBy(() -> database.transactions().inTransaction(c -> update(c, "update nope set x = 1")))
-                .isInstanceOf(DatabaseException.class).isNotInstanceOf(DatabaseUnavailableException.class)
+                .isInstanceOf(DatabaseException.class)
+                .isNotInstanceOf(DatabaseUnavailableException.class)
                 .hasMessageContaining("nope");
     }
 
@@ -113,22 +119,25 @@ class TransactionsIT {
     void unreachableDatabaseIsUnavailable() {
         DatabaseConfig config = DatabaseConfig.of("jdbc:postgresql://127.0.0.1:1/none", "x", "y")
                 .withConnectionTimeout(Duration.ofMillis(500));
-        assertThatThrownBy(() -> new Database(config).start()).isInstanceOf(DatabaseUnavailableException.class)
+        assertThatThrownBy(() -> new Database(config).start())
+                .isInstanceOf(DatabaseUnavailableException.class)
                 .hasMessageContaining("database.url");
     }
 
     @Test
     void lostConnectionDuringWorkIsUnavailable() throws Exception {
         assertThatThrownBy(() -> database.transactions().inTransaction(c -> {
-            try (Statement s = c.createStatement()) {
-                s.execute("select pg_terminate_backend(pg_backend_pid())");
-            }
-            return null;
-        })).isInstanceOf(DatabaseUnavailableException.class);
+                    try (Statement s = c.createStatement()) {
+                        s.execute("select pg_terminate_backend(pg_backend_pid())");
+                    }
+                    return null;
+                }))
+                .isInstanceOf(DatabaseUnavailableException.class);
     }
 
     private static int readCounter(Connection c) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("select n from counter where id = 1")) {
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("select n from counter where id = 1")) {
             rs.next();
             return rs.getInt(1);
         }

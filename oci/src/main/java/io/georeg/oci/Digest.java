@@ -58,7 +58,10 @@ public record Digest(Algorithm algorithm, String hex) implements Comparable<Dige
     private static final Pattern LOWER_HEX = Pattern.compile("[a-f0-9]+");
 
     public Digest {
-        if (algorithm == null || hex == null || hex.length() != algorithm.hexLength || !LOWER_HEX.matcher(hex).matches()) {
+        if (algorithm == null
+                || hex == null
+                || hex.length() != algorithm.hexLength
+                || !LOWER_HEX.matcher(hex).matches()) {
             throw invalid(algorithm == null ? String.valueOf(hex) : algorithm.prefix + ":" + hex, "malformed digest");
         }
     }
@@ -77,7 +80,9 @@ public record Digest(Algorithm algorithm, String hex) implements Comparable<Dige
         int colon = text.indexOf(':');
         Algorithm algorithm = Algorithm.byPrefix(text.substring(0, colon));
         if (algorithm == null) {
-            throw new OciException(ErrorCode.DIGEST_INVALID, "unsupported digest algorithm " + text.substring(0, colon),
+            throw new OciException(
+                    ErrorCode.DIGEST_INVALID,
+                    "unsupported digest algorithm " + text.substring(0, colon),
                     Map.of("digest", text));
         }
         return new Digest(algorithm, text.substring(colon + 1));

@@ -15,8 +15,7 @@ public final class ErrorBody {
     public static final String CONTENT_TYPE = "application/json; charset=utf-8";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private ErrorBody() {
-    }
+    private ErrorBody() {}
 
     public static byte[] render(ErrorCode code, String message, Object detail) {
         Map<String, Object> error = new LinkedHashMap<>();

@@ -21,8 +21,7 @@ public final class ManifestParser {
     /** Manifests are small documents; distribution refuses anything over 4 MiB. */
     public static final int MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
-    private ManifestParser() {
-    }
+    private ManifestParser() {}
 
     public static ParsedManifest parse(byte[] raw, String declaredMediaType) {
         if (raw.length > MAX_MANIFEST_BYTES) {
@@ -43,19 +42,34 @@ public final class ManifestParser {
         if (mediaType == null) {
             mediaType = guessMediaType(root, declaredMediaType);
         }
-        if (declaredMediaType != null && !declaredMediaType.isBlank() && MediaTypes.MANIFESTS.contains(stripParams(declaredMediaType))
+        if (declaredMediaType != null
+                && !declaredMediaType.isBlank()
+                && MediaTypes.MANIFESTS.contains(stripParams(declaredMediaType))
                 && !stripParams(declaredMediaType).equals(mediaType)) {
             throw invalid("manifest mediaType " + mediaType + " does not match " + declaredMediaType);
         }
         if (!MediaTypes.MANIFESTS.contains(mediaType)) {
-            throw new OciException(ErrorCode.MANIFEST_INVALID, "unsupported manifest media type " + mediaType, Map.of("mediaType", mediaType));
+            throw new OciException(
+                    ErrorCode.MANIFEST_INVALID,
+                    "unsupported manifest media type " + mediaType,
+                    Map.of("mediaType", mediaType));
         }
         Digest digest = Digest.sha256(raw);
-        Optional<Descriptor> subject = Optional.ofNullable(root.get("subject")).filter(JsonNode::isObject).map(ManifestParser::descriptor);
+        Optional<Descriptor> subject = Optional.ofNullable(root.get("subject"))
+                .filter(JsonNode::isObject)
+                .map(ManifestParser::descriptor);
         Map<String, String> annotations = stringMap(root.get("annotations"));
         if (MediaTypes.isIndex(mediaType)) {
             List<Descriptor> children = descriptors(root.get("manifests"), "manifests");
-            return new ParsedManifest(digest, mediaType, text(root, "artifactType"), subject, Optional.empty(), List.of(), children, annotations);
+            return new ParsedManifest(
+                    digest,
+                    mediaType,
+                    text(root, "artifactType"),
+                    subject,
+                    Optional.empty(),
+                    List.of(),
+                    children,
+                    annotations);
         }
         JsonNode configNode = root.get("config");
         if (configNode == null || !configNode.isObject()) {
@@ -68,7 +82,8 @@ public final class ManifestParser {
             // OCI distribution spec, "Listing Referrers": fall back to the config's media type.
             artifactType = config.mediaType();
         }
-        return new ParsedManifest(digest, mediaType, artifactType, subject, Optional.of(config), layers, List.of(), annotations);
+        return new ParsedManifest(
+                digest, mediaType, artifactType, subject, Optional.of(config), layers, List.of(), annotations);
     }
 
     public static String stripParams(String contentType) {
@@ -123,7 +138,13 @@ public final class ManifestParser {
         if (p != null && p.isObject()) {
             platform = new Descriptor.Platform(text(p, "architecture"), text(p, "os"), text(p, "variant"));
         }
-        return new Descriptor(mediaType, digest, size.asLong(), text(node, "artifactType"), stringMap(node.get("annotations")), platform);
+        return new Descriptor(
+                mediaType,
+                digest,
+                size.asLong(),
+                text(node, "artifactType"),
+                stringMap(node.get("annotations")),
+                platform);
     }
 
     private static Map<String, String> stringMap(JsonNode node) {

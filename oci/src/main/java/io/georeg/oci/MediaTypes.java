@@ -22,14 +22,14 @@ public final class MediaTypes {
      * a representation converted for an older client (distribution 2.8 answers a client that does
      * not accept manifest lists with the list's linux/amd64 child).
      */
-    public static final String ACCEPT_EVERY_MANIFEST = String.join(", ", OCI_INDEX, OCI_MANIFEST, DOCKER_MANIFEST_LIST, DOCKER_MANIFEST);
+    public static final String ACCEPT_EVERY_MANIFEST =
+            String.join(", ", OCI_INDEX, OCI_MANIFEST, DOCKER_MANIFEST_LIST, DOCKER_MANIFEST);
 
     /** RFC 6838 section 4.2: {@code type "/" subtype}, each a restricted-name of at most 127 characters. */
-    private static final Pattern MEDIA_TYPE = Pattern.compile(
-            "[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}");
+    private static final Pattern MEDIA_TYPE =
+            Pattern.compile("[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}");
 
-    private MediaTypes() {
-    }
+    private MediaTypes() {}
 
     /** Whether {@code value} is a media type without parameters (what an artifactType is). */
     public static boolean isValid(String value) {

@@ -35,14 +35,17 @@ public class OciException extends RuntimeException {
     }
 
     public static OciException nameUnknown(RepositoryName name) {
-        return new OciException(ErrorCode.NAME_UNKNOWN, "repository name not known to registry", Map.of("name", name.value()));
+        return new OciException(
+                ErrorCode.NAME_UNKNOWN, "repository name not known to registry", Map.of("name", name.value()));
     }
 
     public static OciException manifestUnknown(RepositoryName name, String reference) {
-        return new OciException(ErrorCode.MANIFEST_UNKNOWN, "manifest unknown", Map.of("name", name.value(), "reference", reference));
+        return new OciException(
+                ErrorCode.MANIFEST_UNKNOWN, "manifest unknown", Map.of("name", name.value(), "reference", reference));
     }
 
     public static OciException blobUnknown(Digest digest) {
-        return new OciException(ErrorCode.BLOB_UNKNOWN, "blob unknown to registry", Map.of("digest", digest.toString()));
+        return new OciException(
+                ErrorCode.BLOB_UNKNOWN, "blob unknown to registry", Map.of("digest", digest.toString()));
     }
 }

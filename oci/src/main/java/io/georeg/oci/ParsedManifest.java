@@ -33,10 +33,11 @@ public record ParsedManifest(
     /** Config plus layers: every blob this manifest needs stored before it may become visible. */
     public List<Descriptor> blobs() {
         return config.map(c -> {
-            var all = new java.util.ArrayList<Descriptor>(layers.size() + 1);
-            all.add(c);
-            all.addAll(layers);
-            return List.copyOf(all);
-        }).orElse(layers);
+                    var all = new java.util.ArrayList<Descriptor>(layers.size() + 1);
+                    all.add(c);
+                    all.addAll(layers);
+                    return List.copyOf(all);
+                })
+                .orElse(layers);
     }
 }

@@ -28,8 +28,7 @@ public final class PathGrammar {
      */
     public static final int MAX_PATH_LENGTH = 4096;
 
-    private PathGrammar() {
-    }
+    private PathGrammar() {}
 
     /**
      * Why a raw (still percent-encoded) path, without its query, could be read two ways, or null
@@ -54,7 +53,9 @@ public final class PathGrammar {
                     return "empty path segment";
                 }
                 if ((len == 1 && rawPath.charAt(segmentStart) == '.')
-                        || (len == 2 && rawPath.charAt(segmentStart) == '.' && rawPath.charAt(segmentStart + 1) == '.')) {
+                        || (len == 2
+                                && rawPath.charAt(segmentStart) == '.'
+                                && rawPath.charAt(segmentStart + 1) == '.')) {
                     return "dot segment (path traversal)";
                 }
                 segmentStart = i + 1;

@@ -14,8 +14,12 @@ public record RepositoryName(String value) implements Comparable<RepositoryName>
     private static final Pattern GRAMMAR = Pattern.compile(PathGrammar.NAME);
 
     public RepositoryName {
-        if (value == null || value.isEmpty() || value.length() > MAX_LENGTH || !GRAMMAR.matcher(value).matches()) {
-            throw new OciException(ErrorCode.NAME_INVALID, "invalid repository name", Map.of("name", String.valueOf(value)));
+        if (value == null
+                || value.isEmpty()
+                || value.length() > MAX_LENGTH
+                || !GRAMMAR.matcher(value).matches()) {
+            throw new OciException(
+                    ErrorCode.NAME_INVALID, "invalid repository name", Map.of("name", String.valueOf(value)));
         }
     }
 
@@ -24,7 +28,10 @@ public record RepositoryName(String value) implements Comparable<RepositoryName>
     }
 
     public static boolean isValid(String value) {
-        return value != null && !value.isEmpty() && value.length() <= MAX_LENGTH && GRAMMAR.matcher(value).matches();
+        return value != null
+                && !value.isEmpty()
+                && value.length() <= MAX_LENGTH
+                && GRAMMAR.matcher(value).matches();
     }
 
     @Override

@@ -16,10 +16,27 @@ class NamesAndDigestsTest {
     }
 
     @ParameterizedTest(name = "repository name [{0}] is NAME_INVALID")
-    @ValueSource(strings = {"", "Library/alpine", "../etc", "a/../b", "a//b", "a/", "/a", "a%2Fb", "a/./b", "a..b", "-a", "a_", "a b", "a\\b"})
+    @ValueSource(
+            strings = {
+                "",
+                "Library/alpine",
+                "../etc",
+                "a/../b",
+                "a//b",
+                "a/",
+                "/a",
+                "a%2Fb",
+                "a/./b",
+                "a..b",
+                "-a",
+                "a_",
+                "a b",
+                "a\\b"
+            })
     void invalidRepositoryNamesAreRejected(String name) {
         assertThatThrownBy(() -> RepositoryName.of(name))
-                .isInstanceOfSatisfying(OciException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.NAME_INVALID));
+                .isInstanceOfSatisfying(
+                        OciException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.NAME_INVALID));
     }
 
     @org.junit.jupiter.api.Test
@@ -29,17 +46,18 @@ class NamesAndDigestsTest {
 
     @ParameterizedTest(name = "digest [{0}] is {1}")
     @CsvSource({
-            "sha256:abc, DIGEST_INVALID",
-            "sha256:ZZ3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b85, DIGEST_INVALID",
-            "sha256:E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855, DIGEST_INVALID",
-            "sha256, DIGEST_INVALID",
-            "sha256:../../etc/passwd, DIGEST_INVALID",
-            "md5:d41d8cd98f00b204e9800998ecf8427e, DIGEST_INVALID",
-            "sha384:aaaa, DIGEST_INVALID",
+        "sha256:abc, DIGEST_INVALID",
+        "sha256:ZZ3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b85, DIGEST_INVALID",
+        "sha256:E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855, DIGEST_INVALID",
+        "sha256, DIGEST_INVALID",
+        "sha256:../../etc/passwd, DIGEST_INVALID",
+        "md5:d41d8cd98f00b204e9800998ecf8427e, DIGEST_INVALID",
+        "sha384:aaaa, DIGEST_INVALID",
     })
     void badDigestsAreRejectedWithTheirCode(String text, ErrorCode expected) {
         assertThatThrownBy(() -> Digest.parse(text))
-                .isInstanceOfSatisfying(OciException.class, e -> assertThat(e.code()).isEqualTo(expected));
+                .isInstanceOfSatisfying(
+                        OciException.class, e -> assertThat(e.code()).isEqualTo(expected));
     }
 
     @org.junit.jupiter.api.Test

@@ -20,8 +20,22 @@ class PathGrammarTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "v2/", "/v2//a", "/v2/./a", "/v2/a/..", "/v2/a\\b", "/v2/a%2fb", "/v2/a%2Eb", "/v2/a%5cb",
-        "/v2/a%25b", "/v2/a%00", "/v2/a%2", "/v2/a%"})
+    @ValueSource(
+            strings = {
+                "",
+                "v2/",
+                "/v2//a",
+                "/v2/./a",
+                "/v2/a/..",
+                "/v2/a\\b",
+                "/v2/a%2fb",
+                "/v2/a%2Eb",
+                "/v2/a%5cb",
+                "/v2/a%25b",
+                "/v2/a%00",
+                "/v2/a%2",
+                "/v2/a%"
+            })
     void ambiguousPathsSayWhy(String raw) {
         assertThat(PathGrammar.ambiguity(raw)).isNotBlank();
     }

@@ -6,8 +6,8 @@ import io.georeg.oci.PathGrammar;
 import java.nio.ByteBuffer;
 import java.util.Locale;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.http.PreEncodedHttpField;
 import org.eclipse.jetty.http.HttpURI;
+import org.eclipse.jetty.http.PreEncodedHttpField;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.handler.ErrorHandler;
@@ -24,7 +24,8 @@ import org.eclipse.jetty.util.Callback;
  */
 public final class OciErrorHandler extends ErrorHandler {
     /** distribution's API version header, on every answer of the registry API. */
-    public static final PreEncodedHttpField API_VERSION = new PreEncodedHttpField("Docker-Distribution-API-Version", "registry/2.0");
+    public static final PreEncodedHttpField API_VERSION =
+            new PreEncodedHttpField("Docker-Distribution-API-Version", "registry/2.0");
 
     private final boolean registryApi;
 

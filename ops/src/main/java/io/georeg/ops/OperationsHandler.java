@@ -61,7 +61,13 @@ public final class OperationsHandler extends Handler.Abstract {
             return false;
         }
         switch (Request.getPathInContext(request)) {
-            case "/-/health" -> send(response, callback, 200, "application/json", "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8));
+            case "/-/health" ->
+                send(
+                        response,
+                        callback,
+                        200,
+                        "application/json",
+                        "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8));
             case "/-/ready" -> ready(response, callback);
             case "/metrics" -> {
                 ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -81,9 +87,17 @@ public final class OperationsHandler extends Handler.Abstract {
         for (Check check : readiness) {
             boolean ok = check.reachable().getAsBoolean();
             ready &= ok || !check.required();
-            body.append(",\"").append(check.name()).append("\":\"").append(ok ? "reachable" : "unreachable").append('"');
+            body.append(",\"")
+                    .append(check.name())
+                    .append("\":\"")
+                    .append(ok ? "reachable" : "unreachable")
+                    .append('"');
         }
-        send(response, callback, ready ? 200 : 503, "application/json",
+        send(
+                response,
+                callback,
+                ready ? 200 : 503,
+                "application/json",
                 ("{\"ready\":" + ready + body + "}").getBytes(StandardCharsets.UTF_8));
     }
 

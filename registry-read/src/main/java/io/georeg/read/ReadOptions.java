@@ -43,7 +43,8 @@ public record ReadOptions(String host, int port, int maxPageSize, int blobBuffer
             throw new IllegalArgumentException("read.maxPageSize must be 1..100000 (got " + maxPageSize + ")");
         }
         if (blobBufferBytes < 4096 || blobBufferBytes > 4 * 1024 * 1024) {
-            throw new IllegalArgumentException("read.blobBufferBytes must be 4096..4194304 (got " + blobBufferBytes + ")");
+            throw new IllegalArgumentException(
+                    "read.blobBufferBytes must be 4096..4194304 (got " + blobBufferBytes + ")");
         }
         if (maxThreads < 8) {
             throw new IllegalArgumentException("read.maxThreads must be at least 8 (got " + maxThreads + ")");

@@ -43,7 +43,10 @@ public final class RegistryReadServer implements AutoCloseable {
      */
     public static Handler handler(ReplicaReader replica, Authenticator auth, ReadOptions options) {
         ServletContextHandler context = new ServletContextHandler("/", ServletContextHandler.NO_SESSIONS);
-        context.addServlet(new ServletHolder("registry-read", new ServletContainer(ReadResourceConfig.create(replica, auth, options))), "/*");
+        context.addServlet(
+                new ServletHolder(
+                        "registry-read", new ServletContainer(ReadResourceConfig.create(replica, auth, options))),
+                "/*");
         return new PathGuard(context);
     }
 
@@ -53,7 +56,8 @@ public final class RegistryReadServer implements AutoCloseable {
      * them with an OCI body, instead of being refused by Jetty with a bare 400.
      */
     public static HttpConfiguration configure(HttpConfiguration http) {
-        http.setUriCompliance(UriCompliance.DEFAULT.with("georeg-read",
+        http.setUriCompliance(UriCompliance.DEFAULT.with(
+                "georeg-read",
                 UriCompliance.Violation.AMBIGUOUS_PATH_SEPARATOR,
                 UriCompliance.Violation.AMBIGUOUS_PATH_SEGMENT,
                 UriCompliance.Violation.AMBIGUOUS_EMPTY_SEGMENT,

@@ -40,6 +40,7 @@ public final class DatabaseReplicaReader implements ReplicaReader {
             JOIN manifests m ON m.repository_id = t.repository_id AND m.digest = t.manifest_digest
             WHERE r.name = ?
             """;
+
     private static final String MANIFEST_BY_DIGEST = """
             SELECT m.digest, m.media_type, m.content
             FROM repositories r
@@ -62,6 +63,7 @@ public final class DatabaseReplicaReader implements ReplicaReader {
             ORDER BY t.name
             LIMIT ?
             """;
+
     private static final String CATALOG = """
             SELECT name FROM repositories
             WHERE name > ?
@@ -76,6 +78,7 @@ public final class DatabaseReplicaReader implements ReplicaReader {
             WHERE r.name = ?
             ORDER BY m.digest
             """;
+
     private static final String REFERRERS_OF_TYPE = """
             SELECT m.media_type, m.digest, m.size, m.artifact_type, m.annotations::text
             FROM repositories r
@@ -85,7 +88,7 @@ public final class DatabaseReplicaReader implements ReplicaReader {
             """;
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() { };
+    private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() {};
 
     /**
      * The channel on which {@link #quarantineBlob} tells the verifier (replicator) that a blob is
@@ -152,7 +155,8 @@ public final class DatabaseReplicaReader implements ReplicaReader {
                     if (!rs.next()) {
                         return Optional.empty();
                     }
-                    return Optional.of(new StoredManifest(Digest.parse(rs.getString(1)), rs.getString(2), rs.getBytes(3)));
+                    return Optional.of(
+                            new StoredManifest(Digest.parse(rs.getString(1)), rs.getString(2), rs.getBytes(3)));
                 }
             }
         });
@@ -251,8 +255,13 @@ public final class DatabaseReplicaReader implements ReplicaReader {
                 List<Descriptor> referrers = new ArrayList<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        referrers.add(new Descriptor(rs.getString(1), Digest.parse(rs.getString(2)), rs.getLong(3),
-                                rs.getString(4), annotations(rs.getString(5)), null));
+                        referrers.add(new Descriptor(
+                                rs.getString(1),
+                                Digest.parse(rs.getString(2)),
+                                rs.getLong(3),
+                                rs.getString(4),
+                                annotations(rs.getString(5)),
+                                null));
                     }
                 }
                 return referrers;

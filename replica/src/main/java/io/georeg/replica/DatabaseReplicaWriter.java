@@ -73,6 +73,7 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
                 ON CONFLICT (repository_id, digest) DO NOTHING)
             SELECT count(*) FROM repo
             """;
+
     private static final String UNLINK_BLOB = """
             DELETE FROM repository_blobs rb
             USING repositories r
@@ -108,6 +109,7 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
                 ON CONFLICT (manifest_id, child_digest) DO NOTHING)
             SELECT count(*) FROM repo
             """;
+
     private static final String MANIFEST_STORED = """
             SELECT 1
             FROM manifests m
@@ -133,6 +135,7 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
                     WHERE tags.manifest_digest IS DISTINCT FROM EXCLUDED.manifest_digest)
             SELECT count(*) FROM target
             """;
+
     private static final String DELETE_TAG = """
             DELETE FROM tags t
             USING repositories r
@@ -243,7 +246,9 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
             if (!stillMissing.isEmpty()) {
                 throw new MissingReferencesException(digest, stillMissing);
             }
-            for (int attempt = 1; !insertManifest(c, repository, digest, parsed, annotations, content, references); attempt++) {
+            for (int attempt = 1;
+                    !insertManifest(c, repository, digest, parsed, annotations, content, references);
+                    attempt++) {
                 checkRepositoryAttempts(repository, attempt);
             }
             return null;
@@ -313,8 +318,7 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
     }
 
     /** The references a manifest still lacks and its own blob's state, read in one statement. */
-    private record PreCheck(List<Digest> missing, BlobState state) {
-    }
+    private record PreCheck(List<Digest> missing, BlobState state) {}
 
     private BlobState blobState(Digest digest) {
         return tx.read(c -> blobState(c, digest));
@@ -328,7 +332,9 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
                     return BlobState.UNKNOWN;
                 }
                 String verifyState = rs.getString(1);
-                return "missing".equals(verifyState) || "failed".equals(verifyState) ? BlobState.LOST : BlobState.STORED;
+                return "missing".equals(verifyState) || "failed".equals(verifyState)
+                        ? BlobState.LOST
+                        : BlobState.STORED;
             }
         }
     }
@@ -375,8 +381,8 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
     /** After a statement found no repository row (see {@link RepositoryRows#ENSURE_CTES}): rerun, within bounds. */
     private static void checkRepositoryAttempts(RepositoryName repository, int attempt) {
         if (attempt >= RepositoryRows.ATTEMPTS) {
-            throw new IllegalStateException("repository " + repository + " was neither found nor created in "
-                    + attempt + " attempts");
+            throw new IllegalStateException(
+                    "repository " + repository + " was neither found nor created in " + attempt + " attempts");
         }
     }
 
@@ -385,17 +391,27 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
         if (expected == null) {
             return parsed.digest();
         }
-        Digest actual = expected.algorithm() == parsed.digest().algorithm() ? parsed.digest() : expected.recompute(content);
+        Digest actual =
+                expected.algorithm() == parsed.digest().algorithm() ? parsed.digest() : expected.recompute(content);
         if (!actual.equals(expected)) {
-            throw new OciException(ErrorCode.DIGEST_INVALID, "manifest content has digest " + actual + ", expected " + expected,
+            throw new OciException(
+                    ErrorCode.DIGEST_INVALID,
+                    "manifest content has digest " + actual + ", expected " + expected,
                     Map.of("digest", expected.toString()));
         }
         return expected;
     }
 
     /** Runs {@link #INSERT_MANIFEST}; false when the repository row was not there to use (rerun). */
-    private static boolean insertManifest(Connection c, RepositoryName repository, Digest digest, ParsedManifest parsed,
-            String annotations, byte[] content, References references) throws SQLException {
+    private static boolean insertManifest(
+            Connection c,
+            RepositoryName repository,
+            Digest digest,
+            ParsedManifest parsed,
+            String annotations,
+            byte[] content,
+            References references)
+            throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(INSERT_MANIFEST)) {
             int i = 1;
             ps.setString(i++, repository.value());

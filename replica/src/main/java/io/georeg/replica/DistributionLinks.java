@@ -38,7 +38,9 @@ final class DistributionLinks {
 
     /** {@code _manifests/revisions/<alg>/<hex>/link}: the manifest belongs to the repository. */
     void linkRevision(RepositoryName repository, Digest manifest) {
-        objects.writeSmall(DistributionLayout.manifestRevisionLink(repository, manifest), DistributionLayout.linkContent(manifest));
+        objects.writeSmall(
+                DistributionLayout.manifestRevisionLink(repository, manifest),
+                DistributionLayout.linkContent(manifest));
     }
 
     void unlinkRevision(RepositoryName repository, Digest manifest) {

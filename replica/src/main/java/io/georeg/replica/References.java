@@ -45,6 +45,7 @@ record References(List<Digest> blobs, List<Digest> children) {
             WHERE w.d NOT IN (SELECT digest FROM present_children)
             ORDER BY 1, 2
             """;
+
     private static final String ABSENT_UNLOCKED = ABSENT.formatted("", "");
     private static final String ABSENT_LOCKED = ABSENT.formatted("FOR KEY SHARE OF rb", "FOR KEY SHARE OF m");
 

@@ -26,6 +26,5 @@ final class RepositoryRows {
     /** How often a statement with {@link #ENSURE_CTES} is run before the race above is a bug. */
     static final int ATTEMPTS = 3;
 
-    private RepositoryRows() {
-    }
+    private RepositoryRows() {}
 }

@@ -60,7 +60,9 @@ class ReplicaIT {
 
     @BeforeAll
     static void start() {
-        database = new Database(DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password()).withMigrateOnStart(true)).start();
+        database = new Database(DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password())
+                        .withMigrateOnStart(true))
+                .start();
         blobs = new DefaultBlobStore(FilesystemObjectStore.open(storageRoot));
         writer = new DatabaseReplicaWriter(database, blobs);
         reader = new DatabaseReplicaReader(database, blobs, ReplicaReadOptions.streamOnly());
@@ -96,9 +98,13 @@ class ReplicaIT {
             }
         }
         try (InputStream in = reader.openBlob(image.layers().get(0).digest(), 10, 5)) {
-            assertThat(in.readAllBytes()).isEqualTo(java.util.Arrays.copyOfRange(image.layers().get(0).content(), 10, 15));
+            assertThat(in.readAllBytes())
+                    .isEqualTo(
+                            java.util.Arrays.copyOfRange(image.layers().get(0).content(), 10, 15));
         }
-        assertThat(reader.blobSize(RepositoryName.of("single/other"), image.config().digest())).isEmpty();
+        assertThat(reader.blobSize(
+                        RepositoryName.of("single/other"), image.config().digest()))
+                .isEmpty();
         assertThat(reader.blobRedirect(image.config().digest())).isEmpty();
     }
 
@@ -111,16 +117,22 @@ class ReplicaIT {
         assertThatThrownBy(() -> writer.putManifest(repo, index.content(), index.mediaType(), index.digest()))
                 .isInstanceOf(MissingReferencesException.class)
                 .satisfies(e -> assertThat(((MissingReferencesException) e).missing())
-                        .containsExactly(children.get(0).manifest().digest(), children.get(1).manifest().digest()));
-        assertThat(reader.manifest(repo, new Reference.ByDigest(index.digest()))).isEmpty();
+                        .containsExactly(
+                                children.get(0).manifest().digest(),
+                                children.get(1).manifest().digest()));
+        assertThat(reader.manifest(repo, new Reference.ByDigest(index.digest())))
+                .isEmpty();
 
         children.forEach(child -> store(repo, child));
         writer.putManifest(repo, index.content(), index.mediaType(), index.digest());
         writer.tag(repo, Tag.of("1.0"), index.digest());
-        ReplicaReader.StoredManifest stored = reader.manifest(repo, Reference.parse("1.0")).orElseThrow();
+        ReplicaReader.StoredManifest stored =
+                reader.manifest(repo, Reference.parse("1.0")).orElseThrow();
         assertThat(stored.mediaType()).isEqualTo(MediaTypes.OCI_INDEX);
         assertThat(stored.content()).isEqualTo(index.content());
-        assertThat(reader.manifest(repo, new Reference.ByDigest(children.get(1).manifest().digest()))).isPresent();
+        assertThat(reader.manifest(
+                        repo, new Reference.ByDigest(children.get(1).manifest().digest())))
+                .isPresent();
     }
 
     @Test
@@ -132,9 +144,16 @@ class ReplicaIT {
         writer.putManifest(repo, list.content(), list.mediaType(), null);
         writer.tag(repo, Tag.of("latest"), list.digest());
 
-        assertThat(reader.manifest(repo, Reference.parse("latest")).orElseThrow().mediaType())
+        assertThat(reader.manifest(repo, Reference.parse("latest"))
+                        .orElseThrow()
+                        .mediaType())
                 .isEqualTo(MediaTypes.DOCKER_MANIFEST_LIST);
-        assertThat(reader.manifest(repo, new Reference.ByDigest(children.get(0).manifest().digest())).orElseThrow().mediaType())
+        assertThat(reader.manifest(
+                                repo,
+                                new Reference.ByDigest(
+                                        children.get(0).manifest().digest()))
+                        .orElseThrow()
+                        .mediaType())
                 .isEqualTo(MediaTypes.DOCKER_MANIFEST);
     }
 
@@ -142,7 +161,10 @@ class ReplicaIT {
     void referrersAreListedBySubjectWithAndWithoutArtifactTypeFilter() {
         RepositoryName repo = RepositoryName.of("refs/app");
         TestImage image = TestImages.image(301);
-        TestImage signature = TestImages.artifact(302, image.manifest(), "application/vnd.example.signature",
+        TestImage signature = TestImages.artifact(
+                302,
+                image.manifest(),
+                "application/vnd.example.signature",
                 Map.of("org.opencontainers.image.created", "2024-01-01T00:00:00Z"));
         TestImage sbom = TestImages.artifact(303, image.manifest(), "application/vnd.example.sbom", Map.of());
 
@@ -152,18 +174,27 @@ class ReplicaIT {
         store(repo, sbom);
 
         List<Descriptor> all = reader.referrers(repo, image.manifest().digest(), Optional.empty());
-        assertThat(all).extracting(Descriptor::digest)
-                .containsExactlyInAnyOrder(signature.manifest().digest(), sbom.manifest().digest());
-        Descriptor sig = all.stream().filter(d -> d.digest().equals(signature.manifest().digest())).findFirst().orElseThrow();
+        assertThat(all)
+                .extracting(Descriptor::digest)
+                .containsExactlyInAnyOrder(
+                        signature.manifest().digest(), sbom.manifest().digest());
+        Descriptor sig = all.stream()
+                .filter(d -> d.digest().equals(signature.manifest().digest()))
+                .findFirst()
+                .orElseThrow();
         assertThat(sig.mediaType()).isEqualTo(MediaTypes.OCI_MANIFEST);
         assertThat(sig.size()).isEqualTo(signature.manifest().size());
         assertThat(sig.artifactType()).isEqualTo("application/vnd.example.signature");
         assertThat(sig.annotations()).containsEntry("org.opencontainers.image.created", "2024-01-01T00:00:00Z");
 
         assertThat(reader.referrers(repo, image.manifest().digest(), Optional.of("application/vnd.example.sbom")))
-                .extracting(Descriptor::digest).containsExactly(sbom.manifest().digest());
-        assertThat(reader.referrers(repo, image.manifest().digest(), Optional.of("application/none"))).isEmpty();
-        assertThat(reader.referrers(RepositoryName.of("refs/other"), image.manifest().digest(), Optional.empty())).isEmpty();
+                .extracting(Descriptor::digest)
+                .containsExactly(sbom.manifest().digest());
+        assertThat(reader.referrers(repo, image.manifest().digest(), Optional.of("application/none")))
+                .isEmpty();
+        assertThat(reader.referrers(
+                        RepositoryName.of("refs/other"), image.manifest().digest(), Optional.empty()))
+                .isEmpty();
     }
 
     @Test
@@ -174,10 +205,16 @@ class ReplicaIT {
         writer.tag(repo, Tag.of("stable"), first);
         writer.tag(repo, Tag.of("stable"), second);
 
-        assertThat(reader.manifest(repo, Reference.parse("stable")).orElseThrow().digest()).isEqualTo(second);
-        assertThat(link(DistributionLayout.tagCurrentLink(repo, Tag.of("stable")))).isEqualTo(second.toString());
-        assertThat(link(DistributionLayout.tagIndexLink(repo, Tag.of("stable"), first))).isEqualTo(first.toString());
-        assertThat(link(DistributionLayout.tagIndexLink(repo, Tag.of("stable"), second))).isEqualTo(second.toString());
+        assertThat(reader.manifest(repo, Reference.parse("stable"))
+                        .orElseThrow()
+                        .digest())
+                .isEqualTo(second);
+        assertThat(link(DistributionLayout.tagCurrentLink(repo, Tag.of("stable"))))
+                .isEqualTo(second.toString());
+        assertThat(link(DistributionLayout.tagIndexLink(repo, Tag.of("stable"), first)))
+                .isEqualTo(first.toString());
+        assertThat(link(DistributionLayout.tagIndexLink(repo, Tag.of("stable"), second)))
+                .isEqualTo(second.toString());
     }
 
     @Test
@@ -185,7 +222,8 @@ class ReplicaIT {
         RepositoryName repo = RepositoryName.of("tags/missing");
         Digest unknown = TestImages.image(450).manifest().digest();
         assertThatThrownBy(() -> writer.tag(repo, Tag.of("x"), unknown)).isInstanceOf(MissingReferencesException.class);
-        assertThat(objects().size(DistributionLayout.tagCurrentLink(repo, Tag.of("x")))).isEmpty();
+        assertThat(objects().size(DistributionLayout.tagCurrentLink(repo, Tag.of("x"))))
+                .isEmpty();
     }
 
     @Test
@@ -201,8 +239,10 @@ class ReplicaIT {
         assertThat(reader.manifest(repo, Reference.parse("v1"))).isEmpty();
         assertThat(reader.manifest(repo, new Reference.ByDigest(digest))).isPresent();
         assertThat(reader.tags(repo, null, 100)).containsExactly(Tag.of("v10"));
-        assertThat(objects().list(DistributionLayout.tagRoot(repo, Tag.of("v1")))).isEmpty();
-        assertThat(objects().size(DistributionLayout.tagCurrentLink(repo, Tag.of("v10")))).isPresent();
+        assertThat(objects().list(DistributionLayout.tagRoot(repo, Tag.of("v1"))))
+                .isEmpty();
+        assertThat(objects().size(DistributionLayout.tagCurrentLink(repo, Tag.of("v10"))))
+                .isPresent();
     }
 
     @Test
@@ -220,10 +260,13 @@ class ReplicaIT {
 
         assertThat(reader.manifest(repo, new Reference.ByDigest(digest))).isEmpty();
         assertThat(reader.tags(repo, null, 100)).containsExactly(Tag.of("c"));
-        assertThat(objects().size(DistributionLayout.manifestRevisionLink(repo, digest))).isEmpty();
-        assertThat(objects().list(DistributionLayout.tagRoot(repo, Tag.of("a")))).isEmpty();
+        assertThat(objects().size(DistributionLayout.manifestRevisionLink(repo, digest)))
+                .isEmpty();
+        assertThat(objects().list(DistributionLayout.tagRoot(repo, Tag.of("a"))))
+                .isEmpty();
         // Blobs stay linked: the primary deletes them separately, and other manifests may use them.
-        assertThat(reader.blobSize(repo, image.config().digest())).contains(image.config().size());
+        assertThat(reader.blobSize(repo, image.config().digest()))
+                .contains(image.config().size());
     }
 
     @Test
@@ -234,19 +277,28 @@ class ReplicaIT {
         RepositoryName c = RepositoryName.of("dedup/c");
 
         assertThat(writer.hasBlob(layer.digest())).isFalse();
-        assertThat(writer.putBlob(a, layer.digest(), layer.size(), layer.stream())).isTrue();
+        assertThat(writer.putBlob(a, layer.digest(), layer.size(), layer.stream()))
+                .isTrue();
         assertThat(writer.hasBlob(layer.digest())).isTrue();
-        assertThat(writer.putBlob(b, layer.digest(), layer.size(), unreadable())).isFalse();
+        assertThat(writer.putBlob(b, layer.digest(), layer.size(), unreadable()))
+                .isFalse();
         assertThat(writer.linkBlob(c, layer.digest())).isTrue();
         assertThat(writer.linkBlob(c, TestImages.layer(702, 10).digest())).isFalse();
 
         for (RepositoryName repo : List.of(a, b, c)) {
             assertThat(reader.blobSize(repo, layer.digest())).contains(layer.size());
-            assertThat(objects().size(DistributionLayout.layerLink(repo, layer.digest()))).isPresent();
+            assertThat(objects().size(DistributionLayout.layerLink(repo, layer.digest())))
+                    .isPresent();
         }
-        assertThat(objects().list(ObjectKey.of(DistributionLayout.ROOT + "/blobs/sha256/" + layer.digest().hex().substring(0, 2)
-                + "/" + layer.digest().hex()))).containsExactly(DistributionLayout.blobData(layer.digest()));
-        assertThat(count("select count(*) from blobs where digest = ?", layer.digest().toString())).isEqualTo(1);
+        assertThat(objects()
+                        .list(ObjectKey.of(DistributionLayout.ROOT + "/blobs/sha256/"
+                                + layer.digest().hex().substring(0, 2) + "/"
+                                + layer.digest().hex())))
+                .containsExactly(DistributionLayout.blobData(layer.digest()));
+        assertThat(count(
+                        "select count(*) from blobs where digest = ?",
+                        layer.digest().toString()))
+                .isEqualTo(1);
     }
 
     @Test
@@ -256,18 +308,24 @@ class ReplicaIT {
         writer.putBlob(repo, layer.digest(), layer.size(), layer.stream());
         // What the replicator's verifier does when the bytes are gone.
         blobs.delete(layer.digest());
-        count("with u as (update blobs set verify_state = 'missing', verify_failures = 1 where digest = ? returning 1) "
-                + "select count(*) from u", layer.digest().toString());
+        count(
+                "with u as (update blobs set verify_state = 'missing', verify_failures = 1 where digest = ? returning 1) "
+                        + "select count(*) from u",
+                layer.digest().toString());
 
         assertThat(writer.hasBlob(layer.digest())).isFalse();
         assertThat(reader.blobSize(repo, layer.digest())).isEmpty();
-        assertThat(writer.linkBlob(RepositoryName.of("verify/other"), layer.digest())).isFalse();
+        assertThat(writer.linkBlob(RepositoryName.of("verify/other"), layer.digest()))
+                .isFalse();
 
-        assertThat(writer.putBlob(repo, layer.digest(), layer.size(), layer.stream())).isTrue();
+        assertThat(writer.putBlob(repo, layer.digest(), layer.size(), layer.stream()))
+                .isTrue();
         assertThat(writer.hasBlob(layer.digest())).isTrue();
         assertThat(reader.blobSize(repo, layer.digest())).contains(layer.size());
-        assertThat(count("select count(*) from blobs where digest = ? and verify_state = 'unverified'",
-                layer.digest().toString())).isEqualTo(1);
+        assertThat(count(
+                        "select count(*) from blobs where digest = ? and verify_state = 'unverified'",
+                        layer.digest().toString()))
+                .isEqualTo(1);
     }
 
     @Test
@@ -281,7 +339,8 @@ class ReplicaIT {
         writer.unlinkBlob(a, layer.digest());
 
         assertThat(reader.blobSize(a, layer.digest())).isEmpty();
-        assertThat(objects().size(DistributionLayout.layerLink(a, layer.digest()))).isEmpty();
+        assertThat(objects().size(DistributionLayout.layerLink(a, layer.digest())))
+                .isEmpty();
         assertThat(reader.blobSize(b, layer.digest())).contains(layer.size());
     }
 
@@ -290,17 +349,29 @@ class ReplicaIT {
         RepositoryName repo = RepositoryName.of("missing/app");
         TestImage image = TestImages.image(801);
         // The config is stored, but for another repository only.
-        writer.putBlob(RepositoryName.of("missing/elsewhere"), image.config().digest(), image.config().size(), image.config().stream());
-        writer.putBlob(repo, image.layers().get(0).digest(), image.layers().get(0).size(), image.layers().get(0).stream());
+        writer.putBlob(
+                RepositoryName.of("missing/elsewhere"),
+                image.config().digest(),
+                image.config().size(),
+                image.config().stream());
+        writer.putBlob(
+                repo, image.layers().get(0).digest(), image.layers().get(0).size(), image.layers().get(0).stream());
 
-        assertThatThrownBy(() -> writer.putManifest(repo, image.manifest().content(), image.manifest().mediaType(), null))
+        assertThatThrownBy(() -> writer.putManifest(
+                        repo, image.manifest().content(), image.manifest().mediaType(), null))
                 .isInstanceOf(MissingReferencesException.class)
                 .satisfies(e -> assertThat(((MissingReferencesException) e).missing())
-                        .containsExactly(image.config().digest(), image.layers().get(1).digest()));
-        assertThat(reader.manifest(repo, new Reference.ByDigest(image.manifest().digest()))).isEmpty();
+                        .containsExactly(
+                                image.config().digest(), image.layers().get(1).digest()));
+        assertThat(reader.manifest(repo, new Reference.ByDigest(image.manifest().digest())))
+                .isEmpty();
         assertThat(writer.hasBlob(image.manifest().digest())).isFalse();
-        assertThat(objects().size(DistributionLayout.blobData(image.manifest().digest()))).isEmpty();
-        assertThat(objects().size(DistributionLayout.manifestRevisionLink(repo, image.manifest().digest()))).isEmpty();
+        assertThat(objects().size(DistributionLayout.blobData(image.manifest().digest())))
+                .isEmpty();
+        assertThat(objects()
+                        .size(DistributionLayout.manifestRevisionLink(
+                                repo, image.manifest().digest())))
+                .isEmpty();
     }
 
     @Test
@@ -309,7 +380,8 @@ class ReplicaIT {
         TestImage image = TestImages.image(851);
         image.blobs().forEach(blob -> writer.putBlob(repo, blob.digest(), blob.size(), blob.stream()));
         Digest wrong = TestImages.image(852).manifest().digest();
-        assertThatThrownBy(() -> writer.putManifest(repo, image.manifest().content(), image.manifest().mediaType(), wrong))
+        assertThatThrownBy(() -> writer.putManifest(
+                        repo, image.manifest().content(), image.manifest().mediaType(), wrong))
                 .isInstanceOf(OciException.class)
                 .satisfies(e -> assertThat(((OciException) e).code()).isEqualTo(ErrorCode.DIGEST_INVALID));
     }
@@ -339,13 +411,21 @@ class ReplicaIT {
         }
         writeAll.call();
 
-        assertThat(count("select count(*) from manifests m join repositories r on r.id = m.repository_id where r.name = ?",
-                repo.value())).isEqualTo(3);
-        assertThat(count("select count(*) from repositories where name = ?", repo.value())).isEqualTo(1);
-        assertThat(count("select count(*) from manifest_children mc join manifests m on m.id = mc.manifest_id where m.digest = ?",
-                index.digest().toString())).isEqualTo(2);
+        assertThat(count(
+                        "select count(*) from manifests m join repositories r on r.id = m.repository_id where r.name = ?",
+                        repo.value()))
+                .isEqualTo(3);
+        assertThat(count("select count(*) from repositories where name = ?", repo.value()))
+                .isEqualTo(1);
+        assertThat(count(
+                        "select count(*) from manifest_children mc join manifests m on m.id = mc.manifest_id where m.digest = ?",
+                        index.digest().toString()))
+                .isEqualTo(2);
         assertThat(reader.tags(repo, null, 10)).containsExactly(Tag.of("latest"));
-        assertThat(reader.manifest(repo, Reference.parse("latest")).orElseThrow().content()).isEqualTo(index.content());
+        assertThat(reader.manifest(repo, Reference.parse("latest"))
+                        .orElseThrow()
+                        .content())
+                .isEqualTo(index.content());
     }
 
     @Test
@@ -356,7 +436,9 @@ class ReplicaIT {
             writer.tag(repo, Tag.of(t), digest);
         }
         // Byte order, as distribution sorts: uppercase before '_' before lowercase.
-        assertThat(reader.tags(repo, null, 100)).extracting(Tag::value).containsExactly("B", "_x", "a", "b", "v1.10", "v1.9");
+        assertThat(reader.tags(repo, null, 100))
+                .extracting(Tag::value)
+                .containsExactly("B", "_x", "a", "b", "v1.10", "v1.9");
         assertThat(reader.tags(repo, null, 2)).extracting(Tag::value).containsExactly("B", "_x");
         assertThat(reader.tags(repo, "_x", 2)).extracting(Tag::value).containsExactly("a", "b");
         assertThat(reader.tags(repo, "b", 2)).extracting(Tag::value).containsExactly("v1.10", "v1.9");
@@ -364,11 +446,19 @@ class ReplicaIT {
         assertThat(reader.tags(RepositoryName.of("page/none"), null, 2)).isEmpty();
 
         for (String name : List.of("page/cat/c", "page/cat/a", "page/cat/b")) {
-            writer.linkBlob(RepositoryName.of(name), TestImages.image(1001).config().digest());
+            writer.linkBlob(
+                    RepositoryName.of(name), TestImages.image(1001).config().digest());
         }
-        assertThat(reader.catalog("page/cat/", 2)).extracting(RepositoryName::value).containsExactly("page/cat/a", "page/cat/b");
-        assertThat(reader.catalog("page/cat/b", 1)).extracting(RepositoryName::value).containsExactly("page/cat/c");
-        assertThat(reader.catalog(null, 1000)).extracting(RepositoryName::value).isSorted().contains("page/app", "page/cat/c");
+        assertThat(reader.catalog("page/cat/", 2))
+                .extracting(RepositoryName::value)
+                .containsExactly("page/cat/a", "page/cat/b");
+        assertThat(reader.catalog("page/cat/b", 1))
+                .extracting(RepositoryName::value)
+                .containsExactly("page/cat/c");
+        assertThat(reader.catalog(null, 1000))
+                .extracting(RepositoryName::value)
+                .isSorted()
+                .contains("page/app", "page/cat/c");
     }
 
     @Test
@@ -379,12 +469,15 @@ class ReplicaIT {
         writer.tag(repo, Tag.of("1.0"), digest);
 
         for (TestBlob blob : image.blobs()) {
-            assertThat(link(DistributionLayout.layerLink(repo, blob.digest()))).isEqualTo(blob.digest().toString());
-            assertThat(objects().size(DistributionLayout.blobData(blob.digest()))).contains(blob.size());
+            assertThat(link(DistributionLayout.layerLink(repo, blob.digest())))
+                    .isEqualTo(blob.digest().toString());
+            assertThat(objects().size(DistributionLayout.blobData(blob.digest())))
+                    .contains(blob.size());
         }
         assertThat(link(DistributionLayout.manifestRevisionLink(repo, digest))).isEqualTo(digest.toString());
         assertThat(link(DistributionLayout.tagCurrentLink(repo, Tag.of("1.0")))).isEqualTo(digest.toString());
-        assertThat(link(DistributionLayout.tagIndexLink(repo, Tag.of("1.0"), digest))).isEqualTo(digest.toString());
+        assertThat(link(DistributionLayout.tagIndexLink(repo, Tag.of("1.0"), digest)))
+                .isEqualTo(digest.toString());
         try (InputStream in = objects().read(DistributionLayout.blobData(digest), 0, -1)) {
             assertThat(in.readAllBytes()).isEqualTo(image.manifest().content());
         }
@@ -394,7 +487,11 @@ class ReplicaIT {
         for (TestBlob blob : image.blobs()) {
             writer.putBlob(repo, blob.digest(), blob.size(), blob.stream());
         }
-        return writer.putManifest(repo, image.manifest().content(), image.manifest().mediaType(), image.manifest().digest());
+        return writer.putManifest(
+                repo,
+                image.manifest().content(),
+                image.manifest().mediaType(),
+                image.manifest().digest());
     }
 
     private static ObjectStore objects() {

@@ -19,11 +19,11 @@ import io.georeg.replicator.reconcile.ReconcileRuns;
 import io.georeg.replicator.reconcile.ReconcileSchedule;
 import io.georeg.replicator.reconcile.Reconciler;
 import io.georeg.replicator.reconcile.SyncConfig;
-import java.util.Optional;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.Optional;
 import java.util.UUID;
 import org.eclipse.jetty.server.Handler;
 
@@ -53,27 +53,45 @@ public final class Replicator implements AutoCloseable {
     }
 
     /** A replicator whose metrics are registered on {@code registry} (the app's {@code /metrics}). */
-    public Replicator(ReplicatorConfig config, Database database, ReplicaReader reader, ReplicaWriter writer,
+    public Replicator(
+            ReplicatorConfig config,
+            Database database,
+            ReplicaReader reader,
+            ReplicaWriter writer,
             PrometheusRegistry registry) {
         this(config, database, reader, writer, Observers.of(new ReplicatorMetrics(registry, new WorkQueue(database))));
     }
 
-    public Replicator(ReplicatorConfig config, Database database, ReplicaReader reader, ReplicaWriter writer,
+    public Replicator(
+            ReplicatorConfig config,
+            Database database,
+            ReplicaReader reader,
+            ReplicaWriter writer,
             Observers observers) {
         this.config = config.validate();
         this.queue = new WorkQueue(database);
         this.primary = PrimaryClient.create(config.primary());
-        this.intake = new IntakeHandler(config.intake(), new EventStore(database, config.sync().filter()), observers.intake());
-        ReplicationWorker worker = new ReplicationWorker(primary.content(), reader, writer, queue, observers.copy(),
-                Throttle.of(config.maxBytesPerSecond()));
+        this.intake = new IntakeHandler(
+                config.intake(), new EventStore(database, config.sync().filter()), observers.intake());
+        ReplicationWorker worker = new ReplicationWorker(
+                primary.content(), reader, writer, queue, observers.copy(), Throttle.of(config.maxBytesPerSecond()));
         this.scheduler = new WorkScheduler(database, queue, worker, config.workers(), observers.work(), ownerId());
-        this.reconciler = new Reconciler(primary.content(), primary.catalog(), reader, queue, config.sync().filter(),
+        this.reconciler = new Reconciler(
+                primary.content(),
+                primary.catalog(),
+                reader,
+                queue,
+                config.sync().filter(),
                 new ReconcileRuns(database));
         this.pruner = new QueuePruner(database, queue, config.retention());
         SyncConfig sync = config.sync();
         this.reconcileSchedule = sync.reconcileScheduled()
-                ? Optional.of(new ReconcileSchedule(reconciler, sync.reconcileInterval(),
-                        sync.preheatEntries().stream().map(SyncConfig.PreheatEntry::repository).toList()))
+                ? Optional.of(new ReconcileSchedule(
+                        reconciler,
+                        sync.reconcileInterval(),
+                        sync.preheatEntries().stream()
+                                .map(SyncConfig.PreheatEntry::repository)
+                                .toList()))
                 : Optional.empty();
     }
 
@@ -142,6 +160,7 @@ public final class Replicator implements AutoCloseable {
         } catch (UnknownHostException e) {
             host = "unknown-host";
         }
-        return host + "/" + ManagementFactory.getRuntimeMXBean().getPid() + "/" + UUID.randomUUID().toString().substring(0, 8);
+        return host + "/" + ManagementFactory.getRuntimeMXBean().getPid() + "/"
+                + UUID.randomUUID().toString().substring(0, 8);
     }
 }

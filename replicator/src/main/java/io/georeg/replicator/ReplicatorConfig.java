@@ -16,11 +16,17 @@ import java.util.List;
  * @param maxBytesPerSecond total bandwidth of blob copies of this process, 0 = unlimited
  *     ({@code replicator.limits.bytesPerSecond})
  */
-public record ReplicatorConfig(IntakeConfig intake, PrimaryConfig primary, WorkerConfig workers, SyncConfig sync,
-        RetentionConfig retention, long maxBytesPerSecond) {
+public record ReplicatorConfig(
+        IntakeConfig intake,
+        PrimaryConfig primary,
+        WorkerConfig workers,
+        SyncConfig sync,
+        RetentionConfig retention,
+        long maxBytesPerSecond) {
 
     public static ReplicatorConfig of(IntakeConfig intake, PrimaryConfig primary) {
-        return new ReplicatorConfig(intake, primary, WorkerConfig.defaults(), SyncConfig.everything(), RetentionConfig.defaults(), 0);
+        return new ReplicatorConfig(
+                intake, primary, WorkerConfig.defaults(), SyncConfig.everything(), RetentionConfig.defaults(), 0);
     }
 
     public ReplicatorConfig withWorkers(WorkerConfig w) {

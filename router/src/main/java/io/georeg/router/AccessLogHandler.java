@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  */
 final class AccessLogHandler extends Handler.Wrapper {
     private static final Logger ACCESS = LoggerFactory.getLogger("io.georeg.router.access");
-    private static final String ID_PREFIX = Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36) + "-";
+    private static final String ID_PREFIX =
+            Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36) + "-";
     private final AtomicLong ids = new AtomicLong();
 
     AccessLogHandler(Handler handler) {
@@ -65,8 +66,13 @@ final class AccessLogHandler extends Handler.Wrapper {
         }
         for (int i = 0; i < n; i++) {
             char c = id.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || c == '.' || c == '_' || c == ':' || c == '-';
+            boolean ok = (c >= 'a' && c <= 'z')
+                    || (c >= 'A' && c <= 'Z')
+                    || (c >= '0' && c <= '9')
+                    || c == '.'
+                    || c == '_'
+                    || c == ':'
+                    || c == '-';
             if (!ok) {
                 return false;
             }
@@ -79,16 +85,26 @@ final class AccessLogHandler extends Handler.Wrapper {
             return;
         }
         StringBuilder line = new StringBuilder(192)
-                .append("id=").append(record.requestId())
-                .append(" method=").append(request.getMethod())
-                .append(" path=").append(request.getHttpURI().getPath())
-                .append(" route=").append(record.routeId())
-                .append(" destination=").append(record.destination())
-                .append(" fallback=").append(record.fallback())
-                .append(" status=").append(response.getStatus())
-                .append(" bytes=").append(Response.getContentBytesWritten(response))
-                .append(" ms=").append((System.nanoTime() - start) / 1_000_000)
-                .append(" client=").append(Request.getRemoteAddr(request));
+                .append("id=")
+                .append(record.requestId())
+                .append(" method=")
+                .append(request.getMethod())
+                .append(" path=")
+                .append(request.getHttpURI().getPath())
+                .append(" route=")
+                .append(record.routeId())
+                .append(" destination=")
+                .append(record.destination())
+                .append(" fallback=")
+                .append(record.fallback())
+                .append(" status=")
+                .append(response.getStatus())
+                .append(" bytes=")
+                .append(Response.getContentBytesWritten(response))
+                .append(" ms=")
+                .append((System.nanoTime() - start) / 1_000_000)
+                .append(" client=")
+                .append(Request.getRemoteAddr(request));
         if (failure != null) {
             line.append(" failure=\"").append(failure).append('"');
         }

@@ -20,8 +20,13 @@ final class CircuitObserver implements ProxyObserver {
      * @param tokenService the primary's token service ({@code router.authUrl}) with its own circuit,
      *                     or null; every other upstream is the primary site's registry
      */
-    CircuitObserver(RouterMetrics metrics, Upstream replica, CircuitBreaker primaryCircuit, CircuitBreaker replicaCircuit,
-                    Upstream tokenService, CircuitBreaker tokenServiceCircuit) {
+    CircuitObserver(
+            RouterMetrics metrics,
+            Upstream replica,
+            CircuitBreaker primaryCircuit,
+            CircuitBreaker replicaCircuit,
+            Upstream tokenService,
+            CircuitBreaker tokenServiceCircuit) {
         this.metrics = metrics;
         this.replica = replica;
         this.primaryCircuit = primaryCircuit;
@@ -40,7 +45,8 @@ final class CircuitObserver implements ProxyObserver {
         metrics.onUpstreamFailure(upstream, failure, beforeResponse);
         if (beforeResponse && (failure instanceof ConnectException || failure instanceof TimeoutException)) {
             // A dead token service says nothing about the registry, and the other way round.
-            CircuitBreaker circuit = upstream == replica ? replicaCircuit
+            CircuitBreaker circuit = upstream == replica
+                    ? replicaCircuit
                     : tokenService != null && upstream == tokenService ? tokenServiceCircuit : primaryCircuit;
             circuit.recordFailure(upstream.name() + ": " + failure);
         }

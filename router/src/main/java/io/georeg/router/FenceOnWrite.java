@@ -50,7 +50,12 @@ final class FenceOnWrite implements ResponseInterceptor {
     private final Response proxyToClientResponse;
     private volatile CopyingContentSource body;
 
-    FenceOnWrite(ReadYourWrites readYourWrites, RouterMetrics metrics, RouteMatch match, Request request, Response proxyToClientResponse) {
+    FenceOnWrite(
+            ReadYourWrites readYourWrites,
+            RouterMetrics metrics,
+            RouteMatch match,
+            Request request,
+            Response proxyToClientResponse) {
         this.readYourWrites = readYourWrites;
         this.metrics = metrics;
         this.match = match;
@@ -85,7 +90,12 @@ final class FenceOnWrite implements ResponseInterceptor {
                 // The write itself succeeded on the primary; failing it now would make the
                 // client retry a write that is done. The error is counted and logged loudly.
                 metrics.fenceError();
-                LOG.error("{} {}:{} succeeded but its read-your-writes fences were not recorded", method, match.repository(), match.reference(), e);
+                LOG.error(
+                        "{} {}:{} succeeded but its read-your-writes fences were not recorded",
+                        method,
+                        match.repository(),
+                        match.reference(),
+                        e);
             } finally {
                 release.run();
             }
@@ -104,21 +114,31 @@ final class FenceOnWrite implements ResponseInterceptor {
             return List.of(Fence.Write.blobDeleted(repository, reference));
         }
         if (!isManifestPush()) {
-            return List.of(byDigest ? Fence.Write.manifestDeleted(repository, reference) : Fence.Write.tagDeleted(repository, reference));
+            return List.of(
+                    byDigest
+                            ? Fence.Write.manifestDeleted(repository, reference)
+                            : Fence.Write.tagDeleted(repository, reference));
         }
         String header = answer.getHeaders().get("Docker-Content-Digest");
         String digest = header != null && !header.isBlank() ? header.trim() : byDigest ? reference : null;
         if (digest == null) {
             // distribution always sends it; a primary that does not cannot be fenced by digest.
-            LOG.warn("manifest PUT {}:{} answered without Docker-Content-Digest: no read-your-writes fence", repository, reference);
+            LOG.warn(
+                    "manifest PUT {}:{} answered without Docker-Content-Digest: no read-your-writes fence",
+                    repository,
+                    reference);
             return List.of();
         }
         List<Fence.Write> writes = new ArrayList<>();
-        writes.add(byDigest ? Fence.Write.manifestPushed(repository, digest) : Fence.Write.tagPushed(repository, reference, digest));
+        writes.add(
+                byDigest
+                        ? Fence.Write.manifestPushed(repository, digest)
+                        : Fence.Write.tagPushed(repository, reference, digest));
         byte[] bytes = body == null ? null : body.copy();
         pushedManifest(bytes, digest).filter(m -> m.subject().isPresent()).ifPresent(m -> {
             String subject = m.subject().get().digest().toString();
-            writes.add(Fence.Write.referrerPushed(repository, subject, digest, referrerDescriptor(m, digest, bytes.length)));
+            writes.add(Fence.Write.referrerPushed(
+                    repository, subject, digest, referrerDescriptor(m, digest, bytes.length)));
             if (answer.getHeaders().get(OCI_SUBJECT) == null) {
                 proxyToClientResponse.getHeaders().put(OCI_SUBJECT, subject);
             }
@@ -136,7 +156,8 @@ final class FenceOnWrite implements ResponseInterceptor {
             if (!pushed.recompute(bytes).equals(pushed)) {
                 return Optional.empty();
             }
-            return Optional.of(ManifestParser.parse(bytes, contentType == null ? null : ManifestParser.stripParams(contentType)));
+            return Optional.of(
+                    ManifestParser.parse(bytes, contentType == null ? null : ManifestParser.stripParams(contentType)));
         } catch (OciException | IllegalArgumentException e) {
             LOG.debug("pushed manifest {}:{} not parsed for its subject", match.repository(), digest, e);
             return Optional.empty();

@@ -7,6 +7,5 @@ final class GeoregHeaders {
     /** {@code true} on a replica's answer about a tag while the primary is unreachable: the tag may have moved since. */
     static final String POSSIBLY_STALE = "X-Georeg-Possibly-Stale";
 
-    private GeoregHeaders() {
-    }
+    private GeoregHeaders() {}
 }

@@ -38,12 +38,16 @@ final class LocalEndpoints implements RouteLeg {
     }
 
     @Override
-    public void answer(Request request, Response response, Callback callback, RequestRecord record, RouteMatch match) throws Exception {
+    public void answer(Request request, Response response, Callback callback, RequestRecord record, RouteMatch match)
+            throws Exception {
         metrics.routed(record, match, "local");
         if (match.routeId() == RouteId.ADMIN) {
             admin.handle(request, response, callback);
-        } else if (!operations.handle(request, response, callback) && (pages == null || !pages.handle(request, response, callback))) {
-            byte[] body = ("{\"error\":\"not served by this router: " + request.getHttpURI().getPath() + "\"}").getBytes(StandardCharsets.UTF_8);
+        } else if (!operations.handle(request, response, callback)
+                && (pages == null || !pages.handle(request, response, callback))) {
+            byte[] body = ("{\"error\":\"not served by this router: "
+                            + request.getHttpURI().getPath() + "\"}")
+                    .getBytes(StandardCharsets.UTF_8);
             response.setStatus(404);
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
             response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);

@@ -50,7 +50,8 @@ final class PrimarySite {
 
     /** The request's raw path and query on the primary's registry. */
     URI target(Request request) {
-        return control.primary().target(request.getHttpURI().getPath(), request.getHttpURI().getQuery());
+        return control.primary()
+                .target(request.getHttpURI().getPath(), request.getHttpURI().getQuery());
     }
 
     /**
@@ -58,8 +59,15 @@ final class PrimarySite {
      * otherwise proxied to {@code upstream} (the registry or the token endpoint) at {@code target}
      * with {@code X-Georeg-Source: source}.
      */
-    void sendAdmitted(Request request, Response response, Callback callback, RequestRecord record, Upstream upstream, String source,
-                      URI target, ResponseInterceptor interceptor) {
+    void sendAdmitted(
+            Request request,
+            Response response,
+            Callback callback,
+            RequestRecord record,
+            Upstream upstream,
+            String source,
+            URI target,
+            ResponseInterceptor interceptor) {
         sendAdmitted(request, response, callback, record, upstream, source, target, interceptor, circuit, null);
     }
 
@@ -68,23 +76,39 @@ final class PrimarySite {
      * admitted by {@code admission} (the token service's own circuit for token requests) and with the
      * whole exchange bounded by {@code timeout} (null: only silence is bounded).
      */
-    void sendAdmitted(Request request, Response response, Callback callback, RequestRecord record, Upstream upstream, String source,
-                      URI target, ResponseInterceptor interceptor, CircuitBreaker admission, java.time.Duration timeout) {
+    void sendAdmitted(
+            Request request,
+            Response response,
+            Callback callback,
+            RequestRecord record,
+            Upstream upstream,
+            String source,
+            URI target,
+            ResponseInterceptor interceptor,
+            CircuitBreaker admission,
+            java.time.Duration timeout) {
         if (admission.isOpen()) {
-            OciErrorResponse.send(response, callback, ErrorCode.UNAVAILABLE,
+            OciErrorResponse.send(
+                    response,
+                    callback,
+                    ErrorCode.UNAVAILABLE,
                     "the primary site is unreachable (" + admission.lastFailure() + "); pushes, deletes and logins "
                             + "need it, pulls of replicated content keep working");
             return;
         }
         if (control.mode() == RouterMode.FROZEN) {
             String reason = control.state().reason();
-            OciErrorResponse.send(response, callback, ErrorCode.UNAVAILABLE,
+            OciErrorResponse.send(
+                    response,
+                    callback,
+                    ErrorCode.UNAVAILABLE,
                     "writes are frozen for a planned promotion: " + (reason.isBlank() ? "no reason given" : reason)
                             + "; pulls keep working, retry the push after the promotion");
             return;
         }
         response.getHeaders().put(GeoregHeaders.SOURCE, source);
-        proxy.forward(request, response, callback, upstream, target, record.requestId(), interceptor, observer, timeout);
+        proxy.forward(
+                request, response, callback, upstream, target, record.requestId(), interceptor, observer, timeout);
     }
 
     /** True in {@code primary-down} mode: a drill takes the whole primary site as down. */
@@ -93,8 +117,22 @@ final class PrimarySite {
     }
 
     /** A read the primary answers instead of the replica, with {@code X-Georeg-Source: source}. */
-    void sendRead(Request request, Response response, Callback callback, RequestRecord record, String source, ResponseInterceptor interceptor) {
+    void sendRead(
+            Request request,
+            Response response,
+            Callback callback,
+            RequestRecord record,
+            String source,
+            ResponseInterceptor interceptor) {
         response.getHeaders().put(GeoregHeaders.SOURCE, source);
-        proxy.forward(request, response, callback, control.primary(), target(request), record.requestId(), interceptor, observer);
+        proxy.forward(
+                request,
+                response,
+                callback,
+                control.primary(),
+                target(request),
+                record.requestId(),
+                interceptor,
+                observer);
     }
 }

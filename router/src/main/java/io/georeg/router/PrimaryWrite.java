@@ -25,7 +25,14 @@ final class PrimaryWrite implements RouteLeg {
     @Override
     public void answer(Request request, Response response, Callback callback, RequestRecord record, RouteMatch match) {
         metrics.routed(record, match, "primary");
-        primary.sendAdmitted(request, response, callback, record, primary.registry(), "primary", primary.target(request),
+        primary.sendAdmitted(
+                request,
+                response,
+                callback,
+                record,
+                primary.registry(),
+                "primary",
+                primary.target(request),
                 fences.onWrite(request, response, match));
     }
 }

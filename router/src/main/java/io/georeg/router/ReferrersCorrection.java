@@ -41,8 +41,13 @@ final class ReferrersCorrection implements ReplicaDecision {
     private final Callback callback;
 
     /** @param artifactType the request's {@code artifactType} filter, null for none */
-    ReferrersCorrection(ReadYourWrites readYourWrites, List<Fence> corrections, String artifactType, FallbackToPrimary fallback,
-                        Response response, Callback callback) {
+    ReferrersCorrection(
+            ReadYourWrites readYourWrites,
+            List<Fence> corrections,
+            String artifactType,
+            FallbackToPrimary fallback,
+            Response response,
+            Callback callback) {
         this.readYourWrites = readYourWrites;
         this.corrections = corrections;
         this.artifactType = artifactType == null || artifactType.isEmpty() ? null : artifactType;
@@ -92,7 +97,9 @@ final class ReferrersCorrection implements ReplicaDecision {
     }
 
     private boolean adds(Fence f) {
-        return f.kind() == Fence.Kind.REFERRER && f.present() && f.descriptor() != null
+        return f.kind() == Fence.Kind.REFERRER
+                && f.present()
+                && f.descriptor() != null
                 && (artifactType == null || artifactType.equals(artifactTypeOf(f)));
     }
 

@@ -24,13 +24,21 @@ final class RefusedPath implements RouteLeg {
     public void answer(Request request, Response response, Callback callback, RequestRecord record, RouteMatch match) {
         metrics.routed(record, match, "reject");
         if (match.routeId() == RouteId.PATH_TOO_LONG) {
-            OciErrorResponse.send(response, callback, ErrorCode.NAME_INVALID,
-                    "request path refused: longer than " + PathGrammar.MAX_PATH_LENGTH + " characters, which no registry API path is");
+            OciErrorResponse.send(
+                    response,
+                    callback,
+                    ErrorCode.NAME_INVALID,
+                    "request path refused: longer than " + PathGrammar.MAX_PATH_LENGTH
+                            + " characters, which no registry API path is");
             return;
         }
         String why = PathGrammar.ambiguity(request.getHttpURI().getPath());
-        OciErrorResponse.send(response, callback, ErrorCode.NAME_INVALID, "ambiguous request path refused ("
-                + (why == null ? "not a path of the registry API" : why)
-                + "): dot segments, encoded '/', '\\', '.' or '%', and empty segments are not allowed");
+        OciErrorResponse.send(
+                response,
+                callback,
+                ErrorCode.NAME_INVALID,
+                "ambiguous request path refused ("
+                        + (why == null ? "not a path of the registry API" : why)
+                        + "): dot segments, encoded '/', '\\', '.' or '%', and empty segments are not allowed");
     }
 }

@@ -41,8 +41,13 @@ final class ReplicaRead implements RouteLeg {
     private final ReplicaMissListener missListener;
     private final StoredTagLookup storedTags;
 
-    ReplicaRead(ReplicaSite replica, PrimarySite primary, RouterFences fences, RouterMetrics metrics, ReplicaMissListener missListener,
-                StoredTagLookup storedTags) {
+    ReplicaRead(
+            ReplicaSite replica,
+            PrimarySite primary,
+            RouterFences fences,
+            RouterMetrics metrics,
+            ReplicaMissListener missListener,
+            StoredTagLookup storedTags) {
         this.replica = replica;
         this.primary = primary;
         this.fences = fences;
@@ -57,7 +62,8 @@ final class ReplicaRead implements RouteLeg {
     }
 
     @Override
-    public void answer(Request request, Response response, Callback callback, RequestRecord record, RouteMatch match) throws Exception {
+    public void answer(Request request, Response response, Callback callback, RequestRecord record, RouteMatch match)
+            throws Exception {
         boolean primaryDown = primary.isDown();
         if (primaryDown && readsATag(match)) {
             response.getHeaders().put(GeoregHeaders.POSSIBLY_STALE, "true");
@@ -75,8 +81,14 @@ final class ReplicaRead implements RouteLeg {
         }
         response.getHeaders().put(GeoregHeaders.SOURCE, "replica");
         FallbackToPrimary fallback = new FallbackToPrimary(primary.circuit(), actions);
-        replica.send(request, response, callback, record,
-                match.routeId() == RouteId.REFERRERS ? fences.referrers(request, response, callback, match, fallback) : fallback);
+        replica.send(
+                request,
+                response,
+                callback,
+                record,
+                match.routeId() == RouteId.REFERRERS
+                        ? fences.referrers(request, response, callback, match, fallback)
+                        : fallback);
     }
 
     private static boolean readsATag(RouteMatch match) {
@@ -102,11 +114,24 @@ final class ReplicaRead implements RouteLeg {
 
         @Override
         public void fallBack(String reason) {
-            LOG.debug("{} {}: {}, answering from the primary", record.requestId(), request.getHttpURI().getPath(), reason);
+            LOG.debug(
+                    "{} {}: {}, answering from the primary",
+                    record.requestId(),
+                    request.getHttpURI().getPath(),
+                    reason);
             record.fellBack("primary-fallback");
             metrics.fallback(match.routeId(), "primary");
-            primary.sendRead(request, response, callback, record, "primary-fallback", new MissReport(missListener, storedTags, match,
-                    request.getHeaders().getValuesList(HttpHeader.AUTHORIZATION)));
+            primary.sendRead(
+                    request,
+                    response,
+                    callback,
+                    record,
+                    "primary-fallback",
+                    new MissReport(
+                            missListener,
+                            storedTags,
+                            match,
+                            request.getHeaders().getValuesList(HttpHeader.AUTHORIZATION)));
         }
 
         @Override

@@ -24,7 +24,12 @@ final class ReplicaSite {
     private final ProxyObserver observer;
 
     /** @param inProcess registry-read's handler in this process, or null to proxy to {@code upstream} */
-    ReplicaSite(StreamingProxy proxy, Upstream upstream, InProcessDispatch inProcess, CircuitBreaker circuit, ProxyObserver observer) {
+    ReplicaSite(
+            StreamingProxy proxy,
+            Upstream upstream,
+            InProcessDispatch inProcess,
+            CircuitBreaker circuit,
+            ProxyObserver observer) {
         this.proxy = proxy;
         this.upstream = upstream;
         this.inProcess = inProcess;
@@ -41,12 +46,21 @@ final class ReplicaSite {
         return circuit.isOpen();
     }
 
-    void send(Request request, Response response, Callback callback, RequestRecord record, ReplicaDecision decision) throws Exception {
+    void send(Request request, Response response, Callback callback, RequestRecord record, ReplicaDecision decision)
+            throws Exception {
         if (inProcess != null) {
             inProcess.dispatch(request, response, callback, decision);
             return;
         }
-        proxy.forward(request, response, callback, upstream, upstream.target(request.getHttpURI().getPath(), request.getHttpURI().getQuery()),
-                record.requestId(), decision, observer);
+        proxy.forward(
+                request,
+                response,
+                callback,
+                upstream,
+                upstream.target(
+                        request.getHttpURI().getPath(), request.getHttpURI().getQuery()),
+                record.requestId(),
+                decision,
+                observer);
     }
 }

@@ -18,5 +18,6 @@ interface RouteLeg {
         return false;
     }
 
-    void answer(Request request, Response response, Callback callback, RequestRecord record, RouteMatch match) throws Exception;
+    void answer(Request request, Response response, Callback callback, RequestRecord record, RouteMatch match)
+            throws Exception;
 }

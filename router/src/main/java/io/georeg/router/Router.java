@@ -81,6 +81,7 @@ public final class Router implements AutoCloseable {
     private static final java.time.Duration FENCE_RECONNECT_DELAY = java.time.Duration.ofSeconds(1);
     /** Off the request path (cache on miss), so a loaded primary may take its time. */
     private static final java.time.Duration STORED_TAG_LOOKUP_TIMEOUT = java.time.Duration.ofSeconds(10);
+
     private static final java.time.Duration GRANTS_MAINTENANCE_INTERVAL = java.time.Duration.ofMinutes(1);
 
     private final RouterConfig config;
@@ -118,7 +119,11 @@ public final class Router implements AutoCloseable {
      * @param missListener told about reads the replica missed and the primary served, e.g. to
      *                     queue their replication (cache on miss)
      */
-    public Router(RouterConfig config, Transactions transactions, PrometheusRegistry registry, ReplicaMissListener missListener) {
+    public Router(
+            RouterConfig config,
+            Transactions transactions,
+            PrometheusRegistry registry,
+            ReplicaMissListener missListener) {
         this(config, transactions, registry, missListener, null);
     }
 
@@ -126,8 +131,12 @@ public final class Router implements AutoCloseable {
      * @param localPages serves the LOCAL routes other than health and metrics (the app's status
      *                   page at {@code /-/status}); null answers them 404
      */
-    public Router(RouterConfig config, Transactions transactions, PrometheusRegistry registry, ReplicaMissListener missListener,
-                  Handler localPages) {
+    public Router(
+            RouterConfig config,
+            Transactions transactions,
+            PrometheusRegistry registry,
+            ReplicaMissListener missListener,
+            Handler localPages) {
         this(config, transactions, registry, missListener, localPages, null);
     }
 
@@ -137,8 +146,13 @@ public final class Router implements AutoCloseable {
      *                      memory ({@link FenceView}); null checks the fence table on every
      *                      manifest read
      */
-    public Router(RouterConfig config, Transactions transactions, PrometheusRegistry registry, ReplicaMissListener missListener,
-                  Handler localPages, DatabaseConfig notifications) {
+    public Router(
+            RouterConfig config,
+            Transactions transactions,
+            PrometheusRegistry registry,
+            ReplicaMissListener missListener,
+            Handler localPages,
+            DatabaseConfig notifications) {
         this.localPages = localPages;
         this.notifications = transactions == null ? null : notifications;
         this.config = config.validate();
@@ -147,12 +161,18 @@ public final class Router implements AutoCloseable {
         this.missListener = missListener;
         this.primaryCircuit = new CircuitBreaker("primary", config.circuit().failureThreshold());
         this.replicaCircuit = new CircuitBreaker("replica", config.circuit().failureThreshold());
-        this.tokenServiceCircuit = config.authUrl() == null ? null : new CircuitBreaker("auth", config.circuit().failureThreshold());
+        this.tokenServiceCircuit = config.authUrl() == null
+                ? null
+                : new CircuitBreaker("auth", config.circuit().failureThreshold());
         // Registered once per instance: a registry refuses a second metric of the same name.
-        this.metrics = new RouterMetrics(registry, tokenServiceCircuit == null ? List.of(primaryCircuit, replicaCircuit)
-                : List.of(primaryCircuit, replicaCircuit, tokenServiceCircuit));
+        this.metrics = new RouterMetrics(
+                registry,
+                tokenServiceCircuit == null
+                        ? List.of(primaryCircuit, replicaCircuit)
+                        : List.of(primaryCircuit, replicaCircuit, tokenServiceCircuit));
         // With token auth the shield's metrics are there, armed or not, so an unarmed shield can alert.
-        this.outageMetrics = config.outageTokens().primaryTokens() == null ? null
+        this.outageMetrics = config.outageTokens().primaryTokens() == null
+                ? null
                 : new OutageMetrics(registry, config.outageTokens().enabled() && transactions != null, () -> {
                     TokenRoute route = tokenRoute;
                     return route != null && route.shieldAnswers();
@@ -168,18 +188,37 @@ public final class Router implements AutoCloseable {
             httpClient.start();
             passUpstreamStatusesThrough(httpClient);
             URI replicaUrl = startReplica();
-            AdminStateStore adminState = transactions == null ? new MemoryAdminStateStore() : new DatabaseAdminStateStore(transactions);
-            control = new SiteControl(config.primaryUrl(), adminState, primaryCircuit, config.admin().pollInterval(), this::probePrimarySoon);
+            AdminStateStore adminState =
+                    transactions == null ? new MemoryAdminStateStore() : new DatabaseAdminStateStore(transactions);
+            control = new SiteControl(
+                    config.primaryUrl(),
+                    adminState,
+                    primaryCircuit,
+                    config.admin().pollInterval(),
+                    this::probePrimarySoon);
             control.start();
             Upstream replica = new Upstream("replica", "the read replica (" + replicaUrl + ")", replicaUrl);
 
-            PublicUrlRewriter rewriter = new PublicUrlRewriter(config.publicUrl(), control::primaryUrl, config.authUrl(), config.authPath());
-            StreamingProxy proxy = new StreamingProxy(httpClient, rewriter,
-                    config.publicUrl(), config.timeouts().idle(), config.limits().maxRequestBodyBytes(), config.limits().maxHeldBodyBytes());
+            PublicUrlRewriter rewriter =
+                    new PublicUrlRewriter(config.publicUrl(), control::primaryUrl, config.authUrl(), config.authPath());
+            StreamingProxy proxy = new StreamingProxy(
+                    httpClient,
+                    rewriter,
+                    config.publicUrl(),
+                    config.timeouts().idle(),
+                    config.limits().maxRequestBodyBytes(),
+                    config.limits().maxHeldBodyBytes());
             FenceStore fences = transactions == null ? null : new FenceStore(transactions, config.fenceTtl());
-            fenceView = notifications == null ? null : new FenceView(fences, notifications, FENCE_RECONNECT_DELAY).start();
-            ReadYourWrites readYourWrites = transactions == null ? null
-                    : new ReadYourWrites(fences, fenceView, httpClient, replica, config.timeouts().healthTimeout());
+            fenceView =
+                    notifications == null ? null : new FenceView(fences, notifications, FENCE_RECONNECT_DELAY).start();
+            ReadYourWrites readYourWrites = transactions == null
+                    ? null
+                    : new ReadYourWrites(
+                            fences,
+                            fenceView,
+                            httpClient,
+                            replica,
+                            config.timeouts().healthTimeout());
             if (readYourWrites == null) {
                 LOG.warn("router started without a tracking database: read-your-writes is off");
             }
@@ -188,21 +227,43 @@ public final class Router implements AutoCloseable {
             server.setHandler(new AccessLogHandler(routingHandler(proxy, rewriter, replica, readYourWrites, shield)));
             server.start();
 
-            primaryCheck = new UpstreamHealthCheck(httpClient, control::primaryUrl, config.timeouts().healthInterval(), config.timeouts().healthTimeout(), primaryCircuit);
-            replicaCheck = new UpstreamHealthCheck(httpClient, replicaUrl, config.timeouts().healthInterval(), config.timeouts().healthTimeout(), replicaCircuit);
+            primaryCheck = new UpstreamHealthCheck(
+                    httpClient,
+                    control::primaryUrl,
+                    config.timeouts().healthInterval(),
+                    config.timeouts().healthTimeout(),
+                    primaryCircuit);
+            replicaCheck = new UpstreamHealthCheck(
+                    httpClient,
+                    replicaUrl,
+                    config.timeouts().healthInterval(),
+                    config.timeouts().healthTimeout(),
+                    replicaCircuit);
             primaryCheck.start();
             replicaCheck.start();
             if (tokenServiceCircuit != null) {
-                tokenServiceCheck = UpstreamHealthCheck.ofUrl(httpClient, config.authUrl(), config.timeouts().healthInterval(),
-                        config.timeouts().healthTimeout(), tokenServiceCircuit);
+                tokenServiceCheck = UpstreamHealthCheck.ofUrl(
+                        httpClient,
+                        config.authUrl(),
+                        config.timeouts().healthInterval(),
+                        config.timeouts().healthTimeout(),
+                        tokenServiceCircuit);
                 tokenServiceCheck.start();
             }
             if (shield != null) {
                 grantsMaintenance = new GrantsMaintenance(shield, GRANTS_MAINTENANCE_INTERVAL).start();
             }
-            LOG.info("router listening on {} (public {}), primary {}, replica {}, mode {}, admin API {}, outage tokens {}", localUrl(),
-                    config.publicUrl(), control.primaryUrl(), replicaUrl, control.mode().label(), config.admin().enabled() ? "on" : "off",
-                    shield == null ? "off" : "on (issuer " + config.outageTokens().outage().issuer() + ")");
+            LOG.info(
+                    "router listening on {} (public {}), primary {}, replica {}, mode {}, admin API {}, outage tokens {}",
+                    localUrl(),
+                    config.publicUrl(),
+                    control.primaryUrl(),
+                    replicaUrl,
+                    control.mode().label(),
+                    config.admin().enabled() ? "on" : "off",
+                    shield == null
+                            ? "off"
+                            : "on (issuer " + config.outageTokens().outage().issuer() + ")");
             return this;
         } catch (Exception | Error e) {
             close();
@@ -211,30 +272,48 @@ public final class Router implements AutoCloseable {
     }
 
     /** The dispatcher and its legs: the one place the handler tree is put together. */
-    private RoutingHandler routingHandler(StreamingProxy proxy, PublicUrlRewriter rewriter, Upstream replica, ReadYourWrites readYourWrites,
-                                          TokenShield shield) {
+    private RoutingHandler routingHandler(
+            StreamingProxy proxy,
+            PublicUrlRewriter rewriter,
+            Upstream replica,
+            ReadYourWrites readYourWrites,
+            TokenShield shield) {
         URI authUrl = config.authUrl();
-        Upstream tokenService = authUrl == null ? null
-                : new Upstream("auth", "the primary site's token endpoint", URI.create(authUrl.getScheme() + "://" + authUrl.getRawAuthority()));
-        CircuitObserver observer = new CircuitObserver(metrics, replica, primaryCircuit, replicaCircuit, tokenService, tokenServiceCircuit);
+        Upstream tokenService = authUrl == null
+                ? null
+                : new Upstream(
+                        "auth",
+                        "the primary site's token endpoint",
+                        URI.create(authUrl.getScheme() + "://" + authUrl.getRawAuthority()));
+        CircuitObserver observer = new CircuitObserver(
+                metrics, replica, primaryCircuit, replicaCircuit, tokenService, tokenServiceCircuit);
         PrimarySite primarySite = new PrimarySite(proxy, control, primaryCircuit, observer);
         // In process: reads go straight into registry-read's handler; its loopback server only
         // answers health probes and read-your-writes catch-up checks. Its challenges name the public
         // token endpoint, as a remote replica's do through the proxy, so clients ask the router.
         InProcessDispatch inProcess = config.replica() instanceof RouterConfig.ReplicaEndpoint.InProcess local
-                ? new InProcessDispatch(local.handler(), config.limits().maxHeldBodyBytes(), rewriter) : null;
+                ? new InProcessDispatch(local.handler(), config.limits().maxHeldBodyBytes(), rewriter)
+                : null;
         ReplicaSite replicaSite = new ReplicaSite(proxy, replica, inProcess, replicaCircuit, observer);
         RouterFences fences = new RouterFences(readYourWrites, metrics);
         // Ready while reads can be served (the replica is reachable); the primary's state is reported.
-        OperationsHandler operations = new OperationsHandler(registry, List.of(
-                OperationsHandler.Check.reported("primary", () -> !primaryCircuit.isOpen()),
-                OperationsHandler.Check.required("replica", () -> !replicaCircuit.isOpen())));
-        return new RoutingHandler(RouteTable.oci(config.authPath()),
+        OperationsHandler operations = new OperationsHandler(
+                registry,
+                List.of(
+                        OperationsHandler.Check.reported("primary", () -> !primaryCircuit.isOpen()),
+                        OperationsHandler.Check.required("replica", () -> !replicaCircuit.isOpen())));
+        return new RoutingHandler(
+                RouteTable.oci(config.authPath()),
                 new RefusedPath(metrics),
                 new LocalEndpoints(new AdminEndpoint(config.admin().token(), control), operations, localPages, metrics),
                 tokenRoute = new TokenRoute(primarySite, tokenService, authUrl, tokenServiceCircuit, shield, metrics),
                 new PrimaryWrite(primarySite, fences, metrics),
-                new ReplicaRead(replicaSite, primarySite, fences, metrics, missListener,
+                new ReplicaRead(
+                        replicaSite,
+                        primarySite,
+                        fences,
+                        metrics,
+                        missListener,
                         new StoredTagLookup(httpClient, control::primary, STORED_TAG_LOOKUP_TIMEOUT)));
     }
 
@@ -254,10 +333,13 @@ public final class Router implements AutoCloseable {
         OutageTokenConfig site = outage.outage();
         TokenAuthConfig primaryTokens = outage.primaryTokens().validate();
         Clock clock = Clock.systemUTC();
-        return new TokenShield(new OutageGrants(transactions, site.grantWindow(), site.maxGrants(), clock),
+        return new TokenShield(
+                new OutageGrants(transactions, site.grantWindow(), site.maxGrants(), clock),
                 new OutageTokenSigner(SiteKeys.load(site.signingKey(), site.previousPublicKey()), site.issuer(), clock),
                 new TokenVerifier(primaryTokens, TrustedKeys.load(primaryTokens.rootCertBundle()), clock),
-                primaryTokens.service(), site.tokenLifetime(), outageMetrics);
+                primaryTokens.service(),
+                site.tokenLifetime(),
+                outageMetrics);
     }
 
     /** The port the router listens on (the chosen one when configured with 0). */
@@ -351,10 +433,15 @@ public final class Router implements AutoCloseable {
             case RouterConfig.ReplicaEndpoint.InProcess inProcess -> {
                 inProcessReplica = newServer("127.0.0.1", 0, "replica-in-process");
                 // The replica is an origin: its answers carry their own Date.
-                inProcessReplica.getConnectors()[0].getConnectionFactory(HttpConnectionFactory.class).getHttpConfiguration().setSendDateHeader(true);
+                inProcessReplica
+                        .getConnectors()[0]
+                        .getConnectionFactory(HttpConnectionFactory.class)
+                        .getHttpConfiguration()
+                        .setSendDateHeader(true);
                 inProcessReplica.setHandler(inProcess.handler());
                 inProcessReplica.start();
-                yield URI.create("http://127.0.0.1:" + ((ServerConnector) inProcessReplica.getConnectors()[0]).getLocalPort());
+                yield URI.create("http://127.0.0.1:"
+                        + ((ServerConnector) inProcessReplica.getConnectors()[0]).getLocalPort());
             }
         };
     }
@@ -364,12 +451,12 @@ public final class Router implements AutoCloseable {
         threads.setName("router-client");
         HttpClient client = new HttpClient();
         client.setExecutor(threads);
-        client.setFollowRedirects(false);          // a redirect is the client's to follow (pre-signed storage)
+        client.setFollowRedirects(false); // a redirect is the client's to follow (pre-signed storage)
         client.setHttpCookieStore(new HttpCookieStore.Empty());
         client.setConnectTimeout(config.timeouts().connect().toMillis());
         client.setIdleTimeout(config.timeouts().idle().toMillis());
         client.setMaxConnectionsPerDestination(512);
-        client.setUserAgentField(null);            // the client's own User-Agent passes through
+        client.setUserAgentField(null); // the client's own User-Agent passes through
         client.getContentDecoderFactories().clear(); // bodies pass as they are, compressed or not
         // Large blobs: each upstream read becomes one write to the client and one demand round
         // trip, so read in large pieces (16 KiB by default), from a pool that keeps buffers that
@@ -402,9 +489,9 @@ public final class Router implements AutoCloseable {
         threads.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
         Server s = new Server(threads);
         HttpConfiguration http = new HttpConfiguration();
-        http.setSendServerVersion(false);          // the upstream's Server and Date pass through
+        http.setSendServerVersion(false); // the upstream's Server and Date pass through
         http.setSendDateHeader(false);
-        http.setRequestHeaderSize(32 * 1024);      // bearer tokens with many scopes are large
+        http.setRequestHeaderSize(32 * 1024); // bearer tokens with many scopes are large
         // Ambiguous paths reach the route table, which refuses them with an OCI error body.
         http.setUriCompliance(UriCompliance.UNSAFE);
         ServerConnector connector = new ServerConnector(s, new HttpConnectionFactory(http));

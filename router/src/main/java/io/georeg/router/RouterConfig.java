@@ -45,15 +45,61 @@ public record RouterConfig(
         OutageTokens outageTokens) {
 
     /** Without the admin API (no token). */
-    public RouterConfig(URI publicUrl, String bindHost, int port, URI primaryUrl, URI authUrl, String authPath, ReplicaEndpoint replica,
-                        Timeouts timeouts, Limits limits, Circuit circuit, Duration fenceTtl) {
-        this(publicUrl, bindHost, port, primaryUrl, authUrl, authPath, replica, timeouts, limits, circuit, fenceTtl, Admin.defaults());
+    public RouterConfig(
+            URI publicUrl,
+            String bindHost,
+            int port,
+            URI primaryUrl,
+            URI authUrl,
+            String authPath,
+            ReplicaEndpoint replica,
+            Timeouts timeouts,
+            Limits limits,
+            Circuit circuit,
+            Duration fenceTtl) {
+        this(
+                publicUrl,
+                bindHost,
+                port,
+                primaryUrl,
+                authUrl,
+                authPath,
+                replica,
+                timeouts,
+                limits,
+                circuit,
+                fenceTtl,
+                Admin.defaults());
     }
 
     /** Without the outage shield. */
-    public RouterConfig(URI publicUrl, String bindHost, int port, URI primaryUrl, URI authUrl, String authPath, ReplicaEndpoint replica,
-                        Timeouts timeouts, Limits limits, Circuit circuit, Duration fenceTtl, Admin admin) {
-        this(publicUrl, bindHost, port, primaryUrl, authUrl, authPath, replica, timeouts, limits, circuit, fenceTtl, admin, OutageTokens.off());
+    public RouterConfig(
+            URI publicUrl,
+            String bindHost,
+            int port,
+            URI primaryUrl,
+            URI authUrl,
+            String authPath,
+            ReplicaEndpoint replica,
+            Timeouts timeouts,
+            Limits limits,
+            Circuit circuit,
+            Duration fenceTtl,
+            Admin admin) {
+        this(
+                publicUrl,
+                bindHost,
+                port,
+                primaryUrl,
+                authUrl,
+                authPath,
+                replica,
+                timeouts,
+                limits,
+                circuit,
+                fenceTtl,
+                admin,
+                OutageTokens.off());
     }
 
     /**
@@ -66,7 +112,8 @@ public record RouterConfig(
      *                      carry its {@code service}
      * @param outage        {@code auth.outage}: the site key and the rules of outage tokens
      */
-    public record OutageTokens(io.georeg.token.TokenAuthConfig primaryTokens, io.georeg.token.site.OutageTokenConfig outage) {
+    public record OutageTokens(
+            io.georeg.token.TokenAuthConfig primaryTokens, io.georeg.token.site.OutageTokenConfig outage) {
         public static OutageTokens off() {
             return new OutageTokens(null, io.georeg.token.site.OutageTokenConfig.off());
         }
@@ -103,16 +150,14 @@ public record RouterConfig(
     /** Where the read replica (registry-read) answers. */
     public sealed interface ReplicaEndpoint {
         /** registry-read in another process (or anywhere reachable over HTTP). */
-        record Remote(URI url) implements ReplicaEndpoint {
-        }
+        record Remote(URI url) implements ReplicaEndpoint {}
 
         /**
          * registry-read's Jetty handler, hosted by the router in this process on an internal
          * loopback connector, so that replica answers go through exactly the same proxy path
          * (fallback, headers, metrics) as a remote replica's.
          */
-        record InProcess(Handler handler) implements ReplicaEndpoint {
-        }
+        record InProcess(Handler handler) implements ReplicaEndpoint {}
     }
 
     /**
@@ -125,7 +170,8 @@ public record RouterConfig(
      */
     public record Timeouts(Duration connect, Duration idle, Duration healthInterval, Duration healthTimeout) {
         public static Timeouts defaults() {
-            return new Timeouts(Duration.ofSeconds(1), Duration.ofMinutes(5), Duration.ofSeconds(2), Duration.ofSeconds(1));
+            return new Timeouts(
+                    Duration.ofSeconds(1), Duration.ofMinutes(5), Duration.ofSeconds(2), Duration.ofSeconds(1));
         }
     }
 
@@ -164,32 +210,120 @@ public record RouterConfig(
 
     /** A configuration with every optional part at its default. */
     public static RouterConfig of(URI publicUrl, int port, URI primaryUrl, URI authUrl, ReplicaEndpoint replica) {
-        return new RouterConfig(publicUrl, "127.0.0.1", port, primaryUrl, authUrl, "/jwt/auth", replica,
-                Timeouts.defaults(), Limits.defaults(), Circuit.defaults(), Duration.ofHours(24));
+        return new RouterConfig(
+                publicUrl,
+                "127.0.0.1",
+                port,
+                primaryUrl,
+                authUrl,
+                "/jwt/auth",
+                replica,
+                Timeouts.defaults(),
+                Limits.defaults(),
+                Circuit.defaults(),
+                Duration.ofHours(24));
     }
 
     public RouterConfig withPublicUrl(URI url) {
-        return new RouterConfig(url, bindHost, port, primaryUrl, authUrl, authPath, replica, timeouts, limits, circuit, fenceTtl, admin, outageTokens);
+        return new RouterConfig(
+                url,
+                bindHost,
+                port,
+                primaryUrl,
+                authUrl,
+                authPath,
+                replica,
+                timeouts,
+                limits,
+                circuit,
+                fenceTtl,
+                admin,
+                outageTokens);
     }
 
     public RouterConfig withTimeouts(Timeouts t) {
-        return new RouterConfig(publicUrl, bindHost, port, primaryUrl, authUrl, authPath, replica, t, limits, circuit, fenceTtl, admin, outageTokens);
+        return new RouterConfig(
+                publicUrl,
+                bindHost,
+                port,
+                primaryUrl,
+                authUrl,
+                authPath,
+                replica,
+                t,
+                limits,
+                circuit,
+                fenceTtl,
+                admin,
+                outageTokens);
     }
 
     public RouterConfig withLimits(Limits l) {
-        return new RouterConfig(publicUrl, bindHost, port, primaryUrl, authUrl, authPath, replica, timeouts, l, circuit, fenceTtl, admin, outageTokens);
+        return new RouterConfig(
+                publicUrl,
+                bindHost,
+                port,
+                primaryUrl,
+                authUrl,
+                authPath,
+                replica,
+                timeouts,
+                l,
+                circuit,
+                fenceTtl,
+                admin,
+                outageTokens);
     }
 
     public RouterConfig withAuthPath(String path) {
-        return new RouterConfig(publicUrl, bindHost, port, primaryUrl, authUrl, path, replica, timeouts, limits, circuit, fenceTtl, admin, outageTokens);
+        return new RouterConfig(
+                publicUrl,
+                bindHost,
+                port,
+                primaryUrl,
+                authUrl,
+                path,
+                replica,
+                timeouts,
+                limits,
+                circuit,
+                fenceTtl,
+                admin,
+                outageTokens);
     }
 
     public RouterConfig withAdmin(Admin a) {
-        return new RouterConfig(publicUrl, bindHost, port, primaryUrl, authUrl, authPath, replica, timeouts, limits, circuit, fenceTtl, a, outageTokens);
+        return new RouterConfig(
+                publicUrl,
+                bindHost,
+                port,
+                primaryUrl,
+                authUrl,
+                authPath,
+                replica,
+                timeouts,
+                limits,
+                circuit,
+                fenceTtl,
+                a,
+                outageTokens);
     }
 
     public RouterConfig withOutageTokens(OutageTokens o) {
-        return new RouterConfig(publicUrl, bindHost, port, primaryUrl, authUrl, authPath, replica, timeouts, limits, circuit, fenceTtl, admin, o);
+        return new RouterConfig(
+                publicUrl,
+                bindHost,
+                port,
+                primaryUrl,
+                authUrl,
+                authPath,
+                replica,
+                timeouts,
+                limits,
+                circuit,
+                fenceTtl,
+                admin,
+                o);
     }
 
     /** All problems at once, each naming its key and the fix; empty when valid. */
@@ -198,7 +332,9 @@ public record RouterConfig(
         originOnly("router.publicUrl", publicUrl, problems);
         originOnly("router.primaryUrl", primaryUrl, problems);
         if (authUrl != null && (!isHttp(authUrl) || authUrl.getHost() == null)) {
-            problems.add("router.authUrl: must be an absolute http(s) URL of the primary's token endpoint, e.g. https://gitlab.example.com/jwt/auth; got " + authUrl);
+            problems.add(
+                    "router.authUrl: must be an absolute http(s) URL of the primary's token endpoint, e.g. https://gitlab.example.com/jwt/auth; got "
+                            + authUrl);
         }
         if (authPath == null || !authPath.startsWith("/") || authPath.startsWith("/v2/") || authPath.equals("/v2")) {
             problems.add("router.authPath: must be an absolute path outside /v2/, e.g. /jwt/auth; got " + authPath);
@@ -219,10 +355,13 @@ public record RouterConfig(
         positive("router.timeouts.healthInterval", timeouts.healthInterval(), problems);
         positive("router.timeouts.healthTimeout", timeouts.healthTimeout(), problems);
         if (timeouts.connect() != null && timeouts.connect().compareTo(Duration.ofMillis(1900)) > 0) {
-            problems.add("router.timeouts.connect: at most 1.9s, so that writes fail within 2 s when the primary is down; got " + timeouts.connect());
+            problems.add(
+                    "router.timeouts.connect: at most 1.9s, so that writes fail within 2 s when the primary is down; got "
+                            + timeouts.connect());
         }
         if (limits.maxRequestBodyBytes() < 0) {
-            problems.add("router.limits.maxRequestBodyBytes: 0 (no limit) or a positive byte count; got " + limits.maxRequestBodyBytes());
+            problems.add("router.limits.maxRequestBodyBytes: 0 (no limit) or a positive byte count; got "
+                    + limits.maxRequestBodyBytes());
         }
         if (limits.maxHeldBodyBytes() < 1024) {
             problems.add("router.limits.maxHeldBodyBytes: at least 1024; got " + limits.maxHeldBodyBytes());
@@ -247,7 +386,9 @@ public record RouterConfig(
     private static void originOnly(String key, URI url, List<String> problems) {
         if (url == null || !isHttp(url) || url.getHost() == null) {
             problems.add(key + ": must be an absolute http(s) URL such as https://registry.example.com; got " + url);
-        } else if (url.getRawPath() != null && !url.getRawPath().isEmpty() && !url.getRawPath().equals("/")) {
+        } else if (url.getRawPath() != null
+                && !url.getRawPath().isEmpty()
+                && !url.getRawPath().equals("/")) {
             problems.add(key + ": must not have a path (the registry API lives at /v2/); got " + url);
         }
     }

@@ -35,10 +35,11 @@ final class RouterFences {
 
     /** Whether fences concern this read at all (by route; the fences themselves are looked at later). */
     boolean concerns(RouteMatch match) {
-        return readYourWrites != null && switch (match.routeId()) {
-            case MANIFEST_READ, BLOB_READ, TAGS_LIST, CATALOG, REFERRERS -> true;
-            default -> false;
-        };
+        return readYourWrites != null
+                && switch (match.routeId()) {
+                    case MANIFEST_READ, BLOB_READ, TAGS_LIST, CATALOG, REFERRERS -> true;
+                    default -> false;
+                };
     }
 
     /** Whether checking the read may block (a database query, a request to the replica). */
@@ -56,7 +57,12 @@ final class RouterFences {
             return readYourWrites.pinned(read, request.getHeaders());
         } catch (RuntimeException e) {
             metrics.fenceError();
-            LOG.warn("cannot check write fences of {} {}:{}, reading from the primary", match.routeId(), match.repository(), match.reference(), e);
+            LOG.warn(
+                    "cannot check write fences of {} {}:{}, reading from the primary",
+                    match.routeId(),
+                    match.repository(),
+                    match.reference(),
+                    e);
             return true;
         }
     }
@@ -65,7 +71,8 @@ final class RouterFences {
      * The decision on the replica's answer to a referrers read: corrected with the repository's
      * fences when it has any that concern the subject, else just {@code fallback}.
      */
-    ReplicaDecision referrers(Request request, Response response, Callback callback, RouteMatch match, FallbackToPrimary fallback) {
+    ReplicaDecision referrers(
+            Request request, Response response, Callback callback, RouteMatch match, FallbackToPrimary fallback) {
         if (readYourWrites == null || readYourWrites.certainlyUnfenced(match.repository())) {
             return fallback;
         }
@@ -74,7 +81,11 @@ final class RouterFences {
             corrections = readYourWrites.referrerCorrections(match.repository(), match.reference());
         } catch (RuntimeException e) {
             metrics.fenceError();
-            LOG.warn("cannot read write fences of {}, referrers of {} answered uncorrected", match.repository(), match.reference(), e);
+            LOG.warn(
+                    "cannot read write fences of {}, referrers of {} answered uncorrected",
+                    match.repository(),
+                    match.reference(),
+                    e);
             return fallback;
         }
         if (corrections.isEmpty()) {

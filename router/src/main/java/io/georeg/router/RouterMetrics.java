@@ -33,25 +33,37 @@ public final class RouterMetrics implements ProxyObserver {
     private final Map<String, DistributionDataPoint> latencyByUpstream = new ConcurrentHashMap<>();
 
     public RouterMetrics(PrometheusRegistry registry, List<CircuitBreaker> circuits) {
-        requests = Counter.builder().name("georeg_router_requests_total")
-                .help("Requests by route id and destination (primary, replica, primary-fallback, primary-fenced, auth, local, reject)")
-                .labelNames("route", "destination").register(registry);
-        fallbacks = Counter.builder().name("georeg_router_fallbacks_total")
-                .help("Replica misses answered from the primary, and misses not sent there because the primary was down")
-                .labelNames("route", "outcome").register(registry);
-        upstreamLatency = Histogram.builder().name("georeg_router_upstream_latency_seconds")
+        requests = Counter.builder()
+                .name("georeg_router_requests_total")
+                .help(
+                        "Requests by route id and destination (primary, replica, primary-fallback, primary-fenced, auth, local, reject)")
+                .labelNames("route", "destination")
+                .register(registry);
+        fallbacks = Counter.builder()
+                .name("georeg_router_fallbacks_total")
+                .help(
+                        "Replica misses answered from the primary, and misses not sent there because the primary was down")
+                .labelNames("route", "outcome")
+                .register(registry);
+        upstreamLatency = Histogram.builder()
+                .name("georeg_router_upstream_latency_seconds")
                 .help("Time from sending a request upstream to its status and headers")
                 .unit(Unit.SECONDS)
-                .classicOnly()             // on every request: no native-histogram bucket maps to update
+                .classicOnly() // on every request: no native-histogram bucket maps to update
                 .classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
-                .labelNames("upstream").register(registry);
-        upstreamErrors = Counter.builder().name("georeg_router_upstream_errors_total")
+                .labelNames("upstream")
+                .register(registry);
+        upstreamErrors = Counter.builder()
+                .name("georeg_router_upstream_errors_total")
                 .help("Upstream exchanges that failed (connect, timeout, reset), by upstream and phase")
-                .labelNames("upstream", "phase").register(registry);
-        fenceErrors = Counter.builder().name("georeg_router_fence_errors_total")
+                .labelNames("upstream", "phase")
+                .register(registry);
+        fenceErrors = Counter.builder()
+                .name("georeg_router_fence_errors_total")
                 .help("Read-your-writes fences that could not be recorded or checked (database errors)")
                 .register(registry);
-        GaugeWithCallback.builder().name("georeg_router_circuit_open")
+        GaugeWithCallback.builder()
+                .name("georeg_router_circuit_open")
                 .help("1 while the router considers the upstream unreachable, else 0")
                 .labelNames("upstream")
                 .callback(cb -> circuits.forEach(c -> cb.call(c.isOpen() ? 1 : 0, c.upstream())))
@@ -61,8 +73,11 @@ public final class RouterMetrics implements ProxyObserver {
     /** A request classified and sent to {@code destination}: counted, and noted for its access log line. */
     void routed(RequestRecord record, RouteMatch match, String destination) {
         record.routed(match.routeId(), destination);
-        requestsByRoute.computeIfAbsent(match.routeId(), r -> new ConcurrentHashMap<>())
-                .computeIfAbsent(destination, d -> requests.labelValues(match.routeId().label(), d)).inc();
+        requestsByRoute
+                .computeIfAbsent(match.routeId(), r -> new ConcurrentHashMap<>())
+                .computeIfAbsent(
+                        destination, d -> requests.labelValues(match.routeId().label(), d))
+                .inc();
     }
 
     public void fallback(RouteId routeId, String outcome) {
@@ -75,11 +90,15 @@ public final class RouterMetrics implements ProxyObserver {
 
     @Override
     public void onServerToProxyHeaders(Upstream upstream, int status, long nanos) {
-        latencyByUpstream.computeIfAbsent(upstream.name(), upstreamLatency::labelValues).observe(nanos / 1e9);
+        latencyByUpstream
+                .computeIfAbsent(upstream.name(), upstreamLatency::labelValues)
+                .observe(nanos / 1e9);
     }
 
     @Override
     public void onUpstreamFailure(Upstream upstream, Throwable failure, boolean beforeResponse) {
-        upstreamErrors.labelValues(upstream.name(), beforeResponse ? "request" : "response").inc();
+        upstreamErrors
+                .labelValues(upstream.name(), beforeResponse ? "request" : "response")
+                .inc();
     }
 }

@@ -27,7 +27,8 @@ final class RoutingHandler extends Handler.Abstract {
     private final RouteLeg toPrimary;
     private final RouteLeg read;
 
-    RoutingHandler(RouteTable table, RouteLeg refused, RouteLeg local, RouteLeg token, RouteLeg toPrimary, RouteLeg read) {
+    RoutingHandler(
+            RouteTable table, RouteLeg refused, RouteLeg local, RouteLeg token, RouteLeg toPrimary, RouteLeg read) {
         this.table = table;
         this.refused = refused;
         this.local = local;
@@ -44,7 +45,8 @@ final class RoutingHandler extends Handler.Abstract {
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
         RequestRecord record = (RequestRecord) request.getAttribute(RequestRecord.ATTRIBUTE);
-        RouteMatch match = table.classify(request.getMethod(), request.getHttpURI().getPath());
+        RouteMatch match =
+                table.classify(request.getMethod(), request.getHttpURI().getPath());
         RouteLeg leg = switch (match.destination()) {
             case REJECT -> refused;
             case LOCAL -> local;

@@ -43,8 +43,13 @@ final class TokenRoute implements RouteLeg {
      *                            (the primary's circuit admits token requests then)
      * @param shield              the outage shield, or null when it is off
      */
-    TokenRoute(PrimarySite primary, Upstream tokenService, URI authTarget, CircuitBreaker tokenServiceCircuit, TokenShield shield,
-               RouterMetrics metrics) {
+    TokenRoute(
+            PrimarySite primary,
+            Upstream tokenService,
+            URI authTarget,
+            CircuitBreaker tokenServiceCircuit,
+            TokenShield shield,
+            RouterMetrics metrics) {
         this.primary = primary;
         this.tokenService = tokenService;
         this.authTarget = authTarget;
@@ -68,7 +73,9 @@ final class TokenRoute implements RouteLeg {
     public void answer(Request request, Response response, Callback callback, RequestRecord record, RouteMatch match) {
         if (shieldAnswers()) {
             metrics.routed(record, match, TokenShield.SOURCE_OUTAGE);
-            String why = primary.drillsAnOutage() ? "primary-down mode" : "the token service is unreachable: " + tokenServiceCircuit.lastFailure();
+            String why = primary.drillsAnOutage()
+                    ? "primary-down mode"
+                    : "the token service is unreachable: " + tokenServiceCircuit.lastFailure();
             if (Thread.currentThread().isVirtual()) {
                 shield.answer(request, response, callback, why);
             } else {
@@ -77,15 +84,36 @@ final class TokenRoute implements RouteLeg {
             return;
         }
         metrics.routed(record, match, "auth");
-        ResponseInterceptor watch = shield == null ? ResponseInterceptor.NONE : shield.watching(request, response, callback);
+        ResponseInterceptor watch =
+                shield == null ? ResponseInterceptor.NONE : shield.watching(request, response, callback);
         Duration timeout = shield == null ? null : TOKEN_SERVICE_TIMEOUT;
         // In primary-down mode the whole primary site counts as down, its token service included.
         CircuitBreaker admission = primary.drillsAnOutage() ? primary.circuit() : tokenServiceCircuit;
         if (tokenService == null) {
-            primary.sendAdmitted(request, response, callback, record, primary.registry(), "auth", primary.target(request), watch, admission, timeout);
+            primary.sendAdmitted(
+                    request,
+                    response,
+                    callback,
+                    record,
+                    primary.registry(),
+                    "auth",
+                    primary.target(request),
+                    watch,
+                    admission,
+                    timeout);
         } else {
-            primary.sendAdmitted(request, response, callback, record, tokenService, "auth",
-                    tokenService.target(authTarget.getRawPath(), request.getHttpURI().getQuery()), watch, admission, timeout);
+            primary.sendAdmitted(
+                    request,
+                    response,
+                    callback,
+                    record,
+                    tokenService,
+                    "auth",
+                    tokenService.target(
+                            authTarget.getRawPath(), request.getHttpURI().getQuery()),
+                    watch,
+                    admission,
+                    timeout);
         }
     }
 }

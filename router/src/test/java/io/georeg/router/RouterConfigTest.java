@@ -10,7 +10,10 @@ import org.junit.jupiter.api.Test;
 class RouterConfigTest {
 
     private static RouterConfig valid() {
-        return RouterConfig.of(URI.create("https://registry.example.com"), 0, URI.create("http://127.0.0.1:5000"),
+        return RouterConfig.of(
+                URI.create("https://registry.example.com"),
+                0,
+                URI.create("http://127.0.0.1:5000"),
                 URI.create("https://gitlab.example.com/jwt/auth"),
                 new RouterConfig.ReplicaEndpoint.Remote(URI.create("http://127.0.0.1:5001")));
     }
@@ -23,20 +26,45 @@ class RouterConfigTest {
 
     @Test
     void everyProblemNamesItsKey() {
-        RouterConfig bad = new RouterConfig(URI.create("registry.example.com"), "", 70000, URI.create("http://p:5000/prefix"),
-                URI.create("ftp://x/jwt/auth"), "/v2/token", null,
-                new RouterConfig.Timeouts(Duration.ofSeconds(5), Duration.ZERO, Duration.ofSeconds(1), Duration.ofSeconds(1)),
-                new RouterConfig.Limits(-1, 10), new RouterConfig.Circuit(0), Duration.ofHours(1));
+        RouterConfig bad = new RouterConfig(
+                URI.create("registry.example.com"),
+                "",
+                70000,
+                URI.create("http://p:5000/prefix"),
+                URI.create("ftp://x/jwt/auth"),
+                "/v2/token",
+                null,
+                new RouterConfig.Timeouts(
+                        Duration.ofSeconds(5), Duration.ZERO, Duration.ofSeconds(1), Duration.ofSeconds(1)),
+                new RouterConfig.Limits(-1, 10),
+                new RouterConfig.Circuit(0),
+                Duration.ofHours(1));
         assertThat(String.join("\n", bad.problems()))
-                .contains("router.publicUrl", "router.primaryUrl", "router.authUrl", "router.authPath", "router.bindHost",
-                        "router.port", "router.replicaUrl", "router.timeouts.connect: at most 1.9s", "router.timeouts.idle",
-                        "router.limits.maxRequestBodyBytes", "router.limits.maxHeldBodyBytes", "router.circuit.failureThreshold");
-        assertThatThrownBy(bad::validate).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("router.publicUrl");
+                .contains(
+                        "router.publicUrl",
+                        "router.primaryUrl",
+                        "router.authUrl",
+                        "router.authPath",
+                        "router.bindHost",
+                        "router.port",
+                        "router.replicaUrl",
+                        "router.timeouts.connect: at most 1.9s",
+                        "router.timeouts.idle",
+                        "router.limits.maxRequestBodyBytes",
+                        "router.limits.maxHeldBodyBytes",
+                        "router.circuit.failureThreshold");
+        assertThatThrownBy(bad::validate)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("router.publicUrl");
     }
 
     @Test
     void authUrlIsOptional() {
-        RouterConfig noAuth = RouterConfig.of(URI.create("http://127.0.0.1:8080"), 0, URI.create("http://127.0.0.1:5000"), null,
+        RouterConfig noAuth = RouterConfig.of(
+                URI.create("http://127.0.0.1:8080"),
+                0,
+                URI.create("http://127.0.0.1:5000"),
+                null,
                 new RouterConfig.ReplicaEndpoint.Remote(URI.create("http://127.0.0.1:5001")));
         assertThat(noAuth.problems()).isEmpty();
     }

@@ -50,9 +50,12 @@ public final class LagHistoryQuery {
     }
 
     /** One minute of the history; the percentiles are empty when nothing was applied in it. */
-    public record LagPoint(Instant minute, long samples, Optional<Double> p50Seconds, Optional<Double> p99Seconds,
-            Optional<Double> maxSeconds) {
-    }
+    public record LagPoint(
+            Instant minute,
+            long samples,
+            Optional<Double> p50Seconds,
+            Optional<Double> p99Seconds,
+            Optional<Double> maxSeconds) {}
 
     /**
      * The last {@code span} (rounded up to whole minutes, at most {@link #MAX_MINUTES}), oldest
@@ -67,8 +70,12 @@ public final class LagHistoryQuery {
                 List<LagPoint> out = new ArrayList<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        out.add(new LagPoint(rs.getTimestamp(1).toInstant(), rs.getLong(2), optionalDouble(rs, 3),
-                                optionalDouble(rs, 4), optionalDouble(rs, 5)));
+                        out.add(new LagPoint(
+                                rs.getTimestamp(1).toInstant(),
+                                rs.getLong(2),
+                                optionalDouble(rs, 3),
+                                optionalDouble(rs, 4),
+                                optionalDouble(rs, 5)));
                     }
                 }
                 return List.copyOf(out);

@@ -30,9 +30,14 @@ public final class RecentFailuresQuery {
     }
 
     /** One failed item of {@code replication_work}. */
-    public record FailedItem(String repository, String kind, String ref, String operation, int attempts, String reason,
-            Instant failedAt) {
-    }
+    public record FailedItem(
+            String repository,
+            String kind,
+            String ref,
+            String operation,
+            int attempts,
+            String reason,
+            Instant failedAt) {}
 
     /** At most {@code limit} failed items, newest first. */
     public List<FailedItem> read(int limit) {
@@ -42,8 +47,14 @@ public final class RecentFailuresQuery {
                 List<FailedItem> out = new ArrayList<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        out.add(new FailedItem(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5),
-                                rs.getString(6), rs.getTimestamp(7).toInstant()));
+                        out.add(new FailedItem(
+                                rs.getString(1),
+                                rs.getString(2),
+                                rs.getString(3),
+                                rs.getString(4),
+                                rs.getInt(5),
+                                rs.getString(6),
+                                rs.getTimestamp(7).toInstant()));
                     }
                 }
                 return List.copyOf(out);

@@ -40,8 +40,7 @@ import java.util.Optional;
 public final class StatusJson {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    private StatusJson() {
-    }
+    private StatusJson() {}
 
     public static String render(StatusReport report, boolean withRepositories) {
         ObjectNode root = tree(report, withRepositories);

@@ -120,7 +120,11 @@ public final class StatusQuery {
      * @param failureGroups at most this many failure reasons
      * @param repositories none, the one named by {@code repository}, or all (at most {@code maxRepositories})
      */
-    public StatusReport read(Duration window, int failureGroups, Repositories repositories, Optional<String> repository,
+    public StatusReport read(
+            Duration window,
+            int failureGroups,
+            Repositories repositories,
+            Optional<String> repository,
             int maxRepositories) {
         long windowMillis = window.toMillis();
         return tx.inTransaction(Transactions.Isolation.REPEATABLE_READ, c -> {
@@ -130,18 +134,34 @@ public final class StatusQuery {
             List<StatusReport.FailureReason> failures = failures(c, failureGroups);
             List<StatusReport.RepositoryStatus> repos = switch (repositories) {
                 case NONE -> List.of();
-                case ONE -> repositories(c, Optional.of(repository.orElseThrow(
-                        () -> new IllegalArgumentException("a repository name is required"))), 1);
+                case ONE ->
+                    repositories(
+                            c,
+                            Optional.of(repository.orElseThrow(
+                                    () -> new IllegalArgumentException("a repository name is required"))),
+                            1);
                 case ALL -> repositories(c, Optional.empty(), maxRepositories);
             };
-            return new StatusReport(summary.now, window, summary.queue, summary.oldest, summary.lag, replicated,
-                    new StatusReport.Reconcile(lastReconcileRun(c), summary.lastReconcileWork), verification, failures, repos);
+            return new StatusReport(
+                    summary.now,
+                    window,
+                    summary.queue,
+                    summary.oldest,
+                    summary.lag,
+                    replicated,
+                    new StatusReport.Reconcile(lastReconcileRun(c), summary.lastReconcileWork),
+                    verification,
+                    failures,
+                    repos);
         });
     }
 
-    private record Summary(StatusReport.Queue queue, Optional<Instant> oldest, StatusReport.Lag lag,
-            Optional<Instant> lastReconcileWork, Instant now) {
-    }
+    private record Summary(
+            StatusReport.Queue queue,
+            Optional<Instant> oldest,
+            StatusReport.Lag lag,
+            Optional<Instant> lastReconcileWork,
+            Instant now) {}
 
     private static Summary summary(Connection c, long windowMillis) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(QUEUE_AND_LAG)) {
@@ -150,21 +170,34 @@ public final class StatusQuery {
             ps.setLong(3, windowMillis);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
-                StatusReport.Queue queue = new StatusReport.Queue(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4));
-                StatusReport.Lag lag = new StatusReport.Lag(rs.getLong(6), optionalDouble(rs, 7), optionalDouble(rs, 8));
-                return new Summary(queue, instant(rs.getTimestamp(5)), lag, instant(rs.getTimestamp(9)),
+                StatusReport.Queue queue =
+                        new StatusReport.Queue(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4));
+                StatusReport.Lag lag =
+                        new StatusReport.Lag(rs.getLong(6), optionalDouble(rs, 7), optionalDouble(rs, 8));
+                return new Summary(
+                        queue,
+                        instant(rs.getTimestamp(5)),
+                        lag,
+                        instant(rs.getTimestamp(9)),
                         rs.getTimestamp(10).toInstant());
             }
         }
     }
 
     private static Optional<StatusReport.ReconcileRun> lastReconcileRun(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(LAST_RECONCILE); ResultSet rs = ps.executeQuery()) {
+        try (PreparedStatement ps = c.prepareStatement(LAST_RECONCILE);
+                ResultSet rs = ps.executeQuery()) {
             if (!rs.next()) {
                 return Optional.empty();
             }
-            return Optional.of(new StatusReport.ReconcileRun(rs.getTimestamp(1).toInstant(), rs.getTimestamp(2).toInstant(),
-                    rs.getBoolean(3), rs.getInt(4), rs.getInt(5), rs.getInt(6), rs.getInt(7)));
+            return Optional.of(new StatusReport.ReconcileRun(
+                    rs.getTimestamp(1).toInstant(),
+                    rs.getTimestamp(2).toInstant(),
+                    rs.getBoolean(3),
+                    rs.getInt(4),
+                    rs.getInt(5),
+                    rs.getInt(6),
+                    rs.getInt(7)));
         }
     }
 
@@ -181,12 +214,14 @@ public final class StatusQuery {
     private static StatusReport.Verification verification(Connection c) throws SQLException {
         Map<String, Long> blobs = emptyStates();
         Map<String, Long> manifests = emptyStates();
-        try (PreparedStatement ps = c.prepareStatement(VERIFICATION); ResultSet rs = ps.executeQuery()) {
+        try (PreparedStatement ps = c.prepareStatement(VERIFICATION);
+                ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 ("blob".equals(rs.getString(1)) ? blobs : manifests).put(rs.getString(2), rs.getLong(3));
             }
         }
-        return new StatusReport.Verification(Collections.unmodifiableMap(blobs), Collections.unmodifiableMap(manifests));
+        return new StatusReport.Verification(
+                Collections.unmodifiableMap(blobs), Collections.unmodifiableMap(manifests));
     }
 
     private static List<StatusReport.FailureReason> failures(Connection c, int limit) throws SQLException {
@@ -196,7 +231,8 @@ public final class StatusQuery {
             List<StatusReport.FailureReason> out = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(new StatusReport.FailureReason(rs.getString(1), rs.getLong(2), rs.getTimestamp(3).toInstant()));
+                    out.add(new StatusReport.FailureReason(
+                            rs.getString(1), rs.getLong(2), rs.getTimestamp(3).toInstant()));
                 }
             }
             return List.copyOf(out);
@@ -215,10 +251,15 @@ public final class StatusQuery {
             List<StatusReport.RepositoryStatus> out = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(new StatusReport.RepositoryStatus(rs.getString(1),
+                    out.add(new StatusReport.RepositoryStatus(
+                            rs.getString(1),
                             new StatusReport.Queue(rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5)),
-                            instant(rs.getTimestamp(6)), instant(rs.getTimestamp(7)), rs.getLong(8), rs.getLong(9),
-                            rs.getLong(10), rs.getLong(11)));
+                            instant(rs.getTimestamp(6)),
+                            instant(rs.getTimestamp(7)),
+                            rs.getLong(8),
+                            rs.getLong(9),
+                            rs.getLong(10),
+                            rs.getLong(11)));
                 }
             }
             return List.copyOf(out);

@@ -40,19 +40,16 @@ public record StatusReport(
     }
 
     /** Work items per state. */
-    public record Queue(long pending, long inProgress, long failed, long done) {
-    }
+    public record Queue(long pending, long inProgress, long failed, long done) {}
 
     /**
      * Seconds from an item's first event to its application ({@code done_at - first_event_at}),
      * continuous percentiles ({@code percentile_cont}); empty when nothing was applied in the window.
      */
-    public record Lag(long samples, Optional<Double> p50Seconds, Optional<Double> p99Seconds) {
-    }
+    public record Lag(long samples, Optional<Double> p50Seconds, Optional<Double> p99Seconds) {}
 
     /** Blob rows (layers, configs, manifests' storage copies) stored within the window, and their bytes. */
-    public record Replicated(long blobs, long bytes) {
-    }
+    public record Replicated(long blobs, long bytes) {}
 
     /**
      * The last recorded reconcile pass ({@code reconcile_runs}; empty before the first one) and
@@ -71,17 +68,20 @@ public record StatusReport(
      * @param queued work items queued (tag copies, tag deletes, referrers)
      * @param errors repositories that could not be crawled
      */
-    public record ReconcileRun(Instant startedAt, Instant finishedAt, boolean fullPass, int repositories, int tagsChecked,
-            int queued, int errors) {
-    }
+    public record ReconcileRun(
+            Instant startedAt,
+            Instant finishedAt,
+            boolean fullPass,
+            int repositories,
+            int tagsChecked,
+            int queued,
+            int errors) {}
 
     /** Counts per {@code verify_state} (unverified, ok, failed, missing) of blobs and manifests. */
-    public record Verification(Map<String, Long> blobs, Map<String, Long> manifests) {
-    }
+    public record Verification(Map<String, Long> blobs, Map<String, Long> manifests) {}
 
     /** One group of failed items. */
-    public record FailureReason(String reason, long count, Instant lastFailedAt) {
-    }
+    public record FailureReason(String reason, long count, Instant lastFailedAt) {}
 
     /** One repository's queue and stored content. */
     public record RepositoryStatus(
@@ -92,6 +92,5 @@ public record StatusReport(
             long manifests,
             long tags,
             long blobs,
-            long manifestsNotOk) {
-    }
+            long manifestsNotOk) {}
 }

@@ -8,35 +8,56 @@ import java.util.Optional;
 
 /** {@code georeg status} without {@code --json}: the report as text tables for people. */
 final class StatusTable {
-    private StatusTable() {
-    }
+    private StatusTable() {}
 
     public static String render(StatusReport report, boolean withRepositories) {
         StringBuilder out = new StringBuilder();
         String window = duration(report.window());
-        out.append("georeg replication status at ").append(report.generatedAt()).append('\n').append('\n');
+        out.append("georeg replication status at ")
+                .append(report.generatedAt())
+                .append('\n')
+                .append('\n');
 
         StatusReport.Queue q = report.queue();
         new TextTable()
                 .row("QUEUE", "PENDING", "IN PROGRESS", "FAILED", "DONE")
-                .row("", Long.toString(q.pending()), Long.toString(q.inProgress()), Long.toString(q.failed()),
+                .row(
+                        "",
+                        Long.toString(q.pending()),
+                        Long.toString(q.inProgress()),
+                        Long.toString(q.failed()),
                         Long.toString(q.done()))
                 .appendTo(out, "");
         out.append('\n');
 
         StatusReport.Lag lag = report.lag();
         TextTable summary = new TextTable()
-                .row("oldest pending", report.oldestPending()
-                        .map(since -> duration(report.oldestPendingAge().orElseThrow()) + " (since " + since + ")")
-                        .orElse("none"))
-                .row("lag (last " + window + ")", lag.samples() == 0 ? "no items applied"
-                        : "p50 " + seconds(lag.p50Seconds()) + "  p99 " + seconds(lag.p99Seconds()) + "  (" + lag.samples()
-                                + " items)")
-                .row("replicated (last " + window + ")", report.replicated().blobs() + " blobs, "
-                        + bytes(report.replicated().bytes()))
-                .row("last reconcile", report.lastReconcile().lastRun().map(StatusTable::reconcileRun)
-                        .orElse("never recorded" + report.lastReconcile().lastQueuedWorkAt()
-                                .map(t -> " (reconcile last queued work at " + t + ")").orElse("")))
+                .row(
+                        "oldest pending",
+                        report.oldestPending()
+                                .map(since ->
+                                        duration(report.oldestPendingAge().orElseThrow()) + " (since " + since + ")")
+                                .orElse("none"))
+                .row(
+                        "lag (last " + window + ")",
+                        lag.samples() == 0
+                                ? "no items applied"
+                                : "p50 " + seconds(lag.p50Seconds()) + "  p99 " + seconds(lag.p99Seconds()) + "  ("
+                                        + lag.samples() + " items)")
+                .row(
+                        "replicated (last " + window + ")",
+                        report.replicated().blobs() + " blobs, "
+                                + bytes(report.replicated().bytes()))
+                .row(
+                        "last reconcile",
+                        report.lastReconcile()
+                                .lastRun()
+                                .map(StatusTable::reconcileRun)
+                                .orElse("never recorded"
+                                        + report.lastReconcile()
+                                                .lastQueuedWorkAt()
+                                                .map(t -> " (reconcile last queued work at " + t + ")")
+                                                .orElse("")))
                 .row("verified blobs", states(report.verification().blobs()))
                 .row("verified manifests", states(report.verification().manifests()));
         summary.appendTo(out, "");
@@ -45,21 +66,44 @@ final class StatusTable {
             out.append('\n');
             TextTable failures = new TextTable().row("FAILURES", "LAST FAILED", "REASON");
             for (StatusReport.FailureReason f : report.failuresByReason()) {
-                failures.row(Long.toString(f.count()), f.lastFailedAt().toString(), f.reason().replace('\n', ' '));
+                failures.row(
+                        Long.toString(f.count()),
+                        f.lastFailedAt().toString(),
+                        f.reason().replace('\n', ' '));
             }
             failures.appendTo(out, "");
         }
 
         if (withRepositories) {
             out.append('\n');
-            TextTable repos = new TextTable().row("REPOSITORY", "PENDING", "IN PROGRESS", "FAILED", "DONE",
-                    "OLDEST PENDING", "LAST APPLIED", "MANIFESTS", "TAGS", "BLOBS", "BAD MANIFESTS");
+            TextTable repos = new TextTable()
+                    .row(
+                            "REPOSITORY",
+                            "PENDING",
+                            "IN PROGRESS",
+                            "FAILED",
+                            "DONE",
+                            "OLDEST PENDING",
+                            "LAST APPLIED",
+                            "MANIFESTS",
+                            "TAGS",
+                            "BLOBS",
+                            "BAD MANIFESTS");
             for (StatusReport.RepositoryStatus r : report.repositories()) {
-                repos.row(r.name(), Long.toString(r.queue().pending()), Long.toString(r.queue().inProgress()),
-                        Long.toString(r.queue().failed()), Long.toString(r.queue().done()),
-                        r.oldestPending().map(t -> duration(Duration.between(t, report.generatedAt()))).orElse("-"),
-                        r.lastAppliedAt().map(Instant::toString).orElse("-"), Long.toString(r.manifests()),
-                        Long.toString(r.tags()), Long.toString(r.blobs()), Long.toString(r.manifestsNotOk()));
+                repos.row(
+                        r.name(),
+                        Long.toString(r.queue().pending()),
+                        Long.toString(r.queue().inProgress()),
+                        Long.toString(r.queue().failed()),
+                        Long.toString(r.queue().done()),
+                        r.oldestPending()
+                                .map(t -> duration(Duration.between(t, report.generatedAt())))
+                                .orElse("-"),
+                        r.lastAppliedAt().map(Instant::toString).orElse("-"),
+                        Long.toString(r.manifests()),
+                        Long.toString(r.tags()),
+                        Long.toString(r.blobs()),
+                        Long.toString(r.manifestsNotOk()));
             }
             repos.appendTo(out, "");
             if (report.repositories().isEmpty()) {
@@ -71,13 +115,15 @@ final class StatusTable {
 
     private static String reconcileRun(StatusReport.ReconcileRun run) {
         return "finished " + run.finishedAt() + ", " + (run.fullPass() ? "full pass" : "named repositories") + ": "
-                + run.repositories() + " repositories, " + run.tagsChecked() + " tags checked, " + run.queued() + " queued, "
+                + run.repositories() + " repositories, " + run.tagsChecked() + " tags checked, " + run.queued()
+                + " queued, "
                 + run.errors() + " errors";
     }
 
     private static String states(Map<String, Long> byState) {
         StringBuilder s = new StringBuilder();
-        byState.forEach((state, n) -> s.append(s.isEmpty() ? "" : ", ").append(n).append(' ').append(state));
+        byState.forEach((state, n) ->
+                s.append(s.isEmpty() ? "" : ", ").append(n).append(' ').append(state));
         return s.toString();
     }
 

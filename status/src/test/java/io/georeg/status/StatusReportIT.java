@@ -50,7 +50,9 @@ class StatusReportIT {
 
     @BeforeAll
     static void seed() {
-        database = new Database(DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password()).withMigrateOnStart(true)).start();
+        database = new Database(DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password())
+                        .withMigrateOnStart(true))
+                .start();
         try (BlobStore blobs = new DefaultBlobStore(FilesystemObjectStore.open(storageRoot))) {
             DatabaseReplicaWriter writer = new DatabaseReplicaWriter(database, blobs);
             image = TestImages.image(7);
@@ -58,7 +60,11 @@ class StatusReportIT {
             for (TestBlob blob : image.blobs()) {
                 writer.putBlob(repo, blob.digest(), blob.size(), blob.stream());
             }
-            writer.putManifest(repo, image.manifest().content(), image.manifest().mediaType(), image.manifest().digest());
+            writer.putManifest(
+                    repo,
+                    image.manifest().content(),
+                    image.manifest().mediaType(),
+                    image.manifest().digest());
             writer.tag(repo, Tag.of("v1"), image.manifest().digest());
         }
         DB.execute("UPDATE blobs SET verify_state = 'failed', verify_error = 'x' WHERE digest = '"
@@ -69,20 +75,49 @@ class StatusReportIT {
         rows.add(row("team/app", "tag:v3", "pending", "now() - interval '2 minutes'", "NULL", "NULL", "reconcile"));
         rows.add(row("team/web", "tag:v1", "in_progress", "now() - interval '1 minute'", "NULL", "NULL", "event"));
         // failed: two reasons that differ only by digest group together
-        rows.add(row("team/web", "digest:" + DIGEST_A, "failed", "now() - interval '1 hour'", "NULL",
-                "'primary answered 500 for " + DIGEST_A + "'", "event"));
-        rows.add(row("team/web", "digest:" + DIGEST_B, "failed", "now() - interval '1 hour'", "NULL",
-                "'primary answered 500 for " + DIGEST_B + "'", "event"));
-        rows.add(row("team/db", "tag:bad", "failed", "now() - interval '1 hour'", "NULL", "'manifest invalid: no layers'",
+        rows.add(row(
+                "team/web",
+                "digest:" + DIGEST_A,
+                "failed",
+                "now() - interval '1 hour'",
+                "NULL",
+                "'primary answered 500 for " + DIGEST_A + "'",
+                "event"));
+        rows.add(row(
+                "team/web",
+                "digest:" + DIGEST_B,
+                "failed",
+                "now() - interval '1 hour'",
+                "NULL",
+                "'primary answered 500 for " + DIGEST_B + "'",
+                "event"));
+        rows.add(row(
+                "team/db",
+                "tag:bad",
+                "failed",
+                "now() - interval '1 hour'",
+                "NULL",
+                "'manifest invalid: no layers'",
                 "event"));
         // done within the window, lags 1..5 s; one done long ago (outside the window) with a 100 s lag
         for (int lag = 1; lag <= 5; lag++) {
-            rows.add(row("team/app", "tag:done" + lag, "done",
-                    "now() - interval '1 minute' - interval '" + lag + " seconds'", "now() - interval '1 minute'", "NULL",
+            rows.add(row(
+                    "team/app",
+                    "tag:done" + lag,
+                    "done",
+                    "now() - interval '1 minute' - interval '" + lag + " seconds'",
+                    "now() - interval '1 minute'",
+                    "NULL",
                     "event"));
         }
-        rows.add(row("team/app", "tag:old", "done", "now() - interval '2 hours' - interval '100 seconds'",
-                "now() - interval '2 hours'", "NULL", "event"));
+        rows.add(row(
+                "team/app",
+                "tag:old",
+                "done",
+                "now() - interval '2 hours' - interval '100 seconds'",
+                "now() - interval '2 hours'",
+                "NULL",
+                "event"));
         DB.execute("""
                 INSERT INTO replication_work (repository, kind, ref, operation, digest, state, first_event_at,
                                               last_event_at, done_at, last_error, source, updated_at, enqueued_at)
@@ -95,56 +130,64 @@ class StatusReportIT {
         database.close();
     }
 
-    private static String row(String repo, String kindRef, String state, String firstEvent, String doneAt, String error,
-            String source) {
+    private static String row(
+            String repo, String kindRef, String state, String firstEvent, String doneAt, String error, String source) {
         String kind = kindRef.substring(0, kindRef.indexOf(':'));
         String ref = kindRef.substring(kindRef.indexOf(':') + 1);
         String operation = kind.equals("tag") ? "push_manifest" : "push_blob";
-        return "('" + repo + "', '" + kind + "', '" + ref + "', '" + operation + "', '" + DIGEST_A + "', '" + state + "', "
-                + firstEvent + ", " + firstEvent + ", " + doneAt + ", " + error + ", '" + source + "', now(), now())";
+        return "('" + repo + "', '" + kind + "', '" + ref + "', '" + operation + "', '" + DIGEST_A + "', '" + state
+                + "', " + firstEvent + ", " + firstEvent + ", " + doneAt + ", " + error + ", '" + source
+                + "', now(), now())";
     }
 
     @Test
     void reportCountsTheQueueMeasuresLagInTheWindowAndGroupsFailures() {
-        StatusReport report = new StatusQuery(database).read(Duration.ofMinutes(15), 10, StatusQuery.Repositories.NONE,
-                Optional.empty(), 100);
+        StatusReport report = new StatusQuery(database)
+                .read(Duration.ofMinutes(15), 10, StatusQuery.Repositories.NONE, Optional.empty(), 100);
 
         assertThat(report.queue()).isEqualTo(new StatusReport.Queue(2, 1, 3, 6));
         assertThat(report.oldestPendingAge().orElseThrow()).isBetween(Duration.ofMinutes(10), Duration.ofMinutes(11));
         assertThat(report.lag().samples()).isEqualTo(5);
         assertThat(report.lag().p50Seconds().orElseThrow()).isCloseTo(3.0, within(1e-6));
         assertThat(report.lag().p99Seconds().orElseThrow()).isCloseTo(4.96, within(1e-6));
-        long storedBytes = image.blobs().stream().mapToLong(TestBlob::size).sum() + image.manifest().size();
+        long storedBytes = image.blobs().stream().mapToLong(TestBlob::size).sum()
+                + image.manifest().size();
         assertThat(report.replicated()).isEqualTo(new StatusReport.Replicated(4, storedBytes));
         assertThat(report.lastReconcile().runsRecorded()).isFalse();
         assertThat(report.lastReconcile().lastQueuedWorkAt()).isPresent();
-        assertThat(report.verification().blobs()).containsExactly(
-                java.util.Map.entry("unverified", 3L), java.util.Map.entry("ok", 0L),
-                java.util.Map.entry("failed", 1L), java.util.Map.entry("missing", 0L));
-        assertThat(report.verification().manifests()).containsEntry("unverified", 1L).containsEntry("failed", 0L);
-        assertThat(report.failuresByReason()).extracting(StatusReport.FailureReason::reason, StatusReport.FailureReason::count)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("primary answered 500 for <digest>", 2L),
+        assertThat(report.verification().blobs())
+                .containsExactly(
+                        java.util.Map.entry("unverified", 3L), java.util.Map.entry("ok", 0L),
+                        java.util.Map.entry("failed", 1L), java.util.Map.entry("missing", 0L));
+        assertThat(report.verification().manifests())
+                .containsEntry("unverified", 1L)
+                .containsEntry("failed", 0L);
+        assertThat(report.failuresByReason())
+                .extracting(StatusReport.FailureReason::reason, StatusReport.FailureReason::count)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("primary answered 500 for <digest>", 2L),
                         org.assertj.core.groups.Tuple.tuple("manifest invalid: no layers", 1L));
         assertThat(report.repositories()).isEmpty();
     }
 
     @Test
     void lagIsEmptyWhenNothingWasAppliedInTheWindowButTheLongWindowSeesTheOldItem() {
-        StatusReport recent = new StatusQuery(database).read(Duration.ofSeconds(30), 10, StatusQuery.Repositories.NONE,
-                Optional.empty(), 100);
+        StatusReport recent = new StatusQuery(database)
+                .read(Duration.ofSeconds(30), 10, StatusQuery.Repositories.NONE, Optional.empty(), 100);
         assertThat(recent.lag()).isEqualTo(new StatusReport.Lag(0, Optional.empty(), Optional.empty()));
 
-        StatusReport day = new StatusQuery(database).read(Duration.ofDays(1), 10, StatusQuery.Repositories.NONE,
-                Optional.empty(), 100);
+        StatusReport day = new StatusQuery(database)
+                .read(Duration.ofDays(1), 10, StatusQuery.Repositories.NONE, Optional.empty(), 100);
         assertThat(day.lag().samples()).isEqualTo(6);
         assertThat(day.lag().p50Seconds().orElseThrow()).isCloseTo(3.5, within(1e-6));
     }
 
     @Test
     void perRepositoryStateCombinesTheQueueWithStoredContent() {
-        StatusReport all = new StatusQuery(database).read(Duration.ofMinutes(15), 10, StatusQuery.Repositories.ALL,
-                Optional.empty(), 100);
-        assertThat(all.repositories()).extracting(StatusReport.RepositoryStatus::name)
+        StatusReport all = new StatusQuery(database)
+                .read(Duration.ofMinutes(15), 10, StatusQuery.Repositories.ALL, Optional.empty(), 100);
+        assertThat(all.repositories())
+                .extracting(StatusReport.RepositoryStatus::name)
                 .containsExactly("team/app", "team/db", "team/web");
         StatusReport.RepositoryStatus app = all.repositories().get(0);
         assertThat(app.queue()).isEqualTo(new StatusReport.Queue(2, 0, 0, 6));
@@ -157,8 +200,8 @@ class StatusReportIT {
         assertThat(web.queue()).isEqualTo(new StatusReport.Queue(0, 1, 2, 0));
         assertThat(web.manifests()).isZero();
 
-        StatusReport one = new StatusQuery(database).read(Duration.ofMinutes(15), 10, StatusQuery.Repositories.ONE,
-                Optional.of("team/db"), 100);
+        StatusReport one = new StatusQuery(database)
+                .read(Duration.ofMinutes(15), 10, StatusQuery.Repositories.ONE, Optional.of("team/db"), 100);
         assertThat(one.repositories()).singleElement().satisfies(r -> {
             assertThat(r.name()).isEqualTo("team/db");
             assertThat(r.queue().failed()).isEqualTo(1);
@@ -170,8 +213,18 @@ class StatusReportIT {
         String out = run("--json", "--repositories");
         JsonNode root = new ObjectMapper().readTree(out);
 
-        assertThat(fieldNames(root)).containsExactly("generatedAt", "windowSeconds", "queue", "oldestPending", "lag",
-                "replicated", "lastReconcile", "verification", "failuresByReason", "repositories");
+        assertThat(fieldNames(root))
+                .containsExactly(
+                        "generatedAt",
+                        "windowSeconds",
+                        "queue",
+                        "oldestPending",
+                        "lag",
+                        "replicated",
+                        "lastReconcile",
+                        "verification",
+                        "failuresByReason",
+                        "repositories");
         assertThat(root.get("windowSeconds").asLong()).isEqualTo(900);
         assertThat(fieldNames(root.get("queue"))).containsExactly("pending", "inProgress", "failed", "done");
         assertThat(root.at("/queue/failed").asLong()).isEqualTo(3);
@@ -180,15 +233,32 @@ class StatusReportIT {
         assertThat(fieldNames(root.get("lag"))).containsExactly("samples", "p50Seconds", "p99Seconds");
         assertThat(root.at("/lag/p99Seconds").asDouble()).isCloseTo(4.96, within(1e-6));
         assertThat(fieldNames(root.get("replicated"))).containsExactly("blobs", "bytes");
-        assertThat(fieldNames(root.get("lastReconcile"))).containsExactly("runsRecorded", "lastQueuedWorkAt", "startedAt",
-                "finishedAt", "fullPass", "repositories", "tagsChecked", "queued", "errors");
+        assertThat(fieldNames(root.get("lastReconcile")))
+                .containsExactly(
+                        "runsRecorded",
+                        "lastQueuedWorkAt",
+                        "startedAt",
+                        "finishedAt",
+                        "fullPass",
+                        "repositories",
+                        "tagsChecked",
+                        "queued",
+                        "errors");
         assertThat(fieldNames(root.at("/verification/blobs"))).containsExactly("unverified", "ok", "failed", "missing");
         assertThat(root.at("/verification/blobs/failed").asLong()).isEqualTo(1);
         assertThat(fieldNames(root.at("/failuresByReason/0"))).containsExactly("reason", "count", "lastFailedAt");
         assertThat(root.at("/failuresByReason/0/count").asLong()).isEqualTo(2);
         assertThat(root.get("repositories")).hasSize(3);
-        assertThat(fieldNames(root.at("/repositories/0"))).containsExactly("name", "queue", "oldestPendingSince",
-                "lastAppliedAt", "manifests", "tags", "blobs", "manifestsNotOk");
+        assertThat(fieldNames(root.at("/repositories/0")))
+                .containsExactly(
+                        "name",
+                        "queue",
+                        "oldestPendingSince",
+                        "lastAppliedAt",
+                        "manifests",
+                        "tags",
+                        "blobs",
+                        "manifestsNotOk");
 
         JsonNode plain = new ObjectMapper().readTree(run("--json"));
         assertThat(plain.has("repositories")).as("only on request").isFalse();
@@ -219,8 +289,10 @@ class StatusReportIT {
         assertThat(cli.execute("--json", "--fail-on-lag", "PT5M")).isEqualTo(1);
         assertThat(out.toString()).contains("\"oldestPending\"");
 
-        assertThat(new CommandLine(new StatusCommand(StatusReportIT::config)).setOut(new PrintWriter(new StringWriter()))
-                .execute("--fail-on-lag", "PT1H")).isZero();
+        assertThat(new CommandLine(new StatusCommand(StatusReportIT::config))
+                        .setOut(new PrintWriter(new StringWriter()))
+                        .execute("--fail-on-lag", "PT1H"))
+                .isZero();
     }
 
     @Test

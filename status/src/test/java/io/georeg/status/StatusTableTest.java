@@ -13,7 +13,9 @@ class StatusTableTest {
         assertThat(StatusTable.duration(Duration.ofSeconds(605))).isEqualTo("10m 5s");
         assertThat(StatusTable.duration(Duration.ofMinutes(125))).isEqualTo("2h 5m");
         assertThat(StatusTable.duration(Duration.ofHours(50))).isEqualTo("2d 2h");
-        assertThat(StatusTable.duration(Duration.ofSeconds(-3))).as("clock skew").isEqualTo("0s");
+        assertThat(StatusTable.duration(Duration.ofSeconds(-3)))
+                .as("clock skew")
+                .isEqualTo("0s");
     }
 
     @Test

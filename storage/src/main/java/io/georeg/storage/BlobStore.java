@@ -32,7 +32,8 @@ public interface BlobStore extends AutoCloseable {
      * @throws DigestMismatchException when the bytes hash to another digest or another size;
      *     nothing is stored
      */
-    PutResult put(Digest digest, long expectedSize, InputStream content) throws DigestMismatchException, StorageException;
+    PutResult put(Digest digest, long expectedSize, InputStream content)
+            throws DigestMismatchException, StorageException;
 
     /** Opens a stored blob from {@code offset} for {@code length} bytes (-1: to the end). */
     InputStream open(Digest digest, long offset, long length) throws BlobNotFoundException, StorageException;
@@ -55,6 +56,5 @@ public interface BlobStore extends AutoCloseable {
     void close();
 
     /** What {@link #put} did. */
-    record PutResult(Digest digest, long size, boolean alreadyPresent) {
-    }
+    record PutResult(Digest digest, long size, boolean alreadyPresent) {}
 }

@@ -9,8 +9,7 @@ import io.georeg.storage.s3.S3ObjectStore;
  * {@link StorageConfig} to a backend; called by the app module's wiring and by tests.
  */
 public final class BlobStores {
-    private BlobStores() {
-    }
+    private BlobStores() {}
 
     /** Validates {@code config} and opens its backend; the caller closes the store. */
     public static BlobStore open(StorageConfig config) {

@@ -12,12 +12,12 @@ import io.georeg.oci.Tag;
 public final class DistributionLayout {
     public static final String ROOT = "docker/registry/v2";
 
-    private DistributionLayout() {
-    }
+    private DistributionLayout() {}
 
     /** {@code blobs/<alg>/<hex[0:2]>/<hex>/data}: the bytes of a blob or manifest. */
     public static ObjectKey blobData(Digest d) {
-        return ObjectKey.of(ROOT + "/blobs/" + d.algorithm().prefix() + "/" + d.hex().substring(0, 2) + "/" + d.hex() + "/data");
+        return ObjectKey.of(
+                ROOT + "/blobs/" + d.algorithm().prefix() + "/" + d.hex().substring(0, 2) + "/" + d.hex() + "/data");
     }
 
     /** {@code repositories/<name>/_layers/<alg>/<hex>/link}: the blob belongs to the repository. */
@@ -27,7 +27,8 @@ public final class DistributionLayout {
 
     /** {@code repositories/<name>/_manifests/revisions/<alg>/<hex>/link}. */
     public static ObjectKey manifestRevisionLink(RepositoryName repo, Digest d) {
-        return ObjectKey.of(repoRoot(repo) + "/_manifests/revisions/" + d.algorithm().prefix() + "/" + d.hex() + "/link");
+        return ObjectKey.of(
+                repoRoot(repo) + "/_manifests/revisions/" + d.algorithm().prefix() + "/" + d.hex() + "/link");
     }
 
     /** {@code repositories/<name>/_manifests/tags/<tag>/current/link}: where the tag points now. */

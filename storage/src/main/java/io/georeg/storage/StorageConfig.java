@@ -34,7 +34,8 @@ public sealed interface StorageConfig permits StorageConfig.Filesystem, StorageC
         @Override
         public List<String> problems() {
             return root == null
-                    ? List.of("storage.filesystem.root is required: set it to the directory that holds the blobs, e.g. /var/lib/georeg")
+                    ? List.of(
+                            "storage.filesystem.root is required: set it to the directory that holds the blobs, e.g. /var/lib/georeg")
                     : List.of();
         }
     }
@@ -53,8 +54,16 @@ public sealed interface StorageConfig permits StorageConfig.Filesystem, StorageC
      * @param partSizeBytes multipart upload part size, 0 for the default 16 MiB; at least 5 MiB (an
      *     S3 rule) and at most 1 GiB; each streamed write buffers at most one part in memory
      */
-    record S3(String bucket, String prefix, String region, URI endpoint, boolean pathStyle, String accessKeyId,
-              String secretAccessKey, long partSizeBytes) implements StorageConfig {
+    record S3(
+            String bucket,
+            String prefix,
+            String region,
+            URI endpoint,
+            boolean pathStyle,
+            String accessKeyId,
+            String secretAccessKey,
+            long partSizeBytes)
+            implements StorageConfig {
         public static final long DEFAULT_PART_SIZE = 16L * 1024 * 1024;
         public static final long MIN_PART_SIZE = 5L * 1024 * 1024;
         public static final long MAX_PART_SIZE = 1024L * 1024 * 1024;
@@ -71,16 +80,19 @@ public sealed interface StorageConfig permits StorageConfig.Filesystem, StorageC
                 problems.add("storage.s3.bucket is required: set it to the name of an existing bucket");
             }
             if (isBlank(region)) {
-                problems.add("storage.s3.region is required: set it to the bucket's region, e.g. us-east-1 (S3-compatible servers usually accept us-east-1)");
+                problems.add(
+                        "storage.s3.region is required: set it to the bucket's region, e.g. us-east-1 (S3-compatible servers usually accept us-east-1)");
             }
             checkPrefix("storage.s3.prefix", prefix, problems);
             checkEndpoint("storage.s3.endpoint", endpoint, problems);
             if (isBlank(accessKeyId) != isBlank(secretAccessKey)) {
-                problems.add("storage.s3.accessKeyId and storage.s3.secretAccessKey go together: set both, or neither to use the default credentials chain");
+                problems.add(
+                        "storage.s3.accessKeyId and storage.s3.secretAccessKey go together: set both, or neither to use the default credentials chain");
             }
             if (partSizeBytes != 0 && (partSizeBytes < MIN_PART_SIZE || partSizeBytes > MAX_PART_SIZE)) {
-                problems.add("storage.s3.partSizeBytes is " + partSizeBytes + ": use 0 for the default (16 MiB) or a value from "
-                        + MIN_PART_SIZE + " (5 MiB) to " + MAX_PART_SIZE + " (1 GiB)");
+                problems.add("storage.s3.partSizeBytes is " + partSizeBytes
+                        + ": use 0 for the default (16 MiB) or a value from " + MIN_PART_SIZE + " (5 MiB) to "
+                        + MAX_PART_SIZE + " (1 GiB)");
             }
             return problems;
         }
@@ -99,8 +111,14 @@ public sealed interface StorageConfig permits StorageConfig.Filesystem, StorageC
      * @param uploadChunkSizeBytes resumable upload chunk size, 0 for the default 16 MiB; a multiple
      *     of 256 KiB; each streamed write buffers one chunk in memory
      */
-    record Gcs(String bucket, String prefix, String projectId, Path credentialsFile, URI endpoint,
-               int uploadChunkSizeBytes) implements StorageConfig {
+    record Gcs(
+            String bucket,
+            String prefix,
+            String projectId,
+            Path credentialsFile,
+            URI endpoint,
+            int uploadChunkSizeBytes)
+            implements StorageConfig {
         public static final int DEFAULT_CHUNK_SIZE = 16 * 1024 * 1024;
         public static final int CHUNK_GRANULARITY = 256 * 1024;
 
@@ -118,8 +136,9 @@ public sealed interface StorageConfig permits StorageConfig.Filesystem, StorageC
             checkPrefix("storage.gcs.prefix", prefix, problems);
             checkEndpoint("storage.gcs.endpoint", endpoint, problems);
             if (credentialsFile != null && !java.nio.file.Files.isReadable(credentialsFile)) {
-                problems.add("storage.gcs.credentialsFile " + credentialsFile
-                        + " is not a readable file: point it at a service account JSON key, or remove it to use application default credentials");
+                problems.add(
+                        "storage.gcs.credentialsFile " + credentialsFile
+                                + " is not a readable file: point it at a service account JSON key, or remove it to use application default credentials");
             }
             if (uploadChunkSizeBytes < 0 || uploadChunkSizeBytes % CHUNK_GRANULARITY != 0) {
                 problems.add("storage.gcs.uploadChunkSizeBytes is " + uploadChunkSizeBytes
@@ -137,15 +156,21 @@ public sealed interface StorageConfig permits StorageConfig.Filesystem, StorageC
         try {
             KeyPrefix.of(prefix);
         } catch (IllegalArgumentException e) {
-            problems.add(key + " '" + prefix + "' is invalid (" + e.getMessage()
-                    + "): use '/'-separated components of letters, digits, '.', '_' and '-', without leading or trailing '/'");
+            problems.add(
+                    key + " '" + prefix + "' is invalid (" + e.getMessage()
+                            + "): use '/'-separated components of letters, digits, '.', '_' and '-', without leading or trailing '/'");
         }
     }
 
     private static void checkEndpoint(String key, URI endpoint, List<String> problems) {
-        if (endpoint != null && (endpoint.getScheme() == null || endpoint.getHost() == null
-                || !(endpoint.getScheme().equals("http") || endpoint.getScheme().equals("https")))) {
-            problems.add(key + " '" + endpoint + "' is not an http(s) URL: use e.g. https://storage.example.com, or remove it for the default endpoint");
+        if (endpoint != null
+                && (endpoint.getScheme() == null
+                        || endpoint.getHost() == null
+                        || !(endpoint.getScheme().equals("http")
+                                || endpoint.getScheme().equals("https")))) {
+            problems.add(
+                    key + " '" + endpoint
+                            + "' is not an http(s) URL: use e.g. https://storage.example.com, or remove it for the default endpoint");
         }
     }
 }

@@ -57,7 +57,8 @@ public abstract class BlobStoreConformance {
         assertThat(blobs.stat(digest)).contains((long) content.length);
         assertThat(readAll(digest)).isEqualTo(content);
         assertThat(blobs.objects().list(ObjectKey.of(DistributionLayout.ROOT)))
-                .containsExactly(ObjectKey.of("docker/registry/v2/blobs/sha256/" + digest.hex().substring(0, 2) + "/" + digest.hex() + "/data"));
+                .containsExactly(ObjectKey.of("docker/registry/v2/blobs/sha256/"
+                        + digest.hex().substring(0, 2) + "/" + digest.hex() + "/data"));
     }
 
     @Test
@@ -65,19 +66,24 @@ public abstract class BlobStoreConformance {
         byte[] content = TestBytes.random(1000, 11);
         Digest digest = Digest.sha256(content);
 
-        assertThat(blobs.put(digest, -1, new ByteArrayInputStream(content)).size()).isEqualTo(1000);
+        assertThat(blobs.put(digest, -1, new ByteArrayInputStream(content)).size())
+                .isEqualTo(1000);
         assertThat(readAll(digest)).isEqualTo(content);
     }
 
     @Test
     void sha512BlobsAreStoredUnderTheirAlgorithm() throws IOException {
         byte[] content = TestBytes.random(5000, 12);
-        Digest digest = Digest.of(Digest.Algorithm.SHA512, Digest.Algorithm.SHA512.newMessageDigest().digest(content));
+        Digest digest = Digest.of(
+                Digest.Algorithm.SHA512,
+                Digest.Algorithm.SHA512.newMessageDigest().digest(content));
 
         blobs.put(digest, content.length, new ByteArrayInputStream(content));
 
         assertThat(readAll(digest)).isEqualTo(content);
-        assertThat(blobs.objects().size(ObjectKey.of("docker/registry/v2/blobs/sha512/" + digest.hex().substring(0, 2) + "/" + digest.hex() + "/data")))
+        assertThat(blobs.objects()
+                        .size(ObjectKey.of("docker/registry/v2/blobs/sha512/"
+                                + digest.hex().substring(0, 2) + "/" + digest.hex() + "/data")))
                 .contains(5000L);
     }
 
@@ -118,7 +124,9 @@ public abstract class BlobStoreConformance {
         Digest digest = Digest.sha256(content);
 
         assertThatThrownBy(() -> blobs.put(digest, 100_000, new ByteArrayInputStream(content)))
-                .isInstanceOfSatisfying(DigestMismatchException.class, e -> assertThat(e.expectedSize()).isEqualTo(100_000));
+                .isInstanceOfSatisfying(
+                        DigestMismatchException.class,
+                        e -> assertThat(e.expectedSize()).isEqualTo(100_000));
         assertThat(blobs.stat(digest)).isEmpty();
         assertThat(everythingStored()).isEmpty();
     }
@@ -153,7 +161,8 @@ public abstract class BlobStoreConformance {
             }
         };
 
-        assertThatThrownBy(() -> blobs.put(digest, content.length, breaksHalfway)).isInstanceOf(java.io.UncheckedIOException.class);
+        assertThatThrownBy(() -> blobs.put(digest, content.length, breaksHalfway))
+                .isInstanceOf(java.io.UncheckedIOException.class);
         assertThat(everythingStored()).isEmpty();
     }
 
@@ -175,7 +184,8 @@ public abstract class BlobStoreConformance {
 
         assertThat(blobs.stat(digest)).isEmpty();
         assertThatThrownBy(() -> blobs.open(digest, 0, -1))
-                .isInstanceOfSatisfying(BlobNotFoundException.class, e -> assertThat(e.digest()).isEqualTo(digest));
+                .isInstanceOfSatisfying(
+                        BlobNotFoundException.class, e -> assertThat(e.digest()).isEqualTo(digest));
     }
 
     @Test
@@ -204,7 +214,8 @@ public abstract class BlobStoreConformance {
             assertThat(sha256(in)).isEqualTo(digest);
         }
         int partBoundary = 5 * 1024 * 1024;
-        assertThat(read(digest, partBoundary - 10, 20)).isEqualTo(Arrays.copyOfRange(content, partBoundary - 10, partBoundary + 10));
+        assertThat(read(digest, partBoundary - 10, 20))
+                .isEqualTo(Arrays.copyOfRange(content, partBoundary - 10, partBoundary + 10));
     }
 
     @Test

@@ -16,7 +16,9 @@ class KeyPrefixTest {
         assertThat(prefix.remoteBelow(ObjectKey.of("docker"))).isEqualTo("site-b/blobs/docker/");
         assertThat(prefix.key("site-b/blobs/docker/registry/v2/x")).contains(key);
         assertThat(prefix.key("site-c/docker/x")).isEmpty();
-        assertThat(prefix.key("site-b/blobs/../x")).as("names georeg never writes are not keys").isEmpty();
+        assertThat(prefix.key("site-b/blobs/../x"))
+                .as("names georeg never writes are not keys")
+                .isEmpty();
     }
 
     @Test

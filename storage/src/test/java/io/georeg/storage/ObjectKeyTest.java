@@ -9,8 +9,28 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ObjectKeyTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"..", ".", "../etc/passwd", "a/../b", "a/./b", "a/..", "/a", "a/", "a//b", "", "a\\b", "a/..\\b",
-            "%2e%2e/a", "a%2Fb", ".hidden", "a/.georeg-tmp/x", "a b", "a/\u0000", "ä"})
+    @ValueSource(
+            strings = {
+                "..",
+                ".",
+                "../etc/passwd",
+                "a/../b",
+                "a/./b",
+                "a/..",
+                "/a",
+                "a/",
+                "a//b",
+                "",
+                "a\\b",
+                "a/..\\b",
+                "%2e%2e/a",
+                "a%2Fb",
+                ".hidden",
+                "a/.georeg-tmp/x",
+                "a b",
+                "a/\u0000",
+                "ä"
+            })
     void rejectsTraversalAndAnythingOutsideTheGrammar(String key) {
         assertThatThrownBy(() -> ObjectKey.of(key)).isInstanceOf(IllegalArgumentException.class);
     }

@@ -93,8 +93,12 @@ public abstract class ObjectStoreConformance {
         assertThat(read(key, 99_990, 10)).isEqualTo(Arrays.copyOfRange(content, 99_990, 100_000));
         assertThat(read(key, 99_990, -1)).isEqualTo(Arrays.copyOfRange(content, 99_990, 100_000));
         assertThat(read(key, 0, -1)).isEqualTo(content);
-        assertThat(read(key, 99_999, 50)).as("a range past the end stops at the end").hasSize(1);
-        assertThat(read(key, 100_000, -1)).as("a range starting at the end is empty").isEmpty();
+        assertThat(read(key, 99_999, 50))
+                .as("a range past the end stops at the end")
+                .hasSize(1);
+        assertThat(read(key, 100_000, -1))
+                .as("a range starting at the end is empty")
+                .isEmpty();
         assertThat(read(key, 10, 0)).isEmpty();
     }
 
@@ -170,7 +174,8 @@ public abstract class ObjectStoreConformance {
         }
         assertThat(store.size(key)).contains((long) LARGE);
         assertThat(readAll(key)).isEqualTo(content);
-        assertThat(read(key, 5 * 1024 * 1024 - 3, 7)).isEqualTo(Arrays.copyOfRange(content, 5 * 1024 * 1024 - 3, 5 * 1024 * 1024 + 4));
+        assertThat(read(key, 5 * 1024 * 1024 - 3, 7))
+                .isEqualTo(Arrays.copyOfRange(content, 5 * 1024 * 1024 - 3, 5 * 1024 * 1024 + 4));
     }
 
     @Test
@@ -230,14 +235,18 @@ public abstract class ObjectStoreConformance {
         List<String> before = everythingStored();
         Optional<ObjectStore.PendingWrite> killed = leaveWriteOfKilledCopy(ObjectKey.of("conf/killed"));
         try {
-            assertThat(everythingStored()).as("the killed copy left something behind").hasSizeGreaterThan(before.size());
+            assertThat(everythingStored())
+                    .as("the killed copy left something behind")
+                    .hasSizeGreaterThan(before.size());
 
-            assertThat(store.removeAbandonedWrites(Instant.now().plusSeconds(60))).isEqualTo(1);
+            assertThat(store.removeAbandonedWrites(Instant.now().plusSeconds(60)))
+                    .isEqualTo(1);
 
             assertThat(everythingStored()).containsExactlyInAnyOrderElementsOf(before);
             assertThat(readAll(kept)).isEqualTo(bytes("kept"));
             assertThat(store.size(ObjectKey.of("conf/killed"))).isEmpty();
-            assertThat(store.removeAbandonedWrites(Instant.now().plusSeconds(60))).isZero();
+            assertThat(store.removeAbandonedWrites(Instant.now().plusSeconds(60)))
+                    .isZero();
         } finally {
             killed.ifPresent(ObjectStore.PendingWrite::close);
         }
@@ -250,7 +259,8 @@ public abstract class ObjectStoreConformance {
         try (ObjectStore.PendingWrite write = store.beginWrite(key)) {
             write.stream().write(content, 0, LARGE / 2);
 
-            assertThat(store.removeAbandonedWrites(Instant.now().minus(Duration.ofHours(1)))).isZero();
+            assertThat(store.removeAbandonedWrites(Instant.now().minus(Duration.ofHours(1))))
+                    .isZero();
 
             write.stream().write(content, LARGE / 2, LARGE - LARGE / 2);
             write.commit();

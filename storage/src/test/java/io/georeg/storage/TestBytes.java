@@ -4,8 +4,7 @@ import java.util.Random;
 
 /** Deterministic test content. */
 public final class TestBytes {
-    private TestBytes() {
-    }
+    private TestBytes() {}
 
     public static byte[] random(int size, long seed) {
         byte[] bytes = new byte[size];

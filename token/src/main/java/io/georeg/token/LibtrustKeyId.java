@@ -12,8 +12,7 @@ import java.security.PublicKey;
 public final class LibtrustKeyId {
     private static final char[] BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".toCharArray();
 
-    private LibtrustKeyId() {
-    }
+    private LibtrustKeyId() {}
 
     public static String of(PublicKey key) {
         byte[] hash;

@@ -32,18 +32,23 @@ public record TokenAuthConfig(String realm, String service, String issuer, Path 
     public TokenAuthConfig validate() {
         List<String> problems = new ArrayList<>();
         if (blank(realm) || !(realm.startsWith("http://") || realm.startsWith("https://"))) {
-            problems.add("auth.token.realm must be the token service URL clients are sent to, e.g. https://gitlab.example.com/jwt/auth (got '" + realm + "')");
+            problems.add(
+                    "auth.token.realm must be the token service URL clients are sent to, e.g. https://gitlab.example.com/jwt/auth (got '"
+                            + realm + "')");
         }
         if (blank(service)) {
-            problems.add("auth.token.service is required: the audience (aud) the token service puts in tokens for this registry, e.g. container_registry");
+            problems.add(
+                    "auth.token.service is required: the audience (aud) the token service puts in tokens for this registry, e.g. container_registry");
         }
         if (blank(issuer)) {
             problems.add("auth.token.issuer is required: the iss of the token service's tokens, e.g. gitlab-issuer");
         }
         if (rootCertBundle == null) {
-            problems.add("auth.token.rootcertbundle is required: a PEM file with the certificates whose keys sign tokens");
+            problems.add(
+                    "auth.token.rootcertbundle is required: a PEM file with the certificates whose keys sign tokens");
         } else if (!Files.isReadable(rootCertBundle)) {
-            problems.add("auth.token.rootcertbundle " + rootCertBundle + " is not a readable file: copy the token service's certificate bundle there");
+            problems.add("auth.token.rootcertbundle " + rootCertBundle
+                    + " is not a readable file: copy the token service's certificate bundle there");
         }
         if (clockSkew.isNegative() || clockSkew.compareTo(Duration.ofMinutes(10)) > 0) {
             problems.add("auth.token.clockskew must be between 0s and 10m (got " + clockSkew + ")");

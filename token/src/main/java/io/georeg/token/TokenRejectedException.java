@@ -1,6 +1,5 @@
 package io.georeg.token;
 
-
 /** A bearer token failed verification; the message says why (logged, never sent to the client). */
 public class TokenRejectedException extends Exception {
     public TokenRejectedException(String message) {

@@ -52,8 +52,12 @@ import java.util.Set;
  */
 public final class TokenVerifier {
     private static final Set<JWSAlgorithm> ALLOWED = Set.of(
-            JWSAlgorithm.RS256, JWSAlgorithm.RS384, JWSAlgorithm.RS512,
-            JWSAlgorithm.ES256, JWSAlgorithm.ES384, JWSAlgorithm.ES512);
+            JWSAlgorithm.RS256,
+            JWSAlgorithm.RS384,
+            JWSAlgorithm.RS512,
+            JWSAlgorithm.ES256,
+            JWSAlgorithm.ES384,
+            JWSAlgorithm.ES512);
 
     private final TokenAuthConfig config;
     private final TrustedKeys trusted;
@@ -61,8 +65,7 @@ public final class TokenVerifier {
     private final Clock clock;
 
     /** The site's keys and the issuer its outage tokens carry. */
-    public record SiteTrust(String issuer, SiteKeys keys) {
-    }
+    public record SiteTrust(String issuer, SiteKeys keys) {}
 
     public TokenVerifier(TokenAuthConfig config, TrustedKeys trusted, Clock clock) {
         this(config, trusted, null, clock);
@@ -88,7 +91,8 @@ public final class TokenVerifier {
         if (!ALLOWED.contains(header.getAlgorithm())) {
             throw new TokenRejectedException("signature algorithm " + header.getAlgorithm() + " is not accepted");
         }
-        PublicKey siteKey = site == null || hasChain(header) ? null : site.keys().trusted(header.getKeyID());
+        PublicKey siteKey =
+                site == null || hasChain(header) ? null : site.keys().trusted(header.getKeyID());
         PublicKey key = siteKey != null ? siteKey : signingKey(header);
         try {
             if (!jwt.verify(verifierFor(header.getAlgorithm(), key))) {
@@ -119,9 +123,10 @@ public final class TokenVerifier {
         if (byKid != null) {
             return byKid;
         }
-        throw new TokenRejectedException(header.getKeyID() == null
-                ? "token has neither an x5c chain nor a kid"
-                : "kid " + header.getKeyID() + " matches no certificate of the root bundle");
+        throw new TokenRejectedException(
+                header.getKeyID() == null
+                        ? "token has neither an x5c chain nor a kid"
+                        : "kid " + header.getKeyID() + " matches no certificate of the root bundle");
     }
 
     private PublicKey verifiedChainKey(List<Base64> x5c) throws TokenRejectedException {
@@ -145,7 +150,8 @@ public final class TokenVerifier {
         return chain.get(0).getPublicKey();
     }
 
-    private static JWSVerifier verifierFor(JWSAlgorithm alg, PublicKey key) throws TokenRejectedException, JOSEException {
+    private static JWSVerifier verifierFor(JWSAlgorithm alg, PublicKey key)
+            throws TokenRejectedException, JOSEException {
         if (JWSAlgorithm.Family.RSA.contains(alg) && key instanceof RSAPublicKey rsa) {
             return new RSASSAVerifier(rsa);
         }
@@ -155,7 +161,8 @@ public final class TokenVerifier {
         throw new TokenRejectedException("algorithm " + alg + " does not fit a " + key.getAlgorithm() + " key");
     }
 
-    private VerifiedToken checkClaims(JWTClaimsSet claims, String issuer, boolean pullOnly) throws TokenRejectedException {
+    private VerifiedToken checkClaims(JWTClaimsSet claims, String issuer, boolean pullOnly)
+            throws TokenRejectedException {
         if (!issuer.equals(claims.getIssuer())) {
             throw new TokenRejectedException("issuer " + claims.getIssuer() + " is not " + issuer);
         }
@@ -180,7 +187,9 @@ public final class TokenVerifier {
         Set<String> grants = grants(claims.getClaim("access"));
         if (pullOnly) {
             // An outage token never grants more than pull, whatever it says.
-            grants = grants.stream().filter(g -> g.startsWith("repository:") && g.endsWith(":pull")).collect(java.util.stream.Collectors.toUnmodifiableSet());
+            grants = grants.stream()
+                    .filter(g -> g.startsWith("repository:") && g.endsWith(":pull"))
+                    .collect(java.util.stream.Collectors.toUnmodifiableSet());
         }
         return new VerifiedToken(claims.getSubject(), validUntil, grants);
     }
@@ -194,7 +203,9 @@ public final class TokenVerifier {
         }
         Set<String> out = new HashSet<>();
         for (Object entry : entries) {
-            if (!(entry instanceof Map<?, ?> m) || !(m.get("type") instanceof String type) || !(m.get("name") instanceof String name)) {
+            if (!(entry instanceof Map<?, ?> m)
+                    || !(m.get("type") instanceof String type)
+                    || !(m.get("name") instanceof String name)) {
                 throw new TokenRejectedException("access entry is not {type, name, actions}: " + entry);
             }
             Object actions = m.get("actions");

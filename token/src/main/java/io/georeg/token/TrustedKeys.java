@@ -49,7 +49,9 @@ public final class TrustedKeys {
             }
             return new TrustedKeys(certs);
         } catch (IOException | CertificateException e) {
-            throw new IllegalArgumentException("auth.token.rootcertbundle " + bundle + " cannot be read as PEM certificates: " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "auth.token.rootcertbundle " + bundle + " cannot be read as PEM certificates: " + e.getMessage(),
+                    e);
         }
     }
 

@@ -27,6 +27,7 @@ class TokenVerifierTest {
 
     @TempDir
     static Path dir;
+
     static TestTokenIssuer rsa;
     static TestTokenIssuer ec;
     static TokenVerifier rsaVerifier;
@@ -42,7 +43,8 @@ class TokenVerifierTest {
 
     static TokenVerifier verifier(TestTokenIssuer issuer, String file) {
         Path bundle = issuer.writeRootBundle(dir.resolve(file));
-        TokenAuthConfig config = new TokenAuthConfig("https://auth.example/jwt/auth", SERVICE, ISSUER, bundle).validate();
+        TokenAuthConfig config =
+                new TokenAuthConfig("https://auth.example/jwt/auth", SERVICE, ISSUER, bundle).validate();
         return new TokenVerifier(config, TrustedKeys.load(bundle), Clock.systemUTC());
     }
 
@@ -57,7 +59,8 @@ class TokenVerifierTest {
     @ParameterizedTest
     @EnumSource(KeyKind.class)
     void tokenWithX5cChainToTheRootBundleIsAccepted(KeyKind kind) throws Exception {
-        VerifiedToken t = verifierFor(kind).verify(issuerFor(kind).token().subject("alice").pull("a/b").sign());
+        VerifiedToken t = verifierFor(kind)
+                .verify(issuerFor(kind).token().subject("alice").pull("a/b").sign());
         assertThat(t.subject()).isEqualTo("alice");
         assertThat(t.allows(new AccessRequest("repository", "a/b", "pull"))).isTrue();
         assertThat(t.allows(new AccessRequest("repository", "a/c", "pull"))).isFalse();
@@ -67,7 +70,8 @@ class TokenVerifierTest {
     @ParameterizedTest
     @EnumSource(KeyKind.class)
     void tokenNamingABundleKeyByLibtrustKidIsAccepted(KeyKind kind) throws Exception {
-        VerifiedToken t = verifierFor(kind).verify(issuerFor(kind).token().pull("a").keyIdStyle().sign());
+        VerifiedToken t = verifierFor(kind)
+                .verify(issuerFor(kind).token().pull("a").keyIdStyle().sign());
         assertThat(t.allows(new AccessRequest("repository", "a", "pull"))).isTrue();
     }
 
@@ -80,24 +84,39 @@ class TokenVerifierTest {
 
     @Test
     void wildcardActionAndCatalogScopeAreGranted() throws Exception {
-        VerifiedToken t = rsaVerifier.verify(rsa.token().access("repository", "a", "*").catalog().sign());
+        VerifiedToken t = rsaVerifier.verify(
+                rsa.token().access("repository", "a", "*").catalog().sign());
         assertThat(t.allows(new AccessRequest("repository", "a", "pull"))).isTrue();
         assertThat(t.allows(AccessRequest.catalog())).isTrue();
     }
 
     static Stream<Arguments> badTokens() {
-        Function<TestTokenIssuer, String> expired = i -> i.token().pull("a").expiresAt(Instant.now().minus(Duration.ofHours(1))).sign();
-        Function<TestTokenIssuer, String> expiredBeyondSkew = i -> i.token().pull("a").expiresAt(Instant.now().minusSeconds(61)).sign();
-        Function<TestTokenIssuer, String> notYetValid = i -> i.token().pull("a").notBefore(Instant.now().plus(Duration.ofMinutes(5))).sign();
-        Function<TestTokenIssuer, String> noExp = i -> i.token().pull("a").expiresAt(null).sign();
-        Function<TestTokenIssuer, String> wrongAud = i -> i.token().pull("a").audience("other-registry").sign();
-        Function<TestTokenIssuer, String> wrongIss = i -> i.token().pull("a").issuer("evil-issuer").sign();
+        Function<TestTokenIssuer, String> expired = i -> i.token()
+                .pull("a")
+                .expiresAt(Instant.now().minus(Duration.ofHours(1)))
+                .sign();
+        Function<TestTokenIssuer, String> expiredBeyondSkew = i ->
+                i.token().pull("a").expiresAt(Instant.now().minusSeconds(61)).sign();
+        Function<TestTokenIssuer, String> notYetValid = i -> i.token()
+                .pull("a")
+                .notBefore(Instant.now().plus(Duration.ofMinutes(5)))
+                .sign();
+        Function<TestTokenIssuer, String> noExp =
+                i -> i.token().pull("a").expiresAt(null).sign();
+        Function<TestTokenIssuer, String> wrongAud =
+                i -> i.token().pull("a").audience("other-registry").sign();
+        Function<TestTokenIssuer, String> wrongIss =
+                i -> i.token().pull("a").issuer("evil-issuer").sign();
         Function<TestTokenIssuer, String> forged = i -> i.token().pull("a").signWithUntrustedKey();
-        Function<TestTokenIssuer, String> forgedKid = i -> i.token().pull("a").keyIdStyle().signWithUntrustedKey();
-        Function<TestTokenIssuer, String> trustedHeaderWrongKey = i -> i.token().pull("a").signWithTrustedHeaderButWrongKey();
+        Function<TestTokenIssuer, String> forgedKid =
+                i -> i.token().pull("a").keyIdStyle().signWithUntrustedKey();
+        Function<TestTokenIssuer, String> trustedHeaderWrongKey =
+                i -> i.token().pull("a").signWithTrustedHeaderButWrongKey();
         Function<TestTokenIssuer, String> none = i -> i.token().pull("a").unsigned();
-        Function<TestTokenIssuer, String> hs256 = i -> i.token().pull("a").signHs256("0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.UTF_8));
-        Function<TestTokenIssuer, String> tamperedClaims = i -> tamper(i.token().pull("a").sign());
+        Function<TestTokenIssuer, String> hs256 =
+                i -> i.token().pull("a").signHs256("0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.UTF_8));
+        Function<TestTokenIssuer, String> tamperedClaims =
+                i -> tamper(i.token().pull("a").sign());
         Function<TestTokenIssuer, String> garbage = i -> "not.a.jwt";
         return Stream.of(
                 Arguments.of("expired an hour ago", expired),
@@ -120,13 +139,16 @@ class TokenVerifierTest {
     void badTokensAreRejectedForBothKeyKinds(String what, Function<TestTokenIssuer, String> mint) {
         for (KeyKind kind : KeyKind.values()) {
             String token = mint.apply(issuerFor(kind));
-            assertThatThrownBy(() -> verifierFor(kind).verify(token)).as(what + " (" + kind + ")").isInstanceOf(TokenRejectedException.class);
+            assertThatThrownBy(() -> verifierFor(kind).verify(token))
+                    .as(what + " (" + kind + ")")
+                    .isInstanceOf(TokenRejectedException.class);
         }
     }
 
     @Test
     void expiryWithinTheClockSkewIsStillAccepted() throws Exception {
-        rsaVerifier.verify(rsa.token().pull("a").expiresAt(Instant.now().minusSeconds(30)).sign());
+        rsaVerifier.verify(
+                rsa.token().pull("a").expiresAt(Instant.now().minusSeconds(30)).sign());
     }
 
     /** Replaces the payload with one granting more, keeping the original signature. */
@@ -134,7 +156,9 @@ class TokenVerifierTest {
         String[] parts = jwt.split("\\.");
         String payload = new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8)
                 .replace("\"name\":\"a\"", "\"name\":\"b\"");
-        return parts[0] + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(payload.getBytes(StandardCharsets.UTF_8)) + "." + parts[2];
+        return parts[0] + "."
+                + Base64.getUrlEncoder().withoutPadding().encodeToString(payload.getBytes(StandardCharsets.UTF_8)) + "."
+                + parts[2];
     }
 
     @Test

@@ -5,15 +5,15 @@ import io.georeg.app.config.ConfigLoader;
 import io.georeg.app.config.DurationText;
 import io.georeg.app.config.GeoregConfig;
 import io.georeg.app.config.RouterSection;
-import io.georeg.app.wiring.ReplicatorCommandSession;
 import io.georeg.app.wiring.PromotionCommandSession;
+import io.georeg.app.wiring.ReplicatorCommandSession;
 import io.georeg.db.Database;
 import io.georeg.failover.cli.DrillCommand;
 import io.georeg.failover.cli.PromoteCommand;
 import io.georeg.replicator.cli.PreheatCommand;
-import io.georeg.router.RouterConfig;
 import io.georeg.replicator.cli.ReconcileCommand;
 import io.georeg.replicator.cli.RetryCommand;
+import io.georeg.router.RouterConfig;
 import io.georeg.status.StatusCommand;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,15 +39,26 @@ import picocli.CommandLine.ScopeType;
  *
  * <p>Exit codes: 0 success, 1 failure at run time, 2 bad usage or bad configuration.
  */
-@Command(name = "georeg", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
+@Command(
+        name = "georeg",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionCommand.Provider.class,
         scope = ScopeType.INHERIT,
         description = "Geo secondary for container registries: one hostname for two sites.",
-        subcommands = {ServeCommand.class, MigrateCommand.class, ImportCommand.class, VersionCommand.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {
+            ServeCommand.class,
+            MigrateCommand.class,
+            ImportCommand.class,
+            VersionCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class GeoregCommand implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(GeoregCommand.class);
 
-    @Option(names = {"-c", "--config"}, paramLabel = "FILE", scope = ScopeType.INHERIT,
+    @Option(
+            names = {"-c", "--config"},
+            paramLabel = "FILE",
+            scope = ScopeType.INHERIT,
             description = "YAML configuration (keys: docs/configuration.md). Without it: embedded defaults. "
                     + "GEOREG_* environment variables override either.")
     Path configFile;
@@ -72,8 +83,10 @@ public final class GeoregCommand implements Runnable {
         cli.addSubcommand(new ReconcileCommand(() -> new ReplicatorCommandSession(georeg.config())));
         cli.addSubcommand(new PreheatCommand(() -> new ReplicatorCommandSession(georeg.config())));
         // The failover module's commands: drill needs the tracking database, promote a replicator and verifier too.
-        cli.addSubcommand(new DrillCommand(() -> new Database(georeg.config().database()).start(), georeg::configuredAdminToken));
-        cli.addSubcommand(new PromoteCommand(() -> new PromotionCommandSession(georeg.config()), georeg::configuredAdminToken));
+        cli.addSubcommand(
+                new DrillCommand(() -> new Database(georeg.config().database()).start(), georeg::configuredAdminToken));
+        cli.addSubcommand(
+                new PromoteCommand(() -> new PromotionCommandSession(georeg.config()), georeg::configuredAdminToken));
         // After every subcommand is added (picocli gives a converter to the subcommands present):
         // a duration option reads like a duration key of the configuration file (5m, PT5M).
         cli.registerConverter(Duration.class, GeoregCommand::duration);

@@ -9,11 +9,11 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code georeg import}: loads OCI image layout directories into the replica through its write
@@ -28,7 +28,9 @@ final class ImportCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-r", "--repository"}, paramLabel = "NAME",
+    @Option(
+            names = {"-r", "--repository"},
+            paramLabel = "NAME",
             description = "Repository to import DIR into (DIR is then one layout).")
     String repository;
 
@@ -47,13 +49,18 @@ final class ImportCommand implements Callable<Integer> {
             }
             List<Path> layouts = OciLayoutImporter.findLayouts(dir);
             if (layouts.isEmpty()) {
-                spec.commandLine().getErr().println("georeg import: no OCI layout (oci-layout + index.json) at or below " + dir);
+                spec.commandLine()
+                        .getErr()
+                        .println("georeg import: no OCI layout (oci-layout + index.json) at or below " + dir);
                 return 1;
             }
             for (Path layout : layouts) {
                 String name = dir.relativize(layout).toString().replace('\\', '/');
                 if (name.isEmpty()) {
-                    spec.commandLine().getErr().println("georeg import: " + dir + " is a single layout: name its repository with --repository");
+                    spec.commandLine()
+                            .getErr()
+                            .println("georeg import: " + dir
+                                    + " is a single layout: name its repository with --repository");
                     return 2;
                 }
                 print(out, importer.importLayout(layout, RepositoryName.of(name)));
@@ -63,7 +70,8 @@ final class ImportCommand implements Callable<Integer> {
     }
 
     private static void print(PrintWriter out, OciLayoutImporter.Result r) {
-        out.printf("%s: %d manifests, %d blobs written, %d already stored, tags %s%n",
+        out.printf(
+                "%s: %d manifests, %d blobs written, %d already stored, tags %s%n",
                 r.repository(), r.manifests(), r.blobsWritten(), r.blobsLinked(), r.tags());
         out.flush();
     }

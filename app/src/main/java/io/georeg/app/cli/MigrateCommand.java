@@ -8,10 +8,10 @@ import io.georeg.db.Migrations;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code georeg migrate}: applies pending Flyway migrations of the tracking database and prints what ran. */
 @Command(name = "migrate", description = "Apply pending database migrations and print what ran.")

@@ -16,7 +16,9 @@ import picocli.CommandLine.ParentCommand;
  * process is told to stop (SIGTERM, Ctrl-C), then stops them in reverse order, waiting at most
  * {@code shutdownTimeout}.
  */
-@Command(name = "serve", description = "Run the configured components (registry-read, replicator, router) until stopped.")
+@Command(
+        name = "serve",
+        description = "Run the configured components (registry-read, replicator, router) until stopped.")
 final class ServeCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
 
@@ -28,28 +30,35 @@ final class ServeCommand implements Callable<Integer> {
         GeoregConfig config = georeg.config();
         GeoregServer server = new GeoregServer(config).start();
         CountDownLatch stopped = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            LOG.info("stopping georeg");
-            Thread closer = new Thread(() -> {
-                try {
-                    server.close();
-                } catch (RuntimeException e) {
-                    LOG.error("georeg did not stop cleanly", e);
-                } finally {
-                    stopped.countDown();
-                }
-            }, "georeg-stop");
-            closer.start();
-            try {
-                if (!stopped.await(config.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
-                    LOG.warn("components did not stop within shutdownTimeout {}; exiting anyway", config.shutdownTimeout());
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "georeg-shutdown");
+        Thread hook = new Thread(
+                () -> {
+                    LOG.info("stopping georeg");
+                    Thread closer = new Thread(
+                            () -> {
+                                try {
+                                    server.close();
+                                } catch (RuntimeException e) {
+                                    LOG.error("georeg did not stop cleanly", e);
+                                } finally {
+                                    stopped.countDown();
+                                }
+                            },
+                            "georeg-stop");
+                    closer.start();
+                    try {
+                        if (!stopped.await(config.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                            LOG.warn(
+                                    "components did not stop within shutdownTimeout {}; exiting anyway",
+                                    config.shutdownTimeout());
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                },
+                "georeg-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        LOG.info("georeg is serving {}; stop with Ctrl-C or SIGTERM",
+        LOG.info(
+                "georeg is serving {}; stop with Ctrl-C or SIGTERM",
                 config.components().stream().map(ComponentName::key).toList());
         stopped.await();
         return 0;

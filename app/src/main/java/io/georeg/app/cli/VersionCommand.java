@@ -3,8 +3,8 @@ package io.georeg.app.cli;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 /** {@code georeg version}: the build's version (from the jar manifest) and the Java runtime. */
 @Command(name = "version", description = "Print georeg's version and the Java runtime.")

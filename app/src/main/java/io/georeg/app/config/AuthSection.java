@@ -29,7 +29,8 @@ public record AuthSection(TokenAuthConfig token, OutageTokenConfig outage) {
         List<String> problems = new ArrayList<>(outage.problems());
         if (token == null) {
             if (outage.signingKey() != null && !outage.signingKey().isBlank()) {
-                problems.add("auth.outage.signingKey is set but auth.token is not: outage tokens stand in for the primary's tokens, configure auth.token first");
+                problems.add(
+                        "auth.outage.signingKey is set but auth.token is not: outage tokens stand in for the primary's tokens, configure auth.token first");
             }
             return problems;
         }
@@ -46,6 +47,7 @@ public record AuthSection(TokenAuthConfig token, OutageTokenConfig outage) {
         if (outage.signingKey() == null || outage.signingKey().isBlank()) {
             return null;
         }
-        return new TokenVerifier.SiteTrust(outage.issuer(), SiteKeys.load(outage.signingKey(), outage.previousPublicKey()));
+        return new TokenVerifier.SiteTrust(
+                outage.issuer(), SiteKeys.load(outage.signingKey(), outage.previousPublicKey()));
     }
 }

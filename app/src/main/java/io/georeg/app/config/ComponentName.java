@@ -27,8 +27,11 @@ public enum ComponentName {
 
     @JsonCreator
     public static ComponentName of(String key) {
-        return Arrays.stream(values()).filter(c -> c.key.equals(key)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("unknown component '" + key + "': use one of " + names()));
+        return Arrays.stream(values())
+                .filter(c -> c.key.equals(key))
+                .findFirst()
+                .orElseThrow(
+                        () -> new IllegalArgumentException("unknown component '" + key + "': use one of " + names()));
     }
 
     public static String names() {

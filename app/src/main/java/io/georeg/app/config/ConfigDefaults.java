@@ -32,13 +32,16 @@ final class ConfigDefaults {
     private static final int REPLICATOR_PORT = 5002;
     private static final int ROUTER_PORT = 5080;
 
-    private ConfigDefaults() {
-    }
+    private ConfigDefaults() {}
 
     static GeoregConfig configuration() {
         ReadOptions read = ReadOptions.defaults();
         URI registryRead = URI.create("http://" + LOOPBACK + ":" + REGISTRY_READ_PORT);
-        RouterConfig router = RouterConfig.of(URI.create("http://" + LOOPBACK + ":" + ROUTER_PORT), ROUTER_PORT, PRIMARY, null,
+        RouterConfig router = RouterConfig.of(
+                URI.create("http://" + LOOPBACK + ":" + ROUTER_PORT),
+                ROUTER_PORT,
+                PRIMARY,
+                null,
                 new RouterConfig.ReplicaEndpoint.Remote(registryRead));
         return new GeoregConfig(
                 List.of(ComponentName.values()),
@@ -47,12 +50,30 @@ final class ConfigDefaults {
                 new StorageSection(null, null, null),
                 new AuthSection(null),
                 ReplicaReadOptions.streamOnly(),
-                new ReadOptions(LOOPBACK, REGISTRY_READ_PORT, read.maxPageSize(), read.blobBufferBytes(), read.maxThreads()),
-                new ReplicatorSection(LOOPBACK, REPLICATOR_PORT, IntakeConfig.withSecret(null), PrimaryConfig.anonymous(PRIMARY),
-                        WorkerConfig.defaults(), SyncConfig.everything(), RetentionConfig.defaults(), VerifyConfig.defaults(),
+                new ReadOptions(
+                        LOOPBACK, REGISTRY_READ_PORT, read.maxPageSize(), read.blobBufferBytes(), read.maxThreads()),
+                new ReplicatorSection(
+                        LOOPBACK,
+                        REPLICATOR_PORT,
+                        IntakeConfig.withSecret(null),
+                        PrimaryConfig.anonymous(PRIMARY),
+                        WorkerConfig.defaults(),
+                        SyncConfig.everything(),
+                        RetentionConfig.defaults(),
+                        VerifyConfig.defaults(),
                         new ReplicatorSection.Limits(0)),
-                new RouterSection(router.publicUrl(), router.bindHost(), router.port(), router.primaryUrl(), router.authUrl(),
-                        router.authPath(), registryRead, router.timeouts(), router.limits(), router.circuit(), router.fenceTtl(),
+                new RouterSection(
+                        router.publicUrl(),
+                        router.bindHost(),
+                        router.port(),
+                        router.primaryUrl(),
+                        router.authUrl(),
+                        router.authPath(),
+                        registryRead,
+                        router.timeouts(),
+                        router.limits(),
+                        router.circuit(),
+                        router.fenceTtl(),
                         router.admin()));
     }
 }

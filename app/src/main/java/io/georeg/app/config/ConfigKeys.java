@@ -11,8 +11,7 @@ import java.util.List;
  * test that keeps {@code docs/configuration.md} complete.
  */
 public final class ConfigKeys {
-    private ConfigKeys() {
-    }
+    private ConfigKeys() {}
 
     public static List<ConfigKey> of(Class<? extends Record> root) {
         List<ConfigKey> keys = new ArrayList<>();

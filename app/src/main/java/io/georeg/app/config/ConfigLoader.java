@@ -40,8 +40,10 @@ public final class ConfigLoader {
     /** Writes {@link ConfigDefaults} as a configuration tree: durations as ISO-8601 text, absent values left out. */
     private static final ObjectMapper DEFAULTS_WRITER = JsonMapper.builder()
             .serializationInclusion(JsonInclude.Include.NON_NULL)
-            .addModule(new SimpleModule("georeg-config-defaults").addSerializer(Duration.class, ToStringSerializer.instance))
+            .addModule(new SimpleModule("georeg-config-defaults")
+                    .addSerializer(Duration.class, ToStringSerializer.instance))
             .build();
+
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ConfigLoader.class);
 
     private final Map<String, String> environment;
@@ -72,20 +74,29 @@ public final class ConfigLoader {
             try {
                 fromFile = yaml.readTree(Files.readString(path));
             } catch (JsonProcessingException e) {
-                throw new ConfigException(path + " is not valid YAML: " + e.getOriginalMessage()
-                        + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")"), e);
+                throw new ConfigException(
+                        path + " is not valid YAML: " + e.getOriginalMessage()
+                                + (e.getLocation() == null
+                                        ? ""
+                                        : " (line " + e.getLocation().getLineNr() + ")"),
+                        e);
             } catch (NoSuchFileException e) {
                 throw new ConfigException("configuration file " + path + " does not exist (--config names it)", e);
             } catch (IOException e) {
                 throw new ConfigException("cannot read configuration file " + path + ": " + e, e);
             }
-            ConfigTree.merge(tree, fromFile == null || fromFile.isMissingNode() ? JsonNodeFactory.instance.objectNode() : fromFile,
-                    path.toString(), List.of());
+            ConfigTree.merge(
+                    tree,
+                    fromFile == null || fromFile.isMissingNode() ? JsonNodeFactory.instance.objectNode() : fromFile,
+                    path.toString(),
+                    List.of());
             base = path.toAbsolutePath().getParent();
         }
         EnvironmentOverrides.apply(tree, keys, environment);
         for (String name : EnvironmentOverrides.unknown(keys, environment)) {
-            LOG.warn("ignoring environment variable {}: it names no configuration key (see docs/configuration.md)", name);
+            LOG.warn(
+                    "ignoring environment variable {}: it names no configuration key (see docs/configuration.md)",
+                    name);
         }
         SecretFiles.resolve(tree, keys, base);
         return tree;
@@ -96,17 +107,26 @@ public final class ConfigLoader {
             return yaml.treeToValue(tree, GeoregConfig.class);
         } catch (UnrecognizedPropertyException e) {
             String section = dottedPath(e.getPath().subList(0, e.getPath().size() - 1));
-            String known = e.getKnownPropertyIds() == null ? "" : e.getKnownPropertyIds().stream().map(Object::toString)
-                    .collect(Collectors.toCollection(TreeSet::new)).toString();
-            throw new ConfigException("unknown configuration key '" + dottedPath(e.getPath()) + "': the keys of "
-                    + (section.isEmpty() ? "the top level" : "'" + section + "'") + " are " + known
-                    + " (see docs/configuration.md)", e);
+            String known = e.getKnownPropertyIds() == null
+                    ? ""
+                    : e.getKnownPropertyIds().stream()
+                            .map(Object::toString)
+                            .collect(Collectors.toCollection(TreeSet::new))
+                            .toString();
+            throw new ConfigException(
+                    "unknown configuration key '" + dottedPath(e.getPath()) + "': the keys of "
+                            + (section.isEmpty() ? "the top level" : "'" + section + "'") + " are " + known
+                            + " (see docs/configuration.md)",
+                    e);
         } catch (ValueInstantiationException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
-            throw new ConfigException("configuration section '" + dottedPath(e.getPath()) + "' is invalid: " + cause.getMessage(), e);
+            throw new ConfigException(
+                    "configuration section '" + dottedPath(e.getPath()) + "' is invalid: " + cause.getMessage(), e);
         } catch (JsonMappingException e) {
-            throw new ConfigException("configuration key '" + dottedPath(e.getPath()) + "' has a bad value: "
-                    + e.getOriginalMessage().replaceAll("\\s*\\n.*", ""), e);
+            throw new ConfigException(
+                    "configuration key '" + dottedPath(e.getPath()) + "' has a bad value: "
+                            + e.getOriginalMessage().replaceAll("\\s*\\n.*", ""),
+                    e);
         } catch (JsonProcessingException e) {
             throw new ConfigException("configuration cannot be read: " + e.getOriginalMessage(), e);
         }
@@ -117,7 +137,9 @@ public final class ConfigLoader {
     }
 
     private static String dottedPath(List<JsonMappingException.Reference> path) {
-        return path.stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
-                .collect(Collectors.joining(".")).replace(".[", "[");
+        return path.stream()
+                .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                .collect(Collectors.joining("."))
+                .replace(".[", "[");
     }
 }

@@ -15,8 +15,7 @@ import java.util.Map;
 final class ConfigTree {
     static final String FILE_SUFFIX = "File";
 
-    private ConfigTree() {
-    }
+    private ConfigTree() {}
 
     /** Lays {@code layer} over {@code base} (objects merge key by key, everything else replaces). */
     static void merge(ObjectNode base, JsonNode layer, String where, List<String> path) {
@@ -24,7 +23,8 @@ final class ConfigTree {
             return;
         }
         if (!layer.isObject()) {
-            throw new ConfigException(describe(path) + " in " + where + " must be a mapping of keys, got: " + layer.getNodeType());
+            throw new ConfigException(
+                    describe(path) + " in " + where + " must be a mapping of keys, got: " + layer.getNodeType());
         }
         for (Map.Entry<String, JsonNode> field : iterable(layer)) {
             String name = field.getKey();

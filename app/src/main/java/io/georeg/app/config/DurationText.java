@@ -43,7 +43,8 @@ public final class DurationText extends StdDeserializer<Duration> {
         try {
             return Duration.parse(t);
         } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException("'" + text + "' is not a duration: write e.g. 250ms, 5s, 2m, 1h or PT5S", e);
+            throw new IllegalArgumentException(
+                    "'" + text + "' is not a duration: write e.g. 250ms, 5s, 2m, 1h or PT5S", e);
         }
     }
 

@@ -20,8 +20,7 @@ final class EnvironmentOverrides {
     static final java.util.Set<String> NOT_CONFIGURATION = java.util.Set.of(
             "GEOREG_LOG_LEVEL", "GEOREG_TEST_DATABASE_URL", "GEOREG_JAR", "GEOREG_DEMO_DIR", "GEOREG_PG_PORT");
 
-    private EnvironmentOverrides() {
-    }
+    private EnvironmentOverrides() {}
 
     /** Applies the overrides and returns the variables used (names only, never values). */
     static List<String> apply(ObjectNode tree, List<ConfigKey> keys, Map<String, String> env) {
@@ -36,8 +35,8 @@ final class EnvironmentOverrides {
                 String file = env.get(key.environmentVariable() + "_FILE");
                 if (file != null) {
                     if (value != null) {
-                        throw new ConfigException("both " + key.environmentVariable() + " and " + key.environmentVariable()
-                                + "_FILE are set: keep one");
+                        throw new ConfigException("both " + key.environmentVariable() + " and "
+                                + key.environmentVariable() + "_FILE are set: keep one");
                     }
                     used.add(key.environmentVariable() + "_FILE");
                     List<String> filePath = new ArrayList<>(key.path());
@@ -60,7 +59,10 @@ final class EnvironmentOverrides {
             known.add(key.environmentVariable());
             known.add(key.environmentVariable() + "_FILE");
         }
-        return env.keySet().stream().filter(n -> n.startsWith("GEOREG_") && !known.contains(n)).sorted().toList();
+        return env.keySet().stream()
+                .filter(n -> n.startsWith("GEOREG_") && !known.contains(n))
+                .sorted()
+                .toList();
     }
 
     private static ArrayNode list(String value) {

@@ -70,11 +70,16 @@ public record GeoregConfig(
     public GeoregConfig validateComponents() {
         List<String> problems = new ArrayList<>();
         if (components.contains(ComponentName.REPLICATOR)) {
-            problems.addAll(replicator == null ? List.of("the replicator section is missing (see docs/configuration.md)") : replicator.problems());
+            problems.addAll(
+                    replicator == null
+                            ? List.of("the replicator section is missing (see docs/configuration.md)")
+                            : replicator.problems());
         }
         if (components.contains(ComponentName.ROUTER)) {
-            problems.addAll(router == null ? List.of("the router section is missing (see docs/configuration.md)")
-                    : router.problems(routerHostsRegistryRead()));
+            problems.addAll(
+                    router == null
+                            ? List.of("the router section is missing (see docs/configuration.md)")
+                            : router.problems(routerHostsRegistryRead()));
         }
         if (!problems.isEmpty()) {
             throw new ConfigException("invalid configuration:\n  - " + String.join("\n  - ", problems));
@@ -89,7 +94,8 @@ public record GeoregConfig(
 
     /** The replicator section, validated: for {@code serve} and the replicator's commands. */
     public ReplicatorSection requireReplicator() {
-        List<String> problems = replicator == null ? List.of("the replicator section is missing (see docs/configuration.md)")
+        List<String> problems = replicator == null
+                ? List.of("the replicator section is missing (see docs/configuration.md)")
                 : replicator.problems();
         if (!problems.isEmpty()) {
             throw new ConfigException("invalid configuration:\n  - " + String.join("\n  - ", problems));

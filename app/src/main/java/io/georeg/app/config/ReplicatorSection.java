@@ -30,12 +30,16 @@ public record ReplicatorSection(
         Limits limits) {
 
     /** @param bytesPerSecond total bandwidth of this process's blob copies, 0 = unlimited */
-    public record Limits(long bytesPerSecond) {
-    }
+    public record Limits(long bytesPerSecond) {}
 
     public ReplicatorConfig toReplicatorConfig() {
-        return new ReplicatorConfig(intake, primary, workers, sync == null ? SyncConfig.everything() : sync,
-                retention == null ? RetentionConfig.defaults() : retention, limits == null ? 0 : limits.bytesPerSecond());
+        return new ReplicatorConfig(
+                intake,
+                primary,
+                workers,
+                sync == null ? SyncConfig.everything() : sync,
+                retention == null ? RetentionConfig.defaults() : retention,
+                limits == null ? 0 : limits.bytesPerSecond());
     }
 
     /** Every problem, each naming its {@code replicator.*} key and the fix. */

@@ -27,10 +27,18 @@ public record RouterSection(
 
     /** The router's configuration with registry-read at {@code replica} (in process or {@code replicaUrl}). */
     public RouterConfig toRouterConfig(RouterConfig.ReplicaEndpoint replica) {
-        return new RouterConfig(publicUrl, bindHost, port, primaryUrl, authUrl, authPath, replica,
+        return new RouterConfig(
+                publicUrl,
+                bindHost,
+                port,
+                primaryUrl,
+                authUrl,
+                authPath,
+                replica,
                 timeouts == null ? RouterConfig.Timeouts.defaults() : timeouts,
                 limits == null ? RouterConfig.Limits.defaults() : limits,
-                circuit == null ? RouterConfig.Circuit.defaults() : circuit, fenceTtl,
+                circuit == null ? RouterConfig.Circuit.defaults() : circuit,
+                fenceTtl,
                 admin == null ? RouterConfig.Admin.defaults() : admin);
     }
 

@@ -15,15 +15,15 @@ import java.util.List;
  * One trailing newline is dropped. Runs after layering, before binding.
  */
 final class SecretFiles {
-    private SecretFiles() {
-    }
+    private SecretFiles() {}
 
     static void resolve(ObjectNode tree, List<ConfigKey> keys, Path relativeTo) {
         for (ConfigKey key : keys) {
             if (key.type() != String.class) {
                 continue;
             }
-            JsonNode parent = ConfigTree.get(tree, key.path().subList(0, key.path().size() - 1));
+            JsonNode parent =
+                    ConfigTree.get(tree, key.path().subList(0, key.path().size() - 1));
             String name = key.path().get(key.path().size() - 1);
             if (parent == null || !parent.isObject() || !parent.has(name + ConfigTree.FILE_SUFFIX)) {
                 continue;
@@ -38,7 +38,8 @@ final class SecretFiles {
             try {
                 content = Files.readString(file, StandardCharsets.UTF_8);
             } catch (IOException e) {
-                throw new ConfigException(fileKey + ": cannot read " + file + " (" + e + "): create the file or fix the path", e);
+                throw new ConfigException(
+                        fileKey + ": cannot read " + file + " (" + e + "): create the file or fix the path", e);
             }
             if (content.endsWith("\n")) {
                 content = content.substring(0, content.length() - (content.endsWith("\r\n") ? 2 : 1));

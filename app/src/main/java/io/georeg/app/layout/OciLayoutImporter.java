@@ -42,8 +42,8 @@ public final class OciLayoutImporter {
     }
 
     /** What one import did. */
-    public record Result(RepositoryName repository, int manifests, int blobsWritten, int blobsLinked, List<String> tags) {
-    }
+    public record Result(
+            RepositoryName repository, int manifests, int blobsWritten, int blobsLinked, List<String> tags) {}
 
     /** True when {@code dir} is an OCI layout (has {@code oci-layout} and {@code index.json}). */
     public static boolean isLayout(Path dir) {
@@ -56,7 +56,10 @@ public final class OciLayoutImporter {
      */
     public static List<Path> findLayouts(Path root) {
         try (var paths = Files.walk(root)) {
-            return paths.filter(Files::isDirectory).filter(OciLayoutImporter::isLayout).sorted().toList();
+            return paths.filter(Files::isDirectory)
+                    .filter(OciLayoutImporter::isLayout)
+                    .sorted()
+                    .toList();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + root, e);
         }
@@ -81,8 +84,14 @@ public final class OciLayoutImporter {
                 LOG.warn("{}: ref.name '{}' is not a valid tag; {} imported untagged", dir, refName, digest);
             }
         }
-        LOG.debug("imported {} into {}: {} manifests, {} blobs written, {} linked, tags {}", dir, repository,
-                session.manifests.size(), session.written, session.linked, tags);
+        LOG.debug(
+                "imported {} into {}: {} manifests, {} blobs written, {} linked, tags {}",
+                dir,
+                repository,
+                session.manifests.size(),
+                session.written,
+                session.linked,
+                tags);
         return new Result(repository, session.manifests.size(), session.written, session.linked, List.copyOf(tags));
     }
 
@@ -132,7 +141,9 @@ public final class OciLayoutImporter {
             for (Descriptor child : parsed.children()) {
                 manifest(child.digest(), child.mediaType());
             }
-            parsed.subject().filter(s -> Files.exists(blobPath(s.digest()))).ifPresent(s -> manifest(s.digest(), s.mediaType()));
+            parsed.subject()
+                    .filter(s -> Files.exists(blobPath(s.digest())))
+                    .ifPresent(s -> manifest(s.digest(), s.mediaType()));
             writer.putManifest(repository, raw, parsed.mediaType(), digest);
             manifests.add(digest);
         }

@@ -58,12 +58,15 @@ final class CacheOnMiss implements ReplicaMissListener {
         return switch (miss.routeId()) {
             case MANIFEST_READ -> {
                 if (Tag.isValid(miss.reference())) {
-                    yield miss.digest() == null ? Optional.empty()
-                            : Optional.of(WorkRequest.tagPush(repository, Tag.of(miss.reference()), Digest.parse(miss.digest()), now, SOURCE));
+                    yield miss.digest() == null
+                            ? Optional.empty()
+                            : Optional.of(WorkRequest.tagPush(
+                                    repository, Tag.of(miss.reference()), Digest.parse(miss.digest()), now, SOURCE));
                 }
                 yield Optional.of(WorkRequest.manifestPush(repository, Digest.parse(miss.reference()), now, SOURCE));
             }
-            case BLOB_READ -> Optional.of(WorkRequest.blobPush(repository, Digest.parse(miss.reference()), miss.size(), now, SOURCE));
+            case BLOB_READ ->
+                Optional.of(WorkRequest.blobPush(repository, Digest.parse(miss.reference()), miss.size(), now, SOURCE));
             default -> Optional.empty();
         };
     }

@@ -16,8 +16,7 @@ public final class ComponentFactories {
             ComponentName.REPLICATOR, ReplicatorComponent::new,
             ComponentName.ROUTER, RouterComponent::new));
 
-    private ComponentFactories() {
-    }
+    private ComponentFactories() {}
 
     public static Component create(ComponentName name, GeoregConfig config, Resources resources) {
         ComponentFactory factory = FACTORIES.get(name);

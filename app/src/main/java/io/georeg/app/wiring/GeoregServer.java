@@ -47,7 +47,10 @@ public final class GeoregServer implements AutoCloseable {
 
     /** The started component of a type, e.g. to learn registry-read's port. */
     public synchronized <T extends Component> T component(Class<T> type) {
-        return started.stream().filter(type::isInstance).map(type::cast).findFirst()
+        return started.stream()
+                .filter(type::isInstance)
+                .map(type::cast)
+                .findFirst()
                 .orElseThrow(() -> new IllegalStateException("no started component of type " + type.getSimpleName()));
     }
 

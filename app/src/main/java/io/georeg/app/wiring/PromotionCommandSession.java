@@ -22,9 +22,18 @@ public final class PromotionCommandSession implements PromotionSession {
         this.resources = new Resources(config);
         try {
             var section = config.requireReplicator();
-            this.replicator = new Replicator(section.toReplicatorConfig(), resources.database(), resources.replicaReader(),
-                    resources.replicaWriter(), resources.metrics());
-            this.verifier = new Verifier(section.verify(), resources.database(), resources.blobStore(), replicator.queue(), VerifyObserver.NONE);
+            this.replicator = new Replicator(
+                    section.toReplicatorConfig(),
+                    resources.database(),
+                    resources.replicaReader(),
+                    resources.replicaWriter(),
+                    resources.metrics());
+            this.verifier = new Verifier(
+                    section.verify(),
+                    resources.database(),
+                    resources.blobStore(),
+                    replicator.queue(),
+                    VerifyObserver.NONE);
         } catch (RuntimeException e) {
             resources.close();
             throw e;

@@ -28,9 +28,17 @@ public final class RegistryReadComponent implements Component {
 
     RegistryReadComponent(GeoregConfig config, Resources resources) {
         this.options = config.registryRead();
-        OperationsHandler operations = new OperationsHandler(resources.metrics(), List.of(OperationsHandler.Check.required("database", resources::databaseReachable)));
-        this.server = new ComponentHttpServer("registry-read", options.host(), options.port(), options.maxThreads(),
-                RegistryReadServer.configure(new HttpConfiguration()), OciErrorHandler.forRegistryApi(), operations,
+        OperationsHandler operations = new OperationsHandler(
+                resources.metrics(),
+                List.of(OperationsHandler.Check.required("database", resources::databaseReachable)));
+        this.server = new ComponentHttpServer(
+                "registry-read",
+                options.host(),
+                options.port(),
+                options.maxThreads(),
+                RegistryReadServer.configure(new HttpConfiguration()),
+                OciErrorHandler.forRegistryApi(),
+                operations,
                 List.of(handler(config, resources)));
     }
 
@@ -39,7 +47,8 @@ public final class RegistryReadComponent implements Component {
         Authenticator auth = config.auth().token() == null
                 ? Authenticator.anonymous()
                 : TokenAuthenticator.create(config.auth().token(), config.auth().siteTrust(), Clock.systemUTC());
-        return RegistryReadServer.handler(resources.servingReplicaReader(), auth, config.registryRead().validate());
+        return RegistryReadServer.handler(
+                resources.servingReplicaReader(), auth, config.registryRead().validate());
     }
 
     @Override

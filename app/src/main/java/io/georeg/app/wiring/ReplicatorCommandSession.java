@@ -16,8 +16,12 @@ public final class ReplicatorCommandSession implements ReplicatorSession {
     public ReplicatorCommandSession(GeoregConfig config) {
         this.resources = new Resources(config);
         try {
-            this.replicator = new Replicator(config.requireReplicator().toReplicatorConfig(), resources.database(),
-                    resources.replicaReader(), resources.replicaWriter(), resources.metrics());
+            this.replicator = new Replicator(
+                    config.requireReplicator().toReplicatorConfig(),
+                    resources.database(),
+                    resources.replicaReader(),
+                    resources.replicaWriter(),
+                    resources.metrics());
         } catch (RuntimeException e) {
             resources.close();
             throw e;

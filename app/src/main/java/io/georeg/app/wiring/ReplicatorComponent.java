@@ -7,8 +7,8 @@ import io.georeg.ops.OperationsHandler;
 import io.georeg.replicator.Replicator;
 import io.georeg.replicator.copy.AbandonedWriteSweeper;
 import io.georeg.replicator.metrics.VerifyMetrics;
-import io.georeg.status.web.StatusPageHandler;
 import io.georeg.replicator.verify.Verifier;
+import io.georeg.status.web.StatusPageHandler;
 import java.net.URI;
 import java.time.Clock;
 import java.util.List;
@@ -33,18 +33,36 @@ public final class ReplicatorComponent implements Component {
 
     ReplicatorComponent(GeoregConfig config, Resources resources) {
         ReplicatorSection section = config.requireReplicator();
-        this.replicator = new Replicator(section.toReplicatorConfig(), resources.database(), resources.replicaReader(),
-                resources.replicaWriter(), resources.metrics());
+        this.replicator = new Replicator(
+                section.toReplicatorConfig(),
+                resources.database(),
+                resources.replicaReader(),
+                resources.replicaWriter(),
+                resources.metrics());
         this.verifier = section.verify().enabled()
-                ? Optional.of(new Verifier(section.verify(), resources.database(), resources.blobStore(), replicator.queue(),
+                ? Optional.of(new Verifier(
+                        section.verify(),
+                        resources.database(),
+                        resources.blobStore(),
+                        replicator.queue(),
                         new VerifyMetrics(resources.metrics())))
                 : Optional.empty();
-        this.sweeper = new AbandonedWriteSweeper(resources.blobStore(), section.toReplicatorConfig().retention(), Clock.systemUTC());
+        this.sweeper = new AbandonedWriteSweeper(
+                resources.blobStore(), section.toReplicatorConfig().retention(), Clock.systemUTC());
         this.intakePath = section.intake().path();
-        OperationsHandler operations = new OperationsHandler(resources.metrics(), List.of(OperationsHandler.Check.required("database", resources::databaseReachable)));
+        OperationsHandler operations = new OperationsHandler(
+                resources.metrics(),
+                List.of(OperationsHandler.Check.required("database", resources::databaseReachable)));
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
-        this.server = new ComponentHttpServer("replicator", section.bindHost(), section.port(), 64, http, null, operations,
+        this.server = new ComponentHttpServer(
+                "replicator",
+                section.bindHost(),
+                section.port(),
+                64,
+                http,
+                null,
+                operations,
                 List.of(new StatusPageHandler(resources.database()), replicator.intakeHandler()));
     }
 
@@ -79,7 +97,8 @@ public final class ReplicatorComponent implements Component {
     @Override
     public void close() throws Exception {
         Exception failure = null;
-        for (AutoCloseable c : new AutoCloseable[] {server, sweeper, () -> verifier.ifPresent(Verifier::close), replicator}) {
+        for (AutoCloseable c :
+                new AutoCloseable[] {server, sweeper, () -> verifier.ifPresent(Verifier::close), replicator}) {
             try {
                 c.close();
             } catch (Exception e) {

@@ -73,7 +73,8 @@ public final class Resources implements AutoCloseable {
     public synchronized ReplicaReader servingReplicaReader() {
         if (servingReader == null) {
             if (config.replica().cache().enabled()) {
-                CachingReplicaReader cached = new CachingReplicaReader(replicaReader(), config.database(), config.replica().cache());
+                CachingReplicaReader cached = new CachingReplicaReader(
+                        replicaReader(), config.database(), config.replica().cache());
                 opened.push(cached);
                 servingReader = cached.start();
             } else {

@@ -3,9 +3,9 @@ package io.georeg.app.wiring;
 import io.georeg.app.config.GeoregConfig;
 import io.georeg.replicator.queue.WorkQueue;
 import io.georeg.replicator.reconcile.RepositoryFilter;
-import io.georeg.status.web.StatusPageHandler;
 import io.georeg.router.Router;
 import io.georeg.router.RouterConfig;
+import io.georeg.status.web.StatusPageHandler;
 import java.net.URI;
 import java.time.Clock;
 
@@ -28,16 +28,24 @@ public final class RouterComponent implements Component {
         RouterConfig.ReplicaEndpoint replica = inProcessReplica
                 ? new RouterConfig.ReplicaEndpoint.InProcess(RegistryReadComponent.handler(config, resources))
                 : new RouterConfig.ReplicaEndpoint.Remote(config.router().replicaUrl());
-        this.routerConfig = config.router().toRouterConfig(replica)
-                .withOutageTokens(new RouterConfig.OutageTokens(config.auth().token(), config.auth().outage()));
-        this.router = new Router(routerConfig, resources.database().transactions(), resources.metrics(),
-                new CacheOnMiss(new WorkQueue(resources.database()), syncFilter(config), Clock.systemUTC()), new StatusPageHandler(resources.database()),
+        this.routerConfig = config.router()
+                .toRouterConfig(replica)
+                .withOutageTokens(new RouterConfig.OutageTokens(
+                        config.auth().token(), config.auth().outage()));
+        this.router = new Router(
+                routerConfig,
+                resources.database().transactions(),
+                resources.metrics(),
+                new CacheOnMiss(new WorkQueue(resources.database()), syncFilter(config), Clock.systemUTC()),
+                new StatusPageHandler(resources.database()),
                 resources.database().config());
     }
 
     /** The replicator's selective sync, which cache on miss obeys too; everything without a replicator section. */
     private static RepositoryFilter syncFilter(GeoregConfig config) {
-        return config.replicator() == null || config.replicator().sync() == null ? RepositoryFilter.ALL : config.replicator().sync().filter();
+        return config.replicator() == null || config.replicator().sync() == null
+                ? RepositoryFilter.ALL
+                : config.replicator().sync().filter();
     }
 
     @Override
@@ -62,7 +70,10 @@ public final class RouterComponent implements Component {
     @Override
     public String describe() {
         return "router at " + router.localUrl() + " (public URL " + routerConfig.publicUrl() + "), registry-read "
-                + (inProcessReplica ? "in process" : "at " + ((RouterConfig.ReplicaEndpoint.Remote) routerConfig.replica()).url()) + ", status page at " + router.localUrl() + "/-/status";
+                + (inProcessReplica
+                        ? "in process"
+                        : "at " + ((RouterConfig.ReplicaEndpoint.Remote) routerConfig.replica()).url())
+                + ", status page at " + router.localUrl() + "/-/status";
     }
 
     @Override

@@ -35,7 +35,15 @@ class GeoregCommandTest {
             "reconcile", List.of(),
             "preheat", List.of("team/app"),
             "drill", List.of("--router", "http://127.0.0.1:9", "--admin-token", "t", "--report", "reports"),
-            "promote", List.of("--router", "http://127.0.0.1:9", "--admin-token", "t", "--new-primary", "http://127.0.0.1:9"));
+            "promote",
+                    List.of(
+                            "--router",
+                            "http://127.0.0.1:9",
+                            "--admin-token",
+                            "t",
+                            "--new-primary",
+                            "http://127.0.0.1:9"));
+
     private static final List<String> COMMANDS_WITHOUT_CONFIGURATION = List.of("help", "version");
 
     @TempDir
@@ -60,7 +68,9 @@ class GeoregCommandTest {
     @Test
     void versionNamesGeoregAndTheJavaRuntime() {
         assertThat(run(Map.of(), "version")).isZero();
-        assertThat(out.toString()).startsWith("georeg ").contains("Java " + Runtime.version().feature());
+        assertThat(out.toString())
+                .startsWith("georeg ")
+                .contains("Java " + Runtime.version().feature());
     }
 
     @Test
@@ -78,7 +88,8 @@ class GeoregCommandTest {
 
     @Test
     void missingConfigurationFileExitsWithTwo() {
-        assertThat(run(Map.of(), "-c", dir.resolve("absent.yaml").toString(), "serve")).isEqualTo(2);
+        assertThat(run(Map.of(), "-c", dir.resolve("absent.yaml").toString(), "serve"))
+                .isEqualTo(2);
         assertThat(err.toString()).contains("absent.yaml");
     }
 
@@ -98,7 +109,8 @@ class GeoregCommandTest {
     void everySubcommandThatLoadsTheConfigurationIsListed() {
         List<String> listed = new ArrayList<>(PARSING_ARGUMENTS.keySet());
         listed.addAll(COMMANDS_WITHOUT_CONFIGURATION);
-        assertThat(new TreeSet<>(GeoregCommand.commandLine(Map.of()).getSubcommands().keySet()))
+        assertThat(new TreeSet<>(
+                        GeoregCommand.commandLine(Map.of()).getSubcommands().keySet()))
                 .containsExactlyElementsOf(new TreeSet<>(listed));
     }
 
@@ -113,8 +125,9 @@ class GeoregCommandTest {
         List<String> args = new ArrayList<>(List.of("--config", absent.toString(), subcommand));
         args.addAll(PARSING_ARGUMENTS.get(subcommand));
         assertThat(run(Map.of(), args.toArray(String[]::new))).isEqualTo(2);
-        assertThat(err.toString()).isEqualTo("georeg: configuration file " + absent + " does not exist (--config names it)"
-                + System.lineSeparator());
+        assertThat(err.toString())
+                .isEqualTo("georeg: configuration file " + absent + " does not exist (--config names it)"
+                        + System.lineSeparator());
         assertThat(out.toString()).isEmpty();
     }
 
@@ -139,7 +152,9 @@ class GeoregCommandTest {
             List<String> args = new ArrayList<>(List.of(subcommand, option, text));
             args.addAll(PARSING_ARGUMENTS.get(subcommand));
             CommandLine.ParseResult parsed = GeoregCommand.commandLine(Map.of()).parseArgs(args.toArray(String[]::new));
-            assertThat((Duration) parsed.subcommand().matchedOptionValue(option, null)).as(text).isEqualTo(Duration.ofMinutes(5));
+            assertThat((Duration) parsed.subcommand().matchedOptionValue(option, null))
+                    .as(text)
+                    .isEqualTo(Duration.ofMinutes(5));
         }
     }
 

@@ -36,7 +36,9 @@ class MigrateAndImportCommandIT {
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));
         int code = cli.execute(args);
-        assertThat(code).as("georeg " + String.join(" ", args) + " exit code; stderr: " + err).isZero();
+        assertThat(code)
+                .as("georeg " + String.join(" ", args) + " exit code; stderr: " + err)
+                .isZero();
         return out.toString();
     }
 
@@ -55,7 +57,11 @@ class MigrateAndImportCommandIT {
         String second = run("import", dir.resolve("layouts").toString());
         assertThat(second).contains("library/alpine: 3 manifests, 0 blobs written");
 
-        assertThat(run("import", "--repository", "copies/alpine", dir.resolve("layouts/library/alpine").toString()))
+        assertThat(run(
+                        "import",
+                        "--repository",
+                        "copies/alpine",
+                        dir.resolve("layouts/library/alpine").toString()))
                 .contains("copies/alpine: 3 manifests, 0 blobs written");
     }
 }

@@ -34,10 +34,11 @@ class ReconcileStatusCommandIT {
 
     @Test
     void statusReportsTheReconcileRunFromTheCommandLine() throws Exception {
-        try (Distribution primary = Distribution.start(dir.resolve("primary"),
-                DistributionConfig.filesystem(dir.resolve("primary/storage")))) {
+        try (Distribution primary = Distribution.start(
+                dir.resolve("primary"), DistributionConfig.filesystem(dir.resolve("primary/storage")))) {
             try (RegistryHttp http = new RegistryHttp(primary.url())) {
-                assertThat(http.push("team/app", "1.0", TestImages.image(1301)).ok()).isTrue();
+                assertThat(http.push("team/app", "1.0", TestImages.image(1301)).ok())
+                        .isTrue();
             }
             Map<String, String> env = Map.of(
                     "GEOREG_DATABASE_URL", DB.jdbcUrl(),
@@ -61,20 +62,29 @@ class ReconcileStatusCommandIT {
             assertThat(preheat.exit()).as("one tag is not on the primary").isEqualTo(1);
             JsonNode preheated = JSON.readTree(preheat.out());
             assertThat(preheated.path("tags").toString())
-                    .isEqualTo("[{\"reference\":\"team/app:1.0\",\"queued\":true},{\"reference\":\"team/app:absent\",\"queued\":false}]");
+                    .isEqualTo(
+                            "[{\"reference\":\"team/app:1.0\",\"queued\":true},{\"reference\":\"team/app:absent\",\"queued\":false}]");
             assertThat(preheated.path("repositories").isNull()).isTrue();
 
             Result failures = run(env, "retry", "--list", "--json");
             assertThat(failures.exit()).isZero();
-            assertThat(JSON.readTree(failures.out()).path("failures").isArray()).as(failures.out()).isTrue();
+            assertThat(JSON.readTree(failures.out()).path("failures").isArray())
+                    .as(failures.out())
+                    .isTrue();
             Result retry = run(env, "retry", "--json");
-            assertThat(JSON.readTree(retry.out()).path("requeued").asInt()).as(retry.out()).isZero();
+            assertThat(JSON.readTree(retry.out()).path("requeued").asInt())
+                    .as(retry.out())
+                    .isZero();
 
             Result status = run(env, "status");
-            assertThat(status.out()).doesNotContain("never recorded")
-                    .containsPattern("last reconcile\\s+finished \\S+, full pass: 1 repositories, 1 tags checked, 1 queued, 0 errors");
+            assertThat(status.out())
+                    .doesNotContain("never recorded")
+                    .containsPattern(
+                            "last reconcile\\s+finished \\S+, full pass: 1 repositories, 1 tags checked, 1 queued, 0 errors");
             JsonNode last = JSON.readTree(run(env, "status", "--json").out()).path("lastReconcile");
-            assertThat(last.path("runsRecorded").asBoolean()).as(last.toString()).isTrue();
+            assertThat(last.path("runsRecorded").asBoolean())
+                    .as(last.toString())
+                    .isTrue();
             assertThat(last.path("finishedAt").isTextual()).as(last.toString()).isTrue();
             assertThat(last.path("fullPass").asBoolean()).isTrue();
             assertThat(last.path("repositories").asInt()).isEqualTo(1);
@@ -84,8 +94,7 @@ class ReconcileStatusCommandIT {
         }
     }
 
-    private record Result(int exit, String out, String err) {
-    }
+    private record Result(int exit, String out, String err) {}
 
     private static Result run(Map<String, String> env, String... args) {
         StringWriter out = new StringWriter();

@@ -55,8 +55,9 @@ class ConfigDefaultsTest {
         assertThat(config.database()).isEqualTo(database);
         assertThat(config.replica()).isEqualTo(ReplicaReadOptions.streamOnly());
         ReadOptions read = ReadOptions.defaults();
-        assertThat(config.registryRead()).isEqualTo(new ReadOptions("127.0.0.1", 5001, read.maxPageSize(),
-                read.blobBufferBytes(), read.maxThreads()));
+        assertThat(config.registryRead())
+                .isEqualTo(new ReadOptions(
+                        "127.0.0.1", 5001, read.maxPageSize(), read.blobBufferBytes(), read.maxThreads()));
 
         ReplicatorSection replicator = config.replicator();
         assertThat(replicator.intake()).isEqualTo(IntakeConfig.withSecret(null));
@@ -72,15 +73,21 @@ class ConfigDefaultsTest {
         assertThat(router.limits()).isEqualTo(RouterConfig.Limits.defaults());
         assertThat(router.circuit()).isEqualTo(RouterConfig.Circuit.defaults());
         assertThat(router.admin()).isEqualTo(RouterConfig.Admin.defaults());
-        RouterConfig routerDefaults = RouterConfig.of(URI.create("http://127.0.0.1:5080"), 5080, URI.create("http://127.0.0.1:5000"),
-                null, new RouterConfig.ReplicaEndpoint.Remote(URI.create("http://127.0.0.1:5001")));
+        RouterConfig routerDefaults = RouterConfig.of(
+                URI.create("http://127.0.0.1:5080"),
+                5080,
+                URI.create("http://127.0.0.1:5000"),
+                null,
+                new RouterConfig.ReplicaEndpoint.Remote(URI.create("http://127.0.0.1:5001")));
         assertThat(router.fenceTtl()).isEqualTo(routerDefaults.fenceTtl());
         assertThat(router.authPath()).isEqualTo(routerDefaults.authPath());
 
-        assertThat(config.components()).containsExactly(ComponentName.REGISTRY_READ, ComponentName.REPLICATOR, ComponentName.ROUTER);
+        assertThat(config.components())
+                .containsExactly(ComponentName.REGISTRY_READ, ComponentName.REPLICATOR, ComponentName.ROUTER);
         assertThat(config.shutdownTimeout()).isEqualTo(Duration.ofSeconds(10));
         assertThat(config.storage()).isEqualTo(new StorageSection(null, null, null));
-        assertThat(config.storage().selected()).isEqualTo(new StorageConfig.Filesystem(Path.of(StorageSection.DEFAULT_ROOT)));
+        assertThat(config.storage().selected())
+                .isEqualTo(new StorageConfig.Filesystem(Path.of(StorageSection.DEFAULT_ROOT)));
         assertThat(config.auth()).isEqualTo(new AuthSection(null));
         assertThat(List.of(router.bindHost(), replicator.bindHost())).containsOnly("127.0.0.1");
     }

@@ -31,12 +31,15 @@ class ConfigLoaderTest {
 
     @Test
     void embeddedDefaultsWithTheNotificationSecretAreTheLocalTwoSiteShape() {
-        GeoregConfig config = new ConfigLoader(Map.of("GEOREG_REPLICATOR_INTAKE_SECRET", "0123456789abcdef0123")).load(Optional.empty())
+        GeoregConfig config = new ConfigLoader(Map.of("GEOREG_REPLICATOR_INTAKE_SECRET", "0123456789abcdef0123"))
+                .load(Optional.empty())
                 .validateComponents();
-        assertThat(config.components()).containsExactly(ComponentName.REGISTRY_READ, ComponentName.REPLICATOR, ComponentName.ROUTER);
+        assertThat(config.components())
+                .containsExactly(ComponentName.REGISTRY_READ, ComponentName.REPLICATOR, ComponentName.ROUTER);
         assertThat(config.routerHostsRegistryRead()).isTrue();
         assertThat(config.router().publicUrl()).hasToString("http://127.0.0.1:5080");
-        assertThat(config.router().primaryUrl()).isEqualTo(config.replicator().primary().url());
+        assertThat(config.router().primaryUrl())
+                .isEqualTo(config.replicator().primary().url());
         assertThat(config.replicator().verify().enabled()).isTrue();
         assertThat(config.database().url()).isEqualTo("jdbc:postgresql://127.0.0.1:5432/georeg");
         assertThat(config.storage().selected()).isEqualTo(new StorageConfig.Filesystem(Path.of("./georeg-data")));
@@ -46,8 +49,10 @@ class ConfigLoaderTest {
 
     @Test
     void embeddedDefaultsAskForTheNotificationSecretOnly() {
-        assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(Optional.empty()).validateComponents())
-                .isInstanceOf(ConfigException.class).hasMessageContaining("replicator.intake.secret")
+        assertThatThrownBy(
+                        () -> new ConfigLoader(Map.of()).load(Optional.empty()).validateComponents())
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("replicator.intake.secret")
                 .hasMessageNotContaining("router.");
     }
 
@@ -68,8 +73,10 @@ class ConfigLoaderTest {
 
     @Test
     void routerAloneNeedsTheReplicaUrl() {
-        assertThatThrownBy(() -> load("components: [router]\nrouter:\n  replicaUrl: not-a-url\n", Map.of()).validateComponents())
-                .isInstanceOf(ConfigException.class).hasMessageContaining("router.replicaUrl");
+        assertThatThrownBy(() -> load("components: [router]\nrouter:\n  replicaUrl: not-a-url\n", Map.of())
+                        .validateComponents())
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("router.replicaUrl");
     }
 
     @Test
@@ -94,12 +101,14 @@ class ConfigLoaderTest {
 
     @Test
     void environmentOverridesFileByTheUpperSnakeCaseRule() throws IOException {
-        GeoregConfig config = load("database:\n  url: jdbc:postgresql://file:5432/x\n", Map.of(
-                "GEOREG_DATABASE_URL", "jdbc:postgresql://env:5432/y",
-                "GEOREG_REGISTRY_READ_MAX_PAGE_SIZE", "50",
-                "GEOREG_COMPONENTS", "registry-read",
-                "GEOREG_STORAGE_FILESYSTEM_ROOT", "/env/root",
-                "GEOREG_SHUTDOWN_TIMEOUT", "3s"));
+        GeoregConfig config = load(
+                "database:\n  url: jdbc:postgresql://file:5432/x\n",
+                Map.of(
+                        "GEOREG_DATABASE_URL", "jdbc:postgresql://env:5432/y",
+                        "GEOREG_REGISTRY_READ_MAX_PAGE_SIZE", "50",
+                        "GEOREG_COMPONENTS", "registry-read",
+                        "GEOREG_STORAGE_FILESYSTEM_ROOT", "/env/root",
+                        "GEOREG_SHUTDOWN_TIMEOUT", "3s"));
         assertThat(config.database().url()).isEqualTo("jdbc:postgresql://env:5432/y");
         assertThat(config.registryRead().maxPageSize()).isEqualTo(50);
         assertThat(config.storage().selected()).isEqualTo(new StorageConfig.Filesystem(Path.of("/env/root")));
@@ -121,7 +130,8 @@ class ConfigLoaderTest {
     void bothValueAndFileInOneLayerIsRejected() {
         assertThatThrownBy(() -> load("database:\n  password: a\n  passwordFile: b\n", Map.of()))
                 .isInstanceOf(ConfigException.class)
-                .hasMessageContaining("database.password").hasMessageContaining("database.passwordFile");
+                .hasMessageContaining("database.password")
+                .hasMessageContaining("database.passwordFile");
     }
 
     @Test
@@ -131,17 +141,22 @@ class ConfigLoaderTest {
                 .hasMessageContaining("unknown configuration key 'database.urll'")
                 .hasMessageContaining("maxPoolSize");
         assertThatThrownBy(() -> load("registry_read:\n  port: 1\n", Map.of()))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("'registry_read'");
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'registry_read'");
     }
 
     @Test
     void badValueNamesTheKey() {
         assertThatThrownBy(() -> load("registryRead:\n  port: lots\n", Map.of()))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("registryRead.port");
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("registryRead.port");
         assertThatThrownBy(() -> load("database:\n  connectionTimeout: soon\n", Map.of()))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("database.connectionTimeout");
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("database.connectionTimeout");
         assertThatThrownBy(() -> load("components: [registry-write]\n", Map.of()))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("components").hasMessageContaining("registry-read");
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("components")
+                .hasMessageContaining("registry-read");
     }
 
     @Test
@@ -176,15 +191,21 @@ class ConfigLoaderTest {
                     issuer: issuer
                     rootCertBundle: /nonexistent/bundle.pem
                 """, Map.of()))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("rootcertbundle");
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("rootcertbundle");
     }
 
     @Test
     void environmentVariableNamesFollowTheDocumentedRule() {
         List<ConfigKey> keys = ConfigKeys.of(GeoregConfig.class);
-        assertThat(keys).extracting(ConfigKey::environmentVariable)
-                .contains("GEOREG_DATABASE_URL", "GEOREG_REGISTRY_READ_PORT", "GEOREG_STORAGE_S3_SECRET_ACCESS_KEY",
-                        "GEOREG_AUTH_TOKEN_ROOT_CERT_BUNDLE", "GEOREG_COMPONENTS");
+        assertThat(keys)
+                .extracting(ConfigKey::environmentVariable)
+                .contains(
+                        "GEOREG_DATABASE_URL",
+                        "GEOREG_REGISTRY_READ_PORT",
+                        "GEOREG_STORAGE_S3_SECRET_ACCESS_KEY",
+                        "GEOREG_AUTH_TOKEN_ROOT_CERT_BUNDLE",
+                        "GEOREG_COMPONENTS");
     }
 
     @Test
@@ -197,9 +218,19 @@ class ConfigLoaderTest {
 
     @Test
     void misspelledEnvironmentVariablesAreReportedButScriptVariablesAreNot() {
-        List<String> unknown = EnvironmentOverrides.unknown(ConfigKeys.of(GeoregConfig.class), Map.of(
-                "GEOREG_DATABASE_URLL", "x", "GEOREG_DATABASE_URL", "y", "GEOREG_DATABASE_PASSWORD_FILE", "f",
-                "GEOREG_TEST_DATABASE_URL", "z", "PATH", "/bin"));
+        List<String> unknown = EnvironmentOverrides.unknown(
+                ConfigKeys.of(GeoregConfig.class),
+                Map.of(
+                        "GEOREG_DATABASE_URLL",
+                        "x",
+                        "GEOREG_DATABASE_URL",
+                        "y",
+                        "GEOREG_DATABASE_PASSWORD_FILE",
+                        "f",
+                        "GEOREG_TEST_DATABASE_URL",
+                        "z",
+                        "PATH",
+                        "/bin"));
         assertThat(unknown).containsExactly("GEOREG_DATABASE_URLL");
     }
 }

@@ -14,7 +14,9 @@ import org.junit.jupiter.api.Test;
 
 /** Keeps docs/configuration.md and the configuration records in step, both ways. */
 class ConfigurationDocTest {
-    private static final Pattern ROW = Pattern.compile("^\\|\\s*`([A-Za-z0-9_.]+)`\\s*\\|\\s*[^|]+\\|\\s*[^|]+\\|\\s*`?(GEOREG_[A-Z0-9_]+)`?\\s*\\|", Pattern.MULTILINE);
+    private static final Pattern ROW = Pattern.compile(
+            "^\\|\\s*`([A-Za-z0-9_.]+)`\\s*\\|\\s*[^|]+\\|\\s*[^|]+\\|\\s*`?(GEOREG_[A-Z0-9_]+)`?\\s*\\|",
+            Pattern.MULTILINE);
 
     private static String doc() throws IOException {
         Path docs = Path.of(System.getProperty("georeg.docs", "../docs"));
@@ -22,7 +24,9 @@ class ConfigurationDocTest {
     }
 
     private static Set<String> codeKeys() {
-        return ConfigKeys.of(GeoregConfig.class).stream().map(ConfigKey::dotted).collect(Collectors.toCollection(TreeSet::new));
+        return ConfigKeys.of(GeoregConfig.class).stream()
+                .map(ConfigKey::dotted)
+                .collect(Collectors.toCollection(TreeSet::new));
     }
 
     @Test
@@ -36,8 +40,12 @@ class ConfigurationDocTest {
         missingFromDoc.removeAll(documented);
         Set<String> notInCode = new TreeSet<>(documented);
         notInCode.removeAll(codeKeys());
-        assertThat(missingFromDoc).as("keys in code but not in docs/configuration.md").isEmpty();
-        assertThat(notInCode).as("keys in docs/configuration.md that no configuration record has").isEmpty();
+        assertThat(missingFromDoc)
+                .as("keys in code but not in docs/configuration.md")
+                .isEmpty();
+        assertThat(notInCode)
+                .as("keys in docs/configuration.md that no configuration record has")
+                .isEmpty();
     }
 
     @Test
@@ -47,9 +55,14 @@ class ConfigurationDocTest {
         while (m.find()) {
             rows++;
             String key = m.group(1);
-            String expected = ConfigKeys.of(GeoregConfig.class).stream().filter(k -> k.dotted().equals(key))
-                    .findFirst().map(ConfigKey::environmentVariable).orElse("(no such key)");
-            assertThat(m.group(2)).as("environment variable documented for " + key).isEqualTo(expected);
+            String expected = ConfigKeys.of(GeoregConfig.class).stream()
+                    .filter(k -> k.dotted().equals(key))
+                    .findFirst()
+                    .map(ConfigKey::environmentVariable)
+                    .orElse("(no such key)");
+            assertThat(m.group(2))
+                    .as("environment variable documented for " + key)
+                    .isEqualTo(expected);
         }
         assertThat(rows).isEqualTo(codeKeys().size());
     }

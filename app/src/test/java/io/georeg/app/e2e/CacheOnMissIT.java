@@ -11,9 +11,9 @@ import io.georeg.app.wiring.RegistryReadComponent;
 import io.georeg.app.wiring.RouterComponent;
 import io.georeg.oci.MediaTypes;
 import io.georeg.testkit.db.TestDatabase;
+import io.georeg.testkit.oci.RegistryHttp;
 import io.georeg.testkit.oci.TestImage;
 import io.georeg.testkit.oci.TestImages;
-import io.georeg.testkit.oci.RegistryHttp;
 import io.georeg.testkit.oci.TestManifest;
 import io.georeg.testkit.tools.Distribution;
 import io.georeg.testkit.tools.DistributionConfig;
@@ -64,7 +64,9 @@ class CacheOnMissIT {
     static void start() throws Exception {
         Skopeo.require();
         Distribution.require();
-        primary = Distribution.start(Files.createDirectories(tmp.resolve("primary")), DistributionConfig.filesystem(tmp.resolve("primary-storage")));
+        primary = Distribution.start(
+                Files.createDirectories(tmp.resolve("primary")),
+                DistributionConfig.filesystem(tmp.resolve("primary-storage")));
         int routerPort = FreePort.pick();
         Map<String, String> env = new HashMap<>();
         env.put("GEOREG_COMPONENTS", "registry-read,replicator,router");
@@ -89,7 +91,8 @@ class CacheOnMissIT {
         router = routerUrl.getAuthority();
         toPrimary = new RegistryHttp(primary.url());
         throughRouter = new RegistryHttp(routerUrl);
-        toReplica = new RegistryHttp(georeg.component(RegistryReadComponent.class).uri());
+        toReplica =
+                new RegistryHttp(georeg.component(RegistryReadComponent.class).uri());
     }
 
     @AfterAll
@@ -111,9 +114,15 @@ class CacheOnMissIT {
         List<TestImage> children = TestImages.multiArch(MediaTypes.DOCKER_MANIFEST, 1010);
         TestManifest list = TestImages.index(MediaTypes.DOCKER_MANIFEST_LIST, children);
         for (TestImage child : children) {
-            assertThat(toPrimary.push("multi/app", child.manifest().digest().toString(), child).status()).isEqualTo(201);
+            assertThat(toPrimary
+                            .push("multi/app", child.manifest().digest().toString(), child)
+                            .status())
+                    .isEqualTo(201);
         }
-        assertThat(toPrimary.putManifest("multi/app", "v1", list.mediaType(), list.content()).status()).isEqualTo(201);
+        assertThat(toPrimary
+                        .putManifest("multi/app", "v1", list.mediaType(), list.content())
+                        .status())
+                .isEqualTo(201);
         TestImage amd64 = children.get(0);
         TestImage arm64 = children.get(1);
 
@@ -124,20 +133,36 @@ class CacheOnMissIT {
 
         // Cache on miss replicates the tag (watched on registry-read's own port: a read through the
         // router now would be a second miss, reported again); the replica has what the primary stores.
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
-                .until(() -> toReplica.getManifest("multi/app", "v1", RegistryHttp.ACCEPT_ALL).status() == 200);
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> toReplica
+                                .getManifest("multi/app", "v1", RegistryHttp.ACCEPT_ALL)
+                                .status()
+                        == 200);
         RegistryHttp.Answer replicated = throughRouter.getManifest("multi/app", "v1", RegistryHttp.ACCEPT_ALL);
         assertThat(replicated.source()).hasValue("replica");
         assertThat(replicated.digest()).hasValue(list.digest());
         assertThat(replicated.body()).isEqualTo(list.content());
 
         // An arm64 client through the router gets the arm64 image, from the replica.
-        JsonNode inspected = JSON.readTree(Skopeo.require().run(List.of("inspect", "--override-os", "linux", "--override-arch", "arm64",
-                "--tls-verify=false", "docker://" + router + "/multi/app:v1"), Duration.ofMinutes(1)).requireSuccess().output());
+        JsonNode inspected = JSON.readTree(Skopeo.require()
+                .run(
+                        List.of(
+                                "inspect",
+                                "--override-os",
+                                "linux",
+                                "--override-arch",
+                                "arm64",
+                                "--tls-verify=false",
+                                "docker://" + router + "/multi/app:v1"),
+                        Duration.ofMinutes(1))
+                .requireSuccess()
+                .output());
         assertThat(inspected.path("Architecture").asText()).isEqualTo("arm64");
         // skopeo's Digest is the tag's (the list's); the layers are the arm64 image's own.
         assertThat(inspected.path("Digest").asText()).isEqualTo(list.digest().toString());
-        assertThat(inspected.path("Layers").get(0).asText()).isEqualTo(arm64.layers().get(0).digest().toString());
+        assertThat(inspected.path("Layers").get(0).asText())
+                .isEqualTo(arm64.layers().get(0).digest().toString());
 
         // The old client now gets from the replica what distribution gives it: the linux/amd64 child.
         RegistryHttp.Answer oldFromReplica = throughRouter.getManifest("multi/app", "v1", OLD_CLIENT_ACCEPT);
@@ -160,17 +185,28 @@ class CacheOnMissIT {
         RegistryHttp.Answer privateRead = throughRouter.getManifest("private/app", "v1", RegistryHttp.ACCEPT_ALL);
         assertThat(privateRead.status()).isEqualTo(200);
         assertThat(privateRead.source()).hasValue("primary-fallback");
-        assertThat(throughRouter.getManifest("public/app", "v1", RegistryHttp.ACCEPT_ALL).status()).isEqualTo(200);
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
-                .until(() -> toReplica.getManifest("public/app", "v1", RegistryHttp.ACCEPT_ALL).status() == 200);
+        assertThat(throughRouter
+                        .getManifest("public/app", "v1", RegistryHttp.ACCEPT_ALL)
+                        .status())
+                .isEqualTo(200);
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> toReplica
+                                .getManifest("public/app", "v1", RegistryHttp.ACCEPT_ALL)
+                                .status()
+                        == 200);
 
         assertThat(queuedFor("private/app")).isZero();
-        assertThat(throughRouter.getManifest("private/app", "v1", RegistryHttp.ACCEPT_ALL).source()).hasValue("primary-fallback");
+        assertThat(throughRouter
+                        .getManifest("private/app", "v1", RegistryHttp.ACCEPT_ALL)
+                        .source())
+                .hasValue("primary-fallback");
     }
 
     private static int queuedFor(String repository) throws Exception {
         try (Connection c = DB.connect();
-             PreparedStatement s = c.prepareStatement("SELECT count(*) FROM replication_work WHERE repository = ?")) {
+                PreparedStatement s =
+                        c.prepareStatement("SELECT count(*) FROM replication_work WHERE repository = ?")) {
             s.setString(1, repository);
             try (ResultSet rs = s.executeQuery()) {
                 rs.next();

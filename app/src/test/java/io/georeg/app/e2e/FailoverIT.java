@@ -54,9 +54,11 @@ import org.junit.jupiter.api.io.TempDir;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FailoverIT {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    private static final String ACCEPT = "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, "
-            + "application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json";
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final String ACCEPT =
+            "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, "
+                    + "application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json";
 
     @RegisterExtension
     static final TestDatabase DB = new TestDatabase();
@@ -75,10 +77,21 @@ class FailoverIT {
     static void startSitesAndReplicateTwoImages() throws Exception {
         skopeo = Skopeo.require();
         // Outage tokens: the drills' fresh clients fetch their tokens during the (real or rehearsed) outage.
-        Path siteKey = Files.writeString(tmp.resolve("site-key.pem"), TestSiteKey.ec().privatePem());
-        sites = new TwoSites(DB, tmp, TwoSites.Shape.FRONT_AND_REPLICATOR,
-                Map.of("GEOREG_ROUTER_ADMIN_TOKEN", ADMIN_TOKEN, "GEOREG_ROUTER_ADMIN_POLL_INTERVAL", "200ms",
-                        "GEOREG_AUTH_OUTAGE_ISSUER", "failover-site-b", "GEOREG_AUTH_OUTAGE_SIGNING_KEY_FILE", siteKey.toString()));
+        Path siteKey =
+                Files.writeString(tmp.resolve("site-key.pem"), TestSiteKey.ec().privatePem());
+        sites = new TwoSites(
+                DB,
+                tmp,
+                TwoSites.Shape.FRONT_AND_REPLICATOR,
+                Map.of(
+                        "GEOREG_ROUTER_ADMIN_TOKEN",
+                        ADMIN_TOKEN,
+                        "GEOREG_ROUTER_ADMIN_POLL_INTERVAL",
+                        "200ms",
+                        "GEOREG_AUTH_OUTAGE_ISSUER",
+                        "failover-site-b",
+                        "GEOREG_AUTH_OUTAGE_SIGNING_KEY_FILE",
+                        siteKey.toString()));
         pushed.put("team/api:1.0", push(TestImages.image(701), "team/api:1.0", sites.routerHostPort()));
         pushed.put("team/web:2.0", push(TestImages.image(702), "team/web:2.0", sites.routerHostPort()));
         pushed.forEach(FailoverIT::awaitReplicated);
@@ -98,19 +111,42 @@ class FailoverIT {
 
         // The token from a file, as a pipeline mounts it (not on the command line, where ps shows it).
         Path tokenFile = Files.writeString(tmp.resolve("admin-token"), ADMIN_TOKEN + "\n");
-        int exit = georeg("drill", "--router", sites.router().toString(), "--admin-token-file", tokenFile.toString(), "--sample", "2",
-                "--credentials", USER + ":" + PASSWORD, "--report", reports.toString());
+        int exit = georeg(
+                "drill",
+                "--router",
+                sites.router().toString(),
+                "--admin-token-file",
+                tokenFile.toString(),
+                "--sample",
+                "2",
+                "--credentials",
+                USER + ":" + PASSWORD,
+                "--report",
+                reports.toString());
 
         JsonNode report = JSON.readTree(reports.resolve("drill-report.json").toFile());
         assertThat(exit).as(report.toPrettyString()).isZero();
         assertThat(report.path("passed").asBoolean()).isTrue();
-        assertThat(checkNames(report)).containsExactly("precheck-lag", "precheck-pending", "precheck-failed", "switch",
-                "serve-sample", "push-refused", "restore");
-        report.path("checks").forEach(c -> assertThat(c.path("passed").asBoolean()).as(c.toString()).isTrue());
+        assertThat(checkNames(report))
+                .containsExactly(
+                        "precheck-lag",
+                        "precheck-pending",
+                        "precheck-failed",
+                        "switch",
+                        "serve-sample",
+                        "push-refused",
+                        "restore");
+        report.path("checks")
+                .forEach(c -> assertThat(c.path("passed").asBoolean())
+                        .as(c.toString())
+                        .isTrue());
         assertThat(report.path("rpo").path("unreplicated").asInt()).isZero();
-        assertThat(report.path("timingsMillis").has("time to serve (switch to first complete pull)")).isTrue();
+        assertThat(report.path("timingsMillis").has("time to serve (switch to first complete pull)"))
+                .isTrue();
         assertThat(report.path("timingsMillis").has("sample pull p99")).isTrue();
-        assertThat(Files.readString(reports.resolve("drill-report.md"))).contains("PASSED").contains("Nothing: every change");
+        assertThat(Files.readString(reports.resolve("drill-report.md")))
+                .contains("PASSED")
+                .contains("Nothing: every change");
         assertThat(adminMode().path("mode").asText()).isEqualTo("normal");
     }
 
@@ -125,8 +161,18 @@ class FailoverIT {
         Path reports = tmp.resolve("drill-lagging");
 
         // No token option: the configuration's router.admin.token (GEOREG_ROUTER_ADMIN_TOKEN here).
-        int exit = georeg("drill", "--router", sites.router().toString(), "--sample", "2",
-                "--credentials", USER + ":" + PASSWORD, "--max-pending", "0", "--report", reports.toString());
+        int exit = georeg(
+                "drill",
+                "--router",
+                sites.router().toString(),
+                "--sample",
+                "2",
+                "--credentials",
+                USER + ":" + PASSWORD,
+                "--max-pending",
+                "0",
+                "--report",
+                reports.toString());
 
         JsonNode report = JSON.readTree(reports.resolve("drill-report.json").toFile());
         assertThat(exit).isEqualTo(1);
@@ -141,7 +187,10 @@ class FailoverIT {
         assertThat(item.path("state").asText()).isEqualTo("pending");
         assertThat(item.has("ageSeconds")).isTrue();
         assertThat(item.path("ageSeconds").asLong()).isGreaterThanOrEqualTo(0);
-        assertThat(Files.readString(reports.resolve("drill-report.md"))).contains("FAILED").contains("team/lagging").contains("1 change(s) not replicated");
+        assertThat(Files.readString(reports.resolve("drill-report.md")))
+                .contains("FAILED")
+                .contains("team/lagging")
+                .contains("1 change(s) not replicated");
         assertThat(adminMode().path("mode").asText()).isEqualTo("normal");
 
         // Replication resumes: the queued item and the re-sent notifications are applied.
@@ -152,70 +201,127 @@ class FailoverIT {
 
     @Test
     @Order(3)
-    void drillObservingARealOutageOfThePrimaryAndItsTokenServicePullsWithTokensFetchedDuringTheOutage() throws Exception {
+    void drillObservingARealOutageOfThePrimaryAndItsTokenServicePullsWithTokensFetchedDuringTheOutage()
+            throws Exception {
         // The drill's credentials pulled every image through the router before the outage (team/lagging
         // was pushed to the primary directly): the router learned what the primary grants them.
         for (String reference : pushed.keySet()) {
             String repository = reference.substring(0, reference.indexOf(':'));
-            HttpResponse<String> t = HTTP.send(HttpRequest.newBuilder(sites.router().resolve("/jwt/auth?service=" + sites.issuer.service()
-                    + "&scope=repository:" + repository + ":pull")).header("Authorization", "Basic " + java.util.Base64.getEncoder()
-                    .encodeToString((USER + ":" + PASSWORD).getBytes(java.nio.charset.StandardCharsets.UTF_8))).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> t = HTTP.send(
+                    HttpRequest.newBuilder(sites.router()
+                                    .resolve("/jwt/auth?service=" + sites.issuer.service() + "&scope=repository:"
+                                            + repository + ":pull"))
+                            .header(
+                                    "Authorization",
+                                    "Basic "
+                                            + java.util.Base64.getEncoder()
+                                                    .encodeToString((USER + ":" + PASSWORD)
+                                                            .getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertThat(t.statusCode()).as(t.body()).isEqualTo(200);
         }
         sites.primary.stop();
         sites.tokens.stop();
         try {
-            await().atMost(Duration.ofSeconds(10)).until(() -> "open".equals(adminMode().path("primaryCircuit").asText()));
-            double issued = MetricsScrape.sum(HTTP, sites.router().resolve("/metrics"), "georeg_router_outage_tokens_issued_total");
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() ->
+                            "open".equals(adminMode().path("primaryCircuit").asText()));
+            double issued = MetricsScrape.sum(
+                    HTTP, sites.router().resolve("/metrics"), "georeg_router_outage_tokens_issued_total");
             Path reports = tmp.resolve("drill-observed");
 
-            int exit = georeg("drill", "--router", sites.router().toString(), "--admin-token", ADMIN_TOKEN, "--observe-outage",
-                    "--sample", "2", "--credentials", USER + ":" + PASSWORD, "--report", reports.toString());
+            int exit = georeg(
+                    "drill",
+                    "--router",
+                    sites.router().toString(),
+                    "--admin-token",
+                    ADMIN_TOKEN,
+                    "--observe-outage",
+                    "--sample",
+                    "2",
+                    "--credentials",
+                    USER + ":" + PASSWORD,
+                    "--report",
+                    reports.toString());
 
             JsonNode report = JSON.readTree(reports.resolve("drill-report.json").toFile());
             assertThat(exit).as(report.toPrettyString()).isZero();
             assertThat(checkNames(report)).contains("outage-observed", "serve-sample", "push-refused");
             assertThat(check(report, "serve-sample").path("passed").asBoolean()).isTrue();
             // The drill's clients held no token: they got the router's outage tokens.
-            assertThat(MetricsScrape.sum(HTTP, sites.router().resolve("/metrics"), "georeg_router_outage_tokens_issued_total")).isGreaterThan(issued);
+            assertThat(MetricsScrape.sum(
+                            HTTP, sites.router().resolve("/metrics"), "georeg_router_outage_tokens_issued_total"))
+                    .isGreaterThan(issued);
         } finally {
             sites.tokens.restart();
             sites.primary.restart();
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> "closed".equals(adminMode().path("primaryCircuit").asText()));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> "closed".equals(adminMode().path("primaryCircuit").asText()));
     }
 
     @Test
     @Order(4)
     void promotionToADistributionOnTheReplicasStorageServesEveryImageAndTakesPushes() throws Exception {
-        Distribution promoted = Distribution.start(Files.createDirectories(tmp.resolve("promoted")),
+        Distribution promoted = Distribution.start(
+                Files.createDirectories(tmp.resolve("promoted")),
                 DistributionConfig.filesystem(sites.replicaStorage()).withTokenAuth(sites.tokenAuth()));
         try {
             Path reports = tmp.resolve("promote");
 
-            int exit = georeg("promote", "--router", sites.router().toString(), "--admin-token", ADMIN_TOKEN,
-                    "--new-primary", promoted.url().toString(), "--drain-timeout", "PT60S", "--verify-timeout", "PT60S",
-                    "--report", reports.toString());
+            int exit = georeg(
+                    "promote",
+                    "--router",
+                    sites.router().toString(),
+                    "--admin-token",
+                    ADMIN_TOKEN,
+                    "--new-primary",
+                    promoted.url().toString(),
+                    "--drain-timeout",
+                    "PT60S",
+                    "--verify-timeout",
+                    "PT60S",
+                    "--report",
+                    reports.toString());
 
-            JsonNode report = JSON.readTree(reports.resolve("promote-report.json").toFile());
+            JsonNode report =
+                    JSON.readTree(reports.resolve("promote-report.json").toFile());
             assertThat(exit).as(report.toPrettyString()).isZero();
-            assertThat(checkNames(report)).contains("freeze", "drain", "final-reconcile", "verify", "switch-primary", "unfreeze");
-            assertThat(adminMode().path("primaryUrl").asText()).isEqualTo(promoted.url().toString());
+            assertThat(checkNames(report))
+                    .contains("freeze", "drain", "final-reconcile", "verify", "switch-primary", "unfreeze");
+            assertThat(adminMode().path("primaryUrl").asText())
+                    .isEqualTo(promoted.url().toString());
             assertThat(adminMode().path("mode").asText()).isEqualTo("normal");
 
             // The old primary is gone for good: every image still comes through the router.
             sites.primary.stop();
             for (Map.Entry<String, Digest> image : pushed.entrySet()) {
                 Path back = Files.createTempDirectory(tmp, "after-promotion");
-                skopeo.run(List.of("copy", "--src-tls-verify=false", "--src-creds", USER + ":" + PASSWORD,
-                        "docker://" + sites.routerHostPort() + "/" + image.getKey(), "dir:" + back), Duration.ofMinutes(1)).requireSuccess();
-                assertThat(Digest.sha256(Files.readAllBytes(back.resolve("manifest.json")))).as(image.getKey()).isEqualTo(image.getValue());
+                skopeo.run(
+                                List.of(
+                                        "copy",
+                                        "--src-tls-verify=false",
+                                        "--src-creds",
+                                        USER + ":" + PASSWORD,
+                                        "docker://" + sites.routerHostPort() + "/" + image.getKey(),
+                                        "dir:" + back),
+                                Duration.ofMinutes(1))
+                        .requireSuccess();
+                assertThat(Digest.sha256(Files.readAllBytes(back.resolve("manifest.json"))))
+                        .as(image.getKey())
+                        .isEqualTo(image.getValue());
             }
             // A push through the router lands in the new primary.
-            await().atMost(Duration.ofSeconds(10)).until(() -> "closed".equals(adminMode().path("primaryCircuit").asText()));
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() ->
+                            "closed".equals(adminMode().path("primaryCircuit").asText()));
             Digest afterPromotion = push(TestImages.image(704), "team/after:1.0", sites.routerHostPort());
-            HttpResponse<byte[]> direct = HTTP.send(HttpRequest.newBuilder(promoted.url().resolve("/v2/team/after/manifests/1.0"))
-                    .header("Authorization", "Bearer " + token("repository:team/after:pull")).header("Accept", ACCEPT).build(),
+            HttpResponse<byte[]> direct = HTTP.send(
+                    HttpRequest.newBuilder(promoted.url().resolve("/v2/team/after/manifests/1.0"))
+                            .header("Authorization", "Bearer " + token("repository:team/after:pull"))
+                            .header("Accept", ACCEPT)
+                            .build(),
                     HttpResponse.BodyHandlers.ofByteArray());
             assertThat(direct.statusCode()).isEqualTo(200);
             assertThat(Digest.sha256(direct.body())).isEqualTo(afterPromotion);
@@ -230,7 +336,8 @@ class FailoverIT {
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(out, true));
         int exit = cli.execute(args);
-        System.out.println("georeg " + String.join(" ", args).replace(ADMIN_TOKEN, "<token>") + " -> " + exit + "\n" + out);
+        System.out.println(
+                "georeg " + String.join(" ", args).replace(ADMIN_TOKEN, "<token>") + " -> " + exit + "\n" + out);
         return exit;
     }
 
@@ -250,8 +357,11 @@ class FailoverIT {
     }
 
     private static JsonNode adminMode() throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(sites.router().resolve("/-/admin/mode"))
-                .header("Authorization", "Bearer " + ADMIN_TOKEN).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = HTTP.send(
+                HttpRequest.newBuilder(sites.router().resolve("/-/admin/mode"))
+                        .header("Authorization", "Bearer " + ADMIN_TOKEN)
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         return JSON.readTree(r.body());
     }
@@ -260,8 +370,17 @@ class FailoverIT {
     private static Digest push(TestImage image, String reference, String registry) throws Exception {
         String tag = reference.substring(reference.indexOf(':') + 1);
         Path layout = OciLayoutWriter.write(image, tag, Files.createTempDirectory(tmp, "layout"));
-        skopeo.run(List.of("copy", "--preserve-digests", "--dest-tls-verify=false", "--dest-creds", USER + ":" + PASSWORD,
-                "oci:" + layout + ":" + tag, "docker://" + registry + "/" + reference), Duration.ofMinutes(1)).requireSuccess();
+        skopeo.run(
+                        List.of(
+                                "copy",
+                                "--preserve-digests",
+                                "--dest-tls-verify=false",
+                                "--dest-creds",
+                                USER + ":" + PASSWORD,
+                                "oci:" + layout + ":" + tag,
+                                "docker://" + registry + "/" + reference),
+                        Duration.ofMinutes(1))
+                .requireSuccess();
         return image.manifest().digest();
     }
 
@@ -269,20 +388,32 @@ class FailoverIT {
     private static void awaitReplicated(String reference, Digest digest) {
         String repository = reference.substring(0, reference.indexOf(':'));
         String tag = reference.substring(reference.indexOf(':') + 1);
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
-            HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(sites.replica().resolve("/v2/" + repository + "/manifests/" + tag))
-                    .header("Authorization", "Bearer " + token("repository:" + repository + ":pull")).header("Accept", ACCEPT).build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
-            return r.statusCode() == 200 && Digest.sha256(r.body()).equals(digest);
-        });
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> {
+                    HttpResponse<byte[]> r = HTTP.send(
+                            HttpRequest.newBuilder(sites.replica().resolve("/v2/" + repository + "/manifests/" + tag))
+                                    .header("Authorization", "Bearer " + token("repository:" + repository + ":pull"))
+                                    .header("Accept", ACCEPT)
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofByteArray());
+                    return r.statusCode() == 200 && Digest.sha256(r.body()).equals(digest);
+                });
     }
 
     /** A token straight from the token service (it outlives either registry). */
     private static String token(String scope) throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(sites.tokens.realm() + "?service=" + sites.issuer.service()
-                        + "&scope=" + scope))
-                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString((USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8)))
-                .build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = HTTP.send(
+                HttpRequest.newBuilder(URI.create(
+                                sites.tokens.realm() + "?service=" + sites.issuer.service() + "&scope=" + scope))
+                        .header(
+                                "Authorization",
+                                "Basic "
+                                        + Base64.getEncoder()
+                                                .encodeToString(
+                                                        (USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8)))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         return JSON.readTree(r.body()).path("token").asText();
     }

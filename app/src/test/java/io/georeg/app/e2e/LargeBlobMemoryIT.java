@@ -44,7 +44,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LargeBlobMemoryIT {
     private static final long SIZE = 1024L * 1024 * 1024;
-    private static final Pattern LISTENING = Pattern.compile("serving the OCI pull API at http://127\\.0\\.0\\.1:(\\d+)/v2/");
+    private static final Pattern LISTENING =
+            Pattern.compile("serving the OCI pull API at http://127\\.0\\.0\\.1:(\\d+)/v2/");
 
     @RegisterExtension
     static final TestDatabase DB = new TestDatabase();
@@ -72,36 +73,52 @@ class LargeBlobMemoryIT {
         // Flyway finds its PostgreSQL support through META-INF/services: proves the shaded jar merged them.
         Path migrateLog = work.resolve("migrate.log");
         Process migrate = georeg(java, jar, storage, migrateLog, "migrate").start();
-        assertThat(migrate.waitFor(60, TimeUnit.SECONDS)).as("georeg migrate finishes").isTrue();
-        assertThat(migrate.exitValue()).as("georeg migrate; output:\n" + Files.readString(migrateLog)).isZero();
+        assertThat(migrate.waitFor(60, TimeUnit.SECONDS))
+                .as("georeg migrate finishes")
+                .isTrue();
+        assertThat(migrate.exitValue())
+                .as("georeg migrate; output:\n" + Files.readString(migrateLog))
+                .isZero();
         assertThat(Files.readString(migrateLog)).contains("applied migration 1");
 
-        CorpusBlob blob = CorpusBlob.streamed("application/vnd.oci.image.layer.v1.tar", () -> new SeededStream(1234, SIZE));
+        CorpusBlob blob =
+                CorpusBlob.streamed("application/vnd.oci.image.layer.v1.tar", () -> new SeededStream(1234, SIZE));
         try (Database db = new Database(DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password())).start();
-             BlobStore blobs = BlobStores.open(new StorageConfig.Filesystem(storage))) {
+                BlobStore blobs = BlobStores.open(new StorageConfig.Filesystem(storage))) {
             new DatabaseReplicaWriter(db, blobs).putBlob(repo, blob.digest(), blob.size(), blob.open());
         }
 
         Path log = work.resolve("georeg.log");
         child = georeg(java, jar, storage, log, "serve").start();
 
-        int port = await("georeg serve to listen").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+        int port = await("georeg serve to listen")
+                .atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(200))
                 .until(() -> listeningPort(log), p -> p > 0 || !child.isAlive());
-        assertThat(child.isAlive()).as("georeg serve is running; its log:\n" + Files.readString(log)).isTrue();
+        assertThat(child.isAlive())
+                .as("georeg serve is running; its log:\n" + Files.readString(log))
+                .isTrue();
 
         HttpClient http = HttpClient.newHttpClient();
         HashingDiscarder body = new HashingDiscarder();
-        HttpResponse<Void> response = http.send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + port + "/v2/" + repo + "/blobs/" + blob.digest()))
-                .timeout(Duration.ofMinutes(2)).build(), info -> body);
+        HttpResponse<Void> response = http.send(
+                HttpRequest.newBuilder(
+                                URI.create("http://127.0.0.1:" + port + "/v2/" + repo + "/blobs/" + blob.digest()))
+                        .timeout(Duration.ofMinutes(2))
+                        .build(),
+                info -> body);
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValueAsLong("Content-Length")).hasValue(SIZE);
         assertThat(body.count).isEqualTo(SIZE);
         assertThat(Digest.of(Digest.Algorithm.SHA256, body.sha.digest())).isEqualTo(blob.digest());
 
-        assertThat(child.isAlive()).as("georeg serve survived the download; its log:\n" + Files.readString(log)).isTrue();
+        assertThat(child.isAlive())
+                .as("georeg serve survived the download; its log:\n" + Files.readString(log))
+                .isTrue();
         child.destroy();
-        assertThat(child.waitFor(30, TimeUnit.SECONDS)).as("georeg serve stops on SIGTERM").isTrue();
+        assertThat(child.waitFor(30, TimeUnit.SECONDS))
+                .as("georeg serve stops on SIGTERM")
+                .isTrue();
         // 143 = terminated by SIGTERM after the shutdown hook ran; anything else (3: OOM exit) is a failure.
         assertThat(child.exitValue()).isIn(0, 143);
         assertThat(Files.readString(log)).doesNotContain("OutOfMemoryError").contains("stopped registry-read");
@@ -110,7 +127,8 @@ class LargeBlobMemoryIT {
     /** {@code java -Xmx256m -jar georeg.jar <command>} configured for the test database and storage. */
     private static ProcessBuilder georeg(String java, String jar, Path storage, Path log, String command) {
         ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-XX:+ExitOnOutOfMemoryError", "-jar", jar, command)
-                .redirectErrorStream(true).redirectOutput(log.toFile());
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile());
         pb.environment().put("GEOREG_COMPONENTS", "registry-read");
         pb.environment().put("GEOREG_DATABASE_URL", DB.jdbcUrl());
         pb.environment().put("GEOREG_DATABASE_USER", DB.user());

@@ -9,13 +9,14 @@ import java.util.regex.Pattern;
 
 /** Reads a Prometheus text page: the sum of one metric's samples whose labels contain all those given. */
 final class MetricsScrape {
-    private MetricsScrape() {
-    }
+    private MetricsScrape() {}
 
     static double sum(HttpClient http, URI metricsPage, String name, String... labels) throws Exception {
-        String body = http.send(HttpRequest.newBuilder(metricsPage).build(), HttpResponse.BodyHandlers.ofString()).body();
+        String body = http.send(HttpRequest.newBuilder(metricsPage).build(), HttpResponse.BodyHandlers.ofString())
+                .body();
         double sum = 0;
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "(?:\\{([^}]*)})? (\\S+)$").matcher(body);
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "(?:\\{([^}]*)})? (\\S+)$")
+                .matcher(body);
         while (m.find()) {
             String found = m.group(1) == null ? "" : m.group(1);
             boolean all = true;

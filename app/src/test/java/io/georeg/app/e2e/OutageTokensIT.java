@@ -71,7 +71,8 @@ class OutageTokensIT {
     private static final String ALICE = "alice:s3cret";
     private static final String BOB = "bob:b0b-pass";
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private static final Duration WAIT = Duration.ofSeconds(30);
 
     @RegisterExtension
@@ -90,6 +91,7 @@ class OutageTokensIT {
     static Path layouts;
     /** Each tagged corpus image, pushed under team/ (alice's) — and one under public/ (anonymous pulls). */
     static final Map<String, CorpusImage> pushed = new HashMap<>();
+
     static final String PUBLIC = "public/base:1.0";
 
     @BeforeAll
@@ -99,18 +101,26 @@ class OutageTokensIT {
         issuer = TestTokenIssuer.create(TestTokenIssuer.KeyKind.RSA, "primary-issuer", "primary-registry");
         Path bundle = issuer.writeRootBundle(tmp.resolve("root.pem"));
         tokens = TestTokenEndpoint.builder(issuer)
-                .user("alice", "s3cret").grant("alice", "team/*", "pull", "push").grant("alice", "public/*", "pull", "push")
-                .user("bob", "b0b-pass").grant("bob", "team/library/alpine", "pull")
-                .user("carol", "c4rol").grant("carol", "team/*", "pull")
-                .anonymousPull("public/*").start();
-        Path siteKey = Files.writeString(tmp.resolve("site-key.pem"), TestSiteKey.ec().privatePem());
+                .user("alice", "s3cret")
+                .grant("alice", "team/*", "pull", "push")
+                .grant("alice", "public/*", "pull", "push")
+                .user("bob", "b0b-pass")
+                .grant("bob", "team/library/alpine", "pull")
+                .user("carol", "c4rol")
+                .grant("carol", "team/*", "pull")
+                .anonymousPull("public/*")
+                .start();
+        Path siteKey =
+                Files.writeString(tmp.resolve("site-key.pem"), TestSiteKey.ec().privatePem());
 
         int replicatorPort = FreePort.pick();
-        primary = Distribution.start(Files.createDirectories(tmp.resolve("primary")),
+        primary = Distribution.start(
+                Files.createDirectories(tmp.resolve("primary")),
                 DistributionConfig.filesystem(tmp.resolve("primary-storage"))
-                        .withTokenAuth(new DistributionConfig.TokenAuth(tokens.realm(), issuer.service(), issuer.issuer(), bundle))
-                        .withNotification(DistributionConfig.NotificationEndpoint.bearer("georeg",
-                                URI.create("http://127.0.0.1:" + replicatorPort + "/events"), SECRET)));
+                        .withTokenAuth(new DistributionConfig.TokenAuth(
+                                tokens.realm(), issuer.service(), issuer.issuer(), bundle))
+                        .withNotification(DistributionConfig.NotificationEndpoint.bearer(
+                                "georeg", URI.create("http://127.0.0.1:" + replicatorPort + "/events"), SECRET)));
 
         Map<String, String> env = new HashMap<>();
         env.put("GEOREG_DATABASE_URL", DB.jdbcUrl());
@@ -139,7 +149,9 @@ class OutageTokensIT {
         siteA = start(env, "registry-read,replicator,router");
         siteB = start(env, "registry-read,router");
 
-        corpus = CorpusGenerator.withSeed(CorpusGenerator.DEFAULT_SEED).bigLayerSize(1024 * 1024).generate();
+        corpus = CorpusGenerator.withSeed(CorpusGenerator.DEFAULT_SEED)
+                .bigLayerSize(1024 * 1024)
+                .generate();
         layouts = tmp.resolve("layouts");
         OciLayoutWriter.writeAll(corpus, layouts);
         for (CorpusImage image : corpus.images()) {
@@ -149,12 +161,25 @@ class OutageTokensIT {
                 pushed.put("team/" + image.repository() + ":" + image.reference(), image);
             }
         }
-        CorpusImage base = corpus.images().stream().filter(i -> i.repository().equals("library/alpine")).findFirst().orElseThrow();
+        CorpusImage base = corpus.images().stream()
+                .filter(i -> i.repository().equals("library/alpine"))
+                .findFirst()
+                .orElseThrow();
         pushed.put(PUBLIC, base);
         for (var e : pushed.entrySet()) {
-            skopeo.run(List.of("copy", "--all", "--preserve-digests", "--dest-tls-verify=false", "--dest-creds", ALICE,
-                    "oci:" + layouts.resolve(e.getValue().repository()) + ":" + e.getValue().reference(), "docker://" + router(siteA) + "/" + e.getKey()),
-                    Duration.ofMinutes(1)).requireSuccess();
+            skopeo.run(
+                            List.of(
+                                    "copy",
+                                    "--all",
+                                    "--preserve-digests",
+                                    "--dest-tls-verify=false",
+                                    "--dest-creds",
+                                    ALICE,
+                                    "oci:" + layouts.resolve(e.getValue().repository()) + ":"
+                                            + e.getValue().reference(),
+                                    "docker://" + router(siteA) + "/" + e.getKey()),
+                            Duration.ofMinutes(1))
+                    .requireSuccess();
         }
         for (var e : pushed.entrySet()) {
             awaitReplicated(e.getKey(), e.getValue().digest());
@@ -198,19 +223,26 @@ class OutageTokensIT {
         pull(siteB, BOB, "team/library/alpine:3.19");
         pull(siteA, null, PUBLIC);
 
-        List<String> rows = sql("SELECT c.username || ' ' || g.repository FROM outage_grants g JOIN outage_credentials c ON c.id = g.credential_id");
-        assertThat(rows).contains("alice team/library/alpine", "bob team/library/alpine", " public/base")
+        List<String> rows = sql(
+                "SELECT c.username || ' ' || g.repository FROM outage_grants g JOIN outage_credentials c ON c.id = g.credential_id");
+        assertThat(rows)
+                .contains("alice team/library/alpine", "bob team/library/alpine", " public/base")
                 .noneMatch(r -> r.startsWith("bob ") && !r.endsWith("team/library/alpine"));
-        List<String> everything = sql("SELECT c::text FROM outage_credentials c UNION ALL SELECT g::text FROM outage_grants g");
-        assertThat(everything).noneMatch(r -> r.contains("s3cret") || r.contains("b0b-pass")
-                || r.contains(Base64.getEncoder().encodeToString(ALICE.getBytes(StandardCharsets.UTF_8))));
-        assertThat(sql("SELECT password_hash FROM outage_credentials WHERE username <> ''")).allMatch(h -> h.startsWith("$argon2id$"));
+        List<String> everything =
+                sql("SELECT c::text FROM outage_credentials c UNION ALL SELECT g::text FROM outage_grants g");
+        assertThat(everything)
+                .noneMatch(r -> r.contains("s3cret")
+                        || r.contains("b0b-pass")
+                        || r.contains(Base64.getEncoder().encodeToString(ALICE.getBytes(StandardCharsets.UTF_8))));
+        assertThat(sql("SELECT password_hash FROM outage_credentials WHERE username <> ''"))
+                .allMatch(h -> h.startsWith("$argon2id$"));
         await().atMost(WAIT).until(() -> metric(siteA, "georeg_router_outage_shield_armed") == 1.0);
     }
 
     @Test
     @Order(2)
-    void withThePrimaryAndItsTokenServiceDownKnownClientsPullEveryReplicatedImageByteIdenticalFromBothRouters() throws Exception {
+    void withThePrimaryAndItsTokenServiceDownKnownClientsPullEveryReplicatedImageByteIdenticalFromBothRouters()
+            throws Exception {
         primary.stop();
         tokens.stop();
         for (GeoregServer site : List.of(siteA, siteB)) {
@@ -220,14 +252,22 @@ class OutageTokensIT {
 
         for (var e : pushed.entrySet()) {
             Path dir = pull(siteA, ALICE, e.getKey());
-            assertThat(SkopeoDirCheck.differences(dir, e.getValue(), corpus.repository(e.getValue().repository()))).as(e.getKey()).isEmpty();
+            assertThat(SkopeoDirCheck.differences(
+                            dir, e.getValue(), corpus.repository(e.getValue().repository())))
+                    .as(e.getKey())
+                    .isEmpty();
         }
         Path bobs = pull(siteB, BOB, "team/library/alpine:3.19");
         Path anonymous = pull(siteB, null, PUBLIC);
 
         CorpusImage alpine = pushed.get("team/library/alpine:3.19");
-        assertThat(SkopeoDirCheck.differences(bobs, alpine, corpus.repository(alpine.repository()))).isEmpty();
-        assertThat(SkopeoDirCheck.differences(anonymous, pushed.get(PUBLIC), corpus.repository(pushed.get(PUBLIC).repository()))).isEmpty();
+        assertThat(SkopeoDirCheck.differences(bobs, alpine, corpus.repository(alpine.repository())))
+                .isEmpty();
+        assertThat(SkopeoDirCheck.differences(
+                        anonymous,
+                        pushed.get(PUBLIC),
+                        corpus.repository(pushed.get(PUBLIC).repository())))
+                .isEmpty();
         assertThat(metric(siteA, "georeg_router_outage_tokens_issued_total")).isGreaterThan(issuedBefore);
         assertThat(metric(siteB, "georeg_router_outage_tokens_issued_total")).isGreaterThan(0);
         assertThat(metric(siteA, "georeg_router_outage_shield_in_use")).isEqualTo(1.0);
@@ -236,16 +276,22 @@ class OutageTokensIT {
     @Test
     @Order(3)
     void duringTheOutageTheRouterGrantsPullOnlyOfWhatThePrimaryGrantedSignedByTheSite() throws Exception {
-        HttpResponse<String> answer = token(siteB, ALICE, "repository:team/library/alpine:pull,push,delete", "repository:team/never-pushed:pull");
+        HttpResponse<String> answer = token(
+                siteB, ALICE, "repository:team/library/alpine:pull,push,delete", "repository:team/never-pushed:pull");
 
         assertThat(answer.statusCode()).isEqualTo(200);
         assertThat(answer.headers().firstValue("X-Georeg-Source")).hasValue("outage-token");
-        JWTClaimsSet claims = SignedJWT.parse(JSON.readTree(answer.body()).path("token").asText()).getJWTClaimsSet();
+        JWTClaimsSet claims = SignedJWT.parse(
+                        JSON.readTree(answer.body()).path("token").asText())
+                .getJWTClaimsSet();
         assertThat(claims.getIssuer()).isEqualTo(SITE_ISSUER);
         assertThat(claims.getSubject()).isEqualTo("alice");
         assertThat(claims.getAudience()).containsExactly(issuer.service());
-        assertThat(claims.getListClaim("access")).containsExactly(Map.of("type", "repository", "name", "team/library/alpine", "actions", List.of("pull")));
-        long lifetime = claims.getExpirationTime().getTime() - claims.getIssueTime().getTime();
+        assertThat(claims.getListClaim("access"))
+                .containsExactly(
+                        Map.of("type", "repository", "name", "team/library/alpine", "actions", List.of("pull")));
+        long lifetime =
+                claims.getExpirationTime().getTime() - claims.getIssueTime().getTime();
         assertThat(lifetime).isLessThanOrEqualTo(TestTokenEndpoint.LIFETIME_SECONDS * 1000L);
         assertThat(JSON.readTree(answer.body()).path("expires_in").asLong()).isEqualTo(lifetime / 1000);
     }
@@ -260,25 +306,45 @@ class OutageTokensIT {
         HttpResponse<String> catalog = token(siteA, ALICE, "registry:catalog:*");
         HttpResponse<String> anonymousPrivate = token(siteA, null, "repository:team/library/alpine:pull");
 
-        for (HttpResponse<String> r : List.of(wrongPassword, unknownUser, neverGranted, neverPulled, catalog, anonymousPrivate)) {
+        for (HttpResponse<String> r :
+                List.of(wrongPassword, unknownUser, neverGranted, neverPulled, catalog, anonymousPrivate)) {
             assertThat(r.statusCode()).isEqualTo(401);
-            assertThat(JSON.readTree(r.body()).path("errors").path(0).path("code").asText()).isEqualTo("UNAUTHORIZED");
-            assertThat(r.headers().firstValue("WWW-Authenticate")).get().asString().contains("auth service is unavailable");
+            assertThat(JSON.readTree(r.body())
+                            .path("errors")
+                            .path(0)
+                            .path("code")
+                            .asText())
+                    .isEqualTo("UNAUTHORIZED");
+            assertThat(r.headers().firstValue("WWW-Authenticate"))
+                    .get()
+                    .asString()
+                    .contains("auth service is unavailable");
         }
         // No user enumeration: an unknown user and a wrong password are answered alike, byte for byte.
         assertThat(unknownUser.body()).isEqualTo(wrongPassword.body());
-        assertThat(unknownUser.headers().allValues("WWW-Authenticate")).isEqualTo(wrongPassword.headers().allValues("WWW-Authenticate"));
-        assertThat(metric(siteA, "georeg_router_outage_tokens_refused_total", "reason=\"credentials\"")).isGreaterThanOrEqualTo(3);
-        assertThat(metric(siteA, "georeg_router_outage_tokens_refused_total", "reason=\"scope\"")).isGreaterThanOrEqualTo(2);
+        assertThat(unknownUser.headers().allValues("WWW-Authenticate"))
+                .isEqualTo(wrongPassword.headers().allValues("WWW-Authenticate"));
+        assertThat(metric(siteA, "georeg_router_outage_tokens_refused_total", "reason=\"credentials\""))
+                .isGreaterThanOrEqualTo(3);
+        assertThat(metric(siteA, "georeg_router_outage_tokens_refused_total", "reason=\"scope\""))
+                .isGreaterThanOrEqualTo(2);
     }
 
     @Test
     @Order(5)
     void duringTheOutagePushDeleteAndCatalogAreRefusedWithTheirOciCodes() throws Exception {
-        String outageToken = JSON.readTree(token(siteA, ALICE, "repository:team/library/alpine:pull,push").body()).path("token").asText();
+        String outageToken = JSON.readTree(token(siteA, ALICE, "repository:team/library/alpine:pull,push")
+                        .body())
+                .path("token")
+                .asText();
 
         HttpResponse<String> push = send(siteA, "POST", "/v2/team/library/alpine/blobs/uploads/", outageToken);
-        HttpResponse<String> delete = send(siteA, "DELETE", "/v2/team/library/alpine/manifests/" + pushed.get("team/library/alpine:3.19").digest(), outageToken);
+        HttpResponse<String> delete = send(
+                siteA,
+                "DELETE",
+                "/v2/team/library/alpine/manifests/"
+                        + pushed.get("team/library/alpine:3.19").digest(),
+                outageToken);
         HttpResponse<String> catalog = send(siteA, "GET", "/v2/_catalog", outageToken);
 
         assertThat(push.statusCode()).isEqualTo(503);
@@ -287,9 +353,19 @@ class OutageTokensIT {
         assertThat(delete.body()).contains("UNAVAILABLE");
         assertThat(catalog.statusCode()).isEqualTo(401);
         assertThat(catalog.body()).contains("UNAUTHORIZED");
-        assertThat(catalog.headers().firstValue("WWW-Authenticate")).get().asString().contains("insufficient_scope");
-        var refused = skopeo.run(List.of("copy", "--dest-tls-verify=false", "--dest-creds", ALICE,
-                "oci:" + layouts.resolve("library/alpine") + ":3.19", "docker://" + router(siteA) + "/team/outage-push:1"), Duration.ofMinutes(1));
+        assertThat(catalog.headers().firstValue("WWW-Authenticate"))
+                .get()
+                .asString()
+                .contains("insufficient_scope");
+        var refused = skopeo.run(
+                List.of(
+                        "copy",
+                        "--dest-tls-verify=false",
+                        "--dest-creds",
+                        ALICE,
+                        "oci:" + layouts.resolve("library/alpine") + ":3.19",
+                        "docker://" + router(siteA) + "/team/outage-push:1"),
+                Duration.ofMinutes(1));
         // skopeo asks for pull,push on a repository nobody pulled: refused at the token request.
         assertThat(refused.exitCode()).as(refused.output()).isNotZero();
         assertThat(refused.output()).contains("auth service is unavailable");
@@ -311,24 +387,42 @@ class OutageTokensIT {
             assertThat(row.getValue().statusCode()).as(row.getKey()).isEqualTo(401);
             assertThat(row.getValue().body()).as(row.getKey()).contains("UNAUTHORIZED");
         }
-        HttpResponse<String> oversizedHeader = raw(siteA, "Basic " + b64("alice:" + "p".repeat(40_000)), List.of(granted));
+        HttpResponse<String> oversizedHeader =
+                raw(siteA, "Basic " + b64("alice:" + "p".repeat(40_000)), List.of(granted));
         assertThat(oversizedHeader.statusCode()).isEqualTo(431);
 
-        HttpResponse<String> hundreds = token(siteA, ALICE, IntStream.range(0, 300).mapToObj(i -> "repository:team/r" + i + ":pull").toArray(String[]::new));
+        HttpResponse<String> hundreds = token(
+                siteA,
+                ALICE,
+                IntStream.range(0, 300)
+                        .mapToObj(i -> "repository:team/r" + i + ":pull")
+                        .toArray(String[]::new));
         assertThat(hundreds.statusCode()).isEqualTo(403);
         assertThat(hundreds.body()).contains("DENIED").contains("at most 64 scopes");
 
-        List<String> abuse = List.of("repository:team/../team/library/alpine:pull", "repository:team/library/alpine:pull:extra",
-                "repository::pull", "repository:TEAM/LIBRARY/ALPINE:pull", "repository:team/library/alpine", "repository:team/library/alpine:push",
-                "repository:team/library/alpine:delete", "registry:catalog:*", "repository:team/library/alpine%2Fx:pull", "::", "repository:team/*:pull");
+        List<String> abuse = List.of(
+                "repository:team/../team/library/alpine:pull",
+                "repository:team/library/alpine:pull:extra",
+                "repository::pull",
+                "repository:TEAM/LIBRARY/ALPINE:pull",
+                "repository:team/library/alpine",
+                "repository:team/library/alpine:push",
+                "repository:team/library/alpine:delete",
+                "registry:catalog:*",
+                "repository:team/library/alpine%2Fx:pull",
+                "::",
+                "repository:team/*:pull");
         for (String scope : abuse) {
             HttpResponse<String> r = token(siteA, ALICE, scope);
             assertThat(r.statusCode()).as(scope).isEqualTo(401);
         }
         HttpResponse<String> mixed = token(siteA, ALICE, String.join(" ", abuse), granted);
         assertThat(mixed.statusCode()).isEqualTo(200);
-        assertThat(SignedJWT.parse(JSON.readTree(mixed.body()).path("token").asText()).getJWTClaimsSet().getListClaim("access"))
-                .containsExactly(Map.of("type", "repository", "name", "team/library/alpine", "actions", List.of("pull")));
+        assertThat(SignedJWT.parse(JSON.readTree(mixed.body()).path("token").asText())
+                        .getJWTClaimsSet()
+                        .getListClaim("access"))
+                .containsExactly(
+                        Map.of("type", "repository", "name", "team/library/alpine", "actions", List.of("pull")));
         // The router still serves.
         assertThat(token(siteA, ALICE, granted).statusCode()).isEqualTo(200);
     }
@@ -347,9 +441,14 @@ class OutageTokensIT {
         HttpResponse<String> bobRefused = token(siteB, BOB, "repository:team/library/alpine:pull");
 
         assertThat(fromPrimary.statusCode()).isEqualTo(200);
-        assertThat(SignedJWT.parse(JSON.readTree(fromPrimary.body()).path("token").asText()).getJWTClaimsSet().getIssuer()).isEqualTo(issuer.issuer());
+        assertThat(SignedJWT.parse(
+                                JSON.readTree(fromPrimary.body()).path("token").asText())
+                        .getJWTClaimsSet()
+                        .getIssuer())
+                .isEqualTo(issuer.issuer());
         assertThat(bobRefused.statusCode()).isEqualTo(401);
-        assertThat(sql("SELECT username FROM outage_credentials WHERE username = 'bob'")).isEmpty();
+        assertThat(sql("SELECT username FROM outage_credentials WHERE username = 'bob'"))
+                .isEmpty();
         pull(siteA, ALICE, "team/library/alpine:3.19");
 
         // The next outage: bob's old password is refused by both routers, alice still pulls.
@@ -357,7 +456,9 @@ class OutageTokensIT {
         try {
             HttpResponse<String> bobDuringOutage = token(siteA, BOB, "repository:team/library/alpine:pull");
             assertThat(bobDuringOutage.statusCode()).isEqualTo(401);
-            assertThat(token(siteB, ALICE, "repository:team/library/alpine:pull").statusCode()).isEqualTo(200);
+            assertThat(token(siteB, ALICE, "repository:team/library/alpine:pull")
+                            .statusCode())
+                    .isEqualTo(200);
         } finally {
             tokens.restart();
         }
@@ -369,13 +470,18 @@ class OutageTokensIT {
         await().atMost(WAIT).until(() -> metric(siteA, "georeg_router_circuit_open", "upstream=\"auth\"") == 0.0);
         primary.stop();
         try {
-            await().atMost(WAIT).until(() -> metric(siteA, "georeg_router_circuit_open", "upstream=\"primary\"") == 1.0);
+            await().atMost(WAIT)
+                    .until(() -> metric(siteA, "georeg_router_circuit_open", "upstream=\"primary\"") == 1.0);
 
             HttpResponse<String> answer = token(siteA, ALICE, "repository:team/library/alpine:pull");
 
             assertThat(answer.statusCode()).isEqualTo(200);
             assertThat(answer.headers().firstValue("X-Georeg-Source")).hasValue("auth");
-            assertThat(SignedJWT.parse(JSON.readTree(answer.body()).path("token").asText()).getJWTClaimsSet().getIssuer()).isEqualTo(issuer.issuer());
+            assertThat(SignedJWT.parse(
+                                    JSON.readTree(answer.body()).path("token").asText())
+                            .getJWTClaimsSet()
+                            .getIssuer())
+                    .isEqualTo(issuer.issuer());
         } finally {
             primary.restart();
         }
@@ -389,7 +495,11 @@ class OutageTokensIT {
             HttpResponse<String> answer = token(siteA, ALICE, "repository:team/library/alpine:pull");
 
             assertThat(answer.statusCode()).isEqualTo(200);
-            assertThat(SignedJWT.parse(JSON.readTree(answer.body()).path("token").asText()).getJWTClaimsSet().getIssuer()).isEqualTo(SITE_ISSUER);
+            assertThat(SignedJWT.parse(
+                                    JSON.readTree(answer.body()).path("token").asText())
+                            .getJWTClaimsSet()
+                            .getIssuer())
+                    .isEqualTo(SITE_ISSUER);
         } finally {
             tokens.failWith(0);
         }
@@ -413,13 +523,17 @@ class OutageTokensIT {
         return dir;
     }
 
-    private static HttpResponse<String> token(GeoregServer site, String credentials, String... scopes) throws Exception {
+    private static HttpResponse<String> token(GeoregServer site, String credentials, String... scopes)
+            throws Exception {
         return raw(site, credentials == null ? null : "Basic " + b64(credentials), List.of(scopes));
     }
 
-    private static HttpResponse<String> raw(GeoregServer site, String authorization, List<String> scopes) throws Exception {
-        String query = "service=" + issuer.service() + scopes.stream().map(s -> "&scope=" + URLEncoder.encode(s, StandardCharsets.UTF_8))
-                .collect(Collectors.joining());
+    private static HttpResponse<String> raw(GeoregServer site, String authorization, List<String> scopes)
+            throws Exception {
+        String query = "service=" + issuer.service()
+                + scopes.stream()
+                        .map(s -> "&scope=" + URLEncoder.encode(s, StandardCharsets.UTF_8))
+                        .collect(Collectors.joining());
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + router(site) + "/jwt/auth?" + query));
         if (authorization != null) {
             b.header("Authorization", authorization);
@@ -427,9 +541,14 @@ class OutageTokensIT {
         return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    private static HttpResponse<String> send(GeoregServer site, String method, String path, String token) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://" + router(site) + path)).header("Authorization", "Bearer " + token)
-                .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    private static HttpResponse<String> send(GeoregServer site, String method, String path, String token)
+            throws Exception {
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://" + router(site) + path))
+                        .header("Authorization", "Bearer " + token)
+                        .method(method, HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private static String b64(String s) {
@@ -442,24 +561,40 @@ class OutageTokensIT {
         String repository = reference.substring(0, colon);
         URI replica = siteA.component(RegistryReadComponent.class).uri();
         await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> {
-            HttpResponse<String> t = HTTP.send(HttpRequest.newBuilder(URI.create(tokens.realm() + "?service=" + issuer.service()
-                    + "&scope=repository:" + repository + ":pull")).header("Authorization", "Basic " + b64(ALICE)).build(), HttpResponse.BodyHandlers.ofString());
-            HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(replica.resolve("/v2/" + repository + "/manifests/" + reference.substring(colon + 1)))
-                    .header("Authorization", "Bearer " + JSON.readTree(t.body()).path("token").asText())
-                    .header("Accept", "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, "
-                            + "application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json")
-                    .build(), HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<String> t = HTTP.send(
+                    HttpRequest.newBuilder(URI.create(tokens.realm() + "?service=" + issuer.service()
+                                    + "&scope=repository:" + repository + ":pull"))
+                            .header("Authorization", "Basic " + b64(ALICE))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<byte[]> r = HTTP.send(
+                    HttpRequest.newBuilder(replica.resolve(
+                                    "/v2/" + repository + "/manifests/" + reference.substring(colon + 1)))
+                            .header(
+                                    "Authorization",
+                                    "Bearer "
+                                            + JSON.readTree(t.body())
+                                                    .path("token")
+                                                    .asText())
+                            .header(
+                                    "Accept",
+                                    "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, "
+                                            + "application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json")
+                            .build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
             return r.statusCode() == 200 && Digest.sha256(r.body()).equals(digest);
         });
     }
 
     private static double metric(GeoregServer site, String name, String... labels) throws Exception {
-        return MetricsScrape.sum(HTTP, site.component(RouterComponent.class).uri().resolve("/metrics"), name, labels);
+        return MetricsScrape.sum(
+                HTTP, site.component(RouterComponent.class).uri().resolve("/metrics"), name, labels);
     }
 
     private static List<String> sql(String query) throws Exception {
-        try (Connection c = DriverManager.getConnection(DB.jdbcUrl(), DB.user(), DB.password()); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery(query)) {
+        try (Connection c = DriverManager.getConnection(DB.jdbcUrl(), DB.user(), DB.password());
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(query)) {
             List<String> out = new ArrayList<>();
             while (rs.next()) {
                 out.add(rs.getString(1));

@@ -46,13 +46,15 @@ class SkopeoPullIT {
     static void serveTheCorpus() throws Exception {
         Skopeo.require();
         GeoregConfig config = new ConfigLoader(Map.of(
-                "GEOREG_COMPONENTS", "registry-read",
-                "GEOREG_DATABASE_URL", DB.jdbcUrl(),
-                "GEOREG_DATABASE_USER", DB.user(),
-                "GEOREG_DATABASE_PASSWORD", DB.password(),
-                "GEOREG_DATABASE_MIGRATE_ON_START", "true",
-                "GEOREG_STORAGE_FILESYSTEM_ROOT", work.resolve("storage").toString(),
-                "GEOREG_REGISTRY_READ_PORT", "0")).load(Optional.empty());
+                        "GEOREG_COMPONENTS", "registry-read",
+                        "GEOREG_DATABASE_URL", DB.jdbcUrl(),
+                        "GEOREG_DATABASE_USER", DB.user(),
+                        "GEOREG_DATABASE_PASSWORD", DB.password(),
+                        "GEOREG_DATABASE_MIGRATE_ON_START", "true",
+                        "GEOREG_STORAGE_FILESYSTEM_ROOT",
+                                work.resolve("storage").toString(),
+                        "GEOREG_REGISTRY_READ_PORT", "0"))
+                .load(Optional.empty());
         corpus = CorpusGenerator.withSeed(CorpusGenerator.DEFAULT_SEED).generate();
         Path layouts = work.resolve("layouts");
         OciLayoutWriter.writeAll(corpus, layouts);
@@ -62,7 +64,8 @@ class SkopeoPullIT {
         for (CorpusRepository repo : corpus.repositories()) {
             importer.importLayout(layouts.resolve(repo.name()), RepositoryName.of(repo.name()));
         }
-        host = "127.0.0.1:" + server.component(RegistryReadComponent.class).uri().getPort();
+        host = "127.0.0.1:"
+                + server.component(RegistryReadComponent.class).uri().getPort();
     }
 
     @AfterAll
@@ -79,17 +82,27 @@ class SkopeoPullIT {
         for (CorpusImage image : corpus.images()) {
             Path dir = work.resolve("pulled-" + n++);
             skopeo.copyAllToDir(host + "/" + image.pullReference(), dir).requireSuccess();
-            assertThat(SkopeoDirCheck.differences(dir, image, corpus.repository(image.repository()))).isEmpty();
+            assertThat(SkopeoDirCheck.differences(dir, image, corpus.repository(image.repository())))
+                    .isEmpty();
         }
         assertThat(n).isEqualTo(corpus.images().size()).isGreaterThanOrEqualTo(8);
     }
 
     @Test
     void skopeoSeesTheStoredManifestBytesOfAnIndex() {
-        CorpusImage index = corpus.images().stream().filter(i -> i.kind().contains("index")).findFirst().orElseThrow();
-        String raw = Skopeo.require().inspectRaw(host + "/" + index.pullReference()).requireSuccess().output();
+        CorpusImage index = corpus.images().stream()
+                .filter(i -> i.kind().contains("index"))
+                .findFirst()
+                .orElseThrow();
+        String raw = Skopeo.require()
+                .inspectRaw(host + "/" + index.pullReference())
+                .requireSuccess()
+                .output();
         byte[] stored = corpus.repository(index.repository()).manifests().stream()
-                .filter(m -> m.digest().equals(index.digest())).findFirst().orElseThrow().content();
+                .filter(m -> m.digest().equals(index.digest()))
+                .findFirst()
+                .orElseThrow()
+                .content();
         assertThat(raw.strip()).isEqualTo(new String(stored, java.nio.charset.StandardCharsets.UTF_8).strip());
     }
 }

@@ -56,7 +56,8 @@ class TwoSiteIT {
     private static final String USER = TwoSites.USER;
     private static final String PASSWORD = TwoSites.PASSWORD;
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     @RegisterExtension
     static final TestDatabase DB = new TestDatabase();
@@ -77,14 +78,17 @@ class TwoSiteIT {
     static void startBothSites() throws Exception {
         skopeo = Skopeo.require();
         // Never replicated: the pulls of this repository are always fallbacks to the primary.
-        sites = new TwoSites(DB, tmp, TwoSites.Shape.ONE_PROCESS, Map.of("GEOREG_REPLICATOR_SYNC_EXCLUDE", "unreplicated/*"));
+        sites = new TwoSites(
+                DB, tmp, TwoSites.Shape.ONE_PROCESS, Map.of("GEOREG_REPLICATOR_SYNC_EXCLUDE", "unreplicated/*"));
         issuer = sites.issuer;
         tokens = sites.tokens;
         primary = sites.primary;
         georeg = sites.front;
         router = sites.routerHostPort();
 
-        Corpus corpus = CorpusGenerator.withSeed(CorpusGenerator.DEFAULT_SEED).bigLayerSize(1024 * 1024).generate();
+        Corpus corpus = CorpusGenerator.withSeed(CorpusGenerator.DEFAULT_SEED)
+                .bigLayerSize(1024 * 1024)
+                .generate();
         layouts = tmp.resolve("layouts");
         OciLayoutWriter.writeAll(corpus, layouts);
     }
@@ -103,7 +107,8 @@ class TwoSiteIT {
 
         Path back = pull("e2e/alpine:3.19");
 
-        assertThat(Digest.sha256(Files.readAllBytes(back.resolve("manifest.json")))).isEqualTo(pushed);
+        assertThat(Digest.sha256(Files.readAllBytes(back.resolve("manifest.json"))))
+                .isEqualTo(pushed);
     }
 
     @Test
@@ -111,12 +116,15 @@ class TwoSiteIT {
     void replicatedPullIsServedByTheLocalReplica() throws Exception {
         Digest pushed = push("big/layer", "100m", "e2e/app:1.0");
         awaitReplicated("e2e/app", "1.0", pushed);
-        double before = routerCounter("georeg_router_requests_total", "route=\"manifest-read\"", "destination=\"replica\"");
+        double before =
+                routerCounter("georeg_router_requests_total", "route=\"manifest-read\"", "destination=\"replica\"");
 
         Path back = pull("e2e/app:1.0");
 
-        assertThat(Digest.sha256(Files.readAllBytes(back.resolve("manifest.json")))).isEqualTo(pushed);
-        assertThat(routerCounter("georeg_router_requests_total", "route=\"manifest-read\"", "destination=\"replica\"")).isGreaterThan(before);
+        assertThat(Digest.sha256(Files.readAllBytes(back.resolve("manifest.json"))))
+                .isEqualTo(pushed);
+        assertThat(routerCounter("georeg_router_requests_total", "route=\"manifest-read\"", "destination=\"replica\""))
+                .isGreaterThan(before);
         HttpResponse<byte[]> raw = get("/v2/e2e/app/manifests/1.0", pullToken("e2e/app"));
         assertThat(raw.statusCode()).isEqualTo(200);
         assertThat(raw.headers().firstValue("X-Georeg-Source")).hasValue("replica");
@@ -128,15 +136,18 @@ class TwoSiteIT {
     void pullOfContentNotReplicatedFallsBackToThePrimaryWithTheClientsToken() throws Exception {
         // Straight to the primary (no read-your-writes fence at the router), into an excluded repository.
         Digest pushed = push("library/alpine", "latest", "unreplicated/alpine:latest", primary.hostPort());
-        double before = routerCounter("georeg_router_fallbacks_total", "route=\"manifest-read\"", "outcome=\"primary\"");
+        double before =
+                routerCounter("georeg_router_fallbacks_total", "route=\"manifest-read\"", "outcome=\"primary\"");
 
         HttpResponse<byte[]> raw = get("/v2/unreplicated/alpine/manifests/latest", pullToken("unreplicated/alpine"));
         Path back = pull("unreplicated/alpine:latest");
 
         assertThat(raw.statusCode()).isEqualTo(200);
         assertThat(raw.headers().firstValue("X-Georeg-Source")).hasValue("primary-fallback");
-        assertThat(Digest.sha256(Files.readAllBytes(back.resolve("manifest.json")))).isEqualTo(pushed);
-        assertThat(routerCounter("georeg_router_fallbacks_total", "route=\"manifest-read\"", "outcome=\"primary\"")).isGreaterThan(before);
+        assertThat(Digest.sha256(Files.readAllBytes(back.resolve("manifest.json"))))
+                .isEqualTo(pushed);
+        assertThat(routerCounter("georeg_router_fallbacks_total", "route=\"manifest-read\"", "outcome=\"primary\""))
+                .isGreaterThan(before);
     }
 
     @Test
@@ -149,30 +160,62 @@ class TwoSiteIT {
         Path back = pull("e2e/moving:stable");
 
         assertThat(second).isNotEqualTo(first);
-        assertThat(Digest.sha256(Files.readAllBytes(back.resolve("manifest.json")))).isEqualTo(second);
+        assertThat(Digest.sha256(Files.readAllBytes(back.resolve("manifest.json"))))
+                .isEqualTo(second);
     }
 
     @Test
     @Order(5)
     void multiArchIndexIsPushedAndPulledWithEveryPlatform() throws Exception {
         Path layout = layouts.resolve("team/multiarch");
-        skopeo.run(List.of("copy", "--all", "--preserve-digests", "--dest-tls-verify=false", "--dest-creds", USER + ":" + PASSWORD,
-                "oci:" + layout + ":v1", "docker://" + router + "/e2e/multi:v1"), Duration.ofMinutes(1)).requireSuccess();
+        skopeo.run(
+                        List.of(
+                                "copy",
+                                "--all",
+                                "--preserve-digests",
+                                "--dest-tls-verify=false",
+                                "--dest-creds",
+                                USER + ":" + PASSWORD,
+                                "oci:" + layout + ":v1",
+                                "docker://" + router + "/e2e/multi:v1"),
+                        Duration.ofMinutes(1))
+                .requireSuccess();
         Digest index = Digest.sha256(rawManifest(layout, "v1"));
 
         Path atOnce = tmp.resolve("multi-at-once");
-        skopeo.run(List.of("copy", "--all", "--src-tls-verify=false", "--src-creds", USER + ":" + PASSWORD,
-                "docker://" + router + "/e2e/multi:v1", "dir:" + atOnce), Duration.ofMinutes(1)).requireSuccess();
+        skopeo.run(
+                        List.of(
+                                "copy",
+                                "--all",
+                                "--src-tls-verify=false",
+                                "--src-creds",
+                                USER + ":" + PASSWORD,
+                                "docker://" + router + "/e2e/multi:v1",
+                                "dir:" + atOnce),
+                        Duration.ofMinutes(1))
+                .requireSuccess();
         awaitReplicated("e2e/multi", "v1", index);
         Path replicated = tmp.resolve("multi-replicated");
-        skopeo.run(List.of("copy", "--all", "--src-tls-verify=false", "--src-creds", USER + ":" + PASSWORD,
-                "docker://" + router + "/e2e/multi:v1", "dir:" + replicated), Duration.ofMinutes(1)).requireSuccess();
+        skopeo.run(
+                        List.of(
+                                "copy",
+                                "--all",
+                                "--src-tls-verify=false",
+                                "--src-creds",
+                                USER + ":" + PASSWORD,
+                                "docker://" + router + "/e2e/multi:v1",
+                                "dir:" + replicated),
+                        Duration.ofMinutes(1))
+                .requireSuccess();
 
         for (Path back : List.of(atOnce, replicated)) {
-            assertThat(Digest.sha256(Files.readAllBytes(back.resolve("manifest.json")))).isEqualTo(index);
+            assertThat(Digest.sha256(Files.readAllBytes(back.resolve("manifest.json"))))
+                    .isEqualTo(index);
             // dir: keeps each platform's manifest beside the index: both children came back.
             try (var files = Files.list(back)) {
-                assertThat(files.filter(f -> f.getFileName().toString().endsWith(".manifest.json")).count()).isEqualTo(2);
+                assertThat(files.filter(f -> f.getFileName().toString().endsWith(".manifest.json"))
+                                .count())
+                        .isEqualTo(2);
             }
         }
     }
@@ -187,16 +230,29 @@ class TwoSiteIT {
         String pushToken = token("repository:e2e/outage:pull,push");
         primary.stop();
         try {
-            await().atMost(Duration.ofSeconds(10)).until(() -> routerCounter("georeg_router_circuit_open", "upstream=\"primary\"") == 1.0);
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> routerCounter("georeg_router_circuit_open", "upstream=\"primary\"") == 1.0);
 
             Path back = tmp.resolve("outage-pull");
-            skopeo.run(List.of("copy", "--src-tls-verify=false", "--src-registry-token", pullToken,
-                    "docker://" + router + "/e2e/outage:1.0", "dir:" + back), Duration.ofMinutes(1)).requireSuccess();
-            HttpResponse<String> push = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + router + "/v2/e2e/outage/blobs/uploads/"))
-                    .header("Authorization", "Bearer " + pushToken).POST(HttpRequest.BodyPublishers.noBody()).build(),
+            skopeo.run(
+                            List.of(
+                                    "copy",
+                                    "--src-tls-verify=false",
+                                    "--src-registry-token",
+                                    pullToken,
+                                    "docker://" + router + "/e2e/outage:1.0",
+                                    "dir:" + back),
+                            Duration.ofMinutes(1))
+                    .requireSuccess();
+            HttpResponse<String> push = HTTP.send(
+                    HttpRequest.newBuilder(URI.create("http://" + router + "/v2/e2e/outage/blobs/uploads/"))
+                            .header("Authorization", "Bearer " + pushToken)
+                            .POST(HttpRequest.BodyPublishers.noBody())
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
 
-            assertThat(Digest.sha256(Files.readAllBytes(back.resolve("manifest.json")))).isEqualTo(replicated);
+            assertThat(Digest.sha256(Files.readAllBytes(back.resolve("manifest.json"))))
+                    .isEqualTo(replicated);
             // Quickly, without a clock: "the primary site is unreachable" is the open circuit's
             // answer, given before any attempt to reach the primary (a failed attempt says otherwise).
             assertThat(push.statusCode()).isEqualTo(503);
@@ -209,22 +265,40 @@ class TwoSiteIT {
     @Test
     @Order(7)
     void everyComponentPortAnswersHealthReadinessMetricsAndTheRouterTheStatusPage() throws Exception {
-        List<URI> ports = new ArrayList<>(List.of(georeg.component(RegistryReadComponent.class).uri(),
-                georeg.component(ReplicatorComponent.class).uri(), georeg.component(RouterComponent.class).uri()));
+        List<URI> ports = new ArrayList<>(List.of(
+                georeg.component(RegistryReadComponent.class).uri(),
+                georeg.component(ReplicatorComponent.class).uri(),
+                georeg.component(RouterComponent.class).uri()));
         for (URI port : ports) {
             for (String path : List.of("/-/health", "/-/ready", "/metrics")) {
-                await().atMost(Duration.ofSeconds(10)).until(() -> HTTP.send(HttpRequest.newBuilder(port.resolve(path)).build(),
-                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> HTTP.send(
+                                                HttpRequest.newBuilder(port.resolve(path))
+                                                        .build(),
+                                                HttpResponse.BodyHandlers.discarding())
+                                        .statusCode()
+                                == 200);
             }
             // One registry per process: any port shows every component's metrics.
-            String metrics = HTTP.send(HttpRequest.newBuilder(port.resolve("/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+            String metrics = HTTP.send(
+                            HttpRequest.newBuilder(port.resolve("/metrics")).build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
             assertThat(metrics).contains("georeg_router_requests_total").contains("georeg_replication_");
         }
-        for (URI port : List.of(georeg.component(RouterComponent.class).uri(), georeg.component(ReplicatorComponent.class).uri())) {
-            HttpResponse<String> status = HTTP.send(HttpRequest.newBuilder(port.resolve("/-/status.json")).build(), HttpResponse.BodyHandlers.ofString());
+        for (URI port : List.of(
+                georeg.component(RouterComponent.class).uri(),
+                georeg.component(ReplicatorComponent.class).uri())) {
+            HttpResponse<String> status = HTTP.send(
+                    HttpRequest.newBuilder(port.resolve("/-/status.json")).build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertThat(status.statusCode()).isEqualTo(200);
             assertThat(JSON.readTree(status.body()).isObject()).isTrue();
-            assertThat(HTTP.send(HttpRequest.newBuilder(port.resolve("/-/status")).build(), HttpResponse.BodyHandlers.ofString()).body())
+            assertThat(HTTP.send(
+                                    HttpRequest.newBuilder(port.resolve("/-/status"))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.ofString())
+                            .body())
                     .contains("<html");
         }
     }
@@ -234,17 +308,35 @@ class TwoSiteIT {
         return push(layoutRepository, tag, destination, router);
     }
 
-    private static Digest push(String layoutRepository, String tag, String destination, String registry) throws Exception {
+    private static Digest push(String layoutRepository, String tag, String destination, String registry)
+            throws Exception {
         Path layout = layouts.resolve(layoutRepository);
-        skopeo.run(List.of("copy", "--preserve-digests", "--dest-tls-verify=false", "--dest-creds", USER + ":" + PASSWORD,
-                "oci:" + layout + ":" + tag, "docker://" + registry + "/" + destination), Duration.ofMinutes(1)).requireSuccess();
+        skopeo.run(
+                        List.of(
+                                "copy",
+                                "--preserve-digests",
+                                "--dest-tls-verify=false",
+                                "--dest-creds",
+                                USER + ":" + PASSWORD,
+                                "oci:" + layout + ":" + tag,
+                                "docker://" + registry + "/" + destination),
+                        Duration.ofMinutes(1))
+                .requireSuccess();
         return Digest.sha256(rawManifest(layout, tag));
     }
 
     private static Path pull(String reference) throws Exception {
         Path dir = Files.createTempDirectory(tmp, "pull");
-        skopeo.run(List.of("copy", "--src-tls-verify=false", "--src-creds", USER + ":" + PASSWORD,
-                "docker://" + router + "/" + reference, "dir:" + dir), Duration.ofMinutes(1)).requireSuccess();
+        skopeo.run(
+                        List.of(
+                                "copy",
+                                "--src-tls-verify=false",
+                                "--src-creds",
+                                USER + ":" + PASSWORD,
+                                "docker://" + router + "/" + reference,
+                                "dir:" + dir),
+                        Duration.ofMinutes(1))
+                .requireSuccess();
         return dir;
     }
 
@@ -252,7 +344,8 @@ class TwoSiteIT {
     private static byte[] rawManifest(Path layout, String tag) throws Exception {
         for (var m : JSON.readTree(layout.resolve("index.json").toFile()).path("manifests")) {
             if (tag.equals(m.path("annotations").path(OciLayoutWriter.REF_NAME).asText())) {
-                return Files.readAllBytes(layout.resolve("blobs/sha256/" + Digest.parse(m.path("digest").asText()).hex()));
+                return Files.readAllBytes(layout.resolve("blobs/sha256/"
+                        + Digest.parse(m.path("digest").asText()).hex()));
             }
         }
         throw new AssertionError("no tag " + tag + " in " + layout);
@@ -261,20 +354,31 @@ class TwoSiteIT {
     /** Waits until registry-read (its own port) serves the tag at the digest: the replicator applied it. */
     private static void awaitReplicated(String repository, String tag, Digest digest) {
         URI replica = georeg.component(RegistryReadComponent.class).uri();
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> {
-            HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(replica.resolve("/v2/" + repository + "/manifests/" + tag))
-                    .header("Authorization", "Bearer " + pullToken(repository))
-                    .header("Accept", "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, "
-                            + "application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json")
-                    .build(), HttpResponse.BodyHandlers.ofByteArray());
-            return r.statusCode() == 200 && Digest.sha256(r.body()).equals(digest);
-        });
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> {
+                    HttpResponse<byte[]> r = HTTP.send(
+                            HttpRequest.newBuilder(replica.resolve("/v2/" + repository + "/manifests/" + tag))
+                                    .header("Authorization", "Bearer " + pullToken(repository))
+                                    .header(
+                                            "Accept",
+                                            "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, "
+                                                    + "application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json")
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofByteArray());
+                    return r.statusCode() == 200 && Digest.sha256(r.body()).equals(digest);
+                });
     }
 
     private static HttpResponse<byte[]> get(String path, String token) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://" + router + path)).header("Authorization", "Bearer " + token)
-                .header("Accept", "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json")
-                .build(), HttpResponse.BodyHandlers.ofByteArray());
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://" + router + path))
+                        .header("Authorization", "Bearer " + token)
+                        .header(
+                                "Accept",
+                                "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json")
+                        .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
     }
 
     private static String pullToken(String repository) throws Exception {
@@ -283,15 +387,30 @@ class TwoSiteIT {
 
     /** A token from the router's token route (GitLab's /jwt/auth behind it), as a client gets one. */
     private static String token(String scope) throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + router + "/jwt/auth?service=" + issuer.service()
-                        + "&scope=" + scope))
-                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString((USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8)))
-                .build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = HTTP.send(
+                HttpRequest.newBuilder(URI.create(
+                                "http://" + router + "/jwt/auth?service=" + issuer.service() + "&scope=" + scope))
+                        .header(
+                                "Authorization",
+                                "Basic "
+                                        + Base64.getEncoder()
+                                                .encodeToString(
+                                                        (USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8)))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) {
             // The primary site is down: ask the token service directly (the client cached it in real life).
-            r = HTTP.send(HttpRequest.newBuilder(URI.create(tokens.realm() + "?service=" + issuer.service() + "&scope=" + scope))
-                    .header("Authorization", "Basic " + Base64.getEncoder().encodeToString((USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8)))
-                    .build(), HttpResponse.BodyHandlers.ofString());
+            r = HTTP.send(
+                    HttpRequest.newBuilder(
+                                    URI.create(tokens.realm() + "?service=" + issuer.service() + "&scope=" + scope))
+                            .header(
+                                    "Authorization",
+                                    "Basic "
+                                            + Base64.getEncoder()
+                                                    .encodeToString(
+                                                            (USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8)))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
         }
         assertThat(r.statusCode()).as("token for " + scope + ": " + r.body()).isEqualTo(200);
         return JSON.readTree(r.body()).path("token").asText();
@@ -299,10 +418,14 @@ class TwoSiteIT {
 
     /** The sum of a router metric's samples whose labels contain all of {@code labels}. */
     private static double routerCounter(String name, String... labels) throws Exception {
-        String body = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + router + "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
+        String body = HTTP.send(
+                        HttpRequest.newBuilder(URI.create("http://" + router + "/metrics"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
         double sum = 0;
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "\\{([^}]*)} (\\S+)$").matcher(body);
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "\\{([^}]*)} (\\S+)$")
+                .matcher(body);
         while (m.find()) {
             String found = m.group(1);
             boolean all = true;

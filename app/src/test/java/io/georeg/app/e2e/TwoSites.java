@@ -65,10 +65,12 @@ final class TwoSites implements AutoCloseable {
         tokens = TestTokenEndpoint.start(issuer, Map.of(USER, PASSWORD), false);
         int routerPort = FreePort.pick();
         int replicatorPort = FreePort.pick();
-        primary = Distribution.start(Files.createDirectories(dir.resolve("primary")),
-                DistributionConfig.filesystem(dir.resolve("primary-storage")).withTokenAuth(tokenAuth())
-                        .withNotification(DistributionConfig.NotificationEndpoint.bearer("georeg",
-                                URI.create("http://127.0.0.1:" + replicatorPort + "/events"), SECRET)));
+        primary = Distribution.start(
+                Files.createDirectories(dir.resolve("primary")),
+                DistributionConfig.filesystem(dir.resolve("primary-storage"))
+                        .withTokenAuth(tokenAuth())
+                        .withNotification(DistributionConfig.NotificationEndpoint.bearer(
+                                "georeg", URI.create("http://127.0.0.1:" + replicatorPort + "/events"), SECRET)));
         env.put("GEOREG_DATABASE_URL", db.jdbcUrl());
         env.put("GEOREG_DATABASE_USER", db.user());
         env.put("GEOREG_DATABASE_PASSWORD", db.password());

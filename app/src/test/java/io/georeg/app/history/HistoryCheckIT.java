@@ -30,8 +30,8 @@ class HistoryCheckIT {
      * may arrive after the read): those violations are reported, not asserted, until the router
      * waits for its fence to be visible everywhere before it answers the write.
      */
-    static final List<String> ASSERTED = List.of("tag:" + HistoryWorkload.SHARED, "tag:" + HistoryWorkload.OWNED, "manifest", "blob",
-            "referrers");
+    static final List<String> ASSERTED =
+            List.of("tag:" + HistoryWorkload.SHARED, "tag:" + HistoryWorkload.OWNED, "manifest", "blob", "referrers");
     /** Key groups checked and reported but not asserted yet: none since the router fences every write kind. */
     static final List<String> NOT_YET_ASSERTED = List.of();
 
@@ -49,12 +49,19 @@ class HistoryCheckIT {
 
         List<String> groups = new ArrayList<>(ASSERTED);
         groups.addAll(NOT_YET_ASSERTED);
-        assertThat(groups).as("every key group is asserted or listed as not yet").containsExactlyInAnyOrderElementsOf(HistoryRun.GROUPS);
-        assertThat(result.ops()).filteredOn(o -> o.type() == Op.Type.READ && o.outcome() == Op.Outcome.OK
+        assertThat(groups)
+                .as("every key group is asserted or listed as not yet")
+                .containsExactlyInAnyOrderElementsOf(HistoryRun.GROUPS);
+        assertThat(result.ops())
+                .filteredOn(o -> o.type() == Op.Type.READ
+                        && o.outcome() == Op.Outcome.OK
                         && HistoryRun.groupOf(o.key()).equals(ASSERTED.get(0)))
-                .as("reads of the asserted tags judged").hasSizeGreaterThan(10)
-                .extracting(Op::source).as("served by the replica and by the primary")
-                .anyMatch(source -> source.startsWith("replica")).anyMatch(source -> source.startsWith("primary"));
+                .as("reads of the asserted tags judged")
+                .hasSizeGreaterThan(10)
+                .extracting(Op::source)
+                .as("served by the replica and by the primary")
+                .anyMatch(source -> source.startsWith("replica"))
+                .anyMatch(source -> source.startsWith("primary"));
         assertThat(HistoryRun.Result.sameRouter(result.violationsIn(ASSERTED))).isEmpty();
         HistoryRun.Result.acrossRouters(result.violationsIn(ASSERTED))
                 .forEach(v -> LOG.warn("not asserted yet (a fence not yet seen by the other router): {}", v));

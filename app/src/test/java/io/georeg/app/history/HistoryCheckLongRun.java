@@ -33,15 +33,19 @@ class HistoryCheckLongRun {
         long seed = Long.getLong("history.seed", Instant.now().getEpochSecond());
         HistoryRun.Result result = HistoryRun.run(DB, temp, clients, duration, seed);
 
-        String report = "# History check, " + Instant.now() + " (seed " + seed + ")\n\n```\n" + result.figures() + "\n```\n\n"
+        String report = "# History check, " + Instant.now() + " (seed " + seed + ")\n\n```\n" + result.figures()
+                + "\n```\n\n"
                 + "Asserted (reads through the router that took the write): " + HistoryCheckIT.ASSERTED
-                + "; reported only: the same groups through the other router, and " + HistoryCheckIT.NOT_YET_ASSERTED + "\n\n"
-                + "## Violations\n\n```\n" + result.violations().stream().map(Object::toString).collect(Collectors.joining("\n"))
+                + "; reported only: the same groups through the other router, and " + HistoryCheckIT.NOT_YET_ASSERTED
+                + "\n\n"
+                + "## Violations\n\n```\n"
+                + result.violations().stream().map(Object::toString).collect(Collectors.joining("\n"))
                 + "\n```\n\n## Diverged after quiescence\n\n```\n"
                 + result.diverged().stream().map(Object::toString).collect(Collectors.joining("\n")) + "\n```\n";
         Files.writeString(Path.of("target", "history-check.md"), report);
 
-        assertThat(HistoryRun.Result.sameRouter(result.violationsIn(HistoryCheckIT.ASSERTED))).isEmpty();
+        assertThat(HistoryRun.Result.sameRouter(result.violationsIn(HistoryCheckIT.ASSERTED)))
+                .isEmpty();
         assertThat(result.diverged()).isEmpty();
     }
 }

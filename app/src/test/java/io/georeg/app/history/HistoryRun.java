@@ -9,7 +9,6 @@ import io.georeg.testkit.history.Op;
 import io.georeg.testkit.history.Violation;
 import io.georeg.testkit.oci.RegistryHttp;
 import java.nio.file.Path;
-import org.awaitility.core.ConditionTimeoutException;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -19,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * One history run end to end: the sites ({@link HistorySites}), the clients for the given time
@@ -36,14 +36,16 @@ final class HistoryRun {
      * (pushes, overwrites and manifest deletes), manifests by digest (pushes and deletes), blobs
      * (uploads and deletes) and referrers lists (artifacts pushed with a subject).
      */
-    static final List<String> GROUPS = List.of("tag:" + HistoryWorkload.SHARED, "tag:" + HistoryWorkload.OWNED, "manifest", "blob",
-            "referrers");
+    static final List<String> GROUPS =
+            List.of("tag:" + HistoryWorkload.SHARED, "tag:" + HistoryWorkload.OWNED, "manifest", "blob", "referrers");
 
     /** What a run did and found. */
     record Result(List<Op> ops, List<Violation> violations, List<Violation> diverged, Duration duration, int clients) {
         /** Violations of reads of keys in the given groups (see {@link HistoryRun#GROUPS}). */
         List<Violation> violationsIn(List<String> groups) {
-            return violations.stream().filter(v -> groups.contains(groupOf(v.key()))).toList();
+            return violations.stream()
+                    .filter(v -> groups.contains(groupOf(v.key())))
+                    .toList();
         }
 
         /**
@@ -51,12 +53,16 @@ final class HistoryRun {
          * depend on how fast a fence reaches the other routers.
          */
         static List<Violation> acrossRouters(List<Violation> violations) {
-            return violations.stream().filter(v -> v.write() != null && !router(v.read()).equals(router(v.write()))).toList();
+            return violations.stream()
+                    .filter(v -> v.write() != null && !router(v.read()).equals(router(v.write())))
+                    .toList();
         }
 
         /** The other violations: the read went through the router that took the write it missed, or missed no one write. */
         static List<Violation> sameRouter(List<Violation> violations) {
-            return violations.stream().filter(v -> v.write() == null || router(v.read()).equals(router(v.write()))).toList();
+            return violations.stream()
+                    .filter(v -> v.write() == null || router(v.read()).equals(router(v.write())))
+                    .toList();
         }
 
         private static String router(Op op) {
@@ -66,53 +72,74 @@ final class HistoryRun {
 
         /** The figures, one per line, for the log and the docs. */
         String figures() {
-            Map<String, Long> byType = ops.stream().collect(Collectors.groupingBy(o -> o.type() + "/" + o.keyKind(), TreeMap::new,
-                    Collectors.counting()));
-            List<Op> reads = ops.stream().filter(o -> o.type() == Op.Type.READ || o.type() == Op.Type.READ_SET).toList();
-            Map<String, Long> bySource = reads.stream().filter(o -> o.outcome() == Op.Outcome.OK)
-                    .collect(Collectors.groupingBy(o -> o.source().replaceAll("@.*", ""), TreeMap::new, Collectors.counting()));
-            Map<String, Long> byAccept = reads.stream().filter(o -> o.type() == Op.Type.READ && o.keyKind().equals("tag"))
+            Map<String, Long> byType = ops.stream()
+                    .collect(Collectors.groupingBy(
+                            o -> o.type() + "/" + o.keyKind(), TreeMap::new, Collectors.counting()));
+            List<Op> reads = ops.stream()
+                    .filter(o -> o.type() == Op.Type.READ || o.type() == Op.Type.READ_SET)
+                    .toList();
+            Map<String, Long> bySource = reads.stream()
+                    .filter(o -> o.outcome() == Op.Outcome.OK)
+                    .collect(Collectors.groupingBy(
+                            o -> o.source().replaceAll("@.*", ""), TreeMap::new, Collectors.counting()));
+            Map<String, Long> byAccept = reads.stream()
+                    .filter(o -> o.type() == Op.Type.READ && o.keyKind().equals("tag"))
                     .collect(Collectors.groupingBy(Op::acceptClass, TreeMap::new, Collectors.counting()));
-            Map<String, Long> writes = ops.stream().filter(o -> o.type() == Op.Type.WRITE)
-                    .collect(Collectors.groupingBy(o -> o.keyKind() + (Op.ABSENT.equals(o.value()) ? " delete" : " push"), TreeMap::new,
+            Map<String, Long> writes = ops.stream()
+                    .filter(o -> o.type() == Op.Type.WRITE)
+                    .collect(Collectors.groupingBy(
+                            o -> o.keyKind() + (Op.ABSENT.equals(o.value()) ? " delete" : " push"),
+                            TreeMap::new,
                             Collectors.counting()));
-            Map<String, Long> byOutcome = ops.stream().collect(Collectors.groupingBy(o -> o.type() + " " + o.outcome(), TreeMap::new,
-                    Collectors.counting()));
+            Map<String, Long> byOutcome = ops.stream()
+                    .collect(Collectors.groupingBy(
+                            o -> o.type() + " " + o.outcome(), TreeMap::new, Collectors.counting()));
             Map<String, Integer> violationsByGroup = new LinkedHashMap<>();
             for (String group : GROUPS) {
                 violationsByGroup.put(group, violationsIn(List.of(group)).size());
             }
-            return String.join("\n",
-                    "history: " + clients + " clients on 2 routers for " + duration.toSeconds() + " s, " + ops.size() + " operations",
+            return String.join(
+                    "\n",
+                    "history: " + clients + " clients on 2 routers for " + duration.toSeconds() + " s, " + ops.size()
+                            + " operations",
                     "operations by type/key kind: " + byType,
                     "writes: " + writes,
                     "outcomes: " + byOutcome,
                     "reads judged, by who served them (X-Georeg-Source): " + bySource,
                     "tag reads by Accept class: " + byAccept,
                     "violations by key group: " + violationsByGroup,
-                    "of which the read went through another router than the write: " + acrossRouters(violations).size(),
-                    "violation kinds: " + violations.stream().collect(Collectors.groupingBy(v -> v.kind().name(), TreeMap::new,
-                            Collectors.counting())),
+                    "of which the read went through another router than the write: "
+                            + acrossRouters(violations).size(),
+                    "violation kinds: "
+                            + violations.stream()
+                                    .collect(Collectors.groupingBy(
+                                            v -> v.kind().name(), TreeMap::new, Collectors.counting())),
                     "tags diverged after quiescence: " + diverged.size());
         }
     }
 
-    private HistoryRun() {
-    }
+    private HistoryRun() {}
 
     static Result run(TestDatabase db, Path dir, int clients, Duration duration, long seed) throws Exception {
         try (HistorySites sites = new HistorySites(db, dir)) {
-            HistoryWorkload workload = new HistoryWorkload(new HistoryWorkload.Config(sites.routers(), clients, duration, seed));
+            HistoryWorkload workload =
+                    new HistoryWorkload(new HistoryWorkload.Config(sites.routers(), clients, duration, seed));
             History history = workload.run();
-            await("replication queue drained").atMost(QUIESCENCE).pollInterval(Duration.ofMillis(200))
+            await("replication queue drained")
+                    .atMost(QUIESCENCE)
+                    .pollInterval(Duration.ofMillis(200))
                     .until(() -> pendingWork(db) == 0);
             List<String> keys = workload.tagKeys();
-            try (RegistryHttp primary = new RegistryHttp(sites.primary.url()); RegistryHttp replica = new RegistryHttp(sites.replica())) {
+            try (RegistryHttp primary = new RegistryHttp(sites.primary.url());
+                    RegistryHttp replica = new RegistryHttp(sites.replica())) {
                 // The queue is empty once the last event is applied; a notification still in
                 // distribution's send queue arrives a moment later, so converge, then compare.
                 try {
-                    await("replica tags equal the primary's").atMost(QUIESCENCE).pollInterval(Duration.ofMillis(500))
-                            .until(() -> HistoryChecker.diverged(tags(primary, keys), tags(replica, keys)).isEmpty()
+                    await("replica tags equal the primary's")
+                            .atMost(QUIESCENCE)
+                            .pollInterval(Duration.ofMillis(500))
+                            .until(() -> HistoryChecker.diverged(tags(primary, keys), tags(replica, keys))
+                                            .isEmpty()
                                     && pendingWork(db) == 0);
                 } catch (ConditionTimeoutException e) {
                     // Reported below as divergence, with the keys, rather than as a time-out.
@@ -130,7 +157,8 @@ final class HistoryRun {
         for (String key : keys) {
             String rest = key.substring("tag:".length());
             int colon = rest.lastIndexOf(':');
-            RegistryHttp.Answer head = registry.headManifest(rest.substring(0, colon), rest.substring(colon + 1), RegistryHttp.ACCEPT_ALL);
+            RegistryHttp.Answer head =
+                    registry.headManifest(rest.substring(0, colon), rest.substring(colon + 1), RegistryHttp.ACCEPT_ALL);
             if (head.status() == 200) {
                 out.put(key, head.digest().orElseThrow().toString());
             } else if (head.status() != 404) {
@@ -141,8 +169,10 @@ final class HistoryRun {
     }
 
     private static long pendingWork(TestDatabase db) throws Exception {
-        try (Connection c = db.connect(); Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT count(*) FROM replication_work WHERE state IN ('pending', 'in_progress')")) {
+        try (Connection c = db.connect();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(
+                        "SELECT count(*) FROM replication_work WHERE state IN ('pending', 'in_progress')")) {
             rs.next();
             return rs.getLong(1);
         }
@@ -162,6 +192,8 @@ final class HistoryRun {
     /** Up to {@code perGroup} violations of each group, for the log. */
     static List<Violation> sample(List<Violation> violations, int perGroup) {
         Map<String, Integer> seen = new LinkedHashMap<>();
-        return violations.stream().filter(v -> seen.merge(groupOf(v.key()), 1, Integer::sum) <= perGroup).toList();
+        return violations.stream()
+                .filter(v -> seen.merge(groupOf(v.key()), 1, Integer::sum) <= perGroup)
+                .toList();
     }
 }

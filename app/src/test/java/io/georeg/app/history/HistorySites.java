@@ -32,10 +32,12 @@ final class HistorySites implements AutoCloseable {
 
     HistorySites(TestDatabase db, Path dir) throws Exception {
         int replicatorPort = FreePort.pick();
-        primary = Distribution.start(Files.createDirectories(dir.resolve("primary")),
-                DistributionConfig.filesystem(dir.resolve("primary-storage")).withDeleteEnabled(true)
-                        .withNotification(DistributionConfig.NotificationEndpoint.bearer("georeg",
-                                URI.create("http://127.0.0.1:" + replicatorPort + "/events"), SECRET)));
+        primary = Distribution.start(
+                Files.createDirectories(dir.resolve("primary")),
+                DistributionConfig.filesystem(dir.resolve("primary-storage"))
+                        .withDeleteEnabled(true)
+                        .withNotification(DistributionConfig.NotificationEndpoint.bearer(
+                                "georeg", URI.create("http://127.0.0.1:" + replicatorPort + "/events"), SECRET)));
         Map<String, String> env = new HashMap<>();
         env.put("GEOREG_DATABASE_URL", db.jdbcUrl());
         env.put("GEOREG_DATABASE_USER", db.user());
@@ -51,7 +53,9 @@ final class HistorySites implements AutoCloseable {
         env.put("GEOREG_ROUTER_TIMEOUTS_HEALTH_INTERVAL", "200ms");
         env.put("GEOREG_ROUTER_TIMEOUTS_HEALTH_TIMEOUT", "500ms");
         replicator = start(env, "replicator", 0);
-        fronts = List.of(start(env, "registry-read,router", FreePort.pick()), start(env, "registry-read,router", FreePort.pick()));
+        fronts = List.of(
+                start(env, "registry-read,router", FreePort.pick()),
+                start(env, "registry-read,router", FreePort.pick()));
     }
 
     private static GeoregServer start(Map<String, String> base, String components, int routerPort) throws Exception {
@@ -65,7 +69,9 @@ final class HistorySites implements AutoCloseable {
     }
 
     List<URI> routers() {
-        return fronts.stream().map(f -> f.component(RouterComponent.class).uri()).toList();
+        return fronts.stream()
+                .map(f -> f.component(RouterComponent.class).uri())
+                .toList();
     }
 
     /** The first front's registry-read, straight (no router): what the replica itself holds. */

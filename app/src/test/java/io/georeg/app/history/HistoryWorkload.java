@@ -45,14 +45,14 @@ final class HistoryWorkload {
     static final String OWNED = "hist/own";
     /** The {@code Accept} class of an old docker client: schema 2 manifests only. */
     static final String OLD_CLIENT = "docker-v2";
+
     static final int SHARED_TAGS = 3;
     static final int OWNED_TAGS_PER_CLIENT = 2;
     private static final String SIGNATURE = "application/vnd.georeg.test.signature";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One run's shape. */
-    record Config(List<URI> routers, int clients, Duration duration, long seed) {
-    }
+    record Config(List<URI> routers, int clients, Duration duration, long seed) {}
 
     private final Config config;
     private final History history = new History();
@@ -63,8 +63,7 @@ final class HistoryWorkload {
     private final List<Stored> subjects = new CopyOnWriteArrayList<>();
 
     /** A manifest or blob somebody pushed (reads pick from these). */
-    private record Stored(String repository, Digest digest) {
-    }
+    private record Stored(String repository, Digest digest) {}
 
     HistoryWorkload(Config config) {
         this.config = config;
@@ -207,7 +206,8 @@ final class HistoryWorkload {
             }
             Digest digest = image.manifest().digest();
             long start = history.now();
-            Outcome outcome = writeOutcome(() -> router().deleteManifest(OWNED, digest.toString()).status());
+            Outcome outcome = writeOutcome(
+                    () -> router().deleteManifest(OWNED, digest.toString()).status());
             long end = history.now();
             recordWrite(Op.write(id, manifestKey(OWNED, digest), Op.ABSENT, Map.of(), start, end, outcome));
             recordWrite(Op.write(id, tagKey(OWNED, ownedTag(id, i)), Op.ABSENT, Map.of(), start, end, outcome));
@@ -215,7 +215,9 @@ final class HistoryWorkload {
                 owned[i] = null;
                 deletedLayers.addAll(image.layers());
                 readOwnTag(i);
-                readRegister(manifestKey(OWNED, digest), Op.ACCEPT_ALL,
+                readRegister(
+                        manifestKey(OWNED, digest),
+                        Op.ACCEPT_ALL,
                         () -> router().getManifest(OWNED, digest.toString(), RegistryHttp.ACCEPT_ALL));
             }
         }
@@ -226,8 +228,10 @@ final class HistoryWorkload {
             }
             TestBlob layer = deletedLayers.remove(random.nextInt(deletedLayers.size()));
             long start = history.now();
-            Outcome outcome = writeOutcome(() -> router().deleteBlob(OWNED, layer.digest()).status());
-            recordWrite(Op.write(id, blobKey(OWNED, layer.digest()), Op.ABSENT, Map.of(), start, history.now(), outcome));
+            Outcome outcome = writeOutcome(
+                    () -> router().deleteBlob(OWNED, layer.digest()).status());
+            recordWrite(
+                    Op.write(id, blobKey(OWNED, layer.digest()), Op.ABSENT, Map.of(), start, history.now(), outcome));
             readRegister(blobKey(OWNED, layer.digest()), Op.ACCEPT_ALL, () -> router().getBlob(OWNED, layer.digest()));
         }
 
@@ -242,14 +246,19 @@ final class HistoryWorkload {
                 return;
             }
             TestManifest subject = current.get(random.nextInt(current.size())).manifest();
-            TestImage artifact = TestImages.artifact(50_000_000 + seeds.incrementAndGet(), subject, SIGNATURE, Map.of());
+            TestImage artifact =
+                    TestImages.artifact(50_000_000 + seeds.incrementAndGet(), subject, SIGNATURE, Map.of());
             if (!pushBlobs(OWNED, artifact)) {
                 return;
             }
             Digest digest = artifact.manifest().digest();
             long start = history.now();
-            Outcome outcome = writeOutcome(() -> router().putManifest(OWNED, digest.toString(), artifact.manifest().mediaType(),
-                    artifact.manifest().content()).status());
+            Outcome outcome = writeOutcome(() -> router().putManifest(
+                            OWNED,
+                            digest.toString(),
+                            artifact.manifest().mediaType(),
+                            artifact.manifest().content())
+                    .status());
             long end = history.now();
             recordWrite(Op.write(id, manifestKey(OWNED, digest), digest.toString(), Map.of(), start, end, outcome));
             recordWrite(Op.add(id, referrersKey(OWNED, subject.digest()), digest.toString(), start, end, outcome));
@@ -266,8 +275,11 @@ final class HistoryWorkload {
             if (!pushBlobs(repository, image)) {
                 return false;
             }
-            Map<String, String> oldClient = Map.of(OLD_CLIENT,
-                    MediaTypes.DOCKER_MANIFEST.equals(image.manifest().mediaType()) ? image.manifest().digest().toString() : Op.ABSENT);
+            Map<String, String> oldClient = Map.of(
+                    OLD_CLIENT,
+                    MediaTypes.DOCKER_MANIFEST.equals(image.manifest().mediaType())
+                            ? image.manifest().digest().toString()
+                            : Op.ABSENT);
             return pushManifest(repository, tag, image.manifest(), oldClient);
         }
 
@@ -285,15 +297,26 @@ final class HistoryWorkload {
                 }
             }
             TestManifest list = TestImages.index(MediaTypes.DOCKER_MANIFEST_LIST, children);
-            return pushManifest(SHARED, tag, list, Map.of(OLD_CLIENT, children.get(0).manifest().digest().toString()));
+            return pushManifest(
+                    SHARED,
+                    tag,
+                    list,
+                    Map.of(OLD_CLIENT, children.get(0).manifest().digest().toString()));
         }
 
         private boolean pushBlobs(String repository, TestImage image) {
             for (TestBlob blob : image.blobs()) {
                 long start = history.now();
-                Outcome outcome = writeOutcome(() -> router().uploadBlob(repository, blob.digest(), blob.content()).status());
-                recordWrite(Op.write(id, blobKey(repository, blob.digest()), blob.digest().toString(), Map.of(), start,
-                        history.now(), outcome));
+                Outcome outcome = writeOutcome(() -> router().uploadBlob(repository, blob.digest(), blob.content())
+                        .status());
+                recordWrite(Op.write(
+                        id,
+                        blobKey(repository, blob.digest()),
+                        blob.digest().toString(),
+                        Map.of(),
+                        start,
+                        history.now(),
+                        outcome));
                 if (outcome != Outcome.OK) {
                     return false;
                 }
@@ -305,13 +328,16 @@ final class HistoryWorkload {
         }
 
         /** Puts a manifest by tag or digest, recording the tag (when by tag) and the manifest as written. */
-        private boolean pushManifest(String repository, String reference, TestManifest manifest, Map<String, String> oldClientView) {
+        private boolean pushManifest(
+                String repository, String reference, TestManifest manifest, Map<String, String> oldClientView) {
             long start = history.now();
-            Outcome outcome = writeOutcome(() -> router().putManifest(repository, reference, manifest.mediaType(), manifest.content())
-                    .status());
+            Outcome outcome = writeOutcome(
+                    () -> router().putManifest(repository, reference, manifest.mediaType(), manifest.content())
+                            .status());
             long end = history.now();
             String digest = manifest.digest().toString();
-            recordWrite(Op.write(id, manifestKey(repository, manifest.digest()), digest, Map.of(), start, end, outcome));
+            recordWrite(
+                    Op.write(id, manifestKey(repository, manifest.digest()), digest, Map.of(), start, end, outcome));
             if (!reference.equals(digest)) {
                 recordWrite(Op.write(id, tagKey(repository, reference), digest, oldClientView, start, end, outcome));
             }
@@ -333,7 +359,9 @@ final class HistoryWorkload {
         private void readTag(String repository, String tag) {
             boolean old = random.nextInt(4) == 0;
             String accept = old ? RegistryHttp.ACCEPT_DOCKER_V2 : RegistryHttp.ACCEPT_ALL;
-            readRegister(tagKey(repository, tag), old ? OLD_CLIENT : Op.ACCEPT_ALL,
+            readRegister(
+                    tagKey(repository, tag),
+                    old ? OLD_CLIENT : Op.ACCEPT_ALL,
                     () -> router().getManifest(repository, tag, accept));
         }
 
@@ -347,7 +375,9 @@ final class HistoryWorkload {
                 return;
             }
             Stored m = manifests.get(random.nextInt(manifests.size()));
-            readRegister(manifestKey(m.repository(), m.digest()), Op.ACCEPT_ALL,
+            readRegister(
+                    manifestKey(m.repository(), m.digest()),
+                    Op.ACCEPT_ALL,
                     () -> router().getManifest(m.repository(), m.digest().toString(), RegistryHttp.ACCEPT_ALL));
         }
 
@@ -356,7 +386,10 @@ final class HistoryWorkload {
                 return;
             }
             Stored b = blobs.get(random.nextInt(blobs.size()));
-            readRegister(blobKey(b.repository(), b.digest()), Op.ACCEPT_ALL, () -> router().getBlob(b.repository(), b.digest()));
+            readRegister(
+                    blobKey(b.repository(), b.digest()),
+                    Op.ACCEPT_ALL,
+                    () -> router().getBlob(b.repository(), b.digest()));
         }
 
         private void readReferrers() {
@@ -371,8 +404,14 @@ final class HistoryWorkload {
             try {
                 answer = router().referrers(s.repository(), s.digest());
             } catch (RuntimeException e) {
-                history.record(Op.readSet(id, referrersKey(s.repository(), s.digest()), Set.of(), start, history.now(),
-                        Outcome.FAILED, ""));
+                history.record(Op.readSet(
+                        id,
+                        referrersKey(s.repository(), s.digest()),
+                        Set.of(),
+                        start,
+                        history.now(),
+                        Outcome.FAILED,
+                        ""));
                 return;
             }
             long end = history.now();
@@ -389,12 +428,13 @@ final class HistoryWorkload {
             } else if (answer.status() != 404) {
                 outcome = Outcome.FAILED;
             }
-            history.record(Op.readSet(id, referrersKey(s.repository(), s.digest()), members, start, end, outcome,
-                    servedBy(answer)));
+            history.record(Op.readSet(
+                    id, referrersKey(s.repository(), s.digest()), members, start, end, outcome, servedBy(answer)));
         }
 
         /** A read whose value is the digest of the bytes served, {@link Op#ABSENT} on 404; other answers are not judged. */
-        private void readRegister(String key, String acceptClass, java.util.function.Supplier<RegistryHttp.Answer> request) {
+        private void readRegister(
+                String key, String acceptClass, java.util.function.Supplier<RegistryHttp.Answer> request) {
             long start = history.now();
             RegistryHttp.Answer answer;
             try {
@@ -409,8 +449,15 @@ final class HistoryWorkload {
                 case 404 -> Op.ABSENT;
                 default -> null;
             };
-            history.record(Op.read(id, key, acceptClass, value == null ? Op.ABSENT : value, start, end,
-                    value == null ? Outcome.FAILED : Outcome.OK, servedBy(answer)));
+            history.record(Op.read(
+                    id,
+                    key,
+                    acceptClass,
+                    value == null ? Op.ABSENT : value,
+                    start,
+                    end,
+                    value == null ? Outcome.FAILED : Outcome.OK,
+                    servedBy(answer)));
         }
     }
 

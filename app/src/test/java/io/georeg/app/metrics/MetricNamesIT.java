@@ -8,8 +8,8 @@ import io.georeg.replicator.metrics.ReplicatorMetrics;
 import io.georeg.replicator.metrics.VerifyMetrics;
 import io.georeg.replicator.queue.WorkQueue;
 import io.georeg.router.RouterMetrics;
-import io.georeg.router.outage.OutageMetrics;
 import io.georeg.router.health.CircuitBreaker;
+import io.georeg.router.outage.OutageMetrics;
 import io.georeg.testkit.db.TestDatabase;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
@@ -44,7 +44,9 @@ class MetricNamesIT {
 
     @BeforeAll
     static void startDatabase() {
-        database = new Database(DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password()).withMigrateOnStart(true)).start();
+        database = new Database(DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password())
+                        .withMigrateOnStart(true))
+                .start();
     }
 
     @AfterAll
@@ -55,16 +57,22 @@ class MetricNamesIT {
     @Test
     void everyMetricTheChartAndDocsNameIsExportedAndEveryExportedMetricIsDocumented() throws IOException {
         Set<String> exported = exportedNames();
-        assertThat(exported).as("metrics registered by the replicator, verifier and router").isNotEmpty();
+        assertThat(exported)
+                .as("metrics registered by the replicator, verifier and router")
+                .isNotEmpty();
 
         Set<String> referenced = new TreeSet<>();
         for (Path file : referencingFiles()) {
             Set<String> names = namesIn(file);
-            assertThat(exported).as("metrics named in %s must be exported by the code", ROOT.relativize(file)).containsAll(names);
+            assertThat(exported)
+                    .as("metrics named in %s must be exported by the code", ROOT.relativize(file))
+                    .containsAll(names);
             referenced.addAll(names);
         }
         Set<String> documented = namesIn(ROOT.resolve("docs/monitoring.md"));
-        assertThat(documented).as("every exported metric is described in docs/monitoring.md").containsAll(exported);
+        assertThat(documented)
+                .as("every exported metric is described in docs/monitoring.md")
+                .containsAll(exported);
         assertThat(referenced).as("the alerts and dashboard use some metrics").isNotEmpty();
     }
 
@@ -85,9 +93,13 @@ class MetricNamesIT {
     private static List<Path> referencingFiles() throws IOException {
         try (Stream<Path> chart = Files.walk(ROOT.resolve("charts/georeg"))) {
             return Stream.concat(
-                    chart.filter(Files::isRegularFile).filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".json")
-                            || p.toString().endsWith(".tpl") || p.toString().endsWith(".txt")),
-                    Stream.of(ROOT.resolve("docs/monitoring.md"), ROOT.resolve("docs/troubleshooting.md"))).toList();
+                            chart.filter(Files::isRegularFile)
+                                    .filter(p -> p.toString().endsWith(".yaml")
+                                            || p.toString().endsWith(".json")
+                                            || p.toString().endsWith(".tpl")
+                                            || p.toString().endsWith(".txt")),
+                            Stream.of(ROOT.resolve("docs/monitoring.md"), ROOT.resolve("docs/troubleshooting.md")))
+                    .toList();
         }
     }
 

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
  * alone, against the test server. It uses a name of its own, never the shared default.
  */
 class EnsureDatabaseIT {
-    private final String name = "georeg_t_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+    private final String name =
+            "georeg_t_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
     private final String serverUrl = TestDatabase.serverUrlFromEnvironment();
 
     private Connection server() throws Exception {
@@ -29,21 +30,29 @@ class EnsureDatabaseIT {
     /** The port of the test server: ensure_database talks to 127.0.0.1:$GEOREG_PG_PORT as role georeg. */
     private String port() {
         URI uri = URI.create(serverUrl.substring("jdbc:".length()));
-        assertThat(uri.getHost()).as("ensure_database works on the local server scripts/lib.sh sets up").isEqualTo("127.0.0.1");
-        assertThat(uri.getQuery()).as("ensure_database logs in as georeg/georeg").contains("user=georeg").contains("password=georeg");
+        assertThat(uri.getHost())
+                .as("ensure_database works on the local server scripts/lib.sh sets up")
+                .isEqualTo("127.0.0.1");
+        assertThat(uri.getQuery())
+                .as("ensure_database logs in as georeg/georeg")
+                .contains("user=georeg")
+                .contains("password=georeg");
         return String.valueOf(uri.getPort() < 0 ? 5432 : uri.getPort());
     }
 
     private String owner() throws Exception {
-        try (Connection c = server(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = '" + name + "'")) {
+        try (Connection c = server();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(
+                        "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = '" + name + "'")) {
             return rs.next() ? rs.getString(1) : null;
         }
     }
 
     @AfterEach
     void drop() throws Exception {
-        try (Connection c = server(); Statement s = c.createStatement()) {
+        try (Connection c = server();
+                Statement s = c.createStatement()) {
             s.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
         }
     }
@@ -62,7 +71,8 @@ class EnsureDatabaseIT {
 
     @Test
     void refusesANameThatIsNoPlainIdentifier() throws Exception {
-        LibSh.Result result = LibSh.run(Map.of("GEOREG_PG_PORT", port()), "ensure_database 'x; DROP DATABASE postgres'");
+        LibSh.Result result =
+                LibSh.run(Map.of("GEOREG_PG_PORT", port()), "ensure_database 'x; DROP DATABASE postgres'");
         assertThat(result.exitCode()).isEqualTo(1);
         assertThat(result.err()).contains("is not a plain lower-case database name");
     }

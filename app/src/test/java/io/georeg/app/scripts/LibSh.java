@@ -12,11 +12,9 @@ import java.util.Map;
 /** Runs a bash snippet with the repository's {@code scripts/lib.sh} sourced, for tests of its functions. */
 final class LibSh {
     /** What a snippet printed on stdout, and its exit code. */
-    record Result(int exitCode, String out, String err) {
-    }
+    record Result(int exitCode, String out, String err) {}
 
-    private LibSh() {
-    }
+    private LibSh() {}
 
     /** The repository root: the first directory from the working directory up that holds scripts/lib.sh. */
     static Path repositoryRoot() {
@@ -25,11 +23,13 @@ final class LibSh {
                 return dir;
             }
         }
-        throw new IllegalStateException("scripts/lib.sh not found above " + Path.of("").toAbsolutePath());
+        throw new IllegalStateException(
+                "scripts/lib.sh not found above " + Path.of("").toAbsolutePath());
     }
 
     static Result run(Map<String, String> environment, String snippet) throws IOException, InterruptedException {
-        ProcessBuilder process = new ProcessBuilder(List.of("bash", "-c", "set -euo pipefail; source scripts/lib.sh; " + snippet))
+        ProcessBuilder process = new ProcessBuilder(
+                        List.of("bash", "-c", "set -euo pipefail; source scripts/lib.sh; " + snippet))
                 .directory(repositoryRoot().toFile());
         process.environment().putAll(environment);
         Path err = Files.createTempFile("lib-sh", ".err");
@@ -46,7 +46,9 @@ final class LibSh {
 
     static Result runOk(Map<String, String> environment, String snippet) throws IOException, InterruptedException {
         Result result = run(environment, snippet);
-        assertThat(result.exitCode()).as("exit code of %s (stderr: %s)", snippet, result.err()).isZero();
+        assertThat(result.exitCode())
+                .as("exit code of %s (stderr: %s)", snippet, result.err())
+                .isZero();
         return result;
     }
 }

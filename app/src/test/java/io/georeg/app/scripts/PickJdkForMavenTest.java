@@ -45,13 +45,15 @@ class PickJdkForMavenTest {
     }
 
     private static String mavenOptsAfterPick(Map<String, String> environment) throws Exception {
-        return LibSh.runOk(environment, "pick_jdk_for_maven; printf '%s' \"$MAVEN_OPTS\"").out();
+        return LibSh.runOk(environment, "pick_jdk_for_maven; printf '%s' \"$MAVEN_OPTS\"")
+                .out();
     }
 
     @Test
     void aJdkThatRejectsTheOptionIsPickedWithoutIt() throws Exception {
         Path jdk21 = jdkThatRejectsTheOption(21);
-        LibSh.Result picked = LibSh.runOk(Map.of("JAVA_HOME", jdk21.toString(), "MAVEN_OPTS", "-Xmx1g"),
+        LibSh.Result picked = LibSh.runOk(
+                Map.of("JAVA_HOME", jdk21.toString(), "MAVEN_OPTS", "-Xmx1g"),
                 "pick_jdk_for_maven; printf '%s|%s' \"$JAVA_HOME\" \"$MAVEN_OPTS\"");
         assertThat(picked.out()).isEqualTo(jdk21 + "|-Xmx1g");
     }

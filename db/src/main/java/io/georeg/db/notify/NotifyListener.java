@@ -60,7 +60,12 @@ public final class NotifyListener implements AutoCloseable {
      * @param channel         the notification channel (a plain lower-case identifier)
      * @param applicationName shown in {@code pg_stat_activity}, so the connection can be found
      */
-    public NotifyListener(DatabaseConfig database, String channel, String applicationName, Duration reconnectDelay, Subscriber subscriber) {
+    public NotifyListener(
+            DatabaseConfig database,
+            String channel,
+            String applicationName,
+            Duration reconnectDelay,
+            Subscriber subscriber) {
         if (!CHANNEL.matcher(channel).matches()) {
             throw new IllegalArgumentException("not a plain channel name: " + channel);
         }
@@ -91,8 +96,10 @@ public final class NotifyListener implements AutoCloseable {
             } catch (SQLException | RuntimeException e) {
                 subscriber.disconnected();
                 if (running && !reported) {
-                    LOG.warn("listener of {} lost its database connection; its in-memory view is bypassed until it is back: {}",
-                            channel, e.toString());
+                    LOG.warn(
+                            "listener of {} lost its database connection; its in-memory view is bypassed until it is back: {}",
+                            channel,
+                            e.toString());
                     reported = true;
                 }
             }
@@ -111,7 +118,9 @@ public final class NotifyListener implements AutoCloseable {
         }
         p.setProperty("ApplicationName", applicationName);
         p.setProperty("tcpKeepAlive", "true");
-        p.setProperty("connectTimeout", Long.toString(Math.max(1, database.connectionTimeout().toSeconds())));
+        p.setProperty(
+                "connectTimeout",
+                Long.toString(Math.max(1, database.connectionTimeout().toSeconds())));
         // A half-open connection fails the ping instead of blocking for ever.
         p.setProperty("socketTimeout", "10");
         Connection c = DriverManager.getConnection(database.url(), p);

@@ -48,39 +48,51 @@ public final class RouterAdminClient {
     }
 
     private RouterAdminView send(String method, String path, ObjectNode body) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(router.resolve(path)).timeout(TIMEOUT)
+        HttpRequest.Builder request = HttpRequest.newBuilder(router.resolve(path))
+                .timeout(TIMEOUT)
                 .header("Authorization", "Bearer " + token)
                 .header("Accept", "application/json");
         if (body == null) {
             request.GET();
         } else {
-            request.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body.toString()));
+            request.header("Content-Type", "application/json")
+                    .method(method, HttpRequest.BodyPublishers.ofString(body.toString()));
         }
         HttpResponse<String> response;
         try {
             response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            throw new FailoverException("router " + router + " is unreachable for " + method + " " + path + ": " + e, e);
+            throw new FailoverException(
+                    "router " + router + " is unreachable for " + method + " " + path + ": " + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new FailoverException("interrupted while calling router " + router, e);
         }
         if (response.statusCode() == 401) {
-            throw new FailoverException("router " + router + " refused the admin token: pass the value of its router.admin.token");
+            throw new FailoverException(
+                    "router " + router + " refused the admin token: pass the value of its router.admin.token");
         }
         if (response.statusCode() == 404) {
             throw new FailoverException("router " + router + " has no admin API (404): set router.admin.token on it");
         }
         if (response.statusCode() != 200) {
-            throw new FailoverException("router " + router + " answered " + response.statusCode() + " to " + method + " " + path
-                    + ": " + response.body());
+            throw new FailoverException("router " + router + " answered " + response.statusCode() + " to " + method
+                    + " " + path + ": " + response.body());
         }
         try {
             JsonNode n = JSON.readTree(response.body());
-            return new RouterAdminView(router, n.path("mode").asText(), n.path("reason").asText(), URI.create(n.path("primaryUrl").asText()),
-                    n.path("primaryCircuit").asText(), n.path("primaryProbedReachable").asBoolean());
+            return new RouterAdminView(
+                    router,
+                    n.path("mode").asText(),
+                    n.path("reason").asText(),
+                    URI.create(n.path("primaryUrl").asText()),
+                    n.path("primaryCircuit").asText(),
+                    n.path("primaryProbedReachable").asBoolean());
         } catch (IOException | IllegalArgumentException e) {
-            throw new FailoverException("router " + router + " answered " + method + " " + path + " with unexpected JSON: " + response.body(), e);
+            throw new FailoverException(
+                    "router " + router + " answered " + method + " " + path + " with unexpected JSON: "
+                            + response.body(),
+                    e);
         }
     }
 }

@@ -9,6 +9,10 @@ import java.net.URI;
  *                               outage or the drill's {@code primary-down})
  * @param primaryProbedReachable what the router's health probes alone say of the primary
  */
-public record RouterAdminView(URI router, String mode, String reason, URI primaryUrl, String primaryCircuit,
-                              boolean primaryProbedReachable) {
-}
+public record RouterAdminView(
+        URI router,
+        String mode,
+        String reason,
+        URI primaryUrl,
+        String primaryCircuit,
+        boolean primaryProbedReachable) {}

@@ -14,8 +14,8 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -24,7 +24,10 @@ import picocli.CommandLine.Spec;
  * and writes {@code drill-report.md} and {@code drill-report.json}. Exit code 0 only when every
  * check passed. The app registers an instance with a supplier of the started tracking database.
  */
-@Command(name = "drill", description = "Rehearse a primary outage: switch the routers to primary-down, pull a sample, check pushes are refused, restore, report.")
+@Command(
+        name = "drill",
+        description =
+                "Rehearse a primary outage: switch the routers to primary-down, pull a sample, check pushes are refused, restore, report.")
 public final class DrillCommand implements Callable<Integer> {
     private final Supplier<Database> databases;
     private final Supplier<Optional<String>> configuredAdminToken;
@@ -32,7 +35,10 @@ public final class DrillCommand implements Callable<Integer> {
     @Mixin
     RouterTargets targets;
 
-    @Option(names = "--sample", defaultValue = "5", description = "Replicated images to pull (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--sample",
+            defaultValue = "5",
+            description = "Replicated images to pull (default ${DEFAULT-VALUE}).")
     int sample;
 
     @Option(names = "--credentials", paramLabel = "USER:PASSWORD", description = "Registry credentials for the pulls.")
@@ -41,19 +47,35 @@ public final class DrillCommand implements Callable<Integer> {
     @Option(names = "--observe-outage", description = "Verify a real primary outage instead of switching the routers.")
     boolean observeOutage;
 
-    @Option(names = "--max-lag", defaultValue = "PT5M", description = "Pre-check: oldest unreplicated change at most this old, e.g. 5m or PT5M (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--max-lag",
+            defaultValue = "PT5M",
+            description =
+                    "Pre-check: oldest unreplicated change at most this old, e.g. 5m or PT5M (default ${DEFAULT-VALUE}).")
     Duration maxLag;
 
-    @Option(names = "--max-pending", defaultValue = "100", description = "Pre-check: at most this many changes pending (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--max-pending",
+            defaultValue = "100",
+            description = "Pre-check: at most this many changes pending (default ${DEFAULT-VALUE}).")
     long maxPending;
 
-    @Option(names = "--max-failed", defaultValue = "0", description = "Pre-check: at most this many failed changes (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--max-failed",
+            defaultValue = "0",
+            description = "Pre-check: at most this many failed changes (default ${DEFAULT-VALUE}).")
     long maxFailed;
 
-    @Option(names = "--json", description = "Print the report as JSON on stdout (the object drill-report.json holds) instead of text.")
+    @Option(
+            names = "--json",
+            description = "Print the report as JSON on stdout (the object drill-report.json holds) instead of text.")
     boolean json;
 
-    @Option(names = "--report", required = true, paramLabel = "DIR", description = "Directory for drill-report.md and drill-report.json.")
+    @Option(
+            names = "--report",
+            required = true,
+            paramLabel = "DIR",
+            description = "Directory for drill-report.md and drill-report.json.")
     Path reportDir;
 
     @Spec
@@ -72,18 +94,33 @@ public final class DrillCommand implements Callable<Integer> {
         if (credentials != null) {
             int colon = credentials.indexOf(':');
             if (colon < 1) {
-                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--credentials must be USER:PASSWORD");
+                throw new picocli.CommandLine.ParameterException(
+                        spec.commandLine(), "--credentials must be USER:PASSWORD");
             }
             user = Optional.of(credentials.substring(0, colon));
             password = Optional.of(credentials.substring(colon + 1));
         }
         try (Database database = databases.get();
-             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
+                HttpClient http = HttpClient.newBuilder()
+                        .connectTimeout(Duration.ofSeconds(5))
+                        .build()) {
             // After the configuration loaded: its errors come first, and it may hold the token.
-            DrillOptions options = new DrillOptions(targets.routers, targets.adminToken(spec, configuredAdminToken), sample, user,
-                    password, observeOutage, maxLag, maxPending, maxFailed);
+            DrillOptions options = new DrillOptions(
+                    targets.routers,
+                    targets.adminToken(spec, configuredAdminToken),
+                    sample,
+                    user,
+                    password,
+                    observeOutage,
+                    maxLag,
+                    maxPending,
+                    maxFailed);
             Report report = new Drill(options, database, http).run();
-            return print(report, ReportWriter.write(report, reportDir), spec.commandLine().getOut(), json);
+            return print(
+                    report,
+                    ReportWriter.write(report, reportDir),
+                    spec.commandLine().getOut(),
+                    json);
         }
     }
 
@@ -101,7 +138,10 @@ public final class DrillCommand implements Callable<Integer> {
             out.printf("%-22s %s  %s%n", c.name(), c.passed() ? "pass" : "FAIL", c.detail());
         }
         out.println("RPO: " + report.rpo().size() + " change(s) not replicated"
-                + report.rpo().stream().mapToLong(i -> i.age().toSeconds()).max().stream().mapToObj(s -> ", the oldest " + s + " s old").findFirst().orElse(""));
+                + report.rpo().stream().mapToLong(i -> i.age().toSeconds()).max().stream()
+                        .mapToObj(s -> ", the oldest " + s + " s old")
+                        .findFirst()
+                        .orElse(""));
         report.timingsMillis().forEach((k, v) -> out.println(k + ": " + v + " ms"));
         out.println(report.kind() + " " + (report.passed() ? "PASSED" : "FAILED") + "; report: " + markdown);
         out.flush();

@@ -13,8 +13,8 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -23,7 +23,10 @@ import picocli.CommandLine.Spec;
  * reconcile, verify, switch the routers to the new primary, unfreeze — with a report. Exit code 0
  * only when every check passed. The app registers an instance with a session supplier.
  */
-@Command(name = "promote", description = "Planned failover: freeze writes, drain and verify replication, switch the routers to the new primary.")
+@Command(
+        name = "promote",
+        description =
+                "Planned failover: freeze writes, drain and verify replication, switch the routers to the new primary.")
 public final class PromoteCommand implements Callable<Integer> {
     private final Supplier<PromotionSession> sessions;
     private final Supplier<Optional<String>> configuredAdminToken;
@@ -31,25 +34,43 @@ public final class PromoteCommand implements Callable<Integer> {
     @Mixin
     RouterTargets targets;
 
-    @Option(names = "--new-primary", required = true, paramLabel = "URL", description = "The registry that takes writes from now on.")
+    @Option(
+            names = "--new-primary",
+            required = true,
+            paramLabel = "URL",
+            description = "The registry that takes writes from now on.")
     URI newPrimary;
 
-    @Option(names = "--drain-timeout", defaultValue = "PT10M", description = "Longest wait for the queue to drain, e.g. 10m or PT10M (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--drain-timeout",
+            defaultValue = "PT10M",
+            description = "Longest wait for the queue to drain, e.g. 10m or PT10M (default ${DEFAULT-VALUE}).")
     Duration drainTimeout;
 
-    @Option(names = "--verify-timeout", defaultValue = "PT30M", description = "Longest verification pass, e.g. 30m or PT30M (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--verify-timeout",
+            defaultValue = "PT30M",
+            description = "Longest verification pass, e.g. 30m or PT30M (default ${DEFAULT-VALUE}).")
     Duration verifyTimeout;
 
     @Option(names = "--run-workers", description = "Copy in this process too (when no replicator is running).")
     boolean runWorkers;
 
-    @Option(names = "--force", description = "Switch even when a check failed (unplanned failover: the old primary is gone).")
+    @Option(
+            names = "--force",
+            description = "Switch even when a check failed (unplanned failover: the old primary is gone).")
     boolean force;
 
-    @Option(names = "--json", description = "Print the report as JSON on stdout (the object promote-report.json holds) instead of text.")
+    @Option(
+            names = "--json",
+            description = "Print the report as JSON on stdout (the object promote-report.json holds) instead of text.")
     boolean json;
 
-    @Option(names = "--report", defaultValue = ".", paramLabel = "DIR", description = "Directory for promote-report.md/.json (default: here).")
+    @Option(
+            names = "--report",
+            defaultValue = ".",
+            paramLabel = "DIR",
+            description = "Directory for promote-report.md/.json (default: here).")
     Path reportDir;
 
     @Spec
@@ -64,12 +85,24 @@ public final class PromoteCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (PromotionSession session = sessions.get();
-             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
+                HttpClient http = HttpClient.newBuilder()
+                        .connectTimeout(Duration.ofSeconds(5))
+                        .build()) {
             // After the configuration loaded: its errors come first, and it may hold the token.
-            PromotionOptions options = new PromotionOptions(targets.routers, targets.adminToken(spec, configuredAdminToken),
-                    newPrimary, drainTimeout, verifyTimeout, runWorkers, force);
+            PromotionOptions options = new PromotionOptions(
+                    targets.routers,
+                    targets.adminToken(spec, configuredAdminToken),
+                    newPrimary,
+                    drainTimeout,
+                    verifyTimeout,
+                    runWorkers,
+                    force);
             Report report = new Promotion(options, session, http).run();
-            return DrillCommand.print(report, ReportWriter.write(report, reportDir), spec.commandLine().getOut(), json);
+            return DrillCommand.print(
+                    report,
+                    ReportWriter.write(report, reportDir),
+                    spec.commandLine().getOut(),
+                    json);
         }
     }
 }

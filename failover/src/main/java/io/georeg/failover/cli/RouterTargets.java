@@ -27,22 +27,33 @@ public final class RouterTargets {
     static final String VISIBLE_WARNING = "warning: --admin-token is visible to every user of this machine (ps, "
             + "/proc); use --admin-token-file FILE or GEOREG_ROUTER_ADMIN_TOKEN instead";
 
-    @Option(names = "--router", required = true, paramLabel = "URL", description = "A router of the secondary site (repeatable).")
+    @Option(
+            names = "--router",
+            required = true,
+            paramLabel = "URL",
+            description = "A router of the secondary site (repeatable).")
     List<URI> routers;
 
-    @Option(names = "--admin-token-file", paramLabel = "FILE",
-            description = "File holding the routers' router.admin.token. Without it and --admin-token, the configuration's "
-                    + "router.admin.token (GEOREG_ROUTER_ADMIN_TOKEN, router.admin.tokenFile) is used.")
+    @Option(
+            names = "--admin-token-file",
+            paramLabel = "FILE",
+            description =
+                    "File holding the routers' router.admin.token. Without it and --admin-token, the configuration's "
+                            + "router.admin.token (GEOREG_ROUTER_ADMIN_TOKEN, router.admin.tokenFile) is used.")
     Path adminTokenFile;
 
-    @Option(names = "--admin-token", paramLabel = "TOKEN",
-            description = "The routers' router.admin.token on the command line (visible in ps: prefer --admin-token-file).")
+    @Option(
+            names = "--admin-token",
+            paramLabel = "TOKEN",
+            description =
+                    "The routers' router.admin.token on the command line (visible in ps: prefer --admin-token-file).")
     String adminToken;
 
     /** The admin token to send; fails with what to set when there is none. */
     String adminToken(CommandSpec spec, Supplier<Optional<String>> configured) {
         if (adminTokenFile != null && adminToken != null) {
-            throw new ParameterException(spec.commandLine(), "use either --admin-token-file or --admin-token, not both");
+            throw new ParameterException(
+                    spec.commandLine(), "use either --admin-token-file or --admin-token, not both");
         }
         if (adminTokenFile != null) {
             return readToken(spec, adminTokenFile);
@@ -53,9 +64,13 @@ public final class RouterTargets {
             err.flush();
             return adminToken;
         }
-        return configured.get().filter(t -> !t.isBlank()).orElseThrow(() -> new ParameterException(spec.commandLine(),
-                "no admin token: pass --admin-token-file FILE, or set router.admin.token in the configuration "
-                        + "(GEOREG_ROUTER_ADMIN_TOKEN or router.admin.tokenFile)"));
+        return configured
+                .get()
+                .filter(t -> !t.isBlank())
+                .orElseThrow(() -> new ParameterException(
+                        spec.commandLine(),
+                        "no admin token: pass --admin-token-file FILE, or set router.admin.token in the configuration "
+                                + "(GEOREG_ROUTER_ADMIN_TOKEN or router.admin.tokenFile)"));
     }
 
     private static String readToken(CommandSpec spec, Path file) {

@@ -52,10 +52,14 @@ public final class Drill {
         report.rpo(new ReplicationGaps(database).list(RPO_LIMIT));
         List<ReplicatedImage> sample = new ReplicatedSample(database).pick(options.sample());
         report.fact("sample", sample.size() + " image(s): " + sample);
-        List<RouterAdminClient> routers = options.routers().stream().map(r -> new RouterAdminClient(http, r, options.adminToken())).toList();
+        List<RouterAdminClient> routers = options.routers().stream()
+                .map(r -> new RouterAdminClient(http, r, options.adminToken()))
+                .toList();
         boolean switched = false;
         try {
-            Instant outageStart = options.observeOutage() ? observe(report, routers) : (switched = switchAll(report, routers)) ? Instant.now() : null;
+            Instant outageStart = options.observeOutage()
+                    ? observe(report, routers)
+                    : (switched = switchAll(report, routers)) ? Instant.now() : null;
             if (outageStart != null) {
                 pullSample(report, sample, outageStart);
                 pushRefused(report, sample);
@@ -70,25 +74,49 @@ public final class Drill {
     }
 
     private void preChecks(Report report) {
-        StatusReport status = new StatusQuery(database).read(Duration.ofMinutes(15), 10, StatusQuery.Repositories.NONE, Optional.empty(), 0);
+        StatusReport status = new StatusQuery(database)
+                .read(Duration.ofMinutes(15), 10, StatusQuery.Repositories.NONE, Optional.empty(), 0);
         StatusReport.Queue q = status.queue();
-        report.fact("queue", "pending " + q.pending() + ", in progress " + q.inProgress() + ", failed " + q.failed() + ", done " + q.done());
-        report.fact("lag p50/p99 (s, last 15 min)", status.lag().p50Seconds().map(String::valueOf).orElse("-") + " / "
-                + status.lag().p99Seconds().map(String::valueOf).orElse("-"));
+        report.fact(
+                "queue",
+                "pending " + q.pending() + ", in progress " + q.inProgress() + ", failed " + q.failed() + ", done "
+                        + q.done());
+        report.fact(
+                "lag p50/p99 (s, last 15 min)",
+                status.lag().p50Seconds().map(String::valueOf).orElse("-") + " / "
+                        + status.lag().p99Seconds().map(String::valueOf).orElse("-"));
         Optional<Duration> oldest = status.oldestPendingAge();
-        report.check(oldest.isEmpty() || oldest.get().compareTo(options.maxLag()) <= 0
-                ? Check.pass("precheck-lag", "oldest unreplicated change " + oldest.map(d -> d.toSeconds() + " s old").orElse("none")
-                        + " (limit " + options.maxLag().toSeconds() + " s)")
-                : Check.fail("precheck-lag", "oldest unreplicated change is " + oldest.get().toSeconds() + " s old, over the limit of "
-                        + options.maxLag().toSeconds() + " s: the secondary is behind"));
+        report.check(
+                oldest.isEmpty() || oldest.get().compareTo(options.maxLag()) <= 0
+                        ? Check.pass(
+                                "precheck-lag",
+                                "oldest unreplicated change "
+                                        + oldest.map(d -> d.toSeconds() + " s old")
+                                                .orElse("none") + " (limit "
+                                        + options.maxLag().toSeconds() + " s)")
+                        : Check.fail(
+                                "precheck-lag",
+                                "oldest unreplicated change is " + oldest.get().toSeconds()
+                                        + " s old, over the limit of "
+                                        + options.maxLag().toSeconds() + " s: the secondary is behind"));
         long unapplied = q.pending() + q.inProgress();
-        report.check(unapplied <= options.maxPending()
-                ? Check.pass("precheck-pending", unapplied + " change(s) pending or in progress (limit " + options.maxPending() + ")")
-                : Check.fail("precheck-pending", unapplied + " change(s) pending or in progress, over the limit of " + options.maxPending()));
-        report.check(q.failed() <= options.maxFailed()
-                ? Check.pass("precheck-failed", q.failed() + " failed change(s) (limit " + options.maxFailed() + ")")
-                : Check.fail("precheck-failed", q.failed() + " failed change(s), over the limit of " + options.maxFailed()
-                        + ": see georeg retry --list"));
+        report.check(
+                unapplied <= options.maxPending()
+                        ? Check.pass(
+                                "precheck-pending",
+                                unapplied + " change(s) pending or in progress (limit " + options.maxPending() + ")")
+                        : Check.fail(
+                                "precheck-pending",
+                                unapplied + " change(s) pending or in progress, over the limit of "
+                                        + options.maxPending()));
+        report.check(
+                q.failed() <= options.maxFailed()
+                        ? Check.pass(
+                                "precheck-failed", q.failed() + " failed change(s) (limit " + options.maxFailed() + ")")
+                        : Check.fail(
+                                "precheck-failed",
+                                q.failed() + " failed change(s), over the limit of " + options.maxFailed()
+                                        + ": see georeg retry --list"));
     }
 
     private boolean switchAll(Report report, List<RouterAdminClient> routers) {
@@ -98,15 +126,18 @@ public final class Drill {
             try {
                 RouterAdminView view = router.setMode("primary-down", reason);
                 if (!"primary-down".equals(view.mode()) || !"open".equals(view.primaryCircuit())) {
-                    problems.add(router.router() + " reports mode " + view.mode() + ", primary circuit " + view.primaryCircuit());
+                    problems.add(router.router() + " reports mode " + view.mode() + ", primary circuit "
+                            + view.primaryCircuit());
                 }
             } catch (FailoverException e) {
                 problems.add(e.getMessage());
             }
         }
         problems.forEach(report::error);
-        report.check(problems.isEmpty() ? Check.pass("switch", routers.size() + " router(s) in primary-down mode")
-                : Check.fail("switch", String.join("; ", problems)));
+        report.check(
+                problems.isEmpty()
+                        ? Check.pass("switch", routers.size() + " router(s) in primary-down mode")
+                        : Check.fail("switch", String.join("; ", problems)));
         return problems.isEmpty();
     }
 
@@ -122,8 +153,10 @@ public final class Drill {
                 problems.add(e.getMessage());
             }
         }
-        report.check(problems.isEmpty() ? Check.pass("outage-observed", routers.size() + " router(s) find the primary unreachable")
-                : Check.fail("outage-observed", String.join("; ", problems)));
+        report.check(
+                problems.isEmpty()
+                        ? Check.pass("outage-observed", routers.size() + " router(s) find the primary unreachable")
+                        : Check.fail("outage-observed", String.join("; ", problems)));
         return problems.isEmpty() ? Instant.now() : null;
     }
 
@@ -137,15 +170,21 @@ public final class Drill {
             report.check(Check.fail("serve-sample", "the replica holds no tagged image yet: nothing to pull"));
             return;
         }
-        List<PrimaryClient> clients = options.routers().stream().map(this::client).toList();
+        List<PrimaryClient> clients =
+                options.routers().stream().map(this::client).toList();
         try {
-            pullSample(report, sample, clients.stream().map(c -> new SamplePuller(c.content())).toList(), outageStart);
+            pullSample(
+                    report,
+                    sample,
+                    clients.stream().map(c -> new SamplePuller(c.content())).toList(),
+                    outageStart);
         } finally {
             clients.forEach(PrimaryClient::close);
         }
     }
 
-    private void pullSample(Report report, List<ReplicatedImage> sample, List<SamplePuller> pullers, Instant outageStart) {
+    private void pullSample(
+            Report report, List<ReplicatedImage> sample, List<SamplePuller> pullers, Instant outageStart) {
         List<Long> millis = new ArrayList<>();
         List<String> failures = new ArrayList<>();
         long bytes = 0;
@@ -165,7 +204,9 @@ public final class Drill {
         }
         failures.forEach(report::error);
         if (firstServed != null) {
-            report.timing("time to serve (switch to first complete pull)", Duration.between(outageStart, firstServed).toMillis());
+            report.timing(
+                    "time to serve (switch to first complete pull)",
+                    Duration.between(outageStart, firstServed).toMillis());
         }
         millis.sort(Long::compare);
         if (!millis.isEmpty()) {
@@ -174,20 +215,33 @@ public final class Drill {
             report.timing("sample pull max", millis.get(millis.size() - 1));
         }
         report.fact("sample bytes pulled", bytes);
-        report.check(failures.isEmpty()
-                ? Check.pass("serve-sample", sample.size() + " image(s) pulled through the router(s), every digest verified")
-                : Check.fail("serve-sample", failures.size() + " of " + sample.size() + " image(s) not served: " + failures.get(0)));
+        report.check(
+                failures.isEmpty()
+                        ? Check.pass(
+                                "serve-sample",
+                                sample.size() + " image(s) pulled through the router(s), every digest verified")
+                        : Check.fail(
+                                "serve-sample",
+                                failures.size() + " of " + sample.size() + " image(s) not served: " + failures.get(0)));
     }
 
     /** A push must fail fast with the clear OCI 503 while the primary is (taken as) down. */
     private void pushRefused(Report report, List<ReplicatedImage> sample) {
-        String repository = sample.isEmpty() ? "georeg-drill/probe" : sample.get(0).repository().toString();
+        String repository = sample.isEmpty()
+                ? "georeg-drill/probe"
+                : sample.get(0).repository().toString();
         List<String> problems = new ArrayList<>();
         for (URI router : options.routers()) {
             try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(router.resolve("/v2/" + repository + "/blobs/uploads/"))
-                        .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() != 503 || !r.body().contains("UNAVAILABLE") || !r.body().contains("primary site is unreachable")) {
+                HttpResponse<String> r = http.send(
+                        HttpRequest.newBuilder(router.resolve("/v2/" + repository + "/blobs/uploads/"))
+                                .timeout(Duration.ofSeconds(10))
+                                .POST(HttpRequest.BodyPublishers.noBody())
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() != 503
+                        || !r.body().contains("UNAVAILABLE")
+                        || !r.body().contains("primary site is unreachable")) {
                     problems.add(router + " answered " + r.statusCode() + " " + r.body());
                 } else {
                     report.fact("push refused by " + router, r.body().trim());
@@ -199,8 +253,10 @@ public final class Drill {
                 problems.add(router + ": interrupted");
             }
         }
-        report.check(problems.isEmpty() ? Check.pass("push-refused", "pushes answered 503 UNAVAILABLE with the primary-down message")
-                : Check.fail("push-refused", String.join("; ", problems)));
+        report.check(
+                problems.isEmpty()
+                        ? Check.pass("push-refused", "pushes answered 503 UNAVAILABLE with the primary-down message")
+                        : Check.fail("push-refused", String.join("; ", problems)));
     }
 
     private void restore(Report report, List<RouterAdminClient> routers, boolean switched) {
@@ -216,14 +272,23 @@ public final class Drill {
             }
         }
         problems.forEach(report::error);
-        report.check(problems.isEmpty() ? Check.pass("restore", routers.size() + " router(s) back in normal mode"
-                        + (switched ? "" : " (the switch had failed)"))
-                : Check.fail("restore", String.join("; ", problems)));
+        report.check(
+                problems.isEmpty()
+                        ? Check.pass(
+                                "restore",
+                                routers.size() + " router(s) back in normal mode"
+                                        + (switched ? "" : " (the switch had failed)"))
+                        : Check.fail("restore", String.join("; ", problems)));
     }
 
     private PrimaryClient client(URI router) {
-        PrimaryConfig config = new PrimaryConfig(router, options.username().orElse(null), options.password().orElse(null), null,
-                PrimaryConfig.DEFAULT_CONNECT_TIMEOUT, PrimaryConfig.DEFAULT_REQUEST_TIMEOUT);
+        PrimaryConfig config = new PrimaryConfig(
+                router,
+                options.username().orElse(null),
+                options.password().orElse(null),
+                null,
+                PrimaryConfig.DEFAULT_CONNECT_TIMEOUT,
+                PrimaryConfig.DEFAULT_REQUEST_TIMEOUT);
         return PrimaryClient.create(config);
     }
 

@@ -18,8 +18,16 @@ import java.util.Optional;
  * @param maxPending    pre-check: at most this many changes pending or in progress
  * @param maxFailed     pre-check: at most this many permanently failed changes
  */
-public record DrillOptions(List<URI> routers, String adminToken, int sample, Optional<String> username, Optional<String> password,
-                           boolean observeOutage, Duration maxLag, long maxPending, long maxFailed) {
+public record DrillOptions(
+        List<URI> routers,
+        String adminToken,
+        int sample,
+        Optional<String> username,
+        Optional<String> password,
+        boolean observeOutage,
+        Duration maxLag,
+        long maxPending,
+        long maxFailed) {
     public DrillOptions {
         routers = List.copyOf(routers);
         if (routers.isEmpty()) {

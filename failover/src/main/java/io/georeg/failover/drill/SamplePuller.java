@@ -44,7 +44,8 @@ final class SamplePuller {
         long bytes = fetched.content().length;
         for (Descriptor child : parsed.children()) {
             FetchedManifest c = client.manifest(image.repository(), new Reference.ByDigest(child.digest()))
-                    .orElseThrow(() -> new FailoverException(image + ": child manifest " + child.digest() + " not served"));
+                    .orElseThrow(
+                            () -> new FailoverException(image + ": child manifest " + child.digest() + " not served"));
             bytes += manifest(image, c);
         }
         for (Descriptor blob : parsed.blobs()) {
@@ -58,7 +59,8 @@ final class SamplePuller {
         if (opened.isEmpty()) {
             throw new FailoverException(image + ": blob " + digest + " not served (404)");
         }
-        try (BlobStream stream = opened.get(); InputStream in = stream.content()) {
+        try (BlobStream stream = opened.get();
+                InputStream in = stream.content()) {
             MessageDigest md = digest.algorithm().newMessageDigest();
             byte[] buffer = new byte[64 * 1024];
             long total = 0;
@@ -68,7 +70,8 @@ final class SamplePuller {
             }
             String actual = HexFormat.of().formatHex(md.digest());
             if (!actual.equals(digest.hex())) {
-                throw new FailoverException(image + ": blob " + digest + " served with the wrong content (" + actual + ")");
+                throw new FailoverException(
+                        image + ": blob " + digest + " served with the wrong content (" + actual + ")");
             }
             return total;
         } catch (IOException e) {

@@ -10,9 +10,9 @@ import io.georeg.replicator.queue.WorkQueue;
 import io.georeg.replicator.queue.WorkState;
 import io.georeg.replicator.reconcile.ReconcileProgress;
 import io.georeg.replicator.reconcile.ReconcileSummary;
+import io.georeg.replicator.verify.PassSummary;
 import io.georeg.status.StatusQuery;
 import io.georeg.status.StatusReport;
-import io.georeg.replicator.verify.PassSummary;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.time.Instant;
@@ -50,23 +50,32 @@ public final class Promotion {
         Report report = new Report("promote");
         report.fact("routers", options.routers());
         report.fact("new primary", options.newPrimary());
-        List<RouterAdminClient> routers = options.routers().stream().map(r -> new RouterAdminClient(http, r, options.adminToken())).toList();
+        List<RouterAdminClient> routers = options.routers().stream()
+                .map(r -> new RouterAdminClient(http, r, options.adminToken()))
+                .toList();
         report.fact("old primary", routers.get(0).mode().primaryUrl());
         try {
-            if (setAll(report, routers, "freeze", r -> r.setMode("frozen", "promotion to " + options.newPrimary()), "frozen")) {
+            if (setAll(
+                    report,
+                    routers,
+                    "freeze",
+                    r -> r.setMode("frozen", "promotion to " + options.newPrimary()),
+                    "frozen")) {
                 if (options.runWorkers()) {
                     session.replicator().start();
                 }
                 long start = System.nanoTime();
                 drain(report, "drain");
-                report.timing("drain", Duration.ofNanos(System.nanoTime() - start).toMillis());
+                report.timing(
+                        "drain", Duration.ofNanos(System.nanoTime() - start).toMillis());
                 finalReconcile(report);
                 verify(report);
                 report.rpo(new ReplicationGaps(session.database()).list(1000));
                 if (report.passed() || options.force()) {
                     setAll(report, routers, "switch-primary", r -> r.setPrimary(options.newPrimary()), null);
                 } else {
-                    report.error("a check failed: the routers keep the old primary (run again, or pass --force for an unplanned failover)");
+                    report.error(
+                            "a check failed: the routers keep the old primary (run again, or pass --force for an unplanned failover)");
                 }
             }
         } finally {
@@ -96,8 +105,10 @@ public final class Promotion {
             }
         }
         problems.forEach(report::error);
-        report.check(problems.isEmpty() ? Check.pass(check, routers.size() + " router(s) done")
-                : Check.fail(check, String.join("; ", problems)));
+        report.check(
+                problems.isEmpty()
+                        ? Check.pass(check, routers.size() + " router(s) done")
+                        : Check.fail(check, String.join("; ", problems)));
         return problems.isEmpty();
     }
 
@@ -107,9 +118,11 @@ public final class Promotion {
         Map<WorkState, Long> depth = queue.depth().byState();
         while (depth.get(WorkState.PENDING) + depth.get(WorkState.IN_PROGRESS) > 0) {
             if (Instant.now().isAfter(deadline)) {
-                report.check(Check.fail(check, "queue not drained within " + options.drainTimeout().toSeconds() + " s: "
-                        + depth.get(WorkState.PENDING) + " pending, " + depth.get(WorkState.IN_PROGRESS)
-                        + " in progress (is a replicator running? else pass --run-workers)"));
+                report.check(Check.fail(
+                        check,
+                        "queue not drained within " + options.drainTimeout().toSeconds() + " s: "
+                                + depth.get(WorkState.PENDING) + " pending, " + depth.get(WorkState.IN_PROGRESS)
+                                + " in progress (is a replicator running? else pass --run-workers)"));
                 return false;
             }
             // Only the table is watched here; the replicators do the copying.
@@ -123,26 +136,41 @@ public final class Promotion {
     private void finalReconcile(Report report) {
         long start = System.nanoTime();
         try {
-            ReconcileSummary summary = session.replicator().reconciler().reconcileAll(List.of(), ReconcileProgress.NONE);
+            ReconcileSummary summary =
+                    session.replicator().reconciler().reconcileAll(List.of(), ReconcileProgress.NONE);
             report.fact("final reconcile", summary);
             summary.errors().forEach(e -> report.error("reconcile: " + e));
-            report.check(summary.errors().isEmpty() ? Check.pass("final-reconcile", summary.toString())
-                    : Check.fail("final-reconcile", summary.errors().size() + " repositories could not be crawled: " + summary.errors().get(0)));
+            report.check(
+                    summary.errors().isEmpty()
+                            ? Check.pass("final-reconcile", summary.toString())
+                            : Check.fail(
+                                    "final-reconcile",
+                                    summary.errors().size() + " repositories could not be crawled: "
+                                            + summary.errors().get(0)));
         } catch (RuntimeException e) {
             report.error("final reconcile: " + e.getMessage());
             report.check(Check.fail("final-reconcile", "the old primary could not be crawled: " + e.getMessage()));
         }
         drain(report, "drain-after-reconcile");
-        report.timing("final reconcile and drain", Duration.ofNanos(System.nanoTime() - start).toMillis());
+        report.timing(
+                "final reconcile and drain",
+                Duration.ofNanos(System.nanoTime() - start).toMillis());
     }
 
     private void verify(Report report) {
         long start = System.nanoTime();
         try {
-            PassSummary pass = session.verifier().runPass().get(options.verifyTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            report.fact("verification pass", pass.total() + " object(s), " + pass.bytes() + " bytes hashed, " + pass.repairs() + " repair(s) queued");
+            PassSummary pass =
+                    session.verifier().runPass().get(options.verifyTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            report.fact(
+                    "verification pass",
+                    pass.total() + " object(s), " + pass.bytes() + " bytes hashed, " + pass.repairs()
+                            + " repair(s) queued");
         } catch (TimeoutException e) {
-            report.check(Check.fail("verify", "verification did not finish within " + options.verifyTimeout().toSeconds() + " s"));
+            report.check(Check.fail(
+                    "verify",
+                    "verification did not finish within "
+                            + options.verifyTimeout().toSeconds() + " s"));
             return;
         } catch (ExecutionException e) {
             report.check(Check.fail("verify", "verification failed: " + e.getCause()));
@@ -152,14 +180,24 @@ public final class Promotion {
             throw new FailoverException("interrupted while verifying", e);
         }
         report.timing("verify", Duration.ofNanos(System.nanoTime() - start).toMillis());
-        StatusReport status = new StatusQuery(session.database()).read(Duration.ofMinutes(15), 10, StatusQuery.Repositories.NONE,
-                Optional.empty(), 0);
-        long bad = bad(status.verification().blobs()) + bad(status.verification().manifests());
-        report.fact("verification state", "blobs " + status.verification().blobs() + ", manifests " + status.verification().manifests());
-        report.check(bad == 0 ? Check.pass("verify", "no stored object failed or missing")
-                : Check.fail("verify", bad + " stored object(s) failed verification or are missing"));
-        report.check(status.queue().failed() == 0 ? Check.pass("no-failed-changes", "no change failed to replicate")
-                : Check.fail("no-failed-changes", status.queue().failed() + " change(s) failed to replicate: see georeg retry --list"));
+        StatusReport status = new StatusQuery(session.database())
+                .read(Duration.ofMinutes(15), 10, StatusQuery.Repositories.NONE, Optional.empty(), 0);
+        long bad =
+                bad(status.verification().blobs()) + bad(status.verification().manifests());
+        report.fact(
+                "verification state",
+                "blobs " + status.verification().blobs() + ", manifests "
+                        + status.verification().manifests());
+        report.check(
+                bad == 0
+                        ? Check.pass("verify", "no stored object failed or missing")
+                        : Check.fail("verify", bad + " stored object(s) failed verification or are missing"));
+        report.check(
+                status.queue().failed() == 0
+                        ? Check.pass("no-failed-changes", "no change failed to replicate")
+                        : Check.fail(
+                                "no-failed-changes",
+                                status.queue().failed() + " change(s) failed to replicate: see georeg retry --list"));
     }
 
     private static long bad(Map<String, Long> byState) {

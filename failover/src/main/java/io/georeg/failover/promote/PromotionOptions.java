@@ -16,8 +16,14 @@ import java.util.List;
  * @param runWorkers    copy in this process too (when no replicator is running)
  * @param force         switch even when a check failed (unplanned failover: the old primary is gone)
  */
-public record PromotionOptions(List<URI> routers, String adminToken, URI newPrimary, Duration drainTimeout, Duration verifyTimeout,
-                               boolean runWorkers, boolean force) {
+public record PromotionOptions(
+        List<URI> routers,
+        String adminToken,
+        URI newPrimary,
+        Duration drainTimeout,
+        Duration verifyTimeout,
+        boolean runWorkers,
+        boolean force) {
     public PromotionOptions {
         routers = List.copyOf(routers);
         if (routers.isEmpty()) {

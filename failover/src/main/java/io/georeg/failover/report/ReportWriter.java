@@ -21,8 +21,7 @@ import java.util.Map;
 public final class ReportWriter {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    private ReportWriter() {
-    }
+    private ReportWriter() {}
 
     /** Both files; returns the Markdown file's path. */
     public static Path write(Report report, Path directory) {
@@ -45,7 +44,11 @@ public final class ReportWriter {
         root.put("startedAt", report.startedAt().toString());
         root.put("finishedAt", String.valueOf(report.finishedAt()));
         ArrayNode checks = root.putArray("checks");
-        report.checks().forEach(c -> checks.addObject().put("name", c.name()).put("passed", c.passed()).put("detail", c.detail()));
+        report.checks()
+                .forEach(c -> checks.addObject()
+                        .put("name", c.name())
+                        .put("passed", c.passed())
+                        .put("detail", c.detail()));
         ObjectNode facts = root.putObject("facts");
         report.orderedFacts().forEach(facts::put);
         ObjectNode timings = root.putObject("timingsMillis");
@@ -53,12 +56,21 @@ public final class ReportWriter {
         ObjectNode rpo = root.putObject("rpo");
         List<UnreplicatedItem> items = report.rpo();
         rpo.put("unreplicated", items.size());
-        rpo.put("oldestAgeSeconds", items.stream().mapToLong(i -> i.age().toSeconds()).max().orElse(0));
+        rpo.put(
+                "oldestAgeSeconds",
+                items.stream().mapToLong(i -> i.age().toSeconds()).max().orElse(0));
         ArrayNode list = rpo.putArray("items");
         for (UnreplicatedItem i : items) {
-            list.addObject().put("repository", i.repository()).put("kind", i.kind()).put("ref", i.ref())
-                    .put("operation", i.operation()).put("state", i.state()).put("since", i.since().toString())
-                    .put("ageSeconds", i.age().toSeconds()).put("attempts", i.attempts()).put("lastError", i.lastError());
+            list.addObject()
+                    .put("repository", i.repository())
+                    .put("kind", i.kind())
+                    .put("ref", i.ref())
+                    .put("operation", i.operation())
+                    .put("state", i.state())
+                    .put("since", i.since().toString())
+                    .put("ageSeconds", i.age().toSeconds())
+                    .put("attempts", i.attempts())
+                    .put("lastError", i.lastError());
         }
         ArrayNode errors = root.putArray("errors");
         report.errors().forEach(errors::add);
@@ -67,36 +79,71 @@ public final class ReportWriter {
 
     static String markdown(Report report) {
         StringBuilder md = new StringBuilder();
-        md.append("# georeg ").append(report.kind()).append(" report: ").append(report.passed() ? "PASSED" : "FAILED").append("\n\n");
-        md.append("Started ").append(report.startedAt()).append(", finished ").append(report.finishedAt()).append(".\n\n");
+        md.append("# georeg ")
+                .append(report.kind())
+                .append(" report: ")
+                .append(report.passed() ? "PASSED" : "FAILED")
+                .append("\n\n");
+        md.append("Started ")
+                .append(report.startedAt())
+                .append(", finished ")
+                .append(report.finishedAt())
+                .append(".\n\n");
         md.append("## Checks\n\n| check | result | detail |\n|---|---|---|\n");
-        report.checks().forEach(c -> md.append("| ").append(c.name()).append(" | ").append(c.passed() ? "pass" : "**FAIL**")
-                .append(" | ").append(cell(c.detail())).append(" |\n"));
+        report.checks()
+                .forEach(c -> md.append("| ")
+                        .append(c.name())
+                        .append(" | ")
+                        .append(c.passed() ? "pass" : "**FAIL**")
+                        .append(" | ")
+                        .append(cell(c.detail()))
+                        .append(" |\n"));
         md.append("\n## Facts\n\n");
         for (Map.Entry<String, String> f : report.orderedFacts().entrySet()) {
             md.append("- ").append(f.getKey()).append(": ").append(f.getValue()).append('\n');
         }
         if (!report.timingsMillis().isEmpty()) {
             md.append("\n## Timings\n\n| measure | ms |\n|---|---|\n");
-            report.timingsMillis().forEach((k, v) -> md.append("| ").append(k).append(" | ").append(v).append(" |\n"));
+            report.timingsMillis()
+                    .forEach((k, v) ->
+                            md.append("| ").append(k).append(" | ").append(v).append(" |\n"));
         }
         List<UnreplicatedItem> items = report.rpo();
         md.append("\n## RPO: not replicated\n\n");
         if (items.isEmpty()) {
             md.append("Nothing: every change the replicator knows of is applied.\n");
         } else {
-            md.append(items.size()).append(" change(s) not replicated, the oldest ")
-                    .append(items.stream().mapToLong(i -> i.age().toSeconds()).max().orElse(0)).append(" s old.\n\n")
-                    .append("| repository | ref | operation | state | age (s) | attempts | last error |\n|---|---|---|---|---|---|---|\n");
+            md.append(items.size())
+                    .append(" change(s) not replicated, the oldest ")
+                    .append(items.stream()
+                            .mapToLong(i -> i.age().toSeconds())
+                            .max()
+                            .orElse(0))
+                    .append(" s old.\n\n")
+                    .append(
+                            "| repository | ref | operation | state | age (s) | attempts | last error |\n|---|---|---|---|---|---|---|\n");
             for (UnreplicatedItem i : items) {
-                md.append("| ").append(cell(i.repository())).append(" | ").append(cell(i.ref())).append(" | ").append(i.operation())
-                        .append(" | ").append(i.state()).append(" | ").append(i.age().toSeconds()).append(" | ").append(i.attempts())
-                        .append(" | ").append(cell(i.lastError())).append(" |\n");
+                md.append("| ")
+                        .append(cell(i.repository()))
+                        .append(" | ")
+                        .append(cell(i.ref()))
+                        .append(" | ")
+                        .append(i.operation())
+                        .append(" | ")
+                        .append(i.state())
+                        .append(" | ")
+                        .append(i.age().toSeconds())
+                        .append(" | ")
+                        .append(i.attempts())
+                        .append(" | ")
+                        .append(cell(i.lastError()))
+                        .append(" |\n");
             }
         }
         if (!report.errors().isEmpty()) {
             md.append("\n## Errors\n\n");
-            report.errors().forEach(e -> md.append("- ").append(e.replace("\n", " ")).append('\n'));
+            report.errors()
+                    .forEach(e -> md.append("- ").append(e.replace("\n", " ")).append('\n'));
         }
         return md.toString();
     }

@@ -35,7 +35,9 @@ public final class ReplicatedSample {
                 try (ResultSet rs = ps.executeQuery()) {
                     List<ReplicatedImage> images = new ArrayList<>();
                     while (rs.next()) {
-                        images.add(new ReplicatedImage(RepositoryName.of(rs.getString("repository")), Tag.of(rs.getString("tag")),
+                        images.add(new ReplicatedImage(
+                                RepositoryName.of(rs.getString("repository")),
+                                Tag.of(rs.getString("tag")),
                                 Digest.parse(rs.getString("digest"))));
                     }
                     return images;

@@ -39,10 +39,16 @@ public final class ReplicationGaps {
                     List<UnreplicatedItem> items = new ArrayList<>();
                     while (rs.next()) {
                         Instant since = rs.getTimestamp("first_event_at").toInstant();
-                        items.add(new UnreplicatedItem(rs.getString("repository"), rs.getString("kind"), rs.getString("ref"),
-                                rs.getString("operation"), rs.getString("state"), since,
+                        items.add(new UnreplicatedItem(
+                                rs.getString("repository"),
+                                rs.getString("kind"),
+                                rs.getString("ref"),
+                                rs.getString("operation"),
+                                rs.getString("state"),
+                                since,
                                 Duration.ofMillis(Math.max(0, Math.round(rs.getDouble("age_seconds") * 1000))),
-                                rs.getInt("attempts"), rs.getString("last_error")));
+                                rs.getInt("attempts"),
+                                rs.getString("last_error")));
                     }
                     return items;
                 }

@@ -8,6 +8,13 @@ import java.time.Instant;
  * a failover at this moment is the list of these. {@code age} is from the primary's change
  * (the event or crawl time) to the database's clock now.
  */
-public record UnreplicatedItem(String repository, String kind, String ref, String operation, String state,
-                               Instant since, Duration age, int attempts, String lastError) {
-}
+public record UnreplicatedItem(
+        String repository,
+        String kind,
+        String ref,
+        String operation,
+        String state,
+        Instant since,
+        Duration age,
+        int attempts,
+        String lastError) {}

@@ -39,6 +39,8 @@ class ReportPrintTest {
         int exit = DrillCommand.print(failedDrill(), Path.of("drill-report.md"), new PrintWriter(out), false);
 
         assertThat(exit).isEqualTo(1);
-        assertThat(out.toString()).containsPattern("precheck-pending\\s+FAIL").contains("drill FAILED; report: drill-report.md");
+        assertThat(out.toString())
+                .containsPattern("precheck-pending\\s+FAIL")
+                .contains("drill FAILED; report: drill-report.md");
     }
 }

@@ -43,8 +43,7 @@ class RouterTargetsTest {
         }
     }
 
-    private record Run(int exit, String out, String err) {
-    }
+    private record Run(int exit, String out, String err) {}
 
     private static Run run(Optional<String> configured, String... args) {
         StringWriter out = new StringWriter();
@@ -89,9 +88,18 @@ class RouterTargetsTest {
     @Test
     void bothOptionsOrAnEmptyFileAreUsageErrors() throws Exception {
         Path empty = Files.writeString(dir.resolve("empty"), "\n");
-        assertThat(run(Optional.empty(), "--router", "http://r", "--admin-token-file", empty.toString()).err())
+        assertThat(run(Optional.empty(), "--router", "http://r", "--admin-token-file", empty.toString())
+                        .err())
                 .contains("is empty");
-        assertThat(run(Optional.empty(), "--router", "http://r", "--admin-token-file", empty.toString(), "--admin-token", "t")
-                .err()).contains("not both");
+        assertThat(run(
+                                Optional.empty(),
+                                "--router",
+                                "http://r",
+                                "--admin-token-file",
+                                empty.toString(),
+                                "--admin-token",
+                                "t")
+                        .err())
+                .contains("not both");
     }
 }

@@ -23,22 +23,37 @@ class ReportWriterTest {
         report.check(Check.pass("switch", "1 router(s)"));
         report.check(Check.fail("precheck-pending", "3 change(s) | over"));
         report.timing("sample pull p99", 42);
-        report.rpo(List.of(new UnreplicatedItem("team/app", "tag", "v1", "push_manifest", "pending", Instant.parse("2026-01-01T00:00:00Z"),
-                Duration.ofSeconds(90), 2, "primary unreachable")));
+        report.rpo(List.of(new UnreplicatedItem(
+                "team/app",
+                "tag",
+                "v1",
+                "push_manifest",
+                "pending",
+                Instant.parse("2026-01-01T00:00:00Z"),
+                Duration.ofSeconds(90),
+                2,
+                "primary unreachable")));
         report.error("something broke");
         report.finish();
 
         Path md = ReportWriter.write(report, dir);
 
-        JsonNode json = new ObjectMapper().readTree(dir.resolve("drill-report.json").toFile());
+        JsonNode json =
+                new ObjectMapper().readTree(dir.resolve("drill-report.json").toFile());
         assertThat(json.path("passed").asBoolean()).isFalse();
         assertThat(json.path("checks")).hasSize(2);
         assertThat(json.path("rpo").path("unreplicated").asInt()).isEqualTo(1);
         assertThat(json.path("rpo").path("oldestAgeSeconds").asLong()).isEqualTo(90);
-        assertThat(json.path("rpo").path("items").get(0).path("repository").asText()).isEqualTo("team/app");
+        assertThat(json.path("rpo").path("items").get(0).path("repository").asText())
+                .isEqualTo("team/app");
         assertThat(json.path("timingsMillis").path("sample pull p99").asLong()).isEqualTo(42);
-        assertThat(Files.readString(md)).contains("FAILED").contains("**FAIL**").contains("3 change(s) \\| over")
-                .contains("1 change(s) not replicated, the oldest 90 s old").contains("| team/app | v1 |").contains("something broke");
+        assertThat(Files.readString(md))
+                .contains("FAILED")
+                .contains("**FAIL**")
+                .contains("3 change(s) \\| over")
+                .contains("1 change(s) not replicated, the oldest 90 s old")
+                .contains("| team/app | v1 |")
+                .contains("something broke");
     }
 
     @Test

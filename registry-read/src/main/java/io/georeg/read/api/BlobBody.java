@@ -37,10 +37,12 @@ final class BlobBody implements StreamingOutput {
     static final long DIRECT_MIN_BYTES = 256 * 1024;
     /** Larger than Jersey's outbound buffer ({@code ServerProperties.OUTBOUND_CONTENT_LENGTH_BUFFER}, 8 KiB). */
     static final int FIRST_WRITE_BYTES = 64 * 1024;
+
     static final int DIRECT_BUFFER_BYTES = 1024 * 1024;
     static final int MAX_DIRECT_BUFFERS = 32;
     /** Every direct buffer ever made, while not in use: at most {@link #MAX_DIRECT_BUFFERS} in all. */
     private static final ArrayBlockingQueue<ByteBuffer> POOL = new ArrayBlockingQueue<>(MAX_DIRECT_BUFFERS);
+
     private static final AtomicInteger DIRECT_BUFFERS = new AtomicInteger();
 
     private final InputStream in;

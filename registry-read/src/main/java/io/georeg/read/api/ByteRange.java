@@ -75,7 +75,11 @@ public record ByteRange(long first, long last) {
     }
 
     private static OciHttpException unsatisfiable(long size) {
-        return new OciHttpException(ErrorCode.RANGE_INVALID, "requested range not satisfiable for a blob of " + size + " bytes",
-                null, "Content-Range", "bytes */" + size);
+        return new OciHttpException(
+                ErrorCode.RANGE_INVALID,
+                "requested range not satisfiable for a blob of " + size + " bytes",
+                null,
+                "Content-Range",
+                "bytes */" + size);
     }
 }

@@ -20,8 +20,7 @@ import java.util.Map;
 public final class JsonBodies {
     private static final JsonFactory JSON = new JsonFactory();
 
-    private JsonBodies() {
-    }
+    private JsonBodies() {}
 
     /** {@code {"name":"…","tags":[…]}} (spec: "Listing Tags"). */
     public static byte[] tagsList(RepositoryName name, List<Tag> tags) {

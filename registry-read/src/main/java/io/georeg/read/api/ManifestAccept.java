@@ -21,8 +21,7 @@ import java.util.Map;
  */
 public final class ManifestAccept {
 
-    private ManifestAccept() {
-    }
+    private ManifestAccept() {}
 
     /** Throws MANIFEST_UNKNOWN (404) when the Accept headers exclude {@code storedType}. */
     public static void check(Enumeration<String> acceptHeaders, String storedType) {
@@ -41,7 +40,8 @@ public final class ManifestAccept {
             }
         }
         if (sawAny) {
-            throw new OciException(ErrorCode.MANIFEST_NOT_ACCEPTABLE, refusal(storedType), Map.of("mediaType", storedType));
+            throw new OciException(
+                    ErrorCode.MANIFEST_NOT_ACCEPTABLE, refusal(storedType), Map.of("mediaType", storedType));
         }
     }
 
@@ -67,7 +67,8 @@ public final class ManifestAccept {
         int semi = header.indexOf(';', start);
         int typeEnd = semi >= 0 && semi < end ? semi : end;
         String range = header.substring(start, typeEnd).trim();
-        boolean matches = range.equalsIgnoreCase(type) || range.equals("*/*") || range.equalsIgnoreCase("application/*");
+        boolean matches =
+                range.equalsIgnoreCase(type) || range.equals("*/*") || range.equalsIgnoreCase("application/*");
         if (!matches) {
             return false;
         }
@@ -94,7 +95,8 @@ public final class ManifestAccept {
             case MediaTypes.OCI_MANIFEST -> "OCI manifest found, but accept header does not support OCI manifests";
             case MediaTypes.OCI_INDEX -> "OCI index found, but accept header does not support OCI indexes";
             case MediaTypes.DOCKER_MANIFEST -> "Docker schema 2 manifest found, but accept header does not support it";
-            case MediaTypes.DOCKER_MANIFEST_LIST -> "Docker manifest list found, but accept header does not support manifest lists";
+            case MediaTypes.DOCKER_MANIFEST_LIST ->
+                "Docker manifest list found, but accept header does not support manifest lists";
             default -> storedType + " manifest found, but accept header does not support it";
         };
     }

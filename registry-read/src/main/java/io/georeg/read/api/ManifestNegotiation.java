@@ -32,12 +32,18 @@ final class ManifestNegotiation {
     static final String DEFAULT_OS = "linux";
     static final String DEFAULT_ARCHITECTURE = "amd64";
 
-    private ManifestNegotiation() {
-    }
+    private ManifestNegotiation() {}
 
-    static StoredManifest answer(ReplicaReader replica, RepositoryName name, Reference reference, StoredManifest stored, List<String> accept) {
-        if (reference instanceof Reference.ByTag && MediaTypes.DOCKER_MANIFEST_LIST.equals(stored.mediaType())
-                && names(accept) && !admits(accept, MediaTypes.DOCKER_MANIFEST_LIST)) {
+    static StoredManifest answer(
+            ReplicaReader replica,
+            RepositoryName name,
+            Reference reference,
+            StoredManifest stored,
+            List<String> accept) {
+        if (reference instanceof Reference.ByTag
+                && MediaTypes.DOCKER_MANIFEST_LIST.equals(stored.mediaType())
+                && names(accept)
+                && !admits(accept, MediaTypes.DOCKER_MANIFEST_LIST)) {
             StoredManifest child = defaultPlatformChild(replica, name, stored);
             ManifestAccept.check(Collections.enumeration(accept), child.mediaType());
             return child;
@@ -46,17 +52,23 @@ final class ManifestNegotiation {
         return stored;
     }
 
-    private static StoredManifest defaultPlatformChild(ReplicaReader replica, RepositoryName name, StoredManifest list) {
+    private static StoredManifest defaultPlatformChild(
+            ReplicaReader replica, RepositoryName name, StoredManifest list) {
         ParsedManifest parsed = ManifestParser.parse(list.content(), list.mediaType());
         Optional<Descriptor> child = parsed.children().stream()
-                .filter(d -> d.platform() != null && DEFAULT_OS.equals(d.platform().os()) && DEFAULT_ARCHITECTURE.equals(d.platform().architecture()))
+                .filter(d -> d.platform() != null
+                        && DEFAULT_OS.equals(d.platform().os())
+                        && DEFAULT_ARCHITECTURE.equals(d.platform().architecture()))
                 .findFirst();
         if (child.isEmpty()) {
-            throw new OciException(ErrorCode.MANIFEST_UNKNOWN, "manifest list has no linux/amd64 manifest for a client that does not accept lists",
+            throw new OciException(
+                    ErrorCode.MANIFEST_UNKNOWN,
+                    "manifest list has no linux/amd64 manifest for a client that does not accept lists",
                     Map.of("digest", list.digest().toString()));
         }
         return replica.manifest(name, new Reference.ByDigest(child.get().digest()))
-                .orElseThrow(() -> OciException.manifestUnknown(name, child.get().digest().toString()));
+                .orElseThrow(() ->
+                        OciException.manifestUnknown(name, child.get().digest().toString()));
     }
 
     private static boolean names(List<String> accept) {

@@ -27,32 +27,24 @@ import java.util.Map;
 public sealed interface OciPath {
 
     /** {@code /v2/}: the API version check. */
-    record Base() implements OciPath {
-    }
+    record Base() implements OciPath {}
 
     /** {@code /v2/_catalog}. */
-    record Catalog() implements OciPath {
-    }
+    record Catalog() implements OciPath {}
 
-    record Manifest(RepositoryName name, Reference reference) implements OciPath {
-    }
+    record Manifest(RepositoryName name, Reference reference) implements OciPath {}
 
-    record Blob(RepositoryName name, Digest digest) implements OciPath {
-    }
+    record Blob(RepositoryName name, Digest digest) implements OciPath {}
 
-    record TagsList(RepositoryName name) implements OciPath {
-    }
+    record TagsList(RepositoryName name) implements OciPath {}
 
-    record Referrers(RepositoryName name, Digest subject) implements OciPath {
-    }
+    record Referrers(RepositoryName name, Digest subject) implements OciPath {}
 
     /** {@code /v2/<name>/blobs/uploads/...}: the push side, which a read replica never serves. */
-    record Upload(RepositoryName name) implements OciPath {
-    }
+    record Upload(RepositoryName name) implements OciPath {}
 
     /** Under {@code /v2/} but no endpoint of the distribution API. */
-    record Unknown(String rawPath) implements OciPath {
-    }
+    record Unknown(String rawPath) implements OciPath {}
 
     String PREFIX = "/v2";
 
@@ -105,9 +97,10 @@ public sealed interface OciPath {
                 RepositoryName name = name(namePart);
                 yield new Referrers(name, Digest.parse(decode(last)));
             }
-            case "uploads" -> namePart.endsWith("/blobs")
-                    ? new Upload(name(namePart.substring(0, namePart.length() - "/blobs".length())))
-                    : new Unknown(rawPath);
+            case "uploads" ->
+                namePart.endsWith("/blobs")
+                        ? new Upload(name(namePart.substring(0, namePart.length() - "/blobs".length())))
+                        : new Unknown(rawPath);
             default -> new Unknown(rawPath);
         };
     }
@@ -119,10 +112,13 @@ public sealed interface OciPath {
      * seen, or answer a bare 400 (see {@code server.PathGuard}).
      */
     static void rejectAmbiguous(String rawPath) {
-        String why = rawPath.length() > PathGrammar.MAX_PATH_LENGTH ? "path longer than " + PathGrammar.MAX_PATH_LENGTH + " characters"
+        String why = rawPath.length() > PathGrammar.MAX_PATH_LENGTH
+                ? "path longer than " + PathGrammar.MAX_PATH_LENGTH + " characters"
                 : PathGrammar.ambiguity(rawPath);
         if (why != null) {
-            throw new OciException(ErrorCode.NAME_INVALID, "invalid repository path: " + why,
+            throw new OciException(
+                    ErrorCode.NAME_INVALID,
+                    "invalid repository path: " + why,
                     Map.of("path", rawPath.length() > 300 ? rawPath.substring(0, 300) + "..." : rawPath));
         }
     }
@@ -139,7 +135,8 @@ public sealed interface OciPath {
             // A colon may arrive as %3A from clients that escape it; '+' stays a plus in a path.
             return URLDecoder.decode(segment.replace("+", "%2B"), StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
-            throw new OciException(ErrorCode.NAME_INVALID, "invalid percent-encoding in path", Map.of("segment", segment), e);
+            throw new OciException(
+                    ErrorCode.NAME_INVALID, "invalid percent-encoding in path", Map.of("segment", segment), e);
         }
     }
 }

@@ -51,7 +51,9 @@ public record Pagination(int n, String last) {
 
     public static Pagination parse(Listing listing, String nParam, String last, int max) {
         if (last != null && !last.isEmpty() && !listing.valid(last)) {
-            throw new OciException(listing.invalid, "invalid last: it must be " + listing.what + " from an earlier page",
+            throw new OciException(
+                    listing.invalid,
+                    "invalid last: it must be " + listing.what + " from an earlier page",
                     Map.of("last", printable(last)));
         }
         return parse(nParam, last, max);
@@ -92,7 +94,9 @@ public record Pagination(int n, String last) {
     }
 
     private static OciException invalid(String n, int max) {
-        return new OciException(ErrorCode.PAGINATION_NUMBER_INVALID,
-                "invalid number of results requested: n must be an integer from 0 to " + max, Map.of("n", n));
+        return new OciException(
+                ErrorCode.PAGINATION_NUMBER_INVALID,
+                "invalid number of results requested: n must be an integer from 0 to " + max,
+                Map.of("n", n));
     }
 }

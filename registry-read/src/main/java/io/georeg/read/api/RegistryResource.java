@@ -100,7 +100,10 @@ public final class RegistryResource {
         return switch (path) {
             case OciPath.Base b -> {
                 auth.authorize(authorization, null);
-                yield Response.ok(EMPTY_OBJECT).header("Content-Type", JSON).header("Content-Length", EMPTY_OBJECT.length).build();
+                yield Response.ok(EMPTY_OBJECT)
+                        .header("Content-Type", JSON)
+                        .header("Content-Length", EMPTY_OBJECT.length)
+                        .build();
             }
             case OciPath.Manifest m -> {
                 auth.authorize(authorization, AccessRequest.pull(m.name()));
@@ -123,8 +126,11 @@ public final class RegistryResource {
                 yield catalog(request);
             }
             case OciPath.Upload u -> throw readOnly();
-            case OciPath.Unknown u -> throw new OciException(ErrorCode.UNSUPPORTED,
-                    "not an endpoint of the OCI distribution API's pull side", Map.of("path", u.rawPath()));
+            case OciPath.Unknown u ->
+                throw new OciException(
+                        ErrorCode.UNSUPPORTED,
+                        "not an endpoint of the OCI distribution API's pull side",
+                        Map.of("path", u.rawPath()));
         };
     }
 
@@ -135,12 +141,19 @@ public final class RegistryResource {
                     ? OciException.manifestUnknown(m.name(), m.reference().toString())
                     : OciException.nameUnknown(m.name());
         }
-        StoredManifest sm = ManifestNegotiation.answer(replica, m.name(), m.reference(), found.get(),
+        StoredManifest sm = ManifestNegotiation.answer(
+                replica,
+                m.name(),
+                m.reference(),
+                found.get(),
                 request.getHeaders("Accept") == null ? List.of() : Collections.list(request.getHeaders("Accept")));
         String digest = sm.digest().toString();
         String etag = '"' + digest + '"';
         if (notModified(request, digest)) {
-            return Response.notModified().header("ETag", etag).header(DIGEST_HEADER, digest).build();
+            return Response.notModified()
+                    .header("ETag", etag)
+                    .header(DIGEST_HEADER, digest)
+                    .build();
         }
         Response.ResponseBuilder r = Response.ok()
                 .header("Content-Type", sm.mediaType())
@@ -158,13 +171,18 @@ public final class RegistryResource {
         String digest = b.digest().toString();
         String etag = '"' + digest + '"';
         if (notModified(request, digest)) {
-            return Response.notModified().header("ETag", etag).header(DIGEST_HEADER, digest).build();
+            return Response.notModified()
+                    .header("ETag", etag)
+                    .header(DIGEST_HEADER, digest)
+                    .build();
         }
         // The replica decides whether redirects are on (ReplicaReader.blobRedirect is empty when off).
         if (!head) {
             Optional<URI> redirect = replica.blobRedirect(b.digest());
             if (redirect.isPresent()) {
-                return Response.temporaryRedirect(redirect.get()).header(DIGEST_HEADER, digest).build();
+                return Response.temporaryRedirect(redirect.get())
+                        .header(DIGEST_HEADER, digest)
+                        .build();
             }
         }
         ByteRange range = ByteRange.parse(request.getHeader("Range"), size);
@@ -186,19 +204,24 @@ public final class RegistryResource {
     }
 
     /** Opens the blob before the response is committed, so that storage losing it still yields a clean {@code BLOB_UNKNOWN}. */
-    private StreamingOutput stream(HttpServletRequest request, Digest digest, long offset, long length, ServedBytesCheck check) {
+    private StreamingOutput stream(
+            HttpServletRequest request, Digest digest, long offset, long length, ServedBytesCheck check) {
         InputStream in;
         try {
             in = replica.openBlob(digest, offset, length);
         } catch (BlobNotFoundException e) {
-            throw new OciException(ErrorCode.BLOB_UNKNOWN, "blob unknown to registry", Map.of("digest", digest.toString()), e);
+            throw new OciException(
+                    ErrorCode.BLOB_UNKNOWN, "blob unknown to registry", Map.of("digest", digest.toString()), e);
         }
         return new BlobBody(in, length, options.blobBufferBytes(), request, check);
     }
 
     private Response tags(HttpServletRequest request, RepositoryName name) {
-        Pagination page = Pagination.parse(Pagination.Listing.TAGS, parameter(request, "n", ErrorCode.TAG_INVALID),
-                parameter(request, "last", ErrorCode.TAG_INVALID), options.maxPageSize());
+        Pagination page = Pagination.parse(
+                Pagination.Listing.TAGS,
+                parameter(request, "n", ErrorCode.TAG_INVALID),
+                parameter(request, "last", ErrorCode.TAG_INVALID),
+                options.maxPageSize());
         List<Tag> tags = page.n() == 0 ? List.of() : replica.tags(name, page.last(), page.n() + 1);
         if (tags.isEmpty() && !replica.repositoryExists(name)) {
             throw OciException.nameUnknown(name);
@@ -207,16 +230,23 @@ public final class RegistryResource {
         if (more) {
             tags = tags.subList(0, page.n());
         }
-        Response.ResponseBuilder r = Response.ok(JsonBodies.tagsList(name, tags)).header("Content-Type", JSON);
+        Response.ResponseBuilder r =
+                Response.ok(JsonBodies.tagsList(name, tags)).header("Content-Type", JSON);
         if (more) {
-            r.header("Link", page.nextLink("/v2/" + name.value() + "/tags/list", tags.getLast().value()));
+            r.header(
+                    "Link",
+                    page.nextLink(
+                            "/v2/" + name.value() + "/tags/list", tags.getLast().value()));
         }
         return r.build();
     }
 
     private Response catalog(HttpServletRequest request) {
-        Pagination page = Pagination.parse(Pagination.Listing.CATALOG, parameter(request, "n", ErrorCode.NAME_INVALID),
-                parameter(request, "last", ErrorCode.NAME_INVALID), options.maxPageSize());
+        Pagination page = Pagination.parse(
+                Pagination.Listing.CATALOG,
+                parameter(request, "n", ErrorCode.NAME_INVALID),
+                parameter(request, "last", ErrorCode.NAME_INVALID),
+                options.maxPageSize());
         List<RepositoryName> repos = page.n() == 0 ? List.of() : replica.catalog(page.last(), page.n() + 1);
         boolean more = repos.size() > page.n();
         if (more) {
@@ -231,17 +261,23 @@ public final class RegistryResource {
 
     private Response referrers(HttpServletRequest request, OciPath.Referrers r) {
         String artifactType = parameter(request, "artifactType", ErrorCode.MANIFEST_INVALID);
-        Optional<String> filter = artifactType == null || artifactType.isEmpty() ? Optional.empty() : Optional.of(artifactType);
+        Optional<String> filter =
+                artifactType == null || artifactType.isEmpty() ? Optional.empty() : Optional.of(artifactType);
         // Refused before the database sees it (a NUL byte fails there): no manifest can carry such a type.
         if (filter.isPresent() && !MediaTypes.isValid(artifactType)) {
-            throw new OciException(ErrorCode.MANIFEST_INVALID, "invalid artifactType: it must be a media type (type/subtype)",
-                    Map.of("artifactType", artifactType.length() > 100 ? artifactType.substring(0, 100) : artifactType));
+            throw new OciException(
+                    ErrorCode.MANIFEST_INVALID,
+                    "invalid artifactType: it must be a media type (type/subtype)",
+                    Map.of(
+                            "artifactType",
+                            artifactType.length() > 100 ? artifactType.substring(0, 100) : artifactType));
         }
         var referrers = replica.referrers(r.name(), r.subject(), filter);
         if (referrers.isEmpty() && !replica.repositoryExists(r.name())) {
             throw OciException.nameUnknown(r.name());
         }
-        Response.ResponseBuilder b = Response.ok(JsonBodies.referrersIndex(referrers)).header("Content-Type", MediaTypes.OCI_INDEX);
+        Response.ResponseBuilder b =
+                Response.ok(JsonBodies.referrersIndex(referrers)).header("Content-Type", MediaTypes.OCI_INDEX);
         if (filter.isPresent()) {
             b.header("OCI-Filters-Applied", "artifactType");
         }
@@ -256,8 +292,10 @@ public final class RegistryResource {
         try {
             return request.getParameter(name);
         } catch (BadMessageException e) {
-            throw new OciException(unreadable, "invalid query: it is not valid percent-encoded UTF-8", Map.of("query",
-                    String.valueOf(request.getQueryString())));
+            throw new OciException(
+                    unreadable,
+                    "invalid query: it is not valid percent-encoded UTF-8",
+                    Map.of("query", String.valueOf(request.getQueryString())));
         }
     }
 
@@ -267,7 +305,8 @@ public final class RegistryResource {
     }
 
     private static OciException readOnly() {
-        return new OciException(ErrorCode.UNSUPPORTED,
+        return new OciException(
+                ErrorCode.UNSUPPORTED,
                 "this registry is a read replica: pushes, deletes and uploads go to the primary registry");
     }
 }

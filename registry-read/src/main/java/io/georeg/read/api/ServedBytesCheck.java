@@ -80,15 +80,22 @@ final class ServedBytesCheck {
     }
 
     private void corrupt(String evidence) {
-        OciException abort = new OciException(ErrorCode.BLOB_UNKNOWN, "blob unknown to registry",
+        OciException abort = new OciException(
+                ErrorCode.BLOB_UNKNOWN,
+                "blob unknown to registry",
                 Map.of("digest", expected.toString()),
                 new IOException("blob " + expected + " is damaged in storage; not served: " + evidence));
         try {
             replica.quarantineBlob(expected, evidence);
-            LOG.error("{}; it is not served any more and the verifier re-checks and re-copies it", abort.getCause().getMessage());
+            LOG.error(
+                    "{}; it is not served any more and the verifier re-checks and re-copies it",
+                    abort.getCause().getMessage());
         } catch (RuntimeException e) {
             abort.addSuppressed(e);
-            LOG.error("{}; marking it failed also failed, it may be served (and aborted) again", abort.getCause().getMessage(), e);
+            LOG.error(
+                    "{}; marking it failed also failed, it may be served (and aborted) again",
+                    abort.getCause().getMessage(),
+                    e);
         }
         throw abort;
     }

@@ -1,9 +1,9 @@
 package io.georeg.read.api;
 
+import io.georeg.db.DatabaseUnavailableException;
 import io.georeg.oci.ErrorBody;
 import io.georeg.oci.ErrorCode;
 import io.georeg.oci.OciException;
-import io.georeg.db.DatabaseUnavailableException;
 import io.georeg.ops.OciErrorHandler;
 import io.georeg.storage.BlobNotFoundException;
 import io.georeg.storage.StorageException;
@@ -41,25 +41,31 @@ public final class UnexpectedExceptionMapper implements ExceptionMapper<Throwabl
         if (t instanceof BlobNotFoundException b) {
             return OciExceptionMapper.render(OciException.blobUnknown(b.digest()));
         }
-        if (t instanceof DatabaseUnavailableException || (t instanceof StorageException && !(t instanceof BlobNotFoundException))) {
+        if (t instanceof DatabaseUnavailableException
+                || (t instanceof StorageException && !(t instanceof BlobNotFoundException))) {
             // Transient by contract (the pool cannot connect, the storage backend failed): the
             // client may retry, so 503 rather than 500. Logged, since an operator must act.
             String requestId = requestId();
             LOG.warn("request {}: backend unavailable: {}", requestId, t.toString());
-            return OciExceptionMapper.render(new OciException(ErrorCode.UNAVAILABLE,
-                    "the replica's backend is unavailable; retry later (request id " + requestId + ")", Map.of("requestId", requestId)));
+            return OciExceptionMapper.render(new OciException(
+                    ErrorCode.UNAVAILABLE,
+                    "the replica's backend is unavailable; retry later (request id " + requestId + ")",
+                    Map.of("requestId", requestId)));
         }
         if (t instanceof HttpException h && h.getCode() >= 400 && h.getCode() < 500) {
             LOG.debug("request {} refused by the HTTP layer: {}", requestId(), h.getReason());
             return Response.status(h.getCode())
-                    .entity(ErrorBody.render(OciErrorHandler.codeFor(h.getCode(), String.valueOf(h.getReason())),
-                            "bad request: " + h.getReason(), null))
+                    .entity(ErrorBody.render(
+                            OciErrorHandler.codeFor(h.getCode(), String.valueOf(h.getReason())),
+                            "bad request: " + h.getReason(),
+                            null))
                     .header("Content-Type", ErrorBody.CONTENT_TYPE)
                     .build();
         }
         if (t instanceof WebApplicationException w) {
             int status = w.getResponse().getStatus();
-            ErrorCode code = status == 405 ? ErrorCode.UNSUPPORTED : status == 404 ? ErrorCode.NAME_UNKNOWN : ErrorCode.UNKNOWN;
+            ErrorCode code =
+                    status == 405 ? ErrorCode.UNSUPPORTED : status == 404 ? ErrorCode.NAME_UNKNOWN : ErrorCode.UNKNOWN;
             return Response.status(status)
                     .entity(ErrorBody.render(code, w.getMessage(), null))
                     .header("Content-Type", ErrorBody.CONTENT_TYPE)
@@ -68,7 +74,9 @@ public final class UnexpectedExceptionMapper implements ExceptionMapper<Throwabl
         String requestId = requestId();
         LOG.error("request {} failed unexpectedly", requestId, t);
         return Response.status(500)
-                .entity(ErrorBody.render(ErrorCode.UNKNOWN, "internal error; the server log has the details under request id " + requestId,
+                .entity(ErrorBody.render(
+                        ErrorCode.UNKNOWN,
+                        "internal error; the server log has the details under request id " + requestId,
                         Map.of("requestId", requestId)))
                 .header("Content-Type", ErrorBody.CONTENT_TYPE)
                 .build();
@@ -76,6 +84,8 @@ public final class UnexpectedExceptionMapper implements ExceptionMapper<Throwabl
 
     private String requestId() {
         String fromClient = headers == null ? null : headers.getHeaderString("X-Request-Id");
-        return fromClient != null && !fromClient.isBlank() && fromClient.length() <= 128 ? fromClient : UUID.randomUUID().toString();
+        return fromClient != null && !fromClient.isBlank() && fromClient.length() <= 128
+                ? fromClient
+                : UUID.randomUUID().toString();
     }
 }

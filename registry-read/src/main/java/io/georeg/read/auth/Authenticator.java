@@ -22,7 +22,6 @@ public interface Authenticator {
 
     /** Every request is allowed: registry-read without {@code auth}. */
     static Authenticator anonymous() {
-        return (authorization, access) -> {
-        };
+        return (authorization, access) -> {};
     }
 }

@@ -62,7 +62,11 @@ public final class TokenAuthenticator implements Authenticator {
     public static TokenAuthenticator create(TokenAuthConfig config, TokenVerifier.SiteTrust site, Clock clock) {
         config.validate();
         TrustedKeys keys = TrustedKeys.load(config.rootCertBundle());
-        return new TokenAuthenticator(config, new TokenVerifier(config, keys, site, clock), new TokenCache(10_000, Duration.ofMinutes(5)), clock);
+        return new TokenAuthenticator(
+                config,
+                new TokenVerifier(config, keys, site, clock),
+                new TokenCache(10_000, Duration.ofMinutes(5)),
+                clock);
     }
 
     @Override
@@ -83,7 +87,8 @@ public final class TokenAuthenticator implements Authenticator {
             cache.put(token, verified, now);
         }
         if (access != null && !verified.allows(access)) {
-            throw challenge(access, "insufficient_scope", "insufficient scope: the token does not grant " + access.scope());
+            throw challenge(
+                    access, "insufficient_scope", "insufficient scope: the token does not grant " + access.scope());
         }
     }
 
@@ -95,7 +100,8 @@ public final class TokenAuthenticator implements Authenticator {
         if (error != null) {
             h.append(",error=\"").append(error).append('"');
         }
-        Object detail = access == null ? null
+        Object detail = access == null
+                ? null
                 : List.of(Map.of("Type", access.type(), "Class", "", "Name", access.name(), "Action", access.action()));
         return new OciHttpException(ErrorCode.UNAUTHORIZED, message, detail, "WWW-Authenticate", h.toString());
     }

@@ -17,8 +17,7 @@ public final class TokenCache {
     private final Duration maxAge;
     private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
 
-    private record Entry(VerifiedToken token, Instant usableUntil) {
-    }
+    private record Entry(VerifiedToken token, Instant usableUntil) {}
 
     public TokenCache(int maxEntries, Duration maxAge) {
         this.maxEntries = maxEntries;

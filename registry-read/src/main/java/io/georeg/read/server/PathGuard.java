@@ -35,7 +35,8 @@ public final class PathGuard extends Handler.Wrapper {
         if (raw != null && raw.startsWith("/v2/")) {
             String why = PathGrammar.ambiguity(raw);
             if (why != null) {
-                byte[] body = ErrorBody.render(ErrorCode.NAME_INVALID, "invalid repository path: " + why, Map.of("path", raw));
+                byte[] body = ErrorBody.render(
+                        ErrorCode.NAME_INVALID, "invalid repository path: " + why, Map.of("path", raw));
                 response.setStatus(ErrorCode.NAME_INVALID.httpStatus());
                 response.getHeaders().put(HttpHeader.CONTENT_TYPE, ErrorBody.CONTENT_TYPE);
                 response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);

@@ -17,8 +17,7 @@ import org.glassfish.jersey.server.ServerProperties;
  */
 public final class ReadResourceConfig {
 
-    private ReadResourceConfig() {
-    }
+    private ReadResourceConfig() {}
 
     public static ResourceConfig create(ReplicaReader replica, Authenticator auth, ReadOptions options) {
         ResourceConfig rc = new ResourceConfig();

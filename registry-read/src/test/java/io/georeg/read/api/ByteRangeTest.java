@@ -13,13 +13,14 @@ class ByteRangeTest {
 
     @ParameterizedTest(name = "{0} of 100 bytes -> {1}..{2}")
     @CsvSource({
-            "bytes=0-9, 0, 9",
-            "bytes=10-, 10, 99",
-            "bytes=-10, 90, 99",
-            "bytes=-500, 0, 99",
-            "bytes=90-200, 90, 99",
-            "bytes=99-99, 99, 99",
-            "BYTES=5-6, 5, 6"})
+        "bytes=0-9, 0, 9",
+        "bytes=10-, 10, 99",
+        "bytes=-10, 90, 99",
+        "bytes=-500, 0, 99",
+        "bytes=90-200, 90, 99",
+        "bytes=99-99, 99, 99",
+        "BYTES=5-6, 5, 6"
+    })
     void satisfiableRangesAreClampedToTheBlob(String header, long first, long last) {
         ByteRange r = ByteRange.parse(header, 100);
         assertThat(r).isEqualTo(new ByteRange(first, last));
@@ -36,12 +37,11 @@ class ByteRangeTest {
     @ParameterizedTest
     @ValueSource(strings = {"bytes=100-", "bytes=100-200", "bytes=-0"})
     void rangeOutsideTheBlobIs416WithTheSizeInContentRange(String header) {
-        assertThatThrownBy(() -> ByteRange.parse(header, 100))
-                .isInstanceOfSatisfying(OciHttpException.class, e -> {
-                    assertThat(e.code()).isEqualTo(ErrorCode.RANGE_INVALID);
-                    assertThat(e.code().httpStatus()).isEqualTo(416);
-                    assertThat(e.headerName()).isEqualTo("Content-Range");
-                    assertThat(e.headerValue()).isEqualTo("bytes */100");
-                });
+        assertThatThrownBy(() -> ByteRange.parse(header, 100)).isInstanceOfSatisfying(OciHttpException.class, e -> {
+            assertThat(e.code()).isEqualTo(ErrorCode.RANGE_INVALID);
+            assertThat(e.code().httpStatus()).isEqualTo(416);
+            assertThat(e.headerName()).isEqualTo("Content-Range");
+            assertThat(e.headerValue()).isEqualTo("bytes */100");
+        });
     }
 }

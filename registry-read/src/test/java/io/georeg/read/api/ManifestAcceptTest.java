@@ -24,14 +24,16 @@ class ManifestAcceptTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-            "application/vnd.oci.image.manifest.v1+json",
-            "application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json",
-            "application/vnd.docker.distribution.manifest.v2+json,application/vnd.oci.image.manifest.v1+json;q=0.5",
-            "*/*",
-            "application/vnd.docker.distribution.manifest.v2+json, */*;q=0.1",
-            "application/*",
-            "APPLICATION/VND.OCI.IMAGE.MANIFEST.V1+JSON"})
+    @ValueSource(
+            strings = {
+                "application/vnd.oci.image.manifest.v1+json",
+                "application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json",
+                "application/vnd.docker.distribution.manifest.v2+json,application/vnd.oci.image.manifest.v1+json;q=0.5",
+                "*/*",
+                "application/vnd.docker.distribution.manifest.v2+json, */*;q=0.1",
+                "application/*",
+                "APPLICATION/VND.OCI.IMAGE.MANIFEST.V1+JSON"
+            })
     void acceptThatListsTheTypeOrAWildcardAdmitsIt(String accept) {
         assertThatCode(() -> check(List.of(accept), MediaTypes.OCI_MANIFEST)).doesNotThrowAnyException();
     }
@@ -50,8 +52,10 @@ class ManifestAcceptTest {
                 .satisfies(e -> {
                     OciException oci = (OciException) e;
                     org.assertj.core.api.Assertions.assertThat(oci.code()).isEqualTo(ErrorCode.MANIFEST_NOT_ACCEPTABLE);
-                    org.assertj.core.api.Assertions.assertThat(oci.code().wireCode()).isEqualTo("MANIFEST_UNKNOWN");
-                    org.assertj.core.api.Assertions.assertThat(oci.code().httpStatus()).isEqualTo(404);
+                    org.assertj.core.api.Assertions.assertThat(oci.code().wireCode())
+                            .isEqualTo("MANIFEST_UNKNOWN");
+                    org.assertj.core.api.Assertions.assertThat(oci.code().httpStatus())
+                            .isEqualTo(404);
                 });
         assertThatThrownBy(() -> check(List.of(MediaTypes.OCI_MANIFEST), MediaTypes.OCI_INDEX))
                 .hasMessage("OCI index found, but accept header does not support OCI indexes");

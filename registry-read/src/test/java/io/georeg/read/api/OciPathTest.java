@@ -45,7 +45,8 @@ class OciPathTest {
     static Stream<Arguments> badPaths() {
         return Stream.of(
                 Arguments.of("dot-dot segment", "/v2/a/../b/manifests/latest", ErrorCode.NAME_INVALID),
-                Arguments.of("dot-dot climbing out of /v2", "/v2/../../etc/passwd/manifests/latest", ErrorCode.NAME_INVALID),
+                Arguments.of(
+                        "dot-dot climbing out of /v2", "/v2/../../etc/passwd/manifests/latest", ErrorCode.NAME_INVALID),
                 Arguments.of("single dot segment", "/v2/a/./b/tags/list", ErrorCode.NAME_INVALID),
                 Arguments.of("encoded slash lower", "/v2/a%2fb/manifests/latest", ErrorCode.NAME_INVALID),
                 Arguments.of("encoded slash upper", "/v2/a%2Fb/manifests/latest", ErrorCode.NAME_INVALID),

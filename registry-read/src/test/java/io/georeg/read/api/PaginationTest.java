@@ -27,6 +27,7 @@ class PaginationTest {
     @ValueSource(strings = {"1001", "-1", "ten", "99999999999"})
     void nOutsideZeroToMaxIsPaginationNumberInvalid(String n) {
         assertThatThrownBy(() -> Pagination.parse(n, null, 1000))
-                .isInstanceOfSatisfying(OciException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.PAGINATION_NUMBER_INVALID));
+                .isInstanceOfSatisfying(
+                        OciException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.PAGINATION_NUMBER_INVALID));
     }
 }

@@ -49,31 +49,50 @@ class TokenAuthenticatorTest {
     void cachedTokenStopsWorkingWhenItExpires() {
         MovableClock clock = new MovableClock();
         TestTokenIssuer issuer = TestTokenIssuer.create(KeyKind.EC, "iss", "svc", clock);
-        TokenAuthConfig config = new TokenAuthConfig("https://auth.example/token", "svc", "iss", issuer.writeRootBundle(dir.resolve("b.pem")), Duration.ZERO);
-        TokenAuthenticator auth = new TokenAuthenticator(config.validate(), new TokenVerifier(config, TrustedKeys.load(config.rootCertBundle()), clock),
-                new TokenCache(100, Duration.ofMinutes(5)), clock);
-        String token = "Bearer " + issuer.token().pull("a/b").expiresAt(clock.now.plusSeconds(60)).sign();
+        TokenAuthConfig config = new TokenAuthConfig(
+                "https://auth.example/token",
+                "svc",
+                "iss",
+                issuer.writeRootBundle(dir.resolve("b.pem")),
+                Duration.ZERO);
+        TokenAuthenticator auth = new TokenAuthenticator(
+                config.validate(),
+                new TokenVerifier(config, TrustedKeys.load(config.rootCertBundle()), clock),
+                new TokenCache(100, Duration.ofMinutes(5)),
+                clock);
+        String token = "Bearer "
+                + issuer.token()
+                        .pull("a/b")
+                        .expiresAt(clock.now.plusSeconds(60))
+                        .sign();
         AccessRequest pull = AccessRequest.pull(RepositoryName.of("a/b"));
 
         assertThatCode(() -> auth.authorize(token, pull)).doesNotThrowAnyException();
-        assertThatCode(() -> auth.authorize(token, pull)).as("served from the cache").doesNotThrowAnyException();
+        assertThatCode(() -> auth.authorize(token, pull))
+                .as("served from the cache")
+                .doesNotThrowAnyException();
         clock.now = clock.now.plusSeconds(61);
-        assertThatThrownBy(() -> auth.authorize(token, pull))
-                .isInstanceOfSatisfying(OciHttpException.class, e -> {
-                    assertThat(e.code()).isEqualTo(ErrorCode.UNAUTHORIZED);
-                    assertThat(e.headerValue()).isEqualTo(
+        assertThatThrownBy(() -> auth.authorize(token, pull)).isInstanceOfSatisfying(OciHttpException.class, e -> {
+            assertThat(e.code()).isEqualTo(ErrorCode.UNAUTHORIZED);
+            assertThat(e.headerValue())
+                    .isEqualTo(
                             "Bearer realm=\"https://auth.example/token\",service=\"svc\",scope=\"repository:a/b:pull\",error=\"invalid_token\"");
-                });
+        });
     }
 
     @Test
     void baseEndpointChallengeHasNoScope() {
         TestTokenIssuer issuer = TestTokenIssuer.create(KeyKind.EC, "iss", "svc");
         TokenAuthenticator auth = TokenAuthenticator.create(
-                new TokenAuthConfig("https://auth.example/token", "svc", "iss", issuer.writeRootBundle(dir.resolve("b.pem"))), Clock.systemUTC());
+                new TokenAuthConfig(
+                        "https://auth.example/token", "svc", "iss", issuer.writeRootBundle(dir.resolve("b.pem"))),
+                Clock.systemUTC());
         assertThatThrownBy(() -> auth.authorize(null, null))
-                .isInstanceOfSatisfying(OciHttpException.class,
-                        e -> assertThat(e.headerValue()).isEqualTo("Bearer realm=\"https://auth.example/token\",service=\"svc\""));
-        assertThatCode(() -> auth.authorize("Bearer " + issuer.token().sign(), null)).doesNotThrowAnyException();
+                .isInstanceOfSatisfying(
+                        OciHttpException.class,
+                        e -> assertThat(e.headerValue())
+                                .isEqualTo("Bearer realm=\"https://auth.example/token\",service=\"svc\""));
+        assertThatCode(() -> auth.authorize("Bearer " + issuer.token().sign(), null))
+                .doesNotThrowAnyException();
     }
 }

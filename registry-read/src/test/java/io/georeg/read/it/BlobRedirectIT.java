@@ -23,13 +23,15 @@ class BlobRedirectIT {
                 return Optional.of(presigned);
             }
         };
-        try (RegistryReadServer server = new RegistryReadServer(replica, Authenticator.anonymous(), ReadOptions.loopbackEphemeral())) {
+        try (RegistryReadServer server =
+                new RegistryReadServer(replica, Authenticator.anonymous(), ReadOptions.loopbackEphemeral())) {
             server.start();
             String path = "/v2/a/b/blobs/" + Digest.sha256(new byte[0]);
             var get = RawHttp.send(server.port(), "GET", path, Map.of());
             assertThat(get.status()).isEqualTo(307);
             assertThat(get.header("Location")).isEqualTo(presigned.toString());
-            assertThat(get.header("Docker-Content-Digest")).isEqualTo(Digest.sha256(new byte[0]).toString());
+            assertThat(get.header("Docker-Content-Digest"))
+                    .isEqualTo(Digest.sha256(new byte[0]).toString());
             var head = RawHttp.send(server.port(), "HEAD", path, Map.of());
             assertThat(head.status()).isEqualTo(200);
             assertThat(head.header("Content-Length")).isEqualTo(Long.toString(LargeBlobStreamIT.SIZE));

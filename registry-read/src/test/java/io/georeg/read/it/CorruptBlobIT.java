@@ -125,7 +125,9 @@ class CorruptBlobIT {
         // Either the transfer breaks off (the headers were sent) or an error comes instead: never a whole 200.
         try {
             HttpResponse<byte[]> r = get(layer);
-            assertThat(r.statusCode()).as("a damaged blob must not be answered 200 in full").isNotEqualTo(200);
+            assertThat(r.statusCode())
+                    .as("a damaged blob must not be answered 200 in full")
+                    .isNotEqualTo(200);
             assertThat(r.body()).isNotEqualTo(layer.content());
         } catch (IOException aborted) {
             assertThat(aborted).isNotNull();
@@ -136,18 +138,26 @@ class CorruptBlobIT {
 
     private void assertQuarantined(TestBlob layer, String evidence) throws Exception {
         assertThat(state(layer)).isEqualTo("failed");
-        assertThat(text("SELECT verify_error FROM blobs WHERE digest = '" + layer.digest() + "'")).contains(evidence);
+        assertThat(text("SELECT verify_error FROM blobs WHERE digest = '" + layer.digest() + "'"))
+                .contains(evidence);
         assertThat(text("SELECT verified_at IS NULL FROM blobs WHERE digest = '" + layer.digest() + "'"))
-                .as("due for verification at once").isEqualTo("t");
+                .as("due for verification at once")
+                .isEqualTo("t");
         HttpResponse<byte[]> again = get(layer);
         assertThat(again.statusCode()).isEqualTo(404);
         assertThat(JSON.readTree(again.body()).at("/errors/0/code").asText()).isEqualTo("BLOB_UNKNOWN");
-        assertThat(http.send(HttpRequest.newBuilder(blobUri(layer)).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
-                HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(404);
+        assertThat(http.send(
+                                HttpRequest.newBuilder(blobUri(layer))
+                                        .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                                        .build(),
+                                HttpResponse.BodyHandlers.discarding())
+                        .statusCode())
+                .isEqualTo(404);
     }
 
     private void store(TestBlob layer) {
-        TestImage image = TestImages.image(MediaTypes.OCI_MANIFEST, layer.content().length, List.of(layer), (Descriptor.Platform) null);
+        TestImage image = TestImages.image(
+                MediaTypes.OCI_MANIFEST, layer.content().length, List.of(layer), (Descriptor.Platform) null);
         stack.store(REPO, image, "v1");
     }
 
@@ -160,7 +170,10 @@ class CorruptBlobIT {
     }
 
     private HttpResponse<byte[]> get(TestBlob layer) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(blobUri(layer)).timeout(Duration.ofSeconds(30)).build(),
+        return http.send(
+                HttpRequest.newBuilder(blobUri(layer))
+                        .timeout(Duration.ofSeconds(30))
+                        .build(),
                 HttpResponse.BodyHandlers.ofByteArray());
     }
 

@@ -34,6 +34,7 @@ class DistributionTokenInteropIT {
 
     @TempDir
     static Path dir;
+
     static Process registry;
     static int port;
     static TestTokenIssuer rsa;
@@ -47,7 +48,10 @@ class DistributionTokenInteropIT {
         rsa = TestTokenIssuer.create(KeyKind.RSA, "interop-issuer", "interop-registry");
         ec = TestTokenIssuer.create(KeyKind.EC, "interop-issuer", "interop-registry");
         Path bundle = dir.resolve("bundle.pem");
-        Files.writeString(bundle, Files.readString(rsa.writeRootBundle(dir.resolve("r.pem"))) + Files.readString(ec.writeRootBundle(dir.resolve("e.pem"))));
+        Files.writeString(
+                bundle,
+                Files.readString(rsa.writeRootBundle(dir.resolve("r.pem")))
+                        + Files.readString(ec.writeRootBundle(dir.resolve("e.pem"))));
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
         }
@@ -69,17 +73,22 @@ class DistributionTokenInteropIT {
                     rootcertbundle: %s
                 """.formatted(dir.resolve("storage"), port, bundle));
         registry = new ProcessBuilder(BINARY, "serve", config.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
-        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> {
-            if (!registry.isAlive()) {
-                fail("docker-registry exited: " + Files.readString(dir.resolve("registry.log")));
-            }
-            try {
-                return RawHttp.send(port, "GET", "/v2/", Map.of()).status() == 401;
-            } catch (IOException e) {
-                return false;
-            }
-        });
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("registry.log").toFile())
+                .start();
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> {
+                    if (!registry.isAlive()) {
+                        fail("docker-registry exited: " + Files.readString(dir.resolve("registry.log")));
+                    }
+                    try {
+                        return RawHttp.send(port, "GET", "/v2/", Map.of()).status() == 401;
+                    } catch (IOException e) {
+                        return false;
+                    }
+                });
     }
 
     @AfterAll
@@ -100,18 +109,23 @@ class DistributionTokenInteropIT {
     void distributionAcceptsTheIssuersX5cAndLibtrustKidTokens() throws Exception {
         assertThat(get("/v2/", rsa.token().sign()).status()).as("RS256 x5c").isEqualTo(200);
         assertThat(get("/v2/", ec.token().sign()).status()).as("ES256 x5c").isEqualTo(200);
-        assertThat(get("/v2/", rsa.token().keyIdStyle().sign()).status()).as("RS256 kid").isEqualTo(200);
-        assertThat(get("/v2/", ec.token().keyIdStyle().sign()).status()).as("ES256 kid").isEqualTo(200);
+        assertThat(get("/v2/", rsa.token().keyIdStyle().sign()).status())
+                .as("RS256 kid")
+                .isEqualTo(200);
+        assertThat(get("/v2/", ec.token().keyIdStyle().sign()).status())
+                .as("ES256 kid")
+                .isEqualTo(200);
     }
 
     @Test
     void distributionRejectsTheIssuersBadTokens() throws Exception {
         for (String bad : new String[] {
-                rsa.token().signWithUntrustedKey(),
-                ec.token().keyIdStyle().signWithUntrustedKey(),
-                rsa.token().expiresAt(Instant.now().minusSeconds(3600)).sign(),
-                rsa.token().audience("other").sign(),
-                rsa.token().issuer("other").sign()}) {
+            rsa.token().signWithUntrustedKey(),
+            ec.token().keyIdStyle().signWithUntrustedKey(),
+            rsa.token().expiresAt(Instant.now().minusSeconds(3600)).sign(),
+            rsa.token().audience("other").sign(),
+            rsa.token().issuer("other").sign()
+        }) {
             RawHttp.Reply r = get("/v2/", bad);
             assertThat(r.status()).isEqualTo(401);
             assertThat(r.header("WWW-Authenticate")).contains("error=\"invalid_token\"");
@@ -120,11 +134,13 @@ class DistributionTokenInteropIT {
 
     @Test
     void distributionAnswersInsufficientScopeWith401Unauthorized() throws Exception {
-        RawHttp.Reply r = get("/v2/team/app/tags/list", rsa.token().pull("team/other").sign());
+        RawHttp.Reply r =
+                get("/v2/team/app/tags/list", rsa.token().pull("team/other").sign());
         assertThat(r.status()).isEqualTo(401);
         assertThat(JSON.readTree(r.body()).at("/errors/0/code").asText()).isEqualTo("UNAUTHORIZED");
-        assertThat(r.header("WWW-Authenticate")).isEqualTo(
-                "Bearer realm=\"https://auth.example/jwt/auth\",service=\"interop-registry\",scope=\"repository:team/app:pull\",error=\"insufficient_scope\"");
+        assertThat(r.header("WWW-Authenticate"))
+                .isEqualTo(
+                        "Bearer realm=\"https://auth.example/jwt/auth\",service=\"interop-registry\",scope=\"repository:team/app:pull\",error=\"insufficient_scope\"");
     }
 
     @Test

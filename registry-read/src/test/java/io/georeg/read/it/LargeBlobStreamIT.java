@@ -114,7 +114,9 @@ class LargeBlobStreamIT {
     @Test
     @Timeout(180)
     void oneGibBlobStreamsWithA256MiBHeap() throws Exception {
-        assertThat(Runtime.getRuntime().maxMemory()).as("run with -Xmx256m (Failsafe argLine)").isLessThanOrEqualTo(300L * 1024 * 1024);
+        assertThat(Runtime.getRuntime().maxMemory())
+                .as("run with -Xmx256m (Failsafe argLine)")
+                .isLessThanOrEqualTo(300L * 1024 * 1024);
         // The real digest: registry-read hashes a whole blob as it serves it and aborts a mismatch.
         MessageDigest expected = MessageDigest.getInstance("SHA-256");
         byte[] buf = new byte[1 << 16];
@@ -125,14 +127,19 @@ class LargeBlobStreamIT {
             }
         }
         Digest digest = Digest.of(Digest.Algorithm.SHA256, expected.digest());
-        try (RegistryReadServer server = new RegistryReadServer(new GeneratedReplica(), Authenticator.anonymous(), ReadOptions.loopbackEphemeral())) {
+        try (RegistryReadServer server = new RegistryReadServer(
+                new GeneratedReplica(), Authenticator.anonymous(), ReadOptions.loopbackEphemeral())) {
             server.start();
-            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+            HttpClient http = HttpClient.newBuilder()
+                    .connectTimeout(Duration.ofSeconds(5))
+                    .build();
             HttpResponse<InputStream> r = http.send(
-                    HttpRequest.newBuilder(URI.create(server.uri() + "/v2/big/blob/blobs/" + digest)).build(),
+                    HttpRequest.newBuilder(URI.create(server.uri() + "/v2/big/blob/blobs/" + digest))
+                            .build(),
                     HttpResponse.BodyHandlers.ofInputStream());
             assertThat(r.statusCode()).isEqualTo(200);
-            assertThat(r.headers().firstValueAsLong("Content-Length").orElse(-1)).isEqualTo(SIZE);
+            assertThat(r.headers().firstValueAsLong("Content-Length").orElse(-1))
+                    .isEqualTo(SIZE);
             MessageDigest received = MessageDigest.getInstance("SHA-256");
             long total = 0;
             try (InputStream in = r.body()) {

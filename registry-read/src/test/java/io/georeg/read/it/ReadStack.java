@@ -33,7 +33,9 @@ final class ReadStack implements AutoCloseable {
     final RegistryReadServer server;
 
     ReadStack(TestDatabase db, Path storageRoot, Authenticator auth, ReadOptions options) throws Exception {
-        database = new Database(DatabaseConfig.of(db.jdbcUrl(), db.user(), db.password()).withMigrateOnStart(true)).start();
+        database = new Database(DatabaseConfig.of(db.jdbcUrl(), db.user(), db.password())
+                        .withMigrateOnStart(true))
+                .start();
         blobs = new DefaultBlobStore(FilesystemObjectStore.open(storageRoot));
         writer = new DatabaseReplicaWriter(database, blobs);
         reader = new DatabaseReplicaReader(database, blobs, ReplicaReadOptions.streamOnly());

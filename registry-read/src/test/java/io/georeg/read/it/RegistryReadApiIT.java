@@ -36,6 +36,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class RegistryReadApiIT {
     @RegisterExtension
     static final TestDatabase DB = new TestDatabase();
+
     @TempDir
     static Path storage;
 
@@ -57,7 +58,11 @@ class RegistryReadApiIT {
 
     @BeforeAll
     static void start() throws Exception {
-        stack = new ReadStack(DB, storage, Authenticator.anonymous(), ReadOptions.loopbackEphemeral().withMaxPageSize(50));
+        stack = new ReadStack(
+                DB,
+                storage,
+                Authenticator.anonymous(),
+                ReadOptions.loopbackEphemeral().withMaxPageSize(50));
         http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         big = TestImages.layer(77, 3 * 1024 * 1024 + 17);
         web = TestImages.image(MediaTypes.OCI_MANIFEST, 5, List.of(TestImages.layer(6, 4096), big), null);
@@ -89,7 +94,8 @@ class RegistryReadApiIT {
 
     static HttpResponse<byte[]> send(String method, String path, String... headers) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + stack.port() + path))
-                .method(method, HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(20));
+                .method(method, HttpRequest.BodyPublishers.noBody())
+                .timeout(Duration.ofSeconds(20));
         for (int i = 0; i < headers.length; i += 2) {
             b.header(headers[i], headers[i + 1]);
         }
@@ -121,12 +127,15 @@ class RegistryReadApiIT {
         assertThat(get.statusCode()).isEqualTo(200);
         assertThat(get.body()).isEqualTo(web.manifest().content());
         assertThat(header(get, "Content-Type")).isEqualTo(MediaTypes.OCI_MANIFEST);
-        assertThat(header(get, "Docker-Content-Digest")).isEqualTo(web.manifest().digest().toString());
-        assertThat(header(get, "Content-Length")).isEqualTo(Integer.toString(web.manifest().content().length));
+        assertThat(header(get, "Docker-Content-Digest"))
+                .isEqualTo(web.manifest().digest().toString());
+        assertThat(header(get, "Content-Length"))
+                .isEqualTo(Integer.toString(web.manifest().content().length));
         assertThat(header(get, "ETag")).isEqualTo("\"" + web.manifest().digest() + "\"");
         assertThat(head.statusCode()).isEqualTo(200);
         assertThat(head.body()).isEmpty();
-        for (String h : List.of("Content-Type", "Docker-Content-Digest", "Content-Length", "ETag", "Docker-Distribution-API-Version")) {
+        for (String h : List.of(
+                "Content-Type", "Docker-Content-Digest", "Content-Length", "ETag", "Docker-Distribution-API-Version")) {
             assertThat(header(head, h)).as(h).isEqualTo(header(get, h));
         }
     }
@@ -136,7 +145,11 @@ class RegistryReadApiIT {
         var d = send("GET", "/v2/apps/docker-app/manifests/v1");
         assertThat(header(d, "Content-Type")).isEqualTo(MediaTypes.DOCKER_MANIFEST);
         assertThat(d.body()).isEqualTo(dockerImage.manifest().content());
-        var i = send("GET", "/v2/multi/arch/manifests/latest", "Accept", MediaTypes.OCI_INDEX + ", " + MediaTypes.OCI_MANIFEST);
+        var i = send(
+                "GET",
+                "/v2/multi/arch/manifests/latest",
+                "Accept",
+                MediaTypes.OCI_INDEX + ", " + MediaTypes.OCI_MANIFEST);
         assertThat(header(i, "Content-Type")).isEqualTo(MediaTypes.OCI_INDEX);
         assertThat(i.body()).isEqualTo(index.content());
     }
@@ -146,12 +159,17 @@ class RegistryReadApiIT {
         var r = send("GET", "/v2/multi/arch/manifests/latest", "Accept", MediaTypes.DOCKER_MANIFEST);
         assertThat(r.statusCode()).isEqualTo(404);
         assertThat(json(r).at("/errors/0/code").asText()).isEqualTo("MANIFEST_UNKNOWN");
-        assertThat(json(r).at("/errors/0/message").asText()).isEqualTo("OCI index found, but accept header does not support OCI indexes");
+        assertThat(json(r).at("/errors/0/message").asText())
+                .isEqualTo("OCI index found, but accept header does not support OCI indexes");
     }
 
     @Test
     void ifNoneMatchWithTheDigestIs304() throws Exception {
-        var r = send("GET", "/v2/apps/web/manifests/latest", "If-None-Match", "\"" + web.manifest().digest() + "\"");
+        var r = send(
+                "GET",
+                "/v2/apps/web/manifests/latest",
+                "If-None-Match",
+                "\"" + web.manifest().digest() + "\"");
         assertThat(r.statusCode()).isEqualTo(304);
         assertThat(r.body()).isEmpty();
         assertThat(header(r, "ETag")).isEqualTo("\"" + web.manifest().digest() + "\"");
@@ -180,7 +198,8 @@ class RegistryReadApiIT {
         assertThat(header(r, "Content-Range")).isEqualTo("bytes 1000-1999/" + big.size());
         assertThat(r.body()).isEqualTo(Arrays.copyOfRange(big.content(), 1000, 2000));
         var tail = send("GET", "/v2/apps/web/blobs/" + big.digest(), "Range", "bytes=-10");
-        assertThat(tail.body()).isEqualTo(Arrays.copyOfRange(big.content(), big.content().length - 10, big.content().length));
+        assertThat(tail.body())
+                .isEqualTo(Arrays.copyOfRange(big.content(), big.content().length - 10, big.content().length));
     }
 
     /** Large ranges of filesystem blobs go file → direct buffer → socket (BlobBody); same status, headers and bytes. */
@@ -262,11 +281,14 @@ class RegistryReadApiIT {
 
     @Test
     void referrersFilterByArtifactTypeSaysSo() throws Exception {
-        var r = send("GET", "/v2/apps/web/referrers/" + web.manifest().digest() + "?artifactType=" + SBOM.replace("+", "%2B"));
+        var r = send(
+                "GET",
+                "/v2/apps/web/referrers/" + web.manifest().digest() + "?artifactType=" + SBOM.replace("+", "%2B"));
         assertThat(header(r, "OCI-Filters-Applied")).isEqualTo("artifactType");
         JsonNode m = json(r).get("manifests");
         assertThat(m).hasSize(1);
-        assertThat(m.get(0).get("digest").asText()).isEqualTo(sbom.manifest().digest().toString());
+        assertThat(m.get(0).get("digest").asText())
+                .isEqualTo(sbom.manifest().digest().toString());
         assertThat(m.get(0).get("size").asLong()).isEqualTo(sbom.manifest().content().length);
         assertThat(m.get(0).at("/annotations/org.example.kind").asText()).isEqualTo("sbom");
     }
@@ -280,23 +302,44 @@ class RegistryReadApiIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"POST /v2/apps/web/blobs/uploads/", "PUT /v2/apps/web/manifests/latest", "PATCH /v2/apps/web/blobs/uploads/abc",
-            "DELETE /v2/apps/web/manifests/latest", "GET /v2/apps/web/blobs/uploads/abc"})
+    @ValueSource(
+            strings = {
+                "POST /v2/apps/web/blobs/uploads/",
+                "PUT /v2/apps/web/manifests/latest",
+                "PATCH /v2/apps/web/blobs/uploads/abc",
+                "DELETE /v2/apps/web/manifests/latest",
+                "GET /v2/apps/web/blobs/uploads/abc"
+            })
     void writesAre405UnsupportedSayingThisIsAReadReplica(String call) throws Exception {
         String[] mp = call.split(" ");
         var r = send(mp[0], mp[1]);
         assertThat(r.statusCode()).isEqualTo(405);
         assertThat(json(r).at("/errors/0/code").asText()).isEqualTo("UNSUPPORTED");
-        assertThat(json(r).at("/errors/0/message").asText()).contains("read replica").contains("primary");
+        assertThat(json(r).at("/errors/0/message").asText())
+                .contains("read replica")
+                .contains("primary");
     }
 
     @Test
     void unknownsAreTheSpecsCodes() throws Exception {
-        assertThat(json(send("GET", "/v2/no/such/manifests/latest")).at("/errors/0/code").asText()).isEqualTo("NAME_UNKNOWN");
-        assertThat(json(send("GET", "/v2/apps/web/manifests/nope")).at("/errors/0/code").asText()).isEqualTo("MANIFEST_UNKNOWN");
-        assertThat(json(send("GET", "/v2/apps/web/blobs/" + Digest.sha256(new byte[1]))).at("/errors/0/code").asText()).isEqualTo("BLOB_UNKNOWN");
-        assertThat(json(send("GET", "/v2/no/such/tags/list")).at("/errors/0/code").asText()).isEqualTo("NAME_UNKNOWN");
+        assertThat(json(send("GET", "/v2/no/such/manifests/latest"))
+                        .at("/errors/0/code")
+                        .asText())
+                .isEqualTo("NAME_UNKNOWN");
+        assertThat(json(send("GET", "/v2/apps/web/manifests/nope"))
+                        .at("/errors/0/code")
+                        .asText())
+                .isEqualTo("MANIFEST_UNKNOWN");
+        assertThat(json(send("GET", "/v2/apps/web/blobs/" + Digest.sha256(new byte[1])))
+                        .at("/errors/0/code")
+                        .asText())
+                .isEqualTo("BLOB_UNKNOWN");
+        assertThat(json(send("GET", "/v2/no/such/tags/list"))
+                        .at("/errors/0/code")
+                        .asText())
+                .isEqualTo("NAME_UNKNOWN");
         // a blob stored for another repository is not visible here
-        assertThat(send("GET", "/v2/apps/docker-app/blobs/" + big.digest()).statusCode()).isEqualTo(404);
+        assertThat(send("GET", "/v2/apps/docker-app/blobs/" + big.digest()).statusCode())
+                .isEqualTo(404);
     }
 }

@@ -79,7 +79,8 @@ class ServerErrorsIT {
 
     @BeforeAll
     static void start() throws Exception {
-        server = new RegistryReadServer(new FailingReplica(), Authenticator.anonymous(), ReadOptions.loopbackEphemeral());
+        server = new RegistryReadServer(
+                new FailingReplica(), Authenticator.anonymous(), ReadOptions.loopbackEphemeral());
         server.start();
     }
 
@@ -92,8 +93,12 @@ class ServerErrorsIT {
     void unexpectedExceptionIs500UnknownWithRequestIdAndNoInternals() throws Exception {
         var r = RawHttp.send(server.port(), "GET", "/v2/a/manifests/latest", Map.of("X-Request-Id", "req-123"));
         assertThat(r.status()).isEqualTo(500);
-        assertThat(r.body()).contains("\"code\":\"UNKNOWN\"").contains("req-123")
-                .doesNotContain("secret internal detail").doesNotContain("IllegalStateException").doesNotContain("at io.georeg");
+        assertThat(r.body())
+                .contains("\"code\":\"UNKNOWN\"")
+                .contains("req-123")
+                .doesNotContain("secret internal detail")
+                .doesNotContain("IllegalStateException")
+                .doesNotContain("at io.georeg");
     }
 
     @Test
@@ -112,7 +117,8 @@ class ServerErrorsIT {
 
     @Test
     void serverStopsAndStartsAgainOnAnEphemeralPort() throws Exception {
-        RegistryReadServer other = new RegistryReadServer(new FailingReplica(), Authenticator.anonymous(), ReadOptions.loopbackEphemeral());
+        RegistryReadServer other = new RegistryReadServer(
+                new FailingReplica(), Authenticator.anonymous(), ReadOptions.loopbackEphemeral());
         other.start();
         int port = other.port();
         assertThat(port).isPositive().isNotEqualTo(server.port());

@@ -39,6 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
 class TokenFlowIT {
     @RegisterExtension
     static final TestDatabase DB = new TestDatabase();
+
     @TempDir
     static Path dir;
 
@@ -53,7 +54,9 @@ class TokenFlowIT {
         TestTokenIssuer issuer = TestTokenIssuer.create(KeyKind.RSA, "gitlab-issuer", "container_registry");
         tokens = TestTokenEndpoint.start(issuer, Map.of("alice", "s3cret"), false);
         Path bundle = issuer.writeRootBundle(dir.resolve("bundle.pem"));
-        var auth = TokenAuthenticator.create(new TokenAuthConfig(tokens.realm().toString(), "container_registry", "gitlab-issuer", bundle), Clock.systemUTC());
+        var auth = TokenAuthenticator.create(
+                new TokenAuthConfig(tokens.realm().toString(), "container_registry", "gitlab-issuer", bundle),
+                Clock.systemUTC());
         stack = new ReadStack(DB, dir.resolve("storage"), auth, ReadOptions.loopbackEphemeral());
         image = TestImages.image(42);
         stack.store(RepositoryName.of("group/project"), image, "latest");
@@ -79,18 +82,28 @@ class TokenFlowIT {
         while (m.find()) {
             challenge.put(m.group(1), m.group(2));
         }
-        assertThat(challenge).containsEntry("realm", tokens.realm().toString()).containsEntry("scope", "repository:group/project:pull");
+        assertThat(challenge)
+                .containsEntry("realm", tokens.realm().toString())
+                .containsEntry("scope", "repository:group/project:pull");
 
         URI tokenUri = URI.create(challenge.get("realm") + "?service=" + challenge.get("service") + "&scope="
                 + URLEncoder.encode(challenge.get("scope"), StandardCharsets.UTF_8));
         String basic = Base64.getEncoder().encodeToString("alice:s3cret".getBytes(StandardCharsets.UTF_8));
-        var tokenReply = HTTP.send(HttpRequest.newBuilder(tokenUri).header("Authorization", "Basic " + basic).build(), HttpResponse.BodyHandlers.ofString());
+        var tokenReply = HTTP.send(
+                HttpRequest.newBuilder(tokenUri)
+                        .header("Authorization", "Basic " + basic)
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(tokenReply.statusCode()).isEqualTo(200);
         var body = new ObjectMapper().readTree(tokenReply.body());
         assertThat(body.get("expires_in").asInt()).isPositive();
-        assertThat(body.get("access_token").asText()).isEqualTo(body.get("token").asText());
+        assertThat(body.get("access_token").asText())
+                .isEqualTo(body.get("token").asText());
 
-        var second = HTTP.send(HttpRequest.newBuilder(manifest).header("Authorization", "Bearer " + body.get("token").asText()).build(),
+        var second = HTTP.send(
+                HttpRequest.newBuilder(manifest)
+                        .header("Authorization", "Bearer " + body.get("token").asText())
+                        .build(),
                 HttpResponse.BodyHandlers.ofByteArray());
         assertThat(second.statusCode()).isEqualTo(200);
         assertThat(second.body()).isEqualTo(image.manifest().content());
@@ -100,8 +113,12 @@ class TokenFlowIT {
     @Test
     void realmRefusesBadCredentials() throws Exception {
         String basic = Base64.getEncoder().encodeToString("alice:wrong".getBytes(StandardCharsets.UTF_8));
-        var r = HTTP.send(HttpRequest.newBuilder(URI.create(tokens.realm() + "?service=container_registry&scope=repository:group/project:pull"))
-                .header("Authorization", "Basic " + basic).build(), HttpResponse.BodyHandlers.ofString());
+        var r = HTTP.send(
+                HttpRequest.newBuilder(URI.create(
+                                tokens.realm() + "?service=container_registry&scope=repository:group/project:pull"))
+                        .header("Authorization", "Basic " + basic)
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(401);
     }
 }

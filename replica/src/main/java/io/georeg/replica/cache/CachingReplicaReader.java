@@ -45,7 +45,8 @@ public final class CachingReplicaReader implements ReplicaReader, AutoCloseable 
         this.listener = new ChangeListener(database, options.reconnectDelay(), freshness);
         this.manifestContent = Caffeine.newBuilder()
                 .maximumWeight(options.maxManifestBytes())
-                .weigher((Digest d, StoredManifest m) -> m.content().length + m.mediaType().length() + 64)
+                .weigher((Digest d, StoredManifest m) ->
+                        m.content().length + m.mediaType().length() + 64)
                 .build();
         this.facts = Caffeine.newBuilder()
                 .maximumSize(options.maxEntries())
@@ -90,7 +91,8 @@ public final class CachingReplicaReader implements ReplicaReader, AutoCloseable 
             if (stamp != null) {
                 facts.put(key, new Fact(m.digest(), m.size(), stamp));
                 if (key.kind() == Kind.TAG) {
-                    facts.put(new FactKey(repository, Kind.MANIFEST, m.digest()), new Fact(m.digest(), m.size(), stamp));
+                    facts.put(
+                            new FactKey(repository, Kind.MANIFEST, m.digest()), new Fact(m.digest(), m.size(), stamp));
                 }
             }
         }
@@ -152,13 +154,15 @@ public final class CachingReplicaReader implements ReplicaReader, AutoCloseable 
         manifestContent.invalidateAll();
     }
 
-    private enum Kind { TAG, MANIFEST, BLOB }
+    private enum Kind {
+        TAG,
+        MANIFEST,
+        BLOB
+    }
 
     /** {@code reference}: a {@link Tag} for {@link Kind#TAG}, a {@link Digest} otherwise. */
-    private record FactKey(RepositoryName repository, Kind kind, Object reference) {
-    }
+    private record FactKey(RepositoryName repository, Kind kind, Object reference) {}
 
     /** A tag's or linked manifest's digest, or a linked blob's size, with what it is valid against. */
-    private record Fact(Digest digest, long size, Freshness.Stamp stamp) {
-    }
+    private record Fact(Digest digest, long size, Freshness.Stamp stamp) {}
 }

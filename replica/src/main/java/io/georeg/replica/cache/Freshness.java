@@ -75,6 +75,5 @@ final class Freshness {
         return (h ^ (h >>> 16)) & (STRIPES - 1);
     }
 
-    record Stamp(long epoch, int stripe, long repositoryGeneration, long blobGeneration) {
-    }
+    record Stamp(long epoch, int stripe, long repositoryGeneration, long blobGeneration) {}
 }

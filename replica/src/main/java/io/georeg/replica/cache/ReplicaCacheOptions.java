@@ -16,8 +16,8 @@ import java.time.Duration;
  * @param reconnectDelay wait between attempts to re-open the change listener's connection;
  *     the cache is bypassed meanwhile
  */
-public record ReplicaCacheOptions(boolean enabled, Duration tagTtl, long maxManifestBytes, int maxEntries,
-        Duration reconnectDelay) {
+public record ReplicaCacheOptions(
+        boolean enabled, Duration tagTtl, long maxManifestBytes, int maxEntries, Duration reconnectDelay) {
 
     public static final Duration DEFAULT_TAG_TTL = Duration.ofSeconds(1);
     public static final long DEFAULT_MAX_MANIFEST_BYTES = 64L * 1024 * 1024;
@@ -29,24 +29,29 @@ public record ReplicaCacheOptions(boolean enabled, Duration tagTtl, long maxMani
             throw new IllegalArgumentException("replica.cache.tagTtl must be > 0 and at most 10m (got " + tagTtl + ")");
         }
         if (maxManifestBytes < 0) {
-            throw new IllegalArgumentException("replica.cache.maxManifestBytes must not be negative (got " + maxManifestBytes + ")");
+            throw new IllegalArgumentException(
+                    "replica.cache.maxManifestBytes must not be negative (got " + maxManifestBytes + ")");
         }
         if (maxEntries < 0) {
-            throw new IllegalArgumentException("replica.cache.maxEntries must not be negative (got " + maxEntries + ")");
+            throw new IllegalArgumentException(
+                    "replica.cache.maxEntries must not be negative (got " + maxEntries + ")");
         }
-        if (reconnectDelay == null || reconnectDelay.toMillis() < 10 || reconnectDelay.compareTo(Duration.ofMinutes(1)) > 0) {
-            throw new IllegalArgumentException("replica.cache.reconnectDelay must be 10ms..1m (got " + reconnectDelay + ")");
+        if (reconnectDelay == null
+                || reconnectDelay.toMillis() < 10
+                || reconnectDelay.compareTo(Duration.ofMinutes(1)) > 0) {
+            throw new IllegalArgumentException(
+                    "replica.cache.reconnectDelay must be 10ms..1m (got " + reconnectDelay + ")");
         }
     }
 
     public static ReplicaCacheOptions defaults() {
-        return new ReplicaCacheOptions(true, DEFAULT_TAG_TTL, DEFAULT_MAX_MANIFEST_BYTES, DEFAULT_MAX_ENTRIES,
-                DEFAULT_RECONNECT_DELAY);
+        return new ReplicaCacheOptions(
+                true, DEFAULT_TAG_TTL, DEFAULT_MAX_MANIFEST_BYTES, DEFAULT_MAX_ENTRIES, DEFAULT_RECONNECT_DELAY);
     }
 
     public static ReplicaCacheOptions disabled() {
-        return new ReplicaCacheOptions(false, DEFAULT_TAG_TTL, DEFAULT_MAX_MANIFEST_BYTES, DEFAULT_MAX_ENTRIES,
-                DEFAULT_RECONNECT_DELAY);
+        return new ReplicaCacheOptions(
+                false, DEFAULT_TAG_TTL, DEFAULT_MAX_MANIFEST_BYTES, DEFAULT_MAX_ENTRIES, DEFAULT_RECONNECT_DELAY);
     }
 
     public ReplicaCacheOptions withTagTtl(Duration ttl) {

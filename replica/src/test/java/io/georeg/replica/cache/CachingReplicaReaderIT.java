@@ -56,14 +56,20 @@ class CachingReplicaReaderIT {
 
     @BeforeAll
     static void start() {
-        DatabaseConfig config = DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password()).withMigrateOnStart(true);
+        DatabaseConfig config =
+                DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password()).withMigrateOnStart(true);
         database = new Database(config).start();
         blobs = new DefaultBlobStore(FilesystemObjectStore.open(storageRoot));
         writer = new DatabaseReplicaWriter(database, blobs);
         ReplicaReader counted = counting(new DatabaseReplicaReader(database, blobs, ReplicaReadOptions.streamOnly()));
         // A long reconnect delay keeps the listener down long enough to observe the bypass.
-        reader = new CachingReplicaReader(counted, config,
-                ReplicaCacheOptions.defaults().withTagTtl(Duration.ofMinutes(5)).withReconnectDelay(Duration.ofSeconds(2))).start();
+        reader = new CachingReplicaReader(
+                        counted,
+                        config,
+                        ReplicaCacheOptions.defaults()
+                                .withTagTtl(Duration.ofMinutes(5))
+                                .withReconnectDelay(Duration.ofSeconds(2)))
+                .start();
         await().atMost(Duration.ofSeconds(10)).until(reader::listening);
     }
 
@@ -88,8 +94,10 @@ class CachingReplicaReaderIT {
 
         writer.tag(repo, Tag.of("latest"), second);
 
-        await().atMost(NOTIFY_BOUND).untilAsserted(() ->
-                assertThat(reader.manifest(repo, latest)).map(m -> m.digest()).contains(second));
+        await().atMost(NOTIFY_BOUND)
+                .untilAsserted(() -> assertThat(reader.manifest(repo, latest))
+                        .map(m -> m.digest())
+                        .contains(second));
     }
 
     @Test
@@ -104,7 +112,8 @@ class CachingReplicaReaderIT {
 
         await().atMost(NOTIFY_BOUND).untilAsserted(() -> {
             assertThat(reader.manifest(repo, Reference.parse("v1"))).isEmpty();
-            assertThat(reader.manifest(repo, Reference.parse(digest.toString()))).isEmpty();
+            assertThat(reader.manifest(repo, Reference.parse(digest.toString())))
+                    .isEmpty();
         });
     }
 
@@ -120,7 +129,9 @@ class CachingReplicaReaderIT {
 
         writer.unlinkBlob(repo, unlinked.digest());
         // What the verifier writes when it finds stored bytes corrupt.
-        execute("UPDATE blobs SET verify_state = 'failed' WHERE digest = ?", failed.digest().toString());
+        execute(
+                "UPDATE blobs SET verify_state = 'failed' WHERE digest = ?",
+                failed.digest().toString());
 
         await().atMost(NOTIFY_BOUND).untilAsserted(() -> {
             assertThat(reader.blobSize(repo, unlinked.digest())).isEmpty();
@@ -168,7 +179,11 @@ class CachingReplicaReaderIT {
         for (TestBlob blob : image.blobs()) {
             writer.putBlob(repo, blob.digest(), blob.size(), blob.stream());
         }
-        return writer.putManifest(repo, image.manifest().content(), image.manifest().mediaType(), image.manifest().digest());
+        return writer.putManifest(
+                repo,
+                image.manifest().content(),
+                image.manifest().mediaType(),
+                image.manifest().digest());
     }
 
     private static void execute(String sql, String param) {
@@ -194,8 +209,8 @@ class CachingReplicaReaderIT {
 
     /** The database reader, counting the calls that reach it. */
     private static ReplicaReader counting(ReplicaReader target) {
-        return (ReplicaReader) Proxy.newProxyInstance(ReplicaReader.class.getClassLoader(), new Class<?>[] {ReplicaReader.class},
-                (proxy, method, args) -> {
+        return (ReplicaReader) Proxy.newProxyInstance(
+                ReplicaReader.class.getClassLoader(), new Class<?>[] {ReplicaReader.class}, (proxy, method, args) -> {
                     databaseReads.incrementAndGet();
                     try {
                         return method.invoke(target, args);

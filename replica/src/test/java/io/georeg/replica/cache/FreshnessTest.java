@@ -42,7 +42,9 @@ class FreshnessTest {
         assertThat(f.valid(s, false)).isFalse();
         assertThat(f.stamp(APP)).isNull();
         f.listenerConnected();
-        assertThat(f.valid(s, false)).as("changes may have been missed while down").isFalse();
+        assertThat(f.valid(s, false))
+                .as("changes may have been missed while down")
+                .isFalse();
         assertThat(f.valid(f.stamp(APP), false)).isTrue();
     }
 

@@ -36,11 +36,16 @@ public final class PreheatCommand implements Callable<Integer> {
     @Option(names = "--wait", description = "Apply the work in this process and wait until the queue is drained.")
     boolean await;
 
-    @Option(names = "--json", description = "Print one JSON object on stdout: each tag and whether it was queued, the "
-            + "repositories' pass as reconcile --json prints it, and with --wait whether the queue drained.")
+    @Option(
+            names = "--json",
+            description = "Print one JSON object on stdout: each tag and whether it was queued, the "
+                    + "repositories' pass as reconcile --json prints it, and with --wait whether the queue drained.")
     boolean json;
 
-    @Option(names = "--timeout", defaultValue = "PT30M", description = "Longest --wait, e.g. 90s, 30m or PT30M (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--timeout",
+            defaultValue = "PT30M",
+            description = "Longest --wait, e.g. 90s, 30m or PT30M (default ${DEFAULT-VALUE}).")
     Duration timeout;
 
     @Spec
@@ -59,8 +64,9 @@ public final class PreheatCommand implements Callable<Integer> {
         ArrayNode tags = root.putArray("tags");
         List<SyncConfig.PreheatEntry> entries = new ArrayList<>();
         for (String reference : references) {
-            entries.add(SyncConfig.PreheatEntry.parse(reference).orElseThrow(() -> new picocli.CommandLine.ParameterException(
-                    spec.commandLine(), "'" + reference + "' is not <repository> or <repository>:<tag>")));
+            entries.add(SyncConfig.PreheatEntry.parse(reference)
+                    .orElseThrow(() -> new picocli.CommandLine.ParameterException(
+                            spec.commandLine(), "'" + reference + "' is not <repository> or <repository>:<tag>")));
         }
         try (ReplicatorSession session = sessions.get()) {
             Replicator replicator = session.replicator();
@@ -70,15 +76,20 @@ public final class PreheatCommand implements Callable<Integer> {
                 if (entry.tag().isEmpty()) {
                     whole.add(entry.repository());
                 } else {
-                    String reference = entry.repository() + ":" + entry.tag().get().value();
-                    boolean queued = replicator.reconciler().reconcileTag(entry.repository(), entry.tag().get());
+                    String reference =
+                            entry.repository() + ":" + entry.tag().get().value();
+                    boolean queued = replicator
+                            .reconciler()
+                            .reconcileTag(entry.repository(), entry.tag().get());
                     tags.addObject().put("reference", reference).put("queued", queued);
                     text.println((queued ? "queued " : "not on the primary: ") + reference);
                     ok &= queued;
                 }
             }
             if (!whole.isEmpty()) {
-                ReconcileSummary summary = replicator.reconciler().reconcile(whole, new ProgressBar(spec.commandLine().getErr()));
+                ReconcileSummary summary = replicator
+                        .reconciler()
+                        .reconcile(whole, new ProgressBar(spec.commandLine().getErr()));
                 text.println("preheat: " + summary);
                 root.set("repositories", ReconcileCommand.json(summary, Optional.empty()));
                 ok &= summary.errors().isEmpty();

@@ -33,7 +33,8 @@ final class ProgressBar implements ReconcileProgress {
     private void draw(int done, int total, String label) {
         int filled = total == 0 ? WIDTH : done * WIDTH / total;
         err.print("\r[" + "#".repeat(filled) + ".".repeat(WIDTH - filled) + "] " + done + "/" + total + " "
-                + (label.length() > 40 ? label.substring(0, 40) : label) + " ".repeat(Math.max(0, 40 - label.length())));
+                + (label.length() > 40 ? label.substring(0, 40) : label)
+                + " ".repeat(Math.max(0, 40 - label.length())));
         err.flush();
     }
 }

@@ -31,20 +31,29 @@ import picocli.CommandLine.Spec;
  * <p>Exit code 0 when the pass had no errors (and, with {@code --wait}, nothing failed), 1 otherwise.
  * The app registers an instance: {@code cli.addSubcommand(new ReconcileCommand(() -> session))}.
  */
-@Command(name = "reconcile", description = "Crawl the primary's catalog and tags and queue what the replica is missing.")
+@Command(
+        name = "reconcile",
+        description = "Crawl the primary's catalog and tags and queue what the replica is missing.")
 public final class ReconcileCommand implements Callable<Integer> {
     private final Supplier<ReplicatorSession> sessions;
 
     @Option(names = "--repository", paramLabel = "NAME", description = "Only these repositories (repeatable).")
     List<String> repositories;
 
-    @Option(names = "--wait", description = "Apply the queued work in this process and wait until the queue is drained.")
+    @Option(
+            names = "--wait",
+            description = "Apply the queued work in this process and wait until the queue is drained.")
     boolean await;
 
-    @Option(names = "--json", description = "Print the pass's summary as one JSON object on stdout (--wait's progress goes to stderr).")
+    @Option(
+            names = "--json",
+            description = "Print the pass's summary as one JSON object on stdout (--wait's progress goes to stderr).")
     boolean json;
 
-    @Option(names = "--timeout", defaultValue = "PT30M", description = "Longest --wait, e.g. 90s, 30m or PT30M (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--timeout",
+            defaultValue = "PT30M",
+            description = "Longest --wait, e.g. 90s, 30m or PT30M (default ${DEFAULT-VALUE}).")
     Duration timeout;
 
     @Spec
@@ -64,15 +73,19 @@ public final class ReconcileCommand implements Callable<Integer> {
             ReconcileSummary summary;
             if (repositories == null || repositories.isEmpty()) {
                 List<RepositoryName> preheat = replicator.config().sync().preheatEntries().stream()
-                        .map(SyncConfig.PreheatEntry::repository).toList();
+                        .map(SyncConfig.PreheatEntry::repository)
+                        .toList();
                 summary = replicator.reconciler().reconcileAll(preheat, progress);
             } else {
-                summary = replicator.reconciler().reconcile(repositories.stream().map(RepositoryName::of).toList(), progress);
+                summary = replicator
+                        .reconciler()
+                        .reconcile(repositories.stream().map(RepositoryName::of).toList(), progress);
             }
             boolean ok = summary.errors().isEmpty();
             if (json) {
                 boolean drained = !await || drain(replicator, err);
-                out.println(json(summary, await ? Optional.of(drained) : Optional.empty()).toPrettyString());
+                out.println(json(summary, await ? Optional.of(drained) : Optional.empty())
+                        .toPrettyString());
                 out.flush();
                 return ok && drained ? 0 : 1;
             }

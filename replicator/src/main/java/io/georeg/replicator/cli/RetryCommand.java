@@ -24,7 +24,9 @@ import picocli.CommandLine.Spec;
  * <p>The app registers an instance with a way to open the configured, started {@link Database}
  * ({@code cli.addSubcommand(new RetryCommand(() -> ...))}); the command closes it.
  */
-@Command(name = "retry", description = "Requeue replication work that failed (all, or one repository); --list shows failures.")
+@Command(
+        name = "retry",
+        description = "Requeue replication work that failed (all, or one repository); --list shows failures.")
 public final class RetryCommand implements Callable<Integer> {
     private final Supplier<Database> database;
 
@@ -34,10 +36,16 @@ public final class RetryCommand implements Callable<Integer> {
     @Option(names = "--list", description = "List the most recent failures with their reasons; requeue nothing.")
     boolean list;
 
-    @Option(names = "--json", description = "Print one JSON object on stdout: {\"failures\": [...]} with --list, {\"requeued\": N} otherwise.")
+    @Option(
+            names = "--json",
+            description =
+                    "Print one JSON object on stdout: {\"failures\": [...]} with --list, {\"requeued\": N} otherwise.")
     boolean json;
 
-    @Option(names = "--limit", defaultValue = "50", description = "How many failures --list shows (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--limit",
+            defaultValue = "50",
+            description = "How many failures --list shows (default ${DEFAULT-VALUE}).")
     int limit;
 
     @Spec
@@ -55,25 +63,36 @@ public final class RetryCommand implements Callable<Integer> {
             WorkQueue queue = new WorkQueue(db);
             if (list) {
                 var failures = queue.failures(limit).stream()
-                        .filter(f -> only.isEmpty() || f.repository().equals(only.get().value()))
+                        .filter(f -> only.isEmpty()
+                                || f.repository().equals(only.get().value()))
                         .toList();
                 if (json) {
                     out.println(failuresJson(failures).toPrettyString());
                     out.flush();
                     return 0;
                 }
-                failures.forEach(f -> out.printf("%s  %s %s%s%s  attempts=%d  %s%n", f.failedAt(), f.operation().column(),
-                        f.repository(), f.kind() == io.georeg.replicator.queue.WorkKind.TAG ? ":" : "@", f.ref(), f.attempts(),
+                failures.forEach(f -> out.printf(
+                        "%s  %s %s%s%s  attempts=%d  %s%n",
+                        f.failedAt(),
+                        f.operation().column(),
+                        f.repository(),
+                        f.kind() == io.georeg.replicator.queue.WorkKind.TAG ? ":" : "@",
+                        f.ref(),
+                        f.attempts(),
                         f.lastError()));
                 out.println(failures.size() + " failed item(s) shown");
             } else {
                 int requeued = queue.retryFailed(only);
                 if (json) {
-                    out.println(JsonNodeFactory.instance.objectNode().put("requeued", requeued).toPrettyString());
+                    out.println(JsonNodeFactory.instance
+                            .objectNode()
+                            .put("requeued", requeued)
+                            .toPrettyString());
                     out.flush();
                     return 0;
                 }
-                out.println("requeued " + requeued + " failed replication item(s)" + only.map(r -> " of " + r).orElse(""));
+                out.println("requeued " + requeued + " failed replication item(s)"
+                        + only.map(r -> " of " + r).orElse(""));
             }
         }
         out.flush();

@@ -40,7 +40,10 @@ public final class AbandonedWriteSweeper implements AutoCloseable {
     public int sweepOnce() {
         int removed = blobs.removeAbandonedWrites(clock.instant().minus(age));
         if (removed > 0) {
-            LOG.info("removed {} leftovers of storage writes abandoned more than {} ago (copies killed mid-write)", removed, age);
+            LOG.info(
+                    "removed {} leftovers of storage writes abandoned more than {} ago (copies killed mid-write)",
+                    removed,
+                    age);
         }
         return removed;
     }
@@ -49,15 +52,19 @@ public final class AbandonedWriteSweeper implements AutoCloseable {
         if (executor != null) {
             return;
         }
-        executor = Executors.newSingleThreadScheduledExecutor(
-                r -> Thread.ofPlatform().name("georeg-abandoned-writes").daemon(true).unstarted(r));
-        executor.scheduleWithFixedDelay(() -> {
-            try {
-                sweepOnce();
-            } catch (RuntimeException e) {
-                LOG.warn("removing abandoned storage writes failed; next run in {}", interval, e);
-            }
-        }, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+        executor = Executors.newSingleThreadScheduledExecutor(r ->
+                Thread.ofPlatform().name("georeg-abandoned-writes").daemon(true).unstarted(r));
+        executor.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        sweepOnce();
+                    } catch (RuntimeException e) {
+                        LOG.warn("removing abandoned storage writes failed; next run in {}", interval, e);
+                    }
+                },
+                0,
+                interval.toMillis(),
+                TimeUnit.MILLISECONDS);
     }
 
     @Override

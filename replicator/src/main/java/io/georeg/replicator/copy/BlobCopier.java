@@ -45,7 +45,8 @@ final class BlobCopier {
             download(repository, digest, declaredSize);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new WorkFailedException("interrupted", "interrupted while waiting for another copy of " + digest, false, e);
+            throw new WorkFailedException(
+                    "interrupted", "interrupted while waiting for another copy of " + digest, false, e);
         }
     }
 

@@ -19,8 +19,7 @@ import java.io.UncheckedIOException;
  * Used by {@link ReplicationWorker}.
  */
 final class Failures {
-    private Failures() {
-    }
+    private Failures() {}
 
     static WorkFailedException notFound(String what) {
         return new WorkFailedException("not_found", what + " is not on the primary (deleted since?)", true, null);
@@ -38,7 +37,8 @@ final class Failures {
             return new WorkFailedException(code, p.getMessage(), !p.isTransient(), p);
         }
         if (e instanceof DigestMismatchException d) {
-            return new WorkFailedException("digest_mismatch", "blob copied from the primary: " + d.getMessage(), false, d);
+            return new WorkFailedException(
+                    "digest_mismatch", "blob copied from the primary: " + d.getMessage(), false, d);
         }
         if (e instanceof MissingReferencesException m) {
             return new WorkFailedException("missing_references", m.getMessage(), false, m);

@@ -29,7 +29,12 @@ final class ManifestCopier {
     private final BlobCopier blobs;
     private final CopyObserver observer;
 
-    ManifestCopier(PrimaryContent primary, ReplicaReader reader, ReplicaWriter replica, BlobCopier blobs, CopyObserver observer) {
+    ManifestCopier(
+            PrimaryContent primary,
+            ReplicaReader reader,
+            ReplicaWriter replica,
+            BlobCopier blobs,
+            CopyObserver observer) {
         this.primary = primary;
         this.reader = reader;
         this.replica = replica;
@@ -43,7 +48,8 @@ final class ManifestCopier {
 
     /** Copies a manifest already fetched from the primary (a tag's current answer). */
     void copy(RepositoryName repository, FetchedManifest fetched) {
-        if (reader.manifest(repository, new Reference.ByDigest(fetched.digest())).isPresent()) {
+        if (reader.manifest(repository, new Reference.ByDigest(fetched.digest()))
+                .isPresent()) {
             return;
         }
         store(repository, fetched, 0);
@@ -51,8 +57,11 @@ final class ManifestCopier {
 
     private void copy(RepositoryName repository, Digest digest, int depth) {
         if (depth > MAX_DEPTH) {
-            throw new io.georeg.replicator.queue.WorkFailedException("invalid_manifest",
-                    "index nesting deeper than " + MAX_DEPTH + " at " + repository + "@" + digest, true, null);
+            throw new io.georeg.replicator.queue.WorkFailedException(
+                    "invalid_manifest",
+                    "index nesting deeper than " + MAX_DEPTH + " at " + repository + "@" + digest,
+                    true,
+                    null);
         }
         if (reader.manifest(repository, new Reference.ByDigest(digest)).isPresent()) {
             return;

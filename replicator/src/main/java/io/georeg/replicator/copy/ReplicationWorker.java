@@ -11,8 +11,8 @@ import io.georeg.replica.ReplicaWriter;
 import io.georeg.replicator.primary.FetchedManifest;
 import io.georeg.replicator.primary.ManifestHead;
 import io.georeg.replicator.primary.PrimaryContent;
-import io.georeg.replicator.queue.WorkHandler;
 import io.georeg.replicator.queue.WorkFailedException;
+import io.georeg.replicator.queue.WorkHandler;
 import io.georeg.replicator.queue.WorkItem;
 import io.georeg.replicator.queue.WorkKind;
 import io.georeg.replicator.queue.WorkQueue;
@@ -64,8 +64,13 @@ public final class ReplicationWorker implements WorkHandler {
     private final BlobCopier blobs;
     private final ManifestCopier manifests;
 
-    public ReplicationWorker(PrimaryContent primary, ReplicaReader reader, ReplicaWriter replica, WorkQueue queue,
-            CopyObserver observer, Throttle throttle) {
+    public ReplicationWorker(
+            PrimaryContent primary,
+            ReplicaReader reader,
+            ReplicaWriter replica,
+            WorkQueue queue,
+            CopyObserver observer,
+            Throttle throttle) {
         this.primary = primary;
         this.replica = replica;
         this.queue = queue;
@@ -82,7 +87,8 @@ public final class ReplicationWorker implements WorkHandler {
                 return;
             }
             switch (item.operation()) {
-                case PUSH_MANIFEST -> manifests.copy(item.repository(), item.digest().orElseThrow());
+                case PUSH_MANIFEST ->
+                    manifests.copy(item.repository(), item.digest().orElseThrow());
                 case PUSH_BLOB -> blobs.copy(item.repository(), item.digest().orElseThrow(), item.size());
                 case DELETE -> deleteDigest(item);
             }
@@ -109,7 +115,8 @@ public final class ReplicationWorker implements WorkHandler {
             Digest digest = current.get().digest();
             manifests.copy(repository, current.get());
             replica.tag(repository, tag, digest);
-            Optional<Digest> confirmed = primary.headManifest(repository, new Reference.ByTag(tag)).map(ManifestHead::digest);
+            Optional<Digest> confirmed =
+                    primary.headManifest(repository, new Reference.ByTag(tag)).map(ManifestHead::digest);
             if (confirmed.equals(Optional.of(digest))) {
                 return;
             }
@@ -117,8 +124,11 @@ public final class ReplicationWorker implements WorkHandler {
                 undoCopy(repository, tag, current.get());
             }
         }
-        throw new WorkFailedException("tag_moving", repository + ":" + tag + " moved on the primary during each of "
-                + MAX_SYNC_ROUNDS + " syncs", false, null);
+        throw new WorkFailedException(
+                "tag_moving",
+                repository + ":" + tag + " moved on the primary during each of " + MAX_SYNC_ROUNDS + " syncs",
+                false,
+                null);
     }
 
     /**
@@ -129,7 +139,8 @@ public final class ReplicationWorker implements WorkHandler {
     private void undoCopy(RepositoryName repository, Tag tag, FetchedManifest copied) {
         List<Tag> dropped = replica.deleteManifest(repository, copied.digest());
         resync(repository, dropped.stream().filter(t -> !t.equals(tag)).toList(), "event");
-        for (Descriptor blob : ManifestParser.parse(copied.content(), copied.mediaType()).blobs()) {
+        for (Descriptor blob :
+                ManifestParser.parse(copied.content(), copied.mediaType()).blobs()) {
             if (!primary.blobExists(repository, blob.digest())) {
                 replica.unlinkBlob(repository, blob.digest());
             }
@@ -139,7 +150,9 @@ public final class ReplicationWorker implements WorkHandler {
     /** Queues a sync of tags a manifest delete took from the replica (the primary may have them elsewhere). */
     private void resync(RepositoryName repository, List<Tag> tags, String source) {
         Instant now = Instant.now();
-        queue.enqueue(tags.stream().map(t -> WorkRequest.tagDelete(repository, t, now, source)).toList());
+        queue.enqueue(tags.stream()
+                .map(t -> WorkRequest.tagDelete(repository, t, now, source))
+                .toList());
     }
 
     private void deleteDigest(WorkItem item) {

@@ -31,8 +31,7 @@ public final class EnvelopeParser {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_ID_LENGTH = 200;
 
-    private EnvelopeParser() {
-    }
+    private EnvelopeParser() {}
 
     public static List<NotificationEvent> parse(byte[] body) {
         JsonNode root;
@@ -61,7 +60,8 @@ public final class EnvelopeParser {
     }
 
     private static boolean isReplicatorPull(JsonNode json, NotificationEvent event) {
-        return "pull".equals(event.action()) && json.path("request").path("useragent").asText("").equals(PrimaryClient.USER_AGENT);
+        return "pull".equals(event.action())
+                && json.path("request").path("useragent").asText("").equals(PrimaryClient.USER_AGENT);
     }
 
     private static NotificationEvent event(JsonNode e, String at) {
@@ -76,7 +76,8 @@ public final class EnvelopeParser {
         try {
             timestamp = Instant.parse(requiredText(e, "timestamp", at));
         } catch (DateTimeParseException ex) {
-            throw new MalformedEnvelopeException(at + ".timestamp is not an RFC 3339 time: " + e.get("timestamp").asText());
+            throw new MalformedEnvelopeException(at + ".timestamp is not an RFC 3339 time: "
+                    + e.get("timestamp").asText());
         }
         String action = requiredText(e, "action", at);
         JsonNode target = e.get("target");
@@ -85,7 +86,8 @@ public final class EnvelopeParser {
         }
         String repositoryText = requiredText(target, "repository", at + ".target");
         if (!RepositoryName.isValid(repositoryText)) {
-            throw new MalformedEnvelopeException(at + ".target.repository is not a valid repository name: " + repositoryText);
+            throw new MalformedEnvelopeException(
+                    at + ".target.repository is not a valid repository name: " + repositoryText);
         }
         Optional<Digest> digest = optionalText(target, "digest").map(d -> digest(d, at));
         Optional<Tag> tag = optionalText(target, "tag").map(t -> {
@@ -95,7 +97,9 @@ public final class EnvelopeParser {
             return Tag.of(t);
         });
         Optional<String> mediaType = optionalText(target, "mediaType");
-        long size = target.path("size").canConvertToLong() ? target.path("size").asLong() : target.path("length").asLong(-1);
+        long size = target.path("size").canConvertToLong()
+                ? target.path("size").asLong()
+                : target.path("length").asLong(-1);
         switch (action) {
             case "push", "mount" -> {
                 if (digest.isEmpty()) {
@@ -111,16 +115,25 @@ public final class EnvelopeParser {
                 // pull is counted; an action a newer registry invents is kept and otherwise ignored.
             }
         }
-        return new NotificationEvent(id, timestamp, action, target(target, mediaType, digest, tag),
-                RepositoryName.of(repositoryText), digest, tag, mediaType, size, e.toString());
+        return new NotificationEvent(
+                id,
+                timestamp,
+                action,
+                target(target, mediaType, digest, tag),
+                RepositoryName.of(repositoryText),
+                digest,
+                tag,
+                mediaType,
+                size,
+                e.toString());
     }
 
     /**
      * Manifest or blob: the target URL says it ({@code /manifests/} or {@code /blobs/}); else the
      * media type (blob events carry application/octet-stream); deletes carry neither.
      */
-    private static NotificationEvent.Target target(JsonNode target, Optional<String> mediaType, Optional<Digest> digest,
-            Optional<Tag> tag) {
+    private static NotificationEvent.Target target(
+            JsonNode target, Optional<String> mediaType, Optional<Digest> digest, Optional<Tag> tag) {
         String url = target.path("url").asText("");
         if (url.contains("/manifests/")) {
             return NotificationEvent.Target.MANIFEST;
@@ -133,8 +146,10 @@ public final class EnvelopeParser {
         }
         if (mediaType.isPresent()) {
             String type = mediaType.get();
-            return MediaTypes.MANIFESTS.contains(type) || type.startsWith("application/vnd.docker.distribution.manifest.")
-                    ? NotificationEvent.Target.MANIFEST : NotificationEvent.Target.BLOB;
+            return MediaTypes.MANIFESTS.contains(type)
+                            || type.startsWith("application/vnd.docker.distribution.manifest.")
+                    ? NotificationEvent.Target.MANIFEST
+                    : NotificationEvent.Target.BLOB;
         }
         return digest.isPresent() ? NotificationEvent.Target.UNKNOWN : NotificationEvent.Target.MANIFEST;
     }
@@ -148,8 +163,7 @@ public final class EnvelopeParser {
     }
 
     private static String requiredText(JsonNode node, String field, String at) {
-        return optionalText(node, field).orElseThrow(() ->
-                new MalformedEnvelopeException(at + " has no " + field));
+        return optionalText(node, field).orElseThrow(() -> new MalformedEnvelopeException(at + " has no " + field));
     }
 
     private static Optional<String> optionalText(JsonNode node, String field) {

@@ -14,8 +14,7 @@ import java.util.Optional;
 public final class EventClassifier {
     static final String SOURCE = "event";
 
-    private EventClassifier() {
-    }
+    private EventClassifier() {}
 
     public static Optional<WorkRequest> workFor(NotificationEvent e) {
         return switch (e.action()) {
@@ -28,7 +27,8 @@ public final class EventClassifier {
     private static WorkRequest push(NotificationEvent e) {
         var digest = e.digest().orElseThrow();
         if (e.target() == NotificationEvent.Target.MANIFEST) {
-            return e.tag().map(t -> WorkRequest.tagPush(e.repository(), t, digest, e.timestamp(), SOURCE))
+            return e.tag()
+                    .map(t -> WorkRequest.tagPush(e.repository(), t, digest, e.timestamp(), SOURCE))
                     .orElseGet(() -> WorkRequest.manifestPush(e.repository(), digest, e.timestamp(), SOURCE));
         }
         return WorkRequest.blobPush(e.repository(), digest, e.size(), e.timestamp(), SOURCE);

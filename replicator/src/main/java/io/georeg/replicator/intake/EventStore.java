@@ -20,7 +20,8 @@ import java.util.Optional;
  * event at a time and waits for each answer. Only events that were new produce work or counts.
  */
 public final class EventStore {
-    private static final String RECORD = """
+    private static final String RECORD =
+            """
             WITH input AS (
                 SELECT * FROM unnest(?::text[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
                                      ?::bigint[], ?::jsonb[], ?::text[], ?::text[], ?::text[])
@@ -65,8 +66,7 @@ public final class EventStore {
     }
 
     /** What one envelope changed. */
-    public record Recorded(int newEvents, int duplicates, int workQueued, int pullsCounted) {
-    }
+    public record Recorded(int newEvents, int duplicates, int workQueued, int pullsCounted) {}
 
     /**
      * Commits the events (one statement, one transaction).
@@ -101,7 +101,8 @@ public final class EventStore {
             mediaType[i] = e.mediaType().orElse(null);
             size[i] = e.size() >= 0 ? e.size() : null;
             json[i] = e.json();
-            Optional<WorkRequest> work = filter.replicates(e.repository()) ? EventClassifier.workFor(e) : Optional.empty();
+            Optional<WorkRequest> work =
+                    filter.replicates(e.repository()) ? EventClassifier.workFor(e) : Optional.empty();
             kind[i] = work.map(w -> w.kind().column()).orElse(null);
             ref[i] = work.map(WorkRequest::ref).orElse(null);
             operation[i] = work.map(w -> w.operation().column()).orElse(null);

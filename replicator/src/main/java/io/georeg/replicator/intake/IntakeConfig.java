@@ -54,7 +54,8 @@ public record IntakeConfig(String path, String secretHeader, String secret, Path
             problems.add("replicator.intake.maxBodyBytes must be between 1024 and 67108864 (got " + maxBodyBytes + ")");
         }
         if (!problems.isEmpty()) {
-            throw new IllegalArgumentException("invalid replicator intake configuration: " + String.join("; ", problems));
+            throw new IllegalArgumentException(
+                    "invalid replicator intake configuration: " + String.join("; ", problems));
         }
         return this;
     }
@@ -73,7 +74,8 @@ public record IntakeConfig(String path, String secretHeader, String secret, Path
 
     @Override
     public String toString() {
-        return "IntakeConfig[path=" + path + ", secretHeader=" + secretHeader + ", secret=" + (secret == null ? "null" : "****")
-                + ", secretFile=" + secretFile + ", maxBodyBytes=" + maxBodyBytes + "]";
+        return "IntakeConfig[path=" + path + ", secretHeader=" + secretHeader + ", secret="
+                + (secret == null ? "null" : "****") + ", secretFile=" + secretFile + ", maxBodyBytes=" + maxBodyBytes
+                + "]";
     }
 }

@@ -57,13 +57,20 @@ public final class IntakeHandler extends Handler.Abstract {
         if (!"POST".equals(request.getMethod())) {
             refuseBody(request, response);
             response.getHeaders().put(HttpHeader.ALLOW, "POST");
-            return answer(response, callback, 405, "method_not_allowed", "notifications are POSTed", "method_not_allowed", 0);
+            return answer(
+                    response, callback, 405, "method_not_allowed", "notifications are POSTed", "method_not_allowed", 0);
         }
         if (!secret.matches(request.getHeaders().get(config.secretHeader()))) {
             refuseBody(request, response);
             response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"georeg-replicator\"");
-            return answer(response, callback, 401, "unauthorized",
-                    "missing or wrong shared secret in header " + config.secretHeader(), "unauthorized", 0);
+            return answer(
+                    response,
+                    callback,
+                    401,
+                    "unauthorized",
+                    "missing or wrong shared secret in header " + config.secretHeader(),
+                    "unauthorized",
+                    0);
         }
         if (request.getLength() > config.maxBodyBytes()) {
             return tooLarge(response, callback);
@@ -71,16 +78,22 @@ public final class IntakeHandler extends Handler.Abstract {
         String type = ManifestParser.stripParams(request.getHeaders().get(HttpHeader.CONTENT_TYPE));
         if (type == null || !ACCEPTED_TYPES.contains(type)) {
             refuseBody(request, response);
-            return answer(response, callback, 415, "unsupported_media_type",
+            return answer(
+                    response,
+                    callback,
+                    415,
+                    "unsupported_media_type",
                     "Content-Type must be " + EVENTS_MEDIA_TYPE + " or application/json (got " + type + ")",
-                    "unsupported_media_type", 0);
+                    "unsupported_media_type",
+                    0);
         }
         byte[] body;
         try (InputStream in = Content.Source.asInputStream(request)) {
             body = in.readNBytes(Math.toIntExact(config.maxBodyBytes() + 1));
         } catch (IOException e) {
             LOG.debug("reading a notification body failed", e);
-            return answer(response, callback, 400, "malformed", "body could not be read: " + e.getMessage(), "malformed", 0);
+            return answer(
+                    response, callback, 400, "malformed", "body could not be read: " + e.getMessage(), "malformed", 0);
         }
         if (body.length > config.maxBodyBytes()) {
             return tooLarge(response, callback);
@@ -98,8 +111,14 @@ public final class IntakeHandler extends Handler.Abstract {
         } catch (DatabaseUnavailableException e) {
             LOG.warn("database unavailable, asking the registry to re-send: {}", e.getMessage());
             response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
-            return answer(response, callback, 503, "database_unavailable",
-                    "the replication database is unreachable; re-send later", "database_unavailable", events.size());
+            return answer(
+                    response,
+                    callback,
+                    503,
+                    "database_unavailable",
+                    "the replication database is unreachable; re-send later",
+                    "database_unavailable",
+                    events.size());
         } catch (DatabaseException e) {
             LOG.error("recording {} notification events failed", events.size(), e);
             return answer(response, callback, 500, "error", "recording the events failed", "error", events.size());
@@ -108,7 +127,8 @@ public final class IntakeHandler extends Handler.Abstract {
         ok.put("accepted", recorded.newEvents());
         ok.put("duplicates", recorded.duplicates());
         ok.put("queued", recorded.workQueued());
-        observer.requestHandled(recorded.newEvents() == 0 && recorded.duplicates() > 0 ? "duplicate" : "accepted", events.size());
+        observer.requestHandled(
+                recorded.newEvents() == 0 && recorded.duplicates() > 0 ? "duplicate" : "accepted", events.size());
         return write(response, callback, 200, ok);
     }
 
@@ -145,12 +165,18 @@ public final class IntakeHandler extends Handler.Abstract {
     private boolean tooLarge(Response response, Callback callback) {
         // The rest of the body is not read: the connection cannot be reused.
         response.getHeaders().put(HttpHeader.CONNECTION, "close");
-        return answer(response, callback, 413, "too_large",
-                "body is larger than " + config.maxBodyBytes() + " bytes (replicator.intake.maxBodyBytes)", "too_large", 0);
+        return answer(
+                response,
+                callback,
+                413,
+                "too_large",
+                "body is larger than " + config.maxBodyBytes() + " bytes (replicator.intake.maxBodyBytes)",
+                "too_large",
+                0);
     }
 
-    private boolean answer(Response response, Callback callback, int status, String error, String reason, String outcome,
-            int events) {
+    private boolean answer(
+            Response response, Callback callback, int status, String error, String reason, String outcome, int events) {
         observer.requestHandled(outcome, events);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("error", error);

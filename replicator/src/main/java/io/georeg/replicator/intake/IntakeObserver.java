@@ -2,8 +2,7 @@ package io.georeg.replicator.intake;
 
 /** What the intake reports per request (implemented by the metrics package). */
 public interface IntakeObserver {
-    IntakeObserver NONE = (outcome, events) -> {
-    };
+    IntakeObserver NONE = (outcome, events) -> {};
 
     /**
      * One request answered.

@@ -37,49 +37,77 @@ public final class ReplicatorMetrics implements IntakeObserver, WorkObserver, Co
     private final Counter deletes;
 
     public ReplicatorMetrics(PrometheusRegistry registry, WorkQueue queue) {
-        lag = Histogram.builder().name("georeg_replication_lag_seconds")
+        lag = Histogram.builder()
+                .name("georeg_replication_lag_seconds")
                 .help("Time from the primary's event (or the crawl that found it) to the change applied on the replica")
                 .classicUpperBounds(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600)
                 .register(registry);
-        applied = Counter.builder().name("georeg_replication_items_applied_total")
-                .help("Work items applied to the replica").labelNames("operation").register(registry);
-        failures = Counter.builder().name("georeg_replication_failures_total")
+        applied = Counter.builder()
+                .name("georeg_replication_items_applied_total")
+                .help("Work items applied to the replica")
+                .labelNames("operation")
+                .register(registry);
+        failures = Counter.builder()
+                .name("georeg_replication_failures_total")
                 .help("Failed work item attempts by reason; final=true when the item is failed for good")
-                .labelNames("reason", "final").register(registry);
-        intakeRequests = Counter.builder().name("georeg_replication_intake_requests_total")
+                .labelNames("reason", "final")
+                .register(registry);
+        intakeRequests = Counter.builder()
+                .name("georeg_replication_intake_requests_total")
                 .help("Notification requests by outcome (accepted, duplicate, unauthorized, malformed, too_large, ...)")
-                .labelNames("outcome").register(registry);
-        intakeEvents = Counter.builder().name("georeg_replication_intake_events_total")
-                .help("Notification events in accepted requests").register(registry);
-        blobsCopied = Counter.builder().name("georeg_replication_blobs_copied_total")
-                .help("Blobs copied from the primary").register(registry);
-        bytesCopied = Counter.builder().name("georeg_replication_bytes_copied_total")
-                .help("Blob bytes copied from the primary").register(registry);
-        dedupHits = Counter.builder().name("georeg_replication_blob_dedup_total")
-                .help("Blobs already stored for another repository, linked instead of copied").register(registry);
-        manifestsCopied = Counter.builder().name("georeg_replication_manifests_copied_total")
-                .help("Manifests and indexes copied from the primary").register(registry);
-        deletes = Counter.builder().name("georeg_replication_deletes_total")
-                .help("Tag and digest deletes propagated to the replica").register(registry);
-        GaugeWithCallback.builder().name("georeg_replication_queue_items")
-                .help("Work items in the shared queue by state").labelNames("state")
+                .labelNames("outcome")
+                .register(registry);
+        intakeEvents = Counter.builder()
+                .name("georeg_replication_intake_events_total")
+                .help("Notification events in accepted requests")
+                .register(registry);
+        blobsCopied = Counter.builder()
+                .name("georeg_replication_blobs_copied_total")
+                .help("Blobs copied from the primary")
+                .register(registry);
+        bytesCopied = Counter.builder()
+                .name("georeg_replication_bytes_copied_total")
+                .help("Blob bytes copied from the primary")
+                .register(registry);
+        dedupHits = Counter.builder()
+                .name("georeg_replication_blob_dedup_total")
+                .help("Blobs already stored for another repository, linked instead of copied")
+                .register(registry);
+        manifestsCopied = Counter.builder()
+                .name("georeg_replication_manifests_copied_total")
+                .help("Manifests and indexes copied from the primary")
+                .register(registry);
+        deletes = Counter.builder()
+                .name("georeg_replication_deletes_total")
+                .help("Tag and digest deletes propagated to the replica")
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("georeg_replication_queue_items")
+                .help("Work items in the shared queue by state")
+                .labelNames("state")
                 .callback(cb -> {
                     try {
                         queue.depth().byState().forEach((state, n) -> cb.call(n, state.column()));
                     } catch (RuntimeException e) {
                         LOG.debug("queue depth unavailable for this scrape", e);
                     }
-                }).register(registry);
-        GaugeWithCallback.builder().name("georeg_replication_oldest_pending_seconds")
+                })
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("georeg_replication_oldest_pending_seconds")
                 .help("Age of the oldest request not applied yet (0 when the queue is drained)")
                 .callback(cb -> {
                     try {
-                        cb.call(queue.depth().oldestPending()
-                                .map(t -> Math.max(0, Duration.between(t, Instant.now()).toMillis() / 1000.0)).orElse(0.0));
+                        cb.call(queue.depth()
+                                .oldestPending()
+                                .map(t -> Math.max(
+                                        0, Duration.between(t, Instant.now()).toMillis() / 1000.0))
+                                .orElse(0.0));
                     } catch (RuntimeException e) {
                         LOG.debug("oldest pending age unavailable for this scrape", e);
                     }
-                }).register(registry);
+                })
+                .register(registry);
     }
 
     @Override
@@ -98,7 +126,8 @@ public final class ReplicatorMetrics implements IntakeObserver, WorkObserver, Co
 
     @Override
     public void attemptFailed(WorkItem item, String reasonCode, WorkState newState) {
-        failures.labelValues(reasonCode, String.valueOf(newState == WorkState.FAILED)).inc();
+        failures.labelValues(reasonCode, String.valueOf(newState == WorkState.FAILED))
+                .inc();
     }
 
     @Override

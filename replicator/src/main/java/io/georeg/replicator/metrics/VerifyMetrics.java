@@ -22,9 +22,11 @@ public final class VerifyMetrics implements VerifyObserver {
     private final Counter repairs;
 
     public VerifyMetrics(PrometheusRegistry registry) {
-        Counter verifications = Counter.builder().name("georeg_replication_verifications_total")
+        Counter verifications = Counter.builder()
+                .name("georeg_replication_verifications_total")
                 .help("Stored objects re-verified, by target (blob, manifest) and result (ok, failed, missing, error)")
-                .labelNames("target", "result").register(registry);
+                .labelNames("target", "result")
+                .register(registry);
         for (VerifyTarget target : VerifyTarget.values()) {
             Map<VerifyOutcome, CounterDataPoint> byOutcome = new EnumMap<>(VerifyOutcome.class);
             for (VerifyOutcome outcome : VerifyOutcome.values()) {
@@ -32,11 +34,15 @@ public final class VerifyMetrics implements VerifyObserver {
             }
             results.put(target, byOutcome);
         }
-        bytes = Counter.builder().name("georeg_replication_verified_bytes_total")
-                .help("Bytes re-hashed by the verifier").register(registry);
-        repairs = Counter.builder().name("georeg_replication_verify_repairs_total")
+        bytes = Counter.builder()
+                .name("georeg_replication_verified_bytes_total")
+                .help("Bytes re-hashed by the verifier")
+                .register(registry);
+        repairs = Counter.builder()
+                .name("georeg_replication_verify_repairs_total")
                 .help("Re-copies of bad objects requested by the verifier (queued=false: nothing links the object)")
-                .labelNames("target", "queued").register(registry);
+                .labelNames("target", "queued")
+                .register(registry);
     }
 
     @Override

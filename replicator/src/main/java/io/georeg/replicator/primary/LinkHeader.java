@@ -13,8 +13,7 @@ final class LinkHeader {
     private static final Pattern LINK = Pattern.compile("<([^>]*)>\\s*((?:;\\s*[^;,]+)*)");
     private static final Pattern REL_NEXT = Pattern.compile(";\\s*rel\\s*=\\s*\"?([^\";,]*)\"?");
 
-    private LinkHeader() {
-    }
+    private LinkHeader() {}
 
     static Optional<String> next(List<String> headerValues) {
         for (String value : headerValues) {

@@ -41,7 +41,10 @@ public final class PrimaryCatalog {
     /** Every tag of a repository; empty when the repository is unknown to the primary. */
     public List<Tag> tags(RepositoryName repository) {
         List<Tag> tags = new ArrayList<>();
-        paginate(transport.uri("/v2/" + repository + "/tags/list?n=" + PAGE_SIZE), PrimaryTransport.pullScope(repository), "tags",
+        paginate(
+                transport.uri("/v2/" + repository + "/tags/list?n=" + PAGE_SIZE),
+                PrimaryTransport.pullScope(repository),
+                "tags",
                 name -> {
                     if (Tag.isValid(name)) {
                         tags.add(Tag.of(name));
@@ -67,7 +70,9 @@ public final class PrimaryCatalog {
             } catch (IOException e) {
                 throw new PrimaryContentException(what + ": answer is not JSON: " + e.getMessage());
             }
-            next = LinkHeader.next(r.headers().allValues("Link")).map(r.uri()::resolve).orElse(null);
+            next = LinkHeader.next(r.headers().allValues("Link"))
+                    .map(r.uri()::resolve)
+                    .orElse(null);
         }
     }
 }

@@ -45,12 +45,14 @@ public record PrimaryConfig(
     /** Returns this configuration, or throws listing every invalid key with its fix. */
     public PrimaryConfig validate() {
         List<String> problems = new ArrayList<>();
-        if (url == null || url.getHost() == null
+        if (url == null
+                || url.getHost() == null
                 || !("http".equals(url.getScheme()) || "https".equals(url.getScheme()))) {
             problems.add("replicator.primary.url must be an http(s) URL of the primary registry such as "
                     + "https://registry.example.com (got " + url + ")");
         } else if (url.getRawPath() != null && !url.getRawPath().isEmpty() && !"/".equals(url.getRawPath())) {
-            problems.add("replicator.primary.url must not have a path: the registry API is always under /v2/ (got " + url + ")");
+            problems.add("replicator.primary.url must not have a path: the registry API is always under /v2/ (got "
+                    + url + ")");
         }
         boolean hasSecret = password != null || passwordFile != null;
         if (password != null && passwordFile != null) {
@@ -60,7 +62,8 @@ public record PrimaryConfig(
             problems.add("replicator.primary.username is required when a password is set");
         }
         if (username != null && !hasSecret) {
-            problems.add("replicator.primary.password or replicator.primary.passwordFile is required when a username is set");
+            problems.add(
+                    "replicator.primary.password or replicator.primary.passwordFile is required when a username is set");
         }
         if (passwordFile != null && !Files.isReadable(passwordFile)) {
             problems.add("replicator.primary.passwordFile " + passwordFile + " is not a readable file");
@@ -72,7 +75,8 @@ public record PrimaryConfig(
             problems.add("replicator.primary.requestTimeout must be positive, e.g. 30s (got " + requestTimeout + ")");
         }
         if (!problems.isEmpty()) {
-            throw new IllegalArgumentException("invalid primary registry configuration: " + String.join("; ", problems));
+            throw new IllegalArgumentException(
+                    "invalid primary registry configuration: " + String.join("; ", problems));
         }
         return this;
     }
@@ -97,7 +101,8 @@ public record PrimaryConfig(
 
     @Override
     public String toString() {
-        return "PrimaryConfig[url=" + url + ", username=" + username + ", password=" + (password == null ? "null" : "****")
-                + ", passwordFile=" + passwordFile + ", connectTimeout=" + connectTimeout + ", requestTimeout=" + requestTimeout + "]";
+        return "PrimaryConfig[url=" + url + ", username=" + username + ", password="
+                + (password == null ? "null" : "****") + ", passwordFile=" + passwordFile + ", connectTimeout="
+                + connectTimeout + ", requestTimeout=" + requestTimeout + "]";
     }
 }

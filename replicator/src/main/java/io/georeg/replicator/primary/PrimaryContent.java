@@ -47,21 +47,28 @@ public final class PrimaryContent {
      */
     public Optional<FetchedManifest> manifest(RepositoryName repository, Reference reference) {
         String what = "GET manifest " + repository + ":" + reference;
-        HttpResponse<InputStream> r = transport.send("GET", transport.uri("/v2/" + repository + "/manifests/" + reference),
-                PrimaryTransport.pullScope(repository), MANIFEST_ACCEPT, what);
+        HttpResponse<InputStream> r = transport.send(
+                "GET",
+                transport.uri("/v2/" + repository + "/manifests/" + reference),
+                PrimaryTransport.pullScope(repository),
+                MANIFEST_ACCEPT,
+                what);
         if (r.statusCode() == 404) {
             PrimaryTransport.discard(r);
             return Optional.empty();
         }
         PrimaryTransport.requireOk(r, what);
         byte[] content = PrimaryTransport.readLimited(r, ManifestParser.MAX_MANIFEST_BYTES, what);
-        String mediaType = ManifestParser.stripParams(r.headers().firstValue("Content-Type").orElse(null));
-        Optional<Digest> claimed = reference instanceof Reference.ByDigest d ? Optional.of(d.digest())
+        String mediaType = ManifestParser.stripParams(
+                r.headers().firstValue("Content-Type").orElse(null));
+        Optional<Digest> claimed = reference instanceof Reference.ByDigest d
+                ? Optional.of(d.digest())
                 : r.headers().firstValue("Docker-Content-Digest").map(PrimaryTransport::parseDigestHeader);
         Digest expected = claimed.orElseGet(() -> Digest.sha256(content));
         Digest actual = expected.recompute(content);
         if (!actual.equals(expected)) {
-            throw new PrimaryContentException(what + ": content does not match its digest " + expected + " (got " + actual + ")");
+            throw new PrimaryContentException(
+                    what + ": content does not match its digest " + expected + " (got " + actual + ")");
         }
         try {
             ParsedManifest parsed = ManifestParser.parse(content, mediaType);
@@ -74,28 +81,40 @@ public final class PrimaryContent {
     /** {@code HEAD} of a manifest: digest, media type, size; empty on 404. */
     public Optional<ManifestHead> headManifest(RepositoryName repository, Reference reference) {
         String what = "HEAD manifest " + repository + ":" + reference;
-        HttpResponse<InputStream> r = transport.send("HEAD", transport.uri("/v2/" + repository + "/manifests/" + reference),
-                PrimaryTransport.pullScope(repository), MANIFEST_ACCEPT, what);
+        HttpResponse<InputStream> r = transport.send(
+                "HEAD",
+                transport.uri("/v2/" + repository + "/manifests/" + reference),
+                PrimaryTransport.pullScope(repository),
+                MANIFEST_ACCEPT,
+                what);
         PrimaryTransport.discard(r);
         if (r.statusCode() == 404) {
             return Optional.empty();
         }
         PrimaryTransport.requireOk(r, what);
-        Digest digest = r.headers().firstValue("Docker-Content-Digest").map(PrimaryTransport::parseDigestHeader)
+        Digest digest = r.headers()
+                .firstValue("Docker-Content-Digest")
+                .map(PrimaryTransport::parseDigestHeader)
                 .orElseGet(() -> reference instanceof Reference.ByDigest d ? d.digest() : null);
         if (digest == null) {
             throw new PrimaryContentException(what + ": answer has no Docker-Content-Digest header");
         }
-        return Optional.of(new ManifestHead(digest,
-                ManifestParser.stripParams(r.headers().firstValue("Content-Type").orElse(null)),
+        return Optional.of(new ManifestHead(
+                digest,
+                ManifestParser.stripParams(
+                        r.headers().firstValue("Content-Type").orElse(null)),
                 r.headers().firstValueAsLong("Content-Length").orElse(-1)));
     }
 
     /** {@code HEAD} of a blob in a repository: true when the primary has it linked there. */
     public boolean blobExists(RepositoryName repository, Digest digest) {
         String what = "HEAD blob " + repository + "@" + digest;
-        HttpResponse<InputStream> r = transport.send("HEAD", transport.uri("/v2/" + repository + "/blobs/" + digest),
-                PrimaryTransport.pullScope(repository), null, what);
+        HttpResponse<InputStream> r = transport.send(
+                "HEAD",
+                transport.uri("/v2/" + repository + "/blobs/" + digest),
+                PrimaryTransport.pullScope(repository),
+                null,
+                what);
         PrimaryTransport.discard(r);
         if (r.statusCode() == 404) {
             return false;
@@ -114,14 +133,15 @@ public final class PrimaryContent {
      */
     public Optional<BlobStream> openBlob(RepositoryName repository, Digest digest) {
         String what = "GET blob " + repository + "@" + digest;
-        HttpResponse<InputStream> r = transport.getFollowingRedirects(transport.uri("/v2/" + repository + "/blobs/" + digest),
-                PrimaryTransport.pullScope(repository), what);
+        HttpResponse<InputStream> r = transport.getFollowingRedirects(
+                transport.uri("/v2/" + repository + "/blobs/" + digest), PrimaryTransport.pullScope(repository), what);
         if (r.statusCode() == 404) {
             PrimaryTransport.discard(r);
             return Optional.empty();
         }
         PrimaryTransport.requireOk(r, what);
-        return Optional.of(new BlobStream(r.body(), r.headers().firstValueAsLong("Content-Length").orElse(-1)));
+        return Optional.of(new BlobStream(
+                r.body(), r.headers().firstValueAsLong("Content-Length").orElse(-1)));
     }
 
     /**
@@ -135,8 +155,12 @@ public final class PrimaryContent {
     /** The OCI referrers API's answer; empty when the primary does not have the API (404, 405, 400). */
     public Optional<List<Referrer>> referrersApi(RepositoryName repository, Digest subject) {
         String what = "GET referrers " + repository + "@" + subject;
-        HttpResponse<InputStream> r = transport.send("GET", transport.uri("/v2/" + repository + "/referrers/" + subject),
-                PrimaryTransport.pullScope(repository), MediaTypes.OCI_INDEX, what);
+        HttpResponse<InputStream> r = transport.send(
+                "GET",
+                transport.uri("/v2/" + repository + "/referrers/" + subject),
+                PrimaryTransport.pullScope(repository),
+                MediaTypes.OCI_INDEX,
+                what);
         if (r.statusCode() == 200) {
             byte[] body = PrimaryTransport.readLimited(r, ManifestParser.MAX_MANIFEST_BYTES, what);
             try {

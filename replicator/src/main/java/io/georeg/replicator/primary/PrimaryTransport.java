@@ -41,12 +41,15 @@ final class PrimaryTransport implements AutoCloseable {
         // Cleartext primaries get HTTP/1.1: HTTP/2 over cleartext would mean an h2c Upgrade offer on
         // requests, which registries (distribution) ignore. Over TLS, ALPN picks the version.
         HttpClient http = HttpClient.newBuilder()
-                .version("http".equalsIgnoreCase(config.url().getScheme()) ? HttpClient.Version.HTTP_1_1 : HttpClient.Version.HTTP_2)
+                .version(
+                        "http".equalsIgnoreCase(config.url().getScheme())
+                                ? HttpClient.Version.HTTP_1_1
+                                : HttpClient.Version.HTTP_2)
                 .connectTimeout(config.connectTimeout())
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .build();
-        RegistryAuth auth = new RegistryAuth(http, config.username(), config.resolvedPassword(), config.requestTimeout(),
-                Clock.systemUTC());
+        RegistryAuth auth = new RegistryAuth(
+                http, config.username(), config.resolvedPassword(), config.requestTimeout(), Clock.systemUTC());
         return new PrimaryTransport(config, http, auth);
     }
 
@@ -66,7 +69,8 @@ final class PrimaryTransport implements AutoCloseable {
     HttpResponse<InputStream> send(String method, URI target, String scope, String accept, String what) {
         boolean answered = false;
         while (true) {
-            HttpRequest.Builder b = HttpRequest.newBuilder(target).timeout(config.requestTimeout())
+            HttpRequest.Builder b = HttpRequest.newBuilder(target)
+                    .timeout(config.requestTimeout())
                     .method(method, HttpRequest.BodyPublishers.noBody())
                     .header("User-Agent", PrimaryClient.USER_AGENT);
             if (accept != null) {
@@ -94,14 +98,21 @@ final class PrimaryTransport implements AutoCloseable {
         for (int hop = 0; isRedirect(r.statusCode()); hop++) {
             discard(r);
             if (hop >= MAX_REDIRECTS) {
-                throw new PrimaryException(what + ": more than " + MAX_REDIRECTS + " redirects", r.statusCode(), false, null);
+                throw new PrimaryException(
+                        what + ": more than " + MAX_REDIRECTS + " redirects", r.statusCode(), false, null);
             }
-            String location = r.headers().firstValue("Location").orElseThrow(() ->
-                    new PrimaryException(what + ": redirect without Location", 0, true, null));
+            String location = r.headers()
+                    .firstValue("Location")
+                    .orElseThrow(() -> new PrimaryException(what + ": redirect without Location", 0, true, null));
             URI next = r.uri().resolve(location);
             r = sameOrigin(next, config.url())
                     ? send("GET", next, scope, null, what)
-                    : sendPlain(HttpRequest.newBuilder(next).timeout(config.requestTimeout()).GET().build(), what);
+                    : sendPlain(
+                            HttpRequest.newBuilder(next)
+                                    .timeout(config.requestTimeout())
+                                    .GET()
+                                    .build(),
+                            what);
         }
         return r;
     }
@@ -160,8 +171,10 @@ final class PrimaryTransport implements AutoCloseable {
     }
 
     static boolean sameOrigin(URI a, URI b) {
-        return Objects.equals(a.getScheme(), b.getScheme()) && a.getHost() != null
-                && a.getHost().equalsIgnoreCase(b.getHost()) && port(a) == port(b);
+        return Objects.equals(a.getScheme(), b.getScheme())
+                && a.getHost() != null
+                && a.getHost().equalsIgnoreCase(b.getHost())
+                && port(a) == port(b);
     }
 
     private static int port(URI u) {

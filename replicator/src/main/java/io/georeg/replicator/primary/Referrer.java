@@ -9,5 +9,4 @@ import java.util.Optional;
  * API, or through the tag schema of registries without it ({@code sha256-<hex>.sig|.att|.sbom},
  * as cosign writes them), in which case {@code tag} is that tag.
  */
-public record Referrer(Digest digest, String mediaType, Optional<Tag> tag) {
-}
+public record Referrer(Digest digest, String mediaType, Optional<Tag> tag) {}

@@ -30,6 +30,7 @@ final class RegistryAuth {
     private static final Duration DEFAULT_TOKEN_LIFETIME = Duration.ofSeconds(60);
     /** Renew this long before expiry, so a token does not run out between send and check. */
     private static final Duration EXPIRY_MARGIN = Duration.ofSeconds(10);
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final HttpClient http;
@@ -77,19 +78,26 @@ final class RegistryAuth {
             return first && username != null;
         }
         if (!challenge.isBearer()) {
-            throw new PrimaryException("primary asks for unsupported authentication scheme " + challenge.scheme(), 401, false, null);
+            throw new PrimaryException(
+                    "primary asks for unsupported authentication scheme " + challenge.scheme(), 401, false, null);
         }
         tokens.put(scope, fetchToken(challenge, scope));
         return true;
     }
 
     private Token fetchToken(Challenge challenge, String scope) {
-        String realm = challenge.param("realm").orElseThrow(() ->
-                new PrimaryException("primary's Bearer challenge has no realm: cannot fetch a token", 401, false, null));
+        String realm = challenge
+                .param("realm")
+                .orElseThrow(() -> new PrimaryException(
+                        "primary's Bearer challenge has no realm: cannot fetch a token", 401, false, null));
         StringBuilder url = new StringBuilder(realm).append(realm.contains("?") ? '&' : '?');
-        challenge.param("service").ifPresent(s -> url.append("service=").append(encode(s)).append('&'));
+        challenge
+                .param("service")
+                .ifPresent(s -> url.append("service=").append(encode(s)).append('&'));
         url.append("scope=").append(encode(challenge.param("scope").orElse(scope)));
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url.toString())).timeout(requestTimeout).GET();
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url.toString()))
+                .timeout(requestTimeout)
+                .GET();
         basicHeader().ifPresent(h -> request.header("Authorization", h));
         HttpResponse<byte[]> response;
         try {
@@ -112,11 +120,14 @@ final class RegistryAuth {
             long expiresIn = body.path("expires_in").asLong(DEFAULT_TOKEN_LIFETIME.toSeconds());
             Instant issued = clock.instant();
             Duration lifetime = Duration.ofSeconds(Math.max(expiresIn, 1));
-            Instant renewAfter = issued.plus(lifetime.compareTo(EXPIRY_MARGIN.multipliedBy(2)) > 0
-                    ? lifetime.minus(EXPIRY_MARGIN) : lifetime.dividedBy(2));
+            Instant renewAfter = issued.plus(
+                    lifetime.compareTo(EXPIRY_MARGIN.multipliedBy(2)) > 0
+                            ? lifetime.minus(EXPIRY_MARGIN)
+                            : lifetime.dividedBy(2));
             return new Token(value, renewAfter);
         } catch (IOException e) {
-            throw new PrimaryException("token response from " + realm + " is not JSON: " + e.getMessage(), 200, false, e);
+            throw new PrimaryException(
+                    "token response from " + realm + " is not JSON: " + e.getMessage(), 200, false, e);
         }
     }
 
@@ -132,6 +143,5 @@ final class RegistryAuth {
         return URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
 
-    private record Token(String value, Instant renewAfter) {
-    }
+    private record Token(String value, Instant renewAfter) {}
 }

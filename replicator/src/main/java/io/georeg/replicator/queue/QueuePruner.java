@@ -35,11 +35,11 @@ public final class QueuePruner implements AutoCloseable {
     }
 
     /** What one run removed. */
-    public record Pruned(long events, long doneItems) {
-    }
+    public record Pruned(long events, long doneItems) {}
 
     public Pruned pruneOnce() {
-        return new Pruned(inBatches(() -> pruneEvents(config.events().toMillis())),
+        return new Pruned(
+                inBatches(() -> pruneEvents(config.events().toMillis())),
                 inBatches(() -> queue.pruneDone(config.doneItems(), BATCH)));
     }
 
@@ -68,17 +68,25 @@ public final class QueuePruner implements AutoCloseable {
         if (executor != null) {
             return;
         }
-        executor = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("georeg-queue-pruner").daemon(true).unstarted(r));
-        executor.scheduleWithFixedDelay(() -> {
-            try {
-                Pruned pruned = pruneOnce();
-                if (pruned.events() + pruned.doneItems() > 0) {
-                    LOG.info("pruned {} old events and {} finished work items", pruned.events(), pruned.doneItems());
-                }
-            } catch (RuntimeException e) {
-                LOG.warn("pruning the replication queue failed; next run in {}", config.interval(), e);
-            }
-        }, config.interval().toMillis(), config.interval().toMillis(), TimeUnit.MILLISECONDS);
+        executor = Executors.newSingleThreadScheduledExecutor(r ->
+                Thread.ofPlatform().name("georeg-queue-pruner").daemon(true).unstarted(r));
+        executor.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        Pruned pruned = pruneOnce();
+                        if (pruned.events() + pruned.doneItems() > 0) {
+                            LOG.info(
+                                    "pruned {} old events and {} finished work items",
+                                    pruned.events(),
+                                    pruned.doneItems());
+                        }
+                    } catch (RuntimeException e) {
+                        LOG.warn("pruning the replication queue failed; next run in {}", config.interval(), e);
+                    }
+                },
+                config.interval().toMillis(),
+                config.interval().toMillis(),
+                TimeUnit.MILLISECONDS);
     }
 
     @Override

@@ -26,7 +26,9 @@ public record RetentionConfig(Duration events, Duration doneItems, Duration inte
     public RetentionConfig validate() {
         List<String> problems = new ArrayList<>();
         if (events == null || events.toMinutes() < 10) {
-            problems.add("replicator.retention.events must be at least 10m, longer than the registry re-sends an event (got " + events + ")");
+            problems.add(
+                    "replicator.retention.events must be at least 10m, longer than the registry re-sends an event (got "
+                            + events + ")");
         }
         if (doneItems == null || doneItems.isNegative()) {
             problems.add("replicator.retention.doneItems must not be negative (got " + doneItems + ")");
@@ -35,11 +37,13 @@ public record RetentionConfig(Duration events, Duration doneItems, Duration inte
             problems.add("replicator.retention.interval must be at least 1s (got " + interval + ")");
         }
         if (abandonedWrites == null || abandonedWrites.toMinutes() < 60) {
-            problems.add("replicator.retention.abandonedWrites must be at least 1h, longer than the longest copy of one blob"
-                    + " (got " + abandonedWrites + ")");
+            problems.add(
+                    "replicator.retention.abandonedWrites must be at least 1h, longer than the longest copy of one blob"
+                            + " (got " + abandonedWrites + ")");
         }
         if (!problems.isEmpty()) {
-            throw new IllegalArgumentException("invalid replicator retention configuration: " + String.join("; ", problems));
+            throw new IllegalArgumentException(
+                    "invalid replicator retention configuration: " + String.join("; ", problems));
         }
         return this;
     }

@@ -55,7 +55,9 @@ final class WakeListener implements AutoCloseable {
                 if (!running) {
                     return;
                 }
-                LOG.warn("replication wake-up listener lost its database connection, polling meanwhile: {}", e.toString());
+                LOG.warn(
+                        "replication wake-up listener lost its database connection, polling meanwhile: {}",
+                        e.toString());
                 try {
                     if (stopped.await(RECONNECT_DELAY.toMillis(), TimeUnit.MILLISECONDS)) {
                         return;

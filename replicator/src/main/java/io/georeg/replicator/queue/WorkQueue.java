@@ -152,7 +152,8 @@ public final class WorkQueue {
               FROM replication_work WHERE state = 'failed' ORDER BY updated_at DESC LIMIT ?
             """;
 
-    private static final String REQUEUE = """
+    private static final String REQUEUE =
+            """
             WITH requeued AS (
                 UPDATE replication_work
                    SET generation = generation + 1,
@@ -273,10 +274,13 @@ public final class WorkQueue {
     /** How long until the next pending item is due (zero when one is due now); empty when none is pending. */
     public Optional<Duration> nextDueIn() {
         return tx.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement(NEXT_DUE); ResultSet rs = ps.executeQuery()) {
+            try (PreparedStatement ps = c.prepareStatement(NEXT_DUE);
+                    ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 double millis = rs.getDouble(1);
-                return rs.wasNull() ? Optional.<Duration>empty() : Optional.of(Duration.ofMillis(Math.max(0, (long) millis)));
+                return rs.wasNull()
+                        ? Optional.<Duration>empty()
+                        : Optional.of(Duration.ofMillis(Math.max(0, (long) millis)));
             }
         });
     }
@@ -314,7 +318,9 @@ public final class WorkQueue {
                     if (!rs.next()) {
                         return Optional.empty();
                     }
-                    return Optional.of(new Completion(WorkState.fromColumn(rs.getString(1)), rs.getTimestamp(2).toInstant()));
+                    return Optional.of(new Completion(
+                            WorkState.fromColumn(rs.getString(1)),
+                            rs.getTimestamp(2).toInstant()));
                 }
             }
         });
@@ -326,8 +332,8 @@ public final class WorkQueue {
      *
      * @return the new state, empty when the lease was lost
      */
-    public Optional<WorkState> fail(WorkItem item, String owner, String reason, boolean permanent, int maxAttempts,
-            Duration retryAfter) {
+    public Optional<WorkState> fail(
+            WorkItem item, String owner, String reason, boolean permanent, int maxAttempts, Duration retryAfter) {
         return tx.read(c -> {
             try (PreparedStatement ps = c.prepareStatement(FAIL)) {
                 ps.setInt(1, item.generation());
@@ -404,12 +410,14 @@ public final class WorkQueue {
                 counts.put(s, 0L);
             }
             Instant oldest = null;
-            try (PreparedStatement ps = c.prepareStatement(DEPTH); ResultSet rs = ps.executeQuery()) {
+            try (PreparedStatement ps = c.prepareStatement(DEPTH);
+                    ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     WorkState state = WorkState.fromColumn(rs.getString(1));
                     counts.put(state, rs.getLong(2));
                     Timestamp t = rs.getTimestamp(3);
-                    if (t != null && (state == WorkState.PENDING || state == WorkState.IN_PROGRESS)
+                    if (t != null
+                            && (state == WorkState.PENDING || state == WorkState.IN_PROGRESS)
                             && (oldest == null || t.toInstant().isBefore(oldest))) {
                         oldest = t.toInstant();
                     }
@@ -427,8 +435,14 @@ public final class WorkQueue {
                 List<FailedItem> out = new ArrayList<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        out.add(new FailedItem(rs.getLong(1), rs.getString(2), WorkKind.fromColumn(rs.getString(3)),
-                                rs.getString(4), WorkOperation.fromColumn(rs.getString(5)), rs.getInt(6), rs.getString(7),
+                        out.add(new FailedItem(
+                                rs.getLong(1),
+                                rs.getString(2),
+                                WorkKind.fromColumn(rs.getString(3)),
+                                rs.getString(4),
+                                WorkOperation.fromColumn(rs.getString(5)),
+                                rs.getInt(6),
+                                rs.getString(7),
                                 rs.getTimestamp(8).toInstant()));
                     }
                 }
@@ -442,10 +456,19 @@ public final class WorkQueue {
         if (rs.wasNull()) {
             size = -1;
         }
-        return new WorkItem(rs.getLong(1), RepositoryName.of(rs.getString(2)), WorkKind.fromColumn(rs.getString(3)),
-                rs.getString(4), WorkOperation.fromColumn(rs.getString(5)),
-                Optional.ofNullable(rs.getString(6)).map(Digest::parse), Optional.ofNullable(rs.getString(7)), size,
-                rs.getInt(9), rs.getInt(10), rs.getTimestamp(11).toInstant(), rs.getString(12));
+        return new WorkItem(
+                rs.getLong(1),
+                RepositoryName.of(rs.getString(2)),
+                WorkKind.fromColumn(rs.getString(3)),
+                rs.getString(4),
+                WorkOperation.fromColumn(rs.getString(5)),
+                Optional.ofNullable(rs.getString(6)).map(Digest::parse),
+                Optional.ofNullable(rs.getString(7)),
+                size,
+                rs.getInt(9),
+                rs.getInt(10),
+                rs.getTimestamp(11).toInstant(),
+                rs.getString(12));
     }
 
     private static String truncate(String reason) {
@@ -454,17 +477,21 @@ public final class WorkQueue {
     }
 
     /** Outcome of {@link #complete}: the new state and the database's clock when it was applied. */
-    public record Completion(WorkState state, Instant appliedAt) {
-    }
+    public record Completion(WorkState state, Instant appliedAt) {}
 
     /** Queue depth by state and the oldest unfinished request. */
-    public record Depth(Map<WorkState, Long> byState, Optional<Instant> oldestPending) {
-    }
+    public record Depth(Map<WorkState, Long> byState, Optional<Instant> oldestPending) {}
 
     /** A failed item as {@code georeg retry --list} shows it. */
-    public record FailedItem(long id, String repository, WorkKind kind, String ref, WorkOperation operation, int attempts,
-            String lastError, Instant failedAt) {
-    }
+    public record FailedItem(
+            long id,
+            String repository,
+            WorkKind kind,
+            String ref,
+            WorkOperation operation,
+            int attempts,
+            String lastError,
+            Instant failedAt) {}
 
     /** Connection-level helper for callers that LISTEN (see {@link WakeListener}). */
     static void listen(Connection c) throws SQLException {

@@ -39,29 +39,69 @@ public record WorkRequest(
 
     /** The tag {@code tag} of the repository should point at {@code manifest}. */
     public static WorkRequest tagPush(RepositoryName repository, Tag tag, Digest manifest, Instant at, String source) {
-        return new WorkRequest(repository, WorkKind.TAG, tag.value(), WorkOperation.PUSH_MANIFEST, Optional.of(manifest),
-                Optional.empty(), -1, at, source);
+        return new WorkRequest(
+                repository,
+                WorkKind.TAG,
+                tag.value(),
+                WorkOperation.PUSH_MANIFEST,
+                Optional.of(manifest),
+                Optional.empty(),
+                -1,
+                at,
+                source);
     }
 
     /** The manifest should be stored in the repository (no tag: an index child, a referrer, a push by digest). */
     public static WorkRequest manifestPush(RepositoryName repository, Digest manifest, Instant at, String source) {
-        return new WorkRequest(repository, WorkKind.DIGEST, manifest.toString(), WorkOperation.PUSH_MANIFEST,
-                Optional.of(manifest), Optional.empty(), -1, at, source);
+        return new WorkRequest(
+                repository,
+                WorkKind.DIGEST,
+                manifest.toString(),
+                WorkOperation.PUSH_MANIFEST,
+                Optional.of(manifest),
+                Optional.empty(),
+                -1,
+                at,
+                source);
     }
 
     public static WorkRequest blobPush(RepositoryName repository, Digest blob, long size, Instant at, String source) {
-        return new WorkRequest(repository, WorkKind.DIGEST, blob.toString(), WorkOperation.PUSH_BLOB, Optional.of(blob),
-                Optional.empty(), size, at, source);
+        return new WorkRequest(
+                repository,
+                WorkKind.DIGEST,
+                blob.toString(),
+                WorkOperation.PUSH_BLOB,
+                Optional.of(blob),
+                Optional.empty(),
+                size,
+                at,
+                source);
     }
 
     public static WorkRequest tagDelete(RepositoryName repository, Tag tag, Instant at, String source) {
-        return new WorkRequest(repository, WorkKind.TAG, tag.value(), WorkOperation.DELETE, Optional.empty(),
-                Optional.empty(), -1, at, source);
+        return new WorkRequest(
+                repository,
+                WorkKind.TAG,
+                tag.value(),
+                WorkOperation.DELETE,
+                Optional.empty(),
+                Optional.empty(),
+                -1,
+                at,
+                source);
     }
 
     /** A manifest or blob with this digest was deleted from the repository. */
     public static WorkRequest digestDelete(RepositoryName repository, Digest digest, Instant at, String source) {
-        return new WorkRequest(repository, WorkKind.DIGEST, digest.toString(), WorkOperation.DELETE, Optional.of(digest),
-                Optional.empty(), -1, at, source);
+        return new WorkRequest(
+                repository,
+                WorkKind.DIGEST,
+                digest.toString(),
+                WorkOperation.DELETE,
+                Optional.of(digest),
+                Optional.empty(),
+                -1,
+                at,
+                source);
     }
 }

@@ -47,7 +47,12 @@ public final class WorkScheduler implements AutoCloseable {
     private ExecutorService workers;
     private Thread scheduler;
 
-    public WorkScheduler(Database database, WorkQueue queue, WorkHandler handler, WorkerConfig config, WorkObserver observer,
+    public WorkScheduler(
+            Database database,
+            WorkQueue queue,
+            WorkHandler handler,
+            WorkerConfig config,
+            WorkObserver observer,
             String owner) {
         this.queue = queue;
         this.handler = handler;
@@ -74,10 +79,15 @@ public final class WorkScheduler implements AutoCloseable {
         }
         active = true;
         AtomicInteger n = new AtomicInteger();
-        workers = Executors.newFixedThreadPool(config.concurrency(),
-                r -> Thread.ofPlatform().name("georeg-replicator-" + instance + "-worker-" + n.incrementAndGet()).unstarted(r));
+        workers = Executors.newFixedThreadPool(
+                config.concurrency(),
+                r -> Thread.ofPlatform()
+                        .name("georeg-replicator-" + instance + "-worker-" + n.incrementAndGet())
+                        .unstarted(r));
         listener.start("georeg-replicator-" + instance + "-listen");
-        scheduler = Thread.ofPlatform().name("georeg-replicator-" + instance + "-scheduler").start(this::loop);
+        scheduler = Thread.ofPlatform()
+                .name("georeg-replicator-" + instance + "-scheduler")
+                .start(this::loop);
     }
 
     private void loop() {
@@ -95,7 +105,10 @@ public final class WorkScheduler implements AutoCloseable {
                         workers.execute(() -> run(item));
                     }
                 } catch (RuntimeException e) {
-                    LOG.warn("claiming replication work failed, trying again in {}: {}", config.pollInterval(), e.toString());
+                    LOG.warn(
+                            "claiming replication work failed, trying again in {}: {}",
+                            config.pollInterval(),
+                            e.toString());
                 }
             }
             if (!Instant.now().isBefore(nextRenewal)) {
@@ -106,7 +119,8 @@ public final class WorkScheduler implements AutoCloseable {
                 continue; // a full batch: there may be more due right away
             }
             try {
-                wake.await(min(min(Duration.between(Instant.now(), nextRenewal), config.pollInterval()), nextDue(free)));
+                wake.await(
+                        min(min(Duration.between(Instant.now(), nextRenewal), config.pollInterval()), nextDue(free)));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -151,7 +165,8 @@ public final class WorkScheduler implements AutoCloseable {
                 queue.requeue(item);
                 LOG.warn("{}: lease lost before completion; queued to run again", item);
             } else if (done.get().state() == WorkState.DONE) {
-                observer.applied(item, Duration.between(item.firstEventAt(), done.get().appliedAt()));
+                observer.applied(
+                        item, Duration.between(item.firstEventAt(), done.get().appliedAt()));
                 LOG.debug("{}: applied", item);
             }
         } catch (WorkFailedException e) {

@@ -26,8 +26,14 @@ public record WorkerConfig(
         Duration shutdownGrace) {
 
     public static WorkerConfig defaults() {
-        return new WorkerConfig(8, Duration.ofSeconds(60), Duration.ofSeconds(1), 8, Duration.ofSeconds(1),
-                Duration.ofMinutes(10), Duration.ofSeconds(10));
+        return new WorkerConfig(
+                8,
+                Duration.ofSeconds(60),
+                Duration.ofSeconds(1),
+                8,
+                Duration.ofSeconds(1),
+                Duration.ofMinutes(10),
+                Duration.ofSeconds(10));
     }
 
     public WorkerConfig withConcurrency(int n) {
@@ -39,7 +45,8 @@ public record WorkerConfig(
     }
 
     public WorkerConfig withLease(Duration newLease) {
-        return new WorkerConfig(concurrency, newLease, pollInterval, maxAttempts, backoffInitial, backoffMax, shutdownGrace);
+        return new WorkerConfig(
+                concurrency, newLease, pollInterval, maxAttempts, backoffInitial, backoffMax, shutdownGrace);
     }
 
     public WorkerConfig validate() {
@@ -56,15 +63,20 @@ public record WorkerConfig(
         if (maxAttempts < 1) {
             problems.add("replicator.workers.maxAttempts must be at least 1 (got " + maxAttempts + ")");
         }
-        if (backoffInitial == null || backoffInitial.toMillis() < 1 || backoffMax == null || backoffMax.compareTo(backoffInitial) < 0) {
-            problems.add("replicator.workers.backoffInitial must be positive and at most replicator.workers.backoffMax (got "
-                    + backoffInitial + " and " + backoffMax + ")");
+        if (backoffInitial == null
+                || backoffInitial.toMillis() < 1
+                || backoffMax == null
+                || backoffMax.compareTo(backoffInitial) < 0) {
+            problems.add(
+                    "replicator.workers.backoffInitial must be positive and at most replicator.workers.backoffMax (got "
+                            + backoffInitial + " and " + backoffMax + ")");
         }
         if (shutdownGrace == null || shutdownGrace.isNegative()) {
             problems.add("replicator.workers.shutdownGrace must not be negative (got " + shutdownGrace + ")");
         }
         if (!problems.isEmpty()) {
-            throw new IllegalArgumentException("invalid replicator worker configuration: " + String.join("; ", problems));
+            throw new IllegalArgumentException(
+                    "invalid replicator worker configuration: " + String.join("; ", problems));
         }
         return this;
     }

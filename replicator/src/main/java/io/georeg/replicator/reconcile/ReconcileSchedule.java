@@ -34,7 +34,8 @@ public final class ReconcileSchedule implements AutoCloseable {
         if (executor != null) {
             return;
         }
-        executor = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("georeg-reconcile").daemon(true).unstarted(r));
+        executor = Executors.newSingleThreadScheduledExecutor(
+                r -> Thread.ofPlatform().name("georeg-reconcile").daemon(true).unstarted(r));
         executor.scheduleWithFixedDelay(this::runOnce, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
     }
 

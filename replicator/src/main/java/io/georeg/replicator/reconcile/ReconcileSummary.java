@@ -9,8 +9,14 @@ import java.util.List;
  *
  * @param errors one line per repository that could not be crawled (the pass goes on)
  */
-public record ReconcileSummary(int repositories, int tagsChecked, int tagPushesQueued, int tagDeletesQueued,
-        int referrersQueued, List<String> errors, Duration took) {
+public record ReconcileSummary(
+        int repositories,
+        int tagsChecked,
+        int tagPushesQueued,
+        int tagDeletesQueued,
+        int referrersQueued,
+        List<String> errors,
+        Duration took) {
 
     public ReconcileSummary {
         errors = List.copyOf(errors);
@@ -22,8 +28,10 @@ public record ReconcileSummary(int repositories, int tagsChecked, int tagPushesQ
 
     @Override
     public String toString() {
-        return repositories + " repositories, " + tagsChecked + " tags checked; queued " + tagPushesQueued + " tag copies, "
-                + tagDeletesQueued + " tag deletes, " + referrersQueued + " referrers; " + errors.size() + " errors; took "
+        return repositories + " repositories, " + tagsChecked + " tags checked; queued " + tagPushesQueued
+                + " tag copies, "
+                + tagDeletesQueued + " tag deletes, " + referrersQueued + " referrers; " + errors.size()
+                + " errors; took "
                 + took.toMillis() + " ms";
     }
 }

@@ -54,7 +54,12 @@ public final class Reconciler {
     private final RepositoryFilter filter;
     private final ReconcileRuns runs;
 
-    public Reconciler(PrimaryContent primary, PrimaryCatalog catalog, ReplicaReader replica, WorkQueue queue, RepositoryFilter filter,
+    public Reconciler(
+            PrimaryContent primary,
+            PrimaryCatalog catalog,
+            ReplicaReader replica,
+            WorkQueue queue,
+            RepositoryFilter filter,
             ReconcileRuns runs) {
         this.primary = primary;
         this.catalog = catalog;
@@ -149,7 +154,8 @@ public final class Reconciler {
     /** Queues one tag of the primary as it is now (preheat of {@code repo:tag}); false when the primary has no such tag. */
     public boolean reconcileTag(RepositoryName repository, Tag tag) {
         Optional<ManifestHead> head = primary.headManifest(repository, new Reference.ByTag(tag));
-        head.ifPresent(h -> queue.enqueue(List.of(WorkRequest.tagPush(repository, tag, h.digest(), Instant.now(), SOURCE))));
+        head.ifPresent(
+                h -> queue.enqueue(List.of(WorkRequest.tagPush(repository, tag, h.digest(), Instant.now(), SOURCE))));
         return head.isPresent();
     }
 
@@ -159,8 +165,10 @@ public final class Reconciler {
         for (Tag tag : catalog.tags(repository)) {
             primaryTags.add(tag.value());
             counts.tagsChecked.incrementAndGet();
-            Optional<Digest> have = replica.manifest(repository, new Reference.ByTag(tag)).map(ReplicaReader.StoredManifest::digest);
-            Optional<Digest> primaryDigest = primary.headManifest(repository, new Reference.ByTag(tag)).map(ManifestHead::digest);
+            Optional<Digest> have =
+                    replica.manifest(repository, new Reference.ByTag(tag)).map(ReplicaReader.StoredManifest::digest);
+            Optional<Digest> primaryDigest =
+                    primary.headManifest(repository, new Reference.ByTag(tag)).map(ManifestHead::digest);
             if (primaryDigest.isEmpty()) {
                 continue; // deleted between the tags list and now
             }
@@ -175,7 +183,8 @@ public final class Reconciler {
                     counts.referrersApi = false; // the primary has no referrers API: tag schema only
                 } else {
                     for (Referrer r : referrers.get()) {
-                        if (replica.manifest(repository, new Reference.ByDigest(r.digest())).isEmpty()) {
+                        if (replica.manifest(repository, new Reference.ByDigest(r.digest()))
+                                .isEmpty()) {
                             work.add(WorkRequest.manifestPush(repository, r.digest(), Instant.now(), SOURCE));
                             counts.referrers.incrementAndGet();
                         }
@@ -227,8 +236,14 @@ public final class Reconciler {
         volatile boolean referrersApi = true;
 
         ReconcileSummary summary(int repositories, List<String> errors, Instant started) {
-            return new ReconcileSummary(repositories, tagsChecked.get(), pushes.get(), deletes.get(), referrers.get(),
-                    List.copyOf(errors), Duration.between(started, Instant.now()));
+            return new ReconcileSummary(
+                    repositories,
+                    tagsChecked.get(),
+                    pushes.get(),
+                    deletes.get(),
+                    referrers.get(),
+                    List.copyOf(errors),
+                    Duration.between(started, Instant.now()));
         }
     }
 }

@@ -31,7 +31,8 @@ public final class RepositoryFilter {
         if (preheated.contains(name)) {
             return true;
         }
-        boolean included = include.isEmpty() || include.stream().anyMatch(p -> p.matcher(name).matches());
+        boolean included = include.isEmpty()
+                || include.stream().anyMatch(p -> p.matcher(name).matches());
         return included && exclude.stream().noneMatch(p -> p.matcher(name).matches());
     }
 
@@ -55,7 +56,8 @@ public final class RepositoryFilter {
 
     static void checkPattern(String key, String pattern, List<String> problems) {
         if (pattern == null || pattern.isBlank() || !pattern.matches("[a-z0-9._/*-]+")) {
-            problems.add(key + " pattern '" + pattern + "' may only use repository name characters, '/' and '*' / '**'");
+            problems.add(
+                    key + " pattern '" + pattern + "' may only use repository name characters, '/' and '*' / '**'");
         }
     }
 }

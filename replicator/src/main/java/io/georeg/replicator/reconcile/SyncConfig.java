@@ -48,7 +48,8 @@ public record SyncConfig(List<String> include, List<String> exclude, List<String
         }
         for (String entry : preheat) {
             if (PreheatEntry.parse(entry).isEmpty()) {
-                problems.add("replicator.sync.preheat entry '" + entry + "' must be <repository> or <repository>:<tag>");
+                problems.add(
+                        "replicator.sync.preheat entry '" + entry + "' must be <repository> or <repository>:<tag>");
             }
         }
         if (reconcileInterval != null && reconcileInterval.isNegative()) {
@@ -61,11 +62,17 @@ public record SyncConfig(List<String> include, List<String> exclude, List<String
     }
 
     public RepositoryFilter filter() {
-        return new RepositoryFilter(include, exclude, preheatEntries().stream().map(PreheatEntry::repository).toList());
+        return new RepositoryFilter(
+                include,
+                exclude,
+                preheatEntries().stream().map(PreheatEntry::repository).toList());
     }
 
     public List<PreheatEntry> preheatEntries() {
-        return preheat.stream().map(PreheatEntry::parse).flatMap(Optional::stream).toList();
+        return preheat.stream()
+                .map(PreheatEntry::parse)
+                .flatMap(Optional::stream)
+                .toList();
     }
 
     /** One preheat entry: a repository, optionally only one tag of it. */
@@ -80,7 +87,8 @@ public record SyncConfig(List<String> include, List<String> exclude, List<String
             if (!RepositoryName.isValid(repo) || (tag != null && !Tag.isValid(tag))) {
                 return Optional.empty();
             }
-            return Optional.of(new PreheatEntry(RepositoryName.of(repo), Optional.ofNullable(tag).map(Tag::of)));
+            return Optional.of(new PreheatEntry(
+                    RepositoryName.of(repo), Optional.ofNullable(tag).map(Tag::of)));
         }
     }
 }

@@ -33,8 +33,7 @@ final class ContentCheck implements AutoCloseable {
      * @param error why the object is bad or could not be checked (null when ok)
      * @param storageCopy true when the bad copy is the one in blob storage
      */
-    record Result(VerifyOutcome outcome, String error, boolean storageCopy) {
-    }
+    record Result(VerifyOutcome outcome, String error, boolean storageCopy) {}
 
     private enum Copy {
         DATABASE("database"),
@@ -103,7 +102,9 @@ final class ContentCheck implements AutoCloseable {
             read += n;
             used += n;
             if (read > claimed.size()) {
-                fail(VerifyOutcome.FAILED, copy.label + " copy is longer than the recorded " + claimed.size() + " bytes");
+                fail(
+                        VerifyOutcome.FAILED,
+                        copy.label + " copy is longer than the recorded " + claimed.size() + " bytes");
             }
         }
         return used;
@@ -162,8 +163,10 @@ final class ContentCheck implements AutoCloseable {
     private void finishCopy() {
         Digest actual = Digest.of(claimed.digest().algorithm(), hash.digest());
         if (!actual.equals(claimed.digest()) || read != claimed.size()) {
-            fail(VerifyOutcome.FAILED, copy.label + " copy hashes to " + actual + " (" + read + " bytes), expected "
-                    + claimed.digest() + " (" + claimed.size() + " bytes)");
+            fail(
+                    VerifyOutcome.FAILED,
+                    copy.label + " copy hashes to " + actual + " (" + read + " bytes), expected " + claimed.digest()
+                            + " (" + claimed.size() + " bytes)");
             return;
         }
         close();

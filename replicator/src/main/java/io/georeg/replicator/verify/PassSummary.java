@@ -16,6 +16,9 @@ public record PassSummary(Map<VerifyTarget, Map<VerifyOutcome, Long>> results, l
     }
 
     public long total() {
-        return results.values().stream().flatMap(m -> m.values().stream()).mapToLong(Long::longValue).sum();
+        return results.values().stream()
+                .flatMap(m -> m.values().stream())
+                .mapToLong(Long::longValue)
+                .sum();
     }
 }

@@ -25,7 +25,8 @@ public final class TokenBucket {
 
     public TokenBucket(long ratePerSecond, long capacity, LongSupplier nanoClock) {
         if (ratePerSecond < 1 || capacity < 1) {
-            throw new IllegalArgumentException("rate and capacity must be positive (got " + ratePerSecond + ", " + capacity + ")");
+            throw new IllegalArgumentException(
+                    "rate and capacity must be positive (got " + ratePerSecond + ", " + capacity + ")");
         }
         this.ratePerSecond = ratePerSecond;
         this.capacity = capacity;

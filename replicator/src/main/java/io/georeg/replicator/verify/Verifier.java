@@ -58,18 +58,31 @@ public final class Verifier implements AutoCloseable {
     private boolean periodic;
     /** Something became due while a pass ran: start the next pass when it ends, not after the interval. */
     private boolean dueAgain;
+
     private NotifyListener dueListener;
     private volatile boolean closed;
     private Pass pass;
 
     public Verifier(VerifyConfig config, Database database, BlobStore blobs, WorkQueue queue, VerifyObserver observer) {
-        this(config, database, blobs, queue, observer, TokenBucket.perSecond(config.validate().bytesPerSecond()),
+        this(
+                config,
+                database,
+                blobs,
+                queue,
+                observer,
+                TokenBucket.perSecond(config.validate().bytesPerSecond()),
                 TokenBucket.perSecond(config.objectsPerSecond()));
     }
 
     /** With given buckets (tests read their accounting or drive them with a fake clock). */
-    public Verifier(VerifyConfig config, Database database, BlobStore blobs, WorkQueue queue, VerifyObserver observer,
-            TokenBucket bytes, TokenBucket objects) {
+    public Verifier(
+            VerifyConfig config,
+            Database database,
+            BlobStore blobs,
+            WorkQueue queue,
+            VerifyObserver observer,
+            TokenBucket bytes,
+            TokenBucket objects) {
         this.config = config.validate();
         this.claims = new VerifyClaims(database);
         this.repairs = new RepairRequests(database, queue);
@@ -87,8 +100,12 @@ public final class Verifier implements AutoCloseable {
             return;
         }
         periodic = true;
-        dueListener = new NotifyListener(database.config(), DatabaseReplicaReader.VERIFY_DUE_CHANNEL, "georeg-verify-due",
-                Duration.ofSeconds(5), new DueSubscriber());
+        dueListener = new NotifyListener(
+                database.config(),
+                DatabaseReplicaReader.VERIFY_DUE_CHANNEL,
+                "georeg-verify-due",
+                Duration.ofSeconds(5),
+                new DueSubscriber());
         dueListener.start();
         runPass();
     }
@@ -302,21 +319,31 @@ public final class Verifier implements AutoCloseable {
             }
             if (outcome.needsRepair()) {
                 Optional<WorkRequest> request = repairs.request(claimed);
-                LOG.warn("{} is {}: {}; {}", claimed, outcome.label(), result.error(),
-                        request.map(r -> "re-copy queued: " + r.operation().column() + " " + r.repository() + " " + r.ref())
+                LOG.warn(
+                        "{} is {}: {}; {}",
+                        claimed,
+                        outcome.label(),
+                        result.error(),
+                        request.map(r -> "re-copy queued: " + r.operation().column() + " " + r.repository() + " "
+                                        + r.ref())
                                 .orElse("no repository holds it, nothing to re-copy"));
                 observer.repairRequested(claimed.target(), claimed.digest(), request.isPresent());
                 if (request.isPresent()) {
                     repaired++;
                 }
             }
-            results.computeIfAbsent(claimed.target(), t -> new EnumMap<>(VerifyOutcome.class)).merge(outcome, 1L, Long::sum);
+            results.computeIfAbsent(claimed.target(), t -> new EnumMap<>(VerifyOutcome.class))
+                    .merge(outcome, 1L, Long::sum);
             observer.verified(claimed.target(), claimed.digest(), outcome);
         }
 
         private void finish() {
             PassSummary summary = new PassSummary(copy(results), hashed, repaired);
-            LOG.info("verification pass done: {} objects, {} bytes, {} re-copies queued", summary.total(), hashed, repaired);
+            LOG.info(
+                    "verification pass done: {} objects, {} bytes, {} re-copies queued",
+                    summary.total(),
+                    hashed,
+                    repaired);
             // Ended before completed: a caller that starts the next pass on completion must get a new one.
             passEnded(this);
             done.complete(summary);
@@ -345,7 +372,8 @@ public final class Verifier implements AutoCloseable {
             done.completeExceptionally(cause);
         }
 
-        private static Map<VerifyTarget, Map<VerifyOutcome, Long>> copy(Map<VerifyTarget, Map<VerifyOutcome, Long>> in) {
+        private static Map<VerifyTarget, Map<VerifyOutcome, Long>> copy(
+                Map<VerifyTarget, Map<VerifyOutcome, Long>> in) {
             Map<VerifyTarget, Map<VerifyOutcome, Long>> out = new EnumMap<>(VerifyTarget.class);
             in.forEach((target, byOutcome) -> out.put(target, Map.copyOf(byOutcome)));
             return Map.copyOf(out);

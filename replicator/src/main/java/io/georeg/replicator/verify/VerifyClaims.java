@@ -8,7 +8,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -110,7 +109,8 @@ final class VerifyClaims {
     /** Claims up to {@code limit} due objects of {@code target}, least recently verified first. */
     List<Claimed> claim(VerifyTarget target, int limit, Duration reverifyAfter) {
         return tx.inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement(target == VerifyTarget.BLOB ? CLAIM_BLOBS : CLAIM_MANIFESTS)) {
+            try (PreparedStatement ps =
+                    c.prepareStatement(target == VerifyTarget.BLOB ? CLAIM_BLOBS : CLAIM_MANIFESTS)) {
                 ps.setLong(1, reverifyAfter.toMillis());
                 ps.setInt(2, limit);
                 List<Claimed> out = new ArrayList<>();
@@ -189,13 +189,26 @@ final class VerifyClaims {
     }
 
     private static Claimed blob(ResultSet rs) throws SQLException {
-        return new Claimed(VerifyTarget.BLOB, Digest.parse(rs.getString(1)), 0, Optional.empty(), rs.getLong(2), null,
-                rs.getTimestamp(3), rs.getTimestamp(4));
+        return new Claimed(
+                VerifyTarget.BLOB,
+                Digest.parse(rs.getString(1)),
+                0,
+                Optional.empty(),
+                rs.getLong(2),
+                null,
+                rs.getTimestamp(3),
+                rs.getTimestamp(4));
     }
 
     private static Claimed manifest(ResultSet rs) throws SQLException {
-        return new Claimed(VerifyTarget.MANIFEST, Digest.parse(rs.getString(3)), rs.getLong(1),
-                Optional.of(RepositoryName.of(rs.getString(2))), rs.getLong(4), rs.getBytes(5), rs.getTimestamp(6),
+        return new Claimed(
+                VerifyTarget.MANIFEST,
+                Digest.parse(rs.getString(3)),
+                rs.getLong(1),
+                Optional.of(RepositoryName.of(rs.getString(2))),
+                rs.getLong(4),
+                rs.getBytes(5),
+                rs.getTimestamp(6),
                 rs.getTimestamp(7));
     }
 

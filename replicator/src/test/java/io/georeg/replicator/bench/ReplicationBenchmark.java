@@ -76,10 +76,10 @@ class ReplicationBenchmark {
     void replicationBenchmark() throws Exception {
         Skopeo skopeo = Skopeo.require();
         try (ReplicatorUnderTest replica = new ReplicatorUnderTest(DB, temp.resolve("replica"));
-                Distribution primary = Distribution.notifying(temp.resolve("primary"), replica.intakeUrl(),
-                        ReplicatorUnderTest.SECRET);
-                Distribution target = Distribution.notifying(temp.resolve("target"), URI.create("http://127.0.0.1:9/"),
-                        "unused-secret-unused")) {
+                Distribution primary = Distribution.notifying(
+                        temp.resolve("primary"), replica.intakeUrl(), ReplicatorUnderTest.SECRET);
+                Distribution target = Distribution.notifying(
+                        temp.resolve("target"), URI.create("http://127.0.0.1:9/"), "unused-secret-unused")) {
             Replicator replicator = replica.build(primary.url(), WORKERS, SyncConfig.everything());
             // 1. Populate the primary (the replicator's workers are not running yet).
             byte[] base = seeded(1, BASE_BYTES);
@@ -95,8 +95,14 @@ class ReplicationBenchmark {
             for (int i = 0; i < IMAGES; i++) {
                 String ref = "bench/app-" + (i % REPOSITORIES) + ":v" + (i / REPOSITORIES);
                 Path dir = dirs.get(i);
-                pushes.add(pushers.submit(() -> skopeo.run(List.of("copy", "--dest-tls-verify=false", "dir:" + dir,
-                        "docker://" + primary.hostPort() + "/" + ref), Skopeo.DEFAULT_TIMEOUT).requireSuccess()));
+                pushes.add(pushers.submit(() -> skopeo.run(
+                                List.of(
+                                        "copy",
+                                        "--dest-tls-verify=false",
+                                        "dir:" + dir,
+                                        "docker://" + primary.hostPort() + "/" + ref),
+                                Skopeo.DEFAULT_TIMEOUT)
+                        .requireSuccess()));
             }
             for (Future<?> f : pushes) {
                 f.get();
@@ -112,8 +118,18 @@ class ReplicationBenchmark {
             Path syncFile = temp.resolve("sync.yml");
             Files.writeString(syncFile, yaml.toString());
             long t0 = System.nanoTime();
-            skopeo.run(List.of("sync", "--src", "yaml", "--dest", "docker", "--dest-tls-verify=false", syncFile.toString(),
-                    target.hostPort() + "/synced"), Duration.ofMinutes(10)).requireSuccess();
+            skopeo.run(
+                            List.of(
+                                    "sync",
+                                    "--src",
+                                    "yaml",
+                                    "--dest",
+                                    "docker",
+                                    "--dest-tls-verify=false",
+                                    syncFile.toString(),
+                                    target.hostPort() + "/synced"),
+                            Duration.ofMinutes(10))
+                    .requireSuccess();
             double skopeoSeconds = (System.nanoTime() - t0) / 1e9;
 
             // 3. georeg: full crawl and copy into the empty replica (events of step 1 dropped: no head start).
@@ -137,15 +153,27 @@ class ReplicationBenchmark {
                 Path dir = temp.resolve("steady").resolve("img-" + i);
                 writeImage(dir, base, seeded(1000 + i, 64 * 1024), 1000 + i);
                 String ref = "steady/app-" + (i % 10) + ":t" + i;
-                scheduled.add(ticker.schedule(() -> skopeo.run(List.of("copy", "--dest-tls-verify=false", "dir:" + dir,
-                        "docker://" + primary.hostPort() + "/" + ref), Skopeo.DEFAULT_TIMEOUT).requireSuccess(), i * 200L, TimeUnit.MILLISECONDS));
+                scheduled.add(ticker.schedule(
+                        () -> skopeo.run(
+                                        List.of(
+                                                "copy",
+                                                "--dest-tls-verify=false",
+                                                "dir:" + dir,
+                                                "docker://" + primary.hostPort() + "/" + ref),
+                                        Skopeo.DEFAULT_TIMEOUT)
+                                .requireSuccess(),
+                        i * 200L,
+                        TimeUnit.MILLISECONDS));
             }
             for (ScheduledFuture<?> f : scheduled) {
                 f.get();
             }
             ticker.shutdown();
-            await("steady-state pushes applied").atMost(Duration.ofMinutes(2)).until(() ->
-                    ReplicatorDatabase.count(DB, "SELECT count(*) FROM replication_work WHERE kind = 'tag' AND state = 'done'") == steadyPushes);
+            await("steady-state pushes applied")
+                    .atMost(Duration.ofMinutes(2))
+                    .until(() -> ReplicatorDatabase.count(
+                                    DB, "SELECT count(*) FROM replication_work WHERE kind = 'tag' AND state = 'done'")
+                            == steadyPushes);
             List<Double> lags = tagLags();
 
             // 5. Intake latency: sequential envelopes, as distribution sends them (one at a time).
@@ -165,11 +193,26 @@ class ReplicationBenchmark {
                     Steady state, %d pushes at 5/s, lag from the primary's event to the tag applied: p50 %.0f ms, p99 %.0f ms, max %.0f ms
 
                     Intake, %d sequential envelopes (commit + NOTIFY before the answer): p50 %.2f ms, p99 %.2f ms
-                    """.formatted(IMAGES, megabytes, skopeoSeconds, megabytes / skopeoSeconds, cold.seconds(), megabytes / cold.seconds(),
-                    warm.seconds(), megabytes / warm.seconds(), cold.seconds() / skopeoSeconds, warm.seconds() / skopeoSeconds,
-                    cold.describe("cold"), warm.describe("warm"),
-                    steadyPushes, percentile(lags, 50), percentile(lags, 99), percentile(lags, 100),
-                    intake.size(), percentile(intake, 50), percentile(intake, 99));
+                    """.formatted(
+                            IMAGES,
+                            megabytes,
+                            skopeoSeconds,
+                            megabytes / skopeoSeconds,
+                            cold.seconds(),
+                            megabytes / cold.seconds(),
+                            warm.seconds(),
+                            megabytes / warm.seconds(),
+                            cold.seconds() / skopeoSeconds,
+                            warm.seconds() / skopeoSeconds,
+                            cold.describe("cold"),
+                            warm.describe("warm"),
+                            steadyPushes,
+                            percentile(lags, 50),
+                            percentile(lags, 99),
+                            percentile(lags, 100),
+                            intake.size(),
+                            percentile(intake, 50),
+                            percentile(intake, 99));
             System.out.println(table);
             Files.writeString(Path.of("target", "replication-benchmark.md"), table);
         }
@@ -177,17 +220,22 @@ class ReplicationBenchmark {
 
     /** Milliseconds per POST of a real blob-push envelope with a fresh event id, sorted. */
     private static List<Double> intakeLatencies(URI intake, int n) throws Exception {
-        String template = Files.readString(io.georeg.replicator.testing.NotificationFixtures.directory().resolve("push-blob.json"));
+        String template = Files.readString(
+                io.georeg.replicator.testing.NotificationFixtures.directory().resolve("push-blob.json"));
         List<Double> out = new ArrayList<>();
         try (java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
             for (int i = 0; i < n; i++) {
-                String body = template.replace("598a09a3-893a-44c9-97e1-5342032afea7", java.util.UUID.randomUUID().toString());
+                String body = template.replace(
+                        "598a09a3-893a-44c9-97e1-5342032afea7",
+                        java.util.UUID.randomUUID().toString());
                 java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(intake)
                         .header("Content-Type", "application/vnd.docker.distribution.events.v1+json")
                         .header("Authorization", "Bearer " + ReplicatorUnderTest.SECRET)
-                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build();
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body))
+                        .build();
                 long t = System.nanoTime();
-                int status = http.send(request, java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+                int status = http.send(request, java.net.http.HttpResponse.BodyHandlers.discarding())
+                        .statusCode();
                 out.add((System.nanoTime() - t) / 1e6);
                 assertThat(status).isEqualTo(200);
             }
@@ -198,9 +246,11 @@ class ReplicationBenchmark {
 
     private static List<Double> tagLags() throws Exception {
         List<Double> lags = new ArrayList<>();
-        try (Connection c = DB.connect(); Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT EXTRACT(EPOCH FROM (done_at - first_event_at)) * 1000 FROM replication_work "
-                        + "WHERE kind = 'tag' AND state = 'done' ORDER BY 1")) {
+        try (Connection c = DB.connect();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(
+                        "SELECT EXTRACT(EPOCH FROM (done_at - first_event_at)) * 1000 FROM replication_work "
+                                + "WHERE kind = 'tag' AND state = 'done' ORDER BY 1")) {
             while (rs.next()) {
                 lags.add(rs.getDouble(1));
             }
@@ -210,36 +260,53 @@ class ReplicationBenchmark {
 
     /** One initial replication: a full reconcile crawl, then until the queue is drained. */
     private static InitialRun initialReplication(TestDatabase db, ReplicatorUnderTest replica, Replicator replicator) {
-        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        var os = (com.sun.management.OperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         var jit = java.lang.management.ManagementFactory.getCompilationMXBean();
         long cpu0 = os.getProcessCpuTime();
         long jit0 = jit.getTotalCompilationTime();
         long t0 = System.nanoTime();
         replicator.start();
         var summary = replicator.reconciler().reconcileAll(List.of(), ReconcileProgress.NONE);
-        await("initial replication").atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(20)).until(() -> {
-            var depth = replicator.queue().depth().byState();
-            return depth.get(WorkState.PENDING) + depth.get(WorkState.IN_PROGRESS) == 0;
-        });
+        await("initial replication")
+                .atMost(Duration.ofMinutes(10))
+                .pollInterval(Duration.ofMillis(20))
+                .until(() -> {
+                    var depth = replicator.queue().depth().byState();
+                    return depth.get(WorkState.PENDING) + depth.get(WorkState.IN_PROGRESS) == 0;
+                });
         double seconds = (System.nanoTime() - t0) / 1e9;
         double cpuSeconds = (os.getProcessCpuTime() - cpu0) / 1e9;
         double jitSeconds = (jit.getTotalCompilationTime() - jit0) / 1e3;
         assertThat(summary.tagPushesQueued()).isEqualTo(IMAGES);
-        assertThat(ReplicatorDatabase.count(db, "SELECT count(*) FROM replication_work WHERE state = 'done'")).isEqualTo(IMAGES);
+        assertThat(ReplicatorDatabase.count(db, "SELECT count(*) FROM replication_work WHERE state = 'done'"))
+                .isEqualTo(IMAGES);
         String metrics = replica.metrics();
-        return new InitialRun(seconds, summary.took().toMillis() / 1e3, metric(metrics, "georeg_replication_blobs_copied_total"),
-                metric(metrics, "georeg_replication_bytes_copied_total") / 1e6, metric(metrics, "georeg_replication_blob_dedup_total"),
-                cpuSeconds, jitSeconds);
+        return new InitialRun(
+                seconds,
+                summary.took().toMillis() / 1e3,
+                metric(metrics, "georeg_replication_blobs_copied_total"),
+                metric(metrics, "georeg_replication_bytes_copied_total") / 1e6,
+                metric(metrics, "georeg_replication_blob_dedup_total"),
+                cpuSeconds,
+                jitSeconds);
     }
 
     /** What one initial replication took and moved. */
-    private record InitialRun(double seconds, double crawlSeconds, double blobs, double megabytes, double linked, double jvmCpuSeconds,
+    private record InitialRun(
+            double seconds,
+            double crawlSeconds,
+            double blobs,
+            double megabytes,
+            double linked,
+            double jvmCpuSeconds,
             double jitSeconds) {
         String describe(String name) {
             return ("georeg %s: crawl (catalog, tags, a HEAD per tag; queued per repository, copies start meanwhile) %.2f s; "
-                    + "%.0f blobs / %.1f MB pulled from the primary (the shared base layer once), %.0f linked instead of copied; "
-                    + "JVM CPU %.2f s (the whole test process: replicator, intake, test harness), "
-                    + "JIT compilation %.2f s").formatted(name, crawlSeconds, blobs, megabytes, linked, jvmCpuSeconds, jitSeconds);
+                            + "%.0f blobs / %.1f MB pulled from the primary (the shared base layer once), %.0f linked instead of copied; "
+                            + "JVM CPU %.2f s (the whole test process: replicator, intake, test harness), "
+                            + "JIT compilation %.2f s")
+                    .formatted(name, crawlSeconds, blobs, megabytes, linked, jvmCpuSeconds, jitSeconds);
         }
     }
 
@@ -269,7 +336,8 @@ class ReplicationBenchmark {
     private static long writeImage(Path dir, byte[] base, byte[] own, int n) throws IOException {
         Files.createDirectories(dir);
         byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Env\":[\"N=" + n + "\"]},"
-                + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + Digest.sha256(base) + "\",\"" + Digest.sha256(own) + "\"]}}")
+                        + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + Digest.sha256(base) + "\",\""
+                        + Digest.sha256(own) + "\"]}}")
                 .getBytes(StandardCharsets.UTF_8);
         String manifest = "{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"config\":"
                 + descriptor("application/vnd.oci.image.config.v1+json", config) + ",\"layers\":["
@@ -284,7 +352,7 @@ class ReplicationBenchmark {
     }
 
     private static String descriptor(String mediaType, byte[] content) {
-        return "{\"mediaType\":\"" + mediaType + "\",\"digest\":\"" + Digest.sha256(content) + "\",\"size\":" + content.length + "}";
+        return "{\"mediaType\":\"" + mediaType + "\",\"digest\":\"" + Digest.sha256(content) + "\",\"size\":"
+                + content.length + "}";
     }
-
 }

@@ -29,21 +29,28 @@ class RetryCommandIT {
     void listShowsFailuresWithReasonsAndRetryRequeuesThem() {
         try (Database db = ReplicatorDatabase.start(DB)) {
             WorkQueue queue = new WorkQueue(db);
-            queue.enqueue(List.of(WorkRequest.blobPush(RepositoryName.of("team/app"),
-                    Digest.sha256("x".getBytes(StandardCharsets.UTF_8)), 1, Instant.now(), "test")));
+            queue.enqueue(List.of(WorkRequest.blobPush(
+                    RepositoryName.of("team/app"),
+                    Digest.sha256("x".getBytes(StandardCharsets.UTF_8)),
+                    1,
+                    Instant.now(),
+                    "test")));
             WorkItem item = queue.claim("w", 1, Duration.ofSeconds(30)).get(0);
             queue.fail(item, "w", "blob is not on the primary", true, 5, Duration.ZERO);
         }
         StringWriter listed = new StringWriter();
         int code = command(listed).execute("--list");
         assertThat(code).isZero();
-        assertThat(listed.toString()).contains("push_blob team/app@sha256:").contains("blob is not on the primary")
+        assertThat(listed.toString())
+                .contains("push_blob team/app@sha256:")
+                .contains("blob is not on the primary")
                 .contains("1 failed item(s) shown");
 
         StringWriter retried = new StringWriter();
         assertThat(command(retried).execute("--repository", "team/app")).isZero();
         assertThat(retried.toString()).contains("requeued 1 failed replication item(s) of team/app");
-        assertThat(count(DB, "SELECT count(*) FROM replication_work WHERE state = 'pending' AND attempts = 0")).isEqualTo(1);
+        assertThat(count(DB, "SELECT count(*) FROM replication_work WHERE state = 'pending' AND attempts = 0"))
+                .isEqualTo(1);
     }
 
     private static CommandLine command(StringWriter out) {

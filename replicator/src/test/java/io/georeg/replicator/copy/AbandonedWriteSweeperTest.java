@@ -40,8 +40,12 @@ class AbandonedWriteSweeperTest {
                 killed.stream().write(chunk);
             }
             Path leftover = single(temporaryFiles());
-            Files.setLastModifiedTime(leftover, FileTime.from(Instant.now().minus(retention.abandonedWrites()).minus(Duration.ofHours(1))));
-            try (ObjectStore.PendingWrite inProgress = objects.beginWrite(ObjectKey.of("docker/registry/v2/blobs/running"))) {
+            Files.setLastModifiedTime(
+                    leftover,
+                    FileTime.from(
+                            Instant.now().minus(retention.abandonedWrites()).minus(Duration.ofHours(1))));
+            try (ObjectStore.PendingWrite inProgress =
+                    objects.beginWrite(ObjectKey.of("docker/registry/v2/blobs/running"))) {
                 inProgress.stream().write(chunk);
 
                 AbandonedWriteSweeper sweeper = new AbandonedWriteSweeper(blobs, retention, Clock.systemUTC());
@@ -52,7 +56,8 @@ class AbandonedWriteSweeperTest {
                 inProgress.stream().write(chunk);
                 inProgress.commit();
             }
-            assertThat(objects.size(ObjectKey.of("docker/registry/v2/blobs/running"))).contains(2L * chunk.length);
+            assertThat(objects.size(ObjectKey.of("docker/registry/v2/blobs/running")))
+                    .contains(2L * chunk.length);
             assertThat(temporaryFiles()).isEmpty();
             killed.close();
         }

@@ -39,7 +39,8 @@ class EnvelopeParserTest {
         assertThat(w.kind()).isEqualTo(WorkKind.TAG);
         assertThat(w.ref()).isEqualTo("v1");
         assertThat(w.operation()).isEqualTo(WorkOperation.PUSH_MANIFEST);
-        assertThat(w.digest()).contains(Digest.parse("sha256:97ba16bd2fba136cb38b3446a9893a42c565b49c645a6da4c25265d96c8d2007"));
+        assertThat(w.digest())
+                .contains(Digest.parse("sha256:97ba16bd2fba136cb38b3446a9893a42c565b49c645a6da4c25265d96c8d2007"));
     }
 
     @Test
@@ -51,7 +52,8 @@ class EnvelopeParserTest {
 
     @Test
     void blobPushWithOctetStreamMediaTypeIsABlob() {
-        NotificationEvent e = EnvelopeParser.parse(NotificationFixtures.bytes("push-blob.json")).get(0);
+        NotificationEvent e = EnvelopeParser.parse(NotificationFixtures.bytes("push-blob.json"))
+                .get(0);
         assertThat(e.mediaType()).contains("application/octet-stream");
         assertThat(e.target()).isEqualTo(NotificationEvent.Target.BLOB);
         assertThat(EventClassifier.workFor(e).orElseThrow().operation()).isEqualTo(WorkOperation.PUSH_BLOB);
@@ -67,7 +69,8 @@ class EnvelopeParserTest {
     @Test
     void manifestDeleteAndBlobDeleteHaveTheSameShapeAndBecomeADigestDelete() {
         for (String name : List.of("delete-manifest.json", "delete-blob.json")) {
-            NotificationEvent e = EnvelopeParser.parse(NotificationFixtures.bytes(name)).get(0);
+            NotificationEvent e =
+                    EnvelopeParser.parse(NotificationFixtures.bytes(name)).get(0);
             assertThat(e.target()).as(name).isEqualTo(NotificationEvent.Target.UNKNOWN);
             WorkRequest w = EventClassifier.workFor(e).orElseThrow();
             assertThat(w.kind()).isEqualTo(WorkKind.DIGEST);
@@ -77,7 +80,8 @@ class EnvelopeParserTest {
 
     @Test
     void tagDeleteCarriesOnlyTheTag() {
-        NotificationEvent e = EnvelopeParser.parse(NotificationFixtures.bytes("delete-tag.json")).get(0);
+        NotificationEvent e = EnvelopeParser.parse(NotificationFixtures.bytes("delete-tag.json"))
+                .get(0);
         assertThat(e.digest()).isEmpty();
         assertThat(e.tag()).contains(Tag.of("v3"));
         WorkRequest w = EventClassifier.workFor(e).orElseThrow();
@@ -86,8 +90,14 @@ class EnvelopeParserTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"pull-blob-get.json", "pull-blob-head.json", "pull-manifest-get-tag.json",
-            "pull-manifest-head-tag.json", "pull-index-get-tag.json"})
+    @ValueSource(
+            strings = {
+                "pull-blob-get.json",
+                "pull-blob-head.json",
+                "pull-manifest-get-tag.json",
+                "pull-manifest-head-tag.json",
+                "pull-index-get-tag.json"
+            })
     void pullsAskForNoWork(String name) {
         assertThat(work(name)).isEmpty();
     }
@@ -96,28 +106,38 @@ class EnvelopeParserTest {
     @ValueSource(strings = {"pull-blob-get.json", "pull-manifest-head-tag.json"})
     void pullsCausedByTheReplicatorsOwnReadsAreLeftOutAndClientPullsKept(String name) {
         String client = new String(NotificationFixtures.bytes(name), StandardCharsets.UTF_8);
-        assertThat(client).contains("\"useragent\": ").doesNotContain(io.georeg.replicator.primary.PrimaryClient.USER_AGENT);
-        String ours = client.replaceAll("\"useragent\": \"[^\"]*\"",
+        assertThat(client)
+                .contains("\"useragent\": ")
+                .doesNotContain(io.georeg.replicator.primary.PrimaryClient.USER_AGENT);
+        String ours = client.replaceAll(
+                "\"useragent\": \"[^\"]*\"",
                 "\"useragent\": \"" + io.georeg.replicator.primary.PrimaryClient.USER_AGENT + "\"");
-        assertThat(EnvelopeParser.parse(client.getBytes(StandardCharsets.UTF_8))).hasSize(1);
+        assertThat(EnvelopeParser.parse(client.getBytes(StandardCharsets.UTF_8)))
+                .hasSize(1);
         assertThat(EnvelopeParser.parse(ours.getBytes(StandardCharsets.UTF_8))).isEmpty();
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-            "",
-            "[]",
-            "{}",
-            "{\"events\": {}}",
-            "{\"events\": [1]}",
-            "{\"events\": [{\"timestamp\": \"2026-11-22T16:07:46Z\", \"action\": \"push\", \"target\": {\"repository\": \"a\", \"digest\": \"sha256:" + HEX + "\"}}]}",
-            "{\"events\": [{\"id\": \"x\", \"timestamp\": \"yesterday\", \"action\": \"push\", \"target\": {\"repository\": \"a\", \"digest\": \"sha256:" + HEX + "\"}}]}",
-            "{\"events\": [{\"id\": \"x\", \"timestamp\": \"2026-11-22T16:07:46Z\", \"action\": \"push\", \"target\": {\"repository\": \"A/../b\", \"digest\": \"sha256:" + HEX + "\"}}]}",
-            "{\"events\": [{\"id\": \"x\", \"timestamp\": \"2026-11-22T16:07:46Z\", \"action\": \"push\", \"target\": {\"repository\": \"a\", \"digest\": \"md5:abc\"}}]}",
-            "{\"events\": [{\"id\": \"x\", \"timestamp\": \"2026-11-22T16:07:46Z\", \"action\": \"push\", \"target\": {\"repository\": \"a\"}}]}",
-            "{\"events\": [{\"id\": \"x\", \"timestamp\": \"2026-11-22T16:07:46Z\", \"action\": \"delete\", \"target\": {\"repository\": \"a\"}}]}",
-            "{\"events\": [{\"id\": \"x\", \"timestamp\": \"2026-11-22T16:07:46Z\", \"action\": \"push\", \"target\": {\"repository\": \"a\", \"tag\": \"-bad\", \"digest\": \"sha256:" + HEX + "\"}}]}",
-            "{\"events\": [{\"id\": \"x\", \"timestamp\": \"2026-11-22T16:07:46Z\", \"action\": \"push\"}]}"})
+    @ValueSource(
+            strings = {
+                "",
+                "[]",
+                "{}",
+                "{\"events\": {}}",
+                "{\"events\": [1]}",
+                "{\"events\": [{\"timestamp\": \"2026-11-22T16:07:46Z\", \"action\": \"push\", \"target\": {\"repository\": \"a\", \"digest\": \"sha256:"
+                        + HEX + "\"}}]}",
+                "{\"events\": [{\"id\": \"x\", \"timestamp\": \"yesterday\", \"action\": \"push\", \"target\": {\"repository\": \"a\", \"digest\": \"sha256:"
+                        + HEX + "\"}}]}",
+                "{\"events\": [{\"id\": \"x\", \"timestamp\": \"2026-11-22T16:07:46Z\", \"action\": \"push\", \"target\": {\"repository\": \"A/../b\", \"digest\": \"sha256:"
+                        + HEX + "\"}}]}",
+                "{\"events\": [{\"id\": \"x\", \"timestamp\": \"2026-11-22T16:07:46Z\", \"action\": \"push\", \"target\": {\"repository\": \"a\", \"digest\": \"md5:abc\"}}]}",
+                "{\"events\": [{\"id\": \"x\", \"timestamp\": \"2026-11-22T16:07:46Z\", \"action\": \"push\", \"target\": {\"repository\": \"a\"}}]}",
+                "{\"events\": [{\"id\": \"x\", \"timestamp\": \"2026-11-22T16:07:46Z\", \"action\": \"delete\", \"target\": {\"repository\": \"a\"}}]}",
+                "{\"events\": [{\"id\": \"x\", \"timestamp\": \"2026-11-22T16:07:46Z\", \"action\": \"push\", \"target\": {\"repository\": \"a\", \"tag\": \"-bad\", \"digest\": \"sha256:"
+                        + HEX + "\"}}]}",
+                "{\"events\": [{\"id\": \"x\", \"timestamp\": \"2026-11-22T16:07:46Z\", \"action\": \"push\"}]}"
+            })
     void malformedEnvelopesAreRefusedWithAReason(String body) {
         assertThatThrownBy(() -> EnvelopeParser.parse(body.getBytes(StandardCharsets.UTF_8)))
                 .isInstanceOf(MalformedEnvelopeException.class)
@@ -126,15 +146,18 @@ class EnvelopeParserTest {
 
     @Test
     void anActionFromANewerRegistryIsKeptButAsksForNoWork() {
-        String body = "{\"events\": [{\"id\": \"x\", \"timestamp\": \"2026-11-22T16:07:46Z\", \"action\": \"replicate\", "
-                + "\"target\": {\"repository\": \"a\"}}]}";
-        NotificationEvent e = EnvelopeParser.parse(body.getBytes(StandardCharsets.UTF_8)).get(0);
+        String body =
+                "{\"events\": [{\"id\": \"x\", \"timestamp\": \"2026-11-22T16:07:46Z\", \"action\": \"replicate\", "
+                        + "\"target\": {\"repository\": \"a\"}}]}";
+        NotificationEvent e =
+                EnvelopeParser.parse(body.getBytes(StandardCharsets.UTF_8)).get(0);
         assertThat(EventClassifier.workFor(e)).isEmpty();
     }
 
     private static final String HEX = "97ba16bd2fba136cb38b3446a9893a42c565b49c645a6da4c25265d96c8d2007";
 
     private static Optional<WorkRequest> work(String fixture) {
-        return EventClassifier.workFor(EnvelopeParser.parse(NotificationFixtures.bytes(fixture)).get(0));
+        return EventClassifier.workFor(
+                EnvelopeParser.parse(NotificationFixtures.bytes(fixture)).get(0));
     }
 }

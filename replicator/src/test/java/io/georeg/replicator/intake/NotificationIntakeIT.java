@@ -48,8 +48,11 @@ class NotificationIntakeIT {
     @BeforeAll
     static void start() throws Exception {
         database = ReplicatorDatabase.start(DB);
-        IntakeHandler handler = new IntakeHandler(IntakeConfig.withSecret(SECRET).withMaxBodyBytes(64 * 1024),
-                new EventStore(database), (outcome, n) -> OUTCOMES.computeIfAbsent(outcome, k -> new AtomicInteger()).incrementAndGet());
+        IntakeHandler handler = new IntakeHandler(
+                IntakeConfig.withSecret(SECRET).withMaxBodyBytes(64 * 1024),
+                new EventStore(database),
+                (outcome, n) -> OUTCOMES.computeIfAbsent(outcome, k -> new AtomicInteger())
+                        .incrementAndGet());
         server = JettyServers.start(handler);
         events = URI.create("http://127.0.0.1:" + JettyServers.port(server) + "/events");
         http = HttpClient.newHttpClient();
@@ -74,16 +77,23 @@ class NotificationIntakeIT {
     @ParameterizedTest
     @MethodSource("envelopes")
     void everyCapturedEnvelopeIsCommittedBeforeTheAnswer(String fixture) throws Exception {
-        HttpResponse<String> r = post(NotificationFixtures.bytes(fixture), "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE);
+        HttpResponse<String> r =
+                post(NotificationFixtures.bytes(fixture), "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-        String id = EnvelopeParser.parse(NotificationFixtures.bytes(fixture)).get(0).id();
-        assertThat(count(DB, "SELECT count(*) FROM replication_event WHERE event_id = '" + id + "'")).isEqualTo(1);
+        String id =
+                EnvelopeParser.parse(NotificationFixtures.bytes(fixture)).get(0).id();
+        assertThat(count(DB, "SELECT count(*) FROM replication_event WHERE event_id = '" + id + "'"))
+                .isEqualTo(1);
     }
 
     @Test
     void plainJsonContentTypeIsAcceptedToo() throws Exception {
-        assertThat(post(NotificationFixtures.bytes("push-blob.json"), "Bearer " + SECRET, "application/json; charset=utf-8")
-                .statusCode()).isEqualTo(200);
+        assertThat(post(
+                                NotificationFixtures.bytes("push-blob.json"),
+                                "Bearer " + SECRET,
+                                "application/json; charset=utf-8")
+                        .statusCode())
+                .isEqualTo(200);
     }
 
     @Test
@@ -92,7 +102,8 @@ class NotificationIntakeIT {
         HttpResponse<String> first = post(body, "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE);
         HttpResponse<String> again = post(body, "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE);
         HttpResponse<String> third = post(body, "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE);
-        assertThat(List.of(first.statusCode(), again.statusCode(), third.statusCode())).containsOnly(200);
+        assertThat(List.of(first.statusCode(), again.statusCode(), third.statusCode()))
+                .containsOnly(200);
         assertThat(first.body()).contains("\"accepted\":1");
         assertThat(again.body()).contains("\"duplicates\":1").contains("\"accepted\":0");
         assertThat(count(DB, "SELECT count(*) FROM replication_event")).isEqualTo(1);
@@ -103,10 +114,14 @@ class NotificationIntakeIT {
     @Test
     void pullsAreCountedNotQueued() throws Exception {
         for (String fixture : List.of("pull-blob-get.json", "pull-blob-head.json", "pull-manifest-get-tag.json")) {
-            assertThat(post(NotificationFixtures.bytes(fixture), "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE).statusCode())
+            assertThat(post(NotificationFixtures.bytes(fixture), "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE)
+                            .statusCode())
                     .isEqualTo(200);
         }
-        post(NotificationFixtures.bytes("pull-blob-get.json"), "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE); // re-send
+        post(
+                NotificationFixtures.bytes("pull-blob-get.json"),
+                "Bearer " + SECRET,
+                IntakeHandler.EVENTS_MEDIA_TYPE); // re-send
         assertThat(count(DB, "SELECT count(*) FROM replication_work")).isZero();
         assertThat(count(DB, "SELECT sum(pulls) FROM pull_counter")).isEqualTo(3);
     }
@@ -116,48 +131,85 @@ class NotificationIntakeIT {
         post(NotificationFixtures.bytes("delete-manifest.json"), "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE);
         post(NotificationFixtures.bytes("delete-tag.json"), "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE);
         post(NotificationFixtures.bytes("delete-blob.json"), "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE);
-        assertThat(count(DB, "SELECT count(*) FROM replication_work WHERE operation = 'delete' AND kind = 'digest'")).isEqualTo(2);
-        assertThat(text(DB, "SELECT ref FROM replication_work WHERE operation = 'delete' AND kind = 'tag'")).isEqualTo("v3");
+        assertThat(count(DB, "SELECT count(*) FROM replication_work WHERE operation = 'delete' AND kind = 'digest'"))
+                .isEqualTo(2);
+        assertThat(text(DB, "SELECT ref FROM replication_work WHERE operation = 'delete' AND kind = 'tag'"))
+                .isEqualTo("v3");
     }
 
     @Test
     void tagOverwriteCoalescesIntoOneItemPointingAtTheNewDigest() throws Exception {
-        post(NotificationFixtures.bytes("push-manifest-oci-tag.json"), "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE);
-        post(NotificationFixtures.bytes("push-tag-overwrite.json"), "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE);
-        String newDigest = EnvelopeParser.parse(NotificationFixtures.bytes("push-tag-overwrite.json")).get(0).digest().orElseThrow().toString();
-        assertThat(count(DB, "SELECT count(*) FROM replication_work WHERE repository = 'corpus/app-00' AND kind = 'tag' AND ref = 'v1'"))
+        post(
+                NotificationFixtures.bytes("push-manifest-oci-tag.json"),
+                "Bearer " + SECRET,
+                IntakeHandler.EVENTS_MEDIA_TYPE);
+        post(
+                NotificationFixtures.bytes("push-tag-overwrite.json"),
+                "Bearer " + SECRET,
+                IntakeHandler.EVENTS_MEDIA_TYPE);
+        String newDigest = EnvelopeParser.parse(NotificationFixtures.bytes("push-tag-overwrite.json"))
+                .get(0)
+                .digest()
+                .orElseThrow()
+                .toString();
+        assertThat(
+                        count(
+                                DB,
+                                "SELECT count(*) FROM replication_work WHERE repository = 'corpus/app-00' AND kind = 'tag' AND ref = 'v1'"))
                 .isEqualTo(1);
-        assertThat(text(DB, "SELECT digest FROM replication_work WHERE kind = 'tag' AND ref = 'v1'")).isEqualTo(newDigest);
-        assertThat(count(DB, "SELECT generation FROM replication_work WHERE kind = 'tag' AND ref = 'v1'")).isEqualTo(2);
+        assertThat(text(DB, "SELECT digest FROM replication_work WHERE kind = 'tag' AND ref = 'v1'"))
+                .isEqualTo(newDigest);
+        assertThat(count(DB, "SELECT generation FROM replication_work WHERE kind = 'tag' AND ref = 'v1'"))
+                .isEqualTo(2);
     }
 
     @Test
     void anOlderEventArrivingLateDoesNotOverrideANewerOne() throws Exception {
-        post(NotificationFixtures.bytes("push-tag-overwrite.json"), "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE);
-        post(NotificationFixtures.bytes("push-manifest-oci-tag.json"), "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE);
-        String newDigest = EnvelopeParser.parse(NotificationFixtures.bytes("push-tag-overwrite.json")).get(0).digest().orElseThrow().toString();
-        assertThat(text(DB, "SELECT digest FROM replication_work WHERE kind = 'tag' AND ref = 'v1'")).isEqualTo(newDigest);
+        post(
+                NotificationFixtures.bytes("push-tag-overwrite.json"),
+                "Bearer " + SECRET,
+                IntakeHandler.EVENTS_MEDIA_TYPE);
+        post(
+                NotificationFixtures.bytes("push-manifest-oci-tag.json"),
+                "Bearer " + SECRET,
+                IntakeHandler.EVENTS_MEDIA_TYPE);
+        String newDigest = EnvelopeParser.parse(NotificationFixtures.bytes("push-tag-overwrite.json"))
+                .get(0)
+                .digest()
+                .orElseThrow()
+                .toString();
+        assertThat(text(DB, "SELECT digest FROM replication_work WHERE kind = 'tag' AND ref = 'v1'"))
+                .isEqualTo(newDigest);
     }
 
     @Test
     void eventsOfRepositoriesSelectiveSyncExcludesAreRecordedButQueueNothing() {
-        EventStore filtered = new EventStore(database, new io.georeg.replicator.reconcile.RepositoryFilter(
-                List.of(), List.of("corpus/**"), List.of(io.georeg.oci.RepositoryName.of("corpus/app-01"))));
-        EventStore.Recorded excluded = filtered.record(EnvelopeParser.parse(NotificationFixtures.bytes("push-manifest-oci-tag.json")));
-        EventStore.Recorded preheated = filtered.record(EnvelopeParser.parse(NotificationFixtures.bytes("mount-blob.json")));
+        EventStore filtered = new EventStore(
+                database,
+                new io.georeg.replicator.reconcile.RepositoryFilter(
+                        List.of(), List.of("corpus/**"), List.of(io.georeg.oci.RepositoryName.of("corpus/app-01"))));
+        EventStore.Recorded excluded =
+                filtered.record(EnvelopeParser.parse(NotificationFixtures.bytes("push-manifest-oci-tag.json")));
+        EventStore.Recorded preheated =
+                filtered.record(EnvelopeParser.parse(NotificationFixtures.bytes("mount-blob.json")));
         assertThat(excluded.newEvents()).isEqualTo(1);
         assertThat(excluded.workQueued()).isZero();
-        assertThat(preheated.workQueued()).as("corpus/app-01 is preheated: replicated regardless").isEqualTo(1);
-        assertThat(count(DB, "SELECT count(*) FROM replication_work WHERE repository = 'corpus/app-00'")).isZero();
+        assertThat(preheated.workQueued())
+                .as("corpus/app-01 is preheated: replicated regardless")
+                .isEqualTo(1);
+        assertThat(count(DB, "SELECT count(*) FROM replication_work WHERE repository = 'corpus/app-00'"))
+                .isZero();
     }
 
     @Test
     void wrongOrMissingSecretIsRefusedAndNothingIsStored() throws Exception {
         byte[] body = NotificationFixtures.bytes("push-blob.json");
         HttpResponse<String> wrong = post(body, "Bearer not-the-secret", IntakeHandler.EVENTS_MEDIA_TYPE);
-        HttpResponse<String> prefix = post(body, "Bearer " + SECRET.substring(0, SECRET.length() - 1), IntakeHandler.EVENTS_MEDIA_TYPE);
+        HttpResponse<String> prefix =
+                post(body, "Bearer " + SECRET.substring(0, SECRET.length() - 1), IntakeHandler.EVENTS_MEDIA_TYPE);
         HttpResponse<String> missing = post(body, null, IntakeHandler.EVENTS_MEDIA_TYPE);
-        assertThat(List.of(wrong.statusCode(), prefix.statusCode(), missing.statusCode())).containsOnly(401);
+        assertThat(List.of(wrong.statusCode(), prefix.statusCode(), missing.statusCode()))
+                .containsOnly(401);
         assertThat(wrong.headers().firstValue("WWW-Authenticate")).isPresent();
         assertThat(count(DB, "SELECT count(*) FROM replication_event")).isZero();
         assertThat(OUTCOMES.get("unauthorized").get()).isGreaterThanOrEqualTo(3);
@@ -174,9 +226,11 @@ class NotificationIntakeIT {
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
             out.write(("POST /events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: " + IntakeHandler.EVENTS_MEDIA_TYPE
-                    + "\r\nContent-Length: 1000\r\nExpect: 100-continue\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                            + "\r\nContent-Length: 1000\r\nExpect: 100-continue\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
             out.flush();
-            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+            BufferedReader in =
+                    new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
             assertThat(in.readLine()).startsWith("HTTP/1.1 401");
             String line;
             List<String> headers = new ArrayList<>();
@@ -193,11 +247,16 @@ class NotificationIntakeIT {
         String noDigest = new String(NotificationFixtures.bytes("push-blob.json"), StandardCharsets.UTF_8)
                 .replaceAll("\"digest\": \"[^\"]+\",", "");
         List<HttpResponse<String>> answers = new ArrayList<>();
-        answers.add(post("{\"events\": [".getBytes(StandardCharsets.UTF_8), "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE));
-        answers.add(post(noDigest.getBytes(StandardCharsets.UTF_8), "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE));
+        answers.add(post(
+                "{\"events\": [".getBytes(StandardCharsets.UTF_8),
+                "Bearer " + SECRET,
+                IntakeHandler.EVENTS_MEDIA_TYPE));
+        answers.add(
+                post(noDigest.getBytes(StandardCharsets.UTF_8), "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE));
         for (HttpResponse<String> r : answers) {
             assertThat(r.statusCode()).isEqualTo(400);
-            assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/json"));
+            assertThat(r.headers().firstValue("Content-Type"))
+                    .hasValueSatisfying(t -> assertThat(t).startsWith("application/json"));
             assertThat(r.body()).contains("\"error\":\"malformed\"").contains("\"reason\":");
         }
         assertThat(answers.get(1).body()).contains("without target.digest");
@@ -215,7 +274,9 @@ class NotificationIntakeIT {
 
     @Test
     void otherContentTypesAreRefusedWith415() throws Exception {
-        assertThat(post(NotificationFixtures.bytes("push-blob.json"), "Bearer " + SECRET, "text/plain").statusCode()).isEqualTo(415);
+        assertThat(post(NotificationFixtures.bytes("push-blob.json"), "Bearer " + SECRET, "text/plain")
+                        .statusCode())
+                .isEqualTo(415);
     }
 
     @Test
@@ -224,8 +285,8 @@ class NotificationIntakeIT {
         try (TcpForwarder pg = new TcpForwarder("127.0.0.1", pgPort).start()) {
             String url = DB.jdbcUrl().replace(":" + pgPort + "/", ":" + pg.port() + "/");
             try (Database viaForwarder = ReplicatorDatabase.start(url, DB)) {
-                Server second = JettyServers.start(new IntakeHandler(IntakeConfig.withSecret(SECRET), new EventStore(viaForwarder),
-                        IntakeObserver.NONE));
+                Server second = JettyServers.start(new IntakeHandler(
+                        IntakeConfig.withSecret(SECRET), new EventStore(viaForwarder), IntakeObserver.NONE));
                 try {
                     URI uri = URI.create("http://127.0.0.1:" + JettyServers.port(second) + "/events");
                     byte[] body = NotificationFixtures.bytes("push-manifest-oci-tag.json");
@@ -240,7 +301,8 @@ class NotificationIntakeIT {
                         up = post(uri, body, "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE);
                     }
                     assertThat(up.statusCode()).as(up.body()).isEqualTo(200);
-                    assertThat(count(DB, "SELECT count(*) FROM replication_work WHERE kind = 'tag' AND ref = 'v1'")).isEqualTo(1);
+                    assertThat(count(DB, "SELECT count(*) FROM replication_work WHERE kind = 'tag' AND ref = 'v1'"))
+                            .isEqualTo(1);
                 } finally {
                     second.stop();
                 }
@@ -252,8 +314,10 @@ class NotificationIntakeIT {
         return post(events, body, authorization, contentType);
     }
 
-    private static HttpResponse<String> post(URI uri, byte[] body, String authorization, String contentType) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).header("Content-Type", contentType)
+    private static HttpResponse<String> post(URI uri, byte[] body, String authorization, String contentType)
+            throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri)
+                .header("Content-Type", contentType)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body));
         if (authorization != null) {
             b.header("Authorization", authorization);

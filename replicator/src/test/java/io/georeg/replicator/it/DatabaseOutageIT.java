@@ -39,29 +39,49 @@ class DatabaseOutageIT {
         Skopeo skopeo = Skopeo.require();
         int pgPort = URI.create(DB.jdbcUrl().substring("jdbc:".length())).getPort();
         try (TcpForwarder pg = new TcpForwarder("127.0.0.1", pgPort).start();
-                ReplicatorUnderTest replica = new ReplicatorUnderTest(DB,
-                        DB.jdbcUrl().replace(":" + pgPort + "/", ":" + pg.port() + "/"), temp.resolve("replica"));
-                Distribution primary = Distribution.notifying(temp.resolve("primary"), replica.intakeUrl(),
-                        ReplicatorUnderTest.SECRET)) {
+                ReplicatorUnderTest replica = new ReplicatorUnderTest(
+                        DB, DB.jdbcUrl().replace(":" + pgPort + "/", ":" + pg.port() + "/"), temp.resolve("replica"));
+                Distribution primary = Distribution.notifying(
+                        temp.resolve("primary"), replica.intakeUrl(), ReplicatorUnderTest.SECRET)) {
             replica.start(primary.url(), ReplicatorUnderTest.fastRetries(2));
             Corpus corpus = CorpusGenerator.withSeed(3).bigLayerSize(64 * 1024).generate();
 
             pg.cut();
             Path dir = SkopeoDirWriter.write(corpus.repository("library/alpine"), "3.19", temp.resolve("alpine"));
-            skopeo.run(List.of("copy", "--all", "--dest-tls-verify=false", "dir:" + dir,
-                    "docker://" + primary.hostPort() + "/outage/app:v1"), Skopeo.DEFAULT_TIMEOUT).requireSuccess();
-            await("the registry is being refused").atMost(Duration.ofSeconds(30))
-                    .until(() -> replica.metrics().contains("georeg_replication_intake_requests_total{outcome=\"database_unavailable\"}"));
+            skopeo.run(
+                            List.of(
+                                    "copy",
+                                    "--all",
+                                    "--dest-tls-verify=false",
+                                    "dir:" + dir,
+                                    "docker://" + primary.hostPort() + "/outage/app:v1"),
+                            Skopeo.DEFAULT_TIMEOUT)
+                    .requireSuccess();
+            await("the registry is being refused")
+                    .atMost(Duration.ofSeconds(30))
+                    .until(() -> replica.metrics()
+                            .contains("georeg_replication_intake_requests_total{outcome=\"database_unavailable\"}"));
 
             pg.start();
             // The pool reconnects on its own schedule: on a loaded machine a read may still time out
             // (500 ms in tests) just after the database is back, which is no failure of the replicator.
-            await("every push replicated once the database is back").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+            await("every push replicated once the database is back")
+                    .atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(200))
                     .ignoreException(DatabaseUnavailableException.class)
-                    .until(() -> replica.reader().manifest(RepositoryName.of("outage/app"), new Reference.ByTag(Tag.of("v1"))).isPresent());
-            assertThat(replica.reader().manifest(RepositoryName.of("outage/app"), new Reference.ByTag(Tag.of("v1"))).get().digest())
-                    .isEqualTo(replica.replicator().primary().content().headManifest(RepositoryName.of("outage/app"),
-                            new Reference.ByTag(Tag.of("v1"))).orElseThrow().digest());
+                    .until(() -> replica.reader()
+                            .manifest(RepositoryName.of("outage/app"), new Reference.ByTag(Tag.of("v1")))
+                            .isPresent());
+            assertThat(replica.reader()
+                            .manifest(RepositoryName.of("outage/app"), new Reference.ByTag(Tag.of("v1")))
+                            .get()
+                            .digest())
+                    .isEqualTo(replica.replicator()
+                            .primary()
+                            .content()
+                            .headManifest(RepositoryName.of("outage/app"), new Reference.ByTag(Tag.of("v1")))
+                            .orElseThrow()
+                            .digest());
         }
     }
 }

@@ -34,12 +34,17 @@ class PrimaryFaultsIT {
     @RegisterExtension
     static final TestDatabase DB = new TestDatabase();
 
-    private static final byte[] LAYER = "layer bytes that will be corrupted on the wire".getBytes(StandardCharsets.UTF_8);
-    private static final byte[] CONFIG = "{\"architecture\":\"amd64\",\"os\":\"linux\"}".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] LAYER =
+            "layer bytes that will be corrupted on the wire".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] CONFIG =
+            "{\"architecture\":\"amd64\",\"os\":\"linux\"}".getBytes(StandardCharsets.UTF_8);
     private static final byte[] MANIFEST = ("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\","
-            + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + Digest.sha256(CONFIG)
-            + "\",\"size\":" + CONFIG.length + "},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\""
-            + Digest.sha256(LAYER) + "\",\"size\":" + LAYER.length + "}]}").getBytes(StandardCharsets.UTF_8);
+                    + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\""
+                    + Digest.sha256(CONFIG)
+                    + "\",\"size\":" + CONFIG.length
+                    + "},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\""
+                    + Digest.sha256(LAYER) + "\",\"size\":" + LAYER.length + "}]}")
+            .getBytes(StandardCharsets.UTF_8);
     private static final RepositoryName REPO = RepositoryName.of("team/faulty");
 
     @TempDir
@@ -51,8 +56,12 @@ class PrimaryFaultsIT {
     @BeforeEach
     void start() throws Exception {
         ReplicatorDatabase.start(DB).close(); // migrate
-        ReplicatorDatabase.execute(DB, "TRUNCATE replication_event, replication_work, pull_counter, repositories, blobs CASCADE");
-        primary = new StandInPrimary().manifest(REPO.value(), "v1", MediaTypes.OCI_MANIFEST, MANIFEST).blob(LAYER).blob(CONFIG);
+        ReplicatorDatabase.execute(
+                DB, "TRUNCATE replication_event, replication_work, pull_counter, repositories, blobs CASCADE");
+        primary = new StandInPrimary()
+                .manifest(REPO.value(), "v1", MediaTypes.OCI_MANIFEST, MANIFEST)
+                .blob(LAYER)
+                .blob(CONFIG);
         primary.listen();
         replica = new ReplicatorUnderTest(DB, temp.resolve("replica"));
     }
@@ -67,45 +76,67 @@ class PrimaryFaultsIT {
     void corruptedBlobBytesStoreNothingAndFailTheItemWithTheReasonAfterItsAttempts() {
         primary.corruptBlobs(true);
         replica.start(URI.create(primary.url()), ReplicatorUnderTest.fastRetries(2));
-        replica.replicator().queue().enqueue(List.of(
-                WorkRequest.tagPush(REPO, Tag.of("v1"), Digest.sha256(MANIFEST), Instant.now(), "test")));
+        replica.replicator()
+                .queue()
+                .enqueue(List.of(
+                        WorkRequest.tagPush(REPO, Tag.of("v1"), Digest.sha256(MANIFEST), Instant.now(), "test")));
 
-        await("item failed").atMost(Duration.ofSeconds(30))
+        await("item failed")
+                .atMost(Duration.ofSeconds(30))
                 .until(() -> count(DB, "SELECT count(*) FROM replication_work WHERE state = 'failed'") == 1);
         assertThat(count(DB, "SELECT attempts FROM replication_work")).isEqualTo(3);
-        assertThat(text(DB, "SELECT last_error FROM replication_work")).contains("does not match").contains(Digest.sha256(CONFIG).toString());
+        assertThat(text(DB, "SELECT last_error FROM replication_work"))
+                .contains("does not match")
+                .contains(Digest.sha256(CONFIG).toString());
         // The config blob comes first; each attempt fetched it once and stored nothing.
-        assertThat(primary.seen()).filteredOn(s -> s.pathAndQuery().contains("/blobs/" + Digest.sha256(CONFIG))).hasSize(3);
+        assertThat(primary.seen())
+                .filteredOn(s -> s.pathAndQuery().contains("/blobs/" + Digest.sha256(CONFIG)))
+                .hasSize(3);
         assertThat(replica.writer().hasBlob(Digest.sha256(CONFIG))).isFalse();
         assertThat(replica.writer().hasBlob(Digest.sha256(LAYER))).isFalse();
-        assertThat(replica.reader().manifest(REPO, new Reference.ByTag(Tag.of("v1")))).isEmpty();
-        assertThat(replica.reader().manifest(REPO, new Reference.ByDigest(Digest.sha256(MANIFEST)))).isEmpty();
+        assertThat(replica.reader().manifest(REPO, new Reference.ByTag(Tag.of("v1"))))
+                .isEmpty();
+        assertThat(replica.reader().manifest(REPO, new Reference.ByDigest(Digest.sha256(MANIFEST))))
+                .isEmpty();
 
-        assertThat(replica.metrics()).contains("georeg_replication_failures_total{final=\"true\",reason=\"digest_mismatch\"} 1.0");
+        assertThat(replica.metrics())
+                .contains("georeg_replication_failures_total{final=\"true\",reason=\"digest_mismatch\"} 1.0");
         // The primary is fixed; `georeg retry` requeues the failure and it converges.
         primary.corruptBlobs(false);
-        assertThat(replica.replicator().queue().retryFailed(java.util.Optional.empty())).isEqualTo(1);
-        await("retried item applied").atMost(Duration.ofSeconds(30))
-                .until(() -> replica.reader().manifest(REPO, new Reference.ByTag(Tag.of("v1"))).isPresent());
-        assertThat(count(DB, "SELECT count(*) FROM replication_work WHERE state = 'done'")).isEqualTo(1);
+        assertThat(replica.replicator().queue().retryFailed(java.util.Optional.empty()))
+                .isEqualTo(1);
+        await("retried item applied")
+                .atMost(Duration.ofSeconds(30))
+                .until(() -> replica.reader()
+                        .manifest(REPO, new Reference.ByTag(Tag.of("v1")))
+                        .isPresent());
+        assertThat(count(DB, "SELECT count(*) FROM replication_work WHERE state = 'done'"))
+                .isEqualTo(1);
     }
 
     @Test
     void primaryAwayMidCopyIsRetriedWithBackoffAndConvergesWhenItReturns() throws Exception {
         try (TcpForwarder link = new TcpForwarder("127.0.0.1", JettyServers.port(primaryServer())).start()) {
-            replica.start(URI.create("http://127.0.0.1:" + link.port()),
+            replica.start(
+                    URI.create("http://127.0.0.1:" + link.port()),
                     ReplicatorUnderTest.fastRetries(2).withRetries(50, Duration.ofMillis(50), Duration.ofMillis(300)));
             link.cut();
-            replica.replicator().queue().enqueue(List.of(
-                    WorkRequest.tagPush(REPO, Tag.of("v1"), Digest.sha256(MANIFEST), Instant.now(), "test")));
-            await("attempts fail while the primary is away").atMost(Duration.ofSeconds(30))
+            replica.replicator()
+                    .queue()
+                    .enqueue(List.of(
+                            WorkRequest.tagPush(REPO, Tag.of("v1"), Digest.sha256(MANIFEST), Instant.now(), "test")));
+            await("attempts fail while the primary is away")
+                    .atMost(Duration.ofSeconds(30))
                     .until(() -> count(DB, "SELECT attempts FROM replication_work") >= 2);
             assertThat(text(DB, "SELECT state FROM replication_work")).isIn("pending", "in_progress");
             assertThat(text(DB, "SELECT last_error FROM replication_work")).contains("unreachable");
 
             link.start();
-            await("converges once the primary is back").atMost(Duration.ofSeconds(30))
-                    .until(() -> replica.reader().manifest(REPO, new Reference.ByTag(Tag.of("v1"))).isPresent());
+            await("converges once the primary is back")
+                    .atMost(Duration.ofSeconds(30))
+                    .until(() -> replica.reader()
+                            .manifest(REPO, new Reference.ByTag(Tag.of("v1")))
+                            .isPresent());
             assertThat(text(DB, "SELECT state FROM replication_work")).isEqualTo("done");
         }
     }

@@ -61,8 +61,11 @@ class ReconcileFromDistributionIT {
         skopeo = Skopeo.require();
         replica = new ReplicatorUnderTest(DB, temp.resolve("replica"));
         // Notifications to a port nothing listens on: nothing arrives by events.
-        primary = Distribution.notifying(temp.resolve("primary"), URI.create("http://127.0.0.1:9/events"), "unused-secret-unused");
-        replicator = replica.build(primary.url(), ReplicatorUnderTest.fastRetries(4),
+        primary = Distribution.notifying(
+                temp.resolve("primary"), URI.create("http://127.0.0.1:9/events"), "unused-secret-unused");
+        replicator = replica.build(
+                primary.url(),
+                ReplicatorUnderTest.fastRetries(4),
                 new SyncConfig(List.of(), List.of("private/**"), List.of(), Duration.ZERO));
         corpus = CorpusGenerator.withSeed(11).bigLayerSize(1024 * 1024).generate();
         push(corpus.repository("library/alpine"), "3.19", "library/alpine", "3.19");
@@ -86,21 +89,31 @@ class ReconcileFromDistributionIT {
     void reconcileCopiesWhatNoNotificationDeliveredAndSkipsExcludedRepositories() {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = cli(new ReconcileCommand(ReconcileFromDistributionIT::session), out, err).execute("--wait", "--timeout", "PT60S");
+        int code = cli(new ReconcileCommand(ReconcileFromDistributionIT::session), out, err)
+                .execute("--wait", "--timeout", "PT60S");
         assertThat(code).as(out.toString()).isZero();
-        assertThat(out.toString()).contains("reconcile: 2 repositories, 3 tags checked; queued 3 tag copies").contains("queue drained");
+        assertThat(out.toString())
+                .contains("reconcile: 2 repositories, 3 tags checked; queued 3 tag copies")
+                .contains("queue drained");
         assertThat(err.toString()).contains("2/2");
         assertThat(tagDigest("library/alpine", "3.19")).isPresent();
         assertThat(tagDigest("library/alpine", "latest")).isEqualTo(tagDigest("library/alpine", "3.19"));
         assertThat(tagDigest("team/multiarch", "v1")).isPresent();
-        assertThat(tagDigest("private/secret", "1.0")).as("excluded by selective sync").isEmpty();
+        assertThat(tagDigest("private/secret", "1.0"))
+                .as("excluded by selective sync")
+                .isEmpty();
     }
 
     @Test
     @Order(2)
     void aTagDeletedOnThePrimaryIsRemovedByTheNextPass() {
-        skopeo.run(List.of("delete", "--tls-verify=false", "docker://" + primary.hostPort() + "/team/multiarch:v1"),
-                Skopeo.DEFAULT_TIMEOUT).requireSuccess();
+        skopeo.run(
+                        List.of(
+                                "delete",
+                                "--tls-verify=false",
+                                "docker://" + primary.hostPort() + "/team/multiarch:v1"),
+                        Skopeo.DEFAULT_TIMEOUT)
+                .requireSuccess();
         StringWriter out = new StringWriter();
         int code = cli(new ReconcileCommand(ReconcileFromDistributionIT::session), out, new StringWriter())
                 .execute("--repository", "team/multiarch", "--wait", "--timeout", "PT60S");
@@ -122,7 +135,8 @@ class ReconcileFromDistributionIT {
     }
 
     private static Optional<Digest> tagDigest(String repository, String tag) {
-        return replica.reader().manifest(RepositoryName.of(repository), new Reference.ByTag(Tag.of(tag)))
+        return replica.reader()
+                .manifest(RepositoryName.of(repository), new Reference.ByTag(Tag.of(tag)))
                 .map(ReplicaReader.StoredManifest::digest);
     }
 
@@ -149,8 +163,16 @@ class ReconcileFromDistributionIT {
     }
 
     private static void push(CorpusRepository source, String sourceTag, String repository, String tag) {
-        Path dir = SkopeoDirWriter.write(source, sourceTag, temp.resolve("dirs").resolve(source.name()).resolve(sourceTag));
-        skopeo.run(List.of("copy", "--all", "--dest-tls-verify=false", "dir:" + dir,
-                "docker://" + primary.hostPort() + "/" + repository + ":" + tag), Skopeo.DEFAULT_TIMEOUT).requireSuccess();
+        Path dir = SkopeoDirWriter.write(
+                source, sourceTag, temp.resolve("dirs").resolve(source.name()).resolve(sourceTag));
+        skopeo.run(
+                        List.of(
+                                "copy",
+                                "--all",
+                                "--dest-tls-verify=false",
+                                "dir:" + dir,
+                                "docker://" + primary.hostPort() + "/" + repository + ":" + tag),
+                        Skopeo.DEFAULT_TIMEOUT)
+                .requireSuccess();
     }
 }

@@ -99,13 +99,19 @@ class ReplicationFromDistributionIT {
                         .put(tag.getKey(), primaryDigest(repo.name(), tag.getKey()));
             }
         }
-        await("replica converges on every pushed tag").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
+        await("replica converges on every pushed tag")
+                .atMost(Duration.ofMinutes(2))
+                .pollInterval(Duration.ofMillis(200))
                 .untilAsserted(() -> {
                     for (var repo : expected.entrySet()) {
                         for (var tag : repo.getValue().entrySet()) {
                             Optional<ReplicaReader.StoredManifest> stored = replica.reader()
-                                    .manifest(RepositoryName.of(repo.getKey()), new Reference.ByTag(Tag.of(tag.getKey())));
-                            assertThat(stored).as(repo.getKey() + ":" + tag.getKey()).isPresent();
+                                    .manifest(
+                                            RepositoryName.of(repo.getKey()),
+                                            new Reference.ByTag(Tag.of(tag.getKey())));
+                            assertThat(stored)
+                                    .as(repo.getKey() + ":" + tag.getKey())
+                                    .isPresent();
                             assertThat(stored.get().digest()).isEqualTo(tag.getValue());
                         }
                     }
@@ -115,20 +121,29 @@ class ReplicationFromDistributionIT {
                 assertSameAsPrimary(RepositoryName.of(repo.getKey()), tag.getValue());
             }
         }
-        assertThat(ReplicatorDatabase.count(DB, "SELECT count(*) FROM replication_work WHERE state = 'failed'")).isZero();
-        await("queue drained").atMost(Duration.ofSeconds(30)).until(() ->
-                ReplicatorDatabase.count(DB, "SELECT count(*) FROM replication_work WHERE state <> 'done'") == 0);
+        assertThat(ReplicatorDatabase.count(DB, "SELECT count(*) FROM replication_work WHERE state = 'failed'"))
+                .isZero();
+        await("queue drained")
+                .atMost(Duration.ofSeconds(30))
+                .until(() -> ReplicatorDatabase.count(DB, "SELECT count(*) FROM replication_work WHERE state <> 'done'")
+                        == 0);
         String metrics = replica.metrics();
         assertThat(metricValue(metrics, "georeg_replication_lag_seconds_count")).isPositive();
-        assertThat(metricValue(metrics, "georeg_replication_bytes_copied_total")).isGreaterThan(100.0 * 1024 * 1024);
+        assertThat(metricValue(metrics, "georeg_replication_bytes_copied_total"))
+                .isGreaterThan(100.0 * 1024 * 1024);
         assertThat(metricValue(metrics, "georeg_replication_blob_dedup_total")).isPositive();
-        assertThat(metricValue(metrics, "georeg_replication_intake_requests_total{outcome=\"accepted\"}")).isPositive();
-        assertThat(metricValue(metrics, "georeg_replication_queue_items{state=\"pending\"}")).isZero();
-        assertThat(metricValue(metrics, "georeg_replication_oldest_pending_seconds")).isZero();
+        assertThat(metricValue(metrics, "georeg_replication_intake_requests_total{outcome=\"accepted\"}"))
+                .isPositive();
+        assertThat(metricValue(metrics, "georeg_replication_queue_items{state=\"pending\"}"))
+                .isZero();
+        assertThat(metricValue(metrics, "georeg_replication_oldest_pending_seconds"))
+                .isZero();
     }
 
     private static double metricValue(String text, String series) {
-        return text.lines().filter(l -> l.startsWith(series + " ")).findFirst()
+        return text.lines()
+                .filter(l -> l.startsWith(series + " "))
+                .findFirst()
                 .map(l -> Double.parseDouble(l.substring(series.length() + 1).trim()))
                 .orElseThrow(() -> new AssertionError("no series " + series + " in\n" + text));
     }
@@ -136,8 +151,8 @@ class ReplicationFromDistributionIT {
     @Test
     @Order(2)
     void sharedBaseLayerIsStoredOnceAndLinkedEverywhere() {
-        long repositoriesLinkingMostShared = ReplicatorDatabase.count(DB,
-                "SELECT max(n) FROM (SELECT count(*) AS n FROM repository_blobs GROUP BY digest) x");
+        long repositoriesLinkingMostShared = ReplicatorDatabase.count(
+                DB, "SELECT max(n) FROM (SELECT count(*) AS n FROM repository_blobs GROUP BY digest) x");
         assertThat(repositoriesLinkingMostShared).isGreaterThanOrEqualTo(4);
         assertThat(ReplicatorDatabase.count(DB, "SELECT count(*) FROM blobs"))
                 .isEqualTo(ReplicatorDatabase.count(DB, "SELECT count(DISTINCT digest) FROM repository_blobs")
@@ -156,13 +171,19 @@ class ReplicationFromDistributionIT {
         Digest overwritten = primaryDigest(moving.value(), "t");
         awaitTag(moving, "t", Optional.of(overwritten));
 
-        skopeo.run(List.of("delete", "--tls-verify=false", "docker://" + primary.hostPort() + "/" + moving + ":t"),
-                Skopeo.DEFAULT_TIMEOUT).requireSuccess();
+        skopeo.run(
+                        List.of("delete", "--tls-verify=false", "docker://" + primary.hostPort() + "/" + moving + ":t"),
+                        Skopeo.DEFAULT_TIMEOUT)
+                .requireSuccess();
         awaitTag(moving, "t", Optional.empty());
-        await("manifest delete reaches the replica").atMost(Duration.ofSeconds(30))
-                .until(() -> replica.reader().manifest(moving, new Reference.ByDigest(overwritten)).isEmpty());
+        await("manifest delete reaches the replica")
+                .atMost(Duration.ofSeconds(30))
+                .until(() -> replica.reader()
+                        .manifest(moving, new Reference.ByDigest(overwritten))
+                        .isEmpty());
         // The other repositories still have their copy of the same content.
-        assertThat(replica.reader().manifest(RepositoryName.of(app.name()), new Reference.ByDigest(overwritten))).isPresent();
+        assertThat(replica.reader().manifest(RepositoryName.of(app.name()), new Reference.ByDigest(overwritten)))
+                .isPresent();
     }
 
     @Test
@@ -170,68 +191,108 @@ class ReplicationFromDistributionIT {
     void blobDeleteUnlinksOnlyThatRepositorysBlob() throws Exception {
         RepositoryName app = RepositoryName.of("library/app");
         RepositoryName alpine = RepositoryName.of("library/alpine");
-        ReplicaReader.StoredManifest image = replica.reader().manifest(app, new Reference.ByTag(Tag.of("1.0"))).orElseThrow();
+        ReplicaReader.StoredManifest image = replica.reader()
+                .manifest(app, new Reference.ByTag(Tag.of("1.0")))
+                .orElseThrow();
         ParsedManifest parsed = ManifestParser.parse(image.content(), image.mediaType());
         // The base layer is shared with library/alpine; deleting it from library/app must not touch alpine.
-        Digest shared = parsed.layers().stream().map(Descriptor::digest)
-                .filter(d -> replica.reader().blobSize(alpine, d).isPresent()).findFirst().orElseThrow();
-        HttpResponse<Void> deleted = http.send(HttpRequest.newBuilder(primary.url().resolve("/v2/" + app + "/blobs/" + shared))
-                .DELETE().build(), HttpResponse.BodyHandlers.discarding());
+        Digest shared = parsed.layers().stream()
+                .map(Descriptor::digest)
+                .filter(d -> replica.reader().blobSize(alpine, d).isPresent())
+                .findFirst()
+                .orElseThrow();
+        HttpResponse<Void> deleted = http.send(
+                HttpRequest.newBuilder(primary.url().resolve("/v2/" + app + "/blobs/" + shared))
+                        .DELETE()
+                        .build(),
+                HttpResponse.BodyHandlers.discarding());
         assertThat(deleted.statusCode()).isEqualTo(202);
-        await("blob delete reaches the replica").atMost(Duration.ofSeconds(30))
+        await("blob delete reaches the replica")
+                .atMost(Duration.ofSeconds(30))
                 .until(() -> replica.reader().blobSize(app, shared).isEmpty());
         assertThat(replica.reader().blobSize(alpine, shared)).isPresent();
-        assertThat(replica.reader().manifest(app, new Reference.ByTag(Tag.of("1.0")))).as("distribution keeps the manifest").isPresent();
+        assertThat(replica.reader().manifest(app, new Reference.ByTag(Tag.of("1.0"))))
+                .as("distribution keeps the manifest")
+                .isPresent();
     }
 
     private static void push(CorpusRepository source, String sourceTag, String repository, String tag) {
-        Path dir = SkopeoDirWriter.write(source, sourceTag, temp.resolve("dirs").resolve(source.name()).resolve(sourceTag));
-        skopeo.run(List.of("copy", "--all", "--dest-tls-verify=false", "dir:" + dir,
-                "docker://" + primary.hostPort() + "/" + repository + ":" + tag), Skopeo.DEFAULT_TIMEOUT).requireSuccess();
+        Path dir = SkopeoDirWriter.write(
+                source, sourceTag, temp.resolve("dirs").resolve(source.name()).resolve(sourceTag));
+        skopeo.run(
+                        List.of(
+                                "copy",
+                                "--all",
+                                "--dest-tls-verify=false",
+                                "dir:" + dir,
+                                "docker://" + primary.hostPort() + "/" + repository + ":" + tag),
+                        Skopeo.DEFAULT_TIMEOUT)
+                .requireSuccess();
     }
 
     private static Digest primaryDigest(String repository, String tag) throws IOException, InterruptedException {
-        HttpResponse<Void> r = http.send(HttpRequest.newBuilder(primary.url().resolve("/v2/" + repository + "/manifests/" + tag))
-                .method("HEAD", HttpRequest.BodyPublishers.noBody()).header("Accept", PrimaryClientAccept.VALUE).build(),
+        HttpResponse<Void> r = http.send(
+                HttpRequest.newBuilder(primary.url().resolve("/v2/" + repository + "/manifests/" + tag))
+                        .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                        .header("Accept", PrimaryClientAccept.VALUE)
+                        .build(),
                 HttpResponse.BodyHandlers.discarding());
         assertThat(r.statusCode()).as("HEAD " + repository + ":" + tag).isEqualTo(200);
         return Digest.parse(r.headers().firstValue("Docker-Content-Digest").orElseThrow());
     }
 
     private static void awaitTag(RepositoryName repository, String tag, Optional<Digest> digest) {
-        await(repository + ":" + tag + " -> " + digest).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
-                .until(() -> replica.reader().manifest(repository, new Reference.ByTag(Tag.of(tag)))
-                        .map(ReplicaReader.StoredManifest::digest).equals(digest));
+        await(repository + ":" + tag + " -> " + digest)
+                .atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> replica.reader()
+                        .manifest(repository, new Reference.ByTag(Tag.of(tag)))
+                        .map(ReplicaReader.StoredManifest::digest)
+                        .equals(digest));
     }
 
     /** The manifest (and, recursively, its children and blobs) reads the same from both sides. */
     private static void assertSameAsPrimary(RepositoryName repository, Digest manifest) throws Exception {
         byte[] fromPrimary = primaryGet("/v2/" + repository + "/manifests/" + manifest, PrimaryClientAccept.VALUE);
-        ReplicaReader.StoredManifest stored = replica.reader().manifest(repository, new Reference.ByDigest(manifest)).orElseThrow();
-        assertThat(stored.content()).as("manifest bytes of " + repository + "@" + manifest).isEqualTo(fromPrimary);
+        ReplicaReader.StoredManifest stored = replica.reader()
+                .manifest(repository, new Reference.ByDigest(manifest))
+                .orElseThrow();
+        assertThat(stored.content())
+                .as("manifest bytes of " + repository + "@" + manifest)
+                .isEqualTo(fromPrimary);
         ParsedManifest parsed = ManifestParser.parse(stored.content(), stored.mediaType());
         for (Descriptor child : parsed.children()) {
             assertSameAsPrimary(repository, child.digest());
         }
         for (Descriptor blob : parsed.blobs()) {
-            assertThat(replica.reader().blobSize(repository, blob.digest())).as("blob linked in " + repository).contains(blob.size());
+            assertThat(replica.reader().blobSize(repository, blob.digest()))
+                    .as("blob linked in " + repository)
+                    .contains(blob.size());
             String replicaHash;
             try (InputStream in = replica.reader().openBlob(blob.digest(), 0, -1)) {
                 replicaHash = sha256(in);
             }
             String primaryHash;
-            HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(primary.url().resolve("/v2/" + repository + "/blobs/" + blob.digest()))
-                    .build(), HttpResponse.BodyHandlers.ofInputStream());
+            HttpResponse<InputStream> r = http.send(
+                    HttpRequest.newBuilder(primary.url().resolve("/v2/" + repository + "/blobs/" + blob.digest()))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
             assertThat(r.statusCode()).isEqualTo(200);
             try (InputStream in = r.body()) {
                 primaryHash = sha256(in);
             }
-            assertThat(replicaHash).as("bytes of " + blob.digest()).isEqualTo(primaryHash).isEqualTo(blob.digest().hex());
+            assertThat(replicaHash)
+                    .as("bytes of " + blob.digest())
+                    .isEqualTo(primaryHash)
+                    .isEqualTo(blob.digest().hex());
         }
     }
 
     private static byte[] primaryGet(String path, String accept) throws IOException, InterruptedException {
-        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(primary.url().resolve(path)).header("Accept", accept).build(),
+        HttpResponse<byte[]> r = http.send(
+                HttpRequest.newBuilder(primary.url().resolve(path))
+                        .header("Accept", accept)
+                        .build(),
                 HttpResponse.BodyHandlers.ofByteArray());
         assertThat(r.statusCode()).as("GET " + path).isEqualTo(200);
         return r.body();
@@ -247,8 +308,8 @@ class ReplicationFromDistributionIT {
 
     /** Every manifest type, so the primary serves each manifest as pushed. */
     private static final class PrimaryClientAccept {
-        static final String VALUE = "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, "
-                + "application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json";
+        static final String VALUE =
+                "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, "
+                        + "application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json";
     }
-
 }

@@ -76,11 +76,16 @@ class TagTruthIT {
         replica = new ReplicatorUnderTest(DB, temp.resolve("replica"));
         relayA = NotificationRelay.start(replica.intakeUrl(), Duration.ZERO);
         relayB = NotificationRelay.start(replica.intakeUrl(), B_CLOCK_BEHIND);
-        DistributionConfig shared = DistributionConfig.filesystem(temp.resolve("primary-storage")).withDeleteEnabled(true);
-        instanceA = Distribution.start(Files.createDirectories(temp.resolve("instance-a")), shared.withNotification(
-                DistributionConfig.NotificationEndpoint.bearer("georeg", relayA.url(), ReplicatorUnderTest.SECRET)));
-        instanceB = Distribution.start(Files.createDirectories(temp.resolve("instance-b")), shared.withNotification(
-                DistributionConfig.NotificationEndpoint.bearer("georeg", relayB.url(), ReplicatorUnderTest.SECRET)));
+        DistributionConfig shared =
+                DistributionConfig.filesystem(temp.resolve("primary-storage")).withDeleteEnabled(true);
+        instanceA = Distribution.start(
+                Files.createDirectories(temp.resolve("instance-a")),
+                shared.withNotification(DistributionConfig.NotificationEndpoint.bearer(
+                        "georeg", relayA.url(), ReplicatorUnderTest.SECRET)));
+        instanceB = Distribution.start(
+                Files.createDirectories(temp.resolve("instance-b")),
+                shared.withNotification(DistributionConfig.NotificationEndpoint.bearer(
+                        "georeg", relayB.url(), ReplicatorUnderTest.SECRET)));
         replica.start(instanceA.url(), ReplicatorUnderTest.fastRetries(4));
         viaA = new RegistryHttp(instanceA.url());
         viaB = new RegistryHttp(instanceB.url());
@@ -103,35 +108,44 @@ class TagTruthIT {
     @Order(1)
     void aPushThroughTheInstanceWhoseClockRunsBehindStillMovesTheTag() {
         Digest first = push(viaA, REPO, "v1", TestImages.image(1));
-        await().atMost(Duration.ofSeconds(30)).until(() -> replicaTag(REPO, "v1").equals(Optional.of(first)));
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> replicaTag(REPO, "v1").equals(Optional.of(first)));
 
         Digest second = push(viaB, REPO, "v1", TestImages.image(2));
 
         assertThat(primaryTag(REPO, "v1")).contains(second);
-        await().atMost(Duration.ofSeconds(30)).until(() -> replicaTag(REPO, "v1").equals(Optional.of(second)));
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> replicaTag(REPO, "v1").equals(Optional.of(second)));
     }
 
     @Test
     @Order(2)
     void reSentOldEnvelopesWithNewIdsMoveNoTagAndDeleteNothingThePrimaryStillHas() throws Exception {
         Digest old = push(viaA, REPO, "resent", TestImages.image(3));
-        await().atMost(Duration.ofSeconds(30)).until(() -> replicaTag(REPO, "resent").equals(Optional.of(old)));
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> replicaTag(REPO, "resent").equals(Optional.of(old)));
         Digest current = push(viaA, REPO, "resent", TestImages.image(4));
-        await().atMost(Duration.ofSeconds(30)).until(() -> replicaTag(REPO, "resent").equals(Optional.of(current)));
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> replicaTag(REPO, "resent").equals(Optional.of(current)));
         JsonNode oldPush = relayA.forwarded().stream()
-                .filter(e -> e.path("action").asText().equals("push") && e.path("target").path("tag").asText().equals("resent")
+                .filter(e -> e.path("action").asText().equals("push")
+                        && e.path("target").path("tag").asText().equals("resent")
                         && e.path("target").path("digest").asText().equals(old.toString()))
-                .findFirst().orElseThrow();
+                .findFirst()
+                .orElseThrow();
 
         long before = generation("tag", "resent");
-        resendAsNew(oldPush, e -> { });
+        resendAsNew(oldPush, e -> {});
         awaitApplied("tag", "resent", before);
         assertThat(replicaTag(REPO, "resent")).contains(current);
 
         before = generation("tag", "resent");
         resendAsNew(oldPush, e -> {
             ((ObjectNode) e).put("action", "delete");
-            ((ObjectNode) e).set("target", JSON.createObjectNode().put("repository", REPO).put("tag", "resent"));
+            ((ObjectNode) e)
+                    .set(
+                            "target",
+                            JSON.createObjectNode().put("repository", REPO).put("tag", "resent"));
         });
         awaitApplied("tag", "resent", before);
         assertThat(replicaTag(REPO, "resent")).contains(current);
@@ -139,7 +153,10 @@ class TagTruthIT {
         before = generation("digest", current.toString());
         resendAsNew(oldPush, e -> {
             ((ObjectNode) e).put("action", "delete");
-            ((ObjectNode) e).set("target", JSON.createObjectNode().put("repository", REPO).put("digest", current.toString()));
+            ((ObjectNode) e)
+                    .set(
+                            "target",
+                            JSON.createObjectNode().put("repository", REPO).put("digest", current.toString()));
         });
         awaitApplied("digest", current.toString(), before);
         assertThat(replicaTag(REPO, "resent")).contains(current);
@@ -150,16 +167,20 @@ class TagTruthIT {
     void racingPushesOfOneTagThroughBothInstancesEndWhereThePrimaryEnds() throws Exception {
         String repo = "truth/race";
         try (ExecutorService racers = Executors.newFixedThreadPool(2)) {
-            CompletableFuture<Void> a = CompletableFuture.runAsync(() -> {
-                for (int i = 0; i < 8; i++) {
-                    push(viaA, repo, "latest", TestImages.image(100 + i));
-                }
-            }, racers);
-            CompletableFuture<Void> b = CompletableFuture.runAsync(() -> {
-                for (int i = 0; i < 8; i++) {
-                    push(viaB, repo, "latest", TestImages.image(200 + i));
-                }
-            }, racers);
+            CompletableFuture<Void> a = CompletableFuture.runAsync(
+                    () -> {
+                        for (int i = 0; i < 8; i++) {
+                            push(viaA, repo, "latest", TestImages.image(100 + i));
+                        }
+                    },
+                    racers);
+            CompletableFuture<Void> b = CompletableFuture.runAsync(
+                    () -> {
+                        for (int i = 0; i < 8; i++) {
+                            push(viaB, repo, "latest", TestImages.image(200 + i));
+                        }
+                    },
+                    racers);
             CompletableFuture.allOf(a, b).join();
         }
         // The race's winner is whichever link write came last; a last overwrite through B makes
@@ -167,25 +188,35 @@ class TagTruthIT {
         Digest last = push(viaB, repo, "latest", TestImages.image(300));
 
         assertThat(primaryTag(repo, "latest")).contains(last);
-        await().atMost(Duration.ofSeconds(60)).until(() -> replicaTag(repo, "latest").equals(primaryTag(repo, "latest")));
-        await().atMost(Duration.ofSeconds(60)).until(() -> ReplicatorDatabase.count(DB,
-                "SELECT count(*) FROM replication_work WHERE state IN ('pending', 'in_progress')") == 0);
-        assertThat(replicaTag(repo, "latest")).isEqualTo(primaryTag(repo, "latest")).contains(last);
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> replicaTag(repo, "latest").equals(primaryTag(repo, "latest")));
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> ReplicatorDatabase.count(
+                                DB, "SELECT count(*) FROM replication_work WHERE state IN ('pending', 'in_progress')")
+                        == 0);
+        assertThat(replicaTag(repo, "latest"))
+                .isEqualTo(primaryTag(repo, "latest"))
+                .contains(last);
     }
 
     private static Digest push(RegistryHttp registry, String repo, String tag, TestImage image) {
         RegistryHttp.Answer answer = registry.push(repo, tag, image);
-        assertThat(answer.status()).as("push of %s:%s to %s", repo, tag, registry.base()).isEqualTo(201);
+        assertThat(answer.status())
+                .as("push of %s:%s to %s", repo, tag, registry.base())
+                .isEqualTo(201);
         return image.manifest().digest();
     }
 
     private static Optional<Digest> primaryTag(String repo, String tag) {
         RegistryHttp.Answer head = viaA.headManifest(repo, tag, RegistryHttp.ACCEPT_ALL);
-        return head.status() == 404 ? Optional.empty() : Optional.of(head.digest().orElseThrow());
+        return head.status() == 404
+                ? Optional.empty()
+                : Optional.of(head.digest().orElseThrow());
     }
 
     private static Optional<Digest> replicaTag(String repo, String tag) {
-        return replica.reader().manifest(RepositoryName.of(repo), new Reference.ByTag(Tag.of(tag)))
+        return replica.reader()
+                .manifest(RepositoryName.of(repo), new Reference.ByTag(Tag.of(tag)))
                 .map(ReplicaReader.StoredManifest::digest);
     }
 
@@ -198,23 +229,31 @@ class TagTruthIT {
         ObjectNode envelope = JSON.createObjectNode();
         ArrayNode events = envelope.putArray("events");
         events.add(copy);
-        HttpResponse<String> answer = http.send(HttpRequest.newBuilder(replica.intakeUrl())
-                .header("Authorization", "Bearer " + ReplicatorUnderTest.SECRET)
-                .header("Content-Type", IntakeHandler.EVENTS_MEDIA_TYPE)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(envelope))).build(),
+        HttpResponse<String> answer = http.send(
+                HttpRequest.newBuilder(replica.intakeUrl())
+                        .header("Authorization", "Bearer " + ReplicatorUnderTest.SECRET)
+                        .header("Content-Type", IntakeHandler.EVENTS_MEDIA_TYPE)
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(envelope)))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
     }
 
     private static long generation(String kind, String ref) {
-        return ReplicatorDatabase.count(DB, "SELECT coalesce(max(generation), 0) FROM replication_work WHERE repository = '" + REPO
-                + "' AND kind = '" + kind + "' AND ref = '" + ref + "'");
+        return ReplicatorDatabase.count(
+                DB,
+                "SELECT coalesce(max(generation), 0) FROM replication_work WHERE repository = '" + REPO
+                        + "' AND kind = '" + kind + "' AND ref = '" + ref + "'");
     }
 
     /** Waits until a run of the row that began after a request bumped it past {@code before} has finished. */
     private static void awaitApplied(String kind, String ref, long before) {
-        await().atMost(Duration.ofSeconds(30)).until(() -> ReplicatorDatabase.count(DB,
-                "SELECT count(*) FROM replication_work WHERE repository = '" + REPO + "' AND kind = '" + kind + "' AND ref = '" + ref
-                        + "' AND generation > " + before + " AND state = 'done'") == 1);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> ReplicatorDatabase.count(
+                                DB,
+                                "SELECT count(*) FROM replication_work WHERE repository = '" + REPO + "' AND kind = '"
+                                        + kind + "' AND ref = '" + ref + "' AND generation > " + before
+                                        + " AND state = 'done'")
+                        == 1);
     }
 }

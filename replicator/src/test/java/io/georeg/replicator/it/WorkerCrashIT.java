@@ -48,42 +48,77 @@ class WorkerCrashIT {
         Skopeo skopeo = Skopeo.require();
         Path storage = temp.resolve("replica");
         try (ReplicatorUnderTest replica = new ReplicatorUnderTest(DB, storage);
-                Distribution primary = Distribution.notifying(temp.resolve("primary"), replica.intakeUrl(),
-                        ReplicatorUnderTest.SECRET)) {
+                Distribution primary = Distribution.notifying(
+                        temp.resolve("primary"), replica.intakeUrl(), ReplicatorUnderTest.SECRET)) {
             // This process only takes notifications for now; the copying happens in the child.
-            replica.build(primary.url(), ReplicatorUnderTest.fastRetries(2), io.georeg.replicator.reconcile.SyncConfig.everything());
-            Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-cp", System.getProperty("java.class.path"), WorkerProcessMain.class.getName(),
-                    DB.jdbcUrl(), DB.user(), DB.password(), storage.toString(), primary.url().toString(),
-                    String.valueOf(8L * 1024 * 1024))
-                    .redirectErrorStream(true).redirectOutput(temp.resolve("child.log").toFile()).start();
+            replica.build(
+                    primary.url(),
+                    ReplicatorUnderTest.fastRetries(2),
+                    io.georeg.replicator.reconcile.SyncConfig.everything());
+            Process child = new ProcessBuilder(
+                            Path.of(System.getProperty("java.home"), "bin", "java")
+                                    .toString(),
+                            "-cp",
+                            System.getProperty("java.class.path"),
+                            WorkerProcessMain.class.getName(),
+                            DB.jdbcUrl(),
+                            DB.user(),
+                            DB.password(),
+                            storage.toString(),
+                            primary.url().toString(),
+                            String.valueOf(8L * 1024 * 1024))
+                    .redirectErrorStream(true)
+                    .redirectOutput(temp.resolve("child.log").toFile())
+                    .start();
             try {
-                Corpus corpus = CorpusGenerator.withSeed(5).bigLayerSize(64L * 1024 * 1024).generate();
+                Corpus corpus = CorpusGenerator.withSeed(5)
+                        .bigLayerSize(64L * 1024 * 1024)
+                        .generate();
                 Path dir = SkopeoDirWriter.write(corpus.repository("big/layer"), "100m", temp.resolve("big"));
-                skopeo.run(List.of("copy", "--all", "--dest-tls-verify=false", "dir:" + dir,
-                        "docker://" + primary.hostPort() + "/crash/big:v1"), Skopeo.DEFAULT_TIMEOUT).requireSuccess();
+                skopeo.run(
+                                List.of(
+                                        "copy",
+                                        "--all",
+                                        "--dest-tls-verify=false",
+                                        "dir:" + dir,
+                                        "docker://" + primary.hostPort() + "/crash/big:v1"),
+                                Skopeo.DEFAULT_TIMEOUT)
+                        .requireSuccess();
                 Path tmp = storage.resolve(".georeg-tmp");
-                await("the child is streaming the big layer").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
+                await("the child is streaming the big layer")
+                        .atMost(Duration.ofSeconds(60))
+                        .pollInterval(Duration.ofMillis(50))
                         .until(() -> partialBytes(tmp) > 4L * 1024 * 1024);
-                child.destroyForcibly().waitFor();   // SIGKILL: no shutdown hooks, leases left behind
-                assertThat(ReplicatorDatabase.count(DB,
-                        "SELECT count(*) FROM replication_work WHERE state = 'in_progress' AND lease_owner IS NOT NULL")).isPositive();
-                assertThat(replica.reader().manifest(RepositoryName.of("crash/big"), new Reference.ByTag(Tag.of("v1")))).isEmpty();
+                child.destroyForcibly().waitFor(); // SIGKILL: no shutdown hooks, leases left behind
+                assertThat(
+                                ReplicatorDatabase.count(
+                                        DB,
+                                        "SELECT count(*) FROM replication_work WHERE state = 'in_progress' AND lease_owner IS NOT NULL"))
+                        .isPositive();
+                assertThat(replica.reader().manifest(RepositoryName.of("crash/big"), new Reference.ByTag(Tag.of("v1"))))
+                        .isEmpty();
             } finally {
                 child.destroyForcibly().waitFor();
             }
 
             replica.replicator().start();
-            await("converges after the leases run out").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
-                    .until(() -> replica.reader().manifest(RepositoryName.of("crash/big"), new Reference.ByTag(Tag.of("v1"))).isPresent());
+            await("converges after the leases run out")
+                    .atMost(Duration.ofSeconds(90))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> replica.reader()
+                            .manifest(RepositoryName.of("crash/big"), new Reference.ByTag(Tag.of("v1")))
+                            .isPresent());
             ReplicaReader.StoredManifest stored = replica.reader()
-                    .manifest(RepositoryName.of("crash/big"), new Reference.ByTag(Tag.of("v1"))).orElseThrow();
-            for (Descriptor blob : ManifestParser.parse(stored.content(), stored.mediaType()).blobs()) {
+                    .manifest(RepositoryName.of("crash/big"), new Reference.ByTag(Tag.of("v1")))
+                    .orElseThrow();
+            for (Descriptor blob :
+                    ManifestParser.parse(stored.content(), stored.mediaType()).blobs()) {
                 try (InputStream in = replica.reader().openBlob(blob.digest(), 0, -1)) {
                     assertThat(sha256(in)).isEqualTo(blob.digest());
                 }
             }
-            assertThat(ReplicatorDatabase.count(DB, "SELECT count(*) FROM replication_work WHERE state = 'failed'")).isZero();
+            assertThat(ReplicatorDatabase.count(DB, "SELECT count(*) FROM replication_work WHERE state = 'failed'"))
+                    .isZero();
         }
     }
 
@@ -92,7 +127,10 @@ class WorkerCrashIT {
             return 0;
         }
         try (Stream<Path> files = Files.walk(tmp)) {
-            return files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).max().orElse(0);
+            return files.filter(Files::isRegularFile)
+                    .mapToLong(p -> p.toFile().length())
+                    .max()
+                    .orElse(0);
         }
     }
 

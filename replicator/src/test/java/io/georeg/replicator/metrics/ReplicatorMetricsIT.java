@@ -30,23 +30,36 @@ class ReplicatorMetricsIT {
 
     @Test
     void metricsEndpointReportsTheSharedQueueReadAtScrapeTime() throws Exception {
-        try (Database database = ReplicatorDatabase.start(DB); HttpClient http = HttpClient.newHttpClient()) {
+        try (Database database = ReplicatorDatabase.start(DB);
+                HttpClient http = HttpClient.newHttpClient()) {
             WorkQueue queue = new WorkQueue(database);
             PrometheusRegistry registry = new PrometheusRegistry();
             ReplicatorMetrics metrics = new ReplicatorMetrics(registry, queue);
             metrics.requestHandled("unauthorized", 0);
-            queue.enqueue(List.of(WorkRequest.blobPush(RepositoryName.of("team/app"),
-                    Digest.sha256("b".getBytes(StandardCharsets.UTF_8)), 1, Instant.now().minusSeconds(30), "test")));
+            queue.enqueue(List.of(WorkRequest.blobPush(
+                    RepositoryName.of("team/app"),
+                    Digest.sha256("b".getBytes(StandardCharsets.UTF_8)),
+                    1,
+                    Instant.now().minusSeconds(30),
+                    "test")));
             Server server = JettyServers.start(new OperationsHandler(registry, List.of()));
             try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + JettyServers.port(server) + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> r = http.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + JettyServers.port(server) + "/metrics"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
                 assertThat(r.statusCode()).isEqualTo(200);
-                assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/plain"));
-                assertThat(r.body()).contains("georeg_replication_queue_items{state=\"pending\"} 1.0")
+                assertThat(r.headers().firstValue("Content-Type"))
+                        .hasValueSatisfying(t -> assertThat(t).startsWith("text/plain"));
+                assertThat(r.body())
+                        .contains("georeg_replication_queue_items{state=\"pending\"} 1.0")
                         .contains("georeg_replication_intake_requests_total{outcome=\"unauthorized\"} 1.0");
-                double oldest = r.body().lines().filter(l -> l.startsWith("georeg_replication_oldest_pending_seconds "))
-                        .mapToDouble(l -> Double.parseDouble(l.substring(l.indexOf(' ') + 1))).findFirst().orElseThrow();
+                double oldest = r.body()
+                        .lines()
+                        .filter(l -> l.startsWith("georeg_replication_oldest_pending_seconds "))
+                        .mapToDouble(l -> Double.parseDouble(l.substring(l.indexOf(' ') + 1)))
+                        .findFirst()
+                        .orElseThrow();
                 assertThat(oldest).isGreaterThanOrEqualTo(29.0);
             } finally {
                 server.stop();

@@ -22,16 +22,22 @@ class PrimaryClientTest {
     private static final byte[] LAYER = "layer bytes of the stand-in".getBytes(StandardCharsets.UTF_8);
     private static final byte[] CONFIG = "{\"architecture\":\"amd64\"}".getBytes(StandardCharsets.UTF_8);
     private static final byte[] MANIFEST = ("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\","
-            + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + Digest.sha256(CONFIG)
-            + "\",\"size\":" + CONFIG.length + "},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\""
-            + Digest.sha256(LAYER) + "\",\"size\":" + LAYER.length + "}]}").getBytes(StandardCharsets.UTF_8);
+                    + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\""
+                    + Digest.sha256(CONFIG)
+                    + "\",\"size\":" + CONFIG.length
+                    + "},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\""
+                    + Digest.sha256(LAYER) + "\",\"size\":" + LAYER.length + "}]}")
+            .getBytes(StandardCharsets.UTF_8);
 
     private StandInPrimary primary;
     private StandInPrimary storage;
 
     @BeforeEach
     void start() throws Exception {
-        primary = new StandInPrimary().manifest(REPO.value(), "v1", MediaTypes.OCI_MANIFEST, MANIFEST).blob(LAYER).blob(CONFIG);
+        primary = new StandInPrimary()
+                .manifest(REPO.value(), "v1", MediaTypes.OCI_MANIFEST, MANIFEST)
+                .blob(LAYER)
+                .blob(CONFIG);
         primary.listen();
     }
 
@@ -45,23 +51,30 @@ class PrimaryClientTest {
 
     private PrimaryClient client(boolean withCredentials) {
         PrimaryConfig config = PrimaryConfig.anonymous(URI.create(primary.url()));
-        return PrimaryClient.create(withCredentials ? config.withCredentials(StandInPrimary.USER, StandInPrimary.PASSWORD) : config);
+        return PrimaryClient.create(
+                withCredentials ? config.withCredentials(StandInPrimary.USER, StandInPrimary.PASSWORD) : config);
     }
 
     @Test
     void tokenFlowFetchesOneTokenPerScopeWithBasicCredentialsAndReusesIt() {
         primary.tokenAuth(true);
         try (PrimaryClient client = client(true)) {
-            FetchedManifest byTag = client.content().manifest(REPO, new Reference.ByTag(Tag.of("v1"))).orElseThrow();
+            FetchedManifest byTag = client.content()
+                    .manifest(REPO, new Reference.ByTag(Tag.of("v1")))
+                    .orElseThrow();
             assertThat(byTag.digest()).isEqualTo(Digest.sha256(MANIFEST));
-            assertThat(client.content().manifest(REPO, new Reference.ByDigest(byTag.digest()))).isPresent();
+            assertThat(client.content().manifest(REPO, new Reference.ByDigest(byTag.digest())))
+                    .isPresent();
             assertThat(client.content().blobExists(REPO, Digest.sha256(LAYER))).isTrue();
             assertThat(primary.tokensIssued()).isEqualTo(1);
-            assertThat(primary.seen()).filteredOn(s -> s.pathAndQuery().startsWith("/token"))
+            assertThat(primary.seen())
+                    .filteredOn(s -> s.pathAndQuery().startsWith("/token"))
                     .singleElement()
                     .satisfies(s -> {
                         assertThat(s.authorization()).startsWith("Basic ");
-                        assertThat(s.pathAndQuery()).contains("service=stand-in").contains("scope=repository%3Ateam%2Fapp%3Apull");
+                        assertThat(s.pathAndQuery())
+                                .contains("service=stand-in")
+                                .contains("scope=repository%3Ateam%2Fapp%3Apull");
                     });
             client.catalog().tags(RepositoryName.of("other/repo"));
             assertThat(primary.tokensIssued()).isEqualTo(2);
@@ -71,7 +84,8 @@ class PrimaryClientTest {
     @Test
     void wrongCredentialsArePermanentFailures() {
         primary.tokenAuth(true);
-        PrimaryConfig config = PrimaryConfig.anonymous(URI.create(primary.url())).withCredentials("replicator", "wrong");
+        PrimaryConfig config =
+                PrimaryConfig.anonymous(URI.create(primary.url())).withCredentials("replicator", "wrong");
         try (PrimaryClient client = PrimaryClient.create(config)) {
             assertThatThrownBy(() -> client.content().manifest(REPO, new Reference.ByTag(Tag.of("v1"))))
                     .isInstanceOfSatisfying(PrimaryException.class, e -> {
@@ -86,13 +100,17 @@ class PrimaryClientTest {
         storage = new StandInPrimary().blob(LAYER);
         storage.listen();
         primary.tokenAuth(true).redirectBlobsTo(storage.url());
-        try (PrimaryClient client = client(true); BlobStream blob = client.content().openBlob(REPO, Digest.sha256(LAYER)).orElseThrow()) {
+        try (PrimaryClient client = client(true);
+                BlobStream blob =
+                        client.content().openBlob(REPO, Digest.sha256(LAYER)).orElseThrow()) {
             try (InputStream in = blob.content()) {
                 assertThat(in.readAllBytes()).isEqualTo(LAYER);
             }
         }
-        assertThat(primary.seen()).filteredOn(s -> s.pathAndQuery().contains("/blobs/"))
-                .last().satisfies(s -> assertThat(s.authorization()).startsWith("Bearer "));
+        assertThat(primary.seen())
+                .filteredOn(s -> s.pathAndQuery().contains("/blobs/"))
+                .last()
+                .satisfies(s -> assertThat(s.authorization()).startsWith("Bearer "));
         assertThat(storage.seen()).singleElement().satisfies(s -> {
             assertThat(s.pathAndQuery()).startsWith("/storage/");
             assertThat(s.authorization()).isNull();
@@ -113,10 +131,14 @@ class PrimaryClientTest {
     @Test
     void missingManifestAndBlobAreEmptyNotErrors() {
         try (PrimaryClient client = client(false)) {
-            assertThat(client.content().manifest(REPO, new Reference.ByTag(Tag.of("nope")))).isEmpty();
-            assertThat(client.content().headManifest(REPO, new Reference.ByTag(Tag.of("nope")))).isEmpty();
-            assertThat(client.content().openBlob(REPO, Digest.sha256("x".getBytes(StandardCharsets.UTF_8)))).isEmpty();
-            assertThat(client.content().blobExists(REPO, Digest.sha256("x".getBytes(StandardCharsets.UTF_8)))).isFalse();
+            assertThat(client.content().manifest(REPO, new Reference.ByTag(Tag.of("nope"))))
+                    .isEmpty();
+            assertThat(client.content().headManifest(REPO, new Reference.ByTag(Tag.of("nope"))))
+                    .isEmpty();
+            assertThat(client.content().openBlob(REPO, Digest.sha256("x".getBytes(StandardCharsets.UTF_8))))
+                    .isEmpty();
+            assertThat(client.content().blobExists(REPO, Digest.sha256("x".getBytes(StandardCharsets.UTF_8))))
+                    .isFalse();
         }
     }
 
@@ -125,15 +147,20 @@ class PrimaryClientTest {
         for (String t : List.of("v2", "v3", "v4", "v5")) {
             primary.manifest(REPO.value(), t, MediaTypes.OCI_MANIFEST, MANIFEST);
         }
-        primary.manifest("a/first", "x", MediaTypes.OCI_MANIFEST, MANIFEST).manifest("z/last", "x", MediaTypes.OCI_MANIFEST, MANIFEST);
+        primary.manifest("a/first", "x", MediaTypes.OCI_MANIFEST, MANIFEST)
+                .manifest("z/last", "x", MediaTypes.OCI_MANIFEST, MANIFEST);
         primary.pageSize(2);
         try (PrimaryClient client = client(false)) {
-            assertThat(client.catalog().tags(REPO)).extracting(Tag::value).containsExactly("v1", "v2", "v3", "v4", "v5");
+            assertThat(client.catalog().tags(REPO))
+                    .extracting(Tag::value)
+                    .containsExactly("v1", "v2", "v3", "v4", "v5");
             List<String> repos = new java.util.ArrayList<>();
             client.catalog().forEachRepository(r -> repos.add(r.value()));
             assertThat(repos).containsExactly("a/first", "team/app", "z/last");
         }
-        assertThat(primary.seen()).filteredOn(s -> s.pathAndQuery().contains("/tags/list")).hasSize(3);
+        assertThat(primary.seen())
+                .filteredOn(s -> s.pathAndQuery().contains("/tags/list"))
+                .hasSize(3);
     }
 
     @Test

@@ -70,13 +70,16 @@ class PromotedDistributionIT {
     static Distribution promoted;
     /** Replicated beside the corpus only to be deleted through the promoted registry. */
     static TestImage doomed;
+
     static final RepositoryName DOOMED_REPO = RepositoryName.of("scratch/delete-me");
 
     @BeforeAll
     static void promoteTheReplicasStorage() {
         Distribution.require();
         Skopeo.require();
-        corpus = CorpusGenerator.withSeed(CorpusGenerator.DEFAULT_SEED).bigLayerSize(BIG_LAYER).generate();
+        corpus = CorpusGenerator.withSeed(CorpusGenerator.DEFAULT_SEED)
+                .bigLayerSize(BIG_LAYER)
+                .generate();
         database = ReplicatorDatabase.start(DB);
         Path storageRoot = work.resolve("replica-storage");
         try (BlobStore blobs = new DefaultBlobStore(FilesystemObjectStore.open(storageRoot))) {
@@ -86,7 +89,11 @@ class PromotedDistributionIT {
             for (TestBlob blob : doomed.blobs()) {
                 writer.putBlob(DOOMED_REPO, blob.digest(), blob.size(), blob.stream());
             }
-            writer.putManifest(DOOMED_REPO, doomed.manifest().content(), doomed.manifest().mediaType(), doomed.manifest().digest());
+            writer.putManifest(
+                    DOOMED_REPO,
+                    doomed.manifest().content(),
+                    doomed.manifest().mediaType(),
+                    doomed.manifest().digest());
             writer.tag(DOOMED_REPO, Tag.of("v1"), doomed.manifest().digest());
         }
         promoted = Distribution.start(work, DistributionConfig.filesystem(storageRoot));
@@ -115,7 +122,8 @@ class PromotedDistributionIT {
 
         @Override
         public void manifest(String repository, CorpusManifest manifest) {
-            writer.putManifest(RepositoryName.of(repository), manifest.content(), manifest.mediaType(), manifest.digest());
+            writer.putManifest(
+                    RepositoryName.of(repository), manifest.content(), manifest.mediaType(), manifest.digest());
         }
 
         @Override
@@ -131,7 +139,8 @@ class PromotedDistributionIT {
         int n = 0;
         for (CorpusImage image : corpus.images()) {
             Path dir = work.resolve("pulled-" + n++);
-            skopeo.copyAllToDir(promoted.hostPort() + "/" + image.pullReference(), dir).requireSuccess();
+            skopeo.copyAllToDir(promoted.hostPort() + "/" + image.pullReference(), dir)
+                    .requireSuccess();
             differences.addAll(SkopeoDirCheck.differences(dir, image, corpus.repository(image.repository())));
         }
         assertThat(differences).isEmpty();
@@ -149,7 +158,10 @@ class PromotedDistributionIT {
         }
         Set<String> catalog = new TreeSet<>();
         getJson("/v2/_catalog").path("repositories").forEach(r -> catalog.add(r.asText()));
-        assertThat(catalog).containsAll(corpus.repositories().stream().map(CorpusRepository::name).toList());
+        assertThat(catalog)
+                .containsAll(corpus.repositories().stream()
+                        .map(CorpusRepository::name)
+                        .toList());
     }
 
     @Test
@@ -168,20 +180,31 @@ class PromotedDistributionIT {
         push(skopeo, "oci:" + layouts.resolve("multiarch") + ":v1", "library/alpine:pushed-index");
         push(skopeo, "oci:" + layouts.resolve("alpine") + ":3.19", "promoted/new-app:2.0");
 
-        CorpusImage index = new CorpusImage("library/alpine", "pushed-index", multiarch.tags().get("v1"),
-                "application/vnd.oci.image.index.v1+json", "index pushed after promotion");
+        CorpusImage index = new CorpusImage(
+                "library/alpine",
+                "pushed-index",
+                multiarch.tags().get("v1"),
+                "application/vnd.oci.image.index.v1+json",
+                "index pushed after promotion");
         Path indexDir = work.resolve("pulled-pushed-index");
-        skopeo.copyAllToDir(promoted.hostPort() + "/library/alpine:pushed-index", indexDir).requireSuccess();
+        skopeo.copyAllToDir(promoted.hostPort() + "/library/alpine:pushed-index", indexDir)
+                .requireSuccess();
         assertThat(SkopeoDirCheck.differences(indexDir, index, multiarch)).isEmpty();
 
-        CorpusImage image = new CorpusImage("promoted/new-app", "2.0", app.tags().get("3.19"),
-                "application/vnd.oci.image.manifest.v1+json", "image pushed after promotion");
+        CorpusImage image = new CorpusImage(
+                "promoted/new-app",
+                "2.0",
+                app.tags().get("3.19"),
+                "application/vnd.oci.image.manifest.v1+json",
+                "image pushed after promotion");
         Path imageDir = work.resolve("pulled-new-app");
-        skopeo.copyAllToDir(promoted.hostPort() + "/promoted/new-app:2.0", imageDir).requireSuccess();
+        skopeo.copyAllToDir(promoted.hostPort() + "/promoted/new-app:2.0", imageDir)
+                .requireSuccess();
         assertThat(SkopeoDirCheck.differences(imageDir, image, app)).isEmpty();
 
         // the replicated tags of the repository are still served next to the pushed one
-        skopeo.copyAllToDir(promoted.hostPort() + "/library/alpine:3.19", work.resolve("pulled-after-push")).requireSuccess();
+        skopeo.copyAllToDir(promoted.hostPort() + "/library/alpine:3.19", work.resolve("pulled-after-push"))
+                .requireSuccess();
     }
 
     @Test
@@ -192,7 +215,10 @@ class PromotedDistributionIT {
         assertThat(status("DELETE", manifest + doomed.manifest().digest())).isEqualTo(202);
         assertThat(status("GET", manifest + doomed.manifest().digest())).isEqualTo(404);
         assertThat(status("GET", manifest + "v1")).isEqualTo(404);
-        assertThat(getJson("/v2/" + DOOMED_REPO.value() + "/tags/list").path("tags").size()).isZero();
+        assertThat(getJson("/v2/" + DOOMED_REPO.value() + "/tags/list")
+                        .path("tags")
+                        .size())
+                .isZero();
     }
 
     /**
@@ -201,7 +227,8 @@ class PromotedDistributionIT {
      */
     @Test
     void garbageCollectionOfThePromotedStorageKeepsEveryReplicatedBlob() {
-        Skopeo.Result gc = runRegistry(List.of("garbage-collect", "--dry-run", promoted.configFile().toString()));
+        Skopeo.Result gc = runRegistry(
+                List.of("garbage-collect", "--dry-run", promoted.configFile().toString()));
         assertThat(gc.exitCode()).as(gc.output()).isZero();
         assertThat(gc.output()).contains("blobs marked");
         Set<String> kept = new TreeSet<>();
@@ -209,9 +236,13 @@ class PromotedDistributionIT {
             repo.blobs().forEach(b -> kept.add(b.digest().toString()));
             repo.manifests().forEach(m -> kept.add(m.digest().toString()));
         }
-        List<String> eligible = gc.output().lines().filter(l -> l.contains("eligible for deletion: "))
-                .map(l -> l.substring(l.indexOf("eligible for deletion: ") + "eligible for deletion: ".length()).strip())
-                .filter(kept::contains).toList();
+        List<String> eligible = gc.output()
+                .lines()
+                .filter(l -> l.contains("eligible for deletion: "))
+                .map(l -> l.substring(l.indexOf("eligible for deletion: ") + "eligible for deletion: ".length())
+                        .strip())
+                .filter(kept::contains)
+                .toList();
         assertThat(eligible).as("corpus content distribution's GC would delete").isEmpty();
     }
 
@@ -236,22 +267,41 @@ class PromotedDistributionIT {
 
     private static int status(String method, String path) throws Exception {
         try (HttpClient client = HttpClient.newHttpClient()) {
-            return client.send(HttpRequest.newBuilder(URI.create(promoted.url() + path)).method(method, HttpRequest.BodyPublishers.noBody())
-                    .header("Accept", "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json")
-                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+            return client.send(
+                            HttpRequest.newBuilder(URI.create(promoted.url() + path))
+                                    .method(method, HttpRequest.BodyPublishers.noBody())
+                                    .header(
+                                            "Accept",
+                                            "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json")
+                                    .timeout(Duration.ofSeconds(10))
+                                    .build(),
+                            HttpResponse.BodyHandlers.discarding())
+                    .statusCode();
         }
     }
 
     private void push(Skopeo skopeo, String source, String target) {
-        skopeo.run(List.of("copy", "--all", "--dest-tls-verify=false", source, "docker://" + promoted.hostPort() + "/" + target),
-                Skopeo.DEFAULT_TIMEOUT).requireSuccess();
+        skopeo.run(
+                        List.of(
+                                "copy",
+                                "--all",
+                                "--dest-tls-verify=false",
+                                source,
+                                "docker://" + promoted.hostPort() + "/" + target),
+                        Skopeo.DEFAULT_TIMEOUT)
+                .requireSuccess();
     }
 
     private static JsonNode getJson(String path) throws Exception {
         try (HttpClient client = HttpClient.newHttpClient()) {
-            HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(promoted.url() + path))
-                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(response.statusCode()).as("GET " + path + ": " + response.body()).isEqualTo(200);
+            HttpResponse<String> response = client.send(
+                    HttpRequest.newBuilder(URI.create(promoted.url() + path))
+                            .timeout(Duration.ofSeconds(10))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode())
+                    .as("GET " + path + ": " + response.body())
+                    .isEqualTo(200);
             return new ObjectMapper().readTree(response.body());
         }
     }

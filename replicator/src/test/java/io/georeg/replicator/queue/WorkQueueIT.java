@@ -32,6 +32,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class WorkQueueIT {
     @RegisterExtension
     static final TestDatabase DB = new TestDatabase();
+
     private static final RepositoryName REPO = RepositoryName.of("team/app");
     private static Database database;
     private static WorkQueue queue;
@@ -103,7 +104,8 @@ class WorkQueueIT {
         assertThat(again.id()).isEqualTo(first.id());
         assertThat(again.attempts()).isEqualTo(2);
         assertThat(queue.complete(first, "crashed")).isEmpty();
-        assertThat(queue.complete(again, "other")).hasValueSatisfying(c -> assertThat(c.state()).isEqualTo(WorkState.DONE));
+        assertThat(queue.complete(again, "other"))
+                .hasValueSatisfying(c -> assertThat(c.state()).isEqualTo(WorkState.DONE));
     }
 
     @Test
@@ -112,23 +114,34 @@ class WorkQueueIT {
         queue.enqueue(List.of(WorkRequest.tagPush(REPO, v1, digest(1), Instant.now(), "test")));
         WorkItem running = queue.claim("w", 10, Duration.ofSeconds(30)).get(0);
         queue.enqueue(List.of(WorkRequest.tagPush(REPO, v1, digest(2), Instant.now(), "test")));
-        assertThat(queue.claim("w2", 10, Duration.ofSeconds(30))).as("still leased: not given to a second worker").isEmpty();
-        assertThat(queue.complete(running, "w")).hasValueSatisfying(c -> assertThat(c.state()).isEqualTo(WorkState.PENDING));
+        assertThat(queue.claim("w2", 10, Duration.ofSeconds(30)))
+                .as("still leased: not given to a second worker")
+                .isEmpty();
+        assertThat(queue.complete(running, "w"))
+                .hasValueSatisfying(c -> assertThat(c.state()).isEqualTo(WorkState.PENDING));
         WorkItem rerun = queue.claim("w", 10, Duration.ofSeconds(30)).get(0);
         assertThat(rerun.digest()).contains(digest(2));
-        assertThat(queue.complete(rerun, "w")).hasValueSatisfying(c -> assertThat(c.state()).isEqualTo(WorkState.DONE));
+        assertThat(queue.complete(rerun, "w"))
+                .hasValueSatisfying(c -> assertThat(c.state()).isEqualTo(WorkState.DONE));
     }
 
     @Test
     void transientFailuresAreRescheduledInTheTableUntilTheAttemptsRunOut() {
         queue.enqueue(List.of(blob(1)));
         WorkItem a1 = queue.claim("w", 1, Duration.ofSeconds(30)).get(0);
-        assertThat(queue.fail(a1, "w", "primary unreachable", false, 2, Duration.ofMinutes(5))).contains(WorkState.PENDING);
-        assertThat(queue.claim("w", 1, Duration.ofSeconds(30))).as("not due for 5 minutes").isEmpty();
-        assertThat(count(DB, "SELECT count(*) FROM replication_work WHERE next_attempt_at > now() + interval '4 minutes'")).isEqualTo(1);
+        assertThat(queue.fail(a1, "w", "primary unreachable", false, 2, Duration.ofMinutes(5)))
+                .contains(WorkState.PENDING);
+        assertThat(queue.claim("w", 1, Duration.ofSeconds(30)))
+                .as("not due for 5 minutes")
+                .isEmpty();
+        assertThat(count(
+                        DB,
+                        "SELECT count(*) FROM replication_work WHERE next_attempt_at > now() + interval '4 minutes'"))
+                .isEqualTo(1);
         execute(DB, "UPDATE replication_work SET next_attempt_at = now()");
         WorkItem a2 = queue.claim("w", 1, Duration.ofSeconds(30)).get(0);
-        assertThat(queue.fail(a2, "w", "primary unreachable again", false, 2, Duration.ofMillis(1))).contains(WorkState.FAILED);
+        assertThat(queue.fail(a2, "w", "primary unreachable again", false, 2, Duration.ofMillis(1)))
+                .contains(WorkState.FAILED);
         assertThat(queue.failures(10)).singleElement().satisfies(f -> {
             assertThat(f.lastError()).isEqualTo("primary unreachable again");
             assertThat(f.attempts()).isEqualTo(2);
@@ -137,14 +150,18 @@ class WorkQueueIT {
 
     @Test
     void permanentFailureFailsAtOnceAndRetryRequeuesIt() {
-        queue.enqueue(List.of(blob(1), WorkRequest.blobPush(RepositoryName.of("other/repo"), digest(2), 1, Instant.now(), "test")));
+        queue.enqueue(List.of(
+                blob(1), WorkRequest.blobPush(RepositoryName.of("other/repo"), digest(2), 1, Instant.now(), "test")));
         for (WorkItem item : queue.claim("w", 10, Duration.ofSeconds(30))) {
-            assertThat(queue.fail(item, "w", "not on the primary", true, 10, Duration.ZERO)).contains(WorkState.FAILED);
+            assertThat(queue.fail(item, "w", "not on the primary", true, 10, Duration.ZERO))
+                    .contains(WorkState.FAILED);
         }
         assertThat(queue.retryFailed(Optional.of(REPO))).isEqualTo(1);
         assertThat(queue.depth().byState()).containsEntry(WorkState.FAILED, 1L).containsEntry(WorkState.PENDING, 1L);
         assertThat(queue.retryFailed(Optional.empty())).isEqualTo(1);
-        assertThat(queue.claim("w", 10, Duration.ofSeconds(30))).hasSize(2).allSatisfy(i -> assertThat(i.attempts()).isEqualTo(1));
+        assertThat(queue.claim("w", 10, Duration.ofSeconds(30)))
+                .hasSize(2)
+                .allSatisfy(i -> assertThat(i.attempts()).isEqualTo(1));
     }
 
     @Test
@@ -154,15 +171,21 @@ class WorkQueueIT {
         queue.complete(items.get(0), "w");
         queue.fail(items.get(1), "w", "gone", true, 1, Duration.ZERO);
         queue.fail(items.get(2), "w", "later", false, 9, Duration.ZERO);
-        execute(DB, "INSERT INTO replication_event (event_id, event_at, action, repository, event) VALUES "
-                + "('old', now(), 'pull', 'team/app', '{}'), ('new', now(), 'pull', 'team/app', '{}')");
+        execute(
+                DB,
+                "INSERT INTO replication_event (event_id, event_at, action, repository, event) VALUES "
+                        + "('old', now(), 'pull', 'team/app', '{}'), ('new', now(), 'pull', 'team/app', '{}')");
         execute(DB, "UPDATE replication_event SET received_at = now() - interval '8 days' WHERE event_id = 'old'");
-        execute(DB, "UPDATE replication_work SET done_at = now() - interval '8 days', updated_at = now() - interval '8 days'");
-        QueuePruner.Pruned pruned = new QueuePruner(database, new WorkQueue(database), RetentionConfig.defaults()).pruneOnce();
+        execute(
+                DB,
+                "UPDATE replication_work SET done_at = now() - interval '8 days', updated_at = now() - interval '8 days'");
+        QueuePruner.Pruned pruned =
+                new QueuePruner(database, new WorkQueue(database), RetentionConfig.defaults()).pruneOnce();
         assertThat(pruned.events()).isEqualTo(1);
         assertThat(pruned.doneItems()).isEqualTo(1);
         assertThat(count(DB, "SELECT count(*) FROM replication_work")).isEqualTo(2);
-        assertThat(count(DB, "SELECT count(*) FROM replication_event WHERE event_id = 'new'")).isEqualTo(1);
+        assertThat(count(DB, "SELECT count(*) FROM replication_event WHERE event_id = 'new'"))
+                .isEqualTo(1);
     }
 
     @Test

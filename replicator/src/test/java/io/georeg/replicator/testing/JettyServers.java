@@ -6,8 +6,7 @@ import org.eclipse.jetty.server.ServerConnector;
 
 /** Starts a Jetty server on 127.0.0.1, port 0, around one handler. */
 public final class JettyServers {
-    private JettyServers() {
-    }
+    private JettyServers() {}
 
     public static Server start(Handler handler) throws Exception {
         Server server = new Server();

@@ -17,14 +17,14 @@ import java.util.stream.Stream;
 public final class NotificationFixtures {
     private static final String RESOURCE_DIRECTORY = "notifications/distribution-2.8";
 
-    private NotificationFixtures() {
-    }
+    private NotificationFixtures() {}
 
     public static Path directory() {
         URL index = NotificationFixtures.class.getClassLoader().getResource(RESOURCE_DIRECTORY + "/_index.json");
         if (index == null) {
             throw new IllegalStateException("notification fixtures missing from the test class path: expected "
-                    + "replicator/src/test/resources/" + RESOURCE_DIRECTORY + "/_index.json (run the tests through Maven)");
+                    + "replicator/src/test/resources/" + RESOURCE_DIRECTORY
+                    + "/_index.json (run the tests through Maven)");
         }
         try {
             return Path.of(index.toURI()).getParent();

@@ -63,8 +63,12 @@ public final class NotificationRelay implements AutoCloseable {
             JsonNode envelope = JSON.readTree(body);
             for (JsonNode event : envelope.path("events")) {
                 if (!clockOffset.isZero()) {
-                    ((ObjectNode) event).put("timestamp",
-                            OffsetDateTime.parse(event.path("timestamp").asText()).plus(clockOffset).toString());
+                    ((ObjectNode) event)
+                            .put(
+                                    "timestamp",
+                                    OffsetDateTime.parse(event.path("timestamp").asText())
+                                            .plus(clockOffset)
+                                            .toString());
                 }
             }
             HttpRequest.Builder forward = HttpRequest.newBuilder(intake)

@@ -11,8 +11,7 @@ import java.time.Duration;
 
 /** Opens a migrated {@link Database} on a test class's own {@link TestDatabase}, and small SQL probes. */
 public final class ReplicatorDatabase {
-    private ReplicatorDatabase() {
-    }
+    private ReplicatorDatabase() {}
 
     public static Database start(TestDatabase db) {
         return start(db.jdbcUrl(), db);
@@ -28,7 +27,9 @@ public final class ReplicatorDatabase {
     }
 
     public static long count(TestDatabase db, String sql) {
-        try (Connection c = db.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+        try (Connection c = db.connect();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
         } catch (SQLException e) {
@@ -37,7 +38,9 @@ public final class ReplicatorDatabase {
     }
 
     public static String text(TestDatabase db, String sql) {
-        try (Connection c = db.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+        try (Connection c = db.connect();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(sql)) {
             return rs.next() ? rs.getString(1) : null;
         } catch (SQLException e) {
             throw new IllegalStateException(sql, e);

@@ -68,7 +68,8 @@ public final class ReplicatorUnderTest implements AutoCloseable {
     /** Builds the replicator (intake mounted) without starting its workers. */
     public Replicator build(URI primary, WorkerConfig workers, SyncConfig sync) {
         ReplicatorConfig config = ReplicatorConfig.of(IntakeConfig.withSecret(SECRET), PrimaryConfig.anonymous(primary))
-                .withWorkers(workers).withSync(sync);
+                .withWorkers(workers)
+                .withSync(sync);
         registry = new PrometheusRegistry();
         replicator = new Replicator(config, database, reader, writer, registry);
         intakeRouter.delegate = replicator.intakeHandler();
@@ -128,8 +129,11 @@ public final class ReplicatorUnderTest implements AutoCloseable {
         private volatile org.eclipse.jetty.server.Handler delegate;
 
         @Override
-        public boolean handle(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response,
-                org.eclipse.jetty.util.Callback callback) throws Exception {
+        public boolean handle(
+                org.eclipse.jetty.server.Request request,
+                org.eclipse.jetty.server.Response response,
+                org.eclipse.jetty.util.Callback callback)
+                throws Exception {
             org.eclipse.jetty.server.Handler d = delegate;
             if (d == null) {
                 response.setStatus(503);
@@ -141,7 +145,9 @@ public final class ReplicatorUnderTest implements AutoCloseable {
     }
 
     public static WorkerConfig fastRetries(int concurrency) {
-        return WorkerConfig.defaults().withConcurrency(concurrency).withRetries(3, Duration.ofMillis(50), Duration.ofMillis(400))
+        return WorkerConfig.defaults()
+                .withConcurrency(concurrency)
+                .withRetries(3, Duration.ofMillis(50), Duration.ofMillis(400))
                 .withLease(Duration.ofSeconds(10));
     }
 }

@@ -18,8 +18,7 @@ import java.nio.file.StandardCopyOption;
  * {@code oci:} source only finds OCI-typed manifests, and the corpus has Docker ones too.
  */
 public final class SkopeoDirWriter {
-    private SkopeoDirWriter() {
-    }
+    private SkopeoDirWriter() {}
 
     /** Writes {@code repo}'s {@code tag} to {@code dir} (created) and returns it. */
     public static Path write(CorpusRepository repo, String tag, Path dir) {
@@ -31,7 +30,12 @@ public final class SkopeoDirWriter {
             Files.createDirectories(dir);
             Files.writeString(dir.resolve("version"), "Directory Transport Version: 1.1\n");
             for (CorpusManifest m : repo.manifests()) {
-                Files.write(dir.resolve(m.digest().equals(top) ? "manifest.json" : m.digest().hex() + ".manifest.json"), m.content());
+                Files.write(
+                        dir.resolve(
+                                m.digest().equals(top)
+                                        ? "manifest.json"
+                                        : m.digest().hex() + ".manifest.json"),
+                        m.content());
             }
             for (CorpusBlob blob : repo.blobs()) {
                 Path target = dir.resolve(blob.digest().hex());

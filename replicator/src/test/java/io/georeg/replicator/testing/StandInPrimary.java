@@ -27,8 +27,7 @@ public final class StandInPrimary extends Handler.Abstract {
     public static final String PASSWORD = "s3cret-password";
 
     /** A request as the stand-in saw it. */
-    public record Seen(String method, String pathAndQuery, String authorization) {
-    }
+    public record Seen(String method, String pathAndQuery, String authorization) {}
 
     private final Map<String, byte[]> manifests = new ConcurrentHashMap<>();
     private final Map<String, String> manifestTypes = new ConcurrentHashMap<>();
@@ -115,42 +114,68 @@ public final class StandInPrimary extends Handler.Abstract {
         String auth = request.getHeaders().get(HttpHeader.AUTHORIZATION);
         seen.add(new Seen(request.getMethod(), path + (query == null ? "" : "?" + query), auth));
         if (path.equals("/token")) {
-            String expected = "Basic " + Base64.getEncoder().encodeToString((USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8));
+            String expected = "Basic "
+                    + Base64.getEncoder().encodeToString((USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8));
             if (!expected.equals(auth)) {
                 return send(response, callback, 401, "text/plain", "bad credentials".getBytes(StandardCharsets.UTF_8));
             }
             String token = "token-" + tokensIssued.incrementAndGet();
-            return send(response, callback, 200, "application/json",
+            return send(
+                    response,
+                    callback,
+                    200,
+                    "application/json",
                     ("{\"token\":\"" + token + "\",\"expires_in\":300}").getBytes(StandardCharsets.UTF_8));
         }
         if (path.startsWith("/storage/")) {
             byte[] content = blobs.get("sha256:" + path.substring("/storage/".length()));
-            return content == null ? send(response, callback, 404, "text/plain", new byte[0])
+            return content == null
+                    ? send(response, callback, 404, "text/plain", new byte[0])
                     : send(response, callback, 200, "application/octet-stream", content);
         }
         if (!path.startsWith("/v2/")) {
             return send(response, callback, 404, "text/plain", new byte[0]);
         }
         if (tokenAuth && (auth == null || !auth.startsWith("Bearer token-"))) {
-            response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"" + url() + "/token\",service=\"stand-in\",scope=\""
-                    + scopeOf(path) + "\"");
-            return send(response, callback, 401, "application/json", "{\"errors\":[{\"code\":\"UNAUTHORIZED\"}]}".getBytes(StandardCharsets.UTF_8));
+            response.getHeaders()
+                    .put(
+                            HttpHeader.WWW_AUTHENTICATE,
+                            "Bearer realm=\"" + url() + "/token\",service=\"stand-in\",scope=\"" + scopeOf(path)
+                                    + "\"");
+            return send(
+                    response,
+                    callback,
+                    401,
+                    "application/json",
+                    "{\"errors\":[{\"code\":\"UNAUTHORIZED\"}]}".getBytes(StandardCharsets.UTF_8));
         }
         if (path.equals("/v2/")) {
             return send(response, callback, 200, "application/json", "{}".getBytes(StandardCharsets.UTF_8));
         }
         if (path.equals("/v2/_catalog")) {
-            return page(request, response, callback, "repositories", tags.keySet().stream().sorted().toList());
+            return page(
+                    request,
+                    response,
+                    callback,
+                    "repositories",
+                    tags.keySet().stream().sorted().toList());
         }
         String rest = path.substring("/v2/".length());
         int m = rest.lastIndexOf("/manifests/");
         if (m > 0) {
-            String key = rest.substring(0, m) + (rest.substring(m + 11).contains(":") ? "@" : ":") + rest.substring(m + 11);
+            String key =
+                    rest.substring(0, m) + (rest.substring(m + 11).contains(":") ? "@" : ":") + rest.substring(m + 11);
             byte[] content = manifests.get(key);
             if (content == null) {
-                return send(response, callback, 404, "application/json", "{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\"}]}".getBytes(StandardCharsets.UTF_8));
+                return send(
+                        response,
+                        callback,
+                        404,
+                        "application/json",
+                        "{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\"}]}".getBytes(StandardCharsets.UTF_8));
             }
-            response.getHeaders().put("Docker-Content-Digest", Digest.sha256(content).toString());
+            response.getHeaders()
+                    .put("Docker-Content-Digest", Digest.sha256(content).toString());
             if ("HEAD".equals(request.getMethod())) {
                 response.getHeaders().put(HttpHeader.CONTENT_TYPE, manifestTypes.get(key));
                 response.getHeaders().put(HttpHeader.CONTENT_LENGTH, content.length);
@@ -165,10 +190,16 @@ public final class StandInPrimary extends Handler.Abstract {
             String digest = rest.substring(b + 7);
             byte[] content = blobs.get(digest);
             if (content == null) {
-                return send(response, callback, 404, "application/json", "{\"errors\":[{\"code\":\"BLOB_UNKNOWN\"}]}".getBytes(StandardCharsets.UTF_8));
+                return send(
+                        response,
+                        callback,
+                        404,
+                        "application/json",
+                        "{\"errors\":[{\"code\":\"BLOB_UNKNOWN\"}]}".getBytes(StandardCharsets.UTF_8));
             }
             if (redirectBlobsTo != null) {
-                response.getHeaders().put(HttpHeader.LOCATION, redirectBlobsTo + "/storage/" + digest.substring("sha256:".length()));
+                response.getHeaders()
+                        .put(HttpHeader.LOCATION, redirectBlobsTo + "/storage/" + digest.substring("sha256:".length()));
                 return send(response, callback, 307, "text/plain", new byte[0]);
             }
             byte[] body = content;
@@ -180,19 +211,35 @@ public final class StandInPrimary extends Handler.Abstract {
         }
         int t = rest.lastIndexOf("/tags/list");
         if (t > 0) {
-            return page(request, response, callback, "tags", tags.getOrDefault(rest.substring(0, t), List.of()).stream().sorted().toList());
+            return page(
+                    request,
+                    response,
+                    callback,
+                    "tags",
+                    tags.getOrDefault(rest.substring(0, t), List.of()).stream()
+                            .sorted()
+                            .toList());
         }
         // No referrers API, as distribution 2.8.
-        return send(response, callback, 404, "application/json", "{\"errors\":[{\"code\":\"NOT_FOUND\"}]}".getBytes(StandardCharsets.UTF_8));
+        return send(
+                response,
+                callback,
+                404,
+                "application/json",
+                "{\"errors\":[{\"code\":\"NOT_FOUND\"}]}".getBytes(StandardCharsets.UTF_8));
     }
 
     private boolean page(Request request, Response response, Callback callback, String field, List<String> all) {
         String last = Request.extractQueryParameters(request).getValue("last");
-        List<String> after = all.stream().filter(s -> last == null || s.compareTo(last) > 0).toList();
+        List<String> after =
+                all.stream().filter(s -> last == null || s.compareTo(last) > 0).toList();
         List<String> page = after.subList(0, Math.min(pageSize, after.size()));
         if (after.size() > page.size()) {
             String path = Request.getPathInContext(request);
-            response.getHeaders().put("Link", "<" + path + "?n=" + pageSize + "&last=" + page.get(page.size() - 1) + ">; rel=\"next\"");
+            response.getHeaders()
+                    .put(
+                            "Link",
+                            "<" + path + "?n=" + pageSize + "&last=" + page.get(page.size() - 1) + ">; rel=\"next\"");
         }
         StringBuilder json = new StringBuilder("{\"" + field + "\":[");
         for (int i = 0; i < page.size(); i++) {

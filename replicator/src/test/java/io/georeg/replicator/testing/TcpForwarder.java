@@ -71,7 +71,8 @@ public final class TcpForwarder implements AutoCloseable {
 
     private void pump(Socket from, Socket to) {
         Thread.ofPlatform().daemon(true).start(() -> {
-            try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+            try (InputStream in = from.getInputStream();
+                    OutputStream out = to.getOutputStream()) {
                 in.transferTo(out);
             } catch (IOException e) {
                 // one side went away; close both so the peer sees it too

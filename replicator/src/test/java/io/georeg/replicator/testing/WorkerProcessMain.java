@@ -23,18 +23,21 @@ import java.util.concurrent.CountDownLatch;
  * Arguments: jdbcUrl user password storageRoot primaryUrl bytesPerSecond. Runs until killed.
  */
 public final class WorkerProcessMain {
-    private WorkerProcessMain() {
-    }
+    private WorkerProcessMain() {}
 
     public static void main(String[] args) throws Exception {
         Database database = new Database(DatabaseConfig.of(args[0], args[1], args[2])).start();
         BlobStore blobs = BlobStores.open(new StorageConfig.Filesystem(Path.of(args[3])));
-        ReplicatorConfig config = ReplicatorConfig.of(IntakeConfig.withSecret(ReplicatorUnderTest.SECRET),
+        ReplicatorConfig config = ReplicatorConfig.of(
+                        IntakeConfig.withSecret(ReplicatorUnderTest.SECRET),
                         PrimaryConfig.anonymous(URI.create(args[4])))
                 .withWorkers(WorkerConfig.defaults().withConcurrency(2).withLease(Duration.ofSeconds(3)))
                 .withMaxBytesPerSecond(Long.parseLong(args[5]));
-        Replicator replicator = new Replicator(config, database,
-                new DatabaseReplicaReader(database, blobs, ReplicaReadOptions.streamOnly()), new DatabaseReplicaWriter(database, blobs));
+        Replicator replicator = new Replicator(
+                config,
+                database,
+                new DatabaseReplicaReader(database, blobs, ReplicaReadOptions.streamOnly()),
+                new DatabaseReplicaWriter(database, blobs));
         replicator.start();
         System.out.println("worker process started as " + replicator.owner());
         new CountDownLatch(1).await();

@@ -122,12 +122,16 @@ class VerifierIT {
         PassSummary summary = pass(verifier(config(), counters));
 
         assertThat(summary.count(VerifyTarget.BLOB, VerifyOutcome.FAILED)).isEqualTo(1);
-        assertThat(summary.count(VerifyTarget.BLOB, VerifyOutcome.OK)).as("config, other layer, manifest copy").isEqualTo(3);
+        assertThat(summary.count(VerifyTarget.BLOB, VerifyOutcome.OK))
+                .as("config, other layer, manifest copy")
+                .isEqualTo(3);
         assertThat(counters.results(VerifyTarget.BLOB, VerifyOutcome.FAILED)).isEqualTo(1);
         assertThat(counters.repairs(VerifyTarget.BLOB)).isEqualTo(1);
         String where = " FROM blobs WHERE digest = '" + layer.digest() + "'";
         assertThat(text(db, "SELECT verify_state" + where)).isEqualTo("failed");
-        assertThat(text(db, "SELECT verify_error" + where)).contains("hashes to").contains(layer.digest().toString());
+        assertThat(text(db, "SELECT verify_error" + where))
+                .contains("hashes to")
+                .contains(layer.digest().toString());
         assertThat(count(db, "SELECT verify_failures" + where)).isEqualTo(1);
         assertThat(reader.blobSize(REPO, layer.digest())).isEmpty();
         assertQueued(REPO, layer.digest(), "push_blob");
@@ -164,7 +168,8 @@ class VerifierIT {
 
         assertThat(next.total()).as("every object re-read").isEqualTo(5);
         assertThat(next.count(VerifyTarget.BLOB, VerifyOutcome.FAILED)).isEqualTo(1);
-        assertThat(count(db, "SELECT count(*) FROM blobs WHERE verified_at < now() - interval '1 day'")).isZero();
+        assertThat(count(db, "SELECT count(*) FROM blobs WHERE verified_at < now() - interval '1 day'"))
+                .isZero();
         assertQueued(REPO, layer.digest(), "push_blob");
     }
 
@@ -180,8 +185,10 @@ class VerifierIT {
         Verifier verifier = verifier(config().withInterval(Duration.ofHours(1)), VerifyObserver.NONE);
         verifier.start();
         await().atMost(60, TimeUnit.SECONDS).untilAsserted(() -> {
-            assertThat(count(db, "SELECT count(*) FROM blobs WHERE verify_state = 'ok'")).isEqualTo(4);
-            assertThat(count(db, "SELECT count(*) FROM manifests WHERE verify_state = 'ok'")).isEqualTo(1);
+            assertThat(count(db, "SELECT count(*) FROM blobs WHERE verify_state = 'ok'"))
+                    .isEqualTo(4);
+            assertThat(count(db, "SELECT count(*) FROM manifests WHERE verify_state = 'ok'"))
+                    .isEqualTo(1);
         });
         byte[] corrupted = layer.content().clone();
         corrupted[3] ^= 0x40;
@@ -190,10 +197,14 @@ class VerifierIT {
 
         reader.quarantineBlob(layer.digest(), "stored bytes hash to something else while served");
 
-        assertThat(reader.blobSize(REPO, layer.digest())).as("not served from the moment it is quarantined").isEmpty();
+        assertThat(reader.blobSize(REPO, layer.digest()))
+                .as("not served from the moment it is quarantined")
+                .isEmpty();
         String where = " FROM blobs WHERE digest = '" + layer.digest() + "'";
         await().atMost(60, TimeUnit.SECONDS).untilAsserted(() -> {
-            assertThat(text(db, "SELECT verify_error" + where)).as("the verifier's own finding").contains("hashes to");
+            assertThat(text(db, "SELECT verify_error" + where))
+                    .as("the verifier's own finding")
+                    .contains("hashes to");
             assertQueued(REPO, layer.digest(), "push_blob");
         });
         assertThat(text(db, "SELECT verify_state" + where)).isEqualTo("failed");
@@ -227,10 +238,12 @@ class VerifierIT {
         assertThat(summary.count(VerifyTarget.MANIFEST, VerifyOutcome.FAILED)).isEqualTo(1);
         // Its blob row (the storage copy) is checked in the blob phase as well, and is found bad there first.
         assertThat(summary.count(VerifyTarget.BLOB, VerifyOutcome.FAILED)).isEqualTo(1);
-        assertThat(text(db, "SELECT verify_state FROM manifests WHERE digest = '" + manifest + "'")).isEqualTo("failed");
+        assertThat(text(db, "SELECT verify_state FROM manifests WHERE digest = '" + manifest + "'"))
+                .isEqualTo("failed");
         assertThat(text(db, "SELECT verify_error FROM manifests WHERE digest = '" + manifest + "'"))
                 .startsWith("storage copy hashes to");
-        assertThat(text(db, "SELECT verify_state FROM blobs WHERE digest = '" + manifest + "'")).isEqualTo("failed");
+        assertThat(text(db, "SELECT verify_state FROM blobs WHERE digest = '" + manifest + "'"))
+                .isEqualTo("failed");
         assertQueued(REPO, manifest, "push_manifest");
         assertThat(count(db, "SELECT count(*) FROM replication_work")).isEqualTo(1);
 
@@ -241,15 +254,18 @@ class VerifierIT {
         assertThat(next.count(VerifyTarget.BLOB, VerifyOutcome.OK)).isEqualTo(1);
         assertThat(next.count(VerifyTarget.MANIFEST, VerifyOutcome.OK)).isEqualTo(1);
         assertThat(next.total()).isEqualTo(2);
-        assertThat(text(db, "SELECT verify_state FROM manifests WHERE digest = '" + manifest + "'")).isEqualTo("ok");
+        assertThat(text(db, "SELECT verify_state FROM manifests WHERE digest = '" + manifest + "'"))
+                .isEqualTo("ok");
     }
 
     @Test
     void manifestWhoseDatabaseBytesDoNotMatchItsDigestIsMarkedFailed() throws Exception {
         TestImage image = store(REPO, TestImages.image(40), null);
         Digest manifest = image.manifest().digest();
-        ReplicatorDatabase.execute(db, "UPDATE manifests SET content = overlay(content placing '\\x20'::bytea from 3)"
-                + " WHERE digest = '" + manifest + "'");
+        ReplicatorDatabase.execute(
+                db,
+                "UPDATE manifests SET content = overlay(content placing '\\x20'::bytea from 3)" + " WHERE digest = '"
+                        + manifest + "'");
 
         PassSummary summary = pass(verifier(config(), VerifyObserver.NONE));
 
@@ -257,14 +273,18 @@ class VerifierIT {
         assertThat(text(db, "SELECT verify_error FROM manifests WHERE digest = '" + manifest + "'"))
                 .startsWith("database copy hashes to");
         // The storage copy is fine, so its blob row stays ok.
-        assertThat(text(db, "SELECT verify_state FROM blobs WHERE digest = '" + manifest + "'")).isEqualTo("ok");
+        assertThat(text(db, "SELECT verify_state FROM blobs WHERE digest = '" + manifest + "'"))
+                .isEqualTo("ok");
         assertQueued(REPO, manifest, "push_manifest");
     }
 
     @Test
     void hashingStaysWithinTheByteAndObjectBudgets() throws Exception {
         TestBlob big = TestImages.layer(50, 384 * 1024);
-        store(REPO, TestImages.image(MediaTypes.OCI_MANIFEST, 50, List.of(big, TestImages.layer(51, 1024)), null), "v1");
+        store(
+                REPO,
+                TestImages.image(MediaTypes.OCI_MANIFEST, 50, List.of(big, TestImages.layer(51, 1024)), null),
+                "v1");
         store(REPO, TestImages.image(52), "v2");
         TokenBucket bytes = new TokenBucket(256 * 1024, 128 * 1024, System::nanoTime);
         TokenBucket objects = new TokenBucket(20, 3, System::nanoTime);
@@ -284,7 +304,8 @@ class VerifierIT {
 
         PassSummary summary = pass(verifier);
 
-        long expectedBytes = count(db, "SELECT sum(size) FROM blobs") + count(db, "SELECT sum(size * 2) FROM manifests");
+        long expectedBytes =
+                count(db, "SELECT sum(size) FROM blobs") + count(db, "SELECT sum(size * 2) FROM manifests");
         assertThat(summary.bytes()).isEqualTo(expectedBytes);
         assertThat(bytes.consumed()).isEqualTo(expectedBytes);
         assertThat(objects.consumed()).isEqualTo(summary.total()).isEqualTo(10);
@@ -324,8 +345,10 @@ class VerifierIT {
             assertThat(seen).hasSize((int) objects).doesNotHaveDuplicates();
             two.close();
         }
-        assertThat(count(db, "SELECT count(*) FROM blobs WHERE verify_state <> 'ok'")).isZero();
-        assertThat(count(db, "SELECT count(*) FROM manifests WHERE verify_state <> 'ok'")).isZero();
+        assertThat(count(db, "SELECT count(*) FROM blobs WHERE verify_state <> 'ok'"))
+                .isZero();
+        assertThat(count(db, "SELECT count(*) FROM manifests WHERE verify_state <> 'ok'"))
+                .isZero();
     }
 
     @Test
@@ -343,23 +366,33 @@ class VerifierIT {
         TestBlob big = TestImages.layer(70, 256 * 1024);
         store(REPO, TestImages.image(MediaTypes.OCI_MANIFEST, 70, List.of(big), null), "v1");
         // 4 KiB/s: the 256 KiB layer takes a minute, so the pass is surely mid-way when closed.
-        Verifier verifier = track(new Verifier(config(), database, blobs, queue, VerifyObserver.NONE,
-                new TokenBucket(4096, 4096, System::nanoTime), new TokenBucket(1000, 1000, System::nanoTime)));
+        Verifier verifier = track(new Verifier(
+                config(),
+                database,
+                blobs,
+                queue,
+                VerifyObserver.NONE,
+                new TokenBucket(4096, 4096, System::nanoTime),
+                new TokenBucket(1000, 1000, System::nanoTime)));
         CompletableFuture<PassSummary> pass = verifier.runPass();
-        await().atMost(Duration.ofSeconds(30)).until(() -> verifier.byteLimiter().consumed() > 0);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> verifier.byteLimiter().consumed() > 0);
 
         verifier.close();
 
         assertThat(pass).isCompletedExceptionally();
         // Whatever was claimed but not verified has its old (NULL) stamp back, so it is due at once again.
-        assertThat(count(db, "SELECT count(*) FROM blobs WHERE verified_at IS NOT NULL AND verify_state = 'unverified'"))
+        assertThat(count(
+                        db, "SELECT count(*) FROM blobs WHERE verified_at IS NOT NULL AND verify_state = 'unverified'"))
                 .isZero();
-        assertThat(count(db, "SELECT count(*) FROM blobs WHERE verified_at IS NULL")).isPositive();
+        assertThat(count(db, "SELECT count(*) FROM blobs WHERE verified_at IS NULL"))
+                .isPositive();
     }
 
     private static void check(TokenBucket bucket, List<String> violations) {
         if (bucket.consumed() > bucket.allowance()) {
-            violations.add(bucket.consumed() + " taken after " + bucket.elapsed() + ", allowance " + bucket.allowance());
+            violations.add(
+                    bucket.consumed() + " taken after " + bucket.elapsed() + ", allowance " + bucket.allowance());
         }
     }
 

@@ -48,7 +48,11 @@ public final class AdminEndpoint {
     public void handle(Request request, Response response, Callback callback) {
         String path = request.getHttpURI().getPath();
         if (token == null) {
-            error(response, callback, 404, "the admin API is disabled: set router.admin.token (or tokenFile) to enable it");
+            error(
+                    response,
+                    callback,
+                    404,
+                    "the admin API is disabled: set router.admin.token (or tokenFile) to enable it");
             return;
         }
         if (!authorized(request.getHeaders().get(HttpHeader.AUTHORIZATION))) {
@@ -75,7 +79,9 @@ public final class AdminEndpoint {
                 case PREFIX + "primary" -> {
                     if ("PUT".equals(method)) {
                         JsonNode url = body(request).path("url");
-                        Optional<URI> primary = url.isNull() || url.isMissingNode() ? Optional.empty() : Optional.of(primaryUrl(url.asText()));
+                        Optional<URI> primary = url.isNull() || url.isMissingNode()
+                                ? Optional.empty()
+                                : Optional.of(primaryUrl(url.asText()));
                         control.apply(control.store().setPrimary(primary));
                         LOG.warn("admin: primary set to {}", control.primaryUrl());
                     } else if (!"GET".equals(method)) {
@@ -84,7 +90,12 @@ public final class AdminEndpoint {
                     }
                     json(response, callback, 200, describe());
                 }
-                default -> error(response, callback, 404, "no admin resource " + path + ": use /-/admin/mode or /-/admin/primary");
+                default ->
+                    error(
+                            response,
+                            callback,
+                            404,
+                            "no admin resource " + path + ": use /-/admin/mode or /-/admin/primary");
             }
         } catch (IllegalArgumentException e) {
             error(response, callback, 400, e.getMessage());
@@ -155,10 +166,16 @@ public final class AdminEndpoint {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("'url' is not a URL: " + text, e);
         }
-        if (!url.isAbsolute() || url.getHost() == null || !("http".equals(url.getScheme()) || "https".equals(url.getScheme()))
-                || (url.getRawPath() != null && !url.getRawPath().isEmpty() && !url.getRawPath().equals("/"))
+        if (!url.isAbsolute()
+                || url.getHost() == null
+                || !("http".equals(url.getScheme()) || "https".equals(url.getScheme()))
+                || (url.getRawPath() != null
+                        && !url.getRawPath().isEmpty()
+                        && !url.getRawPath().equals("/"))
                 || url.getRawQuery() != null) {
-            throw new IllegalArgumentException("'url' must be an http(s) origin without path, e.g. http://registry-b.example.com:5000; got " + text);
+            throw new IllegalArgumentException(
+                    "'url' must be an http(s) origin without path, e.g. http://registry-b.example.com:5000; got "
+                            + text);
         }
         return URI.create(url.getScheme() + "://" + url.getRawAuthority());
     }

@@ -64,13 +64,17 @@ public final class DatabaseAdminStateStore implements AdminStateStore {
     }
 
     private static AdminState select(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(READ); ResultSet rs = ps.executeQuery()) {
+        try (PreparedStatement ps = c.prepareStatement(READ);
+                ResultSet rs = ps.executeQuery()) {
             if (!rs.next()) {
                 return AdminState.initial();
             }
             String url = rs.getString("primary_url");
-            return new AdminState(RouterMode.parse(rs.getString("mode")), rs.getString("reason"),
-                    Optional.ofNullable(url).map(URI::create), rs.getTimestamp("updated_at").toInstant());
+            return new AdminState(
+                    RouterMode.parse(rs.getString("mode")),
+                    rs.getString("reason"),
+                    Optional.ofNullable(url).map(URI::create),
+                    rs.getTimestamp("updated_at").toInstant());
         }
     }
 }

@@ -33,7 +33,10 @@ public enum RouterMode {
 
     public static RouterMode parse(String label) {
         String wanted = label == null ? "" : label.trim().toLowerCase(Locale.ROOT);
-        return Arrays.stream(values()).filter(m -> m.label.equals(wanted)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("unknown mode '" + label + "': use normal, primary-down or frozen"));
+        return Arrays.stream(values())
+                .filter(m -> m.label.equals(wanted))
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException(
+                        "unknown mode '" + label + "': use normal, primary-down or frozen"));
     }
 }

@@ -33,8 +33,12 @@ public final class SiteControl implements AutoCloseable {
     private ScheduledExecutorService poller;
 
     /** @param onPrimaryChange told the new primary URL after a switch (the router probes it at once) */
-    public SiteControl(URI configuredPrimary, AdminStateStore store, CircuitBreaker primaryCircuit, Duration pollInterval,
-                       Consumer<URI> onPrimaryChange) {
+    public SiteControl(
+            URI configuredPrimary,
+            AdminStateStore store,
+            CircuitBreaker primaryCircuit,
+            Duration pollInterval,
+            Consumer<URI> onPrimaryChange) {
         this.configuredPrimary = Objects.requireNonNull(configuredPrimary, "configuredPrimary");
         this.store = Objects.requireNonNull(store, "store");
         this.primaryCircuit = primaryCircuit;
@@ -54,7 +58,8 @@ public final class SiteControl implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        poller.scheduleWithFixedDelay(this::refresh, pollInterval.toMillis(), pollInterval.toMillis(), TimeUnit.MILLISECONDS);
+        poller.scheduleWithFixedDelay(
+                this::refresh, pollInterval.toMillis(), pollInterval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Reads the store and applies what it says; a failed read keeps the last known state. */
@@ -62,7 +67,11 @@ public final class SiteControl implements AutoCloseable {
         try {
             apply(store.read());
         } catch (RuntimeException e) {
-            LOG.warn("cannot read the router admin state, keeping mode {} and primary {}", state.mode().label(), primaryUrl(), e);
+            LOG.warn(
+                    "cannot read the router admin state, keeping mode {} and primary {}",
+                    state.mode().label(),
+                    primaryUrl(),
+                    e);
         }
     }
 
@@ -71,12 +80,16 @@ public final class SiteControl implements AutoCloseable {
         AdminState previous = state;
         state = next;
         if (next.mode() == RouterMode.PRIMARY_DOWN) {
-            primaryCircuit.force("primary-down drill mode set by an operator" + (next.reason().isBlank() ? "" : ": " + next.reason()));
+            primaryCircuit.force("primary-down drill mode set by an operator"
+                    + (next.reason().isBlank() ? "" : ": " + next.reason()));
         } else {
             primaryCircuit.release();
         }
         if (previous.mode() != next.mode()) {
-            LOG.warn("router mode {} -> {}{}", previous.mode().label(), next.mode().label(),
+            LOG.warn(
+                    "router mode {} -> {}{}",
+                    previous.mode().label(),
+                    next.mode().label(),
                     next.reason().isBlank() ? "" : " (" + next.reason() + ")");
         }
         URI url = next.primaryUrl().orElse(configuredPrimary);

@@ -25,7 +25,8 @@ public final class MissReport implements ResponseInterceptor {
     private final List<String> authorization;
 
     /** @param authorization the client's {@code Authorization} values, to ask the primary as the client */
-    public MissReport(ReplicaMissListener listener, StoredTagLookup tags, RouteMatch match, List<String> authorization) {
+    public MissReport(
+            ReplicaMissListener listener, StoredTagLookup tags, RouteMatch match, List<String> authorization) {
         this.listener = listener;
         this.tags = tags;
         this.match = match;
@@ -45,18 +46,32 @@ public final class MissReport implements ResponseInterceptor {
     private void report(String answeredDigest, long size) {
         try {
             if (match.routeId() == RouteId.MANIFEST_READ && !Digest.looksLikeDigest(match.reference())) {
-                Optional<StoredTagLookup.Stored> stored = tags.storedUnder(match.repository(), match.reference(), authorization);
+                Optional<StoredTagLookup.Stored> stored =
+                        tags.storedUnder(match.repository(), match.reference(), authorization);
                 if (stored.isEmpty()) {
-                    LOG.debug("what the primary stores under {}:{} is unknown: miss not reported", match.repository(), match.reference());
+                    LOG.debug(
+                            "what the primary stores under {}:{} is unknown: miss not reported",
+                            match.repository(),
+                            match.reference());
                     return;
                 }
-                listener.onMiss(new ReplicaMissListener.Miss(match.routeId(), match.repository(), match.reference(),
-                        stored.get().digest(), stored.get().size()));
+                listener.onMiss(new ReplicaMissListener.Miss(
+                        match.routeId(),
+                        match.repository(),
+                        match.reference(),
+                        stored.get().digest(),
+                        stored.get().size()));
             } else {
-                listener.onMiss(new ReplicaMissListener.Miss(match.routeId(), match.repository(), match.reference(), answeredDigest, size));
+                listener.onMiss(new ReplicaMissListener.Miss(
+                        match.routeId(), match.repository(), match.reference(), answeredDigest, size));
             }
         } catch (RuntimeException e) {
-            LOG.warn("could not report the replica miss of {} {}:{}", match.routeId(), match.repository(), match.reference(), e);
+            LOG.warn(
+                    "could not report the replica miss of {} {}:{}",
+                    match.routeId(),
+                    match.repository(),
+                    match.reference(),
+                    e);
         }
     }
 }

@@ -8,5 +8,4 @@ import io.georeg.router.proxy.ResponseInterceptor;
  * ({@link ResponseInterceptor}) or in process ({@link InProcessDispatch.Decision}): pass it on,
  * fall back to the primary ({@link FallbackToPrimary}), or correct it.
  */
-public interface ReplicaDecision extends ResponseInterceptor, InProcessDispatch.Decision {
-}
+public interface ReplicaDecision extends ResponseInterceptor, InProcessDispatch.Decision {}

@@ -15,10 +15,11 @@ import java.util.Set;
 public final class ReplicaMiss {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> MISSING = Set.of(
-            ErrorCode.MANIFEST_UNKNOWN.wireCode(), ErrorCode.BLOB_UNKNOWN.wireCode(), ErrorCode.NAME_UNKNOWN.wireCode());
+            ErrorCode.MANIFEST_UNKNOWN.wireCode(),
+            ErrorCode.BLOB_UNKNOWN.wireCode(),
+            ErrorCode.NAME_UNKNOWN.wireCode());
 
-    private ReplicaMiss() {
-    }
+    private ReplicaMiss() {}
 
     public static boolean isMiss(int status, byte[] body) {
         if (status != 404) {

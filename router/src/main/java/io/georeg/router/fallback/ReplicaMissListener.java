@@ -11,8 +11,7 @@ import io.georeg.router.route.RouteId;
 @FunctionalInterface
 public interface ReplicaMissListener {
 
-    ReplicaMissListener NONE = miss -> {
-    };
+    ReplicaMissListener NONE = miss -> {};
 
     void onMiss(Miss miss);
 
@@ -25,6 +24,5 @@ public interface ReplicaMissListener {
      * @param digest     {@code Docker-Content-Digest} of the primary's answer, null when absent
      * @param size       {@code Content-Length} of the primary's answer, -1 when absent
      */
-    record Miss(RouteId routeId, String repository, String reference, String digest, long size) {
-    }
+    record Miss(RouteId routeId, String repository, String reference, String digest, long size) {}
 }

@@ -36,13 +36,13 @@ public final class StoredTagLookup {
     }
 
     /** What the primary stores under a tag: the manifest's digest and size (-1 when not said). */
-    public record Stored(String digest, long size) {
-    }
+    public record Stored(String digest, long size) {}
 
     /** What {@code repository:tag} is on the primary, empty when it has none or cannot be asked. */
     public Optional<Stored> storedUnder(String repository, String tag, List<String> authorization) {
         try {
-            ContentResponse head = httpClient.newRequest(primary.get().target("/v2/" + repository + "/manifests/" + tag, null))
+            ContentResponse head = httpClient
+                    .newRequest(primary.get().target("/v2/" + repository + "/manifests/" + tag, null))
                     .method(HttpMethod.HEAD)
                     .headers(h -> {
                         h.put(HttpHeader.ACCEPT, MediaTypes.ACCEPT_EVERY_MANIFEST);

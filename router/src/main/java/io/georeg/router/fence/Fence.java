@@ -15,12 +15,23 @@ import java.util.Locale;
  * @param present    whether the write left the target there (push) or took it away (delete)
  * @param descriptor for a referrer pushed: the descriptor (JSON) the referrers API lists for it
  */
-public record Fence(long id, String repository, Kind kind, String target, String digest, boolean present, String descriptor,
-                    Instant createdAt, Instant expiresAt) {
+public record Fence(
+        long id,
+        String repository,
+        Kind kind,
+        String target,
+        String digest,
+        boolean present,
+        String descriptor,
+        Instant createdAt,
+        Instant expiresAt) {
 
     /** What a fence is about. */
     public enum Kind {
-        TAG, MANIFEST, BLOB, REFERRER;
+        TAG,
+        MANIFEST,
+        BLOB,
+        REFERRER;
 
         /** The value in {@code router_fences.kind}. */
         public String column() {
@@ -33,7 +44,8 @@ public record Fence(long id, String repository, Kind kind, String target, String
     }
 
     /** A fence as a write asks for it, before the table gives it an id and times. */
-    public record Write(String repository, Kind kind, String target, String digest, boolean present, String descriptor) {
+    public record Write(
+            String repository, Kind kind, String target, String digest, boolean present, String descriptor) {
 
         public static Write tagPushed(String repository, String tag, String digest) {
             return new Write(repository, Kind.TAG, tag, digest, true, null);

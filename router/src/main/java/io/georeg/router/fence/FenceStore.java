@@ -39,11 +39,13 @@ public final class FenceStore {
             DELETE FROM router_fences WHERE expires_at < now()
             """;
 
-    private static final String COLUMNS = "id, repository, kind, target, digest, present, descriptor, created_at, expires_at";
+    private static final String COLUMNS =
+            "id, repository, kind, target, digest, present, descriptor, created_at, expires_at";
 
     private static final String ALL_LIVE = "SELECT " + COLUMNS + " FROM router_fences WHERE expires_at > now()";
 
-    private static final String LIVE_OF_REPOSITORY = "SELECT " + COLUMNS + " FROM router_fences WHERE repository = ? AND expires_at > now()";
+    private static final String LIVE_OF_REPOSITORY =
+            "SELECT " + COLUMNS + " FROM router_fences WHERE repository = ? AND expires_at > now()";
 
     // Only the fence that was checked: a later write to the same target has a newer created_at and stays.
     private static final String CLEAR = """
@@ -62,7 +64,8 @@ public final class FenceStore {
     public void record(List<Fence.Write> writes) {
         transactions.inTransaction(c -> {
             for (Fence.Write w : writes) {
-                try (PreparedStatement s = c.prepareStatement(w.kind() == Fence.Kind.REFERRER ? UPSERT_REFERRER : UPSERT)) {
+                try (PreparedStatement s =
+                        c.prepareStatement(w.kind() == Fence.Kind.REFERRER ? UPSERT_REFERRER : UPSERT)) {
                     s.setString(1, w.repository());
                     s.setString(2, w.kind().column());
                     s.setString(3, w.target());
@@ -82,7 +85,10 @@ public final class FenceStore {
 
     /** Records the fence of a manifest push: {@code tag} null for a push by digest. */
     public void record(String repository, String tag, String digest) {
-        record(List.of(tag == null ? Fence.Write.manifestPushed(repository, digest) : Fence.Write.tagPushed(repository, tag, digest)));
+        record(List.of(
+                tag == null
+                        ? Fence.Write.manifestPushed(repository, digest)
+                        : Fence.Write.tagPushed(repository, tag, digest)));
     }
 
     public void clear(Fence fence) {
@@ -123,8 +129,15 @@ public final class FenceStore {
     }
 
     private static Fence row(ResultSet rs) throws SQLException {
-        return new Fence(rs.getLong(1), rs.getString(2), Fence.Kind.ofColumn(rs.getString(3)), rs.getString(4), rs.getString(5),
-                rs.getBoolean(6), rs.getString(7), rs.getObject(8, OffsetDateTime.class).toInstant(),
+        return new Fence(
+                rs.getLong(1),
+                rs.getString(2),
+                Fence.Kind.ofColumn(rs.getString(3)),
+                rs.getString(4),
+                rs.getString(5),
+                rs.getBoolean(6),
+                rs.getString(7),
+                rs.getObject(8, OffsetDateTime.class).toInstant(),
                 rs.getObject(9, OffsetDateTime.class).toInstant());
     }
 }

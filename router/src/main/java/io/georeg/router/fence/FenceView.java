@@ -164,7 +164,11 @@ public final class FenceView implements NotifyListener.Subscriber, AutoCloseable
             byRepository.remove(repository);
         } else {
             // Latest first, so the fence a reader finds is the latest write.
-            byRepository.put(repository, fences.stream().sorted(Comparator.comparing(Fence::createdAt).reversed()).toList());
+            byRepository.put(
+                    repository,
+                    fences.stream()
+                            .sorted(Comparator.comparing(Fence::createdAt).reversed())
+                            .toList());
         }
     }
 

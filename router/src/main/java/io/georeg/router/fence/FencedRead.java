@@ -72,7 +72,9 @@ public sealed interface FencedRead {
 
     /** A manifest read by {@code reference}, a tag or a digest. */
     static FencedRead manifest(String repository, String reference) {
-        return Digest.looksLikeDigest(reference) ? new ManifestByDigest(repository, reference) : new ManifestByTag(repository, reference);
+        return Digest.looksLikeDigest(reference)
+                ? new ManifestByDigest(repository, reference)
+                : new ManifestByTag(repository, reference);
     }
 
     private static boolean deletedManifest(Fence f) {

@@ -48,7 +48,8 @@ public final class ReadYourWrites {
     private final Duration checkTimeout;
 
     /** @param view this process's fences in memory, or null to query the table for every read */
-    public ReadYourWrites(FenceStore store, FenceView view, HttpClient httpClient, Upstream replica, Duration checkTimeout) {
+    public ReadYourWrites(
+            FenceStore store, FenceView view, HttpClient httpClient, Upstream replica, Duration checkTimeout) {
         this.store = store;
         this.view = view;
         this.httpClient = httpClient;
@@ -130,7 +131,8 @@ public final class ReadYourWrites {
     public void clearShownReferrers(List<Fence> corrections, Set<String> listed) {
         Set<String> deleted = deletedManifests(corrections);
         for (Fence f : corrections) {
-            if (f.kind() == Fence.Kind.REFERRER && (f.present() && !deleted.contains(f.digest())) == listed.contains(f.digest())) {
+            if (f.kind() == Fence.Kind.REFERRER
+                    && (f.present() && !deleted.contains(f.digest())) == listed.contains(f.digest())) {
                 clear(f);
             }
         }
@@ -148,8 +150,8 @@ public final class ReadYourWrites {
     }
 
     private boolean catalogPinned(HttpFields clientHeaders) {
-        List<Fence> pushes = (view != null && view.live() ? view.all() : store.allLive()).stream()
-                .filter(new FencedRead.Catalog()::isPinnedBy).toList();
+        List<Fence> pushes = (view != null && view.live() ? view.all() : store.allLive())
+                .stream().filter(new FencedRead.Catalog()::isPinnedBy).toList();
         Set<String> repositories = new LinkedHashSet<>();
         pushes.forEach(f -> repositories.add(f.repository()));
         if (repositories.size() > MAX_CATALOG_CHECKS) {
@@ -182,12 +184,16 @@ public final class ReadYourWrites {
         return switch (f.kind()) {
             case TAG -> {
                 ContentResponse head = send(HttpMethod.HEAD, name + "/manifests/" + f.target(), clientHeaders);
-                yield head != null && (f.present()
-                        ? head.getStatus() == 200 && f.digest().equals(head.getHeaders().get("Docker-Content-Digest"))
-                        : head.getStatus() == 404);
+                yield head != null
+                        && (f.present()
+                                ? head.getStatus() == 200
+                                        && f.digest().equals(head.getHeaders().get("Docker-Content-Digest"))
+                                : head.getStatus() == 404);
             }
-            case MANIFEST -> status(HttpMethod.HEAD, name + "/manifests/" + f.target(), clientHeaders) == (f.present() ? 200 : 404);
-            case BLOB -> status(HttpMethod.HEAD, name + "/blobs/" + f.target(), clientHeaders) == (f.present() ? 200 : 404);
+            case MANIFEST ->
+                status(HttpMethod.HEAD, name + "/manifests/" + f.target(), clientHeaders) == (f.present() ? 200 : 404);
+            case BLOB ->
+                status(HttpMethod.HEAD, name + "/blobs/" + f.target(), clientHeaders) == (f.present() ? 200 : 404);
             case REFERRER -> {
                 Set<String> listed = listedReferrers(f.repository(), f.target(), clientHeaders);
                 yield listed != null && listed.contains(f.digest()) == f.present();
@@ -225,7 +231,8 @@ public final class ReadYourWrites {
     /** A request to the replica as the client; null when it failed (cannot tell: the fence stays). */
     private ContentResponse send(HttpMethod method, String path, HttpFields clientHeaders) {
         try {
-            return httpClient.newRequest(replica.target(path, null))
+            return httpClient
+                    .newRequest(replica.target(path, null))
                     .method(method)
                     .headers(h -> {
                         for (String value : clientHeaders.getValuesList(HttpHeader.AUTHORIZATION)) {

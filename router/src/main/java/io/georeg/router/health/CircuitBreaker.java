@@ -20,7 +20,8 @@ public final class CircuitBreaker {
     private static final Logger LOG = LoggerFactory.getLogger(CircuitBreaker.class);
 
     public enum State {
-        CLOSED, OPEN
+        CLOSED,
+        OPEN
     }
 
     private final String upstream;
@@ -48,7 +49,11 @@ public final class CircuitBreaker {
     public void recordFailure(String why) {
         lastFailure = why;
         if (consecutiveFailures.incrementAndGet() >= failureThreshold && state.getAndSet(State.OPEN) == State.CLOSED) {
-            LOG.warn("{} unreachable ({} consecutive failures, last: {}): circuit open", upstream, failureThreshold, why);
+            LOG.warn(
+                    "{} unreachable ({} consecutive failures, last: {}): circuit open",
+                    upstream,
+                    failureThreshold,
+                    why);
         }
     }
 

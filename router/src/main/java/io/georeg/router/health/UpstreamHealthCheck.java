@@ -27,18 +27,27 @@ public final class UpstreamHealthCheck implements AutoCloseable {
     private final CircuitBreaker circuit;
     private ScheduledExecutorService scheduler;
 
-    public UpstreamHealthCheck(HttpClient httpClient, URI origin, Duration interval, Duration timeout, CircuitBreaker circuit) {
+    public UpstreamHealthCheck(
+            HttpClient httpClient, URI origin, Duration interval, Duration timeout, CircuitBreaker circuit) {
         this(httpClient, () -> origin, interval, timeout, circuit);
     }
 
     /** {@code origin} is asked before every probe: a promotion switches the primary at run time. */
-    public UpstreamHealthCheck(HttpClient httpClient, java.util.function.Supplier<URI> origin, Duration interval, Duration timeout,
-                               CircuitBreaker circuit) {
+    public UpstreamHealthCheck(
+            HttpClient httpClient,
+            java.util.function.Supplier<URI> origin,
+            Duration interval,
+            Duration timeout,
+            CircuitBreaker circuit) {
         this(httpClient, interval, timeout, circuit, () -> origin.get().resolve("/v2/"));
     }
 
-    private UpstreamHealthCheck(HttpClient httpClient, Duration interval, Duration timeout, CircuitBreaker circuit,
-                                java.util.function.Supplier<URI> probeUrl) {
+    private UpstreamHealthCheck(
+            HttpClient httpClient,
+            Duration interval,
+            Duration timeout,
+            CircuitBreaker circuit,
+            java.util.function.Supplier<URI> probeUrl) {
         this.httpClient = httpClient;
         this.probeUrl = probeUrl;
         this.interval = interval;
@@ -51,7 +60,8 @@ public final class UpstreamHealthCheck implements AutoCloseable {
      * (GitLab's {@code /jwt/auth}), which answers a request without credentials or scope with a
      * 4xx while it is up.
      */
-    public static UpstreamHealthCheck ofUrl(HttpClient httpClient, URI url, Duration interval, Duration timeout, CircuitBreaker circuit) {
+    public static UpstreamHealthCheck ofUrl(
+            HttpClient httpClient, URI url, Duration interval, Duration timeout, CircuitBreaker circuit) {
         return new UpstreamHealthCheck(httpClient, interval, timeout, circuit, () -> url);
     }
 
@@ -71,8 +81,11 @@ public final class UpstreamHealthCheck implements AutoCloseable {
     public void probeOnce() {
         URI probe = probeUrl.get();
         try {
-            ContentResponse response = httpClient.newRequest(probe).method(HttpMethod.GET)
-                    .timeout(timeout.toMillis(), TimeUnit.MILLISECONDS).send();
+            ContentResponse response = httpClient
+                    .newRequest(probe)
+                    .method(HttpMethod.GET)
+                    .timeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                    .send();
             if (response.getStatus() < 500) {
                 circuit.recordSuccess();
             } else {

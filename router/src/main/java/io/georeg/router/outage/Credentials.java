@@ -26,7 +26,8 @@ public record Credentials(String username, String password) {
         if (header == null) {
             return Optional.of(ANONYMOUS);
         }
-        if (header.length() > 6 + (MAX_USERNAME + MAX_PASSWORD + 1) * 4 / 3 + 8 || !header.regionMatches(true, 0, "Basic ", 0, 6)) {
+        if (header.length() > 6 + (MAX_USERNAME + MAX_PASSWORD + 1) * 4 / 3 + 8
+                || !header.regionMatches(true, 0, "Basic ", 0, 6)) {
             return Optional.empty();
         }
         String decoded;
@@ -41,7 +42,8 @@ public record Credentials(String username, String password) {
         }
         String username = decoded.substring(0, colon);
         String password = decoded.substring(colon + 1);
-        if (username.getBytes(StandardCharsets.UTF_8).length > MAX_USERNAME || password.getBytes(StandardCharsets.UTF_8).length > MAX_PASSWORD
+        if (username.getBytes(StandardCharsets.UTF_8).length > MAX_USERNAME
+                || password.getBytes(StandardCharsets.UTF_8).length > MAX_PASSWORD
                 || password.isEmpty()) {
             return Optional.empty();
         }

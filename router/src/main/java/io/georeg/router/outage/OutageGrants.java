@@ -8,7 +8,6 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -93,21 +92,22 @@ public final class OutageGrants {
     }
 
     /** What a credential may pull on its own, and the lifetime of the primary's last token for it. */
-    public record Granted(Set<String> repositories, Duration primaryTokenLifetime) {
-    }
+    public record Granted(Set<String> repositories, Duration primaryTokenLifetime) {}
 
-    private record Candidate(long id, String hash, int lifetimeSeconds) {
-    }
+    private record Candidate(long id, String hash, int lifetimeSeconds) {}
 
     /** Records that the primary granted {@code pull} on {@code repositories} to {@code credentials} just now. */
     public void learn(Credentials credentials, Collection<String> repositories, Duration primaryTokenLifetime) {
-        if (repositories.isEmpty() || verified.learnedRecently(credentials, Set.copyOf(repositories), clock.instant())) {
+        if (repositories.isEmpty()
+                || verified.learnedRecently(credentials, Set.copyOf(repositories), clock.instant())) {
             return;
         }
         // The slow hash runs before the transaction, so no connection is held while it does.
         List<Candidate> candidates = transactions.read(c -> candidates(c, credentials.username()));
         Optional<Candidate> known = match(credentials, candidates);
-        String newHash = known.isPresent() ? known.get().hash() : credentials.anonymous() ? "" : PasswordHash.hash(credentials.password());
+        String newHash = known.isPresent()
+                ? known.get().hash()
+                : credentials.anonymous() ? "" : PasswordHash.hash(credentials.password());
         int lifetime = (int) Math.max(1, Math.min(Integer.MAX_VALUE, primaryTokenLifetime.toSeconds()));
         Timestamp now = Timestamp.from(clock.instant());
         long credentialId = transactions.inTransaction(c -> {
@@ -138,7 +138,7 @@ public final class OutageGrants {
                 }
             }
             try (PreparedStatement ps = c.prepareStatement(UPSERT_GRANT)) {
-                for (String repository : new TreeSet<>(repositories)) {   // one lock order for concurrent learners
+                for (String repository : new TreeSet<>(repositories)) { // one lock order for concurrent learners
                     ps.setLong(1, id);
                     ps.setString(2, repository);
                     ps.setTimestamp(3, now);
@@ -175,7 +175,8 @@ public final class OutageGrants {
             }
             return out;
         });
-        return Optional.of(new Granted(Set.copyOf(repositories), Duration.ofSeconds(match.get().lifetimeSeconds())));
+        return Optional.of(new Granted(
+                Set.copyOf(repositories), Duration.ofSeconds(match.get().lifetimeSeconds())));
     }
 
     /** Deletes the stored credential these credentials match, with its grants; true when there was one. */
@@ -270,5 +271,4 @@ public final class OutageGrants {
         }
         return Optional.ofNullable(found);
     }
-
 }

@@ -45,28 +45,40 @@ public final class OutageMetrics {
      */
     public OutageMetrics(PrometheusRegistry registry, boolean siteKeyLoaded, BooleanSupplier inUse) {
         this.siteKeyLoaded = siteKeyLoaded;
-        issued = Counter.builder().name("georeg_router_outage_tokens_issued_total")
-                .help("Pull-only outage tokens the router minted with the site key while the primary's token service was unreachable")
+        issued = Counter.builder()
+                .name("georeg_router_outage_tokens_issued_total")
+                .help(
+                        "Pull-only outage tokens the router minted with the site key while the primary's token service was unreachable")
                 .register(registry);
-        refused = Counter.builder().name("georeg_router_outage_tokens_refused_total")
+        refused = Counter.builder()
+                .name("georeg_router_outage_tokens_refused_total")
                 .help("Token requests the router refused while answering for the primary's token service, by reason")
-                .labelNames("reason").register(registry);
-        learned = Counter.builder().name("georeg_router_outage_grants_learned_total")
-                .help("Successful token answers of the primary whose pull grants were recorded, by outcome (learned, unverified, error)")
-                .labelNames("outcome").register(registry);
-        revoked = Counter.builder().name("georeg_router_outage_grants_revoked_total")
+                .labelNames("reason")
+                .register(registry);
+        learned = Counter.builder()
+                .name("georeg_router_outage_grants_learned_total")
+                .help(
+                        "Successful token answers of the primary whose pull grants were recorded, by outcome (learned, unverified, error)")
+                .labelNames("outcome")
+                .register(registry);
+        revoked = Counter.builder()
+                .name("georeg_router_outage_grants_revoked_total")
                 .help("Stored credentials deleted because the primary answered 401 to them")
                 .register(registry);
-        GaugeWithCallback.builder().name("georeg_router_outage_grants")
+        GaugeWithCallback.builder()
+                .name("georeg_router_outage_grants")
                 .help("Pull grants within the window in the shared table, as last counted by this router")
                 .callback(cb -> cb.call(held.get()))
                 .register(registry);
-        GaugeWithCallback.builder().name("georeg_router_outage_shield_armed")
+        GaugeWithCallback.builder()
+                .name("georeg_router_outage_shield_armed")
                 .help("1 when outage tokens can be issued: the site key is loaded and grants are held")
                 .callback(cb -> cb.call(armed() ? 1 : 0))
                 .register(registry);
-        GaugeWithCallback.builder().name("georeg_router_outage_shield_in_use")
-                .help("1 while the router answers token requests itself (token service unreachable or primary-down mode)")
+        GaugeWithCallback.builder()
+                .name("georeg_router_outage_shield_in_use")
+                .help(
+                        "1 while the router answers token requests itself (token service unreachable or primary-down mode)")
                 .callback(cb -> cb.call(inUse.getAsBoolean() ? 1 : 0))
                 .register(registry);
         for (Refusal r : Refusal.values()) {

@@ -23,20 +23,21 @@ final class PasswordHash {
     private static final int PARALLELISM = 1;
     private static final int SALT_BYTES = 16;
     private static final int HASH_BYTES = 32;
-    private static final Pattern PHC = Pattern.compile("\\$argon2id\\$v=19\\$m=(\\d{1,7}),t=(\\d{1,2}),p=(\\d{1,2})\\$([A-Za-z0-9+/]{16,64})\\$([A-Za-z0-9+/]{16,128})");
+    private static final Pattern PHC = Pattern.compile(
+            "\\$argon2id\\$v=19\\$m=(\\d{1,7}),t=(\\d{1,2}),p=(\\d{1,2})\\$([A-Za-z0-9+/]{16,64})\\$([A-Za-z0-9+/]{16,128})");
     private static final Base64.Encoder B64 = Base64.getEncoder().withoutPadding();
     private static final Base64.Decoder B64_DECODE = Base64.getDecoder();
     /** Hashed when no stored hash exists, so an unknown user costs as much time as a wrong password. */
     private static final String DECOY = hash("georeg-decoy-password");
 
-    private PasswordHash() {
-    }
+    private PasswordHash() {}
 
     static String hash(String password) {
         byte[] salt = new byte[SALT_BYTES];
         RANDOM.nextBytes(salt);
         byte[] hash = argon2(password, salt, MEMORY_KIB, ITERATIONS, PARALLELISM, HASH_BYTES);
-        return "$argon2id$v=19$m=" + MEMORY_KIB + ",t=" + ITERATIONS + ",p=" + PARALLELISM + "$" + B64.encodeToString(salt) + "$" + B64.encodeToString(hash);
+        return "$argon2id$v=19$m=" + MEMORY_KIB + ",t=" + ITERATIONS + ",p=" + PARALLELISM + "$"
+                + B64.encodeToString(salt) + "$" + B64.encodeToString(hash);
     }
 
     /** True when {@code password} hashes to {@code encoded}; false for any string that is not one of our hashes. */
@@ -52,7 +53,8 @@ final class PasswordHash {
             return false;
         }
         byte[] expected = B64_DECODE.decode(m.group(5));
-        byte[] actual = argon2(password, B64_DECODE.decode(m.group(4)), memory, iterations, parallelism, expected.length);
+        byte[] actual =
+                argon2(password, B64_DECODE.decode(m.group(4)), memory, iterations, parallelism, expected.length);
         return MessageDigest.isEqual(expected, actual);
     }
 
@@ -62,11 +64,15 @@ final class PasswordHash {
         return false;
     }
 
-    private static byte[] argon2(String password, byte[] salt, int memoryKiB, int iterations, int parallelism, int length) {
+    private static byte[] argon2(
+            String password, byte[] salt, int memoryKiB, int iterations, int parallelism, int length) {
         Argon2Parameters params = new Argon2Parameters.Builder(Argon2Parameters.ARGON2_id)
                 .withVersion(Argon2Parameters.ARGON2_VERSION_13)
-                .withMemoryAsKB(memoryKiB).withIterations(iterations).withParallelism(parallelism)
-                .withSalt(salt).build();
+                .withMemoryAsKB(memoryKiB)
+                .withIterations(iterations)
+                .withParallelism(parallelism)
+                .withSalt(salt)
+                .build();
         Argon2BytesGenerator generator = new Argon2BytesGenerator();
         generator.init(params);
         byte[] out = new byte[length];

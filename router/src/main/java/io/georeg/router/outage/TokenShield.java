@@ -46,8 +46,10 @@ public final class TokenShield {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Distribution's token spec: a token answer without {@code expires_in} is good for 60 seconds. */
     private static final Duration DEFAULT_PRIMARY_LIFETIME = Duration.ofSeconds(60);
+
     public static final String SOURCE_OUTAGE = "outage-token";
-    private static final String CHALLENGE = "Basic realm=\"georeg outage tokens: the primary's auth service is unavailable\"";
+    private static final String CHALLENGE =
+            "Basic realm=\"georeg outage tokens: the primary's auth service is unavailable\"";
 
     private final OutageGrants grants;
     private final OutageTokenSigner signer;
@@ -61,8 +63,13 @@ public final class TokenShield {
      * @param service       the registry's {@code service}: the {@code aud} of outage tokens
      * @param maxLifetime   {@code auth.outage.tokenLifetime}
      */
-    public TokenShield(OutageGrants grants, OutageTokenSigner signer, TokenVerifier primaryTokens, String service, Duration maxLifetime,
-                       OutageMetrics metrics) {
+    public TokenShield(
+            OutageGrants grants,
+            OutageTokenSigner signer,
+            TokenVerifier primaryTokens,
+            String service,
+            Duration maxLifetime,
+            OutageMetrics metrics) {
         this.grants = grants;
         this.signer = signer;
         this.primaryTokens = primaryTokens;
@@ -73,7 +80,8 @@ public final class TokenShield {
 
     /** Answers a token request with an outage token or a refusal; {@code why} says why the primary is not asked. */
     public void answer(Request request, Response response, Callback callback, String why) {
-        Optional<Credentials> credentials = Credentials.fromAuthorization(request.getHeaders().get(HttpHeader.AUTHORIZATION));
+        Optional<Credentials> credentials =
+                Credentials.fromAuthorization(request.getHeaders().get(HttpHeader.AUTHORIZATION));
         ScopeRequest scopes;
         try {
             scopes = ScopeRequest.of(scopeValues(request));
@@ -83,20 +91,31 @@ public final class TokenShield {
         }
         if (scopes.tooMany()) {
             metrics.refused(OutageMetrics.Refusal.TOO_MANY_SCOPES);
-            send(response, callback, ErrorCode.DENIED, "a token request may ask for at most " + ScopeRequest.MAX_SCOPES
-                    + " scopes while the primary's auth service is unavailable; this one asks for " + scopes.scopes());
+            send(
+                    response,
+                    callback,
+                    ErrorCode.DENIED,
+                    "a token request may ask for at most " + ScopeRequest.MAX_SCOPES
+                            + " scopes while the primary's auth service is unavailable; this one asks for "
+                            + scopes.scopes());
             return;
         }
         Optional<OutageGrants.Granted> own;
         Optional<OutageGrants.Granted> anonymous;
         try {
             own = credentials.isEmpty() ? Optional.empty() : grants.lookup(credentials.get());
-            anonymous = own.isEmpty() || credentials.get().anonymous() ? Optional.empty() : grants.lookup(Credentials.ANONYMOUS);
+            anonymous = own.isEmpty() || credentials.get().anonymous()
+                    ? Optional.empty()
+                    : grants.lookup(Credentials.ANONYMOUS);
         } catch (RuntimeException e) {
             LOG.error("cannot read the outage grants to answer a token request while {}", why, e);
             metrics.refused(OutageMetrics.Refusal.ERROR);
-            send(response, callback, ErrorCode.UNAVAILABLE, "the primary's auth service is unavailable and this site cannot read "
-                    + "its grants to stand in for it; retry later");
+            send(
+                    response,
+                    callback,
+                    ErrorCode.UNAVAILABLE,
+                    "the primary's auth service is unavailable and this site cannot read "
+                            + "its grants to stand in for it; retry later");
             return;
         }
         if (own.isEmpty()) {
@@ -107,7 +126,8 @@ public final class TokenShield {
         }
         Set<String> grantable = new TreeSet<>(own.get().repositories());
         Duration lifetime = min(maxLifetime, own.get().primaryTokenLifetime());
-        Set<String> fromAnonymous = new TreeSet<>(anonymous.map(OutageGrants.Granted::repositories).orElse(Set.of()));
+        Set<String> fromAnonymous =
+                new TreeSet<>(anonymous.map(OutageGrants.Granted::repositories).orElse(Set.of()));
         Set<String> granted = new TreeSet<>();
         for (String repository : scopes.pullRepositories()) {
             if (grantable.contains(repository)) {
@@ -123,9 +143,16 @@ public final class TokenShield {
             refuse(response, callback);
             return;
         }
-        OutageTokenSigner.Minted minted = signer.mint(credentials.get().username(), service, List.copyOf(granted), lifetime);
+        OutageTokenSigner.Minted minted =
+                signer.mint(credentials.get().username(), service, List.copyOf(granted), lifetime);
         metrics.issued();
-        LOG.info("outage token for {} ({}): pull on {} for {}s, issuer {}", credentials.get(), why, granted, lifetime.toSeconds(), signer.issuer());
+        LOG.info(
+                "outage token for {} ({}): pull on {} for {}s, issuer {}",
+                credentials.get(),
+                why,
+                granted,
+                lifetime.toSeconds(),
+                signer.issuer());
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("token", minted.token());
         body.put("access_token", minted.token());
@@ -145,7 +172,8 @@ public final class TokenShield {
      * revokes on its 401, and answers instead of its 5xx or of a failed connection.
      */
     public ResponseInterceptor watching(Request request, Response response, Callback callback) {
-        Optional<Credentials> credentials = Credentials.fromAuthorization(request.getHeaders().get(HttpHeader.AUTHORIZATION));
+        Optional<Credentials> credentials =
+                Credentials.fromAuthorization(request.getHeaders().get(HttpHeader.AUTHORIZATION));
         return new ResponseInterceptor() {
             @Override
             public boolean hold(org.eclipse.jetty.client.Response serverToProxyResponse) {
@@ -163,7 +191,9 @@ public final class TokenShield {
                     try {
                         if (held.status() == 200 && credentials.isPresent()) {
                             learn(request, credentials.get(), held.body());
-                        } else if (held.status() == 401 && credentials.isPresent() && !credentials.get().anonymous()) {
+                        } else if (held.status() == 401
+                                && credentials.isPresent()
+                                && !credentials.get().anonymous()) {
                             revoke(credentials.get());
                         }
                     } finally {
@@ -174,7 +204,8 @@ public final class TokenShield {
 
             @Override
             public boolean takeOverFailure(Throwable failure) {
-                String why = "the primary's token service is unreachable: " + failure.getClass().getSimpleName();
+                String why = "the primary's token service is unreachable: "
+                        + failure.getClass().getSimpleName();
                 Thread.ofVirtual().name("token-shield").start(() -> answer(request, response, callback, why));
                 return true;
             }
@@ -190,11 +221,13 @@ public final class TokenShield {
     private void learn(Request request, Credentials credentials, byte[] body) {
         try {
             JsonNode answer = JSON.readTree(body);
-            String token = answer.path("token").asText(answer.path("access_token").asText(""));
+            String token =
+                    answer.path("token").asText(answer.path("access_token").asText(""));
             VerifiedToken verified = primaryTokens.verify(token);
             Set<String> learned = new TreeSet<>();
             for (String repository : ScopeRequest.of(scopeValues(request)).pullRepositories()) {
-                if (verified.grants().contains("repository:" + repository + ":pull") || verified.grants().contains("repository:" + repository + ":*")) {
+                if (verified.grants().contains("repository:" + repository + ":pull")
+                        || verified.grants().contains("repository:" + repository + ":*")) {
                     learned.add(repository);
                 }
             }
@@ -206,7 +239,9 @@ public final class TokenShield {
         } catch (TokenRejectedException e) {
             // Never believe access claims that do not verify against the primary's bundle.
             metrics.learned("unverified");
-            LOG.warn("the primary's token answer does not verify against auth.token.rootCertBundle ({}): nothing learned", e.getMessage());
+            LOG.warn(
+                    "the primary's token answer does not verify against auth.token.rootCertBundle ({}): nothing learned",
+                    e.getMessage());
         } catch (Exception e) {
             metrics.learned("error");
             LOG.warn("cannot learn the grants of a token answer for {}", credentials, e);
@@ -237,8 +272,12 @@ public final class TokenShield {
      */
     private static void refuse(Response response, Callback callback) {
         response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, CHALLENGE);
-        send(response, callback, ErrorCode.UNAUTHORIZED, "the primary's auth service is unavailable; this site stands in for it "
-                + "with pull-only tokens for what it granted these credentials, and it granted nothing asked for here");
+        send(
+                response,
+                callback,
+                ErrorCode.UNAUTHORIZED,
+                "the primary's auth service is unavailable; this site stands in for it "
+                        + "with pull-only tokens for what it granted these credentials, and it granted nothing asked for here");
     }
 
     private static void send(Response response, Callback callback, ErrorCode code, String message) {

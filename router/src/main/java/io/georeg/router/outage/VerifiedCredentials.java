@@ -29,8 +29,7 @@ final class VerifiedCredentials {
     /** Learning the same grants again sooner than this only moves their time by less than it. */
     static final Duration RELEARN_AFTER = Duration.ofMinutes(1);
 
-    private record Entry(long credentialId, String hash, Instant verifiedAt, Set<String> learned, Instant learnedAt) {
-    }
+    private record Entry(long credentialId, String hash, Instant verifiedAt, Set<String> learned, Instant learnedAt) {}
 
     private final SecretKeySpec key;
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
@@ -44,7 +43,9 @@ final class VerifiedCredentials {
     /** The stored credential these credentials verified against, if it is still stored with the same hash. */
     Optional<Long> verified(Credentials credentials, Map<Long, String> storedHashes, Instant now) {
         Entry e = entries.get(fingerprint(credentials));
-        if (e == null || now.isAfter(e.verifiedAt().plus(TTL)) || !e.hash().equals(storedHashes.get(e.credentialId()))) {
+        if (e == null
+                || now.isAfter(e.verifiedAt().plus(TTL))
+                || !e.hash().equals(storedHashes.get(e.credentialId()))) {
             return Optional.empty();
         }
         return Optional.of(e.credentialId());
@@ -53,14 +54,23 @@ final class VerifiedCredentials {
     /** Whether these credentials learned all of {@code repositories} less than {@link #RELEARN_AFTER} ago. */
     boolean learnedRecently(Credentials credentials, Set<String> repositories, Instant now) {
         Entry e = entries.get(fingerprint(credentials));
-        return e != null && e.learned().containsAll(repositories) && now.isBefore(e.learnedAt().plus(RELEARN_AFTER));
+        return e != null
+                && e.learned().containsAll(repositories)
+                && now.isBefore(e.learnedAt().plus(RELEARN_AFTER));
     }
 
     void remember(Credentials credentials, long credentialId, String hash, Instant now) {
         String fingerprint = fingerprint(credentials);
         Entry old = entries.get(fingerprint);
         boolean same = old != null && old.credentialId() == credentialId;
-        put(fingerprint, new Entry(credentialId, hash, now, same ? old.learned() : Set.of(), same ? old.learnedAt() : Instant.EPOCH));
+        put(
+                fingerprint,
+                new Entry(
+                        credentialId,
+                        hash,
+                        now,
+                        same ? old.learned() : Set.of(),
+                        same ? old.learnedAt() : Instant.EPOCH));
     }
 
     void learned(Credentials credentials, long credentialId, String hash, Set<String> repositories, Instant now) {

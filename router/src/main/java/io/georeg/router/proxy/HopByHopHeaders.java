@@ -15,9 +15,16 @@ import org.eclipse.jetty.http.HttpHeader;
  */
 public final class HopByHopHeaders {
     private static final Set<HttpHeader> FIXED = Set.of(
-            HttpHeader.CONNECTION, HttpHeader.KEEP_ALIVE, HttpHeader.PROXY_AUTHORIZATION,
-            HttpHeader.PROXY_AUTHENTICATE, HttpHeader.PROXY_CONNECTION, HttpHeader.TRANSFER_ENCODING,
-            HttpHeader.TE, HttpHeader.TRAILER, HttpHeader.UPGRADE, HttpHeader.EXPECT);
+            HttpHeader.CONNECTION,
+            HttpHeader.KEEP_ALIVE,
+            HttpHeader.PROXY_AUTHORIZATION,
+            HttpHeader.PROXY_AUTHENTICATE,
+            HttpHeader.PROXY_CONNECTION,
+            HttpHeader.TRANSFER_ENCODING,
+            HttpHeader.TE,
+            HttpHeader.TRAILER,
+            HttpHeader.UPGRADE,
+            HttpHeader.EXPECT);
 
     private final Set<String> listedInConnection;
 

@@ -160,8 +160,11 @@ public final class InProcessDispatch {
                 byte[] sofar = held.toByteArray();
                 held = null;
                 commitHeaders();
-                getWrapped().write(false, ByteBuffer.wrap(sofar), Callback.from(
-                        () -> getWrapped().write(last, content, callback), callback::failed));
+                getWrapped()
+                        .write(
+                                false,
+                                ByteBuffer.wrap(sofar),
+                                Callback.from(() -> getWrapped().write(last, content, callback), callback::failed));
                 return;
             }
             getWrapped().write(last, content, callback);

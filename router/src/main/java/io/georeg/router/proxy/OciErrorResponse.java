@@ -13,8 +13,7 @@ import org.eclipse.jetty.util.Callback;
  * oversized bodies.
  */
 public final class OciErrorResponse {
-    private OciErrorResponse() {
-    }
+    private OciErrorResponse() {}
 
     /** Answers the client, or fails the callback when the response is already on its way. */
     public static void send(Response response, Callback callback, ErrorCode code, String message) {

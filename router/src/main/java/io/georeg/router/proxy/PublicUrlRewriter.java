@@ -73,7 +73,8 @@ public final class PublicUrlRewriter {
     private boolean isAuthRealm(String realm) {
         try {
             URI uri = URI.create(realm);
-            return uri.isAbsolute() && sameOrigin(uri, authUrl)
+            return uri.isAbsolute()
+                    && sameOrigin(uri, authUrl)
                     && Objects.equals(normalPath(uri.getRawPath()), normalPath(authUrl.getRawPath()));
         } catch (IllegalArgumentException e) {
             return false;
@@ -90,8 +91,10 @@ public final class PublicUrlRewriter {
     }
 
     static boolean sameOrigin(URI a, URI b) {
-        return a.getScheme() != null && a.getScheme().equalsIgnoreCase(b.getScheme())
-                && a.getHost() != null && a.getHost().equalsIgnoreCase(b.getHost())
+        return a.getScheme() != null
+                && a.getScheme().equalsIgnoreCase(b.getScheme())
+                && a.getHost() != null
+                && a.getHost().equalsIgnoreCase(b.getHost())
                 && port(a) == port(b);
     }
 

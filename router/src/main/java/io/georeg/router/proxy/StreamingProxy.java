@@ -52,8 +52,13 @@ public final class StreamingProxy {
     private final long maxRequestBodyBytes;
     private final int maxHeldBodyBytes;
 
-    public StreamingProxy(HttpClient httpClient, PublicUrlRewriter rewriter, URI publicUrl, Duration idleTimeout,
-                          long maxRequestBodyBytes, int maxHeldBodyBytes) {
+    public StreamingProxy(
+            HttpClient httpClient,
+            PublicUrlRewriter rewriter,
+            URI publicUrl,
+            Duration idleTimeout,
+            long maxRequestBodyBytes,
+            int maxHeldBodyBytes) {
         this.httpClient = httpClient;
         this.rewriter = rewriter;
         this.publicUrl = publicUrl;
@@ -66,10 +71,25 @@ public final class StreamingProxy {
      * Forwards the request to {@code target} on {@code upstream}. The callback completes when the
      * proxy→client response is fully written (or fails).
      */
-    public void forward(Request clientToProxyRequest, Response proxyToClientResponse, Callback proxyToClientCallback,
-                        Upstream upstream, URI target, String requestId,
-                        ResponseInterceptor interceptor, ProxyObserver observer) {
-        forward(clientToProxyRequest, proxyToClientResponse, proxyToClientCallback, upstream, target, requestId, interceptor, observer, null);
+    public void forward(
+            Request clientToProxyRequest,
+            Response proxyToClientResponse,
+            Callback proxyToClientCallback,
+            Upstream upstream,
+            URI target,
+            String requestId,
+            ResponseInterceptor interceptor,
+            ProxyObserver observer) {
+        forward(
+                clientToProxyRequest,
+                proxyToClientResponse,
+                proxyToClientCallback,
+                upstream,
+                target,
+                requestId,
+                interceptor,
+                observer,
+                null);
     }
 
     /**
@@ -78,16 +98,28 @@ public final class StreamingProxy {
      * idle timeout): for small exchanges such as token requests, whose interceptor answers another
      * way when the upstream is too slow.
      */
-    public void forward(Request clientToProxyRequest, Response proxyToClientResponse, Callback proxyToClientCallback,
-                        Upstream upstream, URI target, String requestId,
-                        ResponseInterceptor interceptor, ProxyObserver observer, Duration totalTimeout) {
+    public void forward(
+            Request clientToProxyRequest,
+            Response proxyToClientResponse,
+            Callback proxyToClientCallback,
+            Upstream upstream,
+            URI target,
+            String requestId,
+            ResponseInterceptor interceptor,
+            ProxyObserver observer,
+            Duration totalTimeout) {
         long length = clientToProxyRequest.getLength();
         if (maxRequestBodyBytes > 0 && length > maxRequestBodyBytes) {
-            OciErrorResponse.send(proxyToClientResponse, proxyToClientCallback, ErrorCode.SIZE_INVALID,
-                    "request body of " + length + " bytes exceeds the router's limit of " + maxRequestBodyBytes + " bytes");
+            OciErrorResponse.send(
+                    proxyToClientResponse,
+                    proxyToClientCallback,
+                    ErrorCode.SIZE_INVALID,
+                    "request body of " + length + " bytes exceeds the router's limit of " + maxRequestBodyBytes
+                            + " bytes");
             return;
         }
-        org.eclipse.jetty.client.Request proxyToServerRequest = httpClient.newRequest(target)
+        org.eclipse.jetty.client.Request proxyToServerRequest = httpClient
+                .newRequest(target)
                 .method(clientToProxyRequest.getMethod())
                 .idleTimeout(idleTimeout.toMillis(), TimeUnit.MILLISECONDS);
         if (totalTimeout != null) {
@@ -95,9 +127,10 @@ public final class StreamingProxy {
         }
         copyRequestHeaders(clientToProxyRequest, proxyToServerRequest, requestId);
         if (hasContent(clientToProxyRequest)) {
-            Content.Source body = interceptor.requestBody(maxRequestBodyBytes > 0
-                    ? new LimitedContentSource(clientToProxyRequest, maxRequestBodyBytes)
-                    : clientToProxyRequest);
+            Content.Source body = interceptor.requestBody(
+                    maxRequestBodyBytes > 0
+                            ? new LimitedContentSource(clientToProxyRequest, maxRequestBodyBytes)
+                            : clientToProxyRequest);
             String contentType = clientToProxyRequest.getHeaders().get(HttpHeader.CONTENT_TYPE);
             proxyToServerRequest.body(new ContentSourceRequestContent(body, contentType) {
                 @Override
@@ -106,11 +139,18 @@ public final class StreamingProxy {
                 }
             });
         }
-        proxyToServerRequest.send(new Exchange(clientToProxyRequest, proxyToClientResponse, proxyToClientCallback,
-                upstream, interceptor, observer, System.nanoTime()));
+        proxyToServerRequest.send(new Exchange(
+                clientToProxyRequest,
+                proxyToClientResponse,
+                proxyToClientCallback,
+                upstream,
+                interceptor,
+                observer,
+                System.nanoTime()));
     }
 
-    private void copyRequestHeaders(Request clientToProxyRequest, org.eclipse.jetty.client.Request proxyToServerRequest, String requestId) {
+    private void copyRequestHeaders(
+            Request clientToProxyRequest, org.eclipse.jetty.client.Request proxyToServerRequest, String requestId) {
         HopByHopHeaders hop = HopByHopHeaders.of(clientToProxyRequest.getHeaders());
         String forwardedFor = null;
         for (HttpField field : clientToProxyRequest.getHeaders()) {
@@ -122,16 +162,17 @@ public final class StreamingProxy {
                 forwardedFor = field.getValue();
                 continue;
             }
-            if (header == HttpHeader.X_FORWARDED_HOST || header == HttpHeader.X_FORWARDED_PROTO
-                    || header == HttpHeader.FORWARDED || REQUEST_ID.equalsIgnoreCase(field.getName())) {
+            if (header == HttpHeader.X_FORWARDED_HOST
+                    || header == HttpHeader.X_FORWARDED_PROTO
+                    || header == HttpHeader.FORWARDED
+                    || REQUEST_ID.equalsIgnoreCase(field.getName())) {
                 continue; // replaced below: the router, not the client, says where it was reached
             }
             proxyToServerRequest.headers(h -> h.add(field));
         }
         String remote = Request.getRemoteAddr(clientToProxyRequest);
         String xff = forwardedFor == null || forwardedFor.isBlank() ? remote : forwardedFor + ", " + remote;
-        proxyToServerRequest.headers(h -> h
-                .put(HttpHeader.X_FORWARDED_FOR, xff)
+        proxyToServerRequest.headers(h -> h.put(HttpHeader.X_FORWARDED_FOR, xff)
                 .put(HttpHeader.X_FORWARDED_PROTO, publicUrl.getScheme())
                 .put(HttpHeader.X_FORWARDED_HOST, publicUrl.getRawAuthority())
                 .put(REQUEST_ID, requestId));
@@ -165,8 +206,14 @@ public final class StreamingProxy {
         private boolean upstreamDone;
         private boolean lastWritten;
 
-        Exchange(Request clientToProxyRequest, Response proxyToClientResponse, Callback proxyToClientCallback,
-                 Upstream upstream, ResponseInterceptor interceptor, ProxyObserver observer, long sentAt) {
+        Exchange(
+                Request clientToProxyRequest,
+                Response proxyToClientResponse,
+                Callback proxyToClientCallback,
+                Upstream upstream,
+                ResponseInterceptor interceptor,
+                ProxyObserver observer,
+                long sentAt) {
             this.clientToProxyRequest = clientToProxyRequest;
             this.proxyToClientResponse = proxyToClientResponse;
             this.proxyToClientCallback = proxyToClientCallback;
@@ -205,7 +252,10 @@ public final class StreamingProxy {
         }
 
         @Override
-        public void onContent(org.eclipse.jetty.client.Response serverToProxyResponse, Content.Chunk serverToProxyChunk, Runnable serverToProxyDemander) {
+        public void onContent(
+                org.eclipse.jetty.client.Response serverToProxyResponse,
+                Content.Chunk serverToProxyChunk,
+                Runnable serverToProxyDemander) {
             ByteBuffer content = serverToProxyChunk.getByteBuffer();
             if (held != null) {
                 if (held.size() + content.remaining() <= maxHeldBodyBytes) {
@@ -225,7 +275,8 @@ public final class StreamingProxy {
                     writing = true;
                     withheldDemand = serverToProxyDemander;
                 }
-                proxyToClientResponse.write(false, ByteBuffer.wrap(sofar), new ChunkWritten(null, serverToProxyResponse));
+                proxyToClientResponse.write(
+                        false, ByteBuffer.wrap(sofar), new ChunkWritten(null, serverToProxyResponse));
                 return;
             }
             serverToProxyChunk.retain();
@@ -372,22 +423,32 @@ public final class StreamingProxy {
             Throwable failure = result.getFailure();
             releasePending();
             if (failure instanceof LimitedContentSource.BodyTooLargeException tooLarge) {
-                OciErrorResponse.send(proxyToClientResponse, proxyToClientCallback, ErrorCode.SIZE_INVALID, tooLarge.getMessage());
+                OciErrorResponse.send(
+                        proxyToClientResponse, proxyToClientCallback, ErrorCode.SIZE_INVALID, tooLarge.getMessage());
                 return;
             }
             observer.onUpstreamFailure(upstream, failure, !headersSeen);
             if (!headersSeen && !proxyToClientResponse.isCommitted() && interceptor.takeOverFailure(failure)) {
                 return;
             }
-            LOG.debug("{} exchange with {} failed", clientToProxyRequest.getHttpURI().getPath(), upstream.name(), failure);
+            LOG.debug(
+                    "{} exchange with {} failed",
+                    clientToProxyRequest.getHttpURI().getPath(),
+                    upstream.name(),
+                    failure);
             if (proxyToClientResponse.isCommitted()) {
                 proxyToClientCallback.failed(failure);
                 return;
             }
-            String why = failure instanceof TimeoutException ? "timed out"
-                    : failure instanceof ConnectException ? "refused the connection"
-                    : "failed: " + failure.getClass().getSimpleName() + ": " + failure.getMessage();
-            OciErrorResponse.send(proxyToClientResponse, proxyToClientCallback, ErrorCode.UNAVAILABLE,
+            String why = failure instanceof TimeoutException
+                    ? "timed out"
+                    : failure instanceof ConnectException
+                            ? "refused the connection"
+                            : "failed: " + failure.getClass().getSimpleName() + ": " + failure.getMessage();
+            OciErrorResponse.send(
+                    proxyToClientResponse,
+                    proxyToClientCallback,
+                    ErrorCode.UNAVAILABLE,
                     upstream.description() + " is unreachable: " + why);
         }
     }

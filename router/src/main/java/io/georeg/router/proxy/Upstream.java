@@ -19,7 +19,10 @@ public record Upstream(String name, String description, URI origin) {
 
     /** The upstream URI of a raw (still percent-encoded) path and optional raw query. */
     public URI target(String rawPath, String rawQuery) {
-        StringBuilder s = new StringBuilder(origin.getScheme()).append("://").append(origin.getRawAuthority()).append(rawPath);
+        StringBuilder s = new StringBuilder(origin.getScheme())
+                .append("://")
+                .append(origin.getRawAuthority())
+                .append(rawPath);
         if (rawQuery != null) {
             s.append('?').append(rawQuery);
         }

@@ -14,8 +14,14 @@ import java.util.regex.Pattern;
  * <p>{@code nameGroup} and {@code referenceGroup} are the indices of those groups (0: absent),
  * resolved once: looking a group up by name copies the pattern's group map on every call.
  */
-public record Route(RouteId id, Set<String> methods, Pattern path, Destination destination, int nameGroup, int referenceGroup,
-                    String literalPrefix) {
+public record Route(
+        RouteId id,
+        Set<String> methods,
+        Pattern path,
+        Destination destination,
+        int nameGroup,
+        int referenceGroup,
+        String literalPrefix) {
 
     public Route {
         Objects.requireNonNull(id, "id");
@@ -25,7 +31,13 @@ public record Route(RouteId id, Set<String> methods, Pattern path, Destination d
     }
 
     public Route(RouteId id, Set<String> methods, Pattern path, Destination destination) {
-        this(id, methods, path, destination, path.namedGroups().getOrDefault("name", 0), path.namedGroups().getOrDefault("reference", 0),
+        this(
+                id,
+                methods,
+                path,
+                destination,
+                path.namedGroups().getOrDefault("name", 0),
+                path.namedGroups().getOrDefault("reference", 0),
                 literalPrefix(path));
     }
 
@@ -92,6 +104,7 @@ public record Route(RouteId id, Set<String> methods, Pattern path, Destination d
         if (!m.matches()) {
             return null;
         }
-        return new RouteMatch(this, nameGroup == 0 ? null : m.group(nameGroup), referenceGroup == 0 ? null : m.group(referenceGroup));
+        return new RouteMatch(
+                this, nameGroup == 0 ? null : m.group(nameGroup), referenceGroup == 0 ? null : m.group(referenceGroup));
     }
 }

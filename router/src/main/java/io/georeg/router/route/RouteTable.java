@@ -47,6 +47,7 @@ public final class RouteTable {
 
     /** The row of refused paths; its pattern is never matched ({@link PathGrammar#ambiguity} decides). */
     private static final Route AMBIGUOUS = Route.of(RouteId.AMBIGUOUS_PATH, ANY, "", Destination.REJECT);
+
     private static final Route TOO_LONG = Route.of(RouteId.PATH_TOO_LONG, ANY, "", Destination.REJECT);
 
     private final List<Route> routes;
@@ -66,24 +67,29 @@ public final class RouteTable {
             throw new IllegalArgumentException("auth path must be an absolute path outside /v2/, got " + authPath);
         }
         String v2 = "/v2/" + NAME;
-        return new RouteTable(List.of(
-                Route.of(HEALTH, READ, "/-/health|/-/ready", Destination.LOCAL),
-                Route.of(METRICS, READ, "/metrics", Destination.LOCAL),
-                // The replication status page, served by the process's own handler (the app wires it).
-                Route.of(STATUS, READ, "/-/status|/-/status\\.json", Destination.LOCAL),
-                // The admin API of georeg drill and promote (bearer admin token; 404 when not configured).
-                Route.of(ADMIN, Set.of("GET", "PUT"), "/-/admin/[a-z]+", Destination.LOCAL),
-                Route.of(TOKEN, ANY, Pattern.quote(authPath), Destination.AUTH),
-                // Upload sessions live on the primary only; GET of an upload is its status.
-                Route.of(BLOB_UPLOAD, ANY, v2 + "/blobs/uploads/(?:[^/]*)", Destination.PRIMARY),
-                Route.of(BASE, READ, "/v2/?", Destination.REPLICA),
-                Route.of(CATALOG, READ, "/v2/_catalog", Destination.REPLICA),
-                Route.of(MANIFEST_READ, READ, v2 + "/manifests/" + REFERENCE, Destination.REPLICA),
-                Route.of(BLOB_READ, READ, v2 + "/blobs/" + DIGEST, Destination.REPLICA),
-                Route.of(TAGS_LIST, READ, v2 + "/tags/list", Destination.REPLICA),
-                Route.of(REFERRERS, READ, v2 + "/referrers/" + DIGEST, Destination.REPLICA),
-                Route.of(MANIFEST_WRITE, Set.of("PUT", "DELETE"), v2 + "/manifests/" + REFERENCE, Destination.PRIMARY),
-                Route.of(BLOB_DELETE, Set.of("DELETE"), v2 + "/blobs/" + DIGEST, Destination.PRIMARY)),
+        return new RouteTable(
+                List.of(
+                        Route.of(HEALTH, READ, "/-/health|/-/ready", Destination.LOCAL),
+                        Route.of(METRICS, READ, "/metrics", Destination.LOCAL),
+                        // The replication status page, served by the process's own handler (the app wires it).
+                        Route.of(STATUS, READ, "/-/status|/-/status\\.json", Destination.LOCAL),
+                        // The admin API of georeg drill and promote (bearer admin token; 404 when not configured).
+                        Route.of(ADMIN, Set.of("GET", "PUT"), "/-/admin/[a-z]+", Destination.LOCAL),
+                        Route.of(TOKEN, ANY, Pattern.quote(authPath), Destination.AUTH),
+                        // Upload sessions live on the primary only; GET of an upload is its status.
+                        Route.of(BLOB_UPLOAD, ANY, v2 + "/blobs/uploads/(?:[^/]*)", Destination.PRIMARY),
+                        Route.of(BASE, READ, "/v2/?", Destination.REPLICA),
+                        Route.of(CATALOG, READ, "/v2/_catalog", Destination.REPLICA),
+                        Route.of(MANIFEST_READ, READ, v2 + "/manifests/" + REFERENCE, Destination.REPLICA),
+                        Route.of(BLOB_READ, READ, v2 + "/blobs/" + DIGEST, Destination.REPLICA),
+                        Route.of(TAGS_LIST, READ, v2 + "/tags/list", Destination.REPLICA),
+                        Route.of(REFERRERS, READ, v2 + "/referrers/" + DIGEST, Destination.REPLICA),
+                        Route.of(
+                                MANIFEST_WRITE,
+                                Set.of("PUT", "DELETE"),
+                                v2 + "/manifests/" + REFERENCE,
+                                Destination.PRIMARY),
+                        Route.of(BLOB_DELETE, Set.of("DELETE"), v2 + "/blobs/" + DIGEST, Destination.PRIMARY)),
                 Route.of(RouteId.DEFAULT_PRIMARY, ANY, ".*", Destination.PRIMARY));
     }
 

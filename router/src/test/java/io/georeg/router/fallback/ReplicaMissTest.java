@@ -13,9 +13,13 @@ class ReplicaMissTest {
 
     @Test
     void unknownManifestBlobOrNameIsAMiss() {
-        assertThat(ReplicaMiss.isMiss(404, body("{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\",\"message\":\"x\"}]}"))).isTrue();
-        assertThat(ReplicaMiss.isMiss(404, body("{\"errors\":[{\"code\":\"BLOB_UNKNOWN\"}]}"))).isTrue();
-        assertThat(ReplicaMiss.isMiss(404, body("{\"errors\":[{\"code\":\"NAME_UNKNOWN\"},{\"code\":\"MANIFEST_UNKNOWN\"}]}"))).isTrue();
+        assertThat(ReplicaMiss.isMiss(404, body("{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\",\"message\":\"x\"}]}")))
+                .isTrue();
+        assertThat(ReplicaMiss.isMiss(404, body("{\"errors\":[{\"code\":\"BLOB_UNKNOWN\"}]}")))
+                .isTrue();
+        assertThat(ReplicaMiss.isMiss(
+                        404, body("{\"errors\":[{\"code\":\"NAME_UNKNOWN\"},{\"code\":\"MANIFEST_UNKNOWN\"}]}")))
+                .isTrue();
     }
 
     @Test
@@ -25,8 +29,10 @@ class ReplicaMissTest {
 
     @Test
     void otherAnswersAreTheReplicasToGive() {
-        assertThat(ReplicaMiss.isMiss(401, body("{\"errors\":[{\"code\":\"UNAUTHORIZED\"}]}"))).isFalse();
-        assertThat(ReplicaMiss.isMiss(404, body("{\"errors\":[{\"code\":\"BLOB_UPLOAD_UNKNOWN\"}]}"))).isFalse();
+        assertThat(ReplicaMiss.isMiss(401, body("{\"errors\":[{\"code\":\"UNAUTHORIZED\"}]}")))
+                .isFalse();
+        assertThat(ReplicaMiss.isMiss(404, body("{\"errors\":[{\"code\":\"BLOB_UPLOAD_UNKNOWN\"}]}")))
+                .isFalse();
         assertThat(ReplicaMiss.isMiss(404, body("{\"errors\":[]}"))).isFalse();
         assertThat(ReplicaMiss.isMiss(404, body("<html>not found</html>"))).isFalse();
         assertThat(ReplicaMiss.isMiss(200, new byte[0])).isFalse();

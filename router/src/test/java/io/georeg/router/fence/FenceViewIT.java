@@ -20,12 +20,15 @@ class FenceViewIT {
 
     @RegisterExtension
     static final TestDatabase DB = new TestDatabase();
+
     static Database database;
     static FenceStore store;
 
     @BeforeAll
     static void start() {
-        database = new Database(DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password()).withMigrateOnStart(true)).start();
+        database = new Database(DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password())
+                        .withMigrateOnStart(true))
+                .start();
         store = new FenceStore(database.transactions(), Duration.ofMinutes(10));
     }
 
@@ -39,7 +42,10 @@ class FenceViewIT {
         store.record("team/loaded", "v1", "sha256:" + "a".repeat(64));
         try (FenceView view = new FenceView(store, database.config(), Duration.ofMillis(100)).start()) {
             await().atMost(WAIT).until(view::live);
-            assertThat(view.find("team/loaded", "v1")).get().extracting(Fence::digest).isEqualTo("sha256:" + "a".repeat(64));
+            assertThat(view.find("team/loaded", "v1"))
+                    .get()
+                    .extracting(Fence::digest)
+                    .isEqualTo("sha256:" + "a".repeat(64));
             assertThat(view.find("team/loaded", "sha256:" + "a".repeat(64))).isPresent();
             assertThat(view.find("team/loaded", "v2")).isEmpty();
 
@@ -48,7 +54,11 @@ class FenceViewIT {
             store.record("team/other", "latest", newer);
             await().atMost(WAIT).until(() -> view.find("team/other", "latest").isPresent());
             store.record("team/other", "latest", "sha256:" + "c".repeat(64));
-            await().atMost(WAIT).until(() -> view.find("team/other", "latest").map(Fence::digest).orElse("").endsWith("c".repeat(64)));
+            await().atMost(WAIT)
+                    .until(() -> view.find("team/other", "latest")
+                            .map(Fence::digest)
+                            .orElse("")
+                            .endsWith("c".repeat(64)));
 
             store.clear(view.find("team/other", "latest").orElseThrow());
             await().atMost(WAIT).until(() -> view.find("team/other", "latest").isEmpty());
@@ -59,13 +69,17 @@ class FenceViewIT {
     void isNotLiveWhileItsListenConnectionIsGoneAndReloadsEverythingWhenBack() throws Exception {
         try (FenceView view = new FenceView(store, database.config(), Duration.ofMillis(200)).start()) {
             await().atMost(WAIT).until(view::live);
-            try (Connection c = DB.connect(); Statement s = c.createStatement()) {
-                s.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '" + FenceView.APPLICATION_NAME + "'");
+            try (Connection c = DB.connect();
+                    Statement s = c.createStatement()) {
+                s.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '"
+                        + FenceView.APPLICATION_NAME + "'");
                 // Written while the view may be down: it must be in the view once it is live again.
                 store.record("team/missed", "t", "sha256:" + "d".repeat(64));
             }
-            await().atMost(WAIT).until(() -> view.live() && view.find("team/missed", "t").isPresent());
+            await().atMost(WAIT)
+                    .until(() -> view.live() && view.find("team/missed", "t").isPresent());
         }
-        assertThat(new FenceView(store, database.config(), Duration.ofMillis(200)).live()).isFalse();
+        assertThat(new FenceView(store, database.config(), Duration.ofMillis(200)).live())
+                .isFalse();
     }
 }

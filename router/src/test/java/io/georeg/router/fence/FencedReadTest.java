@@ -11,7 +11,16 @@ class FencedReadTest {
     private static final String E = "sha256:" + "e".repeat(64);
 
     private static Fence fence(Fence.Write w) {
-        return new Fence(1, w.repository(), w.kind(), w.target(), w.digest(), w.present(), w.descriptor(), Instant.EPOCH, Instant.MAX);
+        return new Fence(
+                1,
+                w.repository(),
+                w.kind(),
+                w.target(),
+                w.digest(),
+                w.present(),
+                w.descriptor(),
+                Instant.EPOCH,
+                Instant.MAX);
     }
 
     @Test
@@ -52,8 +61,13 @@ class FencedReadTest {
         assertThat(new FencedRead.ManifestByDigest("r", D).isPinnedBy(blob)).isFalse();
 
         Fence referrer = fence(Fence.Write.referrerPushed("r", D, E, "{}"));
-        for (FencedRead read : new FencedRead[] {new FencedRead.ManifestByDigest("r", D), new FencedRead.ManifestByTag("r", "v1"),
-            new FencedRead.TagsList("r"), new FencedRead.Catalog(), new FencedRead.Blob("r", E)}) {
+        for (FencedRead read : new FencedRead[] {
+            new FencedRead.ManifestByDigest("r", D),
+            new FencedRead.ManifestByTag("r", "v1"),
+            new FencedRead.TagsList("r"),
+            new FencedRead.Catalog(),
+            new FencedRead.Blob("r", E)
+        }) {
             assertThat(read.isPinnedBy(referrer)).as("%s", read).isFalse();
         }
     }

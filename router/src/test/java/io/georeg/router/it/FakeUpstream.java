@@ -26,8 +26,7 @@ import org.eclipse.jetty.util.Callback;
  */
 final class FakeUpstream implements AutoCloseable {
 
-    record Seen(String method, String pathQuery, HttpFields headers, long bodyLength, String bodySha256) {
-    }
+    record Seen(String method, String pathQuery, HttpFields headers, long bodyLength, String bodySha256) {}
 
     @FunctionalInterface
     interface Answer {
@@ -58,8 +57,12 @@ final class FakeUpstream implements AutoCloseable {
                         length += n;
                     }
                 }
-                seen.add(new Seen(request.getMethod(), request.getHttpURI().getPathQuery(), HttpFields.build(request.getHeaders()).asImmutable(),
-                        length, HexFormat.of().formatHex(sha.digest())));
+                seen.add(new Seen(
+                        request.getMethod(),
+                        request.getHttpURI().getPathQuery(),
+                        HttpFields.build(request.getHeaders()).asImmutable(),
+                        length,
+                        HexFormat.of().formatHex(sha.digest())));
                 answer.answer(request, response, callback);
                 return true;
             }
@@ -76,7 +79,8 @@ final class FakeUpstream implements AutoCloseable {
     private static boolean isHealthProbe(Request request) {
         String path = request.getHttpURI().getPath();
         return !request.getHeaders().contains("X-Request-Id")
-                && ("/v2/".equals(path) || "/jwt/auth".equals(path) && request.getHttpURI().getQuery() == null);
+                && ("/v2/".equals(path)
+                        || "/jwt/auth".equals(path) && request.getHttpURI().getQuery() == null);
     }
 
     URI url() {

@@ -33,6 +33,7 @@ class RouterAdminIT {
 
     @RegisterExtension
     static final TestDatabase DB = new TestDatabase();
+
     static Database database;
     static FakeUpstream primary;
     static FakeUpstream newPrimary;
@@ -44,7 +45,9 @@ class RouterAdminIT {
 
     @BeforeAll
     static void start() throws Exception {
-        database = new Database(DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password()).withMigrateOnStart(true)).start();
+        database = new Database(DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password())
+                        .withMigrateOnStart(true))
+                .start();
         primary = new FakeUpstream();
         newPrimary = new FakeUpstream();
         replica = new FakeUpstream();
@@ -55,9 +58,14 @@ class RouterAdminIT {
 
     private static Router startRouter(String token) throws Exception {
         int port = FreePort.pick();
-        RouterConfig config = RouterConfig.of(URI.create("http://127.0.0.1:" + port), port, primary.url(), null,
+        RouterConfig config = RouterConfig.of(
+                        URI.create("http://127.0.0.1:" + port),
+                        port,
+                        primary.url(),
+                        null,
                         new RouterConfig.ReplicaEndpoint.Remote(replica.url()))
-                .withTimeouts(new RouterConfig.Timeouts(Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofMillis(200), Duration.ofMillis(500)))
+                .withTimeouts(new RouterConfig.Timeouts(
+                        Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofMillis(200), Duration.ofMillis(500)))
                 .withAdmin(new RouterConfig.Admin(token, Duration.ofMillis(100)));
         return new Router(config, database.transactions(), new PrometheusRegistry()).start();
     }
@@ -66,13 +74,19 @@ class RouterAdminIT {
     void backToNormal() throws Exception {
         admin(first, "PUT", "/-/admin/mode", TOKEN, "{\"mode\":\"normal\"}");
         admin(first, "PUT", "/-/admin/primary", TOKEN, "{\"url\":null}");
-        await().atMost(Duration.ofSeconds(5)).until(() -> admin(second, "GET", "/-/admin/mode", TOKEN, null).body().contains("\"normal\"")
-                && admin(second, "GET", "/-/admin/mode", TOKEN, null).body().contains(primary.url().toString()));
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> admin(second, "GET", "/-/admin/mode", TOKEN, null)
+                                .body()
+                                .contains("\"normal\"")
+                        && admin(second, "GET", "/-/admin/mode", TOKEN, null)
+                                .body()
+                                .contains(primary.url().toString()));
     }
 
     @AfterAll
     static void stop() throws Exception {
-        for (AutoCloseable c : new AutoCloseable[] {first, second, withoutToken, primary, newPrimary, replica, database}) {
+        for (AutoCloseable c :
+                new AutoCloseable[] {first, second, withoutToken, primary, newPrimary, replica, database}) {
             if (c != null) {
                 c.close();
             }
@@ -81,9 +95,12 @@ class RouterAdminIT {
 
     @Test
     void adminApiNeedsTheTokenAndDoesNotExistWithoutOne() throws Exception {
-        assertThat(admin(withoutToken, "GET", "/-/admin/mode", TOKEN, null).statusCode()).isEqualTo(404);
-        assertThat(admin(first, "GET", "/-/admin/mode", null, null).statusCode()).isEqualTo(401);
-        assertThat(admin(first, "GET", "/-/admin/mode", TOKEN + "x", null).statusCode()).isEqualTo(401);
+        assertThat(admin(withoutToken, "GET", "/-/admin/mode", TOKEN, null).statusCode())
+                .isEqualTo(404);
+        assertThat(admin(first, "GET", "/-/admin/mode", null, null).statusCode())
+                .isEqualTo(401);
+        assertThat(admin(first, "GET", "/-/admin/mode", TOKEN + "x", null).statusCode())
+                .isEqualTo(401);
         HttpResponse<String> ok = admin(first, "GET", "/-/admin/mode", TOKEN, null);
         assertThat(ok.statusCode()).isEqualTo(200);
         assertThat(ok.body()).contains("\"mode\":\"normal\"").contains("\"primaryUrl\":\"" + primary.url() + "\"");
@@ -104,14 +121,20 @@ class RouterAdminIT {
 
     @Test
     void frozenRefusesPushesAndLoginsWithThePromotionMessageOnEveryRouterWhileReadsGoOn() throws Exception {
-        assertThat(admin(first, "PUT", "/-/admin/mode", TOKEN, "{\"mode\":\"frozen\",\"reason\":\"moving to site B\"}").statusCode()).isEqualTo(200);
+        assertThat(admin(first, "PUT", "/-/admin/mode", TOKEN, "{\"mode\":\"frozen\",\"reason\":\"moving to site B\"}")
+                        .statusCode())
+                .isEqualTo(200);
 
         for (Router router : new Router[] {first, second}) {
-            await().atMost(Duration.ofSeconds(5)).until(() -> send(router, "POST", "/v2/app/blobs/uploads/").statusCode() == 503);
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> send(router, "POST", "/v2/app/blobs/uploads/").statusCode() == 503);
             HttpResponse<String> push = send(router, "POST", "/v2/app/blobs/uploads/");
-            assertThat(push.body()).contains("UNAVAILABLE").contains("writes are frozen for a planned promotion: moving to site B");
+            assertThat(push.body())
+                    .contains("UNAVAILABLE")
+                    .contains("writes are frozen for a planned promotion: moving to site B");
             assertThat(send(router, "GET", "/jwt/auth?service=x").statusCode()).isEqualTo(503);
-            assertThat(send(router, "GET", "/v2/app/manifests/latest").statusCode()).isEqualTo(200);
+            assertThat(send(router, "GET", "/v2/app/manifests/latest").statusCode())
+                    .isEqualTo(200);
         }
     }
 
@@ -122,10 +145,12 @@ class RouterAdminIT {
         await().atMost(Duration.ofSeconds(5)).until(() -> !first.primaryReachable());
         HttpResponse<String> push = send(first, "PUT", "/v2/app/manifests/v1");
         assertThat(push.statusCode()).isEqualTo(503);
-        assertThat(push.body()).contains("primary site is unreachable (primary-down drill mode set by an operator: drill)");
+        assertThat(push.body())
+                .contains("primary site is unreachable (primary-down drill mode set by an operator: drill)");
         HttpResponse<String> read = send(first, "GET", "/v2/app/manifests/v1");
         assertThat(read.headers().firstValue("X-Georeg-Possibly-Stale")).hasValue("true");
-        assertThat(admin(first, "GET", "/-/admin/mode", TOKEN, null).body()).contains("\"primaryCircuit\":\"open\"")
+        assertThat(admin(first, "GET", "/-/admin/mode", TOKEN, null).body())
+                .contains("\"primaryCircuit\":\"open\"")
                 .contains("\"primaryProbedReachable\":true");
 
         admin(first, "PUT", "/-/admin/mode", TOKEN, "{\"mode\":\"normal\"}");
@@ -134,11 +159,14 @@ class RouterAdminIT {
 
     @Test
     void switchingThePrimarySendsWritesOfEveryRouterToTheNewOne() throws Exception {
-        HttpResponse<String> switched = admin(first, "PUT", "/-/admin/primary", TOKEN, "{\"url\":\"" + newPrimary.url() + "/\"}");
+        HttpResponse<String> switched =
+                admin(first, "PUT", "/-/admin/primary", TOKEN, "{\"url\":\"" + newPrimary.url() + "/\"}");
         assertThat(switched.statusCode()).isEqualTo(200);
         assertThat(switched.body()).contains("\"primaryUrl\":\"" + newPrimary.url() + "\"");
-        await().atMost(Duration.ofSeconds(5)).until(() -> admin(second, "GET", "/-/admin/primary", TOKEN, null).body()
-                .contains("\"primaryUrl\":\"" + newPrimary.url() + "\""));
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> admin(second, "GET", "/-/admin/primary", TOKEN, null)
+                        .body()
+                        .contains("\"primaryUrl\":\"" + newPrimary.url() + "\""));
         int before = newPrimary.seen().size();
 
         assertThat(send(second, "POST", "/v2/app/blobs/uploads/").statusCode()).isEqualTo(200);
@@ -147,9 +175,12 @@ class RouterAdminIT {
         assertThat(newPrimary.last().pathQuery()).isEqualTo("/v2/app/blobs/uploads/");
     }
 
-    private static HttpResponse<String> admin(Router router, String method, String path, String token, String body) throws Exception {
+    private static HttpResponse<String> admin(Router router, String method, String path, String token, String body)
+            throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(router.localUrl().resolve(path))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
         }
@@ -157,7 +188,10 @@ class RouterAdminIT {
     }
 
     private static HttpResponse<String> send(Router router, String method, String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(router.localUrl().resolve(path)).method(method, HttpRequest.BodyPublishers.noBody()).build(),
+        return HTTP.send(
+                HttpRequest.newBuilder(router.localUrl().resolve(path))
+                        .method(method, HttpRequest.BodyPublishers.noBody())
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 }

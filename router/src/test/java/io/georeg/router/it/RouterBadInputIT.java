@@ -56,8 +56,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 class RouterBadInputIT {
     @RegisterExtension
     static final TestDatabase DB = new TestDatabase();
+
     @TempDir
     static Path tmp;
+
     static final ObjectMapper JSON = new ObjectMapper();
     static final String HEX64 = "a".repeat(64);
     static Database database;
@@ -68,15 +70,22 @@ class RouterBadInputIT {
 
     @BeforeAll
     static void start() throws Exception {
-        database = new Database(DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password()).withMigrateOnStart(true)).start();
-        blobs = new DefaultBlobStore(FilesystemObjectStore.open(Files.createDirectories(tmp.resolve("replica-storage"))));
+        database = new Database(DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password())
+                        .withMigrateOnStart(true))
+                .start();
+        blobs = new DefaultBlobStore(
+                FilesystemObjectStore.open(Files.createDirectories(tmp.resolve("replica-storage"))));
         DatabaseReplicaWriter writer = new DatabaseReplicaWriter(database, blobs);
         RepositoryName repo = RepositoryName.of("team/app");
         TestImage image = TestImages.image(1101);
         for (TestBlob b : image.blobs()) {
             writer.putBlob(repo, b.digest(), b.size(), b.stream());
         }
-        writer.putManifest(repo, image.manifest().content(), image.manifest().mediaType(), image.manifest().digest());
+        writer.putManifest(
+                repo,
+                image.manifest().content(),
+                image.manifest().mediaType(),
+                image.manifest().digest());
         writer.tag(repo, Tag.of("latest"), image.manifest().digest());
         primary = new FakeUpstream();
         tokens = new FakeUpstream();
@@ -84,8 +93,13 @@ class RouterBadInputIT {
         tokens.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 401, "{\"details\":\"wrong credentials\"}"));
         DatabaseReplicaReader reader = new DatabaseReplicaReader(database, blobs, ReplicaReadOptions.streamOnly());
         int port = FreePort.pick();
-        RouterConfig config = RouterConfig.of(URI.create("http://127.0.0.1:" + port), port, primary.url(), tokens.url().resolve("/jwt/auth"),
-                new RouterConfig.ReplicaEndpoint.InProcess(RegistryReadServer.handler(reader, Authenticator.anonymous(), ReadOptions.loopbackEphemeral())))
+        RouterConfig config = RouterConfig.of(
+                        URI.create("http://127.0.0.1:" + port),
+                        port,
+                        primary.url(),
+                        tokens.url().resolve("/jwt/auth"),
+                        new RouterConfig.ReplicaEndpoint.InProcess(RegistryReadServer.handler(
+                                reader, Authenticator.anonymous(), ReadOptions.loopbackEphemeral())))
                 .withAdmin(new RouterConfig.Admin("router-bad-input-admin-token-0123456789", null));
         router = new Router(config, database.transactions(), new PrometheusRegistry()).start();
     }
@@ -103,7 +117,14 @@ class RouterBadInputIT {
      * One row: what was tried, the request, the status and OCI code it must get (null: no OCI body
      * expected, e.g. the token service's own), and whether the primary may see it.
      */
-    record Row(String tried, String method, String target, Map<String, String> headers, int status, String code, boolean reachesPrimary) {
+    record Row(
+            String tried,
+            String method,
+            String target,
+            Map<String, String> headers,
+            int status,
+            String code,
+            boolean reachesPrimary) {
         @Override
         public String toString() {
             return tried;
@@ -117,24 +138,64 @@ class RouterBadInputIT {
     static Stream<Arguments> table() {
         String longPath = "/v2/" + "a/".repeat(2100) + "tags/list";
         return Stream.of(
-                row("control: tags list of a replicated repository", "/v2/team/app/tags/list", 200, null),
-                // query values the database cannot take: answered by registry-read, passed through as they are
-                row("tags list last with a NUL byte (%00)", "/v2/team/app/tags/list?last=%00", 400, "TAG_INVALID"),
-                row("tags list last of invalid UTF-8 (%ff)", "/v2/team/app/tags/list?last=%ff", 400, "TAG_INVALID"),
-                row("catalog last with a NUL byte (%00)", "/v2/_catalog?last=%00", 400, "NAME_INVALID"),
-                row("catalog last of invalid UTF-8 (%ff)", "/v2/_catalog?last=%ff", 400, "NAME_INVALID"),
-                row("referrers artifactType with a NUL byte (%00)", "/v2/team/app/referrers/sha256:" + HEX64 + "?artifactType=%00", 400, "MANIFEST_INVALID"),
-                // paths over the length limit are refused by the router, never proxied to the primary
-                row("path longer than 4096 characters", longPath, 400, "NAME_INVALID"),
-                row("path longer than 4096 characters with '..'", "/v2/" + "a/".repeat(2100) + "../tags/list", 400, "NAME_INVALID"),
-                new Row("PUT of a path longer than 4096 characters", "PUT", "/v2/" + "a/".repeat(2100) + "manifests/v1", Map.of(), 400, "NAME_INVALID", false),
-                // refused by Jetty itself: the OCI error body, never an HTML page
-                new Row("header name with a space (Jetty refuses the request)", "GET", "/v2/team/app/tags/list", Map.of("Bad Header", "x"), 400, "UNKNOWN", false),
-                new Row("headers larger than the limit", "GET", "/v2/team/app/tags/list", Map.of("X-Padding", "p".repeat(64 * 1024)), 431, "UNKNOWN", false),
-                // the token service's bare 401 reaches the client as 401 (Jetty's client handled it and answered 503)
-                new Row("token request with wrong credentials (bare 401 upstream)", "GET", "/jwt/auth?service=x&scope=repository:team/app:pull",
-                        Map.of("Authorization", "Basic d3Jvbmc6d3Jvbmc="), 401, null, false)
-        ).map(Arguments::of);
+                        row("control: tags list of a replicated repository", "/v2/team/app/tags/list", 200, null),
+                        // query values the database cannot take: answered by registry-read, passed through as they are
+                        row(
+                                "tags list last with a NUL byte (%00)",
+                                "/v2/team/app/tags/list?last=%00", 400, "TAG_INVALID"),
+                        row(
+                                "tags list last of invalid UTF-8 (%ff)",
+                                "/v2/team/app/tags/list?last=%ff", 400, "TAG_INVALID"),
+                        row("catalog last with a NUL byte (%00)", "/v2/_catalog?last=%00", 400, "NAME_INVALID"),
+                        row("catalog last of invalid UTF-8 (%ff)", "/v2/_catalog?last=%ff", 400, "NAME_INVALID"),
+                        row(
+                                "referrers artifactType with a NUL byte (%00)",
+                                "/v2/team/app/referrers/sha256:" + HEX64 + "?artifactType=%00",
+                                400,
+                                "MANIFEST_INVALID"),
+                        // paths over the length limit are refused by the router, never proxied to the primary
+                        row("path longer than 4096 characters", longPath, 400, "NAME_INVALID"),
+                        row(
+                                "path longer than 4096 characters with '..'",
+                                "/v2/" + "a/".repeat(2100) + "../tags/list",
+                                400,
+                                "NAME_INVALID"),
+                        new Row(
+                                "PUT of a path longer than 4096 characters",
+                                "PUT",
+                                "/v2/" + "a/".repeat(2100) + "manifests/v1",
+                                Map.of(),
+                                400,
+                                "NAME_INVALID",
+                                false),
+                        // refused by Jetty itself: the OCI error body, never an HTML page
+                        new Row(
+                                "header name with a space (Jetty refuses the request)",
+                                "GET",
+                                "/v2/team/app/tags/list",
+                                Map.of("Bad Header", "x"),
+                                400,
+                                "UNKNOWN",
+                                false),
+                        new Row(
+                                "headers larger than the limit",
+                                "GET",
+                                "/v2/team/app/tags/list",
+                                Map.of("X-Padding", "p".repeat(64 * 1024)),
+                                431,
+                                "UNKNOWN",
+                                false),
+                        // the token service's bare 401 reaches the client as 401 (Jetty's client handled it and
+                        // answered 503)
+                        new Row(
+                                "token request with wrong credentials (bare 401 upstream)",
+                                "GET",
+                                "/jwt/auth?service=x&scope=repository:team/app:pull",
+                                Map.of("Authorization", "Basic d3Jvbmc6d3Jvbmc="),
+                                401,
+                                null,
+                                false))
+                .map(Arguments::of);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -143,26 +204,41 @@ class RouterBadInputIT {
         int primaryRequests = primary.seen().size();
         Reply reply = send(router.port(), row.method(), row.target(), row.headers());
 
-        assertThat(reply.status()).as(row.tried() + ": status; body " + reply.body()).isEqualTo(row.status());
-        assertThat(reply.body()).as(row.tried() + ": never an HTML page").doesNotContain("<html").doesNotContain("<h2>");
+        assertThat(reply.status())
+                .as(row.tried() + ": status; body " + reply.body())
+                .isEqualTo(row.status());
+        assertThat(reply.body())
+                .as(row.tried() + ": never an HTML page")
+                .doesNotContain("<html")
+                .doesNotContain("<h2>");
         if (row.code() != null) {
-            assertThat(reply.headers().get("content-type")).as(row.tried() + ": content type").startsWith("application/json");
+            assertThat(reply.headers().get("content-type"))
+                    .as(row.tried() + ": content type")
+                    .startsWith("application/json");
             JsonNode body = JSON.readTree(reply.body());
-            assertThat(body.at("/errors/0/code").asText()).as(row.tried() + ": OCI code; body " + reply.body()).isEqualTo(row.code());
+            assertThat(body.at("/errors/0/code").asText())
+                    .as(row.tried() + ": OCI code; body " + reply.body())
+                    .isEqualTo(row.code());
         }
         if (!row.reachesPrimary()) {
-            assertThat(primary.seen()).as(row.tried() + ": nothing reached the primary").hasSize(primaryRequests);
+            assertThat(primary.seen())
+                    .as(row.tried() + ": nothing reached the primary")
+                    .hasSize(primaryRequests);
         }
     }
 
-    record Reply(int status, Map<String, String> headers, String body) {
-    }
+    record Reply(int status, Map<String, String> headers, String body) {}
 
     private static Reply send(int port, String method, String target, Map<String, String> headers) throws IOException {
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
             s.setSoTimeout(10_000);
-            StringBuilder req = new StringBuilder(method).append(' ').append(target).append(" HTTP/1.1\r\n")
-                    .append("Host: 127.0.0.1:").append(port).append("\r\nConnection: close\r\n");
+            StringBuilder req = new StringBuilder(method)
+                    .append(' ')
+                    .append(target)
+                    .append(" HTTP/1.1\r\n")
+                    .append("Host: 127.0.0.1:")
+                    .append(port)
+                    .append("\r\nConnection: close\r\n");
             if (method.equals("PUT")) {
                 req.append("Content-Length: 0\r\n");
             }
@@ -178,7 +254,9 @@ class RouterBadInputIT {
             Map<String, String> h = new LinkedHashMap<>();
             for (int i = 1; i < lines.length; i++) {
                 int colon = lines[i].indexOf(':');
-                h.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim());
+                h.put(
+                        lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT),
+                        lines[i].substring(colon + 1).trim());
             }
             String body = text.substring(end + 4);
             if ("chunked".equalsIgnoreCase(h.get("transfer-encoding"))) {

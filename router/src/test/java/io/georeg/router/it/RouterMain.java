@@ -11,12 +11,15 @@ import java.net.URI;
  * <primaryUrl> <replicaUrl>}; prints {@code READY} once listening and stops when stdin closes.
  */
 public final class RouterMain {
-    private RouterMain() {
-    }
+    private RouterMain() {}
 
     public static void main(String[] args) throws Exception {
         int port = Integer.parseInt(args[0]);
-        RouterConfig config = RouterConfig.of(URI.create("http://127.0.0.1:" + port), port, URI.create(args[1]), null,
+        RouterConfig config = RouterConfig.of(
+                URI.create("http://127.0.0.1:" + port),
+                port,
+                URI.create(args[1]),
+                null,
                 new RouterConfig.ReplicaEndpoint.Remote(URI.create(args[2])));
         try (Router router = new Router(config, null, new PrometheusRegistry()).start()) {
             System.out.println("READY " + router.port());

@@ -30,8 +30,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RouterMemoryIT {
     private static final long SIZE = 1024L * 1024 * 1024;
+
     @TempDir
     static Path tmp;
+
     static Distribution primary;
     static Distribution replica;
     static Process router;
@@ -39,14 +41,25 @@ class RouterMemoryIT {
 
     @BeforeAll
     static void start() throws Exception {
-        primary = Distribution.start(tmp.resolve("primary"), DistributionConfig.filesystem(tmp.resolve("primary").resolve("storage")));
-        replica = Distribution.start(tmp.resolve("replica"), DistributionConfig.filesystem(tmp.resolve("replica").resolve("storage")));
+        primary = Distribution.start(
+                tmp.resolve("primary"),
+                DistributionConfig.filesystem(tmp.resolve("primary").resolve("storage")));
+        replica = Distribution.start(
+                tmp.resolve("replica"),
+                DistributionConfig.filesystem(tmp.resolve("replica").resolve("storage")));
         int port = FreePort.pick();
         routerUrl = URI.create("http://127.0.0.1:" + port);
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        router = new ProcessBuilder(List.of(java.toString(), "-Xmx256m", "-XX:+ExitOnOutOfMemoryError",
-                "-cp", System.getProperty("java.class.path"), RouterMain.class.getName(),
-                String.valueOf(port), primary.url().toString(), replica.url().toString()))
+        router = new ProcessBuilder(List.of(
+                        java.toString(),
+                        "-Xmx256m",
+                        "-XX:+ExitOnOutOfMemoryError",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        RouterMain.class.getName(),
+                        String.valueOf(port),
+                        primary.url().toString(),
+                        replica.url().toString()))
                 .redirectErrorStream(true)
                 .redirectOutput(tmp.resolve("router.log").toFile())
                 .start();
@@ -54,7 +67,12 @@ class RouterMemoryIT {
         await("router child JVM").atMost(Duration.ofSeconds(30)).until(() -> {
             assertThat(router.isAlive()).as("router JVM exited").isTrue();
             try {
-                return probe.send(HttpRequest.newBuilder(routerUrl.resolve("/-/health")).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+                return probe.send(
+                                        HttpRequest.newBuilder(routerUrl.resolve("/-/health"))
+                                                .build(),
+                                        HttpResponse.BodyHandlers.discarding())
+                                .statusCode()
+                        == 200;
             } catch (IOException e) {
                 return false;
             }
@@ -82,24 +100,38 @@ class RouterMemoryIT {
         HttpClient http = HttpClient.newBuilder().build();
         String repo = "/v2/memory/big";
 
-        HttpResponse<Void> start = http.send(HttpRequest.newBuilder(routerUrl.resolve(repo + "/blobs/uploads/"))
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+        HttpResponse<Void> start = http.send(
+                HttpRequest.newBuilder(routerUrl.resolve(repo + "/blobs/uploads/"))
+                        .POST(HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                HttpResponse.BodyHandlers.discarding());
         assertThat(start.statusCode()).isEqualTo(202);
         String location = start.headers().firstValue("Location").orElseThrow();
-        HttpResponse<Void> patch = http.send(HttpRequest.newBuilder(URI.create(location))
-                .header("Content-Type", "application/octet-stream")
-                .timeout(Duration.ofMinutes(3))
-                .method("PATCH", HttpRequest.BodyPublishers.ofInputStream(() -> new SeededInputStream(42, SIZE))).build(),
+        HttpResponse<Void> patch = http.send(
+                HttpRequest.newBuilder(URI.create(location))
+                        .header("Content-Type", "application/octet-stream")
+                        .timeout(Duration.ofMinutes(3))
+                        .method(
+                                "PATCH",
+                                HttpRequest.BodyPublishers.ofInputStream(() -> new SeededInputStream(42, SIZE)))
+                        .build(),
                 HttpResponse.BodyHandlers.discarding());
         assertThat(patch.statusCode()).isEqualTo(202);
         assertThat(patch.headers().firstValue("Range")).hasValue("0-" + (SIZE - 1));
         location = patch.headers().firstValue("Location").orElseThrow();
-        HttpResponse<Void> put = http.send(HttpRequest.newBuilder(URI.create(location + "&digest=" + digest))
-                .PUT(HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofMinutes(2)).build(), HttpResponse.BodyHandlers.discarding());
+        HttpResponse<Void> put = http.send(
+                HttpRequest.newBuilder(URI.create(location + "&digest=" + digest))
+                        .PUT(HttpRequest.BodyPublishers.noBody())
+                        .timeout(Duration.ofMinutes(2))
+                        .build(),
+                HttpResponse.BodyHandlers.discarding());
         assertThat(put.statusCode()).isEqualTo(201);
 
-        HttpResponse<InputStream> get = http.send(HttpRequest.newBuilder(routerUrl.resolve(repo + "/blobs/" + digest))
-                .timeout(Duration.ofMinutes(3)).build(), HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> get = http.send(
+                HttpRequest.newBuilder(routerUrl.resolve(repo + "/blobs/" + digest))
+                        .timeout(Duration.ofMinutes(3))
+                        .build(),
+                HttpResponse.BodyHandlers.ofInputStream());
         assertThat(get.statusCode()).isEqualTo(200);
         assertThat(get.headers().firstValue("X-Georeg-Source")).hasValue("primary-fallback");
         MessageDigest sha = MessageDigest.getInstance("SHA-256");
@@ -113,6 +145,8 @@ class RouterMemoryIT {
         }
         assertThat(read).isEqualTo(SIZE);
         assertThat("sha256:" + HexFormat.of().formatHex(sha.digest())).isEqualTo(digest);
-        assertThat(router.isAlive()).as("router JVM still running (no OutOfMemoryError)").isTrue();
+        assertThat(router.isAlive())
+                .as("router JVM still running (no OutOfMemoryError)")
+                .isTrue();
     }
 }

@@ -32,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 class RouterOutageIT {
     @TempDir
     static Path tmp;
+
     static Distribution primary;
     static Distribution replica;
     static Router router;
@@ -39,12 +40,21 @@ class RouterOutageIT {
 
     @BeforeAll
     static void start() throws Exception {
-        primary = Distribution.start(tmp.resolve("primary"), DistributionConfig.filesystem(tmp.resolve("primary").resolve("storage")));
-        replica = Distribution.start(tmp.resolve("replica"), DistributionConfig.filesystem(tmp.resolve("replica").resolve("storage")));
+        primary = Distribution.start(
+                tmp.resolve("primary"),
+                DistributionConfig.filesystem(tmp.resolve("primary").resolve("storage")));
+        replica = Distribution.start(
+                tmp.resolve("replica"),
+                DistributionConfig.filesystem(tmp.resolve("replica").resolve("storage")));
         int port = FreePort.pick();
-        RouterConfig config = RouterConfig.of(URI.create("http://127.0.0.1:" + port), port, primary.url(), null,
+        RouterConfig config = RouterConfig.of(
+                        URI.create("http://127.0.0.1:" + port),
+                        port,
+                        primary.url(),
+                        null,
                         new RouterConfig.ReplicaEndpoint.Remote(replica.url()))
-                .withTimeouts(new RouterConfig.Timeouts(Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofMillis(200), Duration.ofMillis(500)));
+                .withTimeouts(new RouterConfig.Timeouts(
+                        Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofMillis(200), Duration.ofMillis(500)));
         router = new Router(config, null, new PrometheusRegistry()).start();
     }
 
@@ -63,33 +73,78 @@ class RouterOutageIT {
         String host = "127.0.0.1:" + router.port();
         TestImage image = TestImages.image(501);
         Path layout = OciLayoutWriter.write(image, "v1", tmp.resolve("layout"));
-        skopeo.run("--debug", "--insecure-policy", "copy", "--preserve-digests", "--dest-tls-verify=false", "oci:" + layout + ":v1", "docker://" + host + "/outage/app:v1").requireSuccess();
-        skopeo.run("--debug", "--insecure-policy", "copy", "--preserve-digests", "--src-tls-verify=false", "--dest-tls-verify=false",
-                "docker://127.0.0.1:" + primary.port() + "/outage/app:v1", "docker://127.0.0.1:" + replica.port() + "/outage/app:v1").requireSuccess();
+        skopeo.run(
+                        "--debug",
+                        "--insecure-policy",
+                        "copy",
+                        "--preserve-digests",
+                        "--dest-tls-verify=false",
+                        "oci:" + layout + ":v1",
+                        "docker://" + host + "/outage/app:v1")
+                .requireSuccess();
+        skopeo.run(
+                        "--debug",
+                        "--insecure-policy",
+                        "copy",
+                        "--preserve-digests",
+                        "--src-tls-verify=false",
+                        "--dest-tls-verify=false",
+                        "docker://127.0.0.1:" + primary.port() + "/outage/app:v1",
+                        "docker://127.0.0.1:" + replica.port() + "/outage/app:v1")
+                .requireSuccess();
 
         primary.stop();
         await().atMost(Duration.ofSeconds(5)).until(() -> !router.primaryReachable());
 
-        skopeo.run("--debug", "--insecure-policy", "copy", "--preserve-digests", "--src-tls-verify=false", "docker://" + host + "/outage/app:v1",
-                "oci:" + tmp.resolve("pulled") + ":v1").requireSuccess();
-        HttpResponse<String> manifest = HTTP.send(HttpRequest.newBuilder(router.localUrl().resolve("/v2/outage/app/manifests/v1"))
-                .header("Accept", image.manifest().mediaType()).build(), HttpResponse.BodyHandlers.ofString());
+        skopeo.run(
+                        "--debug",
+                        "--insecure-policy",
+                        "copy",
+                        "--preserve-digests",
+                        "--src-tls-verify=false",
+                        "docker://" + host + "/outage/app:v1",
+                        "oci:" + tmp.resolve("pulled") + ":v1")
+                .requireSuccess();
+        HttpResponse<String> manifest = HTTP.send(
+                HttpRequest.newBuilder(router.localUrl().resolve("/v2/outage/app/manifests/v1"))
+                        .header("Accept", image.manifest().mediaType())
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(manifest.statusCode()).isEqualTo(200);
         assertThat(manifest.headers().firstValue("X-Georeg-Possibly-Stale")).hasValue("true");
 
         long t0 = System.nanoTime();
-        Skopeo.Result push = skopeo.run("--debug", "--insecure-policy", "copy", "--preserve-digests", "--retry-times", "0", "--dest-tls-verify=false",
-                "oci:" + layout + ":v1", "docker://" + host + "/outage/app:v2");
+        Skopeo.Result push = skopeo.run(
+                "--debug",
+                "--insecure-policy",
+                "copy",
+                "--preserve-digests",
+                "--retry-times",
+                "0",
+                "--dest-tls-verify=false",
+                "oci:" + layout + ":v1",
+                "docker://" + host + "/outage/app:v2");
         assertThat(push.exitCode()).isNotZero();
         assertThat(push.output()).contains("503 Service Unavailable");
-        HttpResponse<String> upload = HTTP.send(HttpRequest.newBuilder(router.localUrl().resolve("/v2/outage/app/blobs/uploads/"))
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> upload = HTTP.send(
+                HttpRequest.newBuilder(router.localUrl().resolve("/v2/outage/app/blobs/uploads/"))
+                        .POST(HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(upload.statusCode()).isEqualTo(503);
         assertThat(upload.body()).contains("\"code\":\"UNAVAILABLE\"", "the primary site is unreachable");
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
 
         primary.restart();
         await().atMost(Duration.ofSeconds(5)).until(router::primaryReachable);
-        skopeo.run("--debug", "--insecure-policy", "copy", "--preserve-digests", "--dest-tls-verify=false", "oci:" + layout + ":v1", "docker://" + host + "/outage/app:v2").requireSuccess();
+        skopeo.run(
+                        "--debug",
+                        "--insecure-policy",
+                        "copy",
+                        "--preserve-digests",
+                        "--dest-tls-verify=false",
+                        "oci:" + layout + ":v1",
+                        "docker://" + host + "/outage/app:v2")
+                .requireSuccess();
     }
 }

@@ -34,20 +34,28 @@ import org.junit.jupiter.api.io.TempDir;
 class RouterPrimaryIT {
     @TempDir
     static Path tmp;
+
     static Distribution primary;
     static Distribution replica;
     static Router router;
     static URI routerUrl;
-    static final HttpClient HTTP = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
+    static final HttpClient HTTP =
+            HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
 
     @BeforeAll
     static void start() throws Exception {
-        primary = Distribution.start(tmp.resolve("primary"), DistributionConfig.filesystem(tmp.resolve("primary").resolve("storage")));
-        replica = Distribution.start(tmp.resolve("replica"), DistributionConfig.filesystem(tmp.resolve("replica").resolve("storage")));
+        primary = Distribution.start(
+                tmp.resolve("primary"),
+                DistributionConfig.filesystem(tmp.resolve("primary").resolve("storage")));
+        replica = Distribution.start(
+                tmp.resolve("replica"),
+                DistributionConfig.filesystem(tmp.resolve("replica").resolve("storage")));
         int port = FreePort.pick();
         routerUrl = URI.create("http://127.0.0.1:" + port);
-        RouterConfig config = RouterConfig.of(routerUrl, port, primary.url(), null, new RouterConfig.ReplicaEndpoint.Remote(replica.url()))
-                .withTimeouts(new RouterConfig.Timeouts(Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofMillis(200), Duration.ofSeconds(1)));
+        RouterConfig config = RouterConfig.of(
+                        routerUrl, port, primary.url(), null, new RouterConfig.ReplicaEndpoint.Remote(replica.url()))
+                .withTimeouts(new RouterConfig.Timeouts(
+                        Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofMillis(200), Duration.ofSeconds(1)));
         router = new Router(config, null, new PrometheusRegistry()).start();
     }
 
@@ -74,23 +82,57 @@ class RouterPrimaryIT {
         Path layout = OciLayoutWriter.write(image, "v1", tmp.resolve("layout-101"));
         Skopeo skopeo = Skopeo.require().withHome(tmp.resolve("skopeo-home"));
 
-        Skopeo.Result push = skopeo.run("--debug", "--insecure-policy", "copy", "--preserve-digests", "--dest-tls-verify=false", "oci:" + layout + ":v1",
-                "docker://" + host() + "/router-it/app:v1").requireSuccess();
-        Skopeo.Result inspect = skopeo.run("--debug", "--insecure-policy", "inspect", "--raw", "--tls-verify=false", "docker://" + host() + "/router-it/app:v1").requireSuccess();
+        Skopeo.Result push = skopeo.run(
+                        "--debug",
+                        "--insecure-policy",
+                        "copy",
+                        "--preserve-digests",
+                        "--dest-tls-verify=false",
+                        "oci:" + layout + ":v1",
+                        "docker://" + host() + "/router-it/app:v1")
+                .requireSuccess();
+        Skopeo.Result inspect = skopeo.run(
+                        "--debug",
+                        "--insecure-policy",
+                        "inspect",
+                        "--raw",
+                        "--tls-verify=false",
+                        "docker://" + host() + "/router-it/app:v1")
+                .requireSuccess();
         assertThat(inspect.output()).contains(new String(image.manifest().content()));
 
         Path back = tmp.resolve("pulled-101");
-        Skopeo.Result pull = skopeo.run("--debug", "--insecure-policy", "copy", "--preserve-digests", "--src-tls-verify=false", "docker://" + host() + "/router-it/app:v1", "oci:" + back + ":v1").requireSuccess();
+        Skopeo.Result pull = skopeo.run(
+                        "--debug",
+                        "--insecure-policy",
+                        "copy",
+                        "--preserve-digests",
+                        "--src-tls-verify=false",
+                        "docker://" + host() + "/router-it/app:v1",
+                        "oci:" + back + ":v1")
+                .requireSuccess();
         for (TestBlob blob : image.blobs()) {
-            assertThat(Files.readAllBytes(back.resolve("blobs/sha256/" + blob.digest().hex()))).isEqualTo(blob.content());
+            assertThat(Files.readAllBytes(
+                            back.resolve("blobs/sha256/" + blob.digest().hex())))
+                    .isEqualTo(blob.content());
         }
-        assertThat(Files.readAllBytes(back.resolve("blobs/sha256/" + image.manifest().digest().hex()))).isEqualTo(image.manifest().content());
+        assertThat(Files.readAllBytes(
+                        back.resolve("blobs/sha256/" + image.manifest().digest().hex())))
+                .isEqualTo(image.manifest().content());
 
         // The image is on the primary, and the client never talked to anyone but the router.
-        assertThat(HTTP.send(HttpRequest.newBuilder(primary.url().resolve("/v2/router-it/app/manifests/v1"))
-                .header("Accept", image.manifest().mediaType()).build(), HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(200);
+        assertThat(HTTP.send(
+                                HttpRequest.newBuilder(primary.url().resolve("/v2/router-it/app/manifests/v1"))
+                                        .header("Accept", image.manifest().mediaType())
+                                        .build(),
+                                HttpResponse.BodyHandlers.discarding())
+                        .statusCode())
+                .isEqualTo(200);
         for (Skopeo.Result r : new Skopeo.Result[] {push, inspect, pull}) {
-            assertThat(r.output()).contains(host()).doesNotContain(":" + primary.port()).doesNotContain(":" + replica.port());
+            assertThat(r.output())
+                    .contains(host())
+                    .doesNotContain(":" + primary.port())
+                    .doesNotContain(":" + replica.port());
         }
     }
 
@@ -99,8 +141,9 @@ class RouterPrimaryIT {
         byte[] blob = TestImages.randomBytes(7, 300_000);
         String digest = TestBlob.of(TestImages.OCI_LAYER, blob).digest().toString();
 
-        HttpResponse<Void> start = send(HttpRequest.newBuilder(routerUrl.resolve("/v2/router-it/chunked/blobs/uploads/"))
-                .POST(HttpRequest.BodyPublishers.noBody()));
+        HttpResponse<Void> start =
+                send(HttpRequest.newBuilder(routerUrl.resolve("/v2/router-it/chunked/blobs/uploads/"))
+                        .POST(HttpRequest.BodyPublishers.noBody()));
         assertThat(start.statusCode()).isEqualTo(202);
         String uuid = start.headers().firstValue("Docker-Upload-UUID").orElseThrow();
         assertThat(start.headers().firstValue("Range")).hasValue("0-0");
@@ -109,7 +152,8 @@ class RouterPrimaryIT {
         assertThat(location).startsWith(routerUrl + "/v2/router-it/chunked/blobs/uploads/" + uuid);
 
         HttpResponse<Void> first = send(HttpRequest.newBuilder(URI.create(location))
-                .header("Content-Type", "application/octet-stream").header("Content-Range", "0-99999")
+                .header("Content-Type", "application/octet-stream")
+                .header("Content-Range", "0-99999")
                 .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(Arrays.copyOfRange(blob, 0, 100_000))));
         assertThat(first.statusCode()).isEqualTo(202);
         assertThat(first.headers().firstValue("Range")).hasValue("0-99999");
@@ -120,26 +164,35 @@ class RouterPrimaryIT {
         // The second chunk without a length: streamed with chunked transfer coding.
         HttpResponse<Void> second = send(HttpRequest.newBuilder(URI.create(location))
                 .header("Content-Type", "application/octet-stream")
-                .method("PATCH", HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(blob, 100_000, 200_000))));
+                .method(
+                        "PATCH",
+                        HttpRequest.BodyPublishers.ofInputStream(
+                                () -> new java.io.ByteArrayInputStream(blob, 100_000, 200_000))));
         assertThat(second.statusCode()).isEqualTo(202);
         assertThat(second.headers().firstValue("Range")).hasValue("0-299999");
         location = second.headers().firstValue("Location").orElseThrow();
 
-        HttpResponse<Void> done = send(HttpRequest.newBuilder(URI.create(location + (location.contains("?") ? "&" : "?") + "digest=" + digest))
-                .PUT(HttpRequest.BodyPublishers.noBody()));
+        HttpResponse<Void> done = send(
+                HttpRequest.newBuilder(URI.create(location + (location.contains("?") ? "&" : "?") + "digest=" + digest))
+                        .PUT(HttpRequest.BodyPublishers.noBody()));
         assertThat(done.statusCode()).isEqualTo(201);
         assertThat(done.headers().firstValue("Docker-Content-Digest")).hasValue(digest);
         assertThat(done.headers().firstValue("Location").orElseThrow()).startsWith(routerUrl.toString());
 
         // Not on the replica: the read falls back to the primary, with the bytes intact.
-        HttpResponse<byte[]> get = HTTP.send(HttpRequest.newBuilder(routerUrl.resolve("/v2/router-it/chunked/blobs/" + digest)).build(),
+        HttpResponse<byte[]> get = HTTP.send(
+                HttpRequest.newBuilder(routerUrl.resolve("/v2/router-it/chunked/blobs/" + digest))
+                        .build(),
                 HttpResponse.BodyHandlers.ofByteArray());
         assertThat(get.statusCode()).isEqualTo(200);
         assertThat(get.body()).isEqualTo(blob);
         assertThat(get.headers().firstValue("X-Georeg-Source")).hasValue("primary-fallback");
 
-        HttpResponse<byte[]> range = HTTP.send(HttpRequest.newBuilder(routerUrl.resolve("/v2/router-it/chunked/blobs/" + digest))
-                .header("Range", "bytes=10-19").build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> range = HTTP.send(
+                HttpRequest.newBuilder(routerUrl.resolve("/v2/router-it/chunked/blobs/" + digest))
+                        .header("Range", "bytes=10-19")
+                        .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
         assertThat(range.statusCode()).isEqualTo(206);
         assertThat(range.body()).isEqualTo(Arrays.copyOfRange(blob, 10, 20));
         assertThat(range.headers().firstValue("Content-Range")).hasValue("bytes 10-19/300000");
@@ -154,40 +207,59 @@ class RouterPrimaryIT {
                 .POST(HttpRequest.BodyPublishers.noBody()));
         String location = start.headers().firstValue("Location").orElseThrow();
         HttpResponse<Void> monolithic = send(HttpRequest.newBuilder(URI.create(location + "&digest=" + digest))
-                .header("Content-Type", "application/octet-stream").PUT(HttpRequest.BodyPublishers.ofByteArray(blob)));
+                .header("Content-Type", "application/octet-stream")
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(blob)));
         assertThat(monolithic.statusCode()).isEqualTo(201);
 
-        HttpResponse<Void> mount = send(HttpRequest.newBuilder(
-                routerUrl.resolve("/v2/router-it/target/blobs/uploads/?mount=" + digest + "&from=router-it/source"))
+        HttpResponse<Void> mount = send(HttpRequest.newBuilder(routerUrl.resolve(
+                        "/v2/router-it/target/blobs/uploads/?mount=" + digest + "&from=router-it/source"))
                 .POST(HttpRequest.BodyPublishers.noBody()));
         assertThat(mount.statusCode()).isEqualTo(201);
-        assertThat(mount.headers().firstValue("Location").orElseThrow()).startsWith(routerUrl + "/v2/router-it/target/blobs/" + digest);
+        assertThat(mount.headers().firstValue("Location").orElseThrow())
+                .startsWith(routerUrl + "/v2/router-it/target/blobs/" + digest);
     }
 
     @Test
     void replicaAnswersWhatItHasWithoutAFallback() throws Exception {
         TestImage image = TestImages.image(202);
         Path layout = OciLayoutWriter.write(image, "v1", tmp.resolve("layout-202"));
-        Skopeo.require().withHome(tmp.resolve("skopeo-home")).run("--debug", "--insecure-policy", "copy", "--preserve-digests", "--dest-tls-verify=false", "oci:" + layout + ":v1",
-                "docker://127.0.0.1:" + replica.port() + "/router-it/replicated:v1").requireSuccess();
+        Skopeo.require()
+                .withHome(tmp.resolve("skopeo-home"))
+                .run(
+                        "--debug",
+                        "--insecure-policy",
+                        "copy",
+                        "--preserve-digests",
+                        "--dest-tls-verify=false",
+                        "oci:" + layout + ":v1",
+                        "docker://127.0.0.1:" + replica.port() + "/router-it/replicated:v1")
+                .requireSuccess();
 
-        HttpResponse<byte[]> get = HTTP.send(HttpRequest.newBuilder(routerUrl.resolve("/v2/router-it/replicated/manifests/v1"))
-                .header("Accept", image.manifest().mediaType()).build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> get = HTTP.send(
+                HttpRequest.newBuilder(routerUrl.resolve("/v2/router-it/replicated/manifests/v1"))
+                        .header("Accept", image.manifest().mediaType())
+                        .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
         assertThat(get.statusCode()).isEqualTo(200);
         assertThat(get.body()).isEqualTo(image.manifest().content());
         assertThat(get.headers().firstValue("X-Georeg-Source")).hasValue("replica");
-        assertThat(get.headers().firstValue("Docker-Content-Digest")).hasValue(image.manifest().digest().toString());
+        assertThat(get.headers().firstValue("Docker-Content-Digest"))
+                .hasValue(image.manifest().digest().toString());
 
-        HttpResponse<Void> missing = send(HttpRequest.newBuilder(routerUrl.resolve("/v2/router-it/replicated/manifests/nope"))
-                .method("HEAD", HttpRequest.BodyPublishers.noBody()));
+        HttpResponse<Void> missing =
+                send(HttpRequest.newBuilder(routerUrl.resolve("/v2/router-it/replicated/manifests/nope"))
+                        .method("HEAD", HttpRequest.BodyPublishers.noBody()));
         assertThat(missing.statusCode()).isEqualTo(404);
         assertThat(missing.headers().firstValue("X-Georeg-Source")).hasValue("primary-fallback");
     }
 
     @Test
     void ambiguousPathsAreRefusedWithAnOciErrorBody() throws Exception {
-        for (String path : new String[] {"/v2/router-it/%2e%2e/x/manifests/latest", "/v2/router-it%2Fapp/manifests/v1", "/v2/a/../b/manifests/v1"}) {
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(routerUrl + path)).build(), HttpResponse.BodyHandlers.ofString());
+        for (String path : new String[] {
+            "/v2/router-it/%2e%2e/x/manifests/latest", "/v2/router-it%2Fapp/manifests/v1", "/v2/a/../b/manifests/v1"
+        }) {
+            HttpResponse<String> r = HTTP.send(
+                    HttpRequest.newBuilder(URI.create(routerUrl + path)).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).as(path).isEqualTo(400);
             assertThat(r.body()).as(path).contains("\"code\":\"NAME_INVALID\"");
         }
@@ -195,15 +267,24 @@ class RouterPrimaryIT {
 
     @Test
     void operationsEndpointsAnswerLocally() throws Exception {
-        assertThat(HTTP.send(HttpRequest.newBuilder(routerUrl.resolve("/-/health")).build(), HttpResponse.BodyHandlers.ofString()).statusCode())
+        assertThat(HTTP.send(
+                                HttpRequest.newBuilder(routerUrl.resolve("/-/health"))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString())
+                        .statusCode())
                 .isEqualTo(200);
-        HttpResponse<String> ready = HTTP.send(HttpRequest.newBuilder(routerUrl.resolve("/-/ready")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> ready = HTTP.send(
+                HttpRequest.newBuilder(routerUrl.resolve("/-/ready")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(ready.statusCode()).isEqualTo(200);
         assertThat(ready.body()).contains("\"primary\":\"reachable\"", "\"replica\":\"reachable\"");
         HTTP.send(HttpRequest.newBuilder(routerUrl.resolve("/v2/")).build(), HttpResponse.BodyHandlers.discarding());
-        HttpResponse<String> metrics = HTTP.send(HttpRequest.newBuilder(routerUrl.resolve("/metrics")).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(metrics.body()).contains("georeg_router_requests_total{destination=\"replica\",route=\"base\"}",
-                "georeg_router_circuit_open{upstream=\"primary\"} 0", "georeg_router_upstream_latency_seconds");
+        HttpResponse<String> metrics = HTTP.send(
+                HttpRequest.newBuilder(routerUrl.resolve("/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(metrics.body())
+                .contains(
+                        "georeg_router_requests_total{destination=\"replica\",route=\"base\"}",
+                        "georeg_router_circuit_open{upstream=\"primary\"} 0",
+                        "georeg_router_upstream_latency_seconds");
     }
 
     private static HttpResponse<Void> send(HttpRequest.Builder request) throws Exception {

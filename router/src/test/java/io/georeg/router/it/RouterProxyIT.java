@@ -73,10 +73,15 @@ class RouterProxyIT {
     }
 
     private Router router(RouterConfig.Limits limits, URI primaryUrl, URI authUrl) throws Exception {
-        RouterConfig config = RouterConfig.of(URI.create("https://registry.example.com"), 0, primaryUrl,
-                        authUrl, new RouterConfig.ReplicaEndpoint.Remote(replica.url()))
+        RouterConfig config = RouterConfig.of(
+                        URI.create("https://registry.example.com"),
+                        0,
+                        primaryUrl,
+                        authUrl,
+                        new RouterConfig.ReplicaEndpoint.Remote(replica.url()))
                 .withLimits(limits)
-                .withTimeouts(new RouterConfig.Timeouts(Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofMillis(100), Duration.ofMillis(500)));
+                .withTimeouts(new RouterConfig.Timeouts(
+                        Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofMillis(100), Duration.ofMillis(500)));
         router = new Router(config, null, new PrometheusRegistry()).start();
         return router;
     }
@@ -125,13 +130,15 @@ class RouterProxyIT {
         assertThat(seen.headers().get("X-Forwarded-For")).isEqualTo("10.0.0.9, 127.0.0.1");
         assertThat(seen.headers().get("X-Forwarded-Proto")).isEqualTo("https");
         assertThat(seen.headers().get("X-Forwarded-Host")).isEqualTo("registry.example.com");
-        assertThat(seen.headers().get("X-Request-Id")).isEqualTo(response.getHeaders().get("X-Request-Id"));
+        assertThat(seen.headers().get("X-Request-Id"))
+                .isEqualTo(response.getHeaders().get("X-Request-Id"));
 
         assertThat(response.getHeaders().get("Docker-Upload-UUID")).isEqualTo("u-1");
         assertThat(response.getHeaders().get("Range")).isEqualTo("0-99");
         assertThat(response.getHeaders().get("OCI-Chunk-Min-Length")).isEqualTo("5242880");
         assertThat(response.getHeaders().contains("X-Upstream-Private")).isFalse();
-        assertThat(response.getHeaders().get("Location")).isEqualTo("https://registry.example.com/v2/a/blobs/uploads/u-1?_state=s");
+        assertThat(response.getHeaders().get("Location"))
+                .isEqualTo("https://registry.example.com/v2/a/blobs/uploads/u-1?_state=s");
     }
 
     @Test
@@ -150,7 +157,8 @@ class RouterProxyIT {
                 .isEqualTo("Bearer realm=\"https://registry.example.com/jwt/auth\",service=\"registry\"");
 
         ContentResponse token = client.newRequest(url("/jwt/auth?service=registry&scope=repository:a:pull"))
-                .headers(h -> h.put("Authorization", "Basic YTpi")).send();
+                .headers(h -> h.put("Authorization", "Basic YTpi"))
+                .send();
         assertThat(token.getContentAsString()).isEqualTo("{\"token\":\"abc\"}");
         assertThat(auth.last().pathQuery()).isEqualTo("/jwt/auth?service=registry&scope=repository:a:pull");
         assertThat(auth.last().headers().get("Authorization")).isEqualTo("Basic YTpi");
@@ -171,11 +179,16 @@ class RouterProxyIT {
 
         // The JDK's client: it hands a bare 401 to the caller (the test's Jetty client would act on it itself).
         try (java.net.http.HttpClient jdk = java.net.http.HttpClient.newHttpClient()) {
-            HttpResponse<String> token = jdk.send(HttpRequest.newBuilder(
-                            URI.create(url("/jwt/auth?service=registry&scope=repository:a:pull")))
-                    .header("Authorization", "Basic d3Jvbmc6d3Jvbmc=").build(), HttpResponse.BodyHandlers.ofString());
-            HttpResponse<String> write = jdk.send(HttpRequest.newBuilder(URI.create(url("/v2/a/blobs/uploads/")))
-                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> token = jdk.send(
+                    HttpRequest.newBuilder(URI.create(url("/jwt/auth?service=registry&scope=repository:a:pull")))
+                            .header("Authorization", "Basic d3Jvbmc6d3Jvbmc=")
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> write = jdk.send(
+                    HttpRequest.newBuilder(URI.create(url("/v2/a/blobs/uploads/")))
+                            .POST(HttpRequest.BodyPublishers.noBody())
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
 
             assertThat(token.statusCode()).isEqualTo(401);
             assertThat(token.body()).isEqualTo("{\"details\":\"wrong credentials\"}");
@@ -187,7 +200,8 @@ class RouterProxyIT {
     @Test
     void replicaMissFallsBackToThePrimaryWithTheClientsCredentialsAndPassesStorageRedirectsOn() throws Exception {
         router();
-        replica.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 404, "{\"errors\":[{\"code\":\"BLOB_UNKNOWN\",\"message\":\"blob unknown\"}]}"));
+        replica.answer((req, resp, cb) -> FakeUpstream.text(
+                resp, cb, 404, "{\"errors\":[{\"code\":\"BLOB_UNKNOWN\",\"message\":\"blob unknown\"}]}"));
         String presigned = "https://bucket.storage.example.net/blobs/x?X-Amz-Signature=abc";
         primary.answer((req, resp, cb) -> {
             resp.setStatus(307);
@@ -195,7 +209,9 @@ class RouterProxyIT {
             resp.write(true, ByteBuffer.allocate(0), cb);
         });
 
-        ContentResponse response = client.newRequest(url("/v2/a/b/blobs/" + SHA)).headers(h -> h.put("Authorization", "Bearer client-token")).send();
+        ContentResponse response = client.newRequest(url("/v2/a/b/blobs/" + SHA))
+                .headers(h -> h.put("Authorization", "Bearer client-token"))
+                .send();
 
         assertThat(response.getStatus()).isEqualTo(307);
         assertThat(response.getHeaders().get("Location")).isEqualTo(presigned);
@@ -206,11 +222,17 @@ class RouterProxyIT {
 
     @Test
     void readsServedByTheFallbackAreReportedForReplication() throws Exception {
-        java.util.List<io.georeg.router.fallback.ReplicaMissListener.Miss> misses = new java.util.concurrent.CopyOnWriteArrayList<>();
-        RouterConfig config = RouterConfig.of(URI.create("https://registry.example.com"), 0, primary.url(), null,
+        java.util.List<io.georeg.router.fallback.ReplicaMissListener.Miss> misses =
+                new java.util.concurrent.CopyOnWriteArrayList<>();
+        RouterConfig config = RouterConfig.of(
+                URI.create("https://registry.example.com"),
+                0,
+                primary.url(),
+                null,
                 new RouterConfig.ReplicaEndpoint.Remote(replica.url()));
         router = new Router(config, null, new PrometheusRegistry(), misses::add).start();
-        replica.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 404, "{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\"}]}"));
+        replica.answer(
+                (req, resp, cb) -> FakeUpstream.text(resp, cb, 404, "{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\"}]}"));
         primary.answer((req, resp, cb) -> {
             resp.getHeaders().put("Docker-Content-Digest", SHA);
             FakeUpstream.text(resp, cb, 200, "{\"schemaVersion\":2}");
@@ -219,14 +241,18 @@ class RouterProxyIT {
         assertThat(client.GET(url("/v2/team/app/manifests/v3")).getStatus()).isEqualTo(200);
 
         await().atMost(Duration.ofSeconds(5)).until(() -> !misses.isEmpty());
-        assertThat(misses).containsExactly(new io.georeg.router.fallback.ReplicaMissListener.Miss(io.georeg.router.route.RouteId.MANIFEST_READ, "team/app", "v3", SHA, 19));
+        assertThat(misses)
+                .containsExactly(new io.georeg.router.fallback.ReplicaMissListener.Miss(
+                        io.georeg.router.route.RouteId.MANIFEST_READ, "team/app", "v3", SHA, 19));
     }
 
     @Test
     void replicaAnswersOtherThanUnknownAreNotFallenBackFrom() throws Exception {
         router();
-        replica.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 404, "{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\"}]}"));
-        assertThat(client.GET(url("/v2/a/manifests/v1")).getHeaders().get("X-Georeg-Source")).isEqualTo("primary-fallback");
+        replica.answer(
+                (req, resp, cb) -> FakeUpstream.text(resp, cb, 404, "{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\"}]}"));
+        assertThat(client.GET(url("/v2/a/manifests/v1")).getHeaders().get("X-Georeg-Source"))
+                .isEqualTo("primary-fallback");
 
         replica.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 403, "{\"errors\":[{\"code\":\"DENIED\"}]}"));
         int before = primary.seen().size();
@@ -243,7 +269,8 @@ class RouterProxyIT {
         primary.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 202, "{}"));
         ContentResponse upload = client.newRequest(url("/v2/a/blobs/uploads/u-2"))
                 .method(HttpMethod.PATCH)
-                .body(new InputStreamRequestContent("application/octet-stream", new SeededInputStream(11, size), 64 * 1024))
+                .body(new InputStreamRequestContent(
+                        "application/octet-stream", new SeededInputStream(11, size), 64 * 1024))
                 .timeout(120, TimeUnit.SECONDS)
                 .send();
         assertThat(upload.getStatus()).isEqualTo(202);
@@ -298,8 +325,11 @@ class RouterProxyIT {
         request.send(new BufferingResponseListener() {
             @Override
             public void onComplete(Result result) {
-                outcome.complete(new Refusal(result.getResponse().getStatus(), getContentAsString(),
-                        result.getRequestFailure(), result.getResponseFailure()));
+                outcome.complete(new Refusal(
+                        result.getResponse().getStatus(),
+                        getContentAsString(),
+                        result.getRequestFailure(),
+                        result.getResponseFailure()));
             }
         });
         return outcome.get(30, TimeUnit.SECONDS);
@@ -314,10 +344,13 @@ class RouterProxyIT {
 
         // A client that waits for 100 Continue before it sends (Expect: 100-continue) always reads
         // the refusal: the router answers a declared length over the limit without reading a byte.
-        Refusal awaited = sendRefusable(client.newRequest(url("/v2/a/blobs/uploads/u-3")).method(HttpMethod.PATCH)
+        Refusal awaited = sendRefusable(client.newRequest(url("/v2/a/blobs/uploads/u-3"))
+                .method(HttpMethod.PATCH)
                 .headers(h -> h.put(HttpHeader.EXPECT, HttpHeaderValue.CONTINUE.asString()))
                 .body(new BytesRequestContent(overTheLimit)));
-        assertThat(awaited.answered()).as("response read without failure: %s", awaited.responseFailure()).isTrue();
+        assertThat(awaited.answered())
+                .as("response read without failure: %s", awaited.responseFailure())
+                .isTrue();
         assertThat(awaited.status()).isEqualTo(400);
         assertThat(awaited.content()).contains("SIZE_INVALID");
         assertThat(primary.seen()).isEmpty();
@@ -325,7 +358,8 @@ class RouterProxyIT {
         // A client that sends at once, with the same declared length, is still sending when the
         // router answers and closes the connection: it reads the refusal, or its upload is cut
         // short (broken pipe, reset) first. Both are acceptable; the primary never sees the request.
-        Refusal declared = sendRefusable(client.newRequest(url("/v2/a/blobs/uploads/u-3")).method(HttpMethod.PATCH)
+        Refusal declared = sendRefusable(client.newRequest(url("/v2/a/blobs/uploads/u-3"))
+                .method(HttpMethod.PATCH)
                 .body(new BytesRequestContent(overTheLimit)));
         if (declared.answered()) {
             assertThat(declared.status()).isEqualTo(400);
@@ -338,29 +372,37 @@ class RouterProxyIT {
         // Without a declared length the limit is found mid-stream: the router answers 400 while
         // the client may still be sending, so the client sees either that answer or the
         // connection closing under its upload. Either way the primary never gets the body whole.
-        Refusal chunked = sendRefusable(client.newRequest(url("/v2/a/blobs/uploads/u-3")).method(HttpMethod.PATCH)
-                .body(new InputStreamRequestContent("application/octet-stream", new SeededInputStream(3, 2 * 1024 * 1024), 16 * 1024)));
+        Refusal chunked = sendRefusable(client.newRequest(url("/v2/a/blobs/uploads/u-3"))
+                .method(HttpMethod.PATCH)
+                .body(new InputStreamRequestContent(
+                        "application/octet-stream", new SeededInputStream(3, 2 * 1024 * 1024), 16 * 1024)));
         if (chunked.answered()) {
             assertThat(chunked.status()).isEqualTo(400);
             assertThat(chunked.content()).contains("SIZE_INVALID");
         } else {
             assertThat(chunked.responseFailure()).isInstanceOf(java.io.IOException.class);
         }
-        assertThat(primary.seen()).allSatisfy(seen -> assertThat(seen.bodyLength()).isLessThanOrEqualTo(1024 * 1024));
+        assertThat(primary.seen())
+                .allSatisfy(seen -> assertThat(seen.bodyLength()).isLessThanOrEqualTo(1024 * 1024));
     }
 
     @Test
-    void whenThePrimaryIsDownWritesFailFastTokenRequestsStillReachTheTokenServiceAndReplicatedReadsAreMarked() throws Exception {
+    void whenThePrimaryIsDownWritesFailFastTokenRequestsStillReachTheTokenServiceAndReplicatedReadsAreMarked()
+            throws Exception {
         URI dead = URI.create("http://127.0.0.1:" + FreePort.pick());
         router(RouterConfig.Limits.defaults(), dead);
         replica.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 200, "{\"schemaVersion\":2}"));
 
         long t0 = System.nanoTime();
-        ContentResponse push = client.newRequest(url("/v2/a/manifests/v2")).method(HttpMethod.PUT)
-                .body(new BytesRequestContent("application/vnd.oci.image.manifest.v1+json", "{}".getBytes())).send();
+        ContentResponse push = client.newRequest(url("/v2/a/manifests/v2"))
+                .method(HttpMethod.PUT)
+                .body(new BytesRequestContent("application/vnd.oci.image.manifest.v1+json", "{}".getBytes()))
+                .send();
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(2));
         assertThat(push.getStatus()).isEqualTo(503);
-        assertThat(push.getContentAsString()).contains("\"code\":\"UNAVAILABLE\"").contains("primary");
+        assertThat(push.getContentAsString())
+                .contains("\"code\":\"UNAVAILABLE\"")
+                .contains("primary");
 
         await().atMost(Duration.ofSeconds(5)).until(() -> !router.primaryReachable());
         auth.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 200, "{\"token\":\"abc\"}"));
@@ -384,7 +426,8 @@ class RouterProxyIT {
         ContentResponse ready = client.GET(url("/-/ready"));
         assertThat(ready.getStatus()).isEqualTo(200);
         assertThat(ready.getContentAsString()).contains("\"primary\":\"unreachable\"");
-        assertThat(client.GET(url("/metrics")).getContentAsString()).contains("georeg_router_circuit_open{upstream=\"primary\"} 1");
+        assertThat(client.GET(url("/metrics")).getContentAsString())
+                .contains("georeg_router_circuit_open{upstream=\"primary\"} 1");
     }
 
     @Test
@@ -393,8 +436,10 @@ class RouterProxyIT {
         router(RouterConfig.Limits.defaults(), primary.url(), deadTokenService);
         primary.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 202, ""));
 
-        await().atMost(Duration.ofSeconds(5)).until(() -> client.GET(url("/metrics")).getContentAsString()
-                .contains("georeg_router_circuit_open{upstream=\"auth\"} 1"));
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> client.GET(url("/metrics"))
+                        .getContentAsString()
+                        .contains("georeg_router_circuit_open{upstream=\"auth\"} 1"));
         long t0 = System.nanoTime();
         ContentResponse token = client.GET(url("/jwt/auth?service=registry"));
         ContentResponse upload = client.POST(url("/v2/a/blobs/uploads/")).send();
@@ -404,19 +449,27 @@ class RouterProxyIT {
         assertThat(token.getContentAsString()).contains("\"code\":\"UNAVAILABLE\"");
         assertThat(upload.getStatus()).isEqualTo(202);
         assertThat(router.primaryReachable()).isTrue();
-        assertThat(client.GET(url("/metrics")).getContentAsString()).contains("georeg_router_circuit_open{upstream=\"primary\"} 0");
+        assertThat(client.GET(url("/metrics")).getContentAsString())
+                .contains("georeg_router_circuit_open{upstream=\"primary\"} 0");
     }
 
     @Test
     void replicaHostedInProcessIsReachedThroughTheSameProxyPath() throws Exception {
         Handler inProcess = new Handler.Abstract() {
             @Override
-            public boolean handle(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response, Callback callback) {
+            public boolean handle(
+                    org.eclipse.jetty.server.Request request,
+                    org.eclipse.jetty.server.Response response,
+                    Callback callback) {
                 FakeUpstream.text(response, callback, 200, "{\"in\":\"process\"}");
                 return true;
             }
         };
-        RouterConfig config = RouterConfig.of(URI.create("https://registry.example.com"), 0, primary.url(), null,
+        RouterConfig config = RouterConfig.of(
+                URI.create("https://registry.example.com"),
+                0,
+                primary.url(),
+                null,
                 new RouterConfig.ReplicaEndpoint.InProcess(inProcess));
         router = new Router(config, null, new PrometheusRegistry()).start();
         ContentResponse response = client.GET(url("/v2/a/tags/list"));

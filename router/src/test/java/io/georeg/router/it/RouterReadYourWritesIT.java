@@ -40,8 +40,10 @@ import org.junit.jupiter.api.io.TempDir;
 class RouterReadYourWritesIT {
     @RegisterExtension
     static final TestDatabase DB = new TestDatabase();
+
     @TempDir
     static Path tmp;
+
     static Database database;
     static Distribution primary;
     static Distribution replica;
@@ -51,19 +53,36 @@ class RouterReadYourWritesIT {
 
     @BeforeAll
     static void start() throws Exception {
-        database = new Database(DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password()).withMigrateOnStart(true)).start();
-        primary = Distribution.start(tmp.resolve("primary"), DistributionConfig.filesystem(tmp.resolve("primary").resolve("storage")));
-        replica = Distribution.start(tmp.resolve("replica"), DistributionConfig.filesystem(tmp.resolve("replica").resolve("storage")));
+        database = new Database(DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password())
+                        .withMigrateOnStart(true))
+                .start();
+        primary = Distribution.start(
+                tmp.resolve("primary"),
+                DistributionConfig.filesystem(tmp.resolve("primary").resolve("storage")));
+        replica = Distribution.start(
+                tmp.resolve("replica"),
+                DistributionConfig.filesystem(tmp.resolve("replica").resolve("storage")));
         pushRouter = startRouter();
         pullRouter = startRouter();
     }
 
     private static Router startRouter() throws Exception {
         int port = FreePort.pick();
-        RouterConfig config = RouterConfig.of(URI.create("http://127.0.0.1:" + port), port, primary.url(), null,
+        RouterConfig config = RouterConfig.of(
+                URI.create("http://127.0.0.1:" + port),
+                port,
+                primary.url(),
+                null,
                 new RouterConfig.ReplicaEndpoint.Remote(replica.url()));
         // Fences kept in memory through LISTEN, as georeg serve runs them; two routers, one database.
-        return new Router(config, database.transactions(), new PrometheusRegistry(), ReplicaMissListener.NONE, null, database.config()).start();
+        return new Router(
+                        config,
+                        database.transactions(),
+                        new PrometheusRegistry(),
+                        ReplicaMissListener.NONE,
+                        null,
+                        database.config())
+                .start();
     }
 
     @AfterAll
@@ -86,54 +105,94 @@ class RouterReadYourWritesIT {
         push(skopeo, v1, tag);
         replicate(skopeo, "ryw/app:latest");
         assertThat(get(pullRouter, "/v2/ryw/app/manifests/latest", v1))
-                .satisfies(r -> assertThat(r.headers().firstValue("X-Georeg-Source")).hasValue("replica"))
-                .satisfies(r -> assertThat(r.headers().firstValue("Docker-Content-Digest")).hasValue(v1.manifest().digest().toString()));
+                .satisfies(r ->
+                        assertThat(r.headers().firstValue("X-Georeg-Source")).hasValue("replica"))
+                .satisfies(r -> assertThat(r.headers().firstValue("Docker-Content-Digest"))
+                        .hasValue(v1.manifest().digest().toString()));
         assertThat(fences("ryw/app")).isZero();
 
         // v2 pushed over the same tag; the replica still has v1.
         push(skopeo, v2, tag);
         assertThat(fences("ryw/app")).isEqualTo(1);
         HttpResponse<byte[]> fenced = get(pullRouter, "/v2/ryw/app/manifests/latest", v2);
-        assertThat(fenced.headers().firstValue("Docker-Content-Digest")).hasValue(v2.manifest().digest().toString());
+        assertThat(fenced.headers().firstValue("Docker-Content-Digest"))
+                .hasValue(v2.manifest().digest().toString());
         assertThat(fenced.headers().firstValue("X-Georeg-Source")).hasValue("primary-fenced");
         assertThat(fenced.body()).isEqualTo(v2.manifest().content());
-        assertThat(get(pullRouter, "/v2/ryw/app/manifests/" + v2.manifest().digest(), v2).headers().firstValue("X-Georeg-Source"))
+        assertThat(get(pullRouter, "/v2/ryw/app/manifests/" + v2.manifest().digest(), v2)
+                        .headers()
+                        .firstValue("X-Georeg-Source"))
                 .hasValue("primary-fenced");
         // A whole pull through the other router gets v2 too.
         Path pulled = tmp.resolve("pulled-v2");
-        skopeo.run("--debug", "--insecure-policy", "copy", "--preserve-digests", "--src-tls-verify=false", "docker://127.0.0.1:" + pullRouter.port() + "/ryw/app:latest",
-                "oci:" + pulled + ":latest").requireSuccess();
-        assertThat(java.nio.file.Files.exists(pulled.resolve("blobs/sha256/" + v2.manifest().digest().hex()))).isTrue();
+        skopeo.run(
+                        "--debug",
+                        "--insecure-policy",
+                        "copy",
+                        "--preserve-digests",
+                        "--src-tls-verify=false",
+                        "docker://127.0.0.1:" + pullRouter.port() + "/ryw/app:latest",
+                        "oci:" + pulled + ":latest")
+                .requireSuccess();
+        assertThat(java.nio.file.Files.exists(
+                        pulled.resolve("blobs/sha256/" + v2.manifest().digest().hex())))
+                .isTrue();
 
         // Replication catches up: the fence clears and the replica answers again.
         replicate(skopeo, "ryw/app:latest");
         HttpResponse<byte[]> caughtUp = get(pullRouter, "/v2/ryw/app/manifests/latest", v2);
-        assertThat(caughtUp.headers().firstValue("Docker-Content-Digest")).hasValue(v2.manifest().digest().toString());
+        assertThat(caughtUp.headers().firstValue("Docker-Content-Digest"))
+                .hasValue(v2.manifest().digest().toString());
         assertThat(caughtUp.headers().firstValue("X-Georeg-Source")).hasValue("replica");
         assertThat(fences("ryw/app")).isZero();
     }
 
     private void push(Skopeo skopeo, TestImage image, String dest) {
-        Path layout = OciLayoutWriter.write(image, "latest", tmp.resolve("layout-" + image.manifest().digest().hex()));
-        skopeo.run("--debug", "--insecure-policy", "copy", "--preserve-digests", "--dest-tls-verify=false", "oci:" + layout + ":latest", dest).requireSuccess();
+        Path layout = OciLayoutWriter.write(
+                image,
+                "latest",
+                tmp.resolve("layout-" + image.manifest().digest().hex()));
+        skopeo.run(
+                        "--debug",
+                        "--insecure-policy",
+                        "copy",
+                        "--preserve-digests",
+                        "--dest-tls-verify=false",
+                        "oci:" + layout + ":latest",
+                        dest)
+                .requireSuccess();
     }
 
     /** What the replicator will do; here skopeo copies primary → replica directly. */
     private void replicate(Skopeo skopeo, String reference) {
-        skopeo.run("--debug", "--insecure-policy", "copy", "--preserve-digests", "--src-tls-verify=false", "--dest-tls-verify=false",
-                "docker://127.0.0.1:" + primary.port() + "/" + reference, "docker://127.0.0.1:" + replica.port() + "/" + reference).requireSuccess();
+        skopeo.run(
+                        "--debug",
+                        "--insecure-policy",
+                        "copy",
+                        "--preserve-digests",
+                        "--src-tls-verify=false",
+                        "--dest-tls-verify=false",
+                        "docker://127.0.0.1:" + primary.port() + "/" + reference,
+                        "docker://127.0.0.1:" + replica.port() + "/" + reference)
+                .requireSuccess();
     }
 
     private static HttpResponse<byte[]> get(Router router, String path, TestImage accept) throws Exception {
-        HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(router.localUrl().resolve(path)).header("Accept", accept.manifest().mediaType())
-                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> r = HTTP.send(
+                HttpRequest.newBuilder(router.localUrl().resolve(path))
+                        .header("Accept", accept.manifest().mediaType())
+                        .timeout(Duration.ofSeconds(10))
+                        .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
         assertThat(r.statusCode()).as("GET %s", path).isEqualTo(200);
         return r;
     }
 
     private static int fences(String repository) throws Exception {
-        try (Connection c = DB.connect(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT count(*) FROM router_fences WHERE repository = '" + repository + "'")) {
+        try (Connection c = DB.connect();
+                Statement s = c.createStatement();
+                ResultSet rs =
+                        s.executeQuery("SELECT count(*) FROM router_fences WHERE repository = '" + repository + "'")) {
             rs.next();
             return rs.getInt(1);
         }

@@ -28,10 +28,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class RouterTagDeleteIT {
     private static final String DIGEST = "sha256:" + "5".repeat(64);
-    private static final String UNKNOWN = "{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\",\"message\":\"manifest unknown\"}]}";
+    private static final String UNKNOWN =
+            "{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\",\"message\":\"manifest unknown\"}]}";
 
     @RegisterExtension
     static final TestDatabase DB = new TestDatabase();
+
     static Database database;
     static FakeUpstream primary;
     static FakeUpstream replica;
@@ -41,7 +43,9 @@ class RouterTagDeleteIT {
 
     @BeforeAll
     static void start() throws Exception {
-        database = new Database(DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password()).withMigrateOnStart(true)).start();
+        database = new Database(DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password())
+                        .withMigrateOnStart(true))
+                .start();
         primary = new FakeUpstream();
         primary.answer((req, resp, cb) -> {
             String path = req.getHttpURI().getPath();
@@ -58,7 +62,11 @@ class RouterTagDeleteIT {
         replica.answer((req, resp, cb) -> {
             String path = req.getHttpURI().getPath();
             if (path.endsWith("/tags/list")) {
-                FakeUpstream.text(resp, cb, 200, replicaHasTag ? "{\"name\":\"t/app\",\"tags\":[\"v1\"]}" : "{\"name\":\"t/app\",\"tags\":[]}");
+                FakeUpstream.text(
+                        resp,
+                        cb,
+                        200,
+                        replicaHasTag ? "{\"name\":\"t/app\",\"tags\":[\"v1\"]}" : "{\"name\":\"t/app\",\"tags\":[]}");
             } else if (replicaHasTag) {
                 resp.getHeaders().put("Docker-Content-Digest", DIGEST);
                 FakeUpstream.text(resp, cb, 200, "{\"schemaVersion\":2}");
@@ -67,8 +75,20 @@ class RouterTagDeleteIT {
             }
         });
         URI publicUrl = URI.create("http://127.0.0.1:" + io.georeg.testkit.tools.FreePort.pick());
-        RouterConfig config = RouterConfig.of(publicUrl, publicUrl.getPort(), primary.url(), null, new RouterConfig.ReplicaEndpoint.Remote(replica.url()));
-        router = new Router(config, database.transactions(), new PrometheusRegistry(), ReplicaMissListener.NONE, null, database.config()).start();
+        RouterConfig config = RouterConfig.of(
+                publicUrl,
+                publicUrl.getPort(),
+                primary.url(),
+                null,
+                new RouterConfig.ReplicaEndpoint.Remote(replica.url()));
+        router = new Router(
+                        config,
+                        database.transactions(),
+                        new PrometheusRegistry(),
+                        ReplicaMissListener.NONE,
+                        null,
+                        database.config())
+                .start();
         client = new RegistryHttp(router.localUrl());
     }
 
@@ -83,7 +103,8 @@ class RouterTagDeleteIT {
 
     @Test
     void aTagDeletedThroughTheRouterIsGoneFromTagReadsAndTheTagsListUntilTheReplicaDropsIt() throws Exception {
-        assertThat(client.getManifest("t/app", "v1", RegistryHttp.ACCEPT_ALL).source()).hasValue("replica");
+        assertThat(client.getManifest("t/app", "v1", RegistryHttp.ACCEPT_ALL).source())
+                .hasValue("replica");
 
         assertThat(client.deleteManifest("t/app", "v1").status()).isEqualTo(202);
 
@@ -97,14 +118,16 @@ class RouterTagDeleteIT {
 
         // The replicator applies the delete: the fence clears on the next read.
         replicaHasTag = false;
-        assertThat(client.getManifest("t/app", "v1", RegistryHttp.ACCEPT_ALL).status()).isEqualTo(404);
+        assertThat(client.getManifest("t/app", "v1", RegistryHttp.ACCEPT_ALL).status())
+                .isEqualTo(404);
         assertThat(fences()).isZero();
         assertThat(client.tagsList("t/app").source()).hasValue("replica");
     }
 
     private static int fences() throws Exception {
-        try (Connection c = DB.connect(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT count(*) FROM router_fences WHERE repository = 't/app'")) {
+        try (Connection c = DB.connect();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT count(*) FROM router_fences WHERE repository = 't/app'")) {
             rs.next();
             return rs.getInt(1);
         }

@@ -38,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
 class RouterTokenAuthIT {
     @TempDir
     static Path tmp;
+
     static TestTokenEndpoint tokens;
     static Distribution primary;
     static Distribution replica;
@@ -47,16 +48,29 @@ class RouterTokenAuthIT {
 
     @BeforeAll
     static void start() throws Exception {
-        TestTokenIssuer issuer = TestTokenIssuer.create(TestTokenIssuer.KeyKind.RSA, "router-it-issuer", "router-it-registry");
+        TestTokenIssuer issuer =
+                TestTokenIssuer.create(TestTokenIssuer.KeyKind.RSA, "router-it-issuer", "router-it-registry");
         Path bundle = issuer.writeRootBundle(tmp.resolve("root.pem"));
         tokens = TestTokenEndpoint.start(issuer, Map.of("alice", "s3cret"), false);
-        DistributionConfig.TokenAuth auth = new DistributionConfig.TokenAuth(tokens.realm(), issuer.service(), issuer.issuer(), bundle);
-        primary = Distribution.start(tmp.resolve("primary"), DistributionConfig.filesystem(tmp.resolve("primary").resolve("storage")).withTokenAuth(auth));
-        replica = Distribution.start(tmp.resolve("replica"), DistributionConfig.filesystem(tmp.resolve("replica").resolve("storage")).withTokenAuth(auth));
+        DistributionConfig.TokenAuth auth =
+                new DistributionConfig.TokenAuth(tokens.realm(), issuer.service(), issuer.issuer(), bundle);
+        primary = Distribution.start(
+                tmp.resolve("primary"),
+                DistributionConfig.filesystem(tmp.resolve("primary").resolve("storage"))
+                        .withTokenAuth(auth));
+        replica = Distribution.start(
+                tmp.resolve("replica"),
+                DistributionConfig.filesystem(tmp.resolve("replica").resolve("storage"))
+                        .withTokenAuth(auth));
         int port = FreePort.pick();
-        RouterConfig config = RouterConfig.of(URI.create("http://127.0.0.1:" + port), port, primary.url(), tokens.realm(),
+        RouterConfig config = RouterConfig.of(
+                        URI.create("http://127.0.0.1:" + port),
+                        port,
+                        primary.url(),
+                        tokens.realm(),
                         new RouterConfig.ReplicaEndpoint.Remote(replica.url()))
-                .withTimeouts(new RouterConfig.Timeouts(Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofMillis(500), Duration.ofSeconds(1)));
+                .withTimeouts(new RouterConfig.Timeouts(
+                        Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofMillis(500), Duration.ofSeconds(1)));
         router = new Router(config, null, metrics).start();
     }
 
@@ -80,44 +94,79 @@ class RouterTokenAuthIT {
         Skopeo skopeo = Skopeo.require().withHome(tmp.resolve("skopeo-home"));
         int tokensBefore = tokens.requests();
 
-        Skopeo.Result push = skopeo.run("--debug", "--insecure-policy", "copy", "--preserve-digests", "--dest-tls-verify=false", "--dest-creds", "alice:s3cret",
-                "oci:" + layout + ":v1", "docker://" + host + "/secure/app:v1").requireSuccess();
+        Skopeo.Result push = skopeo.run(
+                        "--debug",
+                        "--insecure-policy",
+                        "copy",
+                        "--preserve-digests",
+                        "--dest-tls-verify=false",
+                        "--dest-creds",
+                        "alice:s3cret",
+                        "oci:" + layout + ":v1",
+                        "docker://" + host + "/secure/app:v1")
+                .requireSuccess();
         Path back = tmp.resolve("pulled");
-        Skopeo.Result pull = skopeo.run("--debug", "--insecure-policy", "copy", "--preserve-digests", "--src-tls-verify=false", "--src-creds", "alice:s3cret",
-                "docker://" + host + "/secure/app:v1", "oci:" + back + ":v1").requireSuccess();
+        Skopeo.Result pull = skopeo.run(
+                        "--debug",
+                        "--insecure-policy",
+                        "copy",
+                        "--preserve-digests",
+                        "--src-tls-verify=false",
+                        "--src-creds",
+                        "alice:s3cret",
+                        "docker://" + host + "/secure/app:v1",
+                        "oci:" + back + ":v1")
+                .requireSuccess();
 
         for (TestBlob blob : image.blobs()) {
-            assertThat(Files.readAllBytes(back.resolve("blobs/sha256/" + blob.digest().hex()))).isEqualTo(blob.content());
+            assertThat(Files.readAllBytes(
+                            back.resolve("blobs/sha256/" + blob.digest().hex())))
+                    .isEqualTo(blob.content());
         }
-        assertThat(tokens.requests()).as("tokens were fetched through the router").isGreaterThan(tokensBefore);
+        assertThat(tokens.requests())
+                .as("tokens were fetched through the router")
+                .isGreaterThan(tokensBefore);
         for (Skopeo.Result r : new Skopeo.Result[] {push, pull}) {
-            assertThat(r.output()).contains(host)
+            assertThat(r.output())
+                    .contains(host)
                     .doesNotContain("127.0.0.1:" + primary.port())
                     .doesNotContain("127.0.0.1:" + replica.port())
                     .doesNotContain("127.0.0.1:" + tokens.realm().getPort());
         }
         // The replica had nothing: every read of the pull came from the primary, with alice's token.
-        HttpResponse<String> scrape = HTTP.send(HttpRequest.newBuilder(router.localUrl().resolve("/metrics")).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(scrape.body()).containsPattern("georeg_router_fallbacks_total\\{outcome=\"primary\",route=\"manifest-read\"} [1-9]");
-        assertThat(scrape.body()).containsPattern("georeg_router_fallbacks_total\\{outcome=\"primary\",route=\"blob-read\"} [1-9]");
+        HttpResponse<String> scrape = HTTP.send(
+                HttpRequest.newBuilder(router.localUrl().resolve("/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(scrape.body())
+                .containsPattern("georeg_router_fallbacks_total\\{outcome=\"primary\",route=\"manifest-read\"} [1-9]");
+        assertThat(scrape.body())
+                .containsPattern("georeg_router_fallbacks_total\\{outcome=\"primary\",route=\"blob-read\"} [1-9]");
     }
 
     @Test
     void anonymousClientIsChallengedWithTheRoutersRealmAndGetsNoToken() throws Exception {
-        HttpResponse<String> challenge = HTTP.send(HttpRequest.newBuilder(router.localUrl().resolve("/v2/")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> challenge = HTTP.send(
+                HttpRequest.newBuilder(router.localUrl().resolve("/v2/")).build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(challenge.statusCode()).isEqualTo(401);
         assertThat(challenge.headers().firstValue("WWW-Authenticate").orElseThrow())
                 .contains("realm=\"http://127.0.0.1:" + router.port() + "/jwt/auth\"")
                 .contains("service=\"router-it-registry\"");
 
-        HttpResponse<String> push = HTTP.send(HttpRequest.newBuilder(router.localUrl().resolve("/v2/secure/app/blobs/uploads/"))
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> push = HTTP.send(
+                HttpRequest.newBuilder(router.localUrl().resolve("/v2/secure/app/blobs/uploads/"))
+                        .POST(HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(push.statusCode()).isEqualTo(401);
         assertThat(push.headers().firstValue("WWW-Authenticate").orElseThrow())
-                .contains("realm=\"http://127.0.0.1:" + router.port() + "/jwt/auth\"").contains("push");
+                .contains("realm=\"http://127.0.0.1:" + router.port() + "/jwt/auth\"")
+                .contains("push");
 
-        HttpResponse<String> token = HTTP.send(HttpRequest.newBuilder(
-                router.localUrl().resolve("/jwt/auth?service=router-it-registry&scope=repository:secure/app:push")).build(),
+        HttpResponse<String> token = HTTP.send(
+                HttpRequest.newBuilder(router.localUrl()
+                                .resolve("/jwt/auth?service=router-it-registry&scope=repository:secure/app:push"))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(token.statusCode()).isEqualTo(401);
     }

@@ -49,8 +49,10 @@ import org.junit.jupiter.api.io.TempDir;
 class RouterWithRegistryReadIT {
     @RegisterExtension
     static final TestDatabase DB = new TestDatabase();
+
     @TempDir
     static Path tmp;
+
     static Database database;
     static BlobStore blobs;
     static DatabaseReplicaWriter writer;
@@ -60,14 +62,24 @@ class RouterWithRegistryReadIT {
 
     @BeforeAll
     static void start() throws Exception {
-        database = new Database(DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password()).withMigrateOnStart(true)).start();
-        blobs = new DefaultBlobStore(FilesystemObjectStore.open(Files.createDirectories(tmp.resolve("replica-storage"))));
+        database = new Database(DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password())
+                        .withMigrateOnStart(true))
+                .start();
+        blobs = new DefaultBlobStore(
+                FilesystemObjectStore.open(Files.createDirectories(tmp.resolve("replica-storage"))));
         writer = new DatabaseReplicaWriter(database, blobs);
         DatabaseReplicaReader reader = new DatabaseReplicaReader(database, blobs, ReplicaReadOptions.streamOnly());
-        primary = Distribution.start(tmp.resolve("primary"), DistributionConfig.filesystem(tmp.resolve("primary").resolve("storage")));
+        primary = Distribution.start(
+                tmp.resolve("primary"),
+                DistributionConfig.filesystem(tmp.resolve("primary").resolve("storage")));
         int port = FreePort.pick();
-        RouterConfig config = RouterConfig.of(URI.create("http://127.0.0.1:" + port), port, primary.url(), null,
-                new RouterConfig.ReplicaEndpoint.InProcess(RegistryReadServer.handler(reader, Authenticator.anonymous(), ReadOptions.loopbackEphemeral())));
+        RouterConfig config = RouterConfig.of(
+                URI.create("http://127.0.0.1:" + port),
+                port,
+                primary.url(),
+                null,
+                new RouterConfig.ReplicaEndpoint.InProcess(RegistryReadServer.handler(
+                        reader, Authenticator.anonymous(), ReadOptions.loopbackEphemeral())));
         router = new Router(config, database.transactions(), new PrometheusRegistry()).start();
     }
 
@@ -86,7 +98,11 @@ class RouterWithRegistryReadIT {
         for (TestBlob b : image.blobs()) {
             writer.putBlob(repo, b.digest(), b.size(), b.stream());
         }
-        writer.putManifest(repo, image.manifest().content(), image.manifest().mediaType(), image.manifest().digest());
+        writer.putManifest(
+                repo,
+                image.manifest().content(),
+                image.manifest().mediaType(),
+                image.manifest().digest());
         writer.tag(repo, Tag.of(tag), image.manifest().digest());
     }
 
@@ -97,25 +113,52 @@ class RouterWithRegistryReadIT {
         TestImage replicated = TestImages.image(601);
         replicate("embedded/replicated", replicated, "v1");
         TestImage pushed = TestImages.image(602);
-        skopeo.run("--debug", "--insecure-policy", "copy", "--preserve-digests", "--dest-tls-verify=false", "oci:" + OciLayoutWriter.write(pushed, "v1", tmp.resolve("l602")) + ":v1",
-                "docker://" + host + "/embedded/pushed:v1").requireSuccess();
+        skopeo.run(
+                        "--debug",
+                        "--insecure-policy",
+                        "copy",
+                        "--preserve-digests",
+                        "--dest-tls-verify=false",
+                        "oci:" + OciLayoutWriter.write(pushed, "v1", tmp.resolve("l602")) + ":v1",
+                        "docker://" + host + "/embedded/pushed:v1")
+                .requireSuccess();
 
         for (String repo : new String[] {"embedded/replicated", "embedded/pushed"}) {
             Path out = tmp.resolve("pulled-" + repo.replace('/', '-'));
-            skopeo.run("--debug", "--insecure-policy", "copy", "--preserve-digests", "--src-tls-verify=false", "docker://" + host + "/" + repo + ":v1", "oci:" + out + ":v1").requireSuccess();
+            skopeo.run(
+                            "--debug",
+                            "--insecure-policy",
+                            "copy",
+                            "--preserve-digests",
+                            "--src-tls-verify=false",
+                            "docker://" + host + "/" + repo + ":v1",
+                            "oci:" + out + ":v1")
+                    .requireSuccess();
         }
-        assertThat(Files.readAllBytes(tmp.resolve("pulled-embedded-replicated/blobs/sha256/" + replicated.layers().getFirst().digest().hex())))
+        assertThat(Files.readAllBytes(tmp.resolve("pulled-embedded-replicated/blobs/sha256/"
+                        + replicated.layers().getFirst().digest().hex())))
                 .isEqualTo(replicated.layers().getFirst().content());
-        assertThat(Files.readAllBytes(tmp.resolve("pulled-embedded-pushed/blobs/sha256/" + pushed.layers().getFirst().digest().hex())))
+        assertThat(Files.readAllBytes(tmp.resolve("pulled-embedded-pushed/blobs/sha256/"
+                        + pushed.layers().getFirst().digest().hex())))
                 .isEqualTo(pushed.layers().getFirst().content());
 
-        assertThat(source("/v2/embedded/replicated/blobs/" + replicated.layers().getFirst().digest(), null)).isEqualTo("replica");
-        assertThat(source("/v2/embedded/pushed/blobs/" + pushed.layers().getFirst().digest(), null)).isEqualTo("primary-fallback");
+        assertThat(source(
+                        "/v2/embedded/replicated/blobs/"
+                                + replicated.layers().getFirst().digest(),
+                        null))
+                .isEqualTo("replica");
+        assertThat(source(
+                        "/v2/embedded/pushed/blobs/"
+                                + pushed.layers().getFirst().digest(),
+                        null))
+                .isEqualTo("primary-fallback");
         // Pushed through the router, not replicated yet: fenced to the primary.
-        assertThat(source("/v2/embedded/pushed/manifests/v1", pushed.manifest().mediaType())).isEqualTo("primary-fenced");
+        assertThat(source("/v2/embedded/pushed/manifests/v1", pushed.manifest().mediaType()))
+                .isEqualTo("primary-fenced");
 
         replicate("embedded/pushed", pushed, "v1");
-        assertThat(source("/v2/embedded/pushed/manifests/v1", pushed.manifest().mediaType())).isEqualTo("replica");
+        assertThat(source("/v2/embedded/pushed/manifests/v1", pushed.manifest().mediaType()))
+                .isEqualTo("replica");
     }
 
     private static String source(String path, String accept) throws Exception {

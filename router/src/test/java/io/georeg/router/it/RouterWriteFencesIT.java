@@ -61,8 +61,10 @@ class RouterWriteFencesIT {
 
     @RegisterExtension
     static final TestDatabase DB = new TestDatabase();
+
     @TempDir
     static Path tmp;
+
     static Database database;
     static BlobStore blobs;
     static DatabaseReplicaWriter writer;
@@ -72,17 +74,33 @@ class RouterWriteFencesIT {
 
     @BeforeAll
     static void start() throws Exception {
-        database = new Database(DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password()).withMigrateOnStart(true)).start();
-        blobs = new DefaultBlobStore(FilesystemObjectStore.open(Files.createDirectories(tmp.resolve("replica-storage"))));
+        database = new Database(DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password())
+                        .withMigrateOnStart(true))
+                .start();
+        blobs = new DefaultBlobStore(
+                FilesystemObjectStore.open(Files.createDirectories(tmp.resolve("replica-storage"))));
         writer = new DatabaseReplicaWriter(database, blobs);
         DatabaseReplicaReader reader = new DatabaseReplicaReader(database, blobs, ReplicaReadOptions.streamOnly());
-        primary = Distribution.start(tmp.resolve("primary"), DistributionConfig.filesystem(tmp.resolve("primary").resolve("storage")));
+        primary = Distribution.start(
+                tmp.resolve("primary"),
+                DistributionConfig.filesystem(tmp.resolve("primary").resolve("storage")));
         int port = FreePort.pick();
-        RouterConfig config = RouterConfig.of(URI.create("http://127.0.0.1:" + port), port, primary.url(), null,
-                new RouterConfig.ReplicaEndpoint.InProcess(RegistryReadServer.handler(reader, Authenticator.anonymous(), ReadOptions.loopbackEphemeral())));
+        RouterConfig config = RouterConfig.of(
+                URI.create("http://127.0.0.1:" + port),
+                port,
+                primary.url(),
+                null,
+                new RouterConfig.ReplicaEndpoint.InProcess(RegistryReadServer.handler(
+                        reader, Authenticator.anonymous(), ReadOptions.loopbackEphemeral())));
         // Fences kept in memory through LISTEN, as georeg serve runs them.
-        router = new Router(config, database.transactions(), new PrometheusRegistry(), io.georeg.router.fallback.ReplicaMissListener.NONE,
-                null, database.config()).start();
+        router = new Router(
+                        config,
+                        database.transactions(),
+                        new PrometheusRegistry(),
+                        io.georeg.router.fallback.ReplicaMissListener.NONE,
+                        null,
+                        database.config())
+                .start();
         client = new RegistryHttp(router.localUrl());
     }
 
@@ -101,14 +119,18 @@ class RouterWriteFencesIT {
         pushAndReplicate("fences/deleted", "v1", image);
         String byDigest = "/v2/fences/deleted/manifests/" + image.manifest().digest();
 
-        assertThat(client.deleteManifest("fences/deleted", image.manifest().digest().toString()).status()).isEqualTo(202);
+        assertThat(client.deleteManifest(
+                                "fences/deleted", image.manifest().digest().toString())
+                        .status())
+                .isEqualTo(202);
 
         assertThat(read("/v2/fences/deleted/manifests/v1").status()).isEqualTo(404);
         assertThat(read(byDigest).status()).isEqualTo(404);
         assertThat(tags("fences/deleted")).doesNotContain("v1");
 
         // The replicator applies the delete: the fence clears, the replica answers (404s) again.
-        writer.deleteManifest(RepositoryName.of("fences/deleted"), image.manifest().digest());
+        writer.deleteManifest(
+                RepositoryName.of("fences/deleted"), image.manifest().digest());
         assertThat(read(byDigest).status()).isEqualTo(404);
         assertThat(fences("fences/deleted")).isZero();
     }
@@ -120,13 +142,16 @@ class RouterWriteFencesIT {
         String layer = "/v2/fences/blob/blobs/" + image.layers().getFirst().digest();
         assertThat(read(layer).source()).hasValue("replica");
 
-        assertThat(client.deleteBlob("fences/blob", image.layers().getFirst().digest()).status()).isEqualTo(202);
+        assertThat(client.deleteBlob("fences/blob", image.layers().getFirst().digest())
+                        .status())
+                .isEqualTo(202);
 
         RegistryHttp.Answer afterDelete = read(layer);
         assertThat(afterDelete.status()).isEqualTo(404);
         assertThat(afterDelete.source()).hasValue("primary-fenced");
 
-        writer.unlinkBlob(RepositoryName.of("fences/blob"), image.layers().getFirst().digest());
+        writer.unlinkBlob(
+                RepositoryName.of("fences/blob"), image.layers().getFirst().digest());
         assertThat(read(layer).status()).isEqualTo(404);
         assertThat(fences("fences/blob")).isZero();
     }
@@ -157,7 +182,8 @@ class RouterWriteFencesIT {
         replicate("fences/brand-new", "v1", image);
         RegistryHttp.Answer caughtUp = read("/v2/_catalog?n=1000");
         assertThat(caughtUp.source()).hasValue("replica");
-        assertThat(JSON.readTree(caughtUp.body()).path("repositories").toString()).contains("fences/brand-new");
+        assertThat(JSON.readTree(caughtUp.body()).path("repositories").toString())
+                .contains("fences/brand-new");
     }
 
     @Test
@@ -166,35 +192,51 @@ class RouterWriteFencesIT {
         pushAndReplicate("fences/signed", "v1", subject);
         List<TestImage> referrers = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            TestImage artifact = TestImages.artifact(7060 + i, subject.manifest(), i == 0 ? SIGNATURE : SBOM, Map.of("n", Integer.toString(i)));
-            RegistryHttp.Answer put = client.push("fences/signed", artifact.manifest().digest().toString(), artifact);
+            TestImage artifact = TestImages.artifact(
+                    7060 + i, subject.manifest(), i == 0 ? SIGNATURE : SBOM, Map.of("n", Integer.toString(i)));
+            RegistryHttp.Answer put =
+                    client.push("fences/signed", artifact.manifest().digest().toString(), artifact);
             assertThat(put.status()).isEqualTo(201);
-            assertThat(put.header("OCI-Subject")).hasValue(subject.manifest().digest().toString());
+            assertThat(put.header("OCI-Subject"))
+                    .hasValue(subject.manifest().digest().toString());
             referrers.add(artifact);
         }
         String list = "/v2/fences/signed/referrers/" + subject.manifest().digest();
 
         JsonNode all = JSON.readTree(read(list).body());
-        assertThat(digests(all)).containsExactlyInAnyOrder(referrers.stream().map(r -> r.manifest().digest().toString()).toArray(String[]::new));
+        assertThat(digests(all))
+                .containsExactlyInAnyOrder(referrers.stream()
+                        .map(r -> r.manifest().digest().toString())
+                        .toArray(String[]::new));
         assertThat(all.path("manifests").get(0).path("artifactType").asText()).isIn(SBOM, SIGNATURE);
         RegistryHttp.Answer sboms = read(list + "?artifactType=" + URLEncoder.encode(SBOM, StandardCharsets.UTF_8));
         assertThat(sboms.header("OCI-Filters-Applied")).hasValue("artifactType");
         assertThat(digests(JSON.readTree(sboms.body())))
-                .containsExactlyInAnyOrder(referrers.get(1).manifest().digest().toString(), referrers.get(2).manifest().digest().toString());
+                .containsExactlyInAnyOrder(
+                        referrers.get(1).manifest().digest().toString(),
+                        referrers.get(2).manifest().digest().toString());
 
         // One referrer replicated, then deleted through the router: gone from the list at once.
         TestImage first = referrers.getFirst();
         replicate("fences/signed", null, first);
-        assertThat(client.deleteManifest("fences/signed", first.manifest().digest().toString()).status()).isEqualTo(202);
+        assertThat(client.deleteManifest(
+                                "fences/signed", first.manifest().digest().toString())
+                        .status())
+                .isEqualTo(202);
         assertThat(digests(JSON.readTree(read(list).body())))
-                .containsExactlyInAnyOrder(referrers.get(1).manifest().digest().toString(), referrers.get(2).manifest().digest().toString());
+                .containsExactlyInAnyOrder(
+                        referrers.get(1).manifest().digest().toString(),
+                        referrers.get(2).manifest().digest().toString());
 
         // The replica catches up: its own list is the answer and the referrer fences are cleared.
-        writer.deleteManifest(RepositoryName.of("fences/signed"), first.manifest().digest());
+        writer.deleteManifest(
+                RepositoryName.of("fences/signed"), first.manifest().digest());
         replicate("fences/signed", null, referrers.get(1));
         replicate("fences/signed", null, referrers.get(2));
         assertThat(digests(JSON.readTree(read(list).body())))
-                .containsExactlyInAnyOrder(referrers.get(1).manifest().digest().toString(), referrers.get(2).manifest().digest().toString());
+                .containsExactlyInAnyOrder(
+                        referrers.get(1).manifest().digest().toString(),
+                        referrers.get(2).manifest().digest().toString());
         assertThat(fences("fences/signed", "referrer")).isZero();
     }
 
@@ -211,7 +253,11 @@ class RouterWriteFencesIT {
         for (TestBlob b : image.blobs()) {
             writer.putBlob(repo, b.digest(), b.size(), b.stream());
         }
-        writer.putManifest(repo, image.manifest().content(), image.manifest().mediaType(), image.manifest().digest());
+        writer.putManifest(
+                repo,
+                image.manifest().content(),
+                image.manifest().mediaType(),
+                image.manifest().digest());
         if (tag != null) {
             writer.tag(repo, Tag.of(tag), image.manifest().digest());
         }
@@ -236,7 +282,9 @@ class RouterWriteFencesIT {
 
     private static List<String> catalog() throws Exception {
         List<String> repositories = new ArrayList<>();
-        JSON.readTree(read("/v2/_catalog?n=1000").body()).path("repositories").forEach(r -> repositories.add(r.asText()));
+        JSON.readTree(read("/v2/_catalog?n=1000").body())
+                .path("repositories")
+                .forEach(r -> repositories.add(r.asText()));
         return repositories;
     }
 
@@ -252,7 +300,8 @@ class RouterWriteFencesIT {
 
     private static int fences(String repository, String kind) throws Exception {
         try (Connection c = DB.connect();
-             PreparedStatement s = c.prepareStatement("SELECT count(*) FROM router_fences WHERE repository = ? AND (? IS NULL OR kind = ?)")) {
+                PreparedStatement s = c.prepareStatement(
+                        "SELECT count(*) FROM router_fences WHERE repository = ? AND (? IS NULL OR kind = ?)")) {
             s.setString(1, repository);
             s.setString(2, kind);
             s.setString(3, kind);

@@ -28,6 +28,7 @@ class OutageGrantsIT {
 
     @RegisterExtension
     static final TestDatabase DB = new TestDatabase();
+
     static Database database;
     static final AtomicReference<Instant> NOW = new AtomicReference<>(Instant.parse("2026-01-01T00:00:00Z"));
     static final Clock CLOCK = new Clock() {
@@ -50,7 +51,9 @@ class OutageGrantsIT {
 
     @BeforeAll
     static void start() {
-        database = new Database(DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password()).withMigrateOnStart(true)).start();
+        database = new Database(DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password())
+                        .withMigrateOnStart(true))
+                .start();
     }
 
     @AfterAll
@@ -60,7 +63,8 @@ class OutageGrantsIT {
 
     @BeforeEach
     void empty() throws Exception {
-        try (Connection c = database.dataSource().getConnection(); Statement s = c.createStatement()) {
+        try (Connection c = database.dataSource().getConnection();
+                Statement s = c.createStatement()) {
             s.execute("TRUNCATE outage_credentials CASCADE");
         }
         grants = new OutageGrants(database.transactions(), WINDOW, 1000, CLOCK);
@@ -87,7 +91,10 @@ class OutageGrantsIT {
     void anonymousGrantsAreTheirOwnCredential() {
         grants.learn(Credentials.ANONYMOUS, Set.of("public/base"), Duration.ofMinutes(5));
 
-        assertThat(grants.lookup(Credentials.ANONYMOUS)).get().extracting(OutageGrants.Granted::repositories).isEqualTo(Set.of("public/base"));
+        assertThat(grants.lookup(Credentials.ANONYMOUS))
+                .get()
+                .extracting(OutageGrants.Granted::repositories)
+                .isEqualTo(Set.of("public/base"));
         assertThat(grants.lookup(alice("s3cret"))).isEmpty();
     }
 
@@ -97,7 +104,10 @@ class OutageGrantsIT {
         NOW.set(NOW.get().plus(WINDOW).plusSeconds(1));
         grants.learn(alice("s3cret"), Set.of("team/new"), Duration.ofMinutes(5));
 
-        assertThat(grants.lookup(alice("s3cret"))).get().extracting(OutageGrants.Granted::repositories).isEqualTo(Set.of("team/new"));
+        assertThat(grants.lookup(alice("s3cret")))
+                .get()
+                .extracting(OutageGrants.Granted::repositories)
+                .isEqualTo(Set.of("team/new"));
         assertThat(grants.held()).isEqualTo(1);
         grants.prune();
         assertThat(rows("SELECT repository FROM outage_grants")).containsExactly("team/new");
@@ -139,7 +149,8 @@ class OutageGrantsIT {
 
         assertThat(rows("SELECT id::text FROM outage_credentials")).hasSize(OutageGrants.CREDENTIALS_PER_USER);
         assertThat(grants.lookup(alice("job-token-0"))).isEmpty();
-        assertThat(grants.lookup(alice("job-token-" + (OutageGrants.CREDENTIALS_PER_USER + 1)))).isPresent();
+        assertThat(grants.lookup(alice("job-token-" + (OutageGrants.CREDENTIALS_PER_USER + 1))))
+                .isPresent();
     }
 
     @Test
@@ -165,10 +176,13 @@ class OutageGrantsIT {
         grants.learn(alice(password), Set.of("team/app"), Duration.ofMinutes(5));
         grants.learn(new Credentials("bob", password), Set.of("team/app"), Duration.ofMinutes(5));
 
-        List<String> everything = rows("SELECT c::text FROM outage_credentials c UNION ALL SELECT g::text FROM outage_grants g");
+        List<String> everything =
+                rows("SELECT c::text FROM outage_credentials c UNION ALL SELECT g::text FROM outage_grants g");
         List<String> hashes = rows("SELECT password_hash FROM outage_credentials ORDER BY username");
 
-        assertThat(everything).isNotEmpty().noneMatch(row -> row.contains(password))
+        assertThat(everything)
+                .isNotEmpty()
+                .noneMatch(row -> row.contains(password))
                 .noneMatch(row -> row.contains(java.util.Base64.getEncoder().encodeToString(password.getBytes())));
         assertThat(hashes).allMatch(h -> h.startsWith("$argon2id$v=19$m=19456,t=2,p=1$"));
         // Salted: the same password hashes differently for each credential.
@@ -176,7 +190,9 @@ class OutageGrantsIT {
     }
 
     private static List<String> rows(String sql) {
-        try (Connection c = database.dataSource().getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+        try (Connection c = database.dataSource().getConnection();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(sql)) {
             List<String> out = new ArrayList<>();
             while (rs.next()) {
                 out.add(rs.getString(1));

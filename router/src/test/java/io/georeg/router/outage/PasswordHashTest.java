@@ -24,15 +24,23 @@ class PasswordHashTest {
         String weaker = stronger.replace("m=19456,t=2,p=1", "m=64,t=1,p=1");
 
         assertThat(PasswordHash.verify("pw", stronger)).isTrue();
-        assertThat(PasswordHash.verify("pw", weaker)).isFalse();   // same salt and hash, other parameters: another hash
+        assertThat(PasswordHash.verify("pw", weaker)).isFalse(); // same salt and hash, other parameters: another hash
     }
 
     @Test
     void anythingThatIsNotOurHashNeverVerifies() {
         assertThat(PasswordHash.verify("pw", "")).isFalse();
         assertThat(PasswordHash.verify("pw", "pw")).isFalse();
-        assertThat(PasswordHash.verify("pw", "$argon2i$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g")).isFalse();
-        assertThat(PasswordHash.verify("pw", "$argon2id$v=19$m=99999999,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g")).isFalse();
+        assertThat(
+                        PasswordHash.verify(
+                                "pw",
+                                "$argon2i$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g"))
+                .isFalse();
+        assertThat(
+                        PasswordHash.verify(
+                                "pw",
+                                "$argon2id$v=19$m=99999999,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g"))
+                .isFalse();
         assertThat(PasswordHash.verifyNothing("pw")).isFalse();
     }
 }

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.Test;
 
 class RouteTableTest {
 
@@ -28,13 +28,30 @@ class RouteTableTest {
                 Arguments.of("GET", "/v2/library/alpine/blobs/" + SHA, "blob-read", Destination.REPLICA),
                 Arguments.of("HEAD", "/v2/group/sub.group/proj_ect/blobs/" + SHA, "blob-read", Destination.REPLICA),
                 Arguments.of("GET", "/v2/library/alpine/tags/list?n=5&last=b", "tags-list", Destination.REPLICA),
-                Arguments.of("GET", "/v2/library/alpine/referrers/" + SHA + "?artifactType=x%2Fy", "referrers", Destination.REPLICA),
+                Arguments.of(
+                        "GET",
+                        "/v2/library/alpine/referrers/" + SHA + "?artifactType=x%2Fy",
+                        "referrers",
+                        Destination.REPLICA),
                 // writes go to the primary
                 Arguments.of("POST", "/v2/library/alpine/blobs/uploads/", "blob-upload", Destination.PRIMARY),
-                Arguments.of("POST", "/v2/library/alpine/blobs/uploads/?mount=" + SHA + "&from=other/repo", "blob-upload", Destination.PRIMARY),
-                Arguments.of("POST", "/v2/library/alpine/blobs/uploads/?digest=" + SHA, "blob-upload", Destination.PRIMARY),
-                Arguments.of("PATCH", "/v2/library/alpine/blobs/uploads/8c8e2a7e-1f0b-4a7e-9c31-0e6f0a4a1d2b?_state=abc", "blob-upload", Destination.PRIMARY),
-                Arguments.of("PUT", "/v2/library/alpine/blobs/uploads/8c8e2a7e?digest=" + SHA, "blob-upload", Destination.PRIMARY),
+                Arguments.of(
+                        "POST",
+                        "/v2/library/alpine/blobs/uploads/?mount=" + SHA + "&from=other/repo",
+                        "blob-upload",
+                        Destination.PRIMARY),
+                Arguments.of(
+                        "POST", "/v2/library/alpine/blobs/uploads/?digest=" + SHA, "blob-upload", Destination.PRIMARY),
+                Arguments.of(
+                        "PATCH",
+                        "/v2/library/alpine/blobs/uploads/8c8e2a7e-1f0b-4a7e-9c31-0e6f0a4a1d2b?_state=abc",
+                        "blob-upload",
+                        Destination.PRIMARY),
+                Arguments.of(
+                        "PUT",
+                        "/v2/library/alpine/blobs/uploads/8c8e2a7e?digest=" + SHA,
+                        "blob-upload",
+                        Destination.PRIMARY),
                 Arguments.of("GET", "/v2/library/alpine/blobs/uploads/8c8e2a7e", "blob-upload", Destination.PRIMARY),
                 Arguments.of("DELETE", "/v2/library/alpine/blobs/uploads/8c8e2a7e", "blob-upload", Destination.PRIMARY),
                 Arguments.of("PUT", "/v2/library/alpine/manifests/latest", "manifest-write", Destination.PRIMARY),
@@ -126,10 +143,14 @@ class RouteTableTest {
         assertThat(match.repository()).isEqualTo(name);
 
         String tooLong = "/v2/" + "a/".repeat(3000) + "manifests/latest";
-        assertThat(table.classify("GET", tooLong).routeId()).as("refused, not proxied").isEqualTo(RouteId.PATH_TOO_LONG);
+        assertThat(table.classify("GET", tooLong).routeId())
+                .as("refused, not proxied")
+                .isEqualTo(RouteId.PATH_TOO_LONG);
         assertThat(table.classify("GET", tooLong).route().destination()).isEqualTo(Destination.REJECT);
         // Length never exempts a path from the ambiguity check.
-        assertThat(table.classify("GET", "/v2/" + "a/".repeat(3000) + "../manifests/latest").routeId()).isEqualTo(RouteId.AMBIGUOUS_PATH);
+        assertThat(table.classify("GET", "/v2/" + "a/".repeat(3000) + "../manifests/latest")
+                        .routeId())
+                .isEqualTo(RouteId.AMBIGUOUS_PATH);
     }
 
     @Test

@@ -31,7 +31,8 @@ class RouteTest {
         assertThat(prefix("/-/health|/-/ready")).isEmpty();
         assertThat(prefix("(?is)/x")).isEmpty();
         assertThat(prefix(Pattern.quote("/jwt/auth"))).isEmpty();
-        assertThat(Route.literalPrefix(Pattern.compile("/x", Pattern.CASE_INSENSITIVE))).isEmpty();
+        assertThat(Route.literalPrefix(Pattern.compile("/x", Pattern.CASE_INSENSITIVE)))
+                .isEmpty();
         // An alternation inside a group does not end the prefix before the group.
         assertThat(prefix("/v2/(?:a|b)")).isEqualTo("/v2/");
     }

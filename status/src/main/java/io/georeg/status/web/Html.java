@@ -6,8 +6,7 @@ package io.georeg.status.web;
  * (repository names, references, failure reasons) goes through {@link #text}.
  */
 final class Html {
-    private Html() {
-    }
+    private Html() {}
 
     static String text(String s) {
         StringBuilder out = new StringBuilder(s.length() + 16);

@@ -16,8 +16,11 @@ import java.util.Optional;
  *
  * @param filter the repository search ({@code ?q=}), lower-case; empty shows all repositories
  */
-public record StatusPageData(StatusReport report, List<LagHistoryQuery.LagPoint> lagHistory,
-        List<RecentFailuresQuery.FailedItem> recentFailures, String filter) {
+public record StatusPageData(
+        StatusReport report,
+        List<LagHistoryQuery.LagPoint> lagHistory,
+        List<RecentFailuresQuery.FailedItem> recentFailures,
+        String filter) {
 
     /**
      * Reads the page's data. The repository search filters the first
@@ -25,14 +28,32 @@ public record StatusPageData(StatusReport report, List<LagHistoryQuery.LagPoint>
      */
     public static StatusPageData read(Database database, StatusPageSettings settings, String filter) {
         String q = filter == null ? "" : filter.strip().toLowerCase(Locale.ROOT);
-        StatusReport report = new StatusQuery(database).read(settings.lagWindow(), settings.failureGroups(),
-                StatusQuery.Repositories.ALL, Optional.empty(), settings.maxRepositories());
+        StatusReport report = new StatusQuery(database)
+                .read(
+                        settings.lagWindow(),
+                        settings.failureGroups(),
+                        StatusQuery.Repositories.ALL,
+                        Optional.empty(),
+                        settings.maxRepositories());
         if (!q.isEmpty()) {
-            report = new StatusReport(report.generatedAt(), report.window(), report.queue(), report.oldestPending(), report.lag(),
-                    report.replicated(), report.lastReconcile(), report.verification(), report.failuresByReason(),
-                    report.repositories().stream().filter(r -> r.name().toLowerCase(Locale.ROOT).contains(q)).toList());
+            report = new StatusReport(
+                    report.generatedAt(),
+                    report.window(),
+                    report.queue(),
+                    report.oldestPending(),
+                    report.lag(),
+                    report.replicated(),
+                    report.lastReconcile(),
+                    report.verification(),
+                    report.failuresByReason(),
+                    report.repositories().stream()
+                            .filter(r -> r.name().toLowerCase(Locale.ROOT).contains(q))
+                            .toList());
         }
-        return new StatusPageData(report, new LagHistoryQuery(database).read(settings.chartSpan()),
-                new RecentFailuresQuery(database).read(settings.recentFailures()), q);
+        return new StatusPageData(
+                report,
+                new LagHistoryQuery(database).read(settings.chartSpan()),
+                new RecentFailuresQuery(database).read(settings.recentFailures()),
+                q);
     }
 }

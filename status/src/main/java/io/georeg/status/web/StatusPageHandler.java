@@ -55,7 +55,8 @@ public final class StatusPageHandler extends Handler.Abstract {
         String method = request.getMethod();
         if (!HttpMethod.GET.is(method) && !HttpMethod.HEAD.is(method)) {
             response.getHeaders().put(HttpHeader.ALLOW, "GET, HEAD");
-            Response.writeError(request, response, callback, HttpStatus.METHOD_NOT_ALLOWED_405, "the status page is read-only");
+            Response.writeError(
+                    request, response, callback, HttpStatus.METHOD_NOT_ALLOWED_405, "the status page is read-only");
             return true;
         }
         String q = Request.extractQueryParameters(request).getValue("q");
@@ -68,8 +69,11 @@ public final class StatusPageHandler extends Handler.Abstract {
             String nonce = nonce();
             body = StatusPageHtml.render(data, nonce);
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/html; charset=utf-8");
-            response.getHeaders().put("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; "
-                    + "script-src 'nonce-" + nonce + "'; img-src data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+            response.getHeaders()
+                    .put(
+                            "Content-Security-Policy",
+                            "default-src 'none'; style-src 'unsafe-inline'; " + "script-src 'nonce-" + nonce
+                                    + "'; img-src data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
         }
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         response.setStatus(HttpStatus.OK_200);

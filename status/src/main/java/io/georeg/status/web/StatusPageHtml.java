@@ -22,8 +22,7 @@ final class StatusPageHtml {
     private static final String CSS = resource("status-page.css");
     private static final String SCRIPT = resource("status-page.js");
 
-    private StatusPageHtml() {
-    }
+    private StatusPageHtml() {}
 
     /** @param nonce the CSP nonce the page's one script carries */
     static String render(StatusPageData data, String nonce) {
@@ -38,8 +37,10 @@ final class StatusPageHtml {
                 <title>georeg replication status</title>
                 <style>""").append(CSS).append("</style>\n</head>\n<body>\n");
         h.append("<header><h1>georeg replication status</h1><p class=\"muted\">generated ")
-                .append(time(r.generatedAt())).append(" (database clock) · lag window ")
-                .append(r.window().toMinutes()).append(" min · reload to refresh · <a href=\"status.json\">JSON</a></p></header>\n");
+                .append(time(r.generatedAt()))
+                .append(" (database clock) · lag window ")
+                .append(r.window().toMinutes())
+                .append(" min · reload to refresh · <a href=\"status.json\">JSON</a></p></header>\n");
 
         summary(h, r);
         queue(h, r.queue());
@@ -48,27 +49,55 @@ final class StatusPageHtml {
         repositories(h, data);
 
         h.append("<script type=\"application/json\" id=\"lag-data\">")
-                .append(Html.scriptJson(StatusPageJson.compact(StatusPageJson.lagHistory(data)))).append("</script>\n");
+                .append(Html.scriptJson(StatusPageJson.compact(StatusPageJson.lagHistory(data))))
+                .append("</script>\n");
         h.append("<script nonce=\"").append(nonce).append("\">").append(SCRIPT).append("</script>\n</body>\n</html>\n");
         return h.toString();
     }
 
     private static void summary(StringBuilder h, StatusReport r) {
         h.append("<section id=\"summary\" class=\"tiles\">\n");
-        tile(h, "oldest-pending", "oldest pending", r.oldestPendingAge().map(StatusPageHtml::age).orElse("none"));
-        tile(h, "lag-p50", "lag p50", r.lag().p50Seconds().map(StatusPageHtml::seconds).orElse("–"));
-        tile(h, "lag-p99", "lag p99", r.lag().p99Seconds().map(StatusPageHtml::seconds).orElse("–"));
+        tile(
+                h,
+                "oldest-pending",
+                "oldest pending",
+                r.oldestPendingAge().map(StatusPageHtml::age).orElse("none"));
+        tile(
+                h,
+                "lag-p50",
+                "lag p50",
+                r.lag().p50Seconds().map(StatusPageHtml::seconds).orElse("–"));
+        tile(
+                h,
+                "lag-p99",
+                "lag p99",
+                r.lag().p99Seconds().map(StatusPageHtml::seconds).orElse("–"));
         tile(h, "applied", "applied in window", Long.toString(r.lag().samples()));
-        tile(h, "replicated", "replicated in window", r.replicated().blobs() + " blobs, " + bytes(r.replicated().bytes()));
-        tile(h, "last-reconcile", "last reconcile", r.lastReconcile().lastRun()
-                .map(run -> time(run.finishedAt()) + " (" + run.queued() + " queued, " + run.errors() + " errors)")
-                .orElse("never recorded"));
+        tile(
+                h,
+                "replicated",
+                "replicated in window",
+                r.replicated().blobs() + " blobs, " + bytes(r.replicated().bytes()));
+        tile(
+                h,
+                "last-reconcile",
+                "last reconcile",
+                r.lastReconcile()
+                        .lastRun()
+                        .map(run ->
+                                time(run.finishedAt()) + " (" + run.queued() + " queued, " + run.errors() + " errors)")
+                        .orElse("never recorded"));
         h.append("</section>\n");
     }
 
     private static void tile(StringBuilder h, String id, String label, String value) {
-        h.append("<div class=\"tile\" id=\"").append(id).append("\"><div class=\"label\">").append(Html.text(label))
-                .append("</div><div class=\"value\">").append(Html.text(value)).append("</div></div>\n");
+        h.append("<div class=\"tile\" id=\"")
+                .append(id)
+                .append("\"><div class=\"label\">")
+                .append(Html.text(label))
+                .append("</div><div class=\"value\">")
+                .append(Html.text(value))
+                .append("</div></div>\n");
     }
 
     private static void queue(StringBuilder h, StatusReport.Queue q) {
@@ -82,17 +111,27 @@ final class StatusPageHtml {
     }
 
     private static void queueRow(StringBuilder h, String state, long count, long max) {
-        h.append("<tr data-state=\"").append(state).append("\"><th>").append(state.replace('_', ' '))
-                .append("</th><td class=\"count\">").append(count).append("</td><td class=\"bar\"><span class=\"state-")
-                .append(state).append("\" style=\"width:").append(String.format(Locale.ROOT, "%.1f", 100.0 * count / max))
+        h.append("<tr data-state=\"")
+                .append(state)
+                .append("\"><th>")
+                .append(state.replace('_', ' '))
+                .append("</th><td class=\"count\">")
+                .append(count)
+                .append("</td><td class=\"bar\"><span class=\"state-")
+                .append(state)
+                .append("\" style=\"width:")
+                .append(String.format(Locale.ROOT, "%.1f", 100.0 * count / max))
                 .append("%\"></span></td></tr>\n");
     }
 
     private static void lagChart(StringBuilder h, StatusPageData data) {
-        h.append("<section id=\"lag\"><h2>Lag over the last ").append(data.lagHistory().size())
-                .append(" minutes</h2>\n<p class=\"muted\">per minute of application: p50 <span class=\"key p50\"></span> "
-                        + "p99 <span class=\"key p99\"></span> (seconds from the primary's event to the replica having it)</p>\n")
-                .append("<svg id=\"lag-chart\" viewBox=\"0 0 900 260\" role=\"img\" aria-label=\"replication lag per minute\"></svg>\n")
+        h.append("<section id=\"lag\"><h2>Lag over the last ")
+                .append(data.lagHistory().size())
+                .append(
+                        " minutes</h2>\n<p class=\"muted\">per minute of application: p50 <span class=\"key p50\"></span> "
+                                + "p99 <span class=\"key p99\"></span> (seconds from the primary's event to the replica having it)</p>\n")
+                .append(
+                        "<svg id=\"lag-chart\" viewBox=\"0 0 900 260\" role=\"img\" aria-label=\"replication lag per minute\"></svg>\n")
                 .append("<p id=\"lag-empty\" class=\"muted\" hidden>nothing was applied in this span</p></section>\n");
     }
 
@@ -104,10 +143,20 @@ final class StatusPageHtml {
             h.append("<table id=\"recent-failures\"><thead><tr><th>failed at</th><th>repository</th><th>reference</th>"
                     + "<th>operation</th><th>attempts</th><th>reason</th></tr></thead><tbody>\n");
             for (RecentFailuresQuery.FailedItem f : data.recentFailures()) {
-                h.append("<tr><td>").append(time(f.failedAt())).append("</td><td>").append(Html.text(f.repository()))
-                        .append("</td><td>").append(Html.text(f.kind())).append(' ').append(Html.text(f.ref()))
-                        .append("</td><td>").append(Html.text(f.operation())).append("</td><td class=\"count\">")
-                        .append(f.attempts()).append("</td><td class=\"reason\">").append(Html.text(f.reason()))
+                h.append("<tr><td>")
+                        .append(time(f.failedAt()))
+                        .append("</td><td>")
+                        .append(Html.text(f.repository()))
+                        .append("</td><td>")
+                        .append(Html.text(f.kind()))
+                        .append(' ')
+                        .append(Html.text(f.ref()))
+                        .append("</td><td>")
+                        .append(Html.text(f.operation()))
+                        .append("</td><td class=\"count\">")
+                        .append(f.attempts())
+                        .append("</td><td class=\"reason\">")
+                        .append(Html.text(f.reason()))
                         .append("</td></tr>\n");
             }
             h.append("</tbody></table>\n");
@@ -116,8 +165,13 @@ final class StatusPageHtml {
             h.append("<h3>Failures by reason</h3>\n<table id=\"failure-reasons\"><thead><tr><th>count</th><th>reason "
                     + "(digests masked)</th><th>last failed</th></tr></thead><tbody>\n");
             for (StatusReport.FailureReason f : data.report().failuresByReason()) {
-                h.append("<tr><td class=\"count\">").append(f.count()).append("</td><td class=\"reason\">")
-                        .append(Html.text(f.reason())).append("</td><td>").append(time(f.lastFailedAt())).append("</td></tr>\n");
+                h.append("<tr><td class=\"count\">")
+                        .append(f.count())
+                        .append("</td><td class=\"reason\">")
+                        .append(Html.text(f.reason()))
+                        .append("</td><td>")
+                        .append(time(f.lastFailedAt()))
+                        .append("</td></tr>\n");
             }
             h.append("</tbody></table>\n");
         }
@@ -125,23 +179,45 @@ final class StatusPageHtml {
     }
 
     private static void repositories(StringBuilder h, StatusPageData data) {
-        h.append("<section id=\"repositories\"><h2>Repositories</h2>\n<form method=\"get\" action=\"status\">"
-                + "<input id=\"repo-search\" name=\"q\" type=\"search\" placeholder=\"search repositories\" autocomplete=\"off\" value=\"")
-                .append(Html.text(data.filter())).append("\"> <span id=\"repo-count\" class=\"muted\"></span></form>\n")
-                .append("<table id=\"repository-table\"><thead><tr><th>repository</th><th>pending</th><th>in progress</th>"
-                        + "<th>failed</th><th>done</th><th>oldest pending</th><th>last applied</th><th>manifests</th>"
-                        + "<th>tags</th><th>blobs</th><th>manifests not ok</th></tr></thead><tbody>\n");
+        h.append(
+                        "<section id=\"repositories\"><h2>Repositories</h2>\n<form method=\"get\" action=\"status\">"
+                                + "<input id=\"repo-search\" name=\"q\" type=\"search\" placeholder=\"search repositories\" autocomplete=\"off\" value=\"")
+                .append(Html.text(data.filter()))
+                .append("\"> <span id=\"repo-count\" class=\"muted\"></span></form>\n")
+                .append(
+                        "<table id=\"repository-table\"><thead><tr><th>repository</th><th>pending</th><th>in progress</th>"
+                                + "<th>failed</th><th>done</th><th>oldest pending</th><th>last applied</th><th>manifests</th>"
+                                + "<th>tags</th><th>blobs</th><th>manifests not ok</th></tr></thead><tbody>\n");
         Instant now = data.report().generatedAt();
         for (StatusReport.RepositoryStatus r : data.report().repositories()) {
             String name = Html.text(r.name());
-            h.append("<tr class=\"repo").append(r.queue().failed() > 0 || r.manifestsNotOk() > 0 ? " bad" : "")
-                    .append("\" data-name=\"").append(name).append("\"><td>").append(name).append("</td><td>")
-                    .append(r.queue().pending()).append("</td><td>").append(r.queue().inProgress()).append("</td><td>")
-                    .append(r.queue().failed()).append("</td><td>").append(r.queue().done()).append("</td><td>")
-                    .append(since(r.oldestPending(), now)).append("</td><td>")
-                    .append(r.lastAppliedAt().map(StatusPageHtml::time).orElse("–")).append("</td><td>")
-                    .append(r.manifests()).append("</td><td>").append(r.tags()).append("</td><td>").append(r.blobs())
-                    .append("</td><td>").append(r.manifestsNotOk()).append("</td></tr>\n");
+            h.append("<tr class=\"repo")
+                    .append(r.queue().failed() > 0 || r.manifestsNotOk() > 0 ? " bad" : "")
+                    .append("\" data-name=\"")
+                    .append(name)
+                    .append("\"><td>")
+                    .append(name)
+                    .append("</td><td>")
+                    .append(r.queue().pending())
+                    .append("</td><td>")
+                    .append(r.queue().inProgress())
+                    .append("</td><td>")
+                    .append(r.queue().failed())
+                    .append("</td><td>")
+                    .append(r.queue().done())
+                    .append("</td><td>")
+                    .append(since(r.oldestPending(), now))
+                    .append("</td><td>")
+                    .append(r.lastAppliedAt().map(StatusPageHtml::time).orElse("–"))
+                    .append("</td><td>")
+                    .append(r.manifests())
+                    .append("</td><td>")
+                    .append(r.tags())
+                    .append("</td><td>")
+                    .append(r.blobs())
+                    .append("</td><td>")
+                    .append(r.manifestsNotOk())
+                    .append("</td></tr>\n");
         }
         h.append("</tbody></table></section>\n");
     }
@@ -186,7 +262,8 @@ final class StatusPageHtml {
     private static String resource(String name) {
         try (InputStream in = StatusPageHtml.class.getResourceAsStream(name)) {
             if (in == null) {
-                throw new IllegalStateException("missing class-path resource " + name + " next to " + StatusPageHtml.class);
+                throw new IllegalStateException(
+                        "missing class-path resource " + name + " next to " + StatusPageHtml.class);
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {

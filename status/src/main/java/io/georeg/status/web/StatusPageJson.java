@@ -26,8 +26,7 @@ import java.util.Optional;
 final class StatusPageJson {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    private StatusPageJson() {
-    }
+    private StatusPageJson() {}
 
     static String render(StatusPageData data) {
         try {

@@ -7,8 +7,8 @@ import java.time.Duration;
  * how many minutes the lag chart spans, and how many failure groups, recent failures and
  * repositories it lists at most (the page stays small however large the registry is).
  */
-public record StatusPageSettings(Duration lagWindow, Duration chartSpan, int failureGroups, int recentFailures,
-        int maxRepositories) {
+public record StatusPageSettings(
+        Duration lagWindow, Duration chartSpan, int failureGroups, int recentFailures, int maxRepositories) {
 
     public StatusPageSettings {
         if (lagWindow.isNegative() || lagWindow.isZero()) {

@@ -13,6 +13,7 @@ class HtmlTest {
 
     @Test
     void scriptJsonCannotCloseItsScriptElement() {
-        assertThat(Html.scriptJson("{\"r\":\"</script><!--&\"}")).isEqualTo("{\"r\":\"\\u003c/script\\u003e\\u003c!--\\u0026\"}");
+        assertThat(Html.scriptJson("{\"r\":\"</script><!--&\"}"))
+                .isEqualTo("{\"r\":\"\\u003c/script\\u003e\\u003c!--\\u0026\"}");
     }
 }

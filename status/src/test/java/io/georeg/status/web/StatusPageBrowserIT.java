@@ -63,7 +63,9 @@ class StatusPageBrowserIT {
     @BeforeAll
     static void serveSeededStatus() throws Exception {
         HeadlessChromium.require(work);
-        database = new Database(DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password()).withMigrateOnStart(true)).start();
+        database = new Database(DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password())
+                        .withMigrateOnStart(true))
+                .start();
         try (BlobStore blobs = new DefaultBlobStore(FilesystemObjectStore.open(work.resolve("storage")))) {
             DatabaseReplicaWriter writer = new DatabaseReplicaWriter(database, blobs);
             TestImage image = TestImages.image(3);
@@ -71,25 +73,49 @@ class StatusPageBrowserIT {
             for (TestBlob blob : image.blobs()) {
                 writer.putBlob(repo, blob.digest(), blob.size(), blob.stream());
             }
-            writer.putManifest(repo, image.manifest().content(), image.manifest().mediaType(), image.manifest().digest());
+            writer.putManifest(
+                    repo,
+                    image.manifest().content(),
+                    image.manifest().mediaType(),
+                    image.manifest().digest());
             writer.tag(repo, Tag.of("3.19"), image.manifest().digest());
         }
         List<String> rows = new ArrayList<>();
         rows.add(row("team/app", "tag", "v2", "pending", "now() - interval '10 minutes'", "NULL", "NULL"));
         rows.add(row("team/app", "tag", "v3", "pending", "now() - interval '2 minutes'", "NULL", "NULL"));
         rows.add(row("team/web", "tag", "v1", "in_progress", "now() - interval '1 minute'", "NULL", "NULL"));
-        rows.add(row("team/web", "digest", DIGEST_A, "failed", "now() - interval '1 hour'", "NULL",
+        rows.add(row(
+                "team/web",
+                "digest",
+                DIGEST_A,
+                "failed",
+                "now() - interval '1 hour'",
+                "NULL",
                 "'primary answered 500 Internal Server Error for " + DIGEST_A + "'"));
         rows.add(row("team/db", "tag", "bad", "failed", "now() - interval '1 hour'", "NULL", quote(SCRIPT_REASON)));
         rows.add(row(MARKUP_REPOSITORY, "tag", "x", "failed", "now() - interval '1 hour'", "NULL", "'name unknown'"));
         // minute -5: lags 1..5 s (p50 3); minute -20: lags 30 and 60 s (p50 45)
         String fiveAgo = "date_trunc('minute', now()) - interval '5 minutes' + interval '10 seconds'";
         for (int lag = 1; lag <= 5; lag++) {
-            rows.add(row("team/app", "tag", "done" + lag, "done", fiveAgo + " - interval '" + lag + " seconds'", fiveAgo, "NULL"));
+            rows.add(row(
+                    "team/app",
+                    "tag",
+                    "done" + lag,
+                    "done",
+                    fiveAgo + " - interval '" + lag + " seconds'",
+                    fiveAgo,
+                    "NULL"));
         }
         String twentyAgo = "date_trunc('minute', now()) - interval '20 minutes' + interval '10 seconds'";
         for (int lag : new int[] {30, 60}) {
-            rows.add(row("library/alpine", "tag", "old" + lag, "done", twentyAgo + " - interval '" + lag + " seconds'", twentyAgo, "NULL"));
+            rows.add(row(
+                    "library/alpine",
+                    "tag",
+                    "old" + lag,
+                    "done",
+                    twentyAgo + " - interval '" + lag + " seconds'",
+                    twentyAgo,
+                    "NULL"));
         }
         DB.execute("""
                 INSERT INTO replication_work (repository, kind, ref, operation, digest, state, first_event_at,
@@ -117,17 +143,21 @@ class StatusPageBrowserIT {
         return "'" + s.replace("'", "''") + "'";
     }
 
-    private static String row(String repo, String kind, String ref, String state, String firstEvent, String doneAt, String error) {
+    private static String row(
+            String repo, String kind, String ref, String state, String firstEvent, String doneAt, String error) {
         String operation = kind.equals("tag") ? "push_manifest" : "push_blob";
-        return "(" + quote(repo) + ", '" + kind + "', " + quote(ref) + ", '" + operation + "', '" + DIGEST_A + "', '" + state
-                + "', " + firstEvent + ", " + firstEvent + ", " + doneAt + ", " + error + ", 'event', now(), now())";
+        return "(" + quote(repo) + ", '" + kind + "', " + quote(ref) + ", '" + operation + "', '" + DIGEST_A + "', '"
+                + state + "', " + firstEvent + ", " + firstEvent + ", " + doneAt + ", " + error
+                + ", 'event', now(), now())";
     }
 
     @Test
     void browserRendersQueueFailuresRepositoriesAndTheLagChart() throws Exception {
         HeadlessChromium chromium = HeadlessChromium.require(work);
         URI page = base.resolve("/-/status");
-        Path png = Files.createDirectories(Path.of("target")).resolve("status-page.png").toAbsolutePath();
+        Path png = Files.createDirectories(Path.of("target"))
+                .resolve("status-page.png")
+                .toAbsolutePath();
         Files.deleteIfExists(png);
         chromium.screenshot(page, png);
         System.out.println("status page screenshot: " + png);
@@ -135,11 +165,13 @@ class StatusPageBrowserIT {
 
         String dom = chromium.dumpDom(page);
         assertThat(dom).contains("<title>georeg replication status</title>");
-        assertThat(dom).contains("<tr data-state=\"pending\"><th>pending</th><td class=\"count\">2</td>")
+        assertThat(dom)
+                .contains("<tr data-state=\"pending\"><th>pending</th><td class=\"count\">2</td>")
                 .contains("<tr data-state=\"in_progress\"><th>in progress</th><td class=\"count\">1</td>")
                 .contains("<tr data-state=\"failed\"><th>failed</th><td class=\"count\">3</td>")
                 .contains("<tr data-state=\"done\"><th>done</th><td class=\"count\">7</td>");
-        assertThat(dom).contains("primary answered 500 Internal Server Error for " + DIGEST_A)
+        assertThat(dom)
+                .contains("primary answered 500 Internal Server Error for " + DIGEST_A)
                 .contains("primary answered 500 Internal Server Error for &lt;digest&gt;")
                 .contains("name unknown");
         // the chart was drawn by the page's script: two minutes with data, a p50 and a p99 point each
@@ -169,15 +201,20 @@ class StatusPageBrowserIT {
     @Test
     void searchParameterNarrowsTheRepositoryTable() {
         String dom = HeadlessChromium.require(work).dumpDom(base.resolve("/-/status?q=WEB"));
-        assertThat(dom).contains("data-name=\"team/web\"").doesNotContain("data-name=\"team/app\"")
-                .contains("value=\"web\"").contains("1 of 1 shown");
+        assertThat(dom)
+                .contains("data-name=\"team/web\"")
+                .doesNotContain("data-name=\"team/app\"")
+                .contains("value=\"web\"")
+                .contains("1 of 1 shown");
     }
 
     @Test
     void jsonCarriesTheStatusDocumentLagHistoryAndRecentFailures() throws Exception {
         HttpResponse<String> response;
         try (HttpClient client = HttpClient.newHttpClient()) {
-            response = client.send(HttpRequest.newBuilder(base.resolve("/-/status.json")).build(), HttpResponse.BodyHandlers.ofString());
+            response = client.send(
+                    HttpRequest.newBuilder(base.resolve("/-/status.json")).build(),
+                    HttpResponse.BodyHandlers.ofString());
         }
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValue("Content-Type")).hasValue("application/json");
@@ -206,16 +243,30 @@ class StatusPageBrowserIT {
     @Test
     void otherPathsAreDeclinedAndWritesRefused() throws Exception {
         try (HttpClient client = HttpClient.newHttpClient()) {
-            assertThat(client.send(HttpRequest.newBuilder(base.resolve("/v2/")).build(), HttpResponse.BodyHandlers.discarding())
-                    .statusCode()).isEqualTo(404);
-            HttpResponse<Void> post = client.send(HttpRequest.newBuilder(base.resolve("/-/status"))
-                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+            assertThat(client.send(
+                                    HttpRequest.newBuilder(base.resolve("/v2/")).build(),
+                                    HttpResponse.BodyHandlers.discarding())
+                            .statusCode())
+                    .isEqualTo(404);
+            HttpResponse<Void> post = client.send(
+                    HttpRequest.newBuilder(base.resolve("/-/status"))
+                            .POST(HttpRequest.BodyPublishers.noBody())
+                            .build(),
+                    HttpResponse.BodyHandlers.discarding());
             assertThat(post.statusCode()).isEqualTo(405);
             assertThat(post.headers().firstValue("Allow")).hasValue("GET, HEAD");
-            HttpResponse<Void> html = client.send(HttpRequest.newBuilder(base.resolve("/-/status")).build(),
-                    HttpResponse.BodyHandlers.discarding());
-            String scriptSrc = List.of(html.headers().firstValue("Content-Security-Policy").orElseThrow().split(";")).stream()
-                    .map(String::strip).filter(d -> d.startsWith("script-src")).findFirst().orElseThrow();
+            HttpResponse<Void> html = client.send(
+                    HttpRequest.newBuilder(base.resolve("/-/status")).build(), HttpResponse.BodyHandlers.discarding());
+            String scriptSrc =
+                    List.of(html.headers()
+                                    .firstValue("Content-Security-Policy")
+                                    .orElseThrow()
+                                    .split(";"))
+                            .stream()
+                            .map(String::strip)
+                            .filter(d -> d.startsWith("script-src"))
+                            .findFirst()
+                            .orElseThrow();
             assertThat(scriptSrc).startsWith("script-src 'nonce-").doesNotContain("unsafe-inline");
         }
     }

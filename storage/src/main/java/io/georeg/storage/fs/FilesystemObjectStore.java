@@ -53,7 +53,8 @@ public final class FilesystemObjectStore implements ObjectStore {
             // The temporary directory is made by the first write: a reader may run on a read-only mount.
             Files.createDirectories(absolute);
         } catch (IOException e) {
-            throw new StorageException("cannot create storage directory " + absolute + " (storage.filesystem.root): " + e.getMessage(), e);
+            throw new StorageException(
+                    "cannot create storage directory " + absolute + " (storage.filesystem.root): " + e.getMessage(), e);
         }
         return new FilesystemObjectStore(absolute, absolute.resolve(TEMP_DIR));
     }
@@ -135,14 +136,16 @@ public final class FilesystemObjectStore implements ObjectStore {
                 }
             }
         } catch (IOException e) {
-            throw new StorageException("cannot remove abandoned temporary files in " + tempDir + ": " + e.getMessage(), e);
+            throw new StorageException(
+                    "cannot remove abandoned temporary files in " + tempDir + ": " + e.getMessage(), e);
         }
         return removed;
     }
 
     private static boolean abandoned(Path temp, Instant startedBefore) throws IOException {
         try {
-            return Files.isRegularFile(temp) && Files.getLastModifiedTime(temp).toInstant().isBefore(startedBefore);
+            return Files.isRegularFile(temp)
+                    && Files.getLastModifiedTime(temp).toInstant().isBefore(startedBefore);
         } catch (NoSuchFileException e) {
             return false; // committed or aborted meanwhile
         }
@@ -201,7 +204,8 @@ public final class FilesystemObjectStore implements ObjectStore {
     }
 
     private Optional<ObjectKey> keyOf(Path file) {
-        String relative = root.relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/");
+        String relative =
+                root.relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/");
         try {
             return Optional.of(ObjectKey.of(relative));
         } catch (IllegalArgumentException notOurs) {

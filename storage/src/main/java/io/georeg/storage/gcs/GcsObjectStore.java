@@ -29,9 +29,9 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Objects in a Google Cloud Storage bucket, below an optional name prefix.
@@ -80,14 +80,19 @@ public final class GcsObjectStore implements ObjectStore {
             try (InputStream in = Files.newInputStream(config.credentialsFile())) {
                 options.setCredentials(GoogleCredentials.fromStream(in));
             } catch (IOException e) {
-                throw new StorageException("storage.gcs.credentialsFile " + config.credentialsFile()
-                        + " could not be read as a service account key: " + e.getMessage(), e);
+                throw new StorageException(
+                        "storage.gcs.credentialsFile " + config.credentialsFile()
+                                + " could not be read as a service account key: " + e.getMessage(),
+                        e);
             }
         }
         if (config.endpoint() != null) {
             options.setHost(config.endpoint().toString());
         }
-        return new GcsObjectStore(options.build().getService(), config.bucket(), KeyPrefix.of(config.prefix()),
+        return new GcsObjectStore(
+                options.build().getService(),
+                config.bucket(),
+                KeyPrefix.of(config.prefix()),
                 config.effectiveChunkSize());
     }
 
@@ -141,7 +146,9 @@ public final class GcsObjectStore implements ObjectStore {
     public PendingWrite beginWrite(ObjectKey finalKey) {
         try {
             BlobId temp = id(temporaryKey(Instant.now()));
-            WriteChannel writer = storage.writer(BlobInfo.newBuilder(temp).setContentType("application/octet-stream").build());
+            WriteChannel writer = storage.writer(BlobInfo.newBuilder(temp)
+                    .setContentType("application/octet-stream")
+                    .build());
             writer.setChunkSize(chunkSize);
             return new GcsPendingWrite(storage, writer, temp, id(finalKey), finalKey);
         } catch (com.google.cloud.storage.StorageException e) {
@@ -159,7 +166,8 @@ public final class GcsObjectStore implements ObjectStore {
     public int removeAbandonedWrites(Instant startedBefore) {
         int removed = 0;
         try {
-            for (Blob blob : storage.list(bucket, Storage.BlobListOption.prefix(prefix.remoteBelow(DistributionLayout.uploads())))
+            for (Blob blob : storage.list(
+                            bucket, Storage.BlobListOption.prefix(prefix.remoteBelow(DistributionLayout.uploads())))
                     .iterateAll()) {
                 Optional<Instant> begun = prefix.key(blob.getName()).flatMap(GcsObjectStore::writeBegunAt);
                 if (begun.isPresent() && begun.get().isBefore(startedBefore) && storage.delete(blob.getBlobId())) {
@@ -199,7 +207,8 @@ public final class GcsObjectStore implements ObjectStore {
     public List<ObjectKey> list(ObjectKey below) {
         List<ObjectKey> keys = new ArrayList<>();
         try {
-            for (Blob blob : storage.list(bucket, Storage.BlobListOption.prefix(prefix.remoteBelow(below))).iterateAll()) {
+            for (Blob blob : storage.list(bucket, Storage.BlobListOption.prefix(prefix.remoteBelow(below)))
+                    .iterateAll()) {
                 prefix.key(blob.getName()).ifPresent(keys::add);
             }
         } catch (com.google.cloud.storage.StorageException e) {
@@ -215,8 +224,12 @@ public final class GcsObjectStore implements ObjectStore {
             return Optional.empty();
         }
         try {
-            return Optional.of(storage.signUrl(BlobInfo.newBuilder(id(key)).build(), ttl.toSeconds(), TimeUnit.SECONDS,
-                    Storage.SignUrlOption.withV4Signature()).toURI());
+            return Optional.of(storage.signUrl(
+                            BlobInfo.newBuilder(id(key)).build(),
+                            ttl.toSeconds(),
+                            TimeUnit.SECONDS,
+                            Storage.SignUrlOption.withV4Signature())
+                    .toURI());
         } catch (ServiceAccountSigner.SigningException | com.google.cloud.storage.StorageException e) {
             throw failed("presign", key, e);
         } catch (URISyntaxException e) {
@@ -241,6 +254,7 @@ public final class GcsObjectStore implements ObjectStore {
     }
 
     private StorageException failed(String operation, ObjectKey key, Exception e) {
-        return new StorageException("gcs " + operation + " of gs://" + bucket + "/" + prefix.remote(key) + " failed: " + e.getMessage(), e);
+        return new StorageException(
+                "gcs " + operation + " of gs://" + bucket + "/" + prefix.remote(key) + " failed: " + e.getMessage(), e);
     }
 }

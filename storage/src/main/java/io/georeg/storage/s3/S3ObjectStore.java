@@ -31,8 +31,8 @@ import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
-import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
@@ -67,10 +67,14 @@ public final class S3ObjectStore implements ObjectStore {
     /** Builds the SDK client and presigner from a validated configuration. */
     public static S3ObjectStore open(StorageConfig.S3 config) {
         config.validate();
-        AwsCredentialsProvider credentials = config.accessKeyId() == null || config.accessKeyId().isBlank()
-                ? DefaultCredentialsProvider.create()
-                : StaticCredentialsProvider.create(AwsBasicCredentials.create(config.accessKeyId(), config.secretAccessKey()));
-        S3Configuration s3 = S3Configuration.builder().pathStyleAccessEnabled(config.pathStyle()).build();
+        AwsCredentialsProvider credentials =
+                config.accessKeyId() == null || config.accessKeyId().isBlank()
+                        ? DefaultCredentialsProvider.create()
+                        : StaticCredentialsProvider.create(
+                                AwsBasicCredentials.create(config.accessKeyId(), config.secretAccessKey()));
+        S3Configuration s3 = S3Configuration.builder()
+                .pathStyleAccessEnabled(config.pathStyle())
+                .build();
         Region region = Region.of(config.region());
         S3ClientBuilder clientBuilder = S3Client.builder()
                 .region(region)
@@ -90,8 +94,12 @@ public final class S3ObjectStore implements ObjectStore {
             clientBuilder.endpointOverride(config.endpoint());
             presignerBuilder.endpointOverride(config.endpoint());
         }
-        return new S3ObjectStore(clientBuilder.build(), presignerBuilder.build(), config.bucket(),
-                KeyPrefix.of(config.prefix()), config.effectivePartSize());
+        return new S3ObjectStore(
+                clientBuilder.build(),
+                presignerBuilder.build(),
+                config.bucket(),
+                KeyPrefix.of(config.prefix()),
+                config.effectivePartSize());
     }
 
     @Override
@@ -126,7 +134,8 @@ public final class S3ObjectStore implements ObjectStore {
             }
             return InputStream.nullInputStream();
         }
-        GetObjectRequest.Builder request = GetObjectRequest.builder().bucket(bucket).key(prefix.remote(key));
+        GetObjectRequest.Builder request =
+                GetObjectRequest.builder().bucket(bucket).key(prefix.remote(key));
         if (offset > 0 || length > 0) {
             request.range("bytes=" + offset + "-" + (length > 0 ? String.valueOf(offset + length - 1) : ""));
         }
@@ -149,7 +158,8 @@ public final class S3ObjectStore implements ObjectStore {
     @Override
     public void writeSmall(ObjectKey key, byte[] content) {
         try {
-            client.putObject(b -> b.bucket(bucket).key(prefix.remote(key)).contentLength((long) content.length),
+            client.putObject(
+                    b -> b.bucket(bucket).key(prefix.remote(key)).contentLength((long) content.length),
                     RequestBody.fromBytes(content));
         } catch (SdkException e) {
             throw failed("write", key, e);
@@ -170,15 +180,18 @@ public final class S3ObjectStore implements ObjectStore {
     public int removeAbandonedWrites(Instant startedBefore) {
         int removed = 0;
         try {
-            for (MultipartUpload upload : client.listMultipartUploadsPaginator(b -> b.bucket(bucket).prefix(prefix.remoteRoot()))
+            for (MultipartUpload upload : client.listMultipartUploadsPaginator(
+                            b -> b.bucket(bucket).prefix(prefix.remoteRoot()))
                     .uploads()) {
                 // Only uploads to names georeg writes: another tenant of the bucket keeps its own.
-                if (upload.initiated().isBefore(startedBefore) && prefix.key(upload.key()).isPresent()) {
+                if (upload.initiated().isBefore(startedBefore)
+                        && prefix.key(upload.key()).isPresent()) {
                     removed += abort(upload);
                 }
             }
         } catch (SdkException e) {
-            throw new StorageException("s3 removal of abandoned uploads in s3://" + bucket + " failed: " + e.getMessage(), e);
+            throw new StorageException(
+                    "s3 removal of abandoned uploads in s3://" + bucket + " failed: " + e.getMessage(), e);
         }
         return removed;
     }
@@ -205,7 +218,9 @@ public final class S3ObjectStore implements ObjectStore {
     public List<ObjectKey> list(ObjectKey below) {
         List<ObjectKey> keys = new ArrayList<>();
         try {
-            for (S3Object object : client.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix.remoteBelow(below))).contents()) {
+            for (S3Object object : client.listObjectsV2Paginator(
+                            b -> b.bucket(bucket).prefix(prefix.remoteBelow(below)))
+                    .contents()) {
                 prefix.key(object.key()).ifPresent(keys::add);
             }
         } catch (SdkException e) {
@@ -235,6 +250,7 @@ public final class S3ObjectStore implements ObjectStore {
     }
 
     private StorageException failed(String operation, ObjectKey key, Exception e) {
-        return new StorageException("s3 " + operation + " of s3://" + bucket + "/" + prefix.remote(key) + " failed: " + e.getMessage(), e);
+        return new StorageException(
+                "s3 " + operation + " of s3://" + bucket + "/" + prefix.remote(key) + " failed: " + e.getMessage(), e);
     }
 }

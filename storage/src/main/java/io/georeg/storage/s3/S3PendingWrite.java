@@ -56,18 +56,23 @@ final class S3PendingWrite extends OneShotWrite {
     protected void publish() throws IOException {
         try {
             if (uploadId == null) {
-                client.putObject(b -> b.bucket(bucket).key(remoteKey).contentLength((long) count).contentType(CONTENT_TYPE),
+                client.putObject(
+                        b -> b.bucket(bucket)
+                                .key(remoteKey)
+                                .contentLength((long) count)
+                                .contentType(CONTENT_TYPE),
                         bufferedBody());
             } else {
                 if (count > 0) {
                     uploadPart();
                 }
-                client.completeMultipartUpload(b -> b.bucket(bucket).key(remoteKey).uploadId(uploadId)
-                        .multipartUpload(m -> m.parts(parts)));
+                client.completeMultipartUpload(
+                        b -> b.bucket(bucket).key(remoteKey).uploadId(uploadId).multipartUpload(m -> m.parts(parts)));
             }
             buffer = null;
         } catch (SdkException e) {
-            throw new StorageException("s3 commit of s3://" + bucket + "/" + remoteKey + " failed: " + e.getMessage(), e);
+            throw new StorageException(
+                    "s3 commit of s3://" + bucket + "/" + remoteKey + " failed: " + e.getMessage(), e);
         }
     }
 
@@ -95,16 +100,26 @@ final class S3PendingWrite extends OneShotWrite {
     private void uploadPart() throws IOException {
         try {
             if (uploadId == null) {
-                uploadId = client.createMultipartUpload(b -> b.bucket(bucket).key(remoteKey).contentType(CONTENT_TYPE)).uploadId();
+                uploadId = client.createMultipartUpload(
+                                b -> b.bucket(bucket).key(remoteKey).contentType(CONTENT_TYPE))
+                        .uploadId();
             }
             int partNumber = parts.size() + 1;
-            String etag = client.uploadPart(b -> b.bucket(bucket).key(remoteKey).uploadId(uploadId)
-                    .partNumber(partNumber).contentLength((long) count), bufferedBody()).eTag();
+            String etag = client.uploadPart(
+                            b -> b.bucket(bucket)
+                                    .key(remoteKey)
+                                    .uploadId(uploadId)
+                                    .partNumber(partNumber)
+                                    .contentLength((long) count),
+                            bufferedBody())
+                    .eTag();
             parts.add(CompletedPart.builder().partNumber(partNumber).eTag(etag).build());
             count = 0;
         } catch (SdkException e) {
-            throw new IOException("s3 upload of part " + (parts.size() + 1) + " of s3://" + bucket + "/" + remoteKey
-                    + " failed: " + e.getMessage(), e);
+            throw new IOException(
+                    "s3 upload of part " + (parts.size() + 1) + " of s3://" + bucket + "/" + remoteKey + " failed: "
+                            + e.getMessage(),
+                    e);
         }
     }
 

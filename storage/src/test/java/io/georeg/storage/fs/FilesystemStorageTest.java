@@ -26,7 +26,10 @@ class FilesystemStorageTest {
     /** Every regular file below the root, the temporary upload area included. */
     List<String> everythingStored() throws IOException {
         try (Stream<Path> files = Files.walk(root)) {
-            return files.filter(Files::isRegularFile).map(p -> root.relativize(p).toString()).sorted().toList();
+            return files.filter(Files::isRegularFile)
+                    .map(p -> root.relativize(p).toString())
+                    .sorted()
+                    .toList();
         }
     }
 

@@ -34,9 +34,12 @@ class GcsConfigTest {
         try (BlobStore blobs = BlobStores.open(config)) {
             URI url = blobs.presignedGet(digest, Duration.ofMinutes(10)).orElseThrow();
 
-            assertThat(url.getPath()).isEqualTo("/georeg-bucket/site-b/docker/registry/v2/blobs/sha256/"
-                    + digest.hex().substring(0, 2) + "/" + digest.hex() + "/data");
-            assertThat(url.getQuery()).contains("X-Goog-Credential=georeg-test@georeg-test.iam.gserviceaccount.com", "X-Goog-Expires=600");
+            assertThat(url.getPath())
+                    .isEqualTo("/georeg-bucket/site-b/docker/registry/v2/blobs/sha256/"
+                            + digest.hex().substring(0, 2) + "/" + digest.hex() + "/data");
+            assertThat(url.getQuery())
+                    .contains(
+                            "X-Goog-Credential=georeg-test@georeg-test.iam.gserviceaccount.com", "X-Goog-Expires=600");
         }
     }
 
@@ -44,7 +47,8 @@ class GcsConfigTest {
         KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
         generator.initialize(2048);
         String pem = "-----BEGIN PRIVATE KEY-----\\n"
-                + Base64.getEncoder().encodeToString(generator.generateKeyPair().getPrivate().getEncoded())
+                + Base64.getEncoder()
+                        .encodeToString(generator.generateKeyPair().getPrivate().getEncoded())
                 + "\\n-----END PRIVATE KEY-----\\n";
         return """
                 {"type": "service_account", "project_id": "georeg-test", "private_key_id": "k1",

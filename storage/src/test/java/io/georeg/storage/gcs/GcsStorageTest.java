@@ -84,8 +84,11 @@ class GcsStorageTest {
          */
         @Override
         protected Optional<ObjectStore.PendingWrite> leaveWriteOfKilledCopy(ObjectKey key) {
-            String temp = "site-b/" + GcsObjectStore.temporaryKey(Instant.now().minusSeconds(300)).value();
-            options.getService().create(BlobInfo.newBuilder(BlobId.of(BUCKET, temp)).build(), new byte[] {1, 2, 3});
+            String temp = "site-b/"
+                    + GcsObjectStore.temporaryKey(Instant.now().minusSeconds(300))
+                            .value();
+            options.getService()
+                    .create(BlobInfo.newBuilder(BlobId.of(BUCKET, temp)).build(), new byte[] {1, 2, 3});
             return Optional.empty();
         }
     }
@@ -94,7 +97,8 @@ class GcsStorageTest {
     class Blobs extends BlobStoreConformance {
         @Override
         protected BlobStore openBlobStore() {
-            return new DefaultBlobStore(new GcsObjectStore(options.getService(), BUCKET, KeyPrefix.of("site-b"), CHUNK));
+            return new DefaultBlobStore(
+                    new GcsObjectStore(options.getService(), BUCKET, KeyPrefix.of("site-b"), CHUNK));
         }
 
         @Override
@@ -110,13 +114,19 @@ class GcsStorageTest {
         @Override
         protected void checkPresignedUrl(Optional<URI> url, byte[] content) throws Exception {
             assertThat(url).isEmpty();
-            StorageOptions signing = options.toBuilder().setCredentials(TestServiceAccount.credentials()).build();
-            try (GcsObjectStore store = new GcsObjectStore(signing.getService(), BUCKET, KeyPrefix.of("site-b"), CHUNK)) {
-                var key = blobs.objects().list(io.georeg.storage.ObjectKey.of("docker")).getFirst();
+            StorageOptions signing = options.toBuilder()
+                    .setCredentials(TestServiceAccount.credentials())
+                    .build();
+            try (GcsObjectStore store =
+                    new GcsObjectStore(signing.getService(), BUCKET, KeyPrefix.of("site-b"), CHUNK)) {
+                var key = blobs.objects()
+                        .list(io.georeg.storage.ObjectKey.of("docker"))
+                        .getFirst();
                 Optional<URI> signed = store.presignedGet(key, java.time.Duration.ofMinutes(5));
                 assertThat(signed).isPresent();
                 assertThat(signed.get().getPath()).isEqualTo("/" + BUCKET + "/site-b/" + key.value());
-                assertThat(signed.get().getQuery()).contains("X-Goog-Algorithm=GOOG4-RSA-SHA256", "X-Goog-Expires=300", "X-Goog-Signature=");
+                assertThat(signed.get().getQuery())
+                        .contains("X-Goog-Algorithm=GOOG4-RSA-SHA256", "X-Goog-Expires=300", "X-Goog-Signature=");
             }
         }
     }

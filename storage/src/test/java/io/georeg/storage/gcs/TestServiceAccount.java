@@ -6,8 +6,7 @@ import java.security.NoSuchAlgorithmException;
 
 /** A service account with a freshly generated RSA key: it signs locally and is never sent anywhere. */
 final class TestServiceAccount {
-    private TestServiceAccount() {
-    }
+    private TestServiceAccount() {}
 
     static ServiceAccountCredentials credentials() throws NoSuchAlgorithmException {
         KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");

@@ -78,7 +78,14 @@ class S3StorageIT {
     }
 
     StorageConfig.S3 config() {
-        return new StorageConfig.S3(bucket, "site-b/blobs", "us-east-1", endpoint, true, ACCESS_KEY, SECRET_KEY,
+        return new StorageConfig.S3(
+                bucket,
+                "site-b/blobs",
+                "us-east-1",
+                endpoint,
+                true,
+                ACCESS_KEY,
+                SECRET_KEY,
                 StorageConfig.S3.MIN_PART_SIZE);
     }
 
@@ -121,16 +128,25 @@ class S3StorageIT {
         @Override
         protected void checkPresignedUrl(Optional<URI> url, byte[] content) throws Exception {
             assertThat(url).isPresent();
-            assertThat(url.get().toString()).startsWith(endpoint + "/" + bucket + "/site-b/blobs/docker/registry/v2/blobs/sha256/")
+            assertThat(url.get().toString())
+                    .startsWith(endpoint + "/" + bucket + "/site-b/blobs/docker/registry/v2/blobs/sha256/")
                     .contains("X-Amz-Signature=");
-            try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
-                HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(url.get()).timeout(Duration.ofSeconds(10)).build(),
+            try (HttpClient http = HttpClient.newBuilder()
+                    .connectTimeout(Duration.ofSeconds(5))
+                    .build()) {
+                HttpResponse<byte[]> response = http.send(
+                        HttpRequest.newBuilder(url.get())
+                                .timeout(Duration.ofSeconds(10))
+                                .build(),
                         HttpResponse.BodyHandlers.ofByteArray());
                 assertThat(response.statusCode()).isEqualTo(200);
                 assertThat(response.body()).isEqualTo(content);
 
                 URI tampered = URI.create(url.get().toString().replace("X-Amz-Signature=", "X-Amz-Signature=0"));
-                HttpResponse<byte[]> forged = http.send(HttpRequest.newBuilder(tampered).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse<byte[]> forged = http.send(
+                        HttpRequest.newBuilder(tampered)
+                                .timeout(Duration.ofSeconds(10))
+                                .build(),
                         HttpResponse.BodyHandlers.ofByteArray());
                 assertThat(forged.statusCode()).isEqualTo(403);
             }

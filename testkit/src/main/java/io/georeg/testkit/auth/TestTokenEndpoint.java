@@ -118,8 +118,12 @@ public final class TestTokenEndpoint implements AutoCloseable {
         }
     }
 
-    private TestTokenEndpoint(TestTokenIssuer issuer, Map<String, String> users, Map<String, List<Grant>> grants,
-                              List<String> anonymousRepositories) throws IOException {
+    private TestTokenEndpoint(
+            TestTokenIssuer issuer,
+            Map<String, String> users,
+            Map<String, List<Grant>> grants,
+            List<String> anonymousRepositories)
+            throws IOException {
         this.issuer = issuer;
         this.users = new ConcurrentHashMap<>(users);
         this.grants = Map.copyOf(grants);
@@ -248,7 +252,10 @@ public final class TestTokenEndpoint implements AutoCloseable {
         Set<String> allowed = new LinkedHashSet<>();
         if (!"repository".equals(type)) {
             // registry:catalog:* and the like: only for users granted everything.
-            if (user.isEmpty() || grants.getOrDefault(user, List.of()).stream().noneMatch(g -> g.pattern().equals("*") && g.actions().contains("*"))) {
+            if (user.isEmpty()
+                    || grants.getOrDefault(user, List.of()).stream()
+                            .noneMatch(
+                                    g -> g.pattern().equals("*") && g.actions().contains("*"))) {
                 return;
             }
         }

@@ -69,7 +69,10 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 public final class TestTokenIssuer {
 
     /** The kind of signing key: RSA 2048 (RS256) or EC P-256 (ES256). */
-    public enum KeyKind { RSA, EC }
+    public enum KeyKind {
+        RSA,
+        EC
+    }
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -89,13 +92,24 @@ public final class TestTokenIssuer {
         this.service = service;
         this.clock = clock;
         KeyPair rootKeys = generate(kind);
-        this.root = certificate("CN=georeg test root CA", rootKeys.getPublic(), "CN=georeg test root CA", rootKeys.getPrivate(), true);
+        this.root = certificate(
+                "CN=georeg test root CA", rootKeys.getPublic(), "CN=georeg test root CA", rootKeys.getPrivate(), true);
         this.leafKeys = generate(kind);
-        this.leaf = certificate("CN=georeg test token signer", leafKeys.getPublic(), "CN=georeg test root CA", rootKeys.getPrivate(), false);
+        this.leaf = certificate(
+                "CN=georeg test token signer",
+                leafKeys.getPublic(),
+                "CN=georeg test root CA",
+                rootKeys.getPrivate(),
+                false);
         // A look-alike CA and signer nobody trusts: its tokens are well formed but forged.
         KeyPair otherRoot = generate(kind);
         this.untrustedKeys = generate(kind);
-        this.untrustedCert = certificate("CN=georeg test token signer", untrustedKeys.getPublic(), "CN=georeg test root CA", otherRoot.getPrivate(), false);
+        this.untrustedCert = certificate(
+                "CN=georeg test token signer",
+                untrustedKeys.getPublic(),
+                "CN=georeg test root CA",
+                otherRoot.getPrivate(),
+                false);
     }
 
     public static TestTokenIssuer create(KeyKind kind, String issuer, String service) {
@@ -254,7 +268,11 @@ public final class TestTokenIssuer {
         /** HS256 with a shared secret, which {@code auth.token} never accepts. */
         public String signHs256(byte[] secret) {
             try {
-                SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).keyID(keyId(leaf.getPublicKey())).build(), claims());
+                SignedJWT jwt = new SignedJWT(
+                        new JWSHeader.Builder(JWSAlgorithm.HS256)
+                                .keyID(keyId(leaf.getPublicKey()))
+                                .build(),
+                        claims());
                 jwt.sign(new MACSigner(secret));
                 return jwt.serialize();
             } catch (JOSEException e) {
@@ -307,15 +325,22 @@ public final class TestTokenIssuer {
         }
     }
 
-    private static X509Certificate certificate(String subject, PublicKey key, String issuerName, PrivateKey issuerKey, boolean ca) {
+    private static X509Certificate certificate(
+            String subject, PublicKey key, String issuerName, PrivateKey issuerKey, boolean ca) {
         try {
             Instant now = Instant.now();
             JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
-                    new X500Name(issuerName), new BigInteger(64, RANDOM).abs().add(BigInteger.ONE),
-                    Date.from(now.minus(Duration.ofDays(1))), Date.from(now.plus(Duration.ofDays(365))),
-                    new X500Name(subject), key);
+                    new X500Name(issuerName),
+                    new BigInteger(64, RANDOM).abs().add(BigInteger.ONE),
+                    Date.from(now.minus(Duration.ofDays(1))),
+                    Date.from(now.plus(Duration.ofDays(365))),
+                    new X500Name(subject),
+                    key);
             b.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
-            b.addExtension(Extension.keyUsage, true, new KeyUsage(ca ? KeyUsage.keyCertSign | KeyUsage.cRLSign : KeyUsage.digitalSignature));
+            b.addExtension(
+                    Extension.keyUsage,
+                    true,
+                    new KeyUsage(ca ? KeyUsage.keyCertSign | KeyUsage.cRLSign : KeyUsage.digitalSignature));
             String sigAlg = issuerKey.getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
             X509CertificateHolder holder = b.build(new JcaContentSignerBuilder(sigAlg).build(issuerKey));
             return new JcaX509CertificateConverter().getCertificate(holder);
@@ -326,7 +351,8 @@ public final class TestTokenIssuer {
 
     private static String pem(X509Certificate cert) {
         try {
-            String b64 = java.util.Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(cert.getEncoded());
+            String b64 = java.util.Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                    .encodeToString(cert.getEncoded());
             return "-----BEGIN CERTIFICATE-----\n" + b64 + "\n-----END CERTIFICATE-----\n";
         } catch (CertificateEncodingException e) {
             throw new IllegalStateException(e);

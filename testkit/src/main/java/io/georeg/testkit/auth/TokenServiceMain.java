@@ -17,8 +17,7 @@ public final class TokenServiceMain {
     public static final String ISSUER = "demo-token-service";
     public static final String SERVICE = "demo-registry";
 
-    private TokenServiceMain() {
-    }
+    private TokenServiceMain() {}
 
     public static void main(String[] args) throws Exception {
         if (args.length < 2) {
@@ -41,7 +40,8 @@ public final class TokenServiceMain {
         TestTokenEndpoint endpoint = builder.start();
         Runtime.getRuntime().addShutdownHook(new Thread(endpoint::close, "token-service-stop"));
         Files.writeString(dir.resolve("realm"), endpoint.realm().toString());
-        System.out.println("token service at " + endpoint.realm() + " (issuer " + ISSUER + ", service " + SERVICE + ")");
+        System.out.println(
+                "token service at " + endpoint.realm() + " (issuer " + ISSUER + ", service " + SERVICE + ")");
         new CountDownLatch(1).await();
     }
 }

@@ -20,17 +20,20 @@ public final class BenchCorpus {
     public static final long MEDIUM = 1024 * 1024;
     public static final long BIG = 256L * 1024 * 1024;
 
-    private BenchCorpus() {
-    }
+    private BenchCorpus() {}
 
     public static CorpusRepository generate(long bigBytes) {
         CorpusBlob small = layer(1, SMALL);
         CorpusBlob medium = layer(2, MEDIUM);
         CorpusBlob big = layer(3, bigBytes);
-        CorpusBlob config = CorpusBlob.ofBytes(CorpusGenerator.OCI_CONFIG,
-                ManifestJson.imageConfig("linux", "amd64", List.of(small.digest(), medium.digest(), big.digest()), "/bin/true"));
-        CorpusManifest manifest = ManifestJson.imageManifest(MediaTypes.OCI_MANIFEST, config, List.of(small, medium, big), Map.of());
-        return new CorpusRepository(REPOSITORY, List.of(config, small, medium, big), List.of(manifest), Map.of(TAG, manifest.digest()));
+        CorpusBlob config = CorpusBlob.ofBytes(
+                CorpusGenerator.OCI_CONFIG,
+                ManifestJson.imageConfig(
+                        "linux", "amd64", List.of(small.digest(), medium.digest(), big.digest()), "/bin/true"));
+        CorpusManifest manifest =
+                ManifestJson.imageManifest(MediaTypes.OCI_MANIFEST, config, List.of(small, medium, big), Map.of());
+        return new CorpusRepository(
+                REPOSITORY, List.of(config, small, medium, big), List.of(manifest), Map.of(TAG, manifest.digest()));
     }
 
     /** Uncompressed layers of seeded bytes: the layer's digest is its diff id. */

@@ -14,7 +14,9 @@ public record Corpus(long seed, List<CorpusRepository> repositories, List<Corpus
     }
 
     public CorpusRepository repository(String name) {
-        return repositories.stream().filter(r -> r.name().equals(name)).findFirst()
+        return repositories.stream()
+                .filter(r -> r.name().equals(name))
+                .findFirst()
                 .orElseThrow(() -> new NoSuchElementException("no repository " + name + " in the corpus"));
     }
 
@@ -23,14 +25,17 @@ public record Corpus(long seed, List<CorpusRepository> repositories, List<Corpus
         for (CorpusRepository repo : repositories) {
             repo.blobs().forEach(b -> sink.blob(repo.name(), b));
             repo.manifests().forEach(m -> sink.manifest(repo.name(), m));
-            repo.tags().entrySet().stream().sorted(java.util.Map.Entry.comparingByKey())
+            repo.tags().entrySet().stream()
+                    .sorted(java.util.Map.Entry.comparingByKey())
                     .forEach(t -> sink.tag(repo.name(), t.getKey(), t.getValue()));
         }
     }
 
     /** Total bytes of all blobs and manifests (shared blobs counted once per repository). */
     public long totalBytes() {
-        return repositories.stream().mapToLong(r -> r.blobs().stream().mapToLong(CorpusBlob::size).sum()
-                + r.manifests().stream().mapToLong(CorpusManifest::size).sum()).sum();
+        return repositories.stream()
+                .mapToLong(r -> r.blobs().stream().mapToLong(CorpusBlob::size).sum()
+                        + r.manifests().stream().mapToLong(CorpusManifest::size).sum())
+                .sum();
     }
 }

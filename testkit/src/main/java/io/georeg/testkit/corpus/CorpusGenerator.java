@@ -71,31 +71,74 @@ public final class CorpusGenerator {
         {
             Repo repo = new Repo("library/alpine");
             Layer tools = Layer.gzip("usr/bin/tools", random, OCI_LAYER_GZIP);
-            CorpusManifest image = repo.image(MediaTypes.OCI_MANIFEST, OCI_CONFIG, "linux", "amd64", List.of(base, tools), "/bin/sh");
+            CorpusManifest image =
+                    repo.image(MediaTypes.OCI_MANIFEST, OCI_CONFIG, "linux", "amd64", List.of(base, tools), "/bin/sh");
             repo.tag("3.19", image).tag("latest", image);
             images.add(new CorpusImage(repo.name, "3.19", image.digest(), image.mediaType(), "OCI image"));
-            images.add(new CorpusImage(repo.name, "latest", image.digest(), image.mediaType(), "OCI image, second tag"));
-            CorpusBlob empty = repo.blob(CorpusBlob.ofBytes(MediaTypes.OCI_EMPTY, "{}".getBytes(StandardCharsets.US_ASCII)));
-            CorpusBlob sbomBody = repo.blob(CorpusBlob.ofBytes(SBOM_TYPE, ManifestJson.bytes(ManifestJson.ordered(
-                    "spdxVersion", "SPDX-2.3", "name", "library/alpine", "SPDXID", "SPDXRef-DOCUMENT",
-                    "packages", List.of(ManifestJson.ordered("name", "busybox", "versionInfo", "1.36." + random.nextInt(10)))))));
-            CorpusManifest sbom = repo.manifest(ManifestJson.artifact(SBOM_TYPE, empty, List.of(sbomBody), image,
+            images.add(
+                    new CorpusImage(repo.name, "latest", image.digest(), image.mediaType(), "OCI image, second tag"));
+            CorpusBlob empty =
+                    repo.blob(CorpusBlob.ofBytes(MediaTypes.OCI_EMPTY, "{}".getBytes(StandardCharsets.US_ASCII)));
+            CorpusBlob sbomBody = repo.blob(CorpusBlob.ofBytes(
+                    SBOM_TYPE,
+                    ManifestJson.bytes(ManifestJson.ordered(
+                            "spdxVersion",
+                            "SPDX-2.3",
+                            "name",
+                            "library/alpine",
+                            "SPDXID",
+                            "SPDXRef-DOCUMENT",
+                            "packages",
+                            List.of(ManifestJson.ordered(
+                                    "name", "busybox", "versionInfo", "1.36." + random.nextInt(10)))))));
+            CorpusManifest sbom = repo.manifest(ManifestJson.artifact(
+                    SBOM_TYPE,
+                    empty,
+                    List.of(sbomBody),
+                    image,
                     Map.of("org.opencontainers.image.created", "2024-01-01T00:00:00Z")));
-            CorpusBlob sigBody = repo.blob(CorpusBlob.ofBytes(SIGNATURE_TYPE, ManifestJson.bytes(ManifestJson.ordered(
-                    "critical", ManifestJson.ordered("image", Map.of("docker-manifest-digest", image.digest().toString()),
-                            "type", "cosign container image signature")))));
-            CorpusManifest sig = repo.manifest(ManifestJson.artifact(SIGNATURE_TYPE, empty, List.of(sigBody), image,
+            CorpusBlob sigBody = repo.blob(CorpusBlob.ofBytes(
+                    SIGNATURE_TYPE,
+                    ManifestJson.bytes(ManifestJson.ordered(
+                            "critical",
+                            ManifestJson.ordered(
+                                    "image",
+                                    Map.of(
+                                            "docker-manifest-digest",
+                                            image.digest().toString()),
+                                    "type",
+                                    "cosign container image signature")))));
+            CorpusManifest sig = repo.manifest(ManifestJson.artifact(
+                    SIGNATURE_TYPE,
+                    empty,
+                    List.of(sigBody),
+                    image,
                     Map.of("dev.cosignproject.cosign/signature", Long.toHexString(random.nextLong()))));
-            images.add(new CorpusImage(repo.name, sbom.digest().toString(), sbom.digest(), sbom.mediaType(), "SBOM artifact with subject"));
-            images.add(new CorpusImage(repo.name, sig.digest().toString(), sig.digest(), sig.mediaType(), "signature artifact with subject"));
+            images.add(new CorpusImage(
+                    repo.name,
+                    sbom.digest().toString(),
+                    sbom.digest(),
+                    sbom.mediaType(),
+                    "SBOM artifact with subject"));
+            images.add(new CorpusImage(
+                    repo.name,
+                    sig.digest().toString(),
+                    sig.digest(),
+                    sig.mediaType(),
+                    "signature artifact with subject"));
             repos.add(repo.build());
         }
         // library/app: Docker schema 2 image sharing the base layer.
         {
             Repo repo = new Repo("library/app");
             Layer app = Layer.gzip("app/server", random, DOCKER_LAYER);
-            CorpusManifest image = repo.image(MediaTypes.DOCKER_MANIFEST, DOCKER_CONFIG, "linux", "amd64",
-                    List.of(base.as(DOCKER_LAYER), app), "/app/server");
+            CorpusManifest image = repo.image(
+                    MediaTypes.DOCKER_MANIFEST,
+                    DOCKER_CONFIG,
+                    "linux",
+                    "amd64",
+                    List.of(base.as(DOCKER_LAYER), app),
+                    "/app/server");
             repo.tag("1.0", image);
             images.add(new CorpusImage(repo.name, "1.0", image.digest(), image.mediaType(), "Docker schema 2 image"));
             repos.add(repo.build());
@@ -106,7 +149,8 @@ public final class CorpusGenerator {
             List<Map<String, Object>> children = new ArrayList<>();
             for (String arch : List.of("amd64", "arm64")) {
                 Layer own = Layer.gzip("opt/" + arch + "/bin", random, OCI_LAYER_GZIP);
-                CorpusManifest child = repo.image(MediaTypes.OCI_MANIFEST, OCI_CONFIG, "linux", arch, List.of(base, own), "/opt/bin");
+                CorpusManifest child =
+                        repo.image(MediaTypes.OCI_MANIFEST, OCI_CONFIG, "linux", arch, List.of(base, own), "/opt/bin");
                 children.add(ManifestJson.withPlatform(ManifestJson.descriptor(child), "linux", arch));
             }
             CorpusManifest index = repo.manifest(ManifestJson.index(MediaTypes.OCI_INDEX, children));
@@ -120,8 +164,13 @@ public final class CorpusGenerator {
             List<Map<String, Object>> children = new ArrayList<>();
             for (String arch : List.of("amd64", "arm64")) {
                 Layer own = Layer.gzip("srv/" + arch, random, DOCKER_LAYER);
-                CorpusManifest child = repo.image(MediaTypes.DOCKER_MANIFEST, DOCKER_CONFIG, "linux", arch,
-                        List.of(base.as(DOCKER_LAYER), own), "/srv/run");
+                CorpusManifest child = repo.image(
+                        MediaTypes.DOCKER_MANIFEST,
+                        DOCKER_CONFIG,
+                        "linux",
+                        arch,
+                        List.of(base.as(DOCKER_LAYER), own),
+                        "/srv/run");
                 children.add(ManifestJson.withPlatform(ManifestJson.descriptor(child), "linux", arch));
             }
             CorpusManifest list = repo.manifest(ManifestJson.index(MediaTypes.DOCKER_MANIFEST_LIST, children));
@@ -133,12 +182,19 @@ public final class CorpusGenerator {
         {
             Repo repo = new Repo("big/layer");
             long bigSeed = random.nextLong();
-            CorpusBlob big = CorpusBlob.streamed(OCI_LAYER_TAR, () -> TarLayers.tar("data/big.bin", bigSeed, bigLayerSize));
+            CorpusBlob big =
+                    CorpusBlob.streamed(OCI_LAYER_TAR, () -> TarLayers.tar("data/big.bin", bigSeed, bigLayerSize));
             // An uncompressed layer's diff id is its own digest.
             Layer layer = new Layer(big, big.digest());
-            CorpusManifest image = repo.image(MediaTypes.OCI_MANIFEST, OCI_CONFIG, "linux", "amd64", List.of(base, layer), "/bin/true");
+            CorpusManifest image = repo.image(
+                    MediaTypes.OCI_MANIFEST, OCI_CONFIG, "linux", "amd64", List.of(base, layer), "/bin/true");
             repo.tag("100m", image);
-            images.add(new CorpusImage(repo.name, "100m", image.digest(), image.mediaType(), "OCI image with a " + bigLayerSize + "-byte layer"));
+            images.add(new CorpusImage(
+                    repo.name,
+                    "100m",
+                    image.digest(),
+                    image.mediaType(),
+                    "OCI image with a " + bigLayerSize + "-byte layer"));
             repos.add(repo.build());
         }
         return new Corpus(seed, repos, images);
@@ -193,10 +249,14 @@ public final class CorpusGenerator {
             return manifest;
         }
 
-        CorpusManifest image(String manifestType, String configType, String os, String arch, List<Layer> layers, String command) {
-            CorpusBlob config = blob(CorpusBlob.ofBytes(configType,
-                    ManifestJson.imageConfig(os, arch, layers.stream().map(Layer::diffId).toList(), command)));
-            List<CorpusBlob> layerBlobs = layers.stream().map(l -> blob(l.blob())).toList();
+        CorpusManifest image(
+                String manifestType, String configType, String os, String arch, List<Layer> layers, String command) {
+            CorpusBlob config = blob(CorpusBlob.ofBytes(
+                    configType,
+                    ManifestJson.imageConfig(
+                            os, arch, layers.stream().map(Layer::diffId).toList(), command)));
+            List<CorpusBlob> layerBlobs =
+                    layers.stream().map(l -> blob(l.blob())).toList();
             return manifest(ManifestJson.imageManifest(manifestType, config, layerBlobs, Map.of()));
         }
 

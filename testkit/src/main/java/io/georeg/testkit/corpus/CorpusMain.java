@@ -10,8 +10,7 @@ import java.nio.file.Path;
  * <pre>java -cp georeg-testkit.jar io.georeg.testkit.corpus.CorpusMain OUT_DIR [SEED] [BIG_LAYER_BYTES]</pre>
  */
 public final class CorpusMain {
-    private CorpusMain() {
-    }
+    private CorpusMain() {}
 
     public static void main(String[] args) {
         if (args.length < 1 || args.length > 3) {
@@ -25,11 +24,16 @@ public final class CorpusMain {
         Corpus corpus = CorpusGenerator.withSeed(seed).bigLayerSize(big).generate();
         OciLayoutWriter.writeAll(corpus, out);
         for (CorpusImage image : corpus.images()) {
-            System.out.printf("%-60s %-45s %s%n", image.pullReference().length() > 60
-                    ? image.repository() + "@" + image.digest().hex().substring(0, 12) + "…" : image.pullReference(),
-                    image.mediaType(), image.kind());
+            System.out.printf(
+                    "%-60s %-45s %s%n",
+                    image.pullReference().length() > 60
+                            ? image.repository() + "@" + image.digest().hex().substring(0, 12) + "…"
+                            : image.pullReference(),
+                    image.mediaType(),
+                    image.kind());
         }
-        System.out.printf("wrote %d repositories (%d bytes) as OCI layouts under %s%n",
+        System.out.printf(
+                "wrote %d repositories (%d bytes) as OCI layouts under %s%n",
                 corpus.repositories().size(), corpus.totalBytes(), out.toAbsolutePath());
     }
 }

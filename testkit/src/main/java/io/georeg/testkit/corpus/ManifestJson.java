@@ -15,8 +15,7 @@ import java.util.Map;
 final class ManifestJson {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private ManifestJson() {
-    }
+    private ManifestJson() {}
 
     /**
      * A map that keeps the given key order. {@code Map.of} with more than one entry iterates in an
@@ -56,7 +55,8 @@ final class ManifestJson {
     }
 
     /** An image manifest (OCI or Docker schema 2: same shape, different media types). */
-    static CorpusManifest imageManifest(String mediaType, CorpusBlob config, List<CorpusBlob> layers, Map<String, String> annotations) {
+    static CorpusManifest imageManifest(
+            String mediaType, CorpusBlob config, List<CorpusBlob> layers, Map<String, String> annotations) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("schemaVersion", 2);
         m.put("mediaType", mediaType);
@@ -78,7 +78,11 @@ final class ManifestJson {
     }
 
     /** An OCI 1.1 artifact manifest (artifactType, empty config, subject), e.g. an SBOM or signature. */
-    static CorpusManifest artifact(String artifactType, CorpusBlob emptyConfig, List<CorpusBlob> layers, CorpusManifest subject,
+    static CorpusManifest artifact(
+            String artifactType,
+            CorpusBlob emptyConfig,
+            List<CorpusBlob> layers,
+            CorpusManifest subject,
             Map<String, String> annotations) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("schemaVersion", 2);

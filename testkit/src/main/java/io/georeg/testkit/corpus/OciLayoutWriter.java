@@ -28,8 +28,7 @@ public final class OciLayoutWriter {
     public static final String REF_NAME = "org.opencontainers.image.ref.name";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private OciLayoutWriter() {
-    }
+    private OciLayoutWriter() {}
 
     /**
      * Writes one testkit {@link io.georeg.testkit.oci.TestImage} as an OCI layout in {@code dir}
@@ -42,7 +41,9 @@ public final class OciLayoutWriter {
             for (io.georeg.testkit.oci.TestBlob blob : image.blobs()) {
                 Files.write(blobs.resolve(blob.digest().hex()), blob.content());
             }
-            Files.write(blobs.resolve(image.manifest().digest().hex()), image.manifest().content());
+            Files.write(
+                    blobs.resolve(image.manifest().digest().hex()),
+                    image.manifest().content());
             Map<String, Object> descriptor = new LinkedHashMap<>();
             descriptor.put("mediaType", image.manifest().mediaType());
             descriptor.put("digest", image.manifest().digest().toString());
@@ -93,8 +94,11 @@ public final class OciLayoutWriter {
                 if (children.contains(m.digest())) {
                     continue;
                 }
-                List<String> tags = repo.tags().entrySet().stream().filter(e -> e.getValue().equals(m.digest()))
-                        .map(Map.Entry::getKey).sorted().toList();
+                List<String> tags = repo.tags().entrySet().stream()
+                        .filter(e -> e.getValue().equals(m.digest()))
+                        .map(Map.Entry::getKey)
+                        .sorted()
+                        .toList();
                 if (tags.isEmpty()) {
                     entries.add(ManifestJson.descriptor(m));
                 }

@@ -18,13 +18,13 @@ import java.util.zip.GZIPOutputStream;
 final class TarLayers {
     private static final int BLOCK = 512;
 
-    private TarLayers() {
-    }
+    private TarLayers() {}
 
     /** A gzip'd tar with one file {@code path} of {@code size} seeded bytes. */
     static byte[] gzipTar(String path, long seed, int size) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(size + 2048);
-        try (GZIPOutputStream gz = new GZIPOutputStream(out); InputStream tar = tar(path, seed, size)) {
+        try (GZIPOutputStream gz = new GZIPOutputStream(out);
+                InputStream tar = tar(path, seed, size)) {
             tar.transferTo(gz);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -67,12 +67,14 @@ public final class TestDatabase implements BeforeAllCallback, AfterAllCallback, 
         if (databaseName != null) {
             return;
         }
-        String name = "georeg_t_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
-        try (Connection c = connectToServer(); Statement s = c.createStatement()) {
+        String name =
+                "georeg_t_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+        try (Connection c = connectToServer();
+                Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE " + name);
         } catch (SQLException e) {
-            throw new IllegalStateException("could not create test database " + name + " on "
-                    + server.redacted() + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "could not create test database " + name + " on " + server.redacted() + ": " + e.getMessage(), e);
         }
         databaseName = name;
     }
@@ -101,7 +103,8 @@ public final class TestDatabase implements BeforeAllCallback, AfterAllCallback, 
 
     /** Runs one SQL statement on the test database, e.g. to put rows into a state a test needs. */
     public void execute(String sql) {
-        try (Connection c = connect(); Statement s = c.createStatement()) {
+        try (Connection c = connect();
+                Statement s = c.createStatement()) {
             s.execute(sql);
         } catch (SQLException e) {
             throw new IllegalStateException(sql, e);
@@ -116,7 +119,8 @@ public final class TestDatabase implements BeforeAllCallback, AfterAllCallback, 
         }
         String name = databaseName;
         databaseName = null;
-        try (Connection c = connectToServer(); Statement s = c.createStatement()) {
+        try (Connection c = connectToServer();
+                Statement s = c.createStatement()) {
             // WITH (FORCE) (PostgreSQL 13+) terminates leftover sessions, e.g. a pool a test forgot to close.
             s.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
         } catch (SQLException e) {
@@ -147,11 +151,13 @@ public final class TestDatabase implements BeforeAllCallback, AfterAllCallback, 
         try {
             return DriverManager.getConnection(server.url(), server.user(), server.password());
         } catch (SQLException e) {
-            throw new IllegalStateException("PostgreSQL test server unreachable at " + server.redacted()
-                    + " (" + e.getMessage() + "). Run scripts/test (which installs and starts PostgreSQL), or "
-                    + "`apt-get install postgresql && pg_ctlcluster 15 main start` and create the role: "
-                    + "`su postgres -c \"psql -c \\\"CREATE ROLE georeg LOGIN SUPERUSER PASSWORD 'georeg'\\\"\"`. "
-                    + "Another server can be named with env " + ENV + ".", e);
+            throw new IllegalStateException(
+                    "PostgreSQL test server unreachable at " + server.redacted()
+                            + " (" + e.getMessage() + "). Run scripts/test (which installs and starts PostgreSQL), or "
+                            + "`apt-get install postgresql && pg_ctlcluster 15 main start` and create the role: "
+                            + "`su postgres -c \"psql -c \\\"CREATE ROLE georeg LOGIN SUPERUSER PASSWORD 'georeg'\\\"\"`. "
+                            + "Another server can be named with env " + ENV + ".",
+                    e);
         }
     }
 

@@ -30,10 +30,10 @@ import java.util.TreeSet;
  * the history is only read.
  */
 public final class HistoryChecker {
-    private static final Op INITIAL = Op.write(-1, "", Op.ABSENT, Map.of(), Long.MIN_VALUE, Long.MIN_VALUE, Op.Outcome.OK);
+    private static final Op INITIAL =
+            Op.write(-1, "", Op.ABSENT, Map.of(), Long.MIN_VALUE, Long.MIN_VALUE, Op.Outcome.OK);
 
-    private HistoryChecker() {
-    }
+    private HistoryChecker() {}
 
     /** Every violation in the history, per key in key order, reads in completion order. */
     public static List<Violation> check(List<Op> ops) {
@@ -43,9 +43,14 @@ public final class HistoryChecker {
         }
         List<Violation> violations = new ArrayList<>();
         byKey.forEach((key, keyOps) -> {
-            List<Op> writes = keyOps.stream().filter(o -> o.type() == Op.Type.WRITE && o.outcome() != Op.Outcome.FAILED).toList();
-            List<Op> adds = keyOps.stream().filter(o -> o.type() == Op.Type.ADD && o.outcome() != Op.Outcome.FAILED).toList();
-            keyOps.stream().filter(o -> o.outcome() == Op.Outcome.OK)
+            List<Op> writes = keyOps.stream()
+                    .filter(o -> o.type() == Op.Type.WRITE && o.outcome() != Op.Outcome.FAILED)
+                    .toList();
+            List<Op> adds = keyOps.stream()
+                    .filter(o -> o.type() == Op.Type.ADD && o.outcome() != Op.Outcome.FAILED)
+                    .toList();
+            keyOps.stream()
+                    .filter(o -> o.outcome() == Op.Outcome.OK)
                     .sorted((a, b) -> Long.compare(a.completed(), b.completed()))
                     .forEach(op -> {
                         if (op.type() == Op.Type.READ) {
@@ -70,13 +75,19 @@ public final class HistoryChecker {
             }
         }
         if (explaining.isEmpty()) {
-            out.add(new Violation(Violation.Kind.UNKNOWN_VALUE, key, read, null,
+            out.add(new Violation(
+                    Violation.Kind.UNKNOWN_VALUE,
+                    key,
+                    read,
+                    null,
                     "read " + seen + ", which no write begun before the read ended produced"));
             return;
         }
         Op latestForcing = null;
         for (Op w : writes) {
-            if (w.outcome() != Op.Outcome.OK || w.completed() >= read.invoked() || seen.equals(w.seenBy(read.acceptClass()))) {
+            if (w.outcome() != Op.Outcome.OK
+                    || w.completed() >= read.invoked()
+                    || seen.equals(w.seenBy(read.acceptClass()))) {
                 continue;
             }
             boolean overwritten = explaining.stream().allMatch(e -> finishedBy(e) < w.invoked());
@@ -85,8 +96,13 @@ public final class HistoryChecker {
             }
         }
         if (latestForcing != null) {
-            out.add(new Violation(Violation.Kind.STALE_READ, key, read, latestForcing,
-                    "read " + seen + " after a write of " + latestForcing.seenBy(read.acceptClass()) + " had completed"));
+            out.add(new Violation(
+                    Violation.Kind.STALE_READ,
+                    key,
+                    read,
+                    latestForcing,
+                    "read " + seen + " after a write of " + latestForcing.seenBy(read.acceptClass())
+                            + " had completed"));
         }
     }
 
@@ -97,15 +113,22 @@ public final class HistoryChecker {
 
     private static void checkSetRead(String key, Op read, List<Op> adds, List<Violation> out) {
         for (Op add : adds) {
-            if (add.outcome() == Op.Outcome.OK && add.completed() < read.invoked() && !read.members().contains(add.value())) {
-                out.add(new Violation(Violation.Kind.MISSING_MEMBER, key, read, add,
+            if (add.outcome() == Op.Outcome.OK
+                    && add.completed() < read.invoked()
+                    && !read.members().contains(add.value())) {
+                out.add(new Violation(
+                        Violation.Kind.MISSING_MEMBER,
+                        key,
+                        read,
+                        add,
                         "lacks " + add.value() + ", added before the read began"));
             }
         }
         for (String member : new TreeSet<>(read.members())) {
             boolean begun = adds.stream().anyMatch(a -> a.value().equals(member) && a.invoked() < read.completed());
             if (!begun) {
-                out.add(new Violation(Violation.Kind.PHANTOM_MEMBER, key, read, null, "holds " + member + ", which nobody added"));
+                out.add(new Violation(
+                        Violation.Kind.PHANTOM_MEMBER, key, read, null, "holds " + member + ", which nobody added"));
             }
         }
     }
@@ -122,7 +145,8 @@ public final class HistoryChecker {
             String p = primary.getOrDefault(key, Op.ABSENT);
             String r = replica.getOrDefault(key, Op.ABSENT);
             if (!Objects.equals(p, r)) {
-                out.add(new Violation(Violation.Kind.DIVERGED, key, null, null, "primary has " + p + ", replica has " + r));
+                out.add(new Violation(
+                        Violation.Kind.DIVERGED, key, null, null, "primary has " + p + ", replica has " + r));
             }
         }
         return out;

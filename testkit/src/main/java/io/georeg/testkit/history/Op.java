@@ -23,8 +23,18 @@ import java.util.Set;
  * @param source for a read: who served it (the router's {@code X-Georeg-Source}) and through which
  *     router; for a write, the router it went through; or empty
  */
-public record Op(int client, Type type, String key, String value, Map<String, String> views, String acceptClass,
-        Set<String> members, long invoked, long completed, Outcome outcome, String source) {
+public record Op(
+        int client,
+        Type type,
+        String key,
+        String value,
+        Map<String, String> views,
+        String acceptClass,
+        Set<String> members,
+        long invoked,
+        long completed,
+        Outcome outcome,
+        String source) {
     /** The value of a register that does not hold anything (never written, deleted, or a 404). */
     public static final String ABSENT = "<absent>";
     /** The {@code Accept} class of a client that takes every manifest type. */
@@ -63,13 +73,26 @@ public record Op(int client, Type type, String key, String value, Map<String, St
         }
     }
 
-    public static Op write(int client, String key, String value, Map<String, String> views, long invoked, long completed,
+    public static Op write(
+            int client,
+            String key,
+            String value,
+            Map<String, String> views,
+            long invoked,
+            long completed,
             Outcome outcome) {
         return new Op(client, Type.WRITE, key, value, views, null, null, invoked, completed, outcome, null);
     }
 
-    public static Op read(int client, String key, String acceptClass, String observed, long invoked, long completed,
-            Outcome outcome, String source) {
+    public static Op read(
+            int client,
+            String key,
+            String acceptClass,
+            String observed,
+            long invoked,
+            long completed,
+            Outcome outcome,
+            String source) {
         return new Op(client, Type.READ, key, observed, null, acceptClass, null, invoked, completed, outcome, source);
     }
 
@@ -77,8 +100,8 @@ public record Op(int client, Type type, String key, String value, Map<String, St
         return new Op(client, Type.ADD, key, member, null, null, null, invoked, completed, outcome, null);
     }
 
-    public static Op readSet(int client, String key, Set<String> members, long invoked, long completed, Outcome outcome,
-            String source) {
+    public static Op readSet(
+            int client, String key, Set<String> members, long invoked, long completed, Outcome outcome, String source) {
         return new Op(client, Type.READ_SET, key, null, null, null, members, invoked, completed, outcome, source);
     }
 

@@ -22,6 +22,7 @@ public record Violation(Kind kind, String key, Op read, Op write, String detail)
 
     @Override
     public String toString() {
-        return kind + " " + key + ": " + detail + (read == null ? "" : "\n    read:  " + read) + (write == null ? "" : "\n    write: " + write);
+        return kind + " " + key + ": " + detail + (read == null ? "" : "\n    read:  " + read)
+                + (write == null ? "" : "\n    write: " + write);
     }
 }

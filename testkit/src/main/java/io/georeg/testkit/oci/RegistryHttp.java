@@ -31,7 +31,10 @@ public final class RegistryHttp implements AutoCloseable {
 
     public RegistryHttp(URI base) {
         this.base = base;
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(TIMEOUT).build();
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(TIMEOUT)
+                .build();
     }
 
     public URI base() {
@@ -39,7 +42,8 @@ public final class RegistryHttp implements AutoCloseable {
     }
 
     /** An answer: status, {@code Docker-Content-Digest}, {@code X-Georeg-Source} (router only), body, every header. */
-    public record Answer(int status, Optional<Digest> digest, Optional<String> source, byte[] body, HttpHeaders headers) {
+    public record Answer(
+            int status, Optional<Digest> digest, Optional<String> source, byte[] body, HttpHeaders headers) {
         public boolean ok() {
             return status / 100 == 2;
         }
@@ -54,7 +58,11 @@ public final class RegistryHttp implements AutoCloseable {
         for (TestBlob blob : image.blobs()) {
             pushBlob(repository, blob.digest(), blob.content());
         }
-        return putManifest(repository, reference, image.manifest().mediaType(), image.manifest().content());
+        return putManifest(
+                repository,
+                reference,
+                image.manifest().mediaType(),
+                image.manifest().content());
     }
 
     /** Uploads a blob in one piece ({@code POST} for a session, {@code PUT} with the digest); fails unless 201. */
@@ -68,62 +76,89 @@ public final class RegistryHttp implements AutoCloseable {
 
     /** Uploads a blob in one piece; the answer of the step that ended it (201 when stored). */
     public Answer uploadBlob(String repository, Digest digest, byte[] content) {
-        HttpResponse<byte[]> started = send(HttpRequest.newBuilder(uri("/v2/" + repository + "/blobs/uploads/"))
-                .POST(HttpRequest.BodyPublishers.noBody()), "start upload to " + repository);
+        HttpResponse<byte[]> started = send(
+                HttpRequest.newBuilder(uri("/v2/" + repository + "/blobs/uploads/"))
+                        .POST(HttpRequest.BodyPublishers.noBody()),
+                "start upload to " + repository);
         if (started.statusCode() != 202) {
             return answer(started);
         }
         String location = started.headers().firstValue("Location").orElseThrow();
         URI session = uri("/").resolve(location);
         URI put = URI.create(session + (session.getRawQuery() == null ? "?" : "&") + "digest=" + digest);
-        return answer(send(HttpRequest.newBuilder(put).header("Content-Type", "application/octet-stream")
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(content)), "finish upload of " + digest));
+        return answer(send(
+                HttpRequest.newBuilder(put)
+                        .header("Content-Type", "application/octet-stream")
+                        .PUT(HttpRequest.BodyPublishers.ofByteArray(content)),
+                "finish upload of " + digest));
     }
 
     public Answer putManifest(String repository, String reference, String mediaType, byte[] content) {
-        return answer(send(HttpRequest.newBuilder(uri("/v2/" + repository + "/manifests/" + reference))
-                .header("Content-Type", mediaType).PUT(HttpRequest.BodyPublishers.ofByteArray(content)),
+        return answer(send(
+                HttpRequest.newBuilder(uri("/v2/" + repository + "/manifests/" + reference))
+                        .header("Content-Type", mediaType)
+                        .PUT(HttpRequest.BodyPublishers.ofByteArray(content)),
                 "PUT manifest " + repository + ":" + reference));
     }
 
     public Answer getManifest(String repository, String reference, String accept) {
-        return answer(send(HttpRequest.newBuilder(uri("/v2/" + repository + "/manifests/" + reference)).header("Accept", accept).GET(),
+        return answer(send(
+                HttpRequest.newBuilder(uri("/v2/" + repository + "/manifests/" + reference))
+                        .header("Accept", accept)
+                        .GET(),
                 "GET manifest " + repository + ":" + reference));
     }
 
     public Answer headManifest(String repository, String reference, String accept) {
-        return answer(send(HttpRequest.newBuilder(uri("/v2/" + repository + "/manifests/" + reference)).header("Accept", accept)
-                .method("HEAD", HttpRequest.BodyPublishers.noBody()), "HEAD manifest " + repository + ":" + reference));
+        return answer(send(
+                HttpRequest.newBuilder(uri("/v2/" + repository + "/manifests/" + reference))
+                        .header("Accept", accept)
+                        .method("HEAD", HttpRequest.BodyPublishers.noBody()),
+                "HEAD manifest " + repository + ":" + reference));
     }
 
     /** {@code DELETE} of a manifest by digest, or of a tag where the registry allows it. */
     public Answer deleteManifest(String repository, String reference) {
-        return answer(send(HttpRequest.newBuilder(uri("/v2/" + repository + "/manifests/" + reference)).DELETE(),
+        return answer(send(
+                HttpRequest.newBuilder(uri("/v2/" + repository + "/manifests/" + reference))
+                        .DELETE(),
                 "DELETE manifest " + repository + ":" + reference));
     }
 
     public Answer getBlob(String repository, Digest digest) {
-        return answer(send(HttpRequest.newBuilder(uri("/v2/" + repository + "/blobs/" + digest)).GET(),
+        return answer(send(
+                HttpRequest.newBuilder(uri("/v2/" + repository + "/blobs/" + digest))
+                        .GET(),
                 "GET blob " + repository + "@" + digest));
     }
 
     public Answer deleteBlob(String repository, Digest digest) {
-        return answer(send(HttpRequest.newBuilder(uri("/v2/" + repository + "/blobs/" + digest)).DELETE(),
+        return answer(send(
+                HttpRequest.newBuilder(uri("/v2/" + repository + "/blobs/" + digest))
+                        .DELETE(),
                 "DELETE blob " + repository + "@" + digest));
     }
 
     /** A {@code GET} of any path of the API, with its query (tags list or catalog pages, filtered referrers). */
     public Answer get(String pathAndQuery, String accept) {
-        return answer(send(HttpRequest.newBuilder(uri(pathAndQuery)).header("Accept", accept).GET(), "GET " + pathAndQuery));
+        return answer(send(
+                HttpRequest.newBuilder(uri(pathAndQuery))
+                        .header("Accept", accept)
+                        .GET(),
+                "GET " + pathAndQuery));
     }
 
     public Answer tagsList(String repository) {
-        return answer(send(HttpRequest.newBuilder(uri("/v2/" + repository + "/tags/list")).GET(), "GET tags " + repository));
+        return answer(send(
+                HttpRequest.newBuilder(uri("/v2/" + repository + "/tags/list")).GET(), "GET tags " + repository));
     }
 
     public Answer referrers(String repository, Digest subject) {
-        return answer(send(HttpRequest.newBuilder(uri("/v2/" + repository + "/referrers/" + subject))
-                .header("Accept", MediaTypes.OCI_INDEX).GET(), "GET referrers " + repository + "@" + subject));
+        return answer(send(
+                HttpRequest.newBuilder(uri("/v2/" + repository + "/referrers/" + subject))
+                        .header("Accept", MediaTypes.OCI_INDEX)
+                        .GET(),
+                "GET referrers " + repository + "@" + subject));
     }
 
     @Override
@@ -147,7 +182,11 @@ public final class RegistryHttp implements AutoCloseable {
     }
 
     private static Answer answer(HttpResponse<byte[]> r) {
-        return new Answer(r.statusCode(), r.headers().firstValue("Docker-Content-Digest").map(Digest::parse),
-                r.headers().firstValue("X-Georeg-Source"), r.body() == null ? new byte[0] : r.body(), r.headers());
+        return new Answer(
+                r.statusCode(),
+                r.headers().firstValue("Docker-Content-Digest").map(Digest::parse),
+                r.headers().firstValue("X-Georeg-Source"),
+                r.body() == null ? new byte[0] : r.body(),
+                r.headers());
     }
 }

@@ -24,13 +24,13 @@ public final class TestImages {
     public static final String DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar.gzip";
     public static final String DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json";
     /** The OCI image spec's empty descriptor content ({@code {}}), the config of artifacts. */
-    public static final TestBlob EMPTY_CONFIG = TestBlob.of(MediaTypes.OCI_EMPTY, "{}".getBytes(StandardCharsets.UTF_8));
+    public static final TestBlob EMPTY_CONFIG =
+            TestBlob.of(MediaTypes.OCI_EMPTY, "{}".getBytes(StandardCharsets.UTF_8));
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Descriptor.Platform LINUX_AMD64 = new Descriptor.Platform("amd64", "linux", null);
 
-    private TestImages() {
-    }
+    private TestImages() {}
 
     /** {@code size} pseudo-random bytes from {@code seed}. */
     public static byte[] randomBytes(long seed, int size) {
@@ -46,13 +46,21 @@ public final class TestImages {
 
     /** An OCI image for linux/amd64 with two 1 KiB layers. */
     public static TestImage image(long seed) {
-        return image(MediaTypes.OCI_MANIFEST, seed, List.of(layer(seed * 31 + 1, 1024), layer(seed * 31 + 2, 1024)), LINUX_AMD64);
+        return image(
+                MediaTypes.OCI_MANIFEST,
+                seed,
+                List.of(layer(seed * 31 + 1, 1024), layer(seed * 31 + 2, 1024)),
+                LINUX_AMD64);
     }
 
     /** A Docker schema 2 image for linux/amd64 with two 1 KiB layers. */
     public static TestImage dockerImage(long seed) {
-        return image(MediaTypes.DOCKER_MANIFEST, seed,
-                List.of(retype(layer(seed * 31 + 1, 1024), DOCKER_LAYER), retype(layer(seed * 31 + 2, 1024), DOCKER_LAYER)),
+        return image(
+                MediaTypes.DOCKER_MANIFEST,
+                seed,
+                List.of(
+                        retype(layer(seed * 31 + 1, 1024), DOCKER_LAYER),
+                        retype(layer(seed * 31 + 2, 1024), DOCKER_LAYER)),
                 LINUX_AMD64);
     }
 
@@ -61,7 +69,8 @@ public final class TestImages {
      * layers (share layers between images to test deduplication), with a config naming
      * {@code platform} and {@code seed}.
      */
-    public static TestImage image(String manifestMediaType, long seed, List<TestBlob> layers, Descriptor.Platform platform) {
+    public static TestImage image(
+            String manifestMediaType, long seed, List<TestBlob> layers, Descriptor.Platform platform) {
         boolean docker = MediaTypes.DOCKER_MANIFEST.equals(manifestMediaType);
         Descriptor.Platform p = platform == null ? LINUX_AMD64 : platform;
         Map<String, Object> config = new LinkedHashMap<>();
@@ -71,14 +80,21 @@ public final class TestImages {
             config.put("variant", p.variant());
         }
         config.put("config", Map.of("Labels", Map.of("io.georeg.test.seed", Long.toString(seed))));
-        config.put("rootfs", Map.of("type", "layers", "diff_ids", layers.stream().map(l -> l.digest().toString()).toList()));
+        config.put(
+                "rootfs",
+                Map.of(
+                        "type",
+                        "layers",
+                        "diff_ids",
+                        layers.stream().map(l -> l.digest().toString()).toList()));
         TestBlob configBlob = TestBlob.of(docker ? DOCKER_CONFIG : OCI_CONFIG, json(config));
 
         Map<String, Object> manifest = new LinkedHashMap<>();
         manifest.put("schemaVersion", 2);
         manifest.put("mediaType", manifestMediaType);
         manifest.put("config", descriptor(configBlob.descriptor()));
-        manifest.put("layers", layers.stream().map(l -> descriptor(l.descriptor())).toList());
+        manifest.put(
+                "layers", layers.stream().map(l -> descriptor(l.descriptor())).toList());
         return new TestImage(TestManifest.of(manifestMediaType, json(manifest)), configBlob, layers, p);
     }
 
@@ -110,7 +126,10 @@ public final class TestImages {
         String[] arches = {"amd64", "arm64"};
         for (int i = 0; i < arches.length; i++) {
             TestBlob layer = layer(seed * 131 + i, 2048);
-            images.add(image(manifestMediaType, seed * 131 + i, List.of(docker ? retype(layer, DOCKER_LAYER) : layer),
+            images.add(image(
+                    manifestMediaType,
+                    seed * 131 + i,
+                    List.of(docker ? retype(layer, DOCKER_LAYER) : layer),
                     new Descriptor.Platform(arches[i], "linux", i == 1 ? "v8" : null)));
         }
         return List.copyOf(images);
@@ -120,7 +139,8 @@ public final class TestImages {
      * An OCI artifact (image manifest with {@code artifactType}, the empty config and one layer)
      * whose {@code subject} is {@code subject}: a signature or SBOM in the referrers API.
      */
-    public static TestImage artifact(long seed, TestManifest subject, String artifactType, Map<String, String> annotations) {
+    public static TestImage artifact(
+            long seed, TestManifest subject, String artifactType, Map<String, String> annotations) {
         TestBlob payload = TestBlob.of("application/vnd.georeg.test.payload", randomBytes(seed, 256));
         Map<String, Object> manifest = new LinkedHashMap<>();
         manifest.put("schemaVersion", 2);
@@ -132,7 +152,8 @@ public final class TestImages {
         if (annotations != null && !annotations.isEmpty()) {
             manifest.put("annotations", new LinkedHashMap<>(annotations));
         }
-        return new TestImage(TestManifest.of(MediaTypes.OCI_MANIFEST, json(manifest)), EMPTY_CONFIG, List.of(payload), LINUX_AMD64);
+        return new TestImage(
+                TestManifest.of(MediaTypes.OCI_MANIFEST, json(manifest)), EMPTY_CONFIG, List.of(payload), LINUX_AMD64);
     }
 
     private static TestBlob retype(TestBlob blob, String mediaType) {

@@ -62,7 +62,8 @@ public final class Distribution implements AutoCloseable {
                 return d;
             } catch (PortTaken e) {
                 if (attempt == PORT_ATTEMPTS) {
-                    throw new AssertionError("docker-registry found its port taken " + PORT_ATTEMPTS + " times: " + e.getMessage());
+                    throw new AssertionError(
+                            "docker-registry found its port taken " + PORT_ATTEMPTS + " times: " + e.getMessage());
                 }
             }
         }
@@ -73,8 +74,10 @@ public final class Distribution implements AutoCloseable {
      * notifications to {@code notify} with {@code Authorization: Bearer <secret>}, retried quickly.
      */
     public static Distribution notifying(Path dir, URI notify, String secret) {
-        return start(dir, DistributionConfig.filesystem(dir.resolve("storage"))
-                .withNotification(DistributionConfig.NotificationEndpoint.bearer("georeg", notify, secret)));
+        return start(
+                dir,
+                DistributionConfig.filesystem(dir.resolve("storage"))
+                        .withNotification(DistributionConfig.NotificationEndpoint.bearer("georeg", notify, secret)));
     }
 
     public URI url() {
@@ -124,18 +127,25 @@ public final class Distribution implements AutoCloseable {
             throw new UncheckedIOException("cannot start " + BINARY, e);
         }
         try (HttpClient client = HttpClient.newHttpClient()) {
-            await("distribution on port " + port).atMost(START_TIMEOUT).pollInterval(Duration.ofMillis(50)).until(() -> {
-                if (!process.isAlive()) {
-                    return true;
-                }
-                try {
-                    int status = client.send(HttpRequest.newBuilder(url().resolve("/v2/")).timeout(Duration.ofSeconds(1)).build(),
-                            HttpResponse.BodyHandlers.discarding()).statusCode();
-                    return status == 200 || status == 401;
-                } catch (IOException e) {
-                    return false;
-                }
-            });
+            await("distribution on port " + port)
+                    .atMost(START_TIMEOUT)
+                    .pollInterval(Duration.ofMillis(50))
+                    .until(() -> {
+                        if (!process.isAlive()) {
+                            return true;
+                        }
+                        try {
+                            int status = client.send(
+                                            HttpRequest.newBuilder(url().resolve("/v2/"))
+                                                    .timeout(Duration.ofSeconds(1))
+                                                    .build(),
+                                            HttpResponse.BodyHandlers.discarding())
+                                    .statusCode();
+                            return status == 200 || status == 401;
+                        } catch (IOException e) {
+                            return false;
+                        }
+                    });
         }
         if (!process.isAlive()) {
             String output = logSince(logStart);
@@ -149,7 +159,11 @@ public final class Distribution implements AutoCloseable {
     private String logSince(long offset) {
         try {
             byte[] all = Files.readAllBytes(log());
-            return new String(all, (int) Math.min(offset, all.length), (int) Math.max(0, all.length - offset), StandardCharsets.UTF_8);
+            return new String(
+                    all,
+                    (int) Math.min(offset, all.length),
+                    (int) Math.max(0, all.length - offset),
+                    StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

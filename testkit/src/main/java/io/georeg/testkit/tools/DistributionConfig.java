@@ -20,7 +20,11 @@ import java.util.Optional;
  * @param tokenAuth {@code auth.token}, or anonymous
  * @param notifications {@code notifications.endpoints}, events sent with {@code includereferences: true}
  */
-public record DistributionConfig(Path storageRoot, boolean deleteEnabled, String logLevel, Optional<TokenAuth> tokenAuth,
+public record DistributionConfig(
+        Path storageRoot,
+        boolean deleteEnabled,
+        String logLevel,
+        Optional<TokenAuth> tokenAuth,
         List<NotificationEndpoint> notifications) {
 
     public DistributionConfig {
@@ -51,22 +55,26 @@ public record DistributionConfig(Path storageRoot, boolean deleteEnabled, String
     }
 
     /** distribution's {@code auth.token} section: clients get a 401 challenge naming {@code realm} and {@code service}. */
-    public record TokenAuth(URI realm, String service, String issuer, Path rootCertBundle) {
-    }
+    public record TokenAuth(URI realm, String service, String issuer, Path rootCertBundle) {}
 
     /**
      * One {@code notifications.endpoints} entry. distribution retries a failed delivery after
      * {@code backoff} once {@code threshold} failures are reached, forever, in order.
      */
-    public record NotificationEndpoint(String name, URI url, Map<String, String> headers, Duration timeout, int threshold,
-            Duration backoff) {
+    public record NotificationEndpoint(
+            String name, URI url, Map<String, String> headers, Duration timeout, int threshold, Duration backoff) {
         public NotificationEndpoint {
             headers = Map.copyOf(headers);
         }
 
         /** Sends {@code Authorization: Bearer <secret>}, retried quickly so tests see redelivery without waiting long. */
         public static NotificationEndpoint bearer(String name, URI url, String secret) {
-            return new NotificationEndpoint(name, url, Map.of("Authorization", "Bearer " + secret), Duration.ofSeconds(5), 3,
+            return new NotificationEndpoint(
+                    name,
+                    url,
+                    Map.of("Authorization", "Bearer " + secret),
+                    Duration.ofSeconds(5),
+                    3,
                     Duration.ofMillis(200));
         }
     }
@@ -91,7 +99,8 @@ public record DistributionConfig(Path storageRoot, boolean deleteEnabled, String
                   addr: 127.0.0.1:%d
                   secret: georeg-test-secret
                 """.formatted(logLevel, storageRoot, deleteEnabled, port));
-        tokenAuth.ifPresent(auth -> yml.append("""
+        tokenAuth.ifPresent(
+                auth -> yml.append("""
                 auth:
                   token:
                     realm: %s
@@ -111,7 +120,12 @@ public record DistributionConfig(Path storageRoot, boolean deleteEnabled, String
                 yml.append("      url: ").append(e.url()).append('\n');
                 if (!e.headers().isEmpty()) {
                     yml.append("      headers:\n");
-                    e.headers().forEach((k, v) -> yml.append("        ").append(k).append(": [").append(v).append("]\n"));
+                    e.headers()
+                            .forEach((k, v) -> yml.append("        ")
+                                    .append(k)
+                                    .append(": [")
+                                    .append(v)
+                                    .append("]\n"));
                 }
                 yml.append("      timeout: ").append(e.timeout().toMillis()).append("ms\n");
                 yml.append("      threshold: ").append(e.threshold()).append('\n');

@@ -11,8 +11,7 @@ import java.net.ServerSocket;
  * between the pick and the bind; callers that see "address in use" pick again.
  */
 public final class FreePort {
-    private FreePort() {
-    }
+    private FreePort() {}
 
     public static int pick() {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

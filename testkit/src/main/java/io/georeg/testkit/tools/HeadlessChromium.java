@@ -49,7 +49,8 @@ public final class HeadlessChromium {
     public String dumpDom(URI url) {
         Result r = run(List.of("--dump-dom", url.toString()));
         if (r.exitCode() != 0 || !r.stdout().contains("<html")) {
-            throw new AssertionError("chromium --dump-dom " + url + " failed (exit " + r.exitCode() + "):\n" + r.stderr());
+            throw new AssertionError(
+                    "chromium --dump-dom " + url + " failed (exit " + r.exitCode() + "):\n" + r.stderr());
         }
         return r.stdout();
     }
@@ -59,7 +60,8 @@ public final class HeadlessChromium {
         Result r = run(List.of("--screenshot=" + png.toAbsolutePath(), url.toString()));
         try {
             if (r.exitCode() != 0 || !Files.isRegularFile(png) || Files.size(png) == 0) {
-                throw new AssertionError("chromium --screenshot " + url + " wrote no PNG (exit " + r.exitCode() + "):\n" + r.stderr());
+                throw new AssertionError(
+                        "chromium --screenshot " + url + " wrote no PNG (exit " + r.exitCode() + "):\n" + r.stderr());
             }
         } catch (IOException e) {
             throw new AssertionError("cannot read " + png, e);
@@ -67,27 +69,41 @@ public final class HeadlessChromium {
         return png;
     }
 
-    private record Result(int exitCode, String stdout, String stderr) {
-    }
+    private record Result(int exitCode, String stdout, String stderr) {}
 
     private Result run(List<String> args) {
-        List<String> command = new ArrayList<>(List.of(BINARY.toString(), "--headless", "--no-sandbox", "--disable-gpu",
-                "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--disable-dev-shm-usage", "--window-size=1280,900"));
+        List<String> command = new ArrayList<>(List.of(
+                BINARY.toString(),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+                "--window-size=1280,900"));
         try {
             Path profile = Files.createTempDirectory(profiles, "chromium-profile");
             command.add("--user-data-dir=" + profile);
             command.addAll(args);
             Path out = Files.createTempFile(profiles, "chromium", ".out");
             Path err = Files.createTempFile(profiles, "chromium", ".err");
-            Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            Process p = new ProcessBuilder(command)
+                    .redirectOutput(out.toFile())
+                    .redirectError(err.toFile())
+                    .start();
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.descendants().forEach(ProcessHandle::destroyForcibly);
                 p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
                 throw new AssertionError("chromium did not finish within " + timeout + ": " + command + "\n"
                         + Files.readString(err, StandardCharsets.UTF_8));
             }
-            return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+            return new Result(
+                    p.exitValue(),
+                    Files.readString(out, StandardCharsets.UTF_8),
+                    Files.readString(err, StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new AssertionError("cannot run " + command + ": " + e, e);
         } catch (InterruptedException e) {

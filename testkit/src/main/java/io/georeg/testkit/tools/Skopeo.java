@@ -45,7 +45,9 @@ public final class Skopeo {
 
     /** {@code skopeo copy --all} from a plain-HTTP registry at {@code 127.0.0.1} to a {@code dir:} directory. */
     public Result copyAllToDir(String dockerReference, Path dir) {
-        return run(List.of("copy", "--all", "--src-tls-verify=false", "docker://" + dockerReference, "dir:" + dir), DEFAULT_TIMEOUT);
+        return run(
+                List.of("copy", "--all", "--src-tls-verify=false", "docker://" + dockerReference, "dir:" + dir),
+                DEFAULT_TIMEOUT);
     }
 
     /** {@code skopeo inspect --raw} of a plain-HTTP registry reference. */
@@ -65,17 +67,20 @@ public final class Skopeo {
         try {
             Path output = Files.createTempFile("skopeo", ".log");
             try {
-                ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
+                ProcessBuilder pb =
+                        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
                 if (home != null) {
                     Files.createDirectories(home);
                     pb.environment().put("HOME", home.toString());
-                    pb.environment().put("REGISTRY_AUTH_FILE", home.resolve("auth.json").toString());
+                    pb.environment()
+                            .put("REGISTRY_AUTH_FILE", home.resolve("auth.json").toString());
                     pb.environment().put("XDG_RUNTIME_DIR", home.toString());
                 }
                 Process p = pb.start();
                 if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                     p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                    throw new AssertionError("skopeo did not finish within " + timeout + ": " + command + "\n" + Files.readString(output));
+                    throw new AssertionError("skopeo did not finish within " + timeout + ": " + command + "\n"
+                            + Files.readString(output));
                 }
                 return new Result(command, p.exitValue(), Files.readString(output, StandardCharsets.UTF_8));
             } finally {
@@ -94,7 +99,8 @@ public final class Skopeo {
         /** Throws with the command and its output unless it exited 0. */
         public Result requireSuccess() {
             if (exitCode != 0) {
-                throw new AssertionError("skopeo failed (exit " + exitCode + "): " + String.join(" ", command) + "\n" + output);
+                throw new AssertionError(
+                        "skopeo failed (exit " + exitCode + "): " + String.join(" ", command) + "\n" + output);
             }
             return this;
         }

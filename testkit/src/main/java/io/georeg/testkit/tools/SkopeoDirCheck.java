@@ -32,8 +32,7 @@ import java.util.stream.Stream;
  * Returns the differences instead of asserting, so any test framework can report them.
  */
 public final class SkopeoDirCheck {
-    private SkopeoDirCheck() {
-    }
+    private SkopeoDirCheck() {}
 
     /** Every difference between {@code dir} and the corpus image; empty when identical. */
     public static List<String> differences(Path dir, CorpusImage image, CorpusRepository repo) {
@@ -52,7 +51,8 @@ public final class SkopeoDirCheck {
             expectFiles(top, manifests, expected, true);
             Set<String> actual;
             try (Stream<Path> files = Files.list(dir)) {
-                actual = files.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith("signature"))
+                actual = files.map(p -> p.getFileName().toString())
+                        .filter(n -> !n.startsWith("signature"))
                         .collect(Collectors.toCollection(TreeSet::new));
             }
             if (!actual.equals(expected)) {
@@ -63,11 +63,14 @@ public final class SkopeoDirCheck {
                     continue;
                 }
                 boolean manifest = name.endsWith(".manifest.json");
-                Digest digest = Digest.parse("sha256:" + (manifest ? name.substring(0, name.length() - ".manifest.json".length()) : name));
+                Digest digest = Digest.parse(
+                        "sha256:" + (manifest ? name.substring(0, name.length() - ".manifest.json".length()) : name));
                 Path file = dir.resolve(name);
                 if (!sha256(file).equals(digest)) {
                     out.add(what + ": " + name + " does not hash to its name");
-                } else if (manifest ? !Arrays.equals(Files.readAllBytes(file), manifests.get(digest).content())
+                } else if (manifest
+                        ? !Arrays.equals(
+                                Files.readAllBytes(file), manifests.get(digest).content())
                         : Files.size(file) != blobs.get(digest).size()) {
                     out.add(what + ": " + name + " differs from the corpus");
                 }
@@ -78,7 +81,8 @@ public final class SkopeoDirCheck {
         return out;
     }
 
-    private static void expectFiles(CorpusManifest manifest, Map<Digest, CorpusManifest> manifests, Set<String> out, boolean top) {
+    private static void expectFiles(
+            CorpusManifest manifest, Map<Digest, CorpusManifest> manifests, Set<String> out, boolean top) {
         ParsedManifest parsed = ManifestParser.parse(manifest.content(), manifest.mediaType());
         if (!top) {
             out.add(manifest.digest().hex() + ".manifest.json");

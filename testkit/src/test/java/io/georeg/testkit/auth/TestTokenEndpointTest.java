@@ -27,9 +27,12 @@ class TestTokenEndpointTest {
     static void start() {
         issuer = TestTokenIssuer.create(TestTokenIssuer.KeyKind.EC, "iss", "svc");
         tokens = TestTokenEndpoint.builder(issuer)
-                .user("alice", "pw").grant("alice", "team/*", "pull", "push")
-                .user("bob", "pw2").grant("bob", "team/app", "pull")
-                .anonymousPull("public/*").start();
+                .user("alice", "pw")
+                .grant("alice", "team/*", "pull", "push")
+                .user("bob", "pw2")
+                .grant("bob", "team/app", "pull")
+                .anonymousPull("public/*")
+                .start();
     }
 
     @AfterAll
@@ -39,7 +42,8 @@ class TestTokenEndpointTest {
 
     @Test
     void grantsOnlyTheAskedActionsEachUserHasOnEachRepository() throws Exception {
-        assertThat(access("alice:pw", "repository:team/app:pull,push,delete")).containsExactly(entry("team/app", "pull", "push"));
+        assertThat(access("alice:pw", "repository:team/app:pull,push,delete"))
+                .containsExactly(entry("team/app", "pull", "push"));
         assertThat(access("bob:pw2", "repository:team/app:pull,push")).containsExactly(entry("team/app", "pull"));
         assertThat(access("bob:pw2", "repository:team/other:pull")).isEmpty();
         assertThat(access("bob:pw2", "repository:public/base:pull")).containsExactly(entry("public/base", "pull"));
@@ -65,7 +69,8 @@ class TestTokenEndpointTest {
         URI realm = tokens.realm();
         tokens.stop();
         try {
-            assertThatThrownBy(() -> get("alice:pw", "repository:team/app:pull")).isInstanceOf(IOException.class);
+            assertThatThrownBy(() -> get("alice:pw", "repository:team/app:pull"))
+                    .isInstanceOf(IOException.class);
         } finally {
             tokens.restart();
         }
@@ -98,7 +103,9 @@ class TestTokenEndpointTest {
     private static HttpResponse<String> get(String credentials, String scope) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(tokens.realm() + "?service=svc&scope=" + scope));
         if (credentials != null) {
-            b.header("Authorization", "Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8)));
+            b.header(
+                    "Authorization",
+                    "Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8)));
         }
         return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }

@@ -15,10 +15,15 @@ class CorpusGeneratorTest {
 
     @Test
     void sameSeedGivesSameDigestsAndOtherSeedGivesOthers() {
-        List<CorpusImage> a = CorpusGenerator.withSeed(7).bigLayerSize(4096).generate().images();
-        List<CorpusImage> b = CorpusGenerator.withSeed(7).bigLayerSize(4096).generate().images();
-        List<CorpusImage> c = CorpusGenerator.withSeed(8).bigLayerSize(4096).generate().images();
-        assertThat(a).extracting(CorpusImage::digest).isEqualTo(b.stream().map(CorpusImage::digest).toList());
+        List<CorpusImage> a =
+                CorpusGenerator.withSeed(7).bigLayerSize(4096).generate().images();
+        List<CorpusImage> b =
+                CorpusGenerator.withSeed(7).bigLayerSize(4096).generate().images();
+        List<CorpusImage> c =
+                CorpusGenerator.withSeed(8).bigLayerSize(4096).generate().images();
+        assertThat(a)
+                .extracting(CorpusImage::digest)
+                .isEqualTo(b.stream().map(CorpusImage::digest).toList());
         assertThat(a.get(0).digest()).isNotEqualTo(c.get(0).digest());
     }
 
@@ -40,15 +45,25 @@ class CorpusGeneratorTest {
     @Test
     void coversEveryContentKindTheIssueAsksFor() {
         Corpus corpus = CorpusGenerator.withSeed(2).bigLayerSize(4096).generate();
-        assertThat(corpus.images()).extracting(CorpusImage::mediaType).contains(
-                "application/vnd.oci.image.manifest.v1+json", "application/vnd.oci.image.index.v1+json",
-                "application/vnd.docker.distribution.manifest.v2+json",
-                "application/vnd.docker.distribution.manifest.list.v2+json");
+        assertThat(corpus.images())
+                .extracting(CorpusImage::mediaType)
+                .contains(
+                        "application/vnd.oci.image.manifest.v1+json",
+                        "application/vnd.oci.image.index.v1+json",
+                        "application/vnd.docker.distribution.manifest.v2+json",
+                        "application/vnd.docker.distribution.manifest.list.v2+json");
         assertThat(corpus.images()).extracting(CorpusImage::kind).anyMatch(k -> k.contains("subject"));
         Digest base = corpus.repository("library/alpine").blobs().stream()
-                .filter(b -> b.mediaType().endsWith("tar+gzip")).findFirst().orElseThrow().digest();
-        assertThat(corpus.repository("library/app").blobs()).extracting(CorpusBlob::digest).contains(base);
-        assertThat(corpus.repository("team/multiarch").blobs()).extracting(CorpusBlob::digest).contains(base);
+                .filter(b -> b.mediaType().endsWith("tar+gzip"))
+                .findFirst()
+                .orElseThrow()
+                .digest();
+        assertThat(corpus.repository("library/app").blobs())
+                .extracting(CorpusBlob::digest)
+                .contains(base);
+        assertThat(corpus.repository("team/multiarch").blobs())
+                .extracting(CorpusBlob::digest)
+                .contains(base);
     }
 
     @Test
@@ -82,7 +97,9 @@ class CorpusGeneratorTest {
         String index = Files.readString(alpine.resolve("index.json"));
         assertThat(index).contains("\"org.opencontainers.image.ref.name\":\"3.19\"", "\"latest\"");
         for (CorpusImage image : corpus.images()) {
-            Path blob = dir.resolve(image.repository()).resolve("blobs/sha256").resolve(image.digest().hex());
+            Path blob = dir.resolve(image.repository())
+                    .resolve("blobs/sha256")
+                    .resolve(image.digest().hex());
             assertThat(Digest.sha256(Files.readAllBytes(blob))).isEqualTo(image.digest());
         }
         assertThat(Files.readString(alpine.resolve("oci-layout"))).contains("1.0.0");
@@ -92,19 +109,31 @@ class CorpusGeneratorTest {
     void anotherJvmGeneratesTheSameBytes(@TempDir Path dir) throws Exception {
         // Map iteration order of Map.of changes between JVM runs: only a second JVM catches it.
         String javaBin = ProcessHandle.current().info().command().orElse("java");
-        Process p = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), CorpusMain.class.getName(),
-                dir.resolve("child").toString(), "11", "4096").redirectErrorStream(true)
-                .redirectOutput(dir.resolve("child.log").toFile()).start();
+        Process p = new ProcessBuilder(
+                        javaBin,
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        CorpusMain.class.getName(),
+                        dir.resolve("child").toString(),
+                        "11",
+                        "4096")
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("child.log").toFile())
+                .start();
         assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as(Files.readString(dir.resolve("child.log"))).isZero();
         OciLayoutWriter.writeAll(CorpusGenerator.withSeed(11).bigLayerSize(4096).generate(), dir.resolve("here"));
         for (String repo : List.of("library/alpine", "library/app", "team/multiarch", "team/legacy", "big/layer")) {
             assertThat(Files.readString(dir.resolve("child").resolve(repo).resolve("index.json")))
-                    .as(repo).isEqualTo(Files.readString(dir.resolve("here").resolve(repo).resolve("index.json")));
+                    .as(repo)
+                    .isEqualTo(
+                            Files.readString(dir.resolve("here").resolve(repo).resolve("index.json")));
             try (var child = Files.list(dir.resolve("child").resolve(repo).resolve("blobs/sha256"));
-                 var here = Files.list(dir.resolve("here").resolve(repo).resolve("blobs/sha256"))) {
+                    var here = Files.list(dir.resolve("here").resolve(repo).resolve("blobs/sha256"))) {
                 assertThat(child.map(f -> f.getFileName().toString()).sorted().toList())
-                        .isEqualTo(here.map(f -> f.getFileName().toString()).sorted().toList());
+                        .isEqualTo(here.map(f -> f.getFileName().toString())
+                                .sorted()
+                                .toList());
             }
         }
     }

@@ -17,7 +17,8 @@ class FreshDatabaseIT {
     @Test
     void registeredExtensionProvidesAnEmptyFreshDatabase() throws Exception {
         assertThat(DB.databaseName()).startsWith("georeg_t_");
-        try (Connection c = DB.connect(); Statement s = c.createStatement();
+        try (Connection c = DB.connect();
+                Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("select current_database(), count(*) from information_schema.tables "
                         + "where table_schema = 'public'")) {
             rs.next();
@@ -33,7 +34,8 @@ class FreshDatabaseIT {
         Connection leftover = db.connect();
         db.close();
         assertThat(leftover.isValid(2)).isFalse();
-        try (Connection c = DB.connect(); Statement s = c.createStatement();
+        try (Connection c = DB.connect();
+                Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("select count(*) from pg_database where datname = '" + name + "'")) {
             rs.next();
             assertThat(rs.getInt(1)).isZero();
@@ -43,7 +45,9 @@ class FreshDatabaseIT {
     @Test
     void unreachableServerFailsWithInstructions() {
         TestDatabase db = new TestDatabase("jdbc:postgresql://127.0.0.1:1/postgres?user=x&password=y&connectTimeout=2");
-        assertThatThrownBy(db::start).isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("scripts/test").hasMessageContaining("pg_ctlcluster");
+        assertThatThrownBy(db::start)
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("scripts/test")
+                .hasMessageContaining("pg_ctlcluster");
     }
 }

@@ -54,16 +54,20 @@ public record OutageTokenConfig(
     public List<String> problems() {
         List<String> problems = new ArrayList<>();
         if (grantWindow.isNegative()) {
-            problems.add("auth.outage.grantWindow must be 0 (off) or a positive duration such as 24h; got " + grantWindow);
+            problems.add(
+                    "auth.outage.grantWindow must be 0 (off) or a positive duration such as 24h; got " + grantWindow);
         }
         if (blank(signingKey)) {
             return problems;
         }
         if (blank(issuer)) {
-            problems.add("auth.outage.issuer is required with auth.outage.signingKey: a name for this site's outage tokens, e.g. georeg-site-b");
+            problems.add(
+                    "auth.outage.issuer is required with auth.outage.signingKey: a name for this site's outage tokens, e.g. georeg-site-b");
         }
         if (tokenLifetime.isZero() || tokenLifetime.isNegative() || tokenLifetime.compareTo(Duration.ofHours(1)) > 0) {
-            problems.add("auth.outage.tokenLifetime must be between 1s and 1h (the primary's own lifetime caps it further); got " + tokenLifetime);
+            problems.add(
+                    "auth.outage.tokenLifetime must be between 1s and 1h (the primary's own lifetime caps it further); got "
+                            + tokenLifetime);
         }
         if (maxGrants < 1) {
             problems.add("auth.outage.maxGrants must be at least 1; got " + maxGrants);
@@ -79,7 +83,8 @@ public record OutageTokenConfig(
     @Override
     public String toString() {
         return "OutageTokenConfig[issuer=" + issuer + ", signingKey=" + (blank(signingKey) ? "none" : "<redacted>")
-                + ", previousPublicKey=" + (blank(previousPublicKey) ? "none" : "set") + ", tokenLifetime=" + tokenLifetime
+                + ", previousPublicKey=" + (blank(previousPublicKey) ? "none" : "set") + ", tokenLifetime="
+                + tokenLifetime
                 + ", grantWindow=" + grantWindow + ", maxGrants=" + maxGrants + "]";
     }
 

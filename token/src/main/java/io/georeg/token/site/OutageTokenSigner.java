@@ -35,15 +35,16 @@ public final class OutageTokenSigner {
         this.issuer = issuer;
         this.clock = clock;
         try {
-            this.signer = keys.signingKey() instanceof ECPrivateKey ec ? new ECDSASigner(ec) : new RSASSASigner(keys.signingKey());
+            this.signer = keys.signingKey() instanceof ECPrivateKey ec
+                    ? new ECDSASigner(ec)
+                    : new RSASSASigner(keys.signingKey());
         } catch (JOSEException e) {
             throw new IllegalArgumentException("auth.outage.signingKey cannot sign: " + e.getMessage(), e);
         }
     }
 
     /** A minted token and when it was issued. */
-    public record Minted(String token, Instant issuedAt, Duration lifetime) {
-    }
+    public record Minted(String token, Instant issuedAt, Duration lifetime) {}
 
     /**
      * @param subject      the user name the grants belong to ("" for anonymous)
@@ -67,7 +68,12 @@ public final class OutageTokenSigner {
                 .jwtID(UUID.randomUUID().toString())
                 .claim("access", access)
                 .build();
-        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(keys.algorithm()).type(JOSEObjectType.JWT).keyID(keys.signingKeyId()).build(), claims);
+        SignedJWT jwt = new SignedJWT(
+                new JWSHeader.Builder(keys.algorithm())
+                        .type(JOSEObjectType.JWT)
+                        .keyID(keys.signingKeyId())
+                        .build(),
+                claims);
         try {
             jwt.sign(signer);
         } catch (JOSEException e) {

@@ -35,7 +35,8 @@ import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
  * 2048 bits signs RS256, EC P-256 signs ES256, anything else is refused with the key it came from.
  */
 public final class SiteKeys {
-    private static final BigInteger P256_ORDER = new BigInteger("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551", 16);
+    private static final BigInteger P256_ORDER =
+            new BigInteger("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551", 16);
 
     private final PrivateKey signingKey;
     private final String signingKeyId;
@@ -63,9 +64,12 @@ public final class SiteKeys {
     public static SiteKeys load(String signingKeyPem, String previousPublicKeyPem) {
         KeyPairText current = read(signingKeyPem, "auth.outage.signingKey");
         if (current.privateKey() == null) {
-            throw new IllegalArgumentException("auth.outage.signingKey holds a public key: it must be the site's PEM private key");
+            throw new IllegalArgumentException(
+                    "auth.outage.signingKey holds a public key: it must be the site's PEM private key");
         }
-        PublicKey previous = OutageTokenConfig.blank(previousPublicKeyPem) ? null : read(previousPublicKeyPem, "auth.outage.previousPublicKey").publicKey();
+        PublicKey previous = OutageTokenConfig.blank(previousPublicKeyPem)
+                ? null
+                : read(previousPublicKeyPem, "auth.outage.previousPublicKey").publicKey();
         return new SiteKeys(current.privateKey(), current.publicKey(), previous);
     }
 
@@ -93,8 +97,7 @@ public final class SiteKeys {
         return trusted.size();
     }
 
-    private record KeyPairText(PrivateKey privateKey, PublicKey publicKey) {
-    }
+    private record KeyPairText(PrivateKey privateKey, PublicKey publicKey) {}
 
     private static KeyPairText read(String pem, String key) {
         Object parsed;
@@ -106,15 +109,23 @@ public final class SiteKeys {
         JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
         try {
             return switch (parsed) {
-                case PEMKeyPair pair -> new KeyPairText(converter.getPrivateKey(pair.getPrivateKeyInfo()), converter.getPublicKey(pair.getPublicKeyInfo()));
+                case PEMKeyPair pair ->
+                    new KeyPairText(
+                            converter.getPrivateKey(pair.getPrivateKeyInfo()),
+                            converter.getPublicKey(pair.getPublicKeyInfo()));
                 case PrivateKeyInfo info -> {
                     PrivateKey privateKey = converter.getPrivateKey(info);
                     yield new KeyPairText(privateKey, publicOf(privateKey, key));
                 }
                 case SubjectPublicKeyInfo info -> new KeyPairText(null, converter.getPublicKey(info));
-                case null -> throw new IllegalArgumentException(key + " holds no PEM block: expected -----BEGIN PRIVATE KEY----- (or a public key for auth.outage.previousPublicKey)");
-                default -> throw new IllegalArgumentException(key + " holds a PEM " + parsed.getClass().getSimpleName()
-                        + ", not an unencrypted RSA or EC key: convert it with `openssl pkcs8 -topk8 -nocrypt`");
+                case null ->
+                    throw new IllegalArgumentException(
+                            key
+                                    + " holds no PEM block: expected -----BEGIN PRIVATE KEY----- (or a public key for auth.outage.previousPublicKey)");
+                default ->
+                    throw new IllegalArgumentException(
+                            key + " holds a PEM " + parsed.getClass().getSimpleName()
+                                    + ", not an unencrypted RSA or EC key: convert it with `openssl pkcs8 -topk8 -nocrypt`");
             };
         } catch (IOException | GeneralSecurityException e) {
             throw new IllegalArgumentException(key + " cannot be read as an RSA or EC key: " + e.getMessage(), e);
@@ -124,30 +135,36 @@ public final class SiteKeys {
     /** The public half of a PKCS#8 private key, which does not always carry it. */
     private static PublicKey publicOf(PrivateKey key, String configKey) throws GeneralSecurityException {
         if (key instanceof RSAPrivateCrtKey rsa) {
-            return KeyFactory.getInstance("RSA").generatePublic(new RSAPublicKeySpec(rsa.getModulus(), rsa.getPublicExponent()));
+            return KeyFactory.getInstance("RSA")
+                    .generatePublic(new RSAPublicKeySpec(rsa.getModulus(), rsa.getPublicExponent()));
         }
         if (key instanceof ECPrivateKey ec) {
             if (!P256_ORDER.equals(ec.getParams().getOrder())) {
-                throw new IllegalArgumentException(configKey + " is an EC key on another curve than P-256: only ES256 (P-256) is supported");
+                throw new IllegalArgumentException(
+                        configKey + " is an EC key on another curve than P-256: only ES256 (P-256) is supported");
             }
             ECNamedCurveParameterSpec p256 = ECNamedCurveTable.getParameterSpec("secp256r1");
             org.bouncycastle.math.ec.ECPoint q = p256.getG().multiply(ec.getS()).normalize();
-            ECPoint w = new ECPoint(q.getAffineXCoord().toBigInteger(), q.getAffineYCoord().toBigInteger());
+            ECPoint w = new ECPoint(
+                    q.getAffineXCoord().toBigInteger(), q.getAffineYCoord().toBigInteger());
             return KeyFactory.getInstance("EC").generatePublic(new ECPublicKeySpec(w, ec.getParams()));
         }
-        throw new IllegalArgumentException(configKey + " is a " + key.getAlgorithm() + " key: use RSA (RS256) or EC P-256 (ES256)");
+        throw new IllegalArgumentException(
+                configKey + " is a " + key.getAlgorithm() + " key: use RSA (RS256) or EC P-256 (ES256)");
     }
 
     private static JWSAlgorithm algorithmOf(PublicKey key, String configKey) {
         if (key instanceof RSAPublicKey rsa) {
             if (rsa.getModulus().bitLength() < 2048) {
-                throw new IllegalArgumentException(configKey + " is an RSA key of " + rsa.getModulus().bitLength() + " bits: use at least 2048");
+                throw new IllegalArgumentException(
+                        configKey + " is an RSA key of " + rsa.getModulus().bitLength() + " bits: use at least 2048");
             }
             return JWSAlgorithm.RS256;
         }
         if (key instanceof ECPublicKey ec && P256_ORDER.equals(ec.getParams().getOrder())) {
             return JWSAlgorithm.ES256;
         }
-        throw new IllegalArgumentException(configKey + " is a " + key.getAlgorithm() + " key that is neither RSA nor EC P-256");
+        throw new IllegalArgumentException(
+                configKey + " is a " + key.getAlgorithm() + " key that is neither RSA nor EC P-256");
     }
 }

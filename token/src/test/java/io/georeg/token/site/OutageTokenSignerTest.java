@@ -28,6 +28,7 @@ class OutageTokenSignerTest {
 
     @TempDir
     static Path dir;
+
     static TestTokenIssuer primary;
     static TokenAuthConfig primaryConfig;
     static TrustedKeys primaryKeys;
@@ -36,12 +37,14 @@ class OutageTokenSignerTest {
     static void primary() {
         primary = TestTokenIssuer.create(TestTokenIssuer.KeyKind.RSA, "primary-issuer", SERVICE);
         Path bundle = primary.writeRootBundle(dir.resolve("root.pem"));
-        primaryConfig = new TokenAuthConfig("https://auth.example/jwt/auth", SERVICE, "primary-issuer", bundle).validate();
+        primaryConfig =
+                new TokenAuthConfig("https://auth.example/jwt/auth", SERVICE, "primary-issuer", bundle).validate();
         primaryKeys = TrustedKeys.load(bundle);
     }
 
     static TokenVerifier verifierTrusting(SiteKeys keys) {
-        return new TokenVerifier(primaryConfig, primaryKeys, new TokenVerifier.SiteTrust(SITE, keys), Clock.systemUTC());
+        return new TokenVerifier(
+                primaryConfig, primaryKeys, new TokenVerifier.SiteTrust(SITE, keys), Clock.systemUTC());
     }
 
     @ParameterizedTest
@@ -51,16 +54,20 @@ class OutageTokenSignerTest {
         SiteKeys keys = SiteKeys.load(key.privatePem(), null);
         OutageTokenSigner signer = new OutageTokenSigner(keys, SITE, Clock.systemUTC());
 
-        String token = signer.mint("alice", SERVICE, List.of("team/app"), Duration.ofMinutes(2)).token();
+        String token = signer.mint("alice", SERVICE, List.of("team/app"), Duration.ofMinutes(2))
+                .token();
         SignedJWT jwt = SignedJWT.parse(token);
         VerifiedToken verified = verifierTrusting(keys).verify(token);
 
-        assertThat(jwt.getHeader().getKeyID()).isEqualTo(LibtrustKeyId.of(key.keys().getPublic()));
+        assertThat(jwt.getHeader().getKeyID())
+                .isEqualTo(LibtrustKeyId.of(key.keys().getPublic()));
         assertThat(jwt.getHeader().getAlgorithm().getName()).isEqualTo(kind.equals("RSA") ? "RS256" : "ES256");
         assertThat(jwt.getJWTClaimsSet().getIssuer()).isEqualTo(SITE);
         assertThat(verified.subject()).isEqualTo("alice");
         assertThat(verified.grants()).containsExactly("repository:team/app:pull");
-        assertThat(jwt.getJWTClaimsSet().getExpirationTime().getTime() - jwt.getJWTClaimsSet().getIssueTime().getTime()).isEqualTo(120_000);
+        assertThat(jwt.getJWTClaimsSet().getExpirationTime().getTime()
+                        - jwt.getJWTClaimsSet().getIssueTime().getTime())
+                .isEqualTo(120_000);
     }
 
     @Test
@@ -68,10 +75,13 @@ class OutageTokenSignerTest {
         TestSiteKey old = TestSiteKey.ec();
         TestSiteKey next = TestSiteKey.rsa();
         String oldToken = new OutageTokenSigner(SiteKeys.load(old.privatePem(), null), SITE, Clock.systemUTC())
-                .mint("alice", SERVICE, List.of("a"), Duration.ofMinutes(1)).token();
+                .mint("alice", SERVICE, List.of("a"), Duration.ofMinutes(1))
+                .token();
 
         SiteKeys rotating = SiteKeys.load(next.privatePem(), old.publicPem());
-        String newToken = new OutageTokenSigner(rotating, SITE, Clock.systemUTC()).mint("alice", SERVICE, List.of("a"), Duration.ofMinutes(1)).token();
+        String newToken = new OutageTokenSigner(rotating, SITE, Clock.systemUTC())
+                .mint("alice", SERVICE, List.of("a"), Duration.ofMinutes(1))
+                .token();
 
         assertThat(rotating.trustedCount()).isEqualTo(2);
         assertThat(verifierTrusting(rotating).verify(oldToken).grants()).containsExactly("repository:a:pull");
@@ -84,31 +94,53 @@ class OutageTokenSignerTest {
     void siteKeyCannotSpeakForThePrimaryNorThePrimaryForTheSite() throws Exception {
         SiteKeys keys = SiteKeys.load(TestSiteKey.ec().privatePem(), null);
         OutageTokenSigner claimingPrimary = new OutageTokenSigner(keys, "primary-issuer", Clock.systemUTC());
-        String forged = claimingPrimary.mint("alice", SERVICE, List.of("a"), Duration.ofMinutes(1)).token();
-        String primaryAsSite = primary.token().issuer(SITE).pull("a").keyIdStyle().sign();
+        String forged = claimingPrimary
+                .mint("alice", SERVICE, List.of("a"), Duration.ofMinutes(1))
+                .token();
+        String primaryAsSite =
+                primary.token().issuer(SITE).pull("a").keyIdStyle().sign();
 
-        assertThatThrownBy(() -> verifierTrusting(keys).verify(forged)).isInstanceOf(TokenRejectedException.class).hasMessageContaining("issuer");
-        assertThatThrownBy(() -> verifierTrusting(keys).verify(primaryAsSite)).isInstanceOf(TokenRejectedException.class).hasMessageContaining("issuer");
-        assertThat(verifierTrusting(keys).verify(primary.token().pull("a").access("repository", "a", "push").sign()).grants())
+        assertThatThrownBy(() -> verifierTrusting(keys).verify(forged))
+                .isInstanceOf(TokenRejectedException.class)
+                .hasMessageContaining("issuer");
+        assertThatThrownBy(() -> verifierTrusting(keys).verify(primaryAsSite))
+                .isInstanceOf(TokenRejectedException.class)
+                .hasMessageContaining("issuer");
+        assertThat(verifierTrusting(keys)
+                        .verify(primary.token()
+                                .pull("a")
+                                .access("repository", "a", "push")
+                                .sign())
+                        .grants())
                 .contains("repository:a:push");
     }
 
     @Test
     void withoutSiteTrustOutageTokensAreRefused() {
         SiteKeys keys = SiteKeys.load(TestSiteKey.ec().privatePem(), null);
-        String token = new OutageTokenSigner(keys, SITE, Clock.systemUTC()).mint("alice", SERVICE, List.of("a"), Duration.ofMinutes(1)).token();
+        String token = new OutageTokenSigner(keys, SITE, Clock.systemUTC())
+                .mint("alice", SERVICE, List.of("a"), Duration.ofMinutes(1))
+                .token();
 
-        assertThatThrownBy(() -> new TokenVerifier(primaryConfig, primaryKeys, Clock.systemUTC()).verify(token)).isInstanceOf(TokenRejectedException.class);
+        assertThatThrownBy(() -> new TokenVerifier(primaryConfig, primaryKeys, Clock.systemUTC()).verify(token))
+                .isInstanceOf(TokenRejectedException.class);
     }
 
     @Test
     void badKeysAreRefusedNamingTheirConfigurationKey() {
-        assertThatThrownBy(() -> SiteKeys.load(TestSiteKey.weakRsa().privatePem(), null)).hasMessageContaining("auth.outage.signingKey").hasMessageContaining("2048");
+        assertThatThrownBy(() -> SiteKeys.load(TestSiteKey.weakRsa().privatePem(), null))
+                .hasMessageContaining("auth.outage.signingKey")
+                .hasMessageContaining("2048");
         assertThatThrownBy(() -> SiteKeys.load("not a key", null)).hasMessageContaining("auth.outage.signingKey");
-        assertThatThrownBy(() -> SiteKeys.load(TestSiteKey.ec().publicPem(), null)).hasMessageContaining("public key");
-        assertThatThrownBy(() -> SiteKeys.load(TestSiteKey.ec().privatePem(), "garbage")).hasMessageContaining("auth.outage.previousPublicKey");
-        OutageTokenConfig config = new OutageTokenConfig("", TestSiteKey.ec().privatePem(), null, Duration.ofHours(2), Duration.ofHours(1), 0);
-        assertThat(config.problems()).anyMatch(p -> p.startsWith("auth.outage.issuer")).anyMatch(p -> p.startsWith("auth.outage.tokenLifetime"));
+        assertThatThrownBy(() -> SiteKeys.load(TestSiteKey.ec().publicPem(), null))
+                .hasMessageContaining("public key");
+        assertThatThrownBy(() -> SiteKeys.load(TestSiteKey.ec().privatePem(), "garbage"))
+                .hasMessageContaining("auth.outage.previousPublicKey");
+        OutageTokenConfig config = new OutageTokenConfig(
+                "", TestSiteKey.ec().privatePem(), null, Duration.ofHours(2), Duration.ofHours(1), 0);
+        assertThat(config.problems())
+                .anyMatch(p -> p.startsWith("auth.outage.issuer"))
+                .anyMatch(p -> p.startsWith("auth.outage.tokenLifetime"));
         assertThat(config.toString()).doesNotContain("PRIVATE");
     }
 }

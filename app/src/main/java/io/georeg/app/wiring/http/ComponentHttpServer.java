@@ -5,12 +5,12 @@ import io.georeg.ops.OperationsHandler;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
-import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
@@ -24,8 +24,15 @@ public final class ComponentHttpServer implements AutoCloseable {
     private final ServerConnector connector;
     private final String host;
 
-    public ComponentHttpServer(String name, String host, int port, int maxThreads, HttpConfiguration http,
-            ErrorHandler errors, OperationsHandler operations, List<Handler> handlers) {
+    public ComponentHttpServer(
+            String name,
+            String host,
+            int port,
+            int maxThreads,
+            HttpConfiguration http,
+            ErrorHandler errors,
+            OperationsHandler operations,
+            List<Handler> handlers) {
         QueuedThreadPool threads = new QueuedThreadPool(maxThreads, Math.min(8, maxThreads));
         threads.setName(name);
         this.server = new Server(threads);
