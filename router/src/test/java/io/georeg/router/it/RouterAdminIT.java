@@ -74,7 +74,7 @@ class RouterAdminIT {
     void backToNormal() throws Exception {
         admin(first, "PUT", "/-/admin/mode", TOKEN, "{\"mode\":\"normal\"}");
         admin(first, "PUT", "/-/admin/primary", TOKEN, "{\"url\":null}");
-        await().atMost(Duration.ofSeconds(5))
+        await().atMost(Duration.ofSeconds(30))
                 .until(() -> admin(second, "GET", "/-/admin/mode", TOKEN, null)
                                 .body()
                                 .contains("\"normal\"")
@@ -126,7 +126,7 @@ class RouterAdminIT {
                 .isEqualTo(200);
 
         for (Router router : new Router[] {first, second}) {
-            await().atMost(Duration.ofSeconds(5))
+            await().atMost(Duration.ofSeconds(30))
                     .until(() -> send(router, "POST", "/v2/app/blobs/uploads/").statusCode() == 503);
             HttpResponse<String> push = send(router, "POST", "/v2/app/blobs/uploads/");
             assertThat(push.body())
@@ -142,7 +142,7 @@ class RouterAdminIT {
     void primaryDownBehavesAsAnOpenCircuitAndNormalRestoresIt() throws Exception {
         admin(second, "PUT", "/-/admin/mode", TOKEN, "{\"mode\":\"primary-down\",\"reason\":\"drill\"}");
 
-        await().atMost(Duration.ofSeconds(5)).until(() -> !first.primaryReachable());
+        await().atMost(Duration.ofSeconds(30)).until(() -> !first.primaryReachable());
         HttpResponse<String> push = send(first, "PUT", "/v2/app/manifests/v1");
         assertThat(push.statusCode()).isEqualTo(503);
         assertThat(push.body())
@@ -154,7 +154,7 @@ class RouterAdminIT {
                 .contains("\"primaryProbedReachable\":true");
 
         admin(first, "PUT", "/-/admin/mode", TOKEN, "{\"mode\":\"normal\"}");
-        await().atMost(Duration.ofSeconds(5)).until(() -> first.primaryReachable() && second.primaryReachable());
+        await().atMost(Duration.ofSeconds(30)).until(() -> first.primaryReachable() && second.primaryReachable());
     }
 
     @Test
@@ -163,7 +163,7 @@ class RouterAdminIT {
                 admin(first, "PUT", "/-/admin/primary", TOKEN, "{\"url\":\"" + newPrimary.url() + "/\"}");
         assertThat(switched.statusCode()).isEqualTo(200);
         assertThat(switched.body()).contains("\"primaryUrl\":\"" + newPrimary.url() + "\"");
-        await().atMost(Duration.ofSeconds(5))
+        await().atMost(Duration.ofSeconds(30))
                 .until(() -> admin(second, "GET", "/-/admin/primary", TOKEN, null)
                         .body()
                         .contains("\"primaryUrl\":\"" + newPrimary.url() + "\""));
