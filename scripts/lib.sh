@@ -147,7 +147,31 @@ ensure_postgres() {
         ALTER ROLE georeg LOGIN SUPERUSER PASSWORD 'georeg';
       END IF; END \$\$;" >/dev/null || die "could not create role georeg"
   _pg_reachable || die "PostgreSQL runs but georeg/georeg cannot log in over TCP at 127.0.0.1:$port (check pg_hba.conf allows md5/scram for 127.0.0.1)"
+  _ensure_pg_connections "$port"
   log "PostgreSQL ready at 127.0.0.1:$port (role georeg)"
+}
+
+# The suite runs many components at once, each with its own pool and LISTEN connections, and
+# every test its own database: Debian's default of 100 connections is too few for it. Raised
+# only on a cluster this script started, which is restarted once for the setting to apply.
+GEOREG_PG_MIN_CONNECTIONS=${GEOREG_PG_MIN_CONNECTIONS:-400}
+_ensure_pg_connections() {
+  local port=$1 current
+  current=$(_as_postgres psql -p "$port" -Atqc 'show max_connections') || die "could not read max_connections"
+  if (( current >= GEOREG_PG_MIN_CONNECTIONS )); then return 0; fi
+  log "raising PostgreSQL max_connections from $current to $GEOREG_PG_MIN_CONNECTIONS"
+  _as_postgres psql -p "$port" -qc "ALTER SYSTEM SET max_connections = $GEOREG_PG_MIN_CONNECTIONS" >/dev/null \
+    || die "could not set max_connections"
+  local ver name
+  while read -r ver name _; do
+    [[ -n "$ver" ]] && pg_ctlcluster "$ver" "$name" restart || true
+  done < <(pg_lsclusters -h 2>/dev/null | awk -v p="$port" '$3 == p')
+  local i
+  for i in $(seq 1 60); do
+    _pg_reachable && return 0
+    sleep 1
+  done
+  die "PostgreSQL did not come back within 60 s after raising max_connections"
 }
 
 # ensure_database NAME: creates database NAME owned by georeg on the server ensure_postgres set up,
