@@ -30,13 +30,19 @@ spec:
   template:
     metadata:
       labels:
+        {{- with $v.podLabels }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
         {{- include "georeg.selectorLabels" $root | nindent 8 }}
         app.kubernetes.io/component: {{ $c }}
+        {{- if include "georeg.colocated" (dict "root" $root "component" $c) }}
+        {{ include "georeg.colocationLabel" $root }}
+        {{- end }}
       annotations:
         # Roll the pods when their configuration or secrets change.
         checksum/config: {{ include (print $root.Template.BasePath "/configmap.yaml") $root | sha256sum }}
         checksum/secret: {{ include (print $root.Template.BasePath "/secret.yaml") $root | sha256sum }}
-        {{- with $cv.podAnnotations }}
+        {{- with merge (deepCopy (default dict $cv.podAnnotations)) (default dict $v.podAnnotations) }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
     spec:
@@ -57,6 +63,9 @@ spec:
           env:
             - name: JAVA_TOOL_OPTIONS
               value: {{ $cv.javaOpts | quote }}
+            {{- with $v.extraEnv }}
+            {{- toYaml . | nindent 12 }}
+            {{- end }}
             {{- with $cv.extraEnv }}
             {{- toYaml . | nindent 12 }}
             {{- end }}
@@ -89,6 +98,9 @@ spec:
             {{- if and $needsStorage (eq $v.storage.backend "filesystem") }}
             - {name: data, mountPath: {{ $v.storage.filesystem.root }}}
             {{- end }}
+            {{- with $v.extraVolumeMounts }}
+            {{- toYaml . | nindent 12 }}
+            {{- end }}
       volumes:
         - name: config
           configMap:
@@ -109,6 +121,9 @@ spec:
           persistentVolumeClaim:
             claimName: {{ include "georeg.pvcName" $root }}
         {{- end }}
+        {{- with $v.extraVolumes }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
       {{- with $cv.nodeSelector }}
       nodeSelector:
         {{- toYaml . | nindent 8 }}
@@ -117,9 +132,9 @@ spec:
       tolerations:
         {{- toYaml . | nindent 8 }}
       {{- end }}
-      {{- with $cv.affinity }}
+      {{- with include "georeg.affinity" (dict "root" $root "component" $c "values" $cv) }}
       affinity:
-        {{- toYaml . | nindent 8 }}
+        {{- . | nindent 8 }}
       {{- end }}
       {{- with $cv.topologySpreadConstraints }}
       topologySpreadConstraints:

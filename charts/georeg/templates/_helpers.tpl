@@ -59,6 +59,56 @@ or the one generated at install (notification-secret.yaml).
 {{- end -}}
 {{- end -}}
 
+{{/*
+The Secret holding the router's admin token: the user's, the chart's (router.admin.token set),
+or the one generated at install (admin-secret.yaml).
+*/}}
+{{- define "georeg.adminSecretName" -}}
+{{- $a := .Values.router.admin -}}
+{{- if $a.existingSecret -}}
+{{- $a.existingSecret -}}
+{{- else if $a.token -}}
+{{- include "georeg.secretName" . -}}
+{{- else -}}
+{{- printf "%s-admin" (include "georeg.fullname" .) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+"true" when this component mounts a filesystem volume that attaches to one node only
+(ReadWriteOnce) and colocatePods asks for its pods to share a node with the volume's other users.
+*/}}
+{{- define "georeg.colocated" -}}
+{{- $v := .root.Values -}}
+{{- $p := $v.storage.filesystem.persistence -}}
+{{- if and (or (eq .component "registry-read") (eq .component "replicator")) (eq $v.storage.backend "filesystem") $p.colocatePods (not (has "ReadWriteMany" $p.accessModes)) -}}
+true
+{{- end -}}
+{{- end -}}
+
+{{/* The pod label that the colocation affinity selects on. */}}
+{{- define "georeg.colocationLabel" -}}georeg.io/volume: data{{- end -}}
+
+{{/*
+A component's affinity: its own value, plus (when georeg.colocated) a required pod affinity to
+the pods that mount the same ReadWriteOnce volume, by node. The first such pod matches its own
+term, so it schedules anywhere; every later one follows it onto that node.
+*/}}
+{{- define "georeg.affinity" -}}
+{{- $affinity := deepCopy (default dict .values.affinity) -}}
+{{- if include "georeg.colocated" . -}}
+{{- $podAffinity := default dict $affinity.podAffinity -}}
+{{- $terms := default list (get $podAffinity "requiredDuringSchedulingIgnoredDuringExecution") -}}
+{{- $labels := merge (include "georeg.selectorLabels" .root | fromYaml) (include "georeg.colocationLabel" .root | fromYaml) -}}
+{{- $term := dict "topologyKey" "kubernetes.io/hostname" "labelSelector" (dict "matchLabels" $labels) -}}
+{{- $_ := set $podAffinity "requiredDuringSchedulingIgnoredDuringExecution" (append $terms $term) -}}
+{{- $_ := set $affinity "podAffinity" $podAffinity -}}
+{{- end -}}
+{{- if $affinity -}}
+{{- toYaml $affinity -}}
+{{- end -}}
+{{- end -}}
+
 {{- define "georeg.publicUrl" -}}
 {{- if .Values.publicUrl -}}
 {{- .Values.publicUrl -}}
@@ -112,6 +162,9 @@ as YAML. Keys match docs/configuration.md exactly; secrets are never inlined: th
 {{- $router := dict "publicUrl" (include "georeg.publicUrl" $root) "bindHost" "0.0.0.0" "port" $r.port "primaryUrl" $v.primary.url "authPath" $v.primary.authPath "replicaUrl" (printf "http://%s-registry-read:%v" (include "georeg.fullname" $root) $v.registryRead.port) "timeouts" $r.timeouts "limits" $r.limits "circuit" $r.circuit "fenceTtl" $r.fenceTtl -}}
 {{- if $v.primary.authUrl -}}
 {{- $_ := set $router "authUrl" $v.primary.authUrl -}}
+{{- end -}}
+{{- if $r.admin.enabled -}}
+{{- $_ := set $router "admin" (dict "tokenFile" (printf "%s/admin-token" $secrets)) -}}
 {{- end -}}
 {{- $_ := set $config "router" $router -}}
 {{- end -}}
@@ -190,6 +243,13 @@ or the user's existingSecret, each key mapped to the fixed file name the config 
     name: {{ default $chart $v.primary.existingSecret }}
     items: [{key: {{ ternary $v.primary.existingSecretKey "primary-password" (ne $v.primary.existingSecret "") }}, path: primary-password}]
 {{- end }}
+{{- if and (eq $c "router") $v.router.admin.enabled }}
+- secret:
+    name: {{ include "georeg.adminSecretName" $root }}
+    {{- $key := "token" }}
+    {{- if $v.router.admin.existingSecret }}{{ $key = $v.router.admin.existingSecretKey }}{{ else if $v.router.admin.token }}{{ $key = "admin-token" }}{{ end }}
+    items: [{key: {{ $key }}, path: admin-token}]
+{{- end }}
 {{- if eq $c "replicator" }}
 - secret:
     name: {{ include "georeg.notificationSecretName" $root }}
@@ -228,7 +288,22 @@ or the user's existingSecret, each key mapped to the fixed file name the config 
 {{- if and (eq $v.storage.backend "filesystem") (not $v.storage.filesystem.persistence.existingClaim) (not (has "ReadWriteMany" $v.storage.filesystem.persistence.accessModes)) (or (gt (int $v.registryRead.replicas) 1) (gt (int $v.replicator.replicas) 1) $v.registryRead.autoscaling.enabled) }}
 {{- fail "storage.backend filesystem with more than one registry-read or replicator pod needs storage.filesystem.persistence.accessModes [ReadWriteMany] (or an existingClaim that is), or use s3/gcs" }}
 {{- end -}}
+{{- $p := $v.storage.filesystem.persistence -}}
+{{- if and (eq $v.storage.backend "filesystem") (has "ReadWriteOncePod" $p.accessModes) }}
+{{- fail "storage.filesystem.persistence.accessModes: registry-read and the replicator both mount the volume, which ReadWriteOncePod allows one pod only: use [ReadWriteOnce] (the pods are then scheduled onto one node), [ReadWriteMany], or storage.backend s3/gcs" }}
+{{- end -}}
+{{- if and (eq $v.storage.backend "filesystem") (not $p.colocatePods) (not (has "ReadWriteMany" $p.accessModes)) }}
+{{- fail "storage.filesystem.persistence: registry-read and the replicator both mount this ReadWriteOnce volume, and with colocatePods false they may be scheduled onto different nodes, where the second pod hangs in a Multi-Attach error. Keep colocatePods true (both run on the volume's node), use accessModes [ReadWriteMany] (with an existingClaim: list the claim's modes), or storage.backend s3/gcs" }}
+{{- end -}}
+{{- if and $v.networkPolicy.enabled $v.metrics.serviceMonitor.enabled (not $v.networkPolicy.metricsFrom) }}{{ fail "networkPolicy.enabled with metrics.serviceMonitor.enabled: set networkPolicy.metricsFrom to Prometheus's pods (e.g. [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: monitoring}}}]), or registry-read cannot be scraped" }}{{ end -}}
+{{- if and $v.httpRoute.enabled (not $v.httpRoute.parentRefs) }}{{ fail "httpRoute.enabled: set httpRoute.parentRefs, the Gateway listener(s) the route attaches to, e.g. [{name: public, namespace: gateway-system}]" }}{{ end -}}
+{{- if and $v.httpRoute.enabled (not (or $v.httpRoute.hostnames $v.ingress.host)) }}{{ fail "httpRoute.enabled: set httpRoute.hostnames (or ingress.host), the registry's host name" }}{{ end -}}
 {{- if and $v.replicator.ingress.enabled (not $v.replicator.ingress.host) }}{{ fail "replicator.ingress.enabled: set replicator.ingress.host" }}{{ end -}}
+{{- end -}}
+
+{{/* An alert's runbook: its entry in docs/troubleshooting.md (the heading is the alert's name). */}}
+{{- define "georeg.runbookUrl" -}}
+{{- printf "%s/troubleshooting.md#%s" .root.Values.metrics.prometheusRule.runbookBaseUrl (lower .alert) -}}
 {{- end -}}
 
 {{/* Annotations of the migration hook's objects; .weight orders them (config before Job). */}}
