@@ -34,6 +34,7 @@ import io.georeg.token.site.SiteKeys;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.URI;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
 import org.eclipse.jetty.client.HttpClient;
@@ -89,6 +90,7 @@ public final class Router implements AutoCloseable {
     private final PrometheusRegistry registry;
     private final ReplicaMissListener missListener;
     private final Handler localPages;
+    private final List<OperationsHandler.Check> processReadiness;
     private final DatabaseConfig notifications;
     private final CircuitBreaker primaryCircuit;
     private final CircuitBreaker replicaCircuit;
@@ -153,6 +155,23 @@ public final class Router implements AutoCloseable {
             ReplicaMissListener missListener,
             Handler localPages,
             DatabaseConfig notifications) {
+        this(config, transactions, registry, missListener, localPages, notifications, List.of());
+    }
+
+    /**
+     * @param processReadiness required readiness checks of the whole process beside the router's
+     *                         own (the app's version-skew guard: the database schema is one this
+     *                         binary runs on)
+     */
+    public Router(
+            RouterConfig config,
+            Transactions transactions,
+            PrometheusRegistry registry,
+            ReplicaMissListener missListener,
+            Handler localPages,
+            DatabaseConfig notifications,
+            List<OperationsHandler.Check> processReadiness) {
+        this.processReadiness = List.copyOf(processReadiness);
         this.localPages = localPages;
         this.notifications = transactions == null ? null : notifications;
         this.config = config.validate();
@@ -297,11 +316,11 @@ public final class Router implements AutoCloseable {
         ReplicaSite replicaSite = new ReplicaSite(proxy, replica, inProcess, replicaCircuit, observer);
         RouterFences fences = new RouterFences(readYourWrites, metrics);
         // Ready while reads can be served (the replica is reachable); the primary's state is reported.
-        OperationsHandler operations = new OperationsHandler(
-                registry,
-                List.of(
-                        OperationsHandler.Check.reported("primary", () -> !primaryCircuit.isOpen()),
-                        OperationsHandler.Check.required("replica", () -> !replicaCircuit.isOpen())));
+        List<OperationsHandler.Check> readiness = new ArrayList<>(List.of(
+                OperationsHandler.Check.reported("primary", () -> !primaryCircuit.isOpen()),
+                OperationsHandler.Check.required("replica", () -> !replicaCircuit.isOpen())));
+        readiness.addAll(processReadiness);
+        OperationsHandler operations = new OperationsHandler(registry, readiness);
         return new RoutingHandler(
                 RouteTable.oci(config.authPath()),
                 new RefusedPath(metrics),

@@ -1,12 +1,16 @@
 package io.georeg.app.cli;
 
+import io.georeg.ops.BuildInfo;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-/** {@code georeg version}: the build's version (from the jar manifest) and the Java runtime. */
+/**
+ * {@code georeg version}: the build's version (from the git tag at build time, {@link BuildInfo}) and
+ * the Java runtime.
+ */
 @Command(name = "version", description = "Print georeg's version and the Java runtime.")
 final class VersionCommand implements Callable<Integer> {
     @Spec
@@ -24,9 +28,9 @@ final class VersionCommand implements Callable<Integer> {
     static final class Provider implements IVersionProvider {
         @Override
         public String[] getVersion() {
-            String version = VersionCommand.class.getPackage().getImplementationVersion();
+            BuildInfo build = BuildInfo.current();
             return new String[] {
-                "georeg " + (version == null ? "development build" : version),
+                build.label() + " (revision " + build.revision() + ")",
                 "Java " + Runtime.version() + " (" + System.getProperty("java.vm.name") + ")"
             };
         }

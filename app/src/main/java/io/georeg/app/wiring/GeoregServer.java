@@ -10,7 +10,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What {@code georeg serve} runs: the configured components over one set of shared
- * {@link Resources}. {@link #start()} builds and starts them in the order of the
+ * {@link Resources}. {@link #start()} first refuses a database schema this binary must not run on
+ * ({@link SchemaGuard}), then builds and starts the components in the order of the
  * {@code components} key (a failure stops what already started); {@link #close()} stops them in
  * reverse and closes the resources. The serve command and the end-to-end tests use it alike.
  */
@@ -28,6 +29,8 @@ public final class GeoregServer implements AutoCloseable {
 
     public synchronized GeoregServer start() throws Exception {
         try {
+            resources.schemaGuard().requireRunnable();
+            resources.schemaGuard().start();
             for (ComponentName name : config.components()) {
                 Component component = ComponentFactories.create(name, config, resources);
                 component.start();

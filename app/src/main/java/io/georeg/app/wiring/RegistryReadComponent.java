@@ -19,7 +19,7 @@ import org.eclipse.jetty.server.HttpConfiguration;
  * with token auth when {@code auth.token} is configured (trusting this site's outage tokens too when
  * {@code auth.outage} has a signing key), anonymous otherwise, on its own port
  * ({@code registryRead.host/port}) behind the {@link OperationsHandler} (ready = database
- * reachable). {@link #handler(GeoregConfig, Resources)} builds the same API for the router to
+ * reachable and its schema one this binary runs on). {@link #handler(GeoregConfig, Resources)} builds the same API for the router to
  * host in process.
  */
 public final class RegistryReadComponent implements Component {
@@ -30,7 +30,9 @@ public final class RegistryReadComponent implements Component {
         this.options = config.registryRead();
         OperationsHandler operations = new OperationsHandler(
                 resources.metrics(),
-                List.of(OperationsHandler.Check.required("database", resources::databaseReachable)));
+                List.of(
+                        OperationsHandler.Check.required("database", resources::databaseReachable),
+                        OperationsHandler.Check.required("schema", resources::schemaCompatible)));
         this.server = new ComponentHttpServer(
                 "registry-read",
                 options.host(),

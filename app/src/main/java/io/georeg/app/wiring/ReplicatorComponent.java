@@ -22,7 +22,7 @@ import org.eclipse.jetty.server.HttpConfiguration;
  * of copies killed mid-write, and one HTTP port
  * ({@code replicator.bindHost/port}) serving the notification intake, the status page
  * ({@code /-/status}, {@code /-/status.json}), {@code /-/health}, {@code /-/ready} (database
- * reachable) and {@code /metrics}.
+ * reachable, its schema one this binary runs on) and {@code /metrics}.
  */
 public final class ReplicatorComponent implements Component {
     private final Replicator replicator;
@@ -52,7 +52,9 @@ public final class ReplicatorComponent implements Component {
         this.intakePath = section.intake().path();
         OperationsHandler operations = new OperationsHandler(
                 resources.metrics(),
-                List.of(OperationsHandler.Check.required("database", resources::databaseReachable)));
+                List.of(
+                        OperationsHandler.Check.required("database", resources::databaseReachable),
+                        OperationsHandler.Check.required("schema", resources::schemaCompatible)));
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         this.server = new ComponentHttpServer(

@@ -2,6 +2,8 @@ package io.georeg.app.wiring;
 
 import io.georeg.app.config.GeoregConfig;
 import io.georeg.db.Database;
+import io.georeg.db.Migrations;
+import io.georeg.ops.BuildInfo;
 import io.georeg.replica.DatabaseReplicaReader;
 import io.georeg.replica.DatabaseReplicaWriter;
 import io.georeg.replica.ReplicaReader;
@@ -17,8 +19,8 @@ import java.util.Deque;
 
 /**
  * What components share in one process: the database pool, the blob store, the replica's
- * read and write sides, and the one Prometheus registry every component's metrics go to (and
- * every {@code /metrics} serves). Each is opened on first use (so {@code georeg migrate} never opens
+ * read and write sides, the version-skew {@link SchemaGuard}, and the one Prometheus registry every
+ * component's metrics go to (and every {@code /metrics} serves, with {@code georeg_build_info}). Each is opened on first use (so {@code georeg migrate} never opens
  * storage) and closed by {@link #close()} in the reverse order of opening. Not thread-safe for
  * opening: components are built on one thread by {@link GeoregServer} and the commands.
  */
@@ -31,10 +33,12 @@ public final class Resources implements AutoCloseable {
     private ReplicaReader reader;
     private ReplicaReader servingReader;
     private ReplicaWriter writer;
+    private SchemaGuard schemaGuard;
     private final PrometheusRegistry metrics = new PrometheusRegistry();
 
     public Resources(GeoregConfig config) {
         this.config = config;
+        BuildInfo.current().register(metrics);
     }
 
     public GeoregConfig config() {
@@ -48,6 +52,25 @@ public final class Resources implements AutoCloseable {
             opened.push(database);
         }
         return database;
+    }
+
+    /** The version-skew guard over {@link #database()}; {@link GeoregServer} checks and starts it. */
+    public synchronized SchemaGuard schemaGuard() {
+        if (schemaGuard == null) {
+            Database db = database();
+            schemaGuard = new SchemaGuard(() -> Migrations.status(db.dataSource()), BuildInfo.current(), metrics);
+            opened.push(schemaGuard);
+        }
+        return schemaGuard;
+    }
+
+    /** Whether this binary may run on the database's schema as last checked: every component's readiness. */
+    public boolean schemaCompatible() {
+        SchemaGuard guard;
+        synchronized (this) {
+            guard = schemaGuard;
+        }
+        return guard == null || guard.compatible();
     }
 
     public synchronized BlobStore blobStore() {
@@ -126,6 +149,7 @@ public final class Resources implements AutoCloseable {
         reader = null;
         servingReader = null;
         writer = null;
+        schemaGuard = null;
         if (failure != null) {
             throw failure;
         }

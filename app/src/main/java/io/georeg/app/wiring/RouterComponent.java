@@ -1,6 +1,7 @@
 package io.georeg.app.wiring;
 
 import io.georeg.app.config.GeoregConfig;
+import io.georeg.ops.OperationsHandler;
 import io.georeg.replicator.queue.WorkQueue;
 import io.georeg.replicator.reconcile.RepositoryFilter;
 import io.georeg.router.Router;
@@ -8,6 +9,7 @@ import io.georeg.router.RouterConfig;
 import io.georeg.status.web.StatusPageHandler;
 import java.net.URI;
 import java.time.Clock;
+import java.util.List;
 
 /**
  * The router as a {@code georeg serve} component: the one front door, with read-your-writes fences
@@ -38,7 +40,8 @@ public final class RouterComponent implements Component {
                 resources.metrics(),
                 new CacheOnMiss(new WorkQueue(resources.database()), syncFilter(config), Clock.systemUTC()),
                 new StatusPageHandler(resources.database()),
-                resources.database().config());
+                resources.database().config(),
+                List.of(OperationsHandler.Check.required("schema", resources::schemaCompatible)));
     }
 
     /** The replicator's selective sync, which cache on miss obeys too; everything without a replicator section. */
