@@ -172,6 +172,31 @@ class OperabilityValuesTest {
     }
 
     @Test
+    void jsonLogsAreOneValueForEveryComponentAndTheMigrationJob() throws IOException {
+        RenderedChart chart =
+                RenderedChart.render(null, t -> t.set("logFormat", "json").set("migrations.hook", false));
+
+        for (String component : List.of("router", "registry-read", "replicator")) {
+            assertThat(chart.config(component).path("logFormat").asText())
+                    .as(component)
+                    .isEqualTo("json");
+        }
+        String migrate = chart.get("ConfigMap", RELEASE + "-georeg-migrate")
+                .path("data")
+                .path("migrate.yaml")
+                .asText();
+        assertThat(new com.fasterxml.jackson.dataformat.yaml.YAMLMapper()
+                        .readTree(migrate)
+                        .path("logFormat")
+                        .asText())
+                .isEqualTo("json");
+        assertThat(RenderedChart.render(null).config("router").path("logFormat").asText())
+                .isEqualTo("text");
+        assertThat(catchThrowable(() -> RenderedChart.template(null, t -> t.set("logFormat", "logfmt"))))
+                .hasMessageContaining("/logFormat");
+    }
+
+    @Test
     void shortAdminTokenIsRefused() {
         Throwable refused =
                 catchThrowable(() -> RenderedChart.template(null, t -> t.set("router.admin.token", "short")));

@@ -1,6 +1,7 @@
 package io.georeg.router;
 
 import io.georeg.router.proxy.StreamingProxy;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jetty.server.Handler;
@@ -9,6 +10,7 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * The outermost wrapper: gives each request an id (kept from the client's {@code X-Request-Id}
@@ -17,10 +19,17 @@ import org.slf4j.LoggerFactory;
  * log line per completed request to the logger {@code io.georeg.router.access}: request id,
  * method, path, route id, destination, fallback flag, status, bytes, milliseconds, client. The
  * line is built with one {@link StringBuilder}, not SLF4J's placeholder formatting: it is on
- * every request's path.
+ * every request's path. The same fields are in the MDC ({@value #MDC_REQUEST_ID}, {@value
+ * #MDC_ROUTE}, {@value #MDC_DESTINATION}, {@value #MDC_FALLBACK}) while the line is logged, for
+ * the JSON log format, and the request id while the request is handled on the thread that
+ * accepted it, so that what is logged there names its request.
  */
 final class AccessLogHandler extends Handler.Wrapper {
     private static final Logger ACCESS = LoggerFactory.getLogger("io.georeg.router.access");
+    static final String MDC_REQUEST_ID = "requestId";
+    static final String MDC_ROUTE = "route";
+    static final String MDC_DESTINATION = "destination";
+    static final String MDC_FALLBACK = "fallback";
     private static final String ID_PREFIX =
             Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36) + "-";
     private final AtomicLong ids = new AtomicLong();
@@ -55,7 +64,9 @@ final class AccessLogHandler extends Handler.Wrapper {
                 return callback.getInvocationType();
             }
         };
-        return super.handle(request, response, logged);
+        try (MDC.MDCCloseable ignored = MDC.putCloseable(MDC_REQUEST_ID, id)) {
+            return super.handle(request, response, logged);
+        }
     }
 
     /** {@code [A-Za-z0-9._:-]{1,128}}, without a regex on every request. */
@@ -108,6 +119,20 @@ final class AccessLogHandler extends Handler.Wrapper {
         if (failure != null) {
             line.append(" failure=\"").append(failure).append('"');
         }
-        ACCESS.info(line.toString());
+        Map<String, String> outer = MDC.getCopyOfContextMap();
+        try {
+            MDC.put(MDC_REQUEST_ID, record.requestId());
+            MDC.put(MDC_ROUTE, record.routeId());
+            MDC.put(MDC_DESTINATION, record.destination());
+            MDC.put(MDC_FALLBACK, Boolean.toString(record.fallback()));
+            ACCESS.info(line.toString());
+        } finally {
+            // The callback may run on a thread that was handling something else: leave its MDC as it was.
+            if (outer == null) {
+                MDC.clear();
+            } else {
+                MDC.setContextMap(outer);
+            }
+        }
     }
 }

@@ -5,6 +5,7 @@ import io.georeg.app.config.ConfigLoader;
 import io.georeg.app.config.DurationText;
 import io.georeg.app.config.GeoregConfig;
 import io.georeg.app.config.RouterSection;
+import io.georeg.app.logging.ConsoleLog;
 import io.georeg.app.wiring.PromotionCommandSession;
 import io.georeg.app.wiring.ReplicatorCommandSession;
 import io.georeg.db.Database;
@@ -118,7 +119,9 @@ public final class GeoregCommand implements Runnable {
 
     /** Loads and validates the configuration named by {@code --config}, over defaults and environment. */
     public GeoregConfig config() {
-        return new ConfigLoader(environment).load(Optional.ofNullable(configFile));
+        GeoregConfig config = new ConfigLoader(environment).load(Optional.ofNullable(configFile));
+        ConsoleLog.use(config.logFormat());
+        return config;
     }
 
     /** The configuration's {@code router.admin.token}, the token drill and promote send when no option names one. */

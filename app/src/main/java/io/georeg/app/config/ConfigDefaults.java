@@ -74,6 +74,7 @@ final class ConfigDefaults {
                         router.limits(),
                         router.circuit(),
                         router.fenceTtl(),
-                        router.admin()));
+                        router.admin()),
+                LogFormat.TEXT);
     }
 }

@@ -19,6 +19,7 @@ import java.util.List;
  *
  * @param components what {@code georeg serve} runs, in start order
  * @param shutdownTimeout how long {@code georeg serve} waits for components to stop
+ * @param logFormat how log events are written on stderr
  */
 public record GeoregConfig(
         List<ComponentName> components,
@@ -29,12 +30,14 @@ public record GeoregConfig(
         ReplicaReadOptions replica,
         ReadOptions registryRead,
         ReplicatorSection replicator,
-        RouterSection router) {
+        RouterSection router,
+        LogFormat logFormat) {
 
     public GeoregConfig {
         components = components == null ? List.of() : List.copyOf(components);
         storage = storage == null ? new StorageSection(null, null, null) : storage;
         auth = auth == null ? new AuthSection(null) : auth;
+        logFormat = logFormat == null ? LogFormat.TEXT : logFormat;
     }
 
     /**
