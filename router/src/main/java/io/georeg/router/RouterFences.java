@@ -42,15 +42,15 @@ final class RouterFences {
                 };
     }
 
-    /** Whether checking the read may block (a database query, a request to the replica). */
+    /** Whether checking the read may block: always when fences concern it (a database query at least). */
     boolean mayBlock(RouteMatch match) {
-        return concerns(match) && !readYourWrites.certainlyUnfenced(match.repository());
+        return concerns(match);
     }
 
     /** Whether a fence pins this read to the primary; blocking. */
     boolean pinned(Request request, RouteMatch match) {
         FencedRead read = concerns(match) ? readOf(match) : null;
-        if (read == null || readYourWrites.certainlyUnfenced(match.repository())) {
+        if (read == null) {
             return false;
         }
         try {
@@ -73,7 +73,7 @@ final class RouterFences {
      */
     ReplicaDecision referrers(
             Request request, Response response, Callback callback, RouteMatch match, FallbackToPrimary fallback) {
-        if (readYourWrites == null || readYourWrites.certainlyUnfenced(match.repository())) {
+        if (readYourWrites == null) {
             return fallback;
         }
         List<Fence> corrections;

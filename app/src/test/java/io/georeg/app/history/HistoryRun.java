@@ -58,13 +58,6 @@ final class HistoryRun {
                     .toList();
         }
 
-        /** The other violations: the read went through the router that took the write it missed, or missed no one write. */
-        static List<Violation> sameRouter(List<Violation> violations) {
-            return violations.stream()
-                    .filter(v -> v.write() == null || router(v.read()).equals(router(v.write())))
-                    .toList();
-        }
-
         private static String router(Op op) {
             int at = op.source().lastIndexOf('@');
             return at < 0 ? "" : op.source().substring(at + 1);

@@ -10,10 +10,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The {@code router_fences} table (migrations V3, V6, V7): records the fences of a write, loads
- * the live fences of a repository (or all of them, for {@link FenceView}), and clears a fence
- * once the replica shows what its write left. Called by {@link ReadYourWrites}; all access
- * through the db module's {@link Transactions}.
+ * The {@code router_fences} table (migrations V3, V6, V7) and its generation (V11): records the
+ * fences of a write and counts its generation, loads the live fences of a repository (or all of
+ * them, for {@link FenceView}), reads the generation, and clears a fence once the replica shows
+ * what its write left. Called by {@link ReadYourWrites} and {@link FenceView}; all access through
+ * the db module's {@link Transactions}.
  */
 public final class FenceStore {
 
@@ -34,6 +35,23 @@ public final class FenceStore {
             DO UPDATE SET present = EXCLUDED.present, descriptor = EXCLUDED.descriptor,
                           created_at = clock_timestamp(), expires_at = EXCLUDED.expires_at
             """;
+
+    // First in the recording transaction: the row lock orders the generations as they commit.
+    private static final String NEXT_GENERATION = """
+            UPDATE router_fence_generation SET generation = generation + 1 RETURNING generation
+            """;
+
+    // Last in the recording transaction: after the rows' own notifications (V6), in commit order.
+    private static final String NOTIFY_GENERATION = """
+            SELECT pg_notify('georeg_router_fences', ?)
+            """;
+
+    private static final String GENERATION = """
+            SELECT generation FROM router_fence_generation
+            """;
+
+    /** The payload that says a generation's fences were all notified; repository names have no colon. */
+    static final String GENERATION_PAYLOAD = "generation:";
 
     private static final String DELETE_EXPIRED = """
             DELETE FROM router_fences WHERE expires_at < now()
@@ -60,9 +78,18 @@ public final class FenceStore {
         this.ttl = ttl;
     }
 
-    /** Records the fences of one write in one transaction. Also drops expired fences. */
+    /**
+     * Records the fences of one write in one transaction, counted as one generation (notified last,
+     * see {@link #GENERATION_PAYLOAD}). Also drops expired fences.
+     */
     public void record(List<Fence.Write> writes) {
         transactions.inTransaction(c -> {
+            long generation;
+            try (PreparedStatement s = c.prepareStatement(NEXT_GENERATION);
+                    ResultSet rs = s.executeQuery()) {
+                rs.next();
+                generation = rs.getLong(1);
+            }
             for (Fence.Write w : writes) {
                 try (PreparedStatement s =
                         c.prepareStatement(w.kind() == Fence.Kind.REFERRER ? UPSERT_REFERRER : UPSERT)) {
@@ -79,7 +106,22 @@ public final class FenceStore {
             try (PreparedStatement s = c.prepareStatement(DELETE_EXPIRED)) {
                 s.executeUpdate();
             }
+            try (PreparedStatement s = c.prepareStatement(NOTIFY_GENERATION)) {
+                s.setString(1, GENERATION_PAYLOAD + generation);
+                s.execute();
+            }
             return null;
+        });
+    }
+
+    /** The generation of the latest committed {@link #record}. */
+    public long generation() {
+        return transactions.read(c -> {
+            try (PreparedStatement s = c.prepareStatement(GENERATION);
+                    ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
         });
     }
 

@@ -11,23 +11,24 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.Condition;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * This process's copy of the live read-your-writes fences, so a read checks them in memory
- * instead of querying {@code router_fences}. Exact while it is {@link #live()}: loaded
- * right after {@code LISTEN georeg_router_fences} (migration V6 notifies every change with its
- * repository), each notification reloads that repository's fences, and a fence this router
- * writes is reloaded before the push's 2xx reaches the client. While the LISTEN connection is
- * down it is not live and {@link ReadYourWrites} queries the table as before. Reloads are
- * serialised so an older query result can never replace a newer one.
+ * instead of querying {@code router_fences}. Loaded right after {@code LISTEN
+ * georeg_router_fences} (migration V6 notifies every change with its repository), each
+ * notification reloads that repository's fences, and a fence this router writes is reloaded
+ * before the write's 2xx reaches the client. Reloads are serialised so an older query result can
+ * never replace a newer one.
  *
- * <p>A fence written by another router instance is seen here once its notification arrived
- * (normally well under a millisecond after its commit); the writing router waits for its own
- * listener to receive the notification before it releases the 2xx ({@link #awaitNotified}),
- * which bounds that window by the difference between two listeners' delivery. Built and started
- * by {@link io.georeg.router.Router} when it knows the database's connection settings.
+ * <p>The view says how far it is exact: {@link #covers} a generation (migration V11) once it has
+ * applied that generation's notification, which comes after the notifications of every fence
+ * recorded up to it. A fence written by another router instance commits before its notification
+ * arrives here, so {@link ReadYourWrites} compares the database's generation with this before it
+ * trusts the view, and asks the table when the view is behind or its LISTEN connection is down
+ * (not {@link #live()}). Built and started by {@link io.georeg.router.Router} when it knows the
+ * database's connection settings.
  */
 public final class FenceView implements NotifyListener.Subscriber, AutoCloseable {
     static final String CHANNEL = "georeg_router_fences";
@@ -37,9 +38,9 @@ public final class FenceView implements NotifyListener.Subscriber, AutoCloseable
     private final NotifyListener listener;
     private final Map<String, List<Fence>> byRepository = new ConcurrentHashMap<>();
     private final ReentrantLock reloads = new ReentrantLock();
-    private final ReentrantLock notices = new ReentrantLock();
-    private final Condition noticed = notices.newCondition();
-    private long notifications;
+    /** The latest generation whose fences are all in the view (every earlier one's are too). */
+    private final AtomicLong applied = new AtomicLong(-1);
+
     private volatile boolean live;
 
     public FenceView(FenceStore store, DatabaseConfig database, Duration reconnectDelay) {
@@ -91,32 +92,9 @@ public final class FenceView implements NotifyListener.Subscriber, AutoCloseable
         }
     }
 
-    /** How many notifications this view has applied; pass it to {@link #awaitNotified}. */
-    public long notificationMark() {
-        notices.lock();
-        try {
-            return notifications;
-        } finally {
-            notices.unlock();
-        }
-    }
-
-    /**
-     * Waits (at most {@code timeout}) until a notification after {@code mark} was applied, i.e.
-     * the commit made after taking the mark has reached the listeners. False on time-out or while
-     * not live.
-     */
-    public boolean awaitNotified(long mark, Duration timeout) throws InterruptedException {
-        long left = timeout.toNanos();
-        notices.lock();
-        try {
-            while (live && notifications <= mark && left > 0) {
-                left = noticed.awaitNanos(left);
-            }
-            return live && notifications > mark;
-        } finally {
-            notices.unlock();
-        }
+    /** True when the view is live and holds every fence recorded up to {@code generation}. */
+    public boolean covers(long generation) {
+        return live && applied.get() >= generation;
     }
 
     @Override
@@ -124,6 +102,8 @@ public final class FenceView implements NotifyListener.Subscriber, AutoCloseable
         reloads.lock();
         try {
             byRepository.clear();
+            // Read before the load: the load sees at least every fence recorded up to it.
+            applied.set(store.generation());
             Map<String, List<Fence>> all = new HashMap<>();
             for (Fence f : store.allLive()) {
                 all.computeIfAbsent(f.repository(), r -> new ArrayList<>()).add(f);
@@ -137,26 +117,18 @@ public final class FenceView implements NotifyListener.Subscriber, AutoCloseable
 
     /** A failed reload throws, which makes the listener reconnect and load everything again. */
     @Override
-    public void notified(String repository) {
-        reload(repository);
-        notices.lock();
-        try {
-            notifications++;
-            noticed.signalAll();
-        } finally {
-            notices.unlock();
+    public void notified(String payload) {
+        if (payload.startsWith(FenceStore.GENERATION_PAYLOAD)) {
+            long generation = Long.parseLong(payload.substring(FenceStore.GENERATION_PAYLOAD.length()));
+            applied.accumulateAndGet(generation, Math::max);
+        } else {
+            reload(payload);
         }
     }
 
     @Override
     public void disconnected() {
         live = false;
-        notices.lock();
-        try {
-            noticed.signalAll();
-        } finally {
-            notices.unlock();
-        }
     }
 
     private void install(String repository, List<Fence> fences) {

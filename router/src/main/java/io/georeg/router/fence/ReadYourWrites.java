@@ -26,8 +26,11 @@ import org.slf4j.LoggerFactory;
  * asking the replica as the client (its {@code Authorization}) — which clears the fence. The
  * referrers API is corrected instead of pinned ({@link #referrerCorrections}).
  *
- * <p>Fences are looked up in this process's {@link FenceView} while it is live (no database
- * round trip on the read path), in the table otherwise.
+ * <p>Across router instances by construction: a fence another router recorded is committed
+ * before that write's answer, but its notification may reach this process's {@link FenceView}
+ * after a read that began once the answer was out. So a read first reads the fence generation
+ * (one single-row query, shared by concurrent reads: {@link LatestGeneration}) and uses the view
+ * only when the view covers it; otherwise, and while the view is not live, it asks the table.
  *
  * <p>Called by the router's legs; blocking (a database query, requests to the replica), run on
  * the server's virtual threads.
@@ -36,8 +39,6 @@ public final class ReadYourWrites {
     private static final Logger LOG = LoggerFactory.getLogger(ReadYourWrites.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** How long a write waits for its own fence notification before its answer is released. */
-    private static final Duration NOTIFY_WAIT = Duration.ofMillis(500);
     /** More new repositories than this at once: the catalog is answered by the primary without asking. */
     private static final int MAX_CATALOG_CHECKS = 16;
 
@@ -46,6 +47,7 @@ public final class ReadYourWrites {
     private final HttpClient httpClient;
     private final Upstream replica;
     private final Duration checkTimeout;
+    private final LatestGeneration generation;
 
     /** @param view this process's fences in memory, or null to query the table for every read */
     public ReadYourWrites(
@@ -55,6 +57,7 @@ public final class ReadYourWrites {
         this.httpClient = httpClient;
         this.replica = replica;
         this.checkTimeout = checkTimeout;
+        this.generation = new LatestGeneration(store::generation);
     }
 
     /** Records the fences of a write to {@code repository} that the primary accepted. */
@@ -62,33 +65,11 @@ public final class ReadYourWrites {
         if (writes.isEmpty()) {
             return;
         }
-        long mark = view == null ? 0 : view.notificationMark();
         store.record(writes);
         if (view != null) {
-            // In this router's view before the client sees the answer; other routers' views once
-            // the commit's notification reached them, which it has reached ours when this returns.
             view.reload(repository);
-            try {
-                if (view.live() && !view.awaitNotified(mark, NOTIFY_WAIT)) {
-                    LOG.debug("fence notification of {} not seen within {}", repository, NOTIFY_WAIT);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
         }
         LOG.debug("fenced {}: {}", repository, writes);
-    }
-
-    /**
-     * True when this process knows without blocking that no fence concerns reads of
-     * {@code repository} (null: of any repository, for the catalog) — its {@link FenceView} is
-     * live and holds none; false means the other methods may block.
-     */
-    public boolean certainlyUnfenced(String repository) {
-        if (view == null || !view.live()) {
-            return false;
-        }
-        return repository == null ? view.isEmpty() : view.fencesOf(repository).isEmpty();
     }
 
     /**
@@ -150,7 +131,7 @@ public final class ReadYourWrites {
     }
 
     private boolean catalogPinned(HttpFields clientHeaders) {
-        List<Fence> pushes = (view != null && view.live() ? view.all() : store.allLive())
+        List<Fence> pushes = (viewIsCurrent() ? view.all() : store.allLive())
                 .stream().filter(new FencedRead.Catalog()::isPinnedBy).toList();
         Set<String> repositories = new LinkedHashSet<>();
         pushes.forEach(f -> repositories.add(f.repository()));
@@ -167,7 +148,12 @@ public final class ReadYourWrites {
     }
 
     private List<Fence> fencesOf(String repository) {
-        return view != null && view.live() ? view.fencesOf(repository) : store.liveOf(repository);
+        return viewIsCurrent() ? view.fencesOf(repository) : store.liveOf(repository);
+    }
+
+    /** Whether the view holds every fence committed before now (blocking: reads the generation). */
+    private boolean viewIsCurrent() {
+        return view != null && view.live() && view.covers(generation.get());
     }
 
     private void clear(Fence fence) {

@@ -1,0 +1,96 @@
+package io.georeg.router.fence;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.georeg.db.Database;
+import io.georeg.db.DatabaseConfig;
+import io.georeg.router.proxy.Upstream;
+import io.georeg.testkit.db.TestDatabase;
+import io.georeg.testkit.tools.FreePort;
+import io.georeg.testkit.tools.TcpRelay;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.http.HttpFields;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Read-your-writes across two router instances sharing one database, when the fence's
+ * notification reaches the reading router late: its {@code LISTEN} connection goes through a
+ * relay that holds what PostgreSQL sends. The reading router's view is live and lacks the fence,
+ * yet the read is pinned, because the fence generation says the view is behind.
+ */
+class CrossRouterFencesIT {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final String DIGEST = "sha256:" + "e".repeat(64);
+
+    @RegisterExtension
+    static final TestDatabase DB = new TestDatabase();
+
+    static Database database;
+    static HttpClient http;
+
+    @BeforeAll
+    static void start() throws Exception {
+        database = new Database(DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password())
+                        .withMigrateOnStart(true))
+                .start();
+        http = new HttpClient();
+        http.start();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        http.stop();
+        database.close();
+    }
+
+    @Test
+    void aFencePinsTheOtherRoutersReadsBeforeItsNotificationReachedThatRouter() throws Exception {
+        Matcher url = Pattern.compile("jdbc:postgresql://([^:/]+):(\\d+)/(.*)").matcher(DB.jdbcUrl());
+        assertThat(url.matches()).as("a host:port JDBC URL: %s", DB.jdbcUrl()).isTrue();
+        FenceStore store = new FenceStore(database.transactions(), Duration.ofMinutes(10));
+        // No replica answers: a fence this test finds is never cleared by a replica check.
+        Upstream replica =
+                new Upstream("replica", "nothing listening", URI.create("http://127.0.0.1:" + FreePort.pick()));
+        ReadYourWrites writer = new ReadYourWrites(store, null, http, replica, Duration.ofSeconds(1));
+        try (TcpRelay relay = TcpRelay.to(url.group(1), Integer.parseInt(url.group(2)));
+                FenceView otherView = new FenceView(
+                                store,
+                                DatabaseConfig.of(
+                                        "jdbc:postgresql://127.0.0.1:" + relay.port() + "/" + url.group(3),
+                                        DB.user(),
+                                        DB.password()),
+                                Duration.ofMillis(100))
+                        .start()) {
+            ReadYourWrites other = new ReadYourWrites(store, otherView, http, replica, Duration.ofSeconds(1));
+            await().atMost(WAIT).until(otherView::live);
+            FencedRead tagRead = FencedRead.manifest("team/app", "v1");
+            assertThat(other.pinned(tagRead, HttpFields.EMPTY)).isFalse();
+
+            relay.hold();
+            writer.record("team/app", List.of(Fence.Write.tagPushed("team/app", "v1", DIGEST)));
+
+            assertThat(otherView.live()).isTrue();
+            assertThat(otherView.find("team/app", "v1"))
+                    .as("the notification is held")
+                    .isEmpty();
+            assertThat(other.pinned(tagRead, HttpFields.EMPTY)).isTrue();
+            assertThat(other.pinned(new FencedRead.TagsList("team/app"), HttpFields.EMPTY))
+                    .isTrue();
+            assertThat(other.pinned(FencedRead.manifest("team/app", "v2"), HttpFields.EMPTY))
+                    .isFalse();
+
+            relay.release();
+            await().atMost(WAIT).until(() -> otherView.find("team/app", "v1").isPresent());
+            assertThat(other.pinned(tagRead, HttpFields.EMPTY)).isTrue();
+        }
+    }
+}

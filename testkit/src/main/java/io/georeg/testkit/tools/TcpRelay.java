@@ -1,0 +1,138 @@
+package io.georeg.testkit.tools;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A TCP relay on an ephemeral loopback port to one target, whose server→client direction can be
+ * held: bytes the target sends while {@link #hold()} is in force wait in the relay (the
+ * connections stay open) until {@link #release()}. Tests use it to delay what one client hears
+ * from a server, e.g. PostgreSQL notifications reaching one router's {@code LISTEN} connection
+ * later than another's.
+ */
+public final class TcpRelay implements AutoCloseable {
+    private final ServerSocket server;
+    private final InetSocketAddress target;
+    private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition released = lock.newCondition();
+    private boolean held;
+    private volatile boolean closed;
+
+    private TcpRelay(ServerSocket server, InetSocketAddress target) {
+        this.server = server;
+        this.target = target;
+    }
+
+    /** Starts relaying connections to {@code host:port}. */
+    public static TcpRelay to(String host, int port) {
+        try {
+            TcpRelay relay = new TcpRelay(
+                    new ServerSocket(0, 50, InetAddress.getLoopbackAddress()), new InetSocketAddress(host, port));
+            Thread.ofVirtual().name("tcp-relay-accept").start(relay::accept);
+            return relay;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open a relay port", e);
+        }
+    }
+
+    public int port() {
+        return server.getLocalPort();
+    }
+
+    /** From now on, what the target sends waits in the relay. */
+    public void hold() {
+        lock.lock();
+        try {
+            held = true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Passes on what waited, and everything after it. */
+    public void release() {
+        lock.lock();
+        try {
+            held = false;
+            released.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void accept() {
+        while (!closed) {
+            try {
+                Socket client = server.accept();
+                Socket upstream = new Socket(target.getAddress(), target.getPort());
+                sockets.add(client);
+                sockets.add(upstream);
+                Thread.ofVirtual().start(() -> pump(client, upstream, false));
+                Thread.ofVirtual().start(() -> pump(upstream, client, true));
+            } catch (IOException e) {
+                if (!closed) {
+                    continue;
+                }
+                return;
+            }
+        }
+    }
+
+    private void pump(Socket from, Socket to, boolean fromTarget) {
+        byte[] buffer = new byte[16384];
+        try (InputStream in = from.getInputStream();
+                OutputStream out = to.getOutputStream()) {
+            int n;
+            while ((n = in.read(buffer)) >= 0) {
+                if (fromTarget) {
+                    awaitRelease();
+                }
+                out.write(buffer, 0, n);
+                out.flush();
+            }
+        } catch (IOException | InterruptedException e) {
+            // The other side closed, or the relay did: both sockets go.
+        } finally {
+            closeQuietly(from);
+            closeQuietly(to);
+        }
+    }
+
+    private void awaitRelease() throws InterruptedException {
+        lock.lock();
+        try {
+            while (held && !closed) {
+                released.await();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        release();
+        closeQuietly(server);
+        sockets.forEach(TcpRelay::closeQuietly);
+    }
+
+    private static void closeQuietly(java.io.Closeable c) {
+        try {
+            c.close();
+        } catch (IOException e) {
+            // closing: nothing left to do with it
+        }
+    }
+}
