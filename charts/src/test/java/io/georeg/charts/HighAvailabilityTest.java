@@ -165,6 +165,16 @@ class HighAvailabilityTest {
                         "georeg_replication_lag_seconds_bucket",
                         "georeg_replication_bytes_copied_total",
                         "georeg_router_circuit_open",
-                        "georeg_replication_queue_items");
+                        "georeg_replication_queue_items",
+                        "georeg_read_requests_total",
+                        "georeg_read_request_duration_seconds_bucket",
+                        "georeg_http_threads",
+                        "georeg_http_queued_jobs",
+                        "georeg_db_pool_connections",
+                        "georeg_db_pool_waiting_threads",
+                        "jvm_memory_used_bytes",
+                        "jvm_gc_collection_seconds");
+        assertThat(String.join("|", titles).toLowerCase())
+                .contains("registry-read", "http threads", "database pool", "jvm heap");
     }
 }

@@ -66,6 +66,26 @@ public final class Database implements AutoCloseable {
         return this;
     }
 
+    /**
+     * The pool's connections right now, for metrics: in use, idle, threads waiting for one, and
+     * the configured maximum. Empty before {@link #start()} and after {@link #close()}.
+     */
+    public java.util.Optional<PoolStats> poolStats() {
+        HikariDataSource p = pool;
+        if (p == null || p.getHikariPoolMXBean() == null) {
+            return java.util.Optional.empty();
+        }
+        var bean = p.getHikariPoolMXBean();
+        return java.util.Optional.of(new PoolStats(
+                bean.getActiveConnections(),
+                bean.getIdleConnections(),
+                bean.getThreadsAwaitingConnection(),
+                p.getMaximumPoolSize()));
+    }
+
+    /** A snapshot of the connection pool ({@link #poolStats()}). */
+    public record PoolStats(int active, int idle, int waiting, int max) {}
+
     public DataSource dataSource() {
         return requireStarted();
     }

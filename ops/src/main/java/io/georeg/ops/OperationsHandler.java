@@ -55,6 +55,11 @@ public final class OperationsHandler extends Handler.Abstract {
         this.readiness = List.copyOf(readiness);
     }
 
+    /** The registry {@code /metrics} serves: the servers this handler sits in report their own gauges to it. */
+    public PrometheusRegistry registry() {
+        return registry;
+    }
+
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
         if (!"GET".equals(request.getMethod()) && !"HEAD".equals(request.getMethod())) {

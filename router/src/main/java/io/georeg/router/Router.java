@@ -2,6 +2,7 @@ package io.georeg.router;
 
 import io.georeg.db.DatabaseConfig;
 import io.georeg.db.Transactions;
+import io.georeg.ops.JettyMetrics;
 import io.georeg.ops.OciErrorHandler;
 import io.georeg.ops.OperationsHandler;
 import io.georeg.router.admin.AdminEndpoint;
@@ -245,6 +246,7 @@ public final class Router implements AutoCloseable {
             TokenShield shield = outageShield();
             server.setHandler(new AccessLogHandler(routingHandler(proxy, rewriter, replica, readYourWrites, shield)));
             server.start();
+            JettyMetrics.of(registry).add("router", server);
 
             primaryCheck = new UpstreamHealthCheck(
                     httpClient,
@@ -410,6 +412,9 @@ public final class Router implements AutoCloseable {
         if (fenceView != null) {
             fenceView.close();
             fenceView = null;
+        }
+        if (server != null) {
+            JettyMetrics.of(registry).remove("router", server);
         }
         for (AutoCloseable c : new AutoCloseable[] {stopper(server), stopper(inProcessReplica), stopper(httpClient)}) {
             try {

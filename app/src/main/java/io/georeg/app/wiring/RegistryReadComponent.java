@@ -8,6 +8,7 @@ import io.georeg.read.ReadOptions;
 import io.georeg.read.RegistryReadServer;
 import io.georeg.read.auth.Authenticator;
 import io.georeg.read.auth.TokenAuthenticator;
+import io.georeg.read.server.ReadMetrics;
 import java.net.URI;
 import java.time.Clock;
 import java.util.List;
@@ -49,8 +50,11 @@ public final class RegistryReadComponent implements Component {
         Authenticator auth = config.auth().token() == null
                 ? Authenticator.anonymous()
                 : TokenAuthenticator.create(config.auth().token(), config.auth().siteTrust(), Clock.systemUTC());
-        return RegistryReadServer.handler(
-                resources.servingReplicaReader(), auth, config.registryRead().validate());
+        return ReadMetrics.of(resources.metrics())
+                .wrap(RegistryReadServer.handler(
+                        resources.servingReplicaReader(),
+                        auth,
+                        config.registryRead().validate()));
     }
 
     @Override

@@ -11,6 +11,7 @@ import io.georeg.replica.ReplicaWriter;
 import io.georeg.replica.cache.CachingReplicaReader;
 import io.georeg.storage.BlobStore;
 import io.georeg.storage.BlobStores;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -39,6 +40,8 @@ public final class Resources implements AutoCloseable {
     public Resources(GeoregConfig config) {
         this.config = config;
         BuildInfo.current().register(metrics);
+        // The Prometheus client's JVM instrumentation: memory, GC, threads, classes, CPU, buffer pools.
+        JvmMetrics.builder().register(metrics);
     }
 
     public GeoregConfig config() {
@@ -50,6 +53,7 @@ public final class Resources implements AutoCloseable {
         if (database == null) {
             database = new Database(config.database()).start();
             opened.push(database);
+            DatabasePoolMetrics.register(metrics, database);
         }
         return database;
     }

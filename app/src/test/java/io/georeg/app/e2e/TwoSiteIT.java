@@ -284,7 +284,22 @@ class TwoSiteIT {
                             HttpRequest.newBuilder(port.resolve("/metrics")).build(),
                             HttpResponse.BodyHandlers.ofString())
                     .body();
-            assertThat(metrics).contains("georeg_router_requests_total").contains("georeg_replication_");
+            assertThat(metrics)
+                    .contains("georeg_router_requests_total")
+                    .contains("georeg_replication_")
+                    // registry-read's own requests: the replicated pulls of the tests before this one
+                    .containsPattern(
+                            "georeg_read_requests_total\\{endpoint=\"manifest\",method=\"GET\",status=\"200\"} [1-9]")
+                    .contains("georeg_read_request_duration_seconds_bucket{endpoint=\"blob\"")
+                    .containsPattern("georeg_read_sent_bytes_total\\{endpoint=\"blob\"} [1-9]")
+                    // Jetty, HikariCP and the JVM, through the same registry
+                    .contains("georeg_http_threads{listener=\"registry-read\",state=\"busy\"}")
+                    .contains("georeg_http_threads{listener=\"router\",state=\"max\"}")
+                    .contains("georeg_http_connections{listener=\"replicator\"}")
+                    .containsPattern("georeg_db_pool_connections\\{state=\"max\"} [1-9]")
+                    .contains("georeg_db_pool_waiting_threads")
+                    .contains("jvm_memory_used_bytes{area=\"heap\"}")
+                    .contains("jvm_threads_current");
         }
         for (URI port : List.of(
                 georeg.component(RouterComponent.class).uri(),

@@ -2,8 +2,11 @@ package io.georeg.app.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.georeg.app.wiring.DatabasePoolMetrics;
 import io.georeg.db.Database;
 import io.georeg.db.DatabaseConfig;
+import io.georeg.ops.JettyMetrics;
+import io.georeg.read.server.ReadMetrics;
 import io.georeg.replicator.metrics.ReplicatorMetrics;
 import io.georeg.replicator.metrics.VerifyMetrics;
 import io.georeg.replicator.queue.WorkQueue;
@@ -38,7 +41,7 @@ class MetricNamesIT {
     @RegisterExtension
     static final TestDatabase DB = new TestDatabase();
 
-    private static final Pattern METRIC = Pattern.compile("\\bgeoreg_(?:replication|router|read)_[a-z_]+");
+    private static final Pattern METRIC = Pattern.compile("\\bgeoreg_(?:replication|router|read|http|db)_[a-z_]+");
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
     private static Database database;
 
@@ -83,6 +86,9 @@ class MetricNamesIT {
         new VerifyMetrics(registry);
         new RouterMetrics(registry, List.of(new CircuitBreaker("primary", 3), new CircuitBreaker("replica", 3)));
         new OutageMetrics(registry, false, () -> false);
+        ReadMetrics.of(registry);
+        JettyMetrics.of(registry);
+        DatabasePoolMetrics.register(registry, database);
         Set<String> names = new TreeSet<>();
         for (MetricSnapshot snapshot : registry.scrape()) {
             names.add(snapshot.getMetadata().getPrometheusName());

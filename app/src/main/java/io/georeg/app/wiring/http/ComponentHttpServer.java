@@ -1,5 +1,6 @@
 package io.georeg.app.wiring.http;
 
+import io.georeg.ops.JettyMetrics;
 import io.georeg.ops.OciErrorHandler;
 import io.georeg.ops.OperationsHandler;
 import java.net.URI;
@@ -23,6 +24,8 @@ public final class ComponentHttpServer implements AutoCloseable {
     private final Server server;
     private final ServerConnector connector;
     private final String host;
+    private final String name;
+    private final JettyMetrics metrics;
 
     public ComponentHttpServer(
             String name,
@@ -48,10 +51,13 @@ public final class ComponentHttpServer implements AutoCloseable {
         server.setHandler(new Handler.Sequence(all));
         server.setStopTimeout(5_000);
         this.host = host;
+        this.name = name;
+        this.metrics = JettyMetrics.of(operations.registry());
     }
 
     public ComponentHttpServer start() throws Exception {
         server.start();
+        metrics.add(name, server);
         return this;
     }
 
@@ -67,6 +73,7 @@ public final class ComponentHttpServer implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        metrics.remove(name, server);
         server.stop();
     }
 }
