@@ -15,6 +15,7 @@ import io.georeg.replicator.queue.QueuePruner;
 import io.georeg.replicator.queue.WorkObserver;
 import io.georeg.replicator.queue.WorkQueue;
 import io.georeg.replicator.queue.WorkScheduler;
+import io.georeg.replicator.reconcile.ReconcileObserver;
 import io.georeg.replicator.reconcile.ReconcileRuns;
 import io.georeg.replicator.reconcile.ReconcileSchedule;
 import io.georeg.replicator.reconcile.Reconciler;
@@ -73,16 +74,23 @@ public final class Replicator implements AutoCloseable {
         this.primary = PrimaryClient.create(config.primary());
         this.intake = new IntakeHandler(
                 config.intake(), new EventStore(database, config.sync().filter()), observers.intake());
-        ReplicationWorker worker = new ReplicationWorker(
-                primary.content(), reader, writer, queue, observers.copy(), Throttle.of(config.maxBytesPerSecond()));
-        this.scheduler = new WorkScheduler(database, queue, worker, config.workers(), observers.work(), ownerId());
         this.reconciler = new Reconciler(
                 primary.content(),
                 primary.catalog(),
                 reader,
                 queue,
-                config.sync().filter(),
-                new ReconcileRuns(database));
+                config.sync(),
+                new ReconcileRuns(database),
+                observers.reconcile());
+        ReplicationWorker worker = new ReplicationWorker(
+                primary.content(),
+                reader,
+                writer,
+                queue,
+                observers.copy(),
+                Throttle.of(config.maxBytesPerSecond()),
+                (path, withBelow) -> reconciler.reconcilePath(path, withBelow).errors());
+        this.scheduler = new WorkScheduler(database, queue, worker, config.workers(), observers.work(), ownerId());
         this.pruner = new QueuePruner(database, queue, config.retention());
         SyncConfig sync = config.sync();
         this.reconcileSchedule = sync.reconcileScheduled()
@@ -96,12 +104,13 @@ public final class Replicator implements AutoCloseable {
     }
 
     /** Where metrics (or a test) listen to what the replicator does. */
-    public record Observers(IntakeObserver intake, WorkObserver work, CopyObserver copy) {
-        public static final Observers NONE = new Observers(IntakeObserver.NONE, WorkObserver.NONE, CopyObserver.NONE);
+    public record Observers(IntakeObserver intake, WorkObserver work, CopyObserver copy, ReconcileObserver reconcile) {
+        public static final Observers NONE =
+                new Observers(IntakeObserver.NONE, WorkObserver.NONE, CopyObserver.NONE, ReconcileObserver.NONE);
 
         /** Everything reported to the replicator's Prometheus metrics. */
         public static Observers of(ReplicatorMetrics metrics) {
-            return new Observers(metrics, metrics, metrics);
+            return new Observers(metrics, metrics, metrics, metrics);
         }
     }
 

@@ -288,7 +288,8 @@ public final class Drill {
                 options.password().orElse(null),
                 null,
                 PrimaryConfig.DEFAULT_CONNECT_TIMEOUT,
-                PrimaryConfig.DEFAULT_REQUEST_TIMEOUT);
+                PrimaryConfig.DEFAULT_REQUEST_TIMEOUT,
+                null);
         return PrimaryClient.create(config);
     }
 

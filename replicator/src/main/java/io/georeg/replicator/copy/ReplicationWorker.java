@@ -29,7 +29,10 @@ import java.util.Optional;
  *   <li>push of a manifest by digest: copy it with everything it references ({@link ManifestCopier});</li>
  *   <li>push or mount of a blob: link or copy it ({@link BlobCopier});</li>
  *   <li>delete of a digest: distribution sends the same event for a manifest and a blob delete,
- *       so ask the primary which of the two is gone and remove that (both, when both are).</li>
+ *       so ask the primary which of the two is gone and remove that (both, when both are);</li>
+ *   <li>a repository path (GitLab's repository delete and rename): reconcile it, and what is below
+ *       it for a rename, from the primary ({@link PathReconcile}), which queues a tag row for each
+ *       tag that differs.</li>
  * </ul>
  *
  * <p><b>Tag truth.</b> A notification's digest is only a hint that the tag changed: events from
@@ -63,6 +66,17 @@ public final class ReplicationWorker implements WorkHandler {
     private final CopyObserver observer;
     private final BlobCopier blobs;
     private final ManifestCopier manifests;
+    private final PathReconcile paths;
+
+    /** Reconciles a repository path from the primary (the reconcile crawl's, for this worker). */
+    @FunctionalInterface
+    public interface PathReconcile {
+        /**
+         * @param withBelow also every repository below {@code path}
+         * @return one line per repository that could not be crawled
+         */
+        List<String> reconcile(RepositoryName path, boolean withBelow);
+    }
 
     public ReplicationWorker(
             PrimaryContent primary,
@@ -70,8 +84,10 @@ public final class ReplicationWorker implements WorkHandler {
             ReplicaWriter replica,
             WorkQueue queue,
             CopyObserver observer,
-            Throttle throttle) {
+            Throttle throttle,
+            PathReconcile paths) {
         this.primary = primary;
+        this.paths = paths;
         this.replica = replica;
         this.queue = queue;
         this.observer = observer;
@@ -86,11 +102,20 @@ public final class ReplicationWorker implements WorkHandler {
                 syncTag(item.repository(), Tag.of(item.ref()));
                 return;
             }
+            if (item.kind() == WorkKind.REPOSITORY) {
+                List<String> errors = paths.reconcile(item.repository(), WorkKind.TREE.equals(item.ref()));
+                if (!errors.isEmpty()) {
+                    // Retried with backoff: a repository left out now would keep tags the primary moved away.
+                    throw new WorkFailedException("reconcile_incomplete", String.join("; ", errors), false, null);
+                }
+                return;
+            }
             switch (item.operation()) {
                 case PUSH_MANIFEST ->
                     manifests.copy(item.repository(), item.digest().orElseThrow());
                 case PUSH_BLOB -> blobs.copy(item.repository(), item.digest().orElseThrow(), item.size());
                 case DELETE -> deleteDigest(item);
+                case RECONCILE -> throw new IllegalStateException("reconcile of a digest row " + item.ref());
             }
         } catch (RuntimeException e) {
             throw Failures.classify(e);

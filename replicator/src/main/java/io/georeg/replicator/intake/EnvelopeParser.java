@@ -3,6 +3,7 @@ package io.georeg.replicator.intake;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.georeg.oci.Digest;
 import io.georeg.oci.MediaTypes;
 import io.georeg.oci.OciException;
@@ -22,7 +23,15 @@ import java.util.Optional;
  * {@code notifications/event.go}) into {@link NotificationEvent}s, refusing anything the
  * replicator could not act on with a reason: no events array, an event without id, timestamp,
  * action or repository, an invalid repository name, digest or tag, a push without digest, a
- * delete with neither digest nor tag. Pull events caused by a replicator's own reads of the
+ * rename without valid {@code from} and {@code to}.
+ *
+ * <p>GitLab's container registry sends the same envelope with more in it (its
+ * {@code notifications/event.go}): a {@code rename} action whose {@code target.rename} says which
+ * repository path moved where; a {@code delete} naming only the repository (distribution sends one
+ * too when a repository is removed); {@code actor.user_type}, {@code actor.user} (a JWT GitLab
+ * signed for the user) and a {@code meta} map. Unknown fields are ignored; the actor's JWT is not
+ * stored. An action neither registry sends is kept (recorded, counted by the intake) and asks for
+ * nothing. Pull events caused by a replicator's own reads of the
  * primary (its {@link PrimaryClient#USER_AGENT}) are left out: they are not pulls by clients, and
  * an initial replication causes one per manifest and blob, each of which would otherwise cost a
  * commit. Called by {@link IntakeHandler}; stateless.
@@ -106,15 +115,13 @@ public final class EnvelopeParser {
                     throw new MalformedEnvelopeException(at + " is a " + action + " without target.digest");
                 }
             }
-            case "delete" -> {
-                if (digest.isEmpty() && tag.isEmpty()) {
-                    throw new MalformedEnvelopeException(at + " is a delete with neither target.digest nor target.tag");
-                }
-            }
             default -> {
-                // pull is counted; an action a newer registry invents is kept and otherwise ignored.
+                // pull is counted; a delete with neither digest nor tag is a repository delete; an
+                // action a newer registry invents is kept and otherwise ignored.
             }
         }
+        Optional<NotificationEvent.Rename> rename =
+                "rename".equals(action) ? Optional.of(rename(target, at)) : Optional.empty();
         return new NotificationEvent(
                 id,
                 timestamp,
@@ -125,7 +132,38 @@ public final class EnvelopeParser {
                 tag,
                 mediaType,
                 size,
-                e.toString());
+                rename,
+                withoutUserToken(e));
+    }
+
+    /** GitLab's {@code target.rename}; both paths must be repository names. */
+    private static NotificationEvent.Rename rename(JsonNode target, String at) {
+        JsonNode r = target.get("rename");
+        if (r == null || !r.isObject()) {
+            throw new MalformedEnvelopeException(at + " is a rename without target.rename");
+        }
+        String from = requiredText(r, "from", at + ".target.rename");
+        String to = requiredText(r, "to", at + ".target.rename");
+        if (!RepositoryName.isValid(from) || !RepositoryName.isValid(to)) {
+            throw new MalformedEnvelopeException(
+                    at + ".target.rename must move one repository path to another (got " + from + " to " + to + ")");
+        }
+        return new NotificationEvent.Rename(
+                optionalText(r, "type").orElse("name"), RepositoryName.of(from), RepositoryName.of(to));
+    }
+
+    /**
+     * The event as stored: GitLab's {@code actor.user} is a JWT it signed for the user, which the
+     * replicator has no use for and must not keep in its database.
+     */
+    private static String withoutUserToken(JsonNode e) {
+        JsonNode actor = e.get("actor");
+        if (actor instanceof ObjectNode a && a.has("user")) {
+            ObjectNode copy = ((ObjectNode) e).deepCopy();
+            ((ObjectNode) copy.get("actor")).put("user", "(removed by georeg)");
+            return copy.toString();
+        }
+        return e.toString();
     }
 
     /**

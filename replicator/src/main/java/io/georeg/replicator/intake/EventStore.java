@@ -3,13 +3,14 @@ package io.georeg.replicator.intake;
 import io.georeg.db.Database;
 import io.georeg.db.Transactions;
 import io.georeg.oci.Digest;
+import io.georeg.replicator.queue.WorkKind;
 import io.georeg.replicator.queue.WorkQueue;
 import io.georeg.replicator.queue.WorkRequest;
 import io.georeg.replicator.reconcile.RepositoryFilter;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * Commits an envelope's events before the intake answers: inserts them into
@@ -18,14 +19,17 @@ import java.util.Optional;
  * {@code pull_counter}, and NOTIFYs the schedulers, all in ONE statement on an auto-commit
  * connection: one transaction and one round trip per envelope, because the registry sends one
  * event at a time and waits for each answer. Only events that were new produce work or counts.
+ * An event that asks for several pieces of work (a GitLab rename: its old and its new path) is
+ * one input row per piece, the event inserted once.
  */
 public final class EventStore {
     private static final String RECORD =
             """
             WITH input AS (
                 SELECT * FROM unnest(?::text[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
-                                     ?::bigint[], ?::jsonb[], ?::text[], ?::text[], ?::text[])
-                    AS i(event_id, event_at, action, repository, digest, tag, media_type, size, event, kind, ref, operation)
+                                     ?::bigint[], ?::jsonb[], ?::text[], ?::text[], ?::text[], ?::text[])
+                    AS i(event_id, event_at, action, repository, digest, tag, media_type, size, event, kind, ref, operation,
+                         work_repository)
             ), fresh AS (
                 INSERT INTO replication_event (event_id, event_at, action, repository, digest, tag, media_type, size, event)
                 SELECT DISTINCT ON (event_id) event_id, event_at, action, repository, digest, tag, media_type, size, event
@@ -35,18 +39,19 @@ public final class EventStore {
             ), new_input AS (
                 SELECT i.* FROM input i WHERE i.event_id IN (SELECT event_id FROM fresh)
             ), event_work AS (
-                SELECT repository, kind, ref, operation, digest, media_type, size, event_at AS requested_at, 'event' AS source
+                SELECT work_repository AS repository, kind, ref, operation, digest, media_type, size,
+                       event_at AS requested_at, 'event' AS source
                   FROM new_input WHERE operation IS NOT NULL
             ), """ + WorkQueue.queuedFrom("event_work") + """
             , pulls AS (
                 INSERT INTO pull_counter AS p (repository, digest, pulls, last_pulled_at)
-                SELECT repository, coalesce(digest, ''), count(*), max(event_at)
+                SELECT repository, coalesce(digest, ''), count(DISTINCT event_id), max(event_at)
                   FROM new_input WHERE action = 'pull' GROUP BY 1, 2
                 ON CONFLICT (repository, digest) DO UPDATE
                    SET pulls = p.pulls + excluded.pulls, last_pulled_at = greatest(p.last_pulled_at, excluded.last_pulled_at)
                 RETURNING 1
             )
-            SELECT (SELECT count(*) FROM fresh), (SELECT count(*) FROM queued), (SELECT count(*) FROM new_input WHERE action = 'pull'),
+            SELECT (SELECT count(*) FROM fresh), (SELECT count(*) FROM queued), (SELECT count(DISTINCT event_id) FROM new_input WHERE action = 'pull'),
                    """ + WorkQueue.wakeIfAny("queued") + """
 
             """;
@@ -65,6 +70,9 @@ public final class EventStore {
         this.filter = filter;
     }
 
+    /** One input row: an event and one piece of the work it asks for (null: none). */
+    private record Row(NotificationEvent event, WorkRequest work) {}
+
     /** What one envelope changed. */
     public record Recorded(int newEvents, int duplicates, int workQueued, int pullsCounted) {}
 
@@ -77,7 +85,17 @@ public final class EventStore {
         if (events.isEmpty()) {
             return new Recorded(0, 0, 0, 0);
         }
-        int n = events.size();
+        List<Row> rows = new ArrayList<>();
+        for (NotificationEvent e : events) {
+            List<WorkRequest> work = EventClassifier.workFor(e).stream()
+                    .filter(w -> w.kind() == WorkKind.REPOSITORY || filter.replicates(w.repository()))
+                    .toList();
+            if (work.isEmpty()) {
+                rows.add(new Row(e, null));
+            }
+            work.forEach(w -> rows.add(new Row(e, w)));
+        }
+        int n = rows.size();
         String[] id = new String[n];
         String[] at = new String[n];
         String[] action = new String[n];
@@ -90,8 +108,10 @@ public final class EventStore {
         String[] kind = new String[n];
         String[] ref = new String[n];
         String[] operation = new String[n];
+        String[] workRepository = new String[n];
         for (int i = 0; i < n; i++) {
-            NotificationEvent e = events.get(i);
+            NotificationEvent e = rows.get(i).event();
+            WorkRequest w = rows.get(i).work();
             id[i] = e.id();
             at[i] = e.timestamp().toString();
             action[i] = e.action();
@@ -101,12 +121,12 @@ public final class EventStore {
             mediaType[i] = e.mediaType().orElse(null);
             size[i] = e.size() >= 0 ? e.size() : null;
             json[i] = e.json();
-            Optional<WorkRequest> work =
-                    filter.replicates(e.repository()) ? EventClassifier.workFor(e) : Optional.empty();
-            kind[i] = work.map(w -> w.kind().column()).orElse(null);
-            ref[i] = work.map(WorkRequest::ref).orElse(null);
-            operation[i] = work.map(w -> w.operation().column()).orElse(null);
+            kind[i] = w == null ? null : w.kind().column();
+            ref[i] = w == null ? null : w.ref();
+            operation[i] = w == null ? null : w.operation().column();
+            workRepository[i] = w == null ? null : w.repository().value();
         }
+        int eventCount = events.size();
         // A single statement on an auto-commit connection is its own transaction: committed (with
         // the NOTIFY) before the intake answers, in one round trip.
         return tx.read(c -> {
@@ -123,10 +143,11 @@ public final class EventStore {
                 ps.setArray(10, c.createArrayOf("text", kind));
                 ps.setArray(11, c.createArrayOf("text", ref));
                 ps.setArray(12, c.createArrayOf("text", operation));
+                ps.setArray(13, c.createArrayOf("text", workRepository));
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     int fresh = rs.getInt(1);
-                    return new Recorded(fresh, n - fresh, rs.getInt(2), rs.getInt(3));
+                    return new Recorded(fresh, eventCount - fresh, rs.getInt(2), rs.getInt(3));
                 }
             }
         });

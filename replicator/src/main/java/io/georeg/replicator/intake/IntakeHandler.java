@@ -123,6 +123,12 @@ public final class IntakeHandler extends Handler.Abstract {
             LOG.error("recording {} notification events failed", events.size(), e);
             return answer(response, callback, 500, "error", "recording the events failed", "error", events.size());
         }
+        for (NotificationEvent e : events) {
+            if (!NotificationEvent.KNOWN_ACTIONS.contains(e.action())) {
+                LOG.info("event {} has action '{}', which asks for nothing here; recorded", e.id(), e.action());
+                observer.unknownAction(e.action().matches("[a-z_]{1,32}") ? e.action() : "other");
+            }
+        }
         Map<String, Object> ok = new LinkedHashMap<>();
         ok.put("accepted", recorded.newEvents());
         ok.put("duplicates", recorded.duplicates());

@@ -12,4 +12,12 @@ public interface IntakeObserver {
      * @param events events in the envelope (0 when it was not read)
      */
     void requestHandled(String outcome, int events);
+
+    /**
+     * An accepted envelope held an event whose action neither distribution nor GitLab's registry
+     * sends: recorded, asking for no work. Counted per delivery.
+     *
+     * @param action the action as sent, or {@code other} when it is not a short lowercase word
+     */
+    default void unknownAction(String action) {}
 }

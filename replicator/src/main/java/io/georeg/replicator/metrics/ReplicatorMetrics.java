@@ -6,6 +6,7 @@ import io.georeg.replicator.queue.WorkItem;
 import io.georeg.replicator.queue.WorkObserver;
 import io.georeg.replicator.queue.WorkQueue;
 import io.georeg.replicator.queue.WorkState;
+import io.georeg.replicator.reconcile.ReconcileObserver;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -22,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * the shared queue, and the numbers survive restarts. Registered once per process on the
  * registry the app exposes at {@code /metrics} (the ops module's {@code OperationsHandler}).
  */
-public final class ReplicatorMetrics implements IntakeObserver, WorkObserver, CopyObserver {
+public final class ReplicatorMetrics implements IntakeObserver, WorkObserver, CopyObserver, ReconcileObserver {
     private static final Logger LOG = LoggerFactory.getLogger(ReplicatorMetrics.class);
 
     private final Histogram lag;
@@ -35,6 +36,8 @@ public final class ReplicatorMetrics implements IntakeObserver, WorkObserver, Co
     private final Counter dedupHits;
     private final Counter manifestsCopied;
     private final Counter deletes;
+    private final Counter unknownActions;
+    private final Counter listingsRefused;
 
     public ReplicatorMetrics(PrometheusRegistry registry, WorkQueue queue) {
         lag = Histogram.builder()
@@ -81,6 +84,16 @@ public final class ReplicatorMetrics implements IntakeObserver, WorkObserver, Co
                 .name("georeg_replication_deletes_total")
                 .help("Tag and digest deletes propagated to the replica")
                 .register(registry);
+        unknownActions = Counter.builder()
+                .name("georeg_replication_intake_unknown_actions_total")
+                .help("Notification events with an action the replicator does not know, recorded and skipped")
+                .labelNames("action")
+                .register(registry);
+        listingsRefused = Counter.builder()
+                .name("georeg_replication_reconcile_listing_refused_total")
+                .help(
+                        "Reconcile listings (catalog or namespace) the primary refused to the replicator's account (401/403)")
+                .register(registry);
         GaugeWithCallback.builder()
                 .name("georeg_replication_queue_items")
                 .help("Work items in the shared queue by state")
@@ -116,6 +129,16 @@ public final class ReplicatorMetrics implements IntakeObserver, WorkObserver, Co
         if ("accepted".equals(outcome)) {
             intakeEvents.inc(events);
         }
+    }
+
+    @Override
+    public void unknownAction(String action) {
+        unknownActions.labelValues(action).inc();
+    }
+
+    @Override
+    public void listingRefused() {
+        listingsRefused.inc();
     }
 
     @Override

@@ -21,6 +21,8 @@ import java.util.List;
  * @param passwordFile file holding the password (Kubernetes secret mount), trailing newline ignored
  * @param connectTimeout TCP connect timeout
  * @param requestTimeout time until response headers of one request (a blob body may take longer)
+ * @param kind which registry product the primary is: decides how reconcile lists repositories
+ *     without the catalog ({@link PrimaryKind}); null means {@link PrimaryKind#DISTRIBUTION}
  */
 public record PrimaryConfig(
         URI url,
@@ -28,18 +30,29 @@ public record PrimaryConfig(
         String password,
         Path passwordFile,
         Duration connectTimeout,
-        Duration requestTimeout) {
+        Duration requestTimeout,
+        PrimaryKind kind) {
+
+    public PrimaryConfig {
+        kind = kind == null ? PrimaryKind.DISTRIBUTION : kind;
+    }
 
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
 
     /** An anonymous primary with default timeouts. */
     public static PrimaryConfig anonymous(URI url) {
-        return new PrimaryConfig(url, null, null, null, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT);
+        return new PrimaryConfig(
+                url, null, null, null, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, PrimaryKind.DISTRIBUTION);
     }
 
     public PrimaryConfig withCredentials(String user, String secret) {
-        return new PrimaryConfig(url, user, secret, null, connectTimeout, requestTimeout);
+        return new PrimaryConfig(url, user, secret, null, connectTimeout, requestTimeout, kind);
+    }
+
+    /** The same primary as another registry product (GitLab, Harbor). */
+    public PrimaryConfig withKind(PrimaryKind k) {
+        return new PrimaryConfig(url, username, password, passwordFile, connectTimeout, requestTimeout, k);
     }
 
     /** Returns this configuration, or throws listing every invalid key with its fix. */
@@ -103,6 +116,6 @@ public record PrimaryConfig(
     public String toString() {
         return "PrimaryConfig[url=" + url + ", username=" + username + ", password="
                 + (password == null ? "null" : "****") + ", passwordFile=" + passwordFile + ", connectTimeout="
-                + connectTimeout + ", requestTimeout=" + requestTimeout + "]";
+                + connectTimeout + ", requestTimeout=" + requestTimeout + ", kind=" + kind + "]";
     }
 }

@@ -90,6 +90,20 @@ final class PrimaryTransport implements AutoCloseable {
     }
 
     /**
+     * A GET with the configured credentials sent as HTTP basic auth up front, for APIs beside the
+     * registry's that take no registry token (Harbor's {@code /api/v2.0}); anonymous without credentials.
+     */
+    HttpResponse<InputStream> sendWithBasic(URI target, String accept, String what) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(target)
+                .timeout(config.requestTimeout())
+                .GET()
+                .header("User-Agent", PrimaryClient.USER_AGENT)
+                .header("Accept", accept);
+        auth.basicHeader().ifPresent(h -> b.header("Authorization", h));
+        return sendPlain(b.build(), what);
+    }
+
+    /**
      * A GET that follows redirects (e.g. to pre-signed object storage); the Authorization header
      * goes only to the primary's own origin, never to the redirect target.
      */

@@ -131,7 +131,8 @@ final class RegistryAuth {
         }
     }
 
-    private Optional<String> basicHeader() {
+    /** {@code Basic} with the configured credentials; empty when anonymous. */
+    Optional<String> basicHeader() {
         if (username == null) {
             return Optional.empty();
         }

@@ -1,9 +1,18 @@
 package io.georeg.replicator.queue;
 
-/** What a work item's {@code ref} names: a tag of the repository, or a digest in it. */
+/**
+ * What a work item's {@code ref} names: a tag of the repository, a digest in it, or the repository
+ * path itself ({@code ref} {@link #SELF} or {@link #TREE}, reconciled from the primary).
+ */
 public enum WorkKind {
     TAG("tag"),
-    DIGEST("digest");
+    DIGEST("digest"),
+    REPOSITORY("repository");
+
+    /** The {@code ref} of a {@link #REPOSITORY} row for the repository alone. */
+    public static final String SELF = "self";
+    /** The {@code ref} of a {@link #REPOSITORY} row for the repository and every one below it. */
+    public static final String TREE = "tree";
 
     private final String column;
 

@@ -8,7 +8,9 @@ package io.georeg.replicator.queue;
 public enum WorkOperation {
     PUSH_MANIFEST("push_manifest"),
     PUSH_BLOB("push_blob"),
-    DELETE("delete");
+    DELETE("delete"),
+    /** Compare the repository path's tags on the primary and the replica and queue what differs. */
+    RECONCILE("reconcile");
 
     private final String column;
 

@@ -9,7 +9,8 @@ import java.util.Optional;
 
 /**
  * A request to make one thing of the replica match the primary, before coalescing: "tag T of R
- * points at D", "manifest D is in R", "blob D is in R", "T or D is gone from R". Made by the intake
+ * points at D", "manifest D is in R", "blob D is in R", "T or D is gone from R", "R (and what is
+ * below it) has the primary's tags". Made by the intake
  * from notification events and by reconcile and preheat from crawls; queued by {@link WorkQueue}.
  *
  * @param requestedAt when the primary changed (event timestamp) or when the crawl saw it: lag starts here
@@ -32,7 +33,7 @@ public record WorkRequest(
         Objects.requireNonNull(ref, "ref");
         Objects.requireNonNull(operation, "operation");
         Objects.requireNonNull(requestedAt, "requestedAt");
-        if (operation != WorkOperation.DELETE && digest.isEmpty()) {
+        if (operation != WorkOperation.DELETE && operation != WorkOperation.RECONCILE && digest.isEmpty()) {
             throw new IllegalArgumentException(operation + " of " + repository + " " + ref + " needs a digest");
         }
     }
@@ -84,6 +85,23 @@ public record WorkRequest(
                 WorkKind.TAG,
                 tag.value(),
                 WorkOperation.DELETE,
+                Optional.empty(),
+                Optional.empty(),
+                -1,
+                at,
+                source);
+    }
+
+    /**
+     * The repository (and with {@code withBelow} every repository below it) should have the tags
+     * the primary has there now: a repository deleted or renamed on the primary.
+     */
+    public static WorkRequest reconcilePath(RepositoryName repository, boolean withBelow, Instant at, String source) {
+        return new WorkRequest(
+                repository,
+                WorkKind.REPOSITORY,
+                withBelow ? WorkKind.TREE : WorkKind.SELF,
+                WorkOperation.RECONCILE,
                 Optional.empty(),
                 Optional.empty(),
                 -1,

@@ -22,6 +22,14 @@ public record ReconcileSummary(
         errors = List.copyOf(errors);
     }
 
+    /** This summary with {@code more} errors before its own (e.g. a listing the primary refused). */
+    public ReconcileSummary withErrors(List<String> more) {
+        List<String> all = new java.util.ArrayList<>(more);
+        all.addAll(errors);
+        return new ReconcileSummary(
+                repositories, tagsChecked, tagPushesQueued, tagDeletesQueued, referrersQueued, all, took);
+    }
+
     public int queued() {
         return tagPushesQueued + tagDeletesQueued + referrersQueued;
     }

@@ -5,6 +5,7 @@ import io.georeg.oci.Reference;
 import io.georeg.oci.RepositoryName;
 import io.georeg.oci.Tag;
 import io.georeg.replica.ReplicaReader;
+import io.georeg.replicator.primary.CatalogRefusedException;
 import io.georeg.replicator.primary.ManifestHead;
 import io.georeg.replicator.primary.PrimaryCatalog;
 import io.georeg.replicator.primary.PrimaryContent;
@@ -52,38 +53,114 @@ public final class Reconciler {
     private final ReplicaReader replica;
     private final WorkQueue queue;
     private final RepositoryFilter filter;
+    private final List<String> namespaces;
     private final ReconcileRuns runs;
+    private final ReconcileObserver observer;
 
     public Reconciler(
             PrimaryContent primary,
             PrimaryCatalog catalog,
             ReplicaReader replica,
             WorkQueue queue,
-            RepositoryFilter filter,
-            ReconcileRuns runs) {
+            SyncConfig sync,
+            ReconcileRuns runs,
+            ReconcileObserver observer) {
         this.primary = primary;
         this.catalog = catalog;
         this.replica = replica;
         this.queue = queue;
-        this.filter = filter;
+        this.filter = sync.filter();
+        this.namespaces = sync.namespaces();
         this.runs = runs;
+        this.observer = observer;
     }
 
-    /** A full pass over every replicated repository of the primary's catalog (plus {@code extra}, e.g. preheat). */
+    /**
+     * A full pass over every replicated repository the primary lists (its catalog, or the
+     * configured namespaces), plus {@code extra} (e.g. preheat).
+     */
     public ReconcileSummary reconcileAll(List<RepositoryName> extra, ReconcileProgress progress) {
         Instant started = Instant.now();
         Set<RepositoryName> onPrimary = new LinkedHashSet<>();
-        catalog.forEachRepository(onPrimary::add);
+        List<String> listingErrors = new ArrayList<>();
+        List<String> refusedNamespaces = new ArrayList<>();
+        boolean listed = true;
+        if (namespaces.isEmpty()) {
+            try {
+                catalog.forEachCatalogRepository(onPrimary::add);
+            } catch (CatalogRefusedException e) {
+                observer.listingRefused();
+                if (extra.isEmpty()) {
+                    throw e;
+                }
+                LOG.warn("reconcile crawls only the preheat repositories: {}", e.getMessage());
+                listingErrors.add(e.getMessage());
+                listed = false;
+            }
+        } else {
+            for (String namespace : namespaces) {
+                try {
+                    catalog.forEachRepositoryUnder(namespace, onPrimary::add);
+                } catch (CatalogRefusedException e) {
+                    // This namespace is not ours to list; the others are crawled all the same.
+                    observer.listingRefused();
+                    LOG.warn("reconcile skips namespace {}: {}", namespace, e.getMessage());
+                    listingErrors.add(namespace + ": " + e.getMessage());
+                    refusedNamespaces.add(namespace);
+                }
+            }
+        }
         Set<RepositoryName> scope = new LinkedHashSet<>();
         onPrimary.stream().filter(filter::replicates).forEach(scope::add);
         scope.addAll(extra);
-        // Replicated repositories the primary dropped: their tags go too.
-        for (RepositoryName r : replicaRepositories()) {
-            if (!onPrimary.contains(r) && filter.replicates(r)) {
+        // Replicated repositories the primary dropped from what it listed: their tags go too.
+        for (RepositoryName r : listed ? replicaRepositories() : List.<RepositoryName>of()) {
+            if (!onPrimary.contains(r) && filter.replicates(r) && inNamespaces(r, refusedNamespaces)) {
                 scope.add(r);
             }
         }
-        return recorded(started, true, crawl(List.copyOf(scope), progress));
+        ReconcileSummary summary = crawl(List.copyOf(scope), progress);
+        return recorded(started, true, listingErrors.isEmpty() ? summary : summary.withErrors(listingErrors));
+    }
+
+    /**
+     * A pass over the repositories at or below {@code path}, on the replica and on the primary:
+     * what a repository rename or delete on the primary asks for. The replica's repositories
+     * there lose the tags the primary no longer has (all of them when the path moved away) and
+     * the primary's gain theirs, each tag decided by the primary's answer when its work runs.
+     * Without the primary's listing (refused, or a kind that cannot list a path) only the replica's
+     * repositories and {@code path} itself are crawled.
+     *
+     * @param withBelow false: {@code path} only (a repository deleted), true: also every repository below it
+     */
+    public ReconcileSummary reconcilePath(RepositoryName path, boolean withBelow) {
+        Set<RepositoryName> scope = new LinkedHashSet<>();
+        scope.add(path);
+        if (withBelow) {
+            for (RepositoryName r : replicaRepositories()) {
+                if (r.value().startsWith(path.value() + "/")) {
+                    scope.add(r);
+                }
+            }
+            try {
+                catalog.forEachRepositoryUnder(path.value(), scope::add);
+            } catch (CatalogRefusedException e) {
+                observer.listingRefused();
+                LOG.warn("reconcile of {} and below crawls only what the replica has: {}", path, e.getMessage());
+            }
+        }
+        List<RepositoryName> replicated =
+                scope.stream().filter(filter::replicates).toList();
+        return crawl(replicated, ReconcileProgress.NONE);
+    }
+
+    /** Whether a listing that succeeded covers the repository (a refused namespace tells nothing). */
+    private boolean inNamespaces(RepositoryName repository, List<String> refused) {
+        return namespaces.isEmpty()
+                || namespaces.stream()
+                        .filter(n -> !refused.contains(n))
+                        .anyMatch(n -> repository.value().equals(n)
+                                || repository.value().startsWith(n + "/"));
     }
 
     /**

@@ -17,21 +17,35 @@ import java.util.Optional;
  *     patterns, crawled at every reconcile
  * @param reconcileInterval how often the catalog/tags crawl runs; zero or null disables it. Set it
  *     for polling mode (a site that gets no notifications)
+ * @param namespaces repository path prefixes the crawl lists instead of the whole catalog (GitLab
+ *     groups and projects, Harbor projects), for accounts the primary does not give its catalog;
+ *     empty means the catalog
  */
-public record SyncConfig(List<String> include, List<String> exclude, List<String> preheat, Duration reconcileInterval) {
+public record SyncConfig(
+        List<String> include,
+        List<String> exclude,
+        List<String> preheat,
+        Duration reconcileInterval,
+        List<String> namespaces) {
 
     public SyncConfig {
         include = include == null ? List.of() : List.copyOf(include);
         exclude = exclude == null ? List.of() : List.copyOf(exclude);
         preheat = preheat == null ? List.of() : List.copyOf(preheat);
+        namespaces = namespaces == null ? List.of() : List.copyOf(namespaces);
     }
 
     public static SyncConfig everything() {
-        return new SyncConfig(List.of(), List.of(), List.of(), Duration.ZERO);
+        return new SyncConfig(List.of(), List.of(), List.of(), Duration.ZERO, List.of());
     }
 
     public SyncConfig withReconcileInterval(Duration interval) {
-        return new SyncConfig(include, exclude, preheat, interval);
+        return new SyncConfig(include, exclude, preheat, interval, namespaces);
+    }
+
+    /** The crawl lists these path prefixes instead of the catalog. */
+    public SyncConfig withNamespaces(List<String> prefixes) {
+        return new SyncConfig(include, exclude, preheat, reconcileInterval, prefixes);
     }
 
     public boolean reconcileScheduled() {
@@ -50,6 +64,12 @@ public record SyncConfig(List<String> include, List<String> exclude, List<String
             if (PreheatEntry.parse(entry).isEmpty()) {
                 problems.add(
                         "replicator.sync.preheat entry '" + entry + "' must be <repository> or <repository>:<tag>");
+            }
+        }
+        for (String namespace : namespaces) {
+            if (!RepositoryName.isValid(namespace)) {
+                problems.add("replicator.sync.namespaces entry '" + namespace
+                        + "' must be a repository path prefix such as my-group or my-group/my-project");
             }
         }
         if (reconcileInterval != null && reconcileInterval.isNegative()) {

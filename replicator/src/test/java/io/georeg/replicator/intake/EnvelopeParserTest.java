@@ -12,7 +12,6 @@ import io.georeg.replicator.queue.WorkRequest;
 import io.georeg.replicator.testing.NotificationFixtures;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -35,7 +34,7 @@ class EnvelopeParserTest {
 
     @Test
     void manifestPushedByTagMovesTheTag() {
-        WorkRequest w = work("push-manifest-oci-tag.json").orElseThrow();
+        WorkRequest w = work("push-manifest-oci-tag.json").getFirst();
         assertThat(w.kind()).isEqualTo(WorkKind.TAG);
         assertThat(w.ref()).isEqualTo("v1");
         assertThat(w.operation()).isEqualTo(WorkOperation.PUSH_MANIFEST);
@@ -45,7 +44,7 @@ class EnvelopeParserTest {
 
     @Test
     void indexChildPushedByDigestIsStoredWithoutTag() {
-        WorkRequest w = work("push-manifest-oci-digest.json").orElseThrow();
+        WorkRequest w = work("push-manifest-oci-digest.json").getFirst();
         assertThat(w.kind()).isEqualTo(WorkKind.DIGEST);
         assertThat(w.operation()).isEqualTo(WorkOperation.PUSH_MANIFEST);
     }
@@ -56,12 +55,12 @@ class EnvelopeParserTest {
                 .get(0);
         assertThat(e.mediaType()).contains("application/octet-stream");
         assertThat(e.target()).isEqualTo(NotificationEvent.Target.BLOB);
-        assertThat(EventClassifier.workFor(e).orElseThrow().operation()).isEqualTo(WorkOperation.PUSH_BLOB);
+        assertThat(EventClassifier.workFor(e).getFirst().operation()).isEqualTo(WorkOperation.PUSH_BLOB);
     }
 
     @Test
     void crossRepositoryMountLinksTheBlobInTheTargetRepository() {
-        WorkRequest w = work("mount-blob.json").orElseThrow();
+        WorkRequest w = work("mount-blob.json").getFirst();
         assertThat(w.repository()).isEqualTo(RepositoryName.of("corpus/app-01"));
         assertThat(w.operation()).isEqualTo(WorkOperation.PUSH_BLOB);
     }
@@ -72,7 +71,7 @@ class EnvelopeParserTest {
             NotificationEvent e =
                     EnvelopeParser.parse(NotificationFixtures.bytes(name)).get(0);
             assertThat(e.target()).as(name).isEqualTo(NotificationEvent.Target.UNKNOWN);
-            WorkRequest w = EventClassifier.workFor(e).orElseThrow();
+            WorkRequest w = EventClassifier.workFor(e).getFirst();
             assertThat(w.kind()).isEqualTo(WorkKind.DIGEST);
             assertThat(w.operation()).isEqualTo(WorkOperation.DELETE);
         }
@@ -84,7 +83,7 @@ class EnvelopeParserTest {
                 .get(0);
         assertThat(e.digest()).isEmpty();
         assertThat(e.tag()).contains(Tag.of("v3"));
-        WorkRequest w = EventClassifier.workFor(e).orElseThrow();
+        WorkRequest w = EventClassifier.workFor(e).getFirst();
         assertThat(w.kind()).isEqualTo(WorkKind.TAG);
         assertThat(w.operation()).isEqualTo(WorkOperation.DELETE);
     }
@@ -133,7 +132,8 @@ class EnvelopeParserTest {
                         + HEX + "\"}}]}",
                 "{\"events\": [{\"id\": \"x\", \"timestamp\": \"2026-11-22T16:07:46Z\", \"action\": \"push\", \"target\": {\"repository\": \"a\", \"digest\": \"md5:abc\"}}]}",
                 "{\"events\": [{\"id\": \"x\", \"timestamp\": \"2026-11-22T16:07:46Z\", \"action\": \"push\", \"target\": {\"repository\": \"a\"}}]}",
-                "{\"events\": [{\"id\": \"x\", \"timestamp\": \"2026-11-22T16:07:46Z\", \"action\": \"delete\", \"target\": {\"repository\": \"a\"}}]}",
+                "{\"events\": [{\"id\": \"x\", \"timestamp\": \"2026-11-22T16:07:46Z\", \"action\": \"rename\", \"target\": {\"repository\": \"a\"}}]}",
+                "{\"events\": [{\"id\": \"x\", \"timestamp\": \"2026-11-22T16:07:46Z\", \"action\": \"rename\", \"target\": {\"repository\": \"a\", \"rename\": {\"type\": \"name\", \"from\": \"a\", \"to\": \"../b\"}}}]}",
                 "{\"events\": [{\"id\": \"x\", \"timestamp\": \"2026-11-22T16:07:46Z\", \"action\": \"push\", \"target\": {\"repository\": \"a\", \"tag\": \"-bad\", \"digest\": \"sha256:"
                         + HEX + "\"}}]}",
                 "{\"events\": [{\"id\": \"x\", \"timestamp\": \"2026-11-22T16:07:46Z\", \"action\": \"push\"}]}"
@@ -154,9 +154,62 @@ class EnvelopeParserTest {
         assertThat(EventClassifier.workFor(e)).isEmpty();
     }
 
+    @Test
+    void gitLabsRenameReconcilesTheOldPathAndTheNewOneWithEverythingBelowEach() {
+        for (String name : List.of("rename-name.json", "rename-namespace.json")) {
+            NotificationEvent e =
+                    EnvelopeParser.parse(NotificationFixtures.gitlab(name)).getFirst();
+            NotificationEvent.Rename rename = e.rename().orElseThrow();
+            assertThat(e.repository()).as(name).isEqualTo(rename.from());
+            assertThat(EventClassifier.workFor(e))
+                    .as(name)
+                    .extracting(WorkRequest::repository, WorkRequest::kind, WorkRequest::ref, WorkRequest::operation)
+                    .containsExactly(
+                            org.assertj.core.groups.Tuple.tuple(
+                                    rename.from(), WorkKind.REPOSITORY, WorkKind.TREE, WorkOperation.RECONCILE),
+                            org.assertj.core.groups.Tuple.tuple(
+                                    rename.to(), WorkKind.REPOSITORY, WorkKind.TREE, WorkOperation.RECONCILE));
+        }
+        assertThat(EnvelopeParser.parse(NotificationFixtures.gitlab("rename-namespace.json"))
+                        .getFirst()
+                        .rename()
+                        .orElseThrow())
+                .isEqualTo(new NotificationEvent.Rename(
+                        "namespace", RepositoryName.of("acme/web/shop"), RepositoryName.of("acme/platform/shop")));
+    }
+
+    @Test
+    void aDeleteNamingOnlyTheRepositoryReconcilesThatRepository() {
+        NotificationEvent e = EnvelopeParser.parse(NotificationFixtures.gitlab("delete-repository.json"))
+                .getFirst();
+        assertThat(e.isRepositoryDelete()).isTrue();
+        WorkRequest w = EventClassifier.workFor(e).getFirst();
+        assertThat(w.repository()).isEqualTo(RepositoryName.of("acme/web/legacy"));
+        assertThat(w.kind()).isEqualTo(WorkKind.REPOSITORY);
+        assertThat(w.ref()).isEqualTo(WorkKind.SELF);
+        assertThat(w.operation()).isEqualTo(WorkOperation.RECONCILE);
+    }
+
+    @Test
+    void gitLabsActorAndMetaFieldsAreIgnoredAndTheUsersTokenIsNotKept() {
+        NotificationEvent e = EnvelopeParser.parse(NotificationFixtures.gitlab("push-manifest-gitlab-actor.json"))
+                .getFirst();
+        WorkRequest w = EventClassifier.workFor(e).getFirst();
+        assertThat(w.kind()).isEqualTo(WorkKind.TAG);
+        assertThat(w.ref()).isEqualTo("v2");
+        assertThat(e.json())
+                .contains("\"user_type\":\"personal_access_token\"")
+                .contains("\"future_field\"")
+                .doesNotContain("eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSIsImR1bW15Ijp0cnVlfQ.");
+        NotificationEvent pull = EnvelopeParser.parse(NotificationFixtures.gitlab("pull-blob-meta.json"))
+                .getFirst();
+        assertThat(pull.isPull()).isTrue();
+        assertThat(EventClassifier.workFor(pull)).isEmpty();
+    }
+
     private static final String HEX = "97ba16bd2fba136cb38b3446a9893a42c565b49c645a6da4c25265d96c8d2007";
 
-    private static Optional<WorkRequest> work(String fixture) {
+    private static List<WorkRequest> work(String fixture) {
         return EventClassifier.workFor(
                 EnvelopeParser.parse(NotificationFixtures.bytes(fixture)).get(0));
     }

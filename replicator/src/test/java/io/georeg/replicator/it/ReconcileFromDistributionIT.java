@@ -66,7 +66,7 @@ class ReconcileFromDistributionIT {
         replicator = replica.build(
                 primary.url(),
                 ReplicatorUnderTest.fastRetries(4),
-                new SyncConfig(List.of(), List.of("private/**"), List.of(), Duration.ZERO));
+                new SyncConfig(List.of(), List.of("private/**"), List.of(), Duration.ZERO, List.of()));
         corpus = CorpusGenerator.withSeed(11).bigLayerSize(1024 * 1024).generate();
         push(corpus.repository("library/alpine"), "3.19", "library/alpine", "3.19");
         push(corpus.repository("library/alpine"), "latest", "library/alpine", "latest");

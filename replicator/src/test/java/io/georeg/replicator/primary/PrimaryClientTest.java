@@ -155,7 +155,7 @@ class PrimaryClientTest {
                     .extracting(Tag::value)
                     .containsExactly("v1", "v2", "v3", "v4", "v5");
             List<String> repos = new java.util.ArrayList<>();
-            client.catalog().forEachRepository(r -> repos.add(r.value()));
+            client.catalog().forEachCatalogRepository(r -> repos.add(r.value()));
             assertThat(repos).containsExactly("a/first", "team/app", "z/last");
         }
         assertThat(primary.seen())
@@ -181,7 +181,7 @@ class PrimaryClientTest {
 
     @Test
     void configNamesTheKeyAndTheFix() {
-        assertThatThrownBy(() -> new PrimaryConfig(URI.create("ftp://x"), "u", null, null, null, null).validate())
+        assertThatThrownBy(() -> new PrimaryConfig(URI.create("ftp://x"), "u", null, null, null, null, null).validate())
                 .hasMessageContaining("replicator.primary.url")
                 .hasMessageContaining("replicator.primary.password")
                 .hasMessageContaining("replicator.primary.connectTimeout");

@@ -33,6 +33,18 @@ public final class NotificationFixtures {
         }
     }
 
+    /**
+     * An envelope in the shape GitLab's container registry sends (hand-written, see
+     * {@code notifications/gitlab/README.md}).
+     */
+    public static byte[] gitlab(String name) {
+        try {
+            return Files.readAllBytes(directory().resolveSibling("gitlab").resolve(name));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     public static byte[] bytes(String name) {
         try {
             return Files.readAllBytes(directory().resolve(name));

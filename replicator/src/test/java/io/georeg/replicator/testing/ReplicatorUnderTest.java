@@ -67,7 +67,12 @@ public final class ReplicatorUnderTest implements AutoCloseable {
 
     /** Builds the replicator (intake mounted) without starting its workers. */
     public Replicator build(URI primary, WorkerConfig workers, SyncConfig sync) {
-        ReplicatorConfig config = ReplicatorConfig.of(IntakeConfig.withSecret(SECRET), PrimaryConfig.anonymous(primary))
+        return build(PrimaryConfig.anonymous(primary), workers, sync);
+    }
+
+    /** Builds the replicator for a primary with credentials or of another kind, without starting its workers. */
+    public Replicator build(PrimaryConfig primary, WorkerConfig workers, SyncConfig sync) {
+        ReplicatorConfig config = ReplicatorConfig.of(IntakeConfig.withSecret(SECRET), primary)
                 .withWorkers(workers)
                 .withSync(sync);
         registry = new PrometheusRegistry();
@@ -93,6 +98,35 @@ public final class ReplicatorUnderTest implements AutoCloseable {
             return out.toString(java.nio.charset.StandardCharsets.UTF_8);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** Where the replica's tag points now; empty when the replica has no such tag. */
+    public java.util.Optional<io.georeg.oci.Digest> tagDigest(String repository, String tag) {
+        return reader.manifest(
+                        io.georeg.oci.RepositoryName.of(repository),
+                        new io.georeg.oci.Reference.ByTag(io.georeg.oci.Tag.of(tag)))
+                .map(ReplicaReader.StoredManifest::digest);
+    }
+
+    /** Closes each of {@code resources} that was started (nulls skipped), every one even when one fails. */
+    public static void closeAll(AutoCloseable... resources) throws Exception {
+        Exception first = null;
+        for (AutoCloseable r : resources) {
+            try {
+                if (r != null) {
+                    r.close();
+                }
+            } catch (Exception e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
         }
     }
 

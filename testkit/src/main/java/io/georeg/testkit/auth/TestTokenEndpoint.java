@@ -25,7 +25,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A token service in the style of GitLab's {@code /jwt/auth} (the distribution token
  * protocol): a process of its own beside the primary registry, as GitLab serves {@code /jwt/auth}
- * from Rails and not from the registry. The JDK's HTTP server on 127.0.0.1, on an ephemeral port
+ * from Rails and not from the registry. {@link Builder#harbor()} makes it Harbor's instead:
+ * {@code /service/token}, 30-minute tokens, robot accounts named {@code robot$<name>}. The JDK's HTTP server on 127.0.0.1, on an ephemeral port
  * kept across {@link #stop()} and {@link #restart()} so a test can take the token service down and
  * bring it back independently of the registry. {@code GET /jwt/auth?service=…&scope=repository:a/b:pull,push[&scope=…]}
  * with HTTP basic auth answers {@code {"token":…,"access_token":…,"expires_in":300,"issued_at":…}}
@@ -51,6 +52,10 @@ public final class TestTokenEndpoint implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     public static final String PATH = "/jwt/auth";
     public static final int LIFETIME_SECONDS = 300;
+    /** Harbor's token path and its default token lifetime (30 minutes). */
+    public static final String HARBOR_PATH = "/service/token";
+
+    public static final int HARBOR_LIFETIME_SECONDS = 1800;
 
     private final TestTokenIssuer issuer;
     private final Map<String, String> users;
@@ -60,6 +65,8 @@ public final class TestTokenEndpoint implements AutoCloseable {
     private final AtomicInteger issued = new AtomicInteger();
     private final AtomicInteger failureStatus = new AtomicInteger();
     private final int port;
+    private final String path;
+    private final int lifetimeSeconds;
     private HttpServer server;
 
     /** One grant: actions on the repositories a pattern covers. */
@@ -85,9 +92,18 @@ public final class TestTokenEndpoint implements AutoCloseable {
         private final Map<String, String> users = new LinkedHashMap<>();
         private final Map<String, List<Grant>> grants = new LinkedHashMap<>();
         private final List<String> anonymous = new ArrayList<>();
+        private String path = PATH;
+        private int lifetimeSeconds = LIFETIME_SECONDS;
 
         private Builder(TestTokenIssuer issuer) {
             this.issuer = issuer;
+        }
+
+        /** Harbor's shape: tokens at {@value #HARBOR_PATH}, valid for {@value #HARBOR_LIFETIME_SECONDS} seconds. */
+        public Builder harbor() {
+            this.path = HARBOR_PATH;
+            this.lifetimeSeconds = HARBOR_LIFETIME_SECONDS;
+            return this;
         }
 
         public Builder user(String name, String password) {
@@ -109,7 +125,7 @@ public final class TestTokenEndpoint implements AutoCloseable {
 
         public TestTokenEndpoint start() {
             try {
-                TestTokenEndpoint e = new TestTokenEndpoint(issuer, users, grants, anonymous);
+                TestTokenEndpoint e = new TestTokenEndpoint(issuer, users, grants, anonymous, path, lifetimeSeconds);
                 e.server.start();
                 return e;
             } catch (IOException ex) {
@@ -122,9 +138,13 @@ public final class TestTokenEndpoint implements AutoCloseable {
             TestTokenIssuer issuer,
             Map<String, String> users,
             Map<String, List<Grant>> grants,
-            List<String> anonymousRepositories)
+            List<String> anonymousRepositories,
+            String path,
+            int lifetimeSeconds)
             throws IOException {
         this.issuer = issuer;
+        this.path = path;
+        this.lifetimeSeconds = lifetimeSeconds;
         this.users = new ConcurrentHashMap<>(users);
         this.grants = Map.copyOf(grants);
         this.anonymousRepositories = List.copyOf(anonymousRepositories);
@@ -151,9 +171,29 @@ public final class TestTokenEndpoint implements AutoCloseable {
         return b.start();
     }
 
-    /** The realm to configure: {@code http://127.0.0.1:<port>/jwt/auth}. */
+    /** The realm to configure: {@code http://127.0.0.1:<port>/jwt/auth} (Harbor: {@code /service/token}). */
     public URI realm() {
-        return URI.create("http://127.0.0.1:" + port + PATH);
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    public TestTokenIssuer issuer() {
+        return issuer;
+    }
+
+    /**
+     * Whether an {@code Authorization} header (HTTP basic, as a Harbor robot account sends it to
+     * Harbor's API) names a user granted {@code action} on {@code repository}: how a fake of a
+     * registry's own API beside this service decides.
+     */
+    public boolean authorizes(String authorization, String repository, String action) {
+        String user = authorization == null ? null : authenticate(authorization);
+        return user != null && !user.isEmpty() && allows(user, "repository", repository, action);
+    }
+
+    /** Whether the header's credentials are a known user's (whatever the user may do). */
+    public boolean authenticates(String authorization) {
+        String user = authorization == null ? null : authenticate(authorization);
+        return user != null && !user.isEmpty();
     }
 
     public int requests() {
@@ -196,7 +236,7 @@ public final class TestTokenEndpoint implements AutoCloseable {
     private HttpServer bind(int port) throws IOException {
         HttpServer s = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
         s.setExecutor(executor);
-        s.createContext(PATH, this::handle);
+        s.createContext(path, this::handle);
         return s;
     }
 
@@ -224,6 +264,10 @@ public final class TestTokenEndpoint implements AutoCloseable {
                 return;
             }
             TestTokenIssuer.TokenSpec spec = issuer.token().subject(user);
+            if (lifetimeSeconds != LIFETIME_SECONDS) {
+                // The issuer's tokens last 5 minutes (GitLab's); another lifetime is set here.
+                spec.expiresAt(Instant.now().plusSeconds(lifetimeSeconds));
+            }
             for (String scope : query.getOrDefault("scope", List.of())) {
                 for (String one : scope.split(" ")) {
                     grant(spec, one, user);
@@ -234,7 +278,7 @@ public final class TestTokenEndpoint implements AutoCloseable {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("token", token);
             body.put("access_token", token);
-            body.put("expires_in", LIFETIME_SECONDS);
+            body.put("expires_in", lifetimeSeconds);
             body.put("issued_at", Instant.now().toString());
             send(ex, 200, body);
         }
