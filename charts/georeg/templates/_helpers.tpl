@@ -169,13 +169,14 @@ as YAML. Keys match docs/configuration.md exactly; secrets are never inlined: th
 {{- $_ := set $config "router" $router -}}
 {{- end -}}
 {{- if eq $component "replicator" -}}
-{{- $p := dict "url" $v.primary.url "connectTimeout" $v.primary.connectTimeout "requestTimeout" $v.primary.requestTimeout -}}
+{{- $p := dict "url" $v.primary.url "kind" (default "distribution" $v.primary.kind) "connectTimeout" $v.primary.connectTimeout "requestTimeout" $v.primary.requestTimeout -}}
 {{- if $v.primary.username -}}
 {{- $_ := set $p "username" $v.primary.username -}}
 {{- $_ := set $p "passwordFile" (printf "%s/primary-password" $secrets) -}}
 {{- end -}}
 {{- $intake := dict "path" $v.notifications.path "secretHeader" $v.notifications.header "secretFile" (printf "%s/notification-secret" $secrets) "maxBodyBytes" $v.notifications.maxBodyBytes -}}
-{{- $_ := set $config "replicator" (dict "bindHost" "0.0.0.0" "port" $v.replicator.port "primary" $p "intake" $intake "workers" $v.replicator.workers) -}}
+{{- $sync := dict "namespaces" (default (list) $v.replicator.sync.namespaces) "reconcileInterval" (default "0s" $v.replicator.sync.reconcileInterval) -}}
+{{- $_ := set $config "replicator" (dict "bindHost" "0.0.0.0" "port" $v.replicator.port "primary" $p "intake" $intake "workers" $v.replicator.workers "sync" $sync) -}}
 {{- end -}}
 {{- toYaml (mustMergeOverwrite $config (deepCopy $v.config)) -}}
 {{- end -}}

@@ -48,7 +48,8 @@ class RenderedConfigTest {
         "router,ha.yaml",
         "replicator,",
         "replicator,ha.yaml",
-        "replicator,s3.yaml"
+        "replicator,s3.yaml",
+        "replicator,gitlab.yaml"
     })
     void componentConfigIsAcceptedByGeoregsLoader(String component, String valuesFile) throws IOException {
         RenderedChart chart = RenderedChart.render(valuesFile);
@@ -63,6 +64,24 @@ class RenderedConfigTest {
 
         assertThat(config.components()).hasSize(1);
         assertThat(config.components().get(0).key()).isEqualTo(component);
+    }
+
+    @Test
+    void aGitLabPrimaryIsListedByNamespaceWithTheDeployTokenFromItsSecretFile() throws IOException {
+        RenderedChart chart = RenderedChart.render("gitlab.yaml");
+        String yaml = chart.get("ConfigMap", RenderedChart.RELEASE + "-georeg-config")
+                .path("data")
+                .path("replicator.yaml")
+                .asText();
+
+        GeoregConfig config = new ConfigLoader(Map.of()).load(Optional.of(withSecretFiles(yaml)));
+
+        var replicator = config.replicator();
+        assertThat(replicator.primary().kind()).isEqualTo(io.georeg.replicator.primary.PrimaryKind.GITLAB);
+        assertThat(replicator.primary().username()).isEqualTo("gitlab+deploy-token-7");
+        assertThat(replicator.primary().password()).isEqualTo("secret-from-primary-password");
+        assertThat(replicator.sync().namespaces()).containsExactly("acme", "platform/base-images");
+        assertThat(replicator.sync().reconcileInterval()).isEqualTo(java.time.Duration.ofHours(1));
     }
 
     @Test
