@@ -73,6 +73,12 @@ spec:
             - name: http
               containerPort: {{ $cv.port }}
               protocol: TCP
+            {{- if eq $c "router" }}
+            # Admin API, /metrics, status page: served on this port only, never on the public one.
+            - name: operator
+              containerPort: {{ $cv.operatorPort }}
+              protocol: TCP
+            {{- end }}
           startupProbe:
             httpGet: {path: /-/health, port: http}
             periodSeconds: 2
@@ -152,6 +158,10 @@ metadata:
   labels:
     {{- include "georeg.labels" $root | nindent 4 }}
     app.kubernetes.io/component: {{ .component }}
+    {{- if eq .component "router" }}
+    # The public Service (the Ingress's backend) has no /metrics: the ServiceMonitor skips it.
+    georeg.io/metrics: "false"
+    {{- end }}
   {{- with $root.Values.service.annotations }}
   annotations:
     {{- toYaml . | nindent 4 }}
@@ -165,6 +175,32 @@ spec:
     - name: http
       port: {{ .values.port }}
       targetPort: http
+      protocol: TCP
+{{- end -}}
+
+{{/*
+The router's operator Service: its admin API, /metrics and status page, for Prometheus and
+operators inside the cluster. No Ingress routes to it. Its port is named http so that the
+ServiceMonitor scrapes it like every other component.
+*/}}
+{{- define "georeg.operatorService" -}}
+{{- $root := .root -}}
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{ include "georeg.fullname" $root }}-{{ .component }}-operator
+  labels:
+    {{- include "georeg.labels" $root | nindent 4 }}
+    app.kubernetes.io/component: {{ .component }}
+spec:
+  type: ClusterIP
+  selector:
+    {{- include "georeg.selectorLabels" $root | nindent 4 }}
+    app.kubernetes.io/component: {{ .component }}
+  ports:
+    - name: http
+      port: {{ .values.operatorPort }}
+      targetPort: operator
       protocol: TCP
 {{- end -}}
 

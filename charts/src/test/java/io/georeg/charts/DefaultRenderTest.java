@@ -85,6 +85,16 @@ class DefaultRenderTest {
     }
 
     @Test
+    void routerServesOperatorEndpointsOnAPortOfItsOwnThatTheIngressNeverNames() {
+        JsonNode container = container(chart.deployment("router"));
+        assertThat(container.path("ports").toString()).contains("\"operator\"").contains("8090");
+        assertThat(chart.ofKind("ConfigMap").toString()).contains("operator:").contains("port: 8090");
+        assertThat(chart.ofKind("Ingress").toString())
+                .doesNotContain("router-operator")
+                .doesNotContain("8090");
+    }
+
+    @Test
     void oneIngressHostSendsEveryPathToTheRouter() {
         List<JsonNode> ingresses = chart.ofKind("Ingress");
         assertThat(ingresses).hasSize(1);

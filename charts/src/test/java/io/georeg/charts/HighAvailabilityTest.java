@@ -69,7 +69,7 @@ class HighAvailabilityTest {
     }
 
     @Test
-    void serviceMonitorScrapesMetricsOfEveryComponentService() {
+    void serviceMonitorScrapesMetricsOfEveryComponentButNeverThePublicRouterService() {
         JsonNode monitor = chart.get("ServiceMonitor", RELEASE + "-georeg");
 
         assertThat(monitor.path("metadata").path("labels").path("release").asText())
@@ -89,7 +89,27 @@ class HighAvailabilityTest {
                                     service.path("metadata").path("name").asText(), e.getKey())
                             .isEqualTo(e.getValue().asText()));
         }
-        assertThat(chart.ofKind("Service")).hasSize(3);
+        assertThat(chart.ofKind("Service")).hasSize(4);
+        // The router's public Service (behind the Ingress) serves no /metrics; its operator Service does.
+        assertThat(monitor.path("spec")
+                        .path("selector")
+                        .path("matchExpressions")
+                        .toString())
+                .contains("georeg.io/metrics")
+                .contains("NotIn")
+                .contains("false");
+        assertThat(chart.get("Service", RELEASE + "-georeg-router")
+                        .path("metadata")
+                        .path("labels")
+                        .path("georeg.io/metrics")
+                        .asText())
+                .isEqualTo("false");
+        JsonNode operator = chart.get("Service", RELEASE + "-georeg-router-operator");
+        assertThat(operator.path("metadata").path("labels").has("georeg.io/metrics"))
+                .isFalse();
+        assertThat(operator.path("spec").path("ports").get(0).path("targetPort").asText())
+                .isEqualTo("operator");
+        assertThat(operator.path("spec").path("type").asText()).isEqualTo("ClusterIP");
     }
 
     @Test

@@ -8,6 +8,7 @@ import io.georeg.ops.OperationsHandler;
 import io.georeg.router.admin.AdminEndpoint;
 import io.georeg.router.admin.AdminStateStore;
 import io.georeg.router.admin.DatabaseAdminStateStore;
+import io.georeg.router.admin.FailedAttempts;
 import io.georeg.router.admin.MemoryAdminStateStore;
 import io.georeg.router.admin.SiteControl;
 import io.georeg.router.fallback.ReplicaMissListener;
@@ -69,6 +70,9 @@ import org.slf4j.LoggerFactory;
  *     URI url = router.localUrl();   // http://127.0.0.1:<port>
  * }
  * }</pre>
+ * A second listener, the operator one ({@code router.operator.*}, {@link OperatorEndpoints}),
+ * serves the admin API, {@code /metrics} and the status page; the public one serves the registry
+ * API, the token route and health only.
  * The admin API ({@code /-/admin/}, {@link AdminEndpoint}) is on when {@code router.admin.token}
  * is set; its mode and primary URL are shared through the tracking database
  * ({@code router_admin_state}) by every router instance, or kept in this process when there is
@@ -100,6 +104,7 @@ public final class Router implements AutoCloseable {
     private final OutageMetrics outageMetrics;
     private HttpClient httpClient;
     private Server server;
+    private Server operatorServer;
     private Server inProcessReplica;
     private UpstreamHealthCheck primaryCheck;
     private UpstreamHealthCheck replicaCheck;
@@ -242,11 +247,32 @@ public final class Router implements AutoCloseable {
             if (readYourWrites == null) {
                 LOG.warn("router started without a tracking database: read-your-writes is off");
             }
+            // Ready while reads can be served (the replica is reachable); the primary's state is reported.
+            List<OperationsHandler.Check> readiness = new ArrayList<>(List.of(
+                    OperationsHandler.Check.reported("primary", () -> !primaryCircuit.isOpen()),
+                    OperationsHandler.Check.required("replica", () -> !replicaCircuit.isOpen())));
+            readiness.addAll(processReadiness);
+            OperationsHandler operations = new OperationsHandler(registry, readiness);
             server = newServer(config.bindHost(), config.port(), "router");
             TokenShield shield = outageShield();
-            server.setHandler(new AccessLogHandler(routingHandler(proxy, rewriter, replica, readYourWrites, shield)));
+            server.setHandler(
+                    new AccessLogHandler(routingHandler(proxy, rewriter, replica, readYourWrites, shield, operations)));
             server.start();
             JettyMetrics.of(registry).add("router", server);
+            operatorServer =
+                    newServer(config.operator().bindHost(), config.operator().port(), "router-operator");
+            // Nothing is proxied here: the usual URI rules apply (the public listener lets ambiguous paths reach the
+            // route table).
+            operatorServer
+                    .getConnectors()[0]
+                    .getConnectionFactory(HttpConnectionFactory.class)
+                    .getHttpConfiguration()
+                    .setUriCompliance(UriCompliance.DEFAULT);
+            operatorServer.setHandler(new OperatorEndpoints(
+                    new AdminEndpoint(config.admin().token(), control, new FailedAttempts(Clock.systemUTC())),
+                    operations,
+                    localPages));
+            operatorServer.start();
 
             primaryCheck = new UpstreamHealthCheck(
                     httpClient,
@@ -275,9 +301,10 @@ public final class Router implements AutoCloseable {
                 grantsMaintenance = new GrantsMaintenance(shield, GRANTS_MAINTENANCE_INTERVAL).start();
             }
             LOG.info(
-                    "router listening on {} (public {}), primary {}, replica {}, mode {}, admin API {}, outage tokens {}",
+                    "router listening on {} (public {}), operator endpoints on {}, primary {}, replica {}, mode {}, admin API {}, outage tokens {}",
                     localUrl(),
                     config.publicUrl(),
+                    operatorUrl(),
                     control.primaryUrl(),
                     replicaUrl,
                     control.mode().label(),
@@ -298,7 +325,8 @@ public final class Router implements AutoCloseable {
             PublicUrlRewriter rewriter,
             Upstream replica,
             ReadYourWrites readYourWrites,
-            TokenShield shield) {
+            TokenShield shield,
+            OperationsHandler operations) {
         URI authUrl = config.authUrl();
         Upstream tokenService = authUrl == null
                 ? null
@@ -317,16 +345,10 @@ public final class Router implements AutoCloseable {
                 : null;
         ReplicaSite replicaSite = new ReplicaSite(proxy, replica, inProcess, replicaCircuit, observer);
         RouterFences fences = new RouterFences(readYourWrites, metrics);
-        // Ready while reads can be served (the replica is reachable); the primary's state is reported.
-        List<OperationsHandler.Check> readiness = new ArrayList<>(List.of(
-                OperationsHandler.Check.reported("primary", () -> !primaryCircuit.isOpen()),
-                OperationsHandler.Check.required("replica", () -> !replicaCircuit.isOpen())));
-        readiness.addAll(processReadiness);
-        OperationsHandler operations = new OperationsHandler(registry, readiness);
         return new RoutingHandler(
                 RouteTable.oci(config.authPath()),
                 new RefusedPath(metrics),
-                new LocalEndpoints(new AdminEndpoint(config.admin().token(), control), operations, localPages, metrics),
+                new LocalEndpoints(operations, metrics),
                 tokenRoute = new TokenRoute(primarySite, tokenService, authUrl, tokenServiceCircuit, shield, metrics),
                 new PrimaryWrite(primarySite, fences, metrics),
                 new ReplicaRead(
@@ -370,6 +392,23 @@ public final class Router implements AutoCloseable {
             throw new IllegalStateException("router not started");
         }
         return ((ServerConnector) s.getConnectors()[0]).getLocalPort();
+    }
+
+    /** The port of the operator listener (admin API, metrics, status page). */
+    public int operatorPort() {
+        Server s = operatorServer;
+        if (s == null) {
+            throw new IllegalStateException("router not started");
+        }
+        return ((ServerConnector) s.getConnectors()[0]).getLocalPort();
+    }
+
+    /** {@code http://<operator bindHost or 127.0.0.1>:<operator port>}: where drill, promote and Prometheus talk to the router. */
+    public URI operatorUrl() {
+        String host = "0.0.0.0".equals(config.operator().bindHost())
+                ? "127.0.0.1"
+                : config.operator().bindHost();
+        return URI.create("http://" + host + ":" + operatorPort());
     }
 
     /** {@code http://<bindHost or 127.0.0.1>:<port>}, for tests and logs. */
@@ -416,7 +455,9 @@ public final class Router implements AutoCloseable {
         if (server != null) {
             JettyMetrics.of(registry).remove("router", server);
         }
-        for (AutoCloseable c : new AutoCloseable[] {stopper(server), stopper(inProcessReplica), stopper(httpClient)}) {
+        for (AutoCloseable c : new AutoCloseable[] {
+            stopper(server), stopper(operatorServer), stopper(inProcessReplica), stopper(httpClient)
+        }) {
             try {
                 c.close();
             } catch (Exception e) {
@@ -428,6 +469,7 @@ public final class Router implements AutoCloseable {
             }
         }
         server = null;
+        operatorServer = null;
         inProcessReplica = null;
         httpClient = null;
         if (failure != null) {

@@ -28,6 +28,8 @@ import org.eclipse.jetty.server.Handler;
  *                     state is polled
  * @param outageTokens the outage shield of the token route (the app's {@code auth.token} and
  *                     {@code auth.outage}); off by default
+ * @param operator     the operator listener (admin API, metrics, status page), apart from the
+ *                     public one
  */
 public record RouterConfig(
         URI publicUrl,
@@ -42,7 +44,8 @@ public record RouterConfig(
         Circuit circuit,
         Duration fenceTtl,
         Admin admin,
-        OutageTokens outageTokens) {
+        OutageTokens outageTokens,
+        Operator operator) {
 
     /** Without the admin API (no token). */
     public RouterConfig(
@@ -99,7 +102,8 @@ public record RouterConfig(
                 circuit,
                 fenceTtl,
                 admin,
-                OutageTokens.off());
+                OutageTokens.off(),
+                Operator.defaults());
     }
 
     /**
@@ -133,6 +137,9 @@ public record RouterConfig(
      *                     within this)
      */
     public record Admin(String token, Duration pollInterval) {
+        /** The shortest admin token accepted: 32 characters, e.g. {@code openssl rand -hex 32} makes 64. */
+        public static final int MIN_TOKEN_LENGTH = 32;
+
         public static Admin defaults() {
             return new Admin(null, Duration.ofSeconds(1));
         }
@@ -144,6 +151,19 @@ public record RouterConfig(
         @Override
         public String toString() {
             return "Admin[token=" + (enabled() ? "<redacted>" : "none") + ", pollInterval=" + pollInterval + "]";
+        }
+    }
+
+    /**
+     * The operator listener: the admin API, {@code /metrics}, the status page and health, on a
+     * port of its own that is never the public one (the chart's Ingress does not route to it).
+     *
+     * @param bindHost interface to listen on; loopback by default, the pod's address in a cluster
+     * @param port     port to listen on; 0 picks a free one (see {@link Router#operatorPort()})
+     */
+    public record Operator(String bindHost, int port) {
+        public static Operator defaults() {
+            return new Operator("127.0.0.1", 0);
         }
     }
 
@@ -206,6 +226,7 @@ public record RouterConfig(
             admin = new Admin(admin.token(), Admin.defaults().pollInterval());
         }
         outageTokens = outageTokens == null ? OutageTokens.off() : outageTokens;
+        operator = operator == null ? Operator.defaults() : operator;
     }
 
     /** A configuration with every optional part at its default. */
@@ -238,7 +259,8 @@ public record RouterConfig(
                 circuit,
                 fenceTtl,
                 admin,
-                outageTokens);
+                outageTokens,
+                operator);
     }
 
     public RouterConfig withTimeouts(Timeouts t) {
@@ -255,7 +277,8 @@ public record RouterConfig(
                 circuit,
                 fenceTtl,
                 admin,
-                outageTokens);
+                outageTokens,
+                operator);
     }
 
     public RouterConfig withLimits(Limits l) {
@@ -272,7 +295,8 @@ public record RouterConfig(
                 circuit,
                 fenceTtl,
                 admin,
-                outageTokens);
+                outageTokens,
+                operator);
     }
 
     public RouterConfig withAuthPath(String path) {
@@ -289,7 +313,8 @@ public record RouterConfig(
                 circuit,
                 fenceTtl,
                 admin,
-                outageTokens);
+                outageTokens,
+                operator);
     }
 
     public RouterConfig withAdmin(Admin a) {
@@ -306,7 +331,8 @@ public record RouterConfig(
                 circuit,
                 fenceTtl,
                 a,
-                outageTokens);
+                outageTokens,
+                operator);
     }
 
     public RouterConfig withOutageTokens(OutageTokens o) {
@@ -323,6 +349,25 @@ public record RouterConfig(
                 circuit,
                 fenceTtl,
                 admin,
+                o,
+                operator);
+    }
+
+    public RouterConfig withOperator(Operator o) {
+        return new RouterConfig(
+                publicUrl,
+                bindHost,
+                port,
+                primaryUrl,
+                authUrl,
+                authPath,
+                replica,
+                timeouts,
+                limits,
+                circuit,
+                fenceTtl,
+                admin,
+                outageTokens,
                 o);
     }
 
@@ -371,6 +416,20 @@ public record RouterConfig(
         }
         positive("router.fenceTtl", fenceTtl, problems);
         positive("router.admin.pollInterval", admin.pollInterval(), problems);
+        if (admin.enabled() && admin.token().strip().length() < Admin.MIN_TOKEN_LENGTH) {
+            problems.add("router.admin.token: at least " + Admin.MIN_TOKEN_LENGTH + " characters, e.g. the output of"
+                    + " `openssl rand -hex 32`; got " + admin.token().strip().length());
+        }
+        if (operator.bindHost() == null || operator.bindHost().isBlank()) {
+            problems.add(
+                    "router.operator.bindHost: set the interface of the operator listener, e.g. 127.0.0.1 or the pod's address");
+        }
+        if (operator.port() < 0 || operator.port() > 65535) {
+            problems.add("router.operator.port: must be 0..65535 (0 picks a free port); got " + operator.port());
+        } else if (operator.port() != 0 && operator.port() == port) {
+            problems.add("router.operator.port: must differ from router.port (" + port
+                    + "): the operator endpoints never share the public listener");
+        }
         return problems;
     }
 

@@ -68,4 +68,33 @@ class RouterConfigTest {
                 new RouterConfig.ReplicaEndpoint.Remote(URI.create("http://127.0.0.1:5001")));
         assertThat(noAuth.problems()).isEmpty();
     }
+
+    @Test
+    void aWeakAdminTokenIsRefusedAtStartUp() {
+        RouterConfig weak = valid().withAdmin(new RouterConfig.Admin("secret", Duration.ofSeconds(1)));
+        assertThat(weak.problems())
+                .singleElement()
+                .asString()
+                .startsWith("router.admin.token: at least 32 characters")
+                .contains("openssl rand -hex 32")
+                .endsWith("got 6");
+        assertThat(valid().withAdmin(new RouterConfig.Admin("x".repeat(32), Duration.ofSeconds(1)))
+                        .problems())
+                .isEmpty();
+    }
+
+    @Test
+    void theOperatorListenerNeverSharesThePublicPort() {
+        RouterConfig shared = RouterConfig.of(
+                        URI.create("https://registry.example.com"),
+                        8080,
+                        URI.create("http://127.0.0.1:5000"),
+                        null,
+                        new RouterConfig.ReplicaEndpoint.Remote(URI.create("http://127.0.0.1:5001")))
+                .withOperator(new RouterConfig.Operator("0.0.0.0", 8080));
+        assertThat(shared.problems())
+                .singleElement()
+                .asString()
+                .startsWith("router.operator.port: must differ from router.port");
+    }
 }

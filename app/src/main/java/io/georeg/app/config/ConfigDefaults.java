@@ -20,7 +20,7 @@ import java.util.List;
  * circuit, admin) is taken from that module's own defaults, never restated; this class adds only
  * what no module can know, the shape of the local two-site set-up: every component in one
  * process on loopback, the router on 127.0.0.1:5080 in front of a primary registry at
- * 127.0.0.1:5000, registry-read on 5001, the replicator on 5002, PostgreSQL at
+ * 127.0.0.1:5000 with its operator listener on 5081, registry-read on 5001, the replicator on 5002, PostgreSQL at
  * 127.0.0.1:5432/georeg as georeg/georeg. No storage backend means the filesystem under
  * {@value StorageSection#DEFAULT_ROOT}; the notification secret has no default.
  * {@link ConfigLoader} lays the configuration file and the environment over it.
@@ -31,6 +31,7 @@ final class ConfigDefaults {
     private static final int REGISTRY_READ_PORT = 5001;
     private static final int REPLICATOR_PORT = 5002;
     private static final int ROUTER_PORT = 5080;
+    private static final int ROUTER_OPERATOR_PORT = 5081;
 
     private ConfigDefaults() {}
 
@@ -74,7 +75,8 @@ final class ConfigDefaults {
                         router.limits(),
                         router.circuit(),
                         router.fenceTtl(),
-                        router.admin()),
+                        router.admin(),
+                        new RouterConfig.Operator(LOOPBACK, ROUTER_OPERATOR_PORT)),
                 LogFormat.TEXT);
     }
 }

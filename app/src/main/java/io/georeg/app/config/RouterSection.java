@@ -23,23 +23,25 @@ public record RouterSection(
         RouterConfig.Limits limits,
         RouterConfig.Circuit circuit,
         Duration fenceTtl,
-        RouterConfig.Admin admin) {
+        RouterConfig.Admin admin,
+        RouterConfig.Operator operator) {
 
     /** The router's configuration with registry-read at {@code replica} (in process or {@code replicaUrl}). */
     public RouterConfig toRouterConfig(RouterConfig.ReplicaEndpoint replica) {
         return new RouterConfig(
-                publicUrl,
-                bindHost,
-                port,
-                primaryUrl,
-                authUrl,
-                authPath,
-                replica,
-                timeouts == null ? RouterConfig.Timeouts.defaults() : timeouts,
-                limits == null ? RouterConfig.Limits.defaults() : limits,
-                circuit == null ? RouterConfig.Circuit.defaults() : circuit,
-                fenceTtl,
-                admin == null ? RouterConfig.Admin.defaults() : admin);
+                        publicUrl,
+                        bindHost,
+                        port,
+                        primaryUrl,
+                        authUrl,
+                        authPath,
+                        replica,
+                        timeouts == null ? RouterConfig.Timeouts.defaults() : timeouts,
+                        limits == null ? RouterConfig.Limits.defaults() : limits,
+                        circuit == null ? RouterConfig.Circuit.defaults() : circuit,
+                        fenceTtl,
+                        admin == null ? RouterConfig.Admin.defaults() : admin)
+                .withOperator(operator == null ? RouterConfig.Operator.defaults() : operator);
     }
 
     /** Every problem, each naming its {@code router.*} key; {@code inProcessReplica}: registry-read runs beside it. */

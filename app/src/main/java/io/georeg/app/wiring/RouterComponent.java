@@ -14,7 +14,7 @@ import java.util.List;
 /**
  * The router as a {@code georeg serve} component: the one front door, with read-your-writes fences
  * in the shared tracking database, its metrics on the process registry, the status page on its
- * LOCAL routes, and cache on miss (reads the replica missed are queued for the replicator, see
+ * operator listener (never the public one), and cache on miss (reads the replica missed are queued for the replicator, see
  * {@link CacheOnMiss}), and the outage shield of the token route when {@code auth.outage} is on
  * (grants in the shared tracking database). When registry-read is a component of the same process the router hosts
  * registry-read's handler in process ({@link RouterConfig.ReplicaEndpoint.InProcess}); otherwise it
@@ -66,6 +66,11 @@ public final class RouterComponent implements Component {
         return router.localUrl();
     }
 
+    /** Where the operator endpoints answer (admin API, metrics, status page), e.g. {@code http://127.0.0.1:5081}. */
+    public URI operatorUri() {
+        return router.operatorUrl();
+    }
+
     public Router router() {
         return router;
     }
@@ -76,7 +81,7 @@ public final class RouterComponent implements Component {
                 + (inProcessReplica
                         ? "in process"
                         : "at " + ((RouterConfig.ReplicaEndpoint.Remote) routerConfig.replica()).url())
-                + ", status page at " + router.localUrl() + "/-/status";
+                + ", operator endpoints (admin API, metrics, status page) at " + router.operatorUrl();
     }
 
     @Override

@@ -82,6 +82,7 @@ class CacheOnMissIT {
         env.put("GEOREG_REPLICATOR_WORKERS_POLL_INTERVAL", "200ms");
         env.put("GEOREG_REPLICATOR_SYNC_EXCLUDE", "private/*");
         env.put("GEOREG_ROUTER_PORT", Integer.toString(routerPort));
+        env.put("GEOREG_ROUTER_OPERATOR_PORT", "0"); // tests bind no fixed port
         env.put("GEOREG_ROUTER_PUBLIC_URL", "http://127.0.0.1:" + routerPort);
         env.put("GEOREG_ROUTER_PRIMARY_URL", primary.url().toString());
         env.put("GEOREG_ROUTER_TIMEOUTS_HEALTH_INTERVAL", "200ms");

@@ -66,7 +66,7 @@ class FailoverIT {
     @TempDir
     static Path tmp;
 
-    static final String ADMIN_TOKEN = "failover-admin-token-0123456789";
+    static final String ADMIN_TOKEN = "failover-admin-token-0123456789abcdef";
 
     static TwoSites sites;
     static Skopeo skopeo;
@@ -114,7 +114,7 @@ class FailoverIT {
         int exit = georeg(
                 "drill",
                 "--router",
-                sites.router().toString(),
+                sites.routerOperator().toString(),
                 "--admin-token-file",
                 tokenFile.toString(),
                 "--sample",
@@ -164,7 +164,7 @@ class FailoverIT {
         int exit = georeg(
                 "drill",
                 "--router",
-                sites.router().toString(),
+                sites.routerOperator().toString(),
                 "--sample",
                 "2",
                 "--credentials",
@@ -228,13 +228,13 @@ class FailoverIT {
                     .until(() ->
                             "open".equals(adminMode().path("primaryCircuit").asText()));
             double issued = MetricsScrape.sum(
-                    HTTP, sites.router().resolve("/metrics"), "georeg_router_outage_tokens_issued_total");
+                    HTTP, sites.routerOperator().resolve("/metrics"), "georeg_router_outage_tokens_issued_total");
             Path reports = tmp.resolve("drill-observed");
 
             int exit = georeg(
                     "drill",
                     "--router",
-                    sites.router().toString(),
+                    sites.routerOperator().toString(),
                     "--admin-token",
                     ADMIN_TOKEN,
                     "--observe-outage",
@@ -251,7 +251,9 @@ class FailoverIT {
             assertThat(check(report, "serve-sample").path("passed").asBoolean()).isTrue();
             // The drill's clients held no token: they got the router's outage tokens.
             assertThat(MetricsScrape.sum(
-                            HTTP, sites.router().resolve("/metrics"), "georeg_router_outage_tokens_issued_total"))
+                            HTTP,
+                            sites.routerOperator().resolve("/metrics"),
+                            "georeg_router_outage_tokens_issued_total"))
                     .isGreaterThan(issued);
         } finally {
             sites.tokens.restart();
@@ -273,7 +275,7 @@ class FailoverIT {
             int exit = georeg(
                     "promote",
                     "--router",
-                    sites.router().toString(),
+                    sites.routerOperator().toString(),
                     "--admin-token",
                     ADMIN_TOKEN,
                     "--new-primary",
@@ -358,7 +360,7 @@ class FailoverIT {
 
     private static JsonNode adminMode() throws Exception {
         HttpResponse<String> r = HTTP.send(
-                HttpRequest.newBuilder(sites.router().resolve("/-/admin/mode"))
+                HttpRequest.newBuilder(sites.routerOperator().resolve("/-/admin/mode"))
                         .header("Authorization", "Bearer " + ADMIN_TOKEN)
                         .build(),
                 HttpResponse.BodyHandlers.ofString());

@@ -195,6 +195,7 @@ class OutageTokensIT {
             int port = FreePort.pick();
             env.put("GEOREG_COMPONENTS", components);
             env.put("GEOREG_ROUTER_PORT", Integer.toString(port));
+            env.put("GEOREG_ROUTER_OPERATOR_PORT", "0"); // two routers in one test: no fixed operator port
             env.put("GEOREG_ROUTER_PUBLIC_URL", "http://127.0.0.1:" + port);
             try {
                 return new GeoregServer(new ConfigLoader(env).load(Optional.empty())).start();
@@ -589,7 +590,7 @@ class OutageTokensIT {
 
     private static double metric(GeoregServer site, String name, String... labels) throws Exception {
         return MetricsScrape.sum(
-                HTTP, site.component(RouterComponent.class).uri().resolve("/metrics"), name, labels);
+                HTTP, site.component(RouterComponent.class).operatorUri().resolve("/metrics"), name, labels);
     }
 
     private static List<String> sql(String query) throws Exception {

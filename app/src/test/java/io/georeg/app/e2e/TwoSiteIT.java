@@ -264,11 +264,12 @@ class TwoSiteIT {
 
     @Test
     @Order(7)
-    void everyComponentPortAnswersHealthReadinessMetricsAndTheRouterTheStatusPage() throws Exception {
+    void everyComponentPortAnswersHealthReadinessMetricsAndTheRouterTheStatusPageOnItsOperatorListener()
+            throws Exception {
         List<URI> ports = new ArrayList<>(List.of(
                 georeg.component(RegistryReadComponent.class).uri(),
                 georeg.component(ReplicatorComponent.class).uri(),
-                georeg.component(RouterComponent.class).uri()));
+                georeg.component(RouterComponent.class).operatorUri()));
         for (URI port : ports) {
             for (String path : List.of("/-/health", "/-/ready", "/metrics")) {
                 await().atMost(Duration.ofSeconds(10))
@@ -302,7 +303,7 @@ class TwoSiteIT {
                     .contains("jvm_threads_current");
         }
         for (URI port : List.of(
-                georeg.component(RouterComponent.class).uri(),
+                georeg.component(RouterComponent.class).operatorUri(),
                 georeg.component(ReplicatorComponent.class).uri())) {
             HttpResponse<String> status = HTTP.send(
                     HttpRequest.newBuilder(port.resolve("/-/status.json")).build(),
@@ -315,6 +316,23 @@ class TwoSiteIT {
                                     HttpResponse.BodyHandlers.ofString())
                             .body())
                     .contains("<html");
+        }
+        // The one public URL: the registry API, the token route and health; nothing an operator reads.
+        URI publicUrl = georeg.component(RouterComponent.class).uri();
+        assertThat(HTTP.send(
+                                HttpRequest.newBuilder(publicUrl.resolve("/-/health"))
+                                        .build(),
+                                HttpResponse.BodyHandlers.discarding())
+                        .statusCode())
+                .isEqualTo(200);
+        for (String path : List.of("/-/status", "/-/status.json", "/metrics", "/-/admin/mode")) {
+            assertThat(HTTP.send(
+                                    HttpRequest.newBuilder(publicUrl.resolve(path))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.discarding())
+                            .statusCode())
+                    .as("public " + path)
+                    .isEqualTo(404);
         }
     }
 
@@ -434,7 +452,9 @@ class TwoSiteIT {
     /** The sum of a router metric's samples whose labels contain all of {@code labels}. */
     private static double routerCounter(String name, String... labels) throws Exception {
         String body = HTTP.send(
-                        HttpRequest.newBuilder(URI.create("http://" + router + "/metrics"))
+                        HttpRequest.newBuilder(georeg.component(RouterComponent.class)
+                                        .operatorUri()
+                                        .resolve("/metrics"))
                                 .build(),
                         HttpResponse.BodyHandlers.ofString())
                 .body();

@@ -88,6 +88,7 @@ final class TwoSites implements AutoCloseable {
         env.put("GEOREG_REPLICATOR_PRIMARY_PASSWORD", PASSWORD);
         env.put("GEOREG_REPLICATOR_WORKERS_POLL_INTERVAL", "200ms");
         env.put("GEOREG_ROUTER_PORT", Integer.toString(routerPort));
+        env.put("GEOREG_ROUTER_OPERATOR_PORT", "0");
         env.put("GEOREG_ROUTER_PUBLIC_URL", "http://127.0.0.1:" + routerPort);
         env.put("GEOREG_ROUTER_PRIMARY_URL", primary.url().toString());
         env.put("GEOREG_ROUTER_AUTH_URL", tokens.realm().toString());
@@ -124,6 +125,11 @@ final class TwoSites implements AutoCloseable {
 
     URI router() {
         return front.component(RouterComponent.class).uri();
+    }
+
+    /** The router's operator listener: its admin API, metrics and status page. */
+    URI routerOperator() {
+        return front.component(RouterComponent.class).operatorUri();
     }
 
     String routerHostPort() {

@@ -8,6 +8,7 @@ import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.Optional;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
@@ -26,7 +27,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code PUT /-/admin/primary} {@code {"url":"http://…"}} ({@code null}: the configured primary).</li>
  * </ul>
  * Every request needs {@code Authorization: Bearer <router.admin.token>}, compared in constant
- * time; without a configured token the API does not exist (404). A change is written to the
+ * time; without a configured token the API does not exist (404). Wrong tokens are limited per
+ * client address ({@link FailedAttempts}: 429 with {@code Retry-After}). Served on the router's
+ * operator listener only, never on the public one. A change is written to the
  * {@link AdminStateStore} (shared by all routers when it is the database) and applied to this
  * router at once. Called by the dispatcher on virtual threads, so reading the body blocks.
  */
@@ -38,11 +41,13 @@ public final class AdminEndpoint {
 
     private final byte[] token;
     private final SiteControl control;
+    private final FailedAttempts failures;
 
     /** @param token the admin bearer token; null or blank disables the API */
-    public AdminEndpoint(String token, SiteControl control) {
+    public AdminEndpoint(String token, SiteControl control, FailedAttempts failures) {
         this.token = token == null || token.isBlank() ? null : token.getBytes(StandardCharsets.UTF_8);
         this.control = control;
+        this.failures = failures;
     }
 
     public void handle(Request request, Response response, Callback callback) {
@@ -55,7 +60,21 @@ public final class AdminEndpoint {
                     "the admin API is disabled: set router.admin.token (or tokenFile) to enable it");
             return;
         }
+        String address = Request.getRemoteAddr(request);
+        Optional<Duration> blocked = failures.blocked(address);
+        if (blocked.isPresent()) {
+            long seconds = Math.max(1, (blocked.get().toMillis() + 999) / 1000);
+            response.getHeaders().put(HttpHeader.RETRY_AFTER, Long.toString(seconds));
+            error(
+                    response,
+                    callback,
+                    429,
+                    "too many wrong admin tokens from " + address + "; retry in " + seconds + "s");
+            return;
+        }
         if (!authorized(request.getHeaders().get(HttpHeader.AUTHORIZATION))) {
+            failures.failed(address);
+            LOG.warn("admin: wrong or missing token from {} for {} {}", address, request.getMethod(), path);
             response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"georeg-admin\"");
             error(response, callback, 401, "admin token required: Authorization: Bearer <router.admin.token>");
             return;

@@ -7,6 +7,8 @@ import io.georeg.db.Database;
 import io.georeg.db.DatabaseConfig;
 import io.georeg.router.Router;
 import io.georeg.router.RouterConfig;
+import io.georeg.router.admin.FailedAttempts;
+import io.georeg.router.fallback.ReplicaMissListener;
 import io.georeg.testkit.db.TestDatabase;
 import io.georeg.testkit.tools.FreePort;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -14,7 +16,14 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,10 +35,27 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * instances on one real PostgreSQL and scripted upstreams: the token is required and compared,
  * {@code frozen} refuses writes and logins with the promotion message while reads go on,
  * {@code primary-down} behaves as an open circuit, a switch through one router reaches the other
- * through the database, and a primary switch sends writes to the new primary.
+ * through the database, and a primary switch sends writes to the new primary. The admin API,
+ * metrics and the status page are on the operator listener only; the public URL answers 404 there.
  */
 class RouterAdminIT {
-    private static final String TOKEN = "router-admin-test-token";
+    private static final String TOKEN = "router-admin-test-token-0123456789abcdef";
+    /** Stands in for the app's status page, which the router is given to serve on its operator listener. */
+    private static final Handler STATUS_PAGE = new Handler.Abstract() {
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) {
+            String path = Request.getPathInContext(request);
+            if (!path.equals("/-/status") && !path.equals("/-/status.json")) {
+                return false;
+            }
+            response.setStatus(200);
+            response.write(
+                    true,
+                    ByteBuffer.wrap("{\"repositories\":[\"team/secret\"]}".getBytes(StandardCharsets.UTF_8)),
+                    callback);
+            return true;
+        }
+    };
 
     @RegisterExtension
     static final TestDatabase DB = new TestDatabase();
@@ -67,7 +93,13 @@ class RouterAdminIT {
                 .withTimeouts(new RouterConfig.Timeouts(
                         Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofMillis(200), Duration.ofMillis(500)))
                 .withAdmin(new RouterConfig.Admin(token, Duration.ofMillis(100)));
-        return new Router(config, database.transactions(), new PrometheusRegistry()).start();
+        return new Router(
+                        config,
+                        database.transactions(),
+                        new PrometheusRegistry(),
+                        ReplicaMissListener.NONE,
+                        STATUS_PAGE)
+                .start();
     }
 
     @AfterEach
@@ -104,6 +136,51 @@ class RouterAdminIT {
         HttpResponse<String> ok = admin(first, "GET", "/-/admin/mode", TOKEN, null);
         assertThat(ok.statusCode()).isEqualTo(200);
         assertThat(ok.body()).contains("\"mode\":\"normal\"").contains("\"primaryUrl\":\"" + primary.url() + "\"");
+    }
+
+    @Test
+    void operatorEndpointsAnswer404OnThePublicUrlAndAreServedOnTheOperatorListener() throws Exception {
+        for (String path : List.of("/-/status", "/-/status.json", "/metrics", "/-/admin/mode", "/-/admin/primary")) {
+            HttpResponse<String> publicly = HTTP.send(
+                    HttpRequest.newBuilder(first.localUrl().resolve(path))
+                            .header("Authorization", "Bearer " + TOKEN)
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(publicly.statusCode()).as("public " + path).isEqualTo(404);
+            assertThat(publicly.body())
+                    .as("public " + path)
+                    .doesNotContain("team/secret")
+                    .doesNotContain("georeg_");
+
+            HttpResponse<String> operator = HTTP.send(
+                    HttpRequest.newBuilder(first.operatorUrl().resolve(path))
+                            .header("Authorization", "Bearer " + TOKEN)
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(operator.statusCode()).as("operator " + path).isEqualTo(200);
+        }
+        assertThat(send(first, "PUT", "/-/admin/mode").statusCode())
+                .as("no admin change through the public URL")
+                .isEqualTo(404);
+        assertThat(send(first, "GET", "/-/health").statusCode()).isEqualTo(200);
+        assertThat(first.operatorPort()).isNotEqualTo(first.port());
+    }
+
+    @Test
+    void wrongAdminTokensAreLimitedPerAddress() throws Exception {
+        try (Router guarded = startRouter(TOKEN)) {
+            for (int i = 0; i < FailedAttempts.MAX_FAILURES; i++) {
+                assertThat(admin(guarded, "GET", "/-/admin/mode", "guess-" + i, null)
+                                .statusCode())
+                        .isEqualTo(401);
+            }
+            HttpResponse<String> limited = admin(guarded, "GET", "/-/admin/mode", TOKEN, null);
+            assertThat(limited.statusCode())
+                    .as("even the right token waits out the window")
+                    .isEqualTo(429);
+            assertThat(limited.headers().firstValueAsLong("Retry-After").orElse(0))
+                    .isBetween(1L, 60L);
+        }
     }
 
     @Test
@@ -177,7 +254,7 @@ class RouterAdminIT {
 
     private static HttpResponse<String> admin(Router router, String method, String path, String token, String body)
             throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(router.localUrl().resolve(path))
+        HttpRequest.Builder b = HttpRequest.newBuilder(router.operatorUrl().resolve(path))
                 .method(
                         method,
                         body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));

@@ -279,7 +279,8 @@ class RouterPrimaryIT {
         assertThat(ready.body()).contains("\"primary\":\"reachable\"", "\"replica\":\"reachable\"");
         HTTP.send(HttpRequest.newBuilder(routerUrl.resolve("/v2/")).build(), HttpResponse.BodyHandlers.discarding());
         HttpResponse<String> metrics = HTTP.send(
-                HttpRequest.newBuilder(routerUrl.resolve("/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+                HttpRequest.newBuilder(router.operatorUrl().resolve("/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(metrics.body())
                 .contains(
                         "georeg_router_requests_total{destination=\"replica\",route=\"base\"}",

@@ -423,7 +423,7 @@ class RouterProxyIT {
         ContentResponse ready = client.GET(url("/-/ready"));
         assertThat(ready.getStatus()).isEqualTo(200);
         assertThat(ready.getContentAsString()).contains("\"primary\":\"unreachable\"");
-        assertThat(client.GET(url("/metrics")).getContentAsString())
+        assertThat(client.GET(router.operatorUrl() + "/metrics").getContentAsString())
                 .contains("georeg_router_circuit_open{upstream=\"primary\"} 1");
     }
 
@@ -434,7 +434,7 @@ class RouterProxyIT {
         primary.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 202, ""));
 
         await().atMost(Duration.ofSeconds(30))
-                .until(() -> client.GET(url("/metrics"))
+                .until(() -> client.GET(router.operatorUrl() + "/metrics")
                         .getContentAsString()
                         .contains("georeg_router_circuit_open{upstream=\"auth\"} 1"));
         ContentResponse token = client.GET(url("/jwt/auth?service=registry"));
@@ -443,7 +443,7 @@ class RouterProxyIT {
         assertThat(token.getContentAsString()).contains("\"code\":\"UNAVAILABLE\"");
         assertThat(upload.getStatus()).isEqualTo(202);
         assertThat(router.primaryReachable()).isTrue();
-        assertThat(client.GET(url("/metrics")).getContentAsString())
+        assertThat(client.GET(router.operatorUrl() + "/metrics").getContentAsString())
                 .contains("georeg_router_circuit_open{upstream=\"primary\"} 0");
     }
 

@@ -135,7 +135,7 @@ class RouterTokenAuthIT {
         }
         // The replica had nothing: every read of the pull came from the primary, with alice's token.
         HttpResponse<String> scrape = HTTP.send(
-                HttpRequest.newBuilder(router.localUrl().resolve("/metrics")).build(),
+                HttpRequest.newBuilder(router.operatorUrl().resolve("/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(scrape.body())
                 .containsPattern("georeg_router_fallbacks_total\\{outcome=\"primary\",route=\"manifest-read\"} [1-9]");
