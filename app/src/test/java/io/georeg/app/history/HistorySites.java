@@ -64,6 +64,7 @@ final class HistorySites implements AutoCloseable {
         if (routerPort > 0) {
             env.put("GEOREG_ROUTER_PORT", Integer.toString(routerPort));
             env.put("GEOREG_ROUTER_PUBLIC_URL", "http://127.0.0.1:" + routerPort);
+            env.put("GEOREG_ROUTER_OPERATOR_PORT", "0"); // two routers in one test: no fixed operator port
         }
         return new GeoregServer(new ConfigLoader(env).load(Optional.empty())).start();
     }
