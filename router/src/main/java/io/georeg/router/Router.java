@@ -269,7 +269,8 @@ public final class Router implements AutoCloseable {
                     .getHttpConfiguration()
                     .setUriCompliance(UriCompliance.DEFAULT);
             operatorServer.setHandler(new OperatorEndpoints(
-                    new AdminEndpoint(config.admin().token(), control, new FailedAttempts(Clock.systemUTC())),
+                    new AdminEndpoint(
+                            config.admin().token(), control, new FailedAttempts(Clock.systemUTC()), config.publicUrl()),
                     operations,
                     localPages));
             operatorServer.start();

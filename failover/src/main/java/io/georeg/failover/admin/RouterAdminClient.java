@@ -87,7 +87,8 @@ public final class RouterAdminClient {
                     n.path("reason").asText(),
                     URI.create(n.path("primaryUrl").asText()),
                     n.path("primaryCircuit").asText(),
-                    n.path("primaryProbedReachable").asBoolean());
+                    n.path("primaryProbedReachable").asBoolean(),
+                    n.hasNonNull("publicUrl") ? URI.create(n.path("publicUrl").asText()) : null);
         } catch (IOException | IllegalArgumentException e) {
             throw new FailoverException(
                     "router " + router + " answered " + method + " " + path + " with unexpected JSON: "

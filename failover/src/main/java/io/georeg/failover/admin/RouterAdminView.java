@@ -8,6 +8,8 @@ import java.net.URI;
  * @param primaryCircuit         {@code open} while the router treats the primary as down (a real
  *                               outage or the drill's {@code primary-down})
  * @param primaryProbedReachable what the router's health probes alone say of the primary
+ * @param publicUrl              the router's public URL, where clients pull ({@code router.publicUrl});
+ *                               null from a router that does not report it
  */
 public record RouterAdminView(
         URI router,
@@ -15,4 +17,5 @@ public record RouterAdminView(
         String reason,
         URI primaryUrl,
         String primaryCircuit,
-        boolean primaryProbedReachable) {}
+        boolean primaryProbedReachable,
+        URI publicUrl) {}

@@ -7,9 +7,11 @@ import io.georeg.failover.report.Check;
 import io.georeg.failover.report.Report;
 import io.georeg.failover.report.ReportWriter;
 import java.io.PrintWriter;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
@@ -34,6 +36,14 @@ public final class DrillCommand implements Callable<Integer> {
 
     @Mixin
     RouterTargets targets;
+
+    @Option(
+            names = "--registry",
+            paramLabel = "URL",
+            description =
+                    "Where clients pull, for the sample pulls and the push check (repeatable; default: the public "
+                            + "URL each router reports, its router.publicUrl).")
+    List<URI> registries;
 
     @Option(
             names = "--sample",
@@ -107,6 +117,7 @@ public final class DrillCommand implements Callable<Integer> {
             // After the configuration loaded: its errors come first, and it may hold the token.
             DrillOptions options = new DrillOptions(
                     targets.routers,
+                    registries,
                     targets.adminToken(spec, configuredAdminToken),
                     sample,
                     user,

@@ -14,8 +14,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
 /**
- * The options every failover command needs to reach the secondary site's routers: their URLs and
- * the admin token of their {@code /-/admin} API. Mixed into {@link DrillCommand} and
+ * The options every failover command needs to reach the secondary site's routers: the URLs of
+ * their operator listeners and the admin token of their {@code /-/admin} API. Mixed into {@link DrillCommand} and
  * {@link PromoteCommand} so both spell and document them the same way.
  *
  * <p>The token comes, first found, from {@code --admin-token-file}, from {@code --admin-token}
@@ -31,7 +31,8 @@ public final class RouterTargets {
             names = "--router",
             required = true,
             paramLabel = "URL",
-            description = "A router of the secondary site (repeatable).")
+            description = "A router of the secondary site at its operator listener, where its admin API answers "
+                    + "(router.operator.port; never the public URL, which answers 404 for /-/admin) (repeatable).")
     List<URI> routers;
 
     @Option(

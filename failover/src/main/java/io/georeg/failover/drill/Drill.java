@@ -26,8 +26,10 @@ import java.util.Optional;
 /**
  * A failover drill against a running deployment: pre-checks from the tracking database (lag,
  * pending, failed, via {@link StatusQuery}); the routers switched to {@code primary-down} through
- * their admin API (or a real outage observed); a sample of replicated images pulled through the
- * routers by fresh clients (their tokens fetched during the outage) with their digests verified, timed; a push shown to be refused with the clear 503; the
+ * their admin API on their operator listeners (or a real outage observed); a sample of replicated
+ * images pulled through the routers' public URLs (or {@code --registry}) by fresh clients (their
+ * tokens fetched during the outage) with their digests verified, timed; a push shown to be refused
+ * with the clear 503; the
  * routers restored to {@code normal} whatever happened. Everything lands in a {@link Report}:
  * checks, RPO (what was not replicated), time to serve, errors. Run by {@code georeg drill}.
  */
@@ -61,8 +63,9 @@ public final class Drill {
                     ? observe(report, routers)
                     : (switched = switchAll(report, routers)) ? Instant.now() : null;
             if (outageStart != null) {
-                pullSample(report, sample, outageStart);
-                pushRefused(report, sample);
+                List<URI> registries = registries(report, routers);
+                pullSample(report, sample, registries, outageStart);
+                pushRefused(report, sample, registries);
             }
         } finally {
             if (!options.observeOutage()) {
@@ -161,19 +164,46 @@ public final class Drill {
     }
 
     /**
+     * Where clients pull: {@code --registry}, or else the public URL each router reports (the
+     * routers' admin API is on their operator listeners, which serve no registry API).
+     */
+    private List<URI> registries(Report report, List<RouterAdminClient> routers) {
+        List<URI> registries = new ArrayList<>(options.registries());
+        if (registries.isEmpty()) {
+            for (RouterAdminClient router : routers) {
+                try {
+                    URI publicUrl = router.mode().publicUrl();
+                    if (publicUrl == null) {
+                        report.error(router.router() + " reports no public URL: name it with --registry");
+                    } else if (!registries.contains(publicUrl)) {
+                        registries.add(publicUrl);
+                    }
+                } catch (FailoverException e) {
+                    report.error(e.getMessage());
+                }
+            }
+        }
+        report.fact("pulls through", registries);
+        return registries;
+    }
+
+    /**
      * Pulls the sample round-robin through the routers with clients made only now: their first
      * request fetches a token during the outage, as a client holding none does (with token auth,
      * the routers' outage tokens), so the report shows what a real client gets.
      */
-    private void pullSample(Report report, List<ReplicatedImage> sample, Instant outageStart) {
+    private void pullSample(Report report, List<ReplicatedImage> sample, List<URI> registries, Instant outageStart) {
         if (sample.isEmpty()) {
             report.check(Check.fail("serve-sample", "the replica holds no tagged image yet: nothing to pull"));
             return;
         }
-        List<PrimaryClient> clients =
-                options.routers().stream().map(this::client).toList();
+        if (registries.isEmpty()) {
+            report.check(Check.fail("serve-sample", "no registry URL to pull from: name one with --registry"));
+            return;
+        }
+        List<PrimaryClient> clients = registries.stream().map(this::client).toList();
         try {
-            pullSample(
+            pullWith(
                     report,
                     sample,
                     clients.stream().map(c -> new SamplePuller(c.content())).toList(),
@@ -183,7 +213,7 @@ public final class Drill {
         }
     }
 
-    private void pullSample(
+    private void pullWith(
             Report report, List<ReplicatedImage> sample, List<SamplePuller> pullers, Instant outageStart) {
         List<Long> millis = new ArrayList<>();
         List<String> failures = new ArrayList<>();
@@ -226,12 +256,15 @@ public final class Drill {
     }
 
     /** A push must fail fast with the clear OCI 503 while the primary is (taken as) down. */
-    private void pushRefused(Report report, List<ReplicatedImage> sample) {
+    private void pushRefused(Report report, List<ReplicatedImage> sample, List<URI> registries) {
         String repository = sample.isEmpty()
                 ? "georeg-drill/probe"
                 : sample.get(0).repository().toString();
         List<String> problems = new ArrayList<>();
-        for (URI router : options.routers()) {
+        if (registries.isEmpty()) {
+            problems.add("no registry URL to push to: name one with --registry");
+        }
+        for (URI router : registries) {
             try {
                 HttpResponse<String> r = http.send(
                         HttpRequest.newBuilder(router.resolve("/v2/" + repository + "/blobs/uploads/"))

@@ -8,7 +8,10 @@ import java.util.Optional;
 /**
  * What {@code georeg drill} was asked to do.
  *
- * @param routers       every router of the secondary site (all are switched; pulls go round-robin)
+ * @param routers       every router of the secondary site, at its operator listener (all are
+ *                      switched)
+ * @param registries    where the sample is pulled and the push tried, round-robin, as clients do;
+ *                      empty: the public URLs the routers report
  * @param adminToken    the routers' {@code router.admin.token}
  * @param sample        how many replicated images to pull
  * @param username      registry credentials for the pulls (empty: anonymous)
@@ -20,6 +23,7 @@ import java.util.Optional;
  */
 public record DrillOptions(
         List<URI> routers,
+        List<URI> registries,
         String adminToken,
         int sample,
         Optional<String> username,
@@ -30,6 +34,7 @@ public record DrillOptions(
         long maxFailed) {
     public DrillOptions {
         routers = List.copyOf(routers);
+        registries = registries == null ? List.of() : List.copyOf(registries);
         if (routers.isEmpty()) {
             throw new IllegalArgumentException("name at least one router with --router");
         }

@@ -42,12 +42,18 @@ public final class AdminEndpoint {
     private final byte[] token;
     private final SiteControl control;
     private final FailedAttempts failures;
+    private final URI publicUrl;
 
-    /** @param token the admin bearer token; null or blank disables the API */
-    public AdminEndpoint(String token, SiteControl control, FailedAttempts failures) {
+    /**
+     * @param token     the admin bearer token; null or blank disables the API
+     * @param publicUrl the router's public URL ({@code router.publicUrl}), reported so that a drill
+     *                  given only operator URLs pulls where clients pull
+     */
+    public AdminEndpoint(String token, SiteControl control, FailedAttempts failures, URI publicUrl) {
         this.token = token == null || token.isBlank() ? null : token.getBytes(StandardCharsets.UTF_8);
         this.control = control;
         this.failures = failures;
+        this.publicUrl = publicUrl;
     }
 
     public void handle(Request request, Response response, Callback callback) {
@@ -131,6 +137,7 @@ public final class AdminEndpoint {
         out.put("reason", state.reason());
         out.put("primaryUrl", control.primaryUrl().toString());
         out.put("configuredPrimaryUrl", control.configuredPrimaryUrl().toString());
+        out.put("publicUrl", publicUrl.toString());
         out.put("primaryCircuit", control.primaryCircuit().isOpen() ? "open" : "closed");
         // What the health probes alone say, so a drill can tell a real outage from its own switch.
         out.put("primaryProbedReachable", !control.primaryCircuit().probedOpen());

@@ -5,7 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
@@ -14,7 +14,8 @@ import java.util.Optional;
  * within {@link #WINDOW} is refused (429, without the token even being compared) until the oldest
  * of those failures is a window old. A right token does not reset the count, so guesses cannot be
  * interleaved with a known-good request. At most {@link #MAX_ADDRESSES} addresses are tracked; when
- * more appear, the oldest entries are dropped (memory stays bounded under a spray of addresses).
+ * more appear, the address heard from least recently is dropped (memory stays bounded under a
+ * spray of addresses, and the addresses guessing now stay blocked).
  * Thread-safe.
  */
 public final class FailedAttempts {
@@ -23,7 +24,13 @@ public final class FailedAttempts {
     static final int MAX_ADDRESSES = 10_000;
 
     private final Clock clock;
-    private final Map<String, Deque<Instant>> failures = new HashMap<>();
+    /** In access order, so the eldest entry is the address heard from least recently. */
+    private final Map<String, Deque<Instant>> failures = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Deque<Instant>> eldest) {
+            return size() > MAX_ADDRESSES;
+        }
+    };
 
     public FailedAttempts(Clock clock) {
         this.clock = clock;
@@ -41,9 +48,6 @@ public final class FailedAttempts {
 
     /** Records a wrong token from {@code address}. */
     public synchronized void failed(String address) {
-        if (failures.size() >= MAX_ADDRESSES && !failures.containsKey(address)) {
-            failures.clear();
-        }
         failures.computeIfAbsent(address, a -> new ArrayDeque<>()).addLast(clock.instant());
         prune(address);
     }

@@ -47,6 +47,17 @@ class FailedAttemptsTest {
     }
 
     @Test
+    void anAddressGuessingNowStaysBlockedWhileOthersSprayFewerAddressesThanTheBound() {
+        for (int i = 0; i < FailedAttempts.MAX_FAILURES; i++) {
+            attempts.failed("attacker");
+        }
+        for (int i = 0; i < FailedAttempts.MAX_ADDRESSES - 1; i++) {
+            attempts.failed("addr-" + i);
+        }
+        assertThat(attempts.blocked("attacker")).isPresent();
+    }
+
+    @Test
     void memoryStaysBoundedUnderASprayOfAddresses() {
         for (int i = 0; i < FailedAttempts.MAX_ADDRESSES * 3; i++) {
             attempts.failed("addr-" + i);

@@ -185,6 +185,26 @@ class RouterBadInputIT {
                                 431,
                                 "UNKNOWN",
                                 false),
+                        // operator endpoints are not on the public URL (they are on the operator listener)
+                        row("status page on the public URL", "/-/status", 404, null),
+                        row("JSON status on the public URL", "/-/status.json", 404, null),
+                        row("metrics on the public URL", "/metrics", 404, null),
+                        new Row(
+                                "admin API with the right token on the public URL",
+                                "GET",
+                                "/-/admin/mode",
+                                Map.of("Authorization", "Bearer router-bad-input-admin-token-0123456789"),
+                                404,
+                                null,
+                                false),
+                        new Row(
+                                "admin change with the right token on the public URL",
+                                "PUT",
+                                "/-/admin/mode",
+                                Map.of("Authorization", "Bearer router-bad-input-admin-token-0123456789"),
+                                404,
+                                null,
+                                false),
                         // the token service's bare 401 reaches the client as 401 (Jetty's client handled it and
                         // answered 503)
                         new Row(
