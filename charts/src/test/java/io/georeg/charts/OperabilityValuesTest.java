@@ -291,9 +291,20 @@ class OperabilityValuesTest {
         assertThat(readFrom.get(1).toString()).contains("monitoring");
 
         JsonNode router = chart.get("NetworkPolicy", RELEASE + "-georeg-router").path("spec");
+        // The registry port serves no metrics (they are on the operator port): only the ingress reaches it.
         assertThat(router.path("ingress").get(0).path("from").toString())
                 .contains("ingress-nginx")
-                .contains("monitoring");
+                .doesNotContain("monitoring");
+        assertThat(router.path("ingress")
+                        .get(1)
+                        .path("ports")
+                        .get(0)
+                        .path("port")
+                        .asText())
+                .isEqualTo("operator");
+        assertThat(router.path("ingress").get(1).path("from").toString())
+                .contains("monitoring")
+                .doesNotContain("ingress-nginx");
         assertThat(router.path("ingress")
                         .get(0)
                         .path("ports")

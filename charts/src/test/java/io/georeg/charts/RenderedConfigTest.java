@@ -79,7 +79,7 @@ class RenderedConfigTest {
         var replicator = config.replicator();
         assertThat(replicator.primary().kind()).isEqualTo(io.georeg.replicator.primary.PrimaryKind.GITLAB);
         assertThat(replicator.primary().username()).isEqualTo("gitlab+deploy-token-7");
-        assertThat(replicator.primary().password()).isEqualTo("secret-from-primary-password");
+        assertThat(replicator.primary().password()).isEqualTo(secretFrom("primary-password"));
         assertThat(replicator.sync().namespaces()).containsExactly("acme", "platform/base-images");
         assertThat(replicator.sync().reconcileInterval()).isEqualTo(java.time.Duration.ofHours(1));
     }
@@ -94,7 +94,7 @@ class RenderedConfigTest {
 
         GeoregConfig config = new ConfigLoader(Map.of()).load(Optional.of(withSecretFiles(yaml)));
 
-        assertThat(config.database().password()).isEqualTo("secret-from-" + "database-password");
+        assertThat(config.database().password()).isEqualTo(secretFrom("database-password"));
     }
 
     @ParameterizedTest
@@ -137,14 +137,21 @@ class RenderedConfigTest {
         }
     }
 
-    /** Writes the config with its secret files under the temp dir, each holding a recognisable value. */
+    /**
+     * Writes the config with its secret files under the temp dir, each holding a recognisable value
+     * as long as the longest minimum georeg enforces (the admin token's 32 characters).
+     */
+    private static String secretFrom(String file) {
+        return "secret-from-" + file + "-padded-to-32-characters";
+    }
+
     private Path withSecretFiles(String yaml) throws IOException {
         Path secrets = Files.createDirectories(dir.resolve("secrets"));
         Matcher m = Pattern.compile(Pattern.quote(SECRET_DIR) + "/([A-Za-z0-9._-]+)")
                 .matcher(yaml);
         while (m.find()) {
             Path file = secrets.resolve(m.group(1));
-            String content = m.group(1).endsWith(".pem") ? selfSignedBundle() : "secret-from-" + m.group(1) + "\n";
+            String content = m.group(1).endsWith(".pem") ? selfSignedBundle() : secretFrom(m.group(1)) + "\n";
             Files.writeString(file, content);
         }
         Path config = dir.resolve("georeg.yaml");
