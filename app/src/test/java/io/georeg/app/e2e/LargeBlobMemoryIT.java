@@ -73,7 +73,7 @@ class LargeBlobMemoryIT {
         // Flyway finds its PostgreSQL support through META-INF/services: proves the shaded jar merged them.
         Path migrateLog = work.resolve("migrate.log");
         Process migrate = georeg(java, jar, storage, migrateLog, "migrate").start();
-        assertThat(migrate.waitFor(60, TimeUnit.SECONDS))
+        assertThat(migrate.waitFor(180, TimeUnit.SECONDS))
                 .as("georeg migrate finishes")
                 .isTrue();
         assertThat(migrate.exitValue())
@@ -92,7 +92,7 @@ class LargeBlobMemoryIT {
         child = georeg(java, jar, storage, log, "serve").start();
 
         int port = await("georeg serve to listen")
-                .atMost(Duration.ofSeconds(60))
+                .atMost(Duration.ofSeconds(180))
                 .pollInterval(Duration.ofMillis(200))
                 .until(() -> listeningPort(log), p -> p > 0 || !child.isAlive());
         assertThat(child.isAlive())

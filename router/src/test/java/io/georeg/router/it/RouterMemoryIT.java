@@ -64,7 +64,7 @@ class RouterMemoryIT {
                 .redirectOutput(tmp.resolve("router.log").toFile())
                 .start();
         HttpClient probe = HttpClient.newHttpClient();
-        await("router child JVM").atMost(Duration.ofSeconds(30)).until(() -> {
+        await("router child JVM").atMost(Duration.ofSeconds(90)).until(() -> {
             assertThat(router.isAlive()).as("router JVM exited").isTrue();
             try {
                 return probe.send(
