@@ -4,6 +4,14 @@
 #
 # A result line is: "<req/s> <p50 ms> <p99 ms> <cpu ms per request> <MB/s>".
 
+# A benchmark never ends silently: a failing command (its output often sent to a file or
+# /dev/null) stops the script with the script, line and command that failed.
+set -E
+trap 'bench_failed $? "$LINENO" "$BASH_COMMAND"' ERR
+bench_failed() {
+  printf '[georeg] error: %s line %s: "%s" failed (exit %s)\n' "${0##*/}" "$2" "$3" "$1" >&2
+}
+
 BENCH_DURATION=${BENCH_DURATION:-10}
 BENCH_WARMUP=${BENCH_WARMUP:-3}
 BENCH_THREADS=${BENCH_THREADS:-2}
@@ -115,4 +123,26 @@ to_mbps() {
     else if (v ~ /MB$/) { sub(/MB$/, "", v); printf "%.0f", v * 1.048576 }
     else if (v ~ /KB$/) { sub(/KB$/, "", v); printf "%.1f", v * 0.001024 }
     else printf "%.3f", v / 1000000 }'
+}
+
+# bench_build WORK: builds georeg's jar (when app/target/georeg.jar is missing, or BENCH_REBUILD is
+# set) and the testkit, inside the reactor (nothing is installed into the local Maven repository,
+# which other checkouts share), copies the jar to WORK/georeg.jar (a rebuild during the run must
+# not swap classes under a running server) and writes the corpus generator's class path to
+# WORK/testkit.cp. Maven's output goes to app/target/bench-build.log and is shown when it fails.
+bench_build() {
+  local work=$1 modules=testkit log=app/target/bench-build.log
+  if [[ ! -f app/target/georeg.jar || -n "${BENCH_REBUILD:-}" ]]; then
+    log "building georeg"
+    modules=app,testkit
+  fi
+  mkdir -p app/target
+  if ! mvn -B -DskipTests -pl "$modules" -am package dependency:build-classpath \
+      -Dmdep.outputFile=target/bench.classpath </dev/null >"$log" 2>&1; then
+    grep -E '^\[ERROR\]' "$log" | head -20 >&2 || tail -30 "$log" >&2
+    die "building georeg failed (Maven needs a JDK >= 21 and Maven Central or a complete local repository); full log: $log"
+  fi
+  [[ -f app/target/georeg.jar ]] || die "the build left no app/target/georeg.jar; see $log"
+  cp app/target/georeg.jar "$work/georeg.jar"
+  echo "testkit/target/classes:$(cat testkit/target/bench.classpath)" >"$work/testkit.cp"
 }
