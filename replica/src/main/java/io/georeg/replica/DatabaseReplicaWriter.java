@@ -40,6 +40,13 @@ import java.util.Optional;
  * {@link RepositoryRows}); a manifest is a pre-check read, then one transaction of a locking
  * reference check and one set-based insert. Only the checks that must come before the storage
  * writes (blob state, references, the tagged manifest) are separate reads.
+ *
+ * <p>Deletes leave tombstones (migration V13): a manifest delete or blob unlink takes a
+ * transaction-scoped advisory lock on its key and records the key with a new delete generation in
+ * its transaction. A writer made by {@link #refusingDeletesAfter} takes the same lock in the
+ * transaction that stores a manifest or links a blob and refuses it when its tombstone is newer
+ * than the generation the copy read before it read the primary (one extra statement per store,
+ * and a transaction instead of auto-commit for a blob's link).
  */
 public final class DatabaseReplicaWriter implements ReplicaWriter {
 
@@ -153,16 +160,64 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
             WHERE r.id = m.repository_id AND r.name = ? AND m.digest = ?
             """;
 
+    /** The lock a delete and a guarded store of one key both take, until their transaction ends. */
+    private static final String LOCK_KEY = """
+            SELECT pg_advisory_xact_lock(hashtextextended(?, 0))
+            """;
+
+    private static final String RECORD_TOMBSTONE = """
+            INSERT INTO replica_tombstones (repository, kind, digest, generation)
+            VALUES (?, ?, ?, nextval('replica_delete_generation'))
+            ON CONFLICT (repository, kind, digest) DO UPDATE SET generation = EXCLUDED.generation, deleted_at = now()
+            """;
+    private static final String PRUNE_TOMBSTONES = """
+            DELETE FROM replica_tombstones WHERE deleted_at < now() - interval '1 hour'
+            """;
+    private static final String DELETED_AFTER = """
+            SELECT 1 FROM replica_tombstones WHERE repository = ? AND kind = ? AND digest = ? AND generation > ?
+            """;
+    private static final String DELETE_GENERATION = """
+            SELECT coalesce(pg_sequence_last_value('replica_delete_generation'), 0)
+            """;
+    private static final String MANIFEST = "manifest";
+    private static final String BLOB = "blob";
+    /** {@link #deletesAfter} of a writer that refuses nothing. */
+    private static final long UNGUARDED = Long.MAX_VALUE;
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Transactions tx;
     private final BlobStore blobs;
     private final DistributionLinks links;
+    /** Stores of content whose tombstone is newer than this are refused. */
+    private final long deletesAfter;
 
     public DatabaseReplicaWriter(Database database, BlobStore blobs) {
         this.tx = database.transactions();
         this.blobs = blobs;
         this.links = new DistributionLinks(blobs.objects());
+        this.deletesAfter = UNGUARDED;
+    }
+
+    private DatabaseReplicaWriter(DatabaseReplicaWriter writer, long deletesAfter) {
+        this.tx = writer.tx;
+        this.blobs = writer.blobs;
+        this.links = writer.links;
+        this.deletesAfter = deletesAfter;
+    }
+
+    @Override
+    public long deleteGeneration() {
+        return tx.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement(DELETE_GENERATION)) {
+                return count(ps);
+            }
+        });
+    }
+
+    @Override
+    public ReplicaWriter refusingDeletesAfter(long generation) {
+        return new DatabaseReplicaWriter(this, generation);
     }
 
     /** What the tracking database knows of a blob's bytes. */
@@ -241,18 +296,24 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
         blobs.put(digest, content.length, new ByteArrayInputStream(content));
         links.linkRevision(repository, digest);
         String annotations = annotationsJson(parsed.annotations());
-        tx.inTransaction(c -> {
-            List<Digest> stillMissing = references.missingIn(c, repository, true);
-            if (!stillMissing.isEmpty()) {
-                throw new MissingReferencesException(digest, stillMissing);
-            }
-            for (int attempt = 1;
-                    !insertManifest(c, repository, digest, parsed, annotations, content, references);
-                    attempt++) {
-                checkRepositoryAttempts(repository, attempt);
-            }
-            return null;
-        });
+        try {
+            tx.inTransaction(c -> {
+                refuseIfDeletedAfter(c, repository, MANIFEST, digest);
+                List<Digest> stillMissing = references.missingIn(c, repository, true);
+                if (!stillMissing.isEmpty()) {
+                    throw new MissingReferencesException(digest, stillMissing);
+                }
+                for (int attempt = 1;
+                        !insertManifest(c, repository, digest, parsed, annotations, content, references);
+                        attempt++) {
+                    checkRepositoryAttempts(repository, attempt);
+                }
+                return null;
+            });
+        } catch (DeletedSinceException e) {
+            links.unlinkRevision(repository, digest);
+            throw e;
+        }
         return digest;
     }
 
@@ -291,6 +352,7 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
     @Override
     public List<Tag> deleteManifest(RepositoryName repository, Digest manifest) {
         List<Tag> removedTags = tx.inTransaction(c -> {
+            recordTombstone(c, repository, MANIFEST, manifest);
             List<Tag> tags = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement(DELETE_TAGS_OF_MANIFEST)) {
                 ps.setString(1, repository.value());
@@ -313,7 +375,10 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
 
     @Override
     public void unlinkBlob(RepositoryName repository, Digest digest) {
-        tx.inTransaction(c -> update(c, UNLINK_BLOB, repository.value(), digest.toString()));
+        tx.inTransaction(c -> {
+            recordTombstone(c, repository, BLOB, digest);
+            return update(c, UNLINK_BLOB, repository.value(), digest.toString());
+        });
         links.unlinkLayer(repository, digest);
     }
 
@@ -342,7 +407,7 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
     private void linkRecordedBlob(RepositoryName repository, Digest digest) {
         links.linkLayer(repository, digest);
         for (int attempt = 1; ; attempt++) {
-            long found = tx.autoCommit(c -> {
+            long found = linkStatement(repository, digest, c -> {
                 try (PreparedStatement ps = c.prepareStatement(LINK_BLOB)) {
                     ps.setString(1, repository.value());
                     ps.setString(2, repository.value());
@@ -360,7 +425,7 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
     /** The blob's row and link: one statement, so one round trip and one commit. */
     private void recordAndLink(RepositoryName repository, Digest digest, long size) {
         for (int attempt = 1; ; attempt++) {
-            long found = tx.autoCommit(c -> {
+            long found = linkStatement(repository, digest, c -> {
                 try (PreparedStatement ps = c.prepareStatement(RECORD_AND_LINK_BLOB)) {
                     ps.setString(1, repository.value());
                     ps.setString(2, repository.value());
@@ -375,6 +440,68 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
                 return;
             }
             checkRepositoryAttempts(repository, attempt);
+        }
+    }
+
+    /**
+     * Runs a statement that links a blob to a repository: in auto-commit, or, for a guarded writer,
+     * in a transaction that first refuses a blob unlinked since (its layer link file removed again).
+     */
+    private long linkStatement(RepositoryName repository, Digest digest, Transactions.Work<Long> statement) {
+        if (deletesAfter == UNGUARDED) {
+            return tx.autoCommit(statement);
+        }
+        try {
+            return tx.inTransaction(c -> {
+                refuseIfDeletedAfter(c, repository, BLOB, digest);
+                return statement.apply(c);
+            });
+        } catch (DeletedSinceException e) {
+            links.unlinkLayer(repository, digest);
+            throw e;
+        }
+    }
+
+    /** A delete's tombstone, under the key's lock; also prunes tombstones no copy needs any more. */
+    private static void recordTombstone(Connection c, RepositoryName repository, String kind, Digest digest)
+            throws SQLException {
+        lockKey(c, repository, kind, digest);
+        try (PreparedStatement ps = c.prepareStatement(RECORD_TOMBSTONE)) {
+            ps.setString(1, repository.value());
+            ps.setString(2, kind);
+            ps.setString(3, digest.toString());
+            ps.executeUpdate();
+        }
+        try (PreparedStatement ps = c.prepareStatement(PRUNE_TOMBSTONES)) {
+            ps.executeUpdate();
+        }
+    }
+
+    /** For a guarded writer: takes the key's lock and refuses content deleted after {@link #deletesAfter}. */
+    private void refuseIfDeletedAfter(Connection c, RepositoryName repository, String kind, Digest digest)
+            throws SQLException {
+        if (deletesAfter == UNGUARDED) {
+            return;
+        }
+        lockKey(c, repository, kind, digest);
+        try (PreparedStatement ps = c.prepareStatement(DELETED_AFTER)) {
+            ps.setString(1, repository.value());
+            ps.setString(2, kind);
+            ps.setString(3, digest.toString());
+            ps.setLong(4, deletesAfter);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    throw new DeletedSinceException(repository, kind, digest, deletesAfter);
+                }
+            }
+        }
+    }
+
+    private static void lockKey(Connection c, RepositoryName repository, String kind, Digest digest)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(LOCK_KEY)) {
+            ps.setString(1, kind + " " + repository.value() + "@" + digest);
+            ps.execute();
         }
     }
 

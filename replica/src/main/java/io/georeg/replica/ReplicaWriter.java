@@ -15,6 +15,23 @@ import java.util.List;
  */
 public interface ReplicaWriter {
 
+    /**
+     * The replica's delete generation now: every manifest delete and blob unlink counts one, and
+     * leaves a tombstone with it. A copy reads it before it reads the primary, then stores through
+     * {@link #refusingDeletesAfter} with it.
+     */
+    long deleteGeneration();
+
+    /**
+     * This writer, except that {@link #putManifest}, {@link #putBlob} and {@link #linkBlob} refuse
+     * ({@link DeletedSinceException}, nothing stored) a manifest or blob of a repository whose
+     * delete the replica applied after {@code generation} — checked under a lock on the same key
+     * that the delete takes, in the transaction that stores. A copy that read the primary before
+     * a delete there can then not bring the deleted content back after the delete reached the
+     * replica.
+     */
+    ReplicaWriter refusingDeletesAfter(long generation);
+
     /** True when the blob's bytes are stored (for any repository). */
     boolean hasBlob(Digest digest);
 
@@ -52,12 +69,16 @@ public interface ReplicaWriter {
     void untag(RepositoryName repository, Tag tag);
 
     /**
-     * Deletes a manifest from the repository with every tag pointing at it; absent is fine.
+     * Deletes a manifest from the repository with every tag pointing at it, leaving a tombstone
+     * (see {@link #deleteGeneration}); absent is fine.
      *
      * @return the tags that pointed at it and are gone with it
      */
     List<Tag> deleteManifest(RepositoryName repository, Digest manifest);
 
-    /** Unlinks a blob from the repository (the bytes stay while other repositories use them); absent is fine. */
+    /**
+     * Unlinks a blob from the repository (the bytes stay while other repositories use them), leaving
+     * a tombstone (see {@link #deleteGeneration}); absent is fine.
+     */
     void unlinkBlob(RepositoryName repository, Digest digest);
 }

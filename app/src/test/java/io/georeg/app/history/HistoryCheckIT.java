@@ -6,7 +6,6 @@ import io.georeg.testkit.db.TestDatabase;
 import io.georeg.testkit.history.Op;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -16,30 +15,21 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A short history run in the suite (see {@link HistoryRun}): four clients on two routers for 25
- * seconds against a real distribution primary with the real replicator, then the checker over
+ * seconds (and at least 60 operations each) against a real distribution primary with the real replicator, then the checker over
  * every operation, and the replica's tags against the primary's after quiescence.
  */
 class HistoryCheckIT {
     private static final Logger LOG = LoggerFactory.getLogger(HistoryCheckIT.class);
 
     /**
-     * Key groups whose every write kind the routers fence (tag pushes, manifest and blob deletes,
-     * pushes of manifests with a {@code subject}): no violation allowed, whether the read went
-     * through the router that took the write or the other one (a router checks the fence
-     * generation before it trusts its in-memory fences, so a fence whose NOTIFY has not reached it
-     * yet still counts).
+     * Every key group is asserted: the routers fence every write kind the workload makes (tag
+     * pushes, manifest and blob deletes, pushes of manifests with a {@code subject}), whether the
+     * read went through the router that took the write or the other one (a router checks the
+     * fence generation before it trusts its in-memory fences), and the replicator's copies refuse
+     * content whose delete the replica applied after they read the primary (tombstones), so a
+     * deleted manifest or blob cannot come back even for a moment.
      */
-    static final List<String> ASSERTED =
-            List.of("tag:" + HistoryWorkload.SHARED, "tag:" + HistoryWorkload.OWNED, "blob", "referrers");
-    /**
-     * Key groups checked and reported but not asserted yet. Manifests by digest: a tag sync that
-     * fetched a tag just before its manifest was deleted can store the manifest again after the
-     * delete was applied and its fence cleared; the sync's confirming HEAD removes it again within
-     * milliseconds, but a read in that gap sees it (seen once in a suite run: one stale read of a
-     * deleted manifest through the router that deleted it). Closing it needs a tombstone that the
-     * replica checks under one lock with the delete; until then the violation is logged, not asserted.
-     */
-    static final List<String> NOT_YET_ASSERTED = List.of("manifest");
+    static final List<String> ASSERTED = HistoryRun.GROUPS;
 
     @RegisterExtension
     static final TestDatabase DB = new TestDatabase();
@@ -49,19 +39,15 @@ class HistoryCheckIT {
 
     @Test
     void noReadSeesAStateOlderThanAWriteThatCompletedBeforeItAndTheReplicaConvergesToThePrimary() throws Exception {
-        HistoryRun.Result result = HistoryRun.run(DB, temp, 4, Duration.ofSeconds(25), 1);
+        // At least 60 operations per client: enough reads of the shared tags to judge on a loaded machine.
+        HistoryRun.Result result = HistoryRun.run(DB, temp, 4, Duration.ofSeconds(25), 1, 60);
         LOG.info("history check:\n{}", result.figures());
         HistoryRun.sample(result.violations(), 5).forEach(v -> LOG.info("violation: {}", v));
 
-        List<String> groups = new ArrayList<>(ASSERTED);
-        groups.addAll(NOT_YET_ASSERTED);
-        assertThat(groups)
-                .as("every key group is asserted or listed as not yet")
-                .containsExactlyInAnyOrderElementsOf(HistoryRun.GROUPS);
         assertThat(result.ops())
                 .filteredOn(o -> o.type() == Op.Type.READ
                         && o.outcome() == Op.Outcome.OK
-                        && HistoryRun.groupOf(o.key()).equals(ASSERTED.get(0)))
+                        && HistoryRun.groupOf(o.key()).equals("tag:" + HistoryWorkload.SHARED))
                 .as("reads of the asserted tags judged")
                 .hasSizeGreaterThan(10)
                 .extracting(Op::source)
@@ -69,8 +55,6 @@ class HistoryCheckIT {
                 .anyMatch(source -> source.startsWith("replica"))
                 .anyMatch(source -> source.startsWith("primary"));
         assertThat(result.violationsIn(ASSERTED)).isEmpty();
-        result.violationsIn(NOT_YET_ASSERTED)
-                .forEach(v -> LOG.warn("not asserted yet (known replicator race, see NOT_YET_ASSERTED): {}", v));
         assertThat(result.diverged()).isEmpty();
     }
 }

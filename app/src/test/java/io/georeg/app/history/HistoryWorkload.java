@@ -52,7 +52,19 @@ final class HistoryWorkload {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One run's shape. */
-    record Config(List<URI> routers, int clients, Duration duration, long seed) {}
+    /**
+     * @param minSteps operations each client makes at least, however long that takes (a loaded
+     *     machine makes few in {@code duration}), up to {@link #OVERTIME} beyond it
+     */
+    record Config(List<URI> routers, int clients, Duration duration, long seed, int minSteps) {}
+
+    /** The router's mark on a read it answered from the replica while it took the primary as down. */
+    static final String POSSIBLY_STALE_HEADER = "X-Georeg-Possibly-Stale";
+    /** What a read so marked has in its source. */
+    static final String POSSIBLY_STALE = "-possibly-stale";
+
+    /** How long past {@code duration} a client keeps going to make its {@code minSteps}. */
+    static final Duration OVERTIME = Duration.ofMinutes(3);
 
     private final Config config;
     private final History history = new History();
@@ -88,16 +100,19 @@ final class HistoryWorkload {
         return "tag:" + repository + ":" + tag;
     }
 
-    /** Runs the clients for the configured time; returns the history once every client has stopped. */
+    /** Runs the clients for the configured time (and steps); returns the history once every client has stopped. */
     History run() throws InterruptedException {
         long deadline = System.nanoTime() + config.duration().toNanos();
+        long ceiling = deadline + OVERTIME.toNanos();
         List<Thread> threads = new ArrayList<>();
         List<Throwable> crashed = new CopyOnWriteArrayList<>();
         for (int c = 0; c < config.clients(); c++) {
             Client client = new Client(c, new Random(config.seed() * 1000 + c));
             threads.add(Thread.ofPlatform().name("history-client-" + c).start(() -> {
                 try {
-                    while (System.nanoTime() < deadline) {
+                    for (int steps = 0;
+                            System.nanoTime() < deadline || (steps < config.minSteps() && System.nanoTime() < ceiling);
+                            steps++) {
                         client.step();
                     }
                 } catch (Throwable t) {
@@ -171,9 +186,13 @@ final class HistoryWorkload {
             history.record(write.withSource("@r" + via));
         }
 
-        /** Who served a read, and through which router: {@code replica@r1}. */
+        /**
+         * Who served a read, and through which router: {@code replica@r1}; {@code
+         * replica-possibly-stale@r1} when the router marked it {@code X-Georeg-Possibly-Stale}.
+         */
         private String servedBy(RegistryHttp.Answer answer) {
-            return answer.source().orElse("") + "@r" + via;
+            String mark = answer.header(POSSIBLY_STALE_HEADER).isPresent() ? POSSIBLY_STALE : "";
+            return answer.source().orElse("") + mark + "@r" + via;
         }
 
         private void pushShared() {

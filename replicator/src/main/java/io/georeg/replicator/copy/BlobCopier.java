@@ -13,24 +13,23 @@ import java.io.InputStream;
  * is linked (dedup, no bytes move); otherwise it streams from the primary into the replica, which
  * hashes it on the way to a temporary key and commits it only when the digest matches. Never
  * holds a blob in memory. Concurrent copies of one digest in this process download it once
- * ({@link InFlightBlobs}); the others wait and link. Used by {@link ManifestCopier} and
- * {@link ReplicationWorker}.
+ * ({@link InFlightBlobs}); the others wait and link. Writes go through the writer each call
+ * names (a {@link ReplicaWriter#refusingDeletesAfter guarded} one for a copy that read the primary
+ * earlier). Used by {@link ManifestCopier} and {@link ReplicationWorker}.
  */
 final class BlobCopier {
     private final PrimaryContent primary;
-    private final ReplicaWriter replica;
     private final CopyObserver observer;
     private final Throttle throttle;
     private final InFlightBlobs inFlight = new InFlightBlobs();
 
-    BlobCopier(PrimaryContent primary, ReplicaWriter replica, CopyObserver observer, Throttle throttle) {
+    BlobCopier(PrimaryContent primary, CopyObserver observer, Throttle throttle) {
         this.primary = primary;
-        this.replica = replica;
         this.observer = observer;
         this.throttle = throttle;
     }
 
-    void copy(RepositoryName repository, Digest digest, long declaredSize) {
+    void copy(ReplicaWriter replica, RepositoryName repository, Digest digest, long declaredSize) {
         // linkBlob answers "stored?" and links in one go: no separate hasBlob round trip.
         if (replica.linkBlob(repository, digest)) {
             observer.blobDeduplicated();
@@ -42,7 +41,7 @@ final class BlobCopier {
                 observer.blobDeduplicated();
                 return;
             }
-            download(repository, digest, declaredSize);
+            download(replica, repository, digest, declaredSize);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new WorkFailedException(
@@ -50,7 +49,7 @@ final class BlobCopier {
         }
     }
 
-    private void download(RepositoryName repository, Digest digest, long declaredSize) {
+    private void download(ReplicaWriter replica, RepositoryName repository, Digest digest, long declaredSize) {
         try (BlobStream download = primary.openBlob(repository, digest)
                 .orElseThrow(() -> Failures.notFound("blob " + repository + "@" + digest))) {
             long size = declaredSize >= 0 ? declaredSize : download.size();

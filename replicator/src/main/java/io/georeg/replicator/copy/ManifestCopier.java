@@ -17,7 +17,8 @@ import io.georeg.replicator.primary.PrimaryContent;
  * (config and layers) first, the manifest itself last, and it becomes visible only then (the
  * replica refuses it while anything is missing). A manifest already stored in the repository is
  * skipped without asking the primary. The primary's bytes are verified against the digest by
- * {@link PrimaryContent} before anything is written. Used by {@link ReplicationWorker}.
+ * {@link PrimaryContent} before anything is written. Writes go through the writer each call names
+ * (see {@link BlobCopier}). Used by {@link ReplicationWorker}.
  */
 final class ManifestCopier {
     /** An index of indexes of indexes is already exotic; deeper means a loop or an attack. */
@@ -25,37 +26,30 @@ final class ManifestCopier {
 
     private final PrimaryContent primary;
     private final ReplicaReader reader;
-    private final ReplicaWriter replica;
     private final BlobCopier blobs;
     private final CopyObserver observer;
 
-    ManifestCopier(
-            PrimaryContent primary,
-            ReplicaReader reader,
-            ReplicaWriter replica,
-            BlobCopier blobs,
-            CopyObserver observer) {
+    ManifestCopier(PrimaryContent primary, ReplicaReader reader, BlobCopier blobs, CopyObserver observer) {
         this.primary = primary;
         this.reader = reader;
-        this.replica = replica;
         this.blobs = blobs;
         this.observer = observer;
     }
 
-    void copy(RepositoryName repository, Digest digest) {
-        copy(repository, digest, 0);
+    void copy(ReplicaWriter replica, RepositoryName repository, Digest digest) {
+        copy(replica, repository, digest, 0);
     }
 
     /** Copies a manifest already fetched from the primary (a tag's current answer). */
-    void copy(RepositoryName repository, FetchedManifest fetched) {
+    void copy(ReplicaWriter replica, RepositoryName repository, FetchedManifest fetched) {
         if (reader.manifest(repository, new Reference.ByDigest(fetched.digest()))
                 .isPresent()) {
             return;
         }
-        store(repository, fetched, 0);
+        store(replica, repository, fetched, 0);
     }
 
-    private void copy(RepositoryName repository, Digest digest, int depth) {
+    private void copy(ReplicaWriter replica, RepositoryName repository, Digest digest, int depth) {
         if (depth > MAX_DEPTH) {
             throw new io.georeg.replicator.queue.WorkFailedException(
                     "invalid_manifest",
@@ -68,16 +62,16 @@ final class ManifestCopier {
         }
         FetchedManifest fetched = primary.manifest(repository, new Reference.ByDigest(digest))
                 .orElseThrow(() -> Failures.notFound("manifest " + repository + "@" + digest));
-        store(repository, fetched, depth);
+        store(replica, repository, fetched, depth);
     }
 
-    private void store(RepositoryName repository, FetchedManifest fetched, int depth) {
+    private void store(ReplicaWriter replica, RepositoryName repository, FetchedManifest fetched, int depth) {
         ParsedManifest parsed = ManifestParser.parse(fetched.content(), fetched.mediaType());
         for (Descriptor child : parsed.children()) {
-            copy(repository, child.digest(), depth + 1);
+            copy(replica, repository, child.digest(), depth + 1);
         }
         for (Descriptor blob : parsed.blobs()) {
-            blobs.copy(repository, blob.digest(), blob.size());
+            blobs.copy(replica, repository, blob.digest(), blob.size());
         }
         replica.putManifest(repository, fetched.content(), fetched.mediaType(), fetched.digest());
         observer.manifestCopied();

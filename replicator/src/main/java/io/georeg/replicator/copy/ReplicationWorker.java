@@ -6,6 +6,7 @@ import io.georeg.oci.ManifestParser;
 import io.georeg.oci.Reference;
 import io.georeg.oci.RepositoryName;
 import io.georeg.oci.Tag;
+import io.georeg.replica.DeletedSinceException;
 import io.georeg.replica.ReplicaReader;
 import io.georeg.replica.ReplicaWriter;
 import io.georeg.replicator.primary.FetchedManifest;
@@ -20,6 +21,8 @@ import io.georeg.replicator.queue.WorkRequest;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Carries out one work item against the replica, reading from the primary:
@@ -48,15 +51,20 @@ import java.util.Optional;
  *
  * <p>A manifest delete also drops the replica's tags that pointed at it; the primary may have
  * pointed one of them at the same digest again meanwhile, so each dropped tag is queued to be
- * synced from the primary. A tag sync confirms its write with a HEAD of the tag: a copy that a
- * delete on the primary overtook (the manifest deleted after the GET, its delete applied here
- * before the copy stored it again) is removed again at once, with the blob links the primary no
- * longer has, so deleted content does not come back for good. Between that copy and its removal (a few milliseconds) the replica can serve it.
+ * synced from the primary. <b>Deletes are not undone by a copy that read the primary before
+ * them</b>: a copy reads the replica's delete generation before it reads the primary and stores
+ * through a writer that refuses content whose delete the replica applied after that
+ * ({@link ReplicaWriter#refusingDeletesAfter}, a tombstone checked under the delete's own lock in
+ * the storing transaction). A tag sync so refused asks the primary again; a push item so refused
+ * is done (the delete came later). A tag sync also confirms its write with a HEAD of the tag and
+ * removes a manifest the primary deleted meanwhile (a delete not applied here yet, or one whose
+ * tombstone was pruned), with the blob links the primary no longer has.
  *
  * <p>Failures leave as {@link io.georeg.replicator.queue.WorkFailedException} classified by
  * {@link Failures}. Run by the {@link io.georeg.replicator.queue.WorkScheduler}'s workers.
  */
 public final class ReplicationWorker implements WorkHandler {
+    private static final Logger LOG = LoggerFactory.getLogger(ReplicationWorker.class);
     /** A tag that moves on the primary during this many syncs in a row is retried later (with backoff). */
     private static final int MAX_SYNC_ROUNDS = 3;
 
@@ -91,8 +99,8 @@ public final class ReplicationWorker implements WorkHandler {
         this.replica = replica;
         this.queue = queue;
         this.observer = observer;
-        this.blobs = new BlobCopier(primary, replica, observer, throttle);
-        this.manifests = new ManifestCopier(primary, reader, replica, blobs, observer);
+        this.blobs = new BlobCopier(primary, observer, throttle);
+        this.manifests = new ManifestCopier(primary, reader, blobs, observer);
     }
 
     @Override
@@ -112,11 +120,14 @@ public final class ReplicationWorker implements WorkHandler {
             }
             switch (item.operation()) {
                 case PUSH_MANIFEST ->
-                    manifests.copy(item.repository(), item.digest().orElseThrow());
-                case PUSH_BLOB -> blobs.copy(item.repository(), item.digest().orElseThrow(), item.size());
+                    manifests.copy(guarded(), item.repository(), item.digest().orElseThrow());
+                case PUSH_BLOB ->
+                    blobs.copy(guarded(), item.repository(), item.digest().orElseThrow(), item.size());
                 case DELETE -> deleteDigest(item);
                 case RECONCILE -> throw new IllegalStateException("reconcile of a digest row " + item.ref());
             }
+        } catch (DeletedSinceException e) {
+            LOG.debug("{}: {}, nothing stored", item, e.getMessage());
         } catch (RuntimeException e) {
             throw Failures.classify(e);
         }
@@ -131,6 +142,7 @@ public final class ReplicationWorker implements WorkHandler {
      */
     private void syncTag(RepositoryName repository, Tag tag) {
         for (int round = 1; round <= MAX_SYNC_ROUNDS; round++) {
+            ReplicaWriter guarded = guarded();
             Optional<FetchedManifest> current = primary.manifest(repository, new Reference.ByTag(tag));
             if (current.isEmpty()) {
                 replica.untag(repository, tag);
@@ -138,7 +150,12 @@ public final class ReplicationWorker implements WorkHandler {
                 return;
             }
             Digest digest = current.get().digest();
-            manifests.copy(repository, current.get());
+            try {
+                manifests.copy(guarded, repository, current.get());
+            } catch (DeletedSinceException e) {
+                LOG.debug("{}:{}: {}, asking the primary again", repository, tag, e.getMessage());
+                continue;
+            }
             replica.tag(repository, tag, digest);
             Optional<Digest> confirmed =
                     primary.headManifest(repository, new Reference.ByTag(tag)).map(ManifestHead::digest);
@@ -154,6 +171,11 @@ public final class ReplicationWorker implements WorkHandler {
                 repository + ":" + tag + " moved on the primary during each of " + MAX_SYNC_ROUNDS + " syncs",
                 false,
                 null);
+    }
+
+    /** A writer for a copy about to read the primary: it refuses content deleted here from now on. */
+    private ReplicaWriter guarded() {
+        return replica.refusingDeletesAfter(replica.deleteGeneration());
     }
 
     /**

@@ -1,0 +1,140 @@
+package io.georeg.replicator.testing;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+
+/**
+ * An HTTP proxy in front of a primary registry whose answer to one chosen request it can hold:
+ * the primary answers at once, and the proxy passes that answer on only when the test releases
+ * it. Tests use it to land a change on the primary between a replicator's read and what the
+ * replicator does with it, at a place they choose. Everything else passes straight through.
+ */
+public final class HoldingProxy implements AutoCloseable {
+    private static final Set<String> HOP_BY_HOP =
+            Set.of("host", "connection", "content-length", "transfer-encoding", "expect", "upgrade", "keep-alive");
+
+    private final URI primary;
+    private final HttpServer server;
+    private final HttpClient http =
+            HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
+    private final List<Hold> holds = new CopyOnWriteArrayList<>();
+
+    private HoldingProxy(URI primary) throws IOException {
+        this.primary = primary;
+        this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", this::forward);
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server.start();
+    }
+
+    public static HoldingProxy to(URI primary) throws IOException {
+        return new HoldingProxy(primary);
+    }
+
+    public URI url() {
+        return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    /** Holds the answer to the next {@code method} request whose path ends with {@code pathSuffix}. */
+    public Hold holdNext(String method, String pathSuffix) {
+        Hold hold = new Hold(method, pathSuffix);
+        holds.add(hold);
+        return hold;
+    }
+
+    /** One held answer: {@link #arrived()} once the primary answered the request, passed on at {@link #release()}. */
+    public static final class Hold {
+        private final String method;
+        private final String pathSuffix;
+        private final CountDownLatch arrived = new CountDownLatch(1);
+        private final CountDownLatch released = new CountDownLatch(1);
+
+        private Hold(String method, String pathSuffix) {
+            this.method = method;
+            this.pathSuffix = pathSuffix;
+        }
+
+        public boolean arrived() {
+            return arrived.getCount() == 0;
+        }
+
+        public void release() {
+            released.countDown();
+        }
+
+        private boolean matches(HttpExchange exchange) {
+            return exchange.getRequestMethod().equals(method)
+                    && exchange.getRequestURI().getRawPath().endsWith(pathSuffix);
+        }
+    }
+
+    private synchronized Hold claim(HttpExchange exchange) {
+        for (Hold hold : holds) {
+            if (hold.matches(exchange)) {
+                holds.remove(hold);
+                return hold;
+            }
+        }
+        return null;
+    }
+
+    private void forward(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            String pathAndQuery = exchange.getRequestURI().getRawPath()
+                    + (exchange.getRequestURI().getRawQuery() == null
+                            ? ""
+                            : "?" + exchange.getRequestURI().getRawQuery());
+            HttpRequest.Builder request = HttpRequest.newBuilder(primary.resolve(pathAndQuery))
+                    .method(
+                            exchange.getRequestMethod(),
+                            HttpRequest.BodyPublishers.ofByteArray(
+                                    exchange.getRequestBody().readAllBytes()));
+            for (Map.Entry<String, List<String>> h :
+                    exchange.getRequestHeaders().entrySet()) {
+                if (!HOP_BY_HOP.contains(h.getKey().toLowerCase(java.util.Locale.ROOT))) {
+                    h.getValue().forEach(v -> request.header(h.getKey(), v));
+                }
+            }
+            HttpResponse<byte[]> answer = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+            Hold hold = claim(exchange);
+            if (hold != null) {
+                hold.arrived.countDown();
+                hold.released.await();
+            }
+            answer.headers().map().forEach((name, values) -> {
+                if (!HOP_BY_HOP.contains(name.toLowerCase(java.util.Locale.ROOT)) && !name.startsWith(":")) {
+                    exchange.getResponseHeaders().put(name, values);
+                }
+            });
+            boolean noBody = exchange.getRequestMethod().equals("HEAD") || answer.body().length == 0;
+            exchange.sendResponseHeaders(answer.statusCode(), noBody ? -1 : answer.body().length);
+            if (!noBody) {
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(answer.body());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        holds.forEach(Hold::release);
+        server.stop(0);
+        http.close();
+    }
+}
