@@ -111,6 +111,7 @@ class FailoverIT {
 
         // The token from a file, as a pipeline mounts it (not on the command line, where ps shows it).
         Path tokenFile = Files.writeString(tmp.resolve("admin-token"), ADMIN_TOKEN + "\n");
+        Path credentialsFile = Files.writeString(tmp.resolve("pull-credentials"), USER + ":" + PASSWORD + "\n");
         int exit = georeg(
                 "drill",
                 "--router",
@@ -119,8 +120,8 @@ class FailoverIT {
                 tokenFile.toString(),
                 "--sample",
                 "2",
-                "--credentials",
-                USER + ":" + PASSWORD,
+                "--credentials-file",
+                credentialsFile.toString(),
                 "--report",
                 reports.toString());
 

@@ -51,8 +51,8 @@ public final class DrillCommand implements Callable<Integer> {
             description = "Replicated images to pull (default ${DEFAULT-VALUE}).")
     int sample;
 
-    @Option(names = "--credentials", paramLabel = "USER:PASSWORD", description = "Registry credentials for the pulls.")
-    String credentials;
+    @Mixin
+    PullCredentials credentials;
 
     @Option(names = "--observe-outage", description = "Verify a real primary outage instead of switching the routers.")
     boolean observeOutage;
@@ -99,17 +99,9 @@ public final class DrillCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Optional<String> user = Optional.empty();
-        Optional<String> password = Optional.empty();
-        if (credentials != null) {
-            int colon = credentials.indexOf(':');
-            if (colon < 1) {
-                throw new picocli.CommandLine.ParameterException(
-                        spec.commandLine(), "--credentials must be USER:PASSWORD");
-            }
-            user = Optional.of(credentials.substring(0, colon));
-            password = Optional.of(credentials.substring(colon + 1));
-        }
+        PullCredentials.Credentials pull = credentials.resolve(spec);
+        Optional<String> user = Optional.ofNullable(pull).map(PullCredentials.Credentials::user);
+        Optional<String> password = Optional.ofNullable(pull).map(PullCredentials.Credentials::password);
         try (Database database = databases.get();
                 HttpClient http = HttpClient.newBuilder()
                         .connectTimeout(Duration.ofSeconds(5))
