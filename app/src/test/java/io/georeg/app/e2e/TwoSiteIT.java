@@ -11,9 +11,6 @@ import io.georeg.app.wiring.RouterComponent;
 import io.georeg.oci.Digest;
 import io.georeg.testkit.auth.TestTokenEndpoint;
 import io.georeg.testkit.auth.TestTokenIssuer;
-import io.georeg.testkit.corpus.Corpus;
-import io.georeg.testkit.corpus.CorpusGenerator;
-import io.georeg.testkit.corpus.OciLayoutWriter;
 import io.georeg.testkit.db.TestDatabase;
 import io.georeg.testkit.tools.Distribution;
 import io.georeg.testkit.tools.Skopeo;
@@ -21,16 +18,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -73,10 +66,13 @@ class TwoSiteIT {
     static Skopeo skopeo;
     static String router;
     static Path layouts;
+    static CompatibilityMatrix.Results matrix;
 
     @BeforeAll
     static void startBothSites() throws Exception {
         skopeo = Skopeo.require();
+        matrix = new CompatibilityMatrix.Results(
+                "skopeo", Skopeo.version(), "distribution " + Distribution.version(), TwoSiteIT.class);
         // Never replicated: the pulls of this repository are always fallbacks to the primary.
         sites = new TwoSites(
                 DB, tmp, TwoSites.Shape.ONE_PROCESS, Map.of("GEOREG_REPLICATOR_SYNC_EXCLUDE", "unreplicated/*"));
@@ -86,17 +82,16 @@ class TwoSiteIT {
         georeg = sites.front;
         router = sites.routerHostPort();
 
-        Corpus corpus = CorpusGenerator.withSeed(CorpusGenerator.DEFAULT_SEED)
-                .bigLayerSize(1024 * 1024)
-                .generate();
-        layouts = tmp.resolve("layouts");
-        OciLayoutWriter.writeAll(corpus, layouts);
+        layouts = CorpusLayouts.write(tmp.resolve("layouts")).root();
     }
 
     @AfterAll
     static void stop() throws Exception {
         if (sites != null) {
             sites.close();
+        }
+        if (matrix != null) {
+            matrix.finish();
         }
     }
 
@@ -109,12 +104,15 @@ class TwoSiteIT {
 
         assertThat(Digest.sha256(Files.readAllBytes(back.resolve("manifest.json"))))
                 .isEqualTo(pushed);
+        matrix.verified("push with credentials (`copy --dest-creds`), pulled back at once (read-your-writes)");
     }
 
     @Test
     @Order(2)
     void replicatedPullIsServedByTheLocalReplica() throws Exception {
-        Digest pushed = push("big/layer", "100m", "e2e/app:1.0");
+        // At the primary directly: a push through the router fences the tag's reads to the primary until
+        // the router sees the replica caught up, which this test is not about.
+        Digest pushed = push("big/layer", "100m", "e2e/app:1.0", primary.hostPort());
         awaitReplicated("e2e/app", "1.0", pushed);
         double before =
                 routerCounter("georeg_router_requests_total", "route=\"manifest-read\"", "destination=\"replica\"");
@@ -129,6 +127,7 @@ class TwoSiteIT {
         assertThat(raw.statusCode()).isEqualTo(200);
         assertThat(raw.headers().firstValue("X-Georeg-Source")).hasValue("replica");
         assertThat(Digest.sha256(raw.body())).isEqualTo(pushed);
+        matrix.verified("pull with credentials of an OCI image, replicated: served by the replica");
     }
 
     @Test
@@ -148,6 +147,8 @@ class TwoSiteIT {
                 .isEqualTo(pushed);
         assertThat(routerCounter("georeg_router_fallbacks_total", "route=\"manifest-read\"", "outcome=\"primary\""))
                 .isGreaterThan(before);
+        matrix.verified("pull with credentials of an OCI image not yet replicated: answered by the primary "
+                + "through the router (fallback)");
     }
 
     @Test
@@ -218,6 +219,8 @@ class TwoSiteIT {
                         .isEqualTo(2);
             }
         }
+        matrix.verified("push and pull (`copy --all`) of a multi-arch OCI index with every platform, before and "
+                + "after replication");
     }
 
     @Test
@@ -343,19 +346,7 @@ class TwoSiteIT {
 
     private static Digest push(String layoutRepository, String tag, String destination, String registry)
             throws Exception {
-        Path layout = layouts.resolve(layoutRepository);
-        skopeo.run(
-                        List.of(
-                                "copy",
-                                "--preserve-digests",
-                                "--dest-tls-verify=false",
-                                "--dest-creds",
-                                USER + ":" + PASSWORD,
-                                "oci:" + layout + ":" + tag,
-                                "docker://" + registry + "/" + destination),
-                        Duration.ofMinutes(1))
-                .requireSuccess();
-        return Digest.sha256(rawManifest(layout, tag));
+        return sites.push(layouts.resolve(layoutRepository), tag, registry, destination);
     }
 
     private static Path pull(String reference) throws Exception {
@@ -373,34 +364,12 @@ class TwoSiteIT {
         return dir;
     }
 
-    /** The bytes of the manifest a layout's tag names (index.json's ref.name annotation). */
     private static byte[] rawManifest(Path layout, String tag) throws Exception {
-        for (var m : JSON.readTree(layout.resolve("index.json").toFile()).path("manifests")) {
-            if (tag.equals(m.path("annotations").path(OciLayoutWriter.REF_NAME).asText())) {
-                return Files.readAllBytes(layout.resolve("blobs/sha256/"
-                        + Digest.parse(m.path("digest").asText()).hex()));
-            }
-        }
-        throw new AssertionError("no tag " + tag + " in " + layout);
+        return TwoSites.rawManifest(layout, tag);
     }
 
-    /** Waits until registry-read (its own port) serves the tag at the digest: the replicator applied it. */
     private static void awaitReplicated(String repository, String tag, Digest digest) {
-        URI replica = georeg.component(RegistryReadComponent.class).uri();
-        await().atMost(Duration.ofSeconds(30))
-                .pollInterval(Duration.ofMillis(100))
-                .until(() -> {
-                    HttpResponse<byte[]> r = HTTP.send(
-                            HttpRequest.newBuilder(replica.resolve("/v2/" + repository + "/manifests/" + tag))
-                                    .header("Authorization", "Bearer " + pullToken(repository))
-                                    .header(
-                                            "Accept",
-                                            "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, "
-                                                    + "application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json")
-                                    .build(),
-                            HttpResponse.BodyHandlers.ofByteArray());
-                    return r.statusCode() == 200 && Digest.sha256(r.body()).equals(digest);
-                });
+        sites.awaitReplicated(repository, tag, digest);
     }
 
     private static HttpResponse<byte[]> get(String path, String token) throws Exception {
@@ -418,59 +387,11 @@ class TwoSiteIT {
         return token("repository:" + repository + ":pull");
     }
 
-    /** A token from the router's token route (GitLab's /jwt/auth behind it), as a client gets one. */
     private static String token(String scope) throws Exception {
-        HttpResponse<String> r = HTTP.send(
-                HttpRequest.newBuilder(URI.create(
-                                "http://" + router + "/jwt/auth?service=" + issuer.service() + "&scope=" + scope))
-                        .header(
-                                "Authorization",
-                                "Basic "
-                                        + Base64.getEncoder()
-                                                .encodeToString(
-                                                        (USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8)))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 200) {
-            // The primary site is down: ask the token service directly (the client cached it in real life).
-            r = HTTP.send(
-                    HttpRequest.newBuilder(
-                                    URI.create(tokens.realm() + "?service=" + issuer.service() + "&scope=" + scope))
-                            .header(
-                                    "Authorization",
-                                    "Basic "
-                                            + Base64.getEncoder()
-                                                    .encodeToString(
-                                                            (USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8)))
-                            .build(),
-                    HttpResponse.BodyHandlers.ofString());
-        }
-        assertThat(r.statusCode()).as("token for " + scope + ": " + r.body()).isEqualTo(200);
-        return JSON.readTree(r.body()).path("token").asText();
+        return sites.token(scope);
     }
 
-    /** The sum of a router metric's samples whose labels contain all of {@code labels}. */
     private static double routerCounter(String name, String... labels) throws Exception {
-        String body = HTTP.send(
-                        HttpRequest.newBuilder(georeg.component(RouterComponent.class)
-                                        .operatorUri()
-                                        .resolve("/metrics"))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString())
-                .body();
-        double sum = 0;
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "\\{([^}]*)} (\\S+)$")
-                .matcher(body);
-        while (m.find()) {
-            String found = m.group(1);
-            boolean all = true;
-            for (String label : labels) {
-                all &= found.contains(label);
-            }
-            if (all) {
-                sum += Double.parseDouble(m.group(2));
-            }
-        }
-        return sum;
+        return sites.routerMetric(name, labels);
     }
 }

@@ -1,19 +1,34 @@
 package io.georeg.app.e2e;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.georeg.app.config.ConfigLoader;
 import io.georeg.app.wiring.GeoregServer;
 import io.georeg.app.wiring.RegistryReadComponent;
 import io.georeg.app.wiring.RouterComponent;
+import io.georeg.oci.Digest;
+import io.georeg.oci.MediaTypes;
 import io.georeg.testkit.auth.TestTokenEndpoint;
 import io.georeg.testkit.auth.TestTokenIssuer;
+import io.georeg.testkit.corpus.OciLayoutWriter;
 import io.georeg.testkit.db.TestDatabase;
 import io.georeg.testkit.tools.Distribution;
 import io.georeg.testkit.tools.DistributionConfig;
 import io.georeg.testkit.tools.FreePort;
+import io.georeg.testkit.tools.Skopeo;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -29,6 +44,11 @@ final class TwoSites implements AutoCloseable {
     static final String USER = "alice";
     static final String PASSWORD = "s3cret";
     private static final String SECRET = "two-sites-notification-secret-0123";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    /** A bound for a loaded 2-core machine, not a timing claim: replication usually takes a second. */
+    static final Duration REPLICATION_WAIT = Duration.ofSeconds(90);
 
     /** How site B's georeg runs. */
     enum Shape {
@@ -68,6 +88,8 @@ final class TwoSites implements AutoCloseable {
         primary = Distribution.start(
                 Files.createDirectories(dir.resolve("primary")),
                 DistributionConfig.filesystem(dir.resolve("primary-storage"))
+                        // Its log then shows every request it answered (the client tests read what it did).
+                        .withLogLevel("info")
                         .withTokenAuth(tokenAuth())
                         .withNotification(DistributionConfig.NotificationEndpoint.bearer(
                                 "georeg", URI.create("http://127.0.0.1:" + replicatorPort + "/events"), SECRET)));
@@ -138,6 +160,82 @@ final class TwoSites implements AutoCloseable {
 
     URI replica() {
         return front.component(RegistryReadComponent.class).uri();
+    }
+
+    /**
+     * Pushes a tag of an OCI layout (an index with every platform) with skopeo and the user's
+     * credentials to {@code registry} (the router's or the primary's {@code host:port}) as
+     * {@code destination}, digests preserved; returns the digest of the manifest the tag names.
+     */
+    Digest push(Path layout, String tag, String registry, String destination) throws Exception {
+        Skopeo.require()
+                .run(
+                        List.of(
+                                "copy",
+                                "--all",
+                                "--preserve-digests",
+                                "--dest-tls-verify=false",
+                                "--dest-creds",
+                                USER + ":" + PASSWORD,
+                                "oci:" + layout + ":" + tag,
+                                "docker://" + registry + "/" + destination),
+                        Duration.ofMinutes(1))
+                .requireSuccess();
+        return Digest.sha256(rawManifest(layout, tag));
+    }
+
+    /** The bytes of the manifest a layout's tag names (index.json's ref.name annotation). */
+    static byte[] rawManifest(Path layout, String tag) throws Exception {
+        for (var m : JSON.readTree(layout.resolve("index.json").toFile()).path("manifests")) {
+            if (tag.equals(m.path("annotations").path(OciLayoutWriter.REF_NAME).asText())) {
+                return Files.readAllBytes(layout.resolve("blobs/sha256/"
+                        + Digest.parse(m.path("digest").asText()).hex()));
+            }
+        }
+        throw new AssertionError("no tag " + tag + " in " + layout);
+    }
+
+    /** Waits until registry-read (its own port) serves the tag at the digest: the replicator applied it. */
+    void awaitReplicated(String repository, String tag, Digest digest) {
+        await().atMost(REPLICATION_WAIT).pollInterval(Duration.ofMillis(100)).until(() -> {
+            HttpResponse<byte[]> r = HTTP.send(
+                    HttpRequest.newBuilder(replica().resolve("/v2/" + repository + "/manifests/" + tag))
+                            .header("Authorization", "Bearer " + token("repository:" + repository + ":pull"))
+                            .header("Accept", MediaTypes.ACCEPT_EVERY_MANIFEST)
+                            .build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            return r.statusCode() == 200 && Digest.sha256(r.body()).equals(digest);
+        });
+    }
+
+    /**
+     * A token for {@code scope} from the router's token route (the primary's {@code /jwt/auth}
+     * behind it), as a client gets one; from the token service directly while the router cannot
+     * reach it (the client would have cached it).
+     */
+    String token(String scope) throws Exception {
+        String basic =
+                "Basic " + Base64.getEncoder().encodeToString((USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8));
+        String query = "?service=" + issuer.service() + "&scope=" + scope;
+        HttpResponse<String> r = HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://" + routerHostPort() + "/jwt/auth" + query))
+                        .header("Authorization", basic)
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            r = HTTP.send(
+                    HttpRequest.newBuilder(URI.create(tokens.realm() + query))
+                            .header("Authorization", basic)
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+        }
+        assertThat(r.statusCode()).as("token for " + scope + ": " + r.body()).isEqualTo(200);
+        return JSON.readTree(r.body()).path("token").asText();
+    }
+
+    /** The sum of a router metric's samples whose labels contain all of {@code labels}. */
+    double routerMetric(String name, String... labels) throws Exception {
+        return MetricsScrape.sum(HTTP, routerOperator().resolve("/metrics"), name, labels);
     }
 
     void stopReplicator() throws Exception {

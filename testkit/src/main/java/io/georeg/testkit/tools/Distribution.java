@@ -12,6 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -78,6 +80,16 @@ public final class Distribution implements AutoCloseable {
                 dir,
                 DistributionConfig.filesystem(dir.resolve("storage"))
                         .withNotification(DistributionConfig.NotificationEndpoint.bearer("georeg", notify, secret)));
+    }
+
+    /** distribution's version as {@code docker-registry --version} prints it, e.g. {@code 2.8.2+ds1}. */
+    public static String version() {
+        require();
+        String out = ToolProcess.run(List.of(BINARY.toString(), "--version"), Map.of(), Duration.ofSeconds(30))
+                .requireSuccess()
+                .output()
+                .strip();
+        return out.substring(out.lastIndexOf(' ') + 1);
     }
 
     public URI url() {

@@ -43,6 +43,12 @@ public final class Skopeo {
         throw new AssertionError("skopeo is not installed: run scripts/test (installs it) or `apt-get install skopeo`");
     }
 
+    /** skopeo's version as {@code skopeo --version} prints it, e.g. {@code 1.9.3}. */
+    public static String version() {
+        String out = require().run("--version").requireSuccess().output().strip();
+        return out.substring(out.lastIndexOf(' ') + 1);
+    }
+
     /** {@code skopeo copy --all} from a plain-HTTP registry at {@code 127.0.0.1} to a {@code dir:} directory. */
     public Result copyAllToDir(String dockerReference, Path dir) {
         return run(
