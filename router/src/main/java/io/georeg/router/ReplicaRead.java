@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * <li>while the primary is down, an answer about a tag is marked {@code X-Georeg-Possibly-Stale}
  *     (the tag may have moved on the primary since);</li>
  * <li>while the primary is up, a read that a read-your-writes fence pins goes to the primary
- *     ({@code primary-fenced});</li>
+ *     ({@code primary-fenced}; a tags list cut to the page asked for, {@link FencedTagsPage});</li>
  * <li>while the replica's circuit is open (and the primary's is not), the primary answers
  *     ({@code primary-fallback});</li>
  * <li>otherwise the replica answers — a referrers list corrected with the fences of writes it
@@ -70,7 +70,16 @@ final class ReplicaRead implements RouteLeg {
         }
         if (!primaryDown && fences.pinned(request, match)) {
             metrics.routed(record, match, "primary-fenced");
-            primary.sendRead(request, response, callback, record, "primary-fenced", ResponseInterceptor.NONE);
+            primary.sendRead(
+                    request,
+                    response,
+                    callback,
+                    record,
+                    "primary-fenced",
+                    match.routeId() == RouteId.TAGS_LIST
+                            ? FencedTagsPage.of(
+                                    match.repository(), request.getHttpURI().getQuery(), response, callback)
+                            : ResponseInterceptor.NONE);
             return;
         }
         metrics.routed(record, match, "replica");

@@ -50,7 +50,9 @@ final class RouterFences {
     /** Whether a fence pins this read to the primary; blocking. */
     boolean pinned(Request request, RouteMatch match) {
         FencedRead read = concerns(match) ? readOf(match) : null;
-        if (read == null) {
+        if (read == null
+                || (read instanceof FencedRead.TagsList
+                        && FencedTagsPage.refusedByReplica(request.getHttpURI().getQuery()))) {
             return false;
         }
         try {
@@ -116,7 +118,8 @@ final class RouterFences {
         };
     }
 
-    private static String queryParameter(String query, String name) {
+    /** A query parameter's decoded value, null when absent. */
+    static String queryParameter(String query, String name) {
         if (query == null) {
             return null;
         }

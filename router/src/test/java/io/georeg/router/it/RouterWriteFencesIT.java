@@ -163,13 +163,48 @@ class RouterWriteFencesIT {
         assertThat(client.push("fences/tags", "v2", v2).status()).isEqualTo(201);
 
         assertThat(tags("fences/tags")).containsExactly("v1", "v2");
-        // Answered by the primary while fenced: distribution 2.8 ignores n/last and lists every tag.
-        assertThat(tagsPage("/v2/fences/tags/tags/list?n=1&last=v1")).contains("v2");
+        assertThat(tagsPage("/v2/fences/tags/tags/list?n=1&last=v1")).containsExactly("v2");
 
         replicate("fences/tags", "v2", v2);
         RegistryHttp.Answer caughtUp = read("/v2/fences/tags/tags/list?n=1&last=v1");
         assertThat(caughtUp.source()).hasValue("replica");
         assertThat(JSON.readTree(caughtUp.body()).path("tags").toString()).isEqualTo("[\"v2\"]");
+    }
+
+    @Test
+    void aTagsListAnsweredByThePrimaryWhileFencedIsPaginatedAsTheReplicaWouldPaginateIt() throws Exception {
+        pushAndReplicate("fences/pages", "a1", TestImages.image(707));
+        for (int i = 0; i < 4; i++) {
+            assertThat(client.push("fences/pages", "b" + i, TestImages.image(7070 + i))
+                            .status())
+                    .isEqualTo(201);
+        }
+
+        // distribution 2.8 ignores n and last: the router cuts the primary's list itself.
+        RegistryHttp.Answer first = read("/v2/fences/pages/tags/list?n=2");
+        assertThat(first.source()).hasValue("primary-fenced");
+        assertThat(JSON.readTree(first.body()).path("tags").toString()).isEqualTo("[\"a1\",\"b0\"]");
+        assertThat(JSON.readTree(first.body()).path("name").asText()).isEqualTo("fences/pages");
+        assertThat(first.header("Link")).hasValue("</v2/fences/pages/tags/list?last=b0&n=2>; rel=\"next\"");
+
+        RegistryHttp.Answer second = read("/v2/fences/pages/tags/list?last=b0&n=2");
+        assertThat(JSON.readTree(second.body()).path("tags").toString()).isEqualTo("[\"b1\",\"b2\"]");
+        assertThat(second.header("Link")).hasValue("</v2/fences/pages/tags/list?last=b2&n=2>; rel=\"next\"");
+
+        RegistryHttp.Answer third = read("/v2/fences/pages/tags/list?last=b2&n=2");
+        assertThat(JSON.readTree(third.body()).path("tags").toString()).isEqualTo("[\"b3\"]");
+        assertThat(third.header("Link")).isEmpty();
+
+        assertThat(tagsPage("/v2/fences/pages/tags/list?last=b1")).containsExactly("b2", "b3");
+        assertThat(tagsPage("/v2/fences/pages/tags/list?n=0")).isEmpty();
+        assertThat(tags("fences/pages")).containsExactly("a1", "b0", "b1", "b2", "b3");
+
+        // A page the replica refuses is the replica's 400, fenced or not.
+        RegistryHttp.Answer refused = read("/v2/fences/pages/tags/list?n=-1");
+        assertThat(refused.status()).isEqualTo(400);
+        assertThat(refused.source()).hasValue("replica");
+        assertThat(new String(refused.body(), java.nio.charset.StandardCharsets.UTF_8))
+                .contains("PAGINATION_NUMBER_INVALID");
     }
 
     @Test
