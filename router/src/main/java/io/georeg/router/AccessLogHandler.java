@@ -1,31 +1,28 @@
 package io.georeg.router;
 
 import io.georeg.router.proxy.StreamingProxy;
-import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
  * The outermost wrapper: gives each request an id (kept from the client's {@code X-Request-Id}
  * when it is a sane token, else this process's random prefix and a counter: unique without a
- * {@code SecureRandom} draw per request), echoes it in the response, and writes one access
- * log line per completed request to the logger {@code io.georeg.router.access}: request id,
- * method, path, route id, destination, fallback flag, status, bytes, milliseconds, client. The
- * line is built with one {@link StringBuilder}, not SLF4J's placeholder formatting: it is on
- * every request's path. The same fields are in the MDC ({@value #MDC_REQUEST_ID}, {@value
- * #MDC_ROUTE}, {@value #MDC_DESTINATION}, {@value #MDC_FALLBACK}) while the line is logged, for
- * the JSON log format, and the request id while the request is handled on the thread that
- * accepted it, so that what is logged there names its request.
+ * {@code SecureRandom} draw per request), echoes it in the response, and hands one access log
+ * line per completed request that {@link AccessLog} wants (all, sampled or none) to it: request
+ * id, method, path, route id, destination, fallback flag, status, bytes, milliseconds, client.
+ * The line is built with one {@link StringBuilder}, not SLF4J's placeholder formatting, and only
+ * for a request that is logged: it is on every request's path. Its fields go with it, so the
+ * writer puts them in the MDC ({@value #MDC_REQUEST_ID}, {@value #MDC_ROUTE}, {@value
+ * #MDC_DESTINATION}, {@value #MDC_FALLBACK}) of the line's event, for the JSON log format; the
+ * request id is in the MDC while the request is handled on the thread that accepted it, so that
+ * what is logged there names its request.
  */
 final class AccessLogHandler extends Handler.Wrapper {
-    private static final Logger ACCESS = LoggerFactory.getLogger("io.georeg.router.access");
     static final String MDC_REQUEST_ID = "requestId";
     static final String MDC_ROUTE = "route";
     static final String MDC_DESTINATION = "destination";
@@ -33,9 +30,11 @@ final class AccessLogHandler extends Handler.Wrapper {
     private static final String ID_PREFIX =
             Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36) + "-";
     private final AtomicLong ids = new AtomicLong();
+    private final AccessLog accessLog;
 
-    AccessLogHandler(Handler handler) {
+    AccessLogHandler(AccessLog accessLog, Handler handler) {
         super(handler);
+        this.accessLog = accessLog;
     }
 
     @Override
@@ -91,8 +90,8 @@ final class AccessLogHandler extends Handler.Wrapper {
         return true;
     }
 
-    private static void log(Request request, Response response, RequestRecord record, long start, Throwable failure) {
-        if (!ACCESS.isInfoEnabled()) {
+    private void log(Request request, Response response, RequestRecord record, long start, Throwable failure) {
+        if (!accessLog.wants(response.getStatus(), failure != null)) {
             return;
         }
         StringBuilder line = new StringBuilder(192)
@@ -119,20 +118,7 @@ final class AccessLogHandler extends Handler.Wrapper {
         if (failure != null) {
             line.append(" failure=\"").append(failure).append('"');
         }
-        Map<String, String> outer = MDC.getCopyOfContextMap();
-        try {
-            MDC.put(MDC_REQUEST_ID, record.requestId());
-            MDC.put(MDC_ROUTE, record.routeId());
-            MDC.put(MDC_DESTINATION, record.destination());
-            MDC.put(MDC_FALLBACK, Boolean.toString(record.fallback()));
-            ACCESS.info(line.toString());
-        } finally {
-            // The callback may run on a thread that was handling something else: leave its MDC as it was.
-            if (outer == null) {
-                MDC.clear();
-            } else {
-                MDC.setContextMap(outer);
-            }
-        }
+        accessLog.write(new AccessLog.Entry(
+                line.toString(), record.requestId(), record.routeId(), record.destination(), record.fallback()));
     }
 }

@@ -78,8 +78,8 @@ import org.slf4j.LoggerFactory;
  * ({@code router_admin_state}) by every router instance, or kept in this process when there is
  * no database.
  * One {@code start()} per instance (its metrics are registered by the constructor); metrics
- * and {@code /metrics} use the registry given, the access log is the logger
- * {@code io.georeg.router.access}.
+ * and {@code /metrics} use the registry given, the access log is {@link AccessLog}
+ * ({@code router.accessLog}).
  */
 public final class Router implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Router.class);
@@ -113,6 +113,7 @@ public final class Router implements AutoCloseable {
     private volatile TokenRoute tokenRoute;
     private SiteControl control;
     private FenceView fenceView;
+    private AccessLog accessLog;
 
     /**
      * @param transactions the tracking database's transactions (read-your-writes fences in
@@ -255,8 +256,9 @@ public final class Router implements AutoCloseable {
             OperationsHandler operations = new OperationsHandler(registry, readiness);
             server = newServer(config.bindHost(), config.port(), "router");
             TokenShield shield = outageShield();
-            server.setHandler(
-                    new AccessLogHandler(routingHandler(proxy, rewriter, replica, readYourWrites, shield, operations)));
+            accessLog = new AccessLog(config.accessLog(), metrics::accessLogDropped).start();
+            server.setHandler(new AccessLogHandler(
+                    accessLog, routingHandler(proxy, rewriter, replica, readYourWrites, shield, operations)));
             server.start();
             JettyMetrics.of(registry).add("router", server);
             operatorServer =
@@ -473,6 +475,11 @@ public final class Router implements AutoCloseable {
         operatorServer = null;
         inProcessReplica = null;
         httpClient = null;
+        if (accessLog != null) {
+            // After the server: the lines of the last requests are written before it stops.
+            accessLog.close();
+            accessLog = null;
+        }
         if (failure != null) {
             throw failure;
         }

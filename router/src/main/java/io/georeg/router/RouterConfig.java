@@ -30,6 +30,7 @@ import org.eclipse.jetty.server.Handler;
  *                     {@code auth.outage}); off by default
  * @param operator     the operator listener (admin API, metrics, status page), apart from the
  *                     public one
+ * @param accessLog    which requests get an access log line and where it goes
  */
 public record RouterConfig(
         URI publicUrl,
@@ -45,7 +46,42 @@ public record RouterConfig(
         Duration fenceTtl,
         Admin admin,
         OutageTokens outageTokens,
-        Operator operator) {
+        Operator operator,
+        AccessLog accessLog) {
+
+    /** With the access log at its defaults. */
+    public RouterConfig(
+            URI publicUrl,
+            String bindHost,
+            int port,
+            URI primaryUrl,
+            URI authUrl,
+            String authPath,
+            ReplicaEndpoint replica,
+            Timeouts timeouts,
+            Limits limits,
+            Circuit circuit,
+            Duration fenceTtl,
+            Admin admin,
+            OutageTokens outageTokens,
+            Operator operator) {
+        this(
+                publicUrl,
+                bindHost,
+                port,
+                primaryUrl,
+                authUrl,
+                authPath,
+                replica,
+                timeouts,
+                limits,
+                circuit,
+                fenceTtl,
+                admin,
+                outageTokens,
+                operator,
+                AccessLog.defaults());
+    }
 
     /** Without the admin API (no token). */
     public RouterConfig(
@@ -103,7 +139,8 @@ public record RouterConfig(
                 fenceTtl,
                 admin,
                 OutageTokens.off(),
-                Operator.defaults());
+                Operator.defaults(),
+                AccessLog.defaults());
     }
 
     /**
@@ -125,6 +162,47 @@ public record RouterConfig(
         /** Both the primary's token settings and an enabled {@code auth.outage}. */
         public boolean enabled() {
             return primaryTokens != null && outage != null && outage.enabled();
+        }
+    }
+
+    /**
+     * The access log ({@link io.georeg.router.AccessLog}): written by one thread off the request
+     * path, so a slow console or disk never holds a request.
+     *
+     * @param mode        {@code all}: every request; {@code sampled}: one request in
+     *                    {@code sampleEvery} and every request that failed or answered 5xx;
+     *                    {@code off}: none
+     * @param sampleEvery with {@code sampled}, one line per this many requests
+     * @param file        append the lines to this file instead of the logger
+     *                    {@code io.georeg.router.access} (the console); null: the logger
+     * @param queueLines  lines waiting for the writer at most; beyond that lines are dropped and
+     *                    counted ({@code georeg_router_access_log_dropped_total})
+     */
+    public record AccessLog(Mode mode, int sampleEvery, java.nio.file.Path file, int queueLines) {
+        public enum Mode {
+            OFF,
+            SAMPLED,
+            ALL;
+
+            /** As the configuration names it: {@code off}, {@code sampled}, {@code all}. */
+            @com.fasterxml.jackson.annotation.JsonValue
+            public String key() {
+                return name().toLowerCase(java.util.Locale.ROOT);
+            }
+
+            @com.fasterxml.jackson.annotation.JsonCreator
+            public static Mode of(String key) {
+                for (Mode m : values()) {
+                    if (m.key().equals(key)) {
+                        return m;
+                    }
+                }
+                throw new IllegalArgumentException("router.accessLog.mode: one of off, sampled, all; got " + key);
+            }
+        }
+
+        public static AccessLog defaults() {
+            return new AccessLog(Mode.SAMPLED, 100, null, 16384);
         }
     }
 
@@ -227,6 +305,7 @@ public record RouterConfig(
         }
         outageTokens = outageTokens == null ? OutageTokens.off() : outageTokens;
         operator = operator == null ? Operator.defaults() : operator;
+        accessLog = accessLog == null ? AccessLog.defaults() : accessLog;
     }
 
     /** A configuration with every optional part at its default. */
@@ -260,7 +339,8 @@ public record RouterConfig(
                 fenceTtl,
                 admin,
                 outageTokens,
-                operator);
+                operator,
+                accessLog);
     }
 
     public RouterConfig withTimeouts(Timeouts t) {
@@ -278,7 +358,8 @@ public record RouterConfig(
                 fenceTtl,
                 admin,
                 outageTokens,
-                operator);
+                operator,
+                accessLog);
     }
 
     public RouterConfig withLimits(Limits l) {
@@ -296,7 +377,8 @@ public record RouterConfig(
                 fenceTtl,
                 admin,
                 outageTokens,
-                operator);
+                operator,
+                accessLog);
     }
 
     public RouterConfig withAuthPath(String path) {
@@ -314,7 +396,8 @@ public record RouterConfig(
                 fenceTtl,
                 admin,
                 outageTokens,
-                operator);
+                operator,
+                accessLog);
     }
 
     public RouterConfig withAdmin(Admin a) {
@@ -332,7 +415,27 @@ public record RouterConfig(
                 fenceTtl,
                 a,
                 outageTokens,
-                operator);
+                operator,
+                accessLog);
+    }
+
+    public RouterConfig withAccessLog(AccessLog a) {
+        return new RouterConfig(
+                publicUrl,
+                bindHost,
+                port,
+                primaryUrl,
+                authUrl,
+                authPath,
+                replica,
+                timeouts,
+                limits,
+                circuit,
+                fenceTtl,
+                admin,
+                outageTokens,
+                operator,
+                a);
     }
 
     public RouterConfig withOutageTokens(OutageTokens o) {
@@ -350,7 +453,8 @@ public record RouterConfig(
                 fenceTtl,
                 admin,
                 o,
-                operator);
+                operator,
+                accessLog);
     }
 
     public RouterConfig withOperator(Operator o) {
@@ -368,7 +472,8 @@ public record RouterConfig(
                 fenceTtl,
                 admin,
                 outageTokens,
-                o);
+                o,
+                accessLog);
     }
 
     /** All problems at once, each naming its key and the fix; empty when valid. */
@@ -410,6 +515,15 @@ public record RouterConfig(
         }
         if (limits.maxHeldBodyBytes() < 1024) {
             problems.add("router.limits.maxHeldBodyBytes: at least 1024; got " + limits.maxHeldBodyBytes());
+        }
+        if (accessLog.mode() == null) {
+            problems.add("router.accessLog.mode: one of off, sampled, all");
+        }
+        if (accessLog.sampleEvery() < 1) {
+            problems.add("router.accessLog.sampleEvery: at least 1 (every request); got " + accessLog.sampleEvery());
+        }
+        if (accessLog.queueLines() < 1) {
+            problems.add("router.accessLog.queueLines: at least 1; got " + accessLog.queueLines());
         }
         if (circuit.failureThreshold() < 1) {
             problems.add("router.circuit.failureThreshold: at least 1; got " + circuit.failureThreshold());

@@ -29,6 +29,7 @@ public final class RouterMetrics implements ProxyObserver {
     private final Histogram upstreamLatency;
     private final Counter upstreamErrors;
     private final Counter fenceErrors;
+    private final Counter accessLogDropped;
     private final Map<RouteId, Map<String, CounterDataPoint>> requestsByRoute = new ConcurrentHashMap<>();
     private final Map<String, DistributionDataPoint> latencyByUpstream = new ConcurrentHashMap<>();
 
@@ -62,12 +63,21 @@ public final class RouterMetrics implements ProxyObserver {
                 .name("georeg_router_fence_errors_total")
                 .help("Read-your-writes fences that could not be recorded or checked (database errors)")
                 .register(registry);
+        accessLogDropped = Counter.builder()
+                .name("georeg_router_access_log_dropped_total")
+                .help("Access log lines dropped because the writer could not keep up or the file could not be written")
+                .register(registry);
         GaugeWithCallback.builder()
                 .name("georeg_router_circuit_open")
                 .help("1 while the router considers the upstream unreachable, else 0")
                 .labelNames("upstream")
                 .callback(cb -> circuits.forEach(c -> cb.call(c.isOpen() ? 1 : 0, c.upstream())))
                 .register(registry);
+    }
+
+    /** Access log lines dropped ({@link AccessLog}). */
+    void accessLogDropped(long lines) {
+        accessLogDropped.inc(lines);
     }
 
     /** A request classified and sent to {@code destination}: counted, and noted for its access log line. */

@@ -27,14 +27,16 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * The access log's fields are in the MDC of its event (what the JSON log format writes), and the
- * request id is in the MDC while the request is handled, for whatever is logged meanwhile.
+ * The access log's fields are in the MDC of its event (what the JSON log format writes), though
+ * the event is logged by {@link AccessLog}'s writer thread, and the request id is in the MDC while
+ * the request is handled, for whatever is logged meanwhile.
  */
 class AccessLogMdcTest {
     private final ListAppender<ILoggingEvent> events = new ListAppender<>();
     private final Logger access = (Logger) LoggerFactory.getLogger("io.georeg.router.access");
     private final AtomicReference<String> idWhileHandled = new AtomicReference<>();
     private Server server;
+    private AccessLog accessLog;
     private URI base;
 
     @BeforeEach
@@ -58,15 +60,18 @@ class AccessLogMdcTest {
         connector.setHost("127.0.0.1");
         connector.setPort(0);
         server.addConnector(connector);
-        server.setHandler(new AccessLogHandler(routed));
+        accessLog = new AccessLog(new RouterConfig.AccessLog(RouterConfig.AccessLog.Mode.ALL, 1, null, 16), n -> {})
+                .start();
+        server.setHandler(new AccessLogHandler(accessLog, routed));
         server.start();
         base = URI.create("http://127.0.0.1:" + connector.getLocalPort());
     }
 
     @AfterEach
     void stop() throws Exception {
-        access.detachAppender(events);
         server.stop();
+        accessLog.close();
+        access.detachAppender(events);
     }
 
     @Test

@@ -76,7 +76,8 @@ final class ConfigDefaults {
                         router.circuit(),
                         router.fenceTtl(),
                         router.admin(),
-                        new RouterConfig.Operator(LOOPBACK, ROUTER_OPERATOR_PORT)),
+                        new RouterConfig.Operator(LOOPBACK, ROUTER_OPERATOR_PORT),
+                        router.accessLog()),
                 LogFormat.TEXT);
     }
 }

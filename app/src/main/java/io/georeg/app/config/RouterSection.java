@@ -24,7 +24,8 @@ public record RouterSection(
         RouterConfig.Circuit circuit,
         Duration fenceTtl,
         RouterConfig.Admin admin,
-        RouterConfig.Operator operator) {
+        RouterConfig.Operator operator,
+        RouterConfig.AccessLog accessLog) {
 
     /** The router's configuration with registry-read at {@code replica} (in process or {@code replicaUrl}). */
     public RouterConfig toRouterConfig(RouterConfig.ReplicaEndpoint replica) {
@@ -41,7 +42,8 @@ public record RouterSection(
                         circuit == null ? RouterConfig.Circuit.defaults() : circuit,
                         fenceTtl,
                         admin == null ? RouterConfig.Admin.defaults() : admin)
-                .withOperator(operator == null ? RouterConfig.Operator.defaults() : operator);
+                .withOperator(operator == null ? RouterConfig.Operator.defaults() : operator)
+                .withAccessLog(accessLog == null ? RouterConfig.AccessLog.defaults() : accessLog);
     }
 
     /** Every problem, each naming its {@code router.*} key; {@code inProcessReplica}: registry-read runs beside it. */

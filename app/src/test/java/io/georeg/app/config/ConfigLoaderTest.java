@@ -3,6 +3,7 @@ package io.georeg.app.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.georeg.router.RouterConfig;
 import io.georeg.storage.StorageConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -69,6 +70,25 @@ class ConfigLoaderTest {
         Files.writeString(secret, "from-a-file-0123456789\n");
         GeoregConfig config = load("replicator:\n  intake:\n    secretFile: " + secret + "\n", Map.of());
         assertThat(config.replicator().intake().resolvedSecret()).isEqualTo("from-a-file-0123456789");
+    }
+
+    @Test
+    void theAccessLogIsSampledByDefaultAndItsModeAndFileAreReadFromYamlAndEnvironment() throws IOException {
+        Path file = dir.resolve("access.log");
+        RouterConfig.AccessLog defaults =
+                new ConfigLoader(Map.of()).load(Optional.empty()).router().accessLog();
+        GeoregConfig fromYaml = load(
+                "router:\n  accessLog:\n    mode: all\n    file: " + file + "\n",
+                Map.of("GEOREG_ROUTER_ACCESS_LOG_SAMPLE_EVERY", "7"));
+        GeoregConfig off = load("", Map.of("GEOREG_ROUTER_ACCESS_LOG_MODE", "off"));
+
+        assertThat(defaults).isEqualTo(RouterConfig.AccessLog.defaults());
+        assertThat(defaults.mode()).isEqualTo(RouterConfig.AccessLog.Mode.SAMPLED);
+        assertThat(fromYaml.router().accessLog())
+                .isEqualTo(new RouterConfig.AccessLog(RouterConfig.AccessLog.Mode.ALL, 7, file, 16384));
+        assertThat(off.router().accessLog().mode()).isEqualTo(RouterConfig.AccessLog.Mode.OFF);
+        assertThatThrownBy(() -> load("router:\n  accessLog:\n    mode: verbose\n", Map.of()))
+                .hasMessageContaining("router.accessLog.mode");
     }
 
     @Test
