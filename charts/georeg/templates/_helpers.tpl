@@ -154,7 +154,7 @@ as YAML. Keys match docs/configuration.md exactly; secrets are never inlined: th
 {{- $_ := set $config "registryRead" (dict "host" "0.0.0.0" "port" $v.registryRead.port "maxPageSize" $v.registryRead.maxPageSize "maxThreads" $v.registryRead.maxThreads "blobBufferBytes" $v.registryRead.blobBufferBytes) -}}
 {{- $_ := set $config "replica" (dict "redirectBlobs" $v.registryRead.redirectBlobs "redirectTtl" $v.registryRead.redirectTtl) -}}
 {{- if $v.tokenAuth.enabled -}}
-{{- $_ := set $config "auth" (dict "token" (dict "realm" $v.tokenAuth.realm "service" $v.tokenAuth.service "issuer" $v.tokenAuth.issuer "rootCertBundle" (printf "%s/token-rootcertbundle.pem" $secrets) "clockSkew" $v.tokenAuth.clockSkew)) -}}
+{{- $_ := set $config "auth" (include "georeg.authConfig" $root | fromYaml) -}}
 {{- end -}}
 {{- end -}}
 {{- if eq $component "router" -}}
@@ -165,6 +165,10 @@ as YAML. Keys match docs/configuration.md exactly; secrets are never inlined: th
 {{- end -}}
 {{- if $r.admin.enabled -}}
 {{- $_ := set $router "admin" (dict "tokenFile" (printf "%s/admin-token" $secrets)) -}}
+{{- end -}}
+{{- if $v.tokenAuth.enabled -}}
+{{- /* the router checks the primary's tokens before it learns outage grants from them */ -}}
+{{- $_ := set $config "auth" (include "georeg.authConfig" $root | fromYaml) -}}
 {{- end -}}
 {{- $_ := set $config "router" $router -}}
 {{- end -}}
@@ -179,6 +183,25 @@ as YAML. Keys match docs/configuration.md exactly; secrets are never inlined: th
 {{- $_ := set $config "replicator" (dict "bindHost" "0.0.0.0" "port" $v.replicator.port "primary" $p "intake" $intake "workers" $v.replicator.workers "sync" $sync) -}}
 {{- end -}}
 {{- toYaml (mustMergeOverwrite $config (deepCopy $v.config)) -}}
+{{- end -}}
+
+{{/*
+The auth section of registry-read and the router with tokenAuth.enabled: the primary's auth.token
+settings, and auth.outage (the site key, from a Secret) with tokenAuth.outage.enabled.
+*/}}
+{{- define "georeg.authConfig" -}}
+{{- $v := .Values -}}
+{{- $t := $v.tokenAuth -}}
+{{- $secrets := include "georeg.secretDir" . -}}
+{{- $auth := dict "token" (dict "realm" $t.realm "service" $t.service "issuer" $t.issuer "rootCertBundle" (printf "%s/token-rootcertbundle.pem" $secrets) "clockSkew" $t.clockSkew) -}}
+{{- if $t.outage.enabled -}}
+{{- $o := dict "issuer" $t.outage.issuer "signingKeyFile" (printf "%s/outage-signing-key" $secrets) "tokenLifetime" $t.outage.tokenLifetime "grantWindow" $t.outage.grantWindow "maxGrants" $t.outage.maxGrants -}}
+{{- if $t.outage.previousPublicKey -}}
+{{- $_ := set $o "previousPublicKeyFile" (printf "%s/outage-previous-public-key" $secrets) -}}
+{{- end -}}
+{{- $_ := set $auth "outage" $o -}}
+{{- end -}}
+{{- toYaml $auth -}}
 {{- end -}}
 
 {{/* The storage section for the selected backend. */}}
@@ -256,10 +279,21 @@ or the user's existingSecret, each key mapped to the fixed file name the config 
     name: {{ include "georeg.notificationSecretName" $root }}
     items: [{key: {{ ternary $v.notifications.existingSecretKey "notification-secret" (ne $v.notifications.existingSecret "") }}, path: notification-secret}]
 {{- end }}
-{{- if and (eq $c "registry-read") $v.tokenAuth.enabled }}
+{{- if and (or (eq $c "registry-read") (eq $c "router")) $v.tokenAuth.enabled }}
 - secret:
     name: {{ default $chart $v.tokenAuth.existingSecret }}
     items: [{key: {{ ternary $v.tokenAuth.existingSecretKey "token-rootcertbundle.pem" (ne $v.tokenAuth.existingSecret "") }}, path: token-rootcertbundle.pem}]
+{{- if $v.tokenAuth.outage.enabled }}
+{{- $o := $v.tokenAuth.outage }}
+- secret:
+    name: {{ default $chart $o.existingSecret }}
+    items: [{key: {{ ternary $o.existingSecretKey "outage-signing-key" (ne $o.existingSecret "") }}, path: outage-signing-key}]
+{{- if $o.previousPublicKey }}
+- secret:
+    name: {{ $chart }}
+    items: [{key: outage-previous-public-key, path: outage-previous-public-key}]
+{{- end }}
+{{- end }}
 {{- end }}
 {{- if or (eq $c "registry-read") (eq $c "replicator") }}
 {{- if and (eq $v.storage.backend "s3") (or $v.storage.s3.accessKeyId $v.storage.s3.existingSecret) }}
@@ -285,6 +319,9 @@ or the user's existingSecret, each key mapped to the fixed file name the config 
 {{- if and $v.primary.username (not (or $v.primary.password $v.primary.existingSecret)) }}{{ fail "primary.username is set: also set primary.password or primary.existingSecret" }}{{ end -}}
 {{- if and $v.tokenAuth.enabled (not (or $v.tokenAuth.rootCertBundle $v.tokenAuth.existingSecret)) }}{{ fail "tokenAuth.enabled: set tokenAuth.rootCertBundle (PEM) or tokenAuth.existingSecret" }}{{ end -}}
 {{- if and $v.tokenAuth.enabled (not $v.tokenAuth.realm) }}{{ fail "tokenAuth.enabled: set tokenAuth.realm, the primary's token endpoint URL" }}{{ end -}}
+{{- if and $v.tokenAuth.outage.enabled (not $v.tokenAuth.enabled) }}{{ fail "tokenAuth.outage.enabled: outage tokens stand in for the primary's tokens; set tokenAuth.enabled (and its realm, issuer and rootCertBundle) too" }}{{ end -}}
+{{- if and $v.tokenAuth.outage.enabled (not $v.tokenAuth.outage.issuer) }}{{ fail "tokenAuth.outage.enabled: set tokenAuth.outage.issuer, a name for this site's outage tokens, e.g. georeg-site-b" }}{{ end -}}
+{{- if and $v.tokenAuth.outage.enabled (not (or $v.tokenAuth.outage.signingKey $v.tokenAuth.outage.existingSecret)) }}{{ fail "tokenAuth.outage.enabled: set tokenAuth.outage.signingKey (PEM, e.g. from `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256`) or tokenAuth.outage.existingSecret" }}{{ end -}}
 {{- if and $v.storage.s3.accessKeyId (not $v.storage.s3.secretAccessKey) }}{{ fail "storage.s3.accessKeyId is set: also set storage.s3.secretAccessKey" }}{{ end -}}
 {{- if and (eq $v.storage.backend "filesystem") (not $v.storage.filesystem.persistence.existingClaim) (not (has "ReadWriteMany" $v.storage.filesystem.persistence.accessModes)) (or (gt (int $v.registryRead.replicas) 1) (gt (int $v.replicator.replicas) 1) $v.registryRead.autoscaling.enabled) }}
 {{- fail "storage.backend filesystem with more than one registry-read or replicator pod needs storage.filesystem.persistence.accessModes [ReadWriteMany] (or an existingClaim that is), or use s3/gcs" }}

@@ -46,6 +46,7 @@ class RenderedConfigTest {
         "registry-read,ha.yaml",
         "router,",
         "router,ha.yaml",
+        "router,gcs.yaml",
         "replicator,",
         "replicator,ha.yaml",
         "replicator,s3.yaml",

@@ -21,6 +21,7 @@ import io.georeg.router.health.UpstreamHealthCheck;
 import io.georeg.router.outage.GrantsMaintenance;
 import io.georeg.router.outage.OutageGrants;
 import io.georeg.router.outage.OutageMetrics;
+import io.georeg.router.outage.ShieldReporter;
 import io.georeg.router.outage.TokenShield;
 import io.georeg.router.proxy.InProcessDispatch;
 import io.georeg.router.proxy.PublicUrlRewriter;
@@ -34,7 +35,9 @@ import io.georeg.token.site.OutageTokenConfig;
 import io.georeg.token.site.OutageTokenSigner;
 import io.georeg.token.site.SiteKeys;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -110,6 +113,7 @@ public final class Router implements AutoCloseable {
     private UpstreamHealthCheck replicaCheck;
     private UpstreamHealthCheck tokenServiceCheck;
     private GrantsMaintenance grantsMaintenance;
+    private ShieldReporter shieldReporter;
     private volatile TokenRoute tokenRoute;
     private SiteControl control;
     private FenceView fenceView;
@@ -303,6 +307,10 @@ public final class Router implements AutoCloseable {
             if (shield != null) {
                 grantsMaintenance = new GrantsMaintenance(shield, GRANTS_MAINTENANCE_INTERVAL).start();
             }
+            if (outageMetrics != null && transactions != null) {
+                // With token auth, armed or not: georeg status says so for every router.
+                shieldReporter = new ShieldReporter(transactions, reportName(), outageMetrics).start();
+            }
             LOG.info(
                     "router listening on {} (public {}), operator endpoints on {}, primary {}, replica {}, mode {}, admin API {}, outage tokens {}",
                     localUrl(),
@@ -397,6 +405,17 @@ public final class Router implements AutoCloseable {
         return ((ServerConnector) s.getConnectors()[0]).getLocalPort();
     }
 
+    /** This router in reports shared with others: its host name and public port (a pod name in a cluster). */
+    private String reportName() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            host = config.bindHost();
+        }
+        return host + ":" + port();
+    }
+
     /** The port of the operator listener (admin API, metrics, status page). */
     public int operatorPort() {
         Server s = operatorServer;
@@ -442,6 +461,10 @@ public final class Router implements AutoCloseable {
         if (tokenServiceCheck != null) {
             tokenServiceCheck.close();
             tokenServiceCheck = null;
+        }
+        if (shieldReporter != null) {
+            shieldReporter.close();
+            shieldReporter = null;
         }
         if (grantsMaintenance != null) {
             grantsMaintenance.close();

@@ -31,6 +31,9 @@ import java.util.Optional;
  *                    "manifests": {"unverified": 0, "ok": 4, "failed": 0, "missing": 0}},
  *   "failuresByReason": [{"reason": "primary answered 404 for &lt;digest&gt;", "count": 2,
  *                         "lastFailedAt": "2026-01-01T11:59:00Z"}],
+ *   "outageShield": {"armed": true, "inUse": false,                   // both false when no router reports
+ *                    "routers": [{"router": "georeg-router-7d9f-x2:8080", "armed": true, "siteKeyLoaded": true,
+ *                                 "inUse": false, "grants": 14, "reportedAt": "2026-01-01T11:59:58Z"}]},
  *   "repositories": [{"name": "team/app", "queue": {...}, "oldestPendingSince": null,
  *                     "lastAppliedAt": "...", "manifests": 4, "tags": 2, "blobs": 9, "manifestsNotOk": 0}]
  * }
@@ -97,6 +100,19 @@ public final class StatusJson {
             node.put("reason", f.reason());
             node.put("count", f.count());
             node.put("lastFailedAt", f.lastFailedAt().toString());
+        }
+        ObjectNode shield = root.putObject("outageShield");
+        shield.put("armed", report.outageShield().armed());
+        shield.put("inUse", report.outageShield().inUse());
+        ArrayNode shieldRouters = shield.putArray("routers");
+        for (StatusReport.RouterShield r : report.outageShield().routers()) {
+            ObjectNode node = shieldRouters.addObject();
+            node.put("router", r.router());
+            node.put("armed", r.armed());
+            node.put("siteKeyLoaded", r.siteKeyLoaded());
+            node.put("inUse", r.inUse());
+            node.put("grants", r.grants());
+            node.put("reportedAt", r.reportedAt().toString());
         }
         if (withRepositories) {
             ArrayNode repos = root.putArray("repositories");

@@ -17,7 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Builds a {@link StatusReport} from the tracking database in five statements, run in one
+ * Builds a {@link StatusReport} from the tracking database in six statements, run in one
  * REPEATABLE READ transaction so that every number comes from the same snapshot. Called by
  * {@link StatusCommand}; cheap enough for a status page to call on every refresh (aggregates over
  * {@code replication_work}, {@code blobs} and {@code manifests}, no per-row work in Java).
@@ -100,6 +100,20 @@ public final class StatusQuery {
              LIMIT ?
             """;
 
+    /**
+     * A router's shield report counts while it is this recent. Routers report every 10 seconds
+     * (the router's {@code ShieldReporter}); a router that missed several reports is gone or cut
+     * off from the database.
+     */
+    public static final Duration SHIELD_FRESH = Duration.ofSeconds(60);
+
+    private static final String OUTAGE_SHIELD = """
+            SELECT router, site_key_loaded, in_use, grants, reported_at
+              FROM outage_shield_reports
+             WHERE reported_at >= now() - ? * interval '1 millisecond'
+             ORDER BY router
+            """;
+
     /** What to include beyond the summary. */
     public enum Repositories {
         NONE,
@@ -152,8 +166,27 @@ public final class StatusQuery {
                     new StatusReport.Reconcile(lastReconcileRun(c), summary.lastReconcileWork),
                     verification,
                     failures,
-                    repos);
+                    repos,
+                    outageShield(c));
         });
+    }
+
+    private static StatusReport.OutageShield outageShield(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(OUTAGE_SHIELD)) {
+            ps.setLong(1, SHIELD_FRESH.toMillis());
+            List<StatusReport.RouterShield> routers = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    routers.add(new StatusReport.RouterShield(
+                            rs.getString(1),
+                            rs.getBoolean(2),
+                            rs.getBoolean(3),
+                            rs.getLong(4),
+                            rs.getTimestamp(5).toInstant()));
+                }
+            }
+            return new StatusReport.OutageShield(List.copyOf(routers));
+        }
     }
 
     private record Summary(

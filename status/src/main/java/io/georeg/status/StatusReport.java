@@ -21,6 +21,7 @@ import java.util.Optional;
  * @param verification stored objects per verify state
  * @param failuresByReason failed items grouped by reason (digests masked, truncated), most frequent first
  * @param repositories per-repository state, when asked for (else empty)
+ * @param outageShield each router's outage shield, as recently reported (token auth only)
  */
 public record StatusReport(
         Instant generatedAt,
@@ -32,7 +33,8 @@ public record StatusReport(
         Reconcile lastReconcile,
         Verification verification,
         List<FailureReason> failuresByReason,
-        List<RepositoryStatus> repositories) {
+        List<RepositoryStatus> repositories,
+        OutageShield outageShield) {
 
     /** Age of the oldest unapplied request at {@link #generatedAt}. */
     public Optional<Duration> oldestPendingAge() {
@@ -82,6 +84,61 @@ public record StatusReport(
 
     /** One group of failed items. */
     public record FailureReason(String reason, long count, Instant lastFailedAt) {}
+
+    /**
+     * The outage shield of every router that reported within {@link StatusQuery#SHIELD_FRESH}
+     * ({@code outage_shield_reports}): routers report it only with {@code auth.token}, so no
+     * router means token auth is off or no router is running.
+     */
+    public record OutageShield(List<RouterShield> routers) {
+        public static OutageShield none() {
+            return new OutageShield(List.of());
+        }
+
+        /** Some router can issue outage tokens. */
+        public boolean armed() {
+            return routers.stream().anyMatch(RouterShield::armed);
+        }
+
+        /** Some router is answering token requests itself. */
+        public boolean inUse() {
+            return routers.stream().anyMatch(RouterShield::inUse);
+        }
+
+        /** One line for people, e.g. "armed on 2 of 2 router(s), not in use". */
+        public String describe() {
+            if (routers.isEmpty()) {
+                return "no router reports one (token auth off, or no router running)";
+            }
+            long armed = routers.stream().filter(RouterShield::armed).count();
+            long inUse = routers.stream().filter(RouterShield::inUse).count();
+            return (armed == 0 ? "NOT ARMED" : "armed") + " on " + armed + " of " + routers.size() + " router(s), "
+                    + (inUse == 0 ? "not in use" : "IN USE on " + inUse + " (answering token requests itself)");
+        }
+    }
+
+    /**
+     * One router's shield.
+     *
+     * @param router        the router ({@code host:port} of its public listener)
+     * @param siteKeyLoaded {@code auth.outage} has a signing key loaded on it
+     * @param inUse         it answers token requests itself (token service unreachable, or
+     *                      {@code primary-down} mode)
+     * @param grants        pull grants within {@code auth.outage.grantWindow}, as it last counted
+     */
+    public record RouterShield(String router, boolean siteKeyLoaded, boolean inUse, long grants, Instant reportedAt) {
+        /** Outage tokens can be issued: the site key is loaded and grants are held. */
+        public boolean armed() {
+            return siteKeyLoaded && grants > 0;
+        }
+
+        /** One line for people. */
+        public String describe() {
+            return (armed() ? "armed" : "not armed") + ": site key " + (siteKeyLoaded ? "loaded" : "not loaded")
+                    + ", " + grants + " grant(s); " + (inUse ? "in use" : "not in use") + " (reported " + reportedAt
+                    + ")";
+        }
+    }
 
     /** One repository's queue and stored content. */
     public record RepositoryStatus(

@@ -59,7 +59,11 @@ final class StatusTable {
                                                 .map(t -> " (reconcile last queued work at " + t + ")")
                                                 .orElse("")))
                 .row("verified blobs", states(report.verification().blobs()))
-                .row("verified manifests", states(report.verification().manifests()));
+                .row("verified manifests", states(report.verification().manifests()))
+                .row("outage shield", report.outageShield().describe());
+        for (StatusReport.RouterShield r : report.outageShield().routers()) {
+            summary.row("  " + r.router(), r.describe());
+        }
         summary.appendTo(out, "");
 
         if (!report.failuresByReason().isEmpty()) {

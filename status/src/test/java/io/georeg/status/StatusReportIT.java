@@ -224,6 +224,7 @@ class StatusReportIT {
                         "lastReconcile",
                         "verification",
                         "failuresByReason",
+                        "outageShield",
                         "repositories");
         assertThat(root.get("windowSeconds").asLong()).isEqualTo(900);
         assertThat(fieldNames(root.get("queue"))).containsExactly("pending", "inProgress", "failed", "done");
@@ -278,6 +279,47 @@ class StatusReportIT {
         assertThat(out).containsPattern("\\n2\\s+\\S+\\s+primary answered 500 for <digest>\\n");
         assertThat(out).containsPattern("REPOSITORY\\s+PENDING.*\\nteam/web\\s+0\\s+1\\s+2\\s+0\\s+");
         assertThat(out).doesNotContain("team/app  ");
+    }
+
+    @Test
+    void outageShieldShowsEveryRouterThatReportedRecentlyArmedOrNotAndWhetherItIsInUse() throws Exception {
+        DB.execute("""
+                INSERT INTO outage_shield_reports (router, site_key_loaded, in_use, grants, reported_at) VALUES
+                  ('router-a:8080', true, false, 14, now() - interval '5 seconds'),
+                  ('router-b:8080', true, true, 14, now() - interval '2 seconds'),
+                  ('router-c:8080', false, false, 0, now()),
+                  ('router-gone:8080', true, true, 9, now() - interval '10 minutes')
+                """);
+        try {
+            JsonNode shield = new ObjectMapper().readTree(run("--json")).get("outageShield");
+            assertThat(fieldNames(shield)).containsExactly("armed", "inUse", "routers");
+            assertThat(shield.get("armed").asBoolean()).isTrue();
+            assertThat(shield.get("inUse").asBoolean()).isTrue();
+            assertThat(shield.get("routers"))
+                    .as("a router that stopped reporting is not counted")
+                    .hasSize(3);
+            assertThat(fieldNames(shield.at("/routers/0")))
+                    .containsExactly("router", "armed", "siteKeyLoaded", "inUse", "grants", "reportedAt");
+            assertThat(shield.at("/routers/0/router").asText()).isEqualTo("router-a:8080");
+            assertThat(shield.at("/routers/0/grants").asLong()).isEqualTo(14);
+            assertThat(shield.at("/routers/2/armed").asBoolean())
+                    .as("no site key: never armed")
+                    .isFalse();
+
+            String table = run();
+            assertThat(table)
+                    .containsPattern(
+                            "outage shield\\s+armed on 2 of 3 router\\(s\\), IN USE on 1 \\(answering token requests itself\\)");
+            assertThat(table)
+                    .containsPattern("router-c:8080\\s+not armed: site key not loaded, 0 grant\\(s\\); not in use");
+            assertThat(table).doesNotContain("router-gone");
+        } finally {
+            DB.execute("DELETE FROM outage_shield_reports");
+        }
+        assertThat(run()).containsPattern("outage shield\\s+no router reports one");
+        JsonNode none = new ObjectMapper().readTree(run("--json")).get("outageShield");
+        assertThat(none.get("armed").asBoolean()).isFalse();
+        assertThat(none.get("routers")).isEmpty();
     }
 
     @Test

@@ -11,6 +11,8 @@ import io.georeg.app.wiring.GeoregServer;
 import io.georeg.app.wiring.RegistryReadComponent;
 import io.georeg.app.wiring.RouterComponent;
 import io.georeg.oci.Digest;
+import io.georeg.status.StatusQuery;
+import io.georeg.status.StatusReport;
 import io.georeg.testkit.auth.TestSiteKey;
 import io.georeg.testkit.auth.TestTokenEndpoint;
 import io.georeg.testkit.auth.TestTokenIssuer;
@@ -239,6 +241,12 @@ class OutageTokensIT {
         assertThat(sql("SELECT password_hash FROM outage_credentials WHERE username <> ''"))
                 .allMatch(h -> h.startsWith("$argon2id$"));
         await().atMost(WAIT).until(() -> metric(siteA, "georeg_router_outage_shield_armed") == 1.0);
+        // georeg status (and the status page) show every router's shield: armed, not in use.
+        await().atMost(WAIT)
+                .untilAsserted(() -> assertThat(shield().routers())
+                        .hasSize(2)
+                        .allMatch(StatusReport.RouterShield::armed)
+                        .noneMatch(StatusReport.RouterShield::inUse));
     }
 
     @Test
@@ -273,6 +281,17 @@ class OutageTokensIT {
         assertThat(metric(siteA, "georeg_router_outage_tokens_issued_total")).isGreaterThan(issuedBefore);
         assertThat(metric(siteB, "georeg_router_outage_tokens_issued_total")).isGreaterThan(0);
         assertThat(metric(siteA, "georeg_router_outage_shield_in_use")).isEqualTo(1.0);
+        await().atMost(WAIT)
+                .untilAsserted(
+                        () -> assertThat(shield().routers()).hasSize(2).allMatch(StatusReport.RouterShield::inUse));
+        assertThat(shield().describe()).startsWith("armed on 2 of 2 router(s), IN USE on 2");
+    }
+
+    /** The outage shield as {@code georeg status} reads it from the shared database. */
+    private static StatusReport.OutageShield shield() {
+        return new StatusQuery(siteA.resources().database())
+                .read(Duration.ofMinutes(15), 1, StatusQuery.Repositories.NONE, Optional.empty(), 0)
+                .outageShield();
     }
 
     @Test

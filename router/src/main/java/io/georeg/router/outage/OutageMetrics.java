@@ -37,6 +37,7 @@ public final class OutageMetrics {
     private final Counter revoked;
     private final AtomicLong held = new AtomicLong();
     private final boolean siteKeyLoaded;
+    private final BooleanSupplier inUse;
 
     /**
      * @param siteKeyLoaded whether {@code auth.outage} has a signing key (false: token auth without
@@ -45,6 +46,7 @@ public final class OutageMetrics {
      */
     public OutageMetrics(PrometheusRegistry registry, boolean siteKeyLoaded, BooleanSupplier inUse) {
         this.siteKeyLoaded = siteKeyLoaded;
+        this.inUse = inUse;
         issued = Counter.builder()
                 .name("georeg_router_outage_tokens_issued_total")
                 .help(
@@ -79,7 +81,7 @@ public final class OutageMetrics {
                 .name("georeg_router_outage_shield_in_use")
                 .help(
                         "1 while the router answers token requests itself (token service unreachable or primary-down mode)")
-                .callback(cb -> cb.call(inUse.getAsBoolean() ? 1 : 0))
+                .callback(cb -> cb.call(inUse() ? 1 : 0))
                 .register(registry);
         for (Refusal r : Refusal.values()) {
             refused.labelValues(r.label);
@@ -116,5 +118,15 @@ public final class OutageMetrics {
     /** The site key is loaded and grants are held: outage tokens can be issued. */
     public boolean armed() {
         return siteKeyLoaded && held.get() > 0;
+    }
+
+    /** {@code auth.outage} has a signing key loaded (and a tracking database to share grants in). */
+    public boolean siteKeyLoaded() {
+        return siteKeyLoaded;
+    }
+
+    /** The router answers token requests itself right now. */
+    public boolean inUse() {
+        return inUse.getAsBoolean();
     }
 }

@@ -48,7 +48,8 @@ public record StatusPageData(
                     report.failuresByReason(),
                     report.repositories().stream()
                             .filter(r -> r.name().toLowerCase(Locale.ROOT).contains(q))
-                            .toList());
+                            .toList(),
+                    report.outageShield());
         }
         return new StatusPageData(
                 report,

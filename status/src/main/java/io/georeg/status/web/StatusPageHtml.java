@@ -87,7 +87,23 @@ final class StatusPageHtml {
                         .map(run ->
                                 time(run.finishedAt()) + " (" + run.queued() + " queued, " + run.errors() + " errors)")
                         .orElse("never recorded"));
+        tile(h, "outage-shield", "outage shield", r.outageShield().describe());
         h.append("</section>\n");
+        if (!r.outageShield().routers().isEmpty()) {
+            h.append("<section id=\"outage-shield-routers\"><h2>Outage shield by router</h2>\n<table>\n");
+            for (StatusReport.RouterShield router : r.outageShield().routers()) {
+                h.append("<tr data-armed=\"")
+                        .append(router.armed())
+                        .append("\" data-in-use=\"")
+                        .append(router.inUse())
+                        .append("\"><th>")
+                        .append(Html.text(router.router()))
+                        .append("</th><td>")
+                        .append(Html.text(router.describe()))
+                        .append("</td></tr>\n");
+            }
+            h.append("</table></section>\n");
+        }
     }
 
     private static void tile(StringBuilder h, String id, String label, String value) {
