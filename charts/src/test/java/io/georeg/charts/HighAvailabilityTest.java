@@ -130,6 +130,7 @@ class HighAvailabilityTest {
                         "GeoregReplicationFailuresRising",
                         "GeoregReplicationQueueNotDraining",
                         "GeoregPrimaryUnreachable",
+                        "GeoregSecondaryDegraded",
                         "GeoregFallbackRatioHigh",
                         "GeoregOldestPendingEventOld",
                         "GeoregOutageShieldUnarmed");
@@ -147,7 +148,9 @@ class HighAvailabilityTest {
                         "georeg_replication_queue_items",
                         "georeg_replication_failures_total",
                         "georeg_replication_oldest_pending_seconds",
-                        "georeg_router_outage_shield_armed");
+                        "georeg_router_outage_shield_armed",
+                        "georeg_backend_available",
+                        "upstream=\"replica\"");
         assertThat(expressions).contains("namespace=\"" + RenderedChart.NAMESPACE + "\"");
     }
 

@@ -18,7 +18,8 @@ import org.eclipse.jetty.util.Callback;
  * The operations endpoints of every georeg HTTP port (the router's, registry-read's, the
  * replicator's): {@code GET /-/health} answers 200 while the process serves; {@code GET /-/ready}
  * answers 200 when every {@linkplain Check#required() required} check passes, else 503, with each
- * check's state ({@code reachable} / {@code unreachable}) in the JSON body; {@code GET /metrics}
+ * check's state ({@code reachable} / {@code unreachable}) in the JSON body and {@code "degraded":true}
+ * when any check fails (ready or not); {@code GET /metrics}
  * is the Prometheus text exposition of the process's one registry. Declines every other request
  * ({@link #handle} returns false), so it sits first in a {@code Handler.Sequence} or is asked
  * first by a dispatcher. HEAD is answered like GET.
@@ -89,9 +90,11 @@ public final class OperationsHandler extends Handler.Abstract {
     private void ready(Response response, Callback callback) {
         StringBuilder body = new StringBuilder();
         boolean ready = true;
+        boolean degraded = false;
         for (Check check : readiness) {
             boolean ok = check.reachable().getAsBoolean();
             ready &= ok || !check.required();
+            degraded |= !ok;
             body.append(",\"")
                     .append(check.name())
                     .append("\":\"")
@@ -103,7 +106,7 @@ public final class OperationsHandler extends Handler.Abstract {
                 callback,
                 ready ? 200 : 503,
                 "application/json",
-                ("{\"ready\":" + ready + body + "}").getBytes(StandardCharsets.UTF_8));
+                ("{\"ready\":" + ready + ",\"degraded\":" + degraded + body + "}").getBytes(StandardCharsets.UTF_8));
     }
 
     private static void send(Response response, Callback callback, int status, String contentType, byte[] body) {

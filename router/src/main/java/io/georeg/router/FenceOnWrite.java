@@ -44,6 +44,7 @@ final class FenceOnWrite implements ResponseInterceptor {
 
     private final ReadYourWrites readYourWrites;
     private final RouterMetrics metrics;
+    private final LocalBackends backends;
     private final RouteMatch match;
     private final String method;
     private final String contentType;
@@ -53,11 +54,13 @@ final class FenceOnWrite implements ResponseInterceptor {
     FenceOnWrite(
             ReadYourWrites readYourWrites,
             RouterMetrics metrics,
+            LocalBackends backends,
             RouteMatch match,
             Request request,
             Response proxyToClientResponse) {
         this.readYourWrites = readYourWrites;
         this.metrics = metrics;
+        this.backends = backends;
         this.match = match;
         this.method = request.getMethod();
         this.contentType = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
@@ -81,6 +84,18 @@ final class FenceOnWrite implements ResponseInterceptor {
 
     @Override
     public void onHeld(HeldResponse held, Runnable release) {
+        if (!backends.databaseUp()) {
+            // Waiting for a database that is known to be down would only delay a write that is
+            // done; reads go to the primary until it is back (ReplicaRead).
+            metrics.fenceError();
+            LOG.warn(
+                    "{} {}:{} succeeded; the tracking database is unavailable, so no read-your-writes fence was recorded",
+                    method,
+                    match.repository(),
+                    match.reference());
+            release.run();
+            return;
+        }
         // A database round trip: off the HTTP client's threads.
         Thread.ofVirtual().name("fence-record").start(() -> {
             try {

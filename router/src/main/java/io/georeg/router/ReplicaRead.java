@@ -20,13 +20,16 @@ import org.slf4j.LoggerFactory;
  * <ol>
  * <li>while the primary is down, an answer about a tag is marked {@code X-Georeg-Possibly-Stale}
  *     (the tag may have moved on the primary since);</li>
+ * <li>while the replica cannot serve — its circuit is open (its probe of registry-read's readiness
+ *     failed: registry-read, its database or its storage is unavailable) or the tracking database
+ *     is — and the primary is up, the primary answers ({@code primary-fallback}) without a fence
+ *     check: the primary is current, and the fence table may be what is down;</li>
  * <li>while the primary is up, a read that a read-your-writes fence pins goes to the primary
  *     ({@code primary-fenced}; a tags list cut to the page asked for, {@link FencedTagsPage});</li>
- * <li>while the replica's circuit is open (and the primary's is not), the primary answers
- *     ({@code primary-fallback});</li>
  * <li>otherwise the replica answers — a referrers list corrected with the fences of writes it
- *     does not show yet ({@link ReferrersCorrection}) — and a miss (404 not-replicated, or an unreachable replica)
- *     falls back to the primary ({@link FallbackToPrimary}), whose 200 is reported to the
+ *     does not show yet ({@link ReferrersCorrection}) — and a miss (404 not-replicated, a 5xx of
+ *     its backends, an unreachable replica, or no answer within the budget while the primary is
+ *     up) falls back to the primary ({@link FallbackToPrimary}), whose 200 is reported to the
  *     {@link ReplicaMissListener} (cache on miss) with what the primary stores, not what this
  *     client negotiated ({@link MissReport}).</li>
  * </ol>
@@ -40,6 +43,7 @@ final class ReplicaRead implements RouteLeg {
     private final RouterMetrics metrics;
     private final ReplicaMissListener missListener;
     private final StoredTagLookup storedTags;
+    private final LocalBackends backends;
 
     ReplicaRead(
             ReplicaSite replica,
@@ -47,7 +51,9 @@ final class ReplicaRead implements RouteLeg {
             RouterFences fences,
             RouterMetrics metrics,
             ReplicaMissListener missListener,
-            StoredTagLookup storedTags) {
+            StoredTagLookup storedTags,
+            LocalBackends backends) {
+        this.backends = backends;
         this.replica = replica;
         this.primary = primary;
         this.fences = fences;
@@ -61,12 +67,23 @@ final class ReplicaRead implements RouteLeg {
         return replica.inProcess() || fences.mayBlock(match);
     }
 
+    /** Whether the replica cannot serve reads now: its circuit is open or the tracking database is unavailable. */
+    private boolean replicaUnavailable() {
+        return replica.isDown() || !backends.databaseUp();
+    }
+
     @Override
     public void answer(Request request, Response response, Callback callback, RequestRecord record, RouteMatch match)
             throws Exception {
         boolean primaryDown = primary.isDown();
         if (primaryDown && readsATag(match)) {
             response.getHeaders().put(GeoregHeaders.POSSIBLY_STALE, "true");
+        }
+        FallbackActions actions = new FallbackActions(request, response, callback, record, match);
+        if (!primaryDown && replicaUnavailable()) {
+            metrics.routed(record, match, "replica");
+            actions.fallBack(replica.isDown() ? "replica circuit open" : "tracking database unavailable");
+            return;
         }
         if (!primaryDown && fences.pinned(request, match)) {
             metrics.routed(record, match, "primary-fenced");
@@ -83,11 +100,6 @@ final class ReplicaRead implements RouteLeg {
             return;
         }
         metrics.routed(record, match, "replica");
-        FallbackActions actions = new FallbackActions(request, response, callback, record, match);
-        if (replica.isDown() && !primaryDown) {
-            actions.fallBack("replica circuit open");
-            return;
-        }
         response.getHeaders().put(GeoregHeaders.SOURCE, "replica");
         FallbackToPrimary fallback = new FallbackToPrimary(primary.circuit(), actions);
         replica.send(
@@ -97,7 +109,9 @@ final class ReplicaRead implements RouteLeg {
                 record,
                 match.routeId() == RouteId.REFERRERS
                         ? fences.referrers(request, response, callback, match, fallback)
-                        : fallback);
+                        : fallback,
+                // Only while the primary can take over: during its outage the replica is all there is.
+                primaryDown ? null : backends.replicaBudget());
     }
 
     private static boolean readsATag(RouteMatch match) {

@@ -46,10 +46,20 @@ final class ReplicaSite {
         return circuit.isOpen();
     }
 
-    void send(Request request, Response response, Callback callback, RequestRecord record, ReplicaDecision decision)
+    /**
+     * @param answerBudget how long the replica may take to start answering before {@code decision}
+     *                     takes over ({@link ReplicaDecision#takeOverFailure}); null: no budget
+     */
+    void send(
+            Request request,
+            Response response,
+            Callback callback,
+            RequestRecord record,
+            ReplicaDecision decision,
+            java.time.Duration answerBudget)
             throws Exception {
         if (inProcess != null) {
-            inProcess.dispatch(request, response, callback, decision);
+            inProcess.dispatch(request, response, callback, decision, answerBudget);
             return;
         }
         proxy.forward(
@@ -61,6 +71,8 @@ final class ReplicaSite {
                         request.getHttpURI().getPath(), request.getHttpURI().getQuery()),
                 record.requestId(),
                 decision,
-                observer);
+                observer,
+                null,
+                answerBudget);
     }
 }

@@ -39,7 +39,6 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
 import org.eclipse.jetty.client.HttpClient;
@@ -105,6 +104,7 @@ public final class Router implements AutoCloseable {
     private final CircuitBreaker tokenServiceCircuit;
     private final RouterMetrics metrics;
     private final OutageMetrics outageMetrics;
+    private final LocalBackends backends;
     private HttpClient httpClient;
     private Server server;
     private Server operatorServer;
@@ -182,7 +182,33 @@ public final class Router implements AutoCloseable {
             Handler localPages,
             DatabaseConfig notifications,
             List<OperationsHandler.Check> processReadiness) {
+        this(
+                config,
+                transactions,
+                registry,
+                missListener,
+                localPages,
+                notifications,
+                processReadiness,
+                LocalBackends.unwatched());
+    }
+
+    /**
+     * @param backends what is known of the secondary's own database and how long a read waits for
+     *                 the replica before the primary answers it (the app's backend watch and
+     *                 {@code health.budget}); {@link LocalBackends#unwatched()} without them
+     */
+    public Router(
+            RouterConfig config,
+            Transactions transactions,
+            PrometheusRegistry registry,
+            ReplicaMissListener missListener,
+            Handler localPages,
+            DatabaseConfig notifications,
+            List<OperationsHandler.Check> processReadiness,
+            LocalBackends backends) {
         this.processReadiness = List.copyOf(processReadiness);
+        this.backends = backends;
         this.localPages = localPages;
         this.notifications = transactions == null ? null : notifications;
         this.config = config.validate();
@@ -252,12 +278,7 @@ public final class Router implements AutoCloseable {
             if (readYourWrites == null) {
                 LOG.warn("router started without a tracking database: read-your-writes is off");
             }
-            // Ready while reads can be served (the replica is reachable); the primary's state is reported.
-            List<OperationsHandler.Check> readiness = new ArrayList<>(List.of(
-                    OperationsHandler.Check.reported("primary", () -> !primaryCircuit.isOpen()),
-                    OperationsHandler.Check.required("replica", () -> !replicaCircuit.isOpen())));
-            readiness.addAll(processReadiness);
-            OperationsHandler operations = new OperationsHandler(registry, readiness);
+            OperationsHandler operations = new OperationsHandler(registry, readiness());
             server = newServer(config.bindHost(), config.port(), "router");
             TokenShield shield = outageShield();
             accessLog = new AccessLog(config.accessLog(), metrics::accessLogDropped).start();
@@ -287,9 +308,11 @@ public final class Router implements AutoCloseable {
                     config.timeouts().healthInterval(),
                     config.timeouts().healthTimeout(),
                     primaryCircuit);
-            replicaCheck = new UpstreamHealthCheck(
+            // Its readiness, not just its API: a registry-read whose database or storage is
+            // unavailable answers /-/ready 503, and reads then go to the primary without trying it.
+            replicaCheck = UpstreamHealthCheck.ofUrl(
                     httpClient,
-                    replicaUrl,
+                    replicaUrl.resolve("/-/ready"),
                     config.timeouts().healthInterval(),
                     config.timeouts().healthTimeout(),
                     replicaCircuit);
@@ -355,7 +378,7 @@ public final class Router implements AutoCloseable {
                 ? new InProcessDispatch(local.handler(), config.limits().maxHeldBodyBytes(), rewriter)
                 : null;
         ReplicaSite replicaSite = new ReplicaSite(proxy, replica, inProcess, replicaCircuit, observer);
-        RouterFences fences = new RouterFences(readYourWrites, metrics);
+        RouterFences fences = new RouterFences(readYourWrites, metrics, backends);
         return new RoutingHandler(
                 RouteTable.oci(config.authPath()),
                 new RefusedPath(metrics),
@@ -368,7 +391,26 @@ public final class Router implements AutoCloseable {
                         fences,
                         metrics,
                         missListener,
-                        new StoredTagLookup(httpClient, control::primary, STORED_TAG_LOOKUP_TIMEOUT)));
+                        new StoredTagLookup(httpClient, control::primary, STORED_TAG_LOOKUP_TIMEOUT),
+                        backends));
+    }
+
+    /**
+     * Ready while reads can be served from somewhere: the replica, or the primary while the
+     * replica cannot (its circuit open, the tracking database unavailable). Each part's state is
+     * reported; a router that serves from the primary alone says {@code "degraded":true}.
+     */
+    private List<OperationsHandler.Check> readiness() {
+        List<OperationsHandler.Check> checks = new java.util.ArrayList<>();
+        checks.add(OperationsHandler.Check.reported("primary", () -> !primaryCircuit.isOpen()));
+        checks.add(OperationsHandler.Check.reported("replica", () -> !replicaCircuit.isOpen()));
+        if (transactions != null) {
+            checks.add(OperationsHandler.Check.reported("database", backends::databaseUp));
+        }
+        checks.add(OperationsHandler.Check.required(
+                "reads", () -> !primaryCircuit.isOpen() || (!replicaCircuit.isOpen() && backends.databaseUp())));
+        checks.addAll(processReadiness);
+        return checks;
     }
 
     /**

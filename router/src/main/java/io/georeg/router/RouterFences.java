@@ -26,11 +26,17 @@ final class RouterFences {
 
     private final ReadYourWrites readYourWrites;
     private final RouterMetrics metrics;
+    private final LocalBackends backends;
 
-    /** @param readYourWrites null: no tracking database, no fences */
-    RouterFences(ReadYourWrites readYourWrites, RouterMetrics metrics) {
+    /**
+     * @param readYourWrites null: no tracking database, no fences
+     * @param backends       while the tracking database is unavailable a write's fences are not
+     *                       waited for (reads go to the primary meanwhile, see {@link ReplicaRead})
+     */
+    RouterFences(ReadYourWrites readYourWrites, RouterMetrics metrics, LocalBackends backends) {
         this.readYourWrites = readYourWrites;
         this.metrics = metrics;
+        this.backends = backends;
     }
 
     /** Whether fences concern this read at all (by route; the fences themselves are looked at later). */
@@ -103,7 +109,8 @@ final class RouterFences {
             return ResponseInterceptor.NONE;
         }
         return switch (match.routeId()) {
-            case MANIFEST_WRITE, BLOB_DELETE -> new FenceOnWrite(readYourWrites, metrics, match, request, response);
+            case MANIFEST_WRITE, BLOB_DELETE ->
+                new FenceOnWrite(readYourWrites, metrics, backends, match, request, response);
             default -> ResponseInterceptor.NONE;
         };
     }

@@ -52,6 +52,15 @@ public interface ObjectStore extends AutoCloseable {
      */
     int removeAbandonedWrites(Instant startedBefore) throws StorageException;
 
+    /**
+     * Returns when the backend can be read now, throws when it cannot: the health probe of the
+     * secondary's storage (an unreachable S3 endpoint, a filesystem volume gone bad). By default
+     * a stat of a key that need not exist, where absent is an answer and a failure is not.
+     */
+    default void probe() throws StorageException {
+        size(ObjectKey.of("docker/registry/v2/georeg-probe"));
+    }
+
     /** A pre-signed GET URL, where the backend can make one. */
     Optional<URI> presignedGet(ObjectKey key, Duration ttl) throws StorageException;
 

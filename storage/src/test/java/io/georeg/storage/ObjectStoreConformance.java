@@ -43,6 +43,13 @@ public abstract class ObjectStoreConformance {
     }
 
     @Test
+    void aWorkingStoreAnswersItsHealthProbe() {
+        store.probe();
+        store.writeSmall(ObjectKey.of("conf/probe/link"), bytes("x"));
+        store.probe();
+    }
+
+    @Test
     void writeSmallThenReadReturnsTheSameBytes() throws IOException {
         ObjectKey key = ObjectKey.of("conf/a/link");
         store.writeSmall(key, bytes("sha256:abc"));

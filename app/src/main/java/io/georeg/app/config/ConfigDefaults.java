@@ -22,7 +22,8 @@ import java.util.List;
  * process on loopback, the router on 127.0.0.1:5080 in front of a primary registry at
  * 127.0.0.1:5000 with its operator listener on 5081, registry-read on 5001, the replicator on 5002, PostgreSQL at
  * 127.0.0.1:5432/georeg as georeg/georeg. No storage backend means the filesystem under
- * {@value StorageSection#DEFAULT_ROOT}; the notification secret has no default.
+ * {@value StorageSection#DEFAULT_ROOT}; the notification secret has no default. The {@code health}
+ * section belongs to no module, so its defaults are declared here.
  * {@link ConfigLoader} lays the configuration file and the environment over it.
  */
 final class ConfigDefaults {
@@ -32,6 +33,12 @@ final class ConfigDefaults {
     private static final int REPLICATOR_PORT = 5002;
     private static final int ROUTER_PORT = 5080;
     private static final int ROUTER_OPERATOR_PORT = 5081;
+    /**
+     * How often the database and storage are probed, and how long they (and the replica's first
+     * answer to a read) may take before reads go to the primary: short, because a user of a
+     * healthy primary waits this long at most while the secondary is failing.
+     */
+    private static final HealthSection HEALTH = new HealthSection(Duration.ofSeconds(2), Duration.ofSeconds(2));
 
     private ConfigDefaults() {}
 
@@ -78,6 +85,7 @@ final class ConfigDefaults {
                         router.admin(),
                         new RouterConfig.Operator(LOOPBACK, ROUTER_OPERATOR_PORT),
                         router.accessLog()),
-                LogFormat.TEXT);
+                LogFormat.TEXT,
+                HEALTH);
     }
 }

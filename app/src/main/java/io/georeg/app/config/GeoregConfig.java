@@ -20,6 +20,8 @@ import java.util.List;
  * @param components what {@code georeg serve} runs, in start order
  * @param shutdownTimeout how long {@code georeg serve} waits for components to stop
  * @param logFormat how log events are written on stderr
+ * @param health how the database and storage are watched, and the budget they get before reads go
+ *     to the primary
  */
 public record GeoregConfig(
         List<ComponentName> components,
@@ -31,7 +33,8 @@ public record GeoregConfig(
         ReadOptions registryRead,
         ReplicatorSection replicator,
         RouterSection router,
-        LogFormat logFormat) {
+        LogFormat logFormat,
+        HealthSection health) {
 
     public GeoregConfig {
         components = components == null ? List.of() : List.copyOf(components);
@@ -59,6 +62,10 @@ public record GeoregConfig(
             problems.add("the replica section is missing (see docs/configuration.md)");
         }
         problems.addAll(check(registryRead == null ? null : registryRead::validate, "registryRead"));
+        problems.addAll(
+                health == null
+                        ? List.of("the health section is missing (see docs/configuration.md)")
+                        : health.problems());
         if (!problems.isEmpty()) {
             throw new ConfigException("invalid configuration:\n  - " + String.join("\n  - ", problems));
         }

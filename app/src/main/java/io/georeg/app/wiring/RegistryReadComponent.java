@@ -19,8 +19,10 @@ import org.eclipse.jetty.server.HttpConfiguration;
  * registry-read as a {@code georeg serve} component: its handler over the shared replica reader,
  * with token auth when {@code auth.token} is configured (trusting this site's outage tokens too when
  * {@code auth.outage} has a signing key), anonymous otherwise, on its own port
- * ({@code registryRead.host/port}) behind the {@link OperationsHandler} (ready = database
- * reachable and its schema one this binary runs on). {@link #handler(GeoregConfig, Resources)} builds the same API for the router to
+ * ({@code registryRead.host/port}) behind the {@link OperationsHandler} (ready while its database
+ * and its storage answer their probes within {@code health.budget} — the router probes this and
+ * sends reads to the primary while it is not — and its schema is one this binary runs on).
+ * {@link #handler(GeoregConfig, Resources)} builds the same API for the router to
  * host in process.
  */
 public final class RegistryReadComponent implements Component {
@@ -29,11 +31,7 @@ public final class RegistryReadComponent implements Component {
 
     RegistryReadComponent(GeoregConfig config, Resources resources) {
         this.options = config.registryRead();
-        OperationsHandler operations = new OperationsHandler(
-                resources.metrics(),
-                List.of(
-                        OperationsHandler.Check.required("database", resources::databaseReachable),
-                        OperationsHandler.Check.required("schema", resources::schemaCompatible)));
+        OperationsHandler operations = readiness(resources);
         this.server = new ComponentHttpServer(
                 "registry-read",
                 options.host(),
@@ -43,6 +41,23 @@ public final class RegistryReadComponent implements Component {
                 OciErrorHandler.forRegistryApi(),
                 operations,
                 List.of(handler(config, resources)));
+    }
+
+    /**
+     * registry-read's API with its readiness in front, for the router to host in process: the
+     * router probes {@code /-/ready} of its replica, in process or not.
+     */
+    static Handler inProcessHandler(GeoregConfig config, Resources resources) {
+        return new Handler.Sequence(readiness(resources), handler(config, resources));
+    }
+
+    private static OperationsHandler readiness(Resources resources) {
+        return new OperationsHandler(
+                resources.metrics(),
+                List.of(
+                        resources.backends().check(Resources.DATABASE, true),
+                        resources.backends().check(Resources.STORAGE, true),
+                        OperationsHandler.Check.required("schema", resources::schemaCompatible)));
     }
 
     /** registry-read's handler tree (API, auth, path guard) over the shared reader. */

@@ -21,8 +21,9 @@ import org.eclipse.jetty.server.HttpConfiguration;
  * the {@link Verifier} when {@code replicator.verify.enabled}, the {@link AbandonedWriteSweeper}
  * of copies killed mid-write, and one HTTP port
  * ({@code replicator.bindHost/port}) serving the notification intake, the status page
- * ({@code /-/status}, {@code /-/status.json}), {@code /-/health}, {@code /-/ready} (database
- * reachable, its schema one this binary runs on) and {@code /metrics}.
+ * ({@code /-/status}, {@code /-/status.json}), {@code /-/health}, {@code /-/ready} (ready while the
+ * database answers — the intake commits there — and its schema is one this binary runs on; storage
+ * reported, since copies wait for it in the queue) and {@code /metrics}.
  */
 public final class ReplicatorComponent implements Component {
     private final Replicator replicator;
@@ -53,7 +54,8 @@ public final class ReplicatorComponent implements Component {
         OperationsHandler operations = new OperationsHandler(
                 resources.metrics(),
                 List.of(
-                        OperationsHandler.Check.required("database", resources::databaseReachable),
+                        resources.backends().check(Resources.DATABASE, true),
+                        resources.backends().check(Resources.STORAGE, false),
                         OperationsHandler.Check.required("schema", resources::schemaCompatible)));
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);

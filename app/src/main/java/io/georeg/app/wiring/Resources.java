@@ -1,8 +1,10 @@
 package io.georeg.app.wiring;
 
+import io.georeg.app.config.ComponentName;
 import io.georeg.app.config.GeoregConfig;
 import io.georeg.db.Database;
 import io.georeg.db.Migrations;
+import io.georeg.ops.BackendWatch;
 import io.georeg.ops.BuildInfo;
 import io.georeg.replica.DatabaseReplicaReader;
 import io.georeg.replica.DatabaseReplicaWriter;
@@ -11,12 +13,16 @@ import io.georeg.replica.ReplicaWriter;
 import io.georeg.replica.cache.CachingReplicaReader;
 import io.georeg.storage.BlobStore;
 import io.georeg.storage.BlobStores;
+import io.georeg.storage.ObjectStore;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import javax.sql.DataSource;
 
 /**
  * What components share in one process: the database pool, the blob store, the replica's
@@ -26,7 +32,6 @@ import java.util.Deque;
  * opening: components are built on one thread by {@link GeoregServer} and the commands.
  */
 public final class Resources implements AutoCloseable {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Resources.class);
     private final GeoregConfig config;
     private final Deque<AutoCloseable> opened = new ArrayDeque<>();
     private Database database;
@@ -36,6 +41,11 @@ public final class Resources implements AutoCloseable {
     private ReplicaWriter writer;
     private SchemaGuard schemaGuard;
     private final PrometheusRegistry metrics = new PrometheusRegistry();
+    private BackendWatch backends;
+    /** The backends {@link #backends()} watches. */
+    public static final String DATABASE = "database";
+
+    public static final String STORAGE = "storage";
 
     public Resources(GeoregConfig config) {
         this.config = config;
@@ -123,13 +133,39 @@ public final class Resources implements AutoCloseable {
         return metrics;
     }
 
-    /** Whether the database answers now (a pooled connection that validates within a second): readiness checks. */
-    public boolean databaseReachable() {
-        try (Connection c = database().dataSource().getConnection()) {
-            return c.isValid(1);
-        } catch (SQLException | RuntimeException e) {
-            LOG.debug("database not reachable", e);
-            return false;
+    /**
+     * The watch of this process's own backends, started on first use: {@value #DATABASE} always,
+     * {@value #STORAGE} when a component that reads or writes blobs runs here (a router alone
+     * never opens storage). Readiness, the router's choice of the primary while a backend is
+     * down, and {@code georeg_backend_available} read it.
+     */
+    public synchronized BackendWatch backends() {
+        if (backends == null) {
+            // Opened here, not in the probes: a probe runs on a thread of its own and must not
+            // wait for this object's lock.
+            Map<String, BackendWatch.Probe> probes = new LinkedHashMap<>();
+            DataSource pool = database().dataSource();
+            probes.put(DATABASE, () -> probeDatabase(pool));
+            if (config.components().contains(ComponentName.REGISTRY_READ)
+                    || config.components().contains(ComponentName.REPLICATOR)) {
+                ObjectStore objects = blobStore().objects();
+                probes.put(STORAGE, objects::probe);
+            }
+            backends = new BackendWatch(
+                    probes, config.health().interval(), config.health().budget(), metrics);
+            opened.push(backends);
+            backends.start();
+        }
+        return backends;
+    }
+
+    /** A pooled connection that PostgreSQL validates (the watch bounds the wait by its budget). */
+    private void probeDatabase(DataSource pool) throws SQLException {
+        try (Connection c = pool.getConnection()) {
+            int seconds = (int) Math.max(1, config.health().budget().toSeconds());
+            if (!c.isValid(seconds)) {
+                throw new SQLException("the connection did not validate");
+            }
         }
     }
 
@@ -154,6 +190,7 @@ public final class Resources implements AutoCloseable {
         servingReader = null;
         writer = null;
         schemaGuard = null;
+        backends = null;
         if (failure != null) {
             throw failure;
         }

@@ -1,9 +1,11 @@
 package io.georeg.app.wiring;
 
 import io.georeg.app.config.GeoregConfig;
+import io.georeg.ops.BackendWatch;
 import io.georeg.ops.OperationsHandler;
 import io.georeg.replicator.queue.WorkQueue;
 import io.georeg.replicator.reconcile.RepositoryFilter;
+import io.georeg.router.LocalBackends;
 import io.georeg.router.Router;
 import io.georeg.router.RouterConfig;
 import io.georeg.status.web.StatusPageHandler;
@@ -16,7 +18,9 @@ import java.util.List;
  * in the shared tracking database, its metrics on the process registry, the status page on its
  * operator listener (never the public one), and cache on miss (reads the replica missed are queued for the replicator, see
  * {@link CacheOnMiss}), and the outage shield of the token route when {@code auth.outage} is on
- * (grants in the shared tracking database). When registry-read is a component of the same process the router hosts
+ * (grants in the shared tracking database), and the process's backend watch with
+ * {@code health.budget} ({@link LocalBackends}: reads go to the primary while the database is
+ * down or the replica too slow). When registry-read is a component of the same process the router hosts
  * registry-read's handler in process ({@link RouterConfig.ReplicaEndpoint.InProcess}); otherwise it
  * calls {@code router.replicaUrl}.
  */
@@ -28,12 +32,13 @@ public final class RouterComponent implements Component {
     RouterComponent(GeoregConfig config, Resources resources) {
         this.inProcessReplica = config.routerHostsRegistryRead();
         RouterConfig.ReplicaEndpoint replica = inProcessReplica
-                ? new RouterConfig.ReplicaEndpoint.InProcess(RegistryReadComponent.handler(config, resources))
+                ? new RouterConfig.ReplicaEndpoint.InProcess(RegistryReadComponent.inProcessHandler(config, resources))
                 : new RouterConfig.ReplicaEndpoint.Remote(config.router().replicaUrl());
         this.routerConfig = config.router()
                 .toRouterConfig(replica)
                 .withOutageTokens(new RouterConfig.OutageTokens(
                         config.auth().token(), config.auth().outage()));
+        BackendWatch backends = resources.backends();
         this.router = new Router(
                 routerConfig,
                 resources.database().transactions(),
@@ -41,7 +46,10 @@ public final class RouterComponent implements Component {
                 new CacheOnMiss(new WorkQueue(resources.database()), syncFilter(config), Clock.systemUTC()),
                 new StatusPageHandler(resources.database()),
                 resources.database().config(),
-                List.of(OperationsHandler.Check.required("schema", resources::schemaCompatible)));
+                List.of(OperationsHandler.Check.required("schema", resources::schemaCompatible)),
+                new LocalBackends(
+                        () -> backends.available(Resources.DATABASE),
+                        config.health().budget()));
     }
 
     /** The replicator's selective sync, which cache on miss obeys too; everything without a replicator section. */

@@ -181,7 +181,7 @@ class TwoSiteIT {
                                 "docker://" + router + "/e2e/multi:v1"),
                         Duration.ofMinutes(1))
                 .requireSuccess();
-        Digest index = Digest.sha256(rawManifest(layout, "v1"));
+        Digest index = Digest.sha256(TwoSites.rawManifest(layout, "v1"));
 
         Path atOnce = tmp.resolve("multi-at-once");
         skopeo.run(
@@ -350,18 +350,7 @@ class TwoSiteIT {
     }
 
     private static Path pull(String reference) throws Exception {
-        Path dir = Files.createTempDirectory(tmp, "pull");
-        skopeo.run(
-                        List.of(
-                                "copy",
-                                "--src-tls-verify=false",
-                                "--src-creds",
-                                USER + ":" + PASSWORD,
-                                "docker://" + router + "/" + reference,
-                                "dir:" + dir),
-                        Duration.ofMinutes(1))
-                .requireSuccess();
-        return dir;
+        return sites.pull(skopeo, Files.createTempDirectory(tmp, "pull"), reference);
     }
 
     private static byte[] rawManifest(Path layout, String tag) throws Exception {

@@ -184,6 +184,21 @@ final class TwoSites implements AutoCloseable {
         return Digest.sha256(rawManifest(layout, tag));
     }
 
+    /** Pulls {@code reference} through the router with skopeo as {@value #USER} into {@code dir} ({@code dir:} layout). */
+    Path pull(Skopeo skopeo, Path dir, String reference) {
+        skopeo.run(
+                        List.of(
+                                "copy",
+                                "--src-tls-verify=false",
+                                "--src-creds",
+                                USER + ":" + PASSWORD,
+                                "docker://" + routerHostPort() + "/" + reference,
+                                "dir:" + dir),
+                        Duration.ofMinutes(1))
+                .requireSuccess();
+        return dir;
+    }
+
     /** The bytes of the manifest a layout's tag names (index.json's ref.name annotation). */
     static byte[] rawManifest(Path layout, String tag) throws Exception {
         for (var m : JSON.readTree(layout.resolve("index.json").toFile()).path("manifests")) {

@@ -4,12 +4,15 @@ import io.georeg.router.health.CircuitBreaker;
 import io.georeg.router.proxy.InProcessDispatch;
 
 /**
- * The replica leg of a read: holds a replica 404, and when it is a {@link ReplicaMiss} re-issues
+ * The replica leg of a read: holds a replica 404 or 5xx, and when it is a {@link ReplicaMiss} or a
+ * failure of the replica's own backends (its database or storage unavailable: a secondary-side
+ * fault must not fail a read the healthy primary can answer) re-issues
  * the read to the primary (through {@link Actions#fallBack}, which the dispatcher implements by
  * proxying the same request — the client's own {@code Authorization} included — to the
  * configured primary and nowhere else). The primary's answer, a redirect to pre-signed storage
  * included, then goes to the client as it is; the router never follows a redirect itself. An
- * unreachable replica falls back the same way. When the primary's circuit is open the replica's
+ * unreachable replica, and one that did not start to answer within its budget, falls back the same
+ * way. When the primary's circuit is open the replica's
  * answer stands. The same decision serves an in-process replica ({@link InProcessDispatch.Decision}).
  * One instance per request.
  */
@@ -34,7 +37,7 @@ public final class FallbackToPrimary implements ReplicaDecision {
 
     @Override
     public boolean hold(org.eclipse.jetty.client.Response serverToProxyResponse) {
-        return serverToProxyResponse.getStatus() == 404;
+        return hold(serverToProxyResponse.getStatus());
     }
 
     @Override
@@ -42,20 +45,21 @@ public final class FallbackToPrimary implements ReplicaDecision {
         onHeld(held.status(), held.body(), release);
     }
 
+    /** A 404 (maybe a miss) and a 5xx (the replica's own database or storage failed) are looked at. */
     @Override
     public boolean hold(int status) {
-        return status == 404;
+        return status == 404 || status >= 500;
     }
 
     @Override
     public void onHeld(int status, byte[] body, Runnable release) {
-        if (!ReplicaMiss.isMiss(status, body)) {
+        if (!ReplicaMiss.isMiss(status, body) && status < 500) {
             release.run();
         } else if (primary.isOpen()) {
             actions.primaryDown();
             release.run();
         } else {
-            actions.fallBack("replica answered 404");
+            actions.fallBack("replica answered " + status);
         }
     }
 

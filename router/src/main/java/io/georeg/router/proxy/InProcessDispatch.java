@@ -1,7 +1,12 @@
 package io.georeg.router.proxy;
 
+import io.georeg.oci.ErrorCode;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.http.DateGenerator;
 import org.eclipse.jetty.http.HttpFields;
@@ -12,6 +17,7 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
  * Hands a client request straight to a handler running in this process (registry-read's, when
@@ -34,6 +40,14 @@ public final class InProcessDispatch {
          * is, or answer the client some other way (the client response is untouched) and do not.
          */
         void onHeld(int status, byte[] body, Runnable release);
+
+        /**
+         * Called when the handler did not start to answer within the answer budget: true means the
+         * decision answered the client another way; false lets the dispatch answer 503.
+         */
+        default boolean takeOverFailure(Throwable failure) {
+            return false;
+        }
     }
 
     private final Handler handler;
@@ -58,8 +72,30 @@ public final class InProcessDispatch {
     }
 
     public void dispatch(Request request, Response response, Callback callback, Decision decision) throws Exception {
+        dispatch(request, response, callback, decision, null);
+    }
+
+    /**
+     * As {@link #dispatch(Request, Response, Callback, Decision)}; when the handler has not started
+     * to answer within {@code answerBudget} (a database or storage that hangs) its answer is
+     * abandoned — whatever it writes later is dropped — and {@link Decision#takeOverFailure} answers
+     * the client instead. Null: no budget.
+     */
+    public void dispatch(
+            Request request, Response response, Callback callback, Decision decision, Duration answerBudget)
+            throws Exception {
         Intercepted intercepted = new Intercepted(request, response, callback, decision);
+        if (answerBudget != null) {
+            Scheduler.Task task = request.getComponents()
+                    .getScheduler()
+                    .schedule(
+                            () -> intercepted.budgetSpent(answerBudget),
+                            answerBudget.toMillis(),
+                            TimeUnit.MILLISECONDS);
+            intercepted.budget = task;
+        }
         if (!handler.handle(request, intercepted, intercepted.completion)) {
+            intercepted.cancelBudget();
             Response.writeError(request, response, callback, HttpStatus.NOT_FOUND_404);
         }
     }
@@ -78,6 +114,10 @@ public final class InProcessDispatch {
         private int status = HttpStatus.OK_200;
         private boolean committed;
         private ByteArrayOutputStream held;
+        /** Guarded by this: the answer budget ran out before the handler answered; its output is dropped. */
+        private boolean abandoned;
+
+        private volatile Scheduler.Task budget;
 
         Intercepted(Request request, Response clientResponse, Callback clientCallback, Decision decision) {
             super(request, clientResponse);
@@ -93,7 +133,7 @@ public final class InProcessDispatch {
 
                 @Override
                 public void failed(Throwable failure) {
-                    if (completed.compareAndSet(false, true)) {
+                    if (completed.compareAndSet(false, true) && !isAbandoned()) {
                         clientCallback.failed(failure);
                     }
                 }
@@ -103,6 +143,33 @@ public final class InProcessDispatch {
                     return clientCallback.getInvocationType();
                 }
             };
+        }
+
+        private synchronized boolean isAbandoned() {
+            return abandoned;
+        }
+
+        void cancelBudget() {
+            Scheduler.Task task = budget;
+            if (task != null) {
+                task.cancel();
+            }
+        }
+
+        /** The budget ran out: abandon the handler's answer unless it started one, and let the decision answer. */
+        void budgetSpent(Duration answerBudget) {
+            synchronized (this) {
+                if (committed || held != null || completed.get()) {
+                    return;
+                }
+                abandoned = true;
+            }
+            TimeoutException timeout = new TimeoutException(
+                    "the replica did not start to answer within " + answerBudget.toMillis() + " ms");
+            if (!decision.takeOverFailure(timeout)) {
+                OciErrorResponse.send(
+                        getWrapped(), clientCallback, ErrorCode.UNAVAILABLE, timeout.getMessage() + "; retry later");
+            }
         }
 
         @Override
@@ -138,11 +205,18 @@ public final class InProcessDispatch {
 
         @Override
         public void write(boolean last, ByteBuffer content, Callback callback) {
-            if (!committed && held == null) {
-                if (decision.hold(status)) {
-                    held = new ByteArrayOutputStream();
-                } else {
-                    commitHeaders();
+            synchronized (this) {
+                if (abandoned) {
+                    callback.failed(new CancellationException("answered too late: the read went elsewhere"));
+                    return;
+                }
+                if (!committed && held == null) {
+                    cancelBudget();
+                    if (decision.hold(status)) {
+                        held = new ByteArrayOutputStream();
+                    } else {
+                        commitHeaders();
+                    }
                 }
             }
             if (held != null) {
@@ -172,6 +246,12 @@ public final class InProcessDispatch {
 
         /** The handler is done: decide about a held answer, or let Jetty finish a streamed one. */
         private void complete() {
+            synchronized (this) {
+                if (abandoned) {
+                    return;
+                }
+                cancelBudget();
+            }
             if (held != null) {
                 byte[] body = held.toByteArray();
                 held = null;

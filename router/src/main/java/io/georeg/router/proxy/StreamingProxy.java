@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.client.ContentSourceRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Result;
@@ -19,6 +20,7 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -108,6 +110,37 @@ public final class StreamingProxy {
             ResponseInterceptor interceptor,
             ProxyObserver observer,
             Duration totalTimeout) {
+        forward(
+                clientToProxyRequest,
+                proxyToClientResponse,
+                proxyToClientCallback,
+                upstream,
+                target,
+                requestId,
+                interceptor,
+                observer,
+                totalTimeout,
+                null);
+    }
+
+    /**
+     * As {@link #forward(Request, Response, Callback, Upstream, URI, String, ResponseInterceptor, ProxyObserver, Duration)},
+     * and when the upstream has not started to answer (status and headers) within {@code answerBudget}
+     * the exchange is abandoned as timed out, before the client saw anything, so the interceptor
+     * can take over ({@link ResponseInterceptor#takeOverFailure}): a read the replica is too slow
+     * for is answered from the primary. Null: no budget.
+     */
+    public void forward(
+            Request clientToProxyRequest,
+            Response proxyToClientResponse,
+            Callback proxyToClientCallback,
+            Upstream upstream,
+            URI target,
+            String requestId,
+            ResponseInterceptor interceptor,
+            ProxyObserver observer,
+            Duration totalTimeout,
+            Duration answerBudget) {
         long length = clientToProxyRequest.getLength();
         if (maxRequestBodyBytes > 0 && length > maxRequestBodyBytes) {
             OciErrorResponse.send(
@@ -139,14 +172,23 @@ public final class StreamingProxy {
                 }
             });
         }
-        proxyToServerRequest.send(new Exchange(
+        Exchange exchange = new Exchange(
                 clientToProxyRequest,
                 proxyToClientResponse,
                 proxyToClientCallback,
                 upstream,
                 interceptor,
                 observer,
-                System.nanoTime()));
+                System.nanoTime());
+        if (answerBudget != null) {
+            exchange.budget = httpClient
+                    .getScheduler()
+                    .schedule(
+                            () -> exchange.budgetSpent(proxyToServerRequest, answerBudget),
+                            answerBudget.toMillis(),
+                            TimeUnit.MILLISECONDS);
+        }
+        proxyToServerRequest.send(exchange);
     }
 
     private void copyRequestHeaders(
@@ -196,6 +238,12 @@ public final class StreamingProxy {
         private final ProxyObserver observer;
         private final long sentAt;
         private boolean headersSeen;
+        /** Set by whichever comes first: the upstream's status and headers, or the end of the answer budget. */
+        private final AtomicBoolean answerStarted = new AtomicBoolean();
+        /** The answer budget ran out first: whatever the upstream sends now is dropped. */
+        private volatile boolean abandoned;
+
+        private volatile Scheduler.Task budget;
         private ByteArrayOutputStream held;
         // The client side's write queue (guarded by this): chunks read from the upstream and not
         // yet written, whether a write is in progress, the upstream demand held back while
@@ -223,8 +271,24 @@ public final class StreamingProxy {
             this.sentAt = sentAt;
         }
 
+        /** The answer budget ran out: abandon the exchange unless the upstream started to answer. */
+        void budgetSpent(org.eclipse.jetty.client.Request proxyToServerRequest, Duration answerBudget) {
+            if (answerStarted.compareAndSet(false, true)) {
+                abandoned = true;
+                proxyToServerRequest.abort(new TimeoutException(
+                        upstream.name() + " did not start to answer within " + answerBudget.toMillis() + " ms"));
+            }
+        }
+
         @Override
         public void onHeaders(org.eclipse.jetty.client.Response serverToProxyResponse) {
+            Scheduler.Task task = budget;
+            if (task != null) {
+                task.cancel();
+            }
+            if (!answerStarted.compareAndSet(false, true)) {
+                return; // too late: the exchange is being aborted
+            }
             headersSeen = true;
             observer.onServerToProxyHeaders(upstream, serverToProxyResponse.getStatus(), System.nanoTime() - sentAt);
             if (interceptor.hold(serverToProxyResponse)) {
@@ -256,6 +320,9 @@ public final class StreamingProxy {
                 org.eclipse.jetty.client.Response serverToProxyResponse,
                 Content.Chunk serverToProxyChunk,
                 Runnable serverToProxyDemander) {
+            if (abandoned) {
+                return; // the abort ends the exchange; nothing more is read
+            }
             ByteBuffer content = serverToProxyChunk.getByteBuffer();
             if (held != null) {
                 if (held.size() + content.remaining() <= maxHeldBodyBytes) {
@@ -381,7 +448,7 @@ public final class StreamingProxy {
 
         @Override
         public void onSuccess(org.eclipse.jetty.client.Response serverToProxyResponse) {
-            if (held != null) {
+            if (held != null || abandoned) {
                 return;
             }
             boolean start;
@@ -397,6 +464,14 @@ public final class StreamingProxy {
 
         @Override
         public void onComplete(Result result) {
+            if (abandoned) {
+                // Usually the abort's own failure; an exchange that completed as the budget ran out is one too.
+                onFailure(
+                        result.isFailed()
+                                ? result
+                                : new Result(result, new TimeoutException(upstream.name() + " answered too late")));
+                return;
+            }
             if (result.isFailed()) {
                 onFailure(result);
                 return;

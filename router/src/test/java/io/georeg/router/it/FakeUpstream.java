@@ -36,6 +36,7 @@ final class FakeUpstream implements AutoCloseable {
     private final Server server = new Server();
     private final List<Seen> seen = new CopyOnWriteArrayList<>();
     private volatile Answer answer = (req, resp, cb) -> text(resp, cb, 200, "ok");
+    private volatile int readyStatus = 200;
 
     FakeUpstream() throws Exception {
         ServerConnector connector = new ServerConnector(server);
@@ -45,7 +46,8 @@ final class FakeUpstream implements AutoCloseable {
             @Override
             public boolean handle(Request request, Response response, Callback callback) throws Exception {
                 if (isHealthProbe(request)) {
-                    text(response, callback, 200, "{}");
+                    int status = "/-/ready".equals(request.getHttpURI().getPath()) ? readyStatus : 200;
+                    text(response, callback, status, "{}");
                     return true;
                 }
                 MessageDigest sha = MessageDigest.getInstance("SHA-256");
@@ -70,17 +72,23 @@ final class FakeUpstream implements AutoCloseable {
         server.start();
     }
 
-    /** The router's active health checks: answered, not recorded, whatever the script says. */
     /**
-     * The router's health probes: a GET of {@code /v2/}, or of a token service's URL without a
-     * query, and no request id (proxied requests always carry one; the router's own look-ups at
-     * other paths are answered like any request).
+     * The router's health probes, answered and not recorded whatever the script says: a GET of
+     * {@code /v2/} (the primary), of {@code /-/ready} (the replica; {@link #ready} scripts it) or of
+     * a token service's URL without a query, and no request id (proxied requests always carry one;
+     * the router's own look-ups at other paths are answered like any request).
      */
     private static boolean isHealthProbe(Request request) {
         String path = request.getHttpURI().getPath();
         return !request.getHeaders().contains("X-Request-Id")
                 && ("/v2/".equals(path)
+                        || "/-/ready".equals(path)
                         || "/jwt/auth".equals(path) && request.getHttpURI().getQuery() == null);
+    }
+
+    /** Whether {@code /-/ready} answers 200 (the default) or 503, as registry-read does when its backends fail. */
+    void ready(boolean ready) {
+        this.readyStatus = ready ? 200 : 503;
     }
 
     URI url() {

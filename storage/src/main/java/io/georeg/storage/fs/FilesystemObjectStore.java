@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -62,6 +63,19 @@ public final class FilesystemObjectStore implements ObjectStore {
     /** The root directory. */
     public Path root() {
         return root;
+    }
+
+    /**
+     * The root must be a directory this process can list: a stat of a missing key below a root
+     * that is gone or no directory only says "absent".
+     */
+    @Override
+    public void probe() {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(root)) {
+            entries.iterator().hasNext();
+        } catch (IOException | DirectoryIteratorException e) {
+            throw new StorageException("cannot list the storage root " + root + ": " + e.getMessage(), e);
+        }
     }
 
     /** The file of {@code key}; ObjectKey's grammar keeps it inside the root. */

@@ -1,13 +1,16 @@
 package io.georeg.storage.fs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.georeg.storage.BlobStore;
 import io.georeg.storage.BlobStoreConformance;
 import io.georeg.storage.BlobStores;
+import io.georeg.storage.ObjectKey;
 import io.georeg.storage.ObjectStore;
 import io.georeg.storage.ObjectStoreConformance;
 import io.georeg.storage.StorageConfig;
+import io.georeg.storage.StorageException;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -16,6 +19,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The conformance suite against the filesystem backend in a temporary directory. */
@@ -31,6 +35,19 @@ class FilesystemStorageTest {
                     .sorted()
                     .toList();
         }
+    }
+
+    /** A volume gone bad (here: the root is no directory any more) fails the probe, though a stat only says "absent". */
+    @Test
+    void aRootThatCannotBeListedFailsTheHealthProbe() throws IOException {
+        Path storage = root.resolve("storage");
+        ObjectStore store = BlobStores.openObjects(new StorageConfig.Filesystem(storage));
+        store.probe();
+        Files.delete(storage);
+        Files.writeString(storage, "not a directory");
+
+        assertThatThrownBy(store::probe).isInstanceOf(StorageException.class).hasMessageContaining("storage root");
+        assertThat(store.size(ObjectKey.of("docker/registry/v2/any"))).isEmpty();
     }
 
     @Nested

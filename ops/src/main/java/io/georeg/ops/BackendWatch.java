@@ -1,0 +1,166 @@
+package io.georeg.ops;
+
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Whether the secondary's own backends (its PostgreSQL database, its blob storage) can serve now,
+ * known before a request needs them: each backend's probe runs every {@code interval} on a thread
+ * of its own and must finish within {@code budget}; a probe that fails or overruns marks the
+ * backend unavailable until one passes again. A probe still running past its budget is not
+ * started again until it returns, so a stalled backend holds one thread, not one per interval.
+ *
+ * <p>Readiness ({@link #check}), the router (reads go to the primary while a backend is
+ * unavailable, so a healthy primary's users see no failure) and the gauge
+ * {@code georeg_backend_available{backend}} read the last outcome, never the backend itself: no
+ * request waits for a probe. One per process, built and started by the app's wiring.
+ */
+public final class BackendWatch implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(BackendWatch.class);
+
+    /** One backend's check: returns when the backend answers, throws when it cannot. */
+    @FunctionalInterface
+    public interface Probe {
+        void run() throws Exception;
+    }
+
+    private final Duration interval;
+    private final Duration budget;
+    private final Map<String, Backend> backends = new LinkedHashMap<>();
+    private ScheduledExecutorService scheduler;
+
+    /**
+     * @param probes   the backends by name, in the order readiness reports them
+     * @param registry where {@code georeg_backend_available} is registered (once per registry)
+     */
+    public BackendWatch(Map<String, Probe> probes, Duration interval, Duration budget, PrometheusRegistry registry) {
+        this.interval = Objects.requireNonNull(interval, "interval");
+        this.budget = Objects.requireNonNull(budget, "budget");
+        probes.forEach((name, probe) -> backends.put(name, new Backend(name, probe)));
+        GaugeWithCallback.builder()
+                .name("georeg_backend_available")
+                .help("1 while the backend (database, storage) answered its last probe within the budget, else 0")
+                .labelNames("backend")
+                .callback(cb -> backends.values().forEach(b -> cb.call(b.available ? 1 : 0, b.name)))
+                .register(registry);
+    }
+
+    /** Probes every backend once now (so readiness is right from the start), then every interval. */
+    public synchronized BackendWatch start() {
+        if (scheduler != null) {
+            return this;
+        }
+        scheduler = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("backend-watch").daemon(true).factory());
+        backends.values().forEach(Backend::probeOnce);
+        scheduler.scheduleWithFixedDelay(
+                () -> backends.values().forEach(Backend::probeOnce),
+                interval.toMillis(),
+                interval.toMillis(),
+                TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    /** Whether {@code backend} passed its last probe; true for a backend this watch does not know. */
+    public boolean available(String backend) {
+        Backend b = backends.get(backend);
+        return b == null || b.available;
+    }
+
+    /** Whether every backend passed its last probe. */
+    public boolean allAvailable() {
+        return backends.values().stream().allMatch(b -> b.available);
+    }
+
+    /** Why {@code backend} counts as unavailable (its last failure), or empty. */
+    public String lastFailure(String backend) {
+        Backend b = backends.get(backend);
+        return b == null || b.available ? "" : b.lastFailure;
+    }
+
+    /** The readiness check of {@code backend}: required when the component can do nothing without it. */
+    public OperationsHandler.Check check(String backend, boolean required) {
+        if (!backends.containsKey(backend)) {
+            throw new IllegalArgumentException("no probe for backend " + backend);
+        }
+        return new OperationsHandler.Check(backend, () -> available(backend), required);
+    }
+
+    /** The names of the watched backends, in order. */
+    public List<String> names() {
+        return List.copyOf(backends.keySet());
+    }
+
+    @Override
+    public synchronized void close() {
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+            scheduler = null;
+        }
+    }
+
+    /** One backend's state; its probe runs on a virtual thread so the budget can be enforced. */
+    private final class Backend {
+        private final String name;
+        private final Probe probe;
+        private volatile boolean available = true;
+        private volatile String lastFailure = "";
+        private CompletableFuture<Void> running;
+
+        Backend(String name, Probe probe) {
+            this.name = name;
+            this.probe = probe;
+        }
+
+        void probeOnce() {
+            if (running == null || running.isDone()) {
+                running = new CompletableFuture<>();
+                CompletableFuture<Void> started = running;
+                Thread.ofVirtual().name("probe-" + name).start(() -> {
+                    try {
+                        probe.run();
+                        started.complete(null);
+                    } catch (Throwable e) {
+                        started.completeExceptionally(e);
+                    }
+                });
+            }
+            try {
+                running.get(budget.toMillis(), TimeUnit.MILLISECONDS);
+                if (!available) {
+                    LOG.info("{} available again", name);
+                }
+                available = true;
+                lastFailure = "";
+            } catch (TimeoutException e) {
+                unavailable("no answer within " + budget);
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                unavailable(cause.getClass().getSimpleName() + ": " + cause.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        private void unavailable(String why) {
+            if (available) {
+                LOG.warn("{} unavailable ({}): reads are answered from the primary while it is", name, why);
+            }
+            available = false;
+            lastFailure = why;
+        }
+    }
+}

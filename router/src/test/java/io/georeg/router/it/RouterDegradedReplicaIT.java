@@ -1,0 +1,180 @@
+package io.georeg.router.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.georeg.router.LocalBackends;
+import io.georeg.router.Router;
+import io.georeg.router.RouterConfig;
+import io.georeg.router.fallback.ReplicaMissListener;
+import io.georeg.testkit.tools.FreePort;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The router while the secondary's own side fails and the primary is healthy: every read is
+ * answered by the primary, whether the replica answers 503 (its database or storage failed), does
+ * not start to answer within the budget (a database or storage that hangs; proxied and in process),
+ * reports itself unready, or the tracking database is known to be down — and the router stays
+ * ready, saying it is degraded. The end-to-end form with skopeo, a cut or stalled PostgreSQL and
+ * unreadable storage is the app's {@code DegradedSecondaryIT}.
+ */
+class RouterDegradedReplicaIT {
+    private static final String BLOB = "/v2/app/blobs/sha256:" + "a".repeat(64);
+    private static final Duration BUDGET = Duration.ofMillis(300);
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private FakeUpstream primary;
+    private FakeUpstream replica;
+    private Router router;
+    private final AtomicBoolean databaseUp = new AtomicBoolean(true);
+    private final CountDownLatch releaseStalled = new CountDownLatch(1);
+
+    @BeforeEach
+    void start() throws Exception {
+        primary = new FakeUpstream();
+        primary.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 200, "from-primary"));
+        replica = new FakeUpstream();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        releaseStalled.countDown();
+        for (AutoCloseable c : new AutoCloseable[] {router, primary, replica}) {
+            if (c != null) {
+                c.close();
+            }
+        }
+    }
+
+    @Test
+    void aReplicaWhoseBackendFailsWith503IsAnsweredByThePrimary() throws Exception {
+        router(new RouterConfig.ReplicaEndpoint.Remote(replica.url()));
+        replica.answer((req, resp, cb) -> FakeUpstream.text(
+                resp, cb, 503, "{\"errors\":[{\"code\":\"UNAVAILABLE\",\"message\":\"the replica's backend\"}]}"));
+
+        HttpResponse<String> get = send("GET", BLOB);
+        HttpResponse<String> head = send("HEAD", BLOB);
+
+        assertThat(get.statusCode()).isEqualTo(200);
+        assertThat(get.body()).isEqualTo("from-primary");
+        assertThat(get.headers().firstValue("X-Georeg-Source")).hasValue("primary-fallback");
+        assertThat(head.statusCode()).isEqualTo(200);
+        assertThat(head.headers().firstValue("X-Georeg-Source")).hasValue("primary-fallback");
+    }
+
+    @Test
+    void aProxiedReplicaThatDoesNotAnswerWithinTheBudgetIsAnsweredByThePrimary() throws Exception {
+        router(new RouterConfig.ReplicaEndpoint.Remote(replica.url()));
+        replica.answer((req, resp, cb) -> {
+            releaseStalled.await(90, TimeUnit.SECONDS);
+            FakeUpstream.text(resp, cb, 200, "from-replica, too late");
+        });
+
+        HttpResponse<String> get = send("GET", "/v2/app/manifests/v1");
+
+        assertThat(get.statusCode()).isEqualTo(200);
+        assertThat(get.body()).isEqualTo("from-primary");
+        assertThat(get.headers().firstValue("X-Georeg-Source")).hasValue("primary-fallback");
+    }
+
+    @Test
+    void anInProcessReplicaThatDoesNotAnswerWithinTheBudgetIsAnsweredByThePrimary() throws Exception {
+        Handler stalled = new Handler.Abstract() {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) throws Exception {
+                if (!Request.getPathInContext(request).startsWith("/v2/app/")) {
+                    FakeUpstream.text(response, callback, 200, "{}");
+                    return true;
+                }
+                releaseStalled.await(90, TimeUnit.SECONDS);
+                FakeUpstream.text(response, callback, 200, "from-replica, too late");
+                return true;
+            }
+        };
+        router(new RouterConfig.ReplicaEndpoint.InProcess(stalled));
+
+        HttpResponse<String> get = send("GET", "/v2/app/tags/list");
+
+        assertThat(get.statusCode()).isEqualTo(200);
+        assertThat(get.body()).isEqualTo("from-primary");
+        assertThat(get.headers().firstValue("X-Georeg-Source")).hasValue("primary-fallback");
+    }
+
+    @Test
+    void whileTheReplicaIsUnreadyReadsGoToThePrimaryAndTheRouterStaysReadyButDegraded() throws Exception {
+        router(new RouterConfig.ReplicaEndpoint.Remote(replica.url()));
+        replica.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 200, "from-replica"));
+        replica.ready(false);
+        await().atMost(Duration.ofSeconds(30)).until(() -> !router.replicaReachable());
+
+        HttpResponse<String> get = send("GET", BLOB);
+        HttpResponse<String> ready = send("GET", "/-/ready");
+
+        assertThat(get.body()).isEqualTo("from-primary");
+        assertThat(replica.seen()).isEmpty();
+        assertThat(ready.statusCode()).isEqualTo(200);
+        assertThat(ready.body())
+                .contains("\"degraded\":true", "\"replica\":\"unreachable\"", "\"reads\":\"reachable\"");
+
+        replica.ready(true);
+        await().atMost(Duration.ofSeconds(30)).until(() -> router.replicaReachable());
+        assertThat(send("GET", BLOB).body()).isEqualTo("from-replica");
+        assertThat(send("GET", "/-/ready").body()).contains("\"degraded\":false");
+    }
+
+    @Test
+    void whileTheTrackingDatabaseIsDownReadsGoToThePrimaryWithoutAskingTheReplica() throws Exception {
+        router(new RouterConfig.ReplicaEndpoint.Remote(replica.url()));
+        replica.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 200, "from-replica"));
+        databaseUp.set(false);
+
+        HttpResponse<String> get = send("GET", "/v2/app/manifests/v1");
+
+        assertThat(get.body()).isEqualTo("from-primary");
+        assertThat(replica.seen()).isEmpty();
+    }
+
+    private void router(RouterConfig.ReplicaEndpoint replicaEndpoint) throws Exception {
+        int port = FreePort.pick();
+        RouterConfig config = RouterConfig.of(
+                        URI.create("http://127.0.0.1:" + port), port, primary.url(), null, replicaEndpoint)
+                .withTimeouts(new RouterConfig.Timeouts(
+                        Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofMillis(100), Duration.ofMillis(500)));
+        router = new Router(
+                        config,
+                        null,
+                        new PrometheusRegistry(),
+                        ReplicaMissListener.NONE,
+                        null,
+                        null,
+                        List.of(),
+                        new LocalBackends(databaseUp::get, BUDGET))
+                .start();
+        await().atMost(Duration.ofSeconds(30)).until(() -> router.primaryReachable() && router.replicaReachable());
+    }
+
+    private HttpResponse<String> send(String method, String path) throws Exception {
+        return HTTP.send(
+                HttpRequest.newBuilder(router.localUrl().resolve(path))
+                        .method(method, HttpRequest.BodyPublishers.noBody())
+                        .timeout(Duration.ofSeconds(60))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}
