@@ -1,5 +1,8 @@
 package io.georeg.read;
 
+import io.georeg.ops.ClientDeadlines;
+import java.util.List;
+
 /**
  * Settings of the registry-read server. Built by the caller (the {@code georeg serve} wiring,
  * tests) and validated by {@link #validate()}.
@@ -10,25 +13,28 @@ package io.georeg.read;
  *     {@code catalog.maxentries}, default 1000)
  * @param blobBufferBytes the copy buffer of a blob stream (bounded memory per download)
  * @param maxThreads Jetty's request thread pool size
+ * @param clients how long a client may take to send its request headers, and be silent
+ *     ({@code registryRead.clients.headers}, {@code .idle})
  */
-public record ReadOptions(String host, int port, int maxPageSize, int blobBufferBytes, int maxThreads) {
+public record ReadOptions(
+        String host, int port, int maxPageSize, int blobBufferBytes, int maxThreads, ClientDeadlines clients) {
     public static final int DEFAULT_MAX_PAGE_SIZE = 1000;
 
     public static ReadOptions defaults() {
-        return new ReadOptions("0.0.0.0", 5000, DEFAULT_MAX_PAGE_SIZE, 64 * 1024, 200);
+        return new ReadOptions("0.0.0.0", 5000, DEFAULT_MAX_PAGE_SIZE, 64 * 1024, 200, ClientDeadlines.defaults());
     }
 
     /** Loopback on an ephemeral port: what tests and in-process embedding use. */
     public static ReadOptions loopbackEphemeral() {
-        return new ReadOptions("127.0.0.1", 0, DEFAULT_MAX_PAGE_SIZE, 64 * 1024, 64);
+        return new ReadOptions("127.0.0.1", 0, DEFAULT_MAX_PAGE_SIZE, 64 * 1024, 64, ClientDeadlines.defaults());
     }
 
     public ReadOptions withPort(int p) {
-        return new ReadOptions(host, p, maxPageSize, blobBufferBytes, maxThreads);
+        return new ReadOptions(host, p, maxPageSize, blobBufferBytes, maxThreads, clients);
     }
 
     public ReadOptions withMaxPageSize(int n) {
-        return new ReadOptions(host, port, n, blobBufferBytes, maxThreads);
+        return new ReadOptions(host, port, n, blobBufferBytes, maxThreads, clients);
     }
 
     /** @throws IllegalArgumentException naming the setting and the allowed values */
@@ -48,6 +54,10 @@ public record ReadOptions(String host, int port, int maxPageSize, int blobBuffer
         }
         if (maxThreads < 8) {
             throw new IllegalArgumentException("read.maxThreads must be at least 8 (got " + maxThreads + ")");
+        }
+        List<String> problems = clients == null ? List.of("read.clients is missing") : clients.problems("read.clients");
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(String.join("; ", problems));
         }
         return this;
     }

@@ -79,6 +79,7 @@ public final class RegistryReadServer implements AutoCloseable {
         ServerConnector c = new ServerConnector(s, new HttpConnectionFactory(configure(new HttpConfiguration())));
         c.setHost(options.host());
         c.setPort(options.port());
+        options.clients().applyTo(c);
         s.addConnector(c);
         s.setErrorHandler(OciErrorHandler.forRegistryApi());
         s.setHandler(handler(replica, auth, options));

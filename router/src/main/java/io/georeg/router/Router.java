@@ -279,7 +279,7 @@ public final class Router implements AutoCloseable {
                 LOG.warn("router started without a tracking database: read-your-writes is off");
             }
             OperationsHandler operations = new OperationsHandler(registry, readiness());
-            server = newServer(config.bindHost(), config.port(), "router");
+            server = newServer(config.bindHost(), config.port(), "router", true);
             TokenShield shield = outageShield();
             accessLog = new AccessLog(config.accessLog(), metrics::accessLogDropped).start();
             server.setHandler(new AccessLogHandler(
@@ -287,7 +287,7 @@ public final class Router implements AutoCloseable {
             server.start();
             JettyMetrics.of(registry).add("router", server);
             operatorServer =
-                    newServer(config.operator().bindHost(), config.operator().port(), "router-operator");
+                    newServer(config.operator().bindHost(), config.operator().port(), "router-operator", false);
             // Nothing is proxied here: the usual URI rules apply (the public listener lets ambiguous paths reach the
             // route table).
             operatorServer
@@ -570,7 +570,7 @@ public final class Router implements AutoCloseable {
         return switch (config.replica()) {
             case RouterConfig.ReplicaEndpoint.Remote remote -> remote.url();
             case RouterConfig.ReplicaEndpoint.InProcess inProcess -> {
-                inProcessReplica = newServer("127.0.0.1", 0, "replica-in-process");
+                inProcessReplica = newServer("127.0.0.1", 0, "replica-in-process", false);
                 // The replica is an origin: its answers carry their own Date.
                 inProcessReplica
                         .getConnectors()[0]
@@ -621,7 +621,8 @@ public final class Router implements AutoCloseable {
         handlers.remove(RedirectProtocolHandler.NAME);
     }
 
-    private Server newServer(String host, int port, String name) {
+    /** @param isPublic the listener clients reach: it gets their header deadline too */
+    private Server newServer(String host, int port, String name, boolean isPublic) {
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName(name);
         // Handlers block on the fence table and the replica check: let them do it on virtual threads.
@@ -636,7 +637,11 @@ public final class Router implements AutoCloseable {
         ServerConnector connector = new ServerConnector(s, new HttpConnectionFactory(http));
         connector.setHost(host);
         connector.setPort(port);
-        connector.setIdleTimeout(config.timeouts().idle().toMillis());
+        if (isPublic) {
+            config.timeouts().clients().applyTo(connector);
+        } else {
+            connector.setIdleTimeout(config.timeouts().idle().toMillis());
+        }
         s.addConnector(connector);
         // Jetty's own refusals (malformed requests, oversized headers) answer with an OCI error body, never HTML.
         s.setErrorHandler(OciErrorHandler.forRegistryApi());

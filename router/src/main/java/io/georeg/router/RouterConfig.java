@@ -1,5 +1,6 @@
 package io.georeg.router;
 
+import io.georeg.ops.ClientDeadlines;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -265,11 +266,25 @@ public record RouterConfig(
      *                       for longer than this in total; only silence counts)
      * @param healthInterval how often the primary and the replica are probed
      * @param healthTimeout  how long one probe may take
+     * @param clientHeaders  how long a client may take from the first byte of a request to the end
+     *                       of its headers (a client that trickles them is cut off); a client
+     *                       connection may be silent for {@code idle}
      */
-    public record Timeouts(Duration connect, Duration idle, Duration healthInterval, Duration healthTimeout) {
+    public record Timeouts(
+            Duration connect, Duration idle, Duration healthInterval, Duration healthTimeout, Duration clientHeaders) {
+        /** With the default header deadline. */
+        public Timeouts(Duration connect, Duration idle, Duration healthInterval, Duration healthTimeout) {
+            this(connect, idle, healthInterval, healthTimeout, ClientDeadlines.DEFAULT_HEADERS);
+        }
+
         public static Timeouts defaults() {
             return new Timeouts(
                     Duration.ofSeconds(1), Duration.ofMinutes(5), Duration.ofSeconds(2), Duration.ofSeconds(1));
+        }
+
+        /** What the router's public listener allows its clients. */
+        public ClientDeadlines clients() {
+            return new ClientDeadlines(clientHeaders, idle);
         }
     }
 
@@ -504,6 +519,7 @@ public record RouterConfig(
         positive("router.timeouts.idle", timeouts.idle(), problems);
         positive("router.timeouts.healthInterval", timeouts.healthInterval(), problems);
         positive("router.timeouts.healthTimeout", timeouts.healthTimeout(), problems);
+        positive("router.timeouts.clientHeaders", timeouts.clientHeaders(), problems);
         if (timeouts.connect() != null && timeouts.connect().compareTo(Duration.ofMillis(1900)) > 0) {
             problems.add(
                     "router.timeouts.connect: at most 1.9s, so that writes fail within 2 s when the primary is down; got "

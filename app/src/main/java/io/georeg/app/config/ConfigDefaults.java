@@ -1,6 +1,7 @@
 package io.georeg.app.config;
 
 import io.georeg.db.DatabaseConfig;
+import io.georeg.ops.ClientDeadlines;
 import io.georeg.read.ReadOptions;
 import io.georeg.replica.ReplicaReadOptions;
 import io.georeg.replicator.intake.IntakeConfig;
@@ -59,7 +60,12 @@ final class ConfigDefaults {
                 new AuthSection(null),
                 ReplicaReadOptions.streamOnly(),
                 new ReadOptions(
-                        LOOPBACK, REGISTRY_READ_PORT, read.maxPageSize(), read.blobBufferBytes(), read.maxThreads()),
+                        LOOPBACK,
+                        REGISTRY_READ_PORT,
+                        read.maxPageSize(),
+                        read.blobBufferBytes(),
+                        read.maxThreads(),
+                        read.clients()),
                 new ReplicatorSection(
                         LOOPBACK,
                         REPLICATOR_PORT,
@@ -69,7 +75,8 @@ final class ConfigDefaults {
                         SyncConfig.everything(),
                         RetentionConfig.defaults(),
                         VerifyConfig.defaults(),
-                        new ReplicatorSection.Limits(0)),
+                        new ReplicatorSection.Limits(0),
+                        ClientDeadlines.defaults()),
                 new RouterSection(
                         router.publicUrl(),
                         router.bindHost(),

@@ -1,5 +1,6 @@
 package io.georeg.app.config;
 
+import io.georeg.ops.ClientDeadlines;
 import io.georeg.replicator.ReplicatorConfig;
 import io.georeg.replicator.intake.IntakeConfig;
 import io.georeg.replicator.primary.PrimaryConfig;
@@ -17,6 +18,8 @@ import java.util.List;
  * {@link VerifyConfig} — composed into a {@link ReplicatorConfig} by {@link #toReplicatorConfig()}.
  *
  * @param limits process-wide limits ({@code replicator.limits.bytesPerSecond})
+ * @param clients how long a client of the replicator's port (the primary's notifications) may take
+ *     to send its request headers, and be silent
  */
 public record ReplicatorSection(
         String bindHost,
@@ -27,7 +30,8 @@ public record ReplicatorSection(
         SyncConfig sync,
         RetentionConfig retention,
         VerifyConfig verify,
-        Limits limits) {
+        Limits limits,
+        ClientDeadlines clients) {
 
     /** @param bytesPerSecond total bandwidth of this process's blob copies, 0 = unlimited */
     public record Limits(long bytesPerSecond) {}
@@ -56,6 +60,10 @@ public record ReplicatorSection(
         } catch (IllegalArgumentException e) {
             problems.add(e.getMessage());
         }
+        problems.addAll(
+                clients == null
+                        ? List.of("replicator.clients is required (see docs/configuration.md)")
+                        : clients.problems("replicator.clients"));
         if (verify == null) {
             problems.add("replicator.verify is required (see docs/configuration.md)");
         } else {

@@ -38,6 +38,7 @@ public final class RegistryReadComponent implements Component {
                 options.port(),
                 options.maxThreads(),
                 RegistryReadServer.configure(new HttpConfiguration()),
+                options.clients(),
                 OciErrorHandler.forRegistryApi(),
                 operations,
                 List.of(handler(config, resources)));

@@ -65,6 +65,7 @@ public final class ReplicatorComponent implements Component {
                 section.port(),
                 64,
                 http,
+                section.clients(),
                 null,
                 operations,
                 List.of(new StatusPageHandler(resources.database()), replicator.intakeHandler()));

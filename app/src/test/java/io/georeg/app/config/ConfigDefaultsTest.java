@@ -57,7 +57,12 @@ class ConfigDefaultsTest {
         ReadOptions read = ReadOptions.defaults();
         assertThat(config.registryRead())
                 .isEqualTo(new ReadOptions(
-                        "127.0.0.1", 5001, read.maxPageSize(), read.blobBufferBytes(), read.maxThreads()));
+                        "127.0.0.1",
+                        5001,
+                        read.maxPageSize(),
+                        read.blobBufferBytes(),
+                        read.maxThreads(),
+                        read.clients()));
 
         ReplicatorSection replicator = config.replicator();
         assertThat(replicator.intake()).isEqualTo(IntakeConfig.withSecret(null));

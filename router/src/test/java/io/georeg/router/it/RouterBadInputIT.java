@@ -1,6 +1,7 @@
 package io.georeg.router.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -24,6 +25,7 @@ import io.georeg.testkit.oci.TestBlob;
 import io.georeg.testkit.oci.TestImage;
 import io.georeg.testkit.oci.TestImages;
 import io.georeg.testkit.tools.FreePort;
+import io.georeg.testkit.tools.SlowClient;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -34,12 +36,16 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -51,7 +57,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * attacker tried through the one public URL and the answer it must get, over the real router with
  * the real registry-read hosted in process on real PostgreSQL and filesystem storage. The primary
  * and the token service are scripted ({@link FakeUpstream}) so that the table can show what did
- * not reach them. Requests go over a raw socket, byte for byte.
+ * not reach them. Requests go over a raw socket, byte for byte. Slow clients are the one row that is
+ * a test of its own ({@link #clientsTricklingTheirHeadersAreCutOffWhileOthersAreServed}).
  */
 class RouterBadInputIT {
     @RegisterExtension
@@ -62,6 +69,7 @@ class RouterBadInputIT {
 
     static final ObjectMapper JSON = new ObjectMapper();
     static final String HEX64 = "a".repeat(64);
+    static final Duration HEADER_DEADLINE = Duration.ofSeconds(1);
     static Database database;
     static BlobStore blobs;
     static FakeUpstream primary;
@@ -88,6 +96,15 @@ class RouterBadInputIT {
                 image.manifest().digest());
         writer.tag(repo, Tag.of("latest"), image.manifest().digest());
         primary = new FakeUpstream();
+        // A primary that sends the client elsewhere (storage, another host): the redirect is the client's to follow.
+        primary.answer((req, resp, cb) -> {
+            if (req.getHttpURI().getPath().endsWith("/redirect-me")) {
+                resp.getHeaders().put("Location", "http://storage.invalid/bucket/blob");
+                FakeUpstream.text(resp, cb, 307, "");
+            } else {
+                FakeUpstream.text(resp, cb, 200, "ok");
+            }
+        });
         tokens = new FakeUpstream();
         // A token service refusing wrong credentials the way many do: a bare 401, no challenge.
         tokens.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 401, "{\"details\":\"wrong credentials\"}"));
@@ -100,7 +117,14 @@ class RouterBadInputIT {
                         tokens.url().resolve("/jwt/auth"),
                         new RouterConfig.ReplicaEndpoint.InProcess(RegistryReadServer.handler(
                                 reader, Authenticator.anonymous(), ReadOptions.loopbackEphemeral())))
-                .withAdmin(new RouterConfig.Admin("router-bad-input-admin-token-0123456789", null));
+                .withAdmin(new RouterConfig.Admin("router-bad-input-admin-token-0123456789", null))
+                // A short header deadline, so that the slow-client row ends quickly; idle as by default.
+                .withTimeouts(new RouterConfig.Timeouts(
+                        Duration.ofSeconds(1),
+                        Duration.ofMinutes(5),
+                        Duration.ofSeconds(2),
+                        Duration.ofSeconds(1),
+                        HEADER_DEADLINE));
         router = new Router(config, database.transactions(), new PrometheusRegistry()).start();
     }
 
@@ -214,7 +238,16 @@ class RouterBadInputIT {
                                 Map.of("Authorization", "Basic d3Jvbmc6d3Jvbmc="),
                                 401,
                                 null,
-                                false))
+                                false),
+                        // every upstream status passes untouched: a redirect is not followed by the router
+                        new Row(
+                                "PUT answered by the primary with a 307 redirect (not followed)",
+                                "PUT",
+                                "/v2/team/app/blobs/uploads/redirect-me",
+                                Map.of(),
+                                307,
+                                null,
+                                true))
                 .map(Arguments::of);
     }
 
@@ -244,6 +277,36 @@ class RouterBadInputIT {
             assertThat(primary.seen())
                     .as(row.tried() + ": nothing reached the primary")
                     .hasSize(primaryRequests);
+        }
+    }
+
+    /**
+     * The slow-client row: clients that trickle their request headers a byte at a time (slowloris)
+     * are disconnected once the header deadline ({@code router.timeouts.clientHeaders}) has
+     * passed, though each byte resets Jetty's idle timeout, while other clients are served
+     * meanwhile on their own connections.
+     */
+    @Test
+    void clientsTricklingTheirHeadersAreCutOffWhileOthersAreServed() throws Exception {
+        List<SlowClient> slow = new ArrayList<>();
+        try {
+            for (int i = 0; i < 5; i++) {
+                slow.add(SlowClient.trickle(router.localUrl(), Duration.ofMillis(100)));
+            }
+            for (int i = 0; i < 5; i++) {
+                assertThat(send(router.port(), "GET", "/v2/team/app/tags/list", Map.of())
+                                .status())
+                        .as("a client served while others trickle")
+                        .isEqualTo(200);
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> slow.stream().allMatch(SlowClient::cutOff));
+            assertThat(send(router.port(), "GET", "/v2/team/app/tags/list", Map.of())
+                            .status())
+                    .isEqualTo(200);
+        } finally {
+            for (SlowClient c : slow) {
+                c.close();
+            }
         }
     }
 

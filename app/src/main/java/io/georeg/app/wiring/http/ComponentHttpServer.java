@@ -1,5 +1,6 @@
 package io.georeg.app.wiring.http;
 
+import io.georeg.ops.ClientDeadlines;
 import io.georeg.ops.JettyMetrics;
 import io.georeg.ops.OciErrorHandler;
 import io.georeg.ops.OperationsHandler;
@@ -15,7 +16,8 @@ import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
- * One component's Jetty 12 server: a connector on {@code host:port} (0: a free port) and a
+ * One component's Jetty 12 server: a connector on {@code host:port} (0: a free port) with the
+ * component's {@link ClientDeadlines} (a client that trickles its headers is cut off) and a
  * {@code Handler.Sequence} of the {@link OperationsHandler} followed by the component's own
  * handlers, first to accept wins. The registry-read and replicator components own one each;
  * {@link #start()} binds, {@link #close()} stops.
@@ -33,6 +35,7 @@ public final class ComponentHttpServer implements AutoCloseable {
             int port,
             int maxThreads,
             HttpConfiguration http,
+            ClientDeadlines clients,
             ErrorHandler errors,
             OperationsHandler operations,
             List<Handler> handlers) {
@@ -42,6 +45,7 @@ public final class ComponentHttpServer implements AutoCloseable {
         this.connector = new ServerConnector(server, new HttpConnectionFactory(http));
         connector.setHost(host);
         connector.setPort(port);
+        clients.applyTo(connector);
         server.addConnector(connector);
         // Jetty's own refusals (malformed requests, oversized headers) answer with an OCI error body, never HTML.
         server.setErrorHandler(errors != null ? errors : OciErrorHandler.plain());
