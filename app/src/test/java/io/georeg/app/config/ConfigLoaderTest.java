@@ -3,6 +3,7 @@ package io.georeg.app.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.georeg.ops.ClientDeadlines;
 import io.georeg.router.RouterConfig;
 import io.georeg.storage.StorageConfig;
 import java.io.IOException;
@@ -89,6 +90,37 @@ class ConfigLoaderTest {
         assertThat(off.router().accessLog().mode()).isEqualTo(RouterConfig.AccessLog.Mode.OFF);
         assertThatThrownBy(() -> load("router:\n  accessLog:\n    mode: verbose\n", Map.of()))
                 .hasMessageContaining("router.accessLog.mode");
+    }
+
+    @Test
+    void everyPublicListenersClientDeadlinesAreReadFromYamlAndEnvironmentAndValidated() throws IOException {
+        GeoregConfig defaults = new ConfigLoader(Map.of()).load(Optional.empty());
+        GeoregConfig config = load("""
+                registryRead:
+                  clients:
+                    headers: 3s
+                    idle: 1m
+                replicator:
+                  clients:
+                    headers: 4s
+                router:
+                  timeouts:
+                    clientHeaders: 5s
+                """, Map.of("GEOREG_REPLICATOR_CLIENTS_IDLE", "2m"));
+
+        assertThat(defaults.registryRead().clients()).isEqualTo(ClientDeadlines.defaults());
+        assertThat(defaults.replicator().clients()).isEqualTo(ClientDeadlines.defaults());
+        assertThat(defaults.router().timeouts().clientHeaders()).isEqualTo(ClientDeadlines.DEFAULT_HEADERS);
+        assertThat(config.registryRead().clients())
+                .isEqualTo(new ClientDeadlines(Duration.ofSeconds(3), Duration.ofMinutes(1)));
+        assertThat(config.replicator().clients())
+                .isEqualTo(new ClientDeadlines(Duration.ofSeconds(4), Duration.ofMinutes(2)));
+        assertThat(config.router().timeouts().clients())
+                .isEqualTo(new ClientDeadlines(
+                        Duration.ofSeconds(5), defaults.router().timeouts().idle()));
+        assertThatThrownBy(() -> load("replicator:\n  clients:\n    headers: 10ms\n", Map.of())
+                        .validateComponents())
+                .hasMessageContaining("replicator.clients.headers");
     }
 
     @Test

@@ -36,12 +36,15 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -282,16 +285,17 @@ class RouterBadInputIT {
 
     /**
      * The slow-client row: clients that trickle their request headers a byte at a time (slowloris)
-     * are disconnected once the header deadline ({@code router.timeouts.clientHeaders}) has
-     * passed, though each byte resets Jetty's idle timeout, while other clients are served
-     * meanwhile on their own connections.
+     * are disconnected once the header deadline ({@code router.timeouts.clientHeaders}, 1 s here)
+     * has passed, though each byte resets Jetty's idle timeout (5 min here, so only the header
+     * deadline can end them, and they would trickle for longer than the bound), without an answer;
+     * other clients are served meanwhile on their own connections.
      */
     @Test
     void clientsTricklingTheirHeadersAreCutOffWhileOthersAreServed() throws Exception {
         List<SlowClient> slow = new ArrayList<>();
         try {
             for (int i = 0; i < 5; i++) {
-                slow.add(SlowClient.trickle(router.localUrl(), Duration.ofMillis(100)));
+                slow.add(SlowClient.trickleHeaders(router.localUrl(), Duration.ofMillis(100)));
             }
             for (int i = 0; i < 5; i++) {
                 assertThat(send(router.port(), "GET", "/v2/team/app/tags/list", Map.of())
@@ -299,7 +303,11 @@ class RouterBadInputIT {
                         .as("a client served while others trickle")
                         .isEqualTo(200);
             }
-            await().atMost(Duration.ofSeconds(30)).until(() -> slow.stream().allMatch(SlowClient::cutOff));
+            await().atMost(HEADER_DEADLINE.multipliedBy(30))
+                    .until(() -> slow.stream().allMatch(SlowClient::cutOff));
+            assertThat(slow)
+                    .as("cut off by the deadline, not refused with an answer")
+                    .allSatisfy(c -> assertThat(c.bytesAnswered()).isZero());
             assertThat(send(router.port(), "GET", "/v2/team/app/tags/list", Map.of())
                             .status())
                     .isEqualTo(200);
@@ -308,6 +316,32 @@ class RouterBadInputIT {
                 c.close();
             }
         }
+    }
+
+    /**
+     * A valid upload on a slow link is not a slow client: its headers arrive at once and its body
+     * takes 7 × 500 ms, well past the header deadline, and reaches the primary whole.
+     */
+    @Test
+    void aSlowButValidBodyUploadIsNotCutOff() throws Exception {
+        byte[] body = new byte[64 * 1024];
+        new Random(11).nextBytes(body);
+        String target = "/v2/team/app/blobs/uploads/slow-link-upload";
+
+        SlowClient.Answer answer =
+                SlowClient.uploadSlowly(router.localUrl(), "PATCH", target, body, 8, Duration.ofMillis(500));
+
+        assertThat(answer.status()).as("answer; body " + answer.body()).isEqualTo(200);
+        assertThat(primary.seen())
+                .filteredOn(seen -> seen.pathQuery().equals(target))
+                .singleElement()
+                .satisfies(seen -> {
+                    assertThat(seen.bodyLength()).isEqualTo(body.length);
+                    assertThat(seen.bodySha256())
+                            .isEqualTo(HexFormat.of()
+                                    .formatHex(
+                                            MessageDigest.getInstance("SHA-256").digest(body)));
+                });
     }
 
     record Reply(int status, Map<String, String> headers, String body) {}
