@@ -182,6 +182,19 @@ as YAML. Keys match docs/configuration.md exactly; secrets are never inlined: th
 {{- $sync := dict "namespaces" (default (list) $v.replicator.sync.namespaces) "reconcileInterval" (default "0s" $v.replicator.sync.reconcileInterval) -}}
 {{- $_ := set $config "replicator" (dict "bindHost" "0.0.0.0" "port" $v.replicator.port "primary" $p "intake" $intake "workers" $v.replicator.workers "sync" $sync) -}}
 {{- end -}}
+{{- if or (eq $component "router") (eq $component "replicator") -}}
+{{- /* how both reach the primary: its private CA, a forward proxy */ -}}
+{{- $egress := dict -}}
+{{- if or $v.primary.caBundle $v.primary.caBundleConfigMap -}}
+{{- $_ := set $egress "caBundle" (printf "%s/primary-ca.pem" $secrets) -}}
+{{- end -}}
+{{- if $v.primary.proxy -}}
+{{- $_ := set $egress "proxy" $v.primary.proxy -}}
+{{- end -}}
+{{- if $egress -}}
+{{- $_ := set $config "primary" $egress -}}
+{{- end -}}
+{{- end -}}
 {{- toYaml (mustMergeOverwrite $config (deepCopy $v.config)) -}}
 {{- end -}}
 
@@ -273,6 +286,11 @@ or the user's existingSecret, each key mapped to the fixed file name the config 
     {{- $key := "token" }}
     {{- if $v.router.admin.existingSecret }}{{ $key = $v.router.admin.existingSecretKey }}{{ else if $v.router.admin.token }}{{ $key = "admin-token" }}{{ end }}
     items: [{key: {{ $key }}, path: admin-token}]
+{{- end }}
+{{- if and (or (eq $c "router") (eq $c "replicator")) (or $v.primary.caBundle $v.primary.caBundleConfigMap) }}
+- configMap:
+    name: {{ default (printf "%s-config" (include "georeg.fullname" $root)) $v.primary.caBundleConfigMap }}
+    items: [{key: {{ ternary $v.primary.caBundleConfigMapKey "primary-ca.pem" (ne $v.primary.caBundleConfigMap "") }}, path: primary-ca.pem}]
 {{- end }}
 {{- if eq $c "replicator" }}
 - secret:

@@ -99,7 +99,14 @@ class RenderedConfigTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"router,ha.yaml", "replicator,ha.yaml", "router,s3.yaml", "replicator,s3.yaml", "registry-read,gcs.yaml"
+    @CsvSource({
+        "router,ha.yaml",
+        "replicator,ha.yaml",
+        "router,primary-private-ca.yaml",
+        "replicator,primary-private-ca.yaml",
+        "router,s3.yaml",
+        "replicator,s3.yaml",
+        "registry-read,gcs.yaml"
     })
     void everyRenderedKeyIsAKeyOfTheConfigurationOnceTheAppHasItsSection(String component, String valuesFile) {
         Set<String> known = new TreeSet<>();

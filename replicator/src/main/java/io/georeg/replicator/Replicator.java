@@ -71,7 +71,7 @@ public final class Replicator implements AutoCloseable {
             Observers observers) {
         this.config = config.validate();
         this.queue = new WorkQueue(database);
-        this.primary = PrimaryClient.create(config.primary());
+        this.primary = PrimaryClient.create(config.primary(), config.egress());
         this.intake = new IntakeHandler(
                 config.intake(), new EventStore(database, config.sync().filter()), observers.intake());
         this.reconciler = new Reconciler(

@@ -1,5 +1,6 @@
 package io.georeg.replicator;
 
+import io.georeg.egress.PrimaryEgress;
 import io.georeg.replicator.intake.IntakeConfig;
 import io.georeg.replicator.primary.PrimaryConfig;
 import io.georeg.replicator.queue.RetentionConfig;
@@ -15,6 +16,7 @@ import java.util.List;
  *
  * @param maxBytesPerSecond total bandwidth of blob copies of this process, 0 = unlimited
  *     ({@code replicator.limits.bytesPerSecond})
+ * @param egress how the primary is reached: CA bundle and proxy ({@code primary.*}, shared with the router)
  */
 public record ReplicatorConfig(
         IntakeConfig intake,
@@ -22,27 +24,47 @@ public record ReplicatorConfig(
         WorkerConfig workers,
         SyncConfig sync,
         RetentionConfig retention,
-        long maxBytesPerSecond) {
+        long maxBytesPerSecond,
+        PrimaryEgress egress) {
+
+    public ReplicatorConfig {
+        egress = egress == null ? PrimaryEgress.DIRECT : egress;
+    }
+
+    /** Direct connections to the primary. */
+    public ReplicatorConfig(
+            IntakeConfig intake,
+            PrimaryConfig primary,
+            WorkerConfig workers,
+            SyncConfig sync,
+            RetentionConfig retention,
+            long maxBytesPerSecond) {
+        this(intake, primary, workers, sync, retention, maxBytesPerSecond, PrimaryEgress.DIRECT);
+    }
 
     public static ReplicatorConfig of(IntakeConfig intake, PrimaryConfig primary) {
         return new ReplicatorConfig(
                 intake, primary, WorkerConfig.defaults(), SyncConfig.everything(), RetentionConfig.defaults(), 0);
     }
 
+    public ReplicatorConfig withEgress(PrimaryEgress e) {
+        return new ReplicatorConfig(intake, primary, workers, sync, retention, maxBytesPerSecond, e);
+    }
+
     public ReplicatorConfig withWorkers(WorkerConfig w) {
-        return new ReplicatorConfig(intake, primary, w, sync, retention, maxBytesPerSecond);
+        return new ReplicatorConfig(intake, primary, w, sync, retention, maxBytesPerSecond, egress);
     }
 
     public ReplicatorConfig withSync(SyncConfig s) {
-        return new ReplicatorConfig(intake, primary, workers, s, retention, maxBytesPerSecond);
+        return new ReplicatorConfig(intake, primary, workers, s, retention, maxBytesPerSecond, egress);
     }
 
     public ReplicatorConfig withRetention(RetentionConfig r) {
-        return new ReplicatorConfig(intake, primary, workers, sync, r, maxBytesPerSecond);
+        return new ReplicatorConfig(intake, primary, workers, sync, r, maxBytesPerSecond, egress);
     }
 
     public ReplicatorConfig withMaxBytesPerSecond(long limit) {
-        return new ReplicatorConfig(intake, primary, workers, sync, retention, limit);
+        return new ReplicatorConfig(intake, primary, workers, sync, retention, limit, egress);
     }
 
     public ReplicatorConfig validate() {
@@ -52,6 +74,7 @@ public record ReplicatorConfig(
         check(problems, "replicator.workers", workers == null ? null : workers::validate);
         check(problems, "replicator.sync", sync == null ? null : sync::validate);
         check(problems, "replicator.retention", retention == null ? null : retention::validate);
+        problems.addAll(egress.problems());
         if (maxBytesPerSecond < 0) {
             problems.add("replicator.limits.bytesPerSecond must not be negative (0 means unlimited)");
         }

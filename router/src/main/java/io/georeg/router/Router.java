@@ -42,6 +42,8 @@ import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.Executors;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.HttpProxy;
+import org.eclipse.jetty.client.Origin;
 import org.eclipse.jetty.client.ProtocolHandlers;
 import org.eclipse.jetty.client.ProxyAuthenticationProtocolHandler;
 import org.eclipse.jetty.client.RedirectProtocolHandler;
@@ -54,6 +56,7 @@ import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -244,6 +247,7 @@ public final class Router implements AutoCloseable {
             httpClient.start();
             passUpstreamStatusesThrough(httpClient);
             URI replicaUrl = startReplica();
+            takeEgressProxy(httpClient, replicaUrl);
             AdminStateStore adminState =
                     transactions == null ? new MemoryAdminStateStore() : new DatabaseAdminStateStore(transactions);
             control = new SiteControl(
@@ -602,7 +606,27 @@ public final class Router implements AutoCloseable {
         // large (Jetty's default pool allocates anything above 64 KiB afresh every time).
         client.setByteBufferPool(new ArrayByteBufferPool(0, 4096, UPSTREAM_READ_BUFFER));
         client.setResponseBufferSize(UPSTREAM_READ_BUFFER);
+        config.egress().sslContext().ifPresent(context -> {
+            // primary.caBundle: the primary (and its token service) behind an internal CA. Jetty's
+            // client factory checks the host name (endpoint identification HTTPS) by default.
+            SslContextFactory.Client tls = new SslContextFactory.Client();
+            tls.setSslContext(context);
+            client.setSslContextFactory(tls);
+        });
         return client;
+    }
+
+    /**
+     * primary.proxy: every upstream but registry-read (this site's own, in process or beside the
+     * router) is reached through the forward proxy — the primary, whichever a promotion made it,
+     * and its token service. HTTPS goes through a CONNECT tunnel; plain HTTP in absolute form.
+     */
+    private void takeEgressProxy(HttpClient client, URI replicaUrl) {
+        config.egress().proxyAddress().ifPresent(address -> {
+            HttpProxy proxy = new HttpProxy(new Origin.Address(address.getHostString(), address.getPort()), false);
+            proxy.getExcludedAddresses().add(replicaUrl.getHost() + ":" + replicaUrl.getPort());
+            client.getProxyConfiguration().addProxy(proxy);
+        });
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.georeg.router;
 
+import io.georeg.egress.PrimaryEgress;
 import io.georeg.ops.ClientDeadlines;
 import java.net.URI;
 import java.time.Duration;
@@ -32,6 +33,8 @@ import org.eclipse.jetty.server.Handler;
  * @param operator     the operator listener (admin API, metrics, status page), apart from the
  *                     public one
  * @param accessLog    which requests get an access log line and where it goes
+ * @param egress       how the primary and its token service are reached: the app's
+ *                     {@code primary.caBundle} and {@code primary.proxy}; direct by default
  */
 public record RouterConfig(
         URI publicUrl,
@@ -48,7 +51,44 @@ public record RouterConfig(
         Admin admin,
         OutageTokens outageTokens,
         Operator operator,
-        AccessLog accessLog) {
+        AccessLog accessLog,
+        PrimaryEgress egress) {
+
+    /** Direct connections to the primary. */
+    public RouterConfig(
+            URI publicUrl,
+            String bindHost,
+            int port,
+            URI primaryUrl,
+            URI authUrl,
+            String authPath,
+            ReplicaEndpoint replica,
+            Timeouts timeouts,
+            Limits limits,
+            Circuit circuit,
+            Duration fenceTtl,
+            Admin admin,
+            OutageTokens outageTokens,
+            Operator operator,
+            AccessLog accessLog) {
+        this(
+                publicUrl,
+                bindHost,
+                port,
+                primaryUrl,
+                authUrl,
+                authPath,
+                replica,
+                timeouts,
+                limits,
+                circuit,
+                fenceTtl,
+                admin,
+                outageTokens,
+                operator,
+                accessLog,
+                PrimaryEgress.DIRECT);
+    }
 
     /** With the access log at its defaults. */
     public RouterConfig(
@@ -321,6 +361,7 @@ public record RouterConfig(
         outageTokens = outageTokens == null ? OutageTokens.off() : outageTokens;
         operator = operator == null ? Operator.defaults() : operator;
         accessLog = accessLog == null ? AccessLog.defaults() : accessLog;
+        egress = egress == null ? PrimaryEgress.DIRECT : egress;
     }
 
     /** A configuration with every optional part at its default. */
@@ -355,7 +396,8 @@ public record RouterConfig(
                 admin,
                 outageTokens,
                 operator,
-                accessLog);
+                accessLog,
+                egress);
     }
 
     public RouterConfig withTimeouts(Timeouts t) {
@@ -374,7 +416,8 @@ public record RouterConfig(
                 admin,
                 outageTokens,
                 operator,
-                accessLog);
+                accessLog,
+                egress);
     }
 
     public RouterConfig withLimits(Limits l) {
@@ -393,7 +436,8 @@ public record RouterConfig(
                 admin,
                 outageTokens,
                 operator,
-                accessLog);
+                accessLog,
+                egress);
     }
 
     public RouterConfig withAuthPath(String path) {
@@ -412,7 +456,8 @@ public record RouterConfig(
                 admin,
                 outageTokens,
                 operator,
-                accessLog);
+                accessLog,
+                egress);
     }
 
     public RouterConfig withAdmin(Admin a) {
@@ -431,7 +476,8 @@ public record RouterConfig(
                 a,
                 outageTokens,
                 operator,
-                accessLog);
+                accessLog,
+                egress);
     }
 
     public RouterConfig withAccessLog(AccessLog a) {
@@ -450,7 +496,8 @@ public record RouterConfig(
                 admin,
                 outageTokens,
                 operator,
-                a);
+                a,
+                egress);
     }
 
     public RouterConfig withOutageTokens(OutageTokens o) {
@@ -469,7 +516,8 @@ public record RouterConfig(
                 admin,
                 o,
                 operator,
-                accessLog);
+                accessLog,
+                egress);
     }
 
     public RouterConfig withOperator(Operator o) {
@@ -488,7 +536,28 @@ public record RouterConfig(
                 admin,
                 outageTokens,
                 o,
-                accessLog);
+                accessLog,
+                egress);
+    }
+
+    public RouterConfig withEgress(PrimaryEgress e) {
+        return new RouterConfig(
+                publicUrl,
+                bindHost,
+                port,
+                primaryUrl,
+                authUrl,
+                authPath,
+                replica,
+                timeouts,
+                limits,
+                circuit,
+                fenceTtl,
+                admin,
+                outageTokens,
+                operator,
+                accessLog,
+                e);
     }
 
     /** All problems at once, each naming its key and the fix; empty when valid. */
@@ -496,6 +565,7 @@ public record RouterConfig(
         List<String> problems = new ArrayList<>();
         originOnly("router.publicUrl", publicUrl, problems);
         originOnly("router.primaryUrl", primaryUrl, problems);
+        problems.addAll(egress.problems());
         if (authUrl != null && (!isHttp(authUrl) || authUrl.getHost() == null)) {
             problems.add(
                     "router.authUrl: must be an absolute http(s) URL of the primary's token endpoint, e.g. https://gitlab.example.com/jwt/auth; got "

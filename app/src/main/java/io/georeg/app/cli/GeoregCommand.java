@@ -84,10 +84,14 @@ public final class GeoregCommand implements Runnable {
         cli.addSubcommand(new ReconcileCommand(() -> new ReplicatorCommandSession(georeg.config())));
         cli.addSubcommand(new PreheatCommand(() -> new ReplicatorCommandSession(georeg.config())));
         // The failover module's commands: drill needs the tracking database, promote a replicator and verifier too.
-        cli.addSubcommand(
-                new DrillCommand(() -> new Database(georeg.config().database()).start(), georeg::configuredAdminToken));
-        cli.addSubcommand(
-                new PromoteCommand(() -> new PromotionCommandSession(georeg.config()), georeg::configuredAdminToken));
+        cli.addSubcommand(new DrillCommand(
+                () -> new Database(georeg.config().database()).start(),
+                georeg::configuredAdminToken,
+                () -> georeg.config().primary()));
+        cli.addSubcommand(new PromoteCommand(
+                () -> new PromotionCommandSession(georeg.config()),
+                georeg::configuredAdminToken,
+                () -> georeg.config().primary()));
         // After every subcommand is added (picocli gives a converter to the subcommands present):
         // a duration option reads like a duration key of the configuration file (5m, PT5M).
         cli.registerConverter(Duration.class, GeoregCommand::duration);

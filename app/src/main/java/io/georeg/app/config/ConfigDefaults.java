@@ -1,6 +1,7 @@
 package io.georeg.app.config;
 
 import io.georeg.db.DatabaseConfig;
+import io.georeg.egress.PrimaryEgress;
 import io.georeg.ops.ClientDeadlines;
 import io.georeg.read.ReadOptions;
 import io.georeg.replica.ReplicaReadOptions;
@@ -93,6 +94,7 @@ final class ConfigDefaults {
                         new RouterConfig.Operator(LOOPBACK, ROUTER_OPERATOR_PORT),
                         router.accessLog()),
                 LogFormat.TEXT,
-                HEALTH);
+                HEALTH,
+                PrimaryEgress.DIRECT);
     }
 }

@@ -1,8 +1,10 @@
 package io.georeg.app.config;
 
 import io.georeg.db.DatabaseConfig;
+import io.georeg.egress.PrimaryEgress;
 import io.georeg.read.ReadOptions;
 import io.georeg.replica.ReplicaReadOptions;
+import io.georeg.replicator.ReplicatorConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,6 +24,8 @@ import java.util.List;
  * @param logFormat how log events are written on stderr
  * @param health how the database and storage are watched, and the budget they get before reads go
  *     to the primary
+ * @param primary how every client of the primary reaches it (CA bundle, forward proxy): the router's
+ *     legs, the replicator, {@code georeg promote}'s reconcile and {@code georeg drill}'s pulls
  */
 public record GeoregConfig(
         List<ComponentName> components,
@@ -34,13 +38,15 @@ public record GeoregConfig(
         ReplicatorSection replicator,
         RouterSection router,
         LogFormat logFormat,
-        HealthSection health) {
+        HealthSection health,
+        PrimaryEgress primary) {
 
     public GeoregConfig {
         components = components == null ? List.of() : List.copyOf(components);
         storage = storage == null ? new StorageSection(null, null, null) : storage;
         auth = auth == null ? new AuthSection(null) : auth;
         logFormat = logFormat == null ? LogFormat.TEXT : logFormat;
+        primary = primary == null ? PrimaryEgress.DIRECT : primary;
     }
 
     /**
@@ -62,6 +68,7 @@ public record GeoregConfig(
             problems.add("the replica section is missing (see docs/configuration.md)");
         }
         problems.addAll(check(registryRead == null ? null : registryRead::validate, "registryRead"));
+        problems.addAll(primary.problems());
         problems.addAll(
                 health == null
                         ? List.of("the health section is missing (see docs/configuration.md)")
@@ -111,6 +118,11 @@ public record GeoregConfig(
             throw new ConfigException("invalid configuration:\n  - " + String.join("\n  - ", problems));
         }
         return replicator;
+    }
+
+    /** The replicator's configuration, validated, reaching the primary through {@link #primary()}. */
+    public ReplicatorConfig replicatorConfig() {
+        return requireReplicator().toReplicatorConfig().withEgress(primary);
     }
 
     private static List<String> check(Runnable validation, String section) {

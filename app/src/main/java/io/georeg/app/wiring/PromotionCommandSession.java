@@ -23,7 +23,7 @@ public final class PromotionCommandSession implements PromotionSession {
         try {
             var section = config.requireReplicator();
             this.replicator = new Replicator(
-                    section.toReplicatorConfig(),
+                    config.replicatorConfig(),
                     resources.database(),
                     resources.replicaReader(),
                     resources.replicaWriter(),

@@ -17,7 +17,7 @@ public final class ReplicatorCommandSession implements ReplicatorSession {
         this.resources = new Resources(config);
         try {
             this.replicator = new Replicator(
-                    config.requireReplicator().toReplicatorConfig(),
+                    config.replicatorConfig(),
                     resources.database(),
                     resources.replicaReader(),
                     resources.replicaWriter(),

@@ -35,7 +35,7 @@ public final class ReplicatorComponent implements Component {
     ReplicatorComponent(GeoregConfig config, Resources resources) {
         ReplicatorSection section = config.requireReplicator();
         this.replicator = new Replicator(
-                section.toReplicatorConfig(),
+                config.replicatorConfig(),
                 resources.database(),
                 resources.replicaReader(),
                 resources.replicaWriter(),

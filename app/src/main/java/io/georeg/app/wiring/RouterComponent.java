@@ -37,7 +37,8 @@ public final class RouterComponent implements Component {
         this.routerConfig = config.router()
                 .toRouterConfig(replica)
                 .withOutageTokens(new RouterConfig.OutageTokens(
-                        config.auth().token(), config.auth().outage()));
+                        config.auth().token(), config.auth().outage()))
+                .withEgress(config.primary());
         BackendWatch backends = resources.backends();
         this.router = new Router(
                 routerConfig,

@@ -124,6 +124,27 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void thePrimarysCaBundleAndProxyReachTheRouterAndTheReplicator() throws IOException {
+        Path bundle = io.georeg.testkit.tls.TestCa.create().writeCaBundle(dir.resolve("primary-ca.pem"));
+        GeoregConfig config = load(
+                "primary:\n  caBundle: " + bundle + "\n", Map.of("GEOREG_PRIMARY_PROXY", "http://proxy.corp:3128"));
+
+        assertThat(config.primary().caBundle()).isEqualTo(bundle);
+        assertThat(config.primary().proxy()).hasToString("http://proxy.corp:3128");
+        assertThat(config.replicatorConfig().egress()).isEqualTo(config.primary());
+        assertThat(new ConfigLoader(Map.of()).load(Optional.empty()).primary())
+                .as("direct, the JDK's CAs")
+                .isEqualTo(io.georeg.egress.PrimaryEgress.DIRECT);
+    }
+
+    @Test
+    void aCaBundleThatCannotBeReadStopsTheStartNamingTheKey() {
+        assertThatThrownBy(() -> load("primary:\n  caBundle: " + dir.resolve("absent.pem") + "\n", Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("primary.caBundle: cannot read");
+    }
+
+    @Test
     void routerAloneNeedsTheReplicaUrl() {
         assertThatThrownBy(() -> load("components: [router]\nrouter:\n  replicaUrl: not-a-url\n", Map.of())
                         .validateComponents())

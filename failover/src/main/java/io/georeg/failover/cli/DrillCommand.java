@@ -1,6 +1,7 @@
 package io.georeg.failover.cli;
 
 import io.georeg.db.Database;
+import io.georeg.egress.PrimaryEgress;
 import io.georeg.failover.drill.Drill;
 import io.georeg.failover.drill.DrillOptions;
 import io.georeg.failover.report.Check;
@@ -33,6 +34,7 @@ import picocli.CommandLine.Spec;
 public final class DrillCommand implements Callable<Integer> {
     private final Supplier<Database> databases;
     private final Supplier<Optional<String>> configuredAdminToken;
+    private final Supplier<PrimaryEgress> egress;
 
     @Mixin
     RouterTargets targets;
@@ -91,10 +93,18 @@ public final class DrillCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    /** @param configuredAdminToken the configuration's router.admin.token, used when no option names one */
-    public DrillCommand(Supplier<Database> databases, Supplier<Optional<String>> configuredAdminToken) {
+    /**
+     * @param configuredAdminToken the configuration's router.admin.token, used when no option names one
+     * @param egress the configuration's primary.* settings: the drill trusts their CA bundle (its
+     *     pulls go to the registry hostname), connecting directly (it talks to this site only)
+     */
+    public DrillCommand(
+            Supplier<Database> databases,
+            Supplier<Optional<String>> configuredAdminToken,
+            Supplier<PrimaryEgress> egress) {
         this.databases = databases;
         this.configuredAdminToken = configuredAdminToken;
+        this.egress = egress;
     }
 
     @Override
@@ -102,8 +112,9 @@ public final class DrillCommand implements Callable<Integer> {
         PullCredentials.Credentials pull = credentials.resolve(spec);
         Optional<String> user = Optional.ofNullable(pull).map(PullCredentials.Credentials::user);
         Optional<String> password = Optional.ofNullable(pull).map(PullCredentials.Credentials::password);
+        PrimaryEgress trust = new PrimaryEgress(egress.get().caBundle(), null);
         try (Database database = databases.get();
-                HttpClient http = HttpClient.newBuilder()
+                HttpClient http = trust.trustOnly(HttpClient.newBuilder())
                         .connectTimeout(Duration.ofSeconds(5))
                         .build()) {
             // After the configuration loaded: its errors come first, and it may hold the token.
@@ -118,7 +129,7 @@ public final class DrillCommand implements Callable<Integer> {
                     maxLag,
                     maxPending,
                     maxFailed);
-            Report report = new Drill(options, database, http).run();
+            Report report = new Drill(options, database, http, trust).run();
             return print(
                     report,
                     ReportWriter.write(report, reportDir),

@@ -1,5 +1,6 @@
 package io.georeg.failover.cli;
 
+import io.georeg.egress.PrimaryEgress;
 import io.georeg.failover.promote.Promotion;
 import io.georeg.failover.promote.PromotionOptions;
 import io.georeg.failover.promote.PromotionSession;
@@ -30,6 +31,7 @@ import picocli.CommandLine.Spec;
 public final class PromoteCommand implements Callable<Integer> {
     private final Supplier<PromotionSession> sessions;
     private final Supplier<Optional<String>> configuredAdminToken;
+    private final Supplier<PrimaryEgress> egress;
 
     @Mixin
     RouterTargets targets;
@@ -76,16 +78,25 @@ public final class PromoteCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    /** @param configuredAdminToken the configuration's router.admin.token, used when no option names one */
-    public PromoteCommand(Supplier<PromotionSession> sessions, Supplier<Optional<String>> configuredAdminToken) {
+    /**
+     * @param configuredAdminToken the configuration's router.admin.token, used when no option names one
+     * @param egress the configuration's primary.* settings: the admin calls trust their CA bundle;
+     *     the final reconcile reaches the old primary through them (the session's replicator)
+     */
+    public PromoteCommand(
+            Supplier<PromotionSession> sessions,
+            Supplier<Optional<String>> configuredAdminToken,
+            Supplier<PrimaryEgress> egress) {
         this.sessions = sessions;
         this.configuredAdminToken = configuredAdminToken;
+        this.egress = egress;
     }
 
     @Override
     public Integer call() {
         try (PromotionSession session = sessions.get();
-                HttpClient http = HttpClient.newBuilder()
+                HttpClient http = egress.get()
+                        .trustOnly(HttpClient.newBuilder())
                         .connectTimeout(Duration.ofSeconds(5))
                         .build()) {
             // After the configuration loaded: its errors come first, and it may hold the token.

@@ -1,6 +1,7 @@
 package io.georeg.failover.drill;
 
 import io.georeg.db.Database;
+import io.georeg.egress.PrimaryEgress;
 import io.georeg.failover.FailoverException;
 import io.georeg.failover.admin.RouterAdminClient;
 import io.georeg.failover.admin.RouterAdminView;
@@ -39,11 +40,14 @@ public final class Drill {
     private final DrillOptions options;
     private final Database database;
     private final HttpClient http;
+    private final PrimaryEgress trust;
 
-    public Drill(DrillOptions options, Database database, HttpClient http) {
+    /** @param trust how the pulls' registry clients connect: the CA bundle, directly ({@code primary.caBundle}) */
+    public Drill(DrillOptions options, Database database, HttpClient http, PrimaryEgress trust) {
         this.options = options;
         this.database = database;
         this.http = http;
+        this.trust = trust;
     }
 
     public Report run() {
@@ -323,7 +327,7 @@ public final class Drill {
                 PrimaryConfig.DEFAULT_CONNECT_TIMEOUT,
                 PrimaryConfig.DEFAULT_REQUEST_TIMEOUT,
                 null);
-        return PrimaryClient.create(config);
+        return PrimaryClient.create(config, trust);
     }
 
     static long percentile(List<Long> sorted, int p) {

@@ -1,5 +1,7 @@
 package io.georeg.replicator.primary;
 
+import io.georeg.egress.PrimaryEgress;
+
 /**
  * The replicator's connection to the primary registry (OCI distribution API): owns the transport
  * ({@link PrimaryTransport}: HTTP, authentication, redirects) and hands out the two views built
@@ -24,10 +26,16 @@ public final class PrimaryClient implements AutoCloseable {
         this.content = new PrimaryContent(transport, catalog);
     }
 
-    /** Validates the configuration and builds a client; no connection is made yet. */
+    /** Validates the configuration and builds a client with direct connections; no connection is made yet. */
     public static PrimaryClient create(PrimaryConfig config) {
+        return create(config, PrimaryEgress.DIRECT);
+    }
+
+    /** The same through {@code egress}: its CA bundle trusted, its proxy taken. */
+    public static PrimaryClient create(PrimaryConfig config, PrimaryEgress egress) {
         config.validate();
-        return new PrimaryClient(PrimaryTransport.create(config));
+        egress.validate();
+        return new PrimaryClient(PrimaryTransport.create(config, egress));
     }
 
     public PrimaryConfig config() {

@@ -1,5 +1,7 @@
 package io.georeg.replicator.primary;
 
+import io.georeg.egress.UntrustedPrimary;
+
 /**
  * The primary registry answered something other than what was asked for, or could not be
  * reached. {@link #isTransient()} tells the worker whether trying again later can help: network
@@ -24,7 +26,14 @@ public class PrimaryException extends RuntimeException {
 
     /** The primary could not be reached, or the connection broke. */
     public static PrimaryException unreachable(String what, Throwable cause) {
-        return new PrimaryException(what + ": primary unreachable: " + cause, 0, true, cause);
+        // A certificate the replicator does not trust stays untrusted on retry, but the fix is a
+        // configuration change: the copy stays transient and is retried once the key is set.
+        return new PrimaryException(
+                what + ": primary unreachable: "
+                        + UntrustedPrimary.explain(cause).orElse(String.valueOf(cause)),
+                0,
+                true,
+                cause);
     }
 
     /** HTTP status of the answer, 0 when there was none. */

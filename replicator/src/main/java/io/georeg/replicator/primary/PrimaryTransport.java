@@ -1,5 +1,6 @@
 package io.georeg.replicator.primary;
 
+import io.georeg.egress.PrimaryEgress;
 import io.georeg.oci.Digest;
 import io.georeg.oci.OciException;
 import io.georeg.oci.RepositoryName;
@@ -15,7 +16,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * How requests reach the primary: one {@link HttpClient}, the replicator's User-Agent, a 401
+ * How requests reach the primary: one {@link HttpClient} (trusting {@code primary.caBundle}, through
+ * {@code primary.proxy}: {@link PrimaryEgress}), the replicator's User-Agent, a 401
  * answered once through {@link RegistryAuth}, redirects followed by hand (Authorization only to
  * the primary's own origin), bounded reads of small answers, and answer statuses turned into
  * {@link PrimaryException}s. Knows nothing of manifests or catalogs; {@link PrimaryContent} and
@@ -35,12 +37,12 @@ final class PrimaryTransport implements AutoCloseable {
         this.auth = auth;
     }
 
-    /** A transport for a validated configuration; no connection is made yet. */
-    static PrimaryTransport create(PrimaryConfig config) {
+    /** A transport for a validated configuration, through {@code egress}; no connection is made yet. */
+    static PrimaryTransport create(PrimaryConfig config, PrimaryEgress egress) {
         // Redirects are followed by hand: a redirect to another host must not carry Authorization.
         // Cleartext primaries get HTTP/1.1: HTTP/2 over cleartext would mean an h2c Upgrade offer on
         // requests, which registries (distribution) ignore. Over TLS, ALPN picks the version.
-        HttpClient http = HttpClient.newBuilder()
+        HttpClient http = egress.configure(HttpClient.newBuilder())
                 .version(
                         "http".equalsIgnoreCase(config.url().getScheme())
                                 ? HttpClient.Version.HTTP_1_1

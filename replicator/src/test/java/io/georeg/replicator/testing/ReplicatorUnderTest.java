@@ -1,6 +1,7 @@
 package io.georeg.replicator.testing;
 
 import io.georeg.db.Database;
+import io.georeg.egress.PrimaryEgress;
 import io.georeg.replica.DatabaseReplicaReader;
 import io.georeg.replica.DatabaseReplicaWriter;
 import io.georeg.replica.ReplicaReadOptions;
@@ -72,9 +73,15 @@ public final class ReplicatorUnderTest implements AutoCloseable {
 
     /** Builds the replicator for a primary with credentials or of another kind, without starting its workers. */
     public Replicator build(PrimaryConfig primary, WorkerConfig workers, SyncConfig sync) {
+        return build(primary, workers, sync, PrimaryEgress.DIRECT);
+    }
+
+    /** The same, reaching the primary through {@code egress} (a CA bundle, a proxy). */
+    public Replicator build(PrimaryConfig primary, WorkerConfig workers, SyncConfig sync, PrimaryEgress egress) {
         ReplicatorConfig config = ReplicatorConfig.of(IntakeConfig.withSecret(SECRET), primary)
                 .withWorkers(workers)
-                .withSync(sync);
+                .withSync(sync)
+                .withEgress(egress);
         registry = new PrometheusRegistry();
         replicator = new Replicator(config, database, reader, writer, registry);
         intakeRouter.delegate = replicator.intakeHandler();

@@ -1,5 +1,6 @@
 package io.georeg.router.health;
 
+import io.georeg.egress.UntrustedPrimary;
 import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -95,7 +96,9 @@ public final class UpstreamHealthCheck implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
             LOG.debug("probe of {} failed", probe, e);
-            circuit.recordFailure("GET " + probe + ": " + e.getClass().getSimpleName() + ": " + e.getMessage());
+            // The last failure is what a refused push is told: an untrusted certificate says which key fixes it.
+            circuit.recordFailure("GET " + probe + ": "
+                    + UntrustedPrimary.explain(e).orElse(e.getClass().getSimpleName() + ": " + e.getMessage()));
         }
     }
 

@@ -11,6 +11,7 @@ import com.nimbusds.jose.util.Base64;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
+import io.georeg.testkit.tls.TestCertificates;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
@@ -37,15 +38,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.BasicConstraints;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.KeyUsage;
-import org.bouncycastle.cert.X509CertificateHolder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.operator.OperatorCreationException;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
  * A stand-in for the primary's token service (GitLab's {@code /jwt/auth}, docker_auth) in
@@ -327,35 +319,10 @@ public final class TestTokenIssuer {
 
     private static X509Certificate certificate(
             String subject, PublicKey key, String issuerName, PrivateKey issuerKey, boolean ca) {
-        try {
-            Instant now = Instant.now();
-            JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
-                    new X500Name(issuerName),
-                    new BigInteger(64, RANDOM).abs().add(BigInteger.ONE),
-                    Date.from(now.minus(Duration.ofDays(1))),
-                    Date.from(now.plus(Duration.ofDays(365))),
-                    new X500Name(subject),
-                    key);
-            b.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
-            b.addExtension(
-                    Extension.keyUsage,
-                    true,
-                    new KeyUsage(ca ? KeyUsage.keyCertSign | KeyUsage.cRLSign : KeyUsage.digitalSignature));
-            String sigAlg = issuerKey.getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
-            X509CertificateHolder holder = b.build(new JcaContentSignerBuilder(sigAlg).build(issuerKey));
-            return new JcaX509CertificateConverter().getCertificate(holder);
-        } catch (OperatorCreationException | GeneralSecurityException | org.bouncycastle.cert.CertIOException e) {
-            throw new IllegalStateException("cannot create test certificate " + subject, e);
-        }
+        return TestCertificates.issue(subject, key, issuerName, issuerKey, ca, Duration.ofDays(365), null);
     }
 
     private static String pem(X509Certificate cert) {
-        try {
-            String b64 = java.util.Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-                    .encodeToString(cert.getEncoded());
-            return "-----BEGIN CERTIFICATE-----\n" + b64 + "\n-----END CERTIFICATE-----\n";
-        } catch (CertificateEncodingException e) {
-            throw new IllegalStateException(e);
-        }
+        return TestCertificates.pem(cert);
     }
 }

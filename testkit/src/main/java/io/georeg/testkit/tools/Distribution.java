@@ -92,8 +92,9 @@ public final class Distribution implements AutoCloseable {
         return out.substring(out.lastIndexOf(' ') + 1);
     }
 
+    /** {@code http://127.0.0.1:<port>}, or {@code https://} when it serves TLS. */
     public URI url() {
-        return URI.create("http://127.0.0.1:" + port);
+        return URI.create((config.tls().isPresent() ? "https" : "http") + "://127.0.0.1:" + port);
     }
 
     /** {@code 127.0.0.1:<port>}, as skopeo's {@code docker://} references want it. */
@@ -138,7 +139,9 @@ public final class Distribution implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + BINARY, e);
         }
-        try (HttpClient client = HttpClient.newHttpClient()) {
+        HttpClient.Builder probe = HttpClient.newBuilder();
+        config.tls().ifPresent(t -> probe.sslContext(t.trust()));
+        try (HttpClient client = probe.build()) {
             await("distribution on port " + port)
                     .atMost(START_TIMEOUT)
                     .pollInterval(Duration.ofMillis(50))

@@ -1,5 +1,6 @@
 package io.georeg.testkit.tools;
 
+import io.georeg.testkit.tls.TestCa;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -7,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import javax.net.ssl.SSLContext;
 
 /**
  * The parts of a distribution 2.8 {@code config.yml} the tests vary: filesystem storage root,
@@ -19,13 +21,15 @@ import java.util.Optional;
  * @param logLevel {@code log.level} (error, warn, info, debug)
  * @param tokenAuth {@code auth.token}, or anonymous
  * @param notifications {@code notifications.endpoints}, events sent with {@code includereferences: true}
+ * @param tls {@code http.tls}: HTTPS with a certificate of a private CA, or plain HTTP
  */
 public record DistributionConfig(
         Path storageRoot,
         boolean deleteEnabled,
         String logLevel,
         Optional<TokenAuth> tokenAuth,
-        List<NotificationEndpoint> notifications) {
+        List<NotificationEndpoint> notifications,
+        Optional<Tls> tls) {
 
     public DistributionConfig {
         notifications = List.copyOf(notifications);
@@ -33,25 +37,43 @@ public record DistributionConfig(
 
     /** Anonymous, deletes enabled, warnings only, no notifications. */
     public static DistributionConfig filesystem(Path storageRoot) {
-        return new DistributionConfig(storageRoot, true, "warn", Optional.empty(), List.of());
+        return new DistributionConfig(storageRoot, true, "warn", Optional.empty(), List.of(), Optional.empty());
     }
 
     public DistributionConfig withTokenAuth(TokenAuth auth) {
-        return new DistributionConfig(storageRoot, deleteEnabled, logLevel, Optional.of(auth), notifications);
+        return new DistributionConfig(storageRoot, deleteEnabled, logLevel, Optional.of(auth), notifications, tls);
     }
 
     public DistributionConfig withNotification(NotificationEndpoint endpoint) {
         List<NotificationEndpoint> all = new ArrayList<>(notifications);
         all.add(endpoint);
-        return new DistributionConfig(storageRoot, deleteEnabled, logLevel, tokenAuth, all);
+        return new DistributionConfig(storageRoot, deleteEnabled, logLevel, tokenAuth, all, tls);
     }
 
     public DistributionConfig withDeleteEnabled(boolean enabled) {
-        return new DistributionConfig(storageRoot, enabled, logLevel, tokenAuth, notifications);
+        return new DistributionConfig(storageRoot, enabled, logLevel, tokenAuth, notifications, tls);
     }
 
     public DistributionConfig withLogLevel(String level) {
-        return new DistributionConfig(storageRoot, deleteEnabled, level, tokenAuth, notifications);
+        return new DistributionConfig(storageRoot, deleteEnabled, level, tokenAuth, notifications, tls);
+    }
+
+    /** Serves HTTPS with {@code tls}'s certificate instead of plain HTTP. */
+    public DistributionConfig withTls(Tls t) {
+        return new DistributionConfig(storageRoot, deleteEnabled, logLevel, tokenAuth, notifications, Optional.of(t));
+    }
+
+    /**
+     * distribution's {@code http.tls}: the certificate chain and key it serves, and a TLS context
+     * trusting its CA for the test's own readiness probe ({@link io.georeg.testkit.tls.TestCa}).
+     */
+    public record Tls(Path certificate, Path key, SSLContext trust) {
+        public static Tls of(TestCa ca, Path dir) {
+            return new Tls(
+                    ca.writeServerCertificate(dir.resolve("server.crt")),
+                    ca.writeServerKey(dir.resolve("server.key")),
+                    ca.clientContext());
+        }
     }
 
     /** distribution's {@code auth.token} section: clients get a 401 challenge naming {@code realm} and {@code service}. */
@@ -99,6 +121,11 @@ public record DistributionConfig(
                   addr: 127.0.0.1:%d
                   secret: georeg-test-secret
                 """.formatted(logLevel, storageRoot, deleteEnabled, port));
+        tls.ifPresent(t -> yml.append("""
+                  tls:
+                    certificate: %s
+                    key: %s
+                """.formatted(t.certificate(), t.key())));
         tokenAuth.ifPresent(
                 auth -> yml.append("""
                 auth:

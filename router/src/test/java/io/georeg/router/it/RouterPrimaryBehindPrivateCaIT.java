@@ -1,0 +1,136 @@
+package io.georeg.router.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.georeg.egress.PrimaryEgress;
+import io.georeg.router.Router;
+import io.georeg.router.RouterConfig;
+import io.georeg.testkit.corpus.OciLayoutWriter;
+import io.georeg.testkit.oci.TestImage;
+import io.georeg.testkit.oci.TestImages;
+import io.georeg.testkit.tls.TestCa;
+import io.georeg.testkit.tools.ConnectProxy;
+import io.georeg.testkit.tools.Distribution;
+import io.georeg.testkit.tools.DistributionConfig;
+import io.georeg.testkit.tools.FreePort;
+import io.georeg.testkit.tools.Skopeo;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The router in front of a primary served over HTTPS with a certificate of a private CA (made for
+ * the test): with {@code primary.caBundle} and {@code primary.proxy} a push through the router
+ * reaches the primary, every connection to it through the forward proxy and none to the replica;
+ * without the bundle pushes are refused with the 503 that names the key to set.
+ */
+class RouterPrimaryBehindPrivateCaIT {
+    @TempDir
+    static Path tmp;
+
+    static TestCa ca;
+    static Distribution primary;
+    static Distribution replica;
+    static ConnectProxy proxy;
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() {
+        ca = TestCa.create();
+        primary = Distribution.start(
+                tmp.resolve("primary"),
+                DistributionConfig.filesystem(tmp.resolve("primary").resolve("storage"))
+                        .withTls(DistributionConfig.Tls.of(ca, tmp.resolve("tls"))));
+        replica = Distribution.start(
+                tmp.resolve("replica"),
+                DistributionConfig.filesystem(tmp.resolve("replica").resolve("storage")));
+        proxy = ConnectProxy.start();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        for (AutoCloseable c : new AutoCloseable[] {primary, replica, proxy}) {
+            if (c != null) {
+                c.close();
+            }
+        }
+    }
+
+    private static Router router(PrimaryEgress egress) throws Exception {
+        int port = FreePort.pick();
+        RouterConfig config = RouterConfig.of(
+                        URI.create("http://127.0.0.1:" + port),
+                        port,
+                        primary.url(),
+                        null,
+                        new RouterConfig.ReplicaEndpoint.Remote(replica.url()))
+                .withTimeouts(new RouterConfig.Timeouts(
+                        Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofMillis(200), Duration.ofSeconds(1)))
+                .withEgress(egress);
+        return new Router(config, null, new PrometheusRegistry()).start();
+    }
+
+    @Test
+    void withoutTheBundlePushesAreRefusedNamingTheKey() throws Exception {
+        try (Router router = router(PrimaryEgress.DIRECT)) {
+            HttpRequest upload = HttpRequest.newBuilder(router.localUrl().resolve("/v2/tls/app/blobs/uploads/"))
+                    .POST(HttpRequest.BodyPublishers.noBody())
+                    .build();
+            await("the push refused with the reason")
+                    .atMost(Duration.ofSeconds(60))
+                    .untilAsserted(() -> {
+                        HttpResponse<String> r = HTTP.send(upload, HttpResponse.BodyHandlers.ofString());
+                        assertThat(r.statusCode()).isEqualTo(503);
+                        assertThat(r.body())
+                                .contains("UNAVAILABLE")
+                                .contains("not trusted")
+                                .contains("set primary.caBundle");
+                    });
+        }
+    }
+
+    @Test
+    void withTheBundleAndTheProxyAPushThroughTheRouterReachesThePrimaryThroughTheProxy() throws Exception {
+        Path caBundle = ca.writeCaBundle(tmp.resolve("primary-ca.pem"));
+        try (Router router = router(new PrimaryEgress(caBundle, URI.create(proxy.url())))) {
+            TestImage image = TestImages.image(707);
+            Path layout = OciLayoutWriter.write(image, "v1", tmp.resolve("layout-707"));
+            Skopeo.require()
+                    .withHome(tmp.resolve("skopeo-home"))
+                    .run(
+                            "--insecure-policy",
+                            "copy",
+                            "--preserve-digests",
+                            "--dest-tls-verify=false",
+                            "oci:" + layout + ":v1",
+                            "docker://127.0.0.1:" + router.port() + "/tls/app:v1")
+                    .requireSuccess();
+
+            try (HttpClient trusting =
+                    HttpClient.newBuilder().sslContext(ca.clientContext()).build()) {
+                HttpResponse<byte[]> onPrimary = trusting.send(
+                        HttpRequest.newBuilder(primary.url().resolve("/v2/tls/app/manifests/v1"))
+                                .header("Accept", image.manifest().mediaType())
+                                .build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
+                assertThat(onPrimary.statusCode()).isEqualTo(200);
+                assertThat(onPrimary.body()).isEqualTo(image.manifest().content());
+            }
+            assertThat(proxy.tunnelsTo(primary.hostPort()))
+                    .as("connections to the primary through the proxy")
+                    .isPositive();
+            assertThat(proxy.tunnels())
+                    .as("the replica is this site's own: never through the proxy")
+                    .allMatch(primary.hostPort()::equals);
+        }
+    }
+}
