@@ -179,7 +179,7 @@ as YAML. Keys match docs/configuration.md exactly; secrets are never inlined: th
 {{- $_ := set $p "passwordFile" (printf "%s/primary-password" $secrets) -}}
 {{- end -}}
 {{- $intake := dict "path" $v.notifications.path "secretHeader" $v.notifications.header "secretFile" (printf "%s/notification-secret" $secrets) "maxBodyBytes" $v.notifications.maxBodyBytes -}}
-{{- $sync := dict "namespaces" (default (list) $v.replicator.sync.namespaces) "reconcileInterval" (default "0s" $v.replicator.sync.reconcileInterval) -}}
+{{- $sync := dict "namespaces" (default (list) $v.replicator.sync.namespaces) "include" (default (list) $v.replicator.sync.include) "reconcileInterval" (default "0s" $v.replicator.sync.reconcileInterval) -}}
 {{- $_ := set $config "replicator" (dict "bindHost" "0.0.0.0" "port" $v.replicator.port "primary" $p "intake" $intake "workers" $v.replicator.workers "sync" $sync) -}}
 {{- end -}}
 {{- if or (eq $component "router") (eq $component "replicator") -}}

@@ -82,6 +82,11 @@ class RenderedConfigTest {
         assertThat(replicator.primary().username()).isEqualTo("gitlab+deploy-token-7");
         assertThat(replicator.primary().password()).isEqualTo(secretFrom("primary-password"));
         assertThat(replicator.sync().namespaces()).containsExactly("acme", "platform/base-images");
+        assertThat(replicator.sync().filter().replicates(io.georeg.oci.RepositoryName.of("acme/web/app")))
+                .isTrue();
+        assertThat(replicator.sync().filter().replicates(io.georeg.oci.RepositoryName.of("other/app")))
+                .as("only what the deploy token can read")
+                .isFalse();
         assertThat(replicator.sync().reconcileInterval()).isEqualTo(java.time.Duration.ofHours(1));
     }
 
