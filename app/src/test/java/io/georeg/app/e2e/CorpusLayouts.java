@@ -5,6 +5,7 @@ import io.georeg.oci.ManifestParser;
 import io.georeg.oci.ParsedManifest;
 import io.georeg.testkit.corpus.Corpus;
 import io.georeg.testkit.corpus.CorpusGenerator;
+import io.georeg.testkit.corpus.CorpusImage;
 import io.georeg.testkit.corpus.CorpusManifest;
 import io.georeg.testkit.corpus.CorpusRepository;
 import io.georeg.testkit.corpus.OciLayoutWriter;
@@ -31,6 +32,14 @@ record CorpusLayouts(Corpus corpus, Path root) {
     /** The OCI layout of a corpus repository, e.g. {@code team/multiarch}. */
     Path layout(String repository) {
         return root.resolve(repository);
+    }
+
+    /** The corpus image a repository's tag names. */
+    CorpusImage image(String repository, String tag) {
+        return corpus.images().stream()
+                .filter(i -> i.repository().equals(repository) && i.reference().equals(tag))
+                .findFirst()
+                .orElseThrow(() -> new NoSuchElementException("no image " + repository + ":" + tag + " in the corpus"));
     }
 
     CorpusRepository repository(String name) {

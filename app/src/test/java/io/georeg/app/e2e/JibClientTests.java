@@ -11,6 +11,7 @@ import io.georeg.oci.Descriptor;
 import io.georeg.oci.Digest;
 import io.georeg.oci.ManifestParser;
 import io.georeg.oci.ParsedManifest;
+import io.georeg.replicator.primary.PrimaryKind;
 import io.georeg.testkit.db.TestDatabase;
 import io.georeg.testkit.tools.Distribution;
 import io.georeg.testkit.tools.Skopeo;
@@ -28,7 +29,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,16 +36,15 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Jib, the Java build's client, building an image in this JVM with {@code jib-core} (the library
  * behind Jib's Maven and Gradle plugins) on a base image of the same registry and pushing it
- * through the router in front of the token-auth distribution primary of {@link TwoSites}: Jib
- * asks the registry to mount the base layers from the base's repository instead of uploading them
- * (cross-repository blob mount, seen in the primary's log), uploads its own layer and the
- * manifest, and skopeo pulls the image back through the router once it is replicated, compared
- * byte for byte: the base layers with the corpus, the application layer with the file Jib put in it.
+ * through the router in front of the token-auth primary of {@link TwoSites}, shaped as the
+ * subclass says: Jib asks the registry to mount the base layers from the base's repository instead
+ * of uploading them (cross-repository blob mount, seen in the primary's log), uploads its own layer
+ * and the manifest, and skopeo pulls the image back through the router once it is replicated,
+ * compared byte for byte: the base layers with the corpus, the application layer with the file Jib
+ * put in it. The classes run one after another in one JVM, so the static state below is each
+ * one's own.
  */
-class JibClientIT {
-    private static final String BASE = "jib/base:3.19";
-    private static final String TARGET = "jib/app:1";
-
+abstract class JibClientTests {
     @RegisterExtension
     static final TestDatabase DB = new TestDatabase();
 
@@ -56,16 +55,23 @@ class JibClientIT {
     static CorpusLayouts corpus;
     static String router;
     static CompatibilityMatrix.Results matrix;
+    /** The repositories' path below the primary's namespace: {@code jib}, or {@code acme/jib} on GitLab. */
+    private static String prefix;
 
-    @BeforeAll
-    static void start() throws Exception {
+    /**
+     * Starts the two sites with {@code kind}'s primary (called from the subclass's
+     * {@code @BeforeAll}); {@code primary} has a {@code %s} for distribution's version.
+     */
+    static void start(PrimaryKind kind, String namespace, Class<?> test, String primary, String auth) throws Exception {
         Skopeo.require();
         matrix = new CompatibilityMatrix.Results(
                 "Jib (jib-core)",
                 Jib.class.getPackage().getImplementationVersion(),
-                "distribution " + Distribution.version(),
-                JibClientIT.class);
-        sites = new TwoSites(DB, tmp, TwoSites.Shape.ONE_PROCESS, Map.of());
+                primary.formatted("distribution " + Distribution.version()),
+                auth,
+                test);
+        prefix = namespace.isEmpty() ? "jib" : namespace + "/jib";
+        sites = new TwoSites(DB, tmp, TwoSites.Shape.ONE_PROCESS, kind, Map.of());
         router = sites.routerHostPort();
         corpus = CorpusLayouts.write(tmp.resolve("layouts"));
         // The router is plain HTTP on 127.0.0.1: Jib sends credentials there only when told to.
@@ -77,36 +83,43 @@ class JibClientIT {
         if (sites != null) {
             sites.close();
         }
+        sites = null;
         if (matrix != null) {
             matrix.finish();
+            matrix = null;
         }
     }
 
     @Test
     void buildsOnABaseOfTheSameRegistryMountsItsLayersPushesThroughTheRouterAndIsPulledBackByteForByte()
             throws Exception {
-        Digest base = sites.push(corpus.layout("library/alpine"), "3.19", router, BASE);
-        sites.awaitReplicated("jib/base", "3.19", base);
+        String baseRepository = prefix + "/base";
+        String target = prefix + "/app:1";
+        Digest base = sites.push(corpus.layout("library/alpine"), "3.19", router, baseRepository + ":3.19");
+        sites.awaitReplicated(baseRepository, "3.19", base);
         byte[] appJar = "georeg jib client test: application layer\n".getBytes(StandardCharsets.UTF_8);
         Path app = Files.write(Files.createDirectories(tmp.resolve("app")).resolve("app.jar"), appJar);
 
-        JibContainer built = containerize(Jib.from(credentials(RegistryImage.named(router + "/" + BASE)))
-                .addLayer(List.of(app), AbsoluteUnixPath.get("/app"))
-                .setEntrypoint("java", "-jar", "/app/app.jar"));
+        JibContainer built = containerize(
+                Jib.from(credentials(RegistryImage.named(router + "/" + baseRepository + ":3.19")))
+                        .addLayer(List.of(app), AbsoluteUnixPath.get("/app"))
+                        .setEntrypoint("java", "-jar", "/app/app.jar"),
+                target);
 
         Digest pushed = Digest.parse(built.getDigest().toString());
         ParsedManifest baseManifest = corpus.manifest("library/alpine", base);
-        // Every base layer was mounted from jib/base by the primary (201), none uploaded again.
+        // Every base layer was mounted from the base's repository by the primary (201), none uploaded again.
         for (Descriptor layer : baseManifest.layers()) {
             assertThat(primaryLog())
                     .as("the primary mounted " + layer.digest())
                     .anyMatch(l -> l.contains("http.request.method=POST")
-                            && l.contains("/v2/jib/app/blobs/uploads/?")
+                            && l.contains("/v2/" + prefix + "/app/blobs/uploads/?")
                             && l.contains(layer.digest().hex())
-                            && l.contains("from=jib")
+                            // The base's repository, its slashes escaped or not.
+                            && l.contains("from=" + prefix.split("/")[0])
                             && l.contains("http.response.status=201"));
         }
-        sites.awaitReplicated("jib/app", "1", pushed);
+        sites.awaitReplicated(prefix + "/app", "1", pushed);
         Path back = tmp.resolve("pulled-back");
         Skopeo.require()
                 .run(
@@ -115,7 +128,7 @@ class JibClientIT {
                                 "--src-tls-verify=false",
                                 "--src-creds",
                                 TwoSites.USER + ":" + TwoSites.PASSWORD,
-                                "docker://" + router + "/" + TARGET,
+                                "docker://" + router + "/" + target,
                                 "dir:" + back),
                         Skopeo.DEFAULT_TIMEOUT)
                 .requireSuccess();
@@ -141,9 +154,9 @@ class JibClientIT {
     }
 
     /** Runs Jib's build and push, bounded in time (Jib's own HTTP timeouts are per request). */
-    private static JibContainer containerize(com.google.cloud.tools.jib.api.JibContainerBuilder builder)
+    private static JibContainer containerize(com.google.cloud.tools.jib.api.JibContainerBuilder builder, String target)
             throws Exception {
-        Containerizer to = Containerizer.to(credentials(RegistryImage.named(router + "/" + TARGET)))
+        Containerizer to = Containerizer.to(credentials(RegistryImage.named(router + "/" + target)))
                 .setAllowInsecureRegistries(true)
                 .setBaseImageLayersCache(tmp.resolve("jib-cache/base"))
                 .setApplicationLayersCache(tmp.resolve("jib-cache/app"))

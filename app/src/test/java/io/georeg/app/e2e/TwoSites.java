@@ -10,10 +10,14 @@ import io.georeg.app.wiring.RegistryReadComponent;
 import io.georeg.app.wiring.RouterComponent;
 import io.georeg.oci.Digest;
 import io.georeg.oci.MediaTypes;
+import io.georeg.replicator.primary.PrimaryKind;
 import io.georeg.testkit.auth.TestTokenEndpoint;
 import io.georeg.testkit.auth.TestTokenIssuer;
 import io.georeg.testkit.corpus.OciLayoutWriter;
 import io.georeg.testkit.db.TestDatabase;
+import io.georeg.testkit.primary.GitLabRegistryApi;
+import io.georeg.testkit.primary.RegistryApiFront;
+import io.georeg.testkit.primary.TokenAuthPrimary;
 import io.georeg.testkit.tools.Distribution;
 import io.georeg.testkit.tools.DistributionConfig;
 import io.georeg.testkit.tools.FreePort;
@@ -33,16 +37,51 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The two sites of the end-to-end tests ({@code TwoSiteIT}, {@code FailoverIT}), with real parts:
- * site A is a distribution primary with token auth (the testkit's GitLab-style {@code /jwt/auth},
- * user {@value #USER}) whose notifications go to georeg's replicator with the shared secret; site B
- * is georeg over the test class's database and a storage directory, in one of two process
- * shapes ({@link Shape}). {@link #environment()} is the configuration that {@code georeg serve}
- * and the CLI commands ({@code georeg drill}, {@code promote}) run with.
+ * The two sites of the end-to-end tests ({@code TwoSiteIT}, {@code FailoverIT}, the client tests),
+ * with real parts: site A is a distribution primary with token auth whose token service is a
+ * process of its own (user {@value #USER}), shaped as one of the products georeg runs against
+ * ({@link PrimaryKind}, below); site B is georeg over the test class's database and a storage
+ * directory, in one of two process shapes ({@link Shape}), configured for that product as an
+ * operator would. {@link #environment()} is the configuration that {@code georeg serve} and the
+ * CLI commands ({@code georeg reconcile}, {@code drill}, {@code promote}) run with.
+ *
+ * <ul>
+ *   <li>{@link PrimaryKind#DISTRIBUTION}: a GitLab-style {@code /jwt/auth} granting the user
+ *       everything (the catalog too); the notifications go to georeg's replicator with the shared
+ *       secret, and the replicator reads as the user.</li>
+ *   <li>{@link PrimaryKind#GITLAB}: GitLab's shape ({@code /jwt/auth} on another host than the
+ *       registry, issuer {@code gitlab-issuer}, service {@code container_registry}, 5-minute
+ *       tokens, the catalog for administrators only) and the fake of GitLab's {@code /gitlab/v1/}
+ *       API in front of the registry ({@link RegistryApiFront#gitlab}); notifications as above; the
+ *       replicator reads with a deploy token ({@value #DEPLOY_USER}, its token in a file) that may
+ *       pull {@value #GITLAB_GROUP}{@code /*} only, reconcile lists that group
+ *       ({@code replicator.sync.namespaces}) and georeg replicates nothing else
+ *       ({@code replicator.sync.include}).</li>
+ *   <li>{@link PrimaryKind#HARBOR}: Harbor's shape ({@code /service/token}, issuer
+ *       {@code harbor-token-issuer}, service {@code harbor-registry}, 30-minute tokens) and the fake
+ *       of Harbor's {@code /api/v2.0/} in front of the registry ({@link RegistryApiFront#harbor});
+ *       no notifications: the replicator polls (a reconcile every {@value #HARBOR_POLL}) the
+ *       project {@value #HARBOR_PROJECT} with a robot account ({@value #ROBOT}, its secret in a
+ *       file) that may pull that project only, and replicates nothing else.</li>
+ * </ul>
+ *
+ * The user may push and pull every repository in each shape. Content put on the primary through
+ * {@link #backdoor()} sends no notification.
  */
 final class TwoSites implements AutoCloseable {
     static final String USER = "alice";
     static final String PASSWORD = "s3cret";
+    /** GitLab: the group deploy token the replicator reads with, and the group it may read. */
+    static final String DEPLOY_USER = "gitlab+deploy-token-7";
+
+    static final String DEPLOY_TOKEN = "gldt-two-sites-0123456789";
+    static final String GITLAB_GROUP = "acme";
+    /** Harbor: the robot account the replicator reads with, the project it may read, the polling interval. */
+    static final String ROBOT = "robot$georeg";
+
+    static final String ROBOT_SECRET = "Rb0t-two-sites-secret";
+    static final String HARBOR_PROJECT = "library";
+    static final String HARBOR_POLL = "1s";
     private static final String SECRET = "two-sites-notification-secret-0123";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP =
@@ -65,7 +104,14 @@ final class TwoSites implements AutoCloseable {
     final TestTokenIssuer issuer;
     final TestTokenEndpoint tokens;
     final Path bundle;
+    final PrimaryKind kind;
+    /** The primary's registry: the token-auth distribution ({@link #backdoor()} beside it). */
     final Distribution primary;
+
+    private final TokenAuthPrimary primarySite;
+    /** GitLab's or Harbor's API in front of {@link #primary}; null for distribution. */
+    private final RegistryApiFront api;
+
     private final Map<String, String> env = new HashMap<>();
     /** Registry-read and the router; in {@link Shape#ONE_PROCESS} the replicator too. */
     final GeoregServer front;
@@ -78,21 +124,53 @@ final class TwoSites implements AutoCloseable {
      * @param settings {@code GEOREG_*} settings of site B beyond the harness's own (e.g. sync rules, an admin token)
      */
     TwoSites(TestDatabase db, Path dir, Shape shape, Map<String, String> settings) throws Exception {
+        this(db, dir, shape, PrimaryKind.DISTRIBUTION, settings);
+    }
+
+    /**
+     * Starts both sites, site A shaped as {@code kind}.
+     *
+     * @param settings {@code GEOREG_*} settings of site B beyond the harness's own (e.g. sync rules, an admin token)
+     */
+    TwoSites(TestDatabase db, Path dir, Shape shape, PrimaryKind kind, Map<String, String> settings) throws Exception {
         this.dir = dir;
+        this.kind = kind;
         Distribution.require();
-        issuer = TestTokenIssuer.create(TestTokenIssuer.KeyKind.RSA, "two-sites-issuer", "two-sites-registry");
+        issuer = switch (kind) {
+            case DISTRIBUTION ->
+                TestTokenIssuer.create(TestTokenIssuer.KeyKind.RSA, "two-sites-issuer", "two-sites-registry");
+            case GITLAB -> TestTokenIssuer.create(TestTokenIssuer.KeyKind.RSA, "gitlab-issuer", "container_registry");
+            case HARBOR ->
+                TestTokenIssuer.create(TestTokenIssuer.KeyKind.RSA, "harbor-token-issuer", "harbor-registry");
+        };
         bundle = issuer.writeRootBundle(dir.resolve("root.pem"));
-        tokens = TestTokenEndpoint.start(issuer, Map.of(USER, PASSWORD), false);
+        tokens = tokenService(kind, issuer);
         int routerPort = FreePort.pick();
         int replicatorPort = FreePort.pick();
-        primary = Distribution.start(
-                Files.createDirectories(dir.resolve("primary")),
-                DistributionConfig.filesystem(dir.resolve("primary-storage"))
-                        // Its log then shows every request it answered (the client tests read what it did).
-                        .withLogLevel("info")
-                        .withTokenAuth(tokenAuth())
-                        .withNotification(DistributionConfig.NotificationEndpoint.bearer(
-                                "georeg", URI.create("http://127.0.0.1:" + replicatorPort + "/events"), SECRET)));
+        URI intake = URI.create("http://127.0.0.1:" + replicatorPort + "/events");
+        DistributionConfig registry = DistributionConfig.filesystem(dir.resolve("primary-storage"))
+                // Its log then shows every request it answered (the client tests read what it did).
+                .withLogLevel("info")
+                .withTokenAuth(tokenAuth());
+        if (kind != PrimaryKind.HARBOR) {
+            // Harbor's webhooks are not distribution's notifications: a Harbor primary is polled.
+            registry =
+                    registry.withNotification(DistributionConfig.NotificationEndpoint.bearer("georeg", intake, SECRET));
+        }
+        primarySite = new TokenAuthPrimary(dir.resolve("primary"), registry);
+        primary = primarySite.registry();
+        api = switch (kind) {
+            case DISTRIBUTION -> null;
+            case GITLAB ->
+                RegistryApiFront.gitlab(
+                        primary.url(),
+                        issuer,
+                        tokens.realm(),
+                        primarySite.storage(),
+                        new GitLabRegistryApi.Notify(intake, SECRET));
+            case HARBOR -> RegistryApiFront.harbor(primary.url(), tokens);
+        };
+        URI primaryUrl = primaryUrl();
         env.put("GEOREG_DATABASE_URL", db.jdbcUrl());
         env.put("GEOREG_DATABASE_USER", db.user());
         env.put("GEOREG_DATABASE_PASSWORD", db.password());
@@ -105,15 +183,33 @@ final class TwoSites implements AutoCloseable {
         env.put("GEOREG_AUTH_TOKEN_ROOT_CERT_BUNDLE", bundle.toString());
         env.put("GEOREG_REPLICATOR_PORT", Integer.toString(replicatorPort));
         env.put("GEOREG_REPLICATOR_INTAKE_SECRET", SECRET);
-        env.put("GEOREG_REPLICATOR_PRIMARY_URL", primary.url().toString());
-        env.put("GEOREG_REPLICATOR_PRIMARY_USERNAME", USER);
-        env.put("GEOREG_REPLICATOR_PRIMARY_PASSWORD", PASSWORD);
+        env.put("GEOREG_REPLICATOR_PRIMARY_URL", primaryUrl.toString());
+        env.put("GEOREG_REPLICATOR_PRIMARY_KIND", kind.configName());
+        if (kind == PrimaryKind.DISTRIBUTION) {
+            env.put("GEOREG_REPLICATOR_PRIMARY_USERNAME", USER);
+            env.put("GEOREG_REPLICATOR_PRIMARY_PASSWORD", PASSWORD);
+        } else {
+            // A deploy token or robot account that reads one namespace, its secret in a file.
+            boolean gitlab = kind == PrimaryKind.GITLAB;
+            String namespace = gitlab ? GITLAB_GROUP : HARBOR_PROJECT;
+            Path secret =
+                    Files.writeString(dir.resolve("replicator-secret"), (gitlab ? DEPLOY_TOKEN : ROBOT_SECRET) + "\n");
+            env.put("GEOREG_REPLICATOR_PRIMARY_USERNAME", gitlab ? DEPLOY_USER : ROBOT);
+            env.put("GEOREG_REPLICATOR_PRIMARY_PASSWORD_FILE", secret.toString());
+            env.put("GEOREG_REPLICATOR_SYNC_NAMESPACES", namespace);
+            // What the account cannot read is not replicated: no notification or fallback queues it.
+            env.put("GEOREG_REPLICATOR_SYNC_INCLUDE", namespace + "/**");
+            if (!gitlab) {
+                env.put("GEOREG_REPLICATOR_SYNC_RECONCILE_INTERVAL", HARBOR_POLL);
+            }
+        }
         env.put("GEOREG_REPLICATOR_WORKERS_POLL_INTERVAL", "200ms");
         env.put("GEOREG_ROUTER_PORT", Integer.toString(routerPort));
         env.put("GEOREG_ROUTER_OPERATOR_PORT", "0");
         env.put("GEOREG_ROUTER_PUBLIC_URL", "http://127.0.0.1:" + routerPort);
-        env.put("GEOREG_ROUTER_PRIMARY_URL", primary.url().toString());
+        env.put("GEOREG_ROUTER_PRIMARY_URL", primaryUrl.toString());
         env.put("GEOREG_ROUTER_AUTH_URL", tokens.realm().toString());
+        env.put("GEOREG_ROUTER_AUTH_PATH", tokens.realm().getPath());
         env.put("GEOREG_ROUTER_TIMEOUTS_HEALTH_INTERVAL", "200ms");
         env.put("GEOREG_ROUTER_TIMEOUTS_HEALTH_TIMEOUT", "500ms");
         env.putAll(settings);
@@ -123,6 +219,48 @@ final class TwoSites implements AutoCloseable {
             replicator = start("replicator");
             front = start("registry-read,router");
         }
+    }
+
+    /** Site A's token service: its users and what each may do, as {@code kind} grants them. */
+    private static TestTokenEndpoint tokenService(PrimaryKind kind, TestTokenIssuer issuer) {
+        return switch (kind) {
+            case DISTRIBUTION -> TestTokenEndpoint.start(issuer, Map.of(USER, PASSWORD), false);
+            // A maintainer of every project (no catalog: not an administrator) and the group's deploy token.
+            case GITLAB ->
+                TestTokenEndpoint.builder(issuer)
+                        .user(USER, PASSWORD)
+                        .grant(USER, "*", "pull", "push", "delete")
+                        .user(DEPLOY_USER, DEPLOY_TOKEN)
+                        .grant(DEPLOY_USER, GITLAB_GROUP + "/*", "pull")
+                        .start();
+            // A project admin everywhere and a robot account with pull on one project.
+            case HARBOR ->
+                TestTokenEndpoint.builder(issuer)
+                        .harbor()
+                        .user(USER, PASSWORD)
+                        .grant(USER, "*", "pull", "push", "delete")
+                        .user(ROBOT, ROBOT_SECRET)
+                        .grant(ROBOT, HARBOR_PROJECT + "/*", "pull")
+                        .start();
+        };
+    }
+
+    /** The primary's URL as georeg is configured with it: GitLab's or Harbor's API front, else the registry. */
+    URI primaryUrl() {
+        return api == null ? primary.url() : api.url();
+    }
+
+    /** Requests GitLab's or Harbor's own API answered (the reconcile listings). */
+    int apiRequests() {
+        return api == null ? 0 : api.apiRequests();
+    }
+
+    /**
+     * An anonymous registry on the primary's storage that notifies no one: what is pushed there is
+     * on the primary without georeg having heard of it (a lost notification, or Harbor).
+     */
+    Distribution backdoor() {
+        return primarySite.backdoor();
     }
 
     DistributionConfig.TokenAuth tokenAuth() {
@@ -224,7 +362,7 @@ final class TwoSites implements AutoCloseable {
     }
 
     /**
-     * A token for {@code scope} from the router's token route (the primary's {@code /jwt/auth}
+     * A token for {@code scope} from the router's token route (the primary's token service
      * behind it), as a client gets one; from the token service directly while the router cannot
      * reach it (the client would have cached it).
      */
@@ -233,17 +371,29 @@ final class TwoSites implements AutoCloseable {
                 "Basic " + Base64.getEncoder().encodeToString((USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8));
         String query = "?service=" + issuer.service() + "&scope=" + scope;
         HttpResponse<String> r = HTTP.send(
-                HttpRequest.newBuilder(URI.create("http://" + routerHostPort() + "/jwt/auth" + query))
+                HttpRequest.newBuilder(URI.create(
+                                "http://" + routerHostPort() + tokens.realm().getPath() + query))
                         .header("Authorization", basic)
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) {
-            r = HTTP.send(
-                    HttpRequest.newBuilder(URI.create(tokens.realm() + query))
-                            .header("Authorization", basic)
-                            .build(),
-                    HttpResponse.BodyHandlers.ofString());
+            return tokenFromService(USER, PASSWORD, scope);
         }
+        return JSON.readTree(r.body()).path("token").asText();
+    }
+
+    /** A token for {@code scope} from site A's token service itself, for {@code user}. */
+    String tokenFromService(String user, String password, String scope) throws Exception {
+        HttpResponse<String> r = HTTP.send(
+                HttpRequest.newBuilder(URI.create(tokens.realm() + "?service=" + issuer.service() + "&scope=" + scope))
+                        .header(
+                                "Authorization",
+                                "Basic "
+                                        + Base64.getEncoder()
+                                                .encodeToString(
+                                                        (user + ":" + password).getBytes(StandardCharsets.UTF_8)))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as("token for " + scope + ": " + r.body()).isEqualTo(200);
         return JSON.readTree(r.body()).path("token").asText();
     }
@@ -263,7 +413,7 @@ final class TwoSites implements AutoCloseable {
     @Override
     public void close() throws Exception {
         Exception failure = null;
-        for (AutoCloseable c : new AutoCloseable[] {front, replicator, primary, tokens}) {
+        for (AutoCloseable c : new AutoCloseable[] {front, replicator, api, primarySite, tokens}) {
             try {
                 if (c != null) {
                     c.close();
