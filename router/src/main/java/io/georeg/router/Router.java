@@ -41,6 +41,7 @@ import java.net.UnknownHostException;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.Executors;
+import java.util.function.UnaryOperator;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.HttpProxy;
 import org.eclipse.jetty.client.Origin;
@@ -56,6 +57,7 @@ import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
@@ -100,7 +102,7 @@ public final class Router implements AutoCloseable {
     private final PrometheusRegistry registry;
     private final ReplicaMissListener missListener;
     private final Handler localPages;
-    private final List<OperationsHandler.Check> processReadiness;
+    private final ProcessHooks hooks;
     private final DatabaseConfig notifications;
     private final CircuitBreaker primaryCircuit;
     private final CircuitBreaker replicaCircuit;
@@ -169,22 +171,6 @@ public final class Router implements AutoCloseable {
             ReplicaMissListener missListener,
             Handler localPages,
             DatabaseConfig notifications) {
-        this(config, transactions, registry, missListener, localPages, notifications, List.of());
-    }
-
-    /**
-     * @param processReadiness required readiness checks of the whole process beside the router's
-     *                         own (the app's version-skew guard: the database schema is one this
-     *                         binary runs on)
-     */
-    public Router(
-            RouterConfig config,
-            Transactions transactions,
-            PrometheusRegistry registry,
-            ReplicaMissListener missListener,
-            Handler localPages,
-            DatabaseConfig notifications,
-            List<OperationsHandler.Check> processReadiness) {
         this(
                 config,
                 transactions,
@@ -192,11 +178,25 @@ public final class Router implements AutoCloseable {
                 missListener,
                 localPages,
                 notifications,
-                processReadiness,
+                ProcessHooks.NONE,
                 LocalBackends.unwatched());
     }
 
     /**
+     * What the process that runs the router adds to it: required readiness checks of the whole
+     * process beside the router's own (the app's version-skew guard), and the outermost wrapper of
+     * its handler tree (the app's request signals: rate, errors, apdex).
+     */
+    public record ProcessHooks(List<OperationsHandler.Check> readiness, UnaryOperator<Handler> outermost) {
+        public static final ProcessHooks NONE = new ProcessHooks(List.of(), UnaryOperator.identity());
+
+        public ProcessHooks {
+            readiness = List.copyOf(readiness);
+        }
+    }
+
+    /**
+     * @param hooks what the process adds: readiness checks and the outermost handler wrapper
      * @param backends what is known of the secondary's own database and how long a read waits for
      *                 the replica before the primary answers it (the app's backend watch and
      *                 {@code health.budget}); {@link LocalBackends#unwatched()} without them
@@ -208,9 +208,9 @@ public final class Router implements AutoCloseable {
             ReplicaMissListener missListener,
             Handler localPages,
             DatabaseConfig notifications,
-            List<OperationsHandler.Check> processReadiness,
+            ProcessHooks hooks,
             LocalBackends backends) {
-        this.processReadiness = List.copyOf(processReadiness);
+        this.hooks = hooks;
         this.backends = backends;
         this.localPages = localPages;
         this.notifications = transactions == null ? null : notifications;
@@ -286,8 +286,9 @@ public final class Router implements AutoCloseable {
             server = newServer(config.bindHost(), config.port(), "router", true);
             TokenShield shield = outageShield();
             accessLog = new AccessLog(config.accessLog(), metrics::accessLogDropped).start();
-            server.setHandler(new AccessLogHandler(
-                    accessLog, routingHandler(proxy, rewriter, replica, readYourWrites, shield, operations)));
+            server.setHandler(new GracefulHandler(hooks.outermost()
+                    .apply(new AccessLogHandler(
+                            accessLog, routingHandler(proxy, rewriter, replica, readYourWrites, shield, operations)))));
             server.start();
             JettyMetrics.of(registry).add("router", server);
             operatorServer =
@@ -413,7 +414,7 @@ public final class Router implements AutoCloseable {
         }
         checks.add(OperationsHandler.Check.required(
                 "reads", () -> !primaryCircuit.isOpen() || (!replicaCircuit.isOpen() && backends.databaseUp())));
-        checks.addAll(processReadiness);
+        checks.addAll(hooks.readiness());
         return checks;
     }
 
@@ -496,6 +497,13 @@ public final class Router implements AutoCloseable {
     @Override
     public synchronized void close() throws Exception {
         Exception failure = null;
+        // The public port first, gracefully: it stops accepting, and requests in flight finish
+        // (GracefulHandler, up to the stop timeout) while everything they use still runs.
+        try {
+            stopper(server).close();
+        } catch (Exception e) {
+            failure = e;
+        }
         if (primaryCheck != null) {
             primaryCheck.close();
             primaryCheck = null;
@@ -527,9 +535,8 @@ public final class Router implements AutoCloseable {
         if (server != null) {
             JettyMetrics.of(registry).remove("router", server);
         }
-        for (AutoCloseable c : new AutoCloseable[] {
-            stopper(server), stopper(operatorServer), stopper(inProcessReplica), stopper(httpClient)
-        }) {
+        for (AutoCloseable c :
+                new AutoCloseable[] {stopper(operatorServer), stopper(inProcessReplica), stopper(httpClient)}) {
             try {
                 c.close();
             } catch (Exception e) {

@@ -5,6 +5,7 @@ import io.georeg.app.config.ConfigLoader;
 import io.georeg.app.config.DurationText;
 import io.georeg.app.config.GeoregConfig;
 import io.georeg.app.config.RouterSection;
+import io.georeg.app.health.HealthCommand;
 import io.georeg.app.logging.ConsoleLog;
 import io.georeg.app.wiring.PromotionCommandSession;
 import io.georeg.app.wiring.ReplicatorCommandSession;
@@ -38,7 +39,9 @@ import picocli.CommandLine.ScopeType;
  * this command ({@code scope = INHERIT}) and reads {@link Duration} options with
  * {@link DurationText}, as the configuration file reads its durations.
  *
- * <p>Exit codes: 0 success, 1 failure at run time, 2 bad usage or bad configuration.
+ * <p>Exit codes: 0 success, 1 failure at run time, 2 bad usage or bad configuration; commands that
+ * answer a question by their exit code document their own ({@code migrate --check} 3–5,
+ * {@code health} 3).
  */
 @Command(
         name = "georeg",
@@ -50,6 +53,7 @@ import picocli.CommandLine.ScopeType;
             ServeCommand.class,
             MigrateCommand.class,
             ImportCommand.class,
+            HealthCommand.class,
             VersionCommand.class,
             CommandLine.HelpCommand.class
         })

@@ -95,6 +95,7 @@ final class ConfigDefaults {
                         router.accessLog()),
                 LogFormat.TEXT,
                 HEALTH,
-                PrimaryEgress.DIRECT);
+                PrimaryEgress.DIRECT,
+                MetricsSection.defaults());
     }
 }

@@ -26,6 +26,7 @@ import java.util.List;
  *     to the primary
  * @param primary how every client of the primary reaches it (CA bundle, forward proxy): the router's
  *     legs, the replicator, {@code georeg promote}'s reconcile and {@code georeg drill}'s pulls
+ * @param metrics the thresholds of the request signals every component exports
  */
 public record GeoregConfig(
         List<ComponentName> components,
@@ -39,7 +40,8 @@ public record GeoregConfig(
         RouterSection router,
         LogFormat logFormat,
         HealthSection health,
-        PrimaryEgress primary) {
+        PrimaryEgress primary,
+        MetricsSection metrics) {
 
     public GeoregConfig {
         components = components == null ? List.of() : List.copyOf(components);
@@ -47,6 +49,7 @@ public record GeoregConfig(
         auth = auth == null ? new AuthSection(null) : auth;
         logFormat = logFormat == null ? LogFormat.TEXT : logFormat;
         primary = primary == null ? PrimaryEgress.DIRECT : primary;
+        metrics = metrics == null ? MetricsSection.defaults() : metrics;
     }
 
     /**
@@ -73,6 +76,7 @@ public record GeoregConfig(
                 health == null
                         ? List.of("the health section is missing (see docs/configuration.md)")
                         : health.problems());
+        problems.addAll(check(metrics::validate, "metrics"));
         if (!problems.isEmpty()) {
             throw new ConfigException("invalid configuration:\n  - " + String.join("\n  - ", problems));
         }

@@ -41,7 +41,8 @@ public final class RegistryReadComponent implements Component {
                 options.clients(),
                 OciErrorHandler.forRegistryApi(),
                 operations,
-                List.of(handler(config, resources)));
+                List.of(handler(config, resources)),
+                tree -> resources.requestSignals().wrap(name(), config.metrics().apdex(), tree));
     }
 
     /**

@@ -68,7 +68,8 @@ public final class ReplicatorComponent implements Component {
                 section.clients(),
                 null,
                 operations,
-                List.of(new StatusPageHandler(resources.database()), replicator.intakeHandler()));
+                List.of(new StatusPageHandler(resources.database()), replicator.intakeHandler()),
+                tree -> resources.requestSignals().wrap(name(), config.metrics().apdex(), tree));
     }
 
     @Override

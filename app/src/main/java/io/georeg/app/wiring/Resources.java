@@ -6,6 +6,7 @@ import io.georeg.db.Database;
 import io.georeg.db.Migrations;
 import io.georeg.ops.BackendWatch;
 import io.georeg.ops.BuildInfo;
+import io.georeg.ops.RequestSignals;
 import io.georeg.replica.DatabaseReplicaReader;
 import io.georeg.replica.DatabaseReplicaWriter;
 import io.georeg.replica.ReplicaReader;
@@ -46,12 +47,18 @@ public final class Resources implements AutoCloseable {
     public static final String DATABASE = "database";
 
     public static final String STORAGE = "storage";
+    private final RequestSignals requestSignals = new RequestSignals(metrics);
 
     public Resources(GeoregConfig config) {
         this.config = config;
         BuildInfo.current().register(metrics);
         // The Prometheus client's JVM instrumentation: memory, GC, threads, classes, CPU, buffer pools.
         JvmMetrics.builder().register(metrics);
+    }
+
+    /** The request rate, error and apdex counters every component's port wraps its handlers in. */
+    public RequestSignals requestSignals() {
+        return requestSignals;
     }
 
     public GeoregConfig config() {

@@ -47,7 +47,11 @@ public final class RouterComponent implements Component {
                 new CacheOnMiss(new WorkQueue(resources.database()), syncFilter(config), Clock.systemUTC()),
                 new StatusPageHandler(resources.database()),
                 resources.database().config(),
-                List.of(OperationsHandler.Check.required("schema", resources::schemaCompatible)),
+                new Router.ProcessHooks(
+                        List.of(OperationsHandler.Check.required("schema", resources::schemaCompatible)),
+                        tree -> resources
+                                .requestSignals()
+                                .wrap(name(), config.metrics().apdex(), tree)),
                 new LocalBackends(
                         () -> backends.available(Resources.DATABASE),
                         config.health().budget()));

@@ -85,8 +85,11 @@ public final class SchemaGuard implements AutoCloseable {
         return this;
     }
 
-    /** One periodic check: logs a change of compatibility; an unreachable database keeps the last answer. */
-    void recheck() {
+    /**
+     * One periodic check (also run at once by tests): logs a change of compatibility; an
+     * unreachable database keeps the last answer.
+     */
+    public void recheck() {
         SchemaStatus before = last;
         SchemaStatus now;
         try {

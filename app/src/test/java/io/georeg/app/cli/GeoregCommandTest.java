@@ -44,7 +44,10 @@ class GeoregCommandTest {
                             "--new-primary",
                             "http://127.0.0.1:9"));
 
-    private static final List<String> COMMANDS_WITHOUT_CONFIGURATION = List.of("help", "version");
+    private static final List<String> COMMANDS_WITHOUT_CONFIGURATION = List.of("help", "version", "health");
+    /** What makes a command without configuration parse (for the option tests). */
+    private static final Map<String, List<String>> PARSING_WITHOUT_CONFIGURATION =
+            Map.of("health", List.of("--url", "http://127.0.0.1:9"));
 
     @TempDir
     Path dir;
@@ -150,7 +153,7 @@ class GeoregCommandTest {
     void durationOptionsReadTheFormsOfTheConfigurationFile(String subcommand, String option) {
         for (String text : List.of("5m", "PT5M", "300s", "300")) {
             List<String> args = new ArrayList<>(List.of(subcommand, option, text));
-            args.addAll(PARSING_ARGUMENTS.get(subcommand));
+            args.addAll(PARSING_ARGUMENTS.getOrDefault(subcommand, PARSING_WITHOUT_CONFIGURATION.get(subcommand)));
             CommandLine.ParseResult parsed = GeoregCommand.commandLine(Map.of()).parseArgs(args.toArray(String[]::new));
             assertThat((Duration) parsed.subcommand().matchedOptionValue(option, null))
                     .as(text)

@@ -120,35 +120,43 @@ final class HistoryRun {
         try (HistorySites sites = new HistorySites(db, dir)) {
             HistoryWorkload workload =
                     new HistoryWorkload(new HistoryWorkload.Config(sites.routers(), clients, duration, seed, minSteps));
-            History history = workload.run();
-            await("replication queue drained")
-                    .atMost(QUIESCENCE)
-                    .pollInterval(Duration.ofMillis(200))
-                    .until(() -> pendingWork(db) == 0);
-            List<String> keys = workload.tagKeys();
-            try (RegistryHttp primary = new RegistryHttp(sites.primary.url());
-                    RegistryHttp replica = new RegistryHttp(sites.replica())) {
-                // The queue is empty once the last event is applied; a notification still in
-                // distribution's send queue arrives a moment later, so converge, then compare.
-                try {
-                    await("replica tags equal the primary's")
-                            .atMost(QUIESCENCE)
-                            .pollInterval(Duration.ofMillis(500))
-                            .until(() -> HistoryChecker.diverged(tags(primary, keys), tags(replica, keys))
-                                            .isEmpty()
-                                    && pendingWork(db) == 0);
-                } catch (ConditionTimeoutException e) {
-                    // Reported below as divergence, with the keys, rather than as a time-out.
-                }
-                List<Violation> diverged = HistoryChecker.diverged(tags(primary, keys), tags(replica, keys));
-                List<Op> ops = history.ops();
-                // A read the router marked possibly stale was answered while it took the primary as
-                // down (its health checks failed): outside the guarantee, so not judged.
-                List<Op> judged = ops.stream()
-                        .filter(o -> !o.source().contains(HistoryWorkload.POSSIBLY_STALE))
-                        .toList();
-                return new Result(ops, HistoryChecker.check(judged), diverged, duration, clients);
+            return judge(db, sites, workload, workload.run());
+        }
+    }
+
+    /**
+     * After a workload's clients stopped: quiescence (the queue drained, the replica's tags equal to
+     * the primary's, or the time-out), then the checker over the history.
+     */
+    static Result judge(TestDatabase db, HistorySites sites, HistoryWorkload workload, History history)
+            throws Exception {
+        await("replication queue drained")
+                .atMost(QUIESCENCE)
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> pendingWork(db) == 0);
+        List<String> keys = workload.tagKeys();
+        try (RegistryHttp primary = new RegistryHttp(sites.primary.url());
+                RegistryHttp replica = new RegistryHttp(sites.replica())) {
+            // The queue is empty once the last event is applied; a notification still in
+            // distribution's send queue arrives a moment later, so converge, then compare.
+            try {
+                await("replica tags equal the primary's")
+                        .atMost(QUIESCENCE)
+                        .pollInterval(Duration.ofMillis(500))
+                        .until(() -> HistoryChecker.diverged(tags(primary, keys), tags(replica, keys))
+                                        .isEmpty()
+                                && pendingWork(db) == 0);
+            } catch (ConditionTimeoutException e) {
+                // Reported below as divergence, with the keys, rather than as a time-out.
             }
+            List<Violation> diverged = HistoryChecker.diverged(tags(primary, keys), tags(replica, keys));
+            List<Op> ops = history.ops();
+            // A read the router marked possibly stale was answered while it took the primary as
+            // down (its health checks failed): outside the guarantee, so not judged.
+            List<Op> judged = ops.stream()
+                    .filter(o -> !o.source().contains(HistoryWorkload.POSSIBLY_STALE))
+                    .toList();
+            return new Result(ops, HistoryChecker.check(judged), diverged, workload.duration(), workload.clients());
         }
     }
 

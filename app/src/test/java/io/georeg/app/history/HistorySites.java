@@ -9,8 +9,13 @@ import io.georeg.testkit.tools.Distribution;
 import io.georeg.testkit.tools.DistributionConfig;
 import io.georeg.testkit.tools.FreePort;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,8 +32,11 @@ final class HistorySites implements AutoCloseable {
     private static final String SECRET = "history-notification-secret-0123";
 
     final Distribution primary;
-    final GeoregServer replicator;
+    GeoregServer replicator;
     final List<GeoregServer> fronts;
+    private final Map<String, String> env = new HashMap<>();
+    /** A front started by {@link #startFrontBeside} and not yet in {@link #fronts}. */
+    private GeoregServer spare;
 
     HistorySites(TestDatabase db, Path dir) throws Exception {
         int replicatorPort = FreePort.pick();
@@ -38,7 +46,6 @@ final class HistorySites implements AutoCloseable {
                         .withDeleteEnabled(true)
                         .withNotification(DistributionConfig.NotificationEndpoint.bearer(
                                 "georeg", URI.create("http://127.0.0.1:" + replicatorPort + "/events"), SECRET)));
-        Map<String, String> env = new HashMap<>();
         env.put("GEOREG_DATABASE_URL", db.jdbcUrl());
         env.put("GEOREG_DATABASE_USER", db.user());
         env.put("GEOREG_DATABASE_PASSWORD", db.password());
@@ -53,9 +60,9 @@ final class HistorySites implements AutoCloseable {
         env.put("GEOREG_ROUTER_TIMEOUTS_HEALTH_INTERVAL", "200ms");
         env.put("GEOREG_ROUTER_TIMEOUTS_HEALTH_TIMEOUT", "500ms");
         replicator = start(env, "replicator", 0);
-        fronts = List.of(
+        fronts = new ArrayList<>(List.of(
                 start(env, "registry-read,router", FreePort.pick()),
-                start(env, "registry-read,router", FreePort.pick()));
+                start(env, "registry-read,router", FreePort.pick())));
     }
 
     private static GeoregServer start(Map<String, String> base, String components, int routerPort) throws Exception {
@@ -69,10 +76,57 @@ final class HistorySites implements AutoCloseable {
         return new GeoregServer(new ConfigLoader(env).load(Optional.empty())).start();
     }
 
+    /**
+     * The settings every {@code georeg serve} of these sites runs with (database, storage, the
+     * primary, the replicator's port that the primary notifies), without components or router port.
+     */
+    Map<String, String> environment() {
+        return Map.copyOf(env);
+    }
+
     List<URI> routers() {
         return fronts.stream()
                 .map(f -> f.component(RouterComponent.class).uri())
                 .toList();
+    }
+
+    /** Starts a new front (registry-read and router) on a new port, beside front {@code i}; returns its router. */
+    URI startFrontBeside(int i) throws Exception {
+        GeoregServer next = start(env, "registry-read,router", FreePort.pick());
+        spare = next;
+        return next.component(RouterComponent.class).uri();
+    }
+
+    /** Stops front {@code i} (its port drains: requests in flight finish) and puts the one started beside it in its place. */
+    void replaceFront(int i) throws Exception {
+        GeoregServer old = fronts.set(i, spare);
+        spare = null;
+        old.close();
+    }
+
+    /**
+     * Stops the replicator (its intake finishes the notification in flight, its workers their
+     * items) and starts a new one on the same port, which the primary notifies: notifications sent
+     * in between are refused and re-sent by the primary.
+     */
+    void replaceReplicator() throws Exception {
+        replicator.close();
+        replicator = start(env, "replicator", 0);
+    }
+
+    /** Whether a router answers its readiness probe with 200 (a load balancer would send it traffic). */
+    static boolean ready(URI router) {
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            return http.send(
+                                    HttpRequest.newBuilder(router.resolve("/-/ready"))
+                                            .timeout(Duration.ofSeconds(5))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.discarding())
+                            .statusCode()
+                    == 200;
+        } catch (Exception e) {
+            return false;
+        }
     }
 
     /** The first front's registry-read, straight (no router): what the replica itself holds. */
@@ -83,9 +137,11 @@ final class HistorySites implements AutoCloseable {
     @Override
     public void close() throws Exception {
         Exception failure = null;
-        for (AutoCloseable c : new AutoCloseable[] {fronts.get(1), fronts.get(0), replicator, primary}) {
+        for (AutoCloseable c : new AutoCloseable[] {spare, fronts.get(1), fronts.get(0), replicator, primary}) {
             try {
-                c.close();
+                if (c != null) {
+                    c.close();
+                }
             } catch (Exception e) {
                 if (failure == null) {
                     failure = e;

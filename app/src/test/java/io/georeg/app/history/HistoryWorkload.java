@@ -23,6 +23,8 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Concurrent clients against the routers, every operation recorded in a {@link History}: each
@@ -68,7 +70,11 @@ final class HistoryWorkload {
 
     private final Config config;
     private final History history = new History();
-    private final List<RegistryHttp> routers;
+    /** The routers, one slot each: a slot's router can be replaced while the clients run ({@link #reroute}). */
+    private final List<AtomicReference<RegistryHttp>> routers;
+    /** Steps each client has finished: a drain waits for every running client to pass a step boundary. */
+    private final AtomicLongArray steps;
+
     private final AtomicLong seeds = new AtomicLong();
     private final List<Stored> manifests = new CopyOnWriteArrayList<>();
     private final List<Stored> blobs = new CopyOnWriteArrayList<>();
@@ -79,7 +85,49 @@ final class HistoryWorkload {
 
     HistoryWorkload(Config config) {
         this.config = config;
-        this.routers = config.routers().stream().map(RegistryHttp::new).toList();
+        this.routers = config.routers().stream()
+                .map(u -> new AtomicReference<>(new RegistryHttp(u)))
+                .toList();
+        this.steps = new AtomicLongArray(config.clients());
+    }
+
+    Duration duration() {
+        return config.duration();
+    }
+
+    int clients() {
+        return config.clients();
+    }
+
+    /** The history so far (complete once {@link #run()} returned). */
+    History history() {
+        return history;
+    }
+
+    /**
+     * Points slot {@code slot} at {@code replacement} (as a load balancer's endpoints change) and
+     * returns once no client can still be using the router it replaced: every client has finished
+     * the step it was in (a step's requests through the old router, an upload's {@code POST} and
+     * {@code PUT} included, all completed). The old router then receives nothing more and can stop.
+     */
+    void reroute(int slot, URI replacement) {
+        RegistryHttp old = routers.get(slot).getAndSet(new RegistryHttp(replacement));
+        long[] before = new long[steps.length()];
+        for (int c = 0; c < before.length; c++) {
+            before[c] = steps.get(c);
+        }
+        org.awaitility.Awaitility.await("every client past the step it was in when slot " + slot + " moved")
+                .atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofMillis(20))
+                .until(() -> {
+                    for (int c = 0; c < before.length; c++) {
+                        if (steps.get(c) == before[c]) {
+                            return false;
+                        }
+                    }
+                    return true;
+                });
+        old.close();
     }
 
     /** Every tag key the run can write, for the convergence check. */
@@ -108,22 +156,26 @@ final class HistoryWorkload {
         List<Throwable> crashed = new CopyOnWriteArrayList<>();
         for (int c = 0; c < config.clients(); c++) {
             Client client = new Client(c, new Random(config.seed() * 1000 + c));
+            int index = c;
             threads.add(Thread.ofPlatform().name("history-client-" + c).start(() -> {
                 try {
-                    for (int steps = 0;
-                            System.nanoTime() < deadline || (steps < config.minSteps() && System.nanoTime() < ceiling);
-                            steps++) {
+                    for (int done = 0;
+                            System.nanoTime() < deadline || (done < config.minSteps() && System.nanoTime() < ceiling);
+                            done++) {
                         client.step();
+                        steps.incrementAndGet(index);
                     }
                 } catch (Throwable t) {
                     crashed.add(t);
+                } finally {
+                    steps.set(index, Long.MAX_VALUE); // stopped: never in a step again
                 }
             }));
         }
         for (Thread t : threads) {
             t.join();
         }
-        routers.forEach(RegistryHttp::close);
+        routers.forEach(r -> r.get().close());
         if (!crashed.isEmpty()) {
             throw new IllegalStateException("a history client crashed", crashed.get(0));
         }
@@ -178,7 +230,7 @@ final class HistoryWorkload {
 
         private RegistryHttp router() {
             via = random.nextInt(routers.size());
-            return routers.get(via);
+            return routers.get(via).get();
         }
 
         /** Records a write (or a set add) with the router it went through ({@code @r1}). */

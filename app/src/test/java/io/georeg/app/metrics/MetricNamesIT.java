@@ -6,6 +6,7 @@ import io.georeg.app.wiring.DatabasePoolMetrics;
 import io.georeg.db.Database;
 import io.georeg.db.DatabaseConfig;
 import io.georeg.ops.JettyMetrics;
+import io.georeg.ops.RequestSignals;
 import io.georeg.read.server.ReadMetrics;
 import io.georeg.replicator.metrics.ReplicatorMetrics;
 import io.georeg.replicator.metrics.VerifyMetrics;
@@ -88,6 +89,7 @@ class MetricNamesIT {
         new OutageMetrics(registry, false, () -> false);
         ReadMetrics.of(registry);
         JettyMetrics.of(registry);
+        new RequestSignals(registry);
         DatabasePoolMetrics.register(registry, database);
         Set<String> names = new TreeSet<>();
         for (MetricSnapshot snapshot : registry.scrape()) {

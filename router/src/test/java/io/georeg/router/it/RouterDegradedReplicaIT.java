@@ -14,7 +14,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -163,7 +162,7 @@ class RouterDegradedReplicaIT {
                         ReplicaMissListener.NONE,
                         null,
                         null,
-                        List.of(),
+                        Router.ProcessHooks.NONE,
                         new LocalBackends(databaseUp::get, BUDGET))
                 .start();
         await().atMost(Duration.ofSeconds(30)).until(() -> router.primaryReachable() && router.replicaReachable());

@@ -7,19 +7,22 @@ import io.georeg.ops.OperationsHandler;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * One component's Jetty 12 server: a connector on {@code host:port} (0: a free port) with the
  * component's {@link ClientDeadlines} (a client that trickles its headers is cut off) and a
  * {@code Handler.Sequence} of the {@link OperationsHandler} followed by the component's own
- * handlers, first to accept wins. The registry-read and replicator components own one each;
+ * handlers, first to accept wins, inside the process's outermost wrapper (request signals) and a
+ * {@link GracefulHandler}, so that {@link #close()} lets requests in flight finish. The registry-read and replicator components own one each;
  * {@link #start()} binds, {@link #close()} stops.
  */
 public final class ComponentHttpServer implements AutoCloseable {
@@ -38,7 +41,8 @@ public final class ComponentHttpServer implements AutoCloseable {
             ClientDeadlines clients,
             ErrorHandler errors,
             OperationsHandler operations,
-            List<Handler> handlers) {
+            List<Handler> handlers,
+            UnaryOperator<Handler> outermost) {
         QueuedThreadPool threads = new QueuedThreadPool(maxThreads, Math.min(8, maxThreads));
         threads.setName(name);
         this.server = new Server(threads);
@@ -52,7 +56,8 @@ public final class ComponentHttpServer implements AutoCloseable {
         List<Handler> all = new ArrayList<>();
         all.add(operations);
         all.addAll(handlers);
-        server.setHandler(new Handler.Sequence(all));
+        // Graceful stop: the connector stops accepting, requests in flight finish (up to the stop timeout).
+        server.setHandler(new GracefulHandler(outermost.apply(new Handler.Sequence(all))));
         server.setStopTimeout(5_000);
         this.host = host;
         this.name = name;

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.function.UnaryOperator;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -63,7 +64,8 @@ class ComponentHttpServerClientsIT {
                         CLIENTS,
                         null,
                         new OperationsHandler(new PrometheusRegistry(), List.of()),
-                        List.of(countsBody))
+                        List.of(countsBody),
+                        UnaryOperator.identity())
                 .start();
     }
 
