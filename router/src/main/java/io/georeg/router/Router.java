@@ -2,6 +2,7 @@ package io.georeg.router;
 
 import io.georeg.db.DatabaseConfig;
 import io.georeg.db.Transactions;
+import io.georeg.ops.GracefulDrain;
 import io.georeg.ops.JettyMetrics;
 import io.georeg.ops.OciErrorHandler;
 import io.georeg.ops.OperationsHandler;
@@ -57,7 +58,6 @@ import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
@@ -286,7 +286,7 @@ public final class Router implements AutoCloseable {
             server = newServer(config.bindHost(), config.port(), "router", true);
             TokenShield shield = outageShield();
             accessLog = new AccessLog(config.accessLog(), metrics::accessLogDropped).start();
-            server.setHandler(new GracefulHandler(hooks.outermost()
+            server.setHandler(new GracefulDrain(hooks.outermost()
                     .apply(new AccessLogHandler(
                             accessLog, routingHandler(proxy, rewriter, replica, readYourWrites, shield, operations)))));
             server.start();
@@ -498,7 +498,7 @@ public final class Router implements AutoCloseable {
     public synchronized void close() throws Exception {
         Exception failure = null;
         // The public port first, gracefully: it stops accepting, and requests in flight finish
-        // (GracefulHandler, up to the stop timeout) while everything they use still runs.
+        // (GracefulDrain, up to the stop timeout) while everything they use still runs.
         try {
             stopper(server).close();
         } catch (Exception e) {

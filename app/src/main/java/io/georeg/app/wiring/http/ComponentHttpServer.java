@@ -1,6 +1,7 @@
 package io.georeg.app.wiring.http;
 
 import io.georeg.ops.ClientDeadlines;
+import io.georeg.ops.GracefulDrain;
 import io.georeg.ops.JettyMetrics;
 import io.georeg.ops.OciErrorHandler;
 import io.georeg.ops.OperationsHandler;
@@ -14,7 +15,6 @@ import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ErrorHandler;
-import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
@@ -22,7 +22,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * component's {@link ClientDeadlines} (a client that trickles its headers is cut off) and a
  * {@code Handler.Sequence} of the {@link OperationsHandler} followed by the component's own
  * handlers, first to accept wins, inside the process's outermost wrapper (request signals) and a
- * {@link GracefulHandler}, so that {@link #close()} lets requests in flight finish. The registry-read and replicator components own one each;
+ * {@link GracefulDrain}, so that {@link #close()} lets requests in flight finish. The registry-read and replicator components own one each;
  * {@link #start()} binds, {@link #close()} stops.
  */
 public final class ComponentHttpServer implements AutoCloseable {
@@ -57,7 +57,7 @@ public final class ComponentHttpServer implements AutoCloseable {
         all.add(operations);
         all.addAll(handlers);
         // Graceful stop: the connector stops accepting, requests in flight finish (up to the stop timeout).
-        server.setHandler(new GracefulHandler(outermost.apply(new Handler.Sequence(all))));
+        server.setHandler(new GracefulDrain(outermost.apply(new Handler.Sequence(all))));
         server.setStopTimeout(5_000);
         this.host = host;
         this.name = name;
