@@ -143,7 +143,7 @@ as YAML. Keys match docs/configuration.md exactly; secrets are never inlined: th
 {{- if or $v.database.password $v.database.existingSecret -}}
 {{- $_ := set $db "passwordFile" (printf "%s/database-password" $secrets) -}}
 {{- end -}}
-{{- $config := dict "shutdownTimeout" $v.shutdownTimeout "logFormat" $v.logFormat "database" $db "metrics" (dict "apdex" $v.metrics.apdex) -}}
+{{- $config := dict "shutdownTimeout" $v.shutdownTimeout "shutdownDelay" $v.shutdownDelay "logFormat" $v.logFormat "database" $db "metrics" (dict "apdex" $v.metrics.apdex) -}}
 {{- if ne $component "migrate" -}}
 {{- $_ := set $config "components" (list $component) -}}
 {{- end -}}

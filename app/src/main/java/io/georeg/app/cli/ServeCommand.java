@@ -3,6 +3,7 @@ package io.georeg.app.cli;
 import io.georeg.app.config.ComponentName;
 import io.georeg.app.config.GeoregConfig;
 import io.georeg.app.wiring.GeoregServer;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -13,8 +14,8 @@ import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code georeg serve}: runs the components named by the {@code components} key until the
- * process is told to stop (SIGTERM, Ctrl-C), then stops them in reverse order, waiting at most
- * {@code shutdownTimeout}.
+ * process is told to stop (SIGTERM, Ctrl-C), then turns unready for {@code shutdownDelay} and stops
+ * them in reverse order, waiting at most {@code shutdownTimeout} more ({@link GeoregServer#stop}).
  */
 @Command(
         name = "serve",
@@ -36,9 +37,11 @@ final class ServeCommand implements Callable<Integer> {
                     Thread closer = new Thread(
                             () -> {
                                 try {
-                                    server.close();
+                                    server.stop(config.shutdownDelay());
                                 } catch (RuntimeException e) {
                                     LOG.error("georeg did not stop cleanly", e);
+                                } catch (InterruptedException e) {
+                                    Thread.currentThread().interrupt();
                                 } finally {
                                     stopped.countDown();
                                 }
@@ -46,9 +49,12 @@ final class ServeCommand implements Callable<Integer> {
                             "georeg-stop");
                     closer.start();
                     try {
-                        if (!stopped.await(config.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                        Duration allowed = config.shutdownDelay().plus(config.shutdownTimeout());
+                        if (!stopped.await(allowed.toMillis(), TimeUnit.MILLISECONDS)) {
                             LOG.warn(
-                                    "components did not stop within shutdownTimeout {}; exiting anyway",
+                                    "components did not stop within shutdownDelay {} + shutdownTimeout {}; exiting"
+                                            + " anyway",
+                                    config.shutdownDelay(),
                                     config.shutdownTimeout());
                         }
                     } catch (InterruptedException e) {

@@ -56,6 +56,7 @@ final class ConfigDefaults {
         return new GeoregConfig(
                 List.of(ComponentName.values()),
                 Duration.ofSeconds(10),
+                Duration.ZERO,
                 DatabaseConfig.of("jdbc:postgresql://127.0.0.1:5432/georeg", "georeg", "georeg"),
                 new StorageSection(null, null, null),
                 new AuthSection(null),

@@ -21,6 +21,9 @@ import java.util.List;
  *
  * @param components what {@code georeg serve} runs, in start order
  * @param shutdownTimeout how long {@code georeg serve} waits for components to stop
+ * @param shutdownDelay how long {@code georeg serve}, told to stop, keeps serving while every port's
+ *     {@code /-/ready} answers 503, before the ports stop accepting: the time load balancers and
+ *     Kubernetes take to stop sending new connections to it
  * @param logFormat how log events are written on stderr
  * @param health how the database and storage are watched, and the budget they get before reads go
  *     to the primary
@@ -31,6 +34,7 @@ import java.util.List;
 public record GeoregConfig(
         List<ComponentName> components,
         Duration shutdownTimeout,
+        Duration shutdownDelay,
         DatabaseConfig database,
         StorageSection storage,
         AuthSection auth,
@@ -49,6 +53,7 @@ public record GeoregConfig(
         auth = auth == null ? new AuthSection(null) : auth;
         logFormat = logFormat == null ? LogFormat.TEXT : logFormat;
         primary = primary == null ? PrimaryEgress.DIRECT : primary;
+        shutdownDelay = shutdownDelay == null ? Duration.ZERO : shutdownDelay;
         metrics = metrics == null ? MetricsSection.defaults() : metrics;
     }
 
@@ -63,6 +68,9 @@ public record GeoregConfig(
         }
         if (shutdownTimeout == null || shutdownTimeout.isNegative()) {
             problems.add("shutdownTimeout must be a duration >= 0, e.g. 10s");
+        }
+        if (shutdownDelay.isNegative()) {
+            problems.add("shutdownDelay must be a duration >= 0, e.g. 5s (0 stops at once)");
         }
         problems.addAll(check(database == null ? null : database::validate, "database"));
         problems.addAll(storage.problems());

@@ -2,6 +2,7 @@ package io.georeg.app.wiring;
 
 import io.georeg.app.config.ComponentName;
 import io.georeg.app.config.GeoregConfig;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -13,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * {@link Resources}. {@link #start()} first refuses a database schema this binary must not run on
  * ({@link SchemaGuard}), then builds and starts the components in the order of the
  * {@code components} key (a failure stops what already started); {@link #close()} stops them in
- * reverse and closes the resources. The serve command and the end-to-end tests use it alike.
+ * reverse and closes the resources, {@link #stop} after {@code shutdownDelay}. The serve command and the end-to-end tests use it alike.
  */
 public final class GeoregServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GeoregServer.class);
@@ -59,6 +60,21 @@ public final class GeoregServer implements AutoCloseable {
 
     public Resources resources() {
         return resources;
+    }
+
+    /**
+     * Stops as {@code georeg serve} does when told to: with a {@code delay} ({@code shutdownDelay}),
+     * every port first turns unready and goes on serving that long, so that load balancers and
+     * Kubernetes stop sending it new connections while it still accepts them; then {@link #close()}:
+     * each port stops accepting and drains.
+     */
+    public void stop(Duration delay) throws InterruptedException {
+        if (delay.isPositive()) {
+            resources.stopServing();
+            LOG.info("unready, still serving for {} (shutdownDelay) before the ports stop accepting", delay);
+            Thread.sleep(delay.toMillis()); // the delay itself, not a wait for a condition
+        }
+        close();
     }
 
     @Override

@@ -11,6 +11,7 @@ import io.georeg.read.auth.TokenAuthenticator;
 import io.georeg.read.server.ReadMetrics;
 import java.net.URI;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -31,7 +32,7 @@ public final class RegistryReadComponent implements Component {
 
     RegistryReadComponent(GeoregConfig config, Resources resources) {
         this.options = config.registryRead();
-        OperationsHandler operations = readiness(resources);
+        OperationsHandler operations = readiness(resources, resources.servingReadiness());
         this.server = new ComponentHttpServer(
                 "registry-read",
                 options.host(),
@@ -53,13 +54,17 @@ public final class RegistryReadComponent implements Component {
         return new Handler.Sequence(readiness(resources), handler(config, resources));
     }
 
-    private static OperationsHandler readiness(Resources resources) {
-        return new OperationsHandler(
-                resources.metrics(),
-                List.of(
-                        resources.backends().check(Resources.DATABASE, true),
-                        resources.backends().check(Resources.STORAGE, true),
-                        OperationsHandler.Check.required("schema", resources::schemaCompatible)));
+    /**
+     * registry-read's readiness: its database, storage and schema, and what its own port adds (a
+     * stopping process; hosted in the router, the router's own readiness says that).
+     */
+    private static OperationsHandler readiness(Resources resources, OperationsHandler.Check... more) {
+        List<OperationsHandler.Check> checks = new ArrayList<>(List.of(
+                resources.backends().check(Resources.DATABASE, true),
+                resources.backends().check(Resources.STORAGE, true),
+                resources.schemaReadiness()));
+        checks.addAll(List.of(more));
+        return new OperationsHandler(resources.metrics(), checks);
     }
 
     /** registry-read's handler tree (API, auth, path guard) over the shared reader. */

@@ -56,7 +56,8 @@ public final class ReplicatorComponent implements Component {
                 List.of(
                         resources.backends().check(Resources.DATABASE, true),
                         resources.backends().check(Resources.STORAGE, false),
-                        OperationsHandler.Check.required("schema", resources::schemaCompatible)));
+                        resources.schemaReadiness(),
+                        resources.servingReadiness()));
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         this.server = new ComponentHttpServer(

@@ -6,6 +6,7 @@ import io.georeg.db.Database;
 import io.georeg.db.Migrations;
 import io.georeg.ops.BackendWatch;
 import io.georeg.ops.BuildInfo;
+import io.georeg.ops.OperationsHandler;
 import io.georeg.ops.RequestSignals;
 import io.georeg.replica.DatabaseReplicaReader;
 import io.georeg.replica.DatabaseReplicaWriter;
@@ -48,6 +49,7 @@ public final class Resources implements AutoCloseable {
 
     public static final String STORAGE = "storage";
     private final RequestSignals requestSignals = new RequestSignals(metrics);
+    private volatile boolean stopping;
 
     public Resources(GeoregConfig config) {
         this.config = config;
@@ -83,6 +85,25 @@ public final class Resources implements AutoCloseable {
             opened.push(schemaGuard);
         }
         return schemaGuard;
+    }
+
+    /**
+     * Turns every component's port unready while they go on serving: the first step of a stop
+     * with {@code shutdownDelay} ({@link GeoregServer#stop}), so that load balancers stop sending
+     * new connections before the ports stop accepting them.
+     */
+    public void stopServing() {
+        stopping = true;
+    }
+
+    /** Required of every component's port: ready until {@link #stopServing()} ({@code "serving"}). */
+    public OperationsHandler.Check servingReadiness() {
+        return OperationsHandler.Check.required("serving", () -> !stopping);
+    }
+
+    /** Required of every component: the version-skew guard's answer ({@code "schema"}, {@link #schemaCompatible()}). */
+    public OperationsHandler.Check schemaReadiness() {
+        return OperationsHandler.Check.required("schema", this::schemaCompatible);
     }
 
     /** Whether this binary may run on the database's schema as last checked: every component's readiness. */

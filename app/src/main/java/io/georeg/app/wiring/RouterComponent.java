@@ -2,7 +2,6 @@ package io.georeg.app.wiring;
 
 import io.georeg.app.config.GeoregConfig;
 import io.georeg.ops.BackendWatch;
-import io.georeg.ops.OperationsHandler;
 import io.georeg.replicator.queue.WorkQueue;
 import io.georeg.replicator.reconcile.RepositoryFilter;
 import io.georeg.router.LocalBackends;
@@ -48,7 +47,7 @@ public final class RouterComponent implements Component {
                 new StatusPageHandler(resources.database()),
                 resources.database().config(),
                 new Router.ProcessHooks(
-                        List.of(OperationsHandler.Check.required("schema", resources::schemaCompatible)),
+                        List.of(resources.schemaReadiness(), resources.servingReadiness()),
                         tree -> resources
                                 .requestSignals()
                                 .wrap(name(), config.metrics().apdex(), tree)),
