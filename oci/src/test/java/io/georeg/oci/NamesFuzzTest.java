@@ -7,9 +7,8 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
  * Fuzzes the OCI path grammar's parsers — repository names, tags, digests, manifest references and
  * the ambiguous-path check — with arbitrary strings: each either accepts (and then what it
  * accepted prints back as the same text and passes its own validity check) or refuses with an
- * {@link OciException}; any other exception is a finding. Jazzer runs it in the build's fuzz
- * execution and for longer from {@code scripts/fuzz}; crashes are kept as regression inputs in
- * {@code NamesFuzzTestInputs/}.
+ * {@link OciException}; any other exception is a finding. The build replays its corpus in
+ * {@code NamesFuzzTestInputs/}; {@code scripts/fuzz} fuzzes it, and crashes are kept there.
  */
 public class NamesFuzzTest {
 
