@@ -170,17 +170,10 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
             VALUES (?, ?, ?, nextval('replica_delete_generation'))
             ON CONFLICT (repository, kind, digest) DO UPDATE SET generation = EXCLUDED.generation, deleted_at = now()
             """;
-    private static final String PRUNE_TOMBSTONES = """
-            DELETE FROM replica_tombstones WHERE deleted_at < now() - interval '1 hour'
-            """;
-    private static final String DELETED_AFTER = """
-            SELECT 1 FROM replica_tombstones WHERE repository = ? AND kind = ? AND digest = ? AND generation > ?
-            """;
-    private static final String DELETE_GENERATION = """
-            SELECT coalesce(pg_sequence_last_value('replica_delete_generation'), 0)
-            """;
-    private static final String MANIFEST = "manifest";
-    private static final String BLOB = "blob";
+    private static final String PRUNE_TOMBSTONES =
+            "DELETE FROM replica_tombstones WHERE deleted_at < now() - " + Tombstones.LIFETIME;
+    private static final String MANIFEST = Tombstones.MANIFEST;
+    private static final String BLOB = Tombstones.BLOB;
     /** {@link #deletesAfter} of a writer that refuses nothing. */
     private static final long UNGUARDED = Long.MAX_VALUE;
 
@@ -208,11 +201,7 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
 
     @Override
     public long deleteGeneration() {
-        return tx.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement(DELETE_GENERATION)) {
-                return count(ps);
-            }
-        });
+        return tx.read(Tombstones::deleteGeneration);
     }
 
     @Override
@@ -484,16 +473,8 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
             return;
         }
         lockKey(c, repository, kind, digest);
-        try (PreparedStatement ps = c.prepareStatement(DELETED_AFTER)) {
-            ps.setString(1, repository.value());
-            ps.setString(2, kind);
-            ps.setString(3, digest.toString());
-            ps.setLong(4, deletesAfter);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (rs.next()) {
-                    throw new DeletedSinceException(repository, kind, digest, deletesAfter);
-                }
-            }
+        if (Tombstones.deletedAfter(c, repository.value(), kind, digest.toString(), deletesAfter)) {
+            throw new DeletedSinceException(repository, kind, digest, deletesAfter);
         }
     }
 

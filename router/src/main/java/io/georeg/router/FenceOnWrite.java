@@ -33,6 +33,8 @@ import org.slf4j.LoggerFactory;
  *     primary allows it);</li>
  * <li>blob {@code DELETE}: the blob gone.</li>
  * </ul>
+ * A manifest or blob gone carries the replica's delete generation read before the delete went
+ * to the primary ({@link RouterFences#onWrite}): the fence stands until the replica applied it.
  * A pushed manifest with a {@code subject} is answered with {@code OCI-Subject} (distribution
  * spec 1.1, "Pushing manifests with subject") when the primary did not say it (distribution 2.8
  * does not): through the router the referrers API lists the referrer at once.
@@ -49,6 +51,9 @@ final class FenceOnWrite implements ResponseInterceptor {
     private final String method;
     private final String contentType;
     private final Response proxyToClientResponse;
+    /** For a delete: the replica's delete generation before it went to the primary. */
+    private final long replicaDeleteGeneration;
+
     private volatile CopyingContentSource body;
 
     FenceOnWrite(
@@ -57,7 +62,8 @@ final class FenceOnWrite implements ResponseInterceptor {
             LocalBackends backends,
             RouteMatch match,
             Request request,
-            Response proxyToClientResponse) {
+            Response proxyToClientResponse,
+            long replicaDeleteGeneration) {
         this.readYourWrites = readYourWrites;
         this.metrics = metrics;
         this.backends = backends;
@@ -65,6 +71,7 @@ final class FenceOnWrite implements ResponseInterceptor {
         this.method = request.getMethod();
         this.contentType = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
         this.proxyToClientResponse = proxyToClientResponse;
+        this.replicaDeleteGeneration = replicaDeleteGeneration;
     }
 
     @Override
@@ -126,12 +133,12 @@ final class FenceOnWrite implements ResponseInterceptor {
         String reference = match.reference();
         boolean byDigest = Digest.looksLikeDigest(reference);
         if (match.routeId() == RouteId.BLOB_DELETE) {
-            return List.of(Fence.Write.blobDeleted(repository, reference));
+            return List.of(Fence.Write.blobDeleted(repository, reference, replicaDeleteGeneration));
         }
         if (!isManifestPush()) {
             return List.of(
                     byDigest
-                            ? Fence.Write.manifestDeleted(repository, reference)
+                            ? Fence.Write.manifestDeleted(repository, reference, replicaDeleteGeneration)
                             : Fence.Write.tagDeleted(repository, reference));
         }
         String header = answer.getHeaders().get("Docker-Content-Digest");

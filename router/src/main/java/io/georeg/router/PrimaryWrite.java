@@ -23,6 +23,11 @@ final class PrimaryWrite implements RouteLeg {
     }
 
     @Override
+    public boolean mayBlock(RouteMatch match) {
+        return fences.writeMayBlock(match);
+    }
+
+    @Override
     public void answer(Request request, Response response, Callback callback, RequestRecord record, RouteMatch match) {
         metrics.routed(record, match, "primary");
         primary.sendAdmitted(

@@ -103,16 +103,58 @@ final class RouterFences {
         return new ReferrersCorrection(readYourWrites, corrections, artifactType, fallback, response, callback);
     }
 
-    /** What holds the primary's answer to this write until its fences are recorded; NONE when it needs none. */
+    /** Whether preparing this write's fences may block: a delete reads the replica's delete generation first. */
+    boolean writeMayBlock(RouteMatch match) {
+        return readYourWrites != null
+                && switch (match.routeId()) {
+                    case MANIFEST_WRITE, BLOB_DELETE -> true;
+                    default -> false;
+                };
+    }
+
+    /**
+     * What holds the primary's answer to this write until its fences are recorded; NONE when it
+     * needs none. Blocking for a delete ({@link #writeMayBlock}): before it goes to the primary,
+     * the replica's delete generation is read, which the delete's fence has to be outrun by.
+     */
     ResponseInterceptor onWrite(Request request, Response response, RouteMatch match) {
         if (readYourWrites == null) {
             return ResponseInterceptor.NONE;
         }
         return switch (match.routeId()) {
             case MANIFEST_WRITE, BLOB_DELETE ->
-                new FenceOnWrite(readYourWrites, metrics, backends, match, request, response);
+                new FenceOnWrite(
+                        readYourWrites,
+                        metrics,
+                        backends,
+                        match,
+                        request,
+                        response,
+                        "DELETE".equals(request.getMethod()) ? replicaDeleteGeneration(match) : 0);
             default -> ResponseInterceptor.NONE;
         };
+    }
+
+    /**
+     * The replica's delete generation before a delete goes to the primary; 0 (any tombstone of the
+     * target then shows the delete applied) while the tracking database cannot tell.
+     */
+    private long replicaDeleteGeneration(RouteMatch match) {
+        if (!backends.databaseUp()) {
+            return 0;
+        }
+        try {
+            return readYourWrites.replicaDeleteGeneration();
+        } catch (RuntimeException e) {
+            metrics.fenceError();
+            LOG.warn(
+                    "cannot read the replica's delete generation before deleting {}:{}; its fence will"
+                            + " take any tombstone of it as the delete applied",
+                    match.repository(),
+                    match.reference(),
+                    e);
+            return 0;
+        }
     }
 
     private static FencedRead readOf(RouteMatch match) {

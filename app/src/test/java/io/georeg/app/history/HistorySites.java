@@ -8,6 +8,7 @@ import io.georeg.testkit.db.TestDatabase;
 import io.georeg.testkit.tools.Distribution;
 import io.georeg.testkit.tools.DistributionConfig;
 import io.georeg.testkit.tools.FreePort;
+import io.georeg.testkit.tools.HoldingProxy;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -32,6 +33,9 @@ final class HistorySites implements AutoCloseable {
     private static final String SECRET = "history-notification-secret-0123";
 
     final Distribution primary;
+    /** What the replicator reads the primary through, when the test holds its answers; else null. */
+    final HoldingProxy replicatorsPrimary;
+
     GeoregServer replicator;
     final List<GeoregServer> fronts;
     private final Map<String, String> env = new HashMap<>();
@@ -39,6 +43,15 @@ final class HistorySites implements AutoCloseable {
     private GeoregServer spare;
 
     HistorySites(TestDatabase db, Path dir) throws Exception {
+        this(db, dir, false);
+    }
+
+    /**
+     * @param holdReplication the replicator reads the primary through a {@link HoldingProxy}
+     *     ({@link #replicatorsPrimary}), so a test can hold a copy between its read of the primary
+     *     and its store; the routers and the clients talk to the primary directly
+     */
+    HistorySites(TestDatabase db, Path dir, boolean holdReplication) throws Exception {
         int replicatorPort = FreePort.pick();
         primary = Distribution.start(
                 Files.createDirectories(dir.resolve("primary")),
@@ -46,6 +59,7 @@ final class HistorySites implements AutoCloseable {
                         .withDeleteEnabled(true)
                         .withNotification(DistributionConfig.NotificationEndpoint.bearer(
                                 "georeg", URI.create("http://127.0.0.1:" + replicatorPort + "/events"), SECRET)));
+        replicatorsPrimary = holdReplication ? HoldingProxy.to(primary.url()) : null;
         env.put("GEOREG_DATABASE_URL", db.jdbcUrl());
         env.put("GEOREG_DATABASE_USER", db.user());
         env.put("GEOREG_DATABASE_PASSWORD", db.password());
@@ -54,7 +68,9 @@ final class HistorySites implements AutoCloseable {
         env.put("GEOREG_REGISTRY_READ_PORT", "0");
         env.put("GEOREG_REPLICATOR_PORT", Integer.toString(replicatorPort));
         env.put("GEOREG_REPLICATOR_INTAKE_SECRET", SECRET);
-        env.put("GEOREG_REPLICATOR_PRIMARY_URL", primary.url().toString());
+        env.put(
+                "GEOREG_REPLICATOR_PRIMARY_URL",
+                (holdReplication ? replicatorsPrimary.url() : primary.url()).toString());
         env.put("GEOREG_REPLICATOR_WORKERS_POLL_INTERVAL", "200ms");
         env.put("GEOREG_ROUTER_PRIMARY_URL", primary.url().toString());
         env.put("GEOREG_ROUTER_TIMEOUTS_HEALTH_INTERVAL", "200ms");
@@ -137,7 +153,8 @@ final class HistorySites implements AutoCloseable {
     @Override
     public void close() throws Exception {
         Exception failure = null;
-        for (AutoCloseable c : new AutoCloseable[] {spare, fronts.get(1), fronts.get(0), replicator, primary}) {
+        for (AutoCloseable c :
+                new AutoCloseable[] {spare, fronts.get(1), fronts.get(0), replicatorsPrimary, replicator, primary}) {
             try {
                 if (c != null) {
                     c.close();

@@ -14,6 +14,9 @@ import java.util.Locale;
  * @param digest     the manifest now under the tag (null: tag deleted), the manifest or blob, or the referrer
  * @param present    whether the write left the target there (push) or took it away (delete)
  * @param descriptor for a referrer pushed: the descriptor (JSON) the referrers API lists for it
+ * @param replicaDeleteGeneration for a manifest or blob deleted: the replica's delete generation
+ *                   (migration V13) read before the delete went to the primary — the fence stands
+ *                   until the replica holds a newer tombstone of the target (0: any; other writes: 0)
  */
 public record Fence(
         long id,
@@ -23,6 +26,7 @@ public record Fence(
         String digest,
         boolean present,
         String descriptor,
+        long replicaDeleteGeneration,
         Instant createdAt,
         Instant expiresAt) {
 
@@ -45,30 +49,38 @@ public record Fence(
 
     /** A fence as a write asks for it, before the table gives it an id and times. */
     public record Write(
-            String repository, Kind kind, String target, String digest, boolean present, String descriptor) {
+            String repository,
+            Kind kind,
+            String target,
+            String digest,
+            boolean present,
+            String descriptor,
+            long replicaDeleteGeneration) {
 
         public static Write tagPushed(String repository, String tag, String digest) {
-            return new Write(repository, Kind.TAG, tag, digest, true, null);
+            return new Write(repository, Kind.TAG, tag, digest, true, null, 0);
         }
 
         public static Write tagDeleted(String repository, String tag) {
-            return new Write(repository, Kind.TAG, tag, null, false, null);
+            return new Write(repository, Kind.TAG, tag, null, false, null, 0);
         }
 
         public static Write manifestPushed(String repository, String digest) {
-            return new Write(repository, Kind.MANIFEST, digest, digest, true, null);
+            return new Write(repository, Kind.MANIFEST, digest, digest, true, null, 0);
         }
 
-        public static Write manifestDeleted(String repository, String digest) {
-            return new Write(repository, Kind.MANIFEST, digest, digest, false, null);
+        /** @param replicaDeleteGeneration the replica's delete generation before the delete went to the primary */
+        public static Write manifestDeleted(String repository, String digest, long replicaDeleteGeneration) {
+            return new Write(repository, Kind.MANIFEST, digest, digest, false, null, replicaDeleteGeneration);
         }
 
-        public static Write blobDeleted(String repository, String digest) {
-            return new Write(repository, Kind.BLOB, digest, digest, false, null);
+        /** @param replicaDeleteGeneration the replica's delete generation before the delete went to the primary */
+        public static Write blobDeleted(String repository, String digest, long replicaDeleteGeneration) {
+            return new Write(repository, Kind.BLOB, digest, digest, false, null, replicaDeleteGeneration);
         }
 
         public static Write referrerPushed(String repository, String subject, String digest, String descriptor) {
-            return new Write(repository, Kind.REFERRER, subject, digest, true, descriptor);
+            return new Write(repository, Kind.REFERRER, subject, digest, true, descriptor, 0);
         }
     }
 }

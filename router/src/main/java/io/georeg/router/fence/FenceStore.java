@@ -1,6 +1,7 @@
 package io.georeg.router.fence;
 
 import io.georeg.db.Transactions;
+import io.georeg.replica.Tombstones;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -21,19 +22,23 @@ public final class FenceStore {
     // The latest write to a target replaces its fence; created_at tells a replaced fence from
     // the one a reader checked (see CLEAR).
     private static final String UPSERT = """
-            INSERT INTO router_fences (repository, kind, target, digest, present, descriptor, expires_at)
-            VALUES (?, ?, ?, ?, ?, ?, now() + make_interval(secs => ?))
+            INSERT INTO router_fences (repository, kind, target, digest, present, descriptor, expires_at,
+                                       replica_delete_generation)
+            VALUES (?, ?, ?, ?, ?, ?, now() + make_interval(secs => ?), ?)
             ON CONFLICT (repository, kind, target) WHERE kind <> 'referrer'
             DO UPDATE SET digest = EXCLUDED.digest, present = EXCLUDED.present, descriptor = EXCLUDED.descriptor,
-                          created_at = clock_timestamp(), expires_at = EXCLUDED.expires_at
+                          created_at = clock_timestamp(), expires_at = EXCLUDED.expires_at,
+                          replica_delete_generation = EXCLUDED.replica_delete_generation
             """;
 
     private static final String UPSERT_REFERRER = """
-            INSERT INTO router_fences (repository, kind, target, digest, present, descriptor, expires_at)
-            VALUES (?, ?, ?, ?, ?, ?, now() + make_interval(secs => ?))
+            INSERT INTO router_fences (repository, kind, target, digest, present, descriptor, expires_at,
+                                       replica_delete_generation)
+            VALUES (?, ?, ?, ?, ?, ?, now() + make_interval(secs => ?), ?)
             ON CONFLICT (repository, target, digest) WHERE kind = 'referrer'
             DO UPDATE SET present = EXCLUDED.present, descriptor = EXCLUDED.descriptor,
-                          created_at = clock_timestamp(), expires_at = EXCLUDED.expires_at
+                          created_at = clock_timestamp(), expires_at = EXCLUDED.expires_at,
+                          replica_delete_generation = EXCLUDED.replica_delete_generation
             """;
 
     // First in the recording transaction: the row lock orders the generations as they commit.
@@ -53,12 +58,20 @@ public final class FenceStore {
     /** The payload that says a generation's fences were all notified; repository names have no colon. */
     static final String GENERATION_PAYLOAD = "generation:";
 
+    // A manifest deleted takes the tags that pointed at it on the primary: their push fences are
+    // over (the delete's fence pins every read they pinned but the catalog's, until the replica
+    // applied the delete), and would otherwise stand until they expire, since the replica will
+    // never show those tags at that manifest again.
+    private static final String DROP_TAGS_OF_DELETED = """
+            DELETE FROM router_fences WHERE repository = ? AND kind = 'tag' AND present AND digest = ?
+            """;
+
     private static final String DELETE_EXPIRED = """
             DELETE FROM router_fences WHERE expires_at < now()
             """;
 
-    private static final String COLUMNS =
-            "id, repository, kind, target, digest, present, descriptor, created_at, expires_at";
+    private static final String COLUMNS = "id, repository, kind, target, digest, present, descriptor,"
+            + " coalesce(replica_delete_generation, 0), created_at, expires_at";
 
     private static final String ALL_LIVE = "SELECT " + COLUMNS + " FROM router_fences WHERE expires_at > now()";
 
@@ -80,7 +93,8 @@ public final class FenceStore {
 
     /**
      * Records the fences of one write in one transaction, counted as one generation (notified last,
-     * see {@link #GENERATION_PAYLOAD}). Also drops expired fences.
+     * see {@link #GENERATION_PAYLOAD}). A manifest deleted drops the push fences of the tags that
+     * pointed at it; expired fences are dropped too.
      */
     public void record(List<Fence.Write> writes) {
         transactions.inTransaction(c -> {
@@ -100,7 +114,15 @@ public final class FenceStore {
                     s.setBoolean(5, w.present());
                     s.setString(6, w.descriptor());
                     s.setDouble(7, ttl.toMillis() / 1000.0);
+                    s.setLong(8, w.replicaDeleteGeneration());
                     s.executeUpdate();
+                }
+                if (w.kind() == Fence.Kind.MANIFEST && !w.present()) {
+                    try (PreparedStatement s = c.prepareStatement(DROP_TAGS_OF_DELETED)) {
+                        s.setString(1, w.repository());
+                        s.setString(2, w.digest());
+                        s.executeUpdate();
+                    }
                 }
             }
             try (PreparedStatement s = c.prepareStatement(DELETE_EXPIRED)) {
@@ -123,6 +145,24 @@ public final class FenceStore {
                 return rs.getLong(1);
             }
         });
+    }
+
+    /** The replica's delete generation now (migration V13), read before a delete goes to the primary. */
+    public long replicaDeleteGeneration() {
+        return transactions.read(Tombstones::deleteGeneration);
+    }
+
+    /**
+     * Whether the replica applied the delete that a fence of a manifest or blob deleted is about
+     * ({@link Tombstones#deleteShown}): it holds a tombstone of the target newer than the
+     * generation read before the delete went to the primary, from which on no copy that read the
+     * primary before the delete can store the content again — or the fence is older than a
+     * tombstone lives.
+     */
+    public boolean deleteApplied(Fence fence) {
+        String kind = fence.kind() == Fence.Kind.BLOB ? Tombstones.BLOB : Tombstones.MANIFEST;
+        return transactions.read(c -> Tombstones.deleteShown(
+                c, fence.repository(), kind, fence.target(), fence.replicaDeleteGeneration(), fence.createdAt()));
     }
 
     /** Records the fence of a manifest push: {@code tag} null for a push by digest. */
@@ -179,7 +219,8 @@ public final class FenceStore {
                 rs.getString(5),
                 rs.getBoolean(6),
                 rs.getString(7),
-                rs.getObject(8, OffsetDateTime.class).toInstant(),
-                rs.getObject(9, OffsetDateTime.class).toInstant());
+                rs.getLong(8),
+                rs.getObject(9, OffsetDateTime.class).toInstant(),
+                rs.getObject(10, OffsetDateTime.class).toInstant());
     }
 }

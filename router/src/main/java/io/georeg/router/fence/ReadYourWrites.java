@@ -24,7 +24,11 @@ import org.slf4j.LoggerFactory;
  * before the client sees the answer); a read that a fence pins ({@link FencedRead#isPinnedBy})
  * goes to the primary ({@link #pinned}) until the replica shows what the write left, checked by
  * asking the replica as the client (its {@code Authorization}) — which clears the fence. The
- * referrers API is corrected instead of pinned ({@link #referrerCorrections}).
+ * referrers API is corrected instead of pinned ({@link #referrerCorrections}). A manifest or blob
+ * deleted is shown only once the replica has applied that delete — its tombstone, newer than
+ * the delete generation read before the delete went to the primary ({@link
+ * #replicaDeleteGeneration}) — and lacks the content: a replica that only lacks it may be about
+ * to store a copy that read the primary before the delete.
  *
  * <p>Across router instances by construction: a fence another router recorded is committed
  * before that write's answer, but its notification may reach this process's {@link FenceView}
@@ -58,6 +62,14 @@ public final class ReadYourWrites {
         this.replica = replica;
         this.checkTimeout = checkTimeout;
         this.generation = new LatestGeneration(store::generation);
+    }
+
+    /**
+     * The replica's delete generation, read before a manifest or blob delete goes to the primary
+     * and recorded with its fence ({@link Fence.Write#manifestDeleted}); blocking.
+     */
+    public long replicaDeleteGeneration() {
+        return store.replicaDeleteGeneration();
     }
 
     /** Records the fences of a write to {@code repository} that the primary accepted. */
@@ -164,7 +176,12 @@ public final class ReadYourWrites {
         LOG.debug("replica shows {} {}:{}: fence cleared", fence.kind(), fence.repository(), fence.target());
     }
 
-    /** Whether the replica shows what the fence's write left. */
+    /**
+     * Whether the replica shows what the fence's write left. For a manifest or blob deleted, that
+     * takes the delete applied (a tombstone, {@link FenceStore#deleteApplied}) as well as a 404:
+     * a 404 alone is also what a replica answers that has not stored a copy yet, which may have
+     * read the primary before the delete.
+     */
     private boolean replicaShows(Fence f, HttpFields clientHeaders) {
         String name = "/v2/" + f.repository();
         return switch (f.kind()) {
@@ -177,9 +194,13 @@ public final class ReadYourWrites {
                                 : head.getStatus() == 404);
             }
             case MANIFEST ->
-                status(HttpMethod.HEAD, name + "/manifests/" + f.target(), clientHeaders) == (f.present() ? 200 : 404);
+                (f.present() || store.deleteApplied(f))
+                        && status(HttpMethod.HEAD, name + "/manifests/" + f.target(), clientHeaders)
+                                == (f.present() ? 200 : 404);
             case BLOB ->
-                status(HttpMethod.HEAD, name + "/blobs/" + f.target(), clientHeaders) == (f.present() ? 200 : 404);
+                (f.present() || store.deleteApplied(f))
+                        && status(HttpMethod.HEAD, name + "/blobs/" + f.target(), clientHeaders)
+                                == (f.present() ? 200 : 404);
             case REFERRER -> {
                 Set<String> listed = listedReferrers(f.repository(), f.target(), clientHeaders);
                 yield listed != null && listed.contains(f.digest()) == f.present();

@@ -19,6 +19,7 @@ class FencedReadTest {
                 w.digest(),
                 w.present(),
                 w.descriptor(),
+                w.replicaDeleteGeneration(),
                 Instant.EPOCH,
                 Instant.MAX);
     }
@@ -37,7 +38,7 @@ class FencedReadTest {
 
     @Test
     void aManifestDeletePinsItsDigestEveryTagReadAndTheTagsListButNotTheCatalog() {
-        Fence f = fence(Fence.Write.manifestDeleted("r", D));
+        Fence f = fence(Fence.Write.manifestDeleted("r", D, 0));
         assertThat(new FencedRead.ManifestByDigest("r", D).isPinnedBy(f)).isTrue();
         assertThat(new FencedRead.ManifestByTag("r", "anything").isPinnedBy(f)).isTrue();
         assertThat(new FencedRead.TagsList("r").isPinnedBy(f)).isTrue();
@@ -55,7 +56,7 @@ class FencedReadTest {
 
     @Test
     void aBlobDeletePinsThatBlobOnlyAndAReferrerPinsNothing() {
-        Fence blob = fence(Fence.Write.blobDeleted("r", D));
+        Fence blob = fence(Fence.Write.blobDeleted("r", D, 0));
         assertThat(new FencedRead.Blob("r", D).isPinnedBy(blob)).isTrue();
         assertThat(new FencedRead.Blob("r", E).isPinnedBy(blob)).isFalse();
         assertThat(new FencedRead.ManifestByDigest("r", D).isPinnedBy(blob)).isFalse();

@@ -1,4 +1,4 @@
-package io.georeg.replicator.testing;
+package io.georeg.testkit.tools;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;

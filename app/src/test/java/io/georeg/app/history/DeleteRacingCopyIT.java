@@ -1,0 +1,150 @@
+package io.georeg.app.history;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.georeg.testkit.db.TestDatabase;
+import io.georeg.testkit.oci.RegistryHttp;
+import io.georeg.testkit.oci.TestImage;
+import io.georeg.testkit.oci.TestImages;
+import io.georeg.testkit.tools.HoldingProxy;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A manifest deleted through one router while the replicator is still copying it from a read of
+ * the primary made before the delete: no read through either router may return it. This is the
+ * stale read HistoryCheckIT found (a manifest deleted by digest through r1, served by the replica
+ * through r0 40 ms later): the delete's fence was cleared by a check that found the manifest
+ * absent from the replica — absent because its copy had not been stored yet, not because the
+ * delete had been applied — and the copy stored it right after.
+ *
+ * <p>The replicator reads the primary through a {@link HoldingProxy}: the tag sync's {@code GET}
+ * of the tag is held from before the delete until after reads through both routers have checked
+ * the fence, and the delete's own work (its {@code HEAD} of the digest) and the sync's confirming
+ * {@code HEAD} of the tag are held while the test reads the copy the sync stored.
+ */
+class DeleteRacingCopyIT {
+    private static final Duration WAIT = Duration.ofSeconds(90);
+    private static final String REPO = "race/app";
+
+    @RegisterExtension
+    static final TestDatabase DB = new TestDatabase();
+
+    @TempDir
+    static Path temp;
+
+    private static HistorySites sites;
+    private static List<RegistryHttp> routers;
+    private static RegistryHttp replica;
+
+    @BeforeAll
+    static void start() throws Exception {
+        sites = new HistorySites(DB, temp, true);
+        routers = sites.routers().stream().map(RegistryHttp::new).toList();
+        replica = new RegistryHttp(sites.replica());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (routers != null) {
+            for (RegistryHttp r : routers) {
+                r.close();
+            }
+        }
+        if (replica != null) {
+            replica.close();
+        }
+        if (sites != null) {
+            sites.close();
+        }
+    }
+
+    @Test
+    void aManifestDeletedThroughOneRouterIsNotServedByEitherWhileACopyThatReadThePrimaryBeforeTheDeleteIsStored() {
+        RegistryHttp r0 = routers.get(0);
+        RegistryHttp r1 = routers.get(1);
+        HoldingProxy proxy = sites.replicatorsPrimary;
+        TestImage image = TestImages.image(7);
+        String digest = image.manifest().digest().toString();
+
+        HoldingProxy.Hold syncRead = proxy.holdNext("GET", "/manifests/v1");
+        assertThat(r0.push(REPO, "v1", image).status()).as("push through r0").isEqualTo(201);
+        await().atMost(WAIT).until(syncRead::arrived);
+
+        // The sync now holds "v1 is <digest>" from before the delete. The delete's own work and
+        // the sync's confirmation are held too, so nothing removes the copy while it is read.
+        HoldingProxy.Hold deleteWork = proxy.holdNext("HEAD", "/manifests/" + digest);
+        HoldingProxy.Hold syncConfirm = proxy.holdNext("HEAD", "/manifests/v1");
+        try {
+            assertThat(r1.deleteManifest(REPO, digest).status())
+                    .as("delete through r1")
+                    .isEqualTo(202);
+            await().atMost(WAIT).until(deleteWork::arrived);
+
+            // The replica has neither the manifest nor its delete: both routers check the fence.
+            for (RegistryHttp router : routers) {
+                assertThat(router.getManifest(REPO, digest, RegistryHttp.ACCEPT_ALL)
+                                .status())
+                        .isEqualTo(404);
+                assertThat(router.getManifest(REPO, "v1", RegistryHttp.ACCEPT_ALL)
+                                .status())
+                        .isEqualTo(404);
+            }
+
+            syncRead.release();
+            await().atMost(WAIT).until(syncConfirm::arrived);
+            assertThat(replica.getManifest(REPO, digest, RegistryHttp.ACCEPT_ALL)
+                            .status())
+                    .as("the sync stored what it read before the delete (the race this test is about)")
+                    .isEqualTo(200);
+
+            for (int i = 0; i < routers.size(); i++) {
+                RegistryHttp.Answer byDigest = routers.get(i).getManifest(REPO, digest, RegistryHttp.ACCEPT_ALL);
+                assertThat(byDigest.status())
+                        .as("the deleted manifest by digest through r%d (served by %s)", i, byDigest.source())
+                        .isEqualTo(404);
+                RegistryHttp.Answer byTag = routers.get(i).getManifest(REPO, "v1", RegistryHttp.ACCEPT_ALL);
+                assertThat(byTag.status())
+                        .as("the tag of the deleted manifest through r%d (served by %s)", i, byTag.source())
+                        .isEqualTo(404);
+            }
+        } finally {
+            syncRead.release();
+            deleteWork.release();
+            syncConfirm.release();
+        }
+
+        // Once the replica has applied the delete, a read clears the delete's fence; the push's
+        // fence of v1 went with the delete, so the repository's reads are local again.
+        await().atMost(WAIT)
+                .until(() -> replica.getManifest(REPO, digest, RegistryHttp.ACCEPT_ALL)
+                                .status()
+                        == 404);
+        await().atMost(WAIT).until(() -> {
+            assertThat(r0.getManifest(REPO, digest, RegistryHttp.ACCEPT_ALL).status())
+                    .isEqualTo(404);
+            return fencesOf(REPO) == 0;
+        });
+    }
+
+    private static long fencesOf(String repository) throws Exception {
+        try (Connection c = DB.connect();
+                PreparedStatement s = c.prepareStatement("SELECT count(*) FROM router_fences WHERE repository = ?")) {
+            s.setString(1, repository);
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package io.georeg.replica;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.ZoneOffset;
+
+/**
+ * Reads of the replica's delete tombstones (migration V13): the delete generation now, and
+ * whether the replica applied a delete of a manifest or blob of a repository after a generation.
+ * {@link DatabaseReplicaWriter} records tombstones and asks {@link #deletedAfter} under the key's
+ * lock before a guarded store; the router reads the generation before a delete and asks
+ * {@link #deleteShown} before it lets that delete's read-your-writes fence go: a replica that
+ * merely lacks the content may not yet have stored a copy that read the primary before the
+ * delete, and only the delete's tombstone makes the replica refuse it.
+ */
+public final class Tombstones {
+    /** The {@code kind} of a manifest's tombstone. */
+    public static final String MANIFEST = "manifest";
+    /** The {@code kind} of a blob link's tombstone. */
+    public static final String BLOB = "blob";
+
+    /**
+     * How long a tombstone is kept (SQL interval): a copy that read the primary longer ago than
+     * this is not refused by it (a tag sync's confirming {@code HEAD} removes what the primary no
+     * longer has).
+     */
+    static final String LIFETIME = "interval '1 hour'";
+
+    // A tombstone of the key newer than the generation; or the delete (when given) older than
+    // tombstones live.
+    private static final String DELETED = """
+            SELECT EXISTS (SELECT 1 FROM replica_tombstones
+                            WHERE repository = ? AND kind = ? AND digest = ? AND generation > ?)
+                   OR ?::timestamptz < now() - """ + LIFETIME;
+    private static final String DELETE_GENERATION = """
+            SELECT coalesce(pg_sequence_last_value('replica_delete_generation'), 0)
+            """;
+
+    private Tombstones() {}
+
+    /**
+     * Whether a delete of {@code digest} made at {@code deletedAt} (after the replica's delete
+     * generation was {@code generation}) can be taken as applied by the replica, once it lacks
+     * the content: {@link #deletedAfter}, or the delete is older than a tombstone lives, so its
+     * tombstone may have been pruned and tombstones no longer refuse the copies it raced.
+     */
+    public static boolean deleteShown(
+            Connection c, String repository, String kind, String digest, long generation, Instant deletedAt)
+            throws SQLException {
+        return deleted(c, repository, kind, digest, generation, deletedAt);
+    }
+
+    /** The latest delete generation handed out (0 before the first delete): every later delete's is larger. */
+    public static long deleteGeneration(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(DELETE_GENERATION);
+                ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /**
+     * Whether the replica applied a delete of {@code digest} ({@link #MANIFEST} or {@link #BLOB})
+     * in {@code repository} with a generation above {@code generation} (and pruned none since:
+     * tombstones last an hour).
+     */
+    public static boolean deletedAfter(Connection c, String repository, String kind, String digest, long generation)
+            throws SQLException {
+        return deleted(c, repository, kind, digest, generation, null);
+    }
+
+    private static boolean deleted(
+            Connection c, String repository, String kind, String digest, long generation, Instant deletedAt)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(DELETED)) {
+            ps.setString(1, repository);
+            ps.setString(2, kind);
+            ps.setString(3, digest);
+            ps.setLong(4, generation);
+            ps.setObject(
+                    5, deletedAt == null ? null : deletedAt.atOffset(ZoneOffset.UTC), Types.TIMESTAMP_WITH_TIMEZONE);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+}
