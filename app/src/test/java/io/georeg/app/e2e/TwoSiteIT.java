@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -110,10 +111,17 @@ class TwoSiteIT {
     @Test
     @Order(2)
     void replicatedPullIsServedByTheLocalReplica() throws Exception {
-        // At the primary directly: a push through the router fences the tag's reads to the primary until
-        // the router sees the replica caught up, which this test is not about.
-        Digest pushed = push("big/layer", "100m", "e2e/app:1.0", primary.hostPort());
+        // Through the router: its fence sends the tag's reads to the primary only until the replica
+        // shows the push. The first read after replication checks the replica and clears the
+        // fence (a check that runs out of router.timeouts.healthTimeout on a loaded machine
+        // leaves it for the next read), and from then on the pull is local.
+        Digest pushed = push("big/layer", "100m", "e2e/app:1.0");
         awaitReplicated("e2e/app", "1.0", pushed);
+        await().atMost(Duration.ofSeconds(90))
+                .until(() -> get("/v2/e2e/app/manifests/1.0", pullToken("e2e/app"))
+                        .headers()
+                        .firstValue("X-Georeg-Source")
+                        .equals(Optional.of("replica")));
         double before =
                 routerCounter("georeg_router_requests_total", "route=\"manifest-read\"", "destination=\"replica\"");
 
