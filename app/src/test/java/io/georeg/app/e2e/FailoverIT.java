@@ -144,6 +144,14 @@ class FailoverIT {
         assertThat(report.path("rpo").path("unreplicated").asInt()).isZero();
         assertThat(report.path("timingsMillis").has("time to serve (switch to first complete pull)"))
                 .isTrue();
+        // Each step was shown as it started and ended, with its time, and is in the report.
+        assertThat(stepNames(report))
+                .containsExactly("precheck", "rpo", "sample", "switch", "serve-sample", "push-refused", "restore");
+        for (String step : stepNames(report)) {
+            assertThat(lastOutput)
+                    .containsPattern("drill \\d\\d:\\d\\d:\\d\\dZ  start  " + step + " ")
+                    .containsPattern("drill \\d\\d:\\d\\d:\\d\\dZ  pass   " + step + " +\\d+ ms");
+        }
         assertThat(report.path("timingsMillis").has("sample pull p99")).isTrue();
         assertThat(Files.readString(reports.resolve("drill-report.md")))
                 .contains("PASSED")
@@ -293,6 +301,14 @@ class FailoverIT {
             assertThat(exit).as(report.toPrettyString()).isZero();
             assertThat(checkNames(report))
                     .contains("freeze", "drain", "final-reconcile", "verify", "switch-primary", "unfreeze");
+            assertThat(stepNames(report))
+                    .containsExactly(
+                            "freeze", "drain", "final-reconcile", "verify", "rpo", "switch-primary", "unfreeze");
+            for (String step : stepNames(report)) {
+                assertThat(lastOutput)
+                        .containsPattern("promote \\d\\d:\\d\\d:\\d\\dZ  start  " + step + " ")
+                        .containsPattern("promote \\d\\d:\\d\\d:\\d\\dZ  pass   " + step + " +\\d+ ms");
+            }
             assertThat(adminMode().path("primaryUrl").asText())
                     .isEqualTo(promoted.url().toString());
             assertThat(adminMode().path("mode").asText()).isEqualTo("normal");
@@ -333,15 +349,25 @@ class FailoverIT {
         }
     }
 
+    /** What the last {@link #georeg} command printed, stdout and stderr together. */
+    private static String lastOutput = "";
+
     private static int georeg(String... args) {
         StringWriter out = new StringWriter();
         var cli = GeoregCommand.commandLine(sites.environment());
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(out, true));
         int exit = cli.execute(args);
+        lastOutput = out.toString();
         System.out.println(
                 "georeg " + String.join(" ", args).replace(ADMIN_TOKEN, "<token>") + " -> " + exit + "\n" + out);
         return exit;
+    }
+
+    private static List<String> stepNames(JsonNode report) {
+        List<String> names = new ArrayList<>();
+        report.path("steps").forEach(s -> names.add(s.path("name").asText()));
+        return names;
     }
 
     private static List<String> checkNames(JsonNode report) {

@@ -80,7 +80,9 @@ public final class DrillCommand implements Callable<Integer> {
 
     @Option(
             names = "--json",
-            description = "Print the report as JSON on stdout (the object drill-report.json holds) instead of text.")
+            description =
+                    "Print the report as JSON on stdout (the object drill-report.json holds) instead of text, and "
+                            + "the progress on stderr as one JSON object per step started and ended.")
     boolean json;
 
     @Option(
@@ -129,7 +131,8 @@ public final class DrillCommand implements Callable<Integer> {
                     maxLag,
                     maxPending,
                     maxFailed);
-            Report report = new Drill(options, database, http, trust).run();
+            Report report = new Drill(options, database, http, trust)
+                    .run(StepProgress.of(spec.commandLine().getErr(), "drill", json));
             return print(
                     report,
                     ReportWriter.write(report, reportDir),

@@ -65,7 +65,9 @@ public final class PromoteCommand implements Callable<Integer> {
 
     @Option(
             names = "--json",
-            description = "Print the report as JSON on stdout (the object promote-report.json holds) instead of text.")
+            description =
+                    "Print the report as JSON on stdout (the object promote-report.json holds) instead of text, and "
+                            + "the progress on stderr as one JSON object per step started and ended.")
     boolean json;
 
     @Option(
@@ -108,7 +110,8 @@ public final class PromoteCommand implements Callable<Integer> {
                     verifyTimeout,
                     runWorkers,
                     force);
-            Report report = new Promotion(options, session, http).run();
+            Report report = new Promotion(options, session, http)
+                    .run(StepProgress.of(spec.commandLine().getErr(), "promote", json));
             return DrillCommand.print(
                     report,
                     ReportWriter.write(report, reportDir),

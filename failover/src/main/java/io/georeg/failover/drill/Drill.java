@@ -7,6 +7,7 @@ import io.georeg.failover.admin.RouterAdminClient;
 import io.georeg.failover.admin.RouterAdminView;
 import io.georeg.failover.report.Check;
 import io.georeg.failover.report.Report;
+import io.georeg.failover.report.StepListener;
 import io.georeg.failover.state.ReplicatedImage;
 import io.georeg.failover.state.ReplicatedSample;
 import io.georeg.failover.state.ReplicationGaps;
@@ -50,30 +51,58 @@ public final class Drill {
         this.trust = trust;
     }
 
-    public Report run() {
-        Report report = new Report("drill");
+    /** Runs the drill, each step told to {@code progress} as it starts and ends. */
+    public Report run(StepListener progress) {
+        Report report = new Report("drill", progress);
         report.fact("routers", options.routers());
         report.fact("mode", options.observeOutage() ? "observe a real outage" : "switch routers to primary-down");
-        preChecks(report);
-        report.rpo(new ReplicationGaps(database).list(RPO_LIMIT));
-        List<ReplicatedImage> sample = new ReplicatedSample(database).pick(options.sample());
-        report.fact("sample", sample.size() + " image(s): " + sample);
+        report.step("precheck", "pre-checks: replication lag, pending and failed changes", () -> preChecks(report));
+        report.step(
+                "rpo",
+                "list the changes not replicated yet (RPO)",
+                () -> report.rpo(new ReplicationGaps(database).list(RPO_LIMIT)));
+        List<ReplicatedImage> sample =
+                report.step("sample", "pick " + options.sample() + " replicated image(s) to pull", () -> {
+                    List<ReplicatedImage> picked = new ReplicatedSample(database).pick(options.sample());
+                    report.fact("sample", picked.size() + " image(s): " + picked);
+                    return picked;
+                });
         List<RouterAdminClient> routers = options.routers().stream()
                 .map(r -> new RouterAdminClient(http, r, options.adminToken()))
                 .toList();
         boolean switched = false;
         try {
-            Instant outageStart = options.observeOutage()
-                    ? observe(report, routers)
-                    : (switched = switchAll(report, routers)) ? Instant.now() : null;
+            Instant outageStart;
+            if (options.observeOutage()) {
+                outageStart = report.step(
+                        "outage-observed",
+                        "check that " + routers.size() + " router(s) find the primary unreachable",
+                        () -> observe(report, routers));
+            } else {
+                switched = report.step(
+                        "switch",
+                        "switch " + routers.size() + " router(s) to primary-down",
+                        () -> switchAll(report, routers));
+                outageStart = switched ? Instant.now() : null;
+            }
             if (outageStart != null) {
                 List<URI> registries = registries(report, routers);
-                pullSample(report, sample, registries, outageStart);
-                pushRefused(report, sample, registries);
+                report.step(
+                        "serve-sample",
+                        "pull " + sample.size() + " image(s) through the routers, digests verified",
+                        () -> pullSample(report, sample, registries, outageStart));
+                report.step(
+                        "push-refused",
+                        "check that a push is refused with the clear 503",
+                        () -> pushRefused(report, sample, registries));
             }
         } finally {
             if (!options.observeOutage()) {
-                restore(report, routers, switched);
+                boolean wasSwitched = switched;
+                report.step(
+                        "restore",
+                        "switch " + routers.size() + " router(s) back to normal",
+                        () -> restore(report, routers, wasSwitched));
             }
             report.finish();
         }

@@ -5,6 +5,7 @@ import io.georeg.failover.admin.RouterAdminClient;
 import io.georeg.failover.admin.RouterAdminView;
 import io.georeg.failover.report.Check;
 import io.georeg.failover.report.Report;
+import io.georeg.failover.report.StepListener;
 import io.georeg.failover.state.ReplicationGaps;
 import io.georeg.replicator.queue.WorkQueue;
 import io.georeg.replicator.queue.WorkState;
@@ -46,40 +47,61 @@ public final class Promotion {
         this.http = http;
     }
 
-    public Report run() {
-        Report report = new Report("promote");
+    /** Runs the promotion, each step told to {@code progress} as it starts and ends. */
+    public Report run(StepListener progress) {
+        Report report = new Report("promote", progress);
         report.fact("routers", options.routers());
         report.fact("new primary", options.newPrimary());
         List<RouterAdminClient> routers = options.routers().stream()
                 .map(r -> new RouterAdminClient(http, r, options.adminToken()))
                 .toList();
         report.fact("old primary", routers.get(0).mode().primaryUrl());
+        int n = routers.size();
         try {
-            if (setAll(
-                    report,
-                    routers,
+            if (report.step(
                     "freeze",
-                    r -> r.setMode("frozen", "promotion to " + options.newPrimary()),
-                    "frozen")) {
-                if (options.runWorkers()) {
-                    session.replicator().start();
-                }
-                long start = System.nanoTime();
-                drain(report, "drain");
-                report.timing(
-                        "drain", Duration.ofNanos(System.nanoTime() - start).toMillis());
-                finalReconcile(report);
-                verify(report);
-                report.rpo(new ReplicationGaps(session.database()).list(1000));
+                    "freeze writes at " + n + " router(s)",
+                    () -> setAll(
+                            report,
+                            routers,
+                            "freeze",
+                            r -> r.setMode("frozen", "promotion to " + options.newPrimary()),
+                            "frozen"))) {
+                report.step("drain", "drain the replication queue", () -> {
+                    if (options.runWorkers()) {
+                        session.replicator().start();
+                    }
+                    long start = System.nanoTime();
+                    drain(report, "drain");
+                    report.timing(
+                            "drain", Duration.ofNanos(System.nanoTime() - start).toMillis());
+                });
+                report.step(
+                        "final-reconcile",
+                        "reconcile against the old primary, then drain again",
+                        () -> finalReconcile(report));
+                report.step("verify", "verify the replica's stored content", () -> verify(report));
+                report.step(
+                        "rpo",
+                        "list the changes not replicated (RPO)",
+                        () -> report.rpo(new ReplicationGaps(session.database()).list(1000)));
                 if (report.passed() || options.force()) {
-                    setAll(report, routers, "switch-primary", r -> r.setPrimary(options.newPrimary()), null);
+                    report.step(
+                            "switch-primary",
+                            "switch " + n + " router(s) to " + options.newPrimary(),
+                            () -> setAll(
+                                    report, routers, "switch-primary", r -> r.setPrimary(options.newPrimary()), null));
                 } else {
                     report.error(
                             "a check failed: the routers keep the old primary (run again, or pass --force for an unplanned failover)");
                 }
             }
         } finally {
-            setAll(report, routers, "unfreeze", r -> r.setMode("normal", "promotion finished"), "normal");
+            report.step(
+                    "unfreeze",
+                    "unfreeze " + n + " router(s)",
+                    () -> setAll(
+                            report, routers, "unfreeze", r -> r.setMode("normal", "promotion finished"), "normal"));
             report.finish();
         }
         return report;

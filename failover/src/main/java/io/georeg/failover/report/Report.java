@@ -1,21 +1,26 @@
 package io.georeg.failover.report;
 
 import io.georeg.failover.state.UnreplicatedItem;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * What a drill or a promotion did, filled in step by step by {@code Drill} and {@code Promotion}
- * and written by {@link ReportWriter}: the checks with pass/fail, facts (routers, modes, lag),
- * timings in milliseconds (time to serve, pull percentiles, drain), the RPO (changes not
+ * and written by {@link ReportWriter}: the steps with their timing ({@link #step}, each told to a
+ * {@link StepListener} as it starts and ends), the checks with pass/fail, facts (routers, modes,
+ * lag), timings in milliseconds (time to serve, pull percentiles, drain), the RPO (changes not
  * replicated, oldest first) and errors. Not thread-safe: one run fills it.
  */
 public final class Report {
     private final String kind;
+    private final StepListener listener;
     private final Instant startedAt = Instant.now();
+    private final List<Step> steps = new ArrayList<>();
     private Instant finishedAt;
     private final List<Check> checks = new ArrayList<>();
     private final Map<String, String> facts = new LinkedHashMap<>();
@@ -24,7 +29,48 @@ public final class Report {
     private final List<String> errors = new ArrayList<>();
 
     public Report(String kind) {
+        this(kind, StepListener.NONE);
+    }
+
+    public Report(String kind, StepListener listener) {
         this.kind = kind;
+        this.listener = listener;
+    }
+
+    /** Runs one step: told to the listener as it starts and ends, kept with its timing. */
+    public void step(String name, String description, Runnable work) {
+        step(name, description, () -> {
+            work.run();
+            return null;
+        });
+    }
+
+    /**
+     * Runs one step and returns its result. It passed when no check it added failed and it threw
+     * nothing; an exception still ends the step (failed) before it propagates.
+     */
+    public <T> T step(String name, String description, Supplier<T> work) {
+        Instant start = Instant.now();
+        long startNanos = System.nanoTime();
+        int checksBefore = checks.size();
+        listener.started(name, description, start);
+        boolean threw = true;
+        try {
+            T result = work.get();
+            threw = false;
+            return result;
+        } finally {
+            boolean passed = !threw
+                    && checks.subList(checksBefore, checks.size()).stream().allMatch(Check::passed);
+            Step step = new Step(
+                    name,
+                    description,
+                    start,
+                    Duration.ofNanos(System.nanoTime() - startNanos).toMillis(),
+                    passed);
+            steps.add(step);
+            listener.ended(step);
+        }
     }
 
     public Check check(Check check) {
@@ -68,6 +114,10 @@ public final class Report {
 
     public Instant finishedAt() {
         return finishedAt;
+    }
+
+    public List<Step> steps() {
+        return List.copyOf(steps);
     }
 
     public List<Check> checks() {

@@ -43,6 +43,14 @@ public final class ReportWriter {
         root.put("passed", report.passed());
         root.put("startedAt", report.startedAt().toString());
         root.put("finishedAt", String.valueOf(report.finishedAt()));
+        ArrayNode steps = root.putArray("steps");
+        report.steps()
+                .forEach(s -> steps.addObject()
+                        .put("name", s.name())
+                        .put("description", s.description())
+                        .put("startedAt", s.startedAt().toString())
+                        .put("millis", s.millis())
+                        .put("passed", s.passed()));
         ArrayNode checks = root.putArray("checks");
         report.checks()
                 .forEach(c -> checks.addObject()
@@ -89,6 +97,20 @@ public final class ReportWriter {
                 .append(", finished ")
                 .append(report.finishedAt())
                 .append(".\n\n");
+        if (!report.steps().isEmpty()) {
+            md.append("## Steps\n\n| step | started | ms | result |\n|---|---|---|---|\n");
+            report.steps()
+                    .forEach(s -> md.append("| ")
+                            .append(cell(s.description()))
+                            .append(" | ")
+                            .append(s.startedAt())
+                            .append(" | ")
+                            .append(s.millis())
+                            .append(" | ")
+                            .append(s.passed() ? "pass" : "**FAIL**")
+                            .append(" |\n"));
+            md.append('\n');
+        }
         md.append("## Checks\n\n| check | result | detail |\n|---|---|---|\n");
         report.checks()
                 .forEach(c -> md.append("| ")

@@ -20,7 +20,9 @@ class ReportWriterTest {
     @Test
     void reportWithAFailedCheckAndUnreplicatedChangesIsWrittenAsMarkdownAndJson() throws Exception {
         Report report = new Report("drill");
-        report.check(Check.pass("switch", "1 router(s)"));
+        report.step("switch", "switch 1 router(s) to primary-down", () -> {
+            report.check(Check.pass("switch", "1 router(s)"));
+        });
         report.check(Check.fail("precheck-pending", "3 change(s) | over"));
         report.timing("sample pull p99", 42);
         report.rpo(List.of(new UnreplicatedItem(
@@ -42,6 +44,10 @@ class ReportWriterTest {
                 new ObjectMapper().readTree(dir.resolve("drill-report.json").toFile());
         assertThat(json.path("passed").asBoolean()).isFalse();
         assertThat(json.path("checks")).hasSize(2);
+        assertThat(json.path("steps")).hasSize(1);
+        assertThat(json.path("steps").get(0).path("name").asText()).isEqualTo("switch");
+        assertThat(json.path("steps").get(0).path("passed").asBoolean()).isTrue();
+        assertThat(json.path("steps").get(0).has("millis")).isTrue();
         assertThat(json.path("rpo").path("unreplicated").asInt()).isEqualTo(1);
         assertThat(json.path("rpo").path("oldestAgeSeconds").asLong()).isEqualTo(90);
         assertThat(json.path("rpo").path("items").get(0).path("repository").asText())
@@ -50,6 +56,8 @@ class ReportWriterTest {
         assertThat(Files.readString(md))
                 .contains("FAILED")
                 .contains("**FAIL**")
+                .contains("## Steps")
+                .containsPattern("\\| switch 1 router\\(s\\) to primary-down \\| [0-9T:.Z-]+ \\| \\d+ \\| pass \\|")
                 .contains("3 change(s) \\| over")
                 .contains("1 change(s) not replicated, the oldest 90 s old")
                 .contains("| team/app | v1 |")
