@@ -36,7 +36,7 @@ class DocsNameRealThingsTest {
     private static final Pattern COMMAND = Pattern.compile("`(?:bin/)?georeg ([a-z][a-z-]*)");
     /** A dotted name in a code span that starts with a configuration section's name. */
     private static final Pattern KEY = Pattern.compile(
-            "`((?:database|storage|auth|replica|registryRead|replicator|router)(?:\\.[A-Za-z][A-Za-z0-9]*)+)");
+            "`((?:database|storage|auth|primary|replica|registryRead|replicator|router)(?:\\.[A-Za-z][A-Za-z0-9]*)+)");
 
     /**
      * Keys of the primary registry's own configuration (distribution's config.yml) that the docs
