@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.georeg.app.config.ConfigLoader;
 import io.georeg.app.wiring.GeoregServer;
 import io.georeg.app.wiring.RegistryReadComponent;
 import io.georeg.app.wiring.RouterComponent;
@@ -17,7 +16,6 @@ import io.georeg.testkit.oci.TestImages;
 import io.georeg.testkit.oci.TestManifest;
 import io.georeg.testkit.tools.Distribution;
 import io.georeg.testkit.tools.DistributionConfig;
-import io.georeg.testkit.tools.FreePort;
 import io.georeg.testkit.tools.Skopeo;
 import java.net.URI;
 import java.nio.file.Files;
@@ -29,7 +27,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -67,9 +64,7 @@ class CacheOnMissIT {
         primary = Distribution.start(
                 Files.createDirectories(tmp.resolve("primary")),
                 DistributionConfig.filesystem(tmp.resolve("primary-storage")));
-        int routerPort = FreePort.pick();
         Map<String, String> env = new HashMap<>();
-        env.put("GEOREG_COMPONENTS", "registry-read,replicator,router");
         env.put("GEOREG_DATABASE_URL", DB.jdbcUrl());
         env.put("GEOREG_DATABASE_USER", DB.user());
         env.put("GEOREG_DATABASE_PASSWORD", DB.password());
@@ -81,13 +76,10 @@ class CacheOnMissIT {
         env.put("GEOREG_REPLICATOR_PRIMARY_URL", primary.url().toString());
         env.put("GEOREG_REPLICATOR_WORKERS_POLL_INTERVAL", "200ms");
         env.put("GEOREG_REPLICATOR_SYNC_EXCLUDE", "private/*");
-        env.put("GEOREG_ROUTER_PORT", Integer.toString(routerPort));
-        env.put("GEOREG_ROUTER_OPERATOR_PORT", "0"); // tests bind no fixed port
-        env.put("GEOREG_ROUTER_PUBLIC_URL", "http://127.0.0.1:" + routerPort);
         env.put("GEOREG_ROUTER_PRIMARY_URL", primary.url().toString());
         env.put("GEOREG_ROUTER_TIMEOUTS_HEALTH_INTERVAL", "200ms");
         env.put("GEOREG_ROUTER_TIMEOUTS_HEALTH_TIMEOUT", "500ms");
-        georeg = new GeoregServer(new ConfigLoader(env).load(Optional.empty())).start();
+        georeg = TestServe.start(env, "registry-read,replicator,router");
         URI routerUrl = georeg.component(RouterComponent.class).uri();
         router = routerUrl.getAuthority();
         toPrimary = new RegistryHttp(primary.url());

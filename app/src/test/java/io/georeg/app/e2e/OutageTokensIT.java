@@ -6,9 +6,9 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
-import io.georeg.app.config.ConfigLoader;
 import io.georeg.app.wiring.GeoregServer;
 import io.georeg.app.wiring.RegistryReadComponent;
+import io.georeg.app.wiring.ReplicatorComponent;
 import io.georeg.app.wiring.RouterComponent;
 import io.georeg.oci.Digest;
 import io.georeg.status.StatusQuery;
@@ -23,9 +23,9 @@ import io.georeg.testkit.corpus.OciLayoutWriter;
 import io.georeg.testkit.db.TestDatabase;
 import io.georeg.testkit.tools.Distribution;
 import io.georeg.testkit.tools.DistributionConfig;
-import io.georeg.testkit.tools.FreePort;
 import io.georeg.testkit.tools.Skopeo;
 import io.georeg.testkit.tools.SkopeoDirCheck;
+import io.georeg.testkit.tools.TcpRelay;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -87,6 +87,9 @@ class OutageTokensIT {
     static TestTokenIssuer issuer;
     static TestTokenEndpoint tokens;
     static Distribution primary;
+    /** Where distribution sends its notifications: relayed to site A's replicator. */
+    static TcpRelay notifications;
+
     static GeoregServer siteA;
     static GeoregServer siteB;
     static Skopeo skopeo;
@@ -116,14 +119,16 @@ class OutageTokensIT {
         Path siteKey =
                 Files.writeString(tmp.resolve("site-key.pem"), TestSiteKey.ec().privatePem());
 
-        int replicatorPort = FreePort.pick();
+        // The replicator binds port 0, and distribution, configured before the replicator exists, sends
+        // to a relay whose port is bound already and which is aimed at the replicator once it listens.
+        notifications = TcpRelay.unaimed();
         primary = Distribution.start(
                 Files.createDirectories(tmp.resolve("primary")),
                 DistributionConfig.filesystem(tmp.resolve("primary-storage"))
                         .withTokenAuth(new DistributionConfig.TokenAuth(
                                 tokens.realm(), issuer.service(), issuer.issuer(), bundle))
                         .withNotification(DistributionConfig.NotificationEndpoint.bearer(
-                                "georeg", URI.create("http://127.0.0.1:" + replicatorPort + "/events"), SECRET)));
+                                "georeg", URI.create("http://127.0.0.1:" + notifications.port() + "/events"), SECRET)));
 
         Map<String, String> env = new HashMap<>();
         env.put("GEOREG_DATABASE_URL", DB.jdbcUrl());
@@ -139,7 +144,7 @@ class OutageTokensIT {
         env.put("GEOREG_AUTH_TOKEN_ROOT_CERT_BUNDLE", bundle.toString());
         env.put("GEOREG_AUTH_OUTAGE_ISSUER", SITE_ISSUER);
         env.put("GEOREG_AUTH_OUTAGE_SIGNING_KEY_FILE", siteKey.toString());
-        env.put("GEOREG_REPLICATOR_PORT", Integer.toString(replicatorPort));
+        env.put("GEOREG_REPLICATOR_PORT", "0");
         env.put("GEOREG_REPLICATOR_INTAKE_SECRET", SECRET);
         env.put("GEOREG_REPLICATOR_PRIMARY_URL", primary.url().toString());
         env.put("GEOREG_REPLICATOR_PRIMARY_USERNAME", "alice");
@@ -152,8 +157,10 @@ class OutageTokensIT {
         // fresh-clone run in three with no error anywhere, and the sampled log hid the pushes.
         env.put("GEOREG_ROUTER_ACCESS_LOG_MODE", "all");
         env.put("GEOREG_ROUTER_TIMEOUTS_HEALTH_TIMEOUT", "500ms");
-        siteA = start(env, "registry-read,replicator,router");
-        siteB = start(env, "registry-read,router");
+        siteA = TestServe.start(env, "registry-read,replicator,router");
+        notifications.aimAt(
+                "127.0.0.1", siteA.component(ReplicatorComponent.class).uri().getPort());
+        siteB = TestServe.start(env, "registry-read,router");
 
         corpus = CorpusGenerator.withSeed(CorpusGenerator.DEFAULT_SEED)
                 .bigLayerSize(1024 * 1024)
@@ -192,29 +199,9 @@ class OutageTokensIT {
         }
     }
 
-    private static GeoregServer start(Map<String, String> base, String components) throws Exception {
-        for (int attempt = 1; ; attempt++) {
-            Map<String, String> env = new HashMap<>(base);
-            // The public URL names the port, so it is picked before the router binds it: another
-            // process may take it first on a busy machine, then the next free one is tried.
-            int port = FreePort.pick();
-            env.put("GEOREG_COMPONENTS", components);
-            env.put("GEOREG_ROUTER_PORT", Integer.toString(port));
-            env.put("GEOREG_ROUTER_OPERATOR_PORT", "0"); // two routers in one test: no fixed operator port
-            env.put("GEOREG_ROUTER_PUBLIC_URL", "http://127.0.0.1:" + port);
-            try {
-                return new GeoregServer(new ConfigLoader(env).load(Optional.empty())).start();
-            } catch (java.io.IOException e) {
-                if (attempt == 3 || e.getMessage() == null || !e.getMessage().startsWith("Failed to bind")) {
-                    throw e;
-                }
-            }
-        }
-    }
-
     @AfterAll
     static void stop() throws Exception {
-        for (AutoCloseable c : new AutoCloseable[] {siteB, siteA, primary, tokens}) {
+        for (AutoCloseable c : new AutoCloseable[] {siteB, siteA, primary, notifications, tokens}) {
             if (c != null) {
                 c.close();
             }

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.georeg.app.config.ConfigLoader;
 import io.georeg.app.wiring.GeoregServer;
 import io.georeg.app.wiring.RegistryReadComponent;
+import io.georeg.app.wiring.ReplicatorComponent;
 import io.georeg.app.wiring.RouterComponent;
 import io.georeg.oci.Digest;
 import io.georeg.oci.MediaTypes;
@@ -20,8 +20,8 @@ import io.georeg.testkit.primary.RegistryApiFront;
 import io.georeg.testkit.primary.TokenAuthPrimary;
 import io.georeg.testkit.tools.Distribution;
 import io.georeg.testkit.tools.DistributionConfig;
-import io.georeg.testkit.tools.FreePort;
 import io.georeg.testkit.tools.Skopeo;
+import io.georeg.testkit.tools.TcpRelay;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -34,7 +34,6 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * The two sites of the end-to-end tests ({@code TwoSiteIT}, {@code FailoverIT}, the client tests),
@@ -111,6 +110,8 @@ final class TwoSites implements AutoCloseable {
     private final TokenAuthPrimary primarySite;
     /** GitLab's or Harbor's API in front of {@link #primary}; null for distribution. */
     private final RegistryApiFront api;
+    /** Where the primary sends its notifications: relayed to the replicator running now. */
+    private final TcpRelay notifications;
 
     private final Map<String, String> env = new HashMap<>();
     /** Registry-read and the router; in {@link Shape#ONE_PROCESS} the replicator too. */
@@ -145,9 +146,10 @@ final class TwoSites implements AutoCloseable {
         };
         bundle = issuer.writeRootBundle(dir.resolve("root.pem"));
         tokens = tokenService(kind, issuer);
-        int routerPort = FreePort.pick();
-        int replicatorPort = FreePort.pick();
-        URI intake = URI.create("http://127.0.0.1:" + replicatorPort + "/events");
+        // The replicator binds port 0, and the primary, configured before the replicator exists, sends
+        // to a relay whose port is bound already and which is aimed at the replicator when it listens.
+        notifications = TcpRelay.unaimed();
+        URI intake = URI.create("http://127.0.0.1:" + notifications.port() + "/events");
         DistributionConfig registry = DistributionConfig.filesystem(dir.resolve("primary-storage"))
                 // Its log then shows every request it answered (the client tests read what it did).
                 .withLogLevel("info")
@@ -181,7 +183,7 @@ final class TwoSites implements AutoCloseable {
         env.put("GEOREG_AUTH_TOKEN_SERVICE", issuer.service());
         env.put("GEOREG_AUTH_TOKEN_ISSUER", issuer.issuer());
         env.put("GEOREG_AUTH_TOKEN_ROOT_CERT_BUNDLE", bundle.toString());
-        env.put("GEOREG_REPLICATOR_PORT", Integer.toString(replicatorPort));
+        env.put("GEOREG_REPLICATOR_PORT", "0");
         env.put("GEOREG_REPLICATOR_INTAKE_SECRET", SECRET);
         env.put("GEOREG_REPLICATOR_PRIMARY_URL", primaryUrl.toString());
         env.put("GEOREG_REPLICATOR_PRIMARY_KIND", kind.configName());
@@ -204,9 +206,6 @@ final class TwoSites implements AutoCloseable {
             }
         }
         env.put("GEOREG_REPLICATOR_WORKERS_POLL_INTERVAL", "200ms");
-        env.put("GEOREG_ROUTER_PORT", Integer.toString(routerPort));
-        env.put("GEOREG_ROUTER_OPERATOR_PORT", "0");
-        env.put("GEOREG_ROUTER_PUBLIC_URL", "http://127.0.0.1:" + routerPort);
         env.put("GEOREG_ROUTER_PRIMARY_URL", primaryUrl.toString());
         env.put("GEOREG_ROUTER_AUTH_URL", tokens.realm().toString());
         env.put("GEOREG_ROUTER_AUTH_PATH", tokens.realm().getPath());
@@ -271,11 +270,25 @@ final class TwoSites implements AutoCloseable {
         return dir.resolve("replica-storage");
     }
 
-    /** Starts one more {@code georeg serve} of site B running {@code components} (comma-separated). */
+    /**
+     * Starts one more {@code georeg serve} of site B running {@code components} (comma-separated):
+     * a replicator gets the primary's notifications from then on, a router is named in
+     * {@link #environment()}.
+     */
     GeoregServer start(String components) throws Exception {
-        Map<String, String> e = new HashMap<>(env);
-        e.put("GEOREG_COMPONENTS", components);
-        return new GeoregServer(new ConfigLoader(e).load(Optional.empty())).start();
+        GeoregServer server = TestServe.start(env, components);
+        if (components.contains("replicator")) {
+            notifications.aimAt(
+                    "127.0.0.1",
+                    server.component(ReplicatorComponent.class).uri().getPort());
+        }
+        if (components.contains("router")) {
+            int port = server.component(RouterComponent.class).uri().getPort();
+            env.put("GEOREG_ROUTER_PORT", Integer.toString(port));
+            env.put("GEOREG_ROUTER_PUBLIC_URL", "http://127.0.0.1:" + port);
+            env.put("GEOREG_ROUTER_OPERATOR_PORT", "0");
+        }
+        return server;
     }
 
     /** The configuration of CLI commands run against these sites. */
@@ -404,6 +417,7 @@ final class TwoSites implements AutoCloseable {
     }
 
     void stopReplicator() throws Exception {
+        notifications.unaim();
         if (replicator != null) {
             replicator.close();
             replicator = null;
@@ -413,7 +427,7 @@ final class TwoSites implements AutoCloseable {
     @Override
     public void close() throws Exception {
         Exception failure = null;
-        for (AutoCloseable c : new AutoCloseable[] {front, replicator, api, primarySite, tokens}) {
+        for (AutoCloseable c : new AutoCloseable[] {front, replicator, api, primarySite, notifications, tokens}) {
             try {
                 if (c != null) {
                     c.close();

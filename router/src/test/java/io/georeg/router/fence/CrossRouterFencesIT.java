@@ -7,9 +7,8 @@ import io.georeg.db.Database;
 import io.georeg.db.DatabaseConfig;
 import io.georeg.router.proxy.Upstream;
 import io.georeg.testkit.db.TestDatabase;
-import io.georeg.testkit.tools.FreePort;
+import io.georeg.testkit.tools.RefusingPort;
 import io.georeg.testkit.tools.TcpRelay;
-import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -58,10 +57,8 @@ class CrossRouterFencesIT {
         assertThat(url.matches()).as("a host:port JDBC URL: %s", DB.jdbcUrl()).isTrue();
         FenceStore store = new FenceStore(database.transactions(), Duration.ofMinutes(10));
         // No replica answers: a fence this test finds is never cleared by a replica check.
-        Upstream replica =
-                new Upstream("replica", "nothing listening", URI.create("http://127.0.0.1:" + FreePort.pick()));
-        ReadYourWrites writer = new ReadYourWrites(store, null, http, replica, Duration.ofSeconds(1));
-        try (TcpRelay relay = TcpRelay.to(url.group(1), Integer.parseInt(url.group(2)));
+        try (RefusingPort nothingListening = RefusingPort.open();
+                TcpRelay relay = TcpRelay.to(url.group(1), Integer.parseInt(url.group(2)));
                 FenceView otherView = new FenceView(
                                 store,
                                 DatabaseConfig.of(
@@ -70,6 +67,8 @@ class CrossRouterFencesIT {
                                         DB.password()),
                                 Duration.ofMillis(100))
                         .start()) {
+            Upstream replica = new Upstream("replica", "nothing listening", nothingListening.url());
+            ReadYourWrites writer = new ReadYourWrites(store, null, http, replica, Duration.ofSeconds(1));
             ReadYourWrites other = new ReadYourWrites(store, otherView, http, replica, Duration.ofSeconds(1));
             await().atMost(WAIT).until(otherView::live);
             FencedRead tagRead = FencedRead.manifest("team/app", "v1");

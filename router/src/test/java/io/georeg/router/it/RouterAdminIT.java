@@ -83,23 +83,27 @@ class RouterAdminIT {
     }
 
     private static Router startRouter(String token) throws Exception {
-        int port = FreePort.pick();
-        RouterConfig config = RouterConfig.of(
-                        URI.create("http://127.0.0.1:" + port),
-                        port,
-                        primary.url(),
-                        null,
-                        new RouterConfig.ReplicaEndpoint.Remote(replica.url()))
-                .withTimeouts(new RouterConfig.Timeouts(
-                        Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofMillis(200), Duration.ofMillis(500)))
-                .withAdmin(new RouterConfig.Admin(token, Duration.ofMillis(100)));
-        return new Router(
-                        config,
-                        database.transactions(),
-                        new PrometheusRegistry(),
-                        ReplicaMissListener.NONE,
-                        STATUS_PAGE)
-                .start();
+        return FreePort.start(port -> {
+            RouterConfig config = RouterConfig.of(
+                            URI.create("http://127.0.0.1:" + port),
+                            port,
+                            primary.url(),
+                            null,
+                            new RouterConfig.ReplicaEndpoint.Remote(replica.url()))
+                    .withTimeouts(new RouterConfig.Timeouts(
+                            Duration.ofSeconds(1),
+                            Duration.ofSeconds(60),
+                            Duration.ofMillis(200),
+                            Duration.ofMillis(500)))
+                    .withAdmin(new RouterConfig.Admin(token, Duration.ofMillis(100)));
+            return new Router(
+                            config,
+                            database.transactions(),
+                            new PrometheusRegistry(),
+                            ReplicaMissListener.NONE,
+                            STATUS_PAGE)
+                    .start();
+        });
     }
 
     @AfterEach

@@ -112,23 +112,24 @@ class RouterBadInputIT {
         // A token service refusing wrong credentials the way many do: a bare 401, no challenge.
         tokens.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 401, "{\"details\":\"wrong credentials\"}"));
         DatabaseReplicaReader reader = new DatabaseReplicaReader(database, blobs, ReplicaReadOptions.streamOnly());
-        int port = FreePort.pick();
-        RouterConfig config = RouterConfig.of(
-                        URI.create("http://127.0.0.1:" + port),
-                        port,
-                        primary.url(),
-                        tokens.url().resolve("/jwt/auth"),
-                        new RouterConfig.ReplicaEndpoint.InProcess(RegistryReadServer.handler(
-                                reader, Authenticator.anonymous(), ReadOptions.loopbackEphemeral())))
-                .withAdmin(new RouterConfig.Admin("router-bad-input-admin-token-0123456789", null))
-                // A short header deadline, so that the slow-client row ends quickly; idle as by default.
-                .withTimeouts(new RouterConfig.Timeouts(
-                        Duration.ofSeconds(1),
-                        Duration.ofMinutes(5),
-                        Duration.ofSeconds(2),
-                        Duration.ofSeconds(1),
-                        HEADER_DEADLINE));
-        router = new Router(config, database.transactions(), new PrometheusRegistry()).start();
+        router = FreePort.start(port -> {
+            RouterConfig config = RouterConfig.of(
+                            URI.create("http://127.0.0.1:" + port),
+                            port,
+                            primary.url(),
+                            tokens.url().resolve("/jwt/auth"),
+                            new RouterConfig.ReplicaEndpoint.InProcess(RegistryReadServer.handler(
+                                    reader, Authenticator.anonymous(), ReadOptions.loopbackEphemeral())))
+                    .withAdmin(new RouterConfig.Admin("router-bad-input-admin-token-0123456789", null))
+                    // A short header deadline, so that the slow-client row ends quickly; idle as by default.
+                    .withTimeouts(new RouterConfig.Timeouts(
+                            Duration.ofSeconds(1),
+                            Duration.ofMinutes(5),
+                            Duration.ofSeconds(2),
+                            Duration.ofSeconds(1),
+                            HEADER_DEADLINE));
+            return new Router(config, database.transactions(), new PrometheusRegistry()).start();
+        });
     }
 
     @AfterAll

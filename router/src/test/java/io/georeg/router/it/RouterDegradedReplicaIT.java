@@ -150,21 +150,25 @@ class RouterDegradedReplicaIT {
     }
 
     private void router(RouterConfig.ReplicaEndpoint replicaEndpoint) throws Exception {
-        int port = FreePort.pick();
-        RouterConfig config = RouterConfig.of(
-                        URI.create("http://127.0.0.1:" + port), port, primary.url(), null, replicaEndpoint)
-                .withTimeouts(new RouterConfig.Timeouts(
-                        Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofMillis(100), Duration.ofMillis(500)));
-        router = new Router(
-                        config,
-                        null,
-                        new PrometheusRegistry(),
-                        ReplicaMissListener.NONE,
-                        null,
-                        null,
-                        Router.ProcessHooks.NONE,
-                        new LocalBackends(databaseUp::get, BUDGET))
-                .start();
+        router = FreePort.start(port -> {
+            RouterConfig config = RouterConfig.of(
+                            URI.create("http://127.0.0.1:" + port), port, primary.url(), null, replicaEndpoint)
+                    .withTimeouts(new RouterConfig.Timeouts(
+                            Duration.ofSeconds(1),
+                            Duration.ofSeconds(60),
+                            Duration.ofMillis(100),
+                            Duration.ofMillis(500)));
+            return new Router(
+                            config,
+                            null,
+                            new PrometheusRegistry(),
+                            ReplicaMissListener.NONE,
+                            null,
+                            null,
+                            Router.ProcessHooks.NONE,
+                            new LocalBackends(databaseUp::get, BUDGET))
+                    .start();
+        });
         await().atMost(Duration.ofSeconds(30)).until(() -> router.primaryReachable() && router.replicaReachable());
     }
 

@@ -2,26 +2,30 @@ package io.georeg.router.it;
 
 import io.georeg.router.Router;
 import io.georeg.router.RouterConfig;
+import io.georeg.testkit.tools.FreePort;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.net.URI;
 
 /**
- * Runs a router in a JVM of its own (so a test can cap its heap): {@code RouterMain <port>
- * <primaryUrl> <replicaUrl>}; prints {@code READY} once listening and stops when stdin closes.
+ * Runs a router in a JVM of its own (so a test can cap its heap): {@code RouterMain <primaryUrl>
+ * <replicaUrl>}; its public URL names its port, so the port is chosen by {@link FreePort#start};
+ * prints {@code READY <port>} once listening and stops when stdin closes.
  */
 public final class RouterMain {
     private RouterMain() {}
 
     public static void main(String[] args) throws Exception {
-        int port = Integer.parseInt(args[0]);
-        RouterConfig config = RouterConfig.of(
-                URI.create("http://127.0.0.1:" + port),
-                port,
-                URI.create(args[1]),
-                null,
-                new RouterConfig.ReplicaEndpoint.Remote(URI.create(args[2])));
-        try (Router router = new Router(config, null, new PrometheusRegistry()).start()) {
+        try (Router router = FreePort.start(port -> new Router(
+                        RouterConfig.of(
+                                URI.create("http://127.0.0.1:" + port),
+                                port,
+                                URI.create(args[0]),
+                                null,
+                                new RouterConfig.ReplicaEndpoint.Remote(URI.create(args[1]))),
+                        null,
+                        new PrometheusRegistry())
+                .start())) {
             System.out.println("READY " + router.port());
             System.out.flush();
             waitForStdinToClose();

@@ -5,19 +5,22 @@ import static org.awaitility.Awaitility.await;
 
 import io.georeg.testkit.tools.Distribution;
 import io.georeg.testkit.tools.DistributionConfig;
-import io.georeg.testkit.tools.FreePort;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,8 +50,7 @@ class RouterMemoryIT {
         replica = Distribution.start(
                 tmp.resolve("replica"),
                 DistributionConfig.filesystem(tmp.resolve("replica").resolve("storage")));
-        int port = FreePort.pick();
-        routerUrl = URI.create("http://127.0.0.1:" + port);
+        Path log = tmp.resolve("router.log");
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         router = new ProcessBuilder(List.of(
                         java.toString(),
@@ -57,12 +59,23 @@ class RouterMemoryIT {
                         "-cp",
                         System.getProperty("java.class.path"),
                         RouterMain.class.getName(),
-                        String.valueOf(port),
                         primary.url().toString(),
                         replica.url().toString()))
                 .redirectErrorStream(true)
-                .redirectOutput(tmp.resolve("router.log").toFile())
+                .redirectOutput(log.toFile())
                 .start();
+        Pattern ready = Pattern.compile("^READY (\\d+)$", Pattern.MULTILINE);
+        routerUrl = await("router child JVM listening")
+                .atMost(Duration.ofSeconds(90))
+                .until(
+                        () -> {
+                            assertThat(router.isAlive())
+                                    .as("router JVM exited: %s", Files.readString(log))
+                                    .isTrue();
+                            Matcher m = ready.matcher(Files.readString(log));
+                            return m.find() ? URI.create("http://127.0.0.1:" + m.group(1)) : null;
+                        },
+                        Objects::nonNull);
         HttpClient probe = HttpClient.newHttpClient();
         await("router child JVM").atMost(Duration.ofSeconds(90)).until(() -> {
             assertThat(router.isAlive()).as("router JVM exited").isTrue();

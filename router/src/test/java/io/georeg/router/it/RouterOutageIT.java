@@ -46,16 +46,20 @@ class RouterOutageIT {
         replica = Distribution.start(
                 tmp.resolve("replica"),
                 DistributionConfig.filesystem(tmp.resolve("replica").resolve("storage")));
-        int port = FreePort.pick();
-        RouterConfig config = RouterConfig.of(
-                        URI.create("http://127.0.0.1:" + port),
-                        port,
-                        primary.url(),
-                        null,
-                        new RouterConfig.ReplicaEndpoint.Remote(replica.url()))
-                .withTimeouts(new RouterConfig.Timeouts(
-                        Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofMillis(200), Duration.ofMillis(500)));
-        router = new Router(config, null, new PrometheusRegistry()).start();
+        router = FreePort.start(port -> {
+            RouterConfig config = RouterConfig.of(
+                            URI.create("http://127.0.0.1:" + port),
+                            port,
+                            primary.url(),
+                            null,
+                            new RouterConfig.ReplicaEndpoint.Remote(replica.url()))
+                    .withTimeouts(new RouterConfig.Timeouts(
+                            Duration.ofSeconds(1),
+                            Duration.ofSeconds(60),
+                            Duration.ofMillis(200),
+                            Duration.ofMillis(500)));
+            return new Router(config, null, new PrometheusRegistry()).start();
+        });
     }
 
     @AfterAll

@@ -66,17 +66,21 @@ class RouterPrimaryBehindPrivateCaIT {
     }
 
     private static Router router(PrimaryEgress egress) throws Exception {
-        int port = FreePort.pick();
-        RouterConfig config = RouterConfig.of(
-                        URI.create("http://127.0.0.1:" + port),
-                        port,
-                        primary.url(),
-                        null,
-                        new RouterConfig.ReplicaEndpoint.Remote(replica.url()))
-                .withTimeouts(new RouterConfig.Timeouts(
-                        Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofMillis(200), Duration.ofSeconds(1)))
-                .withEgress(egress);
-        return new Router(config, null, new PrometheusRegistry()).start();
+        return FreePort.start(port -> {
+            RouterConfig config = RouterConfig.of(
+                            URI.create("http://127.0.0.1:" + port),
+                            port,
+                            primary.url(),
+                            null,
+                            new RouterConfig.ReplicaEndpoint.Remote(replica.url()))
+                    .withTimeouts(new RouterConfig.Timeouts(
+                            Duration.ofSeconds(1),
+                            Duration.ofSeconds(60),
+                            Duration.ofMillis(200),
+                            Duration.ofSeconds(1)))
+                    .withEgress(egress);
+            return new Router(config, null, new PrometheusRegistry()).start();
+        });
     }
 
     @Test

@@ -50,13 +50,21 @@ class RouterPrimaryIT {
         replica = Distribution.start(
                 tmp.resolve("replica"),
                 DistributionConfig.filesystem(tmp.resolve("replica").resolve("storage")));
-        int port = FreePort.pick();
-        routerUrl = URI.create("http://127.0.0.1:" + port);
-        RouterConfig config = RouterConfig.of(
-                        routerUrl, port, primary.url(), null, new RouterConfig.ReplicaEndpoint.Remote(replica.url()))
-                .withTimeouts(new RouterConfig.Timeouts(
-                        Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofMillis(200), Duration.ofSeconds(1)));
-        router = new Router(config, null, new PrometheusRegistry()).start();
+        router = FreePort.start(port -> {
+            routerUrl = URI.create("http://127.0.0.1:" + port);
+            RouterConfig config = RouterConfig.of(
+                            routerUrl,
+                            port,
+                            primary.url(),
+                            null,
+                            new RouterConfig.ReplicaEndpoint.Remote(replica.url()))
+                    .withTimeouts(new RouterConfig.Timeouts(
+                            Duration.ofSeconds(1),
+                            Duration.ofSeconds(60),
+                            Duration.ofMillis(200),
+                            Duration.ofSeconds(1)));
+            return new Router(config, null, new PrometheusRegistry()).start();
+        });
     }
 
     @AfterAll

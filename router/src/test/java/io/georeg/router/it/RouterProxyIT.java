@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.georeg.router.Router;
 import io.georeg.router.RouterConfig;
-import io.georeg.testkit.tools.FreePort;
+import io.georeg.testkit.tools.RefusingPort;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.InputStream;
 import java.net.URI;
@@ -14,7 +14,9 @@ import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.BufferingResponseListener;
@@ -47,6 +49,7 @@ class RouterProxyIT {
     private FakeUpstream auth;
     private Router router;
     private final HttpClient client = new HttpClient();
+    private final List<RefusingPort> refusing = new ArrayList<>();
 
     @BeforeEach
     void start() throws Exception {
@@ -62,10 +65,18 @@ class RouterProxyIT {
         if (router != null) {
             router.close();
         }
+        refusing.forEach(RefusingPort::close);
         client.stop();
         primary.close();
         replica.close();
         auth.close();
+    }
+
+    /** A port where nothing listens, held until the test ends. */
+    private RefusingPort refusingPort() {
+        RefusingPort port = RefusingPort.open();
+        refusing.add(port);
+        return port;
     }
 
     private Router router(RouterConfig.Limits limits, URI primaryUrl) throws Exception {
@@ -389,8 +400,8 @@ class RouterProxyIT {
     @Test
     void whenThePrimaryIsDownWritesFailFastTokenRequestsStillReachTheTokenServiceAndReplicatedReadsAreMarked()
             throws Exception {
-        URI dead = URI.create("http://127.0.0.1:" + FreePort.pick());
-        router(RouterConfig.Limits.defaults(), dead);
+        RefusingPort dead = refusingPort();
+        router(RouterConfig.Limits.defaults(), dead.url());
         replica.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 200, "{\"schemaVersion\":2}"));
         ContentResponse push = client.newRequest(url("/v2/a/manifests/v2"))
                 .method(HttpMethod.PUT)
@@ -429,8 +440,11 @@ class RouterProxyIT {
 
     @Test
     void whenTheTokenServiceIsDownTokenRequestsFailFastWhileTheRegistryStillTakesWrites() throws Exception {
-        URI deadTokenService = URI.create("http://127.0.0.1:" + FreePort.pick() + "/jwt/auth");
-        router(RouterConfig.Limits.defaults(), primary.url(), deadTokenService);
+        RefusingPort deadTokenService = refusingPort();
+        router(
+                RouterConfig.Limits.defaults(),
+                primary.url(),
+                deadTokenService.url().resolve("/jwt/auth"));
         primary.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 202, ""));
 
         await().atMost(Duration.ofSeconds(30))

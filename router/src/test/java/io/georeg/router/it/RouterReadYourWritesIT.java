@@ -67,22 +67,23 @@ class RouterReadYourWritesIT {
     }
 
     private static Router startRouter() throws Exception {
-        int port = FreePort.pick();
-        RouterConfig config = RouterConfig.of(
-                URI.create("http://127.0.0.1:" + port),
-                port,
-                primary.url(),
-                null,
-                new RouterConfig.ReplicaEndpoint.Remote(replica.url()));
-        // Fences kept in memory through LISTEN, as georeg serve runs them; two routers, one database.
-        return new Router(
-                        config,
-                        database.transactions(),
-                        new PrometheusRegistry(),
-                        ReplicaMissListener.NONE,
-                        null,
-                        database.config())
-                .start();
+        return FreePort.start(port -> {
+            RouterConfig config = RouterConfig.of(
+                    URI.create("http://127.0.0.1:" + port),
+                    port,
+                    primary.url(),
+                    null,
+                    new RouterConfig.ReplicaEndpoint.Remote(replica.url()));
+            // Fences kept in memory through LISTEN, as georeg serve runs them; two routers, one database.
+            return new Router(
+                            config,
+                            database.transactions(),
+                            new PrometheusRegistry(),
+                            ReplicaMissListener.NONE,
+                            null,
+                            database.config())
+                    .start();
+        });
     }
 
     @AfterAll

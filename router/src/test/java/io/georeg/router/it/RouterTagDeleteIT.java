@@ -9,6 +9,7 @@ import io.georeg.router.RouterConfig;
 import io.georeg.router.fallback.ReplicaMissListener;
 import io.georeg.testkit.db.TestDatabase;
 import io.georeg.testkit.oci.RegistryHttp;
+import io.georeg.testkit.tools.FreePort;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -74,21 +75,22 @@ class RouterTagDeleteIT {
                 FakeUpstream.text(resp, cb, 404, UNKNOWN);
             }
         });
-        URI publicUrl = URI.create("http://127.0.0.1:" + io.georeg.testkit.tools.FreePort.pick());
-        RouterConfig config = RouterConfig.of(
-                publicUrl,
-                publicUrl.getPort(),
-                primary.url(),
-                null,
-                new RouterConfig.ReplicaEndpoint.Remote(replica.url()));
-        router = new Router(
-                        config,
-                        database.transactions(),
-                        new PrometheusRegistry(),
-                        ReplicaMissListener.NONE,
-                        null,
-                        database.config())
-                .start();
+        router = FreePort.start(port -> {
+            RouterConfig config = RouterConfig.of(
+                    URI.create("http://127.0.0.1:" + port),
+                    port,
+                    primary.url(),
+                    null,
+                    new RouterConfig.ReplicaEndpoint.Remote(replica.url()));
+            return new Router(
+                            config,
+                            database.transactions(),
+                            new PrometheusRegistry(),
+                            ReplicaMissListener.NONE,
+                            null,
+                            database.config())
+                    .start();
+        });
         client = new RegistryHttp(router.localUrl());
     }
 

@@ -62,16 +62,20 @@ class RouterTokenAuthIT {
                 tmp.resolve("replica"),
                 DistributionConfig.filesystem(tmp.resolve("replica").resolve("storage"))
                         .withTokenAuth(auth));
-        int port = FreePort.pick();
-        RouterConfig config = RouterConfig.of(
-                        URI.create("http://127.0.0.1:" + port),
-                        port,
-                        primary.url(),
-                        tokens.realm(),
-                        new RouterConfig.ReplicaEndpoint.Remote(replica.url()))
-                .withTimeouts(new RouterConfig.Timeouts(
-                        Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofMillis(500), Duration.ofSeconds(1)));
-        router = new Router(config, null, metrics).start();
+        router = FreePort.start(port -> {
+            RouterConfig config = RouterConfig.of(
+                            URI.create("http://127.0.0.1:" + port),
+                            port,
+                            primary.url(),
+                            tokens.realm(),
+                            new RouterConfig.ReplicaEndpoint.Remote(replica.url()))
+                    .withTimeouts(new RouterConfig.Timeouts(
+                            Duration.ofSeconds(1),
+                            Duration.ofSeconds(60),
+                            Duration.ofMillis(500),
+                            Duration.ofSeconds(1)));
+            return new Router(config, null, metrics).start();
+        });
     }
 
     @AfterAll

@@ -72,15 +72,16 @@ class RouterWithRegistryReadIT {
         primary = Distribution.start(
                 tmp.resolve("primary"),
                 DistributionConfig.filesystem(tmp.resolve("primary").resolve("storage")));
-        int port = FreePort.pick();
-        RouterConfig config = RouterConfig.of(
-                URI.create("http://127.0.0.1:" + port),
-                port,
-                primary.url(),
-                null,
-                new RouterConfig.ReplicaEndpoint.InProcess(RegistryReadServer.handler(
-                        reader, Authenticator.anonymous(), ReadOptions.loopbackEphemeral())));
-        router = new Router(config, database.transactions(), new PrometheusRegistry()).start();
+        router = FreePort.start(port -> {
+            RouterConfig config = RouterConfig.of(
+                    URI.create("http://127.0.0.1:" + port),
+                    port,
+                    primary.url(),
+                    null,
+                    new RouterConfig.ReplicaEndpoint.InProcess(RegistryReadServer.handler(
+                            reader, Authenticator.anonymous(), ReadOptions.loopbackEphemeral())));
+            return new Router(config, database.transactions(), new PrometheusRegistry()).start();
+        });
     }
 
     @AfterAll

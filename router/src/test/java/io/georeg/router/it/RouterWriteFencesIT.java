@@ -84,23 +84,24 @@ class RouterWriteFencesIT {
         primary = Distribution.start(
                 tmp.resolve("primary"),
                 DistributionConfig.filesystem(tmp.resolve("primary").resolve("storage")));
-        int port = FreePort.pick();
-        RouterConfig config = RouterConfig.of(
-                URI.create("http://127.0.0.1:" + port),
-                port,
-                primary.url(),
-                null,
-                new RouterConfig.ReplicaEndpoint.InProcess(RegistryReadServer.handler(
-                        reader, Authenticator.anonymous(), ReadOptions.loopbackEphemeral())));
-        // Fences kept in memory through LISTEN, as georeg serve runs them.
-        router = new Router(
-                        config,
-                        database.transactions(),
-                        new PrometheusRegistry(),
-                        io.georeg.router.fallback.ReplicaMissListener.NONE,
-                        null,
-                        database.config())
-                .start();
+        router = FreePort.start(port -> {
+            RouterConfig config = RouterConfig.of(
+                    URI.create("http://127.0.0.1:" + port),
+                    port,
+                    primary.url(),
+                    null,
+                    new RouterConfig.ReplicaEndpoint.InProcess(RegistryReadServer.handler(
+                            reader, Authenticator.anonymous(), ReadOptions.loopbackEphemeral())));
+            // Fences kept in memory through LISTEN, as georeg serve runs them.
+            return new Router(
+                            config,
+                            database.transactions(),
+                            new PrometheusRegistry(),
+                            io.georeg.router.fallback.ReplicaMissListener.NONE,
+                            null,
+                            database.config())
+                    .start();
+        });
         client = new RegistryHttp(router.localUrl());
     }
 

@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.BindException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,25 +15,29 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A real CNCF distribution 2.8 registry (Debian's {@code docker-registry}) as a child process on
  * 127.0.0.1, configured by a {@link DistributionConfig}: the primary of the end-to-end tests, a
  * stand-in replica, a registry promoted onto the replica's storage, the primary of the replicator's
- * tests ({@link #notifying}). distribution cannot listen on port 0, so a {@link FreePort} is picked
- * first (again if it was taken before the registry bound it) and kept across {@link #restart()}. A missing
+ * tests ({@link #notifying}). distribution cannot listen on port 0, so it starts through
+ * {@link FreePort#start} (again on another port if its port was taken before it bound it), and
+ * keeps its port across {@link #restart()}. A missing
  * binary fails with how to install it (tests never skip).
  */
 public final class Distribution implements AutoCloseable {
     public static final Path BINARY = Path.of("/usr/bin/docker-registry");
     private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
-    private static final int PORT_ATTEMPTS = 5;
 
     private final Path dir;
     private final DistributionConfig config;
     private final int port;
     private Process process;
+    /** The value of {@link DistributionConfig#INSTANCE_HEADER} the running process answers with. */
+    private String instance;
 
     private Distribution(Path dir, DistributionConfig config, int port) {
         this.dir = dir;
@@ -49,7 +54,7 @@ public final class Distribution implements AutoCloseable {
     }
 
     /**
-     * Starts a registry and waits until {@code /v2/} answers (200, or 401 with token auth). The
+     * Starts a registry and waits until it answers {@code /v2/} itself (200, or 401 with token auth). The
      * port is picked free just before the start, and another process can take it in between: the
      * registry then exits with "address already in use", and it is started again on another port.
      *
@@ -57,17 +62,16 @@ public final class Distribution implements AutoCloseable {
      */
     public static Distribution start(Path dir, DistributionConfig config) {
         require();
-        for (int attempt = 1; ; attempt++) {
-            Distribution d = new Distribution(dir, config, FreePort.pick());
-            try {
+        try {
+            return FreePort.start(port -> {
+                Distribution d = new Distribution(dir, config, port);
                 d.startProcess();
                 return d;
-            } catch (PortTaken e) {
-                if (attempt == PORT_ATTEMPTS) {
-                    throw new AssertionError(
-                            "docker-registry found its port taken " + PORT_ATTEMPTS + " times: " + e.getMessage());
-                }
-            }
+            });
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot start docker-registry", e);
         }
     }
 
@@ -130,7 +134,10 @@ public final class Distribution implements AutoCloseable {
         try {
             Files.createDirectories(config.storageRoot());
             Path file = configFile();
-            Files.writeString(file, config.yaml(port));
+            // Each process answers with its own header value, so that the wait below cannot take
+            // another process that took the port (and answers /v2/) for this one.
+            instance = UUID.randomUUID().toString();
+            Files.writeString(file, config.yaml(port, instance));
             logStart = Files.exists(log()) ? Files.size(log()) : 0;
             process = new ProcessBuilder(BINARY.toString(), "serve", file.toString())
                     .redirectErrorStream(true)
@@ -150,13 +157,15 @@ public final class Distribution implements AutoCloseable {
                             return true;
                         }
                         try {
-                            int status = client.send(
-                                            HttpRequest.newBuilder(url().resolve("/v2/"))
-                                                    .timeout(Duration.ofSeconds(1))
-                                                    .build(),
-                                            HttpResponse.BodyHandlers.discarding())
-                                    .statusCode();
-                            return status == 200 || status == 401;
+                            HttpResponse<Void> answer = client.send(
+                                    HttpRequest.newBuilder(url().resolve("/v2/"))
+                                            .timeout(Duration.ofSeconds(1))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.discarding());
+                            return (answer.statusCode() == 200 || answer.statusCode() == 401)
+                                    && answer.headers()
+                                            .firstValue(DistributionConfig.INSTANCE_HEADER)
+                                            .equals(Optional.of(instance));
                         } catch (IOException e) {
                             return false;
                         }
@@ -184,10 +193,10 @@ public final class Distribution implements AutoCloseable {
         }
     }
 
-    /** The registry exited because its port was taken between the pick and its bind. */
-    private static final class PortTaken extends RuntimeException {
+    /** The registry exited because its port was taken between the pick and its bind ({@link FreePort#taken}). */
+    private static final class PortTaken extends UncheckedIOException {
         PortTaken(String output) {
-            super(output);
+            super(new BindException("docker-registry found its port taken: " + output));
         }
     }
 

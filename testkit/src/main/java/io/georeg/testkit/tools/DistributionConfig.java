@@ -12,7 +12,7 @@ import javax.net.ssl.SSLContext;
 
 /**
  * The parts of a distribution 2.8 {@code config.yml} the tests vary: filesystem storage root,
- * deletes, token auth ({@code auth.token}) and notification endpoints. {@link #yaml(int)} renders
+ * deletes, token auth ({@code auth.token}) and notification endpoints. {@link #yaml(int, String)} renders
  * the file {@link Distribution} starts the registry with; the keys are distribution's own
  * (docs/configuration.md of distribution 2.8).
  *
@@ -30,6 +30,12 @@ public record DistributionConfig(
         Optional<TokenAuth> tokenAuth,
         List<NotificationEndpoint> notifications,
         Optional<Tls> tls) {
+
+    /**
+     * A response header ({@code http.headers}) naming the process: whoever waits for a registry to
+     * answer can tell it from another process that took its port meanwhile.
+     */
+    public static final String INSTANCE_HEADER = "X-Georeg-Test-Registry";
 
     public DistributionConfig {
         notifications = List.copyOf(notifications);
@@ -101,9 +107,13 @@ public record DistributionConfig(
         }
     }
 
-    /** The {@code config.yml} for a registry listening on {@code 127.0.0.1:<port>}. */
-    public String yaml(int port) {
-        StringBuilder yml = new StringBuilder("""
+    /**
+     * The {@code config.yml} for a registry listening on {@code 127.0.0.1:<port>}, answering every
+     * request with {@link #INSTANCE_HEADER}{@code : <instance>}.
+     */
+    public String yaml(int port, String instance) {
+        StringBuilder yml =
+                new StringBuilder("""
                 version: 0.1
                 log:
                   level: %s
@@ -120,7 +130,9 @@ public record DistributionConfig(
                 http:
                   addr: 127.0.0.1:%d
                   secret: georeg-test-secret
-                """.formatted(logLevel, storageRoot, deleteEnabled, port));
+                  headers:
+                    %s: [%s]
+                """.formatted(logLevel, storageRoot, deleteEnabled, port, INSTANCE_HEADER, instance));
         tls.ifPresent(t -> yml.append("""
                   tls:
                     certificate: %s

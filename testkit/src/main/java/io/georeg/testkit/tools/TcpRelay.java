@@ -19,10 +19,17 @@ import java.util.concurrent.locks.ReentrantLock;
  * connections stay open) until {@link #release()}. Tests use it to delay what one client hears
  * from a server, e.g. PostgreSQL notifications reaching one router's {@code LISTEN} connection
  * later than another's.
+ *
+ * <p>A relay {@link #unaimed()} gets its target later ({@link #aimAt}): its port is bound before
+ * the server behind it exists, so a client that must be configured first (distribution's
+ * notification URL) is given a port that is already bound, and the server binds port 0 and is
+ * aimed at when it is up, again when it restarts on another port. Until then, after
+ * {@link #unaim()} and while the target refuses, a connection is closed at once, as if nothing
+ * listened.
  */
 public final class TcpRelay implements AutoCloseable {
     private final ServerSocket server;
-    private final InetSocketAddress target;
+    private volatile InetSocketAddress target;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition released = lock.newCondition();
@@ -36,14 +43,32 @@ public final class TcpRelay implements AutoCloseable {
 
     /** Starts relaying connections to {@code host:port}. */
     public static TcpRelay to(String host, int port) {
+        return open(new InetSocketAddress(host, port));
+    }
+
+    /** Binds the relay's port now; connections are closed at once until {@link #aimAt}. */
+    public static TcpRelay unaimed() {
+        return open(null);
+    }
+
+    private static TcpRelay open(InetSocketAddress target) {
         try {
-            TcpRelay relay = new TcpRelay(
-                    new ServerSocket(0, 50, InetAddress.getLoopbackAddress()), new InetSocketAddress(host, port));
+            TcpRelay relay = new TcpRelay(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()), target);
             Thread.ofVirtual().name("tcp-relay-accept").start(relay::accept);
             return relay;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open a relay port", e);
         }
+    }
+
+    /** Relays the connections accepted from now on to {@code host:port}. */
+    public void aimAt(String host, int port) {
+        target = new InetSocketAddress(host, port);
+    }
+
+    /** Closes the connections accepted from now on (the target stopped; its port may be anyone's now). */
+    public void unaim() {
+        target = null;
     }
 
     public int port() {
@@ -75,7 +100,17 @@ public final class TcpRelay implements AutoCloseable {
         while (!closed) {
             try {
                 Socket client = server.accept();
-                Socket upstream = new Socket(target.getAddress(), target.getPort());
+                InetSocketAddress to = target;
+                Socket upstream;
+                try {
+                    if (to == null) {
+                        throw new IOException("the relay has no target yet");
+                    }
+                    upstream = new Socket(to.getAddress(), to.getPort());
+                } catch (IOException e) {
+                    closeQuietly(client); // as if nothing listened: the client sees the connection end
+                    continue;
+                }
                 sockets.add(client);
                 sockets.add(upstream);
                 Thread.ofVirtual().start(() -> pump(client, upstream, false));
