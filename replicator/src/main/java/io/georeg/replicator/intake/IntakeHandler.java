@@ -6,6 +6,7 @@ import io.georeg.db.DatabaseUnavailableException;
 import io.georeg.oci.ManifestParser;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * {@link EventStore} and only then answers 200. While the database is unreachable it answers 503:
  * distribution re-sends the same event until it gets a 2xx, so nothing acknowledged is lost and
  * nothing unacknowledged is dropped. Error answers are a small JSON object
- * {@code {"error": "...", "reason": "..."}}.
+ * {@code {"error": "...", "reason": "..."}}; a refused notification (401, 413, 415) is also said in
+ * the log ({@link RefusalLog}), since the sender holds back everything after it.
  *
  * <p>Mounted by the app's handler tree (or a test's server); does nothing for other paths.
  */
@@ -41,12 +43,18 @@ public final class IntakeHandler extends Handler.Abstract {
     private final SharedSecret secret;
     private final EventStore store;
     private final IntakeObserver observer;
+    private final RefusalLog refusals;
 
     public IntakeHandler(IntakeConfig config, EventStore store, IntakeObserver observer) {
+        this(config, store, observer, Clock.systemUTC());
+    }
+
+    IntakeHandler(IntakeConfig config, EventStore store, IntakeObserver observer, Clock clock) {
         this.config = config.validate();
         this.secret = new SharedSecret(config.resolvedSecret());
         this.store = store;
         this.observer = observer;
+        this.refusals = new RefusalLog(clock);
     }
 
     @Override
@@ -63,6 +71,11 @@ public final class IntakeHandler extends Handler.Abstract {
         if (!secret.matches(request.getHeaders().get(config.secretHeader()))) {
             refuseBody(request, response);
             response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"georeg-replicator\"");
+            refusals.refused(
+                    "unauthorized",
+                    401,
+                    "missing or wrong shared secret in header " + config.secretHeader(),
+                    Request.getRemoteAddr(request));
             return answer(
                     response,
                     callback,
@@ -73,19 +86,14 @@ public final class IntakeHandler extends Handler.Abstract {
                     0);
         }
         if (request.getLength() > config.maxBodyBytes()) {
-            return tooLarge(response, callback);
+            return tooLarge(request, response, callback);
         }
         String type = ManifestParser.stripParams(request.getHeaders().get(HttpHeader.CONTENT_TYPE));
         if (type == null || !ACCEPTED_TYPES.contains(type)) {
             refuseBody(request, response);
-            return answer(
-                    response,
-                    callback,
-                    415,
-                    "unsupported_media_type",
-                    "Content-Type must be " + EVENTS_MEDIA_TYPE + " or application/json (got " + type + ")",
-                    "unsupported_media_type",
-                    0);
+            String reason = "Content-Type must be " + EVENTS_MEDIA_TYPE + " or application/json (got " + type + ")";
+            refusals.refused("unsupported_media_type", 415, reason, Request.getRemoteAddr(request));
+            return answer(response, callback, 415, "unsupported_media_type", reason, "unsupported_media_type", 0);
         }
         byte[] body;
         try (InputStream in = Content.Source.asInputStream(request)) {
@@ -96,7 +104,7 @@ public final class IntakeHandler extends Handler.Abstract {
                     response, callback, 400, "malformed", "body could not be read: " + e.getMessage(), "malformed", 0);
         }
         if (body.length > config.maxBodyBytes()) {
-            return tooLarge(response, callback);
+            return tooLarge(request, response, callback);
         }
         List<NotificationEvent> events;
         try {
@@ -168,17 +176,12 @@ public final class IntakeHandler extends Handler.Abstract {
         }
     }
 
-    private boolean tooLarge(Response response, Callback callback) {
+    private boolean tooLarge(Request request, Response response, Callback callback) {
         // The rest of the body is not read: the connection cannot be reused.
         response.getHeaders().put(HttpHeader.CONNECTION, "close");
-        return answer(
-                response,
-                callback,
-                413,
-                "too_large",
-                "body is larger than " + config.maxBodyBytes() + " bytes (replicator.intake.maxBodyBytes)",
-                "too_large",
-                0);
+        String reason = "body is larger than " + config.maxBodyBytes() + " bytes (replicator.intake.maxBodyBytes)";
+        refusals.refused("too_large", 413, reason, Request.getRemoteAddr(request));
+        return answer(response, callback, 413, "too_large", reason, "too_large", 0);
     }
 
     private boolean answer(
