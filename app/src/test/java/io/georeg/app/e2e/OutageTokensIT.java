@@ -11,6 +11,7 @@ import io.georeg.app.wiring.RegistryReadComponent;
 import io.georeg.app.wiring.ReplicatorComponent;
 import io.georeg.app.wiring.RouterComponent;
 import io.georeg.oci.Digest;
+import io.georeg.oci.MediaTypes;
 import io.georeg.status.StatusQuery;
 import io.georeg.status.StatusReport;
 import io.georeg.testkit.auth.TestSiteKey;
@@ -45,8 +46,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -566,35 +569,61 @@ class OutageTokensIT {
         return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Waits until registry-read serves the reference at the digest, with a token straight from the token service (nothing learned). */
-    private static void awaitReplicated(String reference, Digest digest) {
+    /**
+     * Waits until registry-read serves the reference at the digest, with a token straight from the
+     * token service (nothing learned). Each request has a time limit (one that hangs fails that poll
+     * only); when the wait runs out it says what registry-read answered last and what replication
+     * did: the events and work in the database and the end of the primary's log, which goes with
+     * the temporary directory.
+     */
+    private static void awaitReplicated(String reference, Digest digest) throws Exception {
         int colon = reference.lastIndexOf(':');
         String repository = reference.substring(0, colon);
         URI replica = siteA.component(RegistryReadComponent.class).uri();
-        await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> {
-            HttpResponse<String> t = HTTP.send(
-                    HttpRequest.newBuilder(URI.create(tokens.realm() + "?service=" + issuer.service()
-                                    + "&scope=repository:" + repository + ":pull"))
-                            .header("Authorization", "Basic " + b64(ALICE))
-                            .build(),
-                    HttpResponse.BodyHandlers.ofString());
-            HttpResponse<byte[]> r = HTTP.send(
-                    HttpRequest.newBuilder(replica.resolve(
-                                    "/v2/" + repository + "/manifests/" + reference.substring(colon + 1)))
-                            .header(
-                                    "Authorization",
-                                    "Bearer "
-                                            + JSON.readTree(t.body())
-                                                    .path("token")
-                                                    .asText())
-                            .header(
-                                    "Accept",
-                                    "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, "
-                                            + "application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json")
-                            .build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
-            return r.statusCode() == 200 && Digest.sha256(r.body()).equals(digest);
-        });
+        AtomicReference<String> lastAnswer = new AtomicReference<>("none yet");
+        try {
+            await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> {
+                HttpResponse<String> t = HTTP.send(
+                        HttpRequest.newBuilder(URI.create(tokens.realm() + "?service=" + issuer.service()
+                                        + "&scope=repository:" + repository + ":pull"))
+                                .timeout(Duration.ofSeconds(10))
+                                .header("Authorization", "Basic " + b64(ALICE))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+                HttpResponse<byte[]> r = HTTP.send(
+                        HttpRequest.newBuilder(replica.resolve(
+                                        "/v2/" + repository + "/manifests/" + reference.substring(colon + 1)))
+                                .timeout(Duration.ofSeconds(10))
+                                .header(
+                                        "Authorization",
+                                        "Bearer "
+                                                + JSON.readTree(t.body())
+                                                        .path("token")
+                                                        .asText())
+                                .header("Accept", MediaTypes.ACCEPT_EVERY_MANIFEST)
+                                .build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
+                lastAnswer.set("token " + t.statusCode() + ", manifest " + r.statusCode() + " "
+                        + new String(r.body(), 0, Math.min(r.body().length, 300), StandardCharsets.UTF_8));
+                return r.statusCode() == 200 && Digest.sha256(r.body()).equals(digest);
+            });
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError(
+                    reference + " (" + digest + ") was not replicated within " + WAIT + "; registry-read answered "
+                            + lastAnswer.get() + "\nevents recorded: "
+                            + sql("SELECT action || ' ' || repository || ' ' || coalesce(tag, digest, '')"
+                                    + " FROM replication_event ORDER BY received_at")
+                            + "\nwork: "
+                            + sql("SELECT concat_ws(' ', state, kind, repository, ref, attempts, last_error)"
+                                    + " FROM replication_work ORDER BY id")
+                            + "\nthe primary's log ends:\n" + tail(primary.log(), 40),
+                    e);
+        }
+    }
+
+    private static String tail(Path file, int lines) throws Exception {
+        List<String> all = Files.readAllLines(file);
+        return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
     }
 
     private static double metric(GeoregServer site, String name, String... labels) throws Exception {
