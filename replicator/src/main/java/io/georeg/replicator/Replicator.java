@@ -1,6 +1,7 @@
 package io.georeg.replicator;
 
 import io.georeg.db.Database;
+import io.georeg.oci.NamespaceOwners;
 import io.georeg.replica.ReplicaReader;
 import io.georeg.replica.ReplicaWriter;
 import io.georeg.replicator.copy.CopyObserver;
@@ -12,6 +13,7 @@ import io.georeg.replicator.intake.IntakeObserver;
 import io.georeg.replicator.metrics.ReplicatorMetrics;
 import io.georeg.replicator.primary.PrimaryClient;
 import io.georeg.replicator.queue.QueuePruner;
+import io.georeg.replicator.queue.WorkFailedException;
 import io.georeg.replicator.queue.WorkObserver;
 import io.georeg.replicator.queue.WorkQueue;
 import io.georeg.replicator.queue.WorkScheduler;
@@ -19,18 +21,24 @@ import io.georeg.replicator.reconcile.ReconcileObserver;
 import io.georeg.replicator.reconcile.ReconcileRuns;
 import io.georeg.replicator.reconcile.ReconcileSchedule;
 import io.georeg.replicator.reconcile.Reconciler;
+import io.georeg.replicator.reconcile.Reconcilers;
+import io.georeg.replicator.reconcile.RepositoryFilter;
 import io.georeg.replicator.reconcile.SyncConfig;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.util.Optional;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.eclipse.jetty.server.Handler;
 
 /**
  * The replicator of one process, wired: the notification intake ({@link #intakeHandler()}, for
- * the caller's Jetty server), the durable queue, the primary client and the worker pool. The app's
+ * the caller's Jetty server), the durable queue, the primary client (one per primary when the
+ * secondary serves several) and the worker pool. The app's
  * {@code georeg serve} and the tests build it with the configuration, the started
  * {@link Database}, and the replica's two sides; nothing runs until {@link #start()}, and
  * {@link #close()} stops the workers and the primary client (not the database or the replica,
@@ -42,12 +50,14 @@ import org.eclipse.jetty.server.Handler;
 public final class Replicator implements AutoCloseable {
     private final ReplicatorConfig config;
     private final WorkQueue queue;
-    private final PrimaryClient primary;
-    private final IntakeHandler intake;
+    /** Each primary's client, in configuration order. */
+    private final Map<String, PrimaryClient> primaries = new LinkedHashMap<>();
+
+    private final Handler intake;
     private final WorkScheduler scheduler;
-    private final Reconciler reconciler;
+    private final Reconcilers reconcilers;
     private final QueuePruner pruner;
-    private final Optional<ReconcileSchedule> reconcileSchedule;
+    private final List<ReconcileSchedule> reconcileSchedules = new ArrayList<>();
 
     public Replicator(ReplicatorConfig config, Database database, ReplicaReader reader, ReplicaWriter writer) {
         this(config, database, reader, writer, Observers.NONE);
@@ -69,38 +79,108 @@ public final class Replicator implements AutoCloseable {
             ReplicaReader reader,
             ReplicaWriter writer,
             Observers observers) {
-        this.config = config.validate();
-        this.queue = new WorkQueue(database);
-        this.primary = PrimaryClient.create(config.primary(), config.egress());
-        this.intake = new IntakeHandler(
-                config.intake(), new EventStore(database, config.sync().filter()), observers.intake());
-        this.reconciler = new Reconciler(
-                primary.content(),
-                primary.catalog(),
-                reader,
-                queue,
-                config.sync(),
-                new ReconcileRuns(database),
-                observers.reconcile());
-        ReplicationWorker worker = new ReplicationWorker(
-                primary.content(),
+        this(
+                config,
+                List.of(new PrimarySource(PrimarySource.SINGLE, config.intake(), config.primary())),
+                NamespaceOwners.single(PrimarySource.SINGLE),
+                database,
                 reader,
                 writer,
-                queue,
-                observers.copy(),
-                Throttle.of(config.maxBytesPerSecond()),
-                (path, withBelow) -> reconciler.reconcilePath(path, withBelow).errors());
-        this.scheduler = new WorkScheduler(database, queue, worker, config.workers(), observers.work(), ownerId());
-        this.pruner = new QueuePruner(database, queue, config.retention());
+                observers);
+    }
+
+    /**
+     * A replicator of several primaries, each repository replicated from its owner only: each
+     * primary's notifications at its own intake path with its own secret (events of repositories it
+     * does not own are recorded but queue nothing), its own reconcile over its own catalog, and the
+     * workers copying each item from the owner of its repository, into the one content-addressed
+     * storage (a blob two primaries share is stored once). {@code config}'s intake and primary are
+     * the defaults of the sources' other settings and otherwise unused.
+     *
+     * @param sources the primaries, in configuration order
+     * @param owners  which primary owns a repository
+     */
+    public Replicator(
+            ReplicatorConfig config,
+            List<PrimarySource> sources,
+            NamespaceOwners owners,
+            Database database,
+            ReplicaReader reader,
+            ReplicaWriter writer,
+            Observers observers) {
+        this.config = config.validate();
+        this.queue = new WorkQueue(database);
         SyncConfig sync = config.sync();
-        this.reconcileSchedule = sync.reconcileScheduled()
-                ? Optional.of(new ReconcileSchedule(
-                        reconciler,
+        Map<String, Reconciler> reconcilerOf = new LinkedHashMap<>();
+        Map<String, ReplicationWorker> workerOf = new LinkedHashMap<>();
+        List<Handler> intakes = new ArrayList<>();
+        Throttle throttle = Throttle.of(config.maxBytesPerSecond());
+        try {
+            for (PrimarySource source : sources) {
+                PrimaryClient client = PrimaryClient.create(source.primary(), config.egress());
+                primaries.put(source.name(), client);
+                RepositoryFilter filter = sources.size() == 1
+                        ? sync.filter()
+                        : sync.filter().and(r -> owners.owns(source.name(), r.value()));
+                intakes.add(new IntakeHandler(source.intake(), new EventStore(database, filter), observers.intake()));
+                reconcilerOf.put(
+                        source.name(),
+                        new Reconciler(
+                                client.content(),
+                                client.catalog(),
+                                reader,
+                                queue,
+                                sync,
+                                filter,
+                                new ReconcileRuns(database),
+                                observers.reconcile()));
+            }
+        } catch (RuntimeException | Error e) {
+            primaries.values().forEach(PrimaryClient::close);
+            throw e;
+        }
+        this.reconcilers = new Reconcilers(reconcilerOf, owners);
+        for (PrimarySource source : sources) {
+            workerOf.put(
+                    source.name(),
+                    new ReplicationWorker(
+                            primaries.get(source.name()).content(),
+                            reader,
+                            writer,
+                            queue,
+                            observers.copy(),
+                            throttle,
+                            (path, withBelow) ->
+                                    reconcilers.reconcilePath(path, withBelow).errors()));
+        }
+        this.intake = intakes.size() == 1 ? intakes.get(0) : new Handler.Sequence(intakes);
+        this.scheduler = new WorkScheduler(
+                database,
+                queue,
+                item -> {
+                    String owner = owners.ownerOf(item.repository().value())
+                            .orElseThrow(() -> new WorkFailedException(
+                                    "no_owner",
+                                    "no primary owns " + item.repository() + " (see primaries and defaultPrimary)",
+                                    true,
+                                    null));
+                    workerOf.get(owner).handle(item);
+                },
+                config.workers(),
+                observers.work(),
+                ownerId());
+        this.pruner = new QueuePruner(database, queue, config.retention());
+        if (sync.reconcileScheduled()) {
+            for (Map.Entry<String, Reconciler> e : reconcilerOf.entrySet()) {
+                reconcileSchedules.add(new ReconcileSchedule(
+                        e.getValue(),
                         sync.reconcileInterval(),
                         sync.preheatEntries().stream()
                                 .map(SyncConfig.PreheatEntry::repository)
-                                .toList()))
-                : Optional.empty();
+                                .filter(r -> owners.owns(e.getKey(), r.value()))
+                                .toList()));
+            }
+        }
     }
 
     /** Where metrics (or a test) listen to what the replicator does. */
@@ -114,7 +194,7 @@ public final class Replicator implements AutoCloseable {
         }
     }
 
-    /** The notification endpoint ({@code POST} at {@code replicator.intake.path}) to mount. */
+    /** The notification endpoint of every primary ({@code POST} at its intake path) to mount. */
     public Handler intakeHandler() {
         return intake;
     }
@@ -123,13 +203,14 @@ public final class Replicator implements AutoCloseable {
         return queue;
     }
 
-    /** The catalog/tags crawl, for {@code georeg reconcile} and {@code georeg preheat} run in-process. */
-    public Reconciler reconciler() {
-        return reconciler;
+    /** The catalog/tags crawl of every primary, for {@code georeg reconcile} and {@code georeg preheat} run in-process. */
+    public Reconcilers reconciler() {
+        return reconcilers;
     }
 
+    /** The first primary's client (the only one without several primaries). */
     public PrimaryClient primary() {
-        return primary;
+        return primaries.values().iterator().next();
     }
 
     public ReplicatorConfig config() {
@@ -142,7 +223,7 @@ public final class Replicator implements AutoCloseable {
      */
     public void start() {
         scheduler.start();
-        reconcileSchedule.ifPresent(ReconcileSchedule::start);
+        reconcileSchedules.forEach(ReconcileSchedule::start);
         pruner.start();
     }
 
@@ -155,10 +236,10 @@ public final class Replicator implements AutoCloseable {
     public void close() {
         try {
             pruner.close();
-            reconcileSchedule.ifPresent(ReconcileSchedule::close);
+            reconcileSchedules.forEach(ReconcileSchedule::close);
             scheduler.close();
         } finally {
-            primary.close();
+            primaries.values().forEach(PrimaryClient::close);
         }
     }
 

@@ -25,12 +25,24 @@ import org.eclipse.jetty.util.Callback;
 final class PrimarySite {
     private final StreamingProxy proxy;
     private final SiteControl control;
+    private final java.util.function.Supplier<Upstream> registry;
     private final CircuitBreaker circuit;
     private final ProxyObserver observer;
 
-    PrimarySite(StreamingProxy proxy, SiteControl control, CircuitBreaker circuit, ProxyObserver observer) {
+    /**
+     * @param control  the site's admin state (mode), shared by every primary of the router
+     * @param registry this primary's registry, asked per request ({@code control::primary} for the
+     *                 primary a promotion switches)
+     */
+    PrimarySite(
+            StreamingProxy proxy,
+            SiteControl control,
+            java.util.function.Supplier<Upstream> registry,
+            CircuitBreaker circuit,
+            ProxyObserver observer) {
         this.proxy = proxy;
         this.control = control;
+        this.registry = registry;
         this.circuit = circuit;
         this.observer = observer;
     }
@@ -45,13 +57,17 @@ final class PrimarySite {
 
     /** The primary's registry as configured now. */
     Upstream registry() {
-        return control.primary();
+        return registry.get();
     }
 
     /** The request's raw path and query on the primary's registry. */
     URI target(Request request) {
-        return control.primary()
-                .target(request.getHttpURI().getPath(), request.getHttpURI().getQuery());
+        return target(request, request.getHttpURI().getQuery());
+    }
+
+    /** The request's raw path with {@code query} instead of its own (null: none) on the primary's registry. */
+    URI target(Request request, String query) {
+        return registry.get().target(request.getHttpURI().getPath(), query);
     }
 
     /**
@@ -129,7 +145,7 @@ final class PrimarySite {
                 request,
                 response,
                 callback,
-                control.primary(),
+                registry.get(),
                 target(request),
                 record.requestId(),
                 interceptor,

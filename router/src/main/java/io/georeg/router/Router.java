@@ -104,9 +104,18 @@ public final class Router implements AutoCloseable {
     private final Handler localPages;
     private final ProcessHooks hooks;
     private final DatabaseConfig notifications;
+    private final RouterCells cells;
+    /** Per primary, in {@link RouterCells#cells()} order; the first is the one promotions switch. */
+    private final java.util.LinkedHashMap<String, PrimaryHealth> primaries = new java.util.LinkedHashMap<>();
+    /** The registries of the primaries after the first, which no promotion switches. */
+    private final java.util.Map<String, Upstream> fixedRegistries = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The first primary's registry circuit: the one of the admin API and of a single-primary router. */
     private final CircuitBreaker primaryCircuit;
+
     private final CircuitBreaker replicaCircuit;
+    /** The first primary's token service circuit, or null. */
     private final CircuitBreaker tokenServiceCircuit;
+
     private final RouterMetrics metrics;
     private final OutageMetrics outageMetrics;
     private final LocalBackends backends;
@@ -114,12 +123,12 @@ public final class Router implements AutoCloseable {
     private Server server;
     private Server operatorServer;
     private Server inProcessReplica;
-    private UpstreamHealthCheck primaryCheck;
     private UpstreamHealthCheck replicaCheck;
-    private UpstreamHealthCheck tokenServiceCheck;
     private GrantsMaintenance grantsMaintenance;
     private ShieldReporter shieldReporter;
+    /** The first primary's token route, whose shield the outage metrics report. */
     private volatile TokenRoute tokenRoute;
+
     private SiteControl control;
     private FenceView fenceView;
     private AccessLog accessLog;
@@ -210,6 +219,23 @@ public final class Router implements AutoCloseable {
             DatabaseConfig notifications,
             ProcessHooks hooks,
             LocalBackends backends) {
+        this(config, transactions, registry, missListener, localPages, notifications, hooks, backends, null);
+    }
+
+    /**
+     * @param cells the primaries and the repository namespaces each owns (the app's
+     *              {@code primaries}); null: the one primary {@code router.primaryUrl}
+     */
+    public Router(
+            RouterConfig config,
+            Transactions transactions,
+            PrometheusRegistry registry,
+            ReplicaMissListener missListener,
+            Handler localPages,
+            DatabaseConfig notifications,
+            ProcessHooks hooks,
+            LocalBackends backends,
+            RouterCells cells) {
         this.hooks = hooks;
         this.backends = backends;
         this.localPages = localPages;
@@ -218,19 +244,33 @@ public final class Router implements AutoCloseable {
         this.transactions = transactions;
         this.registry = registry;
         this.missListener = missListener;
-        this.primaryCircuit = new CircuitBreaker("primary", config.circuit().failureThreshold());
+        this.cells = cells == null ? RouterCells.single(config) : cells;
+        for (RouterCells.Cell cell : this.cells.cells()) {
+            primaries.put(
+                    cell.name(),
+                    new PrimaryHealth(
+                            cell, this.cells.several(), config.circuit().failureThreshold()));
+        }
+        PrimaryHealth first = primaries.values().iterator().next();
+        this.primaryCircuit = first.circuit;
+        this.tokenServiceCircuit = first.tokenCircuit;
         this.replicaCircuit = new CircuitBreaker("replica", config.circuit().failureThreshold());
-        this.tokenServiceCircuit = config.authUrl() == null
-                ? null
-                : new CircuitBreaker("auth", config.circuit().failureThreshold());
+        List<CircuitBreaker> circuits = new java.util.ArrayList<>();
+        for (PrimaryHealth p : primaries.values()) {
+            circuits.add(p.circuit);
+            if (p.tokenCircuit != null) {
+                circuits.add(p.tokenCircuit);
+            }
+        }
+        circuits.add(replicaCircuit);
         // Registered once per instance: a registry refuses a second metric of the same name.
-        this.metrics = new RouterMetrics(
-                registry,
-                tokenServiceCircuit == null
-                        ? List.of(primaryCircuit, replicaCircuit)
-                        : List.of(primaryCircuit, replicaCircuit, tokenServiceCircuit));
+        this.metrics = new RouterMetrics(registry, circuits);
         // With token auth the shield's metrics are there, armed or not, so an unarmed shield can alert.
-        this.outageMetrics = config.outageTokens().primaryTokens() == null
+        if (this.cells.several() && config.outageTokens().enabled()) {
+            throw new IllegalArgumentException(
+                    "auth.outage: the outage shield trusts one primary's token bundle; it is not available with several primaries");
+        }
+        this.outageMetrics = config.outageTokens().primaryTokens() == null || this.cells.several()
                 ? null
                 : new OutageMetrics(registry, config.outageTokens().enabled() && transactions != null, () -> {
                     TokenRoute route = tokenRoute;
@@ -251,7 +291,7 @@ public final class Router implements AutoCloseable {
             AdminStateStore adminState =
                     transactions == null ? new MemoryAdminStateStore() : new DatabaseAdminStateStore(transactions);
             control = new SiteControl(
-                    config.primaryUrl(),
+                    cells.cells().get(0).registryUrl(),
                     adminState,
                     primaryCircuit,
                     config.admin().pollInterval(),
@@ -259,15 +299,6 @@ public final class Router implements AutoCloseable {
             control.start();
             Upstream replica = new Upstream("replica", "the read replica (" + replicaUrl + ")", replicaUrl);
 
-            PublicUrlRewriter rewriter =
-                    new PublicUrlRewriter(config.publicUrl(), control::primaryUrl, config.authUrl(), config.authPath());
-            StreamingProxy proxy = new StreamingProxy(
-                    httpClient,
-                    rewriter,
-                    config.publicUrl(),
-                    config.timeouts().idle(),
-                    config.limits().maxRequestBodyBytes(),
-                    config.limits().maxHeldBodyBytes());
             FenceStore fences = transactions == null ? null : new FenceStore(transactions, config.fenceTtl());
             fenceView =
                     notifications == null ? null : new FenceView(fences, notifications, FENCE_RECONNECT_DELAY).start();
@@ -288,7 +319,7 @@ public final class Router implements AutoCloseable {
             accessLog = new AccessLog(config.accessLog(), metrics::accessLogDropped).start();
             server.setHandler(new GracefulDrain(hooks.outermost()
                     .apply(new AccessLogHandler(
-                            accessLog, routingHandler(proxy, rewriter, replica, readYourWrites, shield, operations)))));
+                            accessLog, routingHandler(replica, readYourWrites, shield, operations)))));
             server.start();
             JettyMetrics.of(registry).add("router", server);
             operatorServer =
@@ -307,12 +338,9 @@ public final class Router implements AutoCloseable {
                     localPages));
             operatorServer.start();
 
-            primaryCheck = new UpstreamHealthCheck(
-                    httpClient,
-                    control::primaryUrl,
-                    config.timeouts().healthInterval(),
-                    config.timeouts().healthTimeout(),
-                    primaryCircuit);
+            for (PrimaryHealth p : primaries.values()) {
+                p.start(httpClient, () -> registryOf(p.cell).origin(), config.timeouts());
+            }
             // Its readiness, not just its API: a registry-read whose database or storage is
             // unavailable answers /-/ready 503, and reads then go to the primary without trying it.
             replicaCheck = UpstreamHealthCheck.ofUrl(
@@ -321,17 +349,7 @@ public final class Router implements AutoCloseable {
                     config.timeouts().healthInterval(),
                     config.timeouts().healthTimeout(),
                     replicaCircuit);
-            primaryCheck.start();
             replicaCheck.start();
-            if (tokenServiceCircuit != null) {
-                tokenServiceCheck = UpstreamHealthCheck.ofUrl(
-                        httpClient,
-                        config.authUrl(),
-                        config.timeouts().healthInterval(),
-                        config.timeouts().healthTimeout(),
-                        tokenServiceCircuit);
-                tokenServiceCheck.start();
-            }
             if (shield != null) {
                 grantsMaintenance = new GrantsMaintenance(shield, GRANTS_MAINTENANCE_INTERVAL).start();
             }
@@ -340,11 +358,16 @@ public final class Router implements AutoCloseable {
                 shieldReporter = new ShieldReporter(transactions, reportName(), outageMetrics).start();
             }
             LOG.info(
-                    "router listening on {} (public {}), operator endpoints on {}, primary {}, replica {}, mode {}, admin API {}, outage tokens {}",
+                    "router listening on {} (public {}), operator endpoints on {}, primaries {}, replica {}, mode {}, admin API {}, outage tokens {}",
                     localUrl(),
                     config.publicUrl(),
                     operatorUrl(),
-                    control.primaryUrl(),
+                    cells.several()
+                            ? cells.cells().stream()
+                                    .map(c -> c.name() + " " + registryOf(c).origin() + " "
+                                            + cells.owners().namespacesOf(c.name()))
+                                    .toList()
+                            : control.primaryUrl(),
                     replicaUrl,
                     control.mode().label(),
                     config.admin().enabled() ? "on" : "off",
@@ -358,24 +381,53 @@ public final class Router implements AutoCloseable {
         }
     }
 
-    /** The dispatcher and its legs: the one place the handler tree is put together. */
+    /**
+     * The dispatcher and its legs, a set per primary: the one place the handler tree is put together.
+     * The replica and the fences are shared; each primary has its own proxy (its {@code Location}s and
+     * challenges rewritten to the public URL), circuits, fallback and token route.
+     */
     private RoutingHandler routingHandler(
-            StreamingProxy proxy,
-            PublicUrlRewriter rewriter,
-            Upstream replica,
-            ReadYourWrites readYourWrites,
-            TokenShield shield,
-            OperationsHandler operations) {
-        URI authUrl = config.authUrl();
-        Upstream tokenService = authUrl == null
-                ? null
-                : new Upstream(
-                        "auth",
-                        "the primary site's token endpoint",
-                        URI.create(authUrl.getScheme() + "://" + authUrl.getRawAuthority()));
-        CircuitObserver observer = new CircuitObserver(
-                metrics, replica, primaryCircuit, replicaCircuit, tokenService, tokenServiceCircuit);
-        PrimarySite primarySite = new PrimarySite(proxy, control, primaryCircuit, observer);
+            Upstream replica, ReadYourWrites readYourWrites, TokenShield shield, OperationsHandler operations) {
+        RouterFences fences = new RouterFences(readYourWrites, metrics, backends);
+        java.util.Map<String, CellLegs.Legs> legs = new java.util.HashMap<>();
+        boolean first = true;
+        for (PrimaryHealth p : primaries.values()) {
+            CellLegs.Legs cellLegs = legsOf(p, replica, fences, first ? shield : null);
+            if (first) {
+                tokenRoute = cellLegs.token();
+                first = false;
+            }
+            legs.put(p.cell.name(), cellLegs);
+        }
+        return new RoutingHandler(
+                RouteTable.oci(config.authPath()),
+                new RefusedPath(metrics),
+                new LocalEndpoints(operations, metrics),
+                new CellLegs(
+                        legs,
+                        cells.owners(),
+                        cells.owners()
+                                .defaultOwner()
+                                .orElse(cells.cells().get(0).name()),
+                        metrics));
+    }
+
+    /** One primary's legs. */
+    private CellLegs.Legs legsOf(PrimaryHealth p, Upstream replica, RouterFences fences, TokenShield shield) {
+        RouterCells.Cell cell = p.cell;
+        PublicUrlRewriter rewriter = new PublicUrlRewriter(
+                config.publicUrl(), () -> registryOf(cell).origin(), cell.authUrl(), config.authPath());
+        StreamingProxy proxy = new StreamingProxy(
+                httpClient,
+                rewriter,
+                config.publicUrl(),
+                config.timeouts().idle(),
+                config.limits().maxRequestBodyBytes(),
+                config.limits().maxHeldBodyBytes());
+        Upstream tokenService = p.tokenService();
+        CircuitObserver observer =
+                new CircuitObserver(metrics, replica, p.circuit, replicaCircuit, tokenService, p.tokenCircuit);
+        PrimarySite primarySite = new PrimarySite(proxy, control, () -> registryOf(cell), p.circuit, observer);
         // In process: reads go straight into registry-read's handler; its loopback server only
         // answers health probes and read-your-writes catch-up checks. Its challenges name the public
         // token endpoint, as a remote replica's do through the proxy, so clients ask the router.
@@ -383,21 +435,38 @@ public final class Router implements AutoCloseable {
                 ? new InProcessDispatch(local.handler(), config.limits().maxHeldBodyBytes(), rewriter)
                 : null;
         ReplicaSite replicaSite = new ReplicaSite(proxy, replica, inProcess, replicaCircuit, observer);
-        RouterFences fences = new RouterFences(readYourWrites, metrics, backends);
-        return new RoutingHandler(
-                RouteTable.oci(config.authPath()),
-                new RefusedPath(metrics),
-                new LocalEndpoints(operations, metrics),
-                tokenRoute = new TokenRoute(primarySite, tokenService, authUrl, tokenServiceCircuit, shield, metrics),
-                new PrimaryWrite(primarySite, fences, metrics),
+        return new CellLegs.Legs(
+                new TokenRoute(primarySite, tokenService, cell.authUrl(), p.tokenCircuit, shield, metrics),
+                new PrimaryWrite(
+                        primarySite,
+                        fences,
+                        metrics,
+                        repository -> cells.owners().owns(cell.name(), repository)),
                 new ReplicaRead(
                         replicaSite,
                         primarySite,
                         fences,
                         metrics,
                         missListener,
-                        new StoredTagLookup(httpClient, control::primary, STORED_TAG_LOOKUP_TIMEOUT),
-                        backends));
+                        new StoredTagLookup(httpClient, () -> registryOf(cell), STORED_TAG_LOOKUP_TIMEOUT),
+                        backends),
+                cell.service());
+    }
+
+    /**
+     * A primary's registry now: the first one's as the admin state says (a promotion switches it),
+     * the others' as configured.
+     */
+    private Upstream registryOf(RouterCells.Cell cell) {
+        if (cell == cells.cells().get(0)) {
+            return control.primary();
+        }
+        return fixedRegistries.computeIfAbsent(
+                cell.name(),
+                name -> new Upstream(
+                        "primary-" + name,
+                        "primary registry " + name + " (" + cell.registryUrl() + ")",
+                        cell.registryUrl()));
     }
 
     /**
@@ -407,13 +476,17 @@ public final class Router implements AutoCloseable {
      */
     private List<OperationsHandler.Check> readiness() {
         List<OperationsHandler.Check> checks = new java.util.ArrayList<>();
-        checks.add(OperationsHandler.Check.reported("primary", () -> !primaryCircuit.isOpen()));
+        for (PrimaryHealth p : primaries.values()) {
+            checks.add(OperationsHandler.Check.reported(p.circuit.upstream(), () -> !p.circuit.isOpen()));
+        }
         checks.add(OperationsHandler.Check.reported("replica", () -> !replicaCircuit.isOpen()));
         if (transactions != null) {
             checks.add(OperationsHandler.Check.reported("database", backends::databaseUp));
         }
         checks.add(OperationsHandler.Check.required(
-                "reads", () -> !primaryCircuit.isOpen() || (!replicaCircuit.isOpen() && backends.databaseUp())));
+                "reads",
+                () -> primaries.values().stream().noneMatch(p -> p.circuit.isOpen())
+                        || (!replicaCircuit.isOpen() && backends.databaseUp())));
         checks.addAll(hooks.readiness());
         return checks;
     }
@@ -504,17 +577,10 @@ public final class Router implements AutoCloseable {
         } catch (Exception e) {
             failure = e;
         }
-        if (primaryCheck != null) {
-            primaryCheck.close();
-            primaryCheck = null;
-        }
+        primaries.values().forEach(PrimaryHealth::close);
         if (replicaCheck != null) {
             replicaCheck.close();
             replicaCheck = null;
-        }
-        if (tokenServiceCheck != null) {
-            tokenServiceCheck.close();
-            tokenServiceCheck = null;
         }
         if (shieldReporter != null) {
             shieldReporter.close();
@@ -563,10 +629,7 @@ public final class Router implements AutoCloseable {
 
     /** After a promotion switched the primary: probe the new one at once instead of at the next interval. */
     private void probePrimarySoon(URI url) {
-        UpstreamHealthCheck check = primaryCheck;
-        if (check != null) {
-            Thread.ofVirtual().name("probe-new-primary").start(check::probeOnce);
-        }
+        primaries.values().iterator().next().probeSoon();
     }
 
     private static AutoCloseable stopper(org.eclipse.jetty.util.component.LifeCycle lifeCycle) {

@@ -10,7 +10,8 @@ import org.eclipse.jetty.util.Callback;
 /**
  * The dispatcher: classifies each request with the {@link RouteTable} and hands it to the leg of
  * its destination — {@link ReplicaRead} (reads: replica, fallback, fences), {@link PrimaryWrite}
- * (writes and anything unknown), {@link TokenRoute}, {@link LocalEndpoints}, {@link RefusedPath}.
+ * (writes and anything unknown), {@link TokenRoute}, each of the primary that owns the repository
+ * ({@link CellLegs}), {@link LocalEndpoints}, {@link RefusedPath}.
  * The only handler under {@link AccessLogHandler}; assembled by {@link Router}.
  *
  * <p>Declared non-blocking, so Jetty runs it on the thread that parsed the request: proxying is
@@ -23,18 +24,13 @@ final class RoutingHandler extends Handler.Abstract {
     private final RouteTable table;
     private final RouteLeg refused;
     private final RouteLeg local;
-    private final RouteLeg token;
-    private final RouteLeg toPrimary;
-    private final RouteLeg read;
+    private final CellLegs cells;
 
-    RoutingHandler(
-            RouteTable table, RouteLeg refused, RouteLeg local, RouteLeg token, RouteLeg toPrimary, RouteLeg read) {
+    RoutingHandler(RouteTable table, RouteLeg refused, RouteLeg local, CellLegs cells) {
         this.table = table;
         this.refused = refused;
         this.local = local;
-        this.token = token;
-        this.toPrimary = toPrimary;
-        this.read = read;
+        this.cells = cells;
     }
 
     @Override
@@ -50,9 +46,9 @@ final class RoutingHandler extends Handler.Abstract {
         RouteLeg leg = switch (match.destination()) {
             case REJECT -> refused;
             case LOCAL -> local;
-            case AUTH -> token;
-            case PRIMARY -> toPrimary;
-            case REPLICA -> read;
+            case AUTH -> cells.token();
+            case PRIMARY -> cells.write(match);
+            case REPLICA -> cells.read(match);
         };
         if (leg.mayBlock(match)) {
             Thread.ofVirtual().name("router-blocking").start(() -> {

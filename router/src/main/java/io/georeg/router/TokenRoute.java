@@ -71,6 +71,17 @@ final class TokenRoute implements RouteLeg {
 
     @Override
     public void answer(Request request, Response response, Callback callback, RequestRecord record, RouteMatch match) {
+        answer(request, response, callback, record, match, request.getHttpURI().getQuery());
+    }
+
+    /** As {@link #answer(Request, Response, Callback, RequestRecord, RouteMatch)}, forwarding {@code query} (the scopes of this primary). */
+    void answer(
+            Request request,
+            Response response,
+            Callback callback,
+            RequestRecord record,
+            RouteMatch match,
+            String query) {
         if (shieldAnswers()) {
             metrics.routed(record, match, TokenShield.SOURCE_OUTAGE);
             String why = primary.drillsAnOutage()
@@ -97,7 +108,7 @@ final class TokenRoute implements RouteLeg {
                     record,
                     primary.registry(),
                     "auth",
-                    primary.target(request),
+                    primary.target(request, query),
                     watch,
                     admission,
                     timeout);
@@ -109,8 +120,7 @@ final class TokenRoute implements RouteLeg {
                     record,
                     tokenService,
                     "auth",
-                    tokenService.target(
-                            authTarget.getRawPath(), request.getHttpURI().getQuery()),
+                    tokenService.target(authTarget.getRawPath(), query),
                     watch,
                     admission,
                     timeout);

@@ -97,6 +97,8 @@ final class ConfigDefaults {
                 LogFormat.TEXT,
                 HEALTH,
                 PrimaryEgress.DIRECT,
-                MetricsSection.defaults());
+                MetricsSection.defaults(),
+                List.of(),
+                null);
     }
 }

@@ -66,6 +66,19 @@ final class EnvironmentOverrides {
     }
 
     private static ArrayNode list(String value) {
+        if (value.strip().startsWith("[")) {
+            // A list of sections (primaries) as a YAML flow sequence: [{name: cell-1, …}, …].
+            try {
+                com.fasterxml.jackson.databind.JsonNode parsed =
+                        new com.fasterxml.jackson.dataformat.yaml.YAMLMapper().readTree(value);
+                if (parsed instanceof ArrayNode sequence) {
+                    return sequence;
+                }
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new ConfigException(
+                        "a list variable starting with '[' must be a YAML flow sequence: " + e.getOriginalMessage());
+            }
+        }
         ArrayNode array = JsonNodeFactory.instance.arrayNode();
         for (String item : value.split(",")) {
             if (!item.isBlank()) {

@@ -30,6 +30,10 @@ import java.util.List;
  * @param primary how every client of the primary reaches it (CA bundle, forward proxy): the router's
  *     legs, the replicator, {@code georeg promote}'s reconcile and {@code georeg drill}'s pulls
  * @param metrics the thresholds of the request signals every component exports
+ * @param primaries the primaries of a secondary that serves several, each owning repository
+ *     namespaces; empty: the one primary of the single-primary keys ({@link Primaries} resolves both)
+ * @param defaultPrimary the primary of repositories no namespace covers; null: those get
+ *     {@code NAME_UNKNOWN}
  */
 public record GeoregConfig(
         List<ComponentName> components,
@@ -45,10 +49,14 @@ public record GeoregConfig(
         LogFormat logFormat,
         HealthSection health,
         PrimaryEgress primary,
-        MetricsSection metrics) {
+        MetricsSection metrics,
+
+        List<PrimarySection> primaries,
+        String defaultPrimary) {
 
     public GeoregConfig {
         components = components == null ? List.of() : List.copyOf(components);
+        primaries = primaries == null ? List.of() : java.util.Collections.unmodifiableList(new ArrayList<>(primaries));
         storage = storage == null ? new StorageSection(null, null, null) : storage;
         auth = auth == null ? new AuthSection(null) : auth;
         logFormat = logFormat == null ? LogFormat.TEXT : logFormat;
@@ -75,6 +83,7 @@ public record GeoregConfig(
         problems.addAll(check(database == null ? null : database::validate, "database"));
         problems.addAll(storage.problems());
         problems.addAll(auth.problems());
+        problems.addAll(Primaries.problems(this));
         if (replica == null) {
             problems.add("the replica section is missing (see docs/configuration.md)");
         }
@@ -99,10 +108,11 @@ public record GeoregConfig(
     public GeoregConfig validateComponents() {
         List<String> problems = new ArrayList<>();
         if (components.contains(ComponentName.REPLICATOR)) {
+            problems.addAll(replicatorWithPrimaries());
             problems.addAll(
                     replicator == null
                             ? List.of("the replicator section is missing (see docs/configuration.md)")
-                            : replicator.problems());
+                            : replicator.problems(firstSource()));
         }
         if (components.contains(ComponentName.ROUTER)) {
             problems.addAll(
@@ -123,18 +133,37 @@ public record GeoregConfig(
 
     /** The replicator section, validated: for {@code serve} and the replicator's commands. */
     public ReplicatorSection requireReplicator() {
-        List<String> problems = replicator == null
-                ? List.of("the replicator section is missing (see docs/configuration.md)")
-                : replicator.problems();
+        List<String> problems = new ArrayList<>(replicatorWithPrimaries());
+        problems.addAll(
+                replicator == null
+                        ? List.of("the replicator section is missing (see docs/configuration.md)")
+                        : replicator.problems(firstSource()));
         if (!problems.isEmpty()) {
             throw new ConfigException("invalid configuration:\n  - " + String.join("\n  - ", problems));
         }
         return replicator;
     }
 
-    /** The replicator's configuration, validated, reaching the primary through {@link #primary()}. */
+    /**
+     * The replicator's configuration, validated, reaching the primary through {@link #primary()}; with
+     * {@code primaries}, the first one's intake and registry stand for the single-primary keys.
+     */
     public ReplicatorConfig replicatorConfig() {
-        return requireReplicator().toReplicatorConfig().withEgress(primary);
+        ReplicatorSection section = requireReplicator();
+        io.georeg.replicator.PrimarySource first = firstSource();
+        return (first == null ? section.toReplicatorConfig() : section.toReplicatorConfig(first)).withEgress(primary);
+    }
+
+    /** The first listed primary's intake and registry, or null without {@code primaries}. */
+    private io.georeg.replicator.PrimarySource firstSource() {
+        return primaries.isEmpty() || replicator == null
+                ? null
+                : Primaries.of(this).sources(this).get(0);
+    }
+
+    /** Each listed primary's intake and account, which only the replicator needs. */
+    private List<String> replicatorWithPrimaries() {
+        return replicator == null ? List.of() : Primaries.replicatorProblems(this);
     }
 
     private static List<String> check(Runnable validation, String section) {

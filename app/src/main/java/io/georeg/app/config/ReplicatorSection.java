@@ -1,6 +1,7 @@
 package io.georeg.app.config;
 
 import io.georeg.ops.ClientDeadlines;
+import io.georeg.replicator.PrimarySource;
 import io.georeg.replicator.ReplicatorConfig;
 import io.georeg.replicator.intake.IntakeConfig;
 import io.georeg.replicator.primary.PrimaryConfig;
@@ -37,9 +38,18 @@ public record ReplicatorSection(
     public record Limits(long bytesPerSecond) {}
 
     public ReplicatorConfig toReplicatorConfig() {
+        return toReplicatorConfig(new PrimarySource(PrimarySource.SINGLE, intake, primary));
+    }
+
+    /**
+     * With the intake and registry of {@code first} instead of {@code intake} and {@code primary}:
+     * with {@code primaries}, each primary has its own and this section's are only the shared
+     * settings (secret header, body limit, timeouts, kind).
+     */
+    public ReplicatorConfig toReplicatorConfig(PrimarySource first) {
         return new ReplicatorConfig(
-                intake,
-                primary,
+                first.intake(),
+                first.primary(),
                 workers,
                 sync == null ? SyncConfig.everything() : sync,
                 retention == null ? RetentionConfig.defaults() : retention,
@@ -48,6 +58,11 @@ public record ReplicatorSection(
 
     /** Every problem, each naming its {@code replicator.*} key and the fix. */
     List<String> problems() {
+        return problems(null);
+    }
+
+    /** As {@link #problems()}, the per-primary keys checked by {@link Primaries} when {@code first} (the first listed primary) is given. */
+    List<String> problems(PrimarySource first) {
         List<String> problems = new ArrayList<>();
         if (bindHost == null || bindHost.isBlank()) {
             problems.add("replicator.bindHost: set the interface to listen on, e.g. 127.0.0.1 or 0.0.0.0");
@@ -56,9 +71,16 @@ public record ReplicatorSection(
             problems.add("replicator.port: must be 0..65535 (0 picks a free port); got " + port);
         }
         try {
-            toReplicatorConfig().validate();
+            (first == null ? toReplicatorConfig() : toReplicatorConfig(first)).validate();
         } catch (IllegalArgumentException e) {
-            problems.add(e.getMessage());
+            if (first == null) {
+                problems.add(e.getMessage());
+            } else {
+                // The first primary's own intake and account are reported under primaries[0].
+                problems.add(e.getMessage()
+                        .replace("replicator.intake", "replicator.intake (or primaries[0].intake*)")
+                        .replace("replicator.primary", "replicator.primary (or primaries[0])"));
+            }
         }
         problems.addAll(
                 clients == null

@@ -22,12 +22,7 @@ public final class PromotionCommandSession implements PromotionSession {
         this.resources = new Resources(config);
         try {
             var section = config.requireReplicator();
-            this.replicator = new Replicator(
-                    config.replicatorConfig(),
-                    resources.database(),
-                    resources.replicaReader(),
-                    resources.replicaWriter(),
-                    resources.metrics());
+            this.replicator = ReplicatorComponent.newReplicator(config, resources);
             this.verifier = new Verifier(
                     section.verify(),
                     resources.database(),

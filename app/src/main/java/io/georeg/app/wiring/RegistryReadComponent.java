@@ -1,18 +1,24 @@
 package io.georeg.app.wiring;
 
 import io.georeg.app.config.GeoregConfig;
+import io.georeg.app.config.Primaries;
+import io.georeg.app.config.PrimarySection;
 import io.georeg.app.wiring.http.ComponentHttpServer;
 import io.georeg.ops.OciErrorHandler;
 import io.georeg.ops.OperationsHandler;
 import io.georeg.read.ReadOptions;
 import io.georeg.read.RegistryReadServer;
 import io.georeg.read.auth.Authenticator;
+import io.georeg.read.auth.PrimariesAuthenticator;
 import io.georeg.read.auth.TokenAuthenticator;
 import io.georeg.read.server.ReadMetrics;
+import io.georeg.token.TokenAuthConfig;
 import java.net.URI;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 
@@ -71,12 +77,37 @@ public final class RegistryReadComponent implements Component {
     static Handler handler(GeoregConfig config, Resources resources) {
         Authenticator auth = config.auth().token() == null
                 ? Authenticator.anonymous()
-                : TokenAuthenticator.create(config.auth().token(), config.auth().siteTrust(), Clock.systemUTC());
+                : Primaries.listed(config)
+                        ? primariesAuthenticator(config)
+                        : TokenAuthenticator.create(
+                                config.auth().token(), config.auth().siteTrust(), Clock.systemUTC());
         return ReadMetrics.of(resources.metrics())
                 .wrap(RegistryReadServer.handler(
                         resources.servingReplicaReader(),
                         auth,
                         config.registryRead().validate()));
+    }
+
+    /**
+     * With {@code primaries}: each primary's tokens checked against its own issuer, bundle and
+     * service, for the repositories it owns; the realm and clock skew are {@code auth.token}'s.
+     */
+    private static Authenticator primariesAuthenticator(GeoregConfig config) {
+        Primaries primaries = Primaries.of(config);
+        TokenAuthConfig shared = config.auth().token();
+        Map<String, TokenAuthenticator> byPrimary = new HashMap<>();
+        for (PrimarySection p : primaries.all()) {
+            byPrimary.put(
+                    p.name(),
+                    TokenAuthenticator.create(
+                            new TokenAuthConfig(
+                                    shared.realm(), p.service(), p.issuer(), p.rootCertBundle(), shared.clockSkew()),
+                            Clock.systemUTC()));
+        }
+        return new PrimariesAuthenticator(
+                byPrimary,
+                primaries.owners(),
+                primaries.owners().defaultOwner().orElse(primaries.all().get(0).name()));
     }
 
     @Override

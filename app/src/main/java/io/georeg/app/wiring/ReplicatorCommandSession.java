@@ -16,12 +16,7 @@ public final class ReplicatorCommandSession implements ReplicatorSession {
     public ReplicatorCommandSession(GeoregConfig config) {
         this.resources = new Resources(config);
         try {
-            this.replicator = new Replicator(
-                    config.replicatorConfig(),
-                    resources.database(),
-                    resources.replicaReader(),
-                    resources.replicaWriter(),
-                    resources.metrics());
+            this.replicator = ReplicatorComponent.newReplicator(config, resources);
         } catch (RuntimeException e) {
             resources.close();
             throw e;

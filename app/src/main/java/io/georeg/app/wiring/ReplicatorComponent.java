@@ -1,12 +1,16 @@
 package io.georeg.app.wiring;
 
 import io.georeg.app.config.GeoregConfig;
+import io.georeg.app.config.Primaries;
 import io.georeg.app.config.ReplicatorSection;
 import io.georeg.app.wiring.http.ComponentHttpServer;
 import io.georeg.ops.OperationsHandler;
+import io.georeg.replicator.PrimarySource;
 import io.georeg.replicator.Replicator;
 import io.georeg.replicator.copy.AbandonedWriteSweeper;
+import io.georeg.replicator.metrics.ReplicatorMetrics;
 import io.georeg.replicator.metrics.VerifyMetrics;
+import io.georeg.replicator.queue.WorkQueue;
 import io.georeg.replicator.verify.Verifier;
 import io.georeg.status.web.StatusPageHandler;
 import java.net.URI;
@@ -34,12 +38,7 @@ public final class ReplicatorComponent implements Component {
 
     ReplicatorComponent(GeoregConfig config, Resources resources) {
         ReplicatorSection section = config.requireReplicator();
-        this.replicator = new Replicator(
-                config.replicatorConfig(),
-                resources.database(),
-                resources.replicaReader(),
-                resources.replicaWriter(),
-                resources.metrics());
+        this.replicator = newReplicator(config, resources);
         this.verifier = section.verify().enabled()
                 ? Optional.of(new Verifier(
                         section.verify(),
@@ -50,7 +49,9 @@ public final class ReplicatorComponent implements Component {
                 : Optional.empty();
         this.sweeper = new AbandonedWriteSweeper(
                 resources.blobStore(), section.toReplicatorConfig().retention(), Clock.systemUTC());
-        this.intakePath = section.intake().path();
+        this.intakePath = Primaries.of(config).sources(config).stream()
+                .map(s -> s.intake().path())
+                .collect(java.util.stream.Collectors.joining(", "));
         OperationsHandler operations = new OperationsHandler(
                 resources.metrics(),
                 List.of(
@@ -71,6 +72,24 @@ public final class ReplicatorComponent implements Component {
                 operations,
                 List.of(new StatusPageHandler(resources.database()), replicator.intakeHandler()),
                 tree -> resources.requestSignals().wrap(name(), config.metrics().apdex(), tree));
+    }
+
+    /**
+     * The replicator of every primary ({@link Primaries#sources}), not started, its metrics on the
+     * process registry: for {@code georeg serve} and the commands that run a replicator in process.
+     */
+    static Replicator newReplicator(GeoregConfig config, Resources resources) {
+        Primaries primaries = Primaries.of(config);
+        List<PrimarySource> sources = primaries.sources(config);
+        return new Replicator(
+                config.replicatorConfig(),
+                sources,
+                primaries.owners(),
+                resources.database(),
+                resources.replicaReader(),
+                resources.replicaWriter(),
+                Replicator.Observers.of(
+                        new ReplicatorMetrics(resources.metrics(), new WorkQueue(resources.database()))));
     }
 
     @Override

@@ -1,11 +1,13 @@
 package io.georeg.app.wiring;
 
 import io.georeg.app.config.GeoregConfig;
+import io.georeg.app.config.Primaries;
 import io.georeg.ops.BackendWatch;
 import io.georeg.replicator.queue.WorkQueue;
 import io.georeg.replicator.reconcile.RepositoryFilter;
 import io.georeg.router.LocalBackends;
 import io.georeg.router.Router;
+import io.georeg.router.RouterCells;
 import io.georeg.router.RouterConfig;
 import io.georeg.status.web.StatusPageHandler;
 import java.net.URI;
@@ -53,14 +55,32 @@ public final class RouterComponent implements Component {
                                 .wrap(name(), config.metrics().apdex(), tree)),
                 new LocalBackends(
                         () -> backends.available(Resources.DATABASE),
-                        config.health().budget()));
+                        config.health().budget()),
+                cells(config));
+    }
+
+    /** The primaries of {@code primaries}, or null for the one primary of {@code router.primaryUrl}. */
+    private static RouterCells cells(GeoregConfig config) {
+        if (!Primaries.listed(config)) {
+            return null;
+        }
+        Primaries primaries = Primaries.of(config);
+        return new RouterCells(
+                primaries.all().stream()
+                        .map(p -> new RouterCells.Cell(p.name(), p.registryUrl(), p.authUrl(), p.service()))
+                        .toList(),
+                primaries.owners());
     }
 
     /** The replicator's selective sync, which cache on miss obeys too; everything without a replicator section. */
     private static RepositoryFilter syncFilter(GeoregConfig config) {
-        return config.replicator() == null || config.replicator().sync() == null
-                ? RepositoryFilter.ALL
-                : config.replicator().sync().filter();
+        RepositoryFilter sync =
+                config.replicator() == null || config.replicator().sync() == null
+                        ? RepositoryFilter.ALL
+                        : config.replicator().sync().filter();
+        // With primaries, a repository no primary owns is never replicated.
+        var owners = Primaries.of(config).owners();
+        return sync.and(r -> owners.ownerOf(r.value()).isPresent());
     }
 
     @Override

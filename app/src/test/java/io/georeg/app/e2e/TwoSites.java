@@ -319,15 +319,20 @@ final class TwoSites implements AutoCloseable {
      * {@code destination}, digests preserved; returns the digest of the manifest the tag names.
      */
     Digest push(Path layout, String tag, String registry, String destination) throws Exception {
-        Skopeo.require()
-                .run(
+        return push(Skopeo.require(), layout, tag, registry, destination, USER + ":" + PASSWORD);
+    }
+
+    /** As {@link #push(Path, String, String, String)} with {@code credentials} ({@code user:password}); for other harnesses too. */
+    static Digest push(Skopeo skopeo, Path layout, String tag, String registry, String destination, String credentials)
+            throws Exception {
+        skopeo.run(
                         List.of(
                                 "copy",
                                 "--all",
                                 "--preserve-digests",
                                 "--dest-tls-verify=false",
                                 "--dest-creds",
-                                USER + ":" + PASSWORD,
+                                credentials,
                                 "oci:" + layout + ":" + tag,
                                 "docker://" + registry + "/" + destination),
                         Duration.ofMinutes(1))
@@ -337,13 +342,18 @@ final class TwoSites implements AutoCloseable {
 
     /** Pulls {@code reference} through the router with skopeo as {@value #USER} into {@code dir} ({@code dir:} layout). */
     Path pull(Skopeo skopeo, Path dir, String reference) {
+        return pull(skopeo, dir, routerHostPort(), reference, USER + ":" + PASSWORD);
+    }
+
+    /** Pulls {@code reference} from {@code registry} ({@code host:port}) with skopeo and {@code credentials} into {@code dir}. */
+    static Path pull(Skopeo skopeo, Path dir, String registry, String reference, String credentials) {
         skopeo.run(
                         List.of(
                                 "copy",
                                 "--src-tls-verify=false",
                                 "--src-creds",
-                                USER + ":" + PASSWORD,
-                                "docker://" + routerHostPort() + "/" + reference,
+                                credentials,
+                                "docker://" + registry + "/" + reference,
                                 "dir:" + dir),
                         Duration.ofMinutes(1))
                 .requireSuccess();
@@ -363,10 +373,16 @@ final class TwoSites implements AutoCloseable {
 
     /** Waits until registry-read (its own port) serves the tag at the digest: the replicator applied it. */
     void awaitReplicated(String repository, String tag, Digest digest) {
+        awaitReplicated(replica(), repository, tag, digest, () -> token("repository:" + repository + ":pull"));
+    }
+
+    /** Waits until registry-read at {@code replica} serves the tag at the digest, asking with {@code token}'s tokens. */
+    static void awaitReplicated(
+            URI replica, String repository, String tag, Digest digest, java.util.concurrent.Callable<String> token) {
         await().atMost(REPLICATION_WAIT).pollInterval(Duration.ofMillis(100)).until(() -> {
             HttpResponse<byte[]> r = HTTP.send(
-                    HttpRequest.newBuilder(replica().resolve("/v2/" + repository + "/manifests/" + tag))
-                            .header("Authorization", "Bearer " + token("repository:" + repository + ":pull"))
+                    HttpRequest.newBuilder(replica.resolve("/v2/" + repository + "/manifests/" + tag))
+                            .header("Authorization", "Bearer " + token.call())
                             .header("Accept", MediaTypes.ACCEPT_EVERY_MANIFEST)
                             .build(),
                     HttpResponse.BodyHandlers.ofByteArray());

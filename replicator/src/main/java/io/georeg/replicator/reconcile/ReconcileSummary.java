@@ -30,6 +30,20 @@ public record ReconcileSummary(
                 repositories, tagsChecked, tagPushesQueued, tagDeletesQueued, referrersQueued, all, took);
     }
 
+    /** This pass and {@code other} together (the passes over several primaries); their times add up. */
+    public ReconcileSummary plus(ReconcileSummary other) {
+        List<String> all = new java.util.ArrayList<>(errors);
+        all.addAll(other.errors);
+        return new ReconcileSummary(
+                repositories + other.repositories,
+                tagsChecked + other.tagsChecked,
+                tagPushesQueued + other.tagPushesQueued,
+                tagDeletesQueued + other.tagDeletesQueued,
+                referrersQueued + other.referrersQueued,
+                all,
+                took.plus(other.took));
+    }
+
     public int queued() {
         return tagPushesQueued + tagDeletesQueued + referrersQueued;
     }

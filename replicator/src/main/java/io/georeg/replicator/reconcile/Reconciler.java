@@ -65,11 +65,28 @@ public final class Reconciler {
             SyncConfig sync,
             ReconcileRuns runs,
             ReconcileObserver observer) {
+        this(primary, catalog, replica, queue, sync, sync.filter(), runs, observer);
+    }
+
+    /**
+     * @param filter what this reconciler replicates: {@code sync}'s filter, limited to one primary's
+     *               repositories when the secondary serves several (so a pass over one primary's
+     *               catalog never removes what another primary owns)
+     */
+    public Reconciler(
+            PrimaryContent primary,
+            PrimaryCatalog catalog,
+            ReplicaReader replica,
+            WorkQueue queue,
+            SyncConfig sync,
+            RepositoryFilter filter,
+            ReconcileRuns runs,
+            ReconcileObserver observer) {
         this.primary = primary;
         this.catalog = catalog;
         this.replica = replica;
         this.queue = queue;
-        this.filter = sync.filter();
+        this.filter = filter;
         this.namespaces = sync.namespaces();
         this.runs = runs;
         this.observer = observer;

@@ -19,14 +19,35 @@ public final class RepositoryFilter {
     private final List<Pattern> include;
     private final List<Pattern> exclude;
     private final Set<String> preheated;
+    /** What else a repository must be: owned by the primary this filter is for (several primaries). */
+    private final java.util.function.Predicate<RepositoryName> also;
 
     public RepositoryFilter(List<String> include, List<String> exclude, List<RepositoryName> preheated) {
         this.include = include.stream().map(RepositoryFilter::compile).toList();
         this.exclude = exclude.stream().map(RepositoryFilter::compile).toList();
         this.preheated = preheated.stream().map(RepositoryName::value).collect(Collectors.toUnmodifiableSet());
+        this.also = r -> true;
+    }
+
+    private RepositoryFilter(RepositoryFilter base, java.util.function.Predicate<RepositoryName> also) {
+        this.include = base.include;
+        this.exclude = base.exclude;
+        this.preheated = base.preheated;
+        this.also = base.also.and(also);
+    }
+
+    /**
+     * This filter limited to the repositories {@code owned} accepts: those of one primary, when the
+     * secondary serves several (a repository is replicated from its owner only).
+     */
+    public RepositoryFilter and(java.util.function.Predicate<RepositoryName> owned) {
+        return new RepositoryFilter(this, owned);
     }
 
     public boolean replicates(RepositoryName repository) {
+        if (!also.test(repository)) {
+            return false;
+        }
         String name = repository.value();
         if (preheated.contains(name)) {
             return true;

@@ -63,6 +63,7 @@ public final class TestTokenEndpoint implements AutoCloseable {
     private final List<String> anonymousRepositories;
     private final ExecutorService executor;
     private final AtomicInteger issued = new AtomicInteger();
+    private final List<List<String>> scopeRequests = new ArrayList<>();
     private final AtomicInteger failureStatus = new AtomicInteger();
     private final int port;
     private final String path;
@@ -200,6 +201,17 @@ public final class TestTokenEndpoint implements AutoCloseable {
         return issued.get();
     }
 
+    /**
+     * The {@code scope} parameters of every token request received so far, one list per request,
+     * in arrival order: what a client asked for (several repositories in one request for a
+     * cross-repository mount).
+     */
+    public List<List<String>> scopeRequests() {
+        synchronized (scopeRequests) {
+            return List.copyOf(scopeRequests);
+        }
+    }
+
     /** Stops listening: connections are refused until {@link #restart()}. */
     public synchronized void stop() {
         if (server != null) {
@@ -252,6 +264,9 @@ public final class TestTokenEndpoint implements AutoCloseable {
                 return;
             }
             Map<String, List<String>> query = query(ex.getRequestURI().getRawQuery());
+            synchronized (scopeRequests) {
+                scopeRequests.add(List.copyOf(query.getOrDefault("scope", List.of())));
+            }
             String service = first(query.get("service"));
             if (service != null && !service.equals(issuer.service())) {
                 send(ex, 400, Map.of("error", "unknown service " + service));

@@ -1,0 +1,461 @@
+package io.georeg.app.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.georeg.app.config.ConfigLoader;
+import io.georeg.app.wiring.GeoregServer;
+import io.georeg.app.wiring.RegistryReadComponent;
+import io.georeg.app.wiring.ReplicatorComponent;
+import io.georeg.app.wiring.RouterComponent;
+import io.georeg.oci.Digest;
+import io.georeg.testkit.auth.TestTokenEndpoint;
+import io.georeg.testkit.auth.TestTokenIssuer;
+import io.georeg.testkit.corpus.OciLayoutWriter;
+import io.georeg.testkit.db.TestDatabase;
+import io.georeg.testkit.oci.TestImages;
+import io.georeg.testkit.primary.TokenAuthPrimary;
+import io.georeg.testkit.tools.Distribution;
+import io.georeg.testkit.tools.DistributionConfig;
+import io.georeg.testkit.tools.FreePort;
+import io.georeg.testkit.tools.Skopeo;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * One hostname over three primaries (Cells): three distribution registries, each with token auth
+ * from its own token service and issuer ({@link Cell}, on testkit's {@link TokenAuthPrimary}), behind one georeg router
+ * configured with {@code primaries} — cell-1 owns {@code acme}, cell-2 {@code globex}, cell-3
+ * {@code initech} and {@code acme/web} (a longer prefix inside cell-1's). skopeo talks to the
+ * router's URL only, with one user's credentials that every cell knows. georeg runs every component
+ * in one process; each cell notifies the replicator at its own intake path with its own secret, and
+ * the replicator copies each repository from its owner into the one storage.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class CellsIT {
+    private static final String USER = "carol";
+    private static final String PASSWORD = "cells-password";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    /** Each cell and its namespaces, in configuration order. */
+    private static final Map<String, List<String>> CELLS = new LinkedHashMap<>();
+
+    static {
+        CELLS.put("cell-1", List.of("acme"));
+        CELLS.put("cell-2", List.of("globex"));
+        CELLS.put("cell-3", List.of("initech", "acme/web"));
+    }
+
+    @RegisterExtension
+    static final TestDatabase DB = new TestDatabase();
+
+    @TempDir
+    static Path tmp;
+
+    /** One cell: its issuer, token service (every user granted everything) and registry. */
+    record Cell(TestTokenIssuer issuer, TestTokenEndpoint tokens, Path bundle, TokenAuthPrimary primary)
+            implements AutoCloseable {
+        static Cell start(Path dir, String name, DistributionConfig.NotificationEndpoint notify) throws Exception {
+            TestTokenIssuer issuer =
+                    TestTokenIssuer.create(TestTokenIssuer.KeyKind.RSA, name + "-issuer", name + "-registry");
+            Path bundle = issuer.writeRootBundle(Files.createDirectories(dir).resolve("root.pem"));
+            TestTokenEndpoint tokens = TestTokenEndpoint.start(issuer, Map.of(USER, PASSWORD), false);
+            DistributionConfig config = DistributionConfig.filesystem(dir.resolve("storage"))
+                    .withTokenAuth(
+                            new DistributionConfig.TokenAuth(tokens.realm(), issuer.service(), issuer.issuer(), bundle))
+                    .withNotification(notify);
+            return new Cell(issuer, tokens, bundle, new TokenAuthPrimary(dir.resolve("registry"), config));
+        }
+
+        Distribution registry() {
+            return primary.registry();
+        }
+
+        @Override
+        public void close() {
+            try {
+                primary.close();
+            } finally {
+                tokens.close();
+            }
+        }
+    }
+
+    static final Map<String, Cell> primaries = new LinkedHashMap<>();
+    static GeoregServer georeg;
+    static Skopeo skopeo;
+    static String router;
+
+    @BeforeAll
+    static void startThreeCellsAndOneRouter() throws Exception {
+        skopeo = Skopeo.require().withHome(Files.createDirectories(tmp.resolve("skopeo-home")));
+        int routerPort = FreePort.pick();
+        int replicatorPort = FreePort.pick();
+        for (String cell : CELLS.keySet()) {
+            primaries.put(
+                    cell,
+                    Cell.start(
+                            tmp.resolve(cell),
+                            cell,
+                            DistributionConfig.NotificationEndpoint.bearer(
+                                    "georeg",
+                                    URI.create("http://127.0.0.1:" + replicatorPort + "/events/" + cell),
+                                    secretOf(cell))));
+        }
+        StringBuilder yaml = new StringBuilder();
+        yaml.append("components: [registry-read, replicator, router]\n")
+                .append("database: {url: '")
+                .append(DB.jdbcUrl())
+                .append("', user: ")
+                .append(DB.user())
+                .append(", password: ")
+                .append(DB.password())
+                .append(", migrateOnStart: true}\n")
+                .append("storage: {filesystem: {root: ")
+                .append(tmp.resolve("replica-storage"))
+                .append("}}\n")
+                .append("registryRead: {port: 0}\n")
+                // The realm is the router's token route; each primary's service, issuer and bundle are its own.
+                .append("auth: {token: {realm: 'http://127.0.0.1:")
+                .append(routerPort)
+                .append("/jwt/auth', service: cell-1-registry, issuer: cell-1-issuer, rootCertBundle: ")
+                .append(primaries.get("cell-1").bundle())
+                .append("}}\n")
+                .append("router: {port: ")
+                .append(routerPort)
+                .append(", publicUrl: 'http://127.0.0.1:")
+                .append(routerPort)
+                .append("', operator: {port: 0}, timeouts: {healthInterval: 200ms, healthTimeout: 500ms}}\n")
+                .append("replicator: {port: ")
+                .append(replicatorPort)
+                .append(", workers: {pollInterval: 200ms}}\n")
+                .append("primaries:\n");
+        CELLS.forEach((cell, namespaces) -> {
+            Cell p = primaries.get(cell);
+            yaml.append("  - name: ")
+                    .append(cell)
+                    .append("\n    namespaces: ")
+                    .append(namespaces)
+                    .append("\n    registryUrl: ")
+                    .append(p.registry().url())
+                    .append("\n    authUrl: ")
+                    .append(p.tokens().realm())
+                    .append("\n    service: ")
+                    .append(p.issuer().service())
+                    .append("\n    issuer: ")
+                    .append(p.issuer().issuer())
+                    .append("\n    rootCertBundle: ")
+                    .append(p.bundle())
+                    .append("\n    intakePath: /events/")
+                    .append(cell)
+                    .append("\n    intakeSecret: ")
+                    .append(secretOf(cell))
+                    .append("\n    username: ")
+                    .append(USER)
+                    .append("\n    password: ")
+                    .append(PASSWORD)
+                    .append('\n');
+        });
+        Path config = tmp.resolve("georeg.yaml");
+        Files.writeString(config, yaml);
+        georeg = new GeoregServer(new ConfigLoader(Map.of()).load(Optional.of(config))).start();
+        router = "127.0.0.1:" + georeg.component(RouterComponent.class).uri().getPort();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (georeg != null) {
+            georeg.close();
+        }
+        primaries.values().forEach(Cell::close);
+    }
+
+    @Test
+    @Order(1)
+    void eachCellsNamespacesArePushedToAndPulledFromTheirOwnPrimary() throws Exception {
+        Map<String, String> repositories = Map.of(
+                "acme/app", "cell-1",
+                "globex/app", "cell-2",
+                "initech/app", "cell-3",
+                "acme/web/frontend", "cell-3");
+        long seed = 1;
+        for (Map.Entry<String, String> e : repositories.entrySet()) {
+            Digest pushed = push(seed++, e.getKey(), "1");
+            for (String cell : CELLS.keySet()) {
+                assertThat(Files.isDirectory(repositoryDir(cell, e.getKey())))
+                        .as(e.getKey() + " stored by " + cell)
+                        .isEqualTo(cell.equals(e.getValue()));
+            }
+            Path back = pull(e.getKey() + ":1");
+            assertThat(Digest.sha256(Files.readAllBytes(back.resolve("manifest.json"))))
+                    .isEqualTo(pushed);
+        }
+    }
+
+    @Test
+    @Order(2)
+    void aCrossCellMountIsDeclinedWithAnUploadSessionOfTheTargetsPrimary() throws Exception {
+        Digest layer = Digest.parse(layerOf("acme/app", "1"));
+        String token = token("cell-2", "repository:globex/mounted:push,pull", "repository:acme/app:pull");
+        HttpResponse<String> r = HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://" + router + "/v2/globex/mounted/blobs/uploads/?mount="
+                                + layer + "&from=acme/app"))
+                        .header("Authorization", "Bearer " + token)
+                        .POST(HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+        String location = r.headers().firstValue("Location").orElseThrow();
+        assertThat(location).startsWith("http://" + router + "/v2/globex/mounted/blobs/uploads/");
+        // The session is cell-2's: it answers its status through the router.
+        HttpResponse<String> status = HTTP.send(
+                HttpRequest.newBuilder(URI.create(location))
+                        .header("Authorization", "Bearer " + token)
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(status.statusCode()).as(status.body()).isEqualTo(204);
+        assertThat(Files.exists(repositoryDir("cell-2", "globex/mounted").resolve("_layers/sha256/" + layer.hex())))
+                .as("nothing mounted in cell-2")
+                .isFalse();
+
+        // skopeo copying between the cells through the one URL ends with the image in the target's cell.
+        Skopeo.Result copy = skopeo.run(
+                        List.of(
+                                "--debug",
+                                "copy",
+                                "--src-tls-verify=false",
+                                "--dest-tls-verify=false",
+                                "--src-creds",
+                                USER + ":" + PASSWORD,
+                                "--dest-creds",
+                                USER + ":" + PASSWORD,
+                                "docker://" + router + "/acme/app:1",
+                                "docker://" + router + "/globex/copied:1"),
+                        Duration.ofMinutes(1))
+                .requireSuccess();
+        // What skopeo sends: one token request with the target's push scope and the mount source's pull scope,
+        // two cells' repositories, and the service of the base challenge (cell-1's). docs/cells.md cites this.
+        assertThat(copy.output()
+                        .lines()
+                        .filter(l -> l.contains("/jwt/auth?")
+                                && l.contains("scope=repository%3Aglobex%2Fcopied%3Apull%2Cpush")
+                                && l.contains("scope=repository%3Aacme%2Fapp%3Apull")))
+                .isNotEmpty();
+        assertThat(Files.isDirectory(repositoryDir("cell-2", "globex/copied"))).isTrue();
+        assertThat(Files.isDirectory(repositoryDir("cell-1", "globex/copied"))).isFalse();
+        Path copied = pull("globex/copied:1");
+        for (JsonNode l :
+                JSON.readTree(copied.resolve("manifest.json").toFile()).path("layers")) {
+            assertThat(copied.resolve(Digest.parse(l.path("digest").asText()).hex()))
+                    .exists();
+        }
+    }
+
+    @Test
+    @Order(3)
+    void tokenRequestsReachTheTokenServiceOfTheRepositoriesTheyNameOnly() throws Exception {
+        for (String cell : CELLS.keySet()) {
+            List<List<String>> requests = primaries.get(cell).tokens().scopeRequests();
+            assertThat(requests).as(cell + " got token requests").isNotEmpty();
+            for (List<String> scopes : requests) {
+                for (String scope : scopes) {
+                    String repository = scope.substring(scope.indexOf(':') + 1, scope.lastIndexOf(':'));
+                    assertThat(ownerOf(repository))
+                            .as(cell + " was asked for " + scope + " in " + scopes)
+                            .isEqualTo(cell);
+                }
+            }
+        }
+        // A token asked of the router for a cell's repository is signed by that cell's issuer.
+        for (String cell : CELLS.keySet()) {
+            String repository = CELLS.get(cell).get(0) + "/app";
+            String token = token(null, "repository:" + repository + ":pull");
+            JsonNode claims = JSON.readTree(Base64.getUrlDecoder().decode(token.split("\\.")[1]));
+            assertThat(claims.path("iss").asText()).isEqualTo(cell + "-issuer");
+            assertThat(claims.path("aud").toString()).contains(cell + "-registry");
+        }
+    }
+
+    @Test
+    @Order(4)
+    void aRepositoryNoPrimaryOwnsIsUnknown() throws Exception {
+        HttpResponse<String> r = HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://" + router + "/v2/umbrella/app/blobs/uploads/"))
+                        .POST(HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(404);
+        assertThat(JSON.readTree(r.body()).path("errors").get(0).path("code").asText())
+                .isEqualTo("NAME_UNKNOWN");
+    }
+
+    @Test
+    @Order(5)
+    void aLayerTwoCellsShareIsStoredOnceInTheSecondary() throws Exception {
+        Digest inCell1 = push(21, "acme/shared", "1");
+        Digest inCell2 = push(21, "globex/shared", "1");
+        assertThat(inCell2).isEqualTo(inCell1);
+        awaitReplicated("acme/shared", "1", inCell1);
+        awaitReplicated("globex/shared", "1", inCell2);
+        Path v2 = tmp.resolve("replica-storage/docker/registry/v2");
+        String layer = Digest.parse(layerOf("acme/shared", "1")).hex();
+        try (var data = Files.walk(v2.resolve("blobs"))) {
+            assertThat(data.filter(f -> f.getFileName().toString().equals("data")
+                                    && f.getParent().getFileName().toString().equals(layer))
+                            .count())
+                    .isEqualTo(1);
+        }
+        for (String repository : List.of("acme/shared", "globex/shared")) {
+            assertThat(v2.resolve("repositories/" + repository + "/_layers/sha256/" + layer + "/link"))
+                    .as(repository + " links the one blob")
+                    .exists();
+        }
+    }
+
+    @Test
+    @Order(6)
+    void eachCellsIntakeTakesItsOwnSecretOnly() throws Exception {
+        HttpResponse<String> r = HTTP.send(
+                HttpRequest.newBuilder(georeg.component(ReplicatorComponent.class)
+                                .uri()
+                                .resolve("/events/cell-1"))
+                        .header("Authorization", "Bearer " + secretOf("cell-2"))
+                        .header("Content-Type", "application/vnd.docker.distribution.events.v1+json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"events\":[]}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(401);
+    }
+
+    @Test
+    @Order(7)
+    void oneCellDownAffectsOnlyItsOwnNamespaces() throws Exception {
+        Digest replicated = push(31, "globex/before", "1");
+        awaitReplicated("globex/before", "1", replicated);
+        primaries.get("cell-2").registry().stop();
+        try {
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> uploadStatus("globex/app") == 503);
+            push(11, "acme/after", "1");
+            push(12, "initech/after", "1");
+            assertThat(pull("acme/after:1").resolve("manifest.json")).exists();
+            assertThat(pull("initech/app:1").resolve("manifest.json")).exists();
+            assertThat(uploadStatus("acme/web/frontend")).isEqualTo(202);
+            // Its replicated content is still served.
+            Path back = pull("globex/before:1");
+            assertThat(Digest.sha256(Files.readAllBytes(back.resolve("manifest.json"))))
+                    .isEqualTo(replicated);
+        } finally {
+            primaries.get("cell-2").registry().restart();
+        }
+    }
+
+    private static String secretOf(String cell) {
+        return cell + "-notification-secret-0123456789";
+    }
+
+    private static int uploadStatus(String repository) throws Exception {
+        String token = token(null, "repository:" + repository + ":push,pull");
+        return HTTP.send(
+                        HttpRequest.newBuilder(URI.create("http://" + router + "/v2/" + repository + "/blobs/uploads/"))
+                                .header("Authorization", "Bearer " + token)
+                                .POST(HttpRequest.BodyPublishers.noBody())
+                                .build(),
+                        HttpResponse.BodyHandlers.discarding())
+                .statusCode();
+    }
+
+    private static String ownerOf(String repository) {
+        String owner = null;
+        int longest = -1;
+        for (Map.Entry<String, List<String>> e : CELLS.entrySet()) {
+            for (String ns : e.getValue()) {
+                if ((repository.equals(ns) || repository.startsWith(ns + "/")) && ns.length() > longest) {
+                    owner = e.getKey();
+                    longest = ns.length();
+                }
+            }
+        }
+        return owner;
+    }
+
+    /** Waits until registry-read (its own port) serves the tag at the digest: the replicator applied it. */
+    private static void awaitReplicated(String repository, String tag, Digest digest) {
+        TwoSites.awaitReplicated(
+                georeg.component(RegistryReadComponent.class).uri(),
+                repository,
+                tag,
+                digest,
+                () -> token(null, "repository:" + repository + ":pull"));
+    }
+
+    /** The repository's directory in a cell's own storage (distribution's layout). */
+    private static Path repositoryDir(String cell, String repository) {
+        return primaries.get(cell).primary().storage().resolve("docker/registry/v2/repositories/" + repository);
+    }
+
+    /** Pushes a small image as {@code repository:tag} through the router; returns its manifest digest. */
+    private static Digest push(long seed, String repository, String tag) throws Exception {
+        Path layout = OciLayoutWriter.write(TestImages.image(seed), tag, Files.createTempDirectory(tmp, "layout"));
+        return TwoSites.push(skopeo, layout, tag, router, repository + ":" + tag, USER + ":" + PASSWORD);
+    }
+
+    private static Path pull(String reference) throws Exception {
+        return TwoSites.pull(skopeo, Files.createTempDirectory(tmp, "pull"), router, reference, USER + ":" + PASSWORD);
+    }
+
+    /** The digest of the first layer of {@code repository:tag}, read through the router. */
+    private static String layerOf(String repository, String tag) throws Exception {
+        Path dir = pull(repository + ":" + tag);
+        return JSON.readTree(dir.resolve("manifest.json").toFile())
+                .path("layers")
+                .get(0)
+                .path("digest")
+                .asText();
+    }
+
+    /**
+     * A token from the router's token route for {@code scopes}, with the {@code service} of
+     * {@code serviceOf}'s registry (null: cell-1's, as a client that took it from the base challenge).
+     */
+    private static String token(String serviceOf, String... scopes) throws Exception {
+        String basic =
+                "Basic " + Base64.getEncoder().encodeToString((USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8));
+        List<String> params = new ArrayList<>();
+        params.add("service=" + (serviceOf == null ? "cell-1" : serviceOf) + "-registry");
+        for (String scope : scopes) {
+            params.add("scope=" + scope);
+        }
+        HttpResponse<String> r = HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://" + router + "/jwt/auth?" + String.join("&", params)))
+                        .header("Authorization", basic)
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as("token for " + params + ": " + r.body()).isEqualTo(200);
+        return JSON.readTree(r.body()).path("token").asText();
+    }
+}

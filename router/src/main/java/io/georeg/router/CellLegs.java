@@ -1,0 +1,101 @@
+package io.georeg.router;
+
+import io.georeg.oci.ErrorCode;
+import io.georeg.oci.NamespaceOwners;
+import io.georeg.router.proxy.OciErrorResponse;
+import io.georeg.router.route.RouteMatch;
+import java.util.Map;
+import java.util.Optional;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * The legs of every primary, and which one a request takes: the owner of the repository its path
+ * names ({@link NamespaceOwners}, longest namespace first), so writes, upload sessions (whose
+ * {@code Location} names the repository, and so keeps reaching the primary that issued it), fallback
+ * and fenced reads of a repository all go to its primary; token requests by their scopes
+ * ({@link TokenScopes}). Requests that name no repository (the base {@code /v2/}, the catalog, paths
+ * the route table does not know) take the default primary's legs, or the first primary's when
+ * there is no default. A repository no primary owns gets 404 {@code NAME_UNKNOWN}. With one primary
+ * every request takes its legs. Built by {@link Router}, asked by {@link RoutingHandler}.
+ */
+final class CellLegs {
+    /** One primary's legs. */
+    record Legs(TokenRoute token, RouteLeg write, RouteLeg read, String service) {}
+
+    private final Map<String, Legs> byCell;
+    private final NamespaceOwners owners;
+    private final String fallbackCell;
+    private final RouterMetrics metrics;
+    private final RouteLeg tokenByScope = new TokenByScope();
+    private final RouteLeg nameUnknown = new NameUnknown();
+
+    /** @param fallbackCell the primary of requests that name no repository */
+    CellLegs(Map<String, Legs> byCell, NamespaceOwners owners, String fallbackCell, RouterMetrics metrics) {
+        this.byCell = Map.copyOf(byCell);
+        this.owners = owners;
+        this.fallbackCell = fallbackCell;
+        this.metrics = metrics;
+    }
+
+    RouteLeg token() {
+        return tokenByScope;
+    }
+
+    /** The write leg of the repository's primary. */
+    RouteLeg write(RouteMatch match) {
+        return legsOf(match).map(Legs::write).orElse(nameUnknown);
+    }
+
+    /** The read leg of the repository's primary. */
+    RouteLeg read(RouteMatch match) {
+        return legsOf(match).map(Legs::read).orElse(nameUnknown);
+    }
+
+    private Optional<Legs> legsOf(RouteMatch match) {
+        if (match.repository() == null) {
+            return Optional.of(byCell.get(fallbackCell));
+        }
+        return owners.ownerOf(match.repository()).map(byCell::get);
+    }
+
+    /** Token requests: to the token service of the primary their scopes choose, with that primary's scopes only. */
+    private final class TokenByScope implements RouteLeg {
+        @Override
+        public boolean mayBlock(RouteMatch match) {
+            return byCell.values().stream().anyMatch(l -> l.token().mayBlock(match));
+        }
+
+        @Override
+        public void answer(
+                Request request, Response response, Callback callback, RequestRecord record, RouteMatch match)
+                throws Exception {
+            if (byCell.size() == 1) {
+                byCell.get(fallbackCell).token().answer(request, response, callback, record, match);
+                return;
+            }
+            TokenScopes.Choice choice = TokenScopes.choose(
+                    request.getHttpURI().getQuery(),
+                    owners::ownerOf,
+                    fallbackCell,
+                    cell -> byCell.get(cell).service());
+            byCell.get(choice.owner()).token().answer(request, response, callback, record, match, choice.query());
+        }
+    }
+
+    /** A repository no primary owns and no default primary: distribution's answer to a repository it does not know. */
+    private final class NameUnknown implements RouteLeg {
+        @Override
+        public void answer(
+                Request request, Response response, Callback callback, RequestRecord record, RouteMatch match) {
+            metrics.routed(record, match, "name-unknown");
+            OciErrorResponse.send(
+                    response,
+                    callback,
+                    ErrorCode.NAME_UNKNOWN,
+                    "no primary registry owns repository " + match.repository()
+                            + ": its namespace is not listed under any primary and there is no default primary");
+        }
+    }
+}
