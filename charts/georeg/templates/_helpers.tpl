@@ -195,7 +195,46 @@ as YAML. Keys match docs/configuration.md exactly; secrets are never inlined: th
 {{- $_ := set $config "primary" $egress -}}
 {{- end -}}
 {{- end -}}
+{{- if and $v.primaries (ne $component "migrate") -}}
+{{- $_ := set $config "primaries" (include "georeg.primaries" (dict "root" $root "component" $component) | fromYamlArray) -}}
+{{- if $v.defaultPrimary -}}
+{{- $_ := set $config "defaultPrimary" $v.defaultPrimary -}}
+{{- end -}}
+{{- end -}}
 {{- toYaml (mustMergeOverwrite $config (deepCopy $v.config)) -}}
+{{- end -}}
+
+{{/*
+The primaries of a secondary over several (docs/cells.md), as one component needs them: every
+component their names, namespaces and registries; registry-read and the router each one's token
+settings with tokenAuth.enabled; the replicator each one's intake and account. Secrets are files.
+*/}}
+{{- define "georeg.primaries" -}}
+{{- $root := .root -}}
+{{- $v := $root.Values -}}
+{{- $secrets := include "georeg.secretDir" $root -}}
+{{- $list := list -}}
+{{- range $p := $v.primaries -}}
+{{- $e := dict "name" $p.name "namespaces" (default (list) $p.namespaces) "registryUrl" $p.url -}}
+{{- if and $v.tokenAuth.enabled (or (eq $.component "router") (eq $.component "registry-read")) -}}
+{{- $_ := set $e "authUrl" $p.authUrl -}}
+{{- $_ := set $e "service" $p.tokenService -}}
+{{- $_ := set $e "issuer" $p.tokenIssuer -}}
+{{- $_ := set $e "rootCertBundle" (printf "%s/primary-%s-rootcertbundle.pem" $secrets $p.name) -}}
+{{- else if and $p.authUrl (eq $.component "router") -}}
+{{- $_ := set $e "authUrl" $p.authUrl -}}
+{{- end -}}
+{{- if eq $.component "replicator" -}}
+{{- $_ := set $e "intakePath" $p.notificationPath -}}
+{{- $_ := set $e "intakeSecretFile" (printf "%s/primary-%s-notification-secret" $secrets $p.name) -}}
+{{- if $p.username -}}
+{{- $_ := set $e "username" $p.username -}}
+{{- $_ := set $e "passwordFile" (printf "%s/primary-%s-password" $secrets $p.name) -}}
+{{- end -}}
+{{- end -}}
+{{- $list = append $list $e -}}
+{{- end -}}
+{{- toYaml $list -}}
 {{- end -}}
 
 {{/*
@@ -311,6 +350,26 @@ or the user's existingSecret, each key mapped to the fixed file name the config 
     name: {{ $chart }}
     items: [{key: outage-previous-public-key, path: outage-previous-public-key}]
 {{- end }}
+{{- end }}
+{{- end }}
+{{- range $p := $v.primaries }}
+{{- $items := list }}
+{{- if and $v.tokenAuth.enabled (or (eq $c "registry-read") (eq $c "router")) }}
+{{- $items = append $items (printf "primary-%s-rootcertbundle.pem" $p.name) }}
+{{- end }}
+{{- if eq $c "replicator" }}
+{{- $items = append $items (printf "primary-%s-notification-secret" $p.name) }}
+{{- if $p.username }}
+{{- $items = append $items (printf "primary-%s-password" $p.name) }}
+{{- end }}
+{{- end }}
+{{- if $items }}
+- secret:
+    name: {{ $chart }}
+    items:
+      {{- range $items }}
+      - {key: {{ . }}, path: {{ . }}}
+      {{- end }}
 {{- end }}
 {{- end }}
 {{- if or (eq $c "registry-read") (eq $c "replicator") }}

@@ -7,6 +7,8 @@ import io.georeg.app.config.ConfigKey;
 import io.georeg.app.config.ConfigKeys;
 import io.georeg.app.config.ConfigLoader;
 import io.georeg.app.config.GeoregConfig;
+import io.georeg.app.config.Primaries;
+import io.georeg.app.config.PrimarySection;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,7 +52,10 @@ class RenderedConfigTest {
         "replicator,",
         "replicator,ha.yaml",
         "replicator,s3.yaml",
-        "replicator,gitlab.yaml"
+        "replicator,gitlab.yaml",
+        "registry-read,cells.yaml",
+        "router,cells.yaml",
+        "replicator,cells.yaml"
     })
     void componentConfigIsAcceptedByGeoregsLoader(String component, String valuesFile) throws IOException {
         RenderedChart chart = RenderedChart.render(valuesFile);
@@ -88,6 +93,38 @@ class RenderedConfigTest {
                 .as("only what the deploy token can read")
                 .isFalse();
         assertThat(replicator.sync().reconcileInterval()).isEqualTo(java.time.Duration.ofHours(1));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"registry-read", "router", "replicator"})
+    void threePrimariesRenderAConfigurationTheLoaderResolves(String component) throws IOException {
+        RenderedChart chart = RenderedChart.render("cells.yaml");
+        String yaml = chart.get("ConfigMap", RenderedChart.RELEASE + "-georeg-config")
+                .path("data")
+                .path(component + ".yaml")
+                .asText();
+
+        GeoregConfig config = new ConfigLoader(Map.of())
+                .load(Optional.of(withSecretFiles(yaml)))
+                .validateComponents();
+
+        Primaries primaries = Primaries.of(config);
+        assertThat(primaries.all()).extracting(PrimarySection::name).containsExactly("cell-1", "cell-2", "cell-3");
+        assertThat(primaries.owners().ownerOf("acme/web/site")).contains("cell-3");
+        assertThat(primaries.owners().ownerOf("umbrella/app")).contains("cell-1");
+        PrimarySection cell2 = primaries.named("cell-2");
+        assertThat(cell2.registryUrl()).hasToString("https://registry-2.example.com");
+        if (component.equals("replicator")) {
+            var source = primaries.sources(config).get(1);
+            assertThat(source.intake().path()).isEqualTo("/events/cell-2");
+            assertThat(source.intake().resolvedSecret()).isEqualTo(secretFrom("primary-cell-2-notification-secret"));
+            assertThat(primaries.named("cell-1").passwordFile()).isNotNull();
+            assertThat(source.primary().username()).isNull();
+            assertThat(primaries.sources(config).get(0).primary().username()).isEqualTo("georeg-1");
+        } else {
+            assertThat(cell2.issuer()).isEqualTo("cell-2-issuer");
+            assertThat(cell2.service()).isEqualTo("cell-2-registry");
+        }
     }
 
     @Test
