@@ -25,6 +25,11 @@ public enum ErrorCode {
     RANGE_INVALID(416, "requested range not satisfiable"),
     /** An Accept header that excludes the stored manifest's media type. */
     MANIFEST_NOT_ACCEPTABLE(404, "manifest unknown in an accepted media type"),
+    /**
+     * Not in the spec's table: a path the listener does not serve (the operator endpoints on the
+     * router's public URL), answered in the same body form as every other refusal.
+     */
+    NOT_FOUND(404, "not served here"),
     PAGINATION_NUMBER_INVALID(400, "invalid number of results requested"),
     UNAVAILABLE(503, "service unavailable"),
     UNKNOWN(500, "unknown error");

@@ -1,10 +1,10 @@
 package io.georeg.router;
 
+import io.georeg.oci.ErrorCode;
 import io.georeg.ops.OperationsHandler;
+import io.georeg.router.proxy.OciErrorResponse;
 import io.georeg.router.route.RouteId;
 import io.georeg.router.route.RouteMatch;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -42,13 +42,13 @@ final class LocalEndpoints implements RouteLeg {
         notServed(request, response, callback);
     }
 
+    /** 404 in the OCI error body form, like every refusal of the router; never says what the path would serve. */
     static void notServed(Request request, Response response, Callback callback) {
-        byte[] body = ("{\"error\":\"not served here: " + request.getHttpURI().getPath() + "\"}")
-                .getBytes(StandardCharsets.UTF_8);
-        response.setStatus(404);
-        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
-        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
         response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
-        response.write(true, ByteBuffer.wrap(body), callback);
+        OciErrorResponse.send(
+                response,
+                callback,
+                ErrorCode.NOT_FOUND,
+                "not served here: " + request.getHttpURI().getPath());
     }
 }

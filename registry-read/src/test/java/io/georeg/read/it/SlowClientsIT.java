@@ -75,7 +75,11 @@ class SlowClientsIT {
                         .as("a client served while others trickle")
                         .isEqualTo(200);
             }
-            await().atMost(CLIENTS.headers().multipliedBy(30))
+            // Jetty 12.0 may throw a NullPointerException on its own thread while it closes a connection cut
+            // mid-headers
+            // (no request exists yet); the connection is closed all the same, and that is what is asserted.
+            await().dontCatchUncaughtExceptions()
+                    .atMost(CLIENTS.headers().multipliedBy(30))
                     .until(() -> slow.stream().allMatch(SlowClient::cutOff));
             assertThat(slow)
                     .as("cut off by the deadline, not refused with an answer")

@@ -214,16 +214,16 @@ class RouterBadInputIT {
                                 "UNKNOWN",
                                 false),
                         // operator endpoints are not on the public URL (they are on the operator listener)
-                        row("status page on the public URL", "/-/status", 404, null),
-                        row("JSON status on the public URL", "/-/status.json", 404, null),
-                        row("metrics on the public URL", "/metrics", 404, null),
+                        row("status page on the public URL", "/-/status", 404, "NOT_FOUND"),
+                        row("JSON status on the public URL", "/-/status.json", 404, "NOT_FOUND"),
+                        row("metrics on the public URL", "/metrics", 404, "NOT_FOUND"),
                         new Row(
                                 "admin API with the right token on the public URL",
                                 "GET",
                                 "/-/admin/mode",
                                 Map.of("Authorization", "Bearer router-bad-input-admin-token-0123456789"),
                                 404,
-                                null,
+                                "NOT_FOUND",
                                 false),
                         new Row(
                                 "admin change with the right token on the public URL",
@@ -231,7 +231,7 @@ class RouterBadInputIT {
                                 "/-/admin/mode",
                                 Map.of("Authorization", "Bearer router-bad-input-admin-token-0123456789"),
                                 404,
-                                null,
+                                "NOT_FOUND",
                                 false),
                         // the token service's bare 401 reaches the client as 401 (Jetty's client handled it and
                         // answered 503)
@@ -304,7 +304,11 @@ class RouterBadInputIT {
                         .as("a client served while others trickle")
                         .isEqualTo(200);
             }
-            await().atMost(HEADER_DEADLINE.multipliedBy(30))
+            // Jetty 12.0 may throw a NullPointerException on its own thread while it closes a connection cut
+            // mid-headers
+            // (no request exists yet); the connection is closed all the same, and that is what is asserted.
+            await().dontCatchUncaughtExceptions()
+                    .atMost(HEADER_DEADLINE.multipliedBy(30))
                     .until(() -> slow.stream().allMatch(SlowClient::cutOff));
             assertThat(slow)
                     .as("cut off by the deadline, not refused with an answer")
