@@ -84,13 +84,16 @@ final class PrimarySite {
             String source,
             URI target,
             ResponseInterceptor interceptor) {
-        sendAdmitted(request, response, callback, record, upstream, source, target, interceptor, circuit, null);
+        sendAdmitted(request, response, callback, record, upstream, source, target, interceptor, circuit, null, null);
     }
 
     /**
      * As {@link #sendAdmitted(Request, Response, Callback, RequestRecord, Upstream, String, URI, ResponseInterceptor)},
      * admitted by {@code admission} (the token service's own circuit for token requests) and with the
-     * whole exchange bounded by {@code timeout} (null: only silence is bounded).
+     * whole exchange bounded by {@code timeout} (null: only silence is bounded). When
+     * {@code admission} is open, {@code whenUnreachable} answers instead of the 503 (null: the
+     * 503): the caller's own check of the circuit may have seen it closed a moment before, and the
+     * answer must follow the state that refused the request, not the one the caller saw.
      */
     void sendAdmitted(
             Request request,
@@ -102,8 +105,13 @@ final class PrimarySite {
             URI target,
             ResponseInterceptor interceptor,
             CircuitBreaker admission,
-            java.time.Duration timeout) {
+            java.time.Duration timeout,
+            Runnable whenUnreachable) {
         if (admission.isOpen()) {
+            if (whenUnreachable != null) {
+                whenUnreachable.run();
+                return;
+            }
             OciErrorResponse.send(
                     response,
                     callback,

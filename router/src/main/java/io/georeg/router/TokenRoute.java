@@ -84,14 +84,7 @@ final class TokenRoute implements RouteLeg {
             String query) {
         if (shieldAnswers()) {
             metrics.routed(record, match, TokenShield.SOURCE_OUTAGE);
-            String why = primary.drillsAnOutage()
-                    ? "primary-down mode"
-                    : "the token service is unreachable: " + tokenServiceCircuit.lastFailure();
-            if (Thread.currentThread().isVirtual()) {
-                shield.answer(request, response, callback, why);
-            } else {
-                Thread.ofVirtual().name("token-shield").start(() -> shield.answer(request, response, callback, why));
-            }
+            answerWithShield(request, response, callback);
             return;
         }
         metrics.routed(record, match, "auth");
@@ -100,30 +93,41 @@ final class TokenRoute implements RouteLeg {
         Duration timeout = shield == null ? null : TOKEN_SERVICE_TIMEOUT;
         // In primary-down mode the whole primary site counts as down, its token service included.
         CircuitBreaker admission = primary.drillsAnOutage() ? primary.circuit() : tokenServiceCircuit;
-        if (tokenService == null) {
-            primary.sendAdmitted(
-                    request,
-                    response,
-                    callback,
-                    record,
-                    primary.registry(),
-                    "auth",
-                    primary.target(request, query),
-                    watch,
-                    admission,
-                    timeout);
+        // The circuit can open between shieldAnswers() and the admission check: the shield then
+        // answers, never a bare 503 that a client with grants would have been spared.
+        Runnable whenUnreachable = shield == null
+                ? null
+                : () -> {
+                    record.routed(match.routeId(), TokenShield.SOURCE_OUTAGE); // counted once, as auth
+                    answerWithShield(request, response, callback);
+                };
+        Upstream upstream = tokenService == null ? primary.registry() : tokenService;
+        URI target = tokenService == null
+                ? primary.target(request, query)
+                : tokenService.target(authTarget.getRawPath(), query);
+        primary.sendAdmitted(
+                request,
+                response,
+                callback,
+                record,
+                upstream,
+                "auth",
+                target,
+                watch,
+                admission,
+                timeout,
+                whenUnreachable);
+    }
+
+    private void answerWithShield(Request request, Response response, Callback callback) {
+        String why = primary.drillsAnOutage()
+                ? "primary-down mode"
+                : "the token service is unreachable: " + tokenServiceCircuit.lastFailure();
+        if (Thread.currentThread().isVirtual()) {
+            shield.answer(request, response, callback, why);
         } else {
-            primary.sendAdmitted(
-                    request,
-                    response,
-                    callback,
-                    record,
-                    tokenService,
-                    "auth",
-                    tokenService.target(authTarget.getRawPath(), query),
-                    watch,
-                    admission,
-                    timeout);
+            // The shield's answer reads the grants table and hashes a password: off the event thread.
+            Thread.ofVirtual().name("token-shield").start(() -> shield.answer(request, response, callback, why));
         }
     }
 }
