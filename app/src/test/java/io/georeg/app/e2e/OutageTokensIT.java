@@ -610,20 +610,9 @@ class OutageTokensIT {
         } catch (ConditionTimeoutException e) {
             throw new AssertionError(
                     reference + " (" + digest + ") was not replicated within " + WAIT + "; registry-read answered "
-                            + lastAnswer.get() + "\nevents recorded: "
-                            + sql("SELECT action || ' ' || repository || ' ' || coalesce(tag, digest, '')"
-                                    + " FROM replication_event ORDER BY received_at")
-                            + "\nwork: "
-                            + sql("SELECT concat_ws(' ', state, kind, repository, ref, attempts, last_error)"
-                                    + " FROM replication_work ORDER BY id")
-                            + "\nthe primary's log ends:\n" + tail(primary.log(), 40),
+                            + lastAnswer.get() + "\n" + ReplicationDiagnosis.of(DB, primary.log()),
                     e);
         }
-    }
-
-    private static String tail(Path file, int lines) throws Exception {
-        List<String> all = Files.readAllLines(file);
-        return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
     }
 
     private static double metric(GeoregServer site, String name, String... labels) throws Exception {

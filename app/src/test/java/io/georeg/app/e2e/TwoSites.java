@@ -107,6 +107,8 @@ final class TwoSites implements AutoCloseable {
     /** The primary's registry: the token-auth distribution ({@link #backdoor()} beside it). */
     final Distribution primary;
 
+    private final TestDatabase db;
+
     private final TokenAuthPrimary primarySite;
     /** GitLab's or Harbor's API in front of {@link #primary}; null for distribution. */
     private final RegistryApiFront api;
@@ -134,6 +136,7 @@ final class TwoSites implements AutoCloseable {
      * @param settings {@code GEOREG_*} settings of site B beyond the harness's own (e.g. sync rules, an admin token)
      */
     TwoSites(TestDatabase db, Path dir, Shape shape, PrimaryKind kind, Map<String, String> settings) throws Exception {
+        this.db = db;
         this.dir = dir;
         this.kind = kind;
         Distribution.require();
@@ -373,21 +376,43 @@ final class TwoSites implements AutoCloseable {
 
     /** Waits until registry-read (its own port) serves the tag at the digest: the replicator applied it. */
     void awaitReplicated(String repository, String tag, Digest digest) {
-        awaitReplicated(replica(), repository, tag, digest, () -> token("repository:" + repository + ":pull"));
+        try {
+            awaitReplicated(replica(), repository, tag, digest, () -> token("repository:" + repository + ":pull"));
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\n" + ReplicationDiagnosis.of(db, primary.log()), e);
+        }
     }
 
-    /** Waits until registry-read at {@code replica} serves the tag at the digest, asking with {@code token}'s tokens. */
+    /**
+     * Waits until registry-read at {@code replica} serves the tag at the digest, asking with
+     * {@code token}'s tokens. Each request has a time limit (one that hangs fails that poll only),
+     * and running out says what registry-read answered last.
+     */
     static void awaitReplicated(
             URI replica, String repository, String tag, Digest digest, java.util.concurrent.Callable<String> token) {
-        await().atMost(REPLICATION_WAIT).pollInterval(Duration.ofMillis(100)).until(() -> {
-            HttpResponse<byte[]> r = HTTP.send(
-                    HttpRequest.newBuilder(replica.resolve("/v2/" + repository + "/manifests/" + tag))
-                            .header("Authorization", "Bearer " + token.call())
-                            .header("Accept", MediaTypes.ACCEPT_EVERY_MANIFEST)
-                            .build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
-            return r.statusCode() == 200 && Digest.sha256(r.body()).equals(digest);
-        });
+        java.util.concurrent.atomic.AtomicReference<String> lastAnswer =
+                new java.util.concurrent.atomic.AtomicReference<>("none yet");
+        try {
+            await().atMost(REPLICATION_WAIT)
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> {
+                        HttpResponse<byte[]> r = HTTP.send(
+                                HttpRequest.newBuilder(replica.resolve("/v2/" + repository + "/manifests/" + tag))
+                                        .timeout(Duration.ofSeconds(10))
+                                        .header("Authorization", "Bearer " + token.call())
+                                        .header("Accept", MediaTypes.ACCEPT_EVERY_MANIFEST)
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofByteArray());
+                        lastAnswer.set(r.statusCode() + " "
+                                + new String(r.body(), 0, Math.min(r.body().length, 300), StandardCharsets.UTF_8));
+                        return r.statusCode() == 200 && Digest.sha256(r.body()).equals(digest);
+                    });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError(
+                    repository + ":" + tag + " (" + digest + ") was not replicated within " + REPLICATION_WAIT
+                            + "; registry-read answered " + lastAnswer.get(),
+                    e);
+        }
     }
 
     /**
