@@ -12,6 +12,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +32,12 @@ import org.slf4j.LoggerFactory;
 public final class WorkScheduler implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WorkScheduler.class);
     private static final AtomicInteger INSTANCES = new AtomicInteger();
+    /**
+     * A running item older than this is reported once, with its worker's stack: its lease is
+     * renewed while it runs, so a copy that hangs (a primary's body that stalls) would otherwise
+     * hold the item for ever without a word.
+     */
+    static final Duration LONG_RUNNING = Duration.ofSeconds(60);
 
     private final WorkQueue queue;
     private final WorkHandler handler;
@@ -42,6 +49,9 @@ public final class WorkScheduler implements AutoCloseable {
     private final WakeListener listener;
     private final Semaphore slots;
     private final Map<Long, WorkItem> running = new ConcurrentHashMap<>();
+    /** The items a worker thread is running now, to say which of them hang (their leases are renewed). */
+    private final Map<Long, InProgress> inProgress = new ConcurrentHashMap<>();
+
     private final int instance = INSTANCES.incrementAndGet();
     private volatile boolean active;
     private ExecutorService workers;
@@ -111,6 +121,7 @@ public final class WorkScheduler implements AutoCloseable {
                             e.toString());
                 }
             }
+            reportLongRunning();
             if (!Instant.now().isBefore(nextRenewal)) {
                 renewLeases();
                 nextRenewal = Instant.now().plus(config.lease().dividedBy(3));
@@ -155,7 +166,28 @@ public final class WorkScheduler implements AutoCloseable {
         }
     }
 
+    private void reportLongRunning() {
+        Instant now = Instant.now();
+        for (InProgress p : inProgress.values()) {
+            if (Duration.between(p.started(), now).compareTo(LONG_RUNNING) > 0
+                    && p.reported().compareAndSet(false, true)) {
+                StringBuilder stack = new StringBuilder();
+                for (StackTraceElement frame : p.worker().getStackTrace()) {
+                    stack.append("\n\tat ").append(frame);
+                }
+                LOG.warn(
+                        "{}: still running after {} (its lease is renewed while it runs); its worker is at:{}",
+                        p.item(),
+                        LONG_RUNNING,
+                        stack);
+            }
+        }
+    }
+
+    private record InProgress(WorkItem item, Thread worker, Instant started, AtomicBoolean reported) {}
+
     private void run(WorkItem item) {
+        inProgress.put(item.id(), new InProgress(item, Thread.currentThread(), Instant.now(), new AtomicBoolean()));
         try {
             handler.handle(item);
             Optional<WorkQueue.Completion> done = queue.complete(item, owner);
@@ -177,6 +209,7 @@ public final class WorkScheduler implements AutoCloseable {
         } catch (Exception e) {
             recordFailure(item, e.getClass().getSimpleName(), String.valueOf(e), false);
         } finally {
+            inProgress.remove(item.id());
             running.remove(item.id());
             slots.release();
             wake.signal();
