@@ -139,7 +139,7 @@ class HighAvailabilityTest {
                         "georeg_replication_lag_seconds_bucket",
                         "> 120",
                         "georeg_router_circuit_open",
-                        "upstream=\"primary\"",
+                        "upstream=~\"primary|primary-.+\"",
                         "georeg_router_fallbacks_total",
                         "outcome=\"primary\"",
                         "georeg_router_requests_total",
@@ -152,6 +152,15 @@ class HighAvailabilityTest {
                         "georeg_backend_available",
                         "upstream=\"replica\"");
         assertThat(expressions).contains("namespace=\"" + RenderedChart.NAMESPACE + "\"");
+        assertThat(expressions)
+                .as("each primary's replication alerted on apart when there are several (the primary label)")
+                .contains(
+                        "sum by (le, primary) (rate(georeg_replication_lag_seconds_bucket",
+                        "max by (primary) (georeg_replication_oldest_pending_seconds",
+                        "sum by (primary) (increase(georeg_replication_failures_total",
+                        "sum by (primary) (georeg_replication_queue_items",
+                        "unless on (primary)",
+                        "sum by (primary) (increase(georeg_replication_intake_requests_total");
     }
 
     @Test

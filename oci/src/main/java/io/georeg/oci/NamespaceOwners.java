@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Which primary registry owns a repository when one secondary serves several (cells, regions):
@@ -76,6 +77,15 @@ public final class NamespaceOwners {
         });
         namespaces.sort(String::compareTo);
         return namespaces;
+    }
+
+    /** Every owner: those of a namespace and the default, in name order. */
+    public List<String> owners() {
+        java.util.TreeSet<String> all = new TreeSet<>(owners.values());
+        if (defaultOwner != null) {
+            all.add(defaultOwner);
+        }
+        return List.copyOf(all);
     }
 
     /** The owner of repositories no namespace covers, if any. */

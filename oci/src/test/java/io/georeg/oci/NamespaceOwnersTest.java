@@ -47,6 +47,14 @@ class NamespaceOwnersTest {
     }
 
     @Test
+    void everyOwnerIsListedOnceTheDefaultIncluded() {
+        assertThat(CELLS.owners()).containsExactly("cell-a", "cell-b", "cell-c");
+        assertThat(new NamespaceOwners(Map.of("acme", "cell-b", "acme/web", "cell-b"), "cell-a").owners())
+                .containsExactly("cell-a", "cell-b");
+        assertThat(NamespaceOwners.single("primary").owners()).containsExactly("primary");
+    }
+
+    @Test
     void aNamespaceMustBeARepositoryName() {
         assertThatThrownBy(() -> new NamespaceOwners(Map.of("acme/", "cell-a"), null))
                 .isInstanceOf(IllegalArgumentException.class)

@@ -33,6 +33,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Function;
 import org.eclipse.jetty.server.Handler;
 
 /**
@@ -122,7 +123,10 @@ public final class Replicator implements AutoCloseable {
                 RepositoryFilter filter = sources.size() == 1
                         ? sync.filter()
                         : sync.filter().and(r -> owners.owns(source.name(), r.value()));
-                intakes.add(new IntakeHandler(source.intake(), new EventStore(database, filter), observers.intake()));
+                intakes.add(new IntakeHandler(
+                        source.intake(),
+                        new EventStore(database, filter),
+                        observers.intake().apply(source.name())));
                 reconcilerOf.put(
                         source.name(),
                         new Reconciler(
@@ -183,14 +187,22 @@ public final class Replicator implements AutoCloseable {
         }
     }
 
-    /** Where metrics (or a test) listen to what the replicator does. */
-    public record Observers(IntakeObserver intake, WorkObserver work, CopyObserver copy, ReconcileObserver reconcile) {
-        public static final Observers NONE =
-                new Observers(IntakeObserver.NONE, WorkObserver.NONE, CopyObserver.NONE, ReconcileObserver.NONE);
+    /**
+     * Where metrics (or a test) listen to what the replicator does.
+     *
+     * @param intake the observer of each primary's intake, by the primary's name
+     */
+    public record Observers(
+            Function<String, IntakeObserver> intake,
+            WorkObserver work,
+            CopyObserver copy,
+            ReconcileObserver reconcile) {
+        public static final Observers NONE = new Observers(
+                primary -> IntakeObserver.NONE, WorkObserver.NONE, CopyObserver.NONE, ReconcileObserver.NONE);
 
         /** Everything reported to the replicator's Prometheus metrics. */
         public static Observers of(ReplicatorMetrics metrics) {
-            return new Observers(metrics, metrics, metrics, metrics);
+            return new Observers(metrics::intakeOf, metrics, metrics, metrics);
         }
     }
 

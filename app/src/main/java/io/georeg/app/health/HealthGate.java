@@ -72,7 +72,7 @@ final class HealthGate {
                     new Signal(c, "apdex", apdex, limits.minApdex(), enough, !enough || apdex >= limits.minApdex()));
         }
         if (after.has(OLDEST_PENDING)) {
-            double lag = after.sum(OLDEST_PENDING, Map.of());
+            double lag = after.max(OLDEST_PENDING); // one sample per primary with several primaries
             double max = limits.maxLag().toMillis() / 1000.0;
             signals.add(new Signal("replicator", "lag_seconds", lag, max, true, lag <= max));
             double failed = seconds > 0

@@ -42,6 +42,15 @@ record Samples(List<Sample> samples) {
         return sum;
     }
 
+    /** The largest value of the samples named {@code name}, 0 when there is none. */
+    double max(String name) {
+        return samples.stream()
+                .filter(s -> s.name().equals(name))
+                .mapToDouble(Sample::value)
+                .max()
+                .orElse(0);
+    }
+
     /** Whether any sample is named {@code name}. */
     boolean has(String name) {
         return samples.stream().anyMatch(s -> s.name().equals(name));

@@ -88,8 +88,8 @@ public final class ReplicatorComponent implements Component {
                 resources.database(),
                 resources.replicaReader(),
                 resources.replicaWriter(),
-                Replicator.Observers.of(
-                        new ReplicatorMetrics(resources.metrics(), new WorkQueue(resources.database()))));
+                Replicator.Observers.of(new ReplicatorMetrics(
+                        resources.metrics(), new WorkQueue(resources.database()), primaries.owners())));
     }
 
     @Override

@@ -79,4 +79,19 @@ class HealthGateTest {
                 .as("without a window: the items failed now")
                 .isEqualTo(5);
     }
+
+    @Test
+    void withSeveralPrimariesTheLagIsTheOldestPrimarysAndFailuresAreSummed() {
+        Samples after =
+                Samples.parse("georeg_replication_failures_total{reason=\"x\",final=\"true\",primary=\"cell-a\"} 1\n"
+                        + "georeg_replication_failures_total{reason=\"x\",final=\"true\",primary=\"cell-b\"} 2\n"
+                        + "georeg_replication_oldest_pending_seconds{primary=\"cell-a\"} 200\n"
+                        + "georeg_replication_oldest_pending_seconds{primary=\"cell-b\"} 250\n");
+        HealthGate.Verdict v = HealthGate.judge(new Samples(List.of()), after, Duration.ofSeconds(10), LIMITS);
+        assertThat(signal(v, "lag_seconds").value())
+                .as("the recovery point of the primary furthest behind, not the sum")
+                .isEqualTo(250);
+        assertThat(signal(v, "lag_seconds").passed()).isTrue();
+        assertThat(signal(v, "failed_work").value()).isEqualTo(3);
+    }
 }

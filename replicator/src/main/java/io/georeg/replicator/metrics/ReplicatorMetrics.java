@@ -1,5 +1,7 @@
 package io.georeg.replicator.metrics;
 
+import io.georeg.oci.NamespaceOwners;
+import io.georeg.replicator.PrimarySource;
 import io.georeg.replicator.copy.CopyObserver;
 import io.georeg.replicator.intake.IntakeObserver;
 import io.georeg.replicator.queue.WorkItem;
@@ -13,6 +15,8 @@ import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,10 +26,22 @@ import org.slf4j.LoggerFactory;
  * request's age are read from the queue table at scrape time, so every replicator process reports
  * the shared queue, and the numbers survive restarts. Registered once per process on the
  * registry the app exposes at {@code /metrics} (the ops module's {@code OperationsHandler}).
+ *
+ * <p>A secondary of several primaries labels what is per primary with {@code primary}, the owner
+ * of the item's repository (or of the intake that answered): the lag, the items applied and
+ * failed, the intake's requests and events, and the queue gauges, so that each primary's lag and
+ * recovery point are seen and alerted on apart. With a single primary these metrics keep the
+ * labels they always had (no {@code primary}), so dashboards and rules written for them still
+ * match.
  */
-public final class ReplicatorMetrics implements IntakeObserver, WorkObserver, CopyObserver, ReconcileObserver {
+public final class ReplicatorMetrics implements WorkObserver, CopyObserver, ReconcileObserver {
     private static final Logger LOG = LoggerFactory.getLogger(ReplicatorMetrics.class);
 
+    /** The {@code primary} label of queue rows whose repository no primary owns (not a valid primary name). */
+    public static final String NO_PRIMARY = "(none)";
+
+    private final NamespaceOwners owners;
+    private final boolean perPrimary;
     private final Histogram lag;
     private final Counter applied;
     private final Counter failures;
@@ -39,30 +55,43 @@ public final class ReplicatorMetrics implements IntakeObserver, WorkObserver, Co
     private final Counter unknownActions;
     private final Counter listingsRefused;
 
+    /** The metrics of a replicator of one primary. */
     public ReplicatorMetrics(PrometheusRegistry registry, WorkQueue queue) {
+        this(registry, queue, NamespaceOwners.single(PrimarySource.SINGLE));
+    }
+
+    /**
+     * @param owners which primary owns a repository; with more than one owner the per-primary
+     *     metrics carry the {@code primary} label
+     */
+    public ReplicatorMetrics(PrometheusRegistry registry, WorkQueue queue, NamespaceOwners owners) {
+        this.owners = owners;
+        this.perPrimary = owners.owners().size() > 1;
         lag = Histogram.builder()
                 .name("georeg_replication_lag_seconds")
                 .help("Time from the primary's event (or the crawl that found it) to the change applied on the replica")
                 .classicUpperBounds(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600)
+                .labelNames(labelNames())
                 .register(registry);
         applied = Counter.builder()
                 .name("georeg_replication_items_applied_total")
                 .help("Work items applied to the replica")
-                .labelNames("operation")
+                .labelNames(labelNames("operation"))
                 .register(registry);
         failures = Counter.builder()
                 .name("georeg_replication_failures_total")
                 .help("Failed work item attempts by reason; final=true when the item is failed for good")
-                .labelNames("reason", "final")
+                .labelNames(labelNames("reason", "final"))
                 .register(registry);
         intakeRequests = Counter.builder()
                 .name("georeg_replication_intake_requests_total")
                 .help("Notification requests by outcome (accepted, duplicate, unauthorized, malformed, too_large, ...)")
-                .labelNames("outcome")
+                .labelNames(labelNames("outcome"))
                 .register(registry);
         intakeEvents = Counter.builder()
                 .name("georeg_replication_intake_events_total")
                 .help("Notification events in accepted requests")
+                .labelNames(labelNames())
                 .register(registry);
         blobsCopied = Counter.builder()
                 .name("georeg_replication_blobs_copied_total")
@@ -97,10 +126,12 @@ public final class ReplicatorMetrics implements IntakeObserver, WorkObserver, Co
         GaugeWithCallback.builder()
                 .name("georeg_replication_queue_items")
                 .help("Work items in the shared queue by state")
-                .labelNames("state")
+                .labelNames(labelNames("state"))
                 .callback(cb -> {
                     try {
-                        queue.depth().byState().forEach((state, n) -> cb.call(n, state.column()));
+                        depths(queue)
+                                .forEach((primary, depth) -> depth.byState()
+                                        .forEach((state, n) -> cb.call(n, labelValues(primary, state.column()))));
                     } catch (RuntimeException e) {
                         LOG.debug("queue depth unavailable for this scrape", e);
                     }
@@ -109,13 +140,18 @@ public final class ReplicatorMetrics implements IntakeObserver, WorkObserver, Co
         GaugeWithCallback.builder()
                 .name("georeg_replication_oldest_pending_seconds")
                 .help("Age of the oldest request not applied yet (0 when the queue is drained)")
+                .labelNames(labelNames())
                 .callback(cb -> {
                     try {
-                        cb.call(queue.depth()
-                                .oldestPending()
-                                .map(t -> Math.max(
-                                        0, Duration.between(t, Instant.now()).toMillis() / 1000.0))
-                                .orElse(0.0));
+                        Instant now = Instant.now();
+                        depths(queue)
+                                .forEach((primary, depth) -> cb.call(
+                                        depth.oldestPending()
+                                                .map(t -> Math.max(
+                                                        0,
+                                                        Duration.between(t, now).toMillis() / 1000.0))
+                                                .orElse(0.0),
+                                        labelValues(primary)));
                     } catch (RuntimeException e) {
                         LOG.debug("oldest pending age unavailable for this scrape", e);
                     }
@@ -123,17 +159,22 @@ public final class ReplicatorMetrics implements IntakeObserver, WorkObserver, Co
                 .register(registry);
     }
 
-    @Override
-    public void requestHandled(String outcome, int events) {
-        intakeRequests.labelValues(outcome).inc();
-        if ("accepted".equals(outcome)) {
-            intakeEvents.inc(events);
-        }
-    }
+    /** What the intake of {@code primary} reports (the {@code primary} label with several primaries). */
+    public IntakeObserver intakeOf(String primary) {
+        return new IntakeObserver() {
+            @Override
+            public void requestHandled(String outcome, int events) {
+                intakeRequests.labelValues(labelValues(primary, outcome)).inc();
+                if ("accepted".equals(outcome)) {
+                    intakeEvents.labelValues(labelValues(primary)).inc(events);
+                }
+            }
 
-    @Override
-    public void unknownAction(String action) {
-        unknownActions.labelValues(action).inc();
+            @Override
+            public void unknownAction(String action) {
+                unknownActions.labelValues(action).inc();
+            }
+        };
     }
 
     @Override
@@ -143,13 +184,14 @@ public final class ReplicatorMetrics implements IntakeObserver, WorkObserver, Co
 
     @Override
     public void applied(WorkItem item, Duration lagTime) {
-        applied.labelValues(item.operation().column()).inc();
-        lag.observe(Math.max(0, lagTime.toNanos() / 1e9));
+        String primary = primaryOf(item);
+        applied.labelValues(labelValues(primary, item.operation().column())).inc();
+        lag.labelValues(labelValues(primary)).observe(Math.max(0, lagTime.toNanos() / 1e9));
     }
 
     @Override
     public void attemptFailed(WorkItem item, String reasonCode, WorkState newState) {
-        failures.labelValues(reasonCode, String.valueOf(newState == WorkState.FAILED))
+        failures.labelValues(labelValues(primaryOf(item), reasonCode, String.valueOf(newState == WorkState.FAILED)))
                 .inc();
     }
 
@@ -172,5 +214,32 @@ public final class ReplicatorMetrics implements IntakeObserver, WorkObserver, Co
     @Override
     public void deletePropagated() {
         deletes.inc();
+    }
+
+    /** The queue's depth per primary, or of the whole queue under the one primary. */
+    private Map<String, WorkQueue.Depth> depths(WorkQueue queue) {
+        return perPrimary
+                ? queue.depthByOwner(owners, NO_PRIMARY)
+                : Map.of(owners.owners().get(0), queue.depth());
+    }
+
+    private String primaryOf(WorkItem item) {
+        return owners.ownerOf(item.repository().value()).orElse(NO_PRIMARY);
+    }
+
+    /** {@code names}, then {@code primary} when the metrics are per primary. */
+    private String[] labelNames(String... names) {
+        return perPrimary ? append(names, "primary") : names;
+    }
+
+    /** {@code values}, then {@code primary}'s name when the metrics are per primary. */
+    private String[] labelValues(String primary, String... values) {
+        return perPrimary ? append(values, primary) : values;
+    }
+
+    private static String[] append(String[] values, String last) {
+        String[] out = Arrays.copyOf(values, values.length + 1);
+        out[values.length] = last;
+        return out;
     }
 }

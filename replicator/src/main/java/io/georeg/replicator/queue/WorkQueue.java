@@ -3,6 +3,7 @@ package io.georeg.replicator.queue;
 import io.georeg.db.Database;
 import io.georeg.db.Transactions;
 import io.georeg.oci.Digest;
+import io.georeg.oci.NamespaceOwners;
 import io.georeg.oci.RepositoryName;
 import java.sql.Array;
 import java.sql.Connection;
@@ -15,6 +16,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -145,6 +147,10 @@ public final class WorkQueue {
 
     private static final String DEPTH = """
             SELECT state, count(*), min(first_event_at) FROM replication_work GROUP BY state
+            """;
+
+    private static final String DEPTH_BY_REPOSITORY = """
+            SELECT repository, state, count(*), min(first_event_at) FROM replication_work GROUP BY repository, state
             """;
 
     private static final String FAILURES = """
@@ -405,26 +411,65 @@ public final class WorkQueue {
     /** Rows per state, and the oldest unfinished request (for the oldest-pending-age gauge). */
     public Depth depth() {
         return tx.read(c -> {
-            Map<WorkState, Long> counts = new EnumMap<>(WorkState.class);
-            for (WorkState s : WorkState.values()) {
-                counts.put(s, 0L);
-            }
-            Instant oldest = null;
+            DepthTally tally = new DepthTally();
             try (PreparedStatement ps = c.prepareStatement(DEPTH);
                     ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    WorkState state = WorkState.fromColumn(rs.getString(1));
-                    counts.put(state, rs.getLong(2));
-                    Timestamp t = rs.getTimestamp(3);
-                    if (t != null
-                            && (state == WorkState.PENDING || state == WorkState.IN_PROGRESS)
-                            && (oldest == null || t.toInstant().isBefore(oldest))) {
-                        oldest = t.toInstant();
-                    }
+                    tally.add(WorkState.fromColumn(rs.getString(1)), rs.getLong(2), rs.getTimestamp(3));
                 }
             }
-            return new Depth(Map.copyOf(counts), Optional.ofNullable(oldest));
+            return tally.depth();
         });
+    }
+
+    /**
+     * {@link #depth()} per owner of the items' repositories, for a secondary of several primaries
+     * (the {@code primary} label of the queue gauges): the rows are counted per repository and
+     * summed per owner here, so that ownership is {@code owners}' rule alone, not a copy of it in
+     * SQL. Every owner of {@code owners} is present, with zeros when it has no rows; the items of
+     * repositories no primary owns are under {@code noOwner}.
+     */
+    public Map<String, Depth> depthByOwner(NamespaceOwners owners, String noOwner) {
+        return tx.read(c -> {
+            Map<String, DepthTally> tallies = new LinkedHashMap<>();
+            owners.owners().forEach(name -> tallies.put(name, new DepthTally()));
+            try (PreparedStatement ps = c.prepareStatement(DEPTH_BY_REPOSITORY);
+                    ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String owner = owners.ownerOf(rs.getString(1)).orElse(noOwner);
+                    tallies.computeIfAbsent(owner, o -> new DepthTally())
+                            .add(WorkState.fromColumn(rs.getString(2)), rs.getLong(3), rs.getTimestamp(4));
+                }
+            }
+            Map<String, Depth> out = new LinkedHashMap<>();
+            tallies.forEach((owner, tally) -> out.put(owner, tally.depth()));
+            return out;
+        });
+    }
+
+    /** Counts per state and the oldest unfinished request, summed over result rows. */
+    private static final class DepthTally {
+        private final Map<WorkState, Long> counts = new EnumMap<>(WorkState.class);
+        private Instant oldest;
+
+        DepthTally() {
+            for (WorkState s : WorkState.values()) {
+                counts.put(s, 0L);
+            }
+        }
+
+        void add(WorkState state, long rows, Timestamp firstEventAt) {
+            counts.merge(state, rows, Long::sum);
+            if (firstEventAt != null
+                    && (state == WorkState.PENDING || state == WorkState.IN_PROGRESS)
+                    && (oldest == null || firstEventAt.toInstant().isBefore(oldest))) {
+                oldest = firstEventAt.toInstant();
+            }
+        }
+
+        Depth depth() {
+            return new Depth(Map.copyOf(counts), Optional.ofNullable(oldest));
+        }
     }
 
     /** The most recently failed items, newest first, for {@code georeg retry --list} and status. */

@@ -4,10 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.georeg.db.Database;
 import io.georeg.oci.Digest;
+import io.georeg.oci.NamespaceOwners;
 import io.georeg.oci.RepositoryName;
 import io.georeg.ops.OperationsHandler;
+import io.georeg.replicator.PrimarySource;
+import io.georeg.replicator.queue.WorkItem;
+import io.georeg.replicator.queue.WorkKind;
+import io.georeg.replicator.queue.WorkOperation;
 import io.georeg.replicator.queue.WorkQueue;
 import io.georeg.replicator.queue.WorkRequest;
+import io.georeg.replicator.queue.WorkState;
 import io.georeg.replicator.testing.JettyServers;
 import io.georeg.replicator.testing.ReplicatorDatabase;
 import io.georeg.testkit.db.TestDatabase;
@@ -17,8 +23,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.eclipse.jetty.server.Server;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -35,7 +44,7 @@ class ReplicatorMetricsIT {
             WorkQueue queue = new WorkQueue(database);
             PrometheusRegistry registry = new PrometheusRegistry();
             ReplicatorMetrics metrics = new ReplicatorMetrics(registry, queue);
-            metrics.requestHandled("unauthorized", 0);
+            metrics.intakeOf(PrimarySource.SINGLE).requestHandled("unauthorized", 0);
             queue.enqueue(List.of(WorkRequest.blobPush(
                     RepositoryName.of("team/app"),
                     Digest.sha256("b".getBytes(StandardCharsets.UTF_8)),
@@ -65,5 +74,92 @@ class ReplicatorMetricsIT {
                 server.stop();
             }
         }
+    }
+
+    @Test
+    void withSeveralPrimariesTheQueueLagAndIntakeAreReportedPerPrimary() throws Exception {
+        try (TestDatabase own = TestDatabase.create(); // a queue of this test's items only
+                Database database = ReplicatorDatabase.start(own)) {
+            WorkQueue queue = new WorkQueue(database);
+            PrometheusRegistry registry = new PrometheusRegistry();
+            ReplicatorMetrics metrics = new ReplicatorMetrics(
+                    registry, queue, new NamespaceOwners(Map.of("acme", "cell-a", "globex", "cell-b"), null));
+            metrics.intakeOf("cell-b").requestHandled("accepted", 3);
+            queue.enqueue(List.of(
+                    WorkRequest.blobPush(
+                            RepositoryName.of("acme/app"),
+                            blob("a"),
+                            1,
+                            Instant.now().minusSeconds(600),
+                            "test"),
+                    WorkRequest.blobPush(
+                            RepositoryName.of("globex/app"),
+                            blob("g"),
+                            1,
+                            Instant.now().minusSeconds(5),
+                            "test"),
+                    WorkRequest.blobPush(RepositoryName.of("initech/app"), blob("i"), 1, Instant.now(), "test")));
+            metrics.applied(item("globex/app"), Duration.ofSeconds(2));
+            metrics.attemptFailed(item("acme/app"), "primary_unavailable", WorkState.PENDING);
+
+            String scrape = scrape(registry);
+
+            assertThat(scrape)
+                    .contains("georeg_replication_queue_items{primary=\"cell-a\",state=\"pending\"} 1.0")
+                    .contains("georeg_replication_queue_items{primary=\"cell-b\",state=\"pending\"} 1.0")
+                    .contains("georeg_replication_queue_items{primary=\"(none)\",state=\"pending\"} 1.0")
+                    .contains("georeg_replication_intake_requests_total{outcome=\"accepted\",primary=\"cell-b\"} 1.0")
+                    .contains("georeg_replication_intake_events_total{primary=\"cell-b\"} 3.0")
+                    .contains("georeg_replication_lag_seconds_count{primary=\"cell-b\"} 1")
+                    .contains("georeg_replication_items_applied_total{operation=\"push_blob\",primary=\"cell-b\"} 1.0")
+                    .contains(
+                            "georeg_replication_failures_total{final=\"false\",primary=\"cell-a\",reason=\"primary_unavailable\"} 1.0");
+            assertThat(gauge(scrape, "georeg_replication_oldest_pending_seconds{primary=\"cell-a\"}"))
+                    .isGreaterThanOrEqualTo(599.0);
+            assertThat(gauge(scrape, "georeg_replication_oldest_pending_seconds{primary=\"cell-b\"}"))
+                    .isBetween(4.0, 599.0);
+        }
+    }
+
+    private static Digest blob(String content) {
+        return Digest.sha256(content.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static WorkItem item(String repository) {
+        return new WorkItem(
+                1,
+                RepositoryName.of(repository),
+                WorkKind.DIGEST,
+                blob(repository).toString(),
+                WorkOperation.PUSH_BLOB,
+                Optional.of(blob(repository)),
+                Optional.empty(),
+                1,
+                1,
+                1,
+                Instant.now(),
+                "test");
+    }
+
+    private static String scrape(PrometheusRegistry registry) throws Exception {
+        Server server = JettyServers.start(new OperationsHandler(registry, List.of()));
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            return http.send(
+                            HttpRequest.newBuilder(
+                                            URI.create("http://127.0.0.1:" + JettyServers.port(server) + "/metrics"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
+        } finally {
+            server.stop();
+        }
+    }
+
+    private static double gauge(String scrape, String series) {
+        return scrape.lines()
+                .filter(l -> l.startsWith(series + " "))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.indexOf(' ') + 1)))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no sample " + series + " in\n" + scrape));
     }
 }
