@@ -42,7 +42,9 @@ import org.slf4j.LoggerFactory;
  * several primary instances arrive in any order, are re-sent, and can be forged, so a tag is
  * never moved to the digest an event carries. The worker GETs the tag from the primary (every
  * manifest type in {@code Accept}, bytes checked against the digest) when it runs and applies that
- * answer, or removes the tag when the primary answers 404. Whatever happens on the primary after
+ * answer, or removes the tag when the primary answers 404. The one use of the event's digest: a
+ * push whose manifest the primary has but whose tag it does not show yet (distribution notifies
+ * before it links the tag) makes the worker ask again for a few seconds ({@link PushedTagLink}). Whatever happens on the primary after
  * that GET is a newer change, with an event (or the next reconcile) of its own, which makes the
  * tag's work row run again (see {@link WorkQueue}: a request for a running row bumps its
  * generation, and the row runs again when this run completes); one row per tag means no two
@@ -75,6 +77,7 @@ public final class ReplicationWorker implements WorkHandler {
     private final BlobCopier blobs;
     private final ManifestCopier manifests;
     private final PathReconcile paths;
+    private final PushedTagLink pushedTagLink;
 
     /** Reconciles a repository path from the primary (the reconcile crawl's, for this worker). */
     @FunctionalInterface
@@ -101,13 +104,14 @@ public final class ReplicationWorker implements WorkHandler {
         this.observer = observer;
         this.blobs = new BlobCopier(primary, observer, throttle);
         this.manifests = new ManifestCopier(primary, reader, blobs, observer);
+        this.pushedTagLink = new PushedTagLink(primary, PushedTagLink.PAUSES);
     }
 
     @Override
-    public void handle(WorkItem item) {
+    public void handle(WorkItem item) throws InterruptedException {
         try {
             if (item.kind() == WorkKind.TAG) {
-                syncTag(item.repository(), Tag.of(item.ref()));
+                syncTag(item, Tag.of(item.ref()));
                 return;
             }
             if (item.kind() == WorkKind.REPOSITORY) {
@@ -138,12 +142,17 @@ public final class ReplicationWorker implements WorkHandler {
      * answer can be overtaken while the copy runs (the tag moved, or the manifest was deleted and
      * its delete already applied here, which the copy would undo): a HEAD of the tag after the
      * write confirms it, and otherwise the manifest is removed again when the primary no longer
-     * has it, and the tag synced once more.
+     * has it, and the tag synced once more. A push the primary has not linked the tag to yet is
+     * waited for first ({@link PushedTagLink}).
      */
-    private void syncTag(RepositoryName repository, Tag tag) {
+    private void syncTag(WorkItem item, Tag tag) throws InterruptedException {
+        RepositoryName repository = item.repository();
         for (int round = 1; round <= MAX_SYNC_ROUNDS; round++) {
             ReplicaWriter guarded = guarded();
             Optional<FetchedManifest> current = primary.manifest(repository, new Reference.ByTag(tag));
+            if (round == 1) {
+                current = pushedTagLink.settle(item, repository, tag, current);
+            }
             if (current.isEmpty()) {
                 replica.untag(repository, tag);
                 observer.deletePropagated();

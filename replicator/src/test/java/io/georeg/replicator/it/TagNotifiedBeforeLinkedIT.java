@@ -1,0 +1,183 @@
+package io.georeg.replicator.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.georeg.oci.Digest;
+import io.georeg.replicator.intake.IntakeHandler;
+import io.georeg.replicator.testing.NotificationFixtures;
+import io.georeg.replicator.testing.ReplicatorDatabase;
+import io.georeg.replicator.testing.ReplicatorUnderTest;
+import io.georeg.testkit.db.TestDatabase;
+import io.georeg.testkit.oci.RegistryHttp;
+import io.georeg.testkit.oci.TestImage;
+import io.georeg.testkit.oci.TestImages;
+import io.georeg.testkit.tools.Distribution;
+import io.georeg.testkit.tools.DistributionConfig;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * distribution notifies a tag push once the manifest is stored and links the tag after that, so
+ * the replicator can ask the primary for the tag before the primary shows the push. Seen in
+ * fresh-clone runs of the suite: a tag's work row done after one attempt, the image on the primary,
+ * the replica without the tag, for good (PodmanClientIT, JibClientIT, OutageTokensIT, FailoverIT).
+ *
+ * <p>Here the race is made certain with the real parts: a real distribution primary (without
+ * notifications of its own) holds the manifest by digest only; the replicator receives the tag
+ * push event distribution would send (a captured one, pointed at this image); once a worker has
+ * claimed the tag's row, the test links the tag on the primary, as distribution does a moment
+ * after notifying. Nothing else tells the replicator about the tag, so it replicates only if the
+ * worker did not take the primary's first answer as the truth.
+ */
+class TagNotifiedBeforeLinkedIT {
+    @RegisterExtension
+    static final TestDatabase DB = new TestDatabase();
+
+    @TempDir
+    static Path temp;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static ReplicatorUnderTest replica;
+    private static Distribution primary;
+    private static RegistryHttp registry;
+    private static HttpClient http;
+
+    @BeforeAll
+    static void start() throws Exception {
+        replica = new ReplicatorUnderTest(DB, temp.resolve("replica"));
+        primary = Distribution.start(
+                Files.createDirectories(temp.resolve("primary")),
+                DistributionConfig.filesystem(temp.resolve("primary-storage")));
+        replica.start(primary.url(), ReplicatorUnderTest.fastRetries(2));
+        registry = new RegistryHttp(primary.url());
+        http = HttpClient.newHttpClient();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        ReplicatorUnderTest.closeAll(registry, primary, replica);
+        if (http != null) {
+            http.close();
+        }
+    }
+
+    @Test
+    void aNewTagNotifiedBeforeThePrimaryLinksItIsReplicated() throws Exception {
+        String repo = "unlinked/new";
+        TestImage image = TestImages.image(41);
+
+        notifyTagPushBeforeLink(repo, "v1", image);
+
+        await().atMost(Duration.ofSeconds(30))
+                .alias(String.format(
+                        "%s:v1 replicated at %s", repo, image.manifest().digest()))
+                .until(() -> replica.tagDigest(repo, "v1")
+                        .equals(Optional.of(image.manifest().digest())));
+    }
+
+    @Test
+    void anOverwrittenTagNotifiedBeforeThePrimaryLinksItMovesToThePush() throws Exception {
+        String repo = "unlinked/overwritten";
+        TestImage before = TestImages.image(42);
+        TestImage pushed = TestImages.image(43);
+        assertThat(registry.push(repo, "v1", before).status()).isEqualTo(201);
+        sendTagPushEvent(repo, "v1", before);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> replica.tagDigest(repo, "v1")
+                        .equals(Optional.of(before.manifest().digest())));
+
+        notifyTagPushBeforeLink(repo, "v1", pushed);
+
+        await().atMost(Duration.ofSeconds(30))
+                .alias(String.format(
+                        "%s:v1 moved to %s", repo, pushed.manifest().digest()))
+                .until(() -> replica.tagDigest(repo, "v1")
+                        .equals(Optional.of(pushed.manifest().digest())));
+    }
+
+    /**
+     * What distribution does for {@code PUT /v2/<repo>/manifests/<tag>}, in the order that loses
+     * the race: the manifest stored, the event sent and taken by a worker, then the tag linked.
+     */
+    private static void notifyTagPushBeforeLink(String repo, String tag, TestImage image) throws Exception {
+        Digest digest = image.manifest().digest();
+        assertThat(registry.push(repo, digest.toString(), image).status())
+                .as("push of %s@%s to the primary", repo, digest)
+                .isEqualTo(201);
+        long generationBefore = generation(repo, tag);
+
+        sendTagPushEvent(repo, tag, image);
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(10))
+                .alias(String.format("a worker takes the event for %s:%s", repo, tag))
+                .until(() -> takenSince(repo, tag, generationBefore));
+
+        RegistryHttp.Answer link = registry.putManifest(
+                repo, tag, image.manifest().mediaType(), image.manifest().content());
+        assertThat(link.status())
+                .as("tag %s:%s linked on the primary", repo, tag)
+                .isEqualTo(201);
+    }
+
+    /** The generation of the tag's row, -1 while there is none (every request for the row raises it). */
+    private static long generation(String repo, String tag) {
+        return ReplicatorDatabase.count(DB, "SELECT coalesce(max(generation), -1) FROM " + tagRow(repo, tag));
+    }
+
+    /** Whether a worker has claimed (or finished) the tag's row since a request raised it past {@code before}. */
+    private static boolean takenSince(String repo, String tag, long before) {
+        return ReplicatorDatabase.count(
+                        DB,
+                        "SELECT count(*) FROM " + tagRow(repo, tag) + " AND generation > " + before
+                                + " AND state <> 'pending'")
+                == 1;
+    }
+
+    private static String tagRow(String repo, String tag) {
+        return "replication_work WHERE repository = '" + repo + "' AND kind = 'tag' AND ref = '" + tag + "'";
+    }
+
+    /** distribution's captured tag push event, pointed at {@code image} in {@code repo}. */
+    private static void sendTagPushEvent(String repo, String tag, TestImage image) throws Exception {
+        ObjectNode envelope = (ObjectNode) JSON.readTree(NotificationFixtures.bytes("push-manifest-oci-tag.json"));
+        ObjectNode event = (ObjectNode) envelope.withArray("events").get(0);
+        event.put("id", UUID.randomUUID().toString());
+        event.put("timestamp", Instant.now().toString());
+        ObjectNode target = (ObjectNode) event.get("target");
+        Digest digest = image.manifest().digest();
+        target.put("mediaType", image.manifest().mediaType());
+        target.put("size", image.manifest().content().length);
+        target.put("length", image.manifest().content().length);
+        target.put("digest", digest.toString());
+        target.put("repository", repo);
+        target.put("tag", tag);
+        target.put(
+                "url",
+                primary.url().resolve("/v2/" + repo + "/manifests/" + digest).toString());
+        target.remove("references");
+        HttpResponse<String> answer = http.send(
+                HttpRequest.newBuilder(replica.intakeUrl())
+                        .header("Authorization", "Bearer " + ReplicatorUnderTest.SECRET)
+                        .header("Content-Type", IntakeHandler.EVENTS_MEDIA_TYPE)
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(envelope)))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+    }
+}
