@@ -25,7 +25,8 @@ import org.slf4j.MDC;
  * request's fields in the MDC of the event, for the JSON log format) or, with {@code file} set,
  * appends them to that file. A full queue drops the line and counts it (a log
  * never slows or blocks a pull). {@code sampled} keeps one request in {@code sampleEvery} and every
- * request that failed or answered 5xx; {@code off} keeps none. Created and stopped by
+ * request that failed, answered 5xx or was refused ({@link #refused}: so that a refused push is
+ * always in the log); {@code off} keeps none. Created and stopped by
  * {@link Router}; written by {@link AccessLogHandler}.
  */
 final class AccessLog implements AutoCloseable {
@@ -59,12 +60,32 @@ final class AccessLog implements AutoCloseable {
     }
 
     /** Whether a completed request gets a line: asked before the line is built. */
-    boolean wants(int status, boolean failed) {
+    boolean wants(String method, int status, boolean failed) {
         return switch (config.mode()) {
             case OFF -> false;
             case ALL -> true;
-            case SAMPLED -> failed || status >= 500 || requests.getAndIncrement() % config.sampleEvery() == 0;
+            case SAMPLED ->
+                failed
+                        || status >= 500
+                        || refused(method, status)
+                        || requests.getAndIncrement() % config.sampleEvery() == 0;
         };
+    }
+
+    /**
+     * A 4xx that refused what the client asked: a write the primary would not take (a manifest
+     * naming a blob it lacks, a digest that does not match), a path the router's grammar refuses,
+     * a bad page size. Not the 401 that starts every token flow (distribution's challenge, answered
+     * by a token request and a retry) and not a 404 to a {@code GET} or {@code HEAD}: that answers
+     * the question the client asked (docker and skopeo ask whether each blob exists before they
+     * upload it, cosign looks up signature tags), it refuses nothing. Both are routine enough to
+     * be sampled like successes.
+     */
+    static boolean refused(String method, int status) {
+        if (status < 400 || status >= 500 || status == 401) {
+            return false;
+        }
+        return status != 404 || !("GET".equals(method) || "HEAD".equals(method));
     }
 
     /** One request's line and the fields the JSON log format shows beside it. */

@@ -13,7 +13,8 @@ import org.slf4j.MDC;
  * The outermost wrapper: gives each request an id (kept from the client's {@code X-Request-Id}
  * when it is a sane token, else this process's random prefix and a counter: unique without a
  * {@code SecureRandom} draw per request), echoes it in the response, and hands one access log
- * line per completed request that {@link AccessLog} wants (all, sampled or none) to it: request
+ * line per completed request that {@link AccessLog} wants (all, sampled with every refusal and
+ * failure, or none) to it: request
  * id, method, path, route id, destination, fallback flag, status, bytes, milliseconds, client.
  * The line is built with one {@link StringBuilder}, not SLF4J's placeholder formatting, and only
  * for a request that is logged: it is on every request's path. Its fields go with it, so the
@@ -91,7 +92,7 @@ final class AccessLogHandler extends Handler.Wrapper {
     }
 
     private void log(Request request, Response response, RequestRecord record, long start, Throwable failure) {
-        if (!accessLog.wants(response.getStatus(), failure != null)) {
+        if (!accessLog.wants(request.getMethod(), response.getStatus(), failure != null)) {
             return;
         }
         StringBuilder line = new StringBuilder(192)

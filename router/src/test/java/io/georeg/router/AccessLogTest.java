@@ -20,12 +20,41 @@ class AccessLogTest {
     void sampledKeepsOneRequestInNAndEveryFailureAndServerError() {
         AccessLog log = new AccessLog(new RouterConfig.AccessLog(Mode.SAMPLED, 10, null, 16), n -> {});
 
-        long kept = IntStream.range(0, 1000).filter(i -> log.wants(200, false)).count();
+        long kept = IntStream.range(0, 1000)
+                .filter(i -> log.wants("GET", 200, false))
+                .count();
 
         assertThat(kept).isEqualTo(100);
-        assertThat(log.wants(500, false)).isTrue();
-        assertThat(log.wants(503, false)).isTrue();
-        assertThat(log.wants(200, true)).isTrue();
+        assertThat(log.wants("GET", 500, false)).isTrue();
+        assertThat(log.wants("PUT", 503, false)).isTrue();
+        assertThat(log.wants("GET", 200, true)).isTrue();
+    }
+
+    @Test
+    void sampledKeepsEveryRefusedRequestButNotTheChallengeOrAReadOfSomethingAbsent() {
+        AccessLog log = new AccessLog(new RouterConfig.AccessLog(Mode.SAMPLED, 1_000_000, null, 16), n -> {});
+        assertThat(log.wants("GET", 200, false))
+                .as("the first request of the sample")
+                .isTrue();
+
+        assertThat(log.wants("PUT", 400, false))
+                .as("a manifest the primary refused")
+                .isTrue();
+        assertThat(log.wants("DELETE", 404, false))
+                .as("a delete of something absent")
+                .isTrue();
+        assertThat(log.wants("PATCH", 416, false)).isTrue();
+        assertThat(log.wants("GET", 400, false)).as("a path the router refuses").isTrue();
+        assertThat(log.wants("GET", 403, false)).isTrue();
+        assertThat(log.wants("POST", 429, false)).isTrue();
+
+        assertThat(log.wants("GET", 401, false))
+                .as("the token flow's challenge")
+                .isFalse();
+        assertThat(log.wants("PUT", 401, false)).isFalse();
+        assertThat(log.wants("HEAD", 404, false)).as("does this blob exist?").isFalse();
+        assertThat(log.wants("GET", 404, false)).isFalse();
+        assertThat(log.wants("PUT", 201, false)).isFalse();
     }
 
     @Test
@@ -33,8 +62,11 @@ class AccessLogTest {
         AccessLog all = new AccessLog(new RouterConfig.AccessLog(Mode.ALL, 100, null, 16), n -> {});
         AccessLog off = new AccessLog(new RouterConfig.AccessLog(Mode.OFF, 100, null, 16), n -> {});
 
-        assertThat(IntStream.range(0, 50).allMatch(i -> all.wants(200, false))).isTrue();
-        assertThat(IntStream.range(0, 50).noneMatch(i -> off.wants(500, true))).isTrue();
+        assertThat(IntStream.range(0, 50).allMatch(i -> all.wants("GET", 200, false)))
+                .isTrue();
+        assertThat(IntStream.range(0, 50).noneMatch(i -> off.wants("PUT", 500, true)))
+                .isTrue();
+        assertThat(off.wants("PUT", 400, false)).isFalse();
     }
 
     @Test

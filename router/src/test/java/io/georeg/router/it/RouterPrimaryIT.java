@@ -1,7 +1,11 @@
 package io.georeg.router.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.georeg.router.Router;
 import io.georeg.router.RouterConfig;
 import io.georeg.testkit.corpus.OciLayoutWriter;
@@ -25,6 +29,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * The router in front of a real primary (distribution 2.8) with a second distribution as the
@@ -62,7 +67,10 @@ class RouterPrimaryIT {
                             Duration.ofSeconds(1),
                             Duration.ofSeconds(60),
                             Duration.ofMillis(200),
-                            Duration.ofSeconds(1)));
+                            Duration.ofSeconds(1)))
+                    // Sampled as by default, but so rarely that only what is always logged is.
+                    .withAccessLog(new RouterConfig.AccessLog(
+                            RouterConfig.AccessLog.Mode.SAMPLED, Integer.MAX_VALUE, null, 16384));
             return new Router(config, null, new PrometheusRegistry()).start();
         });
     }
@@ -259,6 +267,51 @@ class RouterPrimaryIT {
                         .method("HEAD", HttpRequest.BodyPublishers.noBody()));
         assertThat(missing.statusCode()).isEqualTo(404);
         assertThat(missing.headers().firstValue("X-Georeg-Source")).hasValue("primary-fallback");
+    }
+
+    @Test
+    void aPushThePrimaryRefusesIsInTheSampledAccessLogAndAReadOfSomethingAbsentIsNot() throws Exception {
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        Logger access = (Logger) LoggerFactory.getLogger("io.georeg.router.access");
+        lines.start();
+        access.addAppender(lines);
+        try {
+            String run = Long.toString(System.nanoTime(), 36);
+            // The first request a router sees is in the sample; those below must not be.
+            send(HttpRequest.newBuilder(routerUrl.resolve("/v2/")));
+            TestImage unpushed = TestImages.image(404);
+            HttpResponse<Void> absent = send(HttpRequest.newBuilder(routerUrl.resolve(
+                            "/v2/router-it/refused/blobs/" + unpushed.config().digest()))
+                    .header("X-Request-Id", "absent-" + run)
+                    .method("HEAD", HttpRequest.BodyPublishers.noBody()));
+            HttpResponse<String> refused = HTTP.send(
+                    HttpRequest.newBuilder(routerUrl.resolve("/v2/router-it/refused/manifests/v1"))
+                            .header("X-Request-Id", "refused-" + run)
+                            .header("Content-Type", unpushed.manifest().mediaType())
+                            .PUT(HttpRequest.BodyPublishers.ofByteArray(
+                                    unpushed.manifest().content()))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+
+            assertThat(absent.statusCode()).isEqualTo(404);
+            assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
+            assertThat(refused.body()).contains("MANIFEST_BLOB_UNKNOWN");
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> lines.list.stream()
+                            .anyMatch(e -> e.getFormattedMessage().contains("id=refused-" + run)));
+            assertThat(lines.list.stream().map(ILoggingEvent::getFormattedMessage))
+                    .as("the refused PUT, and not the HEAD answered 404 (its line would come before the PUT's)")
+                    .anySatisfy(line -> assertThat(line)
+                            .contains(
+                                    "id=refused-" + run,
+                                    "method=PUT",
+                                    "path=/v2/router-it/refused/manifests/v1",
+                                    "destination=primary",
+                                    "status=400"))
+                    .noneSatisfy(line -> assertThat(line).contains("absent-" + run));
+        } finally {
+            access.detachAppender(lines);
+        }
     }
 
     @Test
