@@ -16,7 +16,7 @@ import java.util.List;
  * temporary directory). A wait for replication that fails with "condition not fulfilled" alone
  * cannot tell a notification that never arrived from a copy that failed or never ran.
  */
-final class ReplicationDiagnosis {
+public final class ReplicationDiagnosis {
     private ReplicationDiagnosis() {}
 
     static String of(TestDatabase db, Path primaryLog) {
@@ -47,7 +47,8 @@ final class ReplicationDiagnosis {
         }
     }
 
-    private static String tail(Path file, int lines) {
+    /** The last {@code lines} lines of a log file, or why it cannot be read. */
+    public static String tail(Path file, int lines) {
         try {
             List<String> all = Files.readAllLines(file);
             return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));

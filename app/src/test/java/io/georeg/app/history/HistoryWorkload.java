@@ -25,6 +25,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * Concurrent clients against the routers, every operation recorded in a {@link History}: each
@@ -70,6 +71,7 @@ final class HistoryWorkload {
 
     private final Config config;
     private final History history = new History();
+    private final FailedRequests failed = new FailedRequests();
     /** The routers, one slot each: a slot's router can be replaced while the clients run ({@link #reroute}). */
     private final List<AtomicReference<RegistryHttp>> routers;
     /** Steps each client has finished: a drain waits for every running client to pass a step boundary. */
@@ -97,6 +99,11 @@ final class HistoryWorkload {
 
     int clients() {
         return config.clients();
+    }
+
+    /** The requests that did not succeed so far, with their answers. */
+    FailedRequests failedRequests() {
+        return failed;
     }
 
     /** The history so far (complete once {@link #run()} returned). */
@@ -228,9 +235,38 @@ final class HistoryWorkload {
         /** The router of the operation in progress (this client runs one at a time). */
         private int via;
 
+        private RegistryHttp viaRouter;
+
         private RegistryHttp router() {
             via = random.nextInt(routers.size());
-            return routers.get(via).get();
+            viaRouter = routers.get(via).get();
+            return viaRouter;
+        }
+
+        /**
+         * Sends a write: 2xx took effect, 4xx did not, 5xx or no answer may have. A request that
+         * did not succeed is kept with its answer ({@link FailedRequests}), named by the {@code key}
+         * it writes.
+         */
+        private Outcome write(String request, String key, Supplier<RegistryHttp.Answer> send) {
+            String path = pathOf(key);
+            long at = history.now();
+            try {
+                RegistryHttp.Answer answer = send.get();
+                int status = answer.status();
+                if (status / 100 == 2) {
+                    return Outcome.OK;
+                }
+                failed.answered(at, id, routerName(), request, path, answer);
+                return status / 100 == 4 ? Outcome.FAILED : Outcome.UNKNOWN;
+            } catch (RuntimeException e) {
+                failed.unanswered(at, id, routerName(), request, path, e);
+                return Outcome.UNKNOWN;
+            }
+        }
+
+        private String routerName() {
+            return "r" + via + " " + viaRouter.base();
         }
 
         /** Records a write (or a set add) with the router it went through ({@code @r1}). */
@@ -277,8 +313,10 @@ final class HistoryWorkload {
             }
             Digest digest = image.manifest().digest();
             long start = history.now();
-            Outcome outcome = writeOutcome(
-                    () -> router().deleteManifest(OWNED, digest.toString()).status());
+            Outcome outcome = write(
+                    "DELETE manifest " + OWNED + "@" + digest,
+                    manifestKey(OWNED, digest),
+                    () -> router().deleteManifest(OWNED, digest.toString()));
             long end = history.now();
             recordWrite(Op.write(id, manifestKey(OWNED, digest), Op.ABSENT, Map.of(), start, end, outcome));
             recordWrite(Op.write(id, tagKey(OWNED, ownedTag(id, i)), Op.ABSENT, Map.of(), start, end, outcome));
@@ -299,8 +337,10 @@ final class HistoryWorkload {
             }
             TestBlob layer = deletedLayers.remove(random.nextInt(deletedLayers.size()));
             long start = history.now();
-            Outcome outcome = writeOutcome(
-                    () -> router().deleteBlob(OWNED, layer.digest()).status());
+            Outcome outcome = write(
+                    "DELETE blob " + OWNED + "@" + layer.digest(),
+                    blobKey(OWNED, layer.digest()),
+                    () -> router().deleteBlob(OWNED, layer.digest()));
             recordWrite(
                     Op.write(id, blobKey(OWNED, layer.digest()), Op.ABSENT, Map.of(), start, history.now(), outcome));
             readRegister(blobKey(OWNED, layer.digest()), Op.ACCEPT_ALL, () -> router().getBlob(OWNED, layer.digest()));
@@ -324,12 +364,14 @@ final class HistoryWorkload {
             }
             Digest digest = artifact.manifest().digest();
             long start = history.now();
-            Outcome outcome = writeOutcome(() -> router().putManifest(
-                            OWNED,
-                            digest.toString(),
-                            artifact.manifest().mediaType(),
-                            artifact.manifest().content())
-                    .status());
+            Outcome outcome = write(
+                    "PUT manifest " + OWNED + "@" + digest + " (a referrer of " + subject.digest() + ")",
+                    manifestKey(OWNED, digest),
+                    () -> router().putManifest(
+                                    OWNED,
+                                    digest.toString(),
+                                    artifact.manifest().mediaType(),
+                                    artifact.manifest().content()));
             long end = history.now();
             recordWrite(Op.write(id, manifestKey(OWNED, digest), digest.toString(), Map.of(), start, end, outcome));
             recordWrite(Op.add(id, referrersKey(OWNED, subject.digest()), digest.toString(), start, end, outcome));
@@ -378,8 +420,10 @@ final class HistoryWorkload {
         private boolean pushBlobs(String repository, TestImage image) {
             for (TestBlob blob : image.blobs()) {
                 long start = history.now();
-                Outcome outcome = writeOutcome(() -> router().uploadBlob(repository, blob.digest(), blob.content())
-                        .status());
+                Outcome outcome = write(
+                        "upload blob " + repository + "@" + blob.digest(),
+                        blobKey(repository, blob.digest()),
+                        () -> router().uploadBlob(repository, blob.digest(), blob.content()));
                 recordWrite(Op.write(
                         id,
                         blobKey(repository, blob.digest()),
@@ -402,9 +446,12 @@ final class HistoryWorkload {
         private boolean pushManifest(
                 String repository, String reference, TestManifest manifest, Map<String, String> oldClientView) {
             long start = history.now();
-            Outcome outcome = writeOutcome(
-                    () -> router().putManifest(repository, reference, manifest.mediaType(), manifest.content())
-                            .status());
+            Outcome outcome = write(
+                    "PUT manifest " + repository + ":" + reference,
+                    reference.equals(manifest.digest().toString())
+                            ? manifestKey(repository, manifest.digest())
+                            : tagKey(repository, reference),
+                    () -> router().putManifest(repository, reference, manifest.mediaType(), manifest.content()));
             long end = history.now();
             String digest = manifest.digest().toString();
             recordWrite(
@@ -472,9 +519,11 @@ final class HistoryWorkload {
         private void readReferrers(Stored s) {
             long start = history.now();
             RegistryHttp.Answer answer;
+            String request = "GET referrers " + s.repository() + "@" + s.digest();
             try {
                 answer = router().referrers(s.repository(), s.digest());
             } catch (RuntimeException e) {
+                failed.unanswered(start, id, routerName(), request, "/referrers/" + s.digest(), e);
                 history.record(Op.readSet(
                         id,
                         referrersKey(s.repository(), s.digest()),
@@ -499,18 +548,22 @@ final class HistoryWorkload {
             } else if (answer.status() != 404) {
                 outcome = Outcome.FAILED;
             }
+            if (outcome == Outcome.FAILED) {
+                failed.answered(start, id, routerName(), request, "/referrers/" + s.digest(), answer);
+            }
             history.record(Op.readSet(
                     id, referrersKey(s.repository(), s.digest()), members, start, end, outcome, servedBy(answer)));
         }
 
         /** A read whose value is the digest of the bytes served, {@link Op#ABSENT} on 404; other answers are not judged. */
-        private void readRegister(
-                String key, String acceptClass, java.util.function.Supplier<RegistryHttp.Answer> request) {
+        private void readRegister(String key, String acceptClass, Supplier<RegistryHttp.Answer> request) {
             long start = history.now();
+            String what = "read " + key + " (Accept: " + acceptClass + ")";
             RegistryHttp.Answer answer;
             try {
                 answer = request.get();
             } catch (RuntimeException e) {
+                failed.unanswered(start, id, routerName(), what, pathOf(key), e);
                 history.record(Op.read(id, key, acceptClass, Op.ABSENT, start, history.now(), Outcome.FAILED, ""));
                 return;
             }
@@ -520,6 +573,9 @@ final class HistoryWorkload {
                 case 404 -> Op.ABSENT;
                 default -> null;
             };
+            if (value == null) {
+                failed.answered(start, id, routerName(), what, pathOf(key), answer);
+            }
             history.record(Op.read(
                     id,
                     key,
@@ -532,14 +588,23 @@ final class HistoryWorkload {
         }
     }
 
-    /** 2xx took effect; 4xx did not; 5xx or no answer may have. */
-    private static Outcome writeOutcome(java.util.function.IntSupplier request) {
-        try {
-            int status = request.getAsInt();
-            return status / 100 == 2 ? Outcome.OK : status / 100 == 4 ? Outcome.FAILED : Outcome.UNKNOWN;
-        } catch (RuntimeException e) {
-            return Outcome.UNKNOWN;
-        }
+    /**
+     * What the primary's log names a request on {@code key} by: the manifest path up to the end of
+     * its reference, or a blob's hex (an upload's {@code PUT} carries it in its query).
+     */
+    static String pathOf(String key) {
+        int colon = key.indexOf(':');
+        String kind = key.substring(0, colon);
+        String rest = key.substring(colon + 1);
+        return switch (kind) {
+            case "manifest" -> "/v2/" + rest.replace("@", "/manifests/");
+            case "tag" -> {
+                int at = rest.lastIndexOf(':');
+                yield "/v2/" + rest.substring(0, at) + "/manifests/" + rest.substring(at + 1);
+            }
+            case "blob" -> rest.substring(rest.lastIndexOf(':') + 1);
+            default -> rest;
+        };
     }
 
     static String manifestKey(String repository, Digest digest) {

@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * through a router saw a state older than a write that completed before it. An operation that
  * failed because the primary itself answered 5xx (its log says so: distribution's own races,
  * {@link PrimaryServerErrors}) is the primary's, passed on faithfully, and is reported, not
- * counted against the upgrade. The time of each step is logged.
+ * counted against the upgrade. The time of each step is logged. A failure names each request
+ * that failed, its answer and what the primary logged about it ({@link FailedRequests}).
  */
 class RollingUpgradeIT {
     private static final Logger LOG = LoggerFactory.getLogger(RollingUpgradeIT.class);
@@ -129,7 +130,8 @@ class RollingUpgradeIT {
                     .as("operations through the new fronts")
                     .anyMatch(o -> o.invoked() > frontsReplaced && o.outcome() == Op.Outcome.OK);
             assertThat(failedThroughGeoreg)
-                    .as("no client operation failed but by the primary's own 5xx, passed on")
+                    .as(() -> "no client operation failed but by the primary's own 5xx, passed on; "
+                            + workload.failedRequests().report(sites.primary.log()))
                     .isEmpty();
             assertThat(result.diverged()).as("no notification lost").isEmpty();
             assertThat(result.violationsIn(HistoryCheckIT.ASSERTED)).isEmpty();
