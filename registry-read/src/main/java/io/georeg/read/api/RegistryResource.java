@@ -30,7 +30,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.eclipse.jetty.http.BadMessageException;
+import org.eclipse.jetty.http.HttpException;
 
 /**
  * The pull and content-discovery API of the OCI distribution spec, over a {@link ReplicaReader}.
@@ -291,7 +291,8 @@ public final class RegistryResource {
     private static String parameter(HttpServletRequest request, String name, ErrorCode unreadable) {
         try {
             return request.getParameter(name);
-        } catch (BadMessageException e) {
+        } catch (HttpException.RuntimeException | HttpException.IllegalArgumentException e) {
+            // Jetty's 400 for the query (BadMessageException, deprecated in 12.1, is one of these)
             throw new OciException(
                     unreadable,
                     "invalid query: it is not valid percent-encoded UTF-8",

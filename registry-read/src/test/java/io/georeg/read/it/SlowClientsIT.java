@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -75,11 +76,7 @@ class SlowClientsIT {
                         .as("a client served while others trickle")
                         .isEqualTo(200);
             }
-            // Jetty 12.0 may throw a NullPointerException on its own thread while it closes a connection cut
-            // mid-headers
-            // (no request exists yet); the connection is closed all the same, and that is what is asserted.
-            await().dontCatchUncaughtExceptions()
-                    .atMost(CLIENTS.headers().multipliedBy(30))
+            await().atMost(CLIENTS.headers().multipliedBy(30))
                     .until(() -> slow.stream().allMatch(SlowClient::cutOff));
             assertThat(slow)
                     .as("cut off by the deadline, not refused with an answer")
@@ -92,5 +89,40 @@ class SlowClientsIT {
                 c.close();
             }
         }
+    }
+
+    /**
+     * Jetty 12.0.16 threw a NullPointerException on one of its threads ({@code HttpChannelState.onFailure},
+     * no request yet) for about one connection in fifty that the deadline closed mid-headers; 12.1
+     * closes them cleanly. 240 cuts, with every thread's uncaught exception recorded: 12.0.16 left a
+     * few each time this ran.
+     */
+    @Test
+    void cuttingTricklingClientsLeavesNoExceptionOnAnyThread() throws Exception {
+        URI url = URI.create("http://127.0.0.1:" + stack.port());
+        List<Throwable> uncaught = new CopyOnWriteArrayList<>();
+        Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();
+        Thread.setDefaultUncaughtExceptionHandler((thread, e) -> uncaught.add(e));
+        try {
+            for (int round = 0; round < 6; round++) {
+                List<SlowClient> slow = new ArrayList<>();
+                try {
+                    for (int i = 0; i < 40; i++) {
+                        slow.add(SlowClient.trickleHeaders(url, Duration.ofMillis(5)));
+                    }
+                    await().atMost(CLIENTS.headers().multipliedBy(60))
+                            .until(() -> slow.stream().allMatch(SlowClient::cutOff));
+                } finally {
+                    for (SlowClient c : slow) {
+                        c.close();
+                    }
+                }
+            }
+        } finally {
+            Thread.setDefaultUncaughtExceptionHandler(previous);
+        }
+        assertThat(uncaught)
+                .as("exceptions thrown on other threads while connections were cut")
+                .isEmpty();
     }
 }
