@@ -154,7 +154,7 @@ as YAML. Keys match docs/configuration.md exactly; secrets are never inlined: th
 {{- $_ := set $config "registryRead" (dict "host" "0.0.0.0" "port" $v.registryRead.port "maxPageSize" $v.registryRead.maxPageSize "maxThreads" $v.registryRead.maxThreads "blobBufferBytes" $v.registryRead.blobBufferBytes) -}}
 {{- $_ := set $config "replica" (dict "redirectBlobs" $v.registryRead.redirectBlobs "redirectTtl" $v.registryRead.redirectTtl) -}}
 {{- if $v.tokenAuth.enabled -}}
-{{- $_ := set $config "auth" (include "georeg.authConfig" $root | fromYaml) -}}
+{{- $_ := set $config "auth" (include "georeg.authConfig" (dict "root" $root "component" $component) | fromYaml) -}}
 {{- end -}}
 {{- end -}}
 {{- if eq $component "router" -}}
@@ -168,7 +168,7 @@ as YAML. Keys match docs/configuration.md exactly; secrets are never inlined: th
 {{- end -}}
 {{- if $v.tokenAuth.enabled -}}
 {{- /* the router checks the primary's tokens before it learns outage grants from them */ -}}
-{{- $_ := set $config "auth" (include "georeg.authConfig" $root | fromYaml) -}}
+{{- $_ := set $config "auth" (include "georeg.authConfig" (dict "root" $root "component" $component) | fromYaml) -}}
 {{- end -}}
 {{- $_ := set $config "router" $router -}}
 {{- end -}}
@@ -239,15 +239,21 @@ settings with tokenAuth.enabled; the replicator each one's intake and account. S
 
 {{/*
 The auth section of registry-read and the router with tokenAuth.enabled: the primary's auth.token
-settings, and auth.outage (the site key, from a Secret) with tokenAuth.outage.enabled.
+settings, and auth.outage with tokenAuth.outage.enabled — the routers, which mint outage tokens,
+the site's private signing key; registry-read, which only verifies them, its public key alone.
 */}}
 {{- define "georeg.authConfig" -}}
-{{- $v := .Values -}}
+{{- $v := .root.Values -}}
 {{- $t := $v.tokenAuth -}}
-{{- $secrets := include "georeg.secretDir" . -}}
+{{- $secrets := include "georeg.secretDir" .root -}}
 {{- $auth := dict "token" (dict "realm" $t.realm "service" $t.service "issuer" $t.issuer "rootCertBundle" (printf "%s/token-rootcertbundle.pem" $secrets) "clockSkew" $t.clockSkew) -}}
 {{- if $t.outage.enabled -}}
-{{- $o := dict "issuer" $t.outage.issuer "signingKeyFile" (printf "%s/outage-signing-key" $secrets) "tokenLifetime" $t.outage.tokenLifetime "grantWindow" $t.outage.grantWindow "maxGrants" $t.outage.maxGrants -}}
+{{- $o := dict "issuer" $t.outage.issuer "tokenLifetime" $t.outage.tokenLifetime "grantWindow" $t.outage.grantWindow "maxGrants" $t.outage.maxGrants -}}
+{{- if eq .component "router" -}}
+{{- $_ := set $o "signingKeyFile" (printf "%s/outage-signing-key" $secrets) -}}
+{{- else -}}
+{{- $_ := set $o "publicKeyFile" (printf "%s/outage-public-key" $secrets) -}}
+{{- end -}}
 {{- if $t.outage.previousPublicKey -}}
 {{- $_ := set $o "previousPublicKeyFile" (printf "%s/outage-previous-public-key" $secrets) -}}
 {{- end -}}
@@ -342,9 +348,17 @@ or the user's existingSecret, each key mapped to the fixed file name the config 
     items: [{key: {{ ternary $v.tokenAuth.existingSecretKey "token-rootcertbundle.pem" (ne $v.tokenAuth.existingSecret "") }}, path: token-rootcertbundle.pem}]
 {{- if $v.tokenAuth.outage.enabled }}
 {{- $o := $v.tokenAuth.outage }}
+{{- if eq $c "router" }}
 - secret:
     name: {{ default $chart $o.existingSecret }}
     items: [{key: {{ ternary $o.existingSecretKey "outage-signing-key" (ne $o.existingSecret "") }}, path: outage-signing-key}]
+{{- else }}
+{{- /* registry-read verifies outage tokens: the public key only, never the signing key */}}
+{{- $fromExisting := and (ne $o.existingSecret "") (not $o.publicKey) }}
+- secret:
+    name: {{ ternary $o.existingSecret $chart $fromExisting }}
+    items: [{key: {{ ternary $o.existingSecretPublicKeyKey "outage-public-key" $fromExisting }}, path: outage-public-key}]
+{{- end }}
 {{- if $o.previousPublicKey }}
 - secret:
     name: {{ $chart }}
@@ -399,6 +413,7 @@ or the user's existingSecret, each key mapped to the fixed file name the config 
 {{- if and $v.tokenAuth.outage.enabled (not $v.tokenAuth.enabled) }}{{ fail "tokenAuth.outage.enabled: outage tokens stand in for the primary's tokens; set tokenAuth.enabled (and its realm, issuer and rootCertBundle) too" }}{{ end -}}
 {{- if and $v.tokenAuth.outage.enabled (not $v.tokenAuth.outage.issuer) }}{{ fail "tokenAuth.outage.enabled: set tokenAuth.outage.issuer, a name for this site's outage tokens, e.g. georeg-site-b" }}{{ end -}}
 {{- if and $v.tokenAuth.outage.enabled (not (or $v.tokenAuth.outage.signingKey $v.tokenAuth.outage.existingSecret)) }}{{ fail "tokenAuth.outage.enabled: set tokenAuth.outage.signingKey (PEM, e.g. from `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256`) or tokenAuth.outage.existingSecret" }}{{ end -}}
+{{- if and $v.tokenAuth.outage.enabled (not (or $v.tokenAuth.outage.publicKey $v.tokenAuth.outage.existingSecret)) }}{{ fail "tokenAuth.outage.enabled: set tokenAuth.outage.publicKey, the signing key's public half (`openssl pkey -in site-key.pem -pubout`): registry-read verifies outage tokens with it and is never given the private key (or keep it in tokenAuth.outage.existingSecret under existingSecretPublicKeyKey)" }}{{ end -}}
 {{- if and $v.storage.s3.accessKeyId (not $v.storage.s3.secretAccessKey) }}{{ fail "storage.s3.accessKeyId is set: also set storage.s3.secretAccessKey" }}{{ end -}}
 {{- if and (eq $v.storage.backend "filesystem") (not $v.storage.filesystem.persistence.existingClaim) (not (has "ReadWriteMany" $v.storage.filesystem.persistence.accessModes)) (or (gt (int $v.registryRead.replicas) 1) (gt (int $v.replicator.replicas) 1) $v.registryRead.autoscaling.enabled) }}
 {{- fail "storage.backend filesystem with more than one registry-read or replicator pod needs storage.filesystem.persistence.accessModes [ReadWriteMany] (or an existingClaim that is), or use s3/gcs" }}

@@ -10,7 +10,7 @@ import com.nimbusds.jose.util.Base64;
 import com.nimbusds.jose.util.X509CertUtils;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
-import io.georeg.token.site.SiteKeys;
+import io.georeg.token.site.SitePublicKeys;
 import java.security.GeneralSecurityException;
 import java.security.PublicKey;
 import java.security.cert.CertPath;
@@ -44,7 +44,7 @@ import java.util.Set;
  *       and not past, {@code nbf} not in the future, both with the clock skew;
  *   <li>the {@code access} claim is read into the grants of a {@link VerifiedToken}.
  * </ul>
- * With the site's own keys ({@link SiteKeys}, {@code auth.outage}) it also accepts the outage
+ * With the site's public keys ({@link SitePublicKeys}, {@code auth.outage}) it also accepts the outage
  * tokens a router of this site mints while the primary's token service is down: signed by a site
  * key named by {@code kid}, {@code iss} the site's issuer (never the primary's), and only their
  * {@code pull} grants count whatever else they claim. Called by registry-read's token
@@ -64,8 +64,8 @@ public final class TokenVerifier {
     private final SiteTrust site;
     private final Clock clock;
 
-    /** The site's keys and the issuer its outage tokens carry. */
-    public record SiteTrust(String issuer, SiteKeys keys) {}
+    /** The site's public keys and the issuer its outage tokens carry. */
+    public record SiteTrust(String issuer, SitePublicKeys keys) {}
 
     public TokenVerifier(TokenAuthConfig config, TrustedKeys trusted, Clock clock) {
         this(config, trusted, null, clock);

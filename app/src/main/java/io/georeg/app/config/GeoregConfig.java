@@ -119,6 +119,14 @@ public record GeoregConfig(
                     router == null
                             ? List.of("the router section is missing (see docs/configuration.md)")
                             : router.problems(routerHostsRegistryRead()));
+        } else if (components.contains(ComponentName.REGISTRY_READ)
+                && auth.outage().signingKey() != null
+                && !auth.outage().signingKey().isBlank()) {
+            // Only routers mint outage tokens: registry-read verifies them, and the private key on its
+            // hosts would be a secret exposed for nothing.
+            problems.add("auth.outage.signingKey is given to registry-read without a router (components " + components
+                    + "): only routers sign outage tokens; give registry-read auth.outage.publicKey instead "
+                    + "(`openssl pkey -in site-key.pem -pubout`) and keep the private key off its hosts");
         }
         if (!problems.isEmpty()) {
             throw new ConfigException("invalid configuration:\n  - " + String.join("\n  - ", problems));

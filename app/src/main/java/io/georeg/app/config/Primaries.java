@@ -102,10 +102,10 @@ public final class Primaries {
         Set<String> names = new HashSet<>();
         Map<String, String> namespaceKey = new HashMap<>();
         boolean tokens = config.auth().token() != null;
-        if (config.auth().outage().enabled()) {
+        if (config.auth().outage().trustsSiteTokens()) {
             problems.add(
                     "auth.outage: the outage shield trusts one primary's tokens and is not available with primaries; "
-                            + "remove auth.outage.signingKey");
+                            + "remove auth.outage.signingKey and publicKey");
         }
         for (int i = 0; i < list.size(); i++) {
             PrimarySection p = list.get(i);

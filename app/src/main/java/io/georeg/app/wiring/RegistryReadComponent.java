@@ -25,7 +25,8 @@ import org.eclipse.jetty.server.HttpConfiguration;
 /**
  * registry-read as a {@code georeg serve} component: its handler over the shared replica reader,
  * with token auth when {@code auth.token} is configured (trusting this site's outage tokens too when
- * {@code auth.outage} has a signing key), anonymous otherwise, on its own port
+ * {@code auth.outage} has its public key, or in a router's process the signing key whose public half
+ * it takes), anonymous otherwise, on its own port
  * ({@code registryRead.host/port}) behind the {@link OperationsHandler} (ready while its database
  * and its storage answer their probes within {@code health.budget} — the router probes this and
  * sends reads to the primary while it is not — and its schema is one this binary runs on).

@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.georeg.ops.ClientDeadlines;
 import io.georeg.router.RouterConfig;
 import io.georeg.storage.StorageConfig;
+import io.georeg.testkit.auth.TestSiteKey;
+import io.georeg.testkit.auth.TestTokenIssuer;
+import io.georeg.token.LibtrustKeyId;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -142,6 +145,48 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> load("primary:\n  caBundle: " + dir.resolve("absent.pem") + "\n", Map.of()))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("primary.caBundle: cannot read");
+    }
+
+    @Test
+    void registryReadOnItsOwnVerifiesOutageTokensWithThePublicKeyAndRefusesTheSigningKey() throws IOException {
+        Path bundle = TestTokenIssuer.create(TestTokenIssuer.KeyKind.EC, "primary-issuer", "registry")
+                .writeRootBundle(dir.resolve("root.pem"));
+        TestSiteKey site = TestSiteKey.ec();
+        Path privateKey = Files.writeString(dir.resolve("site-key.pem"), site.privatePem());
+        Path publicKey = Files.writeString(dir.resolve("site-key.pub.pem"), site.publicPem());
+        String yaml = """
+                components: [registry-read]
+                auth:
+                  token:
+                    realm: https://auth.example/jwt/auth
+                    service: registry
+                    issuer: primary-issuer
+                    rootCertBundle: %s
+                  outage:
+                    issuer: georeg-site-b
+                """.formatted(bundle);
+        String kid = LibtrustKeyId.of(site.keys().getPublic());
+
+        GeoregConfig verifier =
+                load(yaml + "    publicKeyFile: " + publicKey + "\n", Map.of()).validateComponents();
+        assertThat(verifier.auth().outage().signingKey()).isNull();
+        assertThat(verifier.auth().siteTrust().keys().trusted(kid))
+                .isEqualTo(site.keys().getPublic());
+
+        assertThatThrownBy(() -> load(yaml + "    signingKeyFile: " + privateKey + "\n", Map.of())
+                        .validateComponents())
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("auth.outage.signingKey is given to registry-read without a router")
+                .hasMessageContaining("auth.outage.publicKey");
+
+        GeoregConfig hostedByARouter = load(
+                        yaml.replace("[registry-read]", "[registry-read, router]") + "    signingKeyFile: " + privateKey
+                                + "\n",
+                        Map.of())
+                .validateComponents();
+        assertThat(hostedByARouter.auth().siteTrust().keys().trusted(kid))
+                .as("in a router's process registry-read trusts the signing key's public half")
+                .isEqualTo(site.keys().getPublic());
     }
 
     @Test

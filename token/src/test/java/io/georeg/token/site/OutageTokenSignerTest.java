@@ -44,7 +44,7 @@ class OutageTokenSignerTest {
 
     static TokenVerifier verifierTrusting(SiteKeys keys) {
         return new TokenVerifier(
-                primaryConfig, primaryKeys, new TokenVerifier.SiteTrust(SITE, keys), Clock.systemUTC());
+                primaryConfig, primaryKeys, new TokenVerifier.SiteTrust(SITE, keys.publicKeys()), Clock.systemUTC());
     }
 
     @ParameterizedTest
@@ -83,7 +83,7 @@ class OutageTokenSignerTest {
                 .mint("alice", SERVICE, List.of("a"), Duration.ofMinutes(1))
                 .token();
 
-        assertThat(rotating.trustedCount()).isEqualTo(2);
+        assertThat(rotating.publicKeys().trustedCount()).isEqualTo(2);
         assertThat(verifierTrusting(rotating).verify(oldToken).grants()).containsExactly("repository:a:pull");
         assertThat(verifierTrusting(rotating).verify(newToken).grants()).containsExactly("repository:a:pull");
         SiteKeys rotated = SiteKeys.load(next.privatePem(), null);
@@ -137,10 +137,53 @@ class OutageTokenSignerTest {
         assertThatThrownBy(() -> SiteKeys.load(TestSiteKey.ec().privatePem(), "garbage"))
                 .hasMessageContaining("auth.outage.previousPublicKey");
         OutageTokenConfig config = new OutageTokenConfig(
-                "", TestSiteKey.ec().privatePem(), null, Duration.ofHours(2), Duration.ofHours(1), 0);
+                "", TestSiteKey.ec().privatePem(), null, null, Duration.ofHours(2), Duration.ofHours(1), 0);
         assertThat(config.problems())
                 .anyMatch(p -> p.startsWith("auth.outage.issuer"))
                 .anyMatch(p -> p.startsWith("auth.outage.tokenLifetime"));
         assertThat(config.toString()).doesNotContain("PRIVATE");
+    }
+
+    @Test
+    void aVerifierGivenOnlyThePublicKeyAcceptsTheSitesTokensAndNeverHoldsThePrivateKey() throws Exception {
+        TestSiteKey key = TestSiteKey.ec();
+        String token = new OutageTokenSigner(SiteKeys.load(key.privatePem(), null), SITE, Clock.systemUTC())
+                .mint("alice", SERVICE, List.of("team/app"), Duration.ofMinutes(1))
+                .token();
+        OutageTokenConfig verifierOnly = new OutageTokenConfig(SITE, null, key.publicPem(), null, null, null, 0);
+
+        assertThat(verifierOnly.problems()).isEmpty();
+        assertThat(verifierOnly.enabled())
+                .as("no signing key: this process mints nothing")
+                .isFalse();
+        VerifiedToken verified = new TokenVerifier(
+                        primaryConfig,
+                        primaryKeys,
+                        new TokenVerifier.SiteTrust(SITE, verifierOnly.trustedKeys()),
+                        Clock.systemUTC())
+                .verify(token);
+        assertThat(verified.grants()).containsExactly("repository:team/app:pull");
+    }
+
+    @Test
+    void aPublicKeyThatIsPrivateOrNotTheSigningKeysHalfIsRefusedNamingTheFix() {
+        TestSiteKey key = TestSiteKey.ec();
+        assertThat(new OutageTokenConfig(SITE, null, key.privatePem(), null, null, null, 0).problems())
+                .singleElement()
+                .asString()
+                .contains("auth.outage.publicKey holds a private key")
+                .contains("openssl pkey");
+        assertThat(new OutageTokenConfig(
+                                SITE, key.privatePem(), TestSiteKey.ec().publicPem(), null, null, null, 0)
+                        .problems())
+                .singleElement()
+                .asString()
+                .contains("auth.outage.publicKey is not the public half of auth.outage.signingKey");
+        assertThat(new OutageTokenConfig(SITE, key.privatePem(), key.publicPem(), null, null, null, 0).problems())
+                .isEmpty();
+        assertThat(new OutageTokenConfig(null, null, key.publicPem(), null, null, null, 0).problems())
+                .singleElement()
+                .asString()
+                .startsWith("auth.outage.issuer");
     }
 }
