@@ -299,7 +299,10 @@ public final class Router implements AutoCloseable {
             control.start();
             Upstream replica = new Upstream("replica", "the read replica (" + replicaUrl + ")", replicaUrl);
 
-            FenceStore fences = transactions == null ? null : new FenceStore(transactions, config.fenceTtl());
+            FenceStore fences = transactions == null
+                    ? null
+                    : new FenceStore(
+                            transactions, config.fenceTtl(), config.replica().staleness());
             fenceView =
                     notifications == null ? null : new FenceView(fences, notifications, FENCE_RECONNECT_DELAY).start();
             ReadYourWrites readYourWrites = transactions == null

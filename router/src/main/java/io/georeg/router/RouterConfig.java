@@ -2,6 +2,7 @@ package io.georeg.router;
 
 import io.georeg.egress.PrimaryEgress;
 import io.georeg.ops.ClientDeadlines;
+import io.georeg.replica.cache.ReplicaCacheOptions;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -286,17 +287,35 @@ public record RouterConfig(
         }
     }
 
-    /** Where the read replica (registry-read) answers. */
+    /**
+     * Where the read replica (registry-read) answers, and how stale its answers can be: the
+     * longest a registry-read instance may still answer from its cache what the database no
+     * longer holds (its {@code replica.cache.tagTtl}; zero without a cache). A read-your-writes
+     * fence keeps pinning reads that long after a replica first showed its write, since another
+     * registry-read instance may not have heard of the change yet.
+     */
     public sealed interface ReplicaEndpoint {
+        Duration staleness();
+
         /** registry-read in another process (or anywhere reachable over HTTP). */
-        record Remote(URI url) implements ReplicaEndpoint {}
+        record Remote(URI url, Duration staleness) implements ReplicaEndpoint {
+            /** With registry-read's default cache. */
+            public Remote(URI url) {
+                this(url, ReplicaCacheOptions.DEFAULT_TAG_TTL);
+            }
+        }
 
         /**
          * registry-read's Jetty handler, hosted by the router in this process on an internal
          * loopback connector, so that replica answers go through exactly the same proxy path
          * (fallback, headers, metrics) as a remote replica's.
          */
-        record InProcess(Handler handler) implements ReplicaEndpoint {}
+        record InProcess(Handler handler, Duration staleness) implements ReplicaEndpoint {
+            /** With registry-read's default cache. */
+            public InProcess(Handler handler) {
+                this(handler, ReplicaCacheOptions.DEFAULT_TAG_TTL);
+            }
+        }
     }
 
     /**

@@ -12,6 +12,7 @@ import io.georeg.router.RouterConfig;
 import io.georeg.status.web.StatusPageHandler;
 import java.net.URI;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -32,9 +33,13 @@ public final class RouterComponent implements Component {
 
     RouterComponent(GeoregConfig config, Resources resources) {
         this.inProcessReplica = config.routerHostsRegistryRead();
+        // registry-read's cache, in this process or in its own, is configured by the same file.
+        Duration staleness =
+                config.replica().cache().enabled() ? config.replica().cache().tagTtl() : Duration.ZERO;
         RouterConfig.ReplicaEndpoint replica = inProcessReplica
-                ? new RouterConfig.ReplicaEndpoint.InProcess(RegistryReadComponent.inProcessHandler(config, resources))
-                : new RouterConfig.ReplicaEndpoint.Remote(config.router().replicaUrl());
+                ? new RouterConfig.ReplicaEndpoint.InProcess(
+                        RegistryReadComponent.inProcessHandler(config, resources), staleness)
+                : new RouterConfig.ReplicaEndpoint.Remote(config.router().replicaUrl(), staleness);
         this.routerConfig = config.router()
                 .toRouterConfig(replica)
                 .withOutageTokens(new RouterConfig.OutageTokens(

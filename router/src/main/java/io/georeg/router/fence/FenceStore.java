@@ -2,16 +2,19 @@ package io.georeg.router.fence;
 
 import io.georeg.db.Transactions;
 import io.georeg.replica.Tombstones;
+import io.georeg.replica.cache.ReplicaCacheOptions;
+import io.georeg.router.RouterConfig;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The {@code router_fences} table (migrations V3, V6, V7) and its generation (V11): records the
+ * The {@code router_fences} table (migrations V3, V6, V7, V15, V16) and its generation (V11): records the
  * fences of a write and counts its generation, loads the live fences of a repository (or all of
  * them, for {@link FenceView}), reads the generation, and clears a fence once the replica shows
  * what its write left. Called by {@link ReadYourWrites} and {@link FenceView}; all access through
@@ -28,7 +31,7 @@ public final class FenceStore {
             ON CONFLICT (repository, kind, target) WHERE kind <> 'referrer'
             DO UPDATE SET digest = EXCLUDED.digest, present = EXCLUDED.present, descriptor = EXCLUDED.descriptor,
                           created_at = clock_timestamp(), expires_at = EXCLUDED.expires_at,
-                          replica_delete_generation = EXCLUDED.replica_delete_generation
+                          replica_delete_generation = EXCLUDED.replica_delete_generation, shown_at = NULL
             """;
 
     private static final String UPSERT_REFERRER = """
@@ -38,7 +41,7 @@ public final class FenceStore {
             ON CONFLICT (repository, target, digest) WHERE kind = 'referrer'
             DO UPDATE SET present = EXCLUDED.present, descriptor = EXCLUDED.descriptor,
                           created_at = clock_timestamp(), expires_at = EXCLUDED.expires_at,
-                          replica_delete_generation = EXCLUDED.replica_delete_generation
+                          replica_delete_generation = EXCLUDED.replica_delete_generation, shown_at = NULL
             """;
 
     // First in the recording transaction: the row lock orders the generations as they commit.
@@ -78,17 +81,35 @@ public final class FenceStore {
     private static final String LIVE_OF_REPOSITORY =
             "SELECT " + COLUMNS + " FROM router_fences WHERE repository = ? AND expires_at > now()";
 
-    // Only the fence that was checked: a later write to the same target has a newer created_at and stays.
+    // Only the fence that was checked (a later write to the same target has a newer created_at and
+    // stays), and only once a replica first showed its write at least the replicas' staleness ago.
     private static final String CLEAR = """
-            DELETE FROM router_fences WHERE id = ? AND created_at = ?
+            DELETE FROM router_fences
+             WHERE id = ? AND created_at = ? AND coalesce(shown_at, now()) <= now() - make_interval(secs => ?)
+            """;
+
+    private static final String SHOWN = """
+            UPDATE router_fences SET shown_at = now() WHERE id = ? AND created_at = ? AND shown_at IS NULL
             """;
 
     private final Transactions transactions;
     private final Duration ttl;
+    private final Duration staleness;
 
+    /** With the staleness of registry-read's default cache. */
     public FenceStore(Transactions transactions, Duration ttl) {
+        this(transactions, ttl, ReplicaCacheOptions.DEFAULT_TAG_TTL);
+    }
+
+    /**
+     * @param ttl       the longest a fence stands
+     * @param staleness how long after a replica first shows a fence's write the fence still
+     *                  stands ({@link RouterConfig.ReplicaEndpoint#staleness()})
+     */
+    public FenceStore(Transactions transactions, Duration ttl, Duration staleness) {
         this.transactions = transactions;
         this.ttl = ttl;
+        this.staleness = staleness;
     }
 
     /**
@@ -173,12 +194,33 @@ public final class FenceStore {
                         : Fence.Write.tagPushed(repository, tag, digest)));
     }
 
-    public void clear(Fence fence) {
-        transactions.inTransaction(c -> {
+    /**
+     * A replica shows what the fence's write left: the fence is cleared when a replica first
+     * showed it at least {@code staleness} ago, and otherwise stands on. A registry-read answers
+     * a change from its cache only once the change's notification has reached it, at most
+     * {@code staleness} later; the replica that showed the write may not be the one the next
+     * read reaches (another router's, another registry-read pod), so until then the write's
+     * reads stay with the primary.
+     *
+     * @return whether this call cleared it (false too when another reader cleared or a newer
+     *     write replaced it: that read goes to the primary once more)
+     */
+    public boolean clearShown(Fence fence) {
+        return transactions.inTransaction(c -> {
             try (PreparedStatement s = c.prepareStatement(CLEAR)) {
                 s.setLong(1, fence.id());
-                s.setObject(2, fence.createdAt().atOffset(java.time.ZoneOffset.UTC));
-                return s.executeUpdate();
+                s.setObject(2, fence.createdAt().atOffset(ZoneOffset.UTC));
+                s.setDouble(3, staleness.toMillis() / 1000.0);
+                if (s.executeUpdate() > 0) {
+                    return true;
+                }
+            }
+            // Once only: every change of the row notifies each router's view.
+            try (PreparedStatement s = c.prepareStatement(SHOWN)) {
+                s.setLong(1, fence.id());
+                s.setObject(2, fence.createdAt().atOffset(ZoneOffset.UTC));
+                s.executeUpdate();
+                return false;
             }
         });
     }

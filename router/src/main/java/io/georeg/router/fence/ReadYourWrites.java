@@ -97,10 +97,9 @@ public final class ReadYourWrites {
             if (!read.isPinnedBy(fence)) {
                 continue;
             }
-            if (!replicaShows(fence, clientHeaders)) {
+            if (!replicaShows(fence, clientHeaders) || !clear(fence)) {
                 return true;
             }
-            clear(fence);
         }
         return false;
     }
@@ -168,12 +167,17 @@ public final class ReadYourWrites {
         return view != null && view.live() && view.covers(generation.get());
     }
 
-    private void clear(Fence fence) {
-        store.clear(fence);
+    /** A replica shows the fence's write: clears it once every replica can be trusted to ({@link FenceStore#clearShown}). */
+    private boolean clear(Fence fence) {
+        if (!store.clearShown(fence)) {
+            LOG.debug("replica shows {} {}:{}: fence settling", fence.kind(), fence.repository(), fence.target());
+            return false;
+        }
         if (view != null) {
             view.reload(fence.repository());
         }
         LOG.debug("replica shows {} {}:{}: fence cleared", fence.kind(), fence.repository(), fence.target());
+        return true;
     }
 
     /**

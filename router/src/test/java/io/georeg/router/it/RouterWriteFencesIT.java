@@ -90,8 +90,12 @@ class RouterWriteFencesIT {
                     port,
                     primary.url(),
                     null,
-                    new RouterConfig.ReplicaEndpoint.InProcess(RegistryReadServer.handler(
-                            reader, Authenticator.anonymous(), ReadOptions.loopbackEphemeral())));
+                    // registry-read over the database reader without a cache: a fence clears as soon
+                    // as it shows the write.
+                    new RouterConfig.ReplicaEndpoint.InProcess(
+                            RegistryReadServer.handler(
+                                    reader, Authenticator.anonymous(), ReadOptions.loopbackEphemeral()),
+                            java.time.Duration.ZERO));
             // Fences kept in memory through LISTEN, as georeg serve runs them.
             return new Router(
                             config,
