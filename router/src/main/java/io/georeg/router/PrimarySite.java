@@ -15,10 +15,10 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * The primary site as the legs reach it. Writes and logins pass the admission check first
+ * The primary site as the legs reach it. Writes and token requests pass the admission check first
  * ({@link #sendAdmitted}): while the primary's circuit is open they fail at once with 503
- * {@code UNAVAILABLE}, and while the admin mode is {@code frozen} (a planned promotion) they are
- * refused the same way. Reads that the primary answers (a fallback, a fenced read) go straight
+ * {@code UNAVAILABLE}, and while the admin mode is {@code frozen} (a planned promotion) writes,
+ * and token requests that ask to write, are refused the same way. Reads that the primary answers (a fallback, a fenced read) go straight
  * ({@link #sendRead}). The primary is asked of {@link SiteControl} per request, because a
  * promotion switches it at run time.
  */
@@ -71,7 +71,7 @@ final class PrimarySite {
     }
 
     /**
-     * A write or a token request: refused while the primary is down or writes are frozen,
+     * A write: refused while the primary is down or writes are frozen,
      * otherwise proxied to {@code upstream} (the registry or the token endpoint) at {@code target}
      * with {@code X-Georeg-Source: source}.
      */
@@ -84,7 +84,8 @@ final class PrimarySite {
             String source,
             URI target,
             ResponseInterceptor interceptor) {
-        sendAdmitted(request, response, callback, record, upstream, source, target, interceptor, circuit, null, null);
+        sendAdmitted(
+                request, response, callback, record, upstream, source, target, interceptor, circuit, null, null, true);
     }
 
     /**
@@ -93,7 +94,10 @@ final class PrimarySite {
      * whole exchange bounded by {@code timeout} (null: only silence is bounded). When
      * {@code admission} is open, {@code whenUnreachable} answers instead of the 503 (null: the
      * 503): the caller's own check of the circuit may have seen it closed a moment before, and the
-     * answer must follow the state that refused the request, not the one the caller saw.
+     * answer must follow the state that refused the request, not the one the caller saw. A request
+     * that does not {@code write} (a token request for pulls or a login) is not refused while
+     * writes are frozen: pulls keep working during a planned promotion, and with token auth every
+     * pull starts with a token request.
      */
     void sendAdmitted(
             Request request,
@@ -106,7 +110,8 @@ final class PrimarySite {
             ResponseInterceptor interceptor,
             CircuitBreaker admission,
             java.time.Duration timeout,
-            Runnable whenUnreachable) {
+            Runnable whenUnreachable,
+            boolean writes) {
         if (admission.isOpen()) {
             if (whenUnreachable != null) {
                 whenUnreachable.run();
@@ -120,7 +125,7 @@ final class PrimarySite {
                             + "need it, pulls of replicated content keep working");
             return;
         }
-        if (control.mode() == RouterMode.FROZEN) {
+        if (writes && control.mode() == RouterMode.FROZEN) {
             String reason = control.state().reason();
             OciErrorResponse.send(
                     response,

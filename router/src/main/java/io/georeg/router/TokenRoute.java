@@ -16,8 +16,10 @@ import org.eclipse.jetty.util.Callback;
  * ({@code router.authUrl}), or to the same path on the primary's registry when none is configured.
  * Token requests follow the token service's health, not the registry's: with {@code router.authUrl}
  * they are admitted by the token service's own circuit (GitLab serves {@code /jwt/auth} from Rails,
- * which may answer while its registry does not), refused while writes are frozen, and refused like
- * the rest of the primary site in {@code primary-down} mode.
+ * which may answer while its registry does not), refused like the rest of the primary site in
+ * {@code primary-down} mode, and, while writes are frozen for a planned promotion, refused only
+ * when they ask to write ({@link TokenScopes#asksToWrite}): a pull, and the token request it
+ * starts with, goes on.
  *
  * <p>With the outage shield ({@link TokenShield}, {@code auth.outage}) the forwarded answers are
  * watched (grants learned, refused credentials forgotten, a failure or 5xx answered by the shield),
@@ -116,7 +118,8 @@ final class TokenRoute implements RouteLeg {
                 watch,
                 admission,
                 timeout,
-                whenUnreachable);
+                whenUnreachable,
+                TokenScopes.asksToWrite(query));
     }
 
     private void answerWithShield(Request request, Response response, Callback callback) {

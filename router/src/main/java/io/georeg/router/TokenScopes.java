@@ -91,6 +91,38 @@ final class TokenScopes {
         return new Choice(owner, kept.length() == 0 ? null : kept.toString());
     }
 
+    /**
+     * Whether a token request asks for more than reading: {@code push}, {@code delete} or every
+     * action ({@code *}) on a repository, in any of its scopes (repeated {@code scope} parameters or
+     * several in one, space-separated). A login (no scope) and pulls do not; a query that cannot be
+     * decoded is taken as asking to write, since what it asks cannot be told. While the routers are
+     * frozen for a promotion, such a request is the first step of a write and refused like the
+     * write itself; the others go on to the token service, because pulls go on.
+     */
+    static boolean asksToWrite(String query) {
+        if (query == null || query.isEmpty()) {
+            return false;
+        }
+        for (String part : query.split("&")) {
+            if (!part.startsWith("scope=")) {
+                continue;
+            }
+            String value;
+            try {
+                value = URLDecoder.decode(part.substring("scope=".length()), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                return true;
+            }
+            for (String one : value.strip().split(" +")) {
+                Scope scope = Scope.parse(one);
+                if (scope != null && scope.writes()) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     /** A {@code repository:<name>:<actions>} scope; other scope types ({@code registry:catalog:*}) are not a repository's. */
     private record Scope(String repository, List<String> actions) {
         static Scope of(String[] param) {
@@ -99,16 +131,20 @@ final class TokenScopes {
             }
             String value = URLDecoder.decode(param[1], StandardCharsets.UTF_8);
             // A client may put several space-separated scopes in one parameter; the first decides its kind.
-            String first = value.strip().split(" ")[0];
-            if (!first.startsWith("repository:")) {
+            return parse(value.strip().split(" ")[0]);
+        }
+
+        /** One scope, or null when it is not a repository's. */
+        static Scope parse(String scope) {
+            if (!scope.startsWith("repository:")) {
                 return null;
             }
-            int lastColon = first.lastIndexOf(':');
+            int lastColon = scope.lastIndexOf(':');
             if (lastColon <= "repository:".length()) {
                 return null;
             }
-            String name = first.substring("repository:".length(), lastColon);
-            return new Scope(name, Arrays.asList(first.substring(lastColon + 1).split(",")));
+            String name = scope.substring("repository:".length(), lastColon);
+            return new Scope(name, Arrays.asList(scope.substring(lastColon + 1).split(",")));
         }
 
         boolean writes() {

@@ -35,7 +35,8 @@ class PrimarySiteAdmissionTest {
                 ResponseInterceptor.NONE,
                 tokenService,
                 null,
-                () -> fallbackAnswered.set(true));
+                () -> fallbackAnswered.set(true),
+                false);
 
         assertThat(fallbackAnswered)
                 .as("the fallback answered the refused request")

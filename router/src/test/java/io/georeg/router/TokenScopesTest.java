@@ -60,4 +60,23 @@ class TokenScopesTest {
         assertThat(c.owner()).isEqualTo("cell-2");
         assertThat(c.query()).isEqualTo("scope=repository%3Aglobex%2Fy%3Apull");
     }
+
+    @Test
+    void aTokenRequestAsksToWriteWhenAnyOfItsScopesPushesOrDeletes() {
+        assertThat(TokenScopes.asksToWrite(null)).as("a login").isFalse();
+        assertThat(TokenScopes.asksToWrite("account=carol&service=registry-1")).isFalse();
+        assertThat(TokenScopes.asksToWrite("service=r&" + TokenScopes.scope("acme/app", "pull")))
+                .isFalse();
+        assertThat(TokenScopes.asksToWrite("scope=registry%3Acatalog%3A*")).isFalse();
+        assertThat(TokenScopes.asksToWrite(
+                        TokenScopes.scope("acme/app", "pull") + "&" + TokenScopes.scope("acme/copy", "pull,push")))
+                .as("a mount: pull on the source, push on the target")
+                .isTrue();
+        assertThat(TokenScopes.asksToWrite("scope=repository%3Aacme%2Fa%3Apull+repository%3Aacme%2Fb%3Adelete"))
+                .as("the second of two space-separated scopes")
+                .isTrue();
+        assertThat(TokenScopes.asksToWrite(TokenScopes.scope("acme/app", "*"))).isTrue();
+        assertThat(TokenScopes.asksToWrite("scope=repository:acme/app:push")).isTrue();
+        assertThat(TokenScopes.asksToWrite("scope=%zz")).as("cannot be told").isTrue();
+    }
 }

@@ -11,8 +11,9 @@ import java.util.Locale;
  *   <li>{@code primary-down} — a drill: the router behaves exactly as with the primary's circuit
  *       open (writes and token requests 503 {@code UNAVAILABLE}, replicated reads served locally
  *       and marked possibly stale, no fallback);</li>
- *   <li>{@code frozen} — a planned promotion: writes and token requests 503 with "writes are
- *       frozen for a planned promotion", reads go on as usual.</li>
+ *   <li>{@code frozen} — a planned promotion: writes, and token requests that ask to push or
+ *       delete, 503 with "writes are frozen for a planned promotion"; reads, logins and token
+ *       requests for pulls go on as usual.</li>
  * </ul>
  */
 public enum RouterMode {

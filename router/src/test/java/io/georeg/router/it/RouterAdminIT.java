@@ -33,7 +33,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * The router's admin API ({@code /-/admin/mode}, {@code /-/admin/primary}) with two router
  * instances on one real PostgreSQL and scripted upstreams: the token is required and compared,
- * {@code frozen} refuses writes and logins with the promotion message while reads go on,
+ * {@code frozen} refuses writes and token requests for pushes with the promotion message while
+ * reads, logins and token requests for pulls go on,
  * {@code primary-down} behaves as an open circuit, a switch through one router reaches the other
  * through the database, and a primary switch sends writes to the new primary. The admin API,
  * metrics and the status page are on the operator listener only; the public URL answers 404 there.
@@ -201,7 +202,8 @@ class RouterAdminIT {
     }
 
     @Test
-    void frozenRefusesPushesAndLoginsWithThePromotionMessageOnEveryRouterWhileReadsGoOn() throws Exception {
+    void frozenRefusesPushesAndPushTokensWithThePromotionMessageOnEveryRouterWhileReadsAndPullTokensGoOn()
+            throws Exception {
         assertThat(admin(first, "PUT", "/-/admin/mode", TOKEN, "{\"mode\":\"frozen\",\"reason\":\"moving to site B\"}")
                         .statusCode())
                 .isEqualTo(200);
@@ -213,7 +215,17 @@ class RouterAdminIT {
             assertThat(push.body())
                     .contains("UNAVAILABLE")
                     .contains("writes are frozen for a planned promotion: moving to site B");
-            assertThat(send(router, "GET", "/jwt/auth?service=x").statusCode()).isEqualTo(503);
+            HttpResponse<String> pushToken =
+                    send(router, "GET", "/jwt/auth?service=x&scope=repository%3Aapp%3Apull%2Cpush");
+            assertThat(pushToken.statusCode()).isEqualTo(503);
+            assertThat(pushToken.body()).contains("writes are frozen for a planned promotion: moving to site B");
+            assertThat(send(router, "GET", "/jwt/auth?service=x&scope=repository%3Aapp%3Apull")
+                            .statusCode())
+                    .as("a token request for a pull reaches the token service")
+                    .isEqualTo(200);
+            assertThat(send(router, "GET", "/jwt/auth?service=x").statusCode())
+                    .as("a login")
+                    .isEqualTo(200);
             assertThat(send(router, "GET", "/v2/app/manifests/latest").statusCode())
                     .isEqualTo(200);
         }

@@ -1,6 +1,7 @@
 package io.georeg.router.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.georeg.router.Router;
 import io.georeg.router.RouterConfig;
@@ -19,6 +20,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,7 +35,9 @@ import org.junit.jupiter.api.io.TempDir;
  * distribution's {@code auth.token} with the test issuer's root bundle; the token endpoint is
  * the testkit's GitLab-style {@code /jwt/auth}. skopeo, with credentials, only ever talks to the
  * router: the realm it is sent to is the router's, its tokens come through the router, and the
- * pull of content the replica lacks falls back to the primary with the client's own token.
+ * pull of content the replica lacks falls back to the primary with the client's own token. While
+ * writes are frozen for a planned promotion, token requests for pulls still reach the token
+ * service, so the client pulls; its push is refused.
  */
 class RouterTokenAuthIT {
     @TempDir
@@ -45,6 +49,7 @@ class RouterTokenAuthIT {
     static Router router;
     static PrometheusRegistry metrics = new PrometheusRegistry();
     static final HttpClient HTTP = HttpClient.newHttpClient();
+    static final String ADMIN_TOKEN = "router-token-it-admin-0123456789abcdef";
 
     @BeforeAll
     static void start() throws Exception {
@@ -73,7 +78,8 @@ class RouterTokenAuthIT {
                             Duration.ofSeconds(1),
                             Duration.ofSeconds(60),
                             Duration.ofMillis(500),
-                            Duration.ofSeconds(1)));
+                            Duration.ofSeconds(1)))
+                    .withAdmin(new RouterConfig.Admin(ADMIN_TOKEN, Duration.ofMillis(100)));
             return new Router(config, null, metrics).start();
         });
     }
@@ -98,35 +104,11 @@ class RouterTokenAuthIT {
         Skopeo skopeo = Skopeo.require().withHome(tmp.resolve("skopeo-home"));
         int tokensBefore = tokens.requests();
 
-        Skopeo.Result push = skopeo.run(
-                        "--debug",
-                        "--insecure-policy",
-                        "copy",
-                        "--preserve-digests",
-                        "--dest-tls-verify=false",
-                        "--dest-creds",
-                        "alice:s3cret",
-                        "oci:" + layout + ":v1",
-                        "docker://" + host + "/secure/app:v1")
-                .requireSuccess();
+        Skopeo.Result push = pushAsAlice(skopeo, layout, "secure/app:v1").requireSuccess();
         Path back = tmp.resolve("pulled");
-        Skopeo.Result pull = skopeo.run(
-                        "--debug",
-                        "--insecure-policy",
-                        "copy",
-                        "--preserve-digests",
-                        "--src-tls-verify=false",
-                        "--src-creds",
-                        "alice:s3cret",
-                        "docker://" + host + "/secure/app:v1",
-                        "oci:" + back + ":v1")
-                .requireSuccess();
+        Skopeo.Result pull = pullAsAlice(skopeo, "secure/app:v1", back).requireSuccess();
 
-        for (TestBlob blob : image.blobs()) {
-            assertThat(Files.readAllBytes(
-                            back.resolve("blobs/sha256/" + blob.digest().hex())))
-                    .isEqualTo(blob.content());
-        }
+        assertPulled(image, back);
         assertThat(tokens.requests())
                 .as("tokens were fetched through the router")
                 .isGreaterThan(tokensBefore);
@@ -173,5 +155,94 @@ class RouterTokenAuthIT {
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(token.statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void whileWritesAreFrozenForAPromotionAClientWithCredentialsStillPullsAndCannotPush() throws Exception {
+        TestImage image = TestImages.image(304);
+        Path layout = OciLayoutWriter.write(image, "v1", tmp.resolve("layout-frozen"));
+        Skopeo skopeo = Skopeo.require().withHome(tmp.resolve("skopeo-home-frozen"));
+        pushAsAlice(skopeo, layout, "secure/frozen:v1").requireSuccess();
+
+        assertThat(admin("{\"mode\":\"frozen\",\"reason\":\"moving to site B\"}"))
+                .isEqualTo(200);
+        try {
+            String push = "/jwt/auth?service=router-it-registry&scope=repository:secure/frozen:pull,push";
+            String pull = "/jwt/auth?service=router-it-registry&scope=repository:secure/frozen:pull";
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> tokenRequest(push).statusCode() == 503);
+            HttpResponse<String> pushToken = tokenRequest(push);
+            assertThat(pushToken.body()).contains("writes are frozen for a planned promotion: moving to site B");
+            assertThat(tokenRequest(pull).statusCode())
+                    .as("a token for a pull comes from the token service")
+                    .isEqualTo(200);
+
+            Path back = tmp.resolve("pulled-frozen");
+            pullAsAlice(skopeo, "secure/frozen:v1", back).requireSuccess();
+            assertPulled(image, back);
+
+            Skopeo.Result refused = pushAsAlice(skopeo, layout, "secure/frozen:v2");
+            assertThat(refused.exitCode()).as(refused.output()).isNotZero();
+        } finally {
+            assertThat(admin("{\"mode\":\"normal\"}")).isEqualTo(200);
+        }
+    }
+
+    /** skopeo copies the layout's {@code v1} to {@code reference} through the router, with alice's credentials. */
+    private static Skopeo.Result pushAsAlice(Skopeo skopeo, Path layout, String reference) {
+        return skopeo.run(
+                "--debug",
+                "--insecure-policy",
+                "copy",
+                "--preserve-digests",
+                "--dest-tls-verify=false",
+                "--dest-creds",
+                "alice:s3cret",
+                "oci:" + layout + ":v1",
+                "docker://127.0.0.1:" + router.port() + "/" + reference);
+    }
+
+    /** skopeo copies {@code reference} through the router into the layout {@code back} as {@code v1}, with alice's credentials. */
+    private static Skopeo.Result pullAsAlice(Skopeo skopeo, String reference, Path back) {
+        return skopeo.run(
+                "--debug",
+                "--insecure-policy",
+                "copy",
+                "--preserve-digests",
+                "--src-tls-verify=false",
+                "--src-creds",
+                "alice:s3cret",
+                "docker://127.0.0.1:" + router.port() + "/" + reference,
+                "oci:" + back + ":v1");
+    }
+
+    private static void assertPulled(TestImage image, Path back) throws Exception {
+        for (TestBlob blob : image.blobs()) {
+            assertThat(Files.readAllBytes(
+                            back.resolve("blobs/sha256/" + blob.digest().hex())))
+                    .isEqualTo(blob.content());
+        }
+    }
+
+    private static HttpResponse<String> tokenRequest(String pathAndQuery) throws Exception {
+        return HTTP.send(
+                HttpRequest.newBuilder(router.localUrl().resolve(pathAndQuery))
+                        .header(
+                                "Authorization",
+                                "Basic "
+                                        + java.util.Base64.getEncoder()
+                                                .encodeToString("alice:s3cret".getBytes(StandardCharsets.UTF_8)))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static int admin(String body) throws Exception {
+        return HTTP.send(
+                        HttpRequest.newBuilder(router.operatorUrl().resolve("/-/admin/mode"))
+                                .header("Authorization", "Bearer " + ADMIN_TOKEN)
+                                .PUT(HttpRequest.BodyPublishers.ofString(body))
+                                .build(),
+                        HttpResponse.BodyHandlers.discarding())
+                .statusCode();
     }
 }
