@@ -113,29 +113,29 @@ final class PrimaryFaults {
      * the push began, and that no delete sent before the push ended can have removed.
      */
     private boolean lostAnAcknowledgedBlob(Op op, List<Op> history) {
-        if (op.type() != Op.Type.WRITE || !op.key().startsWith("manifest:") || op.value().equals(Op.ABSENT)) {
+        if (op.type() != Op.Type.WRITE
+                || !op.key().startsWith("manifest:")
+                || op.value().equals(Op.ABSENT)) {
             return false;
         }
         String repository = op.key().substring("manifest:".length(), op.key().indexOf('@'));
         String uri = namedBy(op.key()).get(0).strip();
-        return blobsUnknown.stream()
-                .filter(b -> b.uri().equals(uri))
-                .anyMatch(b -> {
-                    String key = HistoryWorkload.blobKey(repository, Digest.parse(b.blob()));
-                    boolean stored = history.stream()
-                            .anyMatch(o -> o.key().equals(key)
-                                    && o.type() == Op.Type.WRITE
-                                    && !o.value().equals(Op.ABSENT)
-                                    && o.outcome() == Op.Outcome.OK
-                                    && o.completed() < op.invoked());
-                    boolean maybeDeleted = history.stream()
-                            .anyMatch(o -> o.key().equals(key)
-                                    && o.type() == Op.Type.WRITE
-                                    && o.value().equals(Op.ABSENT)
-                                    && o.outcome() != Op.Outcome.FAILED
-                                    && o.invoked() < op.completed());
-                    return stored && !maybeDeleted;
-                });
+        return blobsUnknown.stream().filter(b -> b.uri().equals(uri)).anyMatch(b -> {
+            String key = HistoryWorkload.blobKey(repository, Digest.parse(b.blob()));
+            boolean stored = history.stream()
+                    .anyMatch(o -> o.key().equals(key)
+                            && o.type() == Op.Type.WRITE
+                            && !o.value().equals(Op.ABSENT)
+                            && o.outcome() == Op.Outcome.OK
+                            && o.completed() < op.invoked());
+            boolean maybeDeleted = history.stream()
+                    .anyMatch(o -> o.key().equals(key)
+                            && o.type() == Op.Type.WRITE
+                            && o.value().equals(Op.ABSENT)
+                            && o.outcome() != Op.Outcome.FAILED
+                            && o.invoked() < op.completed());
+            return stored && !maybeDeleted;
+        });
     }
 
     /**

@@ -82,9 +82,8 @@ class PrimaryFaultsTest {
         assertThat(faults.notThePrimarys(failed, history))
                 .as("the push whose blob the primary had stored (with the referrer it added) failed at the"
                         + " primary; a blob a delete may have removed, or never stored, is not the primary's fault")
-                .containsExactlyElementsOf(
-                        Stream.concat(pushAfterDelete.stream(), pushOfUnstored.stream())
-                                .toList());
+                .containsExactlyElementsOf(Stream.concat(pushAfterDelete.stream(), pushOfUnstored.stream())
+                        .toList());
     }
 
     /** A referrer push the primary refused: the manifest written and the subject's referrers added, by one request. */
