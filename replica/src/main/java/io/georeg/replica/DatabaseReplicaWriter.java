@@ -174,6 +174,7 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
             "DELETE FROM replica_tombstones WHERE deleted_at < now() - " + Tombstones.LIFETIME;
     private static final String MANIFEST = Tombstones.MANIFEST;
     private static final String BLOB = Tombstones.BLOB;
+    private static final String TAG_KIND = Tombstones.TAG;
     /** {@link #deletesAfter} of a writer that refuses nothing. */
     private static final long UNGUARDED = Long.MAX_VALUE;
 
@@ -287,7 +288,7 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
         String annotations = annotationsJson(parsed.annotations());
         try {
             tx.inTransaction(c -> {
-                refuseIfDeletedAfter(c, repository, MANIFEST, digest);
+                refuseIfDeletedAfter(c, repository, MANIFEST, digest.toString());
                 List<Digest> stillMissing = references.missingIn(c, repository, true);
                 if (!stillMissing.isEmpty()) {
                     throw new MissingReferencesException(digest, stillMissing);
@@ -318,7 +319,7 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
             throw new MissingReferencesException(manifest, List.of(manifest));
         }
         links.linkTag(repository, tag, manifest);
-        long found = tx.autoCommit(c -> {
+        Transactions.Work<Long> statement = c -> {
             try (PreparedStatement ps = c.prepareStatement(TAG)) {
                 ps.setString(1, repository.value());
                 ps.setString(2, manifest.toString());
@@ -326,22 +327,41 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
                 ps.setString(4, manifest.toString());
                 return count(ps);
             }
-        });
+        };
+        long found;
+        if (deletesAfter == UNGUARDED) {
+            found = tx.autoCommit(statement);
+        } else {
+            try {
+                found = tx.inTransaction(c -> {
+                    refuseIfDeletedAfter(c, repository, TAG_KIND, tag.value());
+                    return statement.apply(c);
+                });
+            } catch (DeletedSinceException e) {
+                // Deleted after the copy read the primary: the replica has no such tag.
+                links.removeTag(repository, tag);
+                throw e;
+            }
+        }
         if (found == 0) {
             throw new MissingReferencesException(manifest, List.of(manifest));
         }
     }
 
+    /** Removes the tag, leaving a tombstone that refuses a guarded {@link #tag} whose copy read the primary before. */
     @Override
     public void untag(RepositoryName repository, Tag tag) {
-        tx.inTransaction(c -> update(c, DELETE_TAG, repository.value(), tag.value()));
+        tx.inTransaction(c -> {
+            recordTombstone(c, repository, TAG_KIND, tag.value());
+            return update(c, DELETE_TAG, repository.value(), tag.value());
+        });
         links.removeTag(repository, tag);
     }
 
     @Override
     public List<Tag> deleteManifest(RepositoryName repository, Digest manifest) {
         List<Tag> removedTags = tx.inTransaction(c -> {
-            recordTombstone(c, repository, MANIFEST, manifest);
+            recordTombstone(c, repository, MANIFEST, manifest.toString());
             List<Tag> tags = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement(DELETE_TAGS_OF_MANIFEST)) {
                 ps.setString(1, repository.value());
@@ -365,7 +385,7 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
     @Override
     public void unlinkBlob(RepositoryName repository, Digest digest) {
         tx.inTransaction(c -> {
-            recordTombstone(c, repository, BLOB, digest);
+            recordTombstone(c, repository, BLOB, digest.toString());
             return update(c, UNLINK_BLOB, repository.value(), digest.toString());
         });
         links.unlinkLayer(repository, digest);
@@ -442,7 +462,7 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
         }
         try {
             return tx.inTransaction(c -> {
-                refuseIfDeletedAfter(c, repository, BLOB, digest);
+                refuseIfDeletedAfter(c, repository, BLOB, digest.toString());
                 return statement.apply(c);
             });
         } catch (DeletedSinceException e) {
@@ -451,14 +471,18 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
         }
     }
 
-    /** A delete's tombstone, under the key's lock; also prunes tombstones no copy needs any more. */
-    private static void recordTombstone(Connection c, RepositoryName repository, String kind, Digest digest)
+    /**
+     * A delete's tombstone, under the key's lock; also prunes tombstones no copy needs any more.
+     *
+     * @param key the digest of a manifest or blob, the name of a tag
+     */
+    private static void recordTombstone(Connection c, RepositoryName repository, String kind, String key)
             throws SQLException {
-        lockKey(c, repository, kind, digest);
+        lockKey(c, repository, kind, key);
         try (PreparedStatement ps = c.prepareStatement(RECORD_TOMBSTONE)) {
             ps.setString(1, repository.value());
             ps.setString(2, kind);
-            ps.setString(3, digest.toString());
+            ps.setString(3, key);
             ps.executeUpdate();
         }
         try (PreparedStatement ps = c.prepareStatement(PRUNE_TOMBSTONES)) {
@@ -467,21 +491,20 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
     }
 
     /** For a guarded writer: takes the key's lock and refuses content deleted after {@link #deletesAfter}. */
-    private void refuseIfDeletedAfter(Connection c, RepositoryName repository, String kind, Digest digest)
+    private void refuseIfDeletedAfter(Connection c, RepositoryName repository, String kind, String key)
             throws SQLException {
         if (deletesAfter == UNGUARDED) {
             return;
         }
-        lockKey(c, repository, kind, digest);
-        if (Tombstones.deletedAfter(c, repository.value(), kind, digest.toString(), deletesAfter)) {
-            throw new DeletedSinceException(repository, kind, digest, deletesAfter);
+        lockKey(c, repository, kind, key);
+        if (Tombstones.deletedAfter(c, repository.value(), kind, key, deletesAfter)) {
+            throw new DeletedSinceException(repository, kind, key, deletesAfter);
         }
     }
 
-    private static void lockKey(Connection c, RepositoryName repository, String kind, Digest digest)
-            throws SQLException {
+    private static void lockKey(Connection c, RepositoryName repository, String kind, String key) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(LOCK_KEY)) {
-            ps.setString(1, kind + " " + repository.value() + "@" + digest);
+            ps.setString(1, kind + " " + repository.value() + "@" + key);
             ps.execute();
         }
     }

@@ -10,7 +10,7 @@ import java.time.ZoneOffset;
 
 /**
  * Reads of the replica's delete tombstones (migration V13): the delete generation now, and
- * whether the replica applied a delete of a manifest or blob of a repository after a generation.
+ * whether the replica applied a delete of a manifest, blob or tag of a repository after a generation.
  * {@link DatabaseReplicaWriter} records tombstones and asks {@link #deletedAfter} under the key's
  * lock before a guarded store; the router reads the generation before a delete and asks
  * {@link #deleteShown} before it lets that delete's read-your-writes fence go: a replica that
@@ -22,6 +22,8 @@ public final class Tombstones {
     public static final String MANIFEST = "manifest";
     /** The {@code kind} of a blob link's tombstone. */
     public static final String BLOB = "blob";
+    /** The {@code kind} of a tag's tombstone (migration V17): its {@code digest} column holds the tag's name. */
+    public static final String TAG = "tag";
 
     /**
      * How long a tombstone is kept (SQL interval): a copy that read the primary longer ago than

@@ -246,6 +246,30 @@ class ReplicaIT {
     }
 
     @Test
+    void aTagSyncThatReadThePrimaryBeforeTheTagWasRemovedDoesNotStoreItAgain() {
+        RepositoryName repo = RepositoryName.of("tags/tombstone");
+        Digest digest = store(repo, TestImages.image(511));
+        writer.tag(repo, Tag.of("v1"), digest);
+        // A sync reads the delete generation, then the primary (which still has v1 at digest)...
+        ReplicaWriter readBeforeTheDelete = writer.refusingDeletesAfter(writer.deleteGeneration());
+        // ...while the tag's delete is applied here.
+        writer.untag(repo, Tag.of("v1"));
+
+        assertThatThrownBy(() -> readBeforeTheDelete.tag(repo, Tag.of("v1"), digest))
+                .isInstanceOf(DeletedSinceException.class)
+                .hasMessageContaining("v1");
+        assertThat(reader.manifest(repo, Reference.parse("v1"))).isEmpty();
+        assertThat(objects().list(DistributionLayout.tagRoot(repo, Tag.of("v1"))))
+                .isEmpty();
+
+        // A sync that reads the primary after the delete stores the tag again (pushed anew there).
+        writer.refusingDeletesAfter(writer.deleteGeneration()).tag(repo, Tag.of("v1"), digest);
+        assertThat(reader.manifest(repo, Reference.parse("v1")))
+                .map(ReplicaReader.StoredManifest::digest)
+                .contains(digest);
+    }
+
+    @Test
     void deletingAManifestRemovesItsTagsAndLinks() {
         RepositoryName repo = RepositoryName.of("delete/app");
         TestImage image = TestImages.image(601);

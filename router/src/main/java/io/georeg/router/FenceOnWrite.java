@@ -139,7 +139,7 @@ final class FenceOnWrite implements ResponseInterceptor {
             return List.of(
                     byDigest
                             ? Fence.Write.manifestDeleted(repository, reference, replicaDeleteGeneration)
-                            : Fence.Write.tagDeleted(repository, reference));
+                            : Fence.Write.tagDeleted(repository, reference, replicaDeleteGeneration));
         }
         String header = answer.getHeaders().get("Docker-Content-Digest");
         String digest = header != null && !header.isBlank() ? header.trim() : byDigest ? reference : null;

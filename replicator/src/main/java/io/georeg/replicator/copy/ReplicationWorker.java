@@ -57,7 +57,8 @@ import org.slf4j.LoggerFactory;
  * them</b>: a copy reads the replica's delete generation before it reads the primary and stores
  * through a writer that refuses content whose delete the replica applied after that
  * ({@link ReplicaWriter#refusingDeletesAfter}, a tombstone checked under the delete's own lock in
- * the storing transaction). A tag sync so refused asks the primary again; a push item so refused
+ * the storing transaction; a tag removed leaves one too, checked when the sync stores the tag).
+ * A tag sync so refused asks the primary again; a push item so refused
  * is done (the delete came later). A tag sync also confirms its write with a HEAD of the tag and
  * removes a manifest the primary deleted meanwhile (a delete not applied here yet, or one whose
  * tombstone was pruned), with the blob links the primary no longer has.
@@ -161,11 +162,11 @@ public final class ReplicationWorker implements WorkHandler {
             Digest digest = current.get().digest();
             try {
                 manifests.copy(guarded, repository, current.get());
+                guarded.tag(repository, tag, digest);
             } catch (DeletedSinceException e) {
                 LOG.debug("{}:{}: {}, asking the primary again", repository, tag, e.getMessage());
                 continue;
             }
-            replica.tag(repository, tag, digest);
             Optional<Digest> confirmed =
                     primary.headManifest(repository, new Reference.ByTag(tag)).map(ManifestHead::digest);
             if (confirmed.equals(Optional.of(digest))) {

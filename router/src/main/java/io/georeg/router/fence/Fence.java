@@ -61,8 +61,9 @@ public record Fence(
             return new Write(repository, Kind.TAG, tag, digest, true, null, 0);
         }
 
-        public static Write tagDeleted(String repository, String tag) {
-            return new Write(repository, Kind.TAG, tag, null, false, null, 0);
+        /** @param replicaDeleteGeneration the replica's delete generation before the delete went to the primary */
+        public static Write tagDeleted(String repository, String tag, long replicaDeleteGeneration) {
+            return new Write(repository, Kind.TAG, tag, null, false, null, replicaDeleteGeneration);
         }
 
         public static Write manifestPushed(String repository, String digest) {

@@ -174,14 +174,18 @@ public final class FenceStore {
     }
 
     /**
-     * Whether the replica applied the delete that a fence of a manifest or blob deleted is about
+     * Whether the replica applied the delete that a fence of a manifest, blob or tag deleted is about
      * ({@link Tombstones#deleteShown}): it holds a tombstone of the target newer than the
      * generation read before the delete went to the primary, from which on no copy that read the
      * primary before the delete can store the content again — or the fence is older than a
      * tombstone lives.
      */
     public boolean deleteApplied(Fence fence) {
-        String kind = fence.kind() == Fence.Kind.BLOB ? Tombstones.BLOB : Tombstones.MANIFEST;
+        String kind = switch (fence.kind()) {
+            case BLOB -> Tombstones.BLOB;
+            case TAG -> Tombstones.TAG;
+            default -> Tombstones.MANIFEST;
+        };
         return transactions.read(c -> Tombstones.deleteShown(
                 c, fence.repository(), kind, fence.target(), fence.replicaDeleteGeneration(), fence.createdAt()));
     }

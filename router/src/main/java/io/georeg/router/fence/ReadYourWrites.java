@@ -181,7 +181,7 @@ public final class ReadYourWrites {
     }
 
     /**
-     * Whether the replica shows what the fence's write left. For a manifest or blob deleted, that
+     * Whether the replica shows what the fence's write left. For a manifest, blob or tag deleted, that
      * takes the delete applied (a tombstone, {@link FenceStore#deleteApplied}) as well as a 404:
      * a 404 alone is also what a replica answers that has not stored a copy yet, which may have
      * read the primary before the delete.
@@ -190,6 +190,9 @@ public final class ReadYourWrites {
         String name = "/v2/" + f.repository();
         return switch (f.kind()) {
             case TAG -> {
+                if (!f.present() && !store.deleteApplied(f)) {
+                    yield false;
+                }
                 ContentResponse head = send(HttpMethod.HEAD, name + "/manifests/" + f.target(), clientHeaders);
                 yield head != null
                         && (f.present()

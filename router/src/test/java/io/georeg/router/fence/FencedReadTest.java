@@ -47,7 +47,7 @@ class FencedReadTest {
 
     @Test
     void aTagDeletePinsTheTagAndTheTagsListOnly() {
-        Fence f = fence(Fence.Write.tagDeleted("r", "v1"));
+        Fence f = fence(Fence.Write.tagDeleted("r", "v1", 0));
         assertThat(new FencedRead.ManifestByTag("r", "v1").isPinnedBy(f)).isTrue();
         assertThat(new FencedRead.TagsList("r").isPinnedBy(f)).isTrue();
         assertThat(new FencedRead.ManifestByDigest("r", D).isPinnedBy(f)).isFalse();

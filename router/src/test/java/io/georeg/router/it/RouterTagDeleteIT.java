@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.georeg.db.Database;
 import io.georeg.db.DatabaseConfig;
+import io.georeg.replica.Tombstones;
 import io.georeg.router.Router;
 import io.georeg.router.RouterConfig;
 import io.georeg.router.fallback.ReplicaMissListener;
@@ -24,11 +25,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * A tag deleted through the router, against a primary that allows tag deletes (distribution 2.8
  * answers them 400, so the primary here is scripted; newer registries answer 202): reads of the
- * tag and the tags list go to the primary until the replica no longer has the tag. Real
+ * tag and the tags list go to the primary until the replica has applied the delete (lacks the tag
+ * and holds its tombstone). Real
  * PostgreSQL for the fences, scripted primary and replica.
  */
 class RouterTagDeleteIT {
-    /** The stand-in replica (distribution) has no cache: a fence clears as soon as it shows the write. */
+    /** The scripted replica has no cache: a fence clears as soon as it shows the write. */
     private static final java.time.Duration NO_CACHE = java.time.Duration.ZERO;
 
     private static final String DIGEST = "sha256:" + "5".repeat(64);
@@ -121,12 +123,30 @@ class RouterTagDeleteIT {
         assertThat(new String(tags.body(), StandardCharsets.UTF_8)).doesNotContain("v1");
         assertThat(fences()).isEqualTo(1);
 
-        // The replicator applies the delete: the fence clears on the next read.
+        // The replica lacks the tag but has not applied the delete (a replica that never had the
+        // tag looks the same, and a sync that read the primary before the delete could still store
+        // it): the fence stands.
         replicaHasTag = false;
+        assertThat(client.getManifest("t/app", "v1", RegistryHttp.ACCEPT_ALL).source())
+                .hasValue("primary-fenced");
+        assertThat(fences()).isEqualTo(1);
+
+        // The replicator applies the delete (the replica's untag leaves the tag's tombstone): the
+        // fence clears on the next read.
+        applyTagDelete("t/app", "v1");
         assertThat(client.getManifest("t/app", "v1", RegistryHttp.ACCEPT_ALL).status())
                 .isEqualTo(404);
         assertThat(fences()).isZero();
         assertThat(client.tagsList("t/app").source()).hasValue("replica");
+    }
+
+    /** What the replicator's untag records in the tracking database with the removal (its tombstone). */
+    private static void applyTagDelete(String repository, String tag) throws Exception {
+        try (Connection c = DB.connect();
+                Statement s = c.createStatement()) {
+            s.execute("INSERT INTO replica_tombstones (repository, kind, digest, generation) VALUES ('" + repository
+                    + "', '" + Tombstones.TAG + "', '" + tag + "', nextval('replica_delete_generation'))");
+        }
     }
 
     private static int fences() throws Exception {
