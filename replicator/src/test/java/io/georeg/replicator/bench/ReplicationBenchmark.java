@@ -9,6 +9,7 @@ import io.georeg.replicator.Replicator;
 import io.georeg.replicator.queue.WorkState;
 import io.georeg.replicator.queue.WorkerConfig;
 import io.georeg.replicator.reconcile.ReconcileProgress;
+import io.georeg.replicator.reconcile.ReconcileSummary;
 import io.georeg.replicator.reconcile.SyncConfig;
 import io.georeg.replicator.testing.ReplicatorDatabase;
 import io.georeg.replicator.testing.ReplicatorUnderTest;
@@ -87,7 +88,7 @@ class ReplicationBenchmark {
             List<Path> dirs = new ArrayList<>();
             for (int i = 0; i < IMAGES; i++) {
                 Path dir = temp.resolve("images").resolve("img-" + i);
-                totalBytes += writeImage(dir, base, seeded(100 + i, OWN_BYTES), i);
+                totalBytes += writeImage(dir, i, base, seeded(100 + i, OWN_BYTES));
                 dirs.add(dir);
             }
             ExecutorService pushers = Executors.newFixedThreadPool(4);
@@ -151,7 +152,7 @@ class ReplicationBenchmark {
             List<ScheduledFuture<?>> scheduled = new ArrayList<>();
             for (int i = 0; i < steadyPushes; i++) {
                 Path dir = temp.resolve("steady").resolve("img-" + i);
-                writeImage(dir, base, seeded(1000 + i, 64 * 1024), 1000 + i);
+                writeImage(dir, 1000 + i, base, seeded(1000 + i, 64 * 1024));
                 String ref = "steady/app-" + (i % 10) + ":t" + i;
                 scheduled.add(ticker.schedule(
                         () -> skopeo.run(
@@ -266,15 +267,7 @@ class ReplicationBenchmark {
         long cpu0 = os.getProcessCpuTime();
         long jit0 = jit.getTotalCompilationTime();
         long t0 = System.nanoTime();
-        replicator.start();
-        var summary = replicator.reconciler().reconcileAll(List.of(), ReconcileProgress.NONE);
-        await("initial replication")
-                .atMost(Duration.ofMinutes(10))
-                .pollInterval(Duration.ofMillis(20))
-                .until(() -> {
-                    var depth = replicator.queue().depth().byState();
-                    return depth.get(WorkState.PENDING) + depth.get(WorkState.IN_PROGRESS) == 0;
-                });
+        ReconcileSummary summary = startAndDrain(replicator);
         double seconds = (System.nanoTime() - t0) / 1e9;
         double cpuSeconds = (os.getProcessCpuTime() - cpu0) / 1e9;
         double jitSeconds = (jit.getTotalCompilationTime() - jit0) / 1e3;
@@ -290,6 +283,20 @@ class ReplicationBenchmark {
                 metric(metrics, "georeg_replication_blob_dedup_total"),
                 cpuSeconds,
                 jitSeconds);
+    }
+
+    /** Starts the workers, crawls the primary's whole catalog, and returns once nothing is pending or running. */
+    static ReconcileSummary startAndDrain(Replicator replicator) {
+        replicator.start();
+        ReconcileSummary summary = replicator.reconciler().reconcileAll(List.of(), ReconcileProgress.NONE);
+        await("initial replication")
+                .atMost(Duration.ofMinutes(10))
+                .pollInterval(Duration.ofMillis(10))
+                .until(() -> {
+                    var depth = replicator.queue().depth().byState();
+                    return depth.get(WorkState.PENDING) + depth.get(WorkState.IN_PROGRESS) == 0;
+                });
+        return summary;
     }
 
     /** What one initial replication took and moved. */
@@ -326,29 +333,37 @@ class ReplicationBenchmark {
         return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index)));
     }
 
-    private static byte[] seeded(long seed, int size) {
+    static byte[] seeded(long seed, int size) {
         byte[] b = new byte[size];
         new SplittableRandom(seed).nextBytes(b);
         return b;
     }
 
-    /** An OCI image in skopeo's dir: format: config, the shared base layer, one own layer. Returns its blob bytes. */
-    private static long writeImage(Path dir, byte[] base, byte[] own, int n) throws IOException {
+    /** An OCI image in skopeo's dir: format: a config that {@code n} makes unique, then the layers. Returns its blob bytes. */
+    static long writeImage(Path dir, int n, byte[]... layers) throws IOException {
         Files.createDirectories(dir);
+        StringBuilder diffIds = new StringBuilder();
+        StringBuilder layerDescriptors = new StringBuilder();
+        for (byte[] layer : layers) {
+            String sep = diffIds.isEmpty() ? "" : ",";
+            diffIds.append(sep).append('"').append(Digest.sha256(layer)).append('"');
+            layerDescriptors.append(sep).append(descriptor("application/vnd.oci.image.layer.v1.tar", layer));
+        }
         byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Env\":[\"N=" + n + "\"]},"
-                        + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + Digest.sha256(base) + "\",\""
-                        + Digest.sha256(own) + "\"]}}")
+                        + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[" + diffIds + "]}}")
                 .getBytes(StandardCharsets.UTF_8);
         String manifest = "{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"config\":"
                 + descriptor("application/vnd.oci.image.config.v1+json", config) + ",\"layers\":["
-                + descriptor("application/vnd.oci.image.layer.v1.tar", base) + ","
-                + descriptor("application/vnd.oci.image.layer.v1.tar", own) + "]}";
+                + layerDescriptors + "]}";
         Files.writeString(dir.resolve("version"), "Directory Transport Version: 1.1\n");
         Files.writeString(dir.resolve("manifest.json"), manifest);
-        for (byte[] blob : List.of(config, base, own)) {
-            Files.write(dir.resolve(Digest.sha256(blob).hex()), blob);
+        long bytes = config.length;
+        Files.write(dir.resolve(Digest.sha256(config).hex()), config);
+        for (byte[] layer : layers) {
+            Files.write(dir.resolve(Digest.sha256(layer).hex()), layer);
+            bytes += layer.length;
         }
-        return config.length + base.length + own.length;
+        return bytes;
     }
 
     private static String descriptor(String mediaType, byte[] content) {

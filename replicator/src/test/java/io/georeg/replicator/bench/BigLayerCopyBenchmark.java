@@ -1,0 +1,286 @@
+package io.georeg.replicator.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.georeg.oci.Digest;
+import io.georeg.oci.RepositoryName;
+import io.georeg.replicator.Replicator;
+import io.georeg.replicator.primary.BlobStream;
+import io.georeg.replicator.primary.PrimaryContent;
+import io.georeg.replicator.queue.WorkerConfig;
+import io.georeg.replicator.reconcile.ReconcileSummary;
+import io.georeg.replicator.reconcile.SyncConfig;
+import io.georeg.replicator.testing.ReplicatorDatabase;
+import io.georeg.replicator.testing.ReplicatorUnderTest;
+import io.georeg.storage.BlobStore;
+import io.georeg.storage.BlobStores;
+import io.georeg.storage.DistributionLayout;
+import io.georeg.storage.ObjectStore;
+import io.georeg.storage.StorageConfig;
+import io.georeg.testkit.db.TestDatabase;
+import io.georeg.testkit.tools.Distribution;
+import io.georeg.testkit.tools.Skopeo;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Where the time of copying one big layer goes (issue 14, item 3), on demand like {@link
+ * ReplicationBenchmark}: one image with a 256 MiB layer is pushed to a distribution primary, then
+ * each part of the replicator's blob copy is timed on its own, best of three, next to the floor —
+ * reading the blob from the primary once through the replicator's own HTTP client, bytes
+ * discarded — and curl reading it as an anchor outside the JVM: hashing, writing and committing
+ * the bytes, the storage's put from memory and from the primary, 20 small files committed one by
+ * one (what an image's link files and manifest cost in fsyncs), and finally the whole replication
+ * of the image into an empty replica (crawl, config and layer, manifest, tag), twice, the second
+ * into another empty replica. Not a test: it asserts only that each step did its work. Prints a
+ * Markdown table and writes it to {@code target/big-layer-benchmark.md}; {@code
+ * scripts/bench-replication big-layer} runs it.
+ */
+class BigLayerCopyBenchmark {
+    @RegisterExtension
+    static final TestDatabase DB = new TestDatabase();
+
+    private static final int LAYER_BYTES = 256 * 1024 * 1024;
+    private static final int RUNS = 3;
+    private static final RepositoryName REPOSITORY = RepositoryName.of("bench/big");
+    private static final WorkerConfig WORKERS = ReplicatorUnderTest.fastRetries(8);
+
+    @TempDir
+    Path temp;
+
+    @Test
+    void bigLayerCopyBenchmark() throws Exception {
+        Skopeo skopeo = Skopeo.require();
+        try (ReplicatorUnderTest replica = new ReplicatorUnderTest(DB, temp.resolve("replica"));
+                Distribution primary = Distribution.notifying(
+                        temp.resolve("primary"), replica.intakeUrl(), ReplicatorUnderTest.SECRET)) {
+            byte[] layer = ReplicationBenchmark.seeded(7, LAYER_BYTES);
+            Digest digest = Digest.sha256(layer);
+            Path image = temp.resolve("image");
+            ReplicationBenchmark.writeImage(image, 0, layer);
+            skopeo.run(
+                            List.of(
+                                    "copy",
+                                    "--preserve-digests", // the layer as it is: not compressed on the way
+                                    "--dest-tls-verify=false",
+                                    "dir:" + image,
+                                    "docker://" + primary.hostPort() + "/" + REPOSITORY + ":v1"),
+                            Skopeo.DEFAULT_TIMEOUT)
+                    .requireSuccess();
+            deleteTree(image);
+            Replicator replicator = replica.build(primary.url(), WORKERS, SyncConfig.everything());
+            PrimaryContent content = replicator.primary().content();
+
+            StringBuilder table = new StringBuilder();
+            table.append("| one 256 MiB layer, best of ").append(RUNS).append(" | s | MB/s | of the floor |\n");
+            table.append("|---|---:|---:|---:|\n");
+            double floor = best(() -> drain(content, digest));
+            row(table, "floor: GET from the primary, the replicator's client, bytes discarded", floor, floor);
+            URI blobUrl = primary.url().resolve("/v2/" + REPOSITORY + "/blobs/" + digest);
+            row(table, "anchor: curl GET from the primary, bytes discarded", best(() -> curl(blobUrl)), floor);
+            row(table, "SHA-256 of the bytes in memory", best(() -> hash(layer)), floor);
+            row(
+                    table,
+                    "storage write from memory, no commit (64 KiB writes to the temporary file)",
+                    best(() -> writeOnly(layer, digest, false)),
+                    floor);
+            row(
+                    table,
+                    "storage write from memory and commit (fsync, rename, fsync of the directory)",
+                    best(() -> writeOnly(layer, digest, true)),
+                    floor);
+            row(
+                    table,
+                    "BlobStore.put from memory (hash, write, commit)",
+                    best(() -> put(digest, new ByteArrayInputStream(layer))),
+                    floor);
+            row(
+                    table,
+                    "BlobStore.put from the primary: the replicator's byte path",
+                    best(() -> putFromPrimary(content, digest)),
+                    floor);
+
+            double links = best(() -> smallCommits(20));
+            table.append(String.format(
+                    Locale.ROOT,
+                    "| 20 small files committed one by one (as an image's link files and manifest are) | %.3f | | |%n",
+                    links));
+
+            // The whole replication of the image, as the replicator runs it (events of the push dropped).
+            ReplicatorDatabase.truncateQueue(DB);
+            Replication first = replicate(DB, replicator);
+            row(table, "replicator: the image into an empty replica " + first.describe(), first.seconds(), floor);
+            try (TestDatabase secondDb = TestDatabase.create();
+                    ReplicatorUnderTest second = new ReplicatorUnderTest(secondDb, temp.resolve("replica-2"))) {
+                Replicator r2 = second.build(primary.url(), WORKERS, SyncConfig.everything());
+                Replication again = replicate(secondDb, r2);
+                row(
+                        table,
+                        "replicator: the same into a second empty replica " + again.describe(),
+                        again.seconds(),
+                        floor);
+            }
+            String out = table.toString();
+            System.out.println(out);
+            Files.writeString(Path.of("target", "big-layer-benchmark.md"), out);
+        }
+    }
+
+    private interface Timed {
+        void run() throws Exception;
+    }
+
+    /** The shortest of {@link #RUNS} runs, in seconds. */
+    private static double best(Timed step) throws Exception {
+        double best = Double.MAX_VALUE;
+        for (int i = 0; i < RUNS; i++) {
+            long t0 = System.nanoTime();
+            step.run();
+            best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+        }
+        return best;
+    }
+
+    private static void row(StringBuilder table, String what, double seconds, double floor) {
+        table.append(String.format(
+                Locale.ROOT,
+                "| %s | %.3f | %.0f | %.0f%% |%n",
+                what,
+                seconds,
+                LAYER_BYTES / 1e6 / seconds,
+                100 * floor / seconds));
+    }
+
+    private static void drain(PrimaryContent content, Digest digest) throws IOException {
+        try (BlobStream blob = content.openBlob(REPOSITORY, digest).orElseThrow()) {
+            byte[] buffer = new byte[64 * 1024];
+            long total = 0;
+            InputStream in = blob.content();
+            for (int n; (n = in.read(buffer)) >= 0; ) {
+                total += n;
+            }
+            assertThat(total).isEqualTo(LAYER_BYTES);
+        }
+    }
+
+    private static void curl(URI url) throws Exception {
+        Process curl = new ProcessBuilder("curl", "-sf", "-o", "/dev/null", url.toString())
+                .redirectErrorStream(true)
+                .start();
+        assertThat(curl.waitFor()).as("curl " + url + " (install curl)").isZero();
+    }
+
+    private static void hash(byte[] bytes) throws Exception {
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        for (int off = 0; off < bytes.length; off += 64 * 1024) {
+            sha.update(bytes, off, Math.min(64 * 1024, bytes.length - off));
+        }
+        assertThat(sha.digest()).hasSize(32);
+    }
+
+    /** Writes through a fresh filesystem store's pending write, committed or not, then removes it. */
+    private void writeOnly(byte[] bytes, Digest digest, boolean commit) throws IOException {
+        Path dir = Files.createTempDirectory(temp, "store");
+        try (BlobStore store = BlobStores.open(new StorageConfig.Filesystem(dir));
+                ObjectStore.PendingWrite write = store.objects().beginWrite(DistributionLayout.blobData(digest))) {
+            OutputStream out = write.stream();
+            for (int off = 0; off < bytes.length; off += 64 * 1024) {
+                out.write(bytes, off, Math.min(64 * 1024, bytes.length - off));
+            }
+            if (commit) {
+                write.commit();
+            }
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    /** {@code n} files of 71 bytes, each committed (fsync, rename, fsync of its directory) in a fresh store. */
+    private void smallCommits(int n) throws IOException {
+        Path dir = Files.createTempDirectory(temp, "store");
+        try (BlobStore store = BlobStores.open(new StorageConfig.Filesystem(dir))) {
+            for (int i = 0; i < n; i++) {
+                byte[] link = ("sha256:" + "%064x".formatted(i)).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                try (ObjectStore.PendingWrite write =
+                        store.objects().beginWrite(DistributionLayout.blobData(Digest.sha256(link)))) {
+                    write.stream().write(link);
+                    write.commit();
+                }
+            }
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    private void put(Digest digest, InputStream content) throws IOException {
+        Path dir = Files.createTempDirectory(temp, "store");
+        try (BlobStore store = BlobStores.open(new StorageConfig.Filesystem(dir))) {
+            assertThat(store.put(digest, LAYER_BYTES, content).size()).isEqualTo(LAYER_BYTES);
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    private void putFromPrimary(PrimaryContent content, Digest digest) throws IOException {
+        try (BlobStream blob = content.openBlob(REPOSITORY, digest).orElseThrow()) {
+            put(digest, blob.content());
+        }
+    }
+
+    /** From an empty replica to the image replicated: reconcile crawl and workers, until the queue drains. */
+    private static Replication replicate(TestDatabase db, Replicator replicator) throws Exception {
+        long t0 = System.nanoTime();
+        ReconcileSummary summary = ReplicationBenchmark.startAndDrain(replicator);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        assertThat(ReplicatorDatabase.count(db, "SELECT count(*) FROM replication_work WHERE state <> 'done'"))
+                .isZero();
+        double item;
+        try (Connection c = db.connect();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT EXTRACT(EPOCH FROM (done_at - enqueued_at)) FROM replication_work"
+                        + " WHERE kind = 'tag'")) {
+            assertThat(rs.next()).isTrue();
+            item = rs.getDouble(1);
+        }
+        return new Replication(seconds, summary.took().toMillis() / 1e3, item);
+    }
+
+    /** The whole replication's seconds, the crawl's, and the tag item's from queued to done. */
+    private record Replication(double seconds, double crawlSeconds, double itemSeconds) {
+        String describe() {
+            return String.format(
+                    Locale.ROOT,
+                    "(crawl %.3f s; the tag's item %.3f s from queued to done)",
+                    crawlSeconds,
+                    itemSeconds);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.delete(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        }
+    }
+}
