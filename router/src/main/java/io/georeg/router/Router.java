@@ -391,7 +391,7 @@ public final class Router implements AutoCloseable {
      */
     private RoutingHandler routingHandler(
             Upstream replica, ReadYourWrites readYourWrites, TokenShield shield, OperationsHandler operations) {
-        RouterFences fences = new RouterFences(readYourWrites, metrics, backends);
+        RouterFences fences = new RouterFences(readYourWrites, metrics, backends, cells.several());
         java.util.Map<String, CellLegs.Legs> legs = new java.util.HashMap<>();
         boolean first = true;
         for (PrimaryHealth p : primaries.values()) {

@@ -27,23 +27,30 @@ final class RouterFences {
     private final ReadYourWrites readYourWrites;
     private final RouterMetrics metrics;
     private final LocalBackends backends;
+    private final boolean severalPrimaries;
 
     /**
      * @param readYourWrites null: no tracking database, no fences
      * @param backends       while the tracking database is unavailable a write's fences are not
      *                       waited for (reads go to the primary meanwhile, see {@link ReplicaRead})
+     * @param severalPrimaries the catalog is never pinned: no one primary's catalog lists the
+     *                       others' repositories, so the replica's merged one is the answer even
+     *                       while it lacks a repository just pushed
      */
-    RouterFences(ReadYourWrites readYourWrites, RouterMetrics metrics, LocalBackends backends) {
+    RouterFences(
+            ReadYourWrites readYourWrites, RouterMetrics metrics, LocalBackends backends, boolean severalPrimaries) {
         this.readYourWrites = readYourWrites;
         this.metrics = metrics;
         this.backends = backends;
+        this.severalPrimaries = severalPrimaries;
     }
 
     /** Whether fences concern this read at all (by route; the fences themselves are looked at later). */
     boolean concerns(RouteMatch match) {
         return readYourWrites != null
                 && switch (match.routeId()) {
-                    case MANIFEST_READ, BLOB_READ, TAGS_LIST, CATALOG, REFERRERS -> true;
+                    case MANIFEST_READ, BLOB_READ, TAGS_LIST, REFERRERS -> true;
+                    case CATALOG -> !severalPrimaries;
                     default -> false;
                 };
     }

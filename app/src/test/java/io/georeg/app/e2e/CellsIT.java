@@ -21,6 +21,7 @@ import io.georeg.testkit.tools.Distribution;
 import io.georeg.testkit.tools.DistributionConfig;
 import io.georeg.testkit.tools.FreePort;
 import io.georeg.testkit.tools.Skopeo;
+import io.georeg.testkit.tools.TcpRelay;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -28,6 +29,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -35,6 +39,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -60,6 +65,7 @@ class CellsIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final Duration RECONCILE_INTERVAL = Duration.ofSeconds(2);
     /** Each cell and its namespaces, in configuration order. */
     private static final Map<String, List<String>> CELLS = new LinkedHashMap<>();
 
@@ -105,6 +111,14 @@ class CellsIT {
     }
 
     static final Map<String, Cell> primaries = new LinkedHashMap<>();
+    /** Each repository the first test pushed, tag 1, and its manifest digest. */
+    static final Map<String, Digest> PUSHED = new LinkedHashMap<>();
+    /**
+     * Where every cell sends its notifications (each at its own path): bound before the cells start,
+     * aimed at the replicator once it listens on the port it bound.
+     */
+    static TcpRelay notifications;
+
     static GeoregServer georeg;
     static Skopeo skopeo;
     static String router;
@@ -112,8 +126,7 @@ class CellsIT {
     @BeforeAll
     static void startThreeCellsAndOneRouter() throws Exception {
         skopeo = Skopeo.require().withHome(Files.createDirectories(tmp.resolve("skopeo-home")));
-        int routerPort = FreePort.pick();
-        int replicatorPort = FreePort.pick();
+        notifications = TcpRelay.unaimed();
         for (String cell : CELLS.keySet()) {
             primaries.put(
                     cell,
@@ -122,9 +135,27 @@ class CellsIT {
                             cell,
                             DistributionConfig.NotificationEndpoint.bearer(
                                     "georeg",
-                                    URI.create("http://127.0.0.1:" + replicatorPort + "/events/" + cell),
+                                    URI.create("http://127.0.0.1:" + notifications.port() + "/events/" + cell),
                                     secretOf(cell))));
         }
+        Path config = tmp.resolve("georeg.yaml");
+        // The router's public URL and token realm name its port: the port is given before the router
+        // binds it, and the whole start is tried again on another port if someone else took it.
+        georeg = FreePort.start(routerPort -> {
+            Files.writeString(config, configuration(routerPort));
+            return new GeoregServer(new ConfigLoader(Map.of()).load(Optional.of(config))).start();
+        });
+        router = "127.0.0.1:" + georeg.component(RouterComponent.class).uri().getPort();
+        notifications.aimAt(
+                "127.0.0.1", georeg.component(ReplicatorComponent.class).uri().getPort());
+    }
+
+    /**
+     * georeg's configuration: every component in one process, every listener but the router's
+     * public one on port 0, the three cells as {@code primaries}, and a scheduled reconcile of each
+     * cell every {@link #RECONCILE_INTERVAL}.
+     */
+    private static String configuration(int routerPort) {
         StringBuilder yaml = new StringBuilder();
         yaml.append("components: [registry-read, replicator, router]\n")
                 .append("database: {url: '")
@@ -149,9 +180,9 @@ class CellsIT {
                 .append(", publicUrl: 'http://127.0.0.1:")
                 .append(routerPort)
                 .append("', operator: {port: 0}, timeouts: {healthInterval: 200ms, healthTimeout: 500ms}}\n")
-                .append("replicator: {port: ")
-                .append(replicatorPort)
-                .append(", workers: {pollInterval: 200ms}}\n")
+                .append("replicator: {port: 0, workers: {pollInterval: 200ms}, sync: {reconcileInterval: ")
+                .append(RECONCILE_INTERVAL.toSeconds())
+                .append("s}}\n")
                 .append("primaries:\n");
         CELLS.forEach((cell, namespaces) -> {
             Cell p = primaries.get(cell);
@@ -179,18 +210,21 @@ class CellsIT {
                     .append(PASSWORD)
                     .append('\n');
         });
-        Path config = tmp.resolve("georeg.yaml");
-        Files.writeString(config, yaml);
-        georeg = new GeoregServer(new ConfigLoader(Map.of()).load(Optional.of(config))).start();
-        router = "127.0.0.1:" + georeg.component(RouterComponent.class).uri().getPort();
+        return yaml.toString();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (georeg != null) {
-            georeg.close();
+        try {
+            if (georeg != null) {
+                georeg.close();
+            }
+            primaries.values().forEach(Cell::close);
+        } finally {
+            if (notifications != null) {
+                notifications.close();
+            }
         }
-        primaries.values().forEach(Cell::close);
     }
 
     @Test
@@ -204,6 +238,7 @@ class CellsIT {
         long seed = 1;
         for (Map.Entry<String, String> e : repositories.entrySet()) {
             Digest pushed = push(seed++, e.getKey(), "1");
+            PUSHED.put(e.getKey(), pushed);
             for (String cell : CELLS.keySet()) {
                 assertThat(Files.isDirectory(repositoryDir(cell, e.getKey())))
                         .as(e.getKey() + " stored by " + cell)
@@ -282,6 +317,10 @@ class CellsIT {
             assertThat(requests).as(cell + " got token requests").isNotEmpty();
             for (List<String> scopes : requests) {
                 for (String scope : scopes) {
+                    if (!scope.startsWith("repository:")) {
+                        continue; // registry:catalog:* of the replicator's reconcile, asked of each cell for its own
+                        // catalog
+                    }
                     String repository = scope.substring(scope.indexOf(':') + 1, scope.lastIndexOf(':'));
                     assertThat(ownerOf(repository))
                             .as(cell + " was asked for " + scope + " in " + scopes)
@@ -352,6 +391,85 @@ class CellsIT {
 
     @Test
     @Order(7)
+    void eachCellsScheduledReconcileReplicatesItsOwnRepositoriesAndRemovesNoneOfAnothers() throws Exception {
+        // Every cell's notifications are refused from now on: only the reconcile passes can find these pushes.
+        notifications.unaim();
+        try {
+            Digest inCell2 = push(41, "globex/unnotified", "1");
+            Digest inCell3 = push(42, "acme/web/unnotified", "1");
+            awaitReplicated("globex/unnotified", "1", inCell2);
+            awaitReplicated("acme/web/unnotified", "1", inCell3);
+        } finally {
+            notifications.aimAt(
+                    "127.0.0.1",
+                    georeg.component(ReplicatorComponent.class).uri().getPort());
+        }
+        long passes = count("SELECT count(*) FROM reconcile_runs");
+        // Two more passes of every cell, each over its own catalog only.
+        await().atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> count("SELECT count(*) FROM reconcile_runs") >= passes + 2L * CELLS.size());
+        assertThat(count("SELECT count(*) FROM replication_work WHERE source = 'reconcile' AND operation = 'delete'"))
+                .as("a pass over one cell's catalog queued no delete of another cell's tags")
+                .isZero();
+        PUSHED.forEach((repository, digest) -> awaitReplicated(repository, "1", digest));
+    }
+
+    @Test
+    @Order(8)
+    void theCatalogThroughTheRouterIsTheReplicasMergedViewOfEveryCell() throws Exception {
+        List<String> everyCell = List.of(
+                "acme/app",
+                "acme/shared",
+                "acme/web/frontend",
+                "acme/web/unnotified",
+                "globex/app",
+                "globex/shared",
+                "globex/unnotified",
+                "initech/app");
+        AtomicReference<String> last = new AtomicReference<>("none yet");
+        await().atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofMillis(200))
+                .untilAsserted(() -> {
+                    HttpResponse<String> r = HTTP.send(
+                            HttpRequest.newBuilder(URI.create("http://" + router + "/v2/_catalog?n=1000"))
+                                    .timeout(Duration.ofSeconds(10))
+                                    .header("Authorization", "Bearer " + token(null, "registry:catalog:*"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    last.set(r.statusCode() + " " + r.body());
+                    assertThat(r.statusCode()).as(last.get()).isEqualTo(200);
+                    List<String> listed = new ArrayList<>();
+                    JSON.readTree(r.body()).path("repositories").forEach(n -> listed.add(n.asText()));
+                    // No single cell holds repositories of all three: only the replica's catalog lists them all.
+                    assertThat(listed).as(last.get()).containsAll(everyCell);
+                });
+    }
+
+    @Test
+    @Order(9)
+    void eachCellsReplicationIsMeasuredUnderItsOwnPrimaryLabel() throws Exception {
+        URI metrics = georeg.component(ReplicatorComponent.class).uri().resolve("/metrics");
+        for (String cell : CELLS.keySet()) {
+            String primary = "primary=\"" + cell + "\"";
+            assertThat(MetricsScrape.sum(HTTP, metrics, "georeg_replication_items_applied_total", primary))
+                    .as(cell + "'s items applied")
+                    .isPositive();
+            assertThat(MetricsScrape.sum(HTTP, metrics, "georeg_replication_lag_seconds_count", primary))
+                    .as(cell + "'s lag observed")
+                    .isPositive();
+            assertThat(MetricsScrape.sum(
+                            HTTP, metrics, "georeg_replication_intake_requests_total", primary, "outcome=\"accepted\""))
+                    .as(cell + "'s notifications accepted at its own path")
+                    .isPositive();
+            assertThat(MetricsScrape.sum(HTTP, metrics, "georeg_replication_queue_items", primary))
+                    .as(cell + "'s queue rows")
+                    .isPositive();
+        }
+    }
+
+    @Test
+    @Order(10)
     void oneCellDownAffectsOnlyItsOwnNamespaces() throws Exception {
         Digest replicated = push(31, "globex/before", "1");
         awaitReplicated("globex/before", "1", replicated);
@@ -371,6 +489,15 @@ class CellsIT {
                     .isEqualTo(replicated);
         } finally {
             primaries.get("cell-2").registry().restart();
+        }
+    }
+
+    private static long count(String sql) throws Exception {
+        try (Connection c = DB.connect();
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
         }
     }
 

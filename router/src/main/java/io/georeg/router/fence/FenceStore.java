@@ -1,6 +1,7 @@
 package io.georeg.router.fence;
 
 import io.georeg.db.Transactions;
+import io.georeg.replica.KnownRepositories;
 import io.georeg.replica.Tombstones;
 import io.georeg.replica.cache.ReplicaCacheOptions;
 import io.georeg.router.RouterConfig;
@@ -11,7 +12,9 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The {@code router_fences} table (migrations V3, V6, V7, V15, V16) and its generation (V11): records the
@@ -227,6 +230,11 @@ public final class FenceStore {
                 return false;
             }
         });
+    }
+
+    /** Those of {@code repositories} that the replica's catalog lists ({@link KnownRepositories}). */
+    public Set<String> knownToReplica(Collection<String> repositories) {
+        return transactions.read(c -> KnownRepositories.among(c, repositories));
     }
 
     /** Every live fence, for {@link FenceView}'s load on (re)connect and the catalog's check without one. */

@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * went through one of them. A write the primary accepted records its fences ({@link #record},
  * before the client sees the answer); a read that a fence pins ({@link FencedRead#isPinnedBy})
  * goes to the primary ({@link #pinned}) until the replica shows what the write left, checked by
- * asking the replica as the client (its {@code Authorization}) — which clears the fence. The
+ * asking the replica as the client (its {@code Authorization}) — which clears the fence; a push
+ * pins the catalog while the replica's tables do not know its repository. The
  * referrers API is corrected instead of pinned ({@link #referrerCorrections}). A manifest or blob
  * deleted is shown only once the replica has applied that delete — its tombstone, newer than
  * the delete generation read before the delete went to the primary ({@link
@@ -42,9 +43,6 @@ import org.slf4j.LoggerFactory;
 public final class ReadYourWrites {
     private static final Logger LOG = LoggerFactory.getLogger(ReadYourWrites.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-
-    /** More new repositories than this at once: the catalog is answered by the primary without asking. */
-    private static final int MAX_CATALOG_CHECKS = 16;
 
     private final FenceStore store;
     private final FenceView view;
@@ -91,7 +89,7 @@ public final class ReadYourWrites {
      */
     public boolean pinned(FencedRead read, HttpFields clientHeaders) {
         if (read instanceof FencedRead.Catalog) {
-            return catalogPinned(clientHeaders);
+            return catalogPinned();
         }
         for (Fence fence : fencesOf(read.repository())) {
             if (!read.isPinnedBy(fence)) {
@@ -141,21 +139,18 @@ public final class ReadYourWrites {
         return deleted;
     }
 
-    private boolean catalogPinned(HttpFields clientHeaders) {
+    /**
+     * Whether a push pins the catalog: its repository is not yet one the replica knows. Asked of
+     * the replica's tables, not of registry-read as the client: a client's catalog token
+     * ({@code registry:catalog:*}) grants no read of the repositories themselves, so registry-read
+     * would refuse the check and the catalog stayed pinned until each fence expired.
+     */
+    private boolean catalogPinned() {
         List<Fence> pushes = (viewIsCurrent() ? view.all() : store.allLive())
                 .stream().filter(new FencedRead.Catalog()::isPinnedBy).toList();
         Set<String> repositories = new LinkedHashSet<>();
         pushes.forEach(f -> repositories.add(f.repository()));
-        if (repositories.size() > MAX_CATALOG_CHECKS) {
-            return true;
-        }
-        for (String repository : repositories) {
-            // The replica lists a repository in its catalog once it knows it at all.
-            if (status(HttpMethod.GET, "/v2/" + repository + "/tags/list?n=1", clientHeaders) != 200) {
-                return true;
-            }
-        }
-        return false;
+        return !repositories.isEmpty() && !store.knownToReplica(repositories).containsAll(repositories);
     }
 
     private List<Fence> fencesOf(String repository) {
