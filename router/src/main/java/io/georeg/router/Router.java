@@ -268,7 +268,8 @@ public final class Router implements AutoCloseable {
         // With token auth the shield's metrics are there, armed or not, so an unarmed shield can alert.
         if (this.cells.several() && config.outageTokens().enabled()) {
             throw new IllegalArgumentException(
-                    "auth.outage: the outage shield trusts one primary's token bundle; it is not available with several primaries");
+                    "auth.outage: not available with several primaries: the outage shield's credentials and grants"
+                            + " do not record which primary granted them, and it trusts one token bundle");
         }
         this.outageMetrics = config.outageTokens().primaryTokens() == null || this.cells.several()
                 ? null

@@ -103,9 +103,12 @@ public final class Primaries {
         Map<String, String> namespaceKey = new HashMap<>();
         boolean tokens = config.auth().token() != null;
         if (config.auth().outage().trustsSiteTokens()) {
-            problems.add(
-                    "auth.outage: the outage shield trusts one primary's tokens and is not available with primaries; "
-                            + "remove auth.outage.signingKey and publicKey");
+            problems.add("auth.outage: the outage shield is not available with primaries. It records the"
+                    + " credentials and pull grants it learns without the primary that granted them, so a user of one"
+                    + " primary could be given what another primary granted a user of the same name, and one primary's"
+                    + " 401 would revoke the other's; it also checks learned tokens against auth.token's one issuer and"
+                    + " bundle, stands in on one token service's circuit and signs for auth.token.service only."
+                    + " Remove auth.outage.signingKey and publicKey (docs/cells.md, 'Not available with primaries')");
         }
         for (int i = 0; i < list.size(); i++) {
             PrimarySection p = list.get(i);

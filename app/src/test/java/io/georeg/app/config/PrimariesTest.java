@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPairGenerator;
+import java.util.Base64;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -121,5 +124,32 @@ class PrimariesTest {
                 .hasMessageContaining("primaries[2].intakePath: '/events/a' is also primaries[1].intakePath")
                 .hasMessageContaining("primaries[2].intakeSecret")
                 .hasMessageNotContaining("primaries[1].intakeSecret");
+    }
+
+    @Test
+    void theOutageShieldIsRefusedSayingWhyAndWhatToRemove() throws Exception {
+        KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
+        rsa.initialize(2048);
+        String pem = "-----BEGIN PRIVATE KEY-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                        .encodeToString(rsa.generateKeyPair().getPrivate().getEncoded())
+                + "\n-----END PRIVATE KEY-----\n";
+        Path bundle = Files.writeString(dir.resolve("root.pem"), "not checked here");
+        Path file = dir.resolve("georeg.yaml");
+        Files.writeString(file, """
+                components: [registry-read, router]
+                auth: {token: {realm: 'http://127.0.0.1:5080/jwt/auth', service: s, issuer: i, rootCertBundle: %s},
+                       outage: {issuer: georeg-site-b}}
+                primaries:
+                  - {name: cell-1, namespaces: [acme], registryUrl: 'http://127.0.0.1:6001',
+                     authUrl: 'http://127.0.0.1:7001/auth', service: s1, issuer: i1, rootCertBundle: %s}
+                """.formatted(bundle, bundle));
+        assertThatThrownBy(() -> new ConfigLoader(Map.of("GEOREG_AUTH_OUTAGE_SIGNING_KEY", pem))
+                        .load(Optional.of(file))
+                        .validateComponents())
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("auth.outage: the outage shield is not available with primaries")
+                .hasMessageContaining("without the primary that granted them")
+                .hasMessageContaining("Remove auth.outage.signingKey");
     }
 }
