@@ -2,6 +2,7 @@ package io.georeg.status;
 
 import io.georeg.db.Database;
 import io.georeg.db.DatabaseConfig;
+import io.georeg.oci.NamespaceOwners;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Optional;
@@ -72,9 +73,16 @@ public final class StatusCommand implements Callable<Integer> {
     CommandSpec spec;
 
     private final Supplier<DatabaseConfig> database;
+    private final Supplier<NamespaceOwners> owners;
 
     public StatusCommand(Supplier<DatabaseConfig> database) {
+        this(database, () -> null);
+    }
+
+    /** @param owners which primary owns a repository: with several, the report shows the queue per primary */
+    public StatusCommand(Supplier<DatabaseConfig> database, Supplier<NamespaceOwners> owners) {
         this.database = database;
+        this.owners = owners;
     }
 
     @Override
@@ -96,7 +104,7 @@ public final class StatusCommand implements Callable<Integer> {
                 : allRepositories ? StatusQuery.Repositories.ALL : StatusQuery.Repositories.NONE;
         StatusReport report;
         try (Database db = new Database(database.get().withMigrateOnStart(false)).start()) {
-            report = new StatusQuery(db)
+            report = new StatusQuery(db, owners.get())
                     .read(
                             Duration.ofMinutes(windowMinutes),
                             failureGroups,

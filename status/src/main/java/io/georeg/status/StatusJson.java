@@ -34,6 +34,8 @@ import java.util.Optional;
  *   "outageShield": {"armed": true, "inUse": false,                   // both false when no router reports
  *                    "routers": [{"router": "georeg-router-7d9f-x2:8080", "armed": true, "siteKeyLoaded": true,
  *                                 "inUse": false, "grants": 14, "reportedAt": "2026-01-01T11:59:58Z"}]},
+ *   "primaries": [{"name": "cell-1", "queue": {...}, "oldestPending": {"since": "...", "ageSeconds": 3.0},
+ *                  "applied": 12}],                                   // empty with a single primary
  *   "repositories": [{"name": "team/app", "queue": {...}, "oldestPendingSince": null,
  *                     "lastAppliedAt": "...", "manifests": 4, "tags": 2, "blobs": 9, "manifestsNotOk": 0}]
  * }
@@ -113,6 +115,22 @@ public final class StatusJson {
             node.put("inUse", r.inUse());
             node.put("grants", r.grants());
             node.put("reportedAt", r.reportedAt().toString());
+        }
+        ArrayNode primaries = root.putArray("primaries");
+        for (StatusReport.PrimaryStatus p : report.primaries()) {
+            ObjectNode node = primaries.addObject();
+            node.put("name", p.name());
+            node.set("queue", queue(p.queue()));
+            if (p.oldestPending().isPresent()) {
+                ObjectNode oldest = node.putObject("oldestPending");
+                oldest.put("since", p.oldestPending().get().toString());
+                oldest.put(
+                        "ageSeconds",
+                        seconds(p.oldestPendingAge(report.generatedAt()).orElseThrow()));
+            } else {
+                node.putNull("oldestPending");
+            }
+            node.put("applied", p.applied());
         }
         if (withRepositories) {
             ArrayNode repos = root.putArray("repositories");

@@ -2,6 +2,7 @@ package io.georeg.status;
 
 import io.georeg.db.Database;
 import io.georeg.db.Transactions;
+import io.georeg.oci.NamespaceOwners;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -121,10 +122,37 @@ public final class StatusQuery {
         ALL
     }
 
+    /** Per repository, for the queue per primary (summed per owner in Java, by {@link NamespaceOwners}' rule). */
+    private static final String QUEUE_BY_REPOSITORY = """
+            SELECT repository,
+                   count(*) FILTER (WHERE state = 'pending'),
+                   count(*) FILTER (WHERE state = 'in_progress'),
+                   count(*) FILTER (WHERE state = 'failed'),
+                   count(*) FILTER (WHERE state = 'done'),
+                   min(first_event_at) FILTER (WHERE state IN ('pending', 'in_progress')),
+                   count(*) FILTER (WHERE state = 'done' AND done_at >= now() - ? * interval '1 millisecond')
+              FROM replication_work
+             GROUP BY repository
+            """;
+
+    /** The name under which items of repositories no primary owns are counted. */
+    public static final String NO_PRIMARY = "(none)";
+
     private final Transactions tx;
+    /** Which primary owns a repository, or null for a secondary of one primary. */
+    private final NamespaceOwners owners;
 
     public StatusQuery(Database database) {
+        this(database, null);
+    }
+
+    /**
+     * @param owners which primary owns a repository; with more than one owner the report holds the
+     *     queue per primary ({@link StatusReport#primaries()}); null for a single primary
+     */
+    public StatusQuery(Database database, NamespaceOwners owners) {
         this.tx = database.transactions();
+        this.owners = owners;
     }
 
     /**
@@ -167,8 +195,33 @@ public final class StatusQuery {
                     verification,
                     failures,
                     repos,
-                    outageShield(c));
+                    outageShield(c),
+                    owners == null || owners.owners().size() < 2 ? List.of() : primaries(c, windowMillis));
         });
+    }
+
+    private List<StatusReport.PrimaryStatus> primaries(Connection c, long windowMillis) throws SQLException {
+        Map<String, long[]> counts = new LinkedHashMap<>();
+        Map<String, Instant> oldest = new LinkedHashMap<>();
+        owners.owners().forEach(o -> counts.put(o, new long[5]));
+        try (PreparedStatement ps = c.prepareStatement(QUEUE_BY_REPOSITORY)) {
+            ps.setLong(1, windowMillis);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String owner = owners.ownerOf(rs.getString(1)).orElse(NO_PRIMARY);
+                    long[] n = counts.computeIfAbsent(owner, o -> new long[5]);
+                    for (int i = 0; i < 4; i++) {
+                        n[i] += rs.getLong(2 + i);
+                    }
+                    n[4] += rs.getLong(7);
+                    instant(rs.getTimestamp(6)).ifPresent(t -> oldest.merge(owner, t, (a, b) -> a.isBefore(b) ? a : b));
+                }
+            }
+        }
+        List<StatusReport.PrimaryStatus> out = new ArrayList<>();
+        counts.forEach((owner, n) -> out.add(new StatusReport.PrimaryStatus(
+                owner, new StatusReport.Queue(n[0], n[1], n[2], n[3]), Optional.ofNullable(oldest.get(owner)), n[4])));
+        return List.copyOf(out);
     }
 
     private static StatusReport.OutageShield outageShield(Connection c) throws SQLException {

@@ -22,6 +22,7 @@ import java.util.Optional;
  * @param failuresByReason failed items grouped by reason (digests masked, truncated), most frequent first
  * @param repositories per-repository state, when asked for (else empty)
  * @param outageShield each router's outage shield, as recently reported (token auth only)
+ * @param primaries the queue per primary when the secondary serves several (else empty)
  */
 public record StatusReport(
         Instant generatedAt,
@@ -34,7 +35,8 @@ public record StatusReport(
         Verification verification,
         List<FailureReason> failuresByReason,
         List<RepositoryStatus> repositories,
-        OutageShield outageShield) {
+        OutageShield outageShield,
+        List<PrimaryStatus> primaries) {
 
     /** Age of the oldest unapplied request at {@link #generatedAt}. */
     public Optional<Duration> oldestPendingAge() {
@@ -150,4 +152,19 @@ public record StatusReport(
             long tags,
             long blobs,
             long manifestsNotOk) {}
+
+    /**
+     * One primary's share of the queue, when the secondary serves several: the items of the
+     * repositories it owns.
+     *
+     * @param name the primary's name ({@code primaries[].name}), or {@code (none)} for items of
+     *     repositories no primary owns
+     * @param applied items of its repositories applied within the window
+     */
+    public record PrimaryStatus(String name, Queue queue, Optional<Instant> oldestPending, long applied) {
+        /** Age of this primary's oldest unapplied request at {@code now}. */
+        public Optional<Duration> oldestPendingAge(Instant now) {
+            return oldestPending.map(t -> Duration.between(t, now));
+        }
+    }
 }

@@ -30,6 +30,32 @@ final class StatusTable {
                 .appendTo(out, "");
         out.append('\n');
 
+        if (!report.primaries().isEmpty()) {
+            TextTable primaries = new TextTable()
+                    .row(
+                            "PRIMARY",
+                            "PENDING",
+                            "IN PROGRESS",
+                            "FAILED",
+                            "DONE",
+                            "OLDEST PENDING",
+                            "APPLIED (" + window + ")");
+            for (StatusReport.PrimaryStatus p : report.primaries()) {
+                primaries.row(
+                        p.name(),
+                        Long.toString(p.queue().pending()),
+                        Long.toString(p.queue().inProgress()),
+                        Long.toString(p.queue().failed()),
+                        Long.toString(p.queue().done()),
+                        p.oldestPendingAge(report.generatedAt())
+                                .map(StatusTable::duration)
+                                .orElse("-"),
+                        Long.toString(p.applied()));
+            }
+            primaries.appendTo(out, "");
+            out.append('\n');
+        }
+
         StatusReport.Lag lag = report.lag();
         TextTable summary = new TextTable()
                 .row(

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.georeg.db.Database;
 import io.georeg.db.DatabaseConfig;
+import io.georeg.oci.NamespaceOwners;
 import io.georeg.oci.RepositoryName;
 import io.georeg.oci.Tag;
 import io.georeg.replica.DatabaseReplicaWriter;
@@ -171,6 +172,40 @@ class StatusReportIT {
     }
 
     @Test
+    void withSeveralPrimariesTheQueueAndRecoveryPointAreReportedPerPrimary() {
+        NamespaceOwners owners =
+                new NamespaceOwners(java.util.Map.of("team/app", "cell-a", "team/web", "cell-b"), null);
+        StatusReport report = new StatusQuery(database, owners)
+                .read(Duration.ofMinutes(15), 10, StatusQuery.Repositories.NONE, Optional.empty(), 100);
+
+        assertThat(report.primaries())
+                .extracting(StatusReport.PrimaryStatus::name)
+                .containsExactly("cell-a", "cell-b", StatusQuery.NO_PRIMARY);
+        StatusReport.PrimaryStatus a = report.primaries().get(0);
+        assertThat(a.queue()).isEqualTo(new StatusReport.Queue(2, 0, 0, 6));
+        assertThat(a.applied()).isEqualTo(5);
+        assertThat(a.oldestPendingAge(report.generatedAt()).orElseThrow())
+                .isBetween(Duration.ofMinutes(10), Duration.ofMinutes(11));
+        StatusReport.PrimaryStatus b = report.primaries().get(1);
+        assertThat(b.queue()).isEqualTo(new StatusReport.Queue(0, 1, 2, 0));
+        assertThat(b.oldestPendingAge(report.generatedAt()).orElseThrow())
+                .isBetween(Duration.ofMinutes(1), Duration.ofMinutes(2));
+        assertThat(report.primaries().get(2).queue()).isEqualTo(new StatusReport.Queue(0, 0, 1, 0));
+
+        assertThat(StatusTable.render(report, false)).contains("PRIMARY").containsPattern("cell-a +2 +0 +0 +6 +10m");
+        JsonNode json = StatusJson.tree(report, false).path("primaries");
+        assertThat(json.get(1).path("name").asText()).isEqualTo("cell-b");
+        assertThat(json.get(1).path("queue").path("failed").asLong()).isEqualTo(2);
+        assertThat(json.get(0).path("applied").asLong()).isEqualTo(5);
+
+        assertThat(new StatusQuery(database)
+                        .read(Duration.ofMinutes(15), 10, StatusQuery.Repositories.NONE, Optional.empty(), 100)
+                        .primaries())
+                .as("one primary: the summary is the primary's")
+                .isEmpty();
+    }
+
+    @Test
     void lagIsEmptyWhenNothingWasAppliedInTheWindowButTheLongWindowSeesTheOldItem() {
         StatusReport recent = new StatusQuery(database)
                 .read(Duration.ofSeconds(30), 10, StatusQuery.Repositories.NONE, Optional.empty(), 100);
@@ -225,6 +260,7 @@ class StatusReportIT {
                         "verification",
                         "failuresByReason",
                         "outageShield",
+                        "primaries",
                         "repositories");
         assertThat(root.get("windowSeconds").asLong()).isEqualTo(900);
         assertThat(fieldNames(root.get("queue"))).containsExactly("pending", "inProgress", "failed", "done");

@@ -4,6 +4,7 @@ import io.georeg.app.config.ConfigException;
 import io.georeg.app.config.ConfigLoader;
 import io.georeg.app.config.DurationText;
 import io.georeg.app.config.GeoregConfig;
+import io.georeg.app.config.Primaries;
 import io.georeg.app.config.RouterSection;
 import io.georeg.app.health.HealthCommand;
 import io.georeg.app.logging.ConsoleLog;
@@ -83,7 +84,9 @@ public final class GeoregCommand implements Runnable {
         CommandLine cli = new CommandLine(georeg);
         // The replicator module's commands, given this command line's configuration (--config,
         // environment) through suppliers evaluated when they run.
-        cli.addSubcommand(new StatusCommand(() -> georeg.config().database()));
+        cli.addSubcommand(new StatusCommand(
+                () -> georeg.config().database(),
+                () -> Primaries.of(georeg.config()).owners()));
         cli.addSubcommand(new RetryCommand(() -> new Database(georeg.config().database()).start()));
         cli.addSubcommand(new ReconcileCommand(() -> new ReplicatorCommandSession(georeg.config())));
         cli.addSubcommand(new PreheatCommand(() -> new ReplicatorCommandSession(georeg.config())));

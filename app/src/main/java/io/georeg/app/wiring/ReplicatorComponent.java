@@ -13,6 +13,7 @@ import io.georeg.replicator.metrics.VerifyMetrics;
 import io.georeg.replicator.queue.WorkQueue;
 import io.georeg.replicator.verify.Verifier;
 import io.georeg.status.web.StatusPageHandler;
+import io.georeg.status.web.StatusPageSettings;
 import java.net.URI;
 import java.time.Clock;
 import java.util.List;
@@ -70,7 +71,10 @@ public final class ReplicatorComponent implements Component {
                 section.clients(),
                 null,
                 operations,
-                List.of(new StatusPageHandler(resources.database()), replicator.intakeHandler()),
+                List.of(
+                        new StatusPageHandler(
+                                resources.database(), Primaries.of(config).owners(), StatusPageSettings.defaults()),
+                        replicator.intakeHandler()),
                 tree -> resources.requestSignals().wrap(name(), config.metrics().apdex(), tree));
     }
 

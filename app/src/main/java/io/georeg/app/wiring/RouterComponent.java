@@ -10,6 +10,7 @@ import io.georeg.router.Router;
 import io.georeg.router.RouterCells;
 import io.georeg.router.RouterConfig;
 import io.georeg.status.web.StatusPageHandler;
+import io.georeg.status.web.StatusPageSettings;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -51,7 +52,8 @@ public final class RouterComponent implements Component {
                 resources.database().transactions(),
                 resources.metrics(),
                 new CacheOnMiss(new WorkQueue(resources.database()), syncFilter(config), Clock.systemUTC()),
-                new StatusPageHandler(resources.database()),
+                new StatusPageHandler(
+                        resources.database(), Primaries.of(config).owners(), StatusPageSettings.defaults()),
                 resources.database().config(),
                 new Router.ProcessHooks(
                         List.of(resources.schemaReadiness(), resources.servingReadiness()),

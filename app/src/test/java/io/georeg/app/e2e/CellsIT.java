@@ -448,7 +448,7 @@ class CellsIT {
 
     @Test
     @Order(9)
-    void eachCellsReplicationIsMeasuredUnderItsOwnPrimaryLabel() throws Exception {
+    void eachCellsReplicationIsMeasuredAndShownUnderItsOwnPrimary() throws Exception {
         URI metrics = georeg.component(ReplicatorComponent.class).uri().resolve("/metrics");
         for (String cell : CELLS.keySet()) {
             String primary = "primary=\"" + cell + "\"";
@@ -466,6 +466,26 @@ class CellsIT {
                     .as(cell + "'s queue rows")
                     .isPositive();
         }
+        // The status page (the router's operator listener) shows the queue per primary too.
+        URI status = georeg.component(RouterComponent.class).operatorUri();
+        JsonNode json = JSON.readTree(HTTP.send(
+                        HttpRequest.newBuilder(status.resolve("/-/status.json")).build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body());
+        List<String> shown = new ArrayList<>();
+        json.path("primaries").forEach(p -> {
+            shown.add(p.path("name").asText());
+            assertThat(p.path("queue").path("done").asLong())
+                    .as(p.path("name").asText() + "'s items done")
+                    .isPositive();
+        });
+        assertThat(shown).containsExactlyElementsOf(CELLS.keySet());
+        assertThat(HTTP.send(
+                                HttpRequest.newBuilder(status.resolve("/-/status"))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString())
+                        .body())
+                .contains("Replication by primary", "data-name=\"cell-2\"");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.georeg.status.web;
 
 import io.georeg.db.Database;
+import io.georeg.oci.NamespaceOwners;
 import io.georeg.status.LagHistoryQuery;
 import io.georeg.status.RecentFailuresQuery;
 import io.georeg.status.StatusQuery;
@@ -27,8 +28,14 @@ public record StatusPageData(
      * {@link StatusPageSettings#maxRepositories()} repositories by name (case-insensitive substring).
      */
     public static StatusPageData read(Database database, StatusPageSettings settings, String filter) {
+        return read(database, null, settings, filter);
+    }
+
+    /** {@link #read(Database, StatusPageSettings, String)} with the queue per primary when {@code owners} has several. */
+    public static StatusPageData read(
+            Database database, NamespaceOwners owners, StatusPageSettings settings, String filter) {
         String q = filter == null ? "" : filter.strip().toLowerCase(Locale.ROOT);
-        StatusReport report = new StatusQuery(database)
+        StatusReport report = new StatusQuery(database, owners)
                 .read(
                         settings.lagWindow(),
                         settings.failureGroups(),
@@ -49,7 +56,8 @@ public record StatusPageData(
                     report.repositories().stream()
                             .filter(r -> r.name().toLowerCase(Locale.ROOT).contains(q))
                             .toList(),
-                    report.outageShield());
+                    report.outageShield(),
+                    report.primaries());
         }
         return new StatusPageData(
                 report,

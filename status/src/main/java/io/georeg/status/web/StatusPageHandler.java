@@ -1,6 +1,7 @@
 package io.georeg.status.web;
 
 import io.georeg.db.Database;
+import io.georeg.oci.NamespaceOwners;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -35,10 +36,17 @@ public final class StatusPageHandler extends Handler.Abstract {
     private static final SecureRandom NONCES = new SecureRandom();
 
     private final Database database;
+    private final NamespaceOwners owners;
     private final StatusPageSettings settings;
 
     public StatusPageHandler(Database database, StatusPageSettings settings) {
+        this(database, null, settings);
+    }
+
+    /** @param owners which primary owns a repository (the page shows the queue per primary when several do), or null */
+    public StatusPageHandler(Database database, NamespaceOwners owners, StatusPageSettings settings) {
         this.database = database;
+        this.owners = owners;
         this.settings = settings;
     }
 
@@ -60,7 +68,7 @@ public final class StatusPageHandler extends Handler.Abstract {
             return true;
         }
         String q = Request.extractQueryParameters(request).getValue("q");
-        StatusPageData data = StatusPageData.read(database, settings, q);
+        StatusPageData data = StatusPageData.read(database, owners, settings, q);
         String body;
         if (path.equals(JSON_PATH)) {
             body = StatusPageJson.render(data);

@@ -43,6 +43,7 @@ final class StatusPageHtml {
                 .append(" min · reload to refresh · <a href=\"status.json\">JSON</a></p></header>\n");
 
         summary(h, r);
+        primaries(h, r);
         queue(h, r.queue());
         lagChart(h, data);
         failures(h, data);
@@ -104,6 +105,41 @@ final class StatusPageHtml {
             }
             h.append("</table></section>\n");
         }
+    }
+
+    /** Each primary's queue and recovery point, when the secondary serves several. */
+    private static void primaries(StringBuilder h, StatusReport r) {
+        if (r.primaries().isEmpty()) {
+            return;
+        }
+        h.append("<section id=\"primaries\"><h2>Replication by primary</h2>\n<table id=\"primary-table\"><thead><tr>"
+                + "<th>primary</th><th>pending</th><th>in progress</th><th>failed</th><th>done</th>"
+                + "<th>oldest pending</th><th>applied in window</th></tr></thead><tbody>\n");
+        for (StatusReport.PrimaryStatus p : r.primaries()) {
+            String name = Html.text(p.name());
+            h.append("<tr class=\"primary")
+                    .append(p.queue().failed() > 0 ? " bad" : "")
+                    .append("\" data-name=\"")
+                    .append(name)
+                    .append("\"><th>")
+                    .append(name)
+                    .append("</th><td>")
+                    .append(p.queue().pending())
+                    .append("</td><td>")
+                    .append(p.queue().inProgress())
+                    .append("</td><td>")
+                    .append(p.queue().failed())
+                    .append("</td><td>")
+                    .append(p.queue().done())
+                    .append("</td><td>")
+                    .append(p.oldestPendingAge(r.generatedAt())
+                            .map(StatusPageHtml::age)
+                            .orElse("none"))
+                    .append("</td><td>")
+                    .append(p.applied())
+                    .append("</td></tr>\n");
+        }
+        h.append("</tbody></table></section>\n");
     }
 
     private static void tile(StringBuilder h, String id, String label, String value) {
