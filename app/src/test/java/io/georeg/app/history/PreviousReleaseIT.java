@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * release's {@code georeg serve} migrates the database and runs one front; the previous release's
  * jar, as a child process, is the replicator (taking the primary's notifications) and the other
  * front. A short history run pushes, deletes and reads through both routers; then every operation
- * took effect (but those the primary itself answered 5xx, see {@link PrimaryServerErrors}), no read
+ * took effect (but those the primary itself failed, see {@link PrimaryFaults}), no read
  * through a router saw a state older than a write through that router, and the replica converges
  * to the primary.
  */
@@ -98,12 +98,17 @@ class PreviousReleaseIT {
             assertThat(result.ops())
                     .as("operations through the previous release's router")
                     .anyMatch(o -> o.source().endsWith("@r1") && o.outcome() == Op.Outcome.OK);
-            PrimaryServerErrors primaryErrors = PrimaryServerErrors.in(sites.primary.log());
-            LOG.info("the primary's own 5xx answers (its log): {}", primaryErrors.answers());
-            assertThat(primaryErrors.notThePrimarys(result.ops().stream()
-                            .filter(o -> o.outcome() != Op.Outcome.OK)
-                            .toList()))
-                    .as("every operation took effect, but those the primary itself failed (5xx in its log)")
+            PrimaryFaults primaryFaults = PrimaryFaults.in(sites.primary.log());
+            LOG.info(
+                    "the primary's own faults (its log): 5xx {}, manifests refused for a blob it had stored {}",
+                    primaryFaults.answers(),
+                    primaryFaults.blobsUnknown());
+            assertThat(primaryFaults.notThePrimarys(
+                            result.ops().stream()
+                                    .filter(o -> o.outcome() != Op.Outcome.OK)
+                                    .toList(),
+                            result.ops()))
+                    .as("every operation took effect, but those the primary itself failed (its log says so)")
                     .isEmpty();
             // The previous release's router learns other routers' fences by NOTIFY only: a read
             // through it right after a write through this release's router is reported, not asserted.

@@ -36,9 +36,8 @@ import org.slf4j.LoggerFactory;
  * between. Then: no client operation failed, no notification was lost (the replica converges to
  * the primary with reconcile off, so a lost push or delete would leave a tag behind), and no read
  * through a router saw a state older than a write that completed before it. An operation that
- * failed because the primary itself answered 5xx (its log says so: distribution's own races,
- * {@link PrimaryServerErrors}) is the primary's, passed on faithfully, and is reported, not
- * counted against the upgrade. The time of each step is logged. A failure names each request
+ * failed at the primary itself (its log says so: distribution's own races, {@link PrimaryFaults})
+ * is the primary's, passed on faithfully, and is reported, not counted against the upgrade. The time of each step is logged. A failure names each request
  * that failed, its answer and what the primary logged about it ({@link FailedRequests}).
  */
 class RollingUpgradeIT {
@@ -110,14 +109,16 @@ class RollingUpgradeIT {
             List<Op> failed = result.ops().stream()
                     .filter(o -> o.outcome() != Op.Outcome.OK)
                     .toList();
-            PrimaryServerErrors primaryErrors = PrimaryServerErrors.in(sites.primary.log());
-            List<Op> failedThroughGeoreg = primaryErrors.notThePrimarys(failed);
+            PrimaryFaults primaryFaults = PrimaryFaults.in(sites.primary.log());
+            List<Op> failedThroughGeoreg = primaryFaults.notThePrimarys(failed, result.ops());
             report.append("  failed client operations: ")
                     .append(failed.size())
                     .append(" of ")
                     .append(result.ops().size())
-                    .append(", of which the primary itself answered 5xx (its log: ")
-                    .append(primaryErrors.answers())
+                    .append(", of which the primary itself failed (its log: 5xx ")
+                    .append(primaryFaults.answers())
+                    .append(", manifests refused for a blob it had stored ")
+                    .append(primaryFaults.blobsUnknown())
                     .append("): ")
                     .append(failed.size() - failedThroughGeoreg.size())
                     .append("\n  tags diverged after quiescence (lost notifications): ")
@@ -130,7 +131,7 @@ class RollingUpgradeIT {
                     .as("operations through the new fronts")
                     .anyMatch(o -> o.invoked() > frontsReplaced && o.outcome() == Op.Outcome.OK);
             assertThat(failedThroughGeoreg)
-                    .as(() -> "no client operation failed but by the primary's own 5xx, passed on; "
+                    .as(() -> "no client operation failed but by the primary's own fault, passed on; "
                             + workload.failedRequests().report(sites.primary.log()))
                     .isEmpty();
             assertThat(result.diverged()).as("no notification lost").isEmpty();
