@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.http.HttpParser;
 import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.internal.HttpConnection;
 import org.eclipse.jetty.util.component.AbstractLifeCycle;
@@ -20,24 +21,39 @@ import org.slf4j.LoggerFactory;
 /**
  * How long a client of a public listener (the router's, registry-read's, the replicator's intake)
  * may take, so that slow clients cannot hold connections: Jetty bounds silence (the idle timeout)
- * but not a client that trickles its request headers a byte at a time (slowloris), which keeps a
- * connection alive for as long as it likes. {@link #applyTo} sets the connector's idle timeout and
- * adds a {@link HeaderDeadline} that closes a connection whose request has begun but whose headers
- * are not complete within {@code headers}. Nothing else is affected: other connections, requests
- * whose headers arrived, and idle keep-alive connections (the idle timeout's).
+ * but not a client that trickles its request a byte at a time, each byte resetting the idle
+ * timeout: its headers (slowloris) or its body (a slow POST). {@link #applyTo} sets the connector's
+ * idle timeout and adds a {@link HeaderDeadline} that closes a connection whose request has begun
+ * but whose headers are not complete within {@code headers}; {@link #guardBodies} puts a
+ * {@link MinimumBodyRate} in front of the listener's handlers, which fails the reading of a
+ * request body that the client sends at less than {@code minBodyRate}. Nothing else is affected: other connections, requests whose headers arrived and whose body
+ * keeps coming, responses, and idle keep-alive connections (the idle timeout's).
  *
- * @param headers how long a request may take from its first byte to the end of its headers
- * @param idle    how long a client connection may be silent, between requests or within one
+ * @param headers     how long a request may take from its first byte to the end of its headers
+ * @param idle        how long a client connection may be silent, between requests or within one
+ * @param minBodyRate the least average rate, in bytes per second, at which a request body must
+ *                    arrive; 0 turns the check off
  */
-public record ClientDeadlines(Duration headers, Duration idle) {
+public record ClientDeadlines(Duration headers, Duration idle, long minBodyRate) {
     /** Headers arrive in one packet from any real client; ten seconds leaves room for a slow link. */
     public static final Duration DEFAULT_HEADERS = Duration.ofSeconds(10);
 
     /** Jetty's own idle timeout, which registry-read and the intake had before it was a setting. */
     public static final Duration DEFAULT_IDLE = Duration.ofSeconds(30);
 
+    /**
+     * 1 KiB/s, several times below a 56k modem, so no real upload comes near it, while a body
+     * trickled a byte every few seconds (which the idle timeout never ends) is cut at its next byte.
+     */
+    public static final long DEFAULT_MIN_BODY_RATE = 1024;
+
+    /** With the default body rate. */
+    public ClientDeadlines(Duration headers, Duration idle) {
+        this(headers, idle, DEFAULT_MIN_BODY_RATE);
+    }
+
     public static ClientDeadlines defaults() {
-        return new ClientDeadlines(DEFAULT_HEADERS, DEFAULT_IDLE);
+        return new ClientDeadlines(DEFAULT_HEADERS, DEFAULT_IDLE, DEFAULT_MIN_BODY_RATE);
     }
 
     /** Every problem, each naming its key below {@code prefix} (e.g. {@code registryRead.clients}). */
@@ -49,6 +65,10 @@ public record ClientDeadlines(Duration headers, Duration idle) {
         if (idle == null || idle.toMillis() < 100) {
             problems.add(prefix + ".idle must be a duration of at least 100ms, e.g. 30s (got " + idle + ")");
         }
+        if (minBodyRate < 0) {
+            problems.add(prefix + ".minBodyRate must be 0 (off) or a rate in bytes per second, e.g. "
+                    + DEFAULT_MIN_BODY_RATE + " (got " + minBodyRate + ")");
+        }
         return problems;
     }
 
@@ -56,6 +76,16 @@ public record ClientDeadlines(Duration headers, Duration idle) {
     public void applyTo(ServerConnector connector) {
         connector.setIdleTimeout(idle.toMillis());
         connector.addBean(new HeaderDeadline(connector, headers));
+    }
+
+    /**
+     * {@code handler} behind the body-rate check (reading a body the client sends slower than
+     * {@code minBodyRate} fails with a {@link BodyTooSlowException}); {@code handler} itself when the
+     * check is off. Responses are not rate-checked: a slow reader of a large blob is bounded by the
+     * idle timeout and its TCP window.
+     */
+    public Handler guardBodies(Handler handler) {
+        return minBodyRate > 0 ? new MinimumBodyRate(handler, minBodyRate) : handler;
     }
 
     /**

@@ -82,7 +82,7 @@ public final class RegistryReadServer implements AutoCloseable {
         options.clients().applyTo(c);
         s.addConnector(c);
         s.setErrorHandler(OciErrorHandler.forRegistryApi());
-        s.setHandler(handler(replica, auth, options));
+        s.setHandler(options.clients().guardBodies(handler(replica, auth, options)));
         s.setStopAtShutdown(false);
         try {
             s.start();

@@ -321,9 +321,11 @@ public final class Router implements AutoCloseable {
             server = newServer(config.bindHost(), config.port(), "router", true);
             TokenShield shield = outageShield();
             accessLog = new AccessLog(config.accessLog(), metrics::accessLogDropped).start();
-            server.setHandler(new GracefulDrain(hooks.outermost()
-                    .apply(new AccessLogHandler(
-                            accessLog, routingHandler(replica, readYourWrites, shield, operations)))));
+            server.setHandler(new GracefulDrain(config.timeouts()
+                    .clients()
+                    .guardBodies(hooks.outermost()
+                            .apply(new AccessLogHandler(
+                                    accessLog, routingHandler(replica, readYourWrites, shield, operations))))));
             server.start();
             JettyMetrics.of(registry).add("router", server);
             operatorServer =

@@ -328,12 +328,29 @@ public record RouterConfig(
      * @param clientHeaders  how long a client may take from the first byte of a request to the end
      *                       of its headers (a client that trickles them is cut off); a client
      *                       connection may be silent for {@code idle}
+     * @param clientMinBodyRate the least average rate, in bytes per second, at which a client's
+     *                       request body must arrive (a client that trickles it is cut off); 0 off
      */
     public record Timeouts(
-            Duration connect, Duration idle, Duration healthInterval, Duration healthTimeout, Duration clientHeaders) {
-        /** With the default header deadline. */
+            Duration connect,
+            Duration idle,
+            Duration healthInterval,
+            Duration healthTimeout,
+            Duration clientHeaders,
+            long clientMinBodyRate) {
+        /** With the default header deadline and body rate. */
         public Timeouts(Duration connect, Duration idle, Duration healthInterval, Duration healthTimeout) {
             this(connect, idle, healthInterval, healthTimeout, ClientDeadlines.DEFAULT_HEADERS);
+        }
+
+        /** With the default body rate. */
+        public Timeouts(
+                Duration connect,
+                Duration idle,
+                Duration healthInterval,
+                Duration healthTimeout,
+                Duration clientHeaders) {
+            this(connect, idle, healthInterval, healthTimeout, clientHeaders, ClientDeadlines.DEFAULT_MIN_BODY_RATE);
         }
 
         public static Timeouts defaults() {
@@ -343,7 +360,7 @@ public record RouterConfig(
 
         /** What the router's public listener allows its clients. */
         public ClientDeadlines clients() {
-            return new ClientDeadlines(clientHeaders, idle);
+            return new ClientDeadlines(clientHeaders, idle, clientMinBodyRate);
         }
     }
 
@@ -609,6 +626,10 @@ public record RouterConfig(
         positive("router.timeouts.healthInterval", timeouts.healthInterval(), problems);
         positive("router.timeouts.healthTimeout", timeouts.healthTimeout(), problems);
         positive("router.timeouts.clientHeaders", timeouts.clientHeaders(), problems);
+        if (timeouts.clientMinBodyRate() < 0) {
+            problems.add("router.timeouts.clientMinBodyRate: 0 (off) or a rate in bytes per second, e.g. "
+                    + ClientDeadlines.DEFAULT_MIN_BODY_RATE + "; got " + timeouts.clientMinBodyRate());
+        }
         if (timeouts.connect() != null && timeouts.connect().compareTo(Duration.ofMillis(1900)) > 0) {
             problems.add(
                     "router.timeouts.connect: at most 1.9s, so that writes fail within 2 s when the primary is down; got "

@@ -98,32 +98,39 @@ class ConfigLoaderTest {
     @Test
     void everyPublicListenersClientDeadlinesAreReadFromYamlAndEnvironmentAndValidated() throws IOException {
         GeoregConfig defaults = new ConfigLoader(Map.of()).load(Optional.empty());
-        GeoregConfig config = load("""
+        GeoregConfig config = load(
+                """
                 registryRead:
                   clients:
                     headers: 3s
                     idle: 1m
+                    minBodyRate: 2048
                 replicator:
                   clients:
                     headers: 4s
                 router:
                   timeouts:
                     clientHeaders: 5s
-                """, Map.of("GEOREG_REPLICATOR_CLIENTS_IDLE", "2m"));
+                """,
+                Map.of("GEOREG_REPLICATOR_CLIENTS_IDLE", "2m", "GEOREG_ROUTER_TIMEOUTS_CLIENT_MIN_BODY_RATE", "0"));
 
         assertThat(defaults.registryRead().clients()).isEqualTo(ClientDeadlines.defaults());
         assertThat(defaults.replicator().clients()).isEqualTo(ClientDeadlines.defaults());
         assertThat(defaults.router().timeouts().clientHeaders()).isEqualTo(ClientDeadlines.DEFAULT_HEADERS);
+        assertThat(defaults.router().timeouts().clientMinBodyRate()).isEqualTo(ClientDeadlines.DEFAULT_MIN_BODY_RATE);
         assertThat(config.registryRead().clients())
-                .isEqualTo(new ClientDeadlines(Duration.ofSeconds(3), Duration.ofMinutes(1)));
+                .isEqualTo(new ClientDeadlines(Duration.ofSeconds(3), Duration.ofMinutes(1), 2048));
         assertThat(config.replicator().clients())
                 .isEqualTo(new ClientDeadlines(Duration.ofSeconds(4), Duration.ofMinutes(2)));
         assertThat(config.router().timeouts().clients())
                 .isEqualTo(new ClientDeadlines(
-                        Duration.ofSeconds(5), defaults.router().timeouts().idle()));
+                        Duration.ofSeconds(5), defaults.router().timeouts().idle(), 0));
         assertThatThrownBy(() -> load("replicator:\n  clients:\n    headers: 10ms\n", Map.of())
                         .validateComponents())
                 .hasMessageContaining("replicator.clients.headers");
+        assertThatThrownBy(() -> load("registryRead:\n  clients:\n    minBodyRate: -1\n", Map.of())
+                        .validateComponents())
+                .hasMessageContaining("registryRead: read.clients.minBodyRate");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.georeg.router.proxy;
 
 import io.georeg.oci.ErrorCode;
+import io.georeg.ops.BodyTooSlowException;
 import java.io.ByteArrayOutputStream;
 import java.net.ConnectException;
 import java.net.URI;
@@ -500,6 +501,19 @@ public final class StreamingProxy {
             if (failure instanceof LimitedContentSource.BodyTooLargeException tooLarge) {
                 OciErrorResponse.send(
                         proxyToClientResponse, proxyToClientCallback, ErrorCode.SIZE_INVALID, tooLarge.getMessage());
+                return;
+            }
+            if (BodyTooSlowException.isCause(failure)) {
+                // The client→proxy leg failed, not the upstream: its circuit and metrics are not told.
+                if (proxyToClientResponse.isCommitted()) {
+                    proxyToClientCallback.failed(failure);
+                } else {
+                    OciErrorResponse.send(
+                            proxyToClientResponse,
+                            proxyToClientCallback,
+                            ErrorCode.BLOB_UPLOAD_INVALID,
+                            failure.getMessage());
+                }
                 return;
             }
             observer.onUpstreamFailure(upstream, failure, !headersSeen);

@@ -320,6 +320,46 @@ class RouterBadInputIT {
     }
 
     /**
+     * The slow-body row (a slow POST): clients that send whole headers announcing a 1 MiB upload
+     * and then trickle the body a byte every 100 ms, each byte resetting Jetty's idle timeout, are
+     * disconnected once their body arrives below {@code router.timeouts.clientMinBodyRate} (1 KiB/s
+     * by default), and the primary never receives a whole body; other clients are served meanwhile,
+     * and the primary's circuit does not count the clients' slowness against it.
+     */
+    @Test
+    void clientsTricklingTheirBodyAreCutOffAndNoUploadReachesThePrimaryWhole() throws Exception {
+        long length = 1024 * 1024;
+        String target = "/v2/team/app/blobs/uploads/trickled-body";
+        List<SlowClient> slow = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                slow.add(SlowClient.trickleBody(router.localUrl(), "PATCH", target, length, Duration.ofMillis(100)));
+            }
+            assertThat(send(router.port(), "GET", "/v2/team/app/tags/list", Map.of())
+                            .status())
+                    .as("a client served while others trickle")
+                    .isEqualTo(200);
+            await().atMost(Duration.ofSeconds(30)).until(() -> slow.stream().allMatch(SlowClient::cutOff));
+            assertThat(primary.seen())
+                    .filteredOn(seen -> seen.pathQuery().equals(target))
+                    .noneSatisfy(seen -> assertThat(seen.bodyLength()).isEqualTo(length));
+            // The clients' fault, not the primary's: its circuit stays closed and writes go on.
+            SlowClient.Answer upload = SlowClient.uploadSlowly(
+                    router.localUrl(),
+                    "PATCH",
+                    "/v2/team/app/blobs/uploads/after-trickled-bodies",
+                    new byte[1024],
+                    1,
+                    Duration.ZERO);
+            assertThat(upload.status()).as("answer; body " + upload.body()).isEqualTo(200);
+        } finally {
+            for (SlowClient c : slow) {
+                c.close();
+            }
+        }
+    }
+
+    /**
      * A valid upload on a slow link is not a slow client: its headers arrive at once and its body
      * takes 7 × 500 ms, well past the header deadline, and reaches the primary whole.
      */

@@ -26,6 +26,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       every {@code pause} (at a fixed rate, on a scheduler of its own), never ending the headers,
  *       until the server closes the connection ({@link #cutOff()}) or the client is closed. Each
  *       byte resets the server's idle timeout, so only a header deadline ends it.
+ *   <li>{@link #trickleBody}: the same with the body (a slow POST): whole headers announcing a large
+ *       body at once, then one byte of the body every {@code pause}; only a minimum body rate ends it.
  *   <li>{@link #uploadSlowly}: a valid request whose headers arrive at once and whose body comes in
  *       pieces, one every {@code pause}: what a client on a slow link uploading a layer looks like,
  *       which no header deadline may cut.
@@ -37,11 +39,10 @@ public final class SlowClient implements AutoCloseable {
     private final AtomicInteger bytesAnswered = new AtomicInteger();
     private final ScheduledExecutorService pacer = pacer();
 
-    private SlowClient(URI url, Duration pause) throws IOException {
+    private SlowClient(URI url, String start, Duration pause) throws IOException {
         socket.connect(new InetSocketAddress(url.getHost(), url.getPort()), 5_000);
         OutputStream out = socket.getOutputStream();
-        out.write(("GET /v2/ HTTP/1.1\r\nHost: " + url.getHost() + "\r\nX-Trickle: ")
-                .getBytes(StandardCharsets.US_ASCII));
+        out.write(start.getBytes(StandardCharsets.US_ASCII));
         out.flush();
         pacer.scheduleAtFixedRate(() -> trickle(out), pause.toMillis(), pause.toMillis(), TimeUnit.MILLISECONDS);
         Thread.ofVirtual().name("slow-client-reader").start(this::awaitClose);
@@ -49,7 +50,20 @@ public final class SlowClient implements AutoCloseable {
 
     /** Starts trickling headers to {@code url}'s host and port. */
     public static SlowClient trickleHeaders(URI url, Duration pause) throws IOException {
-        return new SlowClient(url, pause);
+        return new SlowClient(url, "GET /v2/ HTTP/1.1\r\nHost: " + url.getHost() + "\r\nX-Trickle: ", pause);
+    }
+
+    /**
+     * Sends {@code method target} with its headers at once, announcing a body of {@code length}
+     * bytes, then trickles the body to {@code url}'s host and port one byte every {@code pause}.
+     */
+    public static SlowClient trickleBody(URI url, String method, String target, long length, Duration pause)
+            throws IOException {
+        return new SlowClient(
+                url,
+                method + " " + target + " HTTP/1.1\r\nHost: " + url.getHost() + ":" + url.getPort()
+                        + "\r\nContent-Type: application/octet-stream\r\nContent-Length: " + length + "\r\n\r\n",
+                pause);
     }
 
     /** Whether the server closed the connection (or reset it). */

@@ -57,7 +57,7 @@ public final class ComponentHttpServer implements AutoCloseable {
         all.add(operations);
         all.addAll(handlers);
         // Graceful stop: the connector stops accepting, requests in flight finish (up to the stop timeout).
-        server.setHandler(new GracefulDrain(outermost.apply(new Handler.Sequence(all))));
+        server.setHandler(new GracefulDrain(clients.guardBodies(outermost.apply(new Handler.Sequence(all)))));
         server.setStopTimeout(5_000);
         this.host = host;
         this.name = name;

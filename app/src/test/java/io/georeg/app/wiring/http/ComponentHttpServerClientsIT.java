@@ -29,8 +29,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The listener that {@code georeg serve} gives registry-read and the replicator (the primary's
  * notifications arrive on it) applies the component's client deadlines: a client trickling its
- * headers is cut off once {@code headers} has passed, a valid request whose body arrives slowly is
- * read to the end. Over a real {@link ComponentHttpServer} on an ephemeral loopback port, with a
+ * headers is cut off once {@code headers} has passed, one trickling its body below
+ * {@code minBodyRate} is cut off too, a valid request whose body arrives slowly is read to the end. Over a real {@link ComponentHttpServer} on an ephemeral loopback port, with a
  * handler that answers the number of body bytes it read.
  */
 class ComponentHttpServerClientsIT {
@@ -86,6 +86,26 @@ class ComponentHttpServerClientsIT {
             await().atMost(CLIENTS.headers().multipliedBy(30))
                     .until(() -> slow.stream().allMatch(SlowClient::cutOff));
             assertThat(slow).allSatisfy(c -> assertThat(c.bytesAnswered()).isZero());
+        } finally {
+            for (SlowClient c : slow) {
+                c.close();
+            }
+        }
+    }
+
+    /**
+     * A slow POST: whole headers announcing a 1 MiB notification, then its body a byte every 100 ms
+     * (each resetting the 5-minute idle timeout): the read fails below the minimum body rate
+     * (1 KiB/s by default) and the connection is closed; the handler never counts a whole body.
+     */
+    @Test
+    void clientsTricklingTheirBodyAreCutOff() throws Exception {
+        List<SlowClient> slow = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                slow.add(SlowClient.trickleBody(server.uri(), "POST", "/events", 1024 * 1024, Duration.ofMillis(100)));
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> slow.stream().allMatch(SlowClient::cutOff));
         } finally {
             for (SlowClient c : slow) {
                 c.close();
