@@ -31,13 +31,20 @@ import org.slf4j.LoggerFactory;
  * latest event). Then the primary's answer is the truth, as always: the wait only decides
  * <em>when</em> the tag is read, never what it becomes. A manifest the primary does not have means
  * the push was undone, and is not waited for.
+ *
+ * <p>A tag the primary does not have at all is waited for longest ({@link #PAUSES}): that is what
+ * a new tag looks like in the race, and nothing else than a delete of the tag explains it. A tag
+ * the primary shows at another digest is waited for briefly ({@link #OVERWRITE_PAUSES}): clients
+ * racing pushes of one tag make that the common case (the row's digest is the event with the
+ * newest timestamp, the tag is the last link written), and the row runs again for every push, so a
+ * long wait there held the tag's replication back by seconds for each.
  */
 final class PushedTagLink {
     private static final Logger LOG = LoggerFactory.getLogger(PushedTagLink.class);
     /**
-     * The pauses between reads of the tag: about 3 s in all, far longer than distribution takes
-     * between notifying a push and linking its tag, even on a loaded host, and short enough that a
-     * worker waiting for an overtaken push is not missed.
+     * The pauses between reads of a tag the primary does not have yet: about 3 s in all, far longer
+     * than distribution takes between notifying a push and linking its tag, even on a loaded host,
+     * and short enough that a worker waiting for an overtaken push is not missed.
      */
     static final List<Duration> PAUSES = List.of(
             Duration.ofMillis(50),
@@ -47,12 +54,13 @@ final class PushedTagLink {
             Duration.ofMillis(800),
             Duration.ofMillis(1600));
 
-    private final PrimaryContent primary;
-    private final List<Duration> pauses;
+    /** The pauses for a tag the primary shows at another digest: a third of a second in all. */
+    static final List<Duration> OVERWRITE_PAUSES = PAUSES.subList(0, 3);
 
-    PushedTagLink(PrimaryContent primary, List<Duration> pauses) {
+    private final PrimaryContent primary;
+
+    PushedTagLink(PrimaryContent primary) {
         this.primary = primary;
-        this.pauses = List.copyOf(pauses);
     }
 
     /**
@@ -72,7 +80,7 @@ final class PushedTagLink {
             return shown;
         }
         Optional<FetchedManifest> current = shown;
-        for (Duration pause : pauses) {
+        for (Duration pause : shown.isEmpty() ? PAUSES : OVERWRITE_PAUSES) {
             Thread.sleep(pause);
             Optional<FetchedManifest> again = primary.manifest(repository, new Reference.ByTag(tag));
             if (!digestOf(again).equals(digestOf(current))) {

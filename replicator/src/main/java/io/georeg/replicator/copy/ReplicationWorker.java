@@ -105,7 +105,7 @@ public final class ReplicationWorker implements WorkHandler {
         this.observer = observer;
         this.blobs = new BlobCopier(primary, observer, throttle);
         this.manifests = new ManifestCopier(primary, reader, blobs, observer);
-        this.pushedTagLink = new PushedTagLink(primary, PushedTagLink.PAUSES);
+        this.pushedTagLink = new PushedTagLink(primary);
     }
 
     @Override

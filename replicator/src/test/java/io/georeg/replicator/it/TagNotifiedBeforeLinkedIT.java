@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.georeg.oci.Digest;
 import io.georeg.replicator.intake.IntakeHandler;
 import io.georeg.replicator.testing.NotificationFixtures;
-import io.georeg.replicator.testing.ReplicatorDatabase;
 import io.georeg.replicator.testing.ReplicatorUnderTest;
 import io.georeg.testkit.db.TestDatabase;
 import io.georeg.testkit.oci.RegistryHttp;
@@ -16,6 +15,7 @@ import io.georeg.testkit.oci.TestImage;
 import io.georeg.testkit.oci.TestImages;
 import io.georeg.testkit.tools.Distribution;
 import io.georeg.testkit.tools.DistributionConfig;
+import io.georeg.testkit.tools.HoldingProxy;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -38,11 +38,13 @@ import org.junit.jupiter.api.io.TempDir;
  * the replica without the tag, for good (PodmanClientIT, JibClientIT, OutageTokensIT, FailoverIT).
  *
  * <p>Here the race is made certain with the real parts: a real distribution primary (without
- * notifications of its own) holds the manifest by digest only; the replicator receives the tag
- * push event distribution would send (a captured one, pointed at this image); once a worker has
- * claimed the tag's row, the test links the tag on the primary, as distribution does a moment
- * after notifying. Nothing else tells the replicator about the tag, so it replicates only if the
- * worker did not take the primary's first answer as the truth.
+ * notifications of its own) holds the manifest by digest only; the replicator, which reads the
+ * primary through a {@link HoldingProxy}, receives the tag push event distribution would send (a
+ * captured one, pointed at this image); the primary's answer to the worker's first read of the tag
+ * (not there yet, or its old digest) is held while the test links the tag on the primary, as
+ * distribution does a moment after notifying, and then passed on. Nothing else tells the
+ * replicator about the tag, so it replicates only if the worker did not take that answer as the
+ * truth.
  */
 class TagNotifiedBeforeLinkedIT {
     @RegisterExtension
@@ -55,6 +57,7 @@ class TagNotifiedBeforeLinkedIT {
 
     private static ReplicatorUnderTest replica;
     private static Distribution primary;
+    private static HoldingProxy primaryAsTheReplicatorSeesIt;
     private static RegistryHttp registry;
     private static HttpClient http;
 
@@ -64,14 +67,15 @@ class TagNotifiedBeforeLinkedIT {
         primary = Distribution.start(
                 Files.createDirectories(temp.resolve("primary")),
                 DistributionConfig.filesystem(temp.resolve("primary-storage")));
-        replica.start(primary.url(), ReplicatorUnderTest.fastRetries(2));
+        primaryAsTheReplicatorSeesIt = HoldingProxy.to(primary.url());
+        replica.start(primaryAsTheReplicatorSeesIt.url(), ReplicatorUnderTest.fastRetries(2));
         registry = new RegistryHttp(primary.url());
         http = HttpClient.newHttpClient();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        ReplicatorUnderTest.closeAll(registry, primary, replica);
+        ReplicatorUnderTest.closeAll(registry, replica, primaryAsTheReplicatorSeesIt, primary);
         if (http != null) {
             http.close();
         }
@@ -113,44 +117,26 @@ class TagNotifiedBeforeLinkedIT {
 
     /**
      * What distribution does for {@code PUT /v2/<repo>/manifests/<tag>}, in the order that loses
-     * the race: the manifest stored, the event sent and taken by a worker, then the tag linked.
+     * the race: the manifest stored, the event sent, the worker's read of the tag answered, then
+     * the tag linked.
      */
     private static void notifyTagPushBeforeLink(String repo, String tag, TestImage image) throws Exception {
         Digest digest = image.manifest().digest();
         assertThat(registry.push(repo, digest.toString(), image).status())
                 .as("push of %s@%s to the primary", repo, digest)
                 .isEqualTo(201);
-        long generationBefore = generation(repo, tag);
+        HoldingProxy.Hold firstRead = primaryAsTheReplicatorSeesIt.holdNext("GET", "/manifests/" + tag);
 
         sendTagPushEvent(repo, tag, image);
         await().atMost(Duration.ofSeconds(30))
-                .pollInterval(Duration.ofMillis(10))
-                .alias(String.format("a worker takes the event for %s:%s", repo, tag))
-                .until(() -> takenSince(repo, tag, generationBefore));
-
+                .alias(String.format("the worker's read of %s:%s answered by the primary", repo, tag))
+                .until(firstRead::arrived);
         RegistryHttp.Answer link = registry.putManifest(
                 repo, tag, image.manifest().mediaType(), image.manifest().content());
         assertThat(link.status())
                 .as("tag %s:%s linked on the primary", repo, tag)
                 .isEqualTo(201);
-    }
-
-    /** The generation of the tag's row, -1 while there is none (every request for the row raises it). */
-    private static long generation(String repo, String tag) {
-        return ReplicatorDatabase.count(DB, "SELECT coalesce(max(generation), -1) FROM " + tagRow(repo, tag));
-    }
-
-    /** Whether a worker has claimed (or finished) the tag's row since a request raised it past {@code before}. */
-    private static boolean takenSince(String repo, String tag, long before) {
-        return ReplicatorDatabase.count(
-                        DB,
-                        "SELECT count(*) FROM " + tagRow(repo, tag) + " AND generation > " + before
-                                + " AND state <> 'pending'")
-                == 1;
-    }
-
-    private static String tagRow(String repo, String tag) {
-        return "replication_work WHERE repository = '" + repo + "' AND kind = 'tag' AND ref = '" + tag + "'";
+        firstRead.release();
     }
 
     /** distribution's captured tag push event, pointed at {@code image} in {@code repo}. */

@@ -78,8 +78,12 @@ class RouterWithRegistryReadIT {
                     port,
                     primary.url(),
                     null,
-                    new RouterConfig.ReplicaEndpoint.InProcess(RegistryReadServer.handler(
-                            reader, Authenticator.anonymous(), ReadOptions.loopbackEphemeral())));
+                    // registry-read over the database reader without a cache: a fence clears as soon
+                    // as it shows the write.
+                    new RouterConfig.ReplicaEndpoint.InProcess(
+                            RegistryReadServer.handler(
+                                    reader, Authenticator.anonymous(), ReadOptions.loopbackEphemeral()),
+                            java.time.Duration.ZERO));
             return new Router(config, database.transactions(), new PrometheusRegistry()).start();
         });
     }
