@@ -48,9 +48,8 @@ public final class WorkScheduler implements AutoCloseable {
     private final WakeSignal wake = new WakeSignal();
     private final WakeListener listener;
     private final Semaphore slots;
-    private final Map<Long, WorkItem> running = new ConcurrentHashMap<>();
-    /** The items a worker thread is running now, to say which of them hang (their leases are renewed). */
-    private final Map<Long, InProgress> inProgress = new ConcurrentHashMap<>();
+    /** The items claimed and not finished: their leases are renewed, and those that hang are reported. */
+    private final Map<Long, Claimed> running = new ConcurrentHashMap<>();
 
     private final int instance = INSTANCES.incrementAndGet();
     private volatile boolean active;
@@ -111,7 +110,7 @@ public final class WorkScheduler implements AutoCloseable {
                     claimedCount = claimed.size();
                     for (WorkItem item : claimed) {
                         slots.acquireUninterruptibly();
-                        running.put(item.id(), item);
+                        running.put(item.id(), new Claimed(item));
                         workers.execute(() -> run(item));
                     }
                 } catch (RuntimeException e) {
@@ -168,26 +167,47 @@ public final class WorkScheduler implements AutoCloseable {
 
     private void reportLongRunning() {
         Instant now = Instant.now();
-        for (InProgress p : inProgress.values()) {
-            if (Duration.between(p.started(), now).compareTo(LONG_RUNNING) > 0
-                    && p.reported().compareAndSet(false, true)) {
+        for (Claimed c : running.values()) {
+            Running r = c.running;
+            if (r != null
+                    && Duration.between(r.started(), now).compareTo(LONG_RUNNING) > 0
+                    && c.reported.compareAndSet(false, true)) {
                 StringBuilder stack = new StringBuilder();
-                for (StackTraceElement frame : p.worker().getStackTrace()) {
+                for (StackTraceElement frame : r.worker().getStackTrace()) {
                     stack.append("\n\tat ").append(frame);
                 }
                 LOG.warn(
                         "{}: still running after {} (its lease is renewed while it runs); its worker is at:{}",
-                        p.item(),
+                        c.item,
                         LONG_RUNNING,
                         stack);
             }
         }
     }
 
-    private record InProgress(WorkItem item, Thread worker, Instant started, AtomicBoolean reported) {}
+    /** A claimed item; a worker sets {@link #running} when it starts it. */
+    private static final class Claimed {
+        final WorkItem item;
+        final AtomicBoolean reported = new AtomicBoolean();
+        volatile Running running;
+
+        Claimed(WorkItem item) {
+            this.item = item;
+        }
+
+        @Override
+        public String toString() {
+            return item.toString();
+        }
+    }
+
+    private record Running(Thread worker, Instant started) {}
 
     private void run(WorkItem item) {
-        inProgress.put(item.id(), new InProgress(item, Thread.currentThread(), Instant.now(), new AtomicBoolean()));
+        Claimed claimed = running.get(item.id());
+        if (claimed != null) {
+            claimed.running = new Running(Thread.currentThread(), Instant.now());
+        }
         try {
             handler.handle(item);
             Optional<WorkQueue.Completion> done = queue.complete(item, owner);
@@ -209,7 +229,6 @@ public final class WorkScheduler implements AutoCloseable {
         } catch (Exception e) {
             recordFailure(item, e.getClass().getSimpleName(), String.valueOf(e), false);
         } finally {
-            inProgress.remove(item.id());
             running.remove(item.id());
             slots.release();
             wake.signal();
