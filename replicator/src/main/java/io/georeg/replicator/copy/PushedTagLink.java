@@ -6,16 +6,15 @@ import io.georeg.oci.RepositoryName;
 import io.georeg.oci.Tag;
 import io.georeg.replicator.primary.FetchedManifest;
 import io.georeg.replicator.primary.PrimaryContent;
+import io.georeg.replicator.queue.WorkDeferredException;
 import io.georeg.replicator.queue.WorkItem;
 import io.georeg.replicator.queue.WorkOperation;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Waits, briefly, for the primary to show a pushed tag that its notification announced.
+ * Gives the primary a moment to show a pushed tag that its notification announced.
  *
  * <p>distribution notifies a tag push as soon as it has stored the manifest, and links the tag
  * only after that (the event is sent from a queue of its own while the request goes on), so a
@@ -25,37 +24,22 @@ import org.slf4j.LoggerFactory;
  * said so: images pushed and never replicated.
  *
  * <p>So when a tag row carries a push whose manifest the primary has, while the primary shows the
- * tag elsewhere, the tag is asked for again after short pauses, until it shows the pushed digest
- * or moves (a newer change on the primary), or the pauses run out (the push was overtaken: a later
- * push or a delete of the tag; or the event's digest was only a hint, e.g. older than the row's
- * latest event). Then the primary's answer is the truth, as always: the wait only decides
- * <em>when</em> the tag is read, never what it becomes. A manifest the primary does not have means
- * the push was undone, and is not waited for.
- *
- * <p>A tag the primary does not have at all is waited for longest ({@link #PAUSES}): that is what
- * a new tag looks like in the race, and nothing else than a delete of the tag explains it. A tag
- * the primary shows at another digest is waited for briefly ({@link #OVERWRITE_PAUSES}): clients
- * racing pushes of one tag make that the common case (the row's digest is the event with the
- * newest timestamp, the tag is the last link written), and the row runs again for every push, so a
- * long wait there held the tag's replication back by seconds for each.
+ * tag elsewhere, the row is deferred ({@link WorkDeferredException}: it runs again after
+ * {@link #DELAYS}, or at once when a newer request for the tag comes, without counting as a
+ * failure) and nothing is written. After the deferrals the primary's answer is the truth, as
+ * always: the push was overtaken (a later push or a delete of the tag), or the row's digest was
+ * only a hint (the event with the newest timestamp, while the tag holds the last link written:
+ * clients racing pushes of one tag). The deferral only decides <em>when</em> the tag is read, never
+ * what it becomes, and no worker waits meanwhile. A manifest the primary does not have means the
+ * push was undone, and is not waited for.
  */
 final class PushedTagLink {
-    private static final Logger LOG = LoggerFactory.getLogger(PushedTagLink.class);
     /**
-     * The pauses between reads of a tag the primary does not have yet: about 3 s in all, far longer
-     * than distribution takes between notifying a push and linking its tag, even on a loaded host,
-     * and short enough that a worker waiting for an overtaken push is not missed.
+     * The delays of a row's first and second runs that find the push not shown: two seconds in
+     * all, far longer than distribution takes between notifying a push and linking its tag, even
+     * on a loaded host.
      */
-    static final List<Duration> PAUSES = List.of(
-            Duration.ofMillis(50),
-            Duration.ofMillis(100),
-            Duration.ofMillis(200),
-            Duration.ofMillis(400),
-            Duration.ofMillis(800),
-            Duration.ofMillis(1600));
-
-    /** The pauses for a tag the primary shows at another digest: a third of a second in all. */
-    static final List<Duration> OVERWRITE_PAUSES = PAUSES.subList(0, 3);
+    static final List<Duration> DELAYS = List.of(Duration.ofMillis(500), Duration.ofMillis(1500));
 
     private final PrimaryContent primary;
 
@@ -64,51 +48,27 @@ final class PushedTagLink {
     }
 
     /**
-     * The primary's answer for {@code tag}, read again while it does not show the push that
-     * {@code item} carries yet.
+     * Defers {@code item} while the primary's answer for its tag does not show the push it carries
+     * yet, for its first {@link #DELAYS}{@code .size()} runs.
      *
      * @param shown what the primary answered for the tag just now
+     * @throws WorkDeferredException to run the row again later, writing nothing now
      */
-    Optional<FetchedManifest> settle(WorkItem item, RepositoryName repository, Tag tag, Optional<FetchedManifest> shown)
-            throws InterruptedException {
+    void awaitShown(WorkItem item, RepositoryName repository, Tag tag, Optional<FetchedManifest> shown) {
         Optional<Digest> pushed = item.digest().filter(d -> item.operation() == WorkOperation.PUSH_MANIFEST);
-        if (pushed.isEmpty() || digestOf(shown).equals(pushed)) {
-            return shown;
+        Optional<Digest> current = shown.map(FetchedManifest::digest);
+        if (pushed.isEmpty() || current.equals(pushed) || item.attempts() > DELAYS.size()) {
+            return;
         }
         if (primary.headManifest(repository, new Reference.ByDigest(pushed.get()))
                 .isEmpty()) {
-            return shown;
+            return;
         }
-        Optional<FetchedManifest> current = shown;
-        for (Duration pause : shown.isEmpty() ? PAUSES : OVERWRITE_PAUSES) {
-            Thread.sleep(pause);
-            Optional<FetchedManifest> again = primary.manifest(repository, new Reference.ByTag(tag));
-            if (!digestOf(again).equals(digestOf(current))) {
-                LOG.debug(
-                        "{}:{}: the primary shows the tag {} now (it showed {})",
-                        repository,
-                        tag,
-                        describe(digestOf(again)),
-                        describe(digestOf(shown)));
-                return again;
-            }
-            current = again;
-        }
-        LOG.info(
-                "{}:{}: pushed at {} (the primary has that manifest) but the primary still shows the tag {};"
-                        + " taking the primary's answer (a later change overtook the push, or the event was older than the tag's last change)",
-                repository,
-                tag,
-                pushed.get(),
-                describe(digestOf(current)));
-        return current;
-    }
-
-    private static Optional<Digest> digestOf(Optional<FetchedManifest> manifest) {
-        return manifest.map(FetchedManifest::digest);
-    }
-
-    private static String describe(Optional<Digest> digest) {
-        return digest.map(d -> "at " + d).orElse("nowhere");
+        throw new WorkDeferredException(
+                repository + ":" + tag + " pushed at " + pushed.get() + " (the primary has that manifest) but the"
+                        + " primary shows the tag "
+                        + current.map(d -> "at " + d).orElse("nowhere")
+                        + " yet; asking again (a notification can precede the tag's link)",
+                DELAYS.get(item.attempts() - 1));
     }
 }

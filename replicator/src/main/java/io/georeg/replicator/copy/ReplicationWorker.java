@@ -12,6 +12,7 @@ import io.georeg.replica.ReplicaWriter;
 import io.georeg.replicator.primary.FetchedManifest;
 import io.georeg.replicator.primary.ManifestHead;
 import io.georeg.replicator.primary.PrimaryContent;
+import io.georeg.replicator.queue.WorkDeferredException;
 import io.georeg.replicator.queue.WorkFailedException;
 import io.georeg.replicator.queue.WorkHandler;
 import io.georeg.replicator.queue.WorkItem;
@@ -44,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * manifest type in {@code Accept}, bytes checked against the digest) when it runs and applies that
  * answer, or removes the tag when the primary answers 404. The one use of the event's digest: a
  * push whose manifest the primary has but whose tag it does not show yet (distribution notifies
- * before it links the tag) makes the worker ask again for a few seconds ({@link PushedTagLink}). Whatever happens on the primary after
+ * before it links the tag) defers the row for a moment ({@link PushedTagLink}). Whatever happens on the primary after
  * that GET is a newer change, with an event (or the next reconcile) of its own, which makes the
  * tag's work row run again (see {@link WorkQueue}: a request for a running row bumps its
  * generation, and the row runs again when this run completes); one row per tag means no two
@@ -109,7 +110,7 @@ public final class ReplicationWorker implements WorkHandler {
     }
 
     @Override
-    public void handle(WorkItem item) throws InterruptedException {
+    public void handle(WorkItem item) {
         try {
             if (item.kind() == WorkKind.TAG) {
                 syncTag(item, Tag.of(item.ref()));
@@ -133,6 +134,8 @@ public final class ReplicationWorker implements WorkHandler {
             }
         } catch (DeletedSinceException e) {
             LOG.debug("{}: {}, nothing stored", item, e.getMessage());
+        } catch (WorkDeferredException e) {
+            throw e;
         } catch (RuntimeException e) {
             throw Failures.classify(e);
         }
@@ -143,16 +146,16 @@ public final class ReplicationWorker implements WorkHandler {
      * answer can be overtaken while the copy runs (the tag moved, or the manifest was deleted and
      * its delete already applied here, which the copy would undo): a HEAD of the tag after the
      * write confirms it, and otherwise the manifest is removed again when the primary no longer
-     * has it, and the tag synced once more. A push the primary has not linked the tag to yet is
-     * waited for first ({@link PushedTagLink}).
+     * has it, and the tag synced once more. A push the primary has not linked the tag to yet
+     * defers the row first ({@link PushedTagLink}).
      */
-    private void syncTag(WorkItem item, Tag tag) throws InterruptedException {
+    private void syncTag(WorkItem item, Tag tag) {
         RepositoryName repository = item.repository();
         for (int round = 1; round <= MAX_SYNC_ROUNDS; round++) {
             ReplicaWriter guarded = guarded();
             Optional<FetchedManifest> current = primary.manifest(repository, new Reference.ByTag(tag));
             if (round == 1) {
-                current = pushedTagLink.settle(item, repository, tag, current);
+                pushedTagLink.awaitShown(item, repository, tag, current);
             }
             if (current.isEmpty()) {
                 replica.untag(repository, tag);

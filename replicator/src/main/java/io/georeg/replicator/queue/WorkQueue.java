@@ -121,6 +121,16 @@ public final class WorkQueue {
             RETURNING state, now()
             """;
 
+    // A deferred run: pending again after the delay (at once when a newer request came), never failed.
+    private static final String DEFER = """
+            UPDATE replication_work
+               SET state = 'pending',
+                   next_attempt_at = CASE WHEN generation <> ? THEN now() ELSE now() + ? * interval '1 millisecond' END,
+                   attempts = CASE WHEN generation <> ? THEN 0 ELSE attempts END,
+                   last_error = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+             WHERE id = ? AND lease_owner = ? AND state = 'in_progress'
+            """;
+
     private static final String FAIL = """
             UPDATE replication_work
                SET state = CASE WHEN generation <> ? THEN 'pending'
@@ -354,6 +364,26 @@ public final class WorkQueue {
                 try (ResultSet rs = ps.executeQuery()) {
                     return rs.next() ? Optional.of(WorkState.fromColumn(rs.getString(1))) : Optional.empty();
                 }
+            }
+        });
+    }
+
+    /**
+     * Makes a claimed item pending again after {@code delay} ({@link WorkDeferredException}), or
+     * at once when a newer request for it came meanwhile; {@code reason} is shown as its last error.
+     *
+     * @return false when the lease was lost
+     */
+    public boolean defer(WorkItem item, String owner, String reason, Duration delay) {
+        return tx.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement(DEFER)) {
+                ps.setInt(1, item.generation());
+                ps.setLong(2, delay.toMillis());
+                ps.setInt(3, item.generation());
+                ps.setString(4, truncate(reason));
+                ps.setLong(5, item.id());
+                ps.setString(6, owner);
+                return ps.executeUpdate() == 1;
             }
         });
     }

@@ -221,6 +221,8 @@ public final class WorkScheduler implements AutoCloseable {
                         item, Duration.between(item.firstEventAt(), done.get().appliedAt()));
                 LOG.debug("{}: applied", item);
             }
+        } catch (WorkDeferredException e) {
+            defer(item, e);
         } catch (WorkFailedException e) {
             recordFailure(item, e.reasonCode(), e.getMessage(), e.permanent());
         } catch (InterruptedException e) {
@@ -232,6 +234,16 @@ public final class WorkScheduler implements AutoCloseable {
             running.remove(item.id());
             slots.release();
             wake.signal();
+        }
+    }
+
+    private void defer(WorkItem item, WorkDeferredException e) {
+        try {
+            if (queue.defer(item, owner, e.getMessage(), e.delay())) {
+                LOG.debug("{}: deferred {}: {}", item, e.delay(), e.getMessage());
+            }
+        } catch (RuntimeException failure) {
+            LOG.warn("{}: deferring failed; the item is retried when its lease runs out", item, failure);
         }
     }
 

@@ -149,6 +149,38 @@ class WorkQueueIT {
     }
 
     @Test
+    void aDeferredItemRunsAgainAfterItsDelayNeverFailsAndANewerRequestBringsItForward() {
+        Tag v2 = Tag.of("deferred");
+        queue.enqueue(List.of(WorkRequest.tagPush(REPO, v2, digest(1), Instant.now(), "test")));
+        WorkItem first = queue.claim("w", 10, Duration.ofSeconds(30)).get(0);
+
+        assertThat(queue.defer(first, "w", "not linked yet", Duration.ofMinutes(5)))
+                .isTrue();
+
+        assertThat(queue.claim("w", 10, Duration.ofSeconds(30)))
+                .as("not due for 5 minutes")
+                .isEmpty();
+        assertThat(
+                        count(
+                                DB,
+                                "SELECT count(*) FROM replication_work WHERE state = 'pending' AND attempts = 1"
+                                        + " AND last_error = 'not linked yet' AND next_attempt_at > now() + interval '4 minutes'"))
+                .isEqualTo(1);
+        assertThat(queue.defer(first, "w", "again", Duration.ZERO))
+                .as("the lease is gone")
+                .isFalse();
+
+        queue.enqueue(List.of(WorkRequest.tagPush(REPO, v2, digest(2), Instant.now(), "test")));
+        WorkItem again = queue.claim("w", 10, Duration.ofSeconds(30)).get(0);
+        assertThat(again.id()).isEqualTo(first.id());
+        assertThat(again.attempts())
+                .as("a new request starts the attempts over")
+                .isEqualTo(1);
+        assertThat(queue.complete(again, "w"))
+                .hasValueSatisfying(c -> assertThat(c.state()).isEqualTo(WorkState.DONE));
+    }
+
+    @Test
     void permanentFailureFailsAtOnceAndRetryRequeuesIt() {
         queue.enqueue(List.of(
                 blob(1), WorkRequest.blobPush(RepositoryName.of("other/repo"), digest(2), 1, Instant.now(), "test")));
