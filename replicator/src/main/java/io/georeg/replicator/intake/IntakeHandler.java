@@ -34,6 +34,9 @@ import org.slf4j.LoggerFactory;
  * <p>Mounted by the app's handler tree (or a test's server); does nothing for other paths.
  */
 public final class IntakeHandler extends Handler.Abstract {
+    /** The most of an oversized body read before the 413 (beyond it the connection is just closed). */
+    static final long REFUSED_BODY_DRAIN_LIMIT = 1024 * 1024;
+
     private static final Logger LOG = LoggerFactory.getLogger(IntakeHandler.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     public static final String EVENTS_MEDIA_TYPE = "application/vnd.docker.distribution.events.v1+json";
@@ -86,6 +89,11 @@ public final class IntakeHandler extends Handler.Abstract {
                     0);
         }
         if (request.getLength() > config.maxBodyBytes()) {
+            if (!expectsContinue(request)) {
+                // Read before refusing, within a bound: closing on a sender still writing the body
+                // resets the connection, and the sender may see that instead of the 413.
+                drain(request, REFUSED_BODY_DRAIN_LIMIT);
+            }
             return tooLarge(request, response, callback);
         }
         String type = ManifestParser.stripParams(request.getHeaders().get(HttpHeader.CONTENT_TYPE));
@@ -153,20 +161,25 @@ public final class IntakeHandler extends Handler.Abstract {
      * read and dropped so that the connection stays usable.
      */
     private void refuseBody(Request request, Response response) {
-        if (request.getHeaders().contains(HttpHeader.EXPECT, HttpHeaderValue.CONTINUE.asString())) {
+        if (expectsContinue(request)) {
             response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
             return;
         }
-        drain(request);
+        drain(request, config.maxBodyBytes());
+    }
+
+    private static boolean expectsContinue(Request request) {
+        return request.getHeaders().contains(HttpHeader.EXPECT, HttpHeaderValue.CONTINUE.asString());
     }
 
     /**
-     * Reads and drops a refused request's body (at most the size limit) so the connection stays
-     * usable for the sender's next request; a longer body closes the connection.
+     * Reads and drops a refused request's body, at most {@code limit} bytes, so the sender reads
+     * the refusal (and, for a body within the limit, the connection stays usable for its next
+     * request); a longer body closes the connection.
      */
-    private void drain(Request request) {
+    private void drain(Request request, long limit) {
         try (InputStream in = Content.Source.asInputStream(request)) {
-            long left = config.maxBodyBytes();
+            long left = limit;
             byte[] scratch = new byte[8192];
             for (int n; left > 0 && (n = in.read(scratch, 0, (int) Math.min(scratch.length, left))) >= 0; ) {
                 left -= n;
@@ -177,7 +190,7 @@ public final class IntakeHandler extends Handler.Abstract {
     }
 
     private boolean tooLarge(Request request, Response response, Callback callback) {
-        // The rest of the body is not read: the connection cannot be reused.
+        // The body is not read (or not all of it): the connection cannot be reused.
         response.getHeaders().put(HttpHeader.CONNECTION, "close");
         String reason = "body is larger than " + config.maxBodyBytes() + " bytes (replicator.intake.maxBodyBytes)";
         refusals.refused("too_large", 413, reason, Request.getRemoteAddr(request));
