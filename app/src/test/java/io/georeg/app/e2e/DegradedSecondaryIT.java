@@ -20,6 +20,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -134,8 +135,7 @@ class DegradedSecondaryIT {
         Path storage = sites.replicaStorage();
         Path aside = storage.resolveSibling("replica-storage.aside");
         // A volume that fails every read: the storage root is no directory any more.
-        Files.move(storage, aside);
-        Files.writeString(storage, "not a directory");
+        replaceByAFile(storage, aside);
         try {
             awaitDegraded("replica");
             HttpResponse<String> replicaReady = HTTP.send(
@@ -151,6 +151,29 @@ class DegradedSecondaryIT {
             Files.move(aside, storage);
         }
         awaitWhole();
+    }
+
+    /**
+     * Moves the directory {@code storage} to {@code aside} and puts a file in its place. A write
+     * of the running secondary may create the root again between the two (the filesystem store
+     * creates the directories it writes into): what it wrote then goes aside as well, and the file
+     * takes the place again.
+     */
+    private static void replaceByAFile(Path storage, Path aside) throws Exception {
+        Path file = storage.resolveSibling("replica-storage.file");
+        Files.writeString(file, "not a directory");
+        Files.move(storage, aside);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                Files.move(file, storage, StandardCopyOption.ATOMIC_MOVE);
+                return;
+            } catch (java.nio.file.FileSystemException recreated) {
+                if (attempt == 5) {
+                    throw recreated;
+                }
+                Files.move(storage, aside.resolveSibling("replica-storage.recreated-" + attempt));
+            }
+        }
     }
 
     /** A push of a new image and pulls of it and of the replicated image, all through the router, all succeed. */

@@ -1,6 +1,7 @@
 package io.georeg.app.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.georeg.oci.Digest;
@@ -151,7 +152,12 @@ abstract class ProductPrimaryClientTests {
         assertPulledByteForByte(app + ":v1", image, "pushed-at-once");
         sites.awaitReplicated(app, "v1", pushed);
         assertPulledByteForByte(app + ":v1", image, "pushed-replicated");
-        assertThat(source(app, "v1")).isEqualTo("replica");
+        // The push's fence keeps the tag's reads on the primary until every registry-read's cache
+        // can have heard of the replicated tag (replica.cache.tagTtl after registry-read first
+        // showed it); then the replica serves it.
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> source(app, "v1").equals("replica"));
         matrix.verified(pushThenPull());
     }
 
