@@ -72,6 +72,11 @@ final class HistorySites implements AutoCloseable {
                 "GEOREG_REPLICATOR_PRIMARY_URL",
                 (holdReplication ? replicatorsPrimary.url() : primary.url()).toString());
         env.put("GEOREG_REPLICATOR_WORKERS_POLL_INTERVAL", "200ms");
+        // registry-read's cache bound is also how long a fence stands after the replica first shows
+        // its write (every cache can have heard of it by then): short, so that between the
+        // clients' racing writes the replica still serves some reads of the shared tags and the
+        // checker judges reads from both sides.
+        env.put("GEOREG_REPLICA_CACHE_TAG_TTL", "200ms");
         env.put("GEOREG_ROUTER_PRIMARY_URL", primary.url().toString());
         env.put("GEOREG_ROUTER_TIMEOUTS_HEALTH_INTERVAL", "200ms");
         env.put("GEOREG_ROUTER_TIMEOUTS_HEALTH_TIMEOUT", "500ms");
