@@ -48,12 +48,19 @@ class HistoryCheckIT {
                 .filteredOn(o -> o.type() == Op.Type.READ
                         && o.outcome() == Op.Outcome.OK
                         && HistoryRun.groupOf(o.key()).equals("tag:" + HistoryWorkload.SHARED))
-                .as("reads of the asserted tags judged")
+                .as("reads of the racing shared tags judged")
                 .hasSizeGreaterThan(10)
                 .extracting(Op::source)
-                .as("served by the replica and by the primary")
-                .anyMatch(source -> source.startsWith("replica"))
+                .as("served by the primary while fenced")
                 .anyMatch(source -> source.startsWith("primary"));
+        // The shared tags are written by every client all the time, so their reads may all be
+        // fenced (a fence stands until the replica has shown the write for replica.cache.tagTtl);
+        // reads of what was written once (manifests by digest, blobs, owned tags) reach the replica.
+        assertThat(result.ops())
+                .filteredOn(o -> o.type() == Op.Type.READ && o.outcome() == Op.Outcome.OK)
+                .extracting(Op::source)
+                .as("judged reads served by the replica")
+                .anyMatch(source -> source.startsWith("replica"));
         assertThat(result.violationsIn(ASSERTED)).isEmpty();
         assertThat(result.diverged()).isEmpty();
     }
