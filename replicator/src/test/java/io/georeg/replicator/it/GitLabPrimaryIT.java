@@ -278,14 +278,6 @@ class GitLabPrimaryIT {
     }
 
     private static HttpResponse<String> post(String envelope) throws Exception {
-        try (HttpClient http = HttpClient.newHttpClient()) {
-            return http.send(
-                    HttpRequest.newBuilder(replica.intakeUrl())
-                            .header("Authorization", "Bearer " + ReplicatorUnderTest.SECRET)
-                            .header("Content-Type", "application/vnd.docker.distribution.events.v1+json")
-                            .POST(HttpRequest.BodyPublishers.ofString(envelope))
-                            .build(),
-                    HttpResponse.BodyHandlers.ofString());
-        }
+        return replica.post(envelope.getBytes(StandardCharsets.UTF_8));
     }
 }

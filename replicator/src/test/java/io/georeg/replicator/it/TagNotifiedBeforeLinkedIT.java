@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.georeg.oci.Digest;
-import io.georeg.replicator.intake.IntakeHandler;
 import io.georeg.replicator.testing.NotificationFixtures;
 import io.georeg.replicator.testing.ReplicatorUnderTest;
 import io.georeg.testkit.db.TestDatabase;
@@ -16,8 +15,6 @@ import io.georeg.testkit.oci.TestImages;
 import io.georeg.testkit.tools.Distribution;
 import io.georeg.testkit.tools.DistributionConfig;
 import io.georeg.testkit.tools.HoldingProxy;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,7 +56,6 @@ class TagNotifiedBeforeLinkedIT {
     private static Distribution primary;
     private static HoldingProxy primaryAsTheReplicatorSeesIt;
     private static RegistryHttp registry;
-    private static HttpClient http;
 
     @BeforeAll
     static void start() throws Exception {
@@ -70,15 +66,11 @@ class TagNotifiedBeforeLinkedIT {
         primaryAsTheReplicatorSeesIt = HoldingProxy.to(primary.url());
         replica.start(primaryAsTheReplicatorSeesIt.url(), ReplicatorUnderTest.fastRetries(2));
         registry = new RegistryHttp(primary.url());
-        http = HttpClient.newHttpClient();
     }
 
     @AfterAll
     static void stop() throws Exception {
         ReplicatorUnderTest.closeAll(registry, replica, primaryAsTheReplicatorSeesIt, primary);
-        if (http != null) {
-            http.close();
-        }
     }
 
     @Test
@@ -157,13 +149,7 @@ class TagNotifiedBeforeLinkedIT {
                 "url",
                 primary.url().resolve("/v2/" + repo + "/manifests/" + digest).toString());
         target.remove("references");
-        HttpResponse<String> answer = http.send(
-                HttpRequest.newBuilder(replica.intakeUrl())
-                        .header("Authorization", "Bearer " + ReplicatorUnderTest.SECRET)
-                        .header("Content-Type", IntakeHandler.EVENTS_MEDIA_TYPE)
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(envelope)))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> answer = replica.post(JSON.writeValueAsBytes(envelope));
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
     }
 }

@@ -12,7 +12,6 @@ import io.georeg.oci.Reference;
 import io.georeg.oci.RepositoryName;
 import io.georeg.oci.Tag;
 import io.georeg.replica.ReplicaReader;
-import io.georeg.replicator.intake.IntakeHandler;
 import io.georeg.replicator.testing.NotificationRelay;
 import io.georeg.replicator.testing.ReplicatorDatabase;
 import io.georeg.replicator.testing.ReplicatorUnderTest;
@@ -22,8 +21,6 @@ import io.georeg.testkit.oci.TestImage;
 import io.georeg.testkit.oci.TestImages;
 import io.georeg.testkit.tools.Distribution;
 import io.georeg.testkit.tools.DistributionConfig;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,7 +66,6 @@ class TagTruthIT {
     private static Distribution instanceB;
     private static RegistryHttp viaA;
     private static RegistryHttp viaB;
-    private static HttpClient http;
 
     @BeforeAll
     static void start() throws Exception {
@@ -89,7 +85,6 @@ class TagTruthIT {
         replica.start(instanceA.url(), ReplicatorUnderTest.fastRetries(4));
         viaA = new RegistryHttp(instanceA.url());
         viaB = new RegistryHttp(instanceB.url());
-        http = HttpClient.newHttpClient();
     }
 
     @AfterAll
@@ -98,9 +93,6 @@ class TagTruthIT {
             if (c != null) {
                 c.close();
             }
-        }
-        if (http != null) {
-            http.close();
         }
     }
 
@@ -229,13 +221,7 @@ class TagTruthIT {
         ObjectNode envelope = JSON.createObjectNode();
         ArrayNode events = envelope.putArray("events");
         events.add(copy);
-        HttpResponse<String> answer = http.send(
-                HttpRequest.newBuilder(replica.intakeUrl())
-                        .header("Authorization", "Bearer " + ReplicatorUnderTest.SECRET)
-                        .header("Content-Type", IntakeHandler.EVENTS_MEDIA_TYPE)
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(envelope)))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> answer = replica.post(JSON.writeValueAsBytes(envelope));
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
     }
 

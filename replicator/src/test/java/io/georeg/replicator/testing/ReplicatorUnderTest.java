@@ -10,6 +10,7 @@ import io.georeg.replica.ReplicaWriter;
 import io.georeg.replicator.Replicator;
 import io.georeg.replicator.ReplicatorConfig;
 import io.georeg.replicator.intake.IntakeConfig;
+import io.georeg.replicator.intake.IntakeHandler;
 import io.georeg.replicator.primary.PrimaryConfig;
 import io.georeg.replicator.queue.WorkerConfig;
 import io.georeg.replicator.reconcile.SyncConfig;
@@ -19,7 +20,11 @@ import io.georeg.storage.StorageConfig;
 import io.georeg.testkit.db.TestDatabase;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.eclipse.jetty.server.Server;
@@ -94,6 +99,23 @@ public final class ReplicatorUnderTest implements AutoCloseable {
             intakeRouter.delegate = null;
             replicator.close();
             replicator = null;
+        }
+    }
+
+    /**
+     * Posts a notification envelope to the intake as a primary would: the shared secret, the events
+     * media type. For events a test writes itself (re-sent, reordered, or sent before the primary
+     * has done what they announce).
+     */
+    public HttpResponse<String> post(byte[] envelope) throws IOException, InterruptedException {
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            return http.send(
+                    HttpRequest.newBuilder(intakeUrl())
+                            .header("Authorization", "Bearer " + SECRET)
+                            .header("Content-Type", IntakeHandler.EVENTS_MEDIA_TYPE)
+                            .POST(HttpRequest.BodyPublishers.ofByteArray(envelope))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
         }
     }
 
