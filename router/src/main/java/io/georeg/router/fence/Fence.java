@@ -17,6 +17,9 @@ import java.util.Locale;
  * @param replicaDeleteGeneration for a manifest or blob deleted: the replica's delete generation
  *                   (migration V13) read before the delete went to the primary — the fence stands
  *                   until the replica holds a newer tombstone of the target (0: any; other writes: 0)
+ * @param shownAt    when a replica first showed the write (the database's clock), null until then
+ *                   ({@link FenceStore#clearShown}: the fence then settles, and no replica check
+ *                   can change that)
  */
 public record Fence(
         long id,
@@ -28,7 +31,8 @@ public record Fence(
         String descriptor,
         long replicaDeleteGeneration,
         Instant createdAt,
-        Instant expiresAt) {
+        Instant expiresAt,
+        Instant shownAt) {
 
     /** What a fence is about. */
     public enum Kind {

@@ -3,17 +3,18 @@ package io.georeg.router.fence;
 import io.georeg.db.Transactions;
 import io.georeg.replica.KnownRepositories;
 import io.georeg.replica.Tombstones;
-import io.georeg.replica.cache.ReplicaCacheOptions;
 import io.georeg.router.RouterConfig;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -77,7 +78,7 @@ public final class FenceStore {
             """;
 
     private static final String COLUMNS = "id, repository, kind, target, digest, present, descriptor,"
-            + " coalesce(replica_delete_generation, 0), created_at, expires_at";
+            + " coalesce(replica_delete_generation, 0), created_at, expires_at, shown_at";
 
     private static final String ALL_LIVE = "SELECT " + COLUMNS + " FROM router_fences WHERE expires_at > now()";
 
@@ -98,11 +99,6 @@ public final class FenceStore {
     private final Transactions transactions;
     private final Duration ttl;
     private final Duration staleness;
-
-    /** With the staleness of registry-read's default cache. */
-    public FenceStore(Transactions transactions, Duration ttl) {
-        this(transactions, ttl, ReplicaCacheOptions.DEFAULT_TAG_TTL);
-    }
 
     /**
      * @param ttl       the longest a fence stands
@@ -213,6 +209,9 @@ public final class FenceStore {
      *     write replaced it: that read goes to the primary once more)
      */
     public boolean clearShown(Fence fence) {
+        if (settling(fence, Instant.now())) {
+            return false;
+        }
         return transactions.inTransaction(c -> {
             try (PreparedStatement s = c.prepareStatement(CLEAR)) {
                 s.setLong(1, fence.id());
@@ -230,6 +229,18 @@ public final class FenceStore {
                 return false;
             }
         });
+    }
+
+    /**
+     * Whether a replica already showed the fence's write less than {@code staleness} before
+     * {@code now}: the fence stands whatever a replica shows now, so a read need not ask one, nor
+     * the table. Read from the fence as loaded (the router's clock against the database's
+     * {@code shown_at}): a router whose clock runs behind keeps a read with the primary a little
+     * longer, one whose clock runs ahead asks {@link #clearShown} early, which the database's
+     * clock then refuses — never a fence cleared too soon.
+     */
+    public boolean settling(Fence fence, Instant now) {
+        return fence.shownAt() != null && now.isBefore(fence.shownAt().plus(staleness));
     }
 
     /** Those of {@code repositories} that the replica's catalog lists ({@link KnownRepositories}). */
@@ -275,6 +286,9 @@ public final class FenceStore {
                 rs.getString(7),
                 rs.getLong(8),
                 rs.getObject(9, OffsetDateTime.class).toInstant(),
-                rs.getObject(10, OffsetDateTime.class).toInstant());
+                rs.getObject(10, OffsetDateTime.class).toInstant(),
+                Optional.ofNullable(rs.getObject(11, OffsetDateTime.class))
+                        .map(OffsetDateTime::toInstant)
+                        .orElse(null));
     }
 }

@@ -6,6 +6,7 @@ import io.georeg.oci.MediaTypes;
 import io.georeg.router.proxy.Upstream;
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -84,18 +85,20 @@ public final class ReadYourWrites {
 
     /**
      * Whether a fence pins the read to the primary. A fence whose write the replica already
-     * shows is cleared on the way; for the catalog, a push pins it only while the replica does
+     * shows is cleared on the way, once it has settled ({@link FenceStore#settling}); for the catalog, a push pins it only while the replica does
      * not know its repository.
      */
     public boolean pinned(FencedRead read, HttpFields clientHeaders) {
         if (read instanceof FencedRead.Catalog) {
             return catalogPinned();
         }
+        Instant now = Instant.now();
         for (Fence fence : fencesOf(read.repository())) {
             if (!read.isPinnedBy(fence)) {
                 continue;
             }
-            if (!replicaShows(fence, clientHeaders) || !clear(fence)) {
+            // A settling fence stands whatever the replica shows: no replica check, no clear.
+            if (store.settling(fence, now) || !replicaShows(fence, clientHeaders) || !clear(fence)) {
                 return true;
             }
         }

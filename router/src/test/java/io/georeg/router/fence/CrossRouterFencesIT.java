@@ -55,7 +55,7 @@ class CrossRouterFencesIT {
     void aFencePinsTheOtherRoutersReadsBeforeItsNotificationReachedThatRouter() throws Exception {
         Matcher url = Pattern.compile("jdbc:postgresql://([^:/]+):(\\d+)/(.*)").matcher(DB.jdbcUrl());
         assertThat(url.matches()).as("a host:port JDBC URL: %s", DB.jdbcUrl()).isTrue();
-        FenceStore store = new FenceStore(database.transactions(), Duration.ofMinutes(10));
+        FenceStore store = new FenceStore(database.transactions(), Duration.ofMinutes(10), Duration.ZERO);
         // No replica answers: a fence this test finds is never cleared by a replica check.
         try (RefusingPort nothingListening = RefusingPort.open();
                 TcpRelay relay = TcpRelay.to(url.group(1), Integer.parseInt(url.group(2)));

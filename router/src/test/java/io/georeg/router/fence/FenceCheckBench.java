@@ -38,7 +38,7 @@ public final class FenceCheckBench {
                 Database database = new Database(DatabaseConfig.of(db.jdbcUrl(), db.user(), db.password())
                                 .withMigrateOnStart(true))
                         .start()) {
-            FenceStore store = new FenceStore(database.transactions(), Duration.ofMinutes(10));
+            FenceStore store = new FenceStore(database.transactions(), Duration.ofMinutes(10), Duration.ZERO);
             HttpClient http = new HttpClient();
             http.start();
             try (FenceView view = new FenceView(

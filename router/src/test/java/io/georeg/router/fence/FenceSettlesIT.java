@@ -15,6 +15,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpFields;
 import org.junit.jupiter.api.AfterAll;
@@ -43,6 +44,7 @@ class FenceSettlesIT {
     static HttpClient http;
     static HttpServer replicaShowingTheWrite;
     static volatile String replicaDigest = DIGEST;
+    static final AtomicInteger replicaChecks = new AtomicInteger();
 
     @BeforeAll
     static void start() throws Exception {
@@ -53,6 +55,7 @@ class FenceSettlesIT {
         http.start();
         replicaShowingTheWrite = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         replicaShowingTheWrite.createContext("/v2/" + REPO + "/manifests/", exchange -> {
+            replicaChecks.incrementAndGet();
             exchange.getResponseHeaders().add("Docker-Content-Digest", replicaDigest);
             exchange.sendResponseHeaders(200, -1);
             exchange.close();
@@ -80,9 +83,13 @@ class FenceSettlesIT {
                 .as("the replica shows the tag at the pushed digest for the first time: the fence settles")
                 .isTrue();
         assertThat(shownAt()).as("when the replica first showed the write").isEqualTo(1);
+        int checksBefore = replicaChecks.get();
         assertThat(other.pinned(tagRead, HttpFields.EMPTY))
                 .as("another router's read while the fence settles")
                 .isTrue();
+        assertThat(replicaChecks.get())
+                .as("a read while the fence settles asks no replica: nothing it shows can clear the fence yet")
+                .isEqualTo(checksBefore);
 
         await().atMost(WAIT).until(() -> !other.pinned(tagRead, HttpFields.EMPTY));
         assertThat(fences()).isZero();

@@ -21,7 +21,8 @@ class FencedReadTest {
                 w.descriptor(),
                 w.replicaDeleteGeneration(),
                 Instant.EPOCH,
-                Instant.MAX);
+                Instant.MAX,
+                null);
     }
 
     @Test
