@@ -58,6 +58,29 @@ public abstract class OneShotWrite implements ObjectStore.PendingWrite {
         }
     }
 
+    /**
+     * Waits for a helper thread of a write (a hashing, writing or flushing thread) to end, even
+     * when the caller is interrupted meanwhile (its flag is set again afterwards): such a thread
+     * ends by itself, soon, and nothing may be committed or discarded while it still runs.
+     */
+    protected static void awaitEnd(Thread helper) {
+        if (helper == null) {
+            return; // never started
+        }
+        boolean interrupted = false;
+        while (true) {
+            try {
+                helper.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Makes the written bytes visible under the final key, atomically. */
     protected abstract void publish() throws IOException;
 

@@ -148,21 +148,37 @@ public abstract class BlobStoreConformance {
     void failingSourceStoresNothing() throws Exception {
         byte[] content = TestBytes.random(300_000, 18);
         Digest digest = Digest.sha256(content);
-        InputStream breaksHalfway = new InputStream() {
-            private final InputStream in = new ByteArrayInputStream(content, 0, 150_000);
-
-            @Override
-            public int read() throws IOException {
-                int b = in.read();
-                if (b < 0) {
-                    throw new IOException("connection reset by the primary");
-                }
-                return b;
-            }
-        };
+        InputStream breaksHalfway = TestBytes.failingAfter(content, 150_000);
 
         assertThatThrownBy(() -> blobs.put(digest, content.length, breaksHalfway))
                 .isInstanceOf(java.io.UncheckedIOException.class);
+        assertThat(everythingStored()).isEmpty();
+    }
+
+    /** A blob of several chunks is read, hashed and written on three threads ({@link HashingCopy}). */
+    @Test
+    void digestMismatchOfABlobOfSeveralChunksStoresNothing() throws Exception {
+        byte[] content = TestBytes.random(3 * HashingCopy.CHUNK_BYTES + 5, 23);
+        Digest claimed = Digest.sha256(TestBytes.random(10, 24));
+
+        assertThatThrownBy(() -> blobs.put(claimed, -1, new ByteArrayInputStream(content)))
+                .isInstanceOfSatisfying(DigestMismatchException.class, e -> {
+                    assertThat(e.actual()).isEqualTo(Digest.sha256(content));
+                    assertThat(e.actualSize()).isEqualTo(content.length);
+                });
+        assertThat(blobs.stat(claimed)).isEmpty();
+        assertThat(everythingStored()).isEmpty();
+    }
+
+    @Test
+    void sourceFailingAfterSeveralChunksStoresNothing() throws Exception {
+        byte[] content = TestBytes.random(4 * HashingCopy.CHUNK_BYTES, 25);
+        Digest digest = Digest.sha256(content);
+        InputStream breaksAfterTwoChunks = TestBytes.failingAfter(content, 2 * HashingCopy.CHUNK_BYTES + 1);
+
+        assertThatThrownBy(() -> blobs.put(digest, content.length, breaksAfterTwoChunks))
+                .isInstanceOf(java.io.UncheckedIOException.class);
+        assertThat(blobs.stat(digest)).isEmpty();
         assertThat(everythingStored()).isEmpty();
     }
 

@@ -12,9 +12,12 @@ import io.georeg.storage.ObjectStoreConformance;
 import io.georeg.storage.StorageConfig;
 import io.georeg.storage.StorageException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -48,6 +51,32 @@ class FilesystemStorageTest {
 
         assertThatThrownBy(store::probe).isInstanceOf(StorageException.class).hasMessageContaining("storage root");
         assertThat(store.size(ObjectKey.of("docker/registry/v2/any"))).isEmpty();
+    }
+
+    /** Long enough for several background flushes while it is written, and one still running at the commit. */
+    @Test
+    void aFileFlushedBehindItsWriterIsCommittedWhole() throws Exception {
+        ObjectStore store = BlobStores.openObjects(new StorageConfig.Filesystem(root));
+        byte[] chunk = new byte[1024 * 1024];
+        MessageDigest written = MessageDigest.getInstance("SHA-256");
+        ObjectKey key = ObjectKey.of("docker/registry/v2/big");
+        try (ObjectStore.PendingWrite write = store.beginWrite(key)) {
+            for (int i = 0; i < 3 * FilePendingWrite.FLUSH_BEHIND_BYTES / chunk.length + 7; i++) {
+                Arrays.fill(chunk, (byte) i);
+                write.stream().write(chunk);
+                written.update(chunk);
+            }
+            write.commit();
+        }
+
+        MessageDigest read = MessageDigest.getInstance("SHA-256");
+        try (InputStream in = store.read(key, 0, -1)) {
+            for (int n; (n = in.read(chunk)) > 0; ) {
+                read.update(chunk, 0, n);
+            }
+        }
+        assertThat(read.digest()).isEqualTo(written.digest());
+        assertThat(everythingStored()).containsExactly("docker/registry/v2/big");
     }
 
     @Nested

@@ -1,0 +1,234 @@
+package io.georeg.storage;
+
+import io.georeg.oci.Digest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.security.MessageDigest;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+
+/**
+ * Moves one blob's bytes from its source into a backend's uncommitted write while hashing them,
+ * for {@link DefaultBlobStore#put}. It never commits: the caller compares digest and size first.
+ *
+ * <p>A blob bigger than one chunk is read, hashed and written by three threads at once: the
+ * caller's thread reads the source (for the replicator, the primary's HTTP answer), one thread
+ * hashes and one writes, over a ring of {@value #CHUNKS} chunks of {@value #CHUNK_BYTES} bytes.
+ * In series on one thread, hashing and writing a 256 MiB layer took longer than reading it from
+ * the primary (docs/benchmarks.md), and the source was not read meanwhile; overlapped, the copy
+ * takes about as long as its slowest step. A blob known to be smaller than a chunk is copied on
+ * the caller's thread: handing it over would cost more than it saves.
+ *
+ * <p>Nothing outlives a copy: both helper threads have ended when {@link #copy} returns or throws.
+ */
+final class HashingCopy {
+    static final int CHUNK_BYTES = 1024 * 1024;
+    static final int CHUNKS = 4;
+
+    private final Digest digest;
+    private final ObjectKey key;
+    private final MessageDigest hash;
+    private final OutputStream target;
+
+    private HashingCopy(Digest digest, ObjectKey key, OutputStream target) {
+        this.digest = digest;
+        this.key = key;
+        this.hash = digest.algorithm().newMessageDigest();
+        this.target = target;
+    }
+
+    /** What was read: its digest and size (more than {@code expectedSize} when the source ran past it). */
+    record Copied(Digest actual, long size) {}
+
+    /**
+     * Copies {@code source} into {@code target}, reading at most one byte past {@code expectedSize}
+     * (-1: unknown); bytes past it are hashed, never written.
+     *
+     * @throws UncheckedIOException when reading the source fails
+     * @throws StorageException when writing to the target fails
+     */
+    static Copied copy(Digest digest, long expectedSize, InputStream source, ObjectKey key, OutputStream target) {
+        HashingCopy copy = new HashingCopy(digest, key, target);
+        long size = expectedSize >= 0 && expectedSize < CHUNK_BYTES
+                ? copy.inline(source, expectedSize)
+                : copy.overlapped(source, expectedSize);
+        return new Copied(Digest.of(digest.algorithm(), copy.hash.digest()), size);
+    }
+
+    /** All on the caller's thread: read, hash, write, chunk by chunk. */
+    private long inline(InputStream source, long expectedSize) {
+        byte[] buffer = new byte[(int) expectedSize + 1];
+        long total = 0;
+        while (true) {
+            int n = read(source, buffer, total, expectedSize);
+            if (n == 0) {
+                return total;
+            }
+            total += n;
+            hash.update(buffer, 0, n);
+            if (pastExpected(total, expectedSize)) {
+                return total;
+            }
+            write(buffer, n);
+        }
+    }
+
+    /** Reads on the caller's thread while a hashing thread and a writing thread take the chunks in order. */
+    private long overlapped(InputStream source, long expectedSize) {
+        BlockingQueue<Chunk> free = new ArrayBlockingQueue<>(CHUNKS);
+        for (int i = 0; i < CHUNKS; i++) {
+            free.add(new Chunk(new byte[CHUNK_BYTES], free));
+        }
+        BlockingQueue<Chunk> toHash = new LinkedBlockingQueue<>(); // never more than CHUNKS entries
+        BlockingQueue<Chunk> toWrite = new LinkedBlockingQueue<>();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        String name = digest.hex().substring(0, 12);
+        Thread hasher = null;
+        Thread writer = null;
+        long total = 0;
+        try {
+            hasher = Thread.ofPlatform()
+                    .name("blob-hash-" + name)
+                    .daemon()
+                    .start(() -> drain(toHash, failure, chunk -> hash.update(chunk.bytes, 0, chunk.length)));
+            writer = Thread.ofPlatform()
+                    .name("blob-write-" + name)
+                    .daemon()
+                    .start(() -> drain(toWrite, failure, chunk -> write(chunk.bytes, chunk.length)));
+            while (failure.get() == null) {
+                Chunk chunk = takeFree(free);
+                int n = read(source, chunk.bytes, total, expectedSize);
+                if (n == 0) {
+                    free.add(chunk);
+                    break;
+                }
+                total += n;
+                chunk.length = n;
+                if (pastExpected(total, expectedSize)) {
+                    chunk.handOff(toHash); // hashed for the mismatch's report, never written
+                    break;
+                }
+                chunk.handOff(toHash, toWrite);
+            }
+        } finally {
+            toHash.add(Chunk.END);
+            toWrite.add(Chunk.END);
+            OneShotWrite.awaitEnd(hasher);
+            OneShotWrite.awaitEnd(writer);
+        }
+        Throwable failed = failure.get();
+        if (failed instanceof RuntimeException e) {
+            throw e;
+        }
+        if (failed instanceof Error e) {
+            throw e;
+        }
+        if (failed != null) {
+            throw new StorageException("copy of " + digest + " to " + key + " failed: " + failed, failed);
+        }
+        return total;
+    }
+
+    /** Fills {@code buffer} as far as the source and the size limit allow; 0 at the end of the source. */
+    private int read(InputStream source, byte[] buffer, long total, long expectedSize) {
+        int want = buffer.length;
+        if (expectedSize >= 0) {
+            want = (int) Math.min(want, expectedSize + 1 - total); // one byte past the size tells "too long"
+        }
+        try {
+            return source.readNBytes(buffer, 0, want);
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading content of " + digest + " failed", e);
+        }
+    }
+
+    private static boolean pastExpected(long total, long expectedSize) {
+        return expectedSize >= 0 && total > expectedSize;
+    }
+
+    private void write(byte[] bytes, int n) {
+        try {
+            target.write(bytes, 0, n);
+        } catch (IOException e) {
+            throw new StorageException("writing " + key + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private Chunk takeFree(BlockingQueue<Chunk> free) {
+        try {
+            return free.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UncheckedIOException(
+                    "copy of " + digest + " interrupted", new InterruptedIOException("interrupted"));
+        }
+    }
+
+    /**
+     * Takes chunks in order until the end marker, handing each to {@code step} and releasing it.
+     * After the first failure of either stage it only releases them (the reader stops at its next
+     * chunk and must not wait for a free one forever).
+     */
+    private static void drain(BlockingQueue<Chunk> queue, AtomicReference<Throwable> failure, Consumer<Chunk> step) {
+        while (true) {
+            Chunk chunk;
+            try {
+                chunk = queue.take();
+            } catch (InterruptedException e) {
+                // Nobody interrupts these threads; if something does, the copy fails, but the stage
+                // goes on releasing chunks until the end marker so that the reader never hangs.
+                failure.compareAndSet(null, new IllegalStateException("blob copy stage interrupted", e));
+                continue;
+            }
+            if (chunk == Chunk.END) {
+                return;
+            }
+            try {
+                if (failure.get() == null) {
+                    step.accept(chunk);
+                }
+            } catch (Throwable e) {
+                failure.compareAndSet(null, e);
+            } finally {
+                chunk.release();
+            }
+        }
+    }
+
+    /** A buffer on its way through the stages; back in the free ring once every stage released it. */
+    private static final class Chunk {
+        static final Chunk END = new Chunk(new byte[0], null);
+
+        final byte[] bytes;
+        final BlockingQueue<Chunk> free;
+        final AtomicInteger users = new AtomicInteger();
+        int length; // written by the reader before the hand-off, which publishes it to the stages
+
+        Chunk(byte[] bytes, BlockingQueue<Chunk> free) {
+            this.bytes = bytes;
+            this.free = free;
+        }
+
+        /** To each stage that must see it, in the order the reader filled the chunks. */
+        @SafeVarargs
+        final void handOff(BlockingQueue<Chunk>... queues) {
+            users.set(queues.length);
+            for (BlockingQueue<Chunk> queue : queues) {
+                queue.add(this);
+            }
+        }
+
+        void release() {
+            if (users.decrementAndGet() == 0) {
+                free.add(this);
+            }
+        }
+    }
+}
