@@ -10,6 +10,7 @@ import io.georeg.testkit.history.Violation;
 import io.georeg.testkit.oci.RegistryHttp;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
@@ -29,6 +30,7 @@ import org.awaitility.core.ConditionTimeoutException;
  */
 final class HistoryRun {
     private static final Duration QUIESCENCE = Duration.ofSeconds(90);
+    private static final Duration DRAIN_LIMIT = Duration.ofMinutes(15);
 
     /**
      * The groups of keys the figures and assertions speak of: the shared tags (pushes and
@@ -40,7 +42,18 @@ final class HistoryRun {
             List.of("tag:" + HistoryWorkload.SHARED, "tag:" + HistoryWorkload.OWNED, "manifest", "blob", "referrers");
 
     /** What a run did and found. */
-    record Result(List<Op> ops, List<Violation> violations, List<Violation> diverged, Duration duration, int clients) {
+    /**
+     * @param drained         how long after the clients stopped the replication queue was first empty
+     * @param eventsAfterStop notifications that reached the intake after the clients stopped
+     */
+    record Result(
+            List<Op> ops,
+            List<Violation> violations,
+            List<Violation> diverged,
+            Duration duration,
+            int clients,
+            Duration drained,
+            long eventsAfterStop) {
         /** Violations of reads of keys in the given groups (see {@link HistoryRun#GROUPS}). */
         List<Violation> violationsIn(List<String> groups) {
             return violations.stream()
@@ -108,6 +121,8 @@ final class HistoryRun {
                             + violations.stream()
                                     .collect(Collectors.groupingBy(
                                             v -> v.kind().name(), TreeMap::new, Collectors.counting())),
+                    "after the clients stopped: " + eventsAfterStop + " notifications still arrived (the primary's"
+                            + " send queue), the replication queue drained in " + drained.toMillis() + " ms",
                     "tags diverged after quiescence: " + diverged.size());
         }
     }
@@ -130,10 +145,11 @@ final class HistoryRun {
      */
     static Result judge(TestDatabase db, HistorySites sites, HistoryWorkload workload, History history)
             throws Exception {
-        await("replication queue drained")
-                .atMost(QUIESCENCE)
-                .pollInterval(Duration.ofMillis(200))
-                .until(() -> pendingWork(db) == 0);
+        long stopped = System.nanoTime();
+        String stoppedAt = databaseNow(db);
+        awaitDrained(db);
+        Duration drained = Duration.ofNanos(System.nanoTime() - stopped);
+        long eventsAfterStop = eventsSince(db, stoppedAt);
         List<String> keys = workload.tagKeys();
         try (RegistryHttp primary = new RegistryHttp(sites.primary.url());
                 RegistryHttp replica = new RegistryHttp(sites.replica())) {
@@ -156,7 +172,14 @@ final class HistoryRun {
             List<Op> judged = ops.stream()
                     .filter(o -> !o.source().contains(HistoryWorkload.POSSIBLY_STALE))
                     .toList();
-            return new Result(ops, HistoryChecker.check(judged), diverged, workload.duration(), workload.clients());
+            return new Result(
+                    ops,
+                    HistoryChecker.check(judged),
+                    diverged,
+                    workload.duration(),
+                    workload.clients(),
+                    drained,
+                    eventsAfterStop);
         }
     }
 
@@ -175,6 +198,69 @@ final class HistoryRun {
             }
         }
         return out;
+    }
+
+    /**
+     * Waits for the replication queue to be empty. distribution sends its notifications one at a
+     * time, so after a heavy run its send queue still holds events when the clients stop (a long
+     * run on a loaded machine: minutes of them); while they keep arriving, or the queue keeps
+     * moving, the wait goes on, up to {@link #DRAIN_LIMIT}. Without progress for
+     * {@link #QUIESCENCE} it fails.
+     */
+    private static void awaitDrained(TestDatabase db) {
+        String[] progress = {""};
+        long[] progressAt = {System.nanoTime()};
+        await("replication queue drained")
+                .atMost(DRAIN_LIMIT)
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> {
+                    if (pendingWork(db) == 0) {
+                        return true;
+                    }
+                    String now = queueProgress(db);
+                    if (!now.equals(progress[0])) {
+                        progress[0] = now;
+                        progressAt[0] = System.nanoTime();
+                    } else if (System.nanoTime() - progressAt[0] > QUIESCENCE.toNanos()) {
+                        throw new AssertionError("the replication queue made no progress for " + QUIESCENCE
+                                + " with work pending (last event, last change of a work row: " + now + ")");
+                    }
+                    return false;
+                });
+    }
+
+    /** The newest event received and the newest change of a work row: any change is progress. */
+    private static String queueProgress(TestDatabase db) throws Exception {
+        try (Connection c = db.connect();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT (SELECT max(received_at) FROM replication_event),"
+                        + " (SELECT max(updated_at) FROM replication_work)")) {
+            rs.next();
+            return rs.getString(1) + " " + rs.getString(2);
+        }
+    }
+
+    /** The database's clock, as text for {@link #eventsSince}. */
+    private static String databaseNow(TestDatabase db) throws Exception {
+        try (Connection c = db.connect();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT now()::text")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    /** Events the intake stored after {@code since} (the database's clock). */
+    private static long eventsSince(TestDatabase db, String since) throws Exception {
+        try (Connection c = db.connect();
+                PreparedStatement s = c.prepareStatement(
+                        "SELECT count(*) FROM replication_event WHERE received_at > ?::timestamptz")) {
+            s.setString(1, since);
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
     }
 
     private static long pendingWork(TestDatabase db) throws Exception {

@@ -58,7 +58,8 @@ final class HistorySites implements AutoCloseable {
                 DistributionConfig.filesystem(dir.resolve("primary-storage"))
                         .withDeleteEnabled(true)
                         .withNotification(DistributionConfig.NotificationEndpoint.bearer(
-                                "georeg", URI.create("http://127.0.0.1:" + replicatorPort + "/events"), SECRET)));
+                                        "georeg", URI.create("http://127.0.0.1:" + replicatorPort + "/events"), SECRET)
+                                .ignoringPulls()));
         replicatorsPrimary = holdReplication ? HoldingProxy.to(primary.url()) : null;
         env.put("GEOREG_DATABASE_URL", db.jdbcUrl());
         env.put("GEOREG_DATABASE_USER", db.user());

@@ -88,11 +88,20 @@ public record DistributionConfig(
     /**
      * One {@code notifications.endpoints} entry. distribution retries a failed delivery after
      * {@code backoff} once {@code threshold} failures are reached, forever, in order.
+     *
+     * @param ignoredActions {@code ignore.actions}: events of these actions are not sent
      */
     public record NotificationEndpoint(
-            String name, URI url, Map<String, String> headers, Duration timeout, int threshold, Duration backoff) {
+            String name,
+            URI url,
+            Map<String, String> headers,
+            Duration timeout,
+            int threshold,
+            Duration backoff,
+            List<String> ignoredActions) {
         public NotificationEndpoint {
             headers = Map.copyOf(headers);
+            ignoredActions = List.copyOf(ignoredActions);
         }
 
         /** Sends {@code Authorization: Bearer <secret>}, retried quickly so tests see redelivery without waiting long. */
@@ -103,7 +112,18 @@ public record DistributionConfig(
                     Map.of("Authorization", "Bearer " + secret),
                     Duration.ofSeconds(5),
                     3,
-                    Duration.ofMillis(200));
+                    Duration.ofMillis(200),
+                    List.of());
+        }
+
+        /**
+         * Without pull events, as docs/primary-registry.md configures a production primary: the
+         * replicator has no use for them, and distribution sends its events one at a time, so
+         * under heavy reads (the replicator's own copies are reads too) they delay the pushes
+         * and deletes behind them.
+         */
+        public NotificationEndpoint ignoringPulls() {
+            return new NotificationEndpoint(name, url, headers, timeout, threshold, backoff, List.of("pull"));
         }
     }
 
@@ -169,6 +189,11 @@ public record DistributionConfig(
                 yml.append("      timeout: ").append(e.timeout().toMillis()).append("ms\n");
                 yml.append("      threshold: ").append(e.threshold()).append('\n');
                 yml.append("      backoff: ").append(e.backoff().toMillis()).append("ms\n");
+                if (!e.ignoredActions().isEmpty()) {
+                    yml.append("      ignore:\n        actions: [")
+                            .append(String.join(", ", e.ignoredActions()))
+                            .append("]\n");
+                }
             }
         }
         return yml.toString();
