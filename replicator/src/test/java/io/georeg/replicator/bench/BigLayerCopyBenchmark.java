@@ -45,7 +45,8 @@ import org.junit.jupiter.api.io.TempDir;
  * each part of the replicator's blob copy is timed on its own, best of three, next to the floor —
  * reading the blob from the primary once through the replicator's own HTTP client, bytes
  * discarded — and curl reading it as an anchor outside the JVM: hashing, writing and committing
- * the bytes, the storage's put from memory and from the primary, 20 small files committed one by
+ * the bytes, the three in series on one thread (as the storage's put did before it overlapped
+ * them), the storage's put from memory and from the primary, 20 small files committed one by
  * one (what an image's link files and manifest cost in fsyncs), and finally the whole replication
  * of the image into an empty replica (crawl, config and layer, manifest, tag), twice, the second
  * into another empty replica. Not a test: it asserts only that each step did its work. Prints a
@@ -58,6 +59,9 @@ class BigLayerCopyBenchmark {
 
     private static final int LAYER_BYTES = 256 * 1024 * 1024;
     private static final int RUNS = 3;
+    /** The piece size of the write rows: BlobStore.put's chunk. */
+    private static final int PIECE = 1024 * 1024;
+
     private static final RepositoryName REPOSITORY = RepositoryName.of("bench/big");
     private static final WorkerConfig WORKERS = ReplicatorUnderTest.fastRetries(8);
 
@@ -97,7 +101,7 @@ class BigLayerCopyBenchmark {
             row(table, "SHA-256 of the bytes in memory", best(() -> hash(layer)), floor);
             row(
                     table,
-                    "storage write from memory, no commit (64 KiB writes to the temporary file)",
+                    "storage write from memory, no commit (1 MiB writes to the temporary file)",
                     best(() -> writeOnly(layer, digest, false)),
                     floor);
             row(
@@ -107,13 +111,23 @@ class BigLayerCopyBenchmark {
                     floor);
             row(
                     table,
-                    "BlobStore.put from memory (hash, write, commit)",
+                    "from memory, read, hash and write in series on one thread, then commit (BlobStore.put until now)",
+                    best(() -> putInSeries(digest, new ByteArrayInputStream(layer))),
+                    floor);
+            row(
+                    table,
+                    "BlobStore.put from memory (read, hash and write overlapped, then commit)",
                     best(() -> put(digest, new ByteArrayInputStream(layer))),
                     floor);
             row(
                     table,
+                    "from the primary, in series on one thread (the replicator's byte path until now)",
+                    best(() -> fromPrimary(content, digest, in -> putInSeries(digest, in))),
+                    floor);
+            row(
+                    table,
                     "BlobStore.put from the primary: the replicator's byte path",
-                    best(() -> putFromPrimary(content, digest)),
+                    best(() -> fromPrimary(content, digest, in -> put(digest, in))),
                     floor);
 
             double links = best(() -> smallCommits(20));
@@ -169,7 +183,7 @@ class BigLayerCopyBenchmark {
 
     private static void drain(PrimaryContent content, Digest digest) throws IOException {
         try (BlobStream blob = content.openBlob(REPOSITORY, digest).orElseThrow()) {
-            byte[] buffer = new byte[64 * 1024];
+            byte[] buffer = new byte[PIECE];
             long total = 0;
             InputStream in = blob.content();
             for (int n; (n = in.read(buffer)) >= 0; ) {
@@ -188,20 +202,20 @@ class BigLayerCopyBenchmark {
 
     private static void hash(byte[] bytes) throws Exception {
         MessageDigest sha = MessageDigest.getInstance("SHA-256");
-        for (int off = 0; off < bytes.length; off += 64 * 1024) {
-            sha.update(bytes, off, Math.min(64 * 1024, bytes.length - off));
+        for (int off = 0; off < bytes.length; off += PIECE) {
+            sha.update(bytes, off, Math.min(PIECE, bytes.length - off));
         }
         assertThat(sha.digest()).hasSize(32);
     }
 
-    /** Writes through a fresh filesystem store's pending write, committed or not, then removes it. */
+    /** Writes through a fresh filesystem store's pending write in 1 MiB pieces, committed or not, then removes it. */
     private void writeOnly(byte[] bytes, Digest digest, boolean commit) throws IOException {
         Path dir = Files.createTempDirectory(temp, "store");
         try (BlobStore store = BlobStores.open(new StorageConfig.Filesystem(dir));
                 ObjectStore.PendingWrite write = store.objects().beginWrite(DistributionLayout.blobData(digest))) {
             OutputStream out = write.stream();
-            for (int off = 0; off < bytes.length; off += 64 * 1024) {
-                out.write(bytes, off, Math.min(64 * 1024, bytes.length - off));
+            for (int off = 0; off < bytes.length; off += PIECE) {
+                out.write(bytes, off, Math.min(PIECE, bytes.length - off));
             }
             if (commit) {
                 write.commit();
@@ -237,9 +251,36 @@ class BigLayerCopyBenchmark {
         }
     }
 
-    private void putFromPrimary(PrimaryContent content, Digest digest) throws IOException {
+    /**
+     * What BlobStore.put did before it overlapped its steps, into a fresh filesystem store: 64 KiB
+     * read from the source, hashed and written in turn on the caller's thread, then the digest
+     * checked and the write committed (the file is flushed behind the writes as now).
+     */
+    private void putInSeries(Digest digest, InputStream source) throws Exception {
+        Path dir = Files.createTempDirectory(temp, "store");
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        byte[] buffer = new byte[64 * 1024];
+        try (BlobStore store = BlobStores.open(new StorageConfig.Filesystem(dir));
+                ObjectStore.PendingWrite write = store.objects().beginWrite(DistributionLayout.blobData(digest))) {
+            OutputStream out = write.stream();
+            for (int n; (n = source.read(buffer)) >= 0; ) {
+                sha.update(buffer, 0, n);
+                out.write(buffer, 0, n);
+            }
+            assertThat(Digest.of(Digest.Algorithm.SHA256, sha.digest())).isEqualTo(digest);
+            write.commit();
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    private interface Sink {
+        void take(InputStream in) throws Exception;
+    }
+
+    private static void fromPrimary(PrimaryContent content, Digest digest, Sink sink) throws Exception {
         try (BlobStream blob = content.openBlob(REPOSITORY, digest).orElseThrow()) {
-            put(digest, blob.content());
+            sink.take(blob.content());
         }
     }
 

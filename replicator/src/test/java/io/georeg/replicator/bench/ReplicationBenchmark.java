@@ -5,7 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import io.georeg.oci.Digest;
 import io.georeg.oci.MediaTypes;
+import io.georeg.oci.RepositoryName;
 import io.georeg.replicator.Replicator;
+import io.georeg.replicator.primary.BlobStream;
+import io.georeg.replicator.primary.PrimaryContent;
 import io.georeg.replicator.queue.WorkState;
 import io.georeg.replicator.queue.WorkerConfig;
 import io.georeg.replicator.reconcile.ReconcileProgress;
@@ -17,6 +20,8 @@ import io.georeg.testkit.db.TestDatabase;
 import io.georeg.testkit.tools.Distribution;
 import io.georeg.testkit.tools.Skopeo;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,7 +31,9 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -34,6 +41,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,9 +51,12 @@ import org.junit.jupiter.api.io.TempDir;
  * IT):
  * <pre>mvn -B -pl replicator verify -Dit.test=ReplicationBenchmark -Dtest=NoSuchTest -Dsurefire.failIfNoSpecifiedTests=false</pre>
  * <ol>
- *   <li>61 images (~190 MB, a shared base layer and own layers, 20 repositories) are pushed to a
- *       distribution primary with skopeo;</li>
+ *   <li>61 images in 20 repositories are pushed to a distribution primary with skopeo, layers as
+ *       they are (not compressed on the way): a 2 MiB base layer shared by all, two own layers
+ *       each spread from 16 KiB to 8 MiB, and one image with a 256 MiB layer (issue 14's corpus);</li>
  *   <li>baseline: {@code skopeo sync} of all of them to a second, empty distribution (wall time, MB/s);</li>
+ *   <li>floor: every distinct blob read once from the primary through the replicator's own HTTP
+ *       client, as many at a time as the replicator has workers, bytes discarded;</li>
  *   <li>georeg: initial replication into an empty replica, i.e. a full reconcile crawl plus the
  *       workers draining the queue (wall time, MB/s), twice: first in the cold JVM (its first copies,
  *       JIT compiling meanwhile), then into a second empty replica (own database and storage) in the
@@ -64,7 +75,10 @@ class ReplicationBenchmark {
     private static final int IMAGES = 61;
     private static final int REPOSITORIES = 20;
     private static final int BASE_BYTES = 2 * 1024 * 1024;
-    private static final int OWN_BYTES = 1024 * 1024;
+    private static final int OWN_LAYERS = 2;
+    private static final int SMALLEST_LAYER = 16 * 1024;
+    private static final int LARGEST_LAYER = 8 * 1024 * 1024;
+    private static final int BIG_LAYER = 256 * 1024 * 1024;
 
     /** 16 workers (the default is 8; copies wait on the primary, the database and fsync more than on CPU), quick retries. */
     private static final WorkerConfig WORKERS =
@@ -86,19 +100,24 @@ class ReplicationBenchmark {
             byte[] base = seeded(1, BASE_BYTES);
             long totalBytes = 0;
             List<Path> dirs = new ArrayList<>();
+            Map<Digest, RepositoryName> distinctBlobs = new LinkedHashMap<>();
             for (int i = 0; i < IMAGES; i++) {
                 Path dir = temp.resolve("images").resolve("img-" + i);
-                totalBytes += writeImage(dir, i, base, seeded(100 + i, OWN_BYTES));
+                totalBytes += writeImage(dir, i, layers(i, base));
                 dirs.add(dir);
+                for (Digest blob : blobsOf(dir)) {
+                    distinctBlobs.putIfAbsent(blob, repositoryOf(i));
+                }
             }
             ExecutorService pushers = Executors.newFixedThreadPool(4);
             List<Future<?>> pushes = new ArrayList<>();
             for (int i = 0; i < IMAGES; i++) {
-                String ref = "bench/app-" + (i % REPOSITORIES) + ":v" + (i / REPOSITORIES);
+                String ref = repositoryOf(i) + ":v" + (i / REPOSITORIES);
                 Path dir = dirs.get(i);
                 pushes.add(pushers.submit(() -> skopeo.run(
                                 List.of(
                                         "copy",
+                                        "--preserve-digests", // the layers as they are: not compressed on the way
                                         "--dest-tls-verify=false",
                                         "dir:" + dir,
                                         "docker://" + primary.hostPort() + "/" + ref),
@@ -122,6 +141,7 @@ class ReplicationBenchmark {
             skopeo.run(
                             List.of(
                                     "sync",
+                                    "--preserve-digests", // as pushed: skopeo neither compresses nor converts
                                     "--src",
                                     "yaml",
                                     "--dest",
@@ -132,6 +152,10 @@ class ReplicationBenchmark {
                             Duration.ofMinutes(10))
                     .requireSuccess();
             double skopeoSeconds = (System.nanoTime() - t0) / 1e9;
+
+            // 2b. The floor: every distinct blob read once from the primary, nothing stored; again
+            //     after the warm run, so that each georeg run has a floor measured next to it.
+            Floor floor = readEveryBlobOnce(replicator.primary().content(), distinctBlobs);
 
             // 3. georeg: full crawl and copy into the empty replica (events of step 1 dropped: no head start).
             //    First in a cold JVM (the process's first copies: the JIT compiles the copy path meanwhile),
@@ -144,6 +168,7 @@ class ReplicationBenchmark {
                 Replicator second = warmReplica.build(primary.url(), WORKERS, SyncConfig.everything());
                 warm = initialReplication(warmDb, warmReplica, second);
             }
+            Floor floorAfter = readEveryBlobOnce(replicator.primary().content(), distinctBlobs);
 
             // 4. Steady state: 5 pushes per second for 20 s, replicated from notifications.
             ReplicatorDatabase.truncateQueue(DB);
@@ -183,10 +208,13 @@ class ReplicationBenchmark {
             String table = """
                     | Replication benchmark (this machine, one run) | wall time | MB/s |
                     |---|---|---|
-                    | skopeo sync, distribution → distribution, %d images, %.0f MB | %.2f s | %.1f |
+                    | skopeo sync, distribution → distribution, %d images, %.0f MB counted per image | %.2f s | %.1f |
+                    | floor: every distinct blob read once from the primary (%d blobs, %.0f MB; %d at a time, the replicator's client, bytes discarded), before the cold run | %.2f s | %.1f |
                     | georeg initial replication (crawl + copy), cold JVM: the process's first copies | %.2f s | %.1f |
                     | georeg initial replication, warm JVM: a second empty replica, same process | %.2f s | %.1f |
-                    | georeg / skopeo | cold %.2f×, warm %.2f× | |
+                    | floor again, after the warm run | %.2f s | %.1f |
+                    | georeg / skopeo (target ≤ 0.3×) | cold %.2f×, warm %.2f× | |
+                    | georeg / the floor next to it (target ≤ 1.3×) | cold %.2f×, warm %.2f× | |
 
                     %s
                     %s
@@ -199,12 +227,21 @@ class ReplicationBenchmark {
                             megabytes,
                             skopeoSeconds,
                             megabytes / skopeoSeconds,
+                            floor.blobs(),
+                            floor.megabytes(),
+                            WORKERS.concurrency(),
+                            floor.seconds(),
+                            floor.megabytes() / floor.seconds(),
                             cold.seconds(),
                             megabytes / cold.seconds(),
                             warm.seconds(),
                             megabytes / warm.seconds(),
+                            floorAfter.seconds(),
+                            floorAfter.megabytes() / floorAfter.seconds(),
                             cold.seconds() / skopeoSeconds,
                             warm.seconds() / skopeoSeconds,
+                            cold.seconds() / floor.seconds(),
+                            warm.seconds() / floorAfter.seconds(),
                             cold.describe("cold"),
                             warm.describe("warm"),
                             steadyPushes,
@@ -218,6 +255,70 @@ class ReplicationBenchmark {
             Files.writeString(Path.of("target", "replication-benchmark.md"), table);
         }
     }
+
+    /** Image {@code i}'s repository: the images are spread over {@link #REPOSITORIES}. */
+    private static RepositoryName repositoryOf(int i) {
+        return RepositoryName.of("bench/app-" + (i % REPOSITORIES));
+    }
+
+    /**
+     * Image {@code i}'s layers: the shared base, then {@link #OWN_LAYERS} of its own whose sizes are
+     * spread evenly on a log scale from {@link #SMALLEST_LAYER} to {@link #LARGEST_LAYER} over the
+     * corpus; image 0's last layer is the 256 MiB one.
+     */
+    private static byte[][] layers(int i, byte[] base) {
+        byte[][] layers = new byte[OWN_LAYERS + 1][];
+        layers[0] = base;
+        for (int j = 0; j < OWN_LAYERS; j++) {
+            int k = i * OWN_LAYERS + j;
+            double spread = (k * 0.6180339887498949) % 1.0; // golden-ratio steps cover [0, 1) evenly
+            int size = (int) (SMALLEST_LAYER * Math.pow((double) LARGEST_LAYER / SMALLEST_LAYER, spread));
+            layers[j + 1] = seeded(100 + k, i == 0 && j == OWN_LAYERS - 1 ? BIG_LAYER : size);
+        }
+        return layers;
+    }
+
+    /** The blobs (config and layers) of an image in skopeo's dir: format: the files named by their hex digest. */
+    private static List<Digest> blobsOf(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(f -> f.getFileName().toString())
+                    .filter(name -> name.matches("[0-9a-f]{64}"))
+                    .sorted()
+                    .map(hex -> Digest.parse("sha256:" + hex))
+                    .toList();
+        }
+    }
+
+    /**
+     * Reads every blob once from the primary through the replicator's own client, as many at a time
+     * as the replicator has workers, bytes discarded: what initial replication cannot beat.
+     */
+    private static Floor readEveryBlobOnce(PrimaryContent primary, Map<Digest, RepositoryName> blobs) throws Exception {
+        ExecutorService readers = Executors.newFixedThreadPool(WORKERS.concurrency());
+        try {
+            List<Future<Long>> reads = new ArrayList<>();
+            long t0 = System.nanoTime();
+            for (Map.Entry<Digest, RepositoryName> blob : blobs.entrySet()) {
+                reads.add(readers.submit(() -> {
+                    try (BlobStream stream = primary.openBlob(blob.getValue(), blob.getKey())
+                                    .orElseThrow();
+                            InputStream in = stream.content()) {
+                        return in.transferTo(OutputStream.nullOutputStream());
+                    }
+                }));
+            }
+            long bytes = 0;
+            for (Future<Long> read : reads) {
+                bytes += read.get();
+            }
+            return new Floor((System.nanoTime() - t0) / 1e9, blobs.size(), bytes / 1e6);
+        } finally {
+            readers.shutdown();
+        }
+    }
+
+    /** The floor's wall time, blobs read and megabytes. */
+    private record Floor(double seconds, int blobs, double megabytes) {}
 
     /** Milliseconds per POST of a real blob-push envelope with a fresh event id, sorted. */
     private static List<Double> intakeLatencies(URI intake, int n) throws Exception {
