@@ -190,6 +190,13 @@ as YAML. Keys match docs/configuration.md exactly; secrets are never inlined: th
 {{- end -}}
 {{- if $v.primary.proxy -}}
 {{- $_ := set $egress "proxy" $v.primary.proxy -}}
+{{- if $v.primary.noProxy -}}
+{{- $_ := set $egress "noProxy" $v.primary.noProxy -}}
+{{- end -}}
+{{- if $v.primary.proxyUsername -}}
+{{- $_ := set $egress "proxyUsername" $v.primary.proxyUsername -}}
+{{- $_ := set $egress "proxyPasswordFile" (printf "%s/primary-proxy-password" $secrets) -}}
+{{- end -}}
 {{- end -}}
 {{- if $egress -}}
 {{- $_ := set $config "primary" $egress -}}
@@ -332,6 +339,11 @@ or the user's existingSecret, each key mapped to the fixed file name the config 
     {{- if $v.router.admin.existingSecret }}{{ $key = $v.router.admin.existingSecretKey }}{{ else if $v.router.admin.token }}{{ $key = "admin-token" }}{{ end }}
     items: [{key: {{ $key }}, path: admin-token}]
 {{- end }}
+{{- if and (or (eq $c "router") (eq $c "replicator")) $v.primary.proxy $v.primary.proxyUsername }}
+- secret:
+    name: {{ default $chart $v.primary.proxyExistingSecret }}
+    items: [{key: {{ ternary $v.primary.proxyExistingSecretKey "primary-proxy-password" (ne $v.primary.proxyExistingSecret "") }}, path: primary-proxy-password}]
+{{- end }}
 {{- if and (or (eq $c "router") (eq $c "replicator")) (or $v.primary.caBundle $v.primary.caBundleConfigMap) }}
 - configMap:
     name: {{ default (printf "%s-config" (include "georeg.fullname" $root)) $v.primary.caBundleConfigMap }}
@@ -407,6 +419,8 @@ or the user's existingSecret, each key mapped to the fixed file name the config 
 {{- $v := .Values -}}
 {{- if not $v.primary.url }}{{ fail "primary.url is required: set it to the primary site's registry URL, e.g. https://registry.gitlab.example.com" }}{{ end -}}
 {{- if and (not $v.database.url) (not $v.database.host) }}{{ fail "database.host (or database.url) is required: georeg needs a PostgreSQL database" }}{{ end -}}
+{{- if and (or $v.primary.noProxy $v.primary.proxyUsername) (not $v.primary.proxy) }}{{ fail "primary.noProxy and primary.proxyUsername only apply with a proxy: set primary.proxy (http://host:port) or remove them" }}{{ end -}}
+{{- if and $v.primary.proxyUsername (not (or $v.primary.proxyPassword $v.primary.proxyExistingSecret)) }}{{ fail "primary.proxyUsername is set: also set primary.proxyPassword or primary.proxyExistingSecret (a Secret holding it under primary.proxyExistingSecretKey)" }}{{ end -}}
 {{- if and $v.primary.username (not (or $v.primary.password $v.primary.existingSecret)) }}{{ fail "primary.username is set: also set primary.password or primary.existingSecret" }}{{ end -}}
 {{- if and $v.tokenAuth.enabled (not (or $v.tokenAuth.rootCertBundle $v.tokenAuth.existingSecret)) }}{{ fail "tokenAuth.enabled: set tokenAuth.rootCertBundle (PEM) or tokenAuth.existingSecret" }}{{ end -}}
 {{- if and $v.tokenAuth.enabled (not $v.tokenAuth.realm) }}{{ fail "tokenAuth.enabled: set tokenAuth.realm, the primary's token endpoint URL" }}{{ end -}}

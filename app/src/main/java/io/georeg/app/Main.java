@@ -1,6 +1,7 @@
 package io.georeg.app;
 
 import io.georeg.app.cli.GeoregCommand;
+import io.georeg.egress.PrimaryEgress;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /** Entry point of {@code georeg.jar} (and {@code bin/georeg}). */
@@ -8,6 +9,8 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
+        // Before any HTTP client exists: the JDK reads this once (primary.proxyUsername over CONNECT).
+        PrimaryEgress.allowBasicProxyAccountsInTunnels();
         // Jersey logs through java.util.logging; send it to logback so every line has one format.
         SLF4JBridgeHandler.removeHandlersForRootLogger();
         SLF4JBridgeHandler.install();

@@ -96,6 +96,31 @@ class RenderedConfigTest {
     }
 
     @ParameterizedTest
+    @CsvSource({"router", "replicator"})
+    void aProxysAccountAndNoProxyReachTheLoaderWithThePasswordFromItsSecretFile(String component) throws IOException {
+        RenderedChart chart = RenderedChart.render(
+                null,
+                t -> t.set("primary.proxy", "http://proxy.corp.example:3128")
+                        .set("primary.noProxy[0]", "auth.corp.example")
+                        .set("primary.noProxy[1]", "10.0.0.0/8")
+                        .set("primary.proxyUsername", "georeg")
+                        .set("primary.proxyPassword", "proxy-secret"));
+        String yaml = chart.get("ConfigMap", RenderedChart.RELEASE + "-georeg-config")
+                .path("data")
+                .path(component + ".yaml")
+                .asText();
+
+        GeoregConfig config = new ConfigLoader(Map.of()).load(Optional.of(withSecretFiles(yaml)));
+
+        assertThat(config.primary().proxy()).hasToString("http://proxy.corp.example:3128");
+        assertThat(config.primary().noProxy()).containsExactly("auth.corp.example", "10.0.0.0/8");
+        assertThat(config.primary().proxyUsername()).isEqualTo("georeg");
+        assertThat(config.primary().proxyPassword()).isEqualTo(secretFrom("primary-proxy-password"));
+        assertThat(config.primary().takesProxy("auth.corp.example", 443)).isFalse();
+        assertThat(config.primary().takesProxy("registry.example.com", 443)).isTrue();
+    }
+
+    @ParameterizedTest
     @CsvSource({"registry-read", "router", "replicator"})
     void threePrimariesRenderAConfigurationTheLoaderResolves(String component) throws IOException {
         RenderedChart chart = RenderedChart.render("cells.yaml");

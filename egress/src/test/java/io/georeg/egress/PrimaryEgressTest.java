@@ -3,12 +3,17 @@ package io.georeg.egress;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.georeg.testkit.tls.TestCa;
+import java.net.Proxy;
+import java.net.ProxySelector;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertificateException;
+import java.util.Base64;
+import java.util.List;
 import javax.net.ssl.SSLHandshakeException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,6 +70,88 @@ class PrimaryEgressTest {
                     .singleElement()
                     .asString()
                     .startsWith("primary.proxy must be http://host:port");
+        }
+    }
+
+    @Test
+    void theProxysAccountAndNoProxyNeedAProxyAndEachOther() {
+        URI proxy = URI.create("http://proxy.corp:3128");
+
+        assertThat(new PrimaryEgress(null, proxy)
+                        .withNoProxy(List.of(".corp", "10.0.0.0/8"))
+                        .withProxyAccount("georeg", "s3cret")
+                        .problems())
+                .isEmpty();
+        assertThat(new PrimaryEgress(null, null).withNoProxy(List.of("corp")).problems())
+                .singleElement()
+                .asString()
+                .startsWith("primary.noProxy names hosts");
+        assertThat(new PrimaryEgress(null, null)
+                        .withProxyAccount("georeg", "s3cret")
+                        .problems())
+                .singleElement()
+                .asString()
+                .startsWith("primary.proxyUsername is set but primary.proxy is not");
+        assertThat(new PrimaryEgress(null, proxy)
+                        .withProxyAccount("georeg", null)
+                        .problems())
+                .singleElement()
+                .asString()
+                .startsWith("primary.proxyPassword is required exactly when primary.proxyUsername is set");
+        assertThat(new PrimaryEgress(null, proxy)
+                        .withProxyAccount(null, "s3cret")
+                        .problems())
+                .singleElement()
+                .asString()
+                .startsWith("primary.proxyPassword is required");
+        assertThat(new PrimaryEgress(null, proxy)
+                        .withProxyAccount("geo:reg", "s3cret")
+                        .problems())
+                .singleElement()
+                .asString()
+                .startsWith("primary.proxyUsername must not contain ':'");
+        assertThat(new PrimaryEgress(null, proxy)
+                        .withNoProxy(List.of("10.0.0.0/40"))
+                        .problems())
+                .singleElement()
+                .asString()
+                .startsWith("primary.noProxy entry '10.0.0.0/40'");
+    }
+
+    @Test
+    void theAccountIsSentAsBasicAndNeverPrinted() {
+        PrimaryEgress egress =
+                new PrimaryEgress(null, URI.create("http://proxy.corp:3128")).withProxyAccount("georeg", "s3cret");
+
+        assertThat(egress.proxyAuthorization())
+                .contains("Basic "
+                        + Base64.getEncoder().encodeToString("georeg:s3cret".getBytes(StandardCharsets.UTF_8)));
+        assertThat(egress.toString()).contains("georeg").doesNotContain("s3cret");
+        assertThat(new PrimaryEgress(null, URI.create("http://proxy.corp:3128")).proxyAuthorization())
+                .isEmpty();
+    }
+
+    @Test
+    void onlyHostsNoProxyNamesGoDirectly() throws Exception {
+        PrimaryEgress egress = new PrimaryEgress(null, URI.create("http://proxy.corp:3128"))
+                .withNoProxy(List.of("auth.corp", "10.0.0.0/8"));
+
+        assertThat(egress.takesProxy("registry.example.com", 443)).isTrue();
+        assertThat(egress.takesProxy("auth.corp", 443)).isFalse();
+        assertThat(egress.takesProxy("10.1.1.1", 5000)).isFalse();
+        assertThat(PrimaryEgress.DIRECT.takesProxy("registry.example.com", 443)).isFalse();
+
+        // The JDK client's selector follows the same rule per request, redirects included.
+        try (HttpClient client = egress.configure(HttpClient.newBuilder()).build()) {
+            ProxySelector selector = client.proxy().orElseThrow();
+            assertThat(selector.select(URI.create("https://registry.example.com/v2/")))
+                    .singleElement()
+                    .satisfies(p -> assertThat(p.type()).isEqualTo(Proxy.Type.HTTP));
+            assertThat(selector.select(URI.create("https://auth.corp/jwt/auth")))
+                    .containsExactly(Proxy.NO_PROXY);
+            assertThat(selector.select(URI.create("http://10.2.3.4:9000/bucket/blob")))
+                    .containsExactly(Proxy.NO_PROXY);
+            assertThat(client.authenticator()).isEmpty();
         }
     }
 

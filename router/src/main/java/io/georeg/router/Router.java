@@ -24,6 +24,7 @@ import io.georeg.router.outage.OutageGrants;
 import io.georeg.router.outage.OutageMetrics;
 import io.georeg.router.outage.ShieldReporter;
 import io.georeg.router.outage.TokenShield;
+import io.georeg.router.proxy.ForwardProxy;
 import io.georeg.router.proxy.InProcessDispatch;
 import io.georeg.router.proxy.PublicUrlRewriter;
 import io.georeg.router.proxy.StreamingProxy;
@@ -44,8 +45,6 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.function.UnaryOperator;
 import org.eclipse.jetty.client.HttpClient;
-import org.eclipse.jetty.client.HttpProxy;
-import org.eclipse.jetty.client.Origin;
 import org.eclipse.jetty.client.ProtocolHandlers;
 import org.eclipse.jetty.client.ProxyAuthenticationProtocolHandler;
 import org.eclipse.jetty.client.RedirectProtocolHandler;
@@ -288,7 +287,7 @@ public final class Router implements AutoCloseable {
             httpClient.start();
             passUpstreamStatusesThrough(httpClient);
             URI replicaUrl = startReplica();
-            takeEgressProxy(httpClient, replicaUrl);
+            ForwardProxy.install(httpClient, config.egress(), replicaUrl);
             AdminStateStore adminState =
                     transactions == null ? new MemoryAdminStateStore() : new DatabaseAdminStateStore(transactions);
             control = new SiteControl(
@@ -690,19 +689,6 @@ public final class Router implements AutoCloseable {
             client.setSslContextFactory(tls);
         });
         return client;
-    }
-
-    /**
-     * primary.proxy: every upstream but registry-read (this site's own, in process or beside the
-     * router) is reached through the forward proxy — the primary, whichever a promotion made it,
-     * and its token service. HTTPS goes through a CONNECT tunnel; plain HTTP in absolute form.
-     */
-    private void takeEgressProxy(HttpClient client, URI replicaUrl) {
-        config.egress().proxyAddress().ifPresent(address -> {
-            HttpProxy proxy = new HttpProxy(new Origin.Address(address.getHostString(), address.getPort()), false);
-            proxy.getExcludedAddresses().add(replicaUrl.getHost() + ":" + replicaUrl.getPort());
-            client.getProxyConfiguration().addProxy(proxy);
-        });
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.georeg.replicator.primary;
 
+import io.georeg.egress.PrimaryEgress;
 import io.georeg.egress.UntrustedPrimary;
 
 /**
@@ -20,6 +21,16 @@ public class PrimaryException extends RuntimeException {
 
     /** A failure judged by the HTTP status of the answer. */
     public static PrimaryException forStatus(String what, int status) {
+        if (status == 407) {
+            // The forward proxy, not the primary, refused: a configuration fix, retried once it is made.
+            return new PrimaryException(
+                    what + ": the forward proxy asks for an account (HTTP 407): set "
+                            + PrimaryEgress.PROXY_USERNAME_KEY + " and " + PrimaryEgress.PROXY_PASSWORD_KEY
+                            + ", or check them",
+                    status,
+                    true,
+                    null);
+        }
         boolean retry = status == 429 || status >= 500 || status == 408;
         return new PrimaryException(what + ": primary answered HTTP " + status, status, retry, null);
     }

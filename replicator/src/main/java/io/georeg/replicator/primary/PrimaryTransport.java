@@ -135,7 +135,14 @@ final class PrimaryTransport implements AutoCloseable {
 
     private HttpResponse<InputStream> sendPlain(HttpRequest request, String what) {
         try {
-            return http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            HttpResponse<InputStream> r = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            if (r.statusCode() == 407) {
+                // The forward proxy's answer, not the primary's (for a tunnel the JDK gives it
+                // without a body): no caller can make anything of it, so it fails here, naming the keys.
+                discard(r);
+                throw PrimaryException.forStatus(what, 407);
+            }
+            return r;
         } catch (IOException e) {
             throw PrimaryException.unreachable(what, e);
         } catch (InterruptedException e) {
@@ -165,6 +172,9 @@ final class PrimaryTransport implements AutoCloseable {
 
     /** Closes an answer's body we do not read, so the connection can be reused or released. */
     static void discard(HttpResponse<InputStream> r) {
+        if (r.body() == null) {
+            return; // a proxy's answer to CONNECT has none
+        }
         try (InputStream in = r.body()) {
             in.skip(Long.MAX_VALUE);
         } catch (IOException e) {

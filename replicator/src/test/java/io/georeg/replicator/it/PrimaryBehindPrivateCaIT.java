@@ -33,10 +33,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A primary served over HTTPS with a certificate of a private CA (made for the test), reached
- * through a forward proxy that only tunnels: the replicator copies what the primary's
- * notifications announce only through {@code primary.caBundle} and {@code primary.proxy}, every
- * connection to the primary going through the proxy; without the bundle the primary is refused
- * with an error that names the key.
+ * through a forward proxy that only tunnels and asks for an account: the replicator copies what
+ * the primary's notifications announce only through {@code primary.caBundle}, {@code
+ * primary.proxy} and the proxy's account ({@code primary.proxyUsername}, {@code
+ * primary.proxyPassword}), every connection to the primary going through the proxy; without the
+ * bundle the primary is refused with an error that names the key, without the account the proxy's
+ * 407 names the account's keys, and hosts {@code primary.noProxy} names are reached directly. The
+ * failsafe JVM allows Basic in tunnels as georeg's entry point does ({@code
+ * PrimaryEgress.allowBasicProxyAccountsInTunnels}): the JDK reads that once, before any test runs.
  */
 class PrimaryBehindPrivateCaIT {
     @RegisterExtension
@@ -50,6 +54,8 @@ class PrimaryBehindPrivateCaIT {
     private static ReplicatorUnderTest replica;
     private static Distribution primary;
     private static ConnectProxy proxy;
+    private static final String PROXY_USER = "georeg";
+    private static final String PROXY_PASSWORD = "proxy-password-1";
 
     @BeforeAll
     static void start() throws Exception {
@@ -62,7 +68,11 @@ class PrimaryBehindPrivateCaIT {
                         .withTls(DistributionConfig.Tls.of(ca, temp.resolve("tls")))
                         .withNotification(DistributionConfig.NotificationEndpoint.bearer(
                                 "georeg", replica.intakeUrl(), ReplicatorUnderTest.SECRET)));
-        proxy = ConnectProxy.start();
+        proxy = ConnectProxy.requiringAccount(PROXY_USER, PROXY_PASSWORD);
+    }
+
+    private static PrimaryEgress throughTheProxy() {
+        return new PrimaryEgress(caBundle, URI.create(proxy.url())).withProxyAccount(PROXY_USER, PROXY_PASSWORD);
     }
 
     @AfterAll
@@ -83,12 +93,61 @@ class PrimaryBehindPrivateCaIT {
     }
 
     @Test
+    void aProxyThatAsksForAnAccountIsAnsweredWithTheConfiguredOne() {
+        RepositoryName repository = RepositoryName.of("nothing/here");
+        try (PrimaryClient without = PrimaryClient.create(
+                PrimaryConfig.anonymous(primary.url()), new PrimaryEgress(caBundle, URI.create(proxy.url())))) {
+            assertThatThrownBy(() -> without.content().headManifest(repository, Reference.parse("v1")))
+                    .isInstanceOf(PrimaryException.class)
+                    .hasMessageContaining("HTTP 407")
+                    .hasMessageContaining("set primary.proxyUsername and primary.proxyPassword");
+        }
+        int refusedBefore = proxy.refused();
+        long tunnelsBefore = proxy.tunnelsTo(primary.hostPort());
+
+        try (PrimaryClient with = PrimaryClient.create(PrimaryConfig.anonymous(primary.url()), throughTheProxy())) {
+            assertThat(with.content().headManifest(repository, Reference.parse("v1")))
+                    .as("the primary's 404, reached through the proxy")
+                    .isEmpty();
+        }
+        assertThat(proxy.tunnelsTo(primary.hostPort())).isGreaterThan(tunnelsBefore);
+        assertThat(proxy.refused())
+                .as("the JDK client answers the proxy's challenge")
+                .isGreaterThan(refusedBefore);
+    }
+
+    @Test
+    void hostsNoProxyNamesAreReachedDirectly() throws Exception {
+        RepositoryName repository = RepositoryName.of("nothing/here");
+        try (ConnectProxy bypassed = ConnectProxy.start();
+                PrimaryClient client = PrimaryClient.create(
+                        PrimaryConfig.anonymous(primary.url()),
+                        new PrimaryEgress(caBundle, URI.create(bypassed.url()))
+                                .withNoProxy(List.of("registry.corp.example", "127.0.0.0/8")))) {
+            assertThat(client.content().headManifest(repository, Reference.parse("v1")))
+                    .isEmpty();
+            assertThat(bypassed.tunnels()).as("tunnels through the proxy").isEmpty();
+        }
+        try (ConnectProxy taken = ConnectProxy.start();
+                PrimaryClient client = PrimaryClient.create(
+                        PrimaryConfig.anonymous(primary.url()),
+                        new PrimaryEgress(caBundle, URI.create(taken.url()))
+                                .withNoProxy(List.of("registry.corp.example", "10.0.0.0/8")))) {
+            assertThat(client.content().headManifest(repository, Reference.parse("v1")))
+                    .isEmpty();
+            assertThat(taken.tunnelsTo(primary.hostPort()))
+                    .as("a host noProxy does not name takes the proxy")
+                    .isPositive();
+        }
+    }
+
+    @Test
     void withTheBundleAndTheProxyTheReplicatorCopiesThroughTheProxy() throws Exception {
         replica.build(
                         PrimaryConfig.anonymous(primary.url()),
                         ReplicatorUnderTest.fastRetries(2),
                         SyncConfig.everything(),
-                        new PrimaryEgress(caBundle, URI.create(proxy.url())))
+                        throughTheProxy())
                 .start();
         TestImage image = TestImages.image(4242);
         Path layout = OciLayoutWriter.write(image, "v1", temp.resolve("layout"));

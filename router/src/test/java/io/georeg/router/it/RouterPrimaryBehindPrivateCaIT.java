@@ -22,6 +22,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,7 +32,9 @@ import org.junit.jupiter.api.io.TempDir;
  * The router in front of a primary served over HTTPS with a certificate of a private CA (made for
  * the test): with {@code primary.caBundle} and {@code primary.proxy} a push through the router
  * reaches the primary, every connection to it through the forward proxy and none to the replica;
- * without the bundle pushes are refused with the 503 that names the key to set.
+ * a proxy that asks for an account gets {@code primary.proxyUsername}'s up front, and a primary
+ * {@code primary.noProxy} names is reached directly; without the bundle pushes are refused with
+ * the 503 that names the key to set.
  */
 class RouterPrimaryBehindPrivateCaIT {
     @TempDir
@@ -104,37 +107,89 @@ class RouterPrimaryBehindPrivateCaIT {
 
     @Test
     void withTheBundleAndTheProxyAPushThroughTheRouterReachesThePrimaryThroughTheProxy() throws Exception {
-        Path caBundle = ca.writeCaBundle(tmp.resolve("primary-ca.pem"));
-        try (Router router = router(new PrimaryEgress(caBundle, URI.create(proxy.url())))) {
-            TestImage image = TestImages.image(707);
-            Path layout = OciLayoutWriter.write(image, "v1", tmp.resolve("layout-707"));
-            Skopeo.require()
-                    .withHome(tmp.resolve("skopeo-home"))
-                    .run(
-                            "--insecure-policy",
-                            "copy",
-                            "--preserve-digests",
-                            "--dest-tls-verify=false",
-                            "oci:" + layout + ":v1",
-                            "docker://127.0.0.1:" + router.port() + "/tls/app:v1")
-                    .requireSuccess();
+        try (Router router = router(new PrimaryEgress(caBundle(), URI.create(proxy.url())))) {
+            pushAndFindOnThePrimary(router, 707);
 
-            try (HttpClient trusting =
-                    HttpClient.newBuilder().sslContext(ca.clientContext()).build()) {
-                HttpResponse<byte[]> onPrimary = trusting.send(
-                        HttpRequest.newBuilder(primary.url().resolve("/v2/tls/app/manifests/v1"))
-                                .header("Accept", image.manifest().mediaType())
-                                .build(),
-                        HttpResponse.BodyHandlers.ofByteArray());
-                assertThat(onPrimary.statusCode()).isEqualTo(200);
-                assertThat(onPrimary.body()).isEqualTo(image.manifest().content());
-            }
             assertThat(proxy.tunnelsTo(primary.hostPort()))
                     .as("connections to the primary through the proxy")
                     .isPositive();
             assertThat(proxy.tunnels())
                     .as("the replica is this site's own: never through the proxy")
                     .allMatch(primary.hostPort()::equals);
+        }
+    }
+
+    @Test
+    void aProxyThatAsksForAnAccountGetsItUpFront() throws Exception {
+        try (ConnectProxy asking = ConnectProxy.requiringAccount("georeg", "proxy-password-2");
+                Router router = router(new PrimaryEgress(caBundle(), URI.create(asking.url()))
+                        .withProxyAccount("georeg", "proxy-password-2"))) {
+            pushAndFindOnThePrimary(router, 708);
+
+            assertThat(asking.tunnelsTo(primary.hostPort())).isPositive();
+            assertThat(asking.refused())
+                    .as("CONNECTs without the account (the router answers no 407 itself)")
+                    .isZero();
+        }
+    }
+
+    @Test
+    void withoutTheAccountTheProxyAsksForPushesAreRefused() throws Exception {
+        try (ConnectProxy asking = ConnectProxy.requiringAccount("georeg", "proxy-password-3");
+                Router router = router(new PrimaryEgress(caBundle(), URI.create(asking.url())))) {
+            HttpRequest upload = HttpRequest.newBuilder(router.localUrl().resolve("/v2/tls/app/blobs/uploads/"))
+                    .POST(HttpRequest.BodyPublishers.noBody())
+                    .build();
+            await("the push refused").atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                HttpResponse<String> r = HTTP.send(upload, HttpResponse.BodyHandlers.ofString());
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
+                assertThat(r.body()).contains("UNAVAILABLE").contains("407");
+            });
+            assertThat(asking.refused()).isPositive();
+            assertThat(asking.tunnels()).isEmpty();
+        }
+    }
+
+    @Test
+    void aPrimaryNoProxyNamesIsReachedDirectly() throws Exception {
+        try (ConnectProxy bypassed = ConnectProxy.start();
+                Router router = router(new PrimaryEgress(caBundle(), URI.create(bypassed.url()))
+                        .withNoProxy(List.of("registry.corp.example", "127.0.0.1")))) {
+            pushAndFindOnThePrimary(router, 709);
+
+            assertThat(bypassed.tunnels()).as("tunnels through the proxy").isEmpty();
+        }
+    }
+
+    private static Path caBundle() {
+        return ca.writeCaBundle(tmp.resolve("primary-ca.pem"));
+    }
+
+    /** Pushes a test image through the router with skopeo and reads its manifest on the primary. */
+    private static void pushAndFindOnThePrimary(Router router, int seed) throws Exception {
+        TestImage image = TestImages.image(seed);
+        Path layout = OciLayoutWriter.write(image, "v1", tmp.resolve("layout-" + seed));
+        String repository = "tls/app-" + seed;
+        Skopeo.require()
+                .withHome(tmp.resolve("skopeo-home"))
+                .run(
+                        "--insecure-policy",
+                        "copy",
+                        "--preserve-digests",
+                        "--dest-tls-verify=false",
+                        "oci:" + layout + ":v1",
+                        "docker://127.0.0.1:" + router.port() + "/" + repository + ":v1")
+                .requireSuccess();
+
+        try (HttpClient trusting =
+                HttpClient.newBuilder().sslContext(ca.clientContext()).build()) {
+            HttpResponse<byte[]> onPrimary = trusting.send(
+                    HttpRequest.newBuilder(primary.url().resolve("/v2/" + repository + "/manifests/v1"))
+                            .header("Accept", image.manifest().mediaType())
+                            .build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(onPrimary.statusCode()).isEqualTo(200);
+            assertThat(onPrimary.body()).isEqualTo(image.manifest().content());
         }
     }
 }
