@@ -10,9 +10,7 @@ import io.georeg.router.RouterConfig;
 import io.georeg.router.admin.FailedAttempts;
 import io.georeg.router.fallback.ReplicaMissListener;
 import io.georeg.testkit.db.TestDatabase;
-import io.georeg.testkit.tools.FreePort;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -84,27 +82,20 @@ class RouterAdminIT {
     }
 
     private static Router startRouter(String token) throws Exception {
-        return FreePort.start(port -> {
-            RouterConfig config = RouterConfig.of(
-                            URI.create("http://127.0.0.1:" + port),
-                            port,
-                            primary.url(),
-                            null,
-                            new RouterConfig.ReplicaEndpoint.Remote(replica.url()))
-                    .withTimeouts(new RouterConfig.Timeouts(
-                            Duration.ofSeconds(1),
-                            Duration.ofSeconds(60),
-                            Duration.ofMillis(200),
-                            Duration.ofMillis(500)))
-                    .withAdmin(new RouterConfig.Admin(token, Duration.ofMillis(100)));
-            return new Router(
-                            config,
-                            database.transactions(),
-                            new PrometheusRegistry(),
-                            ReplicaMissListener.NONE,
-                            STATUS_PAGE)
-                    .start();
-        });
+        return LoopbackRouter.start(
+                primary.url(),
+                null,
+                new RouterConfig.ReplicaEndpoint.Remote(replica.url()),
+                config -> config.withTimeouts(
+                                LoopbackRouter.quickChecks(Duration.ofMillis(200), Duration.ofMillis(500)))
+                        .withAdmin(new RouterConfig.Admin(token, Duration.ofMillis(100))),
+                config -> new Router(
+                                config,
+                                database.transactions(),
+                                new PrometheusRegistry(),
+                                ReplicaMissListener.NONE,
+                                STATUS_PAGE)
+                        .start());
     }
 
     @AfterEach

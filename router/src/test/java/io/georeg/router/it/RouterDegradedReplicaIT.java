@@ -7,9 +7,7 @@ import io.georeg.router.LocalBackends;
 import io.georeg.router.Router;
 import io.georeg.router.RouterConfig;
 import io.georeg.router.fallback.ReplicaMissListener;
-import io.georeg.testkit.tools.FreePort;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -150,25 +148,22 @@ class RouterDegradedReplicaIT {
     }
 
     private void router(RouterConfig.ReplicaEndpoint replicaEndpoint) throws Exception {
-        router = FreePort.start(port -> {
-            RouterConfig config = RouterConfig.of(
-                            URI.create("http://127.0.0.1:" + port), port, primary.url(), null, replicaEndpoint)
-                    .withTimeouts(new RouterConfig.Timeouts(
-                            Duration.ofSeconds(1),
-                            Duration.ofSeconds(60),
-                            Duration.ofMillis(100),
-                            Duration.ofMillis(500)));
-            return new Router(
-                            config,
-                            null,
-                            new PrometheusRegistry(),
-                            ReplicaMissListener.NONE,
-                            null,
-                            null,
-                            Router.ProcessHooks.NONE,
-                            new LocalBackends(databaseUp::get, BUDGET))
-                    .start();
-        });
+        router = LoopbackRouter.start(
+                primary.url(),
+                null,
+                replicaEndpoint,
+                config ->
+                        config.withTimeouts(LoopbackRouter.quickChecks(Duration.ofMillis(100), Duration.ofMillis(500))),
+                config -> new Router(
+                                config,
+                                null,
+                                new PrometheusRegistry(),
+                                ReplicaMissListener.NONE,
+                                null,
+                                null,
+                                Router.ProcessHooks.NONE,
+                                new LocalBackends(databaseUp::get, BUDGET))
+                        .start());
         await().atMost(Duration.ofSeconds(30)).until(() -> router.primaryReachable() && router.replicaReachable());
     }
 

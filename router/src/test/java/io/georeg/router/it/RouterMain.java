@@ -3,7 +3,6 @@ package io.georeg.router.it;
 import io.georeg.router.Router;
 import io.georeg.router.RouterConfig;
 import io.georeg.testkit.tools.FreePort;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.net.URI;
 
@@ -16,16 +15,10 @@ public final class RouterMain {
     private RouterMain() {}
 
     public static void main(String[] args) throws Exception {
-        try (Router router = FreePort.start(port -> new Router(
-                        RouterConfig.of(
-                                URI.create("http://127.0.0.1:" + port),
-                                port,
-                                URI.create(args[0]),
-                                null,
-                                new RouterConfig.ReplicaEndpoint.Remote(URI.create(args[1]))),
-                        null,
-                        new PrometheusRegistry())
-                .start())) {
+        try (Router router = LoopbackRouter.start(
+                URI.create(args[0]),
+                new RouterConfig.ReplicaEndpoint.Remote(URI.create(args[1])),
+                LoopbackRouter.WITHOUT_DATABASE)) {
             System.out.println("READY " + router.port());
             System.out.flush();
             waitForStdinToClose();

@@ -10,10 +10,7 @@ import io.georeg.testkit.oci.TestImage;
 import io.georeg.testkit.oci.TestImages;
 import io.georeg.testkit.tools.Distribution;
 import io.georeg.testkit.tools.DistributionConfig;
-import io.georeg.testkit.tools.FreePort;
 import io.georeg.testkit.tools.Skopeo;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -46,20 +43,13 @@ class RouterOutageIT {
         replica = Distribution.start(
                 tmp.resolve("replica"),
                 DistributionConfig.filesystem(tmp.resolve("replica").resolve("storage")));
-        router = FreePort.start(port -> {
-            RouterConfig config = RouterConfig.of(
-                            URI.create("http://127.0.0.1:" + port),
-                            port,
-                            primary.url(),
-                            null,
-                            new RouterConfig.ReplicaEndpoint.Remote(replica.url()))
-                    .withTimeouts(new RouterConfig.Timeouts(
-                            Duration.ofSeconds(1),
-                            Duration.ofSeconds(60),
-                            Duration.ofMillis(200),
-                            Duration.ofMillis(500)));
-            return new Router(config, null, new PrometheusRegistry()).start();
-        });
+        router = LoopbackRouter.start(
+                primary.url(),
+                null,
+                new RouterConfig.ReplicaEndpoint.Remote(replica.url()),
+                config ->
+                        config.withTimeouts(LoopbackRouter.quickChecks(Duration.ofMillis(200), Duration.ofMillis(500))),
+                LoopbackRouter.WITHOUT_DATABASE);
     }
 
     @AfterAll

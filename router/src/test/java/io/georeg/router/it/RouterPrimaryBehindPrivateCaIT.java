@@ -13,9 +13,7 @@ import io.georeg.testkit.tls.TestCa;
 import io.georeg.testkit.tools.ConnectProxy;
 import io.georeg.testkit.tools.Distribution;
 import io.georeg.testkit.tools.DistributionConfig;
-import io.georeg.testkit.tools.FreePort;
 import io.georeg.testkit.tools.Skopeo;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -69,21 +67,13 @@ class RouterPrimaryBehindPrivateCaIT {
     }
 
     private static Router router(PrimaryEgress egress) throws Exception {
-        return FreePort.start(port -> {
-            RouterConfig config = RouterConfig.of(
-                            URI.create("http://127.0.0.1:" + port),
-                            port,
-                            primary.url(),
-                            null,
-                            new RouterConfig.ReplicaEndpoint.Remote(replica.url()))
-                    .withTimeouts(new RouterConfig.Timeouts(
-                            Duration.ofSeconds(1),
-                            Duration.ofSeconds(60),
-                            Duration.ofMillis(200),
-                            Duration.ofSeconds(1)))
-                    .withEgress(egress);
-            return new Router(config, null, new PrometheusRegistry()).start();
-        });
+        return LoopbackRouter.start(
+                primary.url(),
+                null,
+                new RouterConfig.ReplicaEndpoint.Remote(replica.url()),
+                config -> config.withTimeouts(LoopbackRouter.quickChecks(Duration.ofMillis(200), Duration.ofSeconds(1)))
+                        .withEgress(egress),
+                LoopbackRouter.WITHOUT_DATABASE);
     }
 
     @Test

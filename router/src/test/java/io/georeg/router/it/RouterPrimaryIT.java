@@ -14,9 +14,7 @@ import io.georeg.testkit.oci.TestImage;
 import io.georeg.testkit.oci.TestImages;
 import io.georeg.testkit.tools.Distribution;
 import io.georeg.testkit.tools.DistributionConfig;
-import io.georeg.testkit.tools.FreePort;
 import io.georeg.testkit.tools.Skopeo;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -55,24 +53,16 @@ class RouterPrimaryIT {
         replica = Distribution.start(
                 tmp.resolve("replica"),
                 DistributionConfig.filesystem(tmp.resolve("replica").resolve("storage")));
-        router = FreePort.start(port -> {
-            routerUrl = URI.create("http://127.0.0.1:" + port);
-            RouterConfig config = RouterConfig.of(
-                            routerUrl,
-                            port,
-                            primary.url(),
-                            null,
-                            new RouterConfig.ReplicaEndpoint.Remote(replica.url()))
-                    .withTimeouts(new RouterConfig.Timeouts(
-                            Duration.ofSeconds(1),
-                            Duration.ofSeconds(60),
-                            Duration.ofMillis(200),
-                            Duration.ofSeconds(1)))
-                    // Sampled as by default, but so rarely that only what is always logged is.
-                    .withAccessLog(new RouterConfig.AccessLog(
-                            RouterConfig.AccessLog.Mode.SAMPLED, Integer.MAX_VALUE, null, 16384));
-            return new Router(config, null, new PrometheusRegistry()).start();
-        });
+        router = LoopbackRouter.start(
+                primary.url(),
+                null,
+                new RouterConfig.ReplicaEndpoint.Remote(replica.url()),
+                config -> config.withTimeouts(LoopbackRouter.quickChecks(Duration.ofMillis(200), Duration.ofSeconds(1)))
+                        // Sampled as by default, but so rarely that only what is always logged is.
+                        .withAccessLog(new RouterConfig.AccessLog(
+                                RouterConfig.AccessLog.Mode.SAMPLED, Integer.MAX_VALUE, null, 16384)),
+                LoopbackRouter.WITHOUT_DATABASE);
+        routerUrl = router.localUrl();
     }
 
     @AfterAll

@@ -13,10 +13,8 @@ import io.georeg.testkit.oci.TestImage;
 import io.georeg.testkit.oci.TestImages;
 import io.georeg.testkit.tools.Distribution;
 import io.georeg.testkit.tools.DistributionConfig;
-import io.georeg.testkit.tools.FreePort;
 import io.georeg.testkit.tools.Skopeo;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -70,23 +68,18 @@ class RouterReadYourWritesIT {
     }
 
     private static Router startRouter() throws Exception {
-        return FreePort.start(port -> {
-            RouterConfig config = RouterConfig.of(
-                    URI.create("http://127.0.0.1:" + port),
-                    port,
-                    primary.url(),
-                    null,
-                    new RouterConfig.ReplicaEndpoint.Remote(replica.url(), NO_CACHE));
-            // Fences kept in memory through LISTEN, as georeg serve runs them; two routers, one database.
-            return new Router(
-                            config,
-                            database.transactions(),
-                            new PrometheusRegistry(),
-                            ReplicaMissListener.NONE,
-                            null,
-                            database.config())
-                    .start();
-        });
+        // Fences kept in memory through LISTEN, as georeg serve runs them; two routers, one database.
+        return LoopbackRouter.start(
+                primary.url(),
+                new RouterConfig.ReplicaEndpoint.Remote(replica.url(), NO_CACHE),
+                config -> new Router(
+                                config,
+                                database.transactions(),
+                                new PrometheusRegistry(),
+                                ReplicaMissListener.NONE,
+                                null,
+                                database.config())
+                        .start());
     }
 
     @AfterAll

@@ -10,9 +10,7 @@ import io.georeg.router.RouterConfig;
 import io.georeg.router.fallback.ReplicaMissListener;
 import io.georeg.testkit.db.TestDatabase;
 import io.georeg.testkit.oci.RegistryHttp;
-import io.georeg.testkit.tools.FreePort;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -80,22 +78,17 @@ class RouterTagDeleteIT {
                 FakeUpstream.text(resp, cb, 404, UNKNOWN);
             }
         });
-        router = FreePort.start(port -> {
-            RouterConfig config = RouterConfig.of(
-                    URI.create("http://127.0.0.1:" + port),
-                    port,
-                    primary.url(),
-                    null,
-                    new RouterConfig.ReplicaEndpoint.Remote(replica.url(), NO_CACHE));
-            return new Router(
-                            config,
-                            database.transactions(),
-                            new PrometheusRegistry(),
-                            ReplicaMissListener.NONE,
-                            null,
-                            database.config())
-                    .start();
-        });
+        router = LoopbackRouter.start(
+                primary.url(),
+                new RouterConfig.ReplicaEndpoint.Remote(replica.url(), NO_CACHE),
+                config -> new Router(
+                                config,
+                                database.transactions(),
+                                new PrometheusRegistry(),
+                                ReplicaMissListener.NONE,
+                                null,
+                                database.config())
+                        .start());
         client = new RegistryHttp(router.localUrl());
     }
 

@@ -13,10 +13,8 @@ import io.georeg.testkit.oci.TestImage;
 import io.georeg.testkit.oci.TestImages;
 import io.georeg.testkit.tools.Distribution;
 import io.georeg.testkit.tools.DistributionConfig;
-import io.georeg.testkit.tools.FreePort;
 import io.georeg.testkit.tools.Skopeo;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -67,21 +65,13 @@ class RouterTokenAuthIT {
                 tmp.resolve("replica"),
                 DistributionConfig.filesystem(tmp.resolve("replica").resolve("storage"))
                         .withTokenAuth(auth));
-        router = FreePort.start(port -> {
-            RouterConfig config = RouterConfig.of(
-                            URI.create("http://127.0.0.1:" + port),
-                            port,
-                            primary.url(),
-                            tokens.realm(),
-                            new RouterConfig.ReplicaEndpoint.Remote(replica.url()))
-                    .withTimeouts(new RouterConfig.Timeouts(
-                            Duration.ofSeconds(1),
-                            Duration.ofSeconds(60),
-                            Duration.ofMillis(500),
-                            Duration.ofSeconds(1)))
-                    .withAdmin(new RouterConfig.Admin(ADMIN_TOKEN, Duration.ofMillis(100)));
-            return new Router(config, null, metrics).start();
-        });
+        router = LoopbackRouter.start(
+                primary.url(),
+                tokens.realm(),
+                new RouterConfig.ReplicaEndpoint.Remote(replica.url()),
+                config -> config.withTimeouts(LoopbackRouter.quickChecks(Duration.ofMillis(500), Duration.ofSeconds(1)))
+                        .withAdmin(new RouterConfig.Admin(ADMIN_TOKEN, Duration.ofMillis(100))),
+                config -> new Router(config, null, metrics).start());
     }
 
     @AfterAll

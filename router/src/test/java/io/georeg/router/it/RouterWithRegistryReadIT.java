@@ -24,10 +24,8 @@ import io.georeg.testkit.oci.TestImage;
 import io.georeg.testkit.oci.TestImages;
 import io.georeg.testkit.tools.Distribution;
 import io.georeg.testkit.tools.DistributionConfig;
-import io.georeg.testkit.tools.FreePort;
 import io.georeg.testkit.tools.Skopeo;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -72,20 +70,14 @@ class RouterWithRegistryReadIT {
         primary = Distribution.start(
                 tmp.resolve("primary"),
                 DistributionConfig.filesystem(tmp.resolve("primary").resolve("storage")));
-        router = FreePort.start(port -> {
-            RouterConfig config = RouterConfig.of(
-                    URI.create("http://127.0.0.1:" + port),
-                    port,
-                    primary.url(),
-                    null,
-                    // registry-read over the database reader without a cache: a fence clears as soon
-                    // as it shows the write.
-                    new RouterConfig.ReplicaEndpoint.InProcess(
-                            RegistryReadServer.handler(
-                                    reader, Authenticator.anonymous(), ReadOptions.loopbackEphemeral()),
-                            java.time.Duration.ZERO));
-            return new Router(config, database.transactions(), new PrometheusRegistry()).start();
-        });
+        router = LoopbackRouter.start(
+                primary.url(),
+                // registry-read over the database reader without a cache: a fence clears as soon
+                // as it shows the write.
+                new RouterConfig.ReplicaEndpoint.InProcess(
+                        RegistryReadServer.handler(reader, Authenticator.anonymous(), ReadOptions.loopbackEphemeral()),
+                        java.time.Duration.ZERO),
+                config -> new Router(config, database.transactions(), new PrometheusRegistry()).start());
     }
 
     @AfterAll

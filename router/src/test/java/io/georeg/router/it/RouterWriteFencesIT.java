@@ -26,9 +26,7 @@ import io.georeg.testkit.oci.TestImage;
 import io.georeg.testkit.oci.TestImages;
 import io.georeg.testkit.tools.Distribution;
 import io.georeg.testkit.tools.DistributionConfig;
-import io.georeg.testkit.tools.FreePort;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -84,28 +82,22 @@ class RouterWriteFencesIT {
         primary = Distribution.start(
                 tmp.resolve("primary"),
                 DistributionConfig.filesystem(tmp.resolve("primary").resolve("storage")));
-        router = FreePort.start(port -> {
-            RouterConfig config = RouterConfig.of(
-                    URI.create("http://127.0.0.1:" + port),
-                    port,
-                    primary.url(),
-                    null,
-                    // registry-read over the database reader without a cache: a fence clears as soon
-                    // as it shows the write.
-                    new RouterConfig.ReplicaEndpoint.InProcess(
-                            RegistryReadServer.handler(
-                                    reader, Authenticator.anonymous(), ReadOptions.loopbackEphemeral()),
-                            java.time.Duration.ZERO));
-            // Fences kept in memory through LISTEN, as georeg serve runs them.
-            return new Router(
-                            config,
-                            database.transactions(),
-                            new PrometheusRegistry(),
-                            io.georeg.router.fallback.ReplicaMissListener.NONE,
-                            null,
-                            database.config())
-                    .start();
-        });
+        // Fences kept in memory through LISTEN, as georeg serve runs them.
+        router = LoopbackRouter.start(
+                primary.url(),
+                // registry-read over the database reader without a cache: a fence clears as soon
+                // as it shows the write.
+                new RouterConfig.ReplicaEndpoint.InProcess(
+                        RegistryReadServer.handler(reader, Authenticator.anonymous(), ReadOptions.loopbackEphemeral()),
+                        java.time.Duration.ZERO),
+                config -> new Router(
+                                config,
+                                database.transactions(),
+                                new PrometheusRegistry(),
+                                io.georeg.router.fallback.ReplicaMissListener.NONE,
+                                null,
+                                database.config())
+                        .start());
         client = new RegistryHttp(router.localUrl());
     }
 
