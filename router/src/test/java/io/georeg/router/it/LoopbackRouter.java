@@ -1,7 +1,9 @@
 package io.georeg.router.it;
 
+import io.georeg.db.Database;
 import io.georeg.router.Router;
 import io.georeg.router.RouterConfig;
+import io.georeg.router.fallback.ReplicaMissListener;
 import io.georeg.testkit.tools.FreePort;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.URI;
@@ -23,6 +25,18 @@ final class LoopbackRouter {
     static final Factory WITHOUT_DATABASE = c -> new Router(c, null, new PrometheusRegistry()).start();
 
     private LoopbackRouter() {}
+
+    /** A router whose fences live in {@code database} and in memory through LISTEN, as georeg serve runs them. */
+    static Factory withFences(Database database) {
+        return c -> new Router(
+                        c,
+                        database.transactions(),
+                        new PrometheusRegistry(),
+                        ReplicaMissListener.NONE,
+                        null,
+                        database.config())
+                .start();
+    }
 
     /** Routes to {@code primary} and {@code replica} with every other setting at its default. */
     static Router start(URI primary, RouterConfig.ReplicaEndpoint replica, Factory factory) throws Exception {

@@ -6,7 +6,6 @@ import io.georeg.db.Database;
 import io.georeg.db.DatabaseConfig;
 import io.georeg.router.Router;
 import io.georeg.router.RouterConfig;
-import io.georeg.router.fallback.ReplicaMissListener;
 import io.georeg.testkit.corpus.OciLayoutWriter;
 import io.georeg.testkit.db.TestDatabase;
 import io.georeg.testkit.oci.TestImage;
@@ -14,7 +13,6 @@ import io.georeg.testkit.oci.TestImages;
 import io.georeg.testkit.tools.Distribution;
 import io.georeg.testkit.tools.DistributionConfig;
 import io.georeg.testkit.tools.Skopeo;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -68,18 +66,10 @@ class RouterReadYourWritesIT {
     }
 
     private static Router startRouter() throws Exception {
-        // Fences kept in memory through LISTEN, as georeg serve runs them; two routers, one database.
         return LoopbackRouter.start(
                 primary.url(),
                 new RouterConfig.ReplicaEndpoint.Remote(replica.url(), NO_CACHE),
-                config -> new Router(
-                                config,
-                                database.transactions(),
-                                new PrometheusRegistry(),
-                                ReplicaMissListener.NONE,
-                                null,
-                                database.config())
-                        .start());
+                LoopbackRouter.withFences(database));
     }
 
     @AfterAll

@@ -7,10 +7,8 @@ import io.georeg.db.DatabaseConfig;
 import io.georeg.replica.Tombstones;
 import io.georeg.router.Router;
 import io.georeg.router.RouterConfig;
-import io.georeg.router.fallback.ReplicaMissListener;
 import io.georeg.testkit.db.TestDatabase;
 import io.georeg.testkit.oci.RegistryHttp;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -81,14 +79,7 @@ class RouterTagDeleteIT {
         router = LoopbackRouter.start(
                 primary.url(),
                 new RouterConfig.ReplicaEndpoint.Remote(replica.url(), NO_CACHE),
-                config -> new Router(
-                                config,
-                                database.transactions(),
-                                new PrometheusRegistry(),
-                                ReplicaMissListener.NONE,
-                                null,
-                                database.config())
-                        .start());
+                LoopbackRouter.withFences(database));
         client = new RegistryHttp(router.localUrl());
     }
 

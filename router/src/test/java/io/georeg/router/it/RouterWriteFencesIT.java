@@ -26,7 +26,6 @@ import io.georeg.testkit.oci.TestImage;
 import io.georeg.testkit.oci.TestImages;
 import io.georeg.testkit.tools.Distribution;
 import io.georeg.testkit.tools.DistributionConfig;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -82,7 +81,6 @@ class RouterWriteFencesIT {
         primary = Distribution.start(
                 tmp.resolve("primary"),
                 DistributionConfig.filesystem(tmp.resolve("primary").resolve("storage")));
-        // Fences kept in memory through LISTEN, as georeg serve runs them.
         router = LoopbackRouter.start(
                 primary.url(),
                 // registry-read over the database reader without a cache: a fence clears as soon
@@ -90,14 +88,7 @@ class RouterWriteFencesIT {
                 new RouterConfig.ReplicaEndpoint.InProcess(
                         RegistryReadServer.handler(reader, Authenticator.anonymous(), ReadOptions.loopbackEphemeral()),
                         java.time.Duration.ZERO),
-                config -> new Router(
-                                config,
-                                database.transactions(),
-                                new PrometheusRegistry(),
-                                io.georeg.router.fallback.ReplicaMissListener.NONE,
-                                null,
-                                database.config())
-                        .start());
+                LoopbackRouter.withFences(database));
         client = new RegistryHttp(router.localUrl());
     }
 
