@@ -6,6 +6,7 @@ import io.georeg.router.proxy.OciErrorResponse;
 import io.georeg.router.route.RouteMatch;
 import java.util.Map;
 import java.util.Optional;
+import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
@@ -15,7 +16,7 @@ import org.eclipse.jetty.util.Callback;
  * names ({@link NamespaceOwners}, longest namespace first), so writes, upload sessions (whose
  * {@code Location} names the repository, and so keeps reaching the primary that issued it), fallback
  * and fenced reads of a repository all go to its primary; token requests by their scopes
- * ({@link TokenScopes}). Requests that name no repository (the base {@code /v2/}, the catalog, paths
+ * ({@link TokenScopes}), a {@code GET}'s only. Requests that name no repository (the base {@code /v2/}, the catalog, paths
  * the route table does not know) take the default primary's legs, or the first primary's when
  * there is no default. A repository no primary owns gets 404 {@code NAME_UNKNOWN}. With one primary
  * every request takes its legs. Built by {@link Router}, asked by {@link RoutingHandler}.
@@ -73,6 +74,19 @@ final class CellLegs {
                 throws Exception {
             if (byCell.size() == 1) {
                 byCell.get(fallbackCell).token().answer(request, response, callback, record, match);
+                return;
+            }
+            if (HttpMethod.POST.is(request.getMethod())) {
+                // An OAuth2 token request (RFC 6749 section 4.3: containerd's first try when it has credentials)
+                // carries its scopes in a form body, which the router does not read; sent on, it would reach one
+                // primary with another's scopes and get a token that primary signed for them. 404 is what GitLab's
+                // /jwt/auth answers a POST, and clients then ask again with GET, the scopes in the query.
+                metrics.routed(record, match, "reject");
+                OciErrorResponse.send(
+                        response,
+                        callback,
+                        ErrorCode.NOT_FOUND,
+                        "with several primaries, token requests are routed by the scope parameters of a GET: ask with GET");
                 return;
             }
             TokenScopes.Choice choice = TokenScopes.choose(

@@ -17,12 +17,15 @@ import io.georeg.testkit.corpus.OciLayoutWriter;
 import io.georeg.testkit.db.TestDatabase;
 import io.georeg.testkit.oci.TestImages;
 import io.georeg.testkit.primary.TokenAuthPrimary;
+import io.georeg.testkit.tools.Containerd;
+import io.georeg.testkit.tools.CtrHttpDump;
 import io.georeg.testkit.tools.Distribution;
 import io.georeg.testkit.tools.DistributionConfig;
-import io.georeg.testkit.tools.FreePort;
 import io.georeg.testkit.tools.Skopeo;
 import io.georeg.testkit.tools.TcpRelay;
+import io.georeg.testkit.tools.ToolProcess;
 import java.net.URI;
+import java.net.URLDecoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -53,8 +56,10 @@ import org.junit.jupiter.api.io.TempDir;
  * One hostname over three primaries (Cells): three distribution registries, each with token auth
  * from its own token service and issuer ({@link Cell}, on testkit's {@link TokenAuthPrimary}), behind one georeg router
  * configured with {@code primaries} — cell-1 owns {@code acme}, cell-2 {@code globex}, cell-3
- * {@code initech} and {@code acme/web} (a longer prefix inside cell-1's). skopeo talks to the
- * router's URL only, with one user's credentials that every cell knows. georeg runs every component
+ * {@code initech} and {@code acme/web} (a longer prefix inside cell-1's). The clients — skopeo,
+ * containerd's {@code ctr} and the docker CLI — talk to the one URL only (a relay to the router that
+ * keeps the request lines they send, {@link #front}), with one user's credentials that every cell
+ * knows. georeg runs every component
  * in one process; each cell notifies the replicator at its own intake path with its own secret, and
  * the replicator copies each repository from its owner into the one storage.
  */
@@ -111,6 +116,9 @@ class CellsIT {
     }
 
     static final Map<String, Cell> primaries = new LinkedHashMap<>();
+    /** In cell-1's namespace, pushed into cell-2 past the router: a cell's content that it does not own. */
+    private static final String STRAY = "acme/stray";
+
     /** Each repository the first test pushed, tag 1, and its manifest digest. */
     static final Map<String, Digest> PUSHED = new LinkedHashMap<>();
     /**
@@ -118,6 +126,12 @@ class CellsIT {
      * aimed at the replicator once it listens on the port it bound.
      */
     static TcpRelay notifications;
+    /**
+     * The one URL every client uses: a relay to the router that keeps the request lines clients
+     * send, so that a test sees the token requests each client asked the one hostname for, before
+     * the router chose a cell and removed the other cells' scopes.
+     */
+    static TcpRelay front;
 
     static GeoregServer georeg;
     static Skopeo skopeo;
@@ -127,6 +141,7 @@ class CellsIT {
     static void startThreeCellsAndOneRouter() throws Exception {
         skopeo = Skopeo.require().withHome(Files.createDirectories(tmp.resolve("skopeo-home")));
         notifications = TcpRelay.unaimed();
+        front = TcpRelay.unaimed().recordRequestLines();
         for (String cell : CELLS.keySet()) {
             primaries.put(
                     cell,
@@ -138,24 +153,20 @@ class CellsIT {
                                     URI.create("http://127.0.0.1:" + notifications.port() + "/events/" + cell),
                                     secretOf(cell))));
         }
-        Path config = tmp.resolve("georeg.yaml");
-        // The router's public URL and token realm name its port: the port is given before the router
-        // binds it, and the whole start is tried again on another port if someone else took it.
-        georeg = FreePort.start(routerPort -> {
-            Files.writeString(config, configuration(routerPort));
-            return new GeoregServer(new ConfigLoader(Map.of()).load(Optional.of(config))).start();
-        });
-        router = "127.0.0.1:" + georeg.component(RouterComponent.class).uri().getPort();
+        Path config = Files.writeString(tmp.resolve("georeg.yaml"), configuration(front.port()));
+        georeg = new GeoregServer(new ConfigLoader(Map.of()).load(Optional.of(config))).start();
+        front.aimAt("127.0.0.1", georeg.component(RouterComponent.class).uri().getPort());
+        router = "127.0.0.1:" + front.port();
         notifications.aimAt(
                 "127.0.0.1", georeg.component(ReplicatorComponent.class).uri().getPort());
     }
 
     /**
-     * georeg's configuration: every component in one process, every listener but the router's
-     * public one on port 0, the three cells as {@code primaries}, and a scheduled reconcile of each
-     * cell every {@link #RECONCILE_INTERVAL}.
+     * georeg's configuration: every component in one process, every listener on port 0, the public
+     * URL (and token realm) the {@link #front} relay's, the three cells as {@code primaries}, and a
+     * scheduled reconcile of each cell every {@link #RECONCILE_INTERVAL}.
      */
-    private static String configuration(int routerPort) {
+    private static String configuration(int publicPort) {
         StringBuilder yaml = new StringBuilder();
         yaml.append("components: [registry-read, replicator, router]\n")
                 .append("database: {url: '")
@@ -171,14 +182,12 @@ class CellsIT {
                 .append("registryRead: {port: 0}\n")
                 // The realm is the router's token route; each primary's service, issuer and bundle are its own.
                 .append("auth: {token: {realm: 'http://127.0.0.1:")
-                .append(routerPort)
+                .append(publicPort)
                 .append("/jwt/auth', service: cell-1-registry, issuer: cell-1-issuer, rootCertBundle: ")
                 .append(primaries.get("cell-1").bundle())
                 .append("}}\n")
-                .append("router: {port: ")
-                .append(routerPort)
-                .append(", publicUrl: 'http://127.0.0.1:")
-                .append(routerPort)
+                .append("router: {port: 0, publicUrl: 'http://127.0.0.1:")
+                .append(publicPort)
                 .append("', operator: {port: 0}, timeouts: {healthInterval: 200ms, healthTimeout: 500ms}}\n")
                 .append("replicator: {port: 0, workers: {pollInterval: 200ms}, sync: {reconcileInterval: ")
                 .append(RECONCILE_INTERVAL.toSeconds())
@@ -223,6 +232,9 @@ class CellsIT {
         } finally {
             if (notifications != null) {
                 notifications.close();
+            }
+            if (front != null) {
+                front.close();
             }
         }
     }
@@ -277,9 +289,9 @@ class CellsIT {
                 .isFalse();
 
         // skopeo copying between the cells through the one URL ends with the image in the target's cell.
-        Skopeo.Result copy = skopeo.run(
+        int mark = front.requestLines().size();
+        skopeo.run(
                         List.of(
-                                "--debug",
                                 "copy",
                                 "--src-tls-verify=false",
                                 "--dest-tls-verify=false",
@@ -292,13 +304,11 @@ class CellsIT {
                         Duration.ofMinutes(1))
                 .requireSuccess();
         // What skopeo sends: one token request with the target's push scope and the mount source's pull scope,
-        // two cells' repositories, and the service of the base challenge (cell-1's). docs/cells.md cites this.
-        assertThat(copy.output()
-                        .lines()
-                        .filter(l -> l.contains("/jwt/auth?")
-                                && l.contains("scope=repository%3Aglobex%2Fcopied%3Apull%2Cpush")
-                                && l.contains("scope=repository%3Aacme%2Fapp%3Apull")))
-                .isNotEmpty();
+        // two cells' repositories. docs/cells.md cites this.
+        assertThat(tokenRequestsSince(mark))
+                .as("the scopes of each token request skopeo sent")
+                .anySatisfy(scopes -> assertThat(scopes)
+                        .containsSubsequence("repository:globex/copied:pull,push", "repository:acme/app:pull"));
         assertThat(Files.isDirectory(repositoryDir("cell-2", "globex/copied"))).isTrue();
         assertThat(Files.isDirectory(repositoryDir("cell-1", "globex/copied"))).isFalse();
         Path copied = pull("globex/copied:1");
@@ -311,6 +321,112 @@ class CellsIT {
 
     @Test
     @Order(3)
+    void containerdsMountFromAnotherCellIsDeclinedAndItUploadsTheBlobsToTheTargetsCell() throws Exception {
+        Containerd.require();
+        String credentials = USER + ":" + PASSWORD;
+        try (Containerd containerd = Containerd.start(Files.createDirectories(tmp.resolve("containerd")))) {
+            containerd.plainHttpHost(router);
+            String hosts = containerd.hostsDir().toString();
+            // Fetched, not pulled: a pull unpacks, and the test's layers are not tarballs. containerd labels
+            // each blob with the repository it came from, the source of the mounts it tries when it pushes.
+            containerd
+                    .ctr("content", "fetch", "--user", credentials, "--hosts-dir", hosts, router + "/acme/app:1")
+                    .requireSuccess();
+            containerd
+                    .ctr("images", "tag", router + "/acme/app:1", router + "/globex/ctr:1")
+                    .requireSuccess();
+            int mark = front.requestLines().size();
+            ToolProcess.Result push = containerd
+                    .ctr(
+                            "images",
+                            "push",
+                            "--user",
+                            credentials,
+                            "--hosts-dir",
+                            hosts,
+                            "--http-dump",
+                            // One request at a time: the dump's lines of concurrent requests would interleave.
+                            "--max-concurrent-uploaded-layers",
+                            "1",
+                            router + "/globex/ctr:1")
+                    .requireSuccess();
+
+            List<CtrHttpDump.Exchange> exchanges = CtrHttpDump.parse(push.stderr());
+            // containerd asks with credentials by POST first (an OAuth2 form, the scopes in its body), which the
+            // router refuses with several primaries, then by GET, the scopes in the query.
+            assertThat(exchanges)
+                    .filteredOn(e -> e.method().equals("POST") && e.path().equals("/jwt/auth"))
+                    .extracting(CtrHttpDump.Exchange::status)
+                    .isNotEmpty()
+                    .containsOnly(404);
+            // What containerd sends: its scopes sorted by name, so here the source's pull before the target's push.
+            assertThat(tokenRequestsSince(mark))
+                    .as("the scopes of each token request containerd sent, of its exchanges %s", exchanges)
+                    .anySatisfy(scopes -> assertThat(scopes)
+                            .containsSubsequence("repository:acme/app:pull", "repository:globex/ctr:pull,push"));
+            assertThat(exchanges)
+                    .as("containerd's mounts from acme/app, declined with an upload session")
+                    .filteredOn(e -> e.method().equals("POST")
+                            && e.path().startsWith("/v2/globex/ctr/blobs/uploads/?")
+                            && e.path().contains("mount=sha256")
+                            && e.path().contains("from=acme"))
+                    .extracting(CtrHttpDump.Exchange::status)
+                    .isNotEmpty()
+                    .containsOnly(202);
+        }
+        assertThat(Files.isDirectory(repositoryDir("cell-2", "globex/ctr"))).isTrue();
+        assertThat(Files.isDirectory(repositoryDir("cell-1", "globex/ctr"))).isFalse();
+        Path back = pull("globex/ctr:1");
+        assertThat(Digest.sha256(Files.readAllBytes(back.resolve("manifest.json"))))
+                .isEqualTo(PUSHED.get("acme/app"));
+    }
+
+    @Test
+    @Order(4)
+    void dockersManifestListOfAnotherCellsImageFailsOnTheDeclinedMountAsWithAnyRegistryThatDeclinesIt()
+            throws Exception {
+        // The docker CLI alone (no engine here): its manifest commands talk to the registry themselves, with the
+        // registry client the engine's push uses too (distribution's, which adds a pull scope for a mount's source).
+        Path docker = ToolProcess.require("docker", "docker.io");
+        Path home = Files.createDirectories(tmp.resolve("docker-config"));
+        String auth = Base64.getEncoder().encodeToString((USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8));
+        Files.writeString(home.resolve("config.json"), """
+                {"auths": {"%s": {"auth": "%s"}}}
+                """.formatted(router, auth));
+        Map<String, String> environment = Map.of("DOCKER_CONFIG", home.toString());
+        ToolProcess.run(
+                        List.of(
+                                docker.toString(),
+                                "manifest",
+                                "create",
+                                "--insecure",
+                                router + "/globex/list:1",
+                                router + "/acme/app:1"),
+                        environment,
+                        Duration.ofMinutes(1))
+                .requireSuccess();
+        int mark = front.requestLines().size();
+
+        ToolProcess.Result push = ToolProcess.run(
+                List.of(docker.toString(), "manifest", "push", "--insecure", router + "/globex/list:1"),
+                environment,
+                Duration.ofMinutes(1));
+
+        assertThat(tokenRequestsSince(mark))
+                .as("the scopes of each token request docker sent")
+                .anySatisfy(scopes -> {
+                    assertThat(scopes).contains("repository:acme/app:pull");
+                    assertThat(scopes).anyMatch(s -> s.startsWith("repository:globex/list:") && s.contains("push"));
+                });
+        // docker mounts each blob of an image that is in another repository and takes a declined mount for an
+        // error: docs/cells.md says so, and to push the image into the list's repository first.
+        assertThat(push.exitCode()).as(push.stderr()).isNotZero();
+        assertThat(push.stderr()).contains("error mounting");
+        assertThat(repositoryDir("cell-1", "globex/list")).doesNotExist();
+    }
+
+    @Test
+    @Order(5)
     void tokenRequestsReachTheTokenServiceOfTheRepositoriesTheyNameOnly() throws Exception {
         for (String cell : CELLS.keySet()) {
             List<List<String>> requests = primaries.get(cell).tokens().scopeRequests();
@@ -339,7 +455,7 @@ class CellsIT {
     }
 
     @Test
-    @Order(4)
+    @Order(6)
     void aRepositoryNoPrimaryOwnsIsUnknown() throws Exception {
         HttpResponse<String> r = HTTP.send(
                 HttpRequest.newBuilder(URI.create("http://" + router + "/v2/umbrella/app/blobs/uploads/"))
@@ -352,7 +468,7 @@ class CellsIT {
     }
 
     @Test
-    @Order(5)
+    @Order(7)
     void aLayerTwoCellsShareIsStoredOnceInTheSecondary() throws Exception {
         Digest inCell1 = push(21, "acme/shared", "1");
         Digest inCell2 = push(21, "globex/shared", "1");
@@ -375,7 +491,7 @@ class CellsIT {
     }
 
     @Test
-    @Order(6)
+    @Order(8)
     void eachCellsIntakeTakesItsOwnSecretOnly() throws Exception {
         HttpResponse<String> r = HTTP.send(
                 HttpRequest.newBuilder(georeg.component(ReplicatorComponent.class)
@@ -387,10 +503,29 @@ class CellsIT {
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(401);
+
+        // A cell that notifies a push into a namespace it does not own (pushed at that cell itself, past the
+        // router): the event is recorded, and nothing is replicated from that cell.
+        Path layout = OciLayoutWriter.write(TestImages.image(51), "1", Files.createTempDirectory(tmp, "layout"));
+        TwoSites.push(
+                skopeo,
+                layout,
+                "1",
+                primaries.get("cell-2").registry().hostPort(),
+                STRAY + ":1",
+                USER + ":" + PASSWORD);
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> count("SELECT count(*) FROM replication_event WHERE repository = '" + STRAY
+                                + "' AND action = 'push'")
+                        > 0);
+        assertThat(count("SELECT count(*) FROM replication_work WHERE repository = '" + STRAY + "'"))
+                .as("work queued for " + STRAY + " from cell-2's notifications")
+                .isZero();
     }
 
     @Test
-    @Order(7)
+    @Order(9)
     void eachCellsScheduledReconcileReplicatesItsOwnRepositoriesAndRemovesNoneOfAnothers() throws Exception {
         // Every cell's notifications are refused from now on: only the reconcile passes can find these pushes.
         notifications.unaim();
@@ -412,11 +547,14 @@ class CellsIT {
         assertThat(count("SELECT count(*) FROM replication_work WHERE source = 'reconcile' AND operation = 'delete'"))
                 .as("a pass over one cell's catalog queued no delete of another cell's tags")
                 .isZero();
+        assertThat(count("SELECT count(*) FROM replication_work WHERE repository = '" + STRAY + "'"))
+                .as("cell-2's catalog lists " + STRAY + ", which cell-1 owns: its passes queued nothing for it")
+                .isZero();
         PUSHED.forEach((repository, digest) -> awaitReplicated(repository, "1", digest));
     }
 
     @Test
-    @Order(8)
+    @Order(10)
     void theCatalogThroughTheRouterIsTheReplicasMergedViewOfEveryCell() throws Exception {
         List<String> everyCell = List.of(
                 "acme/app",
@@ -447,7 +585,7 @@ class CellsIT {
     }
 
     @Test
-    @Order(9)
+    @Order(11)
     void eachCellsReplicationIsMeasuredAndShownUnderItsOwnPrimary() throws Exception {
         URI metrics = georeg.component(ReplicatorComponent.class).uri().resolve("/metrics");
         for (String cell : CELLS.keySet()) {
@@ -489,7 +627,7 @@ class CellsIT {
     }
 
     @Test
-    @Order(10)
+    @Order(12)
     void oneCellDownAffectsOnlyItsOwnNamespaces() throws Exception {
         Digest replicated = push(31, "globex/before", "1");
         awaitReplicated("globex/before", "1", replicated);
@@ -548,6 +686,31 @@ class CellsIT {
             }
         }
         return owner;
+    }
+
+    /**
+     * The scopes of each token request clients sent to the one URL since request line {@code mark}
+     * of {@link #front}, in the order each client put them (a parameter holding several,
+     * space-separated, counts as several).
+     */
+    private static List<List<String>> tokenRequestsSince(int mark) {
+        List<String> lines = front.requestLines();
+        List<List<String>> requests = new ArrayList<>();
+        for (String line : lines.subList(mark, lines.size())) {
+            if (!line.startsWith("GET /jwt/auth?")) {
+                continue;
+            }
+            String query = line.substring("GET /jwt/auth?".length(), line.lastIndexOf(" HTTP/"));
+            List<String> scopes = new ArrayList<>();
+            for (String param : query.split("&")) {
+                if (param.startsWith("scope=")) {
+                    scopes.addAll(List.of(URLDecoder.decode(param.substring("scope=".length()), StandardCharsets.UTF_8)
+                            .split(" ")));
+                }
+            }
+            requests.add(scopes);
+        }
+        return requests;
     }
 
     /** Waits until registry-read (its own port) serves the tag at the digest: the replicator applied it. */

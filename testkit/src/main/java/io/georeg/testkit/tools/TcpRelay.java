@@ -1,5 +1,6 @@
 package io.georeg.testkit.tools;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -8,10 +9,13 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A TCP relay on an ephemeral loopback port to one target, whose server→client direction can be
@@ -26,8 +30,18 @@ import java.util.concurrent.locks.ReentrantLock;
  * aimed at when it is up, again when it restarts on another port. Until then, after
  * {@link #unaim()} and while the target refuses, a connection is closed at once, as if nothing
  * listened.
+ *
+ * <p>A relay in front of an HTTP server can also keep the request line of every plain HTTP/1.1
+ * request its clients send ({@link #recordRequestLines()}): what a client actually asked, e.g. the
+ * query of its token requests, seen before the server rewrites anything.
  */
 public final class TcpRelay implements AutoCloseable {
+    /** A request line as HTTP/1.1 clients send it (RFC 9112, section 3). */
+    private static final Pattern REQUEST_LINE =
+            Pattern.compile("(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS) \\S+ HTTP/1\\.[01]$");
+    /** Longer lines are not request lines a test looks for (a blob's bytes), and are not kept. */
+    private static final int LONGEST_LINE = 16384;
+
     private final ServerSocket server;
     private volatile InetSocketAddress target;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
@@ -35,6 +49,8 @@ public final class TcpRelay implements AutoCloseable {
     private final Condition released = lock.newCondition();
     private boolean held;
     private volatile boolean closed;
+    private volatile boolean recording;
+    private final List<String> requestLines = new CopyOnWriteArrayList<>();
 
     private TcpRelay(ServerSocket server, InetSocketAddress target) {
         this.server = server;
@@ -69,6 +85,17 @@ public final class TcpRelay implements AutoCloseable {
     /** Closes the connections accepted from now on (the target stopped; its port may be anyone's now). */
     public void unaim() {
         target = null;
+    }
+
+    /** Keeps the request lines clients send from now on ({@link #requestLines()}); returns this relay. */
+    public TcpRelay recordRequestLines() {
+        recording = true;
+        return this;
+    }
+
+    /** Every request line clients sent since {@link #recordRequestLines()}, in the order they were read. */
+    public List<String> requestLines() {
+        return List.copyOf(requestLines);
     }
 
     public int port() {
@@ -126,12 +153,15 @@ public final class TcpRelay implements AutoCloseable {
 
     private void pump(Socket from, Socket to, boolean fromTarget) {
         byte[] buffer = new byte[16384];
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
         try (InputStream in = from.getInputStream();
                 OutputStream out = to.getOutputStream()) {
             int n;
             while ((n = in.read(buffer)) >= 0) {
                 if (fromTarget) {
                     awaitRelease();
+                } else if (recording) {
+                    scanForRequestLines(buffer, n, line);
                 }
                 out.write(buffer, 0, n);
                 out.flush();
@@ -141,6 +171,29 @@ public final class TcpRelay implements AutoCloseable {
         } finally {
             closeQuietly(from);
             closeQuietly(to);
+        }
+    }
+
+    /**
+     * Keeps each request line in {@code n} bytes read from a client (a line carried over in
+     * {@code line}). A request line is matched at the end of a line: a body sent without a line
+     * break (a form, a blob) runs into the next request's line. A body that happens to hold a
+     * request line is taken for one: tests look for specific paths, which a test's bodies do not
+     * contain.
+     */
+    private void scanForRequestLines(byte[] bytes, int n, ByteArrayOutputStream line) {
+        for (int i = 0; i < n; i++) {
+            byte b = bytes[i];
+            if (b == '\n') {
+                Matcher request = REQUEST_LINE.matcher(
+                        line.toString(StandardCharsets.ISO_8859_1).stripTrailing());
+                if (line.size() <= LONGEST_LINE && request.find()) {
+                    requestLines.add(request.group());
+                }
+                line.reset();
+            } else if (line.size() <= LONGEST_LINE) {
+                line.write(b);
+            }
         }
     }
 
