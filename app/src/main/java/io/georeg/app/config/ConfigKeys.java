@@ -3,6 +3,7 @@ package io.georeg.app.config;
 import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Walks a configuration record tree by reflection and lists its leaf keys. Records are sections
@@ -11,6 +12,14 @@ import java.util.List;
  * test that keeps {@code docs/configuration.md} complete.
  */
 public final class ConfigKeys {
+    /**
+     * Variables with the {@code GEOREG_} prefix that are not configuration: read by logback, the
+     * scripts and the tests. {@link EnvironmentOverrides} does not call them unknown, and the docs
+     * may name them.
+     */
+    public static final Set<String> NOT_CONFIGURATION =
+            Set.of("GEOREG_LOG_LEVEL", "GEOREG_TEST_DATABASE_URL", "GEOREG_JAR", "GEOREG_DEMO_DIR", "GEOREG_PG_PORT");
+
     private ConfigKeys() {}
 
     public static List<ConfigKey> of(Class<? extends Record> root) {

@@ -16,10 +16,6 @@ import java.util.Map;
  * the value. Values stay text here: binding converts and reports a bad value with its key.
  */
 final class EnvironmentOverrides {
-    /** Variables with the prefix that are not configuration: read by logback, the scripts and the tests. */
-    static final java.util.Set<String> NOT_CONFIGURATION = java.util.Set.of(
-            "GEOREG_LOG_LEVEL", "GEOREG_TEST_DATABASE_URL", "GEOREG_JAR", "GEOREG_DEMO_DIR", "GEOREG_PG_PORT");
-
     private EnvironmentOverrides() {}
 
     /** Applies the overrides and returns the variables used (names only, never values). */
@@ -54,7 +50,7 @@ final class EnvironmentOverrides {
      * {@code GEOREG_DATABASE_URLL}), except those the scripts and tests use for themselves.
      */
     static List<String> unknown(List<ConfigKey> keys, Map<String, String> env) {
-        java.util.Set<String> known = new java.util.HashSet<>(NOT_CONFIGURATION);
+        java.util.Set<String> known = new java.util.HashSet<>(ConfigKeys.NOT_CONFIGURATION);
         for (ConfigKey key : keys) {
             known.add(key.environmentVariable());
             known.add(key.environmentVariable() + "_FILE");

@@ -32,7 +32,8 @@ public final class SchemaGuard implements AutoCloseable {
     private volatile SchemaStatus last;
     private ScheduledExecutorService schedule;
 
-    SchemaGuard(Supplier<SchemaStatus> status, BuildInfo build, PrometheusRegistry metrics) {
+    /** Registers the gauges; checks nothing until {@link #start}. Public for the test that ties metric names to docs. */
+    public SchemaGuard(Supplier<SchemaStatus> status, BuildInfo build, PrometheusRegistry metrics) {
         this.status = status;
         this.build = build;
         GaugeWithCallback.builder()

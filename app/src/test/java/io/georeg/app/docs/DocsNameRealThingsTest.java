@@ -17,32 +17,59 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The docs name commands and configuration keys in code spans; nothing else ties those strings to
- * the code. This test fails the build when docs/ or the README names a {@code georeg} command the
- * command line does not have, or a dotted key under a configuration section that is neither a
- * configuration key (or a section of keys, or a key's {@code …File} form) nor a chart value nor
- * one of the primary registry's own keys listed here. (The
- * metrics are checked by {@code MetricNamesIT}, configuration.md's key table by
- * {@code ConfigurationDocTest}.)
+ * The docs name commands, configuration keys, chart values and environment variables in code
+ * spans; nothing else ties those strings to the code. This test fails the build when docs/ or the
+ * README names a {@code georeg} command the command line does not have, a dotted name under a
+ * configuration section or a chart value's section that is neither a configuration key (or a
+ * section of keys, or a key's {@code …File} form) nor a chart value nor one of the primary
+ * registry's own keys listed here, or a {@code GEOREG_} variable that sets no key. The sections
+ * are read from the configuration records and values.yaml, so a new section is checked without
+ * a change here. (The metrics are checked by {@code MetricNamesIT}, configuration.md's key table
+ * by {@code ConfigurationDocTest}.)
  */
 class DocsNameRealThingsTest {
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
     private static final Pattern COMMAND = Pattern.compile("`(?:bin/)?georeg ([a-z][a-z-]*)");
-    /** A dotted name in a code span that starts with a configuration section's name. */
-    private static final Pattern KEY = Pattern.compile(
-            "`((?:database|storage|auth|primary|replica|registryRead|replicator|router)(?:\\.[A-Za-z][A-Za-z0-9]*)+)");
+    private static final Pattern VARIABLE = Pattern.compile("`(GEOREG_[A-Z0-9_]+)");
 
     /**
      * Keys of the primary registry's own configuration (distribution's config.yml) that the docs
      * name while telling how to set up the primary; they share georeg's section names.
      */
-    private static final Set<String> DISTRIBUTION_KEYS = Set.of("auth.token.rootcertbundle");
+    private static final Set<String> DISTRIBUTION_KEYS = Set.of("auth.token.rootcertbundle", "notifications.endpoints");
+
+    private static JsonNode values() throws IOException {
+        return new YAMLMapper()
+                .readTree(ROOT.resolve("charts/georeg/values.yaml").toFile());
+    }
+
+    /**
+     * A dotted name in a code span that starts with a section's name: a configuration section
+     * (the first part of a key of two or more parts) or a chart value that holds named values
+     * (not a free-form map such as {@code config} or {@code podAnnotations}, empty by default).
+     */
+    private static Pattern dottedNames() throws IOException {
+        Set<String> sections = new TreeSet<>();
+        for (ConfigKey key : ConfigKeys.of(GeoregConfig.class)) {
+            if (key.path().size() > 1) {
+                sections.add(key.path().get(0));
+            }
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = values().fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> value = it.next();
+            if (value.getValue().isObject() && !value.getValue().isEmpty()) {
+                sections.add(value.getKey());
+            }
+        }
+        return Pattern.compile("`((?:" + String.join("|", sections) + ")(?:\\.[A-Za-z][A-Za-z0-9]*)+)");
+    }
 
     private static List<Path> docs() throws IOException {
         try (Stream<Path> files = Files.list(ROOT.resolve("docs"))) {
@@ -57,19 +84,9 @@ class DocsNameRealThingsTest {
     void everyCommandTheDocsNameExists() throws IOException {
         Set<String> commands =
                 GeoregCommand.commandLine(Map.of()).getSubcommands().keySet();
-        Set<String> unknown = new TreeSet<>();
-        int named = 0;
-        for (Path doc : docs()) {
-            Matcher m = COMMAND.matcher(Files.readString(doc));
-            while (m.find()) {
-                named++;
-                if (!commands.contains(m.group(1))) {
-                    unknown.add(ROOT.relativize(doc) + ": georeg " + m.group(1));
-                }
-            }
-        }
-        assertThat(named).as("the docs name commands").isGreaterThan(10);
-        assertThat(unknown)
+        Named named = named(COMMAND, commands::contains);
+        assertThat(named.count()).as("the docs name commands").isGreaterThan(10);
+        assertThat(named.unknown())
                 .as("commands named in the docs that `georeg` does not have (it has %s)", commands)
                 .isEmpty();
     }
@@ -85,26 +102,46 @@ class DocsNameRealThingsTest {
                 known.add(dotted.substring(0, i));
             }
         }
-        JsonNode values = new YAMLMapper()
-                .readTree(ROOT.resolve("charts/georeg/values.yaml").toFile());
-        addPaths(values, "", known);
+        addPaths(values(), "", known);
         known.addAll(DISTRIBUTION_KEYS);
+        Named named = named(dottedNames(), known::contains);
+        assertThat(named.count()).as("the docs name keys").isGreaterThan(20);
+        assertThat(named.unknown())
+                .as("dotted names in the docs that are neither a configuration key nor a chart value")
+                .isEmpty();
+    }
 
+    @Test
+    void everyEnvironmentVariableTheDocsNameSetsAKey() throws IOException {
+        Set<String> known = new TreeSet<>(ConfigKeys.NOT_CONFIGURATION);
+        for (ConfigKey key : ConfigKeys.of(GeoregConfig.class)) {
+            known.add(key.environmentVariable());
+            known.add(key.environmentVariable() + "_FILE");
+        }
+
+        Named named = named(VARIABLE, known::contains);
+        assertThat(named.count()).as("the docs name variables").isGreaterThan(20);
+        assertThat(named.unknown())
+                .as("GEOREG_ variables named in the docs that set no configuration key")
+                .isEmpty();
+    }
+
+    /** How many names {@code pattern}'s first group finds in the docs, and those {@code known} refuses. */
+    private record Named(int count, Set<String> unknown) {}
+
+    private static Named named(Pattern pattern, Predicate<String> known) throws IOException {
         Set<String> unknown = new TreeSet<>();
-        int named = 0;
+        int count = 0;
         for (Path doc : docs()) {
-            Matcher m = KEY.matcher(Files.readString(doc));
+            Matcher m = pattern.matcher(Files.readString(doc));
             while (m.find()) {
-                named++;
-                if (!known.contains(m.group(1))) {
+                count++;
+                if (!known.test(m.group(1))) {
                     unknown.add(ROOT.relativize(doc) + ": " + m.group(1));
                 }
             }
         }
-        assertThat(named).as("the docs name keys").isGreaterThan(20);
-        assertThat(unknown)
-                .as("dotted names in the docs that are neither a configuration key nor a chart value")
-                .isEmpty();
+        return new Named(count, unknown);
     }
 
     private static void addPaths(JsonNode node, String prefix, Set<String> into) {
