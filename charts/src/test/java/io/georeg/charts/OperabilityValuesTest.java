@@ -214,6 +214,11 @@ class OperabilityValuesTest {
                         .set("extraEnv[0].value", "UTC")
                         .set("router.extraEnv[0].name", "ONLY_ROUTER")
                         .set("router.extraEnv[0].value", "1")
+                        .set("registryRead.extraEnv[0].name", "ONLY_REGISTRY_READ")
+                        .set("registryRead.extraEnv[0].value", "1")
+                        .set("replicator.extraEnv[0].name", "ONLY_REPLICATOR")
+                        .set("replicator.extraEnv[0].value", "1")
+                        .set("registryRead.podAnnotations.team", "storage")
                         .set("extraVolumes[0].name", "db-ca")
                         .set("extraVolumes[0].secret.secretName", "pg-ca")
                         .set("extraVolumeMounts[0].name", "db-ca")
@@ -245,7 +250,12 @@ class OperabilityValuesTest {
         assertThat(container(chart.deployment("router")).path("env").findValuesAsText("name"))
                 .contains("JAVA_TOOL_OPTIONS", "TZ", "ONLY_ROUTER");
         assertThat(container(chart.deployment("replicator")).path("env").findValuesAsText("name"))
-                .doesNotContain("ONLY_ROUTER");
+                .contains("TZ", "ONLY_REPLICATOR")
+                .doesNotContain("ONLY_ROUTER", "ONLY_REGISTRY_READ");
+        assertThat(container(chart.deployment("registry-read")).path("env").findValuesAsText("name"))
+                .contains("TZ", "ONLY_REGISTRY_READ")
+                .doesNotContain("ONLY_ROUTER", "ONLY_REPLICATOR");
+        assertThat(annotation(chart.deployment("registry-read"), "team")).isEqualTo("storage");
         assertThat(annotation(chart.deployment("router"), "team"))
                 .as("the component's own annotation wins")
                 .isEqualTo("edge");
@@ -412,6 +422,36 @@ class OperabilityValuesTest {
         assertThat(rule.path("timeouts").path("request").asText()).isEqualTo("0s");
         assertThat(rule.path("timeouts").path("backendRequest").asText()).isEqualTo("0s");
         assertThat(chart.ofKind("Ingress")).isEmpty();
+    }
+
+    @Test
+    void httpRouteTakesItsOwnHostnamesAnnotationsLabelsAndTimeouts() {
+        RenderedChart chart = RenderedChart.render(
+                null,
+                t -> t.set("httpRoute.enabled", true)
+                        .set("httpRoute.parentRefs[0].name", "public")
+                        .set("httpRoute.hostnames[0]", "registry.eu.example.com")
+                        .set("httpRoute.hostnames[1]", "registry.example.com")
+                        .set("httpRoute.annotations.team", "edge")
+                        .set("httpRoute.labels.gateway-tier", "public")
+                        .set("httpRoute.timeouts.request", "3600s")
+                        .set("httpRoute.timeouts.backendRequest", "1800s"));
+        JsonNode route = chart.get("HTTPRoute", RELEASE + "-georeg");
+
+        assertThat(route.path("spec").path("hostnames").toString())
+                .isEqualTo("[\"registry.eu.example.com\",\"registry.example.com\"]");
+        assertThat(route.path("metadata").path("annotations").path("team").asText())
+                .isEqualTo("edge");
+        assertThat(route.path("metadata").path("labels").path("gateway-tier").asText())
+                .isEqualTo("public");
+        assertThat(route.path("metadata")
+                        .path("labels")
+                        .path("app.kubernetes.io/instance")
+                        .asText())
+                .isEqualTo(RELEASE);
+        JsonNode timeouts = route.path("spec").path("rules").get(0).path("timeouts");
+        assertThat(timeouts.path("request").asText()).isEqualTo("3600s");
+        assertThat(timeouts.path("backendRequest").asText()).isEqualTo("1800s");
     }
 
     @Test
