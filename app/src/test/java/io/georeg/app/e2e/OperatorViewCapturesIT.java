@@ -205,8 +205,11 @@ class OperatorViewCapturesIT {
 
                 ## The Grafana dashboard
 
-                Grafana does not run where these captures are made, so there is no picture of the
-                dashboard (`charts/georeg/dashboards/georeg.json`, [monitoring.md](monitoring.md)).
+                No Grafana server can be installed where these captures are made: the machines that
+                build and test georeg install software only from Debian packages, Maven artifacts and
+                npm packages, and none of them is a Grafana server (npm's `@grafana/*` packages are
+                libraries that run inside one). So there is no picture of the dashboard
+                (`charts/georeg/dashboards/georeg.json`, [monitoring.md](monitoring.md)).
                 Instead, for each panel: the metrics its queries read and their samples in this
                 run's `/metrics` scrape of the router's operator listener (histograms by their
                 count, sum and `+Inf` bucket), which is what the panel would plot.
