@@ -160,11 +160,11 @@ public final class StreamingProxy {
             proxyToServerRequest.timeout(totalTimeout.toMillis(), TimeUnit.MILLISECONDS);
         }
         copyRequestHeaders(clientToProxyRequest, proxyToServerRequest, requestId);
+        ClientBody clientBody = null;
         if (hasContent(clientToProxyRequest)) {
+            clientBody = new ClientBody(clientToProxyRequest);
             Content.Source body = interceptor.requestBody(
-                    maxRequestBodyBytes > 0
-                            ? new LimitedContentSource(clientToProxyRequest, maxRequestBodyBytes)
-                            : clientToProxyRequest);
+                    maxRequestBodyBytes > 0 ? new LimitedContentSource(clientBody, maxRequestBodyBytes) : clientBody);
             String contentType = clientToProxyRequest.getHeaders().get(HttpHeader.CONTENT_TYPE);
             proxyToServerRequest.body(new ContentSourceRequestContent(body, contentType) {
                 @Override
@@ -175,6 +175,7 @@ public final class StreamingProxy {
         }
         Exchange exchange = new Exchange(
                 clientToProxyRequest,
+                clientBody,
                 proxyToClientResponse,
                 proxyToClientCallback,
                 upstream,
@@ -232,6 +233,9 @@ public final class StreamingProxy {
     /** One proxy→server exchange: the server→proxy listener that writes the proxy→client side. */
     private final class Exchange extends Callback.Completable implements org.eclipse.jetty.client.Response.Listener {
         private final Request clientToProxyRequest;
+        /** The request body as the upstream reads it; null without one. */
+        private final ClientBody clientBody;
+
         private final Response proxyToClientResponse;
         private final Callback proxyToClientCallback;
         private final Upstream upstream;
@@ -257,6 +261,7 @@ public final class StreamingProxy {
 
         Exchange(
                 Request clientToProxyRequest,
+                ClientBody clientBody,
                 Response proxyToClientResponse,
                 Callback proxyToClientCallback,
                 Upstream upstream,
@@ -264,6 +269,7 @@ public final class StreamingProxy {
                 ProxyObserver observer,
                 long sentAt) {
             this.clientToProxyRequest = clientToProxyRequest;
+            this.clientBody = clientBody;
             this.proxyToClientResponse = proxyToClientResponse;
             this.proxyToClientCallback = proxyToClientCallback;
             this.upstream = upstream;
@@ -503,8 +509,9 @@ public final class StreamingProxy {
                         proxyToClientResponse, proxyToClientCallback, ErrorCode.SIZE_INVALID, tooLarge.getMessage());
                 return;
             }
-            if (BodyTooSlowException.isCause(failure)) {
-                // The client→proxy leg failed, not the upstream: its circuit and metrics are not told.
+            if (BodyTooSlowException.isCause(failure) || (clientBody != null && clientBody.failedByClient(failure))) {
+                // The client→proxy leg failed (a body too slow, a client gone or silent mid-upload),
+                // not the upstream: its circuit and metrics are not told.
                 if (proxyToClientResponse.isCommitted()) {
                     proxyToClientCallback.failed(failure);
                 } else {
@@ -512,7 +519,9 @@ public final class StreamingProxy {
                             proxyToClientResponse,
                             proxyToClientCallback,
                             ErrorCode.BLOB_UPLOAD_INVALID,
-                            failure.getMessage());
+                            BodyTooSlowException.isCause(failure)
+                                    ? failure.getMessage()
+                                    : "the request body stopped arriving: " + failure.getMessage());
                 }
                 return;
             }

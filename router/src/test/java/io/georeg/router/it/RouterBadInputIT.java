@@ -60,8 +60,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  * attacker tried through the one public URL and the answer it must get, over the real router with
  * the real registry-read hosted in process on real PostgreSQL and filesystem storage. The primary
  * and the token service are scripted ({@link FakeUpstream}) so that the table can show what did
- * not reach them. Requests go over a raw socket, byte for byte. Slow clients are the one row that is
- * a test of its own ({@link #clientsTricklingTheirHeadersAreCutOffWhileOthersAreServed}).
+ * not reach them. Requests go over a raw socket, byte for byte. Slow clients are the rows that are
+ * tests of their own ({@link #clientsTricklingTheirHeadersAreCutOffWhileOthersAreServed} and the
+ * two after it; a client silent mid-upload is {@code RouterProxyIT}'s, as it needs a short idle
+ * timeout). The rows of other listeners are beside them: the intake's (a sender without the secret
+ * asking {@code Expect: 100-continue}) in {@code NotificationIntakeIT}, registry-read's own (names,
+ * digests, forged tokens) in its {@code BadInputIT}.
  */
 class RouterBadInputIT {
     @RegisterExtension

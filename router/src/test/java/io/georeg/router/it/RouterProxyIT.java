@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.georeg.router.Router;
 import io.georeg.router.RouterConfig;
 import io.georeg.testkit.tools.RefusingPort;
+import io.georeg.testkit.tools.SlowClient;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.InputStream;
 import java.net.URI;
@@ -84,6 +85,16 @@ class RouterProxyIT {
     }
 
     private Router router(RouterConfig.Limits limits, URI primaryUrl, URI authUrl) throws Exception {
+        return router(
+                limits,
+                primaryUrl,
+                authUrl,
+                new RouterConfig.Timeouts(
+                        Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofMillis(100), Duration.ofMillis(500)));
+    }
+
+    private Router router(RouterConfig.Limits limits, URI primaryUrl, URI authUrl, RouterConfig.Timeouts timeouts)
+            throws Exception {
         RouterConfig config = RouterConfig.of(
                         URI.create("https://registry.example.com"),
                         0,
@@ -91,8 +102,7 @@ class RouterProxyIT {
                         authUrl,
                         new RouterConfig.ReplicaEndpoint.Remote(replica.url()))
                 .withLimits(limits)
-                .withTimeouts(new RouterConfig.Timeouts(
-                        Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofMillis(100), Duration.ofMillis(500)));
+                .withTimeouts(timeouts);
         router = new Router(config, null, new PrometheusRegistry()).start();
         return router;
     }
@@ -436,6 +446,56 @@ class RouterProxyIT {
         assertThat(ready.getContentAsString()).contains("\"primary\":\"unreachable\"");
         assertThat(client.GET(router.operatorUrl() + "/metrics").getContentAsString())
                 .contains("georeg_router_circuit_open{upstream=\"primary\"} 1");
+    }
+
+    /**
+     * Clients that fall silent in the middle of an upload are cut off by the idle timeout (the
+     * listener's, or the proxy→server leg's, which has nothing to send meanwhile: both wait for the
+     * client), and that is their failure, never the primary's: as many of them as it takes to open
+     * the primary's circuit (3 consecutive failures) leave it closed, the primary's error count
+     * untouched, and the next upload reaches the primary. The primary is probed once an hour here,
+     * so no probe's success could hide a failure counted against it.
+     */
+    @Test
+    void clientsFallingSilentMidUploadNeverOpenThePrimarysCircuit() throws Exception {
+        router(
+                RouterConfig.Limits.defaults(),
+                primary.url(),
+                auth.url().resolve("/jwt/auth"),
+                new RouterConfig.Timeouts(
+                        Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofHours(1), Duration.ofMillis(500)));
+        List<SlowClient> silent = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                silent.add(
+                        SlowClient.stallBody(router.localUrl(), "PATCH", "/v2/a/blobs/uploads/u-" + i, 1 << 20, 1024));
+            }
+            await().atMost(Duration.ofSeconds(60)).until(() -> silent.stream().allMatch(SlowClient::cutOff));
+            // Answered after the exchange was judged: the client's fault, in the OCI form.
+            assertThat(silent)
+                    .allSatisfy(c -> assertThat(c.answer())
+                            .startsWith("HTTP/1.1 400")
+                            .contains("BLOB_UPLOAD_INVALID", "the request body stopped arriving"));
+        } finally {
+            for (SlowClient c : silent) {
+                c.close();
+            }
+        }
+
+        assertThat(router.primaryReachable()).as("the primary's circuit").isTrue();
+        String metrics = client.GET(router.operatorUrl() + "/metrics").getContentAsString();
+        assertThat(metrics).contains("georeg_router_circuit_open{upstream=\"primary\"} 0");
+        assertThat(metrics.lines()
+                        .filter(l -> l.startsWith("georeg_router_upstream_errors_total{"))
+                        .filter(l -> l.contains("upstream=\"primary\"")))
+                .as("the primary's upstream errors")
+                .isEmpty();
+        ContentResponse upload = client.newRequest(url("/v2/a/blobs/uploads/u-after"))
+                .method(HttpMethod.PATCH)
+                .body(new BytesRequestContent(new byte[1024]))
+                .send();
+        assertThat(upload.getStatus()).as(upload.getContentAsString()).isEqualTo(200);
+        assertThat(primary.last().pathQuery()).isEqualTo("/v2/a/blobs/uploads/u-after");
     }
 
     @Test

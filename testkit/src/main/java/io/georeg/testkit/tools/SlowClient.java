@@ -28,6 +28,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       byte resets the server's idle timeout, so only a header deadline ends it.
  *   <li>{@link #trickleBody}: the same with the body (a slow POST): whole headers announcing a large
  *       body at once, then one byte of the body every {@code pause}; only a minimum body rate ends it.
+ *   <li>{@link #stallBody}: whole headers announcing a body, a first part of it, then silence (a
+ *       client that stalls mid-upload); only an idle timeout ends it.
  *   <li>{@link #uploadSlowly}: a valid request whose headers arrive at once and whose body comes in
  *       pieces, one every {@code pause}: what a client on a slow link uploading a layer looks like,
  *       which no header deadline may cut.
@@ -37,6 +39,7 @@ public final class SlowClient implements AutoCloseable {
     private final Socket socket = new Socket();
     private final AtomicBoolean cutOff = new AtomicBoolean();
     private final AtomicInteger bytesAnswered = new AtomicInteger();
+    private final ByteArrayOutputStream answer = new ByteArrayOutputStream();
     private final ScheduledExecutorService pacer = pacer();
 
     private SlowClient(URI url, String start, Duration pause) throws IOException {
@@ -44,7 +47,9 @@ public final class SlowClient implements AutoCloseable {
         OutputStream out = socket.getOutputStream();
         out.write(start.getBytes(StandardCharsets.US_ASCII));
         out.flush();
-        pacer.scheduleAtFixedRate(() -> trickle(out), pause.toMillis(), pause.toMillis(), TimeUnit.MILLISECONDS);
+        if (pause != null) {
+            pacer.scheduleAtFixedRate(() -> trickle(out), pause.toMillis(), pause.toMillis(), TimeUnit.MILLISECONDS);
+        }
         Thread.ofVirtual().name("slow-client-reader").start(this::awaitClose);
     }
 
@@ -59,11 +64,22 @@ public final class SlowClient implements AutoCloseable {
      */
     public static SlowClient trickleBody(URI url, String method, String target, long length, Duration pause)
             throws IOException {
-        return new SlowClient(
-                url,
-                method + " " + target + " HTTP/1.1\r\nHost: " + url.getHost() + ":" + url.getPort()
-                        + "\r\nContent-Type: application/octet-stream\r\nContent-Length: " + length + "\r\n\r\n",
-                pause);
+        return new SlowClient(url, uploadHeaders(url, method, target, length), pause);
+    }
+
+    private static String uploadHeaders(URI url, String method, String target, long length) {
+        return method + " " + target + " HTTP/1.1\r\nHost: " + url.getHost() + ":" + url.getPort()
+                + "\r\nContent-Type: application/octet-stream\r\nContent-Length: " + length + "\r\n\r\n";
+    }
+
+    /**
+     * Sends {@code method target} with its headers at once, announcing a body of {@code length}
+     * bytes, and the first {@code sent} bytes of that body to {@code url}'s host and port, then sends
+     * nothing more until the server closes the connection or the client is closed.
+     */
+    public static SlowClient stallBody(URI url, String method, String target, long length, int sent)
+            throws IOException {
+        return new SlowClient(url, uploadHeaders(url, method, target, length) + "s".repeat(sent), null);
     }
 
     /** Whether the server closed the connection (or reset it). */
@@ -79,6 +95,13 @@ public final class SlowClient implements AutoCloseable {
         return bytesAnswered.get();
     }
 
+    /** What the server sent so far (its answer, if it refused the request with one). */
+    public String answer() {
+        synchronized (answer) {
+            return answer.toString(StandardCharsets.ISO_8859_1);
+        }
+    }
+
     /** One more byte of the header that never ends. */
     private void trickle(OutputStream out) {
         try {
@@ -92,7 +115,10 @@ public final class SlowClient implements AutoCloseable {
 
     private void awaitClose() {
         try (InputStream in = socket.getInputStream()) {
-            while (in.read() >= 0) {
+            for (int b; (b = in.read()) >= 0; ) {
+                synchronized (answer) {
+                    answer.write(b);
+                }
                 bytesAnswered.incrementAndGet();
             }
             cutOff.set(true);
