@@ -10,10 +10,13 @@ import io.georeg.oci.Reference;
 import io.georeg.oci.RepositoryName;
 import io.georeg.oci.Tag;
 import io.georeg.replica.ReplicaReader;
+import io.georeg.replicator.copy.AbandonedWriteSweeper;
+import io.georeg.replicator.queue.RetentionConfig;
 import io.georeg.replicator.testing.ReplicatorDatabase;
 import io.georeg.replicator.testing.ReplicatorUnderTest;
 import io.georeg.replicator.testing.SkopeoDirWriter;
 import io.georeg.replicator.testing.WorkerProcessMain;
+import io.georeg.storage.fs.FilesystemObjectStore;
 import io.georeg.testkit.corpus.Corpus;
 import io.georeg.testkit.corpus.CorpusGenerator;
 import io.georeg.testkit.db.TestDatabase;
@@ -24,6 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
@@ -34,7 +38,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code kill -9} of the process copying a 64 MiB layer: nothing partial becomes visible, its
- * lease runs out, another replicator takes the item over and the replica converges.
+ * lease runs out, another replicator takes the item over and the replica converges; the temporary
+ * file the killed copy left behind is removed by the sweep of abandoned writes that georeg runs
+ * ({@link AbandonedWriteSweeper}), and by nothing else.
  */
 class WorkerCrashIT {
     @RegisterExtension
@@ -55,6 +61,8 @@ class WorkerCrashIT {
                     primary.url(),
                     ReplicatorUnderTest.fastRetries(2),
                     io.georeg.replicator.reconcile.SyncConfig.everything());
+            Path tmp = storage.resolve(FilesystemObjectStore.TEMP_DIR);
+            List<Path> leftovers;
             Process child = new ProcessBuilder(
                             Path.of(System.getProperty("java.home"), "bin", "java")
                                     .toString(),
@@ -84,12 +92,15 @@ class WorkerCrashIT {
                                         "docker://" + primary.hostPort() + "/crash/big:v1"),
                                 Skopeo.DEFAULT_TIMEOUT)
                         .requireSuccess();
-                Path tmp = storage.resolve(".georeg-tmp");
                 await("the child is streaming the big layer")
                         .atMost(Duration.ofSeconds(60))
                         .pollInterval(Duration.ofMillis(50))
                         .until(() -> partialBytes(tmp) > 4L * 1024 * 1024);
                 child.destroyForcibly().waitFor(); // SIGKILL: no shutdown hooks, leases left behind
+                leftovers = temporaryFiles(tmp);
+                assertThat(leftovers)
+                        .as("the killed copy's temporary file")
+                        .anySatisfy(p -> assertThat(p.toFile().length()).isGreaterThan(4L * 1024 * 1024));
                 assertThat(
                                 ReplicatorDatabase.count(
                                         DB,
@@ -108,6 +119,20 @@ class WorkerCrashIT {
                     .until(() -> replica.reader()
                             .manifest(RepositoryName.of("crash/big"), new Reference.ByTag(Tag.of("v1")))
                             .isPresent());
+            replica.stopReplicator();
+            assertThat(leftovers)
+                    .as("nothing but the sweep removes what the killed copy left: the copy that took over wrote anew")
+                    .allSatisfy(p -> assertThat(p).exists());
+
+            // The sweep as georeg runs it (at start-up and every replicator.retention.interval), a
+            // day later: the killed copy's write began longer than replicator.retention.abandonedWrites ago.
+            RetentionConfig retention = RetentionConfig.defaults();
+            Clock aDayLater =
+                    Clock.offset(Clock.systemUTC(), retention.abandonedWrites().plusHours(1));
+            assertThat(new AbandonedWriteSweeper(replica.blobs(), retention, aDayLater).sweepOnce())
+                    .isEqualTo(leftovers.size());
+            assertThat(temporaryFiles(tmp)).isEmpty();
+
             ReplicaReader.StoredManifest stored = replica.reader()
                     .manifest(RepositoryName.of("crash/big"), new Reference.ByTag(Tag.of("v1")))
                     .orElseThrow();
@@ -123,14 +148,18 @@ class WorkerCrashIT {
     }
 
     private static long partialBytes(Path tmp) throws Exception {
+        return temporaryFiles(tmp).stream()
+                .mapToLong(p -> p.toFile().length())
+                .max()
+                .orElse(0);
+    }
+
+    private static List<Path> temporaryFiles(Path tmp) throws Exception {
         if (!Files.isDirectory(tmp)) {
-            return 0;
+            return List.of();
         }
-        try (Stream<Path> files = Files.walk(tmp)) {
-            return files.filter(Files::isRegularFile)
-                    .mapToLong(p -> p.toFile().length())
-                    .max()
-                    .orElse(0);
+        try (Stream<Path> files = Files.list(tmp)) {
+            return files.filter(Files::isRegularFile).toList();
         }
     }
 

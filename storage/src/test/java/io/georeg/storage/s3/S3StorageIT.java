@@ -1,18 +1,26 @@
 package io.georeg.storage.s3;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import io.georeg.oci.Digest;
 import io.georeg.storage.BlobStore;
 import io.georeg.storage.BlobStoreConformance;
 import io.georeg.storage.BlobStores;
 import io.georeg.storage.ObjectStore;
 import io.georeg.storage.ObjectStoreConformance;
 import io.georeg.storage.StorageConfig;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -28,6 +36,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
 
 /**
  * The conformance suite against a real S3 endpoint: s3proxy started in-process on an ephemeral
@@ -97,6 +106,60 @@ class S3StorageIT {
         }
         jclouds.getBlobStore().listMultipartUploads(bucket).forEach(u -> names.add("upload:" + u.blobName()));
         return names;
+    }
+
+    /**
+     * {@code kill -9} of a process copying a blob into S3: its multipart upload stays open with
+     * the parts it sent, invisible and kept by S3 until aborted; the sweep of abandoned writes, as
+     * the replicator runs it once the write began longer ago than
+     * {@code replicator.retention.abandonedWrites}, aborts it and touches nothing else.
+     */
+    @Test
+    void theMultipartUploadOfACopyKilledMidWriteIsAbortedByTheSweep() throws Exception {
+        Path log = Files.createTempFile("killed-copy", ".log");
+        StorageConfig.S3 config = config();
+        try (BlobStore blobs = BlobStores.open(config)) {
+            byte[] kept = "kept".getBytes(StandardCharsets.UTF_8);
+            blobs.put(Digest.sha256(kept), kept.length, new ByteArrayInputStream(kept));
+            List<String> before = everythingStored();
+            Process child = new ProcessBuilder(
+                            Path.of(System.getProperty("java.home"), "bin", "java")
+                                    .toString(),
+                            "-cp",
+                            System.getProperty("java.class.path"),
+                            KilledCopyMain.class.getName(),
+                            endpoint.toString(),
+                            config.bucket(),
+                            config.prefix(),
+                            config.accessKeyId(),
+                            config.secretAccessKey(),
+                            String.valueOf(2 * StorageConfig.S3.MIN_PART_SIZE + 1024))
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
+            try {
+                await("the copy has sent its first parts and waits for more of the blob")
+                        .atMost(Duration.ofSeconds(90))
+                        .until(() -> Files.readString(log).contains(KilledCopyMain.STALLED) || !child.isAlive());
+                assertThat(child.isAlive()).as(Files.readString(log)).isTrue();
+            } finally {
+                child.destroyForcibly().waitFor(); // SIGKILL: nothing aborts the upload
+            }
+            assertThat(jclouds.getBlobStore().listMultipartUploads(bucket))
+                    .as("the killed copy's upload")
+                    .singleElement()
+                    .satisfies(u -> assertThat(u.blobName()).startsWith(config.prefix() + "/"));
+
+            assertThat(blobs.removeAbandonedWrites(Instant.now().plus(Duration.ofHours(1))))
+                    .isEqualTo(1);
+
+            assertThat(everythingStored()).containsExactlyInAnyOrderElementsOf(before);
+            try (InputStream in = blobs.open(Digest.sha256(kept), 0, -1)) {
+                assertThat(in.readAllBytes()).isEqualTo(kept);
+            }
+        } finally {
+            Files.deleteIfExists(log);
+        }
     }
 
     @Nested
