@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
  * jar, as a child process, is the replicator (taking the primary's notifications) and the other
  * front. A short history run pushes, deletes and reads through both routers; then every operation
  * took effect (but those the primary itself failed, see {@link PrimaryFaults}), no read
- * through a router saw a state older than a write through that router, and the replica converges
- * to the primary.
+ * through this release's router saw a state older than a write through it, and the replica
+ * converges to the primary.
  */
 class PreviousReleaseIT {
     private static final Logger LOG = LoggerFactory.getLogger(PreviousReleaseIT.class);
@@ -116,8 +116,18 @@ class PreviousReleaseIT {
             List<Violation> across = HistoryRun.Result.acrossRouters(violations);
             across.forEach(v -> LOG.warn("read through the other router than the write: {}", v));
             violations.removeAll(across);
+            // Reads through the previous release's router keep the guarantee that release shipped
+            // with, races fixed since included: its delete fence ends once the replica lacks the
+            // content, and its replicator keeps no tombstones (V13), so a copy that read the primary
+            // before a delete can land after it (DeleteRacingCopyIT). A fresh clone saw exactly that
+            // once. Reported; what this test holds that code to is running on this schema.
+            List<Violation> previousReleases = violations.stream()
+                    .filter(v -> v.read().source().endsWith("@r1"))
+                    .toList();
+            previousReleases.forEach(v -> LOG.warn("read through the previous release's router: {}", v));
+            violations.removeAll(previousReleases);
             assertThat(violations)
-                    .as("reads through the router that took the write")
+                    .as("reads through this release's router after a write through it")
                     .isEmpty();
             assertThat(result.diverged())
                     .as("the previous release's replicator converged")
