@@ -32,9 +32,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -516,10 +513,10 @@ class CellsIT {
                 USER + ":" + PASSWORD);
         await().atMost(Duration.ofSeconds(60))
                 .pollInterval(Duration.ofMillis(200))
-                .until(() -> count("SELECT count(*) FROM replication_event WHERE repository = '" + STRAY
+                .until(() -> DB.queryLong("SELECT count(*) FROM replication_event WHERE repository = '" + STRAY
                                 + "' AND action = 'push'")
                         > 0);
-        assertThat(count("SELECT count(*) FROM replication_work WHERE repository = '" + STRAY + "'"))
+        assertThat(DB.queryLong("SELECT count(*) FROM replication_work WHERE repository = '" + STRAY + "'"))
                 .as("work queued for " + STRAY + " from cell-2's notifications")
                 .isZero();
     }
@@ -541,14 +538,16 @@ class CellsIT {
         }
         // Two more passes of every cell, each over its own catalog only. Passes are told apart by their id: the
         // table keeps the last 100 passes only, which a slow run (a pass of each cell every 2 s) reaches.
-        long passes = count("SELECT coalesce(max(id), 0) FROM reconcile_runs");
+        long passes = DB.queryLong("SELECT coalesce(max(id), 0) FROM reconcile_runs");
         await().atMost(Duration.ofSeconds(90))
                 .pollInterval(Duration.ofMillis(200))
-                .until(() -> count("SELECT coalesce(max(id), 0) FROM reconcile_runs") >= passes + 2L * CELLS.size());
-        assertThat(count("SELECT count(*) FROM replication_work WHERE source = 'reconcile' AND operation = 'delete'"))
+                .until(() ->
+                        DB.queryLong("SELECT coalesce(max(id), 0) FROM reconcile_runs") >= passes + 2L * CELLS.size());
+        assertThat(DB.queryLong(
+                        "SELECT count(*) FROM replication_work WHERE source = 'reconcile' AND operation = 'delete'"))
                 .as("a pass over one cell's catalog queued no delete of another cell's tags")
                 .isZero();
-        assertThat(count("SELECT count(*) FROM replication_work WHERE repository = '" + STRAY + "'"))
+        assertThat(DB.queryLong("SELECT count(*) FROM replication_work WHERE repository = '" + STRAY + "'"))
                 .as("cell-2's catalog lists " + STRAY + ", which cell-1 owns: its passes queued nothing for it")
                 .isZero();
         PUSHED.forEach((repository, digest) -> awaitReplicated(repository, "1", digest));
@@ -648,15 +647,6 @@ class CellsIT {
                     .isEqualTo(replicated);
         } finally {
             primaries.get("cell-2").registry().restart();
-        }
-    }
-
-    private static long count(String sql) throws Exception {
-        try (Connection c = DB.connect();
-                Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
         }
     }
 

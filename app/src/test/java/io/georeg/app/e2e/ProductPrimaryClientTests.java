@@ -18,9 +18,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -173,22 +170,13 @@ abstract class ProductPrimaryClientTests {
         assertThat(pushed).isEqualTo(corpus.image("library/alpine", "3.19").digest());
         // Without replicator.sync.include the fallback queued a copy (cache on miss) that the account's
         // 401 failed for good.
-        assertThat(count("SELECT count(*) FROM replication_work WHERE repository LIKE 'outside/%'"))
+        assertThat(DB.queryLong("SELECT count(*) FROM replication_work WHERE repository LIKE 'outside/%'"))
                 .as("nothing queued outside the namespace")
                 .isZero();
-        assertThat(count("SELECT count(*) FROM replication_work WHERE state = 'failed'"))
+        assertThat(DB.queryLong("SELECT count(*) FROM replication_work WHERE state = 'failed'"))
                 .isZero();
         matrix.verified("pull with credentials of a repository outside `replicator.sync.namespaces`, which the "
                 + "replicator's account cannot read: answered by the primary through the router (fallback)");
-    }
-
-    private static int count(String sql) throws Exception {
-        try (Connection c = DB.connect();
-                PreparedStatement s = c.prepareStatement(sql);
-                ResultSet rs = s.executeQuery()) {
-            rs.next();
-            return rs.getInt(1);
-        }
     }
 
     /** Pulls {@code reference} through the router with skopeo ({@code copy --all}) and compares it with the corpus. */

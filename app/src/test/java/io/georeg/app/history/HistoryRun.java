@@ -9,10 +9,6 @@ import io.georeg.testkit.history.Op;
 import io.georeg.testkit.history.Violation;
 import io.georeg.testkit.oci.RegistryHttp;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -146,7 +142,7 @@ final class HistoryRun {
     static Result judge(TestDatabase db, HistorySites sites, HistoryWorkload workload, History history)
             throws Exception {
         long stopped = System.nanoTime();
-        String stoppedAt = databaseNow(db);
+        String stoppedAt = db.queryText("SELECT now()::text");
         awaitDrained(db);
         Duration drained = Duration.ofNanos(System.nanoTime() - stopped);
         long eventsAfterStop = eventsSince(db, stoppedAt);
@@ -230,47 +226,18 @@ final class HistoryRun {
     }
 
     /** The newest event received and the newest change of a work row: any change is progress. */
-    private static String queueProgress(TestDatabase db) throws Exception {
-        try (Connection c = db.connect();
-                Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT (SELECT max(received_at) FROM replication_event),"
-                        + " (SELECT max(updated_at) FROM replication_work)")) {
-            rs.next();
-            return rs.getString(1) + " " + rs.getString(2);
-        }
+    private static String queueProgress(TestDatabase db) {
+        return db.queryText("SELECT coalesce((SELECT max(received_at) FROM replication_event)::text, '') || ' '"
+                + " || coalesce((SELECT max(updated_at) FROM replication_work)::text, '')");
     }
 
-    /** The database's clock, as text for {@link #eventsSince}. */
-    private static String databaseNow(TestDatabase db) throws Exception {
-        try (Connection c = db.connect();
-                Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT now()::text")) {
-            rs.next();
-            return rs.getString(1);
-        }
+    /** Events the intake stored after {@code since} (the database's clock, as {@code now()::text}). */
+    private static long eventsSince(TestDatabase db, String since) {
+        return db.queryLong("SELECT count(*) FROM replication_event WHERE received_at > '" + since + "'::timestamptz");
     }
 
-    /** Events the intake stored after {@code since} (the database's clock). */
-    private static long eventsSince(TestDatabase db, String since) throws Exception {
-        try (Connection c = db.connect();
-                PreparedStatement s = c.prepareStatement(
-                        "SELECT count(*) FROM replication_event WHERE received_at > ?::timestamptz")) {
-            s.setString(1, since);
-            try (ResultSet rs = s.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        }
-    }
-
-    private static long pendingWork(TestDatabase db) throws Exception {
-        try (Connection c = db.connect();
-                Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery(
-                        "SELECT count(*) FROM replication_work WHERE state IN ('pending', 'in_progress')")) {
-            rs.next();
-            return rs.getLong(1);
-        }
+    private static long pendingWork(TestDatabase db) {
+        return db.queryLong("SELECT count(*) FROM replication_work WHERE state IN ('pending', 'in_progress')");
     }
 
     /** The {@link #GROUPS} entry a key belongs to. */

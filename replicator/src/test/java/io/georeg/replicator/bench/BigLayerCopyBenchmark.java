@@ -289,7 +289,7 @@ class BigLayerCopyBenchmark {
         long t0 = System.nanoTime();
         ReconcileSummary summary = ReplicationBenchmark.startAndDrain(replicator);
         double seconds = (System.nanoTime() - t0) / 1e9;
-        assertThat(ReplicatorDatabase.count(db, "SELECT count(*) FROM replication_work WHERE state <> 'done'"))
+        assertThat(db.queryLong("SELECT count(*) FROM replication_work WHERE state <> 'done'"))
                 .isZero();
         double item;
         try (Connection c = db.connect();

@@ -197,9 +197,9 @@ class ReplicationBenchmark {
             ticker.shutdown();
             await("steady-state pushes applied")
                     .atMost(Duration.ofMinutes(2))
-                    .until(() -> ReplicatorDatabase.count(
-                                    DB, "SELECT count(*) FROM replication_work WHERE kind = 'tag' AND state = 'done'")
-                            == steadyPushes);
+                    .until(() ->
+                            DB.queryLong("SELECT count(*) FROM replication_work WHERE kind = 'tag' AND state = 'done'")
+                                    == steadyPushes);
             List<Double> lags = tagLags();
 
             // 5. Intake latency: sequential envelopes, as distribution sends them (one at a time).
@@ -373,7 +373,7 @@ class ReplicationBenchmark {
         double cpuSeconds = (os.getProcessCpuTime() - cpu0) / 1e9;
         double jitSeconds = (jit.getTotalCompilationTime() - jit0) / 1e3;
         assertThat(summary.tagPushesQueued()).isEqualTo(IMAGES);
-        assertThat(ReplicatorDatabase.count(db, "SELECT count(*) FROM replication_work WHERE state = 'done'"))
+        assertThat(db.queryLong("SELECT count(*) FROM replication_work WHERE state = 'done'"))
                 .isEqualTo(IMAGES);
         String metrics = replica.metrics();
         return new InitialRun(

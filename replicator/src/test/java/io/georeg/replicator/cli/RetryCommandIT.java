@@ -1,6 +1,5 @@
 package io.georeg.replicator.cli;
 
-import static io.georeg.replicator.testing.ReplicatorDatabase.count;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.georeg.db.Database;
@@ -49,7 +48,7 @@ class RetryCommandIT {
         StringWriter retried = new StringWriter();
         assertThat(command(retried).execute("--repository", "team/app")).isZero();
         assertThat(retried.toString()).contains("requeued 1 failed replication item(s) of team/app");
-        assertThat(count(DB, "SELECT count(*) FROM replication_work WHERE state = 'pending' AND attempts = 0"))
+        assertThat(DB.queryLong("SELECT count(*) FROM replication_work WHERE state = 'pending' AND attempts = 0"))
                 .isEqualTo(1);
     }
 

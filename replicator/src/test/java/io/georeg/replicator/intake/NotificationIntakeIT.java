@@ -1,7 +1,5 @@
 package io.georeg.replicator.intake;
 
-import static io.georeg.replicator.testing.ReplicatorDatabase.count;
-import static io.georeg.replicator.testing.ReplicatorDatabase.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.georeg.db.Database;
@@ -82,7 +80,7 @@ class NotificationIntakeIT {
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         String id =
                 EnvelopeParser.parse(NotificationFixtures.bytes(fixture)).get(0).id();
-        assertThat(count(DB, "SELECT count(*) FROM replication_event WHERE event_id = '" + id + "'"))
+        assertThat(DB.queryLong("SELECT count(*) FROM replication_event WHERE event_id = '" + id + "'"))
                 .isEqualTo(1);
     }
 
@@ -106,9 +104,9 @@ class NotificationIntakeIT {
                 .containsOnly(200);
         assertThat(first.body()).contains("\"accepted\":1");
         assertThat(again.body()).contains("\"duplicates\":1").contains("\"accepted\":0");
-        assertThat(count(DB, "SELECT count(*) FROM replication_event")).isEqualTo(1);
-        assertThat(count(DB, "SELECT count(*) FROM replication_work")).isEqualTo(1);
-        assertThat(count(DB, "SELECT generation FROM replication_work")).isEqualTo(1);
+        assertThat(DB.queryLong("SELECT count(*) FROM replication_event")).isEqualTo(1);
+        assertThat(DB.queryLong("SELECT count(*) FROM replication_work")).isEqualTo(1);
+        assertThat(DB.queryLong("SELECT generation FROM replication_work")).isEqualTo(1);
     }
 
     @Test
@@ -122,8 +120,8 @@ class NotificationIntakeIT {
                 NotificationFixtures.bytes("pull-blob-get.json"),
                 "Bearer " + SECRET,
                 IntakeHandler.EVENTS_MEDIA_TYPE); // re-send
-        assertThat(count(DB, "SELECT count(*) FROM replication_work")).isZero();
-        assertThat(count(DB, "SELECT sum(pulls) FROM pull_counter")).isEqualTo(3);
+        assertThat(DB.queryLong("SELECT count(*) FROM replication_work")).isZero();
+        assertThat(DB.queryLong("SELECT sum(pulls) FROM pull_counter")).isEqualTo(3);
     }
 
     @Test
@@ -131,9 +129,9 @@ class NotificationIntakeIT {
         post(NotificationFixtures.bytes("delete-manifest.json"), "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE);
         post(NotificationFixtures.bytes("delete-tag.json"), "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE);
         post(NotificationFixtures.bytes("delete-blob.json"), "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE);
-        assertThat(count(DB, "SELECT count(*) FROM replication_work WHERE operation = 'delete' AND kind = 'digest'"))
+        assertThat(DB.queryLong("SELECT count(*) FROM replication_work WHERE operation = 'delete' AND kind = 'digest'"))
                 .isEqualTo(2);
-        assertThat(text(DB, "SELECT ref FROM replication_work WHERE operation = 'delete' AND kind = 'tag'"))
+        assertThat(DB.queryText("SELECT ref FROM replication_work WHERE operation = 'delete' AND kind = 'tag'"))
                 .isEqualTo("v3");
     }
 
@@ -153,13 +151,12 @@ class NotificationIntakeIT {
                 .orElseThrow()
                 .toString();
         assertThat(
-                        count(
-                                DB,
+                        DB.queryLong(
                                 "SELECT count(*) FROM replication_work WHERE repository = 'corpus/app-00' AND kind = 'tag' AND ref = 'v1'"))
                 .isEqualTo(1);
-        assertThat(text(DB, "SELECT digest FROM replication_work WHERE kind = 'tag' AND ref = 'v1'"))
+        assertThat(DB.queryText("SELECT digest FROM replication_work WHERE kind = 'tag' AND ref = 'v1'"))
                 .isEqualTo(newDigest);
-        assertThat(count(DB, "SELECT generation FROM replication_work WHERE kind = 'tag' AND ref = 'v1'"))
+        assertThat(DB.queryLong("SELECT generation FROM replication_work WHERE kind = 'tag' AND ref = 'v1'"))
                 .isEqualTo(2);
     }
 
@@ -178,7 +175,7 @@ class NotificationIntakeIT {
                 .digest()
                 .orElseThrow()
                 .toString();
-        assertThat(text(DB, "SELECT digest FROM replication_work WHERE kind = 'tag' AND ref = 'v1'"))
+        assertThat(DB.queryText("SELECT digest FROM replication_work WHERE kind = 'tag' AND ref = 'v1'"))
                 .isEqualTo(newDigest);
     }
 
@@ -197,7 +194,7 @@ class NotificationIntakeIT {
         assertThat(preheated.workQueued())
                 .as("corpus/app-01 is preheated: replicated regardless")
                 .isEqualTo(1);
-        assertThat(count(DB, "SELECT count(*) FROM replication_work WHERE repository = 'corpus/app-00'"))
+        assertThat(DB.queryLong("SELECT count(*) FROM replication_work WHERE repository = 'corpus/app-00'"))
                 .isZero();
     }
 
@@ -211,7 +208,7 @@ class NotificationIntakeIT {
         assertThat(List.of(wrong.statusCode(), prefix.statusCode(), missing.statusCode()))
                 .containsOnly(401);
         assertThat(wrong.headers().firstValue("WWW-Authenticate")).isPresent();
-        assertThat(count(DB, "SELECT count(*) FROM replication_event")).isZero();
+        assertThat(DB.queryLong("SELECT count(*) FROM replication_event")).isZero();
         assertThat(OUTCOMES.get("unauthorized").get()).isGreaterThanOrEqualTo(3);
     }
 
@@ -239,7 +236,7 @@ class NotificationIntakeIT {
             }
             assertThat(headers).contains("connection: close");
         }
-        assertThat(count(DB, "SELECT count(*) FROM replication_event")).isZero();
+        assertThat(DB.queryLong("SELECT count(*) FROM replication_event")).isZero();
     }
 
     @Test
@@ -260,7 +257,7 @@ class NotificationIntakeIT {
             assertThat(r.body()).contains("\"error\":\"malformed\"").contains("\"reason\":");
         }
         assertThat(answers.get(1).body()).contains("without target.digest");
-        assertThat(count(DB, "SELECT count(*) FROM replication_event")).isZero();
+        assertThat(DB.queryLong("SELECT count(*) FROM replication_event")).isZero();
     }
 
     @Test
@@ -269,7 +266,7 @@ class NotificationIntakeIT {
         java.util.Arrays.fill(big, (byte) ' ');
         HttpResponse<String> r = post(big, "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE);
         assertThat(r.statusCode()).isEqualTo(413);
-        assertThat(count(DB, "SELECT count(*) FROM replication_event")).isZero();
+        assertThat(DB.queryLong("SELECT count(*) FROM replication_event")).isZero();
     }
 
     @Test
@@ -301,7 +298,7 @@ class NotificationIntakeIT {
                         up = post(uri, body, "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE);
                     }
                     assertThat(up.statusCode()).as(up.body()).isEqualTo(200);
-                    assertThat(count(DB, "SELECT count(*) FROM replication_work WHERE kind = 'tag' AND ref = 'v1'"))
+                    assertThat(DB.queryLong("SELECT count(*) FROM replication_work WHERE kind = 'tag' AND ref = 'v1'"))
                             .isEqualTo(1);
                 } finally {
                     second.stop();

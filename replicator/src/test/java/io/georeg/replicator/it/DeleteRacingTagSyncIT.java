@@ -8,7 +8,6 @@ import io.georeg.oci.Reference;
 import io.georeg.oci.RepositoryName;
 import io.georeg.oci.Tag;
 import io.georeg.replica.ReplicaReader;
-import io.georeg.replicator.testing.ReplicatorDatabase;
 import io.georeg.replicator.testing.ReplicatorUnderTest;
 import io.georeg.testkit.db.TestDatabase;
 import io.georeg.testkit.oci.RegistryHttp;
@@ -126,16 +125,12 @@ class DeleteRacingTagSyncIT {
     }
 
     private static long doneDeletes() {
-        return ReplicatorDatabase.count(
-                DB,
-                "SELECT count(*) FROM replication_work WHERE repository = '" + REPO
-                        + "' AND kind = 'digest' AND operation = 'delete' AND state = 'done'");
+        return DB.queryLong("SELECT count(*) FROM replication_work WHERE repository = '" + REPO
+                + "' AND kind = 'digest' AND operation = 'delete' AND state = 'done'");
     }
 
     private static long tagSyncsPending() {
-        return ReplicatorDatabase.count(
-                DB,
-                "SELECT count(*) FROM replication_work WHERE repository = '" + REPO
-                        + "' AND kind = 'tag' AND state IN ('pending', 'in_progress')");
+        return DB.queryLong("SELECT count(*) FROM replication_work WHERE repository = '" + REPO
+                + "' AND kind = 'tag' AND state IN ('pending', 'in_progress')");
     }
 }

@@ -16,7 +16,6 @@ import io.georeg.replicator.primary.PrimaryKind;
 import io.georeg.replicator.reconcile.ReconcileProgress;
 import io.georeg.replicator.reconcile.ReconcileSummary;
 import io.georeg.replicator.reconcile.SyncConfig;
-import io.georeg.replicator.testing.ReplicatorDatabase;
 import io.georeg.replicator.testing.ReplicatorUnderTest;
 import io.georeg.testkit.auth.TestTokenEndpoint;
 import io.georeg.testkit.auth.TestTokenIssuer;
@@ -149,7 +148,7 @@ class GitLabPrimaryIT {
         assertThat(tag("other/secret", "1"))
                 .as("outside the namespaces and the token's grants")
                 .isEmpty();
-        assertThat(ReplicatorDatabase.count(DB, "SELECT count(*) FROM replication_work WHERE state = 'failed'"))
+        assertThat(DB.queryLong("SELECT count(*) FROM replication_work WHERE state = 'failed'"))
                 .isZero();
     }
 
@@ -169,8 +168,8 @@ class GitLabPrimaryIT {
                     assertThat(tags("acme/web/app/worker")).isEmpty();
                 });
         assertThat(tag("acme/tools/cli", "1.0")).as("outside the renamed path").isPresent();
-        String stored = ReplicatorDatabase.text(
-                DB, "SELECT event::text FROM replication_event WHERE action = 'rename' ORDER BY received_at LIMIT 1");
+        String stored = DB.queryText(
+                "SELECT event::text FROM replication_event WHERE action = 'rename' ORDER BY received_at LIMIT 1");
         assertThat(stored).contains("\"to\": \"acme/site\"").doesNotContain("eyJmYWtlIjp0cnVlfQ");
     }
 
@@ -204,7 +203,7 @@ class GitLabPrimaryIT {
         assertThat(r.body()).contains("\"accepted\":1");
         assertThat(replica.metrics())
                 .contains("georeg_replication_intake_unknown_actions_total{action=\"replicate\"} 1.0");
-        assertThat(ReplicatorDatabase.count(DB, "SELECT count(*) FROM replication_event WHERE action = 'replicate'"))
+        assertThat(DB.queryLong("SELECT count(*) FROM replication_event WHERE action = 'replicate'"))
                 .isEqualTo(1);
     }
 
@@ -239,9 +238,9 @@ class GitLabPrimaryIT {
     private static void awaitQueueDrained() {
         await("queue drained")
                 .atMost(Duration.ofSeconds(60))
-                .until(() -> ReplicatorDatabase.count(
-                                DB, "SELECT count(*) FROM replication_work WHERE state IN ('pending', 'in_progress')")
-                        == 0);
+                .until(() ->
+                        DB.queryLong("SELECT count(*) FROM replication_work WHERE state IN ('pending', 'in_progress')")
+                                == 0);
     }
 
     /** {@code PATCH /gitlab/v1/repositories/<path>/} through GitLab's API, with an administrator's token. */

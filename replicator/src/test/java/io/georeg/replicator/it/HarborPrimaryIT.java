@@ -11,7 +11,6 @@ import io.georeg.replicator.primary.PrimaryClient;
 import io.georeg.replicator.primary.PrimaryConfig;
 import io.georeg.replicator.primary.PrimaryKind;
 import io.georeg.replicator.reconcile.SyncConfig;
-import io.georeg.replicator.testing.ReplicatorDatabase;
 import io.georeg.replicator.testing.ReplicatorUnderTest;
 import io.georeg.testkit.auth.TestTokenEndpoint;
 import io.georeg.testkit.auth.TestTokenIssuer;
@@ -147,8 +146,7 @@ class HarborPrimaryIT {
                 });
         assertThat(replica.metrics()).contains("georeg_replication_reconcile_listing_refused_total");
         assertThat(harbor.apiRequests()).isPositive();
-        assertThat(ReplicatorDatabase.text(
-                        DB, "SELECT coalesce(max(errors), 0)::text FROM reconcile_runs WHERE full_pass"))
+        assertThat(DB.queryText("SELECT coalesce(max(errors), 0)::text FROM reconcile_runs WHERE full_pass"))
                 .as("each pass reports the refused project")
                 .isEqualTo("1");
     }

@@ -1,7 +1,5 @@
 package io.georeg.replicator.it;
 
-import static io.georeg.replicator.testing.ReplicatorDatabase.count;
-import static io.georeg.replicator.testing.ReplicatorDatabase.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -56,8 +54,7 @@ class PrimaryFaultsIT {
     @BeforeEach
     void start() throws Exception {
         ReplicatorDatabase.start(DB).close(); // migrate
-        ReplicatorDatabase.execute(
-                DB, "TRUNCATE replication_event, replication_work, pull_counter, repositories, blobs CASCADE");
+        DB.execute("TRUNCATE replication_event, replication_work, pull_counter, repositories, blobs CASCADE");
         primary = new StandInPrimary()
                 .manifest(REPO.value(), "v1", MediaTypes.OCI_MANIFEST, MANIFEST)
                 .blob(LAYER)
@@ -83,9 +80,9 @@ class PrimaryFaultsIT {
 
         await("item failed")
                 .atMost(Duration.ofSeconds(30))
-                .until(() -> count(DB, "SELECT count(*) FROM replication_work WHERE state = 'failed'") == 1);
-        assertThat(count(DB, "SELECT attempts FROM replication_work")).isEqualTo(3);
-        assertThat(text(DB, "SELECT last_error FROM replication_work"))
+                .until(() -> DB.queryLong("SELECT count(*) FROM replication_work WHERE state = 'failed'") == 1);
+        assertThat(DB.queryLong("SELECT attempts FROM replication_work")).isEqualTo(3);
+        assertThat(DB.queryText("SELECT last_error FROM replication_work"))
                 .contains("does not match")
                 .contains(Digest.sha256(CONFIG).toString());
         // The config blob comes first; each attempt fetched it once and stored nothing.
@@ -110,7 +107,7 @@ class PrimaryFaultsIT {
                 .until(() -> replica.reader()
                         .manifest(REPO, new Reference.ByTag(Tag.of("v1")))
                         .isPresent());
-        assertThat(count(DB, "SELECT count(*) FROM replication_work WHERE state = 'done'"))
+        assertThat(DB.queryLong("SELECT count(*) FROM replication_work WHERE state = 'done'"))
                 .isEqualTo(1);
     }
 
@@ -127,9 +124,9 @@ class PrimaryFaultsIT {
                             WorkRequest.tagPush(REPO, Tag.of("v1"), Digest.sha256(MANIFEST), Instant.now(), "test")));
             await("attempts fail while the primary is away")
                     .atMost(Duration.ofSeconds(30))
-                    .until(() -> count(DB, "SELECT attempts FROM replication_work") >= 2);
-            assertThat(text(DB, "SELECT state FROM replication_work")).isIn("pending", "in_progress");
-            assertThat(text(DB, "SELECT last_error FROM replication_work")).contains("unreachable");
+                    .until(() -> DB.queryLong("SELECT attempts FROM replication_work") >= 2);
+            assertThat(DB.queryText("SELECT state FROM replication_work")).isIn("pending", "in_progress");
+            assertThat(DB.queryText("SELECT last_error FROM replication_work")).contains("unreachable");
 
             link.start();
             await("converges once the primary is back")
@@ -137,7 +134,7 @@ class PrimaryFaultsIT {
                     .until(() -> replica.reader()
                             .manifest(REPO, new Reference.ByTag(Tag.of("v1")))
                             .isPresent());
-            assertThat(text(DB, "SELECT state FROM replication_work")).isEqualTo("done");
+            assertThat(DB.queryText("SELECT state FROM replication_work")).isEqualTo("done");
         }
     }
 

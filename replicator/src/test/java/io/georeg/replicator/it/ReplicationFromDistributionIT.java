@@ -11,7 +11,6 @@ import io.georeg.oci.Reference;
 import io.georeg.oci.RepositoryName;
 import io.georeg.oci.Tag;
 import io.georeg.replica.ReplicaReader;
-import io.georeg.replicator.testing.ReplicatorDatabase;
 import io.georeg.replicator.testing.ReplicatorUnderTest;
 import io.georeg.replicator.testing.SkopeoDirWriter;
 import io.georeg.testkit.corpus.Corpus;
@@ -121,12 +120,11 @@ class ReplicationFromDistributionIT {
                 assertSameAsPrimary(RepositoryName.of(repo.getKey()), tag.getValue());
             }
         }
-        assertThat(ReplicatorDatabase.count(DB, "SELECT count(*) FROM replication_work WHERE state = 'failed'"))
+        assertThat(DB.queryLong("SELECT count(*) FROM replication_work WHERE state = 'failed'"))
                 .isZero();
         await("queue drained")
                 .atMost(Duration.ofSeconds(30))
-                .until(() -> ReplicatorDatabase.count(DB, "SELECT count(*) FROM replication_work WHERE state <> 'done'")
-                        == 0);
+                .until(() -> DB.queryLong("SELECT count(*) FROM replication_work WHERE state <> 'done'") == 0);
         String metrics = replica.metrics();
         assertThat(metricValue(metrics, "georeg_replication_lag_seconds_count")).isPositive();
         assertThat(metricValue(metrics, "georeg_replication_bytes_copied_total"))
@@ -151,12 +149,12 @@ class ReplicationFromDistributionIT {
     @Test
     @Order(2)
     void sharedBaseLayerIsStoredOnceAndLinkedEverywhere() {
-        long repositoriesLinkingMostShared = ReplicatorDatabase.count(
-                DB, "SELECT max(n) FROM (SELECT count(*) AS n FROM repository_blobs GROUP BY digest) x");
+        long repositoriesLinkingMostShared =
+                DB.queryLong("SELECT max(n) FROM (SELECT count(*) AS n FROM repository_blobs GROUP BY digest) x");
         assertThat(repositoriesLinkingMostShared).isGreaterThanOrEqualTo(4);
-        assertThat(ReplicatorDatabase.count(DB, "SELECT count(*) FROM blobs"))
-                .isEqualTo(ReplicatorDatabase.count(DB, "SELECT count(DISTINCT digest) FROM repository_blobs")
-                        + ReplicatorDatabase.count(DB, "SELECT count(DISTINCT digest) FROM manifests"));
+        assertThat(DB.queryLong("SELECT count(*) FROM blobs"))
+                .isEqualTo(DB.queryLong("SELECT count(DISTINCT digest) FROM repository_blobs")
+                        + DB.queryLong("SELECT count(DISTINCT digest) FROM manifests"));
     }
 
     @Test

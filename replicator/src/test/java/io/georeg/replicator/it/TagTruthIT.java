@@ -13,7 +13,6 @@ import io.georeg.oci.RepositoryName;
 import io.georeg.oci.Tag;
 import io.georeg.replica.ReplicaReader;
 import io.georeg.replicator.testing.NotificationRelay;
-import io.georeg.replicator.testing.ReplicatorDatabase;
 import io.georeg.replicator.testing.ReplicatorUnderTest;
 import io.georeg.testkit.db.TestDatabase;
 import io.georeg.testkit.oci.RegistryHttp;
@@ -183,9 +182,9 @@ class TagTruthIT {
         await().atMost(Duration.ofSeconds(60))
                 .until(() -> replicaTag(repo, "latest").equals(primaryTag(repo, "latest")));
         await().atMost(Duration.ofSeconds(60))
-                .until(() -> ReplicatorDatabase.count(
-                                DB, "SELECT count(*) FROM replication_work WHERE state IN ('pending', 'in_progress')")
-                        == 0);
+                .until(() ->
+                        DB.queryLong("SELECT count(*) FROM replication_work WHERE state IN ('pending', 'in_progress')")
+                                == 0);
         assertThat(replicaTag(repo, "latest"))
                 .isEqualTo(primaryTag(repo, "latest"))
                 .contains(last);
@@ -226,17 +225,14 @@ class TagTruthIT {
     }
 
     private static long generation(String kind, String ref) {
-        return ReplicatorDatabase.count(
-                DB,
-                "SELECT coalesce(max(generation), 0) FROM replication_work WHERE repository = '" + REPO
-                        + "' AND kind = '" + kind + "' AND ref = '" + ref + "'");
+        return DB.queryLong("SELECT coalesce(max(generation), 0) FROM replication_work WHERE repository = '" + REPO
+                + "' AND kind = '" + kind + "' AND ref = '" + ref + "'");
     }
 
     /** Waits until a run of the row that began after a request bumped it past {@code before} has finished. */
     private static void awaitApplied(String kind, String ref, long before) {
         await().atMost(Duration.ofSeconds(30))
-                .until(() -> ReplicatorDatabase.count(
-                                DB,
+                .until(() -> DB.queryLong(
                                 "SELECT count(*) FROM replication_work WHERE repository = '" + REPO + "' AND kind = '"
                                         + kind + "' AND ref = '" + ref + "' AND generation > " + before
                                         + " AND state = 'done'")

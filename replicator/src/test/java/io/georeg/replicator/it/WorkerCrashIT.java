@@ -12,7 +12,6 @@ import io.georeg.oci.Tag;
 import io.georeg.replica.ReplicaReader;
 import io.georeg.replicator.copy.AbandonedWriteSweeper;
 import io.georeg.replicator.queue.RetentionConfig;
-import io.georeg.replicator.testing.ReplicatorDatabase;
 import io.georeg.replicator.testing.ReplicatorUnderTest;
 import io.georeg.replicator.testing.SkopeoDirWriter;
 import io.georeg.replicator.testing.WorkerProcessMain;
@@ -102,8 +101,7 @@ class WorkerCrashIT {
                         .as("the killed copy's temporary file")
                         .anySatisfy(p -> assertThat(p.toFile().length()).isGreaterThan(4L * 1024 * 1024));
                 assertThat(
-                                ReplicatorDatabase.count(
-                                        DB,
+                                DB.queryLong(
                                         "SELECT count(*) FROM replication_work WHERE state = 'in_progress' AND lease_owner IS NOT NULL"))
                         .isPositive();
                 assertThat(replica.reader().manifest(RepositoryName.of("crash/big"), new Reference.ByTag(Tag.of("v1"))))
@@ -142,7 +140,7 @@ class WorkerCrashIT {
                     assertThat(sha256(in)).isEqualTo(blob.digest());
                 }
             }
-            assertThat(ReplicatorDatabase.count(DB, "SELECT count(*) FROM replication_work WHERE state = 'failed'"))
+            assertThat(DB.queryLong("SELECT count(*) FROM replication_work WHERE state = 'failed'"))
                     .isZero();
         }
     }

@@ -1,7 +1,5 @@
 package io.georeg.replicator.queue;
 
-import static io.georeg.replicator.testing.ReplicatorDatabase.count;
-import static io.georeg.replicator.testing.ReplicatorDatabase.execute;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.georeg.db.Database;
@@ -99,7 +97,7 @@ class WorkQueueIT {
         queue.enqueue(List.of(blob(1)));
         WorkItem first = queue.claim("crashed", 10, Duration.ofSeconds(30)).get(0);
         assertThat(queue.claim("other", 10, Duration.ofSeconds(30))).isEmpty();
-        execute(DB, "UPDATE replication_work SET lease_expires_at = now() - interval '1 second'");
+        DB.execute("UPDATE replication_work SET lease_expires_at = now() - interval '1 second'");
         WorkItem again = queue.claim("other", 10, Duration.ofSeconds(30)).get(0);
         assertThat(again.id()).isEqualTo(first.id());
         assertThat(again.attempts()).isEqualTo(2);
@@ -134,11 +132,10 @@ class WorkQueueIT {
         assertThat(queue.claim("w", 1, Duration.ofSeconds(30)))
                 .as("not due for 5 minutes")
                 .isEmpty();
-        assertThat(count(
-                        DB,
+        assertThat(DB.queryLong(
                         "SELECT count(*) FROM replication_work WHERE next_attempt_at > now() + interval '4 minutes'"))
                 .isEqualTo(1);
-        execute(DB, "UPDATE replication_work SET next_attempt_at = now()");
+        DB.execute("UPDATE replication_work SET next_attempt_at = now()");
         WorkItem a2 = queue.claim("w", 1, Duration.ofSeconds(30)).get(0);
         assertThat(queue.fail(a2, "w", "primary unreachable again", false, 2, Duration.ofMillis(1)))
                 .contains(WorkState.FAILED);
@@ -160,11 +157,8 @@ class WorkQueueIT {
         assertThat(queue.claim("w", 10, Duration.ofSeconds(30)))
                 .as("not due for 5 minutes")
                 .isEmpty();
-        assertThat(
-                        count(
-                                DB,
-                                "SELECT count(*) FROM replication_work WHERE state = 'pending' AND attempts = 1"
-                                        + " AND last_error = 'not linked yet' AND next_attempt_at > now() + interval '4 minutes'"))
+        assertThat(DB.queryLong("SELECT count(*) FROM replication_work WHERE state = 'pending' AND attempts = 1"
+                        + " AND last_error = 'not linked yet' AND next_attempt_at > now() + interval '4 minutes'"))
                 .isEqualTo(1);
         assertThat(queue.defer(first, "w", "again", Duration.ZERO))
                 .as("the lease is gone")
@@ -203,20 +197,17 @@ class WorkQueueIT {
         queue.complete(items.get(0), "w");
         queue.fail(items.get(1), "w", "gone", true, 1, Duration.ZERO);
         queue.fail(items.get(2), "w", "later", false, 9, Duration.ZERO);
-        execute(
-                DB,
-                "INSERT INTO replication_event (event_id, event_at, action, repository, event) VALUES "
-                        + "('old', now(), 'pull', 'team/app', '{}'), ('new', now(), 'pull', 'team/app', '{}')");
-        execute(DB, "UPDATE replication_event SET received_at = now() - interval '8 days' WHERE event_id = 'old'");
-        execute(
-                DB,
+        DB.execute("INSERT INTO replication_event (event_id, event_at, action, repository, event) VALUES "
+                + "('old', now(), 'pull', 'team/app', '{}'), ('new', now(), 'pull', 'team/app', '{}')");
+        DB.execute("UPDATE replication_event SET received_at = now() - interval '8 days' WHERE event_id = 'old'");
+        DB.execute(
                 "UPDATE replication_work SET done_at = now() - interval '8 days', updated_at = now() - interval '8 days'");
         QueuePruner.Pruned pruned =
                 new QueuePruner(database, new WorkQueue(database), RetentionConfig.defaults()).pruneOnce();
         assertThat(pruned.events()).isEqualTo(1);
         assertThat(pruned.doneItems()).isEqualTo(1);
-        assertThat(count(DB, "SELECT count(*) FROM replication_work")).isEqualTo(2);
-        assertThat(count(DB, "SELECT count(*) FROM replication_event WHERE event_id = 'new'"))
+        assertThat(DB.queryLong("SELECT count(*) FROM replication_work")).isEqualTo(2);
+        assertThat(DB.queryLong("SELECT count(*) FROM replication_event WHERE event_id = 'new'"))
                 .isEqualTo(1);
     }
 

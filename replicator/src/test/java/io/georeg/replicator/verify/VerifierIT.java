@@ -1,7 +1,5 @@
 package io.georeg.replicator.verify;
 
-import static io.georeg.replicator.testing.ReplicatorDatabase.count;
-import static io.georeg.replicator.testing.ReplicatorDatabase.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -80,8 +78,8 @@ class VerifierIT {
         children.forEach(child -> store(REPO, child, null));
         TestManifest index = TestImages.index(MediaTypes.OCI_INDEX, children);
         writer.putManifest(REPO, index.content(), index.mediaType(), index.digest());
-        long blobRows = count(db, "SELECT count(*) FROM blobs");
-        long manifestRows = count(db, "SELECT count(*) FROM manifests");
+        long blobRows = db.queryLong("SELECT count(*) FROM blobs");
+        long manifestRows = db.queryLong("SELECT count(*) FROM manifests");
 
         VerifyCounters counters = new VerifyCounters();
         PassSummary summary = pass(verifier(config(), counters));
@@ -89,13 +87,14 @@ class VerifierIT {
         assertThat(summary.count(VerifyTarget.BLOB, VerifyOutcome.OK)).isEqualTo(blobRows);
         assertThat(summary.count(VerifyTarget.MANIFEST, VerifyOutcome.OK)).isEqualTo(manifestRows);
         assertThat(summary.total()).isEqualTo(blobRows + manifestRows);
-        assertThat(count(db, "SELECT count(*) FROM blobs WHERE verify_state = 'ok' AND verified_at IS NOT NULL"))
+        assertThat(db.queryLong("SELECT count(*) FROM blobs WHERE verify_state = 'ok' AND verified_at IS NOT NULL"))
                 .isEqualTo(blobRows);
-        assertThat(count(db, "SELECT count(*) FROM manifests WHERE verify_state = 'ok' AND verified_at IS NOT NULL"))
+        assertThat(db.queryLong("SELECT count(*) FROM manifests WHERE verify_state = 'ok' AND verified_at IS NOT NULL"))
                 .isEqualTo(manifestRows);
-        assertThat(count(db, "SELECT count(*) FROM replication_work")).isZero();
+        assertThat(db.queryLong("SELECT count(*) FROM replication_work")).isZero();
         assertThat(counters.results(VerifyTarget.BLOB, VerifyOutcome.OK)).isEqualTo(blobRows);
-        long storedBytes = count(db, "SELECT sum(size) FROM blobs") + count(db, "SELECT sum(size * 2) FROM manifests");
+        long storedBytes =
+                db.queryLong("SELECT sum(size) FROM blobs") + db.queryLong("SELECT sum(size * 2) FROM manifests");
         assertThat(counters.bytes()).isEqualTo(storedBytes).isEqualTo(summary.bytes());
     }
 
@@ -128,11 +127,11 @@ class VerifierIT {
         assertThat(counters.results(VerifyTarget.BLOB, VerifyOutcome.FAILED)).isEqualTo(1);
         assertThat(counters.repairs(VerifyTarget.BLOB)).isEqualTo(1);
         String where = " FROM blobs WHERE digest = '" + layer.digest() + "'";
-        assertThat(text(db, "SELECT verify_state" + where)).isEqualTo("failed");
-        assertThat(text(db, "SELECT verify_error" + where))
+        assertThat(db.queryText("SELECT verify_state" + where)).isEqualTo("failed");
+        assertThat(db.queryText("SELECT verify_error" + where))
                 .contains("hashes to")
                 .contains(layer.digest().toString());
-        assertThat(count(db, "SELECT verify_failures" + where)).isEqualTo(1);
+        assertThat(db.queryLong("SELECT verify_failures" + where)).isEqualTo(1);
         assertThat(reader.blobSize(REPO, layer.digest())).isEmpty();
         assertQueued(REPO, layer.digest(), "push_blob");
 
@@ -141,7 +140,7 @@ class VerifierIT {
         PassSummary next = pass(verifier(config(), VerifyObserver.NONE));
         assertThat(next.count(VerifyTarget.BLOB, VerifyOutcome.OK)).isEqualTo(1);
         assertThat(next.total()).isEqualTo(1);
-        assertThat(text(db, "SELECT verify_state" + where)).isEqualTo("ok");
+        assertThat(db.queryText("SELECT verify_state" + where)).isEqualTo("ok");
         assertThat(reader.blobSize(REPO, layer.digest())).contains(layer.size());
     }
 
@@ -162,13 +161,13 @@ class VerifierIT {
         corrupted[0] ^= 0x01;
         Files.write(files.pathOf(DistributionLayout.blobData(layer.digest())), corrupted);
 
-        ReplicatorDatabase.execute(db, "UPDATE blobs SET verified_at = verified_at - interval '8 days'");
-        ReplicatorDatabase.execute(db, "UPDATE manifests SET verified_at = verified_at - interval '8 days'");
+        db.execute("UPDATE blobs SET verified_at = verified_at - interval '8 days'");
+        db.execute("UPDATE manifests SET verified_at = verified_at - interval '8 days'");
         PassSummary next = pass(verifier);
 
         assertThat(next.total()).as("every object re-read").isEqualTo(5);
         assertThat(next.count(VerifyTarget.BLOB, VerifyOutcome.FAILED)).isEqualTo(1);
-        assertThat(count(db, "SELECT count(*) FROM blobs WHERE verified_at < now() - interval '1 day'"))
+        assertThat(db.queryLong("SELECT count(*) FROM blobs WHERE verified_at < now() - interval '1 day'"))
                 .isZero();
         assertQueued(REPO, layer.digest(), "push_blob");
     }
@@ -185,9 +184,9 @@ class VerifierIT {
         Verifier verifier = verifier(config().withInterval(Duration.ofHours(1)), VerifyObserver.NONE);
         verifier.start();
         await().atMost(60, TimeUnit.SECONDS).untilAsserted(() -> {
-            assertThat(count(db, "SELECT count(*) FROM blobs WHERE verify_state = 'ok'"))
+            assertThat(db.queryLong("SELECT count(*) FROM blobs WHERE verify_state = 'ok'"))
                     .isEqualTo(4);
-            assertThat(count(db, "SELECT count(*) FROM manifests WHERE verify_state = 'ok'"))
+            assertThat(db.queryLong("SELECT count(*) FROM manifests WHERE verify_state = 'ok'"))
                     .isEqualTo(1);
         });
         byte[] corrupted = layer.content().clone();
@@ -202,12 +201,12 @@ class VerifierIT {
                 .isEmpty();
         String where = " FROM blobs WHERE digest = '" + layer.digest() + "'";
         await().atMost(60, TimeUnit.SECONDS).untilAsserted(() -> {
-            assertThat(text(db, "SELECT verify_error" + where))
+            assertThat(db.queryText("SELECT verify_error" + where))
                     .as("the verifier's own finding")
                     .contains("hashes to");
             assertQueued(REPO, layer.digest(), "push_blob");
         });
-        assertThat(text(db, "SELECT verify_state" + where)).isEqualTo("failed");
+        assertThat(db.queryText("SELECT verify_state" + where)).isEqualTo("failed");
     }
 
     @Test
@@ -220,8 +219,10 @@ class VerifierIT {
 
         assertThat(summary.count(VerifyTarget.BLOB, VerifyOutcome.MISSING)).isEqualTo(1);
         String where = " FROM blobs WHERE digest = '" + config + "'";
-        assertThat(text(db, "SELECT verify_state" + where)).isEqualTo("missing");
-        assertThat(text(db, "SELECT verify_error" + where)).contains("missing").contains(config.hex());
+        assertThat(db.queryText("SELECT verify_state" + where)).isEqualTo("missing");
+        assertThat(db.queryText("SELECT verify_error" + where))
+                .contains("missing")
+                .contains(config.hex());
         assertQueued(REPO, config, "push_blob");
     }
 
@@ -238,14 +239,14 @@ class VerifierIT {
         assertThat(summary.count(VerifyTarget.MANIFEST, VerifyOutcome.FAILED)).isEqualTo(1);
         // Its blob row (the storage copy) is checked in the blob phase as well, and is found bad there first.
         assertThat(summary.count(VerifyTarget.BLOB, VerifyOutcome.FAILED)).isEqualTo(1);
-        assertThat(text(db, "SELECT verify_state FROM manifests WHERE digest = '" + manifest + "'"))
+        assertThat(db.queryText("SELECT verify_state FROM manifests WHERE digest = '" + manifest + "'"))
                 .isEqualTo("failed");
-        assertThat(text(db, "SELECT verify_error FROM manifests WHERE digest = '" + manifest + "'"))
+        assertThat(db.queryText("SELECT verify_error FROM manifests WHERE digest = '" + manifest + "'"))
                 .startsWith("storage copy hashes to");
-        assertThat(text(db, "SELECT verify_state FROM blobs WHERE digest = '" + manifest + "'"))
+        assertThat(db.queryText("SELECT verify_state FROM blobs WHERE digest = '" + manifest + "'"))
                 .isEqualTo("failed");
         assertQueued(REPO, manifest, "push_manifest");
-        assertThat(count(db, "SELECT count(*) FROM replication_work")).isEqualTo(1);
+        assertThat(db.queryLong("SELECT count(*) FROM replication_work")).isEqualTo(1);
 
         // What the push_manifest worker does once it stores the manifest again: the writer re-puts a
         // storage copy marked failed, and the next pass finds manifest and copy good.
@@ -254,7 +255,7 @@ class VerifierIT {
         assertThat(next.count(VerifyTarget.BLOB, VerifyOutcome.OK)).isEqualTo(1);
         assertThat(next.count(VerifyTarget.MANIFEST, VerifyOutcome.OK)).isEqualTo(1);
         assertThat(next.total()).isEqualTo(2);
-        assertThat(text(db, "SELECT verify_state FROM manifests WHERE digest = '" + manifest + "'"))
+        assertThat(db.queryText("SELECT verify_state FROM manifests WHERE digest = '" + manifest + "'"))
                 .isEqualTo("ok");
     }
 
@@ -262,18 +263,16 @@ class VerifierIT {
     void manifestWhoseDatabaseBytesDoNotMatchItsDigestIsMarkedFailed() throws Exception {
         TestImage image = store(REPO, TestImages.image(40), null);
         Digest manifest = image.manifest().digest();
-        ReplicatorDatabase.execute(
-                db,
-                "UPDATE manifests SET content = overlay(content placing '\\x20'::bytea from 3)" + " WHERE digest = '"
-                        + manifest + "'");
+        db.execute("UPDATE manifests SET content = overlay(content placing '\\x20'::bytea from 3)" + " WHERE digest = '"
+                + manifest + "'");
 
         PassSummary summary = pass(verifier(config(), VerifyObserver.NONE));
 
         assertThat(summary.count(VerifyTarget.MANIFEST, VerifyOutcome.FAILED)).isEqualTo(1);
-        assertThat(text(db, "SELECT verify_error FROM manifests WHERE digest = '" + manifest + "'"))
+        assertThat(db.queryText("SELECT verify_error FROM manifests WHERE digest = '" + manifest + "'"))
                 .startsWith("database copy hashes to");
         // The storage copy is fine, so its blob row stays ok.
-        assertThat(text(db, "SELECT verify_state FROM blobs WHERE digest = '" + manifest + "'"))
+        assertThat(db.queryText("SELECT verify_state FROM blobs WHERE digest = '" + manifest + "'"))
                 .isEqualTo("ok");
         assertQueued(REPO, manifest, "push_manifest");
     }
@@ -305,7 +304,7 @@ class VerifierIT {
         PassSummary summary = pass(verifier);
 
         long expectedBytes =
-                count(db, "SELECT sum(size) FROM blobs") + count(db, "SELECT sum(size * 2) FROM manifests");
+                db.queryLong("SELECT sum(size) FROM blobs") + db.queryLong("SELECT sum(size * 2) FROM manifests");
         assertThat(summary.bytes()).isEqualTo(expectedBytes);
         assertThat(bytes.consumed()).isEqualTo(expectedBytes);
         assertThat(objects.consumed()).isEqualTo(summary.total()).isEqualTo(10);
@@ -323,7 +322,7 @@ class VerifierIT {
         for (int i = 0; i < 24; i++) {
             store(RepositoryName.of("team/app" + i), TestImages.image(100 + i), "v1");
         }
-        long objects = count(db, "SELECT count(*) FROM blobs") + count(db, "SELECT count(*) FROM manifests");
+        long objects = db.queryLong("SELECT count(*) FROM blobs") + db.queryLong("SELECT count(*) FROM manifests");
         List<String> seen = Collections.synchronizedList(new ArrayList<>());
         VerifyObserver recorder = new VerifyObserver() {
             @Override
@@ -345,9 +344,9 @@ class VerifierIT {
             assertThat(seen).hasSize((int) objects).doesNotHaveDuplicates();
             two.close();
         }
-        assertThat(count(db, "SELECT count(*) FROM blobs WHERE verify_state <> 'ok'"))
+        assertThat(db.queryLong("SELECT count(*) FROM blobs WHERE verify_state <> 'ok'"))
                 .isZero();
-        assertThat(count(db, "SELECT count(*) FROM manifests WHERE verify_state <> 'ok'"))
+        assertThat(db.queryLong("SELECT count(*) FROM manifests WHERE verify_state <> 'ok'"))
                 .isZero();
     }
 
@@ -357,8 +356,8 @@ class VerifierIT {
         Verifier verifier = verifier(config().withInterval(Duration.ofSeconds(1)), VerifyObserver.NONE);
         verifier.start();
         await().atMost(Duration.ofSeconds(30))
-                .until(() -> count(db, "SELECT count(*) FROM blobs WHERE verify_state = 'ok'") == 4
-                        && count(db, "SELECT count(*) FROM manifests WHERE verify_state = 'ok'") == 1);
+                .until(() -> db.queryLong("SELECT count(*) FROM blobs WHERE verify_state = 'ok'") == 4
+                        && db.queryLong("SELECT count(*) FROM manifests WHERE verify_state = 'ok'") == 1);
     }
 
     @Test
@@ -382,10 +381,10 @@ class VerifierIT {
 
         assertThat(pass).isCompletedExceptionally();
         // Whatever was claimed but not verified has its old (NULL) stamp back, so it is due at once again.
-        assertThat(count(
-                        db, "SELECT count(*) FROM blobs WHERE verified_at IS NOT NULL AND verify_state = 'unverified'"))
+        assertThat(db.queryLong(
+                        "SELECT count(*) FROM blobs WHERE verified_at IS NOT NULL AND verify_state = 'unverified'"))
                 .isZero();
-        assertThat(count(db, "SELECT count(*) FROM blobs WHERE verified_at IS NULL"))
+        assertThat(db.queryLong("SELECT count(*) FROM blobs WHERE verified_at IS NULL"))
                 .isPositive();
     }
 
@@ -399,9 +398,9 @@ class VerifierIT {
     private void assertQueued(RepositoryName repository, Digest digest, String operation) {
         String where = " FROM replication_work WHERE repository = '" + repository + "' AND kind = 'digest' AND ref = '"
                 + digest + "'";
-        assertThat(text(db, "SELECT operation" + where)).isEqualTo(operation);
-        assertThat(text(db, "SELECT state" + where)).isEqualTo("pending");
-        assertThat(text(db, "SELECT source" + where)).isEqualTo(RepairRequests.SOURCE);
+        assertThat(db.queryText("SELECT operation" + where)).isEqualTo(operation);
+        assertThat(db.queryText("SELECT state" + where)).isEqualTo("pending");
+        assertThat(db.queryText("SELECT source" + where)).isEqualTo(RepairRequests.SOURCE);
     }
 
     private TestImage store(RepositoryName repository, TestImage image, String tag) {

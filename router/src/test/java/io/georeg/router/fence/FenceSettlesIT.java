@@ -10,9 +10,6 @@ import io.georeg.router.proxy.Upstream;
 import io.georeg.testkit.db.TestDatabase;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -128,20 +125,12 @@ class FenceSettlesIT {
         return new ReadYourWrites(store, null, http, replica, Duration.ofSeconds(5));
     }
 
-    private static int shownAt() throws Exception {
-        return count("SELECT count(*) FROM router_fences WHERE repository = '" + REPO + "' AND shown_at IS NOT NULL");
+    private static long shownAt() {
+        return DB.queryLong(
+                "SELECT count(*) FROM router_fences WHERE repository = '" + REPO + "' AND shown_at IS NOT NULL");
     }
 
-    private static int fences() throws Exception {
-        return count("SELECT count(*) FROM router_fences WHERE repository = '" + REPO + "'");
-    }
-
-    private static int count(String sql) throws Exception {
-        try (Connection c = DB.connect();
-                Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getInt(1);
-        }
+    private static long fences() {
+        return DB.queryLong("SELECT count(*) FROM router_fences WHERE repository = '" + REPO + "'");
     }
 }
