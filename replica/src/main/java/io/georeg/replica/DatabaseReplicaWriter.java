@@ -328,21 +328,8 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
                 return count(ps);
             }
         };
-        long found;
-        if (deletesAfter == UNGUARDED) {
-            found = tx.autoCommit(statement);
-        } else {
-            try {
-                found = tx.inTransaction(c -> {
-                    refuseIfDeletedAfter(c, repository, TAG_KIND, tag.value());
-                    return statement.apply(c);
-                });
-            } catch (DeletedSinceException e) {
-                // Deleted after the copy read the primary: the replica has no such tag.
-                links.removeTag(repository, tag);
-                throw e;
-            }
-        }
+        long found =
+                linkStatement(repository, TAG_KIND, tag.value(), statement, () -> links.removeTag(repository, tag));
         if (found == 0) {
             throw new MissingReferencesException(manifest, List.of(manifest));
         }
@@ -416,7 +403,7 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
     private void linkRecordedBlob(RepositoryName repository, Digest digest) {
         links.linkLayer(repository, digest);
         for (int attempt = 1; ; attempt++) {
-            long found = linkStatement(repository, digest, c -> {
+            long found = linkBlobStatement(repository, digest, c -> {
                 try (PreparedStatement ps = c.prepareStatement(LINK_BLOB)) {
                     ps.setString(1, repository.value());
                     ps.setString(2, repository.value());
@@ -434,7 +421,7 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
     /** The blob's row and link: one statement, so one round trip and one commit. */
     private void recordAndLink(RepositoryName repository, Digest digest, long size) {
         for (int attempt = 1; ; attempt++) {
-            long found = linkStatement(repository, digest, c -> {
+            long found = linkBlobStatement(repository, digest, c -> {
                 try (PreparedStatement ps = c.prepareStatement(RECORD_AND_LINK_BLOB)) {
                     ps.setString(1, repository.value());
                     ps.setString(2, repository.value());
@@ -452,21 +439,30 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
         }
     }
 
+    /** {@link #linkStatement} of a blob: refused, its layer link file is removed again. */
+    private long linkBlobStatement(RepositoryName repository, Digest digest, Transactions.Work<Long> statement) {
+        return linkStatement(
+                repository, BLOB, digest.toString(), statement, () -> links.unlinkLayer(repository, digest));
+    }
+
     /**
-     * Runs a statement that links a blob to a repository: in auto-commit, or, for a guarded writer,
-     * in a transaction that first refuses a blob unlinked since (its layer link file removed again).
+     * Runs a statement that links a blob or a tag into a repository: in auto-commit, or, for a
+     * guarded writer, in a transaction that first refuses what was deleted since the copy read the
+     * primary ({@code kind}, {@code key}: its tombstone); refused, the link file the call wrote is
+     * removed again ({@code unlink}), for the replica has no such content.
      */
-    private long linkStatement(RepositoryName repository, Digest digest, Transactions.Work<Long> statement) {
+    private long linkStatement(
+            RepositoryName repository, String kind, String key, Transactions.Work<Long> statement, Runnable unlink) {
         if (deletesAfter == UNGUARDED) {
             return tx.autoCommit(statement);
         }
         try {
             return tx.inTransaction(c -> {
-                refuseIfDeletedAfter(c, repository, BLOB, digest.toString());
+                refuseIfDeletedAfter(c, repository, kind, key);
                 return statement.apply(c);
             });
         } catch (DeletedSinceException e) {
-            links.unlinkLayer(repository, digest);
+            unlink.run();
             throw e;
         }
     }
