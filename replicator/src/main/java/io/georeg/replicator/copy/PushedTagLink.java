@@ -54,7 +54,7 @@ final class PushedTagLink {
      * @param shown what the primary answered for the tag just now
      * @throws WorkDeferredException to run the row again later, writing nothing now
      */
-    void awaitShown(WorkItem item, RepositoryName repository, Tag tag, Optional<FetchedManifest> shown) {
+    void deferUntilShown(WorkItem item, RepositoryName repository, Tag tag, Optional<FetchedManifest> shown) {
         Optional<Digest> pushed = item.digest().filter(d -> item.operation() == WorkOperation.PUSH_MANIFEST);
         Optional<Digest> current = shown.map(FetchedManifest::digest);
         if (pushed.isEmpty() || current.equals(pushed) || item.attempts() > DELAYS.size()) {

@@ -155,7 +155,7 @@ public final class ReplicationWorker implements WorkHandler {
             ReplicaWriter guarded = guarded();
             Optional<FetchedManifest> current = primary.manifest(repository, new Reference.ByTag(tag));
             if (round == 1) {
-                pushedTagLink.awaitShown(item, repository, tag, current);
+                pushedTagLink.deferUntilShown(item, repository, tag, current);
             }
             if (current.isEmpty()) {
                 replica.untag(repository, tag);
