@@ -35,7 +35,8 @@ import org.junit.jupiter.api.Nested;
  * signed URL (signing is local and is tested with a generated service account key in
  * {@link Blobs#checkPresignedUrl}, but the URL names Google's host, which tests never contact).
  * Object generations and preconditions are not checked by the fake, and abandoned resumable
- * sessions are simply dropped rather than expired after a week.
+ * sessions are simply dropped rather than expired after a week. Multi-chunk uploads over HTTP,
+ * and copies killed with {@code kill -9}, are {@link GcsKilledCopyIT}'s.
  */
 class GcsStorageTest {
     private static final String BUCKET = "georeg-test";

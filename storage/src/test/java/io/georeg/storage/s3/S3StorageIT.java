@@ -7,6 +7,7 @@ import io.georeg.oci.Digest;
 import io.georeg.storage.BlobStore;
 import io.georeg.storage.BlobStoreConformance;
 import io.georeg.storage.BlobStores;
+import io.georeg.storage.KilledCopySource;
 import io.georeg.storage.ObjectStore;
 import io.georeg.storage.ObjectStoreConformance;
 import io.georeg.storage.StorageConfig;
@@ -140,7 +141,7 @@ class S3StorageIT {
             try {
                 await("the copy has sent its first parts and waits for more of the blob")
                         .atMost(Duration.ofSeconds(90))
-                        .until(() -> Files.readString(log).contains(KilledCopyMain.STALLED) || !child.isAlive());
+                        .until(() -> Files.readString(log).contains(KilledCopySource.STALLED) || !child.isAlive());
                 assertThat(child.isAlive()).as(Files.readString(log)).isTrue();
             } finally {
                 child.destroyForcibly().waitFor(); // SIGKILL: nothing aborts the upload
