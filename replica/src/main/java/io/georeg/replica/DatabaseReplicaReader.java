@@ -54,12 +54,17 @@ public final class DatabaseReplicaReader implements ReplicaReader {
             JOIN blobs b ON b.digest = rb.digest AND b.verify_state IN ('unverified', 'ok')
             WHERE r.name = ?
             """;
-    /** Keyset pagination on the tags primary key (COLLATE "C": byte order, as distribution sorts). */
-    private static final String TAGS = """
+    /**
+     * Keyset pagination on the tags primary key (COLLATE "C": byte order, as distribution sorts).
+     * The repository's id is a scalar subquery, not a join: with the id a known constant the
+     * planner reads the primary key (repository_id, name) from {@code last} on in order and stops
+     * after {@code limit} rows, where a join made it fetch and sort every tag after {@code last}
+     * (a page of a repository with 10^5 tags cost as much as the whole list).
+     */
+    static final String TAGS = """
             SELECT t.name
-            FROM repositories r
-            JOIN tags t ON t.repository_id = r.id
-            WHERE r.name = ? AND t.name > ?
+            FROM tags t
+            WHERE t.repository_id = (SELECT r.id FROM repositories r WHERE r.name = ?) AND t.name > ?
             ORDER BY t.name
             LIMIT ?
             """;
