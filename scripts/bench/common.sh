@@ -38,13 +38,14 @@ wait_http() {
 
 # cpu_ticks PID...: user+system clock ticks of the processes and their live children.
 cpu_ticks() {
-  local total=0 pid kids
+  local total=0 pid kids p ticks
   for pid in "$@"; do
-    kids=$(ps --ppid "$pid" -o pid= 2>/dev/null | tr '\n' ' ')
+    kids=$(ps --ppid "$pid" -o pid= 2>/dev/null | tr '\n' ' ' || true)  # ps fails when there are none
     for p in $pid $kids; do
-      [[ -r /proc/$p/stat ]] || continue
-      # fields 14 and 15 (utime, stime) after the ')' that ends the command name
-      total=$((total + $(sed 's/^.*) //' "/proc/$p/stat" | awk '{print $12 + $13}')))
+      # fields 14 and 15 (utime, stime) after the ')' that ends the command name; a child that
+      # ended since ps listed it (a database backend) counts no more
+      ticks=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12 + $13}' || true)
+      [[ -z "$ticks" ]] || total=$((total + ticks))
     done
   done
   echo "$total"
