@@ -62,6 +62,10 @@ final class ReplicaRead implements RouteLeg {
         this.storedTags = storedTags;
     }
 
+    /**
+     * registry-read in process blocks, and so does a referrers correction; the pin check of a read
+     * never needs a thread of its own while the fence view clears it ({@link RouterFences#whenPinnedKnown}).
+     */
     @Override
     public boolean mayBlock(RouteMatch match) {
         return replica.inProcess() || fences.mayBlock(match);
@@ -85,7 +89,30 @@ final class ReplicaRead implements RouteLeg {
             actions.fallBack(replica.isDown() ? "replica circuit open" : "tracking database unavailable");
             return;
         }
-        if (!primaryDown && fences.pinned(request, match)) {
+        if (primaryDown) {
+            toReplica(request, response, callback, record, match, actions, true);
+        } else if (mayBlock(match)) {
+            // Already on a thread of its own (and the in-process replica must not answer on the generation query's).
+            pinnedOrReplica(request, response, callback, record, match, actions, fences.pinned(request, match));
+        } else {
+            fences.whenPinnedKnown(
+                    request,
+                    match,
+                    callback,
+                    pinned -> pinnedOrReplica(request, response, callback, record, match, actions, pinned));
+        }
+    }
+
+    private void pinnedOrReplica(
+            Request request,
+            Response response,
+            Callback callback,
+            RequestRecord record,
+            RouteMatch match,
+            FallbackActions actions,
+            boolean pinned)
+            throws Exception {
+        if (pinned) {
             metrics.routed(record, match, "primary-fenced");
             primary.sendRead(
                     request,
@@ -99,6 +126,18 @@ final class ReplicaRead implements RouteLeg {
                             : ResponseInterceptor.NONE);
             return;
         }
+        toReplica(request, response, callback, record, match, actions, false);
+    }
+
+    private void toReplica(
+            Request request,
+            Response response,
+            Callback callback,
+            RequestRecord record,
+            RouteMatch match,
+            FallbackActions actions,
+            boolean primaryDown)
+            throws Exception {
         metrics.routed(record, match, "replica");
         response.getHeaders().put(GeoregHeaders.SOURCE, "replica");
         FallbackToPrimary fallback = new FallbackToPrimary(primary.circuit(), actions);

@@ -6,6 +6,7 @@ import io.georeg.router.fence.Fence;
 import io.georeg.router.fence.FencedRead;
 import io.georeg.router.fence.ReadYourWrites;
 import io.georeg.router.proxy.ResponseInterceptor;
+import io.georeg.router.route.RouteId;
 import io.georeg.router.route.RouteMatch;
 import java.util.List;
 import org.eclipse.jetty.server.Request;
@@ -55,21 +56,83 @@ final class RouterFences {
                 };
     }
 
-    /** Whether checking the read may block: always when fences concern it (a database query at least). */
+    /**
+     * Whether the referrers correction of this read may block ({@link #referrers}: the fences are
+     * read, a database query at least); the pin check never needs the caller's thread to block
+     * ({@link #whenPinnedKnown}).
+     */
     boolean mayBlock(RouteMatch match) {
-        return concerns(match);
+        return match.routeId() == RouteId.REFERRERS && concerns(match);
+    }
+
+    /** What a read does once it knows whether a fence pins it; may throw, which fails the request. */
+    interface PinnedAction {
+        void then(boolean pinned) throws Exception;
+    }
+
+    /**
+     * Finds whether a fence pins this read to the primary, and then runs {@code action}, whose
+     * failure fails {@code callback}. The generation query is waited for without a thread
+     * ({@link ReadYourWrites#generation}); when the fence view then clears the read — the usual
+     * case — {@code action} runs on the query's thread, else on a virtual thread, which checks
+     * the fences against the table and the replica as {@link #pinned} does. Without a fence
+     * that concerns the read it runs at once on the caller's thread. Non-blocking.
+     */
+    void whenPinnedKnown(Request request, RouteMatch match, Callback callback, PinnedAction action) {
+        FencedRead read = fencedRead(request, match);
+        if (read == null) {
+            run(action, false, callback);
+            return;
+        }
+        if (!readYourWrites.viewLive()) {
+            Thread.ofVirtual().name("router-blocking").start(() -> run(action, pinned(request, match), callback));
+            return;
+        }
+        readYourWrites.generation().whenComplete((generation, failure) -> {
+            if (failure == null && readYourWrites.clearInView(read, generation)) {
+                run(action, false, callback);
+            } else {
+                Thread.ofVirtual()
+                        .name("router-blocking")
+                        .start(() -> run(
+                                action,
+                                failure == null ? pinned(request, match, read, generation) : pinned(request, match),
+                                callback));
+            }
+        });
+    }
+
+    private static void run(PinnedAction action, boolean pinned, Callback callback) {
+        try {
+            action.then(pinned);
+        } catch (Throwable e) {
+            callback.failed(e);
+        }
     }
 
     /** Whether a fence pins this read to the primary; blocking. */
     boolean pinned(Request request, RouteMatch match) {
+        FencedRead read = fencedRead(request, match);
+        return read != null && pinned(request, match, read, null);
+    }
+
+    /** The read as fences see it; null when none can pin it. */
+    private FencedRead fencedRead(Request request, RouteMatch match) {
         FencedRead read = concerns(match) ? readOf(match) : null;
         if (read == null
                 || (read instanceof FencedRead.TagsList
                         && FencedTagsPage.refusedByReplica(request.getHttpURI().getQuery()))) {
-            return false;
+            return null;
         }
+        return read;
+    }
+
+    /** @param generation the fence generation read since the request began, or null to read it now */
+    private boolean pinned(Request request, RouteMatch match, FencedRead read, Long generation) {
         try {
-            return readYourWrites.pinned(read, request.getHeaders());
+            return generation == null
+                    ? readYourWrites.pinned(read, request.getHeaders())
+                    : readYourWrites.pinned(read, request.getHeaders(), generation);
         } catch (RuntimeException e) {
             metrics.fenceError();
             LOG.warn(

@@ -2,6 +2,7 @@ package io.georeg.router.fence;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
@@ -29,101 +30,113 @@ import java.util.function.LongSupplier;
  * readers on a loaded 2-core machine that served 2.7 times fewer reads than a query per read
  * (scripts/bench-fences). Rounds of their own remove that; a second query in flight overlaps
  * one round trip with the next, and more than two only took readers out of shared rounds there.
+ *
+ * <p>Queries run on threads of their own ({@code queries}: a virtual thread per query), never the
+ * caller's: a caller may wait ({@link #get}) or be called back when its round's answer is in
+ * ({@link #request}), so that a read the fence view then clears needs no thread while it waits.
+ * The answer is handed to a round's callers after its slot went to the next round, so callers
+ * called back on the query's thread never hold up the next query.
  */
 final class LatestGeneration {
     /** Queries at once: two overlap the round trips; more share less and take connections other work needs. */
     static final int DEFAULT_MAX_IN_FLIGHT = 2;
 
+    private static final Executor VIRTUAL_THREAD_PER_QUERY =
+            query -> Thread.ofVirtual().name("fence-generation").start(query);
+
     private final LongSupplier query;
     private final int maxInFlight;
+    private final Executor queries;
     private final ReentrantLock lock = new ReentrantLock();
     /** Queries started and not yet handed their slot on; guarded by the lock. */
     private int inFlight;
     /** The round that starts when a running query ends, with the callers that came meanwhile, or null; guarded by the lock. */
-    private Round waiting;
+    private CompletableFuture<Long> waiting;
 
     LatestGeneration(LongSupplier query) {
         this(query, DEFAULT_MAX_IN_FLIGHT);
     }
 
     LatestGeneration(LongSupplier query, int maxInFlight) {
+        this(query, maxInFlight, VIRTUAL_THREAD_PER_QUERY);
+    }
+
+    LatestGeneration(LongSupplier query, int maxInFlight, Executor queries) {
         if (maxInFlight < 1) {
             throw new IllegalArgumentException("maxInFlight must be at least 1, got " + maxInFlight);
         }
         this.query = query;
         this.maxInFlight = maxInFlight;
+        this.queries = queries;
     }
 
-    /** The generation read by a query that started after this call began. */
+    /** The generation read by a query that started after this call began; blocking. */
     long get() {
-        Round mine;
-        boolean runs;
+        try {
+            return request().join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException failure) {
+                throw failure;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * The generation read by a query that starts after this call, as a future completed on the
+     * query's thread (failed when the query failed).
+     */
+    CompletableFuture<Long> request() {
+        CompletableFuture<Long> round;
         lock.lock();
         try {
             if (inFlight < maxInFlight) {
                 inFlight++;
-                mine = new Round();
-                mine.admitted.complete(null);
-                runs = true;
-            } else if (waiting == null) {
-                mine = waiting = new Round();
-                runs = true;
+                round = new CompletableFuture<>();
             } else {
-                mine = waiting;
-                runs = false;
+                if (waiting == null) {
+                    waiting = new CompletableFuture<>();
+                }
+                return waiting;
             }
         } finally {
             lock.unlock();
         }
-        if (runs) {
-            mine.admitted.join();
-            run(mine);
-        }
-        return mine.generation();
+        start(round);
+        return round;
     }
 
-    /** Runs the round's query in a slot it was admitted to, then hands the slot to the waiting round. */
-    private void run(Round round) {
-        try {
-            round.answer.complete(query.getAsLong());
-        } catch (RuntimeException e) {
-            round.answer.completeExceptionally(e);
-        } finally {
-            // Ended without a value (an Error): newer than any, so the view looks behind.
-            round.answer.complete(Long.MAX_VALUE);
-            Round next;
-            lock.lock();
+    /** Runs the round's query in the slot it was admitted to, hands the slot on, then answers the round. */
+    private void start(CompletableFuture<Long> round) {
+        queries.execute(() -> {
+            long generation =
+                    Long.MAX_VALUE; // ended without a value (an Error): newer than any, so the view looks behind
+            RuntimeException failure = null;
             try {
-                next = waiting;
-                waiting = null;
-                if (next == null) {
-                    inFlight--;
-                }
+                generation = query.getAsLong();
+            } catch (RuntimeException e) {
+                failure = e;
             } finally {
-                lock.unlock();
-            }
-            if (next != null) {
-                next.admitted.complete(null);
-            }
-        }
-    }
-
-    /** One query and the callers that share its answer. */
-    private static final class Round {
-        /** Completed when the round may start its query (a slot is free for it). */
-        final CompletableFuture<Void> admitted = new CompletableFuture<>();
-
-        final CompletableFuture<Long> answer = new CompletableFuture<>();
-
-        long generation() {
-            try {
-                return answer.join();
-            } catch (CompletionException e) {
-                if (e.getCause() instanceof RuntimeException failure) {
-                    throw failure;
+                CompletableFuture<Long> next;
+                lock.lock();
+                try {
+                    next = waiting;
+                    waiting = null;
+                    if (next == null) {
+                        inFlight--;
+                    }
+                } finally {
+                    lock.unlock();
                 }
-                throw e;
+                if (next != null) {
+                    start(next);
+                }
+                if (failure != null) {
+                    round.completeExceptionally(failure);
+                } else {
+                    round.complete(generation);
+                }
             }
-        }
+        });
     }
 }

@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
@@ -89,11 +90,60 @@ public final class ReadYourWrites {
      * not know its repository.
      */
     public boolean pinned(FencedRead read, HttpFields clientHeaders) {
+        return pinned(read, clientHeaders, viewIsCurrent());
+    }
+
+    /**
+     * As {@link #pinned(FencedRead, HttpFields)}, with the fence generation already read (by
+     * {@link #generation()} since the read began).
+     */
+    public boolean pinned(FencedRead read, HttpFields clientHeaders, long generation) {
+        return pinned(read, clientHeaders, view != null && view.covers(generation));
+    }
+
+    /**
+     * Whether the fence view can answer reads without the table ({@link FenceView#live}): only
+     * then does {@link #clearInView} ever clear one, so without it {@link #generation()} is not
+     * worth asking.
+     */
+    public boolean viewLive() {
+        return view != null && view.live();
+    }
+
+    /**
+     * The fence generation, read by a query that starts after this call (shared with the reads
+     * that ask meanwhile), completed on the query's thread: a read waits for it without a thread
+     * of its own.
+     */
+    public CompletableFuture<Long> generation() {
+        return generation.request();
+    }
+
+    /**
+     * Whether the fence view, holding every fence up to {@code generation}, shows that no fence
+     * pins the read: then it goes to the replica with no blocking check. False when the view cannot
+     * tell (behind, down) or a fence does pin it, which {@link #pinned(FencedRead, HttpFields, long)}
+     * then decides. Non-blocking.
+     */
+    public boolean clearInView(FencedRead read, long generation) {
+        if (view == null || !view.covers(generation)) {
+            return false;
+        }
+        List<Fence> fences = read instanceof FencedRead.Catalog ? view.all() : view.fencesOf(read.repository());
+        for (Fence fence : fences) {
+            if (read.isPinnedBy(fence)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private boolean pinned(FencedRead read, HttpFields clientHeaders, boolean viewCurrent) {
         if (read instanceof FencedRead.Catalog) {
-            return catalogPinned();
+            return catalogPinned(viewCurrent);
         }
         Instant now = Instant.now();
-        for (Fence fence : fencesOf(read.repository())) {
+        for (Fence fence : viewCurrent ? view.fencesOf(read.repository()) : store.liveOf(read.repository())) {
             if (!read.isPinnedBy(fence)) {
                 continue;
             }
@@ -148,8 +198,8 @@ public final class ReadYourWrites {
      * ({@code registry:catalog:*}) grants no read of the repositories themselves, so registry-read
      * would refuse the check and the catalog stayed pinned until each fence expired.
      */
-    private boolean catalogPinned() {
-        List<Fence> pushes = (viewIsCurrent() ? view.all() : store.allLive())
+    private boolean catalogPinned(boolean viewCurrent) {
+        List<Fence> pushes = (viewCurrent ? view.all() : store.allLive())
                 .stream().filter(new FencedRead.Catalog()::isPinnedBy).toList();
         Set<String> repositories = new LinkedHashSet<>();
         pushes.forEach(f -> repositories.add(f.repository()));

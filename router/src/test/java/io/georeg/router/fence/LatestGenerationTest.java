@@ -146,6 +146,24 @@ class LatestGenerationTest {
     }
 
     @Test
+    void aRequestReturnsAtOnceAndIsAnsweredWhenItsQueryEnds() {
+        BlockingQueries queries = new BlockingQueries();
+        LatestGeneration latest = new LatestGeneration(queries::run, 1);
+
+        queries.value.set(3);
+        CompletableFuture<Long> answer = latest.request();
+        queries.awaitStarted(1);
+        assertThat(answer).as("the caller's thread did not run the query").isNotDone();
+        CompletableFuture<Long> shared = latest.request();
+        queries.value.set(4);
+        queries.release(0);
+        assertThat(answer).succeedsWithin(WAIT).isEqualTo(3L);
+        queries.awaitStarted(2);
+        queries.release(1);
+        assertThat(shared).succeedsWithin(WAIT).isEqualTo(4L);
+    }
+
+    @Test
     void aFailedQueryFailsItsCallersAndTheNextCallerQueriesAgain() {
         AtomicInteger calls = new AtomicInteger();
         LatestGeneration latest = new LatestGeneration(() -> {
