@@ -8,6 +8,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.ee10.servlet.HttpOutput;
 import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 
@@ -15,23 +18,32 @@ import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
  * The body of a blob GET, created by {@link RegistryResource} once the blob is open (so a blob
  * storage lost is still a clean {@code BLOB_UNKNOWN}).
  *
- * <p>A large range of a file on the filesystem backend takes the single-copy path: the first
- * 64 KiB go through Jersey's stream, which commits the status and headers, and the rest goes
- * from memory-mapped windows of the file straight to Jetty's {@link HttpOutput#write(ByteBuffer)}
- * ({@link MappedFileSender}), which writes such large buffers without aggregating: the kernel
- * copies the page cache into the socket and nothing is copied in user space. Object stores,
- * small blobs and requests not served by Jetty's ee10 servlet layer are copied through a heap
- * buffer of at most {@code registryRead.blobBufferBytes}.
+ * <p>A large range of a file on the filesystem backend takes the short path: file → direct
+ * buffer → socket (positional {@link FileChannel} reads into a pooled 1 MiB direct buffer handed
+ * to Jetty's {@link HttpOutput#write(ByteBuffer)}, which writes it without aggregating), instead
+ * of file → heap array → Jetty's buffer → socket: on this path a 256 MiB stream costs about a
+ * third less CPU than with 64 KiB chunks. At most {@link #MAX_DIRECT_BUFFERS} such buffers exist
+ * (direct memory is bounded by {@code -XX:MaxDirectMemorySize}, by default the heap size);
+ * downloads beyond that, object stores and small blobs are copied through a heap buffer of at
+ * most {@code registryRead.blobBufferBytes}. Jersey still commits the status and headers: the
+ * first 64 KiB go through its stream.
  *
  * <p>A whole-blob GET is hashed on the way out ({@link ServedBytesCheck}): every path hashes each
  * chunk before it sends it and compares the digest before the last one, so damaged storage ends
  * in an aborted transfer instead of a complete wrong blob.
  */
 final class BlobBody implements StreamingOutput {
-    /** Below this, the extra flush of the headers and the mapping cost more than the copies they save. */
-    static final long MAPPED_MIN_BYTES = 256 * 1024;
+    /** Below this, the extra flush of the headers costs more than the copies it saves. */
+    static final long DIRECT_MIN_BYTES = 256 * 1024;
     /** Larger than Jersey's outbound buffer ({@code ServerProperties.OUTBOUND_CONTENT_LENGTH_BUFFER}, 8 KiB). */
     static final int FIRST_WRITE_BYTES = 64 * 1024;
+
+    static final int DIRECT_BUFFER_BYTES = 1024 * 1024;
+    static final int MAX_DIRECT_BUFFERS = 32;
+    /** Every direct buffer ever made, while not in use: at most {@link #MAX_DIRECT_BUFFERS} in all. */
+    private static final ArrayBlockingQueue<ByteBuffer> POOL = new ArrayBlockingQueue<>(MAX_DIRECT_BUFFERS);
+
+    private static final AtomicInteger DIRECT_BUFFERS = new AtomicInteger();
 
     private final InputStream in;
     private final long length;
@@ -51,25 +63,29 @@ final class BlobBody implements StreamingOutput {
     @Override
     public void write(OutputStream out) throws IOException {
         try (InputStream src = in) {
-            if (!(src instanceof FileRangeInputStream file) || length < MAPPED_MIN_BYTES) {
+            ByteBuffer buffer = src instanceof FileRangeInputStream && length >= DIRECT_MIN_BYTES ? acquire() : null;
+            if (buffer == null) {
                 copy(src, out);
                 return;
             }
-            // Jersey sets the status and headers when its stream commits: on a write past its
-            // own small buffer, not on a flush before that. So the first bytes go through it.
-            byte[] first = new byte[FIRST_WRITE_BYTES];
-            int n = src.readNBytes(first, 0, first.length);
-            if (check != null && check.update(first, 0, n)) {
-                check.beforeLastChunk();
-            }
-            out.write(first, 0, n);
-            out.flush();
-            HttpOutput direct = committedHttpOutput();
-            if (direct == null) {
-                copy(src, out);
-            } else {
-                long from = file.position();
-                MappedFileSender.send(file.channel(), from, from + (length - n), direct::write, check);
+            try {
+                // Jersey sets the status and headers when its stream commits: on a write past its
+                // own small buffer, not on a flush before that. So the first bytes go through it.
+                byte[] first = new byte[FIRST_WRITE_BYTES];
+                int n = src.readNBytes(first, 0, first.length);
+                if (check != null && check.update(first, 0, n)) {
+                    check.beforeLastChunk();
+                }
+                out.write(first, 0, n);
+                out.flush();
+                HttpOutput direct = committedHttpOutput();
+                if (direct == null) {
+                    copy(src, out);
+                } else {
+                    sendFile((FileRangeInputStream) src, direct, buffer);
+                }
+            } finally {
+                POOL.offer(buffer);
             }
         }
     }
@@ -88,6 +104,31 @@ final class BlobBody implements StreamingOutput {
         }
     }
 
+    private void sendFile(FileRangeInputStream file, HttpOutput out, ByteBuffer buffer) throws IOException {
+        FileChannel channel = file.channel();
+        long position = file.position();
+        long end = position + file.remaining();
+        while (position < end) {
+            buffer.clear().limit((int) Math.min(buffer.capacity(), end - position));
+            int n = channel.read(buffer, position);
+            if (n < 0) {
+                if (check != null) {
+                    check.atEnd();
+                }
+                throw new IOException("blob file ended " + (end - position) + " bytes early");
+            }
+            position += n;
+            buffer.flip();
+            if (check != null && check.update(buffer)) {
+                check.beforeLastChunk();
+            }
+            out.write(buffer);
+        }
+        if (check != null) {
+            check.atEnd();
+        }
+    }
+
     /**
      * Jetty's output of this response when Jersey has committed it (status and headers are sent),
      * or null when it has not or the request is not served by Jetty's ee10 servlet layer (then the
@@ -100,5 +141,21 @@ final class BlobBody implements StreamingOutput {
         }
         ServletOutputStream os = scr.getHttpServletResponse().getOutputStream();
         return os instanceof HttpOutput h ? h : null;
+    }
+
+    /** A pooled direct buffer, a new one while fewer than the maximum exist, else null (copy instead). */
+    private static ByteBuffer acquire() {
+        ByteBuffer b = POOL.poll();
+        if (b != null) {
+            return b;
+        }
+        int made = DIRECT_BUFFERS.get();
+        while (made < MAX_DIRECT_BUFFERS) {
+            if (DIRECT_BUFFERS.compareAndSet(made, made + 1)) {
+                return ByteBuffer.allocateDirect(DIRECT_BUFFER_BYTES);
+            }
+            made = DIRECT_BUFFERS.get();
+        }
+        return null;
     }
 }

@@ -64,7 +64,7 @@ class CorruptBlobIT {
         db.close();
     }
 
-    /** Large enough for the mapped file-to-socket path (and several of its 1 MiB slices). */
+    /** Large enough for the direct file-to-socket path (and several of its 1 MiB buffers). */
     @Test
     void damagedLargeBlobIsAbortedBeforeItsLastChunkAndNeverServedAgain() throws Exception {
         TestBlob layer = TestImages.layer(41, 3 * 1024 * 1024 + 5);

@@ -202,7 +202,7 @@ class RegistryReadApiIT {
                 .isEqualTo(Arrays.copyOfRange(big.content(), big.content().length - 10, big.content().length));
     }
 
-    /** Large ranges of filesystem blobs go from mapped windows of the file to the socket (BlobBody); same status, headers and bytes. */
+    /** Large ranges of filesystem blobs go file → direct buffer → socket (BlobBody); same status, headers and bytes. */
     @Test
     void largeRangeIsServedWholeWithItsHeaders() throws Exception {
         int first = 12_345;
