@@ -83,71 +83,54 @@ final class ReplicaRead implements RouteLeg {
         if (primaryDown && readsATag(match)) {
             response.getHeaders().put(GeoregHeaders.POSSIBLY_STALE, "true");
         }
-        FallbackActions actions = new FallbackActions(request, response, callback, record, match);
+        Read read = new Read(request, response, callback, record, match);
         if (!primaryDown && replicaUnavailable()) {
             metrics.routed(record, match, "replica");
-            actions.fallBack(replica.isDown() ? "replica circuit open" : "tracking database unavailable");
+            read.fallBack(replica.isDown() ? "replica circuit open" : "tracking database unavailable");
             return;
         }
         if (primaryDown) {
-            toReplica(request, response, callback, record, match, actions, true);
+            toReplica(read, true);
         } else if (mayBlock(match)) {
             // Already on a thread of its own (and the in-process replica must not answer on the generation query's).
-            pinnedOrReplica(request, response, callback, record, match, actions, fences.pinned(request, match));
+            pinnedOrReplica(read, fences.pinned(request, match));
         } else {
-            fences.whenPinnedKnown(
-                    request,
-                    match,
-                    callback,
-                    pinned -> pinnedOrReplica(request, response, callback, record, match, actions, pinned));
+            fences.whenPinnedKnown(request, match, callback, pinned -> pinnedOrReplica(read, pinned));
         }
     }
 
-    private void pinnedOrReplica(
-            Request request,
-            Response response,
-            Callback callback,
-            RequestRecord record,
-            RouteMatch match,
-            FallbackActions actions,
-            boolean pinned)
-            throws Exception {
+    private void pinnedOrReplica(Read read, boolean pinned) throws Exception {
         if (pinned) {
-            metrics.routed(record, match, "primary-fenced");
+            metrics.routed(read.record, read.match, "primary-fenced");
             primary.sendRead(
-                    request,
-                    response,
-                    callback,
-                    record,
+                    read.request,
+                    read.response,
+                    read.callback,
+                    read.record,
                     "primary-fenced",
-                    match.routeId() == RouteId.TAGS_LIST
+                    read.match.routeId() == RouteId.TAGS_LIST
                             ? FencedTagsPage.of(
-                                    match.repository(), request.getHttpURI().getQuery(), response, callback)
+                                    read.match.repository(),
+                                    read.request.getHttpURI().getQuery(),
+                                    read.response,
+                                    read.callback)
                             : ResponseInterceptor.NONE);
             return;
         }
-        toReplica(request, response, callback, record, match, actions, false);
+        toReplica(read, false);
     }
 
-    private void toReplica(
-            Request request,
-            Response response,
-            Callback callback,
-            RequestRecord record,
-            RouteMatch match,
-            FallbackActions actions,
-            boolean primaryDown)
-            throws Exception {
-        metrics.routed(record, match, "replica");
-        response.getHeaders().put(GeoregHeaders.SOURCE, "replica");
-        FallbackToPrimary fallback = new FallbackToPrimary(primary.circuit(), actions);
+    private void toReplica(Read read, boolean primaryDown) throws Exception {
+        metrics.routed(read.record, read.match, "replica");
+        read.response.getHeaders().put(GeoregHeaders.SOURCE, "replica");
+        FallbackToPrimary fallback = new FallbackToPrimary(primary.circuit(), read);
         replica.send(
-                request,
-                response,
-                callback,
-                record,
-                match.routeId() == RouteId.REFERRERS
-                        ? fences.referrers(request, response, callback, match, fallback)
+                read.request,
+                read.response,
+                read.callback,
+                read.record,
+                read.match.routeId() == RouteId.REFERRERS
+                        ? fences.referrers(read.request, read.response, read.callback, read.match, fallback)
                         : fallback,
                 // Only while the primary can take over: during its outage the replica is all there is.
                 primaryDown ? null : backends.replicaBudget());
@@ -158,15 +141,18 @@ final class ReplicaRead implements RouteLeg {
                 || (match.routeId() == RouteId.MANIFEST_READ && !Digest.looksLikeDigest(match.reference()));
     }
 
-    /** A miss answered from the primary, or counted when the primary is down too. */
-    private final class FallbackActions implements FallbackToPrimary.Actions {
+    /**
+     * One read in flight, passed whole from the pin check to the leg that answers it; a miss is
+     * answered from the primary, or counted when the primary is down too.
+     */
+    private final class Read implements FallbackToPrimary.Actions {
         private final Request request;
         private final Response response;
         private final Callback callback;
         private final RequestRecord record;
         private final RouteMatch match;
 
-        FallbackActions(Request request, Response response, Callback callback, RequestRecord record, RouteMatch match) {
+        Read(Request request, Response response, Callback callback, RequestRecord record, RouteMatch match) {
             this.request = request;
             this.response = response;
             this.callback = callback;
