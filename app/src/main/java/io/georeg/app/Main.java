@@ -1,7 +1,7 @@
 package io.georeg.app;
 
 import io.georeg.app.cli.GeoregCommand;
-import io.georeg.egress.PrimaryEgress;
+import io.georeg.egress.JdkClientProperties;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /** Entry point of {@code georeg.jar} (and {@code bin/georeg}). */
@@ -9,8 +9,8 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
-        // Before any HTTP client exists: the JDK reads this once (primary.proxyUsername over CONNECT).
-        PrimaryEgress.allowBasicProxyAccountsInTunnels();
+        // Before any HTTP client exists: the JDK reads these once (proxy accounts over CONNECT, read buffers).
+        JdkClientProperties.applyDefaults();
         // Jersey logs through java.util.logging; send it to logback so every line has one format.
         SLF4JBridgeHandler.removeHandlersForRootLogger();
         SLF4JBridgeHandler.install();

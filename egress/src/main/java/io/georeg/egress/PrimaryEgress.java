@@ -153,22 +153,6 @@ public record PrimaryEgress(
         return builder;
     }
 
-    /**
-     * The JDK's HTTP client refuses to send Basic credentials in a {@code CONNECT} to a proxy
-     * unless {@code jdk.http.auth.tunneling.disabledSchemes} allows it, and reads that property
-     * once, when its first client is built; HTTPS to a primary behind a proxy that asks for an
-     * account is such a tunnel. georeg's entry point calls this before anything else, so that
-     * {@link #proxyUsername} works; an operator who set the property keeps their value. Only
-     * {@link #configure}'s authenticator gives proxy credentials, and only to {@link #proxy}.
-     */
-    public static void allowBasicProxyAccountsInTunnels() {
-        if (System.getProperty(TUNNEL_DISABLED_SCHEMES) == null) {
-            System.setProperty(TUNNEL_DISABLED_SCHEMES, "");
-        }
-    }
-
-    private static final String TUNNEL_DISABLED_SCHEMES = "jdk.http.auth.tunneling.disabledSchemes";
-
     private Optional<ProxyAccount> proxyAccount() {
         return proxyUsername == null || proxyUsername.isEmpty()
                 ? Optional.empty()

@@ -150,6 +150,10 @@ class BigLayerCopyBenchmark {
                         again.seconds(),
                         floor);
             }
+            table.append(String.format(
+                    Locale.ROOT,
+                    "%nThe JDK client's read buffers: jdk.httpclient.bufsize=%s (the JDK's default 16384 when unset)%n",
+                    System.getProperty("jdk.httpclient.bufsize", "unset")));
             String out = table.toString();
             System.out.println(out);
             Files.writeString(Path.of("target", "big-layer-benchmark.md"), out);

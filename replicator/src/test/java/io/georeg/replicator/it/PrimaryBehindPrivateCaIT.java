@@ -40,7 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  * bundle the primary is refused with an error that names the key, without the account the proxy's
  * 407 names the account's keys, and hosts {@code primary.noProxy} names are reached directly. The
  * failsafe JVM allows Basic in tunnels as georeg's entry point does ({@code
- * PrimaryEgress.allowBasicProxyAccountsInTunnels}): the JDK reads that once, before any test runs.
+ * JdkClientProperties.applyDefaults}): the JDK reads that once, before any test runs.
  */
 class PrimaryBehindPrivateCaIT {
     @RegisterExtension
