@@ -1,6 +1,7 @@
 package io.georeg.read;
 
 import io.georeg.ops.OciErrorHandler;
+import io.georeg.read.api.HashThreads;
 import io.georeg.read.auth.Authenticator;
 import io.georeg.read.server.PathGuard;
 import io.georeg.read.server.ReadResourceConfig;
@@ -39,13 +40,17 @@ public final class RegistryReadServer implements AutoCloseable {
 
     /**
      * The handler tree of registry-read, for embedding: a {@link PathGuard} around a servlet
-     * context holding Jersey at {@code /*}.
+     * context holding Jersey at {@code /*}, and the threads that hash large blobs as they are
+     * served ({@link HashThreads}), started and stopped with the context.
      */
     public static Handler handler(ReplicaReader replica, Authenticator auth, ReadOptions options) {
         ServletContextHandler context = new ServletContextHandler("/", ServletContextHandler.NO_SESSIONS);
+        HashThreads hashThreads = HashThreads.perProcessor();
+        context.addBean(hashThreads, true);
         context.addServlet(
                 new ServletHolder(
-                        "registry-read", new ServletContainer(ReadResourceConfig.create(replica, auth, options))),
+                        "registry-read",
+                        new ServletContainer(ReadResourceConfig.create(replica, auth, options, hashThreads))),
                 "/*");
         return new PathGuard(context);
     }

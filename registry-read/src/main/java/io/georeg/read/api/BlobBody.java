@@ -9,6 +9,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.ee10.servlet.HttpOutput;
@@ -30,7 +32,14 @@ import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
  *
  * <p>A whole-blob GET is hashed on the way out ({@link ServedBytesCheck}): every path hashes each
  * chunk before it sends it and compares the digest before the last one, so damaged storage ends
- * in an aborted transfer instead of a complete wrong blob.
+ * in an aborted transfer instead of a complete wrong blob. On the direct path a whole blob of
+ * {@link #HASH_AHEAD_MIN_BYTES} or more is read and hashed by another thread, up to two chunks
+ * ahead of the one being sent ({@link HashAhead}), when one of the {@link HashThreads} is free
+ * and the pool has buffers for it; otherwise the request thread hashes each chunk before it
+ * sends it. The sent bytes are the hashed bytes either way.
+ *
+ * <p>There is no {@code sendfile} here: Jetty 12 writes only buffers, and bytes the kernel sent
+ * from the file would be bytes this process never hashed.
  */
 final class BlobBody implements StreamingOutput {
     /** Below this, the extra flush of the headers costs more than the copies it saves. */
@@ -40,6 +49,10 @@ final class BlobBody implements StreamingOutput {
 
     static final int DIRECT_BUFFER_BYTES = 1024 * 1024;
     static final int MAX_DIRECT_BUFFERS = 32;
+    /** Below this (four chunks) the hand-off between two threads gains less than it costs. */
+    static final long HASH_AHEAD_MIN_BYTES = 4L * DIRECT_BUFFER_BYTES;
+    /** Chunks in flight while hashing ahead: one being sent, up to two hashed or being hashed. */
+    static final int HASH_AHEAD_BUFFERS = 3;
     /** Every direct buffer ever made, while not in use: at most {@link #MAX_DIRECT_BUFFERS} in all. */
     private static final ArrayBlockingQueue<ByteBuffer> POOL = new ArrayBlockingQueue<>(MAX_DIRECT_BUFFERS);
 
@@ -50,14 +63,25 @@ final class BlobBody implements StreamingOutput {
     private final int bufferSize;
     private final HttpServletRequest request;
     private final ServedBytesCheck check;
+    private final HashThreads hashThreads;
 
-    /** @param check hashes the whole blob as it is sent; null for a range, which cannot be checked */
-    BlobBody(InputStream in, long length, int maxBufferBytes, HttpServletRequest request, ServedBytesCheck check) {
+    /**
+     * @param check hashes the whole blob as it is sent; null for a range, which cannot be checked
+     * @param hashThreads where a large blob may be hashed ahead of its sending
+     */
+    BlobBody(
+            InputStream in,
+            long length,
+            int maxBufferBytes,
+            HttpServletRequest request,
+            ServedBytesCheck check,
+            HashThreads hashThreads) {
         this.in = in;
         this.length = length;
         this.bufferSize = (int) Math.max(1, Math.min(maxBufferBytes, length));
         this.request = request;
         this.check = check;
+        this.hashThreads = hashThreads;
     }
 
     @Override
@@ -108,6 +132,11 @@ final class BlobBody implements StreamingOutput {
         FileChannel channel = file.channel();
         long position = file.position();
         long end = position + file.remaining();
+        if (check != null
+                && end - position >= HASH_AHEAD_MIN_BYTES
+                && sentHashingAhead(channel, position, end, out, buffer)) {
+            return;
+        }
         while (position < end) {
             buffer.clear().limit((int) Math.min(buffer.capacity(), end - position));
             int n = channel.read(buffer, position);
@@ -126,6 +155,37 @@ final class BlobBody implements StreamingOutput {
         }
         if (check != null) {
             check.atEnd();
+        }
+    }
+
+    /**
+     * Sends {@code [position, end)} while a {@link HashThreads} thread hashes it ahead; false (nothing
+     * sent) when no thread or no second buffer is free.
+     */
+    private boolean sentHashingAhead(FileChannel channel, long position, long end, HttpOutput out, ByteBuffer buffer)
+            throws IOException {
+        List<ByteBuffer> buffers = new ArrayList<>(HASH_AHEAD_BUFFERS);
+        buffers.add(buffer);
+        try {
+            for (ByteBuffer more; buffers.size() < HASH_AHEAD_BUFFERS && (more = acquire()) != null; ) {
+                buffers.add(more);
+            }
+            if (buffers.size() < 2) {
+                return false;
+            }
+            HashAhead ahead = HashAhead.tryStart(hashThreads, channel, position, end, check, buffers);
+            if (ahead == null) {
+                return false;
+            }
+            try {
+                ahead.sendTo(out::write);
+            } finally {
+                ahead.stop();
+            }
+            return true;
+        } finally {
+            // the first is the caller's to pool
+            buffers.subList(1, buffers.size()).forEach(POOL::offer);
         }
     }
 

@@ -51,11 +51,14 @@ public final class RegistryResource {
     private final ReplicaReader replica;
     private final Authenticator auth;
     private final ReadOptions options;
+    private final HashThreads hashThreads;
 
-    public RegistryResource(ReplicaReader replica, Authenticator auth, ReadOptions options) {
+    /** @param hashThreads where large blobs are hashed ahead of their sending (see {@link BlobBody}) */
+    public RegistryResource(ReplicaReader replica, Authenticator auth, ReadOptions options, HashThreads hashThreads) {
         this.replica = replica;
         this.auth = auth;
         this.options = options;
+        this.hashThreads = hashThreads;
     }
 
     @GET
@@ -213,7 +216,7 @@ public final class RegistryResource {
             throw new OciException(
                     ErrorCode.BLOB_UNKNOWN, "blob unknown to registry", Map.of("digest", digest.toString()), e);
         }
-        return new BlobBody(in, length, options.blobBufferBytes(), request, check);
+        return new BlobBody(in, length, options.blobBufferBytes(), request, check, hashThreads);
     }
 
     private Response tags(HttpServletRequest request, RepositoryName name) {

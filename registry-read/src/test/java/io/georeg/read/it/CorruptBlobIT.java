@@ -64,11 +64,43 @@ class CorruptBlobIT {
         db.close();
     }
 
-    /** Large enough for the direct file-to-socket path (and several of its 1 MiB buffers). */
+    /**
+     * Large enough for the direct file-to-socket path (and several of its 1 MiB buffers), too small
+     * to be hashed ahead: the request thread hashes each chunk before it sends it.
+     */
     @Test
     void damagedLargeBlobIsAbortedBeforeItsLastChunkAndNeverServedAgain() throws Exception {
         TestBlob layer = TestImages.layer(41, 3 * 1024 * 1024 + 5);
-        damagedBlobIsNotDelivered(layer);
+        damagedBlobIsNotDelivered(layer, layer.content().length / 2);
+    }
+
+    /**
+     * Large enough (4 MiB and more after the first write) to be read and hashed on one of
+     * registry-read's hashing threads, chunks ahead of the request thread that sends them; in
+     * this test nothing else holds those threads, so this blob takes that path.
+     */
+    @Test
+    void damagedBlobHashedAheadIsAbortedBeforeItsLastChunkAndNeverServedAgain() throws Exception {
+        TestBlob layer = TestImages.layer(45, 12 * 1024 * 1024 + 5);
+        damagedBlobIsNotDelivered(layer, layer.content().length / 2);
+    }
+
+    /** The damage is in the chunk held back: everything before it was sent, and still no whole blob. */
+    @Test
+    void blobDamagedInItsLastChunkIsAbortedWhenHashedAhead() throws Exception {
+        TestBlob layer = TestImages.layer(46, 12 * 1024 * 1024 + 5);
+        damagedBlobIsNotDelivered(layer, layer.content().length - 3);
+    }
+
+    @Test
+    void intactBlobHashedAheadIsServedWhole() throws Exception {
+        TestBlob layer = TestImages.layer(47, 12 * 1024 * 1024 + 5);
+        store(layer);
+
+        HttpResponse<byte[]> r = get(layer);
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo(layer.content());
+        assertThat(state(layer)).isEqualTo("unverified");
     }
 
     /**
@@ -111,10 +143,10 @@ class CorruptBlobIT {
         assertThat(state(layer)).isEqualTo("unverified");
     }
 
-    private void damagedBlobIsNotDelivered(TestBlob layer) throws Exception {
+    private void damagedBlobIsNotDelivered(TestBlob layer, int damagedByte) throws Exception {
         store(layer);
         byte[] damaged = layer.content().clone();
-        damaged[damaged.length / 2] ^= 0x20;
+        damaged[damagedByte] ^= 0x20;
         Files.write(dataFile(layer), damaged);
 
         assertNotDelivered(layer);
