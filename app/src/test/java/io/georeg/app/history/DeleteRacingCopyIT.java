@@ -9,9 +9,6 @@ import io.georeg.testkit.oci.TestImage;
 import io.georeg.testkit.oci.TestImages;
 import io.georeg.testkit.tools.HoldingProxy;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -31,7 +28,12 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>The replicator reads the primary through a {@link HoldingProxy}: the tag sync's {@code GET}
  * of the tag is held from before the delete until after reads through both routers have checked
  * the fence, and the delete's own work (its {@code HEAD} of the digest) and the sync's confirming
- * {@code HEAD} of the tag are held while the test reads the copy the sync stored.
+ * {@code HEAD} of the tag are held while the test reads the copy the sync stored. The held
+ * {@code GET} is the first that found the tag: distribution notifies the push before it links the
+ * tag, and a sync whose first read came before the link (the tag missing) must not be the one held,
+ * since by its release the manifest is deleted and that sync rightly stores nothing. The
+ * replicator waits for held answers as long as the test holds them ({@link HistorySites}), so the
+ * delete reaches the replica only after the copy, whatever the load.
  */
 class DeleteRacingCopyIT {
     private static final Duration WAIT = Duration.ofSeconds(90);
@@ -46,12 +48,14 @@ class DeleteRacingCopyIT {
     private static HistorySites sites;
     private static List<RegistryHttp> routers;
     private static RegistryHttp replica;
+    private static RegistryHttp primary;
 
     @BeforeAll
     static void start() throws Exception {
         sites = new HistorySites(DB, temp, true);
         routers = sites.routers().stream().map(RegistryHttp::new).toList();
         replica = new RegistryHttp(sites.replica());
+        primary = new RegistryHttp(sites.primary.url());
     }
 
     @AfterAll
@@ -63,6 +67,9 @@ class DeleteRacingCopyIT {
         }
         if (replica != null) {
             replica.close();
+        }
+        if (primary != null) {
+            primary.close();
         }
         if (sites != null) {
             sites.close();
@@ -77,7 +84,7 @@ class DeleteRacingCopyIT {
         TestImage image = TestImages.image(7);
         String digest = image.manifest().digest().toString();
 
-        HoldingProxy.Hold syncRead = proxy.holdNext("GET", "/manifests/v1");
+        HoldingProxy.Hold syncRead = proxy.holdNextAnswered("GET", "/manifests/v1", 200);
         assertThat(r0.push(REPO, "v1", image).status()).as("push through r0").isEqualTo(201);
         await().atMost(WAIT).until(syncRead::arrived);
 
@@ -102,7 +109,9 @@ class DeleteRacingCopyIT {
             }
 
             syncRead.release();
-            await().atMost(WAIT).until(syncConfirm::arrived);
+            await().alias("the sync's HEAD of v1 after storing what it read before the delete")
+                    .atMost(WAIT)
+                    .until(syncConfirm::arrived);
             assertThat(replica.getManifest(REPO, digest, RegistryHttp.ACCEPT_ALL)
                             .status())
                     .as("the sync stored what it read before the delete (the race this test is about)")
@@ -124,27 +133,37 @@ class DeleteRacingCopyIT {
             syncConfirm.release();
         }
 
-        // Once the replica has applied the delete, a read clears the delete's fence; the push's
-        // fence of v1 went with the delete, so the repository's reads are local again.
-        await().atMost(WAIT)
-                .until(() -> replica.getManifest(REPO, digest, RegistryHttp.ACCEPT_ALL)
-                                .status()
-                        == 404);
+        // The copy lost: the replica holds neither the manifest nor the tag, as the primary. Once
+        // it has applied the delete, a read clears the delete's fence; the push's fence of v1 went
+        // with the delete, so the repository's reads are local again, and still find nothing.
+        await().atMost(WAIT).untilAsserted(() -> {
+            for (String reference : List.of(digest, "v1")) {
+                assertThat(primary.getManifest(REPO, reference, RegistryHttp.ACCEPT_ALL)
+                                .status())
+                        .as("%s on the primary", reference)
+                        .isEqualTo(404);
+                assertThat(replica.getManifest(REPO, reference, RegistryHttp.ACCEPT_ALL)
+                                .status())
+                        .as("%s on the replica", reference)
+                        .isEqualTo(404);
+            }
+        });
         await().atMost(WAIT).until(() -> {
             assertThat(r0.getManifest(REPO, digest, RegistryHttp.ACCEPT_ALL).status())
                     .isEqualTo(404);
             return fencesOf(REPO) == 0;
         });
-    }
-
-    private static long fencesOf(String repository) throws Exception {
-        try (Connection c = DB.connect();
-                PreparedStatement s = c.prepareStatement("SELECT count(*) FROM router_fences WHERE repository = ?")) {
-            s.setString(1, repository);
-            try (ResultSet rs = s.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
+        for (int i = 0; i < routers.size(); i++) {
+            for (String reference : List.of(digest, "v1")) {
+                RegistryHttp.Answer answer = routers.get(i).getManifest(REPO, reference, RegistryHttp.ACCEPT_ALL);
+                assertThat(answer.status())
+                        .as("%s through r%d once no fence stands (served by %s)", reference, i, answer.source())
+                        .isEqualTo(404);
             }
         }
+    }
+
+    private static long fencesOf(String repository) {
+        return DB.queryLong("SELECT count(*) FROM router_fences WHERE repository = '" + repository + "'");
     }
 }

@@ -49,7 +49,8 @@ final class HistorySites implements AutoCloseable {
     /**
      * @param holdReplication the replicator reads the primary through a {@link HoldingProxy}
      *     ({@link #replicatorsPrimary}), so a test can hold a copy between its read of the primary
-     *     and its store; the routers and the clients talk to the primary directly
+     *     and its store; the routers and the clients talk to the primary directly. The replicator's
+     *     requests to the primary then wait for their answers as long as the test holds them
      */
     HistorySites(TestDatabase db, Path dir, boolean holdReplication) throws Exception {
         int replicatorPort = FreePort.pick();
@@ -72,6 +73,12 @@ final class HistorySites implements AutoCloseable {
         env.put(
                 "GEOREG_REPLICATOR_PRIMARY_URL",
                 (holdReplication ? replicatorsPrimary.url() : primary.url()).toString());
+        if (holdReplication) {
+            // A held answer is passed on when the test releases it, not when the replicator gives up
+            // waiting: a request timed out is retried after the test's later writes, past the hold,
+            // and the interleaving the test set up is gone.
+            env.put("GEOREG_REPLICATOR_PRIMARY_REQUEST_TIMEOUT", "10m");
+        }
         env.put("GEOREG_REPLICATOR_WORKERS_POLL_INTERVAL", "200ms");
         // registry-read's cache bound is also how long a fence stands after the replica first shows
         // its write (every cache can have heard of it by then): short, so that between the

@@ -25,6 +25,8 @@ import java.util.concurrent.Executors;
 public final class HoldingProxy implements AutoCloseable {
     private static final Set<String> HOP_BY_HOP =
             Set.of("host", "connection", "content-length", "transfer-encoding", "expect", "upgrade", "keep-alive");
+    /** A hold's status when it holds whatever the primary answered. */
+    private static final int ANY_STATUS = -1;
 
     private final URI primary;
     private final HttpServer server;
@@ -50,7 +52,21 @@ public final class HoldingProxy implements AutoCloseable {
 
     /** Holds the answer to the next {@code method} request whose path ends with {@code pathSuffix}. */
     public Hold holdNext(String method, String pathSuffix) {
-        Hold hold = new Hold(method, pathSuffix);
+        return add(new Hold(method, pathSuffix, ANY_STATUS));
+    }
+
+    /**
+     * Holds the answer to the next {@code method} request whose path ends with {@code pathSuffix}
+     * and that the primary answered with {@code status}; such requests answered otherwise pass. For
+     * a read of something the primary shows only a moment after it notified it (distribution
+     * notifies a tag push before it links the tag, so a replicator's first read of the tag may
+     * find it missing, and the replicator reads it again).
+     */
+    public Hold holdNextAnswered(String method, String pathSuffix, int status) {
+        return add(new Hold(method, pathSuffix, status));
+    }
+
+    private Hold add(Hold hold) {
         holds.add(hold);
         return hold;
     }
@@ -59,12 +75,14 @@ public final class HoldingProxy implements AutoCloseable {
     public static final class Hold {
         private final String method;
         private final String pathSuffix;
+        private final int status;
         private final CountDownLatch arrived = new CountDownLatch(1);
         private final CountDownLatch released = new CountDownLatch(1);
 
-        private Hold(String method, String pathSuffix) {
+        private Hold(String method, String pathSuffix, int status) {
             this.method = method;
             this.pathSuffix = pathSuffix;
+            this.status = status;
         }
 
         public boolean arrived() {
@@ -75,15 +93,16 @@ public final class HoldingProxy implements AutoCloseable {
             released.countDown();
         }
 
-        private boolean matches(HttpExchange exchange) {
+        private boolean matches(HttpExchange exchange, int answered) {
             return exchange.getRequestMethod().equals(method)
-                    && exchange.getRequestURI().getRawPath().endsWith(pathSuffix);
+                    && exchange.getRequestURI().getRawPath().endsWith(pathSuffix)
+                    && (status == ANY_STATUS || status == answered);
         }
     }
 
-    private synchronized Hold claim(HttpExchange exchange) {
+    private synchronized Hold claim(HttpExchange exchange, int answered) {
         for (Hold hold : holds) {
-            if (hold.matches(exchange)) {
+            if (hold.matches(exchange, answered)) {
                 holds.remove(hold);
                 return hold;
             }
@@ -109,7 +128,7 @@ public final class HoldingProxy implements AutoCloseable {
                 }
             }
             HttpResponse<byte[]> answer = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-            Hold hold = claim(exchange);
+            Hold hold = claim(exchange, answer.statusCode());
             if (hold != null) {
                 hold.arrived.countDown();
                 hold.released.await();
