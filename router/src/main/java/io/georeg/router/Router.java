@@ -130,6 +130,7 @@ public final class Router implements AutoCloseable {
 
     private SiteControl control;
     private FenceView fenceView;
+    private ReadYourWrites readYourWrites;
     private AccessLog accessLog;
 
     /**
@@ -305,11 +306,12 @@ public final class Router implements AutoCloseable {
                             transactions, config.fenceTtl(), config.replica().staleness());
             fenceView =
                     notifications == null ? null : new FenceView(fences, notifications, FENCE_RECONNECT_DELAY).start();
-            ReadYourWrites readYourWrites = transactions == null
+            readYourWrites = transactions == null
                     ? null
                     : new ReadYourWrites(
                             fences,
                             fenceView,
+                            notifications,
                             httpClient,
                             replica,
                             config.timeouts().healthTimeout());
@@ -598,6 +600,10 @@ public final class Router implements AutoCloseable {
         if (control != null) {
             control.close();
             control = null;
+        }
+        if (readYourWrites != null) {
+            readYourWrites.close();
+            readYourWrites = null;
         }
         if (fenceView != null) {
             fenceView.close();

@@ -1,13 +1,12 @@
 package io.georeg.db.notify;
 
 import io.georeg.db.DatabaseConfig;
+import io.georeg.db.DedicatedConnection;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -109,23 +108,7 @@ public final class NotifyListener implements AutoCloseable {
     }
 
     private Connection connect() throws SQLException {
-        Properties p = new Properties();
-        if (database.user() != null) {
-            p.setProperty("user", database.user());
-        }
-        if (database.password() != null) {
-            p.setProperty("password", database.password());
-        }
-        p.setProperty("ApplicationName", applicationName);
-        p.setProperty("tcpKeepAlive", "true");
-        p.setProperty(
-                "connectTimeout",
-                Long.toString(Math.max(1, database.connectionTimeout().toSeconds())));
-        // A half-open connection fails the ping instead of blocking for ever.
-        p.setProperty("socketTimeout", "10");
-        Connection c = DriverManager.getConnection(database.url(), p);
-        c.setAutoCommit(true);
-        return c;
+        return DedicatedConnection.open(database, applicationName);
     }
 
     private void listen(Connection c) throws SQLException {

@@ -58,7 +58,7 @@ public final class FenceStore {
             SELECT pg_notify('georeg_router_fences', ?)
             """;
 
-    private static final String GENERATION = """
+    static final String GENERATION = """
             SELECT generation FROM router_fence_generation
             """;
 

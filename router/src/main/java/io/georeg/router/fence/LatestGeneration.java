@@ -28,18 +28,22 @@ import java.util.function.LongSupplier;
  * <p>Each round wakes only its own callers. Before, one query ran at a time and its end woke every
  * waiter on one condition, each taking the lock again to find whether its round was done: with 64
  * readers on a loaded 2-core machine that served 2.7 times fewer reads than a query per read
- * (scripts/bench-fences). Rounds of their own remove that; a second query in flight overlaps
- * one round trip with the next, and more than two only took readers out of shared rounds there.
+ * (scripts/bench-fences). With rounds of their own, one query in flight is enough: a second
+ * overlapped round trips while queries borrowed pooled connections on virtual threads, but on a
+ * connection and thread of the query's own ({@link GenerationQuery}, platform threads) one in
+ * flight served as many readers or more, with fewer queries, in an interleaved comparison on the
+ * loaded machine; fewer queries is what the router's CPU per read and PostgreSQL's share of it
+ * are made of.
  *
- * <p>Queries run on threads of their own ({@code queries}: a virtual thread per query), never the
- * caller's: a caller may wait ({@link #get}) or be called back when its round's answer is in
- * ({@link #request}), so that a read the fence view then clears needs no thread while it waits.
- * The answer is handed to a round's callers after its slot went to the next round, so callers
- * called back on the query's thread never hold up the next query.
+ * <p>Queries run on threads of their own ({@code queries}), never the caller's: a caller may wait
+ * ({@link #get}) or be called back when its round's answer is in ({@link #request}), so that a
+ * read the fence view then clears needs no thread while it waits. The answer is handed to a
+ * round's callers after its slot went to the next round, so callers called back on the query's
+ * thread never hold up the next query.
  */
 final class LatestGeneration {
-    /** Queries at once: two overlap the round trips; more share less and take connections other work needs. */
-    static final int DEFAULT_MAX_IN_FLIGHT = 2;
+    /** Queries at once: one shares each round among the most readers; see the class comment. */
+    static final int DEFAULT_MAX_IN_FLIGHT = 1;
 
     private static final Executor VIRTUAL_THREAD_PER_QUERY =
             query -> Thread.ofVirtual().name("fence-generation").start(query);

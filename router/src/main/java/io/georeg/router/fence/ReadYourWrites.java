@@ -2,6 +2,7 @@ package io.georeg.router.fence;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.georeg.db.DatabaseConfig;
 import io.georeg.oci.MediaTypes;
 import io.georeg.router.proxy.Upstream;
 import java.io.IOException;
@@ -11,6 +12,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
@@ -42,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * <p>Called by the router's legs; blocking (a database query, requests to the replica), run on
  * the server's virtual threads.
  */
-public final class ReadYourWrites {
+public final class ReadYourWrites implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ReadYourWrites.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -52,16 +55,49 @@ public final class ReadYourWrites {
     private final Upstream replica;
     private final Duration checkTimeout;
     private final LatestGeneration generation;
+    /** The generation query's own connections; null without a view, the only reason to ask for the generation. */
+    private final GenerationQuery generationQuery;
+    /**
+     * The threads the generation queries run on: platform threads, since a virtual thread parked in
+     * the JDBC read goes through the poller (an epoll registration and a hand-off per query).
+     */
+    private final ExecutorService generationThreads;
 
-    /** @param view this process's fences in memory, or null to query the table for every read */
+    /**
+     * @param view     this process's fences in memory, or null to query the table for every read
+     * @param database the tracking database's settings for the generation query's own connections
+     *                 (null without a view)
+     */
     public ReadYourWrites(
-            FenceStore store, FenceView view, HttpClient httpClient, Upstream replica, Duration checkTimeout) {
+            FenceStore store,
+            FenceView view,
+            DatabaseConfig database,
+            HttpClient httpClient,
+            Upstream replica,
+            Duration checkTimeout) {
         this.store = store;
         this.view = view;
         this.httpClient = httpClient;
         this.replica = replica;
         this.checkTimeout = checkTimeout;
-        this.generation = new LatestGeneration(store::generation);
+        this.generationQuery = view == null || database == null ? null : new GenerationQuery(database);
+        // Created on demand (none until the first query), reused while busy; at most the queries in
+        // flight and the rounds being answered at once.
+        this.generationThreads = Executors.newCachedThreadPool(
+                Thread.ofPlatform().daemon().name("fence-generation-", 0).factory());
+        this.generation = new LatestGeneration(
+                generationQuery == null ? store::generation : generationQuery,
+                LatestGeneration.DEFAULT_MAX_IN_FLIGHT,
+                generationThreads);
+    }
+
+    /** Stops the generation queries' threads and closes their connections; called by the router as it stops. */
+    @Override
+    public void close() {
+        generationThreads.shutdown();
+        if (generationQuery != null) {
+            generationQuery.close();
+        }
     }
 
     /**

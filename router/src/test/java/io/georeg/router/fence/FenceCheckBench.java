@@ -50,7 +50,13 @@ public final class FenceCheckBench {
                 }
                 // Never asked: no fence exists, so the check never reaches the replica.
                 Upstream replica = new Upstream("replica", "unused", URI.create("http://127.0.0.1:9"));
-                ReadYourWrites checks = new ReadYourWrites(store, view, http, replica, Duration.ofSeconds(1));
+                ReadYourWrites checks = new ReadYourWrites(
+                        store,
+                        view,
+                        DatabaseConfig.of(db.jdbcUrl(), db.user(), db.password()),
+                        http,
+                        replica,
+                        Duration.ofSeconds(1));
                 FencedRead read = FencedRead.manifest("bench/app", "sha256:" + "a".repeat(64));
                 Callable<Object> anchor = () -> database.transactions().read(c -> {
                     try (PreparedStatement s = c.prepareStatement("SELECT 1");

@@ -122,7 +122,7 @@ class FenceSettlesIT {
                 "a replica showing the write",
                 URI.create("http://127.0.0.1:"
                         + replicaShowingTheWrite.getAddress().getPort()));
-        return new ReadYourWrites(store, null, http, replica, Duration.ofSeconds(5));
+        return new ReadYourWrites(store, null, null, http, replica, Duration.ofSeconds(5));
     }
 
     private static long shownAt() {
