@@ -114,27 +114,34 @@ public final class TestDatabase implements BeforeAllCallback, AfterAllCallback, 
 
     /** The number the query's first row holds in its first column, e.g. a {@code count(*)}. */
     public long queryLong(String sql) {
-        try (Connection c = connect();
-                Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery(sql)) {
+        return query(sql, rs -> {
             if (!rs.next()) {
                 throw new IllegalStateException("no row: " + sql);
             }
             return rs.getLong(1);
+        });
+    }
+
+    /** The text of the query's first row's first column; null when there is no row or it is NULL. */
+    public String queryText(String sql) {
+        return query(sql, rs -> rs.next() ? rs.getString(1) : null);
+    }
+
+    /** What {@code read} makes of the query's result, run on a connection of its own. */
+    private <T> T query(String sql, ResultRead<T> read) {
+        try (Connection c = connect();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(sql)) {
+            return read.from(rs);
         } catch (SQLException e) {
             throw new IllegalStateException(sql, e);
         }
     }
 
-    /** The text of the query's first row's first column; null when there is no row or it is NULL. */
-    public String queryText(String sql) {
-        try (Connection c = connect();
-                Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery(sql)) {
-            return rs.next() ? rs.getString(1) : null;
-        } catch (SQLException e) {
-            throw new IllegalStateException(sql, e);
-        }
+    /** Reads a result set, positioned before its first row. */
+    @FunctionalInterface
+    private interface ResultRead<T> {
+        T from(ResultSet rs) throws SQLException;
     }
 
     /** Drops the database, terminating any connection still open to it. Idempotent. */
