@@ -200,13 +200,23 @@ class HighAvailabilityTest {
                         "georeg_replication_queue_items",
                         "georeg_read_requests_total",
                         "georeg_read_request_duration_seconds_bucket",
-                        "georeg_http_threads",
-                        "georeg_http_queued_jobs",
-                        "georeg_db_pool_connections",
-                        "georeg_db_pool_waiting_threads",
+                        "georeg_http_requests_total",
+                        "org_eclipse_jetty_util_thread_QueuedThreadPool_utilization_max",
+                        "org_eclipse_jetty_util_thread_QueuedThreadPool_jobs",
+                        "org_eclipse_jetty_server_HttpConnectionFactory_active_connections_total",
+                        "hikaricp_active_connections",
+                        "hikaricp_pending_threads",
+                        "hikaricp_connection_acquired_nanos_sum",
+                        "hikaricp_connection_timeout_total",
                         "jvm_memory_used_bytes",
                         "jvm_gc_collection_seconds");
         assertThat(String.join("|", titles).toLowerCase())
-                .contains("registry-read", "http threads", "database pool", "jvm heap");
+                .contains(
+                        "registry-read",
+                        "jetty threads",
+                        "open connections",
+                        "http requests",
+                        "database pool",
+                        "jvm heap");
     }
 }

@@ -2,6 +2,7 @@ package io.georeg.db;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.metrics.MetricsTrackerFactory;
 import com.zaxxer.hikari.pool.HikariPool;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -16,11 +17,18 @@ public final class Database implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Database.class);
 
     private final DatabaseConfig config;
+    private final MetricsTrackerFactory poolMetrics;
     private volatile HikariDataSource pool;
     private volatile Transactions transactions;
 
     public Database(DatabaseConfig config) {
+        this(config, null);
+    }
+
+    /** @param poolMetrics where HikariCP reports the pool's metrics (the app's wiring); null for none */
+    public Database(DatabaseConfig config, MetricsTrackerFactory poolMetrics) {
         this.config = config;
+        this.poolMetrics = poolMetrics;
     }
 
     /**
@@ -42,6 +50,9 @@ public final class Database implements AutoCloseable {
         hikari.setConnectionTimeout(config.connectionTimeout().toMillis());
         hikari.setInitializationFailTimeout(config.connectionTimeout().toMillis());
         hikari.addDataSourceProperty("ApplicationName", "georeg");
+        if (poolMetrics != null) {
+            hikari.setMetricsTrackerFactory(poolMetrics);
+        }
         HikariDataSource started;
         try {
             started = new HikariDataSource(hikari);
@@ -65,26 +76,6 @@ public final class Database implements AutoCloseable {
         transactions = new Transactions(started, config.maxTransactionAttempts());
         return this;
     }
-
-    /**
-     * The pool's connections right now, for metrics: in use, idle, threads waiting for one, and
-     * the configured maximum. Empty before {@link #start()} and after {@link #close()}.
-     */
-    public java.util.Optional<PoolStats> poolStats() {
-        HikariDataSource p = pool;
-        if (p == null || p.getHikariPoolMXBean() == null) {
-            return java.util.Optional.empty();
-        }
-        var bean = p.getHikariPoolMXBean();
-        return java.util.Optional.of(new PoolStats(
-                bean.getActiveConnections(),
-                bean.getIdleConnections(),
-                bean.getThreadsAwaitingConnection(),
-                p.getMaximumPoolSize()));
-    }
-
-    /** A snapshot of the connection pool ({@link #poolStats()}). */
-    public record PoolStats(int active, int idle, int waiting, int max) {}
 
     public DataSource dataSource() {
         return requireStarted();

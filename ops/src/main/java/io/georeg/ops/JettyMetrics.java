@@ -1,77 +1,70 @@
 package io.georeg.ops;
 
-import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import static com.codahale.metrics.MetricRegistry.name;
+
+import com.codahale.metrics.MetricRegistry;
+import io.dropwizard.metrics.jetty12.InstrumentedConnectionFactory;
+import io.dropwizard.metrics.jetty12.InstrumentedQueuedThreadPool;
+import io.prometheus.metrics.instrumentation.dropwizard.DropwizardExports;
+import io.prometheus.metrics.instrumentation.dropwizard5.labels.CustomLabelMapper;
+import io.prometheus.metrics.instrumentation.dropwizard5.labels.MapperConfig;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
-import java.util.concurrent.ConcurrentHashMap;
-import org.eclipse.jetty.server.AbstractConnector;
-import org.eclipse.jetty.server.Connector;
-import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ConnectionFactory;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
- * Gauges of the Jetty servers of one process, by listener name ({@code router},
- * {@code registry-read}, {@code replicator}, …), read from the servers at scrape time: threads
- * busy, idle and at most (a pool at its maximum queues requests), jobs queued for a thread, and
- * open connections. One instance per registry ({@link #of}); every component adds the servers it
- * starts ({@code ComponentHttpServer}, the router) and removes them when it stops.
+ * The Jetty servers' thread pools and connections of one process, measured by Dropwizard's Jetty 12
+ * instrumentation and exported by the Prometheus client's Dropwizard module under Dropwizard's
+ * names, the listener ({@code router}, {@code registry-read}, {@code replicator}) lifted from the
+ * name into a {@code listener} label: {@code org_eclipse_jetty_util_thread_QueuedThreadPool_*}
+ * (threads, busy share of the pool and of its limit, jobs queued for a thread) and
+ * {@code org_eclipse_jetty_server_HttpConnectionFactory_*} (open connections, connection
+ * durations). The components build their public listener's pool and connection factory here
+ * ({@code ComponentHttpServer}, the router); a pool reports while it runs. One instance per
+ * Prometheus registry ({@link #of}).
  */
 public final class JettyMetrics {
     private static final Map<PrometheusRegistry, JettyMetrics> BY_REGISTRY = new WeakHashMap<>();
-    private final Map<String, Server> servers = new ConcurrentHashMap<>();
+    private static final String POOL = QueuedThreadPool.class.getName();
+    private static final String CONNECTIONS = HttpConnectionFactory.class.getName();
+    /** {@code <class>.<listener>.<metric>} → {@code <class>.<metric>{listener="<listener>"}}. */
+    private static final CustomLabelMapper LISTENER_AS_LABEL = new CustomLabelMapper(List.of(
+            new MapperConfig(POOL + ".*.*", POOL + ".${1}", Map.of("listener", "${0}")),
+            new MapperConfig(CONNECTIONS + ".*.*", CONNECTIONS + ".${1}", Map.of("listener", "${0}"))));
+
+    private final MetricRegistry dropwizard = new MetricRegistry();
 
     private JettyMetrics(PrometheusRegistry registry) {
-        GaugeWithCallback.builder()
-                .name("georeg_http_threads")
-                .help("Threads of a listener's Jetty pool: busy, idle, and the pool's maximum")
-                .labelNames("listener", "state")
-                .callback(callback -> servers.forEach((listener, server) -> {
-                    if (server.getThreadPool() instanceof QueuedThreadPool pool) {
-                        callback.call(pool.getBusyThreads(), listener, "busy");
-                        callback.call(pool.getIdleThreads(), listener, "idle");
-                        callback.call(pool.getMaxThreads(), listener, "max");
-                    }
-                }))
-                .register(registry);
-        GaugeWithCallback.builder()
-                .name("georeg_http_queued_jobs")
-                .help("Jobs (requests, I/O) of a listener waiting for a free thread")
-                .labelNames("listener")
-                .callback(callback -> servers.forEach((listener, server) -> {
-                    if (server.getThreadPool() instanceof QueuedThreadPool pool) {
-                        callback.call(pool.getQueueSize(), listener);
-                    }
-                }))
-                .register(registry);
-        GaugeWithCallback.builder()
-                .name("georeg_http_connections")
-                .help("Open client connections of a listener")
-                .labelNames("listener")
-                .callback(callback -> servers.forEach((listener, server) -> {
-                    int open = 0;
-                    for (Connector connector : server.getConnectors()) {
-                        if (connector instanceof AbstractConnector c) {
-                            open += c.getConnectedEndPoints().size();
-                        }
-                    }
-                    callback.call(open, listener);
-                }))
+        DropwizardExports.builder()
+                .dropwizardRegistry(dropwizard)
+                .customLabelMapper(LISTENER_AS_LABEL)
                 .register(registry);
     }
 
-    /** The process's instance for this registry, registering its gauges on first use. */
+    /** The process's instance for this registry, registering its exporter on first use. */
     public static synchronized JettyMetrics of(PrometheusRegistry registry) {
         return BY_REGISTRY.computeIfAbsent(registry, JettyMetrics::new);
     }
 
-    /** Reports {@code server} as {@code listener} from now on (replacing an earlier server of that name). */
-    public void add(String listener, Server server) {
-        servers.put(listener, server);
+    /**
+     * A thread pool named {@code listener} whose gauges are registered when it starts and removed
+     * when it stops; one running pool per listener name and registry.
+     */
+    public QueuedThreadPool threadPool(String listener, int maxThreads, int minThreads) {
+        QueuedThreadPool pool = new InstrumentedQueuedThreadPool(dropwizard, maxThreads, minThreads);
+        pool.setName(listener);
+        return pool;
     }
 
-    /** Stops reporting {@code server}, if it is the one reported as {@code listener}. */
-    public void remove(String listener, Server server) {
-        servers.remove(listener, server);
+    /** {@code factory} counting the open connections of {@code listener} and timing each one. */
+    public ConnectionFactory connections(String listener, ConnectionFactory factory) {
+        return new InstrumentedConnectionFactory(
+                factory,
+                dropwizard.timer(name(CONNECTIONS, listener, "connections")),
+                dropwizard.counter(name(CONNECTIONS, listener, "active-connections")));
     }
 }

@@ -328,7 +328,6 @@ public final class Router implements AutoCloseable {
                             .apply(new AccessLogHandler(
                                     accessLog, routingHandler(replica, readYourWrites, shield, operations))))));
             server.start();
-            JettyMetrics.of(registry).add("router", server);
             operatorServer =
                     newServer(config.operator().bindHost(), config.operator().port(), "router-operator", false);
             // Nothing is proxied here: the usual URI rules apply (the public listener lets ambiguous paths reach the
@@ -609,9 +608,6 @@ public final class Router implements AutoCloseable {
             fenceView.close();
             fenceView = null;
         }
-        if (server != null) {
-            JettyMetrics.of(registry).remove("router", server);
-        }
         for (AutoCloseable c :
                 new AutoCloseable[] {stopper(operatorServer), stopper(inProcessReplica), stopper(httpClient)}) {
             try {
@@ -715,7 +711,9 @@ public final class Router implements AutoCloseable {
 
     /** @param isPublic the listener clients reach: it gets their header deadline too */
     private Server newServer(String host, int port, String name, boolean isPublic) {
-        QueuedThreadPool threads = new QueuedThreadPool();
+        // The public listener's pool and connections are measured (JettyMetrics); Jetty's default sizes.
+        QueuedThreadPool threads =
+                isPublic ? JettyMetrics.of(registry).threadPool(name, 200, 8) : new QueuedThreadPool();
         threads.setName(name);
         // Handlers block on the fence table and the replica check: let them do it on virtual threads.
         threads.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
@@ -726,7 +724,9 @@ public final class Router implements AutoCloseable {
         http.setRequestHeaderSize(32 * 1024); // bearer tokens with many scopes are large
         // Ambiguous paths reach the route table, which refuses them with an OCI error body.
         http.setUriCompliance(UriCompliance.UNSAFE);
-        ServerConnector connector = new ServerConnector(s, new HttpConnectionFactory(http));
+        HttpConnectionFactory factory = new HttpConnectionFactory(http);
+        ServerConnector connector =
+                new ServerConnector(s, isPublic ? JettyMetrics.of(registry).connections(name, factory) : factory);
         connector.setHost(host);
         connector.setPort(port);
         if (isPublic) {

@@ -1,5 +1,6 @@
 package io.georeg.app.wiring;
 
+import com.zaxxer.hikari.metrics.MetricsTrackerFactory;
 import io.georeg.app.config.ComponentName;
 import io.georeg.app.config.GeoregConfig;
 import io.georeg.db.Database;
@@ -49,6 +50,9 @@ public final class Resources implements AutoCloseable {
 
     public static final String STORAGE = "storage";
     private final RequestSignals requestSignals = new RequestSignals(metrics);
+    /** Registered once: a pool opened again after {@link #close()} reports through the same bridge. */
+    private final MetricsTrackerFactory poolMetrics = DatabasePoolMetrics.register(metrics);
+
     private volatile boolean stopping;
 
     public Resources(GeoregConfig config) {
@@ -70,9 +74,8 @@ public final class Resources implements AutoCloseable {
     /** The started connection pool (migrations applied first when {@code database.migrateOnStart}). */
     public synchronized Database database() {
         if (database == null) {
-            database = new Database(config.database()).start();
+            database = new Database(config.database(), poolMetrics).start();
             opened.push(database);
-            DatabasePoolMetrics.register(metrics, database);
         }
         return database;
     }

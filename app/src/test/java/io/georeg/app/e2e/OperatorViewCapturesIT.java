@@ -54,7 +54,8 @@ class OperatorViewCapturesIT {
     private static final HttpClient HTTP =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private static final Path DASHBOARD = Path.of("../charts/georeg/dashboards/georeg.json");
-    private static final Pattern METRIC = Pattern.compile("\\b((?:georeg|jvm)_[a-z0-9_]+?)(?:_bucket|_sum|_count)?\\b");
+    private static final Pattern METRIC =
+            Pattern.compile("\\b((?:georeg|jvm|hikaricp|org_eclipse_jetty)_[A-Za-z0-9_]+?)(?:_bucket|_sum|_count)?\\b");
 
     static TwoSites sites;
 

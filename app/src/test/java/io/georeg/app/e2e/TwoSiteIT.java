@@ -305,11 +305,13 @@ class TwoSiteIT {
                     .contains("georeg_read_request_duration_seconds_bucket{endpoint=\"blob\"")
                     .containsPattern("georeg_read_sent_bytes_total\\{endpoint=\"blob\"} [1-9]")
                     // Jetty, HikariCP and the JVM, through the same registry
-                    .contains("georeg_http_threads{listener=\"registry-read\",state=\"busy\"}")
-                    .contains("georeg_http_threads{listener=\"router\",state=\"max\"}")
-                    .contains("georeg_http_connections{listener=\"replicator\"}")
-                    .containsPattern("georeg_db_pool_connections\\{state=\"max\"} [1-9]")
-                    .contains("georeg_db_pool_waiting_threads")
+                    .containsPattern(
+                            "org_eclipse_jetty_util_thread_QueuedThreadPool_size\\{listener=\"registry-read\"} [1-9]")
+                    .contains("org_eclipse_jetty_util_thread_QueuedThreadPool_utilization_max{listener=\"router\"}")
+                    .contains("org_eclipse_jetty_server_HttpConnectionFactory_active_connections_total"
+                            + "{listener=\"replicator\"}")
+                    .containsPattern("hikaricp_max_connections\\{pool=\"georeg-db\"} [1-9]")
+                    .contains("hikaricp_pending_threads{pool=\"georeg-db\"}")
                     .contains("jvm_memory_used_bytes{area=\"heap\"}")
                     .contains("jvm_threads_current");
         }

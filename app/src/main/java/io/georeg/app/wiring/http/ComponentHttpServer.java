@@ -15,7 +15,6 @@ import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ErrorHandler;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * One component's Jetty 12 server: a connector on {@code host:port} (0: a free port) with the
@@ -29,8 +28,6 @@ public final class ComponentHttpServer implements AutoCloseable {
     private final Server server;
     private final ServerConnector connector;
     private final String host;
-    private final String name;
-    private final JettyMetrics metrics;
 
     public ComponentHttpServer(
             String name,
@@ -43,10 +40,9 @@ public final class ComponentHttpServer implements AutoCloseable {
             OperationsHandler operations,
             List<Handler> handlers,
             UnaryOperator<Handler> outermost) {
-        QueuedThreadPool threads = new QueuedThreadPool(maxThreads, Math.min(8, maxThreads));
-        threads.setName(name);
-        this.server = new Server(threads);
-        this.connector = new ServerConnector(server, new HttpConnectionFactory(http));
+        JettyMetrics metrics = JettyMetrics.of(operations.registry());
+        this.server = new Server(metrics.threadPool(name, maxThreads, Math.min(8, maxThreads)));
+        this.connector = new ServerConnector(server, metrics.connections(name, new HttpConnectionFactory(http)));
         connector.setHost(host);
         connector.setPort(port);
         clients.applyTo(connector);
@@ -60,13 +56,10 @@ public final class ComponentHttpServer implements AutoCloseable {
         server.setHandler(new GracefulDrain(clients.guardBodies(outermost.apply(new Handler.Sequence(all)))));
         server.setStopTimeout(5_000);
         this.host = host;
-        this.name = name;
-        this.metrics = JettyMetrics.of(operations.registry());
     }
 
     public ComponentHttpServer start() throws Exception {
         server.start();
-        metrics.add(name, server);
         return this;
     }
 
@@ -82,7 +75,6 @@ public final class ComponentHttpServer implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        metrics.remove(name, server);
         server.stop();
     }
 }
