@@ -143,6 +143,13 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
             SELECT count(*) FROM target
             """;
 
+    private static final String TAGGED_MANIFEST = """
+            SELECT t.manifest_digest
+            FROM tags t
+            JOIN repositories r ON r.id = t.repository_id
+            WHERE r.name = ? AND t.name = ?
+            """;
+
     private static final String DELETE_TAG = """
             DELETE FROM tags t
             USING repositories r
@@ -333,6 +340,19 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
         if (found == 0) {
             throw new MissingReferencesException(manifest, List.of(manifest));
         }
+    }
+
+    @Override
+    public Optional<Digest> taggedManifest(RepositoryName repository, Tag tag) {
+        return tx.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement(TAGGED_MANIFEST)) {
+                ps.setString(1, repository.value());
+                ps.setString(2, tag.value());
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(Digest.parse(rs.getString(1))) : Optional.empty();
+                }
+            }
+        });
     }
 
     /** Removes the tag, leaving a tombstone that refuses a guarded {@link #tag} whose copy read the primary before. */

@@ -5,6 +5,7 @@ import io.georeg.oci.RepositoryName;
 import io.georeg.oci.Tag;
 import java.io.InputStream;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The write side of the replica: the one way content gets into it. The replicator writes through
@@ -64,6 +65,13 @@ public interface ReplicaWriter {
 
     /** Points a tag at a stored manifest (creating or moving it). */
     void tag(RepositoryName repository, Tag tag, Digest manifest);
+
+    /**
+     * The manifest the repository's tag points at now, read from the tracking database itself
+     * (never a cache): a tag sync that finds the primary's answer already in place has nothing to
+     * write. A tag names only a stored manifest (the database's foreign key).
+     */
+    Optional<Digest> taggedManifest(RepositoryName repository, Tag tag);
 
     /** Removes a tag; absent is fine. */
     void untag(RepositoryName repository, Tag tag);

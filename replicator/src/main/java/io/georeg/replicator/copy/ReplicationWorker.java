@@ -142,8 +142,11 @@ public final class ReplicationWorker implements WorkHandler {
     }
 
     /**
-     * Makes the replica's tag what the primary answers for it now: its manifest, or no tag. The
-     * answer can be overtaken while the copy runs (the tag moved, or the manifest was deleted and
+     * Makes the replica's tag what the primary answers for it now: its manifest, or no tag. A tag
+     * the replica already points at that manifest is left as it is: the primary's answer is in
+     * place, read after the answer (so no older state of the replica's counts), and a change on
+     * either side after that is a newer change with a run of its own (an event, or a manifest
+     * delete here queuing the tags it dropped). The answer can be overtaken while the copy runs (the tag moved, or the manifest was deleted and
      * its delete already applied here, which the copy would undo): a HEAD of the tag after the
      * write confirms it, and otherwise the manifest is removed again when the primary no longer
      * has it, and the tag synced once more. A push the primary has not linked the tag to yet
@@ -163,6 +166,11 @@ public final class ReplicationWorker implements WorkHandler {
                 return;
             }
             Digest digest = current.get().digest();
+            if (replica.taggedManifest(repository, tag).equals(Optional.of(digest))) {
+                // Already what the primary answered (a re-sent event, a re-push, a tag's events
+                // coalesced): nothing to write, so no write for a HEAD to confirm or undo.
+                return;
+            }
             try {
                 manifests.copy(guarded, repository, current.get());
                 guarded.tag(repository, tag, digest);

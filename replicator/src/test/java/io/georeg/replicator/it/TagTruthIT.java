@@ -14,6 +14,7 @@ import io.georeg.oci.Tag;
 import io.georeg.replica.ReplicaReader;
 import io.georeg.replicator.testing.NotificationRelay;
 import io.georeg.replicator.testing.ReplicatorUnderTest;
+import io.georeg.storage.DistributionLayout;
 import io.georeg.testkit.db.TestDatabase;
 import io.georeg.testkit.oci.RegistryHttp;
 import io.georeg.testkit.oci.TestImage;
@@ -23,6 +24,7 @@ import io.georeg.testkit.tools.DistributionConfig;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -196,6 +198,37 @@ class TagTruthIT {
                 .as("push of %s:%s to %s", repo, tag, registry.base())
                 .isEqualTo(201);
         return image.manifest().digest();
+    }
+
+    @Test
+    @Order(4)
+    void aReSentPushOfATagAlreadyInPlaceRewritesNothing() throws Exception {
+        Digest pushed = push(viaA, REPO, "in-place", TestImages.image(7));
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> replicaTag(REPO, "in-place").equals(Optional.of(pushed)));
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> DB.queryLong("SELECT count(*) FROM replication_work WHERE repository = '" + REPO
+                                + "' AND kind = 'tag' AND ref = 'in-place' AND state = 'done'")
+                        == 1);
+        Path link = temp.resolve("replica")
+                .resolve(DistributionLayout.tagCurrentLink(RepositoryName.of(REPO), Tag.of("in-place"))
+                        .value());
+        BasicFileAttributes written = Files.readAttributes(link, BasicFileAttributes.class);
+        JsonNode push = relayA.forwarded().stream()
+                .filter(e -> e.path("action").asText().equals("push")
+                        && e.path("target").path("tag").asText().equals("in-place"))
+                .findFirst()
+                .orElseThrow();
+
+        long before = generation("tag", "in-place");
+        resendAsNew(push, e -> {});
+        awaitApplied("tag", "in-place", before);
+
+        assertThat(replicaTag(REPO, "in-place")).contains(pushed);
+        BasicFileAttributes after = Files.readAttributes(link, BasicFileAttributes.class);
+        // Each link write is a new file renamed into place: the same file, unmodified, was not written again.
+        assertThat(after.fileKey()).isEqualTo(written.fileKey());
+        assertThat(after.lastModifiedTime()).isEqualTo(written.lastModifiedTime());
     }
 
     private static Optional<Digest> primaryTag(String repo, String tag) {
