@@ -142,15 +142,15 @@ public final class ReplicationWorker implements WorkHandler {
     }
 
     /**
-     * Makes the replica's tag what the primary answers for it now: its manifest, or no tag. A tag
-     * the replica already points at that manifest is left as it is: the primary's answer is in
-     * place, read after the answer (so no older state of the replica's counts), and a change on
+     * Makes the replica's tag what the primary answers for it now: its manifest, or no tag. When
+     * the replica's tag already points at that manifest nothing is written: the replica's tag is
+     * read after the primary's answer (so no older state of the replica counts), and a change on
      * either side after that is a newer change with a run of its own (an event, or a manifest
-     * delete here queuing the tags it dropped). The answer can be overtaken while the copy runs (the tag moved, or the manifest was deleted and
-     * its delete already applied here, which the copy would undo): a HEAD of the tag after the
-     * write confirms it, and otherwise the manifest is removed again when the primary no longer
-     * has it, and the tag synced once more. A push the primary has not linked the tag to yet
-     * defers the row first ({@link PushedTagLink}).
+     * delete here queuing the tags it dropped). The answer can be overtaken while the copy runs
+     * (the tag moved, or the manifest was deleted and its delete already applied here, which the
+     * copy would undo): a HEAD of the tag after the write confirms it, and otherwise the manifest
+     * is removed again when the primary no longer has it, and the tag synced once more. A push the
+     * primary has not linked the tag to yet defers the row first ({@link PushedTagLink}).
      */
     private void syncTag(WorkItem item, Tag tag) {
         RepositoryName repository = item.repository();
