@@ -493,23 +493,44 @@ class OperabilityValuesTest {
     void rejectedOrFailedNotificationsRaiseAnAlert() {
         RenderedChart chart =
                 RenderedChart.render("ha.yaml", t -> t.set("metrics.prometheusRule.rejectedNotificationsPer15m", 3));
-        JsonNode rule = null;
-        for (JsonNode group :
-                chart.get("PrometheusRule", RELEASE + "-georeg").path("spec").path("groups")) {
-            for (JsonNode r : group.path("rules")) {
-                if (r.path("alert").asText().equals("GeoregNotificationsRejected")) {
-                    rule = r;
-                }
-            }
-        }
 
-        assertThat(rule).isNotNull();
-        assertThat(rule.path("expr").asText())
+        assertThat(alertRule(chart, "GeoregNotificationsRejected").path("expr").asText())
                 .contains("georeg_replication_intake_requests_total")
                 .contains("unauthorized")
                 .contains("too_large")
                 .contains("unavailable")
                 .contains("namespace=\"" + RenderedChart.NAMESPACE + "\"")
                 .contains("> 3");
+    }
+
+    @Test
+    void databasePoolTimeoutsRaiseAnAlertPerPodAboveTheConfiguredCount() {
+        RenderedChart chart =
+                RenderedChart.render("ha.yaml", t -> t.set("metrics.prometheusRule.databasePoolTimeoutsPer15m", 2));
+
+        JsonNode rule = alertRule(chart, "GeoregDatabasePoolTimeouts");
+        assertThat(rule.path("expr").asText())
+                .as("the counter HikariCP exports (docs/monitoring.md), per pod, scoped to the release's namespace")
+                .contains("sum by (pod) (increase(hikaricp_connection_timeout_total{namespace=\""
+                        + RenderedChart.NAMESPACE + "\"}[15m]))")
+                .contains("> 2");
+        assertThat(rule.path("labels").path("severity").asText()).isEqualTo("warning");
+        assertThat(alertRule(RenderedChart.render("ha.yaml"), "GeoregDatabasePoolTimeouts")
+                        .path("expr")
+                        .asText())
+                .as("by default one timed-out connection request is worth a look")
+                .contains("> 0");
+    }
+
+    private static JsonNode alertRule(RenderedChart chart, String alert) {
+        for (JsonNode group :
+                chart.get("PrometheusRule", RELEASE + "-georeg").path("spec").path("groups")) {
+            for (JsonNode rule : group.path("rules")) {
+                if (rule.path("alert").asText().equals(alert)) {
+                    return rule;
+                }
+            }
+        }
+        throw new AssertionError("no alert " + alert + " in the rendered PrometheusRule");
     }
 }
