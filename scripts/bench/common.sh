@@ -51,6 +51,21 @@ cpu_ticks() {
   echo "$total"
 }
 
+# pg_backends_of PID...: the PostgreSQL backends (pids) serving the processes' own connections to
+# 127.0.0.1:5432 — matched by the client port of each connection, so other clients' backends
+# (other benchmarks, tests) are not counted. Connections opened after the call are not either:
+# call it once the process has warmed up (its pools filled).
+pg_backends_of() {
+  local ports
+  ports=$(for pid in "$@"; do
+            ss -Htnp state established '( dport = :5432 )' 2>/dev/null \
+              | awk -v p="pid=$pid," 'index($0, p) { n = split($3, a, ":"); print a[n] }'
+          done | paste -sd, -)
+  [[ -n "$ports" ]] || return 0
+  PGPASSWORD=georeg psql -h 127.0.0.1 -U georeg -d postgres -Atqc \
+    "SELECT pid FROM pg_stat_activity WHERE client_addr = '127.0.0.1' AND client_port IN ($ports)" | tr '\n' ' '
+}
+
 # to_ms VALUE: wrk/hey latency text (e.g. 512.00us, 1.23ms, 2.1s) to milliseconds.
 to_ms() {
   awk -v v="$1" 'BEGIN {
