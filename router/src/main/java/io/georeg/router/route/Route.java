@@ -13,6 +13,8 @@ import java.util.regex.Pattern;
  *
  * <p>{@code nameGroup} and {@code referenceGroup} are the indices of those groups (0: absent),
  * resolved once: looking a group up by name copies the pattern's group map on every call.
+ * {@code literalPrefix} and {@code literalInfix} are plain text every match starts with and
+ * contains, checked before the regex so that a path this row cannot match rarely runs it.
  */
 public record Route(
         RouteId id,
@@ -21,7 +23,8 @@ public record Route(
         Destination destination,
         int nameGroup,
         int referenceGroup,
-        String literalPrefix) {
+        String literalPrefix,
+        String literalInfix) {
 
     public Route {
         Objects.requireNonNull(id, "id");
@@ -38,7 +41,8 @@ public record Route(
                 destination,
                 path.namedGroups().getOrDefault("name", 0),
                 path.namedGroups().getOrDefault("reference", 0),
-                literalPrefix(path));
+                literalPrefix(path),
+                literalInfix(path));
     }
 
     /**
@@ -66,7 +70,44 @@ public record Route(
         return prefix.toString();
     }
 
-    private static boolean hasTopLevelAlternation(String regex) {
+    /**
+     * The longest run of plain characters outside every group and character class: text every
+     * match contains (none when a flag or a top-level alternation may apply). The run ends at
+     * anything with a regex meaning; a character a quantifier makes optional is left out. Lets
+     * {@link #match} skip the regex of a row whose keyword the path lacks (a manifest path never
+     * runs the upload row's pattern), with one {@code contains}.
+     */
+    static String literalInfix(Pattern pattern) {
+        String regex = pattern.pattern();
+        if (pattern.flags() != 0 || hasTopLevelAlternation(regex) || hasEmbeddedFlags(regex)) {
+            return "";
+        }
+        boolean[] topLevel = topLevel(regex);
+        String longest = "";
+        StringBuilder run = new StringBuilder();
+        for (int i = 0; i < regex.length(); i++) {
+            char c = regex.charAt(i);
+            if (topLevel[i] && "\\[](){}.*+?^$|".indexOf(c) < 0) {
+                run.append(c);
+                continue;
+            }
+            if (topLevel[i] && (c == '*' || c == '?' || c == '{') && !run.isEmpty()) {
+                run.setLength(run.length() - 1);
+            }
+            if (run.length() > longest.length()) {
+                longest = run.toString();
+            }
+            run.setLength(0);
+        }
+        return run.length() > longest.length() ? run.toString() : longest;
+    }
+
+    /**
+     * Which characters of the regex stand outside every group and character class, not escaped
+     * (a group's own opening and closing parentheses and a class's opening bracket included).
+     */
+    private static boolean[] topLevel(String regex) {
+        boolean[] top = new boolean[regex.length()];
         int depth = 0;
         boolean inClass = false;
         for (int i = 0; i < regex.length(); i++) {
@@ -75,13 +116,37 @@ public record Route(
                 i++;
             } else if (inClass) {
                 inClass = c != ']';
-            } else if (c == '[') {
-                inClass = true;
-            } else if (c == '(') {
-                depth++;
-            } else if (c == ')') {
-                depth--;
-            } else if (c == '|' && depth == 0) {
+            } else {
+                if (c == '(') {
+                    top[i] = depth == 0;
+                    depth++;
+                    continue;
+                }
+                if (c == ')') {
+                    depth--;
+                } else if (c == '[') {
+                    inClass = true;
+                }
+                top[i] = depth == 0;
+            }
+        }
+        return top;
+    }
+
+    /** Whether the regex may set a flag inline ({@code (?i)}, {@code (?i:...)}): any {@code (?} but a group's. */
+    private static boolean hasEmbeddedFlags(String regex) {
+        for (int i = regex.indexOf("(?"); i >= 0; i = regex.indexOf("(?", i + 1)) {
+            if (i + 2 >= regex.length() || ":<=!>".indexOf(regex.charAt(i + 2)) < 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean hasTopLevelAlternation(String regex) {
+        boolean[] topLevel = topLevel(regex);
+        for (int i = 0; i < regex.length(); i++) {
+            if (topLevel[i] && regex.charAt(i) == '|') {
                 return true;
             }
         }
@@ -97,7 +162,7 @@ public record Route(
         if (!methods.isEmpty() && !methods.contains(method)) {
             return null;
         }
-        if (!rawPath.startsWith(literalPrefix)) {
+        if (!rawPath.startsWith(literalPrefix) || !rawPath.contains(literalInfix)) {
             return null;
         }
         Matcher m = path.matcher(rawPath);

@@ -36,4 +36,36 @@ class RouteTest {
         // An alternation inside a group does not end the prefix before the group.
         assertThat(prefix("/v2/(?:a|b)")).isEqualTo("/v2/");
     }
+
+    private static String infix(String regex) {
+        return Route.literalInfix(Pattern.compile(regex));
+    }
+
+    @Test
+    void literalInfixIsTheLongestPlainTextOutsideGroups() {
+        assertThat(infix("/v2/(?<name>[a-z]+(?:/[a-z]+)*)/manifests/(?<reference>[a-z]+)"))
+                .isEqualTo("/manifests/");
+        assertThat(infix("/v2/(?<name>[a-z/]+)/blobs/uploads/(?:[^/]*)")).isEqualTo("/blobs/uploads/");
+        assertThat(infix("/metrics")).isEqualTo("/metrics");
+        // A class's brackets and parentheses in it are not text, nor is anything in a group.
+        assertThat(infix("/a[)(x]/bc(de)f")).isEqualTo("/bc");
+    }
+
+    @Test
+    void literalInfixLeavesOutWhatAQuantifierMakesOptionalOrRepeats() {
+        assertThat(infix("/v2/?")).isEqualTo("/v2");
+        assertThat(infix("/abcd*e")).isEqualTo("/abc");
+        // "x+" may be "xx": the run stops after its first x.
+        assertThat(infix("/x+yzzz")).isEqualTo("yzzz");
+        assertThat(infix("/ab\\.cdef")).isEqualTo("cdef");
+    }
+
+    @Test
+    void literalInfixIsEmptyWhenCaseOrAlternationMayApply() {
+        assertThat(infix("/-/health|/-/ready")).isEmpty();
+        assertThat(infix("(?i)/metrics")).isEmpty();
+        assertThat(infix("/a(?i:b)/metrics")).isEmpty();
+        assertThat(Route.literalInfix(Pattern.compile("/x", Pattern.CASE_INSENSITIVE)))
+                .isEmpty();
+    }
 }
