@@ -74,16 +74,19 @@ final class ReferrersCorrection implements ReplicaDecision {
     @Override
     public void onHeld(int status, byte[] body, Runnable release) {
         if (status == 200) {
-            try {
-                JsonNode index = JSON.readTree(body);
-                if (artifactType == null) {
-                    readYourWrites.clearShownReferrers(corrections, ReadYourWrites.digestsOf(index));
+            // Clearing fences is a database round trip: off the HTTP client's I/O thread.
+            Thread.ofVirtual().name("referrers-correction").start(() -> {
+                try {
+                    JsonNode index = JSON.readTree(body);
+                    if (artifactType == null) {
+                        readYourWrites.clearShownReferrers(corrections, ReadYourWrites.digestsOf(index));
+                    }
+                    send(corrected(index));
+                } catch (IOException | RuntimeException e) {
+                    LOG.debug("replica's referrers answer not corrected", e);
+                    release.run();
                 }
-                send(corrected(index));
-            } catch (IOException | RuntimeException e) {
-                LOG.debug("replica's referrers answer not corrected", e);
-                release.run();
-            }
+            });
         } else if (status == 404 && corrections.stream().anyMatch(this::adds)) {
             send(corrected(JSON.createObjectNode()));
         } else {

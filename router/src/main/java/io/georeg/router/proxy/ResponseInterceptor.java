@@ -6,6 +6,10 @@ import org.eclipse.jetty.io.Content;
  * Lets the caller of {@link StreamingProxy} look at a small upstream answer before the client
  * sees anything: the replica's 404 before a fallback, the primary's 201 to a manifest PUT before
  * its write fence is recorded. Everything else streams.
+ *
+ * <p>Every method is called on the upstream client's I/O thread (its transport is {@code
+ * NON_BLOCKING}): none may block; a database round trip goes to a thread of its own, and {@code
+ * release} or the answer is sent from there.
  */
 public interface ResponseInterceptor {
 

@@ -230,7 +230,12 @@ public final class StreamingProxy {
         return length > 0 || clientToProxyRequest.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
     }
 
-    /** One proxy→server exchange: the server→proxy listener that writes the proxy→client side. */
+    /**
+     * One proxy→server exchange: the server→proxy listener that writes the proxy→client side. It
+     * is called on the upstream client's I/O thread (the router's client is {@code NON_BLOCKING})
+     * and never blocks: writes to the client complete on callbacks, and what an interceptor does
+     * that may block it does on a thread of its own ({@link ResponseInterceptor}).
+     */
     private final class Exchange extends Callback.Completable implements org.eclipse.jetty.client.Response.Listener {
         private final Request clientToProxyRequest;
         /** The request body as the upstream reads it; null without one. */
