@@ -68,6 +68,14 @@ public final class DatabaseReplicaReader implements ReplicaReader {
             ORDER BY t.name
             LIMIT ?
             """;
+    /** {@link #TAGS} with the digest each tag points at (the tag row holds it: no join). */
+    static final String TAGGED_DIGESTS = """
+            SELECT t.name, t.manifest_digest
+            FROM tags t
+            WHERE t.repository_id = (SELECT r.id FROM repositories r WHERE r.name = ?) AND t.name > ?
+            ORDER BY t.name
+            LIMIT ?
+            """;
 
     private static final String CATALOG = """
             SELECT name FROM repositories
@@ -212,21 +220,42 @@ public final class DatabaseReplicaReader implements ReplicaReader {
 
     @Override
     public List<Tag> tags(RepositoryName repository, String last, int limit) {
+        return tagPage(TAGS, repository, last, limit, rs -> Tag.of(rs.getString(1)));
+    }
+
+    @Override
+    public List<TaggedDigest> taggedDigests(RepositoryName repository, String last, int limit) {
+        return tagPage(
+                TAGGED_DIGESTS,
+                repository,
+                last,
+                limit,
+                rs -> new TaggedDigest(Tag.of(rs.getString(1)), Digest.parse(rs.getString(2))));
+    }
+
+    /** One keyset page of a repository's tags, each row read by {@code row}. */
+    private <T> List<T> tagPage(String sql, RepositoryName repository, String last, int limit, Row<T> row) {
         checkLimit(limit);
         return tx.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement(TAGS)) {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
                 ps.setString(1, repository.value());
                 ps.setString(2, last == null ? "" : last);
                 ps.setInt(3, limit);
-                List<Tag> tags = new ArrayList<>();
+                List<T> page = new ArrayList<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        tags.add(Tag.of(rs.getString(1)));
+                        page.add(row.read(rs));
                     }
                 }
-                return tags;
+                return page;
             }
         });
+    }
+
+    /** Reads one result row. */
+    @FunctionalInterface
+    private interface Row<T> {
+        T read(ResultSet rs) throws SQLException;
     }
 
     @Override

@@ -7,6 +7,7 @@ import io.georeg.oci.RepositoryName;
 import io.georeg.oci.Tag;
 import java.io.InputStream;
 import java.net.URI;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -44,6 +45,21 @@ public interface ReplicaReader {
     /** Tags of a repository in lexical order, strictly after {@code last} (null: from the start), at most {@code limit}. */
     List<Tag> tags(RepositoryName repository, String last, int limit);
 
+    /**
+     * Tags of a repository with the manifest each points at, in lexical order, strictly after
+     * {@code last} (null: from the start), at most {@code limit}: what the reconcile crawl compares
+     * with the primary's tags. By default each tag of {@link #tags} is looked up; the database
+     * reader answers a page in one query.
+     */
+    default List<TaggedDigest> taggedDigests(RepositoryName repository, String last, int limit) {
+        List<TaggedDigest> tagged = new ArrayList<>();
+        for (Tag tag : tags(repository, last, limit)) {
+            manifest(repository, new Reference.ByTag(tag))
+                    .ifPresent(m -> tagged.add(new TaggedDigest(tag, m.digest())));
+        }
+        return tagged;
+    }
+
     /** Repositories in lexical order, strictly after {@code last}, at most {@code limit}. */
     List<RepositoryName> catalog(String last, int limit);
 
@@ -53,6 +69,9 @@ public interface ReplicaReader {
      * annotations), optionally only those of {@code artifactType}.
      */
     List<Descriptor> referrers(RepositoryName repository, Digest subject, Optional<String> artifactType);
+
+    /** A tag and the digest of the manifest it points at. */
+    record TaggedDigest(Tag tag, Digest digest) {}
 
     /** A manifest as stored: raw bytes under its digest and media type. */
     record StoredManifest(Digest digest, String mediaType, byte[] content) {

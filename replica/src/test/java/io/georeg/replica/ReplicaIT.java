@@ -468,6 +468,14 @@ class ReplicaIT {
         assertThat(reader.tags(repo, "b", 2)).extracting(Tag::value).containsExactly("v1.10", "v1.9");
         assertThat(reader.tags(repo, "v1.9", 2)).isEmpty();
         assertThat(reader.tags(RepositoryName.of("page/none"), null, 2)).isEmpty();
+        // The same pages with the digest each tag points at (the reconcile crawl's view).
+        assertThat(reader.taggedDigests(repo, "_x", 2))
+                .containsExactly(
+                        new ReplicaReader.TaggedDigest(Tag.of("a"), digest),
+                        new ReplicaReader.TaggedDigest(Tag.of("b"), digest));
+        assertThat(reader.taggedDigests(repo, "v1.9", 2)).isEmpty();
+        assertThat(reader.taggedDigests(RepositoryName.of("page/none"), null, 2))
+                .isEmpty();
 
         for (String name : List.of("page/cat/c", "page/cat/a", "page/cat/b")) {
             writer.linkBlob(

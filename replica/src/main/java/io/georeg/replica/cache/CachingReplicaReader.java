@@ -137,6 +137,11 @@ public final class CachingReplicaReader implements ReplicaReader, AutoCloseable 
     }
 
     @Override
+    public List<TaggedDigest> taggedDigests(RepositoryName repository, String last, int limit) {
+        return delegate.taggedDigests(repository, last, limit);
+    }
+
+    @Override
     public List<RepositoryName> catalog(String last, int limit) {
         return delegate.catalog(last, limit);
     }

@@ -33,23 +33,24 @@ public record WorkRequest(
         Objects.requireNonNull(ref, "ref");
         Objects.requireNonNull(operation, "operation");
         Objects.requireNonNull(requestedAt, "requestedAt");
-        if (operation != WorkOperation.DELETE && operation != WorkOperation.RECONCILE && digest.isEmpty()) {
+        boolean tagSync = kind == WorkKind.TAG && operation == WorkOperation.PUSH_MANIFEST;
+        if (operation != WorkOperation.DELETE && operation != WorkOperation.RECONCILE && !tagSync && digest.isEmpty()) {
             throw new IllegalArgumentException(operation + " of " + repository + " " + ref + " needs a digest");
         }
     }
 
     /** The tag {@code tag} of the repository should point at {@code manifest}. */
     public static WorkRequest tagPush(RepositoryName repository, Tag tag, Digest manifest, Instant at, String source) {
-        return new WorkRequest(
-                repository,
-                WorkKind.TAG,
-                tag.value(),
-                WorkOperation.PUSH_MANIFEST,
-                Optional.of(manifest),
-                Optional.empty(),
-                -1,
-                at,
-                source);
+        return tagRow(repository, tag, WorkOperation.PUSH_MANIFEST, Optional.of(manifest), at, source);
+    }
+
+    /**
+     * The primary has the tag and the replica lacks it (the reconcile crawl): the worker copies
+     * what the primary answers for the tag when it runs, as for every tag row, without a digest
+     * from the crawl to compare with (so no {@code HEAD} per tag to learn one).
+     */
+    public static WorkRequest tagSync(RepositoryName repository, Tag tag, Instant at, String source) {
+        return tagRow(repository, tag, WorkOperation.PUSH_MANIFEST, Optional.empty(), at, source);
     }
 
     /** The manifest should be stored in the repository (no tag: an index child, a referrer, a push by digest). */
@@ -80,16 +81,18 @@ public record WorkRequest(
     }
 
     public static WorkRequest tagDelete(RepositoryName repository, Tag tag, Instant at, String source) {
+        return tagRow(repository, tag, WorkOperation.DELETE, Optional.empty(), at, source);
+    }
+
+    private static WorkRequest tagRow(
+            RepositoryName repository,
+            Tag tag,
+            WorkOperation operation,
+            Optional<Digest> manifest,
+            Instant at,
+            String source) {
         return new WorkRequest(
-                repository,
-                WorkKind.TAG,
-                tag.value(),
-                WorkOperation.DELETE,
-                Optional.empty(),
-                Optional.empty(),
-                -1,
-                at,
-                source);
+                repository, WorkKind.TAG, tag.value(), operation, manifest, Optional.empty(), -1, at, source);
     }
 
     /**

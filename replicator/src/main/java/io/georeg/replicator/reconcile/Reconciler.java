@@ -15,9 +15,10 @@ import io.georeg.replicator.queue.WorkRequest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -183,8 +184,8 @@ public final class Reconciler {
     /**
      * A pass over the named repositories only (what {@code georeg preheat repo} and tests use).
      * Up to {@link #CRAWL_PARALLELISM} repositories are crawled at once: the crawl is a chain of
-     * small requests (tags list, a HEAD per tag, a replica lookup per tag), so one at a time it is
-     * bound by round trips, and each repository's work is queued as soon as it is known, so the
+     * small requests (tags list, the replica's tags, a HEAD per tag the replica has), so one at a
+     * time it is bound by round trips, and each repository's work is queued as soon as it is known, so the
      * workers start copying while the crawl goes on.
      */
     public ReconcileSummary reconcile(List<RepositoryName> repositories, ReconcileProgress progress) {
@@ -253,14 +254,26 @@ public final class Reconciler {
         return head.isPresent();
     }
 
+    /**
+     * Compares one repository's tags: the primary's tags list first, then the replica's tags with
+     * their digests (one query per page), then a {@code HEAD} for each tag the replica has, whose
+     * digest decides whether it moved. A tag the replica lacks is queued without one: the worker's
+     * own {@code GET} of the tag is the answer that counts, and a {@code HEAD} before it would only
+     * tell the same sooner (initial replication: every tag). It still gets its {@code HEAD} while the
+     * primary may have a referrers API, which is asked by the tag's digest.
+     */
     private void reconcileRepository(RepositoryName repository, Counts counts) {
         List<WorkRequest> work = new ArrayList<>();
-        Set<String> primaryTags = new HashSet<>();
-        for (Tag tag : catalog.tags(repository)) {
-            primaryTags.add(tag.value());
+        List<Tag> onPrimary = catalog.tags(repository);
+        Map<String, Digest> onReplica = replicaTags(repository);
+        for (Tag tag : onPrimary) {
             counts.tagsChecked.incrementAndGet();
-            Optional<Digest> have =
-                    replica.manifest(repository, new Reference.ByTag(tag)).map(ReplicaReader.StoredManifest::digest);
+            Optional<Digest> have = Optional.ofNullable(onReplica.remove(tag.value()));
+            if (have.isEmpty() && !counts.referrersApi) {
+                work.add(WorkRequest.tagSync(repository, tag, Instant.now(), SOURCE));
+                counts.pushes.incrementAndGet();
+                continue;
+            }
             Optional<Digest> primaryDigest =
                     primary.headManifest(repository, new Reference.ByTag(tag)).map(ManifestHead::digest);
             if (primaryDigest.isEmpty()) {
@@ -286,25 +299,24 @@ public final class Reconciler {
                 }
             }
         }
-        for (Tag tag : replicaTags(repository)) {
-            if (!primaryTags.contains(tag.value())) {
-                work.add(WorkRequest.tagDelete(repository, tag, Instant.now(), SOURCE));
-                counts.deletes.incrementAndGet();
-            }
+        for (String tag : onReplica.keySet()) { // what is left: tags the primary did not list
+            work.add(WorkRequest.tagDelete(repository, Tag.of(tag), Instant.now(), SOURCE));
+            counts.deletes.incrementAndGet();
         }
         queue.enqueue(work);
     }
 
-    private List<Tag> replicaTags(RepositoryName repository) {
-        List<Tag> all = new ArrayList<>();
+    /** The replica's tags of the repository with their digests, in lexical order. */
+    private Map<String, Digest> replicaTags(RepositoryName repository) {
+        Map<String, Digest> all = new LinkedHashMap<>();
         String last = null;
         while (true) {
-            List<Tag> page = replica.tags(repository, last, REPLICA_PAGE);
-            all.addAll(page);
+            List<ReplicaReader.TaggedDigest> page = replica.taggedDigests(repository, last, REPLICA_PAGE);
+            page.forEach(t -> all.put(t.tag().value(), t.digest()));
             if (page.size() < REPLICA_PAGE) {
                 return all;
             }
-            last = page.get(page.size() - 1).value();
+            last = page.get(page.size() - 1).tag().value();
         }
     }
 

@@ -19,8 +19,8 @@ import org.eclipse.jetty.util.Callback;
 /**
  * A programmable stand-in for the primary registry, for what a real distribution will not do on
  * demand: serve corrupted blob bytes, demand distribution's token flow, redirect blob GETs to
- * another host (pre-signed storage), paginate small pages, 404 the referrers API. Records every
- * request with its Authorization header.
+ * another host (pre-signed storage), paginate small pages, 404 the referrers API, move and delete
+ * tags. Records every request with its Authorization header.
  */
 public final class StandInPrimary extends Handler.Abstract {
     public static final String USER = "replicator";
@@ -61,8 +61,19 @@ public final class StandInPrimary extends Handler.Abstract {
         if (tag != null) {
             manifests.put(repository + ":" + tag, content);
             manifestTypes.put(repository + ":" + tag, mediaType);
-            tags.computeIfAbsent(repository, k -> new CopyOnWriteArrayList<>()).add(tag);
+            List<String> listed = tags.computeIfAbsent(repository, k -> new CopyOnWriteArrayList<>());
+            if (!listed.contains(tag)) {
+                listed.add(tag);
+            }
         }
+        return this;
+    }
+
+    /** Deletes a tag, as distribution's tag delete: its manifest stays, by digest. */
+    public StandInPrimary untag(String repository, String tag) {
+        manifests.remove(repository + ":" + tag);
+        manifestTypes.remove(repository + ":" + tag);
+        tags.getOrDefault(repository, List.of()).remove(tag);
         return this;
     }
 
