@@ -410,7 +410,7 @@ class ReplicationBenchmark {
             double jvmCpuSeconds,
             double jitSeconds) {
         String describe(String name) {
-            return ("georeg %s: crawl (catalog, tags, a HEAD per tag; queued per repository, copies start meanwhile) %.2f s; "
+            return ("georeg %s: crawl (catalog, tags lists, the replica's tags, a HEAD per tag the replica has; queued per repository, copies start meanwhile) %.2f s; "
                             + "%.0f blobs / %.1f MB pulled from the primary (the shared base layer once), %.0f linked instead of copied; "
                             + "JVM CPU %.2f s (the whole test process: replicator, intake, test harness), "
                             + "JIT compilation %.2f s")
