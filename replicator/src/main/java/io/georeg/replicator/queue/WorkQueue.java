@@ -48,15 +48,20 @@ public final class WorkQueue {
      * it; but every request makes the row run again (a running row's generation goes up, a
      * finished one becomes pending, attempts start over), whatever its timestamp, because
      * timestamps come from the clocks of several primary instances and a late, old-looking event
-     * may be the newest change: the worker then asks the primary what is true now. A finished
-     * row's lag is measured from this request.
+     * may be the newest change: the worker then asks the primary what is true now. A newer request
+     * without a digest (the reconcile crawl's sync of a tag the replica lacks) keeps the digest an
+     * earlier request of the same operation brought: a push's digest is what lets the worker wait
+     * for distribution to link the pushed tag ({@code PushedTagLink}), and the crawl knows no
+     * better one. A finished row's lag is measured from this request.
      */
     private static final String COALESCE_ON_CONFLICT = """
             ON CONFLICT ON CONSTRAINT replication_work_key DO UPDATE SET
                 operation = CASE WHEN excluded.last_event_at >= replication_work.last_event_at
                                  THEN excluded.operation ELSE replication_work.operation END,
                 digest = CASE WHEN excluded.last_event_at >= replication_work.last_event_at
-                              THEN excluded.digest ELSE replication_work.digest END,
+                              THEN coalesce(excluded.digest, CASE WHEN excluded.operation = replication_work.operation
+                                                                  THEN replication_work.digest END)
+                              ELSE replication_work.digest END,
                 media_type = CASE WHEN excluded.last_event_at >= replication_work.last_event_at
                                   THEN excluded.media_type ELSE replication_work.media_type END,
                 size = CASE WHEN excluded.last_event_at >= replication_work.last_event_at

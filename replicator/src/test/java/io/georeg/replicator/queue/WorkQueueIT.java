@@ -124,6 +124,28 @@ class WorkQueueIT {
     }
 
     @Test
+    void aCrawlsSyncOfATagKeepsTheDigestOfThePushQueuedBeforeIt() {
+        Tag pushed = Tag.of("pushed");
+        Instant pushAt = Instant.now().minusSeconds(1);
+        queue.enqueue(List.of(WorkRequest.tagPush(REPO, pushed, digest(1), pushAt, "notification")));
+        queue.enqueue(List.of(WorkRequest.tagSync(REPO, pushed, Instant.now(), "reconcile")));
+
+        WorkItem item = queue.claim("w", 10, Duration.ofSeconds(30)).get(0);
+        assertThat(item.digest())
+                .as("the crawl, newer and without a digest, leaves the push's (the worker waits for its link)")
+                .contains(digest(1));
+        assertThat(item.source()).isEqualTo("reconcile");
+        queue.complete(item, "w");
+
+        Tag deleted = Tag.of("deleted");
+        queue.enqueue(List.of(WorkRequest.tagDelete(REPO, deleted, pushAt, "notification")));
+        queue.enqueue(List.of(WorkRequest.tagSync(REPO, deleted, Instant.now(), "reconcile")));
+        assertThat(queue.claim("w", 10, Duration.ofSeconds(30)).get(0))
+                .satisfies(i -> assertThat(i.operation()).isEqualTo(WorkOperation.PUSH_MANIFEST))
+                .satisfies(i -> assertThat(i.digest()).isEmpty());
+    }
+
+    @Test
     void transientFailuresAreRescheduledInTheTableUntilTheAttemptsRunOut() {
         queue.enqueue(List.of(blob(1)));
         WorkItem a1 = queue.claim("w", 1, Duration.ofSeconds(30)).get(0);
