@@ -1,0 +1,248 @@
+package io.georeg.router.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.georeg.router.Router;
+import io.georeg.router.RouterConfig;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.util.Blocker;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The abort paths of a proxied download, through a real router on 127.0.0.1 whose upstream
+ * client runs its listeners on its I/O thread (NON_BLOCKING): a client that goes away mid-body
+ * must end the upstream exchange, an upstream that dies mid-body must reach the client as a
+ * truncated response, and either way the router serves the next request whole. Blobs are read
+ * from the fake primary after the fake replica's BLOB_UNKNOWN (a fallback), over raw sockets so
+ * that what the client sees is exactly what the router wrote.
+ */
+class RouterAbortIT {
+    private static final String BIG = "sha256:" + "a".repeat(64);
+    private static final String SMALL = "sha256:" + "c".repeat(64);
+    private static final int SMALL_SIZE = 1024 * 1024;
+
+    private FakeUpstream primary;
+    private FakeUpstream replica;
+    private Router router;
+    private final HttpClient client = new HttpClient();
+
+    @BeforeEach
+    void start() throws Exception {
+        primary = new FakeUpstream();
+        replica = new FakeUpstream();
+        replica.answer((req, resp, cb) -> FakeUpstream.text(
+                resp, cb, 404, "{\"errors\":[{\"code\":\"BLOB_UNKNOWN\",\"message\":\"blob unknown\"}]}"));
+        router = LoopbackRouter.start(
+                primary.url(), new RouterConfig.ReplicaEndpoint.Remote(replica.url()), LoopbackRouter.WITHOUT_DATABASE);
+        client.start();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (router != null) {
+            router.close();
+        }
+        client.stop();
+        primary.close();
+        replica.close();
+    }
+
+    /**
+     * Tried: the primary streams a 256 MiB blob (Content-Length announced, 64 KiB blocking writes)
+     * and a client reads its headers and 4 MiB, then closes its socket (64 KiB receive buffer, so
+     * nothing much waits unread). The router must abort its upstream exchange: the primary's write
+     * fails within 20 s — before the fake's own 30 s idle timeout could fail it, so a router that
+     * merely stopped reading would not pass — having written at most a quarter of the blob (what
+     * socket buffers on the way can hold is a few tens of MiB at most), and the next GET through
+     * the same router comes back whole.
+     */
+    @Test
+    void clientClosingMidDownloadAbortsTheUpstreamExchangeAndTheNextGetIsWhole() throws Exception {
+        long size = 256L * 1024 * 1024;
+        CompletableFuture<Long> writtenWhenCut = new CompletableFuture<>();
+        CompletableFuture<Throwable> cut = new CompletableFuture<>();
+        answerBig(size, (req, resp, cb) -> {
+            byte[] buffer = new byte[64 * 1024];
+            long written = 0;
+            try {
+                while (written < size) {
+                    try (Blocker.Callback blocker = Blocker.callback()) {
+                        resp.write(false, ByteBuffer.wrap(buffer), blocker);
+                        blocker.block();
+                    }
+                    written += buffer.length;
+                }
+            } catch (IOException | RuntimeException e) {
+                writtenWhenCut.complete(written);
+                cut.complete(e);
+                cb.failed(e);
+                return;
+            }
+            writtenWhenCut.complete(written);
+            resp.write(true, ByteBuffer.allocate(0), cb);
+        });
+
+        try (Socket socket = new Socket()) {
+            socket.setReceiveBufferSize(64 * 1024);
+            InputStream in = getBig(socket, size);
+            assertThat(in.readNBytes(4 * 1024 * 1024)).hasSize(4 * 1024 * 1024);
+        }
+
+        await("the primary's write failing after the client left")
+                .atMost(Duration.ofSeconds(20))
+                .until(writtenWhenCut::isDone);
+        assertThat(cut)
+                .as("the primary's write failed (it did not send the whole blob)")
+                .isDone();
+        assertThat(cut.get()).as("cut by the router, not by an idle timeout").isNotInstanceOf(TimeoutException.class);
+        assertThat(writtenWhenCut.get())
+                .as("bytes the primary wrote before the router cut it")
+                .isLessThan(size / 4);
+
+        assertSmallGetIsWhole();
+    }
+
+    /**
+     * Tried: the primary announces Content-Length 8 MiB, writes 1 MiB, then fails its response
+     * (Jetty closes the connection). The client must see a response that ends short of its
+     * Content-Length: its connection closed (or reset) after fewer bytes, never a complete body and
+     * never a hang (30 s read timeout). The next GET through the same router comes back whole.
+     */
+    @Test
+    void primaryDyingMidBodyReachesTheClientAsATruncatedResponseAndTheNextGetIsWhole() throws Exception {
+        long announced = 8L * 1024 * 1024;
+        int sent = 1024 * 1024;
+        answerBig(announced, (req, resp, cb) -> {
+            try (Blocker.Callback blocker = Blocker.callback()) {
+                resp.write(false, ByteBuffer.wrap(new byte[sent]), blocker);
+                blocker.block();
+            }
+            cb.failed(new IOException("the primary dies mid-body"));
+        });
+
+        long read = 0;
+        IOException endedBy = null;
+        try (Socket socket = new Socket()) {
+            InputStream in = getBig(socket, announced);
+            byte[] buffer = new byte[64 * 1024];
+            try {
+                for (int n; (n = in.read(buffer)) > 0; ) {
+                    read += n;
+                }
+            } catch (SocketTimeoutException e) {
+                throw new AssertionError("the router neither finished nor closed the response after " + read, e);
+            } catch (IOException e) {
+                endedBy = e; // a reset: truncated as well
+            }
+        }
+        assertThat(read)
+                .as("body bytes before the connection ended (%s)", endedBy == null ? "EOF" : endedBy)
+                .isLessThan(announced)
+                .isLessThanOrEqualTo(sent);
+
+        assertSmallGetIsWhole();
+    }
+
+    /**
+     * The primary answers GETs of {@code BIG} with a 200 announcing {@code length} and then
+     * {@code body}, and every other path with the small blob, whole.
+     */
+    private void answerBig(long length, FakeUpstream.Answer body) {
+        primary.answer((req, resp, cb) -> {
+            if (!req.getHttpURI().getPath().endsWith(BIG)) {
+                small(resp, cb);
+                return;
+            }
+            resp.setStatus(200);
+            resp.getHeaders().put("Content-Length", length);
+            body.answer(req, resp, cb);
+        });
+    }
+
+    private static void small(org.eclipse.jetty.server.Response resp, org.eclipse.jetty.util.Callback cb) {
+        resp.setStatus(200);
+        resp.getHeaders().put("Content-Length", SMALL_SIZE);
+        resp.write(true, ByteBuffer.wrap(smallBody()), cb);
+    }
+
+    private static byte[] smallBody() {
+        byte[] body = new byte[SMALL_SIZE];
+        for (int i = 0; i < body.length; i++) {
+            body[i] = (byte) (i * 31);
+        }
+        return body;
+    }
+
+    private void assertSmallGetIsWhole() throws Exception {
+        ContentResponse response = client.newRequest(router.localUrl() + "/v2/a/blobs/" + SMALL)
+                .timeout(30, TimeUnit.SECONDS)
+                .send();
+        assertThat(response.getStatus()).isEqualTo(200);
+        assertThat(response.getHeaders().get("X-Georeg-Source")).isEqualTo("primary-fallback");
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        assertThat(HexFormat.of().formatHex(sha.digest(response.getContent())))
+                .isEqualTo(HexFormat.of()
+                        .formatHex(MessageDigest.getInstance("SHA-256").digest(smallBody())));
+    }
+
+    /**
+     * Connects {@code socket} to the router (30 s read timeout), sends a GET of {@code BIG} and
+     * reads the answer's head: a 200 announcing {@code length}. Returns the body's stream.
+     */
+    private InputStream getBig(Socket socket, long length) throws IOException {
+        URI url = router.localUrl();
+        socket.connect(new InetSocketAddress(url.getHost(), url.getPort()));
+        socket.setSoTimeout(30_000);
+        OutputStream out = socket.getOutputStream();
+        out.write(("GET /v2/a/blobs/" + BIG + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        InputStream in = socket.getInputStream();
+        Head head = Head.read(in);
+        assertThat(head.status()).isEqualTo(200);
+        assertThat(head.contentLength()).isEqualTo(length);
+        return in;
+    }
+
+    /** A response's status and Content-Length, read byte by byte up to the blank line. */
+    private record Head(int status, long contentLength) {
+        private static final Pattern LENGTH = Pattern.compile("(?im)^content-length:\\s*(\\d+)\\s*$");
+
+        static Head read(InputStream in) throws IOException {
+            ByteArrayOutputStream head = new ByteArrayOutputStream();
+            while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+                int b = in.read();
+                if (b < 0) {
+                    throw new IOException("connection closed in the response head: " + head);
+                }
+                head.write(b);
+            }
+            String text = head.toString(StandardCharsets.ISO_8859_1);
+            Matcher length = LENGTH.matcher(text);
+            return new Head(
+                    Integer.parseInt(text.substring(9, 12)), length.find() ? Long.parseLong(length.group(1)) : -1);
+        }
+    }
+}
