@@ -7,6 +7,7 @@ import io.georeg.testkit.db.TestDatabase;
 import io.georeg.testkit.history.Op;
 import io.georeg.testkit.history.Violation;
 import io.georeg.testkit.tools.FreePort;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,6 +60,33 @@ class PreviousReleaseIT {
         }
     }
 
+    /**
+     * The run's failure with what explains it, read before the temporary directory goes: the
+     * work rows still pending (the previous release's replicator runs them) and the end of that
+     * release's log.
+     */
+    private static AssertionError withPreviousReleasesState(AssertionError failure, Path log) {
+        String pending;
+        try {
+            pending = DB.queryText("SELECT coalesce(string_agg(format('%s %s %s %s %s attempts=%s next=%s error=%s',"
+                    + " kind, repository, ref, operation, state, attempts, next_attempt_at, last_error), E'\\n'"
+                    + " ORDER BY id), 'none') FROM replication_work WHERE state IN ('pending', 'in_progress')");
+        } catch (RuntimeException e) {
+            pending = "(not read: " + e + ")";
+        }
+        String tail;
+        try {
+            List<String> lines = Files.readAllLines(log);
+            tail = String.join("\n", lines.subList(Math.max(0, lines.size() - 80), lines.size()));
+        } catch (IOException | RuntimeException e) {
+            tail = "(not read: " + e + ")";
+        }
+        AssertionError explained = new AssertionError(failure.getMessage() + "\nwork rows pending:\n" + pending
+                + "\nthe previous release's log, last 80 lines:\n" + tail);
+        explained.initCause(failure);
+        return explained;
+    }
+
     @Test
     void thePreviousReleaseReplicatesAndServesOnThisSchemaBesideThisRelease() throws Exception {
         Path jar = PreviousRelease.jar(PREVIOUS);
@@ -91,7 +119,12 @@ class PreviousReleaseIT {
 
             HistoryWorkload workload = new HistoryWorkload(new HistoryWorkload.Config(
                     List.of(sites.routers().get(0), previousRouter), 3, Duration.ofSeconds(15), 7, 0));
-            HistoryRun.Result result = HistoryRun.judge(DB, sites, workload, workload.run());
+            HistoryRun.Result result;
+            try {
+                result = HistoryRun.judge(DB, sites, workload, workload.run());
+            } catch (AssertionError e) {
+                throw withPreviousReleasesState(e, log);
+            }
             LOG.info("this release beside the previous one ({}):\n{}", PREVIOUS, result.figures());
 
             assertThat(previous.isAlive()).as("the previous release still runs").isTrue();
