@@ -93,6 +93,13 @@ class ReconcileCrawlIT {
         replicator.reconciler().reconcile(List.of(REPO), ReconcileProgress.NONE);
         replicator.start();
         awaitReplicaTags(MANIFEST, TAGS);
+        // A tag shows in the replica before its sync's confirming HEAD: wait for every row to
+        // finish, or a late confirming HEAD counts as the crawl's (a fresh clone saw v5's).
+        await("the first pass's work done")
+                .atMost(Duration.ofSeconds(30))
+                .until(() ->
+                        DB.queryLong("SELECT count(*) FROM replication_work WHERE state IN ('pending', 'in_progress')")
+                                == 0);
         primary.manifest(REPO.value(), "v2", MediaTypes.OCI_MANIFEST, MOVED_TO)
                 .untag(REPO.value(), "v3")
                 .manifest(REPO.value(), "v6", MediaTypes.OCI_MANIFEST, MANIFEST);
