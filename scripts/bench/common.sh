@@ -126,10 +126,14 @@ bench_stream() {
   echo "- - - - $(awk -v b="$best" 'BEGIN{printf "%.0f", b / 1000000}')"
 }
 
+# cpu_per_request TICKS_BEFORE TICKS_AFTER REQUESTS: milliseconds of CPU per request, or "-" when the
+# request count is not a plain positive number (a load tool's output that was not understood must
+# not print as a figure: a 2026-12-06 sitting printed "inf" here).
 cpu_per_request() {
   local ticks_per_s
   ticks_per_s=$(getconf CLK_TCK)
-  awk -v b="$1" -v a="$2" -v n="$3" -v hz="$ticks_per_s" 'BEGIN { if (n > 0) printf "%.3f", (a - b) * 1000 / hz / n; else print "-" }'
+  awk -v b="$1" -v a="$2" -v n="$3" -v hz="$ticks_per_s" \
+    'BEGIN { if (n ~ /^[0-9]+$/ && n + 0 > 0) printf "%.3f", (a - b) * 1000 / hz / n; else print "-" }'
 }
 
 # to_mbps: wrk's Transfer/sec (e.g. 1.02GB, 512.3MB, 80KB) to MB/s.
