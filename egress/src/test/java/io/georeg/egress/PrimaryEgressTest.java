@@ -156,15 +156,35 @@ class PrimaryEgressTest {
     }
 
     @Test
-    void onlyARejectedCertificateIsExplainedAsAnUntrustedPrimary() {
+    void aProxyAskingForAnAccountIsExplainedWithItsSettings() {
+        // as the JDK's client (the replicator) and Jetty's (the router) report a proxy's 407 to a CONNECT
+        Exception jdk = new java.io.IOException(
+                "Unable to tunnel through proxy. Proxy returns \"HTTP/1.1 407 Proxy Authentication Required\"");
+        Exception jetty = new RuntimeException(
+                "Unexpected HttpResponse[HTTP/1.1 407 Proxy Authentication Required]@1 for TunnelRequest[CONNECT h:443]");
+
+        for (Exception failure : List.of(jdk, new RuntimeException("wrapped", jetty))) {
+            assertThat(EgressFailure.explain(failure))
+                    .hasValueSatisfying(m -> assertThat(m)
+                            .contains("407")
+                            .contains("primary.proxyUsername")
+                            .contains("primary.proxyPassword"));
+        }
+        assertThat(EgressFailure.explain(new java.io.IOException("GET /v2/app/blobs/sha256:4071 answered 404")))
+                .as("a 407 anywhere but in a status line is not the proxy's")
+                .isEmpty();
+    }
+
+    @Test
+    void aRejectedCertificateIsExplainedAndARefusedConnectionIsNot() {
         Exception handshake = new SSLHandshakeException("PKIX path building failed");
         handshake.initCause(new CertificateException("unable to find valid certification path"));
 
-        assertThat(UntrustedPrimary.explain(new RuntimeException("wrapped", handshake)))
+        assertThat(EgressFailure.explain(new RuntimeException("wrapped", handshake)))
                 .hasValueSatisfying(m -> assertThat(m).contains("not trusted").contains("set primary.caBundle"));
-        assertThat(UntrustedPrimary.explain(new CertPathValidatorException("expired")))
+        assertThat(EgressFailure.explain(new CertPathValidatorException("expired")))
                 .isPresent();
-        assertThat(UntrustedPrimary.explain(new java.net.ConnectException("Connection refused")))
+        assertThat(EgressFailure.explain(new java.net.ConnectException("Connection refused")))
                 .isEmpty();
     }
 }

@@ -1,7 +1,6 @@
 package io.georeg.replicator.primary;
 
-import io.georeg.egress.PrimaryEgress;
-import io.georeg.egress.UntrustedPrimary;
+import io.georeg.egress.EgressFailure;
 
 /**
  * The primary registry answered something other than what was asked for, or could not be
@@ -23,13 +22,7 @@ public class PrimaryException extends RuntimeException {
     public static PrimaryException forStatus(String what, int status) {
         if (status == 407) {
             // The forward proxy, not the primary, refused: a configuration fix, retried once it is made.
-            return new PrimaryException(
-                    what + ": the forward proxy asks for an account (HTTP 407): set "
-                            + PrimaryEgress.PROXY_USERNAME_KEY + " and " + PrimaryEgress.PROXY_PASSWORD_KEY
-                            + ", or check them",
-                    status,
-                    true,
-                    null);
+            return new PrimaryException(what + ": " + EgressFailure.proxyAsksForAccount(), status, true, null);
         }
         boolean retry = status == 429 || status >= 500 || status == 408;
         return new PrimaryException(what + ": primary answered HTTP " + status, status, retry, null);
@@ -40,8 +33,7 @@ public class PrimaryException extends RuntimeException {
         // A certificate the replicator does not trust stays untrusted on retry, but the fix is a
         // configuration change: the copy stays transient and is retried once the key is set.
         return new PrimaryException(
-                what + ": primary unreachable: "
-                        + UntrustedPrimary.explain(cause).orElse(String.valueOf(cause)),
+                what + ": primary unreachable: " + EgressFailure.explain(cause).orElse(String.valueOf(cause)),
                 0,
                 true,
                 cause);

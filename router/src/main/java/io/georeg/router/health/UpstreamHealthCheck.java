@@ -1,6 +1,6 @@
 package io.georeg.router.health;
 
-import io.georeg.egress.UntrustedPrimary;
+import io.georeg.egress.EgressFailure;
 import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -96,9 +96,9 @@ public final class UpstreamHealthCheck implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
             LOG.debug("probe of {} failed", probe, e);
-            // The last failure is what a refused push is told: an untrusted certificate says which key fixes it.
+            // The last failure is what a refused push is told: a failure a setting fixes names the setting.
             circuit.recordFailure("GET " + probe + ": "
-                    + UntrustedPrimary.explain(e).orElse(e.getClass().getSimpleName() + ": " + e.getMessage()));
+                    + EgressFailure.explain(e).orElse(e.getClass().getSimpleName() + ": " + e.getMessage()));
         }
     }
 

@@ -3,7 +3,6 @@ package io.georeg.router.proxy;
 import io.georeg.oci.ErrorCode;
 import io.georeg.ops.BodyTooSlowException;
 import java.io.ByteArrayOutputStream;
-import java.net.ConnectException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -543,16 +542,11 @@ public final class StreamingProxy {
                 proxyToClientCallback.failed(failure);
                 return;
             }
-            String why = failure instanceof TimeoutException
-                    ? "timed out"
-                    : failure instanceof ConnectException
-                            ? "refused the connection"
-                            : "failed: " + failure.getClass().getSimpleName() + ": " + failure.getMessage();
             OciErrorResponse.send(
                     proxyToClientResponse,
                     proxyToClientCallback,
                     ErrorCode.UNAVAILABLE,
-                    upstream.description() + " is unreachable: " + why);
+                    upstream.description() + " is unreachable: " + UpstreamFailure.describe(failure));
         }
     }
 }

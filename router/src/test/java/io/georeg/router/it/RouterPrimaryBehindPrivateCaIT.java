@@ -133,7 +133,12 @@ class RouterPrimaryBehindPrivateCaIT {
             await("the push refused").atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
                 HttpResponse<String> r = HTTP.send(upload, HttpResponse.BodyHandlers.ofString());
                 assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
-                assertThat(r.body()).contains("UNAVAILABLE").contains("407");
+                // the 503 names the settings that would let the proxy admit the router
+                assertThat(r.body())
+                        .contains("UNAVAILABLE")
+                        .contains("407")
+                        .contains("primary.proxyUsername")
+                        .contains("primary.proxyPassword");
             });
             assertThat(asking.refused()).isPositive();
             assertThat(asking.tunnels()).isEmpty();
