@@ -31,7 +31,11 @@ import java.util.Optional;
  * only a hint (the event with the newest timestamp, while the tag holds the last link written:
  * clients racing pushes of one tag). The deferral only decides <em>when</em> the tag is read, never
  * what it becomes, and no worker waits meanwhile. A manifest the primary does not have means the
- * push was undone, and is not waited for.
+ * push was undone, and is not waited for; the tag is then read again, because the answer in hand
+ * may predate both the push's link and its undoing: the tag's old digest, while the primary has
+ * dropped the tag together with the pushed manifest (distribution untags a deleted manifest's
+ * tags, and that sends no event of its own: the delete's event names the digest, which the
+ * replica's tag never pointed at, so nothing else would bring the tag back in line).
  */
 final class PushedTagLink {
     /**
@@ -52,17 +56,20 @@ final class PushedTagLink {
      * yet, for its first {@link #DELAYS}{@code .size()} runs.
      *
      * @param shown what the primary answered for the tag just now
+     * @return the primary's answer for the tag to go by: {@code shown}, or the tag read again when
+     *     the push's manifest is gone from the primary
      * @throws WorkDeferredException to run the row again later, writing nothing now
      */
-    void deferUntilShown(WorkItem item, RepositoryName repository, Tag tag, Optional<FetchedManifest> shown) {
+    Optional<FetchedManifest> deferUntilShown(
+            WorkItem item, RepositoryName repository, Tag tag, Optional<FetchedManifest> shown) {
         Optional<Digest> pushed = item.digest().filter(d -> item.operation() == WorkOperation.PUSH_MANIFEST);
         Optional<Digest> current = shown.map(FetchedManifest::digest);
         if (pushed.isEmpty() || current.equals(pushed) || item.attempts() > DELAYS.size()) {
-            return;
+            return shown;
         }
         if (primary.headManifest(repository, new Reference.ByDigest(pushed.get()))
                 .isEmpty()) {
-            return;
+            return primary.manifest(repository, new Reference.ByTag(tag));
         }
         throw new WorkDeferredException(
                 repository + ":" + tag + " pushed at " + pushed.get() + " (the primary has that manifest) but the"

@@ -158,7 +158,7 @@ public final class ReplicationWorker implements WorkHandler {
             ReplicaWriter guarded = guarded();
             Optional<FetchedManifest> current = primary.manifest(repository, new Reference.ByTag(tag));
             if (round == 1) {
-                pushedTagLink.deferUntilShown(item, repository, tag, current);
+                current = pushedTagLink.deferUntilShown(item, repository, tag, current);
             }
             if (current.isEmpty()) {
                 replica.untag(repository, tag);

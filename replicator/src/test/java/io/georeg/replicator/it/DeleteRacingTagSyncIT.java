@@ -77,8 +77,14 @@ class DeleteRacingTagSyncIT {
         Digest first = push("v1", TestImages.image(1));
         await().atMost(WAIT).until(() -> replicaTag("v1").equals(Optional.of(first)));
 
-        HoldingProxy.Hold tagRead = proxy.holdNext("GET", "/manifests/v1");
-        Digest second = push("v1", TestImages.image(2));
+        // The read that answers <second>: distribution notifies a push before it links the tag, so
+        // the sync's first read can still answer <first>; that one passes, the worker defers the
+        // row (PushedTagLink) and reads again. Holding it instead would hold an answer older than
+        // the push, and the race below would not be the one this test is about.
+        TestImage pushed = TestImages.image(2);
+        HoldingProxy.Hold tagRead = proxy.holdNextAnswering(
+                "GET", "/manifests/v1", pushed.manifest().digest().toString());
+        Digest second = push("v1", pushed);
         await().atMost(WAIT).until(tagRead::arrived);
 
         // The sync holds the primary's answer "v1 is <second>"; now <second> goes on the primary,

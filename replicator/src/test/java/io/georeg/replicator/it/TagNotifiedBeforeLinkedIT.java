@@ -62,7 +62,7 @@ class TagNotifiedBeforeLinkedIT {
         replica = new ReplicatorUnderTest(DB, temp.resolve("replica"));
         primary = Distribution.start(
                 Files.createDirectories(temp.resolve("primary")),
-                DistributionConfig.filesystem(temp.resolve("primary-storage")));
+                DistributionConfig.filesystem(temp.resolve("primary-storage")).withDeleteEnabled(true));
         primaryAsTheReplicatorSeesIt = HoldingProxy.to(primary.url());
         replica.start(primaryAsTheReplicatorSeesIt.url(), ReplicatorUnderTest.fastRetries(2));
         registry = new RegistryHttp(primary.url());
@@ -108,6 +108,55 @@ class TagNotifiedBeforeLinkedIT {
     }
 
     /**
+     * The push is undone before the worker's early read is answered: the tag linked and its manifest
+     * deleted on the primary, which removes the tag too (distribution untags a deleted manifest's
+     * tags, and that sends no event of its own: the delete's event, sent here too, names only the
+     * digest, which the replica never had under this tag). The early read still says the tag's old digest, the
+     * deferral finds the pushed manifest gone and does not wait: the tag must then follow the
+     * primary, which has no such tag, rather than that read from before the push.
+     */
+    @Test
+    void aTagWhosePushIsDeletedBeforeTheEarlyReadIsAnsweredFollowsThePrimary() throws Exception {
+        String repo = "unlinked/undone";
+        TestImage before = TestImages.image(44);
+        TestImage pushed = TestImages.image(45);
+        Digest pushedDigest = pushed.manifest().digest();
+        assertThat(registry.push(repo, "v1", before).status()).isEqualTo(201);
+        sendTagPushEvent(repo, "v1", before);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> replica.tagDigest(repo, "v1")
+                        .equals(Optional.of(before.manifest().digest())));
+
+        assertThat(registry.push(repo, pushedDigest.toString(), pushed).status())
+                .isEqualTo(201);
+        HoldingProxy.Hold earlyRead = primaryAsTheReplicatorSeesIt.holdNext("GET", "/manifests/v1");
+        sendTagPushEvent(repo, "v1", pushed);
+        await().atMost(Duration.ofSeconds(30)).until(earlyRead::arrived);
+        assertThat(registry.putManifest(
+                                repo,
+                                "v1",
+                                pushed.manifest().mediaType(),
+                                pushed.manifest().content())
+                        .status())
+                .isEqualTo(201);
+        assertThat(registry.deleteManifest(repo, pushedDigest.toString()).status())
+                .isEqualTo(202);
+        assertThat(registry.headManifest(repo, "v1", RegistryHttp.ACCEPT_ALL).status())
+                .as("v1 on the primary once its manifest is deleted")
+                .isEqualTo(404);
+        sendManifestDeleteEvent(repo, pushedDigest);
+        earlyRead.release();
+
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> DB.queryLong("SELECT count(*) FROM replication_work WHERE repository = '" + repo
+                                + "' AND state IN ('pending', 'in_progress')")
+                        == 0);
+        assertThat(replica.tagDigest(repo, "v1"))
+                .as("%s:v1 in the replica, the primary having none", repo)
+                .isEmpty();
+    }
+
+    /**
      * What distribution does for {@code PUT /v2/<repo>/manifests/<tag>}, in the order that loses
      * the race: the manifest stored, the event sent, the worker's read of the tag answered, then
      * the tag linked.
@@ -131,24 +180,40 @@ class TagNotifiedBeforeLinkedIT {
         firstRead.release();
     }
 
+    /** distribution's captured manifest delete event, pointed at {@code digest} in {@code repo}. */
+    private static void sendManifestDeleteEvent(String repo, Digest digest) throws Exception {
+        send(envelope("delete-manifest.json", repo, digest));
+    }
+
     /** distribution's captured tag push event, pointed at {@code image} in {@code repo}. */
     private static void sendTagPushEvent(String repo, String tag, TestImage image) throws Exception {
-        ObjectNode envelope = (ObjectNode) JSON.readTree(NotificationFixtures.bytes("push-manifest-oci-tag.json"));
-        ObjectNode event = (ObjectNode) envelope.withArray("events").get(0);
-        event.put("id", UUID.randomUUID().toString());
-        event.put("timestamp", Instant.now().toString());
-        ObjectNode target = (ObjectNode) event.get("target");
         Digest digest = image.manifest().digest();
+        ObjectNode envelope = envelope("push-manifest-oci-tag.json", repo, digest);
+        ObjectNode target = (ObjectNode) envelope.withArray("events").get(0).get("target");
         target.put("mediaType", image.manifest().mediaType());
         target.put("size", image.manifest().content().length);
         target.put("length", image.manifest().content().length);
-        target.put("digest", digest.toString());
-        target.put("repository", repo);
         target.put("tag", tag);
         target.put(
                 "url",
                 primary.url().resolve("/v2/" + repo + "/manifests/" + digest).toString());
         target.remove("references");
+        send(envelope);
+    }
+
+    /** A captured envelope's one event made new (id, timestamp) and pointed at {@code digest} in {@code repo}. */
+    private static ObjectNode envelope(String fixture, String repo, Digest digest) throws Exception {
+        ObjectNode envelope = (ObjectNode) JSON.readTree(NotificationFixtures.bytes(fixture));
+        ObjectNode event = (ObjectNode) envelope.withArray("events").get(0);
+        event.put("id", UUID.randomUUID().toString());
+        event.put("timestamp", Instant.now().toString());
+        ObjectNode target = (ObjectNode) event.get("target");
+        target.put("digest", digest.toString());
+        target.put("repository", repo);
+        return envelope;
+    }
+
+    private static void send(ObjectNode envelope) throws Exception {
         HttpResponse<String> answer = replica.post(JSON.writeValueAsBytes(envelope));
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
     }

@@ -66,6 +66,17 @@ public final class HoldingProxy implements AutoCloseable {
         return add(new Hold(method, pathSuffix, status));
     }
 
+    /**
+     * Holds the answer to the next {@code method} request whose path ends with {@code pathSuffix}
+     * and that the primary answered with {@code digest} in {@code Docker-Content-Digest}; such
+     * requests answered otherwise pass. For a read of a tag that already existed, which the
+     * replicator can read before distribution links the push the test waits for: that read finds
+     * the tag's old digest (not a 404), and the replicator reads it again.
+     */
+    public Hold holdNextAnswering(String method, String pathSuffix, String digest) {
+        return add(new Hold(method, pathSuffix, 200, digest));
+    }
+
     private Hold add(Hold hold) {
         holds.add(hold);
         return hold;
@@ -76,13 +87,21 @@ public final class HoldingProxy implements AutoCloseable {
         private final String method;
         private final String pathSuffix;
         private final int status;
+        /** The {@code Docker-Content-Digest} the answer must carry, or null for any. */
+        private final String digest;
+
         private final CountDownLatch arrived = new CountDownLatch(1);
         private final CountDownLatch released = new CountDownLatch(1);
 
         private Hold(String method, String pathSuffix, int status) {
+            this(method, pathSuffix, status, null);
+        }
+
+        private Hold(String method, String pathSuffix, int status, String digest) {
             this.method = method;
             this.pathSuffix = pathSuffix;
             this.status = status;
+            this.digest = digest;
         }
 
         public boolean arrived() {
@@ -93,16 +112,21 @@ public final class HoldingProxy implements AutoCloseable {
             released.countDown();
         }
 
-        private boolean matches(HttpExchange exchange, int answered) {
+        private boolean matches(HttpExchange exchange, HttpResponse<?> answer) {
             return exchange.getRequestMethod().equals(method)
                     && exchange.getRequestURI().getRawPath().endsWith(pathSuffix)
-                    && (status == ANY_STATUS || status == answered);
+                    && (status == ANY_STATUS || status == answer.statusCode())
+                    && (digest == null
+                            || answer.headers()
+                                    .firstValue("Docker-Content-Digest")
+                                    .filter(digest::equals)
+                                    .isPresent());
         }
     }
 
-    private synchronized Hold claim(HttpExchange exchange, int answered) {
+    private synchronized Hold claim(HttpExchange exchange, HttpResponse<?> answer) {
         for (Hold hold : holds) {
-            if (hold.matches(exchange, answered)) {
+            if (hold.matches(exchange, answer)) {
                 holds.remove(hold);
                 return hold;
             }
@@ -128,7 +152,7 @@ public final class HoldingProxy implements AutoCloseable {
                 }
             }
             HttpResponse<byte[]> answer = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-            Hold hold = claim(exchange, answer.statusCode());
+            Hold hold = claim(exchange, answer);
             if (hold != null) {
                 hold.arrived.countDown();
                 hold.released.await();
