@@ -10,6 +10,10 @@ import io.georeg.replica.ReplicaReader;
 import io.georeg.replica.ReplicaWriter;
 import io.georeg.replicator.primary.FetchedManifest;
 import io.georeg.replicator.primary.PrimaryContent;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Copies a manifest by digest into a repository of the replica, in the order that keeps the
@@ -19,10 +23,20 @@ import io.georeg.replicator.primary.PrimaryContent;
  * skipped without asking the primary. The primary's bytes are verified against the digest by
  * {@link PrimaryContent} before anything is written. Writes go through the writer each call names
  * (see {@link BlobCopier}). Used by {@link ReplicationWorker}.
+ *
+ * <p>A manifest's blobs are copied at once, up to {@value #PARALLEL_BLOBS} at a time (the worker's
+ * thread and helper threads): in series, an image's config blob and small layers each waited
+ * for a whole round of replica checks, GET, commit with its fsyncs and link before the next blob
+ * started, and a big layer waited behind them all (docs/benchmarks.md, "One 256 MiB layer"). The
+ * manifest is still stored only once every blob's copy has ended; when one fails no further blob
+ * starts, and the failure of the first failed blob in the manifest's order leaves once the copies
+ * under way have ended.
  */
 final class ManifestCopier {
     /** An index of indexes of indexes is already exotic; deeper means a loop or an attack. */
     private static final int MAX_DEPTH = 4;
+    /** Blobs of one manifest copied at once (the worker's thread and up to three helpers). */
+    static final int PARALLEL_BLOBS = 4;
 
     private final PrimaryContent primary;
     private final ReplicaReader reader;
@@ -70,10 +84,74 @@ final class ManifestCopier {
         for (Descriptor child : parsed.children()) {
             copy(replica, repository, child.digest(), depth + 1);
         }
-        for (Descriptor blob : parsed.blobs()) {
-            blobs.copy(replica, repository, blob.digest(), blob.size());
-        }
+        copyBlobs(replica, repository, parsed.blobs());
         replica.putManifest(repository, fetched.content(), fetched.mediaType(), fetched.digest());
         observer.manifestCopied();
+    }
+
+    /**
+     * Copies every blob of one manifest, the worker's thread taking them in order alongside up to
+     * {@code PARALLEL_BLOBS - 1} helper threads; returns once every copy has ended.
+     */
+    private void copyBlobs(ReplicaWriter replica, RepositoryName repository, List<Descriptor> list) {
+        if (list.size() < 2) {
+            list.forEach(blob -> blobs.copy(replica, repository, blob.digest(), blob.size()));
+            return;
+        }
+        Throwable[] failures = new Throwable[list.size()]; // read after the helpers' join
+        AtomicInteger next = new AtomicInteger();
+        AtomicBoolean failed = new AtomicBoolean();
+        Runnable take = () -> {
+            // After a failure no further blob starts (the item fails); those under way end.
+            for (int i; !failed.get() && (i = next.getAndIncrement()) < list.size(); ) {
+                Descriptor blob = list.get(i);
+                try {
+                    blobs.copy(replica, repository, blob.digest(), blob.size());
+                } catch (RuntimeException | Error e) {
+                    failures[i] = e;
+                    failed.set(true);
+                }
+            }
+        };
+        String name = "blob-copy-" + Thread.currentThread().getName();
+        List<Thread> helpers = new ArrayList<>();
+        try {
+            for (int h = 1; h < Math.min(PARALLEL_BLOBS, list.size()); h++) {
+                helpers.add(Thread.ofPlatform().name(name).daemon().start(take));
+            }
+            take.run();
+        } finally {
+            awaitAll(helpers);
+        }
+        for (Throwable failure : failures) {
+            if (failure instanceof RuntimeException e) {
+                throw e;
+            }
+            if (failure != null) {
+                throw (Error) failure;
+            }
+        }
+    }
+
+    /**
+     * Waits for the helpers to end. Interrupted (the worker's shutdown), it interrupts them, still
+     * waits for them (no copy outlives its item), and leaves with the interrupt flag set.
+     */
+    private static void awaitAll(List<Thread> helpers) {
+        boolean interrupted = false;
+        for (Thread helper : helpers) {
+            while (true) {
+                try {
+                    helper.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    helpers.forEach(Thread::interrupt);
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-/** What the workers do when the primary misbehaves: corrupted bytes, and going away for a while. */
+/** What the workers do when the primary misbehaves: corrupted bytes, slow answers, and going away for a while. */
 class PrimaryFaultsIT {
     @RegisterExtension
     static final TestDatabase DB = new TestDatabase();
@@ -73,10 +73,7 @@ class PrimaryFaultsIT {
     void corruptedBlobBytesStoreNothingAndFailTheItemWithTheReasonAfterItsAttempts() {
         primary.corruptBlobs(true);
         replica.start(URI.create(primary.url()), ReplicatorUnderTest.fastRetries(2));
-        replica.replicator()
-                .queue()
-                .enqueue(List.of(
-                        WorkRequest.tagPush(REPO, Tag.of("v1"), Digest.sha256(MANIFEST), Instant.now(), "test")));
+        queueTagPush();
 
         await("item failed")
                 .atMost(Duration.ofSeconds(30))
@@ -118,10 +115,7 @@ class PrimaryFaultsIT {
                     URI.create("http://127.0.0.1:" + link.port()),
                     ReplicatorUnderTest.fastRetries(2).withRetries(50, Duration.ofMillis(50), Duration.ofMillis(300)));
             link.cut();
-            replica.replicator()
-                    .queue()
-                    .enqueue(List.of(
-                            WorkRequest.tagPush(REPO, Tag.of("v1"), Digest.sha256(MANIFEST), Instant.now(), "test")));
+            queueTagPush();
             await("attempts fail while the primary is away")
                     .atMost(Duration.ofSeconds(30))
                     .until(() -> DB.queryLong("SELECT attempts FROM replication_work") >= 2);
@@ -136,6 +130,36 @@ class PrimaryFaultsIT {
                             .isPresent());
             assertThat(DB.queryText("SELECT state FROM replication_work")).isEqualTo("done");
         }
+    }
+
+    /**
+     * A manifest's blobs are fetched at once (ManifestCopier): the primary holds each blob GET
+     * until the config blob's and the layer's are both under way, which one after another never
+     * happens (each GET would wait out the hold in turn). The manifest and tag land after both.
+     */
+    @Test
+    void slowBlobAnswersOfOneManifestAreAwaitedTogetherAndTheManifestLandsAfterThem() {
+        primary.holdBlobGets(2, Duration.ofSeconds(5));
+        replica.start(URI.create(primary.url()), ReplicatorUnderTest.fastRetries(1));
+        queueTagPush();
+
+        await("tag replicated")
+                .atMost(Duration.ofSeconds(60))
+                .until(() -> DB.queryLong("SELECT count(*) FROM replication_work WHERE state = 'done'") == 1);
+        assertThat(primary.mostBlobGetsAtOnce())
+                .as("blob GETs under way at once (1: one after another)")
+                .isEqualTo(2);
+        assertThat(replica.writer().hasBlob(Digest.sha256(CONFIG))).isTrue();
+        assertThat(replica.writer().hasBlob(Digest.sha256(LAYER))).isTrue();
+        assertThat(replica.reader().manifest(REPO, new Reference.ByTag(Tag.of("v1"))))
+                .isPresent();
+    }
+
+    private void queueTagPush() {
+        replica.replicator()
+                .queue()
+                .enqueue(List.of(
+                        WorkRequest.tagPush(REPO, Tag.of("v1"), Digest.sha256(MANIFEST), Instant.now(), "test")));
     }
 
     private org.eclipse.jetty.server.Server primaryServer() {

@@ -3,6 +3,7 @@ package io.georeg.replicator.testing;
 import io.georeg.oci.Digest;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +40,11 @@ public final class StandInPrimary extends Handler.Abstract {
     private volatile boolean tokenAuth;
     private volatile String redirectBlobsTo;
     private volatile int pageSize = 1000;
+    private final Object blobGetLock = new Object();
+    private int holdBlobGetsUntil; // 0: blob GETs answered at once
+    private int blobGetsHeld;
+    private int mostBlobGetsAtOnce;
+    private Duration holdBlobGetsFor = Duration.ZERO;
     private volatile Server server;
 
     public Server listen() throws Exception {
@@ -103,6 +109,50 @@ public final class StandInPrimary extends Handler.Abstract {
     public StandInPrimary redirectBlobsTo(String base) {
         redirectBlobsTo = base;
         return this;
+    }
+
+    /**
+     * Holds each blob GET's answer until {@code together} blob GETs are held at once, or for at
+     * most {@code atMost} (requests that come one after another are answered late, not refused).
+     */
+    public StandInPrimary holdBlobGets(int together, Duration atMost) {
+        synchronized (blobGetLock) {
+            holdBlobGetsUntil = together;
+            holdBlobGetsFor = atMost;
+        }
+        return this;
+    }
+
+    /** The most blob GETs held at once by {@link #holdBlobGets}. */
+    public int mostBlobGetsAtOnce() {
+        synchronized (blobGetLock) {
+            return mostBlobGetsAtOnce;
+        }
+    }
+
+    private void holdBlobGet() {
+        synchronized (blobGetLock) {
+            if (holdBlobGetsUntil == 0) {
+                return;
+            }
+            blobGetsHeld++;
+            mostBlobGetsAtOnce = Math.max(mostBlobGetsAtOnce, blobGetsHeld);
+            blobGetLock.notifyAll();
+            long deadline = System.nanoTime() + holdBlobGetsFor.toNanos();
+            try {
+                while (mostBlobGetsAtOnce < holdBlobGetsUntil) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        break;
+                    }
+                    blobGetLock.wait(Math.max(1, left / 1_000_000));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                blobGetsHeld--;
+            }
+        }
     }
 
     public StandInPrimary pageSize(int n) {
@@ -212,6 +262,9 @@ public final class StandInPrimary extends Handler.Abstract {
                 response.getHeaders()
                         .put(HttpHeader.LOCATION, redirectBlobsTo + "/storage/" + digest.substring("sha256:".length()));
                 return send(response, callback, 307, "text/plain", new byte[0]);
+            }
+            if ("GET".equals(request.getMethod())) {
+                holdBlobGet();
             }
             byte[] body = content;
             if (corruptBlobs) {
