@@ -63,12 +63,13 @@ final class ReplicaRead implements RouteLeg {
     }
 
     /**
-     * registry-read in process blocks, and so does a referrers correction; the pin check of a read
-     * never needs a thread of its own while the fence view clears it ({@link RouterFences#whenPinnedKnown}).
+     * A referrers correction blocks; the pin check of a read never needs a thread of its own while
+     * the fence view clears it ({@link RouterFences#whenPinnedKnown}), and registry-read in process,
+     * which blocks, gets one once the read is known to go there ({@link #toReplica}).
      */
     @Override
     public boolean mayBlock(RouteMatch match) {
-        return replica.inProcess() || fences.mayBlock(match);
+        return fences.mayBlock(match);
     }
 
     /** Whether the replica cannot serve reads now: its circuit is open or the tracking database is unavailable. */
@@ -92,7 +93,7 @@ final class ReplicaRead implements RouteLeg {
         if (primaryDown) {
             toReplica(read, true);
         } else if (mayBlock(match)) {
-            // Already on a thread of its own (and the in-process replica must not answer on the generation query's).
+            // Already on a thread of its own.
             pinnedOrReplica(read, fences.pinned(request, match));
         } else {
             fences.whenPinnedKnown(request, match, callback, pinned -> pinnedOrReplica(read, pinned));
@@ -121,6 +122,20 @@ final class ReplicaRead implements RouteLeg {
     }
 
     private void toReplica(Read read, boolean primaryDown) throws Exception {
+        if (replica.inProcess() && !Thread.currentThread().isVirtual()) {
+            // registry-read in process blocks: not on a selector's, the server pool's or the
+            // generation query's thread. A virtual thread started only now, once the pin check is
+            // done, instead of one the pin check parks on while the query runs: one thread
+            // hand-off less per served read (the query's thread would otherwise have to wake it).
+            Thread.ofVirtual().name("router-blocking").start(() -> {
+                try {
+                    toReplica(read, primaryDown);
+                } catch (Throwable e) {
+                    read.callback.failed(e);
+                }
+            });
+            return;
+        }
         metrics.routed(read.record, read.match, "replica");
         read.response.getHeaders().put(GeoregHeaders.SOURCE, "replica");
         FallbackToPrimary fallback = new FallbackToPrimary(primary.circuit(), read);

@@ -16,9 +16,9 @@ import org.eclipse.jetty.util.Callback;
  *
  * <p>Declared non-blocking, so Jetty runs it on the thread that parsed the request: proxying is
  * asynchronous end to end, and most requests never need a thread of their own. A leg that may
- * block for a request ({@link RouteLeg#mayBlock}: the router's own endpoints, registry-read in
- * process, a manifest read whose fence must be checked in the table or against the replica) is
- * run on a virtual thread.
+ * block for a request ({@link RouteLeg#mayBlock}: the router's own endpoints, a referrers read
+ * corrected with the fences) is run on a virtual thread; a read served by registry-read in
+ * process gets one once its pin check is done ({@link ReplicaRead}).
  */
 final class RoutingHandler extends Handler.Abstract {
     private final RouteTable table;
