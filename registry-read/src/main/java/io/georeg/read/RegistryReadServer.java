@@ -1,7 +1,7 @@
 package io.georeg.read;
 
 import io.georeg.ops.OciErrorHandler;
-import io.georeg.read.api.HashThreads;
+import io.georeg.read.api.BlobHandler;
 import io.georeg.read.auth.Authenticator;
 import io.georeg.read.server.PathGuard;
 import io.georeg.read.server.ReadResourceConfig;
@@ -39,20 +39,17 @@ public final class RegistryReadServer implements AutoCloseable {
     }
 
     /**
-     * The handler tree of registry-read, for embedding: a {@link PathGuard} around a servlet
-     * context holding Jersey at {@code /*}, and the threads that hash large blobs as they are
-     * served ({@link HashThreads}), started and stopped with the context.
+     * The handler tree of registry-read, for embedding: a {@link PathGuard} around the
+     * {@link BlobHandler} (blob GETs and HEADs) around a servlet context holding Jersey at
+     * {@code /*} (everything else).
      */
     public static Handler handler(ReplicaReader replica, Authenticator auth, ReadOptions options) {
         ServletContextHandler context = new ServletContextHandler("/", ServletContextHandler.NO_SESSIONS);
-        HashThreads hashThreads = HashThreads.perProcessor();
-        context.addBean(hashThreads, true);
         context.addServlet(
                 new ServletHolder(
-                        "registry-read",
-                        new ServletContainer(ReadResourceConfig.create(replica, auth, options, hashThreads))),
+                        "registry-read", new ServletContainer(ReadResourceConfig.create(replica, auth, options))),
                 "/*");
-        return new PathGuard(context);
+        return new PathGuard(new BlobHandler(context, replica, auth, options));
     }
 
     /**

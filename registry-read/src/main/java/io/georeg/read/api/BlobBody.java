@@ -1,52 +1,41 @@
 package io.georeg.read.api;
 
 import io.georeg.storage.fs.FileRangeInputStream;
-import jakarta.servlet.ServletOutputStream;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.ws.rs.core.StreamingOutput;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.eclipse.jetty.ee10.servlet.HttpOutput;
-import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 
 /**
- * The body of a blob GET, created by {@link RegistryResource} once the blob is open (so a blob
- * storage lost is still a clean {@code BLOB_UNKNOWN}).
+ * The body of a blob GET, sent by {@link BlobHandler} once the blob is open (so a blob storage
+ * lost is still a clean {@code BLOB_UNKNOWN}) to a {@link Sink}: Jetty's response, whose status
+ * and headers go out with the first chunk.
  *
- * <p>A large range of a file on the filesystem backend takes the short path: file → direct
- * buffer → socket (positional {@link FileChannel} reads into a pooled 1 MiB direct buffer handed
- * to Jetty's {@link HttpOutput#write(ByteBuffer)}, which writes it without aggregating), instead
- * of file → heap array → Jetty's buffer → socket: on this path a 256 MiB stream costs about a
- * third less CPU than with 64 KiB chunks. At most {@link #MAX_DIRECT_BUFFERS} such buffers exist
- * (direct memory is bounded by {@code -XX:MaxDirectMemorySize}, by default the heap size);
- * downloads beyond that, object stores and small blobs are copied through a heap buffer of at
- * most {@code registryRead.blobBufferBytes}. Jersey still commits the status and headers: the
- * first 64 KiB go through its stream.
+ * <p>A file on the filesystem backend takes the short path: file → direct buffer → socket
+ * (positional {@link FileChannel} reads into a pooled 1 MiB direct buffer handed to Jetty, which
+ * writes it without aggregating; a blob of one chunk goes out with its headers in one gathering
+ * write), instead of file → heap array → socket. At most {@link #MAX_DIRECT_BUFFERS} such buffers
+ * exist (direct memory is bounded by {@code -XX:MaxDirectMemorySize}, by default the heap size);
+ * downloads beyond that and object stores are copied through a heap buffer of at most
+ * {@code registryRead.blobBufferBytes}.
  *
  * <p>A whole-blob GET is hashed on the way out ({@link ServedBytesCheck}): every path hashes each
  * chunk before it sends it and compares the digest before the last one, so damaged storage ends
- * in an aborted transfer instead of a complete wrong blob. On the direct path a whole blob of
- * {@link #HASH_AHEAD_MIN_BYTES} or more is read and hashed by another thread, up to two chunks
- * ahead of the one being sent ({@link HashAhead}), when one of the {@link HashThreads} is free
- * and the pool has buffers for it; otherwise the request thread hashes each chunk before it
- * sends it. The sent bytes are the hashed bytes either way.
+ * in an aborted transfer instead of a complete wrong blob — or, for a blob of one chunk, in an
+ * error before anything was sent. On the direct path a whole blob of {@link #HASH_AHEAD_MIN_BYTES}
+ * or more is read and hashed by another thread, up to two chunks ahead of the one being sent
+ * ({@link HashAhead}), when one of the {@link HashThreads} is free and the pool has buffers for it;
+ * otherwise the request thread hashes each chunk before it sends it. The sent bytes are the hashed
+ * bytes either way.
  *
- * <p>There is no {@code sendfile} here: Jetty 12 writes only buffers, and bytes the kernel sent
- * from the file would be bytes this process never hashed.
+ * <p>There is no {@code sendfile} here: bytes the kernel sent from the file would be bytes this
+ * process never hashed.
  */
-final class BlobBody implements StreamingOutput {
-    /** Below this, the extra flush of the headers costs more than the copies it saves. */
-    static final long DIRECT_MIN_BYTES = 256 * 1024;
-    /** Larger than Jersey's outbound buffer ({@code ServerProperties.OUTBOUND_CONTENT_LENGTH_BUFFER}, 8 KiB). */
-    static final int FIRST_WRITE_BYTES = 64 * 1024;
-
+final class BlobBody {
     static final int DIRECT_BUFFER_BYTES = 1024 * 1024;
     static final int MAX_DIRECT_BUFFERS = 32;
     /** Below this (four chunks) the hand-off between two threads gains less than it costs. */
@@ -61,100 +50,94 @@ final class BlobBody implements StreamingOutput {
     private final InputStream in;
     private final long length;
     private final int bufferSize;
-    private final HttpServletRequest request;
     private final ServedBytesCheck check;
     private final HashThreads hashThreads;
+
+    /** Where the chunks go, in order; a blocking write of the whole chunk, the last one marked. */
+    @FunctionalInterface
+    interface Sink {
+        void write(ByteBuffer chunk, boolean last) throws IOException;
+    }
 
     /**
      * @param check hashes the whole blob as it is sent; null for a range, which cannot be checked
      * @param hashThreads where a large blob may be hashed ahead of its sending
      */
-    BlobBody(
-            InputStream in,
-            long length,
-            int maxBufferBytes,
-            HttpServletRequest request,
-            ServedBytesCheck check,
-            HashThreads hashThreads) {
+    BlobBody(InputStream in, long length, int maxBufferBytes, ServedBytesCheck check, HashThreads hashThreads) {
         this.in = in;
         this.length = length;
         this.bufferSize = (int) Math.max(1, Math.min(maxBufferBytes, length));
-        this.request = request;
         this.check = check;
         this.hashThreads = hashThreads;
     }
 
-    @Override
-    public void write(OutputStream out) throws IOException {
+    /** Sends the body to {@code out}, the last write marked last, and closes the blob. */
+    void sendTo(Sink out) throws IOException {
         try (InputStream src = in) {
-            ByteBuffer buffer = src instanceof FileRangeInputStream && length >= DIRECT_MIN_BYTES ? acquire() : null;
+            ByteBuffer buffer = src instanceof FileRangeInputStream && length > 0 ? acquire() : null;
             if (buffer == null) {
                 copy(src, out);
                 return;
             }
             try {
-                // Jersey sets the status and headers when its stream commits: on a write past its
-                // own small buffer, not on a flush before that. So the first bytes go through it.
-                byte[] first = new byte[FIRST_WRITE_BYTES];
-                int n = src.readNBytes(first, 0, first.length);
-                if (check != null && check.update(first, 0, n)) {
-                    check.beforeLastChunk();
-                }
-                out.write(first, 0, n);
-                out.flush();
-                HttpOutput direct = committedHttpOutput();
-                if (direct == null) {
-                    copy(src, out);
-                } else {
-                    sendFile((FileRangeInputStream) src, direct, buffer);
-                }
+                sendFile((FileRangeInputStream) src, out, buffer);
             } finally {
                 POOL.offer(buffer);
             }
         }
     }
 
-    private void copy(InputStream src, OutputStream out) throws IOException {
+    private void copy(InputStream src, Sink out) throws IOException {
         byte[] buffer = new byte[bufferSize];
+        long sent = 0;
         int n;
-        while ((n = src.read(buffer)) >= 0) {
+        while (sent < length && (n = src.read(buffer, 0, (int) Math.min(buffer.length, length - sent))) >= 0) {
+            sent += n;
             if (check != null && check.update(buffer, 0, n)) {
                 check.beforeLastChunk();
             }
-            out.write(buffer, 0, n);
+            out.write(ByteBuffer.wrap(buffer, 0, n), sent == length);
         }
-        if (check != null) {
-            check.atEnd();
-        }
+        ended(sent, out);
     }
 
-    private void sendFile(FileRangeInputStream file, HttpOutput out, ByteBuffer buffer) throws IOException {
+    private void sendFile(FileRangeInputStream file, Sink out, ByteBuffer buffer) throws IOException {
         FileChannel channel = file.channel();
-        long position = file.position();
+        long start = file.position();
+        long position = start;
         long end = position + file.remaining();
         if (check != null
                 && end - position >= HASH_AHEAD_MIN_BYTES
                 && sentHashingAhead(channel, position, end, out, buffer)) {
+            out.write(ByteBuffer.allocate(0), true);
             return;
         }
         while (position < end) {
             buffer.clear().limit((int) Math.min(buffer.capacity(), end - position));
             int n = channel.read(buffer, position);
             if (n < 0) {
-                if (check != null) {
-                    check.atEnd();
-                }
-                throw new IOException("blob file ended " + (end - position) + " bytes early");
+                break;
             }
             position += n;
             buffer.flip();
             if (check != null && check.update(buffer)) {
                 check.beforeLastChunk();
             }
-            out.write(buffer);
+            out.write(buffer, position == end && end - start == length);
         }
+        ended(position - start, out);
+    }
+
+    /** After the last chunk: the check of a whole blob that ended early, or the end of a short range. */
+    private void ended(long sent, Sink out) throws IOException {
         if (check != null) {
             check.atEnd();
+        }
+        if (sent < length) {
+            throw new IOException("blob file ended " + (length - sent) + " bytes early");
+        }
+        if (length == 0) {
+            out.write(ByteBuffer.allocate(0), true);
         }
     }
 
@@ -162,7 +145,7 @@ final class BlobBody implements StreamingOutput {
      * Sends {@code [position, end)} while a {@link HashThreads} thread hashes it ahead; false (nothing
      * sent) when no thread or no second buffer is free.
      */
-    private boolean sentHashingAhead(FileChannel channel, long position, long end, HttpOutput out, ByteBuffer buffer)
+    private boolean sentHashingAhead(FileChannel channel, long position, long end, Sink out, ByteBuffer buffer)
             throws IOException {
         List<ByteBuffer> buffers = new ArrayList<>(HASH_AHEAD_BUFFERS);
         buffers.add(buffer);
@@ -178,7 +161,7 @@ final class BlobBody implements StreamingOutput {
                 return false;
             }
             try {
-                ahead.sendTo(out::write);
+                ahead.sendTo(chunk -> out.write(chunk, false));
             } finally {
                 ahead.stop();
             }
@@ -187,20 +170,6 @@ final class BlobBody implements StreamingOutput {
             // the first is the caller's to pool
             buffers.subList(1, buffers.size()).forEach(POOL::offer);
         }
-    }
-
-    /**
-     * Jetty's output of this response when Jersey has committed it (status and headers are sent),
-     * or null when it has not or the request is not served by Jetty's ee10 servlet layer (then the
-     * heap copy is used).
-     */
-    private HttpOutput committedHttpOutput() throws IOException {
-        ServletContextRequest scr = ServletContextRequest.getServletContextRequest(request);
-        if (scr == null || !scr.getHttpServletResponse().isCommitted()) {
-            return null;
-        }
-        ServletOutputStream os = scr.getHttpServletResponse().getOutputStream();
-        return os instanceof HttpOutput h ? h : null;
     }
 
     /** A pooled direct buffer, a new one while fewer than the maximum exist, else null (copy instead). */

@@ -1,6 +1,5 @@
 package io.georeg.read.api;
 
-import io.georeg.oci.ErrorBody;
 import io.georeg.oci.OciException;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.ExceptionMapper;
@@ -8,7 +7,7 @@ import jakarta.ws.rs.ext.ExceptionMapper;
 /**
  * The one mapper from {@link OciException} to an HTTP answer: the status comes from the error
  * code ({@code ErrorCode.httpStatus()}), the body is the spec's error body, plus the one header
- * an {@link OciHttpException} carries (challenge, Content-Range).
+ * an {@link OciHttpException} carries (challenge, Content-Range); see {@link ErrorAnswer}.
  */
 public final class OciExceptionMapper implements ExceptionMapper<OciException> {
 
@@ -18,12 +17,6 @@ public final class OciExceptionMapper implements ExceptionMapper<OciException> {
     }
 
     static Response render(OciException e) {
-        Response.ResponseBuilder r = Response.status(e.code().httpStatus())
-                .entity(ErrorBody.render(e))
-                .header("Content-Type", ErrorBody.CONTENT_TYPE);
-        if (e instanceof OciHttpException h && h.headerName() != null) {
-            r.header(h.headerName(), h.headerValue());
-        }
-        return r.build();
+        return ErrorAnswer.of(e).toJersey();
     }
 }

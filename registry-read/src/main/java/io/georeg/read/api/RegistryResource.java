@@ -1,6 +1,5 @@
 package io.georeg.read.api;
 
-import io.georeg.oci.Digest;
 import io.georeg.oci.ErrorCode;
 import io.georeg.oci.MediaTypes;
 import io.georeg.oci.OciException;
@@ -10,7 +9,6 @@ import io.georeg.read.ReadOptions;
 import io.georeg.read.auth.Authenticator;
 import io.georeg.replica.ReplicaReader;
 import io.georeg.replica.ReplicaReader.StoredManifest;
-import io.georeg.storage.BlobNotFoundException;
 import io.georeg.token.AccessRequest;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.DELETE;
@@ -22,9 +20,6 @@ import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Response;
-import jakarta.ws.rs.core.StreamingOutput;
-import java.io.InputStream;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.List;
@@ -36,7 +31,8 @@ import org.eclipse.jetty.http.HttpException;
  * The pull and content-discovery API of the OCI distribution spec, over a {@link ReplicaReader}.
  * One catch-all resource: repository names contain slashes, so the path is classified by
  * {@link OciPath} rather than by Jersey templates. Every handler authorizes first (through the
- * {@link Authenticator}), then asks the replica; misses become the spec's error codes. Writes
+ * {@link Authenticator}), then asks the replica; misses become the spec's error codes. Blob GETs
+ * and HEADs never reach it: {@link BlobHandler} serves them in front of Jersey. Writes
  * on any path answer 405 {@code UNSUPPORTED}: this is a read replica.
  *
  * <p>Registered as a singleton by {@code server.ReadResourceConfig}; it holds no per-request
@@ -51,14 +47,11 @@ public final class RegistryResource {
     private final ReplicaReader replica;
     private final Authenticator auth;
     private final ReadOptions options;
-    private final HashThreads hashThreads;
 
-    /** @param hashThreads where large blobs are hashed ahead of their sending (see {@link BlobBody}) */
-    public RegistryResource(ReplicaReader replica, Authenticator auth, ReadOptions options, HashThreads hashThreads) {
+    public RegistryResource(ReplicaReader replica, Authenticator auth, ReadOptions options) {
         this.replica = replica;
         this.auth = auth;
         this.options = options;
-        this.hashThreads = hashThreads;
     }
 
     @GET
@@ -112,10 +105,9 @@ public final class RegistryResource {
                 auth.authorize(authorization, AccessRequest.pull(m.name()));
                 yield manifest(request, m, head);
             }
-            case OciPath.Blob b -> {
-                auth.authorize(authorization, AccessRequest.pull(b.name()));
-                yield blob(request, b, head);
-            }
+            case OciPath.Blob b ->
+                // BlobHandler, in front of Jersey, answers every GET and HEAD this path parses to
+                throw new IllegalStateException("blob " + b.digest() + " reached Jersey: BlobHandler serves blobs");
             case OciPath.TagsList t -> {
                 auth.authorize(authorization, AccessRequest.pull(t.name()));
                 yield tags(request, t.name());
@@ -152,7 +144,7 @@ public final class RegistryResource {
                 request.getHeaders("Accept") == null ? List.of() : Collections.list(request.getHeaders("Accept")));
         String digest = sm.digest().toString();
         String etag = '"' + digest + '"';
-        if (notModified(request, digest)) {
+        if (notModified(request.getHeader("If-None-Match"), digest)) {
             return Response.notModified()
                     .header("ETag", etag)
                     .header(DIGEST_HEADER, digest)
@@ -167,56 +159,6 @@ public final class RegistryResource {
             r.entity(sm.content());
         }
         return r.build();
-    }
-
-    private Response blob(HttpServletRequest request, OciPath.Blob b, boolean head) {
-        long size = replica.blobSize(b.name(), b.digest()).orElseThrow(() -> OciException.blobUnknown(b.digest()));
-        String digest = b.digest().toString();
-        String etag = '"' + digest + '"';
-        if (notModified(request, digest)) {
-            return Response.notModified()
-                    .header("ETag", etag)
-                    .header(DIGEST_HEADER, digest)
-                    .build();
-        }
-        // The replica decides whether redirects are on (ReplicaReader.blobRedirect is empty when off).
-        if (!head) {
-            Optional<URI> redirect = replica.blobRedirect(b.digest());
-            if (redirect.isPresent()) {
-                return Response.temporaryRedirect(redirect.get())
-                        .header(DIGEST_HEADER, digest)
-                        .build();
-            }
-        }
-        ByteRange range = ByteRange.parse(request.getHeader("Range"), size);
-        long length = range == null ? size : range.length();
-        Response.ResponseBuilder r = Response.status(range == null ? 200 : 206)
-                .header("Content-Type", MediaTypes.OCTET_STREAM)
-                .header(DIGEST_HEADER, digest)
-                .header("Content-Length", length)
-                .header("Accept-Ranges", "bytes")
-                .header("ETag", etag);
-        if (range != null) {
-            r.header("Content-Range", range.contentRange(size));
-        }
-        if (!head) {
-            ServedBytesCheck check = range == null ? new ServedBytesCheck(b.digest(), size, replica) : null;
-            r.entity(stream(request, b.digest(), range == null ? 0 : range.first(), length, check));
-        }
-        return r.build();
-    }
-
-    /** Opens the blob before the response is committed, so that storage losing it still yields a clean {@code BLOB_UNKNOWN}. */
-    private StreamingOutput stream(
-            HttpServletRequest request, Digest digest, long offset, long length, ServedBytesCheck check) {
-        InputStream in;
-        try {
-            in = replica.openBlob(digest, offset, length);
-        } catch (BlobNotFoundException e) {
-            throw new OciException(
-                    ErrorCode.BLOB_UNKNOWN, "blob unknown to registry", Map.of("digest", digest.toString()), e);
-        }
-        return new BlobBody(in, length, options.blobBufferBytes(), request, check, hashThreads);
     }
 
     private Response tags(HttpServletRequest request, RepositoryName name) {
@@ -303,8 +245,8 @@ public final class RegistryResource {
         }
     }
 
-    private static boolean notModified(HttpServletRequest request, String digest) {
-        String inm = request.getHeader("If-None-Match");
+    /** Whether {@code If-None-Match} (null when absent) matches the content's digest. */
+    static boolean notModified(String inm, String digest) {
         return inm != null && (inm.trim().equals("*") || inm.contains(digest));
     }
 

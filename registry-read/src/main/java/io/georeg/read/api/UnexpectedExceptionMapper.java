@@ -38,31 +38,8 @@ public final class UnexpectedExceptionMapper implements ExceptionMapper<Throwabl
 
     @Override
     public Response toResponse(Throwable t) {
-        if (t instanceof BlobNotFoundException b) {
-            return OciExceptionMapper.render(OciException.blobUnknown(b.digest()));
-        }
-        if (t instanceof DatabaseUnavailableException
-                || (t instanceof StorageException && !(t instanceof BlobNotFoundException))) {
-            // Transient by contract (the pool cannot connect, the storage backend failed): the
-            // client may retry, so 503 rather than 500. Logged, since an operator must act.
-            String requestId = requestId();
-            LOG.warn("request {}: backend unavailable: {}", requestId, t.toString());
-            return OciExceptionMapper.render(new OciException(
-                    ErrorCode.UNAVAILABLE,
-                    "the replica's backend is unavailable; retry later (request id " + requestId + ")",
-                    Map.of("requestId", requestId)));
-        }
-        if (t instanceof HttpException h && h.getCode() >= 400 && h.getCode() < 500) {
-            LOG.debug("request {} refused by the HTTP layer: {}", requestId(), h.getReason());
-            return Response.status(h.getCode())
-                    .entity(ErrorBody.render(
-                            OciErrorHandler.codeFor(h.getCode(), String.valueOf(h.getReason())),
-                            "bad request: " + h.getReason(),
-                            null))
-                    .header("Content-Type", ErrorBody.CONTENT_TYPE)
-                    .build();
-        }
         if (t instanceof WebApplicationException w) {
+            // Jersey's own (405 for an unmapped method, 404, 406): its status with an OCI body
             int status = w.getResponse().getStatus();
             ErrorCode code =
                     status == 405 ? ErrorCode.UNSUPPORTED : status == 404 ? ErrorCode.NAME_UNKNOWN : ErrorCode.UNKNOWN;
@@ -71,19 +48,58 @@ public final class UnexpectedExceptionMapper implements ExceptionMapper<Throwabl
                     .header("Content-Type", ErrorBody.CONTENT_TYPE)
                     .build();
         }
-        String requestId = requestId();
-        LOG.error("request {} failed unexpectedly", requestId, t);
-        return Response.status(500)
-                .entity(ErrorBody.render(
-                        ErrorCode.UNKNOWN,
-                        "internal error; the server log has the details under request id " + requestId,
-                        Map.of("requestId", requestId)))
-                .header("Content-Type", ErrorBody.CONTENT_TYPE)
-                .build();
+        return answer(t, headers == null ? null : headers.getHeaderString("X-Request-Id"))
+                .toJersey();
     }
 
-    private String requestId() {
-        String fromClient = headers == null ? null : headers.getHeaderString("X-Request-Id");
+    /**
+     * The answer to {@code t} on any path (Jersey's or {@link BlobHandler}'s), logged as the class
+     * comment says.
+     *
+     * @param requestIdHeader the request's {@code X-Request-Id}, or null
+     */
+    static ErrorAnswer answer(Throwable t, String requestIdHeader) {
+        if (t instanceof OciException e) {
+            return ErrorAnswer.of(e);
+        }
+        if (t instanceof BlobNotFoundException b) {
+            return ErrorAnswer.of(OciException.blobUnknown(b.digest()));
+        }
+        if (t instanceof DatabaseUnavailableException
+                || (t instanceof StorageException && !(t instanceof BlobNotFoundException))) {
+            // Transient by contract (the pool cannot connect, the storage backend failed): the
+            // client may retry, so 503 rather than 500. Logged, since an operator must act.
+            String requestId = requestId(requestIdHeader);
+            LOG.warn("request {}: backend unavailable: {}", requestId, t.toString());
+            return ErrorAnswer.of(new OciException(
+                    ErrorCode.UNAVAILABLE,
+                    "the replica's backend is unavailable; retry later (request id " + requestId + ")",
+                    Map.of("requestId", requestId)));
+        }
+        if (t instanceof HttpException h && h.getCode() >= 400 && h.getCode() < 500) {
+            LOG.debug("request {} refused by the HTTP layer: {}", requestId(requestIdHeader), h.getReason());
+            return new ErrorAnswer(
+                    h.getCode(),
+                    ErrorBody.render(
+                            OciErrorHandler.codeFor(h.getCode(), String.valueOf(h.getReason())),
+                            "bad request: " + h.getReason(),
+                            null),
+                    null,
+                    null);
+        }
+        String requestId = requestId(requestIdHeader);
+        LOG.error("request {} failed unexpectedly", requestId, t);
+        return new ErrorAnswer(
+                500,
+                ErrorBody.render(
+                        ErrorCode.UNKNOWN,
+                        "internal error; the server log has the details under request id " + requestId,
+                        Map.of("requestId", requestId)),
+                null,
+                null);
+    }
+
+    private static String requestId(String fromClient) {
         return fromClient != null && !fromClient.isBlank() && fromClient.length() <= 128
                 ? fromClient
                 : UUID.randomUUID().toString();

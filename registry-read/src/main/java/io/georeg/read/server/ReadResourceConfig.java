@@ -1,7 +1,6 @@
 package io.georeg.read.server;
 
 import io.georeg.read.ReadOptions;
-import io.georeg.read.api.HashThreads;
 import io.georeg.read.api.OciExceptionMapper;
 import io.georeg.read.api.RegistryResource;
 import io.georeg.read.api.UnexpectedExceptionMapper;
@@ -20,14 +19,12 @@ public final class ReadResourceConfig {
 
     private ReadResourceConfig() {}
 
-    /** @param hashThreads started and stopped by the caller, with the servlet context that holds this application */
-    public static ResourceConfig create(
-            ReplicaReader replica, Authenticator auth, ReadOptions options, HashThreads hashThreads) {
+    public static ResourceConfig create(ReplicaReader replica, Authenticator auth, ReadOptions options) {
         ResourceConfig rc = new ResourceConfig();
         // The resource is registered as a class and its one instance bound for injection:
         // registering the instance itself works too but makes Jersey warn that it is "not a
         // provider" at every start.
-        RegistryResource resource = new RegistryResource(replica, auth, options, hashThreads);
+        RegistryResource resource = new RegistryResource(replica, auth, options);
         rc.register(RegistryResource.class);
         rc.register(new AbstractBinder() {
             @Override

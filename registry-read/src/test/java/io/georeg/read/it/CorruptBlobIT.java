@@ -121,6 +121,26 @@ class CorruptBlobIT {
         assertQuarantined(layer, "hash to");
     }
 
+    /**
+     * A blob of one direct chunk (1 MiB) is read and hashed whole before its status and headers
+     * go out, so its damage is answered like a small blob's: a clean 404 the router falls back on,
+     * not a transfer aborted after its first bytes.
+     */
+    @Test
+    void damagedBlobOfOneChunkIsAnsweredBlobUnknownBeforeAnyByteIsSent() throws Exception {
+        TestBlob layer = TestImages.layer(48, 1024 * 1024);
+        store(layer);
+        byte[] damaged = layer.content().clone();
+        damaged[damaged.length - 1] ^= 0x01;
+        Files.write(dataFile(layer), damaged);
+
+        HttpResponse<byte[]> r = get(layer);
+        assertThat(r.statusCode()).isEqualTo(404);
+        assertThat(JSON.readTree(r.body()).at("/errors/0/code").asText()).isEqualTo("BLOB_UNKNOWN");
+        assertThat(r.headers().firstValue("Docker-Content-Digest")).isEmpty();
+        assertQuarantined(layer, "hash to");
+    }
+
     @Test
     void truncatedBlobIsNeverDeliveredAndNeverServedAgain() throws Exception {
         TestBlob layer = TestImages.layer(43, 2 * 1024 * 1024);

@@ -43,7 +43,11 @@ class ServerErrorsIT {
 
         @Override
         public Optional<Long> blobSize(RepositoryName repository, Digest digest) {
-            return Optional.of(10L);
+            return switch (repository.value()) {
+                case "broken" -> throw new IllegalStateException("secret internal detail that must not leak");
+                case "down" -> throw new StorageException("backend down");
+                default -> Optional.of(10L);
+            };
         }
 
         @Override
@@ -106,6 +110,34 @@ class ServerErrorsIT {
         var r = RawHttp.send(server.port(), "GET", "/v2/a/blobs/" + Digest.sha256(new byte[3]), Map.of());
         assertThat(r.status()).isEqualTo(404);
         assertThat(r.body()).contains("\"code\":\"BLOB_UNKNOWN\"");
+    }
+
+    /** Blob GETs and HEADs are served in front of Jersey (BlobHandler): the same answers to the same failures. */
+    @Test
+    void unexpectedExceptionOfABlobIs500UnknownWithRequestIdAndNoInternals() throws Exception {
+        for (String method : List.of("GET", "HEAD")) {
+            var r = RawHttp.send(
+                    server.port(),
+                    method,
+                    "/v2/broken/blobs/" + Digest.sha256(new byte[3]),
+                    Map.of("X-Request-Id", "req-456"));
+            assertThat(r.status()).as(method).isEqualTo(500);
+            if (method.equals("GET")) {
+                assertThat(r.body())
+                        .contains("\"code\":\"UNKNOWN\"")
+                        .contains("req-456")
+                        .doesNotContain("secret internal detail")
+                        .doesNotContain("IllegalStateException");
+            }
+        }
+    }
+
+    @Test
+    void storageFailureOfABlobIs503Unavailable() throws Exception {
+        var r = RawHttp.send(server.port(), "GET", "/v2/down/blobs/" + Digest.sha256(new byte[3]), Map.of());
+        assertThat(r.status()).isEqualTo(503);
+        assertThat(r.body()).contains("\"code\":\"UNAVAILABLE\"");
+        assertThat(r.header("Docker-Distribution-API-Version")).isEqualTo("registry/2.0");
     }
 
     @Test
