@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -24,6 +25,14 @@ import org.slf4j.LoggerFactory;
  * learns when the connection is up (right after {@code LISTEN}: anything it knew before may have
  * missed notifications), each payload, and when it is down (its view must be bypassed until it is
  * up again). A silent connection is pinged every two seconds so a dead one is noticed.
+ *
+ * <p>With a {@code heartbeat}, the listener also proves how far it has caught up: every
+ * {@code heartbeat} it sends a notification to a channel of its own ({@code <channel>_hb_<random>},
+ * which no other process listens to) carrying the {@link System#nanoTime()} read just before the
+ * send, and tells the {@link Subscriber#caughtUp(long)} that time when it comes back. PostgreSQL
+ * queues notifications of all channels in one queue, in commit order, and this listener hands them
+ * on in that order: so when a heartbeat sent at {@code t} comes back, every notification of a
+ * transaction committed before {@code t} has been handed to the subscriber already.
  */
 public final class NotifyListener implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NotifyListener.class);
@@ -43,6 +52,13 @@ public final class NotifyListener implements AutoCloseable {
 
         /** The connection is lost (or the listener stops): nothing may be trusted until {@link #connected()}. */
         void disconnected();
+
+        /**
+         * Every notification of a transaction committed before {@code sentNanos} (a
+         * {@link System#nanoTime()} of this process) has been handed to {@link #notified(String)}.
+         * Only with a heartbeat.
+         */
+        default void caughtUp(long sentNanos) {}
     }
 
     private final DatabaseConfig database;
@@ -50,6 +66,9 @@ public final class NotifyListener implements AutoCloseable {
     private final String applicationName;
     private final Duration reconnectDelay;
     private final Subscriber subscriber;
+    /** Nanoseconds between heartbeats, 0 for none. */
+    private final long heartbeatNanos;
+
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition stopped = lock.newCondition();
     private volatile boolean running;
@@ -65,6 +84,20 @@ public final class NotifyListener implements AutoCloseable {
             String applicationName,
             Duration reconnectDelay,
             Subscriber subscriber) {
+        this(database, channel, applicationName, reconnectDelay, Duration.ZERO, subscriber);
+    }
+
+    /**
+     * @param heartbeat how often to prove how far the listener has caught up ({@link
+     *     Subscriber#caughtUp(long)}); zero for never
+     */
+    public NotifyListener(
+            DatabaseConfig database,
+            String channel,
+            String applicationName,
+            Duration reconnectDelay,
+            Duration heartbeat,
+            Subscriber subscriber) {
         if (!CHANNEL.matcher(channel).matches()) {
             throw new IllegalArgumentException("not a plain channel name: " + channel);
         }
@@ -73,6 +106,10 @@ public final class NotifyListener implements AutoCloseable {
         this.applicationName = applicationName;
         this.reconnectDelay = reconnectDelay;
         this.subscriber = subscriber;
+        if (heartbeat.isNegative() || (!heartbeat.isZero() && heartbeat.toMillis() < 1)) {
+            throw new IllegalArgumentException("heartbeat must be zero or at least 1ms (got " + heartbeat + ")");
+        }
+        this.heartbeatNanos = heartbeat.toNanos();
     }
 
     public synchronized void start() {
@@ -112,16 +149,40 @@ public final class NotifyListener implements AutoCloseable {
     }
 
     private void listen(Connection c) throws SQLException {
+        // A fresh channel per connection: a heartbeat of an earlier connection can never come back on this one.
+        String beats = heartbeatNanos == 0
+                ? null
+                : channel + "_hb_"
+                        + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
         try (Statement s = c.createStatement()) {
             s.execute("LISTEN " + channel);
+            if (beats != null) {
+                s.execute("LISTEN " + beats);
+            }
             subscriber.connected();
             PGConnection pg = c.unwrap(PGConnection.class);
             long lastHeard = System.nanoTime();
+            long lastBeat = lastHeard - heartbeatNanos;
             while (running) {
-                PGNotification[] notifications = pg.getNotifications(POLL_MILLIS);
+                int wait = POLL_MILLIS;
+                if (beats != null) {
+                    long now = System.nanoTime();
+                    if (now - lastBeat >= heartbeatNanos) {
+                        s.execute("SELECT pg_notify('" + beats + "', '" + now + "')");
+                        lastBeat = now;
+                        lastHeard = now;
+                    }
+                    long untilBeat = heartbeatNanos - (System.nanoTime() - lastBeat);
+                    wait = (int) Math.max(1, Math.min(POLL_MILLIS, TimeUnit.NANOSECONDS.toMillis(untilBeat)));
+                }
+                PGNotification[] notifications = pg.getNotifications(wait);
                 if (notifications != null && notifications.length > 0) {
                     for (PGNotification n : notifications) {
-                        subscriber.notified(n.getParameter());
+                        if (beats != null && beats.equals(n.getName())) {
+                            subscriber.caughtUp(Long.parseLong(n.getParameter()));
+                        } else {
+                            subscriber.notified(n.getParameter());
+                        }
                     }
                     lastHeard = System.nanoTime();
                 } else if (System.nanoTime() - lastHeard > PING_NANOS) {

@@ -11,6 +11,7 @@ import io.georeg.oci.Tag;
 import io.georeg.replica.ReplicaReader;
 import java.io.InputStream;
 import java.net.URI;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -22,9 +23,12 @@ import java.util.Optional;
  * <p>Two kinds of facts are cached. Content-addressed ones (a manifest's bytes and media type by
  * digest) never change and are kept up to {@code maxManifestBytes}. Mutable ones (tag → digest, a
  * manifest or blob linked to a repository, a blob being servable) are served only while they are
- * provably current ({@link Freshness}): the process's {@link ChangeListener} is connected and no
- * change notification touched them since the query that produced them; a lost listener bypasses
- * the cache, a reconnect flushes it, and {@code tagTtl} bounds their age regardless. Misses are
+ * provably current ({@link Freshness}): the process's {@link ChangeListener} is connected, has
+ * proven by a heartbeat within the last {@code tagTtl} that it had heard every change committed
+ * before, and no change notification touched them since the query that produced them; a lost
+ * listener bypasses the cache, a reconnect flushes it. They have no age limit of their own (they
+ * were held at most {@code tagTtl} before, so a key read less often than that always missed):
+ * only {@code maxEntries} bounds them. Misses are
  * never cached, so anything newly stored (a pushed manifest, a replicated blob) is visible as
  * soon as its transaction commits; an overwritten tag, a deleted manifest or an unlinked or
  * failed blob within the notification latency (the commit's NOTIFY reaching this process).
@@ -33,25 +37,29 @@ import java.util.Optional;
  */
 public final class CachingReplicaReader implements ReplicaReader, AutoCloseable {
     private final ReplicaReader delegate;
-    private final Freshness freshness = new Freshness();
+    private final Freshness freshness;
     private final ChangeListener listener;
     /** Content-addressed: valid for ever, bounded by bytes. */
     private final Cache<Digest, StoredManifest> manifestContent;
-    /** Mutable: valid while {@link Freshness} says so, at most {@code tagTtl} old. */
+    /** Mutable: valid while {@link Freshness} says so, bounded by count. */
     private final Cache<FactKey, Fact> facts;
 
     public CachingReplicaReader(ReplicaReader delegate, DatabaseConfig database, ReplicaCacheOptions options) {
         this.delegate = delegate;
-        this.listener = new ChangeListener(database, options.reconnectDelay(), freshness);
+        this.freshness = new Freshness(options.tagTtl().toNanos());
+        // Four heartbeats per horizon: a late one or two do not yet bypass the cache.
+        Duration heartbeat = options.tagTtl().dividedBy(4);
+        this.listener = new ChangeListener(
+                database,
+                options.reconnectDelay(),
+                heartbeat.toMillis() < 1 ? Duration.ofMillis(1) : heartbeat,
+                freshness);
         this.manifestContent = Caffeine.newBuilder()
                 .maximumWeight(options.maxManifestBytes())
                 .weigher((Digest d, StoredManifest m) ->
                         m.content().length + m.mediaType().length() + 64)
                 .build();
-        this.facts = Caffeine.newBuilder()
-                .maximumSize(options.maxEntries())
-                .expireAfterWrite(options.tagTtl())
-                .build();
+        this.facts = Caffeine.newBuilder().maximumSize(options.maxEntries()).build();
     }
 
     /** Starts the change listener; until it has connected, every read goes to the database. */

@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
  * {@link NotifyListener} (one plain JDBC connection outside the pool, one daemon thread).
  * Notifications come from the triggers of migration {@code V5__replica_change_notifications}
  * and move {@link Freshness}'s generations; connecting flushes everything cached before, losing the
- * connection makes the cache bypassed until it is back. Started and stopped by
+ * connection makes the cache bypassed until it is back, and its heartbeats tell {@link Freshness}
+ * how far it has caught up. Started and stopped by
  * {@link CachingReplicaReader}.
  */
 final class ChangeListener implements AutoCloseable, NotifyListener.Subscriber {
@@ -23,9 +24,10 @@ final class ChangeListener implements AutoCloseable, NotifyListener.Subscriber {
     private final Freshness freshness;
     private final NotifyListener listener;
 
-    ChangeListener(DatabaseConfig database, Duration reconnectDelay, Freshness freshness) {
+    /** @param heartbeat how often to prove to {@link Freshness} how far the listener has caught up */
+    ChangeListener(DatabaseConfig database, Duration reconnectDelay, Duration heartbeat, Freshness freshness) {
         this.freshness = freshness;
-        this.listener = new NotifyListener(database, CHANNEL, APPLICATION_NAME, reconnectDelay, this);
+        this.listener = new NotifyListener(database, CHANNEL, APPLICATION_NAME, reconnectDelay, heartbeat, this);
     }
 
     void start() {
@@ -40,6 +42,11 @@ final class ChangeListener implements AutoCloseable, NotifyListener.Subscriber {
     @Override
     public void disconnected() {
         freshness.listenerDisconnected();
+    }
+
+    @Override
+    public void caughtUp(long sentNanos) {
+        freshness.caughtUp(sentNanos);
     }
 
     @Override

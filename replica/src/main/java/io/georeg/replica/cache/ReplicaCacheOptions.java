@@ -7,10 +7,11 @@ import java.time.Duration;
  * {@code replica.cache.*} keys of the configuration.
  *
  * @param enabled cache at all; off, every read is a database query
- * @param tagTtl the longest a mutable fact (tag → digest, a manifest or blob linked to a
- *     repository, a blob being servable) is answered from memory. Change notifications invalidate
- *     sooner; this bounds staleness should a notification ever be lost without the listener
- *     noticing (a half-open TCP connection).
+ * @param tagTtl the longest a change to a mutable fact (tag → digest, a manifest or blob linked
+ *     to a repository, a blob being servable) may go unnoticed by the cache: facts are served only
+ *     while the change listener's heartbeat (four per {@code tagTtl}) proved, within the last
+ *     {@code tagTtl}, that it had heard every change committed before. A fact itself lives until a
+ *     change notification invalidates it or {@code maxEntries} evicts it.
  * @param maxManifestBytes memory for cached manifest bytes (content-addressed, never invalid)
  * @param maxEntries mutable facts held at most
  * @param reconnectDelay wait between attempts to re-open the change listener's connection;

@@ -168,11 +168,48 @@ class CachingReplicaReaderIT {
         await("cached again after reconnect").atMost(NOTIFY_BOUND).until(() -> servedFromCache(repo, tag, second));
     }
 
+    @Test
+    void aCachedTagOutlivesTagTtlWhileTheListenerKeepsUpAndAnOverwriteIsStillSeen() throws InterruptedException {
+        RepositoryName repo = RepositoryName.of("cache/horizon");
+        Digest first = store(repo, TestImages.image(7));
+        Digest second = store(repo, TestImages.image(8));
+        Reference tag = Reference.parse("lts");
+        writer.tag(repo, Tag.of("lts"), first);
+        // The default: four heartbeats a second, so a listener thread the machine's load delays by up
+        // to 3/4 s still keeps the cache served.
+        Duration ttl = Duration.ofSeconds(1);
+        try (CachingReplicaReader shortLived = new CachingReplicaReader(
+                        counting(new DatabaseReplicaReader(database, blobs, ReplicaReadOptions.streamOnly())),
+                        DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password()),
+                        ReplicaCacheOptions.defaults().withTagTtl(ttl))
+                .start()) {
+            await().atMost(Duration.ofSeconds(10)).until(shortLived::listening);
+            await().atMost(NOTIFY_BOUND).until(() -> servedFromCache(shortLived, repo, tag, first));
+
+            Thread.sleep(ttl.multipliedBy(3).toMillis());
+
+            // Before the heartbeat, every fact expired after tagTtl: a key read less often always missed.
+            assertThat(servedFromCache(shortLived, repo, tag, first))
+                    .as("three tagTtl later, nothing changed: still answered from memory")
+                    .isTrue();
+            writer.tag(repo, Tag.of("lts"), second);
+            await().atMost(NOTIFY_BOUND)
+                    .untilAsserted(() -> assertThat(shortLived.manifest(repo, tag))
+                            .map(m -> m.digest())
+                            .contains(second));
+        }
+    }
+
     /** True when a read returns {@code expected} without reaching the database. */
-    private static boolean servedFromCache(RepositoryName repo, Reference reference, Digest expected) {
+    private static boolean servedFromCache(
+            CachingReplicaReader cache, RepositoryName repo, Reference reference, Digest expected) {
         int before = databaseReads.get();
-        Optional<Digest> got = reader.manifest(repo, reference).map(m -> m.digest());
+        Optional<Digest> got = cache.manifest(repo, reference).map(m -> m.digest());
         return got.equals(Optional.of(expected)) && databaseReads.get() == before;
+    }
+
+    private static boolean servedFromCache(RepositoryName repo, Reference reference, Digest expected) {
+        return servedFromCache(reader, repo, reference, expected);
     }
 
     private static Digest store(RepositoryName repo, TestImage image) {
