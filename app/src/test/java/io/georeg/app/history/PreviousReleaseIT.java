@@ -8,14 +8,21 @@ import io.georeg.testkit.history.Op;
 import io.georeg.testkit.history.Violation;
 import io.georeg.testkit.tools.FreePort;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.core.TerminalFailureException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -62,15 +69,18 @@ class PreviousReleaseIT {
 
     /**
      * The run's failure with what explains it, read before the temporary directory goes: the
-     * work rows still pending (the previous release's replicator runs them) and the end of that
-     * release's log.
+     * work rows still pending (the previous release's replicator runs them), whether that release
+     * still runs and, if it does, its threads that were in georeg's code, its log (the lines that
+     * warn or err, then the last 80), and what the primary's log says of sending it notifications
+     * (distribution retries a delivery it could not make, in order, and sends nothing after it).
      */
-    private static AssertionError withPreviousReleasesState(AssertionError failure, Path log) {
+    private AssertionError withPreviousReleasesState(Throwable failure, Path log, Path primaryLog) {
         String pending;
         try {
-            pending = DB.queryText("SELECT coalesce(string_agg(format('%s %s %s %s %s attempts=%s next=%s error=%s',"
-                    + " kind, repository, ref, operation, state, attempts, next_attempt_at, last_error), E'\\n'"
-                    + " ORDER BY id), 'none') FROM replication_work WHERE state IN ('pending', 'in_progress')");
+            pending = DB.queryText("SELECT coalesce(string_agg(format('%s %s %s %s %s attempts=%s next=%s"
+                    + " lease=%s until %s updated=%s source=%s error=%s', kind, repository, ref, operation, state,"
+                    + " attempts, next_attempt_at, lease_owner, lease_expires_at, updated_at, source, last_error),"
+                    + " E'\\n' ORDER BY id), 'none') FROM replication_work WHERE state IN ('pending', 'in_progress')");
         } catch (RuntimeException e) {
             pending = "(not read: " + e + ")";
         }
@@ -82,9 +92,60 @@ class PreviousReleaseIT {
             tail = "(not read: " + e + ")";
         }
         AssertionError explained = new AssertionError(failure.getMessage() + "\nwork rows pending:\n" + pending
-                + "\nthe previous release's log, last 80 lines:\n" + tail);
+                + "\nthe previous release: " + previousReleasesThreads()
+                + "\nits log's warnings and errors (the first 40):\n"
+                + linesOf(log, l -> l.contains(" WARN ") || l.contains(" ERROR "))
+                + "\nits log, last 80 lines:\n" + tail
+                + "\nthe primary's log on notifications (the first 40):\n"
+                + linesOf(primaryLog, l -> l.contains("sink") || l.contains("notification")));
         explained.initCause(failure);
         return explained;
+    }
+
+    /** The first 40 lines of {@code log} that {@code wanted} keeps, or why there are none. */
+    private static String linesOf(Path log, Predicate<String> wanted) {
+        try (var lines = Files.lines(log)) {
+            return lines.filter(wanted).limit(40).collect(Collectors.joining("\n"));
+        } catch (IOException | UncheckedIOException e) {
+            return "(not read: " + e + ")";
+        }
+    }
+
+    /**
+     * Whether the previous release still runs, and if so its threads that were in georeg's code
+     * ({@code jcmd <pid> Thread.print}): a replicator that stopped taking notifications and
+     * working its queue at once is either gone or waiting somewhere, and this says which.
+     */
+    private String previousReleasesThreads() {
+        if (previous == null) {
+            return "not started";
+        }
+        if (!previous.isAlive()) {
+            return "exited with status " + previous.exitValue();
+        }
+        try {
+            Path jcmd = Path.of(ProcessHandle.current().info().command().orElseThrow())
+                    .resolveSibling("jcmd");
+            Path dump = Files.createTempFile(temp, "previous-release-threads", ".txt");
+            Process p = new ProcessBuilder(jcmd.toString(), Long.toString(previous.pid()), "Thread.print")
+                    .redirectErrorStream(true)
+                    .redirectOutput(dump.toFile())
+                    .start();
+            if (!p.waitFor(1, TimeUnit.MINUTES)) {
+                p.destroyForcibly();
+                return "running; jcmd Thread.print took longer than a minute";
+            }
+            // One block per thread, blank lines between them.
+            return "running; its threads in georeg's code:\n"
+                    + Arrays.stream(Files.readString(dump).split("\n\n"))
+                            .filter(b -> b.contains("io.georeg"))
+                            .collect(Collectors.joining("\n\n"));
+        } catch (IOException | RuntimeException e) {
+            return "running; threads not read: " + e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "running; threads not read: interrupted";
+        }
     }
 
     @Test
@@ -112,10 +173,21 @@ class PreviousReleaseIT {
                             "http://127.0.0.1:" + routerPort));
             previous = serve.start();
             URI previousRouter = URI.create("http://127.0.0.1:" + routerPort);
-            await("the previous release ready on this schema (log: " + log + ")")
-                    .atMost(Duration.ofSeconds(90))
-                    .pollInterval(Duration.ofMillis(250))
-                    .until(() -> previous.isAlive() && HistorySites.ready(previousRouter));
+            // Its own router answering, not another process that took the port after FreePort.pick:
+            // the log names the port it bound. A start takes seconds on a quiet machine and more
+            // than 90 s at load 40 (three runs of this test met that limit); the limit is for a
+            // start that hangs, and a start that fails ends the wait at once.
+            String listening = "router listening on http://127.0.0.1:" + routerPort + " ";
+            try {
+                await("the previous release ready on this schema")
+                        .atMost(Duration.ofMinutes(5))
+                        .pollInterval(Duration.ofMillis(250))
+                        .failFast("the previous release exited", () -> !previous.isAlive())
+                        .until(() -> new String(Files.readAllBytes(log), StandardCharsets.UTF_8).contains(listening)
+                                && HistorySites.ready(previousRouter));
+            } catch (ConditionTimeoutException | TerminalFailureException e) {
+                throw withPreviousReleasesState(e, log, sites.primary.log());
+            }
 
             HistoryWorkload workload = new HistoryWorkload(new HistoryWorkload.Config(
                     List.of(sites.routers().get(0), previousRouter), 3, Duration.ofSeconds(15), 7, 0));
@@ -123,7 +195,7 @@ class PreviousReleaseIT {
             try {
                 result = HistoryRun.judge(DB, sites, workload, workload.run());
             } catch (AssertionError e) {
-                throw withPreviousReleasesState(e, log);
+                throw withPreviousReleasesState(e, log, sites.primary.log());
             }
             LOG.info("this release beside the previous one ({}):\n{}", PREVIOUS, result.figures());
 
