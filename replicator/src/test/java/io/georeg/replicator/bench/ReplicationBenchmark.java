@@ -84,6 +84,13 @@ class ReplicationBenchmark {
     private static final WorkerConfig WORKERS =
             ReplicatorUnderTest.fastRetries(16).withRetries(8, Duration.ofMillis(100), Duration.ofSeconds(2));
 
+    /**
+     * {@code -Dbench.initialOnly=true} (scripts/bench-replication initial): skopeo sync, the floors
+     * and the two initial replications only, no steady state and no intake latency, for
+     * interleaved A/B runs of initial replication.
+     */
+    private static final boolean INITIAL_ONLY = Boolean.getBoolean("bench.initialOnly");
+
     @TempDir
     Path temp;
 
@@ -172,7 +179,7 @@ class ReplicationBenchmark {
 
             // 4. Steady state: 5 pushes per second for 20 s, replicated from notifications.
             ReplicatorDatabase.truncateQueue(DB);
-            int steadyPushes = 100;
+            int steadyPushes = INITIAL_ONLY ? 0 : 100;
             ScheduledExecutorService ticker = Executors.newScheduledThreadPool(6);
             List<ScheduledFuture<?>> scheduled = new ArrayList<>();
             for (int i = 0; i < steadyPushes; i++) {
@@ -203,7 +210,7 @@ class ReplicationBenchmark {
             List<Double> lags = tagLags();
 
             // 5. Intake latency: sequential envelopes, as distribution sends them (one at a time).
-            List<Double> intake = intakeLatencies(replica.intakeUrl(), 500);
+            List<Double> intake = intakeLatencies(replica.intakeUrl(), INITIAL_ONLY ? 0 : 500);
 
             String table = """
                     | Replication benchmark (this machine, one run) | wall time | MB/s |
@@ -430,6 +437,9 @@ class ReplicationBenchmark {
     }
 
     private static double percentile(List<Double> sorted, int p) {
+        if (sorted.isEmpty()) {
+            return Double.NaN;
+        }
         int index = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
         return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index)));
     }
