@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 
@@ -26,11 +27,14 @@ public final class Tombstones {
     public static final String TAG = "tag";
 
     /**
-     * How long a tombstone is kept (SQL interval): a copy that read the primary longer ago than
-     * this is not refused by it (a tag sync's confirming {@code HEAD} removes what the primary no
-     * longer has).
+     * How long a tombstone is kept: a copy that read the primary longer ago than this is not
+     * refused by it (a tag sync that ran that long confirms its write with a {@code HEAD} of the
+     * tag, which removes what the primary no longer has).
      */
-    static final String LIFETIME = "interval '1 hour'";
+    public static final Duration KEPT = Duration.ofHours(1);
+
+    /** {@link #KEPT} as an SQL interval. */
+    static final String LIFETIME = "interval '" + KEPT.toSeconds() + " seconds'";
 
     // A tombstone of the key newer than the generation; or the delete (when given) older than
     // tombstones live.

@@ -9,6 +9,7 @@ import io.georeg.oci.Tag;
 import io.georeg.replica.DeletedSinceException;
 import io.georeg.replica.ReplicaReader;
 import io.georeg.replica.ReplicaWriter;
+import io.georeg.replica.Tombstones;
 import io.georeg.replicator.primary.FetchedManifest;
 import io.georeg.replicator.primary.ManifestHead;
 import io.georeg.replicator.primary.PrimaryContent;
@@ -19,6 +20,7 @@ import io.georeg.replicator.queue.WorkItem;
 import io.georeg.replicator.queue.WorkKind;
 import io.georeg.replicator.queue.WorkQueue;
 import io.georeg.replicator.queue.WorkRequest;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -60,9 +62,10 @@ import org.slf4j.LoggerFactory;
  * ({@link ReplicaWriter#refusingDeletesAfter}, a tombstone checked under the delete's own lock in
  * the storing transaction; a tag removed leaves one too, checked when the sync stores the tag).
  * A tag sync so refused asks the primary again; a push item so refused
- * is done (the delete came later). A tag sync also confirms its write with a HEAD of the tag and
- * removes a manifest the primary deleted meanwhile (a delete not applied here yet, or one whose
- * tombstone was pruned), with the blob links the primary no longer has.
+ * is done (the delete came later). A tag sync that ran longer than tombstones are safely kept
+ * also confirms its write with a HEAD of the tag and removes a manifest the primary deleted
+ * meanwhile (a delete whose tombstone may have been pruned), with the blob links the primary no
+ * longer has.
  *
  * <p>Failures leave as {@link io.georeg.replicator.queue.WorkFailedException} classified by
  * {@link Failures}. Run by the {@link io.georeg.replicator.queue.WorkScheduler}'s workers.
@@ -71,6 +74,13 @@ public final class ReplicationWorker implements WorkHandler {
     private static final Logger LOG = LoggerFactory.getLogger(ReplicationWorker.class);
     /** A tag that moves on the primary during this many syncs in a row is retried later (with backoff). */
     private static final int MAX_SYNC_ROUNDS = 3;
+    /**
+     * A tag sync that took longer than this from reading the delete generation to its last write
+     * confirms that write with a {@code HEAD} of the tag; a quicker one does not need to (see
+     * {@link #syncTag}). A sixth of the tombstones' lifetime, so that a step of the database's
+     * clock of up to 50 minutes still leaves every tombstone the sync could meet unpruned.
+     */
+    static final Duration CONFIRM_AFTER = Tombstones.KEPT.dividedBy(6);
 
     private final PrimaryContent primary;
     private final ReplicaWriter replica;
@@ -148,13 +158,20 @@ public final class ReplicationWorker implements WorkHandler {
      * either side after that is a newer change with a run of its own (an event, or a manifest
      * delete here queuing the tags it dropped). The answer can be overtaken while the copy runs
      * (the tag moved, or the manifest was deleted and its delete already applied here, which the
-     * copy would undo): a HEAD of the tag after the write confirms it, and otherwise the manifest
-     * is removed again when the primary no longer has it, and the tag synced once more. A push the
-     * primary has not linked the tag to yet defers the row first ({@link PushedTagLink}).
+     * copy would undo). A delete applied here after the sync read the delete generation left a
+     * tombstone that refuses the write ({@link ReplicaWriter#refusingDeletesAfter}: the sync asks
+     * the primary again), one applied later removes what the sync wrote, and a tag moved meanwhile
+     * has a newer request that runs the row again; so the write needs no confirmation while every
+     * tombstone it could meet is still kept. Only a sync that ran longer than
+     * {@link #CONFIRM_AFTER} (a tombstone may have been pruned since it read the generation)
+     * confirms its write with a HEAD of the tag, and otherwise removes the manifest again when the
+     * primary no longer has it, and syncs the tag once more. A push the primary has not linked the
+     * tag to yet defers the row first ({@link PushedTagLink}).
      */
     private void syncTag(WorkItem item, Tag tag) {
         RepositoryName repository = item.repository();
         for (int round = 1; round <= MAX_SYNC_ROUNDS; round++) {
+            long started = System.nanoTime();
             ReplicaWriter guarded = guarded();
             Optional<FetchedManifest> current = primary.manifest(repository, new Reference.ByTag(tag));
             if (round == 1) {
@@ -177,6 +194,9 @@ public final class ReplicationWorker implements WorkHandler {
             } catch (DeletedSinceException e) {
                 LOG.debug("{}:{}: {}, asking the primary again", repository, tag, e.getMessage());
                 continue;
+            }
+            if (System.nanoTime() - started < CONFIRM_AFTER.toNanos()) {
+                return;
             }
             Optional<Digest> confirmed =
                     primary.headManifest(repository, new Reference.ByTag(tag)).map(ManifestHead::digest);
