@@ -43,10 +43,7 @@ public final class UnexpectedExceptionMapper implements ExceptionMapper<Throwabl
             int status = w.getResponse().getStatus();
             ErrorCode code =
                     status == 405 ? ErrorCode.UNSUPPORTED : status == 404 ? ErrorCode.NAME_UNKNOWN : ErrorCode.UNKNOWN;
-            return Response.status(status)
-                    .entity(ErrorBody.render(code, w.getMessage(), null))
-                    .header("Content-Type", ErrorBody.CONTENT_TYPE)
-                    .build();
+            return new ErrorAnswer(status, ErrorBody.render(code, w.getMessage(), null), null, null).toJersey();
         }
         return answer(t, headers == null ? null : headers.getHeaderString("X-Request-Id"))
                 .toJersey();
