@@ -60,8 +60,9 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>georeg: initial replication into an empty replica, i.e. a full reconcile crawl plus the
  *       workers draining the queue (wall time, MB/s), twice: first in the cold JVM (its first copies,
  *       JIT compiling meanwhile), then into a second empty replica (own database and storage) in the
- *       same, now warm JVM; with the blobs and bytes actually pulled from the primary, the JVM's
- *       CPU time and JIT compilation time of each;</li>
+ *       same, now warm JVM; with the blobs and bytes actually pulled from the primary, when the
+ *       256 MiB layer's image and the last of the other images were done, the JVM's CPU time and
+ *       JIT compilation time of each;</li>
  *   <li>steady state: new images pushed at 5/s for 20 s while the replicator runs from
  *       notifications; lag per tag (event timestamp to applied, from the queue table) p50/p99.</li>
  * </ol>
@@ -374,6 +375,7 @@ class ReplicationBenchmark {
         var jit = java.lang.management.ManagementFactory.getCompilationMXBean();
         long cpu0 = os.getProcessCpuTime();
         long jit0 = jit.getTotalCompilationTime();
+        long started = System.currentTimeMillis();
         long t0 = System.nanoTime();
         ReconcileSummary summary = startAndDrain(replicator);
         double seconds = (System.nanoTime() - t0) / 1e9;
@@ -390,7 +392,17 @@ class ReplicationBenchmark {
                 metric(metrics, "georeg_replication_bytes_copied_total") / 1e6,
                 metric(metrics, "georeg_replication_blob_dedup_total"),
                 cpuSeconds,
-                jitSeconds);
+                jitSeconds,
+                doneAt(db, started, "repository = '" + repositoryOf(0) + "' AND ref = 'v0'"),
+                doneAt(db, started, "NOT (repository = '" + repositoryOf(0) + "' AND ref = 'v0')"));
+    }
+
+    /** Seconds from {@code startedMillis} to when the last of the tag rows {@code where} selects was done. */
+    private static double doneAt(TestDatabase db, long startedMillis, String where) {
+        return (db.queryLong("SELECT (EXTRACT(EPOCH FROM max(done_at)) * 1000)::bigint FROM replication_work WHERE "
+                                + where)
+                        - startedMillis)
+                / 1e3;
     }
 
     /** Starts the workers, crawls the primary's whole catalog, and returns once nothing is pending or running. */
@@ -415,13 +427,26 @@ class ReplicationBenchmark {
             double megabytes,
             double linked,
             double jvmCpuSeconds,
-            double jitSeconds) {
+            double jitSeconds,
+            double bigImageDone,
+            double othersDone) {
         String describe(String name) {
             return ("georeg %s: crawl (catalog, tags lists, the replica's tags, a HEAD per tag the replica has; queued per repository, copies start meanwhile) %.2f s; "
                             + "%.0f blobs / %.1f MB pulled from the primary (the shared base layer once), %.0f linked instead of copied; "
+                            + "the 256 MiB layer's image done at %.2f s, the other %d images by %.2f s; "
                             + "JVM CPU %.2f s (the whole test process: replicator, intake, test harness), "
                             + "JIT compilation %.2f s")
-                    .formatted(name, crawlSeconds, blobs, megabytes, linked, jvmCpuSeconds, jitSeconds);
+                    .formatted(
+                            name,
+                            crawlSeconds,
+                            blobs,
+                            megabytes,
+                            linked,
+                            bigImageDone,
+                            IMAGES - 1,
+                            othersDone,
+                            jvmCpuSeconds,
+                            jitSeconds);
         }
     }
 
