@@ -25,6 +25,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,7 +50,9 @@ import org.junit.jupiter.api.io.TempDir;
  * them), the storage's put from memory and from the primary, 20 small files committed one by
  * one (what an image's link files and manifest cost in fsyncs), and finally the whole replication
  * of the image into an empty replica (crawl, config and layer, manifest, tag), twice, the second
- * into another empty replica. Not a test: it asserts only that each step did its work. Prints a
+ * into another empty replica. Each timed row also gives the least CPU time this JVM and the
+ * primary's process used in one of its runs (the figure to read on a loaded machine: wall time
+ * there is mostly waiting for a CPU). Not a test: it asserts only that each step did its work. Prints a
  * Markdown table and writes it to {@code target/big-layer-benchmark.md}; {@code
  * scripts/bench-replication big-layer} runs it.
  */
@@ -65,8 +68,13 @@ class BigLayerCopyBenchmark {
     private static final RepositoryName REPOSITORY = RepositoryName.of("bench/big");
     private static final WorkerConfig WORKERS = ReplicatorUnderTest.fastRetries(8);
 
+    private static final com.sun.management.OperatingSystemMXBean JVM =
+            (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+
     @TempDir
     Path temp;
+
+    private Distribution primary;
 
     @Test
     void bigLayerCopyBenchmark() throws Exception {
@@ -92,9 +100,12 @@ class BigLayerCopyBenchmark {
             PrimaryContent content = replicator.primary().content();
 
             StringBuilder table = new StringBuilder();
-            table.append("| one 256 MiB layer, best of ").append(RUNS).append(" | s | MB/s | of the floor |\n");
-            table.append("|---|---:|---:|---:|\n");
-            double floor = best(() -> drain(content, digest));
+            this.primary = primary;
+            table.append("| one 256 MiB layer, best of ")
+                    .append(RUNS)
+                    .append(" | s | MB/s | of the floor | JVM CPU s | primary CPU s |\n");
+            table.append("|---|---:|---:|---:|---:|---:|\n");
+            Timing floor = best(() -> drain(content, digest));
             row(table, "floor: GET from the primary, the replicator's client, bytes discarded", floor, floor);
             URI blobUrl = primary.url().resolve("/v2/" + REPOSITORY + "/blobs/" + digest);
             row(table, "anchor: curl GET from the primary, bytes discarded", best(() -> curl(blobUrl)), floor);
@@ -130,16 +141,20 @@ class BigLayerCopyBenchmark {
                     best(() -> fromPrimary(content, digest, in -> put(digest, in))),
                     floor);
 
-            double links = best(() -> smallCommits(20));
+            double links = best(() -> smallCommits(20)).seconds();
             table.append(String.format(
                     Locale.ROOT,
-                    "| 20 small files committed one by one (as an image's link files and manifest are) | %.3f | | |%n",
+                    "| 20 small files committed one by one (as an image's link files and manifest are) | %.3f | | | | |%n",
                     links));
 
             // The whole replication of the image, as the replicator runs it (events of the push dropped).
             ReplicatorDatabase.truncateQueue(DB);
             Replication first = replicate(DB, replicator);
-            row(table, "replicator: the image into an empty replica " + first.describe(), first.seconds(), floor);
+            row(
+                    table,
+                    "replicator: the image into an empty replica " + first.describe(),
+                    Timing.wall(first.seconds()),
+                    floor);
             try (TestDatabase secondDb = TestDatabase.create();
                     ReplicatorUnderTest second = new ReplicatorUnderTest(secondDb, temp.resolve("replica-2"))) {
                 Replicator r2 = second.build(primary.url(), WORKERS, SyncConfig.everything());
@@ -147,7 +162,7 @@ class BigLayerCopyBenchmark {
                 row(
                         table,
                         "replicator: the same into a second empty replica " + again.describe(),
-                        again.seconds(),
+                        Timing.wall(again.seconds()),
                         floor);
             }
             table.append(String.format(
@@ -164,25 +179,47 @@ class BigLayerCopyBenchmark {
         void run() throws Exception;
     }
 
-    /** The shortest of {@link #RUNS} runs, in seconds. */
-    private static double best(Timed step) throws Exception {
+    /**
+     * The shortest of {@link #RUNS} runs in seconds, and the least CPU time that this JVM and the
+     * primary's process used in one of them: on a loaded machine the CPU time is the steadier figure.
+     */
+    private Timing best(Timed step) throws Exception {
         double best = Double.MAX_VALUE;
+        double jvmCpu = Double.MAX_VALUE;
+        double primaryCpu = Double.MAX_VALUE;
         for (int i = 0; i < RUNS; i++) {
+            long cpu0 = JVM.getProcessCpuTime();
+            long primary0 = primary.cpuTime().toNanos();
             long t0 = System.nanoTime();
             step.run();
             best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+            jvmCpu = Math.min(jvmCpu, (JVM.getProcessCpuTime() - cpu0) / 1e9);
+            primaryCpu = Math.min(primaryCpu, (primary.cpuTime().toNanos() - primary0) / 1e9);
         }
-        return best;
+        return new Timing(best, jvmCpu, primaryCpu);
     }
 
-    private static void row(StringBuilder table, String what, double seconds, double floor) {
+    /** Seconds of wall time, and CPU seconds of this JVM and of the primary's process. */
+    private record Timing(double seconds, double jvmCpu, double primaryCpu) {
+        static Timing wall(double seconds) {
+            return new Timing(seconds, Double.NaN, Double.NaN);
+        }
+    }
+
+    private static void row(StringBuilder table, String what, Timing t, Timing floor) {
         table.append(String.format(
                 Locale.ROOT,
-                "| %s | %.3f | %.0f | %.0f%% |%n",
+                "| %s | %.3f | %.0f | %.0f%% | %s | %s |%n",
                 what,
-                seconds,
-                LAYER_BYTES / 1e6 / seconds,
-                100 * floor / seconds));
+                t.seconds(),
+                LAYER_BYTES / 1e6 / t.seconds(),
+                100 * floor.seconds() / t.seconds(),
+                cpu(t.jvmCpu()),
+                cpu(t.primaryCpu())));
+    }
+
+    private static String cpu(double seconds) {
+        return Double.isNaN(seconds) ? "" : String.format(Locale.ROOT, "%.2f", seconds); // the OS counts in 10 ms ticks
     }
 
     private static void drain(PrimaryContent content, Digest digest) throws IOException {

@@ -123,6 +123,12 @@ public final class Distribution implements AutoCloseable {
         return dir.resolve("registry.log");
     }
 
+    /** CPU time (user + system) the running registry process has used so far; zero when not running. */
+    public Duration cpuTime() {
+        Process p = process;
+        return p == null ? Duration.ZERO : p.info().totalCpuDuration().orElse(Duration.ZERO);
+    }
+
     /** Starts the process again (after {@link #stop()}) on the same port and storage, e.g. for outage tests. */
     public void restart() {
         stop();
