@@ -18,19 +18,26 @@ import java.util.function.Consumer;
  * Moves one blob's bytes from its source into a backend's uncommitted write while hashing them,
  * for {@link DefaultBlobStore#put}. It never commits: the caller compares digest and size first.
  *
- * <p>A blob bigger than one chunk is read, hashed and written by three threads at once: the
- * caller's thread reads the source (for the replicator, the primary's HTTP answer), one thread
- * hashes and one writes, over a ring of {@value #CHUNKS} chunks of {@value #CHUNK_BYTES} bytes.
- * In series on one thread, hashing and writing a 256 MiB layer took longer than reading it from
- * the primary (docs/benchmarks.md), and the source was not read meanwhile; overlapped, the copy
- * takes about as long as its slowest step. A blob known to be smaller than a chunk is copied on
- * the caller's thread: handing it over would cost more than it saves.
+ * <p>A blob of {@value #INLINE_BELOW_BYTES} bytes or more (or of unknown size) is read, hashed
+ * and written by three threads at once: the caller's thread reads the source (for the replicator,
+ * the primary's HTTP answer), one thread hashes and one writes, over a ring of up to {@value
+ * #CHUNKS} chunks of {@value #CHUNK_BYTES} bytes, allocated as the copy needs them. In series on
+ * one thread, hashing and writing a 256 MiB layer took longer than reading it from the primary
+ * (docs/benchmarks.md), and the source was not read meanwhile; overlapped, the copy takes about as
+ * long as its slowest step. The chunks are as large as the JDK client's read buffers
+ * ({@code jdk.httpclient.bufsize}, 256 KiB in georeg's launcher), not larger: the hasher and the
+ * writer start on a chunk as soon as one client buffer has arrived. With the same 4 MiB in
+ * flight as 4 chunks of 1 MiB, each stage waited for a whole 1 MiB, with little slack between
+ * the stages when one of them waited for a CPU: a 256 MiB copy from the primary took 1.3–1.8× as
+ * long for about the same CPU time (docs/benchmarks.md, "One 256 MiB layer"). A smaller blob is
+ * copied on the caller's thread: handing it over would cost more than it saves.
  *
  * <p>Nothing outlives a copy: both helper threads have ended when {@link #copy} returns or throws.
  */
 final class HashingCopy {
-    static final int CHUNK_BYTES = 1024 * 1024;
-    static final int CHUNKS = 4;
+    static final int CHUNK_BYTES = 256 * 1024;
+    static final int CHUNKS = 16;
+    static final int INLINE_BELOW_BYTES = 1024 * 1024;
 
     private final Digest digest;
     private final ObjectKey key;
@@ -56,7 +63,7 @@ final class HashingCopy {
      */
     static Copied copy(Digest digest, long expectedSize, InputStream source, ObjectKey key, OutputStream target) {
         HashingCopy copy = new HashingCopy(digest, key, target);
-        long size = expectedSize >= 0 && expectedSize < CHUNK_BYTES
+        long size = expectedSize >= 0 && expectedSize < INLINE_BELOW_BYTES
                 ? copy.inline(source, expectedSize)
                 : copy.overlapped(source, expectedSize);
         return new Copied(Digest.of(digest.algorithm(), copy.hash.digest()), size);
@@ -82,10 +89,7 @@ final class HashingCopy {
 
     /** Reads on the caller's thread while a hashing thread and a writing thread take the chunks in order. */
     private long overlapped(InputStream source, long expectedSize) {
-        BlockingQueue<Chunk> free = new ArrayBlockingQueue<>(CHUNKS);
-        for (int i = 0; i < CHUNKS; i++) {
-            free.add(new Chunk(new byte[CHUNK_BYTES], free));
-        }
+        Ring free = new Ring();
         BlockingQueue<Chunk> toHash = new LinkedBlockingQueue<>(); // never more than CHUNKS entries
         BlockingQueue<Chunk> toWrite = new LinkedBlockingQueue<>();
         AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -103,10 +107,10 @@ final class HashingCopy {
                     .daemon()
                     .start(() -> drain(toWrite, failure, chunk -> write(chunk.bytes, chunk.length)));
             while (failure.get() == null) {
-                Chunk chunk = takeFree(free);
+                Chunk chunk = free.take();
                 int n = read(source, chunk.bytes, total, expectedSize);
                 if (n == 0) {
-                    free.add(chunk);
+                    free.put(chunk);
                     break;
                 }
                 total += n;
@@ -161,13 +165,31 @@ final class HashingCopy {
         }
     }
 
-    private Chunk takeFree(BlockingQueue<Chunk> free) {
-        try {
-            return free.take();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new UncheckedIOException(
-                    "copy of " + digest + " interrupted", new InterruptedIOException("interrupted"));
+    /** The chunks free for the reader: a new one while fewer than {@value #CHUNKS} exist, else one released by the stages. */
+    private final class Ring {
+        private final BlockingQueue<Chunk> released = new ArrayBlockingQueue<>(CHUNKS);
+        private int allocated;
+
+        Chunk take() {
+            Chunk chunk = released.poll();
+            if (chunk != null) {
+                return chunk;
+            }
+            if (allocated < CHUNKS) {
+                allocated++;
+                return new Chunk(new byte[CHUNK_BYTES], released);
+            }
+            try {
+                return released.take();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new UncheckedIOException(
+                        "copy of " + digest + " interrupted", new InterruptedIOException("interrupted"));
+            }
+        }
+
+        void put(Chunk chunk) {
+            released.add(chunk);
         }
     }
 

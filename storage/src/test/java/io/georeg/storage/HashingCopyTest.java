@@ -23,10 +23,24 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class HashingCopyTest {
     private static final int CHUNK = HashingCopy.CHUNK_BYTES;
+    private static final int INLINE = HashingCopy.INLINE_BELOW_BYTES;
     private static final ObjectKey KEY = ObjectKey.of("docker/registry/v2/test");
 
     @ParameterizedTest
-    @ValueSource(ints = {0, 1, 70_000, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK + 17, 9 * CHUNK})
+    @ValueSource(
+            ints = {
+                0,
+                1,
+                70_000,
+                CHUNK - 1,
+                CHUNK,
+                CHUNK + 1,
+                INLINE - 1,
+                INLINE,
+                INLINE + 1,
+                3 * INLINE + 17,
+                (HashingCopy.CHUNKS + 3) * CHUNK
+            })
     void everyByteArrivesInOrderWithItsDigestWhetherTheSizeIsKnownOrNot(int size) {
         byte[] content = TestBytes.random(size, size);
         for (long expected : new long[] {size, -1}) {
@@ -42,7 +56,7 @@ class HashingCopyTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {1000, 2 * CHUNK, 2 * CHUNK + 5})
+    @ValueSource(ints = {1000, INLINE - 1, 2 * INLINE, 2 * INLINE + 5})
     void aSourceLongerThanExpectedIsReadOneBytePastItAndNothingPastItIsWritten(int expected) {
         byte[] content = TestBytes.random(expected + CHUNK, 3);
         ByteArrayOutputStream target = new ByteArrayOutputStream();
@@ -60,7 +74,7 @@ class HashingCopyTest {
 
     @Test
     void aSourceFailingAfterSeveralChunksFailsTheCopyAndEndsItsThreads() {
-        byte[] content = TestBytes.random(5 * CHUNK, 4);
+        byte[] content = TestBytes.random(5 * INLINE, 4);
         InputStream breaks = TestBytes.failingAfter(content, 2 * CHUNK + 100);
 
         assertThatThrownBy(() -> HashingCopy.copy(
@@ -72,7 +86,7 @@ class HashingCopyTest {
 
     @Test
     void aTargetFailingAfterSeveralChunksFailsTheCopyAndEndsItsThreads() {
-        byte[] content = TestBytes.random(12 * CHUNK, 5);
+        byte[] content = TestBytes.random((HashingCopy.CHUNKS + 4) * CHUNK, 5);
         OutputStream fullDisk = new OutputStream() {
             private long written;
 
