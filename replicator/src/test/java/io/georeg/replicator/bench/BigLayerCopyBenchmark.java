@@ -62,7 +62,7 @@ class BigLayerCopyBenchmark {
 
     private static final int LAYER_BYTES = 256 * 1024 * 1024;
     private static final int RUNS = 3;
-    /** The piece size of the write rows: BlobStore.put's chunk. */
+    /** The piece size of the write rows (BlobStore.put's chunk until 2026-12-06; 256 KiB since), kept for comparison. */
     private static final int PIECE = 1024 * 1024;
 
     private static final RepositoryName REPOSITORY = RepositoryName.of("bench/big");
