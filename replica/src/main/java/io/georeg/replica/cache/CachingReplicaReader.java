@@ -28,7 +28,9 @@ import java.util.Optional;
  * before, and no change notification touched them since the query that produced them; a lost
  * listener bypasses the cache, a reconnect flushes it. They have no age limit of their own (they
  * were held at most {@code tagTtl} before, so a key read less often than that always missed):
- * only {@code maxEntries} bounds them. Misses are
+ * only {@code maxEntries} bounds them, and once that many are held a new key enters only when it
+ * missed once before, not long ago ({@link Doorkeeper}): a miss over more keys than fit then costs
+ * the query alone, not an insert and an eviction too. Misses are
  * never cached, so anything newly stored (a pushed manifest, a replicated blob) is visible as
  * soon as its transaction commits; an overwritten tag, a deleted manifest or an unlinked or
  * failed blob within the notification latency (the commit's NOTIFY reaching this process).
@@ -42,7 +44,10 @@ public final class CachingReplicaReader implements ReplicaReader, AutoCloseable 
     /** Content-addressed: valid for ever, bounded by bytes. */
     private final Cache<Digest, StoredManifest> manifestContent;
     /** Mutable: valid while {@link Freshness} says so, bounded by count. */
-    private final Cache<FactKey, Fact> facts;
+    private final Cache<String, Fact> facts;
+
+    private final long maxEntries;
+    private final Doorkeeper doorkeeper;
 
     public CachingReplicaReader(ReplicaReader delegate, DatabaseConfig database, ReplicaCacheOptions options) {
         this.delegate = delegate;
@@ -60,6 +65,8 @@ public final class CachingReplicaReader implements ReplicaReader, AutoCloseable 
                         m.content().length + m.mediaType().length() + 64)
                 .build();
         this.facts = Caffeine.newBuilder().maximumSize(options.maxEntries()).build();
+        this.maxEntries = options.maxEntries();
+        this.doorkeeper = new Doorkeeper(options.maxEntries());
     }
 
     /** Starts the change listener; until it has connected, every read goes to the database. */
@@ -80,9 +87,9 @@ public final class CachingReplicaReader implements ReplicaReader, AutoCloseable 
 
     @Override
     public Optional<StoredManifest> manifest(RepositoryName repository, Reference reference) {
-        FactKey key = switch (reference) {
-            case Reference.ByTag t -> new FactKey(repository, Kind.TAG, t.tag());
-            case Reference.ByDigest d -> new FactKey(repository, Kind.MANIFEST, d.digest());
+        String key = switch (reference) {
+            case Reference.ByTag t -> key(TAG, repository, t.tag().value());
+            case Reference.ByDigest d -> key(MANIFEST, repository, d.digest().toString());
         };
         Fact fact = facts.getIfPresent(key);
         if (fact != null && freshness.valid(fact.stamp(), false)) {
@@ -95,12 +102,14 @@ public final class CachingReplicaReader implements ReplicaReader, AutoCloseable 
         Optional<StoredManifest> found = delegate.manifest(repository, reference);
         if (found.isPresent()) {
             StoredManifest m = found.get();
-            manifestContent.put(m.digest(), m);
-            if (stamp != null) {
-                facts.put(key, new Fact(m.digest(), m.size(), stamp));
-                if (key.kind() == Kind.TAG) {
-                    facts.put(
-                            new FactKey(repository, Kind.MANIFEST, m.digest()), new Fact(m.digest(), m.size(), stamp));
+            // One instance per digest: the facts below share its Digest instead of each holding one.
+            StoredManifest held = manifestContent.asMap().putIfAbsent(m.digest(), m);
+            Digest digest = held == null ? m.digest() : held.digest();
+            if (stamp != null && admit(key, fact)) {
+                Fact linked = new Fact(digest, m.size(), stamp);
+                facts.put(key, linked);
+                if (reference instanceof Reference.ByTag) {
+                    facts.put(key(MANIFEST, repository, digest.toString()), linked);
                 }
             }
         }
@@ -110,17 +119,28 @@ public final class CachingReplicaReader implements ReplicaReader, AutoCloseable 
     /** {@inheritDoc} Cached with the blob's servability (the verifier's state) as of the query. */
     @Override
     public Optional<Long> blobSize(RepositoryName repository, Digest digest) {
-        FactKey key = new FactKey(repository, Kind.BLOB, digest);
+        String key = key(BLOB, repository, digest.toString());
         Fact fact = facts.getIfPresent(key);
         if (fact != null && freshness.valid(fact.stamp(), true)) {
             return Optional.of(fact.size());
         }
         Freshness.Stamp stamp = freshness.stamp(repository);
         Optional<Long> size = delegate.blobSize(repository, digest);
-        if (size.isPresent() && stamp != null) {
-            facts.put(key, new Fact(digest, size.get(), stamp));
+        if (size.isPresent() && stamp != null && admit(key, fact)) {
+            facts.put(key, new Fact(null, size.get(), stamp));
         }
         return size;
+    }
+
+    /**
+     * Whether a fact just read from the database enters the cache: always when it replaces one
+     * (a stale fact of the same key: no eviction) or the cache has room; once it is full, only a
+     * key that missed before within the {@link Doorkeeper}'s window, so that a spread of keys
+     * wider than the cache does not pay an insert and an eviction on every miss and push out
+     * the facts that are read again.
+     */
+    private boolean admit(String key, Fact previous) {
+        return previous != null || facts.estimatedSize() < maxEntries || doorkeeper.seenBefore(key.hashCode());
     }
 
     @Override
@@ -167,15 +187,23 @@ public final class CachingReplicaReader implements ReplicaReader, AutoCloseable 
         manifestContent.invalidateAll();
     }
 
-    private enum Kind {
-        TAG,
-        MANIFEST,
-        BLOB
+    private static final char TAG = 't';
+    private static final char MANIFEST = 'm';
+    private static final char BLOB = 'b';
+
+    /**
+     * A fact's key as one string (kind, repository, tag or digest; neither a repository name nor a
+     * tag holds a space): one object of about 60 bytes for a tag, 130 for a digest, where a record
+     * of a name, a tag or digest and their strings took two to three times that.
+     */
+    private static String key(char kind, RepositoryName repository, String reference) {
+        return kind + repository.value() + ' ' + reference;
     }
 
-    /** {@code reference}: a {@link Tag} for {@link Kind#TAG}, a {@link Digest} otherwise. */
-    private record FactKey(RepositoryName repository, Kind kind, Object reference) {}
-
-    /** A tag's or linked manifest's digest, or a linked blob's size, with what it is valid against. */
+    /**
+     * A tag's or linked manifest's digest (shared with the cached manifest's), or a linked blob's
+     * size (its digest is in the key), with what it is valid against (shared by the facts read
+     * in the same generation of a stripe: {@link Freshness#stamp}).
+     */
     private record Fact(Digest digest, long size, Freshness.Stamp stamp) {}
 }

@@ -32,6 +32,12 @@ final class Freshness {
 
     private final AtomicLongArray repositoryGenerations = new AtomicLongArray(STRIPES);
     private final AtomicLong blobGeneration = new AtomicLong();
+    /**
+     * Each stripe's last stamp, handed out again while nothing it covers moved, so that the facts
+     * cached meanwhile share one (a {@link Stamp}'s fields are final: a racy read sees it whole).
+     */
+    private final Stamp[] lastStamps = new Stamp[STRIPES];
+
     private final AtomicLong epoch = new AtomicLong();
     private volatile boolean listening;
     private final long horizonNanos;
@@ -56,7 +62,18 @@ final class Freshness {
             return null;
         }
         int stripe = stripe(repository);
-        return new Stamp(e, stripe, repositoryGenerations.get(stripe), blobGeneration.get());
+        long generation = repositoryGenerations.get(stripe);
+        long blobs = blobGeneration.get();
+        Stamp last = lastStamps[stripe];
+        if (last != null
+                && last.epoch == e
+                && last.repositoryGeneration == generation
+                && last.blobGeneration == blobs) {
+            return last;
+        }
+        Stamp s = new Stamp(e, stripe, generation, blobs);
+        lastStamps[stripe] = s;
+        return s;
     }
 
     boolean valid(Stamp s, boolean blobFact) {

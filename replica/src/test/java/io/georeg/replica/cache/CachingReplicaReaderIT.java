@@ -178,12 +178,8 @@ class CachingReplicaReaderIT {
         // The default: four heartbeats a second, so a listener thread the machine's load delays by up
         // to 3/4 s still keeps the cache served.
         Duration ttl = Duration.ofSeconds(1);
-        try (CachingReplicaReader shortLived = new CachingReplicaReader(
-                        counting(new DatabaseReplicaReader(database, blobs, ReplicaReadOptions.streamOnly())),
-                        DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password()),
-                        ReplicaCacheOptions.defaults().withTagTtl(ttl))
-                .start()) {
-            await().atMost(Duration.ofSeconds(10)).until(shortLived::listening);
+        try (CachingReplicaReader shortLived =
+                listening(ReplicaCacheOptions.defaults().withTagTtl(ttl))) {
             await().atMost(NOTIFY_BOUND).until(() -> servedFromCache(shortLived, repo, tag, first));
 
             Thread.sleep(ttl.multipliedBy(3).toMillis());
@@ -198,6 +194,44 @@ class CachingReplicaReaderIT {
                             .map(m -> m.digest())
                             .contains(second));
         }
+    }
+
+    @Test
+    void aFullCacheTakesANewKeyOnlyOnItsSecondMissAndKeepsTheKeyReadBefore() {
+        RepositoryName repo = RepositoryName.of("cache/admission");
+        Digest digest = store(repo, TestImages.image(9));
+        writer.tag(repo, Tag.of("hot"), digest);
+        writer.tag(repo, Tag.of("cold"), digest);
+        Reference hot = Reference.parse("hot");
+        Reference cold = Reference.parse("cold");
+        // Two facts: the hot tag and its manifest's link fill it.
+        try (CachingReplicaReader full = listening(
+                ReplicaCacheOptions.defaults().withTagTtl(Duration.ofMinutes(5)).withMaxEntries(2))) {
+            await().atMost(NOTIFY_BOUND).until(() -> servedFromCache(full, repo, hot, digest));
+
+            assertThat(servedFromCache(full, repo, cold, digest))
+                    .as("first miss")
+                    .isFalse();
+            assertThat(servedFromCache(full, repo, hot, digest))
+                    .as("a key read once did not push out the one read before")
+                    .isTrue();
+            // From its second miss on it is offered to the cache, whose own policy (Caffeine's
+            // W-TinyLFU) takes it once it is read as often as what it would evict.
+            await("a key read again enters")
+                    .atMost(NOTIFY_BOUND)
+                    .until(() -> servedFromCache(full, repo, cold, digest));
+        }
+    }
+
+    /** A second reader of its own, started, its listener connected. */
+    private static CachingReplicaReader listening(ReplicaCacheOptions options) {
+        CachingReplicaReader own = new CachingReplicaReader(
+                        counting(new DatabaseReplicaReader(database, blobs, ReplicaReadOptions.streamOnly())),
+                        DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password()),
+                        options)
+                .start();
+        await().atMost(Duration.ofSeconds(10)).until(own::listening);
+        return own;
     }
 
     /** True when a read returns {@code expected} without reaching the database. */
