@@ -1,7 +1,7 @@
 package io.georeg.read;
 
 import io.georeg.ops.OciErrorHandler;
-import io.georeg.read.api.BlobHandler;
+import io.georeg.read.api.DirectReads;
 import io.georeg.read.auth.Authenticator;
 import io.georeg.read.server.PathGuard;
 import io.georeg.read.server.ReadResourceConfig;
@@ -39,8 +39,8 @@ public final class RegistryReadServer implements AutoCloseable {
     }
 
     /**
-     * The handler tree of registry-read, for embedding: a {@link PathGuard} around the
-     * {@link BlobHandler} (blob GETs and HEADs) around a servlet context holding Jersey at
+     * The handler tree of registry-read, for embedding: a {@link PathGuard} around
+     * {@link DirectReads} (manifest and blob GETs and HEADs) around a servlet context holding Jersey at
      * {@code /*} (everything else).
      */
     public static Handler handler(ReplicaReader replica, Authenticator auth, ReadOptions options) {
@@ -49,7 +49,7 @@ public final class RegistryReadServer implements AutoCloseable {
                 new ServletHolder(
                         "registry-read", new ServletContainer(ReadResourceConfig.create(replica, auth, options))),
                 "/*");
-        return new PathGuard(new BlobHandler(context, replica, auth, options));
+        return new PathGuard(new DirectReads(context, replica, auth, options));
     }
 
     /**

@@ -11,7 +11,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The body of a blob GET, sent by {@link BlobHandler} once the blob is open (so a blob storage
+ * The body of a blob GET, sent by {@link BlobEndpoint} once the blob is open (so a blob storage
  * lost is still a clean {@code BLOB_UNKNOWN}) to a {@link Sink}: Jetty's response, whose status
  * and headers go out with the first chunk.
  *

@@ -8,7 +8,7 @@ import org.eclipse.jetty.util.component.AbstractLifeCycle;
 
 /**
  * The threads that hash large filesystem blobs ahead of their sending ({@link HashAhead}): at most
- * one per processor, since hashing is all CPU. Owned by {@link BlobHandler}, which
+ * one per processor, since hashing is all CPU. Owned by {@link DirectReads}, which
  * starts and stops them with itself. A download that finds
  * every one of them busy (or the context stopped) hashes on its own request thread, as a small
  * blob always does: nothing ever waits for a hashing thread, so a burst of downloads cannot

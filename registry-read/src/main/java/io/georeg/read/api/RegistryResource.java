@@ -8,7 +8,6 @@ import io.georeg.oci.Tag;
 import io.georeg.read.ReadOptions;
 import io.georeg.read.auth.Authenticator;
 import io.georeg.replica.ReplicaReader;
-import io.georeg.replica.ReplicaReader.StoredManifest;
 import io.georeg.token.AccessRequest;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.DELETE;
@@ -21,7 +20,6 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Response;
 import java.nio.charset.StandardCharsets;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -31,8 +29,8 @@ import org.eclipse.jetty.http.HttpException;
  * The pull and content-discovery API of the OCI distribution spec, over a {@link ReplicaReader}.
  * One catch-all resource: repository names contain slashes, so the path is classified by
  * {@link OciPath} rather than by Jersey templates. Every handler authorizes first (through the
- * {@link Authenticator}), then asks the replica; misses become the spec's error codes. Blob GETs
- * and HEADs never reach it: {@link BlobHandler} serves them in front of Jersey. Writes
+ * {@link Authenticator}), then asks the replica; misses become the spec's error codes. Manifest
+ * and blob GETs and HEADs never reach it: {@link DirectReads} serves them in front of Jersey. Writes
  * on any path answer 405 {@code UNSUPPORTED}: this is a read replica.
  *
  * <p>Registered as a singleton by {@code server.ReadResourceConfig}; it holds no per-request
@@ -40,7 +38,6 @@ import org.eclipse.jetty.http.HttpException;
  */
 @Path("/")
 public final class RegistryResource {
-    static final String DIGEST_HEADER = "Docker-Content-Digest";
     private static final byte[] EMPTY_OBJECT = "{}".getBytes(StandardCharsets.UTF_8);
     private static final String JSON = "application/json";
 
@@ -57,13 +54,13 @@ public final class RegistryResource {
     @GET
     @Path("{any: .*}")
     public Response get(@Context HttpServletRequest request) {
-        return serve(request, false);
+        return serve(request);
     }
 
     @HEAD
     @Path("{any: .*}")
     public Response head(@Context HttpServletRequest request) {
-        return serve(request, true);
+        return serve(request);
     }
 
     @POST
@@ -90,7 +87,7 @@ public final class RegistryResource {
         throw readOnly();
     }
 
-    private Response serve(HttpServletRequest request, boolean head) {
+    private Response serve(HttpServletRequest request) {
         OciPath path = OciPath.parse(request.getRequestURI());
         String authorization = request.getHeader("Authorization");
         return switch (path) {
@@ -101,13 +98,9 @@ public final class RegistryResource {
                         .header("Content-Length", EMPTY_OBJECT.length)
                         .build();
             }
-            case OciPath.Manifest m -> {
-                auth.authorize(authorization, AccessRequest.pull(m.name()));
-                yield manifest(request, m, head);
-            }
-            case OciPath.Blob b ->
-                // BlobHandler, in front of Jersey, answers every GET and HEAD this path parses to
-                throw new IllegalStateException("blob " + b.digest() + " reached Jersey: BlobHandler serves blobs");
+            // DirectReads, in front of Jersey, answers every GET and HEAD these paths parse to
+            case OciPath.Manifest m -> throw servedInFront(m);
+            case OciPath.Blob b -> throw servedInFront(b);
             case OciPath.TagsList t -> {
                 auth.authorize(authorization, AccessRequest.pull(t.name()));
                 yield tags(request, t.name());
@@ -127,38 +120,6 @@ public final class RegistryResource {
                         "not an endpoint of the OCI distribution API's pull side",
                         Map.of("path", u.rawPath()));
         };
-    }
-
-    private Response manifest(HttpServletRequest request, OciPath.Manifest m, boolean head) {
-        Optional<StoredManifest> found = replica.manifest(m.name(), m.reference());
-        if (found.isEmpty()) {
-            throw replica.repositoryExists(m.name())
-                    ? OciException.manifestUnknown(m.name(), m.reference().toString())
-                    : OciException.nameUnknown(m.name());
-        }
-        StoredManifest sm = ManifestNegotiation.answer(
-                replica,
-                m.name(),
-                m.reference(),
-                found.get(),
-                request.getHeaders("Accept") == null ? List.of() : Collections.list(request.getHeaders("Accept")));
-        String digest = sm.digest().toString();
-        String etag = '"' + digest + '"';
-        if (notModified(request.getHeader("If-None-Match"), digest)) {
-            return Response.notModified()
-                    .header("ETag", etag)
-                    .header(DIGEST_HEADER, digest)
-                    .build();
-        }
-        Response.ResponseBuilder r = Response.ok()
-                .header("Content-Type", sm.mediaType())
-                .header(DIGEST_HEADER, digest)
-                .header("Content-Length", sm.content().length)
-                .header("ETag", etag);
-        if (!head) {
-            r.entity(sm.content());
-        }
-        return r.build();
     }
 
     private Response tags(HttpServletRequest request, RepositoryName name) {
@@ -245,9 +206,8 @@ public final class RegistryResource {
         }
     }
 
-    /** Whether {@code If-None-Match} (null when absent) matches the content's digest. */
-    static boolean notModified(String inm, String digest) {
-        return inm != null && (inm.trim().equals("*") || inm.contains(digest));
+    private static IllegalStateException servedInFront(OciPath path) {
+        return new IllegalStateException(path + " reached Jersey: DirectReads serves it");
     }
 
     private static OciException readOnly() {

@@ -50,7 +50,7 @@ public final class UnexpectedExceptionMapper implements ExceptionMapper<Throwabl
     }
 
     /**
-     * The answer to {@code t} on any path (Jersey's or {@link BlobHandler}'s), logged as the class
+     * The answer to {@code t} on any path (Jersey's or {@link DirectReads}'s), logged as the class
      * comment says.
      *
      * @param requestIdHeader the request's {@code X-Request-Id}, or null

@@ -1,0 +1,128 @@
+package io.georeg.read.api;
+
+import io.georeg.oci.Digest;
+import io.georeg.oci.ErrorCode;
+import io.georeg.oci.MediaTypes;
+import io.georeg.oci.OciException;
+import io.georeg.read.ReadOptions;
+import io.georeg.read.auth.Authenticator;
+import io.georeg.replica.ReplicaReader;
+import io.georeg.storage.BlobNotFoundException;
+import io.georeg.token.AccessRequest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.Optional;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * The blob endpoint of the OCI distribution API ({@code GET}/{@code HEAD /v2/<name>/blobs/<digest>},
+ * spec "Pulling blobs", with Range requests and {@code If-None-Match}), answered straight on
+ * Jetty's response for {@link DirectReads}: a blob body is bytes from storage.
+ *
+ * <p>Same rules as the rest of the API: authorization is the {@link Authenticator}'s ({@code pull}
+ * on the repository), the blob's existence the {@link ReplicaReader}'s; a failure is thrown to
+ * {@link DirectReads}, which answers it before the first byte and aborts the response after it.
+ * Whole blobs are hashed as they are sent ({@link BlobBody}, {@link ServedBytesCheck}).
+ */
+final class BlobEndpoint {
+    private final ReplicaReader replica;
+    private final Authenticator auth;
+    private final ReadOptions options;
+    private final HashThreads hashThreads;
+
+    BlobEndpoint(ReplicaReader replica, Authenticator auth, ReadOptions options, HashThreads hashThreads) {
+        this.replica = replica;
+        this.auth = auth;
+        this.options = options;
+        this.hashThreads = hashThreads;
+    }
+
+    /** Answers the whole blob read and completes {@code callback}; throws what {@link DirectReads} answers. */
+    void serve(Request request, Response response, Callback callback, OciPath.Blob b, boolean head) throws IOException {
+        send(request, response, b, head);
+        callback.succeeded();
+    }
+
+    private void send(Request request, Response response, OciPath.Blob b, boolean head) throws IOException {
+        HttpFields in = request.getHeaders();
+        auth.authorize(in.get(HttpHeader.AUTHORIZATION), AccessRequest.pull(b.name()));
+        long size = replica.blobSize(b.name(), b.digest()).orElseThrow(() -> OciException.blobUnknown(b.digest()));
+        String digest = b.digest().toString();
+        String etag = DigestHeaders.etag(digest);
+        HttpFields.Mutable out = response.getHeaders();
+        if (DigestHeaders.notModified(in.get(HttpHeader.IF_NONE_MATCH), digest)) {
+            response.setStatus(304);
+            DigestHeaders.notModified(out, digest);
+            Content.Sink.write(response, true, null);
+            return;
+        }
+        // The replica decides whether redirects are on (ReplicaReader.blobRedirect is empty when off).
+        if (!head) {
+            Optional<URI> redirect = replica.blobRedirect(b.digest());
+            if (redirect.isPresent()) {
+                response.setStatus(307);
+                out.put(HttpHeader.LOCATION, redirect.get().toString());
+                out.put(DigestHeaders.DIGEST_HEADER, digest);
+                Content.Sink.write(response, true, null);
+                return;
+            }
+        }
+        ByteRange range = ByteRange.parse(in.get(HttpHeader.RANGE), size);
+        long length = range == null ? size : range.length();
+        Runnable headers = () -> {
+            response.setStatus(range == null ? 200 : 206);
+            out.put(HttpHeader.CONTENT_TYPE, MediaTypes.OCTET_STREAM);
+            out.put(DigestHeaders.DIGEST_HEADER, digest);
+            out.put(HttpHeader.CONTENT_LENGTH, length);
+            out.put(HttpHeader.ACCEPT_RANGES, "bytes");
+            out.put(HttpHeader.ETAG, etag);
+            if (range != null) {
+                out.put(HttpHeader.CONTENT_RANGE, range.contentRange(size));
+            }
+        };
+        if (head) {
+            headers.run();
+            Content.Sink.write(response, true, null);
+            return;
+        }
+        ServedBytesCheck check = range == null ? new ServedBytesCheck(b.digest(), size, replica) : null;
+        BlobBody body = new BlobBody(
+                open(b.digest(), range == null ? 0 : range.first(), length),
+                length,
+                options.blobBufferBytes(),
+                check,
+                hashThreads);
+        // Status and headers are set with the first chunk: a failure before it (a blob of one
+        // chunk found damaged) is still answered with a clean error.
+        body.sendTo(new BlobBody.Sink() {
+            private boolean started;
+
+            @Override
+            public void write(ByteBuffer chunk, boolean last) throws IOException {
+                if (!started) {
+                    started = true;
+                    headers.run();
+                }
+                Content.Sink.write(response, last, chunk);
+            }
+        });
+    }
+
+    /** Opens the blob before the response is committed, so that storage losing it still yields a clean {@code BLOB_UNKNOWN}. */
+    private InputStream open(Digest digest, long offset, long length) {
+        try {
+            return replica.openBlob(digest, offset, length);
+        } catch (BlobNotFoundException e) {
+            throw new OciException(
+                    ErrorCode.BLOB_UNKNOWN, "blob unknown to registry", Map.of("digest", digest.toString()), e);
+        }
+    }
+}
