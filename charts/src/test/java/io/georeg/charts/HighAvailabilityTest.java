@@ -203,7 +203,7 @@ class HighAvailabilityTest {
                         "georeg_http_requests_total",
                         "org_eclipse_jetty_util_thread_QueuedThreadPool_utilization_max",
                         "org_eclipse_jetty_util_thread_QueuedThreadPool_jobs",
-                        "org_eclipse_jetty_server_HttpConnectionFactory_active_connections_total",
+                        "org_eclipse_jetty_server_HttpConnectionFactory_active_connections",
                         "hikaricp_active_connections",
                         "hikaricp_pending_threads",
                         "hikaricp_connection_acquired_nanos_sum",

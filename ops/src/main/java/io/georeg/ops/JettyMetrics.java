@@ -2,6 +2,8 @@ package io.georeg.ops;
 
 import static com.codahale.metrics.MetricRegistry.name;
 
+import com.codahale.metrics.Counter;
+import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
 import io.dropwizard.metrics.jetty12.InstrumentedConnectionFactory;
 import io.dropwizard.metrics.jetty12.InstrumentedQueuedThreadPool;
@@ -12,6 +14,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -37,6 +40,8 @@ public final class JettyMetrics {
             new MapperConfig(CONNECTIONS + ".*.*", CONNECTIONS + ".${1}", Map.of("listener", "${0}"))));
 
     private final MetricRegistry dropwizard = new MetricRegistry();
+    /** Per listener, shared by every connection factory of that name (as the registry's counter was). */
+    private final Map<String, Counter> openConnections = new ConcurrentHashMap<>();
 
     private JettyMetrics(PrometheusRegistry registry) {
         DropwizardExports.builder()
@@ -60,11 +65,22 @@ public final class JettyMetrics {
         return pool;
     }
 
-    /** {@code factory} counting the open connections of {@code listener} and timing each one. */
+    /**
+     * {@code factory} counting the open connections of {@code listener} and timing each one. The
+     * instrumentation counts open connections in a Dropwizard counter, which the exporter would
+     * publish as a Prometheus counter ({@code _total}) although it goes down as connections close
+     * (a {@code rate()} of it reads every close as a reset); so that counter stays out of the
+     * registry and a gauge reading it is published instead.
+     */
     public ConnectionFactory connections(String listener, ConnectionFactory factory) {
+        Counter open = openConnections.computeIfAbsent(listener, this::openConnectionsGauge);
         return new InstrumentedConnectionFactory(
-                factory,
-                dropwizard.timer(name(CONNECTIONS, listener, "connections")),
-                dropwizard.counter(name(CONNECTIONS, listener, "active-connections")));
+                factory, dropwizard.timer(name(CONNECTIONS, listener, "connections")), open);
+    }
+
+    private Counter openConnectionsGauge(String listener) {
+        Counter open = new Counter();
+        dropwizard.register(name(CONNECTIONS, listener, "active-connections"), (Gauge<Long>) open::getCount);
+        return open;
     }
 }

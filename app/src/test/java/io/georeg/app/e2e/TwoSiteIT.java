@@ -308,7 +308,7 @@ class TwoSiteIT {
                     .containsPattern(
                             "org_eclipse_jetty_util_thread_QueuedThreadPool_size\\{listener=\"registry-read\"} [1-9]")
                     .contains("org_eclipse_jetty_util_thread_QueuedThreadPool_utilization_max{listener=\"router\"}")
-                    .contains("org_eclipse_jetty_server_HttpConnectionFactory_active_connections_total"
+                    .contains("org_eclipse_jetty_server_HttpConnectionFactory_active_connections"
                             + "{listener=\"replicator\"}")
                     .containsPattern("hikaricp_max_connections\\{pool=\"georeg-db\"} [1-9]")
                     .contains("hikaricp_pending_threads{pool=\"georeg-db\"}")
