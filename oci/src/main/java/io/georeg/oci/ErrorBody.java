@@ -12,7 +12,13 @@ import java.util.Map;
  * {@code {"errors":[{"code":"...","message":"...","detail":...}]}}.
  */
 public final class ErrorBody {
-    public static final String CONTENT_TYPE = "application/json; charset=utf-8";
+    /**
+     * The {@code Content-Type} of every error body georeg writes itself, spelt as Jersey writes a
+     * JSON media type with its charset (no space before the parameter), so that an error looks the
+     * same whichever layer answers: Jetty's error handler, a core handler, or Jersey.
+     */
+    public static final String CONTENT_TYPE = "application/json;charset=utf-8";
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private ErrorBody() {}

@@ -14,9 +14,6 @@ import org.eclipse.jetty.util.Callback;
  * same answer on both paths.
  */
 record ErrorAnswer(int status, byte[] body, String headerName, String headerValue) {
-    /** {@link ErrorBody#CONTENT_TYPE} as Jersey writes it (no space before the charset), on both paths alike. */
-    private static final String CONTENT_TYPE = ErrorBody.CONTENT_TYPE.replace("; ", ";");
-
     static ErrorAnswer of(OciException e) {
         return e instanceof OciHttpException h
                 ? new ErrorAnswer(e.code().httpStatus(), ErrorBody.render(e), h.headerName(), h.headerValue())
@@ -25,7 +22,7 @@ record ErrorAnswer(int status, byte[] body, String headerName, String headerValu
 
     jakarta.ws.rs.core.Response toJersey() {
         jakarta.ws.rs.core.Response.ResponseBuilder r =
-                jakarta.ws.rs.core.Response.status(status).entity(body).header("Content-Type", CONTENT_TYPE);
+                jakarta.ws.rs.core.Response.status(status).entity(body).header("Content-Type", ErrorBody.CONTENT_TYPE);
         if (headerName != null) {
             r.header(headerName, headerValue);
         }
@@ -35,7 +32,7 @@ record ErrorAnswer(int status, byte[] body, String headerName, String headerValu
     /** Writes this answer as the whole of a response that is not committed yet. */
     void writeTo(org.eclipse.jetty.server.Response response, Callback callback) {
         response.setStatus(status);
-        response.getHeaders().put(HttpHeader.CONTENT_TYPE, CONTENT_TYPE);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, ErrorBody.CONTENT_TYPE);
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
         if (headerName != null) {
             response.getHeaders().put(headerName, headerValue);

@@ -105,4 +105,19 @@ class DirectReadsIT {
         assertThat(manifest.header("Content-Type")).isEqualTo(tags.header("Content-Type"));
         assertThat(blob.header("Content-Type")).isEqualTo(tags.header("Content-Type"));
     }
+
+    @Test
+    void aPathGuardRefusalAndJettysOwnRefusalHaveTheContentTypeOfJerseysErrors() throws Exception {
+        var guarded = send("GET", "/v2/team/%2e%2e/team/app/manifests/latest", Map.of());
+        var jetty = send("GET", "/v2/../../etc/passwd", Map.of());
+        var jersey = send("GET", "/v2/team/nope/tags/list", Map.of());
+        assertThat(guarded.status()).isEqualTo(400);
+        assertThat(guarded.body()).as("PathGuard's body names the raw path").contains("\"detail\":{\"path\":");
+        assertThat(jetty.status()).isEqualTo(400);
+        assertThat(jetty.body()).contains("\"code\":\"NAME_INVALID\"").doesNotContain("\"detail\"");
+        assertThat(jersey.status()).isEqualTo(404);
+        assertThat(jersey.header("Content-Type")).isEqualTo("application/json;charset=utf-8");
+        assertThat(guarded.header("Content-Type")).isEqualTo(jersey.header("Content-Type"));
+        assertThat(jetty.header("Content-Type")).isEqualTo(jersey.header("Content-Type"));
+    }
 }
