@@ -3,6 +3,7 @@ package io.georeg.router;
 import io.georeg.router.proxy.StreamingProxy;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -15,7 +16,13 @@ import org.slf4j.MDC;
  * {@code SecureRandom} draw per request), echoes it in the response, and hands one access log
  * line per completed request that {@link AccessLog} wants (all, sampled with every refusal and
  * failure, or none) to it: request
- * id, method, path, route id, destination, fallback flag, status, bytes, milliseconds, client.
+ * id, method, path, route id, destination, fallback flag, status, bytes, milliseconds, client, and
+ * how the answer ended ({@code outcome}): {@code complete}; {@code aborted}, the status and part of
+ * the body sent and then the connection closed (an upstream cut mid-body, a client gone), so that
+ * a truncated 200 does not read as a whole one, with the {@code Content-Length} the client was
+ * promised as {@code length} beside the {@code bytes} it got; {@code failed}, nothing sent before
+ * the failure, Jetty's error answer follows. A failure's text is cut to {@value #FAILURE_CHARS}
+ * characters (Jetty's I/O exceptions carry a dump of the connection's state).
  * The line is built with one {@link StringBuilder}, not SLF4J's placeholder formatting, and only
  * for a request that is logged: it is on every request's path. Its fields go with it, so the
  * writer puts them in the MDC ({@value #MDC_REQUEST_ID}, {@value #MDC_ROUTE}, {@value
@@ -28,6 +35,7 @@ final class AccessLogHandler extends Handler.Wrapper {
     static final String MDC_ROUTE = "route";
     static final String MDC_DESTINATION = "destination";
     static final String MDC_FALLBACK = "fallback";
+    static final int FAILURE_CHARS = 200;
     private static final String ID_PREFIX =
             Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36) + "-";
     private final AtomicLong ids = new AtomicLong();
@@ -95,6 +103,7 @@ final class AccessLogHandler extends Handler.Wrapper {
         if (!accessLog.wants(request.getMethod(), response.getStatus(), failure != null)) {
             return;
         }
+        boolean aborted = failure != null && response.isCommitted();
         StringBuilder line = new StringBuilder(192)
                 .append("id=")
                 .append(record.requestId())
@@ -115,9 +124,17 @@ final class AccessLogHandler extends Handler.Wrapper {
                 .append(" ms=")
                 .append((System.nanoTime() - start) / 1_000_000)
                 .append(" client=")
-                .append(Request.getRemoteAddr(request));
+                .append(Request.getRemoteAddr(request))
+                .append(" outcome=")
+                .append(failure == null ? "complete" : aborted ? "aborted" : "failed");
+        if (aborted) {
+            line.append(" length=").append(response.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH));
+        }
         if (failure != null) {
-            line.append(" failure=\"").append(failure).append('"');
+            String text = failure.toString();
+            line.append(" failure=\"")
+                    .append(text, 0, Math.min(text.length(), FAILURE_CHARS))
+                    .append(text.length() > FAILURE_CHARS ? "…\"" : "\"");
         }
         accessLog.write(new AccessLog.Entry(
                 line.toString(), record.requestId(), record.routeId(), record.destination(), record.fallback()));

@@ -3,6 +3,9 @@ package io.georeg.router.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.georeg.router.Router;
 import io.georeg.router.RouterConfig;
 import java.io.ByteArrayOutputStream;
@@ -29,6 +32,7 @@ import org.eclipse.jetty.util.Blocker;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
  * The abort paths of a proxied download, through a real router on 127.0.0.1 whose upstream
@@ -128,10 +132,12 @@ class RouterAbortIT {
      * Tried: the primary announces Content-Length 8 MiB, writes 1 MiB, then fails its response
      * (Jetty closes the connection). The client must see a response that ends short of its
      * Content-Length: its connection closed (or reset) after fewer bytes, never a complete body and
-     * never a hang (30 s read timeout). The next GET through the same router comes back whole.
+     * never a hang (30 s read timeout). The access log's line for it says the 200 was cut short
+     * ({@code outcome=aborted}, the bytes sent against the length announced), not a 200 like any
+     * other. The next GET through the same router comes back whole.
      */
     @Test
-    void primaryDyingMidBodyReachesTheClientAsATruncatedResponseAndTheNextGetIsWhole() throws Exception {
+    void primaryDyingMidBodyReachesTheClientAsATruncatedResponseLoggedAsAbortedAndTheNextGetIsWhole() throws Exception {
         long announced = 8L * 1024 * 1024;
         int sent = 1024 * 1024;
         answerBig(announced, (req, resp, cb) -> {
@@ -142,10 +148,15 @@ class RouterAbortIT {
             cb.failed(new IOException("the primary dies mid-body"));
         });
 
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        Logger access = (Logger) LoggerFactory.getLogger("io.georeg.router.access");
+        lines.start();
+        access.addAppender(lines);
+        String requestId = "cut-" + Long.toString(System.nanoTime(), 36);
         long read = 0;
         IOException endedBy = null;
         try (Socket socket = new Socket()) {
-            InputStream in = getBig(socket, announced);
+            InputStream in = getBig(socket, announced, requestId);
             byte[] buffer = new byte[64 * 1024];
             try {
                 for (int n; (n = in.read(buffer)) > 0; ) {
@@ -161,6 +172,23 @@ class RouterAbortIT {
                 .as("body bytes before the connection ended (%s)", endedBy == null ? "EOF" : endedBy)
                 .isLessThan(announced)
                 .isLessThanOrEqualTo(sent);
+        try {
+            await("the access log line of the cut GET")
+                    .atMost(Duration.ofSeconds(30))
+                    .until(() -> lines.list.stream()
+                            .anyMatch(e -> e.getFormattedMessage().contains("id=" + requestId + " ")));
+        } finally {
+            access.detachAppender(lines);
+        }
+        String line = lines.list.stream()
+                .map(ILoggingEvent::getFormattedMessage)
+                .filter(l -> l.contains("id=" + requestId + " "))
+                .findFirst()
+                .orElseThrow();
+        assertThat(line).contains("status=200", "outcome=aborted", "length=" + announced);
+        Matcher bytes = Pattern.compile(" bytes=(\\d+) ").matcher(line);
+        assertThat(bytes.find()).as(line).isTrue();
+        assertThat(Long.parseLong(bytes.group(1))).as(line).isLessThanOrEqualTo(sent);
 
         assertSmallGetIsWhole();
     }
@@ -212,11 +240,17 @@ class RouterAbortIT {
      * reads the answer's head: a 200 announcing {@code length}. Returns the body's stream.
      */
     private InputStream getBig(Socket socket, long length) throws IOException {
+        return getBig(socket, length, null);
+    }
+
+    /** As {@link #getBig(Socket, long)}, sent with {@code X-Request-Id: requestId} unless it is null. */
+    private InputStream getBig(Socket socket, long length, String requestId) throws IOException {
         URI url = router.localUrl();
         socket.connect(new InetSocketAddress(url.getHost(), url.getPort()));
         socket.setSoTimeout(30_000);
         OutputStream out = socket.getOutputStream();
-        out.write(("GET /v2/a/blobs/" + BIG + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        out.write(("GET /v2/a/blobs/" + BIG + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                        + (requestId == null ? "" : "X-Request-Id: " + requestId + "\r\n") + "\r\n")
                 .getBytes(StandardCharsets.US_ASCII));
         out.flush();
         InputStream in = socket.getInputStream();
