@@ -30,7 +30,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * started, and a big layer waited behind them all (docs/benchmarks.md, "One 256 MiB layer"). The
  * manifest is still stored only once every blob's copy has ended; when one fails no further blob
  * starts, and the failure of the first failed blob in the manifest's order leaves once the copies
- * under way have ended.
+ * under way have ended. The helpers log with the worker's logging context ({@link LogContext}).
  */
 final class ManifestCopier {
     /** An index of indexes of indexes is already exotic; deeper means a loop or an attack. */
@@ -117,7 +117,7 @@ final class ManifestCopier {
         List<Thread> helpers = new ArrayList<>();
         try {
             for (int h = 1; h < Math.min(PARALLEL_BLOBS, list.size()); h++) {
-                helpers.add(Thread.ofPlatform().name(name).daemon().start(take));
+                helpers.add(Thread.ofPlatform().name(name).daemon().start(LogContext.carried(take)));
             }
             take.run();
         } finally {

@@ -16,11 +16,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * The worker pool of one replicator process: one scheduler thread claims due items from the
  * {@link WorkQueue} (as many as there are free worker slots), hands each to a worker thread
- * running the {@link WorkHandler}, renews the leases of running items, and records each outcome
+ * running the {@link WorkHandler} with the item in its logging context (MDC {@value #MDC_WORK_ITEM}
+ * and {@value #MDC_REPOSITORY}), renews the leases of running items, and records each outcome
  * (done, rescheduled with {@link Backoff}, failed). It sleeps only on its {@link WakeSignal},
  * which a NOTIFY from an intake ({@link WakeListener}), a freed slot, or the poll interval ends.
  * Workers never sleep: a retry is a row with a later {@code next_attempt_at}.
@@ -30,6 +32,10 @@ import org.slf4j.LoggerFactory;
  * another process, or this one after restart, takes them over).
  */
 public final class WorkScheduler implements AutoCloseable {
+    /** The MDC keys of the item a worker thread runs: its id ({@code #42}) and its repository. */
+    public static final String MDC_WORK_ITEM = "workItem";
+
+    public static final String MDC_REPOSITORY = "repository";
     private static final Logger LOG = LoggerFactory.getLogger(WorkScheduler.class);
     private static final AtomicInteger INSTANCES = new AtomicInteger();
     /**
@@ -204,6 +210,8 @@ public final class WorkScheduler implements AutoCloseable {
     private record Running(Thread worker, Instant started) {}
 
     private void run(WorkItem item) {
+        MDC.put(MDC_WORK_ITEM, "#" + item.id());
+        MDC.put(MDC_REPOSITORY, item.repository().value());
         Claimed claimed = running.get(item.id());
         if (claimed != null) {
             claimed.running = new Running(Thread.currentThread(), Instant.now());
@@ -231,6 +239,8 @@ public final class WorkScheduler implements AutoCloseable {
         } catch (Exception e) {
             recordFailure(item, e.getClass().getSimpleName(), String.valueOf(e), false);
         } finally {
+            MDC.remove(MDC_WORK_ITEM);
+            MDC.remove(MDC_REPOSITORY);
             running.remove(item.id());
             slots.release();
             wake.signal();
