@@ -32,8 +32,12 @@ public final class DatabaseReplicaReader implements ReplicaReader {
     private static final String REPOSITORY_EXISTS = """
             SELECT 1 FROM repositories WHERE name = ?
             """;
-    /** Three unique-index lookups: repositories(name), tags PK, manifests(repository_id, digest). */
-    private static final String MANIFEST_BY_TAG = """
+    /**
+     * Three unique-index lookups: repositories(name) and the tags primary key answered from the
+     * index alone (their INCLUDE columns, V18: no heap page), then manifests(repository_id, digest)
+     * with the row's bytes.
+     */
+    static final String MANIFEST_BY_TAG = """
             SELECT m.digest, m.media_type, m.content
             FROM repositories r
             JOIN tags t ON t.repository_id = r.id AND t.name = ?
