@@ -45,8 +45,12 @@ import java.util.Optional;
  * transaction-scoped advisory lock on its key and records the key with a new delete generation in
  * its transaction. A writer made by {@link #refusingDeletesAfter} takes the same lock in the
  * transaction that stores a manifest or links a blob and refuses it when its tombstone is newer
- * than the generation the copy read before it read the primary (one extra statement per store,
- * and a transaction instead of auto-commit for a blob's link).
+ * than the generation the copy read before it read the primary: the lock and the tombstone's read
+ * are two statements sent in one round trip ({@link Tombstones#lockThenDeletedAfter}), so a guarded
+ * store costs one round trip more than an unguarded one (and a transaction instead of auto-commit
+ * for a blob's link). A copy that has just asked {@link #linkStoredBlob} hands its answer to
+ * {@link #putBlob(RepositoryName, Digest, long, InputStream, BlobLink)}, which does not read the
+ * blob's state again.
  */
 public final class DatabaseReplicaWriter implements ReplicaWriter {
 
@@ -246,7 +250,21 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
             linkRecordedBlob(repository, digest);
             return false;
         }
-        if (state == BlobState.LOST) {
+        return store(repository, digest, size, content, state == BlobState.LOST);
+    }
+
+    /** {@inheritDoc} One database round trip fewer than the other putBlob: no state read. */
+    @Override
+    public boolean putBlob(RepositoryName repository, Digest digest, long size, InputStream content, BlobLink found) {
+        if (found == BlobLink.LINKED) {
+            throw new IllegalArgumentException("blob " + digest + " is linked already: nothing to put");
+        }
+        return store(repository, digest, size, content, found == BlobLink.LOST);
+    }
+
+    /** The bytes (a lost blob's removed first), the layer link file, then the row and link. */
+    private boolean store(RepositoryName repository, Digest digest, long size, InputStream content, boolean lost) {
+        if (lost) {
             blobs.delete(digest);
         }
         BlobStore.PutResult stored = blobs.put(digest, size, content);
@@ -258,22 +276,27 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
     /** {@inheritDoc} A blob the verifier marked missing or corrupt is not linked (false): copy it with putBlob. */
     @Override
     public boolean linkBlob(RepositoryName repository, Digest digest) {
+        return linkStoredBlob(repository, digest) == BlobLink.LINKED;
+    }
+
+    @Override
+    public BlobLink linkStoredBlob(RepositoryName repository, Digest digest) {
         BlobState state = blobState(digest);
         if (state == BlobState.STORED) {
             linkRecordedBlob(repository, digest);
-            return true;
+            return BlobLink.LINKED;
         }
         if (state == BlobState.LOST) {
-            return false;
+            return BlobLink.LOST;
         }
         // Bytes in storage without a row (e.g. a write interrupted between the two steps): adopt them.
         Optional<Long> size = blobs.stat(digest);
         if (size.isEmpty()) {
-            return false;
+            return BlobLink.ABSENT;
         }
         links.linkLayer(repository, digest);
         recordAndLink(repository, digest, size.get());
-        return true;
+        return BlobLink.LINKED;
     }
 
     @Override
@@ -512,17 +535,21 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
         if (deletesAfter == UNGUARDED) {
             return;
         }
-        lockKey(c, repository, kind, key);
-        if (Tombstones.deletedAfter(c, repository.value(), kind, key, deletesAfter)) {
+        if (Tombstones.lockThenDeletedAfter(
+                c, lockKeyOf(repository, kind, key), repository.value(), kind, key, deletesAfter)) {
             throw new DeletedSinceException(repository, kind, key, deletesAfter);
         }
     }
 
     private static void lockKey(Connection c, RepositoryName repository, String kind, String key) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(LOCK_KEY)) {
-            ps.setString(1, kind + " " + repository.value() + "@" + key);
+            ps.setString(1, lockKeyOf(repository, kind, key));
             ps.execute();
         }
+    }
+
+    private static String lockKeyOf(RepositoryName repository, String kind, String key) {
+        return kind + " " + repository.value() + "@" + key;
     }
 
     /** After a statement found no repository row (see {@link RepositoryRows#ENSURE_CTES}): rerun, within bounds. */

@@ -52,6 +52,31 @@ public interface ReplicaWriter {
      */
     boolean linkBlob(RepositoryName repository, Digest digest);
 
+    /** What {@link #linkStoredBlob} found: the blob linked, not stored, or stored but lost. */
+    enum BlobLink {
+        /** Stored, and now linked to the repository. */
+        LINKED,
+        /** Not stored anywhere: copy it. */
+        ABSENT,
+        /** The verifier found its bytes missing or corrupt: copy it anew (nothing linked). */
+        LOST
+    }
+
+    /**
+     * {@link #linkBlob}, telling a blob that is not stored from one that is lost, so that a copy
+     * that follows can hand the answer to {@link #putBlob(RepositoryName, Digest, long, InputStream,
+     * BlobLink)} instead of having the blob's state read again.
+     */
+    BlobLink linkStoredBlob(RepositoryName repository, Digest digest);
+
+    /**
+     * {@link #putBlob(RepositoryName, Digest, long, InputStream)} for a caller whose
+     * {@link #linkStoredBlob} of the same blob answered {@code found} (not {@link BlobLink#LINKED})
+     * just before: the blob's state is not read again. A blob stored meanwhile (another process)
+     * is found in storage and not written again (false), as with putBlob.
+     */
+    boolean putBlob(RepositoryName repository, Digest digest, long size, InputStream content, BlobLink found);
+
     /**
      * Stores a manifest's raw bytes and its references (blobs, index children, subject) and makes
      * it visible in the repository. The digest is computed from the bytes and checked against

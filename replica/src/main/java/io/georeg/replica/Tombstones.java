@@ -42,6 +42,14 @@ public final class Tombstones {
             SELECT EXISTS (SELECT 1 FROM replica_tombstones
                             WHERE repository = ? AND kind = ? AND digest = ? AND generation > ?)
                    OR ?::timestamptz < now() - """ + LIFETIME;
+    /**
+     * A key's transaction-scoped lock, then {@link #DELETED}: two statements sent in one round
+     * trip. The second statement's snapshot is taken only after the first has returned, so with
+     * the lock held (read committed: a snapshot per statement) it sees the tombstone of a delete
+     * that held the lock before it. Parameters: lock key, then those of {@link #DELETED}.
+     */
+    private static final String LOCK_THEN_DELETED = "SELECT pg_advisory_xact_lock(hashtextextended(?, 0));\n" + DELETED;
+
     private static final String DELETE_GENERATION = """
             SELECT coalesce(pg_sequence_last_value('replica_delete_generation'), 0)
             """;
@@ -79,20 +87,58 @@ public final class Tombstones {
         return deleted(c, repository, kind, digest, generation, null);
     }
 
+    /**
+     * Takes the transaction-scoped advisory lock {@code lockKey} (the one a delete of the key
+     * takes), then answers {@link #deletedAfter}: one round trip instead of two. Only inside a
+     * transaction at read committed (the lock lasts until it ends).
+     */
+    static boolean lockThenDeletedAfter(
+            Connection c, String lockKey, String repository, String kind, String digest, long generation)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(LOCK_THEN_DELETED)) {
+            ps.setString(1, lockKey);
+            bindDeleted(ps, 2, repository, kind, digest, generation, null);
+            ps.execute(); // the lock's (void) row
+            if (!ps.getMoreResults()) {
+                throw new SQLException("no result of the tombstone check after the lock");
+            }
+            return firstBoolean(ps.getResultSet());
+        }
+    }
+
     private static boolean deleted(
             Connection c, String repository, String kind, String digest, long generation, Instant deletedAt)
             throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(DELETED)) {
-            ps.setString(1, repository);
-            ps.setString(2, kind);
-            ps.setString(3, digest);
-            ps.setLong(4, generation);
-            ps.setObject(
-                    5, deletedAt == null ? null : deletedAt.atOffset(ZoneOffset.UTC), Types.TIMESTAMP_WITH_TIMEZONE);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getBoolean(1);
-            }
+            bindDeleted(ps, 1, repository, kind, digest, generation, deletedAt);
+            return firstBoolean(ps.executeQuery());
+        }
+    }
+
+    /** Binds {@link #DELETED}'s parameters from the statement's parameter {@code first} on. */
+    private static void bindDeleted(
+            PreparedStatement ps,
+            int first,
+            String repository,
+            String kind,
+            String digest,
+            long generation,
+            Instant deletedAt)
+            throws SQLException {
+        ps.setString(first, repository);
+        ps.setString(first + 1, kind);
+        ps.setString(first + 2, digest);
+        ps.setLong(first + 3, generation);
+        ps.setObject(
+                first + 4,
+                deletedAt == null ? null : deletedAt.atOffset(ZoneOffset.UTC),
+                Types.TIMESTAMP_WITH_TIMEZONE);
+    }
+
+    private static boolean firstBoolean(ResultSet rs) throws SQLException {
+        try (rs) {
+            rs.next();
+            return rs.getBoolean(1);
         }
     }
 }

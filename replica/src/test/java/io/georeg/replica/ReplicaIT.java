@@ -27,6 +27,8 @@ import io.georeg.testkit.oci.TestManifest;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.ArrayList;
@@ -350,6 +352,78 @@ class ReplicaIT {
                         "select count(*) from blobs where digest = ? and verify_state = 'unverified'",
                         layer.digest().toString()))
                 .isEqualTo(1);
+    }
+
+    @Test
+    void aCopyHandedLinkStoredBlobsAnswerReplacesCorruptBytesAndStoresAbsentOnes() throws Exception {
+        TestBlob layer = TestImages.layer(723, 300);
+        RepositoryName repo = RepositoryName.of("verify/corrupt");
+        writer.putBlob(repo, layer.digest(), layer.size(), layer.stream());
+        // What the replicator's verifier does when the bytes are there but wrong.
+        objects().writeSmall(DistributionLayout.blobData(layer.digest()), new byte[layer.content().length]);
+        count(
+                "with u as (update blobs set verify_state = 'failed', verify_failures = 1 where digest = ? returning 1) "
+                        + "select count(*) from u",
+                layer.digest().toString());
+
+        RepositoryName other = RepositoryName.of("verify/corrupt-other");
+        assertThat(writer.linkStoredBlob(other, layer.digest())).isEqualTo(ReplicaWriter.BlobLink.LOST);
+        assertThat(writer.putBlob(other, layer.digest(), layer.size(), layer.stream(), ReplicaWriter.BlobLink.LOST))
+                .isTrue();
+        try (InputStream in = blobs.open(layer.digest(), 0, -1)) {
+            assertThat(in.readAllBytes()).isEqualTo(layer.content());
+        }
+        assertThat(reader.blobSize(other, layer.digest())).contains(layer.size());
+
+        TestBlob fresh = TestImages.layer(724, 100);
+        assertThat(writer.linkStoredBlob(other, fresh.digest())).isEqualTo(ReplicaWriter.BlobLink.ABSENT);
+        assertThat(writer.putBlob(other, fresh.digest(), fresh.size(), fresh.stream(), ReplicaWriter.BlobLink.ABSENT))
+                .isTrue();
+        assertThat(reader.blobSize(other, fresh.digest())).contains(fresh.size());
+        assertThat(writer.linkStoredBlob(repo, fresh.digest())).isEqualTo(ReplicaWriter.BlobLink.LINKED);
+    }
+
+    /**
+     * The guarded store takes the key's lock and reads the tombstones in one round trip: the read
+     * must still see a delete that held the lock while the store waited for it (its snapshot taken
+     * after the lock, not before).
+     */
+    @Test
+    void aGuardedLinkWaitingForADeletesLockSeesTheTombstoneItCommitted() throws Exception {
+        TestBlob layer = TestImages.layer(725, 100);
+        RepositoryName repo = RepositoryName.of("tombstone/waiting");
+        writer.putBlob(RepositoryName.of("tombstone/elsewhere"), layer.digest(), layer.size(), layer.stream());
+        ReplicaWriter readBeforeTheDelete = writer.refusingDeletesAfter(writer.deleteGeneration());
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try (Connection delete = DriverManager.getConnection(DB.jdbcUrl(), DB.user(), DB.password())) {
+            // A delete of the blob's link under way: it holds the key's lock, its tombstone not committed yet.
+            delete.setAutoCommit(false);
+            try (PreparedStatement ps =
+                    delete.prepareStatement("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))")) {
+                ps.setString(1, Tombstones.BLOB + " " + repo.value() + "@" + layer.digest());
+                ps.execute();
+            }
+            try (PreparedStatement ps =
+                    delete.prepareStatement("INSERT INTO replica_tombstones (repository, kind, digest, generation)"
+                            + " VALUES (?, ?, ?, nextval('replica_delete_generation'))")) {
+                ps.setString(1, repo.value());
+                ps.setString(2, Tombstones.BLOB);
+                ps.setString(3, layer.digest().toString());
+                ps.executeUpdate();
+            }
+            Future<Boolean> link = executor.submit(() -> readBeforeTheDelete.linkBlob(repo, layer.digest()));
+            // The link waits for the lock (a wait that is too short only makes the test pass vacuously).
+            Thread.sleep(300);
+            assertThat(link.isDone()).isFalse();
+            delete.commit();
+
+            assertThatThrownBy(() -> link.get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(DeletedSinceException.class);
+        } finally {
+            executor.shutdownNow();
+        }
+        assertThat(reader.blobSize(repo, layer.digest())).isEmpty();
+        assertThat(objects().size(DistributionLayout.layerLink(repo, layer.digest())))
+                .isEmpty();
     }
 
     @Test

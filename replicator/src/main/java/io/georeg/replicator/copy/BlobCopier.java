@@ -30,18 +30,23 @@ final class BlobCopier {
     }
 
     void copy(ReplicaWriter replica, RepositoryName repository, Digest digest, long declaredSize) {
-        // linkBlob answers "stored?" and links in one go: no separate hasBlob round trip.
-        if (replica.linkBlob(repository, digest)) {
+        // One read of the blob's state answers "stored?", links it when it is, and tells putBlob
+        // what it found when it is not (putBlob does not read it again).
+        ReplicaWriter.BlobLink found = replica.linkStoredBlob(repository, digest);
+        if (found == ReplicaWriter.BlobLink.LINKED) {
             observer.blobDeduplicated();
             return;
         }
         try (InFlightBlobs.Held held = inFlight.hold(digest)) {
             // Another worker copied it while we waited: link instead of downloading again.
-            if (held.waited() && replica.linkBlob(repository, digest)) {
-                observer.blobDeduplicated();
-                return;
+            if (held.waited()) {
+                found = replica.linkStoredBlob(repository, digest);
+                if (found == ReplicaWriter.BlobLink.LINKED) {
+                    observer.blobDeduplicated();
+                    return;
+                }
             }
-            download(replica, repository, digest, declaredSize);
+            download(replica, repository, digest, declaredSize, found);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new WorkFailedException(
@@ -49,12 +54,17 @@ final class BlobCopier {
         }
     }
 
-    private void download(ReplicaWriter replica, RepositoryName repository, Digest digest, long declaredSize) {
+    private void download(
+            ReplicaWriter replica,
+            RepositoryName repository,
+            Digest digest,
+            long declaredSize,
+            ReplicaWriter.BlobLink found) {
         try (BlobStream download = primary.openBlob(repository, digest)
                 .orElseThrow(() -> Failures.notFound("blob " + repository + "@" + digest))) {
             long size = declaredSize >= 0 ? declaredSize : download.size();
             CountingInputStream counted = new CountingInputStream(throttle.wrap(download.content()));
-            boolean written = replica.putBlob(repository, digest, size, counted);
+            boolean written = replica.putBlob(repository, digest, size, counted, found);
             if (written) {
                 observer.blobCopied(counted.count());
             } else {
