@@ -33,7 +33,13 @@ import org.junit.jupiter.api.Test;
  */
 class RouterDegradedReplicaIT {
     private static final String BLOB = "/v2/app/blobs/sha256:" + "a".repeat(64);
-    private static final Duration BUDGET = Duration.ofMillis(300);
+    /**
+     * How long a read waits for the replica's first answer. Generous: a replica that answers must
+     * answer within it even on a loaded machine (at 300 ms a loaded JVM fell back to the primary
+     * in the test that expects the replica's answer), and a stalled one stalls for 90 s anyway.
+     */
+    private static final Duration BUDGET = Duration.ofSeconds(5);
+
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private FakeUpstream primary;
@@ -152,8 +158,11 @@ class RouterDegradedReplicaIT {
                 primary.url(),
                 null,
                 replicaEndpoint,
+                // Probes every 100 ms so that a replica going unready (503) is seen at once; each
+                // probe may take 5 s, since three slow probes in a row on a loaded machine would
+                // otherwise open a healthy upstream's circuit under the test.
                 config ->
-                        config.withTimeouts(LoopbackRouter.quickChecks(Duration.ofMillis(100), Duration.ofMillis(500))),
+                        config.withTimeouts(LoopbackRouter.quickChecks(Duration.ofMillis(100), Duration.ofSeconds(5))),
                 config -> new Router(
                                 config,
                                 null,
