@@ -3,9 +3,6 @@ package io.georeg.read.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.georeg.oci.RepositoryName;
@@ -14,6 +11,7 @@ import io.georeg.read.auth.TokenAuthenticator;
 import io.georeg.testkit.auth.TestTokenIssuer;
 import io.georeg.testkit.auth.TestTokenIssuer.KeyKind;
 import io.georeg.testkit.db.TestDatabase;
+import io.georeg.testkit.logs.CapturedLog;
 import io.georeg.testkit.oci.TestImage;
 import io.georeg.testkit.oci.TestImages;
 import io.georeg.token.TokenAuthConfig;
@@ -32,7 +30,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.slf4j.LoggerFactory;
 
 /**
  * The bad-input table of issue 2: each row is one thing a client (or attacker) tries against
@@ -427,17 +424,12 @@ class BadInputIT {
                     "Authorization",
                     token.startsWith("Basic ") || token.startsWith("Bearer ") ? token : "Bearer " + token);
         }
-        ListAppender<ILoggingEvent> logged = new ListAppender<>();
-        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        logged.start();
-        root.addAppender(logged);
         RawHttp.Reply reply;
-        try {
+        CapturedLog logged = CapturedLog.everything();
+        try (logged) {
             reply = RawHttp.send(stack.port(), row.method(), row.target(), headers);
-        } finally {
-            root.detachAppender(logged);
         }
-        assertThat(logged.list)
+        assertThat(logged.events())
                 .as(row.tried() + ": bad input is no server error, so no stack trace is logged")
                 .noneMatch(e -> e.getThrowableProxy() != null && e.getLevel().isGreaterOrEqual(Level.WARN));
         assertThat(reply.status())

@@ -3,11 +3,9 @@ package io.georeg.router.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.georeg.router.Router;
 import io.georeg.router.RouterConfig;
+import io.georeg.testkit.logs.CapturedLog;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,7 +30,6 @@ import org.eclipse.jetty.util.Blocker;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /**
  * The abort paths of a proxied download, through a real router on 127.0.0.1 whose upstream
@@ -148,10 +145,7 @@ class RouterAbortIT {
             cb.failed(new IOException("the primary dies mid-body"));
         });
 
-        ListAppender<ILoggingEvent> lines = new ListAppender<>();
-        Logger access = (Logger) LoggerFactory.getLogger("io.georeg.router.access");
-        lines.start();
-        access.addAppender(lines);
+        CapturedLog access = CapturedLog.of("io.georeg.router.access");
         String requestId = "cut-" + Long.toString(System.nanoTime(), 36);
         long read = 0;
         IOException endedBy = null;
@@ -172,16 +166,12 @@ class RouterAbortIT {
                 .as("body bytes before the connection ended (%s)", endedBy == null ? "EOF" : endedBy)
                 .isLessThan(announced)
                 .isLessThanOrEqualTo(sent);
-        try {
+        try (access) {
             await("the access log line of the cut GET")
                     .atMost(Duration.ofSeconds(30))
-                    .until(() -> lines.list.stream()
-                            .anyMatch(e -> e.getFormattedMessage().contains("id=" + requestId + " ")));
-        } finally {
-            access.detachAppender(lines);
+                    .until(() -> access.lines().stream().anyMatch(l -> l.contains("id=" + requestId + " ")));
         }
-        String line = lines.list.stream()
-                .map(ILoggingEvent::getFormattedMessage)
+        String line = access.lines().stream()
                 .filter(l -> l.contains("id=" + requestId + " "))
                 .findFirst()
                 .orElseThrow();

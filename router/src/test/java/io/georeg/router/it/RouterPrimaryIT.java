@@ -3,12 +3,10 @@ package io.georeg.router.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.georeg.router.Router;
 import io.georeg.router.RouterConfig;
 import io.georeg.testkit.corpus.OciLayoutWriter;
+import io.georeg.testkit.logs.CapturedLog;
 import io.georeg.testkit.oci.TestBlob;
 import io.georeg.testkit.oci.TestImage;
 import io.georeg.testkit.oci.TestImages;
@@ -27,7 +25,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * The router in front of a real primary (distribution 2.8) with a second distribution as the
@@ -261,11 +258,7 @@ class RouterPrimaryIT {
 
     @Test
     void aPushThePrimaryRefusesIsInTheSampledAccessLogAndAReadOfSomethingAbsentIsNot() throws Exception {
-        ListAppender<ILoggingEvent> lines = new ListAppender<>();
-        Logger access = (Logger) LoggerFactory.getLogger("io.georeg.router.access");
-        lines.start();
-        access.addAppender(lines);
-        try {
+        try (CapturedLog access = CapturedLog.of("io.georeg.router.access")) {
             String run = Long.toString(System.nanoTime(), 36);
             // The first request a router sees is in the sample; those below must not be.
             send(HttpRequest.newBuilder(routerUrl.resolve("/v2/")));
@@ -287,9 +280,8 @@ class RouterPrimaryIT {
             assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
             assertThat(refused.body()).contains("MANIFEST_BLOB_UNKNOWN");
             await().atMost(Duration.ofSeconds(30))
-                    .until(() -> lines.list.stream()
-                            .anyMatch(e -> e.getFormattedMessage().contains("id=refused-" + run)));
-            assertThat(lines.list.stream().map(ILoggingEvent::getFormattedMessage))
+                    .until(() -> access.lines().stream().anyMatch(l -> l.contains("id=refused-" + run)));
+            assertThat(access.lines())
                     .as("the refused PUT, and not the HEAD answered 404 (its line would come before the PUT's)")
                     .anySatisfy(line -> assertThat(line)
                             .contains(
@@ -299,8 +291,6 @@ class RouterPrimaryIT {
                                     "destination=primary",
                                     "status=400"))
                     .noneSatisfy(line -> assertThat(line).contains("absent-" + run));
-        } finally {
-            access.detachAppender(lines);
         }
     }
 
