@@ -131,12 +131,30 @@ final class AccessLogHandler extends Handler.Wrapper {
             line.append(" length=").append(response.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH));
         }
         if (failure != null) {
-            String text = failure.toString();
-            line.append(" failure=\"")
-                    .append(text, 0, Math.min(text.length(), FAILURE_CHARS))
-                    .append(text.length() > FAILURE_CHARS ? "…\"" : "\"");
+            line.append(" failure=");
+            appendQuoted(line, failure.toString());
         }
         accessLog.write(new AccessLog.Entry(
                 line.toString(), record.requestId(), record.routeId(), record.destination(), record.fallback()));
+    }
+
+    /**
+     * {@code text} as one double-quoted value of at most {@value #FAILURE_CHARS} characters: a quote
+     * or backslash escaped and a control character (a line break above all) written as a space, so
+     * that an exception's text — which can carry bytes a client or upstream sent — neither ends the
+     * value early for a key=value parser nor starts a forged line of its own.
+     */
+    static void appendQuoted(StringBuilder line, String text) {
+        line.append('"');
+        int end = Math.min(text.length(), FAILURE_CHARS);
+        for (int i = 0; i < end; i++) {
+            char c = text.charAt(i);
+            if (c == '"' || c == '\\') {
+                line.append('\\').append(c);
+            } else {
+                line.append(Character.isISOControl(c) ? ' ' : c);
+            }
+        }
+        line.append(text.length() > FAILURE_CHARS ? "…\"" : "\"");
     }
 }
