@@ -253,13 +253,19 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
         return store(repository, digest, size, content, state == BlobState.LOST);
     }
 
-    /** {@inheritDoc} One database round trip fewer than the other putBlob: no state read. */
+    /**
+     * {@inheritDoc} One database round trip fewer than the other putBlob for a blob not stored (the
+     * common case): no state read. A blob found lost is the rare case, and removing its bytes on
+     * the strength of a read made before the download began could remove the good copy another
+     * replicator stored meanwhile: its state is read again just before, as the other putBlob does.
+     */
     @Override
     public boolean putBlob(RepositoryName repository, Digest digest, long size, InputStream content, BlobLink found) {
-        if (found == BlobLink.LINKED) {
-            throw new IllegalArgumentException("blob " + digest + " is linked already: nothing to put");
-        }
-        return store(repository, digest, size, content, found == BlobLink.LOST);
+        return switch (found) {
+            case LINKED -> throw new IllegalArgumentException("blob " + digest + " is linked already: nothing to put");
+            case LOST -> putBlob(repository, digest, size, content);
+            case ABSENT -> store(repository, digest, size, content, false);
+        };
     }
 
     /** The bytes (a lost blob's removed first), the layer link file, then the row and link. */

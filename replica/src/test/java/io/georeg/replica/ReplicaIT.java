@@ -24,6 +24,7 @@ import io.georeg.testkit.oci.TestBlob;
 import io.georeg.testkit.oci.TestImage;
 import io.georeg.testkit.oci.TestImages;
 import io.georeg.testkit.oci.TestManifest;
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -381,6 +382,42 @@ class ReplicaIT {
                 .isTrue();
         assertThat(reader.blobSize(other, fresh.digest())).contains(fresh.size());
         assertThat(writer.linkStoredBlob(repo, fresh.digest())).isEqualTo(ReplicaWriter.BlobLink.LINKED);
+    }
+
+    /**
+     * A copy that found a blob lost hands that answer to putBlob after its download began; another
+     * replicator may have stored the blob again meanwhile. Tried: the blob re-stored between the
+     * two calls, then this copy's download breaking at its first byte. The good bytes must stay
+     * (removing them on the strength of the earlier read, then failing, left a row saying stored
+     * over a missing file until the verifier's next pass).
+     */
+    @Test
+    void aBlobFoundLostButStoredAgainMeanwhileKeepsItsBytesWhenThisCopysDownloadBreaks() throws Exception {
+        TestBlob layer = TestImages.layer(725, 300);
+        RepositoryName repo = RepositoryName.of("verify/restored");
+        writer.putBlob(repo, layer.digest(), layer.size(), layer.stream());
+        count(
+                "with u as (update blobs set verify_state = 'missing', verify_failures = 1 where digest = ? returning 1) "
+                        + "select count(*) from u",
+                layer.digest().toString());
+        RepositoryName other = RepositoryName.of("verify/restored-other");
+        assertThat(writer.linkStoredBlob(other, layer.digest())).isEqualTo(ReplicaWriter.BlobLink.LOST);
+
+        writer.putBlob(repo, layer.digest(), layer.size(), layer.stream()); // another replicator's copy
+        InputStream broken = new InputStream() {
+            @Override
+            public int read() throws IOException {
+                throw new IOException("the primary's connection dropped");
+            }
+        };
+        assertThat(writer.putBlob(other, layer.digest(), layer.size(), broken, ReplicaWriter.BlobLink.LOST))
+                .as("stored meanwhile: linked, nothing written")
+                .isFalse();
+
+        try (InputStream in = blobs.open(layer.digest(), 0, -1)) {
+            assertThat(in.readAllBytes()).isEqualTo(layer.content());
+        }
+        assertThat(reader.blobSize(other, layer.digest())).contains(layer.size());
     }
 
     /**
