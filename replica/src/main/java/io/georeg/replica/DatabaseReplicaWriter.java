@@ -171,11 +171,6 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
             WHERE r.id = m.repository_id AND r.name = ? AND m.digest = ?
             """;
 
-    /** The lock a delete and a guarded store of one key both take, until their transaction ends. */
-    private static final String LOCK_KEY = """
-            SELECT pg_advisory_xact_lock(hashtextextended(?, 0))
-            """;
-
     private static final String RECORD_TOMBSTONE = """
             INSERT INTO replica_tombstones (repository, kind, digest, generation)
             VALUES (?, ?, ?, nextval('replica_delete_generation'))
@@ -548,7 +543,7 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
     }
 
     private static void lockKey(Connection c, RepositoryName repository, String kind, String key) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(LOCK_KEY)) {
+        try (PreparedStatement ps = c.prepareStatement(Tombstones.LOCK_KEY)) {
             ps.setString(1, lockKeyOf(repository, kind, key));
             ps.execute();
         }

@@ -43,12 +43,18 @@ public final class Tombstones {
                             WHERE repository = ? AND kind = ? AND digest = ? AND generation > ?)
                    OR ?::timestamptz < now() - """ + LIFETIME;
     /**
+     * The lock a delete and a guarded store of one key both take, until their transaction ends:
+     * declared once, since the two exclude each other only while they hash the key alike.
+     */
+    static final String LOCK_KEY = "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))";
+
+    /**
      * A key's transaction-scoped lock, then {@link #DELETED}: two statements sent in one round
      * trip. The second statement's snapshot is taken only after the first has returned, so with
      * the lock held (read committed: a snapshot per statement) it sees the tombstone of a delete
      * that held the lock before it. Parameters: lock key, then those of {@link #DELETED}.
      */
-    private static final String LOCK_THEN_DELETED = "SELECT pg_advisory_xact_lock(hashtextextended(?, 0));\n" + DELETED;
+    private static final String LOCK_THEN_DELETED = LOCK_KEY + ";\n" + DELETED;
 
     private static final String DELETE_GENERATION = """
             SELECT coalesce(pg_sequence_last_value('replica_delete_generation'), 0)
