@@ -335,10 +335,7 @@ class ReplicaIT {
         writer.putBlob(repo, layer.digest(), layer.size(), layer.stream());
         // What the replicator's verifier does when the bytes are gone.
         blobs.delete(layer.digest());
-        count(
-                "with u as (update blobs set verify_state = 'missing', verify_failures = 1 where digest = ? returning 1) "
-                        + "select count(*) from u",
-                layer.digest().toString());
+        markedByVerifier(layer.digest(), "missing");
 
         assertThat(writer.hasBlob(layer.digest())).isFalse();
         assertThat(reader.blobSize(repo, layer.digest())).isEmpty();
@@ -362,10 +359,7 @@ class ReplicaIT {
         writer.putBlob(repo, layer.digest(), layer.size(), layer.stream());
         // What the replicator's verifier does when the bytes are there but wrong.
         objects().writeSmall(DistributionLayout.blobData(layer.digest()), new byte[layer.content().length]);
-        count(
-                "with u as (update blobs set verify_state = 'failed', verify_failures = 1 where digest = ? returning 1) "
-                        + "select count(*) from u",
-                layer.digest().toString());
+        markedByVerifier(layer.digest(), "failed");
 
         RepositoryName other = RepositoryName.of("verify/corrupt-other");
         assertThat(writer.linkStoredBlob(other, layer.digest())).isEqualTo(ReplicaWriter.BlobLink.LOST);
@@ -396,10 +390,7 @@ class ReplicaIT {
         TestBlob layer = TestImages.layer(725, 300);
         RepositoryName repo = RepositoryName.of("verify/restored");
         writer.putBlob(repo, layer.digest(), layer.size(), layer.stream());
-        count(
-                "with u as (update blobs set verify_state = 'missing', verify_failures = 1 where digest = ? returning 1) "
-                        + "select count(*) from u",
-                layer.digest().toString());
+        markedByVerifier(layer.digest(), "missing");
         RepositoryName other = RepositoryName.of("verify/restored-other");
         assertThat(writer.linkStoredBlob(other, layer.digest())).isEqualTo(ReplicaWriter.BlobLink.LOST);
 
@@ -715,6 +706,14 @@ class ReplicaIT {
         try (InputStream in = objects().read(key, 0, -1)) {
             return new String(in.readAllBytes(), StandardCharsets.US_ASCII);
         }
+    }
+
+    /** The blob's row as the replicator's verifier leaves it on finding its bytes {@code state} (missing, failed). */
+    private static void markedByVerifier(Digest digest, String state) {
+        count(
+                "with u as (update blobs set verify_state = '" + state + "'::verify_state, verify_failures = 1"
+                        + " where digest = ? returning 1) select count(*) from u",
+                digest.toString());
     }
 
     private static long count(String sql, String param) {
