@@ -20,7 +20,8 @@ import org.slf4j.MDC;
  * how the answer ended ({@code outcome}): {@code complete}; {@code aborted}, the status and part of
  * the body sent and then the connection closed (an upstream cut mid-body, a client gone), so that
  * a truncated 200 does not read as a whole one, with the {@code Content-Length} the client was
- * promised as {@code length} beside the {@code bytes} it got; {@code failed}, nothing sent before
+ * promised as {@code length} beside the {@code bytes} it got (no {@code length} when the answer was
+ * chunked: nothing was promised); {@code failed}, nothing sent before
  * the failure, Jetty's error answer follows. A failure's text is cut to {@value #FAILURE_CHARS}
  * characters (Jetty's I/O exceptions carry a dump of the connection's state).
  * The line is built with one {@link StringBuilder}, not SLF4J's placeholder formatting, and only
@@ -127,8 +128,9 @@ final class AccessLogHandler extends Handler.Wrapper {
                 .append(Request.getRemoteAddr(request))
                 .append(" outcome=")
                 .append(failure == null ? "complete" : aborted ? "aborted" : "failed");
-        if (aborted) {
-            line.append(" length=").append(response.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH));
+        long promised = response.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
+        if (aborted && promised >= 0) {
+            line.append(" length=").append(promised);
         }
         if (failure != null) {
             line.append(" failure=");

@@ -137,13 +137,7 @@ class RouterAbortIT {
     void primaryDyingMidBodyReachesTheClientAsATruncatedResponseLoggedAsAbortedAndTheNextGetIsWhole() throws Exception {
         long announced = 8L * 1024 * 1024;
         int sent = 1024 * 1024;
-        answerBig(announced, (req, resp, cb) -> {
-            try (Blocker.Callback blocker = Blocker.callback()) {
-                resp.write(false, ByteBuffer.wrap(new byte[sent]), blocker);
-                blocker.block();
-            }
-            cb.failed(new IOException("the primary dies mid-body"));
-        });
+        answerBig(announced, dyingAfter(sent));
 
         CapturedLog access = CapturedLog.of("io.georeg.router.access");
         String requestId = "cut-" + Long.toString(System.nanoTime(), 36);
@@ -166,15 +160,7 @@ class RouterAbortIT {
                 .as("body bytes before the connection ended (%s)", endedBy == null ? "EOF" : endedBy)
                 .isLessThan(announced)
                 .isLessThanOrEqualTo(sent);
-        try (access) {
-            await("the access log line of the cut GET")
-                    .atMost(Duration.ofSeconds(30))
-                    .until(() -> access.lines().stream().anyMatch(l -> l.contains("id=" + requestId + " ")));
-        }
-        String line = access.lines().stream()
-                .filter(l -> l.contains("id=" + requestId + " "))
-                .findFirst()
-                .orElseThrow();
+        String line = accessLine(access, requestId);
         assertThat(line).contains("status=200", "outcome=aborted", "length=" + announced);
         Matcher bytes = Pattern.compile(" bytes=(\\d+) ").matcher(line);
         assertThat(bytes.find()).as(line).isTrue();
@@ -184,8 +170,36 @@ class RouterAbortIT {
     }
 
     /**
-     * The primary answers GETs of {@code BIG} with a 200 announcing {@code length} and then
-     * {@code body}, and every other path with the small blob, whole.
+     * Tried: the primary answers chunked (no Content-Length), writes 1 MiB, then fails its response.
+     * The access log's line says {@code outcome=aborted} with the bytes sent and no {@code length}:
+     * nothing was promised, so there is no figure to write (it said {@code length=-1}).
+     */
+    @Test
+    void aChunkedAnswerCutShortIsLoggedAsAbortedWithoutALength() throws Exception {
+        int sent = 1024 * 1024;
+        answerBig(-1, dyingAfter(sent));
+
+        CapturedLog access = CapturedLog.of("io.georeg.router.access");
+        String requestId = "chunked-" + Long.toString(System.nanoTime(), 36);
+        try (Socket socket = new Socket()) {
+            InputStream in = getBig(socket, -1, requestId);
+            try {
+                in.transferTo(OutputStream.nullOutputStream());
+            } catch (SocketTimeoutException e) {
+                throw new AssertionError("the router neither finished nor closed the chunked response", e);
+            } catch (IOException e) {
+                // a reset ends it as well
+            }
+        }
+        String line = accessLine(access, requestId);
+        assertThat(line).contains("status=200", "outcome=aborted").doesNotContain("length=");
+
+        assertSmallGetIsWhole();
+    }
+
+    /**
+     * The primary answers GETs of {@code BIG} with a 200 announcing {@code length} (none, chunked,
+     * when it is negative) and then {@code body}, and every other path with the small blob, whole.
      */
     private void answerBig(long length, FakeUpstream.Answer body) {
         primary.answer((req, resp, cb) -> {
@@ -194,9 +208,36 @@ class RouterAbortIT {
                 return;
             }
             resp.setStatus(200);
-            resp.getHeaders().put("Content-Length", length);
+            if (length >= 0) {
+                resp.getHeaders().put("Content-Length", length);
+            }
             body.answer(req, resp, cb);
         });
+    }
+
+    /** The access log's line of the request {@code requestId}, waited for up to 30 s; closes {@code access}. */
+    private static String accessLine(CapturedLog access, String requestId) {
+        String marker = "id=" + requestId + " ";
+        try (access) {
+            await("the access log line of " + requestId)
+                    .atMost(Duration.ofSeconds(30))
+                    .until(() -> access.lines().stream().anyMatch(l -> l.contains(marker)));
+            return access.lines().stream()
+                    .filter(l -> l.contains(marker))
+                    .findFirst()
+                    .orElseThrow();
+        }
+    }
+
+    /** A body that writes {@code sent} bytes and then fails the response: a primary dying mid-body. */
+    private static FakeUpstream.Answer dyingAfter(int sent) {
+        return (req, resp, cb) -> {
+            try (Blocker.Callback blocker = Blocker.callback()) {
+                resp.write(false, ByteBuffer.wrap(new byte[sent]), blocker);
+                blocker.block();
+            }
+            cb.failed(new IOException("the primary dies mid-body"));
+        };
     }
 
     private static void small(org.eclipse.jetty.server.Response resp, org.eclipse.jetty.util.Callback cb) {
@@ -227,7 +268,8 @@ class RouterAbortIT {
 
     /**
      * Connects {@code socket} to the router (30 s read timeout), sends a GET of {@code BIG} and
-     * reads the answer's head: a 200 announcing {@code length}. Returns the body's stream.
+     * reads the answer's head: a 200 announcing {@code length} (-1: none, chunked). Returns the
+     * body's stream.
      */
     private InputStream getBig(Socket socket, long length) throws IOException {
         return getBig(socket, length, null);
