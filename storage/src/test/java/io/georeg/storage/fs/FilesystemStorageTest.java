@@ -3,16 +3,22 @@ package io.georeg.storage.fs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.georeg.oci.Digest;
 import io.georeg.storage.BlobStore;
 import io.georeg.storage.BlobStoreConformance;
 import io.georeg.storage.BlobStores;
+import io.georeg.storage.DigestMismatchException;
+import io.georeg.storage.DistributionLayout;
 import io.georeg.storage.ObjectKey;
 import io.georeg.storage.ObjectStore;
 import io.georeg.storage.ObjectStoreConformance;
 import io.georeg.storage.StorageConfig;
 import io.georeg.storage.StorageException;
+import io.georeg.storage.TestBytes;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,6 +83,72 @@ class FilesystemStorageTest {
         }
         assertThat(read.digest()).isEqualTo(written.digest());
         assertThat(everythingStored()).containsExactly("docker/registry/v2/big");
+    }
+
+    /** A blob of several flush-behind steps, put as the replicator puts a layer (read, hash and write overlapped). */
+    static final int BIG_BLOB_BYTES = (int) (3 * FilePendingWrite.FLUSH_BEHIND_BYTES + 12345);
+
+    /**
+     * The overlapped put with flushes behind its writer: the file under the digest's name holds the
+     * bytes, nothing else is left (no temporary file), and no helper thread of the copy or of the
+     * flush outlives the put.
+     */
+    @Test
+    void aBigBlobPutWithFlushesBehindItIsStoredWholeUnderItsDigest() throws Exception {
+        byte[] content = TestBytes.random(BIG_BLOB_BYTES, 14);
+        Digest digest = Digest.sha256(content);
+        try (BlobStore blobs = BlobStores.open(new StorageConfig.Filesystem(root))) {
+            assertThat(blobs.put(digest, content.length, new ByteArrayInputStream(content))
+                            .size())
+                    .isEqualTo(content.length);
+            assertThat(helperThreads()).isEmpty();
+            try (InputStream in = blobs.open(digest, 0, -1)) {
+                assertThat(in.readAllBytes()).isEqualTo(content);
+            }
+        }
+        assertThat(everythingStored())
+                .containsExactly(DistributionLayout.blobData(digest).value());
+    }
+
+    /** A source that breaks after several background flushes began: nothing stored, no thread left. */
+    @Test
+    void aBigBlobWhoseSourceBreaksMidwayLeavesNoFileAndNoFlushBehind() throws Exception {
+        byte[] content = TestBytes.random(BIG_BLOB_BYTES, 15);
+        Digest digest = Digest.sha256(content);
+        InputStream breaking = TestBytes.failingAfter(content, (int) (2 * FilePendingWrite.FLUSH_BEHIND_BYTES + 1));
+        try (BlobStore blobs = BlobStores.open(new StorageConfig.Filesystem(root))) {
+            assertThatThrownBy(() -> blobs.put(digest, content.length, breaking))
+                    .isInstanceOf(UncheckedIOException.class)
+                    .hasRootCauseMessage("connection reset by the primary");
+            assertThat(helperThreads()).isEmpty();
+            assertThat(blobs.stat(digest)).isEmpty();
+        }
+        assertThat(everythingStored()).isEmpty();
+    }
+
+    /** Bytes that do not match the digest, found only after several flushes: aborted like any mismatch. */
+    @Test
+    void aBigBlobThatDoesNotMatchItsDigestLeavesNoFileAndNoFlushBehind() throws Exception {
+        byte[] content = TestBytes.random(BIG_BLOB_BYTES, 16);
+        Digest digest = Digest.sha256(content);
+        content[content.length - 1] ^= 1;
+        try (BlobStore blobs = BlobStores.open(new StorageConfig.Filesystem(root))) {
+            assertThatThrownBy(() -> blobs.put(digest, content.length, new ByteArrayInputStream(content)))
+                    .isInstanceOf(DigestMismatchException.class);
+            assertThat(helperThreads()).isEmpty();
+        }
+        assertThat(everythingStored()).isEmpty();
+    }
+
+    /** Live threads of a blob copy (HashingCopy's hasher and writer) or of a flush behind a write. */
+    private static List<String> helperThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(Thread::isAlive)
+                .map(Thread::getName)
+                .filter(name -> name.startsWith(FilePendingWrite.FLUSHER_NAME)
+                        || name.startsWith("blob-hash-")
+                        || name.startsWith("blob-write-"))
+                .toList();
     }
 
     @Nested
