@@ -135,61 +135,60 @@ public final class Router implements AutoCloseable {
     private AccessLog accessLog;
 
     /**
+     * A router on its own: no process around it (see {@link Wiring#NONE}).
+     *
      * @param transactions the tracking database's transactions (read-your-writes fences in
      *                     {@code router_fences}); null runs without read-your-writes
      * @param registry     where the router's metrics are registered and which {@code /metrics} serves
      */
     public Router(RouterConfig config, Transactions transactions, PrometheusRegistry registry) {
-        this(config, transactions, registry, ReplicaMissListener.NONE);
+        this(config, transactions, registry, Wiring.NONE);
     }
 
     /**
-     * @param missListener told about reads the replica missed and the primary served, e.g. to
-     *                     queue their replication (cache on miss)
-     */
-    public Router(
-            RouterConfig config,
-            Transactions transactions,
-            PrometheusRegistry registry,
-            ReplicaMissListener missListener) {
-        this(config, transactions, registry, missListener, null);
-    }
-
-    /**
-     * @param localPages serves the LOCAL routes other than health and metrics (the app's status
-     *                   page at {@code /-/status}); null answers them 404
-     */
-    public Router(
-            RouterConfig config,
-            Transactions transactions,
-            PrometheusRegistry registry,
-            ReplicaMissListener missListener,
-            Handler localPages) {
-        this(config, transactions, registry, missListener, localPages, null);
-    }
-
-    /**
+     * What the process that runs the router plugs into it, each part optional.
+     *
+     * @param missListener  told about reads the replica missed and the primary served, e.g. to
+     *                      queue their replication (cache on miss)
+     * @param localPages    serves the LOCAL routes other than health and metrics (the app's status
+     *                      page at {@code /-/status}); null answers them 404
      * @param notifications the tracking database's connection settings for the router's own
      *                      {@code LISTEN} connection, which keeps the read-your-writes fences in
      *                      memory ({@link FenceView}); null checks the fence table on every
      *                      manifest read
+     * @param hooks         required readiness checks and the outermost handler wrapper
+     * @param backends      what is known of the secondary's own database and how long a read waits
+     *                      for the replica before the primary answers it (the app's backend watch
+     *                      and {@code health.budget}); {@link LocalBackends#unwatched()} without them
+     * @param cells         the primaries and the repository namespaces each owns (the app's
+     *                      {@code primaries}); null: the one primary {@code router.primaryUrl}
      */
-    public Router(
-            RouterConfig config,
-            Transactions transactions,
-            PrometheusRegistry registry,
+    public record Wiring(
             ReplicaMissListener missListener,
             Handler localPages,
-            DatabaseConfig notifications) {
-        this(
-                config,
-                transactions,
-                registry,
-                missListener,
-                localPages,
-                notifications,
-                ProcessHooks.NONE,
-                LocalBackends.unwatched());
+            DatabaseConfig notifications,
+            ProcessHooks hooks,
+            LocalBackends backends,
+            RouterCells cells) {
+        /** Nothing plugged in: no miss listener, no local pages, fences read from the table, one primary. */
+        public static final Wiring NONE =
+                new Wiring(ReplicaMissListener.NONE, null, null, ProcessHooks.NONE, LocalBackends.unwatched(), null);
+
+        public Wiring withMissListener(ReplicaMissListener listener) {
+            return new Wiring(listener, localPages, notifications, hooks, backends, cells);
+        }
+
+        public Wiring withLocalPages(Handler pages) {
+            return new Wiring(missListener, pages, notifications, hooks, backends, cells);
+        }
+
+        public Wiring withNotifications(DatabaseConfig database) {
+            return new Wiring(missListener, localPages, database, hooks, backends, cells);
+        }
+
+        public Wiring withBackends(LocalBackends watched) {
+            return new Wiring(missListener, localPages, notifications, hooks, watched, cells);
+        }
     }
 
     /**
@@ -205,47 +204,17 @@ public final class Router implements AutoCloseable {
         }
     }
 
-    /**
-     * @param hooks what the process adds: readiness checks and the outermost handler wrapper
-     * @param backends what is known of the secondary's own database and how long a read waits for
-     *                 the replica before the primary answers it (the app's backend watch and
-     *                 {@code health.budget}); {@link LocalBackends#unwatched()} without them
-     */
-    public Router(
-            RouterConfig config,
-            Transactions transactions,
-            PrometheusRegistry registry,
-            ReplicaMissListener missListener,
-            Handler localPages,
-            DatabaseConfig notifications,
-            ProcessHooks hooks,
-            LocalBackends backends) {
-        this(config, transactions, registry, missListener, localPages, notifications, hooks, backends, null);
-    }
-
-    /**
-     * @param cells the primaries and the repository namespaces each owns (the app's
-     *              {@code primaries}); null: the one primary {@code router.primaryUrl}
-     */
-    public Router(
-            RouterConfig config,
-            Transactions transactions,
-            PrometheusRegistry registry,
-            ReplicaMissListener missListener,
-            Handler localPages,
-            DatabaseConfig notifications,
-            ProcessHooks hooks,
-            LocalBackends backends,
-            RouterCells cells) {
-        this.hooks = hooks;
-        this.backends = backends;
-        this.localPages = localPages;
-        this.notifications = transactions == null ? null : notifications;
+    /** A router with what {@code wiring} plugs into it. */
+    public Router(RouterConfig config, Transactions transactions, PrometheusRegistry registry, Wiring wiring) {
+        this.hooks = wiring.hooks();
+        this.backends = wiring.backends();
+        this.localPages = wiring.localPages();
+        this.notifications = transactions == null ? null : wiring.notifications();
         this.config = config.validate();
         this.transactions = transactions;
         this.registry = registry;
-        this.missListener = missListener;
-        this.cells = cells == null ? RouterCells.single(config) : cells;
+        this.missListener = wiring.missListener();
+        this.cells = wiring.cells() == null ? RouterCells.single(config) : wiring.cells();
         for (RouterCells.Cell cell : this.cells.cells()) {
             primaries.put(
                     cell.name(),

@@ -13,7 +13,9 @@ import org.eclipse.jetty.server.Handler;
 /**
  * The router's typed configuration. Built by the app's wiring from YAML (the key names in
  * {@link #validate()}'s messages are the ones under {@code router:}); {@link Router} refuses to
- * start with an invalid one.
+ * start with an invalid one. {@code admin}, {@code outageTokens}, {@code operator}, {@code
+ * accessLog} and {@code egress} may be null: each then takes its default ({@link #of} sets every
+ * optional part so; the {@code with…} methods change one).
  *
  * @param publicUrl    the one URL clients use (scheme, host, optional port; no path)
  * @param bindHost     interface to listen on ({@code 0.0.0.0} for all)
@@ -54,136 +56,6 @@ public record RouterConfig(
         Operator operator,
         AccessLog accessLog,
         PrimaryEgress egress) {
-
-    /** Direct connections to the primary. */
-    public RouterConfig(
-            URI publicUrl,
-            String bindHost,
-            int port,
-            URI primaryUrl,
-            URI authUrl,
-            String authPath,
-            ReplicaEndpoint replica,
-            Timeouts timeouts,
-            Limits limits,
-            Circuit circuit,
-            Duration fenceTtl,
-            Admin admin,
-            OutageTokens outageTokens,
-            Operator operator,
-            AccessLog accessLog) {
-        this(
-                publicUrl,
-                bindHost,
-                port,
-                primaryUrl,
-                authUrl,
-                authPath,
-                replica,
-                timeouts,
-                limits,
-                circuit,
-                fenceTtl,
-                admin,
-                outageTokens,
-                operator,
-                accessLog,
-                PrimaryEgress.DIRECT);
-    }
-
-    /** With the access log at its defaults. */
-    public RouterConfig(
-            URI publicUrl,
-            String bindHost,
-            int port,
-            URI primaryUrl,
-            URI authUrl,
-            String authPath,
-            ReplicaEndpoint replica,
-            Timeouts timeouts,
-            Limits limits,
-            Circuit circuit,
-            Duration fenceTtl,
-            Admin admin,
-            OutageTokens outageTokens,
-            Operator operator) {
-        this(
-                publicUrl,
-                bindHost,
-                port,
-                primaryUrl,
-                authUrl,
-                authPath,
-                replica,
-                timeouts,
-                limits,
-                circuit,
-                fenceTtl,
-                admin,
-                outageTokens,
-                operator,
-                AccessLog.defaults());
-    }
-
-    /** Without the admin API (no token). */
-    public RouterConfig(
-            URI publicUrl,
-            String bindHost,
-            int port,
-            URI primaryUrl,
-            URI authUrl,
-            String authPath,
-            ReplicaEndpoint replica,
-            Timeouts timeouts,
-            Limits limits,
-            Circuit circuit,
-            Duration fenceTtl) {
-        this(
-                publicUrl,
-                bindHost,
-                port,
-                primaryUrl,
-                authUrl,
-                authPath,
-                replica,
-                timeouts,
-                limits,
-                circuit,
-                fenceTtl,
-                Admin.defaults());
-    }
-
-    /** Without the outage shield. */
-    public RouterConfig(
-            URI publicUrl,
-            String bindHost,
-            int port,
-            URI primaryUrl,
-            URI authUrl,
-            String authPath,
-            ReplicaEndpoint replica,
-            Timeouts timeouts,
-            Limits limits,
-            Circuit circuit,
-            Duration fenceTtl,
-            Admin admin) {
-        this(
-                publicUrl,
-                bindHost,
-                port,
-                primaryUrl,
-                authUrl,
-                authPath,
-                replica,
-                timeouts,
-                limits,
-                circuit,
-                fenceTtl,
-                admin,
-                OutageTokens.off(),
-                Operator.defaults(),
-                AccessLog.defaults());
-    }
 
     /**
      * The outage shield: while the primary's token service is unreachable the router answers token
@@ -413,7 +285,12 @@ public record RouterConfig(
                 Timeouts.defaults(),
                 Limits.defaults(),
                 Circuit.defaults(),
-                Duration.ofHours(24));
+                Duration.ofHours(24),
+                null,
+                null,
+                null,
+                null,
+                null);
     }
 
     public RouterConfig withPublicUrl(URI url) {

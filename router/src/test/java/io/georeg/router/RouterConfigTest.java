@@ -38,7 +38,12 @@ class RouterConfigTest {
                         Duration.ofSeconds(5), Duration.ZERO, Duration.ofSeconds(1), Duration.ofSeconds(1)),
                 new RouterConfig.Limits(-1, 10),
                 new RouterConfig.Circuit(0),
-                Duration.ofHours(1));
+                Duration.ofHours(1),
+                null,
+                null,
+                null,
+                null,
+                null);
         assertThat(String.join("\n", bad.problems()))
                 .contains(
                         "router.publicUrl",

@@ -30,20 +30,22 @@ public record RouterSection(
     /** The router's configuration with registry-read at {@code replica} (in process or {@code replicaUrl}). */
     public RouterConfig toRouterConfig(RouterConfig.ReplicaEndpoint replica) {
         return new RouterConfig(
-                        publicUrl,
-                        bindHost,
-                        port,
-                        primaryUrl,
-                        authUrl,
-                        authPath,
-                        replica,
-                        timeouts == null ? RouterConfig.Timeouts.defaults() : timeouts,
-                        limits == null ? RouterConfig.Limits.defaults() : limits,
-                        circuit == null ? RouterConfig.Circuit.defaults() : circuit,
-                        fenceTtl,
-                        admin == null ? RouterConfig.Admin.defaults() : admin)
-                .withOperator(operator == null ? RouterConfig.Operator.defaults() : operator)
-                .withAccessLog(accessLog == null ? RouterConfig.AccessLog.defaults() : accessLog);
+                publicUrl,
+                bindHost,
+                port,
+                primaryUrl,
+                authUrl,
+                authPath,
+                replica,
+                timeouts == null ? RouterConfig.Timeouts.defaults() : timeouts,
+                limits == null ? RouterConfig.Limits.defaults() : limits,
+                circuit == null ? RouterConfig.Circuit.defaults() : circuit,
+                fenceTtl,
+                admin,
+                null,
+                operator,
+                accessLog,
+                null);
     }
 
     /** Every problem, each naming its {@code router.*} key; {@code inProcessReplica}: registry-read runs beside it. */

@@ -51,19 +51,20 @@ public final class RouterComponent implements Component {
                 routerConfig,
                 resources.database().transactions(),
                 resources.metrics(),
-                new CacheOnMiss(new WorkQueue(resources.database()), syncFilter(config), Clock.systemUTC()),
-                new StatusPageHandler(
-                        resources.database(), Primaries.of(config).owners(), StatusPageSettings.defaults()),
-                resources.database().config(),
-                new Router.ProcessHooks(
-                        List.of(resources.schemaReadiness(), resources.servingReadiness()),
-                        tree -> resources
-                                .requestSignals()
-                                .wrap(name(), config.metrics().apdex(), tree)),
-                new LocalBackends(
-                        () -> backends.available(Resources.DATABASE),
-                        config.health().budget()),
-                cells(config));
+                new Router.Wiring(
+                        new CacheOnMiss(new WorkQueue(resources.database()), syncFilter(config), Clock.systemUTC()),
+                        new StatusPageHandler(
+                                resources.database(), Primaries.of(config).owners(), StatusPageSettings.defaults()),
+                        resources.database().config(),
+                        new Router.ProcessHooks(
+                                List.of(resources.schemaReadiness(), resources.servingReadiness()),
+                                tree -> resources
+                                        .requestSignals()
+                                        .wrap(name(), config.metrics().apdex(), tree)),
+                        new LocalBackends(
+                                () -> backends.available(Resources.DATABASE),
+                                config.health().budget()),
+                        cells(config)));
     }
 
     /** The primaries of {@code primaries}, or null for the one primary of {@code router.primaryUrl}. */

@@ -3,7 +3,6 @@ package io.georeg.router.it;
 import io.georeg.db.Database;
 import io.georeg.router.Router;
 import io.georeg.router.RouterConfig;
-import io.georeg.router.fallback.ReplicaMissListener;
 import io.georeg.testkit.tools.FreePort;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.URI;
@@ -32,9 +31,7 @@ final class LoopbackRouter {
                         c,
                         database.transactions(),
                         new PrometheusRegistry(),
-                        ReplicaMissListener.NONE,
-                        null,
-                        database.config())
+                        Router.Wiring.NONE.withNotifications(database.config()))
                 .start();
     }
 

@@ -8,7 +8,6 @@ import io.georeg.db.DatabaseConfig;
 import io.georeg.router.Router;
 import io.georeg.router.RouterConfig;
 import io.georeg.router.admin.FailedAttempts;
-import io.georeg.router.fallback.ReplicaMissListener;
 import io.georeg.testkit.db.TestDatabase;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.http.HttpClient;
@@ -93,8 +92,7 @@ class RouterAdminIT {
                                 config,
                                 database.transactions(),
                                 new PrometheusRegistry(),
-                                ReplicaMissListener.NONE,
-                                STATUS_PAGE)
+                                Router.Wiring.NONE.withLocalPages(STATUS_PAGE))
                         .start());
     }
 

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.georeg.router.LocalBackends;
 import io.georeg.router.Router;
 import io.georeg.router.RouterConfig;
-import io.georeg.router.fallback.ReplicaMissListener;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -167,11 +166,7 @@ class RouterDegradedReplicaIT {
                                 config,
                                 null,
                                 new PrometheusRegistry(),
-                                ReplicaMissListener.NONE,
-                                null,
-                                null,
-                                Router.ProcessHooks.NONE,
-                                new LocalBackends(databaseUp::get, BUDGET))
+                                Router.Wiring.NONE.withBackends(new LocalBackends(databaseUp::get, BUDGET)))
                         .start());
         await().atMost(Duration.ofSeconds(30)).until(() -> router.primaryReachable() && router.replicaReachable());
     }

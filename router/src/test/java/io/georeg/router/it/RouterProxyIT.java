@@ -251,7 +251,8 @@ class RouterProxyIT {
                 primary.url(),
                 null,
                 new RouterConfig.ReplicaEndpoint.Remote(replica.url()));
-        router = new Router(config, null, new PrometheusRegistry(), misses::add).start();
+        router = new Router(config, null, new PrometheusRegistry(), Router.Wiring.NONE.withMissListener(misses::add))
+                .start();
         replica.answer(
                 (req, resp, cb) -> FakeUpstream.text(resp, cb, 404, "{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\"}]}"));
         primary.answer((req, resp, cb) -> {
