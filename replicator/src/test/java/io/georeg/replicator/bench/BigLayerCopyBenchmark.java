@@ -14,9 +14,12 @@ import io.georeg.replicator.testing.ReplicatorDatabase;
 import io.georeg.replicator.testing.ReplicatorUnderTest;
 import io.georeg.storage.BlobStore;
 import io.georeg.storage.BlobStores;
+import io.georeg.storage.DefaultBlobStore;
 import io.georeg.storage.DistributionLayout;
+import io.georeg.storage.ObjectKey;
 import io.georeg.storage.ObjectStore;
 import io.georeg.storage.StorageConfig;
+import io.georeg.storage.fs.FilesystemObjectStore;
 import io.georeg.testkit.db.TestDatabase;
 import io.georeg.testkit.tools.Distribution;
 import io.georeg.testkit.tools.Skopeo;
@@ -33,8 +36,13 @@ import java.security.MessageDigest;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -45,9 +53,12 @@ import org.junit.jupiter.api.io.TempDir;
  * ReplicationBenchmark}: one image with a 256 MiB layer is pushed to a distribution primary, then
  * each part of the replicator's blob copy is timed on its own, best of three, next to the floor —
  * reading the blob from the primary once through the replicator's own HTTP client, bytes
- * discarded — and curl reading it as an anchor outside the JVM: hashing, writing and committing
+ * discarded, after untimed reads that let the JIT compile the client's read path (a line under
+ * the table gives them: a fresh JVM's first reads are several times slower) — and curl reading it
+ * as an anchor outside the JVM: hashing, writing and committing
  * the bytes, the three in series on one thread (as the storage's put did before it overlapped
- * them), the storage's put from memory and from the primary, 20 small files committed one by
+ * them), the storage's put from memory and from the primary, each with the share of its commit
+ * (from the last byte written to the blob stored: what the flush behind the writer left), 20 small files committed one by
  * one (what an image's link files and manifest cost in fsyncs), and finally the whole replication
  * of the image into an empty replica (crawl, config and layer, manifest, tag), twice, the second
  * into another empty replica. Each timed row also gives the least CPU time this JVM and the
@@ -64,6 +75,8 @@ class BigLayerCopyBenchmark {
     private static final int RUNS = 3;
     /** The piece size of the write rows (BlobStore.put's chunk until 2026-12-06; 256 KiB since), kept for comparison. */
     private static final int PIECE = 1024 * 1024;
+    /** Reads of the layer before the floor: enough for the JIT to compile the client's read path (see {@link #warmUp}). */
+    private static final int WARM_UP_READS = 5;
 
     private static final RepositoryName REPOSITORY = RepositoryName.of("bench/big");
     private static final WorkerConfig WORKERS = ReplicatorUnderTest.fastRetries(8);
@@ -75,6 +88,8 @@ class BigLayerCopyBenchmark {
     Path temp;
 
     private Distribution primary;
+    /** Seconds of each commit of the put rows' runs, in run order: from the last byte written to the blob stored. */
+    private final List<Double> commits = new ArrayList<>();
 
     @Test
     void bigLayerCopyBenchmark() throws Exception {
@@ -105,6 +120,7 @@ class BigLayerCopyBenchmark {
                     .append(RUNS)
                     .append(" | s | MB/s | of the floor | JVM CPU s | primary CPU s |\n");
             table.append("|---|---:|---:|---:|---:|---:|\n");
+            String warmUp = warmUp(content, digest);
             Timing floor = best(() -> drain(content, digest));
             row(table, "floor: GET from the primary, the replicator's client, bytes discarded", floor, floor);
             URI blobUrl = primary.url().resolve("/v2/" + REPOSITORY + "/blobs/" + digest);
@@ -125,21 +141,25 @@ class BigLayerCopyBenchmark {
                     "from memory, read, hash and write in series on one thread, then commit (BlobStore.put until now)",
                     best(() -> putInSeries(digest, new ByteArrayInputStream(layer))),
                     floor);
+            commits.clear();
             row(
                     table,
                     "BlobStore.put from memory (read, hash and write overlapped, then commit)",
                     best(() -> put(digest, new ByteArrayInputStream(layer))),
                     floor);
+            commitRow(table);
             row(
                     table,
                     "from the primary, in series on one thread (the replicator's byte path until now)",
                     best(() -> fromPrimary(content, digest, in -> putInSeries(digest, in))),
                     floor);
+            commits.clear();
             row(
                     table,
                     "BlobStore.put from the primary: the replicator's byte path",
                     best(() -> fromPrimary(content, digest, in -> put(digest, in))),
                     floor);
+            commitRow(table);
 
             double links = best(() -> smallCommits(20)).seconds();
             table.append(String.format(
@@ -169,6 +189,7 @@ class BigLayerCopyBenchmark {
                     Locale.ROOT,
                     "%nThe JDK client's read buffers: jdk.httpclient.bufsize=%s (the JDK's default 16384 when unset)%n",
                     System.getProperty("jdk.httpclient.bufsize", "unset")));
+            table.append(warmUp);
             String out = table.toString();
             System.out.println(out);
             Files.writeString(Path.of("target", "big-layer-benchmark.md"), out);
@@ -220,6 +241,42 @@ class BigLayerCopyBenchmark {
 
     private static String cpu(double seconds) {
         return Double.isNaN(seconds) ? "" : String.format(Locale.ROOT, "%.2f", seconds); // the OS counts in 10 ms ticks
+    }
+
+    /**
+     * Reads the layer through the replicator's client until the JIT has compiled the client's
+     * read path, untimed in the rows: in a fresh JVM the first reads of 256 MiB took 0.8–1.7 s
+     * and up to 1.4 CPU seconds each (the client's code interpreted and being compiled), the
+     * fourth or fifth 0.26–0.46 s, warm 0.16–0.20 s (docs/benchmarks.md). The floor row is then
+     * the client's steady speed, which a replicator that has copied a few layers reads at.
+     * Returns a line that gives each read's time.
+     */
+    private String warmUp(PrimaryContent content, Digest digest) throws Exception {
+        StringBuilder line = new StringBuilder(
+                "The replicator's client's first reads of the layer in this JVM (JIT warm-up, before the floor;"
+                        + " s, and JVM CPU s):");
+        for (int i = 0; i < WARM_UP_READS; i++) {
+            long cpu0 = JVM.getProcessCpuTime();
+            long t0 = System.nanoTime();
+            drain(content, digest);
+            line.append(String.format(
+                    Locale.ROOT,
+                    "%s %.3f (%.2f)",
+                    i == 0 ? "" : ",",
+                    (System.nanoTime() - t0) / 1e9,
+                    (JVM.getProcessCpuTime() - cpu0) / 1e9));
+        }
+        return line.append(System.lineSeparator()).toString();
+    }
+
+    /** The commits of the put row above: the least, and each run's. */
+    private void commitRow(StringBuilder table) {
+        table.append(String.format(
+                Locale.ROOT,
+                "| of it, the commit after the last byte (the flush behind awaited, fsync, rename, fsync of the"
+                        + " directory; each run: %s) | %.3f | | | | |%n",
+                commits.stream().map(c -> String.format(Locale.ROOT, "%.3f", c)).collect(Collectors.joining(" / ")),
+                commits.stream().mapToDouble(Double::doubleValue).min().orElseThrow()));
     }
 
     private static void drain(PrimaryContent content, Digest digest) throws IOException {
@@ -283,9 +340,10 @@ class BigLayerCopyBenchmark {
         }
     }
 
+    /** Into a fresh filesystem store whose commits are timed ({@link #commits}). */
     private void put(Digest digest, InputStream content) throws IOException {
         Path dir = Files.createTempDirectory(temp, "store");
-        try (BlobStore store = BlobStores.open(new StorageConfig.Filesystem(dir))) {
+        try (BlobStore store = new DefaultBlobStore(new CommitTimed(FilesystemObjectStore.open(dir), commits))) {
             assertThat(store.put(digest, LAYER_BYTES, content).size()).isEqualTo(LAYER_BYTES);
         } finally {
             deleteTree(dir);
@@ -363,6 +421,77 @@ class BigLayerCopyBenchmark {
                     throw new UncheckedIOException(e);
                 }
             });
+        }
+    }
+
+    /** A store that passes everything to {@code objects} and adds each commit's seconds to {@code commits}. */
+    private record CommitTimed(ObjectStore objects, List<Double> commits) implements ObjectStore {
+        @Override
+        public Optional<Long> size(ObjectKey key) {
+            return objects.size(key);
+        }
+
+        @Override
+        public InputStream read(ObjectKey key, long offset, long length) {
+            return objects.read(key, offset, length);
+        }
+
+        @Override
+        public void writeSmall(ObjectKey key, byte[] content) {
+            objects.writeSmall(key, content);
+        }
+
+        @Override
+        public PendingWrite beginWrite(ObjectKey finalKey) {
+            PendingWrite write = objects.beginWrite(finalKey);
+            return new PendingWrite() {
+                @Override
+                public OutputStream stream() {
+                    return write.stream();
+                }
+
+                @Override
+                public void commit() {
+                    long t0 = System.nanoTime();
+                    write.commit();
+                    commits.add((System.nanoTime() - t0) / 1e9);
+                }
+
+                @Override
+                public void abort() {
+                    write.abort();
+                }
+
+                @Override
+                public void close() {
+                    write.close();
+                }
+            };
+        }
+
+        @Override
+        public void delete(ObjectKey key) {
+            objects.delete(key);
+        }
+
+        @Override
+        public List<ObjectKey> list(ObjectKey prefix) {
+            return objects.list(prefix);
+        }
+
+        @Override
+        public int removeAbandonedWrites(Instant startedBefore) {
+            return objects.removeAbandonedWrites(startedBefore);
+        }
+
+        @Override
+        public Optional<URI> presignedGet(ObjectKey key, Duration ttl) {
+            return objects.presignedGet(key, ttl);
+        }
+
+        @Override
+        public void close() {
+            objects.close();
         }
     }
 }
