@@ -151,7 +151,7 @@ as YAML. Keys match docs/configuration.md exactly; secrets are never inlined: th
 {{- $_ := set $config "storage" (include "georeg.storageConfig" $root | fromYaml) -}}
 {{- end -}}
 {{- if eq $component "registry-read" -}}
-{{- $_ := set $config "registryRead" (dict "host" "0.0.0.0" "port" $v.registryRead.port "maxPageSize" $v.registryRead.maxPageSize "maxThreads" $v.registryRead.maxThreads "blobBufferBytes" $v.registryRead.blobBufferBytes) -}}
+{{- $_ := set $config "registryRead" (dict "host" "0.0.0.0" "port" $v.registryRead.port "maxPageSize" $v.registryRead.maxPageSize "maxThreads" $v.registryRead.maxThreads "blobBufferBytes" $v.registryRead.blobBufferBytes "verifyServedBlobs" $v.registryRead.verifyServedBlobs) -}}
 {{- $_ := set $config "replica" (dict "redirectBlobs" $v.registryRead.redirectBlobs "redirectTtl" $v.registryRead.redirectTtl) -}}
 {{- if $v.tokenAuth.enabled -}}
 {{- $_ := set $config "auth" (include "georeg.authConfig" (dict "root" $root "component" $component) | fromYaml) -}}

@@ -15,26 +15,41 @@ import java.util.List;
  * @param maxThreads Jetty's request thread pool size
  * @param clients how long a client may take to send its request headers, and be silent
  *     ({@code registryRead.clients.headers}, {@code .idle})
+ * @param verifyServedBlobs true (the default): every filesystem blob served whole is hashed on its
+ *     way out and a damaged one is refused or aborted before its last byte; false: filesystem blobs
+ *     are sent from a memory mapping of the file without a per-read hash, and damage at rest is
+ *     caught by the replicator's scrub and by clients' own digest checks (docs/security.md)
  */
 public record ReadOptions(
-        String host, int port, int maxPageSize, int blobBufferBytes, int maxThreads, ClientDeadlines clients) {
+        String host,
+        int port,
+        int maxPageSize,
+        int blobBufferBytes,
+        int maxThreads,
+        ClientDeadlines clients,
+        boolean verifyServedBlobs) {
     public static final int DEFAULT_MAX_PAGE_SIZE = 1000;
 
     public static ReadOptions defaults() {
-        return new ReadOptions("0.0.0.0", 5000, DEFAULT_MAX_PAGE_SIZE, 64 * 1024, 200, ClientDeadlines.defaults());
+        return new ReadOptions(
+                "0.0.0.0", 5000, DEFAULT_MAX_PAGE_SIZE, 64 * 1024, 200, ClientDeadlines.defaults(), true);
     }
 
     /** Loopback on an ephemeral port: what tests and in-process embedding use. */
     public static ReadOptions loopbackEphemeral() {
-        return new ReadOptions("127.0.0.1", 0, DEFAULT_MAX_PAGE_SIZE, 64 * 1024, 64, ClientDeadlines.defaults());
+        return new ReadOptions("127.0.0.1", 0, DEFAULT_MAX_PAGE_SIZE, 64 * 1024, 64, ClientDeadlines.defaults(), true);
     }
 
     public ReadOptions withPort(int p) {
-        return new ReadOptions(host, p, maxPageSize, blobBufferBytes, maxThreads, clients);
+        return new ReadOptions(host, p, maxPageSize, blobBufferBytes, maxThreads, clients, verifyServedBlobs);
     }
 
     public ReadOptions withMaxPageSize(int n) {
-        return new ReadOptions(host, port, n, blobBufferBytes, maxThreads, clients);
+        return new ReadOptions(host, port, n, blobBufferBytes, maxThreads, clients, verifyServedBlobs);
+    }
+
+    public ReadOptions withVerifyServedBlobs(boolean verify) {
+        return new ReadOptions(host, port, maxPageSize, blobBufferBytes, maxThreads, clients, verify);
     }
 
     /** @throws IllegalArgumentException naming the setting and the allowed values */

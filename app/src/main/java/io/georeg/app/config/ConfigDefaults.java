@@ -67,7 +67,8 @@ final class ConfigDefaults {
                         read.maxPageSize(),
                         read.blobBufferBytes(),
                         read.maxThreads(),
-                        read.clients()),
+                        read.clients(),
+                        read.verifyServedBlobs()),
                 new ReplicatorSection(
                         LOOPBACK,
                         REPLICATOR_PORT,

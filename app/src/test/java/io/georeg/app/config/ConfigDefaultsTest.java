@@ -62,7 +62,8 @@ class ConfigDefaultsTest {
                         read.maxPageSize(),
                         read.blobBufferBytes(),
                         read.maxThreads(),
-                        read.clients()));
+                        read.clients(),
+                        true));
 
         ReplicatorSection replicator = config.replicator();
         assertThat(replicator.intake()).isEqualTo(IntakeConfig.withSecret(null));

@@ -96,6 +96,33 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void servedBlobsAreVerifiedUnlessTurnedOffInYamlOrEnvironment() throws IOException {
+        assertThat(new ConfigLoader(Map.of())
+                        .load(Optional.empty())
+                        .registryRead()
+                        .verifyServedBlobs())
+                .isTrue();
+        assertThat(load("registryRead:\n  verifyServedBlobs: false\n", Map.of())
+                        .registryRead()
+                        .verifyServedBlobs())
+                .isFalse();
+        assertThat(load("registryRead:\n  port: 5001\n", Map.of("GEOREG_REGISTRY_READ_VERIFY_SERVED_BLOBS", "false"))
+                        .registryRead()
+                        .verifyServedBlobs())
+                .isFalse();
+        assertThat(load(
+                                "registryRead:\n  verifyServedBlobs: false\n",
+                                Map.of("GEOREG_REGISTRY_READ_VERIFY_SERVED_BLOBS", "true"))
+                        .registryRead()
+                        .verifyServedBlobs())
+                .isTrue();
+        assertThatThrownBy(() -> load(
+                        "registryRead:\n  port: 5001\n",
+                        Map.of("GEOREG_REGISTRY_READ_VERIFY_SERVED_BLOBS", "sometimes")))
+                .hasMessageContaining("registryRead.verifyServedBlobs");
+    }
+
+    @Test
     void everyPublicListenersClientDeadlinesAreReadFromYamlAndEnvironmentAndValidated() throws IOException {
         GeoregConfig defaults = new ConfigLoader(Map.of()).load(Optional.empty());
         GeoregConfig config = load(

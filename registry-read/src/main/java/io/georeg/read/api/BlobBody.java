@@ -32,8 +32,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * otherwise the request thread hashes each chunk before it sends it. The sent bytes are the hashed
  * bytes either way.
  *
- * <p>There is no {@code sendfile} here: bytes the kernel sent from the file would be bytes this
- * process never hashed.
+ * <p>With {@code registryRead.verifyServedBlobs} false ({@code mapFiles}), a filesystem blob is
+ * sent from a memory mapping of its file instead ({@link MappedBody}): no buffer, no hash, the
+ * kernel copies from the page cache. Object stores are copied through the heap buffer either way.
  */
 final class BlobBody {
     static final int DIRECT_BUFFER_BYTES = 1024 * 1024;
@@ -52,6 +53,7 @@ final class BlobBody {
     private final int bufferSize;
     private final ServedBytesCheck check;
     private final HashThreads hashThreads;
+    private final boolean mapFiles;
 
     /** Where the chunks go, in order; a blocking write of the whole chunk, the last one marked. */
     @FunctionalInterface
@@ -62,18 +64,33 @@ final class BlobBody {
     /**
      * @param check hashes the whole blob as it is sent; null for a range, which cannot be checked
      * @param hashThreads where a large blob may be hashed ahead of its sending
+     * @param mapFiles a file is sent from a memory mapping, unhashed ({@code check} must be null)
      */
-    BlobBody(InputStream in, long length, int maxBufferBytes, ServedBytesCheck check, HashThreads hashThreads) {
+    BlobBody(
+            InputStream in,
+            long length,
+            int maxBufferBytes,
+            ServedBytesCheck check,
+            HashThreads hashThreads,
+            boolean mapFiles) {
+        if (mapFiles && check != null) {
+            throw new IllegalArgumentException("a mapped file is sent unhashed: no check");
+        }
         this.in = in;
         this.length = length;
         this.bufferSize = (int) Math.max(1, Math.min(maxBufferBytes, length));
         this.check = check;
         this.hashThreads = hashThreads;
+        this.mapFiles = mapFiles;
     }
 
     /** Sends the body to {@code out}, the last write marked last, and closes the blob. */
     void sendTo(Sink out) throws IOException {
         try (InputStream src = in) {
+            if (mapFiles && src instanceof FileRangeInputStream file && length > 0 && MappedBody.available()) {
+                ended(MappedBody.send(file.channel(), file.position(), length, out), out);
+                return;
+            }
             ByteBuffer buffer = src instanceof FileRangeInputStream && length > 0 ? acquire() : null;
             if (buffer == null) {
                 copy(src, out);

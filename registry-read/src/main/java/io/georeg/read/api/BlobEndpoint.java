@@ -30,7 +30,9 @@ import org.eclipse.jetty.util.Callback;
  * <p>Same rules as the rest of the API: authorization is the {@link Authenticator}'s ({@code pull}
  * on the repository), the blob's existence the {@link ReplicaReader}'s; a failure is thrown to
  * {@link DirectReads}, which answers it before the first byte and aborts the response after it.
- * Whole blobs are hashed as they are sent ({@link BlobBody}, {@link ServedBytesCheck}).
+ * Whole blobs are hashed as they are sent ({@link BlobBody}, {@link ServedBytesCheck}), unless
+ * {@code registryRead.verifyServedBlobs} is false: then filesystem blobs go out unhashed from a
+ * memory mapping ({@link MappedBody}).
  */
 final class BlobEndpoint {
     private final ReplicaReader replica;
@@ -93,13 +95,15 @@ final class BlobEndpoint {
             Content.Sink.write(response, true, null);
             return;
         }
-        ServedBytesCheck check = range == null ? new ServedBytesCheck(b.digest(), size, replica) : null;
+        boolean verify = options.verifyServedBlobs();
+        ServedBytesCheck check = range == null && verify ? new ServedBytesCheck(b.digest(), size, replica) : null;
         BlobBody body = new BlobBody(
                 open(b.digest(), range == null ? 0 : range.first(), length),
                 length,
                 options.blobBufferBytes(),
                 check,
-                hashThreads);
+                hashThreads,
+                !verify);
         // Status and headers are set with the first chunk: a failure before it (a blob of one
         // chunk found damaged) is still answered with a clean error.
         body.sendTo(new BlobBody.Sink() {

@@ -50,7 +50,8 @@ class SlowClientsIT {
                 defaults.maxPageSize(),
                 defaults.blobBufferBytes(),
                 defaults.maxThreads(),
-                CLIENTS);
+                CLIENTS,
+                defaults.verifyServedBlobs());
         stack = new ReadStack(DB, dir.resolve("storage"), Authenticator.anonymous(), options);
         stack.store(RepositoryName.of("team/app"), TestImages.image(1), "latest");
     }
