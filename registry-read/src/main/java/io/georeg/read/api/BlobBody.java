@@ -34,7 +34,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>With {@code registryRead.verifyServedBlobs} false ({@code mapFiles}), a filesystem blob is
  * sent from a memory mapping of its file instead ({@link MappedBody}): no buffer, no hash, the
- * kernel copies from the page cache. Object stores are copied through the heap buffer either way.
+ * kernel copies from the page cache; a body under {@link #MAPPED_MIN_BYTES} takes the direct
+ * buffer path, unhashed. Object stores are copied through the heap buffer either way.
  */
 final class BlobBody {
     static final int DIRECT_BUFFER_BYTES = 1024 * 1024;
@@ -43,6 +44,11 @@ final class BlobBody {
     static final long HASH_AHEAD_MIN_BYTES = 4L * DIRECT_BUFFER_BYTES;
     /** Chunks in flight while hashing ahead: one being sent, up to two hashed or being hashed. */
     static final int HASH_AHEAD_BUFFERS = 3;
+    /**
+     * With {@code mapFiles}, a body smaller than one pooled buffer is still read into it: one read
+     * and one write cost less than mapping and unmapping the file.
+     */
+    static final long MAPPED_MIN_BYTES = DIRECT_BUFFER_BYTES;
     /** Every direct buffer ever made, while not in use: at most {@link #MAX_DIRECT_BUFFERS} in all. */
     private static final ArrayBlockingQueue<ByteBuffer> POOL = new ArrayBlockingQueue<>(MAX_DIRECT_BUFFERS);
 
@@ -87,7 +93,10 @@ final class BlobBody {
     /** Sends the body to {@code out}, the last write marked last, and closes the blob. */
     void sendTo(Sink out) throws IOException {
         try (InputStream src = in) {
-            if (mapFiles && src instanceof FileRangeInputStream file && length > 0 && MappedBody.available()) {
+            if (mapFiles
+                    && src instanceof FileRangeInputStream file
+                    && length >= MAPPED_MIN_BYTES
+                    && MappedBody.available()) {
                 ended(MappedBody.send(file.channel(), file.position(), length, out), out);
                 return;
             }

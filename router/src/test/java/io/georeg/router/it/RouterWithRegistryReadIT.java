@@ -158,6 +158,49 @@ class RouterWithRegistryReadIT {
                 .isEqualTo("replica");
     }
 
+    /**
+     * {@code registryRead.verifyServedBlobs: false} in the router's process: the mapped slices of a
+     * multi-MiB filesystem blob reach the client through the in-process dispatch whole and ranged.
+     */
+    @Test
+    void blobsSentFromAMappingWithoutVerificationReachTheClientThroughTheRouter() throws Exception {
+        TestBlob layer = TestImages.layer(603, 17 * 1024 * 1024 + 7);
+        TestImage image = TestImages.image(
+                io.georeg.oci.MediaTypes.OCI_MANIFEST,
+                layer.content().length,
+                java.util.List.of(layer),
+                (io.georeg.oci.Descriptor.Platform) null);
+        replicate("embedded/mapped", image, "v1");
+        DatabaseReplicaReader reader = new DatabaseReplicaReader(database, blobs, ReplicaReadOptions.streamOnly());
+        try (Router unverified = LoopbackRouter.start(
+                primary.url(),
+                new RouterConfig.ReplicaEndpoint.InProcess(
+                        RegistryReadServer.handler(
+                                reader,
+                                Authenticator.anonymous(),
+                                ReadOptions.loopbackEphemeral().withVerifyServedBlobs(false)),
+                        java.time.Duration.ZERO),
+                config -> new Router(config, database.transactions(), new PrometheusRegistry()).start())) {
+            java.net.URI uri = unverified.localUrl().resolve("/v2/embedded/mapped/blobs/" + layer.digest());
+
+            HttpResponse<byte[]> whole =
+                    HTTP.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> tail = HTTP.send(
+                    HttpRequest.newBuilder(uri)
+                            .header("Range", "bytes=" + (16 * 1024 * 1024 - 3) + "-")
+                            .build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+
+            assertThat(whole.statusCode()).isEqualTo(200);
+            assertThat(whole.headers().firstValue("X-Georeg-Source")).hasValue("replica");
+            assertThat(whole.body()).isEqualTo(layer.content());
+            assertThat(tail.statusCode()).isEqualTo(206);
+            assertThat(tail.body())
+                    .isEqualTo(java.util.Arrays.copyOfRange(
+                            layer.content(), 16 * 1024 * 1024 - 3, layer.content().length));
+        }
+    }
+
     private static String source(String path, String accept) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(router.localUrl().resolve(path));
         if (accept != null) {
