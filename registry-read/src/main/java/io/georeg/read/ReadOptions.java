@@ -17,8 +17,8 @@ import java.util.List;
  *     ({@code registryRead.clients.headers}, {@code .idle})
  * @param verifyServedBlobs true (the default): every filesystem blob served whole is hashed on its
  *     way out and a damaged one is refused or aborted before its last byte; false: filesystem blobs
- *     are sent from a memory mapping of the file without a per-read hash, and damage at rest is
- *     caught by the replicator's scrub and by clients' own digest checks (docs/security.md)
+ *     are sent without a per-read hash (file → pooled direct buffer → socket), and damage at
+ *     rest is caught by the replicator's scrub and by clients' own digest checks (docs/security.md)
  */
 public record ReadOptions(
         String host,

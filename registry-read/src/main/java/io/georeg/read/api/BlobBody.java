@@ -32,10 +32,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * otherwise the request thread hashes each chunk before it sends it. The sent bytes are the hashed
  * bytes either way.
  *
- * <p>With {@code registryRead.verifyServedBlobs} false ({@code mapFiles}), a filesystem blob is
- * sent from a memory mapping of its file instead ({@link MappedBody}): no buffer, no hash, the
- * kernel copies from the page cache; a body under {@link #MAPPED_MIN_BYTES} takes the direct
- * buffer path, unhashed. Object stores are copied through the heap buffer either way.
+ * <p>With {@code registryRead.verifyServedBlobs} false there is no check: the same paths send the
+ * bytes unhashed (the direct one as for a range). There is no {@code sendfile} here: it would go
+ * around Jetty's HTTP/1.1 generator, which counts body bytes against {@code Content-Length} and
+ * closes the connection when the count is short, and in the default mode bytes the kernel sent
+ * from the file would be bytes this process never hashed. A memory mapping of the file written
+ * to the socket was measured and dropped: slower than this path (docs/benchmarks.md).
  */
 final class BlobBody {
     static final int DIRECT_BUFFER_BYTES = 1024 * 1024;
@@ -44,11 +46,6 @@ final class BlobBody {
     static final long HASH_AHEAD_MIN_BYTES = 4L * DIRECT_BUFFER_BYTES;
     /** Chunks in flight while hashing ahead: one being sent, up to two hashed or being hashed. */
     static final int HASH_AHEAD_BUFFERS = 3;
-    /**
-     * With {@code mapFiles}, a body smaller than one pooled buffer is still read into it: one read
-     * and one write cost less than mapping and unmapping the file.
-     */
-    static final long MAPPED_MIN_BYTES = DIRECT_BUFFER_BYTES;
     /** Every direct buffer ever made, while not in use: at most {@link #MAX_DIRECT_BUFFERS} in all. */
     private static final ArrayBlockingQueue<ByteBuffer> POOL = new ArrayBlockingQueue<>(MAX_DIRECT_BUFFERS);
 
@@ -59,7 +56,6 @@ final class BlobBody {
     private final int bufferSize;
     private final ServedBytesCheck check;
     private final HashThreads hashThreads;
-    private final boolean mapFiles;
 
     /** Where the chunks go, in order; a blocking write of the whole chunk, the last one marked. */
     @FunctionalInterface
@@ -68,38 +64,21 @@ final class BlobBody {
     }
 
     /**
-     * @param check hashes the whole blob as it is sent; null for a range, which cannot be checked
+     * @param check hashes the whole blob as it is sent; null for a range, which cannot be checked,
+     *     and for a file with {@code registryRead.verifyServedBlobs} false
      * @param hashThreads where a large blob may be hashed ahead of its sending
-     * @param mapFiles a file is sent from a memory mapping, unhashed ({@code check} must be null)
      */
-    BlobBody(
-            InputStream in,
-            long length,
-            int maxBufferBytes,
-            ServedBytesCheck check,
-            HashThreads hashThreads,
-            boolean mapFiles) {
-        if (mapFiles && check != null) {
-            throw new IllegalArgumentException("a mapped file is sent unhashed: no check");
-        }
+    BlobBody(InputStream in, long length, int maxBufferBytes, ServedBytesCheck check, HashThreads hashThreads) {
         this.in = in;
         this.length = length;
         this.bufferSize = (int) Math.max(1, Math.min(maxBufferBytes, length));
         this.check = check;
         this.hashThreads = hashThreads;
-        this.mapFiles = mapFiles;
     }
 
     /** Sends the body to {@code out}, the last write marked last, and closes the blob. */
     void sendTo(Sink out) throws IOException {
         try (InputStream src = in) {
-            if (mapFiles
-                    && src instanceof FileRangeInputStream file
-                    && length >= MAPPED_MIN_BYTES
-                    && MappedBody.available()) {
-                ended(MappedBody.send(file.channel(), file.position(), length, out), out);
-                return;
-            }
             ByteBuffer buffer = src instanceof FileRangeInputStream && length > 0 ? acquire() : null;
             if (buffer == null) {
                 copy(src, out);

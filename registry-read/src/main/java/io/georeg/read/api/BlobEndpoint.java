@@ -8,6 +8,7 @@ import io.georeg.read.ReadOptions;
 import io.georeg.read.auth.Authenticator;
 import io.georeg.replica.ReplicaReader;
 import io.georeg.storage.BlobNotFoundException;
+import io.georeg.storage.fs.FileRangeInputStream;
 import io.georeg.token.AccessRequest;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,8 +32,8 @@ import org.eclipse.jetty.util.Callback;
  * on the repository), the blob's existence the {@link ReplicaReader}'s; a failure is thrown to
  * {@link DirectReads}, which answers it before the first byte and aborts the response after it.
  * Whole blobs are hashed as they are sent ({@link BlobBody}, {@link ServedBytesCheck}), unless
- * {@code registryRead.verifyServedBlobs} is false: then filesystem blobs go out unhashed from a
- * memory mapping ({@link MappedBody}).
+ * {@code registryRead.verifyServedBlobs} is false: then filesystem blobs go out unhashed, as ranges
+ * always do (object-store streams are still hashed).
  */
 final class BlobEndpoint {
     private final ReplicaReader replica;
@@ -95,15 +96,11 @@ final class BlobEndpoint {
             Content.Sink.write(response, true, null);
             return;
         }
-        boolean verify = options.verifyServedBlobs();
-        ServedBytesCheck check = range == null && verify ? new ServedBytesCheck(b.digest(), size, replica) : null;
-        BlobBody body = new BlobBody(
-                open(b.digest(), range == null ? 0 : range.first(), length),
-                length,
-                options.blobBufferBytes(),
-                check,
-                hashThreads,
-                !verify);
+        InputStream blob = open(b.digest(), range == null ? 0 : range.first(), length);
+        // verifyServedBlobs=false exempts filesystem blobs only; object-store streams stay hashed.
+        boolean hashed = options.verifyServedBlobs() || !(blob instanceof FileRangeInputStream);
+        ServedBytesCheck check = range == null && hashed ? new ServedBytesCheck(b.digest(), size, replica) : null;
+        BlobBody body = new BlobBody(blob, length, options.blobBufferBytes(), check, hashThreads);
         // Status and headers are set with the first chunk: a failure before it (a blob of one
         // chunk found damaged) is still answered with a clean error.
         body.sendTo(new BlobBody.Sink() {

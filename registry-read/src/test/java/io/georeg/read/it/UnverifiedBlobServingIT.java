@@ -43,17 +43,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code registryRead.verifyServedBlobs: false}: filesystem blobs are sent from a memory mapping
- * of their file, without a hash. Whole and ranged GETs (several 16 MiB slices of the mapping),
- * HEAD, and a keep-alive connection that serves two blobs one after the other must be exactly as
+ * {@code registryRead.verifyServedBlobs: false}: filesystem blobs are sent without a hash, file →
+ * pooled 1 MiB direct buffer → socket. Whole and ranged GETs (across those chunks), HEAD, and a keep-alive connection that serves two blobs one after the other must be exactly as
  * in the default mode; the trade of the mode is that a blob damaged at rest is served as it is
  * stored (the default refuses or aborts it: {@code CorruptBlobIT}), left to the replicator's
  * scrub and to the client's digest check. Real PostgreSQL and filesystem storage.
  */
 class UnverifiedBlobServingIT {
     static final RepositoryName REPO = RepositoryName.of("team/app");
-    /** Two mapped slices and a bit: the slice boundary is crossed by the whole GET and by ranges. */
-    static final TestBlob BIG = TestImages.layer(61, 2 * 16 * 1024 * 1024 + 12_345);
+    /** Several 1 MiB chunks and a bit: chunk boundaries are crossed by the whole GET and by ranges. */
+    static final TestBlob BIG = TestImages.layer(61, 5 * 1024 * 1024 + 12_345);
 
     static final TestBlob SMALL = TestImages.layer(62, 70_000);
 
@@ -121,19 +120,19 @@ class UnverifiedBlobServingIT {
     @Test
     void rangesAreServedWithTheirBytesAndContentRange() throws Exception {
         long size = BIG.size();
-        long slice = 16L * 1024 * 1024;
+        long chunk = 1024 * 1024;
         long[][] ranges = {
             {0, 0}, // the first byte
             {1000, 5_000_000}, // inside the first slice
-            {slice - 10, slice + 10}, // across the first slice boundary
-            {100, size - 1}, // every slice, to the last byte
+            {chunk - 10, chunk + 10}, // across the first chunk boundary
+            {100, size - 1}, // every chunk, to the last byte
             {size - 1, size - 1}, // the last byte alone
         };
         for (long[] range : ranges) {
             assertRange("bytes=" + range[0] + "-" + range[1], range[0], range[1]);
         }
         assertRange("bytes=-1000", size - 1000, size - 1); // a suffix
-        assertRange("bytes=" + (2 * slice + 1) + "-", 2 * slice + 1, size - 1); // open-ended, in the last slice
+        assertRange("bytes=" + (5 * chunk + 1) + "-", 5 * chunk + 1, size - 1); // open-ended, in the last chunk
     }
 
     @Test
