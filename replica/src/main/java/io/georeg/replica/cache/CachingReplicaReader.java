@@ -28,9 +28,12 @@ import java.util.Optional;
  * before, and no change notification touched them since the query that produced them; a lost
  * listener bypasses the cache, a reconnect flushes it. They have no age limit of their own (they
  * were held at most {@code tagTtl} before, so a key read less often than that always missed):
- * only {@code maxEntries} bounds them, and once that many are held a new key enters only when it
+ * only {@code maxEntries} bounds them, and once that many are held (in the {@link FactTable}'s
+ * segment the key falls in) a new key enters only when it
  * missed once before, not long ago ({@link Doorkeeper}): a miss over more keys than fit then costs
- * the query alone, not an insert and an eviction too. Misses are
+ * the query alone, not an insert and an eviction too. A fact is its key's 128-bit hash ({@link
+ * FactKey}), a tag's or linked manifest's {@code Digest} (the cached manifest's instance) or a
+ * linked blob's size, and the {@link Freshness.Stamp} it is valid against: about 35 bytes. Misses are
  * never cached, so anything newly stored (a pushed manifest, a replicated blob) is visible as
  * soon as its transaction commits; an overwritten tag, a deleted manifest or an unlinked or
  * failed blob within the notification latency (the commit's NOTIFY reaching this process).
@@ -44,9 +47,8 @@ public final class CachingReplicaReader implements ReplicaReader, AutoCloseable 
     /** Content-addressed: valid for ever, bounded by bytes. */
     private final Cache<Digest, StoredManifest> manifestContent;
     /** Mutable: valid while {@link Freshness} says so, bounded by count. */
-    private final Cache<String, Fact> facts;
+    private final FactTable facts;
 
-    private final long maxEntries;
     private final Doorkeeper doorkeeper;
 
     public CachingReplicaReader(ReplicaReader delegate, DatabaseConfig database, ReplicaCacheOptions options) {
@@ -64,8 +66,7 @@ public final class CachingReplicaReader implements ReplicaReader, AutoCloseable 
                 .weigher((Digest d, StoredManifest m) ->
                         m.content().length + m.mediaType().length() + 64)
                 .build();
-        this.facts = Caffeine.newBuilder().maximumSize(options.maxEntries()).build();
-        this.maxEntries = options.maxEntries();
+        this.facts = new FactTable(options.maxEntries());
         this.doorkeeper = new Doorkeeper(options.maxEntries());
     }
 
@@ -87,13 +88,14 @@ public final class CachingReplicaReader implements ReplicaReader, AutoCloseable 
 
     @Override
     public Optional<StoredManifest> manifest(RepositoryName repository, Reference reference) {
-        String key = switch (reference) {
-            case Reference.ByTag t -> key(TAG, repository, t.tag().value());
-            case Reference.ByDigest d -> key(MANIFEST, repository, d.digest().toString());
+        FactKey key = switch (reference) {
+            case Reference.ByTag t -> FactKey.of(TAG, repository, t.tag().value());
+            case Reference.ByDigest d ->
+                FactKey.of(MANIFEST, repository, d.digest().toString());
         };
-        Fact fact = facts.getIfPresent(key);
+        FactTable.Held fact = facts.get(key);
         if (fact != null && freshness.valid(fact.stamp(), false)) {
-            StoredManifest content = manifestContent.getIfPresent(fact.digest());
+            StoredManifest content = manifestContent.getIfPresent((Digest) fact.value());
             if (content != null) {
                 return Optional.of(content);
             }
@@ -106,10 +108,9 @@ public final class CachingReplicaReader implements ReplicaReader, AutoCloseable 
             StoredManifest held = manifestContent.asMap().putIfAbsent(m.digest(), m);
             Digest digest = held == null ? m.digest() : held.digest();
             if (stamp != null && admit(key, fact)) {
-                Fact linked = new Fact(digest, m.size(), stamp);
-                facts.put(key, linked);
+                facts.put(key, digest, stamp);
                 if (reference instanceof Reference.ByTag) {
-                    facts.put(key(MANIFEST, repository, digest.toString()), linked);
+                    facts.put(FactKey.of(MANIFEST, repository, digest.toString()), digest, stamp);
                 }
             }
         }
@@ -119,15 +120,15 @@ public final class CachingReplicaReader implements ReplicaReader, AutoCloseable 
     /** {@inheritDoc} Cached with the blob's servability (the verifier's state) as of the query. */
     @Override
     public Optional<Long> blobSize(RepositoryName repository, Digest digest) {
-        String key = key(BLOB, repository, digest.toString());
-        Fact fact = facts.getIfPresent(key);
+        FactKey key = FactKey.of(BLOB, repository, digest.toString());
+        FactTable.Held fact = facts.get(key);
         if (fact != null && freshness.valid(fact.stamp(), true)) {
-            return Optional.of(fact.size());
+            return Optional.of((Long) fact.value());
         }
         Freshness.Stamp stamp = freshness.stamp(repository);
         Optional<Long> size = delegate.blobSize(repository, digest);
         if (size.isPresent() && stamp != null && admit(key, fact)) {
-            facts.put(key, new Fact(null, size.get(), stamp));
+            facts.put(key, size.get(), stamp);
         }
         return size;
     }
@@ -139,8 +140,8 @@ public final class CachingReplicaReader implements ReplicaReader, AutoCloseable 
      * wider than the cache does not pay an insert and an eviction on every miss and push out
      * the facts that are read again.
      */
-    private boolean admit(String key, Fact previous) {
-        return previous != null || facts.estimatedSize() < maxEntries || doorkeeper.seenBefore(key.hashCode());
+    private boolean admit(FactKey key, FactTable.Held previous) {
+        return previous != null || facts.hasRoomFor(key) || doorkeeper.seenBefore((int) key.low());
     }
 
     @Override
@@ -183,27 +184,11 @@ public final class CachingReplicaReader implements ReplicaReader, AutoCloseable 
     @Override
     public void close() {
         listener.close();
-        facts.invalidateAll();
+        facts.clear();
         manifestContent.invalidateAll();
     }
 
     private static final char TAG = 't';
     private static final char MANIFEST = 'm';
     private static final char BLOB = 'b';
-
-    /**
-     * A fact's key as one string (kind, repository, tag or digest; neither a repository name nor a
-     * tag holds a space): one object of about 60 bytes for a tag, 130 for a digest, where a record
-     * of a name, a tag or digest and their strings took two to three times that.
-     */
-    private static String key(char kind, RepositoryName repository, String reference) {
-        return kind + repository.value() + ' ' + reference;
-    }
-
-    /**
-     * A tag's or linked manifest's digest (shared with the cached manifest's), or a linked blob's
-     * size (its digest is in the key), with what it is valid against (shared by the facts read
-     * in the same generation of a stripe: {@link Freshness#stamp}).
-     */
-    private record Fact(Digest digest, long size, Freshness.Stamp stamp) {}
 }

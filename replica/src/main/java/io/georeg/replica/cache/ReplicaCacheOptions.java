@@ -25,7 +25,7 @@ public record ReplicaCacheOptions(
 
     public static final Duration DEFAULT_TAG_TTL = Duration.ofSeconds(1);
     public static final long DEFAULT_MAX_MANIFEST_BYTES = 64L * 1024 * 1024;
-    public static final int DEFAULT_MAX_ENTRIES = 200_000;
+    public static final int DEFAULT_MAX_ENTRIES = 1_500_000;
     public static final Duration DEFAULT_RECONNECT_DELAY = Duration.ofSeconds(1);
 
     public ReplicaCacheOptions {
