@@ -13,10 +13,12 @@ import java.time.Duration;
  *     {@code tagTtl}, that it had heard every change committed before. A fact itself lives until a
  *     change notification invalidates it or {@code maxEntries} evicts it.
  * @param maxManifestBytes memory for cached manifest bytes (content-addressed, never invalid)
- * @param maxEntries mutable facts held at most, each about 190 bytes of heap for a tag and 240 for
- *     a blob link (measured: one string key, a fact sharing its digest and stamp, Caffeine's and
- *     the map's nodes), so the default 200,000 take about 40–48 MiB; once full, a new key enters
- *     only on its second miss
+ * @param maxEntries mutable facts held at most, in a table of primitive arrays ({@link FactTable})
+ *     of 25 bytes a slot, its slots the power of two above four thirds of the facts it holds:
+ *     35–40 bytes a fact, 50 MiB at the default 1,500,000, plus the objects facts share (a
+ *     manifest's digest, about 130 bytes, by its tags and link; a stamp by a stripe's facts; a
+ *     blob's size): 53 bytes a fact measured with one manifest per nine tags. Once full (the
+ *     table's segment a new key falls in), a new key enters only on its second miss
  * @param reconnectDelay wait between attempts to re-open the change listener's connection;
  *     the cache is bypassed meanwhile
  */
