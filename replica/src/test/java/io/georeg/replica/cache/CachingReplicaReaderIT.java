@@ -215,8 +215,7 @@ class CachingReplicaReaderIT {
             assertThat(servedFromCache(full, repo, hot, digest))
                     .as("a key read once did not push out the one read before")
                     .isTrue();
-            // From its second miss on it is offered to the cache, whose own policy (Caffeine's
-            // W-TinyLFU) takes it once it is read as often as what it would evict.
+            // From its second miss on it enters, evicting a fact by CLOCK (FactTable).
             await("a key read again enters")
                     .atMost(NOTIFY_BOUND)
                     .until(() -> servedFromCache(full, repo, cold, digest));
