@@ -128,9 +128,11 @@ final class AccessLogHandler extends Handler.Wrapper {
                 .append(Request.getRemoteAddr(request))
                 .append(" outcome=")
                 .append(failure == null ? "complete" : aborted ? "aborted" : "failed");
-        long promised = response.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
-        if (aborted && promised >= 0) {
-            line.append(" length=").append(promised);
+        if (aborted) {
+            long promised = response.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
+            if (promised >= 0) {
+                line.append(" length=").append(promised);
+            }
         }
         if (failure != null) {
             line.append(" failure=");
