@@ -3,16 +3,11 @@ package io.georeg.read.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.georeg.oci.Descriptor;
-import io.georeg.oci.MediaTypes;
 import io.georeg.oci.RepositoryName;
 import io.georeg.read.ReadOptions;
 import io.georeg.read.auth.Authenticator;
-import io.georeg.storage.DistributionLayout;
-import io.georeg.storage.fs.FilesystemObjectStore;
 import io.georeg.testkit.db.TestDatabase;
 import io.georeg.testkit.oci.TestBlob;
-import io.georeg.testkit.oci.TestImage;
 import io.georeg.testkit.oci.TestImages;
 import java.io.IOException;
 import java.net.URI;
@@ -21,13 +16,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -208,17 +198,15 @@ class CorruptBlobIT {
     }
 
     private void store(TestBlob layer) {
-        TestImage image = TestImages.image(
-                MediaTypes.OCI_MANIFEST, layer.content().length, List.of(layer), (Descriptor.Platform) null);
-        stack.store(REPO, image, "v1");
+        stack.storeLayer(REPO, layer, "v1");
     }
 
     private Path dataFile(TestBlob layer) {
-        return ((FilesystemObjectStore) stack.blobs.objects()).pathOf(DistributionLayout.blobData(layer.digest()));
+        return stack.dataFile(layer.digest());
     }
 
     private URI blobUri(TestBlob layer) {
-        return URI.create(stack.server.uri() + "/v2/" + REPO + "/blobs/" + layer.digest());
+        return stack.blobUri(REPO, layer.digest());
     }
 
     private HttpResponse<byte[]> get(TestBlob layer) throws IOException, InterruptedException {
@@ -230,15 +218,10 @@ class CorruptBlobIT {
     }
 
     private String state(TestBlob layer) throws Exception {
-        return text("SELECT verify_state::text FROM blobs WHERE digest = '" + layer.digest() + "'");
+        return stack.verifyState(layer.digest());
     }
 
     private String text(String sql) throws Exception {
-        try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
-                Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery(sql)) {
-            assertThat(rs.next()).isTrue();
-            return rs.getString(1);
-        }
+        return stack.text(sql);
     }
 }

@@ -2,7 +2,9 @@ package io.georeg.read.it;
 
 import io.georeg.db.Database;
 import io.georeg.db.DatabaseConfig;
+import io.georeg.oci.Descriptor;
 import io.georeg.oci.Digest;
+import io.georeg.oci.MediaTypes;
 import io.georeg.oci.RepositoryName;
 import io.georeg.oci.Tag;
 import io.georeg.read.ReadOptions;
@@ -13,12 +15,21 @@ import io.georeg.replica.DatabaseReplicaWriter;
 import io.georeg.replica.ReplicaReadOptions;
 import io.georeg.storage.BlobStore;
 import io.georeg.storage.DefaultBlobStore;
+import io.georeg.storage.DistributionLayout;
 import io.georeg.storage.fs.FilesystemObjectStore;
 import io.georeg.testkit.db.TestDatabase;
 import io.georeg.testkit.oci.TestBlob;
 import io.georeg.testkit.oci.TestImage;
+import io.georeg.testkit.oci.TestImages;
 import io.georeg.testkit.oci.TestManifest;
+import java.net.URI;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
 
 /**
  * registry-read over the real replica: a PostgreSQL database of its own (testkit's
@@ -31,8 +42,10 @@ final class ReadStack implements AutoCloseable {
     final DatabaseReplicaWriter writer;
     final DatabaseReplicaReader reader;
     final RegistryReadServer server;
+    private final TestDatabase db;
 
     ReadStack(TestDatabase db, Path storageRoot, Authenticator auth, ReadOptions options) throws Exception {
+        this.db = db;
         database = new Database(DatabaseConfig.of(db.jdbcUrl(), db.user(), db.password())
                         .withMigrateOnStart(true))
                 .start();
@@ -61,6 +74,39 @@ final class ReadStack implements AutoCloseable {
 
     Digest storeManifest(RepositoryName repo, TestManifest m) {
         return writer.putManifest(repo, m.content(), m.mediaType(), m.digest());
+    }
+
+    /** An image of {@code layer} alone, tagged {@code tag}: how a test puts one blob in place. */
+    Digest storeLayer(RepositoryName repo, TestBlob layer, String tag) {
+        TestImage image = TestImages.image(
+                MediaTypes.OCI_MANIFEST, layer.content().length, List.of(layer), (Descriptor.Platform) null);
+        return store(repo, image, tag);
+    }
+
+    /** The file holding the blob's bytes in the filesystem storage, for a test to damage. */
+    Path dataFile(Digest blob) {
+        return ((FilesystemObjectStore) blobs.objects()).pathOf(DistributionLayout.blobData(blob));
+    }
+
+    URI blobUri(RepositoryName repo, Digest blob) {
+        return URI.create(server.uri() + "/v2/" + repo + "/blobs/" + blob);
+    }
+
+    /** The first column of the one row {@code sql} answers, as text. */
+    String text(String sql) throws SQLException {
+        try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(sql)) {
+            if (!rs.next()) {
+                throw new AssertionError("no row for " + sql);
+            }
+            return rs.getString(1);
+        }
+    }
+
+    /** The blob's {@code verify_state} in the tracking database. */
+    String verifyState(Digest blob) throws SQLException {
+        return text("SELECT verify_state::text FROM blobs WHERE digest = '" + blob + "'");
     }
 
     @Override

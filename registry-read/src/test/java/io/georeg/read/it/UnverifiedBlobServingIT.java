@@ -2,16 +2,11 @@ package io.georeg.read.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.georeg.oci.Descriptor;
-import io.georeg.oci.MediaTypes;
 import io.georeg.oci.RepositoryName;
 import io.georeg.read.ReadOptions;
 import io.georeg.read.auth.Authenticator;
-import io.georeg.storage.DistributionLayout;
-import io.georeg.storage.fs.FilesystemObjectStore;
 import io.georeg.testkit.db.TestDatabase;
 import io.georeg.testkit.oci.TestBlob;
-import io.georeg.testkit.oci.TestImage;
 import io.georeg.testkit.oci.TestImages;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
@@ -27,14 +22,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -176,8 +166,7 @@ class UnverifiedBlobServingIT {
         assertThat(r.body()).isEqualTo(damaged);
         assertThat(r.headers().firstValue("Docker-Content-Digest"))
                 .hasValue(layer.digest().toString());
-        assertThat(text("SELECT verify_state::text FROM blobs WHERE digest = '" + layer.digest() + "'"))
-                .isEqualTo("unverified");
+        assertThat(stack.verifyState(layer.digest())).isEqualTo("unverified");
     }
 
     /** A file shorter than its blob cannot fill the Content-Length: the transfer breaks off, never a short 200. */
@@ -239,17 +228,15 @@ class UnverifiedBlobServingIT {
     }
 
     private static void store(TestBlob layer) {
-        TestImage image = TestImages.image(
-                MediaTypes.OCI_MANIFEST, layer.content().length, List.of(layer), (Descriptor.Platform) null);
-        stack.store(REPO, image, "t" + layer.digest().hex().substring(0, 8));
+        stack.storeLayer(REPO, layer, "t" + layer.digest().hex().substring(0, 8));
     }
 
     private static Path dataFile(TestBlob layer) {
-        return ((FilesystemObjectStore) stack.blobs.objects()).pathOf(DistributionLayout.blobData(layer.digest()));
+        return stack.dataFile(layer.digest());
     }
 
     private static URI blobUri(TestBlob layer) {
-        return URI.create(stack.server.uri() + "/v2/" + REPO + "/blobs/" + layer.digest());
+        return stack.blobUri(REPO, layer.digest());
     }
 
     private static HttpResponse<byte[]> get(TestBlob layer, String range) throws IOException, InterruptedException {
@@ -258,14 +245,5 @@ class UnverifiedBlobServingIT {
             b.header("Range", range);
         }
         return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-    }
-
-    private static String text(String sql) throws Exception {
-        try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
-                Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery(sql)) {
-            assertThat(rs.next()).isTrue();
-            return rs.getString(1);
-        }
     }
 }

@@ -170,7 +170,7 @@ class RouterWithRegistryReadIT {
                 layer.content().length,
                 java.util.List.of(layer),
                 (io.georeg.oci.Descriptor.Platform) null);
-        replicate("embedded/mapped", image, "v1");
+        replicate("embedded/unverified", image, "v1");
         DatabaseReplicaReader reader = new DatabaseReplicaReader(database, blobs, ReplicaReadOptions.streamOnly());
         try (Router unverified = LoopbackRouter.start(
                 primary.url(),
@@ -181,7 +181,7 @@ class RouterWithRegistryReadIT {
                                 ReadOptions.loopbackEphemeral().withVerifyServedBlobs(false)),
                         java.time.Duration.ZERO),
                 config -> new Router(config, database.transactions(), new PrometheusRegistry()).start())) {
-            java.net.URI uri = unverified.localUrl().resolve("/v2/embedded/mapped/blobs/" + layer.digest());
+            java.net.URI uri = unverified.localUrl().resolve("/v2/embedded/unverified/blobs/" + layer.digest());
 
             HttpResponse<byte[]> whole =
                     HTTP.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofByteArray());
