@@ -81,9 +81,12 @@ class ReplicationBenchmark {
     private static final int LARGEST_LAYER = 8 * 1024 * 1024;
     private static final int BIG_LAYER = 256 * 1024 * 1024;
 
-    /** 16 workers (the default is 8; copies wait on the primary, the database and fsync more than on CPU), quick retries. */
-    private static final WorkerConfig WORKERS =
-            ReplicatorUnderTest.fastRetries(16).withRetries(8, Duration.ofMillis(100), Duration.ofSeconds(2));
+    /**
+     * 16 workers unless {@code -Dbench.workers=N} (the default is 8; copies wait on the primary, the
+     * database and fsync more than on CPU), quick retries.
+     */
+    private static final WorkerConfig WORKERS = ReplicatorUnderTest.fastRetries(Integer.getInteger("bench.workers", 16))
+            .withRetries(8, Duration.ofMillis(100), Duration.ofSeconds(2));
 
     /**
      * {@code -Dbench.initialOnly=true} (scripts/bench-replication initial): skopeo sync, the floors
