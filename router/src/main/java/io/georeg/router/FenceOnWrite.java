@@ -107,7 +107,7 @@ final class FenceOnWrite implements ResponseInterceptor {
         Thread.ofVirtual().name("fence-record").start(() -> {
             try {
                 List<Fence.Write> writes = fencesOf(held.response());
-                readYourWrites.record(match.repository(), writes);
+                metrics.fenceAckWaited(readYourWrites.record(match.repository(), writes));
             } catch (RuntimeException e) {
                 // The write itself succeeded on the primary; failing it now would make the
                 // client retry a write that is done. The error is counted and logged loudly.

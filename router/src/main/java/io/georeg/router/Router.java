@@ -14,6 +14,7 @@ import io.georeg.router.admin.MemoryAdminStateStore;
 import io.georeg.router.admin.SiteControl;
 import io.georeg.router.fallback.ReplicaMissListener;
 import io.georeg.router.fallback.StoredTagLookup;
+import io.georeg.router.fence.FenceLease;
 import io.georeg.router.fence.FenceStore;
 import io.georeg.router.fence.FenceView;
 import io.georeg.router.fence.ReadYourWrites;
@@ -131,6 +132,7 @@ public final class Router implements AutoCloseable {
 
     private SiteControl control;
     private FenceView fenceView;
+    private FenceLease fenceLease;
     private ReadYourWrites readYourWrites;
     private AccessLog accessLog;
 
@@ -274,13 +276,24 @@ public final class Router implements AutoCloseable {
                     ? null
                     : new FenceStore(
                             transactions, config.fenceTtl(), config.replica().staleness());
-            fenceView =
-                    notifications == null ? null : new FenceView(fences, notifications, FENCE_RECONNECT_DELAY).start();
+            fenceView = notifications == null ? null : new FenceView(fences, notifications, FENCE_RECONNECT_DELAY);
+            fenceLease = fenceView == null || config.fenceLease().isZero()
+                    ? null
+                    : new FenceLease(fenceView, notifications, config.fenceLease());
+            if (fenceView != null) {
+                fenceView.start();
+            }
+            if (fenceLease != null) {
+                fenceLease.start();
+                metrics.watchFenceLease(fenceLease::trusted);
+            }
             readYourWrites = transactions == null
                     ? null
                     : new ReadYourWrites(
                             fences,
                             fenceView,
+                            fenceLease,
+                            config.fenceLease(),
                             notifications,
                             httpClient,
                             replica,
@@ -573,6 +586,10 @@ public final class Router implements AutoCloseable {
         if (readYourWrites != null) {
             readYourWrites.close();
             readYourWrites = null;
+        }
+        if (fenceLease != null) {
+            fenceLease.close();
+            fenceLease = null;
         }
         if (fenceView != null) {
             fenceView.close();

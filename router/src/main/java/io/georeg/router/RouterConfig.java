@@ -29,6 +29,9 @@ import org.eclipse.jetty.server.Handler;
  * @param limits       request size limits
  * @param circuit      when to consider the primary down
  * @param fenceTtl     how long a read-your-writes fence may pin reads to the primary at most
+ * @param fenceLease   how long a renewal of the router's fence lease holds (reads check fences in
+ *                     memory while it is valid); zero turns the leases off (a fence generation
+ *                     query before each read); null: {@link #DEFAULT_FENCE_LEASE}
  * @param admin        the admin API ({@code /-/admin/}) token and how often the shared admin
  *                     state is polled
  * @param outageTokens the outage shield of the token route (the app's {@code auth.token} and
@@ -51,6 +54,7 @@ public record RouterConfig(
         Limits limits,
         Circuit circuit,
         Duration fenceTtl,
+        Duration fenceLease,
         Admin admin,
         OutageTokens outageTokens,
         Operator operator,
@@ -257,8 +261,12 @@ public record RouterConfig(
         }
     }
 
+    /** The fence lease when none is configured. */
+    public static final Duration DEFAULT_FENCE_LEASE = Duration.ofSeconds(3);
+
     public RouterConfig {
         Objects.requireNonNull(timeouts, "timeouts");
+        fenceLease = fenceLease == null ? DEFAULT_FENCE_LEASE : fenceLease;
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(circuit, "circuit");
         if (admin == null) {
@@ -290,6 +298,7 @@ public record RouterConfig(
                 null,
                 null,
                 null,
+                null,
                 null);
     }
 
@@ -306,6 +315,7 @@ public record RouterConfig(
                 limits,
                 circuit,
                 fenceTtl,
+                fenceLease,
                 admin,
                 outageTokens,
                 operator,
@@ -326,6 +336,7 @@ public record RouterConfig(
                 limits,
                 circuit,
                 fenceTtl,
+                fenceLease,
                 admin,
                 outageTokens,
                 operator,
@@ -346,6 +357,7 @@ public record RouterConfig(
                 l,
                 circuit,
                 fenceTtl,
+                fenceLease,
                 admin,
                 outageTokens,
                 operator,
@@ -366,6 +378,7 @@ public record RouterConfig(
                 limits,
                 circuit,
                 fenceTtl,
+                fenceLease,
                 admin,
                 outageTokens,
                 operator,
@@ -386,6 +399,7 @@ public record RouterConfig(
                 limits,
                 circuit,
                 fenceTtl,
+                fenceLease,
                 a,
                 outageTokens,
                 operator,
@@ -406,6 +420,7 @@ public record RouterConfig(
                 limits,
                 circuit,
                 fenceTtl,
+                fenceLease,
                 admin,
                 outageTokens,
                 operator,
@@ -426,6 +441,7 @@ public record RouterConfig(
                 limits,
                 circuit,
                 fenceTtl,
+                fenceLease,
                 admin,
                 o,
                 operator,
@@ -446,6 +462,7 @@ public record RouterConfig(
                 limits,
                 circuit,
                 fenceTtl,
+                fenceLease,
                 admin,
                 outageTokens,
                 o,
@@ -466,11 +483,34 @@ public record RouterConfig(
                 limits,
                 circuit,
                 fenceTtl,
+                fenceLease,
                 admin,
                 outageTokens,
                 operator,
                 accessLog,
                 e);
+    }
+
+    /** With the fence lease at {@code lease} (zero: off). */
+    public RouterConfig withFenceLease(Duration lease) {
+        return new RouterConfig(
+                publicUrl,
+                bindHost,
+                port,
+                primaryUrl,
+                authUrl,
+                authPath,
+                replica,
+                timeouts,
+                limits,
+                circuit,
+                fenceTtl,
+                lease,
+                admin,
+                outageTokens,
+                operator,
+                accessLog,
+                egress);
     }
 
     /** All problems at once, each naming its key and the fix; empty when valid. */
@@ -532,6 +572,10 @@ public record RouterConfig(
             problems.add("router.circuit.failureThreshold: at least 1; got " + circuit.failureThreshold());
         }
         positive("router.fenceTtl", fenceTtl, problems);
+        if (fenceLease.isNegative() || (!fenceLease.isZero() && fenceLease.toMillis() < 100)) {
+            problems.add("router.fenceLease: 0 (off: a fence generation query before each read) or at least 100ms,"
+                    + " e.g. 3s; got " + fenceLease);
+        }
         positive("router.admin.pollInterval", admin.pollInterval(), problems);
         if (admin.enabled() && admin.token().strip().length() < Admin.MIN_TOKEN_LENGTH) {
             problems.add("router.admin.token: at least " + Admin.MIN_TOKEN_LENGTH + " characters, e.g. the output of"

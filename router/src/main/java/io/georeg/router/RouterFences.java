@@ -72,11 +72,14 @@ final class RouterFences {
 
     /**
      * Finds whether a fence pins this read to the primary, and then runs {@code action}, whose
-     * failure fails {@code callback}. The generation query is waited for without a thread
-     * ({@link ReadYourWrites#generation}); when the fence view then clears the read — the usual
-     * case — {@code action} runs on the query's thread, else on a virtual thread, which checks
-     * the fences against the table and the replica as {@link #pinned} does. Without a fence
-     * that concerns the read it runs at once on the caller's thread. Non-blocking.
+     * failure fails {@code callback}. With a trusted fence lease ({@link
+     * ReadYourWrites#trustedGeneration}) the fence view is checked in memory and, when it clears
+     * the read — the usual case — {@code action} runs at once on the caller's thread. Otherwise
+     * the generation query is waited for without a thread ({@link ReadYourWrites#generation});
+     * when the fence view then clears the read {@code action} runs on the query's thread. When a
+     * fence may pin the read it runs on a virtual thread, which checks the fences against the
+     * table and the replica as {@link #pinned} does. Without a fence that concerns the read it
+     * runs at once on the caller's thread. Non-blocking.
      */
     void whenPinnedKnown(Request request, RouteMatch match, Callback callback, PinnedAction action) {
         FencedRead read = fencedRead(request, match);
@@ -84,22 +87,42 @@ final class RouterFences {
             run(action, false, callback);
             return;
         }
+        long trusted = readYourWrites.trustedGeneration();
+        if (trusted >= 0) {
+            metrics.fenceChecked(RouterMetrics.FenceCheck.MEMORY);
+            decide(request, match, read, trusted, callback, action);
+            return;
+        }
         if (!readYourWrites.viewLive()) {
+            metrics.fenceChecked(RouterMetrics.FenceCheck.TABLE);
             Thread.ofVirtual().name("router-blocking").start(() -> run(action, pinned(request, match), callback));
             return;
         }
+        metrics.fenceChecked(RouterMetrics.FenceCheck.QUERY);
         readYourWrites.generation().whenComplete((generation, failure) -> {
-            if (failure == null && readYourWrites.clearInView(read, generation)) {
-                run(action, false, callback);
+            if (failure == null) {
+                decide(request, match, read, generation, callback, action);
             } else {
-                Thread.ofVirtual()
-                        .name("router-blocking")
-                        .start(() -> run(
-                                action,
-                                failure == null ? pinned(request, match, read, generation) : pinned(request, match),
-                                callback));
+                Thread.ofVirtual().name("router-blocking").start(() -> run(action, pinned(request, match), callback));
             }
         });
+    }
+
+    /** With the view covering {@code generation}: cleared in memory, or checked on a virtual thread. */
+    private void decide(
+            Request request,
+            RouteMatch match,
+            FencedRead read,
+            long generation,
+            Callback callback,
+            PinnedAction action) {
+        if (readYourWrites.clearInView(read, generation)) {
+            run(action, false, callback);
+        } else {
+            Thread.ofVirtual()
+                    .name("router-blocking")
+                    .start(() -> run(action, pinned(request, match, read, generation), callback));
+        }
     }
 
     private static void run(PinnedAction action, boolean pinned, Callback callback) {

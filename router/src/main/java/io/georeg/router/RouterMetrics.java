@@ -12,9 +12,12 @@ import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
 
 /**
  * The router's Prometheus metrics, registered on the registry the app passes in (never the
@@ -30,6 +33,25 @@ public final class RouterMetrics implements ProxyObserver {
     private final Counter upstreamErrors;
     private final Counter fenceErrors;
     private final Counter accessLogDropped;
+    private final Map<FenceCheck, CounterDataPoint> fenceChecks = new EnumMap<>(FenceCheck.class);
+    private final Histogram fenceAckWait;
+    /** Whether this router's fence lease is trusted now; none until {@link #watchFenceLease}. */
+    private volatile BooleanSupplier fenceLeaseTrusted = () -> false;
+
+    /** How a read's fences were checked ({@code georeg_router_fence_checks_total}'s {@code by}). */
+    public enum FenceCheck {
+        /** In the fence view, with a trusted lease: no query. */
+        MEMORY,
+        /** In the fence view, after the fence generation query. */
+        QUERY,
+        /** In the table: the view is not live. */
+        TABLE;
+
+        String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
     private final Map<RouteId, Map<String, CounterDataPoint>> requestsByRoute = new ConcurrentHashMap<>();
     private final Map<String, DistributionDataPoint> latencyByUpstream = new ConcurrentHashMap<>();
 
@@ -67,6 +89,28 @@ public final class RouterMetrics implements ProxyObserver {
                 .name("georeg_router_access_log_dropped_total")
                 .help("Access log lines dropped because the writer could not keep up or the file could not be written")
                 .register(registry);
+        Counter checks = Counter.builder()
+                .name("georeg_router_fence_checks_total")
+                .help("Reads whose write fences were checked, by how: memory (trusted fence lease, no query),"
+                        + " query (fence generation query first), table (fence view down)")
+                .labelNames("by")
+                .register(registry);
+        for (FenceCheck c : FenceCheck.values()) {
+            fenceChecks.put(c, checks.labelValues(c.label()));
+        }
+        fenceAckWait = Histogram.builder()
+                .name("georeg_router_fence_ack_wait_seconds")
+                .help("Time a write's answer waited, after its fences committed, for the other routers' fence views"
+                        + " to ack them")
+                .unit(Unit.SECONDS)
+                .classicOnly()
+                .classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("georeg_router_fence_lease_trusted")
+                .help("1 while this router's fence lease is trusted (reads check fences in memory), else 0")
+                .callback(cb -> cb.call(fenceLeaseTrusted.getAsBoolean() ? 1 : 0))
+                .register(registry);
         GaugeWithCallback.builder()
                 .name("georeg_router_circuit_open")
                 .help("1 while the router considers the upstream unreachable, else 0")
@@ -96,6 +140,21 @@ public final class RouterMetrics implements ProxyObserver {
 
     public void fenceError() {
         fenceErrors.inc();
+    }
+
+    /** A read's fences checked {@code by} that way. */
+    void fenceChecked(FenceCheck by) {
+        fenceChecks.get(by).inc();
+    }
+
+    /** A write's answer waited this long for the other routers' acks. */
+    void fenceAckWaited(long nanos) {
+        fenceAckWait.observe(nanos / 1e9);
+    }
+
+    /** Where {@code georeg_router_fence_lease_trusted} reads from, once the lease exists. */
+    void watchFenceLease(BooleanSupplier trusted) {
+        this.fenceLeaseTrusted = trusted;
     }
 
     @Override

@@ -39,6 +39,7 @@ class RouterConfigTest {
                 new RouterConfig.Limits(-1, 10),
                 new RouterConfig.Circuit(0),
                 Duration.ofHours(1),
+                Duration.ofMillis(5),
                 null,
                 null,
                 null,
@@ -57,7 +58,8 @@ class RouterConfigTest {
                         "router.timeouts.idle",
                         "router.limits.maxRequestBodyBytes",
                         "router.limits.maxHeldBodyBytes",
-                        "router.circuit.failureThreshold");
+                        "router.circuit.failureThreshold",
+                        "router.fenceLease");
         assertThatThrownBy(bad::validate)
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("router.publicUrl");

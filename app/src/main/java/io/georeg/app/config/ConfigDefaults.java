@@ -92,6 +92,7 @@ final class ConfigDefaults {
                         router.limits(),
                         router.circuit(),
                         router.fenceTtl(),
+                        router.fenceLease(),
                         router.admin(),
                         new RouterConfig.Operator(LOOPBACK, ROUTER_OPERATOR_PORT),
                         router.accessLog()),

@@ -23,6 +23,7 @@ public record RouterSection(
         RouterConfig.Limits limits,
         RouterConfig.Circuit circuit,
         Duration fenceTtl,
+        Duration fenceLease,
         RouterConfig.Admin admin,
         RouterConfig.Operator operator,
         RouterConfig.AccessLog accessLog) {
@@ -41,6 +42,7 @@ public record RouterSection(
                 limits == null ? RouterConfig.Limits.defaults() : limits,
                 circuit == null ? RouterConfig.Circuit.defaults() : circuit,
                 fenceTtl,
+                fenceLease,
                 admin,
                 null,
                 operator,

@@ -18,7 +18,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The {@code router_fences} table (migrations V3, V6, V7, V15, V16) and its generation (V11): records the
+ * The {@code router_fences} table (migrations V3, V6, V7, V15, V16), its generation (V11) and the routers'
+ * leases' acks (V19): records the
  * fences of a write and counts its generation, loads the live fences of a repository (or all of
  * them, for {@link FenceView}), reads the generation, and clears a fence once the replica shows
  * what its write left. Called by {@link ReadYourWrites} and {@link FenceView}; all access through
@@ -60,6 +61,13 @@ public final class FenceStore {
 
     static final String GENERATION = """
             SELECT generation FROM router_fence_generation
+            """;
+
+    // Other routers' leases (V19) that are unexpired and have not acked a generation: a write's
+    // answer waits until there is none ({@link FenceLease}).
+    private static final String UNACKED = """
+            SELECT count(*) FROM router_fence_leases
+             WHERE instance <> ? AND expires_at > now() AND acked_generation < ?
             """;
 
     /** The payload that says a generation's fences were all notified; repository names have no colon. */
@@ -115,9 +123,11 @@ public final class FenceStore {
      * Records the fences of one write in one transaction, counted as one generation (notified last,
      * see {@link #GENERATION_PAYLOAD}). A manifest deleted drops the push fences of the tags that
      * pointed at it; expired fences are dropped too.
+     *
+     * @return the generation the write was counted as, committed
      */
-    public void record(List<Fence.Write> writes) {
-        transactions.inTransaction(c -> {
+    public long record(List<Fence.Write> writes) {
+        return transactions.inTransaction(c -> {
             long generation;
             try (PreparedStatement s = c.prepareStatement(NEXT_GENERATION);
                     ResultSet rs = s.executeQuery()) {
@@ -152,7 +162,24 @@ public final class FenceStore {
                 s.setString(1, GENERATION_PAYLOAD + generation);
                 s.execute();
             }
-            return null;
+            return generation;
+        });
+    }
+
+    /**
+     * How many router leases other than {@code self}'s (null: this router holds none) are
+     * unexpired and have not acked {@code generation}, as of now on the database's clock.
+     */
+    public long unacked(String self, long generation) {
+        return transactions.read(c -> {
+            try (PreparedStatement s = c.prepareStatement(UNACKED)) {
+                s.setString(1, self == null ? "" : self);
+                s.setLong(2, generation);
+                try (ResultSet rs = s.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }
         });
     }
 
@@ -190,8 +217,8 @@ public final class FenceStore {
     }
 
     /** Records the fence of a manifest push: {@code tag} null for a push by digest. */
-    public void record(String repository, String tag, String digest) {
-        record(List.of(
+    public long record(String repository, String tag, String digest) {
+        return record(List.of(
                 tag == null
                         ? Fence.Write.manifestPushed(repository, digest)
                         : Fence.Write.tagPushed(repository, tag, digest)));

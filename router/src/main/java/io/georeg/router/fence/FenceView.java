@@ -32,7 +32,15 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class FenceView implements NotifyListener.Subscriber, AutoCloseable {
     static final String CHANNEL = "georeg_router_fences";
-    static final String APPLICATION_NAME = "georeg-router-fences";
+    /**
+     * The {@code application_name} of the LISTEN connection. The release before this one named it
+     * {@link #PREVIOUS_APPLICATION_NAME}; a router of this release that finds a connection of that
+     * name does not trust its lease ({@link FenceLease}): that router records fences without
+     * waiting for acks.
+     */
+    static final String APPLICATION_NAME = "georeg-router-fence-view";
+
+    static final String PREVIOUS_APPLICATION_NAME = "georeg-router-fences";
 
     private final FenceStore store;
     private final NotifyListener listener;
@@ -42,10 +50,33 @@ public final class FenceView implements NotifyListener.Subscriber, AutoCloseable
     private final AtomicLong applied = new AtomicLong(-1);
 
     private volatile boolean live;
+    /**
+     * Counts connections and disconnections: a lease granted while it had one value is worth
+     * nothing once it has another ({@link FenceLease}), since the view may have missed
+     * notifications in between.
+     */
+    private final AtomicLong epoch = new AtomicLong();
+    /** Told when the view connects, disconnects or applies a generation; set before {@link #start}. */
+    private volatile Runnable watcher = () -> {};
 
     public FenceView(FenceStore store, DatabaseConfig database, Duration reconnectDelay) {
         this.store = store;
         this.listener = new NotifyListener(database, CHANNEL, APPLICATION_NAME, reconnectDelay, this);
+    }
+
+    /** {@code changed} runs on the listener's thread after each connect, disconnect and generation applied. */
+    void watch(Runnable changed) {
+        this.watcher = changed;
+    }
+
+    /** The latest generation whose fences are all in the view; -1 before the first load. */
+    public long applied() {
+        return applied.get();
+    }
+
+    /** Changes on every connect and disconnect; compared by {@link FenceLease} (see {@link #epoch}). */
+    long epoch() {
+        return epoch.get();
     }
 
     public FenceView start() {
@@ -110,9 +141,11 @@ public final class FenceView implements NotifyListener.Subscriber, AutoCloseable
             }
             all.forEach(this::install);
             live = true;
+            epoch.incrementAndGet();
         } finally {
             reloads.unlock();
         }
+        watcher.run();
     }
 
     /** A failed reload throws, which makes the listener reconnect and load everything again. */
@@ -121,6 +154,7 @@ public final class FenceView implements NotifyListener.Subscriber, AutoCloseable
         if (payload.startsWith(FenceStore.GENERATION_PAYLOAD)) {
             long generation = Long.parseLong(payload.substring(FenceStore.GENERATION_PAYLOAD.length()));
             applied.accumulateAndGet(generation, Math::max);
+            watcher.run();
         } else {
             reload(payload);
         }
@@ -129,6 +163,8 @@ public final class FenceView implements NotifyListener.Subscriber, AutoCloseable
     @Override
     public void disconnected() {
         live = false;
+        epoch.incrementAndGet();
+        watcher.run();
     }
 
     private void install(String repository, List<Fence> fences) {

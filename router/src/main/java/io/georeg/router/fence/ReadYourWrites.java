@@ -38,9 +38,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Across router instances by construction: a fence another router recorded is committed
  * before that write's answer, but its notification may reach this process's {@link FenceView}
- * after a read that began once the answer was out. So a read first reads the fence generation
- * (one single-row query, shared by concurrent reads: {@link LatestGeneration}) and uses the view
- * only when the view covers it; otherwise, and while the view is not live, it asks the table.
+ * after a read that began once the answer was out. Two ways keep such a read from missing it.
+ * With a fence lease ({@link FenceLease}, {@code router.fenceLease}): a write's answer waits
+ * until every other router holding an unexpired lease has acked the write's generation ({@link
+ * #record}), and a read whose lease is trusted checks the view in memory ({@link
+ * #trustedGeneration}) — the class comment of {@link FenceLease} says why that is enough. Without
+ * a trusted lease a read first reads the fence generation (one single-row query, shared by
+ * concurrent reads: {@link LatestGeneration}) and uses the view only when the view covers it;
+ * otherwise, and while the view is not live, it asks the table.
  *
  * <p>Called by the router's legs; blocking (a database query, requests to the replica), run on
  * the server's virtual threads.
@@ -48,6 +53,7 @@ import org.slf4j.LoggerFactory;
 public final class ReadYourWrites implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ReadYourWrites.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long ACK_POLL_MAX_MILLIS = 20;
 
     private final FenceStore store;
     private final FenceView view;
@@ -62,6 +68,13 @@ public final class ReadYourWrites implements AutoCloseable {
      * the JDBC read goes through the poller (an epoll registration and a hand-off per query).
      */
     private final ExecutorService generationThreads;
+    /** This router's lease, null when it holds none (no view, or {@code router.fenceLease} 0). */
+    private final FenceLease lease;
+    /**
+     * How long a write waits after its fences committed when the leases cannot be read: every
+     * lease valid at the commit has expired by then. Zero when leases are off.
+     */
+    private final Duration leaseDuration;
 
     /**
      * @param view     this process's fences in memory, or null to query the table for every read
@@ -75,8 +88,27 @@ public final class ReadYourWrites implements AutoCloseable {
             HttpClient httpClient,
             Upstream replica,
             Duration checkTimeout) {
+        this(store, view, null, Duration.ZERO, database, httpClient, replica, checkTimeout);
+    }
+
+    /**
+     * @param lease         this router's fence lease, null for none
+     * @param leaseDuration the site's {@code router.fenceLease} (zero: off), which a write waits
+     *                      when it cannot read the other routers' leases
+     */
+    public ReadYourWrites(
+            FenceStore store,
+            FenceView view,
+            FenceLease lease,
+            Duration leaseDuration,
+            DatabaseConfig database,
+            HttpClient httpClient,
+            Upstream replica,
+            Duration checkTimeout) {
         this.store = store;
         this.view = view;
+        this.lease = lease;
+        this.leaseDuration = leaseDuration;
         this.httpClient = httpClient;
         this.replica = replica;
         this.checkTimeout = checkTimeout;
@@ -108,16 +140,67 @@ public final class ReadYourWrites implements AutoCloseable {
         return store.replicaDeleteGeneration();
     }
 
-    /** Records the fences of a write to {@code repository} that the primary accepted. */
-    public void record(String repository, List<Fence.Write> writes) {
+    /**
+     * Records the fences of a write to {@code repository} that the primary accepted, and waits
+     * until every other router whose lease is unexpired has acked their generation ({@link
+     * FenceLease}): the write's answer goes out after this returns. Blocking.
+     *
+     * @return nanoseconds spent waiting for the acks
+     */
+    public long record(String repository, List<Fence.Write> writes) {
         if (writes.isEmpty()) {
-            return;
+            return 0;
         }
-        store.record(writes);
+        long generation = store.record(writes);
+        long committed = System.nanoTime();
         if (view != null) {
             view.reload(repository);
         }
-        LOG.debug("fenced {}: {}", repository, writes);
+        LOG.debug("fenced {}: {} (generation {})", repository, writes, generation);
+        awaitAcks(generation, committed);
+        return System.nanoTime() - committed;
+    }
+
+    /**
+     * Polls (1 ms, doubling to 20 ms) until no other router's lease is unexpired with an ack below
+     * {@code generation}. Done by every router with a database, whatever its own lease: a router
+     * that trusts its lease relies on each writer's wait. When the leases cannot be read it waits
+     * one lease from the commit instead: every lease valid at the commit has expired by then, and a
+     * renewal committed later reads a {@code required} generation that includes this one.
+     */
+    private void awaitAcks(long generation, long committedNanos) {
+        long pauseMillis = 1;
+        String self = lease == null ? null : lease.instance();
+        try {
+            while (store.unacked(self, generation) > 0) {
+                Thread.sleep(pauseMillis);
+                pauseMillis = Math.min(pauseMillis * 2, ACK_POLL_MAX_MILLIS);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn(
+                    "cannot read the routers' fence leases; waiting one lease ({}) before answering the write",
+                    leaseDuration,
+                    e);
+            long left = leaseDuration.toNanos() - (System.nanoTime() - committedNanos);
+            if (left > 0) {
+                try {
+                    TimeUnit.NANOSECONDS.sleep(left);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * The generation the fence view is trusted to cover for a read that arrived before this call
+     * ({@link FenceLease#trustedGeneration}): then the read checks the view in memory, with no
+     * query and no thread hand-off. -1 when it is not trusted. Non-blocking.
+     */
+    public long trustedGeneration() {
+        return lease == null ? -1 : lease.trustedGeneration();
     }
 
     /**
@@ -246,9 +329,12 @@ public final class ReadYourWrites implements AutoCloseable {
         return viewIsCurrent() ? view.fencesOf(repository) : store.liveOf(repository);
     }
 
-    /** Whether the view holds every fence committed before now (blocking: reads the generation). */
+    /**
+     * Whether the view holds every fence committed before now: in memory with a trusted lease,
+     * else blocking (reads the generation).
+     */
     private boolean viewIsCurrent() {
-        return view != null && view.live() && view.covers(generation.get());
+        return view != null && view.live() && (trustedGeneration() >= 0 || view.covers(generation.get()));
     }
 
     /** A replica shows the fence's write: clears it once every replica can be trusted to ({@link FenceStore#clearShown}). */

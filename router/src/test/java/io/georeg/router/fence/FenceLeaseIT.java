@@ -1,0 +1,239 @@
+package io.georeg.router.fence;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.georeg.db.Database;
+import io.georeg.db.DatabaseConfig;
+import io.georeg.db.DedicatedConnection;
+import io.georeg.router.proxy.Upstream;
+import io.georeg.testkit.db.TestDatabase;
+import io.georeg.testkit.tools.RefusingPort;
+import io.georeg.testkit.tools.TcpRelay;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.http.HttpFields;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The fence lease protocol between two routers on one database ({@link FenceLease}): router A
+ * writes (it holds no lease), router B reads with a fence view and a lease, its connections
+ * through relays that can hold what PostgreSQL sends it or cut them. Each case asserts on what
+ * A's write and B's reads do; times appear only as generous upper bounds.
+ */
+class FenceLeaseIT {
+    private static final Duration WAIT = Duration.ofSeconds(40);
+    private static final String DIGEST = "sha256:" + "f".repeat(64);
+
+    @RegisterExtension
+    static final TestDatabase DB = new TestDatabase();
+
+    static Database database;
+    static HttpClient http;
+    static FenceStore store;
+    static String host;
+    static int port;
+    static String name;
+
+    RefusingPort nothingListening;
+    Upstream replica;
+
+    @BeforeAll
+    static void start() throws Exception {
+        database = new Database(DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password())
+                        .withMigrateOnStart(true))
+                .start();
+        http = new HttpClient();
+        http.start();
+        store = new FenceStore(database.transactions(), Duration.ofMinutes(10), Duration.ZERO);
+        Matcher url = Pattern.compile("jdbc:postgresql://([^:/]+):(\\d+)/(.*)").matcher(DB.jdbcUrl());
+        assertThat(url.matches()).as("a host:port JDBC URL: %s", DB.jdbcUrl()).isTrue();
+        host = url.group(1);
+        port = Integer.parseInt(url.group(2));
+        name = url.group(3);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        http.stop();
+        database.close();
+    }
+
+    @BeforeEach
+    void replica() throws Exception {
+        // No replica answers: a fence is never cleared by a replica check.
+        nothingListening = RefusingPort.open();
+        replica = new Upstream("replica", "nothing listening", nothingListening.url());
+    }
+
+    @AfterEach
+    void noReplica() throws Exception {
+        nothingListening.close();
+    }
+
+    @Test
+    void aWriteAnswersOnlyOnceTheOtherRoutersViewAckedItsFence() throws Exception {
+        Duration lease = Duration.ofSeconds(30);
+        try (TcpRelay listen = TcpRelay.to(host, port);
+                Reader b = new Reader(through(listen), direct(), lease)) {
+            ReadYourWrites a = writer(lease);
+            await().atMost(WAIT).until(() -> b.rw.trustedGeneration() >= 0);
+            FencedRead tagRead = FencedRead.manifest("team/held", "v1");
+            assertThat(b.rw.pinned(tagRead, HttpFields.EMPTY)).isFalse();
+
+            listen.hold();
+            CompletableFuture<Long> write = record(a, "team/held");
+            await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).until(() -> !write.isDone());
+            assertThat(b.view.find("team/held", "v1"))
+                    .as("B's notification is held")
+                    .isEmpty();
+
+            listen.release();
+            write.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            // Answered: B's view has acked the generation, so it holds the fence.
+            assertThat(b.view.find("team/held", "v1")).isPresent();
+            await().atMost(WAIT).until(() -> b.rw.trustedGeneration() >= 0);
+            assertThat(b.rw.pinned(tagRead, HttpFields.EMPTY)).isTrue();
+        }
+    }
+
+    @Test
+    void aRouterThatDiedDelaysAWriteByAboutOneLease() throws Exception {
+        Duration lease = Duration.ofSeconds(2);
+        TcpRelay toB = TcpRelay.to(host, port);
+        Reader b = new Reader(through(toB), through(toB), lease);
+        try {
+            await().atMost(WAIT).until(() -> b.rw.trustedGeneration() >= 0);
+            assertThat(unexpiredLeases()).isEqualTo(1);
+            // B's connections are cut: it can no longer delete its row, as a router killed.
+            toB.close();
+            ReadYourWrites a = writer(lease);
+            long started = System.nanoTime();
+            a.record("team/dead", List.of(Fence.Write.tagPushed("team/dead", "v1", DIGEST)));
+            assertThat(Duration.ofNanos(System.nanoTime() - started))
+                    .as("at most about one lease (%s), with a generous margin", lease)
+                    .isLessThan(lease.multipliedBy(5));
+            assertThat(store.liveOf("team/dead")).hasSize(1);
+            assertThat(unexpiredLeases()).isZero();
+        } finally {
+            b.close();
+        }
+    }
+
+    @Test
+    void whileARouterOfThePreviousReleaseIsConnectedTheLeaseIsNotTrusted() throws Exception {
+        Duration lease = Duration.ofSeconds(2);
+        try (Reader b = new Reader(direct(), direct(), lease)) {
+            await().atMost(WAIT).until(() -> b.rw.trustedGeneration() >= 0);
+            try (Connection previous = DedicatedConnection.open(direct(), FenceView.PREVIOUS_APPLICATION_NAME)) {
+                await().atMost(WAIT).until(() -> b.rw.trustedGeneration() < 0);
+                assertThat(b.lease.trusted()).isFalse();
+                // A write through the previous release waits for no ack: B's read asks the database.
+                store.record("team/mixed", "v1", DIGEST);
+                assertThat(b.rw.pinned(FencedRead.manifest("team/mixed", "v1"), HttpFields.EMPTY))
+                        .isTrue();
+                assertThat(previous.isValid(1)).isTrue();
+            }
+            await().atMost(WAIT).until(() -> b.rw.trustedGeneration() >= 0);
+        }
+    }
+
+    @Test
+    void aLeaseNotRenewedStopsBeingTrustedAndReadsAskTheDatabase() throws Exception {
+        Duration lease = Duration.ofSeconds(2);
+        try (TcpRelay listen = TcpRelay.to(host, port);
+                TcpRelay renewals = TcpRelay.to(host, port);
+                Reader b = new Reader(through(listen), through(renewals), lease)) {
+            await().atMost(WAIT).until(() -> b.rw.trustedGeneration() >= 0);
+            renewals.hold();
+            await().atMost(WAIT).until(() -> b.rw.trustedGeneration() < 0);
+            assertThat(b.view.live()).isTrue();
+
+            // B's view does not get the notification, nor could B ack it: A waits until B's row
+            // expired, and B's read asks the database.
+            listen.hold();
+            writer(lease).record("team/lapsed", List.of(Fence.Write.tagPushed("team/lapsed", "v1", DIGEST)));
+            assertThat(b.view.find("team/lapsed", "v1")).isEmpty();
+            assertThat(b.rw.trustedGeneration()).isNegative();
+            assertThat(b.rw.pinned(FencedRead.manifest("team/lapsed", "v1"), HttpFields.EMPTY))
+                    .as("asked the database: the fence generation says the view is behind")
+                    .isTrue();
+
+            listen.release();
+            renewals.release();
+            await().atMost(WAIT).until(() -> b.rw.trustedGeneration() >= 0);
+            assertThat(b.rw.pinned(FencedRead.manifest("team/lapsed", "v1"), HttpFields.EMPTY))
+                    .isTrue();
+        }
+    }
+
+    private CompletableFuture<Long> record(ReadYourWrites writer, String repository) {
+        CompletableFuture<Long> done = new CompletableFuture<>();
+        Thread.ofVirtual().start(() -> {
+            try {
+                done.complete(writer.record(repository, List.of(Fence.Write.tagPushed(repository, "v1", DIGEST))));
+            } catch (RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        });
+        return done;
+    }
+
+    /** A router that writes and holds no lease of its own (no fence view). */
+    private ReadYourWrites writer(Duration lease) {
+        return new ReadYourWrites(store, null, null, lease, null, http, replica, Duration.ofSeconds(1));
+    }
+
+    private static long unexpiredLeases() throws Exception {
+        try (Connection c = DedicatedConnection.open(direct(), "test");
+                PreparedStatement s =
+                        c.prepareStatement("SELECT count(*) FROM router_fence_leases WHERE expires_at > now()");
+                ResultSet rs = s.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static DatabaseConfig direct() {
+        return DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password());
+    }
+
+    private static DatabaseConfig through(TcpRelay relay) {
+        return DatabaseConfig.of("jdbc:postgresql://127.0.0.1:" + relay.port() + "/" + name, DB.user(), DB.password());
+    }
+
+    /** Router B: a fence view ({@code listen}), a lease ({@code leases}) and its read-your-writes. */
+    private final class Reader implements AutoCloseable {
+        final FenceView view;
+        final FenceLease lease;
+        final ReadYourWrites rw;
+
+        Reader(DatabaseConfig listen, DatabaseConfig leases, Duration duration) {
+            view = new FenceView(store, listen, Duration.ofMillis(100));
+            lease = new FenceLease(view, leases, duration);
+            view.start();
+            lease.start();
+            rw = new ReadYourWrites(store, view, lease, duration, direct(), http, replica, Duration.ofSeconds(1));
+        }
+
+        @Override
+        public void close() {
+            rw.close();
+            lease.close();
+            view.close();
+        }
+    }
+}
