@@ -159,7 +159,7 @@ as YAML. Keys match docs/configuration.md exactly; secrets are never inlined: th
 {{- end -}}
 {{- if eq $component "router" -}}
 {{- $r := $v.router -}}
-{{- $router := dict "publicUrl" (include "georeg.publicUrl" $root) "bindHost" "0.0.0.0" "port" $r.port "primaryUrl" $v.primary.url "authPath" $v.primary.authPath "replicaUrl" (printf "http://%s-registry-read:%v" (include "georeg.fullname" $root) $v.registryRead.port) "timeouts" $r.timeouts "limits" $r.limits "circuit" $r.circuit "fenceTtl" $r.fenceTtl "operator" (dict "bindHost" "0.0.0.0" "port" $r.operatorPort) -}}
+{{- $router := dict "publicUrl" (include "georeg.publicUrl" $root) "bindHost" "0.0.0.0" "port" $r.port "primaryUrl" $v.primary.url "authPath" $v.primary.authPath "replicaUrl" (printf "http://%s-registry-read:%v" (include "georeg.fullname" $root) $v.registryRead.port) "timeouts" $r.timeouts "limits" $r.limits "circuit" $r.circuit "fenceTtl" $r.fenceTtl "fenceLease" $r.fenceLease "operator" (dict "bindHost" "0.0.0.0" "port" $r.operatorPort) -}}
 {{- if $v.primary.authUrl -}}
 {{- $_ := set $router "authUrl" $v.primary.authUrl -}}
 {{- end -}}
