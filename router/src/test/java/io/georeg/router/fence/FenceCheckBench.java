@@ -20,12 +20,14 @@ import org.eclipse.jetty.http.HttpFields;
 
 /**
  * What the fence check costs a replica read that no fence pins (the common case): {@link
- * ReadYourWrites#pinned} for a manifest by digest with a live {@link FenceView} and no fences —
- * the generation query ({@link LatestGeneration}, shared by the reads waiting together) and an
- * in-memory lookup — beside its anchor measured in the same run on the same connection pool: one
- * {@code SELECT 1} round trip per read, which is what the check would cost if every read ran its
- * own query. Run by {@code scripts/bench-fences}; prints a Markdown table. Not a test: it asserts
- * nothing and the figures depend on the machine and its load.
+ * ReadYourWrites#pinned} for a manifest by digest with a live {@link FenceView} and no fences,
+ * two ways — with a trusted {@link FenceLease} (the path a read takes since the leases: an
+ * in-memory lookup, no query), and without one (the generation query, {@link LatestGeneration},
+ * shared by the reads waiting together, then the lookup) — beside their anchor measured in the
+ * same run on the same connection pool: one {@code SELECT 1} round trip per read, which is what
+ * the check would cost if every read ran its own query. Run by {@code scripts/bench-fences};
+ * prints a Markdown table. Not a test: it asserts nothing and the figures depend on the machine
+ * and its load.
  */
 public final class FenceCheckBench {
     private static final int[] CONCURRENCY = {1, 8, 64};
@@ -50,13 +52,20 @@ public final class FenceCheckBench {
                 }
                 // Never asked: no fence exists, so the check never reaches the replica.
                 Upstream replica = new Upstream("replica", "unused", URI.create("http://127.0.0.1:9"));
-                ReadYourWrites checks = new ReadYourWrites(
-                        store,
-                        view,
-                        DatabaseConfig.of(db.jdbcUrl(), db.user(), db.password()),
-                        http,
-                        replica,
-                        Duration.ofSeconds(1));
+                DatabaseConfig direct = DatabaseConfig.of(db.jdbcUrl(), db.user(), db.password());
+                ReadYourWrites checks = new ReadYourWrites(store, view, direct, http, replica, Duration.ofSeconds(1));
+                // A lease far longer than the run: renewed every quarter of it, so never during a cell.
+                Duration leaseDuration = Duration.ofMinutes(10);
+                FenceLease lease = new FenceLease(view, direct, leaseDuration).start();
+                ReadYourWrites leased = new ReadYourWrites(
+                        store, view, lease, leaseDuration, direct, http, replica, Duration.ofSeconds(1));
+                deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (!lease.trusted() && System.nanoTime() < deadline) {
+                    Thread.onSpinWait();
+                }
+                if (!lease.trusted()) {
+                    throw new IllegalStateException("the fence lease was not trusted within 30 s");
+                }
                 FencedRead read = FencedRead.manifest("bench/app", "sha256:" + "a".repeat(64));
                 Callable<Object> anchor = () -> database.transactions().read(c -> {
                     try (PreparedStatement s = c.prepareStatement("SELECT 1");
@@ -66,28 +75,37 @@ public final class FenceCheckBench {
                     }
                 });
                 Callable<Object> check = () -> checks.pinned(read, HttpFields.EMPTY);
+                Callable<Object> inMemory = () -> leased.pinned(read, HttpFields.EMPTY);
 
-                System.out.println(
-                        "| readers | `SELECT 1` per read: reads/s | mean µs | fence check: reads/s | mean µs |");
-                System.out.println("| ---: | ---: | ---: | ---: | ---: |");
+                System.out.println("| readers | `SELECT 1` per read: reads/s | mean µs | generation query: reads/s"
+                        + " | mean µs | trusted lease: reads/s | mean µs |");
+                System.out.println("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
                 for (int readers : CONCURRENCY) {
-                    run(anchor, readers); // warm-up
-                    Rate a = run(anchor, readers);
-                    run(check, readers);
-                    Rate f = run(check, readers);
+                    Rate a = warmedRun(anchor, readers);
+                    Rate f = warmedRun(check, readers);
+                    Rate m = warmedRun(inMemory, readers);
                     System.out.printf(
                             Locale.ROOT,
-                            "| %d | %,.0f | %,.0f | %,.0f | %,.0f |%n",
+                            "| %d | %,.0f | %,.0f | %,.0f | %,.0f | %,.0f | %,.1f |%n",
                             readers,
                             a.perSecond(),
                             a.meanMicros(readers),
                             f.perSecond(),
-                            f.meanMicros(readers));
+                            f.meanMicros(readers),
+                            m.perSecond(),
+                            m.meanMicros(readers));
                 }
+                lease.close();
             } finally {
                 http.stop();
             }
         }
+    }
+
+    /** A warm-up round, then the measured one. */
+    private static Rate warmedRun(Callable<Object> work, int readers) throws Exception {
+        run(work, readers);
+        return run(work, readers);
     }
 
     /** {@code readers} virtual threads calling {@code work} in a loop for {@link #ROUND}. */
