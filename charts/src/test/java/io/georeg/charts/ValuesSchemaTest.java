@@ -41,6 +41,13 @@ class ValuesSchemaTest {
     }
 
     @Test
+    void servedBlobVerificationOutsideItsModesIsRefused() {
+        assertThat(failure("s3.yaml", t -> t.set("registryRead.verifyServedBlobs", "sometimes")))
+                .contains("/registryRead/verifyServedBlobs")
+                .contains("'always', 'once', 'never'");
+    }
+
+    @Test
     void durationThatGeoregCannotReadIsRefused() {
         assertThat(failure("s3.yaml", t -> t.set("router.timeouts.idle", "forever")))
                 .contains("/router/timeouts/idle")

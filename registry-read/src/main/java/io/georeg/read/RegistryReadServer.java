@@ -4,8 +4,10 @@ import io.georeg.ops.OciErrorHandler;
 import io.georeg.read.api.DirectReads;
 import io.georeg.read.auth.Authenticator;
 import io.georeg.read.server.PathGuard;
+import io.georeg.read.server.ReadMetrics;
 import io.georeg.read.server.ReadResourceConfig;
 import io.georeg.replica.ReplicaReader;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.URI;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
@@ -20,7 +22,8 @@ import org.glassfish.jersey.servlet.ServletContainer;
 
 /**
  * registry-read as a server: Jetty 12 with the Jersey application of {@link ReadResourceConfig}
- * behind the {@link PathGuard}, OCI error bodies for Jetty's own errors. Constructed by the
+ * behind the {@link PathGuard}, OCI error bodies for Jetty's own errors, request metrics
+ * ({@link ReadMetrics}) in the registry it is given. Constructed by the
  * {@code georeg serve} wiring and by tests; {@link #start()} binds (port 0: ephemeral, see
  * {@link #port()}), {@link #stop()} releases everything. To mount registry-read inside another
  * Jetty server (the router), use {@link #handler} and {@link #configure(HttpConfiguration)}.
@@ -29,13 +32,20 @@ public final class RegistryReadServer implements AutoCloseable {
     private final ReplicaReader replica;
     private final Authenticator auth;
     private final ReadOptions options;
+    private final PrometheusRegistry metrics;
     private Server server;
     private ServerConnector connector;
 
     public RegistryReadServer(ReplicaReader replica, Authenticator auth, ReadOptions options) {
+        this(replica, auth, options, new PrometheusRegistry());
+    }
+
+    public RegistryReadServer(
+            ReplicaReader replica, Authenticator auth, ReadOptions options, PrometheusRegistry metrics) {
         this.replica = replica;
         this.auth = auth;
         this.options = options.validate();
+        this.metrics = metrics;
     }
 
     /**
@@ -84,7 +94,7 @@ public final class RegistryReadServer implements AutoCloseable {
         options.clients().applyTo(c);
         s.addConnector(c);
         s.setErrorHandler(OciErrorHandler.forRegistryApi());
-        s.setHandler(options.clients().guardBodies(handler(replica, auth, options)));
+        s.setHandler(options.clients().guardBodies(ReadMetrics.of(metrics).wrap(handler(replica, auth, options))));
         s.setStopAtShutdown(false);
         try {
             s.start();

@@ -63,7 +63,7 @@ class ConfigDefaultsTest {
                         read.blobBufferBytes(),
                         read.maxThreads(),
                         read.clients(),
-                        true));
+                        ReadOptions.VerifyServedBlobs.ONCE));
 
         ReplicatorSection replicator = config.replicator();
         assertThat(replicator.intake()).isEqualTo(IntakeConfig.withSecret(null));

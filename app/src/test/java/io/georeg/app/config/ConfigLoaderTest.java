@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.georeg.ops.ClientDeadlines;
+import io.georeg.read.ReadOptions.VerifyServedBlobs;
 import io.georeg.router.RouterConfig;
 import io.georeg.storage.StorageConfig;
 import io.georeg.testkit.auth.TestSiteKey;
@@ -96,30 +97,42 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void servedBlobsAreVerifiedUnlessTurnedOffInYamlOrEnvironment() throws IOException {
+    void servedBlobsAreVerifiedOnceByDefaultAndEachModeAndItsBooleanAliasIsReadFromYamlAndEnvironment()
+            throws IOException {
         assertThat(new ConfigLoader(Map.of())
                         .load(Optional.empty())
                         .registryRead()
                         .verifyServedBlobs())
-                .isTrue();
-        assertThat(load("registryRead:\n  verifyServedBlobs: false\n", Map.of())
-                        .registryRead()
-                        .verifyServedBlobs())
-                .isFalse();
-        assertThat(load("registryRead:\n  port: 5001\n", Map.of("GEOREG_REGISTRY_READ_VERIFY_SERVED_BLOBS", "false"))
-                        .registryRead()
-                        .verifyServedBlobs())
-                .isFalse();
-        assertThat(load(
-                                "registryRead:\n  verifyServedBlobs: false\n",
-                                Map.of("GEOREG_REGISTRY_READ_VERIFY_SERVED_BLOBS", "true"))
-                        .registryRead()
-                        .verifyServedBlobs())
-                .isTrue();
-        assertThatThrownBy(() -> load(
-                        "registryRead:\n  port: 5001\n",
-                        Map.of("GEOREG_REGISTRY_READ_VERIFY_SERVED_BLOBS", "sometimes")))
-                .hasMessageContaining("registryRead.verifyServedBlobs");
+                .isEqualTo(VerifyServedBlobs.ONCE);
+        for (VerifyServedBlobs mode : VerifyServedBlobs.values()) {
+            assertThat(verifyServedBlobs("registryRead:\n  verifyServedBlobs: " + mode.key() + "\n", Map.of()))
+                    .isEqualTo(mode);
+            assertThat(verifyServedBlobs("", Map.of("GEOREG_REGISTRY_READ_VERIFY_SERVED_BLOBS", mode.key())))
+                    .isEqualTo(mode);
+        }
+        // YAML booleans, as earlier releases wrote the key, and their text in the environment
+        assertThat(verifyServedBlobs("registryRead:\n  verifyServedBlobs: true\n", Map.of()))
+                .isEqualTo(VerifyServedBlobs.ALWAYS);
+        assertThat(verifyServedBlobs("registryRead:\n  verifyServedBlobs: false\n", Map.of()))
+                .isEqualTo(VerifyServedBlobs.NEVER);
+        assertThat(verifyServedBlobs("", Map.of("GEOREG_REGISTRY_READ_VERIFY_SERVED_BLOBS", "false")))
+                .isEqualTo(VerifyServedBlobs.NEVER);
+        assertThat(verifyServedBlobs(
+                        "registryRead:\n  verifyServedBlobs: false\n",
+                        Map.of("GEOREG_REGISTRY_READ_VERIFY_SERVED_BLOBS", "true")))
+                .isEqualTo(VerifyServedBlobs.ALWAYS);
+        assertThatThrownBy(() -> load("", Map.of("GEOREG_REGISTRY_READ_VERIFY_SERVED_BLOBS", "sometimes")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("registryRead.verifyServedBlobs")
+                .hasMessageContaining("always, once or never");
+        assertThatThrownBy(() -> load("registryRead:\n  verifyServedBlobs: 1\n", Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("registryRead.verifyServedBlobs")
+                .hasMessageContaining("always, once or never");
+    }
+
+    private VerifyServedBlobs verifyServedBlobs(String yaml, Map<String, String> env) throws IOException {
+        return load(yaml, env).registryRead().verifyServedBlobs();
     }
 
     @Test

@@ -1,6 +1,6 @@
 package io.georeg.read.api;
 
-import io.georeg.storage.fs.FileRangeInputStream;
+import io.georeg.storage.LocalFileRange;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * lost is still a clean {@code BLOB_UNKNOWN}) to a {@link Sink}: Jetty's response, whose status
  * and headers go out with the first chunk.
  *
- * <p>A file on the filesystem backend takes the short path: file → direct buffer → socket
+ * <p>A file on the filesystem backend (a {@link LocalFileRange}) takes the short path: file → direct buffer → socket
  * (positional {@link FileChannel} reads into a pooled 1 MiB direct buffer handed to Jetty, which
  * writes it without aggregating; a blob of one chunk goes out with its headers in one gathering
  * write), instead of file → heap array → socket. At most {@link #MAX_DIRECT_BUFFERS} such buffers
@@ -32,11 +32,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * otherwise the request thread hashes each chunk before it sends it. The sent bytes are the hashed
  * bytes either way.
  *
- * <p>With {@code registryRead.verifyServedBlobs} false there is no check: the same paths send the
- * bytes unhashed (the direct one as for a range). There is no {@code sendfile} here: it would go
+ * <p>Without a check ({@code registryRead.verifyServedBlobs: never}, or {@code once} for a file
+ * verified before) the same paths send the bytes unhashed (the direct one as for a range). There is no {@code sendfile} here: it would go
  * around Jetty's HTTP/1.1 generator, which counts body bytes against {@code Content-Length} and
- * closes the connection when the count is short, and in the default mode bytes the kernel sent
- * from the file would be bytes this process never hashed. A memory mapping of the file written
+ * closes the connection when the count is short, and bytes the kernel sent from the file
+ * would be bytes this process never hashed. A memory mapping of the file written
  * to the socket was measured and dropped: slower than this path (docs/benchmarks.md).
  */
 final class BlobBody {
@@ -65,7 +65,7 @@ final class BlobBody {
 
     /**
      * @param check hashes the whole blob as it is sent; null for a range, which cannot be checked,
-     *     and for a file with {@code registryRead.verifyServedBlobs} false
+     *     and for a file {@code registryRead.verifyServedBlobs} exempts
      * @param hashThreads where a large blob may be hashed ahead of its sending
      */
     BlobBody(InputStream in, long length, int maxBufferBytes, ServedBytesCheck check, HashThreads hashThreads) {
@@ -79,13 +79,13 @@ final class BlobBody {
     /** Sends the body to {@code out}, the last write marked last, and closes the blob. */
     void sendTo(Sink out) throws IOException {
         try (InputStream src = in) {
-            ByteBuffer buffer = src instanceof FileRangeInputStream && length > 0 ? acquire() : null;
+            ByteBuffer buffer = src instanceof LocalFileRange && length > 0 ? acquire() : null;
             if (buffer == null) {
                 copy(src, out);
                 return;
             }
             try {
-                sendFile((FileRangeInputStream) src, out, buffer);
+                sendFile((LocalFileRange) src, out, buffer);
             } finally {
                 POOL.offer(buffer);
             }
@@ -106,7 +106,7 @@ final class BlobBody {
         ended(sent, out);
     }
 
-    private void sendFile(FileRangeInputStream file, Sink out, ByteBuffer buffer) throws IOException {
+    private void sendFile(LocalFileRange file, Sink out, ByteBuffer buffer) throws IOException {
         FileChannel channel = file.channel();
         long start = file.position();
         long position = start;

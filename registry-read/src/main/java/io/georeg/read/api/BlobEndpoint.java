@@ -5,15 +5,17 @@ import io.georeg.oci.ErrorCode;
 import io.georeg.oci.MediaTypes;
 import io.georeg.oci.OciException;
 import io.georeg.read.ReadOptions;
+import io.georeg.read.ReadOptions.VerifyServedBlobs;
 import io.georeg.read.auth.Authenticator;
 import io.georeg.replica.ReplicaReader;
 import io.georeg.storage.BlobNotFoundException;
-import io.georeg.storage.fs.FileRangeInputStream;
+import io.georeg.storage.LocalFileRange;
 import io.georeg.token.AccessRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import org.eclipse.jetty.http.HttpFields;
@@ -31,21 +33,30 @@ import org.eclipse.jetty.util.Callback;
  * <p>Same rules as the rest of the API: authorization is the {@link Authenticator}'s ({@code pull}
  * on the repository), the blob's existence the {@link ReplicaReader}'s; a failure is thrown to
  * {@link DirectReads}, which answers it before the first byte and aborts the response after it.
- * Whole blobs are hashed as they are sent ({@link BlobBody}, {@link ServedBytesCheck}), unless
- * {@code registryRead.verifyServedBlobs} is false: then filesystem blobs go out unhashed, as ranges
- * always do (object-store streams are still hashed).
+ * Whole blobs are hashed as they are sent ({@link BlobBody}, {@link ServedBytesCheck}) as
+ * {@code registryRead.verifyServedBlobs} says: {@code always}; {@code once}, by default, unless the
+ * file is the one this process hashed before ({@link VerifiedFiles}); {@code never}. The setting is
+ * about filesystem blobs (streams that are a {@link LocalFileRange}): object-store streams are
+ * always hashed, ranges never. Each whole GET says how it was checked ({@link WholeBlobCheck}).
  */
 final class BlobEndpoint {
     private final ReplicaReader replica;
     private final Authenticator auth;
     private final ReadOptions options;
     private final HashThreads hashThreads;
+    private final VerifiedFiles verified;
 
-    BlobEndpoint(ReplicaReader replica, Authenticator auth, ReadOptions options, HashThreads hashThreads) {
+    BlobEndpoint(
+            ReplicaReader replica,
+            Authenticator auth,
+            ReadOptions options,
+            HashThreads hashThreads,
+            VerifiedFiles verified) {
         this.replica = replica;
         this.auth = auth;
         this.options = options;
         this.hashThreads = hashThreads;
+        this.verified = verified;
     }
 
     /** Answers the whole blob read and completes {@code callback}; throws what {@link DirectReads} answers. */
@@ -96,10 +107,30 @@ final class BlobEndpoint {
             Content.Sink.write(response, true, null);
             return;
         }
+        // Read before the open: a file is trusted as verified only if quiet since before it (VerifiedFiles).
+        long openedAtNanos = System.currentTimeMillis() * 1_000_000L;
         InputStream blob = open(b.digest(), range == null ? 0 : range.first(), length);
-        // verifyServedBlobs=false exempts filesystem blobs only; object-store streams stay hashed.
-        boolean hashed = options.verifyServedBlobs() || !(blob instanceof FileRangeInputStream);
-        ServedBytesCheck check = range == null && hashed ? new ServedBytesCheck(b.digest(), size, replica) : null;
+        Path file = blob instanceof LocalFileRange local ? local.path() : null;
+        boolean once = file != null && range == null && options.verifyServedBlobs() == VerifyServedBlobs.ONCE;
+        VerifiedFiles.Identity identity = once ? VerifiedFiles.Identity.of(file) : null;
+        ServedBytesCheck check = null;
+        if (range == null) {
+            WholeBlobCheck how = file == null
+                    ? WholeBlobCheck.OBJECT_STORE
+                    : switch (options.verifyServedBlobs()) {
+                        case ALWAYS -> WholeBlobCheck.HASHED;
+                        case NEVER -> WholeBlobCheck.NEVER;
+                        case ONCE ->
+                            verified.verified(b.digest(), identity, openedAtNanos)
+                                    ? WholeBlobCheck.VERIFIED_BEFORE
+                                    : WholeBlobCheck.HASHED;
+                    };
+            request.setAttribute(WholeBlobCheck.ATTRIBUTE, how);
+            if (how == WholeBlobCheck.HASHED || how == WholeBlobCheck.OBJECT_STORE) {
+                check = new ServedBytesCheck(b.digest(), size, replica);
+            }
+        }
+        boolean recordIfVerified = once && check != null;
         BlobBody body = new BlobBody(blob, length, options.blobBufferBytes(), check, hashThreads);
         // Status and headers are set with the first chunk: a failure before it (a blob of one
         // chunk found damaged) is still answered with a clean error.
@@ -115,6 +146,10 @@ final class BlobEndpoint {
                 Content.Sink.write(response, last, chunk);
             }
         });
+        if (recordIfVerified) {
+            // Sent whole, so the hash matched: the file is recorded if it did not change while read.
+            verified.record(b.digest(), identity, VerifiedFiles.Identity.of(file), openedAtNanos);
+        }
     }
 
     /** Opens the blob before the response is committed, so that storage losing it still yields a clean {@code BLOB_UNKNOWN}. */

@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * byte, the answer of the two exception mappers ({@link ErrorAnswer}, {@link
  * UnexpectedExceptionMapper#answer}); after it, the response is aborted. Metrics and access logs
  * are the wrappers' around registry-read's handler tree, as for Jersey's answers. Built by
- * {@code RegistryReadServer.handler}; owns the {@link HashThreads}.
+ * {@code RegistryReadServer.handler}; owns the {@link HashThreads} and the table of
+ * {@link VerifiedFiles}.
  */
 public final class DirectReads extends Handler.Wrapper {
     private static final Logger LOG = LoggerFactory.getLogger(DirectReads.class);
@@ -41,7 +42,8 @@ public final class DirectReads extends Handler.Wrapper {
         HashThreads hashThreads = HashThreads.perProcessor();
         addBean(hashThreads, true);
         this.manifests = new ManifestEndpoint(replica, auth);
-        this.blobs = new BlobEndpoint(replica, auth, options, hashThreads);
+        this.blobs = new BlobEndpoint(
+                replica, auth, options, hashThreads, new VerifiedFiles(VerifiedFiles.DEFAULT_MAX_ENTRIES));
     }
 
     @Override

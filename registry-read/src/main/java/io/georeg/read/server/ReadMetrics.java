@@ -1,5 +1,6 @@
 package io.georeg.read.server;
 
+import io.georeg.read.api.WholeBlobCheck;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -14,7 +15,8 @@ import org.eclipse.jetty.util.Callback;
  * registry-read's own request metrics, by the kind of OCI distribution endpoint a path names
  * (spec "Endpoints": {@code base}, {@code catalog}, {@code tags}, {@code manifest}, {@code blob},
  * {@code referrers}, else {@code other}): requests by method and status, their duration to the
- * last byte, and the bytes sent. One instance per registry ({@link #of}): registry-read's own
+ * last byte, and the bytes sent; whole blob GETs by how their bytes were checked
+ * ({@link WholeBlobCheck}, which the blob endpoint leaves on the request). One instance per registry ({@link #of}): registry-read's own
  * port and the router that hosts it in process wrap their handlers with the same metrics.
  */
 public final class ReadMetrics {
@@ -22,6 +24,7 @@ public final class ReadMetrics {
     private final Counter requests;
     private final Histogram duration;
     private final Counter bytes;
+    private final Counter wholeBlobGets;
 
     private ReadMetrics(PrometheusRegistry registry) {
         requests = Counter.builder()
@@ -39,6 +42,12 @@ public final class ReadMetrics {
                 .name("georeg_read_sent_bytes_total")
                 .help("Response body bytes registry-read sent, by endpoint kind")
                 .labelNames("endpoint")
+                .register(registry);
+        wholeBlobGets = Counter.builder()
+                .name("georeg_read_whole_blob_gets_total")
+                .help("Whole blob GETs registry-read answered, by how their bytes were checked: hashed,"
+                        + " verified_before (sent unhashed, the file verified before), never, object_store")
+                .labelNames("check")
                 .register(registry);
     }
 
@@ -103,6 +112,9 @@ public final class ReadMetrics {
                     .inc();
             duration.labelValues(endpoint).observe((System.nanoTime() - start) / 1e9);
             bytes.labelValues(endpoint).inc(Response.getContentBytesWritten(response));
+            if (request.getAttribute(WholeBlobCheck.ATTRIBUTE) instanceof WholeBlobCheck check) {
+                wholeBlobGets.labelValues(check.label()).inc();
+            }
         }
 
         @Override

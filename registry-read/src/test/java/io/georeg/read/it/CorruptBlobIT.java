@@ -12,7 +12,6 @@ import io.georeg.testkit.oci.TestImages;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
  * blob: a whole-blob GET hashes as it streams and aborts before the last chunk, and the blob is
  * quarantined so that it is not served again (the router then falls back to the primary). Real
  * PostgreSQL and filesystem storage; the damage is written straight into the blob's data file.
+ * Served with {@code registryRead.verifyServedBlobs: always}, every whole GET hashed; the default
+ * {@code once} hashes the GETs of a file not verified before the same way
+ * ({@code VerifyServedBlobsOnceIT}).
  */
 class CorruptBlobIT {
     @TempDir
@@ -43,7 +45,11 @@ class CorruptBlobIT {
     @BeforeEach
     void start() throws Exception {
         db = TestDatabase.create();
-        stack = new ReadStack(db, dir.resolve("storage"), Authenticator.anonymous(), ReadOptions.loopbackEphemeral());
+        stack = new ReadStack(
+                db,
+                dir.resolve("storage"),
+                Authenticator.anonymous(),
+                ReadOptions.loopbackEphemeral().withVerifyServedBlobs(ReadOptions.VerifyServedBlobs.ALWAYS));
         http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     }
 
@@ -163,38 +169,12 @@ class CorruptBlobIT {
         assertQuarantined(layer, "hash to");
     }
 
-    private void assertNotDelivered(TestBlob layer) {
-        // Either the transfer breaks off (the headers were sent) or an error comes instead: never a whole 200.
-        try {
-            HttpResponse<byte[]> r = get(layer);
-            assertThat(r.statusCode())
-                    .as("a damaged blob must not be answered 200 in full")
-                    .isNotEqualTo(200);
-            assertThat(r.body()).isNotEqualTo(layer.content());
-        } catch (IOException aborted) {
-            assertThat(aborted).isNotNull();
-        } catch (InterruptedException e) {
-            throw new AssertionError(e);
-        }
+    private void assertNotDelivered(TestBlob layer) throws InterruptedException {
+        ReadStack.assertNotDelivered(http, blobUri(layer), layer.content());
     }
 
     private void assertQuarantined(TestBlob layer, String evidence) throws Exception {
-        assertThat(state(layer)).isEqualTo("failed");
-        assertThat(text("SELECT verify_error FROM blobs WHERE digest = '" + layer.digest() + "'"))
-                .contains(evidence);
-        assertThat(text("SELECT verified_at IS NULL FROM blobs WHERE digest = '" + layer.digest() + "'"))
-                .as("due for verification at once")
-                .isEqualTo("t");
-        HttpResponse<byte[]> again = get(layer);
-        assertThat(again.statusCode()).isEqualTo(404);
-        assertThat(JSON.readTree(again.body()).at("/errors/0/code").asText()).isEqualTo("BLOB_UNKNOWN");
-        assertThat(http.send(
-                                HttpRequest.newBuilder(blobUri(layer))
-                                        .method("HEAD", HttpRequest.BodyPublishers.noBody())
-                                        .build(),
-                                HttpResponse.BodyHandlers.discarding())
-                        .statusCode())
-                .isEqualTo(404);
+        stack.assertQuarantined(http, blobUri(layer), layer.digest(), evidence);
     }
 
     private void store(TestBlob layer) {
@@ -210,18 +190,10 @@ class CorruptBlobIT {
     }
 
     private HttpResponse<byte[]> get(TestBlob layer) throws IOException, InterruptedException {
-        return http.send(
-                HttpRequest.newBuilder(blobUri(layer))
-                        .timeout(Duration.ofSeconds(30))
-                        .build(),
-                HttpResponse.BodyHandlers.ofByteArray());
+        return ReadStack.get(http, blobUri(layer));
     }
 
     private String state(TestBlob layer) throws Exception {
         return stack.verifyState(layer.digest());
-    }
-
-    private String text(String sql) throws Exception {
-        return stack.text(sql);
     }
 }

@@ -33,10 +33,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code registryRead.verifyServedBlobs: false}: filesystem blobs are sent without a hash, file →
+ * {@code registryRead.verifyServedBlobs: never} ({@code false}): filesystem blobs are sent without a hash, file →
  * pooled 1 MiB direct buffer → socket. Whole and ranged GETs (across those chunks), HEAD, and a keep-alive connection that serves two blobs one after the other must be exactly as
  * in the default mode; the trade of the mode is that a blob damaged at rest is served as it is
- * stored (the default refuses or aborts it: {@code CorruptBlobIT}), left to the replicator's
+ * stored ({@code always} refuses or aborts it: {@code CorruptBlobIT}, and so does the default
+ * {@code once} for a file not verified before), left to the replicator's
  * scrub and to the client's digest check. Real PostgreSQL and filesystem storage.
  */
 class UnverifiedBlobServingIT {
@@ -60,7 +61,7 @@ class UnverifiedBlobServingIT {
                 db,
                 dir.resolve("storage"),
                 Authenticator.anonymous(),
-                ReadOptions.loopbackEphemeral().withVerifyServedBlobs(false));
+                ReadOptions.loopbackEphemeral().withVerifyServedBlobs(ReadOptions.VerifyServedBlobs.NEVER));
         store(BIG);
         store(SMALL);
         http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -150,7 +151,7 @@ class UnverifiedBlobServingIT {
     /**
      * The trade of the mode, written as a test so that it is a decision and not an accident: the
      * stored bytes go out as they are, whole, with the blob's digest header; the blob is not
-     * quarantined. The default mode refuses the same blob ({@code CorruptBlobIT}).
+     * quarantined. {@code always} refuses the same blob ({@code CorruptBlobIT}).
      */
     @Test
     void blobDamagedAtRestIsServedAsStored() throws Exception {

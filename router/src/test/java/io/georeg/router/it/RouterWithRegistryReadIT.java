@@ -159,7 +159,7 @@ class RouterWithRegistryReadIT {
     }
 
     /**
-     * {@code registryRead.verifyServedBlobs: false} in the router's process: a multi-MiB filesystem
+     * {@code registryRead.verifyServedBlobs: never} in the router's process: a multi-MiB filesystem
      * blob sent unhashed reaches the client through the in-process dispatch whole and ranged.
      */
     @Test
@@ -178,7 +178,8 @@ class RouterWithRegistryReadIT {
                         RegistryReadServer.handler(
                                 reader,
                                 Authenticator.anonymous(),
-                                ReadOptions.loopbackEphemeral().withVerifyServedBlobs(false)),
+                                ReadOptions.loopbackEphemeral()
+                                        .withVerifyServedBlobs(ReadOptions.VerifyServedBlobs.NEVER)),
                         java.time.Duration.ZERO),
                 config -> new Router(config, database.transactions(), new PrometheusRegistry()).start())) {
             java.net.URI uri = unverified.localUrl().resolve("/v2/embedded/unverified/blobs/" + layer.digest());

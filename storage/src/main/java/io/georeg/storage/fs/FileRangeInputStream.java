@@ -1,40 +1,50 @@
 package io.georeg.storage.fs;
 
+import io.georeg.storage.LocalFileRange;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Path;
 
 /**
  * A byte range of a file as a stream, read with positional {@link FileChannel} reads (no seek
- * state, no extra buffer). Public so that a server can take the channel and range for a
- * zero-copy transfer instead of copying through the stream.
+ * state, no extra buffer). A {@link LocalFileRange}, so that a server can take the channel and
+ * range for its own transfer instead of copying through the stream, and the path for the file's
+ * identity.
  */
-public final class FileRangeInputStream extends InputStream {
+public final class FileRangeInputStream extends InputStream implements LocalFileRange {
     private static final int TRANSFER_BUFFER = 64 * 1024;
 
     private final FileChannel channel;
+    private final Path path;
     private long position;
     private long remaining;
 
-    FileRangeInputStream(FileChannel channel, long offset, long length) {
+    FileRangeInputStream(FileChannel channel, Path path, long offset, long length) {
         this.channel = channel;
+        this.path = path;
         this.position = offset;
         this.remaining = length;
     }
 
-    /** The open file; closing this stream closes it. */
+    @Override
     public FileChannel channel() {
         return channel;
     }
 
-    /** The file position of the next byte. */
+    @Override
+    public Path path() {
+        return path;
+    }
+
+    @Override
     public long position() {
         return position;
     }
 
-    /** Bytes left in the range, bounded by the end of the file. */
+    @Override
     public long remaining() throws IOException {
         return Math.max(0, Math.min(remaining, channel.size() - position));
     }

@@ -98,15 +98,16 @@ public final class FilesystemObjectStore implements ObjectStore {
     @Override
     public InputStream read(ObjectKey key, long offset, long length) {
         checkRange(offset, length);
+        Path path = pathOf(key);
         FileChannel channel;
         try {
-            channel = FileChannel.open(pathOf(key), StandardOpenOption.READ);
+            channel = FileChannel.open(path, StandardOpenOption.READ);
         } catch (NoSuchFileException e) {
             throw notFound(key, e);
         } catch (IOException e) {
             throw new StorageException("open " + key + " failed: " + e.getMessage(), e);
         }
-        return new FileRangeInputStream(channel, offset, length < 0 ? Long.MAX_VALUE : length);
+        return new FileRangeInputStream(channel, path, offset, length < 0 ? Long.MAX_VALUE : length);
     }
 
     @Override
