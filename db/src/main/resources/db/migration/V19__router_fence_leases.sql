@@ -3,11 +3,13 @@
 -- local copy of the lease is valid and its view has applied the generation it read after its
 -- latest renewal, it checks a read's fences in memory. acked_generation is the latest fence
 -- generation (V11) that router's view has applied: a router that records a fence of generation G
--- holds the write's answer until no other router's lease is unexpired with acked_generation < G.
+-- holds the write's answer until no other router's lease renewed before the write's first look
+-- is unexpired with acked_generation < G (a renewal after it read a generation that includes G).
 -- A router that stops removes its row; one that dies leaves it to expire (at most one lease).
 CREATE TABLE router_fence_leases (
     instance         text        PRIMARY KEY,
     acked_generation bigint      NOT NULL,
+    renewed_at       timestamptz NOT NULL,
     expires_at       timestamptz NOT NULL
 );
 

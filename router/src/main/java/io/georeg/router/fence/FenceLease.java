@@ -20,8 +20,9 @@ import org.slf4j.LoggerFactory;
  * generation from the database first. Started by {@link io.georeg.router.Router} beside the
  * view, on a platform thread and a connection of its own ({@value #APPLICATION_NAME}).
  *
- * <p>While the view is live it renews every lease/4: it reads {@link System#nanoTime()} ({@code
- * t_send}), upserts its row ({@code expires_at = now() + lease}, {@code acked_generation} = the
+ * <p>While the view is live it renews every lease/4: it drops its grant (no read trusts the
+ * renewal before from here on), reads {@link System#nanoTime()} ({@code t_send}), upserts its row
+ * ({@code renewed_at = now()}, {@code expires_at = now() + lease}, {@code acked_generation} = the
  * view's applied generation) and, once that committed, reads the fence generation in a new
  * statement as {@code required}. The local lease lasts until {@code t_send + 0.9 lease}: the
  * database's {@code now()} is later than {@code t_send}, so the local lease ends before the row's
@@ -30,15 +31,20 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Why a read that trusts the view sees every fence committed before it began (say generation
  * G, by another router, whose client saw the answer and then read here). That router, after G
- * committed, waited until no other router's row was unexpired with {@code acked_generation < G}
- * ({@link ReadYourWrites#record}). At its last check this router's row was either (a) unexpired
- * with {@code acked_generation >= G}: the view had applied G, and a view that applied G holds
- * every fence up to G for as long as it stays connected (a reconnect reloads everything and
- * starts a new {@link FenceView#epoch}, which voids the lease); or (b) expired or absent: every
- * renewal committed before that check has {@code now() + lease} at or before it, so its local
- * lease ended before the write's answer was out; a renewal committed after the check reads a
- * {@code required} that includes G (G committed before the check), and the read trusts the view
- * only once it has applied {@code required}. A new router registers by the same first renewal.
+ * committed, took the database's {@code now()} as T1 and waited until none of the other routers'
+ * rows renewed at or before T1 was unexpired with {@code acked_generation < G} ({@link
+ * ReadYourWrites#record}, {@link FenceStore#unacked}). Take the renewal whose grant the read
+ * trusted, its row's {@code renewed_at} s. (a) s after T1: that renewal began after G committed,
+ * so its {@code required} includes G, and the read trusts the view only once it has applied G.
+ * (b) s at or before T1: no later renewal had begun when the read looked (the grant is dropped
+ * before a renewal is sent), so the writer's last check saw this renewal's row, and it was
+ * either acked at G or later — the view had applied G, and a view that applied G holds every
+ * fence up to G for as long as it stays connected (a reconnect reloads everything and starts a
+ * new {@link FenceView#epoch}, which voids the grant) — or expired ({@code s + lease} at or before
+ * the check, and the local lease ended before that), or absent (a row is deleted on a disconnect,
+ * which voids the grant). So a write waits at most each counted row's own lease: a router whose
+ * view is stuck while its lease connection renews delays writes by one lease, not for ever. A new
+ * router registers by the same first renewal.
  * A disconnect of the view voids the lease at once, deletes the row (best effort) and stops
  * renewing until the view is connected again. While a router of the release before runs (its
  * LISTEN connection is named {@value FenceView#PREVIOUS_APPLICATION_NAME}), writes through it do
@@ -49,9 +55,10 @@ public final class FenceLease implements AutoCloseable {
     static final String APPLICATION_NAME = "georeg-router-fence-lease";
 
     private static final String RENEW = """
-            INSERT INTO router_fence_leases (instance, acked_generation, expires_at)
-            VALUES (?, ?, now() + make_interval(secs => ?))
+            INSERT INTO router_fence_leases (instance, acked_generation, renewed_at, expires_at)
+            VALUES (?, ?, now(), now() + make_interval(secs => ?))
             ON CONFLICT (instance) DO UPDATE SET acked_generation = EXCLUDED.acked_generation,
+                                                 renewed_at = EXCLUDED.renewed_at,
                                                  expires_at = EXCLUDED.expires_at
             """;
 
@@ -98,6 +105,9 @@ public final class FenceLease implements AutoCloseable {
 
     private long lastRenewalNanos;
     private long renewedEpoch = -1;
+    /** Whether the latest renewal found a router of the release before (logged once per appearance). */
+    private boolean mixedFleetSeen;
+
     private long acked = -1;
     private boolean registered;
 
@@ -222,6 +232,10 @@ public final class FenceLease implements AutoCloseable {
             }
         }
         long applied = view.applied();
+        // No read trusts the grant of the renewal before from here on: a writer stops waiting for
+        // a row renewed after its fence committed (FenceStore.unacked), so from the moment this
+        // renewal commits only a grant with its own, newer required generation may be trusted.
+        grant = null;
         long sent = System.nanoTime();
         lastRenewalNanos = sent; // a failed renewal is retried after lease/4 too
         try (PreparedStatement s = c.prepareStatement(RENEW)) {
@@ -242,12 +256,13 @@ public final class FenceLease implements AutoCloseable {
                 mixed = rs.getBoolean(2);
             }
         }
-        if (mixed && (grant == null || !grant.mixedFleet())) {
+        if (mixed && !mixedFleetSeen) {
             LOG.warn(
                     "a router of the release before is connected ({}): reads ask the database for the fence"
                             + " generation until it is gone",
                     FenceView.PREVIOUS_APPLICATION_NAME);
         }
+        mixedFleetSeen = mixed;
         renewedEpoch = epoch;
         // A grant of an epoch the view has left is never installed (and would never be trusted).
         grant = view.epoch() == epoch ? new Grant(epoch, sent + leaseNanos / 10 * 9, required, mixed) : null;

@@ -63,11 +63,15 @@ public final class FenceStore {
             SELECT generation FROM router_fence_generation
             """;
 
-    // Other routers' leases (V19) that are unexpired and have not acked a generation: a write's
-    // answer waits until there is none ({@link FenceLease}).
+    // Other routers' leases (V19) that are unexpired, have not acked a generation and were renewed
+    // at or before the write's first look (now() then): a write's answer waits until there is none
+    // ({@link FenceLease}). A row renewed later belongs to a renewal whose required generation
+    // includes the write's, so it is not waited for: a router whose view is stuck while its lease
+    // connection renews delays a write by at most its lease, not for ever.
     private static final String UNACKED = """
-            SELECT count(*) FROM router_fence_leases
+            SELECT now(), count(*) FROM router_fence_leases
              WHERE instance <> ? AND expires_at > now() AND acked_generation < ?
+               AND renewed_at <= coalesce(?::timestamptz, now())
             """;
 
     /** The payload that says a generation's fences were all notified; repository names have no colon. */
@@ -167,21 +171,27 @@ public final class FenceStore {
     }
 
     /**
-     * How many router leases other than {@code self}'s (null: this router holds none) are
-     * unexpired and have not acked {@code generation}, as of now on the database's clock.
+     * The router leases a write of {@code generation} still waits for: other than {@code self}'s
+     * (null: this router holds none), unexpired on the database's clock, not acked, and renewed at
+     * or before {@code firstLook} — the {@link Unacked#now} of the write's first call (null on the
+     * first call itself, which must come after the generation committed).
      */
-    public long unacked(String self, long generation) {
+    public Unacked unacked(String self, long generation, OffsetDateTime firstLook) {
         return transactions.read(c -> {
             try (PreparedStatement s = c.prepareStatement(UNACKED)) {
                 s.setString(1, self == null ? "" : self);
                 s.setLong(2, generation);
+                s.setObject(3, firstLook);
                 try (ResultSet rs = s.executeQuery()) {
                     rs.next();
-                    return rs.getLong(1);
+                    return new Unacked(rs.getObject(1, OffsetDateTime.class), rs.getLong(2));
                 }
             }
         });
     }
+
+    /** What {@link #unacked} found: the database's {@code now()} and the leases still waited for. */
+    public record Unacked(OffsetDateTime now, long count) {}
 
     /** The generation of the latest committed {@link #record}. */
     public long generation() {

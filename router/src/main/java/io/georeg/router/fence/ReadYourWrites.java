@@ -162,17 +162,22 @@ public final class ReadYourWrites implements AutoCloseable {
     }
 
     /**
-     * Polls (1 ms, doubling to 20 ms) until no other router's lease is unexpired with an ack below
-     * {@code generation}. Done by every router with a database, whatever its own lease: a router
-     * that trusts its lease relies on each writer's wait. When the leases cannot be read it waits
-     * one lease from the commit instead: every lease valid at the commit has expired by then, and a
-     * renewal committed later reads a {@code required} generation that includes this one.
+     * Polls (1 ms, doubling to 20 ms) until no other router's lease renewed at or before the first
+     * poll is unexpired with an ack below {@code generation} ({@link FenceStore#unacked}). Bounded:
+     * each such row expires within its own lease; a row renewed later carries a {@code required}
+     * generation that includes this one. Done by every router with a database, whatever its own
+     * lease: a router that trusts its lease relies on each writer's wait. When the leases cannot be
+     * read it waits one lease from the commit instead (the site's routers share {@code
+     * router.fenceLease}): every lease valid at the commit has expired by then.
      */
     private void awaitAcks(long generation, long committedNanos) {
         long pauseMillis = 1;
         String self = lease == null ? null : lease.instance();
         try {
-            while (store.unacked(self, generation) > 0) {
+            FenceStore.Unacked first = store.unacked(self, generation, null);
+            for (FenceStore.Unacked left = first;
+                    left.count() > 0;
+                    left = store.unacked(self, generation, first.now())) {
                 Thread.sleep(pauseMillis);
                 pauseMillis = Math.min(pauseMillis * 2, ACK_POLL_MAX_MILLIS);
             }

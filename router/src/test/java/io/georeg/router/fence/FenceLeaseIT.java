@@ -86,7 +86,8 @@ class FenceLeaseIT {
 
     @Test
     void aWriteAnswersOnlyOnceTheOtherRoutersViewAckedItsFence() throws Exception {
-        Duration lease = Duration.ofSeconds(30);
+        // Long enough that B does not renew during the test: a renewal would end the wait too.
+        Duration lease = Duration.ofMinutes(10);
         try (TcpRelay listen = TcpRelay.to(host, port);
                 Reader b = new Reader(through(listen), direct(), lease)) {
             ReadYourWrites a = writer(lease);
@@ -107,6 +108,30 @@ class FenceLeaseIT {
             assertThat(b.view.find("team/held", "v1")).isPresent();
             await().atMost(WAIT).until(() -> b.rw.trustedGeneration() >= 0);
             assertThat(b.rw.pinned(tagRead, HttpFields.EMPTY)).isTrue();
+        }
+    }
+
+    @Test
+    void aRouterWhoseViewIsStuckWhileItRenewsDelaysAWriteByAboutOneLease() throws Exception {
+        Duration lease = Duration.ofSeconds(2);
+        try (TcpRelay listen = TcpRelay.to(host, port);
+                Reader b = new Reader(through(listen), direct(), lease)) {
+            await().atMost(WAIT).until(() -> b.rw.trustedGeneration() >= 0);
+            // B's notifications are held while its lease connection renews: a view stuck, not dead.
+            listen.hold();
+            CompletableFuture<Long> write = record(writer(lease), "team/stuck");
+            assertThat(write.get(lease.multipliedBy(5).toSeconds(), TimeUnit.SECONDS))
+                    .as("waited for B's renewal after the fence, at most about one lease (%s)", lease)
+                    .isPositive();
+            assertThat(unexpiredLeases()).as("B still holds its lease").isEqualTo(1);
+            assertThat(b.view.find("team/stuck", "v1"))
+                    .as("B's view never saw the fence")
+                    .isEmpty();
+            assertThat(b.rw.trustedGeneration()).isNegative();
+            assertThat(b.rw.pinned(FencedRead.manifest("team/stuck", "v1"), HttpFields.EMPTY))
+                    .as("B asked the database: its renewal after the fence requires a generation its view lacks")
+                    .isTrue();
+            listen.release();
         }
     }
 
