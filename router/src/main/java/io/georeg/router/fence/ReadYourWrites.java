@@ -153,12 +153,31 @@ public final class ReadYourWrites implements AutoCloseable {
         }
         long generation = store.record(writes);
         long committed = System.nanoTime();
-        if (view != null) {
-            view.reload(repository);
-        }
+        boolean reloaded = reloadView(repository);
         LOG.debug("fenced {}: {} (generation {})", repository, writes, generation);
-        awaitAcks(generation, committed);
+        awaitAcks(generation, committed, reloaded);
         return System.nanoTime() - committed;
+    }
+
+    /**
+     * Puts the fences just recorded in this router's view; false when the reload failed. The
+     * fences are committed by then, so a failure must not skip the wait for the acks: the answer
+     * would go out before the other routers' views hold the fence.
+     */
+    private boolean reloadView(String repository) {
+        if (view == null) {
+            return true;
+        }
+        try {
+            view.reload(repository);
+            return true;
+        } catch (RuntimeException e) {
+            LOG.warn(
+                    "could not reload the fences of {} into the view; the write waits for this router's own ack too",
+                    repository,
+                    e);
+            return false;
+        }
     }
 
     /**
@@ -170,9 +189,11 @@ public final class ReadYourWrites implements AutoCloseable {
      * read it waits one lease from the commit instead (the site's routers share {@code
      * router.fenceLease}): every lease valid at the commit has expired by then.
      */
-    private void awaitAcks(long generation, long committedNanos) {
+    private void awaitAcks(long generation, long committedNanos, boolean ownViewReloaded) {
         long pauseMillis = 1;
-        String self = lease == null ? null : lease.instance();
+        // A view that could not reload the fence may lack it while this router trusts its lease:
+        // then its own row is waited for like any other.
+        String self = lease == null || !ownViewReloaded ? null : lease.instance();
         try {
             FenceStore.Unacked first = store.unacked(self, generation, null);
             for (FenceStore.Unacked left = first;

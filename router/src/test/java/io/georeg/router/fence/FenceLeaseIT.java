@@ -111,6 +111,47 @@ class FenceLeaseIT {
         }
     }
 
+    /**
+     * The writer's own view fails to reload the fence it just committed (its pool's connections
+     * cut): the write must still wait for B's ack. Before, the reload's exception skipped the
+     * wait, and FenceOnWrite answers the write as done whatever the fences did: B's trusted view
+     * lacked the fence while the client already had its answer.
+     */
+    @Test
+    void aWriteWhoseOwnViewCannotReloadItsFenceStillWaitsForTheAcks() throws Exception {
+        Duration lease = Duration.ofMinutes(10);
+        TcpRelay toWritersPool = TcpRelay.to(host, port);
+        Database writersPool =
+                new Database(through(toWritersPool).withConnectionTimeout(Duration.ofMillis(250))).start();
+        FenceView aView = new FenceView(
+                        new FenceStore(writersPool.transactions(), Duration.ofMinutes(10), Duration.ZERO),
+                        direct(),
+                        Duration.ofMillis(100))
+                .start();
+        try (TcpRelay listen = TcpRelay.to(host, port);
+                Reader b = new Reader(through(listen), direct(), lease)) {
+            ReadYourWrites a =
+                    new ReadYourWrites(store, aView, null, lease, null, http, replica, Duration.ofSeconds(1));
+            await().atMost(WAIT).until(aView::live);
+            await().atMost(WAIT).until(() -> b.rw.trustedGeneration() >= 0);
+
+            toWritersPool.close();
+            listen.hold();
+            CompletableFuture<Long> write = record(a, "team/unreloaded");
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(8)).until(() -> !write.isDone());
+            assertThat(b.view.find("team/unreloaded", "v1"))
+                    .as("B's notification is held")
+                    .isEmpty();
+
+            listen.release();
+            write.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertThat(b.view.find("team/unreloaded", "v1")).isPresent();
+        } finally {
+            aView.close();
+            writersPool.close();
+        }
+    }
+
     @Test
     void aRouterWhoseViewIsStuckWhileItRenewsDelaysAWriteByAboutOneLease() throws Exception {
         Duration lease = Duration.ofSeconds(2);
