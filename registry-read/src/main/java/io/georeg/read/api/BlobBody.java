@@ -56,6 +56,16 @@ final class BlobBody {
     private final int bufferSize;
     private final ServedBytesCheck check;
     private final HashThreads hashThreads;
+    private final LastChunkGuard guard;
+
+    /**
+     * Run before the last chunk of a blob sent unhashed goes out, after its bytes were read: throws
+     * to break the transfer off ({@code once}: the file changed while it was sent).
+     */
+    @FunctionalInterface
+    interface LastChunkGuard {
+        void beforeLastChunk() throws IOException;
+    }
 
     /** Where the chunks go, in order; a blocking write of the whole chunk, the last one marked. */
     @FunctionalInterface
@@ -67,8 +77,16 @@ final class BlobBody {
      * @param check hashes the whole blob as it is sent; null for a range, which cannot be checked,
      *     and for a file {@code registryRead.verifyServedBlobs} exempts
      * @param hashThreads where a large blob may be hashed ahead of its sending
+     * @param guard run before the last chunk goes out (a blob sent unhashed); null for none
      */
-    BlobBody(InputStream in, long length, int maxBufferBytes, ServedBytesCheck check, HashThreads hashThreads) {
+    BlobBody(
+            InputStream in,
+            long length,
+            int maxBufferBytes,
+            ServedBytesCheck check,
+            HashThreads hashThreads,
+            LastChunkGuard guard) {
+        this.guard = guard;
         this.in = in;
         this.length = length;
         this.bufferSize = (int) Math.max(1, Math.min(maxBufferBytes, length));
@@ -101,6 +119,9 @@ final class BlobBody {
             if (check != null && check.update(buffer, 0, n)) {
                 check.beforeLastChunk();
             }
+            if (sent == length && guard != null) {
+                guard.beforeLastChunk();
+            }
             out.write(ByteBuffer.wrap(buffer, 0, n), sent == length);
         }
         ended(sent, out);
@@ -128,7 +149,11 @@ final class BlobBody {
             if (check != null && check.update(buffer)) {
                 check.beforeLastChunk();
             }
-            out.write(buffer, position == end && end - start == length);
+            boolean last = position == end && end - start == length;
+            if (last && guard != null) {
+                guard.beforeLastChunk();
+            }
+            out.write(buffer, last);
         }
         ended(position - start, out);
     }

@@ -114,6 +114,7 @@ final class BlobEndpoint {
         boolean once = file != null && range == null && options.verifyServedBlobs() == VerifyServedBlobs.ONCE;
         VerifiedFiles.Identity identity = once ? VerifiedFiles.Identity.of(file) : null;
         ServedBytesCheck check = null;
+        BlobBody.LastChunkGuard unchanged = null;
         if (range == null) {
             WholeBlobCheck how = file == null
                     ? WholeBlobCheck.OBJECT_STORE
@@ -128,10 +129,18 @@ final class BlobEndpoint {
             request.setAttribute(WholeBlobCheck.ATTRIBUTE, how);
             if (how == WholeBlobCheck.HASHED || how == WholeBlobCheck.OBJECT_STORE) {
                 check = new ServedBytesCheck(b.digest(), size, replica);
+            } else if (how == WholeBlobCheck.VERIFIED_BEFORE) {
+                // A write while the unhashed bytes were read moves the file's ctime: read the
+                // identity again after the last bytes were read and break off before they go out.
+                unchanged = () -> {
+                    if (!identity.equals(VerifiedFiles.Identity.of(file))) {
+                        throw new IOException("blob file " + file + " changed while it was sent unhashed");
+                    }
+                };
             }
         }
         boolean recordIfVerified = once && check != null;
-        BlobBody body = new BlobBody(blob, length, options.blobBufferBytes(), check, hashThreads);
+        BlobBody body = new BlobBody(blob, length, options.blobBufferBytes(), check, hashThreads, unchanged);
         // Status and headers are set with the first chunk: a failure before it (a blob of one
         // chunk found damaged) is still answered with a clean error.
         body.sendTo(new BlobBody.Sink() {

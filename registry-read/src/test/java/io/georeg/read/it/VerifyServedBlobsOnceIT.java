@@ -15,12 +15,17 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -145,6 +150,67 @@ class VerifyServedBlobsOnceIT {
 
         URI uri = stack.blobUri(REPO, layer.digest());
         assertRefused(uri, layer);
+    }
+
+    /**
+     * A file verified before is written in place while a GET sends it unhashed: the client reads
+     * the headers and a little, so the server waits on the socket far before the last chunk, and
+     * the write lands in that chunk. Before, the whole damaged blob went out as a 200 (the write is
+     * seen only by the next GET); now the transfer breaks off before its last chunk.
+     */
+    @Test
+    void aFileWrittenWhileItIsSentUnhashedIsNotDeliveredWhole() throws Exception {
+        int size = 32 * 1024 * 1024 + 3;
+        TestBlob layer = TestImages.layer(77, size);
+        stack.storeLayer(REPO, layer, "written-while-sent");
+        Path data = stack.dataFile(layer.digest());
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> quietFor(data, 2_500));
+        URI uri = stack.blobUri(REPO, layer.digest());
+        Counts before = Counts.of(stack.metrics);
+        assertThat(get(uri).body()).isEqualTo(layer.content());
+        await().until(() -> Counts.of(stack.metrics).minus(before).equals(new Counts(1, 0, 0)));
+
+        long received;
+        try (Socket socket = new Socket()) {
+            socket.setReceiveBufferSize(64 * 1024);
+            socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), 5_000);
+            socket.setSoTimeout(30_000);
+            socket.getOutputStream()
+                    .write(("GET " + uri.getRawPath() + " HTTP/1.1\r\nHost: " + uri.getHost() + ":" + uri.getPort()
+                                    + "\r\nConnection: close\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+            InputStream in = socket.getInputStream();
+            String head = responseHead(in);
+            assertThat(head).startsWith("HTTP/1.1 200");
+            received = in.readNBytes(64 * 1024).length;
+            try (FileChannel file = FileChannel.open(data, StandardOpenOption.WRITE)) {
+                file.write(ByteBuffer.wrap(new byte[] {(byte) ~layer.content()[size - 2]}), size - 2);
+            }
+            try {
+                received += in.transferTo(OutputStream.nullOutputStream());
+            } catch (IOException aborted) {
+                // broken off: what the fix does
+            }
+        }
+        assertThat(received)
+                .as("a file written while it was sent unhashed must not be delivered whole")
+                .isLessThan(size);
+        await().until(() -> Counts.of(stack.metrics).minus(before).equals(new Counts(1, 1, 0)));
+    }
+
+    /** The status line and headers of an HTTP/1.1 response, read up to the blank line. */
+    private static String responseHead(InputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int c = in.read();
+            if (c < 0) {
+                throw new IOException("the connection ended in the response head: " + head);
+            }
+            head.append((char) c);
+        }
+        return head.toString();
     }
 
     @Test
