@@ -139,7 +139,11 @@ final class BlobEndpoint {
                 };
             }
         }
-        boolean recordIfVerified = once && check != null;
+        boolean recordIfVerified = once
+                && check != null
+                && identity != null
+                && identity.quietBefore(openedAtNanos)
+                && pagesWrittenBack((LocalFileRange) blob);
         BlobBody body = new BlobBody(blob, length, options.blobBufferBytes(), check, hashThreads, unchanged);
         // Status and headers are set with the first chunk: a failure before it (a blob of one
         // chunk found damaged) is still answered with a clean error.
@@ -158,6 +162,21 @@ final class BlobEndpoint {
         if (recordIfVerified) {
             // Sent whole, so the hash matched: the file is recorded if it did not change while read.
             verified.record(b.digest(), identity, VerifiedFiles.Identity.of(file), openedAtNanos);
+        }
+    }
+
+    /**
+     * Writes the file's dirty pages back before a GET that may record it hashes it. A write through
+     * a shared memory mapping sets the file's times only when it faults, on the first write to a
+     * page since that page was written back: afterwards every such write faults and sets the ctime,
+     * so none can change the recorded file unseen. False (hashed, not recorded) when refused.
+     */
+    private static boolean pagesWrittenBack(LocalFileRange file) {
+        try {
+            file.channel().force(false);
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 

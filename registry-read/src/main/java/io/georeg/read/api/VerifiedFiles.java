@@ -17,7 +17,9 @@ import java.util.concurrent.TimeUnit;
  * when its hash matched.
  *
  * <p>Why the identity is enough. Any write to a file sets its change time (ctime), which no user
- * call can set back; a truncation changes its size; a replace by rename puts another inode at the
+ * call can set back — through a shared mapping only when the write faults, which {@link
+ * BlobEndpoint} makes every later one do by writing the file's dirty pages back before the GET
+ * that records it; a truncation changes its size; a replace by rename puts another inode at the
  * path; a file leaving a directory entry (replaced, unlinked while another link keeps it) or
  * entering one (rename, link) has its ctime set too. Kernel timestamps are coarse (one tick, a few
  * ms) and a write in the tick that created the file could leave both times unchanged, so only a

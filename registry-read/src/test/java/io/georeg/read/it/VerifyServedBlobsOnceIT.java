@@ -24,6 +24,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -134,6 +135,34 @@ class VerifyServedBlobsOnceIT {
 
         assertRefused(uri, DAMAGED_AFTER_VERIFIED);
         await().until(() -> Counts.of(stack.metrics).minus(before).equals(new Counts(2, 1, 0)));
+    }
+
+    /**
+     * A process holds a shared writable mapping of the file and dirtied its page before the first
+     * GET; it writes that page again after the verified serve. The kernel sets a file's times on a
+     * mapping's write only when the write faults, on the first one to a page since it was written
+     * back: before, the second write moved no time and the damaged blob went out whole as a 200.
+     * The verifying GET writes the file's dirty pages back first, so that write faults.
+     */
+    @Test
+    void aFileWrittenThroughAMappingAfterAVerifiedServeIsHashedAgainAndRefused() throws Exception {
+        TestBlob layer = TestImages.layer(78, SIZE);
+        stack.storeLayer(REPO, layer, "mapped");
+        Path data = stack.dataFile(layer.digest());
+        URI uri = stack.blobUri(REPO, layer.digest());
+        try (FileChannel file = FileChannel.open(data, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            MappedByteBuffer mapped = file.map(FileChannel.MapMode.READ_WRITE, 0, SIZE);
+            mapped.put(SIZE / 2, layer.content()[SIZE / 2]); // same byte: the page is dirty, writable
+            await().atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> quietFor(data, 2_500));
+            Counts before = Counts.of(stack.metrics);
+            assertThat(get(uri).body()).isEqualTo(layer.content());
+            await().until(() -> Counts.of(stack.metrics).minus(before).equals(new Counts(1, 0, 0)));
+
+            mapped.put(SIZE / 2, (byte) ~layer.content()[SIZE / 2]);
+            assertRefused(uri, layer);
+        }
     }
 
     /** Written and damaged in the same second, as in {@code CorruptBlobIT}: a file that young is never trusted. */
