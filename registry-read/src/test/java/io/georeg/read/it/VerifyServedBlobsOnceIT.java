@@ -60,7 +60,12 @@ class VerifyServedBlobsOnceIT {
     static final TestBlob REPLACED = TestImages.layer(73, SIZE);
     static final TestBlob RANGED = TestImages.layer(74, SIZE);
     static final TestBlob OTHER_MODES = TestImages.layer(75, SIZE);
-    static final List<TestBlob> QUIET = List.of(SERVED_TWICE, DAMAGED_AFTER_VERIFIED, REPLACED, RANGED, OTHER_MODES);
+    /** The largest blob {@code once} always hashes: {@code BlobEndpoint.ONCE_HASHES_UP_TO_BYTES}. */
+    static final int SMALL_SIZE = 8 * 1024;
+
+    static final TestBlob SMALL = TestImages.layer(79, SMALL_SIZE);
+    static final List<TestBlob> QUIET =
+            List.of(SERVED_TWICE, DAMAGED_AFTER_VERIFIED, REPLACED, RANGED, OTHER_MODES, SMALL);
 
     @TempDir
     static Path dir;
@@ -111,6 +116,32 @@ class VerifyServedBlobsOnceIT {
             assertThat(r.headers().firstValue("Docker-Content-Digest"))
                     .hasValue(SERVED_TWICE.digest().toString());
         }
+    }
+
+    /**
+     * A quiet file of at most {@code SMALL_SIZE} bytes is hashed on every whole GET, never
+     * recorded: damaged in place after two GETs, its next GET is refused, counted {@code hashed}.
+     */
+    @Test
+    void aSmallBlobIsHashedOnEveryGetAndRefusedOnceDamaged() throws Exception {
+        URI uri = stack.blobUri(REPO, SMALL.digest());
+        Path data = stack.dataFile(SMALL.digest());
+        Counts before = Counts.of(stack.metrics);
+        for (int i = 0; i < 2; i++) {
+            HttpResponse<byte[]> r = get(uri);
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.body()).isEqualTo(SMALL.content());
+        }
+        await().until(() -> Counts.of(stack.metrics).minus(before).equals(new Counts(2, 0, 0)));
+
+        FileTime mtime = Files.getLastModifiedTime(data);
+        try (FileChannel file = FileChannel.open(data, StandardOpenOption.WRITE)) {
+            file.write(ByteBuffer.wrap(new byte[] {(byte) ~SMALL.content()[SMALL_SIZE / 2]}), SMALL_SIZE / 2);
+        }
+        Files.setLastModifiedTime(data, mtime);
+
+        assertRefused(uri, SMALL);
+        await().until(() -> Counts.of(stack.metrics).minus(before).equals(new Counts(3, 0, 0)));
     }
 
     /**
