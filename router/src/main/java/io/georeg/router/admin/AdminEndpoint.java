@@ -93,7 +93,7 @@ public final class AdminEndpoint {
                         JsonNode body = body(request);
                         RouterMode mode = RouterMode.parse(text(body, "mode"));
                         String reason = body.path("reason").asText("");
-                        control.apply(control.store().setMode(mode, reason));
+                        control.setMode(mode, reason);
                         LOG.warn("admin: mode set to {} ({})", mode.label(), reason);
                     } else if (!"GET".equals(method)) {
                         methodNotAllowed(response, callback);
@@ -107,7 +107,7 @@ public final class AdminEndpoint {
                         Optional<URI> primary = url.isNull() || url.isMissingNode()
                                 ? Optional.empty()
                                 : Optional.of(primaryUrl(url.asText()));
-                        control.apply(control.store().setPrimary(primary));
+                        control.setPrimary(primary);
                         LOG.warn("admin: primary set to {}", control.primaryUrl());
                     } else if (!"GET".equals(method)) {
                         methodNotAllowed(response, callback);

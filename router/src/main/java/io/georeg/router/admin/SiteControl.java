@@ -5,6 +5,7 @@ import io.georeg.router.proxy.Upstream;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -28,6 +29,13 @@ public final class SiteControl implements AutoCloseable {
     private final CircuitBreaker primaryCircuit;
     private final Duration pollInterval;
     private final Consumer<URI> onPrimaryChange;
+    /**
+     * Held from each read or write of the store until what it returned is applied: a poll that read
+     * the state before an operator's switch must not apply it after the switch (it would undo a
+     * drill's restore or a promotion until the next poll).
+     */
+    private final Object storeOrder = new Object();
+
     private volatile AdminState state = AdminState.initial();
     private volatile Upstream primary;
     private ScheduledExecutorService poller;
@@ -64,19 +72,39 @@ public final class SiteControl implements AutoCloseable {
 
     /** Reads the store and applies what it says; a failed read keeps the last known state. */
     public void refresh() {
-        try {
-            apply(store.read());
-        } catch (RuntimeException e) {
-            LOG.warn(
-                    "cannot read the router admin state, keeping mode {} and primary {}",
-                    state.mode().label(),
-                    primaryUrl(),
-                    e);
+        synchronized (storeOrder) {
+            try {
+                apply(store.read());
+            } catch (RuntimeException e) {
+                LOG.warn(
+                        "cannot read the router admin state, keeping mode {} and primary {}",
+                        state.mode().label(),
+                        primaryUrl(),
+                        e);
+            }
         }
     }
 
-    /** Applies a state read from (or just written to) the store. */
-    public synchronized void apply(AdminState next) {
+    /** Sets the mode in the store and applies it here at once. */
+    public AdminState setMode(RouterMode mode, String reason) {
+        synchronized (storeOrder) {
+            AdminState next = store.setMode(mode, reason);
+            apply(next);
+            return next;
+        }
+    }
+
+    /** Sets the primary in the store ({@code url} empty: the configured one) and applies it here at once. */
+    public AdminState setPrimary(Optional<URI> url) {
+        synchronized (storeOrder) {
+            AdminState next = store.setPrimary(url);
+            apply(next);
+            return next;
+        }
+    }
+
+    /** Applies a state just read from or written to the store; called holding {@link #storeOrder}. */
+    private void apply(AdminState next) {
         AdminState previous = state;
         state = next;
         if (next.mode() == RouterMode.PRIMARY_DOWN) {
@@ -119,10 +147,6 @@ public final class SiteControl implements AutoCloseable {
 
     public URI configuredPrimaryUrl() {
         return configuredPrimary;
-    }
-
-    public AdminStateStore store() {
-        return store;
     }
 
     public CircuitBreaker primaryCircuit() {
