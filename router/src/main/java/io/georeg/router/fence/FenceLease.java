@@ -173,18 +173,24 @@ public final class FenceLease implements AutoCloseable {
     }
 
     private void run() {
-        while (running) {
-            awaitWork();
-            if (!running) {
-                break;
+        try {
+            while (running) {
+                awaitWork();
+                if (!running) {
+                    break;
+                }
+                try {
+                    step();
+                } catch (SQLException | RuntimeException e) {
+                    // The local lease runs out by itself; the row expires by itself. Try again later.
+                    LOG.debug("fence lease: database round trip failed", e);
+                    closeConnection();
+                }
             }
-            try {
-                step();
-            } catch (SQLException | RuntimeException e) {
-                // The local lease runs out by itself; the row expires by itself. Try again later.
-                LOG.debug("fence lease: database round trip failed", e);
-                closeConnection();
-            }
+        } finally {
+            // The keeper alone uses its connection, to the end: close() only asks it to stop.
+            grant = null;
+            releaseAndDisconnect();
         }
     }
 
@@ -321,6 +327,13 @@ public final class FenceLease implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        if (t.isAlive()) {
+            // Stuck in a database round trip: it deletes the row when that returns, or the row expires.
+            LOG.warn("the fence lease keeper did not stop within 15 s; its row expires within {}", lease);
+        }
+    }
+
+    private void releaseAndDisconnect() {
         try {
             if (registered) {
                 release();

@@ -177,6 +177,28 @@ class FenceLeaseIT {
     }
 
     @Test
+    void aRouterThatStopsDeletesItsRowSoThatAWriteDoesNotWaitForIt() throws Exception {
+        // Long enough that only the deletion (not the row's expiry) can end B's part in the write.
+        Duration lease = Duration.ofMinutes(10);
+        Reader b = new Reader(direct(), direct(), lease);
+        try {
+            await().atMost(WAIT).until(() -> b.rw.trustedGeneration() >= 0);
+            assertThat(unexpiredLeases()).isEqualTo(1);
+        } finally {
+            b.close();
+        }
+        assertThat(unexpiredLeases())
+                .as("B's keeper deleted its row before close returned")
+                .isZero();
+        assertThat(b.lease.trusted()).isFalse();
+        long started = System.nanoTime();
+        writer(lease).record("team/stopped", List.of(Fence.Write.tagPushed("team/stopped", "v1", DIGEST)));
+        assertThat(Duration.ofNanos(System.nanoTime() - started))
+                .as("no wait for a router that stopped")
+                .isLessThan(Duration.ofSeconds(30));
+    }
+
+    @Test
     void aRouterThatDiedDelaysAWriteByAboutOneLease() throws Exception {
         Duration lease = Duration.ofSeconds(2);
         TcpRelay toB = TcpRelay.to(host, port);
