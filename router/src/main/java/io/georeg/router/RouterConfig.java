@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Consumer;
 import org.eclipse.jetty.server.Handler;
 
 /**
@@ -303,214 +304,113 @@ public record RouterConfig(
     }
 
     public RouterConfig withPublicUrl(URI url) {
-        return new RouterConfig(
-                url,
-                bindHost,
-                port,
-                primaryUrl,
-                authUrl,
-                authPath,
-                replica,
-                timeouts,
-                limits,
-                circuit,
-                fenceTtl,
-                fenceLease,
-                admin,
-                outageTokens,
-                operator,
-                accessLog,
-                egress);
+        return with(c -> c.publicUrl = url);
     }
 
     public RouterConfig withTimeouts(Timeouts t) {
-        return new RouterConfig(
-                publicUrl,
-                bindHost,
-                port,
-                primaryUrl,
-                authUrl,
-                authPath,
-                replica,
-                t,
-                limits,
-                circuit,
-                fenceTtl,
-                fenceLease,
-                admin,
-                outageTokens,
-                operator,
-                accessLog,
-                egress);
+        return with(c -> c.timeouts = t);
     }
 
     public RouterConfig withLimits(Limits l) {
-        return new RouterConfig(
-                publicUrl,
-                bindHost,
-                port,
-                primaryUrl,
-                authUrl,
-                authPath,
-                replica,
-                timeouts,
-                l,
-                circuit,
-                fenceTtl,
-                fenceLease,
-                admin,
-                outageTokens,
-                operator,
-                accessLog,
-                egress);
+        return with(c -> c.limits = l);
     }
 
     public RouterConfig withAuthPath(String path) {
-        return new RouterConfig(
-                publicUrl,
-                bindHost,
-                port,
-                primaryUrl,
-                authUrl,
-                path,
-                replica,
-                timeouts,
-                limits,
-                circuit,
-                fenceTtl,
-                fenceLease,
-                admin,
-                outageTokens,
-                operator,
-                accessLog,
-                egress);
+        return with(c -> c.authPath = path);
     }
 
     public RouterConfig withAdmin(Admin a) {
-        return new RouterConfig(
-                publicUrl,
-                bindHost,
-                port,
-                primaryUrl,
-                authUrl,
-                authPath,
-                replica,
-                timeouts,
-                limits,
-                circuit,
-                fenceTtl,
-                fenceLease,
-                a,
-                outageTokens,
-                operator,
-                accessLog,
-                egress);
+        return with(c -> c.admin = a);
     }
 
     public RouterConfig withAccessLog(AccessLog a) {
-        return new RouterConfig(
-                publicUrl,
-                bindHost,
-                port,
-                primaryUrl,
-                authUrl,
-                authPath,
-                replica,
-                timeouts,
-                limits,
-                circuit,
-                fenceTtl,
-                fenceLease,
-                admin,
-                outageTokens,
-                operator,
-                a,
-                egress);
+        return with(c -> c.accessLog = a);
     }
 
     public RouterConfig withOutageTokens(OutageTokens o) {
-        return new RouterConfig(
-                publicUrl,
-                bindHost,
-                port,
-                primaryUrl,
-                authUrl,
-                authPath,
-                replica,
-                timeouts,
-                limits,
-                circuit,
-                fenceTtl,
-                fenceLease,
-                admin,
-                o,
-                operator,
-                accessLog,
-                egress);
+        return with(c -> c.outageTokens = o);
     }
 
     public RouterConfig withOperator(Operator o) {
-        return new RouterConfig(
-                publicUrl,
-                bindHost,
-                port,
-                primaryUrl,
-                authUrl,
-                authPath,
-                replica,
-                timeouts,
-                limits,
-                circuit,
-                fenceTtl,
-                fenceLease,
-                admin,
-                outageTokens,
-                o,
-                accessLog,
-                egress);
+        return with(c -> c.operator = o);
     }
 
     public RouterConfig withEgress(PrimaryEgress e) {
-        return new RouterConfig(
-                publicUrl,
-                bindHost,
-                port,
-                primaryUrl,
-                authUrl,
-                authPath,
-                replica,
-                timeouts,
-                limits,
-                circuit,
-                fenceTtl,
-                fenceLease,
-                admin,
-                outageTokens,
-                operator,
-                accessLog,
-                e);
+        return with(c -> c.egress = e);
     }
 
     /** With the fence lease at {@code lease} (zero: off). */
     public RouterConfig withFenceLease(Duration lease) {
-        return new RouterConfig(
-                publicUrl,
-                bindHost,
-                port,
-                primaryUrl,
-                authUrl,
-                authPath,
-                replica,
-                timeouts,
-                limits,
-                circuit,
-                fenceTtl,
-                lease,
-                admin,
-                outageTokens,
-                operator,
-                accessLog,
-                egress);
+        return with(c -> c.fenceLease = lease);
+    }
+
+    /** A copy of this configuration with one part changed by {@code change}. */
+    private RouterConfig with(Consumer<Copy> change) {
+        Copy c = new Copy(this);
+        change.accept(c);
+        return c.build();
+    }
+
+    /** A changeable copy of every part, for the {@code with…} methods: each sets one. */
+    private static final class Copy {
+        URI publicUrl;
+        String bindHost;
+        int port;
+        URI primaryUrl;
+        URI authUrl;
+        String authPath;
+        ReplicaEndpoint replica;
+        Timeouts timeouts;
+        Limits limits;
+        Circuit circuit;
+        Duration fenceTtl;
+        Duration fenceLease;
+        Admin admin;
+        OutageTokens outageTokens;
+        Operator operator;
+        AccessLog accessLog;
+        PrimaryEgress egress;
+
+        Copy(RouterConfig c) {
+            publicUrl = c.publicUrl;
+            bindHost = c.bindHost;
+            port = c.port;
+            primaryUrl = c.primaryUrl;
+            authUrl = c.authUrl;
+            authPath = c.authPath;
+            replica = c.replica;
+            timeouts = c.timeouts;
+            limits = c.limits;
+            circuit = c.circuit;
+            fenceTtl = c.fenceTtl;
+            fenceLease = c.fenceLease;
+            admin = c.admin;
+            outageTokens = c.outageTokens;
+            operator = c.operator;
+            accessLog = c.accessLog;
+            egress = c.egress;
+        }
+
+        RouterConfig build() {
+            return new RouterConfig(
+                    publicUrl,
+                    bindHost,
+                    port,
+                    primaryUrl,
+                    authUrl,
+                    authPath,
+                    replica,
+                    timeouts,
+                    limits,
+                    circuit,
+                    fenceTtl,
+                    fenceLease,
+                    admin,
+                    outageTokens,
+                    operator,
+                    accessLog,
+                    egress);
+        }
     }
 
     /** All problems at once, each naming its key and the fix; empty when valid. */

@@ -3,8 +3,12 @@ package io.georeg.router;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.lang.reflect.RecordComponent;
 import java.net.URI;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 class RouterConfigTest {
@@ -22,6 +26,44 @@ class RouterConfigTest {
     void defaultsAreValid() {
         assertThat(valid().problems()).isEmpty();
         assertThat(valid().validate()).isEqualTo(valid());
+    }
+
+    @Test
+    void eachWithChangesItsOwnPartAndKeepsEveryOther() throws Exception {
+        RouterConfig base = valid();
+        Map<String, Function<RouterConfig, RouterConfig>> changes = new LinkedHashMap<>();
+        changes.put("publicUrl", c -> c.withPublicUrl(URI.create("https://other.example.com")));
+        changes.put(
+                "timeouts",
+                c -> c.withTimeouts(new RouterConfig.Timeouts(
+                        Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(3), Duration.ofSeconds(4))));
+        changes.put("limits", c -> c.withLimits(new RouterConfig.Limits(1, 2048)));
+        changes.put("authPath", c -> c.withAuthPath("/token"));
+        changes.put("admin", c -> c.withAdmin(new RouterConfig.Admin("y".repeat(32), Duration.ofSeconds(7))));
+        changes.put(
+                "accessLog",
+                c -> c.withAccessLog(new RouterConfig.AccessLog(RouterConfig.AccessLog.Mode.ALL, 1, null, 10)));
+        changes.put("operator", c -> c.withOperator(new RouterConfig.Operator("0.0.0.0", 9999)));
+        changes.put(
+                "egress",
+                c -> c.withEgress(
+                        new io.georeg.egress.PrimaryEgress(null, URI.create("http://proxy.example.com:3128"))));
+        changes.put("fenceLease", c -> c.withFenceLease(Duration.ZERO));
+        // outageTokens is the one part not listed: enabling it needs keys and a token configuration.
+        for (var change : changes.entrySet()) {
+            RouterConfig changed = change.getValue().apply(base);
+            for (RecordComponent part : RouterConfig.class.getRecordComponents()) {
+                Object before = part.getAccessor().invoke(base);
+                Object after = part.getAccessor().invoke(changed);
+                if (part.getName().equals(change.getKey())) {
+                    assertThat(after).as(change.getKey()).isNotEqualTo(before);
+                } else {
+                    assertThat(after)
+                            .as("%s kept by with %s", part.getName(), change.getKey())
+                            .isEqualTo(before);
+                }
+            }
+        }
     }
 
     @Test
