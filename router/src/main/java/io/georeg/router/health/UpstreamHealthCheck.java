@@ -87,6 +87,9 @@ public final class UpstreamHealthCheck implements AutoCloseable {
                     .method(HttpMethod.GET)
                     .timeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
                     .send();
+            if (switchedSince(probe)) {
+                return;
+            }
             if (response.getStatus() < 500) {
                 circuit.recordSuccess();
             } else {
@@ -96,10 +99,25 @@ public final class UpstreamHealthCheck implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
             LOG.debug("probe of {} failed", probe, e);
+            if (switchedSince(probe)) {
+                return;
+            }
             // The last failure is what a refused push is told: a failure a setting fixes names the setting.
             circuit.recordFailure("GET " + probe + ": "
                     + EgressFailure.explain(e).orElse(e.getClass().getSimpleName() + ": " + e.getMessage()));
         }
+    }
+
+    /**
+     * Whether a promotion switched the upstream while {@code probe} was in flight: its answer then
+     * speaks of the old one, and the circuit now stands for the new one (probed at once by the switch).
+     */
+    private boolean switchedSince(URI probe) {
+        boolean switched = !probe.equals(probeUrl.get());
+        if (switched) {
+            LOG.debug("dropped the answer of {}: the upstream was switched meanwhile", probe);
+        }
+        return switched;
     }
 
     @Override
