@@ -8,6 +8,7 @@ import io.georeg.router.fallback.StoredTagLookup;
 import io.georeg.router.proxy.ResponseInterceptor;
 import io.georeg.router.route.RouteId;
 import io.georeg.router.route.RouteMatch;
+import java.time.Duration;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -29,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * <li>otherwise the replica answers — a referrers list corrected with the fences of writes it
  *     does not show yet ({@link ReferrersCorrection}) — and a miss (404 not-replicated, a 5xx of
  *     its backends, an unreachable replica, or no answer within the budget while the primary is
- *     up) falls back to the primary ({@link FallbackToPrimary}), whose 200 is reported to the
+ *     up, a referrers list excepted: {@link #budget}) falls back to the primary ({@link FallbackToPrimary}), whose 200 is reported to the
  *     {@link ReplicaMissListener} (cache on miss) with what the primary stores, not what this
  *     client negotiated ({@link MissReport}).</li>
  * </ol>
@@ -147,8 +148,19 @@ final class ReplicaRead implements RouteLeg {
                 read.match.routeId() == RouteId.REFERRERS
                         ? fences.referrers(read.request, read.response, read.callback, read.match, fallback)
                         : fallback,
-                // Only while the primary can take over: during its outage the replica is all there is.
-                primaryDown ? null : backends.replicaBudget());
+                budget(read.match, primaryDown));
+    }
+
+    /**
+     * How long the replica may take to start answering before the primary does: only while the
+     * primary can take over. During its outage the replica is all there is; and a referrers list
+     * only the replica may be able to give (the primary may lack the API: distribution 2.8 answers
+     * 404, which tells a client there are no referrers at all, those pushed through this router
+     * and listed already included), so it is awaited too. A replica that fails or misses still
+     * falls back to the primary.
+     */
+    private Duration budget(RouteMatch match, boolean primaryDown) {
+        return primaryDown || match.routeId() == RouteId.REFERRERS ? null : backends.replicaBudget();
     }
 
     private static boolean readsATag(RouteMatch match) {

@@ -95,6 +95,34 @@ class RouterDegradedReplicaIT {
         assertThat(get.headers().firstValue("X-Georeg-Source")).hasValue("primary-fallback");
     }
 
+    /**
+     * Tried: a referrers list the replica answers after the budget, on a primary without the
+     * referrers API (distribution 2.8 answers its path 404, "page not found"). RollingUpgradeIT
+     * saw it on a just-started router: the read fell back to the primary, whose 404 tells a client
+     * the API is not there at all, although a referrer pushed through the router had been listed.
+     * Only the replica can answer this list: it waits for it, however long it takes.
+     */
+    @Test
+    void aReferrersListIsTheReplicasEvenAfterTheBudgetSinceThePrimaryMayLackTheApi() throws Exception {
+        String referrers = "/v2/app/referrers/sha256:" + "b".repeat(64);
+        String index =
+                "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":[]}";
+        primary.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 404, "404 page not found"));
+        router(new RouterConfig.ReplicaEndpoint.Remote(replica.url()));
+        replica.answer((req, resp, cb) -> {
+            if (Request.getPathInContext(req).startsWith("/v2/app/referrers/")) {
+                Thread.sleep(BUDGET.plusSeconds(1).toMillis());
+            }
+            FakeUpstream.text(resp, cb, 200, index);
+        });
+
+        HttpResponse<String> get = send("GET", referrers);
+
+        assertThat(get.statusCode()).isEqualTo(200);
+        assertThat(get.body()).isEqualTo(index);
+        assertThat(get.headers().firstValue("X-Georeg-Source")).hasValue("replica");
+    }
+
     @Test
     void anInProcessReplicaThatDoesNotAnswerWithinTheBudgetIsAnsweredByThePrimary() throws Exception {
         Handler stalled = new Handler.Abstract() {
