@@ -3,6 +3,7 @@ package io.georeg.router;
 import io.georeg.oci.Digest;
 import io.georeg.router.fallback.FallbackToPrimary;
 import io.georeg.router.fallback.MissReport;
+import io.georeg.router.fallback.ReferrersFromPrimary;
 import io.georeg.router.fallback.ReplicaMissListener;
 import io.georeg.router.fallback.StoredTagLookup;
 import io.georeg.router.proxy.ResponseInterceptor;
@@ -32,7 +33,8 @@ import org.slf4j.LoggerFactory;
  *     its backends, an unreachable replica, or no answer within the budget while the primary is
  *     up, a referrers list excepted: {@link #budget}) falls back to the primary ({@link FallbackToPrimary}), whose 200 is reported to the
  *     {@link ReplicaMissListener} (cache on miss) with what the primary stores, not what this
- *     client negotiated ({@link MissReport}).</li>
+ *     client negotiated ({@link MissReport}); a referrers list the primary answers 404 (it lacks
+ *     the API) becomes a 503 ({@link ReferrersFromPrimary}).</li>
  * </ol>
  */
 final class ReplicaRead implements RouteLeg {
@@ -196,17 +198,17 @@ final class ReplicaRead implements RouteLeg {
                     reason);
             record.fellBack("primary-fallback");
             metrics.fallback(match.routeId(), "primary");
+            ResponseInterceptor missReport = new MissReport(
+                    missListener, storedTags, match, request.getHeaders().getValuesList(HttpHeader.AUTHORIZATION));
             primary.sendRead(
                     request,
                     response,
                     callback,
                     record,
                     "primary-fallback",
-                    new MissReport(
-                            missListener,
-                            storedTags,
-                            match,
-                            request.getHeaders().getValuesList(HttpHeader.AUTHORIZATION)));
+                    match.routeId() == RouteId.REFERRERS
+                            ? new ReferrersFromPrimary(missReport, response, callback)
+                            : missReport);
         }
 
         @Override

@@ -123,6 +123,41 @@ class RouterDegradedReplicaIT {
         assertThat(get.headers().firstValue("X-Georeg-Source")).hasValue("replica");
     }
 
+    /**
+     * Tried: a referrers list while the replica fails (503), on a primary without the referrers
+     * API (404) and on one with it (200). The first must not tell the client there are no
+     * referrers: a 503 it retries instead of the primary's 404.
+     */
+    @Test
+    void aReferrersListTheReplicaFailsIsThePrimarysOnlyWhenThePrimaryHasTheApi() throws Exception {
+        String referrers = "/v2/app/referrers/sha256:" + "c".repeat(64);
+        String index =
+                "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":[]}";
+        AtomicBoolean primaryHasTheApi = new AtomicBoolean(false);
+        primary.answer((req, resp, cb) -> {
+            if (Request.getPathInContext(req).startsWith("/v2/app/referrers/") && !primaryHasTheApi.get()) {
+                FakeUpstream.text(resp, cb, 404, "404 page not found");
+            } else {
+                FakeUpstream.text(resp, cb, 200, index);
+            }
+        });
+        router(new RouterConfig.ReplicaEndpoint.Remote(replica.url()));
+        replica.answer((req, resp, cb) -> FakeUpstream.text(
+                resp, cb, 503, "{\"errors\":[{\"code\":\"UNAVAILABLE\",\"message\":\"the replica's backend\"}]}"));
+
+        HttpResponse<String> withoutTheApi = send("GET", referrers);
+        primaryHasTheApi.set(true);
+        HttpResponse<String> withTheApi = send("GET", referrers);
+
+        assertThat(withoutTheApi.statusCode()).isEqualTo(503);
+        assertThat(withoutTheApi.body())
+                .contains("\"code\":\"UNAVAILABLE\"")
+                .contains("does not implement the referrers API");
+        assertThat(withTheApi.statusCode()).isEqualTo(200);
+        assertThat(withTheApi.body()).isEqualTo(index);
+        assertThat(withTheApi.headers().firstValue("X-Georeg-Source")).hasValue("primary-fallback");
+    }
+
     @Test
     void anInProcessReplicaThatDoesNotAnswerWithinTheBudgetIsAnsweredByThePrimary() throws Exception {
         Handler stalled = new Handler.Abstract() {
