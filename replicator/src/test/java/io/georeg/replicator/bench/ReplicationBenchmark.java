@@ -62,7 +62,10 @@ import org.junit.jupiter.api.io.TempDir;
  *       JIT compiling meanwhile), then into a second empty replica (own database and storage) in the
  *       same, now warm JVM; with the blobs and bytes actually pulled from the primary, when the
  *       256 MiB layer's image and the last of the other images were done, the JVM's CPU time and
- *       JIT compilation time of each;</li>
+ *       JIT compilation time of each, and where the CPU went by Linux's accounting
+ *       ({@link CpuAccount}: the JIT's compiler threads, GC, the Java threads, the PostgreSQL
+ *       backends of the replica's database, the primary; also for each floor), with the run's
+ *       start and end in epoch seconds to line up a system-wide profile ({@code perf record -a});</li>
  *   <li>steady state: new images pushed at 5/s for 20 s while the replicator runs from
  *       notifications; lag per tag (event timestamp to applied, from the queue table) p50/p99.</li>
  * </ol>
@@ -166,20 +169,21 @@ class ReplicationBenchmark {
 
             // 2b. The floor: every distinct blob read once from the primary, nothing stored; again
             //     after the warm run, so that each georeg run has a floor measured next to it.
-            Floor floor = readEveryBlobOnce(replicator.primary().content(), distinctBlobs);
+            CpuAccount floorAccount = new CpuAccount(DB, primary::cpuTime);
+            Floor floor = readEveryBlobOnce(replicator.primary().content(), distinctBlobs, floorAccount);
 
             // 3. georeg: full crawl and copy into the empty replica (events of step 1 dropped: no head start).
             //    First in a cold JVM (the process's first copies: the JIT compiles the copy path meanwhile),
             //    then again into a second, empty replica (own database and storage) in the now warm JVM.
             ReplicatorDatabase.truncateQueue(DB);
-            InitialRun cold = initialReplication(DB, replica, replicator);
+            InitialRun cold = initialReplication(DB, replica, replicator, primary);
             InitialRun warm;
             try (TestDatabase warmDb = TestDatabase.create();
                     ReplicatorUnderTest warmReplica = new ReplicatorUnderTest(warmDb, temp.resolve("replica-warm"))) {
                 Replicator second = warmReplica.build(primary.url(), WORKERS, SyncConfig.everything());
-                warm = initialReplication(warmDb, warmReplica, second);
+                warm = initialReplication(warmDb, warmReplica, second, primary);
             }
-            Floor floorAfter = readEveryBlobOnce(replicator.primary().content(), distinctBlobs);
+            Floor floorAfter = readEveryBlobOnce(replicator.primary().content(), distinctBlobs, floorAccount);
 
             // 4. Steady state: 5 pushes per second for 20 s, replicated from notifications.
             ReplicatorDatabase.truncateQueue(DB);
@@ -230,6 +234,9 @@ class ReplicationBenchmark {
                     %s
                     %s
 
+                    Floor before the cold run, CPU by Linux's accounting: %s
+                    Floor after the warm run, CPU by Linux's accounting: %s
+
                     Steady state, %d pushes at 5/s, lag from the primary's event to the tag applied: p50 %.0f ms, p99 %.0f ms, max %.0f ms
 
                     Intake, %d sequential envelopes (commit + NOTIFY before the answer): p50 %.2f ms, p99 %.2f ms
@@ -255,6 +262,8 @@ class ReplicationBenchmark {
                             warm.seconds() / floorAfter.seconds(),
                             cold.describe("cold"),
                             warm.describe("warm"),
+                            floor.cpu(),
+                            floorAfter.cpu(),
                             steadyPushes,
                             percentile(lags, 50),
                             percentile(lags, 99),
@@ -304,10 +313,12 @@ class ReplicationBenchmark {
      * Reads every blob once from the primary through the replicator's own client, as many at a time
      * as the replicator has workers, bytes discarded: what initial replication cannot beat.
      */
-    private static Floor readEveryBlobOnce(PrimaryContent primary, Map<Digest, RepositoryName> blobs) throws Exception {
+    private static Floor readEveryBlobOnce(
+            PrimaryContent primary, Map<Digest, RepositoryName> blobs, CpuAccount account) throws Exception {
         ExecutorService readers = Executors.newFixedThreadPool(WORKERS.concurrency());
         try {
             List<Future<Long>> reads = new ArrayList<>();
+            CpuAccount.Snapshot before = account.snapshot();
             long t0 = System.nanoTime();
             for (Map.Entry<Digest, RepositoryName> blob : blobs.entrySet()) {
                 reads.add(readers.submit(() -> {
@@ -322,14 +333,19 @@ class ReplicationBenchmark {
             for (Future<Long> read : reads) {
                 bytes += read.get();
             }
-            return new Floor((System.nanoTime() - t0) / 1e9, blobs.size(), bytes / 1e6);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            return new Floor(
+                    seconds,
+                    blobs.size(),
+                    bytes / 1e6,
+                    CpuAccount.describe(CpuAccount.between(before, account.snapshot())));
         } finally {
             readers.shutdown();
         }
     }
 
-    /** The floor's wall time, blobs read and megabytes. */
-    private record Floor(double seconds, int blobs, double megabytes) {}
+    /** The floor's wall time, blobs read, megabytes, and where its CPU went. */
+    private record Floor(double seconds, int blobs, double megabytes, String cpu) {}
 
     /** Milliseconds per POST of a real blob-push envelope with a fresh event id, sorted. */
     private static List<Double> intakeLatencies(URI intake, int n) throws Exception {
@@ -372,7 +388,10 @@ class ReplicationBenchmark {
     }
 
     /** One initial replication: a full reconcile crawl, then until the queue is drained. */
-    private static InitialRun initialReplication(TestDatabase db, ReplicatorUnderTest replica, Replicator replicator) {
+    private static InitialRun initialReplication(
+            TestDatabase db, ReplicatorUnderTest replica, Replicator replicator, Distribution primary) {
+        CpuAccount account = new CpuAccount(db, primary::cpuTime);
+        CpuAccount.Snapshot before = account.snapshot();
         var os = (com.sun.management.OperatingSystemMXBean)
                 java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         var jit = java.lang.management.ManagementFactory.getCompilationMXBean();
@@ -384,6 +403,7 @@ class ReplicationBenchmark {
         double seconds = (System.nanoTime() - t0) / 1e9;
         double cpuSeconds = (os.getProcessCpuTime() - cpu0) / 1e9;
         double jitSeconds = (jit.getTotalCompilationTime() - jit0) / 1e3;
+        java.util.Map<String, Double> cpu = CpuAccount.between(before, account.snapshot());
         assertThat(summary.tagPushesQueued()).isEqualTo(IMAGES);
         assertThat(db.queryLong("SELECT count(*) FROM replication_work WHERE state = 'done'"))
                 .isEqualTo(IMAGES);
@@ -397,7 +417,10 @@ class ReplicationBenchmark {
                 cpuSeconds,
                 jitSeconds,
                 doneAt(db, started, "repository = '" + repositoryOf(0) + "' AND ref = 'v0'"),
-                doneAt(db, started, "NOT (repository = '" + repositoryOf(0) + "' AND ref = 'v0')"));
+                doneAt(db, started, "NOT (repository = '" + repositoryOf(0) + "' AND ref = 'v0')"),
+                CpuAccount.describe(cpu),
+                started,
+                System.currentTimeMillis());
     }
 
     /** Seconds from {@code startedMillis} to when the last of the tag rows {@code where} selects was done. */
@@ -432,13 +455,17 @@ class ReplicationBenchmark {
             double jvmCpuSeconds,
             double jitSeconds,
             double bigImageDone,
-            double othersDone) {
+            double othersDone,
+            String cpu,
+            long startedMillis,
+            long endedMillis) {
         String describe(String name) {
             return ("georeg %s: crawl (catalog, tags lists, the replica's tags, a HEAD per tag the replica has; queued per repository, copies start meanwhile) %.2f s; "
                             + "%.0f blobs / %.1f MB pulled from the primary (the shared base layer once), %.0f linked instead of copied; "
                             + "the 256 MiB layer's image done at %.2f s, the other %d images by %.2f s; "
                             + "JVM CPU %.2f s (the whole test process: replicator, intake, test harness), "
-                            + "JIT compilation %.2f s")
+                            + "JIT compilation %.2f s (the compiler threads' elapsed time, summed); "
+                            + "CPU by Linux's accounting: %s; from %.3f to %.3f (epoch s, to line up profiles)")
                     .formatted(
                             name,
                             crawlSeconds,
@@ -449,7 +476,10 @@ class ReplicationBenchmark {
                             IMAGES - 1,
                             othersDone,
                             jvmCpuSeconds,
-                            jitSeconds);
+                            jitSeconds,
+                            cpu,
+                            startedMillis / 1e3,
+                            endedMillis / 1e3);
         }
     }
 
