@@ -12,6 +12,11 @@ import io.georeg.replicator.primary.FetchedManifest;
 import io.georeg.replicator.primary.PrimaryContent;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -37,6 +42,22 @@ final class ManifestCopier {
     private static final int MAX_DEPTH = 4;
     /** Blobs of one manifest copied at once (the worker's thread and up to three helpers). */
     static final int PARALLEL_BLOBS = 4;
+    /** How long a helper's thread waits for the next manifest before it ends. */
+    static final long HELPER_KEEP_ALIVE_SECONDS = 30;
+    /**
+     * The helpers' threads, shared by every manifest copy of the process and kept while they have
+     * work: a new platform thread per helper (three per image) cost about 0.45 ms of CPU to start
+     * and end on this project's 2-core machine, 0.08 s in an initial replication of 61 images
+     * (docs/benchmarks.md, Replication). At most three per worker are busy at once; one idle for
+     * {@value #HELPER_KEEP_ALIVE_SECONDS} s ends.
+     */
+    private static final ExecutorService HELPERS = new ThreadPoolExecutor(
+            0,
+            Integer.MAX_VALUE,
+            HELPER_KEEP_ALIVE_SECONDS,
+            TimeUnit.SECONDS,
+            new SynchronousQueue<>(),
+            Thread.ofPlatform().name("blob-copy-helper-", 1).daemon().factory());
 
     private final PrimaryContent primary;
     private final ReplicaReader reader;
@@ -91,14 +112,14 @@ final class ManifestCopier {
 
     /**
      * Copies every blob of one manifest, the worker's thread taking them in order alongside up to
-     * {@code PARALLEL_BLOBS - 1} helper threads; returns once every copy has ended.
+     * {@code PARALLEL_BLOBS - 1} helpers from {@link #HELPERS}; returns once every copy has ended.
      */
     private void copyBlobs(ReplicaWriter replica, RepositoryName repository, List<Descriptor> list) {
         if (list.size() < 2) {
             list.forEach(blob -> blobs.copy(replica, repository, blob.digest(), blob.size()));
             return;
         }
-        Throwable[] failures = new Throwable[list.size()]; // read after the helpers' join
+        Throwable[] failures = new Throwable[list.size()]; // read after the helpers have ended
         AtomicInteger next = new AtomicInteger();
         AtomicBoolean failed = new AtomicBoolean();
         Runnable take = () -> {
@@ -113,15 +134,12 @@ final class ManifestCopier {
                 }
             }
         };
-        String name = "blob-copy-" + Thread.currentThread().getName();
-        List<Thread> helpers = new ArrayList<>();
+        Helpers helpers = new Helpers(Math.min(PARALLEL_BLOBS, list.size()) - 1);
         try {
-            for (int h = 1; h < Math.min(PARALLEL_BLOBS, list.size()); h++) {
-                helpers.add(Thread.ofPlatform().name(name).daemon().start(LogContext.carried(take)));
-            }
+            helpers.start(LogContext.carried(take));
             take.run();
         } finally {
-            awaitAll(helpers);
+            helpers.await();
         }
         for (Throwable failure : failures) {
             if (failure instanceof RuntimeException e) {
@@ -134,24 +152,74 @@ final class ManifestCopier {
     }
 
     /**
-     * Waits for the helpers to end. Interrupted (the worker's shutdown), it interrupts them, still
-     * waits for them (no copy outlives its item), and leaves with the interrupt flag set.
+     * One manifest's helpers, run on {@link #HELPERS}' threads. No copy outlives its item:
+     * {@link #await} returns once every helper has ended. Interrupted (the worker's shutdown), it
+     * interrupts the helpers still running, still waits for them, and leaves with the interrupt
+     * flag set. A helper's thread goes back to the pool with its interrupt flag cleared, and is
+     * interrupted only while it runs a helper of this manifest (both under one lock), so that an
+     * interrupt meant for this manifest never reaches another copy that the thread runs later.
      */
-    private static void awaitAll(List<Thread> helpers) {
-        boolean interrupted = false;
-        for (Thread helper : helpers) {
-            while (true) {
-                try {
-                    helper.join();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                    helpers.forEach(Thread::interrupt);
+    static final class Helpers {
+        private final CountDownLatch ended;
+        private final List<Thread> running = new ArrayList<>(); // guarded by this
+        private boolean interrupted; // guarded by this: helpers not started yet do not start
+
+        Helpers(int count) {
+            this.ended = new CountDownLatch(count);
+        }
+
+        /** Hands {@code task} to each helper; one that cannot be started (no thread to be had) counts as ended. */
+        void start(Runnable task) {
+            long left = ended.getCount();
+            try {
+                for (; left > 0; left--) {
+                    HELPERS.execute(() -> run(task));
+                }
+            } finally {
+                for (; left > 0; left--) {
+                    ended.countDown();
                 }
             }
         }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
+
+        private void run(Runnable task) {
+            try {
+                synchronized (this) {
+                    if (interrupted) {
+                        return;
+                    }
+                    running.add(Thread.currentThread());
+                }
+                try {
+                    task.run();
+                } finally {
+                    synchronized (this) {
+                        running.remove(Thread.currentThread());
+                        Thread.interrupted(); // an interrupt for this manifest stays here
+                    }
+                }
+            } finally {
+                ended.countDown();
+            }
+        }
+
+        void await() {
+            boolean wasInterrupted = false;
+            while (true) {
+                try {
+                    ended.await();
+                    break;
+                } catch (InterruptedException e) {
+                    wasInterrupted = true;
+                    synchronized (this) {
+                        interrupted = true;
+                        running.forEach(Thread::interrupt);
+                    }
+                }
+            }
+            if (wasInterrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }
