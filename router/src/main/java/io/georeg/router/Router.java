@@ -414,8 +414,8 @@ public final class Router implements AutoCloseable {
                 config.limits().maxRequestBodyBytes(),
                 config.limits().maxHeldBodyBytes());
         Upstream tokenService = p.tokenService();
-        CircuitObserver observer =
-                new CircuitObserver(metrics, replica, p.circuit, replicaCircuit, tokenService, p.tokenCircuit);
+        CircuitObserver observer = new CircuitObserver(
+                metrics, replica, p.circuit, replicaCircuit, tokenService, p.tokenCircuit, () -> registryOf(cell));
         PrimarySite primarySite = new PrimarySite(proxy, control, () -> registryOf(cell), p.circuit, observer);
         // In process: reads go straight into registry-read's handler; its loopback server only
         // answers health probes and read-your-writes catch-up checks. Its challenges name the public

@@ -1,0 +1,65 @@
+package io.georeg.router;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.georeg.router.admin.MemoryAdminStateStore;
+import io.georeg.router.admin.SiteControl;
+import io.georeg.router.health.CircuitBreaker;
+import io.georeg.router.proxy.Upstream;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.net.ConnectException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Connect failures of requests against the primary's circuit across a promotion. Tried: requests
+ * sent to the old primary (down: that is why it was promoted away from) whose connects fail only
+ * after the switch — they counted against the new primary and opened its circuit, refusing every
+ * push to a healthy primary until the next probe.
+ */
+class CircuitObserverTest {
+    private static final URI OLD = URI.create("http://old-primary.invalid:5000");
+    private static final URI PROMOTED = URI.create("http://promoted.invalid:5000");
+
+    private final CircuitBreaker primaryCircuit = new CircuitBreaker("primary", 3);
+    private final CircuitBreaker replicaCircuit = new CircuitBreaker("replica", 3);
+    private final SiteControl control =
+            new SiteControl(OLD, new MemoryAdminStateStore(), primaryCircuit, Duration.ofHours(1), url -> {});
+    private final Upstream replica = new Upstream("replica", "the replica", URI.create("http://replica.invalid:5001"));
+    private final CircuitObserver observer = new CircuitObserver(
+            new RouterMetrics(new PrometheusRegistry(), List.of(primaryCircuit, replicaCircuit)),
+            replica,
+            primaryCircuit,
+            replicaCircuit,
+            null,
+            null,
+            control::primary);
+
+    @Test
+    void connectsToTheOldPrimaryThatFailAfterAPromotionDoNotOpenTheNewOnesCircuit() {
+        Upstream old = control.primary();
+        control.setPrimary(Optional.of(PROMOTED));
+
+        for (int i = 0; i < 5; i++) {
+            observer.onUpstreamFailure(old, new ConnectException("Connection refused"), true);
+        }
+
+        assertThat(primaryCircuit.isOpen())
+                .as("the promoted primary's circuit, after the old one's late connect failures")
+                .isFalse();
+    }
+
+    @Test
+    void connectsToThePrimaryOfNowStillCount() {
+        control.setPrimary(Optional.of(PROMOTED));
+
+        for (int i = 0; i < 3; i++) {
+            observer.onUpstreamFailure(control.primary(), new ConnectException("Connection refused"), true);
+        }
+
+        assertThat(primaryCircuit.isOpen()).isTrue();
+    }
+}
