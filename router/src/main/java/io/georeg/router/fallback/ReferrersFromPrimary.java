@@ -11,8 +11,11 @@ import org.eclipse.jetty.util.Callback;
  * unavailable). A registry that implements the referrers API never answers it 404 (distribution
  * spec, "Listing Referrers"): a 404 means the primary lacks the API (distribution 2.8), and passed
  * on it would tell the client there are no referrers at all, although the router lists them (those
- * pushed through it at once). It becomes a 503 the client retries; any other answer goes through
- * {@code next} (the miss report) unchanged.
+ * pushed through it at once). It becomes a 503 the client retries. A 404 naming {@code
+ * NAME_UNKNOWN} is the exception: the spec's rule assumes the repository is found, and a primary
+ * with the API says so of a repository it does not have (distribution 2.8 answers "404 page not
+ * found", no registry error), which passes as it is. Any other answer goes through {@code next}
+ * (the miss report) unchanged.
  */
 public final class ReferrersFromPrimary implements ResponseInterceptor {
     private final ResponseInterceptor next;
@@ -34,6 +37,10 @@ public final class ReferrersFromPrimary implements ResponseInterceptor {
     public void onHeld(HeldResponse held, Runnable release) {
         if (held.status() != 404) {
             next.onHeld(held, release);
+            return;
+        }
+        if (ReplicaMiss.isRepositoryUnknown(held.status(), held.body())) {
+            release.run();
             return;
         }
         OciErrorResponse.send(

@@ -19,22 +19,34 @@ public final class ReplicaMiss {
             ErrorCode.BLOB_UNKNOWN.wireCode(),
             ErrorCode.NAME_UNKNOWN.wireCode());
 
+    private static final Set<String> REPOSITORY_UNKNOWN = Set.of(ErrorCode.NAME_UNKNOWN.wireCode());
+
     private ReplicaMiss() {}
 
     public static boolean isMiss(int status, byte[] body) {
         if (status != 404) {
             return false;
         }
-        if (body == null || body.length == 0) {
-            return true;
-        }
+        return body == null || body.length == 0 || namesOnly(body, MISSING);
+    }
+
+    /**
+     * Whether a registry answered that it does not know the repository: a 404 whose OCI error body
+     * names only {@code NAME_UNKNOWN}. Unlike {@link #isMiss}, a 404 without one (no body, or
+     * distribution 2.8's "404 page not found" to a path it has no API for) is not.
+     */
+    public static boolean isRepositoryUnknown(int status, byte[] body) {
+        return status == 404 && body != null && body.length > 0 && namesOnly(body, REPOSITORY_UNKNOWN);
+    }
+
+    private static boolean namesOnly(byte[] body, Set<String> codes) {
         try {
             JsonNode errors = JSON.readTree(body).path("errors");
             if (!errors.isArray() || errors.isEmpty()) {
                 return false;
             }
             for (JsonNode error : errors) {
-                if (!MISSING.contains(error.path("code").asText())) {
+                if (!codes.contains(error.path("code").asText())) {
                     return false;
                 }
             }

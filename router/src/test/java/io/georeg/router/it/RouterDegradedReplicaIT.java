@@ -158,6 +158,28 @@ class RouterDegradedReplicaIT {
         assertThat(withTheApi.headers().firstValue("X-Georeg-Source")).hasValue("primary-fallback");
     }
 
+    /**
+     * Tried: a referrers list of a repository that exists nowhere, on a primary with the referrers
+     * API. The spec lets such a primary answer 404 NAME_UNKNOWN (its "MUST NOT 404" assumes the
+     * repository is found); it passed as a 503 "retry shortly" that no retry ever ends. Only a 404
+     * that is no registry's error (distribution 2.8's "404 page not found") means a missing API.
+     */
+    @Test
+    void aReferrersListOfARepositoryThePrimaryDoesNotKnowIsItsNameUnknown() throws Exception {
+        String referrers = "/v2/nowhere/referrers/sha256:" + "d".repeat(64);
+        String nameUnknown =
+                "{\"errors\":[{\"code\":\"NAME_UNKNOWN\",\"message\":\"repository name not known to registry\"}]}";
+        primary.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 404, nameUnknown));
+        router(new RouterConfig.ReplicaEndpoint.Remote(replica.url()));
+        replica.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 404, nameUnknown));
+
+        HttpResponse<String> get = send("GET", referrers);
+
+        assertThat(get.statusCode()).isEqualTo(404);
+        assertThat(get.body()).contains("\"code\":\"NAME_UNKNOWN\"");
+        assertThat(get.headers().firstValue("X-Georeg-Source")).hasValue("primary-fallback");
+    }
+
     @Test
     void anInProcessReplicaThatDoesNotAnswerWithinTheBudgetIsAnsweredByThePrimary() throws Exception {
         Handler stalled = new Handler.Abstract() {
