@@ -545,4 +545,56 @@ class RouterProxyIT {
         assertThat(response.getContentAsString()).isEqualTo("{\"in\":\"process\"}");
         assertThat(response.getHeaders().get("X-Georeg-Source")).isEqualTo("replica");
     }
+    /**
+     * Proxied reads a client sends at once on one connection each get their own answer, in order:
+     * replica answers, a miss answered by the primary, a body of several hundred KiB. The router
+     * resumes the connection on the upstream client's thread that completed an answer (InlineResume),
+     * where the next request is routed inside that answer's completion.
+     */
+    @Test
+    void pipelinedProxiedReadsOnOneConnectionEachGetTheirOwnAnswer() throws Exception {
+        router();
+        String miss = "sha256:" + "c".repeat(64);
+        String large = "sha256:" + "d".repeat(64);
+        byte[] largeBody = new byte[384 * 1024];
+        new java.util.Random(7).nextBytes(largeBody);
+        replica.answer((req, resp, cb) -> {
+            String path = req.getHttpURI().getPath();
+            if (path.endsWith(miss)) {
+                FakeUpstream.text(
+                        resp, cb, 404, "{\"errors\":[{\"code\":\"BLOB_UNKNOWN\",\"message\":\"blob unknown\"}]}");
+            } else if (path.endsWith(large)) {
+                resp.setStatus(200);
+                resp.write(true, ByteBuffer.wrap(largeBody), cb);
+            } else {
+                FakeUpstream.text(resp, cb, 200, "replica " + path);
+            }
+        });
+        primary.answer((req, resp, cb) ->
+                FakeUpstream.text(resp, cb, 200, "primary " + req.getHttpURI().getPath()));
+        List<String> paths = List.of(
+                "/v2/a/b/manifests/v1",
+                "/v2/a/b/blobs/" + SHA,
+                "/v2/a/b/blobs/" + miss,
+                "/v2/a/b/blobs/" + large,
+                "/v2/a/b/tags/list",
+                "/v2/a/b/manifests/v1",
+                "/v2/a/b/blobs/" + SHA);
+
+        List<Pipelined.Answer> answers = Pipelined.send(
+                router.port(), paths.stream().map(p -> Pipelined.get(p)).toList());
+
+        for (int i = 0; i < paths.size(); i++) {
+            String path = paths.get(i);
+            Pipelined.Answer answer = answers.get(i);
+            assertThat(answer.status()).as("answer %d", i).isEqualTo(200);
+            if (path.endsWith(large)) {
+                assertThat(answer.body()).as("answer %d", i).isEqualTo(largeBody);
+            } else {
+                assertThat(new String(answer.body(), java.nio.charset.StandardCharsets.UTF_8))
+                        .as("answer %d", i)
+                        .isEqualTo((path.endsWith(miss) ? "primary " : "replica ") + path);
+            }
+        }
+    }
 }

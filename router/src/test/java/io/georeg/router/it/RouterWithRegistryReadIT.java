@@ -31,6 +31,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -199,6 +200,79 @@ class RouterWithRegistryReadIT {
             assertThat(tail.body())
                     .isEqualTo(
                             java.util.Arrays.copyOfRange(layer.content(), 4 * 1024 * 1024 - 3, layer.content().length));
+        }
+    }
+
+    /**
+     * Requests a client sends on one connection before the answer to the first is complete (HTTP/1.1
+     * pipelining; also a keep-alive client whose next request arrives while registry-read's thread
+     * is still finishing the last answer) each get their answer, whatever the kind of read, also
+     * with the fence view in memory (as {@code georeg serve} runs the router), where a cleared read
+     * goes to registry-read on the thread that routed it. A manifest answer completes inside
+     * Jetty's serialized write callback on registry-read's virtual thread; resuming the connection
+     * there (the inline resume of e7f1eea) routed the next request on that thread, and its blob
+     * read's blocking writes waited for their callbacks behind the outer one forever: FailoverIT's
+     * serve-sample hung 30 s.
+     */
+    @Test
+    void pipelinedReadsOnOneConnectionEachGetTheirAnswer() throws Exception {
+        TestImage image = TestImages.image(604);
+        replicate("embedded/pipelined", image, "v1");
+        PrometheusRegistry metrics = new PrometheusRegistry();
+        try (Router fenced = LoopbackRouter.start(
+                primary.url(),
+                new RouterConfig.ReplicaEndpoint.InProcess(
+                        RegistryReadServer.handler(
+                                new DatabaseReplicaReader(database, blobs, ReplicaReadOptions.streamOnly()),
+                                Authenticator.anonymous(),
+                                ReadOptions.loopbackEphemeral()),
+                        java.time.Duration.ZERO),
+                config -> new Router(
+                                config,
+                                database.transactions(),
+                                metrics,
+                                Router.Wiring.NONE.withNotifications(database.config()))
+                        .start())) {
+            // Reads are cleared in memory from now on, on the thread that routed them.
+            org.awaitility.Awaitility.await()
+                    .atMost(java.time.Duration.ofSeconds(30))
+                    .until(() -> metrics.scrape().stream()
+                            .filter(m ->
+                                    m.getMetadata().getPrometheusName().equals("georeg_router_fence_lease_trusted"))
+                            .flatMap(m -> m.getDataPoints().stream())
+                            .anyMatch(p ->
+                                    ((io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot) p)
+                                                    .getValue()
+                                            == 1));
+            pipelinedReads(fenced.port(), image);
+        }
+        pipelinedReads(router.port(), image);
+    }
+
+    /** A manifest, two blobs, the manifest, a blob: sent at once on one connection, answered in order. */
+    private static void pipelinedReads(int port, TestImage image) throws Exception {
+        TestBlob layer = image.layers().getFirst();
+        String manifest = Pipelined.get(
+                "/v2/embedded/pipelined/manifests/" + image.manifest().digest(),
+                "Accept: " + image.manifest().mediaType());
+        String blob = Pipelined.get("/v2/embedded/pipelined/blobs/" + layer.digest());
+        List<byte[]> expected = List.of(
+                image.manifest().content(),
+                layer.content(),
+                layer.content(),
+                image.manifest().content(),
+                layer.content());
+        List<Pipelined.Answer> answers = Pipelined.send(port, List.of(manifest, blob, blob, manifest, blob));
+        for (int i = 0; i < expected.size(); i++) {
+            assertThat(answers.get(i).status())
+                    .as("answer %d on port %d", i, port)
+                    .isEqualTo(200);
+            assertThat(answers.get(i).headers())
+                    .as("answer %d on port %d", i, port)
+                    .containsEntry("x-georeg-source", "replica");
+            assertThat(answers.get(i).body())
+                    .as("answer %d on port %d", i, port)
+                    .isEqualTo(expected.get(i));
         }
     }
 
