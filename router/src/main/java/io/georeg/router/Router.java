@@ -311,6 +311,10 @@ public final class Router implements AutoCloseable {
                             .apply(new AccessLogHandler(
                                     accessLog, routingHandler(replica, readYourWrites, shield, operations))))));
             server.start();
+            // A connection Jetty resumes after a proxied answer runs on the client thread that wrote the answer.
+            if (server.getConnectors()[0].getExecutor() instanceof InlineResume resume) {
+                resume.handlersNonBlocking(server.getInvocationType());
+            }
             operatorServer =
                     newServer(config.operator().bindHost(), config.operator().port(), "router-operator", false);
             // Nothing is proxied here: the usual URI rules apply (the public listener lets ambiguous paths reach the
@@ -654,7 +658,8 @@ public final class Router implements AutoCloseable {
     }
 
     private HttpClient newHttpClient() {
-        QueuedThreadPool threads = new QueuedThreadPool();
+        // Its threads may run a client connection Jetty resumes after a proxied answer (InlineResume).
+        QueuedThreadPool threads = InlineResume.clientPool();
         threads.setName("router-client");
         HttpClient client = new HttpClient();
         client.setExecutor(threads);
@@ -717,8 +722,16 @@ public final class Router implements AutoCloseable {
         // Ambiguous paths reach the route table, which refuses them with an OCI error body.
         http.setUriCompliance(UriCompliance.UNSAFE);
         HttpConnectionFactory factory = new HttpConnectionFactory(http);
-        ServerConnector connector =
-                new ServerConnector(s, isPublic ? JettyMetrics.of(registry).connections(name, factory) : factory);
+        ServerConnector connector = isPublic
+                ? new ServerConnector(
+                        s,
+                        new InlineResume(threads),
+                        null,
+                        null,
+                        -1,
+                        -1,
+                        JettyMetrics.of(registry).connections(name, factory))
+                : new ServerConnector(s, factory);
         connector.setHost(host);
         connector.setPort(port);
         if (isPublic) {
