@@ -31,10 +31,11 @@ import org.slf4j.LoggerFactory;
  * <li>otherwise the replica answers — a referrers list corrected with the fences of writes it
  *     does not show yet ({@link ReferrersCorrection}) — and a miss (404 not-replicated, a 5xx of
  *     its backends, an unreachable replica, or no answer within the budget while the primary is
- *     up, a referrers list excepted: {@link #budget}) falls back to the primary ({@link FallbackToPrimary}), whose 200 is reported to the
- *     {@link ReplicaMissListener} (cache on miss) with what the primary stores, not what this
- *     client negotiated ({@link MissReport}); a referrers list the primary answers 404 (it lacks
- *     the API) becomes a 503 ({@link ReferrersFromPrimary}).</li>
+ *     up, a referrers list excepted: {@link #budget}) falls back to the primary
+ *     ({@link FallbackToPrimary}), whose 200 is reported to the {@link ReplicaMissListener}
+ *     (cache on miss) with what the primary stores, not what this client negotiated
+ *     ({@link MissReport}); a referrers list the primary answers 404 (it lacks the API) becomes a
+ *     503 ({@link ReferrersFromPrimary}).</li>
  * </ol>
  */
 final class ReplicaRead implements RouteLeg {

@@ -37,7 +37,8 @@ import org.eclipse.jetty.util.Callback;
  * {@code registryRead.verifyServedBlobs} says: {@code always}; {@code once}, by default, unless the
  * file is the one this process hashed before ({@link VerifiedFiles}) and larger than {@link
  * #ONCE_HASHES_UP_TO_BYTES}; {@code never}. The setting is about filesystem blobs (streams that
- * are a {@link LocalFileRange}): object-store streams are always hashed, ranges never. Each whole GET says how it was checked ({@link WholeBlobCheck}).
+ * are a {@link LocalFileRange}): object-store streams are always hashed, ranges never. Each whole
+ * GET says how it was checked ({@link WholeBlobCheck}).
  */
 final class BlobEndpoint {
     /**

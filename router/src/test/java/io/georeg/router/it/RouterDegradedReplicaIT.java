@@ -39,6 +39,15 @@ class RouterDegradedReplicaIT {
      */
     private static final Duration BUDGET = Duration.ofSeconds(5);
 
+    /** A referrers list, empty: what a replica or a primary with the API answers. */
+    private static final String EMPTY_INDEX =
+            "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":[]}";
+    /** What distribution 2.8, which lacks the referrers API, answers its path with (404). */
+    private static final String NO_REFERRERS_API = "404 page not found";
+    /** The replica's 503 when its own backend fails. */
+    private static final String BACKEND_FAILED =
+            "{\"errors\":[{\"code\":\"UNAVAILABLE\",\"message\":\"the replica's backend\"}]}";
+
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private FakeUpstream primary;
@@ -67,8 +76,7 @@ class RouterDegradedReplicaIT {
     @Test
     void aReplicaWhoseBackendFailsWith503IsAnsweredByThePrimary() throws Exception {
         router(new RouterConfig.ReplicaEndpoint.Remote(replica.url()));
-        replica.answer((req, resp, cb) -> FakeUpstream.text(
-                resp, cb, 503, "{\"errors\":[{\"code\":\"UNAVAILABLE\",\"message\":\"the replica's backend\"}]}"));
+        replica.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 503, BACKEND_FAILED));
 
         HttpResponse<String> get = send("GET", BLOB);
         HttpResponse<String> head = send("HEAD", BLOB);
@@ -105,21 +113,19 @@ class RouterDegradedReplicaIT {
     @Test
     void aReferrersListIsTheReplicasEvenAfterTheBudgetSinceThePrimaryMayLackTheApi() throws Exception {
         String referrers = "/v2/app/referrers/sha256:" + "b".repeat(64);
-        String index =
-                "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":[]}";
-        primary.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 404, "404 page not found"));
+        primary.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 404, NO_REFERRERS_API));
         router(new RouterConfig.ReplicaEndpoint.Remote(replica.url()));
         replica.answer((req, resp, cb) -> {
             if (Request.getPathInContext(req).startsWith("/v2/app/referrers/")) {
                 Thread.sleep(BUDGET.plusSeconds(1).toMillis());
             }
-            FakeUpstream.text(resp, cb, 200, index);
+            FakeUpstream.text(resp, cb, 200, EMPTY_INDEX);
         });
 
         HttpResponse<String> get = send("GET", referrers);
 
         assertThat(get.statusCode()).isEqualTo(200);
-        assertThat(get.body()).isEqualTo(index);
+        assertThat(get.body()).isEqualTo(EMPTY_INDEX);
         assertThat(get.headers().firstValue("X-Georeg-Source")).hasValue("replica");
     }
 
@@ -131,19 +137,16 @@ class RouterDegradedReplicaIT {
     @Test
     void aReferrersListTheReplicaFailsIsThePrimarysOnlyWhenThePrimaryHasTheApi() throws Exception {
         String referrers = "/v2/app/referrers/sha256:" + "c".repeat(64);
-        String index =
-                "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":[]}";
         AtomicBoolean primaryHasTheApi = new AtomicBoolean(false);
         primary.answer((req, resp, cb) -> {
             if (Request.getPathInContext(req).startsWith("/v2/app/referrers/") && !primaryHasTheApi.get()) {
-                FakeUpstream.text(resp, cb, 404, "404 page not found");
+                FakeUpstream.text(resp, cb, 404, NO_REFERRERS_API);
             } else {
-                FakeUpstream.text(resp, cb, 200, index);
+                FakeUpstream.text(resp, cb, 200, EMPTY_INDEX);
             }
         });
         router(new RouterConfig.ReplicaEndpoint.Remote(replica.url()));
-        replica.answer((req, resp, cb) -> FakeUpstream.text(
-                resp, cb, 503, "{\"errors\":[{\"code\":\"UNAVAILABLE\",\"message\":\"the replica's backend\"}]}"));
+        replica.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 503, BACKEND_FAILED));
 
         HttpResponse<String> withoutTheApi = send("GET", referrers);
         primaryHasTheApi.set(true);
@@ -154,7 +157,7 @@ class RouterDegradedReplicaIT {
                 .contains("\"code\":\"UNAVAILABLE\"")
                 .contains("does not implement the referrers API");
         assertThat(withTheApi.statusCode()).isEqualTo(200);
-        assertThat(withTheApi.body()).isEqualTo(index);
+        assertThat(withTheApi.body()).isEqualTo(EMPTY_INDEX);
         assertThat(withTheApi.headers().firstValue("X-Georeg-Source")).hasValue("primary-fallback");
     }
 
