@@ -85,6 +85,26 @@ public final class TestDatabase implements BeforeAllCallback, AfterAllCallback, 
         return server.withDatabase(requireStarted());
     }
 
+    /**
+     * JDBC URL of the test database reached through a relay on {@code 127.0.0.1:relayPort}
+     * (aimed at {@link #host()}:{@link #port()}), without credentials: what a test's component
+     * connects to when the test cuts or stalls its path to the database.
+     */
+    public String jdbcUrlThrough(int relayPort) {
+        return new ServerUrl("jdbc:postgresql://127.0.0.1:" + relayPort, null, server.otherParams(), null, null)
+                .withDatabase(requireStarted());
+    }
+
+    /** The server's host, as the server URL names it. */
+    public String host() {
+        return server.hostPort().substring(0, server.hostPort().lastIndexOf(':'));
+    }
+
+    /** The server's port, as the server URL names it. */
+    public int port() {
+        return Integer.parseInt(server.hostPort().substring(server.hostPort().lastIndexOf(':') + 1));
+    }
+
     public String user() {
         return server.user();
     }
@@ -239,6 +259,12 @@ public final class TestDatabase implements BeforeAllCallback, AfterAllCallback, 
         String withDatabase(String name) {
             String url = base + "/" + URLEncoder.encode(name, StandardCharsets.UTF_8);
             return otherParams.isEmpty() ? url : url + "?" + String.join("&", otherParams);
+        }
+
+        /** {@code host:port} of the base, with PostgreSQL's port when the URL names none. */
+        String hostPort() {
+            String hostPort = base.substring("jdbc:postgresql://".length());
+            return hostPort.contains(":") ? hostPort : hostPort + ":5432";
         }
 
         String redacted() {

@@ -12,6 +12,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Matcher;
@@ -22,7 +23,9 @@ import java.util.regex.Pattern;
  * held: bytes the target sends while {@link #hold()} is in force wait in the relay (the
  * connections stay open) until {@link #release()}. Tests use it to delay what one client hears
  * from a server, e.g. PostgreSQL notifications reaching one router's {@code LISTEN} connection
- * later than another's.
+ * later than another's. {@link #stall()} holds both directions: a server that went silent without
+ * closing anything (a blackholed network, a managed PostgreSQL failing over), where a client's
+ * request and the answer both wait; {@link #waiting()} tells when something is held.
  *
  * <p>A relay {@link #unaimed()} gets its target later ({@link #aimAt}): its port is bound before
  * the server behind it exists, so a client that must be configured first (distribution's
@@ -48,6 +51,8 @@ public final class TcpRelay implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition released = lock.newCondition();
     private boolean held;
+    private boolean stalled;
+    private final AtomicInteger waiting = new AtomicInteger();
     private volatile boolean closed;
     private volatile boolean recording;
     private final List<String> requestLines = new CopyOnWriteArrayList<>();
@@ -112,11 +117,28 @@ public final class TcpRelay implements AutoCloseable {
         }
     }
 
+    /** From now on, nothing passes either way: what clients and the target send waits in the relay. */
+    public void stall() {
+        lock.lock();
+        try {
+            held = true;
+            stalled = true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** How many reads wait in the relay now (either direction), e.g. a query sent to a stalled server. */
+    public int waiting() {
+        return waiting.get();
+    }
+
     /** Passes on what waited, and everything after it. */
     public void release() {
         lock.lock();
         try {
             held = false;
+            stalled = false;
             released.signalAll();
         } finally {
             lock.unlock();
@@ -158,9 +180,8 @@ public final class TcpRelay implements AutoCloseable {
                 OutputStream out = to.getOutputStream()) {
             int n;
             while ((n = in.read(buffer)) >= 0) {
-                if (fromTarget) {
-                    awaitRelease();
-                } else if (recording) {
+                awaitRelease(fromTarget);
+                if (!fromTarget && recording) {
                     scanForRequestLines(buffer, n, line);
                 }
                 out.write(buffer, 0, n);
@@ -197,15 +218,28 @@ public final class TcpRelay implements AutoCloseable {
         }
     }
 
-    private void awaitRelease() throws InterruptedException {
+    private void awaitRelease(boolean fromTarget) throws InterruptedException {
         lock.lock();
         try {
-            while (held && !closed) {
-                released.await();
+            if (!heldNow(fromTarget) || closed) {
+                return;
+            }
+            waiting.incrementAndGet();
+            try {
+                while (heldNow(fromTarget) && !closed) {
+                    released.await();
+                }
+            } finally {
+                waiting.decrementAndGet();
             }
         } finally {
             lock.unlock();
         }
+    }
+
+    /** {@link #hold()} holds what the target sends; {@link #stall()} what clients send too. */
+    private boolean heldNow(boolean fromTarget) {
+        return fromTarget ? held : stalled;
     }
 
     @Override
