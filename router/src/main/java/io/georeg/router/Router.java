@@ -261,8 +261,9 @@ public final class Router implements AutoCloseable {
             passUpstreamStatusesThrough(httpClient);
             URI replicaUrl = startReplica();
             ForwardProxy.install(httpClient, config.egress(), replicaUrl);
-            AdminStateStore adminState =
-                    transactions == null ? new MemoryAdminStateStore() : new DatabaseAdminStateStore(transactions);
+            AdminStateStore adminState = transactions == null
+                    ? new MemoryAdminStateStore()
+                    : new DatabaseAdminStateStore(transactions, config.admin().storeTimeout());
             control = new SiteControl(
                     cells.cells().get(0).registryUrl(),
                     adminState,

@@ -132,13 +132,37 @@ public record RouterConfig(
      * @param pollInterval how often the router re-reads the mode and primary URL shared through
      *                     the tracking database (a switch through one router reaches the others
      *                     within this)
+     * @param storeTimeout how long one read or write of that shared state may wait for the
+     *                     database once it has a pooled connection (waiting for one is bounded by
+     *                     {@code database.connectionTimeout}): a switch made while the database does
+     *                     not answer is applied on this router after this long, and stored later
      */
-    public record Admin(String token, Duration pollInterval) {
+    public record Admin(String token, Duration pollInterval, Duration storeTimeout) {
         /** The shortest admin token accepted: 32 characters, e.g. {@code openssl rand -hex 32} makes 64. */
         public static final int MIN_TOKEN_LENGTH = 32;
 
+        public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
+        /**
+         * Short enough that a switch answers well within the 10 s {@code georeg drill} and {@code
+         * georeg promote} wait for it, with {@code database.connectionTimeout} (5 s) on top; long
+         * enough for a healthy database's three round trips under load.
+         */
+        public static final Duration DEFAULT_STORE_TIMEOUT = Duration.ofSeconds(2);
+        /** Below this a busy but healthy database would count as stalled. */
+        static final Duration MIN_STORE_TIMEOUT = Duration.ofMillis(100);
+
+        /** With the default {@code storeTimeout}. */
+        public Admin(String token, Duration pollInterval) {
+            this(token, pollInterval, DEFAULT_STORE_TIMEOUT);
+        }
+
+        public Admin {
+            pollInterval = pollInterval == null ? DEFAULT_POLL_INTERVAL : pollInterval;
+            storeTimeout = storeTimeout == null ? DEFAULT_STORE_TIMEOUT : storeTimeout;
+        }
+
         public static Admin defaults() {
-            return new Admin(null, Duration.ofSeconds(1));
+            return new Admin(null, DEFAULT_POLL_INTERVAL, DEFAULT_STORE_TIMEOUT);
         }
 
         public boolean enabled() {
@@ -147,7 +171,8 @@ public record RouterConfig(
 
         @Override
         public String toString() {
-            return "Admin[token=" + (enabled() ? "<redacted>" : "none") + ", pollInterval=" + pollInterval + "]";
+            return "Admin[token=" + (enabled() ? "<redacted>" : "none") + ", pollInterval=" + pollInterval
+                    + ", storeTimeout=" + storeTimeout + "]";
         }
     }
 
@@ -270,11 +295,7 @@ public record RouterConfig(
         fenceLease = fenceLease == null ? DEFAULT_FENCE_LEASE : fenceLease;
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(circuit, "circuit");
-        if (admin == null) {
-            admin = Admin.defaults();
-        } else if (admin.pollInterval() == null) {
-            admin = new Admin(admin.token(), Admin.defaults().pollInterval());
-        }
+        admin = admin == null ? Admin.defaults() : admin;
         outageTokens = outageTokens == null ? OutageTokens.off() : outageTokens;
         operator = operator == null ? Operator.defaults() : operator;
         accessLog = accessLog == null ? AccessLog.defaults() : accessLog;
@@ -477,6 +498,11 @@ public record RouterConfig(
                     + " e.g. 3s; got " + fenceLease);
         }
         positive("router.admin.pollInterval", admin.pollInterval(), problems);
+        if (admin.storeTimeout().compareTo(Admin.MIN_STORE_TIMEOUT) < 0) {
+            problems.add("router.admin.storeTimeout: at least " + Admin.MIN_STORE_TIMEOUT.toMillis()
+                    + "ms, e.g. 2s (how long a read or write of the shared admin state may wait for the database); got "
+                    + admin.storeTimeout());
+        }
         if (admin.enabled() && admin.token().strip().length() < Admin.MIN_TOKEN_LENGTH) {
             problems.add("router.admin.token: at least " + Admin.MIN_TOKEN_LENGTH + " characters, e.g. the output of"
                     + " `openssl rand -hex 32`; got " + admin.token().strip().length());

@@ -133,6 +133,19 @@ class RouterConfigTest {
     }
 
     @Test
+    void anAdminStoreTimeoutTooShortForAHealthyDatabaseIsRefusedAndAMissingOneTakesTheDefault() {
+        RouterConfig tooShort =
+                valid().withAdmin(new RouterConfig.Admin(null, Duration.ofSeconds(1), Duration.ofMillis(10)));
+        assertThat(tooShort.problems())
+                .singleElement()
+                .asString()
+                .startsWith("router.admin.storeTimeout: at least 100ms")
+                .endsWith("got PT0.01S");
+        assertThat(new RouterConfig.Admin(null, null, null).storeTimeout())
+                .isEqualTo(RouterConfig.Admin.DEFAULT_STORE_TIMEOUT);
+    }
+
+    @Test
     void theOperatorListenerNeverSharesThePublicPort() {
         RouterConfig shared = RouterConfig.of(
                         URI.create("https://registry.example.com"),

@@ -31,7 +31,11 @@ import org.slf4j.LoggerFactory;
  * client address ({@link FailedAttempts}: 429 with {@code Retry-After}). Served on the router's
  * operator listener only, never on the public one. A change is written to the
  * {@link AdminStateStore} (shared by all routers when it is the database) and applied to this
- * router at once. Called by the dispatcher on virtual threads, so reading the body blocks.
+ * router at once. A change the store cannot take within {@code router.admin.storeTimeout} (the
+ * database stalls) is applied here all the same and answered 200 with {@code "stored": false}
+ * and {@code "notStored"} saying what that means ({@link SiteControl} says why it is applied): the
+ * answer comes within that bound, never as long as the database hangs. Called by the dispatcher
+ * on virtual threads, so reading the body blocks.
  */
 public final class AdminEndpoint {
     public static final String PREFIX = "/-/admin/";
@@ -142,6 +146,9 @@ public final class AdminEndpoint {
         // What the health probes alone say, so a drill can tell a real outage from its own switch.
         out.put("primaryProbedReachable", !control.primaryCircuit().probedOpen());
         out.put("updatedAt", state.updatedAt().toString());
+        Optional<String> notStored = control.notStored();
+        out.put("stored", notStored.isEmpty());
+        notStored.ifPresent(why -> out.put("notStored", why));
         return out;
     }
 

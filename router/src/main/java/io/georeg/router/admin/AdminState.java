@@ -19,6 +19,16 @@ public record AdminState(RouterMode mode, String reason, Optional<URI> primaryUr
         Objects.requireNonNull(updatedAt, "updatedAt");
     }
 
+    /** This state with the mode switched, as of {@code at}. */
+    public AdminState withMode(RouterMode next, String why, Instant at) {
+        return new AdminState(next, why, primaryUrl, at);
+    }
+
+    /** This state with the primary switched ({@code url} empty: the configured one), as of {@code at}. */
+    public AdminState withPrimary(Optional<URI> url, Instant at) {
+        return new AdminState(mode, reason, url, at);
+    }
+
     public static AdminState initial() {
         return new AdminState(RouterMode.NORMAL, "", Optional.empty(), Instant.EPOCH);
     }

@@ -1,13 +1,15 @@
 package io.georeg.router.admin;
 
 import java.net.URI;
+import java.time.Instant;
 import java.util.Optional;
 
 /**
  * Where the routers' {@link AdminState} lives: in PostgreSQL ({@link DatabaseAdminStateStore}),
  * shared by every router instance of the site, or in this process only
  * ({@link MemoryAdminStateStore}) for a router without a tracking database. Read and written only through
- * {@link SiteControl}, which applies each answer in the order the store gave it.
+ * {@link SiteControl}, which applies each answer in the order the store gave it. A store that
+ * cannot answer throws (a {@link io.georeg.db.DatabaseException}); it never blocks without bound.
  */
 public interface AdminStateStore {
     AdminState read();
@@ -16,4 +18,12 @@ public interface AdminStateStore {
 
     /** {@code url} empty: back to the configured primary. */
     AdminState setPrimary(Optional<URI> url);
+
+    /**
+     * Stores {@code wanted}'s mode, reason and primary if the stored state is still the one last
+     * changed at {@code basis} (its {@link AdminState#updatedAt()}); empty when it changed since:
+     * switches that {@link SiteControl} could not store when they were made go in only over the
+     * state they were made on, never over a later one made through another router.
+     */
+    Optional<AdminState> storeIfUnchanged(AdminState wanted, Instant basis);
 }

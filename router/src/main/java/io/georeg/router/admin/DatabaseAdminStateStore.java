@@ -6,12 +6,27 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.Optional;
 
 /**
  * The {@code router_admin_state} row (migration V4), shared by every router instance through
  * PostgreSQL: {@code georeg drill} or {@code georeg promote} switching one router switches all
  * of them at their next poll ({@code router.admin.pollInterval}).
+ *
+ * <p>Every read and write is bounded by {@code router.admin.storeTimeout} once it has a pooled
+ * connection (the pool bounds the wait for one by {@code database.connectionTimeout}), so that
+ * {@link SiteControl}, which applies the answers in order, is never held by a stalled database.
+ * Two bounds, because a stall comes in two kinds: a server that answers late (a lock held by
+ * someone else, an overloaded server) is stopped by {@code statement_timeout}, and the connection
+ * stays usable; a server that does not answer at all (packets dropped, a failover in progress) is
+ * given up by the connection's network timeout, which closes the connection (the pool drops it).
+ * {@link java.sql.Statement#setQueryTimeout} would not do for the second: pgjdbc cancels by
+ * sending a cancel request on a new connection and then waits for the statement's error on the
+ * old one, neither of which a silent server delivers (pgjdbc issue 750).
  */
 public final class DatabaseAdminStateStore implements AdminStateStore {
 
@@ -29,20 +44,36 @@ public final class DatabaseAdminStateStore implements AdminStateStore {
             ON CONFLICT (id) DO UPDATE SET primary_url = EXCLUDED.primary_url, updated_at = now()
             """;
 
-    private final Transactions transactions;
+    /** The row exists from migration V4 on; a state read as {@link AdminState#initial()} is never a basis. */
+    private static final String SET_IF_UNCHANGED = """
+            UPDATE router_admin_state SET mode = ?, reason = ?, primary_url = ?, updated_at = now()
+            WHERE id = 1 AND updated_at = ?
+            """;
 
-    public DatabaseAdminStateStore(Transactions transactions) {
+    /**
+     * How much longer than {@code statement_timeout} the network timeout is: a server that is
+     * slow but alive ends the statement itself, and its error arrives before the client gives the
+     * connection up.
+     */
+    private static final Duration SERVER_FIRST = Duration.ofMillis(500);
+
+    private final Transactions transactions;
+    private final Duration timeout;
+
+    /** @param timeout {@code router.admin.storeTimeout} */
+    public DatabaseAdminStateStore(Transactions transactions, Duration timeout) {
         this.transactions = transactions;
+        this.timeout = timeout;
     }
 
     @Override
     public AdminState read() {
-        return transactions.read(DatabaseAdminStateStore::select);
+        return bounded(DatabaseAdminStateStore::select);
     }
 
     @Override
     public AdminState setMode(RouterMode mode, String reason) {
-        return transactions.inTransaction(c -> {
+        return bounded(c -> {
             try (PreparedStatement ps = c.prepareStatement(SET_MODE)) {
                 ps.setString(1, mode.label());
                 ps.setString(2, reason == null ? "" : reason);
@@ -54,13 +85,48 @@ public final class DatabaseAdminStateStore implements AdminStateStore {
 
     @Override
     public AdminState setPrimary(Optional<URI> url) {
-        return transactions.inTransaction(c -> {
+        return bounded(c -> {
             try (PreparedStatement ps = c.prepareStatement(SET_PRIMARY)) {
                 ps.setString(1, url.map(URI::toString).orElse(null));
                 ps.executeUpdate();
             }
             return select(c);
         });
+    }
+
+    @Override
+    public Optional<AdminState> storeIfUnchanged(AdminState wanted, Instant basis) {
+        return bounded(c -> {
+            try (PreparedStatement ps = c.prepareStatement(SET_IF_UNCHANGED)) {
+                ps.setString(1, wanted.mode().label());
+                ps.setString(2, wanted.reason());
+                ps.setString(3, wanted.primaryUrl().map(URI::toString).orElse(null));
+                ps.setObject(4, basis.atOffset(ZoneOffset.UTC));
+                if (ps.executeUpdate() == 0) {
+                    return Optional.empty();
+                }
+            }
+            return Optional.of(select(c));
+        });
+    }
+
+    /**
+     * Runs {@code work} in a transaction bounded as the class comment says. Both bounds end with
+     * it: {@code SET LOCAL} with the transaction, the network timeout when the pool takes the
+     * connection back (HikariCP restores it).
+     */
+    private <T> T bounded(Transactions.Work<T> work) {
+        return transactions.inTransaction(c -> {
+            c.setNetworkTimeout(Runnable::run, millis(timeout.plus(SERVER_FIRST)));
+            try (Statement s = c.createStatement()) {
+                s.execute("SET LOCAL statement_timeout = " + millis(timeout));
+            }
+            return work.apply(c);
+        });
+    }
+
+    private static int millis(Duration d) {
+        return (int) Math.min(Integer.MAX_VALUE, d.toMillis());
     }
 
     private static AdminState select(Connection c) throws SQLException {

@@ -19,11 +19,20 @@ public final class MemoryAdminStateStore implements AdminStateStore {
 
     @Override
     public AdminState setMode(RouterMode mode, String reason) {
-        return state.updateAndGet(s -> new AdminState(mode, reason, s.primaryUrl(), Instant.now()));
+        return state.updateAndGet(s -> s.withMode(mode, reason, Instant.now()));
     }
 
     @Override
     public AdminState setPrimary(Optional<URI> url) {
-        return state.updateAndGet(s -> new AdminState(s.mode(), s.reason(), url, Instant.now()));
+        return state.updateAndGet(s -> s.withPrimary(url, Instant.now()));
+    }
+
+    @Override
+    public Optional<AdminState> storeIfUnchanged(AdminState wanted, Instant basis) {
+        AdminState current = state.get();
+        AdminState next = new AdminState(wanted.mode(), wanted.reason(), wanted.primaryUrl(), Instant.now());
+        return current.updatedAt().equals(basis) && state.compareAndSet(current, next)
+                ? Optional.of(next)
+                : Optional.empty();
     }
 }

@@ -4,12 +4,15 @@ import io.georeg.router.health.CircuitBreaker;
 import io.georeg.router.proxy.Upstream;
 import java.net.URI;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,10 +22,21 @@ import org.slf4j.LoggerFactory;
  * drill) and the primary {@link Upstream} writes, token requests and fallbacks go to (the
  * configured one until a promotion switches it). Polls its {@link AdminStateStore} every
  * {@code pollInterval}, so a switch made through any router instance reaches all of them.
- * Created and started by {@code Router}; read by its dispatcher on every request.
+ * Created and started by {@code Router}; read by its dispatcher on every request, without a lock.
+ *
+ * <p>A switch the store cannot take (the database does not answer within
+ * {@code router.admin.storeTimeout}) is applied on this router anyway and kept as unstored
+ * ({@link #notStored()}): the admin switches exist for incidents, and an incident is when the
+ * database may be the thing failing — a drill's restore to {@code normal} must not wait for it,
+ * nor be undone when it answers again. Polls then leave the unstored state alone and store it as
+ * soon as the store answers, but only over the state it was made on: a switch stored meanwhile
+ * through another router wins, and applies here too. Every call of the store is bounded in time
+ * ({@link AdminStateStore}), so no lock here is held for longer than one call may take.
  */
 public final class SiteControl implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SiteControl.class);
+    private static final String DROPPED = "switches made on this router while the admin state store did not answer"
+            + " are dropped: the store took another switch since";
 
     private final URI configuredPrimary;
     private final AdminStateStore store;
@@ -30,11 +44,25 @@ public final class SiteControl implements AutoCloseable {
     private final Duration pollInterval;
     private final Consumer<URI> onPrimaryChange;
     /**
-     * Held from each read or write of the store until what it returned is applied: a poll that read
-     * the state before an operator's switch must not apply it after the switch (it would undo a
-     * drill's restore or a promotion until the next poll).
+     * Held by a switch from its write to the store until what the store answered is applied (and
+     * by a poll that stores unstored switches), so switches reach the store and this router in
+     * one order. A poll's read never holds it: a read waiting on a stalled database must not make
+     * an operator's switch wait behind it.
      */
     private final Object storeOrder = new Object();
+    /** Held while a state is applied, never while the store is waited for. */
+    private final Object applyOrder = new Object();
+
+    /**
+     * Switches applied so far (guarded by {@link #applyOrder}): a poll whose read began before one
+     * of them may have read the state before it, and does not apply what it read (it would undo a
+     * drill's restore or a promotion until the next poll).
+     */
+    private long switches;
+    /** The state the store last answered, null until it has (guarded by {@link #applyOrder}). */
+    private AdminState stored;
+    /** Why the applied state holds switches the store has not taken; null when it holds none. */
+    private volatile String notStored;
 
     private volatile AdminState state = AdminState.initial();
     private volatile Upstream primary;
@@ -70,40 +98,152 @@ public final class SiteControl implements AutoCloseable {
                 this::refresh, pollInterval.toMillis(), pollInterval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** Reads the store and applies what it says; a failed read keeps the last known state. */
+    /**
+     * Reads the store and applies what it says; a failed read keeps the last known state. With
+     * unstored switches, a store that answers again is given them instead ({@link #storeUnstored}).
+     */
     public void refresh() {
+        long seen;
+        synchronized (applyOrder) {
+            seen = switches;
+        }
+        AdminState read;
+        try {
+            read = store.read();
+        } catch (RuntimeException e) {
+            LOG.warn(
+                    "cannot read the router admin state, keeping mode {} and primary {}",
+                    state.mode().label(),
+                    primaryUrl(),
+                    e);
+            return;
+        }
+        synchronized (applyOrder) {
+            if (switches != seen) {
+                return;
+            }
+            if (notStored == null) {
+                stored = read;
+                apply(read);
+                return;
+            }
+            if (stored == null || !stored.updatedAt().equals(read.updatedAt())) {
+                dropUnstored(read);
+                return;
+            }
+        }
+        storeUnstored();
+    }
+
+    /** Sets the mode in the store and applies it here at once (unstored when the store fails). */
+    public AdminState setMode(RouterMode mode, String reason) {
+        return change(s -> s.withMode(mode, reason, Instant.now()), () -> store.setMode(mode, reason));
+    }
+
+    /**
+     * Sets the primary in the store ({@code url} empty: the configured one) and applies it here at
+     * once (unstored when the store fails).
+     */
+    public AdminState setPrimary(Optional<URI> url) {
+        return change(s -> s.withPrimary(url, Instant.now()), () -> store.setPrimary(url));
+    }
+
+    /**
+     * Why the state applied here is not what the store holds (switches made while it did not
+     * answer, which this router stores when it answers again); empty when it is.
+     */
+    public Optional<String> notStored() {
+        return Optional.ofNullable(notStored);
+    }
+
+    private AdminState change(UnaryOperator<AdminState> edit, Supplier<AdminState> write) {
         synchronized (storeOrder) {
             try {
-                apply(store.read());
+                AdminState next = notStored == null ? write.get() : storeWithUnstored(edit, write);
+                settle(next);
+                return next;
             } catch (RuntimeException e) {
-                LOG.warn(
-                        "cannot read the router admin state, keeping mode {} and primary {}",
-                        state.mode().label(),
-                        primaryUrl(),
-                        e);
+                String why = "applied on this router only, not stored: the admin state store did not take it ("
+                        + e.getMessage() + "). Other routers do not have this switch, and a restart loses it; this"
+                        + " router stores it when the store answers again, unless a switch made through another"
+                        + " router is stored first, which then applies here too";
+                LOG.error("admin switch {}", why, e);
+                return settleUnstored(edit, why);
             }
         }
     }
 
-    /** Sets the mode in the store and applies it here at once. */
-    public AdminState setMode(RouterMode mode, String reason) {
+    /** This switch and the unstored ones before it, over the state they were all made on. */
+    private AdminState storeWithUnstored(UnaryOperator<AdminState> edit, Supplier<AdminState> write) {
+        AdminState basis;
+        synchronized (applyOrder) {
+            basis = stored;
+        }
+        Optional<AdminState> taken =
+                basis == null ? Optional.empty() : store.storeIfUnchanged(edit.apply(state), basis.updatedAt());
+        if (taken.isPresent()) {
+            return taken.get();
+        }
+        LOG.warn(DROPPED + "; this one is stored over it");
+        return write.get();
+    }
+
+    /** Called by a poll once the store answers again. */
+    private void storeUnstored() {
         synchronized (storeOrder) {
-            AdminState next = store.setMode(mode, reason);
-            apply(next);
-            return next;
+            AdminState wanted;
+            AdminState basis;
+            synchronized (applyOrder) {
+                if (notStored == null || stored == null) {
+                    return;
+                }
+                wanted = state;
+                basis = stored;
+            }
+            try {
+                Optional<AdminState> taken = store.storeIfUnchanged(wanted, basis.updatedAt());
+                if (taken.isPresent()) {
+                    LOG.warn("switches made on this router while the admin state store did not answer are stored now");
+                    settle(taken.get());
+                } else {
+                    dropUnstored(store.read());
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("cannot store the switches made while the admin state store did not answer yet", e);
+            }
         }
     }
 
-    /** Sets the primary in the store ({@code url} empty: the configured one) and applies it here at once. */
-    public AdminState setPrimary(Optional<URI> url) {
-        synchronized (storeOrder) {
-            AdminState next = store.setPrimary(url);
-            apply(next);
-            return next;
+    /** The store took another switch since the unstored ones were made: they are dropped, it applies. */
+    private void dropUnstored(AdminState now) {
+        LOG.warn(
+                DROPPED + " (mode {}, primary {}), which applies here now",
+                now.mode().label(),
+                now.primaryUrl().orElse(configuredPrimary));
+        settle(now);
+    }
+
+    /** Applies a state the store answered to a switch (or to the storing of unstored ones). */
+    private void settle(AdminState fromStore) {
+        synchronized (applyOrder) {
+            switches++;
+            stored = fromStore;
+            notStored = null;
+            apply(fromStore);
         }
     }
 
-    /** Applies a state just read from or written to the store; called holding {@link #storeOrder}. */
+    private AdminState settleUnstored(UnaryOperator<AdminState> edit, String why) {
+        synchronized (applyOrder) {
+            switches++;
+            AdminState local = edit.apply(state);
+            notStored = why;
+            apply(local);
+            return local;
+        }
+    }
+
+    /** Applies a state; called holding {@link #applyOrder}. */
     private void apply(AdminState next) {
         AdminState previous = state;
         state = next;

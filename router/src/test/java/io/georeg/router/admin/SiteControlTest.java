@@ -3,9 +3,11 @@ package io.georeg.router.admin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.georeg.db.DatabaseUnavailableException;
 import io.georeg.router.health.CircuitBreaker;
 import java.net.URI;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -16,6 +18,8 @@ import org.junit.jupiter.api.Test;
  * promotion's primary switch) made while the poll's read of the store was in flight — the read
  * had seen the state before the switch. FailoverIT found the router still in {@code primary-down}
  * right after a drill reported it restored: the poll applied its stale read after the switch.
+ * Also tried: switches the store cannot take (its database does not answer), which apply here,
+ * survive polls and are stored when the store answers, unless another router stored one first.
  */
 class SiteControlTest {
     private static final URI CONFIGURED = URI.create("http://primary.invalid:5000");
@@ -46,6 +50,25 @@ class SiteControlTest {
     }
 
     @Test
+    void aSwitchDoesNotWaitForAPollWhoseReadHangs() throws Exception {
+        store.pauseNextRead();
+        Thread poll = Thread.ofPlatform().name("test-admin-poll").start(control::refresh);
+        assertThat(store.readTaken.await(10, TimeUnit.SECONDS)).isTrue();
+
+        long started = System.nanoTime();
+        control.setMode(RouterMode.PRIMARY_DOWN, "incident");
+
+        assertThat(Duration.ofNanos(System.nanoTime() - started))
+                .as("the switch went ahead while the poll's read hung")
+                .isLessThan(Duration.ofSeconds(5));
+        store.releaseRead.countDown();
+        poll.join(10_000);
+        assertThat(control.mode())
+                .as("the hung read, older than the switch, is not applied")
+                .isEqualTo(RouterMode.PRIMARY_DOWN);
+    }
+
+    @Test
     void aPollAppliesWhatAnotherRouterWrote() {
         store.delegate.setMode(RouterMode.PRIMARY_DOWN, "set through another router");
 
@@ -53,6 +76,77 @@ class SiteControlTest {
 
         assertThat(control.mode()).isEqualTo(RouterMode.PRIMARY_DOWN);
         assertThat(circuit.isOpen()).isTrue();
+    }
+
+    @Test
+    void aSwitchTheStoreCannotTakeAppliesHereSurvivesPollsAndIsStoredWhenTheStoreAnswers() {
+        control.refresh();
+        store.failing = true;
+
+        control.setMode(RouterMode.PRIMARY_DOWN, "incident");
+        control.refresh();
+
+        assertThat(control.mode()).isEqualTo(RouterMode.PRIMARY_DOWN);
+        assertThat(circuit.isForced()).isTrue();
+        assertThat(control.notStored())
+                .hasValueSatisfying(
+                        why -> assertThat(why).contains("not stored").contains("the database does not answer"));
+        assertThat(store.delegate.read().mode()).isEqualTo(RouterMode.NORMAL);
+
+        store.failing = false;
+        control.refresh();
+
+        assertThat(store.delegate.read().mode()).isEqualTo(RouterMode.PRIMARY_DOWN);
+        assertThat(store.delegate.read().reason()).isEqualTo("incident");
+        assertThat(control.notStored()).isEmpty();
+        assertThat(control.mode()).isEqualTo(RouterMode.PRIMARY_DOWN);
+    }
+
+    @Test
+    void unstoredSwitchesGoInWithTheNextSwitchTheStoreTakes() {
+        control.refresh();
+        store.failing = true;
+        control.setPrimary(Optional.of(PROMOTED));
+        control.setMode(RouterMode.FROZEN, "promotion");
+
+        store.failing = false;
+        control.setMode(RouterMode.NORMAL, "");
+
+        assertThat(store.delegate.read().primaryUrl()).contains(PROMOTED);
+        assertThat(store.delegate.read().mode()).isEqualTo(RouterMode.NORMAL);
+        assertThat(control.notStored()).isEmpty();
+    }
+
+    @Test
+    void aSwitchStoredThroughAnotherRouterWinsOverThisRoutersUnstoredOne() {
+        control.refresh();
+        store.failing = true;
+        control.setPrimary(Optional.of(PROMOTED));
+        store.delegate.setMode(RouterMode.FROZEN, "set through another router");
+
+        store.failing = false;
+        control.refresh();
+
+        assertThat(control.mode()).isEqualTo(RouterMode.FROZEN);
+        assertThat(control.primaryUrl()).as("the unstored switch is dropped").isEqualTo(CONFIGURED);
+        assertThat(store.delegate.read().primaryUrl()).isEmpty();
+        assertThat(control.notStored()).isEmpty();
+    }
+
+    @Test
+    void aSwitchMadeBeforeTheStoreEverAnsweredGivesWayToTheStoredState() {
+        store.delegate.setPrimary(Optional.of(PROMOTED));
+        store.failing = true;
+        control.setMode(RouterMode.PRIMARY_DOWN, "");
+
+        store.failing = false;
+        control.refresh();
+
+        assertThat(control.primaryUrl())
+                .as("the configured primary this switch was made on never overwrites a promotion")
+                .isEqualTo(PROMOTED);
+        assertThat(store.delegate.read().primaryUrl()).contains(PROMOTED);
+        assertThat(control.mode()).isEqualTo(RouterMode.NORMAL);
     }
 
     /**
@@ -76,12 +170,16 @@ class SiteControlTest {
                 .isFalse();
     }
 
-    /** A store whose next read takes its value at once and returns it only when released. */
+    /**
+     * A store whose next read takes its value at once and returns it only when released, and
+     * which fails every call while {@link #failing}.
+     */
     private static final class PausingStore implements AdminStateStore {
         final AdminStateStore delegate;
         final CountDownLatch readTaken = new CountDownLatch(1);
         final CountDownLatch releaseRead = new CountDownLatch(1);
         private volatile boolean pauseNext;
+        volatile boolean failing;
 
         PausingStore(AdminStateStore delegate) {
             this.delegate = delegate;
@@ -93,6 +191,7 @@ class SiteControlTest {
 
         @Override
         public AdminState read() {
+            failIfFailing();
             AdminState state = delegate.read();
             if (pauseNext) {
                 pauseNext = false;
@@ -108,12 +207,26 @@ class SiteControlTest {
 
         @Override
         public AdminState setMode(RouterMode mode, String reason) {
+            failIfFailing();
             return delegate.setMode(mode, reason);
         }
 
         @Override
         public AdminState setPrimary(Optional<URI> url) {
+            failIfFailing();
             return delegate.setPrimary(url);
+        }
+
+        @Override
+        public Optional<AdminState> storeIfUnchanged(AdminState wanted, Instant basis) {
+            failIfFailing();
+            return delegate.storeIfUnchanged(wanted, basis);
+        }
+
+        private void failIfFailing() {
+            if (failing) {
+                throw new DatabaseUnavailableException("the database does not answer", null);
+            }
         }
     }
 }
