@@ -94,7 +94,7 @@ class BigLayerCopyBenchmark {
     @Test
     void bigLayerCopyBenchmark() throws Exception {
         Skopeo skopeo = Skopeo.require();
-        try (ReplicatorUnderTest replica = new ReplicatorUnderTest(DB, temp.resolve("replica"));
+        try (ReplicatorUnderTest replica = ReplicatorUnderTest.asShipped(DB, temp.resolve("replica"));
                 Distribution primary = Distribution.notifying(
                         temp.resolve("primary"), replica.intakeUrl(), ReplicatorUnderTest.SECRET)) {
             byte[] layer = ReplicationBenchmark.seeded(7, LAYER_BYTES);
@@ -176,7 +176,7 @@ class BigLayerCopyBenchmark {
                     Timing.wall(first.seconds()),
                     floor);
             try (TestDatabase secondDb = TestDatabase.create();
-                    ReplicatorUnderTest second = new ReplicatorUnderTest(secondDb, temp.resolve("replica-2"))) {
+                    ReplicatorUnderTest second = ReplicatorUnderTest.asShipped(secondDb, temp.resolve("replica-2"))) {
                 Replicator r2 = second.build(primary.url(), WORKERS, SyncConfig.everything());
                 Replication again = replicate(secondDb, r2);
                 row(

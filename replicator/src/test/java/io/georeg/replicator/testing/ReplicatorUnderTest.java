@@ -53,7 +53,16 @@ public final class ReplicatorUnderTest implements AutoCloseable {
 
     /** Connects through {@code jdbcUrl} (e.g. a {@link TcpForwarder} in front of the test database). */
     public ReplicatorUnderTest(TestDatabase db, String jdbcUrl, Path storage) throws Exception {
-        this.database = ReplicatorDatabase.start(jdbcUrl, db);
+        this(ReplicatorDatabase.start(jdbcUrl, db), storage);
+    }
+
+    /** With the database pool {@code georeg serve} has by default, for the benchmarks. */
+    public static ReplicatorUnderTest asShipped(TestDatabase db, Path storage) throws Exception {
+        return new ReplicatorUnderTest(ReplicatorDatabase.startAsShipped(db), storage);
+    }
+
+    private ReplicatorUnderTest(Database database, Path storage) throws Exception {
+        this.database = database;
         this.blobs = BlobStores.open(new StorageConfig.Filesystem(storage));
         this.reader = new DatabaseReplicaReader(database, blobs, ReplicaReadOptions.streamOnly());
         this.writer = new DatabaseReplicaWriter(database, blobs);
