@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * The replica's write side over the tracking database and blob storage; the replicator and test
@@ -45,10 +46,11 @@ import java.util.Optional;
  * transaction-scoped advisory lock on its key and records the key with a new delete generation in
  * its transaction. A writer made by {@link #refusingDeletesAfter} takes the same lock in the
  * transaction that stores a manifest or links a blob and refuses it when its tombstone is newer
- * than the generation the copy read before it read the primary: the lock and the tombstone's read
- * are two statements sent in one round trip ({@link Tombstones#lockThenDeletedAfter}), so a guarded
- * store costs one round trip more than an unguarded one (and a transaction instead of auto-commit
- * for a blob's link). A copy that has just asked {@link #linkStoredBlob} hands its answer to
+ * than the generation the copy read before it read the primary. A blob's or a tag's link sends the
+ * lock, a refusal that fails when the tombstone is newer (V20) and the link as one auto-commit
+ * round trip, as an unguarded link costs ({@link Tombstones#guarded}); a manifest's transaction
+ * sends the lock and the tombstone's read as two statements in one round trip
+ * ({@link Tombstones#lockThenDeletedAfter}), one more than an unguarded store. A copy that has just asked {@link #linkStoredBlob} hands its answer to
  * {@link #putBlob(RepositoryName, Digest, long, InputStream, BlobLink)}, which does not read the
  * blob's state again.
  */
@@ -350,17 +352,14 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
             throw new MissingReferencesException(manifest, List.of(manifest));
         }
         links.linkTag(repository, tag, manifest);
-        Transactions.Work<Long> statement = c -> {
-            try (PreparedStatement ps = c.prepareStatement(TAG)) {
-                ps.setString(1, repository.value());
-                ps.setString(2, manifest.toString());
-                ps.setString(3, tag.value());
-                ps.setString(4, manifest.toString());
-                return count(ps);
-            }
+        Parameters parameters = (ps, i) -> {
+            ps.setString(i, repository.value());
+            ps.setString(i + 1, manifest.toString());
+            ps.setString(i + 2, tag.value());
+            ps.setString(i + 3, manifest.toString());
         };
-        long found =
-                linkStatement(repository, TAG_KIND, tag.value(), statement, () -> links.removeTag(repository, tag));
+        long found = linkStatement(
+                repository, TAG_KIND, tag.value(), TAG, parameters, () -> links.removeTag(repository, tag));
         if (found == 0) {
             throw new MissingReferencesException(manifest, List.of(manifest));
         }
@@ -447,13 +446,10 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
     private void linkRecordedBlob(RepositoryName repository, Digest digest) {
         links.linkLayer(repository, digest);
         for (int attempt = 1; ; attempt++) {
-            long found = linkBlobStatement(repository, digest, c -> {
-                try (PreparedStatement ps = c.prepareStatement(LINK_BLOB)) {
-                    ps.setString(1, repository.value());
-                    ps.setString(2, repository.value());
-                    ps.setString(3, digest.toString());
-                    return count(ps);
-                }
+            long found = linkBlobStatement(repository, digest, LINK_BLOB, (ps, i) -> {
+                ps.setString(i, repository.value());
+                ps.setString(i + 1, repository.value());
+                ps.setString(i + 2, digest.toString());
             });
             if (found > 0) {
                 return;
@@ -465,16 +461,13 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
     /** The blob's row and link: one statement, so one round trip and one commit. */
     private void recordAndLink(RepositoryName repository, Digest digest, long size) {
         for (int attempt = 1; ; attempt++) {
-            long found = linkBlobStatement(repository, digest, c -> {
-                try (PreparedStatement ps = c.prepareStatement(RECORD_AND_LINK_BLOB)) {
-                    ps.setString(1, repository.value());
-                    ps.setString(2, repository.value());
-                    ps.setString(3, digest.toString());
-                    ps.setLong(4, size);
-                    ps.setString(5, null);
-                    ps.setString(6, digest.toString());
-                    return count(ps);
-                }
+            long found = linkBlobStatement(repository, digest, RECORD_AND_LINK_BLOB, (ps, i) -> {
+                ps.setString(i, repository.value());
+                ps.setString(i + 1, repository.value());
+                ps.setString(i + 2, digest.toString());
+                ps.setLong(i + 3, size);
+                ps.setString(i + 4, null);
+                ps.setString(i + 5, digest.toString());
             });
             if (found > 0) {
                 return;
@@ -483,32 +476,49 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
         }
     }
 
+    /** Binds a statement's parameters from index {@code first} on. */
+    @FunctionalInterface
+    private interface Parameters {
+        void bind(PreparedStatement ps, int first) throws SQLException;
+    }
+
     /** {@link #linkStatement} of a blob: refused, its layer link file is removed again. */
-    private long linkBlobStatement(RepositoryName repository, Digest digest, Transactions.Work<Long> statement) {
+    private long linkBlobStatement(RepositoryName repository, Digest digest, String sql, Parameters parameters) {
         return linkStatement(
-                repository, BLOB, digest.toString(), statement, () -> links.unlinkLayer(repository, digest));
+                repository, BLOB, digest.toString(), sql, parameters, () -> links.unlinkLayer(repository, digest));
     }
 
     /**
-     * Runs a statement that links a blob or a tag into a repository: in auto-commit, or, for a
-     * guarded writer, in a transaction that first refuses what was deleted since the copy read the
-     * primary ({@code kind}, {@code key}: its tombstone); refused, the link file the call wrote is
-     * removed again ({@code unlink}), for the replica has no such content.
+     * Runs {@code sql}, one statement that links a blob or a tag into a repository and returns a
+     * count, on an auto-commit connection: alone, or, for a guarded writer, behind the key's lock
+     * and the refusal of what was deleted since the copy read the primary ({@code kind},
+     * {@code key}: its tombstone), all three in one round trip ({@link Tombstones#guarded}: three
+     * round trips fewer than a transaction of the lock, the check, the store and its commit).
+     * Refused, the link file the call wrote is removed again ({@code unlink}), for the replica has
+     * no such content.
      */
     private long linkStatement(
-            RepositoryName repository, String kind, String key, Transactions.Work<Long> statement, Runnable unlink) {
+            RepositoryName repository, String kind, String key, String sql, Parameters parameters, Runnable unlink) {
         if (deletesAfter == UNGUARDED) {
-            return tx.autoCommit(statement);
-        }
-        try {
-            return tx.inTransaction(c -> {
-                refuseIfDeletedAfter(c, repository, kind, key);
-                return statement.apply(c);
+            return tx.autoCommit(c -> {
+                try (PreparedStatement ps = c.prepareStatement(sql)) {
+                    parameters.bind(ps, 1);
+                    return count(ps);
+                }
             });
-        } catch (DeletedSinceException e) {
-            unlink.run();
-            throw e;
         }
+        OptionalLong stored = tx.autoCommit(c -> {
+            try (Tombstones.GuardedStore store = Tombstones.guarded(
+                    c, sql, lockKeyOf(repository, kind, key), repository.value(), kind, key, deletesAfter)) {
+                parameters.bind(store.statement(), store.firstParameter());
+                return store.count();
+            }
+        });
+        if (stored.isEmpty()) {
+            unlink.run();
+            throw new DeletedSinceException(repository, kind, key, deletesAfter);
+        }
+        return stored.getAsLong();
     }
 
     /**

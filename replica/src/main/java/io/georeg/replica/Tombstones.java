@@ -8,6 +8,7 @@ import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.OptionalLong;
 
 /**
  * Reads of the replica's delete tombstones (migration V13): the delete generation now, and
@@ -55,6 +56,16 @@ public final class Tombstones {
      * that held the lock before it. Parameters: lock key, then those of {@link #DELETED}.
      */
     private static final String LOCK_THEN_DELETED = LOCK_KEY + ";\n" + DELETED;
+
+    /**
+     * A key's transaction-scoped lock, then a statement that fails with {@link #REFUSED} when the
+     * key's tombstone is newer than a generation (migration V20), ahead of a guarded store in the
+     * same round trip: {@link #guarded}. Parameters: lock key, repository, kind, key, generation.
+     */
+    private static final String LOCK_THEN_REFUSE = LOCK_KEY + ";\n" + "SELECT replica_refuse_deleted(?, ?, ?, ?);\n";
+
+    /** The SQLSTATE of {@code replica_refuse_deleted}'s refusal (V20). */
+    private static final String REFUSED = "GRDEL";
 
     private static final String DELETE_GENERATION = """
             SELECT coalesce(pg_sequence_last_value('replica_delete_generation'), 0)
@@ -109,6 +120,78 @@ public final class Tombstones {
                 throw new SQLException("no result of the tombstone check after the lock");
             }
             return firstBoolean(ps.getResultSet());
+        }
+    }
+
+    /**
+     * Prefixes {@code store}, one writing statement, with the lock of {@code lockKey} and the
+     * refusal of content deleted after {@code generation}, as one multi-statement: on an
+     * auto-commit connection the three are sent in one round trip and run in one implicit
+     * transaction, which holds the lock until the store has committed, and which the refusal aborts
+     * before the store runs. Bind the store's parameters from {@link GuardedStore#firstParameter}.
+     */
+    static GuardedStore guarded(
+            Connection c, String store, String lockKey, String repository, String kind, String key, long generation)
+            throws SQLException {
+        PreparedStatement ps = c.prepareStatement(LOCK_THEN_REFUSE + store);
+        try {
+            ps.setString(1, lockKey);
+            ps.setString(2, repository);
+            ps.setString(3, kind);
+            ps.setString(4, key);
+            ps.setLong(5, generation);
+            return new GuardedStore(ps);
+        } catch (SQLException | RuntimeException e) {
+            ps.close();
+            throw e;
+        }
+    }
+
+    /** A store prefixed by {@link #guarded}: its parameters are bound, then {@link #count} runs all three. */
+    static final class GuardedStore implements AutoCloseable {
+        private final PreparedStatement ps;
+
+        private GuardedStore(PreparedStatement ps) {
+            this.ps = ps;
+        }
+
+        /** The store's own statement, to bind its parameters from {@link #firstParameter}. */
+        PreparedStatement statement() {
+            return ps;
+        }
+
+        /** The index of the store's first parameter, after the lock's and the refusal's. */
+        int firstParameter() {
+            return 6;
+        }
+
+        /**
+         * Runs the lock, the refusal and the store, and returns the store's single number (its
+         * first column); empty when the refusal aborted them all (a tombstone newer than the
+         * generation), so that nothing was stored.
+         */
+        OptionalLong count() throws SQLException {
+            try {
+                ps.execute(); // the lock's (void) row
+                ps.getMoreResults(); // the refusal's (void) row
+                if (!ps.getMoreResults()) {
+                    throw new SQLException("no result of the guarded store after its lock and refusal");
+                }
+                try (ResultSet rs = ps.getResultSet()) {
+                    rs.next();
+                    return OptionalLong.of(rs.getLong(1));
+                }
+            } catch (SQLException e) {
+                if (REFUSED.equals(e.getSQLState())) {
+                    return OptionalLong.empty();
+                }
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() throws SQLException {
+            ps.close();
         }
     }
 

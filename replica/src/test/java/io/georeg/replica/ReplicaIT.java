@@ -412,6 +412,32 @@ class ReplicaIT {
     }
 
     /**
+     * A blob copy that read the primary before the blob was unlinked here: the guarded record and
+     * link (lock, refusal and store in one round trip) is refused as a whole, and leaves neither
+     * the repository's link row nor its link file; a copy that reads the primary after the unlink
+     * links it again. Tried through putBlob, the path a copy of a blob not stored yet takes.
+     */
+    @Test
+    void aBlobCopyThatReadThePrimaryBeforeTheUnlinkDoesNotLinkItAgain() {
+        TestBlob layer = TestImages.layer(726, 100);
+        RepositoryName repo = RepositoryName.of("tombstone/unlinked");
+        writer.putBlob(repo, layer.digest(), layer.size(), layer.stream());
+        ReplicaWriter readBeforeTheDelete = writer.refusingDeletesAfter(writer.deleteGeneration());
+        writer.unlinkBlob(repo, layer.digest());
+
+        assertThatThrownBy(() -> readBeforeTheDelete.putBlob(repo, layer.digest(), layer.size(), layer.stream()))
+                .isInstanceOf(DeletedSinceException.class)
+                .hasMessageContaining(layer.digest().toString());
+        assertThat(reader.blobSize(repo, layer.digest())).isEmpty();
+        assertThat(objects().size(DistributionLayout.layerLink(repo, layer.digest())))
+                .isEmpty();
+
+        assertThat(writer.refusingDeletesAfter(writer.deleteGeneration()).linkBlob(repo, layer.digest()))
+                .isTrue();
+        assertThat(reader.blobSize(repo, layer.digest())).contains(layer.size());
+    }
+
+    /**
      * The guarded store takes the key's lock and reads the tombstones in one round trip: the read
      * must still see a delete that held the lock while the store waited for it (its snapshot taken
      * after the lock, not before).
