@@ -11,8 +11,6 @@ import io.georeg.testkit.tools.RefusingPort;
 import io.georeg.testkit.tools.TcpRelay;
 import java.time.Duration;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpFields;
 import org.junit.jupiter.api.AfterAll;
@@ -53,18 +51,13 @@ class CrossRouterFencesIT {
 
     @Test
     void aFencePinsTheOtherRoutersReadsBeforeItsNotificationReachedThatRouter() throws Exception {
-        Matcher url = Pattern.compile("jdbc:postgresql://([^:/]+):(\\d+)/(.*)").matcher(DB.jdbcUrl());
-        assertThat(url.matches()).as("a host:port JDBC URL: %s", DB.jdbcUrl()).isTrue();
         FenceStore store = new FenceStore(database.transactions(), Duration.ofMinutes(10), Duration.ZERO);
         // No replica answers: a fence this test finds is never cleared by a replica check.
         try (RefusingPort nothingListening = RefusingPort.open();
-                TcpRelay relay = TcpRelay.to(url.group(1), Integer.parseInt(url.group(2)));
+                TcpRelay relay = TcpRelay.to(DB.host(), DB.port());
                 FenceView otherView = new FenceView(
                                 store,
-                                DatabaseConfig.of(
-                                        "jdbc:postgresql://127.0.0.1:" + relay.port() + "/" + url.group(3),
-                                        DB.user(),
-                                        DB.password()),
+                                DatabaseConfig.of(DB.jdbcUrlThrough(relay.port()), DB.user(), DB.password()),
                                 Duration.ofMillis(100))
                         .start()) {
             Upstream replica = new Upstream("replica", "nothing listening", nothingListening.url());

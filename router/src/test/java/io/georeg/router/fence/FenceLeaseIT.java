@@ -17,8 +17,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpFields;
 import org.junit.jupiter.api.AfterAll;
@@ -44,9 +42,6 @@ class FenceLeaseIT {
     static Database database;
     static HttpClient http;
     static FenceStore store;
-    static String host;
-    static int port;
-    static String name;
 
     RefusingPort nothingListening;
     Upstream replica;
@@ -59,11 +54,6 @@ class FenceLeaseIT {
         http = new HttpClient();
         http.start();
         store = new FenceStore(database.transactions(), Duration.ofMinutes(10), Duration.ZERO);
-        Matcher url = Pattern.compile("jdbc:postgresql://([^:/]+):(\\d+)/(.*)").matcher(DB.jdbcUrl());
-        assertThat(url.matches()).as("a host:port JDBC URL: %s", DB.jdbcUrl()).isTrue();
-        host = url.group(1);
-        port = Integer.parseInt(url.group(2));
-        name = url.group(3);
     }
 
     @AfterAll
@@ -88,7 +78,7 @@ class FenceLeaseIT {
     void aWriteAnswersOnlyOnceTheOtherRoutersViewAckedItsFence() throws Exception {
         // Long enough that B does not renew during the test: a renewal would end the wait too.
         Duration lease = Duration.ofMinutes(10);
-        try (TcpRelay listen = TcpRelay.to(host, port);
+        try (TcpRelay listen = TcpRelay.to(DB.host(), DB.port());
                 Reader b = new Reader(through(listen), direct(), lease)) {
             ReadYourWrites a = writer(lease);
             await().atMost(WAIT).until(() -> b.rw.trustedGeneration() >= 0);
@@ -120,7 +110,7 @@ class FenceLeaseIT {
     @Test
     void aWriteWhoseOwnViewCannotReloadItsFenceStillWaitsForTheAcks() throws Exception {
         Duration lease = Duration.ofMinutes(10);
-        TcpRelay toWritersPool = TcpRelay.to(host, port);
+        TcpRelay toWritersPool = TcpRelay.to(DB.host(), DB.port());
         Database writersPool =
                 new Database(through(toWritersPool).withConnectionTimeout(Duration.ofMillis(250))).start();
         FenceView aView = new FenceView(
@@ -128,7 +118,7 @@ class FenceLeaseIT {
                         direct(),
                         Duration.ofMillis(100))
                 .start();
-        try (TcpRelay listen = TcpRelay.to(host, port);
+        try (TcpRelay listen = TcpRelay.to(DB.host(), DB.port());
                 Reader b = new Reader(through(listen), direct(), lease)) {
             ReadYourWrites a =
                     new ReadYourWrites(store, aView, null, lease, null, http, replica, Duration.ofSeconds(1));
@@ -155,7 +145,7 @@ class FenceLeaseIT {
     @Test
     void aRouterWhoseViewIsStuckWhileItRenewsDelaysAWriteByAboutOneLease() throws Exception {
         Duration lease = Duration.ofSeconds(2);
-        try (TcpRelay listen = TcpRelay.to(host, port);
+        try (TcpRelay listen = TcpRelay.to(DB.host(), DB.port());
                 Reader b = new Reader(through(listen), direct(), lease)) {
             await().atMost(WAIT).until(() -> b.rw.trustedGeneration() >= 0);
             // B's notifications are held while its lease connection renews: a view stuck, not dead.
@@ -201,7 +191,7 @@ class FenceLeaseIT {
     @Test
     void aRouterThatDiedDelaysAWriteByAboutOneLease() throws Exception {
         Duration lease = Duration.ofSeconds(2);
-        TcpRelay toB = TcpRelay.to(host, port);
+        TcpRelay toB = TcpRelay.to(DB.host(), DB.port());
         Reader b = new Reader(through(toB), through(toB), lease);
         try {
             await().atMost(WAIT).until(() -> b.rw.trustedGeneration() >= 0);
@@ -242,8 +232,8 @@ class FenceLeaseIT {
     @Test
     void aLeaseNotRenewedStopsBeingTrustedAndReadsAskTheDatabase() throws Exception {
         Duration lease = Duration.ofSeconds(2);
-        try (TcpRelay listen = TcpRelay.to(host, port);
-                TcpRelay renewals = TcpRelay.to(host, port);
+        try (TcpRelay listen = TcpRelay.to(DB.host(), DB.port());
+                TcpRelay renewals = TcpRelay.to(DB.host(), DB.port());
                 Reader b = new Reader(through(listen), through(renewals), lease)) {
             await().atMost(WAIT).until(() -> b.rw.trustedGeneration() >= 0);
             renewals.hold();
@@ -300,7 +290,7 @@ class FenceLeaseIT {
     }
 
     private static DatabaseConfig through(TcpRelay relay) {
-        return DatabaseConfig.of("jdbc:postgresql://127.0.0.1:" + relay.port() + "/" + name, DB.user(), DB.password());
+        return DatabaseConfig.of(DB.jdbcUrlThrough(relay.port()), DB.user(), DB.password());
     }
 
     /** Router B: a fence view ({@code listen}), a lease ({@code leases}) and its read-your-writes. */
