@@ -88,7 +88,10 @@ public final class RouterAdminClient {
                     URI.create(n.path("primaryUrl").asText()),
                     n.path("primaryCircuit").asText(),
                     n.path("primaryProbedReachable").asBoolean(),
-                    n.hasNonNull("publicUrl") ? URI.create(n.path("publicUrl").asText()) : null);
+                    n.hasNonNull("publicUrl") ? URI.create(n.path("publicUrl").asText()) : null,
+                    // Routers before the stalled-database change always stored, and do not say so.
+                    n.path("stored").asBoolean(true),
+                    n.hasNonNull("notStored") ? n.path("notStored").asText() : null);
         } catch (IOException | IllegalArgumentException e) {
             throw new FailoverException(
                     "router " + router + " answered " + method + " " + path + " with unexpected JSON: "

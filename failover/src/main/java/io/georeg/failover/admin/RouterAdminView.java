@@ -1,6 +1,7 @@
 package io.georeg.failover.admin;
 
 import java.net.URI;
+import java.util.Optional;
 
 /**
  * A router's answer from {@code /-/admin/mode} or {@code /-/admin/primary}.
@@ -10,6 +11,10 @@ import java.net.URI;
  * @param primaryProbedReachable what the router's health probes alone say of the primary
  * @param publicUrl              the router's public URL, where clients pull ({@code router.publicUrl});
  *                               null from a router that does not report it
+ * @param stored                 false when the router applied the switch but could not store it in
+ *                               the shared admin state (its database stalled): other routers do not
+ *                               have it and a restart loses it; true from a router that does not say
+ * @param notStored              the router's own words on that, null when stored
  */
 public record RouterAdminView(
         URI router,
@@ -18,4 +23,20 @@ public record RouterAdminView(
         URI primaryUrl,
         String primaryCircuit,
         boolean primaryProbedReachable,
-        URI publicUrl) {}
+        URI publicUrl,
+        boolean stored,
+        String notStored) {
+
+    /**
+     * What the step output says of a switch the router applied but did not store
+     * (docs/failover.md, "When the tracking database does not answer"); empty when stored.
+     */
+    public Optional<String> notStoredWarning() {
+        return stored
+                ? Optional.empty()
+                : Optional.of(router + " switched but NOT stored in the shared admin state: "
+                        + (notStored == null || notStored.isBlank()
+                                ? "the other routers do not have it and a restart loses it"
+                                : notStored));
+    }
+}

@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
 /**
  * {@code georeg drill}: rehearses losing the primary against a running deployment ({@link Drill})
  * and writes {@code drill-report.md} and {@code drill-report.json}. Exit code 0 only when every
- * check passed. The app registers an instance with a supplier of the started tracking database.
+ * check passed and every router switch was stored, 3 ({@link #NOT_STORED}) when one was not. The app registers an instance with a supplier of the started tracking database.
  */
 @Command(
         name = "drill",
@@ -142,26 +142,46 @@ public final class DrillCommand implements Callable<Integer> {
     }
 
     /**
+     * Exit code of a drill or promotion whose checks all passed while a router applied a switch it
+     * could not store in the shared admin state (its database stalled). Not 0: the run did what it
+     * was asked on every router, but the other routers' restarts and any router started since do
+     * not see it until the database answers again, and a scheduled drill must not look clean then.
+     * Not 1: nothing failed, and a promotion that exits 3 has switched (a script must not run it
+     * again or roll back on that). A failed check wins (1).
+     */
+    static final int NOT_STORED = 3;
+
+    /**
      * The checks on the terminal and where the report is, or with {@code json} the report's JSON
-     * object alone (for pipelines); 0 when all passed. Shared with promote.
+     * object alone (for pipelines); 0 when all passed and every switch was stored, 3
+     * ({@link #NOT_STORED}) when all passed but one was not, 1 when a check failed. Shared with
+     * promote.
      */
     static int print(Report report, Path markdown, PrintWriter out, boolean json) {
+        int exit = !report.passed() ? 1 : report.warnings().isEmpty() ? 0 : NOT_STORED;
         if (json) {
             out.println(ReportWriter.json(report).toPrettyString());
             out.flush();
-            return report.passed() ? 0 : 1;
+            return exit;
         }
         for (Check c : report.checks()) {
             out.printf("%-22s %s  %s%n", c.name(), c.passed() ? "pass" : "FAIL", c.detail());
         }
+        report.warnings().forEach(w -> out.println("WARNING: " + w));
         out.println("RPO: " + report.rpo().size() + " change(s) not replicated"
                 + report.rpo().stream().mapToLong(i -> i.age().toSeconds()).max().stream()
                         .mapToObj(s -> ", the oldest " + s + " s old")
                         .findFirst()
                         .orElse(""));
         report.timingsMillis().forEach((k, v) -> out.println(k + ": " + v + " ms"));
-        out.println(report.kind() + " " + (report.passed() ? "PASSED" : "FAILED") + "; report: " + markdown);
+        out.println(report.kind() + " "
+                + (!report.passed()
+                        ? "FAILED"
+                        : exit == NOT_STORED
+                                ? "PASSED, " + report.warnings().size() + " router switch(es) NOT STORED (exit 3)"
+                                : "PASSED")
+                + "; report: " + markdown);
         out.flush();
-        return report.passed() ? 0 : 1;
+        return exit;
     }
 }

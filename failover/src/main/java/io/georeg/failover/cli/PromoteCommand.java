@@ -22,7 +22,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code georeg promote}: the planned failover ({@link Promotion}) — freeze, drain, final
  * reconcile, verify, switch the routers to the new primary, unfreeze — with a report. Exit code 0
- * only when every check passed. The app registers an instance with a session supplier.
+ * only when every check passed and every router switch was stored, 3 when one was not
+ * ({@link DrillCommand#NOT_STORED}). The app registers an instance with a session supplier.
  */
 @Command(
         name = "promote",

@@ -49,13 +49,18 @@ final class StepProgress implements StepListener {
     public void ended(Step step) {
         Instant at = step.startedAt().plusMillis(step.millis());
         if (json) {
-            print(event("step-ended", step.name(), at)
+            ObjectNode ended = event("step-ended", step.name(), at)
                     .put("passed", step.passed())
-                    .put("millis", step.millis()));
+                    .put("millis", step.millis());
+            step.warnings().forEach(ended.putArray("warnings")::add);
+            print(ended);
         } else {
             err.printf(
                     "%s %s  %-5s  %-16s %d ms%n",
                     command, CLOCK.format(at), step.passed() ? "pass" : "FAIL", step.name(), step.millis());
+            // One line per router whose switch was not stored, so it is not read as a plain pass.
+            step.warnings()
+                    .forEach(w -> err.printf("%s %s  WARN   %-16s %s%n", command, CLOCK.format(at), step.name(), w));
         }
         err.flush();
     }

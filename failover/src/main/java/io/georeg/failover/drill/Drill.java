@@ -161,6 +161,7 @@ public final class Drill {
         for (RouterAdminClient router : routers) {
             try {
                 RouterAdminView view = router.setMode("primary-down", reason);
+                view.notStoredWarning().ifPresent(report::warning);
                 if (!"primary-down".equals(view.mode()) || !"open".equals(view.primaryCircuit())) {
                     problems.add(router.router() + " reports mode " + view.mode() + ", primary circuit "
                             + view.primaryCircuit());
@@ -330,6 +331,7 @@ public final class Drill {
         for (RouterAdminClient router : routers) {
             try {
                 RouterAdminView view = router.setMode("normal", "georeg drill finished");
+                view.notStoredWarning().ifPresent(report::warning);
                 if (!"normal".equals(view.mode())) {
                     problems.add(router.router() + " reports mode " + view.mode());
                 }

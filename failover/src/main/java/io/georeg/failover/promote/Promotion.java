@@ -117,6 +117,7 @@ public final class Promotion {
         for (RouterAdminClient router : routers) {
             try {
                 RouterAdminView view = call.call(router);
+                view.notStoredWarning().ifPresent(report::warning);
                 if (mode != null && !mode.equals(view.mode())) {
                     problems.add(router.router() + " reports mode " + view.mode());
                 } else if (mode == null && !options.newPrimary().equals(view.primaryUrl())) {

@@ -14,7 +14,7 @@ import java.util.function.Supplier;
  * and written by {@link ReportWriter}: the steps with their timing ({@link #step}, each told to a
  * {@link StepListener} as it starts and ends), the checks with pass/fail, facts (routers, modes,
  * lag), timings in milliseconds (time to serve, pull percentiles, drain), the RPO (changes not
- * replicated, oldest first) and errors. Not thread-safe: one run fills it.
+ * replicated, oldest first), errors and warnings. Not thread-safe: one run fills it.
  */
 public final class Report {
     private final String kind;
@@ -27,6 +27,7 @@ public final class Report {
     private final Map<String, Long> timingsMillis = new LinkedHashMap<>();
     private final List<UnreplicatedItem> rpo = new ArrayList<>();
     private final List<String> errors = new ArrayList<>();
+    private final List<String> warnings = new ArrayList<>();
 
     public Report(String kind) {
         this(kind, StepListener.NONE);
@@ -53,6 +54,7 @@ public final class Report {
         Instant start = Instant.now();
         long startNanos = System.nanoTime();
         int checksBefore = checks.size();
+        int warningsBefore = warnings.size();
         listener.started(name, description, start);
         boolean threw = true;
         try {
@@ -67,7 +69,8 @@ public final class Report {
                     description,
                     start,
                     Duration.ofNanos(System.nanoTime() - startNanos).toMillis(),
-                    passed);
+                    passed,
+                    warnings.subList(warningsBefore, warnings.size()));
             steps.add(step);
             listener.ended(step);
         }
@@ -93,6 +96,15 @@ public final class Report {
 
     public void error(String error) {
         errors.add(error);
+    }
+
+    /**
+     * Something the operator must know though no check failed (a router switch applied but not
+     * stored); told with the step it happened in, and it turns the exit code of a passed run into
+     * {@code 3}.
+     */
+    public void warning(String warning) {
+        warnings.add(warning);
     }
 
     public void finish() {
@@ -142,5 +154,9 @@ public final class Report {
 
     public List<String> errors() {
         return List.copyOf(errors);
+    }
+
+    public List<String> warnings() {
+        return List.copyOf(warnings);
     }
 }

@@ -51,6 +51,8 @@ public final class ReportWriter {
                         .put("startedAt", s.startedAt().toString())
                         .put("millis", s.millis())
                         .put("passed", s.passed()));
+        ArrayNode warnings = root.putArray("warnings");
+        report.warnings().forEach(warnings::add);
         ArrayNode checks = root.putArray("checks");
         report.checks()
                 .forEach(c -> checks.addObject()
@@ -161,6 +163,11 @@ public final class ReportWriter {
                         .append(cell(i.lastError()))
                         .append(" |\n");
             }
+        }
+        if (!report.warnings().isEmpty()) {
+            md.append("\n## Warnings\n\n");
+            report.warnings()
+                    .forEach(w -> md.append("- ").append(w.replace("\n", " ")).append('\n'));
         }
         if (!report.errors().isEmpty()) {
             md.append("\n## Errors\n\n");

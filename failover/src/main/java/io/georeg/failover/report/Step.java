@@ -1,6 +1,7 @@
 package io.georeg.failover.report;
 
 import java.time.Instant;
+import java.util.List;
 
 /**
  * One step of a drill or a promotion as it ran: what it did, when it started, how long it took,
@@ -12,5 +13,16 @@ import java.time.Instant;
  * @param startedAt when it started
  * @param millis how long it took
  * @param passed true when none of its checks failed and it did not throw
+ * @param warnings what the operator must know though nothing failed, e.g. a router switch that was
+ *     applied but not stored in the shared admin state
  */
-public record Step(String name, String description, Instant startedAt, long millis, boolean passed) {}
+public record Step(
+        String name, String description, Instant startedAt, long millis, boolean passed, List<String> warnings) {
+    public Step {
+        warnings = List.copyOf(warnings);
+    }
+
+    public Step(String name, String description, Instant startedAt, long millis, boolean passed) {
+        this(name, description, startedAt, millis, passed, List.of());
+    }
+}

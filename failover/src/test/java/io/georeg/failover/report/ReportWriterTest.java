@@ -22,6 +22,7 @@ class ReportWriterTest {
         Report report = new Report("drill");
         report.step("switch", "switch 1 router(s) to primary-down", () -> {
             report.check(Check.pass("switch", "1 router(s)"));
+            report.warning("http://r1/ switched but NOT stored in the shared admin state: later");
         });
         report.check(Check.fail("precheck-pending", "3 change(s) | over"));
         report.timing("sample pull p99", 42);
@@ -48,6 +49,8 @@ class ReportWriterTest {
         assertThat(json.path("steps").get(0).path("name").asText()).isEqualTo("switch");
         assertThat(json.path("steps").get(0).path("passed").asBoolean()).isTrue();
         assertThat(json.path("steps").get(0).has("millis")).isTrue();
+        assertThat(json.path("warnings").get(0).asText()).startsWith("http://r1/ switched but NOT stored");
+        assertThat(report.steps().get(0).warnings()).hasSize(1);
         assertThat(json.path("rpo").path("unreplicated").asInt()).isEqualTo(1);
         assertThat(json.path("rpo").path("oldestAgeSeconds").asLong()).isEqualTo(90);
         assertThat(json.path("rpo").path("items").get(0).path("repository").asText())
@@ -61,6 +64,7 @@ class ReportWriterTest {
                 .contains("3 change(s) \\| over")
                 .contains("1 change(s) not replicated, the oldest 90 s old")
                 .contains("| team/app | v1 |")
+                .contains("## Warnings\n\n- http://r1/ switched but NOT stored")
                 .contains("something broke");
     }
 
