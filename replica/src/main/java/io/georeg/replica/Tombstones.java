@@ -9,6 +9,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.OptionalLong;
+import org.postgresql.PGConnection;
+import org.postgresql.jdbc.PreferQueryMode;
 
 /**
  * Reads of the replica's delete tombstones (migration V13): the delete generation now, and
@@ -140,7 +142,7 @@ public final class Tombstones {
             ps.setString(3, kind);
             ps.setString(4, key);
             ps.setLong(5, generation);
-            return new GuardedStore(ps);
+            return new GuardedStore(c, ps, c.getAutoCommit() && simpleQueryMode(c));
         } catch (SQLException | RuntimeException e) {
             ps.close();
             throw e;
@@ -149,10 +151,20 @@ public final class Tombstones {
 
     /** A store prefixed by {@link #guarded}: its parameters are bound, then {@link #count} runs all three. */
     static final class GuardedStore implements AutoCloseable {
+        private final Connection c;
         private final PreparedStatement ps;
+        /**
+         * In pgjdbc's simple query mode ({@code preferQueryMode=simple} in the database URL) a
+         * multi-statement goes as one query message per statement, each its own transaction on an
+         * auto-commit connection: the lock would end before the store and the refusal would not
+         * stop it. There the three run in an explicit transaction instead (two round trips more).
+         */
+        private final boolean explicitTransaction;
 
-        private GuardedStore(PreparedStatement ps) {
+        private GuardedStore(Connection c, PreparedStatement ps, boolean explicitTransaction) {
+            this.c = c;
             this.ps = ps;
+            this.explicitTransaction = explicitTransaction;
         }
 
         /** The store's own statement, to bind its parameters from {@link #firstParameter}. */
@@ -171,6 +183,31 @@ public final class Tombstones {
          * generation), so that nothing was stored.
          */
         OptionalLong count() throws SQLException {
+            if (!explicitTransaction) {
+                return run();
+            }
+            c.setAutoCommit(false);
+            try {
+                OptionalLong stored = run();
+                if (stored.isPresent()) {
+                    c.commit();
+                } else {
+                    c.rollback();
+                }
+                return stored;
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    c.rollback();
+                } catch (SQLException rollbackFailure) {
+                    e.addSuppressed(rollbackFailure);
+                }
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        }
+
+        private OptionalLong run() throws SQLException {
             try {
                 ps.execute(); // the lock's (void) row
                 ps.getMoreResults(); // the refusal's (void) row
@@ -193,6 +230,11 @@ public final class Tombstones {
         public void close() throws SQLException {
             ps.close();
         }
+    }
+
+    private static boolean simpleQueryMode(Connection c) throws SQLException {
+        return c.isWrapperFor(PGConnection.class)
+                && c.unwrap(PGConnection.class).getPreferQueryMode() == PreferQueryMode.SIMPLE;
     }
 
     private static boolean deleted(

@@ -480,6 +480,96 @@ class ReplicaIT {
                 .isEmpty();
     }
 
+    /**
+     * The guard rests on pgjdbc sending the lock, the refusal and the store with one Sync (one
+     * implicit transaction): checked on one connection past pgjdbc's prepareThreshold (server-
+     * prepared statements from the fifth use on) and in the simple query mode a database URL may
+     * ask for, the lock still held while the store runs, and a tombstone committed while the
+     * guarded statement waited for the lock refusing it.
+     */
+    @Test
+    void aGuardedStoreHoldsItsLockAndRefusesInEveryQueryModeAndOnceServerPrepared() throws Exception {
+        RepositoryName repo = RepositoryName.of("tombstone/modes");
+        String storeAfterAPause = "INSERT INTO stored SELECT 1 FROM pg_sleep(0.3) RETURNING 7";
+        String store = "INSERT INTO stored VALUES (1) RETURNING 7";
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try {
+            for (String mode : List.of("extended", "simple")) {
+                String url = DB.jdbcUrl() + (DB.jdbcUrl().contains("?") ? "&" : "?") + "preferQueryMode=" + mode;
+                try (Connection guarded = DriverManager.getConnection(url, DB.user(), DB.password());
+                        Connection other = DriverManager.getConnection(DB.jdbcUrl(), DB.user(), DB.password())) {
+                    try (PreparedStatement ps = guarded.prepareStatement("CREATE TEMP TABLE stored (n int)")) {
+                        ps.execute();
+                    }
+                    for (int i = 0; i < 7; i++) {
+                        String key = mode + "-" + i;
+                        String lockKey = Tombstones.BLOB + " " + repo.value() + "@" + key;
+                        long generation = writer.deleteGeneration();
+                        // Not refused: the lock is still held while the store (a pause) runs.
+                        Future<java.util.OptionalLong> stored = executor.submit(
+                                () -> guardedCount(guarded, storeAfterAPause, lockKey, repo, key, generation));
+                        Thread.sleep(100);
+                        try (PreparedStatement ps =
+                                other.prepareStatement("SELECT pg_try_advisory_lock(hashtextextended(?, 0))")) {
+                            ps.setString(1, lockKey);
+                            try (ResultSet rs = ps.executeQuery()) {
+                                rs.next();
+                                assertThat(rs.getBoolean(1))
+                                        .as("%s use %d: the lock is free while the store runs", mode, i)
+                                        .isFalse();
+                            }
+                        }
+                        assertThat(stored.get(30, TimeUnit.SECONDS)).hasValue(7);
+                        assertThat(guarded.getAutoCommit()).isTrue();
+
+                        // Refused: a delete holding the lock commits its tombstone while the store waits.
+                        other.setAutoCommit(false);
+                        try (PreparedStatement ps = other.prepareStatement(Tombstones.LOCK_KEY)) {
+                            ps.setString(1, lockKey);
+                            ps.execute();
+                        }
+                        try (PreparedStatement ps = other.prepareStatement(
+                                "INSERT INTO replica_tombstones (repository, kind, digest, generation)"
+                                        + " VALUES (?, ?, ?, nextval('replica_delete_generation'))")) {
+                            ps.setString(1, repo.value());
+                            ps.setString(2, Tombstones.BLOB);
+                            ps.setString(3, key);
+                            ps.executeUpdate();
+                        }
+                        Future<java.util.OptionalLong> refused =
+                                executor.submit(() -> guardedCount(guarded, store, lockKey, repo, key, generation));
+                        Thread.sleep(150);
+                        assertThat(refused.isDone()).isFalse();
+                        other.commit();
+                        other.setAutoCommit(true);
+                        assertThat(refused.get(30, TimeUnit.SECONDS))
+                                .as("%s use %d", mode, i)
+                                .isEmpty();
+                        assertThat(guarded.getAutoCommit()).isTrue();
+                        try (PreparedStatement ps = guarded.prepareStatement("SELECT count(*) FROM stored");
+                                ResultSet rs = ps.executeQuery()) {
+                            rs.next();
+                            assertThat(rs.getLong(1))
+                                    .as("%s use %d: only the stores not refused", mode, i)
+                                    .isEqualTo(i + 1);
+                        }
+                    }
+                }
+            }
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+
+    private static java.util.OptionalLong guardedCount(
+            Connection c, String store, String lockKey, RepositoryName repo, String key, long generation)
+            throws Exception {
+        try (Tombstones.GuardedStore guarded =
+                Tombstones.guarded(c, store, lockKey, repo.value(), Tombstones.BLOB, key, generation)) {
+            return guarded.count();
+        }
+    }
+
     @Test
     void unlinkingABlobHidesItFromThatRepositoryOnly() {
         TestBlob layer = TestImages.layer(751, 100);
