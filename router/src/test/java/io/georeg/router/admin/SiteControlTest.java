@@ -149,6 +149,63 @@ class SiteControlTest {
         assertThat(control.mode()).isEqualTo(RouterMode.NORMAL);
     }
 
+    @Test
+    void twoRoutersWithUnstoredSwitchesAgreeOnTheOneStoredFirst() {
+        PausingStore other = new PausingStore(store.delegate);
+        SiteControl otherRouter =
+                new SiteControl(CONFIGURED, other, new CircuitBreaker("primary", 3), Duration.ofHours(1), url -> {});
+        control.refresh();
+        otherRouter.refresh();
+        store.failing = true;
+        other.failing = true;
+        control.setMode(RouterMode.PRIMARY_DOWN, "drill");
+        otherRouter.setPrimary(Optional.of(PROMOTED));
+
+        store.failing = false;
+        other.failing = false;
+        otherRouter.refresh();
+        control.refresh();
+        otherRouter.refresh();
+
+        AdminState stored = store.delegate.read();
+        assertThat(stored.primaryUrl()).as("the first router to store wins").contains(PROMOTED);
+        assertThat(stored.mode()).isEqualTo(RouterMode.NORMAL);
+        for (SiteControl router : new SiteControl[] {control, otherRouter}) {
+            assertThat(router.notStored()).isEmpty();
+            assertThat(router.state()).isEqualTo(stored);
+            assertThat(router.primaryUrl()).isEqualTo(PROMOTED);
+        }
+        assertThat(circuit.isForced())
+                .as("the dropped drill released the circuit")
+                .isFalse();
+    }
+
+    @Test
+    void aSwitchWhoseAnswerWasLostAfterTheStoreTookItIsNeitherUndoneNorDoubled() {
+        control.refresh();
+        store.answerLost = true;
+        control.setPrimary(Optional.of(PROMOTED));
+        store.answerLost = false;
+        assertThat(control.notStored()).isPresent();
+
+        control.setMode(RouterMode.FROZEN, "promotion");
+
+        assertThat(store.delegate.read().primaryUrl()).contains(PROMOTED);
+        assertThat(store.delegate.read().mode()).isEqualTo(RouterMode.FROZEN);
+        assertThat(control.state()).isEqualTo(store.delegate.read());
+        assertThat(control.notStored()).isEmpty();
+
+        store.answerLost = true;
+        control.setMode(RouterMode.NORMAL, "");
+        store.answerLost = false;
+        control.refresh();
+
+        assertThat(control.state()).isEqualTo(store.delegate.read());
+        assertThat(control.mode()).isEqualTo(RouterMode.NORMAL);
+        assertThat(control.primaryUrl()).isEqualTo(PROMOTED);
+        assertThat(control.notStored()).isEmpty();
+    }
+
     /**
      * Starts a poll whose read of the store returns the state before {@code operatorSwitch} but is
      * held until the switch has either finished or is waiting for the poll, then lets it go.
@@ -180,6 +237,8 @@ class SiteControlTest {
         final CountDownLatch releaseRead = new CountDownLatch(1);
         private volatile boolean pauseNext;
         volatile boolean failing;
+        /** Writes reach the delegate, then fail as if their answer never came back. */
+        volatile boolean answerLost;
 
         PausingStore(AdminStateStore delegate) {
             this.delegate = delegate;
@@ -208,19 +267,29 @@ class SiteControlTest {
         @Override
         public AdminState setMode(RouterMode mode, String reason) {
             failIfFailing();
-            return delegate.setMode(mode, reason);
+            AdminState taken = delegate.setMode(mode, reason);
+            failIfAnswerLost();
+            return taken;
         }
 
         @Override
         public AdminState setPrimary(Optional<URI> url) {
             failIfFailing();
-            return delegate.setPrimary(url);
+            AdminState taken = delegate.setPrimary(url);
+            failIfAnswerLost();
+            return taken;
         }
 
         @Override
         public Optional<AdminState> storeIfUnchanged(AdminState wanted, Instant basis) {
             failIfFailing();
             return delegate.storeIfUnchanged(wanted, basis);
+        }
+
+        private void failIfAnswerLost() {
+            if (answerLost) {
+                throw new DatabaseUnavailableException("the answer never came back", null);
+            }
         }
 
         private void failIfFailing() {
