@@ -25,7 +25,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code georeg drill}: rehearses losing the primary against a running deployment ({@link Drill})
  * and writes {@code drill-report.md} and {@code drill-report.json}. Exit code 0 only when every
- * check passed and every router switch was stored, 3 ({@link #NOT_STORED}) when one was not. The app registers an instance with a supplier of the started tracking database.
+ * check passed and every router switch was stored, 3 ({@link #NOT_STORED}) when one was not. The
+ * app registers an instance with a supplier of the started tracking database.
  */
 @Command(
         name = "drill",
@@ -158,7 +159,7 @@ public final class DrillCommand implements Callable<Integer> {
      * promote.
      */
     static int print(Report report, Path markdown, PrintWriter out, boolean json) {
-        int exit = !report.passed() ? 1 : report.warnings().isEmpty() ? 0 : NOT_STORED;
+        int exit = exitCode(report);
         if (json) {
             out.println(ReportWriter.json(report).toPrettyString());
             out.flush();
@@ -174,14 +175,25 @@ public final class DrillCommand implements Callable<Integer> {
                         .findFirst()
                         .orElse(""));
         report.timingsMillis().forEach((k, v) -> out.println(k + ": " + v + " ms"));
-        out.println(report.kind() + " "
-                + (!report.passed()
-                        ? "FAILED"
-                        : exit == NOT_STORED
-                                ? "PASSED, " + report.warnings().size() + " router switch(es) NOT STORED (exit 3)"
-                                : "PASSED")
-                + "; report: " + markdown);
+        out.println(report.kind() + " " + verdict(report, exit) + "; report: " + markdown);
         out.flush();
         return exit;
+    }
+
+    /** 1 when a check failed, else {@link #NOT_STORED} when a switch was not stored, else 0. */
+    private static int exitCode(Report report) {
+        if (!report.passed()) {
+            return 1;
+        }
+        return report.warnings().isEmpty() ? 0 : NOT_STORED;
+    }
+
+    private static String verdict(Report report, int exit) {
+        if (!report.passed()) {
+            return "FAILED";
+        }
+        return exit == NOT_STORED
+                ? "PASSED, " + report.warnings().size() + " router switch(es) NOT STORED (exit " + NOT_STORED + ")"
+                : "PASSED";
     }
 }
