@@ -49,8 +49,8 @@ import java.util.OptionalLong;
  * than the generation the copy read before it read the primary. A blob's or a tag's link sends the
  * lock, a refusal that fails when the tombstone is newer (V20) and the link as one auto-commit
  * round trip, as an unguarded link costs ({@link Tombstones#guarded}); a manifest's transaction
- * sends the lock and the tombstone's read as two statements in one round trip
- * ({@link Tombstones#lockThenDeletedAfter}), one more than an unguarded store. A copy that has just asked {@link #linkStoredBlob} hands its answer to
+ * sends the same lock and refusal in one round trip ({@link Tombstones#lockThenRefused}), one more
+ * than an unguarded store. A copy that has just asked {@link #linkStoredBlob} hands its answer to
  * {@link #putBlob(RepositoryName, Digest, long, InputStream, BlobLink)}, which does not read the
  * blob's state again.
  */
@@ -546,7 +546,7 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
         if (deletesAfter == UNGUARDED) {
             return;
         }
-        if (Tombstones.lockThenDeletedAfter(
+        if (Tombstones.lockThenRefused(
                 c, lockKeyOf(repository, kind, key), repository.value(), kind, key, deletesAfter)) {
             throw new DeletedSinceException(repository, kind, key, deletesAfter);
         }

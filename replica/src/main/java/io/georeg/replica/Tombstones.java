@@ -52,19 +52,14 @@ public final class Tombstones {
     static final String LOCK_KEY = "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))";
 
     /**
-     * A key's transaction-scoped lock, then {@link #DELETED}: two statements sent in one round
-     * trip. The second statement's snapshot is taken only after the first has returned, so with
-     * the lock held (read committed: a snapshot per statement) it sees the tombstone of a delete
-     * that held the lock before it. Parameters: lock key, then those of {@link #DELETED}.
-     */
-    private static final String LOCK_THEN_DELETED = LOCK_KEY + ";\n" + DELETED;
-
-    /**
      * A key's transaction-scoped lock, then a statement that fails with {@link #REFUSED} when the
-     * key's tombstone is newer than a generation (migration V20), ahead of a guarded store in the
-     * same round trip: {@link #guarded}. Parameters: lock key, repository, kind, key, generation.
+     * key's tombstone is newer than a generation (migration V20): sent in one round trip, ahead of
+     * a guarded store ({@link #guarded}) or alone ({@link #lockThenRefused}). The refusal's
+     * snapshot is taken only after the lock has been granted (read committed: a snapshot per
+     * statement), so it sees the tombstone of a delete that held the lock before it. Parameters:
+     * lock key, repository, kind, key, generation.
      */
-    private static final String LOCK_THEN_REFUSE = LOCK_KEY + ";\n" + "SELECT replica_refuse_deleted(?, ?, ?, ?);\n";
+    private static final String LOCK_THEN_REFUSE = LOCK_KEY + ";\n" + "SELECT replica_refuse_deleted(?, ?, ?, ?)";
 
     /** The SQLSTATE of {@code replica_refuse_deleted}'s refusal (V20). */
     private static final String REFUSED = "GRDEL";
@@ -108,20 +103,23 @@ public final class Tombstones {
 
     /**
      * Takes the transaction-scoped advisory lock {@code lockKey} (the one a delete of the key
-     * takes), then answers {@link #deletedAfter}: one round trip instead of two. Only inside a
-     * transaction at read committed (the lock lasts until it ends).
+     * takes), then refuses content deleted after {@code generation}, in one round trip; true when
+     * refused, which leaves the transaction aborted (roll it back). Only inside a transaction at
+     * read committed (the lock lasts until it ends).
      */
-    static boolean lockThenDeletedAfter(
-            Connection c, String lockKey, String repository, String kind, String digest, long generation)
+    static boolean lockThenRefused(
+            Connection c, String lockKey, String repository, String kind, String key, long generation)
             throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(LOCK_THEN_DELETED)) {
-            ps.setString(1, lockKey);
-            bindDeleted(ps, 2, repository, kind, digest, generation, null);
+        try (PreparedStatement ps = c.prepareStatement(LOCK_THEN_REFUSE)) {
+            bindLockThenRefuse(ps, lockKey, repository, kind, key, generation);
             ps.execute(); // the lock's (void) row
-            if (!ps.getMoreResults()) {
-                throw new SQLException("no result of the tombstone check after the lock");
+            ps.getMoreResults(); // the refusal's (void) row
+            return false;
+        } catch (SQLException e) {
+            if (isRefusal(e)) {
+                return true;
             }
-            return firstBoolean(ps.getResultSet());
+            throw e;
         }
     }
 
@@ -135,13 +133,9 @@ public final class Tombstones {
     static GuardedStore guarded(
             Connection c, String store, String lockKey, String repository, String kind, String key, long generation)
             throws SQLException {
-        PreparedStatement ps = c.prepareStatement(LOCK_THEN_REFUSE + store);
+        PreparedStatement ps = c.prepareStatement(LOCK_THEN_REFUSE + ";\n" + store);
         try {
-            ps.setString(1, lockKey);
-            ps.setString(2, repository);
-            ps.setString(3, kind);
-            ps.setString(4, key);
-            ps.setLong(5, generation);
+            bindLockThenRefuse(ps, lockKey, repository, kind, key, generation);
             return new GuardedStore(c, ps, c.getAutoCommit() && simpleQueryMode(c));
         } catch (SQLException | RuntimeException e) {
             ps.close();
@@ -219,7 +213,7 @@ public final class Tombstones {
                     return OptionalLong.of(rs.getLong(1));
                 }
             } catch (SQLException e) {
-                if (REFUSED.equals(e.getSQLState())) {
+                if (isRefusal(e)) {
                     return OptionalLong.empty();
                 }
                 throw e;
@@ -230,6 +224,21 @@ public final class Tombstones {
         public void close() throws SQLException {
             ps.close();
         }
+    }
+
+    /** Binds {@link #LOCK_THEN_REFUSE}'s five parameters, the first of the statement's. */
+    private static void bindLockThenRefuse(
+            PreparedStatement ps, String lockKey, String repository, String kind, String key, long generation)
+            throws SQLException {
+        ps.setString(1, lockKey);
+        ps.setString(2, repository);
+        ps.setString(3, kind);
+        ps.setString(4, key);
+        ps.setLong(5, generation);
+    }
+
+    private static boolean isRefusal(SQLException e) {
+        return REFUSED.equals(e.getSQLState());
     }
 
     private static boolean simpleQueryMode(Connection c) throws SQLException {

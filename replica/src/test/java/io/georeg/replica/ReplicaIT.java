@@ -412,6 +412,33 @@ class ReplicaIT {
     }
 
     /**
+     * A manifest copy that read the primary before the manifest was deleted here: its store is
+     * refused in its transaction (the key's lock and the refusal, one round trip) and leaves
+     * neither the manifest nor its revision link; a copy that reads the primary after the delete
+     * stores it again.
+     */
+    @Test
+    void aManifestCopyThatReadThePrimaryBeforeTheDeleteDoesNotStoreItAgain() {
+        RepositoryName repo = RepositoryName.of("tombstone/manifest");
+        TestImage image = TestImages.image(512);
+        Digest digest = store(repo, image);
+        ReplicaWriter readBeforeTheDelete = writer.refusingDeletesAfter(writer.deleteGeneration());
+        writer.deleteManifest(repo, digest);
+
+        assertThatThrownBy(() -> readBeforeTheDelete.putManifest(
+                        repo, image.manifest().content(), image.manifest().mediaType(), digest))
+                .isInstanceOf(DeletedSinceException.class)
+                .hasMessageContaining(digest.toString());
+        assertThat(reader.manifest(repo, new Reference.ByDigest(digest))).isEmpty();
+        assertThat(objects().size(DistributionLayout.manifestRevisionLink(repo, digest)))
+                .isEmpty();
+
+        writer.refusingDeletesAfter(writer.deleteGeneration())
+                .putManifest(repo, image.manifest().content(), image.manifest().mediaType(), digest);
+        assertThat(reader.manifest(repo, new Reference.ByDigest(digest))).isPresent();
+    }
+
+    /**
      * A blob copy that read the primary before the blob was unlinked here: the guarded record and
      * link (lock, refusal and store in one round trip) is refused as a whole, and leaves neither
      * the repository's link row nor its link file; a copy that reads the primary after the unlink
