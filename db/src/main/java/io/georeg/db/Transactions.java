@@ -6,13 +6,16 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import javax.sql.DataSource;
+import org.postgresql.PGConnection;
+import org.postgresql.jdbc.PreferQueryMode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The one way georeg runs SQL: {@link #inTransaction} for writes (and consistent multi-statement
  * reads), {@link #read} for single-statement reads on an auto-commit connection (no BEGIN/COMMIT
- * round trips on registry-read's hot path).
+ * round trips on registry-read's hot path), {@link #autoCommit} for a writing statement and
+ * {@link #atomically} for a multi-statement whose statements stand or fall together.
  *
  * <p>A serialization failure (40001) or deadlock (40P01) rolls back and reruns the whole unit of
  * work, at most {@code maxAttempts} times in all, so work must be safe to rerun (touch only the
@@ -45,6 +48,12 @@ public final class Transactions {
 
     private final DataSource dataSource;
     private final int maxAttempts;
+    /**
+     * Whether the driver runs a multi-statement sent on an auto-commit connection as one implicit
+     * transaction; null until {@link #atomically} first asks (a connection's setting, the same for
+     * every connection of the pool, which all come from one URL).
+     */
+    private volatile Boolean multiStatementAtomic;
 
     public Transactions(DataSource dataSource, int maxAttempts) {
         if (maxAttempts < 1) {
@@ -100,6 +109,38 @@ public final class Transactions {
      */
     public <T> T autoCommit(Work<T> work) {
         return read(work);
+    }
+
+    /**
+     * Runs {@code work}, one multi-statement (several statements in one {@code PreparedStatement}),
+     * so that its statements take effect together or not at all, and a failing one stops those
+     * after it. With pgjdbc's extended protocol (its default) the statements go with one Sync and
+     * PostgreSQL runs them as one implicit transaction: then on an auto-commit connection, in one
+     * round trip with no BEGIN and no COMMIT, like {@link #autoCommit}. In pgjdbc's simple query
+     * mode ({@code preferQueryMode=simple} in the database URL) each statement goes as a query of
+     * its own, each its own transaction on an auto-commit connection: then in a transaction like
+     * {@link #inTransaction} (two round trips more). A failure (including one a statement raises
+     * on purpose) is rethrown as the other methods rethrow it, after the whole was undone;
+     * conflicts are retried, so the statements must be safe to rerun.
+     */
+    public <T> T atomically(Work<T> work) {
+        return multiStatementAtomic() ? autoCommit(work) : inTransaction(work);
+    }
+
+    private boolean multiStatementAtomic() {
+        Boolean atomic = multiStatementAtomic;
+        if (atomic == null) {
+            // Two first callers may both ask: the answer is the same, and asking sends no statement.
+            atomic = read(Transactions::sendsMultiStatementWithOneSync);
+            multiStatementAtomic = atomic;
+        }
+        return atomic;
+    }
+
+    /** pgjdbc in any query mode but simple; a driver it cannot tell counts as not atomic. */
+    private static boolean sendsMultiStatementWithOneSync(Connection c) throws SQLException {
+        return c.isWrapperFor(PGConnection.class)
+                && c.unwrap(PGConnection.class).getPreferQueryMode() != PreferQueryMode.SIMPLE;
     }
 
     private <T> T attemptTransaction(Isolation isolation, Work<T> work) throws SQLException {

@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.georeg.testkit.db.TestDatabase;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -115,6 +117,45 @@ class TransactionsIT {
                 .hasMessageContaining("nope");
     }
 
+    /**
+     * {@link Transactions#atomically}: a multi-statement's statements stand or fall together in
+     * both of pgjdbc's query modes. In the simple one pgjdbc sends each statement as a query of its
+     * own, so on an auto-commit connection a failing second statement neither undoes the first nor
+     * stops the third: the case the fallback to a transaction is for.
+     */
+    @Test
+    void aMultiStatementStandsOrFallsTogetherInEveryQueryMode() {
+        String failsInTheMiddle = "update counter set n = n + 1 where id = 1;"
+                + " select 1 / (n - n) from counter;"
+                + " update counter set n = n + 10 where id = 1";
+        String succeeds = "update counter set n = n + 1 where id = 1; update counter set n = n + 10 where id = 1";
+        for (String mode : List.of("extended", "simple")) {
+            try (Database inMode = inQueryMode(mode)) {
+                int before = database.transactions().read(TransactionsIT::readCounter);
+                assertThatThrownBy(() -> inMode.transactions().atomically(c -> execute(c, failsInTheMiddle)))
+                        .as(mode)
+                        .isInstanceOf(DatabaseException.class)
+                        .hasMessageContaining("division by zero");
+                assertThat(database.transactions().read(TransactionsIT::readCounter))
+                        .as("%s: the first statement undone", mode)
+                        .isEqualTo(before);
+
+                inMode.transactions().atomically(c -> execute(c, succeeds));
+                assertThat(database.transactions().read(TransactionsIT::readCounter))
+                        .as("%s: both statements committed", mode)
+                        .isEqualTo(before + 11);
+            }
+        }
+        try (Database simple = inQueryMode("simple")) {
+            int before = database.transactions().read(TransactionsIT::readCounter);
+            assertThatThrownBy(() -> simple.transactions().autoCommit(c -> execute(c, failsInTheMiddle)))
+                    .isInstanceOf(DatabaseException.class);
+            assertThat(database.transactions().read(TransactionsIT::readCounter))
+                    .as("simple mode, auto-commit: the statements around the failing one stay")
+                    .isEqualTo(before + 11);
+        }
+    }
+
     @Test
     void unreachableDatabaseIsUnavailable() {
         DatabaseConfig config = DatabaseConfig.of("jdbc:postgresql://127.0.0.1:1/none", "x", "y")
@@ -133,6 +174,17 @@ class TransactionsIT {
                     return null;
                 }))
                 .isInstanceOf(DatabaseUnavailableException.class);
+    }
+
+    private static Database inQueryMode(String mode) {
+        String url = DB.jdbcUrl() + (DB.jdbcUrl().contains("?") ? "&" : "?") + "preferQueryMode=" + mode;
+        return new Database(DatabaseConfig.of(url, DB.user(), DB.password())).start();
+    }
+
+    private static boolean execute(Connection c, String multiStatement) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(multiStatement)) {
+            return ps.execute();
+        }
     }
 
     private static int readCounter(Connection c) throws SQLException {

@@ -22,7 +22,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 
 /**
  * The replica's write side over the tracking database and blob storage; the replicator and test
@@ -49,7 +48,7 @@ import java.util.OptionalLong;
  * than the generation the copy read before it read the primary. A blob's or a tag's link sends the
  * lock, a refusal that fails when the tombstone is newer (V20) and the link as one auto-commit
  * round trip, as an unguarded link costs ({@link Tombstones#guarded}); a manifest's transaction
- * sends the same lock and refusal in one round trip ({@link Tombstones#lockThenRefused}), one more
+ * sends the same lock and refusal in one round trip ({@link Tombstones#lockThenRefuse}), one more
  * than an unguarded store. A copy that has just asked {@link #linkStoredBlob} hands its answer to
  * {@link #putBlob(RepositoryName, Digest, long, InputStream, BlobLink)}, which does not read the
  * blob's state again.
@@ -492,8 +491,9 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
      * Runs {@code sql}, one statement that links a blob or a tag into a repository and returns a
      * count, on an auto-commit connection: alone, or, for a guarded writer, behind the key's lock
      * and the refusal of what was deleted since the copy read the primary ({@code kind},
-     * {@code key}: its tombstone), all three in one round trip ({@link Tombstones#guarded}: three
-     * round trips fewer than a transaction of the lock, the check, the store and its commit).
+     * {@code key}: its tombstone), the three as one {@link Transactions#atomically} multi-statement
+     * ({@link Tombstones#guarded}; one round trip, three fewer than a transaction of the lock, the
+     * check, the store and its commit, unless the database URL asks for pgjdbc's simple query mode).
      * Refused, the link file the call wrote is removed again ({@code unlink}), for the replica has
      * no such content.
      */
@@ -507,18 +507,18 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
                 }
             });
         }
-        OptionalLong stored = tx.autoCommit(c -> {
-            try (Tombstones.GuardedStore store = Tombstones.guarded(
-                    c, sql, lockKeyOf(repository, kind, key), repository.value(), kind, key, deletesAfter)) {
-                parameters.bind(store.statement(), store.firstParameter());
-                return store.count();
-            }
-        });
-        if (stored.isEmpty()) {
+        try {
+            return tx.atomically(c -> {
+                try (Tombstones.GuardedStore store = Tombstones.guarded(
+                        c, sql, lockKeyOf(repository, kind, key), repository, kind, key, deletesAfter)) {
+                    parameters.bind(store.statement(), store.firstParameter());
+                    return store.count();
+                }
+            });
+        } catch (DeletedSinceException e) {
             unlink.run();
-            throw new DeletedSinceException(repository, kind, key, deletesAfter);
+            throw e;
         }
-        return stored.getAsLong();
     }
 
     /**
@@ -546,10 +546,7 @@ public final class DatabaseReplicaWriter implements ReplicaWriter {
         if (deletesAfter == UNGUARDED) {
             return;
         }
-        if (Tombstones.lockThenRefused(
-                c, lockKeyOf(repository, kind, key), repository.value(), kind, key, deletesAfter)) {
-            throw new DeletedSinceException(repository, kind, key, deletesAfter);
-        }
+        Tombstones.lockThenRefuse(c, lockKeyOf(repository, kind, key), repository, kind, key, deletesAfter);
     }
 
     private static void lockKey(Connection c, RepositoryName repository, String kind, String key) throws SQLException {

@@ -1,5 +1,6 @@
 package io.georeg.replica;
 
+import io.georeg.oci.RepositoryName;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -8,9 +9,6 @@ import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.OptionalLong;
-import org.postgresql.PGConnection;
-import org.postgresql.jdbc.PreferQueryMode;
 
 /**
  * Reads of the replica's delete tombstones (migration V13): the delete generation now, and
@@ -54,7 +52,7 @@ public final class Tombstones {
     /**
      * A key's transaction-scoped lock, then a statement that fails with {@link #REFUSED} when the
      * key's tombstone is newer than a generation (migration V20): sent in one round trip, ahead of
-     * a guarded store ({@link #guarded}) or alone ({@link #lockThenRefused}). The refusal's
+     * a guarded store ({@link #guarded}) or alone ({@link #lockThenRefuse}). The refusal's
      * snapshot is taken only after the lock has been granted (read committed: a snapshot per
      * statement), so it sees the tombstone of a delete that held the lock before it. Parameters:
      * lock key, repository, kind, key, generation.
@@ -103,21 +101,22 @@ public final class Tombstones {
 
     /**
      * Takes the transaction-scoped advisory lock {@code lockKey} (the one a delete of the key
-     * takes), then refuses content deleted after {@code generation}, in one round trip; true when
-     * refused, which leaves the transaction aborted (roll it back). Only inside a transaction at
-     * read committed (the lock lasts until it ends).
+     * takes), then refuses content deleted after {@code generation}, in one round trip. Only inside
+     * a transaction at read committed (the lock lasts until it ends).
+     *
+     * @throws DeletedSinceException when refused, which leaves the transaction aborted: let it
+     *     propagate, and {@link io.georeg.db.Transactions} rolls the transaction back
      */
-    static boolean lockThenRefused(
-            Connection c, String lockKey, String repository, String kind, String key, long generation)
+    static void lockThenRefuse(
+            Connection c, String lockKey, RepositoryName repository, String kind, String key, long generation)
             throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(LOCK_THEN_REFUSE)) {
             bindLockThenRefuse(ps, lockKey, repository, kind, key, generation);
             ps.execute(); // the lock's (void) row
             ps.getMoreResults(); // the refusal's (void) row
-            return false;
         } catch (SQLException e) {
             if (isRefusal(e)) {
-                return true;
+                throw new DeletedSinceException(repository, kind, key, generation);
             }
             throw e;
         }
@@ -125,18 +124,25 @@ public final class Tombstones {
 
     /**
      * Prefixes {@code store}, one writing statement, with the lock of {@code lockKey} and the
-     * refusal of content deleted after {@code generation}, as one multi-statement: on an
-     * auto-commit connection the three are sent in one round trip and run in one implicit
-     * transaction, which holds the lock until the store has committed, and which the refusal aborts
-     * before the store runs. Bind the store's parameters from {@link GuardedStore#firstParameter}.
+     * refusal of content deleted after {@code generation}, as one multi-statement for
+     * {@link io.georeg.db.Transactions#atomically}: the three run in one transaction (with
+     * pgjdbc's extended protocol an implicit one, in one round trip), which holds the lock until the
+     * store has committed, and which the refusal aborts before the store runs. Bind the store's
+     * parameters from {@link GuardedStore#firstParameter}.
      */
     static GuardedStore guarded(
-            Connection c, String store, String lockKey, String repository, String kind, String key, long generation)
+            Connection c,
+            String store,
+            String lockKey,
+            RepositoryName repository,
+            String kind,
+            String key,
+            long generation)
             throws SQLException {
         PreparedStatement ps = c.prepareStatement(LOCK_THEN_REFUSE + ";\n" + store);
         try {
             bindLockThenRefuse(ps, lockKey, repository, kind, key, generation);
-            return new GuardedStore(c, ps, c.getAutoCommit() && simpleQueryMode(c));
+            return new GuardedStore(ps, repository, kind, key, generation);
         } catch (SQLException | RuntimeException e) {
             ps.close();
             throw e;
@@ -145,20 +151,19 @@ public final class Tombstones {
 
     /** A store prefixed by {@link #guarded}: its parameters are bound, then {@link #count} runs all three. */
     static final class GuardedStore implements AutoCloseable {
-        private final Connection c;
         private final PreparedStatement ps;
-        /**
-         * In pgjdbc's simple query mode ({@code preferQueryMode=simple} in the database URL) a
-         * multi-statement goes as one query message per statement, each its own transaction on an
-         * auto-commit connection: the lock would end before the store and the refusal would not
-         * stop it. There the three run in an explicit transaction instead (two round trips more).
-         */
-        private final boolean explicitTransaction;
+        private final RepositoryName repository;
+        private final String kind;
+        private final String key;
+        private final long generation;
 
-        private GuardedStore(Connection c, PreparedStatement ps, boolean explicitTransaction) {
-            this.c = c;
+        private GuardedStore(
+                PreparedStatement ps, RepositoryName repository, String kind, String key, long generation) {
             this.ps = ps;
-            this.explicitTransaction = explicitTransaction;
+            this.repository = repository;
+            this.kind = kind;
+            this.key = key;
+            this.generation = generation;
         }
 
         /** The store's own statement, to bind its parameters from {@link #firstParameter}. */
@@ -173,35 +178,12 @@ public final class Tombstones {
 
         /**
          * Runs the lock, the refusal and the store, and returns the store's single number (its
-         * first column); empty when the refusal aborted them all (a tombstone newer than the
-         * generation), so that nothing was stored.
+         * first column).
+         *
+         * @throws DeletedSinceException when the refusal aborted them all (a tombstone newer than
+         *     the generation), so that nothing was stored
          */
-        OptionalLong count() throws SQLException {
-            if (!explicitTransaction) {
-                return run();
-            }
-            c.setAutoCommit(false);
-            try {
-                OptionalLong stored = run();
-                if (stored.isPresent()) {
-                    c.commit();
-                } else {
-                    c.rollback();
-                }
-                return stored;
-            } catch (SQLException | RuntimeException e) {
-                try {
-                    c.rollback();
-                } catch (SQLException rollbackFailure) {
-                    e.addSuppressed(rollbackFailure);
-                }
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
-            }
-        }
-
-        private OptionalLong run() throws SQLException {
+        long count() throws SQLException {
             try {
                 ps.execute(); // the lock's (void) row
                 ps.getMoreResults(); // the refusal's (void) row
@@ -210,11 +192,11 @@ public final class Tombstones {
                 }
                 try (ResultSet rs = ps.getResultSet()) {
                     rs.next();
-                    return OptionalLong.of(rs.getLong(1));
+                    return rs.getLong(1);
                 }
             } catch (SQLException e) {
                 if (isRefusal(e)) {
-                    return OptionalLong.empty();
+                    throw new DeletedSinceException(repository, kind, key, generation);
                 }
                 throw e;
             }
@@ -228,10 +210,10 @@ public final class Tombstones {
 
     /** Binds {@link #LOCK_THEN_REFUSE}'s five parameters, the first of the statement's. */
     private static void bindLockThenRefuse(
-            PreparedStatement ps, String lockKey, String repository, String kind, String key, long generation)
+            PreparedStatement ps, String lockKey, RepositoryName repository, String kind, String key, long generation)
             throws SQLException {
         ps.setString(1, lockKey);
-        ps.setString(2, repository);
+        ps.setString(2, repository.value());
         ps.setString(3, kind);
         ps.setString(4, key);
         ps.setLong(5, generation);
@@ -239,11 +221,6 @@ public final class Tombstones {
 
     private static boolean isRefusal(SQLException e) {
         return REFUSED.equals(e.getSQLState());
-    }
-
-    private static boolean simpleQueryMode(Connection c) throws SQLException {
-        return c.isWrapperFor(PGConnection.class)
-                && c.unwrap(PGConnection.class).getPreferQueryMode() == PreferQueryMode.SIMPLE;
     }
 
     private static boolean deleted(

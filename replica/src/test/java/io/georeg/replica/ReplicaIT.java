@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.georeg.db.Database;
 import io.georeg.db.DatabaseConfig;
+import io.georeg.db.Transactions;
 import io.georeg.oci.Descriptor;
 import io.georeg.oci.Digest;
 import io.georeg.oci.ErrorCode;
@@ -508,33 +509,41 @@ class ReplicaIT {
     }
 
     /**
-     * The guard rests on pgjdbc sending the lock, the refusal and the store with one Sync (one
-     * implicit transaction): checked on one connection past pgjdbc's prepareThreshold (server-
-     * prepared statements from the fifth use on) and in the simple query mode a database URL may
-     * ask for, the lock still held while the store runs, and a tombstone committed while the
-     * guarded statement waited for the lock refusing it.
+     * The guard rests on the lock, the refusal and the store running as one transaction
+     * ({@link io.georeg.db.Transactions#atomically}): with pgjdbc's extended protocol one Sync, one
+     * implicit transaction; in the simple query mode a database URL may ask for, one query per
+     * statement, so an explicit transaction. Checked in both modes on a pool of one connection past
+     * pgjdbc's prepareThreshold (server-prepared statements from the fifth use on): the lock still
+     * held while the store runs, and a tombstone committed while the guarded statement waited for
+     * the lock refusing it.
      */
     @Test
     void aGuardedStoreHoldsItsLockAndRefusesInEveryQueryModeAndOnceServerPrepared() throws Exception {
         RepositoryName repo = RepositoryName.of("tombstone/modes");
-        String storeAfterAPause = "INSERT INTO stored SELECT 1 FROM pg_sleep(0.3) RETURNING 7";
-        String store = "INSERT INTO stored VALUES (1) RETURNING 7";
         ExecutorService executor = Executors.newSingleThreadExecutor();
         try {
             for (String mode : List.of("extended", "simple")) {
+                String stored = "stored_" + mode;
+                String storeAfterAPause = "INSERT INTO " + stored + " SELECT 1 FROM pg_sleep(0.3) RETURNING 7";
+                String store = "INSERT INTO " + stored + " VALUES (1) RETURNING 7";
                 String url = DB.jdbcUrl() + (DB.jdbcUrl().contains("?") ? "&" : "?") + "preferQueryMode=" + mode;
-                try (Connection guarded = DriverManager.getConnection(url, DB.user(), DB.password());
+                try (Database inMode = new Database(DatabaseConfig.of(url, DB.user(), DB.password())
+                                        .withMaxPoolSize(1))
+                                .start();
                         Connection other = DriverManager.getConnection(DB.jdbcUrl(), DB.user(), DB.password())) {
-                    try (PreparedStatement ps = guarded.prepareStatement("CREATE TEMP TABLE stored (n int)")) {
-                        ps.execute();
-                    }
+                    Transactions tx = inMode.transactions();
+                    tx.autoCommit(c -> {
+                        try (PreparedStatement ps = c.prepareStatement("CREATE TABLE " + stored + " (n int)")) {
+                            return ps.execute();
+                        }
+                    });
                     for (int i = 0; i < 7; i++) {
                         String key = mode + "-" + i;
                         String lockKey = Tombstones.BLOB + " " + repo.value() + "@" + key;
                         long generation = writer.deleteGeneration();
                         // Not refused: the lock is still held while the store (a pause) runs.
-                        Future<java.util.OptionalLong> stored = executor.submit(
-                                () -> guardedCount(guarded, storeAfterAPause, lockKey, repo, key, generation));
+                        Future<Long> storing = executor.submit(
+                                () -> guardedCount(tx, storeAfterAPause, lockKey, repo, key, generation));
                         Thread.sleep(100);
                         try (PreparedStatement ps =
                                 other.prepareStatement("SELECT pg_try_advisory_lock(hashtextextended(?, 0))")) {
@@ -546,8 +555,7 @@ class ReplicaIT {
                                         .isFalse();
                             }
                         }
-                        assertThat(stored.get(30, TimeUnit.SECONDS)).hasValue(7);
-                        assertThat(guarded.getAutoCommit()).isTrue();
+                        assertThat(storing.get(30, TimeUnit.SECONDS)).isEqualTo(7);
 
                         // Refused: a delete holding the lock commits its tombstone while the store waits.
                         other.setAutoCommit(false);
@@ -563,23 +571,18 @@ class ReplicaIT {
                             ps.setString(3, key);
                             ps.executeUpdate();
                         }
-                        Future<java.util.OptionalLong> refused =
-                                executor.submit(() -> guardedCount(guarded, store, lockKey, repo, key, generation));
+                        Future<Long> refused =
+                                executor.submit(() -> guardedCount(tx, store, lockKey, repo, key, generation));
                         Thread.sleep(150);
                         assertThat(refused.isDone()).isFalse();
                         other.commit();
                         other.setAutoCommit(true);
-                        assertThat(refused.get(30, TimeUnit.SECONDS))
+                        assertThatThrownBy(() -> refused.get(30, TimeUnit.SECONDS))
                                 .as("%s use %d", mode, i)
-                                .isEmpty();
-                        assertThat(guarded.getAutoCommit()).isTrue();
-                        try (PreparedStatement ps = guarded.prepareStatement("SELECT count(*) FROM stored");
-                                ResultSet rs = ps.executeQuery()) {
-                            rs.next();
-                            assertThat(rs.getLong(1))
-                                    .as("%s use %d: only the stores not refused", mode, i)
-                                    .isEqualTo(i + 1);
-                        }
+                                .hasCauseInstanceOf(DeletedSinceException.class);
+                        assertThat(count("SELECT count(*) FROM " + stored + " WHERE n = ?::int", "1"))
+                                .as("%s use %d: only the stores not refused", mode, i)
+                                .isEqualTo(i + 1);
                     }
                 }
             }
@@ -588,13 +591,14 @@ class ReplicaIT {
         }
     }
 
-    private static java.util.OptionalLong guardedCount(
-            Connection c, String store, String lockKey, RepositoryName repo, String key, long generation)
-            throws Exception {
-        try (Tombstones.GuardedStore guarded =
-                Tombstones.guarded(c, store, lockKey, repo.value(), Tombstones.BLOB, key, generation)) {
-            return guarded.count();
-        }
+    private static long guardedCount(
+            Transactions tx, String store, String lockKey, RepositoryName repo, String key, long generation) {
+        return tx.atomically(c -> {
+            try (Tombstones.GuardedStore guarded =
+                    Tombstones.guarded(c, store, lockKey, repo, Tombstones.BLOB, key, generation)) {
+                return guarded.count();
+            }
+        });
     }
 
     @Test
