@@ -13,9 +13,9 @@ import java.time.ZoneOffset;
 /**
  * Reads of the replica's delete tombstones (migration V13): the delete generation now, and
  * whether the replica applied a delete of a manifest, blob or tag of a repository after a generation.
- * {@link DatabaseReplicaWriter} records tombstones and asks {@link #deletedAfter} under the key's
- * lock before a guarded store; the router reads the generation before a delete and asks
- * {@link #deleteShown} before it lets that delete's read-your-writes fence go: a replica that
+ * {@link DatabaseReplicaWriter} records tombstones and refuses a guarded store under the key's
+ * lock ({@link #lockThenRefuse}, {@link #guarded}); the router reads the generation before a
+ * delete and asks {@link #deleteShown} before it lets that delete's read-your-writes fence go: a replica that
  * merely lacks the content may not yet have stored a copy that read the primary before the
  * delete, and only the delete's tombstone makes the replica refuse it.
  */
@@ -37,8 +37,7 @@ public final class Tombstones {
     /** {@link #KEPT} as an SQL interval. */
     static final String LIFETIME = "interval '" + KEPT.toSeconds() + " seconds'";
 
-    // A tombstone of the key newer than the generation; or the delete (when given) older than
-    // tombstones live.
+    // A tombstone of the key newer than the generation; or the delete older than tombstones live.
     private static final String DELETED = """
             SELECT EXISTS (SELECT 1 FROM replica_tombstones
                             WHERE repository = ? AND kind = ? AND digest = ? AND generation > ?)
@@ -71,13 +70,17 @@ public final class Tombstones {
     /**
      * Whether a delete of {@code digest} made at {@code deletedAt} (after the replica's delete
      * generation was {@code generation}) can be taken as applied by the replica, once it lacks
-     * the content: {@link #deletedAfter}, or the delete is older than a tombstone lives, so its
-     * tombstone may have been pruned and tombstones no longer refuse the copies it raced.
+     * the content: the replica applied a delete of it with a generation above {@code generation},
+     * or the delete is older than a tombstone lives ({@link #KEPT}), so its tombstone may have been
+     * pruned and tombstones no longer refuse the copies it raced.
      */
     public static boolean deleteShown(
             Connection c, String repository, String kind, String digest, long generation, Instant deletedAt)
             throws SQLException {
-        return deleted(c, repository, kind, digest, generation, deletedAt);
+        try (PreparedStatement ps = c.prepareStatement(DELETED)) {
+            bindDeleted(ps, repository, kind, digest, generation, deletedAt);
+            return firstBoolean(ps.executeQuery());
+        }
     }
 
     /** The latest delete generation handed out (0 before the first delete): every later delete's is larger. */
@@ -87,16 +90,6 @@ public final class Tombstones {
             rs.next();
             return rs.getLong(1);
         }
-    }
-
-    /**
-     * Whether the replica applied a delete of {@code digest} ({@link #MANIFEST} or {@link #BLOB})
-     * in {@code repository} with a generation above {@code generation} (and pruned none since:
-     * tombstones last an hour).
-     */
-    public static boolean deletedAfter(Connection c, String repository, String kind, String digest, long generation)
-            throws SQLException {
-        return deleted(c, repository, kind, digest, generation, null);
     }
 
     /**
@@ -223,33 +216,15 @@ public final class Tombstones {
         return REFUSED.equals(e.getSQLState());
     }
 
-    private static boolean deleted(
-            Connection c, String repository, String kind, String digest, long generation, Instant deletedAt)
-            throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(DELETED)) {
-            bindDeleted(ps, 1, repository, kind, digest, generation, deletedAt);
-            return firstBoolean(ps.executeQuery());
-        }
-    }
-
-    /** Binds {@link #DELETED}'s parameters from the statement's parameter {@code first} on. */
+    /** Binds {@link #DELETED}'s parameters. */
     private static void bindDeleted(
-            PreparedStatement ps,
-            int first,
-            String repository,
-            String kind,
-            String digest,
-            long generation,
-            Instant deletedAt)
+            PreparedStatement ps, String repository, String kind, String digest, long generation, Instant deletedAt)
             throws SQLException {
-        ps.setString(first, repository);
-        ps.setString(first + 1, kind);
-        ps.setString(first + 2, digest);
-        ps.setLong(first + 3, generation);
-        ps.setObject(
-                first + 4,
-                deletedAt == null ? null : deletedAt.atOffset(ZoneOffset.UTC),
-                Types.TIMESTAMP_WITH_TIMEZONE);
+        ps.setString(1, repository);
+        ps.setString(2, kind);
+        ps.setString(3, digest);
+        ps.setLong(4, generation);
+        ps.setObject(5, deletedAt.atOffset(ZoneOffset.UTC), Types.TIMESTAMP_WITH_TIMEZONE);
     }
 
     private static boolean firstBoolean(ResultSet rs) throws SQLException {
