@@ -50,6 +50,15 @@ public final class Database implements AutoCloseable {
         hikari.setConnectionTimeout(config.connectionTimeout().toMillis());
         hikari.setInitializationFailTimeout(config.connectionTimeout().toMillis());
         hikari.addDataSourceProperty("ApplicationName", "georeg");
+        // Every connection's default, whatever the server's, database's or role's
+        // default_transaction_isolation: georeg's statements and transactions are written for read
+        // committed (a snapshot per statement). Under repeatable read, a transaction whose first
+        // statement waits for a lock (a guarded store waiting for a delete's key lock, see
+        // io.georeg.replica.Tombstones) keeps the snapshot taken before the wait and misses what
+        // the lock's holder committed: a store refused at read committed succeeds. Set here once per
+        // connection (only when the server's default differs), it also covers the auto-commit
+        // multi-statements of Transactions#atomically, which have no BEGIN to name a level in.
+        hikari.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
         if (poolMetrics != null) {
             hikari.setMetricsTrackerFactory(poolMetrics);
         }

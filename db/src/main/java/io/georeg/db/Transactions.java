@@ -63,7 +63,7 @@ public final class Transactions {
         this.maxAttempts = maxAttempts;
     }
 
-    /** Runs {@code work} in a READ COMMITTED transaction. */
+    /** Runs {@code work} in a READ COMMITTED transaction (the pool's default level, see {@link Database#start}). */
     public <T> T inTransaction(Work<T> work) {
         return inTransaction(Isolation.READ_COMMITTED, work);
     }
@@ -145,7 +145,9 @@ public final class Transactions {
 
     private <T> T attemptTransaction(Isolation isolation, Work<T> work) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
-            // Hikari restores auto-commit and isolation when the connection goes back to the pool.
+            // Hikari restores auto-commit and isolation when the connection goes back to the pool;
+            // read committed is every pooled connection's own level (Database#start), so it costs
+            // no statement here.
             c.setAutoCommit(false);
             if (isolation != Isolation.READ_COMMITTED) {
                 c.setTransactionIsolation(isolation.jdbcLevel);

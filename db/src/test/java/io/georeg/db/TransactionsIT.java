@@ -156,6 +156,40 @@ class TransactionsIT {
         }
     }
 
+    /**
+     * A database (or role, or server) whose {@code default_transaction_isolation} is repeatable
+     * read: georeg's connections still run at read committed, in transactions and in auto-commit
+     * statements alike (see {@link Database#start} for why).
+     */
+    @Test
+    void pooledConnectionsRunAtReadCommittedWhateverTheDatabasesDefault() throws SQLException {
+        try (TestDatabase own = TestDatabase.create()) {
+            try (Connection c = own.connect();
+                    Statement s = c.createStatement()) {
+                s.execute("ALTER DATABASE " + own.databaseName()
+                        + " SET default_transaction_isolation = 'repeatable read'");
+            }
+            try (Connection c = own.connect()) {
+                assertThat(isolationOf(c)).as("a new session's default").isEqualTo("repeatable read");
+            }
+            for (String mode : List.of("extended", "simple")) {
+                try (Database repeatableReadByDefault = inQueryMode(own, mode)) {
+                    Transactions tx = repeatableReadByDefault.transactions();
+                    assertThat(tx.read(TransactionsIT::isolationOf)).as(mode).isEqualTo("read committed");
+                    assertThat(tx.inTransaction(TransactionsIT::isolationOf))
+                            .as(mode)
+                            .isEqualTo("read committed");
+                    assertThat(tx.atomically(TransactionsIT::isolationOf))
+                            .as(mode)
+                            .isEqualTo("read committed");
+                    assertThat(tx.inTransaction(Transactions.Isolation.REPEATABLE_READ, TransactionsIT::isolationOf))
+                            .as("%s: a level asked for", mode)
+                            .isEqualTo("repeatable read");
+                }
+            }
+        }
+    }
+
     @Test
     void unreachableDatabaseIsUnavailable() {
         DatabaseConfig config = DatabaseConfig.of("jdbc:postgresql://127.0.0.1:1/none", "x", "y")
@@ -177,8 +211,21 @@ class TransactionsIT {
     }
 
     private static Database inQueryMode(String mode) {
-        String url = DB.jdbcUrl() + (DB.jdbcUrl().contains("?") ? "&" : "?") + "preferQueryMode=" + mode;
-        return new Database(DatabaseConfig.of(url, DB.user(), DB.password())).start();
+        return inQueryMode(DB, mode);
+    }
+
+    /** A pool over {@code db} in pgjdbc's query mode {@code mode}. */
+    private static Database inQueryMode(TestDatabase db, String mode) {
+        String url = db.jdbcUrl() + (db.jdbcUrl().contains("?") ? "&" : "?") + "preferQueryMode=" + mode;
+        return new Database(DatabaseConfig.of(url, db.user(), db.password())).start();
+    }
+
+    private static String isolationOf(Connection c) throws SQLException {
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SHOW transaction_isolation")) {
+            rs.next();
+            return rs.getString(1);
+        }
     }
 
     private static boolean execute(Connection c, String multiStatement) throws SQLException {

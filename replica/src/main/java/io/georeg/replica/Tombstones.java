@@ -15,9 +15,9 @@ import java.time.ZoneOffset;
  * whether the replica applied a delete of a manifest, blob or tag of a repository after a generation.
  * {@link DatabaseReplicaWriter} records tombstones and refuses a guarded store under the key's
  * lock ({@link #lockThenRefuse}, {@link #guarded}); the router reads the generation before a
- * delete and asks {@link #deleteShown} before it lets that delete's read-your-writes fence go: a replica that
- * merely lacks the content may not yet have stored a copy that read the primary before the
- * delete, and only the delete's tombstone makes the replica refuse it.
+ * delete and asks {@link #deleteShown} before it lets that delete's read-your-writes fence go: a
+ * replica that merely lacks the content may not yet have stored a copy that read the primary
+ * before the delete, and only the delete's tombstone makes the replica refuse it.
  */
 public final class Tombstones {
     /** The {@code kind} of a manifest's tombstone. */
@@ -53,8 +53,9 @@ public final class Tombstones {
      * key's tombstone is newer than a generation (migration V20): sent in one round trip, ahead of
      * a guarded store ({@link #guarded}) or alone ({@link #lockThenRefuse}). The refusal's
      * snapshot is taken only after the lock has been granted (read committed: a snapshot per
-     * statement), so it sees the tombstone of a delete that held the lock before it. Parameters:
-     * lock key, repository, kind, key, generation.
+     * statement; the pool sets it whatever the server's default, see
+     * {@link io.georeg.db.Database#start}), so it sees the tombstone of a delete that held the lock
+     * before it. Parameters: lock key, repository, kind, key, generation.
      */
     private static final String LOCK_THEN_REFUSE = LOCK_KEY + ";\n" + "SELECT replica_refuse_deleted(?, ?, ?, ?)";
 
@@ -95,7 +96,8 @@ public final class Tombstones {
     /**
      * Takes the transaction-scoped advisory lock {@code lockKey} (the one a delete of the key
      * takes), then refuses content deleted after {@code generation}, in one round trip. Only inside
-     * a transaction at read committed (the lock lasts until it ends).
+     * a transaction at read committed, every pooled connection's level (the lock lasts until the
+     * transaction ends).
      *
      * @throws DeletedSinceException when refused, which leaves the transaction aborted: let it
      *     propagate, and {@link io.georeg.db.Transactions} rolls the transaction back
