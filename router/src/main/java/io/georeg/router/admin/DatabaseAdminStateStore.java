@@ -27,12 +27,25 @@ import java.util.Optional;
  * {@link java.sql.Statement#setQueryTimeout} would not do for the second: pgjdbc cancels by
  * sending a cancel request on a new connection and then waits for the statement's error on the
  * old one, neither of which a silent server delivers (pgjdbc issue 750).
+ *
+ * <p>A poll's read, once a second on every router, is one round trip and no transaction control:
+ * {@link #BOUNDED_READ}. Writes run in a transaction whose {@code SET LOCAL} bounds each statement.
  */
 public final class DatabaseAdminStateStore implements AdminStateStore {
 
     private static final String READ = """
             SELECT mode, reason, primary_url, updated_at FROM router_admin_state WHERE id = 1
             """;
+
+    /**
+     * {@link #READ} after a {@code statement_timeout} local to the implicit transaction both run in:
+     * pgjdbc sends the two statements of one query string in one round trip ended by one Sync, and
+     * PostgreSQL runs the statements before a Sync in one transaction, committed at the Sync. The
+     * setting has to come in a statement of its own: PostgreSQL arms the timeout when a statement
+     * starts, so a {@code set_config} evaluated inside the read itself would bound only later
+     * statements ({@code DatabaseAdminStateStoreIT} tries a read blocked by a table lock).
+     */
+    private static final String BOUNDED_READ = "SELECT set_config('statement_timeout', ?, true); " + READ;
 
     private static final String SET_MODE = """
             INSERT INTO router_admin_state (id, mode, reason, updated_at) VALUES (1, ?, ?, now())
@@ -68,7 +81,20 @@ public final class DatabaseAdminStateStore implements AdminStateStore {
 
     @Override
     public AdminState read() {
-        return bounded(DatabaseAdminStateStore::select);
+        return transactions.read(c -> {
+            giveUpOnSilence(c);
+            try (PreparedStatement ps = c.prepareStatement(BOUNDED_READ)) {
+                ps.setString(1, Integer.toString(millis(timeout)));
+                ps.execute();
+                if (!ps.getMoreResults()) {
+                    throw new IllegalStateException(
+                            "pgjdbc gave no result for the read after its set_config: " + BOUNDED_READ);
+                }
+                try (ResultSet rs = ps.getResultSet()) {
+                    return row(rs);
+                }
+            }
+        });
     }
 
     @Override
@@ -117,12 +143,17 @@ public final class DatabaseAdminStateStore implements AdminStateStore {
      */
     private <T> T bounded(Transactions.Work<T> work) {
         return transactions.inTransaction(c -> {
-            c.setNetworkTimeout(Runnable::run, millis(timeout.plus(SERVER_FIRST)));
+            giveUpOnSilence(c);
             try (Statement s = c.createStatement()) {
                 s.execute("SET LOCAL statement_timeout = " + millis(timeout));
             }
             return work.apply(c);
         });
+    }
+
+    /** The client's bound, for a server that does not answer at all (see the class comment). */
+    private void giveUpOnSilence(Connection c) throws SQLException {
+        c.setNetworkTimeout(Runnable::run, millis(timeout.plus(SERVER_FIRST)));
     }
 
     private static int millis(Duration d) {
@@ -132,15 +163,19 @@ public final class DatabaseAdminStateStore implements AdminStateStore {
     private static AdminState select(Connection c) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(READ);
                 ResultSet rs = ps.executeQuery()) {
-            if (!rs.next()) {
-                return AdminState.initial();
-            }
-            String url = rs.getString("primary_url");
-            return new AdminState(
-                    RouterMode.parse(rs.getString("mode")),
-                    rs.getString("reason"),
-                    Optional.ofNullable(url).map(URI::create),
-                    rs.getTimestamp("updated_at").toInstant());
+            return row(rs);
         }
+    }
+
+    private static AdminState row(ResultSet rs) throws SQLException {
+        if (!rs.next()) {
+            return AdminState.initial();
+        }
+        String url = rs.getString("primary_url");
+        return new AdminState(
+                RouterMode.parse(rs.getString("mode")),
+                rs.getString("reason"),
+                Optional.ofNullable(url).map(URI::create),
+                rs.getTimestamp("updated_at").toInstant());
     }
 }
