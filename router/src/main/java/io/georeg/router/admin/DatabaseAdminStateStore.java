@@ -6,7 +6,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -29,7 +28,9 @@ import java.util.Optional;
  * old one, neither of which a silent server delivers (pgjdbc issue 750).
  *
  * <p>A poll's read, once a second on every router, is one round trip and no transaction control:
- * {@link #BOUNDED_READ}. Writes run in a transaction whose {@code SET LOCAL} bounds each statement.
+ * {@link #BOUNDED_READ}. Writes run in a transaction whose local settings bound each statement
+ * and, should the connection go silent between a write and its {@code COMMIT}, the time the
+ * server keeps the admin row locked for it ({@code idle_in_transaction_session_timeout}).
  */
 public final class DatabaseAdminStateStore implements AdminStateStore {
 
@@ -46,6 +47,11 @@ public final class DatabaseAdminStateStore implements AdminStateStore {
      * statements ({@code DatabaseAdminStateStoreIT} tries a read blocked by a table lock).
      */
     private static final String BOUNDED_READ = "SELECT set_config('statement_timeout', ?, true); " + READ;
+
+    /** The bounds of a write's transaction, set in one statement for the statements after it. */
+    private static final String WRITE_BOUNDS = """
+            SELECT set_config('statement_timeout', ?, true), set_config('idle_in_transaction_session_timeout', ?, true)
+            """;
 
     private static final String SET_MODE = """
             INSERT INTO router_admin_state (id, mode, reason, updated_at) VALUES (1, ?, ?, now())
@@ -137,15 +143,21 @@ public final class DatabaseAdminStateStore implements AdminStateStore {
     }
 
     /**
-     * Runs {@code work} in a transaction bounded as the class comment says. Both bounds end with
-     * it: {@code SET LOCAL} with the transaction, the network timeout when the pool takes the
-     * connection back (HikariCP restores it).
+     * Runs {@code work} in a transaction bounded as the class comment says. The bounds end with
+     * it: the settings with the transaction, the network timeout when the pool takes the
+     * connection back (HikariCP restores it). {@code idle_in_transaction_session_timeout}: a
+     * connection that goes silent after a write and before its {@code COMMIT} leaves the server
+     * holding the admin row's lock, and every other router's switch waiting on it, until the
+     * server hears the connection is gone, which TCP may take hours to tell; the server ends such a
+     * session itself once it has waited as long as this router would for any answer.
      */
     private <T> T bounded(Transactions.Work<T> work) {
         return transactions.inTransaction(c -> {
             giveUpOnSilence(c);
-            try (Statement s = c.createStatement()) {
-                s.execute("SET LOCAL statement_timeout = " + millis(timeout));
+            try (PreparedStatement ps = c.prepareStatement(WRITE_BOUNDS)) {
+                ps.setString(1, Integer.toString(millis(timeout)));
+                ps.setString(2, Integer.toString(millis(timeout)));
+                ps.execute();
             }
             return work.apply(c);
         });

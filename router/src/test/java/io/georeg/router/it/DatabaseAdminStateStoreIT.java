@@ -2,6 +2,7 @@ package io.georeg.router.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.georeg.db.Database;
 import io.georeg.db.DatabaseConfig;
@@ -13,6 +14,7 @@ import io.georeg.testkit.tools.TcpRelay;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
@@ -29,7 +31,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * {@code router.admin.pollInterval}), and that the store's bounds are kept by the server where
  * only the server can keep them. Tried: a read in one statement that set its own
  * {@code statement_timeout}, which PostgreSQL does not apply to the statement that sets it (a
- * read blocked by a table lock waited until the client gave the connection up).
+ * read blocked by a table lock waited until the client gave the connection up); a write whose connection went silent before its {@code COMMIT},
+ * whose transaction kept the admin row locked against every other router until TCP gave up.
  */
 class DatabaseAdminStateStoreIT {
     private static final Duration TIMEOUT = Duration.ofMillis(500);
@@ -111,6 +114,41 @@ class DatabaseAdminStateStoreIT {
             locker.rollback();
         }
         assertThat(store.read().mode()).isEqualTo(RouterMode.NORMAL);
+    }
+
+    @Test
+    void aWriteWhoseConnectionGoesSilentBeforeItsCommitDoesNotKeepTheAdminRowLocked() {
+        relay = TcpRelay.to(DB.host(), DB.port());
+        relayed = new Database(DatabaseConfig.of(DB.jdbcUrlThrough(relay.port()), DB.user(), DB.password())
+                        .withMaxPoolSize(2))
+                .start();
+        DatabaseAdminStateStore store = new DatabaseAdminStateStore(relayed.transactions(), TIMEOUT);
+        relay.stallWhenClientSends("COMMIT");
+
+        assertThatThrownBy(() -> store.setMode(RouterMode.PRIMARY_DOWN, "drill"))
+                .as("the commit's answer never came");
+
+        await().atMost(Duration.ofSeconds(10))
+                .alias("another router can write the admin row again")
+                .until(DatabaseAdminStateStoreIT::adminRowWritable);
+        assertThat(DB.queryText("SELECT mode FROM router_admin_state"))
+                .as("the silent transaction was rolled back")
+                .isEqualTo("normal");
+    }
+
+    /** Whether a write of the admin row through a connection of its own gets its lock within 100 ms. */
+    private static boolean adminRowWritable() throws SQLException {
+        try (Connection c = DB.connect();
+                Statement s = c.createStatement()) {
+            s.execute("SET lock_timeout = '100ms'");
+            s.executeUpdate("UPDATE router_admin_state SET reason = reason WHERE id = 1");
+            return true;
+        } catch (SQLException e) {
+            if ("55P03".equals(e.getSQLState())) {
+                return false;
+            }
+            throw e;
+        }
     }
 
     /**

@@ -53,6 +53,7 @@ public final class TcpRelay implements AutoCloseable {
     private boolean held;
     private boolean stalled;
     private final AtomicInteger waiting = new AtomicInteger();
+    private volatile String stallTrigger;
     private volatile boolean closed;
     private volatile boolean recording;
     private final List<String> requestLines = new CopyOnWriteArrayList<>();
@@ -128,6 +129,16 @@ public final class TcpRelay implements AutoCloseable {
         }
     }
 
+    /**
+     * From now on, the first read from a client that holds {@code text} (e.g. a {@code COMMIT} on
+     * a PostgreSQL connection) {@link #stall() stalls} the relay before it passes: a connection
+     * that goes silent in the middle of a conversation, after the server has seen what came
+     * before. Matched within one read, which holds a whole protocol message of the size tests send.
+     */
+    public void stallWhenClientSends(String text) {
+        stallTrigger = text;
+    }
+
     /** How many reads wait in the relay now (either direction), e.g. a query sent to a stalled server. */
     public int waiting() {
         return waiting.get();
@@ -180,6 +191,9 @@ public final class TcpRelay implements AutoCloseable {
                 OutputStream out = to.getOutputStream()) {
             int n;
             while ((n = in.read(buffer)) >= 0) {
+                if (!fromTarget) {
+                    stallIfTriggered(buffer, n);
+                }
                 awaitRelease(fromTarget);
                 if (!fromTarget && recording) {
                     scanForRequestLines(buffer, n, line);
@@ -215,6 +229,14 @@ public final class TcpRelay implements AutoCloseable {
             } else if (line.size() <= LONGEST_LINE) {
                 line.write(b);
             }
+        }
+    }
+
+    private void stallIfTriggered(byte[] bytes, int n) {
+        String trigger = stallTrigger;
+        if (trigger != null && new String(bytes, 0, n, StandardCharsets.ISO_8859_1).contains(trigger)) {
+            stallTrigger = null;
+            stall();
         }
     }
 
