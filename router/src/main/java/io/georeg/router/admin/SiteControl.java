@@ -3,6 +3,7 @@ package io.georeg.router.admin;
 import io.georeg.router.health.CircuitBreaker;
 import io.georeg.router.proxy.Upstream;
 import java.net.URI;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
@@ -43,6 +44,7 @@ public final class SiteControl implements AutoCloseable {
     private final CircuitBreaker primaryCircuit;
     private final Duration pollInterval;
     private final Consumer<URI> onPrimaryChange;
+    private final PollFailureLog pollFailures;
     /**
      * Held by a switch from its write to the store until what the store answered is applied (and
      * by a poll that stores unstored switches), so switches reach the store and this router in
@@ -75,11 +77,23 @@ public final class SiteControl implements AutoCloseable {
             CircuitBreaker primaryCircuit,
             Duration pollInterval,
             Consumer<URI> onPrimaryChange) {
+        this(configuredPrimary, store, primaryCircuit, pollInterval, onPrimaryChange, Clock.systemUTC());
+    }
+
+    /** @param clock times the failing polls' log lines ({@link PollFailureLog}) */
+    SiteControl(
+            URI configuredPrimary,
+            AdminStateStore store,
+            CircuitBreaker primaryCircuit,
+            Duration pollInterval,
+            Consumer<URI> onPrimaryChange,
+            Clock clock) {
         this.configuredPrimary = Objects.requireNonNull(configuredPrimary, "configuredPrimary");
         this.store = Objects.requireNonNull(store, "store");
         this.primaryCircuit = primaryCircuit;
         this.pollInterval = pollInterval;
         this.onPrimaryChange = onPrimaryChange;
+        this.pollFailures = new PollFailureLog(clock);
         this.primary = upstream(configuredPrimary);
     }
 
@@ -111,13 +125,10 @@ public final class SiteControl implements AutoCloseable {
         try {
             read = store.read();
         } catch (RuntimeException e) {
-            LOG.warn(
-                    "cannot read the router admin state, keeping mode {} and primary {}",
-                    state.mode().label(),
-                    primaryUrl(),
-                    e);
+            pollFailures.failed(e, "mode " + state.mode().label() + " and primary " + primaryUrl());
             return;
         }
+        pollFailures.succeeded();
         synchronized (applyOrder) {
             if (switches != seen) {
                 return;
