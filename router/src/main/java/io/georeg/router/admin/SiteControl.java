@@ -31,13 +31,13 @@ import org.slf4j.LoggerFactory;
  * database may be the thing failing — a drill's restore to {@code normal} must not wait for it,
  * nor be undone when it answers again. Polls then leave the unstored state alone and store it as
  * soon as the store answers, but only over the state it was made on: a switch stored meanwhile
- * through another router wins, and applies here too. Every call of the store is bounded in time
- * ({@link AdminStateStore}), so no lock here is held for longer than one call may take.
+ * through another router wins, and applies here too. What is kept, stored or dropped is
+ * {@link UnstoredSwitches}' to decide; this class applies what it answers. Every call of the store
+ * is bounded in time ({@link AdminStateStore}), so no lock here is held for longer than one call
+ * may take.
  */
 public final class SiteControl implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SiteControl.class);
-    private static final String DROPPED = "switches made on this router while the admin state store did not answer"
-            + " are dropped: the store took another switch since";
 
     private final URI configuredPrimary;
     private final AdminStateStore store;
@@ -45,9 +45,10 @@ public final class SiteControl implements AutoCloseable {
     private final Duration pollInterval;
     private final Consumer<URI> onPrimaryChange;
     private final PollFailureLog pollFailures;
+    private final UnstoredSwitches unstored;
     /**
      * Held by a switch from its write to the store until what the store answered is applied (and
-     * by a poll that stores unstored switches), so switches reach the store and this router in
+     * by a poll that stores {@link #unstored} switches), so switches reach the store and this router in
      * one order. A poll's read never holds it: a read waiting on a stalled database must not make
      * an operator's switch wait behind it.
      */
@@ -61,10 +62,6 @@ public final class SiteControl implements AutoCloseable {
      * drill's restore or a promotion until the next poll).
      */
     private long switches;
-    /** The state the store last answered, null until it has (guarded by {@link #applyOrder}). */
-    private AdminState stored;
-    /** Why the applied state holds switches the store has not taken; null when it holds none. */
-    private volatile String notStored;
 
     private volatile AdminState state = AdminState.initial();
     private volatile Upstream primary;
@@ -94,6 +91,7 @@ public final class SiteControl implements AutoCloseable {
         this.pollInterval = pollInterval;
         this.onPrimaryChange = onPrimaryChange;
         this.pollFailures = new PollFailureLog(clock);
+        this.unstored = new UnstoredSwitches(store, configuredPrimary, applyOrder);
         this.primary = upstream(configuredPrimary);
     }
 
@@ -114,7 +112,7 @@ public final class SiteControl implements AutoCloseable {
 
     /**
      * Reads the store and applies what it says; a failed read keeps the last known state. With
-     * unstored switches, a store that answers again is given them instead ({@link #storeUnstored}).
+     * {@link #unstored} switches, a store that answers again is given them instead ({@link #storeUnstored}).
      */
     public void refresh() {
         long seen;
@@ -133,14 +131,17 @@ public final class SiteControl implements AutoCloseable {
             if (switches != seen) {
                 return;
             }
-            if (notStored == null) {
-                stored = read;
-                apply(read);
-                return;
-            }
-            if (stored == null || !stored.updatedAt().equals(read.updatedAt())) {
-                dropUnstored(read);
-                return;
+            switch (unstored.afterRead(read)) {
+                case APPLY -> {
+                    apply(read);
+                    return;
+                }
+                case DROP -> {
+                    unstored.dropped(read);
+                    settle(read);
+                    return;
+                }
+                case STORE -> {}
             }
         }
         storeUnstored();
@@ -164,82 +165,42 @@ public final class SiteControl implements AutoCloseable {
      * answer, which this router stores when it answers again); empty when it is.
      */
     public Optional<String> notStored() {
-        return Optional.ofNullable(notStored);
+        return unstored.why();
     }
 
     private AdminState change(UnaryOperator<AdminState> edit, Supplier<AdminState> write) {
         synchronized (storeOrder) {
             try {
-                AdminState next = notStored == null ? write.get() : storeWithUnstored(edit, write);
+                AdminState next = unstored.store(edit, write, this::state);
                 settle(next);
                 return next;
             } catch (RuntimeException e) {
-                String why = "applied on this router only, not stored: the admin state store did not take it ("
-                        + e.getMessage() + "). Other routers do not have this switch, and a restart loses it; this"
-                        + " router stores it when the store answers again, unless a switch made through another"
-                        + " router is stored first, which then applies here too";
-                LOG.error("admin switch {}", why, e);
-                return settleUnstored(edit, why);
+                return settleUnstored(edit, unstored.refused(e));
             }
         }
     }
 
-    /** This switch and the unstored ones before it, over the state they were all made on. */
-    private AdminState storeWithUnstored(UnaryOperator<AdminState> edit, Supplier<AdminState> write) {
-        AdminState basis;
-        synchronized (applyOrder) {
-            basis = stored;
-        }
-        Optional<AdminState> taken =
-                basis == null ? Optional.empty() : store.storeIfUnchanged(edit.apply(state), basis.updatedAt());
-        if (taken.isPresent()) {
-            return taken.get();
-        }
-        LOG.warn(DROPPED + "; this one is stored over it");
-        return write.get();
-    }
-
-    /** Called by a poll once the store answers again. */
+    /** Called by a poll once the store answers again and still holds the state the unstored switches were made on. */
     private void storeUnstored() {
         synchronized (storeOrder) {
             AdminState wanted;
-            AdminState basis;
+            Optional<AdminState> over;
             synchronized (applyOrder) {
-                if (notStored == null || stored == null) {
+                over = unstored.basisToStoreOver();
+                if (over.isEmpty()) {
                     return;
                 }
                 wanted = state;
-                basis = stored;
             }
-            try {
-                Optional<AdminState> taken = store.storeIfUnchanged(wanted, basis.updatedAt());
-                if (taken.isPresent()) {
-                    LOG.warn("switches made on this router while the admin state store did not answer are stored now");
-                    settle(taken.get());
-                } else {
-                    dropUnstored(store.read());
-                }
-            } catch (RuntimeException e) {
-                LOG.warn("cannot store the switches made while the admin state store did not answer yet", e);
-            }
+            unstored.storeOver(wanted, over.get(), this::settle);
         }
-    }
-
-    /** The store took another switch since the unstored ones were made: they are dropped, it applies. */
-    private void dropUnstored(AdminState now) {
-        LOG.warn(
-                DROPPED + " (mode {}, primary {}), which applies here now",
-                now.mode().label(),
-                now.primaryUrl().orElse(configuredPrimary));
-        settle(now);
     }
 
     /** Applies a state the store answered to a switch (or to the storing of unstored ones). */
     private void settle(AdminState fromStore) {
         synchronized (applyOrder) {
             switches++;
-            stored = fromStore;
-            notStored = null;
+            unstored.settled(fromStore);
             apply(fromStore);
         }
     }
@@ -248,7 +209,7 @@ public final class SiteControl implements AutoCloseable {
         synchronized (applyOrder) {
             switches++;
             AdminState local = edit.apply(state);
-            notStored = why;
+            unstored.kept(why);
             apply(local);
             return local;
         }
