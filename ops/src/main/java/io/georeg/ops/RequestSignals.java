@@ -26,13 +26,13 @@ public final class RequestSignals {
 
     /** Registers the two counters on a process's registry; one instance per process. */
     public RequestSignals(PrometheusRegistry registry) {
-        requests = Counter.builder()
+        requests = MetricBuilders.counter()
                 .name("georeg_http_requests_total")
                 .help("Requests answered by a component (operations endpoints excepted), by status class (2xx, 3xx,"
                         + " 4xx, 5xx; an aborted answer counts as 5xx)")
                 .labelNames("component", "code")
                 .register(registry);
-        apdex = Counter.builder()
+        apdex = MetricBuilders.counter()
                 .name("georeg_http_apdex_total")
                 .help("Requests by apdex zone: satisfied (answered within metrics.apdex.satisfied), tolerating"
                         + " (within metrics.apdex.tolerated), frustrated (slower, 5xx or aborted)")

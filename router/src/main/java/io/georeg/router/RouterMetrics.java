@@ -1,5 +1,6 @@
 package io.georeg.router;
 
+import io.georeg.ops.MetricBuilders;
 import io.georeg.router.health.CircuitBreaker;
 import io.georeg.router.proxy.ProxyObserver;
 import io.georeg.router.proxy.Upstream;
@@ -56,19 +57,19 @@ public final class RouterMetrics implements ProxyObserver {
     private final Map<String, DistributionDataPoint> latencyByUpstream = new ConcurrentHashMap<>();
 
     public RouterMetrics(PrometheusRegistry registry, List<CircuitBreaker> circuits) {
-        requests = Counter.builder()
+        requests = MetricBuilders.counter()
                 .name("georeg_router_requests_total")
                 .help(
                         "Requests by route id and destination (primary, replica, primary-fallback, primary-fenced, auth, local, reject)")
                 .labelNames("route", "destination")
                 .register(registry);
-        fallbacks = Counter.builder()
+        fallbacks = MetricBuilders.counter()
                 .name("georeg_router_fallbacks_total")
                 .help(
                         "Replica misses answered from the primary, and misses not sent there because the primary was down")
                 .labelNames("route", "outcome")
                 .register(registry);
-        upstreamLatency = Histogram.builder()
+        upstreamLatency = MetricBuilders.histogram()
                 .name("georeg_router_upstream_latency_seconds")
                 .help("Time from sending a request upstream to its status and headers")
                 .unit(Unit.SECONDS)
@@ -76,20 +77,20 @@ public final class RouterMetrics implements ProxyObserver {
                 .classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
                 .labelNames("upstream")
                 .register(registry);
-        upstreamErrors = Counter.builder()
+        upstreamErrors = MetricBuilders.counter()
                 .name("georeg_router_upstream_errors_total")
                 .help("Upstream exchanges that failed (connect, timeout, reset), by upstream and phase")
                 .labelNames("upstream", "phase")
                 .register(registry);
-        fenceErrors = Counter.builder()
+        fenceErrors = MetricBuilders.counter()
                 .name("georeg_router_fence_errors_total")
                 .help("Read-your-writes fences that could not be recorded or checked (database errors)")
                 .register(registry);
-        accessLogDropped = Counter.builder()
+        accessLogDropped = MetricBuilders.counter()
                 .name("georeg_router_access_log_dropped_total")
                 .help("Access log lines dropped because the writer could not keep up or the file could not be written")
                 .register(registry);
-        Counter checks = Counter.builder()
+        Counter checks = MetricBuilders.counter()
                 .name("georeg_router_fence_checks_total")
                 .help("Reads whose write fences were checked, by how: memory (trusted fence lease, no query),"
                         + " query (fence generation query first), table (fence view down)")
@@ -98,7 +99,7 @@ public final class RouterMetrics implements ProxyObserver {
         for (FenceCheck c : FenceCheck.values()) {
             fenceChecks.put(c, checks.labelValues(c.label()));
         }
-        fenceAckWait = Histogram.builder()
+        fenceAckWait = MetricBuilders.histogram()
                 .name("georeg_router_fence_ack_wait_seconds")
                 .help("Time a write's answer waited, after its fences committed, for the other routers' fence views"
                         + " to ack them")

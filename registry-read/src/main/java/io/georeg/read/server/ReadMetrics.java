@@ -1,5 +1,6 @@
 package io.georeg.read.server;
 
+import io.georeg.ops.MetricBuilders;
 import io.georeg.read.api.WholeBlobCheck;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -27,23 +28,23 @@ public final class ReadMetrics {
     private final Counter wholeBlobGets;
 
     private ReadMetrics(PrometheusRegistry registry) {
-        requests = Counter.builder()
+        requests = MetricBuilders.counter()
                 .name("georeg_read_requests_total")
                 .help("Requests answered by registry-read, by endpoint kind, method and status")
                 .labelNames("endpoint", "method", "status")
                 .register(registry);
-        duration = Histogram.builder()
+        duration = MetricBuilders.histogram()
                 .name("georeg_read_request_duration_seconds")
                 .help("Time from a registry-read request to its last byte sent, by endpoint kind")
                 .labelNames("endpoint")
                 .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
                 .register(registry);
-        bytes = Counter.builder()
+        bytes = MetricBuilders.counter()
                 .name("georeg_read_sent_bytes_total")
                 .help("Response body bytes registry-read sent, by endpoint kind")
                 .labelNames("endpoint")
                 .register(registry);
-        wholeBlobGets = Counter.builder()
+        wholeBlobGets = MetricBuilders.counter()
                 .name("georeg_read_whole_blob_gets_total")
                 .help("Whole blob GETs registry-read answered, by how their bytes were checked: hashed,"
                         + " verified_before (sent unhashed, the file verified before), never, object_store")

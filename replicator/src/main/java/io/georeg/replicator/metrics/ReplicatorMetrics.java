@@ -1,6 +1,7 @@
 package io.georeg.replicator.metrics;
 
 import io.georeg.oci.NamespaceOwners;
+import io.georeg.ops.MetricBuilders;
 import io.georeg.replicator.PrimarySource;
 import io.georeg.replicator.copy.CopyObserver;
 import io.georeg.replicator.intake.IntakeObserver;
@@ -67,58 +68,58 @@ public final class ReplicatorMetrics implements WorkObserver, CopyObserver, Reco
     public ReplicatorMetrics(PrometheusRegistry registry, WorkQueue queue, NamespaceOwners owners) {
         this.owners = owners;
         this.perPrimary = owners.owners().size() > 1;
-        lag = Histogram.builder()
+        lag = MetricBuilders.histogram()
                 .name("georeg_replication_lag_seconds")
                 .help("Time from the primary's event (or the crawl that found it) to the change applied on the replica")
                 .classicUpperBounds(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600)
                 .labelNames(labelNames())
                 .register(registry);
-        applied = Counter.builder()
+        applied = MetricBuilders.counter()
                 .name("georeg_replication_items_applied_total")
                 .help("Work items applied to the replica")
                 .labelNames(labelNames("operation"))
                 .register(registry);
-        failures = Counter.builder()
+        failures = MetricBuilders.counter()
                 .name("georeg_replication_failures_total")
                 .help("Failed work item attempts by reason; final=true when the item is failed for good")
                 .labelNames(labelNames("reason", "final"))
                 .register(registry);
-        intakeRequests = Counter.builder()
+        intakeRequests = MetricBuilders.counter()
                 .name("georeg_replication_intake_requests_total")
                 .help("Notification requests by outcome (accepted, duplicate, unauthorized, malformed, too_large, ...)")
                 .labelNames(labelNames("outcome"))
                 .register(registry);
-        intakeEvents = Counter.builder()
+        intakeEvents = MetricBuilders.counter()
                 .name("georeg_replication_intake_events_total")
                 .help("Notification events in accepted requests")
                 .labelNames(labelNames())
                 .register(registry);
-        blobsCopied = Counter.builder()
+        blobsCopied = MetricBuilders.counter()
                 .name("georeg_replication_blobs_copied_total")
                 .help("Blobs copied from the primary")
                 .register(registry);
-        bytesCopied = Counter.builder()
+        bytesCopied = MetricBuilders.counter()
                 .name("georeg_replication_bytes_copied_total")
                 .help("Blob bytes copied from the primary")
                 .register(registry);
-        dedupHits = Counter.builder()
+        dedupHits = MetricBuilders.counter()
                 .name("georeg_replication_blob_dedup_total")
                 .help("Blobs already stored for another repository, linked instead of copied")
                 .register(registry);
-        manifestsCopied = Counter.builder()
+        manifestsCopied = MetricBuilders.counter()
                 .name("georeg_replication_manifests_copied_total")
                 .help("Manifests and indexes copied from the primary")
                 .register(registry);
-        deletes = Counter.builder()
+        deletes = MetricBuilders.counter()
                 .name("georeg_replication_deletes_total")
                 .help("Tag and digest deletes propagated to the replica")
                 .register(registry);
-        unknownActions = Counter.builder()
+        unknownActions = MetricBuilders.counter()
                 .name("georeg_replication_intake_unknown_actions_total")
                 .help("Notification events with an action the replicator does not know, recorded and skipped")
                 .labelNames("action")
                 .register(registry);
-        listingsRefused = Counter.builder()
+        listingsRefused = MetricBuilders.counter()
                 .name("georeg_replication_reconcile_listing_refused_total")
                 .help(
                         "Reconcile listings (catalog or namespace) the primary refused to the replicator's account (401/403)")

@@ -1,6 +1,7 @@
 package io.georeg.replicator.metrics;
 
 import io.georeg.oci.Digest;
+import io.georeg.ops.MetricBuilders;
 import io.georeg.replicator.verify.VerifyObserver;
 import io.georeg.replicator.verify.VerifyOutcome;
 import io.georeg.replicator.verify.VerifyTarget;
@@ -22,7 +23,7 @@ public final class VerifyMetrics implements VerifyObserver {
     private final Counter repairs;
 
     public VerifyMetrics(PrometheusRegistry registry) {
-        Counter verifications = Counter.builder()
+        Counter verifications = MetricBuilders.counter()
                 .name("georeg_replication_verifications_total")
                 .help("Stored objects re-verified, by target (blob, manifest) and result (ok, failed, missing, error)")
                 .labelNames("target", "result")
@@ -34,11 +35,11 @@ public final class VerifyMetrics implements VerifyObserver {
             }
             results.put(target, byOutcome);
         }
-        bytes = Counter.builder()
+        bytes = MetricBuilders.counter()
                 .name("georeg_replication_verified_bytes_total")
                 .help("Bytes re-hashed by the verifier")
                 .register(registry);
-        repairs = Counter.builder()
+        repairs = MetricBuilders.counter()
                 .name("georeg_replication_verify_repairs_total")
                 .help("Re-copies of bad objects requested by the verifier (queued=false: nothing links the object)")
                 .labelNames("target", "queued")

@@ -1,5 +1,6 @@
 package io.georeg.router.outage;
 
+import io.georeg.ops.MetricBuilders;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -47,23 +48,23 @@ public final class OutageMetrics {
     public OutageMetrics(PrometheusRegistry registry, boolean siteKeyLoaded, BooleanSupplier inUse) {
         this.siteKeyLoaded = siteKeyLoaded;
         this.inUse = inUse;
-        issued = Counter.builder()
+        issued = MetricBuilders.counter()
                 .name("georeg_router_outage_tokens_issued_total")
                 .help(
                         "Pull-only outage tokens the router minted with the site key while the primary's token service was unreachable")
                 .register(registry);
-        refused = Counter.builder()
+        refused = MetricBuilders.counter()
                 .name("georeg_router_outage_tokens_refused_total")
                 .help("Token requests the router refused while answering for the primary's token service, by reason")
                 .labelNames("reason")
                 .register(registry);
-        learned = Counter.builder()
+        learned = MetricBuilders.counter()
                 .name("georeg_router_outage_grants_learned_total")
                 .help(
                         "Successful token answers of the primary whose pull grants were recorded, by outcome (learned, unverified, error)")
                 .labelNames("outcome")
                 .register(registry);
-        revoked = Counter.builder()
+        revoked = MetricBuilders.counter()
                 .name("georeg_router_outage_grants_revoked_total")
                 .help("Stored credentials deleted because the primary answered 401 to them")
                 .register(registry);
