@@ -27,8 +27,9 @@ import java.util.Optional;
  * sending a cancel request on a new connection and then waits for the statement's error on the
  * old one, neither of which a silent server delivers (pgjdbc issue 750).
  *
- * <p>A poll's read, once a second on every router, is one round trip and no transaction control:
- * {@link #BOUNDED_READ}. Writes run in a transaction whose local settings bound each statement
+ * <p>A poll's read, once a second on every router, is {@link #BOUNDED_READ} run through {@link
+ * Transactions#atomically}: one round trip and no transaction control with pgjdbc's extended
+ * protocol, a transaction in its simple query mode. Writes run in a transaction whose local settings bound each statement
  * and, should the connection go silent between a write and its {@code COMMIT}, the time the
  * server keeps the admin row locked for it ({@code idle_in_transaction_session_timeout}).
  */
@@ -39,12 +40,14 @@ public final class DatabaseAdminStateStore implements AdminStateStore {
             """;
 
     /**
-     * {@link #READ} after a {@code statement_timeout} local to the implicit transaction both run in:
-     * pgjdbc sends the two statements of one query string in one round trip ended by one Sync, and
-     * PostgreSQL runs the statements before a Sync in one transaction, committed at the Sync. The
-     * setting has to come in a statement of its own: PostgreSQL arms the timeout when a statement
-     * starts, so a {@code set_config} evaluated inside the read itself would bound only later
-     * statements ({@code DatabaseAdminStateStoreIT} tries a read blocked by a table lock).
+     * {@link #READ} after a {@code statement_timeout} local to the transaction both run in, which
+     * {@link Transactions#atomically} makes one transaction whatever pgjdbc's query mode (the
+     * implicit one of a multi-statement sent with one Sync, or an explicit one in simple mode, where
+     * each statement would otherwise be a transaction of its own and the setting would end before the
+     * read starts). The setting has to come in a statement of its own: PostgreSQL arms the timeout
+     * when a statement starts, so a {@code set_config} evaluated inside the read itself would bound
+     * only later statements ({@code DatabaseAdminStateStoreIT} tries a read blocked by a table lock,
+     * in both query modes).
      */
     private static final String BOUNDED_READ = "SELECT set_config('statement_timeout', ?, true); " + READ;
 
@@ -87,7 +90,7 @@ public final class DatabaseAdminStateStore implements AdminStateStore {
 
     @Override
     public AdminState read() {
-        return transactions.read(c -> {
+        return transactions.atomically(c -> {
             giveUpOnSilence(c);
             try (PreparedStatement ps = c.prepareStatement(BOUNDED_READ)) {
                 ps.setString(1, Integer.toString(millis(timeout)));

@@ -25,13 +25,17 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The admin state store on a real PostgreSQL: what a poll sends (every router reads once per
  * {@code router.admin.pollInterval}), and that the store's bounds are kept by the server where
  * only the server can keep them. Tried: a read in one statement that set its own
  * {@code statement_timeout}, which PostgreSQL does not apply to the statement that sets it (a
- * read blocked by a table lock waited until the client gave the connection up); a write whose connection went silent before its {@code COMMIT},
+ * read blocked by a table lock waited until the client gave the connection up), and the same read
+ * as two statements in pgjdbc's simple query mode, where each is a transaction of its own; a write
+ * whose connection went silent before its {@code COMMIT},
  * whose transaction kept the admin row locked against every other router until TCP gave up.
  */
 class DatabaseAdminStateStoreIT {
@@ -45,7 +49,8 @@ class DatabaseAdminStateStoreIT {
     static Database direct;
     final List<String> sent = new CopyOnWriteArrayList<>();
     TcpRelay relay;
-    Database relayed;
+    /** A pool of the test's own (through the relay, or in a query mode), closed after it. */
+    Database pool;
 
     @BeforeAll
     static void migrate() {
@@ -56,7 +61,7 @@ class DatabaseAdminStateStoreIT {
 
     @AfterEach
     void closeRelay() {
-        for (AutoCloseable c : new AutoCloseable[] {relayed, relay}) {
+        for (AutoCloseable c : new AutoCloseable[] {pool, relay}) {
             try {
                 if (c != null) {
                     c.close();
@@ -93,9 +98,18 @@ class DatabaseAdminStateStoreIT {
         assertThat(sent).as("a write keeps its transaction").startsWith("BEGIN").endsWith("COMMIT");
     }
 
-    @Test
-    void aReadBlockedByALockIsEndedByTheServerWithinTheStoreTimeout() throws Exception {
-        DatabaseAdminStateStore store = new DatabaseAdminStateStore(direct.transactions(), TIMEOUT);
+    /**
+     * In both of pgjdbc's query modes: in the simple one ({@code preferQueryMode=simple}) each
+     * statement of the read's query string went as a transaction of its own, so the setting had
+     * ended before the read began and the read waited until the client gave the connection up,
+     * leaving its backend waiting on the lock.
+     */
+    @ParameterizedTest(name = "preferQueryMode={0}")
+    @ValueSource(strings = {"extended", "simple"})
+    void aReadBlockedByALockIsEndedByTheServerWithinTheStoreTimeout(String queryMode) throws Exception {
+        String url = DB.jdbcUrl() + (DB.jdbcUrl().contains("?") ? "&" : "?") + "preferQueryMode=" + queryMode;
+        pool = new Database(DatabaseConfig.of(url, DB.user(), DB.password()).withMaxPoolSize(2)).start();
+        DatabaseAdminStateStore store = new DatabaseAdminStateStore(pool.transactions(), TIMEOUT);
         try (Connection locker = DB.connect()) {
             locker.setAutoCommit(false);
             try (Statement lock = locker.createStatement()) {
@@ -119,10 +133,10 @@ class DatabaseAdminStateStoreIT {
     @Test
     void aWriteWhoseConnectionGoesSilentBeforeItsCommitDoesNotKeepTheAdminRowLocked() {
         relay = TcpRelay.to(DB.host(), DB.port());
-        relayed = new Database(DatabaseConfig.of(DB.jdbcUrlThrough(relay.port()), DB.user(), DB.password())
+        pool = new Database(DatabaseConfig.of(DB.jdbcUrlThrough(relay.port()), DB.user(), DB.password())
                         .withMaxPoolSize(2))
                 .start();
-        DatabaseAdminStateStore store = new DatabaseAdminStateStore(relayed.transactions(), TIMEOUT);
+        DatabaseAdminStateStore store = new DatabaseAdminStateStore(pool.transactions(), TIMEOUT);
         relay.stallWhenClientSends("COMMIT");
 
         assertThatThrownBy(() -> store.setMode(RouterMode.PRIMARY_DOWN, "drill"))
