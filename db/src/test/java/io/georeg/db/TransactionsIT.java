@@ -159,10 +159,11 @@ class TransactionsIT {
     /**
      * A database (or role, or server) whose {@code default_transaction_isolation} is repeatable
      * read: georeg's connections still run at read committed, in transactions and in auto-commit
-     * statements alike (see {@link Database#start} for why).
+     * statements alike (see {@link Database#start} for why), and so do the connections it keeps
+     * outside the pool ({@link DedicatedConnection}).
      */
     @Test
-    void pooledConnectionsRunAtReadCommittedWhateverTheDatabasesDefault() throws SQLException {
+    void connectionsRunAtReadCommittedWhateverTheDatabasesDefault() throws SQLException {
         try (TestDatabase own = TestDatabase.create()) {
             try (Connection c = own.connect();
                     Statement s = c.createStatement()) {
@@ -185,6 +186,12 @@ class TransactionsIT {
                     assertThat(tx.inTransaction(Transactions.Isolation.REPEATABLE_READ, TransactionsIT::isolationOf))
                             .as("%s: a level asked for", mode)
                             .isEqualTo("repeatable read");
+                }
+                try (Connection dedicated = DedicatedConnection.open(
+                        DatabaseConfig.of(inQueryMode(own.jdbcUrl(), mode), own.user(), own.password()), "test")) {
+                    assertThat(isolationOf(dedicated))
+                            .as("%s: a dedicated connection", mode)
+                            .isEqualTo("read committed");
                 }
             }
         }
@@ -216,8 +223,11 @@ class TransactionsIT {
 
     /** A pool over {@code db} in pgjdbc's query mode {@code mode}. */
     private static Database inQueryMode(TestDatabase db, String mode) {
-        String url = db.jdbcUrl() + (db.jdbcUrl().contains("?") ? "&" : "?") + "preferQueryMode=" + mode;
-        return new Database(DatabaseConfig.of(url, db.user(), db.password())).start();
+        return new Database(DatabaseConfig.of(inQueryMode(db.jdbcUrl(), mode), db.user(), db.password())).start();
+    }
+
+    private static String inQueryMode(String jdbcUrl, String mode) {
+        return jdbcUrl + (jdbcUrl.contains("?") ? "&" : "?") + "preferQueryMode=" + mode;
     }
 
     private static String isolationOf(Connection c) throws SQLException {

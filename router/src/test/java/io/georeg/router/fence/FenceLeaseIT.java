@@ -3,18 +3,24 @@ package io.georeg.router.fence;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.IThrowableProxy;
 import io.georeg.db.Database;
 import io.georeg.db.DatabaseConfig;
 import io.georeg.db.DedicatedConnection;
 import io.georeg.router.proxy.Upstream;
 import io.georeg.testkit.db.TestDatabase;
+import io.georeg.testkit.logs.CapturedLog;
 import io.georeg.testkit.tools.RefusingPort;
 import io.georeg.testkit.tools.TcpRelay;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.HttpClient;
@@ -25,6 +31,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.slf4j.LoggerFactory;
 
 /**
  * The fence lease protocol between two routers on one database ({@link FenceLease}): router A
@@ -255,6 +262,67 @@ class FenceLeaseIT {
             await().atMost(WAIT).until(() -> b.rw.trustedGeneration() >= 0);
             assertThat(b.rw.pinned(FencedRead.manifest("team/lapsed", "v1"), HttpFields.EMPTY))
                     .isTrue();
+        }
+    }
+
+    /**
+     * Two routers starting together both delete the rows of routers that died long ago. On a
+     * database whose {@code default_transaction_isolation} is repeatable read, the lease's
+     * connection ran at that level: its delete, once the other router's delete of the same row
+     * committed, failed with 40001 (read committed skips the row), and the renewal with it, which
+     * was tried again only a quarter of a lease later.
+     */
+    @Test
+    void aLeaseCleaningUpTheSameDeadRowAsAnotherRouterRenewsWhateverTheDatabasesDefaultIsolation() throws Exception {
+        ch.qos.logback.classic.Logger keeperLog =
+                (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(FenceLease.class);
+        Level levelBefore = keeperLog.getLevel();
+        keeperLog.setLevel(Level.DEBUG); // the keeper logs a failed round trip at DEBUG
+        try (TestDatabase own = TestDatabase.create();
+                CapturedLog keeper = CapturedLog.of(FenceLease.class.getName())) {
+            own.execute(
+                    "ALTER DATABASE " + own.databaseName() + " SET default_transaction_isolation = 'repeatable read'");
+            DatabaseConfig config = DatabaseConfig.of(own.jdbcUrl(), own.user(), own.password());
+            try (Database pool = new Database(config.withMigrateOnStart(true)).start();
+                    Connection otherRouter = own.connect()) {
+                own.execute("INSERT INTO router_fence_leases (instance, acked_generation, renewed_at, expires_at)"
+                        + " VALUES ('router-dead', 0, now() - interval '3 hours', now() - interval '2 hours')");
+                otherRouter.setAutoCommit(false);
+                try (Statement forget = otherRouter.createStatement()) {
+                    forget.executeUpdate(
+                            "DELETE FROM router_fence_leases WHERE expires_at < now() - interval '1 hour'");
+                }
+                FenceView view = new FenceView(
+                        new FenceStore(pool.transactions(), Duration.ofMinutes(10), Duration.ZERO),
+                        config,
+                        Duration.ofMillis(100));
+                // Short, so that a failed renewal is retried (after a quarter of it) before the wait ends.
+                FenceLease lease = new FenceLease(view, config, Duration.ofSeconds(2));
+                try {
+                    view.start();
+                    lease.start();
+                    await().atMost(WAIT)
+                            .alias("the lease's cleanup waits for the other router's delete")
+                            .until(() ->
+                                    own.queryLong("SELECT count(*) FROM pg_stat_activity WHERE application_name = '"
+                                                    + FenceLease.APPLICATION_NAME + "' AND wait_event_type = 'Lock'")
+                                            == 1);
+                    otherRouter.commit();
+
+                    await().atMost(WAIT).until(lease::trusted);
+                    assertThat(keeper.events().stream()
+                                    .map(ILoggingEvent::getThrowableProxy)
+                                    .filter(Objects::nonNull)
+                                    .map(IThrowableProxy::getMessage))
+                            .as("the keeper's failed round trips")
+                            .isEmpty();
+                } finally {
+                    lease.close();
+                    view.close();
+                }
+            }
+        } finally {
+            keeperLog.setLevel(levelBefore);
         }
     }
 
