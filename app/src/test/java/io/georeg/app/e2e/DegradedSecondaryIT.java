@@ -10,7 +10,7 @@ import io.georeg.testkit.corpus.CorpusGenerator;
 import io.georeg.testkit.corpus.OciLayoutWriter;
 import io.georeg.testkit.db.TestDatabase;
 import io.georeg.testkit.tools.Skopeo;
-import io.georeg.testkit.tools.TcpProxy;
+import io.georeg.testkit.tools.TcpRelay;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
@@ -39,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  * says so too. Once the backend is back, the secondary is whole again.
  *
  * <p>The database is taken away from georeg alone: georeg reaches the shared PostgreSQL server
- * through a {@link TcpProxy} that the test cuts or stalls, never stopping the server.
+ * through a {@link TcpRelay} that the test cuts or stalls, never stopping the server.
  */
 class DegradedSecondaryIT {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -54,7 +54,7 @@ class DegradedSecondaryIT {
     @TempDir
     static Path tmp;
 
-    static TcpProxy database;
+    static TcpRelay database;
     static TwoSites sites;
     static Skopeo skopeo;
     static Path layouts;
@@ -64,7 +64,7 @@ class DegradedSecondaryIT {
     static void start() throws Exception {
         skopeo = Skopeo.require();
         URI server = URI.create(DB.jdbcUrl().substring("jdbc:".length()));
-        database = TcpProxy.to(server.getHost(), server.getPort());
+        database = TcpRelay.to(server.getHost(), server.getPort());
         String throughProxy = "jdbc:postgresql://127.0.0.1:" + database.port() + server.getRawPath()
                 + (server.getRawQuery() == null ? "" : "?" + server.getRawQuery());
         sites = new TwoSites(

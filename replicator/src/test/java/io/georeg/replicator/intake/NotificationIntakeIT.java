@@ -6,8 +6,8 @@ import io.georeg.db.Database;
 import io.georeg.replicator.testing.JettyServers;
 import io.georeg.replicator.testing.NotificationFixtures;
 import io.georeg.replicator.testing.ReplicatorDatabase;
-import io.georeg.replicator.testing.TcpForwarder;
 import io.georeg.testkit.db.TestDatabase;
+import io.georeg.testkit.tools.TcpRelay;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -279,7 +279,7 @@ class NotificationIntakeIT {
     @Test
     void unreachableDatabaseAnswers503AndTheResendIsAcceptedOnceItIsBack() throws Exception {
         int pgPort = URI.create(DB.jdbcUrl().substring("jdbc:".length())).getPort();
-        try (TcpForwarder pg = new TcpForwarder("127.0.0.1", pgPort).start()) {
+        try (TcpRelay pg = TcpRelay.to("127.0.0.1", pgPort)) {
             String url = DB.jdbcUrl().replace(":" + pgPort + "/", ":" + pg.port() + "/");
             try (Database viaForwarder = ReplicatorDatabase.start(url, DB)) {
                 Server second = JettyServers.start(new IntakeHandler(
@@ -291,7 +291,7 @@ class NotificationIntakeIT {
                     HttpResponse<String> down = post(uri, body, "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE);
                     assertThat(down.statusCode()).as(down.body()).isEqualTo(503);
                     assertThat(down.headers().firstValue("Retry-After")).contains("1");
-                    pg.start();
+                    pg.restore();
                     // distribution re-sends the same body until it gets a 2xx; the pool reconnects.
                     HttpResponse<String> up = post(uri, body, "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE);
                     for (int i = 0; i < 20 && up.statusCode() == 503; i++) {

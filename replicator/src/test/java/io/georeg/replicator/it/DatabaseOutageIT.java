@@ -9,12 +9,12 @@ import io.georeg.oci.RepositoryName;
 import io.georeg.oci.Tag;
 import io.georeg.replicator.testing.ReplicatorUnderTest;
 import io.georeg.replicator.testing.SkopeoDirWriter;
-import io.georeg.replicator.testing.TcpForwarder;
 import io.georeg.testkit.corpus.Corpus;
 import io.georeg.testkit.corpus.CorpusGenerator;
 import io.georeg.testkit.db.TestDatabase;
 import io.georeg.testkit.tools.Distribution;
 import io.georeg.testkit.tools.Skopeo;
+import io.georeg.testkit.tools.TcpRelay;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,7 +38,7 @@ class DatabaseOutageIT {
     void intakeAnswers503WhileTheDatabaseIsAwayAndTheRegistrysResendsDeliverEverythingAfter() throws Exception {
         Skopeo skopeo = Skopeo.require();
         int pgPort = URI.create(DB.jdbcUrl().substring("jdbc:".length())).getPort();
-        try (TcpForwarder pg = new TcpForwarder("127.0.0.1", pgPort).start();
+        try (TcpRelay pg = TcpRelay.to("127.0.0.1", pgPort);
                 ReplicatorUnderTest replica = new ReplicatorUnderTest(
                         DB, DB.jdbcUrl().replace(":" + pgPort + "/", ":" + pg.port() + "/"), temp.resolve("replica"));
                 Distribution primary = Distribution.notifying(
@@ -62,7 +62,7 @@ class DatabaseOutageIT {
                     .until(() -> replica.metrics()
                             .contains("georeg_replication_intake_requests_total{outcome=\"database_unavailable\"}"));
 
-            pg.start();
+            pg.restore();
             // The pool reconnects on its own schedule: on a loaded machine a read may still time out
             // (500 ms in tests) just after the database is back, which is no failure of the replicator.
             await("every push replicated once the database is back")

@@ -13,8 +13,8 @@ import io.georeg.replicator.testing.JettyServers;
 import io.georeg.replicator.testing.ReplicatorDatabase;
 import io.georeg.replicator.testing.ReplicatorUnderTest;
 import io.georeg.replicator.testing.StandInPrimary;
-import io.georeg.replicator.testing.TcpForwarder;
 import io.georeg.testkit.db.TestDatabase;
+import io.georeg.testkit.tools.TcpRelay;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -109,7 +109,7 @@ class PrimaryFaultsIT {
 
     @Test
     void primaryAwayMidCopyIsRetriedWithBackoffAndConvergesWhenItReturns() throws Exception {
-        try (TcpForwarder link = new TcpForwarder("127.0.0.1", JettyServers.port(primaryServer())).start()) {
+        try (TcpRelay link = TcpRelay.to("127.0.0.1", JettyServers.port(primaryServer()))) {
             replica.start(
                     URI.create("http://127.0.0.1:" + link.port()),
                     ReplicatorUnderTest.fastRetries(2).withRetries(50, Duration.ofMillis(50), Duration.ofMillis(300)));
@@ -121,7 +121,7 @@ class PrimaryFaultsIT {
             assertThat(DB.queryText("SELECT state FROM replication_work")).isIn("pending", "in_progress");
             assertThat(DB.queryText("SELECT last_error FROM replication_work")).contains("unreachable");
 
-            link.start();
+            link.restore();
             // Done is recorded after the manifest is stored, in a transaction of its own: await it.
             await("converges once the primary is back")
                     .atMost(Duration.ofSeconds(60))

@@ -14,7 +14,7 @@ public final class ReplicatorDatabase {
     }
 
     /**
-     * A pool on {@code jdbcUrl} (e.g. through a {@link TcpForwarder}) with the test database's
+     * A pool on {@code jdbcUrl} (e.g. through a {@link io.georeg.testkit.tools.TcpRelay}) with the test database's
      * credentials: smaller than the product's, and quick to give up, so that a test that leaks
      * or starves connections fails at once rather than after the default's seconds.
      */

@@ -51,7 +51,7 @@ public final class ReplicatorUnderTest implements AutoCloseable {
         this(db, db.jdbcUrl(), storage);
     }
 
-    /** Connects through {@code jdbcUrl} (e.g. a {@link TcpForwarder} in front of the test database). */
+    /** Connects through {@code jdbcUrl} (e.g. a {@link io.georeg.testkit.tools.TcpRelay} in front of the test database). */
     public ReplicatorUnderTest(TestDatabase db, String jdbcUrl, Path storage) throws Exception {
         this(ReplicatorDatabase.start(jdbcUrl, db), storage);
     }

@@ -11,6 +11,8 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
@@ -19,13 +21,25 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A TCP relay on an ephemeral loopback port to one target, whose server→client direction can be
- * held: bytes the target sends while {@link #hold()} is in force wait in the relay (the
- * connections stay open) until {@link #release()}. Tests use it to delay what one client hears
- * from a server, e.g. PostgreSQL notifications reaching one router's {@code LISTEN} connection
- * later than another's. {@link #stall()} holds both directions: a server that went silent without
- * closing anything (a blackholed network, a managed PostgreSQL failing over), where a client's
- * request and the answer both wait; {@link #waiting()} tells when something is held.
+ * A TCP relay on an ephemeral loopback port to one target, which a test breaks for the one
+ * component it points at without touching the target or anyone else using it (the shared
+ * PostgreSQL server, a primary registry). It is the tests' one TCP middleman; {@link HoldingProxy}
+ * is the HTTP one, which holds the answer to one chosen request.
+ *
+ * <ul>
+ *   <li>{@link #hold()}: bytes the target sends wait in the relay (the connections stay open) —
+ *       e.g. PostgreSQL notifications reaching one router's {@code LISTEN} connection later than
+ *       another's.
+ *   <li>{@link #stall()}: nothing passes either way, and new connections are accepted but not
+ *       relayed — a server that went silent without closing anything (a blackholed network, a
+ *       managed PostgreSQL failing over). {@link #stallWhenClientSends} stalls in the middle of a
+ *       conversation; {@link #waiting()} tells when something is held.
+ *   <li>{@link #release()} passes on what waited, and everything after it: the server answers late.
+ *   <li>{@link #cut()}: every open connection is closed, and new ones as soon as they are
+ *       accepted — a server that went away. The port stays bound, so nothing else takes it.
+ *   <li>{@link #restore()}: new connections are relayed again, and the connections that a stall
+ *       held are closed, not released — the server came back after an outage.
+ * </ul>
  *
  * <p>A relay {@link #unaimed()} gets its target later ({@link #aimAt}): its port is bound before
  * the server behind it exists, so a client that must be configured first (distribution's
@@ -37,6 +51,8 @@ import java.util.regex.Pattern;
  * <p>A relay in front of an HTTP server can also keep the request line of every plain HTTP/1.1
  * request its clients send ({@link #recordRequestLines()}): what a client actually asked, e.g. the
  * query of its token requests, seen before the server rewrites anything.
+ *
+ * <p>One virtual thread per connection and direction; {@link #close()} stops it all.
  */
 public final class TcpRelay implements AutoCloseable {
     /** A request line as HTTP/1.1 clients send it (RFC 9112, section 3). */
@@ -44,14 +60,19 @@ public final class TcpRelay implements AutoCloseable {
             Pattern.compile("(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS) \\S+ HTTP/1\\.[01]$");
     /** Longer lines are not request lines a test looks for (a blob's bytes), and are not kept. */
     private static final int LONGEST_LINE = 16384;
+    /** A target that does not answer a connect within this is taken as refusing it. */
+    private static final int CONNECT_TIMEOUT_MILLIS = 5_000;
 
     private final ServerSocket server;
     private volatile InetSocketAddress target;
-    private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    /** Every socket of every connection not yet closed, on both sides of the relay. */
+    private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition released = lock.newCondition();
     private boolean held;
     private boolean stalled;
+    private volatile boolean cut;
     private final AtomicInteger waiting = new AtomicInteger();
     private volatile String stallTrigger;
     private volatile boolean closed;
@@ -104,6 +125,7 @@ public final class TcpRelay implements AutoCloseable {
         return List.copyOf(requestLines);
     }
 
+    /** The port to connect to instead of the target's. */
     public int port() {
         return server.getLocalPort();
     }
@@ -118,7 +140,10 @@ public final class TcpRelay implements AutoCloseable {
         }
     }
 
-    /** From now on, nothing passes either way: what clients and the target send waits in the relay. */
+    /**
+     * From now on, nothing passes either way: what clients and the target send waits in the relay,
+     * and a connection accepted now reaches the target only once the stall ends.
+     */
     public void stall() {
         lock.lock();
         try {
@@ -156,32 +181,89 @@ public final class TcpRelay implements AutoCloseable {
         }
     }
 
+    /** Closes every open connection, and every new one as soon as it is accepted, until {@link #restore()}. */
+    public void cut() {
+        lock.lock();
+        try {
+            cut = true;
+            held = false;
+            stalled = false;
+            // Closed before the waiting reads wake: nothing that waited is passed on.
+            closeAll();
+            released.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Relays new connections again, after a {@link #cut()} or a {@link #stall()}. The connections a
+     * stall or a hold kept waiting are closed with what waited in them (a client that waited on
+     * them sees them break, as after a real outage); {@link #release()} would pass it on instead.
+     */
+    public void restore() {
+        lock.lock();
+        try {
+            if (held || stalled) {
+                closeAll(); // before the waiting reads wake, as in cut()
+            }
+            cut = false;
+            held = false;
+            stalled = false;
+            released.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private void accept() {
         while (!closed) {
+            Socket client;
             try {
-                Socket client = server.accept();
-                InetSocketAddress to = target;
-                Socket upstream;
-                try {
-                    if (to == null) {
-                        throw new IOException("the relay has no target yet");
-                    }
-                    upstream = new Socket(to.getAddress(), to.getPort());
-                } catch (IOException e) {
-                    closeQuietly(client); // as if nothing listened: the client sees the connection end
-                    continue;
-                }
-                sockets.add(client);
-                sockets.add(upstream);
-                Thread.ofVirtual().start(() -> pump(client, upstream, false));
-                Thread.ofVirtual().start(() -> pump(upstream, client, true));
+                client = server.accept();
             } catch (IOException e) {
-                if (!closed) {
-                    continue;
+                if (closed) {
+                    return;
                 }
-                return;
+                continue;
             }
+            if (cut) {
+                closeQuietly(client); // the target went away: the client sees the connection end
+                continue;
+            }
+            sockets.add(client);
+            Thread.ofVirtual().name("tcp-relay-connect").start(() -> connect(client));
         }
+    }
+
+    /** Connects {@code client} to the target once no stall is in force, and starts relaying both ways. */
+    private void connect(Socket client) {
+        InetSocketAddress to;
+        try {
+            awaitRelease(false, false);
+            to = target;
+            if (to == null) {
+                throw new IOException("the relay has no target");
+            }
+        } catch (IOException | InterruptedException e) {
+            closeQuietly(client); // as if nothing listened: the client sees the connection end
+            return;
+        }
+        Socket upstream = new Socket();
+        try {
+            upstream.connect(to, CONNECT_TIMEOUT_MILLIS);
+        } catch (IOException e) {
+            closeQuietly(client);
+            closeQuietly(upstream);
+            return;
+        }
+        sockets.add(upstream);
+        if (client.isClosed()) {
+            closeQuietly(upstream); // cut or restored while this connected
+            return;
+        }
+        Thread.ofVirtual().name("tcp-relay-up").start(() -> pump(client, upstream, false));
+        Thread.ofVirtual().name("tcp-relay-down").start(() -> pump(upstream, client, true));
     }
 
     private void pump(Socket from, Socket to, boolean fromTarget) {
@@ -194,7 +276,7 @@ public final class TcpRelay implements AutoCloseable {
                 if (!fromTarget) {
                     stallIfTriggered(buffer, n);
                 }
-                awaitRelease(fromTarget);
+                awaitRelease(fromTarget, true);
                 if (!fromTarget && recording) {
                     scanForRequestLines(buffer, n, line);
                 }
@@ -240,19 +322,27 @@ public final class TcpRelay implements AutoCloseable {
         }
     }
 
-    private void awaitRelease(boolean fromTarget) throws InterruptedException {
+    /**
+     * Waits while what comes {@code fromTarget} (or from a client) is held; a read that waits is
+     * {@code counted} in {@link #waiting()}, a connection waiting to reach the target is not.
+     */
+    private void awaitRelease(boolean fromTarget, boolean counted) throws InterruptedException {
         lock.lock();
         try {
-            if (!heldNow(fromTarget) || closed) {
+            if (!heldNow(fromTarget)) {
                 return;
             }
-            waiting.incrementAndGet();
+            if (counted) {
+                waiting.incrementAndGet();
+            }
             try {
-                while (heldNow(fromTarget) && !closed) {
+                while (heldNow(fromTarget)) {
                     released.await();
                 }
             } finally {
-                waiting.decrementAndGet();
+                if (counted) {
+                    waiting.decrementAndGet();
+                }
             }
         } finally {
             lock.unlock();
@@ -261,20 +351,29 @@ public final class TcpRelay implements AutoCloseable {
 
     /** {@link #hold()} holds what the target sends; {@link #stall()} what clients send too. */
     private boolean heldNow(boolean fromTarget) {
-        return fromTarget ? held : stalled;
+        return !closed && (fromTarget ? held : stalled);
+    }
+
+    private void closeAll() {
+        sockets.forEach(this::closeQuietly);
     }
 
     @Override
     public void close() {
         closed = true;
         release();
-        closeQuietly(server);
-        sockets.forEach(TcpRelay::closeQuietly);
+        try {
+            server.close();
+        } catch (IOException e) {
+            // closing: nothing left to do with it
+        }
+        closeAll();
     }
 
-    private static void closeQuietly(java.io.Closeable c) {
+    private void closeQuietly(Socket socket) {
+        sockets.remove(socket);
         try {
-            c.close();
+            socket.close();
         } catch (IOException e) {
             // closing: nothing left to do with it
         }
