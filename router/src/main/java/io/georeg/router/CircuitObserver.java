@@ -5,11 +5,11 @@ import io.georeg.router.proxy.ProxyObserver;
 import io.georeg.router.proxy.Upstream;
 import java.net.ConnectException;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Supplier;
 
 /**
  * Metrics for every exchange, and connect failures and time-outs count against the upstream's
- * circuit: the primary's only while the exchange went to the primary it stands for now.
+ * circuit, recorded with the origin the exchange went to: the primary's circuit drops those of a
+ * primary a promotion switched away from ({@link CircuitBreaker#recordFailure(java.net.URI, String)}).
  */
 final class CircuitObserver implements ProxyObserver {
     private final RouterMetrics metrics;
@@ -18,14 +18,11 @@ final class CircuitObserver implements ProxyObserver {
     private final CircuitBreaker replicaCircuit;
     private final Upstream tokenService;
     private final CircuitBreaker tokenServiceCircuit;
-    private final Supplier<Upstream> primary;
 
     /**
      * @param replica      the replica's upstream
      * @param tokenService the primary's token service ({@code router.authUrl}) with its own circuit,
      *                     or null; every other upstream is the primary site's registry
-     * @param primary      the primary's registry now (a promotion switches it): a request sent to
-     *                     the one before, whose connect fails after the switch, speaks of that one
      */
     CircuitObserver(
             RouterMetrics metrics,
@@ -33,15 +30,13 @@ final class CircuitObserver implements ProxyObserver {
             CircuitBreaker primaryCircuit,
             CircuitBreaker replicaCircuit,
             Upstream tokenService,
-            CircuitBreaker tokenServiceCircuit,
-            Supplier<Upstream> primary) {
+            CircuitBreaker tokenServiceCircuit) {
         this.metrics = metrics;
         this.replica = replica;
         this.primaryCircuit = primaryCircuit;
         this.replicaCircuit = replicaCircuit;
         this.tokenService = tokenService;
         this.tokenServiceCircuit = tokenServiceCircuit;
-        this.primary = primary;
     }
 
     @Override
@@ -57,11 +52,7 @@ final class CircuitObserver implements ProxyObserver {
             CircuitBreaker circuit = upstream == replica
                     ? replicaCircuit
                     : tokenService != null && upstream == tokenService ? tokenServiceCircuit : primaryCircuit;
-            if (circuit == primaryCircuit && !upstream.equals(primary.get())) {
-                // The old primary, dead as a promotion expects: the circuit now stands for the new one.
-                return;
-            }
-            circuit.recordFailure(upstream.name() + ": " + failure);
+            circuit.recordFailure(upstream.origin(), upstream.name() + ": " + failure);
         }
     }
 }

@@ -4,7 +4,6 @@ import io.georeg.router.health.CircuitBreaker;
 import io.georeg.router.health.UpstreamHealthCheck;
 import io.georeg.router.proxy.Upstream;
 import java.net.URI;
-import java.util.function.Supplier;
 import org.eclipse.jetty.client.HttpClient;
 
 /**
@@ -26,7 +25,8 @@ final class PrimaryHealth implements AutoCloseable {
     PrimaryHealth(RouterCells.Cell cell, boolean several, int failureThreshold) {
         this.cell = cell;
         String suffix = several ? "-" + cell.name() : "";
-        this.circuit = new CircuitBreaker("primary" + suffix, failureThreshold);
+        // Guards the configured registry until a promotion switches the first primary (SiteControl).
+        this.circuit = new CircuitBreaker("primary" + suffix, cell.registryUrl(), failureThreshold);
         this.tokenCircuit = cell.authUrl() == null ? null : new CircuitBreaker("auth" + suffix, failureThreshold);
     }
 
@@ -41,10 +41,9 @@ final class PrimaryHealth implements AutoCloseable {
                         URI.create(authUrl.getScheme() + "://" + authUrl.getRawAuthority()));
     }
 
-    /** Starts probing {@code registry} (asked per probe: a promotion switches it) and the token endpoint. */
-    synchronized void start(HttpClient httpClient, Supplier<URI> registry, RouterConfig.Timeouts timeouts) {
-        check = new UpstreamHealthCheck(
-                httpClient, registry, timeouts.healthInterval(), timeouts.healthTimeout(), circuit);
+    /** Starts probing the registry its circuit guards (a promotion switches it) and the token endpoint. */
+    synchronized void start(HttpClient httpClient, RouterConfig.Timeouts timeouts) {
+        check = new UpstreamHealthCheck(httpClient, timeouts.healthInterval(), timeouts.healthTimeout(), circuit);
         check.start();
         if (tokenCircuit != null) {
             tokenCheck = UpstreamHealthCheck.ofUrl(

@@ -333,7 +333,7 @@ public final class Router implements AutoCloseable {
             operatorServer.start();
 
             for (PrimaryHealth p : primaries.values()) {
-                p.start(httpClient, () -> registryOf(p.cell).origin(), config.timeouts());
+                p.start(httpClient, config.timeouts());
             }
             // Its readiness, not just its API: a registry-read whose database or storage is
             // unavailable answers /-/ready 503, and reads then go to the primary without trying it.
@@ -419,8 +419,8 @@ public final class Router implements AutoCloseable {
                 config.limits().maxRequestBodyBytes(),
                 config.limits().maxHeldBodyBytes());
         Upstream tokenService = p.tokenService();
-        CircuitObserver observer = new CircuitObserver(
-                metrics, replica, p.circuit, replicaCircuit, tokenService, p.tokenCircuit, () -> registryOf(cell));
+        CircuitObserver observer =
+                new CircuitObserver(metrics, replica, p.circuit, replicaCircuit, tokenService, p.tokenCircuit);
         PrimarySite primarySite = new PrimarySite(proxy, control, () -> registryOf(cell), p.circuit, observer);
         // In process: reads go straight into registry-read's handler; its loopback server only
         // answers health probes and read-your-writes catch-up checks. Its challenges name the public

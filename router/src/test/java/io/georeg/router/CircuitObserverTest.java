@@ -35,17 +35,14 @@ class CircuitObserverTest {
             primaryCircuit,
             replicaCircuit,
             null,
-            null,
-            control::primary);
+            null);
 
     @Test
     void connectsToTheOldPrimaryThatFailAfterAPromotionDoNotOpenTheNewOnesCircuit() {
         Upstream old = control.primary();
         control.setPrimary(Optional.of(PROMOTED));
 
-        for (int i = 0; i < 5; i++) {
-            observer.onUpstreamFailure(old, new ConnectException("Connection refused"), true);
-        }
+        connectsRefused(old, 5);
 
         assertThat(primaryCircuit.isOpen())
                 .as("the promoted primary's circuit, after the old one's late connect failures")
@@ -53,13 +50,41 @@ class CircuitObserverTest {
     }
 
     @Test
+    void aSwitchBackMakesTheFirstPrimarysConnectsCountAgain() {
+        Upstream old = control.primary();
+        control.setPrimary(Optional.of(PROMOTED));
+        control.setPrimary(Optional.empty());
+
+        connectsRefused(old, 3);
+
+        assertThat(primaryCircuit.isOpen())
+                .as("the configured primary is the primary again")
+                .isTrue();
+    }
+
+    @Test
+    void connectsToTheReplicaCountWhateverThePrimary() {
+        control.setPrimary(Optional.of(PROMOTED));
+
+        connectsRefused(replica, 3);
+
+        assertThat(replicaCircuit.isOpen()).isTrue();
+        assertThat(primaryCircuit.isOpen()).isFalse();
+    }
+
+    @Test
     void connectsToThePrimaryOfNowStillCount() {
         control.setPrimary(Optional.of(PROMOTED));
 
-        for (int i = 0; i < 3; i++) {
-            observer.onUpstreamFailure(control.primary(), new ConnectException("Connection refused"), true);
-        }
+        connectsRefused(control.primary(), 3);
 
         assertThat(primaryCircuit.isOpen()).isTrue();
+    }
+
+    /** {@code times} requests to {@code upstream} whose connect was refused. */
+    private void connectsRefused(Upstream upstream, int times) {
+        for (int i = 0; i < times; i++) {
+            observer.onUpstreamFailure(upstream, new ConnectException("Connection refused"), true);
+        }
     }
 }

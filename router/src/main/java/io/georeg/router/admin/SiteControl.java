@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * This router's live view of the admin state: the mode (the {@code primary-down} drill forces the
  * primary's {@link CircuitBreaker} open, so every path that honours an open circuit honours the
  * drill) and the primary {@link Upstream} writes, token requests and fallbacks go to (the
- * configured one until a promotion switches it). Polls its {@link AdminStateStore} every
+ * configured one until a promotion switches it, and the primary's circuit with it:
+ * {@link CircuitBreaker#switchTo}). Polls its {@link AdminStateStore} every
  * {@code pollInterval}, so a switch made through any router instance reaches all of them.
  * Created and started by {@code Router}; read by its dispatcher on every request, without a lock.
  *
@@ -235,6 +236,9 @@ public final class SiteControl implements AutoCloseable {
         URI url = next.primaryUrl().orElse(configuredPrimary);
         if (!url.equals(primary.origin())) {
             LOG.warn("primary switched from {} to {}", primary.origin(), url);
+            // Before the new primary is handed out: from now on the outcomes of the old one, still
+            // in flight, are dropped by the circuit, and those of the new one count.
+            primaryCircuit.switchTo(url);
             primary = upstream(url);
             onPrimaryChange.accept(url);
         }

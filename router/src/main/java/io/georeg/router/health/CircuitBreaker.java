@@ -1,5 +1,6 @@
 package io.georeg.router.health;
 
+import java.net.URI;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -15,6 +16,14 @@ import org.slf4j.LoggerFactory;
  * <p>An operator can also {@link #force} the circuit open (the router's {@code primary-down}
  * drill mode, set through {@code /-/admin/mode}): it then stays open whatever the probes say,
  * so the router behaves exactly as in a real outage, until {@link #release()}.
+ *
+ * <p>A circuit of the primary's registry guards one origin at a time, and a promotion points it
+ * at the new one ({@link #switchTo}, by {@code SiteControl}). An outcome is recorded with the
+ * origin it was for, and one for another origin than the circuit guards now is dropped: a request
+ * or probe sent to the primary before the switch, answered or failed after it, speaks of the old
+ * primary, not of the one the circuit stands for. The state carries over a switch: the new
+ * primary is probed at once, and its first outcomes decide. A circuit made without an origin
+ * (the replica's, the token service's: nothing switches them) counts the outcomes of any.
  */
 public final class CircuitBreaker {
     private static final Logger LOG = LoggerFactory.getLogger(CircuitBreaker.class);
@@ -30,23 +39,63 @@ public final class CircuitBreaker {
     private final AtomicReference<State> state = new AtomicReference<>(State.CLOSED);
     private volatile String lastFailure = "";
     private volatile String forced;
+    /** The origin whose outcomes count, or null: any. Written under this object's lock. */
+    private volatile URI origin;
 
+    /** A circuit that counts the outcomes of any origin: of an upstream nothing switches. */
     public CircuitBreaker(String upstream, int failureThreshold) {
+        this(upstream, null, failureThreshold);
+    }
+
+    /** A circuit that counts only the outcomes of {@code origin}, until {@link #switchTo} another. */
+    public CircuitBreaker(String upstream, URI origin, int failureThreshold) {
         if (failureThreshold < 1) {
             throw new IllegalArgumentException("failureThreshold must be at least 1");
         }
         this.upstream = upstream;
+        this.origin = origin;
         this.failureThreshold = failureThreshold;
     }
 
+    /**
+     * From now on, counts only outcomes of {@code next} (a promotion switched the primary): those of
+     * the origin before that are still in flight are dropped when they come.
+     */
+    public synchronized void switchTo(URI next) {
+        origin = next;
+    }
+
+    /** The origin whose outcomes count now; null when any counts. */
+    public URI origin() {
+        return origin;
+    }
+
+    /** A success of the upstream the circuit guards, whatever its origin. */
     public void recordSuccess() {
+        recordSuccess(null);
+    }
+
+    /** A success of {@code of} (null: the origin it guards, whichever), dropped when the circuit guards another. */
+    public synchronized void recordSuccess(URI of) {
+        if (!counts(of)) {
+            return;
+        }
         consecutiveFailures.set(0);
         if (state.getAndSet(State.CLOSED) == State.OPEN) {
             LOG.info("{} reachable again: circuit closed", upstream);
         }
     }
 
+    /** A failure of the upstream the circuit guards, whatever its origin. */
     public void recordFailure(String why) {
+        recordFailure(null, why);
+    }
+
+    /** A failure of {@code of} (null: the origin it guards, whichever), dropped when the circuit guards another. */
+    public synchronized void recordFailure(URI of, String why) {
+        if (!counts(of)) {
+            return;
+        }
         lastFailure = why;
         if (consecutiveFailures.incrementAndGet() >= failureThreshold && state.getAndSet(State.OPEN) == State.CLOSED) {
             LOG.warn(
@@ -57,8 +106,18 @@ public final class CircuitBreaker {
         }
     }
 
+    /** Whether an outcome of {@code of} speaks of the origin this circuit guards; called holding the lock. */
+    private boolean counts(URI of) {
+        URI guarded = origin;
+        if (of == null || guarded == null || guarded.equals(of)) {
+            return true;
+        }
+        LOG.debug("{}: dropped an outcome of {}, the circuit guards {} now", upstream, of, guarded);
+        return false;
+    }
+
     /** Opens at once, whatever the count: a real request could not even connect. */
-    public void trip(String why) {
+    public synchronized void trip(String why) {
         lastFailure = why;
         consecutiveFailures.set(failureThreshold);
         if (state.getAndSet(State.OPEN) == State.CLOSED) {

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpMethod;
@@ -13,34 +14,36 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Probes an upstream with {@code GET /v2/} (or a given URL, {@link #ofUrl}) every interval and feeds the answer to its
- * {@link CircuitBreaker}: any HTTP answer below 500 (401 included: a registry with token auth
- * answers the base endpoint so) counts as reachable; a 5xx, a timeout or a refused connection
- * counts as a failure. Started and stopped by {@code Router}; one scheduler thread each.
+ * Probes an upstream with {@code GET /v2/} of the origin its {@link CircuitBreaker} guards (or a
+ * given URL, {@link #ofUrl}) every interval and feeds the answer to that circuit: any HTTP answer
+ * below 500 (401 included: a registry with token auth answers the base endpoint so) counts as
+ * reachable; a 5xx, a timeout or a refused connection counts as a failure. Each outcome is
+ * recorded with the origin the circuit guarded when the probe began, so the circuit drops the
+ * answer of a primary that a promotion switched away from meanwhile. Started and stopped by
+ * {@code Router}; one scheduler thread each.
  */
 public final class UpstreamHealthCheck implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(UpstreamHealthCheck.class);
 
     private final HttpClient httpClient;
-    private final java.util.function.Supplier<URI> probeUrl;
+    /** The URL to probe for the origin the circuit guards now (null for a circuit of any origin). */
+    private final UnaryOperator<URI> probeUrl;
+
     private final Duration interval;
     private final Duration timeout;
     private final CircuitBreaker circuit;
     private ScheduledExecutorService scheduler;
 
-    public UpstreamHealthCheck(
-            HttpClient httpClient, URI origin, Duration interval, Duration timeout, CircuitBreaker circuit) {
-        this(httpClient, () -> origin, interval, timeout, circuit);
-    }
-
-    /** {@code origin} is asked before every probe: a promotion switches the primary at run time. */
-    public UpstreamHealthCheck(
-            HttpClient httpClient,
-            java.util.function.Supplier<URI> origin,
-            Duration interval,
-            Duration timeout,
-            CircuitBreaker circuit) {
-        this(httpClient, interval, timeout, circuit, () -> origin.get().resolve("/v2/"));
+    /**
+     * Probes {@code /v2/} of the origin {@code circuit} guards, asked before every probe: a promotion
+     * switches it at run time ({@link CircuitBreaker#switchTo}).
+     */
+    public UpstreamHealthCheck(HttpClient httpClient, Duration interval, Duration timeout, CircuitBreaker circuit) {
+        this(httpClient, interval, timeout, circuit, origin -> origin.resolve("/v2/"));
+        if (circuit.origin() == null) {
+            throw new IllegalArgumentException(
+                    circuit.upstream() + ": a circuit without an origin has nothing to probe");
+        }
     }
 
     private UpstreamHealthCheck(
@@ -48,7 +51,7 @@ public final class UpstreamHealthCheck implements AutoCloseable {
             Duration interval,
             Duration timeout,
             CircuitBreaker circuit,
-            java.util.function.Supplier<URI> probeUrl) {
+            UnaryOperator<URI> probeUrl) {
         this.httpClient = httpClient;
         this.probeUrl = probeUrl;
         this.interval = interval;
@@ -63,7 +66,7 @@ public final class UpstreamHealthCheck implements AutoCloseable {
      */
     public static UpstreamHealthCheck ofUrl(
             HttpClient httpClient, URI url, Duration interval, Duration timeout, CircuitBreaker circuit) {
-        return new UpstreamHealthCheck(httpClient, interval, timeout, circuit, () -> url);
+        return new UpstreamHealthCheck(httpClient, interval, timeout, circuit, origin -> url);
     }
 
     public synchronized void start() {
@@ -80,44 +83,29 @@ public final class UpstreamHealthCheck implements AutoCloseable {
 
     /** One probe, also callable directly (tests, readiness on demand). */
     public void probeOnce() {
-        URI probe = probeUrl.get();
+        URI origin = circuit.origin();
+        URI probe = probeUrl.apply(origin);
         try {
             ContentResponse response = httpClient
                     .newRequest(probe)
                     .method(HttpMethod.GET)
                     .timeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
                     .send();
-            if (switchedSince(probe)) {
-                return;
-            }
             if (response.getStatus() < 500) {
-                circuit.recordSuccess();
+                circuit.recordSuccess(origin);
             } else {
-                circuit.recordFailure("GET " + probe + " answered " + response.getStatus());
+                circuit.recordFailure(origin, "GET " + probe + " answered " + response.getStatus());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
             LOG.debug("probe of {} failed", probe, e);
-            if (switchedSince(probe)) {
-                return;
-            }
             // The last failure is what a refused push is told: a failure a setting fixes names the setting.
-            circuit.recordFailure("GET " + probe + ": "
-                    + EgressFailure.explain(e).orElse(e.getClass().getSimpleName() + ": " + e.getMessage()));
+            circuit.recordFailure(
+                    origin,
+                    "GET " + probe + ": "
+                            + EgressFailure.explain(e).orElse(e.getClass().getSimpleName() + ": " + e.getMessage()));
         }
-    }
-
-    /**
-     * Whether a promotion switched the upstream while {@code probe} was in flight: its answer then
-     * speaks of the old one, and the circuit now stands for the new one (probed at once by the switch).
-     */
-    private boolean switchedSince(URI probe) {
-        boolean switched = !probe.equals(probeUrl.get());
-        if (switched) {
-            LOG.debug("dropped the answer of {}: the upstream was switched meanwhile", probe);
-        }
-        return switched;
     }
 
     @Override
@@ -126,7 +114,7 @@ public final class UpstreamHealthCheck implements AutoCloseable {
             scheduler.shutdownNow();
             try {
                 if (!scheduler.awaitTermination(5, TimeUnit.SECONDS)) {
-                    LOG.warn("health check of {} did not stop within 5 s", probeUrl.get());
+                    LOG.warn("health check of {} did not stop within 5 s", probeUrl.apply(circuit.origin()));
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

@@ -50,6 +50,15 @@ class SiteControlTest {
     }
 
     @Test
+    void aPromotionPointsThePrimarysCircuitAtTheNewPrimary() {
+        control.setPrimary(Optional.of(PROMOTED));
+        assertThat(circuit.origin()).isEqualTo(PROMOTED);
+
+        control.setPrimary(Optional.empty());
+        assertThat(circuit.origin()).as("back to the configured primary").isEqualTo(CONFIGURED);
+    }
+
+    @Test
     void aSwitchDoesNotWaitForAPollWhoseReadHangs() throws Exception {
         store.pauseNextRead();
         Thread poll = Thread.ofPlatform().name("test-admin-poll").start(control::refresh);

@@ -13,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.jetty.client.HttpClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -22,7 +21,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The probe of a primary that a promotion switched while the probe was in flight. Tried: the old
  * primary answers {@code 200} only after the switch, while the new primary refuses connections —
- * the late answer must not close the circuit that now stands for the new primary.
+ * the late answer must not close the circuit that now stands for the new primary; and the other
+ * way round, a late {@code 503} of the old primary must not open the circuit of a new one that is up.
  */
 class UpstreamHealthCheckTest {
     private HttpClient http;
@@ -40,40 +40,93 @@ class UpstreamHealthCheckTest {
 
     @Test
     void anAnswerOfThePrimaryBeforeASwitchIsNotCountedForTheNewOne() throws Exception {
-        CircuitBreaker circuit = new CircuitBreaker("primary", 1);
-        try (HeldAnswer old = new HeldAnswer();
+        try (HeldAnswer old = new HeldAnswer(200);
                 RefusingPort promoted = RefusingPort.open()) {
-            AtomicReference<URI> primary = new AtomicReference<>(old.url());
-            UpstreamHealthCheck check =
-                    new UpstreamHealthCheck(http, primary::get, Duration.ofHours(1), Duration.ofSeconds(20), circuit);
-            Thread lateProbe = Thread.ofPlatform().start(check::probeOnce);
-            assertThat(old.requested.await(10, TimeUnit.SECONDS))
-                    .as("the probe reached the old primary")
-                    .isTrue();
+            CircuitBreaker circuit = new CircuitBreaker("primary", old.url(), 1);
 
-            primary.set(promoted.url());
-            check.probeOnce();
-            assertThat(circuit.probedOpen())
-                    .as("the new primary refuses connections")
-                    .isTrue();
+            lateAnswerAfterASwitch(
+                    old,
+                    promoted.url(),
+                    circuit,
+                    () -> assertThat(circuit.probedOpen())
+                            .as("the new primary refuses connections")
+                            .isTrue());
 
-            old.answer();
-            lateProbe.join(20_000);
-            assertThat(lateProbe.isAlive()).isFalse();
             assertThat(circuit.probedOpen())
                     .as("the old primary's late 200 says nothing about the new one")
                     .isTrue();
         }
     }
 
-    /** One HTTP connection whose request is read at once and answered {@code 200} only on {@link #answer()}. */
+    @Test
+    void aFailureOfThePrimaryBeforeASwitchDoesNotOpenTheNewOnesCircuit() throws Exception {
+        try (HeldAnswer old = new HeldAnswer(503);
+                HeldAnswer promoted = new HeldAnswer(200)) {
+            CircuitBreaker circuit = new CircuitBreaker("primary", old.url(), 1);
+            promoted.answer();
+
+            lateAnswerAfterASwitch(
+                    old,
+                    promoted.url(),
+                    circuit,
+                    () -> assertThat(promoted.requested.getCount())
+                            .as("the probe after the switch went to the new primary")
+                            .isZero());
+
+            assertThat(circuit.probedOpen())
+                    .as("the old primary's late 503 says nothing about the new one")
+                    .isFalse();
+        }
+    }
+
+    @Test
+    void anAnswerOfThePrimaryItGuardsCounts() throws Exception {
+        try (HeldAnswer primary = new HeldAnswer(503)) {
+            CircuitBreaker circuit = new CircuitBreaker("primary", primary.url(), 1);
+            primary.answer();
+
+            check(circuit).probeOnce();
+
+            assertThat(circuit.probedOpen()).isTrue();
+            assertThat(circuit.lastFailure()).contains("answered 503");
+        }
+    }
+
+    /**
+     * Probes {@code old}, the origin {@code circuit} guards; while its answer is held, switches the
+     * circuit to {@code promoted}, probes that and runs {@code afterTheNewProbe}; then lets {@code old} answer.
+     */
+    private void lateAnswerAfterASwitch(HeldAnswer old, URI promoted, CircuitBreaker circuit, Runnable afterTheNewProbe)
+            throws Exception {
+        UpstreamHealthCheck check = check(circuit);
+        Thread lateProbe = Thread.ofPlatform().start(check::probeOnce);
+        assertThat(old.requested.await(10, TimeUnit.SECONDS))
+                .as("the probe reached the old primary")
+                .isTrue();
+
+        circuit.switchTo(promoted);
+        check.probeOnce();
+        afterTheNewProbe.run();
+
+        old.answer();
+        lateProbe.join(20_000);
+        assertThat(lateProbe.isAlive()).isFalse();
+    }
+
+    private UpstreamHealthCheck check(CircuitBreaker circuit) {
+        return new UpstreamHealthCheck(http, Duration.ofHours(1), Duration.ofSeconds(20), circuit);
+    }
+
+    /** One HTTP connection whose request is read at once and answered {@code status} only on {@link #answer()}. */
     private static final class HeldAnswer implements AutoCloseable {
         final CountDownLatch requested = new CountDownLatch(1);
         private final CountDownLatch release = new CountDownLatch(1);
+        private final int status;
         private final ServerSocket server;
         private final Thread thread;
 
-        HeldAnswer() throws Exception {
+        HeldAnswer(int status) throws Exception {
+            this.status = status;
             server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
             thread = Thread.ofPlatform().daemon().start(this::serveOne);
         }
@@ -102,7 +155,7 @@ class UpstreamHealthCheckTest {
                 requested.countDown();
                 if (release.await(20, TimeUnit.SECONDS)) {
                     OutputStream out = s.getOutputStream();
-                    out.write("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    out.write(("HTTP/1.1 " + status + " Held\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
                             .getBytes(StandardCharsets.ISO_8859_1));
                     out.flush();
                 }
