@@ -58,6 +58,7 @@ import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.component.LifeCycle;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.Invocable.InvocationType;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -312,10 +313,6 @@ public final class Router implements AutoCloseable {
                             .apply(new AccessLogHandler(
                                     accessLog, routingHandler(replica, readYourWrites, shield, operations))))));
             server.start();
-            // A connection Jetty resumes after a proxied answer runs on the client thread that wrote the answer.
-            if (server.getConnectors()[0].getExecutor() instanceof InlineResume resume) {
-                resume.handlersNonBlocking(server.getInvocationType());
-            }
             operatorServer =
                     newServer(config.operator().bindHost(), config.operator().port(), "router-operator", false);
             // Nothing is proxied here: the usual URI rules apply (the public listener lets ambiguous paths reach the
@@ -631,7 +628,7 @@ public final class Router implements AutoCloseable {
         primaries.values().iterator().next().probeSoon();
     }
 
-    private static AutoCloseable stopper(org.eclipse.jetty.util.component.LifeCycle lifeCycle) {
+    private static AutoCloseable stopper(LifeCycle lifeCycle) {
         return () -> {
             if (lifeCycle != null) {
                 lifeCycle.stop();
@@ -723,16 +720,22 @@ public final class Router implements AutoCloseable {
         // Ambiguous paths reach the route table, which refuses them with an OCI error body.
         http.setUriCompliance(UriCompliance.UNSAFE);
         HttpConnectionFactory factory = new HttpConnectionFactory(http);
-        ServerConnector connector = isPublic
-                ? new ServerConnector(
-                        s,
-                        new InlineResume(threads),
-                        null,
-                        null,
-                        -1,
-                        -1,
-                        JettyMetrics.of(registry).connections(name, factory))
-                : new ServerConnector(s, factory);
+        ServerConnector connector;
+        if (isPublic) {
+            InlineResume resume = new InlineResume(threads);
+            connector = new ServerConnector(
+                    s, resume, null, null, -1, -1, JettyMetrics.of(registry).connections(name, factory));
+            // A connection Jetty resumes after a proxied answer runs on the client thread that wrote
+            // the answer, once the started server's handlers are known not to block.
+            s.addEventListener(new LifeCycle.Listener() {
+                @Override
+                public void lifeCycleStarted(LifeCycle event) {
+                    resume.handlersNonBlocking(s.getInvocationType());
+                }
+            });
+        } else {
+            connector = new ServerConnector(s, factory);
+        }
         connector.setHost(host);
         connector.setPort(port);
         if (isPublic) {
