@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -67,11 +68,17 @@ public final class FenceStore {
     // at or before the write's first look (now() then): a write's answer waits until there is none
     // ({@link FenceLease}). A row renewed later belongs to a renewal whose required generation
     // includes the write's, so it is not waited for: a router whose view is stuck while its lease
-    // connection renews delays a write by at most its lease, not for ever.
+    // connection renews delays a write by at most its lease, not for ever. Beside the count, the
+    // shortest and longest lease the unexpired rows hold (microseconds; a renewal writes both
+    // timestamps from one now()): a writer that cannot read the rows waits the longest it saw.
     private static final String UNACKED = """
-            SELECT now(), count(*) FROM router_fence_leases
-             WHERE instance <> ? AND expires_at > now() AND acked_generation < ?
-               AND renewed_at <= coalesce(?::timestamptz, now())
+            SELECT now(),
+                   count(*) FILTER (WHERE instance <> ? AND acked_generation < ?
+                                      AND renewed_at <= coalesce(?::timestamptz, now())),
+                   (extract(epoch FROM min(expires_at - renewed_at)) * 1000000)::bigint,
+                   (extract(epoch FROM max(expires_at - renewed_at)) * 1000000)::bigint
+              FROM router_fence_leases
+             WHERE expires_at > now()
             """;
 
     /** The payload that says a generation's fences were all notified; repository names have no colon. */
@@ -184,14 +191,21 @@ public final class FenceStore {
                 s.setObject(3, firstLook);
                 try (ResultSet rs = s.executeQuery()) {
                     rs.next();
-                    return new Unacked(rs.getObject(1, OffsetDateTime.class), rs.getLong(2));
+                    return new Unacked(
+                            rs.getObject(1, OffsetDateTime.class),
+                            rs.getLong(2),
+                            Duration.of(rs.getLong(3), ChronoUnit.MICROS),
+                            Duration.of(rs.getLong(4), ChronoUnit.MICROS));
                 }
             }
         });
     }
 
-    /** What {@link #unacked} found: the database's {@code now()} and the leases still waited for. */
-    public record Unacked(OffsetDateTime now, long count) {}
+    /**
+     * What {@link #unacked} found: the database's {@code now()}, the leases still waited for, and
+     * the shortest and longest lease of all unexpired rows, this router's included (zero: none).
+     */
+    public record Unacked(OffsetDateTime now, long count, Duration shortestLease, Duration longestLease) {}
 
     /** The generation of the latest committed {@link #record}. */
     public long generation() {

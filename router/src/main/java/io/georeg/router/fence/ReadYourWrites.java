@@ -15,6 +15,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpFields;
@@ -71,10 +73,15 @@ public final class ReadYourWrites implements AutoCloseable {
     /** This router's lease, null when it holds none (no view, or {@code router.fenceLease} 0). */
     private final FenceLease lease;
     /**
-     * How long a write waits after its fences committed when the leases cannot be read: every
-     * lease valid at the commit has expired by then. Zero when leases are off.
+     * How long a write waits after its fences committed when the leases cannot be read: the longer
+     * of this router's lease (zero when off) and the longest any unexpired row held at a read of the rows since
+     * this router started, so that a router with a longer lease has expired by then too. Never
+     * shrinks: a router whose row is briefly gone (its view reconnecting) comes back with the same
+     * lease.
      */
-    private final Duration leaseDuration;
+    private final AtomicLong fallbackWaitNanos;
+    /** Whether the routers' differing leases were logged (once per process). */
+    private final AtomicBoolean leasesDifferLogged = new AtomicBoolean();
 
     /**
      * @param view     this process's fences in memory, or null to query the table for every read
@@ -93,8 +100,8 @@ public final class ReadYourWrites implements AutoCloseable {
 
     /**
      * @param lease         this router's fence lease, null for none
-     * @param leaseDuration the site's {@code router.fenceLease} (zero: off), which a write waits
-     *                      when it cannot read the other routers' leases
+     * @param leaseDuration this router's {@code router.fenceLease} (zero: off), which a write waits
+     *                      at least when it cannot read the other routers' leases
      */
     public ReadYourWrites(
             FenceStore store,
@@ -108,7 +115,7 @@ public final class ReadYourWrites implements AutoCloseable {
         this.store = store;
         this.view = view;
         this.lease = lease;
-        this.leaseDuration = leaseDuration;
+        this.fallbackWaitNanos = new AtomicLong(leaseDuration.toNanos());
         this.httpClient = httpClient;
         this.replica = replica;
         this.checkTimeout = checkTimeout;
@@ -186,8 +193,8 @@ public final class ReadYourWrites implements AutoCloseable {
      * each such row expires within its own lease; a row renewed later carries a {@code required}
      * generation that includes this one. Done by every router with a database, whatever its own
      * lease: a router that trusts its lease relies on each writer's wait. When the leases cannot be
-     * read it waits one lease from the commit instead (the site's routers share {@code
-     * router.fenceLease}): every lease valid at the commit has expired by then.
+     * read it waits from the commit the longest lease it knows of ({@link #fallbackWaitNanos}):
+     * every lease of those routers valid at the commit has expired by then.
      */
     private void awaitAcks(long generation, long committedNanos, boolean ownViewReloaded) {
         long pauseMillis = 1;
@@ -197,17 +204,18 @@ public final class ReadYourWrites implements AutoCloseable {
         try {
             FenceStore.Unacked first = store.unacked(self, generation, null);
             for (FenceStore.Unacked left = first;
-                    left.count() > 0;
+                    noteLeases(left).count() > 0;
                     left = store.unacked(self, generation, first.now())) {
                 Thread.sleep(pauseMillis);
                 pauseMillis = Math.min(pauseMillis * 2, ACK_POLL_MAX_MILLIS);
             }
         } catch (RuntimeException e) {
+            long wait = fallbackWaitNanos.get();
             LOG.warn(
-                    "cannot read the routers' fence leases; waiting one lease ({}) before answering the write",
-                    leaseDuration,
+                    "cannot read the routers' fence leases; waiting the longest lease known ({}) before answering the write",
+                    Duration.ofNanos(wait),
                     e);
-            long left = leaseDuration.toNanos() - (System.nanoTime() - committedNanos);
+            long left = wait - (System.nanoTime() - committedNanos);
             if (left > 0) {
                 try {
                     TimeUnit.NANOSECONDS.sleep(left);
@@ -218,6 +226,25 @@ public final class ReadYourWrites implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * Remembers the longest lease of the rows just read, for a write that cannot read them, and logs
+     * once that the routers' leases differ. A router with a longer lease than any row read so far
+     * (started while the rows could not be read) is still not waited for: docs/consistency.md.
+     */
+    private FenceStore.Unacked noteLeases(FenceStore.Unacked read) {
+        long longest = read.longestLease().toNanos();
+        long before = fallbackWaitNanos.getAndAccumulate(longest, Math::max);
+        if (read.shortestLease().compareTo(read.longestLease()) < 0 && !leasesDifferLogged.getAndSet(true)) {
+            LOG.warn(
+                    "the routers' fence leases (router.fenceLease) differ, from {} to {}; a write that cannot read"
+                            + " the leases waits the longest one seen, now {}",
+                    read.shortestLease(),
+                    read.longestLease(),
+                    Duration.ofNanos(Math.max(before, longest)));
+        }
+        return read;
     }
 
     /**

@@ -218,6 +218,44 @@ class FenceLeaseIT {
         }
     }
 
+    /**
+     * Router A (lease 200 ms) writes while B holds a longer lease (3 s). When A cannot read the
+     * lease rows after its commit it must wait B's lease, not its own: B may trust its grant for
+     * most of 3 s after a renewal just before the commit. Before, A waited its own 200 ms.
+     */
+    @Test
+    void aWriteThatCannotReadTheLeasesWaitsTheLongestLeaseItSawNotItsOwn() throws Exception {
+        Duration shortLease = Duration.ofMillis(200);
+        Duration longLease = Duration.ofSeconds(3);
+        try (CapturedLog log = CapturedLog.of(ReadYourWrites.class.getName());
+                Reader a = new Reader(direct(), direct(), shortLease);
+                Reader b = new Reader(direct(), direct(), longLease)) {
+            await().atMost(WAIT).until(() -> a.rw.trustedGeneration() >= 0 && b.rw.trustedGeneration() >= 0);
+            // Two writes that read the rows: A learns B's lease, and logs the difference once.
+            record(a.rw, "team/seen").get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            record(a.rw, "team/seen-again").get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+            DB.execute("ALTER TABLE router_fence_leases RENAME TO router_fence_leases_away");
+            try {
+                long started = System.nanoTime();
+                record(a.rw, "team/blind").get(WAIT.toSeconds(), TimeUnit.SECONDS);
+                assertThat(Duration.ofNanos(System.nanoTime() - started))
+                        .as("waited B's lease (%s), not A's own (%s)", longLease, shortLease)
+                        .isGreaterThanOrEqualTo(longLease);
+            } finally {
+                DB.execute("ALTER TABLE router_fence_leases_away RENAME TO router_fence_leases");
+            }
+            assertThat(store.liveOf("team/blind")).hasSize(1);
+            assertThat(log.events().stream()
+                            .filter(e -> e.getLevel() == Level.WARN)
+                            .map(ILoggingEvent::getFormattedMessage)
+                            .filter(m -> m.contains("leases (router.fenceLease) differ")))
+                    .as("the differing leases, logged once")
+                    .hasSize(1)
+                    .allSatisfy(m -> assertThat(m).contains("from PT0.2S to PT3S"));
+        }
+    }
+
     @Test
     void whileARouterOfThePreviousReleaseIsConnectedTheLeaseIsNotTrusted() throws Exception {
         Duration lease = Duration.ofSeconds(2);
