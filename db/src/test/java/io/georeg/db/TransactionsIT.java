@@ -188,7 +188,7 @@ class TransactionsIT {
                             .isEqualTo("repeatable read");
                 }
                 try (Connection dedicated = DedicatedConnection.open(
-                        DatabaseConfig.of(inQueryMode(own.jdbcUrl(), mode), own.user(), own.password()), "test")) {
+                        DatabaseConfig.of(own.jdbcUrlInQueryMode(mode), own.user(), own.password()), "test")) {
                     assertThat(isolationOf(dedicated))
                             .as("%s: a dedicated connection", mode)
                             .isEqualTo("read committed");
@@ -223,11 +223,7 @@ class TransactionsIT {
 
     /** A pool over {@code db} in pgjdbc's query mode {@code mode}. */
     private static Database inQueryMode(TestDatabase db, String mode) {
-        return new Database(DatabaseConfig.of(inQueryMode(db.jdbcUrl(), mode), db.user(), db.password())).start();
-    }
-
-    private static String inQueryMode(String jdbcUrl, String mode) {
-        return jdbcUrl + (jdbcUrl.contains("?") ? "&" : "?") + "preferQueryMode=" + mode;
+        return new Database(DatabaseConfig.of(db.jdbcUrlInQueryMode(mode), db.user(), db.password())).start();
     }
 
     private static String isolationOf(Connection c) throws SQLException {

@@ -164,7 +164,7 @@ class RepeatableReadDefaultIT {
 
     /** A pool in pgjdbc's query mode {@code mode} over the test's database. */
     private static Database database(String mode) {
-        String url = DB.jdbcUrl() + (DB.jdbcUrl().contains("?") ? "&" : "?") + "preferQueryMode=" + mode;
+        String url = DB.jdbcUrlInQueryMode(mode);
         return new Database(DatabaseConfig.of(url, DB.user(), DB.password()).withMaxPoolSize(2)).start();
     }
 

@@ -526,7 +526,7 @@ class ReplicaIT {
                 String stored = "stored_" + mode;
                 String storeAfterAPause = "INSERT INTO " + stored + " SELECT 1 FROM pg_sleep(0.3) RETURNING 7";
                 String store = "INSERT INTO " + stored + " VALUES (1) RETURNING 7";
-                String url = DB.jdbcUrl() + (DB.jdbcUrl().contains("?") ? "&" : "?") + "preferQueryMode=" + mode;
+                String url = DB.jdbcUrlInQueryMode(mode);
                 try (Database inMode = new Database(DatabaseConfig.of(url, DB.user(), DB.password())
                                         .withMaxPoolSize(1))
                                 .start();

@@ -107,7 +107,7 @@ class DatabaseAdminStateStoreIT {
     @ParameterizedTest(name = "preferQueryMode={0}")
     @ValueSource(strings = {"extended", "simple"})
     void aReadBlockedByALockIsEndedByTheServerWithinTheStoreTimeout(String queryMode) throws Exception {
-        String url = DB.jdbcUrl() + (DB.jdbcUrl().contains("?") ? "&" : "?") + "preferQueryMode=" + queryMode;
+        String url = DB.jdbcUrlInQueryMode(queryMode);
         pool = new Database(DatabaseConfig.of(url, DB.user(), DB.password()).withMaxPoolSize(2)).start();
         DatabaseAdminStateStore store = new DatabaseAdminStateStore(pool.transactions(), TIMEOUT);
         try (Connection locker = DB.connect()) {

@@ -86,6 +86,17 @@ public final class TestDatabase implements BeforeAllCallback, AfterAllCallback, 
     }
 
     /**
+     * JDBC URL of the test database with pgjdbc's {@code preferQueryMode} set to {@code mode}
+     * ({@code simple}, {@code extended}, ...): what a test uses to run the product's SQL in the
+     * simple query mode a user's {@code database.url} may ask for, where a multi-statement is sent
+     * as one query per statement.
+     */
+    public String jdbcUrlInQueryMode(String mode) {
+        String url = jdbcUrl();
+        return url + (url.contains("?") ? "&" : "?") + "preferQueryMode=" + mode;
+    }
+
+    /**
      * JDBC URL of the test database reached through a relay on {@code 127.0.0.1:relayPort}
      * (aimed at {@link #host()}:{@link #port()}), without credentials: what a test's component
      * connects to when the test cuts or stalls its path to the database.
