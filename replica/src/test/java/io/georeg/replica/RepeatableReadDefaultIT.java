@@ -2,7 +2,6 @@ package io.georeg.replica;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import io.georeg.db.Database;
 import io.georeg.db.DatabaseConfig;
@@ -22,7 +21,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -153,7 +151,7 @@ class RepeatableReadDefaultIT {
                 ps.executeUpdate();
             }
             Future<?> storing = executor.submit(store);
-            await().atMost(Duration.ofSeconds(30)).until(() -> waitingForAnAdvisoryLock(watching));
+            AdvisoryLocks.awaitOneWaiting(watching);
             deleting.commit();
 
             assertThatThrownBy(() -> storing.get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(DeletedSinceException.class);
@@ -166,16 +164,6 @@ class RepeatableReadDefaultIT {
     private static Database database(String mode) {
         String url = DB.jdbcUrlInQueryMode(mode);
         return new Database(DatabaseConfig.of(url, DB.user(), DB.password()).withMaxPoolSize(2)).start();
-    }
-
-    private static boolean waitingForAnAdvisoryLock(Connection c) throws SQLException {
-        try (PreparedStatement ps =
-                        c.prepareStatement("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
-                                + " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())");
-                ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            return rs.getLong(1) > 0;
-        }
     }
 
     private static String isolationOf(Connection c) throws SQLException {

@@ -494,8 +494,7 @@ class ReplicaIT {
                 ps.executeUpdate();
             }
             Future<Boolean> link = executor.submit(() -> readBeforeTheDelete.linkBlob(repo, layer.digest()));
-            // The link waits for the lock (a wait that is too short only makes the test pass vacuously).
-            Thread.sleep(300);
+            AdvisoryLocks.awaitOneWaiting(delete); // the link waits for the delete's lock
             assertThat(link.isDone()).isFalse();
             delete.commit();
 
@@ -544,7 +543,7 @@ class ReplicaIT {
                         // Not refused: the lock is still held while the store (a pause) runs.
                         Future<Long> storing = executor.submit(
                                 () -> guardedCount(tx, storeAfterAPause, lockKey, repo, key, generation));
-                        Thread.sleep(100);
+                        AdvisoryLocks.awaitOneHeldByAnother(other); // the store took the lock, then pauses
                         try (PreparedStatement ps =
                                 other.prepareStatement("SELECT pg_try_advisory_lock(hashtextextended(?, 0))")) {
                             ps.setString(1, lockKey);
@@ -573,7 +572,7 @@ class ReplicaIT {
                         }
                         Future<Long> refused =
                                 executor.submit(() -> guardedCount(tx, store, lockKey, repo, key, generation));
-                        Thread.sleep(150);
+                        AdvisoryLocks.awaitOneWaiting(other); // the store waits for the delete's lock
                         assertThat(refused.isDone()).isFalse();
                         other.commit();
                         other.setAutoCommit(true);

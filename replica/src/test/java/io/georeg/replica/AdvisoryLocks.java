@@ -1,0 +1,50 @@
+package io.georeg.replica;
+
+import static org.awaitility.Awaitility.await;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+
+/**
+ * What the test database's advisory locks (the keys a delete and a guarded store take) are doing,
+ * seen from an observer's connection: lets a test wait for a store to hold or to wait for a key's
+ * lock instead of sleeping and hoping it got there.
+ */
+final class AdvisoryLocks {
+    private static final Duration AT_MOST = Duration.ofSeconds(30);
+    private static final String IN_THIS_DATABASE =
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())";
+
+    private AdvisoryLocks() {}
+
+    /** Until another session waits for an advisory lock in the test's database. */
+    static void awaitOneWaiting(Connection observer) {
+        await().atMost(AT_MOST)
+                .until(() -> count(
+                                observer,
+                                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                                        + IN_THIS_DATABASE)
+                        > 0);
+    }
+
+    /** Until another session than the observer's holds an advisory lock in the test's database. */
+    static void awaitOneHeldByAnother(Connection observer) {
+        await().atMost(AT_MOST)
+                .until(() -> count(
+                                observer,
+                                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                                        + " AND pid <> pg_backend_pid()" + IN_THIS_DATABASE)
+                        > 0);
+    }
+
+    private static long count(Connection c, String sql) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql);
+                ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}
