@@ -165,31 +165,29 @@ class TransactionsIT {
     @Test
     void connectionsRunAtReadCommittedWhateverTheDatabasesDefault() throws SQLException {
         try (TestDatabase own = TestDatabase.create()) {
-            try (Connection c = own.connect();
-                    Statement s = c.createStatement()) {
-                s.execute("ALTER DATABASE " + own.databaseName()
-                        + " SET default_transaction_isolation = 'repeatable read'");
-            }
+            own.repeatableReadByDefault();
             try (Connection c = own.connect()) {
-                assertThat(isolationOf(c)).as("a new session's default").isEqualTo("repeatable read");
+                assertThat(TestDatabase.isolationOf(c))
+                        .as("a new session's default")
+                        .isEqualTo("repeatable read");
             }
             for (String mode : List.of("extended", "simple")) {
                 try (Database repeatableReadByDefault = inQueryMode(own, mode)) {
                     Transactions tx = repeatableReadByDefault.transactions();
-                    assertThat(tx.read(TransactionsIT::isolationOf)).as(mode).isEqualTo("read committed");
-                    assertThat(tx.inTransaction(TransactionsIT::isolationOf))
+                    assertThat(tx.read(TestDatabase::isolationOf)).as(mode).isEqualTo("read committed");
+                    assertThat(tx.inTransaction(TestDatabase::isolationOf))
                             .as(mode)
                             .isEqualTo("read committed");
-                    assertThat(tx.atomically(TransactionsIT::isolationOf))
+                    assertThat(tx.atomically(TestDatabase::isolationOf))
                             .as(mode)
                             .isEqualTo("read committed");
-                    assertThat(tx.inTransaction(Transactions.Isolation.REPEATABLE_READ, TransactionsIT::isolationOf))
+                    assertThat(tx.inTransaction(Transactions.Isolation.REPEATABLE_READ, TestDatabase::isolationOf))
                             .as("%s: a level asked for", mode)
                             .isEqualTo("repeatable read");
                 }
                 try (Connection dedicated = DedicatedConnection.open(
                         DatabaseConfig.of(own.jdbcUrlInQueryMode(mode), own.user(), own.password()), "test")) {
-                    assertThat(isolationOf(dedicated))
+                    assertThat(TestDatabase.isolationOf(dedicated))
                             .as("%s: a dedicated connection", mode)
                             .isEqualTo("read committed");
                 }
@@ -224,14 +222,6 @@ class TransactionsIT {
     /** A pool over {@code db} in pgjdbc's query mode {@code mode}. */
     private static Database inQueryMode(TestDatabase db, String mode) {
         return new Database(DatabaseConfig.of(db.jdbcUrlInQueryMode(mode), db.user(), db.password())).start();
-    }
-
-    private static String isolationOf(Connection c) throws SQLException {
-        try (Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SHOW transaction_isolation")) {
-            rs.next();
-            return rs.getString(1);
-        }
     }
 
     private static boolean execute(Connection c, String multiStatement) throws SQLException {

@@ -20,7 +20,6 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -55,12 +54,11 @@ class RepeatableReadDefaultIT {
 
     @BeforeAll
     static void repeatableReadByDefault() throws SQLException {
-        try (Connection c = DriverManager.getConnection(DB.jdbcUrl(), DB.user(), DB.password());
-                Statement s = c.createStatement()) {
-            s.execute("ALTER DATABASE " + DB.databaseName() + " SET default_transaction_isolation = 'repeatable read'");
-        }
-        try (Connection c = DriverManager.getConnection(DB.jdbcUrl(), DB.user(), DB.password())) {
-            assertThat(isolationOf(c)).as("a new session's default").isEqualTo("repeatable read");
+        DB.repeatableReadByDefault();
+        try (Connection c = DB.connect()) {
+            assertThat(TestDatabase.isolationOf(c))
+                    .as("a new session's default")
+                    .isEqualTo("repeatable read");
         }
         new Database(DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password()).withMigrateOnStart(true))
                 .start()
@@ -164,14 +162,6 @@ class RepeatableReadDefaultIT {
     private static Database database(String mode) {
         String url = DB.jdbcUrlInQueryMode(mode);
         return new Database(DatabaseConfig.of(url, DB.user(), DB.password()).withMaxPoolSize(2)).start();
-    }
-
-    private static String isolationOf(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SHOW transaction_isolation");
-                ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            return rs.getString(1);
-        }
     }
 
     private static long count(Database database, String sql, Digest digest) {

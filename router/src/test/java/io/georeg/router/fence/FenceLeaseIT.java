@@ -318,8 +318,7 @@ class FenceLeaseIT {
         keeperLog.setLevel(Level.DEBUG); // the keeper logs a failed round trip at DEBUG
         try (TestDatabase own = TestDatabase.create();
                 CapturedLog keeper = CapturedLog.of(FenceLease.class.getName())) {
-            own.execute(
-                    "ALTER DATABASE " + own.databaseName() + " SET default_transaction_isolation = 'repeatable read'");
+            own.repeatableReadByDefault();
             DatabaseConfig config = DatabaseConfig.of(own.jdbcUrl(), own.user(), own.password());
             try (Database pool = new Database(config.withMigrateOnStart(true)).start();
                     Connection otherRouter = own.connect()) {

@@ -143,6 +143,25 @@ public final class TestDatabase implements BeforeAllCallback, AfterAllCallback, 
         }
     }
 
+    /**
+     * Makes repeatable read the default isolation of every new session of the test database, as
+     * an operator may set it for a database, a role or the whole server ({@code ALTER DATABASE};
+     * sessions open before keep theirs): what tests use to show that georeg's connections run at
+     * read committed whatever the default.
+     */
+    public void repeatableReadByDefault() {
+        execute("ALTER DATABASE " + databaseName() + " SET default_transaction_isolation = 'repeatable read'");
+    }
+
+    /** The isolation level of {@code c}'s current or next transaction ({@code SHOW transaction_isolation}). */
+    public static String isolationOf(Connection c) throws SQLException {
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SHOW transaction_isolation")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
     /** The number the query's first row holds in its first column, e.g. a {@code count(*)}. */
     public long queryLong(String sql) {
         return query(sql, rs -> {
