@@ -10,6 +10,7 @@ import io.georeg.router.proxy.ResponseInterceptor;
 import io.georeg.router.proxy.StreamingProxy;
 import io.georeg.router.proxy.Upstream;
 import java.net.URI;
+import java.util.concurrent.CompletableFuture;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
@@ -143,6 +144,14 @@ final class PrimarySite {
     /** True in {@code primary-down} mode: a drill takes the whole primary site as down. */
     boolean drillsAnOutage() {
         return control.mode() == RouterMode.PRIMARY_DOWN;
+    }
+
+    /**
+     * The primary's answer to the request's target asked with {@code method} instead of the
+     * client's, for the router to look at; nothing goes to the client ({@link StreamingProxy#ask}).
+     */
+    CompletableFuture<ResponseInterceptor.HeldResponse> ask(Request request, RequestRecord record, String method) {
+        return proxy.ask(request, registry.get(), target(request), method, record.requestId(), observer);
     }
 
     /** A read the primary answers instead of the replica, with {@code X-Georeg-Source: source}. */

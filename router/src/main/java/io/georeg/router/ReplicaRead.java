@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  *     ({@link FallbackToPrimary}), whose 200 is reported to the {@link ReplicaMissListener}
  *     (cache on miss) with what the primary stores, not what this client negotiated
  *     ({@link MissReport}); a referrers list the primary answers 404 (it lacks the API) becomes a
- *     503 ({@link ReferrersFromPrimary}).</li>
+ *     503 ({@link ReferrersFromPrimary}), unless the primary names the repository unknown (for a
+ *     HEAD, in its answer to a GET of the same list).</li>
  * </ol>
  */
 final class ReplicaRead implements RouteLeg {
@@ -208,7 +209,8 @@ final class ReplicaRead implements RouteLeg {
                     record,
                     "primary-fallback",
                     match.routeId() == RouteId.REFERRERS
-                            ? new ReferrersFromPrimary(missReport, response, callback)
+                            ? new ReferrersFromPrimary(
+                                    missReport, response, callback, () -> primary.ask(request, record, "GET"))
                             : missReport);
         }
 

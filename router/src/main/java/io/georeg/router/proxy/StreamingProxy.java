@@ -7,9 +7,11 @@ import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.jetty.client.CompletableResponseListener;
 import org.eclipse.jetty.client.ContentSourceRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Result;
@@ -190,6 +192,42 @@ public final class StreamingProxy {
                             TimeUnit.MILLISECONDS);
         }
         proxyToServerRequest.send(exchange);
+    }
+
+    /**
+     * Asks {@code upstream} at {@code target} with {@code method} instead of the client's: the
+     * client's headers (its credentials included) as {@link #forward} sends them, the same idle
+     * timeout, and the body held up to the same limit. Nothing goes to the client; the answer
+     * completes the future, and a failure, or a body over the limit, completes it exceptionally.
+     * For an interceptor that needs more than the answer to the client's own method (a HEAD's 404
+     * has no body to name its error code). The exchange is reported to {@code observer} as
+     * {@link #forward}'s are. The future completes on the upstream client's I/O thread: what
+     * depends on it must not block.
+     */
+    public CompletableFuture<ResponseInterceptor.HeldResponse> ask(
+            Request clientToProxyRequest,
+            Upstream upstream,
+            URI target,
+            String method,
+            String requestId,
+            ProxyObserver observer) {
+        org.eclipse.jetty.client.Request proxyToServerRequest =
+                httpClient.newRequest(target).method(method).idleTimeout(idleTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        copyRequestHeaders(clientToProxyRequest, proxyToServerRequest, requestId);
+        long sentAt = System.nanoTime();
+        AtomicBoolean headersSeen = new AtomicBoolean();
+        proxyToServerRequest.onResponseHeaders(serverToProxyResponse -> {
+            headersSeen.set(true);
+            observer.onServerToProxyHeaders(upstream, serverToProxyResponse.getStatus(), System.nanoTime() - sentAt);
+        });
+        return new CompletableResponseListener(proxyToServerRequest, maxHeldBodyBytes)
+                .send()
+                .whenComplete((answer, failure) -> {
+                    if (failure != null) {
+                        observer.onUpstreamFailure(upstream, failure, !headersSeen.get());
+                    }
+                })
+                .thenApply(answer -> new ResponseInterceptor.HeldResponse(answer, answer.getContent()));
     }
 
     private void copyRequestHeaders(

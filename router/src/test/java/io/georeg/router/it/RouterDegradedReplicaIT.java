@@ -1,16 +1,25 @@
 package io.georeg.router.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import io.georeg.router.LocalBackends;
 import io.georeg.router.Router;
 import io.georeg.router.RouterConfig;
+import io.georeg.testkit.oci.RegistryHttp;
+import io.georeg.testkit.oci.TestImage;
+import io.georeg.testkit.oci.TestImages;
+import io.georeg.testkit.tools.Distribution;
+import io.georeg.testkit.tools.DistributionConfig;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -21,6 +30,7 @@ import org.eclipse.jetty.util.Callback;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The router while the secondary's own side fails and the primary is healthy: every read is
@@ -44,11 +54,17 @@ class RouterDegradedReplicaIT {
             "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":[]}";
     /** What distribution 2.8, which lacks the referrers API, answers its path with (404). */
     private static final String NO_REFERRERS_API = "404 page not found";
+    /** What a registry with the referrers API (and registry-read) answers of a repository it does not have. */
+    private static final String NAME_UNKNOWN =
+            "{\"errors\":[{\"code\":\"NAME_UNKNOWN\",\"message\":\"repository name not known to registry\"}]}";
     /** The replica's 503 when its own backend fails. */
     private static final String BACKEND_FAILED =
             "{\"errors\":[{\"code\":\"UNAVAILABLE\",\"message\":\"the replica's backend\"}]}";
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @TempDir
+    Path tmp;
 
     private FakeUpstream primary;
     private FakeUpstream replica;
@@ -166,21 +182,95 @@ class RouterDegradedReplicaIT {
      * API. The spec lets such a primary answer 404 NAME_UNKNOWN (its "MUST NOT 404" assumes the
      * repository is found); it passed as a 503 "retry shortly" that no retry ever ends. Only a 404
      * that is no registry's error (distribution 2.8's "404 page not found") means a missing API.
+     * Then a HEAD of it, whose 404 carries no body to name {@code NAME_UNKNOWN}, while the replica
+     * answers that it does not know the repository either (a miss: the read falls back) and while
+     * it fails: it passed as that 503, and a client polling HEAD retried for ever. The GET that
+     * asks the primary again says the repository is unknown: a 404, without a body.
      */
     @Test
-    void aReferrersListOfARepositoryThePrimaryDoesNotKnowIsItsNameUnknown() throws Exception {
+    void aReferrersListOfARepositoryThePrimaryDoesNotKnowIsItsNameUnknownToGetAndHead() throws Exception {
         String referrers = "/v2/nowhere/referrers/sha256:" + "d".repeat(64);
-        String nameUnknown =
-                "{\"errors\":[{\"code\":\"NAME_UNKNOWN\",\"message\":\"repository name not known to registry\"}]}";
-        primary.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 404, nameUnknown));
+        primary.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 404, NAME_UNKNOWN));
         router(new RouterConfig.ReplicaEndpoint.Remote(replica.url()));
-        replica.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 404, nameUnknown));
+        replica.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 404, NAME_UNKNOWN));
 
         HttpResponse<String> get = send("GET", referrers);
+        HttpResponse<String> headOfAMiss = send("HEAD", referrers);
+        replica.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 503, BACKEND_FAILED));
+        primary.seen().clear();
+        HttpResponse<String> headWhileTheReplicaFails = send("HEAD", referrers, "Bearer client-token");
 
         assertThat(get.statusCode()).isEqualTo(404);
         assertThat(get.body()).contains("\"code\":\"NAME_UNKNOWN\"");
         assertThat(get.headers().firstValue("X-Georeg-Source")).hasValue("primary-fallback");
+        for (HttpResponse<String> head : List.of(headOfAMiss, headWhileTheReplicaFails)) {
+            assertThat(head.statusCode()).isEqualTo(404);
+            assertThat(head.body()).isEmpty();
+            assertThat(head.headers().firstValue("X-Georeg-Source")).hasValue("primary-fallback");
+        }
+        // The primary was asked the HEAD, then a GET of the same target, both with the client's credentials.
+        assertThat(primary.seen())
+                .extracting(FakeUpstream.Seen::method, FakeUpstream.Seen::pathQuery)
+                .containsExactly(tuple("HEAD", referrers), tuple("GET", referrers));
+        assertThat(primary.seen())
+                .allSatisfy(
+                        seen -> assertThat(seen.headers().get("Authorization")).isEqualTo("Bearer client-token"));
+    }
+
+    /**
+     * Tried: a HEAD of a referrers list while the replica fails, on a primary whose GET of the list
+     * fails (the primary closes the connection instead of answering). What the 404 means stays
+     * unknown: the 503 stands.
+     */
+    @Test
+    void aHeadOfAReferrersListStaysA503WhenThePrimaryCannotSayWhyItIs404() throws Exception {
+        String referrers = "/v2/app/referrers/sha256:" + "f".repeat(64);
+        primary.answer((req, resp, cb) -> {
+            if ("HEAD".equals(req.getMethod())) {
+                FakeUpstream.text(resp, cb, 404, "");
+            } else {
+                req.getConnectionMetaData().getConnection().getEndPoint().close();
+                cb.failed(new java.io.IOException("the primary closed the connection"));
+            }
+        });
+        router(new RouterConfig.ReplicaEndpoint.Remote(replica.url()));
+        replica.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 503, BACKEND_FAILED));
+
+        HttpResponse<String> head = send("HEAD", referrers);
+
+        assertThat(head.statusCode()).isEqualTo(503);
+        assertThat(head.body()).isEmpty();
+        assertThat(primary.seen()).extracting(FakeUpstream.Seen::method).containsExactly("HEAD", "GET");
+    }
+
+    /**
+     * Tried: HEAD and GET of a referrers list of a repository the primary has, a real
+     * distribution 2.8 (which lacks the referrers API: it answers the path "404 page not found",
+     * and a HEAD of it 404 without a body), while the replica fails. Neither may tell the client
+     * there are no referrers: both are a 503 it retries.
+     */
+    @Test
+    void aReferrersListOfARepositoryOnAPrimaryWithoutTheApiIsA503ToHeadAndGet() throws Exception {
+        try (Distribution distribution = Distribution.start(
+                        tmp.resolve("primary"), DistributionConfig.filesystem(tmp.resolve("primary/storage")));
+                RegistryHttp primaryHttp = new RegistryHttp(distribution.url())) {
+            TestImage image = TestImages.image(1801);
+            assertThat(primaryHttp.push("app", "v1", image).ok()).isTrue();
+            String referrers = "/v2/app/referrers/" + image.manifest().digest();
+            router(distribution.url(), new RouterConfig.ReplicaEndpoint.Remote(replica.url()));
+            replica.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 503, BACKEND_FAILED));
+
+            HttpResponse<String> head = send("HEAD", referrers);
+            HttpResponse<String> get = send("GET", referrers);
+
+            assertThat(head.statusCode()).isEqualTo(503);
+            assertThat(head.body()).isEmpty();
+            assertThat(head.headers().firstValue("X-Georeg-Source")).hasValue("primary-fallback");
+            assertThat(get.statusCode()).isEqualTo(503);
+            assertThat(get.body())
+                    .contains("\"code\":\"UNAVAILABLE\"")
+                    .contains("does not implement the referrers API");
+        }
     }
 
     @Test
@@ -241,8 +331,12 @@ class RouterDegradedReplicaIT {
     }
 
     private void router(RouterConfig.ReplicaEndpoint replicaEndpoint) throws Exception {
+        router(primary.url(), replicaEndpoint);
+    }
+
+    private void router(URI primaryUrl, RouterConfig.ReplicaEndpoint replicaEndpoint) throws Exception {
         router = LoopbackRouter.start(
-                primary.url(),
+                primaryUrl,
                 null,
                 replicaEndpoint,
                 // Probes every 100 ms so that a replica going unready (503) is seen at once; each
@@ -260,11 +354,17 @@ class RouterDegradedReplicaIT {
     }
 
     private HttpResponse<String> send(String method, String path) throws Exception {
-        return HTTP.send(
-                HttpRequest.newBuilder(router.localUrl().resolve(path))
-                        .method(method, HttpRequest.BodyPublishers.noBody())
-                        .timeout(Duration.ofSeconds(60))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+        return send(method, path, null);
+    }
+
+    /** @param authorization the client's {@code Authorization}, null for none */
+    private HttpResponse<String> send(String method, String path, String authorization) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(router.localUrl().resolve(path))
+                .method(method, HttpRequest.BodyPublishers.noBody())
+                .timeout(Duration.ofSeconds(60));
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 }
