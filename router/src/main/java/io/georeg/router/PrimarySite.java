@@ -4,6 +4,7 @@ import io.georeg.oci.ErrorCode;
 import io.georeg.router.admin.RouterMode;
 import io.georeg.router.admin.SiteControl;
 import io.georeg.router.health.CircuitBreaker;
+import io.georeg.router.proxy.ExchangeTimeouts;
 import io.georeg.router.proxy.OciErrorResponse;
 import io.georeg.router.proxy.ProxyObserver;
 import io.georeg.router.proxy.ResponseInterceptor;
@@ -138,7 +139,15 @@ final class PrimarySite {
         }
         response.getHeaders().put(GeoregHeaders.SOURCE, source);
         proxy.forward(
-                request, response, callback, upstream, target, record.requestId(), interceptor, observer, timeout);
+                request,
+                response,
+                callback,
+                upstream,
+                target,
+                record.requestId(),
+                interceptor,
+                observer,
+                ExchangeTimeouts.total(timeout));
     }
 
     /** True in {@code primary-down} mode: a drill takes the whole primary site as down. */
@@ -171,6 +180,7 @@ final class PrimarySite {
                 target(request),
                 record.requestId(),
                 interceptor,
-                observer);
+                observer,
+                ExchangeTimeouts.IDLE_ONLY);
     }
 }

@@ -3,6 +3,7 @@ package io.georeg.router;
 import io.georeg.router.fallback.FallbackToPrimary;
 import io.georeg.router.fallback.ReplicaDecision;
 import io.georeg.router.health.CircuitBreaker;
+import io.georeg.router.proxy.ExchangeTimeouts;
 import io.georeg.router.proxy.InProcessDispatch;
 import io.georeg.router.proxy.ProxyObserver;
 import io.georeg.router.proxy.StreamingProxy;
@@ -72,7 +73,6 @@ final class ReplicaSite {
                 record.requestId(),
                 decision,
                 observer,
-                null,
-                answerBudget);
+                ExchangeTimeouts.answerWithin(answerBudget));
     }
 }

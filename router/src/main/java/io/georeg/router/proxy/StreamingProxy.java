@@ -72,35 +72,9 @@ public final class StreamingProxy {
     }
 
     /**
-     * Forwards the request to {@code target} on {@code upstream}. The callback completes when the
-     * proxy→client response is fully written (or fails).
-     */
-    public void forward(
-            Request clientToProxyRequest,
-            Response proxyToClientResponse,
-            Callback proxyToClientCallback,
-            Upstream upstream,
-            URI target,
-            String requestId,
-            ResponseInterceptor interceptor,
-            ProxyObserver observer) {
-        forward(
-                clientToProxyRequest,
-                proxyToClientResponse,
-                proxyToClientCallback,
-                upstream,
-                target,
-                requestId,
-                interceptor,
-                observer,
-                null);
-    }
-
-    /**
-     * As {@link #forward(Request, Response, Callback, Upstream, URI, String, ResponseInterceptor, ProxyObserver)},
-     * with the whole exchange bounded by {@code totalTimeout} (null: only silence is bounded, by the
-     * idle timeout): for small exchanges such as token requests, whose interceptor answers another
-     * way when the upstream is too slow.
+     * Forwards the request to {@code target} on {@code upstream}, bounded by {@code timeouts}
+     * besides the idle timeout. The callback completes when the proxy→client response is fully
+     * written (or fails).
      */
     public void forward(
             Request clientToProxyRequest,
@@ -111,38 +85,7 @@ public final class StreamingProxy {
             String requestId,
             ResponseInterceptor interceptor,
             ProxyObserver observer,
-            Duration totalTimeout) {
-        forward(
-                clientToProxyRequest,
-                proxyToClientResponse,
-                proxyToClientCallback,
-                upstream,
-                target,
-                requestId,
-                interceptor,
-                observer,
-                totalTimeout,
-                null);
-    }
-
-    /**
-     * As {@link #forward(Request, Response, Callback, Upstream, URI, String, ResponseInterceptor, ProxyObserver, Duration)},
-     * and when the upstream has not started to answer (status and headers) within {@code answerBudget}
-     * the exchange is abandoned as timed out, before the client saw anything, so the interceptor
-     * can take over ({@link ResponseInterceptor#takeOverFailure}): a read the replica is too slow
-     * for is answered from the primary. Null: no budget.
-     */
-    public void forward(
-            Request clientToProxyRequest,
-            Response proxyToClientResponse,
-            Callback proxyToClientCallback,
-            Upstream upstream,
-            URI target,
-            String requestId,
-            ResponseInterceptor interceptor,
-            ProxyObserver observer,
-            Duration totalTimeout,
-            Duration answerBudget) {
+            ExchangeTimeouts timeouts) {
         long length = clientToProxyRequest.getLength();
         if (maxRequestBodyBytes > 0 && length > maxRequestBodyBytes) {
             OciErrorResponse.send(
@@ -157,8 +100,8 @@ public final class StreamingProxy {
                 .newRequest(target)
                 .method(clientToProxyRequest.getMethod())
                 .idleTimeout(idleTimeout.toMillis(), TimeUnit.MILLISECONDS);
-        if (totalTimeout != null) {
-            proxyToServerRequest.timeout(totalTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (timeouts.total() != null) {
+            proxyToServerRequest.timeout(timeouts.total().toMillis(), TimeUnit.MILLISECONDS);
         }
         copyRequestHeaders(clientToProxyRequest, proxyToServerRequest, requestId);
         ClientBody clientBody = null;
@@ -183,6 +126,7 @@ public final class StreamingProxy {
                 interceptor,
                 observer,
                 System.nanoTime());
+        Duration answerBudget = timeouts.answerBudget();
         if (answerBudget != null) {
             exchange.budget = httpClient
                     .getScheduler()
