@@ -15,6 +15,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class Database implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Database.class);
+    /** HikariCP's own default for checking an idle connection before it is handed out. */
+    private static final long HIKARI_VALIDATION_TIMEOUT_MILLIS = 5_000;
+    /**
+     * The shortest such check: a loaded machine may take a few hundred milliseconds over an empty
+     * query to a live server, and a live connection given up for that is a caller failed for nothing.
+     */
+    private static final long SHORTEST_VALIDATION_TIMEOUT_MILLIS = 1_000;
 
     private final DatabaseConfig config;
     private final MetricsTrackerFactory poolMetrics;
@@ -49,6 +56,16 @@ public final class Database implements AutoCloseable {
         hikari.setMaximumPoolSize(config.maxPoolSize());
         hikari.setConnectionTimeout(config.connectionTimeout().toMillis());
         hikari.setInitializationFailTimeout(config.connectionTimeout().toMillis());
+        // HikariCP checks a connection that sat idle before handing it out, with a timeout of its own
+        // on top of the wait for one: a connection whose server went silent (packets dropped, no
+        // reset) held the caller for HikariCP's 5 s whatever connectionTimeout said. Bounded by
+        // connectionTimeout too (not below a second), so that callers bounded by it (the router's
+        // admin switches, whose answer must come within the drill's wait) give a silent database up
+        // within it.
+        hikari.setValidationTimeout(Math.clamp(
+                config.connectionTimeout().toMillis(),
+                SHORTEST_VALIDATION_TIMEOUT_MILLIS,
+                HIKARI_VALIDATION_TIMEOUT_MILLIS));
         hikari.addDataSourceProperty("ApplicationName", "georeg");
         // Every connection's default, whatever the server's, database's or role's
         // default_transaction_isolation: georeg's statements and transactions are written for read
