@@ -8,6 +8,8 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.georeg.app.cli.GeoregCommand;
+import io.georeg.app.wiring.GeoregServer;
+import io.georeg.app.wiring.RouterComponent;
 import io.georeg.oci.Digest;
 import io.georeg.testkit.auth.TestSiteKey;
 import io.georeg.testkit.corpus.OciLayoutWriter;
@@ -17,6 +19,7 @@ import io.georeg.testkit.oci.TestImages;
 import io.georeg.testkit.tools.Distribution;
 import io.georeg.testkit.tools.DistributionConfig;
 import io.georeg.testkit.tools.Skopeo;
+import io.georeg.testkit.tools.TcpRelay;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
@@ -29,9 +32,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -46,7 +51,10 @@ import org.junit.jupiter.api.io.TempDir;
  * two sites of {@link TwoSites} (front and replicator in two processes, so that replication can
  * stop alone; outage tokens on): a drill of a healthy secondary passes with an empty RPO; a drill
  * of a secondary whose replicator is stopped lists the unreplicated image with its age and fails
- * its pre-check; a drill observing a real outage of the primary and its token service pulls with
+ * its pre-check; a drill that switches a router whose tracking database stalls (a second router,
+ * its connections to PostgreSQL through a {@link TcpRelay}) finishes without waiting on it, warns of
+ * that router's unstored switches and exits 3, and the router ends in normal mode, stored, once
+ * the database answers; a drill observing a real outage of the primary and its token service pulls with
  * the tokens its fresh clients get then (outage tokens); a promotion to a stock distribution
  * started on the replica's
  * storage keeps every image pullable through the router and sends pushes to the new primary.
@@ -159,8 +167,117 @@ class FailoverIT {
         assertThat(adminMode().path("mode").asText()).isEqualTo("normal");
     }
 
+    /**
+     * {@code router.admin.storeTimeout} and {@code database.connectionTimeout} of the router whose
+     * database stalls: below the defaults (2 s, 5 s) so that the case stays short; with the defaults
+     * a switch answers within the drill's wait too ({@code RouterAdminDatabaseStallIT}).
+     */
+    private static final Duration STALLED_STORE_TIMEOUT = Duration.ofMillis(500);
+
+    private static final Duration STALLED_CONNECTION_TIMEOUT = Duration.ofSeconds(1);
+    /**
+     * The longest a switch of that router may take: the wait for a pooled connection and the check
+     * of one that sat idle (each within {@code database.connectionTimeout}), then the store's call and
+     * the half second by which its network timeout follows the statement timeout
+     * ({@code DatabaseAdminStateStore}); plus 1.5 s for a loaded machine (the steps took 1.0 to 1.1 s
+     * at a load of 10 on 2 cores). Well under the 10 s the drill waits for a router's answer, which
+     * is what a switch that waits on the database would take, and below the 5 s HikariCP's check of a
+     * silent connection took before it was bounded by {@code database.connectionTimeout}.
+     */
+    private static final Duration STALLED_SWITCH_BOUND = STALLED_CONNECTION_TIMEOUT
+            .multipliedBy(2)
+            .plus(STALLED_STORE_TIMEOUT)
+            .plus(Duration.ofMillis(500))
+            .plus(Duration.ofMillis(1500));
+
     @Test
     @Order(2)
+    void drillWhileOneRoutersDatabaseStallsPassesWarnsOfThatRouterExitsThreeAndTheRouterEndsStoredInNormalMode()
+            throws Exception {
+        // A second router of site B whose connections to the tracking database go through a relay
+        // (a router cut off from the database while the rest of the site reaches it); its reads go to
+        // the front's registry-read, which reaches the database.
+        Map<String, String> env = new HashMap<>(sites.environment());
+        env.put("GEOREG_ROUTER_REPLICA_URL", sites.replica().toString());
+        env.put("GEOREG_ROUTER_ADMIN_STORE_TIMEOUT", STALLED_STORE_TIMEOUT.toMillis() + "ms");
+        env.put("GEOREG_DATABASE_CONNECTION_TIMEOUT", STALLED_CONNECTION_TIMEOUT.toMillis() + "ms");
+        try (TcpRelay relay = TcpRelay.to(DB.host(), DB.port())) {
+            env.put("GEOREG_DATABASE_URL", DB.jdbcUrlThrough(relay.port()));
+            try (GeoregServer cutOff = TestServe.start(env, "router")) {
+                drillWhileTheDatabaseStallsFor(
+                        cutOff.component(RouterComponent.class).operatorUri(), relay);
+            }
+        }
+    }
+
+    private void drillWhileTheDatabaseStallsFor(URI stalled, TcpRelay relay) throws Exception {
+        Path reports = tmp.resolve("drill-stalled");
+        int exit;
+        Duration took;
+        relay.stall();
+        try {
+            long started = System.nanoTime();
+            // Pulls and the push check through the front only: clients of the cut-off router would
+            // get outage tokens from grants in the database it cannot reach.
+            exit = drill(
+                    reports,
+                    "--router",
+                    sites.routerOperator().toString(),
+                    "--router",
+                    stalled.toString(),
+                    "--registry",
+                    sites.router().toString());
+            took = Duration.ofNanos(System.nanoTime() - started);
+            // Still stalled: the switches were answered without the database.
+            assertThat(adminMode(stalled).path("stored").asBoolean(true)).isFalse();
+        } finally {
+            relay.release();
+        }
+
+        JsonNode report = JSON.readTree(reports.resolve("drill-report.json").toFile());
+        report.path("checks")
+                .forEach(c -> assertThat(c.path("passed").asBoolean())
+                        .as(c.toString())
+                        .isTrue());
+        assertThat(exit)
+                .as("every check passed, a switch was not stored: " + report.toPrettyString())
+                .isEqualTo(3);
+        for (JsonNode step : report.path("steps")) {
+            if (List.of("switch", "restore").contains(step.path("name").asText())) {
+                assertThat(Duration.ofMillis(step.path("millis").asLong()))
+                        .as("the %s step, one switch of the stalled router in it", step.path("name"))
+                        .isLessThan(STALLED_SWITCH_BOUND);
+            }
+        }
+        System.out.println("drill with a stalled router took " + took.toMillis() + " ms");
+        // Two stalled switches within their bound, and the rest of a drill (about a second here).
+        assertThat(took).isLessThan(STALLED_SWITCH_BOUND.multipliedBy(2).plusSeconds(5));
+        // One WARN line per switch not stored, naming the cut-off router, none for the front.
+        String notStored = Pattern.quote(stalled.toString()) + " switched but NOT stored";
+        for (String step : List.of("switch", "restore")) {
+            assertThat(lastOutput).containsPattern("drill \\d\\d:\\d\\d:\\d\\dZ  WARN   " + step + " +" + notStored);
+        }
+        assertThat(lastOutput)
+                .doesNotContain(sites.routerOperator() + " switched but NOT stored")
+                .contains("drill PASSED, 2 router switch(es) NOT STORED (exit 3)");
+        assertThat(report.path("warnings")).hasSize(2);
+        report.path("warnings").forEach(w -> assertThat(w.asText()).containsPattern("^" + notStored));
+        assertThat(Files.readString(reports.resolve("drill-report.md")))
+                .contains("## Warnings")
+                .containsPattern("- " + notStored);
+
+        // The database answers again: the cut-off router ends stored in normal mode, as the database
+        // (the front's restore, stored meanwhile, wins over the router's unstored switches).
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> adminMode(stalled).path("stored").asBoolean(false));
+        assertThat(adminMode(stalled).path("mode").asText()).isEqualTo("normal");
+        assertThat(DB.queryText("SELECT mode FROM router_admin_state")).isEqualTo("normal");
+        assertThat(DB.queryText("SELECT reason FROM router_admin_state")).isEqualTo("georeg drill finished");
+        assertThat(adminMode().path("mode").asText()).isEqualTo("normal");
+    }
+
+    @Test
+    @Order(3)
     void drillOfALaggingSecondaryListsTheUnreplicatedImageWithItsAgeAndFailsItsPreCheck() throws Exception {
         sites.stopReplicator();
         try {
@@ -182,18 +299,7 @@ class FailoverIT {
         Path reports = tmp.resolve("drill-lagging");
 
         // No token option: the configuration's router.admin.token (GEOREG_ROUTER_ADMIN_TOKEN here).
-        int exit = georeg(
-                "drill",
-                "--router",
-                sites.routerOperator().toString(),
-                "--sample",
-                "2",
-                "--credentials",
-                USER + ":" + PASSWORD,
-                "--max-pending",
-                "0",
-                "--report",
-                reports.toString());
+        int exit = drill(reports, "--router", sites.routerOperator().toString(), "--max-pending", "0");
 
         JsonNode report = JSON.readTree(reports.resolve("drill-report.json").toFile());
         assertThat(exit).isEqualTo(1);
@@ -216,7 +322,7 @@ class FailoverIT {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void drillObservingARealOutageOfThePrimaryAndItsTokenServicePullsWithTokensFetchedDuringTheOutage()
             throws Exception {
         // The drill's credentials pulled every image through the router before the outage (team/lagging
@@ -247,19 +353,13 @@ class FailoverIT {
                     HTTP, sites.routerOperator().resolve("/metrics"), "georeg_router_outage_tokens_issued_total");
             Path reports = tmp.resolve("drill-observed");
 
-            int exit = georeg(
-                    "drill",
+            int exit = drill(
+                    reports,
                     "--router",
                     sites.routerOperator().toString(),
                     "--admin-token",
                     ADMIN_TOKEN,
-                    "--observe-outage",
-                    "--sample",
-                    "2",
-                    "--credentials",
-                    USER + ":" + PASSWORD,
-                    "--report",
-                    reports.toString());
+                    "--observe-outage");
 
             JsonNode report = JSON.readTree(reports.resolve("drill-report.json").toFile());
             assertThat(exit).as(report.toPrettyString()).isZero();
@@ -280,7 +380,7 @@ class FailoverIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void promotionToADistributionOnTheReplicasStorageServesEveryImageAndTakesPushes() throws Exception {
         Distribution promoted = Distribution.start(
                 Files.createDirectories(tmp.resolve("promoted")),
@@ -371,6 +471,17 @@ class FailoverIT {
         return exit;
     }
 
+    /**
+     * {@code georeg drill} with {@code options}, pulling a sample of 2 images as the user
+     * ({@code --credentials}), its reports in {@code reports}.
+     */
+    private static int drill(Path reports, String... options) {
+        List<String> args = new ArrayList<>(List.of("drill"));
+        args.addAll(List.of(options));
+        args.addAll(List.of("--sample", "2", "--credentials", USER + ":" + PASSWORD, "--report", reports.toString()));
+        return georeg(args.toArray(String[]::new));
+    }
+
     private static List<String> stepNames(JsonNode report) {
         List<String> names = new ArrayList<>();
         report.path("steps").forEach(s -> names.add(s.path("name").asText()));
@@ -393,8 +504,13 @@ class FailoverIT {
     }
 
     private static JsonNode adminMode() throws Exception {
+        return adminMode(sites.routerOperator());
+    }
+
+    /** {@code GET /-/admin/mode} of the router whose operator listener is {@code operator}. */
+    private static JsonNode adminMode(URI operator) throws Exception {
         HttpResponse<String> r = HTTP.send(
-                HttpRequest.newBuilder(sites.routerOperator().resolve("/-/admin/mode"))
+                HttpRequest.newBuilder(operator.resolve("/-/admin/mode"))
                         .header("Authorization", "Bearer " + ADMIN_TOKEN)
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
