@@ -21,9 +21,13 @@ import org.slf4j.LoggerFactory;
  * at the new one ({@link #switchTo}, by {@code SiteControl}). An outcome is recorded with the
  * origin it was for, and one for another origin than the circuit guards now is dropped: a request
  * or probe sent to the primary before the switch, answered or failed after it, speaks of the old
- * primary, not of the one the circuit stands for. The state carries over a switch: the new
- * primary is probed at once, and its first outcomes decide. A circuit made without an origin
- * (the replica's, the token service's: nothing switches them) counts the outcomes of any.
+ * primary, not of the one the circuit stands for. For the same reason nothing of the old origin
+ * carries over a switch: the new one starts closed, with no failures counted and no last failure
+ * (the router probes it at once, and its own outcomes open the circuit again if it is down), so a
+ * promotion away from a primary that is down does not refuse writes to the new one until a probe
+ * of it succeeds. What an operator forced ({@link #force}) stays forced: the drill mode is the
+ * admin state's, which a switch does not change. A circuit made without an origin (the
+ * replica's, the token service's: nothing switches them) counts the outcomes of any.
  */
 public final class CircuitBreaker {
     private static final Logger LOG = LoggerFactory.getLogger(CircuitBreaker.class);
@@ -58,11 +62,20 @@ public final class CircuitBreaker {
     }
 
     /**
-     * From now on, counts only outcomes of {@code next} (a promotion switched the primary): those of
-     * the origin before that are still in flight are dropped when they come.
+     * From now on, counts only outcomes of {@code next} (a promotion switched the primary), from a
+     * closed circuit and a count of none: those of the origin before, counted or still in flight,
+     * say nothing of it (see the class comment). A switch to the origin it guards changes nothing.
      */
     public synchronized void switchTo(URI next) {
+        if (next.equals(origin)) {
+            return;
+        }
         origin = next;
+        consecutiveFailures.set(0);
+        lastFailure = "";
+        if (state.getAndSet(State.CLOSED) == State.OPEN) {
+            LOG.info("{} switched to {}: circuit closed until it fails there", upstream, next);
+        }
     }
 
     /** The origin whose outcomes count now; null when any counts. */

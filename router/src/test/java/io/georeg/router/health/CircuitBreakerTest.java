@@ -77,6 +77,62 @@ class CircuitBreakerTest {
     }
 
     @Test
+    void aPromotedOriginStartsWithACleanCount() {
+        CircuitBreaker circuit = new CircuitBreaker("primary", OLD, 3);
+        circuit.recordFailure(OLD, "a");
+        circuit.recordFailure(OLD, "b");
+
+        circuit.switchTo(PROMOTED);
+        circuit.recordFailure(PROMOTED, "c");
+
+        assertThat(circuit.isOpen())
+                .as("one failure of the new primary, not three: the old one's two say nothing of it")
+                .isFalse();
+        circuit.recordFailure(PROMOTED, "d");
+        circuit.recordFailure(PROMOTED, "e");
+        assertThat(circuit.isOpen()).isTrue();
+    }
+
+    @Test
+    void aCircuitOpenForTheOldPrimaryIsClosedForThePromotedOne() {
+        CircuitBreaker circuit = new CircuitBreaker("primary", OLD, 2);
+        circuit.recordFailure(OLD, "a");
+        circuit.recordFailure(OLD, "the old primary is down");
+
+        circuit.switchTo(PROMOTED);
+
+        assertThat(circuit.state()).isEqualTo(CircuitBreaker.State.CLOSED);
+        assertThat(circuit.lastFailure())
+                .as("a refused push would be told of the old primary's failure")
+                .isEmpty();
+        circuit.recordFailure(PROMOTED, "b");
+        assertThat(circuit.isOpen()).as("the threshold counts from the switch").isFalse();
+    }
+
+    @Test
+    void anOperatorsForcedOpenCircuitStaysForcedAcrossASwitch() {
+        CircuitBreaker circuit = new CircuitBreaker("primary", OLD, 2);
+        circuit.force("primary-down drill");
+
+        circuit.switchTo(PROMOTED);
+
+        assertThat(circuit.isOpen()).isTrue();
+        assertThat(circuit.probedOpen()).isFalse();
+        assertThat(circuit.lastFailure()).isEqualTo("primary-down drill");
+    }
+
+    @Test
+    void aSwitchToTheOriginItGuardsAlreadyChangesNothing() {
+        CircuitBreaker circuit = new CircuitBreaker("primary", OLD, 2);
+        circuit.recordFailure(OLD, "a");
+
+        circuit.switchTo(OLD);
+        circuit.recordFailure(OLD, "b");
+
+        assertThat(circuit.isOpen()).isTrue();
+    }
+
+    @Test
     void aCircuitWithoutAnOriginCountsTheOutcomesOfAny() {
         CircuitBreaker circuit = new CircuitBreaker("replica", 1);
 
