@@ -29,6 +29,11 @@ public record AdminState(RouterMode mode, String reason, Optional<URI> primaryUr
         return new AdminState(mode, reason, url, at);
     }
 
+    /** {@code mode <label> and primary <url>}: what a router goes on with while its store fails, for its log. */
+    String summary(URI configuredPrimary) {
+        return "mode " + mode.label() + " and primary " + primaryUrl.orElse(configuredPrimary);
+    }
+
     public static AdminState initial() {
         return new AdminState(RouterMode.NORMAL, "", Optional.empty(), Instant.EPOCH);
     }

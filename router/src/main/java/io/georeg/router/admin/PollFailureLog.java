@@ -7,26 +7,43 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Says in the log that {@link SiteControl}'s poll cannot read the admin state store, without a
- * stack trace per poll: the poll runs every {@code router.admin.pollInterval} (1 s by default), so
- * a database down for an hour used to write 3,600 stack traces. The first failure of a run is
- * logged with its cause's message (its stack trace at DEBUG), then at most one summary line per
- * {@link #EVERY} while polls go on failing, and one line when a poll reads the store again.
- * Called by the poll; thread-safe.
+ * Says in the log that {@link SiteControl}'s poll cannot do one of its calls of the admin state
+ * store, without a stack trace per poll: the poll runs every {@code router.admin.pollInterval}
+ * (1 s by default), so a database down for an hour used to write 3,600 stack traces. The first
+ * failure of a run is logged with its cause's message (its stack trace at DEBUG), then at most one
+ * summary line per {@link #EVERY} while polls go on failing, and one line when the call works
+ * again. One log per call that can fail on every poll: the read ({@link #ofReads}, SiteControl)
+ * and the storing of switches the store did not take ({@link #ofStores}, {@link UnstoredSwitches}).
+ * Thread-safe.
  */
 final class PollFailureLog {
     static final Duration EVERY = Duration.ofMinutes(1);
-    private static final Logger LOG = LoggerFactory.getLogger(SiteControl.class);
 
     private final Clock clock;
+    private final Logger log;
+    /** What the poll cannot do, after "cannot": {@code read the router admin state}. */
+    private final String what;
     /** When the polls began to fail; null while they succeed. */
     private Instant failingSince;
 
     private Instant loggedAt;
     private long attempts;
 
-    PollFailureLog(Clock clock) {
+    private PollFailureLog(Clock clock, Class<?> caller, String what) {
         this.clock = clock;
+        this.log = LoggerFactory.getLogger(caller);
+        this.what = what;
+    }
+
+    /** The poll's reads of the store, logged as SiteControl's. */
+    static PollFailureLog ofReads(Clock clock) {
+        return new PollFailureLog(clock, SiteControl.class, "read the router admin state");
+    }
+
+    /** The poll's storing of the switches applied while the store did not take them, logged as UnstoredSwitches'. */
+    static PollFailureLog ofStores(Clock clock) {
+        return new PollFailureLog(
+                clock, UnstoredSwitches.class, "store the switches applied while the admin state store did not answer");
     }
 
     /** A poll failed with {@code e}; {@code keeping} says what this router goes on with meanwhile. */
@@ -36,15 +53,16 @@ final class PollFailureLog {
             failingSince = now;
             loggedAt = now;
             attempts = 1;
-            LOG.warn("cannot read the router admin state, keeping {}: {}", keeping, describe(e));
-            LOG.debug("the admin poll's failure", e);
+            log.warn("admin poll cannot {}, keeping {}: {}", what, keeping, describe(e));
+            log.debug("the admin poll's failure", e);
             return;
         }
         attempts++;
         if (!now.isBefore(loggedAt.plus(EVERY))) {
             loggedAt = now;
-            LOG.warn(
-                    "admin poll failing for {} s, {} attempts, keeping {}, last: {}",
+            log.warn(
+                    "admin poll still cannot {} after {} s, {} attempts, keeping {}, last: {}",
+                    what,
                     Duration.between(failingSince, now).toSeconds(),
                     attempts,
                     keeping,
@@ -52,13 +70,14 @@ final class PollFailureLog {
         }
     }
 
-    /** A poll read the store. */
+    /** The call worked (or, for the storing of switches, has nothing left to store). */
     synchronized void succeeded() {
         if (failingSince == null) {
             return;
         }
-        LOG.info(
-                "admin poll reads the router admin state again, after failing for {} s, {} attempts",
+        log.info(
+                "admin poll is again able to {}, after failing for {} s, {} attempts",
+                what,
                 Duration.between(failingSince, clock.instant()).toSeconds(),
                 attempts);
         failingSince = null;

@@ -78,7 +78,7 @@ public final class SiteControl implements AutoCloseable {
         this(configuredPrimary, store, primaryCircuit, pollInterval, onPrimaryChange, Clock.systemUTC());
     }
 
-    /** @param clock times the failing polls' log lines ({@link PollFailureLog}) */
+    /** @param clock times the failing polls' log lines ({@link PollFailureLog}, of reads and of stores) */
     SiteControl(
             URI configuredPrimary,
             AdminStateStore store,
@@ -91,8 +91,8 @@ public final class SiteControl implements AutoCloseable {
         this.primaryCircuit = primaryCircuit;
         this.pollInterval = pollInterval;
         this.onPrimaryChange = onPrimaryChange;
-        this.pollFailures = new PollFailureLog(clock);
-        this.unstored = new UnstoredSwitches(store, configuredPrimary, applyOrder);
+        this.pollFailures = PollFailureLog.ofReads(clock);
+        this.unstored = new UnstoredSwitches(store, configuredPrimary, applyOrder, clock);
         this.primary = upstream(configuredPrimary);
     }
 
@@ -124,7 +124,7 @@ public final class SiteControl implements AutoCloseable {
         try {
             read = store.read();
         } catch (RuntimeException e) {
-            pollFailures.failed(e, "mode " + state.mode().label() + " and primary " + primaryUrl());
+            pollFailures.failed(e, state.summary(configuredPrimary));
             return;
         }
         pollFailures.succeeded();

@@ -1,6 +1,7 @@
 package io.georeg.router.admin;
 
 import java.net.URI;
+import java.time.Clock;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -43,12 +44,18 @@ final class UnstoredSwitches {
     private AdminState basis;
     /** Why the applied state holds switches the store has not taken; null when it holds none. */
     private volatile String why;
+    /** A poll that cannot store them tries again on every poll: one log line a minute, not a stack trace each. */
+    private final PollFailureLog storeFailures;
 
-    /** @param applyOrder the lock SiteControl holds while it applies a state */
-    UnstoredSwitches(AdminStateStore store, URI configuredPrimary, Object applyOrder) {
+    /**
+     * @param applyOrder the lock SiteControl holds while it applies a state
+     * @param clock      times the log lines of polls that cannot store the switches
+     */
+    UnstoredSwitches(AdminStateStore store, URI configuredPrimary, Object applyOrder, Clock clock) {
         this.store = store;
         this.configuredPrimary = configuredPrimary;
         this.applyOrder = applyOrder;
+        this.storeFailures = PollFailureLog.ofStores(clock);
     }
 
     /** Why the state applied on this router is not what the store holds; empty when it is. */
@@ -117,7 +124,7 @@ final class UnstoredSwitches {
                 settle.accept(now);
             }
         } catch (RuntimeException e) {
-            LOG.warn("cannot store the switches made while the admin state store did not answer yet", e);
+            storeFailures.failed(e, wanted.summary(configuredPrimary));
         }
     }
 
@@ -152,5 +159,7 @@ final class UnstoredSwitches {
             basis = fromStore;
             why = null;
         }
+        // Stored, dropped or stored with a later switch: a failure to store the next ones starts a run of its own.
+        storeFailures.succeeded();
     }
 }

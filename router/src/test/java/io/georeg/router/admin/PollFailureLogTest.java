@@ -27,7 +27,7 @@ class PollFailureLogTest {
     private static final Logger LOGGER = (Logger) LoggerFactory.getLogger(SiteControl.class);
 
     private final MovableClock clock = new MovableClock(Instant.parse("2026-12-07T03:00:00Z"));
-    private final PollFailureLog log = new PollFailureLog(clock);
+    private final PollFailureLog log = PollFailureLog.ofReads(clock);
     private final CapturedLog captured = CapturedLog.of(SiteControl.class.getName());
     private final Level levelBefore = LOGGER.getLevel();
 
@@ -47,7 +47,7 @@ class PollFailureLogTest {
         assertThat(events).hasSize(2);
         assertThat(events.get(0).getLevel()).isEqualTo(Level.WARN);
         assertThat(events.get(0).getFormattedMessage())
-                .isEqualTo("cannot read the router admin state, keeping mode normal:"
+                .isEqualTo("admin poll cannot read the router admin state, keeping mode normal:"
                         + " database unavailable: I/O error (cause: Read timed out)");
         assertThat(events.get(0).getThrowableProxy()).isNull();
         assertThat(events.get(1).getLevel()).isEqualTo(Level.DEBUG);
@@ -64,9 +64,11 @@ class PollFailureLogTest {
         assertThat(captured.lines())
                 .hasSize(3)
                 .element(1)
-                .isEqualTo("admin poll failing for 60 s, 61 attempts, keeping mode normal,"
-                        + " last: database unavailable: I/O error (cause: Read timed out)");
-        assertThat(captured.lines().get(2)).startsWith("admin poll failing for 120 s, 121 attempts");
+                .isEqualTo(
+                        "admin poll still cannot read the router admin state after 60 s, 61 attempts, keeping mode normal,"
+                                + " last: database unavailable: I/O error (cause: Read timed out)");
+        assertThat(captured.lines().get(2))
+                .startsWith("admin poll still cannot read the router admin state after 120 s, 121 attempts");
         assertThat(captured.events())
                 .allSatisfy(e -> assertThat(e.getThrowableProxy()).isNull());
     }
@@ -85,10 +87,10 @@ class PollFailureLogTest {
 
         assertThat(captured.lines())
                 .containsExactly(
-                        "cannot read the router admin state, keeping mode normal:"
+                        "admin poll cannot read the router admin state, keeping mode normal:"
                                 + " database unavailable: I/O error (cause: Read timed out)",
-                        "admin poll reads the router admin state again, after failing for 5 s, 2 attempts",
-                        "cannot read the router admin state, keeping mode normal:"
+                        "admin poll is again able to read the router admin state, after failing for 5 s, 2 attempts",
+                        "admin poll cannot read the router admin state, keeping mode normal:"
                                 + " database unavailable: refused (cause: Read timed out)");
     }
 
@@ -110,12 +112,94 @@ class PollFailureLogTest {
         assertThat(captured.lines())
                 .hasSize(2)
                 .allSatisfy(line -> assertThat(line).contains("primary http://primary.invalid:5000"));
-        assertThat(captured.lines().get(1)).startsWith("admin poll failing for 60 s, 61 attempts");
+        assertThat(captured.lines().get(1))
+                .startsWith("admin poll still cannot read the router admin state after 60 s, 61 attempts");
+    }
+
+    /**
+     * The store answers the poll's read but takes no write: the switch an operator made is kept
+     * unstored, and every poll tries to store it. That used to log a warning with a stack trace per
+     * poll.
+     */
+    @Test
+    void aRouterThatCannotStoreItsUnstoredSwitchesLogsTheFirstFailureThenOneLinePerMinute() {
+        ReadOnlyStore store = new ReadOnlyStore();
+        SiteControl control = new SiteControl(
+                URI.create("http://primary.invalid:5000"),
+                store,
+                new CircuitBreaker("primary", 3),
+                Duration.ofSeconds(1),
+                url -> {},
+                clock);
+        control.refresh();
+        control.setMode(RouterMode.PRIMARY_DOWN, "incident");
+        assertThat(control.notStored()).isPresent();
+
+        try (CapturedLog stores = CapturedLog.of(UnstoredSwitches.class.getName())) {
+            for (int poll = 0; poll < 90; poll++) {
+                control.refresh();
+                clock.advance(Duration.ofSeconds(1));
+            }
+
+            assertThat(stores.lines())
+                    .hasSize(2)
+                    .allSatisfy(line -> assertThat(line)
+                            .contains("store the switches applied while the admin state store did not answer")
+                            .contains("mode primary-down and primary http://primary.invalid:5000"));
+            assertThat(stores.lines().get(1)).contains("after 60 s, 61 attempts");
+            assertThat(stores.events())
+                    .allSatisfy(e -> assertThat(e.getThrowableProxy()).isNull());
+
+            store.writable = true;
+            control.refresh();
+
+            assertThat(control.notStored()).isEmpty();
+            assertThat(stores.lines())
+                    .hasSize(4)
+                    .element(3)
+                    .isEqualTo("admin poll is again able to store the switches applied while the admin state"
+                            + " store did not answer, after failing for 90 s, 90 attempts");
+        }
     }
 
     private static DatabaseUnavailableException down(String what) {
         return new DatabaseUnavailableException(
                 "database unavailable: " + what, new SocketTimeoutException("Read timed out"));
+    }
+
+    /** A store that answers reads and, until it is {@link #writable}, refuses every write. */
+    private static final class ReadOnlyStore implements AdminStateStore {
+        private final MemoryAdminStateStore delegate = new MemoryAdminStateStore();
+        volatile boolean writable;
+
+        @Override
+        public AdminState read() {
+            return delegate.read();
+        }
+
+        @Override
+        public AdminState setMode(RouterMode mode, String reason) {
+            refuseUnlessWritable();
+            return delegate.setMode(mode, reason);
+        }
+
+        @Override
+        public AdminState setPrimary(Optional<URI> url) {
+            refuseUnlessWritable();
+            return delegate.setPrimary(url);
+        }
+
+        @Override
+        public Optional<AdminState> storeIfUnchanged(AdminState wanted, Instant basis) {
+            refuseUnlessWritable();
+            return delegate.storeIfUnchanged(wanted, basis);
+        }
+
+        private void refuseUnlessWritable() {
+            if (!writable) {
+                throw down("cannot execute UPDATE in a read-only transaction");
+            }
+        }
     }
 
     /** A store whose database never answers. */

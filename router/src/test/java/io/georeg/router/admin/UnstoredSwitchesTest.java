@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.georeg.db.DatabaseUnavailableException;
 import java.net.URI;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,7 +25,7 @@ class UnstoredSwitchesTest {
             s -> s.withMode(RouterMode.PRIMARY_DOWN, "drill", Instant.now());
 
     private final MemoryAdminStateStore store = new MemoryAdminStateStore();
-    private final UnstoredSwitches unstored = new UnstoredSwitches(store, CONFIGURED, new Object());
+    private final UnstoredSwitches unstored = new UnstoredSwitches(store, CONFIGURED, new Object(), Clock.systemUTC());
     private final List<AdminState> settled = new ArrayList<>();
 
     @Test
@@ -103,7 +104,8 @@ class UnstoredSwitchesTest {
     @Test
     void aStoreThatFailsAgainKeepsThemForTheNextPoll() {
         AdminState basis = store.read();
-        UnstoredSwitches failing = new UnstoredSwitches(new FailingStore(), CONFIGURED, new Object());
+        UnstoredSwitches failing =
+                new UnstoredSwitches(new FailingStore(), CONFIGURED, new Object(), Clock.systemUTC());
         failing.afterRead(basis);
         failing.kept("unstored");
 
