@@ -80,12 +80,23 @@ public final class DatabaseAdminStateStore implements AdminStateStore {
     private static final Duration SERVER_FIRST = Duration.ofMillis(500);
 
     private final Transactions transactions;
-    private final Duration timeout;
+    /** {@code router.admin.storeTimeout} as the server's settings take it: whole milliseconds. */
+    private final String serverTimeout;
+    /** The connection's network timeout, in milliseconds: the server's, and {@link #SERVER_FIRST} on top. */
+    private final int networkTimeoutMillis;
 
-    /** @param timeout {@code router.admin.storeTimeout} */
+    /**
+     * @param timeout {@code router.admin.storeTimeout}; at least a millisecond, since PostgreSQL
+     *                takes a {@code statement_timeout} of 0 as none
+     */
     public DatabaseAdminStateStore(Transactions transactions, Duration timeout) {
+        if (timeout.toMillis() < 1) {
+            throw new IllegalArgumentException("router.admin.storeTimeout: at least 1 ms (a setting of 0 ms"
+                    + " would leave the database's statements unbounded), not " + timeout);
+        }
         this.transactions = transactions;
-        this.timeout = timeout;
+        this.serverTimeout = Integer.toString(millis(timeout));
+        this.networkTimeoutMillis = millis(timeout.plus(SERVER_FIRST));
     }
 
     @Override
@@ -93,7 +104,7 @@ public final class DatabaseAdminStateStore implements AdminStateStore {
         return transactions.atomically(c -> {
             giveUpOnSilence(c);
             try (PreparedStatement ps = c.prepareStatement(BOUNDED_READ)) {
-                ps.setString(1, Integer.toString(millis(timeout)));
+                ps.setString(1, serverTimeout);
                 ps.execute();
                 if (!ps.getMoreResults()) {
                     throw new IllegalStateException(
@@ -158,8 +169,8 @@ public final class DatabaseAdminStateStore implements AdminStateStore {
         return transactions.inTransaction(c -> {
             giveUpOnSilence(c);
             try (PreparedStatement ps = c.prepareStatement(WRITE_BOUNDS)) {
-                ps.setString(1, Integer.toString(millis(timeout)));
-                ps.setString(2, Integer.toString(millis(timeout)));
+                ps.setString(1, serverTimeout);
+                ps.setString(2, serverTimeout);
                 ps.execute();
             }
             return work.apply(c);
@@ -168,7 +179,7 @@ public final class DatabaseAdminStateStore implements AdminStateStore {
 
     /** The client's bound, for a server that does not answer at all (see the class comment). */
     private void giveUpOnSilence(Connection c) throws SQLException {
-        c.setNetworkTimeout(Runnable::run, millis(timeout.plus(SERVER_FIRST)));
+        c.setNetworkTimeout(Runnable::run, networkTimeoutMillis);
     }
 
     private static int millis(Duration d) {
