@@ -726,7 +726,7 @@ public final class Router implements AutoCloseable {
             connector = new ServerConnector(
                     s, resume, null, null, -1, -1, JettyMetrics.of(registry).connections(name, factory));
             // A connection Jetty resumes after a proxied answer runs on the client thread that wrote
-            // the answer, once the started server's handlers are known not to block.
+            // the answer, once the started server's handlers are known not to block (RouterInlineResumeIT).
             s.addEventListener(new LifeCycle.Listener() {
                 @Override
                 public void lifeCycleStarted(LifeCycle event) {
