@@ -8,23 +8,18 @@ import org.eclipse.jetty.io.Content;
  * looking at a small request body (a manifest) after it was sent. Nothing waits for the copy:
  * chunks pass as they come.
  */
-public final class CopyingContentSource implements Content.Source {
-    private final Content.Source source;
+public final class CopyingContentSource extends PassThroughContentSource {
     private final int maxBytes;
     private final ByteArrayOutputStream copy = new ByteArrayOutputStream();
     private boolean tooLarge;
 
     public CopyingContentSource(Content.Source source, int maxBytes) {
-        this.source = source;
+        super(source);
         this.maxBytes = maxBytes;
     }
 
     @Override
-    public Content.Chunk read() {
-        Content.Chunk chunk = source.read();
-        if (chunk == null || Content.Chunk.isFailure(chunk)) {
-            return chunk;
-        }
+    protected Content.Chunk onData(Content.Chunk chunk) {
         synchronized (this) {
             int n = chunk.remaining();
             if (!tooLarge && copy.size() + n <= maxBytes) {
@@ -41,20 +36,5 @@ public final class CopyingContentSource implements Content.Source {
     /** The whole body as sent, or null when it was larger than the copy keeps. */
     public synchronized byte[] copy() {
         return tooLarge ? null : copy.toByteArray();
-    }
-
-    @Override
-    public void demand(Runnable demandCallback) {
-        source.demand(demandCallback);
-    }
-
-    @Override
-    public void fail(Throwable failure) {
-        source.fail(failure);
-    }
-
-    @Override
-    public long getLength() {
-        return source.getLength();
     }
 }
