@@ -1,12 +1,10 @@
 package io.georeg.replicator.copy;
 
+import io.georeg.ops.PeriodicJob;
 import io.georeg.replicator.queue.RetentionConfig;
 import io.georeg.storage.BlobStore;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,15 +23,19 @@ public final class AbandonedWriteSweeper implements AutoCloseable {
 
     private final BlobStore blobs;
     private final Duration age;
-    private final Duration interval;
     private final Clock clock;
-    private ScheduledExecutorService executor;
+    private final PeriodicJob job;
 
     public AbandonedWriteSweeper(BlobStore blobs, RetentionConfig retention, Clock clock) {
         this.blobs = blobs;
         this.age = retention.validate().abandonedWrites();
-        this.interval = retention.interval();
         this.clock = clock;
+        this.job = new PeriodicJob(
+                "georeg-abandoned-writes",
+                retention.interval(),
+                LOG,
+                "removing abandoned storage writes",
+                this::sweepOnce);
     }
 
     /** Removes the leftovers of writes begun more than the configured age ago; returns how many. */
@@ -48,35 +50,13 @@ public final class AbandonedWriteSweeper implements AutoCloseable {
         return removed;
     }
 
-    public synchronized void start() {
-        if (executor != null) {
-            return;
-        }
-        executor = Executors.newSingleThreadScheduledExecutor(r ->
-                Thread.ofPlatform().name("georeg-abandoned-writes").daemon(true).unstarted(r));
-        executor.scheduleWithFixedDelay(
-                () -> {
-                    try {
-                        sweepOnce();
-                    } catch (RuntimeException e) {
-                        LOG.warn("removing abandoned storage writes failed; next run in {}", interval, e);
-                    }
-                },
-                0,
-                interval.toMillis(),
-                TimeUnit.MILLISECONDS);
+    /** Sweeps now, then every {@code replicator.retention.interval}. */
+    public void start() {
+        job.start(Duration.ZERO);
     }
 
     @Override
-    public synchronized void close() {
-        if (executor != null) {
-            executor.shutdownNow();
-            try {
-                executor.awaitTermination(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            executor = null;
-        }
+    public void close() {
+        job.close();
     }
 }

@@ -2,10 +2,8 @@ package io.georeg.replicator.queue;
 
 import io.georeg.db.Database;
 import io.georeg.db.Transactions;
+import io.georeg.ops.PeriodicJob;
 import java.sql.PreparedStatement;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,12 +24,14 @@ public final class QueuePruner implements AutoCloseable {
     private final Transactions tx;
     private final WorkQueue queue;
     private final RetentionConfig config;
-    private ScheduledExecutorService executor;
+    private final PeriodicJob job;
 
     public QueuePruner(Database database, WorkQueue queue, RetentionConfig config) {
         this.tx = database.transactions();
         this.queue = queue;
         this.config = config.validate();
+        this.job = new PeriodicJob(
+                "georeg-queue-pruner", this.config.interval(), LOG, "pruning the replication queue", this::pruneAndLog);
     }
 
     /** What one run removed. */
@@ -64,41 +64,20 @@ public final class QueuePruner implements AutoCloseable {
         }
     }
 
-    public synchronized void start() {
-        if (executor != null) {
-            return;
+    /** Prunes every {@code replicator.retention.interval}, the first time one interval from now. */
+    public void start() {
+        job.start(config.interval());
+    }
+
+    private void pruneAndLog() {
+        Pruned pruned = pruneOnce();
+        if (pruned.events() + pruned.doneItems() > 0) {
+            LOG.info("pruned {} old events and {} finished work items", pruned.events(), pruned.doneItems());
         }
-        executor = Executors.newSingleThreadScheduledExecutor(r ->
-                Thread.ofPlatform().name("georeg-queue-pruner").daemon(true).unstarted(r));
-        executor.scheduleWithFixedDelay(
-                () -> {
-                    try {
-                        Pruned pruned = pruneOnce();
-                        if (pruned.events() + pruned.doneItems() > 0) {
-                            LOG.info(
-                                    "pruned {} old events and {} finished work items",
-                                    pruned.events(),
-                                    pruned.doneItems());
-                        }
-                    } catch (RuntimeException e) {
-                        LOG.warn("pruning the replication queue failed; next run in {}", config.interval(), e);
-                    }
-                },
-                config.interval().toMillis(),
-                config.interval().toMillis(),
-                TimeUnit.MILLISECONDS);
     }
 
     @Override
-    public synchronized void close() {
-        if (executor != null) {
-            executor.shutdownNow();
-            try {
-                executor.awaitTermination(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            executor = null;
-        }
+    public void close() {
+        job.close();
     }
 }
