@@ -5,7 +5,6 @@ import io.georeg.failover.promote.Promotion;
 import io.georeg.failover.promote.PromotionOptions;
 import io.georeg.failover.promote.PromotionSession;
 import io.georeg.failover.report.Report;
-import io.georeg.failover.report.ReportWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
@@ -23,7 +22,7 @@ import picocli.CommandLine.Spec;
  * {@code georeg promote}: the planned failover ({@link Promotion}) — freeze, drain, final
  * reconcile, verify, switch the routers to the new primary, unfreeze — with a report. Exit code 0
  * only when every check passed and every router switch was stored, 3 when one was not
- * ({@link DrillCommand#NOT_STORED}). The app registers an instance with a session supplier.
+ * ({@link ReportOutput#NOT_STORED}). The app registers an instance with a session supplier.
  */
 @Command(
         name = "promote",
@@ -64,12 +63,8 @@ public final class PromoteCommand implements Callable<Integer> {
             description = "Switch even when a check failed (unplanned failover: the old primary is gone).")
     boolean force;
 
-    @Option(
-            names = "--json",
-            description =
-                    "Print the report as JSON on stdout (the object promote-report.json holds) instead of text, and "
-                            + "the progress on stderr as one JSON object per step started and ended.")
-    boolean json;
+    @Mixin
+    ReportOutput output;
 
     @Option(
             names = "--report",
@@ -98,10 +93,7 @@ public final class PromoteCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (PromotionSession session = sessions.get();
-                HttpClient http = egress.get()
-                        .trustOnly(HttpClient.newBuilder())
-                        .connectTimeout(Duration.ofSeconds(5))
-                        .build()) {
+                HttpClient http = targets.client(egress.get())) {
             // After the configuration loaded: its errors come first, and it may hold the token.
             PromotionOptions options = new PromotionOptions(
                     targets.routers,
@@ -111,13 +103,8 @@ public final class PromoteCommand implements Callable<Integer> {
                     verifyTimeout,
                     runWorkers,
                     force);
-            Report report = new Promotion(options, session, http)
-                    .run(StepProgress.of(spec.commandLine().getErr(), "promote", json));
-            return DrillCommand.print(
-                    report,
-                    ReportWriter.write(report, reportDir),
-                    spec.commandLine().getOut(),
-                    json);
+            Report report = new Promotion(options, session, http).run(output.progress(spec));
+            return output.finish(report, reportDir, spec);
         }
     }
 }

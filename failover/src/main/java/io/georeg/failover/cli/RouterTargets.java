@@ -1,11 +1,14 @@
 package io.georeg.failover.cli;
 
+import io.georeg.egress.PrimaryEgress;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -49,6 +52,17 @@ public final class RouterTargets {
             description =
                     "The routers' router.admin.token on the command line (visible in ps: prefer --admin-token-file).")
     String adminToken;
+
+    /**
+     * The client that reaches the routers' admin API (and, in a drill, pulls through this site's
+     * registry hostname): trusts {@code egress}'s CA bundle but connects directly, since this site
+     * needs no proxy, and gives up connecting after five seconds.
+     */
+    HttpClient client(PrimaryEgress egress) {
+        return egress.trustOnly(HttpClient.newBuilder())
+                .connectTimeout(Duration.ofSeconds(5))
+                .build();
+    }
 
     /** The admin token to send; fails with what to set when there is none. */
     String adminToken(CommandSpec spec, Supplier<Optional<String>> configured) {

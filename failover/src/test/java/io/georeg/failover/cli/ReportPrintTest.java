@@ -13,6 +13,7 @@ import java.io.StringWriter;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 /** What drill and promote print: text for people, or with {@code --json} the report object alone. */
 class ReportPrintTest {
@@ -27,7 +28,7 @@ class ReportPrintTest {
     @Test
     void jsonIsTheReportObjectAloneOnStdoutWithTheSameExitCode() throws Exception {
         StringWriter out = new StringWriter();
-        int exit = DrillCommand.print(failedDrill(), Path.of("drill-report.md"), new PrintWriter(out), true);
+        int exit = ReportOutput.print(failedDrill(), Path.of("drill-report.md"), new PrintWriter(out), true);
 
         assertThat(exit).isEqualTo(1);
         JsonNode json = new ObjectMapper().readTree(out.toString());
@@ -39,7 +40,7 @@ class ReportPrintTest {
     @Test
     void textNamesEachCheckAndTheReport() {
         StringWriter out = new StringWriter();
-        int exit = DrillCommand.print(failedDrill(), Path.of("drill-report.md"), new PrintWriter(out), false);
+        int exit = ReportOutput.print(failedDrill(), Path.of("drill-report.md"), new PrintWriter(out), false);
 
         assertThat(exit).isEqualTo(1);
         assertThat(out.toString())
@@ -80,9 +81,9 @@ class ReportPrintTest {
         StringWriter out = new StringWriter();
         Report report = switchedWithoutStoring(err, false, false);
 
-        int exit = DrillCommand.print(report, Path.of("drill-report.md"), new PrintWriter(out), false);
+        int exit = ReportOutput.print(report, Path.of("drill-report.md"), new PrintWriter(out), false);
 
-        assertThat(exit).isEqualTo(DrillCommand.NOT_STORED).isEqualTo(3);
+        assertThat(exit).isEqualTo(ReportOutput.NOT_STORED).isEqualTo(3);
         assertThat(err.toString())
                 .containsPattern("drill \\S+  pass   switch +\\d+ ms")
                 .containsPattern("drill \\S+  WARN   switch +http://127\\.0\\.0\\.1:\\d+/ switched but NOT stored"
@@ -97,7 +98,7 @@ class ReportPrintTest {
     void withJsonTheUnstoredSwitchIsInTheStepEventAndTheReportWithExitThree() throws Exception {
         StringWriter err = new StringWriter();
         StringWriter out = new StringWriter();
-        int exit = DrillCommand.print(
+        int exit = ReportOutput.print(
                 switchedWithoutStoring(err, true, false), Path.of("drill-report.md"), new PrintWriter(out), true);
 
         assertThat(exit).isEqualTo(3);
@@ -113,7 +114,7 @@ class ReportPrintTest {
     @Test
     void aFailedCheckStillExitsOneWhenASwitchWasNotStored() {
         StringWriter out = new StringWriter();
-        int exit = DrillCommand.print(
+        int exit = ReportOutput.print(
                 switchedWithoutStoring(new StringWriter(), false, true),
                 Path.of("drill-report.md"),
                 new PrintWriter(out),
@@ -121,5 +122,16 @@ class ReportPrintTest {
 
         assertThat(exit).isEqualTo(1);
         assertThat(out.toString()).contains("WARNING: ").contains("drill FAILED; report: drill-report.md");
+    }
+
+    @Test
+    void eachCommandsJsonOptionNamesItsOwnReportFile() {
+        assertThat(usage(new DrillCommand(null, null, null))).contains("(the object drill-report.json holds)");
+        assertThat(usage(new PromoteCommand(null, null, null))).contains("(the object promote-report.json holds)");
+    }
+
+    /** The command's help with its lines joined, since picocli wraps descriptions anywhere. */
+    private static String usage(Object command) {
+        return new CommandLine(command).getUsageMessage().replaceAll("\\s+", " ");
     }
 }
