@@ -8,13 +8,13 @@ import io.georeg.replicator.Replicator;
 import io.georeg.replicator.reconcile.ReconcileSummary;
 import io.georeg.replicator.reconcile.SyncConfig;
 import java.io.PrintWriter;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -33,20 +33,14 @@ public final class PreheatCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "REPO[:TAG]", description = "Repositories or repository:tag references.")
     List<String> references;
 
-    @Option(names = "--wait", description = "Apply the work in this process and wait until the queue is drained.")
-    boolean await;
+    @Mixin
+    QueueWait waiting;
 
     @Option(
             names = "--json",
             description = "Print one JSON object on stdout: each tag and whether it was queued, the "
                     + "repositories' pass as reconcile --json prints it, and with --wait whether the queue drained.")
     boolean json;
-
-    @Option(
-            names = "--timeout",
-            defaultValue = "PT30M",
-            description = "Longest --wait, e.g. 90s, 30m or PT30M (default ${DEFAULT-VALUE}).")
-    Duration timeout;
 
     @Spec
     CommandSpec spec;
@@ -96,8 +90,8 @@ public final class PreheatCommand implements Callable<Integer> {
             } else {
                 root.putNull("repositories");
             }
-            if (await) {
-                boolean drained = ReconcileCommand.drain(replicator, text, timeout);
+            if (waiting.await) {
+                boolean drained = waiting.drain(replicator, text);
                 root.put("drained", drained);
                 ok &= drained;
             } else {

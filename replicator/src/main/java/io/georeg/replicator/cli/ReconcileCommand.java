@@ -5,19 +5,15 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.georeg.oci.RepositoryName;
 import io.georeg.replicator.Replicator;
-import io.georeg.replicator.queue.WorkQueue;
-import io.georeg.replicator.queue.WorkState;
 import io.georeg.replicator.reconcile.ReconcileSummary;
 import io.georeg.replicator.reconcile.SyncConfig;
 import java.io.PrintWriter;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -40,21 +36,13 @@ public final class ReconcileCommand implements Callable<Integer> {
     @Option(names = "--repository", paramLabel = "NAME", description = "Only these repositories (repeatable).")
     List<String> repositories;
 
-    @Option(
-            names = "--wait",
-            description = "Apply the queued work in this process and wait until the queue is drained.")
-    boolean await;
+    @Mixin
+    QueueWait waiting;
 
     @Option(
             names = "--json",
             description = "Print the pass's summary as one JSON object on stdout (--wait's progress goes to stderr).")
     boolean json;
-
-    @Option(
-            names = "--timeout",
-            defaultValue = "PT30M",
-            description = "Longest --wait, e.g. 90s, 30m or PT30M (default ${DEFAULT-VALUE}).")
-    Duration timeout;
 
     @Spec
     CommandSpec spec;
@@ -83,16 +71,16 @@ public final class ReconcileCommand implements Callable<Integer> {
             }
             boolean ok = summary.errors().isEmpty();
             if (json) {
-                boolean drained = !await || drain(replicator, err);
-                out.println(json(summary, await ? Optional.of(drained) : Optional.empty())
+                boolean drained = !waiting.await || waiting.drain(replicator, err);
+                out.println(json(summary, waiting.await ? Optional.of(drained) : Optional.empty())
                         .toPrettyString());
                 out.flush();
                 return ok && drained ? 0 : 1;
             }
             out.println("reconcile: " + summary);
             summary.errors().forEach(e -> out.println("  error: " + e));
-            if (await) {
-                ok &= drain(replicator, out);
+            if (waiting.await) {
+                ok &= waiting.drain(replicator, out);
             }
             out.flush();
             return ok ? 0 : 1;
@@ -119,31 +107,5 @@ public final class ReconcileCommand implements Callable<Integer> {
             root.putNull("drained");
         }
         return root;
-    }
-
-    /** Runs this process's workers until nothing is pending or in progress; true when nothing failed. */
-    static boolean drain(Replicator replicator, PrintWriter out, Duration timeout) {
-        WorkQueue queue = replicator.queue();
-        long failedBefore = queue.depth().byState().get(WorkState.FAILED);
-        replicator.start();
-        Instant deadline = Instant.now().plus(timeout);
-        WorkQueue.Depth depth = queue.depth();
-        while (depth.byState().get(WorkState.PENDING) + depth.byState().get(WorkState.IN_PROGRESS) > 0) {
-            if (Instant.now().isAfter(deadline)) {
-                out.println("queue not drained within " + timeout + ": " + depth.byState());
-                return false;
-            }
-            // The CLI only watches the table here; the workers do the copying.
-            LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
-            depth = queue.depth();
-        }
-        long failed = depth.byState().get(WorkState.FAILED) - failedBefore;
-        out.println("queue drained: " + depth.byState().get(WorkState.DONE) + " done, " + failed + " newly failed"
-                + (failed > 0 ? " (see georeg retry --list)" : ""));
-        return failed == 0;
-    }
-
-    private boolean drain(Replicator replicator, PrintWriter out) {
-        return drain(replicator, out, timeout);
     }
 }
