@@ -39,6 +39,21 @@ public final class PrimaryContent {
     }
 
     /**
+     * One request of the distribution API's pull side about {@code repository}'s {@code object}
+     * ({@code manifests/<reference>}, {@code blobs/<digest>}, {@code referrers/<digest>}) at
+     * {@code /v2/<name>/<object>}, with the repository's pull token; {@code what} names it in errors.
+     */
+    private HttpResponse<InputStream> pull(
+            String method, RepositoryName repository, String object, String accept, String what) {
+        return transport.send(
+                method,
+                transport.uri("/v2/" + repository + "/" + object),
+                PrimaryTransport.pullScope(repository),
+                accept,
+                what);
+    }
+
+    /**
      * Fetches a manifest and checks its bytes: against the digest asked for, or for a tag against
      * the {@code Docker-Content-Digest} the primary answered with.
      *
@@ -47,12 +62,7 @@ public final class PrimaryContent {
      */
     public Optional<FetchedManifest> manifest(RepositoryName repository, Reference reference) {
         String what = "GET manifest " + repository + ":" + reference;
-        HttpResponse<InputStream> r = transport.send(
-                "GET",
-                transport.uri("/v2/" + repository + "/manifests/" + reference),
-                PrimaryTransport.pullScope(repository),
-                MANIFEST_ACCEPT,
-                what);
+        HttpResponse<InputStream> r = pull("GET", repository, "manifests/" + reference, MANIFEST_ACCEPT, what);
         if (r.statusCode() == 404) {
             PrimaryTransport.discard(r);
             return Optional.empty();
@@ -81,12 +91,7 @@ public final class PrimaryContent {
     /** {@code HEAD} of a manifest: digest, media type, size; empty on 404. */
     public Optional<ManifestHead> headManifest(RepositoryName repository, Reference reference) {
         String what = "HEAD manifest " + repository + ":" + reference;
-        HttpResponse<InputStream> r = transport.send(
-                "HEAD",
-                transport.uri("/v2/" + repository + "/manifests/" + reference),
-                PrimaryTransport.pullScope(repository),
-                MANIFEST_ACCEPT,
-                what);
+        HttpResponse<InputStream> r = pull("HEAD", repository, "manifests/" + reference, MANIFEST_ACCEPT, what);
         PrimaryTransport.discard(r);
         if (r.statusCode() == 404) {
             return Optional.empty();
@@ -109,12 +114,7 @@ public final class PrimaryContent {
     /** {@code HEAD} of a blob in a repository: true when the primary has it linked there. */
     public boolean blobExists(RepositoryName repository, Digest digest) {
         String what = "HEAD blob " + repository + "@" + digest;
-        HttpResponse<InputStream> r = transport.send(
-                "HEAD",
-                transport.uri("/v2/" + repository + "/blobs/" + digest),
-                PrimaryTransport.pullScope(repository),
-                null,
-                what);
+        HttpResponse<InputStream> r = pull("HEAD", repository, "blobs/" + digest, null, what);
         PrimaryTransport.discard(r);
         if (r.statusCode() == 404) {
             return false;
@@ -155,12 +155,7 @@ public final class PrimaryContent {
     /** The OCI referrers API's answer; empty when the primary does not have the API (404, 405, 400). */
     public Optional<List<Referrer>> referrersApi(RepositoryName repository, Digest subject) {
         String what = "GET referrers " + repository + "@" + subject;
-        HttpResponse<InputStream> r = transport.send(
-                "GET",
-                transport.uri("/v2/" + repository + "/referrers/" + subject),
-                PrimaryTransport.pullScope(repository),
-                MediaTypes.OCI_INDEX,
-                what);
+        HttpResponse<InputStream> r = pull("GET", repository, "referrers/" + subject, MediaTypes.OCI_INDEX, what);
         if (r.statusCode() == 200) {
             byte[] body = PrimaryTransport.readLimited(r, ManifestParser.MAX_MANIFEST_BYTES, what);
             try {
