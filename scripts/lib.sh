@@ -174,6 +174,26 @@ _ensure_pg_connections() {
   die "PostgreSQL did not come back within 60 s after raising max_connections"
 }
 
+# fresh_database NAME: drops database NAME and creates it anew, owned by georeg (the demo's site B
+# starts from nothing). Refuses while anything is connected to it: a DROP ... WITH (FORCE) ended the
+# sessions of a georeg still running on it (a `scripts/demo --keep` left open elsewhere), whose pool
+# reconnected to the new database of the same name, and its replicator then took half of the new
+# site's work items and read them from its own, other primary: images of the new demo silently not
+# replicated.
+fresh_database() {
+  local name=$1 port=${GEOREG_PG_PORT:-5432} users
+  [[ "$name" =~ ^[a-z_][a-z0-9_]*$ ]] || die "fresh_database: '$name' is not a plain lower-case database name"
+  users=$(PGPASSWORD=georeg psql -h 127.0.0.1 -p "$port" -U georeg -d postgres -v ON_ERROR_STOP=1 -Atqc \
+      "SELECT count(*) || ' connection(s): ' || string_agg(DISTINCT coalesce(nullif(application_name, ''), 'unnamed client'), ', ')
+         FROM pg_stat_activity WHERE datname = '$name' HAVING count(*) > 0") \
+    || die "could not ask PostgreSQL on 127.0.0.1:$port who uses database $name"
+  [[ -z "$users" ]] || die "database $name is in use ($users): another scripts/demo --keep or georeg serve runs on it;" \
+    "stop it first (Ctrl-C where it runs; running georeg processes: $(pgrep -d ' ' -f 'georeg.jar serve' || echo none))"
+  PGPASSWORD=georeg psql -h 127.0.0.1 -p "$port" -U georeg -d postgres -v ON_ERROR_STOP=1 -qc "DROP DATABASE IF EXISTS $name" >/dev/null \
+    && PGPASSWORD=georeg psql -h 127.0.0.1 -p "$port" -U georeg -d postgres -v ON_ERROR_STOP=1 -qc "CREATE DATABASE $name" >/dev/null \
+    || die "could not create database $name anew"
+}
+
 # ensure_database NAME: creates database NAME owned by georeg on the server ensure_postgres set up,
 # unless it exists (georeg's embedded defaults name the database "georeg").
 ensure_database() {
