@@ -34,16 +34,21 @@ import org.junit.jupiter.api.Test;
  * first answer ({@code router-client-*}); otherwise on a thread of the server's.
  */
 class RouterInlineResumeIT {
-    private static final String FIRST = "/v2/team/app/manifests/first";
-    private static final String SECOND = "/v2/team/app/manifests/second";
+    /**
+     * Pairs of pipelined reads a test sends at most to see a connection resumed inline: one
+     * shows it, unless the router's thread is descheduled between leaving the handler and Jetty
+     * marking the request handled, and the held answer completes in that moment (the connection
+     * then goes on on that thread). That takes a busy machine and lasts microseconds.
+     */
+    private static final int ATTEMPTS = 5;
 
     private FakeUpstream primary;
     private FakeUpstream replica;
     private Router router;
     /** The thread that routed each path, as the outermost handler saw it. */
     private final Map<String, String> routedOn = new ConcurrentHashMap<>();
-    /** Counted down once the router's handler returned from routing {@link #FIRST}. */
-    private final CountDownLatch firstRouted = new CountDownLatch(1);
+    /** Per first read of a pair: counted down once the router's handler returned from routing it. */
+    private final Map<String, CountDownLatch> firstRouted = new ConcurrentHashMap<>();
 
     @BeforeEach
     void start() throws Exception {
@@ -52,8 +57,8 @@ class RouterInlineResumeIT {
         replica.answer((request, response, callback) -> {
             String path = request.getHttpURI().getPath();
             // So the answer completes on the client's thread, after the router's thread left the request.
-            if (path.equals(FIRST) && !firstRouted.await(20, TimeUnit.SECONDS)) {
-                throw new IllegalStateException("the router did not return from routing " + FIRST);
+            if (isFirst(path) && !routed(path).await(20, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the router did not return from routing " + path);
             }
             FakeUpstream.text(response, callback, 200, "{\"path\":\"" + path + "\"}");
         });
@@ -72,11 +77,15 @@ class RouterInlineResumeIT {
     void theNextPipelinedRequestIsRoutedOnTheClientThreadThatCompletedTheProxiedAnswer() throws Exception {
         router = start(next -> new Recorder(next, null));
 
-        pipelinedReads();
+        String routedSecond = null;
+        for (int pair = 0; pair < ATTEMPTS && !routedOnAClientThread(routedSecond); pair++) {
+            pipelinedReads(pair);
+            assertThat(routedOn.get(first(pair))).doesNotStartWith("router-client-");
+            routedSecond = routedOn.get(second(pair));
+        }
 
-        assertThat(routedOn.get(FIRST)).doesNotStartWith("router-client-");
-        assertThat(routedOn.get(SECOND))
-                .as("resumed inline on the upstream client's thread")
+        assertThat(routedSecond)
+                .as("resumed inline on the upstream client's thread (in one of %d pairs)", ATTEMPTS)
                 .startsWith("router-client-");
     }
 
@@ -84,19 +93,41 @@ class RouterInlineResumeIT {
     void aBlockingHandlerTreeKeepsTheConnectionOnTheServersThreads() throws Exception {
         router = start(next -> new Recorder(next, InvocationType.BLOCKING));
 
-        pipelinedReads();
-
-        assertThat(routedOn.get(SECOND))
-                .as("handed to the server's pool: the tree may block")
-                .isNotNull()
-                .doesNotStartWith("router-client-");
+        for (int pair = 0; pair < ATTEMPTS; pair++) {
+            pipelinedReads(pair);
+            assertThat(routedOn.get(second(pair)))
+                    .as("handed to the server's pool: the tree may block")
+                    .isNotNull()
+                    .doesNotStartWith("router-client-");
+        }
     }
 
-    private void pipelinedReads() throws Exception {
+    private void pipelinedReads(int pair) throws Exception {
+        replica.seen().clear();
         List<Pipelined.Answer> answers =
-                Pipelined.send(router.port(), List.of(Pipelined.get(FIRST), Pipelined.get(SECOND)));
+                Pipelined.send(router.port(), List.of(Pipelined.get(first(pair)), Pipelined.get(second(pair))));
         assertThat(answers).extracting(Pipelined.Answer::status).containsExactly(200, 200);
-        assertThat(replica.seen()).extracting(FakeUpstream.Seen::pathQuery).containsExactly(FIRST, SECOND);
+        assertThat(replica.seen()).extracting(FakeUpstream.Seen::pathQuery).containsExactly(first(pair), second(pair));
+    }
+
+    private static String first(int pair) {
+        return "/v2/team/app/manifests/first-" + pair;
+    }
+
+    private static String second(int pair) {
+        return "/v2/team/app/manifests/second-" + pair;
+    }
+
+    private static boolean isFirst(String path) {
+        return path.startsWith("/v2/team/app/manifests/first-");
+    }
+
+    private static boolean routedOnAClientThread(String thread) {
+        return thread != null && thread.startsWith("router-client-");
+    }
+
+    private CountDownLatch routed(String first) {
+        return firstRouted.computeIfAbsent(first, p -> new CountDownLatch(1));
     }
 
     /** A router without a database whose handler tree is wrapped, outermost, by {@code outermost}. */
@@ -122,7 +153,7 @@ class RouterInlineResumeIT {
     }
 
     /**
-     * Records the thread that routes each request, and says when routing {@link #FIRST} returned.
+     * Records the thread that routes each request, and says when routing a pair's first read returned.
      * Declares {@code declared} as its invocation type, or, when null, that of the tree it wraps.
      */
     private final class Recorder extends Handler.Wrapper {
@@ -140,8 +171,8 @@ class RouterInlineResumeIT {
             try {
                 return super.handle(request, response, callback);
             } finally {
-                if (path.equals(FIRST)) {
-                    firstRouted.countDown();
+                if (isFirst(path)) {
+                    routed(path).countDown();
                 }
             }
         }
