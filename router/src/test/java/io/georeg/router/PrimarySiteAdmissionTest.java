@@ -19,7 +19,7 @@ class PrimarySiteAdmissionTest {
     @Test
     void aRequestRefusedByAnOpenCircuitIsAnsweredByTheCallersFallbackNotByA503() {
         CircuitBreaker tokenService = new CircuitBreaker("token service", 1);
-        tokenService.trip("connection refused");
+        tokenService.recordFailure("connection refused");
         AtomicBoolean fallbackAnswered = new AtomicBoolean();
         // No request, response or proxy: the refusal path must touch none of them when a fallback is given.
         PrimarySite primary = new PrimarySite(null, null, () -> null, new CircuitBreaker("primary", 1), null);

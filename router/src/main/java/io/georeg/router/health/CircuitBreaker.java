@@ -129,15 +129,6 @@ public final class CircuitBreaker {
         return false;
     }
 
-    /** Opens at once, whatever the count: a real request could not even connect. */
-    public synchronized void trip(String why) {
-        lastFailure = why;
-        consecutiveFailures.set(failureThreshold);
-        if (state.getAndSet(State.OPEN) == State.CLOSED) {
-            LOG.warn("{} unreachable ({}): circuit open", upstream, why);
-        }
-    }
-
     /** Holds the circuit open whatever the probes say; {@code why} is what clients are told. */
     public void force(String why) {
         if (forced == null) {

@@ -32,13 +32,6 @@ class CircuitBreakerTest {
     }
 
     @Test
-    void tripOpensAtOnce() {
-        CircuitBreaker circuit = new CircuitBreaker("primary", 5);
-        circuit.trip("connect refused");
-        assertThat(circuit.isOpen()).isTrue();
-    }
-
-    @Test
     void failuresOfTheOriginBeforeASwitchDoNotOpenTheCircuit() {
         CircuitBreaker circuit = new CircuitBreaker("primary", OLD, 2);
         circuit.switchTo(PROMOTED);
