@@ -1,7 +1,10 @@
 package io.georeg.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.AppenderBase;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -20,11 +23,32 @@ class PeriodicJobTest {
                 .toList();
     }
 
+    /** The formatted warnings a logger of its own logs, with their exceptions' messages. */
+    private static final class Warnings extends AppenderBase<ILoggingEvent> {
+        final List<String> lines = new CopyOnWriteArrayList<>();
+        final Logger log;
+
+        Warnings(String name) {
+            log = LoggerFactory.getLogger(PeriodicJobTest.class.getName() + "." + name);
+            start();
+            ((ch.qos.logback.classic.Logger) log).addAppender(this);
+        }
+
+        @Override
+        protected void append(ILoggingEvent event) {
+            lines.add(event.getFormattedMessage()
+                    + (event.getThrowableProxy() == null
+                            ? ""
+                            : " / " + event.getThrowableProxy().getMessage()));
+        }
+    }
+
     @Test
     void aRunThatThrowsDoesNotEndTheJobTheNextRunComesOnSchedule() throws InterruptedException {
         CountDownLatch threeRuns = new CountDownLatch(3);
-        try (PeriodicJob job =
-                new PeriodicJob("test-failing-job", Duration.ofMillis(5), LOG, "failing on purpose", () -> {
+        Warnings warnings = new Warnings("failing");
+        try (PeriodicJob job = new PeriodicJob(
+                "test-failing-job", Duration.ofMillis(5), warnings.log, "failing on purpose; again in {}", () -> {
                     threeRuns.countDown();
                     throw new IllegalStateException("a broken run");
                 })) {
@@ -32,13 +56,91 @@ class PeriodicJobTest {
 
             assertThat(threeRuns.await(10, TimeUnit.SECONDS)).isTrue();
         }
+        assertThat(warnings.lines)
+                .hasSizeGreaterThanOrEqualTo(2)
+                .allSatisfy(line -> assertThat(line).isEqualTo("failing on purpose; again in PT0.005S / a broken run"));
+    }
+
+    @Test
+    void aRunThatOutlivesTheCloseWaitIsWarnedAbout() throws InterruptedException {
+        Warnings warnings = new Warnings("stuck");
+        CountDownLatch running = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        PeriodicJob job = new PeriodicJob("test-stuck-job", Duration.ofHours(1), warnings.log, "stuck {}", () -> {
+                    running.countDown();
+                    // Like a database call: the interruption of close does not end it.
+                    while (release.getCount() > 0) {
+                        try {
+                            release.await();
+                        } catch (InterruptedException ignoredLikeABlockingCall) {
+                            // keeps waiting
+                        }
+                    }
+                })
+                .stopWithin(Duration.ofMillis(50), () -> "test job did not stop within 50 ms");
+        job.start(Duration.ZERO);
+        assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
+
+        job.close();
+
+        assertThat(warnings.lines).containsExactly("test job did not stop within 50 ms");
+        release.countDown();
+    }
+
+    @Test
+    void aRunThatEndsWithinTheCloseWaitIsNotWarnedAbout() throws InterruptedException {
+        Warnings warnings = new Warnings("interruptible");
+        CountDownLatch running = new CountDownLatch(1);
+        PeriodicJob job = new PeriodicJob("test-sleeping-job", Duration.ofHours(1), warnings.log, "sleeping {}", () -> {
+                    running.countDown();
+                    try {
+                        new CountDownLatch(1).await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                })
+                .stopWithin(Duration.ofSeconds(10), () -> "sleeping job did not stop");
+        job.start(Duration.ZERO);
+        assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
+
+        job.close();
+
+        assertThat(warnings.lines).isEmpty();
+    }
+
+    @Test
+    void runNowThenStartRunsOnTheCallersThreadBeforeItReturnsThenOnTheJobsThread() throws InterruptedException {
+        List<String> ranOn = new CopyOnWriteArrayList<>();
+        CountDownLatch secondRun = new CountDownLatch(2);
+        try (PeriodicJob job = new PeriodicJob("test-run-now-job", Duration.ofMillis(5), LOG, "recording {}", () -> {
+            ranOn.add(Thread.currentThread().getName());
+            secondRun.countDown();
+        })) {
+            job.runNowThenStart();
+            assertThat(ranOn).first().isEqualTo(Thread.currentThread().getName());
+            job.runNowThenStart();
+
+            assertThat(secondRun.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(ranOn.subList(1, ranOn.size()))
+                    .allSatisfy(name -> assertThat(name).isEqualTo("test-run-now-job"));
+        }
+    }
+
+    @Test
+    void aFirstRunThatThrowsOnTheCallersThreadIsTheCallersAndStartsNothing() {
+        PeriodicJob job = new PeriodicJob("test-refused-job", Duration.ofMillis(5), LOG, "refusing {}", () -> {
+            throw new IllegalStateException("cannot read the state");
+        });
+
+        assertThatThrownBy(job::runNowThenStart).hasMessage("cannot read the state");
+        assertThat(threadsNamed("test-refused-job")).isEmpty();
     }
 
     @Test
     void runsOnOneNamedDaemonThreadHoweverOftenItIsStarted() throws InterruptedException {
         List<Thread> ranOn = new CopyOnWriteArrayList<>();
         CountDownLatch twoRuns = new CountDownLatch(2);
-        try (PeriodicJob job = new PeriodicJob("test-named-job", Duration.ofMillis(5), LOG, "recording", () -> {
+        try (PeriodicJob job = new PeriodicJob("test-named-job", Duration.ofMillis(5), LOG, "recording {}", () -> {
             ranOn.add(Thread.currentThread());
             twoRuns.countDown();
         })) {
@@ -56,7 +158,7 @@ class PeriodicJobTest {
 
     @Test
     void closeEndsTheThreadEvenWhileTheFirstRunIsStillDue() {
-        PeriodicJob job = new PeriodicJob("test-closed-job", Duration.ofHours(1), LOG, "never running", () -> {
+        PeriodicJob job = new PeriodicJob("test-closed-job", Duration.ofHours(1), LOG, "never running {}", () -> {
             throw new AssertionError("ran although closed before its first run");
         });
         job.start(Duration.ofHours(1));

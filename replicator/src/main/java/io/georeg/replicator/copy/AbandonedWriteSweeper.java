@@ -34,7 +34,7 @@ public final class AbandonedWriteSweeper implements AutoCloseable {
                 "georeg-abandoned-writes",
                 retention.interval(),
                 LOG,
-                "removing abandoned storage writes",
+                "removing abandoned storage writes failed; next run in {}",
                 this::sweepOnce);
     }
 

@@ -31,7 +31,11 @@ public final class QueuePruner implements AutoCloseable {
         this.queue = queue;
         this.config = config.validate();
         this.job = new PeriodicJob(
-                "georeg-queue-pruner", this.config.interval(), LOG, "pruning the replication queue", this::pruneAndLog);
+                "georeg-queue-pruner",
+                this.config.interval(),
+                LOG,
+                "pruning the replication queue failed; next run in {}",
+                this::pruneAndLog);
     }
 
     /** What one run removed. */
