@@ -1,61 +1,37 @@
 package io.georeg.router.outage;
 
+import io.georeg.ops.PeriodicJob;
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Keeps the outage grants table bounded and the grants gauge current: {@link TokenShield#maintain}
- * at start and every interval, on one daemon thread. Every router runs it; pruning is idempotent.
+ * at start and every interval, on one daemon thread ({@link PeriodicJob}). Every router runs it; pruning is idempotent.
  * Started and closed by the router.
  */
 public final class GrantsMaintenance implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GrantsMaintenance.class);
 
-    private final TokenShield shield;
-    private final Duration interval;
-    private ScheduledExecutorService scheduler;
+    private final PeriodicJob job;
 
     public GrantsMaintenance(TokenShield shield, Duration interval) {
-        this.shield = shield;
-        this.interval = interval;
+        this.job = new PeriodicJob(
+                        "outage-grants-maintenance",
+                        interval,
+                        LOG,
+                        "cannot prune the outage grants (will retry in {})",
+                        shield::maintain)
+                .stopWithin(Duration.ofSeconds(5), () -> "outage grants maintenance did not stop within 5 s");
     }
 
-    public synchronized GrantsMaintenance start() {
-        if (scheduler == null) {
-            scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "outage-grants-maintenance");
-                t.setDaemon(true);
-                return t;
-            });
-            scheduler.scheduleWithFixedDelay(this::runOnce, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
-        }
+    public GrantsMaintenance start() {
+        job.start(Duration.ZERO);
         return this;
     }
 
-    private void runOnce() {
-        try {
-            shield.maintain();
-        } catch (RuntimeException e) {
-            LOG.warn("cannot prune the outage grants (will retry in {})", interval, e);
-        }
-    }
-
     @Override
-    public synchronized void close() {
-        if (scheduler != null) {
-            scheduler.shutdownNow();
-            try {
-                if (!scheduler.awaitTermination(5, TimeUnit.SECONDS)) {
-                    LOG.warn("outage grants maintenance did not stop within 5 s");
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            scheduler = null;
-        }
+    public void close() {
+        job.close();
     }
 }

@@ -1,11 +1,9 @@
 package io.georeg.router.outage;
 
 import io.georeg.db.Transactions;
+import io.georeg.ops.PeriodicJob;
 import java.sql.PreparedStatement;
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,7 +13,7 @@ import org.slf4j.LoggerFactory;
  * {@link #INTERVAL}, so that {@code georeg status} and the status page of any router show every
  * router's shield (they count reports younger than a minute). Deletes its row when closed and
  * prunes rows no router has written for a day. Started and closed by the router when token auth
- * is configured and a tracking database is there; one daemon thread.
+ * is configured and a tracking database is there; one daemon thread ({@link PeriodicJob}).
  */
 public final class ShieldReporter implements AutoCloseable {
     public static final Duration INTERVAL = Duration.ofSeconds(10);
@@ -35,24 +33,27 @@ public final class ShieldReporter implements AutoCloseable {
     private final Transactions transactions;
     private final String router;
     private final OutageMetrics shield;
-    private ScheduledExecutorService scheduler;
+    private final PeriodicJob job;
+    /** Whether this router's row may be in the table, for {@link #close} to delete (guarded by this). */
+    private boolean started;
 
     /** @param router how this router is named in the reports: its host and public port */
     public ShieldReporter(Transactions transactions, String router, OutageMetrics shield) {
         this.transactions = transactions;
         this.router = router;
         this.shield = shield;
+        this.job = new PeriodicJob(
+                        "outage-shield-reporter",
+                        INTERVAL,
+                        LOG,
+                        "cannot report the outage shield's state (will retry in {})",
+                        this::report)
+                .stopWithin(Duration.ofSeconds(5), () -> "outage shield reporter did not stop within 5 s");
     }
 
     public synchronized ShieldReporter start() {
-        if (scheduler == null) {
-            scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "outage-shield-reporter");
-                t.setDaemon(true);
-                return t;
-            });
-            scheduler.scheduleWithFixedDelay(this::reportOnce, 0, INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
-        }
+        started = true;
+        job.start(Duration.ZERO);
         return this;
     }
 
@@ -73,28 +74,13 @@ public final class ShieldReporter implements AutoCloseable {
         });
     }
 
-    private void reportOnce() {
-        try {
-            report();
-        } catch (RuntimeException e) {
-            LOG.warn("cannot report the outage shield's state (will retry in {})", INTERVAL, e);
-        }
-    }
-
     @Override
     public synchronized void close() {
-        if (scheduler == null) {
+        if (!started) {
             return;
         }
-        scheduler.shutdownNow();
-        try {
-            if (!scheduler.awaitTermination(5, TimeUnit.SECONDS)) {
-                LOG.warn("outage shield reporter did not stop within 5 s");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        scheduler = null;
+        started = false;
+        job.close();
         try {
             transactions.autoCommit(c -> {
                 try (PreparedStatement ps = c.prepareStatement(REMOVE)) {
