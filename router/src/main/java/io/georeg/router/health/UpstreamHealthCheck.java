@@ -1,10 +1,9 @@
 package io.georeg.router.health;
 
 import io.georeg.egress.EgressFailure;
+import io.georeg.ops.PeriodicJob;
 import java.net.URI;
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.eclipse.jetty.client.ContentResponse;
@@ -20,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * reachable; a 5xx, a timeout or a refused connection counts as a failure. Each outcome is
  * recorded with the origin the circuit guarded when the probe began, so the circuit drops the
  * answer of a primary that a promotion switched away from meanwhile. Started and stopped by
- * {@code Router}; one scheduler thread each.
+ * {@code Router}; one daemon thread each ({@link PeriodicJob}).
  */
 public final class UpstreamHealthCheck implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(UpstreamHealthCheck.class);
@@ -29,10 +28,9 @@ public final class UpstreamHealthCheck implements AutoCloseable {
     /** The URL to probe for the origin the circuit guards now (null for a circuit of any origin). */
     private final UnaryOperator<URI> probeUrl;
 
-    private final Duration interval;
     private final Duration timeout;
     private final CircuitBreaker circuit;
-    private ScheduledExecutorService scheduler;
+    private final PeriodicJob job;
 
     /**
      * Probes {@code /v2/} of the origin {@code circuit} guards, asked before every probe: a promotion
@@ -54,9 +52,19 @@ public final class UpstreamHealthCheck implements AutoCloseable {
             UnaryOperator<URI> probeUrl) {
         this.httpClient = httpClient;
         this.probeUrl = probeUrl;
-        this.interval = interval;
         this.timeout = timeout;
         this.circuit = circuit;
+        // A probe's failure is the circuit's to record; the job's failure line is for a probe
+        // that could not even record one, which must not end the probing.
+        this.job = new PeriodicJob(
+                        "health-" + circuit.upstream(),
+                        interval,
+                        LOG,
+                        "health check of " + circuit.upstream() + " failed; next probe in {}",
+                        this::probeOnce)
+                .stopWithin(
+                        Duration.ofSeconds(5),
+                        () -> "health check of " + probeUrl.apply(circuit.origin()) + " did not stop within 5 s");
     }
 
     /**
@@ -69,16 +77,9 @@ public final class UpstreamHealthCheck implements AutoCloseable {
         return new UpstreamHealthCheck(httpClient, interval, timeout, circuit, origin -> url);
     }
 
-    public synchronized void start() {
-        if (scheduler != null) {
-            return;
-        }
-        scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "health-" + circuit.upstream());
-            t.setDaemon(true);
-            return t;
-        });
-        scheduler.scheduleWithFixedDelay(this::probeOnce, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+    /** Probes now, then {@code interval} after each probe ends. */
+    public void start() {
+        job.start(Duration.ZERO);
     }
 
     /** One probe, also callable directly (tests, readiness on demand). */
@@ -109,17 +110,7 @@ public final class UpstreamHealthCheck implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
-        if (scheduler != null) {
-            scheduler.shutdownNow();
-            try {
-                if (!scheduler.awaitTermination(5, TimeUnit.SECONDS)) {
-                    LOG.warn("health check of {} did not stop within 5 s", probeUrl.apply(circuit.origin()));
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            scheduler = null;
-        }
+    public void close() {
+        job.close();
     }
 }
