@@ -1,5 +1,6 @@
 package io.georeg.router.admin;
 
+import io.georeg.ops.PeriodicJob;
 import io.georeg.router.health.CircuitBreaker;
 import io.georeg.router.proxy.Upstream;
 import java.net.URI;
@@ -8,9 +9,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
@@ -43,7 +41,6 @@ public final class SiteControl implements AutoCloseable {
     private final URI configuredPrimary;
     private final AdminStateStore store;
     private final CircuitBreaker primaryCircuit;
-    private final Duration pollInterval;
     private final Consumer<URI> onPrimaryChange;
     private final PollFailureLog pollFailures;
     private final UnstoredSwitches unstored;
@@ -66,7 +63,7 @@ public final class SiteControl implements AutoCloseable {
 
     private volatile AdminState state = AdminState.initial();
     private volatile Upstream primary;
-    private ScheduledExecutorService poller;
+    private final PeriodicJob poll;
 
     /** @param onPrimaryChange told the new primary URL after a switch (the router probes it at once) */
     public SiteControl(
@@ -89,26 +86,24 @@ public final class SiteControl implements AutoCloseable {
         this.configuredPrimary = Objects.requireNonNull(configuredPrimary, "configuredPrimary");
         this.store = Objects.requireNonNull(store, "store");
         this.primaryCircuit = primaryCircuit;
-        this.pollInterval = pollInterval;
         this.onPrimaryChange = onPrimaryChange;
         this.pollFailures = PollFailureLog.ofReads(clock);
         this.unstored = new UnstoredSwitches(store, configuredPrimary, applyOrder, clock);
         this.primary = upstream(configuredPrimary);
+        // A store that does not answer is the poll's own to log (PollFailureLog); the job's failure
+        // line is for anything else, which must not end the polling of this router.
+        this.poll = new PeriodicJob(
+                        "router-admin-poll",
+                        pollInterval,
+                        LOG,
+                        "router admin poll failed; next poll in {}",
+                        this::refresh)
+                .stopWithin(Duration.ofSeconds(5), () -> "router admin poll did not stop within 5 s");
     }
 
-    /** Reads the stored state now, then polls it. */
-    public synchronized void start() {
-        if (poller != null) {
-            return;
-        }
-        refresh();
-        poller = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "router-admin-poll");
-            t.setDaemon(true);
-            return t;
-        });
-        poller.scheduleWithFixedDelay(
-                this::refresh, pollInterval.toMillis(), pollInterval.toMillis(), TimeUnit.MILLISECONDS);
+    /** Reads the stored state now (its failure is the caller's), then polls it. */
+    public void start() {
+        poll.runNowThenStart();
     }
 
     /**
@@ -270,18 +265,8 @@ public final class SiteControl implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
-        if (poller != null) {
-            poller.shutdownNow();
-            try {
-                if (!poller.awaitTermination(5, TimeUnit.SECONDS)) {
-                    LOG.warn("router admin poll did not stop within 5 s");
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            poller = null;
-        }
+    public void close() {
+        poll.close();
     }
 
     private static Upstream upstream(URI url) {

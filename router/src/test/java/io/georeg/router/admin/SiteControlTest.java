@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -85,6 +86,26 @@ class SiteControlTest {
 
         assertThat(control.mode()).isEqualTo(RouterMode.PRIMARY_DOWN);
         assertThat(circuit.isOpen()).isTrue();
+    }
+
+    @Test
+    void aPollThatFailsOtherwiseThanOnTheStoreDoesNotEndThePolling() {
+        AtomicInteger calls = new AtomicInteger();
+        try (SiteControl polling = new SiteControl(CONFIGURED, store, circuit, Duration.ofMillis(10), url -> {
+            if (calls.incrementAndGet() == 1) {
+                throw new IllegalStateException("the router could not probe the new primary");
+            }
+        })) {
+            polling.start();
+            store.delegate.setPrimary(Optional.of(PROMOTED));
+            await().atMost(Duration.ofSeconds(10)).until(() -> calls.get() == 1);
+
+            store.delegate.setMode(RouterMode.PRIMARY_DOWN, "set through another router");
+
+            await().atMost(Duration.ofSeconds(10))
+                    .alias("the next poll still ran after one threw")
+                    .until(polling::mode, RouterMode.PRIMARY_DOWN::equals);
+        }
     }
 
     @Test
