@@ -9,8 +9,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -18,9 +16,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Whether the secondary's own backends (its PostgreSQL database, its blob storage) can serve now,
- * known before a request needs them: each backend's probe runs every {@code interval} on a thread
- * of its own and must finish within {@code budget}; a probe that fails or overruns marks the
- * backend unavailable until one passes again. A probe still running past its budget is not
+ * known before a request needs them: each backend's probe runs every {@code interval} (a
+ * {@link PeriodicJob}) on a thread of its own and must finish within {@code budget}; a probe that
+ * fails or overruns marks the backend unavailable until one passes again. A probe still running past its budget is not
  * started again until it returns, so a stalled backend holds one thread, not one per interval.
  *
  * <p>Readiness ({@link #check}), the router (reads go to the primary while a backend is
@@ -37,18 +35,24 @@ public final class BackendWatch implements AutoCloseable {
         void run() throws Exception;
     }
 
-    private final Duration interval;
     private final Duration budget;
     private final Map<String, Backend> backends = new LinkedHashMap<>();
-    private ScheduledExecutorService scheduler;
+    private final PeriodicJob job;
 
     /**
      * @param probes   the backends by name, in the order readiness reports them
      * @param registry where {@code georeg_backend_available} is registered (once per registry)
      */
     public BackendWatch(Map<String, Probe> probes, Duration interval, Duration budget, PrometheusRegistry registry) {
-        this.interval = Objects.requireNonNull(interval, "interval");
         this.budget = Objects.requireNonNull(budget, "budget");
+        // A probe's failure is its backend's state, not the job's: the job's failure line is for a
+        // round that could not even record one.
+        this.job = new PeriodicJob(
+                "backend-watch",
+                Objects.requireNonNull(interval, "interval"),
+                LOG,
+                "probing the backends failed; next round in {}",
+                () -> backends.values().forEach(Backend::probeOnce));
         probes.forEach((name, probe) -> backends.put(name, new Backend(name, probe)));
         GaugeWithCallback.builder()
                 .name("georeg_backend_available")
@@ -59,18 +63,8 @@ public final class BackendWatch implements AutoCloseable {
     }
 
     /** Probes every backend once now (so readiness is right from the start), then every interval. */
-    public synchronized BackendWatch start() {
-        if (scheduler != null) {
-            return this;
-        }
-        scheduler = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().name("backend-watch").daemon(true).factory());
-        backends.values().forEach(Backend::probeOnce);
-        scheduler.scheduleWithFixedDelay(
-                () -> backends.values().forEach(Backend::probeOnce),
-                interval.toMillis(),
-                interval.toMillis(),
-                TimeUnit.MILLISECONDS);
+    public BackendWatch start() {
+        job.runNowThenStart();
         return this;
     }
 
@@ -104,12 +98,10 @@ public final class BackendWatch implements AutoCloseable {
         return List.copyOf(backends.keySet());
     }
 
+    /** Ends the probing; a probe still running past its budget is left to its virtual thread. */
     @Override
-    public synchronized void close() {
-        if (scheduler != null) {
-            scheduler.shutdownNow();
-            scheduler = null;
-        }
+    public void close() {
+        job.close();
     }
 
     /** One backend's state; its probe runs on a virtual thread so the budget can be enforced. */
