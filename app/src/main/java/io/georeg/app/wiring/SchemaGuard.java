@@ -88,7 +88,9 @@ public final class SchemaGuard implements AutoCloseable {
 
     /**
      * One periodic check (also run at once by tests): logs a change of compatibility; an
-     * unreachable database keeps the last answer.
+     * unreachable database keeps the last answer, and so does a check that fails any other way
+     * (logged): an exception out of a run would end a scheduled executor's re-checks for good,
+     * silently, and leave {@link #compatible()} at its last answer for the life of the process.
      */
     public void recheck() {
         SchemaStatus before = last;
@@ -97,6 +99,9 @@ public final class SchemaGuard implements AutoCloseable {
             now = status.get();
         } catch (DatabaseException e) {
             LOG.debug("schema check skipped: {}", e.getMessage());
+            return;
+        } catch (RuntimeException e) {
+            LOG.warn("schema check failed, keeping its last answer; next check in {}", INTERVAL, e);
             return;
         }
         last = now;
