@@ -25,13 +25,23 @@ final class LoopbackRouter {
 
     private LoopbackRouter() {}
 
+    /**
+     * A router whose fences and admin state live in {@code database}, the fences read there on
+     * every manifest read: no LISTEN, so no fence view in memory.
+     */
+    static Factory withDatabase(Database database) {
+        return c -> new Router(c, database.transactions(), new PrometheusRegistry()).start();
+    }
+
     /** A router whose fences live in {@code database} and in memory through LISTEN, as georeg serve runs them. */
     static Factory withFences(Database database) {
+        return withFences(database, new PrometheusRegistry());
+    }
+
+    /** As {@link #withFences(Database)}, its metrics in {@code metrics} for the test to read. */
+    static Factory withFences(Database database, PrometheusRegistry metrics) {
         return c -> new Router(
-                        c,
-                        database.transactions(),
-                        new PrometheusRegistry(),
-                        Router.Wiring.NONE.withNotifications(database.config()))
+                        c, database.transactions(), metrics, Router.Wiring.NONE.withNotifications(database.config()))
                 .start();
     }
 

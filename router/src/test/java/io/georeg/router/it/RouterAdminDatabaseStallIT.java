@@ -10,7 +10,6 @@ import io.georeg.router.Router;
 import io.georeg.router.RouterConfig;
 import io.georeg.testkit.db.TestDatabase;
 import io.georeg.testkit.tools.TcpRelay;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -49,10 +48,14 @@ class RouterAdminDatabaseStallIT {
     @RegisterExtension
     static final TestDatabase DB = new TestDatabase();
 
+    static final RouterFixtures FIXTURES = new RouterFixtures();
     static Database direct;
     static FakeUpstream primary;
     static FakeUpstream replica;
     static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    /** The router of one test and what it reaches its database through, stopped after it. */
+    final RouterFixtures perTest = new RouterFixtures();
 
     TcpRelay relay;
     Database relayed;
@@ -60,44 +63,34 @@ class RouterAdminDatabaseStallIT {
 
     @BeforeAll
     static void start() throws Exception {
-        direct = new Database(DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password())
-                        .withMigrateOnStart(true))
-                .start();
-        primary = new FakeUpstream();
-        replica = new FakeUpstream();
+        direct = FIXTURES.database(DB);
+        primary = FIXTURES.add(new FakeUpstream());
+        replica = FIXTURES.add(new FakeUpstream());
     }
 
     @BeforeEach
     void routerThroughARelay() throws Exception {
-        relay = TcpRelay.to(DB.host(), DB.port());
-        relayed = new Database(DatabaseConfig.of(DB.jdbcUrlThrough(relay.port()), DB.user(), DB.password())
+        relay = perTest.add(TcpRelay.to(DB.host(), DB.port()));
+        relayed = perTest.add(new Database(DatabaseConfig.of(DB.jdbcUrlThrough(relay.port()), DB.user(), DB.password())
                         .withMaxPoolSize(4))
-                .start();
-        router = LoopbackRouter.start(
+                .start());
+        router = perTest.add(LoopbackRouter.start(
                 primary.url(),
                 null,
                 new RouterConfig.ReplicaEndpoint.Remote(replica.url()),
                 config -> config.withAdmin(new RouterConfig.Admin(TOKEN, Duration.ofMillis(100))),
-                config -> new Router(config, relayed.transactions(), new PrometheusRegistry()).start());
+                LoopbackRouter.withDatabase(relayed)));
     }
 
     @AfterEach
     void stopAndRestore() throws Exception {
-        for (AutoCloseable c : new AutoCloseable[] {router, relayed, relay}) {
-            if (c != null) {
-                c.close();
-            }
-        }
+        perTest.close();
         DB.execute("UPDATE router_admin_state SET mode = 'normal', reason = '', primary_url = NULL");
     }
 
     @AfterAll
     static void stop() throws Exception {
-        for (AutoCloseable c : new AutoCloseable[] {primary, replica, direct}) {
-            if (c != null) {
-                c.close();
-            }
-        }
+        FIXTURES.close();
     }
 
     @Test

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.georeg.db.Database;
-import io.georeg.db.DatabaseConfig;
 import io.georeg.router.Router;
 import io.georeg.router.RouterConfig;
 import io.georeg.router.admin.FailedAttempts;
@@ -58,6 +57,7 @@ class RouterAdminIT {
     @RegisterExtension
     static final TestDatabase DB = new TestDatabase();
 
+    static final RouterFixtures FIXTURES = new RouterFixtures();
     static Database database;
     static FakeUpstream primary;
     static FakeUpstream newPrimary;
@@ -69,19 +69,17 @@ class RouterAdminIT {
 
     @BeforeAll
     static void start() throws Exception {
-        database = new Database(DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password())
-                        .withMigrateOnStart(true))
-                .start();
-        primary = new FakeUpstream();
-        newPrimary = new FakeUpstream();
-        replica = new FakeUpstream();
+        database = FIXTURES.database(DB);
+        primary = FIXTURES.add(new FakeUpstream());
+        newPrimary = FIXTURES.add(new FakeUpstream());
+        replica = FIXTURES.add(new FakeUpstream());
         first = startRouter(TOKEN);
         second = startRouter(TOKEN);
         withoutToken = startRouter(null);
     }
 
     private static Router startRouter(String token) throws Exception {
-        return LoopbackRouter.start(
+        return FIXTURES.add(LoopbackRouter.start(
                 primary.url(),
                 null,
                 new RouterConfig.ReplicaEndpoint.Remote(replica.url()),
@@ -93,7 +91,7 @@ class RouterAdminIT {
                                 database.transactions(),
                                 new PrometheusRegistry(),
                                 Router.Wiring.NONE.withLocalPages(STATUS_PAGE))
-                        .start());
+                        .start()));
     }
 
     @AfterEach
@@ -111,12 +109,7 @@ class RouterAdminIT {
 
     @AfterAll
     static void stop() throws Exception {
-        for (AutoCloseable c :
-                new AutoCloseable[] {first, second, withoutToken, primary, newPrimary, replica, database}) {
-            if (c != null) {
-                c.close();
-            }
-        }
+        FIXTURES.close();
     }
 
     @Test

@@ -6,35 +6,17 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.georeg.db.Database;
-import io.georeg.db.DatabaseConfig;
-import io.georeg.oci.RepositoryName;
-import io.georeg.oci.Tag;
-import io.georeg.read.ReadOptions;
-import io.georeg.read.RegistryReadServer;
-import io.georeg.read.auth.Authenticator;
-import io.georeg.replica.DatabaseReplicaReader;
-import io.georeg.replica.DatabaseReplicaWriter;
-import io.georeg.replica.ReplicaReadOptions;
 import io.georeg.router.Router;
 import io.georeg.router.RouterConfig;
-import io.georeg.storage.BlobStore;
-import io.georeg.storage.DefaultBlobStore;
-import io.georeg.storage.fs.FilesystemObjectStore;
 import io.georeg.testkit.db.TestDatabase;
-import io.georeg.testkit.oci.TestBlob;
-import io.georeg.testkit.oci.TestImage;
 import io.georeg.testkit.oci.TestImages;
-import io.georeg.testkit.tools.FreePort;
 import io.georeg.testkit.tools.SlowClient;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -77,32 +59,17 @@ class RouterBadInputIT {
     static final ObjectMapper JSON = new ObjectMapper();
     static final String HEX64 = "a".repeat(64);
     static final Duration HEADER_DEADLINE = Duration.ofSeconds(1);
-    static Database database;
-    static BlobStore blobs;
+    static final RouterFixtures FIXTURES = new RouterFixtures();
     static FakeUpstream primary;
     static FakeUpstream tokens;
     static Router router;
 
     @BeforeAll
     static void start() throws Exception {
-        database = new Database(DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password())
-                        .withMigrateOnStart(true))
-                .start();
-        blobs = new DefaultBlobStore(
-                FilesystemObjectStore.open(Files.createDirectories(tmp.resolve("replica-storage"))));
-        DatabaseReplicaWriter writer = new DatabaseReplicaWriter(database, blobs);
-        RepositoryName repo = RepositoryName.of("team/app");
-        TestImage image = TestImages.image(1101);
-        for (TestBlob b : image.blobs()) {
-            writer.putBlob(repo, b.digest(), b.size(), b.stream());
-        }
-        writer.putManifest(
-                repo,
-                image.manifest().content(),
-                image.manifest().mediaType(),
-                image.manifest().digest());
-        writer.tag(repo, Tag.of("latest"), image.manifest().digest());
-        primary = new FakeUpstream();
+        Database database = FIXTURES.database(DB);
+        RouterFixtures.RegistryRead replica = FIXTURES.registryRead(database, tmp.resolve("replica-storage"));
+        replica.replicate("team/app", "latest", TestImages.image(1101));
+        primary = FIXTURES.add(new FakeUpstream());
         // A primary that sends the client elsewhere (storage, another host): the redirect is the client's to follow.
         primary.answer((req, resp, cb) -> {
             if (req.getHttpURI().getPath().endsWith("/redirect-me")) {
@@ -112,37 +79,27 @@ class RouterBadInputIT {
                 FakeUpstream.text(resp, cb, 200, "ok");
             }
         });
-        tokens = new FakeUpstream();
+        tokens = FIXTURES.add(new FakeUpstream());
         // A token service refusing wrong credentials the way many do: a bare 401, no challenge.
         tokens.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 401, "{\"details\":\"wrong credentials\"}"));
-        DatabaseReplicaReader reader = new DatabaseReplicaReader(database, blobs, ReplicaReadOptions.streamOnly());
-        router = FreePort.start(port -> {
-            RouterConfig config = RouterConfig.of(
-                            URI.create("http://127.0.0.1:" + port),
-                            port,
-                            primary.url(),
-                            tokens.url().resolve("/jwt/auth"),
-                            new RouterConfig.ReplicaEndpoint.InProcess(RegistryReadServer.handler(
-                                    reader, Authenticator.anonymous(), ReadOptions.loopbackEphemeral())))
-                    .withAdmin(new RouterConfig.Admin("router-bad-input-admin-token-0123456789", null))
-                    // A short header deadline, so that the slow-client row ends quickly; idle as by default.
-                    .withTimeouts(new RouterConfig.Timeouts(
-                            Duration.ofSeconds(1),
-                            Duration.ofMinutes(5),
-                            Duration.ofSeconds(2),
-                            Duration.ofSeconds(1),
-                            HEADER_DEADLINE));
-            return new Router(config, database.transactions(), new PrometheusRegistry()).start();
-        });
+        router = FIXTURES.add(LoopbackRouter.start(
+                primary.url(),
+                tokens.url().resolve("/jwt/auth"),
+                replica.cached(),
+                config -> config.withAdmin(new RouterConfig.Admin("router-bad-input-admin-token-0123456789", null))
+                        // A short header deadline, so that the slow-client row ends quickly; idle as by default.
+                        .withTimeouts(new RouterConfig.Timeouts(
+                                Duration.ofSeconds(1),
+                                Duration.ofMinutes(5),
+                                Duration.ofSeconds(2),
+                                Duration.ofSeconds(1),
+                                HEADER_DEADLINE)),
+                LoopbackRouter.withDatabase(database)));
     }
 
     @AfterAll
     static void stop() throws Exception {
-        for (AutoCloseable c : new AutoCloseable[] {router, primary, tokens, blobs, database}) {
-            if (c != null) {
-                c.close();
-            }
-        }
+        FIXTURES.close();
     }
 
     /**

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.georeg.testkit.tools.Distribution;
-import io.georeg.testkit.tools.DistributionConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -37,6 +36,7 @@ class RouterMemoryIT {
     @TempDir
     static Path tmp;
 
+    static final RouterFixtures FIXTURES = new RouterFixtures();
     static Distribution primary;
     static Distribution replica;
     static Process router;
@@ -44,12 +44,8 @@ class RouterMemoryIT {
 
     @BeforeAll
     static void start() throws Exception {
-        primary = Distribution.start(
-                tmp.resolve("primary"),
-                DistributionConfig.filesystem(tmp.resolve("primary").resolve("storage")));
-        replica = Distribution.start(
-                tmp.resolve("replica"),
-                DistributionConfig.filesystem(tmp.resolve("replica").resolve("storage")));
+        primary = FIXTURES.distribution(tmp.resolve("primary"));
+        replica = FIXTURES.distribution(tmp.resolve("replica"));
         Path log = tmp.resolve("router.log");
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         router = new ProcessBuilder(List.of(
@@ -100,11 +96,7 @@ class RouterMemoryIT {
                 router.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
         }
-        for (AutoCloseable c : new AutoCloseable[] {primary, replica}) {
-            if (c != null) {
-                c.close();
-            }
-        }
+        FIXTURES.close();
     }
 
     @Test

@@ -9,7 +9,6 @@ import io.georeg.testkit.corpus.OciLayoutWriter;
 import io.georeg.testkit.oci.TestImage;
 import io.georeg.testkit.oci.TestImages;
 import io.georeg.testkit.tools.Distribution;
-import io.georeg.testkit.tools.DistributionConfig;
 import io.georeg.testkit.tools.Skopeo;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -30,6 +29,7 @@ class RouterOutageIT {
     @TempDir
     static Path tmp;
 
+    static final RouterFixtures FIXTURES = new RouterFixtures();
     static Distribution primary;
     static Distribution replica;
     static Router router;
@@ -37,28 +37,20 @@ class RouterOutageIT {
 
     @BeforeAll
     static void start() throws Exception {
-        primary = Distribution.start(
-                tmp.resolve("primary"),
-                DistributionConfig.filesystem(tmp.resolve("primary").resolve("storage")));
-        replica = Distribution.start(
-                tmp.resolve("replica"),
-                DistributionConfig.filesystem(tmp.resolve("replica").resolve("storage")));
-        router = LoopbackRouter.start(
+        primary = FIXTURES.distribution(tmp.resolve("primary"));
+        replica = FIXTURES.distribution(tmp.resolve("replica"));
+        router = FIXTURES.add(LoopbackRouter.start(
                 primary.url(),
                 null,
                 new RouterConfig.ReplicaEndpoint.Remote(replica.url()),
                 config ->
                         config.withTimeouts(LoopbackRouter.quickChecks(Duration.ofMillis(200), Duration.ofMillis(500))),
-                LoopbackRouter.WITHOUT_DATABASE);
+                LoopbackRouter.WITHOUT_DATABASE));
     }
 
     @AfterAll
     static void stop() throws Exception {
-        for (AutoCloseable c : new AutoCloseable[] {router, primary, replica}) {
-            if (c != null) {
-                c.close();
-            }
-        }
+        FIXTURES.close();
     }
 
     @Test

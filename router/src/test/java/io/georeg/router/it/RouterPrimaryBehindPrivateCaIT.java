@@ -38,6 +38,7 @@ class RouterPrimaryBehindPrivateCaIT {
     @TempDir
     static Path tmp;
 
+    static final RouterFixtures FIXTURES = new RouterFixtures();
     static TestCa ca;
     static Distribution primary;
     static Distribution replica;
@@ -47,23 +48,15 @@ class RouterPrimaryBehindPrivateCaIT {
     @BeforeAll
     static void start() {
         ca = TestCa.create();
-        primary = Distribution.start(
-                tmp.resolve("primary"),
-                DistributionConfig.filesystem(tmp.resolve("primary").resolve("storage"))
-                        .withTls(DistributionConfig.Tls.of(ca, tmp.resolve("tls"))));
-        replica = Distribution.start(
-                tmp.resolve("replica"),
-                DistributionConfig.filesystem(tmp.resolve("replica").resolve("storage")));
-        proxy = ConnectProxy.start();
+        primary = FIXTURES.distribution(
+                tmp.resolve("primary"), config -> config.withTls(DistributionConfig.Tls.of(ca, tmp.resolve("tls"))));
+        replica = FIXTURES.distribution(tmp.resolve("replica"));
+        proxy = FIXTURES.add(ConnectProxy.start());
     }
 
     @AfterAll
     static void stop() throws Exception {
-        for (AutoCloseable c : new AutoCloseable[] {primary, replica, proxy}) {
-            if (c != null) {
-                c.close();
-            }
-        }
+        FIXTURES.close();
     }
 
     private static Router router(PrimaryEgress egress) throws Exception {

@@ -11,7 +11,6 @@ import io.georeg.testkit.oci.TestBlob;
 import io.georeg.testkit.oci.TestImage;
 import io.georeg.testkit.oci.TestImages;
 import io.georeg.testkit.tools.Distribution;
-import io.georeg.testkit.tools.DistributionConfig;
 import io.georeg.testkit.tools.Skopeo;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -35,6 +34,7 @@ class RouterPrimaryIT {
     @TempDir
     static Path tmp;
 
+    static final RouterFixtures FIXTURES = new RouterFixtures();
     static Distribution primary;
     static Distribution replica;
     static Router router;
@@ -44,13 +44,9 @@ class RouterPrimaryIT {
 
     @BeforeAll
     static void start() throws Exception {
-        primary = Distribution.start(
-                tmp.resolve("primary"),
-                DistributionConfig.filesystem(tmp.resolve("primary").resolve("storage")));
-        replica = Distribution.start(
-                tmp.resolve("replica"),
-                DistributionConfig.filesystem(tmp.resolve("replica").resolve("storage")));
-        router = LoopbackRouter.start(
+        primary = FIXTURES.distribution(tmp.resolve("primary"));
+        replica = FIXTURES.distribution(tmp.resolve("replica"));
+        router = FIXTURES.add(LoopbackRouter.start(
                 primary.url(),
                 null,
                 new RouterConfig.ReplicaEndpoint.Remote(replica.url()),
@@ -58,21 +54,13 @@ class RouterPrimaryIT {
                         // Sampled as by default, but so rarely that only what is always logged is.
                         .withAccessLog(new RouterConfig.AccessLog(
                                 RouterConfig.AccessLog.Mode.SAMPLED, Integer.MAX_VALUE, null, 16384)),
-                LoopbackRouter.WITHOUT_DATABASE);
+                LoopbackRouter.WITHOUT_DATABASE));
         routerUrl = router.localUrl();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (router != null) {
-            router.close();
-        }
-        if (primary != null) {
-            primary.close();
-        }
-        if (replica != null) {
-            replica.close();
-        }
+        FIXTURES.close();
     }
 
     private static String host() {

@@ -3,7 +3,6 @@ package io.georeg.router.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.georeg.db.Database;
-import io.georeg.db.DatabaseConfig;
 import io.georeg.router.Router;
 import io.georeg.router.RouterConfig;
 import io.georeg.testkit.corpus.OciLayoutWriter;
@@ -11,7 +10,6 @@ import io.georeg.testkit.db.TestDatabase;
 import io.georeg.testkit.oci.TestImage;
 import io.georeg.testkit.oci.TestImages;
 import io.georeg.testkit.tools.Distribution;
-import io.georeg.testkit.tools.DistributionConfig;
 import io.georeg.testkit.tools.Skopeo;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -43,6 +41,7 @@ class RouterReadYourWritesIT {
     @TempDir
     static Path tmp;
 
+    static final RouterFixtures FIXTURES = new RouterFixtures();
     static Database database;
     static Distribution primary;
     static Distribution replica;
@@ -52,33 +51,23 @@ class RouterReadYourWritesIT {
 
     @BeforeAll
     static void start() throws Exception {
-        database = new Database(DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password())
-                        .withMigrateOnStart(true))
-                .start();
-        primary = Distribution.start(
-                tmp.resolve("primary"),
-                DistributionConfig.filesystem(tmp.resolve("primary").resolve("storage")));
-        replica = Distribution.start(
-                tmp.resolve("replica"),
-                DistributionConfig.filesystem(tmp.resolve("replica").resolve("storage")));
+        database = FIXTURES.database(DB);
+        primary = FIXTURES.distribution(tmp.resolve("primary"));
+        replica = FIXTURES.distribution(tmp.resolve("replica"));
         pushRouter = startRouter();
         pullRouter = startRouter();
     }
 
     private static Router startRouter() throws Exception {
-        return LoopbackRouter.start(
+        return FIXTURES.add(LoopbackRouter.start(
                 primary.url(),
                 new RouterConfig.ReplicaEndpoint.Remote(replica.url(), NO_CACHE),
-                LoopbackRouter.withFences(database));
+                LoopbackRouter.withFences(database)));
     }
 
     @AfterAll
     static void stop() throws Exception {
-        for (AutoCloseable c : new AutoCloseable[] {pushRouter, pullRouter, primary, replica, database}) {
-            if (c != null) {
-                c.close();
-            }
-        }
+        FIXTURES.close();
     }
 
     @Test

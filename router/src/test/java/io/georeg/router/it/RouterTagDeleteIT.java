@@ -3,7 +3,6 @@ package io.georeg.router.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.georeg.db.Database;
-import io.georeg.db.DatabaseConfig;
 import io.georeg.replica.Tombstones;
 import io.georeg.router.Router;
 import io.georeg.router.RouterConfig;
@@ -36,7 +35,7 @@ class RouterTagDeleteIT {
     @RegisterExtension
     static final TestDatabase DB = new TestDatabase();
 
-    static Database database;
+    static final RouterFixtures FIXTURES = new RouterFixtures();
     static FakeUpstream primary;
     static FakeUpstream replica;
     static Router router;
@@ -45,10 +44,8 @@ class RouterTagDeleteIT {
 
     @BeforeAll
     static void start() throws Exception {
-        database = new Database(DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password())
-                        .withMigrateOnStart(true))
-                .start();
-        primary = new FakeUpstream();
+        Database database = FIXTURES.database(DB);
+        primary = FIXTURES.add(new FakeUpstream());
         primary.answer((req, resp, cb) -> {
             String path = req.getHttpURI().getPath();
             if ("DELETE".equals(req.getMethod())) {
@@ -60,7 +57,7 @@ class RouterTagDeleteIT {
                 FakeUpstream.text(resp, cb, 404, UNKNOWN);
             }
         });
-        replica = new FakeUpstream();
+        replica = FIXTURES.add(new FakeUpstream());
         replica.answer((req, resp, cb) -> {
             String path = req.getHttpURI().getPath();
             if (path.endsWith("/tags/list")) {
@@ -76,20 +73,16 @@ class RouterTagDeleteIT {
                 FakeUpstream.text(resp, cb, 404, UNKNOWN);
             }
         });
-        router = LoopbackRouter.start(
+        router = FIXTURES.add(LoopbackRouter.start(
                 primary.url(),
                 new RouterConfig.ReplicaEndpoint.Remote(replica.url(), NO_CACHE),
-                LoopbackRouter.withFences(database));
-        client = new RegistryHttp(router.localUrl());
+                LoopbackRouter.withFences(database)));
+        client = FIXTURES.add(new RegistryHttp(router.localUrl()));
     }
 
     @AfterAll
     static void stop() throws Exception {
-        for (AutoCloseable c : new AutoCloseable[] {client, router, primary, replica, database}) {
-            if (c != null) {
-                c.close();
-            }
-        }
+        FIXTURES.close();
     }
 
     @Test

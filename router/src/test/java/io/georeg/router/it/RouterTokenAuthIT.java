@@ -41,6 +41,7 @@ class RouterTokenAuthIT {
     @TempDir
     static Path tmp;
 
+    static final RouterFixtures FIXTURES = new RouterFixtures();
     static TestTokenEndpoint tokens;
     static Distribution primary;
     static Distribution replica;
@@ -54,36 +55,23 @@ class RouterTokenAuthIT {
         TestTokenIssuer issuer =
                 TestTokenIssuer.create(TestTokenIssuer.KeyKind.RSA, "router-it-issuer", "router-it-registry");
         Path bundle = issuer.writeRootBundle(tmp.resolve("root.pem"));
-        tokens = TestTokenEndpoint.start(issuer, Map.of("alice", "s3cret"), false);
+        tokens = FIXTURES.add(TestTokenEndpoint.start(issuer, Map.of("alice", "s3cret"), false));
         DistributionConfig.TokenAuth auth =
                 new DistributionConfig.TokenAuth(tokens.realm(), issuer.service(), issuer.issuer(), bundle);
-        primary = Distribution.start(
-                tmp.resolve("primary"),
-                DistributionConfig.filesystem(tmp.resolve("primary").resolve("storage"))
-                        .withTokenAuth(auth));
-        replica = Distribution.start(
-                tmp.resolve("replica"),
-                DistributionConfig.filesystem(tmp.resolve("replica").resolve("storage"))
-                        .withTokenAuth(auth));
-        router = LoopbackRouter.start(
+        primary = FIXTURES.distribution(tmp.resolve("primary"), config -> config.withTokenAuth(auth));
+        replica = FIXTURES.distribution(tmp.resolve("replica"), config -> config.withTokenAuth(auth));
+        router = FIXTURES.add(LoopbackRouter.start(
                 primary.url(),
                 tokens.realm(),
                 new RouterConfig.ReplicaEndpoint.Remote(replica.url()),
                 config -> config.withTimeouts(LoopbackRouter.quickChecks(Duration.ofMillis(500), Duration.ofSeconds(1)))
                         .withAdmin(new RouterConfig.Admin(ADMIN_TOKEN, Duration.ofMillis(100))),
-                config -> new Router(config, null, metrics).start());
+                config -> new Router(config, null, metrics).start()));
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (router != null) {
-            router.close();
-        }
-        for (AutoCloseable c : new AutoCloseable[] {primary, replica, tokens}) {
-            if (c != null) {
-                c.close();
-            }
-        }
+        FIXTURES.close();
     }
 
     @Test

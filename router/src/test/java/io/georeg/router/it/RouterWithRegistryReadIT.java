@@ -3,27 +3,14 @@ package io.georeg.router.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.georeg.db.Database;
-import io.georeg.db.DatabaseConfig;
-import io.georeg.oci.RepositoryName;
-import io.georeg.oci.Tag;
 import io.georeg.read.ReadOptions;
-import io.georeg.read.RegistryReadServer;
-import io.georeg.read.auth.Authenticator;
-import io.georeg.replica.DatabaseReplicaReader;
-import io.georeg.replica.DatabaseReplicaWriter;
-import io.georeg.replica.ReplicaReadOptions;
 import io.georeg.router.Router;
-import io.georeg.router.RouterConfig;
-import io.georeg.storage.BlobStore;
-import io.georeg.storage.DefaultBlobStore;
-import io.georeg.storage.fs.FilesystemObjectStore;
 import io.georeg.testkit.corpus.OciLayoutWriter;
 import io.georeg.testkit.db.TestDatabase;
 import io.georeg.testkit.oci.TestBlob;
 import io.georeg.testkit.oci.TestImage;
 import io.georeg.testkit.oci.TestImages;
 import io.georeg.testkit.tools.Distribution;
-import io.georeg.testkit.tools.DistributionConfig;
 import io.georeg.testkit.tools.Skopeo;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.http.HttpClient;
@@ -52,56 +39,25 @@ class RouterWithRegistryReadIT {
     @TempDir
     static Path tmp;
 
+    static final RouterFixtures FIXTURES = new RouterFixtures();
     static Database database;
-    static BlobStore blobs;
-    static DatabaseReplicaWriter writer;
+    static RouterFixtures.RegistryRead replica;
     static Distribution primary;
     static Router router;
     static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @BeforeAll
     static void start() throws Exception {
-        database = new Database(DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password())
-                        .withMigrateOnStart(true))
-                .start();
-        blobs = new DefaultBlobStore(
-                FilesystemObjectStore.open(Files.createDirectories(tmp.resolve("replica-storage"))));
-        writer = new DatabaseReplicaWriter(database, blobs);
-        DatabaseReplicaReader reader = new DatabaseReplicaReader(database, blobs, ReplicaReadOptions.streamOnly());
-        primary = Distribution.start(
-                tmp.resolve("primary"),
-                DistributionConfig.filesystem(tmp.resolve("primary").resolve("storage")));
-        router = LoopbackRouter.start(
-                primary.url(),
-                // registry-read over the database reader without a cache: a fence clears as soon
-                // as it shows the write.
-                new RouterConfig.ReplicaEndpoint.InProcess(
-                        RegistryReadServer.handler(reader, Authenticator.anonymous(), ReadOptions.loopbackEphemeral()),
-                        java.time.Duration.ZERO),
-                config -> new Router(config, database.transactions(), new PrometheusRegistry()).start());
+        database = FIXTURES.database(DB);
+        replica = FIXTURES.registryRead(database, tmp.resolve("replica-storage"));
+        primary = FIXTURES.distribution(tmp.resolve("primary"));
+        router = FIXTURES.add(
+                LoopbackRouter.start(primary.url(), replica.uncached(), LoopbackRouter.withDatabase(database)));
     }
 
     @AfterAll
     static void stop() throws Exception {
-        for (AutoCloseable c : new AutoCloseable[] {router, primary, blobs, database}) {
-            if (c != null) {
-                c.close();
-            }
-        }
-    }
-
-    /** What the replicator does: blobs, then the manifest, then the tag. */
-    private static void replicate(String repository, TestImage image, String tag) {
-        RepositoryName repo = RepositoryName.of(repository);
-        for (TestBlob b : image.blobs()) {
-            writer.putBlob(repo, b.digest(), b.size(), b.stream());
-        }
-        writer.putManifest(
-                repo,
-                image.manifest().content(),
-                image.manifest().mediaType(),
-                image.manifest().digest());
-        writer.tag(repo, Tag.of(tag), image.manifest().digest());
+        FIXTURES.close();
     }
 
     @Test
@@ -109,7 +65,7 @@ class RouterWithRegistryReadIT {
         Skopeo skopeo = Skopeo.require().withHome(tmp.resolve("skopeo-home"));
         String host = "127.0.0.1:" + router.port();
         TestImage replicated = TestImages.image(601);
-        replicate("embedded/replicated", replicated, "v1");
+        replica.replicate("embedded/replicated", "v1", replicated);
         TestImage pushed = TestImages.image(602);
         skopeo.run(
                         "--debug",
@@ -154,7 +110,7 @@ class RouterWithRegistryReadIT {
         assertThat(source("/v2/embedded/pushed/manifests/v1", pushed.manifest().mediaType()))
                 .isEqualTo("primary-fenced");
 
-        replicate("embedded/pushed", pushed, "v1");
+        replica.replicate("embedded/pushed", "v1", pushed);
         assertThat(source("/v2/embedded/pushed/manifests/v1", pushed.manifest().mediaType()))
                 .isEqualTo("replica");
     }
@@ -171,18 +127,12 @@ class RouterWithRegistryReadIT {
                 layer.content().length,
                 java.util.List.of(layer),
                 (io.georeg.oci.Descriptor.Platform) null);
-        replicate("embedded/unverified", image, "v1");
-        DatabaseReplicaReader reader = new DatabaseReplicaReader(database, blobs, ReplicaReadOptions.streamOnly());
+        replica.replicate("embedded/unverified", "v1", image);
         try (Router unverified = LoopbackRouter.start(
                 primary.url(),
-                new RouterConfig.ReplicaEndpoint.InProcess(
-                        RegistryReadServer.handler(
-                                reader,
-                                Authenticator.anonymous(),
-                                ReadOptions.loopbackEphemeral()
-                                        .withVerifyServedBlobs(ReadOptions.VerifyServedBlobs.NEVER)),
-                        java.time.Duration.ZERO),
-                config -> new Router(config, database.transactions(), new PrometheusRegistry()).start())) {
+                replica.uncached(
+                        ReadOptions.loopbackEphemeral().withVerifyServedBlobs(ReadOptions.VerifyServedBlobs.NEVER)),
+                LoopbackRouter.withDatabase(database))) {
             java.net.URI uri = unverified.localUrl().resolve("/v2/embedded/unverified/blobs/" + layer.digest());
 
             HttpResponse<byte[]> whole =
@@ -217,22 +167,10 @@ class RouterWithRegistryReadIT {
     @Test
     void pipelinedReadsOnOneConnectionEachGetTheirAnswer() throws Exception {
         TestImage image = TestImages.image(604);
-        replicate("embedded/pipelined", image, "v1");
+        replica.replicate("embedded/pipelined", "v1", image);
         PrometheusRegistry metrics = new PrometheusRegistry();
-        try (Router fenced = LoopbackRouter.start(
-                primary.url(),
-                new RouterConfig.ReplicaEndpoint.InProcess(
-                        RegistryReadServer.handler(
-                                new DatabaseReplicaReader(database, blobs, ReplicaReadOptions.streamOnly()),
-                                Authenticator.anonymous(),
-                                ReadOptions.loopbackEphemeral()),
-                        java.time.Duration.ZERO),
-                config -> new Router(
-                                config,
-                                database.transactions(),
-                                metrics,
-                                Router.Wiring.NONE.withNotifications(database.config()))
-                        .start())) {
+        try (Router fenced =
+                LoopbackRouter.start(primary.url(), replica.uncached(), LoopbackRouter.withFences(database, metrics))) {
             // Reads are cleared in memory from now on, on the thread that routed them.
             org.awaitility.Awaitility.await()
                     .atMost(java.time.Duration.ofSeconds(30))

@@ -5,30 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.georeg.db.Database;
-import io.georeg.db.DatabaseConfig;
 import io.georeg.oci.RepositoryName;
-import io.georeg.oci.Tag;
-import io.georeg.read.ReadOptions;
-import io.georeg.read.RegistryReadServer;
-import io.georeg.read.auth.Authenticator;
-import io.georeg.replica.DatabaseReplicaReader;
 import io.georeg.replica.DatabaseReplicaWriter;
-import io.georeg.replica.ReplicaReadOptions;
 import io.georeg.router.Router;
-import io.georeg.router.RouterConfig;
-import io.georeg.storage.BlobStore;
-import io.georeg.storage.DefaultBlobStore;
-import io.georeg.storage.fs.FilesystemObjectStore;
 import io.georeg.testkit.db.TestDatabase;
 import io.georeg.testkit.oci.RegistryHttp;
-import io.georeg.testkit.oci.TestBlob;
 import io.georeg.testkit.oci.TestImage;
 import io.georeg.testkit.oci.TestImages;
 import io.georeg.testkit.tools.Distribution;
-import io.georeg.testkit.tools.DistributionConfig;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -62,8 +48,8 @@ class RouterWriteFencesIT {
     @TempDir
     static Path tmp;
 
-    static Database database;
-    static BlobStore blobs;
+    static final RouterFixtures FIXTURES = new RouterFixtures();
+    static RouterFixtures.RegistryRead replica;
     static DatabaseReplicaWriter writer;
     static Distribution primary;
     static Router router;
@@ -71,34 +57,18 @@ class RouterWriteFencesIT {
 
     @BeforeAll
     static void start() throws Exception {
-        database = new Database(DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password())
-                        .withMigrateOnStart(true))
-                .start();
-        blobs = new DefaultBlobStore(
-                FilesystemObjectStore.open(Files.createDirectories(tmp.resolve("replica-storage"))));
-        writer = new DatabaseReplicaWriter(database, blobs);
-        DatabaseReplicaReader reader = new DatabaseReplicaReader(database, blobs, ReplicaReadOptions.streamOnly());
-        primary = Distribution.start(
-                tmp.resolve("primary"),
-                DistributionConfig.filesystem(tmp.resolve("primary").resolve("storage")));
-        router = LoopbackRouter.start(
-                primary.url(),
-                // registry-read over the database reader without a cache: a fence clears as soon
-                // as it shows the write.
-                new RouterConfig.ReplicaEndpoint.InProcess(
-                        RegistryReadServer.handler(reader, Authenticator.anonymous(), ReadOptions.loopbackEphemeral()),
-                        java.time.Duration.ZERO),
-                LoopbackRouter.withFences(database));
-        client = new RegistryHttp(router.localUrl());
+        Database database = FIXTURES.database(DB);
+        replica = FIXTURES.registryRead(database, tmp.resolve("replica-storage"));
+        writer = replica.writer();
+        primary = FIXTURES.distribution(tmp.resolve("primary"));
+        router = FIXTURES.add(
+                LoopbackRouter.start(primary.url(), replica.uncached(), LoopbackRouter.withFences(database)));
+        client = FIXTURES.add(new RegistryHttp(router.localUrl()));
     }
 
     @AfterAll
     static void stop() throws Exception {
-        for (AutoCloseable c : new AutoCloseable[] {client, router, primary, blobs, database}) {
-            if (c != null) {
-                c.close();
-            }
-        }
+        FIXTURES.close();
     }
 
     @Test
@@ -153,7 +123,7 @@ class RouterWriteFencesIT {
         assertThat(tags("fences/tags")).containsExactly("v1", "v2");
         assertThat(tagsPage("/v2/fences/tags/tags/list?n=1&last=v1")).containsExactly("v2");
 
-        replicate("fences/tags", "v2", v2);
+        replica.replicate("fences/tags", "v2", v2);
         RegistryHttp.Answer caughtUp = read("/v2/fences/tags/tags/list?n=1&last=v1");
         assertThat(caughtUp.source()).hasValue("replica");
         assertThat(JSON.readTree(caughtUp.body()).path("tags").toString()).isEqualTo("[\"v2\"]");
@@ -202,7 +172,7 @@ class RouterWriteFencesIT {
 
         assertThat(catalog()).contains("fences/brand-new");
 
-        replicate("fences/brand-new", "v1", image);
+        replica.replicate("fences/brand-new", "v1", image);
         RegistryHttp.Answer caughtUp = read("/v2/_catalog?n=1000");
         assertThat(caughtUp.source()).hasValue("replica");
         assertThat(JSON.readTree(caughtUp.body()).path("repositories").toString())
@@ -241,7 +211,7 @@ class RouterWriteFencesIT {
 
         // One referrer replicated, then deleted through the router: gone from the list at once.
         TestImage first = referrers.getFirst();
-        replicate("fences/signed", null, first);
+        replica.replicate("fences/signed", null, first);
         assertThat(client.deleteManifest(
                                 "fences/signed", first.manifest().digest().toString())
                         .status())
@@ -254,8 +224,8 @@ class RouterWriteFencesIT {
         // The replica catches up: its own list is the answer and the referrer fences are cleared.
         writer.deleteManifest(
                 RepositoryName.of("fences/signed"), first.manifest().digest());
-        replicate("fences/signed", null, referrers.get(1));
-        replicate("fences/signed", null, referrers.get(2));
+        replica.replicate("fences/signed", null, referrers.get(1));
+        replica.replicate("fences/signed", null, referrers.get(2));
         assertThat(digests(JSON.readTree(read(list).body())))
                 .containsExactlyInAnyOrder(
                         referrers.get(1).manifest().digest().toString(),
@@ -265,25 +235,9 @@ class RouterWriteFencesIT {
 
     private static void pushAndReplicate(String repository, String tag, TestImage image) throws Exception {
         assertThat(client.push(repository, tag, image).status()).isEqualTo(201);
-        replicate(repository, tag, image);
+        replica.replicate(repository, tag, image);
         // The replica shows the push: the next read clears its fence and is the replica's.
         assertThat(read("/v2/" + repository + "/manifests/" + tag).source()).hasValue("replica");
-    }
-
-    /** What the replicator does: blobs, then the manifest, then the tag (none: by digest). */
-    private static void replicate(String repository, String tag, TestImage image) {
-        RepositoryName repo = RepositoryName.of(repository);
-        for (TestBlob b : image.blobs()) {
-            writer.putBlob(repo, b.digest(), b.size(), b.stream());
-        }
-        writer.putManifest(
-                repo,
-                image.manifest().content(),
-                image.manifest().mediaType(),
-                image.manifest().digest());
-        if (tag != null) {
-            writer.tag(repo, Tag.of(tag), image.manifest().digest());
-        }
     }
 
     private static RegistryHttp.Answer read(String path) {
