@@ -4,6 +4,7 @@ import io.georeg.app.config.GeoregConfig;
 import io.georeg.app.config.Primaries;
 import io.georeg.app.config.ReplicatorSection;
 import io.georeg.app.wiring.http.ComponentHttpServer;
+import io.georeg.ops.Closing;
 import io.georeg.ops.OperationsHandler;
 import io.georeg.replicator.PrimarySource;
 import io.georeg.replicator.Replicator;
@@ -126,21 +127,6 @@ public final class ReplicatorComponent implements Component {
 
     @Override
     public void close() throws Exception {
-        Exception failure = null;
-        for (AutoCloseable c :
-                new AutoCloseable[] {server, sweeper, () -> verifier.ifPresent(Verifier::close), replicator}) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
-        }
-        if (failure != null) {
-            throw failure;
-        }
+        Closing.closeAll(server, sweeper, () -> verifier.ifPresent(Verifier::close), replicator);
     }
 }

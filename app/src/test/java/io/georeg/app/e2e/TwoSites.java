@@ -10,6 +10,7 @@ import io.georeg.app.wiring.ReplicatorComponent;
 import io.georeg.app.wiring.RouterComponent;
 import io.georeg.oci.Digest;
 import io.georeg.oci.MediaTypes;
+import io.georeg.ops.Closing;
 import io.georeg.replicator.primary.PrimaryKind;
 import io.georeg.testkit.auth.TestTokenEndpoint;
 import io.georeg.testkit.auth.TestTokenIssuer;
@@ -467,22 +468,6 @@ final class TwoSites implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        Exception failure = null;
-        for (AutoCloseable c : new AutoCloseable[] {front, replicator, api, primarySite, notifications, tokens}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
-        }
-        if (failure != null) {
-            throw failure;
-        }
+        Closing.closeAll(front, replicator, api, primarySite, notifications, tokens);
     }
 }

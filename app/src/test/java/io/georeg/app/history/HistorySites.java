@@ -4,6 +4,7 @@ import io.georeg.app.config.ConfigLoader;
 import io.georeg.app.wiring.GeoregServer;
 import io.georeg.app.wiring.RegistryReadComponent;
 import io.georeg.app.wiring.RouterComponent;
+import io.georeg.ops.Closing;
 import io.georeg.testkit.db.TestDatabase;
 import io.georeg.testkit.tools.Distribution;
 import io.georeg.testkit.tools.DistributionConfig;
@@ -165,23 +166,6 @@ final class HistorySites implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        Exception failure = null;
-        for (AutoCloseable c :
-                new AutoCloseable[] {spare, fronts.get(1), fronts.get(0), replicatorsPrimary, replicator, primary}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
-        }
-        if (failure != null) {
-            throw failure;
-        }
+        Closing.closeAll(spare, fronts.get(1), fronts.get(0), replicatorsPrimary, replicator, primary);
     }
 }

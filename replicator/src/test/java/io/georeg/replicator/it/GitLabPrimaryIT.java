@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.georeg.oci.Digest;
 import io.georeg.oci.RepositoryName;
 import io.georeg.oci.Tag;
+import io.georeg.ops.Closing;
 import io.georeg.replicator.Replicator;
 import io.georeg.replicator.primary.CatalogRefusedException;
 import io.georeg.replicator.primary.PrimaryClient;
@@ -120,7 +121,7 @@ class GitLabPrimaryIT {
 
     @AfterAll
     static void stop() throws Exception {
-        ReplicatorUnderTest.closeAll(replica, gitlab, primary, tokens);
+        Closing.closeAll(replica, gitlab, primary, tokens);
     }
 
     @Test

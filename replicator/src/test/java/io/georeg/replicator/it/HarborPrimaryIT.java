@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.georeg.oci.Digest;
+import io.georeg.ops.Closing;
 import io.georeg.replicator.Replicator;
 import io.georeg.replicator.primary.CatalogRefusedException;
 import io.georeg.replicator.primary.PrimaryClient;
@@ -89,7 +90,7 @@ class HarborPrimaryIT {
 
     @AfterAll
     static void stop() throws Exception {
-        ReplicatorUnderTest.closeAll(replica, harbor, primary, tokens);
+        Closing.closeAll(replica, harbor, primary, tokens);
     }
 
     @Test

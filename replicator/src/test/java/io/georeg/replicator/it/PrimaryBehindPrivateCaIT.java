@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.georeg.egress.PrimaryEgress;
 import io.georeg.oci.Reference;
 import io.georeg.oci.RepositoryName;
+import io.georeg.ops.Closing;
 import io.georeg.replicator.primary.PrimaryClient;
 import io.georeg.replicator.primary.PrimaryConfig;
 import io.georeg.replicator.primary.PrimaryException;
@@ -77,7 +78,7 @@ class PrimaryBehindPrivateCaIT {
 
     @AfterAll
     static void stop() throws Exception {
-        ReplicatorUnderTest.closeAll(replica, primary, proxy);
+        Closing.closeAll(replica, primary, proxy);
     }
 
     @Test

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.georeg.oci.Digest;
+import io.georeg.ops.Closing;
 import io.georeg.replicator.testing.NotificationFixtures;
 import io.georeg.replicator.testing.ReplicatorUnderTest;
 import io.georeg.testkit.db.TestDatabase;
@@ -70,7 +71,7 @@ class TagNotifiedBeforeLinkedIT {
 
     @AfterAll
     static void stop() throws Exception {
-        ReplicatorUnderTest.closeAll(registry, replica, primaryAsTheReplicatorSeesIt, primary);
+        Closing.closeAll(registry, replica, primaryAsTheReplicatorSeesIt, primary);
     }
 
     @Test

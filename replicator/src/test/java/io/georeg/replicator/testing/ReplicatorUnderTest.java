@@ -147,27 +147,6 @@ public final class ReplicatorUnderTest implements AutoCloseable {
                 .map(ReplicaReader.StoredManifest::digest);
     }
 
-    /** Closes each of {@code resources} that was started (nulls skipped), every one even when one fails. */
-    public static void closeAll(AutoCloseable... resources) throws Exception {
-        Exception first = null;
-        for (AutoCloseable r : resources) {
-            try {
-                if (r != null) {
-                    r.close();
-                }
-            } catch (Exception e) {
-                if (first == null) {
-                    first = e;
-                } else {
-                    first.addSuppressed(e);
-                }
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
-    }
-
     public Replicator replicator() {
         return replicator;
     }

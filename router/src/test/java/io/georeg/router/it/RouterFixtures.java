@@ -4,6 +4,7 @@ import io.georeg.db.Database;
 import io.georeg.db.DatabaseConfig;
 import io.georeg.oci.RepositoryName;
 import io.georeg.oci.Tag;
+import io.georeg.ops.Closing;
 import io.georeg.read.ReadOptions;
 import io.georeg.read.RegistryReadServer;
 import io.georeg.read.auth.Authenticator;
@@ -75,21 +76,9 @@ final class RouterFixtures implements AutoCloseable {
     /** Stops what started, the last first; the first failure is thrown with the others suppressed. */
     @Override
     public void close() throws Exception {
-        Exception failure = null;
-        while (!started.isEmpty()) {
-            try {
-                started.pop().close();
-            } catch (Exception e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
-        }
-        if (failure != null) {
-            throw failure;
-        }
+        AutoCloseable[] lastFirst = started.toArray(AutoCloseable[]::new);
+        started.clear();
+        Closing.closeAll(lastFirst);
     }
 
     /** See {@link #registryRead}; closing it closes its blob store. */
