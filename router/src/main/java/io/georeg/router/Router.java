@@ -2,6 +2,7 @@ package io.georeg.router;
 
 import io.georeg.db.DatabaseConfig;
 import io.georeg.db.Transactions;
+import io.georeg.ops.Closing;
 import io.georeg.ops.GracefulDrain;
 import io.georeg.ops.JettyMetrics;
 import io.georeg.ops.OciErrorHandler;
@@ -42,6 +43,8 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.function.UnaryOperator;
@@ -560,66 +563,42 @@ public final class Router implements AutoCloseable {
 
     @Override
     public synchronized void close() throws Exception {
-        Exception failure = null;
         // The public port first, gracefully: it stops accepting, and requests in flight finish
-        // (GracefulDrain, up to the stop timeout) while everything they use still runs.
+        // (GracefulDrain, up to the stop timeout) while everything they use still runs. Each part is
+        // stopped even when one before it fails (Closing).
+        List<AutoCloseable> parts = new ArrayList<>();
+        parts.add(stopper(server));
+        parts.addAll(primaries.values());
+        parts.addAll(Arrays.asList(
+                replicaCheck,
+                shieldReporter,
+                grantsMaintenance,
+                control,
+                readYourWrites,
+                fenceLease,
+                fenceView,
+                stopper(operatorServer),
+                stopper(inProcessReplica),
+                stopper(httpClient)));
         try {
-            stopper(server).close();
-        } catch (Exception e) {
-            failure = e;
-        }
-        primaries.values().forEach(PrimaryHealth::close);
-        if (replicaCheck != null) {
-            replicaCheck.close();
+            Closing.closeAll(parts.toArray(AutoCloseable[]::new));
+        } finally {
+            server = null;
             replicaCheck = null;
-        }
-        if (shieldReporter != null) {
-            shieldReporter.close();
             shieldReporter = null;
-        }
-        if (grantsMaintenance != null) {
-            grantsMaintenance.close();
             grantsMaintenance = null;
-        }
-        if (control != null) {
-            control.close();
             control = null;
-        }
-        if (readYourWrites != null) {
-            readYourWrites.close();
             readYourWrites = null;
-        }
-        if (fenceLease != null) {
-            fenceLease.close();
             fenceLease = null;
-        }
-        if (fenceView != null) {
-            fenceView.close();
             fenceView = null;
-        }
-        for (AutoCloseable c :
-                new AutoCloseable[] {stopper(operatorServer), stopper(inProcessReplica), stopper(httpClient)}) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
+            operatorServer = null;
+            inProcessReplica = null;
+            httpClient = null;
+            if (accessLog != null) {
+                // After the server: the lines of the last requests are written before it stops.
+                accessLog.close();
+                accessLog = null;
             }
-        }
-        server = null;
-        operatorServer = null;
-        inProcessReplica = null;
-        httpClient = null;
-        if (accessLog != null) {
-            // After the server: the lines of the last requests are written before it stops.
-            accessLog.close();
-            accessLog = null;
-        }
-        if (failure != null) {
-            throw failure;
         }
     }
 
