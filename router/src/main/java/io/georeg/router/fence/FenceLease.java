@@ -11,6 +11,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -91,11 +92,20 @@ public final class FenceLease implements AutoCloseable {
     private final Duration lease;
     private final long leaseNanos;
     private final String instance = "router-" + UUID.randomUUID();
+    /** {@link System#nanoTime()}, or a test's clock. */
+    private final LongSupplier nanoTime;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     /** Guarded by the lock: set by the view's watcher, cleared when the keeper looked. */
     private boolean viewChanged;
+    /**
+     * Guarded by the lock: whether {@link #lastRenewalNanos} holds a time yet. nanoTime's origin is
+     * arbitrary (it may be 0 or negative), so no value of it can stand for "never renewed".
+     */
+    private boolean renewalTimed;
+    /** Guarded by the lock: when the keeper last renewed (or tried) or found the view not live. */
+    private long lastRenewalNanos;
 
     private volatile Grant grant;
     private volatile boolean running;
@@ -103,7 +113,6 @@ public final class FenceLease implements AutoCloseable {
     /** The keeper thread's own. */
     private Connection connection;
 
-    private long lastRenewalNanos;
     private long renewedEpoch = -1;
     /** Whether the latest renewal found a router of the release before (logged once per appearance). */
     private boolean mixedFleetSeen;
@@ -113,6 +122,10 @@ public final class FenceLease implements AutoCloseable {
 
     /** @param lease how long a renewal holds; positive */
     public FenceLease(FenceView view, DatabaseConfig database, Duration lease) {
+        this(view, database, lease, System::nanoTime);
+    }
+
+    FenceLease(FenceView view, DatabaseConfig database, Duration lease, LongSupplier nanoTime) {
         if (lease.isNegative() || lease.isZero()) {
             throw new IllegalArgumentException("a fence lease must be positive, got " + lease);
         }
@@ -120,6 +133,7 @@ public final class FenceLease implements AutoCloseable {
         this.database = database;
         this.lease = lease;
         this.leaseNanos = lease.toNanos();
+        this.nanoTime = nanoTime;
         view.watch(this::viewChanged);
     }
 
@@ -148,7 +162,7 @@ public final class FenceLease implements AutoCloseable {
      */
     public long trustedGeneration() {
         Grant g = grant;
-        if (g == null || g.mixedFleet() || System.nanoTime() - g.validUntilNanos() >= 0) {
+        if (g == null || g.mixedFleet() || nanoTime.getAsLong() - g.validUntilNanos() >= 0) {
             return -1;
         }
         if (!view.live() || view.epoch() != g.epoch() || view.applied() < g.required()) {
@@ -196,10 +210,9 @@ public final class FenceLease implements AutoCloseable {
 
     /** Waits until the view changed or a renewal is due (from the last one, or a retry after lease/4). */
     private void awaitWork() {
-        long interval = leaseNanos / 4;
         lock.lock();
         try {
-            long left = interval - (System.nanoTime() - lastRenewalNanos);
+            long left = nanosUntilDue();
             while (running && !viewChanged && left > 0) {
                 left = changed.awaitNanos(left);
             }
@@ -207,6 +220,29 @@ public final class FenceLease implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             running = false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * How long until a renewal is due: lease/4 after the last, at once before the first. Under the
+     * lock, as the keeper writes the time it reads (and FenceLeaseTest reads it from another thread).
+     */
+    long nanosUntilDue() {
+        lock.lock();
+        try {
+            return renewalTimed ? Math.max(0, leaseNanos / 4 - (nanoTime.getAsLong() - lastRenewalNanos)) : 0;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void timeRenewal(long nanos) {
+        lock.lock();
+        try {
+            lastRenewalNanos = nanos;
+            renewalTimed = true;
         } finally {
             lock.unlock();
         }
@@ -220,10 +256,10 @@ public final class FenceLease implements AutoCloseable {
                 registered = false; // once: the row expires by itself if this fails
                 release();
             }
-            lastRenewalNanos = System.nanoTime(); // retry the view's state after lease/4 or on change
+            timeRenewal(nanoTime.getAsLong()); // retry the view's state after lease/4 or on change
             return;
         }
-        if (epoch != renewedEpoch || System.nanoTime() - lastRenewalNanos >= leaseNanos / 4) {
+        if (epoch != renewedEpoch || nanosUntilDue() == 0) {
             renew(epoch);
         } else if (view.applied() > acked) {
             ack(view.applied());
@@ -242,8 +278,8 @@ public final class FenceLease implements AutoCloseable {
         // a row renewed after its fence committed (FenceStore.unacked), so from the moment this
         // renewal commits only a grant with its own, newer required generation may be trusted.
         grant = null;
-        long sent = System.nanoTime();
-        lastRenewalNanos = sent; // a failed renewal is retried after lease/4 too
+        long sent = nanoTime.getAsLong();
+        timeRenewal(sent); // a failed renewal is retried after lease/4 too
         try (PreparedStatement s = c.prepareStatement(RENEW)) {
             s.setString(1, instance);
             s.setLong(2, applied);
