@@ -15,7 +15,7 @@ import java.util.stream.Stream;
 
 /**
  * Where a benchmark step's CPU went, from Linux's per-thread and per-process accounting
- * ({@code /proc/<pid>/task/<tid>/stat}, user + system, in clock ticks of 10 ms): this JVM's
+ * ({@code /proc/<pid>/task/<tid>/stat}, user + system, in clock ticks: {@code getconf CLK_TCK} a second, as scripts/bench/common.sh reads them): this JVM's
  * threads grouped by what they are (the JIT's compiler threads, the garbage collector's, the
  * JVM's other own threads, and the Java threads: the replicator, its HTTP client, the test
  * harness), the PostgreSQL backends serving one database, and the primary's process. Threads and
@@ -23,7 +23,29 @@ import java.util.stream.Stream;
  * this JVM: in the Java threads, since the JVM's own threads live as long as it does).
  */
 final class CpuAccount {
-    private static final double TICK_SECONDS = 0.01; // USER_HZ is 100 on Linux
+    /** One clock tick of /proc's accounting (USER_HZ: 100 a second on common kernels, not on every one). */
+    private static final double TICK_SECONDS = 1.0 / ticksPerSecond();
+
+    private static long ticksPerSecond() {
+        try {
+            Process getconf = new ProcessBuilder("getconf", "CLK_TCK")
+                    .redirectErrorStream(true)
+                    .start();
+            String out = new String(getconf.getInputStream().readAllBytes()).trim();
+            if (getconf.waitFor() != 0) {
+                throw new IllegalStateException("getconf CLK_TCK failed: " + out);
+            }
+            return Long.parseLong(out);
+        } catch (IOException | NumberFormatException e) {
+            throw new IllegalStateException(
+                    "cannot read the clock tick rate with getconf CLK_TCK (Debian's libc-bin package has getconf): "
+                            + e,
+                    e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading getconf CLK_TCK", e);
+        }
+    }
 
     /** The groups of this JVM's threads, by the name Linux knows them by (15 characters at most). */
     static String group(String threadName) {
