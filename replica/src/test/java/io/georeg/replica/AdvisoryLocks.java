@@ -10,8 +10,8 @@ import java.time.Duration;
 
 /**
  * What the test database's advisory locks (the keys a delete and a guarded store take) are doing,
- * seen from an observer's connection: lets a test wait for a store to hold or to wait for a key's
- * lock instead of sleeping and hoping it got there.
+ * seen from an observer's connection: lets a test wait until a store waits for a lock (a key's, or
+ * a gate the test holds) instead of sleeping and hoping it got there.
  */
 final class AdvisoryLocks {
     private static final Duration AT_MOST = Duration.ofSeconds(30);
@@ -27,16 +27,6 @@ final class AdvisoryLocks {
                                 observer,
                                 "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
                                         + IN_THIS_DATABASE)
-                        > 0);
-    }
-
-    /** Until another session than the observer's holds an advisory lock in the test's database. */
-    static void awaitOneHeldByAnother(Connection observer) {
-        await().atMost(AT_MOST)
-                .until(() -> count(
-                                observer,
-                                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
-                                        + " AND pid <> pg_backend_pid()" + IN_THIS_DATABASE)
                         > 0);
     }
 

@@ -33,6 +33,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -519,17 +520,23 @@ class ReplicaIT {
     @Test
     void aGuardedStoreHoldsItsLockAndRefusesInEveryQueryModeAndOnceServerPrepared() throws Exception {
         RepositoryName repo = RepositoryName.of("tombstone/modes");
+        // Once it holds its key's lock, the store waits for a gate (an advisory lock) the test holds, so it
+        // still holds the key's lock however late the test gets to look at it (a timed pause could run out
+        // first on a loaded machine).
+        String gateKey = "hashtextextended('tombstone/modes gate', 0)";
         ExecutorService executor = Executors.newSingleThreadExecutor();
         try {
             for (String mode : List.of("extended", "simple")) {
                 String stored = "stored_" + mode;
-                String storeAfterAPause = "INSERT INTO " + stored + " SELECT 1 FROM pg_sleep(0.3) RETURNING 7";
+                String storeBehindTheGate =
+                        "INSERT INTO " + stored + " SELECT 1 FROM pg_advisory_xact_lock(" + gateKey + ") RETURNING 7";
                 String store = "INSERT INTO " + stored + " VALUES (1) RETURNING 7";
                 String url = DB.jdbcUrlInQueryMode(mode);
                 try (Database inMode = new Database(DatabaseConfig.of(url, DB.user(), DB.password())
                                         .withMaxPoolSize(1))
                                 .start();
-                        Connection other = DriverManager.getConnection(DB.jdbcUrl(), DB.user(), DB.password())) {
+                        Connection other = DriverManager.getConnection(DB.jdbcUrl(), DB.user(), DB.password());
+                        Connection gate = DriverManager.getConnection(DB.jdbcUrl(), DB.user(), DB.password())) {
                     Transactions tx = inMode.transactions();
                     tx.autoCommit(c -> {
                         try (PreparedStatement ps = c.prepareStatement("CREATE TABLE " + stored + " (n int)")) {
@@ -540,10 +547,11 @@ class ReplicaIT {
                         String key = mode + "-" + i;
                         String lockKey = Tombstones.BLOB + " " + repo.value() + "@" + key;
                         long generation = writer.deleteGeneration();
-                        // Not refused: the lock is still held while the store (a pause) runs.
+                        // Not refused: the lock is still held while the store runs (held up by the gate).
+                        run(gate, "SELECT pg_advisory_lock(" + gateKey + ")");
                         Future<Long> storing = executor.submit(
-                                () -> guardedCount(tx, storeAfterAPause, lockKey, repo, key, generation));
-                        AdvisoryLocks.awaitOneHeldByAnother(other); // the store took the lock, then pauses
+                                () -> guardedCount(tx, storeBehindTheGate, lockKey, repo, key, generation));
+                        AdvisoryLocks.awaitOneWaiting(other); // the store took the key's lock, then waits at the gate
                         try (PreparedStatement ps =
                                 other.prepareStatement("SELECT pg_try_advisory_lock(hashtextextended(?, 0))")) {
                             ps.setString(1, lockKey);
@@ -554,6 +562,7 @@ class ReplicaIT {
                                         .isFalse();
                             }
                         }
+                        run(gate, "SELECT pg_advisory_unlock(" + gateKey + ")");
                         assertThat(storing.get(30, TimeUnit.SECONDS)).isEqualTo(7);
 
                         // Refused: a delete holding the lock commits its tombstone while the store waits.
@@ -587,6 +596,13 @@ class ReplicaIT {
             }
         } finally {
             executor.shutdownNow();
+        }
+    }
+
+    /** Runs {@code sql} on {@code c} for its effect (a lock taken or released), not its result. */
+    private static void run(Connection c, String sql) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.execute();
         }
     }
 
