@@ -4,6 +4,10 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.metrics.MetricsTrackerFactory;
 import com.zaxxer.hikari.pool.HikariPool;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Properties;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +52,7 @@ public final class Database implements AutoCloseable {
             return this;
         }
         config.validate();
+        refuseWhatNoRetryMends();
         HikariConfig hikari = new HikariConfig();
         hikari.setPoolName("georeg-db");
         hikari.setJdbcUrl(config.url());
@@ -83,11 +88,7 @@ public final class Database implements AutoCloseable {
         try {
             started = new HikariDataSource(hikari);
         } catch (HikariPool.PoolInitializationException e) {
-            throw new DatabaseUnavailableException(
-                    "cannot connect to the tracking database at " + config.url()
-                            + ": " + e.getMessage() + " (check database.url, database.user, database.password and that "
-                            + "PostgreSQL is running)",
-                    e);
+            throw cannotConnect(e.getMessage(), e);
         }
         try {
             if (config.migrateOnStart()) {
@@ -101,6 +102,41 @@ public final class Database implements AutoCloseable {
         pool = started;
         transactions = new Transactions(started, config.maxTransactionAttempts());
         return this;
+    }
+
+    /**
+     * One direct connection before the pool opens: a refusal that no retry mends (a wrong role or
+     * password, a database that does not exist, no right to connect: {@link SqlErrors#isRefusedForGood})
+     * ends start() at once, where the pool retries every failure for {@code connectionTimeout}, so
+     * every command and every start of a pod with such a mistake waited that long to be told.
+     * Anything else (the server not reachable yet, starting up, slower than this one-second try) is
+     * left to the pool and its retries, as before.
+     */
+    private void refuseWhatNoRetryMends() {
+        Properties login = new Properties();
+        if (config.user() != null) {
+            login.setProperty("user", config.user());
+        }
+        if (config.password() != null) {
+            login.setProperty("password", config.password());
+        }
+        login.setProperty("ApplicationName", "georeg");
+        login.setProperty("connectTimeout", "1");
+        login.setProperty("loginTimeout", "1");
+        try (Connection probe = DriverManager.getConnection(config.url(), login)) {
+            LOG.debug("the tracking database at {} accepts this login", config.url());
+        } catch (SQLException e) {
+            if (SqlErrors.isRefusedForGood(e)) {
+                throw cannotConnect(e.getMessage(), e);
+            }
+        }
+    }
+
+    private DatabaseUnavailableException cannotConnect(String why, Exception cause) {
+        return new DatabaseUnavailableException(
+                "cannot connect to the tracking database at " + config.url() + ": " + why
+                        + " (check database.url, database.user, database.password and that PostgreSQL is running)",
+                cause);
     }
 
     public DataSource dataSource() {

@@ -14,7 +14,27 @@ final class SqlErrors {
     /** admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections. */
     private static final Set<String> UNAVAILABLE_STATES = Set.of("57P01", "57P02", "57P03", "53300");
 
+    /**
+     * invalid_authorization_specification and invalid_password (class 28: a wrong role or password,
+     * no pg_hba.conf entry), invalid_catalog_name (the database does not exist), insufficient_privilege
+     * (no CONNECT right).
+     */
+    private static final Set<String> REFUSED_FOR_GOOD_STATES = Set.of("3D000", "42501");
+
     private SqlErrors() {}
+
+    /** A connection refused for a reason no retry mends: the configuration or the server's grants must change. */
+    static boolean isRefusedForGood(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof SQLException sql && sql.getSQLState() != null) {
+                String state = sql.getSQLState();
+                if (state.startsWith("28") || REFUSED_FOR_GOOD_STATES.contains(state)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
 
     static boolean isRetryable(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {

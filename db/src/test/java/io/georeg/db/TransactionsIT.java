@@ -205,6 +205,33 @@ class TransactionsIT {
                 .hasMessageContaining("database.url");
     }
 
+    /**
+     * Tried: a wrong password, and a database name that does not exist, with a generous
+     * connectionTimeout. The pool retried both for the whole timeout (5 s by default: every georeg
+     * command and every pod start with such a typo waited that long to be told); retrying cannot
+     * mend either, so start() now refuses at once, naming PostgreSQL's reason. Bounded at half the
+     * timeout here: the refusal takes a connection attempt, the retries took all of it.
+     */
+    @Test
+    void aLoginRefusedForGoodIsReportedAtOnceNotRetriedForTheConnectionTimeout() {
+        Duration generous = Duration.ofSeconds(20);
+        String noSuchDatabase = DB.jdbcUrl().replace(DB.databaseName(), "georeg_no_such_database");
+        for (DatabaseConfig refused : List.of(
+                DatabaseConfig.of(DB.jdbcUrl(), DB.user(), "not-" + DB.password())
+                        .withConnectionTimeout(generous),
+                DatabaseConfig.of(noSuchDatabase, DB.user(), DB.password()).withConnectionTimeout(generous))) {
+            long started = System.nanoTime();
+
+            assertThatThrownBy(() -> new Database(refused).start())
+                    .isInstanceOf(DatabaseUnavailableException.class)
+                    .hasMessageContaining("cannot connect to the tracking database")
+                    .satisfiesAnyOf(
+                            e -> assertThat(e).hasMessageContaining("password authentication failed"),
+                            e -> assertThat(e).hasMessageContaining("does not exist"));
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(generous.dividedBy(2));
+        }
+    }
+
     @Test
     void lostConnectionDuringWorkIsUnavailable() throws Exception {
         assertThatThrownBy(() -> database.transactions().inTransaction(c -> {
