@@ -19,6 +19,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Database implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Database.class);
+    /** How PostgreSQL shows georeg's sessions ({@code pg_stat_activity}), the pool's and the login probe's alike. */
+    private static final String APPLICATION_NAME = "georeg";
     /** HikariCP's own default for checking an idle connection before it is handed out. */
     private static final long HIKARI_VALIDATION_TIMEOUT_MILLIS = 5_000;
     /**
@@ -71,7 +73,7 @@ public final class Database implements AutoCloseable {
                 config.connectionTimeout().toMillis(),
                 SHORTEST_VALIDATION_TIMEOUT_MILLIS,
                 HIKARI_VALIDATION_TIMEOUT_MILLIS));
-        hikari.addDataSourceProperty("ApplicationName", "georeg");
+        hikari.addDataSourceProperty("ApplicationName", APPLICATION_NAME);
         // Every connection's default, whatever the server's, database's or role's
         // default_transaction_isolation: georeg's statements and transactions are written for read
         // committed (a snapshot per statement). Under repeatable read, a transaction whose first
@@ -120,7 +122,7 @@ public final class Database implements AutoCloseable {
         if (config.password() != null) {
             login.setProperty("password", config.password());
         }
-        login.setProperty("ApplicationName", "georeg");
+        login.setProperty("ApplicationName", APPLICATION_NAME);
         login.setProperty("connectTimeout", "1");
         login.setProperty("loginTimeout", "1");
         try (Connection probe = DriverManager.getConnection(config.url(), login)) {

@@ -96,14 +96,11 @@ public final class StreamingProxy {
                             + " bytes");
             return;
         }
-        org.eclipse.jetty.client.Request proxyToServerRequest = httpClient
-                .newRequest(target)
-                .method(clientToProxyRequest.getMethod())
-                .idleTimeout(idleTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        org.eclipse.jetty.client.Request proxyToServerRequest =
+                proxyToServer(clientToProxyRequest, target, clientToProxyRequest.getMethod(), requestId);
         if (timeouts.total() != null) {
             proxyToServerRequest.timeout(timeouts.total().toMillis(), TimeUnit.MILLISECONDS);
         }
-        copyRequestHeaders(clientToProxyRequest, proxyToServerRequest, requestId);
         ClientBody clientBody = null;
         if (hasContent(clientToProxyRequest)) {
             clientBody = new ClientBody(clientToProxyRequest);
@@ -156,8 +153,7 @@ public final class StreamingProxy {
             String requestId,
             ProxyObserver observer) {
         org.eclipse.jetty.client.Request proxyToServerRequest =
-                httpClient.newRequest(target).method(method).idleTimeout(idleTimeout.toMillis(), TimeUnit.MILLISECONDS);
-        copyRequestHeaders(clientToProxyRequest, proxyToServerRequest, requestId);
+                proxyToServer(clientToProxyRequest, target, method, requestId);
         long sentAt = System.nanoTime();
         AtomicBoolean headersSeen = new AtomicBoolean();
         proxyToServerRequest.onResponseHeaders(serverToProxyResponse -> {
@@ -172,6 +168,18 @@ public final class StreamingProxy {
                     }
                 })
                 .thenApply(answer -> new ResponseInterceptor.HeldResponse(answer, answer.getContent()));
+    }
+
+    /**
+     * The proxy→server request for {@code target} with {@code method}: the idle timeout, and the
+     * client's headers as the upstream gets them ({@link #copyRequestHeaders}).
+     */
+    private org.eclipse.jetty.client.Request proxyToServer(
+            Request clientToProxyRequest, URI target, String method, String requestId) {
+        org.eclipse.jetty.client.Request proxyToServerRequest =
+                httpClient.newRequest(target).method(method).idleTimeout(idleTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        copyRequestHeaders(clientToProxyRequest, proxyToServerRequest, requestId);
+        return proxyToServerRequest;
     }
 
     private void copyRequestHeaders(
