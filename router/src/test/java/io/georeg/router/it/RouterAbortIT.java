@@ -44,30 +44,27 @@ class RouterAbortIT {
     private static final String SMALL = "sha256:" + "c".repeat(64);
     private static final int SMALL_SIZE = 1024 * 1024;
 
+    private final RouterFixtures fixtures = new RouterFixtures();
     private FakeUpstream primary;
-    private FakeUpstream replica;
     private Router router;
-    private final HttpClient client = new HttpClient();
+    private HttpClient client;
 
     @BeforeEach
     void start() throws Exception {
-        primary = new FakeUpstream();
-        replica = new FakeUpstream();
+        primary = fixtures.fakeUpstream();
+        FakeUpstream replica = fixtures.fakeUpstream();
         replica.answer((req, resp, cb) -> FakeUpstream.text(
                 resp, cb, 404, "{\"errors\":[{\"code\":\"BLOB_UNKNOWN\",\"message\":\"blob unknown\"}]}"));
-        router = LoopbackRouter.start(
-                primary.url(), new RouterConfig.ReplicaEndpoint.Remote(replica.url()), LoopbackRouter.WITHOUT_DATABASE);
-        client.start();
+        client = fixtures.started(new HttpClient());
+        router = fixtures.add(LoopbackRouter.start(
+                primary.url(),
+                new RouterConfig.ReplicaEndpoint.Remote(replica.url()),
+                LoopbackRouter.WITHOUT_DATABASE));
     }
 
     @AfterEach
     void stop() throws Exception {
-        if (router != null) {
-            router.close();
-        }
-        client.stop();
-        primary.close();
-        replica.close();
+        fixtures.close();
     }
 
     /**

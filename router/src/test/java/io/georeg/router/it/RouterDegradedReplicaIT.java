@@ -11,7 +11,6 @@ import io.georeg.testkit.oci.RegistryHttp;
 import io.georeg.testkit.oci.TestImage;
 import io.georeg.testkit.oci.TestImages;
 import io.georeg.testkit.tools.Distribution;
-import io.georeg.testkit.tools.DistributionConfig;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -66,6 +65,7 @@ class RouterDegradedReplicaIT {
     @TempDir
     Path tmp;
 
+    private final RouterFixtures fixtures = new RouterFixtures();
     private FakeUpstream primary;
     private FakeUpstream replica;
     private Router router;
@@ -74,19 +74,16 @@ class RouterDegradedReplicaIT {
 
     @BeforeEach
     void start() throws Exception {
-        primary = new FakeUpstream();
+        primary = fixtures.fakeUpstream();
         primary.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 200, "from-primary"));
-        replica = new FakeUpstream();
+        replica = fixtures.fakeUpstream();
     }
 
+    /** The stalled answers are released first: their handlers would hold their threads for up to 90 s. */
     @AfterEach
     void stop() throws Exception {
         releaseStalled.countDown();
-        for (AutoCloseable c : new AutoCloseable[] {router, primary, replica}) {
-            if (c != null) {
-                c.close();
-            }
-        }
+        fixtures.close();
     }
 
     @Test
@@ -251,26 +248,22 @@ class RouterDegradedReplicaIT {
      */
     @Test
     void aReferrersListOfARepositoryOnAPrimaryWithoutTheApiIsA503ToHeadAndGet() throws Exception {
-        try (Distribution distribution = Distribution.start(
-                        tmp.resolve("primary"), DistributionConfig.filesystem(tmp.resolve("primary/storage")));
-                RegistryHttp primaryHttp = new RegistryHttp(distribution.url())) {
-            TestImage image = TestImages.image(1801);
-            assertThat(primaryHttp.push("app", "v1", image).ok()).isTrue();
-            String referrers = "/v2/app/referrers/" + image.manifest().digest();
-            router(distribution.url(), new RouterConfig.ReplicaEndpoint.Remote(replica.url()));
-            replica.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 503, BACKEND_FAILED));
+        Distribution distribution = fixtures.distribution(tmp.resolve("primary"));
+        RegistryHttp primaryHttp = fixtures.add(new RegistryHttp(distribution.url()));
+        TestImage image = TestImages.image(1801);
+        assertThat(primaryHttp.push("app", "v1", image).ok()).isTrue();
+        String referrers = "/v2/app/referrers/" + image.manifest().digest();
+        router(distribution.url(), new RouterConfig.ReplicaEndpoint.Remote(replica.url()));
+        replica.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 503, BACKEND_FAILED));
 
-            HttpResponse<String> head = send("HEAD", referrers);
-            HttpResponse<String> get = send("GET", referrers);
+        HttpResponse<String> head = send("HEAD", referrers);
+        HttpResponse<String> get = send("GET", referrers);
 
-            assertThat(head.statusCode()).isEqualTo(503);
-            assertThat(head.body()).isEmpty();
-            assertThat(head.headers().firstValue("X-Georeg-Source")).hasValue("primary-fallback");
-            assertThat(get.statusCode()).isEqualTo(503);
-            assertThat(get.body())
-                    .contains("\"code\":\"UNAVAILABLE\"")
-                    .contains("does not implement the referrers API");
-        }
+        assertThat(head.statusCode()).isEqualTo(503);
+        assertThat(head.body()).isEmpty();
+        assertThat(head.headers().firstValue("X-Georeg-Source")).hasValue("primary-fallback");
+        assertThat(get.statusCode()).isEqualTo(503);
+        assertThat(get.body()).contains("\"code\":\"UNAVAILABLE\"").contains("does not implement the referrers API");
     }
 
     @Test
@@ -335,7 +328,7 @@ class RouterDegradedReplicaIT {
     }
 
     private void router(URI primaryUrl, RouterConfig.ReplicaEndpoint replicaEndpoint) throws Exception {
-        router = LoopbackRouter.start(
+        router = fixtures.add(LoopbackRouter.start(
                 primaryUrl,
                 null,
                 replicaEndpoint,
@@ -349,7 +342,7 @@ class RouterDegradedReplicaIT {
                                 null,
                                 new PrometheusRegistry(),
                                 Router.Wiring.NONE.withBackends(new LocalBackends(databaseUp::get, BUDGET)))
-                        .start());
+                        .start()));
         await().atMost(Duration.ofSeconds(30)).until(() -> router.primaryReachable() && router.replicaReachable());
     }
 

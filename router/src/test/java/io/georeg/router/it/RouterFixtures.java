@@ -27,15 +27,17 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.function.UnaryOperator;
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.util.component.LifeCycle;
 
 /**
  * What a router IT wires its router to — real distribution registries, the tracking database,
- * registry-read hosted in the router's process — and everything else the test starts (routers,
- * {@link FakeUpstream}s, clients) through {@link #add}: each is stopped by {@link #close()} in the
- * reverse order of its start (routers before their upstreams, the database last), and only what
- * did start, so a {@code @BeforeAll} that failed half-way still stops what it started. One per
- * test class (a static field closed in {@code @AfterAll}) or per test (an instance field closed in
- * {@code @AfterEach}). Routers themselves start through {@link LoopbackRouter}.
+ * registry-read hosted in the router's process, {@link FakeUpstream}s the test scripts, clients —
+ * and everything else the test starts (routers, ports held shut) through {@link #add}: each is
+ * stopped by {@link #close()} in the reverse order of its start (routers before their upstreams,
+ * the database last), and only what did start, so a {@code @BeforeAll} that failed half-way still
+ * stops what it started. One per test class (a static field closed in {@code @AfterAll}) or per
+ * test (an instance field closed in {@code @AfterEach}). Routers on a loopback URL start through
+ * {@link LoopbackRouter}.
  */
 final class RouterFixtures implements AutoCloseable {
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
@@ -44,6 +46,18 @@ final class RouterFixtures implements AutoCloseable {
     <T extends AutoCloseable> T add(T resource) {
         started.push(resource);
         return resource;
+    }
+
+    /** Starts {@code component} (a Jetty client, say) and stops it on {@link #close()}. */
+    <T extends LifeCycle> T started(T component) throws Exception {
+        component.start();
+        add(component::stop);
+        return component;
+    }
+
+    /** A scripted upstream on a loopback port, answering 200 "ok" until the test says otherwise. */
+    FakeUpstream fakeUpstream() throws Exception {
+        return add(new FakeUpstream());
     }
 
     /** A distribution 2.8 with its config and log in {@code dir} and filesystem storage in {@code dir/storage}. */

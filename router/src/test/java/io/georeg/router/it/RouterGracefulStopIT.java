@@ -35,20 +35,21 @@ import org.junit.jupiter.api.Test;
  * with {@code Connection: close}, instead of failing (Jetty's own graceful handler answers it 503).
  */
 class RouterGracefulStopIT {
+    /** The upstreams and the client; each test closes its router itself, since that is what it tries. */
+    private final RouterFixtures fixtures = new RouterFixtures();
+
     private final FakeUpstream primary;
     private final FakeUpstream replica;
     private final HttpClient client = new HttpClient();
 
     RouterGracefulStopIT() throws Exception {
-        primary = new FakeUpstream();
-        replica = new FakeUpstream();
+        primary = fixtures.fakeUpstream();
+        replica = fixtures.fakeUpstream();
     }
 
     @AfterEach
     void stop() throws Exception {
-        client.stop();
-        primary.close();
-        replica.close();
+        fixtures.close();
     }
 
     @Test
@@ -112,7 +113,7 @@ class RouterGracefulStopIT {
                 null,
                 new RouterConfig.ReplicaEndpoint.Remote(replica.url()));
         Router router = new Router(config, null, new PrometheusRegistry()).start();
-        client.start();
+        fixtures.started(client);
         return router;
     }
 

@@ -42,6 +42,7 @@ class RouterInlineResumeIT {
      */
     private static final int ATTEMPTS = 5;
 
+    private final RouterFixtures fixtures = new RouterFixtures();
     private FakeUpstream primary;
     private FakeUpstream replica;
     private Router router;
@@ -52,8 +53,8 @@ class RouterInlineResumeIT {
 
     @BeforeEach
     void start() throws Exception {
-        primary = new FakeUpstream();
-        replica = new FakeUpstream();
+        primary = fixtures.fakeUpstream();
+        replica = fixtures.fakeUpstream();
         replica.answer((request, response, callback) -> {
             String path = request.getHttpURI().getPath();
             // So the answer completes on the client's thread, after the router's thread left the request.
@@ -66,16 +67,12 @@ class RouterInlineResumeIT {
 
     @AfterEach
     void stop() throws Exception {
-        if (router != null) {
-            router.close();
-        }
-        primary.close();
-        replica.close();
+        fixtures.close();
     }
 
     @Test
     void theNextPipelinedRequestIsRoutedOnTheClientThreadThatCompletedTheProxiedAnswer() throws Exception {
-        router = start(next -> new Recorder(next, null));
+        router = fixtures.add(start(next -> new Recorder(next, null)));
 
         String routedSecond = null;
         for (int pair = 0; pair < ATTEMPTS && !routedOnAClientThread(routedSecond); pair++) {
@@ -91,7 +88,7 @@ class RouterInlineResumeIT {
 
     @Test
     void aBlockingHandlerTreeKeepsTheConnectionOnTheServersThreads() throws Exception {
-        router = start(next -> new Recorder(next, InvocationType.BLOCKING));
+        router = fixtures.add(start(next -> new Recorder(next, InvocationType.BLOCKING)));
 
         for (int pair = 0; pair < ATTEMPTS; pair++) {
             pipelinedReads(pair);

@@ -45,39 +45,26 @@ import org.junit.jupiter.api.Test;
 class RouterProxyIT {
     private static final String SHA = "sha256:" + "b".repeat(64);
 
+    private final RouterFixtures fixtures = new RouterFixtures();
     private FakeUpstream primary;
     private FakeUpstream replica;
     private FakeUpstream auth;
     private Router router;
-    private final HttpClient client = new HttpClient();
-    private final List<RefusingPort> refusing = new ArrayList<>();
+    private HttpClient client;
 
     @BeforeEach
     void start() throws Exception {
-        primary = new FakeUpstream();
-        replica = new FakeUpstream();
-        auth = new FakeUpstream();
+        primary = fixtures.fakeUpstream();
+        replica = fixtures.fakeUpstream();
+        auth = fixtures.fakeUpstream();
+        client = new HttpClient();
         client.setFollowRedirects(false);
-        client.start();
+        fixtures.started(client);
     }
 
     @AfterEach
     void stop() throws Exception {
-        if (router != null) {
-            router.close();
-        }
-        refusing.forEach(RefusingPort::close);
-        client.stop();
-        primary.close();
-        replica.close();
-        auth.close();
-    }
-
-    /** A port where nothing listens, held until the test ends. */
-    private RefusingPort refusingPort() {
-        RefusingPort port = RefusingPort.open();
-        refusing.add(port);
-        return port;
+        fixtures.close();
     }
 
     private Router router(RouterConfig.Limits limits, URI primaryUrl) throws Exception {
@@ -103,7 +90,7 @@ class RouterProxyIT {
                         new RouterConfig.ReplicaEndpoint.Remote(replica.url()))
                 .withLimits(limits)
                 .withTimeouts(timeouts);
-        router = new Router(config, null, new PrometheusRegistry()).start();
+        router = fixtures.add(new Router(config, null, new PrometheusRegistry()).start());
         return router;
     }
 
@@ -251,8 +238,9 @@ class RouterProxyIT {
                 primary.url(),
                 null,
                 new RouterConfig.ReplicaEndpoint.Remote(replica.url()));
-        router = new Router(config, null, new PrometheusRegistry(), Router.Wiring.NONE.withMissListener(misses::add))
-                .start();
+        router = fixtures.add(
+                new Router(config, null, new PrometheusRegistry(), Router.Wiring.NONE.withMissListener(misses::add))
+                        .start());
         replica.answer(
                 (req, resp, cb) -> FakeUpstream.text(resp, cb, 404, "{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\"}]}"));
         primary.answer((req, resp, cb) -> {
@@ -411,7 +399,7 @@ class RouterProxyIT {
     @Test
     void whenThePrimaryIsDownWritesFailFastTokenRequestsStillReachTheTokenServiceAndReplicatedReadsAreMarked()
             throws Exception {
-        RefusingPort dead = refusingPort();
+        RefusingPort dead = fixtures.add(RefusingPort.open());
         router(RouterConfig.Limits.defaults(), dead.url());
         replica.answer((req, resp, cb) -> FakeUpstream.text(resp, cb, 200, "{\"schemaVersion\":2}"));
         ContentResponse push = client.newRequest(url("/v2/a/manifests/v2"))
@@ -501,7 +489,7 @@ class RouterProxyIT {
 
     @Test
     void whenTheTokenServiceIsDownTokenRequestsFailFastWhileTheRegistryStillTakesWrites() throws Exception {
-        RefusingPort deadTokenService = refusingPort();
+        RefusingPort deadTokenService = fixtures.add(RefusingPort.open());
         router(
                 RouterConfig.Limits.defaults(),
                 primary.url(),
@@ -540,7 +528,7 @@ class RouterProxyIT {
                 primary.url(),
                 null,
                 new RouterConfig.ReplicaEndpoint.InProcess(inProcess));
-        router = new Router(config, null, new PrometheusRegistry()).start();
+        router = fixtures.add(new Router(config, null, new PrometheusRegistry()).start());
         ContentResponse response = client.GET(url("/v2/a/tags/list"));
         assertThat(response.getContentAsString()).isEqualTo("{\"in\":\"process\"}");
         assertThat(response.getHeaders().get("X-Georeg-Source")).isEqualTo("replica");
