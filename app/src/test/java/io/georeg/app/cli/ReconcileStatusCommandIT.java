@@ -8,7 +8,6 @@ import io.georeg.testkit.db.TestDatabase;
 import io.georeg.testkit.oci.RegistryHttp;
 import io.georeg.testkit.oci.TestImages;
 import io.georeg.testkit.tools.Distribution;
-import io.georeg.testkit.tools.DistributionConfig;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -34,8 +33,7 @@ class ReconcileStatusCommandIT {
 
     @Test
     void statusReportsTheReconcileRunFromTheCommandLine() throws Exception {
-        try (Distribution primary = Distribution.start(
-                dir.resolve("primary"), DistributionConfig.filesystem(dir.resolve("primary/storage")))) {
+        try (Distribution primary = Distribution.storingUnder(dir.resolve("primary"))) {
             try (RegistryHttp http = new RegistryHttp(primary.url())) {
                 assertThat(http.push("team/app", "1.0", TestImages.image(1301)).ok())
                         .isTrue();

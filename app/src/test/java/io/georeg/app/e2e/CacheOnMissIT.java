@@ -15,10 +15,8 @@ import io.georeg.testkit.oci.TestImage;
 import io.georeg.testkit.oci.TestImages;
 import io.georeg.testkit.oci.TestManifest;
 import io.georeg.testkit.tools.Distribution;
-import io.georeg.testkit.tools.DistributionConfig;
 import io.georeg.testkit.tools.Skopeo;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -61,9 +59,7 @@ class CacheOnMissIT {
     static void start() throws Exception {
         Skopeo.require();
         Distribution.require();
-        primary = Distribution.start(
-                Files.createDirectories(tmp.resolve("primary")),
-                DistributionConfig.filesystem(tmp.resolve("primary-storage")));
+        primary = Distribution.storingUnder(tmp.resolve("primary"));
         Map<String, String> env = new HashMap<>();
         env.put("GEOREG_DATABASE_URL", DB.jdbcUrl());
         env.put("GEOREG_DATABASE_USER", DB.user());

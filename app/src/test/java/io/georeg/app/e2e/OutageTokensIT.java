@@ -125,10 +125,9 @@ class OutageTokensIT {
         // The replicator binds port 0, and distribution, configured before the replicator exists, sends
         // to a relay whose port is bound already and which is aimed at the replicator once it listens.
         notifications = TcpRelay.unaimed();
-        primary = Distribution.start(
-                Files.createDirectories(tmp.resolve("primary")),
-                DistributionConfig.filesystem(tmp.resolve("primary-storage"))
-                        .withTokenAuth(new DistributionConfig.TokenAuth(
+        primary = Distribution.storingUnder(
+                tmp.resolve("primary"),
+                config -> config.withTokenAuth(new DistributionConfig.TokenAuth(
                                 tokens.realm(), issuer.service(), issuer.issuer(), bundle))
                         .withNotification(DistributionConfig.NotificationEndpoint.bearer(
                                 "georeg", URI.create("http://127.0.0.1:" + notifications.port() + "/events"), SECRET)));

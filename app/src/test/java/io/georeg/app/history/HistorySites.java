@@ -14,7 +14,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -55,10 +54,9 @@ final class HistorySites implements AutoCloseable {
      */
     HistorySites(TestDatabase db, Path dir, boolean holdReplication) throws Exception {
         int replicatorPort = FreePort.pick();
-        primary = Distribution.start(
-                Files.createDirectories(dir.resolve("primary")),
-                DistributionConfig.filesystem(dir.resolve("primary-storage"))
-                        .withDeleteEnabled(true)
+        primary = Distribution.storingUnder(
+                dir.resolve("primary"),
+                config -> config.withDeleteEnabled(true)
                         .withNotification(DistributionConfig.NotificationEndpoint.bearer(
                                         "georeg", URI.create("http://127.0.0.1:" + replicatorPort + "/events"), SECRET)
                                 .ignoringPulls()));

@@ -16,7 +16,6 @@ import io.georeg.testkit.oci.TestImages;
 import io.georeg.testkit.tools.Distribution;
 import io.georeg.testkit.tools.DistributionConfig;
 import io.georeg.testkit.tools.HoldingProxy;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -52,10 +51,9 @@ class DeleteRacingTagSyncIT {
     @BeforeAll
     static void start() throws Exception {
         replica = new ReplicatorUnderTest(DB, temp.resolve("replica"));
-        primary = Distribution.start(
-                Files.createDirectories(temp.resolve("primary")),
-                DistributionConfig.filesystem(temp.resolve("primary-storage"))
-                        .withDeleteEnabled(true)
+        primary = Distribution.storingUnder(
+                temp.resolve("primary"),
+                config -> config.withDeleteEnabled(true)
                         .withNotification(DistributionConfig.NotificationEndpoint.bearer(
                                 "georeg", replica.intakeUrl(), ReplicatorUnderTest.SECRET)));
         proxy = HoldingProxy.to(primary.url());

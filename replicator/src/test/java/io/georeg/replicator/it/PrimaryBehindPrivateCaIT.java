@@ -63,10 +63,9 @@ class PrimaryBehindPrivateCaIT {
         ca = TestCa.create();
         caBundle = ca.writeCaBundle(temp.resolve("primary-ca.pem"));
         replica = new ReplicatorUnderTest(DB, temp.resolve("replica"));
-        primary = Distribution.start(
+        primary = Distribution.storingUnder(
                 temp.resolve("primary"),
-                DistributionConfig.filesystem(temp.resolve("primary").resolve("storage"))
-                        .withTls(DistributionConfig.Tls.of(ca, temp.resolve("tls")))
+                config -> config.withTls(DistributionConfig.Tls.of(ca, temp.resolve("tls")))
                         .withNotification(DistributionConfig.NotificationEndpoint.bearer(
                                 "georeg", replica.intakeUrl(), ReplicatorUnderTest.SECRET)));
         proxy = ConnectProxy.requiringAccount(PROXY_USER, PROXY_PASSWORD);

@@ -14,10 +14,8 @@ import io.georeg.testkit.oci.RegistryHttp;
 import io.georeg.testkit.oci.TestImage;
 import io.georeg.testkit.oci.TestImages;
 import io.georeg.testkit.tools.Distribution;
-import io.georeg.testkit.tools.DistributionConfig;
 import io.georeg.testkit.tools.HoldingProxy;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -61,9 +59,7 @@ class TagNotifiedBeforeLinkedIT {
     @BeforeAll
     static void start() throws Exception {
         replica = new ReplicatorUnderTest(DB, temp.resolve("replica"));
-        primary = Distribution.start(
-                Files.createDirectories(temp.resolve("primary")),
-                DistributionConfig.filesystem(temp.resolve("primary-storage")).withDeleteEnabled(true));
+        primary = Distribution.storingUnder(temp.resolve("primary"), config -> config.withDeleteEnabled(true));
         primaryAsTheReplicatorSeesIt = HoldingProxy.to(primary.url());
         replica.start(primaryAsTheReplicatorSeesIt.url(), ReplicatorUnderTest.fastRetries(2));
         registry = new RegistryHttp(primary.url());

@@ -67,7 +67,7 @@ final class RouterFixtures implements AutoCloseable {
 
     /** As {@link #distribution(Path)}, with the test's settings on top ({@code with…}: TLS, token auth). */
     Distribution distribution(Path dir, UnaryOperator<DistributionConfig> configure) {
-        return add(Distribution.start(dir, configure.apply(DistributionConfig.filesystem(dir.resolve("storage")))));
+        return add(Distribution.storingUnder(dir, configure));
     }
 
     /** A pool on the test's database with georeg's schema migrated: fences, admin state, the replica's tracking. */

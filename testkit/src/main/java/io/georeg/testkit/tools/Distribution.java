@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 /**
  * A real CNCF distribution 2.8 registry (Debian's {@code docker-registry}) as a child process on
@@ -75,15 +76,28 @@ public final class Distribution implements AutoCloseable {
         }
     }
 
+    /** A registry whose config, log and filesystem storage ({@code dir/storage}) are all under {@code dir}. */
+    public static Distribution storingUnder(Path dir) {
+        return storingUnder(dir, UnaryOperator.identity());
+    }
+
+    /**
+     * As {@link #storingUnder(Path)}, with the test's settings on top of that storage ({@code with…}:
+     * TLS, token auth, notifications, deletes).
+     */
+    public static Distribution storingUnder(Path dir, UnaryOperator<DistributionConfig> configure) {
+        return start(dir, configure.apply(DistributionConfig.filesystem(dir.resolve("storage"))));
+    }
+
     /**
      * The primary of the replicator's tests: anonymous, filesystem storage in {@code dir/storage},
      * notifications to {@code notify} with {@code Authorization: Bearer <secret>}, retried quickly.
      */
     public static Distribution notifying(Path dir, URI notify, String secret) {
-        return start(
+        return storingUnder(
                 dir,
-                DistributionConfig.filesystem(dir.resolve("storage"))
-                        .withNotification(DistributionConfig.NotificationEndpoint.bearer("georeg", notify, secret)));
+                config -> config.withNotification(
+                        DistributionConfig.NotificationEndpoint.bearer("georeg", notify, secret)));
     }
 
     /** distribution's version as {@code docker-registry --version} prints it, e.g. {@code 2.8.2+ds1}. */
