@@ -8,12 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.georeg.db.Database;
 import io.georeg.db.DatabaseConfig;
 import io.georeg.oci.NamespaceOwners;
-import io.georeg.oci.RepositoryName;
-import io.georeg.oci.Tag;
-import io.georeg.replica.DatabaseReplicaWriter;
-import io.georeg.storage.BlobStore;
-import io.georeg.storage.DefaultBlobStore;
-import io.georeg.storage.fs.FilesystemObjectStore;
 import io.georeg.testkit.db.TestDatabase;
 import io.georeg.testkit.oci.TestBlob;
 import io.georeg.testkit.oci.TestImage;
@@ -54,20 +48,8 @@ class StatusReportIT {
         database = new Database(DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password())
                         .withMigrateOnStart(true))
                 .start();
-        try (BlobStore blobs = new DefaultBlobStore(FilesystemObjectStore.open(storageRoot))) {
-            DatabaseReplicaWriter writer = new DatabaseReplicaWriter(database, blobs);
-            image = TestImages.image(7);
-            RepositoryName repo = RepositoryName.of("team/app");
-            for (TestBlob blob : image.blobs()) {
-                writer.putBlob(repo, blob.digest(), blob.size(), blob.stream());
-            }
-            writer.putManifest(
-                    repo,
-                    image.manifest().content(),
-                    image.manifest().mediaType(),
-                    image.manifest().digest());
-            writer.tag(repo, Tag.of("v1"), image.manifest().digest());
-        }
+        image = TestImages.image(7);
+        SeededReplica.store(database, storageRoot, "team/app", "v1", image);
         DB.execute("UPDATE blobs SET verify_state = 'failed', verify_error = 'x' WHERE digest = '"
                 + image.layers().get(0).digest() + "'");
         List<String> rows = new ArrayList<>();

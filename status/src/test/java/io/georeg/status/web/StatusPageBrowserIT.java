@@ -7,15 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.georeg.db.Database;
 import io.georeg.db.DatabaseConfig;
-import io.georeg.oci.RepositoryName;
-import io.georeg.oci.Tag;
-import io.georeg.replica.DatabaseReplicaWriter;
-import io.georeg.storage.BlobStore;
-import io.georeg.storage.DefaultBlobStore;
-import io.georeg.storage.fs.FilesystemObjectStore;
+import io.georeg.status.SeededReplica;
 import io.georeg.testkit.db.TestDatabase;
-import io.georeg.testkit.oci.TestBlob;
-import io.georeg.testkit.oci.TestImage;
 import io.georeg.testkit.oci.TestImages;
 import io.georeg.testkit.tools.HeadlessChromium;
 import java.net.InetSocketAddress;
@@ -66,20 +59,7 @@ class StatusPageBrowserIT {
         database = new Database(DatabaseConfig.of(DB.jdbcUrl(), DB.user(), DB.password())
                         .withMigrateOnStart(true))
                 .start();
-        try (BlobStore blobs = new DefaultBlobStore(FilesystemObjectStore.open(work.resolve("storage")))) {
-            DatabaseReplicaWriter writer = new DatabaseReplicaWriter(database, blobs);
-            TestImage image = TestImages.image(3);
-            RepositoryName repo = RepositoryName.of("library/alpine");
-            for (TestBlob blob : image.blobs()) {
-                writer.putBlob(repo, blob.digest(), blob.size(), blob.stream());
-            }
-            writer.putManifest(
-                    repo,
-                    image.manifest().content(),
-                    image.manifest().mediaType(),
-                    image.manifest().digest());
-            writer.tag(repo, Tag.of("3.19"), image.manifest().digest());
-        }
+        SeededReplica.store(database, work.resolve("storage"), "library/alpine", "3.19", TestImages.image(3));
         List<String> rows = new ArrayList<>();
         rows.add(row("team/app", "tag", "v2", "pending", "now() - interval '10 minutes'", "NULL", "NULL"));
         rows.add(row("team/app", "tag", "v3", "pending", "now() - interval '2 minutes'", "NULL", "NULL"));
