@@ -123,7 +123,8 @@ final class PrimarySite {
                     response,
                     callback,
                     ErrorCode.UNAVAILABLE,
-                    "the primary site is unreachable (" + admission.lastFailure() + "); pushes, deletes and logins "
+                    unreachableSite(admission) + " is unreachable (" + admission.lastFailure()
+                            + "); pushes, deletes and logins "
                             + "need it, pulls of replicated content keep working");
             return;
         }
@@ -182,5 +183,17 @@ final class PrimarySite {
                 interceptor,
                 observer,
                 ExchangeTimeouts.IDLE_ONLY);
+    }
+
+    /**
+     * Who a refusal says is down: the primary site, or with several primaries which one, by the
+     * name its circuit has in metrics and alerts ({@code primary-cell-1}), so that a client pushing
+     * to one cell's namespace learns that cell is down, not that the one site is.
+     */
+    private static String unreachableSite(CircuitBreaker admission) {
+        String name = admission.upstream();
+        return name.equals("primary") || name.equals("auth")
+                ? "the primary site"
+                : "the primary site of this repository (" + name + ")";
     }
 }

@@ -114,6 +114,8 @@ public final class Router implements AutoCloseable {
     private final java.util.LinkedHashMap<String, PrimaryHealth> primaries = new java.util.LinkedHashMap<>();
     /** The registries of the primaries after the first, which no promotion switches. */
     private final java.util.Map<String, Upstream> fixedRegistries = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The first primary's registry as {@link #namedRegistry} names it, at the origin a promotion last set. */
+    private volatile Upstream firstRegistry;
     /** The first primary's registry circuit: the one of the admin API and of a single-primary router. */
     private final CircuitBreaker primaryCircuit;
 
@@ -453,14 +455,24 @@ public final class Router implements AutoCloseable {
      */
     private Upstream registryOf(RouterCells.Cell cell) {
         if (cell == cells.cells().get(0)) {
-            return control.primary();
+            Upstream current = control.primary();
+            if (!cells.several()) {
+                return current;
+            }
+            // Named as the other primaries are (its circuit's name, primary-<name>), not "primary": the
+            // upstream metrics and the errors of a proxied exchange say which primary it was.
+            Upstream named = firstRegistry;
+            if (named == null || !named.origin().equals(current.origin())) {
+                named = namedRegistry(cell, current.origin());
+                firstRegistry = named;
+            }
+            return named;
         }
-        return fixedRegistries.computeIfAbsent(
-                cell.name(),
-                name -> new Upstream(
-                        "primary-" + name,
-                        "primary registry " + name + " (" + cell.registryUrl() + ")",
-                        cell.registryUrl()));
+        return fixedRegistries.computeIfAbsent(cell.name(), name -> namedRegistry(cell, cell.registryUrl()));
+    }
+
+    private static Upstream namedRegistry(RouterCells.Cell cell, URI origin) {
+        return new Upstream("primary-" + cell.name(), "primary registry " + cell.name() + " (" + origin + ")", origin);
     }
 
     /**
