@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.georeg.app.cli.GeoregCommand;
 import io.georeg.app.config.ConfigLoader;
 import io.georeg.app.wiring.GeoregServer;
 import io.georeg.app.wiring.RegistryReadComponent;
@@ -17,6 +18,8 @@ import io.georeg.testkit.oci.TestImages;
 import io.georeg.testkit.tools.Distribution;
 import io.georeg.testkit.tools.Skopeo;
 import io.georeg.testkit.tools.TcpRelay;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -35,6 +38,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /**
  * What an operator of one secondary in front of two primaries sees, as docs/cells.md describes it:
@@ -42,7 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code acme}; cell-b owns {@code globex}), each notifying the replicator at its own path, one
  * {@code georeg serve} with every component, skopeo pushing through the router, and the operator's
  * views of it: the router's {@code /metrics} per primary, the answer to a push while its primary is
- * down.
+ * down, and {@code georeg reconcile} run from the command line while one primary is down.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CellsOperatorIT {
@@ -175,6 +179,30 @@ class CellsOperatorIT {
 
         Digest b = push(3, "globex/while-a-down", "1");
         awaitReplicated("globex/while-a-down", "1", b);
+    }
+
+    @Test
+    @Order(3)
+    void reconcileCrawlsEveryReachablePrimaryAndNamesTheOneItCouldNotList() throws Exception {
+        // cell-a, listed first, is still down.
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = GeoregCommand.commandLine(Map.of());
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int exit = cli.execute("reconcile", "--config", config.toString(), "--json");
+
+        assertThat(exit).as("a primary could not be crawled: " + err).isEqualTo(1);
+        JsonNode summary = JSON.readTree(out.toString());
+        assertThat(summary.path("repositories").asInt())
+                .as("cell-b's repositories crawled after cell-a failed: " + summary)
+                .isEqualTo(2);
+        assertThat(summary.path("tagsChecked").asInt()).isEqualTo(2);
+        assertThat(summary.path("errors")).hasSize(1);
+        assertThat(summary.path("errors").get(0).asText())
+                .as("names the primary that could not be listed")
+                .startsWith("cell-a: ")
+                .contains("unreachable");
     }
 
     private static HttpResponse<String> startUpload(String repository) throws Exception {

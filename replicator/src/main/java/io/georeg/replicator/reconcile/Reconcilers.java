@@ -3,6 +3,7 @@ package io.georeg.replicator.reconcile;
 import io.georeg.oci.NamespaceOwners;
 import io.georeg.oci.RepositoryName;
 import io.georeg.oci.Tag;
+import io.georeg.replicator.primary.PrimaryException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -27,11 +28,26 @@ public final class Reconcilers {
         this.owners = owners;
     }
 
-    /** A full pass over every primary, each with the {@code extra} repositories it owns. */
+    /**
+     * A full pass over every primary, each with the {@code extra} repositories it owns. With one
+     * primary its failure to list (unreachable, catalog refused) is the pass's, thrown. With several,
+     * a primary that cannot be listed is one error naming it, and the others are crawled all the same:
+     * one cell down must not stop the repair of the others ({@code georeg reconcile}, a promotion's
+     * last pass), and the operator must learn which cell it was.
+     */
     public ReconcileSummary reconcileAll(List<RepositoryName> extra, ReconcileProgress progress) {
         ReconcileSummary total = null;
         for (Map.Entry<String, Reconciler> e : byPrimary.entrySet()) {
-            ReconcileSummary one = e.getValue().reconcileAll(owned(e.getKey(), extra), progress);
+            ReconcileSummary one;
+            try {
+                one = e.getValue().reconcileAll(owned(e.getKey(), extra), progress);
+            } catch (PrimaryException failure) {
+                if (byPrimary.size() == 1) {
+                    throw failure;
+                }
+                one = new ReconcileSummary(
+                        0, 0, 0, 0, 0, List.of(e.getKey() + ": " + failure.getMessage()), Duration.ZERO);
+            }
             total = total == null ? one : total.plus(one);
         }
         return total;
