@@ -187,6 +187,7 @@ public final class Primaries {
     static List<String> replicatorProblems(GeoregConfig config) {
         List<String> problems = new ArrayList<>();
         Map<String, String> intakeKey = new HashMap<>();
+        Map<String, String> secretKey = new HashMap<>();
         List<PrimarySection> list = config.primaries();
         for (int i = 0; i < list.size(); i++) {
             PrimarySection p = list.get(i);
@@ -205,7 +206,16 @@ public final class Primaries {
                 intakeKey.put(p.intakePath(), key + ".intakePath");
             }
             try {
-                source(config, p).intake().validate();
+                String secret = source(config, p).intake().validate().resolvedSecret();
+                // The secret is what tells one primary's notifications from another's: with one secret for
+                // two, a primary whose notifications go to the other's intakePath is not refused, and what it
+                // sends is recorded under a primary that does not own it, replicating nothing, silently.
+                String sameAs = secretKey.putIfAbsent(secret, key + " (" + p.name() + ")");
+                if (sameAs != null) {
+                    problems.add(key + ".intakeSecret (or intakeSecretFile): the same secret as " + sameAs
+                            + "; give each primary its own (openssl rand -hex 32), so that notifications sent to"
+                            + " another primary's intakePath are refused (401) rather than recorded under it");
+                }
             } catch (IllegalArgumentException e) {
                 problems.add(key + ".intakeSecret (or intakeSecretFile): " + e.getMessage());
             }

@@ -127,6 +127,27 @@ class PrimariesTest {
     }
 
     @Test
+    void twoPrimariesWithOneIntakeSecretAreRefusedSoThatAMisdirectedNotificationIsNot() throws IOException {
+        // The secret given once inline and once as a file: the same value either way.
+        Path secretFile = Files.writeString(dir.resolve("cell-3-secret"), "0123456789abcdef0123\n");
+        assertThatThrownBy(() -> load(THREE.replace("components: [registry-read, router]", "components: [replicator]")
+                        .replace(
+                                "registryUrl: 'http://127.0.0.1:6001'",
+                                "registryUrl: 'http://127.0.0.1:6001', intakePath: /events/cell-1, intakeSecret: 0123456789abcdef0123")
+                        .replace(
+                                "registryUrl: 'http://127.0.0.1:6002'",
+                                "registryUrl: 'http://127.0.0.1:6002', intakePath: /events/cell-2, intakeSecret: fedcba9876543210fedc")
+                        .replace(
+                                "registryUrl: 'http://127.0.0.1:6003'",
+                                "registryUrl: 'http://127.0.0.1:6003', intakePath: /events/cell-3, intakeSecretFile: "
+                                        + secretFile)))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(
+                        "primaries[2].intakeSecret (or intakeSecretFile): the same secret as primaries[0] (cell-1)")
+                .hasMessageNotContaining("primaries[1].intakeSecret");
+    }
+
+    @Test
     void theOutageShieldIsRefusedSayingWhyAndWhatToRemove() throws Exception {
         KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
         rsa.initialize(2048);
