@@ -3,6 +3,9 @@ package io.georeg.app.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.georeg.app.cli.GeoregCommand;
@@ -12,6 +15,7 @@ import io.georeg.app.wiring.RegistryReadComponent;
 import io.georeg.app.wiring.ReplicatorComponent;
 import io.georeg.app.wiring.RouterComponent;
 import io.georeg.oci.Digest;
+import io.georeg.replicator.intake.IntakeHandler;
 import io.georeg.testkit.corpus.OciLayoutWriter;
 import io.georeg.testkit.db.TestDatabase;
 import io.georeg.testkit.oci.TestImages;
@@ -38,6 +42,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
 /**
@@ -46,7 +51,8 @@ import picocli.CommandLine;
  * {@code acme}; cell-b owns {@code globex}), each notifying the replicator at its own path, one
  * {@code georeg serve} with every component, skopeo pushing through the router, and the operator's
  * views of it: the router's {@code /metrics} per primary, the answer to a push while its primary is
- * down, and {@code georeg reconcile} run from the command line while one primary is down.
+ * down, {@code georeg reconcile} run from the command line while one primary is down, and the log
+ * line of a notification sent to the other primary's intake path.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CellsOperatorIT {
@@ -203,6 +209,36 @@ class CellsOperatorIT {
                 .as("names the primary that could not be listed")
                 .startsWith("cell-a: ")
                 .contains("unreachable");
+    }
+
+    @Test
+    @Order(4)
+    void aNotificationSentToAnotherPrimarysIntakePathIsRefusedAndTheLogSaysWhichPath() throws Exception {
+        Logger intakeLog = (Logger) LoggerFactory.getLogger(IntakeHandler.class);
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        intakeLog.addAppender(lines);
+        try {
+            // cell-b's notification (its secret) sent to cell-a's intake path, as a misconfigured endpoint sends it.
+            HttpResponse<String> answer = HTTP.send(
+                    HttpRequest.newBuilder(georeg.component(ReplicatorComponent.class)
+                                    .uri()
+                                    .resolve("/events/cell-a"))
+                            .header("Authorization", "Bearer " + secretOf("cell-b"))
+                            .header("Content-Type", "application/vnd.docker.distribution.events.v1+json")
+                            .POST(HttpRequest.BodyPublishers.ofString("{\"events\":[]}"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(answer.statusCode()).isEqualTo(401);
+            // Every primary's notifications may come from one address (an ingress): the path tells them apart.
+            assertThat(lines.list)
+                    .map(ILoggingEvent::getFormattedMessage)
+                    .anySatisfy(line -> assertThat(line)
+                            .contains("refused a notification from")
+                            .contains(" at /events/cell-a with 401"));
+        } finally {
+            intakeLog.detachAppender(lines);
+        }
     }
 
     private static HttpResponse<String> startUpload(String repository) throws Exception {

@@ -78,7 +78,7 @@ public final class IntakeHandler extends Handler.Abstract {
                     "unauthorized",
                     401,
                     "missing or wrong shared secret in header " + config.secretHeader(),
-                    Request.getRemoteAddr(request));
+                    sender(request));
             return answer(
                     response,
                     callback,
@@ -100,7 +100,7 @@ public final class IntakeHandler extends Handler.Abstract {
         if (type == null || !ACCEPTED_TYPES.contains(type)) {
             refuseBody(request, response);
             String reason = "Content-Type must be " + EVENTS_MEDIA_TYPE + " or application/json (got " + type + ")";
-            refusals.refused("unsupported_media_type", 415, reason, Request.getRemoteAddr(request));
+            refusals.refused("unsupported_media_type", 415, reason, sender(request));
             return answer(response, callback, 415, "unsupported_media_type", reason, "unsupported_media_type", 0);
         }
         byte[] body;
@@ -189,11 +189,20 @@ public final class IntakeHandler extends Handler.Abstract {
         }
     }
 
+    /**
+     * Who sent a refused notification and to which intake path: with several primaries each has its
+     * own path, and a primary sending to another's (refused for its secret) is told apart by the path
+     * it used, not by its address (behind an ingress every primary's is the same).
+     */
+    private String sender(Request request) {
+        return Request.getRemoteAddr(request) + " at " + config.path();
+    }
+
     private boolean tooLarge(Request request, Response response, Callback callback) {
         // The body is not read (or not all of it): the connection cannot be reused.
         response.getHeaders().put(HttpHeader.CONNECTION, "close");
         String reason = "body is larger than " + config.maxBodyBytes() + " bytes (replicator.intake.maxBodyBytes)";
-        refusals.refused("too_large", 413, reason, Request.getRemoteAddr(request));
+        refusals.refused("too_large", 413, reason, sender(request));
         return answer(response, callback, 413, "too_large", reason, "too_large", 0);
     }
 
