@@ -381,6 +381,22 @@ class FailoverIT {
 
     @Test
     @Order(5)
+    void drillGivenTheRoutersPublicUrlSaysItIsNoOperatorListenerRatherThanAskForAToken() throws Exception {
+        Path reports = tmp.resolve("drill-public-url");
+
+        // The mistake the runbook warns of: the URL clients use, not the operator listener.
+        int exit = drill(reports, "--router", sites.router().toString());
+
+        JsonNode report = JSON.readTree(reports.resolve("drill-report.json").toFile());
+        assertThat(exit).isEqualTo(1);
+        assertThat(check(report, "switch").path("detail").asText())
+                .contains("not a router's operator listener")
+                .doesNotContain("set router.admin.token");
+        assertThat(adminMode().path("mode").asText()).isEqualTo("normal");
+    }
+
+    @Test
+    @Order(6)
     void promotionToADistributionOnTheReplicasStorageServesEveryImageAndTakesPushes() throws Exception {
         Distribution promoted = Distribution.start(
                 Files.createDirectories(tmp.resolve("promoted")),

@@ -19,6 +19,8 @@ import java.time.Duration;
 public final class RouterAdminClient {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    /** The router's words when its admin API is off ({@code AdminEndpoint}). */
+    private static final String ADMIN_DISABLED = "the admin API is disabled";
 
     private final URI router;
     private final String token;
@@ -47,6 +49,20 @@ public final class RouterAdminClient {
         return send("PUT", "/-/admin/primary", JSON.createObjectNode().put("url", url.toString()));
     }
 
+    /**
+     * What a 404 means: a router's operator listener answers it (with its own words) while its admin
+     * API is off; anything else answering 404 for {@code /-/admin} — most often the router's public
+     * URL, or a registry — is not an operator listener, and setting a token would not help.
+     */
+    private String notFound(String body) {
+        if (body.contains(ADMIN_DISABLED)) {
+            return "router " + router + " has no admin API (404): set router.admin.token on it";
+        }
+        return router + " answered 404 for /-/admin: it is not a router's operator listener (router.operator.port, "
+                + "in the chart the Service <release>-georeg-router-operator on port 8090); the router's public URL "
+                + "answers 404 for /-/admin (" + body.strip() + ")";
+    }
+
     private RouterAdminView send(String method, String path, ObjectNode body) {
         HttpRequest.Builder request = HttpRequest.newBuilder(router.resolve(path))
                 .timeout(TIMEOUT)
@@ -73,7 +89,7 @@ public final class RouterAdminClient {
                     "router " + router + " refused the admin token: pass the value of its router.admin.token");
         }
         if (response.statusCode() == 404) {
-            throw new FailoverException("router " + router + " has no admin API (404): set router.admin.token on it");
+            throw new FailoverException(notFound(response.body()));
         }
         if (response.statusCode() != 200) {
             throw new FailoverException("router " + router + " answered " + response.statusCode() + " to " + method
