@@ -397,10 +397,95 @@ class FailoverIT {
 
     @Test
     @Order(6)
+    void promotionGivenTheRoutersPublicUrlWritesItsReportAndFreezesNothing() throws Exception {
+        Path reports = tmp.resolve("promote-public-url");
+        String reasonBefore = adminMode().path("reason").asText();
+
+        int exit = promote(reports, "--router", sites.router().toString(), "--new-primary", "http://127.0.0.1:1");
+
+        // The report is written, as for every other failed check: a pipeline keeps it.
+        JsonNode report = JSON.readTree(reports.resolve("promote-report.json").toFile());
+        assertThat(exit).isEqualTo(1);
+        assertThat(stepNames(report)).containsExactly("precheck");
+        assertThat(check(report, "precheck").path("detail").asText()).contains("not a router's operator listener");
+        assertThat(adminMode().path("mode").asText()).isEqualTo("normal");
+        assertThat(adminMode().path("reason").asText()).isEqualTo(reasonBefore);
+    }
+
+    @Test
+    @Order(7)
+    void promotionToAUrlThatIsNoOriginIsRefusedBeforeAnyRouterIsFrozen() throws Exception {
+        Path reports = tmp.resolve("promote-no-origin");
+        String reasonBefore = adminMode().path("reason").asText();
+
+        // A host and port without the scheme: the routers refuse it as a primary.
+        int exit = promote(reports, "--router", sites.routerOperator().toString(), "--new-primary", "registry-b:5000");
+
+        assertThat(exit).as(lastOutput).isEqualTo(2);
+        assertThat(lastOutput).contains("--new-primary must be an http(s) origin");
+        assertThat(reports.resolve("promote-report.json")).doesNotExist();
+        assertThat(adminMode().path("reason").asText()).isEqualTo(reasonBefore);
+        assertThat(adminMode().path("primaryUrl").asText())
+                .isEqualTo(adminMode().path("configuredPrimaryUrl").asText());
+    }
+
+    @Test
+    @Order(8)
+    void promotionToANewPrimaryWrittenWithATrailingSlashPassesAndRunningItAgainChangesNothing() throws Exception {
+        Distribution second = newPrimaryOnTheReplicasStorage("second");
+        try {
+            // As a URL is often written; the routers keep it without the slash.
+            Path reports = tmp.resolve("promote-slash");
+            int exit = promote(
+                    reports, "--router", sites.routerOperator().toString(), "--new-primary", second.url() + "/");
+
+            JsonNode report =
+                    JSON.readTree(reports.resolve("promote-report.json").toFile());
+            assertThat(exit).as(report.toPrettyString()).isZero();
+            assertThat(check(report, "switch-primary").path("passed").asBoolean())
+                    .isTrue();
+            assertThat(adminMode().path("primaryUrl").asText())
+                    .isEqualTo(second.url().toString());
+
+            // Run again (a retried pipeline, an operator unsure it worked): refused before anything
+            // changes, instead of freezing writes to reconcile the configured old primary once more.
+            String reasonBefore = adminMode().path("reason").asText();
+            Path again = tmp.resolve("promote-again");
+            exit = promote(
+                    again,
+                    "--router",
+                    sites.routerOperator().toString(),
+                    "--new-primary",
+                    second.url().toString());
+
+            report = JSON.readTree(again.resolve("promote-report.json").toFile());
+            assertThat(exit).isEqualTo(1);
+            assertThat(stepNames(report)).containsExactly("precheck");
+            assertThat(check(report, "precheck").path("detail").asText())
+                    .contains("already sends writes to " + second.url());
+            assertThat(adminMode().path("mode").asText()).isEqualTo("normal");
+            assertThat(adminMode().path("reason").asText()).isEqualTo(reasonBefore);
+        } finally {
+            // Roll back as the runbook says, for the promotion below: the configured primary again.
+            HttpResponse<String> back = HTTP.send(
+                    HttpRequest.newBuilder(sites.routerOperator().resolve("/-/admin/primary"))
+                            .header("Authorization", "Bearer " + ADMIN_TOKEN)
+                            .PUT(HttpRequest.BodyPublishers.ofString("{\"url\":null}"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(back.statusCode()).as(back.body()).isEqualTo(200);
+            second.close();
+        }
+        assertThat(adminMode().path("primaryUrl").asText())
+                .isEqualTo(adminMode().path("configuredPrimaryUrl").asText());
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> "closed".equals(adminMode().path("primaryCircuit").asText()));
+    }
+
+    @Test
+    @Order(9)
     void promotionToADistributionOnTheReplicasStorageServesEveryImageAndTakesPushes() throws Exception {
-        Distribution promoted = Distribution.start(
-                Files.createDirectories(tmp.resolve("promoted")),
-                DistributionConfig.filesystem(sites.replicaStorage()).withTokenAuth(sites.tokenAuth()));
+        Distribution promoted = newPrimaryOnTheReplicasStorage("promoted");
         try {
             Path reports = tmp.resolve("promote");
 
@@ -423,10 +508,17 @@ class FailoverIT {
                     JSON.readTree(reports.resolve("promote-report.json").toFile());
             assertThat(exit).as(report.toPrettyString()).isZero();
             assertThat(checkNames(report))
-                    .contains("freeze", "drain", "final-reconcile", "verify", "switch-primary", "unfreeze");
+                    .contains("precheck", "freeze", "drain", "final-reconcile", "verify", "switch-primary", "unfreeze");
             assertThat(stepNames(report))
                     .containsExactly(
-                            "freeze", "drain", "final-reconcile", "verify", "rpo", "switch-primary", "unfreeze");
+                            "precheck",
+                            "freeze",
+                            "drain",
+                            "final-reconcile",
+                            "verify",
+                            "rpo",
+                            "switch-primary",
+                            "unfreeze");
             for (String step : stepNames(report)) {
                 assertThat(lastOutput)
                         .containsPattern("promote \\d\\d:\\d\\d:\\d\\dZ  start  " + step + " ")
@@ -495,6 +587,21 @@ class FailoverIT {
         List<String> args = new ArrayList<>(List.of("drill"));
         args.addAll(List.of(options));
         args.addAll(List.of("--sample", "2", "--credentials", USER + ":" + PASSWORD, "--report", reports.toString()));
+        return georeg(args.toArray(String[]::new));
+    }
+
+    /** A stock distribution on the replica's storage, with the old primary's token auth (the runbook's step 1). */
+    private static Distribution newPrimaryOnTheReplicasStorage(String name) throws Exception {
+        return Distribution.start(
+                Files.createDirectories(tmp.resolve(name)),
+                DistributionConfig.filesystem(sites.replicaStorage()).withTokenAuth(sites.tokenAuth()));
+    }
+
+    /** {@code georeg promote} with {@code options}, short drain and verify timeouts, its reports in {@code reports}. */
+    private static int promote(Path reports, String... options) {
+        List<String> args = new ArrayList<>(List.of("promote"));
+        args.addAll(List.of(options));
+        args.addAll(List.of("--drain-timeout", "PT60S", "--verify-timeout", "PT60S", "--report", reports.toString()));
         return georeg(args.toArray(String[]::new));
     }
 

@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -95,14 +96,20 @@ public final class PromoteCommand implements Callable<Integer> {
         try (PromotionSession session = sessions.get();
                 HttpClient http = targets.client(egress.get())) {
             // After the configuration loaded: its errors come first, and it may hold the token.
-            PromotionOptions options = new PromotionOptions(
-                    targets.routers,
-                    targets.adminToken(spec, configuredAdminToken),
-                    newPrimary,
-                    drainTimeout,
-                    verifyTimeout,
-                    runWorkers,
-                    force);
+            PromotionOptions options;
+            try {
+                options = new PromotionOptions(
+                        targets.routers,
+                        targets.adminToken(spec, configuredAdminToken),
+                        newPrimary,
+                        drainTimeout,
+                        verifyTimeout,
+                        runWorkers,
+                        force);
+            } catch (IllegalArgumentException e) {
+                // A usage error (exit 2), found before any router is frozen.
+                throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+            }
             Report report = new Promotion(options, session, http).run(output.progress(spec));
             return output.finish(report, reportDir, spec);
         }

@@ -27,11 +27,12 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A planned failover: freeze writes at every router ({@code frozen}), drain the replication queue,
+ * A planned failover: read every router's state (a router that does not answer, or one already on
+ * the new primary, stops it before anything changes), freeze writes at every router ({@code frozen}), drain the replication queue,
  * run a final reconcile against the old primary (the replicator's {@code Reconciler}) and drain
  * again, verify the replica's stored content (the replicator's {@code Verifier}, then no object
  * failed or missing and no change failed), then switch every router to the new primary and
- * unfreeze. The routers are unfrozen whatever happens; without {@code force} the primary is only
+ * unfreeze. Once frozen, the routers are unfrozen whatever happens; without {@code force} the primary is only
  * switched when every check passed. Run by {@code georeg promote}.
  */
 public final class Promotion {
@@ -55,8 +56,16 @@ public final class Promotion {
         List<RouterAdminClient> routers = options.routers().stream()
                 .map(r -> new RouterAdminClient(http, r, options.adminToken()))
                 .toList();
-        report.fact("old primary", routers.get(0).mode().primaryUrl());
         int n = routers.size();
+        boolean ready = report.step(
+                "precheck",
+                "read the primary of " + n + " router(s): reachable, not " + options.newPrimary() + " already",
+                () -> precheck(report, routers));
+        if (!ready && !options.force()) {
+            report.error("a pre-check failed: nothing was changed, the routers were not frozen");
+            report.finish();
+            return report;
+        }
         try {
             if (report.step(
                     "freeze",
@@ -105,6 +114,38 @@ public final class Promotion {
             report.finish();
         }
         return report;
+    }
+
+    /**
+     * Reads every router's state before anything changes, so that a router that cannot be reached
+     * or refuses the token, or a promotion already done (run twice), stops the run before writes
+     * are frozen: a second run would freeze writes, drain and crawl the configured old primary
+     * for nothing, and report the new primary as the old one. Records the old primary.
+     */
+    private boolean precheck(Report report, List<RouterAdminClient> routers) {
+        List<String> problems = new ArrayList<>();
+        for (RouterAdminClient router : routers) {
+            try {
+                RouterAdminView view = router.mode();
+                if (!report.facts().containsKey("old primary")) {
+                    report.fact("old primary", view.primaryUrl());
+                }
+                if (options.newPrimary().equals(view.primaryUrl())) {
+                    problems.add(router.router() + " already sends writes to " + options.newPrimary()
+                            + ": nothing to promote (to go back, see Rollback in docs/failover.md)");
+                }
+            } catch (FailoverException e) {
+                problems.add(e.getMessage());
+            }
+        }
+        problems.forEach(report::error);
+        report.check(
+                problems.isEmpty()
+                        ? Check.pass(
+                                "precheck",
+                                routers.size() + " router(s) answer, none on " + options.newPrimary() + " yet")
+                        : Check.fail("precheck", String.join("; ", problems)));
+        return problems.isEmpty();
     }
 
     private interface AdminCall {
