@@ -484,6 +484,42 @@ class FailoverIT {
 
     @Test
     @Order(9)
+    void drillAndPromotionWhileARouterIsFrozenByAnotherPromotionChangeNothingAndLeaveItFrozen() throws Exception {
+        // A promotion's freeze, as it stands while that promotion drains, reconciles and verifies.
+        String frozenFor = "promotion to http://registry-b.internal:5000";
+        setMode("frozen", frozenFor);
+        try {
+            Path reports = tmp.resolve("drill-while-frozen");
+            int exit = drill(reports, "--router", sites.routerOperator().toString());
+
+            // Had it switched, its restore to normal would have unfrozen writes in the middle of the
+            // promotion: pushes accepted by the old primary after the final reconcile, then lost.
+            JsonNode report = JSON.readTree(reports.resolve("drill-report.json").toFile());
+            assertThat(exit).as(report.toPrettyString()).isEqualTo(1);
+            assertThat(check(report, "switch").path("detail").asText())
+                    .contains("is in mode frozen (" + frozenFor + ")");
+            assertThat(stepNames(report)).doesNotContain("serve-sample", "restore");
+            assertThat(adminMode().path("mode").asText()).isEqualTo("frozen");
+            assertThat(adminMode().path("reason").asText()).isEqualTo(frozenFor);
+
+            // Nor does a second promotion start over the first one (its unfreeze would end the first's freeze).
+            Path promoted = tmp.resolve("promote-while-frozen");
+            exit = promote(
+                    promoted, "--router", sites.routerOperator().toString(), "--new-primary", "http://127.0.0.1:1");
+
+            report = JSON.readTree(promoted.resolve("promote-report.json").toFile());
+            assertThat(exit).isEqualTo(1);
+            assertThat(stepNames(report)).containsExactly("precheck");
+            assertThat(check(report, "precheck").path("detail").asText()).contains("is in mode frozen");
+            assertThat(adminMode().path("mode").asText()).isEqualTo("frozen");
+            assertThat(adminMode().path("reason").asText()).isEqualTo(frozenFor);
+        } finally {
+            setMode("normal", "the other promotion finished");
+        }
+    }
+
+    @Test
+    @Order(10)
     void promotionToADistributionOnTheReplicasStorageServesEveryImageAndTakesPushes() throws Exception {
         Distribution promoted = newPrimaryOnTheReplicasStorage("promoted");
         try {
@@ -624,6 +660,20 @@ class FailoverIT {
             }
         }
         throw new AssertionError("no check " + name + " in " + report);
+    }
+
+    /** {@code PUT /-/admin/mode} on the front's router, as an operator or another run sets it. */
+    private static void setMode(String mode, String reason) throws Exception {
+        HttpResponse<String> r = HTTP.send(
+                HttpRequest.newBuilder(sites.routerOperator().resolve("/-/admin/mode"))
+                        .header("Authorization", "Bearer " + ADMIN_TOKEN)
+                        .PUT(HttpRequest.BodyPublishers.ofString(JSON.createObjectNode()
+                                .put("mode", mode)
+                                .put("reason", reason)
+                                .toString()))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     }
 
     private static JsonNode adminMode() throws Exception {

@@ -28,6 +28,22 @@ public record RouterAdminView(
         String notStored) {
 
     /**
+     * Why a drill or a promotion must not start switching this router: it is not in {@code normal}
+     * mode, so another drill or promotion is running on it (or one could not restore it), and
+     * switching it would end that one's mode — a drill's restore unfroze writes in the middle of a
+     * promotion. Empty in {@code normal} mode.
+     */
+    public Optional<String> notNormal() {
+        if ("normal".equals(mode)) {
+            return Optional.empty();
+        }
+        return Optional.of(
+                router + " is in mode " + mode + (reason == null || reason.isBlank() ? "" : " (" + reason + ")")
+                        + ": another drill or promotion is running, or one could not restore it; if none is, set it back "
+                        + "with PUT /-/admin/mode {\"mode\":\"normal\"}");
+    }
+
+    /**
      * What the step output says of a switch the router applied but did not store
      * (docs/failover.md, "When the tracking database does not answer"); empty when stored.
      */

@@ -71,6 +71,8 @@ public final class Drill {
                 .map(r -> new RouterAdminClient(http, r, options.adminToken()))
                 .toList();
         boolean switched = false;
+        // Nothing switched (a router was not in normal mode or did not answer): nothing to restore.
+        boolean untouched = false;
         try {
             Instant outageStart;
             if (options.observeOutage()) {
@@ -79,10 +81,12 @@ public final class Drill {
                         "check that " + routers.size() + " router(s) find the primary unreachable",
                         () -> observe(report, routers));
             } else {
-                switched = report.step(
+                Switched outcome = report.step(
                         "switch",
                         "switch " + routers.size() + " router(s) to primary-down",
                         () -> switchAll(report, routers));
+                switched = outcome == Switched.ALL;
+                untouched = outcome == Switched.NONE;
                 outageStart = switched ? Instant.now() : null;
             }
             if (outageStart != null) {
@@ -97,7 +101,7 @@ public final class Drill {
                         () -> pushRefused(report, sample, registries));
             }
         } finally {
-            if (!options.observeOutage()) {
+            if (!options.observeOutage() && !untouched) {
                 boolean wasSwitched = switched;
                 report.step(
                         "restore",
@@ -155,7 +159,32 @@ public final class Drill {
                                         + ": see georeg retry --list"));
     }
 
-    private boolean switchAll(Report report, List<RouterAdminClient> routers) {
+    /** How far the switch went: every router, some (or none, after trying), or none tried. */
+    private enum Switched {
+        ALL,
+        PARTLY,
+        NONE
+    }
+
+    /**
+     * Switches every router to primary-down once each answered in normal mode: a router in another
+     * mode belongs to another drill or a promotion (frozen), which this drill's restore to normal
+     * would end; then no router is switched, and none restored.
+     */
+    private Switched switchAll(Report report, List<RouterAdminClient> routers) {
+        List<String> busy = new ArrayList<>();
+        for (RouterAdminClient router : routers) {
+            try {
+                router.mode().notNormal().ifPresent(busy::add);
+            } catch (FailoverException e) {
+                busy.add(e.getMessage());
+            }
+        }
+        if (!busy.isEmpty()) {
+            busy.forEach(report::error);
+            report.check(Check.fail("switch", "no router switched: " + String.join("; ", busy)));
+            return Switched.NONE;
+        }
         String reason = "georeg drill started " + Instant.now();
         List<String> problems = new ArrayList<>();
         for (RouterAdminClient router : routers) {
@@ -175,7 +204,7 @@ public final class Drill {
                 problems.isEmpty()
                         ? Check.pass("switch", routers.size() + " router(s) in primary-down mode")
                         : Check.fail("switch", String.join("; ", problems)));
-        return problems.isEmpty();
+        return problems.isEmpty() ? Switched.ALL : Switched.PARTLY;
     }
 
     private Instant observe(Report report, List<RouterAdminClient> routers) {

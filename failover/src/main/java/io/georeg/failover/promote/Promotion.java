@@ -118,8 +118,9 @@ public final class Promotion {
 
     /**
      * Reads every router's state before anything changes, so that a router that cannot be reached
-     * or refuses the token, or a promotion already done (run twice), stops the run before writes
-     * are frozen: a second run would freeze writes, drain and crawl the configured old primary
+     * or refuses the token, one in another mode than normal (a drill or another promotion running:
+     * the unfreeze at the end would end its mode), or a promotion already done (run twice), stops
+     * the run before writes are frozen: a second run would freeze writes, drain and crawl the configured old primary
      * for nothing, and report the new primary as the old one. Records the old primary.
      */
     private boolean precheck(Report report, List<RouterAdminClient> routers) {
@@ -127,6 +128,7 @@ public final class Promotion {
         for (RouterAdminClient router : routers) {
             try {
                 RouterAdminView view = router.mode();
+                view.notNormal().ifPresent(problems::add);
                 if (!report.facts().containsKey("old primary")) {
                     report.fact("old primary", view.primaryUrl());
                 }
