@@ -22,6 +22,9 @@ import io.georeg.testkit.tools.Skopeo;
 import io.georeg.testkit.tools.TcpRelay;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -36,6 +39,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -520,6 +524,60 @@ class FailoverIT {
 
     @Test
     @Order(10)
+    void drillStoppedBySigtermAfterItsSwitchStillRestoresTheRouter() throws Exception {
+        Path reports = tmp.resolve("drill-stopped");
+        Path log = tmp.resolve("drill-stopped.log");
+        String jar = System.getProperty("georeg.jar", "target/georeg.jar");
+        assertThat(Path.of(jar)).as("the shaded jar (built in `package`)").exists();
+        // Where the drill pulls: a listener that takes connections and never answers, so that the
+        // drill is still pulling, its router in primary-down, when it is stopped.
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            List<Socket> held = new ArrayList<>();
+            Thread.ofVirtual().start(() -> {
+                try {
+                    while (true) {
+                        held.add(silent.accept());
+                    }
+                } catch (java.io.IOException closed) {
+                    // The test is over.
+                }
+            });
+            ProcessBuilder command = new ProcessBuilder(
+                            ProcessHandle.current().info().command().orElse("java"),
+                            "-jar",
+                            jar,
+                            "drill",
+                            "--router",
+                            sites.routerOperator().toString(),
+                            "--registry",
+                            "http://127.0.0.1:" + silent.getLocalPort(),
+                            "--credentials",
+                            USER + ":" + PASSWORD,
+                            "--report",
+                            reports.toString())
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile());
+            command.environment().putAll(sites.environment());
+            Process drill = command.start();
+            try {
+                await().atMost(Duration.ofSeconds(60))
+                        .until(() ->
+                                "primary-down".equals(adminMode().path("mode").asText()) || !drill.isAlive());
+                assertThat(drill.isAlive()).as(Files.readString(log)).isTrue();
+
+                // What a cancelled CI job, a timeout or Ctrl-C does to it.
+                drill.destroy();
+                assertThat(drill.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            } finally {
+                drill.destroyForcibly();
+            }
+        }
+        assertThat(adminMode().path("mode").asText()).as(Files.readString(log)).isEqualTo("normal");
+        assertThat(Files.readString(log)).containsPattern("pass   restore +\\d+ ms");
+    }
+
+    @Test
+    @Order(11)
     void promotionToADistributionOnTheReplicasStorageServesEveryImageAndTakesPushes() throws Exception {
         Distribution promoted = newPrimaryOnTheReplicasStorage("promoted");
         try {

@@ -3,6 +3,7 @@ package io.georeg.failover.drill;
 import io.georeg.db.Database;
 import io.georeg.egress.PrimaryEgress;
 import io.georeg.failover.FailoverException;
+import io.georeg.failover.admin.RestoreOnExit;
 import io.georeg.failover.admin.RouterAdminClient;
 import io.georeg.failover.admin.RouterAdminView;
 import io.georeg.failover.report.Check;
@@ -73,6 +74,17 @@ public final class Drill {
         boolean switched = false;
         // Nothing switched (a router was not in normal mode or did not answer): nothing to restore.
         boolean untouched = false;
+        // A drill stopped (Ctrl-C, SIGTERM) after the switch still restores, in a report of its own
+        // (this one is the running thread's), its steps shown as they run.
+        RestoreOnExit onExit = options.observeOutage()
+                ? null
+                : RestoreOnExit.arm("georeg-drill-restore", () -> {
+                    Report stopped = new Report("drill", progress);
+                    stopped.step(
+                            "restore",
+                            "the drill was stopped: switch " + routers.size() + " router(s) back to normal",
+                            () -> restore(stopped, routers, false));
+                });
         try {
             Instant outageStart;
             if (options.observeOutage()) {
@@ -101,12 +113,18 @@ public final class Drill {
                         () -> pushRefused(report, sample, registries));
             }
         } finally {
-            if (!options.observeOutage() && !untouched) {
-                boolean wasSwitched = switched;
-                report.step(
-                        "restore",
-                        "switch " + routers.size() + " router(s) back to normal",
-                        () -> restore(report, routers, wasSwitched));
+            if (onExit != null && untouched) {
+                onExit.disarm();
+            } else if (onExit != null && onExit.claim()) {
+                try {
+                    boolean wasSwitched = switched;
+                    report.step(
+                            "restore",
+                            "switch " + routers.size() + " router(s) back to normal",
+                            () -> restore(report, routers, wasSwitched));
+                } finally {
+                    onExit.restored();
+                }
             }
             report.finish();
         }

@@ -1,6 +1,7 @@
 package io.georeg.failover.promote;
 
 import io.georeg.failover.FailoverException;
+import io.georeg.failover.admin.RestoreOnExit;
 import io.georeg.failover.admin.RouterAdminClient;
 import io.georeg.failover.admin.RouterAdminView;
 import io.georeg.failover.report.Check;
@@ -66,6 +67,15 @@ public final class Promotion {
             report.finish();
             return report;
         }
+        // A promotion stopped (Ctrl-C, SIGTERM) while the routers are frozen still unfreezes them,
+        // in a report of its own (this one is the running thread's), its steps shown as they run.
+        RestoreOnExit onExit = RestoreOnExit.arm("georeg-promote-unfreeze", () -> {
+            Report stopped = new Report("promote", progress);
+            stopped.step(
+                    "unfreeze",
+                    "the promotion was stopped: unfreeze " + n + " router(s)",
+                    () -> unfreeze(stopped, routers));
+        });
         try {
             if (report.step(
                     "freeze",
@@ -106,11 +116,13 @@ public final class Promotion {
                 }
             }
         } finally {
-            report.step(
-                    "unfreeze",
-                    "unfreeze " + n + " router(s)",
-                    () -> setAll(
-                            report, routers, "unfreeze", r -> r.setMode("normal", "promotion finished"), "normal"));
+            if (onExit.claim()) {
+                try {
+                    report.step("unfreeze", "unfreeze " + n + " router(s)", () -> unfreeze(report, routers));
+                } finally {
+                    onExit.restored();
+                }
+            }
             report.finish();
         }
         return report;
@@ -148,6 +160,10 @@ public final class Promotion {
                                 routers.size() + " router(s) answer, none on " + options.newPrimary() + " yet")
                         : Check.fail("precheck", String.join("; ", problems)));
         return problems.isEmpty();
+    }
+
+    private boolean unfreeze(Report report, List<RouterAdminClient> routers) {
+        return setAll(report, routers, "unfreeze", r -> r.setMode("normal", "promotion finished"), "normal");
     }
 
     private interface AdminCall {
