@@ -78,6 +78,15 @@ public record DatabaseConfig(
         return this;
     }
 
+    /**
+     * The database as messages name it to an operator: the JDBC URL without its parameters (which
+     * may carry a password) and the user, e.g. {@code jdbc:postgresql://db:5432/georeg (user georeg)}.
+     */
+    public String displayName() {
+        int query = url == null ? -1 : url.indexOf('?');
+        return (query < 0 ? url : url.substring(0, query)) + " (user " + user + ")";
+    }
+
     @Override
     public String toString() {
         // Never print the password (configuration dumps, logs).

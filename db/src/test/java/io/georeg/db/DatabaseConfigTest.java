@@ -31,4 +31,11 @@ class DatabaseConfigTest {
         assertThat(DatabaseConfig.of("jdbc:postgresql://h/db", "u", "s3cret").toString())
                 .doesNotContain("s3cret");
     }
+
+    @Test
+    void theDisplayNameNamesTheDatabaseAndUserWithoutUrlParameters() {
+        assertThat(DatabaseConfig.of("jdbc:postgresql://db:5432/georeg?password=s3cret&ssl=true", "u", "s3cret")
+                        .displayName())
+                .isEqualTo("jdbc:postgresql://db:5432/georeg (user u)");
+    }
 }

@@ -2,8 +2,13 @@ package io.georeg.replicator;
 
 import io.georeg.db.Database;
 import io.georeg.oci.NamespaceOwners;
+import io.georeg.ops.ProcessName;
 import io.georeg.replica.ReplicaReader;
 import io.georeg.replica.ReplicaWriter;
+import io.georeg.replicator.binding.PrimaryBinding;
+import io.georeg.replicator.binding.PrimaryBindingException;
+import io.georeg.replicator.binding.PrimaryBindingGuard;
+import io.georeg.replicator.binding.PrimaryBindingObserver;
 import io.georeg.replicator.copy.CopyObserver;
 import io.georeg.replicator.copy.ReplicationWorker;
 import io.georeg.replicator.copy.Throttle;
@@ -25,9 +30,6 @@ import io.georeg.replicator.reconcile.Reconcilers;
 import io.georeg.replicator.reconcile.RepositoryFilter;
 import io.georeg.replicator.reconcile.SyncConfig;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.lang.management.ManagementFactory;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,11 +48,17 @@ import org.eclipse.jetty.server.Handler;
  * which the caller owns).
  *
  * <p>Several processes may run against one database: they share the queue through
- * {@code FOR UPDATE SKIP LOCKED} leases, and any intake's NOTIFY wakes every scheduler.
+ * {@code FOR UPDATE SKIP LOCKED} leases, and any intake's NOTIFY wakes every scheduler. They must
+ * replicate the same primaries: building a replicator binds an unbound database to its primaries
+ * and refuses one bound to others ({@link PrimaryBindingGuard}, {@link PrimaryBindingException});
+ * a running one whose database is rebound stops claiming at once, and within
+ * {@link PrimaryBindingGuard#INTERVAL} refuses notifications, skips scheduled reconcile passes and
+ * turns unready ({@link #bindingMatches()}).
  */
 public final class Replicator implements AutoCloseable {
     private final ReplicatorConfig config;
     private final WorkQueue queue;
+    private final PrimaryBindingGuard binding;
     /** Each primary's client, in configuration order. */
     private final Map<String, PrimaryClient> primaries = new LinkedHashMap<>();
 
@@ -110,6 +118,10 @@ public final class Replicator implements AutoCloseable {
             ReplicaWriter writer,
             Observers observers) {
         this.config = config.validate();
+        // First, before any client or thread exists: commands build a replicator without starting
+        // it and use its crawl and queue at once, so being built is being allowed to work here.
+        this.binding = new PrimaryBindingGuard(database, PrimaryBinding.of(sources), observers.binding());
+        binding.requireBound();
         this.queue = new WorkQueue(database);
         SyncConfig sync = config.sync();
         Map<String, Reconciler> reconcilerOf = new LinkedHashMap<>();
@@ -126,7 +138,8 @@ public final class Replicator implements AutoCloseable {
                 intakes.add(new IntakeHandler(
                         source.intake(),
                         new EventStore(database, filter),
-                        observers.intake().apply(source.name())));
+                        observers.intake().apply(source.name()),
+                        binding::refusal));
                 reconcilerOf.put(
                         source.name(),
                         new Reconciler(
@@ -172,7 +185,8 @@ public final class Replicator implements AutoCloseable {
                 },
                 config.workers(),
                 observers.work(),
-                ownerId());
+                ProcessName.hostAndPid() + "/" + UUID.randomUUID().toString().substring(0, 8),
+                binding.fingerprint());
         this.pruner = new QueuePruner(database, queue, config.retention());
         if (sync.reconcileScheduled()) {
             for (Map.Entry<String, Reconciler> e : reconcilerOf.entrySet()) {
@@ -182,7 +196,8 @@ public final class Replicator implements AutoCloseable {
                         sync.preheatEntries().stream()
                                 .map(SyncConfig.PreheatEntry::repository)
                                 .filter(r -> owners.owns(e.getKey(), r.value()))
-                                .toList()));
+                                .toList(),
+                        binding::matches));
             }
         }
     }
@@ -196,13 +211,18 @@ public final class Replicator implements AutoCloseable {
             Function<String, IntakeObserver> intake,
             WorkObserver work,
             CopyObserver copy,
-            ReconcileObserver reconcile) {
+            ReconcileObserver reconcile,
+            PrimaryBindingObserver binding) {
         public static final Observers NONE = new Observers(
-                primary -> IntakeObserver.NONE, WorkObserver.NONE, CopyObserver.NONE, ReconcileObserver.NONE);
+                primary -> IntakeObserver.NONE,
+                WorkObserver.NONE,
+                CopyObserver.NONE,
+                ReconcileObserver.NONE,
+                PrimaryBindingObserver.NONE);
 
         /** Everything reported to the replicator's Prometheus metrics. */
         public static Observers of(ReplicatorMetrics metrics) {
-            return new Observers(metrics::intakeOf, metrics, metrics, metrics);
+            return new Observers(metrics::intakeOf, metrics, metrics, metrics, metrics);
         }
     }
 
@@ -234,9 +254,23 @@ public final class Replicator implements AutoCloseable {
      * {@code replicator.sync.reconcileInterval} is set (the intake works as soon as its handler is mounted).
      */
     public void start() {
+        binding.start();
         scheduler.start();
         reconcileSchedules.forEach(ReconcileSchedule::start);
         pruner.start();
+    }
+
+    /**
+     * Whether the tracking database replicated this replicator's primaries at the last check
+     * (every {@link PrimaryBindingGuard#INTERVAL}): the replicator's readiness.
+     */
+    public boolean bindingMatches() {
+        return binding.matches();
+    }
+
+    /** Re-reads the primary binding now, as the periodic check does (for tests and commands). */
+    public void recheckBinding() {
+        binding.recheck();
     }
 
     /** This process's lease owner name, as it appears in {@code replication_work.lease_owner}. */
@@ -250,19 +284,9 @@ public final class Replicator implements AutoCloseable {
             pruner.close();
             reconcileSchedules.forEach(ReconcileSchedule::close);
             scheduler.close();
+            binding.close();
         } finally {
             primaries.values().forEach(PrimaryClient::close);
         }
-    }
-
-    private static String ownerId() {
-        String host;
-        try {
-            host = InetAddress.getLocalHost().getHostName();
-        } catch (UnknownHostException e) {
-            host = "unknown-host";
-        }
-        return host + "/" + ManagementFactory.getRuntimeMXBean().getPid() + "/"
-                + UUID.randomUUID().toString().substring(0, 8);
     }
 }

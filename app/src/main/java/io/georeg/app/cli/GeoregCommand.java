@@ -14,6 +14,7 @@ import io.georeg.db.Database;
 import io.georeg.failover.cli.DrillCommand;
 import io.georeg.failover.cli.PromoteCommand;
 import io.georeg.replicator.cli.PreheatCommand;
+import io.georeg.replicator.cli.PrimariesCommand;
 import io.georeg.replicator.cli.ReconcileCommand;
 import io.georeg.replicator.cli.RetryCommand;
 import io.georeg.router.RouterConfig;
@@ -33,7 +34,8 @@ import picocli.CommandLine.ScopeType;
  * The {@code georeg} command and its subcommand tree. Adding a subcommand is adding one class
  * (a {@code Callable<Integer>} with {@code @Command} and a {@code @ParentCommand GeoregCommand}
  * field for the configuration) and naming it in {@code subcommands} below; commands of other
- * modules ({@code status}, {@code retry}, {@code reconcile}, {@code preheat} from the replicator)
+ * modules ({@code status}, {@code retry}, {@code reconcile}, {@code preheat}, {@code primaries} from
+ * the replicator)
  * are instances added in {@link #commandLine(Map)}, given the configuration through a supplier.
  *
  * <p>Every subcommand, wherever it is declared, inherits {@code --help} and {@code --version} from
@@ -42,7 +44,7 @@ import picocli.CommandLine.ScopeType;
  *
  * <p>Exit codes: 0 success, 1 failure at run time, 2 bad usage or bad configuration; commands that
  * answer a question by their exit code document their own ({@code migrate --check} 3–5,
- * {@code health} 3).
+ * {@code health} 3, {@code primaries} 3).
  */
 @Command(
         name = "georeg",
@@ -90,6 +92,9 @@ public final class GeoregCommand implements Runnable {
         cli.addSubcommand(new RetryCommand(() -> new Database(georeg.config().database()).start()));
         cli.addSubcommand(new ReconcileCommand(() -> new ReplicatorCommandSession(georeg.config())));
         cli.addSubcommand(new PreheatCommand(() -> new ReplicatorCommandSession(georeg.config())));
+        cli.addSubcommand(new PrimariesCommand(
+                () -> new Database(georeg.config().database()).start(),
+                () -> Primaries.of(georeg.config()).sources(georeg.config())));
         // The failover module's commands: drill needs the tracking database, promote a replicator and verifier too.
         cli.addSubcommand(new DrillCommand(
                 () -> new Database(georeg.config().database()).start(),

@@ -28,8 +28,11 @@ import org.eclipse.jetty.server.HttpConfiguration;
  * of copies killed mid-write, and one HTTP port
  * ({@code replicator.bindHost/port}) serving the notification intake, the status page
  * ({@code /-/status}, {@code /-/status.json}), {@code /-/health}, {@code /-/ready} (ready while the
- * database answers — the intake commits there — and its schema is one this binary runs on; storage
- * reported, since copies wait for it in the queue) and {@code /metrics}.
+ * database answers — the intake commits there —, its schema is one this binary runs on, and it
+ * replicates this replicator's primaries ({@code "primaries"}, see {@code PrimaryBindingGuard});
+ * storage reported, since copies wait for it in the queue) and {@code /metrics}. Building it refuses
+ * a tracking database bound to other primaries ({@code PrimaryBindingException}: {@code georeg
+ * serve} exits 1 with its message).
  */
 public final class ReplicatorComponent implements Component {
     private final Replicator replicator;
@@ -60,6 +63,7 @@ public final class ReplicatorComponent implements Component {
                         resources.backends().check(Resources.DATABASE, true),
                         resources.backends().check(Resources.STORAGE, false),
                         resources.schemaReadiness(),
+                        OperationsHandler.Check.required("primaries", replicator::bindingMatches),
                         resources.servingReadiness()));
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);

@@ -34,6 +34,7 @@ class GeoregCommandTest {
             "retry", List.of(),
             "reconcile", List.of(),
             "preheat", List.of("team/app"),
+            "primaries", List.of(),
             "drill", List.of("--router", "http://127.0.0.1:9", "--admin-token", "t", "--report", "reports"),
             "promote",
                     List.of(

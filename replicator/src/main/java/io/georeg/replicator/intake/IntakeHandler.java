@@ -10,7 +10,9 @@ import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.io.Content;
@@ -29,7 +31,11 @@ import org.slf4j.LoggerFactory;
  * distribution re-sends the same event until it gets a 2xx, so nothing acknowledged is lost and
  * nothing unacknowledged is dropped. Error answers are a small JSON object
  * {@code {"error": "...", "reason": "..."}}; a refused notification (401, 413, 415) is also said in
- * the log ({@link RefusalLog}), since the sender holds back everything after it.
+ * the log ({@link RefusalLog}), since the sender holds back everything after it. While its
+ * {@code closed} supplier gives a reason (the tracking database replicates other primaries than
+ * this process's), an authenticated notification is answered 503 with that reason and recorded
+ * nowhere: the sender keeps it and re-sends, and nothing is queued for a replicator of another
+ * primary to drop.
  *
  * <p>Mounted by the app's handler tree (or a test's server); does nothing for other paths.
  */
@@ -47,16 +53,30 @@ public final class IntakeHandler extends Handler.Abstract {
     private final EventStore store;
     private final IntakeObserver observer;
     private final RefusalLog refusals;
+    private final Supplier<Optional<String>> closed;
 
+    /** An intake that is always open. */
     public IntakeHandler(IntakeConfig config, EventStore store, IntakeObserver observer) {
-        this(config, store, observer, Clock.systemUTC());
+        this(config, store, observer, Optional::empty);
     }
 
-    IntakeHandler(IntakeConfig config, EventStore store, IntakeObserver observer, Clock clock) {
+    /** @param closed why the intake answers 503 for now; empty while it records */
+    public IntakeHandler(
+            IntakeConfig config, EventStore store, IntakeObserver observer, Supplier<Optional<String>> closed) {
+        this(config, store, observer, closed, Clock.systemUTC());
+    }
+
+    IntakeHandler(
+            IntakeConfig config,
+            EventStore store,
+            IntakeObserver observer,
+            Supplier<Optional<String>> closed,
+            Clock clock) {
         this.config = config.validate();
         this.secret = new SharedSecret(config.resolvedSecret());
         this.store = store;
         this.observer = observer;
+        this.closed = closed;
         this.refusals = new RefusalLog(clock);
     }
 
@@ -86,6 +106,19 @@ public final class IntakeHandler extends Handler.Abstract {
                     "unauthorized",
                     "missing or wrong shared secret in header " + config.secretHeader(),
                     "unauthorized",
+                    0);
+        }
+        Optional<String> closedBecause = closed.get();
+        if (closedBecause.isPresent()) {
+            refuseBody(request, response);
+            response.getHeaders().put(HttpHeader.RETRY_AFTER, "10");
+            return answer(
+                    response,
+                    callback,
+                    503,
+                    "primary_binding_mismatch",
+                    closedBecause.get(),
+                    "primary_binding_mismatch",
                     0);
         }
         if (request.getLength() > config.maxBodyBytes()) {

@@ -3,6 +3,7 @@ package io.georeg.replicator.metrics;
 import io.georeg.oci.NamespaceOwners;
 import io.georeg.ops.MetricBuilders;
 import io.georeg.replicator.PrimarySource;
+import io.georeg.replicator.binding.PrimaryBindingObserver;
 import io.georeg.replicator.copy.CopyObserver;
 import io.georeg.replicator.intake.IntakeObserver;
 import io.georeg.replicator.queue.WorkItem;
@@ -35,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * labels they always had (no {@code primary}), so dashboards and rules written for them still
  * match.
  */
-public final class ReplicatorMetrics implements WorkObserver, CopyObserver, ReconcileObserver {
+public final class ReplicatorMetrics implements WorkObserver, CopyObserver, ReconcileObserver, PrimaryBindingObserver {
     private static final Logger LOG = LoggerFactory.getLogger(ReplicatorMetrics.class);
 
     /** The {@code primary} label of queue rows whose repository no primary owns (not a valid primary name). */
@@ -55,6 +56,8 @@ public final class ReplicatorMetrics implements WorkObserver, CopyObserver, Reco
     private final Counter deletes;
     private final Counter unknownActions;
     private final Counter listingsRefused;
+    /** This process's own last binding check (not the shared queue's): 1 while it differs. */
+    private volatile int bindingMismatch;
 
     /** The metrics of a replicator of one primary. */
     public ReplicatorMetrics(PrometheusRegistry registry, WorkQueue queue) {
@@ -123,6 +126,12 @@ public final class ReplicatorMetrics implements WorkObserver, CopyObserver, Reco
                 .name("georeg_replication_reconcile_listing_refused_total")
                 .help(
                         "Reconcile listings (catalog or namespace) the primary refused to the replicator's account (401/403)")
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("georeg_replication_primary_binding_mismatch")
+                .help("1 while the tracking database replicates other primaries than this replicator is configured"
+                        + " for (it claims no work, refuses notifications and is unready), else 0")
+                .callback(cb -> cb.call(bindingMismatch))
                 .register(registry);
         GaugeWithCallback.builder()
                 .name("georeg_replication_queue_items")
@@ -242,5 +251,10 @@ public final class ReplicatorMetrics implements WorkObserver, CopyObserver, Reco
         String[] out = Arrays.copyOf(values, values.length + 1);
         out[values.length] = last;
         return out;
+    }
+
+    @Override
+    public void bindingChecked(boolean matches) {
+        bindingMismatch = matches ? 0 : 1;
     }
 }

@@ -5,6 +5,7 @@ import io.georeg.db.Transactions;
 import io.georeg.oci.Digest;
 import io.georeg.oci.NamespaceOwners;
 import io.georeg.oci.RepositoryName;
+import io.georeg.replicator.binding.PrimaryBindingStore;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -96,7 +97,16 @@ public final class WorkQueue {
      * each of the two is a walk of its own partial index that stops at the limit. One condition
      * with {@code OR} made PostgreSQL read and sort every due row on each claim (a backlog of
      * 10^4 tags: a sequential scan and a sort per claim, and the scheduler claims as often as a
-     * slot frees). Parameters: the limit, the limit, the owner, the lease in ms, the limit.
+     * slot frees).
+     *
+     * <p>Only while the tracking database replicates the claiming process's primaries (its
+     * binding's fingerprint equals the stored one, V21): a process whose database was rebound to
+     * other primaries ({@code georeg primaries --adopt}) would otherwise take work their primary
+     * notified, find nothing at its own and mark it done with nothing stored. Checked in this
+     * statement, so no claim falls between a rebind and a process's next look at it: the stored
+     * fingerprint is a one-row InitPlan and a One-Time Filter above the walks, which, when it is
+     * false, never run (nothing is read or locked). Parameters: the limit, the limit, the owner,
+     * the lease in ms, the limit, the fingerprint.
      */
     private static final String CLAIM = """
             WITH expired AS (
@@ -116,6 +126,8 @@ public final class WorkQueue {
                    attempts = w.attempts + 1, updated_at = now()
               FROM (SELECT id FROM expired UNION ALL SELECT id FROM due LIMIT ?) claimed
              WHERE w.id = claimed.id
+               AND """ + PrimaryBindingStore.STORED_FINGERPRINT + """
+             = ?
             RETURNING w.id, w.repository, w.kind, w.ref, w.operation, w.digest, w.media_type, w.size, w.generation,
                       w.attempts, w.first_event_at, w.source
             """;
@@ -288,8 +300,12 @@ public final class WorkQueue {
         });
     }
 
-    /** Claims up to {@code limit} due items for {@code owner}, leased for {@code lease}. */
-    public List<WorkItem> claim(String owner, int limit, Duration lease) {
+    /**
+     * Claims up to {@code limit} due items for {@code owner}, leased for {@code lease}, when the
+     * database's stored primary binding is {@code binding} ({@code PrimaryBinding.fingerprint()});
+     * none when it is another.
+     */
+    public List<WorkItem> claim(String owner, int limit, Duration lease, String binding) {
         return tx.read(c -> {
             try (PreparedStatement ps = c.prepareStatement(CLAIM)) {
                 ps.setInt(1, limit);
@@ -297,6 +313,7 @@ public final class WorkQueue {
                 ps.setString(3, owner);
                 ps.setLong(4, lease.toMillis());
                 ps.setInt(5, limit);
+                ps.setString(6, binding);
                 List<WorkItem> items = new ArrayList<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {

@@ -50,6 +50,9 @@ public final class WorkScheduler implements AutoCloseable {
     private final WorkerConfig config;
     private final WorkObserver observer;
     private final String owner;
+    /** The fingerprint of this process's primary binding, which every claim requires of the database. */
+    private final String binding;
+
     private final Backoff backoff;
     private final WakeSignal wake = new WakeSignal();
     private final WakeListener listener;
@@ -68,8 +71,10 @@ public final class WorkScheduler implements AutoCloseable {
             WorkHandler handler,
             WorkerConfig config,
             WorkObserver observer,
-            String owner) {
+            String owner,
+            String binding) {
         this.queue = queue;
+        this.binding = binding;
         this.handler = handler;
         this.config = config.validate();
         this.observer = observer;
@@ -112,7 +117,7 @@ public final class WorkScheduler implements AutoCloseable {
             int claimedCount = 0;
             if (free > 0) {
                 try {
-                    List<WorkItem> claimed = queue.claim(owner, free, config.lease());
+                    List<WorkItem> claimed = queue.claim(owner, free, config.lease(), binding);
                     claimedCount = claimed.size();
                     for (WorkItem item : claimed) {
                         slots.acquireUninterruptibly();

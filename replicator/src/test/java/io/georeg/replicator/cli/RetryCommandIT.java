@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.georeg.db.Database;
 import io.georeg.oci.Digest;
 import io.georeg.oci.RepositoryName;
+import io.georeg.replicator.PrimarySource;
+import io.georeg.replicator.binding.PrimaryBinding;
+import io.georeg.replicator.binding.PrimaryBindingStore;
 import io.georeg.replicator.queue.WorkItem;
 import io.georeg.replicator.queue.WorkQueue;
 import io.georeg.replicator.queue.WorkRequest;
@@ -16,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import picocli.CommandLine;
@@ -28,13 +32,16 @@ class RetryCommandIT {
     void listShowsFailuresWithReasonsAndRetryRequeuesThem() {
         try (Database db = ReplicatorDatabase.start(DB)) {
             WorkQueue queue = new WorkQueue(db);
+            PrimaryBinding binding = new PrimaryBinding(Map.of(PrimarySource.SINGLE, "http://primary.test:80"));
+            new PrimaryBindingStore(db).bindIfUnbound(binding, "RetryCommandIT");
             queue.enqueue(List.of(WorkRequest.blobPush(
                     RepositoryName.of("team/app"),
                     Digest.sha256("x".getBytes(StandardCharsets.UTF_8)),
                     1,
                     Instant.now(),
                     "test")));
-            WorkItem item = queue.claim("w", 1, Duration.ofSeconds(30)).get(0);
+            WorkItem item = queue.claim("w", 1, Duration.ofSeconds(30), binding.fingerprint())
+                    .get(0);
             queue.fail(item, "w", "blob is not on the primary", true, 5, Duration.ZERO);
         }
         StringWriter listed = new StringWriter();

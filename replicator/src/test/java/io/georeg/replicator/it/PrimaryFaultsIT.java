@@ -54,7 +54,7 @@ class PrimaryFaultsIT {
     @BeforeEach
     void start() throws Exception {
         ReplicatorDatabase.start(DB).close(); // migrate
-        DB.execute("TRUNCATE replication_event, replication_work, pull_counter, repositories, blobs CASCADE");
+        ReplicatorDatabase.emptyForANewSite(DB);
         primary = new StandInPrimary()
                 .manifest(REPO.value(), "v1", MediaTypes.OCI_MANIFEST, MANIFEST)
                 .blob(LAYER)

@@ -54,7 +54,7 @@ class ReconcileCrawlIT {
     @BeforeEach
     void start() throws Exception {
         ReplicatorDatabase.start(DB).close(); // migrate
-        DB.execute("TRUNCATE replication_event, replication_work, pull_counter, repositories, blobs CASCADE");
+        ReplicatorDatabase.emptyForANewSite(DB);
         primary = new StandInPrimary().blob(LAYER).blob(CONFIG);
         for (String tag : TAGS) {
             primary.manifest(REPO.value(), tag, MediaTypes.OCI_MANIFEST, MANIFEST);

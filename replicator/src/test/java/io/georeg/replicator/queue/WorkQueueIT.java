@@ -6,6 +6,9 @@ import io.georeg.db.Database;
 import io.georeg.oci.Digest;
 import io.georeg.oci.RepositoryName;
 import io.georeg.oci.Tag;
+import io.georeg.replicator.PrimarySource;
+import io.georeg.replicator.binding.PrimaryBinding;
+import io.georeg.replicator.binding.PrimaryBindingStore;
 import io.georeg.replicator.testing.ReplicatorDatabase;
 import io.georeg.testkit.db.TestDatabase;
 import java.nio.charset.StandardCharsets;
@@ -14,6 +17,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -32,6 +36,11 @@ class WorkQueueIT {
     static final TestDatabase DB = new TestDatabase();
 
     private static final RepositoryName REPO = RepositoryName.of("team/app");
+    /** The primaries this test's database replicates: a claim names them (V21). */
+    private static final PrimaryBinding BINDING =
+            new PrimaryBinding(Map.of(PrimarySource.SINGLE, "http://primary.test:80"));
+
+    private static final String BOUND = BINDING.fingerprint();
     private static Database database;
     private static WorkQueue queue;
 
@@ -39,6 +48,7 @@ class WorkQueueIT {
     static void start() {
         database = ReplicatorDatabase.start(DB);
         queue = new WorkQueue(database);
+        new PrimaryBindingStore(database).bindIfUnbound(BINDING, "WorkQueueIT");
     }
 
     @AfterAll
@@ -73,7 +83,8 @@ class WorkQueueIT {
                 String owner = "owner-" + w;
                 claimers.add(() -> {
                     List<Long> mine = new ArrayList<>();
-                    for (List<WorkItem> batch; !(batch = queue.claim(owner, 7, Duration.ofMinutes(1))).isEmpty(); ) {
+                    for (List<WorkItem> batch;
+                            !(batch = queue.claim(owner, 7, Duration.ofMinutes(1), BOUND)).isEmpty(); ) {
                         batch.forEach(item -> mine.add(item.id()));
                     }
                     return mine;
@@ -95,10 +106,11 @@ class WorkQueueIT {
     @Test
     void anExpiredLeaseIsClaimedByAnotherOwnerAndTheOldOwnerCannotFinishIt() {
         queue.enqueue(List.of(blob(1)));
-        WorkItem first = queue.claim("crashed", 10, Duration.ofSeconds(30)).get(0);
-        assertThat(queue.claim("other", 10, Duration.ofSeconds(30))).isEmpty();
+        WorkItem first =
+                queue.claim("crashed", 10, Duration.ofSeconds(30), BOUND).get(0);
+        assertThat(queue.claim("other", 10, Duration.ofSeconds(30), BOUND)).isEmpty();
         DB.execute("UPDATE replication_work SET lease_expires_at = now() - interval '1 second'");
-        WorkItem again = queue.claim("other", 10, Duration.ofSeconds(30)).get(0);
+        WorkItem again = queue.claim("other", 10, Duration.ofSeconds(30), BOUND).get(0);
         assertThat(again.id()).isEqualTo(first.id());
         assertThat(again.attempts()).isEqualTo(2);
         assertThat(queue.complete(first, "crashed")).isEmpty();
@@ -110,14 +122,14 @@ class WorkQueueIT {
     void aRequestArrivingWhileTheItemRunsMakesItRunAgainInsteadOfDone() {
         Tag v1 = Tag.of("v1");
         queue.enqueue(List.of(WorkRequest.tagPush(REPO, v1, digest(1), Instant.now(), "test")));
-        WorkItem running = queue.claim("w", 10, Duration.ofSeconds(30)).get(0);
+        WorkItem running = queue.claim("w", 10, Duration.ofSeconds(30), BOUND).get(0);
         queue.enqueue(List.of(WorkRequest.tagPush(REPO, v1, digest(2), Instant.now(), "test")));
-        assertThat(queue.claim("w2", 10, Duration.ofSeconds(30)))
+        assertThat(queue.claim("w2", 10, Duration.ofSeconds(30), BOUND))
                 .as("still leased: not given to a second worker")
                 .isEmpty();
         assertThat(queue.complete(running, "w"))
                 .hasValueSatisfying(c -> assertThat(c.state()).isEqualTo(WorkState.PENDING));
-        WorkItem rerun = queue.claim("w", 10, Duration.ofSeconds(30)).get(0);
+        WorkItem rerun = queue.claim("w", 10, Duration.ofSeconds(30), BOUND).get(0);
         assertThat(rerun.digest()).contains(digest(2));
         assertThat(queue.complete(rerun, "w"))
                 .hasValueSatisfying(c -> assertThat(c.state()).isEqualTo(WorkState.DONE));
@@ -130,7 +142,7 @@ class WorkQueueIT {
         queue.enqueue(List.of(WorkRequest.tagPush(REPO, pushed, digest(1), pushAt, "notification")));
         queue.enqueue(List.of(WorkRequest.tagSync(REPO, pushed, Instant.now(), "reconcile")));
 
-        WorkItem item = queue.claim("w", 10, Duration.ofSeconds(30)).get(0);
+        WorkItem item = queue.claim("w", 10, Duration.ofSeconds(30), BOUND).get(0);
         assertThat(item.digest())
                 .as("the crawl, newer and without a digest, leaves the push's (the worker waits for its link)")
                 .contains(digest(1));
@@ -140,7 +152,7 @@ class WorkQueueIT {
         Tag deleted = Tag.of("deleted");
         queue.enqueue(List.of(WorkRequest.tagDelete(REPO, deleted, pushAt, "notification")));
         queue.enqueue(List.of(WorkRequest.tagSync(REPO, deleted, Instant.now(), "reconcile")));
-        assertThat(queue.claim("w", 10, Duration.ofSeconds(30)).get(0))
+        assertThat(queue.claim("w", 10, Duration.ofSeconds(30), BOUND).get(0))
                 .satisfies(i -> assertThat(i.operation()).isEqualTo(WorkOperation.PUSH_MANIFEST))
                 .satisfies(i -> assertThat(i.digest()).isEmpty());
     }
@@ -148,17 +160,17 @@ class WorkQueueIT {
     @Test
     void transientFailuresAreRescheduledInTheTableUntilTheAttemptsRunOut() {
         queue.enqueue(List.of(blob(1)));
-        WorkItem a1 = queue.claim("w", 1, Duration.ofSeconds(30)).get(0);
+        WorkItem a1 = queue.claim("w", 1, Duration.ofSeconds(30), BOUND).get(0);
         assertThat(queue.fail(a1, "w", "primary unreachable", false, 2, Duration.ofMinutes(5)))
                 .contains(WorkState.PENDING);
-        assertThat(queue.claim("w", 1, Duration.ofSeconds(30)))
+        assertThat(queue.claim("w", 1, Duration.ofSeconds(30), BOUND))
                 .as("not due for 5 minutes")
                 .isEmpty();
         assertThat(DB.queryLong(
                         "SELECT count(*) FROM replication_work WHERE next_attempt_at > now() + interval '4 minutes'"))
                 .isEqualTo(1);
         DB.execute("UPDATE replication_work SET next_attempt_at = now()");
-        WorkItem a2 = queue.claim("w", 1, Duration.ofSeconds(30)).get(0);
+        WorkItem a2 = queue.claim("w", 1, Duration.ofSeconds(30), BOUND).get(0);
         assertThat(queue.fail(a2, "w", "primary unreachable again", false, 2, Duration.ofMillis(1)))
                 .contains(WorkState.FAILED);
         assertThat(queue.failures(10)).singleElement().satisfies(f -> {
@@ -171,12 +183,12 @@ class WorkQueueIT {
     void aDeferredItemRunsAgainAfterItsDelayNeverFailsAndANewerRequestBringsItForward() {
         Tag v2 = Tag.of("deferred");
         queue.enqueue(List.of(WorkRequest.tagPush(REPO, v2, digest(1), Instant.now(), "test")));
-        WorkItem first = queue.claim("w", 10, Duration.ofSeconds(30)).get(0);
+        WorkItem first = queue.claim("w", 10, Duration.ofSeconds(30), BOUND).get(0);
 
         assertThat(queue.defer(first, "w", "not linked yet", Duration.ofMinutes(5)))
                 .isTrue();
 
-        assertThat(queue.claim("w", 10, Duration.ofSeconds(30)))
+        assertThat(queue.claim("w", 10, Duration.ofSeconds(30), BOUND))
                 .as("not due for 5 minutes")
                 .isEmpty();
         assertThat(DB.queryLong("SELECT count(*) FROM replication_work WHERE state = 'pending' AND attempts = 1"
@@ -187,7 +199,7 @@ class WorkQueueIT {
                 .isFalse();
 
         queue.enqueue(List.of(WorkRequest.tagPush(REPO, v2, digest(2), Instant.now(), "test")));
-        WorkItem again = queue.claim("w", 10, Duration.ofSeconds(30)).get(0);
+        WorkItem again = queue.claim("w", 10, Duration.ofSeconds(30), BOUND).get(0);
         assertThat(again.id()).isEqualTo(first.id());
         assertThat(again.attempts())
                 .as("a new request starts the attempts over")
@@ -197,17 +209,37 @@ class WorkQueueIT {
     }
 
     @Test
+    void aClaimOfAProcessBoundToOtherPrimariesTakesNothingAndLocksNothing() {
+        queue.enqueue(List.of(blob(1), blob(2)));
+        PrimaryBinding other = new PrimaryBinding(Map.of(PrimarySource.SINGLE, "http://other.test:80"));
+        PrimaryBinding more = new PrimaryBinding(
+                Map.of(PrimarySource.SINGLE, "http://primary.test:80", "cell-2", "http://cell-2.test:80"));
+
+        assertThat(queue.claim("elsewhere", 10, Duration.ofSeconds(30), other.fingerprint()))
+                .as("another URL for the same name")
+                .isEmpty();
+        assertThat(queue.claim("elsewhere", 10, Duration.ofSeconds(30), more.fingerprint()))
+                .as("a primary more than the database replicates")
+                .isEmpty();
+        assertThat(queue.depth().byState())
+                .as("nothing was taken")
+                .containsEntry(WorkState.PENDING, 2L)
+                .containsEntry(WorkState.IN_PROGRESS, 0L);
+        assertThat(queue.claim("w", 10, Duration.ofSeconds(30), BOUND)).hasSize(2);
+    }
+
+    @Test
     void permanentFailureFailsAtOnceAndRetryRequeuesIt() {
         queue.enqueue(List.of(
                 blob(1), WorkRequest.blobPush(RepositoryName.of("other/repo"), digest(2), 1, Instant.now(), "test")));
-        for (WorkItem item : queue.claim("w", 10, Duration.ofSeconds(30))) {
+        for (WorkItem item : queue.claim("w", 10, Duration.ofSeconds(30), BOUND)) {
             assertThat(queue.fail(item, "w", "not on the primary", true, 10, Duration.ZERO))
                     .contains(WorkState.FAILED);
         }
         assertThat(queue.retryFailed(Optional.of(REPO))).isEqualTo(1);
         assertThat(queue.depth().byState()).containsEntry(WorkState.FAILED, 1L).containsEntry(WorkState.PENDING, 1L);
         assertThat(queue.retryFailed(Optional.empty())).isEqualTo(1);
-        assertThat(queue.claim("w", 10, Duration.ofSeconds(30)))
+        assertThat(queue.claim("w", 10, Duration.ofSeconds(30), BOUND))
                 .hasSize(2)
                 .allSatisfy(i -> assertThat(i.attempts()).isEqualTo(1));
     }
@@ -215,7 +247,7 @@ class WorkQueueIT {
     @Test
     void pruningRemovesOldEventsAndOldFinishedItemsButNeverFailedOrPendingOnes() {
         queue.enqueue(List.of(blob(1), blob(2), blob(3)));
-        List<WorkItem> items = queue.claim("w", 3, Duration.ofSeconds(30));
+        List<WorkItem> items = queue.claim("w", 3, Duration.ofSeconds(30), BOUND);
         queue.complete(items.get(0), "w");
         queue.fail(items.get(1), "w", "gone", true, 1, Duration.ZERO);
         queue.fail(items.get(2), "w", "later", false, 9, Duration.ZERO);

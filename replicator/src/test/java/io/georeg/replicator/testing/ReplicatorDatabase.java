@@ -41,4 +41,15 @@ public final class ReplicatorDatabase {
     public static void truncateQueue(TestDatabase db) {
         db.execute("TRUNCATE replication_event, replication_work, pull_counter");
     }
+
+    /**
+     * Empties the database into a new site's: no queue, no replicated content, bound to no primary.
+     * For a test class whose tests each start a primary of their own (a stand-in on a new port):
+     * each is a site of its own, and a replicator of another primary on the last test's database
+     * would be refused ({@code PrimaryBindingGuard}), as it is in production.
+     */
+    public static void emptyForANewSite(TestDatabase db) {
+        db.execute("TRUNCATE replication_event, replication_work, pull_counter, repositories, blobs,"
+                + " replica_primaries CASCADE");
+    }
 }
