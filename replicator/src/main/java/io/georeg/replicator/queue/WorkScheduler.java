@@ -139,9 +139,16 @@ public final class WorkScheduler implements AutoCloseable {
             if (claimedCount > 0 && claimedCount == free && slots.availablePermits() > 0) {
                 continue; // a full batch: there may be more due right away
             }
+            Duration due = nextDue(free);
+            if (free > 0 && claimedCount == 0 && !due.isPositive()) {
+                // Items are due, yet the claim took none: another process's claim holds them, or the
+                // database is bound to other primaries (the claim's own condition). Asking again at
+                // once would spin on the database for as long as that lasts; a NOTIFY, a freed slot
+                // or the poll interval wakes the next claim.
+                due = config.pollInterval();
+            }
             try {
-                wake.await(
-                        min(min(Duration.between(Instant.now(), nextRenewal), config.pollInterval()), nextDue(free)));
+                wake.await(min(min(Duration.between(Instant.now(), nextRenewal), config.pollInterval()), due));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
