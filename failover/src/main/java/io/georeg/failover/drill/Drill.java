@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -131,6 +132,18 @@ public final class Drill {
         return report;
     }
 
+    /**
+     * The lag percentiles as the report shows them, to the hundredth of a second ("0.40 / 1.20"; "-"
+     * without samples): the query's doubles printed as they are read like 0.39966551000000006.
+     */
+    static String lagFact(StatusReport.Lag lag) {
+        return seconds(lag.p50Seconds()) + " / " + seconds(lag.p99Seconds());
+    }
+
+    private static String seconds(Optional<Double> value) {
+        return value.map(v -> String.format(Locale.ROOT, "%.2f", v)).orElse("-");
+    }
+
     private void preChecks(Report report) {
         StatusReport status = new StatusQuery(database)
                 .read(Duration.ofMinutes(15), 10, StatusQuery.Repositories.NONE, Optional.empty(), 0);
@@ -139,10 +152,7 @@ public final class Drill {
                 "queue",
                 "pending " + q.pending() + ", in progress " + q.inProgress() + ", failed " + q.failed() + ", done "
                         + q.done());
-        report.fact(
-                "lag p50/p99 (s, last 15 min)",
-                status.lag().p50Seconds().map(String::valueOf).orElse("-") + " / "
-                        + status.lag().p99Seconds().map(String::valueOf).orElse("-"));
+        report.fact("lag p50/p99 (s, last 15 min)", lagFact(status.lag()));
         Optional<Duration> oldest = status.oldestPendingAge();
         report.check(
                 oldest.isEmpty() || oldest.get().compareTo(options.maxLag()) <= 0
