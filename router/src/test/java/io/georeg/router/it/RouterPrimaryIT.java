@@ -210,6 +210,37 @@ class RouterPrimaryIT {
                 .startsWith(routerUrl + "/v2/router-it/target/blobs/" + digest);
     }
 
+    /**
+     * Request headers between Jetty's client default (8 KiB) and what the router's listener takes
+     * (32 KiB: bearer tokens with many scopes are large) reach the primary: a 20 KiB header on an
+     * upload, and on a read the replica misses, was answered 503 UNAVAILABLE "the primary site's
+     * registry is unreachable: IllegalArgumentException: Request headers too large" (a client's
+     * large token reported as an outage, counted as an upstream error), while distribution itself
+     * takes it.
+     */
+    @Test
+    void requestHeadersTheRouterAcceptsAreForwardedToThePrimary() throws Exception {
+        String padding = "p".repeat(20 * 1024);
+        HttpResponse<String> upload = HTTP.send(
+                HttpRequest.newBuilder(routerUrl.resolve("/v2/router-it/large-headers/blobs/uploads/"))
+                        .header("X-Padding", padding)
+                        .POST(HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(upload.statusCode())
+                .as("upload start; body " + upload.body())
+                .isEqualTo(202);
+        HttpResponse<String> miss = HTTP.send(
+                HttpRequest.newBuilder(routerUrl.resolve("/v2/router-it/large-headers/manifests/absent"))
+                        .header("X-Padding", padding)
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(miss.statusCode())
+                .as("read of an absent tag; body " + miss.body())
+                .isEqualTo(404);
+        assertThat(miss.body()).contains("\"code\":\"MANIFEST_UNKNOWN\"");
+    }
+
     @Test
     void replicaAnswersWhatItHasWithoutAFallback() throws Exception {
         TestImage image = TestImages.image(202);
