@@ -42,7 +42,35 @@ public final class EnvelopeParser {
 
     private EnvelopeParser() {}
 
+    /**
+     * An envelope read event by event: the events that could be read (less the replicator's own
+     * pulls) and, for each that could not, why ({@code events[i] ...}).
+     *
+     * @param total how many events the envelope held, readable or not
+     */
+    public record Envelope(List<NotificationEvent> events, List<String> refused, int total) {
+        public Envelope {
+            events = List.copyOf(events);
+            refused = List.copyOf(refused);
+        }
+    }
+
+    /** Every event of the envelope, or a {@link MalformedEnvelopeException} for the first one that is not readable. */
     public static List<NotificationEvent> parse(byte[] body) {
+        Envelope envelope = read(body);
+        if (!envelope.refused().isEmpty()) {
+            throw new MalformedEnvelopeException(envelope.refused().getFirst());
+        }
+        return envelope.events();
+    }
+
+    /**
+     * The envelope's events one by one: an event that cannot be read is refused on its own, with its
+     * reason, and does not take the readable ones beside it down with it (a sender re-sending the
+     * whole envelope would be refused again, forever). A body that is no envelope at all (not JSON,
+     * no {@code events} array) throws {@link MalformedEnvelopeException}.
+     */
+    public static Envelope read(byte[] body) {
         JsonNode root;
         try {
             root = JSON.readTree(body);
@@ -59,13 +87,20 @@ public final class EnvelopeParser {
             throw new MalformedEnvelopeException("body has no \"events\" array");
         }
         List<NotificationEvent> out = new ArrayList<>(events.size());
+        List<String> refused = new ArrayList<>();
         for (int i = 0; i < events.size(); i++) {
-            NotificationEvent event = event(events.get(i), "events[" + i + "]");
+            NotificationEvent event;
+            try {
+                event = event(events.get(i), "events[" + i + "]");
+            } catch (MalformedEnvelopeException e) {
+                refused.add(e.getMessage());
+                continue;
+            }
             if (!isReplicatorPull(events.get(i), event)) {
                 out.add(event);
             }
         }
-        return out;
+        return new Envelope(out, refused, events.size());
     }
 
     private static boolean isReplicatorPull(JsonNode json, NotificationEvent event) {

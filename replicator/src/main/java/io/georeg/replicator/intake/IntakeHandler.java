@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code POST <path>}: the primary registry's notification endpoint (distribution's
  * {@code notifications.endpoints[].url}). Checks the shared secret (401), the size (413), the
- * media type (415), the envelope (400 with the reason), then commits the events with
+ * media type (415), the envelope (400 with the reason; an envelope some of whose events are
+ * readable has those recorded and the others listed as {@code refused} in the 200), then commits the events with
  * {@link EventStore} and only then answers 200. While the database is unreachable it answers 503:
  * distribution re-sends the same event until it gets a 2xx, so nothing acknowledged is lost and
  * nothing unacknowledged is dropped. Error answers are a small JSON object
@@ -147,12 +148,30 @@ public final class IntakeHandler extends Handler.Abstract {
         if (body.length > config.maxBodyBytes()) {
             return tooLarge(request, response, callback);
         }
-        List<NotificationEvent> events;
+        EnvelopeParser.Envelope envelope;
         try {
-            events = EnvelopeParser.parse(body);
+            envelope = EnvelopeParser.read(body);
         } catch (MalformedEnvelopeException e) {
             LOG.warn("refused a malformed notification: {}", e.getMessage());
             return answer(response, callback, 400, "malformed", e.getMessage(), "malformed", 0);
+        }
+        List<String> refused = envelope.refused();
+        if (!refused.isEmpty() && refused.size() == envelope.total()) {
+            String reason = refused.getFirst() + (refused.size() > 1 ? " (and " + (refused.size() - 1) + " more)" : "");
+            LOG.warn("refused a malformed notification: {}", reason);
+            return answer(response, callback, 400, "malformed", reason, "malformed", 0);
+        }
+        // Some events are readable: they are recorded and acknowledged, the others refused with
+        // their reasons. A 400 would lose the readable ones, since the registry re-sends the same
+        // envelope, refused again every time.
+        List<NotificationEvent> events = envelope.events();
+        if (!refused.isEmpty()) {
+            LOG.warn(
+                    "a notification from {} had {} unreadable event(s) of {}, refused; the others are recorded: {}",
+                    sender(request),
+                    refused.size(),
+                    envelope.total(),
+                    String.join("; ", refused));
         }
         EventStore.Recorded recorded;
         try {
@@ -182,6 +201,9 @@ public final class IntakeHandler extends Handler.Abstract {
         ok.put("accepted", recorded.newEvents());
         ok.put("duplicates", recorded.duplicates());
         ok.put("queued", recorded.workQueued());
+        if (!refused.isEmpty()) {
+            ok.put("refused", refused);
+        }
         observer.requestHandled(
                 recorded.newEvents() == 0 && recorded.duplicates() > 0 ? "duplicate" : "accepted", events.size());
         return write(response, callback, 200, ok);

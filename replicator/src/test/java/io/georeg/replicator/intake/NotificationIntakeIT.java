@@ -2,6 +2,9 @@ package io.georeg.replicator.intake;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.georeg.db.Database;
 import io.georeg.replicator.testing.JettyServers;
 import io.georeg.replicator.testing.NotificationFixtures;
@@ -258,6 +261,45 @@ class NotificationIntakeIT {
         }
         assertThat(answers.get(1).body()).contains("without target.digest");
         assertThat(DB.queryLong("SELECT count(*) FROM replication_event")).isZero();
+    }
+
+    /**
+     * An envelope whose events are partly unreadable (an invalid repository name with '..', a digest
+     * of upper-case hex too short) around a good push: the push was lost with them, the whole
+     * envelope answered 400 "events[0].target.repository is not a valid repository name" and nothing
+     * recorded, and since the registry re-sends what it was refused, the same 400 again every time.
+     * Now the push is recorded and queued, the others are refused in the answer with their reasons.
+     */
+    @Test
+    void readableEventsBesideUnreadableOnesAreRecordedAndTheOthersRefused() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        JsonNode push = json.readTree(NotificationFixtures.bytes("push-manifest-oci-tag.json"))
+                .get("events")
+                .get(0);
+        ObjectNode good = push.deepCopy();
+        good.put("id", "mixed-good");
+        ObjectNode badName = push.deepCopy();
+        badName.put("id", "mixed-bad-name");
+        ((ObjectNode) badName.get("target")).put("repository", "Team/../app");
+        ObjectNode badDigest = push.deepCopy();
+        badDigest.put("id", "mixed-bad-digest");
+        ((ObjectNode) badDigest.get("target")).put("digest", "sha256:ABC");
+        ObjectNode envelope = json.createObjectNode();
+        envelope.putArray("events").add(badName).add(good).add(badDigest);
+
+        HttpResponse<String> r =
+                post(json.writeValueAsBytes(envelope), "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE);
+
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        JsonNode answer = json.readTree(r.body());
+        assertThat(answer.path("accepted").asInt()).isEqualTo(1);
+        assertThat(answer.path("refused")).hasSize(2);
+        assertThat(answer.path("refused").get(0).asText()).contains("events[0].target.repository");
+        assertThat(answer.path("refused").get(1).asText()).contains("events[2].target.digest");
+        assertThat(DB.queryLong("SELECT count(*) FROM replication_event WHERE event_id = 'mixed-good'"))
+                .isEqualTo(1);
+        assertThat(DB.queryLong("SELECT count(*) FROM replication_event")).isEqualTo(1);
+        assertThat(DB.queryLong("SELECT count(*) FROM replication_work")).isEqualTo(1);
     }
 
     @Test
