@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.io.Content;
@@ -47,6 +48,9 @@ public final class IntakeHandler extends Handler.Abstract {
     private static final Logger LOG = LoggerFactory.getLogger(IntakeHandler.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     public static final String EVENTS_MEDIA_TYPE = "application/vnd.docker.distribution.events.v1+json";
+    /** The most reasons for unreadable events said in an answer and its log line. */
+    static final int MAX_REASONS = 10;
+
     private static final Set<String> ACCEPTED_TYPES = Set.of(EVENTS_MEDIA_TYPE, "application/json");
 
     private final IntakeConfig config;
@@ -155,9 +159,16 @@ public final class IntakeHandler extends Handler.Abstract {
             LOG.warn("refused a malformed notification: {}", e.getMessage());
             return answer(response, callback, 400, "malformed", e.getMessage(), "malformed", 0);
         }
-        List<String> refused = envelope.refused();
-        if (!refused.isEmpty() && refused.size() == envelope.total()) {
-            String reason = refused.getFirst() + (refused.size() > 1 ? " (and " + (refused.size() - 1) + " more)" : "");
+        // At most MAX_REASONS said: a 1 MiB envelope can hold a hundred thousand unreadable events.
+        List<String> refused = envelope.refused().size() > MAX_REASONS
+                ? Stream.concat(
+                                envelope.refused().stream().limit(MAX_REASONS),
+                                Stream.of("and " + (envelope.refused().size() - MAX_REASONS) + " more"))
+                        .toList()
+                : envelope.refused();
+        int unreadable = envelope.refused().size();
+        if (unreadable > 0 && unreadable == envelope.total()) {
+            String reason = refused.getFirst() + (unreadable > 1 ? " (and " + (unreadable - 1) + " more)" : "");
             LOG.warn("refused a malformed notification: {}", reason);
             return answer(response, callback, 400, "malformed", reason, "malformed", 0);
         }
@@ -169,7 +180,7 @@ public final class IntakeHandler extends Handler.Abstract {
             LOG.warn(
                     "a notification from {} had {} unreadable event(s) of {}, refused; the others are recorded: {}",
                     sender(request),
-                    refused.size(),
+                    unreadable,
                     envelope.total(),
                     String.join("; ", refused));
         }

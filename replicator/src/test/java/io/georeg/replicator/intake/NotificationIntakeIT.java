@@ -302,6 +302,30 @@ class NotificationIntakeIT {
         assertThat(DB.queryLong("SELECT count(*) FROM replication_work")).isEqualTo(1);
     }
 
+    /** Thousands of unreadable events beside a good one: the answer (and log line) names ten, not all. */
+    @Test
+    void manyUnreadableEventsAreCountedNotAllListed() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode good = (ObjectNode) json.readTree(NotificationFixtures.bytes("push-blob.json"))
+                .get("events")
+                .get(0);
+        ObjectNode envelope = json.createObjectNode();
+        var events = envelope.putArray("events").add(good);
+        for (int i = 0; i < 5000; i++) {
+            events.add(i);
+        }
+
+        HttpResponse<String> r =
+                post(json.writeValueAsBytes(envelope), "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE);
+
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        JsonNode refused = json.readTree(r.body()).path("refused");
+        assertThat(refused).hasSize(IntakeHandler.MAX_REASONS + 1);
+        assertThat(refused.get(0).asText()).isEqualTo("events[1] is not an object");
+        assertThat(refused.get(IntakeHandler.MAX_REASONS).asText()).isEqualTo("and 4990 more");
+        assertThat(DB.queryLong("SELECT count(*) FROM replication_event")).isEqualTo(1);
+    }
+
     @Test
     void oversizedBodyIsRefusedWith413() throws Exception {
         byte[] big = new byte[128 * 1024];
