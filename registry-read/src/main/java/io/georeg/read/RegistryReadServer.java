@@ -62,10 +62,14 @@ public final class RegistryReadServer implements AutoCloseable {
         return new PathGuard(new DirectReads(context, replica, auth, options));
     }
 
+    /** The request headers taken, as many as the router's public listener takes. */
+    static final int MAX_REQUEST_HEADERS = 32 * 1024;
+
     /**
      * HTTP settings registry-read needs on the connector that serves it: ambiguous URIs
      * ({@code %2F}, {@code %2E}, empty segments) must reach the {@link PathGuard}, which answers
-     * them with an OCI body, instead of being refused by Jetty with a bare 400.
+     * them with an OCI body, instead of being refused by Jetty with a bare 400; request headers as
+     * large as the router takes.
      */
     public static HttpConfiguration configure(HttpConfiguration http) {
         http.setUriCompliance(UriCompliance.DEFAULT.with(
@@ -78,6 +82,9 @@ public final class RegistryReadServer implements AutoCloseable {
                 UriCompliance.Violation.SUSPICIOUS_PATH_CHARACTERS));
         http.setSendServerVersion(false);
         http.setSendXPoweredBy(false);
+        // As much as the router's listener takes and forwards here (bearer tokens with many scopes
+        // are large); Jetty's default, 8 KiB, refused such a token with 431.
+        http.setRequestHeaderSize(MAX_REQUEST_HEADERS);
         return http;
     }
 
