@@ -23,7 +23,8 @@ import java.util.Optional;
  * {@code notifications/event.go}) into {@link NotificationEvent}s, refusing anything the
  * replicator could not act on with a reason: no events array, an event without id, timestamp,
  * action or repository, an invalid repository name, digest or tag, a push without digest, a
- * rename without valid {@code from} and {@code to}.
+ * rename without valid {@code from} and {@code to}, a time outside RFC 3339's years, a NUL
+ * character anywhere (the database cannot store it).
  *
  * <p>GitLab's container registry sends the same envelope with more in it (its
  * {@code notifications/event.go}): a {@code rename} action whose {@code target.rename} says which
@@ -39,6 +40,8 @@ import java.util.Optional;
 public final class EnvelopeParser {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_ID_LENGTH = 200;
+    private static final Instant EARLIEST = Instant.parse("0000-01-01T00:00:00Z");
+    private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999999Z");
 
     private EnvelopeParser() {}
 
@@ -112,6 +115,10 @@ public final class EnvelopeParser {
         if (!e.isObject()) {
             throw new MalformedEnvelopeException(at + " is not an object");
         }
+        if (containsNul(e)) {
+            // PostgreSQL's text and jsonb cannot hold U+0000: the insert failed, answered 500 forever.
+            throw new MalformedEnvelopeException(at + " contains a NUL character (\\u0000)");
+        }
         String id = requiredText(e, "id", at);
         if (id.length() > MAX_ID_LENGTH) {
             throw new MalformedEnvelopeException(at + ".id is longer than " + MAX_ID_LENGTH + " characters");
@@ -120,6 +127,11 @@ public final class EnvelopeParser {
         try {
             timestamp = Instant.parse(requiredText(e, "timestamp", at));
         } catch (DateTimeParseException ex) {
+            throw new MalformedEnvelopeException(at + ".timestamp is not an RFC 3339 time: "
+                    + e.get("timestamp").asText());
+        }
+        if (timestamp.isBefore(EARLIEST) || timestamp.isAfter(LATEST)) {
+            // RFC 3339 years have four digits; Instant.parse takes more, which PostgreSQL refused (500).
             throw new MalformedEnvelopeException(at + ".timestamp is not an RFC 3339 time: "
                     + e.get("timestamp").asText());
         }
@@ -233,6 +245,23 @@ public final class EnvelopeParser {
         } catch (OciException ex) {
             throw new MalformedEnvelopeException(at + ".target.digest is not a valid digest: " + text);
         }
+    }
+
+    private static boolean containsNul(JsonNode node) {
+        if (node.isTextual()) {
+            return node.textValue().indexOf('\u0000') >= 0;
+        }
+        for (var field : node.properties()) {
+            if (field.getKey().indexOf('\u0000') >= 0 || containsNul(field.getValue())) {
+                return true;
+            }
+        }
+        for (JsonNode element : node.isArray() ? node : List.<JsonNode>of()) {
+            if (containsNul(element)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String requiredText(JsonNode node, String field, String at) {

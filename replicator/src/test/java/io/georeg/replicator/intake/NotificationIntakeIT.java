@@ -302,6 +302,41 @@ class NotificationIntakeIT {
         assertThat(DB.queryLong("SELECT count(*) FROM replication_work")).isEqualTo(1);
     }
 
+    /**
+     * Events the database cannot store, beside a good one: a NUL character (in the actor's name; the
+     * event is kept as jsonb) and a timestamp in the year 300000 (Instant.parse takes it, PostgreSQL
+     * does not). The insert failed: 500 "recording the events failed" with a stack trace logged,
+     * nothing recorded, and the registry's re-sends failed the same way forever.
+     */
+    @Test
+    void eventsTheDatabaseCannotStoreAreRefusedAndTheOthersRecorded() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode push = (ObjectNode) json.readTree(NotificationFixtures.bytes("push-blob.json"))
+                .get("events")
+                .get(0);
+        ObjectNode nul = push.deepCopy();
+        nul.put("id", "store-nul");
+        nul.putObject("actor").put("name", "evil\u0000user");
+        ObjectNode farFuture = push.deepCopy();
+        farFuture.put("id", "store-far-future");
+        farFuture.put("timestamp", "+300000-01-01T00:00:00Z");
+        ObjectNode good = push.deepCopy();
+        good.put("id", "store-good");
+        ObjectNode envelope = json.createObjectNode();
+        envelope.putArray("events").add(nul).add(farFuture).add(good);
+
+        HttpResponse<String> r =
+                post(json.writeValueAsBytes(envelope), "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE);
+
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        JsonNode refused = json.readTree(r.body()).path("refused");
+        assertThat(refused.get(0).asText()).contains("events[0] contains a NUL character");
+        assertThat(refused.get(1).asText()).contains("events[1].timestamp is not an RFC 3339 time");
+        assertThat(DB.queryLong("SELECT count(*) FROM replication_event WHERE event_id = 'store-good'"))
+                .isEqualTo(1);
+        assertThat(DB.queryLong("SELECT count(*) FROM replication_event")).isEqualTo(1);
+    }
+
     /** Thousands of unreadable events beside a good one: the answer (and log line) names ten, not all. */
     @Test
     void manyUnreadableEventsAreCountedNotAllListed() throws Exception {
