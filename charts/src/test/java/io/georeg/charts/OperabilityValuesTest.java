@@ -497,6 +497,7 @@ class OperabilityValuesTest {
         assertThat(alertRule(chart, "GeoregNotificationsRejected").path("expr").asText())
                 .contains("georeg_replication_intake_requests_total")
                 .contains("unauthorized")
+                .contains("partly_malformed")
                 .contains("too_large")
                 .contains("unavailable")
                 .contains("namespace=\"" + RenderedChart.NAMESPACE + "\"")

@@ -215,8 +215,13 @@ public final class IntakeHandler extends Handler.Abstract {
         if (!refused.isEmpty()) {
             ok.put("refused", refused);
         }
+        // An envelope with unreadable events is counted apart, and the rejected-notifications alert
+        // counts it: the events refused are not recorded, which the sender's 200 no longer shows.
         observer.requestHandled(
-                recorded.newEvents() == 0 && recorded.duplicates() > 0 ? "duplicate" : "accepted", events.size());
+                !refused.isEmpty()
+                        ? "partly_malformed"
+                        : recorded.newEvents() == 0 && recorded.duplicates() > 0 ? "duplicate" : "accepted",
+                events.size());
         return write(response, callback, 200, ok);
     }
 

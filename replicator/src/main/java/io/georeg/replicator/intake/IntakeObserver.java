@@ -7,8 +7,9 @@ public interface IntakeObserver {
     /**
      * One request answered.
      *
-     * @param outcome accepted, duplicate, unauthorized, too_large, malformed, unsupported_media_type,
-     *     database_unavailable, error
+     * @param outcome accepted, duplicate, partly_malformed (its readable events recorded, the others
+     *     refused), unauthorized, too_large, malformed, unsupported_media_type, database_unavailable,
+     *     error
      * @param events events in the envelope (0 when it was not read)
      */
     void requestHandled(String outcome, int events);

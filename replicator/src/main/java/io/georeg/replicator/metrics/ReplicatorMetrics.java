@@ -94,7 +94,7 @@ public final class ReplicatorMetrics implements WorkObserver, CopyObserver, Reco
                 .register(registry);
         intakeEvents = MetricBuilders.counter()
                 .name("georeg_replication_intake_events_total")
-                .help("Notification events in accepted requests")
+                .help("Notification events recorded from accepted requests (a partly malformed one's readable events)")
                 .labelNames(labelNames())
                 .register(registry);
         blobsCopied = MetricBuilders.counter()
@@ -175,7 +175,7 @@ public final class ReplicatorMetrics implements WorkObserver, CopyObserver, Reco
             @Override
             public void requestHandled(String outcome, int events) {
                 intakeRequests.labelValues(labelValues(primary, outcome)).inc();
-                if ("accepted".equals(outcome)) {
+                if ("accepted".equals(outcome) || "partly_malformed".equals(outcome)) {
                     intakeEvents.labelValues(labelValues(primary)).inc(events);
                 }
             }

@@ -71,6 +71,12 @@ class NotificationIntakeIT {
         ReplicatorDatabase.truncateQueue(DB);
     }
 
+    /** Requests the intake reported with {@code outcome} so far, by every test of the class. */
+    private static int outcomeCount(String outcome) {
+        AtomicInteger count = OUTCOMES.get(outcome);
+        return count == null ? 0 : count.get();
+    }
+
     static List<String> envelopes() {
         return NotificationFixtures.envelopeNames();
     }
@@ -287,6 +293,7 @@ class NotificationIntakeIT {
         ObjectNode envelope = json.createObjectNode();
         envelope.putArray("events").add(badName).add(good).add(badDigest);
 
+        int partlyMalformedBefore = outcomeCount("partly_malformed");
         HttpResponse<String> r =
                 post(json.writeValueAsBytes(envelope), "Bearer " + SECRET, IntakeHandler.EVENTS_MEDIA_TYPE);
 
@@ -300,6 +307,9 @@ class NotificationIntakeIT {
                 .isEqualTo(1);
         assertThat(DB.queryLong("SELECT count(*) FROM replication_event")).isEqualTo(1);
         assertThat(DB.queryLong("SELECT count(*) FROM replication_work")).isEqualTo(1);
+        assertThat(outcomeCount("partly_malformed"))
+                .as("counted apart, where the rejected-notifications alert sees it")
+                .isEqualTo(partlyMalformedBefore + 1);
     }
 
     /**
