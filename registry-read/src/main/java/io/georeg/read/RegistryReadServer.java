@@ -1,5 +1,6 @@
 package io.georeg.read;
 
+import io.georeg.oci.RequestLimits;
 import io.georeg.ops.OciErrorHandler;
 import io.georeg.read.api.DirectReads;
 import io.georeg.read.auth.Authenticator;
@@ -62,9 +63,6 @@ public final class RegistryReadServer implements AutoCloseable {
         return new PathGuard(new DirectReads(context, replica, auth, options));
     }
 
-    /** The request headers taken, as many as the router's public listener takes. */
-    static final int MAX_REQUEST_HEADERS = 32 * 1024;
-
     /**
      * HTTP settings registry-read needs on the connector that serves it: ambiguous URIs
      * ({@code %2F}, {@code %2E}, empty segments) must reach the {@link PathGuard}, which answers
@@ -84,7 +82,7 @@ public final class RegistryReadServer implements AutoCloseable {
         http.setSendXPoweredBy(false);
         // As much as the router's listener takes and forwards here (bearer tokens with many scopes
         // are large); Jetty's default, 8 KiB, refused such a token with 431.
-        http.setRequestHeaderSize(MAX_REQUEST_HEADERS);
+        http.setRequestHeaderSize(RequestLimits.MAX_HEADER_BYTES);
         return http;
     }
 

@@ -2,6 +2,7 @@ package io.georeg.router;
 
 import io.georeg.db.DatabaseConfig;
 import io.georeg.db.Transactions;
+import io.georeg.oci.RequestLimits;
 import io.georeg.ops.Closing;
 import io.georeg.ops.GracefulDrain;
 import io.georeg.ops.JettyMetrics;
@@ -96,13 +97,6 @@ import org.slf4j.LoggerFactory;
 public final class Router implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Router.class);
     private static final int UPSTREAM_READ_BUFFER = 512 * 1024;
-    /**
-     * The request headers the public listener takes and the proxy forwards: bearer tokens with many
-     * scopes are large. One number for both, or a request the listener took fails to be forwarded
-     * (and became a 503 "unreachable" for the client's large token).
-     */
-    private static final int MAX_REQUEST_HEADERS = 32 * 1024;
-
     private static final java.time.Duration FENCE_RECONNECT_DELAY = java.time.Duration.ofSeconds(1);
     /** Off the request path (cache on miss), so a loaded primary may take its time. */
     private static final java.time.Duration STORED_TAG_LOOKUP_TIMEOUT = java.time.Duration.ofSeconds(10);
@@ -666,7 +660,7 @@ public final class Router implements AutoCloseable {
         client.setMaxConnectionsPerDestination(512);
         client.setUserAgentField(null); // the client's own User-Agent passes through
         // Jetty's client sends at most 8 KiB of headers by default, less than the listener takes.
-        client.setMaxRequestHeadersSize(MAX_REQUEST_HEADERS);
+        client.setMaxRequestHeadersSize(RequestLimits.MAX_HEADER_BYTES);
         client.getContentDecoderFactories().clear(); // bodies pass as they are, compressed or not
         // Large blobs: each upstream read becomes one write to the client and one demand round
         // trip, so read in large pieces (16 KiB by default), from a pool that keeps buffers that
@@ -716,7 +710,7 @@ public final class Router implements AutoCloseable {
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false); // the upstream's Server and Date pass through
         http.setSendDateHeader(false);
-        http.setRequestHeaderSize(MAX_REQUEST_HEADERS);
+        http.setRequestHeaderSize(RequestLimits.MAX_HEADER_BYTES);
         // Ambiguous paths reach the route table, which refuses them with an OCI error body.
         http.setUriCompliance(UriCompliance.UNSAFE);
         HttpConnectionFactory factory = new HttpConnectionFactory(http);
