@@ -10,6 +10,7 @@ import io.georeg.router.proxy.ResponseInterceptor;
 import io.georeg.router.route.RouteId;
 import io.georeg.router.route.RouteMatch;
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -20,6 +21,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The leg of the {@code REPLICA} routes (pulls), in the order a read goes:
  * <ol>
+ * <li>while a promotion has switched the primary ({@code primarySwitched}) and it is up, the
+ *     primary answers ({@code primary}): the replica is no replica of it — the new primary's
+ *     pushes and deletes never reach the tracking database, and once their read-your-writes
+ *     fences end the replica would serve a tag's old image, or a deleted one;</li>
  * <li>while the primary is down, an answer about a tag is marked {@code X-Georeg-Possibly-Stale}
  *     (the tag may have moved on the primary since);</li>
  * <li>while the replica cannot serve — its circuit is open (its probe of registry-read's readiness
@@ -49,7 +54,9 @@ final class ReplicaRead implements RouteLeg {
     private final ReplicaMissListener missListener;
     private final StoredTagLookup storedTags;
     private final LocalBackends backends;
+    private final BooleanSupplier primarySwitched;
 
+    /** @param primarySwitched whether a promotion has switched this leg's primary away from the configured one */
     ReplicaRead(
             ReplicaSite replica,
             PrimarySite primary,
@@ -57,8 +64,10 @@ final class ReplicaRead implements RouteLeg {
             RouterMetrics metrics,
             ReplicaMissListener missListener,
             StoredTagLookup storedTags,
-            LocalBackends backends) {
+            LocalBackends backends,
+            BooleanSupplier primarySwitched) {
         this.backends = backends;
+        this.primarySwitched = primarySwitched;
         this.replica = replica;
         this.primary = primary;
         this.fences = fences;
@@ -88,6 +97,12 @@ final class ReplicaRead implements RouteLeg {
         boolean primaryDown = primary.isDown();
         if (primaryDown && readsATag(match)) {
             response.getHeaders().put(GeoregHeaders.POSSIBLY_STALE, "true");
+        }
+        if (!primaryDown && primarySwitched.getAsBoolean()) {
+            // No fence check either: the primary is current for every read, fenced or not.
+            metrics.routed(record, match, "primary");
+            primary.sendRead(request, response, callback, record, "primary", ResponseInterceptor.NONE);
+            return;
         }
         Read read = new Read(request, response, callback, record, match);
         if (!primaryDown && replicaUnavailable()) {

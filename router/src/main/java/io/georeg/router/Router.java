@@ -446,7 +446,9 @@ public final class Router implements AutoCloseable {
                         metrics,
                         missListener,
                         new StoredTagLookup(httpClient, () -> registryOf(cell), STORED_TAG_LOOKUP_TIMEOUT),
-                        backends),
+                        backends,
+                        // Only the first primary is switched by a promotion.
+                        cell == cells.cells().get(0) ? control::primarySwitched : () -> false),
                 cell.service());
     }
 

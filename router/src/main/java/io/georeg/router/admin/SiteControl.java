@@ -260,6 +260,21 @@ public final class SiteControl implements AutoCloseable {
         return configuredPrimary;
     }
 
+    /**
+     * Whether the primary applied here is another registry than the configured one: a promotion
+     * switched it (or an operator did by hand). The replica holds what the configured primary had
+     * and nothing copies what the new one takes into it (the runbook stops the replicator), so the
+     * legs answer reads from the primary instead. Compared by scheme and authority, as the admin API
+     * stores an origin, and the configured URL may end with a {@code /}.
+     */
+    public boolean primarySwitched() {
+        return !origin(primary.origin()).equals(origin(configuredPrimary));
+    }
+
+    private static String origin(URI url) {
+        return (url.getScheme() + "://" + url.getRawAuthority()).toLowerCase(java.util.Locale.ROOT);
+    }
+
     public CircuitBreaker primaryCircuit() {
         return primaryCircuit;
     }

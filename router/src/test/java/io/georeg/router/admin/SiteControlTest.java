@@ -60,6 +60,24 @@ class SiteControlTest {
     }
 
     @Test
+    void thePrimaryCountsAsSwitchedWhileItIsAnotherOriginThanTheConfiguredOne() {
+        assertThat(control.primarySwitched()).isFalse();
+
+        control.setPrimary(Optional.of(PROMOTED));
+        assertThat(control.primarySwitched()).isTrue();
+
+        // A rollback naming the configured primary, as the admin API stores it (no trailing slash, any case).
+        control.setPrimary(Optional.of(URI.create("http://PRIMARY.invalid:5000")));
+        assertThat(control.primarySwitched()).isFalse();
+        control.setPrimary(Optional.empty());
+        assertThat(control.primarySwitched()).isFalse();
+        SiteControl slash =
+                new SiteControl(URI.create(CONFIGURED + "/"), store, circuit, Duration.ofHours(1), url -> {});
+        slash.setPrimary(Optional.of(CONFIGURED));
+        assertThat(slash.primarySwitched()).isFalse();
+    }
+
+    @Test
     void aSwitchDoesNotWaitForAPollWhoseReadHangs() throws Exception {
         store.pauseNextRead();
         Thread poll = Thread.ofPlatform().name("test-admin-poll").start(control::refresh);

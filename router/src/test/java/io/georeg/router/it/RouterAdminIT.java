@@ -250,6 +250,37 @@ class RouterAdminIT {
         assertThat(newPrimary.last().pathQuery()).isEqualTo("/v2/app/blobs/uploads/");
     }
 
+    @Test
+    void afterThePrimaryIsSwitchedEveryRouterAnswersReadsFromItAndAfterTheSwitchBackFromTheReplica() throws Exception {
+        admin(first, "PUT", "/-/admin/primary", TOKEN, "{\"url\":\"" + newPrimary.url() + "\"}");
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> admin(second, "GET", "/-/admin/primary", TOKEN, null)
+                        .body()
+                        .contains("\"primaryUrl\":\"" + newPrimary.url() + "\""));
+        int replicaSaw = replica.seen().size();
+        int newPrimarySaw = newPrimary.seen().size();
+
+        // The replica holds what the configured primary had, not what the new one takes since.
+        HttpResponse<String> tag = send(second, "GET", "/v2/app/manifests/1.0");
+        HttpResponse<String> blob = send(second, "GET", "/v2/app/blobs/sha256:" + "a".repeat(64));
+
+        assertThat(tag.headers().firstValue("X-Georeg-Source")).hasValue("primary");
+        assertThat(blob.headers().firstValue("X-Georeg-Source")).hasValue("primary");
+        assertThat(newPrimary.seen()).hasSize(newPrimarySaw + 2);
+        assertThat(newPrimary.last().pathQuery()).isEqualTo("/v2/app/blobs/sha256:" + "a".repeat(64));
+        assertThat(replica.seen().stream().skip(replicaSaw))
+                .noneMatch(r -> r.pathQuery().startsWith("/v2/app/"));
+
+        // Back on the configured primary (a rollback): the replica answers reads again.
+        admin(first, "PUT", "/-/admin/primary", TOKEN, "{\"url\":null}");
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> "replica"
+                        .equals(send(second, "GET", "/v2/app/manifests/1.0")
+                                .headers()
+                                .firstValue("X-Georeg-Source")
+                                .orElse("")));
+    }
+
     private static HttpResponse<String> admin(Router router, String method, String path, String token, String body)
             throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(router.operatorUrl().resolve(path))
