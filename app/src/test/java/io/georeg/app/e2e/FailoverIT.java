@@ -61,7 +61,10 @@ import org.junit.jupiter.api.io.TempDir;
  * the database answers; a drill observing a real outage of the primary and its token service pulls with
  * the tokens its fresh clients get then (outage tokens); a promotion to a stock distribution
  * started on the replica's
- * storage keeps every image pullable through the router and sends pushes to the new primary.
+ * storage keeps every image pullable through the router and sends pushes to the new primary; and
+ * once the replicator is stopped (the runbook's step 3) a tag pushed again and a tag deleted
+ * through the router are pulled as the new primary has them after their fences ended, not as the
+ * tracking database kept them.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FailoverIT {
@@ -103,7 +106,11 @@ class FailoverIT {
                         "GEOREG_AUTH_OUTAGE_ISSUER",
                         "failover-site-b",
                         "GEOREG_AUTH_OUTAGE_SIGNING_KEY_FILE",
-                        siteKey.toString()));
+                        siteKey.toString(),
+                        // A read-your-writes fence ends within a case (24 h by default): what the
+                        // router serves once it has ended is what the promotion case looks at.
+                        "GEOREG_ROUTER_FENCE_TTL",
+                        "3s"));
         pushed.put("team/api:1.0", push(TestImages.image(701), "team/api:1.0", sites.routerHostPort()));
         pushed.put("team/web:2.0", push(TestImages.image(702), "team/web:2.0", sites.routerHostPort()));
         pushed.forEach(FailoverIT::awaitReplicated);
@@ -113,6 +120,9 @@ class FailoverIT {
     static void stop() throws Exception {
         if (sites != null) {
             sites.close();
+        }
+        if (promoted != null) {
+            promoted.close();
         }
     }
 
@@ -579,83 +589,164 @@ class FailoverIT {
     @Test
     @Order(11)
     void promotionToADistributionOnTheReplicasStorageServesEveryImageAndTakesPushes() throws Exception {
-        Distribution promoted = newPrimaryOnTheReplicasStorage("promoted");
-        try {
-            Path reports = tmp.resolve("promote");
+        // Kept running for the next case (closed after all of them): the site's primary from now on.
+        promoted = newPrimaryOnTheReplicasStorage("promoted");
+        Path reports = tmp.resolve("promote");
 
-            int exit = georeg(
-                    "promote",
-                    "--router",
-                    sites.routerOperator().toString(),
-                    "--admin-token",
-                    ADMIN_TOKEN,
-                    "--new-primary",
-                    promoted.url().toString(),
-                    "--drain-timeout",
-                    "PT60S",
-                    "--verify-timeout",
-                    "PT60S",
-                    "--report",
-                    reports.toString());
+        int exit = georeg(
+                "promote",
+                "--router",
+                sites.routerOperator().toString(),
+                "--admin-token",
+                ADMIN_TOKEN,
+                "--new-primary",
+                promoted.url().toString(),
+                "--drain-timeout",
+                "PT60S",
+                "--verify-timeout",
+                "PT60S",
+                "--report",
+                reports.toString());
 
-            JsonNode report =
-                    JSON.readTree(reports.resolve("promote-report.json").toFile());
-            assertThat(exit).as(report.toPrettyString()).isZero();
-            assertThat(checkNames(report))
-                    .contains("precheck", "freeze", "drain", "final-reconcile", "verify", "switch-primary", "unfreeze");
-            assertThat(stepNames(report))
-                    .containsExactly(
-                            "precheck",
-                            "freeze",
-                            "drain",
-                            "final-reconcile",
-                            "verify",
-                            "rpo",
-                            "switch-primary",
-                            "unfreeze");
-            for (String step : stepNames(report)) {
-                assertThat(lastOutput)
-                        .containsPattern("promote \\d\\d:\\d\\d:\\d\\dZ  start  " + step + " ")
-                        .containsPattern("promote \\d\\d:\\d\\d:\\d\\dZ  pass   " + step + " +\\d+ ms");
-            }
-            assertThat(adminMode().path("primaryUrl").asText())
-                    .isEqualTo(promoted.url().toString());
-            assertThat(adminMode().path("mode").asText()).isEqualTo("normal");
-
-            // The old primary is gone for good: every image still comes through the router.
-            sites.primary.stop();
-            for (Map.Entry<String, Digest> image : pushed.entrySet()) {
-                Path back = Files.createTempDirectory(tmp, "after-promotion");
-                skopeo.run(
-                                List.of(
-                                        "copy",
-                                        "--src-tls-verify=false",
-                                        "--src-creds",
-                                        USER + ":" + PASSWORD,
-                                        "docker://" + sites.routerHostPort() + "/" + image.getKey(),
-                                        "dir:" + back),
-                                Duration.ofMinutes(1))
-                        .requireSuccess();
-                assertThat(Digest.sha256(Files.readAllBytes(back.resolve("manifest.json"))))
-                        .as(image.getKey())
-                        .isEqualTo(image.getValue());
-            }
-            // A push through the router lands in the new primary.
-            await().atMost(Duration.ofSeconds(10))
-                    .until(() ->
-                            "closed".equals(adminMode().path("primaryCircuit").asText()));
-            Digest afterPromotion = push(TestImages.image(704), "team/after:1.0", sites.routerHostPort());
-            HttpResponse<byte[]> direct = HTTP.send(
-                    HttpRequest.newBuilder(promoted.url().resolve("/v2/team/after/manifests/1.0"))
-                            .header("Authorization", "Bearer " + token("repository:team/after:pull"))
-                            .header("Accept", ACCEPT)
-                            .build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
-            assertThat(direct.statusCode()).isEqualTo(200);
-            assertThat(Digest.sha256(direct.body())).isEqualTo(afterPromotion);
-        } finally {
-            promoted.close();
+        JsonNode report = JSON.readTree(reports.resolve("promote-report.json").toFile());
+        assertThat(exit).as(report.toPrettyString()).isZero();
+        assertThat(checkNames(report))
+                .contains("precheck", "freeze", "drain", "final-reconcile", "verify", "switch-primary", "unfreeze");
+        assertThat(stepNames(report))
+                .containsExactly(
+                        "precheck",
+                        "freeze",
+                        "drain",
+                        "final-reconcile",
+                        "verify",
+                        "rpo",
+                        "switch-primary",
+                        "unfreeze");
+        for (String step : stepNames(report)) {
+            assertThat(lastOutput)
+                    .containsPattern("promote \\d\\d:\\d\\d:\\d\\dZ  start  " + step + " ")
+                    .containsPattern("promote \\d\\d:\\d\\d:\\d\\dZ  pass   " + step + " +\\d+ ms");
         }
+        assertThat(adminMode().path("primaryUrl").asText())
+                .isEqualTo(promoted.url().toString());
+        assertThat(adminMode().path("mode").asText()).isEqualTo("normal");
+
+        // The old primary is gone for good: every image still comes through the router.
+        sites.primary.stop();
+        for (Map.Entry<String, Digest> image : pushed.entrySet()) {
+            assertThat(pullThroughTheRouter(image.getKey())).as(image.getKey()).isEqualTo(image.getValue());
+        }
+        // A push through the router lands in the new primary.
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> "closed".equals(adminMode().path("primaryCircuit").asText()));
+        Digest afterPromotion = push(TestImages.image(704), "team/after:1.0", sites.routerHostPort());
+        HttpResponse<byte[]> direct = HTTP.send(
+                HttpRequest.newBuilder(promoted.url().resolve("/v2/team/after/manifests/1.0"))
+                        .header("Authorization", "Bearer " + token("repository:team/after:pull"))
+                        .header("Accept", ACCEPT)
+                        .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(direct.statusCode()).isEqualTo(200);
+        assertThat(Digest.sha256(direct.body())).isEqualTo(afterPromotion);
+    }
+
+    @Test
+    @Order(12)
+    void afterPromotionAnOverwrittenAndADeletedTagAreServedAsTheNewPrimaryHasThemOnceTheirFencesEnd() throws Exception {
+        assertThat(promoted).as("the promotion of the case before").isNotNull();
+        // The runbook's step 3: the secondary's replicator is stopped, nothing updates the tracking
+        // database any more.
+        sites.stopReplicator();
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> "closed".equals(adminMode().path("primaryCircuit").asText()));
+
+        // Through the one URL, on the new primary: team/api:1.0 moves to another image, team/web:2.0
+        // is deleted (distribution deletes the manifest and every tag on it).
+        Digest moved = push(TestImages.image(705), "team/api:1.0", sites.routerHostPort());
+        assertThat(moved).isNotEqualTo(pushed.get("team/api:1.0"));
+        skopeo.run(
+                        List.of(
+                                "delete",
+                                "--tls-verify=false",
+                                "--creds",
+                                USER + ":" + PASSWORD,
+                                "docker://" + sites.routerHostPort() + "/team/web:2.0"),
+                        Duration.ofMinutes(1))
+                .requireSuccess();
+        // What the primary itself answers: the new image, and no tag.
+        HttpResponse<byte[]> onPrimary = manifest(promoted.url(), "team/api", "1.0");
+        assertThat(onPrimary.statusCode()).isEqualTo(200);
+        assertThat(Digest.sha256(onPrimary.body())).isEqualTo(moved);
+        assertThat(manifest(promoted.url(), "team/web", "2.0").statusCode()).isEqualTo(404);
+
+        // Past the read-your-writes fences of both writes (router.fenceTtl, short here).
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> "0".equals(DB.queryText("SELECT count(*) FROM router_fences WHERE expires_at > now()")));
+
+        HttpResponse<byte[]> api = manifest(sites.router(), "team/api", "1.0");
+        HttpResponse<byte[]> web = manifest(sites.router(), "team/web", "2.0");
+        String seen = "team/api:1.0 -> " + api.statusCode() + " " + Digest.sha256(api.body()) + " " + georegHeaders(api)
+                + "; team/web:2.0 -> " + web.statusCode() + " " + georegHeaders(web);
+        System.out.println("after promotion, through the router: " + seen);
+        assertThat(api.statusCode()).as(seen).isEqualTo(200);
+        assertThat(Digest.sha256(api.body())).as(seen).isEqualTo(moved);
+        assertThat(web.statusCode()).as(seen).isEqualTo(404);
+
+        // A client pulls through the one URL what the primary has: the moved tag, not the deleted one.
+        assertThat(pullThroughTheRouter("team/api:1.0")).isEqualTo(moved);
+        assertThat(skopeo.run(
+                                List.of(
+                                        "inspect",
+                                        "--raw",
+                                        "--tls-verify=false",
+                                        "--creds",
+                                        USER + ":" + PASSWORD,
+                                        "docker://" + sites.routerHostPort() + "/team/web:2.0"),
+                                Duration.ofMinutes(1))
+                        .exitCode())
+                .as("the deleted tag is not served")
+                .isNotZero();
+    }
+
+    /** Pulls {@code reference} through the router with skopeo (credentials); returns its manifest's digest. */
+    private static Digest pullThroughTheRouter(String reference) throws Exception {
+        Path back = Files.createTempDirectory(tmp, "pulled");
+        skopeo.run(
+                        List.of(
+                                "copy",
+                                "--src-tls-verify=false",
+                                "--src-creds",
+                                USER + ":" + PASSWORD,
+                                "docker://" + sites.routerHostPort() + "/" + reference,
+                                "dir:" + back),
+                        Duration.ofMinutes(1))
+                .requireSuccess();
+        return Digest.sha256(Files.readAllBytes(back.resolve("manifest.json")));
+    }
+
+    /** The new primary of the promotion case, running until the end. */
+    private static Distribution promoted;
+
+    /** {@code GET} of a manifest with a pull token from the token service, every media type accepted. */
+    private static HttpResponse<byte[]> manifest(URI registry, String repository, String reference) throws Exception {
+        return HTTP.send(
+                HttpRequest.newBuilder(registry.resolve("/v2/" + repository + "/manifests/" + reference))
+                        .header("Authorization", "Bearer " + token("repository:" + repository + ":pull"))
+                        .header("Accept", ACCEPT)
+                        .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    /** The answer's {@code X-Georeg-*} headers: which leg of the router answered. */
+    private static Map<String, List<String>> georegHeaders(HttpResponse<?> r) {
+        Map<String, List<String>> headers = new java.util.TreeMap<>();
+        r.headers().map().forEach((name, values) -> {
+            if (name.toLowerCase(java.util.Locale.ROOT).startsWith("x-georeg-")) {
+                headers.put(name, values);
+            }
+        });
+        return headers;
     }
 
     /** What the last {@link #georeg} command printed, stdout and stderr together. */
