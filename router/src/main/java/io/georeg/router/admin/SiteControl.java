@@ -63,6 +63,9 @@ public final class SiteControl implements AutoCloseable {
 
     private volatile AdminState state = AdminState.initial();
     private volatile Upstream primary;
+    /** {@link #primarySwitched()}, worked out when the primary changes: every read asks it. */
+    private volatile boolean primarySwitched;
+
     private final PeriodicJob poll;
 
     /** @param onPrimaryChange told the new primary URL after a switch (the router probes it at once) */
@@ -235,6 +238,7 @@ public final class SiteControl implements AutoCloseable {
             // in flight, are dropped by the circuit, and those of the new one count.
             primaryCircuit.switchTo(url);
             primary = upstream(url);
+            primarySwitched = !origin(url).equals(origin(configuredPrimary));
             onPrimaryChange.accept(url);
         }
     }
@@ -268,7 +272,7 @@ public final class SiteControl implements AutoCloseable {
      * stores an origin, and the configured URL may end with a {@code /}.
      */
     public boolean primarySwitched() {
-        return !origin(primary.origin()).equals(origin(configuredPrimary));
+        return primarySwitched;
     }
 
     private static String origin(URI url) {
