@@ -10,8 +10,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -45,7 +48,7 @@ public final class HealthCommand implements Callable<Integer> {
             required = true,
             paramLabel = "URL",
             description = "A component's HTTP base URL (its /metrics is read), e.g. http://georeg-router:5080; repeat"
-                    + " for each component.")
+                    + " for each component (URLs of one process are read once).")
     List<URI> urls = new ArrayList<>();
 
     @Option(
@@ -112,9 +115,16 @@ public final class HealthCommand implements Callable<Integer> {
         return verdict.passed() ? HEALTHY : UNHEALTHY;
     }
 
-    /** Every URL's page, as one set of samples (each component labels its own). */
+    /**
+     * Every URL's page, as one set of samples (each component labels its own), each process once:
+     * every port of one process serves the same registry, so two URLs of a process that runs
+     * several components (one per component, as the usage asks) would count each request twice,
+     * and {@code --min-requests} would judge the doubled count. A process is known by its
+     * {@code process_start_time_seconds} (milliseconds since the epoch).
+     */
     private Samples scrape(HttpClient http) throws Exception {
         List<Samples.Sample> all = new ArrayList<>();
+        Set<Double> processes = new HashSet<>();
         for (URI url : urls) {
             URI page = url.resolve("/metrics");
             HttpResponse<String> answer;
@@ -130,7 +140,14 @@ public final class HealthCommand implements Callable<Integer> {
             if (answer.statusCode() != 200) {
                 throw new IllegalStateException(page + " answered " + answer.statusCode());
             }
-            all.addAll(Samples.parse(answer.body()).samples());
+            List<Samples.Sample> samples = Samples.parse(answer.body()).samples();
+            Optional<Double> started = samples.stream()
+                    .filter(sample -> sample.name().equals("process_start_time_seconds"))
+                    .map(Samples.Sample::value)
+                    .findFirst();
+            if (started.isEmpty() || processes.add(started.get())) {
+                all.addAll(samples);
+            }
         }
         return new Samples(all);
     }

@@ -79,6 +79,14 @@ class HealthCommandIT {
             assertThat(value(signals, "registry-read", "error_ratio")).isZero();
             assertThat(value(signals, "registry-read", "apdex")).isEqualTo(1.0);
 
+            // Tried: the URLs of two components of one process (every port serves the same
+            // registry; here the one port twice). Each request was counted once per URL (80).
+            Run twice = georeg("health", "--url", read.toString(), "--url", read.toString(), "--window", "0", "--json");
+            assertThat(twice.code()).as(twice.out()).isZero();
+            assertThat(value(new ObjectMapper().readTree(twice.out()).path("signals"), "registry-read", "requests"))
+                    .as("one process scraped through two URLs counts its requests once")
+                    .isEqualTo(40);
+
             Run fail = georeg("health", "--url", read.toString(), "--window", "0", "--min-requests", "100");
             assertThat(fail.code()).as("too few requests are not judged").isZero();
             assertThat(fail.out()).contains("not judged");
