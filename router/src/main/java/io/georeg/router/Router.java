@@ -8,6 +8,7 @@ import io.georeg.ops.GracefulDrain;
 import io.georeg.ops.JettyMetrics;
 import io.georeg.ops.OciErrorHandler;
 import io.georeg.ops.OperationsHandler;
+import io.georeg.ops.ProcessName;
 import io.georeg.router.admin.AdminEndpoint;
 import io.georeg.router.admin.AdminStateStore;
 import io.georeg.router.admin.DatabaseAdminStateStore;
@@ -40,9 +41,7 @@ import io.georeg.token.site.OutageTokenConfig;
 import io.georeg.token.site.OutageTokenSigner;
 import io.georeg.token.site.SiteKeys;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.net.InetAddress;
 import java.net.URI;
-import java.net.UnknownHostException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -536,13 +535,7 @@ public final class Router implements AutoCloseable {
 
     /** This router in reports shared with others: its host name and public port (a pod name in a cluster). */
     private String reportName() {
-        String host;
-        try {
-            host = InetAddress.getLocalHost().getHostName();
-        } catch (UnknownHostException e) {
-            host = config.bindHost();
-        }
-        return host + ":" + port();
+        return ProcessName.host().orElse(config.bindHost()) + ":" + port();
     }
 
     /** The port of the operator listener (admin API, metrics, status page). */

@@ -37,7 +37,7 @@ public final class RestoreOnExit {
                 name);
     }
 
-    /** Registers the hook that runs {@code onExit} if the process stops before {@link #claim} is won. */
+    /** Registers the hook that runs {@code onExit} if the process stops before {@link #undoNow} or {@link #disarm}. */
     public static RestoreOnExit arm(String name, Runnable onExit) {
         RestoreOnExit guard = new RestoreOnExit(name, onExit);
         Runtime.getRuntime().addShutdownHook(guard.hook);
@@ -45,10 +45,26 @@ public final class RestoreOnExit {
     }
 
     /**
-     * True when the caller is to undo now (and then call {@link #restored}); false when the hook
-     * has begun it, in which case this waits for it to end.
+     * Runs {@code undo} here, unless the hook has begun the undo (then waits for it to end), and
+     * unregisters the hook: the run's own end, whatever happened before it.
      */
-    public boolean claim() {
+    public void undoNow(Runnable undo) {
+        if (claim()) {
+            try {
+                undo.run();
+            } finally {
+                restored();
+            }
+        }
+    }
+
+    /** Nothing was switched: no undo, by the caller or the hook. */
+    public void disarm() {
+        undoNow(() -> {});
+    }
+
+    /** True when the caller is to undo now; false when the hook has begun it (this waits for it to end). */
+    private boolean claim() {
         if (claimed.compareAndSet(false, true)) {
             return true;
         }
@@ -56,20 +72,13 @@ public final class RestoreOnExit {
         return false;
     }
 
-    /** The caller's undo ended (or there was nothing to undo): the hook is not needed any more. */
-    public void restored() {
+    /** The undo ended (or there was nothing to undo): the hook is not needed any more. */
+    private void restored() {
         done.countDown();
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException shuttingDown) {
             // The JVM is stopping: the hook runs, finds the claim taken and the undo done, and returns.
-        }
-    }
-
-    /** Nothing was switched: no undo, by the caller or the hook. */
-    public void disarm() {
-        if (claim()) {
-            restored();
         }
     }
 

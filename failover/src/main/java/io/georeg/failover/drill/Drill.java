@@ -116,16 +116,12 @@ public final class Drill {
         } finally {
             if (onExit != null && untouched) {
                 onExit.disarm();
-            } else if (onExit != null && onExit.claim()) {
-                try {
-                    boolean wasSwitched = switched;
-                    report.step(
-                            "restore",
-                            "switch " + routers.size() + " router(s) back to normal",
-                            () -> restore(report, routers, wasSwitched));
-                } finally {
-                    onExit.restored();
-                }
+            } else if (onExit != null) {
+                boolean wasSwitched = switched;
+                onExit.undoNow(() -> report.step(
+                        "restore",
+                        "switch " + routers.size() + " router(s) back to normal",
+                        () -> restore(report, routers, wasSwitched)));
             }
             report.finish();
         }

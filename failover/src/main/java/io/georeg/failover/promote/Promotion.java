@@ -116,13 +116,8 @@ public final class Promotion {
                 }
             }
         } finally {
-            if (onExit.claim()) {
-                try {
-                    report.step("unfreeze", "unfreeze " + n + " router(s)", () -> unfreeze(report, routers));
-                } finally {
-                    onExit.restored();
-                }
-            }
+            onExit.undoNow(
+                    () -> report.step("unfreeze", "unfreeze " + n + " router(s)", () -> unfreeze(report, routers)));
             report.finish();
         }
         return report;
