@@ -149,7 +149,7 @@ public final class Replicator implements AutoCloseable {
                                 queue,
                                 sync,
                                 filter,
-                                new ReconcileRuns(database),
+                                new ReconcileRuns(database, source.name()),
                                 observers.reconcile()));
             }
         } catch (RuntimeException | Error e) {

@@ -21,10 +21,13 @@ import org.slf4j.LoggerFactory;
 /**
  * The leg of the {@code REPLICA} routes (pulls), in the order a read goes:
  * <ol>
- * <li>while a promotion has switched the primary ({@code primarySwitched}) and it is up, the
- *     primary answers ({@code primary}): the replica is no replica of it — the new primary's
- *     pushes and deletes never reach the tracking database, and once their read-your-writes
- *     fences end the replica would serve a tag's old image, or a deleted one;</li>
+ * <li>while the replica is no replica of this primary ({@code replicaBypassed}: the tracking
+ *     database is bound to another primary, after a promotion whether or not
+ *     {@code router.primaryUrl} was set to the new one since, or has not caught up with it since
+ *     {@code georeg primaries --adopt}) and the primary is up, the primary answers
+ *     ({@code primary}): the new primary's pushes and deletes never reach the tracking database,
+ *     and once their read-your-writes fences end the replica would serve a tag's old image, or a
+ *     deleted one;</li>
  * <li>while the primary is down, an answer about a tag is marked {@code X-Georeg-Possibly-Stale}
  *     (the tag may have moved on the primary since);</li>
  * <li>while the replica cannot serve — its circuit is open (its probe of registry-read's readiness
@@ -54,9 +57,13 @@ final class ReplicaRead implements RouteLeg {
     private final ReplicaMissListener missListener;
     private final StoredTagLookup storedTags;
     private final LocalBackends backends;
-    private final BooleanSupplier primarySwitched;
+    private final BooleanSupplier replicaBypassed;
 
-    /** @param primarySwitched whether a promotion has switched this leg's primary away from the configured one */
+    /**
+     * @param replicaBypassed whether the replica holds another primary than this leg's now, or has
+     *                        not caught up with it ({@code ReplicaBinding}): a promotion switched the
+     *                        primary, or {@code router.primaryUrl} was set to the new one after it
+     */
     ReplicaRead(
             ReplicaSite replica,
             PrimarySite primary,
@@ -65,9 +72,9 @@ final class ReplicaRead implements RouteLeg {
             ReplicaMissListener missListener,
             StoredTagLookup storedTags,
             LocalBackends backends,
-            BooleanSupplier primarySwitched) {
+            BooleanSupplier replicaBypassed) {
         this.backends = backends;
-        this.primarySwitched = primarySwitched;
+        this.replicaBypassed = replicaBypassed;
         this.replica = replica;
         this.primary = primary;
         this.fences = fences;
@@ -98,7 +105,7 @@ final class ReplicaRead implements RouteLeg {
         if (primaryDown && readsATag(match)) {
             response.getHeaders().put(GeoregHeaders.POSSIBLY_STALE, "true");
         }
-        if (!primaryDown && primarySwitched.getAsBoolean()) {
+        if (!primaryDown && replicaBypassed.getAsBoolean()) {
             // No fence check either: the primary is current for every read, fenced or not.
             metrics.routed(record, match, "primary");
             primary.sendRead(request, response, callback, record, "primary", ResponseInterceptor.NONE);

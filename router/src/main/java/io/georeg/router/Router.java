@@ -14,6 +14,7 @@ import io.georeg.router.admin.AdminStateStore;
 import io.georeg.router.admin.DatabaseAdminStateStore;
 import io.georeg.router.admin.FailedAttempts;
 import io.georeg.router.admin.MemoryAdminStateStore;
+import io.georeg.router.admin.ReplicaBinding;
 import io.georeg.router.admin.SiteControl;
 import io.georeg.router.fallback.ReplicaMissListener;
 import io.georeg.router.fallback.StoredTagLookup;
@@ -137,6 +138,9 @@ public final class Router implements AutoCloseable {
     private volatile TokenRoute tokenRoute;
 
     private SiteControl control;
+    /** Whether the replica may answer each primary's pulls; set once {@link #control} is started. */
+    private volatile ReplicaBinding replicaBinding;
+
     private FenceView fenceView;
     private FenceLease fenceLease;
     private ReadYourWrites readYourWrites;
@@ -277,6 +281,8 @@ public final class Router implements AutoCloseable {
                     config.admin().pollInterval(),
                     this::probePrimarySoon);
             control.start();
+            replicaBinding = replicaBinding().start();
+            metrics.watchReplicaBinding(replicaBinding::bypassedByPrimary);
             Upstream replica = new Upstream("replica", "the read replica (" + replicaUrl + ")", replicaUrl);
 
             FenceStore fences = transactions == null
@@ -329,7 +335,11 @@ public final class Router implements AutoCloseable {
                     .setUriCompliance(UriCompliance.DEFAULT);
             operatorServer.setHandler(new OperatorEndpoints(
                     new AdminEndpoint(
-                            config.admin().token(), control, new FailedAttempts(Clock.systemUTC()), config.publicUrl()),
+                            config.admin().token(),
+                            control,
+                            new FailedAttempts(Clock.systemUTC()),
+                            config.publicUrl(),
+                            () -> replicaBinding.bypass(cells.cells().get(0).name())),
                     operations,
                     localPages));
             operatorServer.start();
@@ -446,9 +456,24 @@ public final class Router implements AutoCloseable {
                         missListener,
                         new StoredTagLookup(httpClient, () -> registryOf(cell), STORED_TAG_LOOKUP_TIMEOUT),
                         backends,
-                        // Only the first primary is switched by a promotion.
-                        cell == cells.cells().get(0) ? control::primarySwitched : () -> false),
+                        () -> replicaBinding.bypass(cell.name()).isPresent()),
                 cell.service());
+    }
+
+    /**
+     * Which primary the replica holds, from the tracking database's binding, against where each
+     * primary's writes go now; only the first primary is switched by a promotion.
+     */
+    private ReplicaBinding replicaBinding() {
+        List<ReplicaBinding.Leg> legs = cells.cells().stream()
+                .map(cell -> new ReplicaBinding.Leg(
+                        cell.name(),
+                        () -> registryOf(cell).origin(),
+                        cell == cells.cells().get(0) ? control::primarySwitched : () -> false))
+                .toList();
+        return transactions == null
+                ? ReplicaBinding.none(legs)
+                : ReplicaBinding.of(transactions, legs, config.admin().pollInterval());
     }
 
     /**
@@ -488,6 +513,12 @@ public final class Router implements AutoCloseable {
             checks.add(OperationsHandler.Check.reported(p.circuit.upstream(), () -> !p.circuit.isOpen()));
         }
         checks.add(OperationsHandler.Check.reported("replica", () -> !replicaCircuit.isOpen()));
+        // False while some primary's pulls bypass the replica (ReplicaBinding): reported, not
+        // required, since the primary serves them.
+        checks.add(OperationsHandler.Check.reported(
+                "replica-binding",
+                () -> replicaBinding == null
+                        || !replicaBinding.bypassedByPrimary().containsValue(true)));
         if (transactions != null) {
             checks.add(OperationsHandler.Check.reported("database", backends::databaseUp));
         }
@@ -582,6 +613,7 @@ public final class Router implements AutoCloseable {
                 shieldReporter,
                 grantsMaintenance,
                 control,
+                replicaBinding,
                 readYourWrites,
                 fenceLease,
                 fenceView,
@@ -596,6 +628,7 @@ public final class Router implements AutoCloseable {
             shieldReporter = null;
             grantsMaintenance = null;
             control = null;
+            replicaBinding = null;
             readYourWrites = null;
             fenceLease = null;
             fenceView = null;
@@ -613,6 +646,10 @@ public final class Router implements AutoCloseable {
     /** After a promotion switched the primary: probe the new one at once instead of at the next interval. */
     private void probePrimarySoon(URI url) {
         primaries.values().iterator().next().probeSoon();
+        ReplicaBinding binding = replicaBinding;
+        if (binding != null) {
+            binding.recompute();
+        }
     }
 
     private static AutoCloseable stopper(LifeCycle lifeCycle) {

@@ -39,6 +39,8 @@ public final class RouterMetrics implements ProxyObserver {
     /** Whether this router's fence lease is trusted now; none until {@link #watchFenceLease}. */
     private volatile BooleanSupplier fenceLeaseTrusted = () -> false;
 
+    private volatile java.util.function.Supplier<java.util.Map<String, Boolean>> replicaBypassed = java.util.Map::of;
+
     /** How a read's fences were checked ({@code georeg_router_fence_checks_total}'s {@code by}). */
     public enum FenceCheck {
         /** In the fence view, with a trusted lease: no query. */
@@ -113,6 +115,13 @@ public final class RouterMetrics implements ProxyObserver {
                 .callback(cb -> cb.call(fenceLeaseTrusted.getAsBoolean() ? 1 : 0))
                 .register(registry);
         GaugeWithCallback.builder()
+                .name("georeg_router_replica_bypassed")
+                .help("1 while pulls of the primary are answered by the primary because the tracking database"
+                        + " replicates another primary or has not caught up with it (replica_primaries), else 0")
+                .labelNames("primary")
+                .callback(cb -> replicaBypassed.get().forEach((primary, on) -> cb.call(on ? 1 : 0, primary)))
+                .register(registry);
+        GaugeWithCallback.builder()
                 .name("georeg_router_circuit_open")
                 .help("1 while the router considers the upstream unreachable, else 0")
                 .labelNames("upstream")
@@ -151,6 +160,11 @@ public final class RouterMetrics implements ProxyObserver {
     /** A write's answer waited this long for the other routers' acks. */
     void fenceAckWaited(long nanos) {
         fenceAckWait.observe(nanos / 1e9);
+    }
+
+    /** Where {@code georeg_router_replica_bypassed} reads from, once the binding is read. */
+    void watchReplicaBinding(java.util.function.Supplier<java.util.Map<String, Boolean>> bypassed) {
+        this.replicaBypassed = bypassed;
     }
 
     /** Where {@code georeg_router_fence_lease_trusted} reads from, once the lease exists. */

@@ -64,7 +64,12 @@ import org.junit.jupiter.api.io.TempDir;
  * storage keeps every image pullable through the router and sends pushes to the new primary; and
  * once the replicator is stopped (the runbook's step 3) a tag pushed again and a tag deleted
  * through the router are pulled as the new primary has them after their fences ended, not as the
- * tracking database kept them.
+ * tracking database kept them; that stays so once {@code router.primaryUrl} names the new primary
+ * and the front is rolled (the tracking database still replicates the old one), until
+ * {@code georeg primaries --adopt}, the new primary's replicator and a reconcile caught the replica
+ * up, when the replica answers again. A promotion to a new primary that does not answer fails its
+ * pre-check and freezes nothing; a forced one whose final reconcile failed switches the routers and
+ * exits 4.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FailoverIT {
@@ -587,7 +592,7 @@ class FailoverIT {
     }
 
     @Test
-    @Order(11)
+    @Order(12)
     void promotionToADistributionOnTheReplicasStorageServesEveryImageAndTakesPushes() throws Exception {
         // Kept running for the next case (closed after all of them): the site's primary from now on.
         promoted = newPrimaryOnTheReplicasStorage("promoted");
@@ -651,7 +656,7 @@ class FailoverIT {
     }
 
     @Test
-    @Order(12)
+    @Order(13)
     void afterPromotionAnOverwrittenAndADeletedTagAreServedAsTheNewPrimaryHasThemOnceTheirFencesEnd() throws Exception {
         assertThat(promoted).as("the promotion of the case before").isNotNull();
         // The runbook's step 3: the secondary's replicator is stopped, nothing updates the tracking
@@ -707,6 +712,142 @@ class FailoverIT {
                         .exitCode())
                 .as("the deleted tag is not served")
                 .isNotZero();
+    }
+
+    @Test
+    @Order(14)
+    void afterPromotionARouterWhosePrimaryUrlWasSetToTheNewPrimaryAnswersFromItUntilTheReplicaIsRebound()
+            throws Exception {
+        assertThat(promoted).as("the promotion of the case before").isNotNull();
+        Digest moved = Digest.sha256(manifest(promoted.url(), "team/api", "1.0").body());
+        // What an operator does next: router.primaryUrl names the new primary, and the routers roll.
+        // Applied and configured primary are then equal; the tracking database still describes the
+        // old primary (its replicator stopped, the case before).
+        sites.set("GEOREG_ROUTER_PRIMARY_URL", promoted.url().toString());
+        sites.restartFront();
+        assertThat(adminMode().path("primaryUrl").asText())
+                .isEqualTo(adminMode().path("configuredPrimaryUrl").asText());
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> "closed".equals(adminMode().path("primaryCircuit").asText()));
+
+        assertServedAsTheNewPrimaryHasThem(moved, "primary");
+        assertThat(adminMode().path("replicaServesPulls").asBoolean()).isFalse();
+        assertThat(adminMode().path("replicaBypass").asText())
+                .contains("the tracking database replicates "
+                        + sites.primaryUrl().toString().toLowerCase());
+        assertThat(readiness(sites.routerOperator()).path("replica-binding").asText())
+                .isEqualTo("unreachable");
+        assertThat(sites.routerMetric("georeg_router_replica_bypassed", "primary=\"primary\""))
+                .isEqualTo(1.0);
+
+        // The runbook's way back to replica reads: rebind the tracking database to the new primary,
+        // run its replicator, reconcile. The replica answers again once that pass has been applied.
+        sites.set("GEOREG_REPLICATOR_PRIMARY_URL", promoted.url().toString());
+        assertThat(georeg("primaries", "--adopt")).as(lastOutput).isZero();
+        assertServedAsTheNewPrimaryHasThem(moved, "primary");
+        sites.startReplicator();
+        assertThat(georeg("reconcile")).as(lastOutput).isZero();
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertServedAsTheNewPrimaryHasThem(moved, "replica"));
+        assertThat(sites.routerMetric("georeg_router_replica_bypassed", "primary=\"primary\""))
+                .isEqualTo(0.0);
+        assertThat(adminMode().path("replicaServesPulls").asBoolean()).isTrue();
+    }
+
+    @Test
+    @Order(11)
+    void promotionToANewPrimaryThatDoesNotAnswerFailsItsPrecheckAndFreezesNothing() throws Exception {
+        URI dead;
+        try (java.net.ServerSocket closed =
+                new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            dead = URI.create("http://127.0.0.1:" + closed.getLocalPort());
+        }
+        String primaryBefore = adminMode().path("primaryUrl").asText();
+        Path reports = tmp.resolve("promote-dead");
+        try {
+            int exit =
+                    promote(reports, "--router", sites.routerOperator().toString(), "--new-primary", dead.toString());
+
+            JsonNode report =
+                    JSON.readTree(reports.resolve("promote-report.json").toFile());
+            assertThat(exit).as(report.toPrettyString()).isEqualTo(1);
+            assertThat(stepNames(report)).containsExactly("precheck");
+            assertThat(check(report, "precheck").path("detail").asText())
+                    .contains("the new primary does not answer: GET " + dead + "/v2/");
+            assertThat(lastOutput).contains("promote FAILED");
+        } finally {
+            if (!primaryBefore.equals(adminMode().path("primaryUrl").asText())) {
+                setPrimary(primaryBefore);
+            }
+        }
+        assertThat(adminMode().path("primaryUrl").asText()).isEqualTo(primaryBefore);
+        assertThat(adminMode().path("mode").asText()).isEqualTo("normal");
+    }
+
+    @Test
+    @Order(15)
+    void forcedPromotionWhoseFinalReconcileFailedSwitchesTheRoutersAndExitsFourNotOne() throws Exception {
+        // An unplanned failover: the primary (the promoted one of the cases before) is gone, a new
+        // one runs on the replica's storage; the final reconcile cannot crawl the old one.
+        promoted.stop();
+        Distribution third = newPrimaryOnTheReplicasStorage("third");
+        try {
+            Path reports = tmp.resolve("promote-force");
+            int exit = promote(
+                    reports,
+                    "--router",
+                    sites.routerOperator().toString(),
+                    "--new-primary",
+                    third.url().toString(),
+                    "--force");
+
+            JsonNode report =
+                    JSON.readTree(reports.resolve("promote-report.json").toFile());
+            assertThat(check(report, "final-reconcile").path("passed").asBoolean())
+                    .isFalse();
+            assertThat(check(report, "switch-primary").path("passed").asBoolean())
+                    .isTrue();
+            assertThat(exit).as(report.toPrettyString()).isEqualTo(4);
+            assertThat(lastOutput).contains("promote FAILED, routers SWITCHED anyway (--force; exit 4");
+            assertThat(adminMode().path("primaryUrl").asText())
+                    .isEqualTo(third.url().toString());
+            assertThat(adminMode().path("mode").asText()).isEqualTo("normal");
+        } finally {
+            setPrimary(null);
+            third.close();
+        }
+    }
+
+    /** {@code PUT /-/admin/primary} on the front's router ({@code null}: the configured primary). */
+    private static void setPrimary(String url) throws Exception {
+        HttpResponse<String> r = HTTP.send(
+                HttpRequest.newBuilder(sites.routerOperator().resolve("/-/admin/primary"))
+                        .header("Authorization", "Bearer " + ADMIN_TOKEN)
+                        .PUT(HttpRequest.BodyPublishers.ofString(
+                                url == null ? "{\"url\":null}" : "{\"url\":\"" + url + "\"}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    }
+
+    /** team/api:1.0 at {@code moved} and team/web:2.0 gone, through the router, answered by {@code source}. */
+    private static void assertServedAsTheNewPrimaryHasThem(Digest moved, String source) throws Exception {
+        HttpResponse<byte[]> api = manifest(sites.router(), "team/api", "1.0");
+        HttpResponse<byte[]> web = manifest(sites.router(), "team/web", "2.0");
+        String seen = "team/api:1.0 -> " + api.statusCode() + " " + Digest.sha256(api.body()) + " " + georegHeaders(api)
+                + "; team/web:2.0 -> " + web.statusCode() + " " + georegHeaders(web);
+        assertThat(api.statusCode()).as(seen).isEqualTo(200);
+        assertThat(Digest.sha256(api.body())).as(seen).isEqualTo(moved);
+        assertThat(api.headers().firstValue("X-Georeg-Source")).as(seen).contains(source);
+        assertThat(web.statusCode()).as(seen).isEqualTo(404);
+    }
+
+    /** {@code GET /-/ready} of a router's operator listener, whatever its status. */
+    private static JsonNode readiness(URI operator) throws Exception {
+        HttpResponse<String> r = HTTP.send(
+                HttpRequest.newBuilder(operator.resolve("/-/ready")).build(), HttpResponse.BodyHandlers.ofString());
+        return JSON.readTree(r.body());
     }
 
     /** Pulls {@code reference} through the router with skopeo (credentials); returns its manifest's digest. */

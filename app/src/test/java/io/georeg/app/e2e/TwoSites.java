@@ -118,7 +118,7 @@ final class TwoSites implements AutoCloseable {
 
     private final Map<String, String> env = new HashMap<>();
     /** Registry-read and the router; in {@link Shape#ONE_PROCESS} the replicator too. */
-    final GeoregServer front;
+    GeoregServer front;
     /** The replicator's own process in {@link Shape#FRONT_AND_REPLICATOR}, else null. */
     GeoregServer replicator;
 
@@ -456,6 +456,25 @@ final class TwoSites implements AutoCloseable {
     /** The sum of a router metric's samples whose labels contain all of {@code labels}. */
     double routerMetric(String name, String... labels) throws Exception {
         return MetricsScrape.sum(HTTP, routerOperator().resolve("/metrics"), name, labels);
+    }
+
+    /**
+     * Changes a {@code GEOREG_*} setting of site B for what starts from now on (a restarted front,
+     * a replicator, the CLI's {@link #environment()}), as an operator edits the values and rolls.
+     */
+    void set(String key, String value) {
+        env.put(key, value);
+    }
+
+    /** Stops the front (registry-read and the router) and starts it again with the settings now: a rollout. */
+    void restartFront() throws Exception {
+        front.close();
+        front = start("registry-read,router");
+    }
+
+    /** Starts the replicator's own process again (after {@link #stopReplicator()}), with the settings now. */
+    void startReplicator() throws Exception {
+        replicator = start("replicator");
     }
 
     void stopReplicator() throws Exception {

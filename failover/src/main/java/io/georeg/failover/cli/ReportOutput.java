@@ -28,6 +28,15 @@ public final class ReportOutput {
      */
     static final int NOT_STORED = 3;
 
+    /**
+     * Exit code of a promotion whose checks failed but which, with {@code --force}, switched every
+     * router to the new primary and unfroze it (an unplanned failover). Not 1, which says nothing
+     * was switched and the run can be fixed and repeated: after 4 the new primary takes writes, the
+     * report's RPO lists what was lost, and running it again or rolling back on the exit code would
+     * be wrong. A forced run whose switch or unfreeze itself failed still exits 1.
+     */
+    static final int FORCED = 4;
+
     @Option(
             names = "--json",
             description =
@@ -48,7 +57,8 @@ public final class ReportOutput {
     /**
      * The checks on the terminal and where the report is, or with {@code json} the report's JSON
      * object alone; 0 when all passed and every switch was stored, 3 ({@link #NOT_STORED}) when all
-     * passed but one was not, 1 when a check failed.
+     * passed but one was not, 1 when a check failed, 4 ({@link #FORCED}) when one failed and
+     * {@code --force} switched the routers anyway.
      */
     static int print(Report report, Path markdown, PrintWriter out, boolean json) {
         int exit = exitCode(report);
@@ -72,17 +82,22 @@ public final class ReportOutput {
         return exit;
     }
 
-    /** 1 when a check failed, else {@link #NOT_STORED} when a switch was not stored, else 0. */
+    /**
+     * {@link #FORCED} when a check failed and {@code --force} switched anyway, else 1 when a check
+     * failed, else {@link #NOT_STORED} when a switch was not stored, else 0.
+     */
     private static int exitCode(Report report) {
         if (!report.passed()) {
-            return 1;
+            return report.forced() ? FORCED : 1;
         }
         return report.warnings().isEmpty() ? 0 : NOT_STORED;
     }
 
     private static String verdict(Report report, int exit) {
         if (!report.passed()) {
-            return "FAILED";
+            return report.forced()
+                    ? "FAILED, routers SWITCHED anyway (--force; exit " + FORCED + ": do not run it again)"
+                    : "FAILED";
         }
         return exit == NOT_STORED
                 ? "PASSED, " + report.warnings().size() + " router switch(es) NOT STORED (exit " + NOT_STORED + ")"

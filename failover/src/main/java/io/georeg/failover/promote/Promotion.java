@@ -15,7 +15,11 @@ import io.georeg.replicator.reconcile.ReconcileSummary;
 import io.georeg.replicator.verify.PassSummary;
 import io.georeg.status.StatusQuery;
 import io.georeg.status.StatusReport;
+import java.io.IOException;
+import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,6 +29,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -38,6 +43,8 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class Promotion {
     private static final Duration POLL = Duration.ofMillis(200);
+    /** As long as {@code drill} and {@code promote} wait for a router. */
+    private static final Duration NEW_PRIMARY_TIMEOUT = Duration.ofSeconds(10);
 
     private final PromotionOptions options;
     private final PromotionSession session;
@@ -60,7 +67,8 @@ public final class Promotion {
         int n = routers.size();
         boolean ready = report.step(
                 "precheck",
-                "read the primary of " + n + " router(s): reachable, not " + options.newPrimary() + " already",
+                "read the primary of " + n + " router(s): reachable, not " + options.newPrimary()
+                        + " already; the new primary answers",
                 () -> precheck(report, routers));
         if (!ready && !options.force()) {
             report.error("a pre-check failed: nothing was changed, the routers were not frozen");
@@ -76,6 +84,9 @@ public final class Promotion {
                     "the promotion was stopped: unfreeze " + n + " router(s)",
                     () -> unfreeze(stopped, routers));
         });
+        // Whether a check had failed when --force went on to the switch, and whether the switch was made.
+        boolean forcing = false;
+        boolean switched = false;
         try {
             if (report.step(
                     "freeze",
@@ -105,19 +116,29 @@ public final class Promotion {
                         "list the changes not replicated (RPO)",
                         () -> report.rpo(new ReplicationGaps(session.database()).list(1000)));
                 if (report.passed() || options.force()) {
-                    report.step(
+                    forcing = !report.passed();
+                    switched = report.step(
                             "switch-primary",
                             "switch " + n + " router(s) to " + options.newPrimary(),
-                            () -> setAll(
-                                    report, routers, "switch-primary", r -> r.setPrimary(options.newPrimary()), null));
+                            () -> newPrimaryAnswers(report, "switch-primary")
+                                    && setAll(
+                                            report,
+                                            routers,
+                                            "switch-primary",
+                                            r -> r.setPrimary(options.newPrimary()),
+                                            null));
                 } else {
                     report.error(
                             "a check failed: the routers keep the old primary (run again, or pass --force for an unplanned failover)");
                 }
             }
         } finally {
-            onExit.undoNow(
-                    () -> report.step("unfreeze", "unfreeze " + n + " router(s)", () -> unfreeze(report, routers)));
+            AtomicBoolean unfrozen = new AtomicBoolean();
+            onExit.undoNow(() -> unfrozen.set(
+                    report.step("unfreeze", "unfreeze " + n + " router(s)", () -> unfreeze(report, routers))));
+            if (forcing && switched && unfrozen.get()) {
+                report.forcedThrough("a check failed; --force switched every router to " + options.newPrimary());
+            }
             report.finish();
         }
         return report;
@@ -147,6 +168,7 @@ public final class Promotion {
                 problems.add(e.getMessage());
             }
         }
+        newPrimaryProblem().ifPresent(problems::add);
         problems.forEach(report::error);
         report.check(
                 problems.isEmpty()
@@ -155,6 +177,45 @@ public final class Promotion {
                                 routers.size() + " router(s) answer, none on " + options.newPrimary() + " yet")
                         : Check.fail("precheck", String.join("; ", problems)));
         return problems.isEmpty();
+    }
+
+    /**
+     * Asked before anything is frozen and again right before the switch (it may have gone down
+     * during the drain): routers switched to a registry that does not answer refuse every push and
+     * answer pulls from what the replica held, and a promotion must not call that passed.
+     */
+    private boolean newPrimaryAnswers(Report report, String check) {
+        Optional<String> problem = newPrimaryProblem();
+        problem.ifPresent(report::error);
+        report.check(problem.map(p -> Check.fail(check, p))
+                .orElseGet(() -> Check.pass(check, "the new primary " + options.newPrimary() + " answers")));
+        return problem.isEmpty();
+    }
+
+    /**
+     * Why the new primary is no registry that answers now; empty when its {@code /v2/} answers 200,
+     * or 401 (a registry with token auth, as the runbook's new primary is: distribution's API version
+     * check, OCI distribution spec "end-1").
+     */
+    private Optional<String> newPrimaryProblem() {
+        URI base = URI.create(options.newPrimary() + "/v2/");
+        try {
+            HttpResponse<Void> r = http.send(
+                    HttpRequest.newBuilder(base)
+                            .timeout(NEW_PRIMARY_TIMEOUT)
+                            .GET()
+                            .build(),
+                    HttpResponse.BodyHandlers.discarding());
+            return r.statusCode() == 200 || r.statusCode() == 401
+                    ? Optional.empty()
+                    : Optional.of("the new primary does not answer as a registry: GET " + base + " answered "
+                            + r.statusCode() + " (200 or 401 expected)");
+        } catch (IOException e) {
+            return Optional.of("the new primary does not answer: GET " + base + " failed: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new FailoverException("interrupted while asking the new primary", e);
+        }
     }
 
     private boolean unfreeze(Report report, List<RouterAdminClient> routers) {

@@ -28,6 +28,7 @@ public final class Report {
     private final List<UnreplicatedItem> rpo = new ArrayList<>();
     private final List<String> errors = new ArrayList<>();
     private final List<String> warnings = new ArrayList<>();
+    private String forcedThrough;
 
     public Report(String kind) {
         this(kind, StepListener.NONE);
@@ -109,6 +110,21 @@ public final class Report {
 
     public void finish() {
         finishedAt = Instant.now();
+    }
+
+    /**
+     * A promotion with {@code --force} switched and unfroze every router although a check failed
+     * (an unplanned failover): recorded as a fact, and the exit code says it (not the 1 of a run
+     * that changed nothing).
+     */
+    public void forcedThrough(String what) {
+        forcedThrough = what;
+        fact("forced", what);
+    }
+
+    /** Whether the routers were switched by {@code --force} despite a failed check ({@link #forcedThrough}). */
+    public boolean forced() {
+        return forcedThrough != null;
     }
 
     /** True when there is at least one check and every check passed. */

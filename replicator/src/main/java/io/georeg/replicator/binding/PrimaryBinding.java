@@ -1,11 +1,10 @@
 package io.georeg.replicator.binding;
 
+import io.georeg.replica.ReplicaPrimaries;
 import io.georeg.replicator.PrimarySource;
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -15,7 +14,7 @@ import java.util.stream.Collectors;
 /**
  * The primaries one replicator configuration copies from, as the tracking database's
  * {@code replica_primaries} records them (migration V21): each primary's name
- * ({@link PrimarySource#name()}) with its registry URL {@linkplain #normalize normalized}, so that
+ * ({@link PrimarySource#name()}) with its registry URL {@linkplain ReplicaPrimaries#normalize normalized}, so that
  * {@code HTTPS://Registry.example.com/} and {@code https://registry.example.com:443} are one
  * primary. Built by {@link PrimaryBindingGuard} from the replicator's sources and by
  * {@code georeg primaries}; {@link #fingerprint()} is what every claim of work compares with the
@@ -35,26 +34,9 @@ public record PrimaryBinding(Map<String, String> urls) {
     public static PrimaryBinding of(List<PrimarySource> sources) {
         Map<String, String> urls = new TreeMap<>();
         for (PrimarySource source : sources) {
-            urls.put(source.name(), normalize(source.primary().url()));
+            urls.put(source.name(), ReplicaPrimaries.normalize(source.primary().url()));
         }
         return new PrimaryBinding(urls);
-    }
-
-    /**
-     * A primary's registry URL as the binding stores and compares it: scheme and host in lower
-     * case (both are case-insensitive, RFC 3986 §6.2.2.1), the port explicit (443 for https, 80 for
-     * http), no credentials, query or fragment, and no trailing slash on the path (the registry API
-     * is always under {@code /v2/}). The one place this is written.
-     */
-    public static String normalize(URI url) {
-        String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
-        String host = url.getHost() == null ? "" : url.getHost().toLowerCase(Locale.ROOT);
-        int port = url.getPort() != -1 ? url.getPort() : "https".equals(scheme) ? 443 : "http".equals(scheme) ? 80 : -1;
-        String path = url.getRawPath() == null ? "" : url.getRawPath();
-        while (path.endsWith("/")) {
-            path = path.substring(0, path.length() - 1);
-        }
-        return scheme + "://" + host + (port == -1 ? "" : ":" + port) + path;
     }
 
     /**

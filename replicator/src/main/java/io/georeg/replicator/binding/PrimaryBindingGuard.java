@@ -19,7 +19,9 @@ import org.slf4j.LoggerFactory;
  * {@code georeg primaries --adopt} with another configuration) is logged once as an ERROR with the
  * same explanation, turns {@link #matches()} false (the replicator's readiness, the intake's 503,
  * the scheduled reconcile's skip) and the mismatch gauge to 1; a binding that matches again is
- * logged as a recovery. The claim of work does not wait for this check: it compares
+ * logged as a recovery. A check that matches also marks primaries adopted since as caught up once
+ * they are ({@link PrimaryBindingStore#markCaughtUp()}), which lets the routers serve their pulls
+ * from the replica again. The claim of work does not wait for this check: it compares
  * {@link #fingerprint()} with the stored rows in its own statement ({@code WorkQueue}).
  */
 public final class PrimaryBindingGuard implements AutoCloseable {
@@ -94,6 +96,26 @@ public final class PrimaryBindingGuard implements AutoCloseable {
                     now.get().explanation());
         } else if (before.isPresent() && now.isEmpty()) {
             LOG.info("the tracking database replicates this replicator's primaries again; work resumes");
+        }
+        if (now.isEmpty()) {
+            markCaughtUp();
+        }
+    }
+
+    /**
+     * Only a replicator of the binding marks it: its passes and work are the new primary's. A
+     * failure is the next check's to retry (the routers go on answering from the primary meanwhile).
+     */
+    private void markCaughtUp() {
+        try {
+            for (String name : store.markCaughtUp()) {
+                LOG.info(
+                        "the replica has caught up with primary '{}' since it was adopted (a full reconcile pass and"
+                                + " its work applied): the routers answer its pulls from the replica again",
+                        name);
+            }
+        } catch (DatabaseException e) {
+            LOG.debug("marking adopted primaries caught up skipped: {}", e.getMessage());
         }
     }
 

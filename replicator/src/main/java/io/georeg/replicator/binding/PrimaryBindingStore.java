@@ -13,7 +13,8 @@ import java.util.Map;
 
 /**
  * The SQL of {@code replica_primaries} (migration V21), the primaries a tracking database
- * replicates: read it, bind an unbound database, and rebind it ({@code georeg primaries --adopt}).
+ * replicates: read it, bind an unbound database, rebind it ({@code georeg primaries --adopt}), and
+ * mark an adopted primary caught up. The routers read it through {@code ReplicaPrimaries}.
  * Used by {@link PrimaryBindingGuard} and the {@code primaries} command; the claim of work reads
  * the same rows through {@link #STORED_FINGERPRINT}.
  *
@@ -39,6 +40,32 @@ public final class PrimaryBindingStore {
     private static final String LOCK = "LOCK TABLE replica_primaries IN SHARE ROW EXCLUSIVE MODE";
     private static final String DELETE_ALL = "DELETE FROM replica_primaries";
     private static final String INSERT = "INSERT INTO replica_primaries (name, url, bound_by) VALUES (?, ?, ?)";
+    /**
+     * After an adopt: the names it bound to another URL (or newly), whose replica holds another
+     * primary's content ({@code catching_up_since}, V22), so the routers answer their pulls from
+     * the primary until {@link #MARK_CAUGHT_UP}.
+     */
+    private static final String CATCHING_UP = """
+            UPDATE replica_primaries SET catching_up_since = now() WHERE name = ?
+            """;
+    /**
+     * Caught up: a full reconcile pass of that primary without errors started after the adopt (so
+     * it compared the tracking database with the new primary, not the one before), and no work queued before that
+     * pass ended is still pending or in progress (what it found different has been applied). A
+     * pass alone would not do: the tags it queued would be served as the old primary had them
+     * until the workers applied them.
+     */
+    private static final String MARK_CAUGHT_UP = """
+            UPDATE replica_primaries p SET catching_up_since = NULL
+             WHERE p.catching_up_since IS NOT NULL
+               AND EXISTS (SELECT 1 FROM reconcile_runs r
+                            WHERE r.primary_name = p.name AND r.full_pass AND r.errors = 0
+                              AND r.started_at >= p.catching_up_since
+                              AND NOT EXISTS (SELECT 1 FROM replication_work w
+                                               WHERE w.state IN ('pending', 'in_progress')
+                                                 AND w.enqueued_at <= r.finished_at))
+            RETURNING p.name
+            """;
 
     private final Transactions tx;
 
@@ -80,7 +107,35 @@ public final class PrimaryBindingStore {
                 s.executeUpdate(DELETE_ALL);
             }
             insert(c, binding, boundBy);
+            try (PreparedStatement ps = c.prepareStatement(CATCHING_UP)) {
+                for (PrimaryBinding.Difference d : binding.differences(before)) {
+                    if (d.configured().isPresent()) {
+                        ps.setString(1, d.name());
+                        ps.addBatch();
+                    }
+                }
+                ps.executeBatch();
+            }
             return before;
+        });
+    }
+
+    /**
+     * Clears the catching-up mark of every adopted primary the replica has caught up with
+     * ({@link #MARK_CAUGHT_UP}); called by a replicator whose binding matches.
+     *
+     * @return the names it cleared
+     */
+    public List<String> markCaughtUp() {
+        return tx.inTransaction(c -> {
+            List<String> names = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(MARK_CAUGHT_UP);
+                    ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    names.add(rs.getString(1));
+                }
+            }
+            return names;
         });
     }
 

@@ -15,8 +15,8 @@ public final class ReconcileRuns {
     static final int KEPT = 100;
 
     private static final String INSERT = """
-            INSERT INTO reconcile_runs (started_at, full_pass, repositories, tags_checked, queued, errors)
-            VALUES (?, ?, ?, ?, ?, ?)
+            INSERT INTO reconcile_runs (started_at, full_pass, repositories, tags_checked, queued, errors, primary_name)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
             """;
 
     private static final String PRUNE = """
@@ -25,9 +25,12 @@ public final class ReconcileRuns {
             """;
 
     private final Transactions tx;
+    private final String primary;
 
-    public ReconcileRuns(Database database) {
+    /** @param primary the name of the primary whose passes these are (an adopted one is caught up by its own) */
+    public ReconcileRuns(Database database, String primary) {
         this.tx = database.transactions();
+        this.primary = primary;
     }
 
     public void record(Instant startedAt, boolean fullPass, ReconcileSummary summary) {
@@ -40,6 +43,7 @@ public final class ReconcileRuns {
                 insert.setInt(4, summary.tagsChecked());
                 insert.setInt(5, summary.queued());
                 insert.setInt(6, summary.errors().size());
+                insert.setString(7, primary);
                 insert.executeUpdate();
                 prune.setInt(1, KEPT);
                 prune.executeUpdate();

@@ -2,6 +2,7 @@ package io.georeg.replicator.binding;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.georeg.replica.ReplicaPrimaries;
 import io.georeg.replicator.PrimarySource;
 import io.georeg.replicator.intake.IntakeConfig;
 import io.georeg.replicator.primary.PrimaryConfig;
@@ -17,25 +18,25 @@ class PrimaryBindingTest {
 
     @Test
     void urlsThatNameOneRegistryNormalizeAlike() {
-        assertThat(PrimaryBinding.normalize(URI.create("HTTPS://Registry.Example.COM/")))
+        assertThat(ReplicaPrimaries.normalize(URI.create("HTTPS://Registry.Example.COM/")))
                 .isEqualTo("https://registry.example.com:443");
-        assertThat(PrimaryBinding.normalize(URI.create("https://registry.example.com:443")))
+        assertThat(ReplicaPrimaries.normalize(URI.create("https://registry.example.com:443")))
                 .isEqualTo("https://registry.example.com:443");
-        assertThat(PrimaryBinding.normalize(URI.create("http://registry.example.com")))
+        assertThat(ReplicaPrimaries.normalize(URI.create("http://registry.example.com")))
                 .isEqualTo("http://registry.example.com:80");
-        assertThat(PrimaryBinding.normalize(URI.create("http://127.0.0.1:5000//")))
+        assertThat(ReplicaPrimaries.normalize(URI.create("http://127.0.0.1:5000//")))
                 .isEqualTo("http://127.0.0.1:5000");
-        assertThat(PrimaryBinding.normalize(URI.create("http://[::1]:5000"))).isEqualTo("http://[::1]:5000");
-        assertThat(PrimaryBinding.normalize(URI.create("https://user:secret@registry.example.com:8443/?q#f")))
+        assertThat(ReplicaPrimaries.normalize(URI.create("http://[::1]:5000"))).isEqualTo("http://[::1]:5000");
+        assertThat(ReplicaPrimaries.normalize(URI.create("https://user:secret@registry.example.com:8443/?q#f")))
                 .as("never stores credentials, query or fragment")
                 .isEqualTo("https://registry.example.com:8443");
     }
 
     @Test
     void anotherPortOrSchemeIsAnotherPrimary() {
-        assertThat(PrimaryBinding.normalize(URI.create("https://registry.example.com")))
-                .isNotEqualTo(PrimaryBinding.normalize(URI.create("https://registry.example.com:5000")))
-                .isNotEqualTo(PrimaryBinding.normalize(URI.create("http://registry.example.com")));
+        assertThat(ReplicaPrimaries.normalize(URI.create("https://registry.example.com")))
+                .isNotEqualTo(ReplicaPrimaries.normalize(URI.create("https://registry.example.com:5000")))
+                .isNotEqualTo(ReplicaPrimaries.normalize(URI.create("http://registry.example.com")));
     }
 
     @Test

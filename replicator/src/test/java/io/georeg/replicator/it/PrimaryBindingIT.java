@@ -10,6 +10,7 @@ import io.georeg.oci.Reference;
 import io.georeg.oci.RepositoryName;
 import io.georeg.oci.Tag;
 import io.georeg.ops.Closing;
+import io.georeg.replica.ReplicaPrimaries;
 import io.georeg.replica.ReplicaReader;
 import io.georeg.replicator.PrimarySource;
 import io.georeg.replicator.binding.PrimaryBinding;
@@ -18,6 +19,7 @@ import io.georeg.replicator.cli.PrimariesCommand;
 import io.georeg.replicator.intake.IntakeConfig;
 import io.georeg.replicator.primary.PrimaryConfig;
 import io.georeg.replicator.queue.WorkState;
+import io.georeg.replicator.reconcile.ReconcileProgress;
 import io.georeg.replicator.testing.NotificationFixtures;
 import io.georeg.replicator.testing.ReplicatorUnderTest;
 import io.georeg.testkit.db.TestDatabase;
@@ -47,7 +49,9 @@ import picocli.CommandLine;
  * Two sites' replicators on one tracking database, with two real distribution primaries: the
  * second site's replicator is refused (before, it started and split the first site's queue,
  * marking the items it took done with nothing stored), and a primary that really moved is adopted
- * with {@code georeg primaries --adopt}, after which the replicator of the old primary stops.
+ * with {@code georeg primaries --adopt}, after which the replicator of the old primary stops, and
+ * the binding is marked catching up (the routers answer from the primary) until a full reconcile
+ * pass of the new primary's replicator and its work have been applied.
  */
 class PrimaryBindingIT {
     @RegisterExtension
@@ -100,8 +104,8 @@ class PrimaryBindingIT {
                     .hasValueSatisfying(e -> assertThat(e.getMessage())
                             .contains("the tracking database " + SHARED.jdbcUrl())
                             .contains("replicates other primaries than this replicator is configured for")
-                            .contains("primary 'primary': bound to " + PrimaryBinding.normalize(sites.primaryA.url()))
-                            .contains("configured here as " + PrimaryBinding.normalize(sites.primaryB.url()))
+                            .contains("primary 'primary': bound to " + ReplicaPrimaries.normalize(sites.primaryA.url()))
+                            .contains("configured here as " + ReplicaPrimaries.normalize(sites.primaryB.url()))
                             .contains("Each site needs its own tracking database")
                             .contains("georeg primaries --adopt"));
         }
@@ -119,17 +123,22 @@ class PrimaryBindingIT {
                     .as("georeg primaries with B's configuration: different")
                     .isEqualTo(PrimariesCommand.DIFFERENT);
 
+            assertThat(catchingUp()).as("bound by A's first start: caught up").isZero();
+
             Run adopted = primaries(sites.primaryB.url(), true);
 
             assertThat(adopted.code()).isZero();
+            assertThat(catchingUp())
+                    .as("adopted to B: the tracking database still describes A, the routers must not serve from it")
+                    .isEqualTo(1);
             assertThat(adopted.out())
-                    .contains("primary: " + PrimaryBinding.normalize(sites.primaryA.url()) + " -> "
-                            + PrimaryBinding.normalize(sites.primaryB.url()));
+                    .contains("primary: " + ReplicaPrimaries.normalize(sites.primaryA.url()) + " -> "
+                            + ReplicaPrimaries.normalize(sites.primaryB.url()));
             assertThat(primaries(sites.primaryB.url(), false).code()).isZero();
             MOVED.execute("INSERT INTO replication_work (repository, kind, ref, operation, first_event_at,"
                     + " last_event_at) VALUES ('moved/app', 'tag', 'probe', 'push_manifest', now(), now())");
             String bindingOfA = new PrimaryBinding(
-                            Map.of(PrimarySource.SINGLE, PrimaryBinding.normalize(sites.primaryA.url())))
+                            Map.of(PrimarySource.SINGLE, ReplicaPrimaries.normalize(sites.primaryA.url())))
                     .fingerprint();
             assertThat(sites.siteA.replicator().queue().claim("probe", 10, Duration.ofSeconds(30), bindingOfA))
                     .as("A's claim right after the adopt, before its next check")
@@ -156,7 +165,17 @@ class PrimaryBindingIT {
             assertThat(sites.pushB.push("moved/app", "after", after).status()).isEqualTo(201);
             await().atMost(Duration.ofSeconds(30))
                     .until(() -> storedWithContent(sites.siteB.reader(), "moved/app", "after", after));
+            assertThat(catchingUp()).as("no full reconcile pass of B yet").isEqualTo(1);
+
+            // A full pass of B, started after the adopt, and its work applied: B's replicator clears the mark.
+            sites.siteB.replicator().reconciler().reconcileAll(List.of(), ReconcileProgress.NONE);
+            await().atMost(PrimaryBindingGuard.INTERVAL.plusSeconds(30)).until(() -> catchingUp() == 0);
         }
+    }
+
+    /** Bound primaries marked catching up since an adopt (migration V22). */
+    private static long catchingUp() {
+        return MOVED.queryLong("SELECT count(*) FROM replica_primaries WHERE catching_up_since IS NOT NULL");
     }
 
     /**

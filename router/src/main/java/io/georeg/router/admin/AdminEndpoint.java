@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
@@ -47,17 +48,26 @@ public final class AdminEndpoint {
     private final SiteControl control;
     private final FailedAttempts failures;
     private final URI publicUrl;
+    private final Supplier<Optional<String>> replicaBypass;
 
     /**
      * @param token     the admin bearer token; null or blank disables the API
      * @param publicUrl the router's public URL ({@code router.publicUrl}), reported so that a drill
      *                  given only operator URLs pulls where clients pull
+     * @param replicaBypass why the primary this API switches answers its pulls itself rather than the
+     *                  replica ({@link ReplicaBinding}), reported beside the primary it concerns
      */
-    public AdminEndpoint(String token, SiteControl control, FailedAttempts failures, URI publicUrl) {
+    public AdminEndpoint(
+            String token,
+            SiteControl control,
+            FailedAttempts failures,
+            URI publicUrl,
+            Supplier<Optional<String>> replicaBypass) {
         this.token = token == null || token.isBlank() ? null : token.getBytes(StandardCharsets.UTF_8);
         this.control = control;
         this.failures = failures;
         this.publicUrl = publicUrl;
+        this.replicaBypass = replicaBypass;
     }
 
     public void handle(Request request, Response response, Callback callback) {
@@ -146,6 +156,9 @@ public final class AdminEndpoint {
         // What the health probes alone say, so a drill can tell a real outage from its own switch.
         out.put("primaryProbedReachable", !control.primaryCircuit().probedOpen());
         out.put("updatedAt", state.updatedAt().toString());
+        Optional<String> bypass = replicaBypass.get();
+        out.put("replicaServesPulls", bypass.isEmpty());
+        bypass.ifPresent(why -> out.put("replicaBypass", why));
         Optional<String> notStored = control.notStored();
         out.put("stored", notStored.isEmpty());
         notStored.ifPresent(why -> out.put("notStored", why));

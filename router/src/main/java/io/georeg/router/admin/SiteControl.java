@@ -266,9 +266,9 @@ public final class SiteControl implements AutoCloseable {
 
     /**
      * Whether the primary applied here is another registry than the configured one: a promotion
-     * switched it (or an operator did by hand). The replica holds what the configured primary had
-     * and nothing copies what the new one takes into it (the runbook stops the replicator), so the
-     * legs answer reads from the primary instead. Compared by scheme and authority, as the admin API
+     * switched it (or an operator did by hand). What the replica holds is the binding's to say
+     * ({@link ReplicaBinding}); this is its rule for a tracking database not bound yet, whose
+     * replica stands for the configured primary. Compared by scheme and authority, as the admin API
      * stores an origin, and the configured URL may end with a {@code /}.
      */
     public boolean primarySwitched() {
