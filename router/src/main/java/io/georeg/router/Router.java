@@ -271,9 +271,10 @@ public final class Router implements AutoCloseable {
             passUpstreamStatusesThrough(httpClient);
             URI replicaUrl = startReplica();
             ForwardProxy.install(httpClient, config.egress(), replicaUrl);
-            AdminStateStore adminState = transactions == null
-                    ? new MemoryAdminStateStore()
+            DatabaseAdminStateStore sharedState = transactions == null
+                    ? null
                     : new DatabaseAdminStateStore(transactions, config.admin().storeTimeout());
+            AdminStateStore adminState = sharedState == null ? new MemoryAdminStateStore() : sharedState;
             control = new SiteControl(
                     cells.cells().get(0).registryUrl(),
                     adminState,
@@ -281,7 +282,7 @@ public final class Router implements AutoCloseable {
                     config.admin().pollInterval(),
                     this::probePrimarySoon);
             control.start();
-            replicaBinding = replicaBinding().start();
+            replicaBinding = replicaBinding(sharedState).start();
             metrics.watchReplicaBinding(replicaBinding::bypassedByPrimary);
             Upstream replica = new Upstream("replica", "the read replica (" + replicaUrl + ")", replicaUrl);
 
@@ -461,19 +462,20 @@ public final class Router implements AutoCloseable {
     }
 
     /**
-     * Which primary the replica holds, from the tracking database's binding, against where each
-     * primary's writes go now; only the first primary is switched by a promotion.
+     * Which primary the replica holds, from the tracking database's binding (read through the
+     * shared admin state's store, null without a database), against where each primary's writes go
+     * now; only the first primary is switched by a promotion.
      */
-    private ReplicaBinding replicaBinding() {
+    private ReplicaBinding replicaBinding(DatabaseAdminStateStore sharedState) {
         List<ReplicaBinding.Leg> legs = cells.cells().stream()
                 .map(cell -> new ReplicaBinding.Leg(
                         cell.name(),
                         () -> registryOf(cell).origin(),
                         cell == cells.cells().get(0) ? control::primarySwitched : () -> false))
                 .toList();
-        return transactions == null
+        return sharedState == null
                 ? ReplicaBinding.none(legs)
-                : ReplicaBinding.of(transactions, legs, config.admin().pollInterval());
+                : ReplicaBinding.of(sharedState, legs, config.admin().pollInterval());
     }
 
     /**

@@ -157,6 +157,15 @@ public final class DatabaseAdminStateStore implements AdminStateStore {
     }
 
     /**
+     * Runs {@code read} with the bounds of this store's own calls: for the router's other shared
+     * state polled beside the admin row ({@link ReplicaBinding}), so that a stalled database holds
+     * neither the router's start nor that poll longer than it holds the admin state's own read.
+     */
+    public <T> T boundedRead(Transactions.Work<T> read) {
+        return bounded(read);
+    }
+
+    /**
      * Runs {@code work} in a transaction bounded as the class comment says. The bounds end with
      * it: the settings with the transaction, the network timeout when the pool takes the
      * connection back (HikariCP restores it). {@code idle_in_transaction_session_timeout}: a

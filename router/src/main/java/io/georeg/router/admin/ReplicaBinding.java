@@ -1,6 +1,5 @@
 package io.georeg.router.admin;
 
-import io.georeg.db.Transactions;
 import io.georeg.ops.PeriodicJob;
 import io.georeg.replica.ReplicaPrimaries;
 import java.net.URI;
@@ -75,10 +74,13 @@ public final class ReplicaBinding implements AutoCloseable {
         recompute();
     }
 
-    /** The binding in the tracking database, read every {@code interval}. */
-    public static ReplicaBinding of(Transactions transactions, List<Leg> legs, Duration interval) {
-        Objects.requireNonNull(transactions, "transactions");
-        return new ReplicaBinding(() -> transactions.read(ReplicaBinding::read), legs, interval);
+    /**
+     * The binding in the tracking database, read every {@code interval} through the admin state's
+     * store, bounded as its reads are ({@code router.admin.storeTimeout}).
+     */
+    public static ReplicaBinding of(DatabaseAdminStateStore store, List<Leg> legs, Duration interval) {
+        Objects.requireNonNull(store, "store");
+        return new ReplicaBinding(() -> store.boundedRead(ReplicaBinding::read), legs, interval);
     }
 
     /**
