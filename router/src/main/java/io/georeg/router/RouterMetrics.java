@@ -19,6 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * The router's Prometheus metrics, registered on the registry the app passes in (never the
@@ -38,8 +39,8 @@ public final class RouterMetrics implements ProxyObserver {
     private final Histogram fenceAckWait;
     /** Whether this router's fence lease is trusted now; none until {@link #watchFenceLease}. */
     private volatile BooleanSupplier fenceLeaseTrusted = () -> false;
-
-    private volatile java.util.function.Supplier<java.util.Map<String, Boolean>> replicaBypassed = java.util.Map::of;
+    /** Whether each primary's pulls bypass the replica now; none until {@link #watchReplicaBinding}. */
+    private volatile Supplier<Map<String, Boolean>> replicaBypassed = Map::of;
 
     /** How a read's fences were checked ({@code georeg_router_fence_checks_total}'s {@code by}). */
     public enum FenceCheck {
@@ -163,7 +164,7 @@ public final class RouterMetrics implements ProxyObserver {
     }
 
     /** Where {@code georeg_router_replica_bypassed} reads from, once the binding is read. */
-    void watchReplicaBinding(java.util.function.Supplier<java.util.Map<String, Boolean>> bypassed) {
+    void watchReplicaBinding(Supplier<Map<String, Boolean>> bypassed) {
         this.replicaBypassed = bypassed;
     }
 
