@@ -116,6 +116,19 @@ class EnvelopeParserTest {
         assertThat(EnvelopeParser.parse(ours.getBytes(StandardCharsets.UTF_8))).isEmpty();
     }
 
+    @Test
+    void replicatorsOwnPullsAreDroppedBeforeTheRestOfTheEventIsRead() {
+        // Nothing of such an event is used, so nothing of it is checked: an initial replication
+        // makes the primary send one per manifest and blob the replicator reads.
+        String ours = "{\"events\": [{\"id\": \"x\", \"timestamp\": \"yesterday\", \"action\": \"pull\","
+                + " \"target\": {\"repository\": \"a\"}, \"request\": {\"useragent\": \""
+                + io.georeg.replicator.primary.PrimaryClient.USER_AGENT + "\"}}]}";
+        EnvelopeParser.Envelope envelope = EnvelopeParser.read(ours.getBytes(StandardCharsets.UTF_8));
+        assertThat(envelope.events()).isEmpty();
+        assertThat(envelope.refused()).isEmpty();
+        assertThat(envelope.total()).isEqualTo(1);
+    }
+
     @ParameterizedTest
     @ValueSource(
             strings = {
