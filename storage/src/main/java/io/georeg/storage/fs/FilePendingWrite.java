@@ -68,7 +68,7 @@ final class FilePendingWrite extends OneShotWrite {
         channel.force(true);
         channel.close();
         Path dir = target.getParent();
-        Files.createDirectories(dir);
+        FilesystemObjectStore.ensureDirectory(dir);
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
         syncDirectory(dir);
     }

@@ -10,6 +10,7 @@ import java.net.URI;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -19,7 +20,9 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -85,8 +88,14 @@ public final class FilesystemObjectStore implements ObjectStore {
 
     @Override
     public Optional<Long> size(ObjectKey key) {
+        Path path = pathOf(key);
+        // Asked first (no exception when absent): a replicator's copy asks this of every blob it
+        // is about to download, and NoSuchFileException's two exceptions per miss were most of it.
+        if (!Files.exists(path)) {
+            return Optional.empty();
+        }
         try {
-            BasicFileAttributes attributes = Files.readAttributes(pathOf(key), BasicFileAttributes.class);
+            BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class);
             return attributes.isRegularFile() ? Optional.of(attributes.size()) : Optional.empty();
         } catch (NoSuchFileException e) {
             return Optional.empty();
@@ -126,11 +135,35 @@ public final class FilesystemObjectStore implements ObjectStore {
     public PendingWrite beginWrite(ObjectKey finalKey) {
         Path temp = tempDir.resolve(UUID.randomUUID().toString());
         try {
-            Files.createDirectories(tempDir);
+            ensureDirectory(tempDir);
             FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             return new FilePendingWrite(channel, temp, pathOf(finalKey), finalKey);
         } catch (IOException e) {
             throw new StorageException("cannot create temporary file " + temp + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * {@link Files#createDirectories} without the exceptions it throws and catches on its way:
+     * two for a directory that is there (its {@code mkdir} fails), two or more for one whose
+     * parent is missing. Every write ensures its directories (the temporary one and the key's), so
+     * those were thousands of exceptions in an initial replication. Missing ancestors are found
+     * with {@link Files#isDirectory} (no exception) and created from the top down; one created
+     * meanwhile by another writer is fine, a file in the way is not.
+     */
+    static void ensureDirectory(Path dir) throws IOException {
+        Deque<Path> missing = new ArrayDeque<>();
+        for (Path d = dir; d != null && !Files.isDirectory(d); d = d.getParent()) {
+            missing.push(d);
+        }
+        for (Path d : missing) {
+            try {
+                Files.createDirectory(d);
+            } catch (FileAlreadyExistsException e) {
+                if (!Files.isDirectory(d)) {
+                    throw e;
+                }
+            }
         }
     }
 

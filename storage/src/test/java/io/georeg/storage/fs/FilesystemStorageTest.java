@@ -46,6 +46,24 @@ class FilesystemStorageTest {
         }
     }
 
+    /** The directories of a key are made as far down as missing, kept when there, refused when a file is in the way. */
+    @Test
+    void aWriteMakesTheMissingDirectoriesOfItsKeyAndNeverReplacesAFileInTheirWay() throws IOException {
+        ObjectStore store = BlobStores.openObjects(new StorageConfig.Filesystem(root));
+        store.writeSmall(ObjectKey.of("a/b/c/one"), new byte[] {1});
+        store.writeSmall(ObjectKey.of("a/b/c/two"), new byte[] {2});
+        store.writeSmall(ObjectKey.of("a/b/d/e/three"), new byte[] {3});
+        assertThat(store.size(ObjectKey.of("a/b/c/one"))).contains(1L);
+        assertThat(store.size(ObjectKey.of("a/b/c/two"))).contains(1L);
+        assertThat(store.size(ObjectKey.of("a/b/d/e/three"))).contains(1L);
+        assertThat(store.size(ObjectKey.of("a/b/d/e/none"))).isEmpty();
+        assertThat(store.size(ObjectKey.of("a/b/d"))).isEmpty(); // a directory is no object
+
+        assertThatThrownBy(() -> store.writeSmall(ObjectKey.of("a/b/c/one/four"), new byte[] {4}))
+                .isInstanceOf(StorageException.class);
+        assertThat(Files.readAllBytes(root.resolve("a/b/c/one"))).containsExactly(1);
+    }
+
     /** A volume gone bad (here: the root is no directory any more) fails the probe, though a stat only says "absent". */
     @Test
     void aRootThatCannotBeListedFailsTheHealthProbe() throws IOException {
