@@ -32,7 +32,8 @@ import java.util.function.Consumer;
  * long for about the same CPU time (docs/benchmarks.md, "One 256 MiB layer"). A smaller blob is
  * copied on the caller's thread: handing it over would cost more than it saves.
  *
- * <p>Nothing outlives a copy: both helper threads have ended when {@link #copy} returns or throws.
+ * <p>Nothing outlives a copy: both stages have ended when {@link #copy} returns or throws. Their
+ * threads are the process's {@link CopyStages}, not started anew for each copy.
  */
 final class HashingCopy {
     static final int CHUNK_BYTES = 256 * 1024;
@@ -94,18 +95,15 @@ final class HashingCopy {
         BlockingQueue<Chunk> toWrite = new LinkedBlockingQueue<>();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         String name = digest.hex().substring(0, 12);
-        Thread hasher = null;
-        Thread writer = null;
+        CopyStages.Stage hasher = null;
+        CopyStages.Stage writer = null;
         long total = 0;
         try {
-            hasher = Thread.ofPlatform()
-                    .name("blob-hash-" + name)
-                    .daemon()
-                    .start(() -> drain(toHash, failure, chunk -> hash.update(chunk.bytes, 0, chunk.length)));
-            writer = Thread.ofPlatform()
-                    .name("blob-write-" + name)
-                    .daemon()
-                    .start(() -> drain(toWrite, failure, chunk -> write(chunk.bytes, chunk.length)));
+            hasher = CopyStages.start(
+                    "blob-hash-" + name,
+                    () -> drain(toHash, failure, chunk -> hash.update(chunk.bytes, 0, chunk.length)));
+            writer = CopyStages.start(
+                    "blob-write-" + name, () -> drain(toWrite, failure, chunk -> write(chunk.bytes, chunk.length)));
             while (failure.get() == null) {
                 Chunk chunk = free.take();
                 int n = read(source, chunk.bytes, total, expectedSize);
@@ -124,8 +122,8 @@ final class HashingCopy {
         } finally {
             toHash.add(Chunk.END);
             toWrite.add(Chunk.END);
-            OneShotWrite.awaitEnd(hasher);
-            OneShotWrite.awaitEnd(writer);
+            CopyStages.awaitEnd(hasher);
+            CopyStages.awaitEnd(writer);
         }
         Throwable failed = failure.get();
         if (failed instanceof RuntimeException e) {

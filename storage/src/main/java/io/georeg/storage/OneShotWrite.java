@@ -67,10 +67,21 @@ public abstract class OneShotWrite implements ObjectStore.PendingWrite {
         if (helper == null) {
             return; // never started
         }
+        uninterruptibly(helper::join);
+    }
+
+    /** A wait that can be interrupted. */
+    @FunctionalInterface
+    interface Wait {
+        void await() throws InterruptedException;
+    }
+
+    /** Waits to the end of {@code wait} through interrupts, and sets the caller's interrupt flag again after one. */
+    static void uninterruptibly(Wait wait) {
         boolean interrupted = false;
         while (true) {
             try {
-                helper.join();
+                wait.await();
                 break;
             } catch (InterruptedException e) {
                 interrupted = true;

@@ -111,6 +111,34 @@ class HashingCopyTest {
         assertNoHelperThreadLeft();
     }
 
+    /**
+     * The stages run on the process's {@link CopyStages}, not on threads started for each copy:
+     * the writes of successive copies come from the same two threads at most (the hash and write
+     * stages of the copy before, back in the pool), named for the copy while they run its stage.
+     */
+    @Test
+    void successiveCopiesRunTheirStagesOnThreadsTheyShare() {
+        byte[] content = TestBytes.random(2 * INLINE, 7);
+        java.util.Set<Thread> writers = new java.util.HashSet<>();
+        for (int i = 0; i < 6; i++) {
+            OutputStream target = new OutputStream() {
+                @Override
+                public void write(int b) {
+                    throw new UnsupportedOperationException();
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) {
+                    assertThat(Thread.currentThread().getName()).startsWith("blob-write-");
+                    writers.add(Thread.currentThread());
+                }
+            };
+            HashingCopy.copy(Digest.sha256(content), content.length, new ByteArrayInputStream(content), KEY, target);
+            assertNoHelperThreadLeft();
+        }
+        assertThat(writers).hasSizeLessThanOrEqualTo(2);
+    }
+
     /** A source that hands out at most 16 KiB per read, as the JDK's HTTP client body does. */
     private static InputStream trickling(InputStream in) {
         return new FilterInputStream(in) {
