@@ -3,6 +3,7 @@ package io.georeg.router.route;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -151,6 +152,42 @@ class RouteTableTest {
         assertThat(table.classify("GET", "/v2/" + "a/".repeat(3000) + "../manifests/latest")
                         .routeId())
                 .isEqualTo(RouteId.AMBIGUOUS_PATH);
+    }
+
+    @Test
+    void rememberedClassificationsAnswerAsMatchingDoes() {
+        // More paths than memo slots, asked twice in two orders: slots are shared and overwritten,
+        // and a path may come back with another method or query.
+        java.util.List<String[]> requests = new java.util.ArrayList<>();
+        for (int i = 0; i < RouteTable.MEMO_SLOTS * 3; i++) {
+            String method = i % 3 == 0 ? "GET" : i % 3 == 1 ? "PUT" : "HEAD";
+            String path = switch (i % 4) {
+                case 0 -> "/v2/repo" + i + "/manifests/v" + i;
+                case 1 -> "/v2/repo" + i + "/blobs/" + SHA;
+                case 2 -> "/v2/repo" + (i / 4) + "/tags/list?n=" + i;
+                default -> "/v2/repo" + (i / 8) + "/manifests/../x" + i;
+            };
+            requests.add(new String[] {method, path});
+        }
+        for (int pass = 0; pass < 2; pass++) {
+            for (String[] r : requests) {
+                RouteMatch expected = RouteTable.oci("/jwt/auth").classify(r[0], r[1]);
+                RouteMatch actual = table.classify(r[0], r[1]);
+                assertThat(List.of(
+                                actual.routeId(),
+                                String.valueOf(actual.repository()),
+                                String.valueOf(actual.reference())))
+                        .as("%s %s", r[0], r[1])
+                        .isEqualTo(List.of(
+                                expected.routeId(),
+                                String.valueOf(expected.repository()),
+                                String.valueOf(expected.reference())));
+            }
+            java.util.Collections.reverse(requests);
+        }
+        assertThat(table.classify("GET", "/v2/a/manifests/latest").routeId()).isEqualTo(RouteId.MANIFEST_READ);
+        assertThat(table.classify("PUT", "/v2/a/manifests/latest").routeId()).isEqualTo(RouteId.MANIFEST_WRITE);
+        assertThat(table.classify("GET", "/v2/a/manifests/latest?x").routeId()).isEqualTo(RouteId.MANIFEST_READ);
     }
 
     @Test
