@@ -1,5 +1,6 @@
 package io.georeg.router.proxy;
 
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
@@ -14,7 +15,7 @@ import org.eclipse.jetty.http.HttpHeader;
  * Continue} to the client when it starts reading, so the upstream must not see it again.
  */
 public final class HopByHopHeaders {
-    private static final Set<HttpHeader> FIXED = Set.of(
+    private static final Set<HttpHeader> FIXED = EnumSet.of(
             HttpHeader.CONNECTION,
             HttpHeader.KEEP_ALIVE,
             HttpHeader.PROXY_AUTHORIZATION,
@@ -26,6 +27,12 @@ public final class HopByHopHeaders {
             HttpHeader.UPGRADE,
             HttpHeader.EXPECT);
 
+    /**
+     * A message without {@code Connection}, as most are: nothing to collect, and no field's
+     * lower-case name to work out (every proxied request and answer is looked at field by field).
+     */
+    private static final HopByHopHeaders FIXED_ONLY = new HopByHopHeaders(Set.of());
+
     private final Set<String> listedInConnection;
 
     private HopByHopHeaders(Set<String> listedInConnection) {
@@ -34,6 +41,9 @@ public final class HopByHopHeaders {
 
     /** The hop-by-hop set of one message, given its header fields. */
     public static HopByHopHeaders of(HttpFields fields) {
+        if (!fields.contains(HttpHeader.CONNECTION)) {
+            return FIXED_ONLY;
+        }
         Set<String> listed = new HashSet<>();
         for (String value : fields.getValuesList(HttpHeader.CONNECTION)) {
             for (String name : value.split(",")) {
@@ -46,7 +56,8 @@ public final class HopByHopHeaders {
     }
 
     public boolean isHopByHop(HttpField field) {
-        return (field.getHeader() != null && FIXED.contains(field.getHeader()))
-                || listedInConnection.contains(field.getLowerCaseName());
+        HttpHeader header = field.getHeader();
+        return (header != null && FIXED.contains(header))
+                || (!listedInConnection.isEmpty() && listedInConnection.contains(field.getLowerCaseName()));
     }
 }

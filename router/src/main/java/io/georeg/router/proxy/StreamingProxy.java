@@ -16,6 +16,7 @@ import org.eclipse.jetty.client.ContentSourceRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
@@ -184,9 +185,15 @@ public final class StreamingProxy {
 
     private void copyRequestHeaders(
             Request clientToProxyRequest, org.eclipse.jetty.client.Request proxyToServerRequest, String requestId) {
-        HopByHopHeaders hop = HopByHopHeaders.of(clientToProxyRequest.getHeaders());
+        proxyToServerRequest.headers(h -> copyRequestHeaders(clientToProxyRequest, h, requestId));
+    }
+
+    /** Into the proxy→server request's fields, in one pass (not a lambda per field). */
+    private void copyRequestHeaders(Request clientToProxyRequest, HttpFields.Mutable proxyToServer, String requestId) {
+        HttpFields clientToProxy = clientToProxyRequest.getHeaders();
+        HopByHopHeaders hop = HopByHopHeaders.of(clientToProxy);
         String forwardedFor = null;
-        for (HttpField field : clientToProxyRequest.getHeaders()) {
+        for (HttpField field : clientToProxy) {
             HttpHeader header = field.getHeader();
             if (header == HttpHeader.HOST || hop.isHopByHop(field)) {
                 continue; // the client sets Host from the target; hop-by-hop fields stay here
@@ -198,17 +205,19 @@ public final class StreamingProxy {
             if (header == HttpHeader.X_FORWARDED_HOST
                     || header == HttpHeader.X_FORWARDED_PROTO
                     || header == HttpHeader.FORWARDED
-                    || REQUEST_ID.equalsIgnoreCase(field.getName())) {
+                    // X-Request-Id is no field Jetty knows by name: only unknown ones are compared.
+                    || (header == null && REQUEST_ID.equalsIgnoreCase(field.getName()))) {
                 continue; // replaced below: the router, not the client, says where it was reached
             }
-            proxyToServerRequest.headers(h -> h.add(field));
+            proxyToServer.add(field);
         }
         String remote = Request.getRemoteAddr(clientToProxyRequest);
         String xff = forwardedFor == null || forwardedFor.isBlank() ? remote : forwardedFor + ", " + remote;
-        proxyToServerRequest.headers(h -> h.put(HttpHeader.X_FORWARDED_FOR, xff)
+        proxyToServer
+                .put(HttpHeader.X_FORWARDED_FOR, xff)
                 .put(HttpHeader.X_FORWARDED_PROTO, publicUrl.getScheme())
                 .put(HttpHeader.X_FORWARDED_HOST, publicUrl.getRawAuthority())
-                .put(REQUEST_ID, requestId));
+                .put(REQUEST_ID, requestId);
     }
 
     private static boolean hasContent(Request clientToProxyRequest) {
@@ -301,8 +310,10 @@ public final class StreamingProxy {
 
         private void copyResponseHeaders(org.eclipse.jetty.client.Response serverToProxyResponse) {
             proxyToClientResponse.setStatus(serverToProxyResponse.getStatus());
-            HopByHopHeaders hop = HopByHopHeaders.of(serverToProxyResponse.getHeaders());
-            for (HttpField field : serverToProxyResponse.getHeaders()) {
+            HttpFields serverToProxy = serverToProxyResponse.getHeaders();
+            HttpFields.Mutable proxyToClient = proxyToClientResponse.getHeaders();
+            HopByHopHeaders hop = HopByHopHeaders.of(serverToProxy);
+            for (HttpField field : serverToProxy) {
                 if (hop.isHopByHop(field)) {
                     continue;
                 }
@@ -312,7 +323,7 @@ public final class StreamingProxy {
                 } else if (field.getHeader() == HttpHeader.WWW_AUTHENTICATE) {
                     out = new HttpField(HttpHeader.WWW_AUTHENTICATE, rewriter.wwwAuthenticate(field.getValue()));
                 }
-                proxyToClientResponse.getHeaders().add(out);
+                proxyToClient.add(out);
             }
         }
 
