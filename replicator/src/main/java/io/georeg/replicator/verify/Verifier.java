@@ -240,6 +240,14 @@ public final class Verifier implements AutoCloseable {
         final CompletableFuture<PassSummary> done = new CompletableFuture<>();
         private final Map<VerifyTarget, Map<VerifyOutcome, Long>> results = new EnumMap<>(VerifyTarget.class);
         private final Deque<Claimed> batch = new ArrayDeque<>();
+        /**
+         * Objects that could not be read (storage unavailable, a read error). Their claims are held
+         * until the pass ends and only then given back: released at once, they would be due again
+         * at once, and the pass would claim them again and again while storage is down, never ending
+         * and re-reading (and logging) them as fast as the object budget allows.
+         */
+        private final List<Claimed> unreadable = new ArrayList<>();
+
         private VerifyTarget phase = VerifyTarget.BLOB;
         private ContentCheck current;
         private long hashed;
@@ -311,8 +319,13 @@ public final class Verifier implements AutoCloseable {
         private void conclude(Claimed claimed, ContentCheck.Result result) {
             VerifyOutcome outcome = result.outcome();
             if (outcome == VerifyOutcome.ERROR) {
-                LOG.warn("could not verify {}: {}; it stays due", claimed, result.error());
-                claims.release(claimed);
+                // One line per pass, not per object: while storage is down every object fails alike.
+                if (unreadable.isEmpty()) {
+                    LOG.warn("could not verify {}: {}; it is due again in the next pass", claimed, result.error());
+                } else {
+                    LOG.debug("could not verify {}: {}", claimed, result.error());
+                }
+                unreadable.add(claimed);
             } else if (!claims.record(claimed, result)) {
                 LOG.debug("{} was stored again while it was verified; its result is dropped", claimed);
                 return;
@@ -338,12 +351,14 @@ public final class Verifier implements AutoCloseable {
         }
 
         private void finish() {
+            releaseUnreadable();
             PassSummary summary = new PassSummary(copy(results), hashed, repaired);
             LOG.info(
-                    "verification pass done: {} objects, {} bytes, {} re-copies queued",
+                    "verification pass done: {} objects, {} bytes, {} re-copies queued, {} could not be read",
                     summary.total(),
                     hashed,
-                    repaired);
+                    repaired,
+                    unreadable.size());
             // Ended before completed: a caller that starts the next pass on completion must get a new one.
             passEnded(this);
             done.complete(summary);
@@ -362,6 +377,7 @@ public final class Verifier implements AutoCloseable {
                 }
                 current = null;
             }
+            unfinished.addAll(unreadable);
             for (Claimed claimed : unfinished) {
                 try {
                     claims.release(claimed);
@@ -370,6 +386,11 @@ public final class Verifier implements AutoCloseable {
                 }
             }
             done.completeExceptionally(cause);
+        }
+
+        /** Gives back the claims of the objects that could not be read: due again, for the next pass. */
+        private void releaseUnreadable() {
+            unreadable.forEach(claims::release);
         }
 
         private static Map<VerifyTarget, Map<VerifyOutcome, Long>> copy(

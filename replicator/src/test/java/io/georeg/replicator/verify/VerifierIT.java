@@ -226,6 +226,44 @@ class VerifierIT {
         assertQueued(REPO, config, "push_blob");
     }
 
+    /**
+     * A blob storage cannot read (here its file replaced by a directory: every read fails with an
+     * I/O error, as every read does while object storage is unavailable) says nothing about the
+     * blob: the pass reads it once, goes on with the others and ends, and the blob is due again in
+     * the next pass. Its claim used to be given back at once, so the pass claimed it again and
+     * again and never ended, re-reading and logging it as fast as the object budget allowed.
+     */
+    @Test
+    void blobThatCannotBeReadEndsThePassStillDueAndIsVerifiedInTheNextOne() throws Exception {
+        TestImage image = store(REPO, TestImages.image(25), "v1");
+        TestBlob layer = image.layers().get(0);
+        Path data = files.pathOf(DistributionLayout.blobData(layer.digest()));
+        Path aside = storageRoot.resolve("set-aside");
+        Files.move(data, aside);
+        Files.createDirectory(data);
+        Verifier verifier = verifier(config(), VerifyObserver.NONE);
+
+        PassSummary summary = pass(verifier);
+
+        assertThat(summary.count(VerifyTarget.BLOB, VerifyOutcome.ERROR)).isEqualTo(1);
+        assertThat(summary.count(VerifyTarget.BLOB, VerifyOutcome.OK))
+                .as("config, other layer, manifest copy")
+                .isEqualTo(3);
+        String where = " FROM blobs WHERE digest = '" + layer.digest() + "'";
+        assertThat(db.queryText("SELECT verify_state" + where)).isEqualTo("unverified");
+        assertThat(db.queryLong("SELECT count(*)" + where + " AND verified_at IS NULL"))
+                .as("due again")
+                .isEqualTo(1);
+        assertThat(db.queryLong("SELECT count(*) FROM replication_work")).isZero();
+
+        Files.delete(data);
+        Files.move(aside, data);
+        PassSummary next = pass(verifier);
+        assertThat(next.count(VerifyTarget.BLOB, VerifyOutcome.OK)).isEqualTo(1);
+        assertThat(next.total()).isEqualTo(1);
+        assertThat(db.queryText("SELECT verify_state" + where)).isEqualTo("ok");
+    }
+
     @Test
     void manifestWhoseStorageCopyIsCorruptedIsMarkedFailedWithItsBlobRowAndQueuedAsManifest() throws Exception {
         TestImage image = store(REPO, TestImages.image(30), "v1");
