@@ -54,8 +54,11 @@ public interface ObjectStore extends AutoCloseable {
 
     /**
      * Returns when the backend can be read now, throws when it cannot: the health probe of the
-     * secondary's storage (an unreachable S3 endpoint, a filesystem volume gone bad). By default
-     * a stat of a key that need not exist, where absent is an answer and a failure is not.
+     * secondary's storage (an unreachable S3 endpoint, a filesystem volume gone bad, a bucket
+     * that does not exist). By default a stat of a key that need not exist, where absent is an
+     * answer and a failure is not; a backend where a stat cannot tell a missing object from a
+     * missing root (a directory gone, a bucket deleted: S3 and GCS answer both with 404) lists
+     * its root instead.
      */
     default void probe() throws StorageException {
         size(ObjectKey.of("docker/registry/v2/georeg-probe"));

@@ -96,6 +96,23 @@ public final class GcsObjectStore implements ObjectStore {
                 config.effectiveChunkSize());
     }
 
+    /**
+     * {@inheritDoc} Here: a listing of at most one object below the prefix. The client reads a
+     * 404 of an object's metadata as "no such object" even when the bucket is what is missing,
+     * so a stat would pass a deleted or misspelt bucket as healthy and empty; a listing of a
+     * missing bucket fails with 404, and with 403 where the credentials may not list it.
+     */
+    @Override
+    public void probe() {
+        try {
+            storage.list(
+                    bucket, Storage.BlobListOption.prefix(prefix.remoteRoot()), Storage.BlobListOption.pageSize(1));
+        } catch (com.google.cloud.storage.StorageException e) {
+            throw new StorageException(
+                    "gcs listing of gs://" + bucket + "/" + prefix.remoteRoot() + " failed: " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public Optional<Long> size(ObjectKey key) {
         try {

@@ -102,6 +102,24 @@ public final class S3ObjectStore implements ObjectStore {
                 config.effectivePartSize());
     }
 
+    /**
+     * {@inheritDoc} Here: a listing of at most one key below the prefix. A HEAD of a missing key
+     * in a missing bucket is a bare 404, which reads as "absent": a deleted or misspelt bucket
+     * would pass for a healthy, empty one (ready, serving nothing). The listing answers
+     * {@code NoSuchBucket}, or {@code AccessDenied} where the credentials may not list it, which
+     * {@link #list} and the sweep of abandoned writes need anyway.
+     */
+    @Override
+    public void probe() {
+        try {
+            client.listObjectsV2(
+                    b -> b.bucket(bucket).prefix(prefix.remoteRoot()).maxKeys(1));
+        } catch (SdkException e) {
+            throw new StorageException(
+                    "s3 listing of s3://" + bucket + "/" + prefix.remoteRoot() + " failed: " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public Optional<Long> size(ObjectKey key) {
         try {

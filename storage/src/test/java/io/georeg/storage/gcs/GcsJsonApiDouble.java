@@ -54,8 +54,9 @@ import java.util.regex.Pattern;
  *   <li>{@code POST .../o/S/rewriteTo/b/B/o/T}, done in one call.
  * </ul>
  *
- * Any other request is answered {@code 501} naming it, so a client change that needs more fails
- * loudly. No authentication, preconditions or generations beyond a counter.
+ * A request for another bucket is answered {@code 404} "The specified bucket does not exist.", as
+ * GCS answers for a bucket that does not exist. Any other request is answered {@code 501} naming
+ * it, so a client change that needs more fails loudly. No authentication, preconditions or generations beyond a counter.
  *
  * <p>{@link #hold} lets a test stop a client between two of its requests: the matching request
  * is received but neither applied nor answered, so the client waits in it until it is killed.
@@ -179,10 +180,11 @@ final class GcsJsonApiDouble implements AutoCloseable {
         boolean api =
                 path.size() >= 5 && path.get(0).equals("storage") && path.get(1).equals("v1");
         int b = upload || download ? 4 : 3;
-        if ((!upload && !download && !api)
-                || !path.get(b).equals(bucket)
-                || !path.get(b + 1).equals("o")) {
+        if ((!upload && !download && !api) || !path.get(b + 1).equals("o")) {
             unsupported(exchange, method, path);
+        } else if (!path.get(b).equals(bucket)) {
+            // GCS's answer to any object request in a bucket that does not exist.
+            error(exchange, 404, "The specified bucket does not exist.");
         } else if (download && method.equals("GET")) {
             get(exchange, path.get(6), true);
         } else if (upload && method.equals("POST") && "resumable".equals(query.get("uploadType"))) {

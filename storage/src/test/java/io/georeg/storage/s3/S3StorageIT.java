@@ -1,6 +1,7 @@
 package io.georeg.storage.s3;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.georeg.oci.Digest;
@@ -8,9 +9,11 @@ import io.georeg.storage.BlobStore;
 import io.georeg.storage.BlobStoreConformance;
 import io.georeg.storage.BlobStores;
 import io.georeg.storage.KilledCopySource;
+import io.georeg.storage.ObjectKey;
 import io.georeg.storage.ObjectStore;
 import io.georeg.storage.ObjectStoreConformance;
 import io.georeg.storage.StorageConfig;
+import io.georeg.storage.StorageException;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.net.URI;
@@ -160,6 +163,34 @@ class S3StorageIT {
             }
         } finally {
             Files.deleteIfExists(log);
+        }
+    }
+
+    /**
+     * A bucket that does not exist (deleted, misspelt) fails the health probe, so the secondary
+     * is degraded and not ready. A HEAD of any key in it is a bare 404, which reads as "absent":
+     * the stat the probe used to be passed, and a replica without its bucket said it was ready.
+     */
+    @Test
+    void aMissingBucketFailsTheHealthProbe() {
+        StorageConfig.S3 present = config();
+        StorageConfig.S3 missing = new StorageConfig.S3(
+                bucket + "-missing",
+                present.prefix(),
+                present.region(),
+                present.endpoint(),
+                present.pathStyle(),
+                present.accessKeyId(),
+                present.secretAccessKey(),
+                present.partSizeBytes());
+        try (ObjectStore store = BlobStores.openObjects(missing)) {
+            assertThat(store.size(ObjectKey.of("docker/registry/v2/georeg-probe")))
+                    .as("what a stat says")
+                    .isEmpty();
+            assertThatThrownBy(store::probe)
+                    .isInstanceOf(StorageException.class)
+                    .hasMessageContaining("s3://" + bucket + "-missing/site-b/blobs/")
+                    .hasMessageContaining("bucket does not exist");
         }
     }
 
