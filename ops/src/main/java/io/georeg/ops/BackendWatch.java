@@ -110,6 +110,9 @@ public final class BackendWatch implements AutoCloseable {
         private final Probe probe;
         private volatile boolean available = true;
         private volatile String lastFailure = "";
+        /** Whether an error a probe threw has been logged since the backend became unavailable. */
+        private boolean errorLogged;
+
         private CompletableFuture<Void> running;
 
         Backend(String name, Probe probe) {
@@ -118,6 +121,11 @@ public final class BackendWatch implements AutoCloseable {
         }
 
         void probeOnce() {
+            if (!available && running != null && running.isCompletedExceptionally()) {
+                // A probe that overran an earlier round has ended since, with the error that round
+                // could not wait for (a client retrying a refused connection for longer than the budget).
+                unavailable(reason(running.exceptionNow()), true);
+            }
             if (running == null || running.isDone()) {
                 running = new CompletableFuture<>();
                 CompletableFuture<Void> started = running;
@@ -138,21 +146,36 @@ public final class BackendWatch implements AutoCloseable {
                 available = true;
                 lastFailure = "";
             } catch (TimeoutException e) {
-                unavailable("no answer within " + budget);
+                unavailable("no answer within " + budget, false);
             } catch (ExecutionException e) {
-                Throwable cause = e.getCause();
-                unavailable(cause.getClass().getSimpleName() + ": " + cause.getMessage());
+                unavailable(reason(e.getCause()), true);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         }
 
-        private void unavailable(String why) {
+        /**
+         * Logs the change to unavailable and, when that said "no answer", the first error a probe
+         * throws while it lasts: the first probe at start often overruns the budget while the
+         * client warms up (the S3 and GCS clients load and connect on their first call), and the
+         * error (wrong credentials, a missing bucket) is what the operator has to fix. Once per
+         * outage: an error's text changes with every request id, and slow probes alternate with
+         * failing ones.
+         */
+        private void unavailable(String why, boolean thrown) {
             if (available) {
                 LOG.warn("{} unavailable ({}): reads are answered from the primary while it is", name, why);
+                errorLogged = thrown;
+            } else if (thrown && !errorLogged) {
+                LOG.warn("{} still unavailable, because of: {}", name, why);
+                errorLogged = true;
             }
             available = false;
             lastFailure = why;
+        }
+
+        private static String reason(Throwable failure) {
+            return failure.getClass().getSimpleName() + ": " + failure.getMessage();
         }
     }
 }
