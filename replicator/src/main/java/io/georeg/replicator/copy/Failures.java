@@ -14,7 +14,8 @@ import java.io.UncheckedIOException;
  * Classifies what went wrong in a copy as permanent or transient, with a short reason code for
  * metrics. Transient: the primary unreachable or answering 5xx/429, content that did not match its
  * digest (retried: one bad answer may be a proxy's or storage's hiccup; after the attempts run out
- * the item fails with this reason), storage or database trouble, a reference that raced. Permanent:
+ * the item fails with this reason), storage or database trouble (retried however long it lasts), a
+ * reference that raced. Permanent:
  * the primary does not have it, refuses us (401/403), or serves a manifest that is not one.
  * Used by {@link ReplicationWorker}.
  */
@@ -47,10 +48,10 @@ final class Failures {
             return new WorkFailedException("invalid_manifest", o.code() + ": " + o.getMessage(), true, o);
         }
         if (e instanceof DatabaseUnavailableException d) {
-            return new WorkFailedException("database_unavailable", d.getMessage(), false, d);
+            return WorkFailedException.ownBackend("database_unavailable", d.getMessage(), d);
         }
         if (e instanceof StorageException s) {
-            return new WorkFailedException("storage", s.getMessage(), false, s);
+            return WorkFailedException.ownBackend("storage", s.getMessage(), s);
         }
         if (e instanceof UncheckedIOException u) {
             return new WorkFailedException("io", u.getMessage(), false, u);

@@ -7,16 +7,38 @@ package io.georeg.replicator.queue;
  */
 public class WorkFailedException extends RuntimeException {
     private final boolean permanent;
+    private final boolean limitedAttempts;
     private final String reasonCode;
 
     public WorkFailedException(String reasonCode, String message, boolean permanent, Throwable cause) {
+        this(reasonCode, message, permanent, true, cause);
+    }
+
+    private WorkFailedException(
+            String reasonCode, String message, boolean permanent, boolean limitedAttempts, Throwable cause) {
         super(message, cause);
         this.reasonCode = reasonCode;
         this.permanent = permanent;
+        this.limitedAttempts = limitedAttempts;
+    }
+
+    /**
+     * A failure of this site's own storage or tracking database: it says nothing about the item,
+     * so it is retried with backoff for as long as the outage lasts, never failed for running out
+     * of attempts. Counted as one, an outage of a few minutes (eight attempts with the default
+     * backoff take about two) failed every item it met, and they waited for {@code georeg retry}.
+     */
+    public static WorkFailedException ownBackend(String reasonCode, String message, Throwable cause) {
+        return new WorkFailedException(reasonCode, message, false, false, cause);
     }
 
     public boolean permanent() {
         return permanent;
+    }
+
+    /** False when the item is retried however many attempts it has had ({@link #ownBackend}). */
+    public boolean limitedAttempts() {
+        return limitedAttempts;
     }
 
     /** A short, bounded label for metrics ({@code failures_total{reason=...}}). */

@@ -244,12 +244,17 @@ public final class WorkScheduler implements AutoCloseable {
         } catch (WorkDeferredException e) {
             defer(item, e);
         } catch (WorkFailedException e) {
-            recordFailure(item, e.reasonCode(), e.getMessage(), e.permanent());
+            recordFailure(
+                    item,
+                    e.reasonCode(),
+                    e.getMessage(),
+                    e.permanent(),
+                    e.limitedAttempts() ? config.maxAttempts() : Integer.MAX_VALUE);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            recordFailure(item, "interrupted", "interrupted by shutdown", false);
+            recordFailure(item, "interrupted", "interrupted by shutdown", false, config.maxAttempts());
         } catch (Exception e) {
-            recordFailure(item, e.getClass().getSimpleName(), String.valueOf(e), false);
+            recordFailure(item, e.getClass().getSimpleName(), String.valueOf(e), false, config.maxAttempts());
         } finally {
             MDC.remove(MDC_WORK_ITEM);
             MDC.remove(MDC_REPOSITORY);
@@ -269,10 +274,10 @@ public final class WorkScheduler implements AutoCloseable {
         }
     }
 
-    private void recordFailure(WorkItem item, String reasonCode, String message, boolean permanent) {
+    private void recordFailure(WorkItem item, String reasonCode, String message, boolean permanent, int maxAttempts) {
         try {
             Duration retryAfter = backoff.delay(item.attempts(), ThreadLocalRandom.current());
-            Optional<WorkState> state = queue.fail(item, owner, message, permanent, config.maxAttempts(), retryAfter);
+            Optional<WorkState> state = queue.fail(item, owner, message, permanent, maxAttempts, retryAfter);
             state.ifPresent(s -> observer.attemptFailed(item, reasonCode, s));
             if (state.orElse(null) == WorkState.FAILED) {
                 LOG.warn("{}: failed after {} attempts: {}", item, item.attempts(), message);
