@@ -18,7 +18,6 @@ import io.georeg.testkit.tools.TcpRelay;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,16 +46,12 @@ class DatabaseOutageIT {
             Corpus corpus = CorpusGenerator.withSeed(3).bigLayerSize(64 * 1024).generate();
 
             pg.cut();
-            Path dir = SkopeoDirWriter.write(corpus.repository("library/alpine"), "3.19", temp.resolve("alpine"));
-            skopeo.run(
-                            List.of(
-                                    "copy",
-                                    "--all",
-                                    "--dest-tls-verify=false",
-                                    "dir:" + dir,
-                                    "docker://" + primary.hostPort() + "/outage/app:v1"),
-                            Skopeo.DEFAULT_TIMEOUT)
-                    .requireSuccess();
+            SkopeoDirWriter.push(
+                    skopeo,
+                    corpus.repository("library/alpine"),
+                    "3.19",
+                    temp.resolve("dirs"),
+                    primary.hostPort() + "/outage/app:v1");
             await("the registry is being refused")
                     .atMost(Duration.ofSeconds(30))
                     .until(() -> replica.metrics()

@@ -163,16 +163,7 @@ class ReconcileFromDistributionIT {
     }
 
     private static void push(CorpusRepository source, String sourceTag, String repository, String tag) {
-        Path dir = SkopeoDirWriter.write(
-                source, sourceTag, temp.resolve("dirs").resolve(source.name()).resolve(sourceTag));
-        skopeo.run(
-                        List.of(
-                                "copy",
-                                "--all",
-                                "--dest-tls-verify=false",
-                                "dir:" + dir,
-                                "docker://" + primary.hostPort() + "/" + repository + ":" + tag),
-                        Skopeo.DEFAULT_TIMEOUT)
-                .requireSuccess();
+        SkopeoDirWriter.push(
+                skopeo, source, sourceTag, temp.resolve("dirs"), primary.hostPort() + "/" + repository + ":" + tag);
     }
 }

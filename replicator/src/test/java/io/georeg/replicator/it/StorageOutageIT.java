@@ -16,7 +16,6 @@ import io.georeg.testkit.tools.Skopeo;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,16 +48,13 @@ class StorageOutageIT {
             Files.move(storage, aside);
             Files.writeString(storage, "not a directory: the volume is gone");
 
-            Path dir = SkopeoDirWriter.write(corpus.repository("library/alpine"), "3.19", temp.resolve("alpine"));
-            skopeo.run(
-                            List.of(
-                                    "copy",
-                                    "--all",
-                                    "--dest-tls-verify=false",
-                                    "dir:" + dir,
-                                    "docker://" + primary.hostPort() + "/outage/app:v1"),
-                            Skopeo.DEFAULT_TIMEOUT)
-                    .requireSuccess();
+            // A Docker schema 2 image (DatabaseOutageIT pushes an OCI one).
+            SkopeoDirWriter.push(
+                    skopeo,
+                    corpus.repository("library/app"),
+                    "1.0",
+                    temp.resolve("dirs"),
+                    primary.hostPort() + "/outage/app:v1");
             await("copies failing on storage, each more often than maxAttempts")
                     .atMost(Duration.ofSeconds(60))
                     .until(() -> DB.queryLong("SELECT count(*) FROM replication_work WHERE attempts > 3") > 0);

@@ -4,12 +4,14 @@ import io.georeg.oci.Digest;
 import io.georeg.testkit.corpus.CorpusBlob;
 import io.georeg.testkit.corpus.CorpusManifest;
 import io.georeg.testkit.corpus.CorpusRepository;
+import io.georeg.testkit.tools.Skopeo;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 
 /**
  * Writes one tag of a corpus repository in skopeo's {@code dir:} format (containers/image
@@ -19,6 +21,23 @@ import java.nio.file.StandardCopyOption;
  */
 public final class SkopeoDirWriter {
     private SkopeoDirWriter() {}
+
+    /**
+     * Writes {@code repo}'s {@code tag} below {@code scratch} and has skopeo push it, with every
+     * manifest of an index, to {@code destination} ({@code host:port/repository:tag}) over plain HTTP.
+     */
+    public static void push(Skopeo skopeo, CorpusRepository repo, String tag, Path scratch, String destination) {
+        Path dir = scratch.resolve(repo.name()).resolve(tag);
+        skopeo.run(
+                        List.of(
+                                "copy",
+                                "--all",
+                                "--dest-tls-verify=false",
+                                "dir:" + write(repo, tag, dir),
+                                "docker://" + destination),
+                        Skopeo.DEFAULT_TIMEOUT)
+                .requireSuccess();
+    }
 
     /** Writes {@code repo}'s {@code tag} to {@code dir} (created) and returns it. */
     public static Path write(CorpusRepository repo, String tag, Path dir) {
