@@ -27,6 +27,10 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code PUT /-/admin/mode} {@code {"mode":"normal"|"primary-down"|"frozen","reason":"…"}};</li>
  *   <li>{@code PUT /-/admin/primary} {@code {"url":"http://…"}} ({@code null}: the configured primary).</li>
  * </ul>
+ * Either PUT may carry a precondition, {@code "expect":{"mode":"…","primaryUrl":"http://…"}}
+ * ({@code primaryUrl} null: the configured primary; left out: not compared): the switch is made
+ * only if the state is still that ({@link AdminExpectation}), else answered 409 with the state as it
+ * is now in {@code "state"}, nothing changed. Without it a PUT switches whatever the state is.
  * Every request needs {@code Authorization: Bearer <router.admin.token>}, compared in constant
  * time; without a configured token the API does not exist (404). Wrong tokens are limited per
  * client address ({@link FailedAttempts}: 429 with {@code Retry-After}). Served on the router's
@@ -107,7 +111,7 @@ public final class AdminEndpoint {
                         JsonNode body = body(request);
                         RouterMode mode = RouterMode.parse(text(body, "mode"));
                         String reason = body.path("reason").asText("");
-                        control.setMode(mode, reason);
+                        control.setMode(mode, reason, expectation(body));
                         LOG.warn("admin: mode set to {} ({})", mode.label(), reason);
                     } else if (!"GET".equals(method)) {
                         methodNotAllowed(response, callback);
@@ -117,11 +121,9 @@ public final class AdminEndpoint {
                 }
                 case PREFIX + "primary" -> {
                     if ("PUT".equals(method)) {
-                        JsonNode url = body(request).path("url");
-                        Optional<URI> primary = url.isNull() || url.isMissingNode()
-                                ? Optional.empty()
-                                : Optional.of(primaryUrl(url.asText()));
-                        control.setPrimary(primary);
+                        JsonNode body = body(request);
+                        Optional<URI> primary = optionalUrl(body.path("url"), "url");
+                        control.setPrimary(primary, expectation(body));
                         LOG.warn("admin: primary set to {}", control.primaryUrl());
                     } else if (!"GET".equals(method)) {
                         methodNotAllowed(response, callback);
@@ -136,6 +138,12 @@ public final class AdminEndpoint {
                             404,
                             "no admin resource " + path + ": use /-/admin/mode or /-/admin/primary");
             }
+        } catch (AdminStateChanged e) {
+            LOG.warn("admin: {} {} not made: {}", method, path, e.getMessage());
+            ObjectNode body = JSON.createObjectNode();
+            body.put("error", e.getMessage());
+            body.set("state", stateOf(e.now()));
+            json(response, callback, 409, body);
         } catch (IllegalArgumentException e) {
             error(response, callback, 400, e.getMessage());
         } catch (RuntimeException e) {
@@ -163,6 +171,48 @@ public final class AdminEndpoint {
         out.put("stored", notStored.isEmpty());
         notStored.ifPresent(why -> out.put("notStored", why));
         return out;
+    }
+
+    /** The state a 409 found, in the fields {@code GET} answers it with. */
+    private ObjectNode stateOf(AdminState state) {
+        ObjectNode out = JSON.createObjectNode();
+        out.put("mode", state.mode().label());
+        out.put("reason", state.reason());
+        out.put(
+                "primaryUrl",
+                state.primaryUrl().orElse(control.configuredPrimaryUrl()).toString());
+        out.put("updatedAt", state.updatedAt().toString());
+        return out;
+    }
+
+    /** The body's {@code "expect"}: empty without one. */
+    private Optional<AdminExpectation> expectation(JsonNode body) {
+        JsonNode expect = body.get("expect");
+        if (expect == null || expect.isNull()) {
+            return Optional.empty();
+        }
+        if (!expect.isObject()) {
+            throw new IllegalArgumentException("'expect' must be an object: {\"mode\":\"…\",\"primaryUrl\":\"…\"}");
+        }
+        RouterMode mode = RouterMode.parse(text(expect, "mode"));
+        JsonNode url = expect.path("primaryUrl");
+        URI configured = primaryUrl(control.configuredPrimaryUrl().toString());
+        Optional<URI> primary = url.isMissingNode()
+                ? Optional.empty()
+                : Optional.of(optionalUrl(url, "expect.primaryUrl").orElse(configured));
+        return Optional.of(new AdminExpectation(mode, primary, configured));
+    }
+
+    /** A URL field: empty when null or left out (the configured primary). */
+    private static Optional<URI> optionalUrl(JsonNode url, String field) {
+        if (url.isNull() || url.isMissingNode()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(primaryUrl(url.asText()));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(field + ": " + e.getMessage(), e);
+        }
     }
 
     private boolean authorized(String header) {

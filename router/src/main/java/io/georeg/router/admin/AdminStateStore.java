@@ -14,10 +14,22 @@ import java.util.Optional;
 public interface AdminStateStore {
     AdminState read();
 
-    AdminState setMode(RouterMode mode, String reason);
+    /**
+     * Sets the mode, if {@code expect} (when given) matches the state stored, in one step; throws
+     * {@link AdminStateChanged} with the stored state when it does not.
+     */
+    AdminState setMode(RouterMode mode, String reason, Optional<AdminExpectation> expect);
 
-    /** {@code url} empty: back to the configured primary. */
-    AdminState setPrimary(Optional<URI> url);
+    default AdminState setMode(RouterMode mode, String reason) {
+        return setMode(mode, reason, Optional.empty());
+    }
+
+    /** {@code url} empty: back to the configured primary; {@code expect} as for {@link #setMode}. */
+    AdminState setPrimary(Optional<URI> url, Optional<AdminExpectation> expect);
+
+    default AdminState setPrimary(Optional<URI> url) {
+        return setPrimary(url, Optional.empty());
+    }
 
     /**
      * Stores {@code wanted}'s mode, reason and primary if the stored state is still the one last

@@ -66,6 +66,22 @@ public final class DatabaseAdminStateStore implements AdminStateStore {
             ON CONFLICT (id) DO UPDATE SET primary_url = EXCLUDED.primary_url, updated_at = now()
             """;
 
+    /**
+     * The precondition of a switch ({@link AdminExpectation}): the comparison and the write in one
+     * statement, so that no switch stored through another router between them is overwritten. The
+     * primary compared is the one writes go to: the stored URL, else the configured one (the first
+     * and third parameters); the expected one is the second, and when it is null (not compared)
+     * both sides are that same primary. Ends {@link #SET_MODE_IF} and {@link #SET_PRIMARY_IF}.
+     */
+    private static final String EXPECTED =
+            "WHERE id = 1 AND mode = ? AND COALESCE(primary_url, ?) = COALESCE(CAST(? AS text), primary_url, ?)";
+
+    private static final String SET_MODE_IF =
+            "UPDATE router_admin_state SET mode = ?, reason = ?, updated_at = now() " + EXPECTED;
+
+    private static final String SET_PRIMARY_IF =
+            "UPDATE router_admin_state SET primary_url = ?, updated_at = now() " + EXPECTED;
+
     /** The row exists from migration V4 on; a state read as {@link AdminState#initial()} is never a basis. */
     private static final String SET_IF_UNCHANGED = """
             UPDATE router_admin_state SET mode = ?, reason = ?, primary_url = ?, updated_at = now()
@@ -118,7 +134,14 @@ public final class DatabaseAdminStateStore implements AdminStateStore {
     }
 
     @Override
-    public AdminState setMode(RouterMode mode, String reason) {
+    public AdminState setMode(RouterMode mode, String reason, Optional<AdminExpectation> expect) {
+        if (expect.isPresent()) {
+            return setIf(SET_MODE_IF, expect.get(), ps -> {
+                ps.setString(1, mode.label());
+                ps.setString(2, reason == null ? "" : reason);
+                return 3;
+            });
+        }
         return bounded(c -> {
             try (PreparedStatement ps = c.prepareStatement(SET_MODE)) {
                 ps.setString(1, mode.label());
@@ -130,7 +153,13 @@ public final class DatabaseAdminStateStore implements AdminStateStore {
     }
 
     @Override
-    public AdminState setPrimary(Optional<URI> url) {
+    public AdminState setPrimary(Optional<URI> url, Optional<AdminExpectation> expect) {
+        if (expect.isPresent()) {
+            return setIf(SET_PRIMARY_IF, expect.get(), ps -> {
+                ps.setString(1, url.map(URI::toString).orElse(null));
+                return 2;
+            });
+        }
         return bounded(c -> {
             try (PreparedStatement ps = c.prepareStatement(SET_PRIMARY)) {
                 ps.setString(1, url.map(URI::toString).orElse(null));
@@ -138,6 +167,35 @@ public final class DatabaseAdminStateStore implements AdminStateStore {
             }
             return select(c);
         });
+    }
+
+    /** Sets a switch's own parameters; answers the index of the first of {@link #EXPECTED}'s. */
+    private interface SwitchValues {
+        int set(PreparedStatement ps) throws SQLException;
+    }
+
+    /** What a conditional switch found: the stored state after it, and whether it was made. */
+    private record Outcome(boolean taken, AdminState state) {}
+
+    /** A switch made only if {@code expect} matches the stored state; else {@link AdminStateChanged} with that state. */
+    private AdminState setIf(String update, AdminExpectation expect, SwitchValues values) {
+        Outcome outcome = bounded(c -> {
+            int taken;
+            try (PreparedStatement ps = c.prepareStatement(update)) {
+                int i = values.set(ps);
+                String configured = expect.configuredPrimary().toString();
+                ps.setString(i, expect.mode().label());
+                ps.setString(i + 1, configured);
+                ps.setString(i + 2, expect.primary().map(URI::toString).orElse(null));
+                ps.setString(i + 3, configured);
+                taken = ps.executeUpdate();
+            }
+            return new Outcome(taken == 1, select(c));
+        });
+        if (!outcome.taken()) {
+            throw new AdminStateChanged(expect, outcome.state());
+        }
+        return outcome.state();
     }
 
     @Override

@@ -4,6 +4,7 @@ import java.net.URI;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
 
 /**
  * The admin state of one router process that has no tracking database: switching it switches
@@ -18,13 +19,25 @@ public final class MemoryAdminStateStore implements AdminStateStore {
     }
 
     @Override
-    public AdminState setMode(RouterMode mode, String reason) {
-        return state.updateAndGet(s -> s.withMode(mode, reason, Instant.now()));
+    public AdminState setMode(RouterMode mode, String reason, Optional<AdminExpectation> expect) {
+        return update(expect, s -> s.withMode(mode, reason, Instant.now()));
     }
 
     @Override
-    public AdminState setPrimary(Optional<URI> url) {
-        return state.updateAndGet(s -> s.withPrimary(url, Instant.now()));
+    public AdminState setPrimary(Optional<URI> url, Optional<AdminExpectation> expect) {
+        return update(expect, s -> s.withPrimary(url, Instant.now()));
+    }
+
+    /** The comparison and the switch in one step: this state is the one applied on this router. */
+    private AdminState update(Optional<AdminExpectation> expect, UnaryOperator<AdminState> edit) {
+        while (true) {
+            AdminState current = state.get();
+            expect.ifPresent(e -> e.check(current));
+            AdminState next = edit.apply(current);
+            if (state.compareAndSet(current, next)) {
+                return next;
+            }
+        }
     }
 
     @Override

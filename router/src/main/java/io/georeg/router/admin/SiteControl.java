@@ -148,7 +148,16 @@ public final class SiteControl implements AutoCloseable {
 
     /** Sets the mode in the store and applies it here at once (unstored when the store fails). */
     public AdminState setMode(RouterMode mode, String reason) {
-        return change(s -> s.withMode(mode, reason, Instant.now()), () -> store.setMode(mode, reason));
+        return setMode(mode, reason, Optional.empty());
+    }
+
+    /**
+     * {@link #setMode(RouterMode, String)} if the state is still what {@code expect} says, else
+     * {@link AdminStateChanged}: compared by the store, or against the state applied here when the
+     * store does not take the switch.
+     */
+    public AdminState setMode(RouterMode mode, String reason, Optional<AdminExpectation> expect) {
+        return change(expect, s -> s.withMode(mode, reason, Instant.now()), () -> store.setMode(mode, reason, expect));
     }
 
     /**
@@ -156,7 +165,12 @@ public final class SiteControl implements AutoCloseable {
      * once (unstored when the store fails).
      */
     public AdminState setPrimary(Optional<URI> url) {
-        return change(s -> s.withPrimary(url, Instant.now()), () -> store.setPrimary(url));
+        return setPrimary(url, Optional.empty());
+    }
+
+    /** {@link #setPrimary(Optional)} if the state is still what {@code expect} says, as {@link #setMode} does. */
+    public AdminState setPrimary(Optional<URI> url, Optional<AdminExpectation> expect) {
+        return change(expect, s -> s.withPrimary(url, Instant.now()), () -> store.setPrimary(url, expect));
     }
 
     /**
@@ -167,14 +181,18 @@ public final class SiteControl implements AutoCloseable {
         return unstored.why();
     }
 
-    private AdminState change(UnaryOperator<AdminState> edit, Supplier<AdminState> write) {
+    private AdminState change(
+            Optional<AdminExpectation> expect, UnaryOperator<AdminState> edit, Supplier<AdminState> write) {
         synchronized (storeOrder) {
             try {
-                AdminState next = unstored.store(edit, write, this::state);
+                AdminState next = unstored.store(expect, edit, write, this::state);
                 settle(next);
                 return next;
+            } catch (AdminStateChanged e) {
+                // Nothing was changed; the next poll applies what the store holds, as for any switch made elsewhere.
+                throw e;
             } catch (RuntimeException e) {
-                return settleUnstored(edit, unstored.refused(e));
+                return settleUnstored(expect, edit, e);
             }
         }
     }
@@ -204,11 +222,18 @@ public final class SiteControl implements AutoCloseable {
         }
     }
 
-    private AdminState settleUnstored(UnaryOperator<AdminState> edit, String why) {
+    /**
+     * Applies a switch the store did not take ({@code failure}), if {@code expect} matches the state
+     * applied here: without a store that answers, that is the state this router goes on with.
+     */
+    private AdminState settleUnstored(
+            Optional<AdminExpectation> expect, UnaryOperator<AdminState> edit, RuntimeException failure) {
         synchronized (applyOrder) {
+            AdminState current = state;
+            expect.ifPresent(e -> e.check(current));
             switches++;
-            AdminState local = edit.apply(state);
-            unstored.kept(why);
+            AdminState local = edit.apply(current);
+            unstored.kept(unstored.refused(failure));
             apply(local);
             return local;
         }

@@ -81,12 +81,18 @@ final class UnstoredSwitches {
      * Stores a switch: by {@code write} when nothing is unstored; else this switch ({@code edit}
      * of the {@code applied} state) and the unstored ones before it, over the state they were all
      * made on, and by {@code write} alone, dropping them, when the store took another switch since.
-     * Throws what the store throws.
+     * Throws what the store throws, and {@link AdminStateChanged} when {@code expect} does not match
+     * the applied state, which holds the unstored switches the store does not have.
      */
-    AdminState store(UnaryOperator<AdminState> edit, Supplier<AdminState> write, Supplier<AdminState> applied) {
+    AdminState store(
+            Optional<AdminExpectation> expect,
+            UnaryOperator<AdminState> edit,
+            Supplier<AdminState> write,
+            Supplier<AdminState> applied) {
         if (why == null) {
             return write.get();
         }
+        expect.ifPresent(e -> e.check(applied.get()));
         AdminState over;
         synchronized (applyOrder) {
             over = basis;

@@ -178,15 +178,15 @@ class PollFailureLogTest {
         }
 
         @Override
-        public AdminState setMode(RouterMode mode, String reason) {
+        public AdminState setMode(RouterMode mode, String reason, Optional<AdminExpectation> expect) {
             refuseUnlessWritable();
-            return delegate.setMode(mode, reason);
+            return delegate.setMode(mode, reason, expect);
         }
 
         @Override
-        public AdminState setPrimary(Optional<URI> url) {
+        public AdminState setPrimary(Optional<URI> url, Optional<AdminExpectation> expect) {
             refuseUnlessWritable();
-            return delegate.setPrimary(url);
+            return delegate.setPrimary(url, expect);
         }
 
         @Override
@@ -210,12 +210,12 @@ class PollFailureLogTest {
         }
 
         @Override
-        public AdminState setMode(RouterMode mode, String reason) {
+        public AdminState setMode(RouterMode mode, String reason, Optional<AdminExpectation> expect) {
             throw down("I/O error");
         }
 
         @Override
-        public AdminState setPrimary(Optional<URI> url) {
+        public AdminState setPrimary(Optional<URI> url, Optional<AdminExpectation> expect) {
             throw down("I/O error");
         }
 

@@ -1,6 +1,7 @@
 package io.georeg.router.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.georeg.db.DatabaseUnavailableException;
@@ -148,6 +149,30 @@ class SiteControlTest {
         assertThat(store.delegate.read().reason()).isEqualTo("incident");
         assertThat(control.notStored()).isEmpty();
         assertThat(control.mode()).isEqualTo(RouterMode.PRIMARY_DOWN);
+    }
+
+    @Test
+    void withoutAStoreThatAnswersAPreconditionIsComparedWithTheStateAppliedHere() {
+        control.refresh();
+        store.failing = true;
+        control.setMode(RouterMode.FROZEN, "promotion");
+        AdminExpectation drillsOwn = new AdminExpectation(RouterMode.PRIMARY_DOWN, Optional.of(CONFIGURED), CONFIGURED);
+
+        assertThatThrownBy(() -> control.setMode(RouterMode.NORMAL, "drill finished", Optional.of(drillsOwn)))
+                .isInstanceOf(AdminStateChanged.class)
+                .hasMessageContaining("it is mode frozen (promotion)");
+        assertThat(control.mode()).isEqualTo(RouterMode.FROZEN);
+
+        AdminExpectation frozen = new AdminExpectation(RouterMode.FROZEN, Optional.of(CONFIGURED), CONFIGURED);
+        control.setPrimary(Optional.of(PROMOTED), Optional.of(frozen));
+        assertThat(control.primaryUrl()).isEqualTo(PROMOTED);
+        // The store answers again and holds the state the unstored switches were made on: the
+        // applied state, with them, is what the next precondition is compared with.
+        store.failing = false;
+        AdminExpectation frozenOnNew = new AdminExpectation(RouterMode.FROZEN, Optional.of(PROMOTED), CONFIGURED);
+        control.setMode(RouterMode.NORMAL, "promotion finished", Optional.of(frozenOnNew));
+        assertThat(store.delegate.read().mode()).isEqualTo(RouterMode.NORMAL);
+        assertThat(store.delegate.read().primaryUrl()).contains(PROMOTED);
     }
 
     @Test
@@ -313,17 +338,17 @@ class SiteControlTest {
         }
 
         @Override
-        public AdminState setMode(RouterMode mode, String reason) {
+        public AdminState setMode(RouterMode mode, String reason, Optional<AdminExpectation> expect) {
             failIfFailing();
-            AdminState taken = delegate.setMode(mode, reason);
+            AdminState taken = delegate.setMode(mode, reason, expect);
             failIfAnswerLost();
             return taken;
         }
 
         @Override
-        public AdminState setPrimary(Optional<URI> url) {
+        public AdminState setPrimary(Optional<URI> url, Optional<AdminExpectation> expect) {
             failIfFailing();
-            AdminState taken = delegate.setPrimary(url);
+            AdminState taken = delegate.setPrimary(url, expect);
             failIfAnswerLost();
             return taken;
         }

@@ -34,7 +34,8 @@ class UnstoredSwitchesTest {
         assertThat(unstored.afterRead(read)).isEqualTo(UnstoredSwitches.AfterRead.APPLY);
         assertThat(unstored.basisToStoreOver()).as("nothing to store").isEmpty();
 
-        AdminState written = unstored.store(DRILL, () -> store.setMode(RouterMode.FROZEN, "written"), () -> read);
+        AdminState written =
+                unstored.store(Optional.empty(), DRILL, () -> store.setMode(RouterMode.FROZEN, "written"), () -> read);
 
         assertThat(written.mode()).as("the write, not the edit").isEqualTo(RouterMode.FROZEN);
         assertThat(unstored.why()).isEmpty();
@@ -89,13 +90,14 @@ class UnstoredSwitchesTest {
         unstored.kept("unstored");
         AdminState applied = basis.withPrimary(Optional.of(PROMOTED), Instant.now());
 
-        AdminState carried =
-                unstored.store(DRILL, () -> store.setMode(RouterMode.PRIMARY_DOWN, "drill"), () -> applied);
+        AdminState carried = unstored.store(
+                Optional.empty(), DRILL, () -> store.setMode(RouterMode.PRIMARY_DOWN, "drill"), () -> applied);
         assertThat(carried.primaryUrl()).contains(PROMOTED);
         assertThat(carried.mode()).isEqualTo(RouterMode.PRIMARY_DOWN);
 
         store.setMode(RouterMode.FROZEN, "set through another router");
-        AdminState plain = unstored.store(DRILL, () -> store.setMode(RouterMode.NORMAL, "plain"), () -> applied);
+        AdminState plain =
+                unstored.store(Optional.empty(), DRILL, () -> store.setMode(RouterMode.NORMAL, "plain"), () -> applied);
         assertThat(plain.reason())
                 .as("the store moved since the basis: the switch alone")
                 .isEqualTo("plain");
@@ -113,7 +115,8 @@ class UnstoredSwitchesTest {
 
         assertThat(settled).isEmpty();
         assertThat(failing.why()).isPresent();
-        assertThatThrownBy(() -> failing.store(DRILL, () -> store.setMode(RouterMode.NORMAL, ""), () -> basis))
+        assertThatThrownBy(() ->
+                        failing.store(Optional.empty(), DRILL, () -> store.setMode(RouterMode.NORMAL, ""), () -> basis))
                 .isInstanceOf(DatabaseUnavailableException.class);
     }
 
@@ -135,12 +138,12 @@ class UnstoredSwitchesTest {
         }
 
         @Override
-        public AdminState setMode(RouterMode mode, String reason) {
+        public AdminState setMode(RouterMode mode, String reason, Optional<AdminExpectation> expect) {
             throw down();
         }
 
         @Override
-        public AdminState setPrimary(Optional<URI> url) {
+        public AdminState setPrimary(Optional<URI> url, Optional<AdminExpectation> expect) {
             throw down();
         }
 

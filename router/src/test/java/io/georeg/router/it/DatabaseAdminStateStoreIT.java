@@ -7,17 +7,21 @@ import static org.awaitility.Awaitility.await;
 import io.georeg.db.Database;
 import io.georeg.db.DatabaseConfig;
 import io.georeg.db.Transactions;
+import io.georeg.router.admin.AdminExpectation;
+import io.georeg.router.admin.AdminStateChanged;
 import io.georeg.router.admin.DatabaseAdminStateStore;
 import io.georeg.router.admin.RouterMode;
 import io.georeg.testkit.db.TestDatabase;
 import io.georeg.testkit.tools.TcpRelay;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
+import java.net.URI;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
@@ -76,6 +80,42 @@ class DatabaseAdminStateStoreIT {
     @AfterAll
     static void stop() {
         direct.close();
+    }
+
+    @Test
+    void aSwitchWithAPreconditionIsMadeOnlyOverTheStateItExpectsAndOtherwiseNamesTheStateStored() {
+        DatabaseAdminStateStore store = new DatabaseAdminStateStore(direct.transactions(), TIMEOUT);
+        URI configured = URI.create("http://primary.invalid:5000");
+        URI promoted = URI.create("http://registry-b.invalid:5000");
+        store.setMode(RouterMode.PRIMARY_DOWN, "drill");
+        // A promotion switches meanwhile, through another router.
+        store.setMode(RouterMode.FROZEN, "promotion");
+
+        AdminExpectation drillsOwn = new AdminExpectation(RouterMode.PRIMARY_DOWN, Optional.of(configured), configured);
+        assertThatThrownBy(() -> store.setMode(RouterMode.NORMAL, "drill finished", Optional.of(drillsOwn)))
+                .isInstanceOfSatisfying(
+                        AdminStateChanged.class, e -> assertThat(e.now().mode()).isEqualTo(RouterMode.FROZEN))
+                .hasMessageContaining("it is mode frozen (promotion) and primary " + configured);
+        assertThat(store.read().mode())
+                .as("the drill's restore did not unfreeze")
+                .isEqualTo(RouterMode.FROZEN);
+
+        // The promotion's own switch and unfreeze, each over the state it left.
+        AdminExpectation frozenOnOld = new AdminExpectation(RouterMode.FROZEN, Optional.of(configured), configured);
+        assertThat(store.setPrimary(Optional.of(promoted), Optional.of(frozenOnOld))
+                        .primaryUrl())
+                .hasValue(promoted);
+        assertThatThrownBy(() -> store.setPrimary(Optional.of(promoted), Optional.of(frozenOnOld)))
+                .as("the primary is compared too")
+                .isInstanceOf(AdminStateChanged.class);
+        AdminExpectation frozenOnNew = new AdminExpectation(RouterMode.FROZEN, Optional.of(promoted), configured);
+        assertThat(store.setMode(RouterMode.NORMAL, "promotion finished", Optional.of(frozenOnNew))
+                        .mode())
+                .isEqualTo(RouterMode.NORMAL);
+        AdminExpectation anyPrimary = new AdminExpectation(RouterMode.NORMAL, Optional.empty(), configured);
+        assertThat(store.setMode(RouterMode.FROZEN, "mode only", Optional.of(anyPrimary))
+                        .mode())
+                .isEqualTo(RouterMode.FROZEN);
     }
 
     @Test

@@ -171,6 +171,47 @@ class RouterAdminIT {
     }
 
     @Test
+    void aSwitchExpectingAStateChangedThroughAnotherRouterIsRefused409WithTheStateNowAndChangesNothing()
+            throws Exception {
+        admin(first, "PUT", "/-/admin/mode", TOKEN, "{\"mode\":\"primary-down\",\"reason\":\"drill\"}");
+        // A promotion freezes through the other router while the drill runs.
+        admin(second, "PUT", "/-/admin/mode", TOKEN, "{\"mode\":\"frozen\",\"reason\":\"promotion\"}");
+
+        HttpResponse<String> restore = admin(
+                first,
+                "PUT",
+                "/-/admin/mode",
+                TOKEN,
+                "{\"mode\":\"normal\",\"expect\":{\"mode\":\"primary-down\",\"primaryUrl\":\"" + primary.url()
+                        + "\"}}");
+        HttpResponse<String> switchPrimary = admin(
+                first,
+                "PUT",
+                "/-/admin/primary",
+                TOKEN,
+                "{\"url\":\"" + newPrimary.url() + "\",\"expect\":{\"mode\":\"frozen\",\"primaryUrl\":\""
+                        + newPrimary.url() + "\"}}");
+
+        assertThat(restore.statusCode()).as(restore.body()).isEqualTo(409);
+        assertThat(restore.body())
+                .contains("\"state\":{\"mode\":\"frozen\",\"reason\":\"promotion\",\"primaryUrl\":\"" + primary.url())
+                .contains("not mode primary-down and primary " + primary.url());
+        assertThat(switchPrimary.statusCode()).as(switchPrimary.body()).isEqualTo(409);
+        assertThat(admin(second, "GET", "/-/admin/mode", TOKEN, null).body())
+                .contains("\"mode\":\"frozen\"")
+                .contains("\"primaryUrl\":\"" + primary.url() + "\"");
+        // Expecting what it is (null: the configured primary) switches.
+        HttpResponse<String> unfreeze = admin(
+                first,
+                "PUT",
+                "/-/admin/mode",
+                TOKEN,
+                "{\"mode\":\"normal\",\"expect\":{\"mode\":\"frozen\",\"primaryUrl\":null}}");
+        assertThat(unfreeze.statusCode()).as(unfreeze.body()).isEqualTo(200);
+        assertThat(unfreeze.body()).contains("\"mode\":\"normal\"");
+    }
+
+    @Test
     void badChangesAreRefusedWithTheReason() throws Exception {
         HttpResponse<String> mode = admin(first, "PUT", "/-/admin/mode", TOKEN, "{\"mode\":\"sideways\"}");
         HttpResponse<String> url = admin(first, "PUT", "/-/admin/primary", TOKEN, "{\"url\":\"ftp://x/y\"}");
