@@ -1,7 +1,7 @@
 package io.georeg.failover;
 
 /** A drill or promotion step that could not be done; the message says what to fix. */
-public final class FailoverException extends RuntimeException {
+public class FailoverException extends RuntimeException {
     public FailoverException(String message) {
         super(message);
     }

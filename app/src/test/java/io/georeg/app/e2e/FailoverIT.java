@@ -539,6 +539,62 @@ class FailoverIT {
 
     @Test
     @Order(10)
+    void drillWhoseRouterWasFrozenByAPromotionMeanwhileDoesNotUnfreezeItOnRestoreAndFails() throws Exception {
+        Path reports = tmp.resolve("drill-overtaken");
+        String frozenFor = "promotion to http://registry-b.internal:5000";
+        // Where the drill pulls: a listener that takes connections and never answers, so that the
+        // drill is still pulling, its router in primary-down, when the promotion freezes it.
+        ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        List<Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Thread.ofVirtual().start(() -> {
+            try {
+                while (true) {
+                    held.add(silent.accept());
+                }
+            } catch (java.io.IOException closed) {
+                // The promotion has frozen the router: the drill's pulls may fail now.
+            }
+        });
+        var drill = java.util.concurrent.CompletableFuture.supplyAsync(() -> drill(
+                reports,
+                "--router",
+                sites.routerOperator().toString(),
+                "--registry",
+                "http://127.0.0.1:" + silent.getLocalPort()));
+        try {
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> "primary-down".equals(adminMode().path("mode").asText()) || drill.isDone());
+            assertThat(drill.isDone()).as(lastOutput).isFalse();
+
+            // A promotion (run by another operator) freezes the router while the drill pulls.
+            setMode("frozen", frozenFor);
+            silent.close();
+            for (Socket s : held) {
+                s.close();
+            }
+            int exit = drill.get(120, TimeUnit.SECONDS);
+
+            // Had the restore set normal, writes would reach the old primary again in the middle of
+            // the promotion: pushes accepted after its final reconcile, then lost.
+            JsonNode report = JSON.readTree(reports.resolve("drill-report.json").toFile());
+            assertThat(exit).as(report.toPrettyString()).isEqualTo(1);
+            assertThat(check(report, "restore").path("passed").asBoolean()).isFalse();
+            assertThat(check(report, "restore").path("detail").asText())
+                    .contains("was NOT switched")
+                    .contains("changed meanwhile, to mode frozen (" + frozenFor + ")")
+                    .contains("left that as it is")
+                    .doesNotContain("restore it with PUT");
+            assertThat(adminMode().path("mode").asText()).isEqualTo("frozen");
+            assertThat(adminMode().path("reason").asText()).isEqualTo(frozenFor);
+        } finally {
+            silent.close();
+            drill.get(120, TimeUnit.SECONDS);
+            setMode("normal", "the other promotion finished");
+        }
+    }
+
+    @Test
+    @Order(10)
     void drillStoppedBySigtermAfterItsSwitchStillRestoresTheRouter() throws Exception {
         Path reports = tmp.resolve("drill-stopped");
         Path log = tmp.resolve("drill-stopped.log");

@@ -45,8 +45,93 @@ public final class RouterAdminClient {
         return send("PUT", "/-/admin/mode", body);
     }
 
+    /**
+     * Sets the mode only if the router is still in the state {@code expect} says (the one this run
+     * left it in); else {@link StateChangedMeanwhile}, nothing changed. A router already in
+     * {@code mode} on the expected primary answers as switched: the site's routers share their
+     * state, and the switch through one of them switched the others.
+     */
+    public RouterAdminView setMode(String mode, String reason, Expected expect) {
+        ObjectNode body = JSON.createObjectNode().put("mode", mode).put("reason", reason);
+        body.set("expect", expect.json());
+        try {
+            return send("PUT", "/-/admin/mode", body);
+        } catch (StateChangedMeanwhile e) {
+            if (mode.equals(e.mode())
+                    && (expect.primaryUrl() == null
+                            || expect.primaryUrl().toString().equals(e.primaryUrl()))) {
+                return mode();
+            }
+            throw e;
+        }
+    }
+
     public RouterAdminView setPrimary(URI url) {
         return send("PUT", "/-/admin/primary", JSON.createObjectNode().put("url", url.toString()));
+    }
+
+    /** Switches the primary only over the state {@code expect} says, as {@link #setMode(String, String, Expected)}. */
+    public RouterAdminView setPrimary(URI url, Expected expect) {
+        ObjectNode body = JSON.createObjectNode().put("url", url.toString());
+        body.set("expect", expect.json());
+        try {
+            return send("PUT", "/-/admin/primary", body);
+        } catch (StateChangedMeanwhile e) {
+            if (expect.mode().equals(e.mode()) && url.toString().equals(e.primaryUrl())) {
+                return mode();
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * The state a switch is made over: {@code mode}, and {@code primaryUrl} (null: not compared), as
+     * the router reported them to this run.
+     */
+    public record Expected(String mode, URI primaryUrl) {
+        ObjectNode json() {
+            ObjectNode node = JSON.createObjectNode().put("mode", mode);
+            if (primaryUrl != null) {
+                node.put("primaryUrl", primaryUrl.toString());
+            }
+            return node;
+        }
+
+        String describe() {
+            return "mode " + mode + (primaryUrl == null ? "" : ", primary " + primaryUrl);
+        }
+    }
+
+    /** What a 409 says: the state changed since this run switched it, and it is left as it is. */
+    private StateChangedMeanwhile changedMeanwhile(String method, String path, ObjectNode sent, String body) {
+        JsonNode state;
+        try {
+            state = JSON.readTree(body).path("state");
+        } catch (IOException e) {
+            throw new FailoverException(
+                    "router " + router + " answered 409 to " + method + " " + path + ": " + body, e);
+        }
+        String mode = state.path("mode").asText();
+        String reason = state.path("reason").asText("");
+        String primary = state.path("primaryUrl").asText();
+        JsonNode expected = sent.path("expect");
+        return new StateChangedMeanwhile(
+                "router " + router + " was NOT switched (" + method + " " + path + " "
+                        + sent.deepCopy().without("expect")
+                        + "): its admin state changed meanwhile, to mode " + mode
+                        + (reason.isBlank() ? "" : " (" + reason + ")") + ", primary " + primary + " since "
+                        + state.path("updatedAt").asText() + ", where this run expected "
+                        + new Expected(
+                                        expected.path("mode").asText(),
+                                        expected.hasNonNull("primaryUrl")
+                                                ? URI.create(expected.path("primaryUrl")
+                                                        .asText())
+                                                : null)
+                                .describe()
+                        + "; another drill, promotion or operator switched it, and georeg left that as it is "
+                        + "rather than overwrite it",
+                mode,
+                primary);
     }
 
     /**
@@ -90,6 +175,9 @@ public final class RouterAdminClient {
         }
         if (response.statusCode() == 404) {
             throw new FailoverException(notFound(response.body()));
+        }
+        if (response.statusCode() == 409 && body != null && body.has("expect")) {
+            throw changedMeanwhile(method, path, body, response.body());
         }
         if (response.statusCode() != 200) {
             throw new FailoverException("router " + router + " answered " + response.statusCode() + " to " + method

@@ -6,6 +6,7 @@ import io.georeg.failover.FailoverException;
 import io.georeg.failover.admin.RestoreOnExit;
 import io.georeg.failover.admin.RouterAdminClient;
 import io.georeg.failover.admin.RouterAdminView;
+import io.georeg.failover.admin.StateChangedMeanwhile;
 import io.georeg.failover.report.Check;
 import io.georeg.failover.report.Report;
 import io.georeg.failover.report.StepListener;
@@ -25,7 +26,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A failover drill against a running deployment: pre-checks from the tracking database (lag,
@@ -73,6 +76,8 @@ public final class Drill {
                 .map(r -> new RouterAdminClient(http, r, options.adminToken()))
                 .toList();
         boolean switched = false;
+        // The primary each router reported with its switch: its restore is made only over that state.
+        Map<URI, URI> switchedOn = new ConcurrentHashMap<>();
         // Nothing switched (a router was not in normal mode or did not answer): nothing to restore.
         boolean untouched = false;
         // A drill stopped (Ctrl-C, SIGTERM) after the switch still restores, in a report of its own
@@ -84,7 +89,7 @@ public final class Drill {
                     stopped.step(
                             "restore",
                             "the drill was stopped: switch " + routers.size() + " router(s) back to normal",
-                            () -> restore(stopped, routers, false));
+                            () -> restore(stopped, routers, switchedOn, false));
                 });
         try {
             Instant outageStart;
@@ -97,7 +102,7 @@ public final class Drill {
                 Switched outcome = report.step(
                         "switch",
                         "switch " + routers.size() + " router(s) to primary-down",
-                        () -> switchAll(report, routers));
+                        () -> switchAll(report, routers, switchedOn));
                 switched = outcome == Switched.ALL;
                 untouched = outcome == Switched.NONE;
                 outageStart = switched ? Instant.now() : null;
@@ -121,7 +126,7 @@ public final class Drill {
                 onExit.undoNow(() -> report.step(
                         "restore",
                         "switch " + routers.size() + " router(s) back to normal",
-                        () -> restore(report, routers, wasSwitched)));
+                        () -> restore(report, routers, switchedOn, wasSwitched)));
             }
             report.finish();
         }
@@ -195,7 +200,7 @@ public final class Drill {
      * mode belongs to another drill or a promotion (frozen), which this drill's restore to normal
      * would end; then no router is switched, and none restored.
      */
-    private Switched switchAll(Report report, List<RouterAdminClient> routers) {
+    private Switched switchAll(Report report, List<RouterAdminClient> routers, Map<URI, URI> switchedOn) {
         List<String> busy = new ArrayList<>();
         for (RouterAdminClient router : routers) {
             try {
@@ -214,6 +219,7 @@ public final class Drill {
         for (RouterAdminClient router : routers) {
             try {
                 RouterAdminView view = router.setMode("primary-down", reason);
+                switchedOn.put(router.router(), view.primaryUrl());
                 view.notStoredWarning().ifPresent(report::warning);
                 if (!"primary-down".equals(view.mode()) || !"open".equals(view.primaryCircuit())) {
                     problems.add(router.router() + " reports mode " + view.mode() + ", primary circuit "
@@ -379,15 +385,25 @@ public final class Drill {
                         : Check.fail("push-refused", String.join("; ", problems)));
     }
 
-    private void restore(Report report, List<RouterAdminClient> routers, boolean switched) {
+    /**
+     * Sets every router back to normal, but only over the drill's own {@code primary-down} on the
+     * primary it reported at the switch: a router another operator switched meanwhile (a promotion
+     * froze it) is left as it is, and the restore fails saying so.
+     */
+    private void restore(Report report, List<RouterAdminClient> routers, Map<URI, URI> switchedOn, boolean switched) {
         List<String> problems = new ArrayList<>();
         for (RouterAdminClient router : routers) {
             try {
-                RouterAdminView view = router.setMode("normal", "georeg drill finished");
+                RouterAdminView view = router.setMode(
+                        "normal",
+                        "georeg drill finished",
+                        new RouterAdminClient.Expected("primary-down", switchedOn.get(router.router())));
                 view.notStoredWarning().ifPresent(report::warning);
                 if (!"normal".equals(view.mode())) {
                     problems.add(router.router() + " reports mode " + view.mode());
                 }
+            } catch (StateChangedMeanwhile e) {
+                problems.add(e.getMessage());
             } catch (FailoverException e) {
                 problems.add(e.getMessage() + " — restore it with PUT /-/admin/mode {\"mode\":\"normal\"}");
             }

@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -75,6 +76,9 @@ public final class Promotion {
             report.finish();
             return report;
         }
+        // The primary each router reported with this run's last switch of it: its next switch (the
+        // primary's, the unfreeze) is made only over that and frozen, never over a switch made meanwhile.
+        Map<URI, URI> leftOn = new ConcurrentHashMap<>();
         // A promotion stopped (Ctrl-C, SIGTERM) while the routers are frozen still unfreezes them,
         // in a report of its own (this one is the running thread's), its steps shown as they run.
         RestoreOnExit onExit = RestoreOnExit.arm("georeg-promote-unfreeze", () -> {
@@ -82,7 +86,7 @@ public final class Promotion {
             stopped.step(
                     "unfreeze",
                     "the promotion was stopped: unfreeze " + n + " router(s)",
-                    () -> unfreeze(stopped, routers));
+                    () -> unfreeze(stopped, routers, leftOn));
         });
         // Whether a check had failed when --force went on to the switch, and whether the switch was made.
         boolean forcing = false;
@@ -94,6 +98,7 @@ public final class Promotion {
                     () -> setAll(
                             report,
                             routers,
+                            leftOn,
                             "freeze",
                             r -> r.setMode("frozen", "promotion to " + options.newPrimary()),
                             "frozen"))) {
@@ -124,8 +129,9 @@ public final class Promotion {
                                     && setAll(
                                             report,
                                             routers,
+                                            leftOn,
                                             "switch-primary",
-                                            r -> r.setPrimary(options.newPrimary()),
+                                            r -> r.setPrimary(options.newPrimary(), frozenOn(leftOn, r)),
                                             null));
                 } else {
                     report.error(
@@ -135,7 +141,7 @@ public final class Promotion {
         } finally {
             AtomicBoolean unfrozen = new AtomicBoolean();
             onExit.undoNow(() -> unfrozen.set(
-                    report.step("unfreeze", "unfreeze " + n + " router(s)", () -> unfreeze(report, routers))));
+                    report.step("unfreeze", "unfreeze " + n + " router(s)", () -> unfreeze(report, routers, leftOn))));
             if (forcing && switched && unfrozen.get()) {
                 report.forcedThrough("a check failed; --force switched every router to " + options.newPrimary());
             }
@@ -218,20 +224,41 @@ public final class Promotion {
         }
     }
 
-    private boolean unfreeze(Report report, List<RouterAdminClient> routers) {
-        return setAll(report, routers, "unfreeze", r -> r.setMode("normal", "promotion finished"), "normal");
+    private boolean unfreeze(Report report, List<RouterAdminClient> routers, Map<URI, URI> leftOn) {
+        return setAll(
+                report,
+                routers,
+                leftOn,
+                "unfreeze",
+                r -> r.setMode("normal", "promotion finished", frozenOn(leftOn, r)),
+                "normal");
+    }
+
+    /** The state this run left {@code router} in: frozen, on the primary it last reported (unknown: not compared). */
+    private static RouterAdminClient.Expected frozenOn(Map<URI, URI> leftOn, RouterAdminClient router) {
+        return new RouterAdminClient.Expected("frozen", leftOn.get(router.router()));
     }
 
     private interface AdminCall {
         RouterAdminView call(RouterAdminClient router);
     }
 
-    /** One admin call on every router; {@code mode} the mode each must then report (null: check the primary URL). */
-    private boolean setAll(Report report, List<RouterAdminClient> routers, String check, AdminCall call, String mode) {
+    /**
+     * One admin call on every router; {@code mode} the mode each must then report (null: check the
+     * primary URL). Records in {@code leftOn} the primary each reports after it.
+     */
+    private boolean setAll(
+            Report report,
+            List<RouterAdminClient> routers,
+            Map<URI, URI> leftOn,
+            String check,
+            AdminCall call,
+            String mode) {
         List<String> problems = new ArrayList<>();
         for (RouterAdminClient router : routers) {
             try {
                 RouterAdminView view = call.call(router);
+                leftOn.put(router.router(), view.primaryUrl());
                 view.notStoredWarning().ifPresent(report::warning);
                 if (mode != null && !mode.equals(view.mode())) {
                     problems.add(router.router() + " reports mode " + view.mode());
