@@ -34,6 +34,10 @@ import java.util.Optional;
  *   "outageShield": {"armed": true, "inUse": false,                   // both false when no router reports
  *                    "routers": [{"router": "georeg-router-7d9f-x2:8080", "armed": true, "siteKeyLoaded": true,
  *                                 "inUse": false, "grants": 14, "reportedAt": "2026-01-01T11:59:58Z"}]},
+ *   "routers": {"mode": "normal", "reason": "", "primaryUrl": null,       // null: router.primaryUrl
+ *               "since": "2026-01-01T10:00:00Z",                          // last switched
+ *               "replicaPrimaries": [{"name": "default", "url": "http://registry-a:5000",
+ *                                     "boundAt": "...", "caughtUp": true, "catchingUpSince": null}]},
  *   "primaries": [{"name": "cell-1", "queue": {...}, "oldestPending": {"since": "...", "ageSeconds": 3.0},
  *                  "applied": 12}],                                   // empty with a single primary
  *   "repositories": [{"name": "team/app", "queue": {...}, "oldestPendingSince": null,
@@ -115,6 +119,23 @@ public final class StatusJson {
             node.put("inUse", r.inUse());
             node.put("grants", r.grants());
             node.put("reportedAt", r.reportedAt().toString());
+        }
+        StatusReport.Routers routers = report.routers();
+        ObjectNode admin = root.putObject("routers");
+        admin.put("mode", routers.mode());
+        admin.put("reason", routers.reason());
+        admin.put("primaryUrl", routers.primaryUrl().orElse(null));
+        admin.put("since", routers.since().map(Instant::toString).orElse(null));
+        ArrayNode bindings = admin.putArray("replicaPrimaries");
+        for (StatusReport.Binding b : routers.bindings()) {
+            ObjectNode node = bindings.addObject();
+            node.put("name", b.name());
+            node.put("url", b.url());
+            node.put("boundAt", b.boundAt().toString());
+            node.put("caughtUp", b.catchingUpSince().isEmpty());
+            node.put(
+                    "catchingUpSince",
+                    b.catchingUpSince().map(Instant::toString).orElse(null));
         }
         ArrayNode primaries = root.putArray("primaries");
         for (StatusReport.PrimaryStatus p : report.primaries()) {

@@ -108,6 +108,15 @@ public final class StatusQuery {
      */
     public static final Duration SHIELD_FRESH = Duration.ofSeconds(60);
 
+    /** Migration V4's row; none before it (a database older than the router's admin state). */
+    private static final String ADMIN_STATE = """
+            SELECT mode, reason, primary_url, updated_at FROM router_admin_state WHERE id = 1
+            """;
+
+    private static final String BINDINGS = """
+            SELECT name, url, bound_at, catching_up_since FROM replica_primaries ORDER BY name
+            """;
+
     private static final String OUTAGE_SHIELD = """
             SELECT router, site_key_loaded, in_use, grants, reported_at
               FROM outage_shield_reports
@@ -196,8 +205,36 @@ public final class StatusQuery {
                     failures,
                     repos,
                     outageShield(c),
-                    owners == null || owners.owners().size() < 2 ? List.of() : primaries(c, windowMillis));
+                    owners == null || owners.owners().size() < 2 ? List.of() : primaries(c, windowMillis),
+                    routers(c));
         });
+    }
+
+    private static StatusReport.Routers routers(Connection c) throws SQLException {
+        List<StatusReport.Binding> bindings = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(BINDINGS);
+                ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                bindings.add(new StatusReport.Binding(
+                        rs.getString(1),
+                        rs.getString(2),
+                        rs.getTimestamp(3).toInstant(),
+                        Optional.ofNullable(rs.getTimestamp(4)).map(java.sql.Timestamp::toInstant)));
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement(ADMIN_STATE);
+                ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) {
+                return new StatusReport.Routers(
+                        "normal", "", Optional.empty(), Optional.empty(), List.copyOf(bindings));
+            }
+            return new StatusReport.Routers(
+                    rs.getString(1),
+                    rs.getString(2),
+                    Optional.ofNullable(rs.getString(3)),
+                    Optional.of(rs.getTimestamp(4).toInstant()),
+                    List.copyOf(bindings));
+        }
     }
 
     private List<StatusReport.PrimaryStatus> primaries(Connection c, long windowMillis) throws SQLException {

@@ -23,6 +23,8 @@ import java.util.Optional;
  * @param repositories per-repository state, when asked for (else empty)
  * @param outageShield each router's outage shield, as recently reported (token auth only)
  * @param primaries the queue per primary when the secondary serves several (else empty)
+ * @param routers what the routers share through the database: their admin state and the
+ *     primaries the replica is bound to
  */
 public record StatusReport(
         Instant generatedAt,
@@ -36,7 +38,8 @@ public record StatusReport(
         List<FailureReason> failuresByReason,
         List<RepositoryStatus> repositories,
         OutageShield outageShield,
-        List<PrimaryStatus> primaries) {
+        List<PrimaryStatus> primaries,
+        Routers routers) {
 
     /** Age of the oldest unapplied request at {@link #generatedAt}. */
     public Optional<Duration> oldestPendingAge() {
@@ -138,6 +141,42 @@ public record StatusReport(
         public String describe() {
             return (armed() ? "armed" : "not armed") + ": site key " + (siteKeyLoaded ? "loaded" : "not loaded")
                     + ", " + grants + " grant(s); " + (inUse ? "in use" : "not in use") + " (reported " + reportedAt
+                    + ")";
+        }
+    }
+
+    /**
+     * What every router of the site reads from the tracking database: the admin state
+     * ({@code router_admin_state}, switched by {@code georeg drill} and {@code georeg promote}) and
+     * the primaries the replica describes ({@code replica_primaries}), whose pulls the routers answer
+     * from the replica only while it is bound to them and caught up.
+     *
+     * @param mode       {@code normal}, {@code primary-down} or {@code frozen}
+     * @param primaryUrl the primary a promotion switched the routers to; empty: each router's
+     *                   configured {@code router.primaryUrl}
+     * @param since      when the admin state was last switched (before any switch: when migration V4
+     *                   made it); empty for a database without it
+     */
+    public record Routers(
+            String mode, String reason, Optional<String> primaryUrl, Optional<Instant> since, List<Binding> bindings) {
+        /** One line for people: the mode, its reason, where writes go and since when. */
+        public String describe() {
+            return "mode " + mode + (reason.isBlank() ? "" : " (" + reason + ")") + ", primary "
+                    + primaryUrl.map(u -> "switched to " + u).orElse("as configured (router.primaryUrl)")
+                    + since.map(t -> ", since " + t).orElse("");
+        }
+    }
+
+    /**
+     * One primary the replica is bound to.
+     *
+     * @param catchingUpSince when the replica began catching up with it (a new binding, before a
+     *                        full reconcile pass over it); empty: caught up
+     */
+    public record Binding(String name, String url, Instant boundAt, Optional<Instant> catchingUpSince) {
+        public String describe() {
+            return url + ": "
+                    + catchingUpSince.map(t -> "CATCHING UP since " + t).orElse("caught up") + " (bound " + boundAt
                     + ")";
         }
     }

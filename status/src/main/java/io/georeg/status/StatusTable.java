@@ -90,6 +90,13 @@ final class StatusTable {
         for (StatusReport.RouterShield r : report.outageShield().routers()) {
             summary.row("  " + r.router(), r.describe());
         }
+        summary.row("routers", report.routers().describe());
+        if (report.routers().bindings().isEmpty()) {
+            summary.row("replica bound to", "no primary yet (bound when a replicator starts)");
+        }
+        for (StatusReport.Binding b : report.routers().bindings()) {
+            summary.row("replica bound to " + b.name(), b.describe());
+        }
         summary.appendTo(out, "");
 
         if (!report.failuresByReason().isEmpty()) {

@@ -242,6 +242,7 @@ class StatusReportIT {
                         "verification",
                         "failuresByReason",
                         "outageShield",
+                        "routers",
                         "primaries",
                         "repositories");
         assertThat(root.get("windowSeconds").asLong()).isEqualTo(900);
@@ -338,6 +339,47 @@ class StatusReportIT {
         JsonNode none = new ObjectMapper().readTree(run("--json")).get("outageShield");
         assertThat(none.get("armed").asBoolean()).isFalse();
         assertThat(none.get("routers")).isEmpty();
+    }
+
+    @Test
+    void routersSharedAdminStateAndTheReplicasBindingAreShownAsTheDatabaseHoldsThem() throws Exception {
+        assertThat(run())
+                .containsPattern("routers\\s+mode normal, primary as configured \\(router.primaryUrl\\), since ")
+                .containsPattern("replica bound to\\s+no primary yet");
+        DB.execute("""
+                UPDATE router_admin_state SET mode = 'frozen', reason = 'promotion to http://registry-b:5000',
+                  primary_url = 'http://registry-b:5000', updated_at = '2026-01-01T10:00:00Z';
+                INSERT INTO replica_primaries (name, url, bound_at, bound_by, catching_up_since) VALUES
+                  ('default', 'http://registry-b:5000', '2026-01-01T10:05:00Z', 'test', '2026-01-01T10:05:00Z'),
+                  ('cell-2', 'http://registry-c:5000', '2025-12-01T00:00:00Z', 'test', NULL)
+                """);
+        try {
+            JsonNode routers = new ObjectMapper().readTree(run("--json")).get("routers");
+            assertThat(fieldNames(routers))
+                    .containsExactly("mode", "reason", "primaryUrl", "since", "replicaPrimaries");
+            assertThat(routers.get("mode").asText()).isEqualTo("frozen");
+            assertThat(routers.get("primaryUrl").asText()).isEqualTo("http://registry-b:5000");
+            assertThat(routers.get("since").asText()).isEqualTo("2026-01-01T10:00:00Z");
+            assertThat(fieldNames(routers.at("/replicaPrimaries/0")))
+                    .containsExactly("name", "url", "boundAt", "caughtUp", "catchingUpSince");
+            assertThat(routers.at("/replicaPrimaries/0/name").asText()).isEqualTo("cell-2");
+            assertThat(routers.at("/replicaPrimaries/0/caughtUp").asBoolean()).isTrue();
+            assertThat(routers.at("/replicaPrimaries/0/catchingUpSince").isNull())
+                    .isTrue();
+            assertThat(routers.at("/replicaPrimaries/1/caughtUp").asBoolean()).isFalse();
+            assertThat(routers.at("/replicaPrimaries/1/catchingUpSince").asText())
+                    .isEqualTo("2026-01-01T10:05:00Z");
+
+            assertThat(run())
+                    .contains("mode frozen (promotion to http://registry-b:5000), primary switched to "
+                            + "http://registry-b:5000, since 2026-01-01T10:00:00Z")
+                    .containsPattern("replica bound to default\\s+http://registry-b:5000: CATCHING UP since "
+                            + "2026-01-01T10:05:00Z \\(bound 2026-01-01T10:05:00Z\\)")
+                    .containsPattern("replica bound to cell-2\\s+http://registry-c:5000: caught up");
+        } finally {
+            DB.execute("DELETE FROM replica_primaries; UPDATE router_admin_state SET mode = 'normal', reason = '',"
+                    + " primary_url = NULL");
+        }
     }
 
     @Test

@@ -57,7 +57,8 @@ public record StatusPageData(
                             .filter(r -> r.name().toLowerCase(Locale.ROOT).contains(q))
                             .toList(),
                     report.outageShield(),
-                    report.primaries());
+                    report.primaries(),
+                    report.routers());
         }
         return new StatusPageData(
                 report,
