@@ -9,7 +9,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * A router's admin endpoint for unit tests, on an ephemeral port: every call to
- * {@code /-/admin/*} is answered 200 with the given JSON, as a router answers a switch (the
+ * {@code /-/admin/*} is answered 200 with the given JSON, as a router answers a switch, or a
+ * switch is refused 409 as a router whose state changed meanwhile refuses it (the
  * router's own endpoint is exercised by app's {@code FailoverIT}). Started by {@link #answering},
  * stopped by {@link #close}.
  */
@@ -21,13 +22,26 @@ public final class FakeRouterAdmin implements AutoCloseable {
     }
 
     public static FakeRouterAdmin answering(String json) {
+        return answering(json, 200, json);
+    }
+
+    /**
+     * A router whose state changed since a run's switch: every PUT is refused 409 with
+     * {@code state} (the router's JSON of the state now), every GET answered 200 with {@code get}.
+     */
+    public static FakeRouterAdmin refusingSwitches(String state, String get) {
+        return answering("{\"error\":\"the admin state changed meanwhile\",\"state\":" + state + "}", 409, get);
+    }
+
+    private static FakeRouterAdmin answering(String put, int putStatus, String get) {
         try {
             HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
             server.createContext("/-/admin/", exchange -> {
-                byte[] body = json.getBytes(StandardCharsets.UTF_8);
+                boolean isGet = "GET".equals(exchange.getRequestMethod());
+                byte[] body = (isGet ? get : put).getBytes(StandardCharsets.UTF_8);
                 exchange.getRequestBody().readAllBytes();
                 exchange.getResponseHeaders().set("Content-Type", "application/json");
-                exchange.sendResponseHeaders(200, body.length);
+                exchange.sendResponseHeaders(isGet ? 200 : putStatus, body.length);
                 exchange.getResponseBody().write(body);
                 exchange.close();
             });

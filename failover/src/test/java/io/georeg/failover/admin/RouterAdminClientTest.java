@@ -1,7 +1,9 @@
 package io.georeg.failover.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.URI;
 import java.net.http.HttpClient;
 import org.junit.jupiter.api.Test;
 
@@ -22,6 +24,36 @@ class RouterAdminClientTest {
             assertThat(view.notStored()).isEqualTo(NOT_STORED);
             assertThat(view.notStoredWarning())
                     .hasValue(router.url() + " switched but NOT stored in the shared admin state: " + NOT_STORED);
+        }
+    }
+
+    @Test
+    void aSwitchRefusedBecauseTheStateChangedSaysWhatItBecameUnlessItIsAlreadyWhatWasAsked() {
+        String frozen = "{\"mode\":\"frozen\",\"reason\":\"promotion to http://b.test\","
+                + "\"primaryUrl\":\"http://primary.test\",\"updatedAt\":\"2026-01-01T10:00:00Z\"}";
+        String normal = "{\"mode\":\"normal\",\"reason\":\"drill finished\","
+                + "\"primaryUrl\":\"http://primary.test\",\"updatedAt\":\"2026-01-01T10:00:00Z\"}";
+        RouterAdminClient.Expected drillsOwn =
+                new RouterAdminClient.Expected("primary-down", URI.create("http://primary.test"));
+        try (FakeRouterAdmin overtaken =
+                        FakeRouterAdmin.refusingSwitches(frozen, FakeRouterAdmin.modeAnswer("frozen", null));
+                FakeRouterAdmin restoredThroughAnother =
+                        FakeRouterAdmin.refusingSwitches(normal, FakeRouterAdmin.modeAnswer("normal", null));
+                HttpClient http = HttpClient.newHttpClient()) {
+            assertThatThrownBy(() -> new RouterAdminClient(http, overtaken.url(), "t")
+                            .setMode("normal", "drill finished", drillsOwn))
+                    .isInstanceOf(StateChangedMeanwhile.class)
+                    .hasMessageContaining("was NOT switched")
+                    .hasMessageContaining("changed meanwhile, to mode frozen (promotion to http://b.test), "
+                            + "primary http://primary.test since 2026-01-01T10:00:00Z")
+                    .hasMessageContaining("expected mode primary-down, primary http://primary.test")
+                    .hasMessageContaining("left that as it is");
+
+            // The site's routers share their state: the restore through the first one restored this one.
+            assertThat(new RouterAdminClient(http, restoredThroughAnother.url(), "t")
+                            .setMode("normal", "drill finished", drillsOwn)
+                            .mode())
+                    .isEqualTo("normal");
         }
     }
 
