@@ -5,6 +5,7 @@ import io.georeg.app.wiring.GeoregServer;
 import io.georeg.app.wiring.RegistryReadComponent;
 import io.georeg.app.wiring.RouterComponent;
 import io.georeg.ops.Closing;
+import io.georeg.replicator.primary.PrimaryClient;
 import io.georeg.testkit.db.TestDatabase;
 import io.georeg.testkit.tools.Distribution;
 import io.georeg.testkit.tools.DistributionConfig;
@@ -49,8 +50,10 @@ final class HistorySites implements AutoCloseable {
     /**
      * @param holdReplication the replicator reads the primary through a {@link HoldingProxy}
      *     ({@link #replicatorsPrimary}), so a test can hold a copy between its read of the primary
-     *     and its store; the routers and the clients talk to the primary directly. The replicator's
-     *     requests to the primary then wait for their answers as long as the test holds them
+     *     and its store. The routers go through it too, for they answer pulls from the replica only
+     *     while the replicator names the primary by their URL (the binding, replica_primaries); only
+     *     the replicator's requests are held, and wait for their answers as long as the test holds
+     *     them. The clients talk to the primary directly
      */
     HistorySites(TestDatabase db, Path dir, boolean holdReplication) throws Exception {
         int replicatorPort = FreePort.pick();
@@ -60,7 +63,8 @@ final class HistorySites implements AutoCloseable {
                         .withNotification(DistributionConfig.NotificationEndpoint.bearer(
                                         "georeg", URI.create("http://127.0.0.1:" + replicatorPort + "/events"), SECRET)
                                 .ignoringPulls()));
-        replicatorsPrimary = holdReplication ? HoldingProxy.to(primary.url()) : null;
+        replicatorsPrimary = holdReplication ? HoldingProxy.to(primary.url(), PrimaryClient.USER_AGENT) : null;
+        URI primaryUrl = holdReplication ? replicatorsPrimary.url() : primary.url();
         env.put("GEOREG_DATABASE_URL", db.jdbcUrl());
         env.put("GEOREG_DATABASE_USER", db.user());
         env.put("GEOREG_DATABASE_PASSWORD", db.password());
@@ -69,9 +73,7 @@ final class HistorySites implements AutoCloseable {
         env.put("GEOREG_REGISTRY_READ_PORT", "0");
         env.put("GEOREG_REPLICATOR_PORT", Integer.toString(replicatorPort));
         env.put("GEOREG_REPLICATOR_INTAKE_SECRET", SECRET);
-        env.put(
-                "GEOREG_REPLICATOR_PRIMARY_URL",
-                (holdReplication ? replicatorsPrimary.url() : primary.url()).toString());
+        env.put("GEOREG_REPLICATOR_PRIMARY_URL", primaryUrl.toString());
         if (holdReplication) {
             // A held answer is passed on when the test releases it, not when the replicator gives up
             // waiting: a request timed out is retried after the test's later writes, past the hold,
@@ -84,7 +86,7 @@ final class HistorySites implements AutoCloseable {
         // clients' racing writes the replica still serves some reads of the shared tags and the
         // checker judges reads from both sides.
         env.put("GEOREG_REPLICA_CACHE_TAG_TTL", "200ms");
-        env.put("GEOREG_ROUTER_PRIMARY_URL", primary.url().toString());
+        env.put("GEOREG_ROUTER_PRIMARY_URL", primaryUrl.toString());
         env.put("GEOREG_ROUTER_TIMEOUTS_HEALTH_INTERVAL", "200ms");
         env.put("GEOREG_ROUTER_TIMEOUTS_HEALTH_TIMEOUT", "500ms");
         replicator = start(env, "replicator", 0);

@@ -21,6 +21,10 @@ import java.util.concurrent.Executors;
  * the primary answers at once, and the proxy passes that answer on only when the test releases
  * it. Tests use it to land a change on the primary between a replicator's read and what the
  * replicator does with it, at a place they choose. Everything else passes straight through.
+ *
+ * <p>When routers and a replicator share it ({@link #to(URI, String)}), only the requests of one
+ * user agent are held: routers answer pulls from the replica only while the replicator names the
+ * primary by the URL they use, so both must go through the one proxy.
  */
 public final class HoldingProxy implements AutoCloseable {
     private static final Set<String> HOP_BY_HOP =
@@ -29,13 +33,17 @@ public final class HoldingProxy implements AutoCloseable {
     private static final int ANY_STATUS = -1;
 
     private final URI primary;
+    /** The {@code User-Agent} prefix of the requests whose answers may be held; null for any. */
+    private final String heldAgent;
+
     private final HttpServer server;
     private final HttpClient http =
             HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
     private final List<Hold> holds = new CopyOnWriteArrayList<>();
 
-    private HoldingProxy(URI primary) throws IOException {
+    private HoldingProxy(URI primary, String heldAgent) throws IOException {
         this.primary = primary;
+        this.heldAgent = heldAgent;
         this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/", this::forward);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
@@ -43,7 +51,12 @@ public final class HoldingProxy implements AutoCloseable {
     }
 
     public static HoldingProxy to(URI primary) throws IOException {
-        return new HoldingProxy(primary);
+        return new HoldingProxy(primary, null);
+    }
+
+    /** A proxy that holds only answers to requests whose {@code User-Agent} starts with {@code heldAgent}. */
+    public static HoldingProxy to(URI primary, String heldAgent) throws IOException {
+        return new HoldingProxy(primary, heldAgent);
     }
 
     public URI url() {
@@ -125,6 +138,12 @@ public final class HoldingProxy implements AutoCloseable {
     }
 
     private synchronized Hold claim(HttpExchange exchange, HttpResponse<?> answer) {
+        if (heldAgent != null) {
+            String agent = exchange.getRequestHeaders().getFirst("User-Agent");
+            if (agent == null || !agent.startsWith(heldAgent)) {
+                return null;
+            }
+        }
         for (Hold hold : holds) {
             if (hold.matches(exchange, answer)) {
                 holds.remove(hold);
