@@ -1,14 +1,18 @@
 package io.georeg.storage.gcs;
 
+import com.google.api.gax.retrying.RetrySettings;
 import com.google.auth.ServiceAccountSigner;
 import com.google.auth.oauth2.GoogleCredentials;
 import com.google.cloud.ReadChannel;
+import com.google.cloud.ServiceOptions;
 import com.google.cloud.WriteChannel;
+import com.google.cloud.http.HttpTransportOptions;
 import com.google.cloud.storage.Blob;
 import com.google.cloud.storage.BlobId;
 import com.google.cloud.storage.BlobInfo;
 import com.google.cloud.storage.Storage;
 import com.google.cloud.storage.StorageOptions;
+import io.georeg.storage.CallBounds;
 import io.georeg.storage.DistributionLayout;
 import io.georeg.storage.KeyPrefix;
 import io.georeg.storage.ObjectKey;
@@ -53,14 +57,30 @@ public final class GcsObjectStore implements ObjectStore {
     private static final Pattern TEMPORARY_NAME =
             Pattern.compile(Pattern.quote(DistributionLayout.uploads().value()) + "/(\\d{1,18})-[0-9a-f-]{36}");
 
+    /**
+     * No further attempt starts after this long since the call began ({@link CallBounds} bounds
+     * the rest). It does not cut an attempt under way: a slow but progressing chunk of an upload
+     * is bounded by the read timeout alone.
+     */
+    static final Duration TOTAL_TIMEOUT = Duration.ofSeconds(10);
+
     private final Storage storage;
+    private final Storage probeStorage;
     private final String bucket;
     private final KeyPrefix prefix;
     private final int chunkSize;
 
-    /** Takes ownership of {@code storage}: {@link #close()} closes it. */
+    /**
+     * Takes ownership of {@code storage}: {@link #close()} closes it. The health probe uses a
+     * client of the same options in one attempt, so it answers within {@code health.budget}
+     * however the given client retries.
+     */
     public GcsObjectStore(Storage storage, String bucket, KeyPrefix prefix, int chunkSize) {
         this.storage = Objects.requireNonNull(storage, "storage");
+        this.probeStorage = storage.getOptions().toBuilder()
+                .setRetrySettings(ServiceOptions.getNoRetrySettings())
+                .build()
+                .getService();
         this.bucket = Objects.requireNonNull(bucket, "bucket");
         this.prefix = Objects.requireNonNull(prefix, "prefix");
         if (chunkSize <= 0 || chunkSize % StorageConfig.Gcs.CHUNK_GRANULARITY != 0) {
@@ -72,7 +92,16 @@ public final class GcsObjectStore implements ObjectStore {
     /** Builds the client from a validated configuration. */
     public static GcsObjectStore open(StorageConfig.Gcs config) {
         config.validate();
-        StorageOptions.Builder options = StorageOptions.newBuilder();
+        return new GcsObjectStore(
+                options(config).build().getService(),
+                config.bucket(),
+                KeyPrefix.of(config.prefix()),
+                config.effectiveChunkSize());
+    }
+
+    /** The client's options for {@code config}, with {@link #boundedRetries}. */
+    static StorageOptions.Builder options(StorageConfig.Gcs config) {
+        StorageOptions.Builder options = boundedRetries(StorageOptions.newBuilder());
         if (config.projectId() != null && !config.projectId().isBlank()) {
             options.setProjectId(config.projectId());
         }
@@ -89,11 +118,26 @@ public final class GcsObjectStore implements ObjectStore {
         if (config.endpoint() != null) {
             options.setHost(config.endpoint().toString());
         }
-        return new GcsObjectStore(
-                options.build().getService(),
-                config.bucket(),
-                KeyPrefix.of(config.prefix()),
-                config.effectiveChunkSize());
+        return options;
+    }
+
+    /**
+     * Bounds each call: at most {@link CallBounds#MAX_ATTEMPTS} attempts, none begun after
+     * {@link #TOTAL_TIMEOUT}, so a call against an endpoint that refuses connections or answers
+     * errors fails in about 2 s, and one that accepts no connection in about 8 s.
+     */
+    static StorageOptions.Builder boundedRetries(StorageOptions.Builder options) {
+        return options.setRetrySettings(RetrySettings.newBuilder()
+                        .setMaxAttempts(CallBounds.MAX_ATTEMPTS)
+                        .setTotalTimeoutDuration(TOTAL_TIMEOUT)
+                        .setInitialRetryDelayDuration(CallBounds.BACKOFF_BASE)
+                        .setRetryDelayMultiplier(2.0)
+                        .setMaxRetryDelayDuration(CallBounds.BACKOFF_MAX)
+                        .build())
+                .setTransportOptions(HttpTransportOptions.newBuilder()
+                        .setConnectTimeout((int) CallBounds.CONNECT_TIMEOUT.toMillis())
+                        .setReadTimeout((int) CallBounds.READ_TIMEOUT.toMillis())
+                        .build());
     }
 
     /**
@@ -105,7 +149,7 @@ public final class GcsObjectStore implements ObjectStore {
     @Override
     public void probe() {
         try {
-            storage.list(
+            probeStorage.list(
                     bucket, Storage.BlobListOption.prefix(prefix.remoteRoot()), Storage.BlobListOption.pageSize(1));
         } catch (com.google.cloud.storage.StorageException e) {
             throw new StorageException(
@@ -256,7 +300,7 @@ public final class GcsObjectStore implements ObjectStore {
 
     @Override
     public void close() {
-        try {
+        try (Storage probe = probeStorage) {
             storage.close();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

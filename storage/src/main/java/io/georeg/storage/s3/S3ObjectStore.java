@@ -1,5 +1,6 @@
 package io.georeg.storage.s3;
 
+import io.georeg.storage.CallBounds;
 import io.georeg.storage.KeyPrefix;
 import io.georeg.storage.ObjectKey;
 import io.georeg.storage.ObjectNotFoundException;
@@ -19,12 +20,16 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
+import software.amazon.awssdk.retries.api.RetryStrategy;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.S3Configuration;
@@ -46,15 +51,32 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  * <p>Created by {@link io.georeg.storage.BlobStores#open} from {@link StorageConfig.S3}.
  */
 public final class S3ObjectStore implements ObjectStore {
+    /** Wait for a pooled connection while all 64 are in use. */
+    static final Duration ACQUIRE_TIMEOUT = Duration.ofSeconds(10);
+
+    private final SdkHttpClient http;
     private final S3Client client;
+    private final S3Client probeClient;
     private final S3Presigner presigner;
     private final String bucket;
     private final KeyPrefix prefix;
     private final int partSize;
 
-    /** Takes ownership of {@code client} and {@code presigner}: {@link #close()} closes both. */
-    public S3ObjectStore(S3Client client, S3Presigner presigner, String bucket, KeyPrefix prefix, int partSize) {
+    /**
+     * Takes ownership of the clients: {@link #close()} closes them. {@code probeClient} answers
+     * {@link #probe()} only, in one attempt; both use {@code http}.
+     */
+    S3ObjectStore(
+            SdkHttpClient http,
+            S3Client client,
+            S3Client probeClient,
+            S3Presigner presigner,
+            String bucket,
+            KeyPrefix prefix,
+            int partSize) {
+        this.http = Objects.requireNonNull(http, "http");
         this.client = Objects.requireNonNull(client, "client");
+        this.probeClient = Objects.requireNonNull(probeClient, "probeClient");
         this.presigner = Objects.requireNonNull(presigner, "presigner");
         this.bucket = Objects.requireNonNull(bucket, "bucket");
         this.prefix = Objects.requireNonNull(prefix, "prefix");
@@ -76,7 +98,39 @@ public final class S3ObjectStore implements ObjectStore {
                 .pathStyleAccessEnabled(config.pathStyle())
                 .build();
         Region region = Region.of(config.region());
-        S3ClientBuilder clientBuilder = S3Client.builder()
+        SdkHttpClient http = ApacheHttpClient.builder()
+                .maxConnections(64)
+                .connectionTimeout(CallBounds.CONNECT_TIMEOUT)
+                .socketTimeout(CallBounds.READ_TIMEOUT)
+                .connectionAcquisitionTimeout(ACQUIRE_TIMEOUT)
+                .build();
+        S3ClientBuilder clientBuilder = clientBuilder(region, credentials, s3, http)
+                .overrideConfiguration(o -> o.retryStrategy(boundedRetries()));
+        // The probe must answer within health.budget: one attempt, the next probe is the retry.
+        S3ClientBuilder probeBuilder = clientBuilder(region, credentials, s3, http)
+                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()));
+        S3Presigner.Builder presignerBuilder = S3Presigner.builder()
+                .region(region)
+                .credentialsProvider(credentials)
+                .serviceConfiguration(s3);
+        if (config.endpoint() != null) {
+            clientBuilder.endpointOverride(config.endpoint());
+            probeBuilder.endpointOverride(config.endpoint());
+            presignerBuilder.endpointOverride(config.endpoint());
+        }
+        return new S3ObjectStore(
+                http,
+                clientBuilder.build(),
+                probeBuilder.build(),
+                presignerBuilder.build(),
+                config.bucket(),
+                KeyPrefix.of(config.prefix()),
+                config.effectivePartSize());
+    }
+
+    private static S3ClientBuilder clientBuilder(
+            Region region, AwsCredentialsProvider credentials, S3Configuration s3, SdkHttpClient http) {
+        return S3Client.builder()
                 .region(region)
                 .credentialsProvider(credentials)
                 .serviceConfiguration(s3)
@@ -85,21 +139,23 @@ public final class S3ObjectStore implements ObjectStore {
                 // verified by digest anyway, so checksums only where the API requires them.
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-                .httpClientBuilder(ApacheHttpClient.builder().maxConnections(64));
-        S3Presigner.Builder presignerBuilder = S3Presigner.builder()
-                .region(region)
-                .credentialsProvider(credentials)
-                .serviceConfiguration(s3);
-        if (config.endpoint() != null) {
-            clientBuilder.endpointOverride(config.endpoint());
-            presignerBuilder.endpointOverride(config.endpoint());
-        }
-        return new S3ObjectStore(
-                clientBuilder.build(),
-                presignerBuilder.build(),
-                config.bucket(),
-                KeyPrefix.of(config.prefix()),
-                config.effectivePartSize());
+                // Shared by both clients and closed by close(): the SDK leaves a given client open.
+                .httpClient(http);
+    }
+
+    /**
+     * At most {@link CallBounds#MAX_ATTEMPTS} attempts with short backoffs, for throttling answers
+     * (SlowDown, 503) too, so a call against a store that refuses connections or answers errors
+     * fails in about 2 s (at most {@code (MAX_ATTEMPTS - 1) * BACKOFF_MAX} of waits plus the
+     * attempts). No total time per call: it would cut a slow but progressing upload of a part.
+     */
+    static RetryStrategy boundedRetries() {
+        BackoffStrategy backoff = BackoffStrategy.exponentialDelay(CallBounds.BACKOFF_BASE, CallBounds.BACKOFF_MAX);
+        return AwsRetryStrategy.standardRetryStrategy().toBuilder()
+                .maxAttempts(CallBounds.MAX_ATTEMPTS)
+                .backoffStrategy(backoff)
+                .throttlingBackoffStrategy(backoff)
+                .build();
     }
 
     /**
@@ -112,7 +168,7 @@ public final class S3ObjectStore implements ObjectStore {
     @Override
     public void probe() {
         try {
-            client.listObjectsV2(
+            probeClient.listObjectsV2(
                     b -> b.bucket(bucket).prefix(prefix.remoteRoot()).maxKeys(1));
         } catch (SdkException e) {
             throw new StorageException(
@@ -264,7 +320,9 @@ public final class S3ObjectStore implements ObjectStore {
     @Override
     public void close() {
         presigner.close();
+        probeClient.close();
         client.close();
+        http.close();
     }
 
     private StorageException failed(String operation, ObjectKey key, Exception e) {
