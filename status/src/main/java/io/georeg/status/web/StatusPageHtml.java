@@ -43,6 +43,7 @@ final class StatusPageHtml {
                 .append(" min · reload to refresh · <a href=\"status.json\">JSON</a></p></header>\n");
 
         summary(h, r);
+        routers(h, r.routers());
         primaries(h, r);
         queue(h, r.queue());
         lagChart(h, data);
@@ -105,6 +106,54 @@ final class StatusPageHtml {
             }
             h.append("</table></section>\n");
         }
+    }
+
+    /**
+     * What the routers share through the database: a drill or a promotion shows here as a mode
+     * other than normal or a switched primary, and a replica still catching up with a primary
+     * (pulls of it answered by the primary meanwhile) as its binding's state. Without this an
+     * operator looking at the page during a failover saw only the queue.
+     */
+    private static void routers(StringBuilder h, StatusReport.Routers routers) {
+        boolean normal = routers.mode().equals("normal") && routers.primaryUrl().isEmpty();
+        h.append("<section id=\"routers\"><h2>Routers</h2>\n<table id=\"router-state\">\n<tr data-mode=\"")
+                .append(Html.text(routers.mode()))
+                .append(normal ? "\"" : "\" class=\"bad\"")
+                .append("><th>mode</th><td>")
+                .append(Html.text(routers.mode()))
+                .append(routers.reason().isBlank() ? "" : " (" + Html.text(routers.reason()) + ")")
+                .append("</td></tr>\n<tr><th>writes go to</th><td>")
+                .append(routers.primaryUrl()
+                        .map(u -> "switched to " + Html.text(u))
+                        .orElse("each router's configured primary (router.primaryUrl)"))
+                .append("</td></tr>\n");
+        routers.since()
+                .ifPresent(
+                        t -> h.append("<tr><th>since</th><td>").append(time(t)).append("</td></tr>\n"));
+        if (routers.bindings().isEmpty()) {
+            h.append("<tr><th>replica bound to</th><td>no primary yet (bound when a replicator starts)</td></tr>\n");
+        }
+        for (StatusReport.Binding b : routers.bindings()) {
+            boolean catchingUp = b.catchingUpSince().isPresent();
+            h.append("<tr class=\"binding")
+                    .append(catchingUp ? " bad" : "")
+                    .append("\" data-name=\"")
+                    .append(Html.text(b.name()))
+                    .append("\" data-catching-up=\"")
+                    .append(catchingUp)
+                    .append("\"><th>replica bound to ")
+                    .append(Html.text(b.name()))
+                    .append("</th><td>")
+                    .append(Html.text(b.url()))
+                    .append(": ")
+                    .append(b.catchingUpSince()
+                            .map(t -> "catching up since " + time(t) + " (its pulls are answered by the primary)")
+                            .orElse("caught up"))
+                    .append(" · bound ")
+                    .append(time(b.boundAt()))
+                    .append("</td></tr>\n");
+        }
+        h.append("</table></section>\n");
     }
 
     /** Each primary's queue and recovery point, when the secondary serves several. */

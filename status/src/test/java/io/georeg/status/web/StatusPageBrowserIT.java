@@ -48,6 +48,7 @@ class StatusPageBrowserIT {
     static final String SCRIPT_REASON = "<script>document.title='pwned'</script>manifest invalid";
     static final String MARKUP_REPOSITORY = "evil/<img src=x id=injected>";
     static final String DIGEST_A = "sha256:" + "a".repeat(64);
+    static final String FREEZE_REASON = "promote to <site-c>";
 
     static Database database;
     static Server server;
@@ -102,6 +103,12 @@ class StatusPageBrowserIT {
                                               last_event_at, done_at, last_error, source, updated_at, enqueued_at)
                 VALUES
                 """ + String.join(",\n", rows));
+
+        // a promotion in progress: routers frozen and switched, the replica catching up with the new primary
+        DB.execute("UPDATE router_admin_state SET mode = 'frozen', reason = " + quote(FREEZE_REASON)
+                + ", primary_url = 'https://site-c.example.test', updated_at = now() - interval '3 minutes'");
+        DB.execute("INSERT INTO replica_primaries (name, url, bound_by, catching_up_since) VALUES"
+                + " ('primary', 'https://site-c.example.test:443', 'test', now() - interval '2 minutes')");
 
         server = new Server(new InetSocketAddress("127.0.0.1", 0));
         server.setHandler(new StatusPageHandler(database));
@@ -165,6 +172,18 @@ class StatusPageBrowserIT {
             assertThat(dom).contains("data-name=\"" + name + "\"");
         }
         assertThat(dom).contains("5 of 5 shown");
+    }
+
+    @Test
+    void routersStateAndReplicaBindingShowDuringAPromotion() {
+        String dom = HeadlessChromium.require(work).dumpDom(base.resolve("/-/status"));
+        assertThat(dom)
+                .contains(
+                        "<tr data-mode=\"frozen\" class=\"bad\"><th>mode</th><td>frozen (promote to &lt;site-c&gt;)</td>")
+                .contains("<th>writes go to</th><td>switched to https://site-c.example.test</td>")
+                .contains("<tr class=\"binding bad\" data-name=\"primary\" data-catching-up=\"true\">")
+                .contains("https://site-c.example.test:443: catching up since ")
+                .contains("(its pulls are answered by the primary)");
     }
 
     @Test
