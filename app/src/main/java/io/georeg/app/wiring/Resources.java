@@ -4,7 +4,7 @@ import com.zaxxer.hikari.metrics.MetricsTrackerFactory;
 import io.georeg.app.config.ComponentName;
 import io.georeg.app.config.GeoregConfig;
 import io.georeg.db.Database;
-import io.georeg.db.Migrations;
+import io.georeg.db.SchemaWatch;
 import io.georeg.ops.BackendWatch;
 import io.georeg.ops.BuildInfo;
 import io.georeg.ops.OperationsHandler;
@@ -84,7 +84,7 @@ public final class Resources implements AutoCloseable {
     public synchronized SchemaGuard schemaGuard() {
         if (schemaGuard == null) {
             Database db = database();
-            schemaGuard = new SchemaGuard(() -> Migrations.status(db.dataSource()), BuildInfo.current(), metrics);
+            schemaGuard = new SchemaGuard(new SchemaWatch(db.dataSource()), BuildInfo.current(), metrics);
             opened.push(schemaGuard);
         }
         return schemaGuard;
