@@ -209,6 +209,41 @@ class FailoverIT {
             .plus(Duration.ofMillis(500))
             .plus(Duration.ofMillis(1500));
 
+    /**
+     * A site of two routers on one tracking database, as a rolling upgrade has them (tried first with
+     * a router of the release before as the first one, whose restore ignores the precondition, then
+     * with two of this release): the restore through the first stores {@code normal}, the second
+     * refuses the drill's restore over its {@code primary-down} (409) and the drill counts the
+     * switch made through the first by reading the second. The second router's admin poll is slow
+     * here (a minute), so it has not read the store by then: before the fix it still answered
+     * {@code primary-down} and the drill failed its restore ("reports mode primary-down").
+     */
+    @Test
+    @Order(2)
+    void drillOfTwoRoutersSharingTheirStateRestoresBothThroughTheFirst() throws Exception {
+        Map<String, String> env = new HashMap<>(sites.environment());
+        env.put("GEOREG_ROUTER_REPLICA_URL", sites.replica().toString());
+        env.put("GEOREG_ROUTER_ADMIN_POLL_INTERVAL", "1m");
+        try (GeoregServer second = TestServe.start(env, "router")) {
+            URI secondOperator = second.component(RouterComponent.class).operatorUri();
+            Path reports = tmp.resolve("drill-two-routers");
+
+            int exit = drill(
+                    reports,
+                    "--router",
+                    sites.routerOperator().toString(),
+                    "--router",
+                    secondOperator.toString(),
+                    "--registry",
+                    sites.router().toString());
+
+            JsonNode report = JSON.readTree(reports.resolve("drill-report.json").toFile());
+            assertThat(exit).as(report.toPrettyString()).isZero();
+            assertThat(adminMode(secondOperator).path("mode").asText()).isEqualTo("normal");
+            assertThat(DB.queryText("SELECT mode FROM router_admin_state")).isEqualTo("normal");
+        }
+    }
+
     @Test
     @Order(2)
     void drillWhileOneRoutersDatabaseStallsPassesWarnsOfThatRouterExitsThreeAndTheRouterEndsStoredInNormalMode()

@@ -184,12 +184,22 @@ public final class SiteControl implements AutoCloseable {
     private AdminState change(
             Optional<AdminExpectation> expect, UnaryOperator<AdminState> edit, Supplier<AdminState> write) {
         synchronized (storeOrder) {
+            // Nothing unstored: the switch goes straight to the store, and a refusal carries its state.
+            boolean straightToStore = unstored.why().isEmpty();
             try {
                 AdminState next = unstored.store(expect, edit, write, this::state);
                 settle(next);
                 return next;
             } catch (AdminStateChanged e) {
-                // Nothing was changed; the next poll applies what the store holds, as for any switch made elsewhere.
+                if (straightToStore) {
+                    // Nothing was changed here, but the store answered with the state another router
+                    // switched the site to (one of this release over the same precondition, or one of
+                    // the release before, which ignores it). Applied now, not at the next poll: the
+                    // client that gets the 409 reads this router next (georeg drill and promote count
+                    // a switch already made through another router as made), and until the poll it
+                    // would read the state before — a drill's restore of a site's second router failed so.
+                    settle(e.now());
+                }
                 throw e;
             } catch (RuntimeException e) {
                 return settleUnstored(expect, edit, e);
