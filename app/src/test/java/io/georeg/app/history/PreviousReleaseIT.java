@@ -3,11 +3,15 @@ package io.georeg.app.history;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.georeg.app.cli.GeoregCommand;
 import io.georeg.testkit.db.TestDatabase;
 import io.georeg.testkit.history.Op;
 import io.georeg.testkit.history.Violation;
 import io.georeg.testkit.tools.FreePort;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -29,6 +33,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
 
 /**
  * Expand/contract held by a test (docs/upgrades.md): the previous release, built from its commit
@@ -48,6 +53,9 @@ class PreviousReleaseIT {
      * one must run beside. Move it forward when a release is tagged (its commit, or the tag itself).
      */
     static final String PREVIOUS = "60aaeb3f8f3012c1eaad13ecaa3a787afa5c88cd";
+
+    /** {@link #PREVIOUS}'s schema, its newest migration (CHANGELOG.md, 0.1.0). */
+    static final int PREVIOUS_SCHEMA = 9;
 
     @RegisterExtension
     static final TestDatabase DB = new TestDatabase();
@@ -148,10 +156,49 @@ class PreviousReleaseIT {
         }
     }
 
+    /**
+     * The runbook's rollback step for a release before the version-skew guard (docs/operations.md,
+     * Upgrades, step 6): that release has no {@code migrate --check} (tried: it answers "Unknown
+     * option", exit 2, and its plain {@code migrate} calls any newer schema up to date), so the
+     * release rolled back from is asked instead, and its {@code oldestCompatible} must be at most
+     * the previous release's schema. The test then runs that release on the schema, as a rollback would.
+     */
+    private void rollBackOnlyAsTheRunbookSays(Path jar, Map<String, String> environment) throws Exception {
+        Path out = temp.resolve("previous-release-check.log");
+        ProcessBuilder check = new ProcessBuilder(
+                        ProcessHandle.current().info().command().orElse("java"),
+                        "-jar",
+                        jar.toString(),
+                        "migrate",
+                        "--check")
+                .redirectErrorStream(true)
+                .redirectOutput(out.toFile());
+        check.environment().putAll(environment);
+        Process p = check.start();
+        assertThat(p.waitFor(2, TimeUnit.MINUTES))
+                .as("the previous release's migrate --check ended")
+                .isTrue();
+        assertThat(p.exitValue()).as(Files.readString(out)).isEqualTo(2);
+        assertThat(Files.readString(out)).contains("Unknown option: '--check'");
+
+        StringWriter json = new StringWriter();
+        CommandLine cli = GeoregCommand.commandLine(environment);
+        cli.setOut(new PrintWriter(json, true));
+        int exit = cli.execute("migrate", "--check", "--json");
+        assertThat(exit).as("this release's check on its own schema: %s", json).isZero();
+        assertThat(new ObjectMapper()
+                        .readTree(json.toString())
+                        .path("oldestCompatible")
+                        .asInt())
+                .as("oldestCompatible, which the runbook compares with the previous release's schema")
+                .isBetween(1, PREVIOUS_SCHEMA);
+    }
+
     @Test
     void thePreviousReleaseReplicatesAndServesOnThisSchemaBesideThisRelease() throws Exception {
         Path jar = PreviousRelease.jar(PREVIOUS);
         try (HistorySites sites = new HistorySites(DB, temp)) {
+            rollBackOnlyAsTheRunbookSays(jar, sites.environment());
             // The previous release takes over replication (the primary notifies its port) and one front.
             sites.replicator.close();
             int routerPort = FreePort.pick();
