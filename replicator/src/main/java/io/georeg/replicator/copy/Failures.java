@@ -22,8 +22,11 @@ import java.io.UncheckedIOException;
 final class Failures {
     private Failures() {}
 
+    /** The reason code of content the primary does not have. */
+    static final String NOT_FOUND = "not_found";
+
     static WorkFailedException notFound(String what) {
-        return new WorkFailedException("not_found", what + " is not on the primary (deleted since?)", true, null);
+        return new WorkFailedException(NOT_FOUND, what + " is not on the primary (deleted since?)", true, null);
     }
 
     static WorkFailedException classify(RuntimeException e) {

@@ -166,7 +166,9 @@ public final class ReplicationWorker implements WorkHandler {
      * {@link #CONFIRM_AFTER} (a tombstone may have been pruned since it read the generation)
      * confirms its write with a HEAD of the tag, and otherwise removes the manifest again when the
      * primary no longer has it, and syncs the tag once more. A push the primary has not linked the
-     * tag to yet defers the row first ({@link PushedTagLink}).
+     * tag to yet defers the row first ({@link PushedTagLink}). A manifest the primary serves under
+     * the tag without something it references cannot be stored: the replica drops the tag (so its
+     * reads go to the primary) and the row fails ({@code not_found}).
      */
     private void syncTag(WorkItem item, Tag tag) {
         RepositoryName repository = item.repository();
@@ -194,6 +196,17 @@ public final class ReplicationWorker implements WorkHandler {
             } catch (DeletedSinceException e) {
                 LOG.debug("{}:{}: {}, asking the primary again", repository, tag, e.getMessage());
                 continue;
+            } catch (WorkFailedException e) {
+                if (!Failures.NOT_FOUND.equals(e.reasonCode())) {
+                    throw e;
+                }
+                // The primary serves the tag's manifest without something it references (an index
+                // child or a layer deleted by digest since: distribution allows both). The replica
+                // cannot hold that manifest, and must not keep answering the tag with the image it
+                // named before, which the primary no longer serves under it: without the tag here,
+                // its reads fall back to the primary. A later change of the tag runs the row again.
+                replica.untag(repository, tag);
+                throw e;
             }
             if (System.nanoTime() - started < CONFIRM_AFTER.toNanos()) {
                 return;

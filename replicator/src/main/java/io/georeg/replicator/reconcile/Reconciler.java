@@ -1,6 +1,9 @@
 package io.georeg.replicator.reconcile;
 
+import io.georeg.oci.Descriptor;
 import io.georeg.oci.Digest;
+import io.georeg.oci.ManifestParser;
+import io.georeg.oci.ParsedManifest;
 import io.georeg.oci.Reference;
 import io.georeg.oci.RepositoryName;
 import io.georeg.oci.Tag;
@@ -29,8 +32,9 @@ import org.slf4j.LoggerFactory;
  * The reconcile crawl: compares the primary's catalog and tags with the replica and queues what
  * differs, through the same work queue the notifications feed (so a crawl and an event for the
  * same tag coalesce). For each replicated repository: a tag missing on the replica or pointing
- * elsewhere is queued for copy, a replica tag the primary no longer has is queued for delete, and
- * referrers the primary's referrers API lists that the replica lacks are queued (tag-schema
+ * elsewhere is queued for copy, a replica tag the primary no longer has is queued for delete, the
+ * manifest such a tag named is queued for delete (with what it references) when the primary no
+ * longer has it by digest either, and referrers the primary's referrers API lists that the replica lacks are queued (tag-schema
  * referrers are tags and come with the tags). A full pass also queues tag deletes for replicated
  * repositories that left the primary's catalog. Repairs what notifications missed (distribution
  * loses queued events on restart) and is all a polling-mode site has.
@@ -48,6 +52,8 @@ public final class Reconciler {
     private static final int REPLICA_PAGE = 1000;
     /** Repositories crawled at once; small, the crawl shares the primary with the copy workers. */
     static final int CRAWL_PARALLELISM = 4;
+    /** How deep {@link #queueLostDeletes} follows indexes (the copy's own bound). */
+    private static final int MAX_INDEX_DEPTH = 4;
 
     private final PrimaryContent primary;
     private final PrimaryCatalog catalog;
@@ -264,6 +270,9 @@ public final class Reconciler {
      */
     private void reconcileRepository(RepositoryName repository, Counts counts) {
         List<WorkRequest> work = new ArrayList<>();
+        // Manifests a replica tag named that the primary's tag no longer names: the primary may
+        // have deleted them without a notification reaching us (see queueLostDeletes).
+        Set<Digest> leftBehind = new LinkedHashSet<>();
         List<Tag> onPrimary = catalog.tags(repository);
         Map<String, Digest> onReplica = replicaTags(repository);
         for (Tag tag : onPrimary) {
@@ -283,6 +292,7 @@ public final class Reconciler {
             if (!have.equals(Optional.of(want))) {
                 work.add(WorkRequest.tagPush(repository, tag, want, Instant.now(), SOURCE));
                 counts.pushes.incrementAndGet();
+                have.ifPresent(leftBehind::add);
             }
             if (counts.referrersApi) {
                 Optional<List<Referrer>> referrers = primary.referrersApi(repository, want);
@@ -299,11 +309,48 @@ public final class Reconciler {
                 }
             }
         }
-        for (String tag : onReplica.keySet()) { // what is left: tags the primary did not list
-            work.add(WorkRequest.tagDelete(repository, Tag.of(tag), Instant.now(), SOURCE));
+        for (Map.Entry<String, Digest> tag : onReplica.entrySet()) { // what is left: tags the primary did not list
+            work.add(WorkRequest.tagDelete(repository, Tag.of(tag.getKey()), Instant.now(), SOURCE));
             counts.deletes.incrementAndGet();
+            leftBehind.add(tag.getValue());
+        }
+        for (Digest manifest : leftBehind) {
+            if (primary.headManifest(repository, new Reference.ByDigest(manifest))
+                    .isEmpty()) {
+                queueLostDeletes(repository, manifest, 0, work);
+            }
         }
         queue.enqueue(work);
+    }
+
+    /**
+     * Queues the deletes a primary that deleted {@code manifest} (by digest, or its garbage
+     * collector) would have notified: the manifest's, and those of what the replica stores with it
+     * (an index's children, a manifest's config and layers) that the primary no longer has either.
+     * Each is the worker's delete of a digest, which checks the primary again. Without them the
+     * replica kept serving by digest, for good, a manifest whose tag the reconcile removed. A blob
+     * the primary still has is not queued: distribution answers a manifest {@code HEAD} of a digest
+     * linked as a layer with a 500 (it reads the layer as a manifest), which the delete would retry.
+     */
+    private void queueLostDeletes(RepositoryName repository, Digest manifest, int depth, List<WorkRequest> work) {
+        work.add(WorkRequest.digestDelete(repository, manifest, Instant.now(), SOURCE));
+        Optional<ReplicaReader.StoredManifest> stored = replica.manifest(repository, new Reference.ByDigest(manifest));
+        if (stored.isEmpty() || depth >= MAX_INDEX_DEPTH) {
+            return;
+        }
+        ParsedManifest parsed =
+                ManifestParser.parse(stored.get().content(), stored.get().mediaType());
+        for (Descriptor child : parsed.children()) {
+            if (primary.headManifest(repository, new Reference.ByDigest(child.digest()))
+                    .isEmpty()) {
+                queueLostDeletes(repository, child.digest(), depth + 1, work);
+            }
+        }
+        for (Descriptor blob : parsed.blobs()) {
+            if (!primary.blobExists(repository, blob.digest())) {
+                work.add(WorkRequest.digestDelete(repository, blob.digest(), Instant.now(), SOURCE));
+            }
+        }
     }
 
     /** The replica's tags of the repository with their digests, in lexical order. */
