@@ -34,8 +34,8 @@ import org.slf4j.LoggerFactory;
  * same tag coalesce). For each replicated repository: a tag missing on the replica or pointing
  * elsewhere is queued for copy, a replica tag the primary no longer has is queued for delete, the
  * manifest such a tag named is queued for delete (with what it references) when the primary no
- * longer has it by digest either, and referrers the primary's referrers API lists that the replica lacks are queued (tag-schema
- * referrers are tags and come with the tags). A full pass also queues tag deletes for replicated
+ * longer has it by digest either, and referrers the primary's referrers API lists that the
+ * replica lacks are queued (tag-schema referrers are tags and come with the tags). A full pass also queues tag deletes for replicated
  * repositories that left the primary's catalog. Repairs what notifications missed (distribution
  * loses queued events on restart) and is all a polling-mode site has.
  *
