@@ -204,8 +204,12 @@ public final class ReplicationWorker implements WorkHandler {
                 // child or a layer deleted by digest since: distribution allows both). The replica
                 // cannot hold that manifest, and must not keep answering the tag with the image it
                 // named before, which the primary no longer serves under it: without the tag here,
-                // its reads fall back to the primary. A later change of the tag runs the row again.
-                replica.untag(repository, tag);
+                // its reads fall back to the primary. A later change of the tag runs the row again,
+                // and so does each of those reads (cache on miss): with the tag gone already, such a
+                // run leaves no tombstone.
+                if (replica.taggedManifest(repository, tag).isPresent()) {
+                    replica.untag(repository, tag);
+                }
                 throw e;
             }
             if (System.nanoTime() - started < CONFIRM_AFTER.toNanos()) {
