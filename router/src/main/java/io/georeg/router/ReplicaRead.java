@@ -1,16 +1,19 @@
 package io.georeg.router;
 
 import io.georeg.oci.Digest;
+import io.georeg.oci.ErrorCode;
 import io.georeg.router.fallback.FallbackToPrimary;
 import io.georeg.router.fallback.MissReport;
 import io.georeg.router.fallback.ReferrersFromPrimary;
 import io.georeg.router.fallback.ReplicaMissListener;
 import io.georeg.router.fallback.StoredTagLookup;
+import io.georeg.router.proxy.OciErrorResponse;
 import io.georeg.router.proxy.ResponseInterceptor;
 import io.georeg.router.route.RouteId;
 import io.georeg.router.route.RouteMatch;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -29,7 +32,11 @@ import org.slf4j.LoggerFactory;
  *     and once their read-your-writes fences end the replica would serve a tag's old image, or a
  *     deleted one;</li>
  * <li>while the primary is down, an answer about a tag is marked {@code X-Georeg-Possibly-Stale}
- *     (the tag may have moved on the primary since);</li>
+ *     (the tag may have moved on the primary since), and a miss of the replica is answered
+ *     {@code 503 UNAVAILABLE} saying it is not replicated and the primary is unreachable, not with
+ *     the replica's 404 ({@link Read#missNotAskedOfPrimary}); so is a miss of a read that comes
+ *     with one of this site's outage tokens while the primary's registry is up but its token
+ *     service is not: the primary refuses that token, and the client cannot get another;</li>
  * <li>while the replica cannot serve — its circuit is open (its probe of registry-read's readiness
  *     failed: registry-read, its database or its storage is unavailable) or the tracking database
  *     is — and the primary is up, the primary answers ({@code primary-fallback}) without a fence
@@ -58,11 +65,16 @@ final class ReplicaRead implements RouteLeg {
     private final StoredTagLookup storedTags;
     private final LocalBackends backends;
     private final BooleanSupplier replicaBypassed;
+    private final Predicate<String> outageTokens;
 
     /**
      * @param replicaBypassed whether the replica holds another primary than this leg's now, or has
      *                        not caught up with it ({@code ReplicaBinding}): a promotion switched the
      *                        primary, or {@code router.primaryUrl} was set to the new one after it
+     * @param outageTokens    whether an {@code Authorization} header carries one of this site's
+     *                        outage tokens ({@link io.georeg.router.outage.TokenShield#carriesOutageToken}),
+     *                        which the primary refuses, while the shield stands in for the token
+     *                        service (the client cannot get one the primary accepts)
      */
     ReplicaRead(
             ReplicaSite replica,
@@ -72,7 +84,9 @@ final class ReplicaRead implements RouteLeg {
             ReplicaMissListener missListener,
             StoredTagLookup storedTags,
             LocalBackends backends,
-            BooleanSupplier replicaBypassed) {
+            BooleanSupplier replicaBypassed,
+            Predicate<String> outageTokens) {
+        this.outageTokens = outageTokens;
         this.backends = backends;
         this.replicaBypassed = replicaBypassed;
         this.replica = replica;
@@ -239,6 +253,39 @@ final class ReplicaRead implements RouteLeg {
         @Override
         public void primaryDown() {
             metrics.fallback(match.routeId(), "primary-unreachable");
+        }
+
+        @Override
+        public boolean primaryRefusesTheToken() {
+            return outageTokens.test(request.getHeaders().get(HttpHeader.AUTHORIZATION));
+        }
+
+        /**
+         * A 503 instead of the replica's 404: this site cannot know whether what it lacks exists,
+         * and a 404 ({@code NAME_UNKNOWN} "repository name not known to registry") would tell a
+         * node the image is gone.
+         */
+        @Override
+        public void missNotAskedOfPrimary() {
+            String what = match.reference() == null
+                    ? "repository " + match.repository()
+                    : match.repository() + (Digest.looksLikeDigest(match.reference()) ? "@" : ":") + match.reference();
+            String why;
+            if (primary.isDown()) {
+                metrics.fallback(match.routeId(), "primary-unreachable");
+                why = "the primary site that would have it is unreachable ("
+                        + primary.circuit().lastFailure() + "): retry once the primary is back";
+            } else {
+                metrics.fallback(match.routeId(), "outage-token");
+                why = "the primary cannot be asked with this site's outage token, issued while the primary's"
+                        + " token service is unreachable: retry once the token service is back";
+            }
+            OciErrorResponse.send(
+                    response,
+                    callback,
+                    ErrorCode.UNAVAILABLE,
+                    what + " is not replicated to this site (yet, or it does not exist), and " + why
+                            + "; what this site replicated is still served");
         }
     }
 }

@@ -442,8 +442,10 @@ public final class Router implements AutoCloseable {
                 ? new InProcessDispatch(local.handler(), config.limits().maxHeldBodyBytes(), rewriter)
                 : null;
         ReplicaSite replicaSite = new ReplicaSite(proxy, replica, inProcess, replicaCircuit, observer);
+        TokenRoute tokenRoute =
+                new TokenRoute(primarySite, tokenService, cell.authUrl(), p.tokenCircuit, shield, metrics);
         return new CellLegs.Legs(
-                new TokenRoute(primarySite, tokenService, cell.authUrl(), p.tokenCircuit, shield, metrics),
+                tokenRoute,
                 new PrimaryWrite(
                         primarySite,
                         fences,
@@ -457,7 +459,10 @@ public final class Router implements AutoCloseable {
                         missListener,
                         new StoredTagLookup(httpClient, () -> registryOf(cell), STORED_TAG_LOOKUP_TIMEOUT),
                         backends,
-                        () -> replicaBinding.bypass(cell.name()).isPresent()),
+                        () -> replicaBinding.bypass(cell.name()).isPresent(),
+                        // Only while the shield stands in for the token service: once it is back, the
+                        // primary's 401 to an outage token sends the client to it for a token of its own.
+                        authorization -> tokenRoute.shieldAnswers() && shield.carriesOutageToken(authorization)),
                 cell.service());
     }
 

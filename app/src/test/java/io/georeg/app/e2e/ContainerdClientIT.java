@@ -1,10 +1,14 @@
 package io.georeg.app.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.georeg.oci.Descriptor;
 import io.georeg.oci.Digest;
 import io.georeg.oci.ParsedManifest;
+import io.georeg.testkit.auth.TestSiteKey;
 import io.georeg.testkit.corpus.CorpusImage;
 import io.georeg.testkit.db.TestDatabase;
 import io.georeg.testkit.tools.Containerd;
@@ -13,8 +17,15 @@ import io.georeg.testkit.tools.Distribution;
 import io.georeg.testkit.tools.Skopeo;
 import io.georeg.testkit.tools.SkopeoDirCheck;
 import io.georeg.testkit.tools.ToolProcess;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -34,11 +45,15 @@ import org.junit.jupiter.api.io.TempDir;
  * ({@code --hosts-dir}), with the user's credentials ({@code --user}: containerd then fetches its
  * tokens from the realm the router names). {@code --http-dump} shows which site answered each
  * request ({@code X-Georeg-Source}). Every manifest and blob containerd stored is compared byte
- * for byte with the corpus.
+ * for byte with the corpus. The last cases take the primary site down (outage tokens on, {@code
+ * auth.outage}): all of it, then its token service alone.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ContainerdClientIT {
     private static final String CREDENTIALS = TwoSites.USER + ":" + TwoSites.PASSWORD;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     @RegisterExtension
     static final TestDatabase DB = new TestDatabase();
@@ -51,6 +66,10 @@ class ContainerdClientIT {
     static Containerd containerd;
     static String router;
     static CompatibilityMatrix.Results matrix;
+    /** The multi-arch index ctr/multiarch:v1 names, and the image unreplicated/alpine:latest names. */
+    static Digest index;
+
+    static Digest unreplicated;
 
     @BeforeAll
     static void start() throws Exception {
@@ -58,9 +77,21 @@ class ContainerdClientIT {
         Skopeo.require();
         matrix = new CompatibilityMatrix.Results(
                 "containerd", Containerd.version(), "distribution " + Distribution.version(), ContainerdClientIT.class);
-        // Never replicated: the pulls of this repository are always fallbacks to the primary.
+        // Outage tokens on, as on every site with token auth that must serve pulls during an outage.
+        Path siteKey =
+                Files.writeString(tmp.resolve("site-key.pem"), TestSiteKey.ec().privatePem());
         sites = new TwoSites(
-                DB, tmp, TwoSites.Shape.ONE_PROCESS, Map.of("GEOREG_REPLICATOR_SYNC_EXCLUDE", "unreplicated/*"));
+                DB,
+                tmp,
+                TwoSites.Shape.ONE_PROCESS,
+                Map.of(
+                        // Never replicated: the pulls of this repository are always fallbacks to the primary.
+                        "GEOREG_REPLICATOR_SYNC_EXCLUDE",
+                        "unreplicated/*",
+                        "GEOREG_AUTH_OUTAGE_ISSUER",
+                        "containerd-site-b",
+                        "GEOREG_AUTH_OUTAGE_SIGNING_KEY_FILE",
+                        siteKey.toString()));
         router = sites.routerHostPort();
         corpus = CorpusLayouts.write(tmp.resolve("layouts"));
         containerd = Containerd.start(Files.createDirectories(tmp.resolve("containerd")));
@@ -84,7 +115,7 @@ class ContainerdClientIT {
     @Order(1)
     void pullsAReplicatedMultiArchIndexForItsPlatformEntirelyFromTheReplica() throws Exception {
         // Pushed at the primary directly (no read-your-writes fence at the router), then replicated.
-        Digest index = sites.push(corpus.layout("team/multiarch"), "v1", sites.primary.hostPort(), "ctr/multiarch:v1");
+        index = sites.push(corpus.layout("team/multiarch"), "v1", sites.primary.hostPort(), "ctr/multiarch:v1");
         sites.awaitReplicated("ctr/multiarch", "v1", index);
 
         List<CtrHttpDump.Exchange> exchanges = pull("ctr/multiarch:v1", "--platform", "linux/amd64");
@@ -117,6 +148,7 @@ class ContainerdClientIT {
     void pullsContentNotYetReplicatedFromThePrimaryThroughTheRouter() throws Exception {
         Digest image = sites.push(
                 corpus.layout("library/alpine"), "latest", sites.primary.hostPort(), "unreplicated/alpine:latest");
+        unreplicated = image;
         double before = sites.routerMetric("georeg_router_fallbacks_total", "outcome=\"primary\"");
 
         List<CtrHttpDump.Exchange> exchanges = pull("unreplicated/alpine:latest");
@@ -192,8 +224,159 @@ class ContainerdClientIT {
                 + "pulled back byte for byte");
     }
 
+    /**
+     * The primary site down, registry and token service: a node that restarted (no image, no
+     * token) pulls what is replicated with outage tokens, and is told with a 503 what is not. On
+     * the main branch before this case the unreplicated pull failed with "not found" (the replica's
+     * 404 {@code NAME_UNKNOWN} "repository name not known to registry", podman said so), as if the
+     * image did not exist, while it is on the primary that cannot be asked.
+     */
+    @Test
+    @Order(4)
+    void duringAnOutageOfThePrimarySiteItPullsWhatIsReplicatedAndIsToldWhatIsNotRatherThanNotFound() throws Exception {
+        sites.primary.stop();
+        sites.tokens.stop();
+        try {
+            await().atMost(TwoSites.REPLICATION_WAIT)
+                    .until(() -> sites.routerMetric("georeg_router_circuit_open", "upstream=\"auth\"") == 1.0
+                            && sites.routerMetric("georeg_router_circuit_open", "upstream=\"primary\"") == 1.0);
+            containerd
+                    .ctr("images", "rm", "--sync", router + "/ctr/multiarch:v1", router + "/unreplicated/alpine:latest")
+                    .requireSuccess();
+
+            List<CtrHttpDump.Exchange> exchanges = pull("ctr/multiarch:v1", "--platform", "linux/amd64");
+
+            assertThat(imageTarget("ctr/multiarch:v1")).isEqualTo(index);
+            assertStoredAsInTheCorpus("team/multiarch", index);
+            assertThat(reads(exchanges, "ctr/multiarch"))
+                    .extracting(CtrHttpDump.Exchange::source)
+                    .isNotEmpty()
+                    .containsOnly("replica");
+            // Its OAuth2 POST carries no Basic header: refused (401), and containerd's GET with Basic
+            // gets the outage token for what these credentials pulled through the router.
+            assertThat(exchanges)
+                    .filteredOn(e -> e.path().startsWith(sites.tokens.realm().getPath()))
+                    .extracting(e -> e.method() + " " + e.status() + " " + e.source())
+                    .contains("POST 401 outage-token", "GET 200 outage-token");
+
+            assertPullOfUnreplicatedAnswered503(
+                    routerToken("repository:unreplicated/alpine:pull"),
+                    ": not found",
+                    "the primary site that would have it is unreachable");
+            matrix.verified("pull with credentials during an outage of the primary site (registry and token "
+                    + "service): outage token, a replicated multi-arch index from the replica; an image not "
+                    + "replicated fails at once with 503 UNAVAILABLE, not \"not found\"");
+        } finally {
+            sites.tokens.restart();
+            sites.primary.restart();
+        }
+    }
+
+    /**
+     * Only the token service down, the registry up: what is replicated is served with outage
+     * tokens, and a pull of what is not cannot fall back, since the primary refuses the site's
+     * tokens: a 503 says so. On the main branch before this case the fallback took the outage token
+     * to the primary, whose 401 sent containerd back to the router for another outage token, and
+     * the pull failed with "pull access denied, repository does not exist or may require
+     * authorization: server message: invalid_token" (podman: "authentication required"), as if the
+     * credentials were wrong. Once the token service is back, that same outage token gets the
+     * primary's 401 challenge naming the router's token endpoint, and the pull works.
+     */
+    @Test
+    @Order(5)
+    void withOnlyTheTokenServiceDownAPullOfWhatIsNotReplicatedIsToldWhyNotSentToThePrimaryWithAnOutageToken()
+            throws Exception {
+        await().atMost(TwoSites.REPLICATION_WAIT)
+                .until(() -> sites.routerMetric("georeg_router_circuit_open", "upstream=\"primary\"") == 0.0
+                        && sites.routerMetric("georeg_router_circuit_open", "upstream=\"auth\"") == 0.0);
+        sites.tokens.stop();
+        String outageToken;
+        try {
+            await().atMost(TwoSites.REPLICATION_WAIT)
+                    .until(() -> sites.routerMetric("georeg_router_circuit_open", "upstream=\"auth\"") == 1.0);
+
+            outageToken = routerToken("repository:unreplicated/alpine:pull");
+            assertPullOfUnreplicatedAnswered503(
+                    outageToken, "invalid_token", "the primary cannot be asked with this site's outage token");
+        } finally {
+            sites.tokens.restart();
+        }
+        await().atMost(TwoSites.REPLICATION_WAIT)
+                .until(() -> sites.routerMetric("georeg_router_circuit_open", "upstream=\"auth\"") == 0.0);
+
+        HttpResponse<String> challenged = unreplicatedManifest(outageToken);
+
+        assertThat(challenged.statusCode()).as(challenged.body()).isEqualTo(401);
+        assertThat(challenged.headers().firstValue("WWW-Authenticate"))
+                .get()
+                .asString()
+                .startsWith(
+                        "Bearer realm=\"http://" + router + sites.tokens.realm().getPath() + "\"")
+                .contains("error=\"invalid_token\"");
+        pull("unreplicated/alpine:latest");
+        assertThat(imageTarget("unreplicated/alpine:latest")).isEqualTo(unreplicated);
+        matrix.verified("pull with credentials while only the token service is down: an image not replicated "
+                + "fails at once with 503 UNAVAILABLE, not a 401 loop; once the token service is back the outage "
+                + "token gets the primary's challenge and the pull works");
+    }
+
+    /**
+     * ctr's pull of unreplicated/alpine:latest fails on a 503 to its manifest requests, never a 404,
+     * and without {@code notInCtrOutput} (what it said on the main branch before); a {@code GET} of
+     * the manifest with {@code token} shows the 503's OCI error, which says {@code why}.
+     */
+    private static void assertPullOfUnreplicatedAnswered503(String token, String notInCtrOutput, String why)
+            throws Exception {
+        ToolProcess.Result unreplicated = containerd.ctr(pullArguments("unreplicated/alpine:latest"));
+
+        assertThat(unreplicated.exitCode()).as(unreplicated.stderr()).isNotZero();
+        assertThat(CtrHttpDump.parse(unreplicated.stderr()))
+                .filteredOn(e -> e.path().startsWith("/v2/unreplicated/alpine/manifests/"))
+                .extracting(CtrHttpDump.Exchange::status)
+                .contains(503)
+                .doesNotContain(404, 200);
+        assertThat(unreplicated.stderr()).contains("503 Service Unavailable").doesNotContain(notInCtrOutput);
+        // What the 503 says, to a client that shows it: not replicated, and why the primary was not asked.
+        HttpResponse<String> manifest = unreplicatedManifest(token);
+        assertThat(manifest.statusCode()).as(manifest.body()).isEqualTo(503);
+        JsonNode error = JSON.readTree(manifest.body()).path("errors").path(0);
+        assertThat(error.path("code").asText()).isEqualTo("UNAVAILABLE");
+        assertThat(error.path("message").asText())
+                .startsWith("unreplicated/alpine:latest is not replicated to this site")
+                .contains(why);
+    }
+
+    /** A token from the router's token endpoint for {@code scope}, with the user's credentials. */
+    private static String routerToken(String scope) throws Exception {
+        HttpResponse<String> answer = HTTP.send(
+                HttpRequest.newBuilder(URI.create(
+                                "http://" + router + sites.tokens.realm().getPath() + "?service="
+                                        + sites.issuer.service() + "&scope=" + scope))
+                        .header("Authorization", "Basic " + b64(CREDENTIALS))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        return JSON.readTree(answer.body()).path("token").asText();
+    }
+
+    /** {@code GET} of unreplicated/alpine:latest's manifest through the router with {@code token}. */
+    private static HttpResponse<String> unreplicatedManifest(String token) throws Exception {
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://" + router + "/v2/unreplicated/alpine/manifests/latest"))
+                        .header("Authorization", "Bearer " + token)
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
     /** {@code ctr images pull} of {@code reference} at the router with credentials; its HTTP exchanges. */
     private static List<CtrHttpDump.Exchange> pull(String reference, String... options) {
+        ToolProcess.Result pull =
+                containerd.ctr(pullArguments(reference, options)).requireSuccess();
+        return CtrHttpDump.parse(pull.stderr());
+    }
+
+    /** The arguments of {@code ctr images pull} of {@code reference} at the router with credentials. */
+    private static String[] pullArguments(String reference, String... options) {
         List<String> args = new java.util.ArrayList<>(List.of(
                 "images",
                 "pull",
@@ -207,8 +390,11 @@ class ContainerdClientIT {
                 "1"));
         args.addAll(List.of(options));
         args.add(router + "/" + reference);
-        ToolProcess.Result pull = containerd.ctr(args.toArray(String[]::new)).requireSuccess();
-        return CtrHttpDump.parse(pull.stderr());
+        return args.toArray(String[]::new);
+    }
+
+    private static String b64(String s) {
+        return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
     }
 
     /** The successful manifest and blob reads of a repository. */

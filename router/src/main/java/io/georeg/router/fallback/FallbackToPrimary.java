@@ -13,8 +13,12 @@ import io.georeg.router.proxy.InProcessDispatch;
  * included, then goes to the client as it is; the router never follows a redirect itself. An
  * unreachable replica, and one that did not start to answer within its budget, falls back the same
  * way. When the primary's circuit is open the replica's
- * answer stands. The same decision serves an in-process replica ({@link InProcessDispatch.Decision}).
- * One instance per request.
+ * answer stands, and so it does when the client's token is one of this site's outage tokens, which
+ * the primary refuses ({@link Actions#primaryRefusesTheToken}) — except a miss: a 404 there would
+ * tell the client the repository, tag or blob does not exist, when this site only has not
+ * replicated it and cannot ask the primary that may have it ({@link Actions#missNotAskedOfPrimary}).
+ * The same decision serves an in-process replica
+ * ({@link InProcessDispatch.Decision}). One instance per request.
  */
 public final class FallbackToPrimary implements ReplicaDecision {
 
@@ -23,8 +27,21 @@ public final class FallbackToPrimary implements ReplicaDecision {
         /** Answer the client from the primary instead; {@code reason} is for logs. */
         void fallBack(String reason);
 
-        /** A miss that could not fall back because the primary is unreachable. */
+        /** A replica failure that could not fall back because the primary is unreachable: the failure stands. */
         void primaryDown();
+
+        /**
+         * Whether the client's token is one the primary refuses: one of this site's outage tokens,
+         * issued while the primary's token service was unreachable. A fallback with it would only
+         * bring the client the primary's 401, and a new outage token from the router, in a loop.
+         */
+        boolean primaryRefusesTheToken();
+
+        /**
+         * A miss that could not fall back, because the primary is unreachable or refuses the
+         * client's token: answer the client instead of the replica's 404, saying so.
+         */
+        void missNotAskedOfPrimary();
     }
 
     private final CircuitBreaker primary;
@@ -53,19 +70,22 @@ public final class FallbackToPrimary implements ReplicaDecision {
 
     @Override
     public void onHeld(int status, byte[] body, Runnable release) {
-        if (!ReplicaMiss.isMiss(status, body) && status < 500) {
+        boolean miss = ReplicaMiss.isMiss(status, body);
+        if (!miss && status < 500) {
             release.run();
-        } else if (primary.isOpen()) {
+        } else if (!primary.isOpen() && !actions.primaryRefusesTheToken()) {
+            actions.fallBack("replica answered " + status);
+        } else if (miss) {
+            actions.missNotAskedOfPrimary();
+        } else {
             actions.primaryDown();
             release.run();
-        } else {
-            actions.fallBack("replica answered " + status);
         }
     }
 
     @Override
     public boolean takeOverFailure(Throwable failure) {
-        if (primary.isOpen()) {
+        if (primary.isOpen() || actions.primaryRefusesTheToken()) {
             return false;
         }
         actions.fallBack("replica unreachable: " + failure.getMessage());

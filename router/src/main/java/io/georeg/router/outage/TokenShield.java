@@ -212,6 +212,17 @@ public final class TokenShield {
         };
     }
 
+    /**
+     * Whether an {@code Authorization} header carries one of this site's outage tokens ({@code
+     * Bearer}, issued by the site): the primary refuses it, so a read it comes with must not be
+     * sent there.
+     */
+    public boolean carriesOutageToken(String authorization) {
+        return authorization != null
+                && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
+                && signer.namesThisSite(authorization.substring(7).trim());
+    }
+
     /** Counts the grants held now (for the metrics and the status), and prunes the table. */
     public void maintain() {
         grants.prune();

@@ -85,4 +85,17 @@ public final class OutageTokenSigner {
     public String issuer() {
         return issuer;
     }
+
+    /**
+     * Whether {@code token} names this site as its issuer, signature unchecked: for telling a
+     * client's outage token from the primary's before a request goes to the primary, which refuses
+     * it. A forged one gains nothing by it: it is only kept from the primary, which would refuse it.
+     */
+    public boolean namesThisSite(String token) {
+        try {
+            return issuer.equals(SignedJWT.parse(token).getJWTClaimsSet().getIssuer());
+        } catch (java.text.ParseException e) {
+            return false;
+        }
+    }
 }
