@@ -77,6 +77,11 @@ public final class ReplicatorMetrics implements WorkObserver, CopyObserver, Reco
                 .classicUpperBounds(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600)
                 .labelNames(labelNames())
                 .register(registry);
+        // Each primary's lag at 0 from the start, as the intake's outcomes: the first items applied
+        // after a start (the backlog of an outage, with its lag) are then an increase, not the series' birth.
+        for (String owner : owners.owners()) {
+            lag.labelValues(labelValues(owner));
+        }
         applied = MetricBuilders.counter()
                 .name("georeg_replication_items_applied_total")
                 .help("Work items applied to the replica")
@@ -171,6 +176,12 @@ public final class ReplicatorMetrics implements WorkObserver, CopyObserver, Reco
 
     /** What the intake of {@code primary} reports (the {@code primary} label with several primaries). */
     public IntakeObserver intakeOf(String primary) {
+        // At 0 from the start: an outcome first seen at 1 is no increase to the rejected-notifications
+        // alert, and a request answered 200 with events refused is never sent again.
+        for (String outcome : IntakeObserver.OUTCOMES) {
+            intakeRequests.labelValues(labelValues(primary, outcome));
+        }
+        intakeEvents.labelValues(labelValues(primary));
         return new IntakeObserver() {
             @Override
             public void requestHandled(String outcome, int events) {
