@@ -1,5 +1,7 @@
 package io.georeg.replicator.intake;
 
+import java.util.List;
+
 /** What the intake reports per request (implemented by the metrics package). */
 public interface IntakeObserver {
     IntakeObserver NONE = (outcome, events) -> {};
@@ -11,7 +13,7 @@ public interface IntakeObserver {
      * series that appears at 1 has increased by nothing, and a notification answered 200 with events
      * refused is never re-sent).
      */
-    java.util.List<String> OUTCOMES = java.util.List.of(
+    List<String> OUTCOMES = List.of(
             "accepted",
             "duplicate",
             "partly_malformed",
