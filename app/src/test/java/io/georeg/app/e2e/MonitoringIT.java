@@ -129,7 +129,7 @@ class MonitoringIT {
                         .bigLayerSize(64 * 1024)
                         .generate(),
                 layouts);
-        prometheus = Prometheus.start(tmp.resolve("prometheus"), config());
+        prometheus = Prometheus.start(tmp.resolve("prometheus"), config(true));
         // Prometheus starts scraping a few seconds after it is ready: the run starts once it sees both.
         awaitQuery("count(up == 1) == 2");
         String tag = push();
@@ -307,6 +307,10 @@ class MonitoringIT {
         sites.stopReplicator();
         replicatorScrape.unaim();
         awaitAlert("GeoregComponentDown", "pending", "firing");
+        // Its target gone from the scrape as well (a pod scaled away or unschedulable): no up == 0
+        // is left to fire on, and only the replicator exports the queue the other alerts read.
+        prometheus.reload(config(false));
+        awaitAlert("GeoregReplicatorAbsent", "pending", "firing");
     }
 
     private static void restartReplicator() throws Exception {
@@ -417,8 +421,9 @@ class MonitoringIT {
      * Scrapes as the chart's ServiceMonitor does, with its labels: the router's operator Service
      * (the front process, registry-read in it) and the replicator's Service.
      */
-    private static String config() {
-        return """
+    /** @param withReplicator whether the replicator is a target (false: as once its pods are gone) */
+    private static String config(boolean withReplicator) {
+        String config = """
                 global:
                   scrape_interval: 1s
                   scrape_timeout: 1s
@@ -429,18 +434,14 @@ class MonitoringIT {
                     static_configs:
                       - targets: ["127.0.0.1:%d"]
                         labels: {namespace: %s, service: %s-router-operator, pod: %s-router-0, app_kubernetes_io_component: router}
+                """.formatted(rules, sites.routerOperator().getPort(), NAMESPACE, FULLNAME, FULLNAME);
+        if (!withReplicator) {
+            return config;
+        }
+        return config + """
                       - targets: ["127.0.0.1:%d"]
                         labels: {namespace: %s, service: %s-replicator, pod: %s-replicator-0, app_kubernetes_io_component: replicator}
-                """.formatted(
-                        rules,
-                        sites.routerOperator().getPort(),
-                        NAMESPACE,
-                        FULLNAME,
-                        FULLNAME,
-                        replicatorScrape.port(),
-                        NAMESPACE,
-                        FULLNAME,
-                        FULLNAME);
+                """.formatted(replicatorScrape.port(), NAMESPACE, FULLNAME, FULLNAME);
     }
 
     private static void aimScrapeAtReplicator() {

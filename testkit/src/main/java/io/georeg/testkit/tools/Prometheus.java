@@ -104,6 +104,20 @@ public final class Prometheus implements AutoCloseable {
         return body.path("data");
     }
 
+    /** Replaces the configuration and has Prometheus load it ({@code POST /-/reload}); fails when it refuses it. */
+    public void reload(String config) throws Exception {
+        Files.writeString(dir.resolve("prometheus.yml"), config);
+        HttpResponse<String> r = http.send(
+                HttpRequest.newBuilder(url().resolve("/-/reload"))
+                        .timeout(Duration.ofSeconds(10))
+                        .POST(HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new AssertionError("Prometheus refused its new configuration: " + r.statusCode() + " " + r.body());
+        }
+    }
+
     /** Prometheus's log so far (its start, rule loading, scrape errors). */
     public String log() {
         try {
@@ -120,6 +134,8 @@ public final class Prometheus implements AutoCloseable {
                             "--config.file=" + dir.resolve("prometheus.yml"),
                             "--storage.tsdb.path=" + dir.resolve("data-" + port),
                             "--web.listen-address=127.0.0.1:" + port,
+                            // POST /-/reload: a test takes a target away as a deleted pod's would go
+                            "--web.enable-lifecycle",
                             "--log.level=warn")
                     .directory(dir.toFile())
                     .redirectErrorStream(true)
