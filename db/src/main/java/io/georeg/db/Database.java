@@ -61,6 +61,7 @@ public final class Database implements AutoCloseable {
         hikari.setUsername(config.user());
         hikari.setPassword(config.password());
         hikari.setMaximumPoolSize(config.maxPoolSize());
+        hikari.setMinimumIdle(Math.min(config.minIdle(), config.maxPoolSize()));
         hikari.setConnectionTimeout(config.connectionTimeout().toMillis());
         hikari.setInitializationFailTimeout(config.connectionTimeout().toMillis());
         // HikariCP checks a connection that sat idle before handing it out, with a timeout of its own

@@ -17,11 +17,12 @@ class DatabaseConfigTest {
 
     @Test
     void validateNamesEveryInvalidKey() {
-        DatabaseConfig config = new DatabaseConfig("mysql://x", "u", "p", 0, Duration.ofMillis(10), false, 0);
+        DatabaseConfig config = new DatabaseConfig("mysql://x", "u", "p", 0, -1, Duration.ofMillis(10), false, 0);
         assertThatThrownBy(config::validate)
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("database.url")
                 .hasMessageContaining("database.maxPoolSize")
+                .hasMessageContaining("database.minIdle")
                 .hasMessageContaining("database.connectionTimeout")
                 .hasMessageContaining("database.maxTransactionAttempts");
     }
