@@ -441,7 +441,11 @@ class ReplicationBenchmark {
         long jit0 = jit.getTotalCompilationTime();
         long started = System.currentTimeMillis();
         long t0 = System.nanoTime();
-        ReconcileSummary summary = startAndDrain(replicator);
+        ReconcileSummary summary;
+        PoolSampler pool = PoolSampler.start(replica.database());
+        try (pool) {
+            summary = startAndDrain(replicator);
+        }
         double seconds = (System.nanoTime() - t0) / 1e9;
         double cpuSeconds = (os.getProcessCpuTime() - cpu0) / 1e9;
         double jitSeconds = (jit.getTotalCompilationTime() - jit0) / 1e3;
@@ -461,6 +465,7 @@ class ReplicationBenchmark {
                 doneAt(db, started, "repository = '" + repositoryOf(0) + "' AND ref = 'v0'"),
                 doneAt(db, started, "NOT (repository = '" + repositoryOf(0) + "' AND ref = 'v0')"),
                 CpuAccount.describe(cpu),
+                pool.describe(),
                 started,
                 System.currentTimeMillis());
     }
@@ -499,6 +504,7 @@ class ReplicationBenchmark {
             double bigImageDone,
             double othersDone,
             String cpu,
+            String pool,
             long startedMillis,
             long endedMillis) {
         String describe(String name) {
@@ -507,7 +513,8 @@ class ReplicationBenchmark {
                             + "the 256 MiB layer's image done at %.2f s, the other %d images by %.2f s; "
                             + "JVM CPU %.2f s (the whole test process: replicator, intake, test harness), "
                             + "JIT compilation %.2f s (the compiler threads' elapsed time, summed); "
-                            + "CPU by Linux's accounting: %s; from %.3f to %.3f (epoch s, to line up profiles)")
+                            + "CPU by Linux's accounting: %s; "
+                            + "the replica's %s (one of them the wake-up listener's LISTEN, held all along); from %.3f to %.3f (epoch s, to line up profiles)")
                     .formatted(
                             name,
                             crawlSeconds,
@@ -520,6 +527,7 @@ class ReplicationBenchmark {
                             jvmCpuSeconds,
                             jitSeconds,
                             cpu,
+                            pool,
                             startedMillis / 1e3,
                             endedMillis / 1e3);
         }

@@ -28,10 +28,14 @@ public final class ReplicatorDatabase {
     /**
      * A pool sized and timed as {@code georeg serve}'s by default ({@link DatabaseConfig#of}), for
      * the benchmarks: they measure the product as shipped, and under a loaded machine the test
-     * pool's half-second wait failed a benchmark's own queue reads.
+     * pool's half-second wait failed a benchmark's own queue reads. {@code -Dbench.maxPoolSize=N}
+     * and {@code -Dbench.minIdle=N} size it otherwise, for A/B runs of pool sizes.
      */
     public static Database startAsShipped(TestDatabase db) {
-        return new Database(productPool(db.jdbcUrl(), db)).start();
+        DatabaseConfig shipped = productPool(db.jdbcUrl(), db);
+        return new Database(shipped.withMaxPoolSize(Integer.getInteger("bench.maxPoolSize", shipped.maxPoolSize()))
+                        .withMinIdle(Integer.getInteger("bench.minIdle", shipped.minIdle())))
+                .start();
     }
 
     private static DatabaseConfig productPool(String jdbcUrl, TestDatabase db) {
