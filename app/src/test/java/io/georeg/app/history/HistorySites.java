@@ -31,7 +31,8 @@ import java.util.Optional;
  * and a read through the other is part of the history.
  */
 final class HistorySites implements AutoCloseable {
-    private static final String SECRET = "history-notification-secret-0123";
+    /** The secret the primary sends its notifications with, which the replicator's intake requires. */
+    static final String SECRET = "history-notification-secret-0123";
 
     final Distribution primary;
     /** What the replicator reads the primary through, when the test holds its answers; else null. */
@@ -57,12 +58,7 @@ final class HistorySites implements AutoCloseable {
      */
     HistorySites(TestDatabase db, Path dir, boolean holdReplication) throws Exception {
         int replicatorPort = FreePort.pick();
-        primary = Distribution.storingUnder(
-                dir.resolve("primary"),
-                config -> config.withDeleteEnabled(true)
-                        .withNotification(DistributionConfig.NotificationEndpoint.bearer(
-                                        "georeg", URI.create("http://127.0.0.1:" + replicatorPort + "/events"), SECRET)
-                                .ignoringPulls()));
+        primary = primaryNotifying(dir.resolve("primary"), replicatorPort);
         replicatorsPrimary = holdReplication ? HoldingProxy.to(primary.url(), PrimaryClient.USER_AGENT) : null;
         URI primaryUrl = holdReplication ? replicatorsPrimary.url() : primary.url();
         env.put("GEOREG_DATABASE_URL", db.jdbcUrl());
@@ -95,7 +91,24 @@ final class HistorySites implements AutoCloseable {
                 start(env, "registry-read,router", FreePort.pick())));
     }
 
-    private static GeoregServer start(Map<String, String> base, String components, int routerPort) throws Exception {
+    /**
+     * A distribution primary (deletes enabled, no auth) storing under {@code dir} that notifies
+     * its pushes and deletes to a replicator's intake on {@code replicatorPort} with {@link #SECRET}.
+     */
+    static Distribution primaryNotifying(Path dir, int replicatorPort) {
+        return Distribution.storingUnder(
+                dir,
+                config -> config.withDeleteEnabled(true)
+                        .withNotification(DistributionConfig.NotificationEndpoint.bearer(
+                                        "georeg", URI.create("http://127.0.0.1:" + replicatorPort + "/events"), SECRET)
+                                .ignoringPulls()));
+    }
+
+    /**
+     * A {@code georeg serve} of this release in this JVM with {@code components}; a router on
+     * {@code routerPort} (its public URL that port, its operator port any free one) when above 0.
+     */
+    static GeoregServer start(Map<String, String> base, String components, int routerPort) throws Exception {
         Map<String, String> env = new HashMap<>(base);
         env.put("GEOREG_COMPONENTS", components);
         if (routerPort > 0) {
