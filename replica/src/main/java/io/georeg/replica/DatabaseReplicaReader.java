@@ -81,6 +81,19 @@ public final class DatabaseReplicaReader implements ReplicaReader {
             LIMIT ?
             """;
 
+    /** Keyset pages over manifests_repository_digest_key; the two NOT EXISTS use tags_manifest_idx and manifest_children_child_idx. */
+    static final String UNTAGGED_MANIFESTS = """
+            SELECT m.digest
+            FROM manifests m
+            WHERE m.repository_id = (SELECT r.id FROM repositories r WHERE r.name = ?) AND m.digest > ?
+              AND NOT EXISTS (SELECT 1 FROM tags t
+                              WHERE t.repository_id = m.repository_id AND t.manifest_digest = m.digest)
+              AND NOT EXISTS (SELECT 1 FROM manifest_children c JOIN manifests p ON p.id = c.manifest_id
+                              WHERE c.child_digest = m.digest AND p.repository_id = m.repository_id)
+            ORDER BY m.digest
+            LIMIT ?
+            """;
+
     private static final String CATALOG = """
             SELECT name FROM repositories
             WHERE name > ?
@@ -237,7 +250,12 @@ public final class DatabaseReplicaReader implements ReplicaReader {
                 rs -> new TaggedDigest(Tag.of(rs.getString(1)), Digest.parse(rs.getString(2))));
     }
 
-    /** One keyset page of a repository's tags, each row read by {@code row}. */
+    @Override
+    public List<Digest> untaggedManifests(RepositoryName repository, String last, int limit) {
+        return tagPage(UNTAGGED_MANIFESTS, repository, last, limit, rs -> Digest.parse(rs.getString(1)));
+    }
+
+    /** One keyset page of a repository's tags (or manifests, keyed by digest), each row read by {@code row}. */
     private <T> List<T> tagPage(String sql, RepositoryName repository, String last, int limit, Row<T> row) {
         checkLimit(limit);
         return tx.read(c -> {

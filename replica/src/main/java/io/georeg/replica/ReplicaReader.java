@@ -60,6 +60,14 @@ public interface ReplicaReader {
         return tagged;
     }
 
+    /**
+     * Manifests of a repository that no tag names and no stored index lists as a child, in digest
+     * order, strictly after {@code last} (null: from the start), at most {@code limit}: pushed by
+     * digest, or left behind when their tag moved on. The reconcile asks the primary for each,
+     * since its garbage collector deletes them without a notification.
+     */
+    List<Digest> untaggedManifests(RepositoryName repository, String last, int limit);
+
     /** Repositories in lexical order, strictly after {@code last}, at most {@code limit}. */
     List<RepositoryName> catalog(String last, int limit);
 

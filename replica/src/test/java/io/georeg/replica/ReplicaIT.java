@@ -35,6 +35,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -714,6 +715,41 @@ class ReplicaIT {
                         .orElseThrow()
                         .content())
                 .isEqualTo(index.content());
+    }
+
+    /**
+     * What the reconcile asks the primary about besides tags: manifests no tag names and no index
+     * of the repository lists, in digest order, a page at a time. A tagged manifest, an index's
+     * children and another repository's manifests are not among them.
+     */
+    @Test
+    void untaggedManifestsAreThoseNoTagNamesAndNoIndexLists() {
+        RepositoryName repo = RepositoryName.of("untagged/app");
+        Digest tagged = store(repo, TestImages.image(1101));
+        writer.tag(repo, Tag.of("v1"), tagged);
+        List<TestImage> children = TestImages.multiArch(MediaTypes.OCI_MANIFEST, 1102);
+        children.forEach(child -> store(repo, child));
+        TestManifest index = TestImages.index(MediaTypes.OCI_INDEX, children);
+        writer.putManifest(repo, index.content(), index.mediaType(), index.digest());
+        List<Digest> untagged = new ArrayList<>(
+                List.of(store(repo, TestImages.image(1103)), store(repo, TestImages.image(1104)), index.digest()));
+        store(RepositoryName.of("untagged/other"), TestImages.image(1105));
+        untagged.sort(Comparator.comparing(Digest::toString));
+
+        assertThat(reader.untaggedManifests(repo, null, 100))
+                .as("the untagged index, not its children; two images pushed by digest")
+                .containsExactlyElementsOf(untagged);
+        assertThat(reader.untaggedManifests(repo, null, 2)).containsExactlyElementsOf(untagged.subList(0, 2));
+        assertThat(reader.untaggedManifests(repo, untagged.get(1).toString(), 2))
+                .containsExactly(untagged.get(2));
+        assertThat(reader.untaggedManifests(RepositoryName.of("untagged/none"), null, 2))
+                .isEmpty();
+
+        writer.tag(repo, Tag.of("multi"), index.digest());
+        assertThat(reader.untaggedManifests(repo, null, 100))
+                .as("once the index is tagged")
+                .containsExactlyInAnyOrderElementsOf(
+                        untagged.stream().filter(d -> !d.equals(index.digest())).toList());
     }
 
     @Test

@@ -106,6 +106,11 @@ class LargeBlobStreamIT {
         }
 
         @Override
+        public List<Digest> untaggedManifests(RepositoryName repository, String last, int limit) {
+            return List.of();
+        }
+
+        @Override
         public List<Descriptor> referrers(RepositoryName repository, Digest subject, Optional<String> artifactType) {
             return List.of();
         }

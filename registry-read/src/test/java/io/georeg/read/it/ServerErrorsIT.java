@@ -76,6 +76,11 @@ class ServerErrorsIT {
         }
 
         @Override
+        public List<Digest> untaggedManifests(RepositoryName repository, String last, int limit) {
+            return List.of();
+        }
+
+        @Override
         public List<Descriptor> referrers(RepositoryName repository, Digest subject, Optional<String> artifactType) {
             return List.of();
         }

@@ -171,6 +171,11 @@ public final class CachingReplicaReader implements ReplicaReader, AutoCloseable 
     }
 
     @Override
+    public List<Digest> untaggedManifests(RepositoryName repository, String last, int limit) {
+        return delegate.untaggedManifests(repository, last, limit);
+    }
+
+    @Override
     public List<RepositoryName> catalog(String last, int limit) {
         return delegate.catalog(last, limit);
     }

@@ -34,9 +34,11 @@ import org.slf4j.LoggerFactory;
  * same tag coalesce). For each replicated repository: a tag missing on the replica or pointing
  * elsewhere is queued for copy, a replica tag the primary no longer has is queued for delete, the
  * manifest such a tag named is queued for delete (with what it references) when the primary no
- * longer has it by digest either, and referrers the primary's referrers API lists that the
- * replica lacks are queued (tag-schema referrers are tags and come with the tags). A full pass also queues tag deletes for replicated
- * repositories that left the primary's catalog. Repairs what notifications missed (distribution
+ * longer has it by digest either, so is a manifest no tag names and no index lists that the
+ * primary no longer has (its garbage collector sends no notification), and referrers the
+ * primary's referrers API lists that the replica lacks are queued (tag-schema referrers are tags
+ * and come with the tags). A full pass also queues tag deletes for replicated repositories that
+ * left the primary's catalog. Repairs what notifications missed (distribution
  * loses queued events on restart) and is all a polling-mode site has.
  *
  * <p>The crawl only decides which tags to look at: like an event, its request is applied by the
@@ -320,7 +322,32 @@ public final class Reconciler {
                 queueLostDeletes(repository, manifest, 0, work);
             }
         }
+        queueCollectedUntagged(repository, work);
         queue.enqueue(work);
+    }
+
+    /**
+     * Asks the primary for each manifest of the replica that no tag names and no index lists (pushed
+     * by digest, or left behind when its tag moved on) and queues the deletes of those it no longer
+     * has: its garbage collector ({@code garbage-collect --delete-untagged}, GitLab's online
+     * collector) removes them without a notification, and no tag leads the crawl to them. Without
+     * this the replica served them by digest for good. One {@code HEAD} per such manifest a pass.
+     */
+    private void queueCollectedUntagged(RepositoryName repository, List<WorkRequest> work) {
+        String last = null;
+        while (true) {
+            List<Digest> page = replica.untaggedManifests(repository, last, REPLICA_PAGE);
+            for (Digest manifest : page) {
+                if (primary.headManifest(repository, new Reference.ByDigest(manifest))
+                        .isEmpty()) {
+                    queueLostDeletes(repository, manifest, 0, work);
+                }
+            }
+            if (page.size() < REPLICA_PAGE) {
+                return;
+            }
+            last = page.get(page.size() - 1).toString();
+        }
     }
 
     /**
