@@ -17,8 +17,13 @@ public final class ConfigKeys {
      * scripts and the tests. {@link EnvironmentOverrides} does not call them unknown, and the docs
      * may name them.
      */
-    public static final Set<String> NOT_CONFIGURATION =
-            Set.of("GEOREG_LOG_LEVEL", "GEOREG_TEST_DATABASE_URL", "GEOREG_JAR", "GEOREG_DEMO_DIR", "GEOREG_PG_PORT");
+    public static final Set<String> NOT_CONFIGURATION = Set.of(
+            "GEOREG_LOG_LEVEL",
+            "GEOREG_TEST_DATABASE_URL",
+            "GEOREG_JAR",
+            "GEOREG_DEMO_DIR",
+            "GEOREG_DEMO_DATABASE",
+            "GEOREG_PG_PORT");
 
     private ConfigKeys() {}
 

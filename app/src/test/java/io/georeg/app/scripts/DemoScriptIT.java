@@ -2,12 +2,18 @@ package io.georeg.app.scripts;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.georeg.testkit.db.TestDatabase;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,13 +24,26 @@ import org.junit.jupiter.api.io.TempDir;
  * else in the suite runs the script, so a change that broke it (a configuration key it writes, a
  * status field it polls, a line of its output) went unseen until someone tried the quickstart.
  * It uses the jar and test kit this build just packaged (the script rebuilds only when a source
- * is newer), the shared PostgreSQL server of the suite (database {@code georeg_demo}, as the
- * script always does) and ports it picks itself. {@code scripts/demo --auth} is the same script
- * with a token service and an outage at the end; its steps are the e2e ITs' (OutageTokensIT).
+ * is newer), the shared PostgreSQL server of the suite with a database of its own
+ * ({@code GEOREG_DEMO_DATABASE}, dropped afterwards: two suites on one server, or a developer's
+ * {@code scripts/demo --keep}, would otherwise meet on {@code georeg_demo}, which the demo refuses
+ * while in use) and ports it picks itself. {@code scripts/demo --auth} is the same script with a
+ * token service and an outage at the end; its steps are the e2e ITs' (OutageTokensIT).
  */
 class DemoScriptIT {
     @TempDir
     Path work;
+
+    private final String database =
+            "georeg_demo_t" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+
+    @AfterEach
+    void dropTheDemosDatabase() throws Exception {
+        try (Connection c = DriverManager.getConnection(TestDatabase.serverUrlFromEnvironment());
+                Statement s = c.createStatement()) {
+            s.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+        }
+    }
 
     @Test
     void theQuickstartReplicatesServesFromTheReplicaAndStopsWhatItStarted() throws Exception {
@@ -36,6 +55,7 @@ class DemoScriptIT {
                 .redirectOutput(out.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         demo.environment().put("GEOREG_DEMO_DIR", demoDir.toString());
+        demo.environment().put("GEOREG_DEMO_DATABASE", database);
         Process p = demo.start();
         boolean ended = p.waitFor(10, TimeUnit.MINUTES);
         if (!ended) {
