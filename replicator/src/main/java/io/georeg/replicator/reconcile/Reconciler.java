@@ -25,6 +25,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,7 +56,7 @@ public final class Reconciler {
     private static final int REPLICA_PAGE = 1000;
     /** Repositories crawled at once; small, the crawl shares the primary with the copy workers. */
     static final int CRAWL_PARALLELISM = 4;
-    /** How deep {@link #queueLostDeletes} follows indexes (the copy's own bound). */
+    /** How deep {@link #queueIfLost} follows indexes (the copy's own bound). */
     private static final int MAX_INDEX_DEPTH = 4;
 
     private final PrimaryContent primary;
@@ -273,7 +275,7 @@ public final class Reconciler {
     private void reconcileRepository(RepositoryName repository, Counts counts) {
         List<WorkRequest> work = new ArrayList<>();
         // Manifests a replica tag named that the primary's tag no longer names: the primary may
-        // have deleted them without a notification reaching us (see queueLostDeletes).
+        // have deleted them without a notification reaching us (see queueIfLost).
         Set<Digest> leftBehind = new LinkedHashSet<>();
         List<Tag> onPrimary = catalog.tags(repository);
         Map<String, Digest> onReplica = replicaTags(repository);
@@ -316,50 +318,32 @@ public final class Reconciler {
             counts.deletes.incrementAndGet();
             leftBehind.add(tag.getValue());
         }
+        // Then the manifests no tag names and no index lists (pushed by digest, or left behind when
+        // their tag moved on): the primary's garbage collector (garbage-collect
+        // --delete-untagged, GitLab's online collector) removes them without a notification, and no
+        // tag leads the crawl to them; without this the replica served them by digest for good.
+        // One HEAD per such manifest a pass.
+        leftBehind.addAll(
+                allPages((last, limit) -> replica.untaggedManifests(repository, last, limit), Digest::toString));
         for (Digest manifest : leftBehind) {
-            if (primary.headManifest(repository, new Reference.ByDigest(manifest))
-                    .isEmpty()) {
-                queueLostDeletes(repository, manifest, 0, work);
-            }
+            queueIfLost(repository, manifest, 0, work);
         }
-        queueCollectedUntagged(repository, work);
         queue.enqueue(work);
     }
 
     /**
-     * Asks the primary for each manifest of the replica that no tag names and no index lists (pushed
-     * by digest, or left behind when its tag moved on) and queues the deletes of those it no longer
-     * has: its garbage collector ({@code garbage-collect --delete-untagged}, GitLab's online
-     * collector) removes them without a notification, and no tag leads the crawl to them. Without
-     * this the replica served them by digest for good. One {@code HEAD} per such manifest a pass.
-     */
-    private void queueCollectedUntagged(RepositoryName repository, List<WorkRequest> work) {
-        String last = null;
-        while (true) {
-            List<Digest> page = replica.untaggedManifests(repository, last, REPLICA_PAGE);
-            for (Digest manifest : page) {
-                if (primary.headManifest(repository, new Reference.ByDigest(manifest))
-                        .isEmpty()) {
-                    queueLostDeletes(repository, manifest, 0, work);
-                }
-            }
-            if (page.size() < REPLICA_PAGE) {
-                return;
-            }
-            last = page.get(page.size() - 1).toString();
-        }
-    }
-
-    /**
-     * Queues the deletes a primary that deleted {@code manifest} (by digest, or its garbage
-     * collector) would have notified: the manifest's, and those of what the replica stores with it
+     * When the primary no longer has {@code manifest} by digest, queues the deletes it would have
+     * notified had it deleted it (by digest, or by its garbage collector): the manifest's, and those of what the replica stores with it
      * (an index's children, a manifest's config and layers) that the primary no longer has either.
      * Each is the worker's delete of a digest, which checks the primary again. Without them the
      * replica kept serving by digest, for good, a manifest whose tag the reconcile removed. A blob
      * the primary still has is not queued: distribution answers a manifest {@code HEAD} of a digest
      * linked as a layer with a 500 (it reads the layer as a manifest), which the delete would retry.
      */
-    private void queueLostDeletes(RepositoryName repository, Digest manifest, int depth, List<WorkRequest> work) {
+    private void queueIfLost(RepositoryName repository, Digest manifest, int depth, List<WorkRequest> work) {
+        if (primary.headManifest(repository, new Reference.ByDigest(manifest)).isPresent()) {
+            return;
+        }
         work.add(WorkRequest.digestDelete(repository, manifest, Instant.now(), SOURCE));
         Optional<ReplicaReader.StoredManifest> stored = replica.manifest(repository, new Reference.ByDigest(manifest));
         if (stored.isEmpty() || depth >= MAX_INDEX_DEPTH) {
@@ -368,10 +352,7 @@ public final class Reconciler {
         ParsedManifest parsed =
                 ManifestParser.parse(stored.get().content(), stored.get().mediaType());
         for (Descriptor child : parsed.children()) {
-            if (primary.headManifest(repository, new Reference.ByDigest(child.digest()))
-                    .isEmpty()) {
-                queueLostDeletes(repository, child.digest(), depth + 1, work);
-            }
+            queueIfLost(repository, child.digest(), depth + 1, work);
         }
         for (Descriptor blob : parsed.blobs()) {
             if (!primary.blobExists(repository, blob.digest())) {
@@ -383,28 +364,32 @@ public final class Reconciler {
     /** The replica's tags of the repository with their digests, in lexical order. */
     private Map<String, Digest> replicaTags(RepositoryName repository) {
         Map<String, Digest> all = new LinkedHashMap<>();
+        allPages(
+                        (last, limit) -> replica.taggedDigests(repository, last, limit),
+                        t -> t.tag().value())
+                .forEach(t -> all.put(t.tag().value(), t.digest()));
+        return all;
+    }
+
+    /**
+     * Every row of a keyset-paged listing of the replica, {@link #REPLICA_PAGE} at a time: {@code
+     * page} answers the rows after a key (null: from the start), {@code key} is a row's key.
+     */
+    private static <T> List<T> allPages(BiFunction<String, Integer, List<T>> page, Function<T, String> key) {
+        List<T> all = new ArrayList<>();
         String last = null;
         while (true) {
-            List<ReplicaReader.TaggedDigest> page = replica.taggedDigests(repository, last, REPLICA_PAGE);
-            page.forEach(t -> all.put(t.tag().value(), t.digest()));
-            if (page.size() < REPLICA_PAGE) {
+            List<T> rows = page.apply(last, REPLICA_PAGE);
+            all.addAll(rows);
+            if (rows.size() < REPLICA_PAGE) {
                 return all;
             }
-            last = page.get(page.size() - 1).tag().value();
+            last = key.apply(rows.get(rows.size() - 1));
         }
     }
 
     private List<RepositoryName> replicaRepositories() {
-        List<RepositoryName> all = new ArrayList<>();
-        String last = null;
-        while (true) {
-            List<RepositoryName> page = replica.catalog(last, REPLICA_PAGE);
-            all.addAll(page);
-            if (page.size() < REPLICA_PAGE) {
-                return all;
-            }
-            last = page.get(page.size() - 1).value();
-        }
+        return allPages(replica::catalog, RepositoryName::value);
     }
 
     /** Totals of one pass, added to by the crawler threads. */
