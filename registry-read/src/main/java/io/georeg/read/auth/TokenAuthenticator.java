@@ -3,6 +3,7 @@ package io.georeg.read.auth;
 import io.georeg.oci.ErrorCode;
 import io.georeg.read.api.OciHttpException;
 import io.georeg.token.AccessRequest;
+import io.georeg.token.BearerToken;
 import io.georeg.token.TokenAuthConfig;
 import io.georeg.token.TokenRejectedException;
 import io.georeg.token.TokenVerifier;
@@ -34,7 +35,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class TokenAuthenticator implements Authenticator {
     private static final Logger LOG = LoggerFactory.getLogger(TokenAuthenticator.class);
-    private static final String BEARER = "Bearer ";
 
     private final TokenAuthConfig config;
     private final TokenVerifier verifier;
@@ -71,10 +71,8 @@ public final class TokenAuthenticator implements Authenticator {
 
     @Override
     public void authorize(String authorization, AccessRequest access) {
-        if (authorization == null || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
-            throw challenge(access, null, "authentication required");
-        }
-        String token = authorization.substring(BEARER.length()).trim();
+        String token =
+                BearerToken.of(authorization).orElseThrow(() -> challenge(access, null, "authentication required"));
         var now = clock.instant();
         VerifiedToken verified = cache.get(token, now);
         if (verified == null) {

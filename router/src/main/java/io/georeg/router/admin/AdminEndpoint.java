@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.georeg.token.BearerToken;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -216,10 +217,9 @@ public final class AdminEndpoint {
     }
 
     private boolean authorized(String header) {
-        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return false;
-        }
-        return MessageDigest.isEqual(token, header.substring(7).trim().getBytes(StandardCharsets.UTF_8));
+        return BearerToken.of(header)
+                .filter(given -> MessageDigest.isEqual(token, given.getBytes(StandardCharsets.UTF_8)))
+                .isPresent();
     }
 
     private static JsonNode body(Request request) {

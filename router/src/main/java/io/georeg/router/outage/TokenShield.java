@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.georeg.oci.ErrorCode;
 import io.georeg.router.proxy.OciErrorResponse;
 import io.georeg.router.proxy.ResponseInterceptor;
+import io.georeg.token.BearerToken;
 import io.georeg.token.TokenRejectedException;
 import io.georeg.token.TokenVerifier;
 import io.georeg.token.VerifiedToken;
@@ -218,9 +219,7 @@ public final class TokenShield {
      * sent there.
      */
     public boolean carriesOutageToken(String authorization) {
-        return authorization != null
-                && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
-                && signer.namesThisSite(authorization.substring(7).trim());
+        return BearerToken.of(authorization).filter(signer::namesThisSite).isPresent();
     }
 
     /** Counts the grants held now (for the metrics and the status), and prunes the table. */
