@@ -93,14 +93,13 @@ public final class IntakeHandler extends Handler.Abstract {
         if (!"POST".equals(request.getMethod())) {
             refuseBody(request, response);
             response.getHeaders().put(HttpHeader.ALLOW, "POST");
-            return answer(
-                    response, callback, 405, "method_not_allowed", "notifications are POSTed", "method_not_allowed", 0);
+            return answer(response, callback, 405, IntakeOutcome.METHOD_NOT_ALLOWED, "notifications are POSTed", 0);
         }
         if (!secret.matches(request.getHeaders().get(config.secretHeader()))) {
             refuseBody(request, response);
             response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"georeg-replicator\"");
             refusals.refused(
-                    "unauthorized",
+                    IntakeOutcome.UNAUTHORIZED,
                     401,
                     "missing or wrong shared secret in header " + config.secretHeader(),
                     sender(request));
@@ -108,23 +107,15 @@ public final class IntakeHandler extends Handler.Abstract {
                     response,
                     callback,
                     401,
-                    "unauthorized",
+                    IntakeOutcome.UNAUTHORIZED,
                     "missing or wrong shared secret in header " + config.secretHeader(),
-                    "unauthorized",
                     0);
         }
         Optional<String> closedBecause = closed.get();
         if (closedBecause.isPresent()) {
             refuseBody(request, response);
             response.getHeaders().put(HttpHeader.RETRY_AFTER, "10");
-            return answer(
-                    response,
-                    callback,
-                    503,
-                    "primary_binding_mismatch",
-                    closedBecause.get(),
-                    "primary_binding_mismatch",
-                    0);
+            return answer(response, callback, 503, IntakeOutcome.PRIMARY_BINDING_MISMATCH, closedBecause.get(), 0);
         }
         if (request.getLength() > config.maxBodyBytes()) {
             if (!expectsContinue(request)) {
@@ -138,8 +129,8 @@ public final class IntakeHandler extends Handler.Abstract {
         if (type == null || !ACCEPTED_TYPES.contains(type)) {
             refuseBody(request, response);
             String reason = "Content-Type must be " + EVENTS_MEDIA_TYPE + " or application/json (got " + type + ")";
-            refusals.refused("unsupported_media_type", 415, reason, sender(request));
-            return answer(response, callback, 415, "unsupported_media_type", reason, "unsupported_media_type", 0);
+            refusals.refused(IntakeOutcome.UNSUPPORTED_MEDIA_TYPE, 415, reason, sender(request));
+            return answer(response, callback, 415, IntakeOutcome.UNSUPPORTED_MEDIA_TYPE, reason, 0);
         }
         byte[] body;
         try (InputStream in = Content.Source.asInputStream(request)) {
@@ -147,7 +138,7 @@ public final class IntakeHandler extends Handler.Abstract {
         } catch (IOException e) {
             LOG.debug("reading a notification body failed", e);
             return answer(
-                    response, callback, 400, "malformed", "body could not be read: " + e.getMessage(), "malformed", 0);
+                    response, callback, 400, IntakeOutcome.MALFORMED, "body could not be read: " + e.getMessage(), 0);
         }
         if (body.length > config.maxBodyBytes()) {
             return tooLarge(request, response, callback);
@@ -157,7 +148,7 @@ public final class IntakeHandler extends Handler.Abstract {
             envelope = EnvelopeParser.read(body);
         } catch (MalformedEnvelopeException e) {
             LOG.warn("refused a malformed notification: {}", e.getMessage());
-            return answer(response, callback, 400, "malformed", e.getMessage(), "malformed", 0);
+            return answer(response, callback, 400, IntakeOutcome.MALFORMED, e.getMessage(), 0);
         }
         // At most MAX_REASONS said: a 1 MiB envelope can hold a hundred thousand unreadable events.
         List<String> refused = envelope.refused().size() > MAX_REASONS
@@ -170,7 +161,7 @@ public final class IntakeHandler extends Handler.Abstract {
         if (unreadable > 0 && unreadable == envelope.total()) {
             String reason = refused.getFirst() + (unreadable > 1 ? " (and " + (unreadable - 1) + " more)" : "");
             LOG.warn("refused a malformed notification: {}", reason);
-            return answer(response, callback, 400, "malformed", reason, "malformed", 0);
+            return answer(response, callback, 400, IntakeOutcome.MALFORMED, reason, 0);
         }
         // Some events are readable: they are recorded and acknowledged, the others refused with
         // their reasons. A 400 would lose the readable ones, since the registry re-sends the same
@@ -194,13 +185,12 @@ public final class IntakeHandler extends Handler.Abstract {
                     response,
                     callback,
                     503,
-                    "database_unavailable",
+                    IntakeOutcome.DATABASE_UNAVAILABLE,
                     "the replication database is unreachable; re-send later",
-                    "database_unavailable",
                     events.size());
         } catch (DatabaseException e) {
             LOG.error("recording {} notification events failed", events.size(), e);
-            return answer(response, callback, 500, "error", "recording the events failed", "error", events.size());
+            return answer(response, callback, 500, IntakeOutcome.ERROR, "recording the events failed", events.size());
         }
         for (NotificationEvent e : events) {
             if (!NotificationEvent.KNOWN_ACTIONS.contains(e.action())) {
@@ -219,8 +209,10 @@ public final class IntakeHandler extends Handler.Abstract {
         // counts it: the events refused are not recorded, which the sender's 200 no longer shows.
         observer.requestHandled(
                 !refused.isEmpty()
-                        ? "partly_malformed"
-                        : recorded.newEvents() == 0 && recorded.duplicates() > 0 ? "duplicate" : "accepted",
+                        ? IntakeOutcome.PARTLY_MALFORMED
+                        : recorded.newEvents() == 0 && recorded.duplicates() > 0
+                                ? IntakeOutcome.DUPLICATE
+                                : IntakeOutcome.ACCEPTED,
                 events.size());
         return write(response, callback, 200, ok);
     }
@@ -273,15 +265,15 @@ public final class IntakeHandler extends Handler.Abstract {
         // The body is not read (or not all of it): the connection cannot be reused.
         response.getHeaders().put(HttpHeader.CONNECTION, "close");
         String reason = "body is larger than " + config.maxBodyBytes() + " bytes (replicator.intake.maxBodyBytes)";
-        refusals.refused("too_large", 413, reason, sender(request));
-        return answer(response, callback, 413, "too_large", reason, "too_large", 0);
+        refusals.refused(IntakeOutcome.TOO_LARGE, 413, reason, sender(request));
+        return answer(response, callback, 413, IntakeOutcome.TOO_LARGE, reason, 0);
     }
 
     private boolean answer(
-            Response response, Callback callback, int status, String error, String reason, String outcome, int events) {
+            Response response, Callback callback, int status, IntakeOutcome outcome, String reason, int events) {
         observer.requestHandled(outcome, events);
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("error", error);
+        body.put("error", outcome.label());
         body.put("reason", reason);
         return write(response, callback, status, body);
     }

@@ -21,7 +21,7 @@ final class RefusalLog {
     private static final Logger LOG = LoggerFactory.getLogger(IntakeHandler.class);
 
     private final Clock clock;
-    private final Map<String, Window> windows = new ConcurrentHashMap<>();
+    private final Map<IntakeOutcome, Window> windows = new ConcurrentHashMap<>();
 
     RefusalLog(Clock clock) {
         this.clock = clock;
@@ -30,7 +30,7 @@ final class RefusalLog {
     /** What was logged last of one kind, and how many of that kind were refused since. */
     private record Window(Instant loggedAt, long refusedSince) {}
 
-    void refused(String outcome, int status, String reason, String sender) {
+    void refused(IntakeOutcome outcome, int status, String reason, String sender) {
         Instant now = clock.instant();
         long[] unlogged = {0};
         boolean[] log = {false};

@@ -6,6 +6,7 @@ import io.georeg.replicator.PrimarySource;
 import io.georeg.replicator.binding.PrimaryBindingObserver;
 import io.georeg.replicator.copy.CopyObserver;
 import io.georeg.replicator.intake.IntakeObserver;
+import io.georeg.replicator.intake.IntakeOutcome;
 import io.georeg.replicator.queue.WorkItem;
 import io.georeg.replicator.queue.WorkObserver;
 import io.georeg.replicator.queue.WorkQueue;
@@ -178,15 +179,17 @@ public final class ReplicatorMetrics implements WorkObserver, CopyObserver, Reco
     public IntakeObserver intakeOf(String primary) {
         // At 0 from the start: an outcome first seen at 1 is no increase to the rejected-notifications
         // alert, and a request answered 200 with events refused is never sent again.
-        for (String outcome : IntakeObserver.OUTCOMES) {
-            intakeRequests.labelValues(labelValues(primary, outcome));
+        for (IntakeOutcome outcome : IntakeOutcome.values()) {
+            intakeRequests.labelValues(labelValues(primary, outcome.label()));
         }
         intakeEvents.labelValues(labelValues(primary));
         return new IntakeObserver() {
             @Override
-            public void requestHandled(String outcome, int events) {
-                intakeRequests.labelValues(labelValues(primary, outcome)).inc();
-                if ("accepted".equals(outcome) || "partly_malformed".equals(outcome)) {
+            public void requestHandled(IntakeOutcome outcome, int events) {
+                intakeRequests
+                        .labelValues(labelValues(primary, outcome.label()))
+                        .inc();
+                if (outcome.recordedEvents()) {
                     intakeEvents.labelValues(labelValues(primary)).inc(events);
                 }
             }

@@ -52,7 +52,7 @@ class NotificationIntakeIT {
         IntakeHandler handler = new IntakeHandler(
                 IntakeConfig.withSecret(SECRET).withMaxBodyBytes(64 * 1024),
                 new EventStore(database),
-                (outcome, n) -> OUTCOMES.computeIfAbsent(outcome, k -> new AtomicInteger())
+                (outcome, n) -> OUTCOMES.computeIfAbsent(outcome.label(), k -> new AtomicInteger())
                         .incrementAndGet());
         server = JettyServers.start(handler);
         events = URI.create("http://127.0.0.1:" + JettyServers.port(server) + "/events");

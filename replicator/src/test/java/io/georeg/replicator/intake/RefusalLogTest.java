@@ -38,14 +38,20 @@ class RefusalLogTest {
 
     @Test
     void theFirstRefusalIsLoggedAtOnceAndRepeatsOnceAMinuteWithTheirCount() {
-        log.refused("unauthorized", 401, "missing or wrong shared secret in header Authorization", "127.0.0.1");
+        log.refused(
+                IntakeOutcome.UNAUTHORIZED, 401, "missing or wrong shared secret in header Authorization", "127.0.0.1");
         for (int i = 0; i < 5; i++) {
             clock.advance(Duration.ofSeconds(1));
-            log.refused("unauthorized", 401, "missing or wrong shared secret in header Authorization", "127.0.0.1");
+            log.refused(
+                    IntakeOutcome.UNAUTHORIZED,
+                    401,
+                    "missing or wrong shared secret in header Authorization",
+                    "127.0.0.1");
         }
-        log.refused("too_large", 413, "body is larger than 1024 bytes", "127.0.0.1");
+        log.refused(IntakeOutcome.TOO_LARGE, 413, "body is larger than 1024 bytes", "127.0.0.1");
         clock.advance(RefusalLog.EVERY);
-        log.refused("unauthorized", 401, "missing or wrong shared secret in header Authorization", "127.0.0.1");
+        log.refused(
+                IntakeOutcome.UNAUTHORIZED, 401, "missing or wrong shared secret in header Authorization", "127.0.0.1");
 
         List<String> messages =
                 lines.list.stream().map(ILoggingEvent::getFormattedMessage).toList();

@@ -8,6 +8,7 @@ import io.georeg.oci.NamespaceOwners;
 import io.georeg.oci.RepositoryName;
 import io.georeg.ops.OperationsHandler;
 import io.georeg.replicator.PrimarySource;
+import io.georeg.replicator.intake.IntakeOutcome;
 import io.georeg.replicator.queue.WorkItem;
 import io.georeg.replicator.queue.WorkKind;
 import io.georeg.replicator.queue.WorkOperation;
@@ -44,7 +45,7 @@ class ReplicatorMetricsIT {
             WorkQueue queue = new WorkQueue(database);
             PrometheusRegistry registry = new PrometheusRegistry();
             ReplicatorMetrics metrics = new ReplicatorMetrics(registry, queue);
-            metrics.intakeOf(PrimarySource.SINGLE).requestHandled("unauthorized", 0);
+            metrics.intakeOf(PrimarySource.SINGLE).requestHandled(IntakeOutcome.UNAUTHORIZED, 0);
             queue.enqueue(List.of(WorkRequest.blobPush(
                     RepositoryName.of("team/app"),
                     Digest.sha256("b".getBytes(StandardCharsets.UTF_8)),
@@ -84,7 +85,7 @@ class ReplicatorMetricsIT {
             PrometheusRegistry registry = new PrometheusRegistry();
             ReplicatorMetrics metrics = new ReplicatorMetrics(
                     registry, queue, new NamespaceOwners(Map.of("acme", "cell-a", "globex", "cell-b"), null));
-            metrics.intakeOf("cell-b").requestHandled("accepted", 3);
+            metrics.intakeOf("cell-b").requestHandled(IntakeOutcome.ACCEPTED, 3);
             queue.enqueue(List.of(
                     WorkRequest.blobPush(
                             RepositoryName.of("acme/app"),
