@@ -7,7 +7,6 @@ import io.georeg.oci.NamespaceOwners;
 import io.georeg.oci.RepositoryName;
 import io.georeg.replicator.binding.PrimaryBindingStore;
 import java.sql.Array;
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -605,11 +604,4 @@ public final class WorkQueue {
             int attempts,
             String lastError,
             Instant failedAt) {}
-
-    /** Connection-level helper for callers that LISTEN (see {@link WakeListener}). */
-    static void listen(Connection c) throws SQLException {
-        try (var s = c.createStatement()) {
-            s.execute("LISTEN " + WAKE_CHANNEL);
-        }
-    }
 }

@@ -1,6 +1,7 @@
 package io.georeg.replicator.queue;
 
 import io.georeg.db.Database;
+import io.georeg.db.notify.NotifyListener;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -24,7 +25,8 @@ import org.slf4j.MDC;
  * running the {@link WorkHandler} with the item in its logging context (MDC {@value #MDC_WORK_ITEM}
  * and {@value #MDC_REPOSITORY}), renews the leases of running items, and records each outcome
  * (done, rescheduled with {@link Backoff}, failed). It sleeps only on its {@link WakeSignal},
- * which a NOTIFY from an intake ({@link WakeListener}), a freed slot, or the poll interval ends.
+ * which a NOTIFY on {@link WorkQueue#WAKE_CHANNEL} (from an intake, a reconcile, {@code georeg
+ * retry}; {@link #wakeListener}), a freed slot, or the poll interval ends.
  * Workers never sleep: a retry is a row with a later {@code next_attempt_at}.
  *
  * <p>Started and stopped by the replicator's wiring; {@link #close()} stops claiming, lets
@@ -55,7 +57,7 @@ public final class WorkScheduler implements AutoCloseable {
 
     private final Backoff backoff;
     private final WakeSignal wake = new WakeSignal();
-    private final WakeListener listener;
+    private final NotifyListener listener;
     private final Semaphore slots;
     /** The items claimed and not finished: their leases are renewed, and those that hang are reported. */
     private final Map<Long, Claimed> running = new ConcurrentHashMap<>();
@@ -80,8 +82,38 @@ public final class WorkScheduler implements AutoCloseable {
         this.observer = observer;
         this.owner = owner;
         this.backoff = new Backoff(config.backoffInitial(), config.backoffMax());
-        this.listener = new WakeListener(database, wake);
+        this.listener = wakeListener(database, wake);
         this.slots = new Semaphore(config.concurrency());
+    }
+
+    /**
+     * The LISTEN that wakes the scheduler when any replicator queues work, so an event is picked
+     * up within milliseconds instead of at the next poll; also on every (re)connection, for what
+     * was queued while nobody listened. Polling stays the safety net while it is down. Its own
+     * connection outside the pool: a pooled one would hold a slot the workers need for good.
+     */
+    private static NotifyListener wakeListener(Database database, WakeSignal wake) {
+        return new NotifyListener(
+                database.config(),
+                WorkQueue.WAKE_CHANNEL,
+                "georeg-replicator-wake",
+                Duration.ofSeconds(1),
+                new NotifyListener.Subscriber() {
+                    @Override
+                    public void connected() {
+                        wake.signal();
+                    }
+
+                    @Override
+                    public void notified(String payload) {
+                        wake.signal();
+                    }
+
+                    @Override
+                    public void disconnected() {
+                        // the poll interval keeps the scheduler going until the listener is back
+                    }
+                });
     }
 
     public String owner() {
@@ -104,7 +136,7 @@ public final class WorkScheduler implements AutoCloseable {
                 r -> Thread.ofPlatform()
                         .name("georeg-replicator-" + instance + "-worker-" + n.incrementAndGet())
                         .unstarted(r));
-        listener.start("georeg-replicator-" + instance + "-listen");
+        listener.start();
         scheduler = Thread.ofPlatform()
                 .name("georeg-replicator-" + instance + "-scheduler")
                 .start(this::loop);

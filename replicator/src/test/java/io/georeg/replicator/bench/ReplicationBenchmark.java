@@ -514,7 +514,7 @@ class ReplicationBenchmark {
                             + "JVM CPU %.2f s (the whole test process: replicator, intake, test harness), "
                             + "JIT compilation %.2f s (the compiler threads' elapsed time, summed); "
                             + "CPU by Linux's accounting: %s; "
-                            + "the replica's %s (one of them the wake-up listener's LISTEN, held all along); from %.3f to %.3f (epoch s, to line up profiles)")
+                            + "the replica's %s (the wake-up listener's LISTEN has a connection of its own, outside the pool); from %.3f to %.3f (epoch s, to line up profiles)")
                     .formatted(
                             name,
                             crawlSeconds,

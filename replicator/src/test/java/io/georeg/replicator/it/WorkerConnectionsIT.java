@@ -20,6 +20,10 @@ import io.georeg.testkit.oci.TestImages;
 import io.georeg.testkit.tools.Distribution;
 import io.georeg.testkit.tools.HoldingProxy;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -32,18 +36,17 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A worker waiting for the primary holds no pooled database connection: a copy's statements each
  * take a connection and give it back, so the pool a replicator needs is about the statements
- * running at once, not its workers (with 16 workers, one or two busy on average besides the
- * listener's during an initial replication: scripts/bench-replication prints it). A connection
+ * running at once, not its workers (with 16 workers, one or two busy on average during an initial
+ * replication: scripts/bench-replication prints it). A connection
  * held across a request to the primary would tie up a backend for as long as the primary takes, and starve the
  * other workers of a pool smaller than the workers. The replicator reads the primary through a
  * {@link HoldingProxy} that holds, in turn, its read of the tag and its download of a layer; while
- * each is held, the pool's only busy connection is the wake-up listener's.
+ * each is held, no pooled connection is busy. The wake-up listener's {@code LISTEN} holds a
+ * connection of its own, outside the pool, for as long as the workers run.
  */
 class WorkerConnectionsIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final String REPO = "pool/app";
-    /** The wake-up listener's {@code LISTEN}, held for as long as the workers run. */
-    private static final int LISTENER = 1;
 
     @RegisterExtension
     static final TestDatabase DB = new TestDatabase();
@@ -79,7 +82,7 @@ class WorkerConnectionsIT {
     }
 
     @Test
-    void aWorkerWaitingForThePrimaryHoldsNoDatabaseConnection() {
+    void aWorkerWaitingForThePrimaryHoldsNoDatabaseConnection() throws SQLException {
         TestImage image = TestImages.image(7);
         assertThat(registry.push(REPO, "v1", image).status()).isEqualTo(201);
         Digest layer = image.layers().getFirst().digest();
@@ -89,24 +92,38 @@ class WorkerConnectionsIT {
         replicator.reconciler().reconcileAll(List.of(), ReconcileProgress.NONE);
 
         await().atMost(WAIT).until(tagRead::arrived);
-        assertOnlyTheListenerHoldsAConnection("reading the tag from the primary");
+        assertNoPooledConnectionIsBusy("reading the tag from the primary");
         tagRead.release();
 
         await().atMost(WAIT).until(download::arrived);
-        assertOnlyTheListenerHoldsAConnection("downloading a layer from the primary");
+        assertNoPooledConnectionIsBusy("downloading a layer from the primary");
         download.release();
 
         await().atMost(WAIT)
                 .until(() -> replicaTag().equals(Optional.of(image.manifest().digest())));
+        assertThat(wakeListenerConnections())
+                .as("the wake-up listener's LISTEN on a connection of its own")
+                .isEqualTo(1);
     }
 
-    /** Busy connections stay at the listener's for a second while the worker waits. */
-    private static void assertOnlyTheListenerHoldsAConnection(String whileDoing) {
+    private static int wakeListenerConnections() throws SQLException {
+        try (Connection c = replica.database().dataSource().getConnection();
+                PreparedStatement s = c.prepareStatement(
+                        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'georeg-replicator-wake'"
+                                + " AND datname = current_database()");
+                ResultSet r = s.executeQuery()) {
+            r.next();
+            return r.getInt(1);
+        }
+    }
+
+    /** Busy pooled connections stay at none for a second while the worker waits. */
+    private static void assertNoPooledConnectionIsBusy(String whileDoing) {
         HikariPoolMXBean pool = ((HikariDataSource) replica.database().dataSource()).getHikariPoolMXBean();
         await("busy connections while the worker is " + whileDoing)
                 .during(Duration.ofSeconds(1))
                 .atMost(WAIT)
-                .until(pool::getActiveConnections, active -> active == LISTENER);
+                .until(pool::getActiveConnections, active -> active == 0);
     }
 
     private static Optional<Digest> replicaTag() {
