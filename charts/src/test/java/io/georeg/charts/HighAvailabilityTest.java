@@ -132,8 +132,7 @@ class HighAvailabilityTest {
                         "GeoregPrimaryUnreachable",
                         "GeoregSecondaryDegraded",
                         "GeoregFallbackRatioHigh",
-                        "GeoregOldestPendingEventOld",
-                        "GeoregOutageShieldUnarmed");
+                        "GeoregOldestPendingEventOld");
         assertThat(expressions)
                 .contains(
                         "georeg_replication_lag_seconds_bucket",
@@ -148,7 +147,6 @@ class HighAvailabilityTest {
                         "georeg_replication_queue_items",
                         "georeg_replication_failures_total",
                         "georeg_replication_oldest_pending_seconds",
-                        "georeg_router_outage_shield_armed",
                         "georeg_backend_available",
                         "upstream=\"replica\"");
         assertThat(expressions).contains("namespace=\"" + RenderedChart.NAMESPACE + "\"");

@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -42,20 +43,27 @@ class OutageShieldValuesTest {
     @TempDir
     Path dir;
 
+    /** Outage tokens on, with this test's site key. */
+    private static final Map<String, Object> OUTAGE = new LinkedHashMap<>();
+
+    static {
+        OUTAGE.put("tokenAuth.outage.enabled", true);
+        OUTAGE.put("tokenAuth.outage.issuer", "georeg-site-b");
+        OUTAGE.put("tokenAuth.outage.signingKey", KEY);
+        OUTAGE.put("tokenAuth.outage.publicKey", PUBLIC_KEY);
+        OUTAGE.put("tokenAuth.outage.grantWindow", "12h");
+        OUTAGE.put("tokenAuth.outage.tokenLifetime", "3m");
+    }
+
     private static Consumer<TemplateCommand> outage(Consumer<TemplateCommand> more) {
         return t -> {
-            t.set("tokenAuth.outage.enabled", true)
-                    .set("tokenAuth.outage.issuer", "georeg-site-b")
-                    .set("tokenAuth.outage.signingKey", KEY)
-                    .set("tokenAuth.outage.publicKey", PUBLIC_KEY)
-                    .set("tokenAuth.outage.grantWindow", "12h")
-                    .set("tokenAuth.outage.tokenLifetime", "3m");
+            OUTAGE.forEach(t::set);
             more.accept(t);
         };
     }
 
     @Test
-    void withTokenAuthTheRoutersCheckThePrimarysTokensSoTheShieldsMetricsAndAlertExist() {
+    void withTokenAuthTheRoutersCheckThePrimarysTokensSoTheShieldsMetricsExist() {
         RenderedChart chart = RenderedChart.render("gcs.yaml", t -> t.set("metrics.prometheusRule.enabled", true));
 
         JsonNode token = chart.config("router").path("auth").path("token");
@@ -67,8 +75,24 @@ class OutageShieldValuesTest {
         assertThat(RenderedChart.secretFiles(chart.deployment("router")))
                 .containsEntry("token-rootcertbundle.pem", "gitlab-registry-cert:rootcertbundle.pem");
         assertThat(chart.ofKind("PrometheusRule").toString())
+                .as("without outage tokens the shield can never arm: an alert on it would fire for good")
+                .doesNotContain("GeoregOutageShieldUnarmed")
+                .contains("GeoregReplicationLagHigh");
+        assertThat(RenderedChart.notes("gcs.yaml", Map.of()))
+                .as("the install notes say what token auth without outage tokens means")
+                .contains("token auth is on without outage tokens")
+                .contains("pulls through this site stop");
+    }
+
+    @Test
+    void withOutageTokensTheAlertWatchesThatTheShieldIsArmed() {
+        RenderedChart chart =
+                RenderedChart.render("gcs.yaml", outage(t -> t.set("metrics.prometheusRule.enabled", true)));
+
+        assertThat(chart.ofKind("PrometheusRule").toString())
                 .contains("GeoregOutageShieldUnarmed")
                 .contains("georeg_router_outage_shield_armed");
+        assertThat(RenderedChart.notes("gcs.yaml", OUTAGE)).doesNotContain("without outage tokens");
     }
 
     @Test

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.InstallCommand;
 import com.marcnuri.helm.TemplateCommand;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -59,6 +60,25 @@ final class RenderedChart {
         }
         settings.accept(command);
         return command.call();
+    }
+
+    /**
+     * The install notes ({@code NOTES.txt}) Helm prints after an install with these values: a
+     * client-only dry run, which renders them as {@code helm install} would, without a cluster.
+     */
+    static String notes(String valuesFile, Map<String, Object> settings) {
+        InstallCommand command = new Helm(CHART)
+                .install()
+                .withName(RELEASE)
+                .withNamespace(NAMESPACE)
+                .withKubeVersion("1.30.0")
+                .dryRun()
+                .clientOnly();
+        if (valuesFile != null) {
+            command.withValuesFile(valuesPath(valuesFile));
+        }
+        settings.forEach(command::set);
+        return command.call().getOutput();
     }
 
     static Path valuesPath(String name) {
