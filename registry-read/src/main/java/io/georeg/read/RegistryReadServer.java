@@ -55,12 +55,21 @@ public final class RegistryReadServer implements AutoCloseable {
      * {@code /*} (everything else).
      */
     public static Handler handler(ReplicaReader replica, Authenticator auth, ReadOptions options) {
+        return handler(replica, auth, options, StorageHealth.UNWATCHED);
+    }
+
+    /**
+     * As {@link #handler(ReplicaReader, Authenticator, ReadOptions)}, with blob reads answered 503
+     * while {@code storage} says the blob storage is unavailable.
+     */
+    public static Handler handler(
+            ReplicaReader replica, Authenticator auth, ReadOptions options, StorageHealth storage) {
         ServletContextHandler context = new ServletContextHandler("/", ServletContextHandler.NO_SESSIONS);
         context.addServlet(
                 new ServletHolder(
                         "registry-read", new ServletContainer(ReadResourceConfig.create(replica, auth, options))),
                 "/*");
-        return new PathGuard(new DirectReads(context, replica, auth, options));
+        return new PathGuard(new DirectReads(context, replica, auth, options, storage));
     }
 
     /**

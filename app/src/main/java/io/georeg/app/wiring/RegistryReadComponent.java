@@ -4,6 +4,7 @@ import io.georeg.app.config.GeoregConfig;
 import io.georeg.app.config.Primaries;
 import io.georeg.app.config.PrimarySection;
 import io.georeg.app.wiring.http.ComponentHttpServer;
+import io.georeg.ops.BackendWatch;
 import io.georeg.ops.OciErrorHandler;
 import io.georeg.ops.OperationsHandler;
 import io.georeg.read.ReadOptions;
@@ -74,7 +75,10 @@ public final class RegistryReadComponent implements Component {
         return new OperationsHandler(resources.metrics(), checks);
     }
 
-    /** registry-read's handler tree (API, auth, path guard) over the shared reader. */
+    /**
+     * registry-read's handler tree (API, auth, path guard) over the shared reader; its blob reads
+     * ask the process's storage probe ({@link BackendWatch}) whether storage is up.
+     */
     static Handler handler(GeoregConfig config, Resources resources) {
         Authenticator auth = config.auth().token() == null
                 ? Authenticator.anonymous()
@@ -82,11 +86,13 @@ public final class RegistryReadComponent implements Component {
                         ? primariesAuthenticator(config)
                         : TokenAuthenticator.create(
                                 config.auth().token(), config.auth().siteTrust(), Clock.systemUTC());
+        BackendWatch backends = resources.backends();
         return ReadMetrics.of(resources.metrics())
                 .wrap(RegistryReadServer.handler(
                         resources.servingReplicaReader(),
                         auth,
-                        config.registryRead().validate()));
+                        config.registryRead().validate(),
+                        () -> backends.available(Resources.STORAGE)));
     }
 
     /**

@@ -132,6 +132,8 @@ class DegradedSecondaryIT {
 
     @Test
     void withItsStorageUnreadableTheSecondaryStillPushesAndPullsThroughThePrimary() throws Exception {
+        String blob = "/v2/kept/alpine/blobs/" + aLayerOfKept();
+        assertThat(replicaRead("HEAD", blob).statusCode()).isEqualTo(200);
         Path storage = sites.replicaStorage();
         Path aside = storage.resolveSibling("replica-storage.aside");
         // A volume that fails every read: the storage root is no directory any more.
@@ -144,6 +146,12 @@ class DegradedSecondaryIT {
             assertThat(replicaReady.statusCode()).isEqualTo(503);
             assertThat(replicaReady.body()).contains("\"storage\":\"unreachable\"", "\"database\":\"reachable\"");
             assertThat(metrics()).contains("georeg_backend_available{backend=\"storage\"} 0");
+            // Tried on main: registry-read's HEAD of a replicated blob answered 200 from its database
+            // while the GET of the same blob was a 503, and went on doing so for the whole outage.
+            // The HEAD answers as the GET does; the router, which falls back on the 503, finds it.
+            assertThat(replicaRead("HEAD", blob).statusCode()).isEqualTo(503);
+            assertThat(replicaRead("GET", blob).statusCode()).isEqualTo(503);
+            assertThat(replicaRead("GET", blob).body()).contains("\"UNAVAILABLE\"");
 
             servesPullsAndPushes("unreadable/alpine:1");
         } finally {
@@ -224,6 +232,35 @@ class DegradedSecondaryIT {
     private static Digest pulledManifest(String reference) throws Exception {
         Path dir = sites.pull(skopeo, Files.createTempDirectory(tmp, "pull"), reference);
         return Digest.sha256(Files.readAllBytes(dir.resolve("manifest.json")));
+    }
+
+    /** A layer of the replicated image {@link #KEPT}, from registry-read's manifest (its database). */
+    private static String aLayerOfKept() throws Exception {
+        HttpResponse<String> manifest = HTTP.send(
+                HttpRequest.newBuilder(replica().resolve("/v2/kept/alpine/manifests/1"))
+                        .header("Authorization", "Bearer " + sites.token("repository:kept/alpine:pull"))
+                        .header(
+                                "Accept",
+                                "application/vnd.oci.image.manifest.v1+json,"
+                                        + "application/vnd.docker.distribution.manifest.v2+json")
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(manifest.statusCode()).isEqualTo(200);
+        return JSON.readTree(manifest.body())
+                .path("layers")
+                .path(0)
+                .path("digest")
+                .asText();
+    }
+
+    /** A {@code method} of {@code path} at registry-read's own port, with a pull token of kept/alpine. */
+    private static HttpResponse<String> replicaRead(String method, String path) throws Exception {
+        return HTTP.send(
+                HttpRequest.newBuilder(replica().resolve(path))
+                        .method(method, HttpRequest.BodyPublishers.noBody())
+                        .header("Authorization", "Bearer " + sites.token("repository:kept/alpine:pull"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private static HttpResponse<String> get(String path, String repository) throws Exception {

@@ -6,6 +6,7 @@ import io.georeg.oci.MediaTypes;
 import io.georeg.oci.OciException;
 import io.georeg.read.ReadOptions;
 import io.georeg.read.ReadOptions.VerifyServedBlobs;
+import io.georeg.read.StorageHealth;
 import io.georeg.read.auth.Authenticator;
 import io.georeg.replica.ReplicaReader;
 import io.georeg.storage.BlobNotFoundException;
@@ -31,7 +32,9 @@ import org.eclipse.jetty.util.Callback;
  * Jetty's response for {@link DirectReads}: a blob body is bytes from storage.
  *
  * <p>Same rules as the rest of the API: authorization is the {@link Authenticator}'s ({@code pull}
- * on the repository), the blob's existence the {@link ReplicaReader}'s; a failure is thrown to
+ * on the repository), the blob's existence the {@link ReplicaReader}'s, and while the
+ * {@link StorageHealth} says storage is unavailable a blob the replica has is {@code 503
+ * UNAVAILABLE} to the {@code HEAD} as to the {@code GET}, before either touches storage; a failure is thrown to
  * {@link DirectReads}, which answers it before the first byte and aborts the response after it.
  * Whole blobs are hashed as they are sent ({@link BlobBody}, {@link ServedBytesCheck}) as
  * {@code registryRead.verifyServedBlobs} says: {@code always}; {@code once}, by default, unless the
@@ -55,6 +58,7 @@ final class BlobEndpoint {
     private final ReplicaReader replica;
     private final Authenticator auth;
     private final ReadOptions options;
+    private final StorageHealth storage;
     private final HashThreads hashThreads;
     private final VerifiedFiles verified;
 
@@ -62,11 +66,13 @@ final class BlobEndpoint {
             ReplicaReader replica,
             Authenticator auth,
             ReadOptions options,
+            StorageHealth storage,
             HashThreads hashThreads,
             VerifiedFiles verified) {
         this.replica = replica;
         this.auth = auth;
         this.options = options;
+        this.storage = storage;
         this.hashThreads = hashThreads;
         this.verified = verified;
     }
@@ -89,6 +95,12 @@ final class BlobEndpoint {
             DigestHeaders.notModified(out, digest);
             Content.Sink.write(response, true, null);
             return;
+        }
+        if (!storage.available()) {
+            // The HEAD reads nothing from storage: without this it would say 200 of a blob whose
+            // GET fails. A 304 above needs no storage; a redirect below would send the client to
+            // it. Not logged per request: the watch logged the outage once.
+            throw new OciException(ErrorCode.UNAVAILABLE, "the replica's blob storage is unavailable; retry later");
         }
         // The replica decides whether redirects are on (ReplicaReader.blobRedirect is empty when off).
         if (!head) {

@@ -2,6 +2,7 @@ package io.georeg.read.api;
 
 import io.georeg.oci.OciException;
 import io.georeg.read.ReadOptions;
+import io.georeg.read.StorageHealth;
 import io.georeg.read.auth.Authenticator;
 import io.georeg.replica.ReplicaReader;
 import java.io.IOException;
@@ -37,13 +38,14 @@ public final class DirectReads extends Handler.Wrapper {
     private final BlobEndpoint blobs;
 
     /** @param next Jersey's context: every request that is not a manifest or blob GET or HEAD */
-    public DirectReads(Handler next, ReplicaReader replica, Authenticator auth, ReadOptions options) {
+    public DirectReads(
+            Handler next, ReplicaReader replica, Authenticator auth, ReadOptions options, StorageHealth storage) {
         super(next);
         HashThreads hashThreads = HashThreads.perProcessor();
         addBean(hashThreads, true);
         this.manifests = new ManifestEndpoint(replica, auth);
         this.blobs = new BlobEndpoint(
-                replica, auth, options, hashThreads, new VerifiedFiles(VerifiedFiles.DEFAULT_MAX_ENTRIES));
+                replica, auth, options, storage, hashThreads, new VerifiedFiles(VerifiedFiles.DEFAULT_MAX_ENTRIES));
     }
 
     @Override
