@@ -3,6 +3,7 @@ package io.georeg.read.api;
 import io.georeg.oci.ErrorCode;
 import io.georeg.oci.MediaTypes;
 import io.georeg.oci.OciException;
+import io.georeg.oci.ReadEndpoint;
 import io.georeg.oci.RepositoryName;
 import io.georeg.oci.Tag;
 import io.georeg.read.ReadOptions;
@@ -13,6 +14,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HEAD;
+import jakarta.ws.rs.OPTIONS;
 import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
@@ -31,7 +33,9 @@ import org.eclipse.jetty.http.HttpException;
  * {@link OciPath} rather than by Jersey templates. Every handler authorizes first (through the
  * {@link Authenticator}), then asks the replica; misses become the spec's error codes. Manifest
  * and blob GETs and HEADs never reach it: {@link DirectReads} serves them in front of Jersey. Writes
- * on any path answer 405 {@code UNSUPPORTED}: this is a read replica.
+ * on any path answer 405 {@code UNSUPPORTED}: this is a read replica. Which methods each endpoint
+ * serves is {@link ReadEndpoint}'s, as in the router's route table: others are 405 with
+ * {@code Allow}, and {@code OPTIONS} lists them.
  *
  * <p>Registered as a singleton by {@code server.ReadResourceConfig}; it holds no per-request
  * state.
@@ -65,26 +69,43 @@ public final class RegistryResource {
 
     @POST
     @Path("{any: .*}")
-    public Response post() {
-        throw readOnly();
+    public Response post(@Context HttpServletRequest request) {
+        throw readOnly(request);
     }
 
     @PUT
     @Path("{any: .*}")
-    public Response put() {
-        throw readOnly();
+    public Response put(@Context HttpServletRequest request) {
+        throw readOnly(request);
     }
 
     @PATCH
     @Path("{any: .*}")
-    public Response patch() {
-        throw readOnly();
+    public Response patch(@Context HttpServletRequest request) {
+        throw readOnly(request);
     }
 
     @DELETE
     @Path("{any: .*}")
-    public Response delete() {
-        throw readOnly();
+    public Response delete(@Context HttpServletRequest request) {
+        throw readOnly(request);
+    }
+
+    /**
+     * The methods this replica serves on the path, in {@code Allow}, as distribution answers
+     * {@code OPTIONS} (200, no body) — never the write methods, which the primary serves (through
+     * the router, {@code OPTIONS} is the primary's to answer). Jersey's own answer listed every
+     * method of this resource. A path that is no endpoint gets the answer a {@code GET} gets.
+     */
+    @OPTIONS
+    @Path("{any: .*}")
+    public Response options(@Context HttpServletRequest request) {
+        OciPath path = OciPath.parse(request.getRequestURI());
+        if (path instanceof OciPath.Unknown) {
+            return serve(request);
+        }
+        auth.authorize(request.getHeader("Authorization"), null);
+        return Response.ok().header("Allow", allow(path)).build();
     }
 
     private Response serve(HttpServletRequest request) {
@@ -93,6 +114,7 @@ public final class RegistryResource {
         return switch (path) {
             case OciPath.Base b -> {
                 auth.authorize(authorization, null);
+                served(request, ReadEndpoint.BASE);
                 yield Response.ok(EMPTY_OBJECT)
                         .header("Content-Type", JSON)
                         .header("Content-Length", EMPTY_OBJECT.length)
@@ -103,17 +125,20 @@ public final class RegistryResource {
             case OciPath.Blob b -> throw servedInFront(b);
             case OciPath.TagsList t -> {
                 auth.authorize(authorization, AccessRequest.pull(t.name()));
+                served(request, ReadEndpoint.TAGS_LIST);
                 yield tags(request, t.name());
             }
             case OciPath.Referrers r -> {
                 auth.authorize(authorization, AccessRequest.pull(r.name()));
+                served(request, ReadEndpoint.REFERRERS);
                 yield referrers(request, r);
             }
             case OciPath.Catalog c -> {
                 auth.authorize(authorization, AccessRequest.catalog());
+                served(request, ReadEndpoint.CATALOG);
                 yield catalog(request);
             }
-            case OciPath.Upload u -> throw readOnly();
+            case OciPath.Upload u -> throw readOnly(request);
             case OciPath.Unknown u ->
                 throw new OciException(
                         ErrorCode.UNSUPPORTED,
@@ -210,9 +235,50 @@ public final class RegistryResource {
         return new IllegalStateException(path + " reached Jersey: DirectReads serves it");
     }
 
-    private static OciException readOnly() {
-        return new OciException(
+    /**
+     * Refuses a method the endpoint does not serve as distribution does: 405, with the methods it
+     * serves in {@code Allow} (RFC 9110 section 15.5.6). A {@code HEAD} of the tags list or the
+     * catalog answered 200 here and 405 from the primary, so the one URL answered it either way
+     * depending on whether the repository was replicated.
+     */
+    private static void served(HttpServletRequest request, ReadEndpoint endpoint) {
+        if (!endpoint.methods().contains(request.getMethod())) {
+            throw new OciHttpException(
+                    ErrorCode.UNSUPPORTED,
+                    request.getMethod() + " is not a method of this endpoint",
+                    null,
+                    "Allow",
+                    endpoint.allow());
+        }
+    }
+
+    /** The methods served on {@code path}: none on an upload (the push side) or a path that is no endpoint. */
+    private static String allow(OciPath path) {
+        return switch (path) {
+            case OciPath.Base b -> ReadEndpoint.BASE.allow();
+            case OciPath.Catalog c -> ReadEndpoint.CATALOG.allow();
+            case OciPath.Manifest m -> ReadEndpoint.MANIFEST.allow();
+            case OciPath.Blob b -> ReadEndpoint.BLOB.allow();
+            case OciPath.TagsList t -> ReadEndpoint.TAGS_LIST.allow();
+            case OciPath.Referrers r -> ReadEndpoint.REFERRERS.allow();
+            case OciPath.Upload u -> "";
+            case OciPath.Unknown u -> "";
+        };
+    }
+
+    /** A write: 405, with the methods the path serves here in {@code Allow} (a refused path: none). */
+    private static OciException readOnly(HttpServletRequest request) {
+        String allow;
+        try {
+            allow = allow(OciPath.parse(request.getRequestURI()));
+        } catch (OciException refused) {
+            allow = "";
+        }
+        return new OciHttpException(
                 ErrorCode.UNSUPPORTED,
-                "this registry is a read replica: pushes, deletes and uploads go to the primary registry");
+                "this registry is a read replica: pushes, deletes and uploads go to the primary registry",
+                null,
+                "Allow",
+                allow);
     }
 }

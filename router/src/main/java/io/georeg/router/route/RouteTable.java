@@ -16,6 +16,7 @@ import static io.georeg.router.route.RouteId.TAGS_LIST;
 import static io.georeg.router.route.RouteId.TOKEN;
 
 import io.georeg.oci.PathGrammar;
+import io.georeg.oci.ReadEndpoint;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -98,12 +99,23 @@ public final class RouteTable {
                         Route.of(TOKEN, ANY, Pattern.quote(authPath), Destination.AUTH),
                         // Upload sessions live on the primary only; GET of an upload is its status.
                         Route.of(BLOB_UPLOAD, ANY, v2 + "/blobs/uploads/(?:[^/]*)", Destination.PRIMARY),
-                        Route.of(BASE, READ, "/v2/?", Destination.REPLICA),
-                        Route.of(CATALOG, READ, "/v2/_catalog", Destination.REPLICA),
-                        Route.of(MANIFEST_READ, READ, v2 + "/manifests/" + REFERENCE, Destination.REPLICA),
-                        Route.of(BLOB_READ, READ, v2 + "/blobs/" + DIGEST, Destination.REPLICA),
-                        Route.of(TAGS_LIST, READ, v2 + "/tags/list", Destination.REPLICA),
-                        Route.of(REFERRERS, READ, v2 + "/referrers/" + DIGEST, Destination.REPLICA),
+                        // The replica's rows take the methods registry-read serves (ReadEndpoint): any
+                        // other method of these paths (HEAD of a tags list, OPTIONS) is the primary's
+                        // to answer, as the one URL answers it.
+                        Route.of(BASE, ReadEndpoint.BASE.methods(), "/v2/?", Destination.REPLICA),
+                        Route.of(CATALOG, ReadEndpoint.CATALOG.methods(), "/v2/_catalog", Destination.REPLICA),
+                        Route.of(
+                                MANIFEST_READ,
+                                ReadEndpoint.MANIFEST.methods(),
+                                v2 + "/manifests/" + REFERENCE,
+                                Destination.REPLICA),
+                        Route.of(BLOB_READ, ReadEndpoint.BLOB.methods(), v2 + "/blobs/" + DIGEST, Destination.REPLICA),
+                        Route.of(TAGS_LIST, ReadEndpoint.TAGS_LIST.methods(), v2 + "/tags/list", Destination.REPLICA),
+                        Route.of(
+                                REFERRERS,
+                                ReadEndpoint.REFERRERS.methods(),
+                                v2 + "/referrers/" + DIGEST,
+                                Destination.REPLICA),
                         Route.of(
                                 MANIFEST_WRITE,
                                 Set.of("PUT", "DELETE"),

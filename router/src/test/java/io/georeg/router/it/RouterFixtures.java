@@ -137,6 +137,16 @@ final class RouterFixtures implements AutoCloseable {
                     options);
         }
 
+        /** registry-read on a port of its own over the replica, anonymous, as {@code georeg serve} runs it; stop it after. */
+        RegistryReadServer server() throws Exception {
+            RegistryReadServer server = new RegistryReadServer(
+                    new DatabaseReplicaReader(database, blobs, ReplicaReadOptions.streamOnly()),
+                    Authenticator.anonymous(),
+                    ReadOptions.loopbackEphemeral());
+            server.start();
+            return server;
+        }
+
         /** What the replicator does: blobs, then the manifest, then the tag ({@code null}: by digest only). */
         void replicate(String repository, String tag, TestImage image) {
             RepositoryName repo = RepositoryName.of(repository);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.georeg.db.Database;
 import io.georeg.read.ReadOptions;
+import io.georeg.read.RegistryReadServer;
 import io.georeg.router.Router;
 import io.georeg.testkit.corpus.OciLayoutWriter;
 import io.georeg.testkit.db.TestDatabase;
@@ -185,6 +186,74 @@ class RouterWithRegistryReadIT {
             pipelinedReads(fenced.port(), image);
         }
         pipelinedReads(router.port(), image);
+    }
+
+    /**
+     * A method a read endpoint does not serve gets the primary's answer, replicated repository or
+     * not, and registry-read asked directly answers as distribution does. Tried on main: a
+     * {@code HEAD} of a replicated repository's tags list was 200 (registry-read's) and of an unknown
+     * one 405 (distribution's, after registry-read's 404 sent it there); a {@code HEAD} of the
+     * catalog 200 where distribution says 405; registry-read's {@code OPTIONS} listed PUT, POST,
+     * PATCH and DELETE on every path, and its 405s to writes had no {@code Allow}.
+     */
+    @Test
+    void methodsTheReplicaDoesNotServeAreAnsweredAsThePrimaryAnswersThem() throws Exception {
+        TestImage image = TestImages.image(611);
+        replica.replicate("methods/replicated", "v1", image);
+        String blob =
+                "/v2/methods/replicated/blobs/" + image.layers().getFirst().digest();
+        List<String[]> requests = List.of(
+                new String[] {"HEAD", "/v2/methods/replicated/tags/list"},
+                new String[] {"HEAD", "/v2/methods/unknown/tags/list"},
+                new String[] {"HEAD", "/v2/_catalog"},
+                new String[] {"OPTIONS", "/v2/methods/replicated/tags/list"},
+                new String[] {"OPTIONS", "/v2/methods/replicated/manifests/v1"},
+                new String[] {"OPTIONS", blob},
+                new String[] {"OPTIONS", "/v2/methods/replicated/blobs/uploads/"});
+        for (String[] r : requests) {
+            HttpResponse<Void> fromPrimary = send(primary.url(), r[0], r[1]);
+            HttpResponse<Void> fromRouter = send(router.localUrl(), r[0], r[1]);
+            assertThat(fromRouter.statusCode()).as("%s %s", r[0], r[1]).isEqualTo(fromPrimary.statusCode());
+            assertThat(fromRouter.headers().allValues("Allow"))
+                    .as("%s %s", r[0], r[1])
+                    .isEqualTo(fromPrimary.headers().allValues("Allow"));
+        }
+        assertThat(send(primary.url(), "HEAD", "/v2/methods/unknown/tags/list").statusCode())
+                .isEqualTo(405);
+
+        try (RegistryReadServer own = replica.server()) {
+            for (String tags : List.of("/v2/methods/replicated/tags/list", "/v2/methods/unknown/tags/list")) {
+                assertAnswer(send(own.uri(), "HEAD", tags), 405, "GET");
+                assertAnswer(send(own.uri(), "OPTIONS", tags), 200, "GET");
+            }
+            assertAnswer(send(own.uri(), "HEAD", "/v2/_catalog"), 405, "GET");
+            assertAnswer(send(own.uri(), "OPTIONS", "/v2/methods/replicated/manifests/v1"), 200, "GET, HEAD");
+            assertAnswer(send(own.uri(), "OPTIONS", blob), 200, "GET, HEAD");
+            assertAnswer(send(own.uri(), "OPTIONS", "/v2/"), 200, "GET, HEAD");
+            assertAnswer(send(own.uri(), "OPTIONS", "/v2/methods/replicated/blobs/uploads/"), 200, "");
+            assertAnswer(send(own.uri(), "PUT", "/v2/methods/replicated/manifests/v1"), 405, "GET, HEAD");
+            assertAnswer(send(own.uri(), "DELETE", blob), 405, "GET, HEAD");
+            assertAnswer(send(own.uri(), "POST", "/v2/methods/replicated/blobs/uploads/"), 405, "");
+            // What it serves is unchanged.
+            assertThat(send(own.uri(), "GET", "/v2/methods/replicated/tags/list")
+                            .statusCode())
+                    .isEqualTo(200);
+            assertThat(send(own.uri(), "HEAD", blob).statusCode()).isEqualTo(200);
+        }
+    }
+
+    private static void assertAnswer(HttpResponse<Void> answer, int status, String allow) {
+        String request = answer.request().method() + " " + answer.uri().getPath();
+        assertThat(answer.statusCode()).as(request).isEqualTo(status);
+        assertThat(answer.headers().allValues("Allow")).as(request).containsExactly(allow);
+    }
+
+    private static HttpResponse<Void> send(java.net.URI base, String method, String path) throws Exception {
+        return HTTP.send(
+                HttpRequest.newBuilder(base.resolve(path))
+                        .method(method, HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                HttpResponse.BodyHandlers.discarding());
     }
 
     /** A manifest, two blobs, the manifest, a blob: sent at once on one connection, answered in order. */

@@ -76,6 +76,10 @@ class RouteTableTest {
                 Arguments.of("PUT", "/-/admin/mode/extra", "default-primary", Destination.PRIMARY),
                 // odd methods: never the replica, default to the primary
                 Arguments.of("OPTIONS", "/v2/library/alpine/manifests/latest", "default-primary", Destination.PRIMARY),
+                Arguments.of("OPTIONS", "/v2/library/alpine/tags/list", "default-primary", Destination.PRIMARY),
+                // a HEAD the replica does not serve (distribution answers it 405, Allow: GET)
+                Arguments.of("HEAD", "/v2/library/alpine/tags/list", "default-primary", Destination.PRIMARY),
+                Arguments.of("HEAD", "/v2/_catalog", "default-primary", Destination.PRIMARY),
                 Arguments.of("TRACE", "/v2/library/alpine/blobs/" + SHA, "default-primary", Destination.PRIMARY),
                 Arguments.of("PROPFIND", "/v2/", "default-primary", Destination.PRIMARY),
                 Arguments.of("get", "/v2/library/alpine/manifests/latest", "default-primary", Destination.PRIMARY),
