@@ -18,8 +18,9 @@ import org.eclipse.jetty.util.Callback;
  * The operations endpoints of every georeg HTTP port (the router's, registry-read's, the
  * replicator's): {@code GET /-/health} answers 200 while the process serves; {@code GET /-/ready}
  * answers 200 when every {@linkplain Check#required() required} check passes, else 503, with each
- * check's state ({@code reachable} / {@code unreachable}) in the JSON body and {@code "degraded":true}
- * when any check fails (ready or not); {@code GET /metrics}
+ * check's state ({@code reachable} / {@code unreachable}, or a {@linkplain Check#state state}'s own
+ * words) in the JSON body and {@code "degraded":true} when any check of a dependency fails (ready or
+ * not); {@code GET /metrics}
  * is the Prometheus text exposition of the process's one registry. Declines every other request
  * ({@link #handle} returns false), so it sits first in a {@code Handler.Sequence} or is asked
  * first by a dispatcher. HEAD is answered like GET.
@@ -30,16 +31,28 @@ public final class OperationsHandler extends Handler.Abstract {
     private final PrometheusTextFormatWriter writer = new PrometheusTextFormatWriter(false);
 
     /**
-     * One dependency the readiness answer reports, in the order given.
+     * One dependency (or state) the readiness answer reports, in the order given.
      *
      * @param required whether readiness needs it; a reported-only check shows up in the body
      *                 without making the port unready (the router stays ready while the primary
      *                 is down, because pulls of replicated content keep working)
+     * @param degrades whether its failing makes the answer {@code "degraded":true}: false for a
+     *                 {@linkplain #state state}, which is no part failing
+     * @param up       the word the body says while it passes ({@code reachable})
+     * @param down     the word the body says while it fails ({@code unreachable})
      */
-    public record Check(String name, BooleanSupplier reachable, boolean required) {
+    public record Check(
+            String name, BooleanSupplier reachable, boolean required, boolean degrades, String up, String down) {
         public Check {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(reachable, "reachable");
+            Objects.requireNonNull(up, "up");
+            Objects.requireNonNull(down, "down");
+        }
+
+        /** A dependency, {@code reachable} or {@code unreachable}; its failing degrades the answer. */
+        public Check(String name, BooleanSupplier reachable, boolean required) {
+            this(name, reachable, required, true, "reachable", "unreachable");
         }
 
         public static Check required(String name, BooleanSupplier reachable) {
@@ -48,6 +61,15 @@ public final class OperationsHandler extends Handler.Abstract {
 
         public static Check reported(String name, BooleanSupplier reachable) {
             return new Check(name, reachable, false);
+        }
+
+        /**
+         * A state reported in its own words that is no failure: neither readiness nor
+         * {@code "degraded"} depends on it (the router's replica binding, bypassed by design after
+         * a promotion).
+         */
+        public static Check state(String name, BooleanSupplier usual, String whenUsual, String otherwise) {
+            return new Check(name, usual, false, false, whenUsual, otherwise);
         }
     }
 
@@ -94,11 +116,11 @@ public final class OperationsHandler extends Handler.Abstract {
         for (Check check : readiness) {
             boolean ok = check.reachable().getAsBoolean();
             ready &= ok || !check.required();
-            degraded |= !ok;
+            degraded |= !ok && check.degrades();
             body.append(",\"")
                     .append(check.name())
                     .append("\":\"")
-                    .append(ok ? "reachable" : "unreachable")
+                    .append(ok ? check.up() : check.down())
                     .append('"');
         }
         send(

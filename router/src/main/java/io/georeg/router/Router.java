@@ -512,7 +512,8 @@ public final class Router implements AutoCloseable {
     /**
      * Ready while reads can be served from somewhere: the replica, or the primary while the
      * replica cannot (its circuit open, the tracking database unavailable). Each part's state is
-     * reported; a router that serves from the primary alone says {@code "degraded":true}.
+     * reported; a router that serves from the primary alone because a part failed says {@code
+     * "degraded":true}, one whose replica is bypassed by its binding (after a promotion) does not.
      */
     private List<OperationsHandler.Check> readiness() {
         List<OperationsHandler.Check> checks = new java.util.ArrayList<>();
@@ -520,12 +521,17 @@ public final class Router implements AutoCloseable {
             checks.add(OperationsHandler.Check.reported(p.circuit.upstream(), () -> !p.circuit.isOpen()));
         }
         checks.add(OperationsHandler.Check.reported("replica", () -> !replicaCircuit.isOpen()));
-        // False while some primary's pulls bypass the replica (ReplicaBinding): reported, not
-        // required, since the primary serves them.
-        checks.add(OperationsHandler.Check.reported(
+        // "bypassed" while some primary's pulls bypass the replica (ReplicaBinding): a state, not
+        // a failure. After a promotion it is the runbook's state until the replica is adopted and
+        // caught up, and the site serves every pull from its new primary; reported as degraded, it
+        // said so for as long as the promoted site ran. What does fail (the database the binding is
+        // read from, a primary's circuit) is reported by its own check.
+        checks.add(OperationsHandler.Check.state(
                 "replica-binding",
                 () -> replicaBinding == null
-                        || !replicaBinding.bypassedByPrimary().containsValue(true)));
+                        || !replicaBinding.bypassedByPrimary().containsValue(true),
+                "bound",
+                "bypassed"));
         if (transactions != null) {
             checks.add(OperationsHandler.Check.reported("database", backends::databaseUp));
         }

@@ -311,6 +311,12 @@ class RouterAdminIT {
         assertThat(newPrimary.last().pathQuery()).isEqualTo("/v2/app/blobs/sha256:" + "a".repeat(64));
         assertThat(replica.seen().stream().skip(replicaSaw))
                 .noneMatch(r -> r.pathQuery().startsWith("/v2/app/"));
+        // What a promotion leaves: the site serves as its new primary, whole, with the replica
+        // bypassed until it is adopted. Tried on main: "degraded":true, with "replica-binding":
+        // "unreachable", for as long as the switched routers ran.
+        HttpResponse<String> ready = send(second, "GET", "/-/ready");
+        assertThat(ready.statusCode()).isEqualTo(200);
+        assertThat(ready.body()).contains("\"degraded\":false", "\"replica-binding\":\"bypassed\"");
 
         // Back on the configured primary (a rollback): the replica answers reads again.
         admin(first, "PUT", "/-/admin/primary", TOKEN, "{\"url\":null}");
@@ -320,6 +326,8 @@ class RouterAdminIT {
                                 .headers()
                                 .firstValue("X-Georeg-Source")
                                 .orElse("")));
+        assertThat(send(second, "GET", "/-/ready").body())
+                .contains("\"degraded\":false", "\"replica-binding\":\"bound\"");
     }
 
     private static HttpResponse<String> admin(Router router, String method, String path, String token, String body)
