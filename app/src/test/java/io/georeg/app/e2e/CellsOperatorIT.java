@@ -18,6 +18,7 @@ import io.georeg.oci.Digest;
 import io.georeg.replicator.intake.IntakeHandler;
 import io.georeg.testkit.corpus.OciLayoutWriter;
 import io.georeg.testkit.db.TestDatabase;
+import io.georeg.testkit.metrics.MetricsScrape;
 import io.georeg.testkit.oci.TestImages;
 import io.georeg.testkit.tools.Distribution;
 import io.georeg.testkit.tools.Skopeo;

@@ -14,6 +14,7 @@ import io.georeg.oci.Digest;
 import io.georeg.testkit.auth.TestSiteKey;
 import io.georeg.testkit.corpus.OciLayoutWriter;
 import io.georeg.testkit.db.TestDatabase;
+import io.georeg.testkit.metrics.MetricsScrape;
 import io.georeg.testkit.oci.TestImage;
 import io.georeg.testkit.oci.TestImages;
 import io.georeg.testkit.tools.Distribution;

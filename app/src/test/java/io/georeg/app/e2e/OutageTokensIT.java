@@ -22,6 +22,7 @@ import io.georeg.testkit.corpus.CorpusGenerator;
 import io.georeg.testkit.corpus.CorpusImage;
 import io.georeg.testkit.corpus.OciLayoutWriter;
 import io.georeg.testkit.db.TestDatabase;
+import io.georeg.testkit.metrics.MetricsScrape;
 import io.georeg.testkit.tools.Distribution;
 import io.georeg.testkit.tools.DistributionConfig;
 import io.georeg.testkit.tools.Skopeo;

@@ -16,6 +16,7 @@ import io.georeg.testkit.auth.TestTokenEndpoint;
 import io.georeg.testkit.auth.TestTokenIssuer;
 import io.georeg.testkit.corpus.OciLayoutWriter;
 import io.georeg.testkit.db.TestDatabase;
+import io.georeg.testkit.metrics.MetricsScrape;
 import io.georeg.testkit.primary.GitLabRegistryApi;
 import io.georeg.testkit.primary.RegistryApiFront;
 import io.georeg.testkit.primary.TokenAuthPrimary;

@@ -1,4 +1,4 @@
-package io.georeg.app.e2e;
+package io.georeg.testkit.metrics;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -7,11 +7,14 @@ import java.net.http.HttpResponse;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Reads a Prometheus text page: the sum of one metric's samples whose labels contain all those given. */
-final class MetricsScrape {
+/**
+ * Reads a Prometheus text page: the sum of one metric's samples whose labels contain all those
+ * given. For the app's and the router's integration tests.
+ */
+public final class MetricsScrape {
     private MetricsScrape() {}
 
-    static double sum(HttpClient http, URI metricsPage, String name, String... labels) throws Exception {
+    public static double sum(HttpClient http, URI metricsPage, String name, String... labels) throws Exception {
         String body = http.send(HttpRequest.newBuilder(metricsPage).build(), HttpResponse.BodyHandlers.ofString())
                 .body();
         double sum = 0;
