@@ -119,13 +119,7 @@ final class PrimarySite {
                 whenUnreachable.run();
                 return;
             }
-            OciErrorResponse.send(
-                    response,
-                    callback,
-                    ErrorCode.UNAVAILABLE,
-                    unreachableSite(admission) + " is unreachable (" + admission.lastFailure()
-                            + "); pushes, deletes and logins "
-                            + "need it, pulls of replicated content keep working");
+            refuseUnreachable(response, callback, admission);
             return;
         }
         if (writes && control.mode() == RouterMode.FROZEN) {
@@ -149,6 +143,21 @@ final class PrimarySite {
                 interceptor,
                 observer,
                 ExchangeTimeouts.total(timeout));
+    }
+
+    /**
+     * The 503 of what needs the primary site while {@code down} (its registry's circuit, or its
+     * token service's) is open: a write, or a token request that asks to write while the outage
+     * shield stands in for the token service.
+     */
+    static void refuseUnreachable(Response response, Callback callback, CircuitBreaker down) {
+        OciErrorResponse.send(
+                response,
+                callback,
+                ErrorCode.UNAVAILABLE,
+                unreachableSite(down) + " is unreachable"
+                        + (down.lastFailure().isEmpty() ? "" : " (" + down.lastFailure() + ")")
+                        + "; pushes, deletes and logins need it, pulls of replicated content keep working");
     }
 
     /** True in {@code primary-down} mode: a drill takes the whole primary site as down. */

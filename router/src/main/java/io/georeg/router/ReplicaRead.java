@@ -43,6 +43,9 @@ import org.slf4j.LoggerFactory;
  *     check: the primary is current, and the fence table may be what is down;</li>
  * <li>while the primary is up, a read that a read-your-writes fence pins goes to the primary
  *     ({@code primary-fenced}; a tags list cut to the page asked for, {@link FencedTagsPage});</li>
+ * <li>in the two cases above, a read with one of this site's outage tokens while the primary's
+ *     token service is down is answered {@code 503 UNAVAILABLE} saying why instead
+ *     ({@link Read#notAskedOfPrimary}), as a miss is: the primary refuses the token;</li>
  * <li>otherwise the replica answers — a referrers list corrected with the fences of writes it
  *     does not show yet ({@link ReferrersCorrection}) — and a miss (404 not-replicated, a 5xx of
  *     its backends, an unreachable replica, or no answer within the budget while the primary is
@@ -56,6 +59,7 @@ import org.slf4j.LoggerFactory;
  */
 final class ReplicaRead implements RouteLeg {
     private static final Logger LOG = LoggerFactory.getLogger(ReplicaRead.class);
+    private static final String NOT_REPLICATED = "is not replicated to this site (yet, or it does not exist)";
 
     private final ReplicaSite replica;
     private final PrimarySite primary;
@@ -128,7 +132,13 @@ final class ReplicaRead implements RouteLeg {
         Read read = new Read(request, response, callback, record, match);
         if (!primaryDown && replicaUnavailable()) {
             metrics.routed(record, match, "replica");
-            read.fallBack(replica.isDown() ? "replica circuit open" : "tracking database unavailable");
+            String reason = replica.isDown() ? "replica circuit open" : "tracking database unavailable";
+            if (read.primaryRefusesTheToken()) {
+                metrics.fallback(match.routeId(), read.notAskedOutcome());
+                read.notAskedOfPrimary("cannot be read from this site's replica now (" + reason + ")");
+                return;
+            }
+            read.fallBack(reason);
             return;
         }
         if (primaryDown) {
@@ -144,6 +154,11 @@ final class ReplicaRead implements RouteLeg {
     private void pinnedOrReplica(Read read, boolean pinned) throws Exception {
         if (pinned) {
             metrics.routed(read.record, read.match, "primary-fenced");
+            if (read.primaryRefusesTheToken()) {
+                // Read-your-writes: the replica's older answer must not stand in for the primary's.
+                read.notAskedOfPrimary("was written through this site and its replica does not show that yet");
+                return;
+            }
             primary.sendRead(
                     read.request,
                     read.response,
@@ -251,8 +266,13 @@ final class ReplicaRead implements RouteLeg {
         }
 
         @Override
-        public void primaryDown() {
-            metrics.fallback(match.routeId(), "primary-unreachable");
+        public void failureNotAskedOfPrimary() {
+            metrics.fallback(match.routeId(), notAskedOutcome());
+        }
+
+        /** The fallback outcome of a read the primary was not asked: it is down, or it refuses the client's token. */
+        String notAskedOutcome() {
+            return primary.isDown() ? "primary-unreachable" : "outage-token";
         }
 
         @Override
@@ -267,25 +287,40 @@ final class ReplicaRead implements RouteLeg {
          */
         @Override
         public void missNotAskedOfPrimary() {
+            metrics.fallback(match.routeId(), notAskedOutcome());
+            if (primary.isDown()) {
+                unavailable(
+                        NOT_REPLICATED,
+                        "the primary site that would have it is unreachable ("
+                                + primary.circuit().lastFailure() + "): retry once the primary is back");
+            } else {
+                notAskedOfPrimary(NOT_REPLICATED);
+            }
+        }
+
+        /**
+         * The 503 of a read only the primary can answer now, which refuses the client's token (one
+         * of this site's outage tokens): {@code state} says why the replica cannot. Sending it there
+         * would bring the client the primary's 401, a new outage token from the router, and the
+         * same 401 again until the client gives up saying the credentials are wrong.
+         */
+        void notAskedOfPrimary(String state) {
+            unavailable(
+                    state,
+                    "the primary cannot be asked with this site's outage token, issued while the primary's"
+                            + " token service is unreachable: retry once the token service is back");
+        }
+
+        /** {@code 503 UNAVAILABLE}: what was asked, {@code state} of it here, and {@code why} the primary was not asked. */
+        private void unavailable(String state, String why) {
             String what = match.reference() == null
                     ? "repository " + match.repository()
                     : match.repository() + (Digest.looksLikeDigest(match.reference()) ? "@" : ":") + match.reference();
-            String why;
-            if (primary.isDown()) {
-                metrics.fallback(match.routeId(), "primary-unreachable");
-                why = "the primary site that would have it is unreachable ("
-                        + primary.circuit().lastFailure() + "): retry once the primary is back";
-            } else {
-                metrics.fallback(match.routeId(), "outage-token");
-                why = "the primary cannot be asked with this site's outage token, issued while the primary's"
-                        + " token service is unreachable: retry once the token service is back";
-            }
             OciErrorResponse.send(
                     response,
                     callback,
                     ErrorCode.UNAVAILABLE,
-                    what + " is not replicated to this site (yet, or it does not exist), and " + why
-                            + "; what this site replicated is still served");
+                    what + " " + state + ", and " + why + "; what this site replicated is still served");
         }
     }
 }

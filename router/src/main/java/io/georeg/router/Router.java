@@ -565,7 +565,8 @@ public final class Router implements AutoCloseable {
                 new TokenVerifier(primaryTokens, TrustedKeys.load(primaryTokens.rootCertBundle()), clock),
                 primaryTokens.service(),
                 site.tokenLifetime(),
-                outageMetrics);
+                outageMetrics,
+                TokenScopes::scopesAskToWrite);
     }
 
     /** The port the router listens on (the chosen one when configured with 0). */

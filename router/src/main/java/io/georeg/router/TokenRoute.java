@@ -90,8 +90,9 @@ final class TokenRoute implements RouteLeg {
             return;
         }
         metrics.routed(record, match, "auth");
-        ResponseInterceptor watch =
-                shield == null ? ResponseInterceptor.NONE : shield.watching(request, response, callback);
+        ResponseInterceptor watch = shield == null
+                ? ResponseInterceptor.NONE
+                : shield.watching(request, response, callback, this::refuseWrite);
         Duration timeout = shield == null ? null : TOKEN_SERVICE_TIMEOUT;
         // In primary-down mode the whole primary site counts as down, its token service included.
         CircuitBreaker admission = primary.drillsAnOutage() ? primary.circuit() : tokenServiceCircuit;
@@ -127,10 +128,22 @@ final class TokenRoute implements RouteLeg {
                 ? "primary-down mode"
                 : "the token service is unreachable: " + tokenServiceCircuit.lastFailure();
         if (Thread.currentThread().isVirtual()) {
-            shield.answer(request, response, callback, why);
+            shield.answer(request, response, callback, why, this::refuseWrite);
         } else {
             // The shield's answer reads the grants table and hashes a password: off the event thread.
-            Thread.ofVirtual().name("token-shield").start(() -> shield.answer(request, response, callback, why));
+            Thread.ofVirtual()
+                    .name("token-shield")
+                    .start(() -> shield.answer(request, response, callback, why, this::refuseWrite));
         }
+    }
+
+    /**
+     * A token request that asks to write while the shield stands in: the 503 the write itself would
+     * get, naming what is down, so that the client says the registry is unavailable, not that the
+     * password is wrong.
+     */
+    private void refuseWrite(Response response, Callback callback) {
+        PrimarySite.refuseUnreachable(
+                response, callback, primary.drillsAnOutage() ? primary.circuit() : tokenServiceCircuit);
     }
 }

@@ -103,16 +103,23 @@ final class TokenScopes {
         if (query == null || query.isEmpty()) {
             return false;
         }
+        List<String> values = new ArrayList<>();
         for (String part : query.split("&")) {
             if (!part.startsWith("scope=")) {
                 continue;
             }
-            String value;
             try {
-                value = URLDecoder.decode(part.substring("scope=".length()), StandardCharsets.UTF_8);
+                values.add(URLDecoder.decode(part.substring("scope=".length()), StandardCharsets.UTF_8));
             } catch (IllegalArgumentException e) {
                 return true;
             }
+        }
+        return scopesAskToWrite(values);
+    }
+
+    /** As {@link #asksToWrite(String)}, of decoded {@code scope} values (a query's, or an OAuth2 form's). */
+    static boolean scopesAskToWrite(List<String> scopeValues) {
+        for (String value : scopeValues) {
             for (String one : value.strip().split(" +")) {
                 Scope scope = Scope.parse(one);
                 if (scope != null && scope.writes()) {

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.georeg.oci.Descriptor;
 import io.georeg.oci.Digest;
 import io.georeg.oci.ParsedManifest;
-import io.georeg.testkit.auth.TestSiteKey;
 import io.georeg.testkit.corpus.CorpusImage;
 import io.georeg.testkit.db.TestDatabase;
 import io.georeg.testkit.tools.Containerd;
@@ -77,21 +76,10 @@ class ContainerdClientIT {
         Skopeo.require();
         matrix = new CompatibilityMatrix.Results(
                 "containerd", Containerd.version(), "distribution " + Distribution.version(), ContainerdClientIT.class);
-        // Outage tokens on, as on every site with token auth that must serve pulls during an outage.
-        Path siteKey =
-                Files.writeString(tmp.resolve("site-key.pem"), TestSiteKey.ec().privatePem());
-        sites = new TwoSites(
-                DB,
-                tmp,
-                TwoSites.Shape.ONE_PROCESS,
-                Map.of(
-                        // Never replicated: the pulls of this repository are always fallbacks to the primary.
-                        "GEOREG_REPLICATOR_SYNC_EXCLUDE",
-                        "unreplicated/*",
-                        "GEOREG_AUTH_OUTAGE_ISSUER",
-                        "containerd-site-b",
-                        "GEOREG_AUTH_OUTAGE_SIGNING_KEY_FILE",
-                        siteKey.toString()));
+        Map<String, String> settings = new java.util.HashMap<>(TwoSites.outageTokens(tmp, "containerd-site-b"));
+        // Never replicated: the pulls of this repository are always fallbacks to the primary.
+        settings.put("GEOREG_REPLICATOR_SYNC_EXCLUDE", "unreplicated/*");
+        sites = new TwoSites(DB, tmp, TwoSites.Shape.ONE_PROCESS, settings);
         router = sites.routerHostPort();
         corpus = CorpusLayouts.write(tmp.resolve("layouts"));
         containerd = Containerd.start(Files.createDirectories(tmp.resolve("containerd")));
@@ -173,18 +161,7 @@ class ContainerdClientIT {
                 .ctr("images", "tag", router + "/unreplicated/alpine:latest", router + "/ctr/pushed:1")
                 .requireSuccess();
 
-        ToolProcess.Result push = containerd.ctr(
-                "images",
-                "push",
-                "--user",
-                CREDENTIALS,
-                "--hosts-dir",
-                containerd.hostsDir().toString(),
-                "--http-dump",
-                // One request at a time: the dump's lines of concurrent requests would interleave.
-                "--max-concurrent-uploaded-layers",
-                "1",
-                router + "/ctr/pushed:1");
+        ToolProcess.Result push = containerd.ctr(pushArguments("ctr/pushed:1"));
 
         push.requireSuccess();
         List<CtrHttpDump.Exchange> exchanges = CtrHttpDump.parse(push.stderr());
@@ -252,20 +229,34 @@ class ContainerdClientIT {
                     .extracting(CtrHttpDump.Exchange::source)
                     .isNotEmpty()
                     .containsOnly("replica");
-            // Its OAuth2 POST carries no Basic header: refused (401), and containerd's GET with Basic
-            // gets the outage token for what these credentials pulled through the router.
-            assertThat(exchanges)
-                    .filteredOn(e -> e.path().startsWith(sites.tokens.realm().getPath()))
-                    .extracting(e -> e.method() + " " + e.status() + " " + e.source())
-                    .contains("POST 401 outage-token", "GET 200 outage-token");
+            // Its OAuth2 POST, the credentials in its form, gets the outage token for what these
+            // credentials pulled through the router. On the main branch before, the shield read Basic
+            // credentials only: the POST was anonymous (401), and only containerd's GET with Basic
+            // after it got the token.
+            assertThat(tokenRequests(exchanges)).isNotEmpty().containsOnly("POST 200 outage-token");
+
+            // A push to a repository never pulled here: only the primary can grant it. On the main
+            // branch before, its token request was refused 401, as if the password were wrong.
+            containerd
+                    .ctr("images", "tag", router + "/ctr/pushed:1", router + "/ctr/outage-push:1")
+                    .requireSuccess();
+            ToolProcess.Result push = containerd.ctr(pushArguments("ctr/outage-push:1"));
+            assertThat(push.exitCode()).as(push.stderr()).isNotZero();
+            assertThat(tokenRequests(CtrHttpDump.parse(push.stderr())))
+                    .isNotEmpty()
+                    .containsOnly("POST 503 outage-token");
+            assertThat(ctrError(push))
+                    .isEqualTo("ctr: failed to authorize: failed to fetch oauth token: unexpected status: "
+                            + "503 Service Unavailable");
 
             assertPullOfUnreplicatedAnswered503(
                     routerToken("repository:unreplicated/alpine:pull"),
                     ": not found",
                     "the primary site that would have it is unreachable");
             matrix.verified("pull with credentials during an outage of the primary site (registry and token "
-                    + "service): outage token, a replicated multi-arch index from the replica; an image not "
-                    + "replicated fails at once with 503 UNAVAILABLE, not \"not found\"");
+                    + "service): outage token (OAuth2 POST), a replicated multi-arch index from the replica; an image "
+                    + "not replicated fails at once with 503 UNAVAILABLE, not \"not found\"; a push fails at its token "
+                    + "request with 503, not 401");
         } finally {
             sites.tokens.restart();
             sites.primary.restart();
@@ -289,6 +280,12 @@ class ContainerdClientIT {
         await().atMost(TwoSites.REPLICATION_WAIT)
                 .until(() -> sites.routerMetric("georeg_router_circuit_open", "upstream=\"primary\"") == 0.0
                         && sites.routerMetric("georeg_router_circuit_open", "upstream=\"auth\"") == 0.0);
+        // Pushed through the router to a repository never replicated: its read-your-writes fence pins
+        // its reads to the primary for as long as the fence lives.
+        containerd
+                .ctr("images", "tag", router + "/ctr/pushed:1", router + "/unreplicated/pushed:1")
+                .requireSuccess();
+        containerd.ctr(pushArguments("unreplicated/pushed:1")).requireSuccess();
         sites.tokens.stop();
         String outageToken;
         try {
@@ -298,6 +295,30 @@ class ContainerdClientIT {
             outageToken = routerToken("repository:unreplicated/alpine:pull");
             assertPullOfUnreplicatedAnswered503(
                     outageToken, "invalid_token", "the primary cannot be asked with this site's outage token");
+
+            // The pinned read: on the main branch before, it went to the primary with the outage token,
+            // whose 401 sent containerd back for another, and the pull failed as if the credentials
+            // were wrong ("pull access denied … invalid_token").
+            ToolProcess.Result pinned = containerd.ctr(pullArguments("unreplicated/pushed:1"));
+            assertThat(pinned.exitCode()).as(pinned.stderr()).isNotZero();
+            // The one 401 is the challenge to its first request, sent without a token.
+            assertThat(CtrHttpDump.parse(pinned.stderr()))
+                    .filteredOn(e -> e.path().startsWith("/v2/unreplicated/pushed/manifests/"))
+                    .extracting(CtrHttpDump.Exchange::status)
+                    .startsWith(401)
+                    .containsOnlyOnce(401)
+                    .containsOnly(401, 503);
+            assertThat(ctrError(pinned)).contains("503 Service Unavailable").doesNotContain("invalid_token");
+            HttpResponse<String> manifest =
+                    manifest("unreplicated/pushed", "1", routerToken("repository:unreplicated/pushed:pull"));
+            assertThat(manifest.statusCode()).as(manifest.body()).isEqualTo(503);
+            assertThat(JSON.readTree(manifest.body())
+                            .path("errors")
+                            .path(0)
+                            .path("message")
+                            .asText())
+                    .startsWith("unreplicated/pushed:1 was written through this site and its replica does not show")
+                    .contains("the primary cannot be asked with this site's outage token");
         } finally {
             sites.tokens.restart();
         }
@@ -315,9 +336,10 @@ class ContainerdClientIT {
                 .contains("error=\"invalid_token\"");
         pull("unreplicated/alpine:latest");
         assertThat(imageTarget("unreplicated/alpine:latest")).isEqualTo(unreplicated);
-        matrix.verified("pull with credentials while only the token service is down: an image not replicated "
-                + "fails at once with 503 UNAVAILABLE, not a 401 loop; once the token service is back the outage "
-                + "token gets the primary's challenge and the pull works");
+        matrix.verified("pull with credentials while only the token service is down: an image not replicated, "
+                + "or pushed through the router and not yet shown by the replica (read-your-writes), fails at once "
+                + "with 503 UNAVAILABLE, not a 401 loop; once the token service is back the outage token gets the "
+                + "primary's challenge and the pull works");
     }
 
     /**
@@ -361,11 +383,50 @@ class ContainerdClientIT {
 
     /** {@code GET} of unreplicated/alpine:latest's manifest through the router with {@code token}. */
     private static HttpResponse<String> unreplicatedManifest(String token) throws Exception {
+        return manifest("unreplicated/alpine", "latest", token);
+    }
+
+    /** {@code GET} of a manifest through the router with {@code token}. */
+    private static HttpResponse<String> manifest(String repository, String reference, String token) throws Exception {
         return HTTP.send(
-                HttpRequest.newBuilder(URI.create("http://" + router + "/v2/unreplicated/alpine/manifests/latest"))
+                HttpRequest.newBuilder(URI.create("http://" + router + "/v2/" + repository + "/manifests/" + reference))
                         .header("Authorization", "Bearer " + token)
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** What ctr says when it fails: its last line that starts with {@code ctr: }. */
+    private static String ctrError(ToolProcess.Result result) {
+        return result.stderr()
+                .lines()
+                .filter(l -> l.startsWith("ctr: "))
+                .reduce((first, second) -> second)
+                .orElse("");
+    }
+
+    /** The token requests of a dump: method, status and who answered ({@code X-Georeg-Source}). */
+    private static List<String> tokenRequests(List<CtrHttpDump.Exchange> exchanges) {
+        return exchanges.stream()
+                .filter(e -> e.path().startsWith(sites.tokens.realm().getPath()))
+                .map(e -> e.method() + " " + e.status() + " " + e.source())
+                .toList();
+    }
+
+    /** The arguments of {@code ctr images push} of {@code reference} to the router with credentials. */
+    private static String[] pushArguments(String reference) {
+        return new String[] {
+            "images",
+            "push",
+            "--user",
+            CREDENTIALS,
+            "--hosts-dir",
+            containerd.hostsDir().toString(),
+            "--http-dump",
+            // One request at a time: the dump's lines of concurrent requests would interleave.
+            "--max-concurrent-uploaded-layers",
+            "1",
+            router + "/" + reference
+        };
     }
 
     /** {@code ctr images pull} of {@code reference} at the router with credentials; its HTTP exchanges. */

@@ -290,8 +290,8 @@ class OutageTokensIT {
     @Test
     @Order(3)
     void duringTheOutageTheRouterGrantsPullOnlyOfWhatThePrimaryGrantedSignedByTheSite() throws Exception {
-        HttpResponse<String> answer = token(
-                siteB, ALICE, "repository:team/library/alpine:pull,push,delete", "repository:team/never-pushed:pull");
+        HttpResponse<String> answer =
+                token(siteB, ALICE, "repository:team/library/alpine:pull", "repository:team/never-pushed:pull");
 
         assertThat(answer.statusCode()).isEqualTo(200);
         assertThat(answer.headers().firstValue("X-Georeg-Source")).hasValue("outage-token");
@@ -347,10 +347,16 @@ class OutageTokensIT {
     @Test
     @Order(5)
     void duringTheOutagePushDeleteAndCatalogAreRefusedWithTheirOciCodes() throws Exception {
-        String outageToken = JSON.readTree(token(siteA, ALICE, "repository:team/library/alpine:pull,push")
+        String outageToken = JSON.readTree(token(siteA, ALICE, "repository:team/library/alpine:pull")
                         .body())
                 .path("token")
                 .asText();
+        // A token request that asks to write gets the 503 the write would get, whatever the credentials.
+        for (String credentials : List.of(ALICE, "alice:wrong")) {
+            HttpResponse<String> write = token(siteA, credentials, "repository:team/library/alpine:pull,push");
+            assertThat(write.statusCode()).as(write.body()).isEqualTo(503);
+            assertThat(write.body()).contains("UNAVAILABLE").contains("the primary site is unreachable");
+        }
 
         HttpResponse<String> push = send(siteA, "POST", "/v2/team/library/alpine/blobs/uploads/", outageToken);
         HttpResponse<String> delete = send(
@@ -380,9 +386,10 @@ class OutageTokensIT {
                         "oci:" + layouts.resolve("library/alpine") + ":3.19",
                         "docker://" + router(siteA) + "/team/outage-push:1"),
                 Duration.ofMinutes(1));
-        // skopeo asks for pull,push on a repository nobody pulled: refused at the token request.
+        // skopeo asks for pull,push: refused at the token request, saying the registry is unavailable
+        // (containers/image shows no more of it), never "invalid username/password".
         assertThat(refused.exitCode()).as(refused.output()).isNotZero();
-        assertThat(refused.output()).contains("auth service is unavailable");
+        assertThat(refused.output()).contains("503 (Service Unavailable)").doesNotContain("invalid username/password");
     }
 
     @Test
@@ -420,8 +427,6 @@ class OutageTokensIT {
                 "repository::pull",
                 "repository:TEAM/LIBRARY/ALPINE:pull",
                 "repository:team/library/alpine",
-                "repository:team/library/alpine:push",
-                "repository:team/library/alpine:delete",
                 "registry:catalog:*",
                 "repository:team/library/alpine%2Fx:pull",
                 "::",

@@ -1,6 +1,7 @@
 package io.georeg.app.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -19,7 +20,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -63,7 +63,7 @@ class PodmanClientIT {
         Skopeo.require();
         matrix = new CompatibilityMatrix.Results(
                 "podman", Podman.version(), "distribution " + Distribution.version(), PodmanClientIT.class);
-        sites = new TwoSites(DB, tmp, TwoSites.Shape.ONE_PROCESS, Map.of());
+        sites = new TwoSites(DB, tmp, TwoSites.Shape.ONE_PROCESS, TwoSites.outageTokens(tmp, "podman-site-b"));
         router = sites.routerHostPort();
         corpus = CorpusLayouts.write(tmp.resolve("layouts"));
         podman = Podman.in(tmp.resolve("podman"));
@@ -164,6 +164,40 @@ class PodmanClientIT {
         }
         matrix.verified(
                 "push with credentials (layers compressed by podman); replicated and pulled back byte for byte");
+    }
+
+    /**
+     * Only the primary's token service down, its registry up, outage tokens on: a push must fail
+     * saying the registry is unavailable. On the main branch before this case the router's stand-in
+     * refused the push's token request (pull and push of a repository never pulled here) with 401,
+     * and podman said "unable to retrieve auth token: invalid username/password": an operator would
+     * look for a wrong password. podman shows no body of a token answer other than a 401: it says
+     * "Requesting bearer token: invalid status code from registry 503 (Service Unavailable)".
+     */
+    @Test
+    @Order(3)
+    void withTheTokenServiceDownAPushIsToldTheRegistryIsUnavailableNotThatThePasswordIsWrong() throws Exception {
+        podman.run("tag", router + "/podman/multi:v1", router + "/podman/outage-push:1")
+                .requireSuccess();
+        sites.tokens.stop();
+        try {
+            await().atMost(TwoSites.REPLICATION_WAIT)
+                    .until(() -> sites.routerMetric("georeg_router_circuit_open", "upstream=\"auth\"") == 1.0);
+
+            var push =
+                    podman.run("push", "--tls-verify=false", "--creds", CREDENTIALS, router + "/podman/outage-push:1");
+
+            assertThat(push.exitCode()).as(push.stderr()).isNotZero();
+            assertThat(push.stderr())
+                    .contains("Requesting bearer token: invalid status code from registry 503 (Service Unavailable)")
+                    .doesNotContain("invalid username/password");
+            assertThat(sites.routerMetric("georeg_router_outage_tokens_refused_total", "reason=\"write\""))
+                    .isGreaterThan(0);
+        } finally {
+            sites.tokens.restart();
+        }
+        matrix.verified("push with credentials while only the token service is down (outage tokens on): fails at "
+                + "its token request with 503 Service Unavailable, not \"invalid username/password\"");
     }
 
     /** {@code podman save --format oci-dir} of {@code reference} against a corpus image of team/multiarch; empty when equal. */

@@ -12,6 +12,7 @@ import io.georeg.oci.Digest;
 import io.georeg.oci.MediaTypes;
 import io.georeg.ops.Closing;
 import io.georeg.replicator.primary.PrimaryKind;
+import io.georeg.testkit.auth.TestSiteKey;
 import io.georeg.testkit.auth.TestTokenEndpoint;
 import io.georeg.testkit.auth.TestTokenIssuer;
 import io.georeg.testkit.corpus.OciLayoutWriter;
@@ -265,6 +266,16 @@ final class TwoSites implements AutoCloseable {
      */
     Distribution backdoor() {
         return primarySite.backdoor();
+    }
+
+    /**
+     * The settings of site B's outage tokens ({@code auth.outage}), as on every site with token
+     * auth that must serve pulls during an outage: {@code issuer}, and a site key written in {@code dir}.
+     */
+    static Map<String, String> outageTokens(Path dir, String issuer) throws java.io.IOException {
+        Path siteKey =
+                Files.writeString(dir.resolve("site-key.pem"), TestSiteKey.ec().privatePem());
+        return Map.of("GEOREG_AUTH_OUTAGE_ISSUER", issuer, "GEOREG_AUTH_OUTAGE_SIGNING_KEY_FILE", siteKey.toString());
     }
 
     DistributionConfig.TokenAuth tokenAuth() {

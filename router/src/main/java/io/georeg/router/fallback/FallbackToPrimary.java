@@ -14,7 +14,8 @@ import io.georeg.router.proxy.InProcessDispatch;
  * unreachable replica, and one that did not start to answer within its budget, falls back the same
  * way. When the primary's circuit is open the replica's
  * answer stands, and so it does when the client's token is one of this site's outage tokens, which
- * the primary refuses ({@link Actions#primaryRefusesTheToken}) — except a miss: a 404 there would
+ * the primary refuses ({@link Actions#primaryRefusesTheToken}); either way the dispatcher counts it
+ * as such ({@link Actions#failureNotAskedOfPrimary}) — except a miss: a 404 there would
  * tell the client the repository, tag or blob does not exist, when this site only has not
  * replicated it and cannot ask the primary that may have it ({@link Actions#missNotAskedOfPrimary}).
  * The same decision serves an in-process replica
@@ -27,8 +28,11 @@ public final class FallbackToPrimary implements ReplicaDecision {
         /** Answer the client from the primary instead; {@code reason} is for logs. */
         void fallBack(String reason);
 
-        /** A replica failure that could not fall back because the primary is unreachable: the failure stands. */
-        void primaryDown();
+        /**
+         * A replica failure that could not fall back, because the primary is unreachable or refuses
+         * the client's token: the failure stands.
+         */
+        void failureNotAskedOfPrimary();
 
         /**
          * Whether the client's token is one the primary refuses: one of this site's outage tokens,
@@ -78,7 +82,7 @@ public final class FallbackToPrimary implements ReplicaDecision {
         } else if (miss) {
             actions.missNotAskedOfPrimary();
         } else {
-            actions.primaryDown();
+            actions.failureNotAskedOfPrimary();
             release.run();
         }
     }

@@ -20,6 +20,8 @@ public final class OutageMetrics {
         CREDENTIALS("credentials"),
         /** Known credentials, but nothing asked for was granted by the primary within the window. */
         SCOPE("scope"),
+        /** A push or delete asked for: only the primary can grant it, so the answer is a 503 saying it is unreachable. */
+        WRITE("write"),
         /** More scopes than a token request may ask for. */
         TOO_MANY_SCOPES("too-many-scopes"),
         /** The grants table could not be read. */

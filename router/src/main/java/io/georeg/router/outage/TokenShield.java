@@ -3,6 +3,7 @@ package io.georeg.router.outage;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.georeg.oci.ErrorCode;
+import io.georeg.router.proxy.CopyingContentSource;
 import io.georeg.router.proxy.OciErrorResponse;
 import io.georeg.router.proxy.ResponseInterceptor;
 import io.georeg.token.BearerToken;
@@ -11,7 +12,6 @@ import io.georeg.token.TokenVerifier;
 import io.georeg.token.VerifiedToken;
 import io.georeg.token.site.OutageTokenSigner;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,11 +19,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.Fields;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,10 +37,13 @@ import org.slf4j.LoggerFactory;
  * service is unreachable or the routers are in primary-down mode, the router's dispatcher calls
  * {@link #answer} directly.
  *
- * <p>An answer grants {@code pull} only, only on repositories the primary granted to the same
- * credentials (or to anonymous requests) within the window, with a token signed by the site key
- * that lives no longer than the primary's own. Unknown user, wrong password, malformed credentials
- * and a scope never granted all get the same 401: nothing in it tells which it was. Everything here
+ * <p>Credentials come as HTTP Basic or in an OAuth2 form {@code POST} ({@link TokenRequest}), both
+ * checked alike. An answer grants {@code pull} only, only on repositories the primary granted to
+ * the same credentials (or to anonymous requests) within the window, with a token signed by the
+ * site key that lives no longer than the primary's own. Unknown user, wrong password, malformed
+ * credentials and a scope never granted all get the same 401: nothing in it tells which it was. A
+ * request that asks to push or delete gets the router's 503 instead ({@link WriteRefusal}), decided
+ * from its scopes before any credential is checked, so it tells nothing about them either. Everything here
  * may block (database, Argon2id): callers run it on a virtual thread.
  */
 public final class TokenShield {
@@ -58,11 +62,14 @@ public final class TokenShield {
     private final String service;
     private final Duration maxLifetime;
     private final OutageMetrics metrics;
+    private final Predicate<List<String>> asksToWrite;
 
     /**
      * @param primaryTokens verifies the primary's token answers (its {@code auth.token} bundle)
      * @param service       the registry's {@code service}: the {@code aud} of outage tokens
      * @param maxLifetime   {@code auth.outage.tokenLifetime}
+     * @param asksToWrite   whether a request's {@code scope} values ask to push or delete (the
+     *                      router's one reading of that, which a frozen router refuses too)
      */
     public TokenShield(
             OutageGrants grants,
@@ -70,26 +77,45 @@ public final class TokenShield {
             TokenVerifier primaryTokens,
             String service,
             Duration maxLifetime,
-            OutageMetrics metrics) {
+            OutageMetrics metrics,
+            Predicate<List<String>> asksToWrite) {
         this.grants = grants;
         this.signer = signer;
         this.primaryTokens = primaryTokens;
         this.service = service;
         this.maxLifetime = maxLifetime;
         this.metrics = metrics;
+        this.asksToWrite = asksToWrite;
     }
 
-    /** Answers a token request with an outage token or a refusal; {@code why} says why the primary is not asked. */
-    public void answer(Request request, Response response, Callback callback, String why) {
-        Optional<Credentials> credentials =
-                Credentials.fromAuthorization(request.getHeaders().get(HttpHeader.AUTHORIZATION));
-        ScopeRequest scopes;
-        try {
-            scopes = ScopeRequest.of(scopeValues(request));
-        } catch (RuntimeException e) {
-            // A query Jetty cannot decode: nothing in it can be granted.
-            scopes = ScopeRequest.of(List.of());
+    /**
+     * What the router answers instead of an outage token when a token request asks to write (push,
+     * delete): the 503 a write itself gets while the primary is unreachable, never a 401 that a
+     * client shows as a wrong password. The shield only ever grants {@code pull}.
+     */
+    @FunctionalInterface
+    public interface WriteRefusal {
+        void send(Response response, Callback callback);
+    }
+
+    /**
+     * Answers a token request with an outage token or a refusal; {@code why} says why the primary is
+     * not asked. Reads the request's form body when it has one: on a virtual thread.
+     */
+    public void answer(Request request, Response response, Callback callback, String why, WriteRefusal writes) {
+        answer(TokenRequest.read(request), response, callback, why, writes);
+    }
+
+    private void answer(TokenRequest request, Response response, Callback callback, String why, WriteRefusal writes) {
+        if (asksToWrite.test(request.scopes())) {
+            LOG.debug("token request asking to write answered 503 ({})", why);
+            metrics.refused(OutageMetrics.Refusal.WRITE);
+            response.getHeaders().put("X-Georeg-Source", SOURCE_OUTAGE);
+            writes.send(response, callback);
+            return;
         }
+        Optional<Credentials> credentials = request.credentials();
+        ScopeRequest scopes = ScopeRequest.of(request.scopes());
         if (scopes.tooMany()) {
             metrics.refused(OutageMetrics.Refusal.TOO_MANY_SCOPES);
             send(
@@ -170,12 +196,41 @@ public final class TokenShield {
 
     /**
      * Watches a token request forwarded to the primary's token service: learns from its 200,
-     * revokes on its 401, and answers instead of its 5xx or of a failed connection.
+     * revokes on its 401, and answers instead of its 5xx or of a failed connection. A form {@code
+     * POST}'s body is read from a copy kept as it streams to the token service; one not sent whole
+     * when the exchange failed counts as unusable credentials (401), and containerd then asks
+     * again with a {@code GET}.
      */
-    public ResponseInterceptor watching(Request request, Response response, Callback callback) {
-        Optional<Credentials> credentials =
-                Credentials.fromAuthorization(request.getHeaders().get(HttpHeader.AUTHORIZATION));
+    public ResponseInterceptor watching(Request request, Response response, Callback callback, WriteRefusal writes) {
+        boolean form = TokenRequest.isForm(request);
+        long length = request.getLength();
+        String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
         return new ResponseInterceptor() {
+            private volatile CopyingContentSource body;
+
+            @Override
+            public Content.Source requestBody(Content.Source clientToProxyBody) {
+                if (!form) {
+                    return clientToProxyBody;
+                }
+                body = new CopyingContentSource(clientToProxyBody, TokenRequest.MAX_FORM_BYTES);
+                return body;
+            }
+
+            /**
+             * The request as the token service got it: its form from the copy. An answer comes
+             * once the token service read what it answers; a failed exchange may have sent part of
+             * the form only, so then the copy counts only when it has every byte.
+             */
+            private TokenRequest sent(boolean answered) {
+                if (!form) {
+                    return TokenRequest.ofQuery(authorization, request);
+                }
+                byte[] copy = body == null ? null : body.copy();
+                return TokenRequest.ofForm(
+                        authorization, answered || copy == null || copy.length == length ? copy : null);
+            }
+
             @Override
             public boolean hold(org.eclipse.jetty.client.Response serverToProxyResponse) {
                 int status = serverToProxyResponse.getStatus();
@@ -185,13 +240,20 @@ public final class TokenShield {
             @Override
             public void onHeld(HeldResponse held, Runnable release) {
                 Thread.ofVirtual().name("token-shield").start(() -> {
+                    TokenRequest sent = sent(true);
                     if (held.status() >= 500) {
-                        answer(request, response, callback, "the primary's token service answered " + held.status());
+                        answer(
+                                sent,
+                                response,
+                                callback,
+                                "the primary's token service answered " + held.status(),
+                                writes);
                         return;
                     }
                     try {
+                        Optional<Credentials> credentials = sent.credentials();
                         if (held.status() == 200 && credentials.isPresent()) {
-                            learn(request, credentials.get(), held.body());
+                            learn(sent, credentials.get(), held.body());
                         } else if (held.status() == 401
                                 && credentials.isPresent()
                                 && !credentials.get().anonymous()) {
@@ -207,7 +269,9 @@ public final class TokenShield {
             public boolean takeOverFailure(Throwable failure) {
                 String why = "the primary's token service is unreachable: "
                         + failure.getClass().getSimpleName();
-                Thread.ofVirtual().name("token-shield").start(() -> answer(request, response, callback, why));
+                Thread.ofVirtual()
+                        .name("token-shield")
+                        .start(() -> answer(sent(false), response, callback, why, writes));
                 return true;
             }
         };
@@ -228,14 +292,14 @@ public final class TokenShield {
         metrics.held(grants.held());
     }
 
-    private void learn(Request request, Credentials credentials, byte[] body) {
+    private void learn(TokenRequest request, Credentials credentials, byte[] body) {
         try {
             JsonNode answer = JSON.readTree(body);
             String token =
                     answer.path("token").asText(answer.path("access_token").asText(""));
             VerifiedToken verified = primaryTokens.verify(token);
             Set<String> learned = new TreeSet<>();
-            for (String repository : ScopeRequest.of(scopeValues(request)).pullRepositories()) {
+            for (String repository : ScopeRequest.of(request.scopes()).pullRepositories()) {
                 if (verified.grants().contains("repository:" + repository + ":pull")
                         || verified.grants().contains("repository:" + repository + ":*")) {
                     learned.add(repository);
@@ -268,12 +332,6 @@ public final class TokenShield {
         } catch (RuntimeException e) {
             LOG.error("the primary refused {} but its outage grants could not be deleted", credentials, e);
         }
-    }
-
-    private static List<String> scopeValues(Request request) {
-        Fields query = Request.extractQueryParameters(request, StandardCharsets.UTF_8);
-        List<String> values = query.getValues("scope");
-        return values == null ? List.of() : values;
     }
 
     /**

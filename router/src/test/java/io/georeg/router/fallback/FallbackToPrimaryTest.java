@@ -32,8 +32,8 @@ class FallbackToPrimaryTest {
             }
 
             @Override
-            public void primaryDown() {
-                calls.add("primaryDown");
+            public void failureNotAskedOfPrimary() {
+                calls.add("failureNotAskedOfPrimary");
             }
 
             @Override
@@ -64,13 +64,13 @@ class FallbackToPrimaryTest {
         assertThat(decide(false, 404, NAME_UNKNOWN)).containsExactly("missNotAskedOfPrimary");
         assertThat(decide(false, 404, null)).containsExactly("missNotAskedOfPrimary");
         // The replica's own failure stands: it is not a miss.
-        assertThat(decide(false, 500, new byte[0])).containsExactly("primaryDown", "released");
+        assertThat(decide(false, 500, new byte[0])).containsExactly("failureNotAskedOfPrimary", "released");
         assertThat(decide(false, 401, UNAUTHORIZED)).containsExactly("released");
     }
 
     @Test
     void aMissWithAnOutageTokenIsNotSentToThePrimaryThatRefusesIt() {
         assertThat(decide(true, 404, NAME_UNKNOWN)).containsExactly("missNotAskedOfPrimary");
-        assertThat(decide(true, 502, new byte[0])).containsExactly("primaryDown", "released");
+        assertThat(decide(true, 502, new byte[0])).containsExactly("failureNotAskedOfPrimary", "released");
     }
 }

@@ -10,7 +10,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** What the outage shield reads from a token request: Basic credentials and pull scopes, and what it refuses to read. */
+/**
+ * What the outage shield reads from a token request: Basic credentials, or those of an OAuth2 form
+ * {@code POST} (containerd's), and pull scopes, and what it refuses to read.
+ */
 class TokenRequestParsingTest {
 
     private static String basic(String userColonPassword) {
@@ -88,5 +91,62 @@ class TokenRequestParsingTest {
                                         .toList())))
                         .pullRepositories())
                 .hasSize(ScopeRequest.MAX_SCOPES);
+    }
+
+    private static byte[] form(String body) {
+        return body.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** containerd 1.6's OAuth2 password grant, as it sends it to the realm with credentials. */
+    @Test
+    void anOAuth2PasswordGrantIsReadWithItsScopesFromTheForm() {
+        TokenRequest request = TokenRequest.ofForm(
+                null,
+                form("access_type=online&client_id=containerd-client&grant_type=password&password=s3%3Acret%26x"
+                        + "&scope=repository%3Ateam%2Fapp%3Apull+repository%3Ateam%2Flib%3Apull&service=registry"
+                        + "&username=alice"));
+
+        assertThat(request.credentials()).contains(new Credentials("alice", "s3:cret&x"));
+        assertThat(ScopeRequest.of(request.scopes()).pullRepositories())
+                .containsExactlyInAnyOrder("team/app", "team/lib");
+    }
+
+    @Test
+    void aFormNeverCountsAsAnonymous() {
+        assertThat(TokenRequest.ofForm(null, form("grant_type=refresh_token&refresh_token=abc&scope=x"))
+                        .credentials())
+                .as("refresh token: the shield never learns one, so it cannot check one")
+                .isEmpty();
+        assertThat(TokenRequest.ofForm(null, form("scope=repository%3Ateam%2Fapp%3Apull"))
+                        .credentials())
+                .as("no grant type")
+                .isEmpty();
+        assertThat(TokenRequest.ofForm(basic("bob:pw"), form("grant_type=password&username=alice&password=pw"))
+                        .credentials())
+                .as("a Basic header too: which the token service believed cannot be told")
+                .isEmpty();
+        assertThat(TokenRequest.ofForm(null, null).credentials())
+                .as("too large, or not read whole")
+                .isEmpty();
+        assertThat(TokenRequest.ofForm(null, form("grant_type=password&username=alice&password=%zz"))
+                        .credentials())
+                .as("bad percent-encoding")
+                .isEmpty();
+    }
+
+    @Test
+    void aFormsCredentialsGetTheChecksOfBasic() {
+        assertThat(TokenRequest.ofForm(null, form("grant_type=password&username=alice&password="))
+                        .credentials())
+                .isEmpty();
+        assertThat(TokenRequest.ofForm(null, form("grant_type=password&password=pw"))
+                        .credentials())
+                .isEmpty();
+        assertThat(TokenRequest.ofForm(null, form("grant_type=password&username=al%00ice&password=pw"))
+                        .credentials())
+                .isEmpty();
+        assertThat(TokenRequest.ofForm(null, form("grant_type=password&username=alice&password=" + "p".repeat(4097)))
+                        .credentials())
+                .isEmpty();
     }
 }

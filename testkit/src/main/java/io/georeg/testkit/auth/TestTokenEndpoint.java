@@ -68,6 +68,7 @@ public final class TestTokenEndpoint implements AutoCloseable {
     private final int port;
     private final String path;
     private final int lifetimeSeconds;
+    private final boolean oauth2;
     private HttpServer server;
 
     /** One grant: actions on the repositories a pattern covers. */
@@ -95,6 +96,7 @@ public final class TestTokenEndpoint implements AutoCloseable {
         private final List<String> anonymous = new ArrayList<>();
         private String path = PATH;
         private int lifetimeSeconds = LIFETIME_SECONDS;
+        private boolean oauth2;
 
         private Builder(TestTokenIssuer issuer) {
             this.issuer = issuer;
@@ -104,6 +106,16 @@ public final class TestTokenEndpoint implements AutoCloseable {
         public Builder harbor() {
             this.path = HARBOR_PATH;
             this.lifetimeSeconds = HARBOR_LIFETIME_SECONDS;
+            return this;
+        }
+
+        /**
+         * Also answers OAuth2 password grants: a {@code POST} with {@code grant_type=password},
+         * {@code username}, {@code password} and {@code scope} in its form, as docker's token
+         * servers do (containerd asks so first); without it a {@code POST} is answered 405.
+         */
+        public Builder oauth2() {
+            this.oauth2 = true;
             return this;
         }
 
@@ -126,7 +138,8 @@ public final class TestTokenEndpoint implements AutoCloseable {
 
         public TestTokenEndpoint start() {
             try {
-                TestTokenEndpoint e = new TestTokenEndpoint(issuer, users, grants, anonymous, path, lifetimeSeconds);
+                TestTokenEndpoint e =
+                        new TestTokenEndpoint(issuer, users, grants, anonymous, path, lifetimeSeconds, oauth2);
                 e.server.start();
                 return e;
             } catch (IOException ex) {
@@ -141,9 +154,11 @@ public final class TestTokenEndpoint implements AutoCloseable {
             Map<String, List<Grant>> grants,
             List<String> anonymousRepositories,
             String path,
-            int lifetimeSeconds)
+            int lifetimeSeconds,
+            boolean oauth2)
             throws IOException {
         this.issuer = issuer;
+        this.oauth2 = oauth2;
         this.path = path;
         this.lifetimeSeconds = lifetimeSeconds;
         this.users = new ConcurrentHashMap<>(users);
@@ -259,11 +274,14 @@ public final class TestTokenEndpoint implements AutoCloseable {
                 send(ex, failure, Map.of("error", "token service failing on purpose"));
                 return;
             }
-            if (!"GET".equals(ex.getRequestMethod())) {
+            boolean form = oauth2 && "POST".equals(ex.getRequestMethod());
+            if (!"GET".equals(ex.getRequestMethod()) && !form) {
                 send(ex, 405, Map.of("error", "use GET"));
                 return;
             }
-            Map<String, List<String>> query = query(ex.getRequestURI().getRawQuery());
+            Map<String, List<String>> query = form
+                    ? query(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8))
+                    : query(ex.getRequestURI().getRawQuery());
             synchronized (scopeRequests) {
                 scopeRequests.add(List.copyOf(query.getOrDefault("scope", List.of())));
             }
@@ -272,7 +290,9 @@ public final class TestTokenEndpoint implements AutoCloseable {
                 send(ex, 400, Map.of("error", "unknown service " + service));
                 return;
             }
-            String user = authenticate(ex.getRequestHeaders().getFirst("Authorization"));
+            String user = form
+                    ? passwordGrant(query)
+                    : authenticate(ex.getRequestHeaders().getFirst("Authorization"));
             if (user == null) {
                 ex.getResponseHeaders().add("WWW-Authenticate", "Basic realm=\"georeg test token service\"");
                 send(ex, 401, Map.of("error", "bad credentials"));
@@ -342,6 +362,17 @@ public final class TestTokenEndpoint implements AutoCloseable {
         }
         // GitLab lets anyone pull a public project, signed in or not.
         return "pull".equals(action) && anonymousRepositories.stream().anyMatch(p -> Grant.covers(p, name));
+    }
+
+    /** The user of an OAuth2 password grant's form, null when refused (any other grant type too). */
+    private String passwordGrant(Map<String, List<String>> form) {
+        String name = first(form.get("username"));
+        String password = name == null ? null : users.get(name);
+        return "password".equals(first(form.get("grant_type")))
+                        && password != null
+                        && password.equals(first(form.get("password")))
+                ? name
+                : null;
     }
 
     /** The user name, "" for anonymous, null when refused. */
