@@ -5,6 +5,7 @@ import io.georeg.router.admin.RouterMode;
 import io.georeg.router.admin.SiteControl;
 import io.georeg.router.health.CircuitBreaker;
 import io.georeg.router.proxy.ExchangeTimeouts;
+import io.georeg.router.proxy.FoundDownTakeOver;
 import io.georeg.router.proxy.OciErrorResponse;
 import io.georeg.router.proxy.ProxyObserver;
 import io.georeg.router.proxy.ResponseInterceptor;
@@ -22,7 +23,10 @@ import org.eclipse.jetty.util.Callback;
  * {@code UNAVAILABLE}, and while the admin mode is {@code frozen} (a planned promotion) writes,
  * and token requests that ask to write, are refused the same way. Reads that the primary answers (a fallback, a fenced read) go straight
  * ({@link #sendRead}). The primary is asked of {@link SiteControl} per request, because a
- * promotion switches it at run time.
+ * promotion switches it at run time. Every exchange with the primary site lasts at most until its
+ * circuit opens ({@link ExchangeTimeouts#untilDown}): one without an answer yet is then refused
+ * as a new one would be ({@link #refusal}), unless its interceptor answers another way (a read
+ * asked of the replica: {@link #sendRead}).
  */
 final class PrimarySite {
     private final StreamingProxy proxy;
@@ -142,7 +146,7 @@ final class PrimarySite {
                 record.requestId(),
                 interceptor,
                 observer,
-                ExchangeTimeouts.total(timeout));
+                ExchangeTimeouts.untilDown(timeout));
     }
 
     /**
@@ -151,13 +155,7 @@ final class PrimarySite {
      * shield stands in for the token service.
      */
     static void refuseUnreachable(Response response, Callback callback, CircuitBreaker down) {
-        OciErrorResponse.send(
-                response,
-                callback,
-                ErrorCode.UNAVAILABLE,
-                unreachableSite(down) + " is unreachable"
-                        + (down.lastFailure().isEmpty() ? "" : " (" + down.lastFailure() + ")")
-                        + "; pushes, deletes and logins need it, pulls of replicated content keep working");
+        OciErrorResponse.send(response, callback, ErrorCode.UNAVAILABLE, refusal(down));
     }
 
     /** True in {@code primary-down} mode: a drill takes the whole primary site as down. */
@@ -173,14 +171,19 @@ final class PrimarySite {
         return proxy.ask(request, registry.get(), target(request), method, record.requestId(), observer);
     }
 
-    /** A read the primary answers instead of the replica, with {@code X-Georeg-Source: source}. */
+    /**
+     * A read the primary answers instead of the replica, with {@code X-Georeg-Source: source}. When
+     * the primary is found down before it answered, {@code whenFoundDown} answers the read instead
+     * (as a read routed then would be: from the replica).
+     */
     void sendRead(
             Request request,
             Response response,
             Callback callback,
             RequestRecord record,
             String source,
-            ResponseInterceptor interceptor) {
+            ResponseInterceptor interceptor,
+            Runnable whenFoundDown) {
         response.getHeaders().put(GeoregHeaders.SOURCE, source);
         proxy.forward(
                 request,
@@ -189,9 +192,20 @@ final class PrimarySite {
                 registry.get(),
                 target(request),
                 record.requestId(),
-                interceptor,
+                new FoundDownTakeOver(interceptor, whenFoundDown),
                 observer,
-                ExchangeTimeouts.IDLE_ONLY);
+                ExchangeTimeouts.UNTIL_DOWN);
+    }
+
+    /**
+     * What a request that needs the primary site is told while {@code admission} is open: one
+     * refused at once, and one given up in flight when the circuit opened ({@link
+     * StreamingProxy#foundDown}).
+     */
+    static String refusal(CircuitBreaker admission) {
+        return unreachableSite(admission) + " is unreachable"
+                + (admission.lastFailure().isEmpty() ? "" : " (" + admission.lastFailure() + ")")
+                + "; pushes, deletes and logins need it, pulls of replicated content keep working";
     }
 
     /**

@@ -126,7 +126,8 @@ final class ReplicaRead implements RouteLeg {
         if (!primaryDown && replicaBypassed.getAsBoolean()) {
             // No fence check either: the primary is current for every read, fenced or not.
             metrics.routed(record, match, "primary");
-            primary.sendRead(request, response, callback, record, "primary", ResponseInterceptor.NONE);
+            Read read = new Read(request, response, callback, record, match);
+            primary.sendRead(request, response, callback, record, "primary", ResponseInterceptor.NONE, read);
             return;
         }
         Read read = new Read(request, response, callback, record, match);
@@ -171,7 +172,8 @@ final class ReplicaRead implements RouteLeg {
                                     read.request.getHttpURI().getQuery(),
                                     read.response,
                                     read.callback)
-                            : ResponseInterceptor.NONE);
+                            : ResponseInterceptor.NONE,
+                    read);
             return;
         }
         toReplica(read, false);
@@ -192,7 +194,11 @@ final class ReplicaRead implements RouteLeg {
             });
             return;
         }
-        metrics.routed(read.record, read.match, "replica");
+        if (read.primaryLost) {
+            read.record.fellBack("replica"); // counted as routed where it went first
+        } else {
+            metrics.routed(read.record, read.match, "replica");
+        }
         read.response.getHeaders().put(GeoregHeaders.SOURCE, "replica");
         FallbackToPrimary fallback = new FallbackToPrimary(primary.circuit(), read);
         replica.send(
@@ -225,14 +231,21 @@ final class ReplicaRead implements RouteLeg {
 
     /**
      * One read in flight, passed whole from the pin check to the leg that answers it; a miss is
-     * answered from the primary, or counted when the primary is down too.
+     * answered from the primary, or counted when the primary is down too. Sent to the primary, and
+     * the primary found down before it answered ({@link PrimarySite#sendRead}), it is answered as a
+     * read routed then: by the replica, marked possibly stale when it reads a tag, and a miss there
+     * with the outage 503 ({@link #missNotAskedOfPrimary}); counted as
+     * {@code fallbacks_total{outcome="primary-lost"}}, and in the access log as a fallback to the
+     * replica.
      */
-    private final class Read implements FallbackToPrimary.Actions {
+    private final class Read implements FallbackToPrimary.Actions, Runnable {
         private final Request request;
         private final Response response;
         private final Callback callback;
         private final RequestRecord record;
         private final RouteMatch match;
+        /** The primary was found down before it answered: the replica answers instead. */
+        private volatile boolean primaryLost;
 
         Read(Request request, Response response, Callback callback, RequestRecord record, RouteMatch match) {
             this.request = request;
@@ -262,7 +275,27 @@ final class ReplicaRead implements RouteLeg {
                     match.routeId() == RouteId.REFERRERS
                             ? new ReferrersFromPrimary(
                                     missReport, response, callback, () -> primary.ask(request, record, "GET"))
-                            : missReport);
+                            : missReport,
+                    this);
+        }
+
+        /** The primary was found down before it answered this read (see the class comment). */
+        @Override
+        public void run() {
+            LOG.debug(
+                    "{} {}: the primary was found down before it answered, answering from the replica",
+                    record.requestId(),
+                    request.getHttpURI().getPath());
+            primaryLost = true;
+            metrics.fallback(match.routeId(), "primary-lost");
+            if (readsATag(match)) {
+                response.getHeaders().put(GeoregHeaders.POSSIBLY_STALE, "true");
+            }
+            try {
+                toReplica(this, true);
+            } catch (Throwable e) {
+                callback.failed(e);
+            }
         }
 
         @Override

@@ -432,6 +432,14 @@ public final class Router implements AutoCloseable {
                 config.limits().maxRequestBodyBytes(),
                 config.limits().maxHeldBodyBytes());
         Upstream tokenService = p.tokenService();
+        // What waits on the primary site when its probes find it down is answered then, not at the
+        // idle timeout; an answer silent for a probe's timeout by then is cut off (StreamingProxy#foundDown).
+        java.time.Duration stalledAfter = config.timeouts().healthTimeout();
+        p.circuit.whileDown(() -> proxy.foundDown(p.circuit.origin(), PrimarySite.refusal(p.circuit), stalledAfter));
+        if (tokenService != null) {
+            p.tokenCircuit.whileDown(
+                    () -> proxy.foundDown(tokenService.origin(), PrimarySite.refusal(p.tokenCircuit), stalledAfter));
+        }
         CircuitObserver observer =
                 new CircuitObserver(metrics, replica, p.circuit, replicaCircuit, tokenService, p.tokenCircuit);
         PrimarySite primarySite = new PrimarySite(proxy, control, () -> registryOf(cell), p.circuit, observer);

@@ -4,6 +4,7 @@ import io.georeg.ops.MetricBuilders;
 import io.georeg.router.health.CircuitBreaker;
 import io.georeg.router.proxy.ProxyObserver;
 import io.georeg.router.proxy.Upstream;
+import io.georeg.router.proxy.UpstreamFoundDown;
 import io.georeg.router.route.RouteId;
 import io.georeg.router.route.RouteMatch;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
@@ -33,6 +34,7 @@ public final class RouterMetrics implements ProxyObserver {
     private final Counter fallbacks;
     private final Histogram upstreamLatency;
     private final Counter upstreamErrors;
+    private final Counter upstreamAbandoned;
     private final Counter fenceErrors;
     private final Counter accessLogDropped;
     private final Map<FenceCheck, CounterDataPoint> fenceChecks = new EnumMap<>(FenceCheck.class);
@@ -68,8 +70,9 @@ public final class RouterMetrics implements ProxyObserver {
                 .register(registry);
         fallbacks = MetricBuilders.counter()
                 .name("georeg_router_fallbacks_total")
-                .help(
-                        "Replica misses answered from the primary, and misses not sent there because the primary was down")
+                .help("Replica misses answered from the primary, misses not sent there because the primary was down,"
+                        + " and reads the primary had not answered when it was found down, asked of the replica"
+                        + " instead (primary-lost)")
                 .labelNames("route", "outcome")
                 .register(registry);
         upstreamLatency = MetricBuilders.histogram()
@@ -83,6 +86,13 @@ public final class RouterMetrics implements ProxyObserver {
         upstreamErrors = MetricBuilders.counter()
                 .name("georeg_router_upstream_errors_total")
                 .help("Upstream exchanges that failed (connect, timeout, reset), by upstream and phase")
+                .labelNames("upstream", "phase")
+                .register(registry);
+        upstreamAbandoned = MetricBuilders.counter()
+                .name("georeg_router_upstream_abandoned_total")
+                .help("Exchanges given up because their upstream was found down while they waited on it: phase"
+                        + " request (no answer yet: a read asked of the replica, anything else answered 503),"
+                        + " response (its body had stopped coming: the client's connection closed)")
                 .labelNames("upstream", "phase")
                 .register(registry);
         fenceErrors = MetricBuilders.counter()
@@ -182,7 +192,7 @@ public final class RouterMetrics implements ProxyObserver {
 
     @Override
     public void onUpstreamFailure(Upstream upstream, Throwable failure, boolean beforeResponse) {
-        upstreamErrors
+        (failure instanceof UpstreamFoundDown ? upstreamAbandoned : upstreamErrors)
                 .labelValues(upstream.name(), beforeResponse ? "request" : "response")
                 .inc();
     }

@@ -1,6 +1,8 @@
 package io.georeg.router.health;
 
 import java.net.URI;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -28,6 +30,10 @@ import org.slf4j.LoggerFactory;
  * of it succeeds. What an operator forced ({@link #force}) stays forced: the drill mode is the
  * admin state's, which a switch does not change. A circuit made without an origin (the
  * replica's, the token service's: nothing switches them) counts the outcomes of any.
+ *
+ * <p>What waits on the upstream learns that it was found down through {@link #whileDown}: after
+ * every failure recorded while the circuit is open (the one that opened it included), not when an
+ * operator forced it open, for the upstream answers then.
  */
 public final class CircuitBreaker {
     private static final Logger LOG = LoggerFactory.getLogger(CircuitBreaker.class);
@@ -45,6 +51,8 @@ public final class CircuitBreaker {
     private volatile String forced;
     /** The origin whose outcomes count, or null: any. Written under this object's lock. */
     private volatile URI origin;
+    /** Run after each failure recorded while open ({@link #whileDown}). */
+    private final List<Runnable> whileDown = new CopyOnWriteArrayList<>();
 
     /** A circuit that counts the outcomes of any origin: of an upstream nothing switches. */
     public CircuitBreaker(String upstream, int failureThreshold) {
@@ -104,19 +112,47 @@ public final class CircuitBreaker {
         recordFailure(null, why);
     }
 
-    /** A failure of {@code of} (null: the origin it guards, whichever), dropped when the circuit guards another. */
-    public synchronized void recordFailure(URI of, String why) {
-        if (!counts(of)) {
-            return;
+    /**
+     * A failure of {@code of} (null: the origin it guards, whichever), dropped when the circuit guards
+     * another. When the circuit is open after it, the {@link #whileDown} actions run, on this thread
+     * and outside the circuit's lock.
+     */
+    public void recordFailure(URI of, String why) {
+        synchronized (this) {
+            if (!counts(of)) {
+                return;
+            }
+            lastFailure = why;
+            if (consecutiveFailures.incrementAndGet() < failureThreshold) {
+                return;
+            }
+            if (state.getAndSet(State.OPEN) == State.CLOSED) {
+                LOG.warn(
+                        "{} unreachable ({} consecutive failures, last: {}): circuit open",
+                        upstream,
+                        failureThreshold,
+                        why);
+            }
         }
-        lastFailure = why;
-        if (consecutiveFailures.incrementAndGet() >= failureThreshold && state.getAndSet(State.OPEN) == State.CLOSED) {
-            LOG.warn(
-                    "{} unreachable ({} consecutive failures, last: {}): circuit open",
-                    upstream,
-                    failureThreshold,
-                    why);
+        for (Runnable action : whileDown) {
+            try {
+                action.run();
+            } catch (RuntimeException e) {
+                // What calls this (a probe, a failed exchange) must go on whatever the action does.
+                LOG.warn("{}: an action on the upstream found down failed", upstream, e);
+            }
         }
+    }
+
+    /**
+     * Runs {@code action} after every failure recorded while the circuit is open (the one that
+     * opened it included), so about once a probe for as long as the upstream stays down: the
+     * router ends the exchanges waiting on it with it, and those it let through just before the
+     * circuit opened at the next probe. Never for a {@link #force}d circuit: the upstream answers
+     * then. Called by the router as it starts.
+     */
+    public void whileDown(Runnable action) {
+        whileDown.add(action);
     }
 
     /** Whether an outcome of {@code of} speaks of the origin this circuit guards; called holding the lock. */

@@ -13,19 +13,23 @@ import java.time.Duration;
  *                     anything, so the interceptor can take over ({@link
  *                     ResponseInterceptor#takeOverFailure}): a read the replica is too slow for is
  *                     answered from the primary
+ * @param untilDown    the upstream being found down ({@link StreamingProxy#foundDown}): an exchange
+ *                     without an answer yet is given up then, and one whose answer stopped coming
+ *                     is cut off. The primary site's exchanges are; the replica's are bounded by
+ *                     their budget instead, and are not tracked (the replica's are the cheapest)
  */
-public record ExchangeTimeouts(Duration total, Duration answerBudget) {
+public record ExchangeTimeouts(Duration total, Duration answerBudget, boolean untilDown) {
 
-    /** Only silence is bounded. */
-    public static final ExchangeTimeouts IDLE_ONLY = new ExchangeTimeouts(null, null);
+    /** Only silence, and the upstream being found down. */
+    public static final ExchangeTimeouts UNTIL_DOWN = new ExchangeTimeouts(null, null, true);
 
-    /** The whole exchange within {@code total} (null: only silence is bounded). */
-    public static ExchangeTimeouts total(Duration total) {
-        return new ExchangeTimeouts(total, null);
+    /** The whole exchange within {@code total} (null: no bound but silence), and until the upstream is found down. */
+    public static ExchangeTimeouts untilDown(Duration total) {
+        return total == null ? UNTIL_DOWN : new ExchangeTimeouts(total, null, true);
     }
 
     /** The upstream's answer started within {@code budget} (null: only silence is bounded). */
     public static ExchangeTimeouts answerWithin(Duration budget) {
-        return new ExchangeTimeouts(null, budget);
+        return new ExchangeTimeouts(null, budget, false);
     }
 }

@@ -7,6 +7,8 @@ import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -40,6 +42,13 @@ import org.slf4j.LoggerFactory;
  * toward the upstream, everything else (Authorization, Range, Content-Range,
  * Docker-Upload-UUID, OCI-Chunk-Min-Length, ...) passes unchanged; {@code Location} and
  * {@code WWW-Authenticate} are rewritten by {@link PublicUrlRewriter}.
+ *
+ * <p>The exchanges bounded by their upstream being found down ({@link ExchangeTimeouts#untilDown}:
+ * the primary site's) are kept in a list while in flight, so that when the router's probes find
+ * that upstream down ({@link #foundDown}) none is left waiting for the idle timeout on a primary
+ * that accepts connections and never answers. The list is linked through the exchanges
+ * themselves: tracking one allocates nothing and takes a short lock twice; no timer is set per
+ * exchange.
  */
 public final class StreamingProxy {
     private static final Logger LOG = LoggerFactory.getLogger(StreamingProxy.class);
@@ -56,6 +65,11 @@ public final class StreamingProxy {
     private final Duration idleTimeout;
     private final long maxRequestBodyBytes;
     private final int maxHeldBodyBytes;
+
+    /** Guards the list of tracked exchanges in flight, linked through {@link Exchange#prev}/{@link Exchange#next}. */
+    private final Object inFlightLock = new Object();
+
+    private Exchange inFlight;
 
     public StreamingProxy(
             HttpClient httpClient,
@@ -123,17 +137,72 @@ public final class StreamingProxy {
                 upstream,
                 interceptor,
                 observer,
-                System.nanoTime());
+                System.nanoTime(),
+                proxyToServerRequest,
+                timeouts.untilDown());
         Duration answerBudget = timeouts.answerBudget();
         if (answerBudget != null) {
             exchange.budget = httpClient
                     .getScheduler()
-                    .schedule(
-                            () -> exchange.budgetSpent(proxyToServerRequest, answerBudget),
-                            answerBudget.toMillis(),
-                            TimeUnit.MILLISECONDS);
+                    .schedule(() -> exchange.budgetSpent(answerBudget), answerBudget.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        if (exchange.tracked) {
+            track(exchange);
         }
         proxyToServerRequest.send(exchange);
+    }
+
+    /**
+     * The upstream at {@code origin} was found down: its circuit opened, or failed again while open
+     * (called after every such failure, so about once a probe while it stays down). Each tracked
+     * exchange in flight to it that has no answer yet is given up with {@link UpstreamFoundDown}:
+     * its interceptor answers another way ({@link ResponseInterceptor#takeOverFailure}; a read is
+     * asked of the replica), else the client gets {@code 503 UNAVAILABLE} with {@code refusal}, the
+     * router's own words for a request refused while that upstream is down. One whose answer has
+     * begun is left alone while its body keeps coming; one whose body has not moved for at least
+     * {@code stalledAfter}, from one call to a later one, is cut off: the client's connection closes
+     * mid-body, and the client retries, as it would if the primary's connection had closed.
+     */
+    public void foundDown(URI origin, String refusal, Duration stalledAfter) {
+        List<Exchange> waiting = new ArrayList<>();
+        synchronized (inFlightLock) {
+            for (Exchange e = inFlight; e != null; e = e.next) {
+                if (e.upstream.origin().equals(origin)) {
+                    waiting.add(e);
+                }
+            }
+        }
+        long now = System.nanoTime();
+        for (Exchange e : waiting) {
+            e.foundDown(refusal, now, stalledAfter.toNanos());
+        }
+    }
+
+    private void track(Exchange exchange) {
+        synchronized (inFlightLock) {
+            exchange.next = inFlight;
+            if (inFlight != null) {
+                inFlight.prev = exchange;
+            }
+            inFlight = exchange;
+        }
+    }
+
+    private void untrack(Exchange exchange) {
+        synchronized (inFlightLock) {
+            if (exchange.prev != null) {
+                exchange.prev.next = exchange.next;
+            } else if (inFlight == exchange) {
+                inFlight = exchange.next;
+            } else {
+                return; // already off the list
+            }
+            if (exchange.next != null) {
+                exchange.next.prev = exchange.prev;
+            }
+            exchange.prev = null;
+            exchange.next = null;
+        }
     }
 
     /**
@@ -245,11 +314,29 @@ public final class StreamingProxy {
         private final ResponseInterceptor interceptor;
         private final ProxyObserver observer;
         private final long sentAt;
+        private final org.eclipse.jetty.client.Request proxyToServerRequest;
+        /** Kept in the proxy's list while in flight ({@link ExchangeTimeouts#untilDown}). */
+        private final boolean tracked;
+        /** Links of the proxy's list of tracked exchanges, guarded by its lock. */
+        private Exchange prev;
+
+        private Exchange next;
         private boolean headersSeen;
-        /** Set by whichever comes first: the upstream's status and headers, or the end of the answer budget. */
+        /**
+         * Set by whichever comes first: the upstream's status and headers, the end of the answer
+         * budget, or the upstream found down.
+         */
         private final AtomicBoolean answerStarted = new AtomicBoolean();
-        /** The answer budget ran out first: whatever the upstream sends now is dropped. */
-        private volatile boolean abandoned;
+        /**
+         * Why the exchange was given up before the upstream answered (the budget ran out, the
+         * upstream was found down); whatever it sends now is dropped.
+         */
+        private volatile Throwable abandoned;
+        // Guarded by this: the chunks received from the upstream and written to the client, and what
+        // foundDown saw of them last and when (whether an answer moved between two calls).
+        private long moves;
+        private long movesLastSeen = -1;
+        private long lastSeenAt;
 
         private volatile Scheduler.Task budget;
         private ByteArrayOutputStream held;
@@ -270,7 +357,11 @@ public final class StreamingProxy {
                 Upstream upstream,
                 ResponseInterceptor interceptor,
                 ProxyObserver observer,
-                long sentAt) {
+                long sentAt,
+                org.eclipse.jetty.client.Request proxyToServerRequest,
+                boolean tracked) {
+            this.proxyToServerRequest = proxyToServerRequest;
+            this.tracked = tracked;
             this.clientToProxyRequest = clientToProxyRequest;
             this.clientBody = clientBody;
             this.proxyToClientResponse = proxyToClientResponse;
@@ -282,12 +373,44 @@ public final class StreamingProxy {
         }
 
         /** The answer budget ran out: abandon the exchange unless the upstream started to answer. */
-        void budgetSpent(org.eclipse.jetty.client.Request proxyToServerRequest, Duration answerBudget) {
-            if (answerStarted.compareAndSet(false, true)) {
-                abandoned = true;
-                proxyToServerRequest.abort(new TimeoutException(
-                        upstream.name() + " did not start to answer within " + answerBudget.toMillis() + " ms"));
+        void budgetSpent(Duration answerBudget) {
+            abandon(new TimeoutException(
+                    upstream.name() + " did not start to answer within " + answerBudget.toMillis() + " ms"));
+        }
+
+        /** Gives the exchange up unless the upstream started to answer; whether it did. */
+        private boolean abandon(Throwable why) {
+            if (!answerStarted.compareAndSet(false, true)) {
+                return false;
             }
+            abandoned = why;
+            proxyToServerRequest.abort(why);
+            return true;
+        }
+
+        /** See {@link StreamingProxy#foundDown}. */
+        void foundDown(String refusal, long now, long stalledAfterNanos) {
+            if (abandon(new UpstreamFoundDown(refusal))) {
+                return;
+            }
+            synchronized (this) {
+                // Demand held back waits on the client, not on the upstream: that answer moves.
+                if (moves != movesLastSeen || withheldDemand != null) {
+                    movesLastSeen = moves;
+                    lastSeenAt = now;
+                    return;
+                }
+                if (now - lastSeenAt < stalledAfterNanos) {
+                    return;
+                }
+            }
+            LOG.info(
+                    "{} {}: the answer of {} stopped coming {} ms ago and it is found down: cut off",
+                    clientToProxyRequest.getMethod(),
+                    clientToProxyRequest.getHttpURI().getPath(),
+                    upstream.name(),
+                    (now - lastSeenAt) / 1_000_000);
+            proxyToServerRequest.abort(new UpstreamFoundDown(refusal));
         }
 
         @Override
@@ -332,11 +455,14 @@ public final class StreamingProxy {
                 org.eclipse.jetty.client.Response serverToProxyResponse,
                 Content.Chunk serverToProxyChunk,
                 Runnable serverToProxyDemander) {
-            if (abandoned) {
+            if (abandoned != null) {
                 return; // the abort ends the exchange; nothing more is read
             }
             ByteBuffer content = serverToProxyChunk.getByteBuffer();
             if (held != null) {
+                synchronized (this) {
+                    moves++;
+                }
                 if (held.size() + content.remaining() <= maxHeldBodyBytes) {
                     byte[] bytes = new byte[content.remaining()];
                     content.get(bytes);
@@ -362,6 +488,7 @@ public final class StreamingProxy {
             Runnable demandNow = null;
             boolean start;
             synchronized (this) {
+                moves++;
                 pending.add(serverToProxyChunk);
                 if (pending.size() + (writing ? 1 : 0) < CHUNKS_IN_FLIGHT) {
                     demandNow = serverToProxyDemander;
@@ -423,6 +550,7 @@ public final class StreamingProxy {
                 }
                 Runnable demand;
                 synchronized (Exchange.this) {
+                    moves++;
                     demand = withheldDemand;
                     withheldDemand = null;
                 }
@@ -460,7 +588,7 @@ public final class StreamingProxy {
 
         @Override
         public void onSuccess(org.eclipse.jetty.client.Response serverToProxyResponse) {
-            if (held != null || abandoned) {
+            if (held != null || abandoned != null) {
                 return;
             }
             boolean start;
@@ -476,12 +604,13 @@ public final class StreamingProxy {
 
         @Override
         public void onComplete(Result result) {
-            if (abandoned) {
-                // Usually the abort's own failure; an exchange that completed as the budget ran out is one too.
-                onFailure(
-                        result.isFailed()
-                                ? result
-                                : new Result(result, new TimeoutException(upstream.name() + " answered too late")));
+            if (tracked) {
+                untrack(this);
+            }
+            Throwable abandonedBy = abandoned;
+            if (abandonedBy != null) {
+                // Usually the abort's own failure; an exchange that completed as it was given up is one too.
+                onFailure(result.isFailed() ? result : new Result(result, abandonedBy));
                 return;
             }
             if (result.isFailed()) {
@@ -547,7 +676,9 @@ public final class StreamingProxy {
                     proxyToClientResponse,
                     proxyToClientCallback,
                     ErrorCode.UNAVAILABLE,
-                    upstream.description() + " is unreachable: " + UpstreamFailure.describe(failure));
+                    failure instanceof UpstreamFoundDown
+                            ? failure.getMessage()
+                            : upstream.description() + " is unreachable: " + UpstreamFailure.describe(failure));
         }
     }
 }

@@ -23,6 +23,29 @@ class CircuitBreakerTest {
     }
 
     @Test
+    void whileDownActionsRunAfterEveryFailureWhileOpenNotBeforeAndNotForAForceAlone() {
+        CircuitBreaker circuit = new CircuitBreaker("primary", OLD, 2);
+        java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
+        circuit.whileDown(runs::incrementAndGet);
+        circuit.whileDown(() -> {
+            throw new IllegalStateException("a failing action stops neither the others nor the probe");
+        });
+
+        circuit.force("primary-down drill");
+        circuit.recordFailure(OLD, "a");
+        assertThat(runs)
+                .as("one failure of two: not found down yet, forced or not")
+                .hasValue(0);
+        circuit.recordFailure(OLD, "b");
+        circuit.recordFailure(OLD, "c");
+        assertThat(runs).as("after the failure that opened it, and the next").hasValue(2);
+        circuit.recordFailure(PROMOTED, "another origin's");
+        circuit.recordSuccess(OLD);
+        circuit.recordFailure(OLD, "d");
+        assertThat(runs).hasValue(2);
+    }
+
+    @Test
     void aSuccessInBetweenResetsTheCount() {
         CircuitBreaker circuit = new CircuitBreaker("primary", 2);
         circuit.recordFailure("a");

@@ -1,0 +1,206 @@
+package io.georeg.router.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.georeg.db.Database;
+import io.georeg.router.Router;
+import io.georeg.router.RouterConfig;
+import io.georeg.router.fence.FenceStore;
+import io.georeg.testkit.db.TestDatabase;
+import io.georeg.testkit.oci.TestImage;
+import io.georeg.testkit.oci.TestImages;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A primary that hangs — accepts connections, reads the requests, never answers, as a hung process
+ * or a black-holed network does — with requests already sent to it: once the router's probes find
+ * it down, those that have no answer yet are answered as a request routed then would be (a read
+ * the replica holds from the replica, a miss and a push with the router's outage 503), and an
+ * answer whose body stopped coming ends with its connection closed; none waits for the idle
+ * timeout (5 min here, as by default). The replica is the real registry-read in the router's
+ * process over PostgreSQL; the primary a {@link HangingPrimary}. The router finds a dead primary in
+ * 3 probes of at most 1 s, 0.3 s apart: the test's requests are sent before that, and each is
+ * allowed {@link #WITHIN}, far less than the idle timeout.
+ */
+class RouterHangingPrimaryIT {
+    @RegisterExtension
+    static final TestDatabase DB = new TestDatabase();
+
+    @TempDir
+    static Path tmp;
+
+    /** How long a request caught by the hang may take in all: detection, plus a probe or two. */
+    static final Duration WITHIN = Duration.ofSeconds(30);
+
+    static final RouterFixtures FIXTURES = new RouterFixtures();
+    static Database database;
+    static RouterFixtures.RegistryRead replica;
+    static HangingPrimary primary;
+    static Router router;
+    static final HttpClient HTTP =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    @BeforeAll
+    static void start() throws Exception {
+        database = FIXTURES.database(DB);
+        replica = FIXTURES.registryRead(database, tmp.resolve("replica-storage"));
+        primary = FIXTURES.add(new HangingPrimary());
+        router = FIXTURES.add(LoopbackRouter.start(
+                primary.url(),
+                null,
+                replica.uncached(),
+                config -> config.withTimeouts(new RouterConfig.Timeouts(
+                        Duration.ofSeconds(1),
+                        RouterConfig.Timeouts.defaults().idle(),
+                        Duration.ofMillis(300),
+                        RouterConfig.Timeouts.defaults().healthTimeout())),
+                LoopbackRouter.withDatabase(database)));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        FIXTURES.close();
+    }
+
+    @BeforeEach
+    void primaryAnswers() {
+        primary.answer();
+        await().atMost(Duration.ofSeconds(30)).until(() -> router.primaryReachable() && router.replicaReachable());
+    }
+
+    @Test
+    void pinnedReadWaitingOnAHungPrimaryIsServedByTheReplicaOnceThePrimaryIsFoundDown() throws Exception {
+        TestImage replicated = TestImages.image(2201);
+        replica.replicate("hang/pinned", "v1", replicated);
+        // A push of another image as v1 that the replica has not got yet: reads of v1 go to the primary.
+        new FenceStore(database.transactions(), Duration.ofMinutes(5), Duration.ZERO)
+                .record(
+                        "hang/pinned",
+                        "v1",
+                        TestImages.image(2202).manifest().digest().toString());
+
+        primary.hang();
+        CompletableFuture<HttpResponse<String>> read =
+                send(HttpRequest.newBuilder(router.localUrl().resolve("/v2/hang/pinned/manifests/v1"))
+                        .header("Accept", replicated.manifest().mediaType()));
+        awaitForwarded("GET /v2/hang/pinned/manifests/v1 ");
+
+        HttpResponse<String> answer = read.get(WITHIN.toSeconds(), TimeUnit.SECONDS);
+        assertThat(router.primaryReachable()).isFalse();
+        assertThat(answer.statusCode()).isEqualTo(200);
+        assertThat(answer.headers().firstValue("X-Georeg-Source")).hasValue("replica");
+        assertThat(answer.headers().firstValue("X-Georeg-Possibly-Stale")).hasValue("true");
+        assertThat(answer.headers().firstValue("Docker-Content-Digest"))
+                .hasValue(replicated.manifest().digest().toString());
+        assertThat(metrics())
+                .contains("georeg_router_fallbacks_total{outcome=\"primary-lost\",route=\"manifest-read\"}")
+                .containsPattern(
+                        "georeg_router_upstream_abandoned_total\\{phase=\"request\",upstream=\"primary\"} \\d");
+    }
+
+    @Test
+    void missAndPushWaitingOnAHungPrimaryGetTheOutage503OnceThePrimaryIsFoundDown() throws Exception {
+        primary.hang();
+        CompletableFuture<HttpResponse<String>> miss =
+                send(HttpRequest.newBuilder(router.localUrl().resolve("/v2/hang/missing/manifests/v1")));
+        CompletableFuture<HttpResponse<String>> push =
+                send(HttpRequest.newBuilder(router.localUrl().resolve("/v2/hang/pushed/blobs/uploads/"))
+                        .POST(HttpRequest.BodyPublishers.noBody()));
+        CompletableFuture<HttpResponse<String>> chunk =
+                send(HttpRequest.newBuilder(router.localUrl().resolve("/v2/hang/pushed/blobs/uploads/some-session"))
+                        .header("Content-Type", "application/octet-stream")
+                        .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(new byte[256 * 1024])));
+        awaitForwarded("GET /v2/hang/missing/manifests/v1 ");
+        awaitForwarded("POST /v2/hang/pushed/blobs/uploads/ ");
+        awaitForwarded("PATCH /v2/hang/pushed/blobs/uploads/some-session ");
+
+        HttpResponse<String> missed = miss.get(WITHIN.toSeconds(), TimeUnit.SECONDS);
+        assertThat(missed.statusCode()).isEqualTo(503);
+        assertThat(missed.body())
+                .contains("\"code\":\"UNAVAILABLE\"")
+                .contains("hang/missing:v1 is not replicated to this site (yet, or it does not exist), and the"
+                        + " primary site that would have it is unreachable");
+        for (CompletableFuture<HttpResponse<String>> write : List.of(push, chunk)) {
+            HttpResponse<String> refused = write.get(WITHIN.toSeconds(), TimeUnit.SECONDS);
+            assertThat(refused.statusCode()).isEqualTo(503);
+            assertThat(refused.body())
+                    .contains("\"code\":\"UNAVAILABLE\"")
+                    .contains("the primary site is unreachable (")
+                    .contains("pushes, deletes and logins need it, pulls of replicated content keep working");
+        }
+        assertThat(metrics())
+                .contains("georeg_router_fallbacks_total{outcome=\"primary-lost\",route=\"manifest-read\"}")
+                .contains("georeg_router_fallbacks_total{outcome=\"primary-unreachable\",route=\"manifest-read\"}")
+                .containsPattern(
+                        "georeg_router_upstream_abandoned_total\\{phase=\"request\",upstream=\"primary\"} \\d");
+    }
+
+    @Test
+    void blobWhoseBodyStopsComingFromAPrimaryFoundDownEndsWithItsConnectionClosed() throws Exception {
+        TestImage notReplicated = TestImages.image(2203);
+        String digest = notReplicated.layers().getFirst().digest().toString();
+        // The replica lacks the blob: the primary answers, its first 64 KiB and then nothing more.
+        HttpResponse<InputStream> blob = HTTP.send(
+                HttpRequest.newBuilder(router.localUrl().resolve("/v2/hang/streamed/blobs/" + digest))
+                        .build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(blob.statusCode()).isEqualTo(200);
+        assertThat(blob.headers().firstValue("X-Georeg-Source")).hasValue("primary-fallback");
+        InputStream body = blob.body();
+        assertThat(body.readNBytes(HangingPrimary.BLOB_SENT)).hasSize(HangingPrimary.BLOB_SENT);
+
+        primary.hang();
+        CompletableFuture<Long> rest = CompletableFuture.supplyAsync(() -> {
+            try (body) {
+                return body.transferTo(java.io.OutputStream.nullOutputStream());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        // Cut short: the connection closed before the Content-Length the primary announced.
+        assertThatThrownBy(() -> rest.get(WITHIN.toSeconds(), TimeUnit.SECONDS))
+                .hasCauseInstanceOf(java.io.UncheckedIOException.class);
+        assertThat(router.primaryReachable()).isFalse();
+        assertThat(metrics())
+                .containsPattern(
+                        "georeg_router_upstream_abandoned_total\\{phase=\"response\",upstream=\"primary\"} \\d");
+    }
+
+    private static CompletableFuture<HttpResponse<String>> send(HttpRequest.Builder request) {
+        return HTTP.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The request reached the primary while the router still took it for up: it waits there. */
+    private static void awaitForwarded(String requestLinePrefix) {
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> primary.forwarded().stream().anyMatch(l -> l.startsWith(requestLinePrefix)));
+        assertThat(router.primaryReachable())
+                .as("the router found the primary down before the request reached it: the test proves nothing")
+                .isTrue();
+    }
+
+    private static String metrics() throws Exception {
+        return HTTP.send(
+                        HttpRequest.newBuilder(router.operatorUrl().resolve("/metrics"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
+    }
+}
