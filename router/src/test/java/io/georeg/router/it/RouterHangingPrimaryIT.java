@@ -116,7 +116,7 @@ class RouterHangingPrimaryIT {
     }
 
     @Test
-    void missAndPushWaitingOnAHungPrimaryGetTheOutage503OnceThePrimaryIsFoundDown() throws Exception {
+    void missPushAndLoginWaitingOnAHungPrimaryGetTheOutage503OnceThePrimaryIsFoundDown() throws Exception {
         primary.hang();
         CompletableFuture<HttpResponse<String>> miss =
                 send(HttpRequest.newBuilder(router.localUrl().resolve("/v2/hang/missing/manifests/v1")));
@@ -127,7 +127,11 @@ class RouterHangingPrimaryIT {
                 send(HttpRequest.newBuilder(router.localUrl().resolve("/v2/hang/pushed/blobs/uploads/some-session"))
                         .header("Content-Type", "application/octet-stream")
                         .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(new byte[256 * 1024])));
+        // Without the outage shield: the token request gets the 503 a token request gets while the primary is down.
+        CompletableFuture<HttpResponse<String>> login = send(HttpRequest.newBuilder(
+                router.localUrl().resolve("/jwt/auth?service=registry&scope=repository:hang/pushed:pull,push")));
         awaitForwarded("GET /v2/hang/missing/manifests/v1 ");
+        awaitForwarded("GET /jwt/auth?");
         awaitForwarded("POST /v2/hang/pushed/blobs/uploads/ ");
         awaitForwarded("PATCH /v2/hang/pushed/blobs/uploads/some-session ");
 
@@ -137,7 +141,7 @@ class RouterHangingPrimaryIT {
                 .contains("\"code\":\"UNAVAILABLE\"")
                 .contains("hang/missing:v1 is not replicated to this site (yet, or it does not exist), and the"
                         + " primary site that would have it is unreachable");
-        for (CompletableFuture<HttpResponse<String>> write : List.of(push, chunk)) {
+        for (CompletableFuture<HttpResponse<String>> write : List.of(push, chunk, login)) {
             HttpResponse<String> refused = write.get(WITHIN.toSeconds(), TimeUnit.SECONDS);
             assertThat(refused.statusCode()).isEqualTo(503);
             assertThat(refused.body())
