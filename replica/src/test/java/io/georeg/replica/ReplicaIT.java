@@ -44,6 +44,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -52,6 +53,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The replica's write and read sides against a real PostgreSQL and filesystem storage. */
 class ReplicaIT {
+    /** An index-only scan that still read heap pages (their visibility map bits not set yet). */
+    private static final Pattern HEAP_FETCHES = Pattern.compile("Heap Fetches: [1-9]");
 
     @RegisterExtension
     static final TestDatabase DB = new TestDatabase();
@@ -836,11 +839,21 @@ class ReplicaIT {
                     .map(ReplicaReader.StoredManifest::digest)
                     .contains(digest);
             String plan = plan(DatabaseReplicaReader.MANIFEST_BY_TAG, "v012345", repo.value());
+            // VACUUM marks a page all-visible only when every row of it is visible to every
+            // transaction open when it started: one open then (a connection of this database
+            // mid-statement, on a loaded machine) leaves the page to a later pass, as it would
+            // to autovacuum's next one. A few passes, the plan read after each; the assertion is
+            // on the last (seen once in a fresh clone beside other runs: "Heap Fetches: 1").
+            for (int pass = 1; pass < 10 && HEAP_FETCHES.matcher(plan).find(); pass++) {
+                Thread.sleep(200);
+                DB.execute("VACUUM repositories, tags");
+                plan = plan(DatabaseReplicaReader.MANIFEST_BY_TAG, "v012345", repo.value());
+            }
             assertThat(plan)
                     .as(plan)
                     .contains("Index Only Scan using repositories_name_key")
                     .contains("Index Only Scan using tags_pkey")
-                    .doesNotContainPattern("Heap Fetches: [1-9]");
+                    .doesNotContainPattern(HEAP_FETCHES);
         } finally {
             DB.execute("DELETE FROM repositories WHERE name LIKE 'zcovering/%'");
         }
