@@ -9,6 +9,7 @@ import io.georeg.ops.JettyMetrics;
 import io.georeg.ops.OciErrorHandler;
 import io.georeg.ops.OperationsHandler;
 import io.georeg.ops.ProcessName;
+import io.georeg.ops.UnsharedBuffers;
 import io.georeg.router.admin.AdminEndpoint;
 import io.georeg.router.admin.AdminStateStore;
 import io.georeg.router.admin.DatabaseAdminStateStore;
@@ -771,8 +772,16 @@ public final class Router implements AutoCloseable {
         ServerConnector connector;
         if (isPublic) {
             InlineResume resume = new InlineResume(threads);
+            // Buffers of each connection's own: Jetty may fill a refused request's buffer after
+            // releasing it, which a pool would hand to the next client (UnsharedBuffers, RouterBufferBleedIT).
             connector = new ServerConnector(
-                    s, resume, null, null, -1, -1, JettyMetrics.of(registry).connections(name, factory));
+                    s,
+                    resume,
+                    null,
+                    UnsharedBuffers.forConnector(http),
+                    -1,
+                    -1,
+                    JettyMetrics.of(registry).connections(name, factory));
             // A connection Jetty resumes after a proxied answer runs on the client thread that wrote
             // the answer, once the started server's handlers are known not to block (RouterInlineResumeIT).
             s.addEventListener(new LifeCycle.Listener() {

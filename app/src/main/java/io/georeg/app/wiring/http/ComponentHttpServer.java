@@ -5,6 +5,7 @@ import io.georeg.ops.GracefulDrain;
 import io.georeg.ops.JettyMetrics;
 import io.georeg.ops.OciErrorHandler;
 import io.georeg.ops.OperationsHandler;
+import io.georeg.ops.UnsharedBuffers;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,7 +43,16 @@ public final class ComponentHttpServer implements AutoCloseable {
             UnaryOperator<Handler> outermost) {
         JettyMetrics metrics = JettyMetrics.of(operations.registry());
         this.server = new Server(metrics.threadPool(name, maxThreads, Math.min(8, maxThreads)));
-        this.connector = new ServerConnector(server, metrics.connections(name, new HttpConnectionFactory(http)));
+        // Buffers of each connection's own: Jetty may fill a refused request's buffer after its release
+        // (UnsharedBuffers).
+        this.connector = new ServerConnector(
+                server,
+                null,
+                null,
+                UnsharedBuffers.forConnector(http),
+                -1,
+                -1,
+                metrics.connections(name, new HttpConnectionFactory(http)));
         connector.setHost(host);
         connector.setPort(port);
         clients.applyTo(connector);
