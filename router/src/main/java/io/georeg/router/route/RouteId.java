@@ -15,6 +15,12 @@ public enum RouteId {
      * most 255 characters, references 128 or a digest), so it is refused rather than proxied.
      */
     PATH_TOO_LONG,
+    /**
+     * A method the registry API does not use ({@link RouteTable#API_METHODS}): refused with 405
+     * {@code UNSUPPORTED}, never proxied. A request line whose method is a run of another
+     * connection's bytes ({@code pppp…GET}) is one, whatever put it there.
+     */
+    METHOD_NOT_ALLOWED,
     /** {@code /-/health} and {@code /-/ready}. */
     HEALTH,
     METRICS,

@@ -25,8 +25,9 @@ import java.util.regex.Pattern;
 /**
  * The router's route table: the one ordered list of {@link Route}s, first match wins, and an
  * explicit default (to the primary) for everything no row claims — in the spirit of GitLab
- * Workhorse's route list and distribution's {@code v2} router. Before any row, a path that
- * {@link PathGrammar#ambiguity} refuses is classified {@link RouteId#AMBIGUOUS_PATH}. The name,
+ * Workhorse's route list and distribution's {@code v2} router. Before any row, a method outside
+ * {@link #API_METHODS} is classified {@link RouteId#METHOD_NOT_ALLOWED} and a path that
+ * {@link PathGrammar#ambiguity} refuses {@link RouteId#AMBIGUOUS_PATH}. The name,
  * tag and digest patterns are {@link PathGrammar}'s, the same ones registry-read parses paths
  * with. {@link #classify} is a pure function of method and raw path, so the whole table is
  * unit-tested without Jetty.
@@ -44,6 +45,17 @@ public final class RouteTable {
     /** Longest path the table will match; longer ones go to the default (the primary decides). */
     static final int MAX_PATH_LENGTH = PathGrammar.MAX_PATH_LENGTH;
 
+    /**
+     * The methods a request may have to be routed at all, the default route included: those of the
+     * distribution API (OCI distribution spec, "Endpoints": GET, HEAD, PUT, POST, PATCH, DELETE; the
+     * token endpoint takes GET and POST) and OPTIONS, which a browser's CORS preflight sends to a
+     * primary that a registry web UI talks to (the primary decides, as before). Anything else is
+     * refused ({@link RouteId#METHOD_NOT_ALLOWED}) instead of going to the primary by default: no
+     * client of the API sends it, and the method of a request line corrupted in front of its
+     * {@code GET} (once seen: another client's header bytes, {@code pppp…GET}) is not one either.
+     */
+    public static final Set<String> API_METHODS = Set.of("GET", "HEAD", "PUT", "POST", "PATCH", "DELETE", "OPTIONS");
+
     private static final Set<String> READ = Set.of("GET", "HEAD");
     private static final Set<String> ANY = Set.of();
 
@@ -55,6 +67,10 @@ public final class RouteTable {
     private static final Route AMBIGUOUS = Route.of(RouteId.AMBIGUOUS_PATH, ANY, "", Destination.REJECT);
 
     private static final Route TOO_LONG = Route.of(RouteId.PATH_TOO_LONG, ANY, "", Destination.REJECT);
+
+    /** The row of refused methods; its pattern is never matched ({@link #API_METHODS} decides). */
+    private static final RouteMatch METHOD_NOT_ALLOWED =
+            new RouteMatch(Route.of(RouteId.METHOD_NOT_ALLOWED, ANY, "", Destination.REJECT), null, null);
 
     /**
      * Slots of remembered classifications (a power of two): bounded whatever clients send (paths
@@ -130,6 +146,10 @@ public final class RouteTable {
      * optionally followed by {@code ?query}, which is ignored.
      */
     public RouteMatch classify(String method, String rawTarget) {
+        if (!API_METHODS.contains(method)) {
+            // Before the memo: a client's junk methods (up to the header limit long) are not kept.
+            return METHOD_NOT_ALLOWED;
+        }
         String path = rawTarget == null ? "" : rawTarget;
         int query = path.indexOf('?');
         if (query >= 0) {

@@ -174,6 +174,41 @@ class RouterBadInputIT {
                                 431,
                                 "UNKNOWN",
                                 false),
+                        // methods the registry API does not use are refused, never proxied: the default route
+                        // sent them to the primary, once a request line with another client's padding in front
+                        new Row(
+                                "a method of 16 KiB of padding in front of GET (another client's bytes)",
+                                "p".repeat(16 * 1024) + "GET",
+                                "/-/status",
+                                Map.of(),
+                                405,
+                                "UNSUPPORTED",
+                                false),
+                        new Row(
+                                "TRACE of a manifest",
+                                "TRACE",
+                                "/v2/team/app/manifests/latest",
+                                Map.of(),
+                                405,
+                                "UNSUPPORTED",
+                                false),
+                        new Row(
+                                "lower-case get of the tags list",
+                                "get",
+                                "/v2/team/app/tags/list",
+                                Map.of(),
+                                405,
+                                "UNSUPPORTED",
+                                false),
+                        // a browser's CORS preflight still goes to the primary, which decides
+                        new Row(
+                                "OPTIONS of a manifest (CORS preflight) reaches the primary",
+                                "OPTIONS",
+                                "/v2/team/app/manifests/latest",
+                                Map.of(),
+                                200,
+                                null,
+                                true),
                         // operator endpoints are not on the public URL (they are on the operator listener)
                         row("status page on the public URL", "/-/status", 404, "NOT_FOUND"),
                         row("JSON status on the public URL", "/-/status.json", 404, "NOT_FOUND"),

@@ -74,15 +74,21 @@ class RouteTableTest {
                 Arguments.of("POST", "/-/admin/mode", "default-primary", Destination.PRIMARY),
                 Arguments.of("PUT", "/-/admin/../v2/x/manifests/latest", "ambiguous-path", Destination.REJECT),
                 Arguments.of("PUT", "/-/admin/mode/extra", "default-primary", Destination.PRIMARY),
-                // odd methods: never the replica, default to the primary
+                // OPTIONS (a browser's CORS preflight): never the replica, the primary decides
                 Arguments.of("OPTIONS", "/v2/library/alpine/manifests/latest", "default-primary", Destination.PRIMARY),
                 Arguments.of("OPTIONS", "/v2/library/alpine/tags/list", "default-primary", Destination.PRIMARY),
+                Arguments.of("OPTIONS", "/jwt/auth", "token", Destination.AUTH),
                 // a HEAD the replica does not serve (distribution answers it 405, Allow: GET)
                 Arguments.of("HEAD", "/v2/library/alpine/tags/list", "default-primary", Destination.PRIMARY),
                 Arguments.of("HEAD", "/v2/_catalog", "default-primary", Destination.PRIMARY),
-                Arguments.of("TRACE", "/v2/library/alpine/blobs/" + SHA, "default-primary", Destination.PRIMARY),
-                Arguments.of("PROPFIND", "/v2/", "default-primary", Destination.PRIMARY),
-                Arguments.of("get", "/v2/library/alpine/manifests/latest", "default-primary", Destination.PRIMARY),
+                // methods the registry API does not use are refused, whatever the path
+                Arguments.of("TRACE", "/v2/library/alpine/blobs/" + SHA, "method-not-allowed", Destination.REJECT),
+                Arguments.of("PROPFIND", "/v2/", "method-not-allowed", Destination.REJECT),
+                Arguments.of("CONNECT", "/v2/", "method-not-allowed", Destination.REJECT),
+                Arguments.of("get", "/v2/library/alpine/manifests/latest", "method-not-allowed", Destination.REJECT),
+                Arguments.of("pppppppppppppppGET", "/-/status", "method-not-allowed", Destination.REJECT),
+                Arguments.of("BREW", "/jwt/auth", "method-not-allowed", Destination.REJECT),
+                Arguments.of("TRACE", "/v2/library/../x/manifests/latest", "method-not-allowed", Destination.REJECT),
                 Arguments.of("POST", "/v2/library/alpine/manifests/latest", "default-primary", Destination.PRIMARY),
                 Arguments.of("PATCH", "/v2/library/alpine/blobs/" + SHA, "default-primary", Destination.PRIMARY),
                 // not OCI shaped: the primary decides
