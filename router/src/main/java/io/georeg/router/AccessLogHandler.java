@@ -23,7 +23,10 @@ import org.slf4j.MDC;
  * promised as {@code length} beside the {@code bytes} it got (no {@code length} when the answer was
  * chunked: nothing was promised); {@code failed}, nothing sent before
  * the failure, Jetty's error answer follows. A failure's text is cut to {@value #FAILURE_CHARS}
- * characters (Jetty's I/O exceptions carry a dump of the connection's state).
+ * characters (Jetty's I/O exceptions carry a dump of the connection's state); the method to
+ * {@value #METHOD_CHARS} and the path to {@value #PATH_CHARS}, each marked with {@code …} when cut:
+ * both are the client's, up to the header limit long (a refused junk method of 16 KiB made a line
+ * of 16 KiB).
  * The line is built with one {@link StringBuilder}, not SLF4J's placeholder formatting, and only
  * for a request that is logged: it is on every request's path. Its fields go with it, so the
  * writer puts them in the MDC ({@value #MDC_REQUEST_ID}, {@value #MDC_ROUTE}, {@value
@@ -37,6 +40,11 @@ final class AccessLogHandler extends Handler.Wrapper {
     static final String MDC_DESTINATION = "destination";
     static final String MDC_FALLBACK = "fallback";
     static final int FAILURE_CHARS = 200;
+    /** Longer than any method of the registry API; a longer one is refused (RouteTable.API_METHODS). */
+    static final int METHOD_CHARS = 16;
+    /** A repository path of PathGrammar's longest name and a digest reference fit in it. */
+    static final int PATH_CHARS = 512;
+
     private static final String ID_PREFIX =
             Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36) + "-";
     private final AtomicLong ids = new AtomicLong();
@@ -105,14 +113,12 @@ final class AccessLogHandler extends Handler.Wrapper {
             return;
         }
         boolean aborted = failure != null && response.isCommitted();
-        StringBuilder line = new StringBuilder(192)
-                .append("id=")
-                .append(record.requestId())
-                .append(" method=")
-                .append(request.getMethod())
-                .append(" path=")
-                .append(request.getHttpURI().getPath())
-                .append(" route=")
+        StringBuilder line =
+                new StringBuilder(192).append("id=").append(record.requestId()).append(" method=");
+        appendCut(line, request.getMethod(), METHOD_CHARS);
+        line.append(" path=");
+        appendCut(line, request.getHttpURI().getPath(), PATH_CHARS);
+        line.append(" route=")
                 .append(record.routeId())
                 .append(" destination=")
                 .append(record.destination())
@@ -140,6 +146,17 @@ final class AccessLogHandler extends Handler.Wrapper {
         }
         accessLog.write(new AccessLog.Entry(
                 line.toString(), record.requestId(), record.routeId(), record.destination(), record.fallback()));
+    }
+
+    /** {@code text}, or its first {@code max} characters and {@code …} when it is longer. */
+    static void appendCut(StringBuilder line, String text, int max) {
+        if (text == null) {
+            line.append('-');
+        } else if (text.length() <= max) {
+            line.append(text);
+        } else {
+            line.append(text, 0, max).append('…');
+        }
     }
 
     /**
