@@ -3,6 +3,7 @@ package io.georeg.router;
 import io.georeg.db.DatabaseConfig;
 import io.georeg.db.Transactions;
 import io.georeg.oci.RequestLimits;
+import io.georeg.ops.AcceptQueue;
 import io.georeg.ops.Closing;
 import io.georeg.ops.GracefulDrain;
 import io.georeg.ops.JettyMetrics;
@@ -797,6 +798,7 @@ public final class Router implements AutoCloseable {
         connector.setPort(port);
         if (isPublic) {
             config.timeouts().clients().applyTo(connector);
+            AcceptQueue.applyTo(connector);
         } else {
             connector.setIdleTimeout(config.timeouts().idle().toMillis());
         }

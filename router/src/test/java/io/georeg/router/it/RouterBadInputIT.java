@@ -6,10 +6,12 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.georeg.db.Database;
+import io.georeg.ops.AcceptQueue;
 import io.georeg.router.Router;
 import io.georeg.router.RouterConfig;
 import io.georeg.testkit.db.TestDatabase;
 import io.georeg.testkit.oci.TestImages;
+import io.georeg.testkit.tools.ListenBacklog;
 import io.georeg.testkit.tools.SlowClient;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -287,6 +289,20 @@ class RouterBadInputIT {
      * deadline can end them, and they would trickle for longer than the bound), without an answer;
      * other clients are served meanwhile on their own connections.
      */
+    /**
+     * A burst of new connections (a node pool that starts pulling at once, clients that send
+     * oversized headers and close) waits in the kernel's accept queue instead of being dropped,
+     * which costs each dropped client a SYN retransmission of 1 s and then 3 s: the public
+     * listener asks for {@link AcceptQueue#SIZE}, where Jetty's default left the JDK's 50.
+     */
+    @Test
+    void theKernelQueuesABurstOfNewConnectionsForThePublicListener() {
+        assertThat(ListenBacklog.of(router.port()))
+                .as("the public listener's accept queue (ss Send-Q)")
+                .isEqualTo(ListenBacklog.granted(AcceptQueue.SIZE))
+                .isGreaterThan(50);
+    }
+
     @Test
     void clientsTricklingTheirHeadersAreCutOffWhileOthersAreServed() throws Exception {
         List<SlowClient> slow = new ArrayList<>();

@@ -1,5 +1,6 @@
 package io.georeg.app.wiring.http;
 
+import io.georeg.ops.AcceptQueue;
 import io.georeg.ops.ClientDeadlines;
 import io.georeg.ops.GracefulDrain;
 import io.georeg.ops.JettyMetrics;
@@ -56,6 +57,7 @@ public final class ComponentHttpServer implements AutoCloseable {
         connector.setHost(host);
         connector.setPort(port);
         clients.applyTo(connector);
+        AcceptQueue.applyTo(connector);
         server.addConnector(connector);
         // Jetty's own refusals (malformed requests, oversized headers) answer with an OCI error body, never HTML.
         server.setErrorHandler(errors != null ? errors : OciErrorHandler.plain());

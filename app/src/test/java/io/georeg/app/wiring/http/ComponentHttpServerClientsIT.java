@@ -3,8 +3,10 @@ package io.georeg.app.wiring.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.georeg.ops.AcceptQueue;
 import io.georeg.ops.ClientDeadlines;
 import io.georeg.ops.OperationsHandler;
+import io.georeg.testkit.tools.ListenBacklog;
 import io.georeg.testkit.tools.SlowClient;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.InputStream;
@@ -74,6 +76,15 @@ class ComponentHttpServerClientsIT {
         if (server != null) {
             server.close();
         }
+    }
+
+    /** registry-read's and the replicator's listeners queue a burst of new connections as the router's does. */
+    @Test
+    void theKernelQueuesABurstOfNewConnections() {
+        assertThat(ListenBacklog.of(server.port()))
+                .as("the listener's accept queue (ss Send-Q)")
+                .isEqualTo(ListenBacklog.granted(AcceptQueue.SIZE))
+                .isGreaterThan(50);
     }
 
     @Test
