@@ -43,9 +43,10 @@ import org.slf4j.LoggerFactory;
  *     check: the primary is current, and the fence table may be what is down;</li>
  * <li>while the primary is up, a read that a read-your-writes fence pins goes to the primary
  *     ({@code primary-fenced}; a tags list cut to the page asked for, {@link FencedTagsPage});</li>
- * <li>in the two cases above, a read with one of this site's outage tokens while the primary's
- *     token service is down is answered {@code 503 UNAVAILABLE} saying why instead
- *     ({@link Read#notAskedOfPrimary}), as a miss is: the primary refuses the token;</li>
+ * <li>in the two cases above, and in the first (the replica bypassed after a promotion), a read
+ *     with one of this site's outage tokens while the primary's token service is down is answered
+ *     {@code 503 UNAVAILABLE} saying why instead ({@link Read#notAskedOfPrimary}), as a miss is:
+ *     the primary refuses the token;</li>
  * <li>otherwise the replica answers — a referrers list corrected with the fences of writes it
  *     does not show yet ({@link ReferrersCorrection}) — and a miss (404 not-replicated, a 5xx of
  *     its backends, an unreachable replica, or no answer within the budget while the primary is
@@ -127,6 +128,11 @@ final class ReplicaRead implements RouteLeg {
             // No fence check either: the primary is current for every read, fenced or not.
             metrics.routed(record, match, "primary");
             Read read = new Read(request, response, callback, record, match);
+            if (read.primaryRefusesTheToken()) {
+                // The replica holds another primary's content: its answer must not stand in either.
+                read.notAskedOfPrimary(notReadableFromReplica("replica bypassed after the primary was switched"));
+                return;
+            }
             primary.sendRead(request, response, callback, record, "primary", ResponseInterceptor.NONE, read);
             return;
         }
@@ -136,7 +142,7 @@ final class ReplicaRead implements RouteLeg {
             String reason = replica.isDown() ? "replica circuit open" : "tracking database unavailable";
             if (read.primaryRefusesTheToken()) {
                 metrics.fallback(match.routeId(), read.notAskedOutcome());
-                read.notAskedOfPrimary("cannot be read from this site's replica now (" + reason + ")");
+                read.notAskedOfPrimary(notReadableFromReplica(reason));
                 return;
             }
             read.fallBack(reason);
@@ -150,6 +156,11 @@ final class ReplicaRead implements RouteLeg {
         } else {
             fences.whenPinnedKnown(request, match, callback, pinned -> pinnedOrReplica(read, pinned));
         }
+    }
+
+    /** What a read is, here, while the replica cannot answer it ({@code reason}): one wording for every such case. */
+    private static String notReadableFromReplica(String reason) {
+        return "cannot be read from this site's replica now (" + reason + ")";
     }
 
     private void pinnedOrReplica(Read read, boolean pinned) throws Exception {
