@@ -78,9 +78,11 @@ final class CellLegs {
             }
             if (HttpMethod.POST.is(request.getMethod())) {
                 // An OAuth2 token request (RFC 6749 section 4.3: containerd's first try when it has credentials)
-                // carries its scopes in a form body, which the router does not read; sent on, it would reach one
-                // primary with another's scopes and get a token that primary signed for them. 404 is what GitLab's
-                // /jwt/auth answers a POST, and clients then ask again with GET, the scopes in the query.
+                // carries its scopes, and its service, in a form body. The router reads such a form (the frozen
+                // check and the outage shield do) but forwards it as sent: routing it would mean cutting the
+                // other primaries' scopes out of it and setting its service, as TokenScopes does to a query,
+                // and a token service must get a client's form unchanged. 404 is what GitLab's /jwt/auth
+                // answers a POST, and clients then ask again with GET, the scopes in the query.
                 metrics.routed(record, match, "reject");
                 OciErrorResponse.send(
                         response,

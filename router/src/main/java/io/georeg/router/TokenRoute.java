@@ -1,12 +1,17 @@
 package io.georeg.router;
 
+import io.georeg.oci.ErrorCode;
 import io.georeg.router.health.CircuitBreaker;
+import io.georeg.router.outage.TokenRequest;
 import io.georeg.router.outage.TokenShield;
+import io.georeg.router.proxy.OciErrorResponse;
 import io.georeg.router.proxy.ResponseInterceptor;
 import io.georeg.router.proxy.Upstream;
 import io.georeg.router.route.RouteMatch;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.time.Duration;
+import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
@@ -19,7 +24,9 @@ import org.eclipse.jetty.util.Callback;
  * which may answer while its registry does not), refused like the rest of the primary site in
  * {@code primary-down} mode, and, while writes are frozen for a planned promotion, refused only
  * when they ask to write ({@link TokenScopes#asksToWrite}): a pull, and the token request it
- * starts with, goes on.
+ * starts with, goes on. The scopes are a {@code GET}'s query's, or an OAuth2 form {@code POST}'s
+ * body's, read whole before it is forwarded unchanged ({@link TokenRequest}): one reading for the
+ * frozen check and the shield.
  *
  * <p>With the outage shield ({@link TokenShield}, {@code auth.outage}) the forwarded answers are
  * watched (grants learned, refused credentials forgotten, a failure or 5xx answered by the shield),
@@ -90,9 +97,45 @@ final class TokenRoute implements RouteLeg {
             return;
         }
         metrics.routed(record, match, "auth");
+        if (!TokenRequest.isForm(request)) {
+            forward(request, response, callback, record, match, query, null);
+            return;
+        }
+        // An OAuth2 form POST (containerd's first try) has its scopes in its body: read whole before
+        // it is forwarded, so that the frozen check and the shield read the scopes the token service
+        // gets, and replayed to the token service unchanged. Small (at most MAX_FORM_BYTES), and read
+        // without blocking a thread.
+        Content.Source.asByteArrayAsync(request, TokenRequest.MAX_FORM_BYTES).whenComplete((form, failure) -> {
+            if (failure != null) {
+                // Larger than any form a client sends, or the client went away before it was whole.
+                OciErrorResponse.send(
+                        response,
+                        callback,
+                        ErrorCode.DENIED,
+                        "a token request's form must be sent whole and be at most " + TokenRequest.MAX_FORM_BYTES
+                                + " bytes");
+                return;
+            }
+            try {
+                forward(new FormReplay(request, form), response, callback, record, match, query, form);
+            } catch (Throwable e) {
+                callback.failed(e);
+            }
+        });
+    }
+
+    /** Forwards a token request to the token service; {@code form} is its form body, read whole, or null. */
+    private void forward(
+            Request request,
+            Response response,
+            Callback callback,
+            RequestRecord record,
+            RouteMatch match,
+            String query,
+            byte[] form) {
         ResponseInterceptor watch = shield == null
                 ? ResponseInterceptor.NONE
-                : shield.watching(request, response, callback, this::refuseWrite);
+                : shield.watching(request, form, response, callback, this::refuseWrite);
         Duration timeout = shield == null ? null : TOKEN_SERVICE_TIMEOUT;
         // In primary-down mode the whole primary site counts as down, its token service included.
         CircuitBreaker admission = primary.drillsAnOutage() ? primary.circuit() : tokenServiceCircuit;
@@ -108,6 +151,11 @@ final class TokenRoute implements RouteLeg {
         URI target = tokenService == null
                 ? primary.target(request, query)
                 : tokenService.target(authTarget.getRawPath(), query);
+        // Whether it asks to write: its query's scopes, and a form's (one reading of them, TokenScopes').
+        boolean writes = TokenScopes.asksToWrite(query)
+                || (form != null
+                        && TokenScopes.scopesAskToWrite(
+                                TokenRequest.ofForm(null, form).scopes()));
         primary.sendAdmitted(
                 request,
                 response,
@@ -120,7 +168,42 @@ final class TokenRoute implements RouteLeg {
                 admission,
                 timeout,
                 whenUnreachable,
-                TokenScopes.asksToWrite(query));
+                writes);
+    }
+
+    /** A request whose body, read whole already, is read again from {@code form}: what the proxy sends on. */
+    private static final class FormReplay extends Request.Wrapper {
+        private final Content.Source body;
+
+        FormReplay(Request request, byte[] form) {
+            super(request);
+            this.body = Content.Source.from(ByteBuffer.wrap(form));
+        }
+
+        @Override
+        public Content.Chunk read() {
+            return body.read();
+        }
+
+        @Override
+        public void demand(Runnable demandCallback) {
+            body.demand(demandCallback);
+        }
+
+        @Override
+        public void fail(Throwable failure) {
+            body.fail(failure);
+        }
+
+        @Override
+        public void fail(Throwable failure, boolean last) {
+            body.fail(failure, last);
+        }
+
+        @Override
+        public boolean rewind() {
+            return body.rewind();
+        }
     }
 
     private void answerWithShield(Request request, Response response, Callback callback) {

@@ -22,20 +22,21 @@ import org.eclipse.jetty.util.Fields;
  * grant_type=refresh_token}, or a form that also has an {@code Authorization} header (which of the
  * two the token service believed cannot be told), is unusable, never anonymous: the shield learns
  * no refresh token, so it cannot check one. Read by {@link TokenShield} from the request while it
- * answers, or from the copy of the body it forwarded to the token service.
+ * answers; a form forwarded to the token service is read whole by the token route before it is
+ * sent on, and that one reading serves the frozen check and the shield's learning alike.
  *
  * @param credentials empty when unusable ({@link Credentials#fromAuthorization})
  * @param scopes      every {@code scope} value, as sent (several may be in one, space-separated)
  */
-record TokenRequest(Optional<Credentials> credentials, List<String> scopes) {
+public record TokenRequest(Optional<Credentials> credentials, List<String> scopes) {
     /** A form larger than this is no token request a client sends (64 scopes and a 4 KiB password fit). */
-    static final int MAX_FORM_BYTES = 64 * 1024;
+    public static final int MAX_FORM_BYTES = 64 * 1024;
 
     private static final String FORM = "application/x-www-form-urlencoded";
     private static final TokenRequest UNUSABLE = new TokenRequest(Optional.empty(), List.of());
 
     /** Whether the request is an OAuth2 form {@code POST}, whose credentials and scopes are in its body. */
-    static boolean isForm(Request request) {
+    public static boolean isForm(Request request) {
         String type = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
         return "POST".equals(request.getMethod())
                 && type != null
@@ -72,7 +73,7 @@ record TokenRequest(Optional<Credentials> credentials, List<String> scopes) {
     }
 
     /** An OAuth2 form {@code POST}; {@code form} null when it was too large or not read whole. */
-    static TokenRequest ofForm(String authorization, byte[] form) {
+    public static TokenRequest ofForm(String authorization, byte[] form) {
         if (form == null) {
             return UNUSABLE;
         }

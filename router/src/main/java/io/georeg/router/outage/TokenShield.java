@@ -3,7 +3,6 @@ package io.georeg.router.outage;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.georeg.oci.ErrorCode;
-import io.georeg.router.proxy.CopyingContentSource;
 import io.georeg.router.proxy.OciErrorResponse;
 import io.georeg.router.proxy.ResponseInterceptor;
 import io.georeg.token.BearerToken;
@@ -21,7 +20,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Predicate;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
@@ -196,41 +194,16 @@ public final class TokenShield {
 
     /**
      * Watches a token request forwarded to the primary's token service: learns from its 200,
-     * revokes on its 401, and answers instead of its 5xx or of a failed connection. A form {@code
-     * POST}'s body is read from a copy kept as it streams to the token service; one not sent whole
-     * when the exchange failed counts as unusable credentials (401), and containerd then asks
-     * again with a {@code GET}.
+     * revokes on its 401, and answers instead of its 5xx or of a failed connection. {@code form}
+     * is a form {@code POST}'s body as the token route read it before forwarding it unchanged
+     * (null for a {@code GET}): the request the token service got.
      */
-    public ResponseInterceptor watching(Request request, Response response, Callback callback, WriteRefusal writes) {
-        boolean form = TokenRequest.isForm(request);
-        long length = request.getLength();
+    public ResponseInterceptor watching(
+            Request request, byte[] form, Response response, Callback callback, WriteRefusal writes) {
         String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+        TokenRequest sent =
+                form == null ? TokenRequest.ofQuery(authorization, request) : TokenRequest.ofForm(authorization, form);
         return new ResponseInterceptor() {
-            private volatile CopyingContentSource body;
-
-            @Override
-            public Content.Source requestBody(Content.Source clientToProxyBody) {
-                if (!form) {
-                    return clientToProxyBody;
-                }
-                body = new CopyingContentSource(clientToProxyBody, TokenRequest.MAX_FORM_BYTES);
-                return body;
-            }
-
-            /**
-             * The request as the token service got it: its form from the copy. An answer comes
-             * once the token service read what it answers; a failed exchange may have sent part of
-             * the form only, so then the copy counts only when it has every byte.
-             */
-            private TokenRequest sent(boolean answered) {
-                if (!form) {
-                    return TokenRequest.ofQuery(authorization, request);
-                }
-                byte[] copy = body == null ? null : body.copy();
-                return TokenRequest.ofForm(
-                        authorization, answered || copy == null || copy.length == length ? copy : null);
-            }
-
             @Override
             public boolean hold(org.eclipse.jetty.client.Response serverToProxyResponse) {
                 int status = serverToProxyResponse.getStatus();
@@ -240,7 +213,6 @@ public final class TokenShield {
             @Override
             public void onHeld(HeldResponse held, Runnable release) {
                 Thread.ofVirtual().name("token-shield").start(() -> {
-                    TokenRequest sent = sent(true);
                     if (held.status() >= 500) {
                         answer(
                                 sent,
@@ -269,9 +241,7 @@ public final class TokenShield {
             public boolean takeOverFailure(Throwable failure) {
                 String why = "the primary's token service is unreachable: "
                         + failure.getClass().getSimpleName();
-                Thread.ofVirtual()
-                        .name("token-shield")
-                        .start(() -> answer(sent(false), response, callback, why, writes));
+                Thread.ofVirtual().name("token-shield").start(() -> answer(sent, response, callback, why, writes));
                 return true;
             }
         };

@@ -22,7 +22,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -55,7 +54,12 @@ class RouterTokenAuthIT {
         TestTokenIssuer issuer =
                 TestTokenIssuer.create(TestTokenIssuer.KeyKind.RSA, "router-it-issuer", "router-it-registry");
         Path bundle = issuer.writeRootBundle(tmp.resolve("root.pem"));
-        tokens = FIXTURES.add(TestTokenEndpoint.start(issuer, Map.of("alice", "s3cret"), false));
+        // OAuth2 password grants answered too: containerd's form POST.
+        tokens = FIXTURES.add(TestTokenEndpoint.builder(issuer)
+                .user("alice", "s3cret")
+                .grant("alice", "*", "*", "pull", "push", "delete")
+                .oauth2()
+                .start());
         DistributionConfig.TokenAuth auth =
                 new DistributionConfig.TokenAuth(tokens.realm(), issuer.service(), issuer.issuer(), bundle);
         primary = FIXTURES.distribution(tmp.resolve("primary"), config -> config.withTokenAuth(auth));
@@ -164,6 +168,50 @@ class RouterTokenAuthIT {
         } finally {
             assertThat(admin("{\"mode\":\"normal\"}")).isEqualTo(200);
         }
+    }
+
+    /**
+     * Tried: containerd's OAuth2 {@code POST} asking {@code pull,push} while writes are frozen. The
+     * frozen check read the query only, where a {@code POST} has no scope: it went to the token
+     * service and got a push token, where the same request as a {@code GET} is refused. The form is
+     * now read before it is forwarded; a pull's {@code POST} still reaches the token service, its
+     * form whole.
+     */
+    @Test
+    void whileWritesAreFrozenAPasswordGrantToPushIsRefusedAndOneToPullReachesTheTokenServiceWhole() throws Exception {
+        assertThat(admin("{\"mode\":\"frozen\",\"reason\":\"moving to site B\"}"))
+                .isEqualTo(200);
+        try {
+            String push = "/jwt/auth?service=router-it-registry&scope=repository:secure/form:pull,push";
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> tokenRequest(push).statusCode() == 503);
+
+            HttpResponse<String> pushToken = passwordGrant("repository:secure/form:pull,push");
+            assertThat(pushToken.statusCode()).as(pushToken.body()).isEqualTo(503);
+            assertThat(pushToken.body()).contains("writes are frozen for a planned promotion: moving to site B");
+
+            int asked = tokens.scopeRequests().size();
+            HttpResponse<String> pullToken = passwordGrant("repository:secure/form:pull");
+            assertThat(pullToken.statusCode()).as(pullToken.body()).isEqualTo(200);
+            assertThat(pullToken.body()).contains("\"token\"");
+            assertThat(tokens.scopeRequests()).hasSize(asked + 1);
+            assertThat(tokens.scopeRequests().get(asked)).containsExactly("repository:secure/form:pull");
+        } finally {
+            assertThat(admin("{\"mode\":\"normal\"}")).isEqualTo(200);
+        }
+    }
+
+    /** alice's token request as containerd sends it: an OAuth2 password grant, its form in the body. */
+    private static HttpResponse<String> passwordGrant(String scope) throws Exception {
+        String form = "access_type=online&client_id=containerd-client&grant_type=password&password=s3cret"
+                + "&scope=" + java.net.URLEncoder.encode(scope, StandardCharsets.UTF_8)
+                + "&service=router-it-registry&username=alice";
+        return HTTP.send(
+                HttpRequest.newBuilder(router.localUrl().resolve("/jwt/auth"))
+                        .header("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+                        .POST(HttpRequest.BodyPublishers.ofString(form))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     /** skopeo copies the layout's {@code v1} to {@code reference} through the router, with alice's credentials. */
