@@ -245,7 +245,9 @@ final class ReplicaRead implements RouteLeg {
      * answered from the primary, or counted when the primary is down too. Sent to the primary, and
      * the primary found down before it answered ({@link PrimarySite#sendRead}), it is answered as a
      * read routed then: by the replica, marked possibly stale when it reads a tag, and a miss there
-     * with the outage 503 ({@link #missNotAskedOfPrimary}); counted as
+     * with the outage 503 ({@link #missNotAskedOfPrimary}; at once when the read went to the primary
+     * because the replica missed it: {@link #fallBack}); so is a read whose referrers list the
+     * primary was re-asked ({@link ReferrersFromPrimary}). Counted as
      * {@code fallbacks_total{outcome="primary-lost"}}, and in the access log as a fallback to the
      * replica.
      */
@@ -257,6 +259,8 @@ final class ReplicaRead implements RouteLeg {
         private final RouteMatch match;
         /** The primary was found down before it answered: the replica answers instead. */
         private volatile boolean primaryLost;
+        /** Sent to the primary because the replica missed it or could not answer ({@link #fallBack}). */
+        private volatile boolean replicaMissed;
 
         Read(Request request, Response response, Callback callback, RequestRecord record, RouteMatch match) {
             this.request = request;
@@ -275,6 +279,7 @@ final class ReplicaRead implements RouteLeg {
                     reason);
             record.fellBack("primary-fallback");
             metrics.fallback(match.routeId(), "primary");
+            replicaMissed = true;
             ResponseInterceptor missReport = new MissReport(
                     missListener, storedTags, match, request.getHeaders().getValuesList(HttpHeader.AUTHORIZATION));
             primary.sendRead(
@@ -285,7 +290,7 @@ final class ReplicaRead implements RouteLeg {
                     "primary-fallback",
                     match.routeId() == RouteId.REFERRERS
                             ? new ReferrersFromPrimary(
-                                    missReport, response, callback, () -> primary.ask(request, record, "GET"))
+                                    missReport, response, callback, () -> primary.ask(request, record, "GET"), this)
                             : missReport,
                     this);
         }
@@ -301,6 +306,13 @@ final class ReplicaRead implements RouteLeg {
             metrics.fallback(match.routeId(), "primary-lost");
             if (readsATag(match)) {
                 response.getHeaders().put(GeoregHeaders.POSSIBLY_STALE, "true");
+            }
+            if (replicaMissed) {
+                // The replica was asked already and missed: asked again (an in-process dispatch of
+                // the same request cannot be) it would miss again. Answered as its miss is now.
+                response.getHeaders().put(GeoregHeaders.SOURCE, "replica");
+                missNotAskedOfPrimary();
+                return;
             }
             try {
                 toReplica(this, true);

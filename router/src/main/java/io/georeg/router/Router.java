@@ -467,7 +467,7 @@ public final class Router implements AutoCloseable {
                         fences,
                         metrics,
                         missListener,
-                        new StoredTagLookup(httpClient, () -> registryOf(cell), STORED_TAG_LOOKUP_TIMEOUT),
+                        new StoredTagLookup(proxy, () -> registryOf(cell), STORED_TAG_LOOKUP_TIMEOUT),
                         backends,
                         () -> replicaBinding.bypass(cell.name()).isPresent(),
                         // Only while the shield stands in for the token service: once it is back, the

@@ -3,6 +3,8 @@ package io.georeg.router.fallback;
 import io.georeg.oci.ErrorCode;
 import io.georeg.router.proxy.OciErrorResponse;
 import io.georeg.router.proxy.ResponseInterceptor;
+import io.georeg.router.proxy.UpstreamFoundDown;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpMethod;
@@ -21,8 +23,10 @@ import org.slf4j.LoggerFactory;
  * with the API says so of a repository it does not have (distribution 2.8 answers "404 page not
  * found", no registry error), which passes as it is. A HEAD's 404 has no body to name it (RFC 9110,
  * 9.3.2), so the primary is asked the GET of the same target ({@code getOfTheTarget}) and its body
- * decides; when that GET fails, what the 404 means is unknown and the 503 stands. Any other answer
- * goes through {@code next} (the miss report) unchanged.
+ * decides; when that GET fails, what the 404 means is unknown and the 503 stands, unless it failed
+ * because the primary was found down while it waited ({@link UpstreamFoundDown}): then the read is
+ * answered as one whose primary exchange was ({@code whenFoundDown}). Any other answer goes through
+ * {@code next} (the miss report) unchanged.
  */
 public final class ReferrersFromPrimary implements ResponseInterceptor {
     private static final Logger LOG = LoggerFactory.getLogger(ReferrersFromPrimary.class);
@@ -31,20 +35,25 @@ public final class ReferrersFromPrimary implements ResponseInterceptor {
     private final Response response;
     private final Callback callback;
     private final Supplier<? extends CompletionStage<HeldResponse>> getOfTheTarget;
+    private final Runnable whenFoundDown;
 
     /**
      * @param getOfTheTarget asks the primary a GET of the request's target, with the client's
      *                       credentials; called only for a HEAD's 404, and never blocks
+     * @param whenFoundDown  answers the read when the primary is found down before it answered that
+     *                       GET, as when it is found down before it answered the read itself
      */
     public ReferrersFromPrimary(
             ResponseInterceptor next,
             Response response,
             Callback callback,
-            Supplier<? extends CompletionStage<HeldResponse>> getOfTheTarget) {
+            Supplier<? extends CompletionStage<HeldResponse>> getOfTheTarget,
+            Runnable whenFoundDown) {
         this.next = next;
         this.response = response;
         this.callback = callback;
         this.getOfTheTarget = getOfTheTarget;
+        this.whenFoundDown = whenFoundDown;
     }
 
     @Override
@@ -63,6 +72,11 @@ public final class ReferrersFromPrimary implements ResponseInterceptor {
             return;
         }
         getOfTheTarget.get().whenComplete((get, failure) -> {
+            Throwable cause = failure instanceof CompletionException c ? c.getCause() : failure;
+            if (cause instanceof UpstreamFoundDown) {
+                whenFoundDown.run(); // answers the client itself, its failures included
+                return;
+            }
             if (failure != null) {
                 LOG.debug(
                         "the primary's GET of the referrers list failed: its 404 to the HEAD stays unexplained",

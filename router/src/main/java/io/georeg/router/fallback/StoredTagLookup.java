@@ -1,6 +1,7 @@
 package io.georeg.router.fallback;
 
 import io.georeg.oci.MediaTypes;
+import io.georeg.router.proxy.StreamingProxy;
 import io.georeg.router.proxy.Upstream;
 import java.time.Duration;
 import java.util.List;
@@ -8,7 +9,6 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.eclipse.jetty.client.ContentResponse;
-import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.slf4j.Logger;
@@ -19,18 +19,20 @@ import org.slf4j.LoggerFactory;
  * type georeg stores in {@code Accept} ({@link MediaTypes#ACCEPT_EVERY_MANIFEST}) and the
  * client's own {@code Authorization}. A client's read is no evidence of that: distribution 2.8
  * answers a client that cannot take a manifest list with the list's linux/amd64 child, under
- * the child's digest. Blocking; called off the request path.
+ * the child's digest. Blocking; called off the request path. Bounded by {@code timeout}, and by
+ * the primary being found down, as the proxy's exchanges with it are
+ * ({@link StreamingProxy#newRequestUntilDown}): a hung primary holds no lookup for the whole timeout.
  */
 public final class StoredTagLookup {
     private static final Logger LOG = LoggerFactory.getLogger(StoredTagLookup.class);
 
-    private final HttpClient httpClient;
+    private final StreamingProxy proxy;
     private final Supplier<Upstream> primary;
     private final Duration timeout;
 
     /** @param primary the primary's registry as configured now (a promotion may switch it) */
-    public StoredTagLookup(HttpClient httpClient, Supplier<Upstream> primary, Duration timeout) {
-        this.httpClient = httpClient;
+    public StoredTagLookup(StreamingProxy proxy, Supplier<Upstream> primary, Duration timeout) {
+        this.proxy = proxy;
         this.primary = primary;
         this.timeout = timeout;
     }
@@ -41,8 +43,9 @@ public final class StoredTagLookup {
     /** What {@code repository:tag} is on the primary, empty when it has none or cannot be asked. */
     public Optional<Stored> storedUnder(String repository, String tag, List<String> authorization) {
         try {
-            ContentResponse head = httpClient
-                    .newRequest(primary.get().target("/v2/" + repository + "/manifests/" + tag, null))
+            Upstream upstream = primary.get();
+            ContentResponse head = proxy.newRequestUntilDown(
+                            upstream, upstream.target("/v2/" + repository + "/manifests/" + tag, null))
                     .method(HttpMethod.HEAD)
                     .headers(h -> {
                         h.put(HttpHeader.ACCEPT, MediaTypes.ACCEPT_EVERY_MANIFEST);

@@ -48,7 +48,9 @@ import org.slf4j.LoggerFactory;
  * that upstream down ({@link #foundDown}) none is left waiting for the idle timeout on a primary
  * that accepts connections and never answers. The list is linked through the exchanges
  * themselves: tracking one allocates nothing and takes a short lock twice; no timer is set per
- * exchange.
+ * exchange. The router's own requests to such an upstream, made beside a client's exchange (a
+ * referrers list re-asked with GET: {@link #ask}; the tag lookup of a miss report:
+ * {@link #newRequestUntilDown}), are kept in the same list and given up the same way.
  */
 public final class StreamingProxy {
     private static final Logger LOG = LoggerFactory.getLogger(StreamingProxy.class);
@@ -66,10 +68,10 @@ public final class StreamingProxy {
     private final long maxRequestBodyBytes;
     private final int maxHeldBodyBytes;
 
-    /** Guards the list of tracked exchanges in flight, linked through {@link Exchange#prev}/{@link Exchange#next}. */
+    /** Guards the list of tracked exchanges in flight, linked through themselves ({@link InFlight}). */
     private final Object inFlightLock = new Object();
 
-    private Exchange inFlight;
+    private InFlight inFlight;
 
     public StreamingProxy(
             HttpClient httpClient,
@@ -164,21 +166,21 @@ public final class StreamingProxy {
      * mid-body, and the client retries, as it would if the primary's connection had closed.
      */
     public void foundDown(URI origin, String refusal, Duration stalledAfter) {
-        List<Exchange> waiting = new ArrayList<>();
+        List<InFlight> waiting = new ArrayList<>();
         synchronized (inFlightLock) {
-            for (Exchange e = inFlight; e != null; e = e.next) {
+            for (InFlight e = inFlight; e != null; e = e.next) {
                 if (e.upstream.origin().equals(origin)) {
                     waiting.add(e);
                 }
             }
         }
         long now = System.nanoTime();
-        for (Exchange e : waiting) {
+        for (InFlight e : waiting) {
             e.foundDown(refusal, now, stalledAfter.toNanos());
         }
     }
 
-    private void track(Exchange exchange) {
+    private void track(InFlight exchange) {
         synchronized (inFlightLock) {
             exchange.next = inFlight;
             if (inFlight != null) {
@@ -188,7 +190,7 @@ public final class StreamingProxy {
         }
     }
 
-    private void untrack(Exchange exchange) {
+    private void untrack(InFlight exchange) {
         synchronized (inFlightLock) {
             if (exchange.prev != null) {
                 exchange.prev.next = exchange.next;
@@ -206,13 +208,76 @@ public final class StreamingProxy {
     }
 
     /**
+     * A request of the router's own to {@code upstream} at {@code target} (not a client's), with the
+     * idle timeout, given up as {@link #forward}'s exchanges are when {@code upstream} is found down:
+     * aborted with {@link UpstreamFoundDown}. Tracked from now until it completes: the caller sends it.
+     */
+    public org.eclipse.jetty.client.Request newRequestUntilDown(Upstream upstream, URI target) {
+        return untilDown(
+                upstream, httpClient.newRequest(target).idleTimeout(idleTimeout.toMillis(), TimeUnit.MILLISECONDS));
+    }
+
+    /** {@code proxyToServerRequest}, tracked until it completes (see {@link #newRequestUntilDown}). */
+    private org.eclipse.jetty.client.Request untilDown(
+            Upstream upstream, org.eclipse.jetty.client.Request proxyToServerRequest) {
+        Asked asked = new Asked(upstream, proxyToServerRequest);
+        proxyToServerRequest.onComplete(asked);
+        track(asked);
+        return proxyToServerRequest;
+    }
+
+    /**
+     * What {@link #foundDown} gives up: an exchange, or a request of the router's own ({@link
+     * Asked}), linked into the proxy's list through itself. A {@link Callback.Completable} only
+     * because an exchange is one (it completes the proxy→client response), so that the links cost
+     * an exchange no object of their own.
+     */
+    private abstract static class InFlight extends Callback.Completable {
+        final Upstream upstream;
+        /** Links of the proxy's list, guarded by its lock. */
+        InFlight prev;
+
+        InFlight next;
+
+        InFlight(Upstream upstream) {
+            this.upstream = upstream;
+        }
+
+        abstract void foundDown(String refusal, long now, long stalledAfterNanos);
+    }
+
+    /**
+     * A request of the router's own in flight: found down, it is aborted whatever it has received
+     * (its answer is small, and held whole by whoever asked), and whoever asked gets the failure.
+     */
+    private final class Asked extends InFlight implements org.eclipse.jetty.client.Response.CompleteListener {
+        private final org.eclipse.jetty.client.Request request;
+
+        Asked(Upstream upstream, org.eclipse.jetty.client.Request request) {
+            super(upstream);
+            this.request = request;
+        }
+
+        @Override
+        void foundDown(String refusal, long now, long stalledAfterNanos) {
+            request.abort(new UpstreamFoundDown(refusal));
+        }
+
+        @Override
+        public void onComplete(Result result) {
+            untrack(this);
+        }
+    }
+
+    /**
      * Asks {@code upstream} at {@code target} with {@code method} instead of the client's: the
      * client's headers (its credentials included) as {@link #forward} sends them, the same idle
      * timeout, and the body held up to the same limit. Nothing goes to the client; the answer
      * completes the future, and a failure, or a body over the limit, completes it exceptionally.
      * For an interceptor that needs more than the answer to the client's own method (a HEAD's 404
      * has no body to name its error code). The exchange is reported to {@code observer} as
-     * {@link #forward}'s are. The future completes on the upstream client's I/O thread: what
+     * {@link #forward}'s are, and given up as theirs are when {@code upstream} is found down (the
+     * future fails with {@link UpstreamFoundDown}). The future completes on the upstream client's I/O thread: what
      * depends on it must not block.
      */
     public CompletableFuture<ResponseInterceptor.HeldResponse> ask(
@@ -223,7 +288,7 @@ public final class StreamingProxy {
             String requestId,
             ProxyObserver observer) {
         org.eclipse.jetty.client.Request proxyToServerRequest =
-                proxyToServer(clientToProxyRequest, target, method, requestId);
+                untilDown(upstream, proxyToServer(clientToProxyRequest, target, method, requestId));
         long sentAt = System.nanoTime();
         AtomicBoolean headersSeen = new AtomicBoolean();
         proxyToServerRequest.onResponseHeaders(serverToProxyResponse -> {
@@ -303,24 +368,20 @@ public final class StreamingProxy {
      * and never blocks: writes to the client complete on callbacks, and what an interceptor does
      * that may block it does on a thread of its own ({@link ResponseInterceptor}).
      */
-    private final class Exchange extends Callback.Completable implements org.eclipse.jetty.client.Response.Listener {
+    private final class Exchange extends InFlight implements org.eclipse.jetty.client.Response.Listener {
         private final Request clientToProxyRequest;
         /** The request body as the upstream reads it; null without one. */
         private final ClientBody clientBody;
 
         private final Response proxyToClientResponse;
         private final Callback proxyToClientCallback;
-        private final Upstream upstream;
         private final ResponseInterceptor interceptor;
         private final ProxyObserver observer;
         private final long sentAt;
         private final org.eclipse.jetty.client.Request proxyToServerRequest;
         /** Kept in the proxy's list while in flight ({@link ExchangeTimeouts#untilDown}). */
         private final boolean tracked;
-        /** Links of the proxy's list of tracked exchanges, guarded by its lock. */
-        private Exchange prev;
 
-        private Exchange next;
         private boolean headersSeen;
         /**
          * Set by whichever comes first: the upstream's status and headers, the end of the answer
@@ -360,13 +421,13 @@ public final class StreamingProxy {
                 long sentAt,
                 org.eclipse.jetty.client.Request proxyToServerRequest,
                 boolean tracked) {
+            super(upstream);
             this.proxyToServerRequest = proxyToServerRequest;
             this.tracked = tracked;
             this.clientToProxyRequest = clientToProxyRequest;
             this.clientBody = clientBody;
             this.proxyToClientResponse = proxyToClientResponse;
             this.proxyToClientCallback = proxyToClientCallback;
-            this.upstream = upstream;
             this.interceptor = interceptor;
             this.observer = observer;
             this.sentAt = sentAt;
@@ -389,6 +450,7 @@ public final class StreamingProxy {
         }
 
         /** See {@link StreamingProxy#foundDown}. */
+        @Override
         void foundDown(String refusal, long now, long stalledAfterNanos) {
             if (abandon(new UpstreamFoundDown(refusal))) {
                 return;
@@ -404,13 +466,22 @@ public final class StreamingProxy {
                     return;
                 }
             }
+            if (!proxyToClientResponse.isCommitted()) {
+                // Nothing went to the client yet (an answer held whole to be looked at): given up as
+                // one without an answer, which its interceptor may answer another way (onFailure).
+                proxyToServerRequest.abort(new UpstreamFoundDown(refusal));
+                return;
+            }
+            // Mid-body the client is refused nothing: its connection closes, and it retries. The
+            // access log says why, not the refusal of a request that needs the upstream.
+            String cutOff = "the answer of " + upstream.description() + " stopped coming "
+                    + (now - lastSeenAt) / 1_000_000 + " ms ago and it is found down: cut off";
             LOG.info(
-                    "{} {}: the answer of {} stopped coming {} ms ago and it is found down: cut off",
+                    "{} {}: {}",
                     clientToProxyRequest.getMethod(),
                     clientToProxyRequest.getHttpURI().getPath(),
-                    upstream.name(),
-                    (now - lastSeenAt) / 1_000_000);
-            proxyToServerRequest.abort(new UpstreamFoundDown(refusal));
+                    cutOff);
+            proxyToServerRequest.abort(new UpstreamFoundDown(cutOff));
         }
 
         @Override
@@ -660,7 +731,11 @@ public final class StreamingProxy {
                 return;
             }
             observer.onUpstreamFailure(upstream, failure, !headersSeen);
-            if (!headersSeen && !proxyToClientResponse.isCommitted() && interceptor.takeOverFailure(failure)) {
+            // An answer held whole and given up when its upstream was found down reached no one:
+            // as one without an answer yet, its interceptor may answer another way.
+            if ((!headersSeen || (held != null && failure instanceof UpstreamFoundDown))
+                    && !proxyToClientResponse.isCommitted()
+                    && interceptor.takeOverFailure(failure)) {
                 return;
             }
             LOG.debug(

@@ -22,7 +22,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * request gets {@code 200 {}} (the router's probes find it up); once {@link #hang()}ed, it reads on
  * and answers nothing more, on new connections and kept-alive ones alike. A GET of a blob gets its
  * status, headers and the first {@link #BLOB_SENT} bytes of a {@link #BLOB_LENGTH}-byte body, and then
- * nothing more whatever the mode: a primary that stops mid-body.
+ * nothing more whatever the mode: a primary that stops mid-body; a GET of a tags list the start of
+ * its body the same way. A referrers list is answered 404 to a HEAD (as a primary without the
+ * referrers API answers) while it answers, and a GET of one never: the router's GET of a list whose
+ * HEAD it got 404 for is what waits.
  */
 final class HangingPrimary implements AutoCloseable {
     static final int BLOB_LENGTH = 4 << 20;
@@ -92,11 +95,25 @@ final class HangingPrimary implements AutoCloseable {
                     readUntilClosed(in);
                     return;
                 }
-                if (hung) {
+                if (requestLine.startsWith("GET ") && requestLine.contains("/tags/list")) {
+                    out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1024\r\n\r\n"
+                                    + "{\"name\":")
+                            .getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                    readUntilClosed(in);
+                    return;
+                }
+                if (hung || (requestLine.startsWith("GET ") && requestLine.contains("/referrers/"))) {
                     readUntilClosed(in);
                     return;
                 }
                 in.skipNBytes(contentLength(head));
+                if (requestLine.startsWith("HEAD ") && requestLine.contains("/referrers/")) {
+                    out.write(
+                            "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                    continue;
+                }
                 out.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
                         .getBytes(StandardCharsets.US_ASCII));
                 out.flush();

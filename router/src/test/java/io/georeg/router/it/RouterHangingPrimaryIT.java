@@ -67,10 +67,12 @@ class RouterHangingPrimaryIT {
                 null,
                 replica.uncached(),
                 config -> config.withTimeouts(new RouterConfig.Timeouts(
-                        Duration.ofSeconds(1),
-                        RouterConfig.Timeouts.defaults().idle(),
-                        Duration.ofMillis(300),
-                        RouterConfig.Timeouts.defaults().healthTimeout())),
+                                Duration.ofSeconds(1),
+                                RouterConfig.Timeouts.defaults().idle(),
+                                Duration.ofMillis(300),
+                                RouterConfig.Timeouts.defaults().healthTimeout()))
+                        .withAccessLog(new RouterConfig.AccessLog(
+                                RouterConfig.AccessLog.Mode.ALL, 1, tmp.resolve("access.log"), 16384)),
                 LoopbackRouter.withDatabase(database)));
     }
 
@@ -87,14 +89,7 @@ class RouterHangingPrimaryIT {
 
     @Test
     void pinnedReadWaitingOnAHungPrimaryIsServedByTheReplicaOnceThePrimaryIsFoundDown() throws Exception {
-        TestImage replicated = TestImages.image(2201);
-        replica.replicate("hang/pinned", "v1", replicated);
-        // A push of another image as v1 that the replica has not got yet: reads of v1 go to the primary.
-        new FenceStore(database.transactions(), Duration.ofMinutes(5), Duration.ZERO)
-                .record(
-                        "hang/pinned",
-                        "v1",
-                        TestImages.image(2202).manifest().digest().toString());
+        TestImage replicated = replicatedAndPushedAgain("hang/pinned", 2201, "v1");
 
         primary.hang();
         CompletableFuture<HttpResponse<String>> read =
@@ -157,6 +152,43 @@ class RouterHangingPrimaryIT {
     }
 
     @Test
+    void referrersReAskWaitingOnAHungPrimaryIsAnsweredAsTheReadOnceThePrimaryIsFoundDown() throws Exception {
+        String subject = TestImages.image(2204).manifest().digest().toString();
+        String path = "/v2/hang/referred/referrers/" + subject;
+        // The replica lacks the repository and the primary answers the HEAD 404: the router asks it
+        // the GET of the list, which the primary never answers.
+        CompletableFuture<HttpResponse<String>> head =
+                send(HttpRequest.newBuilder(router.localUrl().resolve(path))
+                        .method("HEAD", HttpRequest.BodyPublishers.noBody()));
+        awaitForwarded("GET " + path + " ");
+        primary.hang();
+
+        HttpResponse<String> answer = head.get(WITHIN.toSeconds(), TimeUnit.SECONDS);
+        assertThat(router.primaryReachable()).isFalse();
+        // As a read the primary did not answer: asked of the replica, whose miss gets the outage 503.
+        assertThat(answer.statusCode()).isEqualTo(503);
+        assertThat(answer.headers().firstValue("X-Georeg-Source")).hasValue("replica");
+        assertThat(metrics()).contains("georeg_router_fallbacks_total{outcome=\"primary-lost\",route=\"referrers\"}");
+    }
+
+    @Test
+    void pinnedTagsListHeldFromAHungPrimaryIsServedByTheReplicaOnceThePrimaryIsFoundDown() throws Exception {
+        replicatedAndPushedAgain("hang/listed", 2205, "v2");
+        // The primary starts the list the router holds whole to cut it to the page, and stops.
+        CompletableFuture<HttpResponse<String>> list =
+                send(HttpRequest.newBuilder(router.localUrl().resolve("/v2/hang/listed/tags/list")));
+        awaitForwarded("GET /v2/hang/listed/tags/list ");
+        primary.hang();
+
+        HttpResponse<String> answer = list.get(WITHIN.toSeconds(), TimeUnit.SECONDS);
+        assertThat(router.primaryReachable()).isFalse();
+        // Nothing had reached the client: a read, not a push, so not the refusal of a write.
+        assertThat(answer.statusCode()).isEqualTo(200);
+        assertThat(answer.headers().firstValue("X-Georeg-Source")).hasValue("replica");
+        assertThat(answer.body()).contains("\"v1\"");
+    }
+
+    @Test
     void blobWhoseBodyStopsComingFromAPrimaryFoundDownEndsWithItsConnectionClosed() throws Exception {
         TestImage notReplicated = TestImages.image(2203);
         String digest = notReplicated.layers().getFirst().digest().toString();
@@ -185,6 +217,36 @@ class RouterHangingPrimaryIT {
         assertThat(metrics())
                 .containsPattern(
                         "georeg_router_upstream_abandoned_total\\{phase=\"response\",upstream=\"primary\"} \\d");
+        // The client was refused nothing (its connection closed): the access log says why, not the
+        // refusal of a push.
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> accessLog().stream().anyMatch(l -> l.contains("/v2/hang/streamed/blobs/")));
+        assertThat(accessLog().stream().filter(l -> l.contains("/v2/hang/streamed/blobs/")))
+                .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .contains("aborted")
+                .contains("stopped coming")
+                .doesNotContain("pushes, deletes and logins");
+    }
+
+    private static List<String> accessLog() throws IOException {
+        Path file = tmp.resolve("access.log");
+        return java.nio.file.Files.exists(file) ? java.nio.file.Files.readAllLines(file) : List.of();
+    }
+
+    /**
+     * Image {@code seed} replicated as {@code repository:v1}, and a push through the router of
+     * another image as {@code tag} that the replica has not got yet: reads the fence pins (of the
+     * tag, of the repository's tags list) go to the primary.
+     */
+    private static TestImage replicatedAndPushedAgain(String repository, int seed, String tag) throws Exception {
+        TestImage replicated = TestImages.image(seed);
+        replica.replicate(repository, "v1", replicated);
+        new FenceStore(database.transactions(), Duration.ofMinutes(5), Duration.ZERO)
+                .record(
+                        repository,
+                        tag,
+                        TestImages.image(seed + 1).manifest().digest().toString());
+        return replicated;
     }
 
     private static CompletableFuture<HttpResponse<String>> send(HttpRequest.Builder request) {
