@@ -124,10 +124,10 @@ final class ReplicaRead implements RouteLeg {
         if (primaryDown && readsATag(match)) {
             response.getHeaders().put(GeoregHeaders.POSSIBLY_STALE, "true");
         }
+        Read read = new Read(request, response, callback, record, match);
         if (!primaryDown && replicaBypassed.getAsBoolean()) {
             // No fence check either: the primary is current for every read, fenced or not.
             metrics.routed(record, match, "primary");
-            Read read = new Read(request, response, callback, record, match);
             if (read.primaryRefusesTheToken()) {
                 // The replica holds another primary's content: its answer must not stand in either.
                 read.notAskedOfPrimary(notReadableFromReplica("replica bypassed after the primary was switched"));
@@ -136,7 +136,6 @@ final class ReplicaRead implements RouteLeg {
             primary.sendRead(request, response, callback, record, "primary", ResponseInterceptor.NONE, read);
             return;
         }
-        Read read = new Read(request, response, callback, record, match);
         if (!primaryDown && replicaUnavailable()) {
             metrics.routed(record, match, "replica");
             String reason = replica.isDown() ? "replica circuit open" : "tracking database unavailable";

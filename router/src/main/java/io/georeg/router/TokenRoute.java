@@ -11,6 +11,7 @@ import io.georeg.router.route.RouteMatch;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -133,9 +134,12 @@ final class TokenRoute implements RouteLeg {
             RouteMatch match,
             String query,
             byte[] form) {
+        // A form's credentials and scopes, read once: for the frozen check below and the shield.
+        TokenRequest formRequest =
+                form == null ? null : TokenRequest.ofForm(request.getHeaders().get(HttpHeader.AUTHORIZATION), form);
         ResponseInterceptor watch = shield == null
                 ? ResponseInterceptor.NONE
-                : shield.watching(request, form, response, callback, this::refuseWrite);
+                : shield.watching(request, formRequest, response, callback, this::refuseWrite);
         Duration timeout = shield == null ? null : TOKEN_SERVICE_TIMEOUT;
         // In primary-down mode the whole primary site counts as down, its token service included.
         CircuitBreaker admission = primary.drillsAnOutage() ? primary.circuit() : tokenServiceCircuit;
@@ -153,9 +157,7 @@ final class TokenRoute implements RouteLeg {
                 : tokenService.target(authTarget.getRawPath(), query);
         // Whether it asks to write: its query's scopes, and a form's (one reading of them, TokenScopes').
         boolean writes = TokenScopes.asksToWrite(query)
-                || (form != null
-                        && TokenScopes.scopesAskToWrite(
-                                TokenRequest.ofForm(null, form).scopes()));
+                || (formRequest != null && TokenScopes.scopesAskToWrite(formRequest.scopes()));
         primary.sendAdmitted(
                 request,
                 response,

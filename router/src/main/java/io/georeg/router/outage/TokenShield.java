@@ -195,14 +195,13 @@ public final class TokenShield {
     /**
      * Watches a token request forwarded to the primary's token service: learns from its 200,
      * revokes on its 401, and answers instead of its 5xx or of a failed connection. {@code form}
-     * is a form {@code POST}'s body as the token route read it before forwarding it unchanged
-     * (null for a {@code GET}): the request the token service got.
+     * is a form {@code POST} as the token route read it before forwarding its body unchanged
+     * (null for a {@code GET}, read here from the query): the request the token service got.
      */
     public ResponseInterceptor watching(
-            Request request, byte[] form, Response response, Callback callback, WriteRefusal writes) {
-        String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+            Request request, TokenRequest form, Response response, Callback callback, WriteRefusal writes) {
         TokenRequest sent =
-                form == null ? TokenRequest.ofQuery(authorization, request) : TokenRequest.ofForm(authorization, form);
+                form != null ? form : TokenRequest.ofQuery(request.getHeaders().get(HttpHeader.AUTHORIZATION), request);
         return new ResponseInterceptor() {
             @Override
             public boolean hold(org.eclipse.jetty.client.Response serverToProxyResponse) {
