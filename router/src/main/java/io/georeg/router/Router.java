@@ -3,14 +3,13 @@ package io.georeg.router;
 import io.georeg.db.DatabaseConfig;
 import io.georeg.db.Transactions;
 import io.georeg.oci.RequestLimits;
-import io.georeg.ops.AcceptQueue;
+import io.georeg.ops.ClientConnector;
 import io.georeg.ops.Closing;
 import io.georeg.ops.GracefulDrain;
 import io.georeg.ops.JettyMetrics;
 import io.georeg.ops.OciErrorHandler;
 import io.georeg.ops.OperationsHandler;
 import io.georeg.ops.ProcessName;
-import io.georeg.ops.UnsharedBuffers;
 import io.georeg.router.admin.AdminEndpoint;
 import io.georeg.router.admin.AdminStateStore;
 import io.georeg.router.admin.DatabaseAdminStateStore;
@@ -773,16 +772,15 @@ public final class Router implements AutoCloseable {
         ServerConnector connector;
         if (isPublic) {
             InlineResume resume = new InlineResume(threads);
-            // Buffers of each connection's own: Jetty may fill a refused request's buffer after
-            // releasing it, which a pool would hand to the next client (UnsharedBuffers, RouterBufferBleedIT).
-            connector = new ServerConnector(
+            // What every listener clients reach gets: buffers of each connection's own (Jetty may
+            // fill a refused request's buffer after releasing it: RouterBufferBleedIT), the clients'
+            // deadlines, an accept queue for bursts.
+            connector = ClientConnector.create(
                     s,
                     resume,
-                    null,
-                    UnsharedBuffers.forConnector(http),
-                    -1,
-                    -1,
-                    JettyMetrics.of(registry).connections(name, factory));
+                    http,
+                    JettyMetrics.of(registry).connections(name, factory),
+                    config.timeouts().clients());
             // A connection Jetty resumes after a proxied answer runs on the client thread that wrote
             // the answer, once the started server's handlers are known not to block (RouterInlineResumeIT).
             s.addEventListener(new LifeCycle.Listener() {
@@ -796,10 +794,7 @@ public final class Router implements AutoCloseable {
         }
         connector.setHost(host);
         connector.setPort(port);
-        if (isPublic) {
-            config.timeouts().clients().applyTo(connector);
-            AcceptQueue.applyTo(connector);
-        } else {
+        if (!isPublic) {
             connector.setIdleTimeout(config.timeouts().idle().toMillis());
         }
         s.addConnector(connector);

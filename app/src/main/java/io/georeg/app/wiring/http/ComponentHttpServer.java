@@ -1,12 +1,11 @@
 package io.georeg.app.wiring.http;
 
-import io.georeg.ops.AcceptQueue;
+import io.georeg.ops.ClientConnector;
 import io.georeg.ops.ClientDeadlines;
 import io.georeg.ops.GracefulDrain;
 import io.georeg.ops.JettyMetrics;
 import io.georeg.ops.OciErrorHandler;
 import io.georeg.ops.OperationsHandler;
-import io.georeg.ops.UnsharedBuffers;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,20 +43,11 @@ public final class ComponentHttpServer implements AutoCloseable {
             UnaryOperator<Handler> outermost) {
         JettyMetrics metrics = JettyMetrics.of(operations.registry());
         this.server = new Server(metrics.threadPool(name, maxThreads, Math.min(8, maxThreads)));
-        // Buffers of each connection's own: Jetty may fill a refused request's buffer after its release
-        // (UnsharedBuffers).
-        this.connector = new ServerConnector(
-                server,
-                null,
-                null,
-                UnsharedBuffers.forConnector(http),
-                -1,
-                -1,
-                metrics.connections(name, new HttpConnectionFactory(http)));
+        // What every listener clients reach gets: unshared buffers, the clients' deadlines, an accept queue.
+        this.connector = ClientConnector.create(
+                server, null, http, metrics.connections(name, new HttpConnectionFactory(http)), clients);
         connector.setHost(host);
         connector.setPort(port);
-        clients.applyTo(connector);
-        AcceptQueue.applyTo(connector);
         server.addConnector(connector);
         // Jetty's own refusals (malformed requests, oversized headers) answer with an OCI error body, never HTML.
         server.setErrorHandler(errors != null ? errors : OciErrorHandler.plain());
