@@ -45,8 +45,9 @@ import org.slf4j.LoggerFactory;
  *     ({@code primary-fenced}; a tags list cut to the page asked for, {@link FencedTagsPage});</li>
  * <li>in the two cases above, and in the first (the replica bypassed after a promotion), a read
  *     with one of this site's outage tokens while the primary's token service is down is answered
- *     {@code 503 UNAVAILABLE} saying why instead ({@link Read#notAskedOfPrimary}), as a miss is:
- *     the primary refuses the token;</li>
+ *     {@code 503 UNAVAILABLE} saying why the replica cannot answer it instead
+ *     ({@link Read#notAskedOfPrimary}), as a miss is: the primary refuses the token. The three go
+ *     to the primary through one step that decides it ({@link #toPrimary});</li>
  * <li>otherwise the replica answers — a referrers list corrected with the fences of writes it
  *     does not show yet ({@link ReferrersCorrection}) — and a miss (404 not-replicated, a 5xx of
  *     its backends, an unreachable replica, or no answer within the budget while the primary is
@@ -126,25 +127,21 @@ final class ReplicaRead implements RouteLeg {
         }
         Read read = new Read(request, response, callback, record, match);
         if (!primaryDown && replicaBypassed.getAsBoolean()) {
-            // No fence check either: the primary is current for every read, fenced or not.
+            // No fence check either: the primary is current for every read, fenced or not. The
+            // replica holds another primary's content: its answer must not stand in either.
             metrics.routed(record, match, "primary");
-            if (read.primaryRefusesTheToken()) {
-                // The replica holds another primary's content: its answer must not stand in either.
-                read.notAskedOfPrimary(notReadableFromReplica("replica bypassed after the primary was switched"));
-                return;
-            }
-            primary.sendRead(request, response, callback, record, "primary", ResponseInterceptor.NONE, read);
+            toPrimary(
+                    read,
+                    notReadableFromReplica("replica bypassed after the primary was switched"),
+                    false,
+                    () -> primary.sendRead(
+                            request, response, callback, record, "primary", ResponseInterceptor.NONE, read));
             return;
         }
         if (!primaryDown && replicaUnavailable()) {
             metrics.routed(record, match, "replica");
             String reason = replica.isDown() ? "replica circuit open" : "tracking database unavailable";
-            if (read.primaryRefusesTheToken()) {
-                metrics.fallback(match.routeId(), read.notAskedOutcome());
-                read.notAskedOfPrimary(notReadableFromReplica(reason));
-                return;
-            }
-            read.fallBack(reason);
+            toPrimary(read, notReadableFromReplica(reason), true, () -> read.fallBack(reason));
             return;
         }
         if (primaryDown) {
@@ -162,28 +159,49 @@ final class ReplicaRead implements RouteLeg {
         return "cannot be read from this site's replica now (" + reason + ")";
     }
 
+    /**
+     * A read only the primary may answer now ({@code replicaState} says why the replica may not:
+     * it holds another primary's content, cannot serve, or does not show a write the read must
+     * see): {@code send} sends it there, unless the primary refuses the client's token
+     * ({@link Read#primaryRefusesTheToken}). Then the client gets the 503 of a read not asked of
+     * the primary, saying why ({@link Read#notAskedOfPrimary}). A
+     * read routed to the replica that falls back from it without asking it ({@code fallback}: the
+     * replica is unavailable) counts that 503 as the fallback's outcome, as it counts one that
+     * reaches the primary ({@link Read#fallBack}).
+     */
+    private void toPrimary(Read read, String replicaState, boolean fallback, Runnable send) {
+        if (!read.primaryRefusesTheToken()) {
+            send.run();
+            return;
+        }
+        if (fallback) {
+            metrics.fallback(read.match.routeId(), read.notAskedOutcome());
+        }
+        read.notAskedOfPrimary(replicaState);
+    }
+
     private void pinnedOrReplica(Read read, boolean pinned) throws Exception {
         if (pinned) {
+            // Read-your-writes: the replica's older answer must not stand in for the primary's.
             metrics.routed(read.record, read.match, "primary-fenced");
-            if (read.primaryRefusesTheToken()) {
-                // Read-your-writes: the replica's older answer must not stand in for the primary's.
-                read.notAskedOfPrimary("was written through this site and its replica does not show that yet");
-                return;
-            }
-            primary.sendRead(
-                    read.request,
-                    read.response,
-                    read.callback,
-                    read.record,
-                    "primary-fenced",
-                    read.match.routeId() == RouteId.TAGS_LIST
-                            ? FencedTagsPage.of(
-                                    read.match.repository(),
-                                    read.request.getHttpURI().getQuery(),
-                                    read.response,
-                                    read.callback)
-                            : ResponseInterceptor.NONE,
-                    read);
+            toPrimary(
+                    read,
+                    "was written through this site and its replica does not show that yet",
+                    false,
+                    () -> primary.sendRead(
+                            read.request,
+                            read.response,
+                            read.callback,
+                            read.record,
+                            "primary-fenced",
+                            read.match.routeId() == RouteId.TAGS_LIST
+                                    ? FencedTagsPage.of(
+                                            read.match.repository(),
+                                            read.request.getHttpURI().getQuery(),
+                                            read.response,
+                                            read.callback)
+                                    : ResponseInterceptor.NONE,
+                            read));
             return;
         }
         toReplica(read, false);
