@@ -61,7 +61,6 @@ import org.slf4j.LoggerFactory;
  */
 final class ReplicaRead implements RouteLeg {
     private static final Logger LOG = LoggerFactory.getLogger(ReplicaRead.class);
-    private static final String NOT_REPLICATED = "is not replicated to this site (yet, or it does not exist)";
 
     private final ReplicaSite replica;
     private final PrimarySite primary;
@@ -132,7 +131,7 @@ final class ReplicaRead implements RouteLeg {
             metrics.routed(record, match, "primary");
             toPrimary(
                     read,
-                    notReadableFromReplica("replica bypassed after the primary was switched"),
+                    ReplicaState.unavailable("replica bypassed after the primary was switched"),
                     false,
                     () -> primary.sendRead(
                             request, response, callback, record, "primary", ResponseInterceptor.NONE, read));
@@ -141,7 +140,8 @@ final class ReplicaRead implements RouteLeg {
         if (!primaryDown && replicaUnavailable()) {
             metrics.routed(record, match, "replica");
             String reason = replica.isDown() ? "replica circuit open" : "tracking database unavailable";
-            toPrimary(read, notReadableFromReplica(reason), true, () -> read.fallBack(reason));
+            ReplicaState unavailable = ReplicaState.unavailable(reason);
+            toPrimary(read, unavailable, true, () -> read.fallBack(reason, unavailable));
             return;
         }
         if (primaryDown) {
@@ -154,9 +154,24 @@ final class ReplicaRead implements RouteLeg {
         }
     }
 
-    /** What a read is, here, while the replica cannot answer it ({@code reason}): one wording for every such case. */
-    private static String notReadableFromReplica(String reason) {
-        return "cannot be read from this site's replica now (" + reason + ")";
+    /**
+     * What the replica is to a read it does not answer, in the words its 503 says after what was
+     * asked, and whether the replica serves the rest of what this site replicated meanwhile (the
+     * 503 then says so).
+     */
+    private record ReplicaState(String words, boolean servesTheRest) {
+        /** The replica missed it. */
+        static final ReplicaState NOT_REPLICATED =
+                new ReplicaState("is not replicated to this site (yet, or it does not exist)", true);
+
+        /** A read-your-writes fence pins it: the replica's older answer must not stand in for the primary's. */
+        static final ReplicaState FENCED =
+                new ReplicaState("was written through this site and its replica does not show that yet", true);
+
+        /** The replica cannot answer any read now ({@code reason}): one wording for every such case. */
+        static ReplicaState unavailable(String reason) {
+            return new ReplicaState("cannot be read from this site's replica now (" + reason + ")", false);
+        }
     }
 
     /**
@@ -164,12 +179,12 @@ final class ReplicaRead implements RouteLeg {
      * it holds another primary's content, cannot serve, or does not show a write the read must
      * see): {@code send} sends it there, unless the primary refuses the client's token
      * ({@link Read#primaryRefusesTheToken}). Then the client gets the 503 of a read not asked of
-     * the primary, saying why ({@link Read#notAskedOfPrimary}). A
-     * read routed to the replica that falls back from it without asking it ({@code fallback}: the
-     * replica is unavailable) counts that 503 as the fallback's outcome, as it counts one that
-     * reaches the primary ({@link Read#fallBack}).
+     * the primary, saying why ({@link Read#notAskedOfPrimary}). A read routed to the replica that
+     * falls back from it without asking it ({@code fallback}: the replica is unavailable) counts
+     * that 503 as the fallback's outcome, as it counts one that reaches the primary
+     * ({@link Read#fallBack}).
      */
-    private void toPrimary(Read read, String replicaState, boolean fallback, Runnable send) {
+    private void toPrimary(Read read, ReplicaState replicaState, boolean fallback, Runnable send) {
         if (!read.primaryRefusesTheToken()) {
             send.run();
             return;
@@ -186,7 +201,7 @@ final class ReplicaRead implements RouteLeg {
             metrics.routed(read.record, read.match, "primary-fenced");
             toPrimary(
                     read,
-                    "was written through this site and its replica does not show that yet",
+                    ReplicaState.FENCED,
                     false,
                     () -> primary.sendRead(
                             read.request,
@@ -263,7 +278,8 @@ final class ReplicaRead implements RouteLeg {
      * the primary found down before it answered ({@link PrimarySite#sendRead}), it is answered as a
      * read routed then: by the replica, marked possibly stale when it reads a tag, and a miss there
      * with the outage 503 ({@link #missNotAskedOfPrimary}; at once when the read went to the primary
-     * because the replica missed it: {@link #fallBack}); so is a read whose referrers list the
+     * because the replica missed it, or cannot serve now and was not asked, the 503 saying which:
+     * {@link #fallBack}); so is a read whose referrers list the
      * primary was re-asked ({@link ReferrersFromPrimary}). Counted as
      * {@code fallbacks_total{outcome="primary-lost"}}, and in the access log as a fallback to the
      * replica.
@@ -276,8 +292,12 @@ final class ReplicaRead implements RouteLeg {
         private final RouteMatch match;
         /** The primary was found down before it answered: the replica answers instead. */
         private volatile boolean primaryLost;
-        /** Sent to the primary because the replica missed it or could not answer ({@link #fallBack}). */
-        private volatile boolean replicaMissed;
+        /**
+         * Why the replica did not serve this read, once it was sent to the primary for that reason
+         * ({@link #fallBack}): it missed it or could not answer, or it cannot serve now and was not
+         * asked. Null while the replica may yet answer.
+         */
+        private volatile ReplicaState replicaDidNot;
 
         Read(Request request, Response response, Callback callback, RequestRecord record, RouteMatch match) {
             this.request = request;
@@ -289,6 +309,14 @@ final class ReplicaRead implements RouteLeg {
 
         @Override
         public void fallBack(String reason) {
+            fallBack(reason, ReplicaState.NOT_REPLICATED);
+        }
+
+        /**
+         * As {@link #fallBack(String)}; {@code replicaState} is what the read's 503 says of the
+         * replica if the primary is found down before it answered ({@link #run}).
+         */
+        void fallBack(String reason, ReplicaState replicaState) {
             LOG.debug(
                     "{} {}: {}, answering from the primary",
                     record.requestId(),
@@ -296,7 +324,7 @@ final class ReplicaRead implements RouteLeg {
                     reason);
             record.fellBack("primary-fallback");
             metrics.fallback(match.routeId(), "primary");
-            replicaMissed = true;
+            replicaDidNot = replicaState;
             ResponseInterceptor missReport = new MissReport(
                     missListener, storedTags, match, request.getHeaders().getValuesList(HttpHeader.AUTHORIZATION));
             primary.sendRead(
@@ -324,11 +352,13 @@ final class ReplicaRead implements RouteLeg {
             if (readsATag(match)) {
                 response.getHeaders().put(GeoregHeaders.POSSIBLY_STALE, "true");
             }
-            if (replicaMissed) {
-                // The replica was asked already and missed: asked again (an in-process dispatch of
-                // the same request cannot be) it would miss again. Answered as its miss is now.
+            ReplicaState replicaState = replicaDidNot;
+            if (replicaState != null) {
+                // The replica was asked already and missed (asked again, which an in-process
+                // dispatch of the same request cannot be, it would miss again), or it cannot serve
+                // now: answered at once, as its miss is now, saying which.
                 response.getHeaders().put(GeoregHeaders.SOURCE, "replica");
-                missNotAskedOfPrimary();
+                notServed(replicaState);
                 return;
             }
             try {
@@ -360,32 +390,43 @@ final class ReplicaRead implements RouteLeg {
          */
         @Override
         public void missNotAskedOfPrimary() {
+            notServed(ReplicaState.NOT_REPLICATED);
+        }
+
+        /**
+         * A read neither the replica ({@code replicaState}) nor the primary (down, or refusing the
+         * client's token) answers: counted, and its 503 says why.
+         */
+        private void notServed(ReplicaState replicaState) {
             metrics.fallback(match.routeId(), notAskedOutcome());
             if (primary.isDown()) {
                 unavailable(
-                        NOT_REPLICATED,
+                        replicaState,
                         "the primary site that would have it is unreachable ("
                                 + primary.circuit().lastFailure() + "): retry once the primary is back");
             } else {
-                notAskedOfPrimary(NOT_REPLICATED);
+                notAskedOfPrimary(replicaState);
             }
         }
 
         /**
          * The 503 of a read only the primary can answer now, which refuses the client's token (one
-         * of this site's outage tokens): {@code state} says why the replica cannot. Sending it there
+         * of this site's outage tokens): {@code replicaState} says why the replica cannot. Sending it there
          * would bring the client the primary's 401, a new outage token from the router, and the
          * same 401 again until the client gives up saying the credentials are wrong.
          */
-        void notAskedOfPrimary(String state) {
+        void notAskedOfPrimary(ReplicaState replicaState) {
             unavailable(
-                    state,
+                    replicaState,
                     "the primary cannot be asked with this site's outage token, issued while the primary's"
                             + " token service is unreachable: retry once the token service is back");
         }
 
-        /** {@code 503 UNAVAILABLE}: what was asked, {@code state} of it here, and {@code why} the primary was not asked. */
-        private void unavailable(String state, String why) {
+        /**
+         * {@code 503 UNAVAILABLE}: what was asked, what the replica is to it ({@code replicaState}),
+         * {@code why} the primary was not asked, and that the rest is still served when it is.
+         */
+        private void unavailable(ReplicaState replicaState, String why) {
             String what = match.reference() == null
                     ? "repository " + match.repository()
                     : match.repository() + (Digest.looksLikeDigest(match.reference()) ? "@" : ":") + match.reference();
@@ -393,7 +434,8 @@ final class ReplicaRead implements RouteLeg {
                     response,
                     callback,
                     ErrorCode.UNAVAILABLE,
-                    what + " " + state + ", and " + why + "; what this site replicated is still served");
+                    what + " " + replicaState.words() + ", and " + why
+                            + (replicaState.servesTheRest() ? "; what this site replicated is still served" : ""));
         }
     }
 }

@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.georeg.db.Database;
+import io.georeg.router.LocalBackends;
 import io.georeg.router.Router;
 import io.georeg.router.RouterConfig;
 import io.georeg.router.fence.FenceStore;
 import io.georeg.testkit.db.TestDatabase;
 import io.georeg.testkit.oci.TestImage;
 import io.georeg.testkit.oci.TestImages;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpClient;
@@ -21,6 +23,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -54,6 +57,9 @@ class RouterHangingPrimaryIT {
     static RouterFixtures.RegistryRead replica;
     static HangingPrimary primary;
     static Router router;
+    /** Whether the router takes the tracking database for available ({@link LocalBackends}). */
+    static final AtomicBoolean TRACKING_DATABASE_UP = new AtomicBoolean(true);
+
     static final HttpClient HTTP =
             HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
@@ -73,7 +79,12 @@ class RouterHangingPrimaryIT {
                                 RouterConfig.Timeouts.defaults().healthTimeout()))
                         .withAccessLog(new RouterConfig.AccessLog(
                                 RouterConfig.AccessLog.Mode.ALL, 1, tmp.resolve("access.log"), 16384)),
-                LoopbackRouter.withDatabase(database)));
+                c -> new Router(
+                                c,
+                                database.transactions(),
+                                new PrometheusRegistry(),
+                                Router.Wiring.NONE.withBackends(new LocalBackends(TRACKING_DATABASE_UP::get, null)))
+                        .start()));
     }
 
     @AfterAll
@@ -83,6 +94,7 @@ class RouterHangingPrimaryIT {
 
     @BeforeEach
     void primaryAnswers() {
+        TRACKING_DATABASE_UP.set(true);
         primary.answer();
         await().atMost(Duration.ofSeconds(30)).until(() -> router.primaryReachable() && router.replicaReachable());
     }
@@ -149,6 +161,32 @@ class RouterHangingPrimaryIT {
                 .contains("georeg_router_fallbacks_total{outcome=\"primary-unreachable\",route=\"manifest-read\"}")
                 .containsPattern(
                         "georeg_router_upstream_abandoned_total\\{phase=\"request\",upstream=\"primary\"} \\d");
+    }
+
+    /**
+     * Tried: a read sent to the primary because the replica cannot serve (the tracking database
+     * known to be down), never asked of the replica, which holds it. Once the primary was found
+     * down it got the replica's miss 503, "… is not replicated to this site (yet, or it does not
+     * exist) …": a node told the image may not exist, where neither side could serve it.
+     */
+    @Test
+    void readSentToAHungPrimaryBecauseTheReplicaIsUnavailableSaysSoOnceThePrimaryIsFoundDown() throws Exception {
+        replica.replicate("hang/unavailable", "v1", TestImages.image(2206));
+        TRACKING_DATABASE_UP.set(false);
+        primary.hang();
+        CompletableFuture<HttpResponse<String>> read =
+                send(HttpRequest.newBuilder(router.localUrl().resolve("/v2/hang/unavailable/manifests/v1")));
+        awaitForwarded("GET /v2/hang/unavailable/manifests/v1 ");
+
+        HttpResponse<String> answer = read.get(WITHIN.toSeconds(), TimeUnit.SECONDS);
+        assertThat(router.primaryReachable()).isFalse();
+        assertThat(answer.statusCode()).isEqualTo(503);
+        assertThat(answer.body())
+                .contains("\"code\":\"UNAVAILABLE\"")
+                .contains("hang/unavailable:v1 cannot be read from this site's replica now (tracking database"
+                        + " unavailable), and the primary site that would have it is unreachable (")
+                .doesNotContain("not replicated")
+                .doesNotContain("still served");
     }
 
     @Test
