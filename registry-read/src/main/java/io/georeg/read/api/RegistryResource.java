@@ -110,11 +110,9 @@ public final class RegistryResource {
 
     private Response serve(HttpServletRequest request) {
         OciPath path = OciPath.parse(request.getRequestURI());
-        String authorization = request.getHeader("Authorization");
         return switch (path) {
             case OciPath.Base b -> {
-                auth.authorize(authorization, null);
-                served(request, ReadEndpoint.BASE);
+                admit(request, path, null);
                 yield Response.ok(EMPTY_OBJECT)
                         .header("Content-Type", JSON)
                         .header("Content-Length", EMPTY_OBJECT.length)
@@ -124,18 +122,15 @@ public final class RegistryResource {
             case OciPath.Manifest m -> throw servedInFront(m);
             case OciPath.Blob b -> throw servedInFront(b);
             case OciPath.TagsList t -> {
-                auth.authorize(authorization, AccessRequest.pull(t.name()));
-                served(request, ReadEndpoint.TAGS_LIST);
+                admit(request, path, AccessRequest.pull(t.name()));
                 yield tags(request, t.name());
             }
             case OciPath.Referrers r -> {
-                auth.authorize(authorization, AccessRequest.pull(r.name()));
-                served(request, ReadEndpoint.REFERRERS);
+                admit(request, path, AccessRequest.pull(r.name()));
                 yield referrers(request, r);
             }
             case OciPath.Catalog c -> {
-                auth.authorize(authorization, AccessRequest.catalog());
-                served(request, ReadEndpoint.CATALOG);
+                admit(request, path, AccessRequest.catalog());
                 yield catalog(request);
             }
             case OciPath.Upload u -> throw readOnly(request);
@@ -236,12 +231,16 @@ public final class RegistryResource {
     }
 
     /**
-     * Refuses a method the endpoint does not serve as distribution does: 405, with the methods it
-     * serves in {@code Allow} (RFC 9110 section 15.5.6). A {@code HEAD} of the tags list or the
-     * catalog answered 200 here and 405 from the primary, so the one URL answered it either way
-     * depending on whether the repository was replicated.
+     * Authorizes the request for {@code access} (null: any client the authenticator lets in), then
+     * refuses a method the endpoint of {@code path} does not serve as distribution does: 405, with
+     * the methods it serves in {@code Allow} (RFC 9110 section 15.5.6). A {@code HEAD} of the tags
+     * list or the catalog answered 200 here and 405 from the primary, so the one URL answered it
+     * either way depending on whether the repository was replicated.
      */
-    private static void served(HttpServletRequest request, ReadEndpoint endpoint) {
+    private void admit(HttpServletRequest request, OciPath path, AccessRequest access) {
+        auth.authorize(request.getHeader("Authorization"), access);
+        ReadEndpoint endpoint = endpointOf(path)
+                .orElseThrow(() -> new IllegalStateException(path + " is no endpoint this replica serves"));
         if (!endpoint.methods().contains(request.getMethod())) {
             throw new OciHttpException(
                     ErrorCode.UNSUPPORTED,
@@ -252,18 +251,28 @@ public final class RegistryResource {
         }
     }
 
-    /** The methods served on {@code path}: none on an upload (the push side) or a path that is no endpoint. */
+    /**
+     * The endpoint {@code path} is, whose methods ({@link ReadEndpoint}) this replica serves on it,
+     * and the router's route table sends it: none for an upload (the push side) or a path that is
+     * no endpoint. The one mapping behind {@link #admit} and {@link #allow}.
+     */
+    private static Optional<ReadEndpoint> endpointOf(OciPath path) {
+        return Optional.ofNullable(
+                switch (path) {
+                    case OciPath.Base b -> ReadEndpoint.BASE;
+                    case OciPath.Catalog c -> ReadEndpoint.CATALOG;
+                    case OciPath.Manifest m -> ReadEndpoint.MANIFEST;
+                    case OciPath.Blob b -> ReadEndpoint.BLOB;
+                    case OciPath.TagsList t -> ReadEndpoint.TAGS_LIST;
+                    case OciPath.Referrers r -> ReadEndpoint.REFERRERS;
+                    case OciPath.Upload u -> null;
+                    case OciPath.Unknown u -> null;
+                });
+    }
+
+    /** The methods served on {@code path}, for {@code Allow}: none on an upload or a path that is no endpoint. */
     private static String allow(OciPath path) {
-        return switch (path) {
-            case OciPath.Base b -> ReadEndpoint.BASE.allow();
-            case OciPath.Catalog c -> ReadEndpoint.CATALOG.allow();
-            case OciPath.Manifest m -> ReadEndpoint.MANIFEST.allow();
-            case OciPath.Blob b -> ReadEndpoint.BLOB.allow();
-            case OciPath.TagsList t -> ReadEndpoint.TAGS_LIST.allow();
-            case OciPath.Referrers r -> ReadEndpoint.REFERRERS.allow();
-            case OciPath.Upload u -> "";
-            case OciPath.Unknown u -> "";
-        };
+        return endpointOf(path).map(ReadEndpoint::allow).orElse("");
     }
 
     /** A write: 405, with the methods the path serves here in {@code Allow} (a refused path: none). */
