@@ -1,6 +1,7 @@
 package io.georeg.read;
 
 import io.georeg.oci.RequestLimits;
+import io.georeg.ops.ClientConnector;
 import io.georeg.ops.OciErrorHandler;
 import io.georeg.read.api.DirectReads;
 import io.georeg.read.auth.Authenticator;
@@ -24,10 +25,12 @@ import org.glassfish.jersey.servlet.ServletContainer;
 /**
  * registry-read as a server: Jetty 12 with the Jersey application of {@link ReadResourceConfig}
  * behind the {@link PathGuard}, OCI error bodies for Jetty's own errors, request metrics
- * ({@link ReadMetrics}) in the registry it is given. Constructed by the
- * {@code georeg serve} wiring and by tests; {@link #start()} binds (port 0: ephemeral, see
- * {@link #port()}), {@link #stop()} releases everything. To mount registry-read inside another
- * Jetty server (the router), use {@link #handler} and {@link #configure(HttpConfiguration)}.
+ * ({@link ReadMetrics}) in the registry it is given, on a listener built as every listener clients
+ * reach is ({@link ClientConnector}: unshared buffers, the clients' deadlines, an accept queue).
+ * Constructed by tests; {@link #start()} binds (port 0: ephemeral, see {@link #port()}),
+ * {@link #stop()} releases everything. {@code georeg serve} mounts registry-read on its own
+ * component server, or inside the router, with {@link #handler} and
+ * {@link #configure(HttpConfiguration)}.
  */
 public final class RegistryReadServer implements AutoCloseable {
     private final ReplicaReader replica;
@@ -102,10 +105,10 @@ public final class RegistryReadServer implements AutoCloseable {
         QueuedThreadPool threads = new QueuedThreadPool(options.maxThreads(), Math.min(8, options.maxThreads()));
         threads.setName("registry-read");
         Server s = new Server(threads);
-        ServerConnector c = new ServerConnector(s, new HttpConnectionFactory(configure(new HttpConfiguration())));
+        HttpConfiguration http = configure(new HttpConfiguration());
+        ServerConnector c = ClientConnector.create(s, null, http, new HttpConnectionFactory(http), options.clients());
         c.setHost(options.host());
         c.setPort(options.port());
-        options.clients().applyTo(c);
         s.addConnector(c);
         s.setErrorHandler(OciErrorHandler.forRegistryApi());
         s.setHandler(options.clients().guardBodies(ReadMetrics.of(metrics).wrap(handler(replica, auth, options))));
