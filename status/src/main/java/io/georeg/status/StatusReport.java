@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Replication state at one moment, read from the tracking database by {@link StatusQuery}: what
@@ -159,6 +160,9 @@ public record StatusReport(
      */
     public record Routers(
             String mode, String reason, Optional<String> primaryUrl, Optional<Instant> since, List<Binding> bindings) {
+        /** What the replica is bound to while {@link #bindings} is empty, for people. */
+        public static final String NOT_BOUND = "no primary yet (bound when a replicator starts)";
+
         /** One line for people: the mode, its reason, where writes go and since when. */
         public String describe() {
             return "mode " + mode + (reason.isBlank() ? "" : " (" + reason + ")") + ", primary "
@@ -174,10 +178,22 @@ public record StatusReport(
      *                        full reconcile pass over it); empty: caught up
      */
     public record Binding(String name, String url, Instant boundAt, Optional<Instant> catchingUpSince) {
+        /** One line for people, as {@code georeg status} prints it: a binding catching up in capitals. */
         public String describe() {
+            return describe(Instant::toString, true);
+        }
+
+        /**
+         * The binding in words, the one wording of {@code georeg status} and the status page:
+         * {@code time} writes an instant, and {@code capitals} a binding still catching up in
+         * capitals, as a text table marks what needs attention (the page marks its row instead).
+         */
+        public String describe(Function<Instant, String> time, boolean capitals) {
             return url + ": "
-                    + catchingUpSince.map(t -> "CATCHING UP since " + t).orElse("caught up") + " (bound " + boundAt
-                    + ")";
+                    + catchingUpSince
+                            .map(t -> (capitals ? "CATCHING UP" : "catching up") + " since " + time.apply(t)
+                                    + " (bound " + time.apply(boundAt) + ") (its pulls are answered by the primary)")
+                            .orElse("caught up (bound " + time.apply(boundAt) + ")");
         }
     }
 

@@ -92,7 +92,7 @@ final class StatusTable {
         }
         summary.row("routers", report.routers().describe());
         if (report.routers().bindings().isEmpty()) {
-            summary.row("replica bound to", "no primary yet (bound when a replicator starts)");
+            summary.row("replica bound to", StatusReport.Routers.NOT_BOUND);
         }
         for (StatusReport.Binding b : report.routers().bindings()) {
             summary.row("replica bound to " + b.name(), b.describe());

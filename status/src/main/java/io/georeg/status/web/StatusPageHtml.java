@@ -131,7 +131,9 @@ final class StatusPageHtml {
                 .ifPresent(
                         t -> h.append("<tr><th>since</th><td>").append(time(t)).append("</td></tr>\n"));
         if (routers.bindings().isEmpty()) {
-            h.append("<tr><th>replica bound to</th><td>no primary yet (bound when a replicator starts)</td></tr>\n");
+            h.append("<tr><th>replica bound to</th><td>")
+                    .append(Html.text(StatusReport.Routers.NOT_BOUND))
+                    .append("</td></tr>\n");
         }
         for (StatusReport.Binding b : routers.bindings()) {
             boolean catchingUp = b.catchingUpSince().isPresent();
@@ -144,13 +146,7 @@ final class StatusPageHtml {
                     .append("\"><th>replica bound to ")
                     .append(Html.text(b.name()))
                     .append("</th><td>")
-                    .append(Html.text(b.url()))
-                    .append(": ")
-                    .append(b.catchingUpSince()
-                            .map(t -> "catching up since " + time(t) + " (its pulls are answered by the primary)")
-                            .orElse("caught up"))
-                    .append(" · bound ")
-                    .append(time(b.boundAt()))
+                    .append(Html.text(b.describe(StatusPageHtml::seconds, false)))
                     .append("</td></tr>\n");
         }
         h.append("</table></section>\n");
@@ -328,7 +324,12 @@ final class StatusPageHtml {
     }
 
     private static String time(Instant t) {
-        return Html.text(t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+        return Html.text(seconds(t));
+    }
+
+    /** An instant as the page writes it, to the second; not escaped. */
+    private static String seconds(Instant t) {
+        return t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
     }
 
     static String age(Duration d) {
