@@ -17,6 +17,7 @@ import io.georeg.replicator.intake.IntakeHandler;
 import io.georeg.replicator.intake.IntakeObserver;
 import io.georeg.replicator.metrics.ReplicatorMetrics;
 import io.georeg.replicator.primary.PrimaryClient;
+import io.georeg.replicator.queue.FailureReason;
 import io.georeg.replicator.queue.QueuePruner;
 import io.georeg.replicator.queue.WorkFailedException;
 import io.georeg.replicator.queue.WorkObserver;
@@ -177,7 +178,7 @@ public final class Replicator implements AutoCloseable {
                 item -> {
                     String owner = owners.ownerOf(item.repository().value())
                             .orElseThrow(() -> new WorkFailedException(
-                                    "no_owner",
+                                    FailureReason.NO_OWNER,
                                     "no primary owns " + item.repository() + " (see primaries and defaultPrimary)",
                                     true,
                                     null));

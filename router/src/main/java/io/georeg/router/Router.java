@@ -125,6 +125,9 @@ public final class Router implements AutoCloseable {
     /** The first primary's token service circuit, or null. */
     private final CircuitBreaker tokenServiceCircuit;
 
+    /** The route table: the dispatcher classifies with it, the metrics label with its rows. */
+    private final RouteTable routes;
+
     private final RouterMetrics metrics;
     private final OutageMetrics outageMetrics;
     private final LocalBackends backends;
@@ -247,7 +250,8 @@ public final class Router implements AutoCloseable {
         }
         circuits.add(replicaCircuit);
         // Registered once per instance: a registry refuses a second metric of the same name.
-        this.metrics = new RouterMetrics(registry, circuits);
+        this.routes = RouteTable.oci(config.authPath());
+        this.metrics = new RouterMetrics(registry, circuits, routes);
         // With token auth the shield's metrics are there, armed or not, so an unarmed shield can alert.
         if (this.cells.several() && config.outageTokens().enabled()) {
             throw new IllegalArgumentException(
@@ -408,7 +412,7 @@ public final class Router implements AutoCloseable {
             legs.put(p.cell.name(), cellLegs);
         }
         return new RoutingHandler(
-                RouteTable.oci(config.authPath()),
+                routes,
                 new RefusedPath(metrics),
                 new LocalEndpoints(operations, metrics),
                 new CellLegs(

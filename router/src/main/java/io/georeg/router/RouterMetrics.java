@@ -5,8 +5,11 @@ import io.georeg.router.health.CircuitBreaker;
 import io.georeg.router.proxy.ProxyObserver;
 import io.georeg.router.proxy.Upstream;
 import io.georeg.router.proxy.UpstreamFoundDown;
+import io.georeg.router.route.Destination;
+import io.georeg.router.route.Route;
 import io.georeg.router.route.RouteId;
 import io.georeg.router.route.RouteMatch;
+import io.georeg.router.route.RouteTable;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
@@ -28,6 +31,12 @@ import java.util.function.Supplier;
  * and errors by upstream, fence errors, and the circuit state of each upstream. The label
  * children of the per-request series are looked up once and kept (route ids, destinations and
  * upstream names are small fixed sets), so counting a request is one map lookup and an add.
+ *
+ * <p>Those fixed sets are exported at 0 from the start: each route with the destination its row
+ * names, each read route's fallback outcomes ({@link FallbackOutcome}), and each upstream's
+ * latency and errors. Prometheus's {@code rate()} and {@code increase()} see no increase in a
+ * series' first sample, so a series born at its first event hid that event from the alerts and
+ * the dashboard after every restart (a first fallback, a first upstream error).
  */
 public final class RouterMetrics implements ProxyObserver {
     private final Counter requests;
@@ -58,10 +67,38 @@ public final class RouterMetrics implements ProxyObserver {
         }
     }
 
+    /**
+     * The {@code outcome} labels of {@code georeg_router_fallbacks_total}, exported at 0 for every
+     * route whose reads go to the replica (docs/monitoring.md says what each means).
+     */
+    public enum FallbackOutcome {
+        /** Answered from the primary. */
+        PRIMARY,
+        /** Not sent to the primary: it was down. */
+        PRIMARY_UNREACHABLE,
+        /** Not sent to the primary: the client's token is one of this site's outage tokens. */
+        OUTAGE_TOKEN,
+        /** Sent to the primary, which had not started to answer when it was found down: asked of the replica. */
+        PRIMARY_LOST;
+
+        private final String label = name().toLowerCase(Locale.ROOT).replace('_', '-');
+
+        public String label() {
+            return label;
+        }
+    }
+
+    /** The {@code phase} labels of the upstream errors: before the upstream's answer began, or during it. */
+    private static final List<String> PHASES = List.of("request", "response");
+
     private final Map<RouteId, Map<String, CounterDataPoint>> requestsByRoute = new ConcurrentHashMap<>();
     private final Map<String, DistributionDataPoint> latencyByUpstream = new ConcurrentHashMap<>();
 
-    public RouterMetrics(PrometheusRegistry registry, List<CircuitBreaker> circuits) {
+    /**
+     * @param circuits the upstreams (their names label the upstream metrics)
+     * @param routes the route table, whose rows label the request and fallback metrics
+     */
+    public RouterMetrics(PrometheusRegistry registry, List<CircuitBreaker> circuits, RouteTable routes) {
         requests = MetricBuilders.counter()
                 .name("georeg_router_requests_total")
                 .help(
@@ -88,6 +125,24 @@ public final class RouterMetrics implements ProxyObserver {
                 .help("Upstream exchanges that failed (connect, timeout, reset), by upstream and phase")
                 .labelNames("upstream", "phase")
                 .register(registry);
+        for (Route row : routes.allRows()) {
+            requestsByRoute
+                    .computeIfAbsent(row.id(), r -> new ConcurrentHashMap<>())
+                    .computeIfAbsent(
+                            row.destination().label(),
+                            d -> requests.labelValues(row.id().label(), d));
+            if (row.destination() == Destination.REPLICA) {
+                for (FallbackOutcome outcome : FallbackOutcome.values()) {
+                    fallbacks.labelValues(row.id().label(), outcome.label());
+                }
+            }
+        }
+        for (CircuitBreaker circuit : circuits) {
+            latencyByUpstream.computeIfAbsent(circuit.upstream(), upstreamLatency::labelValues);
+            for (String phase : PHASES) {
+                upstreamErrors.labelValues(circuit.upstream(), phase);
+            }
+        }
         upstreamAbandoned = MetricBuilders.counter()
                 .name("georeg_router_upstream_abandoned_total")
                 .help("Exchanges given up because their upstream was found down while they waited on it: phase"
@@ -155,6 +210,7 @@ public final class RouterMetrics implements ProxyObserver {
                 .inc();
     }
 
+    /** A read that fell back, or could not: {@code outcome} is a {@link FallbackOutcome}'s label. */
     public void fallback(RouteId routeId, String outcome) {
         fallbacks.labelValues(routeId.label(), outcome).inc();
     }
@@ -193,7 +249,7 @@ public final class RouterMetrics implements ProxyObserver {
     @Override
     public void onUpstreamFailure(Upstream upstream, Throwable failure, boolean beforeResponse) {
         (failure instanceof UpstreamFoundDown ? upstreamAbandoned : upstreamErrors)
-                .labelValues(upstream.name(), beforeResponse ? "request" : "response")
+                .labelValues(upstream.name(), PHASES.get(beforeResponse ? 0 : 1))
                 .inc();
     }
 }

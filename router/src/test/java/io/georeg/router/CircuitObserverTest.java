@@ -6,6 +6,7 @@ import io.georeg.router.admin.MemoryAdminStateStore;
 import io.georeg.router.admin.SiteControl;
 import io.georeg.router.health.CircuitBreaker;
 import io.georeg.router.proxy.Upstream;
+import io.georeg.router.route.RouteTable;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.ConnectException;
 import java.net.URI;
@@ -30,7 +31,8 @@ class CircuitObserverTest {
             new SiteControl(OLD, new MemoryAdminStateStore(), primaryCircuit, Duration.ofHours(1), url -> {});
     private final Upstream replica = new Upstream("replica", "the replica", URI.create("http://replica.invalid:5001"));
     private final CircuitObserver observer = new CircuitObserver(
-            new RouterMetrics(new PrometheusRegistry(), List.of(primaryCircuit, replicaCircuit)),
+            new RouterMetrics(
+                    new PrometheusRegistry(), List.of(primaryCircuit, replicaCircuit), RouteTable.oci("/auth")),
             replica,
             primaryCircuit,
             replicaCircuit,

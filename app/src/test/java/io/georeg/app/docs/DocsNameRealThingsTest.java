@@ -8,6 +8,7 @@ import io.georeg.app.cli.GeoregCommand;
 import io.georeg.app.config.ConfigKey;
 import io.georeg.app.config.ConfigKeys;
 import io.georeg.app.config.GeoregConfig;
+import io.georeg.replicator.queue.FailureReason;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +33,8 @@ import org.junit.jupiter.api.Test;
  * registry's own keys listed here, or a {@code GEOREG_} variable that sets no key. The sections
  * are read from the configuration records and values.yaml, so a new section is checked without
  * a change here. (The metrics are checked by {@code MetricNamesIT}, configuration.md's key table
- * by {@code ConfigurationDocTest}.)
+ * by {@code ConfigurationDocTest}.) The replication failure reasons monitoring.md lists are
+ * {@code FailureReason}'s.
  */
 class DocsNameRealThingsTest {
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
@@ -142,6 +144,30 @@ class DocsNameRealThingsTest {
             }
         }
         return new Named(count, unknown);
+    }
+
+    /**
+     * docs/monitoring.md lists the {@code reason}s of the replication failures an operator alerts
+     * on: the list must be {@link FailureReason}'s, no more and no fewer.
+     */
+    @Test
+    void theReplicationFailureReasonsTheDocsListAreTheCodes() throws IOException {
+        String doc = Files.readString(ROOT.resolve("docs/monitoring.md"));
+        Matcher table = Pattern.compile("(?s)\\| Reason \\| Meaning \\|\\n\\| --- \\| --- \\|\\n((?:\\|[^\\n]*\\n)+)")
+                .matcher(doc);
+        assertThat(table.find())
+                .as("docs/monitoring.md has the table of failure reasons")
+                .isTrue();
+        List<String> documented = new ArrayList<>();
+        Matcher row = Pattern.compile("(?m)^\\| `([a-z_]+)` \\|").matcher(table.group(1));
+        while (row.find()) {
+            documented.add(row.group(1));
+        }
+        assertThat(documented)
+                .as("the reasons of georeg_replication_failures_total in docs/monitoring.md")
+                .containsExactlyElementsOf(Stream.of(FailureReason.values())
+                        .map(FailureReason::label)
+                        .toList());
     }
 
     private static void addPaths(JsonNode node, String prefix, Set<String> into) {

@@ -22,6 +22,7 @@ import io.georeg.replicator.queue.WorkQueue;
 import io.georeg.router.RouterMetrics;
 import io.georeg.router.health.CircuitBreaker;
 import io.georeg.router.outage.OutageMetrics;
+import io.georeg.router.route.RouteTable;
 import io.georeg.testkit.db.TestDatabase;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -166,7 +167,10 @@ class MetricNamesIT {
     private static void registerEveryMetricClass(PrometheusRegistry registry) {
         new ReplicatorMetrics(registry, new WorkQueue(database));
         new VerifyMetrics(registry);
-        new RouterMetrics(registry, List.of(new CircuitBreaker("primary", 3), new CircuitBreaker("replica", 3)));
+        new RouterMetrics(
+                registry,
+                List.of(new CircuitBreaker("primary", 3), new CircuitBreaker("replica", 3)),
+                RouteTable.oci("/auth"));
         new OutageMetrics(registry, false, () -> false);
         ReadMetrics.of(registry);
         new RequestSignals(registry);

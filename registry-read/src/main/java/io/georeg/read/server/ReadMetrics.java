@@ -5,6 +5,7 @@ import io.georeg.read.api.WholeBlobCheck;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
 import org.eclipse.jetty.server.Handler;
@@ -22,6 +23,9 @@ import org.eclipse.jetty.util.Callback;
  */
 public final class ReadMetrics {
     private static final Map<PrometheusRegistry, ReadMetrics> BY_REGISTRY = new WeakHashMap<>();
+    /** Every {@code endpoint} label {@link #endpoint} answers. */
+    static final List<String> ENDPOINTS = List.of("base", "catalog", "tags", "manifest", "blob", "referrers", "other");
+
     private final Counter requests;
     private final Histogram duration;
     private final Counter bytes;
@@ -50,6 +54,15 @@ public final class ReadMetrics {
                         + " verified_before (sent unhashed, the file verified before), never, object_store")
                 .labelNames("check")
                 .register(registry);
+        // The closed label sets at 0 from the start, so that a rate or an increase sees their first
+        // requests after a start; requests by status are born with their status (an open set).
+        for (String endpoint : ENDPOINTS) {
+            duration.labelValues(endpoint);
+            bytes.labelValues(endpoint);
+        }
+        for (WholeBlobCheck check : WholeBlobCheck.values()) {
+            wholeBlobGets.labelValues(check.label());
+        }
     }
 
     /** The instance for this registry, registering its metrics on first use. */

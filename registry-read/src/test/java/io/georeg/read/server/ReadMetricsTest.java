@@ -2,6 +2,14 @@ package io.georeg.read.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.georeg.read.api.WholeBlobCheck;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.DataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -27,5 +35,34 @@ class ReadMetricsTest {
     })
     void pathsAreLabelledWithTheirEndpointKind(String path, String endpoint) {
         assertThat(ReadMetrics.endpoint(path)).isEqualTo(endpoint);
+        assertThat(ReadMetrics.ENDPOINTS).contains(endpoint);
+    }
+
+    /** A rate or an increase sees no increase in a series' first sample: the known labels start at 0. */
+    @Test
+    void everyEndpointAndBlobCheckIsExportedAtZeroBeforeAnyRequest() {
+        PrometheusRegistry registry = new PrometheusRegistry();
+        ReadMetrics.of(registry);
+
+        assertThat(labels(registry, "georeg_read_request_duration_seconds", "endpoint"))
+                .containsExactlyInAnyOrderElementsOf(ReadMetrics.ENDPOINTS);
+        assertThat(labels(registry, "georeg_read_sent_bytes", "endpoint"))
+                .containsExactlyInAnyOrderElementsOf(ReadMetrics.ENDPOINTS);
+        assertThat(labels(registry, "georeg_read_whole_blob_gets", "check"))
+                .containsExactlyInAnyOrderElementsOf(Stream.of(WholeBlobCheck.values())
+                        .map(WholeBlobCheck::label)
+                        .toList());
+    }
+
+    private static List<String> labels(PrometheusRegistry registry, String metric, String label) {
+        List<String> out = new ArrayList<>();
+        for (MetricSnapshot snapshot : registry.scrape()) {
+            if (snapshot.getMetadata().getName().equals(metric)) {
+                for (DataPointSnapshot point : snapshot.getDataPoints()) {
+                    out.add(point.getLabels().get(label));
+                }
+            }
+        }
+        return out;
     }
 }

@@ -5,6 +5,7 @@ import io.georeg.oci.RepositoryName;
 import io.georeg.replica.ReplicaWriter;
 import io.georeg.replicator.primary.BlobStream;
 import io.georeg.replicator.primary.PrimaryContent;
+import io.georeg.replicator.queue.FailureReason;
 import io.georeg.replicator.queue.WorkFailedException;
 import java.io.InputStream;
 
@@ -50,7 +51,7 @@ final class BlobCopier {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new WorkFailedException(
-                    "interrupted", "interrupted while waiting for another copy of " + digest, false, e);
+                    FailureReason.INTERRUPTED, "interrupted while waiting for another copy of " + digest, false, e);
         }
     }
 

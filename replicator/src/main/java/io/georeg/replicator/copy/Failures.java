@@ -5,13 +5,14 @@ import io.georeg.oci.OciException;
 import io.georeg.replica.MissingReferencesException;
 import io.georeg.replicator.primary.PrimaryContentException;
 import io.georeg.replicator.primary.PrimaryException;
+import io.georeg.replicator.queue.FailureReason;
 import io.georeg.replicator.queue.WorkFailedException;
 import io.georeg.storage.DigestMismatchException;
 import io.georeg.storage.StorageException;
 import java.io.UncheckedIOException;
 
 /**
- * Classifies what went wrong in a copy as permanent or transient, with a short reason code for
+ * Classifies what went wrong in a copy as permanent or transient, with its {@link FailureReason} for
  * metrics. Transient: the primary unreachable or answering 5xx/429, content that did not match its
  * digest (retried: one bad answer may be a proxy's or storage's hiccup; after the attempts run out
  * the item fails with this reason), storage or database trouble (retried however long it lasts), a
@@ -22,11 +23,9 @@ import java.io.UncheckedIOException;
 final class Failures {
     private Failures() {}
 
-    /** The reason code of content the primary does not have. */
-    static final String NOT_FOUND = "not_found";
-
     static WorkFailedException notFound(String what) {
-        return new WorkFailedException(NOT_FOUND, what + " is not on the primary (deleted since?)", true, null);
+        return new WorkFailedException(
+                FailureReason.NOT_FOUND, what + " is not on the primary (deleted since?)", true, null);
     }
 
     static WorkFailedException classify(RuntimeException e) {
@@ -34,31 +33,31 @@ final class Failures {
             return w;
         }
         if (e instanceof PrimaryContentException p) {
-            return new WorkFailedException("digest_mismatch", p.getMessage(), false, p);
+            return new WorkFailedException(FailureReason.DIGEST_MISMATCH, p.getMessage(), false, p);
         }
         if (e instanceof PrimaryException p) {
-            String code = p.status() == 0 ? "primary_unreachable" : "primary_http_" + p.status();
-            return new WorkFailedException(code, p.getMessage(), !p.isTransient(), p);
+            return new WorkFailedException(
+                    FailureReason.ofPrimaryStatus(p.status()), p.getMessage(), !p.isTransient(), p);
         }
         if (e instanceof DigestMismatchException d) {
             return new WorkFailedException(
-                    "digest_mismatch", "blob copied from the primary: " + d.getMessage(), false, d);
+                    FailureReason.DIGEST_MISMATCH, "blob copied from the primary: " + d.getMessage(), false, d);
         }
         if (e instanceof MissingReferencesException m) {
-            return new WorkFailedException("missing_references", m.getMessage(), false, m);
+            return new WorkFailedException(FailureReason.MISSING_REFERENCES, m.getMessage(), false, m);
         }
         if (e instanceof OciException o) {
-            return new WorkFailedException("invalid_manifest", o.code() + ": " + o.getMessage(), true, o);
+            return new WorkFailedException(FailureReason.INVALID_MANIFEST, o.code() + ": " + o.getMessage(), true, o);
         }
         if (e instanceof DatabaseUnavailableException d) {
-            return WorkFailedException.ownBackend("database_unavailable", d.getMessage(), d);
+            return WorkFailedException.ownBackend(FailureReason.DATABASE_UNAVAILABLE, d.getMessage(), d);
         }
         if (e instanceof StorageException s) {
-            return WorkFailedException.ownBackend("storage", s.getMessage(), s);
+            return WorkFailedException.ownBackend(FailureReason.STORAGE, s.getMessage(), s);
         }
         if (e instanceof UncheckedIOException u) {
-            return new WorkFailedException("io", u.getMessage(), false, u);
+            return new WorkFailedException(FailureReason.IO, u.getMessage(), false, u);
         }
-        return new WorkFailedException(e.getClass().getSimpleName(), String.valueOf(e), false, e);
+        return new WorkFailedException(FailureReason.UNEXPECTED, String.valueOf(e), false, e);
     }
 }

@@ -10,6 +10,8 @@ import io.georeg.replica.ReplicaReader;
 import io.georeg.replica.ReplicaWriter;
 import io.georeg.replicator.primary.FetchedManifest;
 import io.georeg.replicator.primary.PrimaryContent;
+import io.georeg.replicator.queue.FailureReason;
+import io.georeg.replicator.queue.WorkFailedException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -86,8 +88,8 @@ final class ManifestCopier {
 
     private void copy(ReplicaWriter replica, RepositoryName repository, Digest digest, int depth) {
         if (depth > MAX_DEPTH) {
-            throw new io.georeg.replicator.queue.WorkFailedException(
-                    "invalid_manifest",
+            throw new WorkFailedException(
+                    FailureReason.INVALID_MANIFEST,
                     "index nesting deeper than " + MAX_DEPTH + " at " + repository + "@" + digest,
                     true,
                     null);

@@ -13,6 +13,7 @@ import io.georeg.replica.Tombstones;
 import io.georeg.replicator.primary.FetchedManifest;
 import io.georeg.replicator.primary.ManifestHead;
 import io.georeg.replicator.primary.PrimaryContent;
+import io.georeg.replicator.queue.FailureReason;
 import io.georeg.replicator.queue.WorkDeferredException;
 import io.georeg.replicator.queue.WorkFailedException;
 import io.georeg.replicator.queue.WorkHandler;
@@ -130,7 +131,8 @@ public final class ReplicationWorker implements WorkHandler {
                 List<String> errors = paths.reconcile(item.repository(), WorkKind.TREE.equals(item.ref()));
                 if (!errors.isEmpty()) {
                     // Retried with backoff: a repository left out now would keep tags the primary moved away.
-                    throw new WorkFailedException("reconcile_incomplete", String.join("; ", errors), false, null);
+                    throw new WorkFailedException(
+                            FailureReason.RECONCILE_INCOMPLETE, String.join("; ", errors), false, null);
                 }
                 return;
             }
@@ -197,7 +199,7 @@ public final class ReplicationWorker implements WorkHandler {
                 LOG.debug("{}:{}: {}, asking the primary again", repository, tag, e.getMessage());
                 continue;
             } catch (WorkFailedException e) {
-                if (!Failures.NOT_FOUND.equals(e.reasonCode())) {
+                if (e.reason() != FailureReason.NOT_FOUND) {
                     throw e;
                 }
                 // The primary serves the tag's manifest without something it references (an index
@@ -225,7 +227,7 @@ public final class ReplicationWorker implements WorkHandler {
             }
         }
         throw new WorkFailedException(
-                "tag_moving",
+                FailureReason.TAG_MOVING,
                 repository + ":" + tag + " moved on the primary during each of " + MAX_SYNC_ROUNDS + " syncs",
                 false,
                 null);

@@ -7,8 +7,10 @@ import io.georeg.replicator.binding.PrimaryBindingObserver;
 import io.georeg.replicator.copy.CopyObserver;
 import io.georeg.replicator.intake.IntakeObserver;
 import io.georeg.replicator.intake.IntakeOutcome;
+import io.georeg.replicator.queue.FailureReason;
 import io.georeg.replicator.queue.WorkItem;
 import io.georeg.replicator.queue.WorkObserver;
+import io.georeg.replicator.queue.WorkOperation;
 import io.georeg.replicator.queue.WorkQueue;
 import io.georeg.replicator.queue.WorkState;
 import io.georeg.replicator.reconcile.ReconcileObserver;
@@ -93,6 +95,21 @@ public final class ReplicatorMetrics implements WorkObserver, CopyObserver, Reco
                 .help("Failed work item attempts by reason; final=true when the item is failed for good")
                 .labelNames(labelNames("reason", "final"))
                 .register(registry);
+        // Every reason, final or not, and every operation at 0 from the start, for each primary: the
+        // failures alert is an increase(), which does not see a series' first sample, so the first
+        // failures of a reason after a restart were missed (a burst of 5 seen as 4, one as none).
+        for (String owner : owners.owners()) {
+            for (FailureReason reason : FailureReason.values()) {
+                registerFailures(owner, reason);
+            }
+            for (WorkOperation operation : WorkOperation.values()) {
+                applied.labelValues(labelValues(owner, operation.column()));
+            }
+        }
+        if (perPrimary) {
+            // The items of a repository no primary owns fail with this one reason, before anything else.
+            registerFailures(NO_PRIMARY, FailureReason.NO_OWNER);
+        }
         intakeRequests = MetricBuilders.counter()
                 .name("georeg_replication_intake_requests_total")
                 .help("Notification requests by outcome (accepted, duplicate, unauthorized, malformed, too_large, ...)")
@@ -214,9 +231,15 @@ public final class ReplicatorMetrics implements WorkObserver, CopyObserver, Reco
     }
 
     @Override
-    public void attemptFailed(WorkItem item, String reasonCode, WorkState newState) {
-        failures.labelValues(labelValues(primaryOf(item), reasonCode, String.valueOf(newState == WorkState.FAILED)))
+    public void attemptFailed(WorkItem item, FailureReason reason, WorkState newState) {
+        failures.labelValues(labelValues(primaryOf(item), reason.label(), String.valueOf(newState == WorkState.FAILED)))
                 .inc();
+    }
+
+    private void registerFailures(String primary, FailureReason reason) {
+        for (boolean last : new boolean[] {false, true}) {
+            failures.labelValues(labelValues(primary, reason.label(), String.valueOf(last)));
+        }
     }
 
     @Override

@@ -44,6 +44,12 @@ public final class VerifyMetrics implements VerifyObserver {
                 .help("Re-copies of bad objects requested by the verifier (queued=false: nothing links the object)")
                 .labelNames("target", "queued")
                 .register(registry);
+        // At 0 from the start, as the results above: the first repair after a start is then an increase.
+        for (VerifyTarget target : VerifyTarget.values()) {
+            for (boolean queued : new boolean[] {false, true}) {
+                repairs.labelValues(target.label(), Boolean.toString(queued));
+            }
+        }
     }
 
     @Override

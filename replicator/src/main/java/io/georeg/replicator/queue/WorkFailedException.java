@@ -8,16 +8,16 @@ package io.georeg.replicator.queue;
 public class WorkFailedException extends RuntimeException {
     private final boolean permanent;
     private final boolean limitedAttempts;
-    private final String reasonCode;
+    private final FailureReason reason;
 
-    public WorkFailedException(String reasonCode, String message, boolean permanent, Throwable cause) {
-        this(reasonCode, message, permanent, true, cause);
+    public WorkFailedException(FailureReason reason, String message, boolean permanent, Throwable cause) {
+        this(reason, message, permanent, true, cause);
     }
 
     private WorkFailedException(
-            String reasonCode, String message, boolean permanent, boolean limitedAttempts, Throwable cause) {
+            FailureReason reason, String message, boolean permanent, boolean limitedAttempts, Throwable cause) {
         super(message, cause);
-        this.reasonCode = reasonCode;
+        this.reason = reason;
         this.permanent = permanent;
         this.limitedAttempts = limitedAttempts;
     }
@@ -28,8 +28,8 @@ public class WorkFailedException extends RuntimeException {
      * of attempts. Counted as one, an outage of a few minutes (eight attempts with the default
      * backoff take about two) failed every item it met, and they waited for {@code georeg retry}.
      */
-    public static WorkFailedException ownBackend(String reasonCode, String message, Throwable cause) {
-        return new WorkFailedException(reasonCode, message, false, false, cause);
+    public static WorkFailedException ownBackend(FailureReason reason, String message, Throwable cause) {
+        return new WorkFailedException(reason, message, false, false, cause);
     }
 
     public boolean permanent() {
@@ -41,8 +41,8 @@ public class WorkFailedException extends RuntimeException {
         return limitedAttempts;
     }
 
-    /** A short, bounded label for metrics ({@code failures_total{reason=...}}). */
-    public String reasonCode() {
-        return reasonCode;
+    /** Why, as {@code georeg_replication_failures_total}'s {@code reason} says it. */
+    public FailureReason reason() {
+        return reason;
     }
 }

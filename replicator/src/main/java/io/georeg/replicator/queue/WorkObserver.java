@@ -10,5 +10,5 @@ public interface WorkObserver {
     default void applied(WorkItem item, Duration lag) {}
 
     /** An attempt failed; {@code newState} is pending (retry later) or failed. */
-    default void attemptFailed(WorkItem item, String reasonCode, WorkState newState) {}
+    default void attemptFailed(WorkItem item, FailureReason reason, WorkState newState) {}
 }

@@ -278,15 +278,15 @@ public final class WorkScheduler implements AutoCloseable {
         } catch (WorkFailedException e) {
             recordFailure(
                     item,
-                    e.reasonCode(),
+                    e.reason(),
                     e.getMessage(),
                     e.permanent(),
                     e.limitedAttempts() ? config.maxAttempts() : Integer.MAX_VALUE);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            recordFailure(item, "interrupted", "interrupted by shutdown", false, config.maxAttempts());
+            recordFailure(item, FailureReason.INTERRUPTED, "interrupted by shutdown", false, config.maxAttempts());
         } catch (Exception e) {
-            recordFailure(item, e.getClass().getSimpleName(), String.valueOf(e), false, config.maxAttempts());
+            recordFailure(item, FailureReason.UNEXPECTED, String.valueOf(e), false, config.maxAttempts());
         } finally {
             MDC.remove(MDC_WORK_ITEM);
             MDC.remove(MDC_REPOSITORY);
@@ -306,11 +306,12 @@ public final class WorkScheduler implements AutoCloseable {
         }
     }
 
-    private void recordFailure(WorkItem item, String reasonCode, String message, boolean permanent, int maxAttempts) {
+    private void recordFailure(
+            WorkItem item, FailureReason reason, String message, boolean permanent, int maxAttempts) {
         try {
             Duration retryAfter = backoff.delay(item.attempts(), ThreadLocalRandom.current());
             Optional<WorkState> state = queue.fail(item, owner, message, permanent, maxAttempts, retryAfter);
-            state.ifPresent(s -> observer.attemptFailed(item, reasonCode, s));
+            state.ifPresent(s -> observer.attemptFailed(item, reason, s));
             if (state.orElse(null) == WorkState.FAILED) {
                 LOG.warn("{}: failed after {} attempts: {}", item, item.attempts(), message);
             } else {

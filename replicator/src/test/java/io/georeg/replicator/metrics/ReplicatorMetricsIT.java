@@ -9,6 +9,7 @@ import io.georeg.oci.RepositoryName;
 import io.georeg.ops.OperationsHandler;
 import io.georeg.replicator.PrimarySource;
 import io.georeg.replicator.intake.IntakeOutcome;
+import io.georeg.replicator.queue.FailureReason;
 import io.georeg.replicator.queue.WorkItem;
 import io.georeg.replicator.queue.WorkKind;
 import io.georeg.replicator.queue.WorkOperation;
@@ -101,7 +102,7 @@ class ReplicatorMetricsIT {
                             "test"),
                     WorkRequest.blobPush(RepositoryName.of("initech/app"), blob("i"), 1, Instant.now(), "test")));
             metrics.applied(item("globex/app"), Duration.ofSeconds(2));
-            metrics.attemptFailed(item("acme/app"), "primary_unavailable", WorkState.PENDING);
+            metrics.attemptFailed(item("acme/app"), FailureReason.PRIMARY_UNAVAILABLE, WorkState.PENDING);
 
             String scrape = scrape(registry);
 
@@ -119,6 +120,55 @@ class ReplicatorMetricsIT {
                     .isGreaterThanOrEqualTo(599.0);
             assertThat(gauge(scrape, "georeg_replication_oldest_pending_seconds{primary=\"cell-b\"}"))
                     .isBetween(4.0, 599.0);
+        }
+    }
+
+    /**
+     * The failures alert is an {@code increase()}, blind to a series' first sample: every reason
+     * must be there at 0 before anything failed, or the first failures of a reason after a restart
+     * are not seen (one digest mismatch: none; a burst of five: four).
+     */
+    @Test
+    void everyFailureReasonAndOperationIsExportedAtZeroBeforeAnythingHappened() throws Exception {
+        try (TestDatabase own = TestDatabase.create();
+                Database database = ReplicatorDatabase.start(own)) {
+            WorkQueue queue = new WorkQueue(database);
+            PrometheusRegistry one = new PrometheusRegistry();
+            new ReplicatorMetrics(one, queue);
+            PrometheusRegistry several = new PrometheusRegistry();
+            new ReplicatorMetrics(
+                    several, queue, new NamespaceOwners(Map.of("acme", "cell-a", "globex", "cell-b"), null));
+
+            String single = scrape(one);
+            String cells = scrape(several);
+            for (FailureReason reason : FailureReason.values()) {
+                for (String last : List.of("false", "true")) {
+                    assertThat(gauge(
+                                    single,
+                                    "georeg_replication_failures_total{final=\"%s\",reason=\"%s\"}"
+                                            .formatted(last, reason.label())))
+                            .isZero();
+                    for (String primary : List.of("cell-a", "cell-b")) {
+                        assertThat(gauge(
+                                        cells,
+                                        "georeg_replication_failures_total{final=\"%s\",primary=\"%s\",reason=\"%s\"}"
+                                                .formatted(last, primary, reason.label())))
+                                .isZero();
+                    }
+                }
+            }
+            assertThat(gauge(
+                            cells,
+                            "georeg_replication_failures_total{final=\"true\",primary=\"(none)\",reason=\"no_owner\"}"))
+                    .as("the items of a repository no primary owns fail with no_owner")
+                    .isZero();
+            for (WorkOperation operation : WorkOperation.values()) {
+                assertThat(gauge(
+                                single,
+                                "georeg_replication_items_applied_total{operation=\"%s\"}"
+                                        .formatted(operation.column())))
+                        .isZero();
+            }
         }
     }
 

@@ -17,6 +17,7 @@ import static io.georeg.router.route.RouteId.TOKEN;
 
 import io.georeg.oci.PathGrammar;
 import io.georeg.oci.ReadEndpoint;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -191,6 +192,17 @@ public final class RouteTable {
     /** The rows after the ambiguous-path check, in order. */
     public List<Route> routes() {
         return routes;
+    }
+
+    /**
+     * Every row a request can be classified to: the refusals of methods, ambiguous and too long
+     * paths, the rows, and the default (the router's metrics export each one's requests from the start).
+     */
+    public List<Route> allRows() {
+        List<Route> all = new ArrayList<>(List.of(METHOD_NOT_ALLOWED.route(), AMBIGUOUS, TOO_LONG));
+        all.addAll(routes);
+        all.add(defaultRoute);
+        return all;
     }
 
     public Route defaultRoute() {

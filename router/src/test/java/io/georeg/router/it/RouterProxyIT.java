@@ -5,6 +5,12 @@ import static org.awaitility.Awaitility.await;
 
 import io.georeg.router.Router;
 import io.georeg.router.RouterConfig;
+import io.georeg.router.RouterMetrics;
+import io.georeg.router.route.Destination;
+import io.georeg.router.route.Route;
+import io.georeg.router.route.RouteId;
+import io.georeg.router.route.RouteTable;
+import io.georeg.testkit.metrics.MetricsScrape;
 import io.georeg.testkit.tools.RefusingPort;
 import io.georeg.testkit.tools.SlowClient;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -18,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.BufferingResponseListener;
@@ -474,17 +481,68 @@ class RouterProxyIT {
         assertThat(router.primaryReachable()).as("the primary's circuit").isTrue();
         String metrics = client.GET(router.operatorUrl() + "/metrics").getContentAsString();
         assertThat(metrics).contains("georeg_router_circuit_open{upstream=\"primary\"} 0");
-        assertThat(metrics.lines()
-                        .filter(l -> l.startsWith("georeg_router_upstream_errors_total{"))
-                        .filter(l -> l.contains("upstream=\"primary\"")))
+        assertThat(MetricsScrape.samples(metrics, "georeg_router_upstream_errors_total").entrySet().stream()
+                        .filter(e -> e.getKey().get("upstream").equals("primary"))
+                        .map(Map.Entry::getValue))
                 .as("the primary's upstream errors")
-                .isEmpty();
+                .containsOnly(0.0);
         ContentResponse upload = client.newRequest(url("/v2/a/blobs/uploads/u-after"))
                 .method(HttpMethod.PATCH)
                 .body(new BytesRequestContent(new byte[1024]))
                 .send();
         assertThat(upload.getStatus()).as(upload.getContentAsString()).isEqualTo(200);
         assertThat(primary.last().pathQuery()).isEqualTo("/v2/a/blobs/uploads/u-after");
+    }
+
+    /**
+     * Rates and increases see no increase in a series' first sample: the series the alerts and the
+     * dashboard read must be there at 0 before anything happened, or the first fallback or upstream
+     * error after every restart is invisible (GeoregFallbackRatioHigh, the upstream errors panel).
+     */
+    @Test
+    void aFreshRouterExportsItsRoutesFallbacksAndUpstreamsAtZero() throws Exception {
+        router();
+        String page = client.GET(router.operatorUrl() + "/metrics").getContentAsString();
+
+        for (String upstream : List.of("primary", "auth", "replica")) {
+            for (String phase : List.of("request", "response")) {
+                assertThat(MetricsScrape.value(
+                                page, "georeg_router_upstream_errors_total", "phase", phase, "upstream", upstream))
+                        .as("upstream errors of %s, %s", upstream, phase)
+                        .contains(0.0);
+            }
+            assertThat(MetricsScrape.value(page, "georeg_router_upstream_latency_seconds_count", "upstream", upstream))
+                    .as("upstream latency of %s", upstream)
+                    .contains(0.0);
+        }
+        List<Route> reads = RouteTable.oci("/jwt/auth").routes().stream()
+                .filter(r -> r.destination() == Destination.REPLICA)
+                .toList();
+        assertThat(reads).extracting(Route::id).contains(RouteId.MANIFEST_READ, RouteId.BLOB_READ);
+        for (Route read : reads) {
+            for (RouterMetrics.FallbackOutcome outcome : RouterMetrics.FallbackOutcome.values()) {
+                assertThat(MetricsScrape.value(
+                                page,
+                                "georeg_router_fallbacks_total",
+                                "outcome",
+                                outcome.label(),
+                                "route",
+                                read.id().label()))
+                        .as("fallbacks of %s, %s", read.id(), outcome)
+                        .contains(0.0);
+            }
+        }
+        for (Route row : RouteTable.oci("/jwt/auth").allRows()) {
+            assertThat(MetricsScrape.value(
+                            page,
+                            "georeg_router_requests_total",
+                            "destination",
+                            row.destination().label(),
+                            "route",
+                            row.id().label()))
+                    .as("requests of %s", row.id())
+                    .contains(0.0);
+        }
     }
 
     @Test
