@@ -88,8 +88,12 @@ final class AccessLog implements AutoCloseable {
         return status != 404 || !("GET".equals(method) || "HEAD".equals(method));
     }
 
-    /** One request's line and the fields the JSON log format shows beside it. */
-    record Entry(String line, String requestId, String route, String destination, boolean fallback) {}
+    /**
+     * One request's line and the fields the JSON log format shows beside it.
+     *
+     * @param primary the primary whose legs took the request, null with one primary
+     */
+    record Entry(String line, String requestId, String route, String destination, String primary, boolean fallback) {}
 
     /** Queues a line for the writer; never blocks. */
     void write(Entry entry) {
@@ -161,6 +165,9 @@ final class AccessLog implements AutoCloseable {
             MDC.put(AccessLogHandler.MDC_REQUEST_ID, entry.requestId());
             MDC.put(AccessLogHandler.MDC_ROUTE, entry.route());
             MDC.put(AccessLogHandler.MDC_DESTINATION, entry.destination());
+            if (entry.primary() != null) {
+                MDC.put(AccessLogHandler.MDC_PRIMARY, entry.primary());
+            }
             MDC.put(AccessLogHandler.MDC_FALLBACK, Boolean.toString(entry.fallback()));
             ACCESS.info(entry.line());
         } finally {

@@ -16,7 +16,8 @@ import org.slf4j.MDC;
  * {@code SecureRandom} draw per request), echoes it in the response, and hands one access log
  * line per completed request that {@link AccessLog} wants (all, sampled with every refusal and
  * failure, or none) to it: request
- * id, method, path, route id, destination, fallback flag, status, bytes, milliseconds, client, and
+ * id, method, path, route id, destination, with several primaries the primary whose legs took it
+ * ({@code primary=}, docs/cells.md), fallback flag, status, bytes, milliseconds, client, and
  * how the answer ended ({@code outcome}): {@code complete}; {@code aborted}, the status and part of
  * the body sent and then the connection closed (an upstream cut mid-body, a client gone), so that
  * a truncated 200 does not read as a whole one, with the {@code Content-Length} the client was
@@ -30,7 +31,7 @@ import org.slf4j.MDC;
  * The line is built with one {@link StringBuilder}, not SLF4J's placeholder formatting, and only
  * for a request that is logged: it is on every request's path. Its fields go with it, so the
  * writer puts them in the MDC ({@value #MDC_REQUEST_ID}, {@value #MDC_ROUTE}, {@value
- * #MDC_DESTINATION}, {@value #MDC_FALLBACK}) of the line's event, for the JSON log format; the
+ * #MDC_DESTINATION}, {@value #MDC_PRIMARY} with several primaries, {@value #MDC_FALLBACK}) of the line's event, for the JSON log format; the
  * request id is in the MDC while the request is handled on the thread that accepted it, so that
  * what is logged there names its request.
  */
@@ -38,6 +39,7 @@ final class AccessLogHandler extends Handler.Wrapper {
     static final String MDC_REQUEST_ID = "requestId";
     static final String MDC_ROUTE = "route";
     static final String MDC_DESTINATION = "destination";
+    static final String MDC_PRIMARY = "primary";
     static final String MDC_FALLBACK = "fallback";
     static final int FAILURE_CHARS = 200;
     /** Longer than any method of the registry API; a longer one is refused (RouteTable.API_METHODS). */
@@ -118,11 +120,12 @@ final class AccessLogHandler extends Handler.Wrapper {
         appendCut(line, request.getMethod(), METHOD_CHARS);
         line.append(" path=");
         appendCut(line, request.getHttpURI().getPath(), PATH_CHARS);
-        line.append(" route=")
-                .append(record.routeId())
-                .append(" destination=")
-                .append(record.destination())
-                .append(" fallback=")
+        line.append(" route=").append(record.routeId()).append(" destination=").append(record.destination());
+        String primary = record.primary();
+        if (primary != null) {
+            line.append(" primary=").append(primary);
+        }
+        line.append(" fallback=")
                 .append(record.fallback())
                 .append(" status=")
                 .append(response.getStatus())
@@ -145,7 +148,12 @@ final class AccessLogHandler extends Handler.Wrapper {
             appendQuoted(line, failure.toString());
         }
         accessLog.write(new AccessLog.Entry(
-                line.toString(), record.requestId(), record.routeId(), record.destination(), record.fallback()));
+                line.toString(),
+                record.requestId(),
+                record.routeId(),
+                record.destination(),
+                primary,
+                record.fallback()));
     }
 
     /** {@code text}, or its first {@code max} characters and {@code …} when it is longer. */

@@ -4,6 +4,7 @@ import io.georeg.oci.ErrorCode;
 import io.georeg.oci.NamespaceOwners;
 import io.georeg.router.proxy.OciErrorResponse;
 import io.georeg.router.route.RouteMatch;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import org.eclipse.jetty.http.HttpMethod;
@@ -26,6 +27,10 @@ final class CellLegs {
     record Legs(TokenRoute token, RouteLeg write, RouteLeg read, String service) {}
 
     private final Map<String, Legs> byCell;
+    /** Each primary's write and read legs; with several, they note the primary for the access log. */
+    private final Map<String, RouteLeg> writes = new HashMap<>();
+
+    private final Map<String, RouteLeg> reads = new HashMap<>();
     private final NamespaceOwners owners;
     private final String fallbackCell;
     private final RouterMetrics metrics;
@@ -38,6 +43,11 @@ final class CellLegs {
         this.owners = owners;
         this.fallbackCell = fallbackCell;
         this.metrics = metrics;
+        boolean several = byCell.size() > 1;
+        byCell.forEach((cell, legs) -> {
+            writes.put(cell, several ? new ToPrimary(cell, legs.write()) : legs.write());
+            reads.put(cell, several ? new ToPrimary(cell, legs.read()) : legs.read());
+        });
     }
 
     RouteLeg token() {
@@ -46,19 +56,35 @@ final class CellLegs {
 
     /** The write leg of the repository's primary. */
     RouteLeg write(RouteMatch match) {
-        return legsOf(match).map(Legs::write).orElse(nameUnknown);
+        return cellOf(match).map(writes::get).orElse(nameUnknown);
     }
 
     /** The read leg of the repository's primary. */
     RouteLeg read(RouteMatch match) {
-        return legsOf(match).map(Legs::read).orElse(nameUnknown);
+        return cellOf(match).map(reads::get).orElse(nameUnknown);
     }
 
-    private Optional<Legs> legsOf(RouteMatch match) {
+    private Optional<String> cellOf(RouteMatch match) {
         if (match.repository() == null) {
-            return Optional.of(byCell.get(fallbackCell));
+            return Optional.of(fallbackCell);
         }
-        return owners.ownerOf(match.repository()).map(byCell::get);
+        return owners.ownerOf(match.repository());
+    }
+
+    /** One primary's leg among several: the request's access log line says which primary took it. */
+    private record ToPrimary(String primary, RouteLeg leg) implements RouteLeg {
+        @Override
+        public boolean mayBlock(RouteMatch match) {
+            return leg.mayBlock(match);
+        }
+
+        @Override
+        public void answer(
+                Request request, Response response, Callback callback, RequestRecord record, RouteMatch match)
+                throws Exception {
+            record.primary(primary);
+            leg.answer(request, response, callback, record, match);
+        }
     }
 
     /** Token requests: to the token service of the primary their scopes choose, with that primary's scopes only. */
@@ -96,6 +122,7 @@ final class CellLegs {
                     owners::ownerOf,
                     fallbackCell,
                     cell -> byCell.get(cell).service());
+            record.primary(choice.owner());
             byCell.get(choice.owner()).token().answer(request, response, callback, record, match, choice.query());
         }
     }

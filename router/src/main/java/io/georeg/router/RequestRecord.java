@@ -5,7 +5,7 @@ import io.georeg.router.route.RouteId;
 /**
  * What the access log says about one request, filled in as the request is routed: its id (the
  * client's {@code X-Request-Id} when it sent a sane one), the route id, where it was answered
- * from, and whether a fallback happened. Kept as a request attribute by {@link AccessLogHandler};
+ * from, whether a fallback happened, and with several primaries which one's legs took it. Kept as a request attribute by {@link AccessLogHandler};
  * written by the route legs ({@link RouteLeg}), possibly from another thread than the one that created it.
  */
 final class RequestRecord {
@@ -15,6 +15,8 @@ final class RequestRecord {
     private volatile String routeId = "-";
     private volatile String destination = "-";
     private volatile boolean fallback;
+    /** With several primaries, the one whose legs took the request; null with one, or none chosen. */
+    private volatile String primary;
 
     RequestRecord(String requestId) {
         this.requestId = requestId;
@@ -34,6 +36,15 @@ final class RequestRecord {
 
     boolean fallback() {
         return fallback;
+    }
+
+    String primary() {
+        return primary;
+    }
+
+    /** The request took the legs of primary {@code name} (set with several primaries only). */
+    void primary(String name) {
+        this.primary = name;
     }
 
     void routed(RouteId routeId, String destination) {

@@ -35,6 +35,9 @@ class AccessLogMdcTest {
     private final ListAppender<ILoggingEvent> events = new ListAppender<>();
     private final Logger access = (Logger) LoggerFactory.getLogger("io.georeg.router.access");
     private final AtomicReference<String> idWhileHandled = new AtomicReference<>();
+    /** The primary whose legs take the next request (with several primaries), or null. */
+    private final AtomicReference<String> primary = new AtomicReference<>();
+
     private Server server;
     private AccessLog accessLog;
     private URI base;
@@ -50,6 +53,9 @@ class AccessLogMdcTest {
                 RequestRecord record = (RequestRecord) request.getAttribute(RequestRecord.ATTRIBUTE);
                 record.routed(RouteId.BASE, "replica");
                 record.fellBack("primary-fallback");
+                if (primary.get() != null) {
+                    record.primary(primary.get());
+                }
                 response.setStatus(200);
                 callback.succeeded();
                 return true;
@@ -91,9 +97,24 @@ class AccessLogMdcTest {
                 .containsEntry("route", RouteId.BASE.label())
                 .containsEntry("destination", "primary-fallback")
                 .containsEntry("fallback", "true");
+        assertThat(mdc).doesNotContainKey("primary");
         assertThat(events.list.get(0).getFormattedMessage())
                 .contains("id=req-42")
-                .contains("fallback=true");
+                .contains("destination=primary-fallback fallback=true")
+                .doesNotContain("primary=");
         assertThat(idWhileHandled.get()).isEqualTo("req-42");
+    }
+
+    /** docs/cells.md: with several primaries, {@code destination=primary} alone does not say which one. */
+    @Test
+    void withSeveralPrimariesTheLineAndTheMdcNameThePrimaryThatTookTheRequest() throws Exception {
+        primary.set("cell-b");
+        HttpClient.newHttpClient()
+                .send(HttpRequest.newBuilder(base.resolve("/v2/")).build(), HttpResponse.BodyHandlers.discarding());
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> !events.list.isEmpty());
+        assertThat(events.list.get(0).getMDCPropertyMap()).containsEntry("primary", "cell-b");
+        assertThat(events.list.get(0).getFormattedMessage())
+                .contains("destination=primary-fallback primary=cell-b fallback=true");
     }
 }

@@ -115,7 +115,7 @@ class AccessLogTest {
     }
 
     private static AccessLog.Entry entry(String line) {
-        return new AccessLog.Entry(line, "id", "base", "replica", false);
+        return new AccessLog.Entry(line, "id", "base", "replica", null, false);
     }
 
     private static List<String> lines(Path file) throws Exception {
