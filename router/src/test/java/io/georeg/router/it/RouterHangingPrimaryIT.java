@@ -117,7 +117,8 @@ class RouterHangingPrimaryIT {
         assertThat(answer.headers().firstValue("Docker-Content-Digest"))
                 .hasValue(replicated.manifest().digest().toString());
         assertThat(metrics())
-                .contains("georeg_router_fallbacks_total{outcome=\"primary-lost\",route=\"manifest-read\"}")
+                .containsPattern(
+                        "georeg_router_fallbacks_total\\{outcome=\"primary-lost\",route=\"manifest-read\"} [1-9]")
                 .containsPattern(
                         "georeg_router_upstream_abandoned_total\\{phase=\"request\",upstream=\"primary\"} \\d");
     }
@@ -157,8 +158,10 @@ class RouterHangingPrimaryIT {
                     .contains("pushes, deletes and logins need it, pulls of replicated content keep working");
         }
         assertThat(metrics())
-                .contains("georeg_router_fallbacks_total{outcome=\"primary-lost\",route=\"manifest-read\"}")
-                .contains("georeg_router_fallbacks_total{outcome=\"primary-unreachable\",route=\"manifest-read\"}")
+                .containsPattern(
+                        "georeg_router_fallbacks_total\\{outcome=\"primary-lost\",route=\"manifest-read\"} [1-9]")
+                .containsPattern(
+                        "georeg_router_fallbacks_total\\{outcome=\"primary-unreachable\",route=\"manifest-read\"} [1-9]")
                 .containsPattern(
                         "georeg_router_upstream_abandoned_total\\{phase=\"request\",upstream=\"primary\"} \\d");
     }
@@ -206,7 +209,8 @@ class RouterHangingPrimaryIT {
         // As a read the primary did not answer: asked of the replica, whose miss gets the outage 503.
         assertThat(answer.statusCode()).isEqualTo(503);
         assertThat(answer.headers().firstValue("X-Georeg-Source")).hasValue("replica");
-        assertThat(metrics()).contains("georeg_router_fallbacks_total{outcome=\"primary-lost\",route=\"referrers\"}");
+        assertThat(metrics())
+                .containsPattern("georeg_router_fallbacks_total\\{outcome=\"primary-lost\",route=\"referrers\"} [1-9]");
     }
 
     @Test
