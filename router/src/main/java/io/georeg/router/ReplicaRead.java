@@ -2,6 +2,7 @@ package io.georeg.router;
 
 import io.georeg.oci.Digest;
 import io.georeg.oci.ErrorCode;
+import io.georeg.router.RouterMetrics.FallbackOutcome;
 import io.georeg.router.fallback.FallbackToPrimary;
 import io.georeg.router.fallback.MissReport;
 import io.georeg.router.fallback.ReferrersFromPrimary;
@@ -323,7 +324,7 @@ final class ReplicaRead implements RouteLeg {
                     request.getHttpURI().getPath(),
                     reason);
             record.fellBack("primary-fallback");
-            metrics.fallback(match.routeId(), "primary");
+            metrics.fallback(match.routeId(), FallbackOutcome.PRIMARY);
             replicaDidNot = replicaState;
             ResponseInterceptor missReport = new MissReport(
                     missListener, storedTags, match, request.getHeaders().getValuesList(HttpHeader.AUTHORIZATION));
@@ -348,7 +349,7 @@ final class ReplicaRead implements RouteLeg {
                     record.requestId(),
                     request.getHttpURI().getPath());
             primaryLost = true;
-            metrics.fallback(match.routeId(), "primary-lost");
+            metrics.fallback(match.routeId(), FallbackOutcome.PRIMARY_LOST);
             if (readsATag(match)) {
                 response.getHeaders().put(GeoregHeaders.POSSIBLY_STALE, "true");
             }
@@ -374,8 +375,8 @@ final class ReplicaRead implements RouteLeg {
         }
 
         /** The fallback outcome of a read the primary was not asked: it is down, or it refuses the client's token. */
-        String notAskedOutcome() {
-            return primary.isDown() ? "primary-unreachable" : "outage-token";
+        FallbackOutcome notAskedOutcome() {
+            return primary.isDown() ? FallbackOutcome.PRIMARY_UNREACHABLE : FallbackOutcome.OUTAGE_TOKEN;
         }
 
         @Override

@@ -210,9 +210,9 @@ public final class RouterMetrics implements ProxyObserver {
                 .inc();
     }
 
-    /** A read that fell back, or could not: {@code outcome} is a {@link FallbackOutcome}'s label. */
-    public void fallback(RouteId routeId, String outcome) {
-        fallbacks.labelValues(routeId.label(), outcome).inc();
+    /** A read that fell back, or could not. */
+    public void fallback(RouteId routeId, FallbackOutcome outcome) {
+        fallbacks.labelValues(routeId.label(), outcome.label()).inc();
     }
 
     public void fenceError() {
