@@ -17,14 +17,25 @@
   points.forEach(function (p) {
     if (p.samples > 0) { withData++; max = Math.max(max, p.p99Seconds, p.p50Seconds); }
   });
-  max = max > 0 ? max * 1.1 : 1;
+  // Gridlines on round values (1, 2 or 5 times a power of ten seconds), each labelled with exactly
+  // its value: quarters of the data's maximum, rounded for their labels, showed "0.2 s" on two
+  // lines of a sub-second chart and labels off their lines by up to half a unit.
+  var step = roundStep((max > 0 ? max : 1) / 4);
+  var lines = Math.max(1, Math.ceil(((max > 0 ? max : 1) * 1.05) / step));
+  var decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
+  max = step * lines;
   var n = Math.max(points.length - 1, 1);
   function x(i) { return L + (W - L - R) * i / n; }
   function y(v) { return H - B - (H - T - B) * v / max; }
-  for (var g = 0; g <= 4; g++) {
-    var v = max * g / 4;
+  function roundStep(raw) {
+    var power = Math.pow(10, Math.floor(Math.log10(raw)));
+    var f = raw / power;
+    return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * power;
+  }
+  for (var g = 0; g <= lines; g++) {
+    var v = step * g;
     el("line", { "class": "grid", x1: L, x2: W - R, y1: y(v), y2: y(v) });
-    el("text", { x: L - 6, y: y(v) + 4, "text-anchor": "end" }, v < 10 ? v.toFixed(1) + " s" : Math.round(v) + " s");
+    el("text", { "class": "tick", x: L - 6, y: y(v) + 4, "text-anchor": "end" }, v.toFixed(decimals) + " s");
   }
   el("line", { "class": "axis", x1: L, x2: L, y1: T, y2: H - B });
   el("line", { "class": "axis", x1: L, x2: W - R, y1: H - B, y2: H - B });

@@ -167,6 +167,16 @@ class StatusPageBrowserIT {
         assertThat(count(dom, "<circle class=\"point p99\"")).isEqualTo(2);
         assertThat(dom).containsPattern("class=\"line-p50\" d=\"M[0-9.]+,[0-9.]+ L[0-9.]+,[0-9.]+");
         assertThat(dom).contains("id=\"lag-empty\" class=\"muted\" hidden");
+        // the lag axis: gridlines on round values, each label its line's exact value (the highest
+        // lag is the older minute's p99, 59.7 s); quarters of the maximum rounded for their labels
+        // read "0.0 s, 16 s, 33 s, 49 s, 66 s", and on a sub-second chart "0.2 s" twice
+        List<String> ticks = new ArrayList<>();
+        Matcher tick =
+                Pattern.compile("<text class=\"tick\"[^>]*>([^<]*)</text>").matcher(dom);
+        while (tick.find()) {
+            ticks.add(tick.group(1));
+        }
+        assertThat(ticks).containsExactly("0 s", "20 s", "40 s", "60 s", "80 s");
         // every repository, with the search's count written by the script
         for (String name : List.of("library/alpine", "team/app", "team/db", "team/web")) {
             assertThat(dom).contains("data-name=\"" + name + "\"");
