@@ -26,8 +26,8 @@ import org.eclipse.jetty.util.Callback;
  * {@code primary-down} mode, and, while writes are frozen for a planned promotion, refused only
  * when they ask to write ({@link TokenScopes#asksToWrite}): a pull, and the token request it
  * starts with, goes on. The scopes are a {@code GET}'s query's, or an OAuth2 form {@code POST}'s
- * body's, read whole before it is forwarded unchanged ({@link TokenRequest}): one reading for the
- * frozen check and the shield.
+ * body's, read whole before it is forwarded unchanged or answered by the shield: the request is
+ * parsed once ({@link TokenRequest}), for the frozen check, the shield's learning and its answer.
  *
  * <p>With the outage shield ({@link TokenShield}, {@code auth.outage}) the forwarded answers are
  * watched (grants learned, refused credentials forgotten, a failure or 5xx answered by the shield),
@@ -92,20 +92,25 @@ final class TokenRoute implements RouteLeg {
             RequestRecord record,
             RouteMatch match,
             String query) {
-        if (shieldAnswers()) {
-            metrics.routed(record, match, TokenShield.SOURCE_OUTAGE);
-            answerWithShield(request, response, callback);
-            return;
-        }
-        metrics.routed(record, match, "auth");
+        boolean shieldAnswers = shieldAnswers();
+        metrics.routed(record, match, shieldAnswers ? TokenShield.SOURCE_OUTAGE : "auth");
+        String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
         if (!TokenRequest.isForm(request)) {
-            forward(request, response, callback, record, match, query, null);
+            answer(
+                    request,
+                    response,
+                    callback,
+                    record,
+                    match,
+                    query,
+                    TokenRequest.ofQuery(authorization, query),
+                    shieldAnswers);
             return;
         }
-        // An OAuth2 form POST (containerd's first try) has its scopes in its body: read whole before
-        // it is forwarded, so that the frozen check and the shield read the scopes the token service
-        // gets, and replayed to the token service unchanged. Small (at most MAX_FORM_BYTES), and read
-        // without blocking a thread.
+        // An OAuth2 form POST (containerd's first try) has its scopes in its body: read whole first,
+        // so that the frozen check, the shield's learning and its answer read the scopes the token
+        // service gets (one parsing), and replayed to the token service unchanged. Small (at most
+        // MAX_FORM_BYTES), and read without blocking a thread.
         Content.Source.asByteArrayAsync(request, TokenRequest.MAX_FORM_BYTES).whenComplete((form, failure) -> {
             if (failure != null) {
                 // Larger than any form a client sends, or the client went away before it was whole.
@@ -118,28 +123,38 @@ final class TokenRoute implements RouteLeg {
                 return;
             }
             try {
-                forward(new FormReplay(request, form), response, callback, record, match, query, form);
+                answer(
+                        new FormReplay(request, form),
+                        response,
+                        callback,
+                        record,
+                        match,
+                        query,
+                        TokenRequest.ofForm(authorization, form),
+                        shieldAnswers);
             } catch (Throwable e) {
                 callback.failed(e);
             }
         });
     }
 
-    /** Forwards a token request to the token service; {@code form} is its form body, read whole, or null. */
-    private void forward(
+    /** Answers {@code token}, the request parsed once: by the shield, or by forwarding it to the token service. */
+    private void answer(
             Request request,
             Response response,
             Callback callback,
             RequestRecord record,
             RouteMatch match,
             String query,
-            byte[] form) {
-        // A form's credentials and scopes, read once: for the frozen check below and the shield.
-        TokenRequest formRequest =
-                form == null ? null : TokenRequest.ofForm(request.getHeaders().get(HttpHeader.AUTHORIZATION), form);
+            TokenRequest token,
+            boolean shieldAnswers) {
+        if (shieldAnswers) {
+            answerWithShield(token, response, callback);
+            return;
+        }
         ResponseInterceptor watch = shield == null
                 ? ResponseInterceptor.NONE
-                : shield.watching(request, formRequest, response, callback, this::refuseWrite);
+                : shield.watching(token, response, callback, this::refuseWrite);
         Duration timeout = shield == null ? null : TOKEN_SERVICE_TIMEOUT;
         // In primary-down mode the whole primary site counts as down, its token service included.
         CircuitBreaker admission = primary.drillsAnOutage() ? primary.circuit() : tokenServiceCircuit;
@@ -149,15 +164,14 @@ final class TokenRoute implements RouteLeg {
                 ? null
                 : () -> {
                     record.routed(match.routeId(), TokenShield.SOURCE_OUTAGE); // counted once, as auth
-                    answerWithShield(request, response, callback);
+                    answerWithShield(token, response, callback);
                 };
         Upstream upstream = tokenService == null ? primary.registry() : tokenService;
         URI target = tokenService == null
                 ? primary.target(request, query)
                 : tokenService.target(authTarget.getRawPath(), query);
         // Whether it asks to write: its query's scopes, and a form's (one reading of them, TokenScopes').
-        boolean writes = TokenScopes.asksToWrite(query)
-                || (formRequest != null && TokenScopes.scopesAskToWrite(formRequest.scopes()));
+        boolean writes = TokenScopes.asksToWrite(query) || TokenScopes.scopesAskToWrite(token.scopes());
         primary.sendAdmitted(
                 request,
                 response,
@@ -208,17 +222,17 @@ final class TokenRoute implements RouteLeg {
         }
     }
 
-    private void answerWithShield(Request request, Response response, Callback callback) {
+    private void answerWithShield(TokenRequest token, Response response, Callback callback) {
         String why = primary.drillsAnOutage()
                 ? "primary-down mode"
                 : "the token service is unreachable: " + tokenServiceCircuit.lastFailure();
         if (Thread.currentThread().isVirtual()) {
-            shield.answer(request, response, callback, why, this::refuseWrite);
+            shield.answer(token, response, callback, why, this::refuseWrite);
         } else {
             // The shield's answer reads the grants table and hashes a password: off the event thread.
             Thread.ofVirtual()
                     .name("token-shield")
-                    .start(() -> shield.answer(request, response, callback, why, this::refuseWrite));
+                    .start(() -> shield.answer(token, response, callback, why, this::refuseWrite));
         }
     }
 

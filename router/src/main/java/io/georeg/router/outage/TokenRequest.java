@@ -1,16 +1,15 @@
 package io.georeg.router.outage;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.util.Fields;
 
 /**
  * A token request as the outage shield reads it: its credentials and its {@code scope} values, in
@@ -21,9 +20,9 @@ import org.eclipse.jetty.util.Fields;
  * password}, read with the same checks as Basic ({@link Credentials#of}); {@code
  * grant_type=refresh_token}, or a form that also has an {@code Authorization} header (which of the
  * two the token service believed cannot be told), is unusable, never anonymous: the shield learns
- * no refresh token, so it cannot check one. Read by {@link TokenShield} from the request while it
- * answers; a form forwarded to the token service is read whole by the token route before it is
- * sent on, and that one reading serves the frozen check and the shield's learning alike.
+ * no refresh token, so it cannot check one. Parsed once per request by the token route ({@code
+ * TokenRoute}), which reads a form whole before it forwards it unchanged: that one reading serves
+ * the frozen check, the shield's learning and the shield's answer alike.
  *
  * @param credentials empty when unusable ({@link Credentials#fromAuthorization})
  * @param scopes      every {@code scope} value, as sent (several may be in one, space-separated)
@@ -40,68 +39,62 @@ public record TokenRequest(Optional<Credentials> credentials, List<String> scope
         String type = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
         return "POST".equals(request.getMethod())
                 && type != null
-                && type.toLowerCase(java.util.Locale.ROOT).startsWith(FORM);
+                && type.toLowerCase(Locale.ROOT).startsWith(FORM);
     }
 
-    /** Reads the request, its form body included (blocking: on a virtual thread). */
-    static TokenRequest read(Request request) {
-        String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
-        if (!isForm(request)) {
-            return ofQuery(authorization, request);
-        }
-        try (InputStream in = Content.Source.asInputStream(request)) {
-            byte[] form = in.readNBytes(MAX_FORM_BYTES + 1);
-            return ofForm(authorization, form.length > MAX_FORM_BYTES ? null : form);
-        } catch (IOException e) {
-            // The client went away or stalled: refused like any request whose credentials cannot be read.
-            return ofForm(authorization, null);
-        }
-    }
-
-    /** A {@code GET} (or any request without a form): Basic credentials, scopes from the query. */
-    static TokenRequest ofQuery(String authorization, Request request) {
-        List<String> scopes;
-        try {
-            Fields query = Request.extractQueryParameters(request, StandardCharsets.UTF_8);
-            List<String> values = query.getValues("scope");
-            scopes = values == null ? List.of() : values;
-        } catch (RuntimeException e) {
-            // A query Jetty cannot decode: nothing in it can be granted.
-            scopes = List.of();
-        }
-        return new TokenRequest(Credentials.fromAuthorization(authorization), scopes);
+    /**
+     * A {@code GET} (or any request without a form): Basic credentials, scopes from {@code query},
+     * the raw query the token service is sent (null when none).
+     */
+    public static TokenRequest ofQuery(String authorization, String query) {
+        // A query that cannot be decoded: nothing in it can be granted.
+        List<String> scopes =
+                fields(query).map(f -> f.getOrDefault("scope", List.of())).orElse(List.of());
+        return new TokenRequest(Credentials.fromAuthorization(authorization), List.copyOf(scopes));
     }
 
     /** An OAuth2 form {@code POST}; {@code form} null when it was too large or not read whole. */
     public static TokenRequest ofForm(String authorization, byte[] form) {
-        if (form == null) {
+        Optional<Map<String, List<String>>> fields =
+                form == null ? Optional.empty() : fields(new String(form, StandardCharsets.UTF_8));
+        if (fields.isEmpty()) {
             return UNUSABLE;
         }
-        String grantType = null;
-        String username = null;
-        String password = null;
-        List<String> scopes = new ArrayList<>();
+        Map<String, List<String>> f = fields.get();
+        // service, client_id, access_type, refresh_token: nothing the shield checks.
+        Optional<Credentials> credentials = "password".equals(first(f, "grant_type")) && authorization == null
+                ? Credentials.of(first(f, "username"), first(f, "password"))
+                : Optional.empty();
+        return new TokenRequest(credentials, List.copyOf(f.getOrDefault("scope", List.of())));
+    }
+
+    /**
+     * The fields of a query or a form ({@code name=value&…}, percent-encoded, {@code +} for a
+     * space), every value of each in order; empty when something in it cannot be decoded.
+     */
+    private static Optional<Map<String, List<String>>> fields(String raw) {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        if (raw == null || raw.isEmpty()) {
+            return Optional.of(out);
+        }
         try {
-            for (String field : new String(form, StandardCharsets.UTF_8).split("&")) {
+            for (String field : raw.split("&")) {
+                if (field.isEmpty()) {
+                    continue;
+                }
                 int eq = field.indexOf('=');
                 String name = URLDecoder.decode(eq < 0 ? field : field.substring(0, eq), StandardCharsets.UTF_8);
                 String value = eq < 0 ? "" : URLDecoder.decode(field.substring(eq + 1), StandardCharsets.UTF_8);
-                switch (name) {
-                    case "grant_type" -> grantType = value;
-                    case "username" -> username = value;
-                    case "password" -> password = value;
-                    case "scope" -> scopes.add(value);
-                    default -> {
-                        // service, client_id, access_type, refresh_token: nothing the shield checks.
-                    }
-                }
+                out.computeIfAbsent(name, n -> new ArrayList<>()).add(value);
             }
         } catch (IllegalArgumentException e) {
-            return UNUSABLE;
+            return Optional.empty();
         }
-        Optional<Credentials> credentials = "password".equals(grantType) && authorization == null
-                ? Credentials.of(username, password)
-                : Optional.empty();
-        return new TokenRequest(credentials, List.copyOf(scopes));
+        return Optional.of(out);
+    }
+
+    private static String first(Map<String, List<String>> fields, String name) {
+        List<String> values = fields.get(name);
+        return values == null ? null : values.getFirst();
     }
 }

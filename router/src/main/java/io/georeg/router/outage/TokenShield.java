@@ -20,7 +20,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Predicate;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
@@ -98,13 +97,10 @@ public final class TokenShield {
 
     /**
      * Answers a token request with an outage token or a refusal; {@code why} says why the primary is
-     * not asked. Reads the request's form body when it has one: on a virtual thread.
+     * not asked. {@code request} is the token request as the token route parsed it (its form read
+     * whole already). Blocks (database, Argon2id): on a virtual thread.
      */
-    public void answer(Request request, Response response, Callback callback, String why, WriteRefusal writes) {
-        answer(TokenRequest.read(request), response, callback, why, writes);
-    }
-
-    private void answer(TokenRequest request, Response response, Callback callback, String why, WriteRefusal writes) {
+    public void answer(TokenRequest request, Response response, Callback callback, String why, WriteRefusal writes) {
         if (asksToWrite.test(request.scopes())) {
             LOG.debug("token request asking to write answered 503 ({})", why);
             metrics.refused(OutageMetrics.Refusal.WRITE);
@@ -194,14 +190,11 @@ public final class TokenShield {
 
     /**
      * Watches a token request forwarded to the primary's token service: learns from its 200,
-     * revokes on its 401, and answers instead of its 5xx or of a failed connection. {@code form}
-     * is a form {@code POST} as the token route read it before forwarding its body unchanged
-     * (null for a {@code GET}, read here from the query): the request the token service got.
+     * revokes on its 401, and answers instead of its 5xx or of a failed connection. {@code sent} is
+     * the request the token service gets, as the token route parsed it (a form read whole before
+     * its body is forwarded unchanged).
      */
-    public ResponseInterceptor watching(
-            Request request, TokenRequest form, Response response, Callback callback, WriteRefusal writes) {
-        TokenRequest sent =
-                form != null ? form : TokenRequest.ofQuery(request.getHeaders().get(HttpHeader.AUTHORIZATION), request);
+    public ResponseInterceptor watching(TokenRequest sent, Response response, Callback callback, WriteRefusal writes) {
         return new ResponseInterceptor() {
             @Override
             public boolean hold(org.eclipse.jetty.client.Response serverToProxyResponse) {
