@@ -239,6 +239,27 @@ class RouterOutageTokenReadsIT {
         }
     }
 
+    /**
+     * A form too large, or cut short, while the shield stands in: bob's password grant, which the
+     * shield answers with an outage token when it is sent whole (test 3), is answered {@code 403
+     * DENIED} by the token route, which never hands it to the shield: no outage token is issued,
+     * nothing refused as credentials.
+     */
+    @Test
+    @Order(6)
+    void aTokenFormTooLargeOrCutShortIsA403TheShieldNeverReads() throws Exception {
+        double issued = metric("georeg_router_outage_tokens_issued_total");
+        double refused = metric("georeg_router_outage_tokens_refused_total");
+
+        HttpResponse<String> tooLarge = post(TokenForms.tooLarge(bobsForm()));
+        String cutShort = TokenForms.postCutShort(router.port(), bobsForm());
+
+        TokenForms.assertRefused(tooLarge.statusCode(), tooLarge.body());
+        TokenForms.assertRefused(403, TokenForms.refusedBody(cutShort));
+        assertThat(metric("georeg_router_outage_tokens_issued_total")).isEqualTo(issued);
+        assertThat(metric("georeg_router_outage_tokens_refused_total")).isEqualTo(refused);
+    }
+
     /** The 503 of a read the primary is not asked because it refuses the outage token. */
     private static void assertNotAskedOfPrimary(HttpResponse<String> read, String start) throws Exception {
         assertThat(read.statusCode()).as(read.body()).isEqualTo(503);
@@ -251,15 +272,18 @@ class RouterOutageTokenReadsIT {
 
     /** bob's {@code POST} to the router's token endpoint as containerd 1.6 sends it. */
     private static HttpResponse<String> bobsPasswordGrant() throws Exception {
-        String form = "access_type=online&client_id=containerd-client&grant_type=password&password=b0b-pass"
+        return post(bobsForm());
+    }
+
+    /** bob's password grant for a pull of team/lib, as containerd 1.6 sends it. */
+    private static String bobsForm() {
+        return "access_type=online&client_id=containerd-client&grant_type=password&password=b0b-pass"
                 + "&scope=" + URLEncoder.encode("repository:team/lib:pull", StandardCharsets.UTF_8)
                 + "&service=" + URLEncoder.encode(issuer.service(), StandardCharsets.UTF_8) + "&username=bob";
-        return HTTP.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + router.port() + TestTokenEndpoint.PATH))
-                        .header("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
-                        .POST(HttpRequest.BodyPublishers.ofString(form))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpResponse<String> post(String form) throws Exception {
+        return TokenForms.post(router.port(), form);
     }
 
     /** An outage token for alice's pull of team/app, from the shield. */

@@ -201,17 +201,46 @@ class RouterTokenAuthIT {
         }
     }
 
+    /**
+     * Tried: a form {@code POST} larger than {@code TokenRequest.MAX_FORM_BYTES} (alice's password
+     * grant for a pull, padded by one more field), and one cut short (its {@code Content-Length}
+     * promises more than the client sends before it stops sending). Each is answered {@code 403
+     * DENIED} with the OCI error body saying what a form must be, and neither reaches the token
+     * service; the same grant sent whole does.
+     */
+    @Test
+    void aTokenFormTooLargeOrCutShortIsA403NotForwarded() throws Exception {
+        String grant = "client_id=containerd-client&grant_type=password&password=s3cret"
+                + "&scope=repository%3Asecure%2Foversized%3Apull&service=router-it-registry&username=alice";
+
+        HttpResponse<String> tooLarge = postForm(TokenForms.tooLarge(grant));
+        String cutShort = TokenForms.postCutShort(router.port(), grant);
+
+        TokenForms.assertRefused(tooLarge.statusCode(), tooLarge.body());
+        TokenForms.assertRefused(403, TokenForms.refusedBody(cutShort));
+        assertThat(asked("repository:secure/oversized:pull"))
+                .as("nothing forwarded")
+                .isZero();
+        HttpResponse<String> whole = postForm(grant);
+        assertThat(whole.statusCode()).as(whole.body()).isEqualTo(200);
+        assertThat(asked("repository:secure/oversized:pull")).isEqualTo(1);
+    }
+
+    /** How many token requests the token service got for {@code scope} (its health probes ask for none). */
+    private static long asked(String scope) {
+        return tokens.scopeRequests().stream().filter(s -> s.contains(scope)).count();
+    }
+
+    private static HttpResponse<String> postForm(String form) throws Exception {
+        return TokenForms.post(router.port(), form);
+    }
+
     /** alice's token request as containerd sends it: an OAuth2 password grant, its form in the body. */
     private static HttpResponse<String> passwordGrant(String scope) throws Exception {
         String form = "access_type=online&client_id=containerd-client&grant_type=password&password=s3cret"
                 + "&scope=" + java.net.URLEncoder.encode(scope, StandardCharsets.UTF_8)
                 + "&service=router-it-registry&username=alice";
-        return HTTP.send(
-                HttpRequest.newBuilder(router.localUrl().resolve("/jwt/auth"))
-                        .header("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
-                        .POST(HttpRequest.BodyPublishers.ofString(form))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+        return postForm(form);
     }
 
     /** skopeo copies the layout's {@code v1} to {@code reference} through the router, with alice's credentials. */
