@@ -24,7 +24,7 @@ import org.eclipse.jetty.util.Callback;
  * they are admitted by the token service's own circuit (GitLab serves {@code /jwt/auth} from Rails,
  * which may answer while its registry does not), refused like the rest of the primary site in
  * {@code primary-down} mode, and, while writes are frozen for a planned promotion, refused only
- * when they ask to write ({@link TokenScopes#asksToWrite}): a pull, and the token request it
+ * when they ask to write ({@link TokenScopes#scopesAskToWrite}) or what they ask cannot be read: a pull, and the token request it
  * starts with, goes on. The scopes are a {@code GET}'s query's, or an OAuth2 form {@code POST}'s
  * body's, read whole before it is forwarded unchanged or answered by the shield: the request is
  * parsed once ({@link TokenRequest}), for the frozen check, the shield's learning and its answer.
@@ -170,8 +170,9 @@ final class TokenRoute implements RouteLeg {
         URI target = tokenService == null
                 ? primary.target(request, query)
                 : tokenService.target(authTarget.getRawPath(), query);
-        // Whether it asks to write: its query's scopes, and a form's (one reading of them, TokenScopes').
-        boolean writes = TokenScopes.asksToWrite(query) || TokenScopes.scopesAskToWrite(token.scopes());
+        // Whether it asks to write: its query's scopes or a form's (one reading of them, TokenScopes'),
+        // or scopes that cannot be read.
+        boolean writes = token.mayAskToWrite(TokenScopes::scopesAskToWrite);
         primary.sendAdmitted(
                 request,
                 response,

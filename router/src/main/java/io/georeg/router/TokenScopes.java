@@ -93,31 +93,13 @@ final class TokenScopes {
 
     /**
      * Whether a token request asks for more than reading: {@code push}, {@code delete} or every
-     * action ({@code *}) on a repository, in any of its scopes (repeated {@code scope} parameters or
-     * several in one, space-separated). A login (no scope) and pulls do not; a query that cannot be
-     * decoded is taken as asking to write, since what it asks cannot be told. While the routers are
-     * frozen for a promotion, such a request is the first step of a write and refused like the
-     * write itself; the others go on to the token service, because pulls go on.
+     * action ({@code *}) on a repository, in any of its decoded {@code scope} values (a query's or an
+     * OAuth2 form's; repeated, or several in one, space-separated). A login (no scope) and pulls do
+     * not. While the routers are frozen for a promotion, such a request is the first step of a write
+     * and refused like the write itself; the others go on to the token service, because pulls go
+     * on. A request whose scopes cannot be decoded is taken as asking to write, since what it asks
+     * cannot be told ({@link io.georeg.router.outage.TokenRequest#mayAskToWrite}).
      */
-    static boolean asksToWrite(String query) {
-        if (query == null || query.isEmpty()) {
-            return false;
-        }
-        List<String> values = new ArrayList<>();
-        for (String part : query.split("&")) {
-            if (!part.startsWith("scope=")) {
-                continue;
-            }
-            try {
-                values.add(URLDecoder.decode(part.substring("scope=".length()), StandardCharsets.UTF_8));
-            } catch (IllegalArgumentException e) {
-                return true;
-            }
-        }
-        return scopesAskToWrite(values);
-    }
-
-    /** As {@link #asksToWrite(String)}, of decoded {@code scope} values (a query's, or an OAuth2 form's). */
     static boolean scopesAskToWrite(List<String> scopeValues) {
         for (String value : scopeValues) {
             for (String one : value.strip().split(" +")) {

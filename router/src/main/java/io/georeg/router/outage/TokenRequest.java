@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 
@@ -24,15 +25,20 @@ import org.eclipse.jetty.server.Request;
  * TokenRoute}), which reads a form whole before it forwards it unchanged: that one reading serves
  * the frozen check, the shield's learning and the shield's answer alike.
  *
- * @param credentials empty when unusable ({@link Credentials#fromAuthorization})
- * @param scopes      every {@code scope} value, as sent (several may be in one, space-separated)
+ * <p>A query or form that cannot be decoded (bad percent-encoding; a form too large or cut short)
+ * has scopes that cannot be read: it may ask to write, and is refused where a request asking to
+ * write is ({@link #mayAskToWrite}), as {@code TokenScopes} always took an undecodable query.
+ *
+ * @param credentials      empty when unusable ({@link Credentials#fromAuthorization})
+ * @param scopes           every {@code scope} value, as sent (several may be in one, space-separated)
+ * @param scopesUnreadable the query or form could not be decoded: what it asks for cannot be told
  */
-public record TokenRequest(Optional<Credentials> credentials, List<String> scopes) {
+public record TokenRequest(Optional<Credentials> credentials, List<String> scopes, boolean scopesUnreadable) {
     /** A form larger than this is no token request a client sends (64 scopes and a 4 KiB password fit). */
     public static final int MAX_FORM_BYTES = 64 * 1024;
 
     private static final String FORM = "application/x-www-form-urlencoded";
-    private static final TokenRequest UNUSABLE = new TokenRequest(Optional.empty(), List.of());
+    private static final TokenRequest UNREADABLE = new TokenRequest(Optional.empty(), List.of(), true);
 
     /** Whether the request is an OAuth2 form {@code POST}, whose credentials and scopes are in its body. */
     public static boolean isForm(Request request) {
@@ -47,10 +53,10 @@ public record TokenRequest(Optional<Credentials> credentials, List<String> scope
      * the raw query the token service is sent (null when none).
      */
     public static TokenRequest ofQuery(String authorization, String query) {
-        // A query that cannot be decoded: nothing in it can be granted.
-        List<String> scopes =
-                fields(query).map(f -> f.getOrDefault("scope", List.of())).orElse(List.of());
-        return new TokenRequest(Credentials.fromAuthorization(authorization), List.copyOf(scopes));
+        Optional<Credentials> credentials = Credentials.fromAuthorization(authorization);
+        return fields(query)
+                .map(f -> new TokenRequest(credentials, List.copyOf(f.getOrDefault("scope", List.of())), false))
+                .orElseGet(() -> new TokenRequest(credentials, List.of(), true));
     }
 
     /** An OAuth2 form {@code POST}; {@code form} null when it was too large or not read whole. */
@@ -58,14 +64,23 @@ public record TokenRequest(Optional<Credentials> credentials, List<String> scope
         Optional<Map<String, List<String>>> fields =
                 form == null ? Optional.empty() : fields(new String(form, StandardCharsets.UTF_8));
         if (fields.isEmpty()) {
-            return UNUSABLE;
+            return UNREADABLE;
         }
         Map<String, List<String>> f = fields.get();
         // service, client_id, access_type, refresh_token: nothing the shield checks.
         Optional<Credentials> credentials = "password".equals(first(f, "grant_type")) && authorization == null
                 ? Credentials.of(first(f, "username"), first(f, "password"))
                 : Optional.empty();
-        return new TokenRequest(credentials, List.copyOf(f.getOrDefault("scope", List.of())));
+        return new TokenRequest(credentials, List.copyOf(f.getOrDefault("scope", List.of())), false);
+    }
+
+    /**
+     * Whether the request may ask to push or delete: {@code asksToWrite} (the router's one reading
+     * of scopes) says so, or its scopes cannot be read. A frozen router refuses it; the shield
+     * answers it the write's 503.
+     */
+    public boolean mayAskToWrite(Predicate<List<String>> asksToWrite) {
+        return scopesUnreadable || asksToWrite.test(scopes);
     }
 
     /**

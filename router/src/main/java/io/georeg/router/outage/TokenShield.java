@@ -101,7 +101,7 @@ public final class TokenShield {
      * whole already). Blocks (database, Argon2id): on a virtual thread.
      */
     public void answer(TokenRequest request, Response response, Callback callback, String why, WriteRefusal writes) {
-        if (asksToWrite.test(request.scopes())) {
+        if (request.mayAskToWrite(asksToWrite)) {
             LOG.debug("token request asking to write answered 503 ({})", why);
             metrics.refused(OutageMetrics.Refusal.WRITE);
             response.getHeaders().put("X-Georeg-Source", SOURCE_OUTAGE);

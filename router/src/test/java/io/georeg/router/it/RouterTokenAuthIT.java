@@ -231,6 +231,32 @@ class RouterTokenAuthIT {
         return tokens.scopeRequests().stream().filter(s -> s.contains(scope)).count();
     }
 
+    /**
+     * Tried: containerd's password grant for a pull whose form cannot be decoded (a bad percent
+     * escape in its password) while writes are frozen. It counted as asking for nothing and went to
+     * the token service, while a query that cannot be decoded counts as asking to write and is
+     * refused: what such a request asks for cannot be told, so both are refused like a push's.
+     */
+    @Test
+    void whileWritesAreFrozenATokenFormThatCannotBeDecodedIsRefusedLikeAPush() throws Exception {
+        assertThat(admin("{\"mode\":\"frozen\",\"reason\":\"moving to site B\"}"))
+                .isEqualTo(200);
+        try {
+            String push = "/jwt/auth?service=router-it-registry&scope=repository:secure/form:pull,push";
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> tokenRequest(push).statusCode() == 503);
+
+            HttpResponse<String> undecodable =
+                    postForm("client_id=containerd-client&grant_type=password&password=s3%zzcret"
+                            + "&scope=repository%3Asecure%2Fform%3Apull&service=router-it-registry&username=alice");
+
+            assertThat(undecodable.statusCode()).as(undecodable.body()).isEqualTo(503);
+            assertThat(undecodable.body()).contains("writes are frozen for a planned promotion: moving to site B");
+        } finally {
+            assertThat(admin("{\"mode\":\"normal\"}")).isEqualTo(200);
+        }
+    }
+
     private static HttpResponse<String> postForm(String form) throws Exception {
         return TokenForms.post(router.port(), form);
     }

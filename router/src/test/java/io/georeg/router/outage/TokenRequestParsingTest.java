@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -148,5 +149,38 @@ class TokenRequestParsingTest {
         assertThat(TokenRequest.ofForm(null, form("grant_type=password&username=alice&password=" + "p".repeat(4097)))
                         .credentials())
                 .isEmpty();
+    }
+
+    /**
+     * A form that cannot be decoded counted as asking for nothing (a frozen router forwarded it),
+     * while a query that cannot be decoded counted as asking to write: both may ask to write now.
+     */
+    @Test
+    void aFormOrQueryThatCannotBeDecodedMayAskToWrite() {
+        Predicate<List<String>> pullsOnly = scopes -> false;
+
+        assertThat(TokenRequest.ofForm(
+                                null,
+                                form("grant_type=password&username=alice&password=%zz"
+                                        + "&scope=repository%3Ateam%2Fapp%3Apull"))
+                        .mayAskToWrite(pullsOnly))
+                .as("bad percent-encoding in a form")
+                .isTrue();
+        assertThat(TokenRequest.ofForm(null, null).mayAskToWrite(pullsOnly))
+                .as("a form too large, or not read whole")
+                .isTrue();
+        assertThat(TokenRequest.ofQuery(null, "service=r&scope=repository%3Ateam%2Fapp%3Apull%zz")
+                        .mayAskToWrite(pullsOnly))
+                .as("bad percent-encoding in a query")
+                .isTrue();
+        assertThat(TokenRequest.ofForm(
+                                null,
+                                form("grant_type=password&username=alice&password=pw"
+                                        + "&scope=repository%3Ateam%2Fapp%3Apull"))
+                        .mayAskToWrite(pullsOnly))
+                .isFalse();
+        assertThat(TokenRequest.ofQuery(null, null).mayAskToWrite(pullsOnly))
+                .as("a login")
+                .isFalse();
     }
 }
