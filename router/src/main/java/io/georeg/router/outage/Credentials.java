@@ -13,7 +13,7 @@ import java.util.Optional;
  * forwarded while the primary is up, but never learned nor answered by the router. The password
  * never leaves this record except into {@link PasswordHash}; {@link #toString()} leaves it out.
  */
-public record Credentials(String username, String password) {
+public record Credentials(String username, String password) implements Authentication {
     static final int MAX_USERNAME = 256;
     static final int MAX_PASSWORD = 4096;
     public static final Credentials ANONYMOUS = new Credentials("", null);

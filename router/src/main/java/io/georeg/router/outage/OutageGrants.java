@@ -19,21 +19,41 @@ import java.util.TreeSet;
 
 /**
  * The grants the routers learned from the primary's token service, in PostgreSQL
- * ({@code outage_credentials}, {@code outage_grants}, migration V9) so that every router of the
- * site shares them: which repositories the primary let which credentials pull, and when it last
- * did. Credentials are kept as the user name and an Argon2id hash ({@link PasswordHash}); a user
- * keeps at most {@value #CREDENTIALS_PER_USER} credentials (CI job tokens share one user name), the
- * most recently learned. A client's repeated token requests are matched from
- * {@link VerifiedCredentials} (no new hash, no new write within a minute). Grants older than the window do not count and are pruned, as are the
- * oldest beyond {@code maxGrants}. Called by {@link TokenShield}.
+ * ({@code outage_credentials}, {@code outage_grants}, migrations V9 and V23) so that every router
+ * of the site shares them: which repositories the primary let which credentials pull, and when it
+ * last did. A password is kept as the user name and an Argon2id hash ({@link PasswordHash}); a user
+ * keeps at most {@value #CREDENTIALS_PER_USER} of them (CI job tokens share one user name), the
+ * most recently learned. A refresh token is kept as the subject the primary's tokens for it named
+ * and a SHA-256 ({@link RefreshToken#hash}), found by that hash alone; a subject keeps at most
+ * {@value #REFRESH_TOKENS_PER_USER} (one per {@code docker login}), the most recently learned. A
+ * client's repeated token requests are matched from {@link VerifiedCredentials} (no new hash, no
+ * new write within a minute). Grants older than the window do not count and are pruned, as are the
+ * oldest beyond {@code maxGrants}; a password without grants goes with them, a refresh token
+ * without grants once it was learned longer ago than the window (it is learned at its login, which
+ * asks for no scope, before any pull grant). Called by
+ * {@link TokenShield}.
  */
 public final class OutageGrants {
     static final int CREDENTIALS_PER_USER = 4;
+    static final int REFRESH_TOKENS_PER_USER = 16;
 
     private static final String CANDIDATES = """
-            SELECT id, password_hash, token_lifetime_s FROM outage_credentials WHERE username = ?
+            SELECT id, username, password_hash, token_lifetime_s FROM outage_credentials
+            WHERE username = ? AND refresh_token_hash IS NULL
             ORDER BY learned_at DESC, id DESC LIMIT %d
             """.formatted(CREDENTIALS_PER_USER);
+
+    private static final String BY_REFRESH_TOKEN = """
+            SELECT id, username, password_hash, token_lifetime_s FROM outage_credentials WHERE refresh_token_hash = ?
+            """;
+
+    private static final String UPSERT_REFRESH_TOKEN = """
+            INSERT INTO outage_credentials (username, password_hash, refresh_token_hash, token_lifetime_s, learned_at)
+            VALUES (?, '', ?, ?, ?)
+            ON CONFLICT (refresh_token_hash) DO UPDATE SET
+                username = EXCLUDED.username, token_lifetime_s = EXCLUDED.token_lifetime_s, learned_at = EXCLUDED.learned_at
+            RETURNING id
+            """;
 
     private static final String INSERT_CREDENTIAL = """
             INSERT INTO outage_credentials (username, password_hash, token_lifetime_s, learned_at) VALUES (?, ?, ?, ?) RETURNING id
@@ -43,10 +63,12 @@ public final class OutageGrants {
             UPDATE outage_credentials SET token_lifetime_s = ?, learned_at = ? WHERE id = ?
             """;
 
+    /** A user's passwords, or its refresh tokens ({@code (refresh_token_hash IS NULL) = ?}), beyond the most recent. */
     private static final String TRIM_USER = """
-            DELETE FROM outage_credentials WHERE username = ? AND id NOT IN (
-                SELECT id FROM outage_credentials WHERE username = ? ORDER BY learned_at DESC, id DESC LIMIT %d)
-            """.formatted(CREDENTIALS_PER_USER);
+            DELETE FROM outage_credentials WHERE username = ? AND (refresh_token_hash IS NULL) = ? AND id NOT IN (
+                SELECT id FROM outage_credentials WHERE username = ? AND (refresh_token_hash IS NULL) = ?
+                ORDER BY learned_at DESC, id DESC LIMIT ?)
+            """;
 
     private static final String UPSERT_GRANT = """
             INSERT INTO outage_grants (credential_id, repository, granted_at) VALUES (?, ?, ?)
@@ -71,7 +93,9 @@ public final class OutageGrants {
             """;
 
     private static final String PRUNE_CREDENTIALS = """
-            DELETE FROM outage_credentials c WHERE NOT EXISTS (SELECT 1 FROM outage_grants g WHERE g.credential_id = c.id)
+            DELETE FROM outage_credentials c
+            WHERE NOT EXISTS (SELECT 1 FROM outage_grants g WHERE g.credential_id = c.id)
+            AND (c.refresh_token_hash IS NULL OR c.learned_at <= ?)
             """;
 
     private static final String COUNT = """
@@ -91,10 +115,13 @@ public final class OutageGrants {
         this.clock = clock;
     }
 
-    /** What a credential may pull on its own, and the lifetime of the primary's last token for it. */
-    public record Granted(Set<String> repositories, Duration primaryTokenLifetime) {}
+    /**
+     * What a credential may pull on its own, the subject its tokens name (the user name; a refresh
+     * token's subject), and the lifetime of the primary's last token for it.
+     */
+    public record Granted(String subject, Set<String> repositories, Duration primaryTokenLifetime) {}
 
-    private record Candidate(long id, String hash, int lifetimeSeconds) {}
+    private record Candidate(long id, String username, String hash, int lifetimeSeconds) {}
 
     /** Records that the primary granted {@code pull} on {@code repositories} to {@code credentials} just now. */
     public void learn(Credentials credentials, Collection<String> repositories, Duration primaryTokenLifetime) {
@@ -103,8 +130,7 @@ public final class OutageGrants {
             return;
         }
         // The slow hash runs before the transaction, so no connection is held while it does.
-        List<Candidate> candidates = transactions.read(c -> candidates(c, credentials.username()));
-        Optional<Candidate> known = match(credentials, candidates);
+        Optional<Candidate> known = find(credentials);
         String newHash = known.isPresent()
                 ? known.get().hash()
                 : credentials.anonymous() ? "" : PasswordHash.hash(credentials.password());
@@ -131,33 +157,79 @@ public final class OutageGrants {
                         id = rs.getLong(1);
                     }
                 }
-                try (PreparedStatement ps = c.prepareStatement(TRIM_USER)) {
-                    ps.setString(1, credentials.username());
-                    ps.setString(2, credentials.username());
-                    ps.executeUpdate();
-                }
+                trimUser(c, credentials.username(), true, CREDENTIALS_PER_USER);
             }
-            try (PreparedStatement ps = c.prepareStatement(UPSERT_GRANT)) {
-                for (String repository : new TreeSet<>(repositories)) { // one lock order for concurrent learners
-                    ps.setLong(1, id);
-                    ps.setString(2, repository);
-                    ps.setTimestamp(3, now);
-                    ps.addBatch();
-                }
-                ps.executeBatch();
-            }
+            upsertGrants(c, id, repositories, now);
             return id;
         });
         verified.learned(credentials, credentialId, newHash, Set.copyOf(repositories), now.toInstant());
     }
 
     /**
-     * The grants of {@code credentials} within the window, or empty when no stored credential
-     * matches them (unknown user and wrong password alike, in the same time).
+     * Records that the primary answered a request with {@code token} (its refresh grant, or the
+     * login that issued it) just now, with a token naming {@code subject} and granting {@code pull}
+     * on {@code repositories} (none for a login).
      */
-    public Optional<Granted> lookup(Credentials credentials) {
-        List<Candidate> candidates = transactions.read(c -> candidates(c, credentials.username()));
-        Optional<Candidate> match = match(credentials, candidates);
+    public void learn(
+            RefreshToken token, String subject, Collection<String> repositories, Duration primaryTokenLifetime) {
+        if (verified.learnedRecently(token, Set.copyOf(repositories), clock.instant())) {
+            return;
+        }
+        int lifetime = (int) Math.max(1, Math.min(Integer.MAX_VALUE, primaryTokenLifetime.toSeconds()));
+        Timestamp now = Timestamp.from(clock.instant());
+        long credentialId = transactions.inTransaction(c -> {
+            long id;
+            try (PreparedStatement ps = c.prepareStatement(UPSERT_REFRESH_TOKEN)) {
+                ps.setString(1, subject);
+                ps.setBytes(2, token.hash());
+                ps.setInt(3, lifetime);
+                ps.setTimestamp(4, now);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    id = rs.getLong(1);
+                }
+            }
+            trimUser(c, subject, false, REFRESH_TOKENS_PER_USER);
+            upsertGrants(c, id, repositories, now);
+            return id;
+        });
+        verified.learned(token, credentialId, "", Set.copyOf(repositories), now.toInstant());
+    }
+
+    /** Deletes {@code username}'s passwords ({@code passwords}) or refresh tokens beyond the {@code keep} most recent. */
+    private static void trimUser(Connection c, String username, boolean passwords, int keep) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(TRIM_USER)) {
+            ps.setString(1, username);
+            ps.setBoolean(2, passwords);
+            ps.setString(3, username);
+            ps.setBoolean(4, passwords);
+            ps.setInt(5, keep);
+            ps.executeUpdate();
+        }
+    }
+
+    private static void upsertGrants(Connection c, long credentialId, Collection<String> repositories, Timestamp now)
+            throws SQLException {
+        if (repositories.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement(UPSERT_GRANT)) {
+            for (String repository : new TreeSet<>(repositories)) { // one lock order for concurrent learners
+                ps.setLong(1, credentialId);
+                ps.setString(2, repository);
+                ps.setTimestamp(3, now);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    /**
+     * The grants of {@code who} within the window, or empty when no stored credential matches it
+     * (unknown user and wrong password alike, in the same time; an unknown refresh token).
+     */
+    public Optional<Granted> lookup(Authentication who) {
+        Optional<Candidate> match = find(who);
         if (match.isEmpty()) {
             return Optional.empty();
         }
@@ -176,17 +248,18 @@ public final class OutageGrants {
             return out;
         });
         return Optional.of(new Granted(
-                Set.copyOf(repositories), Duration.ofSeconds(match.get().lifetimeSeconds())));
+                match.get().username(),
+                Set.copyOf(repositories),
+                Duration.ofSeconds(match.get().lifetimeSeconds())));
     }
 
-    /** Deletes the stored credential these credentials match, with its grants; true when there was one. */
-    public boolean revoke(Credentials credentials) {
-        List<Candidate> candidates = transactions.read(c -> candidates(c, credentials.username()));
-        Optional<Candidate> match = match(credentials, candidates);
+    /** Deletes the stored credential {@code who} matches, with its grants; true when there was one. */
+    public boolean revoke(Authentication who) {
+        Optional<Candidate> match = find(who);
         if (match.isEmpty()) {
             return false;
         }
-        verified.forget(credentials);
+        verified.forget(who);
         return transactions.autoCommit(c -> {
             try (PreparedStatement ps = c.prepareStatement(DELETE_CREDENTIAL)) {
                 ps.setLong(1, match.get().id());
@@ -195,7 +268,10 @@ public final class OutageGrants {
         });
     }
 
-    /** Deletes grants past the window and the oldest beyond {@code maxGrants}, then credentials left without grants. */
+    /**
+     * Deletes grants past the window and the oldest beyond {@code maxGrants}, then the passwords left
+     * without grants, and the refresh tokens without grants learned longer ago than the window.
+     */
     public void prune() {
         Timestamp expired = Timestamp.from(clock.instant().minus(window));
         transactions.inTransaction(c -> {
@@ -208,6 +284,7 @@ public final class OutageGrants {
                 ps.executeUpdate();
             }
             try (PreparedStatement ps = c.prepareStatement(PRUNE_CREDENTIALS)) {
+                ps.setTimestamp(1, expired);
                 ps.executeUpdate();
             }
             return null;
@@ -228,13 +305,32 @@ public final class OutageGrants {
         });
     }
 
-    private static List<Candidate> candidates(Connection c, String username) throws SQLException {
+    /** The stored credential {@code who} matches: a password's by its user's candidates, a refresh token's by its hash. */
+    private Optional<Candidate> find(Authentication who) {
+        return switch (who) {
+            case Credentials credentials ->
+                match(
+                        credentials,
+                        transactions.read(
+                                c -> candidates(c, CANDIDATES, ps -> ps.setString(1, credentials.username()))));
+            case RefreshToken token ->
+                transactions.read(c -> candidates(c, BY_REFRESH_TOKEN, ps -> ps.setBytes(1, token.hash()))).stream()
+                        .findFirst();
+        };
+    }
+
+    @FunctionalInterface
+    private interface Parameters {
+        void set(PreparedStatement ps) throws SQLException;
+    }
+
+    private static List<Candidate> candidates(Connection c, String query, Parameters parameters) throws SQLException {
         List<Candidate> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(CANDIDATES)) {
-            ps.setString(1, username);
+        try (PreparedStatement ps = c.prepareStatement(query)) {
+            parameters.set(ps);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(new Candidate(rs.getLong(1), rs.getString(2), rs.getInt(3)));
+                    out.add(new Candidate(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getInt(4)));
                 }
             }
         }

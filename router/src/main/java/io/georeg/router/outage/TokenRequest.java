@@ -13,15 +13,16 @@ import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 
 /**
- * A token request as the outage shield reads it: its credentials and its {@code scope} values, in
- * either form of distribution's token protocol. A {@code GET} (docker, skopeo, podman) carries
- * HTTP Basic credentials and its scopes in the query. An OAuth2 {@code POST}
- * ({@code application/x-www-form-urlencoded}, containerd's first try whenever it has credentials)
- * carries both in its body: {@code grant_type=password} with {@code username} and {@code
- * password}, read with the same checks as Basic ({@link Credentials#of}); {@code
- * grant_type=refresh_token}, or a form that also has an {@code Authorization} header (which of the
- * two the token service believed cannot be told), is unusable, never anonymous: the shield learns
- * no refresh token, so it cannot check one. Parsed once per request by the token route ({@code
+ * A token request as the outage shield reads it: what it authenticates with and its {@code scope}
+ * values, in either form of distribution's token protocol. A {@code GET} (docker, skopeo, podman)
+ * carries HTTP Basic credentials and its scopes in the query. An OAuth2 {@code POST}
+ * ({@code application/x-www-form-urlencoded}: containerd's first try whenever it has credentials,
+ * docker's every request once it holds an identity token) carries both in its body: {@code
+ * grant_type=password} with {@code username} and {@code password}, read with the same checks as
+ * Basic ({@link Credentials#of}), or {@code grant_type=refresh_token} with {@code refresh_token}
+ * ({@link RefreshToken#of}). Another grant type, or a form that also has an {@code Authorization}
+ * header (which of the two the token service believed cannot be told), is unusable, never
+ * anonymous. Parsed once per request by the token route ({@code
  * TokenRoute}), which reads a form whole before it forwards it unchanged: that one reading serves
  * the frozen check, the shield's learning and the shield's answer alike.
  *
@@ -29,11 +30,11 @@ import org.eclipse.jetty.server.Request;
  * has scopes that cannot be read: it may ask to write, and is refused where a request asking to
  * write is ({@link #mayAskToWrite}), as {@code TokenScopes} always took an undecodable query.
  *
- * @param credentials      empty when unusable ({@link Credentials#fromAuthorization})
+ * @param authentication   empty when unusable ({@link Credentials#fromAuthorization})
  * @param scopes           every {@code scope} value, as sent (several may be in one, space-separated)
  * @param scopesUnreadable the query or form could not be decoded: what it asks for cannot be told
  */
-public record TokenRequest(Optional<Credentials> credentials, List<String> scopes, boolean scopesUnreadable) {
+public record TokenRequest(Optional<Authentication> authentication, List<String> scopes, boolean scopesUnreadable) {
     /** A form larger than this is no token request a client sends (64 scopes and a 4 KiB password fit). */
     public static final int MAX_FORM_BYTES = 64 * 1024;
 
@@ -53,7 +54,8 @@ public record TokenRequest(Optional<Credentials> credentials, List<String> scope
      * the raw query the token service is sent (null when none).
      */
     public static TokenRequest ofQuery(String authorization, String query) {
-        Optional<Credentials> credentials = Credentials.fromAuthorization(authorization);
+        Optional<Authentication> credentials =
+                Credentials.fromAuthorization(authorization).map(Authentication.class::cast);
         return fields(query)
                 .map(f -> new TokenRequest(credentials, List.copyOf(f.getOrDefault("scope", List.of())), false))
                 .orElseGet(() -> new TokenRequest(credentials, List.of(), true));
@@ -67,11 +69,15 @@ public record TokenRequest(Optional<Credentials> credentials, List<String> scope
             return UNREADABLE;
         }
         Map<String, List<String>> f = fields.get();
-        // service, client_id, access_type, refresh_token: nothing the shield checks.
-        Optional<Credentials> credentials = "password".equals(first(f, "grant_type")) && authorization == null
-                ? Credentials.of(first(f, "username"), first(f, "password"))
-                : Optional.empty();
-        return new TokenRequest(credentials, List.copyOf(f.getOrDefault("scope", List.of())), false);
+        // service, client_id, access_type: nothing the shield checks.
+        String grantType = authorization == null ? first(f, "grant_type") : null;
+        Optional<Authentication> authentication = switch (grantType == null ? "" : grantType) {
+            case "password" ->
+                Credentials.of(first(f, "username"), first(f, "password")).map(Authentication.class::cast);
+            case "refresh_token" -> RefreshToken.of(first(f, "refresh_token")).map(Authentication.class::cast);
+            default -> Optional.empty();
+        };
+        return new TokenRequest(authentication, List.copyOf(f.getOrDefault("scope", List.of())), false);
     }
 
     /**

@@ -29,16 +29,20 @@ import org.slf4j.LoggerFactory;
  * The outage shield of the token route (issue 17, {@code docs/security.md}). While the primary's
  * token service answers, it watches the answers the router forwards ({@link #watching}): a 200 is
  * verified against the primary's root bundle and the {@code pull} scopes both asked for and granted
- * are learned for the request's credentials; a 401 deletes the stored credential it refuses at
+ * are learned for the request's credentials, and a refresh token the answer carries (an offline
+ * login's) for the subject the token names; a 401 deletes the stored credential it refuses at
  * once; a 5xx, a refused or timed-out connection is answered by the shield instead. When the token
  * service is unreachable or the routers are in primary-down mode, the router's dispatcher calls
  * {@link #answer} directly.
  *
  * <p>Credentials come as HTTP Basic or in an OAuth2 form {@code POST} ({@link TokenRequest}), both
- * checked alike. An answer grants {@code pull} only, only on repositories the primary granted to
+ * checked alike; a refresh token ({@link RefreshToken}, docker's identity token, in an OAuth2
+ * refresh grant) is a credential of its own, learned from the primary's answers and checked the
+ * same way. An answer grants {@code pull} only, only on repositories the primary granted to
  * the same credentials (or to anonymous requests) within the window, with a token signed by the
  * site key that lives no longer than the primary's own. Unknown user, wrong password, malformed
- * credentials and a scope never granted all get the same 401: nothing in it tells which it was. A
+ * credentials, an unknown refresh token and a scope never granted all get the same 401: nothing in
+ * it tells which it was. A
  * request that asks to push or delete gets the router's 503 instead ({@link WriteRefusal}), decided
  * from its scopes before any credential is checked, so it tells nothing about them either. Everything here
  * may block (database, Argon2id): callers run it on a virtual thread.
@@ -108,7 +112,7 @@ public final class TokenShield {
             writes.send(response, callback);
             return;
         }
-        Optional<Credentials> credentials = request.credentials();
+        Optional<Authentication> who = request.authentication();
         ScopeRequest scopes = ScopeRequest.of(request.scopes());
         if (scopes.tooMany()) {
             metrics.refused(OutageMetrics.Refusal.TOO_MANY_SCOPES);
@@ -124,10 +128,8 @@ public final class TokenShield {
         Optional<OutageGrants.Granted> own;
         Optional<OutageGrants.Granted> anonymous;
         try {
-            own = credentials.isEmpty() ? Optional.empty() : grants.lookup(credentials.get());
-            anonymous = own.isEmpty() || credentials.get().anonymous()
-                    ? Optional.empty()
-                    : grants.lookup(Credentials.ANONYMOUS);
+            own = who.isEmpty() ? Optional.empty() : grants.lookup(who.get());
+            anonymous = own.isEmpty() || anonymous(who.get()) ? Optional.empty() : grants.lookup(Credentials.ANONYMOUS);
         } catch (RuntimeException e) {
             LOG.error("cannot read the outage grants to answer a token request while {}", why, e);
             metrics.refused(OutageMetrics.Refusal.ERROR);
@@ -140,7 +142,7 @@ public final class TokenShield {
             return;
         }
         if (own.isEmpty()) {
-            LOG.debug("outage token refused to {} ({}): no stored credential matches", credentials.orElse(null), why);
+            LOG.debug("outage token refused to {} ({}): no stored credential matches", who.orElse(null), why);
             metrics.refused(OutageMetrics.Refusal.CREDENTIALS);
             refuse(response, callback);
             return;
@@ -159,17 +161,17 @@ public final class TokenShield {
             }
         }
         if (granted.isEmpty() && scopes.scopes() > 0) {
-            LOG.debug("outage token refused to {} ({}): nothing asked for was granted", credentials.get(), why);
+            LOG.debug("outage token refused to {} ({}): nothing asked for was granted", who.get(), why);
             metrics.refused(OutageMetrics.Refusal.SCOPE);
             refuse(response, callback);
             return;
         }
-        OutageTokenSigner.Minted minted =
-                signer.mint(credentials.get().username(), service, List.copyOf(granted), lifetime);
+        OutageTokenSigner.Minted minted = signer.mint(own.get().subject(), service, List.copyOf(granted), lifetime);
         metrics.issued();
         LOG.info(
-                "outage token for {} ({}): pull on {} for {}s, issuer {}",
-                credentials.get(),
+                "outage token for {} as {} ({}): pull on {} for {}s, issuer {}",
+                who.get(),
+                own.get().subject(),
                 why,
                 granted,
                 lifetime.toSeconds(),
@@ -190,7 +192,9 @@ public final class TokenShield {
 
     /**
      * Watches a token request forwarded to the primary's token service: learns from its 200,
-     * revokes on its 401, and answers instead of its 5xx or of a failed connection. {@code sent} is
+     * revokes on its 401 (and on a refresh grant's {@code 400 invalid_grant}, RFC 6749 section 5.2:
+     * the refresh token is invalid, expired or revoked), and answers instead of its 5xx or of a
+     * failed connection. {@code sent} is
      * the request the token service gets, as the token route parsed it (a form read whole before
      * its body is forwarded unchanged).
      */
@@ -199,7 +203,10 @@ public final class TokenShield {
             @Override
             public boolean hold(org.eclipse.jetty.client.Response serverToProxyResponse) {
                 int status = serverToProxyResponse.getStatus();
-                return status == 200 || status == 401 || status >= 500;
+                return status == 200
+                        || status == 401
+                        || status >= 500
+                        || status == 400 && sent.authentication().orElse(null) instanceof RefreshToken;
             }
 
             @Override
@@ -215,13 +222,13 @@ public final class TokenShield {
                         return;
                     }
                     try {
-                        Optional<Credentials> credentials = sent.credentials();
-                        if (held.status() == 200 && credentials.isPresent()) {
-                            learn(sent, credentials.get(), held.body());
-                        } else if (held.status() == 401
-                                && credentials.isPresent()
-                                && !credentials.get().anonymous()) {
-                            revoke(credentials.get());
+                        Optional<Authentication> who = sent.authentication();
+                        if (held.status() == 200) {
+                            learn(sent, held.body());
+                        } else if (who.isPresent()
+                                && !anonymous(who.get())
+                                && (held.status() == 401 || held.status() == 400 && invalidGrant(held.body()))) {
+                            revoke(who.get());
                         }
                     } finally {
                         release.run();
@@ -254,12 +261,26 @@ public final class TokenShield {
         metrics.held(grants.held());
     }
 
-    private void learn(TokenRequest request, Credentials credentials, byte[] body) {
+    /**
+     * Learns from the primary's 200 to {@code request}: the pull grants of its access token for the
+     * request's credentials, and a refresh token the answer carries (a login asking {@code
+     * offline_token=true} or {@code access_type=offline}, or a refresh grant that rotates the
+     * token) for the subject the access token names, with the same grants (often none: a login
+     * asks for no scope).
+     */
+    private void learn(TokenRequest request, byte[] body) {
+        Optional<Authentication> who = request.authentication();
         try {
             JsonNode answer = JSON.readTree(body);
-            String token =
+            Optional<RefreshToken> issued = RefreshToken.of(
+                            answer.path("refresh_token").asText(null))
+                    .filter(token -> !who.equals(Optional.of(token)));
+            if (who.isEmpty() && issued.isEmpty()) {
+                return;
+            }
+            String accessToken =
                     answer.path("token").asText(answer.path("access_token").asText(""));
-            VerifiedToken verified = primaryTokens.verify(token);
+            VerifiedToken verified = primaryTokens.verify(accessToken);
             Set<String> learned = new TreeSet<>();
             for (String repository : ScopeRequest.of(request.scopes()).pullRepositories()) {
                 if (verified.grants().contains("repository:" + repository + ":pull")
@@ -269,7 +290,15 @@ public final class TokenShield {
             }
             long expiresIn = answer.path("expires_in").asLong(0);
             Duration lifetime = expiresIn > 0 ? Duration.ofSeconds(expiresIn) : DEFAULT_PRIMARY_LIFETIME;
-            grants.learn(credentials, learned, lifetime);
+            if (who.isPresent()) {
+                switch (who.get()) {
+                    case Credentials credentials -> grants.learn(credentials, learned, lifetime);
+                    case RefreshToken token -> grants.learn(token, subject(verified), learned, lifetime);
+                }
+            }
+            if (issued.isPresent()) {
+                grants.learn(issued.get(), subject(verified), learned, lifetime);
+            }
             metrics.learned("learned");
             metrics.held(grants.held());
         } catch (TokenRejectedException e) {
@@ -280,19 +309,40 @@ public final class TokenShield {
                     e.getMessage());
         } catch (Exception e) {
             metrics.learned("error");
-            LOG.warn("cannot learn the grants of a token answer for {}", credentials, e);
+            LOG.warn("cannot learn the grants of a token answer for {}", who.orElse(null), e);
         }
     }
 
-    private void revoke(Credentials credentials) {
+    /** The subject a refresh token's grants belong to: the one the primary's token for it names. */
+    private static String subject(VerifiedToken verified) {
+        if (verified.subject() == null || verified.subject().isBlank()) {
+            throw new IllegalStateException("the primary's token names no subject (sub) for a refresh token");
+        }
+        return verified.subject();
+    }
+
+    private static boolean anonymous(Authentication who) {
+        return who instanceof Credentials credentials && credentials.anonymous();
+    }
+
+    /** Whether an error answer is OAuth2's {@code invalid_grant} (RFC 6749 section 5.2). */
+    private static boolean invalidGrant(byte[] body) {
         try {
-            if (grants.revoke(credentials)) {
+            return "invalid_grant".equals(JSON.readTree(body).path("error").asText());
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    private void revoke(Authentication who) {
+        try {
+            if (grants.revoke(who)) {
                 metrics.revoked();
                 metrics.held(grants.held());
-                LOG.info("the primary refused {}: its outage grants are deleted", credentials);
+                LOG.info("the primary refused {}: its outage grants are deleted", who);
             }
         } catch (RuntimeException e) {
-            LOG.error("the primary refused {} but its outage grants could not be deleted", credentials, e);
+            LOG.error("the primary refused {} but its outage grants could not be deleted", who, e);
         }
     }
 

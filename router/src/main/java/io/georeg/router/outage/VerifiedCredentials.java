@@ -17,8 +17,9 @@ import javax.crypto.spec.SecretKeySpec;
  * Remembers, in this process only, which stored credential a password last verified against and
  * which grants it last learned, so that a client's token requests cost one Argon2id hash and one
  * grants write per few minutes instead of one each. Entries are keyed by HMAC-SHA256 of the user
- * name and password under a random key made when the router starts and never written anywhere:
- * the memory holds no password, nor anything that can be checked against one without that key.
+ * name and password (or of a refresh token, whose grants are remembered the same way) under a
+ * random key made when the router starts and never written anywhere: the memory holds no password
+ * nor token, nor anything that can be checked against one without that key.
  * A remembered match counts only while the stored row still has the same hash (a revoked or
  * replaced credential is verified afresh). At most {@value #MAX_ENTRIES} entries, each for
  * {@link #TTL}. Used by {@link OutageGrants}.
@@ -52,8 +53,8 @@ final class VerifiedCredentials {
     }
 
     /** Whether these credentials learned all of {@code repositories} less than {@link #RELEARN_AFTER} ago. */
-    boolean learnedRecently(Credentials credentials, Set<String> repositories, Instant now) {
-        Entry e = entries.get(fingerprint(credentials));
+    boolean learnedRecently(Authentication who, Set<String> repositories, Instant now) {
+        Entry e = entries.get(fingerprint(who));
         return e != null
                 && e.learned().containsAll(repositories)
                 && now.isBefore(e.learnedAt().plus(RELEARN_AFTER));
@@ -73,12 +74,12 @@ final class VerifiedCredentials {
                         same ? old.learnedAt() : Instant.EPOCH));
     }
 
-    void learned(Credentials credentials, long credentialId, String hash, Set<String> repositories, Instant now) {
-        put(fingerprint(credentials), new Entry(credentialId, hash, now, Set.copyOf(repositories), now));
+    void learned(Authentication who, long credentialId, String hash, Set<String> repositories, Instant now) {
+        put(fingerprint(who), new Entry(credentialId, hash, now, Set.copyOf(repositories), now));
     }
 
-    void forget(Credentials credentials) {
-        entries.remove(fingerprint(credentials));
+    void forget(Authentication who) {
+        entries.remove(fingerprint(who));
     }
 
     private void put(String fingerprint, Entry entry) {
@@ -89,14 +90,23 @@ final class VerifiedCredentials {
         entries.put(fingerprint, entry);
     }
 
-    private String fingerprint(Credentials credentials) {
+    private String fingerprint(Authentication who) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(key);
-            mac.update(credentials.username().getBytes(StandardCharsets.UTF_8));
-            mac.update((byte) 0);
-            if (credentials.password() != null) {
-                mac.update(credentials.password().getBytes(StandardCharsets.UTF_8));
+            switch (who) {
+                case Credentials credentials -> {
+                    mac.update((byte) 'p');
+                    mac.update(credentials.username().getBytes(StandardCharsets.UTF_8));
+                    mac.update((byte) 0);
+                    if (credentials.password() != null) {
+                        mac.update(credentials.password().getBytes(StandardCharsets.UTF_8));
+                    }
+                }
+                case RefreshToken token -> {
+                    mac.update((byte) 'r');
+                    mac.update(token.token().getBytes(StandardCharsets.UTF_8));
+                }
             }
             return HexFormat.of().formatHex(mac.doFinal());
         } catch (GeneralSecurityException e) {

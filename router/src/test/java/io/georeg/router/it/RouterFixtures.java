@@ -125,15 +125,25 @@ final class RouterFixtures implements AutoCloseable {
             return new RouterConfig.ReplicaEndpoint.InProcess(handler(options), Duration.ZERO);
         }
 
+        /** As {@link #uncached()}, with {@code authenticator} deciding who may read (token auth) instead of anyone. */
+        RouterConfig.ReplicaEndpoint uncached(Authenticator authenticator) {
+            return new RouterConfig.ReplicaEndpoint.InProcess(
+                    handler(ReadOptions.loopbackEphemeral(), authenticator), Duration.ZERO);
+        }
+
         /** registry-read with its default tag cache, anonymous, as the router's in-process replica. */
         RouterConfig.ReplicaEndpoint cached() {
             return new RouterConfig.ReplicaEndpoint.InProcess(handler(ReadOptions.loopbackEphemeral()));
         }
 
         private Handler handler(ReadOptions options) {
+            return handler(options, Authenticator.anonymous());
+        }
+
+        private Handler handler(ReadOptions options, Authenticator authenticator) {
             return RegistryReadServer.handler(
                     new DatabaseReplicaReader(database, blobs, ReplicaReadOptions.streamOnly()),
-                    Authenticator.anonymous(),
+                    authenticator,
                     options);
         }
 

@@ -189,6 +189,84 @@ class OutageGrantsIT {
         assertThat(hashes.get(0)).isNotEqualTo(hashes.get(1));
     }
 
+    static RefreshToken refreshToken(String suffix) {
+        return new RefreshToken("identity-token-0123456789-" + suffix);
+    }
+
+    @Test
+    void aRefreshTokenIsFoundByItselfAlone() {
+        grants.learn(refreshToken("a"), "carol", Set.of("team/app"), Duration.ofMinutes(15));
+
+        assertThat(grants.lookup(refreshToken("a"))).get().satisfies(g -> {
+            assertThat(g.subject()).isEqualTo("carol");
+            assertThat(g.repositories()).containsExactly("team/app");
+            assertThat(g.primaryTokenLifetime()).isEqualTo(Duration.ofMinutes(15));
+        });
+        assertThat(grants.lookup(refreshToken("b"))).isEmpty();
+        assertThat(grants.lookup(new Credentials("carol", refreshToken("a").token())))
+                .as("a refresh token is no password of its subject")
+                .isEmpty();
+    }
+
+    @Test
+    void aRefreshTokenLearnedAtItsLoginWithoutGrantsIsKeptForTheWindow() {
+        grants.learn(refreshToken("login"), "carol", Set.of(), Duration.ofMinutes(15));
+        grants.prune();
+
+        assertThat(grants.lookup(refreshToken("login")))
+                .get()
+                .extracting(OutageGrants.Granted::repositories)
+                .isEqualTo(Set.of());
+        NOW.set(NOW.get().plus(WINDOW).plusSeconds(1));
+        grants.prune();
+        assertThat(grants.lookup(refreshToken("login"))).isEmpty();
+    }
+
+    @Test
+    void revokingARefreshTokenDeletesItAndItsGrantsOnly() {
+        grants.learn(refreshToken("a"), "carol", Set.of("team/app"), Duration.ofMinutes(5));
+        grants.learn(refreshToken("b"), "carol", Set.of("team/app"), Duration.ofMinutes(5));
+        grants.learn(new Credentials("carol", "c4rol"), Set.of("team/app"), Duration.ofMinutes(5));
+
+        assertThat(grants.revoke(refreshToken("a"))).isTrue();
+        assertThat(grants.revoke(refreshToken("a"))).isFalse();
+
+        assertThat(grants.lookup(refreshToken("a"))).isEmpty();
+        assertThat(grants.lookup(refreshToken("b"))).isPresent();
+        assertThat(grants.lookup(new Credentials("carol", "c4rol"))).isPresent();
+    }
+
+    @Test
+    void aSubjectKeepsItsMostRecentRefreshTokensApartFromItsPasswords() {
+        grants.learn(new Credentials("carol", "c4rol"), Set.of("team/app"), Duration.ofMinutes(5));
+        for (int i = 0; i < OutageGrants.REFRESH_TOKENS_PER_USER + 2; i++) {
+            NOW.set(NOW.get().plusSeconds(1));
+            grants.learn(refreshToken("login-" + i), "carol", Set.of("team/app"), Duration.ofMinutes(5));
+        }
+
+        assertThat(rows("SELECT id::text FROM outage_credentials WHERE refresh_token_hash IS NOT NULL"))
+                .hasSize(OutageGrants.REFRESH_TOKENS_PER_USER);
+        assertThat(grants.lookup(refreshToken("login-0"))).isEmpty();
+        assertThat(grants.lookup(refreshToken("login-" + (OutageGrants.REFRESH_TOKENS_PER_USER + 1))))
+                .isPresent();
+        assertThat(grants.lookup(new Credentials("carol", "c4rol")))
+                .as("her password stays")
+                .isPresent();
+    }
+
+    @Test
+    void theTablesHoldNoRefreshTokenOnlyItsHash() {
+        RefreshToken token = refreshToken("secret");
+        grants.learn(token, "carol", Set.of("team/app"), Duration.ofMinutes(5));
+
+        List<String> everything =
+                rows("SELECT c::text FROM outage_credentials c UNION ALL SELECT g::text FROM outage_grants g");
+
+        assertThat(everything).isNotEmpty().noneMatch(row -> row.contains(token.token()));
+        assertThat(rows("SELECT encode(refresh_token_hash, 'hex') FROM outage_credentials"))
+                .containsExactly(java.util.HexFormat.of().formatHex(token.hash()));
+    }
+
     private static List<String> rows(String sql) {
         try (Connection c = database.dataSource().getConnection();
                 Statement s = c.createStatement();

@@ -107,7 +107,7 @@ class TokenRequestParsingTest {
                         + "&scope=repository%3Ateam%2Fapp%3Apull+repository%3Ateam%2Flib%3Apull&service=registry"
                         + "&username=alice"));
 
-        assertThat(request.credentials()).contains(new Credentials("alice", "s3:cret&x"));
+        assertThat(request.authentication()).contains(new Credentials("alice", "s3:cret&x"));
         assertThat(ScopeRequest.of(request.scopes()).pullRepositories())
                 .containsExactlyInAnyOrder("team/app", "team/lib");
     }
@@ -115,22 +115,35 @@ class TokenRequestParsingTest {
     @Test
     void aFormNeverCountsAsAnonymous() {
         assertThat(TokenRequest.ofForm(null, form("grant_type=refresh_token&refresh_token=abc&scope=x"))
-                        .credentials())
-                .as("refresh token: the shield never learns one, so it cannot check one")
+                        .authentication())
+                .as("a refresh token too short to be one a token service issues")
+                .isEmpty();
+        assertThat(TokenRequest.ofForm(null, form("grant_type=refresh_token&scope=x"))
+                        .authentication())
+                .as("a refresh grant without its token")
+                .isEmpty();
+        assertThat(TokenRequest.ofForm(
+                                basic("bob:pw"), form("grant_type=refresh_token&refresh_token=" + "r".repeat(32)))
+                        .authentication())
+                .as("a refresh grant with a Basic header too")
+                .isEmpty();
+        assertThat(TokenRequest.ofForm(null, form("grant_type=authorization_code&code=" + "c".repeat(32)))
+                        .authentication())
+                .as("another grant type")
                 .isEmpty();
         assertThat(TokenRequest.ofForm(null, form("scope=repository%3Ateam%2Fapp%3Apull"))
-                        .credentials())
+                        .authentication())
                 .as("no grant type")
                 .isEmpty();
         assertThat(TokenRequest.ofForm(basic("bob:pw"), form("grant_type=password&username=alice&password=pw"))
-                        .credentials())
+                        .authentication())
                 .as("a Basic header too: which the token service believed cannot be told")
                 .isEmpty();
-        assertThat(TokenRequest.ofForm(null, null).credentials())
+        assertThat(TokenRequest.ofForm(null, null).authentication())
                 .as("too large, or not read whole")
                 .isEmpty();
         assertThat(TokenRequest.ofForm(null, form("grant_type=password&username=alice&password=%zz"))
-                        .credentials())
+                        .authentication())
                 .as("bad percent-encoding")
                 .isEmpty();
     }
@@ -138,16 +151,16 @@ class TokenRequestParsingTest {
     @Test
     void aFormsCredentialsGetTheChecksOfBasic() {
         assertThat(TokenRequest.ofForm(null, form("grant_type=password&username=alice&password="))
-                        .credentials())
+                        .authentication())
                 .isEmpty();
         assertThat(TokenRequest.ofForm(null, form("grant_type=password&password=pw"))
-                        .credentials())
+                        .authentication())
                 .isEmpty();
         assertThat(TokenRequest.ofForm(null, form("grant_type=password&username=al%00ice&password=pw"))
-                        .credentials())
+                        .authentication())
                 .isEmpty();
         assertThat(TokenRequest.ofForm(null, form("grant_type=password&username=alice&password=" + "p".repeat(4097)))
-                        .credentials())
+                        .authentication())
                 .isEmpty();
     }
 
@@ -182,5 +195,37 @@ class TokenRequestParsingTest {
         assertThat(TokenRequest.ofQuery(null, null).mayAskToWrite(pullsOnly))
                 .as("a login")
                 .isFalse();
+    }
+
+    /** docker's refresh grant, as its token handler posts it once it holds an identity token (fetchTokenWithOAuth). */
+    @Test
+    void dockersRefreshGrantIsReadWithItsTokenAndScopes() {
+        String token = "kas9Da81Dfa8-0123456789_abcdefXYZ";
+        TokenRequest request = TokenRequest.ofForm(
+                null,
+                form("client_id=docker&grant_type=refresh_token&refresh_token=" + token
+                        + "&scope=repository%3Ateam%2Fapp%3Apull+repository%3Ateam%2Fbase%3Apull"
+                        + "&service=registry.example"));
+
+        assertThat(request.authentication()).contains(new RefreshToken(token));
+        assertThat(ScopeRequest.of(request.scopes()).pullRepositories())
+                .containsExactlyInAnyOrder("team/app", "team/base");
+        assertThat(request.authentication().orElseThrow().toString()).doesNotContain(token);
+    }
+
+    @Test
+    void aRefreshTokenIsStoredAsItsHashOnly() {
+        RefreshToken token = RefreshToken.of("r".repeat(RefreshToken.MIN_CHARS)).orElseThrow();
+
+        assertThat(token.hash()).hasSize(32).isEqualTo(new RefreshToken(token.token()).hash());
+        assertThat(token.hash()).isNotEqualTo(new RefreshToken(token.token() + "x").hash());
+        assertThat(RefreshToken.of("r".repeat(RefreshToken.MIN_CHARS - 1)))
+                .as("too short")
+                .isEmpty();
+        assertThat(RefreshToken.of("r".repeat(RefreshToken.MAX_BYTES + 1)))
+                .as("too long")
+                .isEmpty();
+        assertThat(RefreshToken.of("r".repeat(20) + " x")).as("a space").isEmpty();
+        assertThat(RefreshToken.of(null)).isEmpty();
     }
 }

@@ -9,6 +9,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -39,6 +40,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * are none); bad credentials are 401 and a wrong {@code service} is 400. {@link #start(TestTokenIssuer, Map, boolean)}
  * is the short form: every user may do everything. {@link #requests()} counts the tokens issued.
  *
+ * <p>With {@link Builder#oauth2()} it also issues refresh tokens as Docker Hub's does (distribution's
+ * "OAuth2 Token Authentication"): a login asking {@code offline_token=true} ({@code GET}, docker's
+ * {@code docker login}) or {@code access_type=offline} (a password grant) gets a {@code
+ * refresh_token} in its answer, which a {@code POST} with {@code grant_type=refresh_token} then
+ * trades for tokens of the same user, as docker does for every pull once it holds one (answered
+ * with the same refresh token); {@link #revokeRefreshTokens} revokes a user's.
+ *
  * <pre>{@code
  * TestTokenEndpoint tokens = TestTokenEndpoint.builder(issuer)
  *         .user("alice", "s3cret").grant("alice", "team/*", "pull", "push")
@@ -50,6 +58,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class TestTokenEndpoint implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final SecureRandom RANDOM = new SecureRandom();
     public static final String PATH = "/jwt/auth";
     public static final int LIFETIME_SECONDS = 300;
     /** Harbor's token path and its default token lifetime (30 minutes). */
@@ -60,11 +69,15 @@ public final class TestTokenEndpoint implements AutoCloseable {
     private final TestTokenIssuer issuer;
     private final Map<String, String> users;
     private final Map<String, List<Grant>> grants;
+    /** Refresh tokens issued: token → user. */
+    private final Map<String, String> refreshTokens = new ConcurrentHashMap<>();
+
     private final List<String> anonymousRepositories;
     private final ExecutorService executor;
     private final AtomicInteger issued = new AtomicInteger();
     private final List<List<String>> scopeRequests = new ArrayList<>();
     private final AtomicInteger failureStatus = new AtomicInteger();
+    private final AtomicInteger refreshRefusal = new AtomicInteger(401);
     private final int port;
     private final String path;
     private final int lifetimeSeconds;
@@ -110,9 +123,11 @@ public final class TestTokenEndpoint implements AutoCloseable {
         }
 
         /**
-         * Also answers OAuth2 password grants: a {@code POST} with {@code grant_type=password},
-         * {@code username}, {@code password} and {@code scope} in its form, as docker's token
-         * servers do (containerd asks so first); without it a {@code POST} is answered 405.
+         * Also answers OAuth2 grants: a {@code POST} with {@code grant_type=password}, {@code
+         * username}, {@code password} and {@code scope} in its form, as docker's token servers do
+         * (containerd asks so first), or {@code grant_type=refresh_token} with a {@code
+         * refresh_token} this service issued; and issues refresh tokens to offline logins. Without
+         * it a {@code POST} is answered 405 and no refresh token is issued.
          */
         public Builder oauth2() {
             this.oauth2 = true;
@@ -251,6 +266,20 @@ public final class TestTokenEndpoint implements AutoCloseable {
         failureStatus.set(status);
     }
 
+    /** Revokes every refresh token issued to {@code user}: a refresh grant with one is answered 401 from now on. */
+    public void revokeRefreshTokens(String user) {
+        refreshTokens.values().removeIf(user::equals);
+    }
+
+    /**
+     * How a refresh grant with a token not issued (or revoked) is refused: {@code 401} (the
+     * default, as the password grant's), or {@code 400} with OAuth2's {@code
+     * {"error":"invalid_grant"}} (RFC 6749 section 5.2), as a token service that follows the RFC does.
+     */
+    public void refuseRefreshGrantsWith(int status) {
+        refreshRefusal.set(status);
+    }
+
     /** Changes a user's password (the old one is refused from now on); null removes the user. */
     public void setPassword(String user, String password) {
         if (password == null) {
@@ -290,9 +319,17 @@ public final class TestTokenEndpoint implements AutoCloseable {
                 send(ex, 400, Map.of("error", "unknown service " + service));
                 return;
             }
-            String user = form
-                    ? passwordGrant(query)
-                    : authenticate(ex.getRequestHeaders().getFirst("Authorization"));
+            String grantType = form ? first(query.get("grant_type")) : null;
+            String refreshToken = "refresh_token".equals(grantType) ? first(query.get("refresh_token")) : null;
+            String user = refreshToken != null
+                    ? refreshGrant(refreshToken)
+                    : form
+                            ? passwordGrant(query)
+                            : authenticate(ex.getRequestHeaders().getFirst("Authorization"));
+            if (user == null && refreshToken != null && refreshRefusal.get() == 400) {
+                send(ex, 400, Map.of("error", "invalid_grant"));
+                return;
+            }
             if (user == null) {
                 ex.getResponseHeaders().add("WWW-Authenticate", "Basic realm=\"georeg test token service\"");
                 send(ex, 401, Map.of("error", "bad credentials"));
@@ -315,6 +352,14 @@ public final class TestTokenEndpoint implements AutoCloseable {
             body.put("access_token", token);
             body.put("expires_in", lifetimeSeconds);
             body.put("issued_at", Instant.now().toString());
+            boolean offline = form
+                    ? "password".equals(grantType) && "offline".equals(first(query.get("access_type")))
+                    : "true".equals(first(query.get("offline_token")));
+            if (refreshToken != null) {
+                body.put("refresh_token", refreshToken);
+            } else if (oauth2 && offline && !user.isEmpty()) {
+                body.put("refresh_token", issueRefreshToken(user));
+            }
             send(ex, 200, body);
         }
     }
@@ -373,6 +418,21 @@ public final class TestTokenEndpoint implements AutoCloseable {
                         && password.equals(first(form.get("password")))
                 ? name
                 : null;
+    }
+
+    /** The user a refresh token was issued to, null when refused (unknown, revoked, or the user removed). */
+    private String refreshGrant(String refreshToken) {
+        String user = refreshTokens.get(refreshToken);
+        return user != null && users.containsKey(user) ? user : null;
+    }
+
+    /** A new refresh token for {@code user}: 32 random bytes, as opaque as a real service's. */
+    private String issueRefreshToken(String user) {
+        byte[] random = new byte[32];
+        RANDOM.nextBytes(random);
+        String token = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+        refreshTokens.put(token, user);
+        return token;
     }
 
     /** The user name, "" for anonymous, null when refused. */

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 
 class TestTokenEndpointTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final ObjectMapper JSON = new ObjectMapper();
     static TestTokenIssuer issuer;
     static TestTokenEndpoint tokens;
 
@@ -87,6 +88,72 @@ class TestTokenEndpointTest {
             tokens.failWith(0);
         }
         assertThat(get("alice:pw", "repository:team/app:pull").statusCode()).isEqualTo(200);
+    }
+
+    /**
+     * docker's flow with a token service that issues refresh tokens: {@code docker login} asks a
+     * {@code GET} with {@code offline_token=true} and stores the refresh token as its identity
+     * token; each later pull asks an OAuth2 refresh grant with it, no password anywhere.
+     */
+    @Test
+    void anOfflineLoginGetsARefreshTokenThatRefreshGrantsTradeForTokensOfItsUser() throws Exception {
+        try (TestTokenEndpoint oauth = TestTokenEndpoint.builder(issuer)
+                .user("carol", "c4rol")
+                .grant("carol", "team/*", "pull")
+                .oauth2()
+                .start()) {
+            String basic =
+                    "Basic " + Base64.getEncoder().encodeToString("carol:c4rol".getBytes(StandardCharsets.UTF_8));
+            HttpResponse<String> login = HTTP.send(
+                    HttpRequest.newBuilder(URI.create(
+                                    oauth.realm() + "?account=carol&client_id=docker&offline_token=true&service=svc"))
+                            .header("Authorization", basic)
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> online = HTTP.send(
+                    HttpRequest.newBuilder(URI.create(oauth.realm() + "?account=carol&service=svc"))
+                            .header("Authorization", basic)
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+
+            assertThat(login.statusCode()).as(login.body()).isEqualTo(200);
+            String refreshToken =
+                    JSON.readTree(login.body()).path("refresh_token").asText();
+            assertThat(refreshToken).hasSizeGreaterThanOrEqualTo(32);
+            assertThat(JSON.readTree(online.body()).has("refresh_token")).isFalse();
+
+            HttpResponse<String> pull = refreshGrant(oauth, refreshToken, "repository:team/app:pull,push");
+            assertThat(pull.statusCode()).as(pull.body()).isEqualTo(200);
+            var claims = SignedJWT.parse(
+                            JSON.readTree(pull.body()).path("access_token").asText())
+                    .getJWTClaimsSet();
+            assertThat(claims.getSubject()).isEqualTo("carol");
+            assertThat(claims.getListClaim("access")).containsExactly(entry("team/app", "pull"));
+            assertThat(JSON.readTree(pull.body()).path("refresh_token").asText())
+                    .isEqualTo(refreshToken);
+
+            assertThat(refreshGrant(oauth, refreshToken + "x", "repository:team/app:pull")
+                            .statusCode())
+                    .as("a token never issued")
+                    .isEqualTo(401);
+            oauth.revokeRefreshTokens("carol");
+            assertThat(refreshGrant(oauth, refreshToken, "repository:team/app:pull")
+                            .statusCode())
+                    .as("revoked")
+                    .isEqualTo(401);
+        }
+    }
+
+    private static HttpResponse<String> refreshGrant(TestTokenEndpoint oauth, String refreshToken, String scope)
+            throws Exception {
+        String form = "client_id=docker&grant_type=refresh_token&refresh_token=" + refreshToken + "&scope="
+                + java.net.URLEncoder.encode(scope, StandardCharsets.UTF_8) + "&service=svc";
+        return HTTP.send(
+                HttpRequest.newBuilder(oauth.realm())
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .POST(HttpRequest.BodyPublishers.ofString(form))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private static Map<String, Object> entry(String name, String... actions) {
