@@ -146,13 +146,9 @@ class RouterTokenAuthIT {
         Skopeo skopeo = Skopeo.require().withHome(tmp.resolve("skopeo-home-frozen"));
         pushAsAlice(skopeo, layout, "secure/frozen:v1").requireSuccess();
 
-        assertThat(admin("{\"mode\":\"frozen\",\"reason\":\"moving to site B\"}"))
-                .isEqualTo(200);
-        try {
+        whileWritesAreFrozen("secure/frozen", () -> {
             String push = "/jwt/auth?service=router-it-registry&scope=repository:secure/frozen:pull,push";
             String pull = "/jwt/auth?service=router-it-registry&scope=repository:secure/frozen:pull";
-            await().atMost(Duration.ofSeconds(30))
-                    .until(() -> tokenRequest(push).statusCode() == 503);
             HttpResponse<String> pushToken = tokenRequest(push);
             assertThat(pushToken.body()).contains("writes are frozen for a planned promotion: moving to site B");
             assertThat(tokenRequest(pull).statusCode())
@@ -165,9 +161,7 @@ class RouterTokenAuthIT {
 
             Skopeo.Result refused = pushAsAlice(skopeo, layout, "secure/frozen:v2");
             assertThat(refused.exitCode()).as(refused.output()).isNotZero();
-        } finally {
-            assertThat(admin("{\"mode\":\"normal\"}")).isEqualTo(200);
-        }
+        });
     }
 
     /**
@@ -179,13 +173,7 @@ class RouterTokenAuthIT {
      */
     @Test
     void whileWritesAreFrozenAPasswordGrantToPushIsRefusedAndOneToPullReachesTheTokenServiceWhole() throws Exception {
-        assertThat(admin("{\"mode\":\"frozen\",\"reason\":\"moving to site B\"}"))
-                .isEqualTo(200);
-        try {
-            String push = "/jwt/auth?service=router-it-registry&scope=repository:secure/form:pull,push";
-            await().atMost(Duration.ofSeconds(30))
-                    .until(() -> tokenRequest(push).statusCode() == 503);
-
+        whileWritesAreFrozen("secure/form", () -> {
             HttpResponse<String> pushToken = passwordGrant("repository:secure/form:pull,push");
             assertThat(pushToken.statusCode()).as(pushToken.body()).isEqualTo(503);
             assertThat(pushToken.body()).contains("writes are frozen for a planned promotion: moving to site B");
@@ -196,9 +184,7 @@ class RouterTokenAuthIT {
             assertThat(pullToken.body()).contains("\"token\"");
             assertThat(tokens.scopeRequests()).hasSize(asked + 1);
             assertThat(tokens.scopeRequests().get(asked)).containsExactly("repository:secure/form:pull");
-        } finally {
-            assertThat(admin("{\"mode\":\"normal\"}")).isEqualTo(200);
-        }
+        });
     }
 
     /**
@@ -239,19 +225,35 @@ class RouterTokenAuthIT {
      */
     @Test
     void whileWritesAreFrozenATokenFormThatCannotBeDecodedIsRefusedLikeAPush() throws Exception {
-        assertThat(admin("{\"mode\":\"frozen\",\"reason\":\"moving to site B\"}"))
-                .isEqualTo(200);
-        try {
-            String push = "/jwt/auth?service=router-it-registry&scope=repository:secure/form:pull,push";
-            await().atMost(Duration.ofSeconds(30))
-                    .until(() -> tokenRequest(push).statusCode() == 503);
-
+        whileWritesAreFrozen("secure/form", () -> {
             HttpResponse<String> undecodable =
                     postForm("client_id=containerd-client&grant_type=password&password=s3%zzcret"
                             + "&scope=repository%3Asecure%2Fform%3Apull&service=router-it-registry&username=alice");
 
             assertThat(undecodable.statusCode()).as(undecodable.body()).isEqualTo(503);
             assertThat(undecodable.body()).contains("writes are frozen for a planned promotion: moving to site B");
+        });
+    }
+
+    /** What a test checks while writes are frozen for a planned promotion. */
+    @FunctionalInterface
+    private interface WhileFrozen {
+        void check() throws Exception;
+    }
+
+    /**
+     * Freezes writes ("moving to site B"), waits until the router refuses a push token for {@code
+     * repository} (the mode reaches it by notification), runs {@code check}, and thaws writes
+     * again whether it passed or not.
+     */
+    private static void whileWritesAreFrozen(String repository, WhileFrozen check) throws Exception {
+        assertThat(admin("{\"mode\":\"frozen\",\"reason\":\"moving to site B\"}"))
+                .isEqualTo(200);
+        try {
+            String push = "/jwt/auth?service=router-it-registry&scope=repository:" + repository + ":pull,push";
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> tokenRequest(push).statusCode() == 503);
+            check.check();
         } finally {
             assertThat(admin("{\"mode\":\"normal\"}")).isEqualTo(200);
         }
