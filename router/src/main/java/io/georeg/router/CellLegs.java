@@ -117,11 +117,22 @@ final class CellLegs {
                         "with several primaries, token requests are routed by the scope parameters of a GET: ask with GET");
                 return;
             }
-            TokenScopes.Choice choice = TokenScopes.choose(
+            Optional<TokenScopes.Choice> routed = TokenScopes.choose(
                     request.getHttpURI().getQuery(),
                     owners::ownerOf,
                     fallbackCell,
                     cell -> byCell.get(cell).service());
+            if (routed.isEmpty()) {
+                metrics.routed(record, match, "reject");
+                OciErrorResponse.send(
+                        response,
+                        callback,
+                        ErrorCode.DENIED,
+                        "a scope parameter of this token request cannot be decoded (a malformed percent escape):"
+                                + " with several primaries, the primary whose token service may grant it cannot be told");
+                return;
+            }
+            TokenScopes.Choice choice = routed.get();
             record.primary(choice.owner());
             byCell.get(choice.owner()).token().answer(request, response, callback, record, match, choice.query());
         }

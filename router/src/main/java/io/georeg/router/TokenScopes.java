@@ -32,12 +32,15 @@ final class TokenScopes {
     record Choice(String owner, String query) {}
 
     /**
+     * Where a token request goes; empty when one of its {@code scope} parameters cannot be decoded
+     * (a malformed percent escape): which primary it names cannot be told, so it goes to none.
+     *
      * @param query   the request's raw query, or null
      * @param ownerOf the owner of a repository, empty when none
      * @param fallback the owner of a request without an owned repository scope
      * @param serviceOf the {@code service} of an owner's token service, null to keep the client's
      */
-    static Choice choose(
+    static Optional<Choice> choose(
             String query,
             Function<String, Optional<String>> ownerOf,
             String fallback,
@@ -53,7 +56,12 @@ final class TokenScopes {
         String pushOwner = null;
         String firstOwner = null;
         for (String[] p : params) {
-            Scope scope = Scope.of(p);
+            Scope scope;
+            try {
+                scope = Scope.of(p);
+            } catch (IllegalArgumentException e) {
+                return Optional.empty();
+            }
             if (scope == null) {
                 continue;
             }
@@ -88,7 +96,7 @@ final class TokenScopes {
                 kept.append('=').append(p[1]);
             }
         }
-        return new Choice(owner, kept.length() == 0 ? null : kept.toString());
+        return Optional.of(new Choice(owner, kept.length() == 0 ? null : kept.toString()));
     }
 
     /**

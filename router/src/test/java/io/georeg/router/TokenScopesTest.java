@@ -14,7 +14,19 @@ class TokenScopesTest {
             Map.of("cell-1", "registry-1", "cell-2", "registry-2", "cell-3", "registry-3");
 
     private static TokenScopes.Choice choose(String query) {
-        return TokenScopes.choose(query, OWNERS::ownerOf, "cell-1", SERVICES::get);
+        return TokenScopes.choose(query, OWNERS::ownerOf, "cell-1", SERVICES::get)
+                .orElseThrow();
+    }
+
+    @Test
+    void aScopeThatCannotBeDecodedGoesToNoPrimary() {
+        assertThat(TokenScopes.choose(
+                        "service=registry-1&scope=repository%3Aglobex%2Fapp%3Apull%zz",
+                        OWNERS::ownerOf, "cell-1", SERVICES::get))
+                .isEmpty();
+        assertThat(choose("service=registry-1&account=%zz").owner())
+                .as("only scopes choose: another parameter goes on as sent")
+                .isEqualTo("cell-1");
     }
 
     @Test

@@ -25,6 +25,7 @@ import io.georeg.testkit.tools.DistributionConfig;
 import io.georeg.testkit.tools.Skopeo;
 import io.georeg.testkit.tools.TcpRelay;
 import io.georeg.testkit.tools.ToolProcess;
+import java.net.Socket;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.net.http.HttpClient;
@@ -450,6 +451,43 @@ class CellsIT {
             assertThat(claims.path("iss").asText()).isEqualTo(cell + "-issuer");
             assertThat(claims.path("aud").toString()).contains(cell + "-registry");
         }
+    }
+
+    /**
+     * Tried: a token request whose scope has a malformed percent escape ({@code %zz}), as a broken
+     * client or a probe sends it. The router could not tell which primary's token service the scope
+     * was for and answered 500 with nothing said; the router now refuses it itself, with a 403 in
+     * OCI form naming the cause.
+     */
+    @Test
+    @Order(5)
+    void aTokenRequestWhoseScopeCannotBeDecodedIsRefusedNotRouted() throws Exception {
+        String basic =
+                "Basic " + Base64.getEncoder().encodeToString((USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8));
+        // Java's HTTP client refuses to send such a URI: the request goes out as written, on a socket.
+        String answer;
+        try (Socket socket = new Socket(
+                router.substring(0, router.indexOf(':')),
+                Integer.parseInt(router.substring(router.indexOf(':') + 1)))) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream()
+                    .write(
+                            ("GET /jwt/auth?service=cell-1-registry&scope=repository%3Aglobex%2Fapp%3Apull%zz HTTP/1.1\r\n"
+                                            + "Host: " + router + "\r\nAuthorization: " + basic
+                                            + "\r\nConnection: close\r\n\r\n")
+                                    .getBytes(StandardCharsets.US_ASCII));
+            answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+
+        assertThat(answer).as(answer).startsWith("HTTP/1.1 403 ");
+        JsonNode error = JSON.readTree(answer.substring(answer.indexOf("\r\n\r\n") + 4))
+                .path("errors")
+                .get(0);
+        assertThat(error.path("code").asText()).isEqualTo("DENIED");
+        assertThat(error.path("message").asText())
+                .as("the router's own refusal, before any token service is asked")
+                .contains("cannot be decoded")
+                .contains("with several primaries");
     }
 
     @Test
