@@ -33,17 +33,38 @@ class UnsharedBuffersTest {
         ByteBufferPool pool = UnsharedBuffers.forConnector(new HttpConfiguration());
 
         assertThat(nextConnectionStartsWith(pool, false)).isEmpty();
-        assertThat(nextConnectionStartsWith(pool, true)).isEmpty();
     }
 
     @Test
-    void theConnectionsAskForHeapBuffers() {
+    void theConnectionsAskForHeapBuffersForInputAndDirectOnesForOutput() {
         HttpConfiguration http = new HttpConfiguration();
 
         UnsharedBuffers.forConnector(http);
 
+        // The pool tells input from output by this: input must be heap, never pooled.
         assertThat(http.isUseInputDirectByteBuffers()).isFalse();
-        assertThat(http.isUseOutputDirectByteBuffers()).isFalse();
+        assertThat(http.isUseOutputDirectByteBuffers()).isTrue();
+    }
+
+    @Test
+    void outputBuffersAreReusedInputBuffersAreNot() {
+        ByteBufferPool pool = UnsharedBuffers.forConnector(new HttpConfiguration());
+
+        assertThat(reacquired(pool, true)).isTrue();
+        assertThat(reacquired(pool, false)).isFalse();
+    }
+
+    /** Whether a buffer released is the one the next acquisition of that kind gets. */
+    private static boolean reacquired(ByteBufferPool pool, boolean direct) {
+        RetainableByteBuffer first = pool.acquire(REQUEST_BUFFER, direct);
+        ByteBuffer released = first.getByteBuffer();
+        first.release();
+        RetainableByteBuffer next = pool.acquire(REQUEST_BUFFER, direct);
+        try {
+            return next.getByteBuffer() == released;
+        } finally {
+            next.release();
+        }
     }
 
     /** The bytes a new connection's request buffer holds once the refused one filled its own late. */
