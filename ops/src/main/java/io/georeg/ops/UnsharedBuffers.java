@@ -40,7 +40,9 @@ import org.eclipse.jetty.server.HttpConfiguration;
  * router a third of the 8 KiB buffers it allocated per proxied request (docs/benchmarks.md, the
  * Router section's measurement note of session 23: about 20 KB more allocation per proxied manifest
  * GET than with the shared pool, and several times the garbage collector's CPU per request).
- * Direct output buffers are also Jetty's default: the socket writes them without a copy.
+ * Direct output buffers are also Jetty's default: the socket writes them without a copy. No listener
+ * here terminates TLS (the ingress does): an {@code SslConnection} would ask for direct buffers for
+ * its network input, which this pool would share; look at that race again before adding one.
  */
 public final class UnsharedBuffers {
     private UnsharedBuffers() {}
